@@ -1,0 +1,837 @@
+//! fdisk from util-linux 2.38: `fdisk -l` and the interactive dialog.
+//!
+//! The dialog is a state machine fed one answer line at a time, so the browser
+//! console and the native CLI drive it identically. Output imitates fdisk with its
+//! input piped: prompts are not followed by the answer, and an informational
+//! message that follows a dialog prompt starts on a new line. Simplifications: no
+//! expert menu, no BSD/SGI/Sun labels, no `u`nits switch, and no signature wiping
+//! prompts.
+
+use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
+use crate::core::disk::Disk;
+use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
+use crate::core::machine::{Machine, Reread};
+use crate::core::parttypes::{DOS_TYPES, GPT_TYPES};
+use crate::core::units::SECTOR_BYTES;
+use crate::core::Event;
+
+const WELCOME: &str = "\nWelcome to fdisk (util-linux 2.38.1).\nChanges will remain in memory only, until you decide to write them.\nBe careful before using the write command.\n\n";
+const COMMAND_PROMPT: &str = "Command (m for help): ";
+const LAST_PROMPT: &str = "Last sector, +/-sectors or +/-size{K,M,G,T,P}";
+
+const GPT_ALIASES: &[(&str, &str)] = &[
+    ("linux", "0FC63DAF-8483-4772-8E79-3D69D8477DE4"),
+    ("swap", "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"),
+    ("home", "933AC7E1-2EB4-4F13-B844-0E14E2AEF915"),
+    ("uefi", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"),
+    ("raid", "A19D880F-05FC-4D3B-A006-743F0F84911E"),
+    ("lvm", "E6D6D379-F507-44C2-A23C-238F2A3DF928"),
+];
+const DOS_ALIASES: &[(&str, u8)] = &[
+    ("linux", 0x83),
+    ("swap", 0x82),
+    ("extended", 0x05),
+    ("uefi", 0xef),
+    ("raid", 0xfd),
+    ("lvm", 0x8e),
+    ("linuxex", 0x85),
+];
+
+/// Text written by the dialog, with fdisk's rule for line breaks after prompts.
+#[derive(Default)]
+pub struct Out {
+    pub text: String,
+    after_prompt: bool,
+    pub warned: bool,
+}
+
+impl Out {
+    fn prompt(&mut self, p: &str) {
+        self.text.push_str(p);
+        self.after_prompt = true;
+    }
+
+    /// An informational message (stdout): starts a new line after a prompt.
+    fn info(&mut self, msg: &str) {
+        if self.after_prompt {
+            self.text.push('\n');
+        }
+        self.text.push_str(msg);
+        self.text.push('\n');
+        self.after_prompt = false;
+    }
+
+    /// A warning (stderr in the real tool): follows the prompt on the same line.
+    fn warn(&mut self, msg: &str) {
+        self.text.push_str(msg);
+        self.text.push('\n');
+        self.after_prompt = false;
+        self.warned = true;
+    }
+
+    fn raw(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.after_prompt = false;
+    }
+}
+
+/// The header lines fdisk and sfdisk print for a disk.
+pub fn disk_header(path: &str, size_bytes: u64, model: Option<&str>) -> String {
+    let mut s = format!(
+        "Disk {path}: {}, {size_bytes} bytes, {} sectors\n",
+        human_size(size_bytes, SizeStyle::Iec),
+        size_bytes / SECTOR_BYTES
+    );
+    if let Some(m) = model {
+        s.push_str(&format!("Disk model: {m}\n"));
+    }
+    s.push_str("Units: sectors of 1 * 512 = 512 bytes\nSector size (logical/physical): 512 bytes / 512 bytes\nI/O size (minimum/optimal): 512 bytes / 512 bytes\n");
+    s
+}
+
+/// "Disklabel type" and "Disk identifier" lines.
+pub fn label_lines(label: &Label) -> String {
+    let id = match label.disk_id {
+        DiskId::Dos(sig) => format!("0x{sig:08x}"),
+        DiskId::Gpt(g) => g.to_string(),
+    };
+    format!("Disklabel type: {}\nDisk identifier: {id}\n", label.kind.name())
+}
+
+/// The device name of partition `number` on the disk at `disk_path`.
+pub fn partition_path(disk_path: &str, number: u32) -> String {
+    crate::core::disk::partition_name(disk_path, number)
+}
+
+/// The partition table as `fdisk -l` prints it (empty when there are none).
+pub fn partition_table(disk_path: &str, label: &Label) -> String {
+    if label.partitions.is_empty() {
+        return String::new();
+    }
+    let mut rows: Vec<&Partition> = label.partitions.iter().collect();
+    rows.sort_by_key(|p| p.number);
+    let table = match label.kind {
+        LabelKind::Gpt => {
+            let mut t = Table::new(&[
+                ("Device", Align::Left),
+                ("Start", Align::Right),
+                ("End", Align::Right),
+                ("Sectors", Align::Right),
+                ("Size", Align::Right),
+                ("Type", Align::Left),
+            ]);
+            for p in rows {
+                t.push(vec![
+                    partition_path(disk_path, p.number),
+                    p.start_lba.to_string(),
+                    p.end_lba().to_string(),
+                    p.size_sectors.to_string(),
+                    human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Letter),
+                    p.part_type.name().to_string(),
+                ]);
+            }
+            t
+        }
+        LabelKind::Dos => {
+            let mut t = Table::new(&[
+                ("Device", Align::Left),
+                ("Boot", Align::Left),
+                ("Start", Align::Right),
+                ("End", Align::Right),
+                ("Sectors", Align::Right),
+                ("Size", Align::Right),
+                ("Id", Align::Right),
+                ("Type", Align::Left),
+            ]);
+            for p in rows {
+                let code = match p.part_type {
+                    PartType::Dos(c) => format!("{c:x}"),
+                    PartType::Gpt(_) => "?".into(),
+                };
+                t.push(vec![
+                    partition_path(disk_path, p.number),
+                    if p.bootable { "*".into() } else { String::new() },
+                    p.start_lba.to_string(),
+                    p.end_lba().to_string(),
+                    p.size_sectors.to_string(),
+                    human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Letter),
+                    code,
+                    p.part_type.name().to_string(),
+                ]);
+            }
+            t
+        }
+    };
+    let mut table = table;
+    // fdisk's width hints per column (fdisk-list.c).
+    table.hints = table
+        .headers
+        .iter()
+        .map(|h| match h.as_str() {
+            "Device" => 10,
+            "Start" | "End" | "Sectors" | "Size" => 5,
+            "Id" => 2,
+            "Boot" => 1,
+            _ => 0,
+        })
+        .collect();
+    format!("\n{}", table.render())
+}
+
+/// Everything `fdisk -l DEV` prints for one disk.
+pub fn list_disk(disk: &Disk) -> String {
+    let mut s = disk_header(&disk.path(), disk.size_bytes, disk.model.as_deref());
+    if let Some(label) = disk.label() {
+        s.push_str(&label_lines(&label));
+        s.push_str(&partition_table(&disk.path(), &label));
+    }
+    s
+}
+
+/// `fdisk -l [DEV...]`: without devices, every disk and then every LV, separated
+/// by blank lines, as /proc/partitions orders them.
+pub fn list(machine: &Machine, devices: &[String]) -> (String, i32) {
+    let mut blocks = Vec::new();
+    let mut errors = String::new();
+    let mut status = 0;
+    if devices.is_empty() {
+        let mut disks: Vec<&Disk> = machine.disks.iter().collect();
+        disks.sort_by_key(|d| (d.major, d.minor));
+        blocks.extend(disks.into_iter().map(list_disk));
+        for vg in &machine.lvm.vgs {
+            for lv in vg.lvs.iter().filter(|l| matches!(l.kind, crate::core::lvm::LvKind::Linear | crate::core::lvm::LvKind::Thin { .. })) {
+                let path = format!("/dev/mapper/{}", crate::core::machine::dm_name(&vg.name, &lv.name));
+                blocks.push(disk_header(&path, vg.lv_size_bytes(lv), None));
+            }
+        }
+    } else {
+        for dev in devices {
+            match machine.resolve(dev) {
+                Some(crate::core::machine::BlockRef::Disk { disk }) => blocks.push(list_disk(&machine.disks[disk])),
+                Some(r) => blocks.push(disk_header(dev, machine.size_of(&r), None)),
+                None => {
+                    errors.push_str(&format!("fdisk: cannot open {dev}: No such file or directory\n"));
+                    status = 1;
+                }
+            }
+        }
+    }
+    (format!("{errors}{}", blocks.join("\n")), status)
+}
+
+/// Which question the dialog is waiting on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Command,
+    /// DOS `n`: primary, extended or logical.
+    Select { default: char },
+    Number { extended: bool },
+    First { number: u32, extended: bool },
+    Last { number: u32, extended: bool, first: u64, range_end: u64 },
+    DeleteNumber,
+    TypeNumber,
+    TypeCode { number: u32 },
+}
+
+/// An open fdisk dialog on one disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    disk: usize,
+    path: String,
+    label: Label,
+    step: Step,
+    /// The previous command ended with a warning: the next listing starts with a
+    /// blank line, as fdisk's interleaved stdout and stderr produce.
+    warned: bool,
+}
+
+/// What one answer did.
+pub struct Reply {
+    pub text: String,
+    pub events: Vec<Event>,
+    /// The dialog ended (`w`, `q`, or end of input).
+    pub done: bool,
+}
+
+/// `fdisk DEV`: opens the dialog, or prints why it cannot.
+pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<Event>), String> {
+    let Some(crate::core::machine::BlockRef::Disk { disk }) = machine.resolve(path) else {
+        return Err(format!("fdisk: cannot open {path}: No such file or directory\n{WELCOME}"));
+    };
+    let mut out = Out::default();
+    out.raw(WELCOME);
+    let mut events = Vec::new();
+    if machine.disk_busy(disk) {
+        out.warn("This disk is currently in use - repartitioning is probably a bad idea.");
+        out.info("It's recommended to umount all file systems, and swapoff all swap partitions on this disk.");
+        out.raw("\n");
+    }
+    let d = &machine.disks[disk];
+    let label = match d.label() {
+        Some(l) => l,
+        None => {
+            let total = d.total_sectors();
+            let sig = machine.new_dos_signature();
+            out.info("Device does not contain a recognized partition table.");
+            match Label::new_dos(total, sig) {
+                Ok(l) => {
+                    out.info(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{sig:08x}."));
+                    events.push(Event::LabelCreated { disk: machine.disks[disk].name.clone(), kind: "dos" });
+                    l
+                }
+                Err(_) => {
+                    let guid = machine.new_guid();
+                    let l = Label::new_gpt(total, guid).map_err(|e| format!("fdisk: {path}: {e}\n"))?;
+                    out.info(&format!("Created a new GPT disklabel (GUID: {guid})."));
+                    events.push(Event::LabelCreated { disk: machine.disks[disk].name.clone(), kind: "gpt" });
+                    l
+                }
+            }
+        }
+    };
+    out.raw("\n");
+    out.prompt(COMMAND_PROMPT);
+    Ok((Session { disk, path: path.to_string(), label, step: Step::Command, warned: false }, out.text, events))
+}
+
+impl Session {
+    pub fn disk(&self) -> usize {
+        self.disk
+    }
+
+    /// The label being edited, for the figure's "pending" view.
+    pub fn label(&self) -> &Label {
+        &self.label
+    }
+
+    fn disk_name(&self, machine: &Machine) -> String {
+        machine.disks[self.disk].name.clone()
+    }
+
+    /// End of input: a dialog returns to the command prompt, which then quits.
+    pub fn end_of_input(&mut self, machine: &Machine) -> Reply {
+        let mut text = String::new();
+        if self.step != Step::Command {
+            text.push('\n');
+            text.push_str(COMMAND_PROMPT);
+        }
+        text.push('\n');
+        Reply { text, events: vec![Event::EditDiscarded { disk: self.disk_name(machine) }], done: true }
+    }
+
+    /// Feeds one answer line to the dialog.
+    pub fn answer(&mut self, machine: &mut Machine, line: &str) -> Reply {
+        let input = line.trim();
+        let mut out = Out { after_prompt: self.step != Step::Command, ..Out::default() };
+        let mut events = Vec::new();
+        let step = std::mem::replace(&mut self.step, Step::Command);
+        let done = match step {
+            Step::Command => self.command(machine, input, &mut out, &mut events),
+            Step::Select { default } => {
+                self.select(input, default, &mut out);
+                false
+            }
+            Step::Number { extended } => {
+                self.number(input, extended, &mut out);
+                false
+            }
+            Step::First { number, extended } => {
+                self.first(input, number, extended, &mut out);
+                false
+            }
+            Step::Last { number, extended, first, range_end } => {
+                self.last(machine, input, (number, extended, first, range_end), &mut out, &mut events);
+                false
+            }
+            Step::DeleteNumber => {
+                match self.pick_existing(input, &mut out, Step::DeleteNumber) {
+                    Some(n) => self.delete(machine, n, &mut out, &mut events),
+                    None => {}
+                }
+                false
+            }
+            Step::TypeNumber => {
+                if let Some(n) = self.pick_existing(input, &mut out, Step::TypeNumber) {
+                    self.step = Step::TypeCode { number: n };
+                    out.prompt(self.type_prompt());
+                }
+                false
+            }
+            Step::TypeCode { number } => {
+                self.change_type(machine, input, number, &mut out, &mut events);
+                false
+            }
+        };
+        if !done && self.step == Step::Command {
+            out.raw("\n");
+            out.prompt(COMMAND_PROMPT);
+            self.warned = out.warned;
+        }
+        Reply { text: out.text, events, done }
+    }
+
+    fn command(&mut self, machine: &mut Machine, input: &str, out: &mut Out, events: &mut Vec<Event>) -> bool {
+        let Some(key) = input.chars().next() else {
+            out.raw("\n");
+            return false;
+        };
+        match key {
+            'm' => out.raw(&self.help()),
+            'p' => {
+                if self.warned {
+                    out.raw("\n");
+                }
+                let d = &machine.disks[self.disk];
+                out.raw(&disk_header(&self.path, d.size_bytes, d.model.as_deref()));
+                out.raw(&label_lines(&self.label));
+                out.raw(&partition_table(&self.path, &self.label));
+            }
+            'n' => self.new_partition(out),
+            'd' => {
+                if let Some(n) = self.choose_existing(out, Step::DeleteNumber) {
+                    self.delete(machine, n, out, events);
+                }
+            }
+            't' => {
+                if let Some(n) = self.choose_existing(out, Step::TypeNumber) {
+                    self.step = Step::TypeCode { number: n };
+                    out.prompt(self.type_prompt());
+                }
+            }
+            'l' => out.raw(&self.type_list()),
+            'g' => {
+                let guid = machine.new_guid();
+                match Label::new_gpt(machine.disks[self.disk].total_sectors(), guid) {
+                    Ok(l) => {
+                        self.label = l;
+                        out.info(&format!("Created a new GPT disklabel (GUID: {guid})."));
+                        self.signature_warning(machine, LabelKind::Gpt, out);
+                        events.push(Event::LabelCreated { disk: self.disk_name(machine), kind: "gpt" });
+                    }
+                    Err(e) => out.warn(&format!("Failed to create a new GPT disklabel: {e}.")),
+                }
+            }
+            'o' => {
+                let sig = machine.new_dos_signature();
+                match Label::new_dos(machine.disks[self.disk].total_sectors(), sig) {
+                    Ok(l) => {
+                        self.label = l;
+                        out.info(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{sig:08x}."));
+                        self.signature_warning(machine, LabelKind::Dos, out);
+                        events.push(Event::LabelCreated { disk: self.disk_name(machine), kind: "dos" });
+                    }
+                    Err(_) => out.warn("The device is larger than 2 TiB: a DOS (MBR) label cannot address it. Use GPT (g)."),
+                }
+            }
+            'w' => {
+                out.info("The partition table has been altered.");
+                out.info("Calling ioctl() to re-read partition table.");
+                let (reread, evs) = machine.write_label(self.disk, &self.label);
+                events.extend(evs);
+                if reread == Reread::Busy {
+                    out.warn("Re-reading the partition table failed.: Device or resource busy");
+                    out.info("The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).");
+                }
+                out.info("Syncing disks.");
+                out.raw("\n");
+                return true;
+            }
+            'q' => {
+                out.raw("\n");
+                events.push(Event::EditDiscarded { disk: self.disk_name(machine) });
+                return true;
+            }
+            other => out.warn(&format!("{other}: unknown command")),
+        }
+        false
+    }
+
+    fn signature_warning(&self, machine: &Machine, new_kind: LabelKind, out: &mut Out) {
+        if let Some(on_disk) = machine.disks[self.disk].label() {
+            if on_disk.kind != new_kind {
+                out.warn(&format!(
+                    "The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.",
+                    on_disk.kind.name()
+                ));
+            }
+        }
+    }
+
+    fn help(&self) -> String {
+        let label_section = match self.label.kind {
+            LabelKind::Dos => "  DOS (MBR)\n   a   toggle a bootable flag\n   b   edit nested BSD disklabel\n   c   toggle the dos compatibility flag\n",
+            LabelKind::Gpt => "  GPT\n   M   enter protective/hybrid MBR\n",
+        };
+        let units = if self.label.kind == LabelKind::Dos { "   u   change display/entry units\n" } else { "" };
+        format!(
+            "\nHelp:\n\n{label_section}\n  Generic\n   d   delete a partition\n   F   list free unpartitioned space\n   l   list known partition types\n   n   add a new partition\n   p   print the partition table\n   t   change a partition type\n   v   verify the partition table\n   i   print information about a partition\n\n  Misc\n   m   print this menu\n{units}   x   extra functionality (experts only)\n\n  Script\n   I   load disk layout from sfdisk script file\n   O   dump disk layout to sfdisk script file\n\n  Save & Exit\n   w   write table to disk and exit\n   q   quit without saving changes\n\n  Create a new label\n   g   create a new empty GPT partition table\n   G   create a new empty SGI (IRIX) partition table\n   o   create a new empty MBR (DOS) partition table\n   s   create a new empty Sun partition table\n\n"
+        )
+    }
+
+    fn type_list(&self) -> String {
+        match self.label.kind {
+            LabelKind::Gpt => {
+                let mut s = String::new();
+                for (i, (guid, name)) in GPT_TYPES.iter().enumerate() {
+                    s.push_str(&format!("{:3} {name:<30} {guid}\n", i + 1));
+                }
+                s.push_str("\nAliases:\n");
+                for (alias, guid) in GPT_ALIASES {
+                    s.push_str(&format!("   {alias:<14} - {guid}\n"));
+                }
+                s
+            }
+            LabelKind::Dos => {
+                // Column-major in four columns; earlier columns take the remainder.
+                let n = DOS_TYPES.len();
+                let sizes: Vec<usize> = (0..4).map(|c| (n + 3 - c) / 4).collect();
+                let starts: Vec<usize> = (0..4).map(|c| sizes[..c].iter().sum()).collect();
+                let mut s = String::from("\n");
+                for r in 0..sizes[0] {
+                    let cells: Vec<String> = (0..4)
+                        .filter(|c| r < sizes[*c])
+                        .map(|c| {
+                            let (code, name) = DOS_TYPES[starts[c] + r];
+                            let short: String = name.chars().take(15).collect();
+                            format!("{code:02x} {short:<15}")
+                        })
+                        .collect();
+                    s.push_str(&cells.join("  "));
+                    s.push('\n');
+                }
+                s.push_str("\nAliases:\n");
+                for (alias, code) in DOS_ALIASES {
+                    s.push_str(&format!("   {alias:<14} - {code:02X}\n"));
+                }
+                s
+            }
+        }
+    }
+
+    fn type_prompt(&self) -> &'static str {
+        match self.label.kind {
+            LabelKind::Gpt => "Partition type or alias (type L to list all): ",
+            LabelKind::Dos => "Hex code or alias (type L to list all): ",
+        }
+    }
+
+    fn used_numbers(&self) -> Vec<u32> {
+        self.label.partitions.iter().map(|p| p.number).collect()
+    }
+
+    /// For `d` and `t`: picks the only partition, or asks which one.
+    fn choose_existing(&mut self, out: &mut Out, ask: Step) -> Option<u32> {
+        let used = self.used_numbers();
+        match used.as_slice() {
+            [] => {
+                out.warn("No partition is defined yet!");
+                None
+            }
+            [only] => {
+                out.info(&format!("Selected partition {only}"));
+                Some(*only)
+            }
+            _ => {
+                self.ask_existing(out, ask);
+                None
+            }
+        }
+    }
+
+    fn ask_existing(&mut self, out: &mut Out, ask: Step) {
+        let used = self.used_numbers();
+        let default = used.last().copied().unwrap_or(1);
+        out.prompt(&format!("Partition number ({}, default {default}): ", number_ranges(&used)));
+        self.step = ask;
+    }
+
+    fn pick_existing(&mut self, input: &str, out: &mut Out, ask: Step) -> Option<u32> {
+        let used = self.used_numbers();
+        let n = if input.is_empty() { used.last().copied() } else { input.parse::<u32>().ok() };
+        match n {
+            Some(n) if used.contains(&n) => Some(n),
+            _ => {
+                out.warn("Value out of range.");
+                self.ask_existing(out, ask);
+                None
+            }
+        }
+    }
+
+    fn delete(&mut self, machine: &Machine, number: u32, out: &mut Out, events: &mut Vec<Event>) {
+        if self.label.delete(number).is_ok() {
+            out.info(&format!("Partition {number} has been deleted."));
+            events.push(Event::PartitionUnplanned { disk: self.disk_name(machine), number });
+        }
+    }
+
+    fn change_type(&mut self, machine: &Machine, input: &str, number: u32, out: &mut Out, events: &mut Vec<Event>) {
+        if input == "L" {
+            out.raw(&self.type_list());
+            out.prompt(self.type_prompt());
+            self.step = Step::TypeCode { number };
+            return;
+        }
+        let parsed = match self.label.kind {
+            LabelKind::Gpt => {
+                let by_number = input.parse::<usize>().ok().and_then(|i| i.checked_sub(1)).and_then(|i| GPT_TYPES.get(i)).map(|t| t.0);
+                let by_alias = GPT_ALIASES.iter().find(|(a, _)| *a == input.to_lowercase()).map(|a| a.1);
+                by_number.or(by_alias).map(PartType::gpt_named).or_else(|| {
+                    crate::core::gpt::Guid::parse(input).map(PartType::Gpt)
+                })
+            }
+            LabelKind::Dos => {
+                let by_alias = DOS_ALIASES.iter().find(|(a, _)| *a == input.to_lowercase()).map(|a| a.1);
+                let by_hex = u8::from_str_radix(input.trim_start_matches("0x"), 16).ok().filter(|c| *c != 0);
+                by_alias.or(by_hex).map(PartType::Dos)
+            }
+        };
+        let Some(p) = self.label.partitions.iter_mut().find(|p| p.number == number) else { return };
+        let old = p.part_type.name();
+        match parsed {
+            Some(t) => {
+                p.part_type = t;
+                out.info(&format!("Changed type of partition '{old}' to '{}'.", t.name()));
+                events.push(Event::PartitionTypeChanged { disk: self.disk_name(machine), number, type_name: t.name().to_string() });
+            }
+            None => out.warn(&format!("Type of partition {number} is unchanged: {old}.")),
+        }
+    }
+
+    fn new_partition(&mut self, out: &mut Out) {
+        match self.label.kind {
+            LabelKind::Gpt => {
+                let free = self.label.free_numbers();
+                let Some(&default) = free.first() else {
+                    out.warn("All partitions are already in use.");
+                    return;
+                };
+                out.prompt(&format!("Partition number ({}-{}, default {default}): ", default, self.label.max_number()));
+                self.step = Step::Number { extended: false };
+            }
+            LabelKind::Dos => {
+                let primaries = self.label.primaries().count();
+                let has_ext = self.label.extended().is_some();
+                let free_slots = 4 - primaries;
+                let primary_space = !self.label.free_ranges().is_empty();
+                if !primary_space || free_slots == 0 {
+                    if has_ext {
+                        if free_slots > 0 || !primary_space {
+                            out.warn("All space for primary partitions is in use.");
+                        }
+                        self.begin_logical(out);
+                    } else if free_slots == 0 {
+                        out.info("To create more partitions, first replace a primary with an extended partition.");
+                    } else {
+                        out.warn("All space for primary partitions is in use.");
+                    }
+                    return;
+                }
+                let default = if free_slots == 1 && !has_ext { 'e' } else { 'p' };
+                out.raw("Partition type\n");
+                self.select_menu(out, default);
+            }
+        }
+    }
+
+    fn select_menu(&mut self, out: &mut Out, default: char) {
+        let primaries = self.label.primaries().filter(|p| !p.part_type.is_extended()).count();
+        let ext = usize::from(self.label.extended().is_some());
+        let free = 4 - self.label.primaries().count();
+        out.raw(&format!("   p   primary ({primaries} primary, {ext} extended, {free} free)\n"));
+        if ext == 1 {
+            out.raw("   l   logical (numbered from 5)\n");
+        } else {
+            out.raw("   e   extended (container for logical partitions)\n");
+        }
+        out.prompt(&format!("Select (default {default}): "));
+        self.step = Step::Select { default };
+    }
+
+    fn select(&mut self, input: &str, default: char, out: &mut Out) {
+        let has_ext = self.label.extended().is_some();
+        let choice = match input.chars().next() {
+            None => {
+                out.info(&format!("Using default response {default}."));
+                default
+            }
+            Some(c) => c,
+        };
+        match choice {
+            'p' => self.ask_primary_number(out, false),
+            'e' if !has_ext => self.ask_primary_number(out, true),
+            'l' if has_ext => self.begin_logical(out),
+            _ => {
+                out.warn("Value out of range.");
+                self.select_menu(out, default);
+            }
+        }
+    }
+
+    fn ask_primary_number(&mut self, out: &mut Out, extended: bool) {
+        let free = self.label.free_numbers();
+        match free.as_slice() {
+            [] => out.warn("All primary partitions are in use."),
+            [only] => {
+                out.info(&format!("Selected partition {only}"));
+                self.ask_first(out, *only, extended);
+            }
+            _ => {
+                out.prompt(&format!("Partition number ({}, default {}): ", number_ranges(&free), free[0]));
+                self.step = Step::Number { extended };
+            }
+        }
+    }
+
+    fn begin_logical(&mut self, out: &mut Out) {
+        let number = self.label.next_logical_number();
+        out.info(&format!("Adding logical partition {number}"));
+        self.ask_first(out, number, false);
+    }
+
+    fn number(&mut self, input: &str, extended: bool, out: &mut Out) {
+        let free = self.label.free_numbers();
+        let n = if input.is_empty() { free.first().copied() } else { input.parse::<u32>().ok() };
+        let in_range = n.is_some_and(|n| n >= free.first().copied().unwrap_or(1) && n <= self.label.max_number());
+        match n {
+            Some(n) if in_range && free.contains(&n) => self.ask_first(out, n, extended),
+            _ => {
+                out.warn("Value out of range.");
+                match self.label.kind {
+                    LabelKind::Gpt => self.new_partition(out),
+                    LabelKind::Dos => self.ask_primary_number(out, extended),
+                }
+            }
+        }
+    }
+
+    fn ranges_for(&self, number: u32) -> Vec<(u64, u64)> {
+        if number > 4 && self.label.kind == LabelKind::Dos {
+            self.label.free_logical_ranges()
+        } else {
+            self.label.free_ranges()
+        }
+    }
+
+    fn ask_first(&mut self, out: &mut Out, number: u32, extended: bool) {
+        let ranges = self.ranges_for(number);
+        let Some(&(low, _)) = ranges.first() else {
+            if number > 4 {
+                out.warn("No free sectors available.");
+            } else {
+                out.warn("No enough free sectors available.");
+            }
+            return;
+        };
+        let high = match self.label.kind {
+            LabelKind::Gpt => self.label.last_lba,
+            LabelKind::Dos => ranges.last().map_or(low, |r| r.1),
+        };
+        let default = Label::default_first(ranges[0]);
+        out.prompt(&format!("First sector ({low}-{high}, default {default}): "));
+        self.step = Step::First { number, extended };
+    }
+
+    fn first(&mut self, input: &str, number: u32, extended: bool, out: &mut Out) {
+        let ranges = self.ranges_for(number);
+        let Some(&(low, _)) = ranges.first() else { return };
+        let value = if input.is_empty() {
+            Some(Label::default_first(ranges[0]))
+        } else {
+            parse_sector(input, low)
+        };
+        match value.and_then(|v| Label::range_containing(&ranges, v).map(|r| (v, r))) {
+            Some((first, range)) => {
+                let default_last = match self.label.kind {
+                    LabelKind::Gpt => Label::default_last(first, range.1),
+                    LabelKind::Dos => range.1,
+                };
+                out.prompt(&format!("{LAST_PROMPT} ({first}-{}, default {default_last}): ", range.1));
+                self.step = Step::Last { number, extended, first, range_end: range.1 };
+            }
+            None => {
+                out.warn("Value out of range.");
+                self.ask_first(out, number, extended);
+            }
+        }
+    }
+
+    fn last(&mut self, machine: &mut Machine, input: &str, at: (u32, bool, u64, u64), out: &mut Out, events: &mut Vec<Event>) {
+        let (number, extended, first, range_end) = at;
+        let default_last = match self.label.kind {
+            LabelKind::Gpt => Label::default_last(first, range_end),
+            LabelKind::Dos => range_end,
+        };
+        let last = if input.is_empty() {
+            Some(default_last)
+        } else if let Some(size) = input.strip_prefix('+') {
+            parse_size_sectors(size).and_then(|s| {
+                if s == 0 {
+                    return None;
+                }
+                let has_unit = size.ends_with(|c: char| c.is_ascii_alphabetic());
+                Some(if has_unit { Label::aligned_last_for_size(first, s, range_end) } else { first.checked_add(s)? })
+            })
+        } else if let Some(size) = input.strip_prefix('-') {
+            parse_size_sectors(size).and_then(|s| range_end.checked_sub(s))
+        } else {
+            input.parse::<u64>().ok()
+        };
+        match last {
+            Some(last) if last >= first && last <= range_end => {
+                let part_type = if extended { PartType::Dos(0x05) } else { PartType::default_for(self.label.kind) };
+                let unique_guid = if self.label.kind == LabelKind::Gpt { machine.new_guid() } else { crate::core::gpt::Guid::ZERO };
+                let p = Partition {
+                    number,
+                    start_lba: first,
+                    size_sectors: last - first + 1,
+                    part_type,
+                    unique_guid,
+                    name: String::new(),
+                    bootable: false,
+                };
+                let size_text = human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Iec);
+                if self.label.add(p).is_ok() {
+                    out.info(&format!("Created a new partition {number} of type '{}' and of size {size_text}.", part_type.name()));
+                    events.push(Event::PartitionPlanned {
+                        disk: self.disk_name(machine),
+                        number,
+                        start_lba: first,
+                        size_sectors: last - first + 1,
+                    });
+                } else {
+                    out.warn("Value out of range.");
+                }
+            }
+            _ => {
+                out.warn("Value out of range.");
+                out.prompt(&format!("{LAST_PROMPT} ({first}-{range_end}, default {default_last}): "));
+                self.step = Step::Last { number, extended, first, range_end };
+            }
+        }
+    }
+}
+
+/// A size with fdisk's suffixes (K, M, G, T, P as powers of 1024, optional "iB"),
+/// or a plain sector count, in sectors.
+pub fn parse_size_sectors(text: &str) -> Option<u64> {
+    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    if digits_end == 0 {
+        return None;
+    }
+    let n: u64 = text[..digits_end].parse().ok()?;
+    let suffix = &text[digits_end..];
+    if suffix.is_empty() {
+        return Some(n);
+    }
+    let mult = crate::core::units::suffix_multiplier(suffix)?;
+    Some(n.checked_mul(mult)? / SECTOR_BYTES)
+}
+
+/// A first-sector answer: a sector number, or `+size` counted from `low`.
+fn parse_sector(input: &str, low: u64) -> Option<u64> {
+    if let Some(rest) = input.strip_prefix('+') {
+        return low.checked_add(parse_size_sectors(rest)?);
+    }
+    input.parse::<u64>().ok()
+}

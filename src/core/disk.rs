@@ -1,0 +1,142 @@
+//! Whole disks as the kernel sees them: name, transport, size, device numbers, the
+//! bytes on them, and the partition table the kernel last read.
+//!
+//! The kernel's view (`kernel_partitions`) is kept apart from the bytes (`media`),
+//! because they differ while a disk is busy: a new table can be written, but the
+//! kernel keeps using the old one until the disk is free. Simplification: device
+//! numbers are assigned in a fixed order instead of by probe timing.
+
+use super::label::Label;
+use super::media::Media;
+use super::units::SECTOR_BYTES;
+
+/// How the disk is attached, which decides its name and device numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// SATA or SCSI: `sdX`, major 8, 16 minors per disk.
+    Sata,
+    /// NVMe: `nvmeXnY`, major 259 (block extended) for the namespace and partitions.
+    Nvme,
+    /// A loop device: `loopN`, major 7; its partitions use major 259.
+    Loop,
+}
+
+impl Transport {
+    /// The TRAN column of lsblk.
+    pub fn tran(self) -> &'static str {
+        match self {
+            Transport::Sata => "sata",
+            Transport::Nvme => "nvme",
+            Transport::Loop => "",
+        }
+    }
+}
+
+/// The major number of SCSI disks.
+pub const SD_MAJOR: u32 = 8;
+/// The major number of loop devices.
+pub const LOOP_MAJOR: u32 = 7;
+/// The "block extended" major used by NVMe and by partitions beyond 15.
+pub const BLKEXT_MAJOR: u32 = 259;
+/// The device-mapper major shown for LVM volumes.
+pub const DM_MAJOR: u32 = 253;
+
+/// A partition as the kernel registered it (a line of /proc/partitions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelPartition {
+    pub number: u32,
+    pub start_lba: u64,
+    pub size_sectors: u64,
+    pub major: u32,
+    pub minor: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disk {
+    /// Kernel name, such as `sdb` or `nvme0n1`.
+    pub name: String,
+    pub transport: Transport,
+    pub size_bytes: u64,
+    /// The model string the drive reports; image files and loop devices have none.
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub rotational: bool,
+    pub major: u32,
+    pub minor: u32,
+    pub media: Media,
+    pub kernel_partitions: Vec<KernelPartition>,
+}
+
+impl Disk {
+    pub fn total_sectors(&self) -> u64 {
+        self.size_bytes / SECTOR_BYTES
+    }
+
+    /// The device path, such as `/dev/sdb`.
+    pub fn path(&self) -> String {
+        format!("/dev/{}", self.name)
+    }
+
+    /// The kernel name of partition `number`: `sdb1`, but `nvme0n1p1` and `loop0p1`
+    /// because a name ending in a digit needs a separator.
+    pub fn partition_name(&self, number: u32) -> String {
+        partition_name(&self.name, number)
+    }
+
+    /// The label currently on the disk's bytes (not necessarily the kernel's view).
+    pub fn label(&self) -> Option<Label> {
+        Label::read_from(&self.media, self.total_sectors())
+    }
+}
+
+/// The kernel name of partition `number` of disk `disk`.
+pub fn partition_name(disk: &str, number: u32) -> String {
+    if disk.ends_with(|c: char| c.is_ascii_digit()) {
+        format!("{disk}p{number}")
+    } else {
+        format!("{disk}{number}")
+    }
+}
+
+/// Reads a disk name like `sdb`, `nvme0n1` or `loop3` and says how it is attached.
+pub fn transport_for_name(name: &str) -> Option<Transport> {
+    if let Some(rest) = name.strip_prefix("sd") {
+        return (!rest.is_empty() && rest.len() <= 2 && rest.chars().all(|c| c.is_ascii_lowercase()))
+            .then_some(Transport::Sata);
+    }
+    if let Some(rest) = name.strip_prefix("nvme") {
+        let (ctrl, ns) = rest.split_once('n')?;
+        let digits = |s: &str| !s.is_empty() && s.len() <= 3 && s.chars().all(|c| c.is_ascii_digit());
+        return (digits(ctrl) && digits(ns)).then_some(Transport::Nvme);
+    }
+    if let Some(rest) = name.strip_prefix("loop") {
+        return (!rest.is_empty() && rest.len() <= 3 && rest.chars().all(|c| c.is_ascii_digit()))
+            .then_some(Transport::Loop);
+    }
+    None
+}
+
+/// The index of an `sd` disk from its letters: `sda` is 0, `sdz` 25, `sdaa` 26.
+pub fn sd_index(name: &str) -> u32 {
+    let letters = name.trim_start_matches("sd").as_bytes();
+    letters.iter().fold(0u32, |acc, b| acc * 26 + (b.saturating_sub(b'a') as u32 + 1)).saturating_sub(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_kernel() {
+        assert_eq!(partition_name("sdb", 1), "sdb1");
+        assert_eq!(partition_name("nvme0n1", 2), "nvme0n1p2");
+        assert_eq!(partition_name("loop0", 1), "loop0p1");
+        assert_eq!(transport_for_name("sdc"), Some(Transport::Sata));
+        assert_eq!(transport_for_name("nvme1n1"), Some(Transport::Nvme));
+        assert_eq!(transport_for_name("loop7"), Some(Transport::Loop));
+        assert_eq!(transport_for_name("sdb1"), None);
+        assert_eq!(transport_for_name("hda"), None);
+        assert_eq!(sd_index("sda"), 0);
+        assert_eq!(sd_index("sdc"), 2);
+    }
+}

@@ -1,0 +1,599 @@
+//! A disk label (partition table) as an editor holds it in memory: the MBR or GPT
+//! partitions plus the usable area, with libfdisk's alignment rules.
+//!
+//! `Label` mirrors what fdisk keeps between `n` and `w`; `write_to` turns it into
+//! real bytes (protective MBR, both GPT headers and entry arrays with CRC32, or an
+//! MBR with its EBR chain) and `read_from` parses those bytes back.
+//! Simplifications: one alignment grain of 1 MiB (no I/O topology), 512-byte
+//! sectors, no hybrid MBRs, and DOS labels on disks over 2 TiB are refused.
+
+use super::gpt::{self, Guid, GptEntry, GptHeader};
+use super::mbr::{Mbr, MbrPartitionEntry, TYPE_EXTENDED, TYPE_GPT_PROTECTIVE};
+use super::media::Media;
+use super::parttypes::{DOS_TYPES, GPT_TYPES};
+use super::units::SECTOR_BYTES;
+
+/// libfdisk's default alignment: 1 MiB, in sectors.
+pub const GRAIN_SECTORS: u64 = 2048;
+/// The largest disk a DOS label can describe: 2^32 sectors.
+pub const DOS_MAX_SECTORS: u64 = 1 << 32;
+/// The highest partition number a DOS label here may hold (4 primaries, then logicals).
+pub const DOS_MAX_LOGICAL: u32 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelKind {
+    Dos,
+    Gpt,
+}
+
+impl LabelKind {
+    /// The name fdisk and lsblk use: `dos` or `gpt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelKind::Dos => "dos",
+            LabelKind::Gpt => "gpt",
+        }
+    }
+}
+
+/// A disk identifier: the MBR's 32-bit signature or the GPT disk GUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskId {
+    Dos(u32),
+    Gpt(Guid),
+}
+
+/// A partition type: an MBR type byte or a GPT type GUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartType {
+    Dos(u8),
+    Gpt(Guid),
+}
+
+impl PartType {
+    pub const LINUX_FS_GUID: &'static str = "0FC63DAF-8483-4772-8E79-3D69D8477DE4";
+
+    /// The human name util-linux gives this type, or "unknown".
+    pub fn name(&self) -> &'static str {
+        match self {
+            PartType::Dos(code) => {
+                DOS_TYPES.iter().find(|(c, _)| c == code).map(|(_, n)| *n).unwrap_or("unknown")
+            }
+            PartType::Gpt(guid) => {
+                let text = guid.to_string();
+                GPT_TYPES.iter().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map(|(_, n)| *n).unwrap_or("unknown")
+            }
+        }
+    }
+
+    /// The type a new partition gets: "Linux" (83) or "Linux filesystem".
+    pub fn default_for(kind: LabelKind) -> PartType {
+        match kind {
+            LabelKind::Dos => PartType::Dos(0x83),
+            LabelKind::Gpt => PartType::Gpt(Guid::parse(Self::LINUX_FS_GUID).unwrap_or(Guid::ZERO)),
+        }
+    }
+
+    /// Looks a GPT type up by its GUID text.
+    pub fn gpt_named(guid_text: &str) -> PartType {
+        PartType::Gpt(Guid::parse(guid_text).unwrap_or(Guid::ZERO))
+    }
+
+    pub fn is_extended(&self) -> bool {
+        matches!(self, PartType::Dos(0x05 | 0x0f | 0x85))
+    }
+}
+
+/// One partition of a label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    /// 1-based; on DOS labels 1–4 are primaries and 5 onwards logicals.
+    pub number: u32,
+    pub start_lba: u64,
+    pub size_sectors: u64,
+    pub part_type: PartType,
+    /// The GPT partition GUID (zero on DOS labels).
+    pub unique_guid: Guid,
+    /// The GPT partition name (empty on DOS labels).
+    pub name: String,
+    /// The DOS boot flag.
+    pub bootable: bool,
+}
+
+impl Partition {
+    pub fn end_lba(&self) -> u64 {
+        self.start_lba + self.size_sectors.max(1) - 1
+    }
+
+    pub fn is_logical(&self) -> bool {
+        self.number > 4
+    }
+}
+
+/// Why a label edit was refused. Each reads as the sentence a student sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelError {
+    /// The partition number is outside the label's range or already taken.
+    NumberUnavailable(u32),
+    /// The sectors asked for are not free space inside the usable area.
+    NotFree { start_lba: u64, end_lba: u64 },
+    /// No partition has that number.
+    NoSuchPartition(u32),
+    /// The disk is too large for a DOS label.
+    DiskTooLargeForDos,
+    /// The disk is too small to hold the label's own structures.
+    DiskTooSmall,
+}
+
+impl std::fmt::Display for LabelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LabelError::NumberUnavailable(n) => write!(f, "partition number {n} is not available"),
+            LabelError::NotFree { start_lba, end_lba } => {
+                write!(f, "sectors {start_lba}-{end_lba} are not free space")
+            }
+            LabelError::NoSuchPartition(n) => write!(f, "partition {n} does not exist"),
+            LabelError::DiskTooLargeForDos => write!(f, "the disk is larger than a DOS label can address"),
+            LabelError::DiskTooSmall => write!(f, "the disk is too small for a partition table"),
+        }
+    }
+}
+
+/// A partition table held in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub kind: LabelKind,
+    pub disk_id: DiskId,
+    pub total_sectors: u64,
+    /// The first sector partitions may use.
+    pub first_lba: u64,
+    /// The last sector partitions may use.
+    pub last_lba: u64,
+    /// Sorted by partition number.
+    pub partitions: Vec<Partition>,
+}
+
+impl Label {
+    pub fn new_dos(total_sectors: u64, signature: u32) -> Result<Label, LabelError> {
+        if total_sectors > DOS_MAX_SECTORS {
+            return Err(LabelError::DiskTooLargeForDos);
+        }
+        if total_sectors <= GRAIN_SECTORS {
+            return Err(LabelError::DiskTooSmall);
+        }
+        Ok(Label {
+            kind: LabelKind::Dos,
+            disk_id: DiskId::Dos(signature),
+            total_sectors,
+            first_lba: GRAIN_SECTORS,
+            last_lba: total_sectors - 1,
+            partitions: Vec::new(),
+        })
+    }
+
+    pub fn new_gpt(total_sectors: u64, disk_guid: Guid) -> Result<Label, LabelError> {
+        if total_sectors < GRAIN_SECTORS + 2 * (gpt::ENTRY_ARRAY_SECTORS + 1) + 1 {
+            return Err(LabelError::DiskTooSmall);
+        }
+        Ok(Label {
+            kind: LabelKind::Gpt,
+            disk_id: DiskId::Gpt(disk_guid),
+            total_sectors,
+            first_lba: GRAIN_SECTORS,
+            last_lba: total_sectors - gpt::ENTRY_ARRAY_SECTORS - 2,
+            partitions: Vec::new(),
+        })
+    }
+
+    /// The highest partition number the label can hold.
+    pub fn max_number(&self) -> u32 {
+        match self.kind {
+            LabelKind::Dos => 4,
+            LabelKind::Gpt => gpt::ENTRY_COUNT,
+        }
+    }
+
+    pub fn partition(&self, number: u32) -> Option<&Partition> {
+        self.partitions.iter().find(|p| p.number == number)
+    }
+
+    pub fn extended(&self) -> Option<&Partition> {
+        self.partitions.iter().find(|p| p.part_type.is_extended())
+    }
+
+    pub fn primaries(&self) -> impl Iterator<Item = &Partition> {
+        self.partitions.iter().filter(|p| !p.is_logical())
+    }
+
+    pub fn logicals(&self) -> impl Iterator<Item = &Partition> {
+        self.partitions.iter().filter(|p| p.is_logical())
+    }
+
+    /// Free partition numbers among 1..=max_number (primaries only on DOS).
+    pub fn free_numbers(&self) -> Vec<u32> {
+        (1..=self.max_number()).filter(|n| self.partition(*n).is_none()).collect()
+    }
+
+    /// The number the next logical partition gets.
+    pub fn next_logical_number(&self) -> u32 {
+        self.logicals().map(|p| p.number).max().map_or(5, |n| n + 1)
+    }
+
+    /// Free sector ranges (inclusive) between `lo` and `hi` that none of `used` covers.
+    fn gaps(lo: u64, hi: u64, used: &mut Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+        used.sort_unstable();
+        let mut gaps = Vec::new();
+        let mut cursor = lo;
+        for &(s, e) in used.iter() {
+            if e < cursor {
+                continue;
+            }
+            if s > cursor && s > lo {
+                let end = (s - 1).min(hi);
+                if end >= cursor {
+                    gaps.push((cursor, end));
+                }
+            }
+            cursor = cursor.max(e.saturating_add(1));
+            if cursor > hi {
+                break;
+            }
+        }
+        if cursor <= hi {
+            gaps.push((cursor, hi));
+        }
+        gaps
+    }
+
+    /// Free ranges for a new primary (or GPT) partition. Like libfdisk, gaps
+    /// smaller than one alignment grain do not count as free space.
+    pub fn free_ranges(&self) -> Vec<(u64, u64)> {
+        let mut used: Vec<(u64, u64)> =
+            self.primaries().map(|p| (p.start_lba, p.end_lba())).collect();
+        Self::gaps(self.first_lba, self.last_lba, &mut used)
+            .into_iter()
+            .filter(|(s, e)| e - s + 1 >= GRAIN_SECTORS || *s < GRAIN_SECTORS)
+            .collect()
+    }
+
+    /// Free ranges for a new logical partition: inside the extended partition, each
+    /// logical keeps one grain in front of it for its EBR.
+    pub fn free_logical_ranges(&self) -> Vec<(u64, u64)> {
+        let Some(ext) = self.extended() else { return Vec::new() };
+        let mut used: Vec<(u64, u64)> = self
+            .logicals()
+            .map(|p| (p.start_lba.saturating_sub(GRAIN_SECTORS), p.end_lba()))
+            .collect();
+        Self::gaps(ext.start_lba, ext.end_lba(), &mut used)
+            .into_iter()
+            .filter_map(|(s, e)| {
+                let first = s + GRAIN_SECTORS;
+                (first <= e).then_some((first, e))
+            })
+            .collect()
+    }
+
+    /// libfdisk's `fdisk_align_lba` towards `up`, with the grain fixed at 1 MiB.
+    pub fn align_up(lba: u64) -> u64 {
+        lba.div_ceil(GRAIN_SECTORS) * GRAIN_SECTORS
+    }
+
+    pub fn align_down(lba: u64) -> u64 {
+        lba / GRAIN_SECTORS * GRAIN_SECTORS
+    }
+
+    pub fn align_nearest(lba: u64) -> u64 {
+        (lba + GRAIN_SECTORS / 2) / GRAIN_SECTORS * GRAIN_SECTORS
+    }
+
+    /// The default first sector in a free range: aligned up when the range allows.
+    pub fn default_first(range: (u64, u64)) -> u64 {
+        let aligned = Self::align_up(range.0);
+        if aligned <= range.1 {
+            aligned
+        } else {
+            range.0
+        }
+    }
+
+    /// The default last sector for a partition starting at `first` in a range ending
+    /// at `range_end`: the partition ends just before an aligned boundary when it can.
+    pub fn default_last(first: u64, range_end: u64) -> u64 {
+        let aligned = Self::align_down(range_end + 1);
+        if aligned > first + GRAIN_SECTORS {
+            aligned - 1
+        } else {
+            range_end
+        }
+    }
+
+    /// The last sector for a size typed as `+size`: the end is moved so that the
+    /// next partition can start aligned, as libfdisk does, if it stays in range.
+    pub fn aligned_last_for_size(first: u64, size_sectors: u64, range_end: u64) -> u64 {
+        let plain = first + size_sectors - 1;
+        let aligned = Self::align_nearest(first + size_sectors);
+        if aligned > first && aligned - 1 <= range_end && size_sectors >= GRAIN_SECTORS {
+            aligned - 1
+        } else {
+            plain
+        }
+    }
+
+    /// The free range containing `lba`, if any.
+    pub fn range_containing(ranges: &[(u64, u64)], lba: u64) -> Option<(u64, u64)> {
+        ranges.iter().copied().find(|(s, e)| *s <= lba && lba <= *e)
+    }
+
+    /// Adds a partition; its sectors must be free and its number available.
+    pub fn add(&mut self, p: Partition) -> Result<(), LabelError> {
+        let ranges = if p.is_logical() { self.free_logical_ranges() } else { self.free_ranges() };
+        let fits = Self::range_containing(&ranges, p.start_lba).is_some_and(|(_, e)| p.end_lba() <= e);
+        if !fits || p.size_sectors == 0 {
+            return Err(LabelError::NotFree { start_lba: p.start_lba, end_lba: p.end_lba() });
+        }
+        let number_ok = if p.is_logical() {
+            self.kind == LabelKind::Dos && p.number <= DOS_MAX_LOGICAL
+        } else {
+            p.number >= 1 && p.number <= self.max_number()
+        };
+        if !number_ok || self.partition(p.number).is_some() {
+            return Err(LabelError::NumberUnavailable(p.number));
+        }
+        self.partitions.push(p);
+        self.partitions.sort_by_key(|p| p.number);
+        Ok(())
+    }
+
+    /// Deletes a partition. Deleting an extended partition deletes its logicals;
+    /// deleting a logical renumbers the ones after it, as fdisk does.
+    pub fn delete(&mut self, number: u32) -> Result<Partition, LabelError> {
+        let index = self
+            .partitions
+            .iter()
+            .position(|p| p.number == number)
+            .ok_or(LabelError::NoSuchPartition(number))?;
+        let removed = self.partitions.remove(index);
+        if removed.part_type.is_extended() {
+            self.partitions.retain(|p| !p.is_logical());
+        } else if removed.is_logical() {
+            for p in self.partitions.iter_mut().filter(|p| p.number > number) {
+                p.number -= 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Encodes the label into the sectors of `media`, clearing any label of the
+    /// other kind so that no stale signature survives.
+    pub fn write_to(&self, media: &mut Media) {
+        let total = self.total_sectors;
+        match (self.kind, self.disk_id) {
+            (LabelKind::Gpt, DiskId::Gpt(guid)) => {
+                let entries: Vec<GptEntry> = (1..=gpt::ENTRY_COUNT)
+                    .map(|n| match self.partition(n) {
+                        Some(p) => GptEntry {
+                            partition_type_guid: match p.part_type {
+                                PartType::Gpt(g) => g,
+                                PartType::Dos(_) => Guid::ZERO,
+                            },
+                            unique_partition_guid: p.unique_guid,
+                            starting_lba: p.start_lba,
+                            ending_lba: p.end_lba(),
+                            attributes: 0,
+                            partition_name: p.name.clone(),
+                        },
+                        None => GptEntry::default(),
+                    })
+                    .collect();
+                let (entry_bytes, entries_crc) = gpt::encode_entries(&entries);
+                let backup_entries_lba = total - 1 - gpt::ENTRY_ARRAY_SECTORS;
+                let header = |my: u64, alt: u64, entries_at: u64| GptHeader {
+                    revision: gpt::REVISION_1_0,
+                    header_size: gpt::HEADER_SIZE,
+                    my_lba: my,
+                    alternate_lba: alt,
+                    first_usable_lba: self.first_lba,
+                    last_usable_lba: self.last_lba,
+                    disk_guid: guid,
+                    partition_entry_lba: entries_at,
+                    num_partition_entries: gpt::ENTRY_COUNT,
+                    sizeof_partition_entry: gpt::ENTRY_SIZE,
+                    partition_entry_array_crc32: entries_crc,
+                };
+                let mut pmbr = Mbr::default();
+                pmbr.partitions[0] =
+                    MbrPartitionEntry::new(TYPE_GPT_PROTECTIVE, 1, (total - 1).min(u32::MAX as u64), false);
+                pmbr.partitions[0].end_chs = super::mbr::Chs([0xfe, 0xff, 0xff]);
+                media.write_sector(0, &pmbr.encode());
+                media.write_sector(1, &header(1, total - 1, 2).encode());
+                media.write_bytes(2, &entry_bytes);
+                media.write_bytes(backup_entries_lba, &entry_bytes);
+                media.write_sector(total - 1, &header(total - 1, 1, backup_entries_lba).encode());
+            }
+            (_, disk_id) => {
+                let signature = match disk_id {
+                    DiskId::Dos(s) => s,
+                    DiskId::Gpt(_) => 0,
+                };
+                let mut mbr = Mbr { disk_signature: signature, ..Default::default() };
+                for p in self.primaries() {
+                    let code = match p.part_type {
+                        PartType::Dos(c) => c,
+                        PartType::Gpt(_) => 0x83,
+                    };
+                    if let Some(slot) = mbr.partitions.get_mut(p.number as usize - 1) {
+                        *slot = MbrPartitionEntry::new(code, p.start_lba, p.size_sectors, p.bootable);
+                    }
+                }
+                media.write_sector(0, &mbr.encode());
+                self.write_ebr_chain(media);
+                // A DOS label over an old GPT: wipe both GPT headers as fdisk does.
+                media.write_sector(1, &[0u8; SECTOR_BYTES as usize]);
+                media.write_sector(total - 1, &[0u8; SECTOR_BYTES as usize]);
+            }
+        }
+    }
+
+    fn write_ebr_chain(&self, media: &mut Media) {
+        let Some(ext) = self.extended() else { return };
+        let logicals: Vec<&Partition> = self.logicals().collect();
+        let ebr_lba = |p: &Partition| p.start_lba - GRAIN_SECTORS;
+        if logicals.is_empty() {
+            media.write_sector(ext.start_lba, &Mbr::default().encode());
+        }
+        for (i, p) in logicals.iter().enumerate() {
+            let code = match p.part_type {
+                PartType::Dos(c) => c,
+                PartType::Gpt(_) => 0x83,
+            };
+            let here = ebr_lba(p);
+            let mut ebr = Mbr::default();
+            ebr.partitions[0] = MbrPartitionEntry::new(code, p.start_lba - here, p.size_sectors, p.bootable);
+            if let Some(next) = logicals.get(i + 1) {
+                let next_ebr = ebr_lba(next);
+                ebr.partitions[1] = MbrPartitionEntry::new(
+                    TYPE_EXTENDED,
+                    next_ebr - ext.start_lba,
+                    next.end_lba() + 1 - next_ebr,
+                    false,
+                );
+            }
+            media.write_sector(here, &ebr.encode());
+        }
+    }
+
+    /// Parses the label on `media`, if there is one. A GPT whose primary header is
+    /// damaged is read from its backup header, as the kernel and fdisk do.
+    pub fn read_from(media: &Media, total_sectors: u64) -> Option<Label> {
+        if total_sectors < 3 {
+            return None;
+        }
+        let mbr = Mbr::decode(&media.read_sector(0)).ok()?;
+        if mbr.is_protective() {
+            return Self::read_gpt(media, total_sectors, 1)
+                .or_else(|| Self::read_gpt(media, total_sectors, total_sectors - 1));
+        }
+        let mut label = Label::new_dos(total_sectors.min(DOS_MAX_SECTORS), mbr.disk_signature).ok()?;
+        label.total_sectors = total_sectors;
+        for (i, e) in mbr.partitions.iter().enumerate() {
+            if e.is_used() {
+                label.partitions.push(Partition {
+                    number: i as u32 + 1,
+                    start_lba: e.starting_lba as u64,
+                    size_sectors: e.size_in_lba as u64,
+                    part_type: PartType::Dos(e.os_type),
+                    unique_guid: Guid::ZERO,
+                    name: String::new(),
+                    bootable: e.boot_indicator == 0x80,
+                });
+            }
+        }
+        if let Some(ext_start) = label.extended().map(|e| e.start_lba) {
+            let mut ebr_at = ext_start;
+            let mut number = 5;
+            // The chain is bounded so that a looping chain on a damaged disk ends.
+            while number <= DOS_MAX_LOGICAL {
+                let Ok(ebr) = Mbr::decode(&media.read_sector(ebr_at)) else { break };
+                let first = ebr.partitions[0];
+                if first.is_used() {
+                    label.partitions.push(Partition {
+                        number,
+                        start_lba: ebr_at + first.starting_lba as u64,
+                        size_sectors: first.size_in_lba as u64,
+                        part_type: PartType::Dos(first.os_type),
+                        unique_guid: Guid::ZERO,
+                        name: String::new(),
+                        bootable: first.boot_indicator == 0x80,
+                    });
+                    number += 1;
+                }
+                let link = ebr.partitions[1];
+                if !link.is_used() || link.starting_lba == 0 {
+                    break;
+                }
+                ebr_at = ext_start + link.starting_lba as u64;
+            }
+        }
+        Some(label)
+    }
+
+    fn read_gpt(media: &Media, total_sectors: u64, header_lba: u64) -> Option<Label> {
+        let header = GptHeader::decode(&media.read_sector(header_lba)).ok()?;
+        let bytes = media.read_bytes(header.partition_entry_lba, gpt::ENTRY_ARRAY_SECTORS);
+        let entries = gpt::decode_entries(&bytes, header.partition_entry_array_crc32).ok()?;
+        let partitions = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_used())
+            .map(|(i, e)| Partition {
+                number: i as u32 + 1,
+                start_lba: e.starting_lba,
+                size_sectors: e.ending_lba.saturating_sub(e.starting_lba) + 1,
+                part_type: PartType::Gpt(e.partition_type_guid),
+                unique_guid: e.unique_partition_guid,
+                name: e.partition_name.clone(),
+                bootable: false,
+            })
+            .collect();
+        Some(Label {
+            kind: LabelKind::Gpt,
+            disk_id: DiskId::Gpt(header.disk_guid),
+            total_sectors,
+            first_lba: header.first_usable_lba,
+            last_lba: header.last_usable_lba,
+            partitions,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(number: u32, start_lba: u64, size_sectors: u64, kind: LabelKind) -> Partition {
+        Partition {
+            number,
+            start_lba,
+            size_sectors,
+            part_type: PartType::default_for(kind),
+            unique_guid: Guid([number as u8; 16]),
+            name: String::new(),
+            bootable: false,
+        }
+    }
+
+    #[test]
+    fn gpt_bytes_round_trip_and_backup_is_used_when_primary_breaks() {
+        let total = 2 * 1024 * 1024;
+        let mut label = Label::new_gpt(total, Guid([9; 16])).unwrap();
+        label.add(part(1, 2048, 204800, LabelKind::Gpt)).unwrap();
+        let mut media = Media::default();
+        label.write_to(&mut media);
+        assert_eq!(Label::read_from(&media, total), Some(label.clone()));
+        media.write_sector(1, &[0u8; 512]);
+        assert_eq!(Label::read_from(&media, total), Some(label));
+    }
+
+    #[test]
+    fn dos_logicals_round_trip_through_the_ebr_chain() {
+        let total = 2 * 1024 * 1024;
+        let mut label = Label::new_dos(total, 0x1234).unwrap();
+        let mut ext = part(2, 2048, 1024000, LabelKind::Dos);
+        ext.part_type = PartType::Dos(TYPE_EXTENDED);
+        label.add(ext).unwrap();
+        label.add(part(5, 4096, 100000, LabelKind::Dos)).unwrap();
+        let second = label.free_logical_ranges()[0].0;
+        label.add(part(6, second, 100000, LabelKind::Dos)).unwrap();
+        let mut media = Media::default();
+        label.write_to(&mut media);
+        assert_eq!(Label::read_from(&media, total), Some(label));
+    }
+
+    #[test]
+    fn overlapping_partitions_are_refused() {
+        let mut label = Label::new_gpt(1 << 21, Guid::ZERO).unwrap();
+        label.add(part(1, 2048, 4096, LabelKind::Gpt)).unwrap();
+        assert!(label.add(part(2, 4000, 10, LabelKind::Gpt)).is_err());
+        assert!(label.add(part(1, 10000, 10, LabelKind::Gpt)).is_err());
+    }
+}

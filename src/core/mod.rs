@@ -1,0 +1,20 @@
+//! The storage model: deterministic, with no web or terminal dependencies.
+//!
+//! A `Machine` holds disks (with real partition-table bytes), the kernel's view of
+//! them, LVM and filesystems. Operations change it and return `Event`s; they never
+//! print, sleep or render. Text belongs to `console`, pictures to `ui`.
+
+pub mod disk;
+pub mod event;
+pub mod gpt;
+pub mod label;
+pub mod lvm;
+pub mod machine;
+pub mod mbr;
+pub mod media;
+pub mod parttypes;
+pub mod rng;
+pub mod units;
+
+pub use event::Event;
+pub use machine::Machine;

@@ -1,0 +1,198 @@
+//! Replays every fixture captured from the real tools (tests/fixtures/*/*.case)
+//! through the simulator and compares the output command by command.
+//!
+//! Random identifiers (disk identifiers, GUIDs, UUIDs) are masked on both sides.
+//! The lvm2 fixtures were captured without device-mapper (see
+//! tests/fixtures/lvm/README.md); `real_host` turns them into what an active host
+//! prints, each rule quoting the fixture note it implements.
+
+use storage_lab::console::session::parse_disks;
+use storage_lab::console::Shell;
+use storage_lab::core::Machine;
+
+pub struct Step {
+    pub command: String,
+    pub stdin: Vec<String>,
+    pub expected: String,
+    pub exit: i32,
+}
+
+pub struct Case {
+    pub name: String,
+    pub disks: String,
+    pub steps: Vec<Step>,
+}
+
+pub fn parse_case(name: &str, text: &str) -> Case {
+    let mut case = Case { name: name.to_string(), disks: String::new(), steps: Vec::new() };
+    for line in text.lines() {
+        if let Some(d) = line.strip_prefix("# disks:") {
+            case.disks = d.trim().to_string();
+        } else if line.starts_with('#') {
+            continue;
+        } else if let Some(cmd) = line.strip_prefix("$ ") {
+            case.steps.push(Step { command: cmd.to_string(), stdin: Vec::new(), expected: String::new(), exit: 0 });
+        } else if let Some(step) = case.steps.last_mut() {
+            if line == "<" || line.starts_with("< ") {
+                step.stdin.push(line.get(2..).unwrap_or("").to_string());
+            } else if line == ">" || line.starts_with("> ") {
+                step.expected.push_str(line.get(2..).unwrap_or(""));
+                step.expected.push('\n');
+            } else if let Some(code) = line.strip_prefix("% exit ") {
+                step.exit = code.trim().parse().unwrap_or(-1);
+            } else if line == "%no-eol" {
+                step.expected.pop();
+            }
+        }
+    }
+    case
+}
+
+fn is_hex(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Masks words that are random on each run.
+pub fn mask(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let take = |n: usize| -> Option<String> { (i + n <= chars.len()).then(|| chars[i..i + n].iter().collect()) };
+        let boundary = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
+        let shaped = |text: &str, lens: &[usize], ok: fn(char) -> bool| {
+            let parts: Vec<&str> = text.split('-').collect();
+            parts.len() == lens.len() && lens.iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(ok))
+        };
+        if boundary {
+            // A GUID: 8-4-4-4-12 hex digits.
+            if let Some(g) = take(36).filter(|g| shaped(g, &[8, 4, 4, 4, 12], |c| c.is_ascii_hexdigit())) {
+                let _ = g;
+                out.push_str("<GUID>");
+                i += 36;
+                continue;
+            }
+            // An LVM UUID: 6-4-4-4-4-4-6 alphanumerics.
+            if take(38).is_some_and(|u| shaped(&u, &[6, 4, 4, 4, 4, 4, 6], |c| c.is_ascii_alphanumeric())) {
+                out.push_str("<LVMUUID>");
+                i += 38;
+                continue;
+            }
+            // A DOS disk identifier: 0x and 8 hex digits.
+            if take(10).is_some_and(|d| d.starts_with("0x") && is_hex(&d[2..])) {
+                out.push_str("0x<ID>");
+                i += 10;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    // lvdisplay's creation stamp is the capture machine's.
+    out.lines()
+        .map(|l| if l.contains("LV Creation host, time") { "  LV Creation host, time <STAMP>".to_string() } else { l.to_string() })
+        .map(|l| if l.contains("Metadata Sequence No") { "  Metadata Sequence No  <SEQ>".to_string() } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Rewrites a fixture captured without device-mapper into what an active host shows.
+fn real_host(expected: &str) -> String {
+    // Note: "lv_attr chars 5-6 are 'XX' ... a real host shows 'a-' there".
+    expected.replace("-wi-XX----", "-wi-a-----")
+}
+
+/// Removes what only an active host prints and the fixtures cannot contain.
+fn without_activation_lines(ours: &str) -> String {
+    // Note: "lvdisplay: with activation disabled the 'LV Status', '# open' and
+    // 'Block device' lines are missing".
+    ours.lines()
+        .filter(|l| {
+            !(l.starts_with("  LV Status ") || l.starts_with("  # open ") || l.starts_with("  - currently set to") || l.starts_with("  Block device "))
+        })
+        .map(|l| {
+            // Note: "lvreduce and lvremove never prompt (they only prompt for active LVs)".
+            let mut l = l.to_string();
+            while let Some(start) = l.find("Do you really want to remove active logical volume") {
+                let end = l[start..].find("[y/n]: ").map_or(l.len(), |e| start + e + 7);
+                l.replace_range(start..end, "");
+            }
+            if let Some(start) = l.find("Do you really want to reduce") {
+                let end = l[start..].find("[y/n]: ").map_or(l.len(), |e| start + e + 7);
+                l.replace_range(start..end, "");
+            }
+            l
+        })
+        .filter(|l| !(l.starts_with("  WARNING: Reducing active") || l == "  THIS MAY DESTROY YOUR DATA (filesystem etc.)"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs one step on the shell as the real tool saw it: the command, its stdin
+/// lines, then end of input.
+fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
+    let mut command = step.command.clone();
+    if lvm {
+        // On an active host each LV removal asks again; `yes` answers them all,
+        // which is what the single answer did on the inactive capture host.
+        for c in ["vgremove", "lvremove", "lvreduce"] {
+            for answer in ["y", "n"] {
+                command = command.replace(&format!("echo {answer} | {c}"), &format!("yes | {c}"));
+            }
+        }
+        if (command.starts_with("lvreduce") || command.starts_with("lvremove")) && !command.contains(" -y") && !command.contains(" -f") {
+            command = format!("yes | {command}");
+        }
+    }
+    let first = shell.run(&command);
+    let mut text = first.text;
+    let mut status = first.exit_status;
+    for line in &step.stdin {
+        if !shell.is_interactive() {
+            break;
+        }
+        let o = shell.run(line);
+        text.push_str(&o.text);
+        status = o.exit_status;
+    }
+    if shell.is_interactive() {
+        let o = shell.end_of_input();
+        text.push_str(&o.text);
+        status = o.exit_status;
+    }
+    (text, status)
+}
+
+/// Replays a case; returns a description of every mismatch.
+pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
+    let disks = parse_disks(&case.disks).unwrap_or_default();
+    let machine = match Machine::with_disks(7, &disks) {
+        Ok(m) => m,
+        Err(e) => return vec![format!("{}: cannot build machine: {e}", case.name)],
+    };
+    let lvm = case.name.starts_with("lvm/");
+    let mut shell = Shell::new(machine);
+    let mut problems = Vec::new();
+    for step in &case.steps {
+        let (ours, status) = run_step(&mut shell, step, lvm);
+        let short = case.name.rsplit('/').next().unwrap_or_default();
+        if skip.iter().any(|s| *s == format!("{short}: {}", step.command)) {
+            continue;
+        }
+        let (mut ours, mut expected) = (mask(&ours), mask(&step.expected));
+        if lvm {
+            ours = without_activation_lines(&ours);
+            expected = real_host(&expected);
+            expected = expected.lines().collect::<Vec<_>>().join("\n");
+        }
+        if ours.trim_end_matches('\n') != expected.trim_end_matches('\n') {
+            problems.push(format!(
+                "{} `{}`:\n--- real\n{}\n--- simulator\n{}\n",
+                case.name, step.command, expected, ours
+            ));
+        } else if status != step.exit {
+            problems.push(format!("{} `{}`: exit {status}, real tool exited {}", case.name, step.command, step.exit));
+        }
+    }
+    problems
+}

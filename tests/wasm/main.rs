@@ -1,0 +1,2 @@
+//! Component tests in headless Chromium (wasm-bindgen-test).
+#![cfg(target_arch = "wasm32")]
