@@ -8,5 +8,6 @@
 pub mod cli;
 pub mod console;
 pub mod core;
+pub mod view;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

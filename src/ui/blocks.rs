@@ -1,0 +1,252 @@
+//! Figure 1: block devices and partitions, and the buttons that type fdisk.
+
+use crate::view::{DiskView, PartState};
+use yew::prelude::*;
+
+const ROW: f64 = 104.0;
+const BAR_X: f64 = 214.0;
+const BAR_W: f64 = 630.0;
+
+#[derive(Properties, PartialEq)]
+pub struct BlocksProps {
+    pub disks: Vec<DiskView>,
+    pub hidden: Vec<String>,
+    pub active: Option<String>,
+    pub selected: Option<String>,
+    pub on_select: Callback<String>,
+}
+
+fn part_class(state: PartState) -> &'static str {
+    match state {
+        PartState::Active => "part active",
+        PartState::Pending => "part pending",
+        PartState::WrittenNotActive => "part written",
+        PartState::Stale => "part stale",
+    }
+}
+
+fn state_text(state: PartState) -> &'static str {
+    match state {
+        PartState::Active => "in use by the kernel",
+        PartState::Pending => "planned in fdisk's memory, not written yet",
+        PartState::WrittenNotActive => "written to disk, but the kernel still uses the old table",
+        PartState::Stale => "gone from the disk's table, but the kernel still uses it",
+    }
+}
+
+fn activate(cb: &Callback<String>, name: &str) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let (c1, n1) = (cb.clone(), name.to_string());
+    let (c2, n2) = (cb.clone(), name.to_string());
+    (
+        Callback::from(move |_| c1.emit(n1.clone())),
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                c2.emit(n2.clone());
+            }
+        }),
+    )
+}
+
+#[function_component(BlocksFigure)]
+pub fn blocks_figure(props: &BlocksProps) -> Html {
+    let height = (props.disks.len().max(1) as f64) * ROW + 10.0;
+    let rows = props.disks.iter().enumerate().filter(|(_, d)| !props.hidden.contains(&d.name)).map(|(i, d)| {
+        let y = 8.0 + i as f64 * ROW;
+        let (onclick, onkeydown) = activate(&props.on_select, &d.name);
+        let selected = props.selected.as_deref() == Some(d.name.as_str());
+        let label = d.label.map_or("no partition table".to_string(), |l| format!("{} label", if l == "dos" { "MBR (dos)" } else { "GPT" }));
+        let parts = d.parts.iter().filter(|p| !props.hidden.contains(&p.name)).map(|p| {
+            let x = BAR_X + p.start_frac * BAR_W;
+            let w = (p.width_frac * BAR_W).max(8.0);
+            let (onclick, onkeydown) = activate(&props.on_select, &p.name);
+            let mut class = part_class(p.state).to_string();
+            if props.active.as_deref() == Some(p.name.as_str()) {
+                class.push_str(" pulse");
+            }
+            if props.selected.as_deref() == Some(p.name.as_str()) {
+                class.push_str(" selected");
+            }
+            let aria = format!("{}: {} {}, {}", p.name, p.size_text, p.type_name, state_text(p.state));
+            let pending = (p.state == PartState::Pending).then_some("");
+            html! {
+                <g key={p.name.clone()} class={class} data-dev={p.name.clone()} data-pending={pending}
+                   tabindex="0" role="button" aria-label={aria} {onclick} {onkeydown}>
+                    <title>{ format!("{} — {} — {}", p.name, p.type_name, state_text(p.state)) }</title>
+                    <rect x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{w:.1}")} height="34" rx="4" />
+                    if w > 60.0 {
+                        <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 45.0)} class="pname">{ &p.name }</text>
+                        <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 59.0)} class="psize">{ format!("{} {}", p.size_text, if w > 150.0 { p.type_name.as_str() } else { "" }) }</text>
+                    }
+                    if !p.holders.is_empty() && w > 40.0 {
+                        <text x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + 80.0)} class="holder">{ p.holders.join(" · ") }</text>
+                    }
+                </g>
+            }
+        });
+        let disk_class = format!("disk {}{}{}", d.transport.to_lowercase(), if selected { " selected" } else { "" }, if props.active.as_deref() == Some(d.name.as_str()) { " pulse" } else { "" });
+        html! {
+            <g key={d.name.clone()} class="row">
+                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button"
+                   aria-label={format!("{} {} disk, {}, {}", d.name, d.transport, d.size_text, label)} {onclick} {onkeydown}>
+                    <rect x="6" y={format!("{:.1}", y + 6.0)} width="196" height="78" rx="8" />
+                    <text x="18" y={format!("{:.1}", y + 30.0)} class="dname">{ &d.name }</text>
+                    <text x="190" y={format!("{:.1}", y + 30.0)} class="badge" text-anchor="end">{ d.transport }</text>
+                    <text x="18" y={format!("{:.1}", y + 52.0)} class="dsize">{ &d.size_text }</text>
+                    <text x="18" y={format!("{:.1}", y + 72.0)} class="dlabel">{ &label }</text>
+                </g>
+                <line x1="202" y1={format!("{:.1}", y + 47.0)} x2={format!("{BAR_X:.1}")} y2={format!("{:.1}", y + 47.0)} class="edge" />
+                <rect class={if d.editing { "bar editing" } else { "bar" }} x={format!("{BAR_X:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{BAR_W:.1}")} height="34" rx="4" />
+                <text x={format!("{BAR_X:.1}")} y={format!("{:.1}", y + 22.0)} class="barcap">
+                    { if d.editing { "fdisk is editing this table in memory — w writes it, q discards it" } else if d.busy { "in use: the kernel will not re-read this disk's table" } else { "" } }
+                </text>
+                { for parts }
+            </g>
+        }
+    });
+    html! {
+        <svg id="figure" class="figure blocks" viewBox={format!("0 0 860 {height:.0}")} role="group"
+             aria-label="Block devices: each disk with its partitions, drawn to scale">
+            { for rows }
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct BlockActionsProps {
+    pub disks: Vec<DiskView>,
+    pub on_run: Callback<Vec<String>>,
+    /// True when a different dialog (not fdisk on a disk shown here) is open.
+    pub busy_dialog: bool,
+}
+
+/// The lines a "New partition" click types for `disk`.
+pub fn new_partition_lines(disk: &DiskView, size: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !disk.editing {
+        lines.push(format!("fdisk /dev/{}", disk.name));
+        if disk.label.is_none() {
+            lines.push("g".into());
+        }
+    }
+    lines.push("n".into());
+    if disk.label == Some("dos") {
+        lines.push(String::new());
+    }
+    lines.push(String::new());
+    lines.push(String::new());
+    lines.push(size.to_string());
+    lines
+}
+
+/// The lines a "Delete partition" click types.
+pub fn delete_partition_lines(disk: &DiskView, number: u32) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !disk.editing {
+        lines.push(format!("fdisk /dev/{}", disk.name));
+    }
+    lines.push("d".into());
+    let count = disk.parts.iter().filter(|p| p.state != PartState::Stale).count();
+    if count > 1 {
+        lines.push(number.to_string());
+    }
+    lines
+}
+
+#[function_component(BlockActions)]
+pub fn block_actions(props: &BlockActionsProps) -> Html {
+    let editing = props.disks.iter().find(|d| d.editing).map(|d| d.name.clone());
+    let target = use_state(|| None::<String>);
+    let size = use_state(|| "+10G".to_string());
+    let part = use_state(|| None::<u32>);
+    let kind = use_state(|| "sata".to_string());
+    let new_size = use_state(|| "500G".to_string());
+
+    let chosen = editing.clone().or_else(|| (*target).clone()).filter(|t| props.disks.iter().any(|d| &d.name == t)).or_else(|| {
+        props.disks.iter().find(|d| d.parts.is_empty() && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone())
+    });
+    let disk = chosen.as_ref().and_then(|c| props.disks.iter().find(|d| &d.name == c)).cloned();
+    let locked = props.busy_dialog || (editing.is_some() && editing != chosen);
+
+    let on_target = {
+        let target = target.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            target.set(Some(el.value()));
+        })
+    };
+    let on_size = {
+        let size = size.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            size.set(el.value());
+        })
+    };
+    let on_part = {
+        let part = part.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            part.set(el.value().parse().ok());
+        })
+    };
+    let run = |lines: Vec<String>| {
+        let cb = props.on_run.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(lines.clone()))
+    };
+    let numbers: Vec<u32> = disk.as_ref().map(|d| d.parts.iter().filter(|p| p.state != PartState::Stale).map(|p| p.number).collect()).unwrap_or_default();
+    let chosen_part = (*part).filter(|n| numbers.contains(n)).or(numbers.last().copied());
+    let new_lines = disk.as_ref().map(|d| new_partition_lines(d, &size)).unwrap_or_default();
+    let del_lines = match (&disk, chosen_part) {
+        (Some(d), Some(n)) => delete_partition_lines(d, n),
+        _ => Vec::new(),
+    };
+    let write_lines = vec!["w".to_string()];
+    let quit_lines = vec!["q".to_string()];
+    let add_lines = vec![format!("attach-disk {} {}", *kind, *new_size)];
+    let on_kind = {
+        let kind = kind.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            kind.set(el.value());
+        })
+    };
+    let on_new_size = {
+        let new_size = new_size.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            new_size.set(el.value());
+        })
+    };
+    let is_editing = disk.as_ref().is_some_and(|d| d.editing);
+    html! {
+        <div class="actions" role="toolbar" aria-label="Partitioning actions">
+            <label>{ "Disk " }
+                <select id="target-disk" onchange={on_target} disabled={editing.is_some()}>
+                    { for props.disks.iter().map(|d| html! {
+                        <option value={d.name.clone()} selected={chosen.as_deref() == Some(d.name.as_str())}>{ format!("/dev/{} ({})", d.name, d.size_text) }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{ "Size " }<input id="part-size" class="short" value={(*size).clone()} oninput={on_size} aria-describedby="size-help" /></label>
+            <button data-action="new-partition" onclick={run(new_lines.clone())} disabled={locked || disk.is_none()} title={new_lines.join(" ⏎ ")}>{ "New partition" }</button>
+            <label>{ "Partition " }
+                <select id="target-part" onchange={on_part} disabled={numbers.is_empty()}>
+                    { for numbers.iter().map(|n| html! { <option value={n.to_string()} selected={chosen_part == Some(*n)}>{ n }</option> }) }
+                </select>
+            </label>
+            <button data-action="delete-partition" onclick={run(del_lines.clone())} disabled={locked || del_lines.is_empty()}>{ "Delete partition" }</button>
+            <button data-action="write-table" onclick={run(write_lines)} disabled={!is_editing || props.busy_dialog}>{ "Write table (w)" }</button>
+            <button data-action="quit-fdisk" onclick={run(quit_lines)} disabled={!is_editing || props.busy_dialog}>{ "Discard (q)" }</button>
+            <span class="sep" aria-hidden="true"></span>
+            <label>{ "New disk " }
+                <select id="new-disk-kind" onchange={on_kind} disabled={locked}>
+                    <option value="sata" selected={*kind == "sata"}>{ "SATA" }</option>
+                    <option value="nvme" selected={*kind == "nvme"}>{ "NVMe" }</option>
+                </select>
+            </label>
+            <input id="new-disk-size" class="short" aria-label="New disk size" value={(*new_size).clone()} oninput={on_new_size} />
+            <button data-action="add-disk" onclick={run(add_lines)} disabled={locked || editing.is_some()}>{ "Add disk" }</button>
+            <p id="size-help" class="help">{ "Sizes as fdisk reads them: +10G is 10 GiB. Every button types real commands into the console." }</p>
+        </div>
+    }
+}

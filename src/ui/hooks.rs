@@ -1,0 +1,123 @@
+//! Effects: browser storage, the URL, media queries and the animation timer.
+//! Nothing here changes state except by dispatching an `Action`.
+
+use super::state::{Action, Lab};
+use crate::console::session::{LoadError, Session, Start};
+use gloo::timers::callback::Interval;
+use yew::prelude::*;
+
+pub const STORAGE_KEY: &str = "storage-lab.session";
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+/// The session to start with: a shared link wins over the saved session. A
+/// broken link or saved value yields an error message and the default session.
+pub fn initial_session() -> (Session, Option<String>) {
+    let default = Session::new(Start::Lab, 0);
+    let hash = window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if hash.starts_with("#s=") {
+        return match Session::from_fragment(&hash) {
+            Ok(s) => (s, None),
+            Err(e) => (default, Some(format!("The shared link could not be opened: {e}. Starting a fresh session."))),
+        };
+    }
+    let saved = local_storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+    match saved {
+        None => (default, None),
+        Some(text) => match Session::from_script(&text) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                let why = match e {
+                    LoadError::NotASession => "it is not a Storage Lab session".to_string(),
+                    other => other.to_string(),
+                };
+                (default, Some(format!("The saved session could not be restored ({why}). Starting a fresh session.")))
+            }
+        },
+    }
+}
+
+/// Saves the session log whenever it changes.
+#[hook]
+pub fn use_persist(lab: &UseReducerHandle<Lab>) {
+    let revision = lab.revision;
+    let script = lab.session.to_script();
+    use_effect_with(revision, move |_| {
+        if let Some(s) = local_storage() {
+            let _ = s.set_item(STORAGE_KEY, &script);
+        }
+    });
+}
+
+/// Plays the animation queue: one event per tick while events remain.
+#[hook]
+pub fn use_animation(lab: &UseReducerHandle<Lab>, step_ms: u32) {
+    let playing = lab.anim.playing();
+    let dispatcher = lab.dispatcher();
+    use_effect_with((playing, lab.revision, step_ms), move |(playing, _, ms)| {
+        let interval = playing.then(|| Interval::new(*ms, move || dispatcher.dispatch(Action::Tick)));
+        move || drop(interval)
+    });
+}
+
+/// Tells the reducer whether the user asked for reduced motion.
+#[hook]
+pub fn use_reduced_motion(lab: &UseReducerHandle<Lab>) {
+    let dispatcher = lab.dispatcher();
+    use_effect_with((), move |_| {
+        let reduce = window()
+            .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+            .is_some_and(|m| m.matches());
+        dispatcher.dispatch(Action::SetReducedMotion(reduce));
+    });
+}
+
+/// Marks the page ready for tests and benchmarks once the app has rendered.
+#[hook]
+pub fn use_ready_marker() {
+    use_effect_with((), |_| {
+        if let Some(body) = window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-ready", "");
+        }
+        if let Some(w) = window() {
+            let now = w.performance().map(|p| p.now()).unwrap_or(0.0);
+            let _ = js_sys::Reflect::set(&w, &"__readyAt".into(), &now.into());
+        }
+    });
+}
+
+/// The page URL with `fragment`, written into the address bar.
+pub fn share_url(fragment: &str) -> String {
+    let Some(w) = window() else { return String::new() };
+    let loc = w.location();
+    let base = format!(
+        "{}{}{}",
+        loc.origin().unwrap_or_default(),
+        loc.pathname().unwrap_or_default(),
+        loc.search().unwrap_or_default()
+    );
+    let url = format!("{base}#{fragment}");
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    url
+}
+
+/// Copies text to the clipboard when the browser allows it.
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Reads `?embed=NAME` from the URL.
+pub fn embed_param() -> Option<String> {
+    let search = window()?.location().search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("embed=").map(str::to_string))
+}

@@ -1,0 +1,389 @@
+//! The figures' view-models: what each figure shows, computed from the shell's
+//! state, with no drawing and no web types.
+//!
+//! The UI turns these into SVG; tests check them natively. Positions are
+//! fractions of a disk or PV, so the drawing code only scales them.
+
+use crate::console::{Interactive, Shell};
+use crate::console::fmt::{human_size, SizeStyle};
+use crate::core::disk::{partition_name, Disk, Transport};
+use crate::core::label::Label;
+use crate::core::lvm::{LvKind, Vg};
+use crate::core::machine::Machine;
+use crate::core::units::SECTOR_BYTES;
+
+/// Where a partition exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartState {
+    /// Only in the open editor's memory: nothing written yet.
+    Pending,
+    /// Written to disk and registered by the kernel.
+    Active,
+    /// Written to disk, but the kernel refused to re-read (disk busy).
+    WrittenNotActive,
+    /// The kernel still uses it although the table on disk no longer has it.
+    Stale,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartView {
+    pub name: String,
+    pub number: u32,
+    pub start_frac: f64,
+    pub width_frac: f64,
+    pub size_text: String,
+    pub type_name: String,
+    pub state: PartState,
+    /// What sits on it: "ext4 on /boot/efi", "PV of pve", ...
+    pub holders: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiskView {
+    pub name: String,
+    pub transport: &'static str,
+    pub size_text: String,
+    pub model: String,
+    pub label: Option<&'static str>,
+    /// An editor (fdisk/sfdisk) has this disk open.
+    pub editing: bool,
+    pub busy: bool,
+    pub parts: Vec<PartView>,
+    /// How the kernel name is built.
+    pub naming: String,
+    pub holders: Vec<String>,
+}
+
+fn size(bytes: u64) -> String {
+    human_size(bytes, SizeStyle::Letter)
+}
+
+/// The label an open editor holds for disk `index`, if any.
+fn editing_label(shell: &Shell, index: usize) -> Option<Label> {
+    match &shell.interactive {
+        Some(Interactive::Fdisk(s)) if s.disk() == index => Some(s.label().clone()),
+        Some(Interactive::Sfdisk(s)) if s.disk() == index => s.label().cloned(),
+        _ => None,
+    }
+}
+
+/// Everything that holds a device: filesystem and mount, swap, LVM.
+pub fn holders(machine: &Machine, path: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(fs) = machine.filesystems.get(path) {
+        v.push(fs.fstype.clone());
+    }
+    for m in machine.mounts.iter().filter(|m| m.device == path) {
+        v.push(format!("mounted on {}", m.target));
+    }
+    if machine.swaps.iter().any(|s| s == path) {
+        v.push("active swap".into());
+    }
+    if let Some(pv) = machine.lvm.pv(path) {
+        v.push(match &pv.vg_name {
+            Some(vg) => format!("LVM PV in VG {vg}"),
+            None => "LVM PV (no VG)".into(),
+        });
+    }
+    v
+}
+
+/// Explains a kernel name: controller, namespace, partition.
+pub fn naming(disk: &Disk) -> String {
+    match disk.transport {
+        Transport::Sata => {
+            let letter = disk.name.trim_start_matches("sd");
+            format!("sd = SCSI/SATA disk, '{letter}' = disk #{} in probe order; partitions add a number: {}", crate::core::disk::sd_index(&disk.name) + 1, partition_name(&disk.name, 1))
+        }
+        Transport::Nvme => {
+            let rest = disk.name.trim_start_matches("nvme");
+            let (ctrl, ns) = rest.split_once('n').unwrap_or((rest, "1"));
+            format!("nvme{ctrl} = NVMe controller {ctrl}, n{ns} = namespace {ns}; partitions add p + number: {}", partition_name(&disk.name, 1))
+        }
+        Transport::Loop => format!("a loop device backed by a file; partitions: {}", partition_name(&disk.name, 1)),
+    }
+}
+
+/// Figure 1: disks and their partitions, merging the editor's, the disk's and
+/// the kernel's view of each table.
+pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
+    let m = &shell.machine;
+    let mut disks: Vec<(usize, &Disk)> = m.disks.iter().enumerate().collect();
+    disks.sort_by_key(|(_, d)| (d.major, d.minor));
+    disks
+        .into_iter()
+        .map(|(i, d)| {
+            let total = d.total_sectors().max(1) as f64;
+            let on_disk = d.label();
+            let editing = editing_label(shell, i);
+            let shown = editing.clone().or_else(|| on_disk.clone());
+            let mut parts = Vec::new();
+            let frac = |start: u64, len: u64| (start as f64 / total, (len as f64 / total).max(0.0));
+            if let Some(label) = &shown {
+                for p in &label.partitions {
+                    let written = on_disk.as_ref().and_then(|l| l.partition(p.number)).is_some_and(|q| q.start_lba == p.start_lba && q.size_sectors == p.size_sectors);
+                    let in_kernel = d.kernel_partitions.iter().any(|k| k.number == p.number && k.start_lba == p.start_lba);
+                    let state = match (written, in_kernel) {
+                        (true, true) => PartState::Active,
+                        (true, false) => PartState::WrittenNotActive,
+                        (false, true) => PartState::Active,
+                        (false, false) => PartState::Pending,
+                    };
+                    let name = d.partition_name(p.number);
+                    let (start_frac, width_frac) = frac(p.start_lba, p.size_sectors);
+                    parts.push(PartView {
+                        holders: holders(m, &format!("/dev/{name}")),
+                        name,
+                        number: p.number,
+                        start_frac,
+                        width_frac,
+                        size_text: size(p.size_sectors * SECTOR_BYTES),
+                        type_name: p.part_type.name().to_string(),
+                        state,
+                    });
+                }
+            }
+            for k in &d.kernel_partitions {
+                let still_shown = shown.as_ref().is_some_and(|l| l.partition(k.number).is_some_and(|p| p.start_lba == k.start_lba));
+                if !still_shown {
+                    let name = d.partition_name(k.number);
+                    let (start_frac, width_frac) = frac(k.start_lba, k.size_sectors);
+                    parts.push(PartView {
+                        holders: holders(m, &format!("/dev/{name}")),
+                        name,
+                        number: k.number,
+                        start_frac,
+                        width_frac,
+                        size_text: size(k.size_sectors * SECTOR_BYTES),
+                        type_name: "(old table)".into(),
+                        state: PartState::Stale,
+                    });
+                }
+            }
+            DiskView {
+                name: d.name.clone(),
+                transport: match d.transport {
+                    Transport::Sata => "SATA",
+                    Transport::Nvme => "NVMe",
+                    Transport::Loop => "loop",
+                },
+                size_text: size(d.size_bytes),
+                model: d.model.clone().unwrap_or_default(),
+                label: shown.map(|l| l.kind.name()),
+                editing: editing.is_some(),
+                busy: m.disk_busy(i),
+                parts,
+                naming: naming(d),
+                holders: holders(m, &d.path()),
+            }
+        })
+        .collect()
+}
+
+/// One run of extents on a PV strip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub lv: Option<String>,
+    pub start_frac: f64,
+    pub width_frac: f64,
+    pub first_pe: u64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PvView {
+    pub device: String,
+    pub size_text: String,
+    pub pe_count: u64,
+    pub free_pe: u64,
+    pub runs: Vec<Run>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LvView {
+    pub name: String,
+    pub size_text: String,
+    pub kind: &'static str,
+    /// Index into the figure's palette, stable per LV name within the VG.
+    pub color: usize,
+    pub pvs: Vec<String>,
+    pub filesystem: Option<String>,
+    /// A filesystem larger than its LV: shrunk without shrinking the fs first.
+    pub damaged: bool,
+    /// Thin volumes: fraction of virtual size that is mapped.
+    pub mapped_frac: Option<f64>,
+    pub pool: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolView {
+    pub name: String,
+    pub size_text: String,
+    pub used_frac: f64,
+    pub virtual_text: String,
+    /// Sum of thin sizes / pool size.
+    pub overcommit: f64,
+    pub full: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VgView {
+    pub name: String,
+    pub size_text: String,
+    pub free_text: String,
+    pub extent_text: String,
+    pub pvs: Vec<PvView>,
+    pub lvs: Vec<LvView>,
+    pub pools: Vec<PoolView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LvmFigure {
+    pub vgs: Vec<VgView>,
+    /// PVs not in any VG.
+    pub orphans: Vec<PvView>,
+    /// Devices that could become PVs: unused partitions and empty disks.
+    pub candidates: Vec<String>,
+}
+
+fn color_of(vg: &Vg, lv: &str) -> usize {
+    vg.lvs.iter().filter(|l| !l.is_hidden() || l.name.ends_with("_tdata") || l.name.ends_with("_tmeta")).position(|l| l.name == lv).unwrap_or(0)
+}
+
+/// Figure 2: PVs as strips of extents, pooled into VGs, carved into LVs.
+pub fn lvm_figure(machine: &Machine) -> LvmFigure {
+    let lvm = &machine.lvm;
+    let vgs = lvm
+        .vgs
+        .iter()
+        .map(|vg| {
+            let e = vg.extent_size_bytes;
+            let pvs = vg
+                .pv_devices
+                .iter()
+                .filter_map(|d| lvm.pv(d))
+                .map(|pv| {
+                    let total = pv.pe_count.max(1) as f64;
+                    let mut runs: Vec<Run> = vg
+                        .lvs
+                        .iter()
+                        .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.device).map(move |s| (l.name.clone(), s)))
+                        .map(|(name, s)| Run {
+                            lv: Some(name),
+                            start_frac: s.pe_start as f64 / total,
+                            width_frac: s.extent_count as f64 / total,
+                            first_pe: s.pe_start,
+                            count: s.extent_count,
+                        })
+                        .collect();
+                    runs.extend(lvm.free_runs(pv).into_iter().map(|(start, count)| Run {
+                        lv: None,
+                        start_frac: start as f64 / total,
+                        width_frac: count as f64 / total,
+                        first_pe: start,
+                        count,
+                    }));
+                    runs.sort_by_key(|r| r.first_pe);
+                    PvView {
+                        device: pv.device.clone(),
+                        size_text: size(pv.pe_count * e),
+                        pe_count: pv.pe_count,
+                        free_pe: lvm.pv_free_extents(pv),
+                        runs,
+                    }
+                })
+                .collect();
+            let lvs = vg
+                .lvs
+                .iter()
+                .filter(|l| !l.is_hidden())
+                .map(|l| {
+                    let dev = format!("/dev/mapper/{}", crate::core::machine::dm_name(&vg.name, &l.name));
+                    let fs = machine.filesystems.get(&dev);
+                    let size_bytes = vg.lv_size_bytes(l);
+                    let (kind, mapped, pool) = match &l.kind {
+                        LvKind::Linear => ("linear", None, None),
+                        LvKind::ThinPool { .. } => ("thin pool", None, None),
+                        LvKind::Thin { pool, mapped_chunks, virtual_bytes } => {
+                            let chunk = match vg.lv(pool).map(|p| &p.kind) {
+                                Some(LvKind::ThinPool { chunk_size_bytes, .. }) => *chunk_size_bytes,
+                                _ => 65536,
+                            };
+                            ("thin", Some((*mapped_chunks * chunk) as f64 / (*virtual_bytes).max(1) as f64), Some(pool.clone()))
+                        }
+                        LvKind::Hidden => ("hidden", None, None),
+                    };
+                    let mut pvs: Vec<String> = l.segments.iter().map(|s| s.pv.clone()).collect();
+                    if let LvKind::ThinPool { .. } = l.kind {
+                        pvs = vg.lv(&format!("{}_tdata", l.name)).map(|d| d.segments.iter().map(|s| s.pv.clone()).collect()).unwrap_or_default();
+                    }
+                    pvs.dedup();
+                    LvView {
+                        name: l.name.clone(),
+                        size_text: size(size_bytes),
+                        kind,
+                        color: color_of(vg, &l.name),
+                        pvs,
+                        filesystem: fs.map(|f| {
+                            let mount = machine.mounts.iter().find(|m| m.device == dev).map(|m| format!(" on {}", m.target)).unwrap_or_default();
+                            format!("{}{mount}", f.fstype)
+                        }),
+                        damaged: fs.is_some_and(|f| f.size_bytes > size_bytes),
+                        mapped_frac: mapped,
+                        pool,
+                    }
+                })
+                .collect();
+            let pools = vg
+                .lvs
+                .iter()
+                .filter_map(|l| match l.kind {
+                    LvKind::ThinPool { used_chunks, out_of_space, .. } => {
+                        let total = crate::core::lvm::Lvm::pool_total_chunks(vg, l).max(1);
+                        let size_bytes = vg.lv_size_bytes(l);
+                        let virt = lvm.thin_virtual_total(vg, &l.name);
+                        Some(PoolView {
+                            name: l.name.clone(),
+                            size_text: size(size_bytes),
+                            used_frac: used_chunks as f64 / total as f64,
+                            virtual_text: size(virt),
+                            overcommit: virt as f64 / size_bytes.max(1) as f64,
+                            full: out_of_space,
+                        })
+                    }
+                    _ => None,
+                })
+                .collect();
+            VgView {
+                name: vg.name.clone(),
+                size_text: size(lvm.vg_extent_count(vg) * e),
+                free_text: size(lvm.vg_free_extents(vg) * e),
+                extent_text: human_size(e, SizeStyle::Iec),
+                pvs,
+                lvs,
+                pools,
+            }
+        })
+        .collect();
+    let orphans = lvm
+        .pvs
+        .iter()
+        .filter(|p| p.vg_name.is_none())
+        .map(|p| PvView { device: p.device.clone(), size_text: size(p.dev_size_bytes), pe_count: 0, free_pe: 0, runs: Vec::new() })
+        .collect();
+    let mut candidates = Vec::new();
+    for d in &machine.disks {
+        if d.kernel_partitions.is_empty() && d.label().is_none_or(|l| l.partitions.is_empty()) {
+            if holders(machine, &d.path()).is_empty() {
+                candidates.push(d.path());
+            }
+        }
+        for k in &d.kernel_partitions {
+            let path = format!("/dev/{}", d.partition_name(k.number));
+            if holders(machine, &path).is_empty() {
+                candidates.push(path);
+            }
+        }
+    }
+    LvmFigure { vgs, orphans, candidates }
+}
