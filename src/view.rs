@@ -104,6 +104,44 @@ pub fn naming(disk: &Disk) -> String {
     }
 }
 
+/// Maps sector ranges to display fractions: every interval covered by a
+/// partition gets at least `min_frac` of the bar so tiny partitions (a 1 MiB BIOS
+/// boot partition on a 500 GB disk) stay visible; free space shares the rest.
+pub fn display_scale(total: u64, ranges: &[(u64, u64)], min_frac: f64) -> impl Fn(u64) -> f64 {
+    let mut points: Vec<u64> = vec![0, total];
+    for &(start, len) in ranges {
+        points.push(start.min(total));
+        points.push((start + len).min(total));
+    }
+    points.sort_unstable();
+    points.dedup();
+    let total_f = total.max(1) as f64;
+    let props: Vec<(f64, bool)> = points
+        .windows(2)
+        .map(|w| {
+            let prop = (w[1] - w[0]) as f64 / total_f;
+            let covered = ranges.iter().any(|&(s, l)| s <= w[0] && w[1] <= s + l);
+            (prop, covered && prop < min_frac)
+        })
+        .collect();
+    // Small covered intervals get exactly `min_frac`; the rest share what is left.
+    let fixed: f64 = props.iter().filter(|p| p.1).count() as f64 * min_frac;
+    let budget = (1.0 - fixed).max(0.0);
+    let flexible: f64 = props.iter().filter(|p| !p.1).map(|p| p.0).sum::<f64>().max(f64::MIN_POSITIVE);
+    let weights: Vec<f64> = props.iter().map(|&(prop, small)| if small { min_frac } else { prop / flexible * budget }).collect();
+    let sum: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let mut cumulative = vec![0.0];
+    for w in &weights {
+        cumulative.push(cumulative.last().copied().unwrap_or(0.0) + w / sum);
+    }
+    move |sector: u64| {
+        let i = points.partition_point(|p| *p <= sector).saturating_sub(1).min(points.len().saturating_sub(2));
+        let (a, b) = (points[i], points[i + 1].max(points[i] + 1));
+        let t = ((sector.min(b) - a.min(sector)) as f64 / (b - a) as f64).clamp(0.0, 1.0);
+        cumulative[i] + t * (cumulative[i + 1] - cumulative[i])
+    }
+}
+
 /// Figure 1: disks and their partitions, merging the editor's, the disk's and
 /// the kernel's view of each table.
 pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
@@ -113,12 +151,14 @@ pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
     disks
         .into_iter()
         .map(|(i, d)| {
-            let total = d.total_sectors().max(1) as f64;
             let on_disk = d.label();
             let editing = editing_label(shell, i);
             let shown = editing.clone().or_else(|| on_disk.clone());
             let mut parts = Vec::new();
-            let frac = |start: u64, len: u64| (start as f64 / total, (len as f64 / total).max(0.0));
+            let mut ranges: Vec<(u64, u64)> = shown.iter().flat_map(|l| l.partitions.iter().map(|p| (p.start_lba, p.size_sectors))).collect();
+            ranges.extend(d.kernel_partitions.iter().map(|k| (k.start_lba, k.size_sectors)));
+            let scale = display_scale(d.total_sectors(), &ranges, 0.1);
+            let frac = |start: u64, len: u64| (scale(start), (scale(start + len) - scale(start)).max(0.0));
             if let Some(label) = &shown {
                 for p in &label.partitions {
                     let written = on_disk.as_ref().and_then(|l| l.partition(p.number)).is_some_and(|q| q.start_lba == p.start_lba && q.size_sectors == p.size_sectors);
@@ -386,4 +426,23 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
         }
     }
     LvmFigure { vgs, orphans, candidates }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiny_partitions_stay_visible_and_order_is_kept() {
+        let total = 1 << 30;
+        let ranges = [(34, 2014), (2048, 2 << 20), ((2 << 20) + 2048, total - (2 << 20) - 4096)];
+        let f = display_scale(total, &ranges, 0.1);
+        assert!(f(2048) - f(34) >= 0.099);
+        assert!(f(0) == 0.0 && (f(total) - 1.0).abs() < 1e-9);
+        let mut last = 0.0;
+        for p in [0, 34, 2048, 5000, 1 << 22, total] {
+            assert!(f(p) >= last);
+            last = f(p);
+        }
+    }
 }

@@ -262,9 +262,7 @@ pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<
     out.raw(WELCOME);
     let mut events = Vec::new();
     if machine.disk_busy(disk) {
-        out.warn("This disk is currently in use - repartitioning is probably a bad idea.");
-        out.info("It's recommended to umount all file systems, and swapoff all swap partitions on this disk.");
-        out.raw("\n");
+        out.warn("This disk is currently in use - repartitioning is probably a bad idea.\nIt's recommended to umount all file systems, and swapoff all swap\npartitions on this disk.\n");
     }
     let d = &machine.disks[disk];
     let label = match d.label() {

@@ -447,7 +447,7 @@ impl Machine {
         v
     }
 
-    /// Device-mapper volumes that sit on `pv_path`, sorted by dm name as lsblk does.
+    /// Device-mapper volumes that sit on `pv_path`, in device-number order as lsblk lists them.
     fn lv_children(&self, pv_path: &str) -> Vec<BlockNode> {
         let Some(vg_name) = self.lvm.pv(pv_path).and_then(|p| p.vg_name.clone()) else { return Vec::new() };
         let Some(vg) = self.lvm.vg(&vg_name) else { return Vec::new() };
@@ -472,7 +472,7 @@ impl Machine {
                 _ => {}
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out.sort_by_key(|n| (n.major, n.minor));
         out
     }
 

@@ -34,6 +34,17 @@ fn state_text(state: PartState) -> &'static str {
     }
 }
 
+/// Shortens `text` to what fits in `width` user units of 12px text.
+fn fit(text: &str, width: f64) -> String {
+    let max = ((width - 6.0) / 6.6).max(1.0) as usize;
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
 fn activate(cb: &Callback<String>, name: &str) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
     let (c1, n1) = (cb.clone(), name.to_string());
     let (c2, n2) = (cb.clone(), name.to_string());
@@ -76,10 +87,10 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
                     <rect x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{w:.1}")} height="34" rx="4" />
                     if w > 60.0 {
                         <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 45.0)} class="pname">{ &p.name }</text>
-                        <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 59.0)} class="psize">{ format!("{} {}", p.size_text, if w > 150.0 { p.type_name.as_str() } else { "" }) }</text>
+                        <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 59.0)} class="psize">{ fit(&format!("{} {}", p.size_text, p.type_name), w) }</text>
                     }
                     if !p.holders.is_empty() && w > 40.0 {
-                        <text x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + 80.0)} class="holder">{ p.holders.join(" · ") }</text>
+                        <text x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + 80.0)} class="holder">{ fit(&p.holders.join(" · "), w) }</text>
                     }
                 </g>
             }
@@ -163,7 +174,7 @@ pub fn block_actions(props: &BlockActionsProps) -> Html {
     let new_size = use_state(|| "500G".to_string());
 
     let chosen = editing.clone().or_else(|| (*target).clone()).filter(|t| props.disks.iter().any(|d| &d.name == t)).or_else(|| {
-        props.disks.iter().find(|d| d.parts.is_empty() && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone())
+        props.disks.iter().find(|d| !d.busy && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone())
     });
     let disk = chosen.as_ref().and_then(|c| props.disks.iter().find(|d| &d.name == c)).cloned();
     let locked = props.busy_dialog || (editing.is_some() && editing != chosen);

@@ -2,6 +2,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod fixtures;
+mod golden;
 
 use std::path::Path;
 

@@ -1,0 +1,193 @@
+//! Golden scripts: (disks, seed, script) → exact output, through one `check`.
+//!
+//! Expected texts follow the real tools (util-linux 2.38.1, lvm2 2.03.16,
+//! e2fsprogs 1.47.0); where a real capture exists it is in tests/fixtures and
+//! replayed by `fixtures.rs` instead.
+
+use storage_lab::cli::run_script;
+
+/// Runs `script` on a machine with `disks` (None: the lab machine) and compares
+/// the whole output.
+fn check(disks: Option<&str>, script: &str, expected: &str) {
+    let actual = run_script(disks, 1, script);
+    assert_eq!(actual, expected, "\n--- script\n{script}\n--- actual\n{actual}");
+}
+
+/// Like `check`, for the lines of output that contain `needle`.
+fn check_lines(disks: Option<&str>, script: &str, needle: &str, expected: &[&str]) {
+    let actual = run_script(disks, 1, script);
+    let lines: Vec<&str> = actual.lines().filter(|l| l.contains(needle)).collect();
+    assert_eq!(lines, expected, "\n--- script\n{script}\n--- actual\n{actual}");
+}
+
+#[test]
+fn unknown_commands_and_sudo() {
+    check(Some("sdb=1G"), "frobnicate --now\nsudo lsblk -o NAME,SIZE\n", "bash: frobnicate: command not found\nNAME SIZE\nsdb    1G\n");
+}
+
+#[test]
+fn missing_devices_get_the_real_errors() {
+    check(
+        Some("sdb=1G"),
+        "lsblk /dev/sdz\nfdisk -l /dev/sdz\npvcreate /dev/sdz\n",
+        "lsblk: /dev/sdz: not a block device\nfdisk: cannot open /dev/sdz: No such file or directory\n  No device found for /dev/sdz.\n",
+    );
+}
+
+#[test]
+fn history_lists_commands_not_answers() {
+    check(Some("sdb=1G"), "lsblk -d -o NAME\nfdisk /dev/sdb\nq\nhistory\n", &format!(
+        "NAME\nsdb\n{}  1  lsblk -d -o NAME\n    2  fdisk /dev/sdb\n    3  history\n",
+        storage_lab::cli::run_script(Some("sdb=1G"), 1, "fdisk /dev/sdb\nq\n").to_string() + "  "
+    ));
+}
+
+#[test]
+fn partitions_on_a_disk_in_use_stay_until_the_kernel_can_reread() {
+    // On the lab host sda holds the root LV; deleting sda2 is written but the
+    // kernel keeps the old table, so lsblk still lists sda2.
+    check_lines(None, "fdisk /dev/sda\nd\n2\nw\nlsblk -o NAME /dev/sda\nfdisk -l /dev/sda\n", "sda2", &["├─sda2"]);
+    check_lines(
+        None,
+        "fdisk /dev/sda\nd\n2\nw\n",
+        "Re-reading",
+        &["Re-reading the partition table failed.: Device or resource busy"],
+    );
+}
+
+#[test]
+fn an_unused_disk_is_reread_at_once() {
+    check(
+        Some("sdb=1G"),
+        "sfdisk /dev/sdb\nlabel: gpt\n,100M\nwrite\nlsblk /dev/sdb\n",
+        &(storage_lab::cli::run_script(Some("sdb=1G"), 1, "sfdisk /dev/sdb\nlabel: gpt\n,100M\nwrite\n")
+            + "NAME   MAJ:MIN RM  SIZE RO TYPE MOUNTPOINTS\nsdb      8:16   0    1G  0 disk \n└─sdb1   8:17   0  100M  0 part \n"),
+    );
+}
+
+#[test]
+fn nvme_partitions_take_block_extended_numbers() {
+    check_lines(Some("nvme0n1=256G,nvme1n1=256G"), "sfdisk /dev/nvme1n1\nlabel: gpt\n,,L\nwrite\nlsblk -o NAME,MAJ:MIN\n", "└─nvme1n1p1", &["└─nvme1n1p1 259:2  "]);
+}
+
+#[test]
+fn echo_marks_each_command() {
+    check(Some("sdb=1G"), "lsblk -d -o NAME\n\nlsblk -d -o SIZE\n", "NAME\nsdb\nSIZE\n  1G\n");
+    let out = storage_lab::cli::run(
+        &storage_lab::cli::parse_args(&["--echo".into(), "--disks".into(), "sdb=1G".into()]).unwrap(),
+        "lsblk -d -o NAME\nfdisk /dev/sdb\nq\n",
+    )
+    .unwrap();
+    assert!(out.starts_with("# lsblk -d -o NAME\nNAME\nsdb\n# fdisk /dev/sdb\n"), "{out}");
+    assert!(!out.contains("# q"), "answers to fdisk are not commands: {out}");
+}
+
+#[test]
+fn same_seed_same_bytes_different_seed_different_ids() {
+    let script = "fdisk /dev/sdb\ng\nn\n\n\n+10M\nw\nsfdisk --dump /dev/sdb\npvcreate /dev/sdb1\npvs -o pv_name,pv_uuid\n";
+    let a = run_script(Some("sdb=1G"), 42, script);
+    let b = run_script(Some("sdb=1G"), 42, script);
+    let c = run_script(Some("sdb=1G"), 43, script);
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn the_lab_host_looks_like_a_fresh_proxmox_install() {
+    // lvs pads every column, numbers right-aligned, percentages left-aligned
+    // (as `lvs` prints `10.42  1.03` on a PVE host).
+    let row = |lv: &str, attr: &str, size: &str, data: &str, meta: &str| {
+        format!("  {lv:<4} {:<3} {attr:<10} {size:>6} {:<4} {:<6} {data:<6} {meta:<6} {:<4} {:<3} {:<8} {:<7}\n", "pve", "", "", "", "", "", "")
+    };
+    let expected = format!(
+        "  LV   VG  Attr       LSize  Pool Origin Data%  Meta%  Move Log Cpy%Sync Convert\n{}{}{}",
+        row("data", "twi-a-tz--", "70.71g", "0.00", "0.30"),
+        row("root", "-wi-ao----", "32.00g", "", ""),
+        row("swap", "-wi-ao----", "8.00g", "", "")
+    );
+    check(None, "lvs\n", &expected);
+    check_lines(None, "lsblk -o NAME,MOUNTPOINTS\n", "[SWAP]", &["  └─pve-swap       [SWAP]"]);
+}
+
+#[test]
+fn course_lvm_sequence_on_the_lab_host() {
+    check(
+        None,
+        "sudo pvcreate /dev/sdb\nsudo vgcreate data_vg /dev/sdb\nsudo lvcreate -n my_volume -L 10G data_vg\nsudo vgs\nsudo lvs data_vg\n",
+        "  Physical volume \"/dev/sdb\" successfully created.\n  Volume group \"data_vg\" successfully created\n  Logical volume \"my_volume\" created.\n  VG      #PV #LV #SN Attr   VSize    VFree   \n  data_vg   1   1   0 wz--n- <500.00g <490.00g\n  pve       1   3   0 wz--n- <127.00g   16.00g\n  LV        VG      Attr       LSize  Pool Origin Data%  Meta%  Move Log Cpy%Sync Convert\n  my_volume data_vg -wi-a----- 10.00g                                                    \n",
+    );
+}
+
+#[test]
+fn lvs_show_under_their_pv_in_lsblk() {
+    check_lines(
+        None,
+        "pvcreate /dev/sdb\nvgcreate data_vg /dev/sdb\nlvcreate -n my_volume -L 10G data_vg\nlsblk /dev/sdb\n",
+        "└─data_vg",
+        &["└─data_vg-my_volume 253:5    0   10G  0 lvm  "],
+    );
+}
+
+#[test]
+fn a_pv_partition_is_in_use_for_the_reread() {
+    check_lines(
+        Some("sdb=10G"),
+        "sfdisk /dev/sdb\nlabel: gpt\n,5G\nwrite\npvcreate /dev/sdb1\nfdisk /dev/sdb\nn\n\n\n\nw\n",
+        "Re-reading",
+        &["Re-reading the partition table failed.: Device or resource busy"],
+    );
+}
+
+#[test]
+fn shrinking_an_lv_under_a_filesystem_destroys_it_and_dash_r_does_not() {
+    let setup = "pvcreate /dev/sdb\nvgcreate vg /dev/sdb\nlvcreate -n lv -L 4G vg\nmkfs.ext4 /dev/vg/lv\n";
+    // Without -r: lvm2 warns, asks, shrinks; the 4G filesystem no longer fits.
+    check_lines(
+        Some("sdb=10G"),
+        &format!("{setup}lvreduce -L 2G vg/lv\ny\nmount /dev/vg/lv /mnt\n"),
+        "mount:",
+        &["mount: /mnt: wrong fs type, bad option, bad superblock on /dev/mapper/vg-lv, missing codepage or helper program, or other error."],
+    );
+    check_lines(
+        Some("sdb=10G"),
+        &format!("{setup}lvreduce -L 2G vg/lv\ny\n"),
+        "WARNING",
+        &["  WARNING: Reducing active logical volume to 2.00 GiB."],
+    );
+    // With -r the filesystem is shrunk first and mounts afterwards.
+    let out = run_script(Some("sdb=10G"), 1, &format!("{setup}lvreduce -r -L 2G vg/lv\nmount /dev/vg/lv /mnt\nlsblk -o NAME,MOUNTPOINTS /dev/vg/lv\n"));
+    assert!(out.contains("Resizing the filesystem on /dev/mapper/vg-lv to 524288 (4k) blocks."), "{out}");
+    assert!(out.ends_with("NAME  MOUNTPOINTS\nvg-lv /mnt\n"), "{out}");
+}
+
+#[test]
+fn thin_pool_overcommit_and_filling() {
+    let out = run_script(
+        Some("sdb=10G"),
+        1,
+        "vgcreate vg /dev/sdb\nlvcreate --type thin-pool -L 1G -n pool vg\nlvcreate -T vg/pool -V 5G -n thin1\ndd if=/dev/zero of=/dev/vg/thin1 bs=1M count=512\nlvs -o lv_name,data_percent vg/pool vg/thin1\ndd if=/dev/zero of=/dev/vg/thin1 bs=1M count=2048\nlvs -o lv_name,lv_attr,data_percent vg/pool\n",
+    );
+    assert!(out.contains("  WARNING: Sum of all thin volume sizes (5.00 GiB) exceeds the size of thin pool vg/pool (1.00 GiB).\n"), "{out}");
+    assert!(out.contains("  pool   50.00\n  thin1  10.00\n"), "{out}");
+    assert!(out.contains("dd: error writing '/dev/vg/thin1': Input/output error\n"), "{out}");
+    assert!(out.contains("  pool twi-aotzD- 100.00\n"), "{out}");
+}
+
+#[test]
+fn bad_input_never_changes_state() {
+    let long = "x".repeat(5000);
+    let out = run_script(Some("sdb=1G"), 1, &format!("{long}\n\u{1}\u{2}junk\necho 'unterminated\nlsblk -d -o NAME\n"));
+    assert_eq!(
+        out,
+        "storage-lab: line too long (5000 characters; the limit is 4096)\nbash: ??junk: command not found\nbash: unexpected EOF while looking for matching `''\nNAME\nsdb\n"
+    );
+}
+
+#[test]
+fn attach_disk_names_the_next_free_device() {
+    check(
+        None,
+        "attach-disk sata 64G\nattach-disk nvme 128G\nlsblk -d -o NAME,SIZE,TRAN\n",
+        "sd 2:0:0:0: [sdd] 134217728 512-byte logical blocks: (69 GB/64 GiB)\nsd 2:0:0:0: [sdd] Attached SCSI disk\nnvme nvme2: 268435456 512-byte logical blocks: (137 GB/128 GiB)\nNAME     SIZE TRAN\nsda      128G sata\nsdb      500G sata\nsdc      500G sata\nsdd       64G sata\nnvme0n1  256G nvme\nnvme1n1  256G nvme\nnvme2n1  128G nvme\n",
+    );
+}
