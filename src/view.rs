@@ -418,9 +418,12 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
                 candidates.push(d.path());
             }
         }
+        let label = d.label();
         for k in &d.kernel_partitions {
             let path = format!("/dev/{}", d.partition_name(k.number));
-            if holders(machine, &path).is_empty() {
+            // Boot partitions hold firmware data; they are never offered for LVM.
+            let boot = label.as_ref().and_then(|l| l.partition(k.number)).is_some_and(|p| matches!(p.part_type.name(), "BIOS boot" | "EFI System" | "Extended"));
+            if holders(machine, &path).is_empty() && !boot {
                 candidates.push(path);
             }
         }

@@ -369,7 +369,8 @@ fn dd(machine: &mut Machine, args: &[String]) -> Output {
     };
     let want = bs.saturating_mul(count);
     // A file on a mounted filesystem.
-    if let Some(m) = machine.mounts.iter().filter(|m| of.starts_with(&format!("{}/", m.target.trim_end_matches('/')))).max_by_key(|m| m.target.len()).cloned() {
+    let is_file = !of.starts_with("/dev/");
+    if let Some(m) = machine.mounts.iter().filter(|m| is_file && of.starts_with(&format!("{}/", m.target.trim_end_matches('/')))).max_by_key(|m| m.target.len()).cloned() {
         return dd_to_file(machine, &m, &of, bs, want);
     }
     let Some(r) = machine.resolve(&of) else {

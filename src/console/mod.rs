@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod fs;
 pub mod lsblk;
 pub mod lvm;
+pub mod parted;
 pub mod session;
 pub mod sfdisk;
 pub mod words;
@@ -205,6 +206,7 @@ impl Shell {
                 Output::text(t, s)
             }
             "fdisk" => self.fdisk(args),
+            "parted" => { let (t, s) = parted::run(&mut self.machine, args); Output::text(t, s) }
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
             "echo" => Output::text(format!("{}\n", args.join(" ")), 0),

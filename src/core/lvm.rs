@@ -2,12 +2,16 @@
 //! them, and logical volumes mapping runs of logical extents onto physical ones,
 //! including thin pools and thin volumes.
 //!
-//! Numbers follow lvm2 2.03: the data area starts 1 MiB into a PV, the default
+//! Numbers follow lvm2 2.03.16: the data area starts 1 MiB into a PV, the default
 //! extent is 4 MiB, a PV holds floor((size - pe_start) / extent) extents, and
-//! allocation takes the lowest free extents of each PV in VG order. Simplified: no
-//! on-disk metadata text is written, there is one metadata area per PV, no mirrors,
-//! RAID, cache or snapshots, and a thin pool's metadata usage is estimated from
-//! its mapped chunks.
+//! allocation takes the lowest free extents of each PV in VG order. A thin pool
+//! gets lvm2's "generic" chunk size (64 KiB, doubled until the metadata estimate
+//! fits 128 MiB), metadata of 64 bytes per chunk (2 MiB at least, whole extents),
+//! and a spare metadata LV (`lvolN_pmspare`) as large as the largest pool
+//! metadata; the spare is allocated first, then the pool's data, then its
+//! metadata. Simplified: no on-disk metadata text is written, there is one
+//! metadata area per PV, no mirrors, RAID, cache or snapshots, and a thin pool's
+//! metadata usage is estimated from its mapped chunks.
 
 use super::event::Event;
 
@@ -19,6 +23,12 @@ pub const DEFAULT_EXTENT_BYTES: u64 = 4 * 1024 * 1024;
 pub const DEFAULT_THIN_CHUNK_BYTES: u64 = 64 * 1024;
 /// The smallest thin pool metadata LV lvm2 creates: 2 MiB.
 pub const MIN_THIN_META_BYTES: u64 = 2 * 1024 * 1024;
+/// The metadata size above which the generic policy doubles the chunk size: 128 MiB.
+pub const OPTIMAL_THIN_META_BYTES: u64 = 128 * 1024 * 1024;
+/// The largest thin pool chunk: 1 GiB.
+pub const MAX_THIN_CHUNK_BYTES: u64 = 1024 * 1024 * 1024;
+/// The largest usable (uncropped) thin pool metadata: 255 * (2^14 - 64) * 4 KiB.
+pub const MAX_THIN_META_BYTES: u64 = 255 * ((1 << 14) - 64) * 4 * 1024;
 
 /// A physical volume: a block device with an LVM label.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +84,11 @@ impl Lv {
     pub fn is_hidden(&self) -> bool {
         matches!(self.kind, LvKind::Hidden)
     }
+
+    /// The spare pool metadata LV (`[lvol0_pmspare]`).
+    pub fn is_pmspare(&self) -> bool {
+        self.is_hidden() && self.name.ends_with("_pmspare")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +109,38 @@ impl Vg {
 
     pub fn lv_mut(&mut self, name: &str) -> Option<&mut Lv> {
         self.lvs.iter_mut().find(|l| l.name == name)
+    }
+
+    /// The spare pool metadata LV, if the VG has one.
+    pub fn pmspare(&self) -> Option<&Lv> {
+        self.lvs.iter().find(|l| l.is_pmspare())
+    }
+
+    /// lvm2's `generate_lv_name(vg, "lvol%d")`: one more than the highest N of
+    /// any LV whose name scans as `lvol<N>` (trailing text allowed, so
+    /// `lvol0_pmspare` counts), and 0 when there is none.
+    pub fn next_lvol_index(&self) -> i64 {
+        let mut high: i64 = -1;
+        for l in &self.lvs {
+            let Some(rest) = l.name.strip_prefix("lvol") else { continue };
+            let (neg, digits) = match rest.as_bytes().first() {
+                Some(b'-') => (true, &rest[1..]),
+                Some(b'+') => (false, &rest[1..]),
+                _ => (false, rest),
+            };
+            let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+            if end == 0 {
+                continue;
+            }
+            let n = digits[..end].parse::<i64>().unwrap_or(i64::from(i32::MAX)).min(i64::from(i32::MAX));
+            high = high.max(if neg { -n } else { n });
+        }
+        high + 1
+    }
+
+    /// Thin volumes of `pool`, in creation order.
+    pub fn thin_users(&self, pool: &str) -> Vec<&Lv> {
+        self.lvs.iter().filter(|l| matches!(&l.kind, LvKind::Thin { pool: p, .. } if p == pool)).collect()
     }
 
     /// The size an LV shows: a pool shows its data LV, a thin LV its virtual size.
@@ -423,14 +470,42 @@ impl Lvm {
         Ok(())
     }
 
-    /// The metadata LV size lvm2 picks for a pool: about 64 bytes per chunk, twice
-    /// over, at least 2 MiB, rounded up to whole extents.
-    pub fn thin_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
-        let bytes = (data_bytes / chunk_bytes * 64 * 2).max(MIN_THIN_META_BYTES);
-        bytes.div_ceil(extent_bytes)
+    /// lvm2's estimate of the metadata a pool needs, in bytes: 64 bytes per chunk
+    /// (`_estimate_metadata_size`, computed in 512-byte sectors).
+    pub fn thin_meta_estimate_bytes(data_bytes: u64, chunk_bytes: u64) -> u64 {
+        (data_bytes / 512) / ((chunk_bytes / 512).max(1) * 8) * 512
     }
 
-    /// Creates a thin pool with its hidden data, metadata and spare-metadata LVs.
+    /// The metadata LV size lvm2 picks for a pool: the estimate rounded up to whole
+    /// extents, then kept between 2 MiB and the usable maximum (both rounded up
+    /// to whole extents).
+    pub fn thin_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
+        let round = |b: u64| b.div_ceil(extent_bytes) * extent_bytes;
+        let bytes = round(Self::thin_meta_estimate_bytes(data_bytes, chunk_bytes))
+            .clamp(round(MIN_THIN_META_BYTES), round(MAX_THIN_META_BYTES));
+        bytes / extent_bytes
+    }
+
+    /// The chunk size of lvm2's "generic" policy: 64 KiB, doubled while the
+    /// metadata estimate exceeds 128 MiB (up to 1 GiB chunks).
+    pub fn thin_chunk_bytes(data_bytes: u64) -> u64 {
+        let mut chunk = DEFAULT_THIN_CHUNK_BYTES;
+        let mut meta = Self::thin_meta_estimate_bytes(data_bytes, chunk);
+        while meta > OPTIMAL_THIN_META_BYTES && chunk < MAX_THIN_CHUNK_BYTES {
+            chunk <<= 1;
+            meta >>= 1;
+        }
+        chunk
+    }
+
+    /// How much data a pool with this chunk size can address (lvm2's
+    /// "can address at most" figure).
+    pub fn thin_max_data_bytes(chunk_bytes: u64) -> u64 {
+        MAX_THIN_META_BYTES / 64 * chunk_bytes
+    }
+
+    /// Creates a thin pool with its hidden data, metadata and spare-metadata LVs,
+    /// with the chunk and metadata sizes lvm2's defaults pick for `data_extents`.
     pub fn lvcreate_thin_pool(
         &mut self,
         vg_name: &str,
@@ -438,36 +513,59 @@ impl Lvm {
         data_extents: u64,
         uuids: &mut dyn FnMut() -> String,
     ) -> Result<Vec<Event>, LvmError> {
+        let extent = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?.extent_size_bytes;
+        let chunk = Self::thin_chunk_bytes(data_extents * extent);
+        let meta = Self::thin_meta_extents(data_extents * extent, chunk, extent);
+        self.lvcreate_thin_pool_sized(vg_name, pool, data_extents, meta, chunk, uuids)
+    }
+
+    /// Creates a thin pool as lvm2 does: first the spare metadata LV is created
+    /// (or grown) to `meta_extents`, then the pool's data and its metadata are
+    /// allocated, data first. Fails like lvm2: `InsufficientFreeSpace` when the
+    /// spare or the data alone does not fit, `InsufficientExtents` when data and
+    /// metadata together do not; nothing changes on failure.
+    pub fn lvcreate_thin_pool_sized(
+        &mut self,
+        vg_name: &str,
+        pool: &str,
+        data_extents: u64,
+        meta_extents: u64,
+        chunk_size_bytes: u64,
+        uuids: &mut dyn FnMut() -> String,
+    ) -> Result<Vec<Event>, LvmError> {
         self.check_new_lv(vg_name, pool)?;
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
-        let extent = vg.extent_size_bytes;
-        let meta = Self::thin_meta_extents(data_extents * extent, DEFAULT_THIN_CHUNK_BYTES, extent);
-        let has_spare = vg.lv("lvol0_pmspare").is_some();
-        let needed = data_extents + meta + if has_spare { 0 } else { meta };
-        if needed > self.vg_free_extents(vg) {
-            return Err(LvmError::InsufficientFreeSpace {
-                vg: vg_name.into(),
-                free_extents: self.vg_free_extents(vg),
-                needed_extents: needed,
-            });
+        let free = self.vg_free_extents(vg);
+        let spare_now = vg.pmspare().map(|l| l.extent_count());
+        let spare_grow = match spare_now {
+            None => meta_extents,
+            Some(have) => meta_extents.saturating_sub(have),
+        };
+        if spare_now.is_none() && spare_grow > free {
+            return Err(LvmError::InsufficientFreeSpace { vg: vg_name.into(), free_extents: free, needed_extents: spare_grow });
+        }
+        let free_after_spare = free.saturating_sub(spare_grow);
+        if data_extents > free_after_spare {
+            return Err(LvmError::InsufficientFreeSpace { vg: vg_name.into(), free_extents: free_after_spare, needed_extents: data_extents });
+        }
+        if data_extents + meta_extents > free_after_spare {
+            return Err(LvmError::InsufficientExtents { needed: data_extents + meta_extents, available: free_after_spare });
         }
         let mut events = Vec::new();
-        let mut hidden = vec![(format!("{pool}_tmeta"), meta), (format!("{pool}_tdata"), data_extents)];
-        if !has_spare {
-            hidden.insert(0, ("lvol0_pmspare".to_string(), meta));
+        match vg.pmspare().map(|l| l.name.clone()) {
+            None => {
+                let name = format!("lvol{}_pmspare", vg.next_lvol_index());
+                let uuid = uuids();
+                self.vg_mut(vg_name)?.lvs.push(Lv { name: name.clone(), uuid, kind: LvKind::Hidden, segments: Vec::new(), active: false, dm_minor: None });
+                events.extend(self.grow_segments(vg_name, &name, meta_extents)?);
+            }
+            Some(name) if spare_grow > 0 => events.extend(self.grow_segments(vg_name, &name, spare_grow)?),
+            Some(_) => {}
         }
-        for (name, extents) in hidden {
+        for (name, extents) in [(format!("{pool}_tdata"), data_extents), (format!("{pool}_tmeta"), meta_extents)] {
             let uuid = uuids();
-            let active = name != "lvol0_pmspare";
-            let dm_minor = active.then(|| self.next_minor());
-            self.vg_mut(vg_name)?.lvs.push(Lv {
-                name: name.clone(),
-                uuid,
-                kind: LvKind::Hidden,
-                segments: Vec::new(),
-                active,
-                dm_minor,
-            });
+            let dm_minor = Some(self.next_minor());
+            self.vg_mut(vg_name)?.lvs.push(Lv { name: name.clone(), uuid, kind: LvKind::Hidden, segments: Vec::new(), active: true, dm_minor });
             events.extend(self.grow_segments(vg_name, &name, extents)?);
         }
         let minor = self.next_minor();
@@ -475,13 +573,27 @@ impl Lvm {
         self.vg_mut(vg_name)?.lvs.push(Lv {
             name: pool.into(),
             uuid,
-            kind: LvKind::ThinPool { chunk_size_bytes: DEFAULT_THIN_CHUNK_BYTES, used_chunks: 0, out_of_space: false, tpool_minor: None },
+            kind: LvKind::ThinPool { chunk_size_bytes, used_chunks: 0, out_of_space: false, tpool_minor: None },
             segments: Vec::new(),
             active: true,
             dm_minor: Some(minor),
         });
         events.insert(0, Event::LvCreated { vg: vg_name.into(), lv: pool.into() });
         Ok(events)
+    }
+
+    /// Grows the spare metadata LV to the largest pool metadata LV, as lvm2 does
+    /// after pool metadata grows; silently does nothing without room.
+    pub fn grow_pmspare(&mut self, vg_name: &str) -> Vec<Event> {
+        let Some(vg) = self.vg(vg_name) else { return Vec::new() };
+        let Some(spare) = vg.pmspare() else { return Vec::new() };
+        let largest = vg.lvs.iter().filter(|l| l.is_hidden() && l.name.ends_with("_tmeta")).map(|l| l.extent_count()).max().unwrap_or(0);
+        let grow = largest.saturating_sub(spare.extent_count());
+        if grow == 0 || grow > self.vg_free_extents(vg) {
+            return Vec::new();
+        }
+        let name = spare.name.clone();
+        self.grow_segments(vg_name, &name, grow).unwrap_or_default()
     }
 
     /// Creates a thin LV of `virtual_bytes` (rounded up to extents) in `pool`.
@@ -612,6 +724,9 @@ impl Lvm {
                 return Err(LvmError::InsufficientExtents { needed: new_extents - old, available: free });
             }
             events.extend(self.grow_segments(vg_name, &target, new_extents - old)?);
+            if let Some(LvKind::ThinPool { out_of_space, .. }) = self.vg_mut(vg_name)?.lv_mut(lv_name).map(|l| &mut l.kind) {
+                *out_of_space = false;
+            }
         } else {
             let vg = self.vg_mut(vg_name)?;
             let lv = vg.lv_mut(&target).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: target.clone() })?;
@@ -651,7 +766,7 @@ impl Lvm {
             doomed.push(format!("{lv_name}_tmeta"));
             let other_pools = vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::ThinPool { .. }) && l.name != lv_name).count();
             if other_pools == 0 {
-                doomed.push("lvol0_pmspare".into());
+                doomed.extend(vg.pmspare().map(|l| l.name.clone()));
             }
         }
         let mut events = Vec::new();
@@ -722,7 +837,35 @@ impl Lvm {
                     if used_chunks > Self::pool_total_chunks(vg, pool) {
                         return Err(format!("pool {} uses more chunks than it has", pool.name));
                     }
+                    let mapped: u64 = vg.thin_users(&pool.name).iter().map(|t| match t.kind {
+                        LvKind::Thin { mapped_chunks, .. } => mapped_chunks,
+                        _ => 0,
+                    }).sum();
+                    if mapped != used_chunks {
+                        return Err(format!("pool {} counts {used_chunks} used chunks, its thin volumes map {mapped}", pool.name));
+                    }
+                    for part in ["_tdata", "_tmeta"] {
+                        if vg.lv(&format!("{}{part}", pool.name)).is_none_or(|l| !l.is_hidden()) {
+                            return Err(format!("pool {} has no {part} volume", pool.name));
+                        }
+                    }
                 }
+            }
+            for thin in &vg.lvs {
+                if let LvKind::Thin { pool, .. } = &thin.kind {
+                    if !vg.lv(pool).is_some_and(|p| matches!(p.kind, LvKind::ThinPool { .. })) {
+                        return Err(format!("thin volume {} lives in missing pool {pool}", thin.name));
+                    }
+                }
+            }
+            let pools = vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::ThinPool { .. })).count();
+            if pools > 0 && vg.pmspare().is_none() || vg.lvs.iter().filter(|l| l.is_pmspare()).count() > 1 {
+                return Err(format!("VG {}: {pools} pools but not one spare metadata volume", vg.name));
+            }
+            let mut names: Vec<&str> = vg.lvs.iter().map(|l| l.name.as_str()).collect();
+            names.sort_unstable();
+            if names.windows(2).any(|w| w[0] == w[1]) {
+                return Err(format!("VG {}: two LVs share a name", vg.name));
             }
         }
         Ok(())

@@ -23,7 +23,9 @@ fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&st
         let waiting = key.as_ref().is_some_and(|k| hidden.contains(k)) || r.lv.as_ref().is_some_and(|lv| hidden.contains(&format!("{}/{lv}", vg.name)));
         match (&r.lv, waiting) {
             (Some(lv), false) => {
-                let color = vg.lvs.iter().find(|l| &l.name == lv).map_or_else(|| hidden_color(lv), |l| l.color % 8);
+                // A pool's hidden data and metadata LVs take the pool's colour.
+                let owner = lv.strip_suffix("_tdata").or_else(|| lv.strip_suffix("_tmeta")).unwrap_or(lv);
+                let color = vg.lvs.iter().find(|l| l.name == owner).map_or(8, |l| l.color % 8);
                 let pulse = key.as_deref() == active;
                 let label = format!("{lv}: physical extents {}–{} on {}", r.first_pe, r.first_pe + r.count - 1, pv.device);
                 html! {
@@ -45,10 +47,6 @@ fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&st
             { for runs }
         </g>
     }
-}
-
-fn hidden_color(lv: &str) -> usize {
-    lv.bytes().map(usize::from).sum::<usize>() % 8
 }
 
 #[function_component(LvmFigureView)]
