@@ -59,7 +59,7 @@ pub struct Shell {
 pub const COMMANDS: &[&str] = &[
     "attach-disk", "blkid", "clear", "dd", "fdisk", "help", "history", "lsblk", "lvcreate", "lvdisplay",
     "lvextend", "lvreduce", "lvremove", "lvrename", "lvresize", "lvs", "mkfs.ext4", "mkfs.xfs", "mkswap",
-    "mount", "pvcreate", "pvdisplay", "pvremove", "pvs", "sfdisk", "sudo", "swapon", "umount", "vgcreate",
+    "mount", "parted", "pvcreate", "pvdisplay", "pvremove", "pvs", "sfdisk", "sudo", "swapon", "umount", "vgcreate",
     "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
 ];
 
@@ -67,6 +67,7 @@ const HELP: &str = "Storage Lab console. Commands behave like their Linux namesa
 
   Block devices   lsblk [-f|-b|-J|-o COLS] [DEV]   blkid [DEV]
   Partitions      fdisk -l [DEV]   fdisk DEV   sfdisk DEV   sfdisk --dump|--json DEV
+                  parted -s DEV mklabel gpt|msdos | mkpart NAME START END | print | rm N
   LVM             pvcreate pvs pvdisplay pvremove
                   vgcreate vgextend vgreduce vgremove vgs vgdisplay
                   lvcreate lvextend lvreduce lvresize lvremove lvrename lvs lvdisplay

@@ -4,47 +4,55 @@
 //! Modelled, following parted's own source (parted/parted.c, parted/ui.c,
 //! libparted/unit.c, cs/constraint.c, cs/natmath.c, labels/gpt.c, labels/dos.c):
 //! - option parsing as GNU getopt does it (options anywhere, `--` ends them, so
-//!   `-1s` needs `--`), `-s`, `-l`, `-m`, `-a none|minimal|optimal`, `-h`, `-v`;
+//!   `-1s` needs `--`): `-s`, `-l`, `-m`, `-j`, `-a none|minimal|optimal`, `-h`, `-v`;
 //! - the command words, matched by unique prefix like parted (`mkl`, `pr`), split
-//!   as parted splits its arguments, run in order until one fails (exit 1);
-//! - `mklabel gpt|msdos`, `mkpart`, `rm`, `print [free|devices|list|N]`, `unit`,
-//!   `help`, `version`, `quit`;
+//!   as parted splits its arguments, run in order until one fails (exit 1); an
+//!   unknown word prints the usage and exits 0, as parted does;
+//! - `mklabel gpt|msdos`, `mkpart`, `rm`, `print [free|devices|list|all|N]`,
+//!   `unit`, `help`, `version`, `quit`, with parted's error texts and the
+//!   "invalid token" complaints for words that match nothing;
 //! - locations exactly as `ped_unit_parse` reads them: units s, B, kB, MB, GB, TB,
-//!   %, cyl, kiB..TiB, CHS triples, negative numbers counting from the end, the
-//!   "range" around a location (±half a unit, none for IEC units), and the
-//!   IEC end-sector adjustment (`101MiB` as an end is sector 206847);
+//!   %, cyl, kiB..TiB, CHS triples, plain numbers in the default unit (MB), negative
+//!   numbers counting from the end, the "range" around a location (±half a unit,
+//!   none for IEC units), and the IEC end adjustment (`101MiB` ends at 206847s);
 //! - partition placement as libparted does it: snapping to nearby boundaries, the
 //!   constraint solver with 1 MiB "optimal" alignment, the label's own limits (GPT
-//!   usable area, DOS EBR room for logicals), the silent retry without alignment
-//!   and its "closest location" error, and the "not properly aligned" warning;
-//! - `print` in human, machine (`-m`) and every unit, with parted's number
-//!   formatting, table layout, File system column (what is on the partition, or
-//!   the FS-TYPE given to mkpart earlier in the same run) and flags from the type;
-//! - disks holding a bare filesystem show parted's "loop" label;
+//!   usable area, room for the EBRs of logical partitions, msdos 2^32 limits), the
+//!   silent retry without alignment, its "closest location we can manage" error
+//!   and the "not properly aligned" warning; numbering, GPT names (the first mkpart
+//!   word), type GUIDs and MBR type bytes from FS-TYPE (extended is 0x0f, LBA);
+//! - `print` in human, machine (`-m`) and JSON (`-j`) form and in every unit, with
+//!   parted's number formatting, table layout, free-space rows, File system column
+//!   (what is on the partition, or the FS-TYPE given to mkpart earlier in the same
+//!   run, as parted keeps it in memory) and flags derived from the type;
+//! - a bare filesystem on a device shows as parted's "loop" label;
 //! - the kernel update after a write: partitions in use cannot be changed, and
 //!   parted's "have been written, but we have been unable to inform the kernel"
 //!   error names them; `mklabel` and `rm` refuse mounted or swapped partitions.
 //!
 //! Simplified:
 //! - no interactive mode: without `-s`, parted behaves as with stdin not a
-//!   terminal (questions are printed and answered "no"), and a missing argument
-//!   is not prompted for; `parted DEV` alone only prints a note;
+//!   terminal (questions are printed and answered "no", messages wrap at 80
+//!   columns), and a missing argument is not prompted for; `parted DEV` alone and
+//!   `parted` alone only print a note;
 //! - writes go through `Machine::write_label`, which re-reads the whole disk: while
 //!   any partition is busy the kernel keeps its whole old table, where real parted
 //!   (BLKPG) would still update the partitions that are free. The error then names
-//!   the partitions the kernel did not pick up;
-//! - `-j`, `name`, `set`, `toggle`, `disk_set`, `disk_toggle`, `resizepart`,
-//!   `rescue`, `align-check`, `select`, cylinder alignment (`-a cyl` acts as
-//!   `none`) and label types other than gpt/msdos/loop are not modelled, and
-//!   `help COMMAND` shows only the summary line;
+//!   the partitions parted would name, or, when parted would have succeeded, the
+//!   ones the simulated kernel did not pick up;
+//! - `name`, `set`, `toggle`, `disk_set`, `disk_toggle`, `resizepart`, `rescue`,
+//!   `align-check` and `select` are not modelled, nor cylinder alignment (`-a cyl`
+//!   acts as `none`), label types other than gpt/msdos, GPT attribute flags
+//!   (hidden, legacy_boot) or pmbr_boot; `help COMMAND` shows only the summary;
 //! - only whole disks can be changed; partitions and LVs can be printed;
-//! - the BIOS geometry is always 255 heads × 2 sectors (what parted computes for
-//!   512-byte sectors) and `-l` lists sda–sdf first, then the other disks by name
-//!   (real parted follows /sys/block order after sda–sdf).
+//! - the BIOS geometry is 255 heads × 2 sectors (what parted computes from a
+//!   512-byte sector), or 255 × 63 for EBR metadata when an MBR entry's CHS values
+//!   reveal it; `-l` lists sda–sdf first, then the other non-loop disks by name
+//!   (real parted follows /sys/block order after sda–sdf), and no dm devices.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::core::disk::{partition_name, Transport};
+use crate::core::disk::Transport;
 use crate::core::gpt::Guid;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
 use crate::core::lvm::LvKind;
@@ -379,7 +387,7 @@ impl Constraint {
         if first_end == -1 || last_end == -1 || first_end > last_end || last_end < self.min_size {
             return None;
         }
-        let min_start = (first_end - self.max_size + 1).max(0);
+        let min_start = first_end.saturating_sub(self.max_size).saturating_add(1).max(0);
         let max_start = last_end - self.min_size + 1;
         if max_start < 0 {
             return None;
@@ -388,11 +396,11 @@ impl Constraint {
     }
 
     fn end_range_for(&self, start: i64, length: i64) -> Option<Geom> {
-        if start + self.min_size - 1 > length - 1 {
+        if start.saturating_add(self.min_size) - 1 > length - 1 {
             return None;
         }
         let first = start + self.min_size - 1;
-        let last = (start + self.max_size - 1).min(length - 1);
+        let last = start.saturating_add(self.max_size - 1).min(length - 1);
         if last < first {
             return None;
         }
@@ -830,8 +838,28 @@ fn with_free(items: Vec<Region>, lo: i64, hi: i64, logical: bool) -> Vec<Region>
     out
 }
 
+/// The BIOS geometry (sectors per cylinder, per track) libparted uses for the EBR
+/// metadata of logical partitions. It is read back from the CHS values of a
+/// primary entry when one can be solved (ours are written as 255×63), else it is
+/// the device's 255×2. Partitions created in this run have no entry to read yet.
+fn dos_logical_geometry(label: &Label, new_this_run: &BTreeMap<u32, Extra>) -> (i64, i64) {
+    const CHS_CYL: i64 = 255 * 63;
+    let chs = |lba: i64| (lba / CHS_CYL, (lba % CHS_CYL) / 63);
+    let solvable = label.primaries().filter(|p| !new_this_run.contains_key(&p.number)).any(|p| {
+        let (a, z) = (p.start_lba as i64, p.end_lba() as i64);
+        let ((c, h), (cc, hh)) = (chs(a), chs(z));
+        (1..=1023).contains(&cc) && c <= cc && c * hh - cc * h != 0
+    });
+    if solvable {
+        (CHS_CYL, 63)
+    } else {
+        (CYLINDER, TRACK)
+    }
+}
+
 /// The partition list as libparted walks it outside "update mode".
-fn layout(label: &Label, length: i64) -> Vec<Region> {
+fn layout(label: &Label, length: i64, logical_geometry: (i64, i64)) -> Vec<Region> {
+    let (log_cyl, log_track) = logical_geometry;
     let region = |p: &Partition| Region {
         geom: part_geom(p),
         kind: if p.part_type.is_extended() { RKind::Extended } else { RKind::Part },
@@ -875,14 +903,14 @@ fn layout(label: &Label, length: i64) -> Vec<Region> {
                 for p in &logicals {
                     let g = part_geom(p);
                     let meta_end = g.start - 1;
-                    let meta_start = round_down_to(meta_end, CYLINDER).max(prev_end.map_or(ext.start + 1, |e| e + 1));
+                    let meta_start = round_down_to(meta_end, log_cyl).max(prev_end.map_or(ext.start + 1, |e| e + 1));
                     let meta_len = meta_end - meta_start + 1;
-                    if !(p.number == 5 && meta_len < TRACK) && meta_len > 0 {
+                    if !(p.number == 5 && meta_len < log_track) && meta_len > 0 {
                         sub.push(Region { geom: Geom::new(meta_start, meta_end), kind: RKind::Meta, logical: true, number: 0 });
                     }
                     prev_end = Some(g.end);
                 }
-                let mut ext_meta_end = ext.start + TRACK - 1;
+                let mut ext_meta_end = ext.start + log_track - 1;
                 if let Some(first) = sub.iter().map(|s| s.geom.start).chain(logicals.iter().map(|p| p.start_lba as i64)).min() {
                     ext_meta_end = ext_meta_end.min(first - 1);
                 }
@@ -1025,6 +1053,118 @@ enum Alignment {
     Optimal,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Human,
+    Machine,
+    Json,
+}
+
+/// One line of `print`: a partition or, with `print free`, free space.
+#[derive(Debug, Clone)]
+struct Row {
+    number: Option<u32>,
+    geom: Geom,
+    /// parted's partition type name: primary, logical, extended or free.
+    kind: &'static str,
+    fs: String,
+    name: String,
+    flags: Vec<&'static str>,
+}
+
+/// util-linux's `ul_jsonwrt` as parted 3.5 carries it, quirks included.
+#[derive(Debug, Default)]
+struct Json {
+    out: String,
+    indent: usize,
+    after_close: bool,
+}
+
+impl Json {
+    fn pad(&mut self) {
+        self.out.push_str(&"   ".repeat(self.indent));
+    }
+
+    /// Opens an object (`{`), an array (`[`) or a value (`=`).
+    fn open(&mut self, name: Option<&str>, kind: char) {
+        match name {
+            Some(n) => {
+                if self.after_close {
+                    self.out.push_str(",\n");
+                }
+                self.pad();
+                self.out.push_str(&json_quote(&n.to_lowercase()));
+            }
+            None => {
+                if self.after_close {
+                    self.out.push(',');
+                } else {
+                    self.pad();
+                }
+            }
+        }
+        match kind {
+            '{' | '[' => {
+                self.out.push_str(if name.is_some() { ": " } else { "" });
+                self.out.push(kind);
+                self.out.push('\n');
+                self.indent += 1;
+            }
+            _ => self.out.push_str(if name.is_some() { ": " } else { " " }),
+        }
+        self.after_close = false;
+    }
+
+    fn close(&mut self, kind: char) {
+        if self.indent == 1 {
+            self.out.push_str("\n}\n");
+            self.indent = 0;
+            self.after_close = true;
+            return;
+        }
+        if kind == '{' || kind == '}' || kind == '[' || kind == ']' {
+            self.indent -= 1;
+            self.out.push('\n');
+            self.pad();
+            self.out.push(if kind == '{' || kind == '}' { '}' } else { ']' });
+        }
+        self.after_close = true;
+    }
+
+    fn value_s(&mut self, name: Option<&str>, data: &str) {
+        self.open(name, '=');
+        self.out.push_str(&json_quote(data));
+        self.close('=');
+    }
+
+    fn value_raw(&mut self, name: Option<&str>, data: &str) {
+        self.open(name, '=');
+        self.out.push_str(data);
+        self.close('=');
+    }
+}
+
+fn json_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// What mkpart set on a partition earlier in the same run, which parted keeps in memory.
 #[derive(Debug, Clone, Copy, Default)]
 struct Extra {
@@ -1036,7 +1176,7 @@ struct Parted<'a> {
     machine: &'a mut Machine,
     out: String,
     script: bool,
-    machine_mode: bool,
+    mode: Mode,
     alignment: Alignment,
     unit: Unit,
     words: VecDeque<String>,
@@ -1052,7 +1192,7 @@ pub fn run(machine: &mut Machine, args: &[String]) -> (String, i32) {
         machine,
         out: String::new(),
         script: false,
-        machine_mode: false,
+        mode: Mode::Human,
         alignment: Alignment::Optimal,
         unit: Unit::Compact,
         words: VecDeque::new(),
@@ -1101,7 +1241,7 @@ impl Parted<'_> {
 
     fn main(&mut self, args: &[String]) -> i32 {
         let mut operands: Vec<String> = Vec::new();
-        let (mut help, mut list, mut version, mut wrong, mut json) = (false, false, false, false, false);
+        let (mut help, mut list, mut version, mut wrong) = (false, false, false, false);
         let mut i = 0;
         let mut ended = false;
         while i < args.len() {
@@ -1197,8 +1337,8 @@ impl Parted<'_> {
                 match c {
                     'h' => help = true,
                     'l' => list = true,
-                    'm' => self.machine_mode = true,
-                    'j' => json = true,
+                    'm' => self.mode = Mode::Machine,
+                    'j' => self.mode = Mode::Json,
                     's' => self.script = true,
                     'f' | 'P' => {}
                     'v' => version = true,
@@ -1235,9 +1375,6 @@ impl Parted<'_> {
             self.help_msg();
             return 0;
         }
-        if json {
-            return self.note("parted's JSON output (-j) is not modelled; use print or -m");
-        }
         if list {
             self.print_list(None);
             return 0;
@@ -1260,9 +1397,9 @@ impl Parted<'_> {
         let mut status = 0;
         while let Some(word) = self.words.pop_front() {
             let Some(cmd) = command_get(&word) else {
+                // help_msg() exits at once, before parted's usual goodbye.
                 self.help_msg();
-                status = 0;
-                break;
+                return 0;
             };
             if !self.command(cmd, &dev, dev_path) {
                 status = 1;
@@ -1272,7 +1409,7 @@ impl Parted<'_> {
                 break;
             }
         }
-        if !self.script && !self.machine_mode && self.modified {
+        if !self.script && self.mode == Mode::Human && self.modified {
             self.throw("Information", "You may need to update /etc/fstab.\n");
         }
         status
@@ -1362,12 +1499,12 @@ impl Parted<'_> {
         let radius = if unit.is_iec() { 0 } else { (div_round_up(unit_size, SECTOR) / 2 - 1).max(0) };
         let mut sector = (num * unit_size as f64 / SECTOR as f64) as i64;
         if copy.starts_with('-') {
-            sector += len;
+            sector = sector.saturating_add(len);
         }
         let clip = |s: i64| s.clamp(0, len - 1);
-        let start = clip(sector - radius);
-        let end = clip(sector + radius);
-        if sector - end > radius || start - sector > radius {
+        let start = clip(sector.saturating_sub(radius));
+        let end = clip(sector.saturating_add(radius));
+        if sector.saturating_sub(end) > radius || start.saturating_sub(sector) > radius {
             self.error(&format!("The location {text} is outside of the device {}.", dev.path));
             return None;
         }
@@ -1423,7 +1560,7 @@ impl Parted<'_> {
             self.error(&format!("The maximum sector value is {}.", TRACK - 1));
             return None;
         }
-        let sector = c * CYLINDER + h * TRACK + s;
+        let sector = c.saturating_mul(CYLINDER).saturating_add(h * TRACK + s);
         if sector >= dev.length {
             self.error(&format!("The location {text} is outside of the device {}.", dev.path));
             return None;
@@ -1473,12 +1610,11 @@ impl Parted<'_> {
         self.machine.filesystems.get(&path).and_then(|f| parted_fs_name(&f.fstype))
     }
 
-    fn part_flags(&self, label: &Label, p: &Partition) -> String {
-        let flags = match (label.kind, p.part_type) {
-            (_, PartType::Gpt(g)) => gpt_flags(&g),
-            (_, PartType::Dos(c)) => dos_flags(c, p.bootable, self.extras.get(&p.number).is_some_and(|e| e.lba)),
-        };
-        flags.join(", ")
+    fn part_flags(&self, p: &Partition) -> Vec<&'static str> {
+        match p.part_type {
+            PartType::Gpt(g) => gpt_flags(&g),
+            PartType::Dos(c) => dos_flags(c, p.bootable, self.extras.get(&p.number).is_some_and(|e| e.lba)),
+        }
     }
 
     fn is_mounted(&self, path: &str) -> bool {
@@ -1533,7 +1669,7 @@ impl Parted<'_> {
         }
     }
 
-    fn print_header(&mut self, dev: &Device, table: Option<&Table>) {
+    fn print_header(&mut self, dev: &Device, table: Option<&Table>, json: &mut Json) {
         let end_byte = dev.length * SECTOR - i64::from(matches!(self.unit, Unit::Chs | Unit::Cyl));
         let end = format_byte(end_byte, self.unit, dev.length);
         let pt = match table {
@@ -1544,35 +1680,54 @@ impl Parted<'_> {
                 LabelKind::Dos => "msdos",
             },
         };
-        if self.machine_mode {
-            self.out.push_str(match self.unit {
-                Unit::Chs => "CHS;\n",
-                Unit::Cyl => "CYL;\n",
-                _ => "BYT;\n",
-            });
-            self.out.push_str(&format!(
-                "{}:{end}:{}:512:512:{pt}:{}:;\n",
-                escape_machine(&dev.path),
-                dev.transport,
-                escape_machine(&dev.model)
-            ));
-        } else {
-            self.out.push_str(&format!("Model: {} ({})\n", dev.model, dev.transport));
-            self.out.push_str(&format!("Disk {}: {end}\n", dev.path));
-            self.out.push_str("Sector size (logical/physical): 512B/512B\n");
+        match self.mode {
+            Mode::Machine => {
+                self.out.push_str(match self.unit {
+                    Unit::Chs => "CHS;\n",
+                    Unit::Cyl => "CYL;\n",
+                    _ => "BYT;\n",
+                });
+                self.out.push_str(&format!(
+                    "{}:{end}:{}:512:512:{pt}:{}:;\n",
+                    escape_machine(&dev.path),
+                    dev.transport,
+                    escape_machine(&dev.model)
+                ));
+            }
+            Mode::Json => {
+                json.value_s(Some("path"), &dev.path);
+                json.value_s(Some("size"), &end);
+                json.value_s(Some("model"), &dev.model);
+                json.value_s(Some("transport"), dev.transport);
+                json.value_raw(Some("logical-sector-size"), "512");
+                json.value_raw(Some("physical-sector-size"), "512");
+                json.value_s(Some("label"), pt);
+                if let Some(t) = table {
+                    let max = match t {
+                        Table::Loop(_) => 1,
+                        Table::Label(l) => l.max_number(),
+                    };
+                    json.value_raw(Some("max-partitions"), &max.to_string());
+                }
+            }
+            Mode::Human => {
+                self.out.push_str(&format!("Model: {} ({})\n", dev.model, dev.transport));
+                self.out.push_str(&format!("Disk {}: {end}\n", dev.path));
+                self.out.push_str("Sector size (logical/physical): 512B/512B\n");
+            }
         }
         if matches!(self.unit, Unit::Chs | Unit::Cyl) {
             let cyl = format_sector(CYLINDER, Unit::Kilo, dev.length);
             let cylinders = dev.length / CYLINDER;
-            if self.machine_mode {
-                self.out.push_str(&format!("{cylinders}:{HEADS}:{TRACK}:{cyl};\n"));
-            } else {
-                self.out.push_str(&format!(
+            match self.mode {
+                Mode::Machine => self.out.push_str(&format!("{cylinders}:{HEADS}:{TRACK}:{cyl};\n")),
+                Mode::Json => json.value_s(Some("geometry"), &format!("{cylinders},{HEADS},{TRACK} {cyl}")),
+                Mode::Human => self.out.push_str(&format!(
                     "BIOS cylinder,head,sector geometry: {cylinders},{HEADS},{TRACK}.  Each cylinder is {cyl}.\n"
-                ));
+                )),
             }
         }
-        if !self.machine_mode {
+        if self.mode == Mode::Human {
             self.out.push_str(&format!("Partition Table: {pt}\nDisk Flags: \n"));
         }
     }
@@ -1603,8 +1758,10 @@ impl Parted<'_> {
                 self.print_list(Some(input_path));
                 return true;
             } else if peek.starts_with(|c: char| c.is_ascii_digit()) {
-                let Some(table) = self.open_table(dev, input_path) else { return !self.script };
-                return self.get_partition(&table).is_some();
+                if let Some(table) = self.read_table(dev, input_path) {
+                    // `print N` prints nothing for an existing partition.
+                    return self.get_partition(&table).is_some();
+                }
             }
         }
         let table = self.open_table(dev, input_path);
@@ -1613,72 +1770,140 @@ impl Parted<'_> {
     }
 
     fn print_table(&mut self, dev: &Device, table: Option<&Table>, free: bool) {
-        self.print_header(dev, table);
-        let Some(table) = table else { return };
+        let mut json = Json::default();
+        if self.mode == Mode::Json {
+            json.open(None, '{');
+            json.open(Some("disk"), '{');
+        }
+        self.print_header(dev, table, &mut json);
+        let rows = table.map(|t| self.rows(dev, t, free)).unwrap_or_default();
+        match (self.mode, table) {
+            (Mode::Json, Some(_)) => self.json_rows(dev, table, rows, &mut json),
+            (Mode::Machine, Some(t)) => self.machine_rows(dev, t, rows),
+            (Mode::Human, Some(t)) => self.human_rows(dev, t, rows),
+            _ => {}
+        }
+        if self.mode == Mode::Json {
+            json.close('}');
+            json.close('}');
+            self.out.push_str(&json.out);
+        }
+    }
+
+    /// What `print` lists, in disk order: partitions and, with `free`, free space.
+    fn rows(&self, dev: &Device, table: &Table, free: bool) -> Vec<Row> {
         let len = dev.length;
-        let unit = self.unit;
-        let chs = unit == Unit::Chs;
-        let (has_type, has_name) = match table {
-            Table::Loop(_) => (false, false),
-            Table::Label(l) => (l.kind == LabelKind::Dos, l.kind == LabelKind::Gpt),
-        };
-        // (number, geom, type, fs, name, flags, is_free)
-        let mut rows: Vec<(Option<u32>, Geom, &str, String, String, String, bool)> = Vec::new();
+        let mut rows = Vec::new();
         match table {
-            Table::Loop(fs) => rows.push((Some(1), Geom::new(0, len - 1), "", fs.to_string(), String::new(), String::new(), false)),
+            Table::Loop(fs) => rows.push(Row {
+                number: Some(1),
+                geom: Geom::new(0, len - 1),
+                kind: "primary",
+                fs: fs.to_string(),
+                name: String::new(),
+                flags: Vec::new(),
+            }),
             Table::Label(label) => {
-                let disk = match dev.target {
-                    Target::Disk(d) => d,
-                    _ => return,
-                };
-                for r in layout(label, len) {
+                let Target::Disk(disk) = dev.target else { return rows };
+                for r in layout(label, len, dos_logical_geometry(label, &self.extras)) {
                     match r.kind {
                         RKind::Meta => {}
                         RKind::Free => {
                             if free {
-                                rows.push((None, r.geom, "", "Free Space".into(), String::new(), String::new(), true));
+                                rows.push(Row { number: None, geom: r.geom, kind: "free", fs: String::new(), name: String::new(), flags: Vec::new() });
                             }
                         }
                         RKind::Part | RKind::Extended => {
                             let Some(p) = label.partition(r.number) else { continue };
-                            let ty = if r.kind == RKind::Extended {
+                            let kind = if r.kind == RKind::Extended {
                                 "extended"
                             } else if r.logical {
                                 "logical"
                             } else {
                                 "primary"
                             };
-                            let fs = self.probe_partition_fs(disk, p).unwrap_or("").to_string();
-                            rows.push((Some(p.number), r.geom, ty, fs, p.name.clone(), self.part_flags(label, p), false));
+                            rows.push(Row {
+                                number: Some(p.number),
+                                geom: r.geom,
+                                kind,
+                                fs: self.probe_partition_fs(disk, p).unwrap_or("").to_string(),
+                                name: p.name.clone(),
+                                flags: self.part_flags(p),
+                            });
                         }
                     }
                 }
             }
         }
-        if self.machine_mode {
-            for (num, g, _, fs, name, flags, is_free) in rows {
-                let mut line = format!("{}:", num.unwrap_or(1));
-                line.push_str(&format!("{}:", format_sector(g.start, unit, len)));
-                line.push_str(&format!("{}:", format_byte((g.end + 1) * SECTOR - 1, unit, len)));
-                if !chs {
-                    line.push_str(&format!("{}:", format_sector(g.length(), unit, len)));
-                }
-                if is_free {
-                    line.push_str("free;");
-                } else {
-                    line.push_str(&format!("{fs}:"));
-                    if has_name {
-                        line.push_str(&format!("{}:", escape_machine(&name)));
-                    } else {
-                        line.push(':');
-                    }
-                    line.push_str(&format!("{flags};"));
-                }
-                self.out.push_str(&line);
-                self.out.push('\n');
+        rows
+    }
+
+    fn json_rows(&mut self, dev: &Device, table: Option<&Table>, rows: Vec<Row>, json: &mut Json) {
+        let (len, unit) = (dev.length, self.unit);
+        let has_name = matches!(table, Some(Table::Label(l)) if l.kind == LabelKind::Gpt);
+        json.open(Some("partitions"), '[');
+        for r in rows {
+            json.open(None, '{');
+            json.value_raw(Some("number"), &r.number.unwrap_or(0).to_string());
+            json.value_s(Some("start"), &format_sector(r.geom.start, unit, len));
+            json.value_s(Some("end"), &format_byte((r.geom.end + 1) * SECTOR - 1, unit, len));
+            if unit != Unit::Chs {
+                json.value_s(Some("size"), &format_sector(r.geom.length(), unit, len));
             }
-            return;
+            json.value_s(Some("type"), r.kind);
+            if r.kind != "free" {
+                if has_name && !r.name.is_empty() {
+                    json.value_s(Some("name"), &r.name);
+                }
+                if !r.fs.is_empty() {
+                    json.value_s(Some("filesystem"), &r.fs);
+                }
+                if !r.flags.is_empty() {
+                    json.open(Some("flags"), '[');
+                    for f in &r.flags {
+                        json.value_s(None, f);
+                    }
+                    json.close(']');
+                }
+            }
+            json.close('}');
         }
+        json.close(']');
+    }
+
+    fn machine_rows(&mut self, dev: &Device, table: &Table, rows: Vec<Row>) {
+        let (len, unit) = (dev.length, self.unit);
+        let has_name = matches!(table, Table::Label(l) if l.kind == LabelKind::Gpt);
+        for r in rows {
+            let mut line = format!("{}:", r.number.unwrap_or(1));
+            line.push_str(&format!("{}:", format_sector(r.geom.start, unit, len)));
+            line.push_str(&format!("{}:", format_byte((r.geom.end + 1) * SECTOR - 1, unit, len)));
+            if unit != Unit::Chs {
+                line.push_str(&format!("{}:", format_sector(r.geom.length(), unit, len)));
+            }
+            if r.kind == "free" {
+                line.push_str("free;");
+            } else {
+                line.push_str(&format!("{}:", r.fs));
+                if has_name {
+                    line.push_str(&format!("{}:", escape_machine(&r.name)));
+                } else {
+                    line.push(':');
+                }
+                line.push_str(&format!("{};", r.flags.join(", ")));
+            }
+            self.out.push_str(&line);
+            self.out.push('\n');
+        }
+    }
+
+    fn human_rows(&mut self, dev: &Device, table: &Table, rows: Vec<Row>) {
+        let (len, unit) = (dev.length, self.unit);
+        let chs = unit == Unit::Chs;
+        let (has_type, has_name) = match table {
+            Table::Loop(_) => (false, false),
+            Table::Label(l) => (l.kind == LabelKind::Dos, l.kind == LabelKind::Gpt),
+        };
         self.out.push('\n');
         let mut header: Vec<String> = vec!["Number".into(), "Start".into(), "End".into()];
         if !chs {
@@ -1693,35 +1918,25 @@ impl Parted<'_> {
         }
         header.push("Flags".into());
         let mut table_rows = vec![header];
-        for (num, g, ty, fs, name, flags, is_free) in rows {
-            let mut row = vec![match num {
+        for r in rows {
+            let is_free = r.kind == "free";
+            let mut row = vec![match r.number {
                 Some(n) if !is_free => format!("{n:2} "),
                 _ => "   ".to_string(),
             }];
-            row.push(format_sector(g.start, unit, len));
-            row.push(format_byte((g.end + 1) * SECTOR - 1, unit, len));
+            row.push(format_sector(r.geom.start, unit, len));
+            row.push(format_byte((r.geom.end + 1) * SECTOR - 1, unit, len));
             if !chs {
-                row.push(format_sector(g.length(), unit, len));
+                row.push(format_sector(r.geom.length(), unit, len));
             }
-            if is_free {
-                if has_type {
-                    row.push(String::new());
-                }
-                row.push("Free Space".into());
-                if has_name {
-                    row.push(String::new());
-                }
-                row.push(String::new());
-            } else {
-                if has_type {
-                    row.push(ty.to_string());
-                }
-                row.push(fs);
-                if has_name {
-                    row.push(name);
-                }
-                row.push(flags);
+            if has_type {
+                row.push(if is_free { String::new() } else { r.kind.to_string() });
             }
+            row.push(if is_free { "Free Space".to_string() } else { r.fs });
+            if has_name {
+                row.push(r.name);
+            }
+            row.push(r.flags.join(", "));
             table_rows.push(row);
         }
         self.out.push_str(&render_table(&table_rows));
@@ -1772,22 +1987,22 @@ impl Parted<'_> {
     }
 
     /// `command_line_get_partition`.
-    fn get_partition(&mut self, table: &Table) -> Option<Partition> {
+    fn get_partition(&mut self, table: &Table) -> Option<u32> {
         let word = self.get_word(None, None);
         let num = word.as_deref().and_then(parse_strtol);
         let Some(num) = num.filter(|n| *n >= 0) else {
             self.error("Expecting a partition number.");
             return None;
         };
-        let found = match table {
-            Table::Label(l) => l.partitions.iter().find(|p| i64::from(p.number) == num).cloned(),
-            Table::Loop(_) => None,
+        let exists = match table {
+            Table::Label(l) => l.partitions.iter().any(|p| i64::from(p.number) == num),
+            Table::Loop(_) => num == 1,
         };
-        if found.is_none() && !(matches!(table, Table::Loop(_)) && num == 1) {
+        if !exists {
             self.error("Partition doesn't exist.");
             return None;
         }
-        found
+        Some(num as u32)
     }
 
     fn disk_of(&mut self, dev: &Device) -> Option<usize> {
@@ -1863,11 +2078,12 @@ impl Parted<'_> {
 
     fn rm(&mut self, dev: &Device, input_path: &str) -> bool {
         let Some(table) = self.open_table(dev, input_path) else { return false };
-        let Some(part) = self.get_partition(&table) else { return false };
+        let Some(number) = self.get_partition(&table) else { return false };
         let Table::Label(mut label) = table else {
             self.note("removing the partition of parted's 'loop' label is not modelled");
             return false;
         };
+        let Some(part) = label.partition(number).cloned() else { return false };
         let Some(disk) = self.disk_of(dev) else { return false };
         let d = &self.machine.disks[disk];
         let mut busy_paths = vec![format!("/dev/{}", d.partition_name(part.number))];
@@ -2014,7 +2230,8 @@ impl Parted<'_> {
         let fs: Option<&'static str> = if ptype == PType::Extended || peek_number {
             None
         } else {
-            match self.get_word(Some(FS_TYPES), None) {
+            // The FS-TYPE prompt's default is ext2, which script mode takes when words run out.
+            match self.get_word(Some(FS_TYPES), Some("ext2")) {
                 Some(f) => Some(canonical_fs(&f)),
                 None => {
                     self.error("Expecting a file system type.");
@@ -2046,7 +2263,7 @@ impl Parted<'_> {
             return false;
         }
         let Some(disk) = self.disk_of(dev) else { return false };
-        let requested = snap_to_boundaries(Geom::new(start, end), &layout(&label, len), &range_start, &range_end);
+        let requested = snap_to_boundaries(Geom::new(start, end), &layout(&label, len, dos_logical_geometry(&label, &self.extras)), &range_start, &range_end);
         let user = Constraint {
             start_align: ANY,
             end_align: ANY,
@@ -2094,10 +2311,8 @@ impl Parted<'_> {
                         "The resulting partition is not properly aligned for best performance: {}s % {GRAIN}s != 0s",
                         p.1.start
                     );
+                    // Only "Cancel" undoes the partition; without a terminal nobody answers.
                     self.throw(kind, &msg);
-                    if !self.script {
-                        return false;
-                    }
                 }
                 p
             }
@@ -2381,26 +2596,31 @@ mod tests {
     #[test]
     fn unaligned_and_impossible_requests() {
         let mut m = machine();
-        let (out, st) = parted(&mut m, "-s /dev/loop0 mklabel gpt mkpart p 34s 100%");
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mklabel gpt mkpart p 34s 100MiB");
         assert_eq!(st, 0, "{out}");
         assert_eq!(out, "Warning: The resulting partition is not properly aligned for best performance: 34s % 2048s != 0s\n");
-        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart q 50MiB 60MiB");
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart q 50MiB 150MiB");
         assert_eq!(st, 1);
-        assert!(out.starts_with("Error: You requested a partition from 52.4MB to 62.9MB (sectors 102400..122879).\nThe closest location we can manage is"), "{out}");
-        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart q 60MiB 50MiB");
-        assert_eq!((out.as_str(), st), ("Error: Can't have the end before the start! (start sector=122880 length=-20480)\n", 1));
+        assert_eq!(out, "Error: You requested a partition from 52.4MB to 157MB (sectors 102400..307199).\nThe closest location we can manage is 105MB to 157MB (sectors 204800..307199).\n");
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart q 160MiB 150MiB");
+        assert_eq!((out.as_str(), st), ("Error: Can't have the end before the start! (start sector=327680 length=-20480)\n", 1));
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart q 1000MiB 1GiB");
+        assert_eq!((out.as_str(), st), ("Error: The location 1GiB is outside of the device /dev/loop0.\n", 1));
     }
 
     #[test]
     fn logical_partitions_follow_their_ebr() {
         let mut m = machine();
-        let (out, st) = parted(&mut m, "-s /dev/loop0 mklabel msdos mkpart extended 1MiB 500MiB mkpart logical 2MiB 100MiB mkpart logical 101MiB 200MiB print");
-        assert_eq!(st, 1, "{out}");
-        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart logical 102MiB 200MiB unit s print");
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mklabel msdos mkpart extended 1MiB 500MiB mkpart logical 2MiB 100MiB mkpart logical 101MiB 200MiB");
+        assert_eq!((out.as_str(), st), ("", 0));
+        let (out, st) = parted(&mut m, "-s /dev/loop0 unit s print");
         assert_eq!(st, 0, "{out}");
-        assert!(out.contains(" 5      4096s    204799s   200704s   logical\n"), "{out}");
-        assert!(out.contains(" 6      208896s  409599s   200704s   logical\n"), "{out}");
         assert!(out.contains(" 1      2048s    1023999s  1021952s  extended               lba\n"), "{out}");
+        assert!(out.contains(" 5      4096s    204799s   200704s   logical\n"), "{out}");
+        assert!(out.contains(" 6      206848s  409599s   202752s   logical\n"), "{out}");
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart logical 200MiB 300MiB");
+        assert_eq!(st, 1);
+        assert!(out.contains("(sectors 409601..614399)"), "{out}");
     }
 
     #[test]
@@ -2409,5 +2629,49 @@ mod tests {
         assert_eq!(text, "Warning: Partition /dev/sdb1 is being used. Are you sure you want to continue?\n");
         let text = print_wrap(&["print [devices|free|list,all]            display the partition table, or available devices, or free space, or all found partitions"], 80, 2, 8);
         assert_eq!(text, "print [devices|free|list,all]            display the partition table, or\n        available devices, or free space, or all found partitions");
+    }
+
+    #[test]
+    fn partitions_in_use_are_refused_or_reported() {
+        let mut m = Machine::lab(7);
+        let (out, st) = parted(&mut m, "-s /dev/sda rm 2");
+        assert_eq!((out.as_str(), st), ("Warning: Partition /dev/sda2 is being used. Are you sure you want to continue?\n", 1));
+        let (out, st) = parted(&mut m, "-s /dev/sda mklabel gpt");
+        assert_eq!((out.as_str(), st), ("Error: Partition(s) on /dev/sda are being used.\n", 1));
+        // An LVM PV is not "mounted": parted writes, then the kernel refuses.
+        let (out, st) = parted(&mut m, "-s /dev/sda rm 3");
+        assert_eq!(st, 1);
+        assert_eq!(out, "Error: Partition(s) 3 on /dev/sda have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.\n");
+        assert!(m.disks[0].label().unwrap().partition(3).is_none());
+        assert!(m.disks[0].kernel_partitions.iter().any(|k| k.number == 3));
+    }
+
+    #[test]
+    fn print_modes_and_the_loop_label() {
+        let mut m = Machine::lab(7);
+        let (out, st) = parted(&mut m, "-s /dev/pve/root print");
+        assert_eq!(st, 0);
+        assert!(out.starts_with("Model: Linux device-mapper (linear) (dm)\nDisk /dev/dm-"), "{out}");
+        assert!(out.ends_with("Partition Table: loop\nDisk Flags: \n\nNumber  Start  End     Size    File system  Flags\n 1      0.00B  34.4GB  34.4GB  ext4\n\n"), "{out}");
+        let (out, _) = parted(&mut m, "-m -s /dev/sda unit s print");
+        assert!(out.starts_with("BYT;\n/dev/sda:268435456s:scsi:512:512:gpt:ATA QEMU HARDDISK:;\n1:34s:2047s:2014s:::bios_grub;\n2:2048s:"), "{out}");
+        let (out, st) = parted(&mut m, "/dev/sdb print");
+        assert_eq!(st, 0, "without -s an unknown label is not a failure");
+        assert!(out.starts_with("Error: /dev/sdb: unrecognised disk label\nModel: ATA QEMU HARDDISK (scsi)\n"), "{out}");
+    }
+
+    #[test]
+    fn options_and_words_follow_getopt_and_parted() {
+        let mut m = machine();
+        assert_eq!(parted(&mut m, "-s /dev/loop0 mkpart p 1MiB -1s"), ("parted: invalid option -- '1'\n".to_string() + USAGE, 1));
+        assert_eq!(parted(&mut m, "-s /dev/x print"), ("Error: Could not stat device /dev/x - No such file or directory.\n".into(), 1));
+        assert_eq!(parted(&mut m, "-s /dev/loop0 mklabel ms").1, 0);
+        assert_eq!(parted(&mut m, "-s /dev/loop0 mkpart bogus 1MiB 2MiB"), ("parted: invalid token: bogus\nError: Expecting a partition type.\n".into(), 1));
+        assert_eq!(parted(&mut m, "-s /dev/loop0 mkp pri 1MiB 2MiB pr").1, 0);
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart primary 1MiB 2MiB");
+        assert_eq!(st, 1);
+        assert_eq!(out, "Error: You requested a partition from 1049kB to 2097kB (sectors 2048..4095).\nThe closest location we can manage is 1048kB to 1048kB (sectors 2047..2047).\n");
+        let (out, st) = parted(&mut m, "-s /dev/loop0 mkpart primary 1500MiB 1600MiB");
+        assert_eq!((out.as_str(), st), ("Error: The location 1500MiB is outside of the device /dev/loop0.\n", 1));
     }
 }

@@ -240,7 +240,7 @@ impl Session {
             Some(s) => {
                 let sectors = parse_size_sectors(s.trim_start_matches('+')).ok_or_else(|| format!("failed to parse size '{s}'"))?;
                 let has_unit = s.ends_with(|c: char| c.is_ascii_alphabetic());
-                let last = if has_unit { Label::aligned_last_for_size(first, sectors, range.1) } else { first + sectors.max(1) - 1 };
+                let last = if has_unit { Label::aligned_last_for_size(first, sectors, range.1) } else { first.saturating_add(sectors.max(1) - 1) };
                 if last > range.1 {
                     return Err("Numerical result out of range".into());
                 }

@@ -102,7 +102,7 @@ pub struct Partition {
 
 impl Partition {
     pub fn end_lba(&self) -> u64 {
-        self.start_lba + self.size_sectors.max(1) - 1
+        self.start_lba.saturating_add(self.size_sectors.max(1) - 1)
     }
 
     pub fn is_logical(&self) -> bool {
@@ -275,7 +275,7 @@ impl Label {
 
     /// libfdisk's `fdisk_align_lba` towards `up`, with the grain fixed at 1 MiB.
     pub fn align_up(lba: u64) -> u64 {
-        lba.div_ceil(GRAIN_SECTORS) * GRAIN_SECTORS
+        lba.div_ceil(GRAIN_SECTORS).saturating_mul(GRAIN_SECTORS)
     }
 
     pub fn align_down(lba: u64) -> u64 {
@@ -283,7 +283,7 @@ impl Label {
     }
 
     pub fn align_nearest(lba: u64) -> u64 {
-        (lba + GRAIN_SECTORS / 2) / GRAIN_SECTORS * GRAIN_SECTORS
+        lba.saturating_add(GRAIN_SECTORS / 2) / GRAIN_SECTORS * GRAIN_SECTORS
     }
 
     /// The default first sector in a free range: aligned up when the range allows.
@@ -310,8 +310,9 @@ impl Label {
     /// The last sector for a size typed as `+size`: the end is moved so that the
     /// next partition can start aligned, as libfdisk does, if it stays in range.
     pub fn aligned_last_for_size(first: u64, size_sectors: u64, range_end: u64) -> u64 {
-        let plain = first + size_sectors - 1;
-        let aligned = Self::align_nearest(first + size_sectors);
+        let end = first.saturating_add(size_sectors);
+        let plain = end.saturating_sub(1);
+        let aligned = Self::align_nearest(end);
         if aligned > first && aligned - 1 <= range_end && size_sectors >= GRAIN_SECTORS {
             aligned - 1
         } else {
@@ -556,7 +557,7 @@ mod tests {
             start_lba,
             size_sectors,
             part_type: PartType::default_for(kind),
-            unique_guid: Guid([number as u8; 16]),
+            unique_guid: if kind == LabelKind::Gpt { Guid([number as u8; 16]) } else { Guid::ZERO },
             name: String::new(),
             bootable: false,
         }
