@@ -3,9 +3,17 @@
 use crate::view::{DiskView, PartState};
 use yew::prelude::*;
 
-const ROW: f64 = 104.0;
-const BAR_X: f64 = 214.0;
-const BAR_W: f64 = 630.0;
+/// Where things go: beside the disk box on wide screens, below it on phones.
+struct Geometry {
+    width: f64,
+    row: f64,
+    bar_x: f64,
+    bar_w: f64,
+    compact: bool,
+}
+
+const WIDE: Geometry = Geometry { width: 860.0, row: 104.0, bar_x: 214.0, bar_w: 630.0, compact: false };
+const NARROW: Geometry = Geometry { width: 420.0, row: 100.0, bar_x: 8.0, bar_w: 404.0, compact: true };
 
 #[derive(Properties, PartialEq)]
 pub struct BlocksProps {
@@ -14,6 +22,9 @@ pub struct BlocksProps {
     pub active: Option<String>,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
+    /// Lay the figure out for a narrow (phone) screen.
+    #[prop_or_default]
+    pub compact: bool,
 }
 
 fn part_class(state: PartState) -> &'static str {
@@ -61,15 +72,17 @@ fn activate(cb: &Callback<String>, name: &str) -> (Callback<MouseEvent>, Callbac
 
 #[function_component(BlocksFigure)]
 pub fn blocks_figure(props: &BlocksProps) -> Html {
-    let height = (props.disks.len().max(1) as f64) * ROW + 10.0;
+    let g = if props.compact { &NARROW } else { &WIDE };
+    let (bar_x, bar_w) = (g.bar_x, g.bar_w);
+    let height = (props.disks.len().max(1) as f64) * g.row + 10.0;
     let rows = props.disks.iter().enumerate().filter(|(_, d)| !props.hidden.contains(&d.name)).map(|(i, d)| {
-        let y = 8.0 + i as f64 * ROW;
+        let y = 8.0 + i as f64 * g.row;
         let (onclick, onkeydown) = activate(&props.on_select, &d.name);
         let selected = props.selected.as_deref() == Some(d.name.as_str());
         let label = d.label.map_or("no partition table".to_string(), |l| format!("{} label", if l == "dos" { "MBR (dos)" } else { "GPT" }));
         let parts = d.parts.iter().filter(|p| !props.hidden.contains(&p.name)).map(|p| {
-            let x = BAR_X + p.start_frac * BAR_W;
-            let w = (p.width_frac * BAR_W).max(8.0);
+            let x = bar_x + p.start_frac * bar_w;
+            let w = (p.width_frac * bar_w).max(8.0);
             let (onclick, onkeydown) = activate(&props.on_select, &p.name);
             let mut class = part_class(p.state).to_string();
             if props.active.as_deref() == Some(p.name.as_str()) {
@@ -96,27 +109,41 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
             }
         });
         let disk_class = format!("disk {}{}{}", d.transport.to_lowercase(), if selected { " selected" } else { "" }, if props.active.as_deref() == Some(d.name.as_str()) { " pulse" } else { "" });
-        html! {
-            <g key={d.name.clone()} class="row">
-                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button"
-                   aria-label={format!("{} {} disk, {}, {}", d.name, d.transport, d.size_text, label)} {onclick} {onkeydown}>
+        let caption = if d.editing { "fdisk is editing this table in memory: w writes it, q discards it" } else if d.busy { "in use: the kernel will not re-read this disk's table" } else { "" };
+        let aria = format!("{} {} disk, {}, {}", d.name, d.transport, d.size_text, label);
+        let disk_node = if g.compact {
+            html! {
+                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" aria-label={aria} {onclick} {onkeydown}>
+                    <rect x="4" y={format!("{:.1}", y)} width="412" height="18" rx="4" class="compact" />
+                    <text x="10" y={format!("{:.1}", y + 14.0)} class="dname">{ &d.name }</text>
+                    <text x="410" y={format!("{:.1}", y + 14.0)} class="dsize" text-anchor="end">{ format!("{} · {} · {}", d.transport, d.size_text, label) }</text>
+                </g>
+            }
+        } else {
+            html! {
+                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" aria-label={aria} {onclick} {onkeydown}>
                     <rect x="6" y={format!("{:.1}", y + 6.0)} width="196" height="78" rx="8" />
                     <text x="18" y={format!("{:.1}", y + 30.0)} class="dname">{ &d.name }</text>
                     <text x="190" y={format!("{:.1}", y + 30.0)} class="badge" text-anchor="end">{ d.transport }</text>
                     <text x="18" y={format!("{:.1}", y + 52.0)} class="dsize">{ &d.size_text }</text>
                     <text x="18" y={format!("{:.1}", y + 72.0)} class="dlabel">{ &label }</text>
                 </g>
-                <line x1="202" y1={format!("{:.1}", y + 47.0)} x2={format!("{BAR_X:.1}")} y2={format!("{:.1}", y + 47.0)} class="edge" />
-                <rect class={if d.editing { "bar editing" } else { "bar" }} x={format!("{BAR_X:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{BAR_W:.1}")} height="34" rx="4" />
-                <text x={format!("{BAR_X:.1}")} y={format!("{:.1}", y + 22.0)} class="barcap">
-                    { if d.editing { "fdisk is editing this table in memory — w writes it, q discards it" } else if d.busy { "in use: the kernel will not re-read this disk's table" } else { "" } }
-                </text>
+            }
+        };
+        html! {
+            <g key={d.name.clone()} class="row">
+                { disk_node }
+                if !g.compact {
+                    <line x1="202" y1={format!("{:.1}", y + 47.0)} x2={format!("{bar_x:.1}")} y2={format!("{:.1}", y + 47.0)} class="edge" />
+                }
+                <rect class={if d.editing { "bar editing" } else { "bar" }} x={format!("{bar_x:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{bar_w:.1}")} height="34" rx="4" />
+                <text x={format!("{bar_x:.1}")} y={format!("{:.1}", y + 27.0)} class="barcap">{ caption }</text>
                 { for parts }
             </g>
         }
     });
     html! {
-        <svg id="figure" class="figure blocks" viewBox={format!("0 0 860 {height:.0}")} role="group"
+        <svg id="figure" class="figure blocks" viewBox={format!("0 0 {} {height:.0}", g.width)} role="group"
              aria-label="Block devices: each disk with its partitions, drawn to scale">
             { for rows }
         </svg>

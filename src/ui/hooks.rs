@@ -121,3 +121,26 @@ pub fn embed_param() -> Option<String> {
     let search = window()?.location().search().ok()?;
     search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("embed=").map(str::to_string))
 }
+
+/// True while the viewport is phone-narrow; follows window resizes.
+#[hook]
+pub fn use_narrow() -> bool {
+    let query = "(max-width: 600px)";
+    let narrow = use_state(|| {
+        window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
+    });
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = window().map(|w| {
+                let w2 = w.clone();
+                gloo::events::EventListener::new(&w, "resize", move |_| {
+                    let now = w2.match_media(query).ok().flatten().is_some_and(|m| m.matches());
+                    narrow.set(now);
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    *narrow
+}

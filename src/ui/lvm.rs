@@ -5,20 +5,34 @@
 use crate::view::{LvmFigure, PvView, VgView};
 use yew::prelude::*;
 
-const STRIP_X: f64 = 200.0;
-const STRIP_W: f64 = 640.0;
+/// Wide screens put labels beside the strips; phones put them above.
+#[derive(Clone, Copy)]
+struct Layout {
+    width: f64,
+    strip_x: f64,
+    strip_w: f64,
+    /// Vertical offset of a strip below its label (0 when side by side).
+    drop: f64,
+    columns: usize,
+}
+
+const WIDE: Layout = Layout { width: 860.0, strip_x: 200.0, strip_w: 640.0, drop: 0.0, columns: 3 };
+const NARROW: Layout = Layout { width: 420.0, strip_x: 16.0, strip_w: 388.0, drop: 32.0, columns: 1 };
 
 #[derive(Properties, PartialEq)]
 pub struct LvmProps {
     pub figure: LvmFigure,
     pub hidden: Vec<String>,
     pub active: Option<String>,
+    #[prop_or_default]
+    pub compact: bool,
 }
 
-fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&str>) -> Html {
+fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&str>, l: Layout) -> Html {
+    let (label_y, y) = (y, y + l.drop);
     let runs = pv.runs.iter().map(|r| {
-        let x = STRIP_X + r.start_frac * STRIP_W;
-        let w = (r.width_frac * STRIP_W).max(2.0);
+        let x = l.strip_x + r.start_frac * l.strip_w;
+        let w = (r.width_frac * l.strip_w).max(2.0);
         let key = r.lv.as_ref().map(|lv| format!("{}/{lv}@{}:{}", vg.name, pv.device, r.first_pe));
         let waiting = key.as_ref().is_some_and(|k| hidden.contains(k)) || r.lv.as_ref().is_some_and(|lv| hidden.contains(&format!("{}/{lv}", vg.name)));
         match (&r.lv, waiting) {
@@ -41,9 +55,9 @@ fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&st
     });
     html! {
         <g class="pv" data-dev={pv.device.trim_start_matches("/dev/").to_string()}>
-            <text x="20" y={format!("{:.1}", y + 13.0)} class="pvname">{ format!("PV {}", pv.device) }</text>
-            <text x="20" y={format!("{:.1}", y + 28.0)} class="pvsize">{ format!("{} · {} PE, {} free", pv.size_text, pv.pe_count, pv.free_pe) }</text>
-            <rect class="strip" x={format!("{STRIP_X:.1}")} y={format!("{y:.1}")} width={format!("{STRIP_W:.1}")} height="30" />
+            <text x="20" y={format!("{:.1}", label_y + 13.0)} class="pvname">{ format!("PV {}", pv.device) }</text>
+            <text x="20" y={format!("{:.1}", label_y + 28.0)} class="pvsize">{ format!("{} · {} PE, {} free", pv.size_text, pv.pe_count, pv.free_pe) }</text>
+            <rect class="strip" x={format!("{:.1}", l.strip_x)} y={format!("{y:.1}")} width={format!("{:.1}", l.strip_w)} height="30" />
             { for runs }
         </g>
     }
@@ -51,6 +65,8 @@ fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&st
 
 #[function_component(LvmFigureView)]
 pub fn lvm_figure(props: &LvmProps) -> Html {
+    let l = if props.compact { NARROW } else { WIDE };
+    let chip_w = (l.width - 40.0) / l.columns as f64 - 10.0;
     let mut y = 10.0;
     let mut groups = Vec::new();
     for vg in props.figure.vgs.iter().filter(|v| !props.hidden.contains(&v.name)) {
@@ -60,8 +76,8 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
             .pvs
             .iter()
             .map(|pv| {
-                let h = strip(vg, pv, y, &props.hidden, props.active.as_deref());
-                y += 42.0;
+                let h = strip(vg, pv, y, &props.hidden, props.active.as_deref(), l);
+                y += 42.0 + l.drop;
                 h
             })
             .collect();
@@ -71,8 +87,8 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
             .filter(|l| !props.hidden.contains(&format!("{}/{}", vg.name, l.name)))
             .enumerate()
             .map(|(i, lv)| {
-                let cx = 20.0 + (i % 3) as f64 * 280.0;
-                let cy = y + (i / 3) as f64 * 40.0;
+                let cx = 20.0 + (i % l.columns) as f64 * (chip_w + 10.0);
+                let cy = y + (i / l.columns) as f64 * 40.0;
                 let spans = if lv.pvs.len() > 1 { format!(" · spans {}", lv.pvs.join(" + ")) } else { String::new() };
                 let extra = match (&lv.mapped_frac, &lv.filesystem) {
                     (Some(f), _) => format!(" · {:.0}% written", f * 100.0),
@@ -83,29 +99,30 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
                 html! {
                     <g class={class} data-dev={format!("{}-{}", vg.name, lv.name)}>
                         <title>{ format!("{}/{}: {} {}{}{}", vg.name, lv.name, lv.kind, lv.size_text, spans, if lv.damaged { " — the filesystem is larger than the LV: data beyond the end was destroyed" } else { "" }) }</title>
-                        <rect x={format!("{cx:.1}")} y={format!("{cy:.1}")} width="270" height="32" rx="6" />
+                        <rect x={format!("{cx:.1}")} y={format!("{cy:.1}")} width={format!("{chip_w:.1}")} height="32" rx="6" />
                         <text x={format!("{:.1}", cx + 8.0)} y={format!("{:.1}", cy + 14.0)} class="lvname">{ format!("{} ({})", lv.name, lv.kind) }</text>
                         <text x={format!("{:.1}", cx + 8.0)} y={format!("{:.1}", cy + 27.0)} class="lvinfo">{ format!("{}{}{}", lv.size_text, extra, if lv.damaged { " · DAMAGED" } else { "" }) }</text>
                     </g>
                 }
             })
             .collect();
-        y += (vg.lvs.len().div_ceil(3) as f64) * 40.0 + 4.0;
+        y += (vg.lvs.len().div_ceil(l.columns) as f64) * 40.0 + 4.0;
         let pools: Vec<Html> = vg
             .pools
             .iter()
             .map(|p| {
-                let py = y;
-                y += 46.0;
-                let used_w = p.used_frac.clamp(0.0, 1.0) * STRIP_W;
+                let label_y = y;
+                let py = y + l.drop;
+                y += 46.0 + l.drop;
+                let used_w = p.used_frac.clamp(0.0, 1.0) * l.strip_w;
                 let danger = p.overcommit > 1.0;
                 html! {
                     <g class={format!("pool{}{}", if danger { " overcommit" } else { "" }, if p.full { " full" } else { "" })} data-dev={format!("{}-{}", vg.name, p.name)}>
-                        <text x="20" y={format!("{:.1}", py + 14.0)} class="pvname">{ format!("thin pool {}", p.name) }</text>
-                        <text x="20" y={format!("{:.1}", py + 29.0)} class="pvsize">{ format!("{} real · {} promised", p.size_text, p.virtual_text) }</text>
-                        <rect class="strip" x={format!("{STRIP_X:.1}")} y={format!("{py:.1}")} width={format!("{STRIP_W:.1}")} height="30" />
-                        <rect class="used" x={format!("{STRIP_X:.1}")} y={format!("{py:.1}")} width={format!("{used_w:.1}")} height="30" />
-                        <text x={format!("{:.1}", STRIP_X + 8.0)} y={format!("{:.1}", py + 20.0)} class="runlabel">
+                        <text x="20" y={format!("{:.1}", label_y + 14.0)} class="pvname">{ format!("thin pool {}", p.name) }</text>
+                        <text x="20" y={format!("{:.1}", label_y + 29.0)} class="pvsize">{ format!("{} real · {} promised", p.size_text, p.virtual_text) }</text>
+                        <rect class="strip" x={format!("{:.1}", l.strip_x)} y={format!("{py:.1}")} width={format!("{:.1}", l.strip_w)} height="30" />
+                        <rect class="used" x={format!("{:.1}", l.strip_x)} y={format!("{py:.1}")} width={format!("{used_w:.1}")} height="30" />
+                        <text x={format!("{:.1}", l.strip_x + 8.0)} y={format!("{:.1}", py + 20.0)} class="runlabel">
                             { format!("{:.1}% of chunks used · over-commit {:.1}×{}", p.used_frac * 100.0, p.overcommit, if p.full { " · FULL: writes fail" } else if danger { " · danger: promises exceed space" } else { "" }) }
                         </text>
                     </g>
@@ -116,7 +133,7 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
         y += 16.0;
         groups.push(html! {
             <g key={vg.name.clone()} class="vg" data-vg={vg.name.clone()}>
-                <rect class="vgbox" x="8" y={format!("{top:.1}")} width="844" height={format!("{height:.1}")} rx="10" />
+                <rect class="vgbox" x="8" y={format!("{top:.1}")} width={format!("{:.1}", l.width - 16.0)} height={format!("{height:.1}")} rx="10" />
                 <text x="20" y={format!("{:.1}", top + 22.0)} class="vgname">{ format!("VG {} · {} · {} free · extent {}", vg.name, vg.size_text, vg.free_text, vg.extent_text) }</text>
                 { for pv_rows }
                 { for lv_chips }
@@ -132,7 +149,7 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
     extra.push(html! { <text x="20" y={format!("{:.1}", y + 16.0)} class="pvsize">{ format!("Free devices for pvcreate: {}", if props.figure.candidates.is_empty() { "none".to_string() } else { props.figure.candidates.join(", ") }) }</text> });
     y += 28.0;
     html! {
-        <svg id="figure" class="figure lvm" viewBox={format!("0 0 860 {y:.0}")} role="group"
+        <svg id="figure" class="figure lvm" viewBox={format!("0 0 {} {y:.0}", l.width)} role="group"
              aria-label="LVM: physical volumes as strips of extents, pooled into volume groups and carved into logical volumes">
             { for groups }
             { for extra }

@@ -73,6 +73,7 @@ pub fn app() -> Html {
     let selected = use_state(|| None::<String>);
     let present = use_state(|| false);
     let share = use_state(String::new);
+    let narrow = hooks::use_narrow();
 
     hooks::use_ready_marker();
     hooks::use_reduced_motion(&lab);
@@ -174,7 +175,7 @@ pub fn app() -> Html {
                 <>
                     <h2 class="caption">{ "Figure 1 · Block devices and partitions" }</h2>
                     <blocks::BlockActions disks={disks.clone()} on_run={on_run_lines.clone()} busy_dialog={busy_other} />
-                    <blocks::BlocksFigure disks={disks.clone()} hidden={hidden.clone()} active={active.clone()} selected={(*selected).clone()} on_select={on_select} />
+                    <blocks::BlocksFigure disks={disks.clone()} hidden={hidden.clone()} active={active.clone()} selected={(*selected).clone()} on_select={on_select} compact={narrow} />
                     { selected.as_deref().map(|s| details(&disks, s)).unwrap_or_default() }
                     <p class="legend"><span class="sw active"></span>{ "in use" }<span class="sw pending"></span>{ "planned (not written)" }<span class="sw written"></span>{ "written, kernel not told" }<span class="sw stale"></span>{ "old table still in use" }</p>
                 </>
@@ -186,7 +187,7 @@ pub fn app() -> Html {
                 <>
                     <h2 class="caption">{ "Figure 2 · LVM: physical volumes → volume group → logical volumes" }</h2>
                     <lvm::LvmActions figure={fig.clone()} on_run={on_run_lines.clone()} busy_dialog={busy_other} />
-                    <lvm::LvmFigureView figure={fig} hidden={hidden.clone()} active={active.clone()} />
+                    <lvm::LvmFigureView figure={fig} hidden={hidden.clone()} active={active.clone()} compact={narrow} />
                 </>
             }
         }
