@@ -1,15 +1,21 @@
-//! The lvm2 command line (2.03): pv*, vg* and lv* commands, their reports and
+//! The lvm2 command line (2.03.16): pv*, vg* and lv* commands, their reports and
 //! their exact messages, over `core::lvm`.
 //!
-//! Reports follow lvm2's rules: two-space indent, headers left-aligned, sizes
-//! right-aligned, every column padded to its width (so lines can end in spaces),
-//! and sizes in the default unit marked `<` when rounding shows them larger than
-//! they are. Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots,
-//! tags, or `--separator`; the LV creation time is a fixed lab clock.
+//! Reports follow lvm2's rules: two-space indent, headers left-aligned, numbers
+//! and sizes right-aligned (percentages and strings left-aligned), every column
+//! padded to the larger of its field's minimum width (lvm2's columns.h), its
+//! heading and its widest value (so lines can end in spaces), and sizes in the
+//! default unit marked `<` when rounding shows them larger than they are. The host is one with device-mapper: every LV is active,
+//! so removing or reducing one asks first. Size and extent arguments are checked
+//! as lvm2's parser does (signs, suffixes, zero) before anything else happens.
+//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags or
+//! PV lists on lvcreate/lvextend; the LV creation time is a fixed lab clock.
+
+use std::collections::{HashSet, VecDeque};
 
 use super::fmt::json_string;
 use super::{Interactive, Output, Shell};
-use crate::core::lvm::{Lv, LvKind, LvmError, Pv, Vg};
+use crate::core::lvm::{Lv, LvKind, Lvm, LvmError, Pv, Vg};
 use crate::core::machine::{dm_name, BlockRef, Machine};
 use crate::core::units::{KIB, MIB};
 use crate::core::Event;
@@ -18,7 +24,7 @@ use crate::core::Event;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Units {
     pub unit: char,
-    /// `--units` was given: no `<` rounding marks.
+    /// `--units` was given (other than r/R): no `<` rounding marks.
     pub explicit: bool,
     pub suffix: bool,
 }
@@ -77,6 +83,40 @@ pub fn long_size(bytes: u64) -> String {
     format!("{marker}{}.{:02} {}", hundredths / 100, hundredths % 100, NAMES[p])
 }
 
+/// lvm2's percentages (Data%, Meta%, "Allocated pool data"): `dm_make_percent`,
+/// then `dm_percent_to_round_float(.., 2)` printed as `%.2f`, so a barely used
+/// pool shows 0.01 and a nearly full one 99.99, never 0.00 or 100.00.
+fn percent_text(numerator: u64, denominator: u64) -> String {
+    const ONE: i64 = 1_000_000;
+    const HUNDRED: i64 = 100 * ONE;
+    let p: i64 = if denominator == 0 || numerator == denominator {
+        HUNDRED
+    } else if numerator == 0 {
+        0
+    } else {
+        match (HUNDRED as f64 * (numerator as f64 / denominator as f64)) as i64 {
+            HUNDRED => HUNDRED - 1,
+            0 => 1,
+            v => v.min(i64::from(i32::MAX)),
+        }
+    };
+    percent_value_text(p)
+}
+
+/// Formats a `dm_percent_t` (1% = 1,000,000) as lvm2 does.
+fn percent_value_text(p: i64) -> String {
+    const ONE: i64 = 1_000_000;
+    const HUNDRED: i64 = 100 * ONE;
+    let r = ONE as f32 * 0.01f32;
+    let mut f = p as f32 / ONE as f32 + 0.0;
+    if (p as f32) < r && p > 0 {
+        f = 0.01;
+    } else if (p as f32) > (HUNDRED as f32 - r) && p < HUNDRED {
+        f = (HUNDRED as f32 - r) / ONE as f32;
+    }
+    format!("{:.2}", f64::from(f))
+}
+
 fn msg(out: &mut String, line: &str) {
     out.push_str("  ");
     out.push_str(line);
@@ -91,104 +131,421 @@ fn ok(text: String, events: Vec<Event>) -> Output {
     Output { text, events, ..Output::default() }
 }
 
-/// A question lvm2 is waiting for a y/n answer to.
+/// A command-line error (exit 3): lvm2's lines, then `Run `CMD --help'...`.
+fn usage_error(cmd: &str, lines: &[String]) -> Output {
+    let mut t = String::new();
+    for l in lines {
+        msg(&mut t, l);
+    }
+    msg(&mut t, &format!("Run `{cmd} --help' for more information."));
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+/// The parser's rejection of an option value (exit 3).
+fn invalid_argument(lines: &[String], option: &str, value: &str) -> Output {
+    let mut t = String::new();
+    for l in lines {
+        msg(&mut t, l);
+    }
+    msg(&mut t, &format!("Invalid argument for {option}: {value}"));
+    msg(&mut t, "Error during parsing of command line.");
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+fn no_matching_syntax(cmd: &str) -> Output {
+    let mut t = String::new();
+    msg(&mut t, &format!("No command with matching syntax recognised.  Run '{cmd} --help' for more information."));
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+// ---------------------------------------------------------------- y/n questions
+
+/// One thing a command still has to do, possibly after asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// A y/n question; 'n' prints `refusal` and abandons the rest of the group.
+    Ask { prompt: String, refusal: String },
+    /// A refusal without a question (an LV in use); abandons the rest of the group.
+    Refuse { text: String },
+    /// Removes an LV; prints lvm2's message unless it is hidden.
+    RemoveLv { vg: String, lv: String },
+    RemoveVg { vg: String },
+    Reduce { vg: String, lv: String, new_extents: u64 },
+}
+
+/// A step and the group it belongs to: each LV lvremove processes is a group;
+/// vgremove stops at its first failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Planned {
+    group: usize,
+    step: Step,
+}
+
+/// A question lvm2 is waiting for a y/n answer to, and what follows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    prompt: String,
-    action: Pending,
+    /// The question first, then everything after it.
+    steps: VecDeque<Planned>,
+    failed: bool,
+    stop_on_error: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Pending {
-    /// vgremove: first the VG, then each active LV in `lvs`.
-    VgRemove { vg: String, lvs: Vec<String>, asked_vg: bool, done_text: String },
-    LvRemove { vg: String, lvs: Vec<String>, done_text: String },
-    LvReduce { vg: String, lv: String, new_extents: u64 },
+impl Confirm {
+    fn prompt(&self) -> String {
+        match self.steps.front().map(|p| &p.step) {
+            Some(Step::Ask { prompt, .. }) => prompt.clone(),
+            _ => String::new(),
+        }
+    }
 }
 
-fn ask(shell: &mut Shell, mut text: String, prompt: String, action: Pending) -> Output {
-    text.push_str(&prompt);
-    shell.interactive = Some(Interactive::Confirm(Confirm { prompt, action }));
-    ok(text, Vec::new())
+/// Runs planned steps until one asks a question (the shell then waits for the
+/// answer) or all are done. At end of input every question is answered `[n]`.
+fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut events: Vec<Event>, eof: bool) -> Output {
+    while let Some(p) = c.steps.pop_front() {
+        match p.step {
+            Step::Ask { ref prompt, ref refusal } => {
+                text.push_str(prompt);
+                if !eof {
+                    c.steps.push_front(p);
+                    shell.interactive = Some(Interactive::Confirm(c));
+                    return ok(text, events);
+                }
+                text.push_str("[n]\n");
+                msg(&mut text, refusal);
+                refuse(&mut c, p.group);
+            }
+            Step::Refuse { text: ref line } => {
+                msg(&mut text, line);
+                refuse(&mut c, p.group);
+            }
+            Step::RemoveLv { vg, lv } => {
+                let hidden = shell.machine.lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_some_and(|l| l.is_hidden());
+                match shell.machine.lvm.lvremove(&vg, &lv) {
+                    Ok(e) => {
+                        events.extend(e);
+                        forget_lv(&mut shell.machine, &vg, &lv);
+                        if !hidden {
+                            msg(&mut text, &format!("Logical volume \"{lv}\" successfully removed."));
+                        }
+                    }
+                    Err(_) => {
+                        msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                        refuse(&mut c, p.group);
+                    }
+                }
+            }
+            Step::RemoveVg { vg } => {
+                events.extend(shell.machine.lvm.vgremove(&vg).unwrap_or_default());
+                msg(&mut text, &format!("Volume group \"{vg}\" successfully removed"));
+            }
+            Step::Reduce { vg, lv, new_extents } => {
+                let o = resize_now(&mut shell.machine, &vg, &lv, new_extents, std::mem::take(&mut text));
+                text = o.text;
+                events.extend(o.events);
+                if o.exit_status != 0 {
+                    refuse(&mut c, p.group);
+                }
+            }
+        }
+    }
+    Output { text, events, exit_status: if c.failed { 5 } else { 0 }, ..Output::default() }
+}
+
+/// A refused or failed step: the command will fail; the rest of its group (or,
+/// for vgremove, everything) is abandoned.
+fn refuse(c: &mut Confirm, group: usize) {
+    c.failed = true;
+    if c.stop_on_error {
+        c.steps.clear();
+    } else {
+        c.steps.retain(|s| s.group != group);
+    }
+}
+
+fn start(shell: &mut Shell, steps: Vec<Planned>, stop_on_error: bool, text: String, events: Vec<Event>) -> Output {
+    execute(shell, Confirm { steps: steps.into(), failed: false, stop_on_error }, text, events, false)
+}
+
+/// lvm2's `yes_no_prompt` reading one line: `y`, `ye`, `yes`, `n` or `no` in any
+/// case, with blanks around; anything else is invalid (returned as lvm2 quotes
+/// it: the first 8 printable characters, `...` when there were more).
+fn parse_answer(line: &str) -> Result<char, String> {
+    let mut ret: i32 = 0;
+    let mut rest: &[u8] = b"";
+    let mut buf: Vec<u8> = Vec::new();
+    for c in line.bytes().chain(std::iter::once(b'\n')) {
+        if buf.len() < 8 && (0x20..0x7f).contains(&c) {
+            buf.push(c);
+        }
+        let c = c.to_ascii_lowercase();
+        if ret > 0 && rest.first() == Some(&c) {
+            rest = &rest[1..];
+        } else if c == b'\n' {
+            if ret > 0 {
+                return Ok(ret as u8 as char);
+            }
+            break;
+        } else if ret == 0 && c == b'y' {
+            ret = i32::from(b'y');
+            rest = b"es";
+        } else if ret == 0 && c == b'n' {
+            ret = i32::from(b'n');
+            rest = b"o";
+        } else if ret == 0 && c.is_ascii_whitespace() {
+            buf.pop();
+        } else if ret > 0 && c.is_ascii_whitespace() {
+            rest = b"";
+        } else {
+            ret = -1;
+        }
+    }
+    let mut quoted = String::from_utf8_lossy(&buf).into_owned();
+    if buf.len() >= 8 {
+        quoted.push_str("...");
+    }
+    Err(quoted)
 }
 
 /// The answer to a pending y/n question.
-pub fn confirm(shell: &mut Shell, c: Confirm, line: &str) -> Output {
-    match line.trim().to_lowercase().chars().next() {
-        Some('y') => proceed(shell, c.action),
-        Some('n') => decline(c.action),
-        _ => {
-            // lvm2 repeats the question until it gets y or n.
-            let prompt = c.prompt.clone();
+pub fn confirm(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
+    match parse_answer(line) {
+        Ok('y') => {
+            c.steps.pop_front();
+            execute(shell, c, String::new(), Vec::new(), false)
+        }
+        Ok(_) => {
+            let mut text = String::new();
+            if let Some(Planned { group, step: Step::Ask { refusal, .. } }) = c.steps.pop_front() {
+                msg(&mut text, &refusal);
+                refuse(&mut c, group);
+            }
+            execute(shell, c, text, Vec::new(), false)
+        }
+        Err(quoted) => {
+            // lvm2 warns and asks again until it gets y or n.
+            let mut text = String::new();
+            msg(&mut text, &format!("WARNING: Invalid input '{quoted}'."));
+            text.push_str(&c.prompt());
             shell.interactive = Some(Interactive::Confirm(c));
-            ok(prompt, Vec::new())
+            ok(text, Vec::new())
         }
     }
 }
 
-/// End of input at a y/n question: lvm2 answers `[n]` itself.
-pub fn confirm_eof(c: Confirm) -> Output {
-    let mut o = decline(c.action);
-    o.text.insert_str(0, "[n]\n");
-    o
-}
-
-fn decline(action: Pending) -> Output {
-    let mut t = String::new();
-    match action {
-        Pending::VgRemove { vg, .. } => msg(&mut t, &format!("Volume group \"{vg}\" not removed")),
-        Pending::LvRemove { vg, lvs, .. } => {
-            msg(&mut t, &format!("Logical volume {vg}/{} not removed.", lvs.first().cloned().unwrap_or_default()))
+/// End of input at a y/n question: lvm2 answers `[n]` itself, to this question
+/// and to every later one. Each later group starts with a question or a refusal
+/// (nothing is removed or reduced before the first question of a group), so
+/// refusing them needs no change to the machine.
+pub fn confirm_eof(mut c: Confirm) -> Output {
+    let mut text = String::new();
+    let mut first = true;
+    while let Some(p) = c.steps.pop_front() {
+        match p.step {
+            Step::Ask { prompt, refusal } => {
+                if !first {
+                    text.push_str(&prompt);
+                }
+                text.push_str("[n]\n");
+                msg(&mut text, &refusal);
+                refuse(&mut c, p.group);
+            }
+            Step::Refuse { text: line } => {
+                msg(&mut text, &line);
+                refuse(&mut c, p.group);
+            }
+            _ => {}
         }
-        Pending::LvReduce { vg, lv, .. } => msg(&mut t, &format!("Logical volume {vg}/{lv} NOT reduced.")),
+        first = false;
     }
-    fail(t)
-}
-
-fn proceed(shell: &mut Shell, action: Pending) -> Output {
-    let machine = &mut shell.machine;
-    match action {
-        Pending::VgRemove { vg, mut lvs, asked_vg, mut done_text } => {
-            let mut events = Vec::new();
-            if asked_vg && !lvs.is_empty() {
-                let lv = lvs.remove(0);
-                events.extend(machine.lvm.lvremove(&vg, &lv).unwrap_or_default());
-                forget_lv(machine, &vg, &lv);
-                msg(&mut done_text, &format!("Logical volume \"{lv}\" successfully removed."));
-            }
-            if let Some(next) = lvs.first() {
-                let prompt = format!("Do you really want to remove active logical volume {vg}/{next}? [y/n]: ");
-                let mut o = ask(shell, done_text, prompt, Pending::VgRemove { vg, lvs, asked_vg: true, done_text: String::new() });
-                o.events = events;
-                return o;
-            }
-            for lv in machine.lvm.vg(&vg).map(|v| v.lvs.iter().map(|l| l.name.clone()).collect::<Vec<_>>()).unwrap_or_default() {
-                forget_lv(machine, &vg, &lv);
-            }
-            events.extend(machine.lvm.vgremove(&vg).unwrap_or_default());
-            msg(&mut done_text, &format!("Volume group \"{vg}\" successfully removed"));
-            ok(done_text, events)
-        }
-        Pending::LvRemove { vg, mut lvs, mut done_text } => {
-            let lv = lvs.remove(0);
-            let events = machine.lvm.lvremove(&vg, &lv).unwrap_or_default();
-            forget_lv(machine, &vg, &lv);
-            msg(&mut done_text, &format!("Logical volume \"{lv}\" successfully removed."));
-            if let Some(next) = lvs.first() {
-                let prompt = format!("Do you really want to remove active logical volume {vg}/{next}? [y/n]: ");
-                let mut o = ask(shell, done_text, prompt, Pending::LvRemove { vg, lvs, done_text: String::new() });
-                o.events = events;
-                return o;
-            }
-            ok(done_text, events)
-        }
-        Pending::LvReduce { vg, lv, new_extents } => resize_now(machine, &vg, &lv, new_extents, String::new()),
-    }
+    Output { text, exit_status: 5, ..Output::default() }
 }
 
 /// Drops the filesystem record of a removed LV.
 fn forget_lv(machine: &mut Machine, vg: &str, lv: &str) {
     machine.filesystems.remove(&format!("/dev/mapper/{}", dm_name(vg, lv)));
+}
+
+// ---------------------------------------------------------------- arguments
+
+/// The sign of a size or extents argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum Sign {
+    #[default]
+    None,
+    Plus,
+    Minus,
+}
+
+/// What an option accepts, as lvm2's `sizemb`/`psizemb`/`nsizemb`/`ssizemb` and
+/// `extents`/`pextents`/`nextents`/`sextents` value types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signs {
+    Unsigned,
+    PlusOnly,
+    MinusOnly,
+    Any,
+}
+
+/// A parsed `--size`-like value, in 512-byte sectors.
+#[derive(Clone, Debug, Default)]
+struct SizeArg {
+    sign: Sign,
+    sectors: u64,
+}
+
+/// What `N%...` is a percentage of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum Percent {
+    #[default]
+    None,
+    Vg,
+    Lv,
+    Pvs,
+    Free,
+    Origin,
+}
+
+/// A parsed `--extents` value.
+#[derive(Clone, Debug, Default)]
+struct ExtentsArg {
+    sign: Sign,
+    value: u64,
+    percent: Percent,
+}
+
+fn split_sign(text: &str) -> (Sign, &str) {
+    match text.as_bytes().first() {
+        Some(b'+') => (Sign::Plus, &text[1..]),
+        Some(b'-') => (Sign::Minus, &text[1..]),
+        _ => (Sign::None, text),
+    }
+}
+
+/// The longest prefix `strtod` would take from `s` (which starts with a digit or
+/// '.'): its value and length; `None` when it takes nothing.
+fn strtod_prefix(s: &str) -> Option<(f64, usize)> {
+    let b = s.as_bytes();
+    if b.len() > 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b[2].is_ascii_hexdigit() {
+        let end = 2 + s[2..].find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(s.len() - 2);
+        let v = s[2..end].chars().fold(0f64, |acc, c| acc * 16.0 + f64::from(c.to_digit(16).unwrap_or(0)));
+        return Some((v, end));
+    }
+    let mut i = 0;
+    let mut digits = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+        digits += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] | 0x20) == b'e' {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            i = j;
+        }
+    }
+    s[..i].parse::<f64>().ok().map(|v| (v, i))
+}
+
+/// lvm2's `_size_arg` plus the sign rule of the option's value type. Values
+/// without a unit are MiB; units are powers of 1024 whatever their case.
+fn parse_size_arg(text: &str, signs: Signs) -> Result<SizeArg, Vec<String>> {
+    let (sign, body) = split_sign(text);
+    if body.starts_with(['+', '-']) {
+        return Err(vec!["Multiple sign symbols detected.".into()]);
+    }
+    if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Err(vec!["Size requires number argument.".into()]);
+    }
+    let Some((mut v, used)) = strtod_prefix(body) else {
+        return Err(vec![format!("Can't parse size argument at '{}'.", &body[..1])]);
+    };
+    let rest = &body[used..];
+    if v.is_infinite() {
+        let at: String = rest.chars().take(1).collect();
+        return Err(vec![format!("Can't parse size argument at '{at}'. Numerical result out of range")]);
+    }
+    match rest.chars().next().map(|c| c.to_ascii_lowercase()) {
+        None => v *= 2048.0,
+        Some(c) => match "kmgtpebs".find(c) {
+            None => return Err(vec!["Can't parse size argument.".into()]),
+            Some(7) => {}
+            Some(6) => {
+                let bytes = v as u64;
+                let adjust = bytes % 512;
+                if adjust != 0 {
+                    let up = bytes + 512 - adjust;
+                    return Err(vec![format!("Size is not a multiple of 512. Try using {} or {up}.", up - 512)]);
+                }
+                v /= 512.0;
+            }
+            Some(i) => v *= 1024f64.powi(i as i32) * 2.0,
+        },
+    }
+    if v >= (u64::MAX >> 9) as f64 {
+        return Err(vec!["Size is too big (>=16EiB).".into()]);
+    }
+    let sign_error = match (signs, sign) {
+        (Signs::Unsigned, Sign::Plus | Sign::Minus) => Some("Size may not be relative/signed."),
+        (Signs::PlusOnly, Sign::Minus) => Some("Size may not be negative."),
+        (Signs::MinusOnly, Sign::Plus) => Some("Size may not be positive."),
+        _ => None,
+    };
+    if let Some(e) = sign_error {
+        return Err(vec![e.into()]);
+    }
+    Ok(SizeArg { sign, sectors: v as u64 })
+}
+
+/// lvm2's `_extents_arg` plus the sign rule of the option's value type.
+fn parse_extents_arg(text: &str, signs: Signs) -> Result<ExtentsArg, Vec<String>> {
+    let (sign, body) = split_sign(text);
+    let end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+    if end == 0 {
+        return Err(Vec::new());
+    }
+    let Ok(value) = body[..end].parse::<u64>() else { return Err(Vec::new()) };
+    let rest = &body[end..];
+    let mut percent = Percent::None;
+    if !rest.is_empty() {
+        let Some(p) = rest.strip_prefix('%') else { return Err(Vec::new()) };
+        percent = match p.to_ascii_uppercase().as_str() {
+            "V" | "VG" => Percent::Vg,
+            "L" | "LV" => Percent::Lv,
+            "P" | "PV" | "PVS" => Percent::Pvs,
+            "F" | "FR" | "FREE" => Percent::Free,
+            "O" | "OR" | "ORIGIN" => Percent::Origin,
+            _ => return Err(vec![format!("Specified %{p} is unknown.")]),
+        };
+        if value >= u64::from(u32::MAX) {
+            return Err(vec!["Percentage is too big (>=-1%).".into()]);
+        }
+    }
+    let sign_error = match (signs, sign) {
+        (Signs::Unsigned, Sign::Plus | Sign::Minus) => Some("Extents may not be relative/signed."),
+        (Signs::PlusOnly, Sign::Minus) => Some("Extents may not be negative."),
+        (Signs::MinusOnly, Sign::Plus) => Some("Extents may not be positive."),
+        _ => None,
+    };
+    if let Some(e) = sign_error {
+        return Err(vec![e.into()]);
+    }
+    Ok(ExtentsArg { sign, value: value.min(u64::from(u32::MAX)), percent })
 }
 
 /// Options shared by the lvm2 commands, after a raw parse.
@@ -197,92 +554,194 @@ struct Args {
     positional: Vec<String>,
     flags: Vec<String>,
     name: Option<String>,
-    size: Option<String>,
-    extents: Option<String>,
-    virtual_size: Option<String>,
+    size: Option<SizeArg>,
+    extents: Option<ExtentsArg>,
+    virtual_size: Option<SizeArg>,
     lv_type: Option<String>,
-    thin: Option<Option<String>>,
+    thin: bool,
     thinpool: Option<String>,
-    extent_size: Option<String>,
+    extent_size: Option<SizeArg>,
     columns: Option<String>,
+    separator: Option<String>,
+    aligned: bool,
     units: Units,
     json: bool,
     all: bool,
     yes: bool,
     force: u32,
     resizefs: bool,
+    nofsck: bool,
     noheadings: bool,
     maps: bool,
     short: bool,
 }
 
+/// Short options that take a value, per command.
+fn short_takes_value(cmd: &str, c: char) -> bool {
+    match c {
+        'L' | 'l' | 'V' | 'o' | 'O' | 'S' | 'M' => true,
+        'n' => !matches!(cmd, "lvextend" | "lvreduce" | "lvresize"),
+        's' => cmd == "vgcreate",
+        'a' | 'Z' | 'W' => matches!(cmd, "lvcreate" | "lvchange" | "vgchange"),
+        _ => false,
+    }
+}
+
+fn getopt_error(text: String) -> Output {
+    let mut t = text;
+    msg(&mut t, "Error during parsing of command line.");
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+/// The value types lvm2 gives --size and --extents for each command.
+fn size_signs(cmd: &str) -> (Signs, Signs) {
+    match cmd {
+        "lvextend" | "lvcreate" => (Signs::PlusOnly, Signs::PlusOnly),
+        "lvreduce" => (Signs::MinusOnly, Signs::MinusOnly),
+        "lvresize" => (Signs::Any, Signs::Any),
+        _ => (Signs::Unsigned, Signs::Unsigned),
+    }
+}
+
+/// One command-line word after getopt's splitting.
+enum Word {
+    Opt(String, Option<String>),
+    Pos(String),
+}
+
 fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
     let mut a = Args::default();
+    // Split bundled and attached short options the way getopt does.
+    let mut words: Vec<Word> = Vec::new();
     let mut i = 0;
-    let bad = |opt: &str| {
-        let mut t = String::new();
-        msg(&mut t, &format!("{cmd}: unrecognized option '{opt}'"));
-        msg(&mut t, "Error during parsing of command line.");
-        Output { text: t, exit_status: 3, ..Output::default() }
-    };
+    let mut only_positional = false;
     while i < raw.len() {
         let arg = raw[i].as_str();
-        let (key, inline) = match arg.split_once('=') {
-            Some((k, v)) if k.starts_with("--") => (k, Some(v.to_string())),
-            _ => (arg, None),
+        if only_positional || arg == "-" || !arg.starts_with('-') {
+            words.push(Word::Pos(arg.to_string()));
+        } else if arg == "--" {
+            only_positional = true;
+        } else if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((k, v)) => words.push(Word::Opt(format!("--{k}"), Some(v.to_string()))),
+                None => words.push(Word::Opt(arg.to_string(), None)),
+            }
+        } else {
+            let chars: Vec<char> = arg.chars().skip(1).collect();
+            for (j, &c) in chars.iter().enumerate() {
+                if short_takes_value(cmd, c) {
+                    let rest: String = chars[j + 1..].iter().collect();
+                    if rest.is_empty() {
+                        i += 1;
+                        match raw.get(i) {
+                            Some(v) => words.push(Word::Opt(format!("-{c}"), Some(v.clone()))),
+                            None => return Err(getopt_error(format!("{cmd}: option requires an argument -- '{c}'\n"))),
+                        }
+                    } else {
+                        words.push(Word::Opt(format!("-{c}"), Some(rest)));
+                    }
+                    break;
+                }
+                words.push(Word::Opt(format!("-{c}"), None));
+            }
+        }
+        i += 1;
+    }
+    let (size_signs, extents_signs) = size_signs(cmd);
+    let resize = matches!(cmd, "lvextend" | "lvreduce" | "lvresize");
+    let mut k = 0;
+    while k < words.len() {
+        let (key, inline) = match &words[k] {
+            Word::Pos(p) => {
+                a.positional.push(p.clone());
+                k += 1;
+                continue;
+            }
+            Word::Opt(key, inline) => (key.clone(), inline.clone()),
         };
-        let value = |i: &mut usize| -> Result<String, Output> {
+        let value = |k: &mut usize| -> Result<String, Output> {
             if let Some(v) = inline.clone() {
                 return Ok(v);
             }
-            *i += 1;
-            raw.get(*i).cloned().ok_or_else(|| {
-                let mut t = String::new();
-                msg(&mut t, &format!("{cmd}: option '{key}' requires an argument"));
-                msg(&mut t, "Error during parsing of command line.");
-                Output { text: t, exit_status: 3, ..Output::default() }
-            })
+            *k += 1;
+            match words.get(*k) {
+                Some(Word::Pos(v)) => Ok(v.clone()),
+                _ => Err(getopt_error(format!("{cmd}: option '{key}' requires an argument\n"))),
+            }
         };
-        match key {
-            "-n" | "--name" => a.name = Some(value(&mut i)?),
-            "-L" | "--size" => a.size = Some(value(&mut i)?),
-            "-l" | "--extents" => a.extents = Some(value(&mut i)?),
-            "-V" | "--virtualsize" => a.virtual_size = Some(value(&mut i)?),
-            "--type" => a.lv_type = Some(value(&mut i)?),
-            "-T" | "--thin" => a.thin = Some(None),
-            "--thinpool" => a.thinpool = Some(value(&mut i)?),
-            "-s" | "--physicalextentsize" if cmd == "vgcreate" => a.extent_size = Some(value(&mut i)?),
-            "-s" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
-            "-o" | "--options" => a.columns = Some(value(&mut i)?),
+        match key.as_str() {
+            "-n" | "--nofsck" if resize => a.nofsck = true,
+            "-n" | "--name" => a.name = Some(value(&mut k)?),
+            "-L" | "--size" => {
+                let v = value(&mut k)?;
+                a.size = Some(parse_size_arg(&v, size_signs).map_err(|e| invalid_argument(&e, "--size", &v))?);
+            }
+            "-l" | "--extents" => {
+                let v = value(&mut k)?;
+                a.extents = Some(parse_extents_arg(&v, extents_signs).map_err(|e| invalid_argument(&e, "--extents", &v))?);
+            }
+            "-V" | "--virtualsize" => {
+                let v = value(&mut k)?;
+                a.virtual_size = Some(parse_size_arg(&v, Signs::Unsigned).map_err(|e| invalid_argument(&e, "--virtualsize", &v))?);
+            }
+            "--type" => a.lv_type = Some(value(&mut k)?),
+            "-T" | "--thin" => a.thin = true,
+            "--thinpool" => a.thinpool = Some(value(&mut k)?),
+            "-s" | "--physicalextentsize" if cmd == "vgcreate" => {
+                let v = value(&mut k)?;
+                a.extent_size = Some(parse_size_arg(&v, Signs::Unsigned).map_err(|e| invalid_argument(&e, "--physicalextentsize", &v))?);
+            }
+            "-s" | "--short" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
+            "-o" | "--options" => {
+                let v = value(&mut k)?;
+                a.columns = Some(match a.columns.take() {
+                    Some(prev) if v.starts_with('+') => format!("{prev},{}", &v[1..]),
+                    _ => v,
+                });
+            }
+            "--separator" => a.separator = Some(value(&mut k)?),
+            "--aligned" => a.aligned = true,
             "--units" => {
-                let v = value(&mut i)?;
+                let v = value(&mut k)?;
                 let c = v.chars().next().unwrap_or('h');
-                if v.chars().count() != 1 || !"hHbBsSkKmMgGtTpPeE".contains(c) {
-                    let mut t = String::new();
-                    msg(&mut t, &format!("Invalid argument for --units: {v}"));
-                    msg(&mut t, "Error during parsing of command line.");
-                    return Err(Output { text: t, exit_status: 3, ..Output::default() });
+                if v.chars().count() != 1 || !"hHbBsSkKmMgGtTpPeErR".contains(c) {
+                    return Err(invalid_argument(&[], "--units", &v));
                 }
-                a.units.unit = c;
-                a.units.explicit = true;
+                a.units.explicit = !matches!(c, 'r' | 'R');
+                a.units.unit = match c {
+                    'r' => 'h',
+                    'R' => 'H',
+                    c => c,
+                };
             }
             "--nosuffix" => a.units.suffix = false,
-            "--reportformat" => a.json = value(&mut i)? == "json",
+            "--reportformat" => {
+                let v = value(&mut k)?;
+                match v.as_str() {
+                    "json" => a.json = true,
+                    "basic" => a.json = false,
+                    _ => {
+                        let mut t = String::new();
+                        msg(&mut t, &format!("Unknown report format {v}"));
+                        return Err(Output { text: t, exit_status: 5, ..Output::default() });
+                    }
+                }
+            }
+            "-a" | "-Z" | "-W" | "--activate" | "--zero" | "--wipesignatures" if inline.is_some() || key.starts_with("--") => {
+                let v = value(&mut k)?;
+                a.flags.push(format!("{key}={v}"));
+            }
             "-a" | "--all" => a.all = true,
             "-y" | "--yes" => a.yes = true,
             "-f" | "--force" => a.force += 1,
-            "-ff" => a.force += 2,
             "-r" | "--resizefs" => a.resizefs = true,
             "--noheadings" => a.noheadings = true,
             "-m" | "--maps" => a.maps = true,
-            "-v" | "--verbose" | "-an" | "-ay" | "-Zn" | "-Zy" | "-q" | "--quiet" => a.flags.push(key.to_string()),
-            _ if key.starts_with('-') && key.len() > 1 && key != "-" => {
-                // -T takes the next word as VG/POOL when it has a slash.
-                return Err(bad(key));
-            }
-            _ => a.positional.push(arg.to_string()),
+            "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
+            _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
+            _ => return Err(getopt_error(format!("{cmd}: invalid option -- '{}'\n", key.trim_start_matches('-')))),
         }
-        i += 1;
+        k += 1;
     }
     Ok(a)
 }
@@ -324,7 +783,6 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         }
     })
 }
-
 /// Resolves a device for pvcreate, checking what lvm2 checks.
 fn usable_device(machine: &Machine, path: &str) -> Result<u64, String> {
     let Some(r) = machine.resolve(path) else { return Err(format!("No device found for {path}.")) };
@@ -434,55 +892,15 @@ fn lv_spec(machine: &Machine, spec: &str) -> Option<(String, String)> {
     Some((vg.to_string(), lv.to_string()))
 }
 
-fn parse_extent_size(text: &str) -> Option<u64> {
-    let bytes = lvm_size_bytes(text, 'k')?;
-    Some(bytes)
-}
 
-/// Parses an lvm2 size (`10G`, `1.5g`, `512`, `+1G`); `default_unit` applies
-/// without a suffix (`m` for -L, `k` for -s). Units are powers of 1024.
-pub fn lvm_size_bytes(text: &str, default_unit: char) -> Option<u64> {
-    let t = text.trim_start_matches(['+', '-']);
-    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let number: f64 = t[..end].parse().ok()?;
-    let unit = t[end..].chars().next().unwrap_or(default_unit).to_ascii_lowercase();
-    if t[end..].chars().count() > 1 {
-        return None;
-    }
-    let mult = match unit {
-        'b' => 1u64,
-        's' => 512,
-        'k' => KIB,
-        'm' => MIB,
-        'g' => 1024 * MIB,
-        't' => 1024 * 1024 * MIB,
-        'p' => 1024 * 1024 * 1024 * MIB,
-        'e' => 1024 * 1024 * 1024 * 1024 * MIB,
-        _ => return None,
-    };
-    let bytes = number * mult as f64;
-    (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
-}
-
-/// The errors lvm2 gives for a bad `--size` argument.
-fn size_error(text: &str, option: &str) -> Output {
-    let mut t = String::new();
-    let body = text.trim_start_matches('+');
-    if body.starts_with('-') || (text.starts_with('-') && option == "--size") {
-        msg(&mut t, "Size may not be negative.");
-    } else if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-        msg(&mut t, "Size requires number argument.");
-    } else {
-        msg(&mut t, "Can't parse size argument.");
-    }
-    msg(&mut t, &format!("Invalid argument for {option}: {text}"));
-    msg(&mut t, "Error during parsing of command line.");
-    Output { text: t, exit_status: 3, ..Output::default() }
-}
-
+/// The devices of vgcreate/vgextend with their sizes; a device named twice
+/// counts once, as in lvm2.
 fn devices_with_sizes(machine: &Machine, paths: &[String]) -> Result<Vec<(String, u64)>, String> {
-    let mut v = Vec::new();
+    let mut v: Vec<(String, u64)> = Vec::new();
     for p in paths {
+        if v.iter().any(|(d, _)| d == p) {
+            continue;
+        }
         if machine.lvm.pv(p).is_some() {
             v.push((p.clone(), machine.lvm.pv(p).map_or(0, |x| x.dev_size_bytes)));
             continue;
@@ -507,20 +925,29 @@ fn join_errors(t: &mut String, e: &LvmError) {
 }
 
 fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
-    let Some((name, devices)) = a.positional.split_first() else {
-        let mut t = String::new();
-        msg(&mut t, "Please provide volume group name and physical volumes");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    let Some((name, devices)) = a.positional.split_first().filter(|(_, d)| !d.is_empty()) else {
+        return no_matching_syntax("vgcreate");
     };
     let mut t = String::new();
-    if devices.is_empty() {
-        msg(&mut t, "Please enter physical volume name(s)");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    if let Some(e) = name_error(name) {
+        return usage_error("vgcreate", &[e.to_string(), format!("New volume group name \"{name}\" is invalid.")]);
     }
-    let extent = match a.extent_size.as_deref().map(parse_extent_size) {
+    if machine.resolve(&format!("/dev/{name}")).is_some() {
+        return usage_error("vgcreate", &[format!("/dev/{name}: already exists in filesystem")]);
+    }
+    let extent = match &a.extent_size {
         None => crate::core::lvm::DEFAULT_EXTENT_BYTES,
-        Some(Some(e)) => e,
-        Some(None) => return size_error(a.extent_size.as_deref().unwrap_or(""), "--physicalextentsize"),
+        Some(s) => {
+            let sectors = s.sectors.min(u64::from(u32::MAX));
+            if sectors == 0 {
+                return usage_error("vgcreate", &["Physical extent size may not be zero".into()]);
+            }
+            if !sectors.is_power_of_two() && sectors % 256 != 0 {
+                msg(&mut t, "Physical Extent size must be a multiple of 128.00 KiB when not a power of 2.");
+                return fail(t);
+            }
+            sectors * 512
+        }
     };
     if machine.lvm.vg(name).is_some() {
         msg(&mut t, &format!("A volume group called {name} already exists."));
@@ -620,216 +1047,572 @@ fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
     ok(t, events)
 }
 
+/// Parses an lvm2 size (`10G`, `1.5g`, `512`, `+1G`); `default_unit` applies
+/// without a suffix. Units are powers of 1024.
+pub fn lvm_size_bytes(text: &str, default_unit: char) -> Option<u64> {
+    let t = text.trim_start_matches(['+', '-']);
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let number: f64 = t[..end].parse().ok()?;
+    let unit = t[end..].chars().next().unwrap_or(default_unit).to_ascii_lowercase();
+    if t[end..].chars().count() > 1 {
+        return None;
+    }
+    let mult = match unit {
+        'b' => 1u64,
+        's' => 512,
+        'k' => KIB,
+        'm' => MIB,
+        'g' => 1024 * MIB,
+        't' => 1024 * 1024 * MIB,
+        'p' => 1024 * 1024 * 1024 * MIB,
+        'e' => 1024 * 1024 * 1024 * 1024 * MIB,
+        _ => return None,
+    };
+    let bytes = number * mult as f64;
+    (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
+}
+
+/// lvm2's `_validate_name`: why a VG or LV name is invalid, if it is.
+fn name_error(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("Name is zero length.");
+    }
+    if name.starts_with('-') {
+        return Some("Name cannot start with hyphen.");
+    }
+    if name == "." || name == ".." {
+        return Some("Name starts with . or .. and has no following character(s).");
+    }
+    if !name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+')) {
+        return Some("Name contains invalid character, valid set includes: [a-zA-Z0-9.-_+].");
+    }
+    if name.len() >= 128 {
+        return Some("Name length exceeds maximum limit of 127.");
+    }
+    None
+}
+
+/// lvm2's `apply_lvname_restrictions`: reserved prefixes and component suffixes.
+fn reserved_name_error(name: &str) -> Option<String> {
+    for p in ["pvmove", "snapshot"] {
+        if name.starts_with(p) {
+            return Some(format!("Names starting \"{p}\" are reserved. Please choose a different LV name."));
+        }
+    }
+    for s in [
+        "_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig", "_mimage", "_mlog", "_rimage", "_rmeta", "_tdata",
+        "_tmeta", "_vdata", "_imeta", "_iorig", "_pmspare", "_vorigin",
+    ] {
+        if name.contains(s) {
+            return Some(format!("Names including \"{s}\" are reserved. Please choose a different LV name."));
+        }
+    }
+    None
+}
+
+/// lvm2's checks on a new LV name: the charset, then the reserved names.
+fn lv_name_errors(name: &str) -> Option<Vec<String>> {
+    if name_error(name).is_some() {
+        return Some(vec![format!("Logical volume name \"{name}\" is invalid.")]);
+    }
+    reserved_name_error(name).map(|e| vec![e])
+}
+
+/// The LVs lvm2 processes for a whole VG, in its order: the VG's metadata lists
+/// visible LVs (in creation order) before hidden ones, and thin pools are moved
+/// to the front, each new one before the previous.
+fn processing_order(vg: &Vg, include_hidden: bool) -> Vec<&Lv> {
+    let mut listed: Vec<&Lv> = vg.lvs.iter().filter(|l| !l.is_hidden()).collect();
+    if include_hidden {
+        listed.extend(vg.lvs.iter().filter(|l| l.is_hidden()));
+    }
+    let mut order: VecDeque<&Lv> = VecDeque::new();
+    for lv in listed {
+        if matches!(lv.kind, LvKind::ThinPool { .. }) {
+            order.push_front(lv);
+        } else {
+            order.push_back(lv);
+        }
+    }
+    order.into_iter().collect()
+}
+
 fn open_lv(machine: &Machine, vg: &str, lv: &str) -> bool {
     let path = format!("/dev/mapper/{}", dm_name(vg, lv));
     machine.mounts.iter().any(|m| m.device == path) || machine.swaps.contains(&path)
 }
 
-fn vgremove(shell: &mut Shell, a: &Args) -> Output {
-    let mut t = String::new();
-    let Some(name) = a.positional.first().cloned() else {
-        msg(&mut t, "Please enter one or more volume group paths");
-        return Output { text: t, exit_status: 3, ..Output::default() };
-    };
-    let Some(vg) = shell.machine.lvm.vg(&name) else {
-        not_found_vg(&mut t, &name);
-        return fail(t);
-    };
-    let lvs: Vec<String> = vg.lvs.iter().filter(|l| !l.is_hidden()).map(|l| l.name.clone()).collect();
-    if let Some(open) = lvs.iter().find(|l| open_lv(&shell.machine, &name, l)) {
-        msg(&mut t, &format!("Logical volume {name}/{open} contains a filesystem in use."));
-        return fail(t);
+/// lvm2's `lv_remove_with_dependencies`: a used pool first asks about its
+/// dependents and removes them; an LV in use is refused; an active visible LV
+/// is asked about unless -y/-f.
+fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool, group: usize, done: &mut HashSet<String>, plan: &mut Vec<Planned>) {
+    if !done.insert(lv.name.clone()) {
+        return;
     }
-    if lvs.is_empty() || a.force > 0 || a.yes {
-        let action = Pending::VgRemove { vg: name, lvs: Vec::new(), asked_vg: true, done_text: String::new() };
-        if lvs.is_empty() {
-            return proceed(shell, action);
-        }
-        let mut text = String::new();
-        for lv in &lvs {
-            msg(&mut text, &format!("Logical volume \"{lv}\" successfully removed."));
-        }
-        let mut o = proceed(shell, action);
-        o.text.insert_str(0, &text);
-        return o;
+    let id = format!("{}/{}", vg.name, lv.name);
+    let refusal = format!("Logical volume {id} not removed.");
+    let step = |step: Step| Planned { group, step };
+    if lv.is_hidden() && !lv.is_pmspare() {
+        plan.push(step(Step::Refuse { text: format!("Can't remove logical volume {id} used by a pool.") }));
+        return;
     }
-    let prompt = format!("Do you really want to remove volume group \"{name}\" containing {} logical volumes? [y/n]: ", lvs.len());
-    // After the VG question, lvm2 asks about each active LV, pools after their thin volumes.
-    let mut order = lvs;
-    order.sort_by_key(|l| shell.machine.lvm.vg(&name).and_then(|v| v.lv(l)).is_some_and(|x| matches!(x.kind, LvKind::ThinPool { .. })));
-    ask(shell, String::new(), prompt, Pending::VgRemove { vg: name, lvs: order, asked_vg: false, done_text: String::new() })
+    if lv.is_pmspare() {
+        if prompt && vg.lvs.iter().any(|l| l.is_hidden() && l.name.ends_with("_tmeta")) {
+            plan.push(step(Step::Ask {
+                prompt: format!("Removal of pool metadata spare logical volume {id} disables automatic recovery attempts after damage to a thin or cache pool. Proceed? [y/n]: "),
+                refusal,
+            }));
+        }
+        plan.push(step(Step::RemoveLv { vg: vg.name.clone(), lv: lv.name.clone() }));
+        return;
+    }
+    if matches!(lv.kind, LvKind::ThinPool { .. }) {
+        let users: Vec<&Lv> = vg.thin_users(&lv.name).into_iter().filter(|u| !done.contains(&u.name)).collect();
+        if !users.is_empty() {
+            if prompt {
+                plan.push(step(Step::Ask {
+                    prompt: format!("Removing pool {id} will remove {} dependent volume(s). Proceed? [y/n]: ", users.len()),
+                    refusal: refusal.clone(),
+                }));
+            }
+            for u in users {
+                plan_lv_removal(machine, vg, u, prompt, group, done, plan);
+            }
+        }
+    }
+    if open_lv(machine, &vg.name, &lv.name) {
+        plan.push(step(Step::Refuse { text: format!("Logical volume {id} contains a filesystem in use.") }));
+        return;
+    }
+    if prompt {
+        plan.push(step(Step::Ask { prompt: format!("Do you really want to remove active logical volume {id}? [y/n]: "), refusal }));
+    }
+    plan.push(step(Step::RemoveLv { vg: vg.name.clone(), lv: lv.name.clone() }));
 }
 
-/// How many extents `-L`/`-l` asks for, relative to `current` for `+`/`-`.
-fn requested_extents(machine: &Machine, vg: &Vg, a: &Args, current: u64, t: &mut String) -> Result<Option<u64>, Output> {
-    let extent = vg.extent_size_bytes;
-    if let Some(s) = &a.size {
-        let Some(bytes) = lvm_size_bytes(s, 'm') else { return Err(size_error(s, "--size")) };
-        if bytes == 0 && !s.starts_with(['+', '-']) {
-            let mut e = String::new();
-            msg(&mut e, "--size may not be zero.");
-            msg(&mut e, &format!("Invalid argument for --size: {s}"));
-            msg(&mut e, "Error during parsing of command line.");
-            return Err(Output { text: e, exit_status: 3, ..Output::default() });
-        }
-        let mut ext = bytes.div_ceil(extent);
-        if bytes % extent != 0 {
-            msg(t, &format!("Rounding size to boundary between physical extents: {}.", long_size(ext * extent)));
-            // lvm2 words this differently for new LVs; the caller rewrites it.
-        }
-        if s.starts_with('+') {
-            ext += current;
-        } else if s.starts_with('-') {
-            ext = current.saturating_sub(bytes / extent);
-        }
-        return Ok(Some(ext));
+fn vgremove(shell: &mut Shell, a: &Args) -> Output {
+    if a.positional.is_empty() {
+        return no_matching_syntax("vgremove");
     }
-    if let Some(l) = &a.extents {
-        let body = l.trim_start_matches(['+', '-']);
-        let (num, pct) = match body.split_once('%') {
-            Some((n, p)) => (n, Some(p.to_uppercase())),
-            None => (body, None),
+    let mut text = String::new();
+    let mut failed = false;
+    let mut plan: Vec<Planned> = Vec::new();
+    let prompt = a.force == 0 && !a.yes;
+    for (group, name) in a.positional.iter().enumerate() {
+        let Some(vg) = shell.machine.lvm.vg(name) else {
+            not_found_vg(&mut text, name);
+            failed = true;
+            continue;
         };
-        let Ok(n) = num.parse::<u64>() else {
-            let mut e = String::new();
-            msg(&mut e, &format!("Invalid argument for --extents: {l}"));
-            msg(&mut e, "Error during parsing of command line.");
-            return Err(Output { text: e, exit_status: 3, ..Output::default() });
-        };
-        let free = machine.lvm.vg_free_extents(vg);
-        let total = machine.lvm.vg_extent_count(vg);
-        let ext = match pct.as_deref() {
-            None => n,
-            Some("FREE") => (free * n / 100).min(free),
-            Some("VG") | Some("PVS") => total * n / 100,
-            Some("ORIGIN") | Some("LV") => current * n / 100,
-            Some(_) => {
-                let mut e = String::new();
-                msg(&mut e, &format!("Invalid argument for --extents: {l}"));
-                msg(&mut e, "Error during parsing of command line.");
-                return Err(Output { text: e, exit_status: 3, ..Output::default() });
-            }
-        };
-        return Ok(Some(if l.starts_with('+') {
-            current + ext
-        } else if l.starts_with('-') {
-            current.saturating_sub(ext)
-        } else {
-            ext
-        }));
+        let visible = vg.lvs.iter().filter(|l| !l.is_hidden()).count();
+        let mut steps = Vec::new();
+        if visible > 0 && prompt {
+            steps.push(Planned {
+                group,
+                step: Step::Ask {
+                    prompt: format!("Do you really want to remove volume group \"{name}\" containing {visible} logical volumes? [y/n]: "),
+                    refusal: format!("Volume group \"{name}\" not removed"),
+                },
+            });
+        }
+        let mut done = HashSet::new();
+        for lv in processing_order(vg, false) {
+            plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut steps);
+        }
+        if let Some(spare) = vg.pmspare() {
+            steps.push(Planned { group, step: Step::RemoveLv { vg: name.clone(), lv: spare.name.clone() } });
+        }
+        steps.push(Planned { group, step: Step::RemoveVg { vg: name.clone() } });
+        plan.extend(steps);
     }
-    Ok(None)
+    // A refusal ends that VG's removal (lvm2 stops at its first failed LV).
+    let mut o = start(shell, plan, false, text, Vec::new());
+    if failed && !shell.is_interactive() {
+        o.exit_status = 5;
+    }
+    o
+}
+
+fn strip_dev(s: &str) -> &str {
+    s.strip_prefix("/dev/").unwrap_or(s)
+}
+
+/// `VG/LV` (or `/dev/VG/LV`) into its parts; a plain name has no VG.
+fn split_lv_name(s: &str) -> (Option<String>, String) {
+    match strip_dev(s).split_once('/') {
+        Some((vg, lv)) => (Some(vg.to_string()), lv.to_string()),
+        None => (None, s.to_string()),
+    }
+}
+
+/// `extents_from_size`: sectors to whole extents, rounding up with lvm2's note;
+/// an LV is limited to 2^32 - 1 extents.
+fn extents_from_sectors(t: &mut String, sectors: u64, extent_bytes: u64) -> Result<u64, ()> {
+    let extent_sectors = (extent_bytes / 512).max(1);
+    let mut s = sectors;
+    if !s.is_multiple_of(extent_sectors) {
+        s += extent_sectors - s % extent_sectors;
+        msg(t, &format!("Rounding up size to full physical extent {}", long_size(s.saturating_mul(512))));
+    }
+    let limit = u64::from(u32::MAX) * extent_sectors;
+    if s > limit {
+        msg(t, &format!(
+            "Volume too large ({}) for extent size {}. Upper limit is less than {}.",
+            long_size(s.saturating_mul(512)),
+            long_size(extent_bytes),
+            long_size(limit.saturating_mul(512))
+        ));
+        return Err(());
+    }
+    Ok(s / extent_sectors)
+}
+
+/// lvm2's `pool_check_overprovisioning` after creating or growing a thin volume
+/// or pool: warns when the thin volumes of the pool (or of all pools) add up to
+/// more than the pools, naming the limit that matters (default autoextend
+/// settings: threshold 100, percent 20).
+fn overprovisioning_warnings(machine: &Machine, vg_name: &str, lv_name: &str) -> String {
+    let mut t = String::new();
+    let Some(vg) = machine.lvm.vg(vg_name) else { return t };
+    let Some(lv) = vg.lv(lv_name) else { return t };
+    let pool = match &lv.kind {
+        LvKind::Thin { pool, .. } => pool.clone(),
+        LvKind::ThinPool { .. } => lv.name.clone(),
+        _ => return t,
+    };
+    let Some(pool_lv) = vg.lv(&pool) else { return t };
+    let mut poolsum = vg.lv_size_bytes(pool_lv);
+    let mut thinsum = machine.lvm.thin_virtual_total(vg, &pool);
+    if thinsum <= poolsum {
+        return t;
+    }
+    let mut more_pools = false;
+    for other in vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::ThinPool { .. }) && l.name != pool) {
+        more_pools = true;
+        poolsum += vg.lv_size_bytes(other);
+        thinsum += machine.lvm.thin_virtual_total(vg, &other.name);
+    }
+    if thinsum <= poolsum {
+        return t;
+    }
+    let vg_size = machine.lvm.vg_extent_count(vg) * vg.extent_size_bytes;
+    let vg_free = machine.lvm.vg_free_extents(vg) * vg.extent_size_bytes;
+    let (txt, sz) = if vg_size < thinsum {
+        (" and the size of whole volume group", vg_size)
+    } else if vg_free < thinsum {
+        (if vg_free == 0 { "" } else { " and the amount of free space in volume group" }, vg_free)
+    } else {
+        ("", poolsum)
+    };
+    let which = if more_pools { "s".to_string() } else { format!(" {vg_name}/{pool}") };
+    let limit = if sz > 0 { long_size(sz) } else { "no free space in volume group".into() };
+    msg(&mut t, &format!("WARNING: Sum of all thin volume sizes ({}) exceeds the size of thin pool{which}{txt} ({limit}).", long_size(thinsum)));
+    msg(&mut t, "WARNING: You have not turned on protection against thin pools running out of space.");
+    msg(&mut t, "WARNING: Set activation/thin_pool_autoextend_threshold below 100 to trigger automatic extension of thin pools before they get full.");
+    t
 }
 
 fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
-    let mut t = String::new();
-    // The VG comes from the positional argument, from -T VG/POOL, or from --thinpool.
-    let target = a.positional.first().cloned().unwrap_or_default();
-    let (vg_name, pool_from_spec) = match target.split_once('/') {
-        Some((v, p)) => (v.trim_start_matches("/dev/").to_string(), Some(p.to_string())),
-        None => (target.clone(), None),
-    };
-    if vg_name.is_empty() {
-        msg(&mut t, "Please specify a logical volume path.");
+    const CMD: &str = "lvcreate";
+    let ty = a.lv_type.as_deref();
+    if let Some(ty) = ty.filter(|t| !matches!(*t, "thin" | "thin-pool" | "linear" | "striped")) {
+        let mut t = String::new();
+        msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
         return Output { text: t, exit_status: 3, ..Output::default() };
     }
+    let has_size = a.size.is_some() || a.extents.is_some();
+    let positional_pool = a.positional.first().is_some_and(|p| strip_dev(p).contains('/'));
+    // Which of lvcreate's command definitions the line matches.
+    let thin = a.virtual_size.is_some() && (a.thin || a.thinpool.is_some() || ty == Some("thin") || positional_pool);
+    let pool = !thin && (ty == Some("thin-pool") || a.thin || a.thinpool.is_some());
+    let create_pool = pool || (thin && has_size);
+    let vg_known = !a.positional.is_empty()
+        || a.name.as_deref().is_some_and(|n| n.contains('/'))
+        || a.thinpool.as_deref().is_some_and(|n| n.contains('/'));
+    let matches = if thin { vg_known } else { has_size && vg_known && a.virtual_size.is_none() };
+    if !matches {
+        return no_matching_syntax(CMD);
+    }
+
+    // Names: -n [VG/]LV, --thinpool [VG/]POOL, then the positional VG or VG/POOL.
+    let mut vg_name: Option<String> = None;
+    let mut lv_name: Option<String> = None;
+    let mut pool_name: Option<String> = None;
+    let set_vg = |vg_name: &mut Option<String>, v: String| -> Result<(), Output> {
+        match vg_name {
+            Some(old) if *old != v => Err(usage_error(CMD, &[format!("Inconsistent volume group names given: \"{old}\" and \"{v}\"")])),
+            _ => {
+                *vg_name = Some(v);
+                Ok(())
+            }
+        }
+    };
+    let use_name = |vg_name: &mut Option<String>, text: &str, restricted: bool| -> Result<String, Output> {
+        let (v, n) = split_lv_name(text);
+        if let Some(v) = v {
+            match vg_name {
+                Some(old) if *old != v => {
+                    return Err(usage_error(CMD, &[format!("Please use a single volume group name (\"{v}\" or \"{old}\").")]))
+                }
+                _ => *vg_name = Some(v),
+            }
+        }
+        if name_error(&n).is_some() {
+            return Err(usage_error(CMD, &[format!("Logical volume name \"{n}\" is invalid.")]));
+        }
+        if restricted {
+            if let Some(e) = lv_name_errors(&n) {
+                return Err(usage_error(CMD, &e));
+            }
+        }
+        Ok(n)
+    };
+    if let Some(n) = &a.name {
+        match use_name(&mut vg_name, n, true) {
+            Ok(n) => lv_name = Some(n),
+            Err(o) => return o,
+        }
+    }
+    if let Some(p) = &a.thinpool {
+        match use_name(&mut vg_name, p, false) {
+            Ok(p) => pool_name = Some(p),
+            Err(o) => return o,
+        }
+    }
+    if let Some(p) = a.positional.first() {
+        let p = strip_dev(p);
+        if thin || pool {
+            match p.split_once('/') {
+                None => {
+                    if let Err(o) = set_vg(&mut vg_name, p.to_string()) {
+                        return o;
+                    }
+                }
+                Some(_) => {
+                    let before = vg_name.clone();
+                    let named = match use_name(&mut vg_name, p, false) {
+                        Ok(n) => n,
+                        Err(o) => return o,
+                    };
+                    if before.is_none() || before == vg_name {
+                        if let Some(existing) = pool_name.as_ref().filter(|e| **e != named) {
+                            let seg = if thin { "thin" } else { "thin-pool" };
+                            return usage_error(CMD, &[format!("Ambiguous {seg} name specified, {named} and {existing}.")]);
+                        }
+                        pool_name = Some(named);
+                    }
+                }
+            }
+        } else if p.contains('/') {
+            return usage_error(CMD, &["Volume group name expected (no slash)".into()]);
+        } else if let Err(o) = set_vg(&mut vg_name, p.to_string()) {
+            return o;
+        }
+    }
+    // A pool named only by -n (lvcreate --type thin-pool -n pool VG).
+    if pool && pool_name.is_none() {
+        pool_name = lv_name.clone();
+    }
+    if pool {
+        if let Some(p) = &pool_name {
+            if let Some(e) = lv_name_errors(p) {
+                return usage_error(CMD, &e);
+            }
+        }
+    }
+    let Some(vg_name) = vg_name else { return no_matching_syntax(CMD) };
+
+    // Size parameters.
+    if a.size.is_some() && a.extents.is_some() {
+        return usage_error(CMD, &["Please specify either size or extents (not both).".into()]);
+    }
+    let mut zero = Vec::new();
+    if a.extents.as_ref().is_some_and(|e| e.value == 0) {
+        zero.push("--extents may not be zero.".to_string());
+    }
+    if a.size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--size may not be zero.".to_string());
+    }
+    if a.virtual_size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--virtualsize may not be zero.".to_string());
+    }
+    if !zero.is_empty() {
+        return usage_error(CMD, &zero);
+    }
+
+    let mut t = String::new();
     let Some(vg) = machine.lvm.vg(&vg_name).cloned() else {
         not_found_vg(&mut t, &vg_name);
         return fail(t);
     };
-    let thin_type = a.lv_type.as_deref();
-    let pool_name = a.thinpool.clone().or(pool_from_spec.clone());
-    let is_thin_lv = a.virtual_size.is_some() || thin_type == Some("thin");
-    let is_pool = !is_thin_lv && (thin_type == Some("thin-pool") || a.thin.is_some() || a.thinpool.is_some());
-    if let Some(ty) = thin_type.filter(|t| !matches!(*t, "thin" | "thin-pool" | "linear")) {
-        msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
-        return Output { text: t, exit_status: 3, ..Output::default() };
-    }
-    let name = a.name.clone().or_else(|| if is_pool { pool_name.clone() } else { None }).unwrap_or_else(|| {
-        (0..).map(|i| format!("lvol{i}")).find(|n| vg.lv(n).is_none()).unwrap_or_else(|| "lvol0".into())
-    });
-    if vg.lv(&name).is_some() {
-        msg(&mut t, &format!("Logical Volume \"{name}\" already exists in volume group \"{vg_name}\""));
-        return fail(t);
-    }
-    if is_thin_lv {
-        let Some(pool) = pool_name else {
-            msg(&mut t, "Please specify a thin pool with -T VG/POOL or --thinpool.");
-            return Output { text: t, exit_status: 3, ..Output::default() };
-        };
-        let vs = a.virtual_size.clone().unwrap_or_default();
-        let Some(bytes) = lvm_size_bytes(&vs, 'm') else { return size_error(&vs, "--virtualsize") };
-        let extent = vg.extent_size_bytes;
-        let virtual_bytes = bytes.div_ceil(extent) * extent;
-        if bytes % extent != 0 {
-            msg(&mut t, &format!("Rounding up size to full physical extent {}", long_size(virtual_bytes)));
+    // Pool checks.
+    if create_pool {
+        if let Some(p) = pool_name.as_ref().filter(|p| vg.lv(p).is_some()) {
+            msg(&mut t, &format!("Logical volume {p} already exists in Volume group {vg_name}."));
+            return fail(t);
         }
-        let Some(pool_lv) = vg.lv(&pool).filter(|l| matches!(l.kind, LvKind::ThinPool { .. })) else {
-            msg(&mut t, &format!("Thin pool {vg_name}/{pool} not found."));
+    } else if thin {
+        let Some(p) = &pool_name else {
+            msg(&mut t, "Please specify name of existing pool.");
             return fail(t);
         };
-        let pool_size = vg.lv_size_bytes(pool_lv);
-        let total = machine.lvm.thin_virtual_total(&vg, &pool) + virtual_bytes;
-        if total > pool_size {
-            msg(&mut t, &format!("WARNING: Sum of all thin volume sizes ({}) exceeds the size of thin pool {vg_name}/{pool} ({}).", long_size(total), long_size(pool_size)));
-            msg(&mut t, "WARNING: You have not turned on protection against thin pools running out of space.");
-            msg(&mut t, "WARNING: Set activation/thin_pool_autoextend_threshold below 100 to trigger automatic extension of thin pools before they get full.");
-        }
-        let uuid = machine.new_lvm_uuid();
-        return match machine.lvm.lvcreate_thin(&vg_name, &pool, &name, virtual_bytes, uuid) {
-            Ok(events) => {
-                msg(&mut t, &format!("Logical volume \"{name}\" created."));
-                ok(t, events)
+        match vg.lv(p).map(|l| &l.kind) {
+            None => {
+                msg(&mut t, &format!("Pool {p} not found in Volume group {vg_name}."));
+                return fail(t);
             }
-            Err(e) => {
-                msg(&mut t, &format!("{e:?}"));
-                fail(t)
+            Some(LvKind::ThinPool { .. }) => {}
+            Some(_) => {
+                msg(&mut t, &format!("Logical volume {vg_name}/{p} is not a thin pool."));
+                return fail(t);
+            }
+        }
+    }
+
+    // _update_extents_params: sizes to extents, percentages, pool parameters.
+    let extent = vg.extent_size_bytes;
+    let free = machine.lvm.vg_free_extents(&vg);
+    let total = machine.lvm.vg_extent_count(&vg);
+    let mut approx = false;
+    let mut extents = 0u64;
+    if let Some(s) = &a.size {
+        match extents_from_sectors(&mut t, s.sectors, extent) {
+            Ok(e) => extents = e,
+            Err(()) => return fail(t),
+        }
+    }
+    let mut virtual_extents = None;
+    if let Some(v) = &a.virtual_size {
+        match extents_from_sectors(&mut t, v.sectors, extent) {
+            Ok(e) => virtual_extents = Some(e),
+            Err(()) => return fail(t),
+        }
+    }
+    if let Some(e) = &a.extents {
+        approx = e.percent != Percent::None;
+        extents = match e.percent {
+            Percent::None => e.value,
+            Percent::Vg => {
+                let n = e.value * total / 100;
+                if n > free {
+                    msg(&mut t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size(free * extent)));
+                    free
+                } else {
+                    n
+                }
+            }
+            Percent::Free => e.value * free / 100,
+            Percent::Pvs => e.value * total / 100,
+            Percent::Lv | Percent::Origin => {
+                msg(&mut t, "Please express size as %FREE, %PVS or %VG.");
+                return fail(t);
             }
         };
-    }
-    let mut notes = String::new();
-    let extents = match requested_extents(machine, &vg, a, 0, &mut notes) {
-        Ok(Some(e)) => e,
-        Ok(None) => {
-            msg(&mut t, "Please specify either size or extents.");
-            return Output { text: t, exit_status: 3, ..Output::default() };
+        if approx && extents == 0 {
+            msg(&mut t, "Calculated size of logical volume is 0 extents. Needs to be larger.");
+            return fail(t);
         }
-        Err(o) => return o,
-    };
-    if !notes.is_empty() {
-        msg(&mut t, &format!("Rounding up size to full physical extent {}", long_size(extents * vg.extent_size_bytes)));
     }
-    if extents == 0 {
-        msg(&mut t, "Unable to create new logical volume with no extents.");
-        return fail(t);
+    let mut meta_extents = 0;
+    let mut chunk = 0;
+    if create_pool {
+        chunk = Lvm::thin_chunk_bytes(extents.saturating_mul(extent));
+        meta_extents = Lvm::lvcreate_meta_extents(extents.saturating_mul(extent), chunk, extent);
+        msg(&mut t, &format!(
+            "Thin pool volume with chunk size {} can address at most {} of data.",
+            long_size(chunk),
+            long_size(Lvm::thin_max_data_bytes(chunk))
+        ));
+        if extents.saturating_mul(extent) < chunk {
+            msg(&mut t, &format!("Size of thin-pool data volume cannot be smaller than chunk size {}.", long_size(chunk)));
+            return fail(t);
+        }
+        let zeroing = !a.flags.iter().any(|f| matches!(f.as_str(), "-Z=n" | "--zero=n"));
+        if zeroing && chunk >= 512 * KIB {
+            msg(&mut t, &format!("WARNING: Pool zeroing and {} large chunk size slows down thin provisioning.", long_size(chunk)));
+            msg(&mut t, &format!("WARNING: Consider disabling zeroing (-Zn) or using smaller chunk size (<{}).", long_size(512 * KIB)));
+        }
+        if a.extents.as_ref().is_some_and(|e| matches!(e.percent, Percent::Free | Percent::Pvs)) {
+            if extents <= 2 * meta_extents {
+                msg(&mut t, "Not enough space for thin pool creation.");
+                return fail(t);
+            }
+            extents -= 2 * meta_extents;
+        }
     }
-    let free = machine.lvm.vg_free_extents(&vg);
-    if is_pool {
-        msg(&mut t, "Thin pool volume with chunk size 64.00 KiB can address at most <15.88 TiB of data.");
+
+    // Create.
+    let mut events = Vec::new();
+    let mut next_index = vg.next_lvol_index();
+    let mut created_pool = None;
+    if create_pool {
+        // The spare (lvolN_pmspare) is made first and takes a number too.
+        if vg.pmspare().is_none() {
+            next_index += 1;
+        }
+        let name = pool_name.clone().unwrap_or_else(|| {
+            let n = format!("lvol{next_index}");
+            next_index += 1;
+            n
+        });
         let rng = &mut machine.rng;
         let mut uuids = || crate::core::lvm::format_lvm_uuid(&mut || rng.next_u64());
-        return match machine.lvm.lvcreate_thin_pool(&vg_name, &name, extents, &mut uuids) {
-            Ok(events) => {
-                msg(&mut t, &format!("Logical volume \"{name}\" created."));
-                ok(t, events)
-            }
+        match machine.lvm.lvcreate_thin_pool_sized(&vg_name, &name, extents, meta_extents, chunk, &mut uuids) {
+            Ok(e) => events.extend(e),
             Err(LvmError::InsufficientFreeSpace { free_extents, needed_extents, .. }) => {
                 msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free_extents} extents): {needed_extents} required."));
-                fail(t)
+                return fail(t);
+            }
+            Err(LvmError::InsufficientExtents { needed, available }) => {
+                msg(&mut t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
+                return fail(t);
             }
             Err(e) => {
                 msg(&mut t, &format!("{e:?}"));
-                fail(t)
+                return fail(t);
             }
-        };
+        }
+        if !thin {
+            msg(&mut t, &format!("Logical volume \"{name}\" created."));
+            return ok(t, events);
+        }
+        created_pool = Some(name.clone());
+        pool_name = Some(name);
     }
-    if extents > free {
+    let name = lv_name.clone().unwrap_or_else(|| format!("lvol{next_index}"));
+    if machine.lvm.vg(&vg_name).is_some_and(|v| v.lv(&name).is_some()) {
+        msg(&mut t, &format!("Logical Volume \"{name}\" already exists in volume group \"{vg_name}\""));
+        if let Some(p) = created_pool {
+            let _ = machine.lvm.lvremove(&vg_name, &p);
+        }
+        return fail(t);
+    }
+    if thin {
+        let pool = pool_name.unwrap_or_default();
+        let virtual_bytes = virtual_extents.unwrap_or(0).saturating_mul(extent);
+        let uuid = machine.new_lvm_uuid();
+        match machine.lvm.lvcreate_thin(&vg_name, &pool, &name, virtual_bytes, uuid) {
+            Ok(e) => events.extend(e),
+            Err(e) => {
+                msg(&mut t, &format!("{e:?}"));
+                return fail(t);
+            }
+        }
+        t.push_str(&overprovisioning_warnings(machine, &vg_name, &name));
+        msg(&mut t, &format!("Logical volume \"{name}\" created."));
+        return ok(t, events);
+    }
+    if approx {
+        extents = extents.min(free);
+    }
+    if extents > free || extents == 0 {
         msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free} extents): {extents} required."));
         return fail(t);
     }
     let uuid = machine.new_lvm_uuid();
     match machine.lvm.lvcreate_linear(&vg_name, &name, extents, uuid) {
-        Ok(events) => {
+        Ok(e) => {
+            events.extend(e);
             msg(&mut t, &format!("Logical volume \"{name}\" created."));
             ok(t, events)
         }
@@ -840,36 +1623,146 @@ fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     }
 }
 
+/// fsadm's `check` before `lvresize -r`: no filesystem stops the resize; a
+/// mounted one is skipped (fsadm exits 3 and lvm goes on); an unmounted ext
+/// filesystem gets `fsck -p`.
+fn fsadm_check(machine: &Machine, dev: &str, nofsck: bool) -> Result<String, String> {
+    let Some(fs) = machine.filesystems.get(dev) else {
+        let mut t = format!("fsadm: Cannot get FSTYPE of \"{dev}\".\n");
+        msg(&mut t, "Filesystem check failed.");
+        return Err(t);
+    };
+    if nofsck || machine.mounts.iter().any(|m| m.device == dev) {
+        return Ok(String::new());
+    }
+    match fs.fstype.as_str() {
+        "ext2" | "ext3" | "ext4" => Ok(format!(
+            "fsck from util-linux 2.38.1\n{dev}: clean, 11/{} files, {}/{} blocks\n",
+            fs.size_bytes / 16384,
+            fs.used_bytes.div_ceil(4096),
+            fs.size_bytes / 4096
+        )),
+        "xfs" => Ok(String::new()),
+        other => {
+            let mut t = format!("fsadm: Filesystem \"{other}\" on device \"{dev}\" is not supported by this tool.\n");
+            msg(&mut t, "Filesystem check failed.");
+            Err(t)
+        }
+    }
+}
+
 fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     let machine = &mut shell.machine;
-    let mut t = String::new();
-    let Some(spec) = a.positional.first() else {
-        msg(&mut t, "Please provide the logical volume name");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    let Some(spec) = a.positional.first().filter(|_| a.size.is_some() || a.extents.is_some()) else {
+        return no_matching_syntax(cmd);
     };
-    let Some((vg_name, lv_name)) = lv_spec(machine, spec) else {
-        msg(&mut t, &format!("Path required for Logical Volume \"{spec}\"."));
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    if a.size.is_some() && a.extents.is_some() {
+        return usage_error(cmd, &["Please specify either size or extents but not both.".into()]);
+    }
+    let mut zero = Vec::new();
+    if a.extents.as_ref().is_some_and(|e| e.value == 0) {
+        zero.push("--extents may not be zero.".to_string());
+    }
+    if a.size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--size may not be zero.".to_string());
+    }
+    if !zero.is_empty() {
+        return usage_error(cmd, &zero);
+    }
+    let mut t = String::new();
+    let (vg_name, lv_name) = match spec.strip_prefix("/dev/mapper/") {
+        Some(_) => match lv_spec(machine, spec) {
+            Some((v, l)) => (Some(v), l),
+            None => (None, spec.clone()),
+        },
+        None => split_lv_name(spec),
+    };
+    if name_error(&lv_name).is_some() {
+        return usage_error(cmd, &[format!("Logical volume name \"{lv_name}\" is invalid.")]);
+    }
+    let Some(vg_name) = vg_name else {
+        return usage_error(cmd, &["Please specify a logical volume path.".into()]);
     };
     let Some(vg) = machine.lvm.vg(&vg_name).cloned() else {
         not_found_vg(&mut t, &vg_name);
         return fail(t);
     };
-    let Some(lv) = vg.lv(&lv_name).filter(|l| !l.is_hidden()).cloned() else {
+    let Some(lv) = vg.lv(&lv_name).cloned() else {
         msg(&mut t, &format!("Logical volume {lv_name} not found in volume group {vg_name}."));
         return fail(t);
     };
-    let current = vg.lv_size_bytes(&lv) / vg.extent_size_bytes;
-    let mut notes = String::new();
-    let Some(new_extents) = (match requested_extents(machine, &vg, a, current, &mut notes) {
-        Ok(n) => n,
-        Err(o) => return o,
-    }) else {
-        msg(&mut t, "Please specify either size or extents but not both.");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    let id = format!("{vg_name}/{lv_name}");
+    if lv.is_hidden() {
+        msg(&mut t, &format!("Can't resize internal logical volume {id}."));
+        return fail(t);
+    }
+    let is_pool = matches!(lv.kind, LvKind::ThinPool { .. });
+    let mut resizefs = a.resizefs;
+    if resizefs && is_pool {
+        msg(&mut t, &format!("Ignoring --resizefs as volume {id} does not have a filesystem."));
+        resizefs = false;
+    }
+    let extent = vg.extent_size_bytes;
+    let extent_sectors = extent / 512;
+    let current = vg.lv_size_bytes(&lv) / extent;
+    let free = machine.lvm.vg_free_extents(&vg);
+    let total = machine.lvm.vg_extent_count(&vg);
+
+    // The requested size, in extents (a change when signed).
+    let (sign, amount) = if let Some(s) = &a.size {
+        let mut sectors = s.sectors;
+        let adjust = sectors % extent_sectors;
+        if adjust != 0 {
+            if s.sign != Sign::Minus {
+                sectors += extent_sectors;
+            }
+            sectors -= adjust;
+            msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(sectors.saturating_mul(512))));
+        }
+        (s.sign, sectors / extent_sectors)
+    } else {
+        let e = a.extents.clone().unwrap_or_default();
+        let roundup = if e.sign != Sign::Minus { 99 } else { 0 };
+        let of = |count: u64| (e.value * count + roundup) / 100;
+        let n = match e.percent {
+            Percent::None => e.value,
+            Percent::Vg => {
+                let n = of(total);
+                if e.sign == Sign::None && n > current + free {
+                    msg(&mut t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size((current + free) * extent)));
+                    current + free
+                } else {
+                    n
+                }
+            }
+            Percent::Free => of(free),
+            Percent::Lv => of(current),
+            Percent::Pvs => of(total),
+            Percent::Origin => {
+                msg(&mut t, "Specified LV does not have an origin LV.");
+                return fail(t);
+            }
+        };
+        (e.sign, n)
     };
-    if !notes.is_empty() {
-        msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(new_extents * vg.extent_size_bytes)));
+    let new_extents = match sign {
+        Sign::Plus => current + amount,
+        Sign::Minus => {
+            if amount >= current {
+                msg(&mut t, &format!("Unable to reduce {id} below 1 extent."));
+                return fail(t);
+            }
+            current - amount
+        }
+        Sign::None => amount,
+    };
+    if new_extents == 0 {
+        msg(&mut t, "New size of 0 not permitted.");
+        return fail(t);
+    }
+    if new_extents == current && !resizefs {
+        msg(&mut t, &format!("New size ({new_extents} extents) matches existing size ({current} extents)."));
+        return fail(t);
     }
     if cmd == "lvextend" && new_extents < current {
         msg(&mut t, &format!("New size given ({new_extents} extents) not larger than existing size ({current} extents)"));
@@ -879,74 +1772,133 @@ fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         msg(&mut t, &format!("New size given ({new_extents} extents) not less than existing size ({current} extents)"));
         return fail(t);
     }
-    if new_extents == current {
-        msg(&mut t, &format!("New size ({new_extents} extents) matches existing size ({current} extents)."));
-        return fail(t);
-    }
-    if new_extents == 0 {
-        msg(&mut t, "Unable to reduce a logical volume to zero extents.");
-        return fail(t);
-    }
     let grow = new_extents > current;
-    if grow && !matches!(lv.kind, LvKind::Thin { .. }) {
-        let free = machine.lvm.vg_free_extents(&vg);
-        if new_extents - current > free {
-            msg(&mut t, &format!("Insufficient free space: {} extents needed, but only {free} available", new_extents - current));
-            return fail(t);
-        }
+    if is_pool && new_extents < current {
+        msg(&mut t, &format!("Thin pool volumes {id}_tdata cannot be reduced in size yet."));
+        return fail(t);
     }
+
     let dev = format!("/dev/mapper/{}", dm_name(&vg_name, &lv_name));
-    let fs = machine.filesystems.get(&dev).cloned();
     let mounted_on = machine.mounts.iter().find(|m| m.device == dev).map(|m| m.target.clone());
-    if a.resizefs && fs.is_some() {
+    if resizefs {
+        // An active LV with -r: no question, fsadm checks the filesystem first.
+        match fsadm_check(machine, &dev, a.nofsck) {
+            Err(e) => {
+                t.push_str(&e);
+                return fail(t);
+            }
+            Ok(out) => t.push_str(&out),
+        }
         return resize_with_fs(machine, &vg_name, &lv_name, new_extents, t, grow, mounted_on);
     }
-    if !grow && !(a.yes || a.force > 0) {
-        let open = if mounted_on.is_some() { " and open" } else { "" };
-        msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
+    if !grow {
+        let open = if mounted_on.is_some() || machine.swaps.contains(&dev) { " and open" } else { "" };
+        msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * extent)));
         msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
-        let prompt = format!("Do you really want to reduce {vg_name}/{lv_name}? [y/n]: ");
-        return ask(shell, t, prompt, Pending::LvReduce { vg: vg_name, lv: lv_name, new_extents });
+        if !(a.yes || a.force > 0) {
+            let plan = vec![
+                Planned {
+                    group: 0,
+                    step: Step::Ask { prompt: format!("Do you really want to reduce {id}? [y/n]: "), refusal: format!("Logical volume {id} NOT reduced.") },
+                },
+                Planned { group: 0, step: Step::Reduce { vg: vg_name, lv: lv_name, new_extents } },
+            ];
+            return start(shell, plan, true, t, Vec::new());
+        }
     }
     resize_now(machine, &vg_name, &lv_name, new_extents, t)
 }
 
-/// Resizes the LV; a filesystem left larger than its device is now damaged.
+/// Resizes the LV and prints lvm2's report of it: a pool grows its data LV
+/// (`POOL_tdata`), and its metadata LV first when the estimate outgrows it; a
+/// grown thin volume or pool is checked for over-provisioning. A filesystem
+/// left larger than its device is now damaged.
 fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, mut t: String) -> Output {
     let Some(v) = machine.lvm.vg(vg) else { return fail(t) };
+    let Some(l) = v.lv(lv) else { return fail(t) };
     let extent = v.extent_size_bytes;
-    let old_bytes = v.lv(lv).map_or(0, |l| v.lv_size_bytes(l));
-    let old_extents = old_bytes / extent;
-    match machine.lvm.lvresize(vg, lv, new_extents) {
-        Ok(mut events) => {
-            msg(&mut t, &format!(
-                "Size of logical volume {vg}/{lv} changed from {} ({old_extents} extents) to {} ({new_extents} extents).",
-                long_size(old_bytes),
-                long_size(new_extents * extent)
-            ));
-            msg(&mut t, &format!("Logical volume {vg}/{lv} successfully resized."));
-            let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
-            let new_bytes = new_extents * extent;
-            if let Some(fs) = machine.filesystems.get(&dev) {
-                if fs.size_bytes > new_bytes {
-                    events.push(Event::DataDestroyed { dev: dev.clone(), bytes: fs.size_bytes - new_bytes });
+    let old_extents = v.lv_size_bytes(l) / extent;
+    let (shown, chunk) = match l.kind {
+        LvKind::ThinPool { chunk_size_bytes, .. } => (format!("{lv}_tdata"), Some(chunk_size_bytes)),
+        _ => (lv.to_string(), None),
+    };
+    let thin_type = matches!(l.kind, LvKind::ThinPool { .. } | LvKind::Thin { .. });
+    let mut events = Vec::new();
+    let insufficient = |t: &mut String, needed: u64, available: u64| {
+        msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
+    };
+    if let (Some(chunk), true) = (chunk, new_extents > old_extents) {
+        // lvm2 grows the pool metadata with the data when its estimate is larger.
+        let meta = format!("{lv}_tmeta");
+        let meta_old = v.lv(&meta).map_or(0, |m| m.extent_count());
+        let estimate = Lvm::thin_meta_estimate_bytes(new_extents.saturating_mul(extent), chunk);
+        if estimate > meta_old * extent {
+            let rounded = estimate.div_ceil(extent) * extent;
+            if !estimate.is_multiple_of(extent) {
+                msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(rounded)));
+            }
+            let meta_new = rounded / extent;
+            match machine.lvm.lvresize(vg, &meta, meta_new) {
+                Ok(e) => {
+                    events.extend(e);
+                    msg(&mut t, &format!(
+                        "Size of logical volume {vg}/{meta} changed from {} ({meta_old} extents) to {} ({meta_new} extents).",
+                        long_size(meta_old * extent),
+                        long_size(rounded)
+                    ));
+                    events.extend(machine.lvm.grow_pmspare(vg));
+                }
+                Err(LvmError::InsufficientExtents { needed, available }) => {
+                    insufficient(&mut t, needed, available);
+                    return fail(t);
+                }
+                Err(e) => {
+                    msg(&mut t, &format!("{e:?}"));
+                    return fail(t);
                 }
             }
-            ok(t, events)
         }
+    }
+    match machine.lvm.lvresize(vg, lv, new_extents) {
+        Ok(e) => events.extend(e),
         Err(LvmError::InsufficientExtents { needed, available }) => {
-            msg(&mut t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
-            fail(t)
+            insufficient(&mut t, needed, available);
+            return Output { text: t, events, exit_status: 5, ..Output::default() };
+        }
+        Err(LvmError::SizeUnchanged { .. }) => {
+            msg(&mut t, &format!(
+                "Size of logical volume {vg}/{shown} unchanged from {} ({old_extents} extents).",
+                long_size(old_extents * extent)
+            ));
+            msg(&mut t, &format!("Logical volume {vg}/{lv} successfully resized."));
+            return ok(t, events);
         }
         Err(e) => {
             msg(&mut t, &format!("{e:?}"));
-            fail(t)
+            return fail(t);
         }
     }
+    msg(&mut t, &format!(
+        "Size of logical volume {vg}/{shown} changed from {} ({old_extents} extents) to {} ({new_extents} extents).",
+        long_size(old_extents * extent),
+        long_size(new_extents * extent)
+    ));
+    if thin_type && new_extents > old_extents {
+        t.push_str(&overprovisioning_warnings(machine, vg, lv));
+    }
+    msg(&mut t, &format!("Logical volume {vg}/{lv} successfully resized."));
+    let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
+    let new_bytes = new_extents * extent;
+    if let Some(fs) = machine.filesystems.get(&dev) {
+        if fs.size_bytes > new_bytes {
+            events.push(Event::DataDestroyed { dev: dev.clone(), bytes: fs.size_bytes - new_bytes });
+        }
+    }
+    ok(t, events)
 }
 
-/// `-r`: fsadm resizes the filesystem with the LV (after it when growing,
-/// before it when shrinking, which ext4 only allows unmounted).
+/// `-r` after fsadm's check: fsadm resizes the filesystem with the LV (after it
+/// when growing, before it when shrinking, which ext4 only allows unmounted).
 fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t: String, grow: bool, mounted_on: Option<String>) -> Output {
     let extent = machine.lvm.vg(vg).map_or(1, |v| v.extent_size_bytes);
     let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
@@ -958,13 +1910,18 @@ fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t
         msg(&mut t, &format!("fsadm: Filesystem \"{fstype}\" on device \"{dev}\" is not supported by this simulator's fsadm."));
         return fail(t);
     }
-    if grow {
+    let current = machine.filesystems.get(&dev).map_or(0, |f| f.size_bytes);
+    if grow || new_bytes == current {
         let mut o = resize_now(machine, vg, lv, new_extents, t);
         if o.exit_status == 0 {
             if let Some(fs) = machine.filesystems.get_mut(&dev) {
                 fs.size_bytes = new_bytes;
             }
             o.text.push_str("resize2fs 1.47.0 (5-Feb-2023)\n");
+            if new_bytes == current {
+                o.text.push_str(&format!("The filesystem is already {blocks} (4k) blocks long.  Nothing to do!\n\n"));
+                return o;
+            }
             if let Some(m) = &mounted_on {
                 o.text.push_str(&format!("Filesystem at {dev} is mounted on {m}; on-line resizing required\nold_desc_blocks = 1, new_desc_blocks = 1\n"));
             } else {
@@ -982,7 +1939,7 @@ fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t
         msg(&mut t, "Filesystem resize failed.");
         return fail(t);
     }
-    let (used, size) = machine.filesystems.get(&dev).map_or((0, 0), |f| (f.used_bytes, f.size_bytes));
+    let used = machine.filesystems.get(&dev).map_or(0, |f| f.used_bytes);
     if used > new_bytes {
         let mut t = t;
         t.push_str(&format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(4096)));
@@ -992,10 +1949,7 @@ fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t
     }
     let mut pre = t;
     pre.push_str(&format!(
-        "fsck from util-linux 2.38.1\n{dev}: clean, 11/{} files, {}/{} blocks\nresize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} (4k) blocks.\nThe filesystem on {dev} is now {blocks} (4k) blocks long.\n\n",
-        size / 16384,
-        used.div_ceil(4096),
-        size / 4096
+        "resize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} (4k) blocks.\nThe filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"
     ));
     if let Some(fs) = machine.filesystems.get_mut(&dev) {
         fs.size_bytes = new_bytes;
@@ -1006,76 +1960,112 @@ fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t
 }
 
 fn lvremove(shell: &mut Shell, a: &Args) -> Output {
-    let mut t = String::new();
-    let mut queue: Vec<(String, String)> = Vec::new();
+    if a.positional.is_empty() {
+        return no_matching_syntax("lvremove");
+    }
+    let mut text = String::new();
+    let mut failed = false;
+    // What each argument names: whole VGs, or LVs in a VG.
+    let mut whole: Vec<String> = Vec::new();
+    let mut named: Vec<(String, String)> = Vec::new();
     for spec in &a.positional {
-        match lv_spec(&shell.machine, spec) {
-            Some((vg, lv)) => {
-                let exists = shell.machine.lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_some_and(|l| !l.is_hidden());
-                if !exists {
-                    msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
-                    return fail(t);
+        let parsed = if spec.starts_with("/dev/mapper/") { lv_spec(&shell.machine, spec) } else { None };
+        let (vg, lv) = match parsed {
+            Some((v, l)) => (Some(v), l),
+            None => split_lv_name(spec),
+        };
+        match vg {
+            None => {
+                if shell.machine.lvm.vg(&lv).is_some() {
+                    whole.push(lv);
+                } else {
+                    not_found_vg(&mut text, &lv);
+                    failed = true;
                 }
-                queue.push((vg, lv));
             }
-            None => match shell.machine.lvm.vg(spec) {
-                Some(vg) => {
-                    // Thin volumes go before the pool they live in.
-                    let mut lvs: Vec<&Lv> = vg.lvs.iter().filter(|l| !l.is_hidden()).collect();
-                    lvs.sort_by_key(|l| matches!(l.kind, LvKind::ThinPool { .. }));
-                    queue.extend(lvs.into_iter().map(|l| (vg.name.clone(), l.name.clone())));
+            Some(vg) => {
+                if shell.machine.lvm.vg(&vg).is_none() {
+                    not_found_vg(&mut text, &vg);
+                    failed = true;
+                } else if shell.machine.lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
+                    msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                    failed = true;
+                } else {
+                    named.push((vg, lv));
                 }
-                None => {
-                    not_found_vg(&mut t, spec);
-                    return fail(t);
-                }
-            },
+            }
         }
     }
-    if queue.is_empty() {
-        msg(&mut t, "Please enter one or more logical volume paths.");
-        return Output { text: t, exit_status: 3, ..Output::default() };
-    }
-    if let Some((vg, lv)) = queue.iter().find(|(vg, lv)| open_lv(&shell.machine, vg, lv)) {
-        msg(&mut t, &format!("Logical volume {vg}/{lv} contains a filesystem in use."));
-        return fail(t);
-    }
-    let vg = queue[0].0.clone();
-    let lvs: Vec<String> = queue.into_iter().map(|q| q.1).collect();
-    if a.yes || a.force > 0 {
-        let mut events = Vec::new();
-        for lv in &lvs {
-            events.extend(shell.machine.lvm.lvremove(&vg, lv).unwrap_or_default());
-            forget_lv(&mut shell.machine, &vg, lv);
-            msg(&mut t, &format!("Logical volume \"{lv}\" successfully removed."));
+    let prompt = a.force == 0 && !a.yes;
+    let mut plan: Vec<Planned> = Vec::new();
+    let mut vg_names: Vec<String> = whole.iter().cloned().chain(named.iter().map(|n| n.0.clone())).collect();
+    vg_names.sort();
+    vg_names.dedup();
+    let mut group = 0;
+    for vg_name in vg_names {
+        let Some(vg) = shell.machine.lvm.vg(&vg_name) else { continue };
+        let all = whole.contains(&vg_name);
+        let mut done = HashSet::new();
+        for lv in processing_order(vg, true) {
+            let wanted = named.iter().any(|(v, l)| *v == vg_name && *l == lv.name) || (all && !lv.is_hidden());
+            if wanted {
+                plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut plan);
+                group += 1;
+            }
         }
-        return ok(t, events);
     }
-    let prompt = format!("Do you really want to remove active logical volume {vg}/{}? [y/n]: ", lvs[0]);
-    ask(shell, t, prompt, Pending::LvRemove { vg, lvs, done_text: String::new() })
+    let mut o = start(shell, plan, false, text, Vec::new());
+    if failed && !shell.is_interactive() {
+        o.exit_status = 5;
+    }
+    o
 }
 
 fn lvrename(machine: &mut Machine, a: &Args) -> Output {
+    const CMD: &str = "lvrename";
     let mut t = String::new();
-    let (vg, from, to) = match a.positional.as_slice() {
-        [vg, from, to] => (vg.clone(), from.clone(), to.clone()),
-        [old, new] => match lv_spec(machine, old) {
-            Some((vg, from)) => {
-                let to = new.rsplit('/').next().unwrap_or(new).to_string();
-                (vg, from, to)
+    let extract_vg = |s: &str| split_lv_name(s).0;
+    let (vg, old, new) = match a.positional.as_slice() {
+        [vg, old, new] => {
+            let vg = strip_dev(vg).to_string();
+            if let Some(ov) = extract_vg(old).filter(|ov| *ov != vg) {
+                return usage_error(CMD, &[format!("Please use a single volume group name (\"{vg}\" or \"{ov}\")")]);
             }
-            None => {
-                msg(&mut t, "Old and new logical volume names required");
-                return Output { text: t, exit_status: 3, ..Output::default() };
-            }
-        },
-        _ => {
-            msg(&mut t, "Old and new logical volume names required");
-            return Output { text: t, exit_status: 3, ..Output::default() };
+            (Some(vg), old.clone(), new.clone())
         }
+        [old, new] => (extract_vg(old), old.clone(), new.clone()),
+        _ => return no_matching_syntax(CMD),
     };
-    if machine.lvm.vg(&vg).is_none() {
+    let Some(vg) = vg.filter(|v| name_error(v).is_none()) else {
+        return usage_error(CMD, &["Please provide a valid volume group name".into()]);
+    };
+    if let Some(nv) = extract_vg(&new).filter(|nv| *nv != vg) {
+        return usage_error(CMD, &[format!("Logical volume names must have the same volume group (\"{vg}\" or \"{nv}\")")]);
+    }
+    let from = old.rsplit('/').next().unwrap_or_default().to_string();
+    let to = new.rsplit('/').next().unwrap_or_default().to_string();
+    let maxlen = 128usize.saturating_sub(vg.len() + 3);
+    if to.len() > maxlen {
+        return usage_error(CMD, &[format!("New logical volume name \"{to}\" may not exceed {maxlen} characters.")]);
+    }
+    if to.is_empty() {
+        return usage_error(CMD, &["New logical volume name may not be blank".into()]);
+    }
+    if let Some(e) = reserved_name_error(&to) {
+        return usage_error(CMD, &[e]);
+    }
+    if name_error(&to).is_some() {
+        return usage_error(CMD, &[format!("New logical volume name \"{to}\" is invalid")]);
+    }
+    if from == to {
+        return usage_error(CMD, &["Old and new logical volume names must differ".into()]);
+    }
+    let Some(v) = machine.lvm.vg(&vg) else {
         not_found_vg(&mut t, &vg);
+        return fail(t);
+    };
+    if v.lv(&from).is_none_or(|l| l.is_hidden()) {
+        msg(&mut t, &format!("Existing logical volume \"{from}\" not found in volume group \"{vg}\""));
         return fail(t);
     }
     match machine.lvm.lvrename(&vg, &from, &to) {
@@ -1083,6 +2073,13 @@ fn lvrename(machine: &mut Machine, a: &Args) -> Output {
             let old = format!("/dev/mapper/{}", dm_name(&vg, &from));
             if let Some(fs) = machine.filesystems.remove(&old) {
                 machine.filesystems.insert(format!("/dev/mapper/{}", dm_name(&vg, &to)), fs);
+            }
+            let renamed = format!("/dev/mapper/{}", dm_name(&vg, &to));
+            for m in machine.mounts.iter_mut().filter(|m| m.device == old) {
+                m.device = renamed.clone();
+            }
+            for s in machine.swaps.iter_mut().filter(|s| **s == old) {
+                *s = renamed.clone();
             }
             msg(&mut t, &format!("Renamed \"{from}\" to \"{to}\" in volume group \"{vg}\""));
             ok(t, events)
@@ -1112,23 +2109,27 @@ const fn f(name: &'static str, header: &'static str, width: usize, right: bool) 
     Field { name, header, width, right }
 }
 
+/// Field names, headings and minimum widths as in lvm2 2.03.16's columns.h (most
+/// are 0, which lvm2 turns into the heading's length). libdm right-aligns
+/// number and size fields only; percentages (Data%, Meta%, Cpy%Sync) are
+/// left-aligned like strings.
 const FIELDS: &[Field] = &[
-    f("pv_name", "PV", 10, false), f("pv_fmt", "Fmt", 3, false), f("pv_attr", "Attr", 4, false),
-    f("pv_size", "PSize", 5, true), f("pv_free", "PFree", 5, true), f("pv_used", "Used", 4, true),
-    f("pe_start", "1st PE", 7, true), f("pv_pe_count", "PE", 3, true), f("pv_pe_alloc_count", "Alloc", 5, true),
-    f("pv_uuid", "PV UUID", 38, false), f("dev_size", "DevSize", 7, true),
-    f("vg_name", "VG", 4, false), f("pv_count", "#PV", 3, true), f("lv_count", "#LV", 3, true),
-    f("snap_count", "#SN", 3, true), f("vg_attr", "Attr", 5, false), f("vg_size", "VSize", 5, true),
-    f("vg_free", "VFree", 5, true), f("vg_extent_size", "Ext", 3, true), f("vg_extent_count", "#Ext", 4, true),
-    f("vg_free_count", "Free", 4, true), f("vg_uuid", "VG UUID", 38, false), f("vg_seqno", "Seq", 3, true),
-    f("lv_name", "LV", 4, false), f("lv_attr", "Attr", 4, false), f("lv_size", "LSize", 5, true),
-    f("pool_lv", "Pool", 4, false), f("origin", "Origin", 6, false), f("data_percent", "Data%", 6, true),
-    f("metadata_percent", "Meta%", 6, true), f("move_pv", "Move", 4, false), f("mirror_log", "Log", 3, false),
-    f("copy_percent", "Cpy%Sync", 8, true), f("convert_lv", "Convert", 7, false), f("lv_uuid", "LV UUID", 38, false),
-    f("lv_path", "Path", 4, false), f("lv_dm_path", "DMPath", 6, false), f("devices", "Devices", 5, false),
-    f("seg_pe_ranges", "PE Ranges", 9, false), f("seg_count", "#Seg", 4, true), f("lv_kernel_major", "KMaj", 4, true),
-    f("lv_kernel_minor", "KMin", 4, true), f("segtype", "Type", 4, false), f("chunk_size", "Chunk", 5, true),
-    f("lv_role", "Role", 4, false),
+    f("pv_name", "PV", 10, false), f("pv_fmt", "Fmt", 0, false), f("pv_attr", "Attr", 0, false),
+    f("pv_size", "PSize", 0, true), f("pv_free", "PFree", 0, true), f("pv_used", "Used", 0, true),
+    f("pe_start", "1st PE", 7, true), f("pv_pe_count", "PE", 3, true), f("pv_pe_alloc_count", "Alloc", 0, true),
+    f("pv_uuid", "PV UUID", 38, false), f("dev_size", "DevSize", 0, true),
+    f("vg_name", "VG", 0, false), f("pv_count", "#PV", 0, true), f("lv_count", "#LV", 0, true),
+    f("snap_count", "#SN", 0, true), f("vg_attr", "Attr", 5, false), f("vg_size", "VSize", 0, true),
+    f("vg_free", "VFree", 0, true), f("vg_extent_size", "Ext", 0, true), f("vg_extent_count", "#Ext", 0, true),
+    f("vg_free_count", "Free", 0, true), f("vg_uuid", "VG UUID", 38, false), f("vg_seqno", "Seq", 0, true),
+    f("lv_name", "LV", 4, false), f("lv_attr", "Attr", 0, false), f("lv_size", "LSize", 0, true),
+    f("pool_lv", "Pool", 0, false), f("origin", "Origin", 0, false), f("data_percent", "Data%", 6, false),
+    f("metadata_percent", "Meta%", 6, false), f("move_pv", "Move", 0, false), f("mirror_log", "Log", 0, false),
+    f("copy_percent", "Cpy%Sync", 0, false), f("convert_lv", "Convert", 0, false), f("lv_uuid", "LV UUID", 38, false),
+    f("lv_path", "Path", 0, false), f("lv_dm_path", "DMPath", 0, false), f("devices", "Devices", 0, false),
+    f("seg_pe_ranges", "PE Ranges", 0, false), f("seg_count", "#Seg", 0, true), f("lv_kernel_major", "KMaj", 0, true),
+    f("lv_kernel_minor", "KMin", 0, true), f("segtype", "Type", 0, false), f("chunk_size", "Chunk", 0, true),
+    f("lv_role", "Role", 10, false),
 ];
 
 const PVS_DEFAULT: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free"];
@@ -1179,20 +2180,32 @@ fn lv_attr(machine: &Machine, vg: &Vg, lv: &Lv) -> String {
     }
 }
 
-/// Pool metadata in use: a fixed base plus a little per mapped chunk.
-fn meta_percent(vg: &Vg, pool: &Lv) -> f64 {
+/// Pool metadata in use, as a `dm_percent_t`: a fixed base plus a little per
+/// mapped chunk (an estimate; the kernel's count is not modelled).
+fn meta_percent(vg: &Vg, pool: &Lv) -> String {
     let meta_bytes = vg.lv(&format!("{}_tmeta", pool.name)).map_or(1, |m| m.extent_count() * vg.extent_size_bytes).max(1);
     let used_chunks = match pool.kind {
         LvKind::ThinPool { used_chunks, .. } => used_chunks,
         _ => 0,
     };
-    let blocks = meta_bytes / 4096;
-    let used_blocks = 112.min(blocks) as f64 + used_chunks as f64 / 64.0;
-    (used_blocks / blocks as f64 * 100.0).min(100.0)
+    let blocks = (meta_bytes / 4096).max(1);
+    let used_blocks = 112.min(blocks) * 64 + used_chunks;
+    percent_text(used_blocks.min(blocks * 64), blocks * 64)
 }
 
-fn pct(v: f64) -> String {
-    format!("{:.2}", (v * 100.0).round() / 100.0)
+/// Data% of a pool (chunks used) or a thin volume (bytes mapped).
+fn data_percent(vg: &Vg, lv: &Lv) -> String {
+    match &lv.kind {
+        LvKind::ThinPool { used_chunks, .. } => percent_text(*used_chunks, Lvm::pool_total_chunks(vg, lv)),
+        LvKind::Thin { mapped_chunks, virtual_bytes, pool } => {
+            let chunk = match vg.lv(pool).map(|p| &p.kind) {
+                Some(LvKind::ThinPool { chunk_size_bytes, .. }) => *chunk_size_bytes,
+                _ => crate::core::lvm::DEFAULT_THIN_CHUNK_BYTES,
+            };
+            percent_text(mapped_chunks.saturating_mul(chunk), *virtual_bytes)
+        }
+        _ => String::new(),
+    }
 }
 
 fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&'static Field]) -> Vec<Row> {
@@ -1217,22 +2230,9 @@ fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&'static Fie
                             LvKind::Thin { pool, .. } => pool.clone(),
                             _ => String::new(),
                         },
-                        "data_percent" => match &lv.kind {
-                            LvKind::ThinPool { used_chunks, .. } => {
-                                let total = crate::core::lvm::Lvm::pool_total_chunks(vg, lv).max(1);
-                                pct(*used_chunks as f64 * 100.0 / total as f64)
-                            }
-                            LvKind::Thin { mapped_chunks, virtual_bytes, pool } => {
-                                let chunk = match vg.lv(pool).map(|p| &p.kind) {
-                                    Some(LvKind::ThinPool { chunk_size_bytes, .. }) => *chunk_size_bytes,
-                                    _ => 65536,
-                                };
-                                pct(*mapped_chunks as f64 * chunk as f64 * 100.0 / (*virtual_bytes).max(1) as f64)
-                            }
-                            _ => String::new(),
-                        },
+                        "data_percent" => data_percent(vg, lv),
                         "metadata_percent" => match &lv.kind {
-                            LvKind::ThinPool { .. } => pct(meta_percent(vg, lv)),
+                            LvKind::ThinPool { .. } => meta_percent(vg, lv),
                             _ => String::new(),
                         },
                         "lv_uuid" => lv.uuid.clone(),
@@ -1248,7 +2248,7 @@ fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&'static Fie
                             None => String::new(),
                         },
                         "seg_count" => lv.segments.len().max(1).to_string(),
-                        "lv_kernel_major" => if lv.dm_minor.is_some() { "253".into() } else { "-1".into() },
+                        "lv_kernel_major" => if lv.active && lv.dm_minor.is_some() { "253".into() } else { "-1".into() },
                         "lv_kernel_minor" => lv.dm_minor.map_or("-1".into(), |m| m.to_string()),
                         "segtype" => match lv.kind {
                             LvKind::Linear | LvKind::Hidden => "linear".into(),
@@ -1322,21 +2322,25 @@ fn render(report: &str, fields: &[&'static Field], rows: &[Row], a: &Args) -> St
             .iter()
             .map(|r| {
                 let cells: Vec<String> = r.iter().map(|(k, v)| format!("{}:{}", json_string(k), json_string(v))).collect();
-                format!("                  {{{}}}", cells.join(", "))
+                format!("                  {{{}}}\n", cells.join(", "))
             })
             .collect();
         return format!(
-            "  {{\n      \"report\": [\n          {{\n              \"{key}\": [\n{}\n              ]\n          }}\n      ]\n  }}\n",
-            lines.join(",\n")
+            "  {{\n      \"report\": [\n          {{\n              \"{key}\": [\n{}              ]\n          }}\n      ]\n  }}\n",
+            lines.join(",").replace("}\n,", "},\n")
         );
     }
+    // Columns are padded unless --separator is given without --aligned.
+    let aligned = a.separator.is_none() || a.aligned;
+    let separator = a.separator.clone().unwrap_or_else(|| " ".into());
     let widths: Vec<usize> = fields
         .iter()
         .enumerate()
         .map(|(i, f)| {
+            // A field's width is at least its columns.h width, or its heading's
+            // length when that is 0, with or without --noheadings.
             let data = rows.iter().map(|r| r[i].1.chars().count()).max().unwrap_or(0);
-            let head = if a.noheadings { 0 } else { f.header.len() };
-            data.max(head).max(if a.noheadings { 0 } else { f.width })
+            data.max(f.header.len()).max(f.width)
         })
         .collect();
     let mut out = String::new();
@@ -1345,9 +2349,13 @@ fn render(report: &str, fields: &[&'static Field], rows: &[Row], a: &Args) -> St
         let parts: Vec<String> = cells
             .into_iter()
             .zip(&widths)
-            .map(|((c, right), w)| if right { format!("{c:>w$}") } else { format!("{c:<w$}") })
+            .map(|((c, right), w)| match (aligned, right) {
+                (false, _) => c,
+                (true, true) => format!("{c:>w$}"),
+                (true, false) => format!("{c:<w$}"),
+            })
             .collect();
-        out.push_str(&parts.join(" "));
+        out.push_str(&parts.join(&separator));
         out.push('\n');
     };
     if !a.noheadings {
@@ -1443,11 +2451,13 @@ fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
             let mut vgs: Vec<&Vg> = machine.lvm.vgs.iter().collect();
             vgs.sort_by(|x, y| x.name.cmp(&y.name));
             for vg in vgs {
-                let mut lvs: Vec<&Lv> = vg.lvs.iter().filter(|l| a.all || !l.is_hidden()).collect();
+                let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
                 lvs.sort_by(|x, y| x.name.cmp(&y.name));
                 for lv in lvs {
-                    let keep = wanted.is_empty()
-                        || wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref().is_none_or(|l| *l == lv.name));
+                    let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
+                    let keep = named
+                        || ((a.all || !lv.is_hidden())
+                            && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none())));
                     if keep {
                         rows.extend(lv_rows(machine, a, vg, lv, &fields));
                     }
@@ -1617,58 +2627,74 @@ fn lvdisplay(machine: &Machine, a: &Args) -> Output {
         }
     }
     for vg in &machine.lvm.vgs {
-        for lv in vg.lvs.iter().filter(|l| !l.is_hidden()) {
-            if !(wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref().is_none_or(|l| *l == lv.name))) {
+        for lv in processing_order(vg, true) {
+            let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
+            let listed = (a.all || !lv.is_hidden()) && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none()));
+            if !(named || listed) {
                 continue;
             }
-            let open = usize::from(open_lv(machine, &vg.name, &lv.name));
-            msg(&mut t, "--- Logical volume ---");
-            let mut rows: Vec<(&str, String)> = vec![
-                ("LV Path", format!("/dev/{}/{}", vg.name, lv.name)),
-                ("LV Name", lv.name.clone()),
-                ("VG Name", vg.name.clone()),
-                ("LV UUID", lv.uuid.clone()),
-                ("LV Write Access", "read/write".into()),
-                ("LV Creation host, time", format!("{}, 2026-11-25 09:00:00 +0000", machine.hostname)),
-            ];
-            match &lv.kind {
-                LvKind::ThinPool { .. } => {
-                    rows[0] = ("LV Name", lv.name.clone());
-                    rows.remove(1);
-                    rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));
-                    rows.push(("LV Pool data", format!("{}_tdata", lv.name)));
-                    rows.push(("LV Status", "available".into()));
-                    rows.push(("# open", "0".into()));
-                    rows.push(("LV Size", long_size(vg.lv_size_bytes(lv))));
-                    rows.push(("Allocated pool data", format!("{}%", pct(lv_rows(machine, a, vg, lv, &[field_named("lvs", "data_percent").unwrap_or(&FIELDS[0])])[0][0].1.parse::<f64>().unwrap_or(0.0)))));
-                    rows.push(("Allocated metadata", format!("{}%", pct(meta_percent(vg, lv)))));
-                    rows.push(("Current LE", (vg.lv_size_bytes(lv) / vg.extent_size_bytes).to_string()));
-                }
-                LvKind::Thin { pool, .. } => {
-                    rows.push(("LV Pool name", pool.clone()));
-                    rows.push(("LV Status", "available".into()));
-                    rows.push(("# open", open.to_string()));
-                    rows.push(("LV Size", long_size(vg.lv_size_bytes(lv))));
-                    rows.push(("Mapped size", format!("{}%", lv_rows(machine, a, vg, lv, &[field_named("lvs", "data_percent").unwrap_or(&FIELDS[0])])[0][0].1)));
-                    rows.push(("Current LE", (vg.lv_size_bytes(lv) / vg.extent_size_bytes).to_string()));
-                }
-                _ => {
-                    rows.push(("LV Status", "available".into()));
-                    rows.push(("# open", open.to_string()));
-                    rows.push(("LV Size", long_size(vg.lv_size_bytes(lv))));
-                    rows.push(("Current LE", lv.extent_count().to_string()));
-                    rows.push(("Segments", lv.segments.len().to_string()));
-                }
-            }
-            rows.push(("Allocation", "inherit".into()));
-            rows.push(("Read ahead sectors", "auto".into()));
-            rows.push(("- currently set to", "256".into()));
-            rows.push(("Block device", format!("253:{}", lv.dm_minor.unwrap_or(0))));
-            for (k, v) in rows {
-                msg(&mut t, &format!("{k:<22} {v}"));
-            }
-            msg(&mut t, " ");
+            lv_display_one(machine, vg, lv, &mut t);
         }
     }
     ok(t, Vec::new())
+}
+
+/// One `--- Logical volume ---` block, as lvdisplay_full prints it for an LV
+/// on a host with device-mapper.
+fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
+    let open = match &lv.kind {
+        LvKind::Hidden if lv.active => 1,
+        _ => usize::from(open_lv(machine, &vg.name, &lv.name)),
+    };
+    msg(t, "--- Logical volume ---");
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    match &lv.kind {
+        LvKind::Hidden => rows.push(("Internal LV Name", lv.name.clone())),
+        LvKind::ThinPool { .. } => rows.push(("LV Name", lv.name.clone())),
+        _ => {
+            rows.push(("LV Path", format!("/dev/{}/{}", vg.name, lv.name)));
+            rows.push(("LV Name", lv.name.clone()));
+        }
+    }
+    rows.push(("VG Name", vg.name.clone()));
+    rows.push(("LV UUID", lv.uuid.clone()));
+    rows.push(("LV Write Access", "read/write".into()));
+    rows.push(("LV Creation host, time", format!("{}, 2026-11-25 09:00:00 +0000", machine.hostname)));
+    match &lv.kind {
+        LvKind::ThinPool { .. } => {
+            rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));
+            rows.push(("LV Pool data", format!("{}_tdata", lv.name)));
+        }
+        LvKind::Thin { pool, .. } => rows.push(("LV Pool name", pool.clone())),
+        _ => {}
+    }
+    rows.push(("LV Status", if lv.active { "available".into() } else { "NOT available".into() }));
+    if lv.active {
+        rows.push(("# open", open.to_string()));
+    }
+    rows.push(("LV Size", long_size(vg.lv_size_bytes(lv))));
+    match &lv.kind {
+        LvKind::ThinPool { .. } => {
+            rows.push(("Allocated pool data", format!("{}%", data_percent(vg, lv))));
+            rows.push(("Allocated metadata", format!("{}%", meta_percent(vg, lv))));
+        }
+        LvKind::Thin { .. } => rows.push(("Mapped size", format!("{}%", data_percent(vg, lv)))),
+        _ => {}
+    }
+    rows.push(("Current LE", (vg.lv_size_bytes(lv) / vg.extent_size_bytes).to_string()));
+    let segments = match lv.kind {
+        LvKind::Linear | LvKind::Hidden => lv.segments.len(),
+        _ => 1,
+    };
+    rows.push(("Segments", segments.to_string()));
+    rows.push(("Allocation", "inherit".into()));
+    rows.push(("Read ahead sectors", "auto".into()));
+    if lv.active {
+        rows.push(("- currently set to", "256".into()));
+        rows.push(("Block device", format!("253:{}", lv.dm_minor.unwrap_or(0))));
+    }
+    for (k, v) in rows {
+        msg(t, &format!("{k:<22} {v}"));
+    }
+    msg(t, " ");
 }

@@ -297,7 +297,7 @@ impl Lvm {
         if self.vg(name).is_some() {
             return Err(LvmError::VgExists(name.to_string()));
         }
-        if extent_size_bytes < 1024 || !extent_size_bytes.is_power_of_two() && extent_size_bytes % (128 * 1024) != 0 {
+        if extent_size_bytes < 512 || !extent_size_bytes.is_power_of_two() && !extent_size_bytes.is_multiple_of(128 * 1024) {
             return Err(LvmError::InvalidExtentSize);
         }
         self.check_joinable(devices)?;
@@ -476,14 +476,22 @@ impl Lvm {
         (data_bytes / 512) / ((chunk_bytes / 512).max(1) * 8) * 512
     }
 
-    /// The metadata LV size lvm2 picks for a pool: the estimate rounded up to whole
-    /// extents, then kept between 2 MiB and the usable maximum (both rounded up
-    /// to whole extents).
-    pub fn thin_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
+    /// The metadata LV size `lvcreate` picks for a pool (lvm2's
+    /// `update_thin_pool_params`): the estimate rounded up to whole extents, then
+    /// kept between 2 MiB and the usable maximum (both rounded up to whole extents).
+    pub fn lvcreate_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
         let round = |b: u64| b.div_ceil(extent_bytes) * extent_bytes;
         let bytes = round(Self::thin_meta_estimate_bytes(data_bytes, chunk_bytes))
             .clamp(round(MIN_THIN_META_BYTES), round(MAX_THIN_META_BYTES));
         bytes / extent_bytes
+    }
+
+    /// The metadata the lab host's installer reserves for its `data` pool: twice
+    /// lvm2's estimate, at least 2 MiB, in whole extents. (`lvcreate` itself uses
+    /// `lvcreate_meta_extents`.)
+    pub fn thin_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
+        let bytes = (data_bytes / chunk_bytes * 64 * 2).max(MIN_THIN_META_BYTES);
+        bytes.div_ceil(extent_bytes)
     }
 
     /// The chunk size of lvm2's "generic" policy: 64 KiB, doubled while the
@@ -504,8 +512,9 @@ impl Lvm {
         MAX_THIN_META_BYTES / 64 * chunk_bytes
     }
 
-    /// Creates a thin pool with its hidden data, metadata and spare-metadata LVs,
-    /// with the chunk and metadata sizes lvm2's defaults pick for `data_extents`.
+    /// Creates a thin pool with its hidden data, metadata and spare-metadata LVs
+    /// the way the lab host's installer does (`thin_meta_extents` of metadata,
+    /// lvm2's default chunk size).
     pub fn lvcreate_thin_pool(
         &mut self,
         vg_name: &str,
@@ -757,7 +766,10 @@ impl Lvm {
     /// be gone first).
     pub fn lvremove(&mut self, vg_name: &str, lv_name: &str) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
-        let lv = vg.lv(lv_name).filter(|l| !l.is_hidden()).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
+        let lv = vg
+            .lv(lv_name)
+            .filter(|l| !l.is_hidden() || l.is_pmspare())
+            .ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
         let mut doomed = vec![lv_name.to_string()];
         if matches!(lv.kind, LvKind::ThinPool { .. }) {
             let users: Vec<String> = vg.lvs.iter().filter(|l| matches!(&l.kind, LvKind::Thin { pool, .. } if pool == lv_name)).map(|l| l.name.clone()).collect();
@@ -800,7 +812,16 @@ impl Lvm {
         self.check_new_lv(vg_name, to)?;
         let vg = self.vg_mut(vg_name)?;
         let lv = vg.lv_mut(from).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: from.into() })?;
+        let is_pool = matches!(lv.kind, LvKind::ThinPool { .. });
         lv.name = to.to_string();
+        if is_pool {
+            // A pool's data and metadata LVs are renamed with it.
+            for part in ["_tdata", "_tmeta"] {
+                if let Some(sub) = vg.lv_mut(&format!("{from}{part}")) {
+                    sub.name = format!("{to}{part}");
+                }
+            }
+        }
         for l in vg.lvs.iter_mut() {
             if let LvKind::Thin { pool, .. } = &mut l.kind {
                 if pool == from {
@@ -858,9 +879,8 @@ impl Lvm {
                     }
                 }
             }
-            let pools = vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::ThinPool { .. })).count();
-            if pools > 0 && vg.pmspare().is_none() || vg.lvs.iter().filter(|l| l.is_pmspare()).count() > 1 {
-                return Err(format!("VG {}: {pools} pools but not one spare metadata volume", vg.name));
+            if vg.lvs.iter().filter(|l| l.is_pmspare()).count() > 1 {
+                return Err(format!("VG {}: more than one spare metadata volume", vg.name));
             }
             let mut names: Vec<&str> = vg.lvs.iter().map(|l| l.name.as_str()).collect();
             names.sort_unstable();

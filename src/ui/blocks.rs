@@ -91,12 +91,14 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
             if props.selected.as_deref() == Some(p.name.as_str()) {
                 class.push_str(" selected");
             }
-            let aria = format!("{}: {} {}, {}", p.name, p.size_text, p.type_name, state_text(p.state));
             let pending = (p.state == PartState::Pending).then_some("");
+            // The <title> names the element for assistive technology and starts
+            // with the words drawn inside it.
+            let holders = if p.holders.is_empty() { String::new() } else { format!(", used by {}", p.holders.join(", ")) };
             html! {
                 <g key={p.name.clone()} class={class} data-dev={p.name.clone()} data-pending={pending}
-                   tabindex="0" role="button" aria-label={aria} {onclick} {onkeydown}>
-                    <title>{ format!("{} — {} — {}", p.name, p.type_name, state_text(p.state)) }</title>
+                   tabindex="0" role="button" {onclick} {onkeydown}>
+                    <title>{ format!("{} {} {}: {}{holders}", p.name, p.size_text, p.type_name, state_text(p.state)) }</title>
                     <rect x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{w:.1}")} height="34" rx="4" />
                     if w > 60.0 {
                         <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 45.0)} class="pname">{ &p.name }</text>
@@ -110,10 +112,11 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
         });
         let disk_class = format!("disk {}{}{}", d.transport.to_lowercase(), if selected { " selected" } else { "" }, if props.active.as_deref() == Some(d.name.as_str()) { " pulse" } else { "" });
         let caption = if d.editing { "fdisk is editing this table in memory: w writes it, q discards it" } else if d.busy { "in use: the kernel will not re-read this disk's table" } else { "" };
-        let aria = format!("{} {} disk, {}, {}", d.name, d.transport, d.size_text, label);
+        let title = format!("{} {} {} {}: {}", d.name, d.transport, d.size_text, label, d.naming);
         let disk_node = if g.compact {
             html! {
-                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" aria-label={aria} {onclick} {onkeydown}>
+                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" {onclick} {onkeydown}>
+                    <title>{ title.clone() }</title>
                     <rect x="4" y={format!("{:.1}", y)} width="412" height="18" rx="4" class="compact" />
                     <text x="10" y={format!("{:.1}", y + 14.0)} class="dname">{ &d.name }</text>
                     <text x="410" y={format!("{:.1}", y + 14.0)} class="dsize" text-anchor="end">{ format!("{} · {} · {}", d.transport, d.size_text, label) }</text>
@@ -121,7 +124,8 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
             }
         } else {
             html! {
-                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" aria-label={aria} {onclick} {onkeydown}>
+                <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" {onclick} {onkeydown}>
+                    <title>{ title }</title>
                     <rect x="6" y={format!("{:.1}", y + 6.0)} width="196" height="78" rx="8" />
                     <text x="18" y={format!("{:.1}", y + 30.0)} class="dname">{ &d.name }</text>
                     <text x="190" y={format!("{:.1}", y + 30.0)} class="badge" text-anchor="end">{ d.transport }</text>

@@ -99,7 +99,27 @@ pub fn mask(text: &str) -> String {
 /// Rewrites a fixture captured without device-mapper into what an active host shows.
 fn real_host(expected: &str) -> String {
     // Note: "lv_attr chars 5-6 are 'XX' ... a real host shows 'a-' there".
-    expected.replace("-wi-XX----", "-wi-a-----")
+    let text = expected.replace("-wi-XX----", "-wi-a-----");
+    // Note (lvresize): "-r/--resizefs: here it fails with 'must be activated before
+    // resizing filesystem'; a real host with an active LV runs fsadm on the LV
+    // instead; with no filesystem fsadm errors out with 'Cannot get FSTYPE of
+    // \"<device>\".'". fsadm names the device by its /dev/mapper path (it resolves
+    // /dev/VG/LV through /sys/block/dm-N/dm/name), prints on stderr without lvm's
+    // indent, and lvm then reports the failed check.
+    text.lines()
+        .map(|l| {
+            let inactive = l.strip_prefix("  Logical volume ").and_then(|r| r.strip_suffix(" must be activated before resizing filesystem."));
+            match inactive.and_then(|lv| lv.split_once('/')) {
+                Some((vg, lv)) => format!(
+                    "fsadm: Cannot get FSTYPE of \"/dev/mapper/{}-{}\".\n  Filesystem check failed.",
+                    vg.replace('-', "--"),
+                    lv.replace('-', "--")
+                ),
+                None => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Removes what only an active host prints and the fixtures cannot contain.
@@ -133,14 +153,22 @@ fn without_activation_lines(ours: &str) -> String {
 fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
     let mut command = step.command.clone();
     if lvm {
-        // On an active host each LV removal asks again; `yes` answers them all,
-        // which is what the single answer did on the inactive capture host.
+        // Note (two-pv-vg, lvremove-rename): on an active host vgremove and lvremove
+        // ask again for each ACTIVE LV; `yes` answers them all, which is what the
+        // single 'y' did on the inactive capture host. A single 'n' to the first
+        // question gives the same refusal on both hosts, so it stays.
         for c in ["vgremove", "lvremove", "lvreduce"] {
-            for answer in ["y", "n"] {
-                command = command.replace(&format!("echo {answer} | {c}"), &format!("yes | {c}"));
-            }
+            command = command.replace(&format!("echo y | {c}"), &format!("yes | {c}"));
         }
-        if (command.starts_with("lvreduce") || command.starts_with("lvremove")) && !command.contains(" -y") && !command.contains(" -f") {
+        // Note (lvresize): "the 'echo n' variant REDUCES the LV" on the capture host,
+        // which never asked; answering yes keeps the active host on the same path.
+        command = command.replace("echo n | lvreduce", "yes | lvreduce");
+        // Note (lvremove-rename, lvresize): lvremove and a reduction (lvreduce, or
+        // lvresize to a smaller size) prompt only for ACTIVE LVs, so the capture
+        // never shows a prompt; answer it here. An extension asks nothing, so the
+        // pipe is harmless there.
+        let prompts = ["lvreduce", "lvremove", "lvresize"].iter().any(|c| command.starts_with(c));
+        if prompts && !command.contains(" -y") && !command.contains(" -f") {
             command = format!("yes | {command}");
         }
     }

@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod golden;
+mod props;
 
 use std::path::Path;
 
