@@ -4,6 +4,7 @@
 //! The UI turns these into SVG; tests check them natively. Positions are
 //! fractions of a disk or PV, so the drawing code only scales them.
 
+use crate::core::order::SmallSort;
 use crate::console::{Interactive, Shell};
 use crate::console::fmt::{human_size, SizeStyle};
 use crate::core::disk::{partition_name, Disk, Transport};
@@ -113,7 +114,7 @@ pub fn display_scale(total: u64, ranges: &[(u64, u64)], min_frac: f64) -> impl F
         points.push(start.min(total));
         points.push((start + len).min(total));
     }
-    points.sort_unstable();
+    crate::core::order::small_sort(&mut points);
     points.dedup();
     let total_f = total.max(1) as f64;
     let props: Vec<(f64, bool)> = points
@@ -147,7 +148,7 @@ pub fn display_scale(total: u64, ranges: &[(u64, u64)], min_frac: f64) -> impl F
 pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
     let m = &shell.machine;
     let mut disks: Vec<(usize, &Disk)> = m.disks.iter().enumerate().collect();
-    disks.sort_by_key(|(_, d)| (d.major, d.minor));
+    disks.small_sort_by_key(|(_, d)| (d.major, d.minor));
     disks
         .into_iter()
         .map(|(i, d)| {
@@ -323,7 +324,7 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
                         first_pe: start,
                         count,
                     }));
-                    runs.sort_by_key(|r| r.first_pe);
+                    runs.small_sort_by_key(|r| r.first_pe);
                     PvView {
                         device: pv.device.clone(),
                         size_text: size(pv.pe_count * e),

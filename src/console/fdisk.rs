@@ -7,6 +7,7 @@
 //! expert menu, no BSD/SGI/Sun labels, no `u`nits switch, and no signature wiping
 //! prompts.
 
+use crate::core::order::SmallSort;
 use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
 use crate::core::disk::Disk;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
@@ -109,7 +110,7 @@ pub fn partition_table(disk_path: &str, label: &Label) -> String {
         return String::new();
     }
     let mut rows: Vec<&Partition> = label.partitions.iter().collect();
-    rows.sort_by_key(|p| p.number);
+    rows.small_sort_by_key(|p| p.number);
     let table = match label.kind {
         LabelKind::Gpt => {
             let mut t = Table::new(&[
@@ -196,7 +197,7 @@ pub fn list(machine: &Machine, devices: &[String]) -> (String, i32) {
     let mut status = 0;
     if devices.is_empty() {
         let mut disks: Vec<&Disk> = machine.disks.iter().collect();
-        disks.sort_by_key(|d| (d.major, d.minor));
+        disks.small_sort_by_key(|d| (d.major, d.minor));
         blocks.extend(disks.into_iter().map(list_disk));
         for vg in &machine.lvm.vgs {
             for lv in vg.lvs.iter().filter(|l| matches!(l.kind, crate::core::lvm::LvKind::Linear | crate::core::lvm::LvKind::Thin { .. })) {

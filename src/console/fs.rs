@@ -5,6 +5,7 @@
 //! thin pools). Simplification: a filesystem is a record of its type, UUID and
 //! size; files are not modelled, only how many bytes are in use.
 
+use crate::core::order::SmallSort;
 use super::fmt::{human_size, SizeStyle};
 use super::Output;
 use crate::core::lvm::LvKind;
@@ -92,7 +93,7 @@ fn backup_groups(groups: u64) -> Vec<u64> {
             g *= base;
         }
     }
-    v.sort_unstable();
+    crate::core::order::small_sort(&mut v);
     v.dedup();
     v
 }
@@ -297,7 +298,7 @@ fn blkid(machine: &Machine, args: &[String]) -> Output {
     }
     let mut seen = Vec::new();
     let mut tree = machine.block_tree();
-    tree.sort_by_key(|n| (n.major, n.minor));
+    tree.small_sort_by_key(|n| (n.major, n.minor));
     for n in &tree {
         walk(n, &mut visit, &mut text, &mut seen);
     }

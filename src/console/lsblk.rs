@@ -4,6 +4,7 @@
 //! Simplification: columns that describe hardware queues, permissions or zoning
 //! are accepted (they are real column names) but print empty.
 
+use crate::core::order::SmallSort;
 use super::fmt::{human_size, json_string, Align, SizeStyle, Table};
 use crate::core::machine::{BlockNode, Machine};
 
@@ -268,7 +269,7 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
         Err(e) => return (e, 1),
     };
     let mut tree = machine.block_tree();
-    tree.sort_by_key(|n| (n.major, n.minor));
+    tree.small_sort_by_key(|n| (n.major, n.minor));
     let mut roots: Vec<BlockNode> = Vec::new();
     let mut errors = String::new();
     let mut status = 0;

@@ -11,6 +11,7 @@
 //! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags or
 //! PV lists on lvcreate/lvextend; the LV creation time is a fixed lab clock.
 
+use crate::core::order::SmallSort;
 use std::collections::{HashSet, VecDeque};
 
 use super::fmt::json_string;
@@ -1999,7 +2000,7 @@ fn lvremove(shell: &mut Shell, a: &Args) -> Output {
     let prompt = a.force == 0 && !a.yes;
     let mut plan: Vec<Planned> = Vec::new();
     let mut vg_names: Vec<String> = whole.iter().cloned().chain(named.iter().map(|n| n.0.clone())).collect();
-    vg_names.sort();
+    crate::core::order::small_sort(&mut vg_names);
     vg_names.dedup();
     let mut group = 0;
     for vg_name in vg_names {
@@ -2409,7 +2410,7 @@ fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
                 }
                 pvs.retain(|p| a.positional.contains(&p.device));
             }
-            pvs.sort_by(|x, y| x.device.cmp(&y.device));
+            pvs.small_sort_by(|x, y| x.device.cmp(&y.device));
             rows.extend(pvs.into_iter().map(|p| pv_row(machine, p, &fields, a.units)));
         }
         "vgs" => {
@@ -2423,7 +2424,7 @@ fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
             if !a.positional.is_empty() {
                 vgs.retain(|v| a.positional.contains(&v.name));
             }
-            vgs.sort_by(|x, y| x.name.cmp(&y.name));
+            vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
             for vg in vgs {
                 rows.push(fields.iter().map(|f| (f.name, vg_value(machine, vg, f.name, a.units))).collect());
             }
@@ -2449,10 +2450,10 @@ fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
                 }
             }
             let mut vgs: Vec<&Vg> = machine.lvm.vgs.iter().collect();
-            vgs.sort_by(|x, y| x.name.cmp(&y.name));
+            vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
             for vg in vgs {
                 let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
-                lvs.sort_by(|x, y| x.name.cmp(&y.name));
+                lvs.small_sort_by(|x, y| x.name.cmp(&y.name));
                 for lv in lvs {
                     let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
                     let keep = named
@@ -2543,7 +2544,7 @@ fn pvdisplay(machine: &Machine, a: &Args) -> Output {
             for (start, count) in machine.lvm.free_runs(pv) {
                 segs.push((start, count, String::new(), 0));
             }
-            segs.sort();
+            crate::core::order::small_sort(&mut segs);
             for (start, count, lv, le) in segs {
                 msg(&mut t, &format!("Physical extent {start} to {}:", start + count - 1));
                 if lv.is_empty() {
@@ -2568,7 +2569,7 @@ fn vgdisplay(machine: &Machine, a: &Args) -> Output {
         }
     }
     let mut vgs: Vec<&Vg> = machine.lvm.vgs.iter().filter(|v| a.positional.is_empty() || a.positional.contains(&v.name)).collect();
-    vgs.sort_by(|x, y| x.name.cmp(&y.name));
+    vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
     for vg in vgs {
         let lvm = &machine.lvm;
         let e = vg.extent_size_bytes;

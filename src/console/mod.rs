@@ -330,7 +330,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
                 paths.push(format!("/dev/{}/{}", vg.name, lv.name));
             }
         }
-        paths.sort();
+        crate::core::order::small_sort(&mut paths);
         paths.dedup();
         paths
     };

@@ -50,6 +50,7 @@
 //!   reveal it; `-l` lists sda–sdf first, then the other non-loop disks by name
 //!   (real parted follows /sys/block order after sda–sdf), and no dm devices.
 
+use crate::core::order::SmallSort;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::core::disk::Transport;
@@ -822,7 +823,7 @@ fn part_geom(p: &Partition) -> Geom {
 
 fn with_free(items: Vec<Region>, lo: i64, hi: i64, logical: bool) -> Vec<Region> {
     let mut items = items;
-    items.sort_by_key(|r| (r.geom.start, r.geom.end));
+    items.small_sort_by_key(|r| (r.geom.start, r.geom.end));
     let mut out = Vec::new();
     let mut last_end = lo - 1;
     for r in items {
@@ -897,7 +898,7 @@ fn layout(label: &Label, length: i64, logical_geometry: (i64, i64)) -> Vec<Regio
                 }
                 let ext = r.geom;
                 let mut logicals: Vec<&Partition> = label.logicals().collect();
-                logicals.sort_by_key(|p| p.start_lba);
+                logicals.small_sort_by_key(|p| p.start_lba);
                 let mut sub: Vec<Region> = Vec::new();
                 let mut prev_end: Option<i64> = None;
                 for p in &logicals {
@@ -1958,7 +1959,7 @@ impl Parted<'_> {
             .filter(|d| d.transport != Transport::Loop && !names.contains(&d.name))
             .map(|d| d.name.clone())
             .collect();
-        rest.sort();
+        crate::core::order::small_sort(&mut rest);
         names.extend(rest);
         names.iter().filter_map(|n| open_device(self.machine, &format!("/dev/{n}"))).collect()
     }
@@ -2134,7 +2135,7 @@ impl Parted<'_> {
             Geom::new(p.start_lba as i64, p.start_lba as i64 + len - 1)
         };
         let mut numbers: Vec<u32> = before.iter().map(|k| k.number).chain(label.partitions.iter().map(|p| p.number)).collect();
-        numbers.sort_unstable();
+        crate::core::order::small_sort(&mut numbers);
         numbers.dedup();
         let mut bad = Vec::new();
         let mut differs = Vec::new();
@@ -2384,7 +2385,7 @@ impl Parted<'_> {
             (PType::Logical, Some(e)) => (e.start, e.end, label.logicals().map(part_geom).collect()),
             _ => (0, i64::MAX - 1, label.primaries().map(part_geom).collect()),
         };
-        list.sort_by_key(|g| g.start);
+        list.small_sort_by_key(|g| g.start);
         let mut idx = 0;
         while idx < list.len() && (list[idx].start < geom.start || min_start >= list[idx].start) {
             min_start = list[idx].end + 1;
@@ -2458,7 +2459,7 @@ fn log_meta_overlap(label: &Label, ext: Geom, number: u32, geom: Geom) -> Option
     let mut min_start = ext.start + 1 + not_5;
     let mut max_end = ext.end;
     let mut logicals: Vec<&Partition> = label.logicals().collect();
-    logicals.sort_by_key(|p| p.start_lba);
+    logicals.small_sort_by_key(|p| p.start_lba);
     let gap = |p: &Partition| i64::from(p.number != 5);
     let mut i = 0;
     while i < logicals.len() && {

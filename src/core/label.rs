@@ -7,6 +7,7 @@
 //! Simplifications: one alignment grain of 1 MiB (no I/O topology), 512-byte
 //! sectors, no hybrid MBRs, and DOS labels on disks over 2 TiB are refused.
 
+use crate::core::order::SmallSort;
 use super::gpt::{self, Guid, GptEntry, GptHeader};
 use super::mbr::{Mbr, MbrPartitionEntry, TYPE_EXTENDED, TYPE_GPT_PROTECTIVE};
 use super::media::Media;
@@ -221,7 +222,7 @@ impl Label {
 
     /// Free sector ranges (inclusive) between `lo` and `hi` that none of `used` covers.
     fn gaps(lo: u64, hi: u64, used: &mut Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-        used.sort_unstable();
+        crate::core::order::small_sort(used);
         let mut gaps = Vec::new();
         let mut cursor = lo;
         for &(s, e) in used.iter() {
@@ -341,7 +342,7 @@ impl Label {
             return Err(LabelError::NumberUnavailable(p.number));
         }
         self.partitions.push(p);
-        self.partitions.sort_by_key(|p| p.number);
+        self.partitions.small_sort_by_key(|p| p.number);
         Ok(())
     }
 

@@ -210,7 +210,7 @@ impl Lvm {
             .filter(|s| s.pv == pv.device)
             .map(|s| (s.pe_start, s.extent_count))
             .collect();
-        used.sort_unstable();
+        crate::core::order::small_sort(&mut used);
         let mut runs = Vec::new();
         let mut cursor = 0;
         for (start, count) in used {
@@ -843,7 +843,7 @@ impl Lvm {
             for d in &vg.pv_devices {
                 let Some(pv) = self.pv(d) else { return Err(format!("VG {} lists missing PV {d}", vg.name)) };
                 let mut runs: Vec<(u64, u64)> = vg.lvs.iter().flat_map(|l| l.segments.iter()).filter(|s| &s.pv == d).map(|s| (s.pe_start, s.extent_count)).collect();
-                runs.sort_unstable();
+                crate::core::order::small_sort(&mut runs);
                 for w in runs.windows(2) {
                     if w[0].0 + w[0].1 > w[1].0 {
                         return Err(format!("extent on {d} belongs to two LVs"));
@@ -883,7 +883,7 @@ impl Lvm {
                 return Err(format!("VG {}: more than one spare metadata volume", vg.name));
             }
             let mut names: Vec<&str> = vg.lvs.iter().map(|l| l.name.as_str()).collect();
-            names.sort_unstable();
+            crate::core::order::small_sort(&mut names);
             if names.windows(2).any(|w| w[0] == w[1]) {
                 return Err(format!("VG {}: two LVs share a name", vg.name));
             }

@@ -7,6 +7,7 @@
 //! filesystem is a record (type, UUID, size) rather than bytes, and mounting only
 //! records the mount point.
 
+use crate::core::order::SmallSort;
 use super::disk::{self, Disk, KernelPartition, Transport, BLKEXT_MAJOR, DM_MAJOR, LOOP_MAJOR, SD_MAJOR};
 use super::event::Event;
 use super::gpt::Guid;
@@ -472,7 +473,7 @@ impl Machine {
                 _ => {}
             }
         }
-        out.sort_by_key(|n| (n.major, n.minor));
+        out.small_sort_by_key(|n| (n.major, n.minor));
         out
     }
 
@@ -532,7 +533,7 @@ impl Machine {
             .filter_map(|l| self.dm_node(&vg.name, &l.name))
             .collect();
         children.push(pool_node);
-        children.sort_by(|a, b| a.name.cmp(&b.name));
+        children.small_sort_by(|a, b| a.name.cmp(&b.name));
         let mut tpool = self.make_dm_node(format!("{}-tpool", dm_name(&vg.name, pool)), tpool_minor, size);
         tpool.children = children;
         vec![tpool]

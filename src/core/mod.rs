@@ -11,6 +11,7 @@ pub mod label;
 pub mod lvm;
 pub mod machine;
 pub mod mbr;
+pub mod order;
 pub mod media;
 pub mod parttypes;
 pub mod rng;
