@@ -921,7 +921,7 @@ fn join_errors(t: &mut String, e: &LvmError) {
         LvmError::VgExists(vg) => msg(t, &format!("A volume group called {vg} already exists.")),
         LvmError::NoSuchVg(vg) => not_found_vg(t, vg),
         LvmError::InvalidExtentSize => msg(t, "Physical extent size may not be zero or this small."),
-        other => msg(t, &format!("{other:?}")),
+        other => msg(t, &other.to_string()),
     }
 }
 
@@ -1569,7 +1569,7 @@ fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
                 return fail(t);
             }
             Err(e) => {
-                msg(&mut t, &format!("{e:?}"));
+                msg(&mut t, &e.to_string());
                 return fail(t);
             }
         }
@@ -1595,7 +1595,7 @@ fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
         match machine.lvm.lvcreate_thin(&vg_name, &pool, &name, virtual_bytes, uuid) {
             Ok(e) => events.extend(e),
             Err(e) => {
-                msg(&mut t, &format!("{e:?}"));
+                msg(&mut t, &e.to_string());
                 return fail(t);
             }
         }
@@ -1618,7 +1618,7 @@ fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
             ok(t, events)
         }
         Err(e) => {
-            msg(&mut t, &format!("{e:?}"));
+            msg(&mut t, &e.to_string());
             fail(t)
         }
     }
@@ -1854,7 +1854,7 @@ fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, mut t
                     return fail(t);
                 }
                 Err(e) => {
-                    msg(&mut t, &format!("{e:?}"));
+                    msg(&mut t, &e.to_string());
                     return fail(t);
                 }
             }
@@ -1875,7 +1875,7 @@ fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, mut t
             return ok(t, events);
         }
         Err(e) => {
-            msg(&mut t, &format!("{e:?}"));
+            msg(&mut t, &e.to_string());
             return fail(t);
         }
     }

@@ -178,6 +178,36 @@ pub enum LvmError {
     LvInUse { vg: String, lv: String },
 }
 
+/// The sentences follow lvm2's own messages for the same conditions.
+impl std::fmt::Display for LvmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LvmError::NoSuchDevice(d) => write!(f, "No device found for {d}."),
+            LvmError::DeviceTooSmall(d) => write!(f, "Cannot use {d}: device is too small (pv_min_size)"),
+            LvmError::AlreadyInVg { device, vg } => write!(f, "Physical volume '{device}' is already in volume group '{vg}'"),
+            LvmError::NotAPv(d) => write!(f, "No PV found on device {d}."),
+            LvmError::PvInUseByVg { device, vg } => write!(f, "PV {device} is used by VG {vg} so please use vgreduce first."),
+            LvmError::VgExists(vg) => write!(f, "A volume group called {vg} already exists."),
+            LvmError::NoSuchVg(vg) => write!(f, "Volume group \"{vg}\" not found"),
+            LvmError::NoSuchLv { vg, lv } => write!(f, "Failed to find logical volume \"{vg}/{lv}\""),
+            LvmError::LvExists { vg, lv } => write!(f, "Logical Volume \"{lv}\" already exists in volume group \"{vg}\""),
+            LvmError::InsufficientFreeSpace { vg, free_extents, needed_extents } => {
+                write!(f, "Volume group \"{vg}\" has insufficient free space ({free_extents} extents): {needed_extents} required.")
+            }
+            LvmError::InsufficientExtents { needed, available } => {
+                write!(f, "Insufficient free space: {needed} extents needed, but only {available} available")
+            }
+            LvmError::PvStillUsed(d) => write!(f, "Physical volume \"{d}\" still in use"),
+            LvmError::LastPv { vg } => write!(f, "Can't remove final physical volume from volume group \"{vg}\""),
+            LvmError::VgHasLvs { vg, count } => write!(f, "Volume group \"{vg}\" still contains {count} logical volume(s)"),
+            LvmError::SizeUnchanged { extents } => write!(f, "New size ({extents} extents) matches existing size ({extents} extents)."),
+            LvmError::InvalidExtentSize => write!(f, "Physical extent size may not be zero or this small."),
+            LvmError::NotAThinPool { vg, lv } => write!(f, "Logical volume {vg}/{lv} is not a thin pool."),
+            LvmError::LvInUse { vg, lv } => write!(f, "Logical volume {vg}/{lv} contains a filesystem in use."),
+        }
+    }
+}
+
 /// The LVM state of one host.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Lvm {

@@ -199,7 +199,8 @@ pub fn lvm_actions(props: &LvmActionsProps) -> Html {
     let vsize = use_state(|| "50G".to_string());
     let data = use_state(|| "1024".to_string());
 
-    let devices: Vec<String> = props.figure.candidates.iter().chain(props.figure.orphans.iter().map(|p| &p.device)).cloned().collect();
+    // PVs waiting for a VG come first, so Create VG picks up the PV just made.
+    let devices: Vec<String> = props.figure.orphans.iter().map(|p| &p.device).chain(props.figure.candidates.iter()).cloned().collect();
     let dev = if devices.contains(&device) { (*device).clone() } else { devices.first().cloned().unwrap_or_default() };
     let vgs: Vec<String> = props.figure.vgs.iter().map(|v| v.name.clone()).collect();
     let lvs: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.lvs.iter().map(move |l| format!("{}/{}", v.name, l.name))).collect();
@@ -208,8 +209,13 @@ pub fn lvm_actions(props: &LvmActionsProps) -> Html {
     let target_vg = if vgs.contains(&vg) { (*vg).clone() } else { vgs.first().cloned().unwrap_or_else(|| (*vg).clone()) };
     let lv_pick = use_state(String::new);
     let target_lv = if lvs.contains(&lv_pick) { (*lv_pick).clone() } else { lvs.first().cloned().unwrap_or_default() };
-    let pool = pools.first().cloned().unwrap_or_default();
-    let thin = thins.first().cloned().unwrap_or_default();
+    // Thin actions work in the VG named in the form, falling back to any VG.
+    let in_vg = |list: &[String]| {
+        let own = format!("{target_vg}/");
+        list.iter().rev().find(|p| p.starts_with(&own)).or(list.first()).cloned().unwrap_or_default()
+    };
+    let pool = in_vg(&pools);
+    let thin = in_vg(&thins);
     let lock = props.busy_dialog;
     let run = |lines: Vec<String>| {
         let cb = props.on_run.clone();

@@ -22,6 +22,7 @@ import {
   startServer,
   tabTo,
   waitReady,
+  waitConsoleAfter,
   withApp,
 } from './helpers.mjs';
 
@@ -231,5 +232,38 @@ test('?embed=lvm shows the LVM figure and its console', T, async () => {
     assert.equal(await app.page.locator('nav [data-figure]:visible').count(), 0, 'embed mode shows the navigation');
     await screenshot(app.page, 'embed-lvm.png');
     await runCommand(app.page, 'vgs', /pve/);
+  });
+});
+
+test('Figure 2 driven by clicks and by typing: PV, VG, LV spanning two PVs, thin pool filling', T, async () => {
+  await withApp(browser, server, {}, async (app) => {
+    const { page } = app;
+    await gotoApp(app);
+    await showLvm(page);
+    const click = async (action, re) => {
+      const before = await consoleText(page);
+      await page.click(`button[data-action="${action}"]`);
+      await waitConsoleAfter(page, before, re, action);
+    };
+    // Clicks type the same commands a student would.
+    await click('pvcreate', /Physical volume "\/dev\/sdb" successfully created\./);
+    await click('vgcreate', /Volume group "data_vg" successfully created/);
+    await page.waitForSelector('#figure [data-vg="data_vg"]', { state: 'attached' });
+    await click('lvcreate', /Logical volume "my_volume" created\./);
+    await page.waitForSelector('#figure [data-dev="sdb"] [data-lv="my_volume"]', { state: 'attached' });
+    // Typing: grow the VG with sdc and the LV across both PVs.
+    await runCommand(page, 'vgextend data_vg /dev/sdc', /successfully extended/);
+    await runCommand(page, 'lvextend -l +100%FREE data_vg/my_volume', /successfully resized/);
+    await page.waitForSelector('#figure [data-dev="sdc"] [data-lv="my_volume"]', { state: 'attached' });
+    const lvs = await runCommand(page, 'lvs data_vg', /my_volume/);
+    // Two 500G PVs hold 127999 extents each: 255998 x 4 MiB = 999.99 GiB.
+    assert.match(lvs, /my_volume data_vg -wi-a----- 999\.99g/, lvs);
+    // Thin provisioning: shrink my_volume to make room, then over-commit a pool.
+    await runCommand(page, 'lvreduce -y -L 800G data_vg/my_volume', /successfully resized/);
+    await click('thin-pool', /Logical volume "thinpool" created\./);
+    await click('thin-lv', /WARNING: Sum of all thin volume sizes/);
+    await click('write-thin', /records out/);
+    await page.waitForFunction(() => /[1-9][0-9.]*% of chunks used/.test(document.querySelector('#figure')?.textContent ?? ''));
+    await screenshot(page, 'lvm-driven.png');
   });
 });
