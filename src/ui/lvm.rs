@@ -2,6 +2,7 @@
 //! form, LVs are coloured runs of extents, and thin pools show virtual size
 //! against allocated chunks.
 
+use crate::core::order::SmallSort;
 use crate::view::{LvmFigure, PvView, VgView};
 use yew::prelude::*;
 
@@ -203,7 +204,10 @@ pub fn lvm_actions(props: &LvmActionsProps) -> Html {
     let devices: Vec<String> = props.figure.orphans.iter().map(|p| &p.device).chain(props.figure.candidates.iter()).cloned().collect();
     let dev = if devices.contains(&device) { (*device).clone() } else { devices.first().cloned().unwrap_or_default() };
     let vgs: Vec<String> = props.figure.vgs.iter().map(|v| v.name.clone()).collect();
-    let lvs: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.lvs.iter().map(move |l| format!("{}/{}", v.name, l.name))).collect();
+    // The form's VG comes first in the volume list.
+    let mut lvs: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.lvs.iter().map(move |l| format!("{}/{}", v.name, l.name))).collect();
+    let own = format!("{}/", *vg);
+    lvs.small_sort_by_key(|l| !l.starts_with(&own));
     let pools: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.pools.iter().map(move |p| format!("{}/{}", v.name, p.name))).collect();
     let thins: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.lvs.iter().filter(|l| l.kind == "thin").map(move |l| format!("{}/{}", v.name, l.name))).collect();
     let target_vg = if vgs.contains(&vg) { (*vg).clone() } else { vgs.first().cloned().unwrap_or_else(|| (*vg).clone()) };
