@@ -159,7 +159,19 @@ pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
             let mut ranges: Vec<(u64, u64)> = shown.iter().flat_map(|l| l.partitions.iter().map(|p| (p.start_lba, p.size_sectors))).collect();
             ranges.extend(d.kernel_partitions.iter().map(|k| (k.start_lba, k.size_sectors)));
             let scale = display_scale(d.total_sectors(), &ranges, 0.1);
-            let frac = |start: u64, len: u64| (scale(start), (scale(start + len) - scale(start)).max(0.0));
+            let part_view = |number: u32, start: u64, len: u64, type_name: &str, state: PartState| {
+                let name = d.partition_name(number);
+                PartView {
+                    holders: holders(m, &format!("/dev/{name}")),
+                    name,
+                    number,
+                    start_frac: scale(start),
+                    width_frac: (scale(start.saturating_add(len)) - scale(start)).max(0.0),
+                    size_text: size(len * SECTOR_BYTES),
+                    type_name: type_name.to_string(),
+                    state,
+                }
+            };
             if let Some(label) = &shown {
                 for p in &label.partitions {
                     let written = on_disk.as_ref().and_then(|l| l.partition(p.number)).is_some_and(|q| q.start_lba == p.start_lba && q.size_sectors == p.size_sectors);
@@ -170,35 +182,13 @@ pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
                         (false, true) => PartState::Active,
                         (false, false) => PartState::Pending,
                     };
-                    let name = d.partition_name(p.number);
-                    let (start_frac, width_frac) = frac(p.start_lba, p.size_sectors);
-                    parts.push(PartView {
-                        holders: holders(m, &format!("/dev/{name}")),
-                        name,
-                        number: p.number,
-                        start_frac,
-                        width_frac,
-                        size_text: size(p.size_sectors * SECTOR_BYTES),
-                        type_name: p.part_type.name().to_string(),
-                        state,
-                    });
+                    parts.push(part_view(p.number, p.start_lba, p.size_sectors, p.part_type.name(), state));
                 }
             }
             for k in &d.kernel_partitions {
                 let still_shown = shown.as_ref().is_some_and(|l| l.partition(k.number).is_some_and(|p| p.start_lba == k.start_lba));
                 if !still_shown {
-                    let name = d.partition_name(k.number);
-                    let (start_frac, width_frac) = frac(k.start_lba, k.size_sectors);
-                    parts.push(PartView {
-                        holders: holders(m, &format!("/dev/{name}")),
-                        name,
-                        number: k.number,
-                        start_frac,
-                        width_frac,
-                        size_text: size(k.size_sectors * SECTOR_BYTES),
-                        type_name: "(old table)".into(),
-                        state: PartState::Stale,
-                    });
+                    parts.push(part_view(k.number, k.start_lba, k.size_sectors, "(old table)", PartState::Stale));
                 }
             }
             DiskView {
