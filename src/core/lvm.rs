@@ -601,9 +601,13 @@ impl Lvm {
             Some(name) if spare_grow > 0 => events.extend(self.grow_segments(vg_name, &name, spare_grow)?),
             Some(_) => {}
         }
-        for (name, extents) in [(format!("{pool}_tdata"), data_extents), (format!("{pool}_tmeta"), meta_extents)] {
+        // Activation brings the metadata device up before the data device, so
+        // `_tmeta` takes the lower device-mapper minor (PVE: 253:2 and 253:3).
+        let meta_minor = self.next_minor();
+        let data_minor = self.next_minor();
+        for (name, extents, minor) in [(format!("{pool}_tdata"), data_extents, data_minor), (format!("{pool}_tmeta"), meta_extents, meta_minor)] {
             let uuid = uuids();
-            let dm_minor = Some(self.next_minor());
+            let dm_minor = Some(minor);
             self.vg_mut(vg_name)?.lvs.push(Lv { name: name.clone(), uuid, kind: LvKind::Hidden, segments: Vec::new(), active: true, dm_minor });
             events.extend(self.grow_segments(vg_name, &name, extents)?);
         }

@@ -192,3 +192,25 @@ fn attach_disk_names_the_next_free_device() {
         "sd 2:0:0:0: [sdd] 134217728 512-byte logical blocks: (69 GB/64 GiB)\nsd 2:0:0:0: [sdd] Attached SCSI disk\nnvme nvme2: 268435456 512-byte logical blocks: (137 GB/128 GiB)\nNAME     SIZE TRAN\nsda      128G sata\nsdb      500G sata\nsdc      500G sata\nsdd       64G sata\nnvme0n1  256G nvme\nnvme1n1  256G nvme\nnvme2n1  128G nvme\n",
     );
 }
+
+#[test]
+fn lsblk_on_the_lab_host_shows_pves_lvm_tree() {
+    // The shape of `lsblk` on a fresh Proxmox VE 8 install on one disk: LVs in
+    // device-mapper minor order, the thin pool under both _tmeta and _tdata.
+    check(
+        None,
+        "lsblk /dev/sda\n",
+        "NAME               MAJ:MIN RM  SIZE RO TYPE MOUNTPOINTS
+sda                  8:0    0  128G  0 disk 
+├─sda1               8:1    0 1007K  0 part 
+├─sda2               8:2    0    1G  0 part /boot/efi
+└─sda3               8:3    0  127G  0 part 
+  ├─pve-swap       253:0    0    8G  0 lvm  [SWAP]
+  ├─pve-root       253:1    0   32G  0 lvm  /
+  ├─pve-data_tmeta 253:2    0  144M  0 lvm  
+  │ └─pve-data     253:4    0 70.7G  0 lvm  
+  └─pve-data_tdata 253:3    0 70.7G  0 lvm  
+    └─pve-data     253:4    0 70.7G  0 lvm  
+",
+    );
+}
