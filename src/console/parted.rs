@@ -35,11 +35,6 @@
 //!   terminal (questions are printed and answered "no", messages wrap at 80
 //!   columns), and a missing argument is not prompted for; `parted DEV` alone and
 //!   `parted` alone only print a note;
-//! - writes go through `Machine::write_label`, which re-reads the whole disk: while
-//!   any partition is busy the kernel keeps its whole old table, where real parted
-//!   (BLKPG) would still update the partitions that are free. The error then names
-//!   the partitions parted would name, or, when parted would have succeeded, the
-//!   ones the simulated kernel did not pick up;
 //! - `name`, `set`, `toggle`, `disk_set`, `disk_toggle`, `resizepart`, `rescue`,
 //!   `align-check` and `select` are not modelled, nor cylinder alignment (`-a cyl`
 //!   acts as `none`), label types other than gpt/msdos, GPT attribute flags
@@ -57,7 +52,7 @@ use crate::core::disk::Transport;
 use crate::core::gpt::Guid;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
 use crate::core::lvm::LvKind;
-use crate::core::machine::{BlockRef, Machine, Reread};
+use crate::core::machine::{BlockRef, Machine};
 
 const SECTOR: i64 = 512;
 /// The BIOS geometry parted derives from a 512-byte sector size: 255 heads, 1 + 512/512 sectors.
@@ -2114,69 +2109,15 @@ impl Parted<'_> {
         self.commit(disk, dev, &label)
     }
 
-    /// `ped_disk_commit`: writes the label, then tells the kernel.
+    /// `ped_disk_commit`: writes the label, then tells the kernel about each
+    /// partition (BLKPG); partitions in use cannot change.
     fn commit(&mut self, disk: usize, dev: &Device, label: &Label) -> bool {
-        let before = self.machine.disks[disk].kernel_partitions.clone();
-        let busy: Vec<u32> = before
-            .iter()
-            .filter(|k| {
-                let path = format!("/dev/{}", self.machine.disks[disk].partition_name(k.number));
-                self.machine.holder_of(&path).is_some()
-            })
-            .map(|k| k.number)
-            .collect();
-        let (reread, _events) = self.machine.write_label(disk, label);
+        let (failed, _events) = self.machine.write_label_per_partition(disk, label);
         self.modified = true;
-        if reread == Reread::Done {
+        if failed.is_empty() {
             return true;
         }
-        let kernel_geom = |p: &Partition| {
-            let len = if p.part_type.is_extended() { 2 } else { p.size_sectors as i64 };
-            Geom::new(p.start_lba as i64, p.start_lba as i64 + len - 1)
-        };
-        let mut numbers: Vec<u32> = before.iter().map(|k| k.number).chain(label.partitions.iter().map(|p| p.number)).collect();
-        crate::core::order::small_sort(&mut numbers);
-        numbers.dedup();
-        let mut bad = Vec::new();
-        let mut differs = Vec::new();
-        for n in numbers {
-            let k = before.iter().find(|k| k.number == n);
-            let p = label.partition(n);
-            let unchanged = match (k, p) {
-                (Some(k), Some(p)) => {
-                    let g = kernel_geom(p);
-                    k.start_lba as i64 == g.start && k.size_sectors as i64 == g.length()
-                }
-                _ => false,
-            };
-            if unchanged {
-                continue;
-            }
-            differs.push(n);
-            if k.is_some() && busy.contains(&n) {
-                bad.push(n);
-                continue;
-            }
-            if let Some(p) = p {
-                let g = kernel_geom(p);
-                let clash = before.iter().any(|o| {
-                    o.number != n
-                        && busy.contains(&o.number)
-                        && Geom::new(o.start_lba as i64, (o.start_lba + o.size_sectors) as i64 - 1).intersect(&g).is_some()
-                });
-                if clash {
-                    bad.push(n);
-                }
-            }
-        }
-        // The simulated kernel re-reads whole disks only, so it also missed the rest.
-        if bad.is_empty() {
-            bad = differs;
-        }
-        if bad.is_empty() {
-            return true;
-        }
-        let list: Vec<String> = bad.iter().map(u32::to_string).collect();
+        let list: Vec<String> = failed.iter().map(u32::to_string).collect();
         self.error(&format!(
             "Partition(s) {} on {} have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.",
             list.join(", "),

@@ -335,6 +335,64 @@ impl Machine {
         Reread::Done
     }
 
+    /// Writes `label`, then updates the kernel partition by partition, as parted
+    /// does with BLKPG: partitions in use keep their old geometry, free ones are
+    /// removed, added or resized. Returns the numbers the kernel could not update.
+    pub fn write_label_per_partition(&mut self, disk: usize, label: &Label) -> (Vec<u32>, Vec<Event>) {
+        let name = self.disks[disk].name.clone();
+        label.write_to(&mut self.disks[disk].media);
+        let mut events = vec![Event::TableWritten { disk: name, kind: label.kind.name() }];
+        let on_disk = self.disks[disk].label().map(|l| l.partitions).unwrap_or_default();
+        let old = self.disks[disk].kernel_partitions.clone();
+        let busy = |m: &Machine, number: u32| m.holder_of(&format!("/dev/{}", m.disks[disk].partition_name(number))).is_some();
+        let geometry = |p: &super::label::Partition| (p.start_lba, if p.part_type.is_extended() { 2 } else { p.size_sectors });
+        let mut numbers: Vec<u32> = old.iter().map(|k| k.number).chain(on_disk.iter().map(|p| p.number)).collect();
+        super::order::small_sort(&mut numbers);
+        numbers.dedup();
+        let mut failed = Vec::new();
+        let mut kept: Vec<KernelPartition> = Vec::new();
+        for n in &numbers {
+            let k = old.iter().find(|k| k.number == *n);
+            let p = on_disk.iter().find(|p| p.number == *n);
+            match (k, p) {
+                (Some(k), Some(p)) if (k.start_lba, k.size_sectors) == geometry(p) => kept.push(k.clone()),
+                (Some(k), _) if busy(self, *n) => {
+                    failed.push(*n);
+                    kept.push(k.clone());
+                }
+                _ => {}
+            }
+        }
+        let mut fresh = kept.clone();
+        for n in &numbers {
+            if kept.iter().any(|k| k.number == *n) {
+                continue;
+            }
+            if let Some(k) = old.iter().find(|k| k.number == *n) {
+                events.push(Event::PartitionVanished { dev: self.disks[disk].partition_name(k.number) });
+            }
+            let Some(p) = on_disk.iter().find(|p| p.number == *n) else { continue };
+            let (start, size) = geometry(p);
+            let overlaps = kept.iter().any(|k| start < k.start_lba + k.size_sectors && k.start_lba < start + size);
+            if overlaps {
+                failed.push(*n);
+                continue;
+            }
+            let d = &self.disks[disk];
+            let (major, minor) = match d.transport {
+                Transport::Sata if *n <= 15 => (SD_MAJOR, d.minor + n),
+                _ => (BLKEXT_MAJOR, self.take_blkext_minor()),
+            };
+            fresh.push(KernelPartition { number: *n, start_lba: start, size_sectors: size, major, minor });
+            events.push(Event::PartitionAppeared { dev: self.disks[disk].partition_name(*n), start_lba: start, size_sectors: size });
+        }
+        fresh.small_sort_by_key(|k| k.number);
+        self.disks[disk].kernel_partitions = fresh;
+        super::order::small_sort(&mut failed);
+        failed.dedup();
+        (failed, events)
+    }
+
     /// A fresh random 32-bit DOS disk identifier.
     pub fn new_dos_signature(&mut self) -> u32 {
         self.rng.next_u32()
