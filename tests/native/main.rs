@@ -1,6 +1,7 @@
 //! Native tests: fixtures from the real tools, golden scripts, properties, CLI.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod cli;
 mod fixtures;
 mod golden;
 mod props;
