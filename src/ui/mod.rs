@@ -18,6 +18,11 @@ use yew::prelude::*;
 
 /// Mounts the app on `<body>`.
 pub fn start() {
+    // The benchmark reads when the WebAssembly started running.
+    if let Some(w) = web_sys::window() {
+        let now = w.performance().map(|p| p.now()).unwrap_or(0.0);
+        let _ = js_sys::Reflect::set(&w, &"__startAt".into(), &now.into());
+    }
     yew::Renderer::<App>::new().render();
 }
 
@@ -177,6 +182,7 @@ pub fn app() -> Html {
                     <blocks::BlockActions disks={disks.clone()} on_run={on_run_lines.clone()} busy_dialog={busy_other} />
                     <blocks::BlocksFigure disks={disks.clone()} hidden={hidden.clone()} active={active.clone()} selected={(*selected).clone()} on_select={on_select} compact={narrow} />
                     { selected.as_deref().map(|s| details(&disks, s)).unwrap_or_default() }
+                    <p class="legend">{ "Names: sda, sdb… are SATA/SCSI disks in probe order and sdb1 their partitions; nvme0n1 is NVMe controller 0, namespace 1, and nvme0n1p1 its first partition (the p keeps the numbers apart). Click a disk or partition for details." }</p>
                     <p class="legend"><span class="sw active"></span>{ "in use" }<span class="sw pending"></span>{ "planned (not written)" }<span class="sw written"></span>{ "written, kernel not told" }<span class="sw stale"></span>{ "old table still in use" }</p>
                 </>
             }
