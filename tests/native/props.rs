@@ -275,3 +275,58 @@ proptest! {
         prop_assert!(shell.machine == before, "{line:?} changed the machine: {}", out.text);
     }
 }
+
+/// Lines a student might type at the shell or into a partitioning dialog.
+const BLOCK_LINES: &[&str] = &[
+    "fdisk /dev/sdb", "fdisk /dev/sdc", "sfdisk /dev/sdb", "parted -s /dev/sdc mklabel gpt",
+    "parted -s /dev/sdb mkpart p 1MiB 50%", "parted -s /dev/sdc rm 1", "parted -s /dev/sdb print free",
+    "n", "p", "e", "l", "d", "t", "g", "o", "w", "q", "m", "", "1", "2", "5", "+100M", "+1G", "-1G",
+    "2048", "99999999999", "lvm", "8e", "L", "label: gpt", "label: dos", ",100M", ",,L", "size=1G, type=swap",
+    "write", "abort", "print", "lsblk -f", "fdisk -l", "sfdisk --dump /dev/sdb", "mkfs.ext4 /dev/sdb1",
+    "mount /dev/sdb1 /mnt", "umount /mnt", "pvcreate /dev/sdc1", "mkswap /dev/sdb2", "swapon /dev/sdb2",
+    "dd if=/dev/zero of=/dev/sdb1 bs=1M count=10",
+];
+
+/// Every partition table on disk is sane: partitions inside the disk and
+/// primaries not overlapping; the kernel's partitions are inside the disk too.
+fn check_tables(machine: &Machine) -> Result<(), String> {
+    for d in &machine.disks {
+        let total = d.total_sectors();
+        if let Some(label) = d.label() {
+            let mut spans: Vec<(u64, u64)> = label.primaries().map(|p| (p.start_lba, p.end_lba())).collect();
+            spans.sort_unstable();
+            for w in spans.windows(2) {
+                if w[0].1 >= w[1].0 {
+                    return Err(format!("{}: partitions overlap: {spans:?}", d.name));
+                }
+            }
+            if spans.last().is_some_and(|s| s.1 >= total) {
+                return Err(format!("{}: a partition ends beyond the disk", d.name));
+            }
+        }
+        if d.kernel_partitions.iter().any(|k| k.start_lba + k.size_sectors > total) {
+            return Err(format!("{}: the kernel sees a partition beyond the disk", d.name));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(std::env::var("STORAGE_LAB_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(200)))]
+
+    #[test]
+    fn random_partitioning_sessions_never_panic_and_keep_tables_sane(
+        lines in proptest::collection::vec(proptest::sample::select(BLOCK_LINES), 1..40),
+        seed in 0u64..1000,
+    ) {
+        let mut shell = lab_shell(seed);
+        for line in &lines {
+            shell.run(line);
+            prop_assert!(check_tables(&shell.machine).is_ok(), "{:?} after {line:?}", check_tables(&shell.machine));
+        }
+        shell.end_of_input();
+        prop_assert!(!shell.is_interactive());
+        prop_assert!(check_tables(&shell.machine).is_ok());
+        prop_assert!(shell.machine.lvm.check_invariants().is_ok());
+    }
+}
