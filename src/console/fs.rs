@@ -69,6 +69,27 @@ fn busy(machine: &Machine, path: &str) -> Option<&'static str> {
     None
 }
 
+/// e2fsprogs' numeric progress as it appears in a pipe: the counter, then
+/// backspaces, blanks and backspaces that a terminal turns into nothing.
+fn progress(done: u64, total: u64) -> String {
+    let width = total.to_string().len();
+    let shown = format!("{done:>width$}/{total}");
+    let back = "\u{8}".repeat(shown.len());
+    format!("{shown}{back}{}{back}", " ".repeat(shown.len()))
+}
+
+/// Devices that accept discards (mke2fs then trims them first): loop devices,
+/// NVMe drives and thin volumes.
+fn discards(machine: &Machine, path: &str) -> bool {
+    match machine.resolve(path) {
+        Some(BlockRef::Disk { disk }) | Some(BlockRef::Partition { disk, .. }) => {
+            matches!(machine.disks[disk].transport, crate::core::disk::Transport::Loop | crate::core::disk::Transport::Nvme)
+        }
+        Some(BlockRef::Lv { vg, lv }) => machine.lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_some_and(|l| matches!(l.kind, LvKind::Thin { .. })),
+        None => false,
+    }
+}
+
 /// e2fsprogs' default journal size in blocks.
 fn journal_blocks(blocks: u64) -> u64 {
     match blocks {
@@ -115,26 +136,43 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         text.push_str(&format!("{path}: Device size reported to be zero or too small.\n"));
         return out(text, 1);
     }
-    let inodes = (size / ratio).max(16) / 8 * 8;
     let groups = blocks.div_ceil(per_group);
+    // Inodes per group fill whole inode-table blocks: a multiple of 16.
+    let per_group_inodes = ((size / ratio).div_ceil(groups) / 16 * 16).max(16);
+    let inodes = per_group_inodes * groups;
     let uuid = machine.new_fs_uuid();
     let unit = if small { "1k" } else { "4k" };
+    if discards(machine, &path) {
+        text.push_str("Discarding device blocks: ");
+        text.push_str(&progress(0, blocks));
+        text.push_str("done                            \n");
+    }
     text.push_str(&format!("Creating filesystem with {blocks} {unit} blocks and {inodes} inodes\nFilesystem UUID: {uuid}\n"));
     let first = u64::from(small);
-    let backups: Vec<String> = backup_groups(groups).iter().map(|g| (g * per_group + first).to_string()).collect();
+    let backups = backup_groups(groups);
     if !backups.is_empty() {
-        text.push_str("Superblock backups stored on blocks: \n");
-        for chunk in backups.chunks(6) {
-            text.push_str(&format!("\t{}", chunk.join(", ")));
-            text.push_str(if chunk.len() == 6 && backups.len() > 6 { ",\n" } else { "\n" });
+        // mke2fs wraps the list when the next number would pass column 72.
+        text.push_str("Superblock backups stored on blocks: ");
+        let mut col_left = 0usize;
+        for (i, g) in backups.iter().enumerate() {
+            let block_no = g * per_group + first;
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let need = block_no.to_string().len() + 2;
+            if need > col_left {
+                text.push_str("\n\t");
+                col_left = 72;
+            }
+            col_left -= need;
+            text.push_str(&block_no.to_string());
         }
-        if text.ends_with(",\n") {
-            text.truncate(text.len() - 2);
-            text.push('\n');
-        }
+        text.push_str("\n\n");
     }
-    text.push_str("\nAllocating group tables: done                            \nWriting inode tables: done                            \n");
-    text.push_str(&format!("Creating journal ({} blocks): done\nWriting superblocks and filesystem accounting information: done\n\n", journal_blocks(blocks)));
+    text.push_str(&format!("Allocating group tables: {}done                            \n", progress(0, groups)));
+    text.push_str(&format!("Writing inode tables: {}done                            \n", progress(0, groups)));
+    text.push_str(&format!("Creating journal ({} blocks): done\n", journal_blocks(blocks)));
+    text.push_str(&format!("Writing superblocks and filesystem accounting information: {}done\n\n", progress(0, groups)));
     let used = journal_blocks(blocks) * block + groups * 2 * block + inodes * 256 / 64;
     machine.filesystems.insert(path.clone(), Filesystem { fstype: "ext4".into(), uuid, label: String::new(), size_bytes: size, used_bytes: used.min(size) });
     Output { text, events: vec![Event::FilesystemCreated { dev: path, fstype: "ext4".into() }], ..Output::default() }
@@ -169,7 +207,12 @@ fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
     }
     let uuid = machine.new_fs_uuid();
     let usable = size.saturating_sub(4096);
-    let text = format!("Setting up swapspace version 1, size = {} ({usable} bytes)\nno label, UUID={uuid}\n", human_size(usable, SizeStyle::Iec));
+    // The old signature is wiped (with a warning) before the swap area is written.
+    let mut text = match machine.filesystems.get(&path).filter(|f| f.fstype != "swap") {
+        Some(old) => format!("mkswap: {path}: warning: wiping old {} signature.\n", old.fstype),
+        None => String::new(),
+    };
+    text.push_str(&format!("Setting up swapspace version 1, size = {} ({usable} bytes)\nno label, UUID={uuid}\n", human_size(usable, SizeStyle::Iec)));
     machine.filesystems.insert(path.clone(), Filesystem { fstype: "swap".into(), uuid, label: String::new(), size_bytes: size, used_bytes: 0 });
     Output { text, events: vec![Event::FilesystemCreated { dev: path, fstype: "swap".into() }], ..Output::default() }
 }

@@ -118,7 +118,7 @@ pub fn console(props: &ConsoleProps) -> Html {
                 { for props.entries.iter().map(|e| html! {
                     <div class="entry">
                         if let Some(c) = &e.command { <div class="cmd">{ c }</div> }
-                        <pre class="out">{ &e.text }</pre>
+                        <pre class="out">{ terminal_text(&e.text) }</pre>
                     </div>
                 }) }
             </div>
@@ -139,4 +139,33 @@ fn common_prefix(words: &[String]) -> String {
         len = len.min(first.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count());
     }
     first[..len].to_string()
+}
+
+/// What a terminal shows for `text`: a backspace moves back over the previous
+/// character of the line, so progress counters (mke2fs) vanish as they do there.
+fn terminal_text(text: &str) -> String {
+    if !text.contains('\u{8}') {
+        return text.to_string();
+    }
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let mut col = 0usize;
+    for c in text.chars() {
+        let Some(line) = lines.last_mut() else { break };
+        match c {
+            '\n' => {
+                lines.push(Vec::new());
+                col = 0;
+            }
+            '\u{8}' => col = col.saturating_sub(1),
+            c => {
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    lines.iter().map(|l| l.iter().collect::<String>()).collect::<Vec<_>>().join("\n")
 }
