@@ -574,13 +574,13 @@ impl Session {
         let parsed = match self.label.kind {
             LabelKind::Gpt => {
                 let by_number = input.parse::<usize>().ok().and_then(|i| i.checked_sub(1)).and_then(|i| GPT_TYPES.get(i)).map(|t| t.0);
-                let by_alias = GPT_ALIASES.iter().find(|(a, _)| *a == input.to_lowercase()).map(|a| a.1);
+                let by_alias = GPT_ALIASES.iter().find(|(a, _)| *a == input.to_ascii_lowercase()).map(|a| a.1);
                 by_number.or(by_alias).map(PartType::gpt_named).or_else(|| {
                     crate::core::gpt::Guid::parse(input).map(PartType::Gpt)
                 })
             }
             LabelKind::Dos => {
-                let by_alias = DOS_ALIASES.iter().find(|(a, _)| *a == input.to_lowercase()).map(|a| a.1);
+                let by_alias = DOS_ALIASES.iter().find(|(a, _)| *a == input.to_ascii_lowercase()).map(|a| a.1);
                 let by_hex = u8::from_str_radix(input.trim_start_matches("0x"), 16).ok().filter(|c| *c != 0);
                 by_alias.or(by_hex).map(PartType::Dos)
             }

@@ -115,7 +115,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         None if fs => FS_COLUMNS.iter().map(|s| s.to_string()).collect(),
         None => DEFAULT.iter().map(|s| s.to_string()).collect(),
     };
-    o.columns = base.into_iter().chain(extra).filter(|c| !c.is_empty()).map(|c| c.to_uppercase()).collect();
+    o.columns = base.into_iter().chain(extra).filter(|c| !c.is_empty()).map(|c| c.to_ascii_uppercase()).collect();
     for c in &o.columns {
         if !COLUMNS.iter().any(|(n, _)| n == c) {
             return Err(format!("lsblk: unknown column: {c}\n"));
@@ -225,7 +225,7 @@ fn json_node(node: &BlockNode, parent: Option<&BlockNode>, o: &Options, indent: 
     let pad = " ".repeat(indent + 3);
     let mut fields = Vec::new();
     for col in &o.columns {
-        let key = col.to_lowercase();
+        let key = col.to_ascii_lowercase();
         let v = value(node, parent, col, o, false);
         let rendered = if col == "MOUNTPOINTS" {
             let items: Vec<String> = if node.mountpoints.is_empty() {

@@ -2143,7 +2143,7 @@ const LVS_DEFAULT: &[&str] = &[
 /// Resolves a field name as lvm2 does, with the report's prefix implied.
 fn field_named(report: &str, name: &str) -> Option<&'static Field> {
     let prefix = &report[..2];
-    let name = name.to_lowercase();
+    let name = name.to_ascii_lowercase();
     FIELDS
         .iter()
         .find(|f| f.name == name)

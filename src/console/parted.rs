@@ -608,11 +608,11 @@ const DISK_TYPES: &[&str] = &["aix", "amiga", "atari", "bsd", "dvh", "gpt", "loo
 
 /// `str_list_match`: an exact (case-insensitive) match, else a unique prefix.
 fn match_word<'a>(options: &[&'a str], word: &str) -> Option<&'a str> {
-    let lw = word.to_lowercase();
-    if let Some(exact) = options.iter().find(|o| o.to_lowercase() == lw) {
+    let lw = word.to_ascii_lowercase();
+    if let Some(exact) = options.iter().find(|o| o.to_ascii_lowercase() == lw) {
         return Some(exact);
     }
-    let partial: Vec<&&str> = options.iter().filter(|o| o.to_lowercase().starts_with(&lw)).collect();
+    let partial: Vec<&&str> = options.iter().filter(|o| o.to_ascii_lowercase().starts_with(&lw)).collect();
     match partial.as_slice() {
         [one] => Some(one),
         _ => None,
@@ -667,12 +667,12 @@ const COMMANDS: &[(&[&str], Cmd, Option<&str>)] = &[
 
 /// `command_get`: an exact name, or a prefix of exactly one command.
 fn command_get(word: &str) -> Option<Cmd> {
-    let lw = word.to_lowercase();
+    let lw = word.to_ascii_lowercase();
     let mut partial: Option<Cmd> = None;
     let mut ambiguous = false;
     for (names, cmd, _) in COMMANDS {
         let m = names.iter().map(|n| {
-            if n.to_lowercase() == lw {
+            if n.to_ascii_lowercase() == lw {
                 2
             } else if n.starts_with(&lw) {
                 1
@@ -1089,7 +1089,7 @@ impl Json {
                     self.out.push_str(",\n");
                 }
                 self.pad();
-                self.out.push_str(&json_quote(&n.to_lowercase()));
+                self.out.push_str(&json_quote(&n.to_ascii_lowercase()));
             }
             None => {
                 if self.after_close {

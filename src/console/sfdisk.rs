@@ -270,7 +270,7 @@ fn is_header(line: &str) -> bool {
 /// sfdisk's type shortcuts (L, S, E, U, R, V, H), aliases, hex codes and GUIDs.
 fn parse_type(kind: LabelKind, text: Option<&str>) -> Result<PartType, String> {
     let Some(t) = text else { return Ok(PartType::default_for(kind)) };
-    let alias = match t.to_lowercase().as_str() {
+    let alias = match t.to_ascii_lowercase().as_str() {
         "l" | "linux" => Some(("0FC63DAF-8483-4772-8E79-3D69D8477DE4", 0x83)),
         "s" | "swap" => Some(("0657FD6D-A4AB-43C4-84E5-0933C84B4F4F", 0x82)),
         "e" | "extended" => Some(("", 0x05)),

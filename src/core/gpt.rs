@@ -105,7 +105,7 @@ impl GptHeader {
         s[80..84].copy_from_slice(&self.num_partition_entries.to_le_bytes());
         s[84..88].copy_from_slice(&self.sizeof_partition_entry.to_le_bytes());
         s[88..92].copy_from_slice(&self.partition_entry_array_crc32.to_le_bytes());
-        let crc = crc32fast::hash(&s[..HEADER_SIZE as usize]);
+        let crc = super::crc32::hash(&s[..HEADER_SIZE as usize]);
         s[16..20].copy_from_slice(&crc.to_le_bytes());
         s
     }
@@ -127,7 +127,7 @@ impl GptHeader {
         let mut check = [0u8; HEADER_SIZE as usize];
         check.copy_from_slice(&s[..HEADER_SIZE as usize]);
         check[16..20].fill(0);
-        if crc32fast::hash(&check) != u32_at(16) {
+        if super::crc32::hash(&check) != u32_at(16) {
             return Err(GptError::HeaderChecksumMismatch);
         }
         let mut guid = [0u8; 16];
@@ -210,13 +210,13 @@ pub fn encode_entries(entries: &[GptEntry]) -> (Vec<u8>, u32) {
     for (i, e) in entries.iter().take(ENTRY_COUNT as usize).enumerate() {
         e.encode(&mut bytes[i * ENTRY_SIZE as usize..(i + 1) * ENTRY_SIZE as usize]);
     }
-    let crc = crc32fast::hash(&bytes);
+    let crc = super::crc32::hash(&bytes);
     (bytes, crc)
 }
 
 /// Decodes an entry array, checking it against the CRC32 its header records.
 pub fn decode_entries(bytes: &[u8], expected_crc32: u32) -> Result<Vec<GptEntry>, GptError> {
-    if crc32fast::hash(bytes) != expected_crc32 {
+    if super::crc32::hash(bytes) != expected_crc32 {
         return Err(GptError::EntriesChecksumMismatch);
     }
     Ok(bytes.chunks(ENTRY_SIZE as usize).map(GptEntry::decode).collect())

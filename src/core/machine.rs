@@ -409,7 +409,7 @@ impl Machine {
 
     /// A filesystem UUID in the lowercase text form blkid prints.
     pub fn new_fs_uuid(&mut self) -> String {
-        Guid::from_uuid_bytes(self.rng.uuid_v4()).to_string().to_lowercase()
+        Guid::from_uuid_bytes(self.rng.uuid_v4()).to_string().to_ascii_lowercase()
     }
 
     /// The block-device tree lsblk prints: disks, partitions, then device-mapper
@@ -437,7 +437,7 @@ impl Machine {
                 pttype: label.as_ref().map(|l| l.kind.name()),
                 ptuuid: label.as_ref().map(|l| match l.disk_id {
                     super::label::DiskId::Dos(s) => format!("{s:08x}"),
-                    super::label::DiskId::Gpt(g) => g.to_string().to_lowercase(),
+                    super::label::DiskId::Gpt(g) => g.to_string().to_ascii_lowercase(),
                 }),
                 parttype: None,
                 parttypename: None,
@@ -452,7 +452,7 @@ impl Machine {
                 let on_disk = label.as_ref().and_then(|l| l.partition(kp.number));
                 let (parttype, partuuid) = match (on_disk, &label) {
                     (Some(p), Some(l)) => match (p.part_type, l.disk_id) {
-                        (PartType::Gpt(g), _) => (Some(g.to_string().to_lowercase()), Some(p.unique_guid.to_string().to_lowercase())),
+                        (PartType::Gpt(g), _) => (Some(g.to_string().to_ascii_lowercase()), Some(p.unique_guid.to_string().to_ascii_lowercase())),
                         (PartType::Dos(c), super::label::DiskId::Dos(sig)) => (Some(format!("0x{c:x}")), Some(format!("{sig:08x}-{:02x}", kp.number))),
                         _ => (None, None),
                     },

@@ -4,6 +4,7 @@
 //! them, LVM and filesystems. Operations change it and return `Event`s; they never
 //! print, sleep or render. Text belongs to `console`, pictures to `ui`.
 
+pub mod crc32;
 pub mod disk;
 pub mod event;
 pub mod gpt;

@@ -110,7 +110,7 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
                 </g>
             }
         });
-        let disk_class = format!("disk {}{}{}", d.transport.to_lowercase(), if selected { " selected" } else { "" }, if props.active.as_deref() == Some(d.name.as_str()) { " pulse" } else { "" });
+        let disk_class = format!("disk {}{}{}", d.transport.to_ascii_lowercase(), if selected { " selected" } else { "" }, if props.active.as_deref() == Some(d.name.as_str()) { " pulse" } else { "" });
         let caption = if d.editing { "fdisk is editing this table in memory: w writes it, q discards it" } else if d.busy { "in use: the kernel will not re-read this disk's table" } else { "" };
         let title = format!("{} {} {} {}: {}", d.name, d.transport, d.size_text, label, d.naming);
         let disk_node = if g.compact {
