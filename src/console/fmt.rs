@@ -168,6 +168,60 @@ pub fn number_ranges(numbers: &[u32]) -> String {
     parts.join(",")
 }
 
+/// `printf("%.*f")`: the exact decimal value of `v`, rounded half to even at
+/// `decimals` places. Written out so that the bundle needs no float formatting.
+pub fn fixed(v: f64, decimals: usize) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v < 0.0 { "-inf".into() } else { "inf".into() };
+    }
+    let negative = v.is_sign_negative() && v != 0.0;
+    let bits = v.abs().to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    let (mantissa, e) = if exp == 0 { (frac, -1074) } else { (frac | (1u64 << 52), exp - 1075) };
+    let scale = 10u128.pow(decimals.min(18) as u32);
+    let scaled: u128 = if e >= 0 {
+        if e > 60 {
+            return format!("{}{}", if negative { "-" } else { "" }, v.abs() as u128);
+        }
+        (u128::from(mantissa) << e) * scale
+    } else {
+        let shift = (-e) as u32;
+        if shift >= 127 {
+            0
+        } else {
+            let num = u128::from(mantissa) * scale;
+            let q = num >> shift;
+            let r = num - (q << shift);
+            let half = 1u128 << (shift - 1);
+            if r > half || (r == half && q & 1 == 1) { q + 1 } else { q }
+        }
+    };
+    let digits = scaled.to_string();
+    let digits = if digits.len() <= decimals { format!("{}{digits}", "0".repeat(decimals + 1 - digits.len())) } else { digits };
+    let (int, dec) = digits.split_at(digits.len() - decimals);
+    let sign = if negative && scaled != 0 { "-" } else { "" };
+    if decimals == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{dec}")
+    }
+}
+
+/// Parses `12`, `1.5`, `.5` or `12.` (no exponent) as a number.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole = int.chars().fold(0f64, |acc, c| acc * 10.0 + f64::from(c as u8 - b'0'));
+    let (num, den) = frac.chars().take(18).fold((0u64, 1u64), |(n, d), c| (n * 10 + u64::from(c as u8 - b'0'), d * 10));
+    Some(whole + num as f64 / den as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +235,24 @@ mod tests {
         assert_eq!(human_size(512, SizeStyle::Letter), "512B");
         assert_eq!(human_size(1u64 << 40, SizeStyle::Letter), "1T");
         assert_eq!(human_size(u64::MAX, SizeStyle::Letter), "16E");
+    }
+
+    #[test]
+    fn fixed_matches_printf() {
+        assert_eq!(fixed(0.125, 2), "0.12");
+        assert_eq!(fixed(0.375, 2), "0.38");
+        assert_eq!(fixed(1.0, 2), "1.00");
+        assert_eq!(fixed(1049.0, 0), "1049");
+        assert_eq!(fixed(2.5, 0), "2");
+        assert_eq!(fixed(105.0 - 1e-9, 1), "105.0");
+        assert_eq!(fixed(0.0049, 2), "0.00");
+        assert_eq!(fixed(-1.25, 1), "-1.2");
+        assert_eq!(fixed(1e20, 1), "100000000000000000000.0");
+        assert_eq!(parse_decimal("1.5"), Some(1.5));
+        assert_eq!(parse_decimal("12."), Some(12.0));
+        assert_eq!(parse_decimal(".5"), Some(0.5));
+        assert_eq!(parse_decimal("."), None);
+        assert_eq!(parse_decimal("1e3"), None);
     }
 
     #[test]

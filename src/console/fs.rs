@@ -359,9 +359,9 @@ fn dd_summary(bytes: u64, records: u64, partial: bool) -> String {
             i += 1;
         }
         if v < 10.0 && i > 0 {
-            format!("{v:.1} {}", units[i])
+            format!("{} {}", super::fmt::fixed(v, 1), units[i])
         } else {
-            format!("{v:.0} {}", units[i])
+            format!("{} {}", super::fmt::fixed(v, 0), units[i])
         }
     };
     let iec = human_size(bytes, SizeStyle::Iec);
@@ -369,8 +369,9 @@ fn dd_summary(bytes: u64, records: u64, partial: bool) -> String {
     let secs = bytes as f64 / 1e9;
     let p = u64::from(partial);
     format!(
-        "{records}+{p} records in\n{records}+{p} records out\n{bytes} bytes ({}, {iec}) copied, {secs:.4} s, 1.0 GB/s\n",
-        si(bytes)
+        "{records}+{p} records in\n{records}+{p} records out\n{bytes} bytes ({}, {iec}) copied, {} s, 1.0 GB/s\n",
+        si(bytes),
+        super::fmt::fixed(secs, 4)
     )
 }
 

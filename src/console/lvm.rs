@@ -115,7 +115,7 @@ fn percent_value_text(p: i64) -> String {
     } else if (p as f32) > (HUNDRED as f32 - r) && p < HUNDRED {
         f = (HUNDRED as f32 - r) / ONE as f32;
     }
-    format!("{:.2}", f64::from(f))
+    super::fmt::fixed(f64::from(f), 2)
 }
 
 fn msg(out: &mut String, line: &str) {
@@ -460,7 +460,7 @@ fn strtod_prefix(s: &str) -> Option<(f64, usize)> {
             i = j;
         }
     }
-    s[..i].parse::<f64>().ok().map(|v| (v, i))
+    super::fmt::parse_decimal(&s[..i]).map(|v| (v, i))
 }
 
 /// lvm2's `_size_arg` plus the sign rule of the option's value type. Values

@@ -296,8 +296,8 @@ impl Shell {
                 let gb = bytes as f64 / 1e9;
                 let pretty = fmt::human_size(bytes, fmt::SizeStyle::Iec);
                 let text = match transport {
-                    Transport::Nvme => format!("nvme {}: {sectors} 512-byte logical blocks: ({gb:.0} GB/{pretty})\n", name.trim_end_matches("n1")),
-                    _ => format!("sd 2:0:0:0: [{name}] {sectors} 512-byte logical blocks: ({gb:.0} GB/{pretty})\nsd 2:0:0:0: [{name}] Attached SCSI disk\n"),
+                    Transport::Nvme => format!("nvme {}: {sectors} 512-byte logical blocks: ({} GB/{pretty})\n", name.trim_end_matches("n1"), fmt::fixed(gb, 0)),
+                    _ => format!("sd 2:0:0:0: [{name}] {sectors} 512-byte logical blocks: ({} GB/{pretty})\nsd 2:0:0:0: [{name}] Attached SCSI disk\n", fmt::fixed(gb, 0)),
                 };
                 Output { text, events, ..Output::default() }
             }

@@ -190,7 +190,7 @@ fn format_byte(byte: i64, unit: Unit, length: i64) -> String {
     } else {
         0
     };
-    format!("{d:.p$}{}", unit.name())
+    format!("{}{}", super::fmt::fixed(d, p), unit.name())
 }
 
 fn format_sector(sector: i64, unit: Unit, length: i64) -> String {
@@ -2439,7 +2439,7 @@ fn scan_double(s: &str) -> Option<f64> {
     if digits == 0 {
         return None;
     }
-    s[..i].parse::<f64>().ok().or_else(|| s[..i].trim_end_matches('.').parse::<f64>().ok())
+    super::fmt::parse_decimal(&s[..i])
 }
 
 /// `strtol(s, NULL, 10)` as parted uses it: leading digits, 0 when there are none.

@@ -1,6 +1,7 @@
 //! Figure 1: block devices and partitions, and the buttons that type fdisk.
 
 use crate::view::{DiskView, PartState};
+use crate::console::fmt::fixed;
 use yew::prelude::*;
 
 /// Where things go: beside the disk box on wide screens, below it on phones.
@@ -99,13 +100,13 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
                 <g key={p.name.clone()} class={class} data-dev={p.name.clone()} data-pending={pending}
                    tabindex="0" role="button" {onclick} {onkeydown}>
                     <title>{ format!("{} {} {}: {}{holders}", p.name, p.size_text, p.type_name, state_text(p.state)) }</title>
-                    <rect x={format!("{x:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{w:.1}")} height="34" rx="4" />
+                    <rect x={fixed(x, 1)} y={fixed(y + 30.0, 1)} width={fixed(w, 1)} height="34" rx="4" />
                     if w > 60.0 {
-                        <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 45.0)} class="pname">{ &p.name }</text>
-                        <text x={format!("{:.1}", x + 6.0)} y={format!("{:.1}", y + 59.0)} class="psize">{ fit(&format!("{} {}", p.size_text, p.type_name), w) }</text>
+                        <text x={fixed(x + 6.0, 1)} y={fixed(y + 45.0, 1)} class="pname">{ &p.name }</text>
+                        <text x={fixed(x + 6.0, 1)} y={fixed(y + 59.0, 1)} class="psize">{ fit(&format!("{} {}", p.size_text, p.type_name), w) }</text>
                     }
                     if !p.holders.is_empty() && w > 40.0 {
-                        <text x={format!("{:.1}", x + 4.0)} y={format!("{:.1}", y + 80.0)} class="holder">{ fit(&p.holders.join(" · "), w) }</text>
+                        <text x={fixed(x + 4.0, 1)} y={fixed(y + 80.0, 1)} class="holder">{ fit(&p.holders.join(" · "), w) }</text>
                     }
                 </g>
             }
@@ -117,20 +118,20 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
             html! {
                 <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" {onclick} {onkeydown}>
                     <title>{ title.clone() }</title>
-                    <rect x="4" y={format!("{:.1}", y)} width="412" height="18" rx="4" class="compact" />
-                    <text x="10" y={format!("{:.1}", y + 14.0)} class="dname">{ &d.name }</text>
-                    <text x="410" y={format!("{:.1}", y + 14.0)} class="dsize" text-anchor="end">{ format!("{} · {} · {}", d.transport, d.size_text, label) }</text>
+                    <rect x="4" y={fixed(y, 1)} width="412" height="18" rx="4" class="compact" />
+                    <text x="10" y={fixed(y + 14.0, 1)} class="dname">{ &d.name }</text>
+                    <text x="410" y={fixed(y + 14.0, 1)} class="dsize" text-anchor="end">{ format!("{} · {} · {}", d.transport, d.size_text, label) }</text>
                 </g>
             }
         } else {
             html! {
                 <g class={disk_class} data-dev={d.name.clone()} tabindex="0" role="button" {onclick} {onkeydown}>
                     <title>{ title }</title>
-                    <rect x="6" y={format!("{:.1}", y + 6.0)} width="196" height="78" rx="8" />
-                    <text x="18" y={format!("{:.1}", y + 30.0)} class="dname">{ &d.name }</text>
-                    <text x="190" y={format!("{:.1}", y + 30.0)} class="badge" text-anchor="end">{ d.transport }</text>
-                    <text x="18" y={format!("{:.1}", y + 52.0)} class="dsize">{ &d.size_text }</text>
-                    <text x="18" y={format!("{:.1}", y + 72.0)} class="dlabel">{ &label }</text>
+                    <rect x="6" y={fixed(y + 6.0, 1)} width="196" height="78" rx="8" />
+                    <text x="18" y={fixed(y + 30.0, 1)} class="dname">{ &d.name }</text>
+                    <text x="190" y={fixed(y + 30.0, 1)} class="badge" text-anchor="end">{ d.transport }</text>
+                    <text x="18" y={fixed(y + 52.0, 1)} class="dsize">{ &d.size_text }</text>
+                    <text x="18" y={fixed(y + 72.0, 1)} class="dlabel">{ &label }</text>
                 </g>
             }
         };
@@ -138,16 +139,16 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
             <g key={d.name.clone()} class="row">
                 { disk_node }
                 if !g.compact {
-                    <line x1="202" y1={format!("{:.1}", y + 47.0)} x2={format!("{bar_x:.1}")} y2={format!("{:.1}", y + 47.0)} class="edge" />
+                    <line x1="202" y1={fixed(y + 47.0, 1)} x2={fixed(bar_x, 1)} y2={fixed(y + 47.0, 1)} class="edge" />
                 }
-                <rect class={if d.editing { "bar editing" } else { "bar" }} x={format!("{bar_x:.1}")} y={format!("{:.1}", y + 30.0)} width={format!("{bar_w:.1}")} height="34" rx="4" />
-                <text x={format!("{bar_x:.1}")} y={format!("{:.1}", y + 27.0)} class="barcap">{ caption }</text>
+                <rect class={if d.editing { "bar editing" } else { "bar" }} x={fixed(bar_x, 1)} y={fixed(y + 30.0, 1)} width={fixed(bar_w, 1)} height="34" rx="4" />
+                <text x={fixed(bar_x, 1)} y={fixed(y + 27.0, 1)} class="barcap">{ caption }</text>
                 { for parts }
             </g>
         }
     });
     html! {
-        <svg id="figure" class="figure blocks" viewBox={format!("0 0 {} {height:.0}", g.width)} role="group"
+        <svg id="figure" class="figure blocks" viewBox={format!("0 0 {} {}", fixed(g.width, 0), fixed(height, 0))} role="group"
              aria-label="Block devices: each disk with its partitions, drawn to scale">
             { for rows }
         </svg>

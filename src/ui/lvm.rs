@@ -4,6 +4,7 @@
 
 use crate::core::order::SmallSort;
 use crate::view::{LvmFigure, PvView, VgView};
+use crate::console::fmt::fixed;
 use yew::prelude::*;
 
 /// Wide screens put labels beside the strips; phones put them above.
@@ -46,19 +47,19 @@ fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&st
                 html! {
                     <g class={format!("run c{color}{}", if pulse { " pulse" } else { "" })} data-lv={lv.clone()}>
                         <title>{ label }</title>
-                        <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{w:.1}")} height="30" />
-                        if w > 70.0 { <text x={format!("{:.1}", x + 5.0)} y={format!("{:.1}", y + 20.0)} class="runlabel">{ lv.trim_end_matches("_tdata").trim_end_matches("_tmeta") }</text> }
+                        <rect x={fixed(x, 1)} y={fixed(y, 1)} width={fixed(w, 1)} height="30" />
+                        if w > 70.0 { <text x={fixed(x + 5.0, 1)} y={fixed(y + 20.0, 1)} class="runlabel">{ lv.trim_end_matches("_tdata").trim_end_matches("_tmeta") }</text> }
                     </g>
                 }
             }
-            _ => html! { <rect class="run free" x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{w:.1}")} height="30"><title>{ format!("free: {} extents", r.count) }</title></rect> },
+            _ => html! { <rect class="run free" x={fixed(x, 1)} y={fixed(y, 1)} width={fixed(w, 1)} height="30"><title>{ format!("free: {} extents", r.count) }</title></rect> },
         }
     });
     html! {
         <g class="pv" data-dev={pv.device.trim_start_matches("/dev/").to_string()}>
-            <text x="20" y={format!("{:.1}", label_y + 13.0)} class="pvname">{ format!("PV {}", pv.device) }</text>
-            <text x="20" y={format!("{:.1}", label_y + 28.0)} class="pvsize">{ format!("{} · {} PE, {} free", pv.size_text, pv.pe_count, pv.free_pe) }</text>
-            <rect class="strip" x={format!("{:.1}", l.strip_x)} y={format!("{y:.1}")} width={format!("{:.1}", l.strip_w)} height="30" />
+            <text x="20" y={fixed(label_y + 13.0, 1)} class="pvname">{ format!("PV {}", pv.device) }</text>
+            <text x="20" y={fixed(label_y + 28.0, 1)} class="pvsize">{ format!("{} · {} PE, {} free", pv.size_text, pv.pe_count, pv.free_pe) }</text>
+            <rect class="strip" x={fixed(l.strip_x, 1)} y={fixed(y, 1)} width={fixed(l.strip_w, 1)} height="30" />
             { for runs }
         </g>
     }
@@ -92,7 +93,7 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
                 let cy = y + (i / l.columns) as f64 * 40.0;
                 let spans = if lv.pvs.len() > 1 { format!(" · spans {}", lv.pvs.join(" + ")) } else { String::new() };
                 let extra = match (&lv.mapped_frac, &lv.filesystem) {
-                    (Some(f), _) => format!(" · {:.0}% written", f * 100.0),
+                    (Some(f), _) => format!(" · {}% written", fixed(f * 100.0, 0)),
                     (None, Some(fs)) => format!(" · {fs}"),
                     _ => String::new(),
                 };
@@ -100,9 +101,9 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
                 html! {
                     <g class={class} data-dev={format!("{}-{}", vg.name, lv.name)}>
                         <title>{ format!("{}/{}: {} {}{}{}", vg.name, lv.name, lv.kind, lv.size_text, spans, if lv.damaged { " — the filesystem is larger than the LV: data beyond the end was destroyed" } else { "" }) }</title>
-                        <rect x={format!("{cx:.1}")} y={format!("{cy:.1}")} width={format!("{chip_w:.1}")} height="32" rx="6" />
-                        <text x={format!("{:.1}", cx + 8.0)} y={format!("{:.1}", cy + 14.0)} class="lvname">{ format!("{} ({})", lv.name, lv.kind) }</text>
-                        <text x={format!("{:.1}", cx + 8.0)} y={format!("{:.1}", cy + 27.0)} class="lvinfo">{ format!("{}{}{}", lv.size_text, extra, if lv.damaged { " · DAMAGED" } else { "" }) }</text>
+                        <rect x={fixed(cx, 1)} y={fixed(cy, 1)} width={fixed(chip_w, 1)} height="32" rx="6" />
+                        <text x={fixed(cx + 8.0, 1)} y={fixed(cy + 14.0, 1)} class="lvname">{ format!("{} ({})", lv.name, lv.kind) }</text>
+                        <text x={fixed(cx + 8.0, 1)} y={fixed(cy + 27.0, 1)} class="lvinfo">{ format!("{}{}{}", lv.size_text, extra, if lv.damaged { " · DAMAGED" } else { "" }) }</text>
                     </g>
                 }
             })
@@ -119,12 +120,12 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
                 let danger = p.overcommit > 1.0;
                 html! {
                     <g class={format!("pool{}{}", if danger { " overcommit" } else { "" }, if p.full { " full" } else { "" })} data-dev={format!("{}-{}", vg.name, p.name)}>
-                        <text x="20" y={format!("{:.1}", label_y + 14.0)} class="pvname">{ format!("thin pool {}", p.name) }</text>
-                        <text x="20" y={format!("{:.1}", label_y + 29.0)} class="pvsize">{ format!("{} real · {} promised", p.size_text, p.virtual_text) }</text>
-                        <rect class="strip" x={format!("{:.1}", l.strip_x)} y={format!("{py:.1}")} width={format!("{:.1}", l.strip_w)} height="30" />
-                        <rect class="used" x={format!("{:.1}", l.strip_x)} y={format!("{py:.1}")} width={format!("{used_w:.1}")} height="30" />
-                        <text x={format!("{:.1}", l.strip_x + 8.0)} y={format!("{:.1}", py + 20.0)} class="runlabel">
-                            { format!("{:.1}% of chunks used · over-commit {:.1}×{}", p.used_frac * 100.0, p.overcommit, if p.full { " · FULL: writes fail" } else if danger { " · danger: promises exceed space" } else { "" }) }
+                        <text x="20" y={fixed(label_y + 14.0, 1)} class="pvname">{ format!("thin pool {}", p.name) }</text>
+                        <text x="20" y={fixed(label_y + 29.0, 1)} class="pvsize">{ format!("{} real · {} promised", p.size_text, p.virtual_text) }</text>
+                        <rect class="strip" x={fixed(l.strip_x, 1)} y={fixed(py, 1)} width={fixed(l.strip_w, 1)} height="30" />
+                        <rect class="used" x={fixed(l.strip_x, 1)} y={fixed(py, 1)} width={fixed(used_w, 1)} height="30" />
+                        <text x={fixed(l.strip_x + 8.0, 1)} y={fixed(py + 20.0, 1)} class="runlabel">
+                            { format!("{}% of chunks used · over-commit {}×{}", fixed(p.used_frac * 100.0, 1), fixed(p.overcommit, 1), if p.full { " · FULL: writes fail" } else if danger { " · danger: promises exceed space" } else { "" }) }
                         </text>
                     </g>
                 }
@@ -134,8 +135,8 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
         y += 16.0;
         groups.push(html! {
             <g key={vg.name.clone()} class="vg" data-vg={vg.name.clone()}>
-                <rect class="vgbox" x="8" y={format!("{top:.1}")} width={format!("{:.1}", l.width - 16.0)} height={format!("{height:.1}")} rx="10" />
-                <text x="20" y={format!("{:.1}", top + 22.0)} class="vgname">{ format!("VG {} · {} · {} free · extent {}", vg.name, vg.size_text, vg.free_text, vg.extent_text) }</text>
+                <rect class="vgbox" x="8" y={fixed(top, 1)} width={fixed(l.width - 16.0, 1)} height={fixed(height, 1)} rx="10" />
+                <text x="20" y={fixed(top + 22.0, 1)} class="vgname">{ format!("VG {} · {} · {} free · extent {}", vg.name, vg.size_text, vg.free_text, vg.extent_text) }</text>
                 { for pv_rows }
                 { for lv_chips }
                 { for pools }
@@ -144,13 +145,13 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
     }
     let mut extra = Vec::new();
     if !props.figure.orphans.is_empty() {
-        extra.push(html! { <text x="20" y={format!("{:.1}", y + 16.0)} class="pvname">{ format!("PVs not in a VG: {}", props.figure.orphans.iter().map(|p| format!("{} ({})", p.device, p.size_text)).collect::<Vec<_>>().join(", ")) }</text> });
+        extra.push(html! { <text x="20" y={fixed(y + 16.0, 1)} class="pvname">{ format!("PVs not in a VG: {}", props.figure.orphans.iter().map(|p| format!("{} ({})", p.device, p.size_text)).collect::<Vec<_>>().join(", ")) }</text> });
         y += 26.0;
     }
-    extra.push(html! { <text x="20" y={format!("{:.1}", y + 16.0)} class="pvsize">{ format!("Free devices for pvcreate: {}", if props.figure.candidates.is_empty() { "none".to_string() } else { props.figure.candidates.join(", ") }) }</text> });
+    extra.push(html! { <text x="20" y={fixed(y + 16.0, 1)} class="pvsize">{ format!("Free devices for pvcreate: {}", if props.figure.candidates.is_empty() { "none".to_string() } else { props.figure.candidates.join(", ") }) }</text> });
     y += 28.0;
     html! {
-        <svg id="figure" class="figure lvm" viewBox={format!("0 0 {} {y:.0}", l.width)} role="group"
+        <svg id="figure" class="figure lvm" viewBox={format!("0 0 {} {}", fixed(l.width, 0), fixed(y, 0))} role="group"
              aria-label="LVM: physical volumes as strips of extents, pooled into volume groups and carved into logical volumes">
             { for groups }
             { for extra }
