@@ -46,7 +46,8 @@
 //!   (real parted follows /sys/block order after sda–sdf), and no dm devices.
 
 use crate::core::order::SmallSort;
-use std::collections::{BTreeMap, VecDeque};
+use crate::core::order::VecMap;
+use std::collections::VecDeque;
 
 use crate::core::disk::Transport;
 use crate::core::gpt::Guid;
@@ -838,7 +839,7 @@ fn with_free(items: Vec<Region>, lo: i64, hi: i64, logical: bool) -> Vec<Region>
 /// metadata of logical partitions. It is read back from the CHS values of a
 /// primary entry when one can be solved (ours are written as 255×63), else it is
 /// the device's 255×2. Partitions created in this run have no entry to read yet.
-fn dos_logical_geometry(label: &Label, new_this_run: &BTreeMap<u32, Extra>) -> (i64, i64) {
+fn dos_logical_geometry(label: &Label, new_this_run: &VecMap<u32, Extra>) -> (i64, i64) {
     const CHS_CYL: i64 = 255 * 63;
     let chs = |lba: i64| (lba / CHS_CYL, (lba % CHS_CYL) / 63);
     let solvable = label.primaries().filter(|p| !new_this_run.contains_key(&p.number)).any(|p| {
@@ -1177,7 +1178,7 @@ struct Parted<'a> {
     unit: Unit,
     words: VecDeque<String>,
     modified: bool,
-    extras: BTreeMap<u32, Extra>,
+    extras: VecMap<u32, Extra>,
 }
 
 const USAGE: &str = "Usage: parted [-hlmsfv] [-a<align>] [DEVICE [COMMAND [PARAMETERS]]...]\n";
@@ -1193,7 +1194,7 @@ pub fn run(machine: &mut Machine, args: &[String]) -> (String, i32) {
         unit: Unit::Compact,
         words: VecDeque::new(),
         modified: false,
-        extras: BTreeMap::new(),
+        extras: VecMap::new(),
     };
     let status = p.main(args);
     (p.out, status)
@@ -2099,7 +2100,7 @@ impl Parted<'_> {
         }
         // Keep what this run remembers in step with the renumbered logicals.
         let old = std::mem::take(&mut self.extras);
-        for (n, e) in old {
+        for (n, e) in old.into_entries() {
             if n == part.number || (part.part_type.is_extended() && n > 4) {
                 continue;
             }

@@ -16,7 +16,6 @@ use super::lvm::{self, Lvm, LvKind};
 use super::media::Media;
 use super::rng::Rng;
 use super::units::{GIB, MIB, SECTOR_BYTES};
-use std::collections::BTreeMap;
 
 /// A filesystem (or swap) signature on a block device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +92,7 @@ pub struct Machine {
     pub disks: Vec<Disk>,
     pub lvm: Lvm,
     /// Filesystems keyed by canonical device path.
-    pub filesystems: BTreeMap<String, Filesystem>,
+    pub filesystems: super::order::VecMap<String, Filesystem>,
     pub mounts: Vec<Mount>,
     pub swaps: Vec<String>,
     pub rng: Rng,
@@ -132,7 +131,7 @@ impl Machine {
             hostname: "pve".into(),
             disks: Vec::new(),
             lvm: Lvm::default(),
-            filesystems: BTreeMap::new(),
+            filesystems: super::order::VecMap::new(),
             mounts: Vec::new(),
             swaps: Vec::new(),
             rng: Rng::new(seed),

@@ -6,13 +6,13 @@
 //! until a partition table lands on it.
 
 use super::units::SECTOR_BYTES;
-use std::collections::BTreeMap;
+use super::order::VecMap;
 
 const SECTOR: usize = SECTOR_BYTES as usize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Media {
-    sectors: BTreeMap<u64, Box<[u8; SECTOR]>>,
+    sectors: VecMap<u64, Box<[u8; SECTOR]>>,
 }
 
 impl Media {
@@ -49,7 +49,7 @@ impl Media {
 
     /// Zeroes sectors `first..=last` (used by `wipefs`-like signature removal).
     pub fn discard(&mut self, first: u64, last: u64) {
-        let keys: Vec<u64> = self.sectors.range(first..=last).map(|(k, _)| *k).collect();
+        let keys: Vec<u64> = self.sectors.range_inclusive(&first, &last).map(|(k, _)| *k).collect();
         for k in keys {
             self.sectors.remove(&k);
         }

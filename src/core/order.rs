@@ -51,3 +51,119 @@ mod tests {
         assert_eq!(w, [0, 1, 2, 3, 4, 5]);
     }
 }
+
+/// A map kept as a sorted vector: for the simulator's small maps (a disk's
+/// written sectors, filesystems by device) it is as fast as a B-tree and much
+/// smaller in the WebAssembly bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VecMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap { entries: Vec::new() }
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &mut self.entries[i].1)
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| self.entries.remove(i).1)
+    }
+
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn into_entries(self) -> Vec<(K, V)> {
+        self.entries
+    }
+
+    /// Entries whose keys lie in `first..=last`.
+    pub fn range_inclusive<'a>(&'a self, first: &K, last: &'a K) -> impl Iterator<Item = (&'a K, &'a V)> + 'a {
+        let start = self.find(first).unwrap_or_else(|i| i);
+        self.entries[start..].iter().take_while(move |(k, _)| k <= last).map(|(k, v)| (k, v))
+    }
+}
+
+#[cfg(test)]
+mod map_tests {
+    use super::VecMap;
+
+    #[test]
+    fn behaves_like_a_map() {
+        let mut m = VecMap::new();
+        assert_eq!(m.insert(5, "e"), None);
+        assert_eq!(m.insert(1, "a"), None);
+        assert_eq!(m.insert(3, "c"), None);
+        assert_eq!(m.insert(3, "C"), Some("c"));
+        assert_eq!(m.get(&3), Some(&"C"));
+        assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!(m.range_inclusive(&2, &5).map(|(k, _)| *k).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(m.remove(&1), Some("a"));
+        assert!(!m.contains_key(&1));
+        m.retain(|k, _| *k > 3);
+        assert_eq!(m.len(), 1);
+    }
+}
