@@ -12,7 +12,7 @@ use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
 use crate::core::disk::Disk;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
 use crate::core::machine::{Machine, Reread};
-use crate::core::parttypes::{DOS_TYPES, GPT_TYPES};
+use crate::core::parttypes::{dos_types, gpt_types};
 use crate::core::units::SECTOR_BYTES;
 use crate::core::Event;
 
@@ -471,7 +471,7 @@ impl Session {
         match self.label.kind {
             LabelKind::Gpt => {
                 let mut s = String::new();
-                for (i, (guid, name)) in GPT_TYPES.iter().enumerate() {
+                for (i, (guid, name)) in gpt_types().enumerate() {
                     s.push_str(&format!("{:3} {name:<30} {guid}\n", i + 1));
                 }
                 s.push_str("\nAliases:\n");
@@ -482,7 +482,8 @@ impl Session {
             }
             LabelKind::Dos => {
                 // Column-major in four columns; earlier columns take the remainder.
-                let n = DOS_TYPES.len();
+                let dos: Vec<(u8, &str)> = dos_types().collect();
+                let n = dos.len();
                 let sizes: Vec<usize> = (0..4).map(|c| (n + 3 - c) / 4).collect();
                 let starts: Vec<usize> = (0..4).map(|c| sizes[..c].iter().sum()).collect();
                 let mut s = String::from("\n");
@@ -490,7 +491,7 @@ impl Session {
                     let cells: Vec<String> = (0..4)
                         .filter(|c| r < sizes[*c])
                         .map(|c| {
-                            let (code, name) = DOS_TYPES[starts[c] + r];
+                            let (code, name) = dos[starts[c] + r];
                             let short: String = name.chars().take(15).collect();
                             format!("{code:02x} {short:<15}")
                         })
@@ -573,7 +574,7 @@ impl Session {
         }
         let parsed = match self.label.kind {
             LabelKind::Gpt => {
-                let by_number = input.parse::<usize>().ok().and_then(|i| i.checked_sub(1)).and_then(|i| GPT_TYPES.get(i)).map(|t| t.0);
+                let by_number = input.parse::<usize>().ok().and_then(|i| i.checked_sub(1)).and_then(|i| gpt_types().nth(i)).map(|t| t.0);
                 let by_alias = GPT_ALIASES.iter().find(|(a, _)| *a == input.to_ascii_lowercase()).map(|a| a.1);
                 by_number.or(by_alias).map(PartType::gpt_named).or_else(|| {
                     crate::core::gpt::Guid::parse(input).map(PartType::Gpt)

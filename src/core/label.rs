@@ -11,7 +11,7 @@ use crate::core::order::SmallSort;
 use super::gpt::{self, Guid, GptEntry, GptHeader};
 use super::mbr::{Mbr, MbrPartitionEntry, TYPE_EXTENDED, TYPE_GPT_PROTECTIVE};
 use super::media::Media;
-use super::parttypes::{DOS_TYPES, GPT_TYPES};
+use super::parttypes::{dos_types, gpt_types};
 use super::units::SECTOR_BYTES;
 
 /// libfdisk's default alignment: 1 MiB, in sectors.
@@ -58,11 +58,11 @@ impl PartType {
     pub fn name(&self) -> &'static str {
         match self {
             PartType::Dos(code) => {
-                DOS_TYPES.iter().find(|(c, _)| c == code).map(|(_, n)| *n).unwrap_or("unknown")
+                dos_types().find(|(c, _)| c == code).map_or("unknown", |(_, n)| n)
             }
             PartType::Gpt(guid) => {
                 let text = guid.to_string();
-                GPT_TYPES.iter().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map(|(_, n)| *n).unwrap_or("unknown")
+                gpt_types().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map_or("unknown", |(_, n)| n)
             }
         }
     }
