@@ -1050,13 +1050,6 @@ enum Alignment {
     Optimal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Human,
-    Machine,
-    Json,
-}
-
 /// One line of `print`: a partition or, with `print free`, free space.
 #[derive(Debug, Clone)]
 struct Row {
@@ -1067,99 +1060,6 @@ struct Row {
     fs: String,
     name: String,
     flags: Vec<&'static str>,
-}
-
-/// util-linux's `ul_jsonwrt` as parted 3.5 carries it, quirks included.
-#[derive(Debug, Default)]
-struct Json {
-    out: String,
-    indent: usize,
-    after_close: bool,
-}
-
-impl Json {
-    fn pad(&mut self) {
-        self.out.push_str(&"   ".repeat(self.indent));
-    }
-
-    /// Opens an object (`{`), an array (`[`) or a value (`=`).
-    fn open(&mut self, name: Option<&str>, kind: char) {
-        match name {
-            Some(n) => {
-                if self.after_close {
-                    self.out.push_str(",\n");
-                }
-                self.pad();
-                self.out.push_str(&json_quote(&n.to_ascii_lowercase()));
-            }
-            None => {
-                if self.after_close {
-                    self.out.push(',');
-                } else {
-                    self.pad();
-                }
-            }
-        }
-        match kind {
-            '{' | '[' => {
-                self.out.push_str(if name.is_some() { ": " } else { "" });
-                self.out.push(kind);
-                self.out.push('\n');
-                self.indent += 1;
-            }
-            _ => self.out.push_str(if name.is_some() { ": " } else { " " }),
-        }
-        self.after_close = false;
-    }
-
-    fn close(&mut self, kind: char) {
-        if self.indent == 1 {
-            self.out.push_str("\n}\n");
-            self.indent = 0;
-            self.after_close = true;
-            return;
-        }
-        if kind == '{' || kind == '}' || kind == '[' || kind == ']' {
-            self.indent -= 1;
-            self.out.push('\n');
-            self.pad();
-            self.out.push(if kind == '{' || kind == '}' { '}' } else { ']' });
-        }
-        self.after_close = true;
-    }
-
-    fn value_s(&mut self, name: Option<&str>, data: &str) {
-        self.open(name, '=');
-        self.out.push_str(&json_quote(data));
-        self.close('=');
-    }
-
-    fn value_raw(&mut self, name: Option<&str>, data: &str) {
-        self.open(name, '=');
-        self.out.push_str(data);
-        self.close('=');
-    }
-}
-
-fn json_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u00{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// What mkpart set on a partition earlier in the same run, which parted keeps in memory.
@@ -1173,7 +1073,6 @@ struct Parted<'a> {
     machine: &'a mut Machine,
     out: String,
     script: bool,
-    mode: Mode,
     alignment: Alignment,
     unit: Unit,
     words: VecDeque<String>,
@@ -1189,7 +1088,6 @@ pub fn run(machine: &mut Machine, args: &[String]) -> (String, i32) {
         machine,
         out: String::new(),
         script: false,
-        mode: Mode::Human,
         alignment: Alignment::Optimal,
         unit: Unit::Compact,
         words: VecDeque::new(),
@@ -1334,8 +1232,7 @@ impl Parted<'_> {
                 match c {
                     'h' => help = true,
                     'l' => list = true,
-                    'm' => self.mode = Mode::Machine,
-                    'j' => self.mode = Mode::Json,
+                    'm' | 'j' => return self.note("parted's machine-readable (-m) and JSON (-j) output are not modelled in this simulator"),
                     's' => self.script = true,
                     'f' | 'P' => {}
                     'v' => version = true,
@@ -1373,8 +1270,7 @@ impl Parted<'_> {
             return 0;
         }
         if list {
-            self.print_list(None);
-            return 0;
+            return self.note("parted -l is not modelled in this simulator; name a device, e.g. parted -s /dev/sdb print");
         }
         let Some((dev_path, commands)) = operands.split_first() else {
             return self.note("parted's interactive mode is not simulated; give a device and commands, e.g. parted -s /dev/sdb print");
@@ -1406,7 +1302,7 @@ impl Parted<'_> {
                 break;
             }
         }
-        if !self.script && self.mode == Mode::Human && self.modified {
+        if !self.script && self.modified {
             self.throw("Information", "You may need to update /etc/fstab.\n");
         }
         status
@@ -1666,7 +1562,7 @@ impl Parted<'_> {
         }
     }
 
-    fn print_header(&mut self, dev: &Device, table: Option<&Table>, json: &mut Json) {
+    fn print_header(&mut self, dev: &Device, table: Option<&Table>) {
         let end_byte = dev.length * SECTOR - i64::from(matches!(self.unit, Unit::Chs | Unit::Cyl));
         let end = format_byte(end_byte, self.unit, dev.length);
         let pt = match table {
@@ -1677,83 +1573,29 @@ impl Parted<'_> {
                 LabelKind::Dos => "msdos",
             },
         };
-        match self.mode {
-            Mode::Machine => {
-                self.out.push_str(match self.unit {
-                    Unit::Chs => "CHS;\n",
-                    Unit::Cyl => "CYL;\n",
-                    _ => "BYT;\n",
-                });
-                self.out.push_str(&format!(
-                    "{}:{end}:{}:512:512:{pt}:{}:;\n",
-                    escape_machine(&dev.path),
-                    dev.transport,
-                    escape_machine(&dev.model)
-                ));
-            }
-            Mode::Json => {
-                json.value_s(Some("path"), &dev.path);
-                json.value_s(Some("size"), &end);
-                json.value_s(Some("model"), &dev.model);
-                json.value_s(Some("transport"), dev.transport);
-                json.value_raw(Some("logical-sector-size"), "512");
-                json.value_raw(Some("physical-sector-size"), "512");
-                json.value_s(Some("label"), pt);
-                if let Some(t) = table {
-                    let max = match t {
-                        Table::Loop(_) => 1,
-                        Table::Label(l) => l.max_number(),
-                    };
-                    json.value_raw(Some("max-partitions"), &max.to_string());
-                }
-            }
-            Mode::Human => {
-                self.out.push_str(&format!("Model: {} ({})\n", dev.model, dev.transport));
-                self.out.push_str(&format!("Disk {}: {end}\n", dev.path));
-                self.out.push_str("Sector size (logical/physical): 512B/512B\n");
-            }
-        }
+        self.out.push_str(&format!("Model: {} ({})\n", dev.model, dev.transport));
+        self.out.push_str(&format!("Disk {}: {end}\n", dev.path));
+        self.out.push_str("Sector size (logical/physical): 512B/512B\n");
         if matches!(self.unit, Unit::Chs | Unit::Cyl) {
             let cyl = format_sector(CYLINDER, Unit::Kilo, dev.length);
             let cylinders = dev.length / CYLINDER;
-            match self.mode {
-                Mode::Machine => self.out.push_str(&format!("{cylinders}:{HEADS}:{TRACK}:{cyl};\n")),
-                Mode::Json => json.value_s(Some("geometry"), &format!("{cylinders},{HEADS},{TRACK} {cyl}")),
-                Mode::Human => self.out.push_str(&format!(
-                    "BIOS cylinder,head,sector geometry: {cylinders},{HEADS},{TRACK}.  Each cylinder is {cyl}.\n"
-                )),
-            }
+            self.out.push_str(&format!(
+                "BIOS cylinder,head,sector geometry: {cylinders},{HEADS},{TRACK}.  Each cylinder is {cyl}.\n"
+            ));
         }
-        if self.mode == Mode::Human {
-            self.out.push_str(&format!("Partition Table: {pt}\nDisk Flags: \n"));
-        }
+        self.out.push_str(&format!("Partition Table: {pt}\nDisk Flags: \n"));
     }
 
     fn print(&mut self, dev: &Device, input_path: &str) -> bool {
         let mut free = false;
         if let Some(peek) = self.words.front().cloned() {
-            if peek.starts_with("devices") {
+            if peek.starts_with("devices") || peek.starts_with("list") || peek.starts_with("all") {
                 self.words.pop_front();
-                let mut listed = vec![dev.path.clone()];
-                for d in self.probe_all() {
-                    if !listed.contains(&d.path) {
-                        listed.push(d.path.clone());
-                    }
-                }
-                for path in listed {
-                    if let Some(d) = open_device(self.machine, &path) {
-                        let size = format_byte(d.length * SECTOR, self.unit, d.length);
-                        self.out.push_str(&format!("{} ({size})\n", d.path));
-                    }
-                }
-                return true;
+                self.note("parted's print devices/list/all are not modelled in this simulator");
+                return false;
             } else if peek.starts_with("free") {
                 self.words.pop_front();
                 free = true;
-            } else if peek.starts_with("list") || peek.starts_with("all") {
-                self.words.pop_front();
-                self.print_list(Some(input_path));
-                return true;
             } else if peek.starts_with(|c: char| c.is_ascii_digit()) {
                 if let Some(table) = self.read_table(dev, input_path) {
                     // `print N` prints nothing for an existing partition.
@@ -1767,23 +1609,10 @@ impl Parted<'_> {
     }
 
     fn print_table(&mut self, dev: &Device, table: Option<&Table>, free: bool) {
-        let mut json = Json::default();
-        if self.mode == Mode::Json {
-            json.open(None, '{');
-            json.open(Some("disk"), '{');
-        }
-        self.print_header(dev, table, &mut json);
-        let rows = table.map(|t| self.rows(dev, t, free)).unwrap_or_default();
-        match (self.mode, table) {
-            (Mode::Json, Some(_)) => self.json_rows(dev, table, rows, &mut json),
-            (Mode::Machine, Some(t)) => self.machine_rows(dev, t, rows),
-            (Mode::Human, Some(t)) => self.human_rows(dev, t, rows),
-            _ => {}
-        }
-        if self.mode == Mode::Json {
-            json.close('}');
-            json.close('}');
-            self.out.push_str(&json.out);
+        self.print_header(dev, table);
+        if let Some(t) = table {
+            let rows = self.rows(dev, t, free);
+            self.human_rows(dev, t, rows);
         }
     }
 
@@ -1835,65 +1664,6 @@ impl Parted<'_> {
         rows
     }
 
-    fn json_rows(&mut self, dev: &Device, table: Option<&Table>, rows: Vec<Row>, json: &mut Json) {
-        let (len, unit) = (dev.length, self.unit);
-        let has_name = matches!(table, Some(Table::Label(l)) if l.kind == LabelKind::Gpt);
-        json.open(Some("partitions"), '[');
-        for r in rows {
-            json.open(None, '{');
-            json.value_raw(Some("number"), &r.number.unwrap_or(0).to_string());
-            json.value_s(Some("start"), &format_sector(r.geom.start, unit, len));
-            json.value_s(Some("end"), &format_byte((r.geom.end + 1) * SECTOR - 1, unit, len));
-            if unit != Unit::Chs {
-                json.value_s(Some("size"), &format_sector(r.geom.length(), unit, len));
-            }
-            json.value_s(Some("type"), r.kind);
-            if r.kind != "free" {
-                if has_name && !r.name.is_empty() {
-                    json.value_s(Some("name"), &r.name);
-                }
-                if !r.fs.is_empty() {
-                    json.value_s(Some("filesystem"), &r.fs);
-                }
-                if !r.flags.is_empty() {
-                    json.open(Some("flags"), '[');
-                    for f in &r.flags {
-                        json.value_s(None, f);
-                    }
-                    json.close(']');
-                }
-            }
-            json.close('}');
-        }
-        json.close(']');
-    }
-
-    fn machine_rows(&mut self, dev: &Device, table: &Table, rows: Vec<Row>) {
-        let (len, unit) = (dev.length, self.unit);
-        let has_name = matches!(table, Table::Label(l) if l.kind == LabelKind::Gpt);
-        for r in rows {
-            let mut line = format!("{}:", r.number.unwrap_or(1));
-            line.push_str(&format!("{}:", format_sector(r.geom.start, unit, len)));
-            line.push_str(&format!("{}:", format_byte((r.geom.end + 1) * SECTOR - 1, unit, len)));
-            if unit != Unit::Chs {
-                line.push_str(&format!("{}:", format_sector(r.geom.length(), unit, len)));
-            }
-            if r.kind == "free" {
-                line.push_str("free;");
-            } else {
-                line.push_str(&format!("{}:", r.fs));
-                if has_name {
-                    line.push_str(&format!("{}:", escape_machine(&r.name)));
-                } else {
-                    line.push(':');
-                }
-                line.push_str(&format!("{};", r.flags.join(", ")));
-            }
-            self.out.push_str(&line);
-            self.out.push('\n');
-        }
-    }
-
     fn human_rows(&mut self, dev: &Device, table: &Table, rows: Vec<Row>) {
         let (len, unit) = (dev.length, self.unit);
         let chs = unit == Unit::Chs;
@@ -1938,49 +1708,6 @@ impl Parted<'_> {
         }
         self.out.push_str(&render_table(&table_rows));
         self.out.push('\n');
-    }
-
-    /// Every device `ped_device_probe_all` finds: sda–sdf, then the others.
-    fn probe_all(&self) -> Vec<Device> {
-        let mut names: Vec<String> = Vec::new();
-        for n in ["sda", "sdb", "sdc", "sdd", "sde", "sdf"] {
-            if self.machine.disk(n).is_some() {
-                names.push(n.to_string());
-            }
-        }
-        let mut rest: Vec<String> = self
-            .machine
-            .disks
-            .iter()
-            .filter(|d| d.transport != Transport::Loop && !names.contains(&d.name))
-            .map(|d| d.name.clone())
-            .collect();
-        crate::core::order::small_sort(&mut rest);
-        names.extend(rest);
-        names.iter().filter_map(|n| open_device(self.machine, &format!("/dev/{n}"))).collect()
-    }
-
-    /// `_print_list`: `print` for every device, each followed by a blank line.
-    fn print_list(&mut self, current: Option<&str>) {
-        let mut devices: Vec<(Device, String)> = Vec::new();
-        if let Some(c) = current {
-            if let Some(d) = open_device(self.machine, c) {
-                devices.push((d, c.to_string()));
-            }
-        }
-        for d in self.probe_all() {
-            if !devices.iter().any(|(x, _)| x.path == d.path) {
-                let p = d.path.clone();
-                devices.push((d, p));
-            }
-        }
-        let saved = std::mem::take(&mut self.extras);
-        for (d, input) in devices {
-            let t = self.open_table(&d, &input);
-            self.print_table(&d, t.as_ref(), false);
-            self.out.push('\n');
-        }
-        self.extras = saved;
     }
 
     /// `command_line_get_partition`.
@@ -2462,10 +2189,6 @@ fn parse_strtol(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-fn escape_machine(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(':', "\\:")
-}
-
 /// parted's table.c: columns two spaces apart, trailing blanks removed.
 fn render_table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -2590,14 +2313,15 @@ mod tests {
     }
 
     #[test]
-    fn print_modes_and_the_loop_label() {
+    fn print_output_and_the_loop_label() {
         let mut m = Machine::lab(7);
         let (out, st) = parted(&mut m, "-s /dev/pve/root print");
         assert_eq!(st, 0);
         assert!(out.starts_with("Model: Linux device-mapper (linear) (dm)\nDisk /dev/dm-"), "{out}");
         assert!(out.ends_with("Partition Table: loop\nDisk Flags: \n\nNumber  Start  End     Size    File system  Flags\n 1      0.00B  34.4GB  34.4GB  ext4\n\n"), "{out}");
-        let (out, _) = parted(&mut m, "-m -s /dev/sda unit s print");
-        assert!(out.starts_with("BYT;\n/dev/sda:268435456s:scsi:512:512:gpt:ATA QEMU HARDDISK:;\n1:34s:2047s:2014s:::bios_grub;\n2:2048s:"), "{out}");
+        let (out, st) = parted(&mut m, "-m -s /dev/sda unit s print");
+        assert_eq!(st, 1, "machine-readable output is not modelled: {out}");
+        assert!(out.contains("not modelled"), "{out}");
         let (out, st) = parted(&mut m, "/dev/sdb print");
         assert_eq!(st, 0, "without -s an unknown label is not a failure");
         assert!(out.starts_with("Error: /dev/sdb: unrecognised disk label\nModel: ATA QEMU HARDDISK (scsi)\n"), "{out}");
