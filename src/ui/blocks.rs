@@ -1,5 +1,6 @@
 //! Figure 1: block devices and partitions, and the buttons that type fdisk.
 
+use super::form::{value, Field, Form, Values};
 use crate::view::{DiskView, PartState};
 use crate::console::fmt::fixed;
 use yew::prelude::*;
@@ -198,98 +199,73 @@ pub fn delete_partition_lines(disk: &DiskView, number: u32) -> Vec<String> {
 
 #[function_component(BlockActions)]
 pub fn block_actions(props: &BlockActionsProps) -> Html {
+    let values = use_state(Values::new);
+    let on_input = {
+        let values = values.clone();
+        Callback::from(move |(id, v): (&'static str, String)| {
+            let mut next = (*values).clone();
+            next.insert(id, v);
+            values.set(next);
+        })
+    };
     let editing = props.disks.iter().find(|d| d.editing).map(|d| d.name.clone());
-    let target = use_state(|| None::<String>);
-    let size = use_state(|| "+10G".to_string());
-    let part = use_state(|| None::<u32>);
-    let kind = use_state(|| "sata".to_string());
-    let new_size = use_state(|| "500G".to_string());
-
-    let chosen = editing.clone().or_else(|| (*target).clone()).filter(|t| props.disks.iter().any(|d| &d.name == t)).or_else(|| {
-        props.disks.iter().find(|d| !d.busy && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone())
-    });
-    let disk = chosen.as_ref().and_then(|c| props.disks.iter().find(|d| &d.name == c)).cloned();
+    let fallback = props.disks.iter().find(|d| !d.busy && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone());
+    let chosen = editing
+        .clone()
+        .or_else(|| values.get("target-disk").cloned())
+        .filter(|t| props.disks.iter().any(|d| &d.name == t))
+        .or(fallback);
+    let disk = chosen.as_ref().and_then(|c| props.disks.iter().find(|d| &d.name == c));
     let locked = props.busy_dialog || (editing.is_some() && editing != chosen);
-
-    let on_target = {
-        let target = target.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            target.set(Some(el.value()));
-        })
-    };
-    let on_size = {
-        let size = size.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            size.set(el.value());
-        })
-    };
-    let on_part = {
-        let part = part.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            part.set(el.value().parse().ok());
-        })
-    };
-    let run = |lines: Vec<String>| {
-        let cb = props.on_run.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(lines.clone()))
-    };
-    let numbers: Vec<u32> = disk.as_ref().map(|d| d.parts.iter().filter(|p| p.state != PartState::Stale).map(|p| p.number).collect()).unwrap_or_default();
-    let chosen_part = (*part).filter(|n| numbers.contains(n)).or(numbers.last().copied());
-    let new_lines = disk.as_ref().map(|d| new_partition_lines(d, &size)).unwrap_or_default();
-    let del_lines = match (&disk, chosen_part) {
+    let size = value(&values, "part-size", "+10G");
+    let numbers: Vec<u32> = disk.map(|d| d.parts.iter().filter(|p| p.state != PartState::Stale).map(|p| p.number).collect()).unwrap_or_default();
+    let wanted: Option<u32> = values.get("target-part").and_then(|v| v.parse().ok());
+    let chosen_part = wanted.filter(|n| numbers.contains(n)).or(numbers.last().copied());
+    let new_lines = disk.map(|d| new_partition_lines(d, &size)).unwrap_or_default();
+    let del_lines = match (disk, chosen_part) {
         (Some(d), Some(n)) => delete_partition_lines(d, n),
         _ => Vec::new(),
     };
-    let write_lines = vec!["w".to_string()];
-    let quit_lines = vec!["q".to_string()];
-    let add_lines = vec![format!("attach-disk {} {}", *kind, *new_size)];
-    let on_kind = {
-        let kind = kind.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            kind.set(el.value());
-        })
-    };
-    let on_new_size = {
-        let new_size = new_size.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            new_size.set(el.value());
-        })
-    };
-    let is_editing = disk.as_ref().is_some_and(|d| d.editing);
+    let is_editing = disk.is_some_and(|d| d.editing);
+    let kind = value(&values, "new-disk-kind", "sata");
+    let fields = vec![
+        Field::Select {
+            id: "target-disk",
+            label: "Disk ",
+            options: props.disks.iter().map(|d| (d.name.clone(), format!("/dev/{} ({})", d.name, d.size_text))).collect(),
+            value: chosen.clone().unwrap_or_default(),
+            disabled: editing.is_some(),
+        },
+        Field::Text { id: "part-size", label: "Size ", value: size },
+        Field::Button { action: "new-partition", label: "New partition", enabled: !locked && disk.is_some(), lines: new_lines },
+        Field::Select {
+            id: "target-part",
+            label: "Partition ",
+            options: numbers.iter().map(|n| (n.to_string(), n.to_string())).collect(),
+            value: chosen_part.map(|n| n.to_string()).unwrap_or_default(),
+            disabled: false,
+        },
+        Field::Button { action: "delete-partition", label: "Delete partition", enabled: !locked && !del_lines.is_empty(), lines: del_lines },
+        Field::Button { action: "write-table", label: "Write table (w)", lines: vec!["w".into()], enabled: is_editing && !props.busy_dialog },
+        Field::Button { action: "quit-fdisk", label: "Discard (q)", lines: vec!["q".into()], enabled: is_editing && !props.busy_dialog },
+        Field::Break,
+        Field::Select {
+            id: "new-disk-kind",
+            label: "New disk ",
+            options: vec![("sata".into(), "SATA".into()), ("nvme".into(), "NVMe".into())],
+            value: kind.clone(),
+            disabled: locked,
+        },
+        Field::Text { id: "new-disk-size", label: "Size of new disk ", value: value(&values, "new-disk-size", "500G") },
+        Field::Button {
+            action: "add-disk",
+            label: "Add disk",
+            lines: vec![format!("attach-disk {kind} {}", value(&values, "new-disk-size", "500G"))],
+            enabled: !locked && editing.is_none(),
+        },
+    ];
     html! {
-        <div class="actions" role="toolbar" aria-label="Partitioning actions">
-            <label>{ "Disk " }
-                <select id="target-disk" onchange={on_target} disabled={editing.is_some()}>
-                    { for props.disks.iter().map(|d| html! {
-                        <option value={d.name.clone()} selected={chosen.as_deref() == Some(d.name.as_str())}>{ format!("/dev/{} ({})", d.name, d.size_text) }</option>
-                    }) }
-                </select>
-            </label>
-            <label>{ "Size " }<input id="part-size" class="short" value={(*size).clone()} oninput={on_size} aria-describedby="size-help" /></label>
-            <button data-action="new-partition" onclick={run(new_lines.clone())} disabled={locked || disk.is_none()} title={new_lines.join(" ⏎ ")}>{ "New partition" }</button>
-            <label>{ "Partition " }
-                <select id="target-part" onchange={on_part} disabled={numbers.is_empty()}>
-                    { for numbers.iter().map(|n| html! { <option value={n.to_string()} selected={chosen_part == Some(*n)}>{ n }</option> }) }
-                </select>
-            </label>
-            <button data-action="delete-partition" onclick={run(del_lines.clone())} disabled={locked || del_lines.is_empty()}>{ "Delete partition" }</button>
-            <button data-action="write-table" onclick={run(write_lines)} disabled={!is_editing || props.busy_dialog}>{ "Write table (w)" }</button>
-            <button data-action="quit-fdisk" onclick={run(quit_lines)} disabled={!is_editing || props.busy_dialog}>{ "Discard (q)" }</button>
-            <span class="sep" aria-hidden="true"></span>
-            <label>{ "New disk " }
-                <select id="new-disk-kind" onchange={on_kind} disabled={locked}>
-                    <option value="sata" selected={*kind == "sata"}>{ "SATA" }</option>
-                    <option value="nvme" selected={*kind == "nvme"}>{ "NVMe" }</option>
-                </select>
-            </label>
-            <input id="new-disk-size" class="short" aria-label="New disk size" value={(*new_size).clone()} oninput={on_new_size} />
-            <button data-action="add-disk" onclick={run(add_lines)} disabled={locked || editing.is_some()}>{ "Add disk" }</button>
-            <p id="size-help" class="help">{ "Sizes as fdisk reads them: +10G is 10 GiB. Every button types real commands into the console." }</p>
-        </div>
+        <Form label="Partitioning actions" {fields} {on_input} on_run={props.on_run.clone()}
+            help={Some("Sizes as fdisk reads them: +10G is 10 GiB. Every button types real commands into the console.")} />
     }
 }

@@ -2,6 +2,7 @@
 //! form, LVs are coloured runs of extents, and thin pools show virtual size
 //! against allocated chunks.
 
+use super::form::{value, Field, Form, Values};
 use crate::core::order::SmallSort;
 use crate::view::{LvmFigure, PvView, VgView};
 use crate::console::fmt::fixed;
@@ -166,94 +167,70 @@ pub struct LvmActionsProps {
     pub busy_dialog: bool,
 }
 
-fn text_input(id: &'static str, label: &'static str, state: &UseStateHandle<String>) -> Html {
-    let s = state.clone();
-    let oninput = Callback::from(move |e: InputEvent| {
-        let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-        s.set(el.value());
-    });
-    html! { <label>{ label }<input id={id} class="short" value={(**state).clone()} {oninput} /></label> }
-}
-
-fn select(id: &'static str, label: &'static str, options: &[String], state: &UseStateHandle<String>) -> Html {
-    let s = state.clone();
-    let onchange = Callback::from(move |e: Event| {
-        let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-        s.set(el.value());
-    });
-    let current = if options.contains(state) { (**state).clone() } else { options.first().cloned().unwrap_or_default() };
-    html! {
-        <label>{ label }
-            <select id={id} {onchange} disabled={options.is_empty()}>
-                { for options.iter().map(|o| html! { <option value={o.clone()} selected={*o == current}>{ o }</option> }) }
-            </select>
-        </label>
-    }
-}
-
 #[function_component(LvmActions)]
 pub fn lvm_actions(props: &LvmActionsProps) -> Html {
-    let device = use_state(String::new);
-    let vg = use_state(|| "data_vg".to_string());
-    let lv = use_state(|| "my_volume".to_string());
-    let size = use_state(|| "10G".to_string());
-    let delta = use_state(|| "5G".to_string());
-    let vsize = use_state(|| "50G".to_string());
-    let data = use_state(|| "1024".to_string());
-
+    let values = use_state(Values::new);
+    let on_input = {
+        let values = values.clone();
+        Callback::from(move |(id, v): (&'static str, String)| {
+            let mut next = (*values).clone();
+            next.insert(id, v);
+            values.set(next);
+        })
+    };
+    let fig = &props.figure;
+    let vg = value(&values, "vg-name", "data_vg");
+    let lv = value(&values, "lv-name", "my_volume");
+    let size = value(&values, "lv-size", "10G");
+    let delta = value(&values, "lv-delta", "5G");
+    let vsize = value(&values, "thin-size", "50G");
+    let data = value(&values, "write-mib", "1024");
     // PVs waiting for a VG come first, so Create VG picks up the PV just made.
-    let devices: Vec<String> = props.figure.orphans.iter().map(|p| &p.device).chain(props.figure.candidates.iter()).cloned().collect();
-    let dev = if devices.contains(&device) { (*device).clone() } else { devices.first().cloned().unwrap_or_default() };
-    let vgs: Vec<String> = props.figure.vgs.iter().map(|v| v.name.clone()).collect();
+    let devices: Vec<String> = fig.orphans.iter().map(|p| &p.device).chain(fig.candidates.iter()).cloned().collect();
+    let dev = values.get("pv-device").filter(|d| devices.contains(d)).cloned().or_else(|| devices.first().cloned()).unwrap_or_default();
+    let vgs: Vec<String> = fig.vgs.iter().map(|v| v.name.clone()).collect();
+    let target_vg = if vgs.contains(&vg) { vg.clone() } else { vgs.first().cloned().unwrap_or_else(|| vg.clone()) };
     // The form's VG comes first in the volume list.
-    let mut lvs: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.lvs.iter().map(move |l| format!("{}/{}", v.name, l.name))).collect();
-    let own = format!("{}/", *vg);
+    let mut lvs: Vec<String> = fig.vgs.iter().flat_map(|v| v.lvs.iter().map(move |l| format!("{}/{}", v.name, l.name))).collect();
+    let own = format!("{vg}/");
     lvs.small_sort_by_key(|l| !l.starts_with(&own));
-    let pools: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.pools.iter().map(move |p| format!("{}/{}", v.name, p.name))).collect();
-    let thins: Vec<String> = props.figure.vgs.iter().flat_map(|v| v.lvs.iter().filter(|l| l.kind == "thin").map(move |l| format!("{}/{}", v.name, l.name))).collect();
-    let target_vg = if vgs.contains(&vg) { (*vg).clone() } else { vgs.first().cloned().unwrap_or_else(|| (*vg).clone()) };
-    let lv_pick = use_state(String::new);
-    let target_lv = if lvs.contains(&lv_pick) { (*lv_pick).clone() } else { lvs.first().cloned().unwrap_or_default() };
+    let target_lv = values.get("lv-target").filter(|l| lvs.contains(l)).cloned().or_else(|| lvs.first().cloned()).unwrap_or_default();
     // Thin actions work in the VG named in the form, falling back to any VG.
-    let in_vg = |list: &[String]| {
+    let in_vg = |list: Vec<String>| {
         let own = format!("{target_vg}/");
         list.iter().rev().find(|p| p.starts_with(&own)).or(list.first()).cloned().unwrap_or_default()
     };
-    let pool = in_vg(&pools);
-    let thin = in_vg(&thins);
-    let lock = props.busy_dialog;
-    let run = |lines: Vec<String>| {
-        let cb = props.on_run.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(lines.clone()))
-    };
-    let button = |action: &'static str, label: &'static str, lines: Vec<String>, enabled: bool| {
-        html! { <button data-action={action} title={lines.join(" ⏎ ")} onclick={run(lines.clone())} disabled={lock || !enabled}>{ label }</button> }
-    };
-    let vg_name = (*vg).clone();
+    let pool = in_vg(fig.vgs.iter().flat_map(|v| v.pools.iter().map(move |p| format!("{}/{}", v.name, p.name))).collect());
+    let thins: Vec<String> = fig.vgs.iter().flat_map(|v| v.lvs.iter().filter(|l| l.kind == "thin").map(move |l| format!("{}/{}", v.name, l.name))).collect();
+    let thin_count = thins.len();
+    let thin = in_vg(thins);
+    let free = !props.busy_dialog;
+    let has_lv = free && !target_lv.is_empty();
     let mount_dir = format!("/mnt/{}", target_lv.rsplit('/').next().unwrap_or("data"));
-    html! {
-        <div class="actions" role="toolbar" aria-label="LVM actions">
-            { select("pv-device", "Device ", &devices, &device) }
-            { button("pvcreate", "Create PV", vec![format!("pvcreate {dev}")], props.figure.candidates.contains(&dev)) }
-            { text_input("vg-name", "VG ", &vg) }
-            { button("vgcreate", "Create VG", vec![format!("vgcreate {vg_name} {dev}")], !dev.is_empty() && !vgs.contains(&vg_name)) }
-            { button("vgextend", "Extend VG", vec![format!("vgextend {target_vg} {dev}")], !dev.is_empty() && !vgs.is_empty()) }
-            <span class="sep" aria-hidden="true"></span>
-            { text_input("lv-name", "LV ", &lv) }
-            { text_input("lv-size", "Size ", &size) }
-            { button("lvcreate", "Create LV", vec![format!("lvcreate -n {} -L {} {target_vg}", *lv, *size)], !vgs.is_empty()) }
-            { select("lv-target", "Volume ", &lvs, &lv_pick) }
-            { text_input("lv-delta", "By ", &delta) }
-            { button("lvextend", "Extend", vec![format!("lvextend -L +{} {target_lv}", *delta)], !target_lv.is_empty()) }
-            { button("lvreduce", "Reduce", vec![format!("lvreduce -L -{} {target_lv}", *delta)], !target_lv.is_empty()) }
-            { button("lvreduce-r", "Reduce with -r", vec![format!("lvreduce -r -L -{} {target_lv}", *delta)], !target_lv.is_empty()) }
-            { button("mkfs-mount", "mkfs + mount", vec![format!("mkfs.ext4 /dev/{target_lv}"), format!("mount /dev/{target_lv} {mount_dir}")], !target_lv.is_empty()) }
-            <span class="sep" aria-hidden="true"></span>
-            { button("thin-pool", "Thin pool", vec![format!("lvcreate --type thin-pool -L {} -n thinpool {target_vg}", *size)], !vgs.is_empty()) }
-            { text_input("thin-size", "Virtual ", &vsize) }
-            { button("thin-lv", "Thin LV", vec![format!("lvcreate -T {pool} -V {} -n thin_{}", *vsize, thins.len() + 1)], !pool.is_empty()) }
-            { text_input("write-mib", "Write MiB ", &data) }
-            { button("write-thin", "Write data", vec![format!("dd if=/dev/urandom of=/dev/{thin} bs=1M count={}", *data)], !thin.is_empty()) }
-        </div>
-    }
+    let pairs = |list: &[String]| list.iter().map(|x| (x.clone(), x.clone())).collect::<Vec<_>>();
+    let button = |action, label, lines: Vec<String>, enabled| Field::Button { action, label, lines, enabled };
+    let fields = vec![
+        Field::Select { id: "pv-device", label: "Device ", options: pairs(&devices), value: dev.clone(), disabled: false },
+        button("pvcreate", "Create PV", vec![format!("pvcreate {dev}")], free && fig.candidates.contains(&dev)),
+        Field::Text { id: "vg-name", label: "VG ", value: vg.clone() },
+        button("vgcreate", "Create VG", vec![format!("vgcreate {vg} {dev}")], free && !dev.is_empty() && !vgs.contains(&vg)),
+        button("vgextend", "Extend VG", vec![format!("vgextend {target_vg} {dev}")], free && !dev.is_empty() && !vgs.is_empty()),
+        Field::Break,
+        Field::Text { id: "lv-name", label: "LV ", value: lv.clone() },
+        Field::Text { id: "lv-size", label: "Size ", value: size.clone() },
+        button("lvcreate", "Create LV", vec![format!("lvcreate -n {lv} -L {size} {target_vg}")], free && !vgs.is_empty()),
+        Field::Select { id: "lv-target", label: "Volume ", options: pairs(&lvs), value: target_lv.clone(), disabled: false },
+        Field::Text { id: "lv-delta", label: "By ", value: delta.clone() },
+        button("lvextend", "Extend", vec![format!("lvextend -L +{delta} {target_lv}")], has_lv),
+        button("lvreduce", "Reduce", vec![format!("lvreduce -L -{delta} {target_lv}")], has_lv),
+        button("lvreduce-r", "Reduce with -r", vec![format!("lvreduce -r -L -{delta} {target_lv}")], has_lv),
+        button("mkfs-mount", "mkfs + mount", vec![format!("mkfs.ext4 /dev/{target_lv}"), format!("mount /dev/{target_lv} {mount_dir}")], has_lv),
+        Field::Break,
+        button("thin-pool", "Thin pool", vec![format!("lvcreate --type thin-pool -L {size} -n thinpool {target_vg}")], free && !vgs.is_empty()),
+        Field::Text { id: "thin-size", label: "Virtual ", value: vsize.clone() },
+        button("thin-lv", "Thin LV", vec![format!("lvcreate -T {pool} -V {vsize} -n thin_{}", thin_count + 1)], free && !pool.is_empty()),
+        Field::Text { id: "write-mib", label: "Write MiB ", value: data.clone() },
+        button("write-thin", "Write data", vec![format!("dd if=/dev/urandom of=/dev/{thin} bs=1M count={data}")], free && !thin.is_empty()),
+    ];
+    html! { <Form label="LVM actions" {fields} {on_input} on_run={props.on_run.clone()} /> }
 }

@@ -6,6 +6,7 @@
 
 mod blocks;
 mod console;
+mod form;
 mod hooks;
 mod lvm;
 pub mod state;
