@@ -1,6 +1,6 @@
 //! Figure 1: block devices and partitions, and the buttons that type fdisk.
 
-use super::form::{value, Field, Form, Values};
+use super::form::{use_values, value, Field, Form};
 use crate::view::{DiskView, PartState};
 use crate::console::fmt::fixed;
 use yew::prelude::*;
@@ -199,15 +199,7 @@ pub fn delete_partition_lines(disk: &DiskView, number: u32) -> Vec<String> {
 
 #[function_component(BlockActions)]
 pub fn block_actions(props: &BlockActionsProps) -> Html {
-    let values = use_state(Values::new);
-    let on_input = {
-        let values = values.clone();
-        Callback::from(move |(id, v): (&'static str, String)| {
-            let mut next = (*values).clone();
-            next.insert(id, v);
-            values.set(next);
-        })
-    };
+    let (values, on_input) = use_values();
     let editing = props.disks.iter().find(|d| d.editing).map(|d| d.name.clone());
     let fallback = props.disks.iter().find(|d| !d.busy && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone());
     let chosen = editing

@@ -16,6 +16,21 @@ pub enum Field {
 /// The values typed into a toolbar's fields, by field id.
 pub type Values = VecMap<&'static str, String>;
 
+/// A toolbar's field values and the callback that records what is typed.
+#[hook]
+pub fn use_values() -> (UseStateHandle<Values>, Callback<(&'static str, String)>) {
+    let values = use_state(Values::new);
+    let on_input = {
+        let values = values.clone();
+        Callback::from(move |(id, v): (&'static str, String)| {
+            let mut next = (*values).clone();
+            next.insert(id, v);
+            values.set(next);
+        })
+    };
+    (values, on_input)
+}
+
 /// A field's current value, or `default` before the user touched it.
 pub fn value(values: &Values, id: &'static str, default: &str) -> String {
     values.get(id).cloned().unwrap_or_else(|| default.to_string())

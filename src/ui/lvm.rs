@@ -2,7 +2,7 @@
 //! form, LVs are coloured runs of extents, and thin pools show virtual size
 //! against allocated chunks.
 
-use super::form::{value, Field, Form, Values};
+use super::form::{use_values, value, Field, Form};
 use crate::core::order::SmallSort;
 use crate::view::{LvmFigure, PvView, VgView};
 use crate::console::fmt::fixed;
@@ -169,15 +169,7 @@ pub struct LvmActionsProps {
 
 #[function_component(LvmActions)]
 pub fn lvm_actions(props: &LvmActionsProps) -> Html {
-    let values = use_state(Values::new);
-    let on_input = {
-        let values = values.clone();
-        Callback::from(move |(id, v): (&'static str, String)| {
-            let mut next = (*values).clone();
-            next.insert(id, v);
-            values.set(next);
-        })
-    };
+    let (values, on_input) = use_values();
     let fig = &props.figure;
     let vg = value(&values, "vg-name", "data_vg");
     let lv = value(&values, "lv-name", "my_volume");
