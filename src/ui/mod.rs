@@ -145,6 +145,8 @@ pub fn app() -> Html {
                         "r" => lab.dispatch(Action::Redo),
                         "s" => lab.dispatch(Action::Skip),
                         "a" => lab.dispatch(Action::Replay),
+                        "k" => lab.dispatch(Action::TogglePause),
+                        "." => lab.dispatch(Action::Step),
                         "1" => figure.set(Figure::Blocks),
                         "2" => figure.set(Figure::Lvm),
                         "p" => present.set(!*present),
@@ -213,7 +215,9 @@ pub fn app() -> Html {
                         <button id="undo" onclick={dispatch(|| Action::Undo)} aria-keyshortcuts="u">{ "Undo" }</button>
                         <button id="redo" onclick={dispatch(|| Action::Redo)} disabled={lab.redo.is_empty()} aria-keyshortcuts="r">{ "Redo" }</button>
                         <button id="reset" onclick={dispatch(|| Action::Reset)}>{ "Reset" }</button>
-                        <button id="skip" onclick={dispatch(|| Action::Skip)} disabled={!lab.anim.playing()} aria-keyshortcuts="s">{ "Skip animation" }</button>
+                        <button id="pause" onclick={dispatch(|| Action::TogglePause)} aria-pressed={lab.anim.paused.to_string()} aria-keyshortcuts="k">{ if lab.anim.paused { "Play" } else { "Pause" } }</button>
+                        <button id="step" onclick={dispatch(|| Action::Step)} disabled={!lab.anim.pending()} aria-keyshortcuts=".">{ "Step" }</button>
+                        <button id="skip" onclick={dispatch(|| Action::Skip)} disabled={!lab.anim.pending()} aria-keyshortcuts="s">{ "Skip animation" }</button>
                         <button id="share" onclick={on_share}>{ "Share link" }</button>
                         <button id="present" onclick={toggle_present} aria-pressed={(*present).to_string()} aria-keyshortcuts="p">{ "Presenter mode" }</button>
                     </div>
@@ -234,7 +238,7 @@ pub fn app() -> Html {
                     on_run={on_run} on_clear={on_clear} complete={completer} />
             </main>
             if !embedded {
-                <footer class="keys">{ "Keys: u undo · r redo · s skip animation · a replay · 1/2 figures · p presenter · / console · Tab completes · ↑↓ history · Ctrl-L clears" }</footer>
+                <footer class="keys">{ "Keys: u undo · r redo · k pause/play · . step · s skip animation · a replay · 1/2 figures · p presenter · / console · Tab completes · ↑↓ history · Ctrl-L clears" }</footer>
             }
         </div>
     }

@@ -48,11 +48,19 @@ pub struct Entry {
 pub struct Anim {
     pub events: Vec<Event>,
     pub cursor: usize,
+    /// The lecturer paused the animation to talk through a step.
+    pub paused: bool,
 }
 
 impl Anim {
-    pub fn playing(&self) -> bool {
+    /// Events remain to be shown.
+    pub fn pending(&self) -> bool {
         self.cursor < self.events.len()
+    }
+
+    /// The timer should advance the animation.
+    pub fn playing(&self) -> bool {
+        self.pending() && !self.paused
     }
 }
 
@@ -96,6 +104,10 @@ pub enum Action {
     Skip,
     /// Replay the latest command's animation from the start.
     Replay,
+    /// Pause or resume the animation.
+    TogglePause,
+    /// Show the next event (for stepping while paused).
+    Step,
     SetReducedMotion(bool),
 }
 
@@ -187,7 +199,7 @@ impl Reducible for Lab {
                 lab.redo.clear();
                 lab.revision += 1;
                 let cursor = if lab.reduced_motion { events.len() } else { 0 };
-                lab.anim = Anim { events, cursor };
+                lab.anim = Anim { events, cursor, paused: lab.anim.paused };
             }
             Action::Undo => {
                 if let Some((previous, removed)) = lab.session.undone() {
@@ -223,6 +235,12 @@ impl Reducible for Lab {
                     lab.anim.cursor += 1;
                 }
             }
+            Action::Step => {
+                if lab.anim.pending() {
+                    lab.anim.cursor += 1;
+                }
+            }
+            Action::TogglePause => lab.anim.paused = !lab.anim.paused,
             Action::Skip => lab.anim.cursor = lab.anim.events.len(),
             Action::Replay => lab.anim.cursor = 0,
             Action::SetReducedMotion(on) => {

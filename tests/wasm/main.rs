@@ -104,3 +104,17 @@ fn a_broken_session_keeps_the_current_state_and_says_why() {
     assert_eq!(after.session.lines, lab.session.lines);
     assert!(after.error.as_deref().unwrap_or_default().contains("Could not load the session"));
 }
+
+#[wasm_bindgen_test]
+fn a_paused_animation_moves_only_by_steps() {
+    let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
+    let lab = lab.reduce(Action::TogglePause);
+    let lab = lab.reduce(Action::Run(vec!["sfdisk /dev/sdb".into(), "label: gpt".into(), ",100M".into(), "write".into()]));
+    assert!(lab.anim.events.len() > 2, "sfdisk produced events");
+    let lab = lab.reduce(Action::Tick);
+    assert_eq!(lab.anim.cursor, 0, "the timer does not move a paused animation");
+    let lab = lab.reduce(Action::Step);
+    assert_eq!(lab.anim.cursor, 1);
+    let lab = lab.reduce(Action::Skip);
+    assert!(!lab.anim.pending());
+}
