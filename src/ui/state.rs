@@ -80,12 +80,6 @@ pub struct Lab {
     pub revision: u64,
 }
 
-impl PartialEq for Lab {
-    fn eq(&self, other: &Self) -> bool {
-        self.revision == other.revision && self.anim == other.anim && self.error == other.error && self.entries.len() == other.entries.len()
-    }
-}
-
 pub enum Action {
     /// Type and run these lines in order (console input or a button).
     Run(Vec<String>),
