@@ -1427,16 +1427,7 @@ fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if a.size.is_some() && a.extents.is_some() {
         return usage_error(CMD, &["Please specify either size or extents (not both).".into()]);
     }
-    let mut zero = Vec::new();
-    if a.extents.as_ref().is_some_and(|e| e.value == 0) {
-        zero.push("--extents may not be zero.".to_string());
-    }
-    if a.size.as_ref().is_some_and(|s| s.sectors == 0) {
-        zero.push("--size may not be zero.".to_string());
-    }
-    if a.virtual_size.as_ref().is_some_and(|s| s.sectors == 0) {
-        zero.push("--virtualsize may not be zero.".to_string());
-    }
+    let zero = zero_size_errors(a);
     if !zero.is_empty() {
         return usage_error(CMD, &zero);
     }
@@ -1652,6 +1643,21 @@ fn fsadm_check(machine: &Machine, dev: &str, nofsck: bool) -> Result<String, Str
     }
 }
 
+/// lvm2's complaints about `-l 0`, `-L 0` and `-V 0`, in its order.
+fn zero_size_errors(a: &Args) -> Vec<String> {
+    let mut zero = Vec::new();
+    if a.extents.as_ref().is_some_and(|e| e.value == 0) {
+        zero.push("--extents may not be zero.".to_string());
+    }
+    if a.size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--size may not be zero.".to_string());
+    }
+    if a.virtual_size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--virtualsize may not be zero.".to_string());
+    }
+    zero
+}
+
 fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     let machine = &mut shell.machine;
     let Some(spec) = a.positional.first().filter(|_| a.size.is_some() || a.extents.is_some()) else {
@@ -1660,13 +1666,7 @@ fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     if a.size.is_some() && a.extents.is_some() {
         return usage_error(cmd, &["Please specify either size or extents but not both.".into()]);
     }
-    let mut zero = Vec::new();
-    if a.extents.as_ref().is_some_and(|e| e.value == 0) {
-        zero.push("--extents may not be zero.".to_string());
-    }
-    if a.size.as_ref().is_some_and(|s| s.sectors == 0) {
-        zero.push("--size may not be zero.".to_string());
-    }
+    let zero = zero_size_errors(a);
     if !zero.is_empty() {
         return usage_error(cmd, &zero);
     }
