@@ -10,6 +10,7 @@ use crate::console::fmt::{human_size, SizeStyle};
 use crate::core::disk::{partition_name, Disk, Transport};
 use crate::core::label::Label;
 use crate::core::lvm::{LvKind, Vg};
+use crate::core::device::DevId;
 use crate::core::machine::Machine;
 use crate::core::units::SECTOR_BYTES;
 
@@ -60,7 +61,7 @@ fn size(bytes: u64) -> String {
 }
 
 /// The label an open editor holds for disk `index`, if any.
-fn editing_label(shell: &Shell, index: usize) -> Option<Label> {
+fn editing_label(shell: &Shell, index: DevId) -> Option<Label> {
     match &shell.interactive {
         Some(Interactive::Fdisk(s)) if s.disk() == index => Some(s.label().clone()),
         Some(Interactive::Sfdisk(s)) if s.disk() == index => s.label().cloned(),
@@ -68,19 +69,20 @@ fn editing_label(shell: &Shell, index: usize) -> Option<Label> {
     }
 }
 
-/// Everything that holds a device: filesystem and mount, swap, LVM.
-pub fn holders(machine: &Machine, path: &str) -> Vec<String> {
+/// Everything that sits on a device: a filesystem and its mount, swap, LVM.
+pub fn holders(machine: &Machine, dev: Option<DevId>) -> Vec<String> {
+    let Some(dev) = dev else { return Vec::new() };
     let mut v = Vec::new();
-    if let Some(fs) = machine.filesystems.get(path) {
-        v.push(fs.fstype.clone());
+    if let Some(sig) = machine.probe(dev).filter(|s| s.fstype != crate::core::signature::FsType::LvmPv) {
+        v.push(sig.fstype.name().to_string());
     }
-    for m in machine.mounts.iter().filter(|m| m.device == path) {
+    for m in machine.mounts().iter().filter(|m| m.dev == dev) {
         v.push(format!("mounted on {}", m.target));
     }
-    if machine.swaps.iter().any(|s| s == path) {
+    if machine.swaps().contains(&dev) {
         v.push("active swap".into());
     }
-    if let Some(pv) = machine.lvm.pv(path) {
+    if let Some(pv) = machine.lvm().pv(dev) {
         v.push(match &pv.vg_name {
             Some(vg) => format!("LVM PV in VG {vg}"),
             None => "LVM PV (no VG)".into(),
@@ -147,11 +149,12 @@ pub fn display_scale(total: u64, ranges: &[(u64, u64)], min_frac: f64) -> impl F
 /// the kernel's view of each table.
 pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
     let m = &shell.machine;
-    let mut disks: Vec<(usize, &Disk)> = m.disks.iter().enumerate().collect();
-    disks.small_sort_by_key(|(_, d)| (d.major, d.minor));
+    let mut disks: Vec<&Disk> = m.disks().iter().collect();
+    disks.small_sort_by_key(|d| (d.major, d.minor));
     disks
         .into_iter()
-        .map(|(i, d)| {
+        .map(|d| {
+            let i = d.dev;
             let on_disk = d.label();
             let editing = editing_label(shell, i);
             let shown = editing.clone().or_else(|| on_disk.clone());
@@ -162,7 +165,7 @@ pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
             let part_view = |number: u32, start: u64, len: u64, type_name: &str, state: PartState| {
                 let name = d.partition_name(number);
                 PartView {
-                    holders: holders(m, &format!("/dev/{name}")),
+                    holders: holders(m, m.resolve(&format!("/dev/{name}"))),
                     name,
                     number,
                     start_frac: scale(start),
@@ -205,7 +208,7 @@ pub fn block_figure(shell: &Shell) -> Vec<DiskView> {
                 busy: m.disk_busy(i),
                 parts,
                 naming: naming(d),
-                holders: holders(m, &d.path()),
+                holders: holders(m, Some(d.dev)),
             }
         })
         .collect()
@@ -278,27 +281,27 @@ pub struct LvmFigure {
 }
 
 fn color_of(vg: &Vg, lv: &str) -> usize {
-    vg.lvs.iter().filter(|l| !l.is_hidden() || l.name.ends_with("_tdata") || l.name.ends_with("_tmeta")).position(|l| l.name == lv).unwrap_or(0)
+    vg.lvs.iter().filter(|l| !l.is_hidden() || l.part_of_pool().is_some()).position(|l| l.name == lv).unwrap_or(0)
 }
 
 /// Figure 2: PVs as strips of extents, pooled into VGs, carved into LVs.
 pub fn lvm_figure(machine: &Machine) -> LvmFigure {
-    let lvm = &machine.lvm;
+    let lvm = machine.lvm();
     let vgs = lvm
         .vgs
         .iter()
         .map(|vg| {
             let e = vg.extent_size_bytes;
             let pvs = vg
-                .pv_devices
+                .pvs
                 .iter()
-                .filter_map(|d| lvm.pv(d))
+                .filter_map(|d| lvm.pv(*d))
                 .map(|pv| {
                     let total = pv.pe_count.max(1) as f64;
                     let mut runs: Vec<Run> = vg
                         .lvs
                         .iter()
-                        .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.device).map(move |s| (l.name.clone(), s)))
+                        .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.dev).map(move |s| (l.name.clone(), s)))
                         .map(|(name, s)| Run {
                             lv: Some(name),
                             start_frac: s.pe_start as f64 / total,
@@ -316,7 +319,7 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
                     }));
                     runs.small_sort_by_key(|r| r.first_pe);
                     PvView {
-                        device: pv.device.clone(),
+                        device: pv.name.clone(),
                         size_text: size(pv.pe_count * e),
                         pe_count: pv.pe_count,
                         free_pe: lvm.pv_free_extents(pv),
@@ -329,24 +332,21 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
                 .iter()
                 .filter(|l| !l.is_hidden())
                 .map(|l| {
-                    let dev = format!("/dev/mapper/{}", crate::core::machine::dm_name(&vg.name, &l.name));
-                    let fs = machine.filesystems.get(&dev);
+                    let dev = machine.lv_dev(&vg.name, &l.name);
+                    let fs = dev.and_then(|d| machine.probe(d)).filter(|s| s.fstype.is_filesystem() || s.fstype == crate::core::signature::FsType::Swap);
                     let size_bytes = vg.lv_size_bytes(l);
                     let (kind, mapped, pool) = match &l.kind {
                         LvKind::Linear => ("linear", None, None),
-                        LvKind::ThinPool { .. } => ("thin pool", None, None),
-                        LvKind::Thin { pool, mapped_chunks, virtual_bytes } => {
-                            let chunk = match vg.lv(pool).map(|p| &p.kind) {
-                                Some(LvKind::ThinPool { chunk_size_bytes, .. }) => *chunk_size_bytes,
-                                _ => 65536,
-                            };
-                            ("thin", Some((*mapped_chunks * chunk) as f64 / (*virtual_bytes).max(1) as f64), Some(pool.clone()))
+                        LvKind::ThinPool(_) => ("thin pool", None, None),
+                        LvKind::Thin { pool, map, virtual_bytes } => {
+                            let chunk = vg.lv(pool).and_then(|p| p.pool()).map_or(65536, |p| p.chunk_size_bytes);
+                            ("thin", Some((map.mapped() * chunk) as f64 / (*virtual_bytes).max(1) as f64), Some(pool.clone()))
                         }
-                        LvKind::Hidden => ("hidden", None, None),
+                        _ => ("hidden", None, None),
                     };
-                    let mut pvs: Vec<String> = l.segments.iter().map(|s| s.pv.clone()).collect();
-                    if let LvKind::ThinPool { .. } = l.kind {
-                        pvs = vg.lv(&format!("{}_tdata", l.name)).map(|d| d.segments.iter().map(|s| s.pv.clone()).collect()).unwrap_or_default();
+                    let mut pvs: Vec<String> = l.segments.iter().map(|s| lvm.pv_name(s.pv)).collect();
+                    if l.is_pool() {
+                        pvs = vg.pool_data(&l.name).map(|d| d.segments.iter().map(|s| lvm.pv_name(s.pv)).collect()).unwrap_or_default();
                     }
                     pvs.dedup();
                     LvView {
@@ -355,9 +355,9 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
                         kind,
                         color: color_of(vg, &l.name),
                         pvs,
-                        filesystem: fs.map(|f| {
-                            let mount = machine.mounts.iter().find(|m| m.device == dev).map(|m| format!(" on {}", m.target)).unwrap_or_default();
-                            format!("{}{mount}", f.fstype)
+                        filesystem: fs.as_ref().map(|f| {
+                            let mount = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| format!(" on {}", m.target)).unwrap_or_default();
+                            format!("{}{mount}", f.fstype.name())
                         }),
                         damaged: fs.is_some_and(|f| f.size_bytes > size_bytes),
                         mapped_frac: mapped,
@@ -368,8 +368,9 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
             let pools = vg
                 .lvs
                 .iter()
-                .filter_map(|l| match l.kind {
-                    LvKind::ThinPool { used_chunks, out_of_space, .. } => {
+                .filter_map(|l| match &l.kind {
+                    LvKind::ThinPool(p) => {
+                        let (used_chunks, out_of_space) = (p.used_chunks(), p.out_of_space);
                         let total = crate::core::lvm::Lvm::pool_total_chunks(vg, l).max(1);
                         let size_bytes = vg.lv_size_bytes(l);
                         let virt = lvm.thin_virtual_total(vg, &l.name);
@@ -400,21 +401,19 @@ pub fn lvm_figure(machine: &Machine) -> LvmFigure {
         .pvs
         .iter()
         .filter(|p| p.vg_name.is_none())
-        .map(|p| PvView { device: p.device.clone(), size_text: size(p.dev_size_bytes), pe_count: 0, free_pe: 0, runs: Vec::new() })
+        .map(|p| PvView { device: p.name.clone(), size_text: size(p.dev_size_bytes), pe_count: 0, free_pe: 0, runs: Vec::new() })
         .collect();
     let mut candidates = Vec::new();
-    for d in &machine.disks {
-        if d.kernel_partitions.is_empty() && d.label().is_none_or(|l| l.partitions.is_empty()) {
-            if holders(machine, &d.path()).is_empty() {
-                candidates.push(d.path());
-            }
+    for d in machine.disks() {
+        if d.kernel_partitions.is_empty() && d.label().is_none_or(|l| l.partitions.is_empty()) && holders(machine, Some(d.dev)).is_empty() {
+            candidates.push(d.path());
         }
         let label = d.label();
         for k in &d.kernel_partitions {
             let path = format!("/dev/{}", d.partition_name(k.number));
             // Boot partitions hold firmware data; they are never offered for LVM.
             let boot = label.as_ref().and_then(|l| l.partition(k.number)).is_some_and(|p| matches!(p.part_type.name(), "BIOS boot" | "EFI System" | "Extended"));
-            if holders(machine, &path).is_empty() && !boot {
+            if holders(machine, Some(k.dev)).is_empty() && !boot {
                 candidates.push(path);
             }
         }

@@ -9,6 +9,7 @@
 
 use crate::core::order::SmallSort;
 use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
+use crate::core::device::DevId;
 use crate::core::disk::Disk;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
 use crate::core::machine::{Machine, Reread};
@@ -196,10 +197,10 @@ pub fn list(machine: &Machine, devices: &[String]) -> (String, i32) {
     let mut errors = String::new();
     let mut status = 0;
     if devices.is_empty() {
-        let mut disks: Vec<&Disk> = machine.disks.iter().collect();
+        let mut disks: Vec<&Disk> = machine.disks().iter().collect();
         disks.small_sort_by_key(|d| (d.major, d.minor));
         blocks.extend(disks.into_iter().map(list_disk));
-        for vg in &machine.lvm.vgs {
+        for vg in &machine.lvm().vgs {
             for lv in vg.lvs.iter().filter(|l| matches!(l.kind, crate::core::lvm::LvKind::Linear | crate::core::lvm::LvKind::Thin { .. })) {
                 let path = format!("/dev/mapper/{}", crate::core::machine::dm_name(&vg.name, &lv.name));
                 blocks.push(disk_header(&path, vg.lv_size_bytes(lv), None));
@@ -208,8 +209,10 @@ pub fn list(machine: &Machine, devices: &[String]) -> (String, i32) {
     } else {
         for dev in devices {
             match machine.resolve(dev) {
-                Some(crate::core::machine::BlockRef::Disk { disk }) => blocks.push(list_disk(&machine.disks[disk])),
-                Some(r) => blocks.push(disk_header(dev, machine.size_of(&r), None)),
+                Some(d) => match machine.disk(d) {
+                    Some(disk) => blocks.push(list_disk(disk)),
+                    None => blocks.push(disk_header(dev, machine.size_of(d), None)),
+                },
                 None => {
                     errors.push_str(&format!("fdisk: cannot open {dev}: No such file or directory\n"));
                     status = 1;
@@ -237,7 +240,7 @@ enum Step {
 /// An open fdisk dialog on one disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    disk: usize,
+    disk: DevId,
     path: String,
     label: Label,
     step: Step,
@@ -256,7 +259,7 @@ pub struct Reply {
 
 /// `fdisk DEV`: opens the dialog, or prints why it cannot.
 pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<Event>), String> {
-    let Some(crate::core::machine::BlockRef::Disk { disk }) = machine.resolve(path) else {
+    let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
         return Err(format!("fdisk: cannot open {path}: No such file or directory\n{WELCOME}"));
     };
     let mut out = Out::default();
@@ -265,24 +268,23 @@ pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<
     if machine.disk_busy(disk) {
         out.warn("This disk is currently in use - repartitioning is probably a bad idea.\nIt's recommended to umount all file systems, and swapoff all swap\npartitions on this disk.\n");
     }
-    let d = &machine.disks[disk];
-    let label = match d.label() {
+    let label = match machine.disk(disk).and_then(|d| d.label()) {
         Some(l) => l,
         None => {
-            let total = d.total_sectors();
+            let total = machine.size_of(disk) / 512;
             let sig = machine.new_dos_signature();
             out.info("Device does not contain a recognized partition table.");
             match Label::new_dos(total, sig) {
                 Ok(l) => {
                     out.info(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{sig:08x}."));
-                    events.push(Event::LabelCreated { disk: machine.disks[disk].name.clone(), kind: "dos" });
+                    events.push(Event::LabelCreated { disk: machine.name_of(disk), kind: "dos" });
                     l
                 }
                 Err(_) => {
                     let guid = machine.new_guid();
                     let l = Label::new_gpt(total, guid).map_err(|e| format!("fdisk: {path}: {e}\n"))?;
                     out.info(&format!("Created a new GPT disklabel (GUID: {guid})."));
-                    events.push(Event::LabelCreated { disk: machine.disks[disk].name.clone(), kind: "gpt" });
+                    events.push(Event::LabelCreated { disk: machine.name_of(disk), kind: "gpt" });
                     l
                 }
             }
@@ -294,7 +296,7 @@ pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<
 }
 
 impl Session {
-    pub fn disk(&self) -> usize {
+    pub fn disk(&self) -> DevId {
         self.disk
     }
 
@@ -304,7 +306,7 @@ impl Session {
     }
 
     fn disk_name(&self, machine: &Machine) -> String {
-        machine.disks[self.disk].name.clone()
+        machine.name_of(self.disk)
     }
 
     /// End of input: a dialog returns to the command prompt, which then quits.
@@ -380,8 +382,8 @@ impl Session {
                 if self.warned {
                     out.raw("\n");
                 }
-                let d = &machine.disks[self.disk];
-                out.raw(&disk_header(&self.path, d.size_bytes, d.model.as_deref()));
+                let model = machine.disk(self.disk).and_then(|d| d.model.as_deref());
+                out.raw(&disk_header(&self.path, machine.size_of(self.disk), model));
                 out.raw(&label_lines(&self.label));
                 out.raw(&partition_table(&self.path, &self.label));
             }
@@ -400,7 +402,7 @@ impl Session {
             'l' => out.raw(&self.type_list()),
             'g' => {
                 let guid = machine.new_guid();
-                match Label::new_gpt(machine.disks[self.disk].total_sectors(), guid) {
+                match Label::new_gpt(machine.size_of(self.disk) / 512, guid) {
                     Ok(l) => {
                         self.label = l;
                         out.info(&format!("Created a new GPT disklabel (GUID: {guid})."));
@@ -412,7 +414,7 @@ impl Session {
             }
             'o' => {
                 let sig = machine.new_dos_signature();
-                match Label::new_dos(machine.disks[self.disk].total_sectors(), sig) {
+                match Label::new_dos(machine.size_of(self.disk) / 512, sig) {
                     Ok(l) => {
                         self.label = l;
                         out.info(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{sig:08x}."));
@@ -446,7 +448,7 @@ impl Session {
     }
 
     fn signature_warning(&self, machine: &Machine, new_kind: LabelKind, out: &mut Out) {
-        if let Some(on_disk) = machine.disks[self.disk].label() {
+        if let Some(on_disk) = machine.disk(self.disk).and_then(|d| d.label()) {
             if on_disk.kind != new_kind {
                 out.warn(&format!(
                     "The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.",

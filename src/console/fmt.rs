@@ -222,6 +222,91 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
     Some(whole + num as f64 / den as f64)
 }
 
+/// gnulib's `human_readable` with `human_autoscale | human_round_to_nearest`,
+/// as coreutils prints sizes: powers of `base` (1000 or 1024), one decimal
+/// below 10, halves rounded to even. Returns the number and its exponent.
+pub fn coreutils_human(n: u64, base: u64) -> (String, usize) {
+    let mut amt = n;
+    let mut tenths = 0u64;
+    // 0: exact, 1: below half, 2: exactly half, 3: above half.
+    let mut rounding = 0u64;
+    let mut exponent = 0usize;
+    if amt >= base {
+        while amt >= base && exponent < 8 {
+            let r10 = (amt % base) * 10 + tenths;
+            let r2 = (r10 % base) * 2 + (rounding >> 1);
+            amt /= base;
+            tenths = r10 / base;
+            rounding = if r2 < base { u64::from(r2 + rounding != 0) } else { 2 + u64::from(base < r2 + rounding) };
+            exponent += 1;
+        }
+        if amt < 10 {
+            if 2 < rounding + (tenths & 1) {
+                tenths += 1;
+                rounding = 0;
+                if tenths == 10 {
+                    amt += 1;
+                    tenths = 0;
+                }
+            }
+            if amt < 10 {
+                return (format!("{amt}.{tenths}"), exponent);
+            }
+        }
+    }
+    if 5 < tenths + u64::from(0 < rounding + (amt & 1)) {
+        amt += 1;
+        if amt == base && exponent < 8 {
+            return ("1.0".into(), exponent + 1);
+        }
+    }
+    (amt.to_string(), exponent)
+}
+
+/// C's `%g` of `units * 10^-9` (6 significant digits), from an integer count
+/// of nanoseconds, so no float formatting is needed.
+pub fn printf_g_nanos(nanos: u64) -> String {
+    if nanos == 0 {
+        return "0".into();
+    }
+    let digits = nanos.to_string();
+    // Round to 6 significant digits, half to even as glibc does.
+    let (mut sig, mut exp10) = if digits.len() > 6 {
+        let keep: u64 = digits[..6].parse().unwrap_or(0);
+        let rest = &digits[6..];
+        let first = rest.as_bytes()[0] - b'0';
+        let tail_nonzero = rest[1..].bytes().any(|b| b != b'0');
+        let up = first > 5 || first == 5 && (tail_nonzero || keep % 2 == 1);
+        (keep + u64::from(up), digits.len() as i64 - 6)
+    } else {
+        (nanos, 0)
+    };
+    if sig >= 1_000_000 {
+        sig /= 10;
+        exp10 += 1;
+    }
+    // value = sig * 10^(exp10 - 9); its decimal exponent:
+    let sig_digits = sig.to_string();
+    let x = sig_digits.len() as i64 - 1 + exp10 - 9;
+    let mantissa_digits = sig_digits.trim_end_matches('0');
+    if x < -4 || x >= 6 {
+        let (head, tail) = mantissa_digits.split_at(1);
+        let dot = if tail.is_empty() { String::new() } else { format!(".{tail}") };
+        return format!("{head}{dot}e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs());
+    }
+    let point = sig_digits.len() as i64 + exp10 - 9;
+    let all = if point <= 0 { format!("0.{}{}", "0".repeat((-point) as usize), sig_digits) } else if point as usize >= sig_digits.len() {
+        format!("{sig_digits}{}", "0".repeat(point as usize - sig_digits.len()))
+    } else {
+        format!("{}.{}", &sig_digits[..point as usize], &sig_digits[point as usize..])
+    };
+    if all.contains('.') {
+        all.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        all
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +338,24 @@ mod tests {
         assert_eq!(parse_decimal(".5"), Some(0.5));
         assert_eq!(parse_decimal("."), None);
         assert_eq!(parse_decimal("1e3"), None);
+    }
+
+    #[test]
+    fn coreutils_rounding() {
+        let si = |n| coreutils_human(n, 1000);
+        let iec = |n| coreutils_human(n, 1024);
+        assert_eq!(si(1250), ("1.2".into(), 1));
+        assert_eq!(si(11500), ("12".into(), 1));
+        assert_eq!(iec(1792), ("1.8".into(), 1));
+        assert_eq!(si(9999), ("10".into(), 1));
+        assert_eq!(si(999999), ("1.0".into(), 2));
+        assert_eq!(iec(1048575), ("1.0".into(), 2));
+        assert_eq!(iec(999999), ("977".into(), 1));
+        assert_eq!(si(1073741824), ("1.1".into(), 3));
+        assert_eq!(printf_g_nanos(9525120), "0.00952512");
+        assert_eq!(printf_g_nanos(47711), "4.7711e-05");
+        assert_eq!(printf_g_nanos(3657770000), "3.65777");
+        assert_eq!(printf_g_nanos(1_000_000_000), "1");
     }
 
     #[test]

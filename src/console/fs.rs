@@ -1,17 +1,16 @@
-//! Filesystems and data: mkfs.ext4, mkswap, mount, umount, swapon, blkid and dd.
+//! Filesystems and swap: mkfs.ext4, mkfs.xfs, mkswap, mount, umount, swapon and
+//! swapoff, with e2fsprogs' and util-linux's exact output.
 //!
-//! Enough of e2fsprogs and util-linux to put a filesystem on a partition or LV,
-//! mount it (which makes the disk busy for fdisk), and write data (which fills
-//! thin pools). Simplification: a filesystem is a record of its type, UUID and
-//! size; files are not modelled, only how many bytes are in use.
+//! Every tool acts on the device's bytes through the core: mkfs writes a real
+//! superblock, mount and swapon probe for it. Simplification: mkfs.xfs prints a
+//! fixed geometry (4 allocation groups).
 
-use crate::core::order::SmallSort;
 use super::fmt::{human_size, SizeStyle};
 use super::Output;
-use crate::core::lvm::LvKind;
-use crate::core::machine::{BlockRef, Filesystem, Machine, Mount};
-use crate::core::units::{parse_size_bytes, MIB};
-use crate::core::Event;
+use crate::core::device::{DevId, DevKind, LvRole};
+use crate::core::ext4::Geometry;
+use crate::core::machine::{Busy, FsError, Machine, NewFs};
+use crate::core::signature::{self, Ext4Layout};
 
 fn out(text: impl Into<String>, status: i32) -> Output {
     Output { text: text.into(), exit_status: status, ..Output::default() }
@@ -21,52 +20,85 @@ fn out(text: impl Into<String>, status: i32) -> Output {
 pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> {
     Some(match cmd {
         "mkfs.ext4" => mkfs_ext4(machine, args),
-        "mkfs" => {
-            let t = args.iter().position(|a| a == "-t").and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| "ext2".into());
-            let rest: Vec<String> = args.iter().enumerate().filter(|(i, a)| *a != "-t" && args.get(i.wrapping_sub(1)).is_none_or(|p| p != "-t")).map(|(_, a)| a.clone()).collect();
-            match t.as_str() {
-                "ext4" => mkfs_ext4(machine, &rest),
-                other => out(format!("mkfs: the {other} filesystem is not simulated here; use mkfs.ext4, mkfs.xfs or mkswap\n"), 1),
-            }
-        }
+        "mkfs" => mkfs(machine, args),
         "mkfs.xfs" => mkfs_xfs(machine, args),
         "mkswap" => mkswap(machine, args),
         "mount" => mount(machine, args),
         "umount" => umount(machine, args),
         "swapon" => swapon(machine, args),
         "swapoff" => swapoff(machine, args),
-        "blkid" => blkid(machine, args),
-        "dd" => dd(machine, args),
-        "mkdir" => Output::default(),
         _ => return None,
     })
 }
 
-/// The device argument of a mkfs-like command and its size.
-fn target(machine: &Machine, tool: &str, args: &[String]) -> Result<(String, u64), Output> {
-    let Some(dev) = args.iter().rev().find(|a| !a.starts_with('-')) else {
-        return Err(out(format!("Usage: {tool} [options] device\n"), 1));
-    };
-    let Some(r) = machine.resolve(dev) else {
-        return Err(out(format!("The file {dev} does not exist and no size was specified.\n"), 1));
-    };
-    let path = machine.canonical_path(&r);
-    Ok((path, machine.size_of(&r)))
+/// `mkfs -t TYPE DEV`.
+fn mkfs(machine: &mut Machine, args: &[String]) -> Output {
+    let t = args.iter().position(|a| a == "-t").and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| "ext2".into());
+    let rest: Vec<String> =
+        args.iter().enumerate().filter(|(i, a)| *a != "-t" && args.get(i.wrapping_sub(1)).is_none_or(|p| p != "-t")).map(|(_, a)| a.clone()).collect();
+    match t.as_str() {
+        "ext4" => mkfs_ext4(machine, &rest),
+        "xfs" => mkfs_xfs(machine, &rest),
+        other => out(format!("mkfs: the {other} filesystem is not simulated here; use mkfs.ext4, mkfs.xfs or mkswap\n"), 1),
+    }
 }
 
-fn busy(machine: &Machine, path: &str) -> Option<&'static str> {
-    if machine.mounts.iter().any(|m| m.device == path) {
-        return Some("is mounted; will not make a filesystem here!");
-    }
-    if machine.swaps.iter().any(|s| s == path) || machine.lvm.pv(path).is_some_and(|p| p.vg_name.is_some()) {
-        return Some("is apparently in use by the system; will not make a filesystem here!");
-    }
-    if let Some(BlockRef::Disk { disk }) = machine.resolve(path) {
-        if !machine.disks[disk].kernel_partitions.is_empty() {
-            return Some("is apparently in use by the system; will not make a filesystem here!");
+/// Options shared by mkfs.ext4 and mkswap: `-L`, `-U`, `-F`, `-q`, `-E`.
+#[derive(Default)]
+struct MkfsArgs {
+    device: Option<String>,
+    label: String,
+    uuid: Option<String>,
+    quiet: bool,
+}
+
+fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
+    let mut a = MkfsArgs::default();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let value = |i: &mut usize| {
+            *i += 1;
+            args.get(*i).cloned().ok_or_else(|| out(format!("{tool}: option requires an argument -- '{}'\n", arg.trim_start_matches('-')), 1))
+        };
+        match arg {
+            "-L" => a.label = value(&mut i)?,
+            "-U" => a.uuid = Some(value(&mut i)?),
+            "-E" | "-t" | "-T" | "-b" | "-m" | "-N" | "-i" => {
+                value(&mut i)?;
+            }
+            "-q" => a.quiet = true,
+            "-F" | "-f" | "-c" => {}
+            s if s.starts_with('-') && s.len() > 1 => return Err(out(format!("{tool}: invalid option -- '{}'\n", &s[1..2]), 1)),
+            s => a.device = Some(s.to_string()),
         }
+        i += 1;
     }
-    None
+    Ok(a)
+}
+
+/// The device argument of a mkfs-like command.
+fn target(machine: &Machine, tool: &str, device: Option<&str>) -> Result<(DevId, String), Output> {
+    let Some(dev) = device else {
+        return Err(out(format!("Usage: {tool} [options] device\n"), 1));
+    };
+    let Some(id) = machine.resolve(dev) else {
+        return Err(out(format!("The file {dev} does not exist and no size was specified.\n"), 1));
+    };
+    Ok((id, machine.path(id)))
+}
+
+/// Why mkfs refuses a device, in e2fsprogs' words: a mounted filesystem, or a
+/// device the system holds (swap, an LV on it, a PV of a VG, a partitioned disk).
+fn in_use(machine: &Machine, dev: DevId) -> Option<&'static str> {
+    match machine.busy(dev) {
+        Some(Busy::Mounted { .. }) => return Some("is mounted; will not make a filesystem here!"),
+        Some(_) => return Some("is apparently in use by the system; will not make a filesystem here!"),
+        None => {}
+    }
+    let pv_in_vg = machine.lvm().pv(dev).is_some_and(|p| p.vg_name.is_some());
+    let partitioned = machine.disk(dev).is_some_and(|d| !d.kernel_partitions.is_empty());
+    (pv_in_vg || partitioned).then_some("is apparently in use by the system; will not make a filesystem here!")
 }
 
 /// e2fsprogs' numeric progress as it appears in a pipe: the counter, then
@@ -80,82 +112,73 @@ fn progress(done: u64, total: u64) -> String {
 
 /// Devices that accept discards (mke2fs then trims them first): loop devices,
 /// NVMe drives and thin volumes.
-fn discards(machine: &Machine, path: &str) -> bool {
-    match machine.resolve(path) {
-        Some(BlockRef::Disk { disk }) | Some(BlockRef::Partition { disk, .. }) => {
-            matches!(machine.disks[disk].transport, crate::core::disk::Transport::Loop | crate::core::disk::Transport::Nvme)
-        }
-        Some(BlockRef::Lv { vg, lv }) => machine.lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_some_and(|l| matches!(l.kind, LvKind::Thin { .. })),
-        None => false,
-    }
-}
-
-/// e2fsprogs' default journal size in blocks.
-fn journal_blocks(blocks: u64) -> u64 {
-    match blocks {
-        b if b < 32768 => 1024,
-        b if b < 256 * 1024 => 4096,
-        b if b < 512 * 1024 => 8192,
-        b if b < 4096 * 1024 => 16384,
-        b if b < 8192 * 1024 => 32768,
-        b if b < 16384 * 1024 => 65536,
-        b if b < 32768 * 1024 => 131072,
-        _ => 262144,
-    }
-}
-
-/// Block groups holding superblock backups with sparse_super: 1 and powers of 3, 5, 7.
-fn backup_groups(groups: u64) -> Vec<u64> {
-    let mut v = vec![];
-    for base in [3u64, 5, 7] {
-        let mut g = 1;
-        while g < groups {
-            v.push(g);
-            g *= base;
-        }
-    }
-    crate::core::order::small_sort(&mut v);
-    v.dedup();
-    v
+fn discards(machine: &Machine, dev: DevId) -> bool {
+    let thin = machine.devices().get(dev).is_some_and(|d| matches!(d.kind, DevKind::Lv { role: LvRole::Thin, .. }));
+    thin || machine.lower_disk(dev).is_some_and(|d| matches!(d.transport, crate::core::disk::Transport::Loop | crate::core::disk::Transport::Nvme))
 }
 
 fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
-    let (path, size) = match target(machine, "mkfs.ext4", args) {
+    let a = match parse_mkfs_args("mkfs.ext4", args) {
+        Ok(a) => a,
+        Err(o) => return o,
+    };
+    let (dev, path) = match target(machine, "mkfs.ext4", a.device.as_deref()) {
         Ok(t) => t,
         Err(o) => return o,
     };
-    let mut text = String::from("mke2fs 1.47.0 (5-Feb-2023)\n");
-    if let Some(why) = busy(machine, &path) {
+    let mut text = String::new();
+    if !a.quiet {
+        text.push_str("mke2fs 1.47.0 (5-Feb-2023)\n");
+    }
+    if let Some(why) = in_use(machine, dev) {
         text.push_str(&format!("{path} {why}\n"));
         return out(text, 1);
     }
-    let small = size < 512 * MIB;
-    let (block, ratio, per_group) = if small { (1024u64, 4096u64, 8192u64) } else { (4096, 16384, 32768) };
-    let blocks = size / block;
-    if blocks < 64 {
+    let Some(g) = Geometry::for_size(machine.size_of(dev)) else {
         text.push_str(&format!("{path}: Device size reported to be zero or too small.\n"));
         return out(text, 1);
+    };
+    let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
+    if discards(machine, dev) {
+        machine.discard(dev);
+        if !a.quiet {
+            text.push_str(&format!("Discarding device blocks: {}done                            \n", progress(0, g.blocks)));
+        }
     }
-    let groups = blocks.div_ceil(per_group);
-    // Inodes per group fill whole inode-table blocks: a multiple of 16.
-    let per_group_inodes = ((size / ratio).div_ceil(groups) / 16 * 16).max(16);
-    let inodes = per_group_inodes * groups;
-    let uuid = machine.new_fs_uuid();
-    let unit = if small { "1k" } else { "4k" };
-    if discards(machine, &path) {
-        text.push_str("Discarding device blocks: ");
-        text.push_str(&progress(0, blocks));
-        text.push_str("done                            \n");
+    if !a.quiet {
+        text.push_str(&creation_report(&g, &uuid));
     }
-    text.push_str(&format!("Creating filesystem with {blocks} {unit} blocks and {inodes} inodes\nFilesystem UUID: {uuid}\n"));
-    let first = u64::from(small);
-    let backups = backup_groups(groups);
+    let layout = Ext4Layout {
+        blocks: g.blocks,
+        block_size: g.block_size,
+        inodes: g.inodes,
+        inodes_per_group: g.inodes_per_group,
+        blocks_per_group: g.blocks_per_group,
+        reserved_blocks: g.reserved_blocks(),
+        free_blocks: g.blocks - g.initial_used_blocks(),
+        free_inodes: g.inodes - 11,
+        uuid: signature::uuid_bytes(&uuid),
+        label: a.label.clone(),
+        now: 0,
+    };
+    let used = (g.initial_used_blocks() * g.block_size).min(g.blocks * g.block_size);
+    match machine.mkfs(dev, NewFs::Ext4 { layout, used_bytes: used }) {
+        Ok(events) => Output { text, events, ..Output::default() },
+        Err(e) => out(format!("{text}mkfs.ext4: {e}\n"), 1),
+    }
+}
+
+/// What mke2fs prints after the discard: sizes, UUID, backups, progress lines.
+fn creation_report(g: &Geometry, uuid: &str) -> String {
+    let unit = if g.block_size == 1024 { "1k" } else { "4k" };
+    let mut text = format!("Creating filesystem with {} {unit} blocks and {} inodes\nFilesystem UUID: {uuid}\n", g.blocks, g.inodes);
+    let backups = g.backup_groups();
     if !backups.is_empty() {
         // mke2fs wraps the list when the next number would pass column 72.
         text.push_str("Superblock backups stored on blocks: ");
         let mut col_left = 0usize;
-        for (i, g) in backups.iter().enumerate() {
-            let block_no = g * per_group + first;
+        for (i, group) in backups.iter().enumerate() {
+            let block_no = group * g.blocks_per_group + g.first_data_block;
             if i > 0 {
                 text.push_str(", ");
             }
@@ -169,61 +192,72 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         }
         text.push_str("\n\n");
     }
-    text.push_str(&format!("Allocating group tables: {}done                            \n", progress(0, groups)));
-    text.push_str(&format!("Writing inode tables: {}done                            \n", progress(0, groups)));
-    text.push_str(&format!("Creating journal ({} blocks): done\n", journal_blocks(blocks)));
-    text.push_str(&format!("Writing superblocks and filesystem accounting information: {}done\n\n", progress(0, groups)));
-    let used = journal_blocks(blocks) * block + groups * 2 * block + inodes * 256 / 64;
-    machine.filesystems.insert(path.clone(), Filesystem { fstype: "ext4".into(), uuid, label: String::new(), size_bytes: size, used_bytes: used.min(size) });
-    Output { text, events: vec![Event::FilesystemCreated { dev: path, fstype: "ext4".into() }], ..Output::default() }
+    text.push_str(&format!("Allocating group tables: {}done                            \n", progress(0, g.groups)));
+    text.push_str(&format!("Writing inode tables: {}done                            \n", progress(0, g.groups)));
+    text.push_str(&format!("Creating journal ({} blocks): done\n", g.journal_blocks));
+    text.push_str(&format!("Writing superblocks and filesystem accounting information: {}done\n\n", progress(0, g.groups)));
+    text
 }
 
 fn mkfs_xfs(machine: &mut Machine, args: &[String]) -> Output {
-    let (path, size) = match target(machine, "mkfs.xfs", args) {
+    let a = match parse_mkfs_args("mkfs.xfs", args) {
+        Ok(a) => a,
+        Err(o) => return o,
+    };
+    let (dev, path) = match target(machine, "mkfs.xfs", a.device.as_deref()) {
         Ok(t) => t,
         Err(o) => return o,
     };
-    if let Some(why) = busy(machine, &path) {
+    if let Some(why) = in_use(machine, dev) {
         return out(format!("mkfs.xfs: {path} {why}\n"), 1);
     }
-    let uuid = machine.new_fs_uuid();
-    let blocks = size / 4096;
+    let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
+    let blocks = machine.size_of(dev) / 4096;
     let agcount = 4;
     let text = format!(
         "meta-data={path:<22} isize=512    agcount={agcount}, agsize={} blks\n         =                       sectsz=512   attr=2, projid32bit=1\n         =                       crc=1        finobt=1, sparse=1, rmapbt=0\n         =                       reflink=1    bigtime=1 inobtcount=1 nrext64=0\ndata     =                       bsize=4096   blocks={blocks}, imaxpct=25\n         =                       sunit=0      swidth=0 blks\nnaming   =version 2              bsize=4096   ascii-ci=0, ftype=1\nlog      =internal log           bsize=4096   blocks=16384, version=2\n         =                       sectsz=512   sunit=0 blks, lazy-count=1\nrealtime =none                   extsz=4096   blocks=0, rtextents=0\n",
         blocks / agcount
     );
-    machine.filesystems.insert(path.clone(), Filesystem { fstype: "xfs".into(), uuid, label: String::new(), size_bytes: size, used_bytes: 70 * MIB });
-    Output { text, events: vec![Event::FilesystemCreated { dev: path, fstype: "xfs".into() }], ..Output::default() }
+    match machine.mkfs(dev, NewFs::Xfs { uuid, label: a.label }) {
+        Ok(events) => Output { text, events, ..Output::default() },
+        Err(e) => out(format!("mkfs.xfs: {e}\n"), 1),
+    }
 }
 
 fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
-    let (path, size) = match target(machine, "mkswap", args) {
+    let a = match parse_mkfs_args("mkswap", args) {
+        Ok(a) => a,
+        Err(o) => return o,
+    };
+    let (dev, path) = match target(machine, "mkswap", a.device.as_deref()) {
         Ok(t) => t,
         Err(o) => return o,
     };
-    if busy(machine, &path).is_some() {
+    if in_use(machine, dev).is_some() {
         return out(format!("mkswap: error: {path} is mounted; will not make swapspace\n"), 1);
     }
-    let uuid = machine.new_fs_uuid();
-    let usable = size.saturating_sub(4096);
+    let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
+    let usable = machine.size_of(dev).saturating_sub(4096);
     // The old signature is wiped (with a warning) before the swap area is written.
-    let mut text = match machine.filesystems.get(&path).filter(|f| f.fstype != "swap") {
-        Some(old) => format!("mkswap: {path}: warning: wiping old {} signature.\n", old.fstype),
+    let mut text = match machine.probe(dev) {
+        Some(old) => format!("mkswap: {path}: warning: wiping old {} signature.\n", old.fstype.name()),
         None => String::new(),
     };
-    text.push_str(&format!("Setting up swapspace version 1, size = {} ({usable} bytes)\nno label, UUID={uuid}\n", human_size(usable, SizeStyle::Iec)));
-    machine.filesystems.insert(path.clone(), Filesystem { fstype: "swap".into(), uuid, label: String::new(), size_bytes: size, used_bytes: 0 });
-    Output { text, events: vec![Event::FilesystemCreated { dev: path, fstype: "swap".into() }], ..Output::default() }
+    let label = if a.label.is_empty() { "no label".to_string() } else { format!("LABEL={}", a.label) };
+    text.push_str(&format!("Setting up swapspace version 1, size = {} ({usable} bytes)\n{label}, UUID={uuid}\n", human_size(usable, SizeStyle::Iec)));
+    match machine.mkfs(dev, NewFs::Swap { uuid, label: a.label }) {
+        Ok(events) => Output { text, events, ..Output::default() },
+        Err(e) => out(format!("mkswap: {e}\n"), 1),
+    }
 }
 
 fn mount(machine: &mut Machine, args: &[String]) -> Output {
     let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if pos.is_empty() {
         let mut text = String::new();
-        for m in &machine.mounts {
-            let t = machine.filesystems.get(&m.device).map_or("auto".into(), |f| f.fstype.clone());
-            text.push_str(&format!("{} on {} type {t} (rw,relatime)\n", m.device, m.target));
+        for m in machine.mounts() {
+            let t = machine.probe(m.dev).map_or("auto", |s| s.fstype.name());
+            text.push_str(&format!("{} on {} type {t} (rw,relatime)\n", machine.path(m.dev), m.target));
         }
         return out(text, 0);
     }
@@ -233,252 +267,68 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     if !dir.starts_with('/') {
         return out(format!("mount: {dir}: mount point does not exist.\n"), 32);
     }
-    let Some(r) = machine.resolve(dev) else {
+    let Some(id) = machine.resolve(dev) else {
         return out(format!("mount: {dir}: special device {dev} does not exist.\n"), 32);
     };
-    let path = machine.canonical_path(&r);
-    let size = machine.size_of(&r);
-    if machine.mounts.iter().any(|m| m.target == **dir) {
-        return out(format!("mount: {dir}: {dev} already mounted or mount point busy.\n"), 32);
+    let path = machine.path(id);
+    match machine.mount(id, dir) {
+        Ok(events) => Output { events, ..Output::default() },
+        Err(FsError::TargetBusy) => out(format!("mount: {dir}: {dev} already mounted or mount point busy.\n"), 32),
+        Err(_) => out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n       dmesg(1) may have more information after failed mount system call.\n"), 32),
     }
-    let healthy = machine.filesystems.get(&path).is_some_and(|f| f.fstype != "swap" && f.size_bytes <= size);
-    if !healthy {
-        return out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n       dmesg(1) may have more information after failed mount system call.\n"), 32);
-    }
-    machine.mounts.push(Mount { device: path.clone(), target: dir.to_string() });
-    Output { events: vec![Event::Mounted { dev: path, target: dir.to_string() }], ..Output::default() }
 }
 
 fn umount(machine: &mut Machine, args: &[String]) -> Output {
     let Some(what) = args.iter().find(|a| !a.starts_with('-')) else {
         return out("umount: bad usage\nTry 'umount --help' for more information.\n", 1);
     };
-    let canonical = machine.resolve(what).map(|r| machine.canonical_path(&r));
-    let Some(i) = machine.mounts.iter().position(|m| m.target == *what || Some(&m.device) == canonical.as_ref()) else {
+    let dev = machine.resolve(what);
+    let target = machine.mounts().iter().find(|m| m.target == *what || Some(m.dev) == dev).map(|m| m.target.clone());
+    let Some(target) = target else {
         return out(format!("umount: {what}: not mounted.\n"), 32);
     };
-    if machine.mounts[i].target == "/" || machine.mounts[i].target == "/boot/efi" {
-        return out(format!("umount: {}: target is busy.\n", machine.mounts[i].target), 32);
+    if target == "/" || target == "/boot/efi" {
+        return out(format!("umount: {target}: target is busy.\n"), 32);
     }
-    let m = machine.mounts.remove(i);
-    Output { events: vec![Event::Unmounted { dev: m.device, target: m.target }], ..Output::default() }
+    match machine.umount(&target, None) {
+        Ok(events) => Output { events, ..Output::default() },
+        Err(_) => out(format!("umount: {what}: not mounted.\n"), 32),
+    }
 }
 
 fn swapon(machine: &mut Machine, args: &[String]) -> Output {
     let Some(dev) = args.iter().find(|a| !a.starts_with('-')) else {
         let mut text = String::from("NAME      TYPE      SIZE USED PRIO\n");
-        for s in &machine.swaps {
-            let size = machine.filesystems.get(s).map_or(0, |f| f.size_bytes);
-            text.push_str(&format!("{s} partition {} 0B   -2\n", human_size(size, SizeStyle::Letter)));
+        for s in machine.swaps() {
+            let size = machine.size_of(*s);
+            text.push_str(&format!("{} partition {} 0B   -2\n", machine.path(*s), human_size(size, SizeStyle::Letter)));
         }
         return out(text, 0);
     };
-    let Some(r) = machine.resolve(dev) else {
+    let Some(id) = machine.resolve(dev) else {
         return out(format!("swapon: cannot open {dev}: No such file or directory\n"), 255);
     };
-    let path = machine.canonical_path(&r);
-    if machine.filesystems.get(&path).is_none_or(|f| f.fstype != "swap") {
-        return out(format!("swapon: {path}: read swap header failed\n"), 255);
+    let path = machine.path(id);
+    match machine.swapon(id) {
+        Ok(events) => Output { events, ..Output::default() },
+        Err(FsError::SwapActive) => out(format!("swapon: {path}: swapon failed: Device or resource busy\n"), 255),
+        Err(_) => out(format!("swapon: {path}: read swap header failed\n"), 255),
     }
-    if machine.swaps.contains(&path) {
-        return out(format!("swapon: {path}: swapon failed: Device or resource busy\n"), 255);
-    }
-    machine.swaps.push(path);
-    Output::default()
 }
 
 fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
     let Some(dev) = args.iter().find(|a| !a.starts_with('-')) else {
         return out("swapoff: bad usage\n", 1);
     };
-    let path = machine.resolve(dev).map(|r| machine.canonical_path(&r)).unwrap_or_else(|| dev.clone());
-    if path.contains("pve-swap") {
+    let Some(id) = machine.resolve(dev) else {
+        return out(format!("swapoff: {dev}: swapoff failed: No such file or directory\n"), 255);
+    };
+    let path = machine.path(id);
+    if machine.lv_dev("pve", "swap") == Some(id) {
         return out(format!("swapoff: {path}: the lab keeps the host's own swap on\n"), 255);
     }
-    let before = machine.swaps.len();
-    machine.swaps.retain(|s| *s != path);
-    if machine.swaps.len() == before {
-        return out(format!("swapoff: {dev}: swapoff failed: Invalid argument\n"), 255);
+    match machine.swapoff(id) {
+        Ok(events) => Output { events, ..Output::default() },
+        Err(_) => out(format!("swapoff: {dev}: swapoff failed: Invalid argument\n"), 255),
     }
-    Output::default()
-}
-
-fn blkid(machine: &Machine, args: &[String]) -> Output {
-    let mut text = String::new();
-    let wanted: Vec<String> = args.iter().filter(|a| !a.starts_with('-')).filter_map(|a| machine.resolve(a).map(|r| machine.canonical_path(&r))).collect();
-    let mut status = 2;
-    let mut visit = |n: &crate::core::machine::BlockNode, text: &mut String| {
-        if !wanted.is_empty() && !wanted.contains(&n.path) {
-            return;
-        }
-        let mut parts = Vec::new();
-        if let Some(fs) = &n.fs {
-            parts.push(format!("UUID=\"{}\"", fs.uuid));
-            if fs.fstype == "ext4" || fs.fstype == "xfs" {
-                parts.push("BLOCK_SIZE=\"4096\"".into());
-            }
-            parts.push(format!("TYPE=\"{}\"", fs.fstype));
-        } else if let Some(pt) = n.pttype.filter(|_| n.kind == "disk") {
-            parts.push(format!("PTUUID=\"{}\"", n.ptuuid.clone().unwrap_or_default()));
-            parts.push(format!("PTTYPE=\"{pt}\""));
-        }
-        if let Some(u) = &n.partuuid {
-            parts.push(format!("PARTUUID=\"{u}\""));
-        }
-        if !parts.is_empty() {
-            status = 0;
-            text.push_str(&format!("{}: {}\n", n.path, parts.join(" ")));
-        }
-    };
-    fn walk(n: &crate::core::machine::BlockNode, f: &mut dyn FnMut(&crate::core::machine::BlockNode, &mut String), text: &mut String, seen: &mut Vec<String>) {
-        if !seen.contains(&n.path) {
-            seen.push(n.path.clone());
-            f(n, text);
-        }
-        for c in &n.children {
-            walk(c, f, text, seen);
-        }
-    }
-    let mut seen = Vec::new();
-    let mut tree = machine.block_tree();
-    tree.small_sort_by_key(|n| (n.major, n.minor));
-    for n in &tree {
-        walk(n, &mut visit, &mut text, &mut seen);
-    }
-    out(text, status)
-}
-
-/// dd's "N bytes (X MB, Y MiB) copied" figure.
-fn dd_summary(bytes: u64, records: u64, partial: bool) -> String {
-    let si = |b: u64| -> String {
-        let units = ["B", "kB", "MB", "GB", "TB", "PB"];
-        let mut v = b as f64;
-        let mut i = 0;
-        while v >= 1000.0 && i + 1 < units.len() {
-            v /= 1000.0;
-            i += 1;
-        }
-        if v < 10.0 && i > 0 {
-            format!("{} {}", super::fmt::fixed(v, 1), units[i])
-        } else {
-            format!("{} {}", super::fmt::fixed(v, 0), units[i])
-        }
-    };
-    let iec = human_size(bytes, SizeStyle::Iec);
-    // The lab's disks write at a steady 1 GB/s so that output is reproducible.
-    let secs = bytes as f64 / 1e9;
-    let p = u64::from(partial);
-    format!(
-        "{records}+{p} records in\n{records}+{p} records out\n{bytes} bytes ({}, {iec}) copied, {} s, 1.0 GB/s\n",
-        si(bytes),
-        super::fmt::fixed(secs, 4)
-    )
-}
-
-fn dd(machine: &mut Machine, args: &[String]) -> Output {
-    let mut of = None;
-    let mut input = None;
-    let mut bs = 512u64;
-    let mut count: Option<u64> = None;
-    let mut seek = 0u64;
-    for a in args {
-        let Some((k, v)) = a.split_once('=') else {
-            return out(format!("dd: unrecognized operand '{a}'\nTry 'dd --help' for more information.\n"), 1);
-        };
-        match k {
-            "if" => input = Some(v.to_string()),
-            "of" => of = Some(v.to_string()),
-            "bs" => match parse_size_bytes(v) {
-                Ok(b) if b > 0 && b <= 1 << 30 => bs = b,
-                _ => return out(format!("dd: invalid number: '{v}'\n"), 1),
-            },
-            "count" => match v.parse::<u64>() {
-                Ok(c) => count = Some(c),
-                Err(_) => return out(format!("dd: invalid number: '{v}'\n"), 1),
-            },
-            "seek" => match v.parse::<u64>() {
-                Ok(s) => seek = s,
-                Err(_) => return out(format!("dd: invalid number: '{v}'\n"), 1),
-            },
-            "status" | "oflag" | "iflag" | "conv" => {}
-            _ => return out(format!("dd: unrecognized operand '{a}'\nTry 'dd --help' for more information.\n"), 1),
-        }
-    }
-    let input = input.unwrap_or_else(|| "/dev/stdin".into());
-    if !matches!(input.as_str(), "/dev/zero" | "/dev/urandom" | "/dev/random") {
-        return out(format!("dd: failed to open '{input}': the lab can read only /dev/zero or /dev/urandom\n"), 1);
-    }
-    let Some(of) = of else { return out("dd: the lab needs of=DEVICE or of=/mount/point/file\n", 1) };
-    let Some(count) = count else {
-        return out("dd: give count=N: the lab does not fill a device until it ends\n", 1);
-    };
-    let want = bs.saturating_mul(count);
-    // A file on a mounted filesystem.
-    let is_file = !of.starts_with("/dev/");
-    if let Some(m) = machine.mounts.iter().filter(|m| is_file && of.starts_with(&format!("{}/", m.target.trim_end_matches('/')))).max_by_key(|m| m.target.len()).cloned() {
-        return dd_to_file(machine, &m, &of, bs, want);
-    }
-    let Some(r) = machine.resolve(&of) else {
-        return out(format!("dd: failed to open '{of}': Permission denied\n"), 1);
-    };
-    let path = machine.canonical_path(&r);
-    let size = machine.size_of(&r);
-    let offset = seek.saturating_mul(bs);
-    let room = size.saturating_sub(offset);
-    let mut events = Vec::new();
-    let mut written = want.min(room);
-    let mut error = if want > room { Some("No space left on device") } else { None };
-    if let BlockRef::Lv { vg, lv } = &r {
-        let is_thin = machine.lvm.vg(vg).and_then(|v| v.lv(lv)).is_some_and(|l| matches!(l.kind, LvKind::Thin { .. }));
-        if is_thin {
-            if let Ok((w, evs)) = machine.lvm.write_thin(vg, lv, offset, written) {
-                if w < written {
-                    error = Some("Input/output error");
-                }
-                written = w;
-                events.extend(evs);
-            }
-        }
-    }
-    if offset == 0 && written > 0 {
-        if let Some(fs) = machine.filesystems.remove(&path) {
-            events.push(Event::DataDestroyed { dev: path.clone(), bytes: fs.size_bytes.min(written) });
-        }
-    }
-    let records = written / bs;
-    let partial = written % bs != 0;
-    let mut text = String::new();
-    if let Some(e) = error {
-        text.push_str(&format!("dd: error writing '{of}': {e}\n"));
-    }
-    text.push_str(&dd_summary(written, records, partial));
-    Output { text, events, exit_status: i32::from(error.is_some()), ..Output::default() }
-}
-
-fn dd_to_file(machine: &mut Machine, m: &Mount, of: &str, bs: u64, want: u64) -> Output {
-    let Some(fs) = machine.filesystems.get(&m.device).cloned() else {
-        return out(format!("dd: failed to open '{of}': Input/output error\n"), 1);
-    };
-    let free = fs.size_bytes.saturating_sub(fs.used_bytes) / 100 * 95;
-    let mut written = want.min(free);
-    let mut error = (want > free).then_some("No space left on device");
-    let mut events = Vec::new();
-    if let Some(BlockRef::Lv { vg, lv }) = machine.resolve(&m.device) {
-        if let Ok((w, evs)) = machine.lvm.write_thin(&vg, &lv, fs.used_bytes, written) {
-            if w < written {
-                error = Some("Input/output error");
-                written = w;
-            }
-            events.extend(evs);
-        }
-    }
-    if let Some(f) = machine.filesystems.get_mut(&m.device) {
-        f.used_bytes += written;
-    }
-    let mut text = String::new();
-    if let Some(e) = error {
-        text.push_str(&format!("dd: error writing '{of}': {e}\n"));
-    }
-    text.push_str(&dd_summary(written, written / bs, written % bs != 0));
-    Output { text, events, exit_status: i32::from(error.is_some()), ..Output::default() }
 }

@@ -147,9 +147,8 @@ fn right_aligned(col: &str) -> bool {
 /// A cell value; `None` is an empty cell (JSON null).
 fn value(node: &BlockNode, parent: Option<&BlockNode>, col: &str, o: &Options, table: bool) -> Option<String> {
     let size = |b: u64| if o.bytes { b.to_string() } else { human_size(b, SizeStyle::Letter) };
-    let fs = node.fs.as_ref();
-    let mounted = !node.mountpoints.is_empty() && node.mountpoints.iter().all(|m| m != "[SWAP]");
-    let avail = fs.map(|f| f.size_bytes.saturating_sub(f.used_bytes) / 100 * 95);
+    let fs = node.sig.as_ref();
+    let usage = node.usage;
     let flag = |b: bool| Some(if b { "1" } else { "0" }.to_string());
     match col {
         "NAME" => Some(if o.paths { node.path.clone() } else { node.name.clone() }),
@@ -157,24 +156,21 @@ fn value(node: &BlockNode, parent: Option<&BlockNode>, col: &str, o: &Options, t
         "PATH" => Some(node.path.clone()),
         "PKNAME" => parent.map(|p| if p.kind == "lvm" { format!("dm-{}", p.minor) } else { p.name.clone() }),
         "MAJ:MIN" => Some(if table { format!("{:>3}:{:<3}", node.major, node.minor) } else { format!("{}:{}", node.major, node.minor) }),
-        "RM" => flag(node.removable),
-        "RO" => flag(node.read_only),
+        "RM" | "RO" => flag(false),
         "HOTPLUG" | "RAND" | "DAX" => flag(false),
         "ROTA" => flag(node.rotational),
         "SIZE" => Some(size(node.size_bytes)),
         "TYPE" => Some(node.kind.to_string()),
         "MOUNTPOINT" => node.mountpoints.first().cloned(),
         "MOUNTPOINTS" => (!node.mountpoints.is_empty()).then(|| node.mountpoints.join("\n")),
-        "FSTYPE" => fs.map(|f| f.fstype.clone()),
-        "FSVER" => fs.map(|f| f.version().to_string()).filter(|v| !v.is_empty()),
+        "FSTYPE" => fs.map(|f| f.fstype.name().to_string()),
+        "FSVER" => fs.map(|f| f.fstype.version().to_string()).filter(|v| !v.is_empty()),
         "LABEL" => fs.map(|f| f.label.clone()).filter(|l| !l.is_empty()),
         "UUID" => fs.map(|f| f.uuid.clone()),
-        "FSAVAIL" => mounted.then_some(avail).flatten().map(size),
-        "FSSIZE" => mounted.then(|| fs.map(|f| size(f.size_bytes))).flatten(),
-        "FSUSED" => mounted.then(|| fs.map(|f| size(f.used_bytes))).flatten(),
-        "FSUSE%" => mounted
-            .then(|| fs.map(|f| format!("{}%", (f.used_bytes * 100).div_ceil(f.size_bytes.max(1)))))
-            .flatten(),
+        "FSAVAIL" => usage.map(|u| size(u.2)),
+        "FSSIZE" => usage.map(|u| size(u.0)),
+        "FSUSED" => usage.map(|u| size(u.1)),
+        "FSUSE%" => usage.map(|(_, used, avail)| format!("{}%", (used * 100).div_ceil((used + avail).max(1)))),
         "PTTYPE" => node.pttype.map(str::to_string),
         "PTUUID" => node.ptuuid.clone(),
         "PARTTYPE" => node.parttype.clone(),
@@ -274,7 +270,7 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
     let mut errors = String::new();
     let mut status = 0;
     for d in &o.devices {
-        let canonical = machine.resolve(d).map(|r| machine.canonical_path(&r));
+        let canonical = machine.resolve(d).map(|r| machine.path(r));
         match canonical.and_then(|p| find(&tree, &p)) {
             Some(n) => roots.push(n.clone()),
             None => {

@@ -6,11 +6,13 @@
 //! Every result carries the text, the core's events and an exit status, so the
 //! browser, the native CLI and the tests all see the same thing.
 
+pub mod blkid;
+pub mod dd;
 pub mod fdisk;
 pub mod fmt;
 pub mod fs;
 pub mod lsblk;
-pub mod lvm;
+pub mod lvm2;
 pub mod parted;
 pub mod session;
 pub mod sfdisk;
@@ -44,7 +46,7 @@ impl Output {
 pub enum Interactive {
     Fdisk(fdisk::Session),
     Sfdisk(sfdisk::Session),
-    Confirm(lvm::Confirm),
+    Confirm(lvm2::Confirm),
 }
 
 /// The shell state: the machine, any open dialog, and the command history.
@@ -86,7 +88,7 @@ impl Shell {
 
     /// The shell prompt shown before a top-level command.
     pub fn prompt(&self) -> String {
-        format!("root@{}:~# ", self.machine.hostname)
+        format!("root@{}:~# ", self.machine.hostname())
     }
 
     pub fn is_interactive(&self) -> bool {
@@ -169,7 +171,7 @@ impl Shell {
                 let r = s.end_of_input(&mut self.machine);
                 Output { text: r.text, events: r.events, ..Output::default() }
             }
-            Interactive::Confirm(c) => lvm::confirm_eof(c),
+            Interactive::Confirm(c) => lvm2::confirm_eof(c),
         }
     }
 
@@ -189,7 +191,7 @@ impl Shell {
                 }
                 Output { text: r.text, events: r.events, ..Output::default() }
             }
-            Interactive::Confirm(c) => lvm::confirm(self, c, line),
+            Interactive::Confirm(c) => lvm2::confirm(self, c, line),
         }
     }
 
@@ -211,13 +213,17 @@ impl Shell {
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
             "echo" => Output::text(format!("{}\n", args.join(" ")), 0),
+            "dd" => dd::run(&mut self.machine, args, None),
             "true" | ":" => Output::default(),
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),
             _ => {
-                if let Some(out) = lvm::run(self, cmd, args) {
+                if let Some(out) = lvm2::run(self, cmd, args) {
                     return out;
                 }
                 if let Some(out) = fs::run(&mut self.machine, cmd, args) {
+                    return out;
+                }
+                if let Some(out) = blkid::run(&mut self.machine, cmd, args) {
                     return out;
                 }
                 Output::text(format!("bash: {}: command not found\n", printable(cmd)), 127)
@@ -324,7 +330,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
         for n in machine.block_tree() {
             collect_paths(&n, &mut paths);
         }
-        for vg in &machine.lvm.vgs {
+        for vg in &machine.lvm().vgs {
             paths.push(vg.name.clone());
             for lv in vg.lvs.iter().filter(|l| !l.is_hidden()) {
                 paths.push(format!("/dev/{}/{}", vg.name, lv.name));

@@ -11,7 +11,8 @@ use crate::console::fmt::{fixed, parse_decimal};
 use crate::core::disk::Transport;
 use crate::core::gpt::Guid;
 use crate::core::label::{Label, LabelKind, PartType, Partition, GRAIN_SECTORS};
-use crate::core::machine::{BlockRef, Machine};
+use crate::core::device::{DevId, DevKind};
+use crate::core::machine::{Busy, Machine};
 
 const SECTOR: u64 = 512;
 
@@ -83,14 +84,14 @@ fn format_bytes(bytes: u64, unit: Unit, sectors: u64) -> String {
 
 struct Device {
     path: String,
-    disk: usize,
+    disk: DevId,
     sectors: u64,
     model: String,
 }
 
 fn open(machine: &Machine, path: &str) -> Option<Device> {
-    let Some(BlockRef::Disk { disk }) = machine.resolve(path) else { return None };
-    let d = &machine.disks[disk];
+    let disk = machine.resolve(path)?;
+    let d = machine.disk(disk)?;
     let model = match d.transport {
         Transport::Loop => "Loopback device (loopback)".to_string(),
         Transport::Sata => format!("ATA {} (scsi)", d.model.as_deref().unwrap_or("Generic SCSI")),
@@ -104,6 +105,7 @@ fn fs_name(fstype: &str) -> &str {
     match fstype {
         "swap" => "linux-swap(v1)",
         "vfat" => "fat32",
+        "LVM2_member" => "",
         other => other,
     }
 }
@@ -253,12 +255,14 @@ impl Parted<'_> {
     }
 
     fn label(&self, dev: &Device) -> Option<Label> {
-        self.machine.disks[dev.disk].label()
+        self.machine.disk(dev.disk).and_then(|d| d.label())
     }
 
     fn in_use(&self, dev: &Device, number: u32) -> bool {
-        let path = format!("/dev/{}", self.machine.disks[dev.disk].partition_name(number));
-        self.machine.mounts.iter().any(|m| m.device == path) || self.machine.swaps.contains(&path)
+        let part = self.machine.devices().partitions(dev.disk).iter().find(|p| matches!(p.kind, DevKind::Partition { number: n, .. } if n == number)).map(|p| p.id);
+        // libparted asks only whether the partition is mounted or active swap;
+        // a device-mapper holder shows up later, when the kernel refuses the update.
+        part.is_some_and(|p| matches!(self.machine.busy(p), Some(Busy::Mounted { .. } | Busy::Swap)))
     }
 
     fn commit(&mut self, dev: &Device, label: &Label) -> bool {
@@ -298,7 +302,7 @@ impl Parted<'_> {
             self.error("partition length of the disk exceeds the msdos limit");
             return false;
         };
-        let busy: Vec<u32> = self.machine.disks[dev.disk].kernel_partitions.iter().map(|k| k.number).filter(|n| self.in_use(dev, *n)).collect();
+        let busy: Vec<u32> = self.machine.disk(dev.disk).map(|d| d.kernel_partitions.clone()).unwrap_or_default().iter().map(|k| k.number).filter(|n| self.in_use(dev, *n)).collect();
         if !busy.is_empty() {
             self.error(&format!("Partition(s) on {} are being used.", dev.path));
             return false;
@@ -398,7 +402,7 @@ impl Parted<'_> {
             return false;
         }
         if self.in_use(dev, n) {
-            let path = format!("/dev/{}", self.machine.disks[dev.disk].partition_name(n));
+            let path = format!("/dev/{}", crate::core::disk::partition_name(&self.machine.name_of(dev.disk), n));
             self.out.push_str(&format!("Warning: Partition {path} is being used. Are you sure you want to continue?\n"));
             return false;
         }
@@ -432,8 +436,8 @@ impl Parted<'_> {
         crate::core::order::SmallSort::small_sort_by_key(parts.as_mut_slice(), |p| p.start_lba);
         for p in parts {
             let at = |s: u64| format_bytes(s * SECTOR, self.unit, dev.sectors);
-            let path = format!("/dev/{}", self.machine.disks[dev.disk].partition_name(p.number));
-            let fs = self.machine.filesystems.get(&path).map(|f| fs_name(&f.fstype).to_string()).unwrap_or_default();
+            let found = self.machine.probe_at(dev.disk, p.start_lba * SECTOR, p.size_sectors * SECTOR);
+            let fs = found.map(|s| fs_name(s.fstype.name()).to_string()).unwrap_or_default();
             let kind = if p.part_type.is_extended() { "extended" } else if p.is_logical() { "logical" } else { "primary" };
             let middle = if gpt { [fs, p.name.clone()] } else { [kind.to_string(), fs] };
             rows.push(vec![
@@ -472,10 +476,10 @@ mod tests {
     fn whole_disk_by_percent_and_the_gpt_name() {
         let mut m = Machine::with_disks(1, &[("sdb".into(), 1 << 30)]).expect("disk");
         assert_eq!(parted(&mut m, "-s /dev/sdb mklabel gpt mkpart data ext4 0% 100%").1, 0);
-        let l = m.disks[0].label().expect("label");
+        let l = m.disks()[0].label().expect("label");
         let p = l.partition(1).expect("partition 1");
         assert_eq!((p.start_lba, p.end_lba(), p.name.as_str()), (2048, 2095103, "data"));
-        assert_eq!(m.disks[0].kernel_partitions.len(), 1);
+        assert_eq!(m.disks()[0].kernel_partitions.len(), 1);
     }
 
     #[test]
@@ -488,7 +492,7 @@ mod tests {
         let (out, st) = parted(&mut m, "-s /dev/sda rm 3");
         assert_eq!(st, 1);
         assert!(out.starts_with("Error: Partition(s) 3 on /dev/sda have been written, but we have been unable to inform the kernel"), "{out}");
-        assert!(m.disks[0].kernel_partitions.iter().any(|k| k.number == 3));
+        assert!(m.disks()[0].kernel_partitions.iter().any(|k| k.number == 3));
     }
 
     #[test]

@@ -8,13 +8,14 @@
 use super::fdisk::{disk_header, label_lines, parse_size_sectors, partition_path, partition_table};
 use super::fmt::{human_size, json_string, SizeStyle};
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
-use crate::core::machine::{BlockRef, Machine, Reread};
+use crate::core::device::DevId;
+use crate::core::machine::{Machine, Reread};
 use crate::core::units::SECTOR_BYTES;
 use crate::core::Event;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    disk: usize,
+    disk: DevId,
     path: String,
     kind: Option<LabelKind>,
     first_lba: Option<u64>,
@@ -34,16 +35,16 @@ fn busy_refusal() -> String {
 
 /// `sfdisk DEV`: checks the disk and waits for script lines.
 pub fn start(machine: &Machine, path: &str) -> Result<(Session, String), (String, i32)> {
-    let Some(BlockRef::Disk { disk }) = machine.resolve(path) else {
+    let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
         return Err((format!("sfdisk: cannot open {path}: No such file or directory\n"), 1));
     };
     if machine.disk_busy(disk) {
         return Err((busy_refusal(), 1));
     }
-    let d = &machine.disks[disk];
+    let model = machine.disk(disk).and_then(|d| d.model.as_deref());
     let mut text = String::from("Checking that no-one is using this disk right now ... OK\n\n");
-    text.push_str(&disk_header(path, d.size_bytes, d.model.as_deref()));
-    if let Some(old) = d.label() {
+    text.push_str(&disk_header(path, machine.size_of(disk), model));
+    if let Some(old) = machine.disk(disk).and_then(|d| d.label()) {
         text.push_str(&label_lines(&old));
         text.push_str("\nOld situation:\n");
         text.push_str(&partition_table(path, &old));
@@ -53,7 +54,7 @@ pub fn start(machine: &Machine, path: &str) -> Result<(Session, String), (String
 }
 
 impl Session {
-    pub fn disk(&self) -> usize {
+    pub fn disk(&self) -> DevId {
         self.disk
     }
 
@@ -72,7 +73,7 @@ impl Session {
         if self.label.is_some() {
             return Ok(());
         }
-        let total = machine.disks[self.disk].total_sectors();
+        let total = machine.size_of(self.disk) / 512;
         let kind = self.kind.unwrap_or(LabelKind::Dos);
         let mut label = match kind {
             LabelKind::Gpt => {
@@ -89,7 +90,7 @@ impl Session {
         if let Some(f) = self.first_lba {
             label.first_lba = f;
         }
-        events.push(Event::LabelCreated { disk: machine.disks[self.disk].name.clone(), kind: kind.name() });
+        events.push(Event::LabelCreated { disk: machine.name_of(self.disk), kind: kind.name() });
         self.label = Some(label);
         Ok(())
     }
@@ -135,7 +136,7 @@ impl Session {
                         let size = human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Iec);
                         text.push_str(&format!("Created a new partition {} of type '{}' and of size {size}.\n", p.number, p.part_type.name()));
                         events.push(Event::PartitionPlanned {
-                            disk: machine.disks[self.disk].name.clone(),
+                            disk: machine.name_of(self.disk),
                             number: p.number,
                             start_lba: p.start_lba,
                             size_sectors: p.size_sectors,
@@ -290,10 +291,10 @@ fn parse_type(kind: LabelKind, text: Option<&str>) -> Result<PartType, String> {
 
 /// `sfdisk --dump DEV`.
 pub fn dump(machine: &Machine, path: &str) -> (String, i32) {
-    let Some(BlockRef::Disk { disk }) = machine.resolve(path) else {
+    let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
         return (format!("sfdisk: cannot open {path}: No such file or directory\n"), 1);
     };
-    let Some(label) = machine.disks[disk].label() else {
+    let Some(label) = machine.disk(disk).and_then(|d| d.label()) else {
         return (format!("sfdisk: {path}: does not contain a recognized partition table\n"), 1);
     };
     let mut s = format!("label: {}\n", label.kind.name());
@@ -328,10 +329,10 @@ pub fn dump(machine: &Machine, path: &str) -> (String, i32) {
 
 /// `sfdisk --json DEV`.
 pub fn json(machine: &Machine, path: &str) -> (String, i32) {
-    let Some(BlockRef::Disk { disk }) = machine.resolve(path) else {
+    let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
         return (format!("sfdisk: cannot open {path}: No such file or directory\n"), 1);
     };
-    let Some(label) = machine.disks[disk].label() else {
+    let Some(label) = machine.disk(disk).and_then(|d| d.label()) else {
         return (format!("sfdisk: {path}: does not contain a recognized partition table\n"), 1);
     };
     let id = match label.disk_id {

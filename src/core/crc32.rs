@@ -1,29 +1,50 @@
 //! CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) as GPT headers and
-//! entry arrays use it.
+//! entry arrays use it, lvm2's variant of it (another start value, no final
+//! inversion), and CRC-32C (Castagnoli) as ext4's metadata checksums use it.
 //!
-//! A 1 KiB table built at compile time. The `crc32fast` crate's slice-by-16
+//! 1 KiB tables built at compile time. The `crc32fast` crate's slice-by-16
 //! tables weigh 16 KiB of incompressible data in the WebAssembly bundle, and the
 //! simulator checksums a few kilobytes per partition table write.
 
-const TABLE: [u32; 256] = {
+const fn table(poly: u32) -> [u32; 256] {
     let mut table = [0u32; 256];
     let mut i = 0;
     while i < 256 {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 { poly ^ (c >> 1) } else { c >> 1 };
             k += 1;
         }
         table[i] = c;
         i += 1;
     }
     table
-};
+}
+
+const TABLE: [u32; 256] = table(0xEDB8_8320);
+const TABLE_C: [u32; 256] = table(0x82F6_3B78);
+
+fn update(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
+    data.iter().fold(crc, |c, b| table[((c ^ u32::from(*b)) & 0xff) as usize] ^ (c >> 8))
+}
 
 /// The CRC-32 of `data`.
 pub fn hash(data: &[u8]) -> u32 {
-    !data.iter().fold(!0u32, |c, b| TABLE[((c ^ u32::from(*b)) & 0xff) as usize] ^ (c >> 8))
+    !update(&TABLE, !0, data)
+}
+
+/// The start value of lvm2's label and metadata checksums (`INITIAL_CRC`).
+pub const LVM_INITIAL: u32 = 0xf597_a6cf;
+
+/// lvm2's `calc_crc(initial, data)`: CRC-32 without the final inversion.
+pub fn lvm(initial: u32, data: &[u8]) -> u32 {
+    update(&TABLE, initial, data)
+}
+
+/// CRC-32C with the raw (uninverted) running value, as ext4's `ext4_chksum` uses it.
+pub fn crc32c_raw(crc: u32, data: &[u8]) -> u32 {
+    update(&TABLE_C, crc, data)
 }
 
 #[cfg(test)]
@@ -33,5 +54,7 @@ mod tests {
         assert_eq!(super::hash(b""), 0);
         assert_eq!(super::hash(b"123456789"), 0xCBF4_3926);
         assert_eq!(super::hash(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
+        // The standard check value of CRC-32C.
+        assert_eq!(!super::crc32c_raw(!0, b"123456789"), 0xE306_9283);
     }
 }

@@ -6,6 +6,7 @@
 //! kernel keeps using the old one until the disk is free. Simplification: device
 //! numbers are assigned in a fixed order instead of by probe timing.
 
+use super::device::DevId;
 use super::label::Label;
 use super::media::Media;
 use super::units::SECTOR_BYTES;
@@ -44,6 +45,8 @@ pub const DM_MAJOR: u32 = 253;
 /// A partition as the kernel registered it (a line of /proc/partitions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KernelPartition {
+    /// The registry identity of the partition's block device.
+    pub dev: DevId,
     pub number: u32,
     pub start_lba: u64,
     pub size_sectors: u64,
@@ -53,6 +56,8 @@ pub struct KernelPartition {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disk {
+    /// The registry identity of the disk's block device.
+    pub dev: DevId,
     /// Kernel name, such as `sdb` or `nvme0n1`.
     pub name: String,
     pub transport: Transport,

@@ -46,10 +46,14 @@ pub enum Event {
     LvResized { vg: String, lv: String, old_bytes: u64, new_bytes: u64 },
     /// A thin volume's writes took chunks from its pool.
     ThinChunksAllocated { vg: String, pool: String, lv: String, chunks: u64 },
+    /// A discard gave a thin volume's chunks back to its pool.
+    ThinChunksFreed { vg: String, pool: String, lv: String, chunks: u64 },
     /// A thin pool ran out of data space and writes failed.
     ThinPoolFull { vg: String, pool: String },
     /// Data beyond a shrunken device's new end was destroyed.
     DataDestroyed { dev: String, bytes: u64 },
     /// A filesystem was grown or shrunk to match its device.
     FilesystemResized { dev: String, new_bytes: u64 },
+    /// Bytes were written to a block device (through whatever lies below it).
+    BytesWritten { dev: String, offset: u64, len: u64 },
 }

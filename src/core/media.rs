@@ -1,57 +1,300 @@
-//! The bytes of a disk, stored sparsely.
+//! The bytes of a disk (or of a file's storage), stored sparsely as extents of
+//! described content.
 //!
-//! Models a block device's contents as a map from sector number to the sectors
-//! that were ever written; unwritten sectors read as zeros. Memory therefore grows
-//! with what was written, never with the disk's size, so a 500 GB disk costs nothing
-//! until a partition table lands on it.
+//! Models a block device's contents as non-overlapping extents. An extent is
+//! literal bytes (a partition table, a superblock, a line of text), one repeated
+//! byte, or seeded pseudo-random data, so `dd if=/dev/urandom bs=1M count=10240`
+//! is one extent rather than 10 GiB. Reads produce the bytes on demand; anything
+//! never written reads as zeros. Memory therefore grows with the number of
+//! extents written, never with a device's size. Writing zeros punches a hole:
+//! on a disk, zeros and "never written" read the same.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::units::SECTOR_BYTES;
-use super::order::VecMap;
 
 const SECTOR: usize = SECTOR_BYTES as usize;
+/// Adjacent literal extents are merged while the result stays this small, so
+/// sector-by-sector writes do not fragment the map.
+const MERGE_BYTES_LIMIT: usize = 64 * 1024;
 
+/// What a run of bytes is, described rather than stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Zeros,
+    /// Every byte is this value.
+    Fill(u8),
+    /// Seeded pseudo-random bytes: byte `i` of the stream depends only on
+    /// `(seed, i)`, so any slice can be produced without the rest.
+    Random { seed: u64 },
+    /// Literal bytes.
+    Bytes(Rc<[u8]>),
+}
+
+impl Content {
+    /// Fills `out` with the stream's bytes starting at stream position `skew`.
+    fn fill(&self, skew: u64, out: &mut [u8]) {
+        match self {
+            Content::Zeros => out.fill(0),
+            Content::Fill(b) => out.fill(*b),
+            Content::Random { seed } => fill_random(*seed, skew, out),
+            Content::Bytes(b) => {
+                let start = skew as usize;
+                out.copy_from_slice(&b[start..start + out.len()]);
+            }
+        }
+    }
+
+    /// True when every byte of this stream is zero.
+    fn is_zero(&self) -> bool {
+        matches!(self, Content::Zeros | Content::Fill(0))
+    }
+}
+
+/// SplitMix64 of one 8-byte word of a random stream.
+fn random_word(seed: u64, word: u64) -> u64 {
+    let mut z = seed ^ word.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn fill_random(seed: u64, skew: u64, out: &mut [u8]) {
+    let mut pos = skew;
+    let mut i = 0;
+    while i < out.len() {
+        let word = random_word(seed, pos / 8).to_le_bytes();
+        let from = (pos % 8) as usize;
+        let n = (8 - from).min(out.len() - i);
+        out[i..i + n].copy_from_slice(&word[from..from + n]);
+        i += n;
+        pos += n as u64;
+    }
+}
+
+/// A run of `len` bytes of `content`, starting at stream position `skew`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub content: Content,
+    pub skew: u64,
+    pub len: u64,
+}
+
+impl Chunk {
+    pub fn bytes(data: &[u8]) -> Chunk {
+        Chunk { content: Content::Bytes(data.into()), skew: 0, len: data.len() as u64 }
+    }
+
+    pub fn zeros(len: u64) -> Chunk {
+        Chunk { content: Content::Zeros, skew: 0, len }
+    }
+
+    pub fn fill(byte: u8, len: u64) -> Chunk {
+        Chunk { content: Content::Fill(byte), skew: 0, len }
+    }
+
+    pub fn random(seed: u64, len: u64) -> Chunk {
+        Chunk { content: Content::Random { seed }, skew: 0, len }
+    }
+
+    /// The part `offset..offset + len` of this chunk.
+    pub fn slice(&self, offset: u64, len: u64) -> Chunk {
+        Chunk { content: self.content.clone(), skew: self.skew + offset, len: len.min(self.len.saturating_sub(offset)) }
+    }
+
+    /// The chunk's bytes; for tests and small chunks only.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = vec![0u8; self.len as usize];
+        self.content.fill(self.skew, &mut v);
+        v
+    }
+
+    /// Whether `next` continues this chunk's stream, so the two can be one extent.
+    fn continues_with(&self, next: &Chunk) -> bool {
+        match (&self.content, &next.content) {
+            (Content::Fill(a), Content::Fill(b)) => a == b,
+            (Content::Random { seed: a }, Content::Random { seed: b }) => a == b && self.skew + self.len == next.skew,
+            (Content::Bytes(_), Content::Bytes(_)) => self.len as usize + next.len as usize <= MERGE_BYTES_LIMIT,
+            _ => false,
+        }
+    }
+
+    /// This chunk followed by `next` (which `continues_with` it).
+    fn joined(self, next: &Chunk) -> Chunk {
+        match (&self.content, &next.content) {
+            (Content::Bytes(_), Content::Bytes(_)) => {
+                let mut v = self.to_vec();
+                v.extend_from_slice(&next.to_vec());
+                Chunk::bytes(&v)
+            }
+            _ => Chunk { len: self.len + next.len, ..self },
+        }
+    }
+}
+
+/// Sparse bytes addressed from 0. Unwritten bytes read as zeros.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Media {
-    sectors: VecMap<u64, Box<[u8; SECTOR]>>,
+    /// Non-overlapping, non-empty, never-zero extents keyed by start offset.
+    extents: BTreeMap<u64, Chunk>,
 }
 
 impl Media {
-    pub fn read_sector(&self, lba: u64) -> [u8; SECTOR] {
-        self.sectors.get(&lba).map(|s| **s).unwrap_or([0u8; SECTOR])
+    /// Writes `chunk` at `offset`, replacing what was there.
+    pub fn write(&mut self, offset: u64, chunk: Chunk) {
+        if chunk.len == 0 {
+            return;
+        }
+        self.punch(offset, chunk.len);
+        if chunk.content.is_zero() || matches!(&chunk.content, Content::Bytes(_)) && chunk.to_vec().iter().all(|b| *b == 0) {
+            return;
+        }
+        let mut start = offset;
+        let mut merged = chunk;
+        if let Some((&prev_start, prev)) = self.extents.range(..offset).next_back() {
+            if prev_start + prev.len == offset && prev.continues_with(&merged) {
+                let prev = self.extents.remove(&prev_start).unwrap_or_else(|| Chunk::zeros(0));
+                merged = prev.joined(&merged);
+                start = prev_start;
+            }
+        }
+        let end = start + merged.len;
+        if let Some(next) = self.extents.get(&end) {
+            if merged.continues_with(next) {
+                let next = next.clone();
+                self.extents.remove(&end);
+                merged = merged.joined(&next);
+            }
+        }
+        self.extents.insert(start, merged);
     }
 
-    /// Writes one sector; an all-zero sector is dropped from the map.
-    pub fn write_sector(&mut self, lba: u64, data: &[u8; SECTOR]) {
-        if data.iter().all(|b| *b == 0) {
-            self.sectors.remove(&lba);
-        } else {
-            self.sectors.insert(lba, Box::new(*data));
+    /// Makes `offset..offset + len` read as zeros.
+    pub fn punch(&mut self, offset: u64, len: u64) {
+        let end = offset.saturating_add(len);
+        let overlapping: Vec<u64> = self.overlapping(offset, end).map(|(s, _)| s).collect();
+        for s in overlapping {
+            let Some(c) = self.extents.remove(&s) else { continue };
+            let c_end = s + c.len;
+            if s < offset {
+                self.extents.insert(s, c.slice(0, offset - s));
+            }
+            if c_end > end {
+                self.extents.insert(end, c.slice(end - s, c_end - end));
+            }
         }
+    }
+
+    /// Starts of the extents that intersect `start..end`, with their chunks.
+    fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = (u64, &Chunk)> {
+        let first = self.extents.range(..=start).next_back().filter(|(s, c)| **s + c.len > start).map(|(s, _)| *s);
+        let from = first.unwrap_or(start);
+        self.extents.range(from..end).map(|(s, c)| (*s, c)).filter(move |(s, c)| s + c.len > start)
+    }
+
+    /// The bytes `offset..offset + len` (holes as zeros).
+    pub fn read(&self, offset: u64, len: u64) -> Vec<u8> {
+        let mut out = vec![0u8; len as usize];
+        let end = offset.saturating_add(len);
+        for (s, c) in self.overlapping(offset, end) {
+            let from = s.max(offset);
+            let to = (s + c.len).min(end);
+            let dst = &mut out[(from - offset) as usize..(to - offset) as usize];
+            c.content.fill(c.skew + (from - s), dst);
+        }
+        out
+    }
+
+    /// The written pieces of `offset..offset + len`, in order, as (offset, chunk);
+    /// gaps between them are holes.
+    pub fn pieces(&self, offset: u64, len: u64) -> Vec<(u64, Chunk)> {
+        let end = offset.saturating_add(len);
+        self.overlapping(offset, end)
+            .map(|(s, c)| {
+                let from = s.max(offset);
+                let to = (s + c.len).min(end);
+                (from, c.slice(from - s, to - from))
+            })
+            .collect()
+    }
+
+    pub fn read_sector(&self, lba: u64) -> [u8; SECTOR] {
+        let mut s = [0u8; SECTOR];
+        s.copy_from_slice(&self.read(lba * SECTOR_BYTES, SECTOR_BYTES));
+        s
+    }
+
+    pub fn write_sector(&mut self, lba: u64, data: &[u8; SECTOR]) {
+        self.write(lba * SECTOR_BYTES, Chunk::bytes(data));
     }
 
     /// Writes `data` from sector `lba` on; a short final sector is zero-padded.
     pub fn write_bytes(&mut self, lba: u64, data: &[u8]) {
-        for (i, chunk) in data.chunks(SECTOR).enumerate() {
-            let mut s = [0u8; SECTOR];
-            s[..chunk.len()].copy_from_slice(chunk);
-            self.write_sector(lba + i as u64, &s);
-        }
+        let mut padded = data.to_vec();
+        padded.resize(data.len().div_ceil(SECTOR) * SECTOR, 0);
+        self.write(lba * SECTOR_BYTES, Chunk::bytes(&padded));
     }
 
     pub fn read_bytes(&self, lba: u64, sectors: u64) -> Vec<u8> {
-        (0..sectors).flat_map(|i| self.read_sector(lba + i)).collect()
+        self.read(lba * SECTOR_BYTES, sectors * SECTOR_BYTES)
     }
 
-    /// Number of sectors that hold data: the simulator's real memory cost.
-    pub fn stored_sectors(&self) -> usize {
-        self.sectors.len()
+    /// Number of extents stored: the simulator's real memory cost.
+    pub fn extent_count(&self) -> usize {
+        self.extents.len()
     }
 
-    /// Zeroes sectors `first..=last` (used by `wipefs`-like signature removal).
+    /// Bytes covered by written extents (holes excluded).
+    pub fn written_bytes(&self) -> u64 {
+        self.extents.values().map(|c| c.len).sum()
+    }
+
+    /// Zeroes sectors `first..=last`.
     pub fn discard(&mut self, first: u64, last: u64) {
-        let keys: Vec<u64> = self.sectors.range_inclusive(&first, &last).map(|(k, _)| *k).collect();
-        for k in keys {
-            self.sectors.remove(&k);
+        self.punch(first * SECTOR_BYTES, (last + 1 - first.min(last + 1)) * SECTOR_BYTES);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn holes_read_as_zeros_and_writes_overlay() {
+        let mut m = Media::default();
+        m.write(10, Chunk::bytes(b"hello"));
+        m.write(12, Chunk::fill(b'x', 2));
+        assert_eq!(m.read(8, 10), b"\0\0hexxo\0\0\0");
+        m.punch(11, 3);
+        assert_eq!(m.read(10, 5), b"h\0\0\0o");
+    }
+
+    #[test]
+    fn sequential_random_writes_stay_one_extent() {
+        let mut m = Media::default();
+        let seed = 99;
+        for i in 0..1000u64 {
+            m.write(i * 4096, Chunk { content: Content::Random { seed }, skew: i * 4096, len: 4096 });
         }
+        assert_eq!(m.extent_count(), 1);
+        let whole = Chunk::random(seed, 4096 * 1000);
+        assert_eq!(m.read(4093, 20), whole.slice(4093, 20).to_vec());
+    }
+
+    #[test]
+    fn random_streams_are_position_addressed() {
+        let c = Chunk::random(7, 64);
+        let all = c.to_vec();
+        assert_eq!(c.slice(13, 20).to_vec(), all[13..33].to_vec());
+        assert_ne!(Chunk::random(8, 64).to_vec(), all);
+    }
+
+    #[test]
+    fn zero_writes_punch_holes() {
+        let mut m = Media::default();
+        m.write_sector(0, &[0xaa; SECTOR]);
+        m.write_sector(0, &[0; SECTOR]);
+        assert_eq!(m.extent_count(), 0);
     }
 }

@@ -5,8 +5,10 @@
 //! print, sleep or render. Text belongs to `console`, pictures to `ui`.
 
 pub mod crc32;
+pub mod device;
 pub mod disk;
 pub mod event;
+pub mod ext4;
 pub mod gpt;
 pub mod label;
 pub mod lvm;
@@ -15,7 +17,9 @@ pub mod mbr;
 pub mod order;
 pub mod media;
 pub mod parttypes;
+pub mod ranges;
 pub mod rng;
+pub mod signature;
 pub mod units;
 
 pub use event::Event;

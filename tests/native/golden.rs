@@ -129,10 +129,15 @@ fn lvs_show_under_their_pv_in_lsblk() {
 }
 
 #[test]
-fn a_pv_partition_is_in_use_for_the_reread() {
+fn a_pv_partition_is_in_use_for_the_reread_once_an_lv_holds_it() {
+    // A bare PV is only a label: nothing holds the partition open, so the
+    // kernel re-reads the table. An LV on it is a device-mapper holder.
+    let setup = "sfdisk /dev/sdb\nlabel: gpt\n,5G\nwrite\npvcreate /dev/sdb1\n";
+    let repartition = "fdisk /dev/sdb\nn\n\n\n\nw\n";
+    check_lines(Some("sdb=10G"), &format!("{setup}{repartition}"), "disks.", &["Syncing disks.", "Syncing disks."]);
     check_lines(
         Some("sdb=10G"),
-        "sfdisk /dev/sdb\nlabel: gpt\n,5G\nwrite\npvcreate /dev/sdb1\nfdisk /dev/sdb\nn\n\n\n\nw\n",
+        &format!("{setup}vgcreate vg /dev/sdb1\nlvcreate -n lv -L 1G vg\n{repartition}"),
         "Re-reading",
         &["Re-reading the partition table failed.: Device or resource busy"],
     );

@@ -82,7 +82,7 @@ fn lv(i: u8) -> &'static str {
 fn pick(shell: &Shell, v: u8, i: u8, want: fn(&LvKind) -> bool) -> String {
     let existing: Vec<String> = shell
         .machine
-        .lvm
+        .lvm()
         .vgs
         .iter()
         .flat_map(|vg| vg.lvs.iter().filter(|l| !l.is_hidden() && want(&l.kind)).map(move |l| format!("{}/{}", vg.name, l.name)))
@@ -188,7 +188,7 @@ proptest! {
             let line = op.line(&shell);
             let out = run(&mut shell, &line);
             log.push_str(&format!("$ {line}\n{out}"));
-            if let Err(e) = shell.machine.lvm.check_invariants() {
+            if let Err(e) = shell.machine.lvm().check_invariants() {
                 prop_assert!(false, "{e}\n{log}");
             }
         }
@@ -230,7 +230,7 @@ fn busy_shell() -> Shell {
     ] {
         run(&mut shell, line);
     }
-    assert!(shell.machine.lvm.check_invariants().is_ok());
+    assert!(shell.machine.lvm().check_invariants().is_ok());
     shell
 }
 
@@ -256,7 +256,7 @@ proptest! {
         shell.run(&line);
         shell.end_of_input();
         prop_assert!(!shell.is_interactive());
-        prop_assert!(shell.machine.lvm.check_invariants().is_ok());
+        prop_assert!(shell.machine.lvm().check_invariants().is_ok());
     }
 
     /// (b) A line whose first word is no command leaves the machine as it was,
@@ -290,7 +290,7 @@ const BLOCK_LINES: &[&str] = &[
 /// Every partition table on disk is sane: partitions inside the disk and
 /// primaries not overlapping; the kernel's partitions are inside the disk too.
 fn check_tables(machine: &Machine) -> Result<(), String> {
-    for d in &machine.disks {
+    for d in machine.disks() {
         let total = d.total_sectors();
         if let Some(label) = d.label() {
             let mut spans: Vec<(u64, u64)> = label.primaries().map(|p| (p.start_lba, p.end_lba())).collect();
@@ -327,6 +327,6 @@ proptest! {
         shell.end_of_input();
         prop_assert!(!shell.is_interactive());
         prop_assert!(check_tables(&shell.machine).is_ok());
-        prop_assert!(shell.machine.lvm.check_invariants().is_ok());
+        prop_assert!(shell.machine.lvm().check_invariants().is_ok());
     }
 }

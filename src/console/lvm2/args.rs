@@ -1,0 +1,458 @@
+//! The raw command line of the lvm2 tools: getopt-style splitting, then each
+//! option's value checked as lvm2's arg parser checks it (sizes, extents,
+//! signs, names).
+
+
+use super::*;
+use crate::console::Output;
+use crate::core::units::{KIB, MIB};
+
+
+/// The sign of a size or extents argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(super) enum Sign {
+    #[default]
+    None,
+    Plus,
+    Minus,
+}
+
+/// What an option accepts, as lvm2's `sizemb`/`psizemb`/`nsizemb`/`ssizemb` and
+/// `extents`/`pextents`/`nextents`/`sextents` value types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Signs {
+    Unsigned,
+    PlusOnly,
+    MinusOnly,
+    Any,
+}
+
+/// A parsed `--size`-like value, in 512-byte sectors.
+#[derive(Clone, Debug, Default)]
+pub(super) struct SizeArg {
+    pub(super) sign: Sign,
+    pub(super) sectors: u64,
+}
+
+/// What `N%...` is a percentage of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(super) enum Percent {
+    #[default]
+    None,
+    Vg,
+    Lv,
+    Pvs,
+    Free,
+    Origin,
+}
+
+/// A parsed `--extents` value.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ExtentsArg {
+    pub(super) sign: Sign,
+    pub(super) value: u64,
+    pub(super) percent: Percent,
+}
+
+pub(super) fn split_sign(text: &str) -> (Sign, &str) {
+    match text.as_bytes().first() {
+        Some(b'+') => (Sign::Plus, &text[1..]),
+        Some(b'-') => (Sign::Minus, &text[1..]),
+        _ => (Sign::None, text),
+    }
+}
+
+/// The longest prefix `strtod` would take from `s` (which starts with a digit or
+/// '.'): its value and length; `None` when it takes nothing.
+pub(super) fn strtod_prefix(s: &str) -> Option<(f64, usize)> {
+    let b = s.as_bytes();
+    if b.len() > 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b[2].is_ascii_hexdigit() {
+        let end = 2 + s[2..].find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(s.len() - 2);
+        let v = s[2..end].chars().fold(0f64, |acc, c| acc * 16.0 + f64::from(c.to_digit(16).unwrap_or(0)));
+        return Some((v, end));
+    }
+    let mut i = 0;
+    let mut digits = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+        digits += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] | 0x20) == b'e' {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            i = j;
+        }
+    }
+    crate::console::fmt::parse_decimal(&s[..i]).map(|v| (v, i))
+}
+
+/// lvm2's `_size_arg` plus the sign rule of the option's value type. Values
+/// without a unit are MiB; units are powers of 1024 whatever their case.
+pub(super) fn parse_size_arg(text: &str, signs: Signs) -> Result<SizeArg, Vec<String>> {
+    let (sign, body) = split_sign(text);
+    if body.starts_with(['+', '-']) {
+        return Err(vec!["Multiple sign symbols detected.".into()]);
+    }
+    if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Err(vec!["Size requires number argument.".into()]);
+    }
+    let Some((mut v, used)) = strtod_prefix(body) else {
+        return Err(vec![format!("Can't parse size argument at '{}'.", &body[..1])]);
+    };
+    let rest = &body[used..];
+    if v.is_infinite() {
+        let at: String = rest.chars().take(1).collect();
+        return Err(vec![format!("Can't parse size argument at '{at}'. Numerical result out of range")]);
+    }
+    match rest.chars().next().map(|c| c.to_ascii_lowercase()) {
+        None => v *= 2048.0,
+        Some(c) => match "kmgtpebs".find(c) {
+            None => return Err(vec!["Can't parse size argument.".into()]),
+            Some(7) => {}
+            Some(6) => {
+                let bytes = v as u64;
+                let adjust = bytes % 512;
+                if adjust != 0 {
+                    let up = bytes + 512 - adjust;
+                    return Err(vec![format!("Size is not a multiple of 512. Try using {} or {up}.", up - 512)]);
+                }
+                v /= 512.0;
+            }
+            Some(i) => v *= 1024f64.powi(i as i32) * 2.0,
+        },
+    }
+    if v >= (u64::MAX >> 9) as f64 {
+        return Err(vec!["Size is too big (>=16EiB).".into()]);
+    }
+    let sign_error = match (signs, sign) {
+        (Signs::Unsigned, Sign::Plus | Sign::Minus) => Some("Size may not be relative/signed."),
+        (Signs::PlusOnly, Sign::Minus) => Some("Size may not be negative."),
+        (Signs::MinusOnly, Sign::Plus) => Some("Size may not be positive."),
+        _ => None,
+    };
+    if let Some(e) = sign_error {
+        return Err(vec![e.into()]);
+    }
+    Ok(SizeArg { sign, sectors: v as u64 })
+}
+
+/// lvm2's `_extents_arg` plus the sign rule of the option's value type.
+pub(super) fn parse_extents_arg(text: &str, signs: Signs) -> Result<ExtentsArg, Vec<String>> {
+    let (sign, body) = split_sign(text);
+    let end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+    if end == 0 {
+        return Err(Vec::new());
+    }
+    let Ok(value) = body[..end].parse::<u64>() else { return Err(Vec::new()) };
+    let rest = &body[end..];
+    let mut percent = Percent::None;
+    if !rest.is_empty() {
+        let Some(p) = rest.strip_prefix('%') else { return Err(Vec::new()) };
+        percent = match p.to_ascii_uppercase().as_str() {
+            "V" | "VG" => Percent::Vg,
+            "L" | "LV" => Percent::Lv,
+            "P" | "PV" | "PVS" => Percent::Pvs,
+            "F" | "FR" | "FREE" => Percent::Free,
+            "O" | "OR" | "ORIGIN" => Percent::Origin,
+            _ => return Err(vec![format!("Specified %{p} is unknown.")]),
+        };
+        if value >= u64::from(u32::MAX) {
+            return Err(vec!["Percentage is too big (>=-1%).".into()]);
+        }
+    }
+    let sign_error = match (signs, sign) {
+        (Signs::Unsigned, Sign::Plus | Sign::Minus) => Some("Extents may not be relative/signed."),
+        (Signs::PlusOnly, Sign::Minus) => Some("Extents may not be negative."),
+        (Signs::MinusOnly, Sign::Plus) => Some("Extents may not be positive."),
+        _ => None,
+    };
+    if let Some(e) = sign_error {
+        return Err(vec![e.into()]);
+    }
+    Ok(ExtentsArg { sign, value: value.min(u64::from(u32::MAX)), percent })
+}
+
+/// Options shared by the lvm2 commands, after a raw parse.
+#[derive(Default, Debug)]
+pub(super) struct Args {
+    pub(super) positional: Vec<String>,
+    pub(super) flags: Vec<String>,
+    pub(super) name: Option<String>,
+    pub(super) size: Option<SizeArg>,
+    pub(super) extents: Option<ExtentsArg>,
+    pub(super) virtual_size: Option<SizeArg>,
+    pub(super) lv_type: Option<String>,
+    pub(super) thin: bool,
+    pub(super) thinpool: Option<String>,
+    pub(super) extent_size: Option<SizeArg>,
+    pub(super) columns: Option<String>,
+    pub(super) separator: Option<String>,
+    pub(super) aligned: bool,
+    pub(super) units: Units,
+    pub(super) json: bool,
+    pub(super) all: bool,
+    pub(super) yes: bool,
+    pub(super) force: u32,
+    pub(super) resizefs: bool,
+    pub(super) nofsck: bool,
+    pub(super) noheadings: bool,
+    pub(super) maps: bool,
+    pub(super) short: bool,
+}
+
+/// Short options that take a value, per command.
+pub(super) fn short_takes_value(cmd: &str, c: char) -> bool {
+    match c {
+        'L' | 'l' | 'V' | 'o' | 'O' | 'S' | 'M' => true,
+        'n' => !matches!(cmd, "lvextend" | "lvreduce" | "lvresize"),
+        's' => cmd == "vgcreate",
+        'a' | 'Z' | 'W' => matches!(cmd, "lvcreate" | "lvchange" | "vgchange"),
+        _ => false,
+    }
+}
+
+pub(super) fn getopt_error(text: String) -> Output {
+    let mut t = text;
+    msg(&mut t, "Error during parsing of command line.");
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+/// The value types lvm2 gives --size and --extents for each command.
+pub(super) fn size_signs(cmd: &str) -> (Signs, Signs) {
+    match cmd {
+        "lvextend" | "lvcreate" => (Signs::PlusOnly, Signs::PlusOnly),
+        "lvreduce" => (Signs::MinusOnly, Signs::MinusOnly),
+        "lvresize" => (Signs::Any, Signs::Any),
+        _ => (Signs::Unsigned, Signs::Unsigned),
+    }
+}
+
+/// One command-line word after getopt's splitting.
+pub(super) enum Word {
+    Opt(String, Option<String>),
+    Pos(String),
+}
+
+pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
+    let mut a = Args::default();
+    // Split bundled and attached short options the way getopt does.
+    let mut words: Vec<Word> = Vec::new();
+    let mut i = 0;
+    let mut only_positional = false;
+    while i < raw.len() {
+        let arg = raw[i].as_str();
+        if only_positional || arg == "-" || !arg.starts_with('-') {
+            words.push(Word::Pos(arg.to_string()));
+        } else if arg == "--" {
+            only_positional = true;
+        } else if let Some(long) = arg.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((k, v)) => words.push(Word::Opt(format!("--{k}"), Some(v.to_string()))),
+                None => words.push(Word::Opt(arg.to_string(), None)),
+            }
+        } else {
+            let chars: Vec<char> = arg.chars().skip(1).collect();
+            for (j, &c) in chars.iter().enumerate() {
+                if short_takes_value(cmd, c) {
+                    let rest: String = chars[j + 1..].iter().collect();
+                    if rest.is_empty() {
+                        i += 1;
+                        match raw.get(i) {
+                            Some(v) => words.push(Word::Opt(format!("-{c}"), Some(v.clone()))),
+                            None => return Err(getopt_error(format!("{cmd}: option requires an argument -- '{c}'\n"))),
+                        }
+                    } else {
+                        words.push(Word::Opt(format!("-{c}"), Some(rest)));
+                    }
+                    break;
+                }
+                words.push(Word::Opt(format!("-{c}"), None));
+            }
+        }
+        i += 1;
+    }
+    let (size_signs, extents_signs) = size_signs(cmd);
+    let resize = matches!(cmd, "lvextend" | "lvreduce" | "lvresize");
+    let mut k = 0;
+    while k < words.len() {
+        let (key, inline) = match &words[k] {
+            Word::Pos(p) => {
+                a.positional.push(p.clone());
+                k += 1;
+                continue;
+            }
+            Word::Opt(key, inline) => (key.clone(), inline.clone()),
+        };
+        let value = |k: &mut usize| -> Result<String, Output> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            *k += 1;
+            match words.get(*k) {
+                Some(Word::Pos(v)) => Ok(v.clone()),
+                _ => Err(getopt_error(format!("{cmd}: option '{key}' requires an argument\n"))),
+            }
+        };
+        match key.as_str() {
+            "-n" | "--nofsck" if resize => a.nofsck = true,
+            "-n" | "--name" => a.name = Some(value(&mut k)?),
+            "-L" | "--size" => {
+                let v = value(&mut k)?;
+                a.size = Some(parse_size_arg(&v, size_signs).map_err(|e| invalid_argument(&e, "--size", &v))?);
+            }
+            "-l" | "--extents" => {
+                let v = value(&mut k)?;
+                a.extents = Some(parse_extents_arg(&v, extents_signs).map_err(|e| invalid_argument(&e, "--extents", &v))?);
+            }
+            "-V" | "--virtualsize" => {
+                let v = value(&mut k)?;
+                a.virtual_size = Some(parse_size_arg(&v, Signs::Unsigned).map_err(|e| invalid_argument(&e, "--virtualsize", &v))?);
+            }
+            "--type" => a.lv_type = Some(value(&mut k)?),
+            "-T" | "--thin" => a.thin = true,
+            "--thinpool" => a.thinpool = Some(value(&mut k)?),
+            "-s" | "--physicalextentsize" if cmd == "vgcreate" => {
+                let v = value(&mut k)?;
+                a.extent_size = Some(parse_size_arg(&v, Signs::Unsigned).map_err(|e| invalid_argument(&e, "--physicalextentsize", &v))?);
+            }
+            "-s" | "--short" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
+            "-o" | "--options" => {
+                let v = value(&mut k)?;
+                a.columns = Some(match a.columns.take() {
+                    Some(prev) if v.starts_with('+') => format!("{prev},{}", &v[1..]),
+                    _ => v,
+                });
+            }
+            "--separator" => a.separator = Some(value(&mut k)?),
+            "--aligned" => a.aligned = true,
+            "--units" => {
+                let v = value(&mut k)?;
+                let c = v.chars().next().unwrap_or('h');
+                if v.chars().count() != 1 || !"hHbBsSkKmMgGtTpPeErR".contains(c) {
+                    return Err(invalid_argument(&[], "--units", &v));
+                }
+                a.units.explicit = !matches!(c, 'r' | 'R');
+                a.units.unit = match c {
+                    'r' => 'h',
+                    'R' => 'H',
+                    c => c,
+                };
+            }
+            "--nosuffix" => a.units.suffix = false,
+            "--reportformat" => {
+                let v = value(&mut k)?;
+                match v.as_str() {
+                    "json" => a.json = true,
+                    "basic" => a.json = false,
+                    _ => {
+                        let mut t = String::new();
+                        msg(&mut t, &format!("Unknown report format {v}"));
+                        return Err(Output { text: t, exit_status: 5, ..Output::default() });
+                    }
+                }
+            }
+            "-a" | "-Z" | "-W" | "--activate" | "--zero" | "--wipesignatures" if inline.is_some() || key.starts_with("--") => {
+                let v = value(&mut k)?;
+                a.flags.push(format!("{key}={v}"));
+            }
+            "-a" | "--all" => a.all = true,
+            "-y" | "--yes" => a.yes = true,
+            "-f" | "--force" => a.force += 1,
+            "-r" | "--resizefs" => a.resizefs = true,
+            "--noheadings" => a.noheadings = true,
+            "-m" | "--maps" => a.maps = true,
+            "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
+            _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
+            _ => return Err(getopt_error(format!("{cmd}: invalid option -- '{}'\n", key.trim_start_matches('-')))),
+        }
+        k += 1;
+    }
+    Ok(a)
+}
+
+/// Parses an lvm2 size (`10G`, `1.5g`, `512`, `+1G`); `default_unit` applies
+/// without a suffix. Units are powers of 1024.
+pub fn lvm_size_bytes(text: &str, default_unit: char) -> Option<u64> {
+    let t = text.trim_start_matches(['+', '-']);
+    let end = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let number: f64 = t[..end].parse().ok()?;
+    let unit = t[end..].chars().next().unwrap_or(default_unit).to_ascii_lowercase();
+    if t[end..].chars().count() > 1 {
+        return None;
+    }
+    let mult = match unit {
+        'b' => 1u64,
+        's' => 512,
+        'k' => KIB,
+        'm' => MIB,
+        'g' => 1024 * MIB,
+        't' => 1024 * 1024 * MIB,
+        'p' => 1024 * 1024 * 1024 * MIB,
+        'e' => 1024 * 1024 * 1024 * 1024 * MIB,
+        _ => return None,
+    };
+    let bytes = number * mult as f64;
+    (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
+}
+
+/// lvm2's `_validate_name`: why a VG or LV name is invalid, if it is.
+pub(super) fn name_error(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("Name is zero length.");
+    }
+    if name.starts_with('-') {
+        return Some("Name cannot start with hyphen.");
+    }
+    if name == "." || name == ".." {
+        return Some("Name starts with . or .. and has no following character(s).");
+    }
+    if !name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+')) {
+        return Some("Name contains invalid character, valid set includes: [a-zA-Z0-9.-_+].");
+    }
+    if name.len() >= 128 {
+        return Some("Name length exceeds maximum limit of 127.");
+    }
+    None
+}
+
+/// lvm2's `apply_lvname_restrictions`: reserved prefixes and component suffixes.
+pub(super) fn reserved_name_error(name: &str) -> Option<String> {
+    for p in ["pvmove", "snapshot"] {
+        if name.starts_with(p) {
+            return Some(format!("Names starting \"{p}\" are reserved. Please choose a different LV name."));
+        }
+    }
+    for s in [
+        "_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig", "_mimage", "_mlog", "_rimage", "_rmeta", "_tdata",
+        "_tmeta", "_vdata", "_imeta", "_iorig", "_pmspare", "_vorigin",
+    ] {
+        if name.contains(s) {
+            return Some(format!("Names including \"{s}\" are reserved. Please choose a different LV name."));
+        }
+    }
+    None
+}
+
+/// lvm2's checks on a new LV name: the charset, then the reserved names.
+pub(super) fn lv_name_errors(name: &str) -> Option<Vec<String>> {
+    if name_error(name).is_some() {
+        return Some(vec![format!("Logical volume name \"{name}\" is invalid.")]);
+    }
+    reserved_name_error(name).map(|e| vec![e])
+}

@@ -1,0 +1,236 @@
+//! pvscan, pvdisplay, vgdisplay and lvdisplay.
+
+use crate::core::order::SmallSort;
+
+use super::*;
+use crate::console::Output;
+use crate::core::lvm::{Lv, LvKind, Pv, Vg};
+use crate::core::machine::Machine;
+
+pub(super) fn pvscan(machine: &Machine) -> Output {
+    let mut t = String::new();
+    let width = machine.lvm().pvs.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for pv in &machine.lvm().pvs {
+        let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
+        match vg {
+            Some(v) => {
+                let free = machine.lvm().pv_free_extents(pv) * v.extent_size_bytes;
+                msg(&mut t, &format!("PV {:<width$}   VG {:<8} lvm2 [{} / {} free]", pv.name, v.name, long_size(pv.pe_count * v.extent_size_bytes), long_size(free)));
+            }
+            None => msg(&mut t, &format!("PV {:<width$}            lvm2 [{}]", pv.name, long_size(pv.dev_size_bytes))),
+        }
+    }
+    let total: u64 = machine.lvm().pvs.iter().map(|p| p.dev_size_bytes).sum();
+    let in_vg = machine.lvm().pvs.iter().filter(|p| p.vg_name.is_some()).count();
+    let orphans = machine.lvm().pvs.len() - in_vg;
+    msg(&mut t, &format!("Total: {} [{}] / in use: {in_vg} [..] / in no VG: {orphans} [..]", machine.lvm().pvs.len(), long_size(total)));
+    ok(t, Vec::new())
+}
+
+pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
+    let mut t = String::new();
+    let pvs: Vec<&Pv> = machine.lvm().pvs.iter().filter(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p))).collect();
+    for p in &a.positional {
+        if pv_at(machine, p).is_none() {
+            msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
+            return fail(t);
+        }
+    }
+    for pv in pvs {
+        if a.short {
+            msg(&mut t, &format!("Device \"{}\" has a capacity of {}", pv.name, long_size(machine.lvm().pv_free_extents(pv) * pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)).map_or(0, |v| v.extent_size_bytes))));
+            continue;
+        }
+        let Some(vg) = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)) else {
+            msg(&mut t, &format!("\"{}\" is a new physical volume of \"{}\"", pv.name, long_size(pv.dev_size_bytes)));
+            msg(&mut t, "--- NEW Physical volume ---");
+            msg(&mut t, &format!("PV Name               {}", pv.name));
+            msg(&mut t, "VG Name               ");
+            msg(&mut t, &format!("PV Size               {}", long_size(pv.dev_size_bytes)));
+            msg(&mut t, "Allocatable           NO");
+            msg(&mut t, "PE Size               0   ");
+            msg(&mut t, "Total PE              0");
+            msg(&mut t, "Free PE               0");
+            msg(&mut t, "Allocated PE          0");
+            msg(&mut t, &format!("PV UUID               {}", pv.uuid));
+            msg(&mut t, " ");
+            continue;
+        };
+        let extent = vg.extent_size_bytes;
+        let free = machine.lvm().pv_free_extents(pv);
+        msg(&mut t, "--- Physical volume ---");
+        msg(&mut t, &format!("PV Name               {}", pv.name));
+        msg(&mut t, &format!("VG Name               {}", vg.name));
+        msg(&mut t, &format!("PV Size               {} / not usable {}", long_size(pv.dev_size_bytes), long_size(pv.dev_size_bytes - pv.pe_count * extent)));
+        msg(&mut t, &format!("Allocatable           yes {}", if free == 0 { "(but full)" } else { "" }));
+        msg(&mut t, &format!("PE Size               {}", long_size(extent)));
+        msg(&mut t, &format!("Total PE              {}", pv.pe_count));
+        msg(&mut t, &format!("Free PE               {free}"));
+        msg(&mut t, &format!("Allocated PE          {}", pv.pe_count - free));
+        msg(&mut t, &format!("PV UUID               {}", pv.uuid));
+        msg(&mut t, " ");
+        if a.maps {
+            msg(&mut t, "--- Physical Segments ---");
+            let mut segs: Vec<(u64, u64, String, u64)> = vg
+                .lvs
+                .iter()
+                .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.dev).map(move |s| (s.pe_start, s.extent_count, l.name.clone(), s.le_start)))
+                .collect();
+            for (start, count) in machine.lvm().free_runs(pv) {
+                segs.push((start, count, String::new(), 0));
+            }
+            crate::core::order::small_sort(&mut segs);
+            for (start, count, lv, le) in segs {
+                msg(&mut t, &format!("Physical extent {start} to {}:", start + count - 1));
+                if lv.is_empty() {
+                    msg(&mut t, "  FREE");
+                } else {
+                    msg(&mut t, &format!("  Logical volume\t/dev/{}/{lv}", vg.name));
+                    msg(&mut t, &format!("  Logical extents\t{le} to {}", le + count - 1));
+                }
+            }
+            msg(&mut t, " ");
+        }
+    }
+    ok(t, Vec::new())
+}
+
+pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
+    let mut t = String::new();
+    for v in &a.positional {
+        if machine.lvm().vg(v).is_none() {
+            not_found_vg(&mut t, v);
+            return fail(t);
+        }
+    }
+    let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().filter(|v| a.positional.is_empty() || a.positional.contains(&v.name)).collect();
+    vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
+    for vg in vgs {
+        let lvm = machine.lvm();
+        let e = vg.extent_size_bytes;
+        let total = lvm.vg_extent_count(vg);
+        let free = lvm.vg_free_extents(vg);
+        if a.short {
+            msg(&mut t, &format!("\"{}\" {} [{}  used / {} free]", vg.name, long_size(total * e), long_size((total - free) * e), long_size(free * e)));
+            continue;
+        }
+        let lvs = vg.lvs.iter().filter(|l| !l.is_hidden()).count();
+        let open = vg.lvs.iter().filter(|l| open_lv(machine, &vg.name, &l.name)).count();
+        msg(&mut t, "--- Volume group ---");
+        for (k, v) in [
+            ("VG Name", vg.name.clone()),
+            ("System ID", String::new()),
+            ("Format", "lvm2".into()),
+            ("Metadata Areas", vg.pvs.len().to_string()),
+            ("Metadata Sequence No", vg.seqno.to_string()),
+            ("VG Access", "read/write".into()),
+            ("VG Status", "resizable".into()),
+            ("MAX LV", "0".into()),
+            ("Cur LV", lvs.to_string()),
+            ("Open LV", open.to_string()),
+            ("Max PV", "0".into()),
+            ("Cur PV", vg.pvs.len().to_string()),
+            ("Act PV", vg.pvs.len().to_string()),
+            ("VG Size", long_size(total * e)),
+            ("PE Size", long_size(e)),
+            ("Total PE", total.to_string()),
+            ("Alloc PE / Size", format!("{} / {}", total - free, long_size((total - free) * e))),
+            ("Free  PE / Size", format!("{free} / {}", long_size(free * e))),
+            ("VG UUID", vg.uuid.clone()),
+        ] {
+            msg(&mut t, &format!("{k:<21} {v}"));
+        }
+        msg(&mut t, " ");
+    }
+    ok(t, Vec::new())
+}
+
+pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
+    let mut t = String::new();
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    for p in &a.positional {
+        match lv_spec(machine, p) {
+            Some((vg, lv)) if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_some() => wanted.push((vg, Some(lv))),
+            Some((vg, lv)) => {
+                msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                return fail(t);
+            }
+            None if machine.lvm().vg(p).is_some() => wanted.push((p.clone(), None)),
+            None => {
+                not_found_vg(&mut t, p);
+                return fail(t);
+            }
+        }
+    }
+    for vg in &machine.lvm().vgs {
+        for lv in processing_order(vg, true) {
+            let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
+            let listed = (a.all || !lv.is_hidden()) && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none()));
+            if !(named || listed) {
+                continue;
+            }
+            lv_display_one(machine, vg, lv, &mut t);
+        }
+    }
+    ok(t, Vec::new())
+}
+
+/// One `--- Logical volume ---` block, as lvdisplay_full prints it for an LV
+/// on a host with device-mapper.
+pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
+    let open = match &lv.kind {
+        _ if lv.is_hidden() && lv.active => 1,
+        _ => usize::from(open_lv(machine, &vg.name, &lv.name)),
+    };
+    msg(t, "--- Logical volume ---");
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    match &lv.kind {
+        _ if lv.is_hidden() => rows.push(("Internal LV Name", lv.name.clone())),
+        LvKind::ThinPool(_) => rows.push(("LV Name", lv.name.clone())),
+        _ => {
+            rows.push(("LV Path", format!("/dev/{}/{}", vg.name, lv.name)));
+            rows.push(("LV Name", lv.name.clone()));
+        }
+    }
+    rows.push(("VG Name", vg.name.clone()));
+    rows.push(("LV UUID", lv.uuid.clone()));
+    rows.push(("LV Write Access", "read/write".into()));
+    rows.push(("LV Creation host, time", format!("{}, 2026-11-25 09:00:00 +0000", machine.hostname())));
+    match &lv.kind {
+        LvKind::ThinPool(_) => {
+            rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));
+            rows.push(("LV Pool data", format!("{}_tdata", lv.name)));
+        }
+        LvKind::Thin { pool, .. } => rows.push(("LV Pool name", pool.clone())),
+        _ => {}
+    }
+    rows.push(("LV Status", if lv.active { "available".into() } else { "NOT available".into() }));
+    if lv.active {
+        rows.push(("# open", open.to_string()));
+    }
+    rows.push(("LV Size", long_size(vg.lv_size_bytes(lv))));
+    match &lv.kind {
+        LvKind::ThinPool(_) => {
+            rows.push(("Allocated pool data", format!("{}%", data_percent(vg, lv))));
+            rows.push(("Allocated metadata", format!("{}%", meta_percent(vg, lv))));
+        }
+        LvKind::Thin { .. } => rows.push(("Mapped size", format!("{}%", data_percent(vg, lv)))),
+        _ => {}
+    }
+    rows.push(("Current LE", (vg.lv_size_bytes(lv) / vg.extent_size_bytes).to_string()));
+    let segments = match lv.kind {
+        LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare => lv.segments.len(),
+        _ => 1,
+    };
+    rows.push(("Segments", segments.to_string()));
+    rows.push(("Allocation", "inherit".into()));
+    rows.push(("Read ahead sectors", "auto".into()));
+    if lv.active {
+        rows.push(("- currently set to", "256".into()));
+        rows.push(("Block device", format!("253:{}", lv.dm_minor.unwrap_or(0))));
+    }
+    for (k, v) in rows {
+        msg(t, &format!("{k:<22} {v}"));
+    }
+    msg(t, " ");
+}

@@ -1,0 +1,154 @@
+//! The lvm2 command line (2.03.16): pv*, vg* and lv* commands, their reports and
+//! their exact messages, over `core::lvm`.
+//!
+//! Reports follow lvm2's rules: two-space indent, headers left-aligned, numbers
+//! and sizes right-aligned (percentages and strings left-aligned), every column
+//! padded to the larger of its field's minimum width (lvm2's columns.h), its
+//! heading and its widest value (so lines can end in spaces), and sizes in the
+//! default unit marked `<` when rounding shows them larger than they are. The host is one with device-mapper: every LV is active,
+//! so removing or reducing one asks first. Size and extent arguments are checked
+//! as lvm2's parser does (signs, suffixes, zero) before anything else happens.
+//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags or
+//! PV lists on lvcreate/lvextend; the LV creation time is a fixed lab clock.
+
+use super::{Output, Shell};
+use crate::core::machine::{dm_name, Machine};
+use crate::core::Event;
+
+mod args;
+mod confirm;
+mod create;
+mod display;
+mod pv;
+mod remove;
+mod rename;
+mod report;
+mod resize;
+mod units;
+mod vg;
+
+pub use args::lvm_size_bytes;
+pub use confirm::{confirm, confirm_eof, Confirm};
+pub use units::{long_size, short_size, Units};
+use args::*;
+use confirm::*;
+use create::*;
+use display::*;
+use pv::*;
+use remove::*;
+use rename::*;
+use report::*;
+use resize::*;
+use units::*;
+use vg::*;
+
+pub(super) fn msg(out: &mut String, line: &str) {
+    out.push_str("  ");
+    out.push_str(line);
+    out.push('\n');
+}
+
+pub(super) fn fail(text: String) -> Output {
+    Output { text, exit_status: 5, ..Output::default() }
+}
+
+pub(super) fn ok(text: String, events: Vec<Event>) -> Output {
+    Output { text, events, ..Output::default() }
+}
+
+/// A command-line error (exit 3): lvm2's lines, then `Run `CMD --help'...`.
+pub(super) fn usage_error(cmd: &str, lines: &[String]) -> Output {
+    let mut t = String::new();
+    for l in lines {
+        msg(&mut t, l);
+    }
+    msg(&mut t, &format!("Run `{cmd} --help' for more information."));
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+/// The parser's rejection of an option value (exit 3).
+pub(super) fn invalid_argument(lines: &[String], option: &str, value: &str) -> Output {
+    let mut t = String::new();
+    for l in lines {
+        msg(&mut t, l);
+    }
+    msg(&mut t, &format!("Invalid argument for {option}: {value}"));
+    msg(&mut t, "Error during parsing of command line.");
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+pub(super) fn no_matching_syntax(cmd: &str) -> Output {
+    let mut t = String::new();
+    msg(&mut t, &format!("No command with matching syntax recognised.  Run '{cmd} --help' for more information."));
+    Output { text: t, exit_status: 3, ..Output::default() }
+}
+
+/// Runs an lvm2 command, or returns None when `cmd` is not one.
+pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
+    const KNOWN: &[&str] = &[
+        "pvcreate", "pvremove", "pvs", "pvdisplay", "pvscan", "vgcreate", "vgextend", "vgreduce", "vgremove", "vgs",
+        "vgdisplay", "lvcreate", "lvextend", "lvreduce", "lvresize", "lvremove", "lvs", "lvdisplay", "lvrename",
+        "vgchange", "lvchange",
+    ];
+    if !KNOWN.contains(&cmd) {
+        return None;
+    }
+    let args = match parse_args(cmd, raw) {
+        Ok(a) => a,
+        Err(o) => return Some(o),
+    };
+    Some(match cmd {
+        "pvcreate" => pvcreate(&mut shell.machine, &args),
+        "pvremove" => pvremove(&mut shell.machine, &args),
+        "pvs" | "vgs" | "lvs" => report(&shell.machine, cmd, &args),
+        "pvscan" => pvscan(&shell.machine),
+        "pvdisplay" => pvdisplay(&shell.machine, &args),
+        "vgdisplay" => vgdisplay(&shell.machine, &args),
+        "lvdisplay" => lvdisplay(&shell.machine, &args),
+        "vgcreate" => vgcreate(&mut shell.machine, &args),
+        "vgextend" => vgextend(&mut shell.machine, &args),
+        "vgreduce" => vgreduce(&mut shell.machine, &args),
+        "vgremove" => vgremove(shell, &args),
+        "lvcreate" => lvcreate(&mut shell.machine, &args),
+        "lvextend" | "lvreduce" | "lvresize" => lvresize(shell, cmd, &args),
+        "lvremove" => lvremove(shell, &args),
+        "lvrename" => lvrename(&mut shell.machine, &args),
+        _ => {
+            let mut t = String::new();
+            msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
+            fail(t)
+        }
+    })
+}
+
+pub(super) fn not_found_vg(t: &mut String, vg: &str) {
+    msg(t, &format!("Volume group \"{vg}\" not found"));
+    msg(t, &format!("Cannot process volume group {vg}"));
+}
+
+/// Splits `vg/lv`, `/dev/vg/lv` or `/dev/mapper/vg-lv`.
+/// The PV on the device `path` names, if there is one.
+pub(super) fn pv_at<'a>(machine: &'a Machine, path: &str) -> Option<&'a crate::core::lvm::Pv> {
+    machine.resolve(path).and_then(|d| machine.lvm().pv(d))
+}
+
+/// Whether `path` names the PV `pv` (by its device, whatever path was typed).
+pub(super) fn names_pv(machine: &Machine, path: &str, pv: &crate::core::lvm::Pv) -> bool {
+    machine.resolve(path) == Some(pv.dev)
+}
+
+pub(super) fn lv_spec(machine: &Machine, spec: &str) -> Option<(String, String)> {
+    if let Some(dm) = spec.strip_prefix("/dev/mapper/") {
+        for vg in &machine.lvm().vgs {
+            for lv in &vg.lvs {
+                if dm_name(&vg.name, &lv.name) == dm {
+                    return Some((vg.name.clone(), lv.name.clone()));
+                }
+            }
+        }
+        return None;
+    }
+    let s = spec.strip_prefix("/dev/").unwrap_or(spec);
+    let (vg, lv) = s.split_once('/')?;
+    Some((vg.to_string(), lv.to_string()))
+}

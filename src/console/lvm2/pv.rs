@@ -1,0 +1,95 @@
+//! pvcreate and pvremove.
+
+
+use super::*;
+use crate::console::Output;
+use crate::core::device::DevId;
+use crate::core::lvm::LvmError;
+use crate::core::machine::Machine;
+use crate::core::Event;
+
+/// Resolves a device for pvcreate, checking what lvm2 checks: it exists, it
+/// has no partition table in use, and nothing holds it open.
+pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, String> {
+    let Some(dev) = machine.resolve(path) else { return Err(format!("No device found for {path}.")) };
+    if machine.disk(dev).and_then(|d| d.label()).is_some_and(|l| !l.partitions.is_empty()) {
+        return Err(format!("Cannot use {path}: device is partitioned"));
+    }
+    if machine.busy(dev).is_some() {
+        return Err(format!("Can't open {path} exclusively.  Mounted filesystem?"));
+    }
+    Ok(dev)
+}
+
+pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
+    if a.positional.is_empty() {
+        let mut t = String::new();
+        msg(&mut t, "Please enter a physical volume path.");
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
+    let mut t = String::new();
+    let mut events = Vec::new();
+    let mut status = 0;
+    for path in &a.positional {
+        match pvcreate_one(machine, path, &mut t) {
+            Ok(e) => events.extend(e),
+            Err(()) => status = 5,
+        }
+    }
+    Output { text: t, events, exit_status: status, ..Output::default() }
+}
+
+fn pvcreate_one(machine: &mut Machine, path: &str, t: &mut String) -> Result<Vec<Event>, ()> {
+    let in_vg = machine.resolve(path).and_then(|d| machine.lvm().pv(d)).and_then(|p| p.vg_name.clone());
+    if let Some(vg) = in_vg {
+        msg(t, &format!("Can't initialize physical volume \"{path}\" of volume group \"{vg}\" without -ff"));
+        msg(t, &format!("{path}: physical volume not initialized."));
+        return Err(());
+    }
+    let dev = usable_device(machine, path).map_err(|e| msg(t, &e))?;
+    if machine.lvm().pv(dev).is_none() {
+        for sig in machine.wipe_signatures(dev) {
+            msg(t, &format!("Wiping {} signature on {path}.", sig.fstype.name()));
+        }
+    }
+    match machine.pvcreate(dev) {
+        Ok(e) => {
+            msg(t, &format!("Physical volume \"{path}\" successfully created."));
+            Ok(e)
+        }
+        Err(_) => {
+            msg(t, &format!("Cannot use {path}: device is too small (pv_min_size)"));
+            Err(())
+        }
+    }
+}
+
+pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
+    let mut t = String::new();
+    let mut events = Vec::new();
+    let mut status = 0;
+    for path in &a.positional {
+        let Some(dev) = machine.resolve(path) else {
+            msg(&mut t, &format!("No device found for {path}."));
+            status = 5;
+            continue;
+        };
+        match machine.pvremove(dev) {
+            Ok(e) => {
+                events.extend(e);
+                msg(&mut t, &format!("Labels on physical volume \"{path}\" successfully wiped."));
+            }
+            Err(LvmError::PvInUseByVg { vg, .. }) => {
+                msg(&mut t, &format!("PV {path} is used by VG {vg} so please use vgreduce first."));
+                msg(&mut t, "(If you are certain you need pvremove, then confirm by using --force twice.)");
+                msg(&mut t, &format!("{path}: physical volume label not removed."));
+                status = 5;
+            }
+            Err(_) => {
+                msg(&mut t, &format!("No PV found on device {path}."));
+                status = 5;
+            }
+        }
+    }
+    Output { text: t, events, exit_status: status, ..Output::default() }
+}

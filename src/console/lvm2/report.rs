@@ -1,0 +1,378 @@
+//! pvs, vgs and lvs: fields, widths, units and JSON as lvm2's reporter prints them.
+
+use crate::core::order::SmallSort;
+
+use super::*;
+use crate::console::fmt::json_string;
+use crate::console::Output;
+use crate::core::lvm::{Lv, LvKind, Lvm, Pv, Vg};
+use crate::core::machine::{dm_name, Machine};
+
+
+/// One report field: lvm2 name, header, minimum width, right-aligned.
+pub(super) struct Field {
+    pub(super) name: &'static str,
+    pub(super) header: &'static str,
+    pub(super) width: usize,
+    pub(super) right: bool,
+}
+
+pub(super) const fn f(name: &'static str, header: &'static str, width: usize, right: bool) -> Field {
+    Field { name, header, width, right }
+}
+
+/// Field names, headings and minimum widths as in lvm2 2.03.16's columns.h (most
+/// are 0, which lvm2 turns into the heading's length). libdm right-aligns
+/// number and size fields only; percentages (Data%, Meta%, Cpy%Sync) are
+/// left-aligned like strings.
+pub(super) const FIELDS: &[Field] = &[
+    f("pv_name", "PV", 10, false), f("pv_fmt", "Fmt", 0, false), f("pv_attr", "Attr", 0, false),
+    f("pv_size", "PSize", 0, true), f("pv_free", "PFree", 0, true), f("pv_used", "Used", 0, true),
+    f("pe_start", "1st PE", 7, true), f("pv_pe_count", "PE", 3, true), f("pv_pe_alloc_count", "Alloc", 0, true),
+    f("pv_uuid", "PV UUID", 38, false), f("dev_size", "DevSize", 0, true),
+    f("vg_name", "VG", 0, false), f("pv_count", "#PV", 0, true), f("lv_count", "#LV", 0, true),
+    f("snap_count", "#SN", 0, true), f("vg_attr", "Attr", 5, false), f("vg_size", "VSize", 0, true),
+    f("vg_free", "VFree", 0, true), f("vg_extent_size", "Ext", 0, true), f("vg_extent_count", "#Ext", 0, true),
+    f("vg_free_count", "Free", 0, true), f("vg_uuid", "VG UUID", 38, false), f("vg_seqno", "Seq", 0, true),
+    f("lv_name", "LV", 4, false), f("lv_attr", "Attr", 0, false), f("lv_size", "LSize", 0, true),
+    f("pool_lv", "Pool", 0, false), f("origin", "Origin", 0, false), f("data_percent", "Data%", 6, false),
+    f("metadata_percent", "Meta%", 6, false), f("move_pv", "Move", 0, false), f("mirror_log", "Log", 0, false),
+    f("copy_percent", "Cpy%Sync", 0, false), f("convert_lv", "Convert", 0, false), f("lv_uuid", "LV UUID", 38, false),
+    f("lv_path", "Path", 0, false), f("lv_dm_path", "DMPath", 0, false), f("devices", "Devices", 0, false),
+    f("seg_pe_ranges", "PE Ranges", 0, false), f("seg_count", "#Seg", 0, true), f("lv_kernel_major", "KMaj", 0, true),
+    f("lv_kernel_minor", "KMin", 0, true), f("segtype", "Type", 0, false), f("chunk_size", "Chunk", 0, true),
+    f("lv_role", "Role", 10, false),
+];
+
+pub(super) const PVS_DEFAULT: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free"];
+pub(super) const VGS_DEFAULT: &[&str] = &["vg_name", "pv_count", "lv_count", "snap_count", "vg_attr", "vg_size", "vg_free"];
+pub(super) const LVS_DEFAULT: &[&str] = &[
+    "lv_name", "vg_name", "lv_attr", "lv_size", "pool_lv", "origin", "data_percent", "metadata_percent",
+    "move_pv", "mirror_log", "copy_percent", "convert_lv",
+];
+
+/// Resolves a field name as lvm2 does, with the report's prefix implied.
+pub(super) fn field_named(report: &str, name: &str) -> Option<&'static Field> {
+    let prefix = &report[..2];
+    let name = name.to_ascii_lowercase();
+    FIELDS
+        .iter()
+        .find(|f| f.name == name)
+        .or_else(|| FIELDS.iter().find(|f| f.name == format!("{prefix}_{name}")))
+        .or_else(|| match name.as_str() {
+            "pe_count" => FIELDS.iter().find(|f| f.name == "pv_pe_count"),
+            "extent_size" => FIELDS.iter().find(|f| f.name == "vg_extent_size"),
+            _ => None,
+        })
+}
+
+/// One row of a report: field name to rendered value.
+pub(super) type Row = Vec<(&'static str, String)>;
+
+pub(super) fn pv_attr(pv: &Pv) -> &'static str {
+    if pv.vg_name.is_some() {
+        "a--"
+    } else {
+        "---"
+    }
+}
+
+pub(super) fn lv_attr(machine: &Machine, vg: &Vg, lv: &Lv) -> String {
+    let open = open_lv(machine, &vg.name, &lv.name);
+    match &lv.kind {
+        LvKind::Linear => format!("-wi-a{}----", if open { 'o' } else { '-' }),
+        LvKind::ThinPool(p) => {
+            let used = !vg.thin_users(&lv.name).is_empty();
+            format!("twi-a{}tz{}-", if used { 'o' } else { '-' }, if p.out_of_space { 'D' } else { '-' })
+        }
+        LvKind::Thin { .. } => format!("Vwi-a{}tz--", if open { 'o' } else { '-' }),
+        LvKind::PoolData { .. } => "Twi-ao----".into(),
+        LvKind::PoolMeta { .. } => "ewi-ao----".into(),
+        LvKind::Pmspare => "ewi-------".into(),
+    }
+}
+
+/// Pool metadata in use, as a `dm_percent_t`: a fixed base plus a little per
+/// mapped chunk (an estimate; the kernel's count is not modelled).
+pub(super) fn meta_percent(vg: &Vg, pool: &Lv) -> String {
+    let meta_bytes = vg.pool_meta(&pool.name).map_or(1, |m| m.extent_count() * vg.extent_size_bytes).max(1);
+    let used_chunks = pool.pool().map_or(0, |p| p.used_chunks());
+    let blocks = (meta_bytes / 4096).max(1);
+    let used_blocks = 112.min(blocks) * 64 + used_chunks;
+    percent_text(used_blocks.min(blocks * 64), blocks * 64)
+}
+
+/// Data% of a pool (chunks used) or a thin volume (bytes mapped).
+pub(super) fn data_percent(vg: &Vg, lv: &Lv) -> String {
+    match &lv.kind {
+        LvKind::ThinPool(p) => percent_text(p.used_chunks(), Lvm::pool_total_chunks(vg, lv)),
+        LvKind::Thin { map, virtual_bytes, pool } => {
+            let chunk = vg.lv(pool).and_then(|p| p.pool()).map_or(crate::core::lvm::DEFAULT_THIN_CHUNK_BYTES, |p| p.chunk_size_bytes);
+            percent_text(map.mapped().saturating_mul(chunk), *virtual_bytes)
+        }
+        _ => String::new(),
+    }
+}
+
+pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&'static Field]) -> Vec<Row> {
+    let u = a.units;
+    let shown_name = if lv.is_hidden() { format!("[{}]", lv.name) } else { lv.name.clone() };
+    let segs: Vec<Option<&crate::core::lvm::Segment>> = if fields.iter().any(|f| matches!(f.name, "devices" | "seg_pe_ranges")) && !lv.segments.is_empty() {
+        lv.segments.iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    segs.into_iter()
+        .map(|seg| {
+            fields
+                .iter()
+                .map(|fld| {
+                    let v = match fld.name {
+                        "lv_name" => shown_name.clone(),
+                        "vg_name" => vg.name.clone(),
+                        "lv_attr" => lv_attr(machine, vg, lv),
+                        "lv_size" => short_size(vg.lv_size_bytes(lv), u),
+                        "pool_lv" => match &lv.kind {
+                            LvKind::Thin { pool, .. } => pool.clone(),
+                            _ => String::new(),
+                        },
+                        "data_percent" => data_percent(vg, lv),
+                        "metadata_percent" => match &lv.kind {
+                            LvKind::ThinPool(_) => meta_percent(vg, lv),
+                            _ => String::new(),
+                        },
+                        "lv_uuid" => lv.uuid.clone(),
+                        "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
+                        "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
+                        "devices" => match (seg, &lv.kind) {
+                            (Some(s), _) => format!("{}({})", machine.lvm().pv_name(s.pv), s.pe_start),
+                            (None, LvKind::ThinPool(_)) => format!("{}_tdata(0)", lv.name),
+                            _ => String::new(),
+                        },
+                        "seg_pe_ranges" => match seg {
+                            Some(s) => format!("{}:{}-{}", machine.lvm().pv_name(s.pv), s.pe_start, s.pe_start + s.extent_count - 1),
+                            None => String::new(),
+                        },
+                        "seg_count" => lv.segments.len().max(1).to_string(),
+                        "lv_kernel_major" => if lv.active && lv.dm_minor.is_some() { "253".into() } else { "-1".into() },
+                        "lv_kernel_minor" => lv.dm_minor.map_or("-1".into(), |m| m.to_string()),
+                        "segtype" => match lv.kind {
+                            LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare => "linear".into(),
+                            LvKind::ThinPool(_) => "thin-pool".into(),
+                            LvKind::Thin { .. } => "thin".into(),
+                        },
+                        "chunk_size" => match &lv.kind {
+                            LvKind::ThinPool(p) => short_size(p.chunk_size_bytes, u),
+                            _ => short_size(0, u),
+                        },
+                        "lv_role" => if lv.is_hidden() { "private".into() } else { "public".into() },
+                        other => vg_value(machine, vg, other, u),
+                    };
+                    (fld.name, v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> String {
+    let lvm = machine.lvm();
+    match field {
+        "vg_name" => vg.name.clone(),
+        "pv_count" => vg.pvs.len().to_string(),
+        "lv_count" => vg.lvs.iter().filter(|l| !l.is_hidden()).count().to_string(),
+        "snap_count" => "0".into(),
+        "vg_attr" => "wz--n-".into(),
+        "vg_size" => short_size(lvm.vg_extent_count(vg) * vg.extent_size_bytes, u),
+        "vg_free" => short_size(lvm.vg_free_extents(vg) * vg.extent_size_bytes, u),
+        "vg_extent_size" => short_size(vg.extent_size_bytes, u),
+        "vg_extent_count" => lvm.vg_extent_count(vg).to_string(),
+        "vg_free_count" => lvm.vg_free_extents(vg).to_string(),
+        "vg_uuid" => vg.uuid.clone(),
+        "vg_seqno" => vg.seqno.to_string(),
+        _ => String::new(),
+    }
+}
+
+pub(super) fn pv_row(machine: &Machine, pv: &Pv, fields: &[&'static Field], u: Units) -> Row {
+    let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
+    let extent = vg.map_or(0, |v| v.extent_size_bytes);
+    let free_ext = machine.lvm().pv_free_extents(pv);
+    fields
+        .iter()
+        .map(|fld| {
+            let v = match fld.name {
+                "pv_name" => pv.name.clone(),
+                "vg_name" => pv.vg_name.clone().unwrap_or_default(),
+                "pv_fmt" => "lvm2".into(),
+                "pv_attr" => pv_attr(pv).into(),
+                "pv_size" => short_size(if vg.is_some() { pv.pe_count * extent } else { pv.dev_size_bytes }, u),
+                "pv_free" => short_size(if vg.is_some() { free_ext * extent } else { pv.dev_size_bytes }, u),
+                "pv_used" => short_size((pv.pe_count - free_ext.min(pv.pe_count)) * extent, u),
+                "pe_start" => short_size(pv.pe_start_bytes, u),
+                "pv_pe_count" => pv.pe_count.to_string(),
+                "pv_pe_alloc_count" => (pv.pe_count - free_ext.min(pv.pe_count)).to_string(),
+                "pv_uuid" => pv.uuid.clone(),
+                "dev_size" => short_size(pv.dev_size_bytes, u),
+                other => vg.map(|v| vg_value(machine, v, other, u)).unwrap_or_default(),
+            };
+            (fld.name, v)
+        })
+        .collect()
+}
+
+pub(super) fn render(report: &str, fields: &[&'static Field], rows: &[Row], a: &Args) -> String {
+    if a.json {
+        let key = &report[..2];
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                let cells: Vec<String> = r.iter().map(|(k, v)| format!("{}:{}", json_string(k), json_string(v))).collect();
+                format!("                  {{{}}}\n", cells.join(", "))
+            })
+            .collect();
+        return format!(
+            "  {{\n      \"report\": [\n          {{\n              \"{key}\": [\n{}              ]\n          }}\n      ]\n  }}\n",
+            lines.join(",").replace("}\n,", "},\n")
+        );
+    }
+    // Columns are padded unless --separator is given without --aligned.
+    let aligned = a.separator.is_none() || a.aligned;
+    let separator = a.separator.clone().unwrap_or_else(|| " ".into());
+    let widths: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            // A field's width is at least its columns.h width, or its heading's
+            // length when that is 0, with or without --noheadings.
+            let data = rows.iter().map(|r| r[i].1.chars().count()).max().unwrap_or(0);
+            data.max(f.header.len()).max(f.width)
+        })
+        .collect();
+    let mut out = String::new();
+    let mut line = |cells: Vec<(String, bool)>| {
+        out.push_str("  ");
+        let parts: Vec<String> = cells
+            .into_iter()
+            .zip(&widths)
+            .map(|((c, right), w)| match (aligned, right) {
+                (false, _) => c,
+                (true, true) => format!("{c:>w$}"),
+                (true, false) => format!("{c:<w$}"),
+            })
+            .collect();
+        out.push_str(&parts.join(&separator));
+        out.push('\n');
+    };
+    if !a.noheadings {
+        line(fields.iter().map(|f| (f.header.to_string(), false)).collect());
+    }
+    for r in rows {
+        line(r.iter().zip(fields).map(|((_, v), f)| (v.clone(), f.right)).collect());
+    }
+    out
+}
+
+pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
+    let defaults: &[&str] = match cmd {
+        "pvs" => PVS_DEFAULT,
+        "vgs" => VGS_DEFAULT,
+        _ => LVS_DEFAULT,
+    };
+    let mut names: Vec<String> = defaults.iter().map(|s| s.to_string()).collect();
+    if let Some(cols) = &a.columns {
+        match cols.strip_prefix('+') {
+            Some(extra) => names.extend(extra.split(',').map(str::to_string)),
+            None => names = cols.split(',').map(str::to_string).collect(),
+        }
+    }
+    let mut fields = Vec::new();
+    for n in names.iter().filter(|n| !n.is_empty()) {
+        match field_named(cmd, n) {
+            Some(f) => fields.push(f),
+            None => {
+                let mut t = String::new();
+                msg(&mut t, &format!("Unrecognised field: {n}"));
+                return fail(t);
+            }
+        }
+    }
+    let mut t = String::new();
+    let mut rows: Vec<Row> = Vec::new();
+    match cmd {
+        "pvs" => {
+            let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
+            if !a.positional.is_empty() {
+                for p in &a.positional {
+                    if pv_at(machine, p).is_none() {
+                        if machine.resolve(p).is_none() {
+                            msg(&mut t, &format!("Cannot use {p}: device not found"));
+                        } else {
+                            msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
+                        }
+                        return fail(t);
+                    }
+                }
+                pvs.retain(|p| a.positional.iter().any(|x| names_pv(machine, x, p)));
+            }
+            pvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+            rows.extend(pvs.into_iter().map(|p| pv_row(machine, p, &fields, a.units)));
+        }
+        "vgs" => {
+            let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
+            for v in &a.positional {
+                if machine.lvm().vg(v).is_none() {
+                    not_found_vg(&mut t, v);
+                    return fail(t);
+                }
+            }
+            if !a.positional.is_empty() {
+                vgs.retain(|v| a.positional.contains(&v.name));
+            }
+            vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
+            for vg in vgs {
+                rows.push(fields.iter().map(|f| (f.name, vg_value(machine, vg, f.name, a.units))).collect());
+            }
+        }
+        _ => {
+            let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+            for p in &a.positional {
+                match lv_spec(machine, p) {
+                    Some((vg, lv)) => {
+                        if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
+                            msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                            return fail(t);
+                        }
+                        wanted.push((vg, Some(lv)));
+                    }
+                    None => {
+                        if machine.lvm().vg(p).is_none() {
+                            not_found_vg(&mut t, p);
+                            return fail(t);
+                        }
+                        wanted.push((p.clone(), None));
+                    }
+                }
+            }
+            let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
+            vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
+            for vg in vgs {
+                let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
+                lvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+                for lv in lvs {
+                    let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
+                    let keep = named
+                        || ((a.all || !lv.is_hidden())
+                            && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none())));
+                    if keep {
+                        rows.extend(lv_rows(machine, a, vg, lv, &fields));
+                    }
+                }
+            }
+        }
+    }
+    if rows.is_empty() && !a.json {
+        return ok(t, Vec::new());
+    }
+    ok(render(cmd, &fields, &rows, a), Vec::new())
+}

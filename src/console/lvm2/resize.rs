@@ -1,0 +1,359 @@
+//! lvextend, lvreduce and lvresize, with `-r` running fsadm and resize2fs.
+
+
+use super::*;
+use crate::console::{Output, Shell};
+use crate::core::device::DevId;
+use crate::core::lvm::{LvKind, Lvm, LvmError};
+use crate::core::machine::{dm_name, Busy, Machine};
+use crate::core::signature::{FsType, Signature};
+use crate::core::Event;
+
+/// fsadm's `check` before `lvresize -r`: no filesystem stops the resize; a
+/// mounted one is skipped (fsadm exits 3 and lvm goes on); an unmounted ext
+/// filesystem gets `fsck -p`.
+pub(super) fn fsadm_check(machine: &Machine, vg: &str, lv: &str, nofsck: bool) -> Result<String, String> {
+    let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
+    let Some((id, sig)) = lv_signature(machine, vg, lv) else {
+        let mut t = format!("fsadm: Cannot get FSTYPE of \"{dev}\".\n");
+        msg(&mut t, "Filesystem check failed.");
+        return Err(t);
+    };
+    if nofsck || machine.mounts().iter().any(|m| m.dev == id) {
+        return Ok(String::new());
+    }
+    let (size, used, _) = machine.fs_usage(&sig.uuid).unwrap_or((sig.size_bytes, 0, 0));
+    match sig.fstype {
+        FsType::Ext4 => Ok(format!(
+            "fsck from util-linux 2.38.1\n{dev}: clean, 11/{} files, {}/{} blocks\n",
+            size / 16384,
+            used.div_ceil(4096),
+            size / 4096
+        )),
+        FsType::Xfs => Ok(String::new()),
+        other => {
+            let other = other.name();
+            let mut t = format!("fsadm: Filesystem \"{other}\" on device \"{dev}\" is not supported by this tool.\n");
+            msg(&mut t, "Filesystem check failed.");
+            Err(t)
+        }
+    }
+}
+
+/// lvm2's complaints about `-l 0`, `-L 0` and `-V 0`, in its order.
+pub(super) fn zero_size_errors(a: &Args) -> Vec<String> {
+    let mut zero = Vec::new();
+    if a.extents.as_ref().is_some_and(|e| e.value == 0) {
+        zero.push("--extents may not be zero.".to_string());
+    }
+    if a.size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--size may not be zero.".to_string());
+    }
+    if a.virtual_size.as_ref().is_some_and(|s| s.sectors == 0) {
+        zero.push("--virtualsize may not be zero.".to_string());
+    }
+    zero
+}
+
+pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
+    let machine = &mut shell.machine;
+    let Some(spec) = a.positional.first().filter(|_| a.size.is_some() || a.extents.is_some()) else {
+        return no_matching_syntax(cmd);
+    };
+    if a.size.is_some() && a.extents.is_some() {
+        return usage_error(cmd, &["Please specify either size or extents but not both.".into()]);
+    }
+    let zero = zero_size_errors(a);
+    if !zero.is_empty() {
+        return usage_error(cmd, &zero);
+    }
+    let mut t = String::new();
+    let (vg_name, lv_name) = match spec.strip_prefix("/dev/mapper/") {
+        Some(_) => match lv_spec(machine, spec) {
+            Some((v, l)) => (Some(v), l),
+            None => (None, spec.clone()),
+        },
+        None => split_lv_name(spec),
+    };
+    if name_error(&lv_name).is_some() {
+        return usage_error(cmd, &[format!("Logical volume name \"{lv_name}\" is invalid.")]);
+    }
+    let Some(vg_name) = vg_name else {
+        return usage_error(cmd, &["Please specify a logical volume path.".into()]);
+    };
+    let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
+        not_found_vg(&mut t, &vg_name);
+        return fail(t);
+    };
+    let Some(lv) = vg.lv(&lv_name).cloned() else {
+        msg(&mut t, &format!("Logical volume {lv_name} not found in volume group {vg_name}."));
+        return fail(t);
+    };
+    let id = format!("{vg_name}/{lv_name}");
+    if lv.is_hidden() {
+        msg(&mut t, &format!("Can't resize internal logical volume {id}."));
+        return fail(t);
+    }
+    let is_pool = matches!(lv.kind, LvKind::ThinPool(_));
+    let mut resizefs = a.resizefs;
+    if resizefs && is_pool {
+        msg(&mut t, &format!("Ignoring --resizefs as volume {id} does not have a filesystem."));
+        resizefs = false;
+    }
+    let extent = vg.extent_size_bytes;
+    let extent_sectors = extent / 512;
+    let current = vg.lv_size_bytes(&lv) / extent;
+    let free = machine.lvm().vg_free_extents(&vg);
+    let total = machine.lvm().vg_extent_count(&vg);
+
+    // The requested size, in extents (a change when signed).
+    let (sign, amount) = if let Some(s) = &a.size {
+        let mut sectors = s.sectors;
+        let adjust = sectors % extent_sectors;
+        if adjust != 0 {
+            if s.sign != Sign::Minus {
+                sectors += extent_sectors;
+            }
+            sectors -= adjust;
+            msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(sectors.saturating_mul(512))));
+        }
+        (s.sign, sectors / extent_sectors)
+    } else {
+        let e = a.extents.clone().unwrap_or_default();
+        let roundup = if e.sign != Sign::Minus { 99 } else { 0 };
+        let of = |count: u64| (e.value * count + roundup) / 100;
+        let n = match e.percent {
+            Percent::None => e.value,
+            Percent::Vg => {
+                let n = of(total);
+                if e.sign == Sign::None && n > current + free {
+                    msg(&mut t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size((current + free) * extent)));
+                    current + free
+                } else {
+                    n
+                }
+            }
+            Percent::Free => of(free),
+            Percent::Lv => of(current),
+            Percent::Pvs => of(total),
+            Percent::Origin => {
+                msg(&mut t, "Specified LV does not have an origin LV.");
+                return fail(t);
+            }
+        };
+        (e.sign, n)
+    };
+    let new_extents = match sign {
+        Sign::Plus => current + amount,
+        Sign::Minus => {
+            if amount >= current {
+                msg(&mut t, &format!("Unable to reduce {id} below 1 extent."));
+                return fail(t);
+            }
+            current - amount
+        }
+        Sign::None => amount,
+    };
+    if new_extents == 0 {
+        msg(&mut t, "New size of 0 not permitted.");
+        return fail(t);
+    }
+    if new_extents == current && !resizefs {
+        msg(&mut t, &format!("New size ({new_extents} extents) matches existing size ({current} extents)."));
+        return fail(t);
+    }
+    if cmd == "lvextend" && new_extents < current {
+        msg(&mut t, &format!("New size given ({new_extents} extents) not larger than existing size ({current} extents)"));
+        return fail(t);
+    }
+    if cmd == "lvreduce" && new_extents > current {
+        msg(&mut t, &format!("New size given ({new_extents} extents) not less than existing size ({current} extents)"));
+        return fail(t);
+    }
+    let grow = new_extents > current;
+    if is_pool && new_extents < current {
+        msg(&mut t, &format!("Thin pool volumes {id}_tdata cannot be reduced in size yet."));
+        return fail(t);
+    }
+
+    let dev = machine.lv_dev(&vg_name, &lv_name);
+    let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
+    if resizefs {
+        // An active LV with -r: no question, fsadm checks the filesystem first.
+        match fsadm_check(machine, &vg_name, &lv_name, a.nofsck) {
+            Err(e) => {
+                t.push_str(&e);
+                return fail(t);
+            }
+            Ok(out) => t.push_str(&out),
+        }
+        return resize_with_fs(machine, &vg_name, &lv_name, new_extents, t, grow, mounted_on);
+    }
+    if !grow {
+        let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
+        msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * extent)));
+        msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
+        if !(a.yes || a.force > 0) {
+            let plan = vec![
+                Planned {
+                    group: 0,
+                    step: Step::Ask { prompt: format!("Do you really want to reduce {id}? [y/n]: "), refusal: format!("Logical volume {id} NOT reduced.") },
+                },
+                Planned { group: 0, step: Step::Reduce { vg: vg_name, lv: lv_name, new_extents } },
+            ];
+            return start(shell, plan, true, t, Vec::new());
+        }
+    }
+    resize_now(machine, &vg_name, &lv_name, new_extents, t)
+}
+
+/// Resizes the LV and prints lvm2's report of it: a pool grows its data LV
+/// (`POOL_tdata`), and its metadata LV first when the estimate outgrows it; a
+/// grown thin volume or pool is checked for over-provisioning. A filesystem
+/// left larger than its device is now damaged.
+pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, mut t: String) -> Output {
+    let Some(v) = machine.lvm().vg(vg) else { return fail(t) };
+    let Some(l) = v.lv(lv) else { return fail(t) };
+    let extent = v.extent_size_bytes;
+    let old_extents = v.lv_size_bytes(l) / extent;
+    let (shown, chunk) = match l.pool() {
+        Some(p) => (format!("{lv}_tdata"), Some(p.chunk_size_bytes)),
+        None => (lv.to_string(), None),
+    };
+    let thin_type = matches!(l.kind, LvKind::ThinPool(_) | LvKind::Thin { .. });
+    let mut events = Vec::new();
+    let insufficient = |t: &mut String, needed: u64, available: u64| {
+        msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
+    };
+    if let (Some(chunk), true) = (chunk, new_extents > old_extents) {
+        // lvm2 grows the pool metadata with the data when its estimate is larger.
+        let meta = v.pool_meta(lv).map_or_else(|| format!("{lv}_tmeta"), |m| m.name.clone());
+        let meta_old = v.lv(&meta).map_or(0, |m| m.extent_count());
+        let estimate = Lvm::thin_meta_estimate_bytes(new_extents.saturating_mul(extent), chunk);
+        if estimate > meta_old * extent {
+            let rounded = estimate.div_ceil(extent) * extent;
+            if !estimate.is_multiple_of(extent) {
+                msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(rounded)));
+            }
+            let meta_new = rounded / extent;
+            match machine.lvresize(vg, &meta, meta_new) {
+                Ok(e) => {
+                    events.extend(e);
+                    msg(&mut t, &format!(
+                        "Size of logical volume {vg}/{meta} changed from {} ({meta_old} extents) to {} ({meta_new} extents).",
+                        long_size(meta_old * extent),
+                        long_size(rounded)
+                    ));
+                    events.extend(machine.grow_pmspare(vg));
+                }
+                Err(LvmError::InsufficientExtents { needed, available }) => {
+                    insufficient(&mut t, needed, available);
+                    return fail(t);
+                }
+                Err(e) => {
+                    msg(&mut t, &e.to_string());
+                    return fail(t);
+                }
+            }
+        }
+    }
+    match machine.lvresize(vg, lv, new_extents) {
+        Ok(e) => events.extend(e),
+        Err(LvmError::InsufficientExtents { needed, available }) => {
+            insufficient(&mut t, needed, available);
+            return Output { text: t, events, exit_status: 5, ..Output::default() };
+        }
+        Err(LvmError::SizeUnchanged { .. }) => {
+            msg(&mut t, &format!(
+                "Size of logical volume {vg}/{shown} unchanged from {} ({old_extents} extents).",
+                long_size(old_extents * extent)
+            ));
+            msg(&mut t, &format!("Logical volume {vg}/{lv} successfully resized."));
+            return ok(t, events);
+        }
+        Err(e) => {
+            msg(&mut t, &e.to_string());
+            return fail(t);
+        }
+    }
+    msg(&mut t, &format!(
+        "Size of logical volume {vg}/{shown} changed from {} ({old_extents} extents) to {} ({new_extents} extents).",
+        long_size(old_extents * extent),
+        long_size(new_extents * extent)
+    ));
+    if thin_type && new_extents > old_extents {
+        t.push_str(&overprovisioning_warnings(machine, vg, lv));
+    }
+    msg(&mut t, &format!("Logical volume {vg}/{lv} successfully resized."));
+    let new_bytes = new_extents * extent;
+    if let Some((id, sig)) = lv_signature(machine, vg, lv) {
+        if sig.size_bytes > new_bytes {
+            events.push(Event::DataDestroyed { dev: machine.name_of(id), bytes: sig.size_bytes - new_bytes });
+        }
+    }
+    ok(t, events)
+}
+
+/// The LV's device and the filesystem signature on it.
+fn lv_signature(machine: &Machine, vg: &str, lv: &str) -> Option<(DevId, Signature)> {
+    let id = machine.lv_dev(vg, lv)?;
+    machine.probe(id).filter(|s| s.fstype.is_filesystem() || s.fstype == FsType::Swap).map(|s| (id, s))
+}
+
+/// `-r` after fsadm's check: fsadm resizes the filesystem with the LV (after it
+/// when growing, before it when shrinking, which ext4 only allows unmounted).
+pub(super) fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t: String, grow: bool, mounted_on: Option<String>) -> Output {
+    let extent = machine.lvm().vg(vg).map_or(1, |v| v.extent_size_bytes);
+    let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
+    let new_bytes = new_extents * extent;
+    let blocks = new_bytes / 4096;
+    let Some((_, sig)) = lv_signature(machine, vg, lv).filter(|(_, s)| s.fstype == FsType::Ext4) else {
+        let fstype = lv_signature(machine, vg, lv).map_or("", |(_, s)| s.fstype.name());
+        let mut t = t;
+        msg(&mut t, &format!("fsadm: Filesystem \"{fstype}\" on device \"{dev}\" is not supported by this simulator's fsadm."));
+        return fail(t);
+    };
+    let current = sig.size_bytes;
+    if grow || new_bytes == current {
+        let mut o = resize_now(machine, vg, lv, new_extents, t);
+        if o.exit_status == 0 {
+            machine.fs_resize(&sig.uuid, new_bytes);
+            o.text.push_str("resize2fs 1.47.0 (5-Feb-2023)\n");
+            if new_bytes == current {
+                o.text.push_str(&format!("The filesystem is already {blocks} (4k) blocks long.  Nothing to do!\n\n"));
+                return o;
+            }
+            if let Some(m) = &mounted_on {
+                o.text.push_str(&format!("Filesystem at {dev} is mounted on {m}; on-line resizing required\nold_desc_blocks = 1, new_desc_blocks = 1\n"));
+            } else {
+                o.text.push_str(&format!("Resizing the filesystem on {dev} to {blocks} (4k) blocks.\n"));
+            }
+            o.text.push_str(&format!("The filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"));
+            o.events.push(Event::FilesystemResized { dev, new_bytes });
+        }
+        return o;
+    }
+    if let Some(m) = mounted_on {
+        let mut t = t;
+        t.push_str(&format!("fsadm: Cannot proceed with mounted filesystem \"{m}\".\n"));
+        msg(&mut t, "/usr/sbin/fsadm failed: 1");
+        msg(&mut t, "Filesystem resize failed.");
+        return fail(t);
+    }
+    let used = machine.fs_usage(&sig.uuid).map_or(0, |u| u.1);
+    if used > new_bytes {
+        let mut t = t;
+        t.push_str(&format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(4096)));
+        msg(&mut t, "/usr/sbin/fsadm failed: 1");
+        msg(&mut t, "Filesystem resize failed.");
+        return fail(t);
+    }
+    let mut pre = t;
+    pre.push_str(&format!(
+        "resize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} (4k) blocks.\nThe filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"
+    ));
+    machine.fs_resize(&sig.uuid, new_bytes);
+    let mut o = resize_now(machine, vg, lv, new_extents, pre);
+    o.events.insert(0, Event::FilesystemResized { dev, new_bytes });
+    o
+}

@@ -1,0 +1,209 @@
+//! vgcreate, vgextend, vgreduce and vgremove.
+
+use std::collections::HashSet;
+
+use super::*;
+use crate::console::{Output, Shell};
+use crate::core::device::DevId;
+use crate::core::lvm::LvmError;
+use crate::core::machine::Machine;
+
+/// The devices of vgcreate/vgextend with their sizes; a device named twice
+/// counts once, as in lvm2.
+pub(super) fn devices_with_sizes(machine: &Machine, paths: &[String]) -> Result<Vec<(String, DevId)>, String> {
+    let mut v: Vec<(String, DevId)> = Vec::new();
+    for p in paths {
+        if v.iter().any(|(d, _)| d == p) {
+            continue;
+        }
+        match machine.resolve(p).filter(|d| machine.lvm().pv(*d).is_some()) {
+            Some(dev) => v.push((p.clone(), dev)),
+            None => v.push((p.clone(), usable_device(machine, p)?)),
+        }
+    }
+    Ok(v)
+}
+
+pub(super) fn join_errors(t: &mut String, e: &LvmError, list: &[(String, DevId)]) {
+    match e {
+        LvmError::AlreadyInVg { device, vg } => {
+            let device = list.iter().find(|(_, d)| d == device).map_or("", |(p, _)| p.as_str());
+            msg(t, &format!("Physical volume '{device}' is already in volume group '{vg}'"));
+            msg(t, &format!("Unable to add physical volume '{device}' to volume group '{vg}'"));
+            msg(t, &format!("{device}: physical volume not initialized."));
+        }
+        LvmError::VgExists(vg) => msg(t, &format!("A volume group called {vg} already exists.")),
+        LvmError::NoSuchVg(vg) => not_found_vg(t, vg),
+        LvmError::InvalidExtentSize => msg(t, "Physical extent size may not be zero or this small."),
+        other => msg(t, &other.to_string()),
+    }
+}
+
+pub(super) fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
+    let Some((name, devices)) = a.positional.split_first().filter(|(_, d)| !d.is_empty()) else {
+        return no_matching_syntax("vgcreate");
+    };
+    let mut t = String::new();
+    if let Some(e) = name_error(name) {
+        return usage_error("vgcreate", &[e.to_string(), format!("New volume group name \"{name}\" is invalid.")]);
+    }
+    if machine.resolve(&format!("/dev/{name}")).is_some() {
+        return usage_error("vgcreate", &[format!("/dev/{name}: already exists in filesystem")]);
+    }
+    let extent = match &a.extent_size {
+        None => crate::core::lvm::DEFAULT_EXTENT_BYTES,
+        Some(s) => {
+            let sectors = s.sectors.min(u64::from(u32::MAX));
+            if sectors == 0 {
+                return usage_error("vgcreate", &["Physical extent size may not be zero".into()]);
+            }
+            if !sectors.is_power_of_two() && sectors % 256 != 0 {
+                msg(&mut t, "Physical Extent size must be a multiple of 128.00 KiB when not a power of 2.");
+                return fail(t);
+            }
+            sectors * 512
+        }
+    };
+    if machine.lvm().vg(name).is_some() {
+        msg(&mut t, &format!("A volume group called {name} already exists."));
+        return fail(t);
+    }
+    let list = match devices_with_sizes(machine, devices) {
+        Ok(l) => l,
+        Err(e) => {
+            msg(&mut t, &e);
+            return fail(t);
+        }
+    };
+    let new_pvs: Vec<String> = list.iter().filter(|(_, d)| machine.lvm().pv(*d).is_none()).map(|d| d.0.clone()).collect();
+    let devs: Vec<DevId> = list.iter().map(|d| d.1).collect();
+    match machine.vgcreate(name, &devs, extent) {
+        Ok(events) => {
+            for d in new_pvs {
+                msg(&mut t, &format!("Physical volume \"{d}\" successfully created."));
+            }
+            msg(&mut t, &format!("Volume group \"{name}\" successfully created"));
+            ok(t, events)
+        }
+        Err(e) => {
+            join_errors(&mut t, &e, &list);
+            fail(t)
+        }
+    }
+}
+
+pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
+    let mut t = String::new();
+    let Some((name, devices)) = a.positional.split_first() else {
+        msg(&mut t, "Please enter volume group name and physical volume(s)");
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    };
+    if machine.lvm().vg(name).is_none() {
+        not_found_vg(&mut t, name);
+        return fail(t);
+    }
+    let list = match devices_with_sizes(machine, devices) {
+        Ok(l) => l,
+        Err(e) => {
+            msg(&mut t, &e);
+            return fail(t);
+        }
+    };
+    let new_pvs: Vec<String> = list.iter().filter(|(_, d)| machine.lvm().pv(*d).is_none()).map(|d| d.0.clone()).collect();
+    let devs: Vec<DevId> = list.iter().map(|d| d.1).collect();
+    match machine.vgextend(name, &devs) {
+        Ok(events) => {
+            for d in new_pvs {
+                msg(&mut t, &format!("Physical volume \"{d}\" successfully created."));
+            }
+            msg(&mut t, &format!("Volume group \"{name}\" successfully extended"));
+            ok(t, events)
+        }
+        Err(e) => {
+            join_errors(&mut t, &e, &list);
+            fail(t)
+        }
+    }
+}
+
+pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
+    let mut t = String::new();
+    let Some((name, devices)) = a.positional.split_first() else {
+        msg(&mut t, "Please give volume group name and physical volume paths");
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    };
+    let mut events = Vec::new();
+    for d in devices {
+        let result = match machine.resolve(d) {
+            Some(dev) => machine.vgreduce(name, dev),
+            None if machine.lvm().vg(name).is_none() => Err(LvmError::NoSuchVg(name.clone())),
+            None => Err(LvmError::NotAPv(crate::core::device::DevId(u32::MAX))),
+        };
+        match result {
+            Ok(e) => {
+                events.extend(e);
+                msg(&mut t, &format!("Removed \"{d}\" from volume group \"{name}\""));
+            }
+            Err(LvmError::NoSuchVg(_)) => {
+                not_found_vg(&mut t, name);
+                return fail(t);
+            }
+            Err(LvmError::PvStillUsed(_)) => {
+                msg(&mut t, &format!("Physical volume \"{d}\" still in use"));
+                return Output { text: t, events, exit_status: 5, ..Output::default() };
+            }
+            Err(LvmError::LastPv { .. }) => {
+                msg(&mut t, &format!("Can't remove final physical volume \"{d}\" from volume group \"{name}\""));
+                return Output { text: t, events, exit_status: 5, ..Output::default() };
+            }
+            Err(_) => {
+                msg(&mut t, &format!("Physical Volume \"{d}\" not found in Volume Group \"{name}\"."));
+                return Output { text: t, events, exit_status: 5, ..Output::default() };
+            }
+        }
+    }
+    ok(t, events)
+}
+
+pub(super) fn vgremove(shell: &mut Shell, a: &Args) -> Output {
+    if a.positional.is_empty() {
+        return no_matching_syntax("vgremove");
+    }
+    let mut text = String::new();
+    let mut failed = false;
+    let mut plan: Vec<Planned> = Vec::new();
+    let prompt = a.force == 0 && !a.yes;
+    for (group, name) in a.positional.iter().enumerate() {
+        let Some(vg) = shell.machine.lvm().vg(name) else {
+            not_found_vg(&mut text, name);
+            failed = true;
+            continue;
+        };
+        let visible = vg.lvs.iter().filter(|l| !l.is_hidden()).count();
+        let mut steps = Vec::new();
+        if visible > 0 && prompt {
+            steps.push(Planned {
+                group,
+                step: Step::Ask {
+                    prompt: format!("Do you really want to remove volume group \"{name}\" containing {visible} logical volumes? [y/n]: "),
+                    refusal: format!("Volume group \"{name}\" not removed"),
+                },
+            });
+        }
+        let mut done = HashSet::new();
+        for lv in processing_order(vg, false) {
+            plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut steps);
+        }
+        if let Some(spare) = vg.pmspare() {
+            steps.push(Planned { group, step: Step::RemoveLv { vg: name.clone(), lv: spare.name.clone() } });
+        }
+        steps.push(Planned { group, step: Step::RemoveVg { vg: name.clone() } });
+        plan.extend(steps);
+    }
+    // A refusal ends that VG's removal (lvm2 stops at its first failed LV).
+    let mut o = start(shell, plan, false, text, Vec::new());
+    if failed && !shell.is_interactive() {
+        o.exit_status = 5;
+    }
+    o
+}

@@ -1,0 +1,526 @@
+//! LVM2 as a data model: physical volumes cut into extents, volume groups pooling
+//! them, and logical volumes mapping runs of logical extents onto physical ones,
+//! including thin pools and thin volumes.
+//!
+//! Numbers follow lvm2 2.03.16: the data area starts 1 MiB into a PV, the default
+//! extent is 4 MiB, a PV holds floor((size - pe_start) / extent) extents, and
+//! allocation takes the lowest free extents of each PV in VG order. Thin pools
+//! are in `thin`, LV operations in `lv`. PVs, segments and VGs refer to block
+//! devices by `DevId`; paths are the console's business. Simplified: one
+//! metadata area per PV, no mirrors, RAID, cache or snapshots.
+
+mod lv;
+pub mod thin;
+
+use super::device::DevId;
+use super::event::Event;
+pub use thin::ThinMap;
+
+/// Where the first physical extent starts on a new PV: 1 MiB.
+pub const DEFAULT_PE_START_BYTES: u64 = 1024 * 1024;
+/// The extent size `vgcreate` uses without `-s`: 4 MiB.
+pub const DEFAULT_EXTENT_BYTES: u64 = 4 * 1024 * 1024;
+pub use thin::{DEFAULT_THIN_CHUNK_BYTES, MAX_THIN_CHUNK_BYTES, MAX_THIN_META_BYTES, MIN_THIN_META_BYTES, OPTIMAL_THIN_META_BYTES};
+
+/// A physical volume: a block device with an LVM label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pv {
+    /// The block device the label is on.
+    pub dev: DevId,
+    /// The device's path as lvm2 prints it (`/dev/sdb`), refreshed by the
+    /// machine when devices change; for messages and events only.
+    pub name: String,
+    pub uuid: String,
+    pub dev_size_bytes: u64,
+    pub pe_start_bytes: u64,
+    pub vg_name: Option<String>,
+    /// Extents on this PV; set when it joins a VG (0 while orphaned).
+    pub pe_count: u64,
+}
+
+/// One run of logical extents mapped to consecutive physical extents on one PV.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub le_start: u64,
+    pub extent_count: u64,
+    pub pv: DevId,
+    pub pe_start: u64,
+}
+
+/// What a logical volume is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LvKind {
+    /// A plain linear volume.
+    Linear,
+    /// A thin pool; its data and metadata live in its `PoolData`/`PoolMeta` LVs.
+    ThinPool(thin::Pool),
+    /// A thin volume: virtual size, with chunks taken from `pool` as it is written.
+    Thin { pool: String, virtual_bytes: u64, map: ThinMap },
+    /// A pool's hidden data volume (`[pool_tdata]`).
+    PoolData { pool: String },
+    /// A pool's hidden metadata volume (`[pool_tmeta]`).
+    PoolMeta { pool: String },
+    /// The spare pool metadata volume (`[lvol0_pmspare]`).
+    Pmspare,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lv {
+    pub name: String,
+    pub uuid: String,
+    pub kind: LvKind,
+    pub segments: Vec<Segment>,
+    pub active: bool,
+    /// The device-mapper minor while active.
+    pub dm_minor: Option<u32>,
+}
+
+impl Lv {
+    pub fn extent_count(&self) -> u64 {
+        self.segments.iter().map(|s| s.extent_count).sum()
+    }
+
+    /// Hidden LVs are a pool's parts and the spare; `lvs -a` shows them in brackets.
+    pub fn is_hidden(&self) -> bool {
+        matches!(self.kind, LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare)
+    }
+
+    pub fn is_pmspare(&self) -> bool {
+        matches!(self.kind, LvKind::Pmspare)
+    }
+
+    pub fn is_pool(&self) -> bool {
+        matches!(self.kind, LvKind::ThinPool(_))
+    }
+
+    pub fn pool(&self) -> Option<&thin::Pool> {
+        match &self.kind {
+            LvKind::ThinPool(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The pool this LV is a part of (data or metadata), if it is one.
+    pub fn part_of_pool(&self) -> Option<&str> {
+        match &self.kind {
+            LvKind::PoolData { pool } | LvKind::PoolMeta { pool } => Some(pool),
+            _ => None,
+        }
+    }
+
+    /// The pool a thin volume takes its chunks from.
+    pub fn thin_pool(&self) -> Option<&str> {
+        match &self.kind {
+            LvKind::Thin { pool, .. } => Some(pool),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vg {
+    pub name: String,
+    pub uuid: String,
+    pub extent_size_bytes: u64,
+    /// Member PVs' devices, in the order they joined.
+    pub pvs: Vec<DevId>,
+    pub lvs: Vec<Lv>,
+    pub seqno: u64,
+}
+
+impl Vg {
+    pub fn lv(&self, name: &str) -> Option<&Lv> {
+        self.lvs.iter().find(|l| l.name == name)
+    }
+
+    pub fn lv_mut(&mut self, name: &str) -> Option<&mut Lv> {
+        self.lvs.iter_mut().find(|l| l.name == name)
+    }
+
+    /// The spare pool metadata LV, if the VG has one.
+    pub fn pmspare(&self) -> Option<&Lv> {
+        self.lvs.iter().find(|l| l.is_pmspare())
+    }
+
+    /// The data LV of `pool`.
+    pub fn pool_data(&self, pool: &str) -> Option<&Lv> {
+        self.lvs.iter().find(|l| matches!(&l.kind, LvKind::PoolData { pool: p } if p == pool))
+    }
+
+    /// The metadata LV of `pool`.
+    pub fn pool_meta(&self, pool: &str) -> Option<&Lv> {
+        self.lvs.iter().find(|l| matches!(&l.kind, LvKind::PoolMeta { pool: p } if p == pool))
+    }
+
+    /// lvm2's `generate_lv_name(vg, "lvol%d")`: one more than the highest N of
+    /// any LV whose name scans as `lvol<N>` (trailing text allowed, so
+    /// `lvol0_pmspare` counts), and 0 when there is none.
+    pub fn next_lvol_index(&self) -> i64 {
+        let mut high: i64 = -1;
+        for l in &self.lvs {
+            let Some(rest) = l.name.strip_prefix("lvol") else { continue };
+            let (neg, digits) = match rest.as_bytes().first() {
+                Some(b'-') => (true, &rest[1..]),
+                Some(b'+') => (false, &rest[1..]),
+                _ => (false, rest),
+            };
+            let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+            if end == 0 {
+                continue;
+            }
+            let n = digits[..end].parse::<i64>().unwrap_or(i64::from(i32::MAX)).min(i64::from(i32::MAX));
+            high = high.max(if neg { -n } else { n });
+        }
+        high + 1
+    }
+
+    /// Thin volumes of `pool`, in creation order.
+    pub fn thin_users(&self, pool: &str) -> Vec<&Lv> {
+        self.lvs.iter().filter(|l| l.thin_pool() == Some(pool)).collect()
+    }
+
+    /// The size an LV shows: a pool shows its data LV, a thin LV its virtual size.
+    pub fn lv_size_bytes(&self, lv: &Lv) -> u64 {
+        match &lv.kind {
+            LvKind::Thin { virtual_bytes, .. } => *virtual_bytes,
+            LvKind::ThinPool(_) => self.pool_data(&lv.name).map_or(0, |d| d.extent_count() * self.extent_size_bytes),
+            _ => lv.extent_count() * self.extent_size_bytes,
+        }
+    }
+}
+
+/// Why an LVM operation was refused. The console renders each as lvm2's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LvmError {
+    DeviceTooSmall(DevId),
+    AlreadyInVg { device: DevId, vg: String },
+    NotAPv(DevId),
+    PvInUseByVg { device: DevId, vg: String },
+    VgExists(String),
+    NoSuchVg(String),
+    NoSuchLv { vg: String, lv: String },
+    LvExists { vg: String, lv: String },
+    InsufficientFreeSpace { vg: String, free_extents: u64, needed_extents: u64 },
+    InsufficientExtents { needed: u64, available: u64 },
+    PvStillUsed(DevId),
+    LastPv { vg: String },
+    SizeUnchanged { extents: u64 },
+    InvalidExtentSize,
+    NotAThinPool { vg: String, lv: String },
+}
+
+/// The sentences follow lvm2's own messages for the same conditions; devices
+/// are named by the console, which knows their paths.
+impl std::fmt::Display for LvmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LvmError::DeviceTooSmall(_) => write!(f, "The device is too small (pv_min_size)."),
+            LvmError::AlreadyInVg { vg, .. } => write!(f, "The physical volume is already in volume group '{vg}'."),
+            LvmError::NotAPv(_) => write!(f, "No PV found on the device."),
+            LvmError::PvInUseByVg { vg, .. } => write!(f, "The PV is used by VG {vg}, so use vgreduce first."),
+            LvmError::VgExists(vg) => write!(f, "A volume group called {vg} already exists."),
+            LvmError::NoSuchVg(vg) => write!(f, "Volume group \"{vg}\" not found"),
+            LvmError::NoSuchLv { vg, lv } => write!(f, "Failed to find logical volume \"{vg}/{lv}\""),
+            LvmError::LvExists { vg, lv } => write!(f, "Logical Volume \"{lv}\" already exists in volume group \"{vg}\""),
+            LvmError::InsufficientFreeSpace { vg, free_extents, needed_extents } => {
+                write!(f, "Volume group \"{vg}\" has insufficient free space ({free_extents} extents): {needed_extents} required.")
+            }
+            LvmError::InsufficientExtents { needed, available } => {
+                write!(f, "Insufficient free space: {needed} extents needed, but only {available} available")
+            }
+            LvmError::PvStillUsed(_) => write!(f, "The physical volume is still in use."),
+            LvmError::LastPv { vg } => write!(f, "Can't remove final physical volume from volume group \"{vg}\""),
+            LvmError::SizeUnchanged { extents } => write!(f, "New size ({extents} extents) matches existing size ({extents} extents)."),
+            LvmError::InvalidExtentSize => write!(f, "Physical extent size may not be zero or this small."),
+            LvmError::NotAThinPool { vg, lv } => write!(f, "Logical volume {vg}/{lv} is not a thin pool."),
+        }
+    }
+}
+
+/// A device offered to `vgcreate`/`vgextend`: its identity, path and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPv {
+    pub dev: DevId,
+    pub name: String,
+    pub size_bytes: u64,
+}
+
+/// The LVM state of one host.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Lvm {
+    pub pvs: Vec<Pv>,
+    pub vgs: Vec<Vg>,
+    /// The next device-mapper minor to hand out.
+    pub next_dm_minor: u32,
+}
+
+impl Lvm {
+    pub fn pv(&self, dev: DevId) -> Option<&Pv> {
+        self.pvs.iter().find(|p| p.dev == dev)
+    }
+
+    pub fn vg(&self, name: &str) -> Option<&Vg> {
+        self.vgs.iter().find(|v| v.name == name)
+    }
+
+    fn vg_mut(&mut self, name: &str) -> Result<&mut Vg, LvmError> {
+        self.vgs.iter_mut().find(|v| v.name == name).ok_or_else(|| LvmError::NoSuchVg(name.to_string()))
+    }
+
+    /// The name lvm2 prints for the PV on `dev`.
+    pub fn pv_name(&self, dev: DevId) -> String {
+        self.pv(dev).map_or_else(|| "[unknown]".into(), |p| p.name.clone())
+    }
+
+    /// Extents of `pv` that no LV segment uses, as sorted (start, count) runs.
+    pub fn free_runs(&self, pv: &Pv) -> Vec<(u64, u64)> {
+        let Some(vg) = pv.vg_name.as_deref().and_then(|n| self.vg(n)) else { return Vec::new() };
+        let mut used: Vec<(u64, u64)> = vg
+            .lvs
+            .iter()
+            .flat_map(|l| l.segments.iter())
+            .filter(|s| s.pv == pv.dev)
+            .map(|s| (s.pe_start, s.extent_count))
+            .collect();
+        crate::core::order::small_sort(&mut used);
+        let mut runs = Vec::new();
+        let mut cursor = 0;
+        for (start, count) in used {
+            if start > cursor {
+                runs.push((cursor, start - cursor));
+            }
+            cursor = cursor.max(start + count);
+        }
+        if cursor < pv.pe_count {
+            runs.push((cursor, pv.pe_count - cursor));
+        }
+        runs
+    }
+
+    pub fn pv_free_extents(&self, pv: &Pv) -> u64 {
+        self.free_runs(pv).iter().map(|r| r.1).sum()
+    }
+
+    pub fn vg_extent_count(&self, vg: &Vg) -> u64 {
+        vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| p.pe_count).sum()
+    }
+
+    pub fn vg_free_extents(&self, vg: &Vg) -> u64 {
+        vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| self.pv_free_extents(p)).sum()
+    }
+
+    /// Labels a device as a PV. Re-labelling an orphan PV is allowed, as in lvm2.
+    pub fn pvcreate(&mut self, new: &NewPv, uuid: String) -> Result<Vec<Event>, LvmError> {
+        if let Some(pv) = self.pv(new.dev) {
+            if let Some(vg) = &pv.vg_name {
+                return Err(LvmError::AlreadyInVg { device: new.dev, vg: vg.clone() });
+            }
+            return Ok(vec![Event::PvCreated { dev: new.name.clone() }]);
+        }
+        if new.size_bytes < DEFAULT_PE_START_BYTES + DEFAULT_EXTENT_BYTES {
+            return Err(LvmError::DeviceTooSmall(new.dev));
+        }
+        self.pvs.push(Pv {
+            dev: new.dev,
+            name: new.name.clone(),
+            uuid,
+            dev_size_bytes: new.size_bytes,
+            pe_start_bytes: DEFAULT_PE_START_BYTES,
+            vg_name: None,
+            pe_count: 0,
+        });
+        Ok(vec![Event::PvCreated { dev: new.name.clone() }])
+    }
+
+    pub fn pvremove(&mut self, dev: DevId) -> Result<Vec<Event>, LvmError> {
+        let pv = self.pv(dev).ok_or(LvmError::NotAPv(dev))?;
+        if let Some(vg) = &pv.vg_name {
+            return Err(LvmError::PvInUseByVg { device: dev, vg: vg.clone() });
+        }
+        let name = pv.name.clone();
+        self.pvs.retain(|p| p.dev != dev);
+        Ok(vec![Event::PvRemoved { dev: name }])
+    }
+
+    fn join(&mut self, vg: &str, dev: DevId, extent_size_bytes: u64) {
+        if let Some(pv) = self.pvs.iter_mut().find(|p| p.dev == dev) {
+            pv.vg_name = Some(vg.to_string());
+            pv.pe_count = pv.dev_size_bytes.saturating_sub(pv.pe_start_bytes) / extent_size_bytes;
+        }
+    }
+
+    /// Checks that every device is an orphan PV or can become one.
+    fn check_joinable(&self, devices: &[NewPv]) -> Result<(), LvmError> {
+        for d in devices {
+            if let Some(vg) = self.pv(d.dev).and_then(|p| p.vg_name.clone()) {
+                return Err(LvmError::AlreadyInVg { device: d.dev, vg });
+            }
+        }
+        Ok(())
+    }
+
+    /// Labels the devices that are not PVs yet, as vgcreate and vgextend do.
+    fn create_missing_pvs(&mut self, devices: &[NewPv], uuids: &mut dyn FnMut() -> String) -> Result<Vec<Event>, LvmError> {
+        let mut events = Vec::new();
+        for d in devices {
+            if self.pv(d.dev).is_none() {
+                events.extend(self.pvcreate(d, uuids())?);
+            }
+        }
+        Ok(events)
+    }
+
+    /// Creates a VG. Devices that are not yet PVs are initialised first.
+    pub fn vgcreate(
+        &mut self,
+        name: &str,
+        devices: &[NewPv],
+        extent_size_bytes: u64,
+        uuids: &mut dyn FnMut() -> String,
+    ) -> Result<Vec<Event>, LvmError> {
+        if self.vg(name).is_some() {
+            return Err(LvmError::VgExists(name.to_string()));
+        }
+        if extent_size_bytes < 512 || !extent_size_bytes.is_power_of_two() && !extent_size_bytes.is_multiple_of(128 * 1024) {
+            return Err(LvmError::InvalidExtentSize);
+        }
+        self.check_joinable(devices)?;
+        let mut events = self.create_missing_pvs(devices, uuids)?;
+        self.vgs.push(Vg {
+            name: name.to_string(),
+            uuid: uuids(),
+            extent_size_bytes,
+            pvs: devices.iter().map(|d| d.dev).collect(),
+            lvs: Vec::new(),
+            seqno: 1,
+        });
+        for d in devices {
+            self.join(name, d.dev, extent_size_bytes);
+        }
+        events.push(Event::VgCreated { vg: name.to_string() });
+        Ok(events)
+    }
+
+    pub fn vgextend(&mut self, name: &str, devices: &[NewPv], uuids: &mut dyn FnMut() -> String) -> Result<Vec<Event>, LvmError> {
+        let extent = self.vg(name).ok_or_else(|| LvmError::NoSuchVg(name.to_string()))?.extent_size_bytes;
+        self.check_joinable(devices)?;
+        let mut events = self.create_missing_pvs(devices, uuids)?;
+        let vg = self.vg_mut(name)?;
+        vg.pvs.extend(devices.iter().map(|d| d.dev));
+        vg.seqno += 1;
+        for d in devices {
+            self.join(name, d.dev, extent);
+            events.push(Event::VgExtended { vg: name.to_string(), pv: d.name.clone() });
+        }
+        Ok(events)
+    }
+
+    pub fn vgreduce(&mut self, name: &str, dev: DevId) -> Result<Vec<Event>, LvmError> {
+        let vg = self.vg(name).ok_or_else(|| LvmError::NoSuchVg(name.to_string()))?;
+        if !vg.pvs.contains(&dev) {
+            return Err(LvmError::NotAPv(dev));
+        }
+        if vg.lvs.iter().flat_map(|l| l.segments.iter()).any(|s| s.pv == dev) {
+            return Err(LvmError::PvStillUsed(dev));
+        }
+        if vg.pvs.len() == 1 {
+            return Err(LvmError::LastPv { vg: name.to_string() });
+        }
+        let vg = self.vg_mut(name)?;
+        vg.pvs.retain(|d| *d != dev);
+        vg.seqno += 1;
+        let mut pv_name = String::new();
+        if let Some(pv) = self.pvs.iter_mut().find(|p| p.dev == dev) {
+            pv.vg_name = None;
+            pv.pe_count = 0;
+            pv_name = pv.name.clone();
+        }
+        Ok(vec![Event::VgReduced { vg: name.to_string(), pv: pv_name }])
+    }
+
+    /// Removes a VG and every LV in it; the PVs stay as orphans.
+    pub fn vgremove(&mut self, name: &str) -> Result<Vec<Event>, LvmError> {
+        let vg = self.vg(name).ok_or_else(|| LvmError::NoSuchVg(name.to_string()))?.clone();
+        let mut events = Vec::new();
+        for lv in vg.lvs.iter().filter(|l| !l.is_hidden()) {
+            events.push(Event::LvRemoved { vg: name.to_string(), lv: lv.name.clone() });
+        }
+        for pv in self.pvs.iter_mut().filter(|p| p.vg_name.as_deref() == Some(name)) {
+            pv.vg_name = None;
+            pv.pe_count = 0;
+        }
+        self.vgs.retain(|v| v.name != name);
+        events.push(Event::VgRemoved { vg: name.to_string() });
+        Ok(events)
+    }
+
+    /// Points everything that used device `old` at `new` (a PV found again on a
+    /// re-registered device), and refreshes its printed name.
+    pub fn rebind(&mut self, old: DevId, new: DevId, name: &str) {
+        for pv in self.pvs.iter_mut().filter(|p| p.dev == old) {
+            pv.dev = new;
+            pv.name = name.to_string();
+        }
+        for vg in &mut self.vgs {
+            for d in vg.pvs.iter_mut().filter(|d| **d == old) {
+                *d = new;
+            }
+            for s in vg.lvs.iter_mut().flat_map(|l| l.segments.iter_mut()).filter(|s| s.pv == old) {
+                s.pv = new;
+            }
+        }
+    }
+
+    /// Drops an orphan PV whose device is gone (a PV in a VG stays, missing).
+    pub fn forget_orphan(&mut self, dev: DevId) {
+        self.pvs.retain(|p| p.dev != dev || p.vg_name.is_some());
+    }
+
+    /// Checks the model's own invariants; used by property tests.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for vg in &self.vgs {
+            let total = self.vg_extent_count(vg);
+            let used: u64 = vg.lvs.iter().map(|l| l.extent_count()).sum();
+            if used + self.vg_free_extents(vg) != total {
+                return Err(format!("VG {}: free + used != total", vg.name));
+            }
+            for d in &vg.pvs {
+                let Some(pv) = self.pv(*d) else { return Err(format!("VG {} lists a missing PV", vg.name)) };
+                let mut runs: Vec<(u64, u64)> =
+                    vg.lvs.iter().flat_map(|l| l.segments.iter()).filter(|s| s.pv == *d).map(|s| (s.pe_start, s.extent_count)).collect();
+                crate::core::order::small_sort(&mut runs);
+                if runs.windows(2).any(|w| w[0].0 + w[0].1 > w[1].0) {
+                    return Err(format!("extent on {} belongs to two LVs", pv.name));
+                }
+                if runs.last().is_some_and(|r| r.0 + r.1 > pv.pe_count) {
+                    return Err(format!("segment beyond the end of {}", pv.name));
+                }
+            }
+            thin::check_pools(vg)?;
+            if vg.lvs.iter().filter(|l| l.is_pmspare()).count() > 1 {
+                return Err(format!("VG {}: more than one spare metadata volume", vg.name));
+            }
+            let mut names: Vec<&str> = vg.lvs.iter().map(|l| l.name.as_str()).collect();
+            crate::core::order::small_sort(&mut names);
+            if names.windows(2).any(|w| w[0] == w[1]) {
+                return Err(format!("VG {}: two LVs share a name", vg.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An LVM UUID: 32 characters from [A-Za-z0-9] in lvm2's 6-4-4-4-4-4-6 grouping.
+pub fn format_lvm_uuid(random: &mut dyn FnMut() -> u64) -> String {
+    const CHARS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut out = String::with_capacity(38);
+    for (i, group) in [6, 4, 4, 4, 4, 4, 6].iter().enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        for _ in 0..*group {
+            out.push(CHARS[(random() % CHARS.len() as u64) as usize] as char);
+        }
+    }
+    out
+}

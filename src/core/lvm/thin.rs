@@ -1,0 +1,417 @@
+//! Thin provisioning: pools, their sizing rules, and the map from a thin
+//! volume's chunks to the pool's data chunks.
+//!
+//! A pool gets lvm2's "generic" chunk size (64 KiB, doubled until the metadata
+//! estimate fits 128 MiB), metadata of 64 bytes per chunk (2 MiB at least, whole
+//! extents), and a spare metadata LV (`lvolN_pmspare`) as large as the largest
+//! pool metadata; the spare is allocated first, then the pool's data, then its
+//! metadata. A thin volume's chunk is mapped to the lowest free pool chunk the
+//! first time it is written, as dm-thin does; unmapped chunks read as zeros.
+//! Simplified: the metadata LV's contents are not written, and Meta% is an
+//! estimate from the mapped chunks.
+
+use std::collections::BTreeMap;
+
+use super::{LvKind, Lvm, LvmError, Vg};
+use crate::core::event::Event;
+use crate::core::ranges::RangeSet;
+
+/// The chunk size of a new thin pool: 64 KiB.
+pub const DEFAULT_THIN_CHUNK_BYTES: u64 = 64 * 1024;
+/// The smallest thin pool metadata LV lvm2 creates: 2 MiB.
+pub const MIN_THIN_META_BYTES: u64 = 2 * 1024 * 1024;
+/// The metadata size above which the generic policy doubles the chunk size: 128 MiB.
+pub const OPTIMAL_THIN_META_BYTES: u64 = 128 * 1024 * 1024;
+/// The largest thin pool chunk: 1 GiB.
+pub const MAX_THIN_CHUNK_BYTES: u64 = 1024 * 1024 * 1024;
+/// The largest usable (uncropped) thin pool metadata: 255 * (2^14 - 64) * 4 KiB.
+pub const MAX_THIN_META_BYTES: u64 = 255 * ((1 << 14) - 64) * 4 * 1024;
+
+/// A thin pool's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    pub chunk_size_bytes: u64,
+    /// The last write found no free chunk.
+    pub out_of_space: bool,
+    /// The minor of the `-tpool` device, once a thin volume exists.
+    pub tpool_minor: Option<u32>,
+    /// Data chunks given to thin volumes.
+    pub allocated: RangeSet,
+}
+
+impl Pool {
+    pub fn new(chunk_size_bytes: u64) -> Pool {
+        Pool { chunk_size_bytes, out_of_space: false, tpool_minor: None, allocated: RangeSet::new() }
+    }
+
+    pub fn used_chunks(&self) -> u64 {
+        self.allocated.total()
+    }
+
+    /// Returns a removed thin volume's chunks to the pool.
+    pub fn release(&mut self, map: &ThinMap) {
+        for (_, pstart, count) in map.runs() {
+            self.allocated.remove(pstart, count);
+        }
+        self.out_of_space = false;
+    }
+}
+
+/// A thin volume's chunk map: runs of virtual chunks → pool chunks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThinMap {
+    /// virtual start → (pool start, count); runs never overlap.
+    runs: BTreeMap<u64, (u64, u64)>,
+}
+
+impl ThinMap {
+    /// Chunks mapped.
+    pub fn mapped(&self) -> u64 {
+        self.runs.values().map(|r| r.1).sum()
+    }
+
+    /// The pool chunk behind virtual chunk `v`.
+    pub fn lookup(&self, v: u64) -> Option<u64> {
+        let (start, (p, n)) = self.runs.range(..=v).next_back()?;
+        (v < start + n).then(|| p + (v - start))
+    }
+
+    /// Maps virtual chunks `v..v + n` to pool chunks `p..p + n`.
+    pub fn insert(&mut self, v: u64, p: u64, n: u64) {
+        if let Some((&vs, &(ps, pn))) = self.runs.range(..v).next_back() {
+            if vs + pn == v && ps + pn == p {
+                self.runs.insert(vs, (ps, pn + n));
+                return;
+            }
+        }
+        self.runs.insert(v, (p, n));
+    }
+
+    /// Every run as (virtual start, pool start, count).
+    pub fn runs(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
+        self.runs.iter().map(|(v, (p, n))| (*v, *p, *n))
+    }
+
+    /// Forgets the mappings at or beyond virtual chunk `end`; returns the pool
+    /// runs they used.
+    fn truncate(&mut self, end: u64) -> Vec<(u64, u64)> {
+        let mut freed = Vec::new();
+        let tail: Vec<(u64, (u64, u64))> = self.runs.range(..).filter(|(v, (_, n))| **v + n > end).map(|(v, r)| (*v, *r)).collect();
+        for (v, (p, n)) in tail {
+            self.runs.remove(&v);
+            let keep = end.saturating_sub(v);
+            if keep > 0 {
+                self.runs.insert(v, (p, keep));
+            }
+            freed.push((p + keep, n - keep));
+        }
+        freed
+    }
+}
+
+impl Lvm {
+    /// lvm2's estimate of the metadata a pool needs, in bytes: 64 bytes per chunk
+    /// (`_estimate_metadata_size`, computed in 512-byte sectors).
+    pub fn thin_meta_estimate_bytes(data_bytes: u64, chunk_bytes: u64) -> u64 {
+        (data_bytes / 512) / ((chunk_bytes / 512).max(1) * 8) * 512
+    }
+
+    /// The metadata LV size `lvcreate` picks for a pool (lvm2's
+    /// `update_thin_pool_params`): the estimate rounded up to whole extents, then
+    /// kept between 2 MiB and the usable maximum (both rounded up to whole extents).
+    pub fn lvcreate_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
+        let round = |b: u64| b.div_ceil(extent_bytes) * extent_bytes;
+        let bytes = round(Self::thin_meta_estimate_bytes(data_bytes, chunk_bytes))
+            .clamp(round(MIN_THIN_META_BYTES), round(MAX_THIN_META_BYTES));
+        bytes / extent_bytes
+    }
+
+    /// The metadata the lab host's installer reserves for its `data` pool: twice
+    /// lvm2's estimate, at least 2 MiB, in whole extents.
+    pub fn thin_meta_extents(data_bytes: u64, chunk_bytes: u64, extent_bytes: u64) -> u64 {
+        let bytes = (data_bytes / chunk_bytes * 64 * 2).max(MIN_THIN_META_BYTES);
+        bytes.div_ceil(extent_bytes)
+    }
+
+    /// The chunk size of lvm2's "generic" policy: 64 KiB, doubled while the
+    /// metadata estimate exceeds 128 MiB (up to 1 GiB chunks).
+    pub fn thin_chunk_bytes(data_bytes: u64) -> u64 {
+        let mut chunk = DEFAULT_THIN_CHUNK_BYTES;
+        let mut meta = Self::thin_meta_estimate_bytes(data_bytes, chunk);
+        while meta > OPTIMAL_THIN_META_BYTES && chunk < MAX_THIN_CHUNK_BYTES {
+            chunk <<= 1;
+            meta >>= 1;
+        }
+        chunk
+    }
+
+    /// How much data a pool with this chunk size can address.
+    pub fn thin_max_data_bytes(chunk_bytes: u64) -> u64 {
+        MAX_THIN_META_BYTES / 64 * chunk_bytes
+    }
+
+    /// Creates a thin pool the way the lab host's installer does.
+    pub fn lvcreate_thin_pool(&mut self, vg_name: &str, pool: &str, data_extents: u64, uuids: &mut dyn FnMut() -> String) -> Result<Vec<Event>, LvmError> {
+        let extent = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?.extent_size_bytes;
+        let chunk = Self::thin_chunk_bytes(data_extents * extent);
+        let meta = Self::thin_meta_extents(data_extents * extent, chunk, extent);
+        self.lvcreate_thin_pool_sized(vg_name, pool, data_extents, meta, chunk, uuids)
+    }
+
+    /// Checks that a pool of `data` + `meta` extents (and the spare it needs)
+    /// fits; returns how many extents the spare must grow by.
+    fn check_pool_fits(&self, vg: &Vg, data: u64, meta: u64) -> Result<u64, LvmError> {
+        let free = self.vg_free_extents(vg);
+        let spare_now = vg.pmspare().map(|l| l.extent_count());
+        let spare_grow = spare_now.map_or(meta, |have| meta.saturating_sub(have));
+        if spare_now.is_none() && spare_grow > free {
+            return Err(LvmError::InsufficientFreeSpace { vg: vg.name.clone(), free_extents: free, needed_extents: spare_grow });
+        }
+        let after_spare = free.saturating_sub(spare_grow);
+        if data > after_spare {
+            return Err(LvmError::InsufficientFreeSpace { vg: vg.name.clone(), free_extents: after_spare, needed_extents: data });
+        }
+        if data + meta > after_spare {
+            return Err(LvmError::InsufficientExtents { needed: data + meta, available: after_spare });
+        }
+        Ok(spare_grow)
+    }
+
+    /// Creates a thin pool as lvm2 does: first the spare metadata LV is created
+    /// (or grown) to `meta_extents`, then the pool's data and its metadata are
+    /// allocated, data first. Nothing changes on failure.
+    pub fn lvcreate_thin_pool_sized(
+        &mut self,
+        vg_name: &str,
+        pool: &str,
+        data_extents: u64,
+        meta_extents: u64,
+        chunk_size_bytes: u64,
+        uuids: &mut dyn FnMut() -> String,
+    ) -> Result<Vec<Event>, LvmError> {
+        self.check_new_lv(vg_name, pool)?;
+        let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
+        let spare_grow = self.check_pool_fits(vg, data_extents, meta_extents)?;
+        let mut events = Vec::new();
+        match vg.pmspare().map(|l| l.name.clone()) {
+            None => {
+                let name = format!("lvol{}_pmspare", vg.next_lvol_index());
+                self.push_lv(vg_name, &name, uuids(), LvKind::Pmspare, None)?;
+                events.extend(self.grow_segments(vg_name, &name, meta_extents)?);
+            }
+            Some(name) if spare_grow > 0 => events.extend(self.grow_segments(vg_name, &name, spare_grow)?),
+            Some(_) => {}
+        }
+        // Activation brings the metadata device up before the data device, so
+        // `_tmeta` takes the lower device-mapper minor (PVE: 253:2 and 253:3).
+        let meta_minor = self.next_minor();
+        let data_minor = self.next_minor();
+        let parts = [
+            (format!("{pool}_tdata"), data_extents, data_minor, LvKind::PoolData { pool: pool.into() }),
+            (format!("{pool}_tmeta"), meta_extents, meta_minor, LvKind::PoolMeta { pool: pool.into() }),
+        ];
+        for (name, extents, minor, kind) in parts {
+            self.push_lv(vg_name, &name, uuids(), kind, Some(minor))?;
+            events.extend(self.grow_segments(vg_name, &name, extents)?);
+        }
+        let minor = self.next_minor();
+        self.push_lv(vg_name, pool, uuids(), LvKind::ThinPool(Pool::new(chunk_size_bytes)), Some(minor))?;
+        events.insert(0, Event::LvCreated { vg: vg_name.into(), lv: pool.into() });
+        Ok(events)
+    }
+
+    /// Grows the spare metadata LV to the largest pool metadata LV, as lvm2 does
+    /// after pool metadata grows; silently does nothing without room.
+    pub fn grow_pmspare(&mut self, vg_name: &str) -> Vec<Event> {
+        let Some(vg) = self.vg(vg_name) else { return Vec::new() };
+        let Some(spare) = vg.pmspare() else { return Vec::new() };
+        let largest = vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::PoolMeta { .. })).map(|l| l.extent_count()).max().unwrap_or(0);
+        let grow = largest.saturating_sub(spare.extent_count());
+        if grow == 0 || grow > self.vg_free_extents(vg) {
+            return Vec::new();
+        }
+        let name = spare.name.clone();
+        self.grow_segments(vg_name, &name, grow).unwrap_or_default()
+    }
+
+    /// Creates a thin LV of `virtual_bytes` in `pool`.
+    pub fn lvcreate_thin(&mut self, vg_name: &str, pool: &str, lv_name: &str, virtual_bytes: u64, uuid: String) -> Result<Vec<Event>, LvmError> {
+        self.check_new_lv(vg_name, lv_name)?;
+        let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
+        let needs_tpool = match vg.lv(pool).map(|l| &l.kind) {
+            Some(LvKind::ThinPool(p)) => p.tpool_minor.is_none(),
+            Some(_) => return Err(LvmError::NotAThinPool { vg: vg_name.into(), lv: pool.into() }),
+            None => return Err(LvmError::NoSuchLv { vg: vg_name.into(), lv: pool.into() }),
+        };
+        // The first thin volume makes lvm2 stack a `-tpool` device under the pool.
+        if needs_tpool {
+            let m = self.next_minor();
+            if let Some(LvKind::ThinPool(p)) = self.vg_mut(vg_name)?.lv_mut(pool).map(|l| &mut l.kind) {
+                p.tpool_minor = Some(m);
+            }
+        }
+        let minor = self.next_minor();
+        let kind = LvKind::Thin { pool: pool.into(), virtual_bytes, map: ThinMap::default() };
+        self.push_lv(vg_name, lv_name, uuid, kind, Some(minor))?;
+        Ok(vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into() }])
+    }
+
+    /// Sum of thin volume sizes in a pool, for the over-provisioning warning.
+    pub fn thin_virtual_total(&self, vg: &Vg, pool: &str) -> u64 {
+        vg.thin_users(pool).iter().map(|l| vg.lv_size_bytes(l)).sum()
+    }
+
+    /// Total chunks a pool's data LV holds.
+    pub fn pool_total_chunks(vg: &Vg, pool: &super::Lv) -> u64 {
+        match &pool.kind {
+            LvKind::ThinPool(p) => vg.lv_size_bytes(pool) / p.chunk_size_bytes,
+            _ => 0,
+        }
+    }
+
+    /// Maps every unmapped chunk of `offset..offset + len` of a thin LV to a
+    /// free pool chunk, lowest first. Returns the newly mapped (virtual, pool)
+    /// runs and the events; when the pool fills, maps what fits, marks the pool
+    /// out of space and reports how many bytes from `offset` are now backed.
+    pub fn provision(&mut self, vg_name: &str, lv_name: &str, offset: u64, len: u64) -> Result<Provisioned, LvmError> {
+        let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
+        let lv = vg.lv(lv_name).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
+        let LvKind::Thin { pool, map, .. } = &lv.kind else { return Ok(Provisioned::complete(len)) };
+        let pool_lv = vg.lv(pool).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: pool.clone() })?;
+        let Some(p) = pool_lv.pool() else { return Err(LvmError::NotAThinPool { vg: vg_name.into(), lv: pool.clone() }) };
+        let chunk = p.chunk_size_bytes;
+        let total = Self::pool_total_chunks(vg, pool_lv);
+        let (first, end) = (offset / chunk, offset.saturating_add(len).div_ceil(chunk));
+        let missing: Vec<u64> = (first..end).filter(|v| map.lookup(*v).is_none()).collect();
+        let free = p.allocated.first_free(missing.len() as u64, total);
+        let grant = free.clone().unwrap_or_else(|| p.allocated.first_free(total - p.used_chunks(), total).unwrap_or_default());
+        let granted: Vec<u64> = grant.iter().flat_map(|(s, n)| *s..*s + n).collect();
+        let pairs: Vec<(u64, u64)> = missing.iter().copied().zip(granted).collect();
+        let pool = pool.clone();
+        let full = free.is_none();
+        // Bytes backed from `offset`: up to the first virtual chunk left unmapped.
+        let backed = match missing.get(pairs.len()) {
+            Some(v) if full => (v * chunk).saturating_sub(offset).min(len),
+            _ => len,
+        };
+        let vg = self.vg_mut(vg_name)?;
+        if let Some(LvKind::Thin { map, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) {
+            for (v, p) in &pairs {
+                map.insert(*v, *p, 1);
+            }
+        }
+        if let Some(LvKind::ThinPool(p)) = vg.lv_mut(&pool).map(|l| &mut l.kind) {
+            for (_, c) in &pairs {
+                p.allocated.insert(*c, 1);
+            }
+            p.out_of_space = full;
+        }
+        let mut events = Vec::new();
+        if !pairs.is_empty() {
+            events.push(Event::ThinChunksAllocated { vg: vg_name.into(), pool: pool.clone(), lv: lv_name.into(), chunks: pairs.len() as u64 });
+        }
+        if full {
+            events.push(Event::ThinPoolFull { vg: vg_name.into(), pool });
+        }
+        Ok(Provisioned { new_chunks: pairs, backed_bytes: backed, full, events })
+    }
+
+    /// Unmaps every chunk of a thin volume (a whole-device discard): the chunks
+    /// go back to the pool and the volume reads as zeros.
+    pub fn discard_thin(&mut self, vg_name: &str, lv_name: &str) -> Vec<Event> {
+        let Ok(vg) = self.vg_mut(vg_name) else { return Vec::new() };
+        let mut map = ThinMap::default();
+        let mut pool = String::new();
+        if let Some(LvKind::Thin { map: m, pool: p, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) {
+            map = std::mem::take(m);
+            pool = p.clone();
+        }
+        if let Some(LvKind::ThinPool(p)) = vg.lv_mut(&pool).map(|l| &mut l.kind) {
+            p.release(&map);
+        }
+        let chunks = map.mapped();
+        if chunks == 0 {
+            return Vec::new();
+        }
+        vec![Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks }]
+    }
+
+    /// A thin volume changes its virtual size; chunks past a smaller end go back
+    /// to the pool.
+    pub(super) fn resize_thin(&mut self, vg_name: &str, lv_name: &str, old_bytes: u64, new_bytes: u64) -> Result<Vec<Event>, LvmError> {
+        let vg = self.vg_mut(vg_name)?;
+        let extent = vg.extent_size_bytes;
+        if old_bytes / extent == new_bytes / extent {
+            return Err(LvmError::SizeUnchanged { extents: old_bytes / extent });
+        }
+        let pool_name = vg.lv(lv_name).and_then(|l| l.thin_pool()).unwrap_or_default().to_string();
+        let chunk = vg.lv(&pool_name).and_then(|l| l.pool()).map_or(1, |p| p.chunk_size_bytes);
+        let mut freed = Vec::new();
+        if let Some(LvKind::Thin { virtual_bytes, map, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) {
+            *virtual_bytes = new_bytes;
+            freed = map.truncate(new_bytes.div_ceil(chunk));
+        }
+        if let Some(LvKind::ThinPool(p)) = vg.lv_mut(&pool_name).map(|l| &mut l.kind) {
+            for (s, n) in &freed {
+                p.allocated.remove(*s, *n);
+            }
+        }
+        vg.seqno += 1;
+        Ok(vec![Event::LvResized { vg: vg_name.into(), lv: lv_name.into(), old_bytes: old_bytes / extent * extent, new_bytes }])
+    }
+}
+
+/// What `Lvm::provision` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provisioned {
+    /// Newly mapped chunks as (virtual chunk, pool chunk).
+    pub new_chunks: Vec<(u64, u64)>,
+    /// Bytes from the requested offset that are backed by pool chunks.
+    pub backed_bytes: u64,
+    pub full: bool,
+    pub events: Vec<Event>,
+}
+
+impl Provisioned {
+    fn complete(len: u64) -> Provisioned {
+        Provisioned { new_chunks: Vec::new(), backed_bytes: len, full: false, events: Vec::new() }
+    }
+}
+
+/// Checks each pool's bookkeeping: chunks in range, every thin volume's chunks
+/// allocated in its pool and no chunk shared, and both hidden parts present.
+pub(super) fn check_pools(vg: &Vg) -> Result<(), String> {
+    for pool in vg.lvs.iter().filter(|l| l.is_pool()) {
+        let Some(p) = pool.pool() else { continue };
+        if p.used_chunks() > Lvm::pool_total_chunks(vg, pool) {
+            return Err(format!("pool {} uses more chunks than it has", pool.name));
+        }
+        let mut seen = RangeSet::new();
+        for t in vg.thin_users(&pool.name) {
+            let LvKind::Thin { map, .. } = &t.kind else { continue };
+            for (_, ps, n) in map.runs() {
+                if seen.count_in(ps, n) > 0 {
+                    return Err(format!("pool {}: a chunk is mapped by two thin volumes", pool.name));
+                }
+                if p.allocated.count_in(ps, n) != n {
+                    return Err(format!("pool {}: {} maps a chunk the pool did not allocate", pool.name, t.name));
+                }
+                seen.insert(ps, n);
+            }
+        }
+        if seen.total() != p.used_chunks() {
+            return Err(format!("pool {} counts {} used chunks, its thin volumes map {}", pool.name, p.used_chunks(), seen.total()));
+        }
+        if vg.pool_data(&pool.name).is_none() || vg.pool_meta(&pool.name).is_none() {
+            return Err(format!("pool {} lacks its data or metadata volume", pool.name));
+        }
+    }
+    for thin in &vg.lvs {
+        if let Some(pool) = thin.thin_pool() {
+            if !vg.lv(pool).is_some_and(|p| p.is_pool()) {
+                return Err(format!("thin volume {} lives in missing pool {pool}", thin.name));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! Block I/O through the stack: a read or write on any device is mapped through
+//! partitions, linear LV segments and thin-pool chunks down to disks' media.
+//!
+//! A thin volume's unwritten chunks read as zeros; a write provisions them
+//! first (dm-thin zeroes a new chunk before the data lands, so a partial write
+//! never exposes old bytes of the pool).
+
+use super::Machine;
+use crate::core::device::{DevId, DevKind, LvRole};
+use crate::core::event::Event;
+use crate::core::lvm::LvKind;
+use crate::core::media::Chunk;
+use crate::core::units::SECTOR_BYTES;
+
+/// Why an I/O request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IoError {
+    /// The device does not exist (any more).
+    NoDevice,
+    /// The request reaches past the device's end.
+    OutOfRange { size_bytes: u64 },
+    /// A thin pool had no free chunk for the write.
+    PoolFull,
+}
+
+impl std::fmt::Display for IoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IoError::NoDevice => write!(f, "the device does not exist"),
+            IoError::OutOfRange { size_bytes } => write!(f, "the request reaches past the device's end ({size_bytes} bytes)"),
+            IoError::PoolFull => write!(f, "the thin pool is full, so the write could not be stored"),
+        }
+    }
+}
+
+/// A write that stopped early: how far it got and what happened on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoFailure {
+    pub error: IoError,
+    pub written: u64,
+    pub events: Vec<Event>,
+}
+
+/// Where a run of a device's bytes lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    /// On a disk's media at `offset`.
+    Disk { disk: DevId, offset: u64, len: u64 },
+    /// Nowhere yet (an unprovisioned thin chunk): reads zeros.
+    Hole { len: u64 },
+}
+
+impl Piece {
+    fn len(&self) -> u64 {
+        match self {
+            Piece::Disk { len, .. } | Piece::Hole { len } => *len,
+        }
+    }
+}
+
+impl Machine {
+    /// Reads `len` bytes at `offset` of a device.
+    pub fn read_at(&self, dev: DevId, offset: u64, len: u64) -> Result<Vec<u8>, IoError> {
+        self.check_range(dev, offset, len)?;
+        let mut pieces = Vec::new();
+        self.map(dev, offset, len, &mut pieces)?;
+        let mut out = Vec::with_capacity(len as usize);
+        for p in pieces {
+            match p {
+                Piece::Disk { disk, offset, len } => out.extend(self.disk(disk).map(|d| d.media.read(offset, len)).unwrap_or_default()),
+                Piece::Hole { len } => out.resize(out.len() + len as usize, 0),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The written (non-hole) runs of `offset..offset + len` of a device, as
+    /// (offset in the device, chunk); everything else reads as zeros.
+    pub fn written_pieces(&self, dev: DevId, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, IoError> {
+        self.check_range(dev, offset, len)?;
+        let mut pieces = Vec::new();
+        self.map(dev, offset, len, &mut pieces)?;
+        let mut out = Vec::new();
+        let mut at = offset;
+        for p in pieces {
+            if let Piece::Disk { disk, offset: o, len } = p {
+                for (po, c) in self.disk(disk).map(|d| d.media.pieces(o, len)).unwrap_or_default() {
+                    out.push((at + (po - o), c));
+                }
+            }
+            at += p.len();
+        }
+        Ok(out)
+    }
+
+    /// Writes `chunk` at `offset` of a device, provisioning thin chunks on the way.
+    pub fn write_at(&mut self, dev: DevId, offset: u64, chunk: Chunk) -> Result<Vec<Event>, IoFailure> {
+        let len = chunk.len;
+        let fail = |error, written, events| IoFailure { error, written, events };
+        if let Err(e) = self.check_range(dev, offset, len) {
+            return Err(fail(e, 0, Vec::new()));
+        }
+        let mut events = Vec::new();
+        let backed = self.provision_stack(dev, offset, len, &mut events);
+        let mut pieces = Vec::new();
+        if let Err(e) = self.map(dev, offset, backed, &mut pieces) {
+            return Err(fail(e, 0, events));
+        }
+        let mut done = 0;
+        for p in pieces {
+            if let Piece::Disk { disk, offset: o, len } = p {
+                if let Some(d) = self.disk_mut(disk) {
+                    d.media.write(o, chunk.slice(done, len));
+                }
+            }
+            done += p.len();
+        }
+        if backed > 0 {
+            let name = self.devices.get(dev).map(|d| d.name.clone()).unwrap_or_default();
+            events.push(Event::BytesWritten { dev: name, offset, len: backed });
+        }
+        if backed < len {
+            return Err(fail(IoError::PoolFull, backed, events));
+        }
+        Ok(events)
+    }
+
+    fn check_range(&self, dev: DevId, offset: u64, len: u64) -> Result<(), IoError> {
+        let d = self.devices.get(dev).ok_or(IoError::NoDevice)?;
+        match offset.checked_add(len) {
+            Some(end) if end <= d.size_bytes => Ok(()),
+            _ => Err(IoError::OutOfRange { size_bytes: d.size_bytes }),
+        }
+    }
+
+    /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
+    fn map(&self, dev: DevId, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
+        if len == 0 {
+            return Ok(());
+        }
+        let d = self.devices.get(dev).ok_or(IoError::NoDevice)?;
+        match &d.kind {
+            DevKind::Disk => out.push(Piece::Disk { disk: dev, offset, len }),
+            DevKind::Partition { disk, start_lba, .. } => return self.map(*disk, start_lba * SECTOR_BYTES + offset, len, out),
+            DevKind::Lv { vg, lv, role, .. } => return self.map_lv(vg, lv, *role, offset, len, out),
+        }
+        Ok(())
+    }
+
+    fn map_lv(&self, vg_name: &str, lv_name: &str, role: LvRole, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
+        let vg = self.lvm.vg(vg_name).ok_or(IoError::NoDevice)?;
+        let lv = vg.lv(lv_name).ok_or(IoError::NoDevice)?;
+        match (&lv.kind, role) {
+            // A pool (and its -tpool) passes I/O through to its data volume, as dm-thin does.
+            (LvKind::ThinPool(_), _) => {
+                let data = vg.pool_data(lv_name).ok_or(IoError::NoDevice)?;
+                self.map_lv(vg_name, &data.name, LvRole::PoolData, offset, len, out)
+            }
+            (LvKind::Thin { pool, map, .. }, _) => {
+                let p = vg.lv(pool).and_then(|l| l.pool()).ok_or(IoError::NoDevice)?;
+                let data = vg.pool_data(pool).ok_or(IoError::NoDevice)?;
+                let chunk = p.chunk_size_bytes;
+                let mut at = offset;
+                let end = offset + len;
+                while at < end {
+                    let n = (chunk - at % chunk).min(end - at);
+                    match map.lookup(at / chunk) {
+                        Some(pc) => self.map_lv(vg_name, &data.name, LvRole::PoolData, pc * chunk + at % chunk, n, out)?,
+                        None => out.push(Piece::Hole { len: n }),
+                    }
+                    at += n;
+                }
+                Ok(())
+            }
+            _ => self.map_segments(vg, lv, offset, len, out),
+        }
+    }
+
+    fn map_segments(&self, vg: &crate::core::lvm::Vg, lv: &crate::core::lvm::Lv, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
+        let extent = vg.extent_size_bytes;
+        let mut at = offset;
+        let end = offset + len;
+        while at < end {
+            let le = at / extent;
+            let seg = lv.segments.iter().find(|s| le >= s.le_start && le < s.le_start + s.extent_count).ok_or(IoError::NoDevice)?;
+            let seg_end = (seg.le_start + seg.extent_count) * extent;
+            let n = (seg_end - at).min(end - at);
+            let pe_start = self.lvm.pv(seg.pv).map_or(crate::core::lvm::DEFAULT_PE_START_BYTES, |p| p.pe_start_bytes);
+            let pv_offset = pe_start + (seg.pe_start + (le - seg.le_start)) * extent + at % extent;
+            self.map(seg.pv, pv_offset, n, out)?;
+            at += n;
+        }
+        Ok(())
+    }
+
+    /// Provisions thin chunks for a write anywhere in the device's stack.
+    /// Returns how many bytes from `offset` can be written.
+    fn provision_stack(&mut self, dev: DevId, offset: u64, len: u64, events: &mut Vec<Event>) -> u64 {
+        let Some(d) = self.devices.get(dev) else { return 0 };
+        match d.kind.clone() {
+            DevKind::Disk => len,
+            DevKind::Partition { disk, start_lba, .. } => self.provision_stack(disk, start_lba * SECTOR_BYTES + offset, len, events),
+            DevKind::Lv { vg, lv, role: LvRole::Thin, .. } => self.provision_thin(&vg, &lv, offset, len, events),
+            DevKind::Lv { .. } => {
+                // Linear layers never run out; a PV on a thin volume is not modelled.
+                len
+            }
+        }
+    }
+
+    fn provision_thin(&mut self, vg: &str, lv: &str, offset: u64, len: u64, events: &mut Vec<Event>) -> u64 {
+        let Ok(p) = self.lvm.provision(vg, lv, offset, len) else { return 0 };
+        events.extend(p.events);
+        let (chunk, data) = {
+            let Some(v) = self.lvm.vg(vg) else { return 0 };
+            let pool = v.lv(lv).and_then(|l| l.thin_pool()).unwrap_or_default();
+            let chunk = v.lv(pool).and_then(|l| l.pool()).map_or(0, |p| p.chunk_size_bytes);
+            let data = v.pool_data(pool).and_then(|d| self.lv_dev(vg, &d.name));
+            (chunk, data)
+        };
+        if let Some(data) = data {
+            // dm-thin zeroes a newly provisioned chunk before the data lands.
+            for (_, pc) in &p.new_chunks {
+                let _ = self.write_raw(data, pc * chunk, Chunk::zeros(chunk));
+            }
+        }
+        p.backed_bytes
+    }
+
+    /// Writes without provisioning (below the thin layer).
+    fn write_raw(&mut self, dev: DevId, offset: u64, chunk: Chunk) -> Result<(), IoError> {
+        self.check_range(dev, offset, chunk.len)?;
+        let mut pieces = Vec::new();
+        self.map(dev, offset, chunk.len, &mut pieces)?;
+        let mut done = 0;
+        for p in pieces {
+            if let Piece::Disk { disk, offset: o, len } = p {
+                if let Some(d) = self.disk_mut(disk) {
+                    d.media.write(o, chunk.slice(done, len));
+                }
+            }
+            done += p.len();
+        }
+        Ok(())
+    }
+
+    /// Discards a whole device, as mkfs does before writing: a thin volume gives
+    /// its chunks back to the pool; other devices keep their bytes.
+    pub fn discard(&mut self, dev: DevId) -> Vec<Event> {
+        match self.devices.get(dev).map(|d| d.kind.clone()) {
+            Some(DevKind::Lv { vg, lv, role: LvRole::Thin, .. }) => self.lvm.discard_thin(&vg, &lv),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The device of an active LV.
+    pub fn lv_dev(&self, vg: &str, lv: &str) -> Option<DevId> {
+        self.devices.iter().find_map(|d| match &d.kind {
+            DevKind::Lv { vg: v, lv: l, role, .. } if v == vg && l == lv && *role != LvRole::TPool => Some(d.id),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! The default lab machine: a Proxmox VE host as its installer leaves it.
+
+use super::storage::NewFs;
+use super::Machine;
+use crate::core::ext4::Geometry;
+use crate::core::label::{Label, PartType, Partition};
+use crate::core::lvm::{self, Lvm};
+use crate::core::signature::{self, Ext4Layout};
+use crate::core::units::{GIB, MIB, SECTOR_BYTES};
+
+impl Machine {
+    /// A Proxmox VE host with PVE's LVM layout on `sda`, two NVMe disks for a
+    /// later ZFS mirror, and two blank SATA disks.
+    pub fn lab(seed: u64) -> Machine {
+        let mut m = Machine::empty(seed);
+        let disks = [
+            ("sda", 128 * GIB, "QEMU HARDDISK"),
+            ("sdb", 500 * GIB, "QEMU HARDDISK"),
+            ("sdc", 500 * GIB, "QEMU HARDDISK"),
+            ("nvme0n1", 256 * GIB, "QEMU NVMe Ctrl"),
+            ("nvme1n1", 256 * GIB, "QEMU NVMe Ctrl"),
+        ];
+        for (name, size, model) in disks {
+            // The names and sizes are fixed and valid, so attaching cannot fail.
+            let _ = m.attach_disk(name, size, Some(model.into()));
+        }
+        m.install_pve_layout();
+        m
+    }
+
+    /// PVE's installer layout on sda: BIOS boot, a 1 GiB ESP, and an LVM PV with
+    /// swap, root and the `data` thin pool, sized as the installer sizes them.
+    fn install_pve_layout(&mut self) {
+        let Some(sda) = self.disk_named("sda").map(|d| d.dev) else { return };
+        self.partition_sda(sda);
+        let (Some(esp), Some(pv)) = (self.resolve("/dev/sda2"), self.resolve("/dev/sda3")) else { return };
+        let _ = self.vgcreate("pve", &[pv], lvm::DEFAULT_EXTENT_BYTES);
+        let extent = lvm::DEFAULT_EXTENT_BYTES;
+        let hd = 128 * GIB;
+        let swap_ext = (8 * GIB).min(hd / 8) / extent;
+        let root_ext = (hd / 4).min(96 * GIB) / extent;
+        let minfree_ext = (hd / 8).min(16 * GIB) / extent;
+        let vg_ext = self.lvm.vg("pve").map_or(0, |v| self.lvm.vg_extent_count(v));
+        let _ = self.lvcreate_linear("pve", "swap", swap_ext);
+        let _ = self.lvcreate_linear("pve", "root", root_ext);
+        let rest = vg_ext.saturating_sub(swap_ext + root_ext + minfree_ext);
+        // The installer leaves room for the pool's metadata and its spare.
+        let data_ext = rest.saturating_sub(2 * Lvm::thin_meta_extents(rest * extent, lvm::DEFAULT_THIN_CHUNK_BYTES, extent));
+        let chunk = Lvm::thin_chunk_bytes(data_ext * extent);
+        let meta = Lvm::thin_meta_extents(data_ext * extent, chunk, extent);
+        let _ = self.lvcreate_thin_pool("pve", "data", data_ext, meta, chunk);
+        let serial = self.rng.next_u32();
+        let _ = self.mkfs(esp, NewFs::Vfat { serial, label: String::new(), used_bytes: 350 * 1024 });
+        let (Some(root), Some(swap)) = (self.lv_dev("pve", "root"), self.lv_dev("pve", "swap")) else { return };
+        let root_uuid = self.new_fs_uuid();
+        let swap_uuid = self.new_fs_uuid();
+        if let Some(g) = Geometry::for_size(root_ext * extent) {
+            let layout = Ext4Layout {
+                blocks: g.blocks,
+                block_size: g.block_size,
+                inodes: g.inodes,
+                inodes_per_group: g.inodes_per_group,
+                blocks_per_group: g.blocks_per_group,
+                reserved_blocks: g.reserved_blocks(),
+                free_blocks: g.blocks - g.initial_used_blocks(),
+                free_inodes: g.inodes - 11,
+                uuid: signature::uuid_bytes(&root_uuid),
+                label: String::new(),
+                now: 0,
+            };
+            let _ = self.mkfs(root, NewFs::Ext4 { layout, used_bytes: 3 * GIB + 300 * MIB });
+        }
+        let _ = self.mkfs(swap, NewFs::Swap { uuid: swap_uuid, label: String::new() });
+        let _ = self.mount(root, "/");
+        let _ = self.mount(esp, "/boot/efi");
+        let _ = self.swapon(swap);
+    }
+
+    fn partition_sda(&mut self, sda: crate::core::device::DevId) {
+        let total = self.disk(sda).map_or(0, |d| d.total_sectors());
+        let guid = self.new_guid();
+        let Ok(mut label) = Label::new_gpt(total, guid) else { return };
+        label.first_lba = 34;
+        let bios = PartType::gpt_named("21686148-6449-6E6F-744E-656564454649");
+        let esp = PartType::gpt_named("C12A7328-F81F-11D2-BA4B-00A0C93EC93B");
+        let lvm_type = PartType::gpt_named("E6D6D379-F507-44C2-A23C-238F2A3DF928");
+        let esp_sectors = GIB / SECTOR_BYTES;
+        let parts = [
+            (1, 34, 2048 - 34, bios),
+            (2, 2048, esp_sectors, esp),
+            (3, 2048 + esp_sectors, label.last_lba - (2048 + esp_sectors) + 1, lvm_type),
+        ];
+        for (number, start_lba, size_sectors, part_type) in parts {
+            let unique_guid = self.new_guid();
+            let _ = label.add(Partition { number, start_lba, size_sectors, part_type, unique_guid, name: String::new(), bootable: false });
+        }
+        let _ = self.write_label(sda, &label);
+    }
+}

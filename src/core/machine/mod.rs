@@ -1,0 +1,210 @@
+//! One host's storage: its disks, the kernel's block devices, LVM, and the
+//! filesystems, mounts and swap areas above them.
+//!
+//! `Machine` is the state the interpreter replays commands on. Its fields are
+//! private: the console reads it through accessors and changes it only through
+//! operations that return `Result<Vec<Event>, _>`. After every change of
+//! topology (a partition table re-read, an LV created) the device registry is
+//! derived again, so it never drifts from the disks and the LVM metadata.
+//! Submodules: `devices` (registry, paths, the "in use" rule, lsblk's tree),
+//! `io` (reads and writes through every layer), `partitions` (tables and the
+//! kernel's view of them), `volumes` (LVM with its on-disk labels), `storage`
+//! (filesystems, mounts, swap), `lab` (the default lab host).
+
+mod devices;
+mod io;
+mod lab;
+mod partitions;
+mod storage;
+mod volumes;
+
+pub use devices::{BlockNode, Busy};
+pub use io::{IoError, IoFailure};
+pub use partitions::Reread;
+pub use storage::{Filesystem, FsError, Mount, NewFs};
+
+use super::device::{DevId, Registry};
+use super::disk::{self, Disk, Transport, BLKEXT_MAJOR, LOOP_MAJOR, SD_MAJOR};
+use super::event::Event;
+use super::gpt::Guid;
+use super::lvm::{self, Lvm};
+use super::media::Media;
+use super::rng::Rng;
+use super::units::{MIB, SECTOR_BYTES};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    hostname: String,
+    disks: Vec<Disk>,
+    lvm: Lvm,
+    devices: Registry,
+    /// Filesystem contents, keyed by the UUID their superblock carries.
+    filesystems: Vec<Filesystem>,
+    mounts: Vec<Mount>,
+    swaps: Vec<DevId>,
+    rng: Rng,
+    next_blkext_minor: u32,
+}
+
+/// Why a disk could not be attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachError {
+    BadName(String),
+    NameTaken(String),
+    TooSmall(String),
+}
+
+impl std::fmt::Display for AttachError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttachError::BadName(n) => write!(f, "'{n}' is not a disk name like sdb, nvme0n1 or loop0"),
+            AttachError::NameTaken(n) => write!(f, "a disk named {n} already exists"),
+            AttachError::TooSmall(n) => write!(f, "disk {n} must be at least 1 MiB"),
+        }
+    }
+}
+
+impl Machine {
+    /// A host with no disks.
+    pub fn empty(seed: u64) -> Machine {
+        Machine {
+            hostname: "pve".into(),
+            disks: Vec::new(),
+            lvm: Lvm::default(),
+            devices: Registry::default(),
+            filesystems: Vec::new(),
+            mounts: Vec::new(),
+            swaps: Vec::new(),
+            rng: Rng::new(seed),
+            next_blkext_minor: 0,
+        }
+    }
+
+    /// A host with only the given blank disks (`--disks sdb=500G,...`).
+    pub fn with_disks(seed: u64, disks: &[(String, u64)]) -> Result<Machine, AttachError> {
+        let mut m = Machine::empty(seed);
+        for (name, size) in disks {
+            m.attach_disk(name, *size, None)?;
+        }
+        Ok(m)
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    pub fn disks(&self) -> &[Disk] {
+        &self.disks
+    }
+
+    pub fn disk(&self, dev: DevId) -> Option<&Disk> {
+        self.disks.iter().find(|d| d.dev == dev)
+    }
+
+    pub fn disk_named(&self, name: &str) -> Option<&Disk> {
+        self.disks.iter().find(|d| d.name == name)
+    }
+
+    pub(crate) fn disk_mut(&mut self, dev: DevId) -> Option<&mut Disk> {
+        self.disks.iter_mut().find(|d| d.dev == dev)
+    }
+
+    pub fn lvm(&self) -> &Lvm {
+        &self.lvm
+    }
+
+    pub fn devices(&self) -> &Registry {
+        &self.devices
+    }
+
+    pub fn mounts(&self) -> &[Mount] {
+        &self.mounts
+    }
+
+    pub fn swaps(&self) -> &[DevId] {
+        &self.swaps
+    }
+
+    pub fn filesystems(&self) -> &[Filesystem] {
+        &self.filesystems
+    }
+
+    /// Plugs in a blank disk named `name`.
+    pub fn attach_disk(&mut self, name: &str, size_bytes: u64, model: Option<String>) -> Result<Vec<Event>, AttachError> {
+        let transport = disk::transport_for_name(name).ok_or_else(|| AttachError::BadName(name.into()))?;
+        if self.disk_named(name).is_some() {
+            return Err(AttachError::NameTaken(name.into()));
+        }
+        if size_bytes < MIB {
+            return Err(AttachError::TooSmall(name.into()));
+        }
+        let (major, minor) = match transport {
+            Transport::Sata => (SD_MAJOR, disk::sd_index(name) * 16),
+            Transport::Nvme => (BLKEXT_MAJOR, self.take_blkext_minor()),
+            Transport::Loop => (LOOP_MAJOR, name.trim_start_matches("loop").parse().unwrap_or(0)),
+        };
+        let serial = model.as_ref().map(|_| format!("{:016X}", self.rng.next_u64()));
+        let dev = self.devices.new_id();
+        self.disks.push(Disk {
+            dev,
+            name: name.into(),
+            transport,
+            size_bytes: size_bytes / SECTOR_BYTES * SECTOR_BYTES,
+            model,
+            serial,
+            rotational: transport == Transport::Sata,
+            major,
+            minor,
+            media: Media::default(),
+            kernel_partitions: Vec::new(),
+        });
+        self.refresh();
+        Ok(vec![Event::DiskAttached { disk: name.into() }])
+    }
+
+    /// The next free name for a new disk of `transport` (`sdd`, `nvme2n1`).
+    pub fn next_disk_name(&self, transport: Transport) -> String {
+        let taken = |n: &str| self.disk_named(n).is_some();
+        match transport {
+            Transport::Sata => (0..26u8).map(|i| format!("sd{}", (b'a' + i) as char)).find(|n| !taken(n)),
+            Transport::Nvme => (0..100).map(|i| format!("nvme{i}n1")).find(|n| !taken(n)),
+            Transport::Loop => (0..100).map(|i| format!("loop{i}")).find(|n| !taken(n)),
+        }
+        .unwrap_or_else(|| "sdzz".into())
+    }
+
+    fn take_blkext_minor(&mut self) -> u32 {
+        let m = self.next_blkext_minor;
+        self.next_blkext_minor += 1;
+        m
+    }
+
+    /// A fresh random 32-bit DOS disk identifier.
+    pub fn new_dos_signature(&mut self) -> u32 {
+        self.rng.next_u32()
+    }
+
+    pub fn new_guid(&mut self) -> Guid {
+        Guid::from_uuid_bytes(self.rng.uuid_v4())
+    }
+
+    pub fn new_lvm_uuid(&mut self) -> String {
+        let rng = &mut self.rng;
+        lvm::format_lvm_uuid(&mut || rng.next_u64())
+    }
+
+    /// A filesystem UUID in the lowercase text form blkid prints.
+    pub fn new_fs_uuid(&mut self) -> String {
+        Guid::from_uuid_bytes(self.rng.uuid_v4()).to_string().to_ascii_lowercase()
+    }
+
+    /// A seed for a run of pseudo-random data (`dd if=/dev/urandom`).
+    pub fn new_data_seed(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+}
+
+/// The device-mapper name of an LV: dashes in either name are doubled.
+pub fn dm_name(vg: &str, lv: &str) -> String {
+    format!("{}-{}", vg.replace('-', "--"), lv.replace('-', "--"))
+}

@@ -1,0 +1,132 @@
+//! Partition tables on disks and the kernel's view of them: BLKRRPART (fdisk,
+//! sfdisk) replaces the whole view unless a partition is in use; BLKPG (parted)
+//! updates partition by partition, leaving busy ones alone.
+
+use super::Machine;
+use crate::core::device::DevId;
+use crate::core::disk::{KernelPartition, Transport, BLKEXT_MAJOR, SD_MAJOR};
+use crate::core::event::Event;
+use crate::core::label::{Label, Partition};
+
+/// What happened when the kernel was asked to re-read a disk's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reread {
+    Done,
+    Busy,
+}
+
+/// Where the kernel registers a partition: an extended partition shows up as a
+/// 1 KiB stub, as on Linux.
+fn geometry(p: &Partition) -> (u64, u64) {
+    (p.start_lba, if p.part_type.is_extended() { 2 } else { p.size_sectors })
+}
+
+impl Machine {
+    /// Writes `label` to the disk's sectors, then asks the kernel to re-read it.
+    pub fn write_label(&mut self, disk: DevId, label: &Label) -> (Reread, Vec<Event>) {
+        let Some(d) = self.disk_mut(disk) else { return (Reread::Busy, Vec::new()) };
+        label.write_to(&mut d.media);
+        let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name() }];
+        let reread = self.reread(disk, &mut events);
+        (reread, events)
+    }
+
+    /// BLKRRPART: replaces the kernel's partitions with what is on disk, unless a
+    /// partition is in use, in which case the kernel keeps its old view.
+    pub fn reread(&mut self, disk: DevId, events: &mut Vec<Event>) -> Reread {
+        let Some(d) = self.disk(disk) else { return Reread::Busy };
+        let name = d.name.clone();
+        if self.disk_busy(disk) {
+            events.push(Event::RereadRefused { disk: name });
+            return Reread::Busy;
+        }
+        let label = d.label();
+        let old = d.kernel_partitions.clone();
+        for p in &old {
+            events.push(Event::PartitionVanished { dev: d.partition_name(p.number) });
+        }
+        let mut fresh = Vec::new();
+        for p in label.iter().flat_map(|l| l.partitions.iter()) {
+            let (start_lba, size_sectors) = geometry(p);
+            let k = self.register(disk, p.number, start_lba, size_sectors, &old);
+            events.push(Event::PartitionAppeared { dev: crate::core::disk::partition_name(&name, p.number), start_lba, size_sectors });
+            fresh.push(k);
+        }
+        if let Some(d) = self.disk_mut(disk) {
+            d.kernel_partitions = fresh;
+        }
+        self.refresh();
+        Reread::Done
+    }
+
+    /// A kernel partition for `number`: it keeps its identity and numbers when
+    /// the kernel had it with the same geometry, and reuses its minor number.
+    fn register(&mut self, disk: DevId, number: u32, start_lba: u64, size_sectors: u64, old: &[KernelPartition]) -> KernelPartition {
+        let same = old.iter().find(|o| o.number == number && o.start_lba == start_lba && o.size_sectors == size_sectors);
+        let dev = same.map_or_else(|| self.devices.new_id(), |o| o.dev);
+        let (transport, minor) = self.disk(disk).map_or((Transport::Sata, 0), |d| (d.transport, d.minor));
+        let (major, minor) = match transport {
+            Transport::Sata if number <= 15 => (SD_MAJOR, minor + number),
+            _ => match old.iter().find(|o| o.number == number && o.major == BLKEXT_MAJOR) {
+                Some(o) => (BLKEXT_MAJOR, o.minor),
+                None => (BLKEXT_MAJOR, self.take_blkext_minor()),
+            },
+        };
+        KernelPartition { dev, number, start_lba, size_sectors, major, minor }
+    }
+
+    /// Writes `label`, then updates the kernel partition by partition, as parted
+    /// does with BLKPG: partitions in use keep their old geometry, free ones are
+    /// removed, added or resized. Returns the numbers the kernel could not update.
+    pub fn write_label_per_partition(&mut self, disk: DevId, label: &Label) -> (Vec<u32>, Vec<Event>) {
+        let Some(d) = self.disk_mut(disk) else { return (Vec::new(), Vec::new()) };
+        label.write_to(&mut d.media);
+        let name = d.name.clone();
+        let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name() }];
+        let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
+        let old = d.kernel_partitions.clone();
+        let mut numbers: Vec<u32> = old.iter().map(|k| k.number).chain(on_disk.iter().map(|p| p.number)).collect();
+        crate::core::order::small_sort(&mut numbers);
+        numbers.dedup();
+        let mut failed = Vec::new();
+        let mut kept: Vec<KernelPartition> = Vec::new();
+        for n in &numbers {
+            let k = old.iter().find(|k| k.number == *n);
+            let p = on_disk.iter().find(|p| p.number == *n);
+            match (k, p) {
+                (Some(k), Some(p)) if (k.start_lba, k.size_sectors) == geometry(p) => kept.push(k.clone()),
+                (Some(k), _) if self.busy(k.dev).is_some() => {
+                    failed.push(*n);
+                    kept.push(k.clone());
+                }
+                _ => {}
+            }
+        }
+        let mut fresh = kept.clone();
+        for n in &numbers {
+            if kept.iter().any(|k| k.number == *n) {
+                continue;
+            }
+            if old.iter().any(|k| k.number == *n) {
+                events.push(Event::PartitionVanished { dev: crate::core::disk::partition_name(&name, *n) });
+            }
+            let Some(p) = on_disk.iter().find(|p| p.number == *n) else { continue };
+            let (start, size) = geometry(p);
+            if kept.iter().any(|k| start < k.start_lba + k.size_sectors && k.start_lba < start + size) {
+                failed.push(*n);
+                continue;
+            }
+            let k = self.register(disk, *n, start, size, &[]);
+            events.push(Event::PartitionAppeared { dev: crate::core::disk::partition_name(&name, *n), start_lba: start, size_sectors: size });
+            fresh.push(k);
+        }
+        crate::core::order::SmallSort::small_sort_by_key(&mut fresh[..], |k| k.number);
+        if let Some(d) = self.disk_mut(disk) {
+            d.kernel_partitions = fresh;
+        }
+        self.refresh();
+        crate::core::order::small_sort(&mut failed);
+        failed.dedup();
+        (failed, events)
+    }
+}

@@ -1,0 +1,152 @@
+//! LVM on the machine: metadata changes through `core::lvm`, plus what lvm2
+//! writes to the devices (the PV label and metadata-area header) and the
+//! device-mapper devices that appear and vanish with the LVs.
+
+use super::Machine;
+use crate::core::device::DevId;
+use crate::core::event::Event;
+use crate::core::lvm::{self, LvmError, NewPv};
+use crate::core::media::Chunk;
+use crate::core::rng::Rng;
+use crate::core::signature;
+
+fn uuid_source(rng: &mut Rng) -> impl FnMut() -> String + '_ {
+    move || lvm::format_lvm_uuid(&mut || rng.next_u64())
+}
+
+/// lvm2 zeroes the start of a new LV (`--zero y`) so old signatures do not show.
+const LV_ZERO_BYTES: u64 = 4096;
+
+impl Machine {
+    fn new_pv(&self, dev: DevId) -> NewPv {
+        NewPv { dev, name: self.path(dev), size_bytes: self.size_of(dev) }
+    }
+
+
+    /// Writes (or rewrites) a PV's label sector and metadata-area header.
+    fn write_pv_label(&mut self, dev: DevId) {
+        let Some(pv) = self.lvm.pv(dev) else { return };
+        let label = signature::lvm_label(&pv.uuid, pv.dev_size_bytes, pv.pe_start_bytes, pv.vg_name.is_some());
+        let mda = signature::lvm_mda_header(pv.pe_start_bytes);
+        let _ = self.write_at(dev, 512, Chunk::bytes(&label));
+        let _ = self.write_at(dev, 4096, Chunk::bytes(&mda));
+    }
+
+    /// Zeroes every signature a device carries, as `wipefs -a` (or lvm2's
+    /// `Wiping ... signature`) does; returns what was wiped.
+    pub fn wipe_signatures(&mut self, dev: DevId) -> Vec<signature::Signature> {
+        let mut wiped = Vec::new();
+        while let Some(sig) = self.probe(dev) {
+            let _ = self.write_at(dev, sig.magic_offset, Chunk::zeros(sig.magic.len() as u64));
+            if self.probe(dev).as_ref() == Some(&sig) {
+                break;
+            }
+            wiped.push(sig);
+        }
+        wiped
+    }
+
+    pub fn pvcreate(&mut self, dev: DevId) -> Result<Vec<Event>, LvmError> {
+        let new = self.new_pv(dev);
+        let uuid = self.new_lvm_uuid();
+        let events = self.lvm.pvcreate(&new, uuid)?;
+        self.write_pv_label(dev);
+        Ok(events)
+    }
+
+    pub fn pvremove(&mut self, dev: DevId) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.pvremove(dev)?;
+        let _ = self.write_at(dev, 512, Chunk::zeros(512));
+        let _ = self.write_at(dev, 4096, Chunk::zeros(512));
+        Ok(events)
+    }
+
+    pub fn vgcreate(&mut self, name: &str, devs: &[DevId], extent_size_bytes: u64) -> Result<Vec<Event>, LvmError> {
+        let news: Vec<NewPv> = devs.iter().map(|d| self.new_pv(*d)).collect();
+        let events = self.lvm.vgcreate(name, &news, extent_size_bytes, &mut uuid_source(&mut self.rng))?;
+        for d in devs {
+            self.write_pv_label(*d);
+        }
+        Ok(events)
+    }
+
+    pub fn vgextend(&mut self, name: &str, devs: &[DevId]) -> Result<Vec<Event>, LvmError> {
+        let news: Vec<NewPv> = devs.iter().map(|d| self.new_pv(*d)).collect();
+        let events = self.lvm.vgextend(name, &news, &mut uuid_source(&mut self.rng))?;
+        for d in devs {
+            self.write_pv_label(*d);
+        }
+        Ok(events)
+    }
+
+    pub fn vgreduce(&mut self, name: &str, dev: DevId) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.vgreduce(name, dev)?;
+        self.write_pv_label(dev);
+        Ok(events)
+    }
+
+    pub fn vgremove(&mut self, name: &str) -> Result<Vec<Event>, LvmError> {
+        let members: Vec<DevId> = self.lvm.vg(name).map(|v| v.pvs.clone()).unwrap_or_default();
+        let events = self.lvm.vgremove(name)?;
+        self.refresh();
+        for d in members {
+            self.write_pv_label(d);
+        }
+        Ok(events)
+    }
+
+    pub fn lvcreate_linear(&mut self, vg: &str, lv: &str, extents: u64) -> Result<Vec<Event>, LvmError> {
+        let uuid = self.new_lvm_uuid();
+        let events = self.lvm.lvcreate_linear(vg, lv, extents, uuid)?;
+        self.refresh();
+        self.zero_lv_start(vg, lv);
+        Ok(events)
+    }
+
+    pub fn lvcreate_thin_pool(&mut self, vg: &str, pool: &str, data_extents: u64, meta_extents: u64, chunk_bytes: u64) -> Result<Vec<Event>, LvmError> {
+        let mut uuids = uuid_source(&mut self.rng);
+        let events = self.lvm.lvcreate_thin_pool_sized(vg, pool, data_extents, meta_extents, chunk_bytes, &mut uuids)?;
+        drop(uuids);
+        self.refresh();
+        Ok(events)
+    }
+
+    pub fn lvcreate_thin(&mut self, vg: &str, pool: &str, lv: &str, virtual_bytes: u64) -> Result<Vec<Event>, LvmError> {
+        let uuid = self.new_lvm_uuid();
+        let events = self.lvm.lvcreate_thin(vg, pool, lv, virtual_bytes, uuid)?;
+        self.refresh();
+        Ok(events)
+    }
+
+    /// A new linear LV starts with zeroed first bytes, so no old signature shows.
+    fn zero_lv_start(&mut self, vg: &str, lv: &str) {
+        if let Some(dev) = self.lv_dev(vg, lv) {
+            let n = LV_ZERO_BYTES.min(self.size_of(dev));
+            let _ = self.write_at(dev, 0, Chunk::zeros(n));
+        }
+    }
+
+    pub fn lvresize(&mut self, vg: &str, lv: &str, new_extents: u64) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.lvresize(vg, lv, new_extents)?;
+        self.refresh();
+        Ok(events)
+    }
+
+    pub fn grow_pmspare(&mut self, vg: &str) -> Vec<Event> {
+        let events = self.lvm.grow_pmspare(vg);
+        self.refresh();
+        events
+    }
+
+    pub fn lvremove(&mut self, vg: &str, lv: &str) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.lvremove(vg, lv)?;
+        self.refresh();
+        Ok(events)
+    }
+
+    pub fn lvrename(&mut self, vg: &str, from: &str, to: &str) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.lvrename(vg, from, to)?;
+        self.refresh();
+        Ok(events)
+    }
+}
