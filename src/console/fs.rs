@@ -49,6 +49,7 @@ struct MkfsArgs {
     device: Option<String>,
     label: String,
     uuid: Option<String>,
+    hash_seed: Option<String>,
     quiet: bool,
 }
 
@@ -64,7 +65,15 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
         match arg {
             "-L" => a.label = value(&mut i)?,
             "-U" => a.uuid = Some(value(&mut i)?),
-            "-E" | "-t" | "-T" | "-b" | "-m" | "-N" | "-i" => {
+            "-E" => {
+                let v = value(&mut i)?;
+                for opt in v.split(',') {
+                    if let Some(seed) = opt.strip_prefix("hash_seed=") {
+                        a.hash_seed = Some(seed.to_string());
+                    }
+                }
+            }
+            "-t" | "-T" | "-b" | "-m" | "-N" | "-i" => {
                 value(&mut i)?;
             }
             "-q" => a.quiet = true,
@@ -148,21 +157,13 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     if !a.quiet {
         text.push_str(&creation_report(&g, &uuid));
     }
-    let layout = Ext4Layout {
-        blocks: g.blocks,
-        block_size: g.block_size,
-        inodes: g.inodes,
-        inodes_per_group: g.inodes_per_group,
-        blocks_per_group: g.blocks_per_group,
-        reserved_blocks: g.reserved_blocks(),
-        free_blocks: g.blocks - g.initial_used_blocks(),
-        free_inodes: g.inodes - 11,
-        uuid: signature::uuid_bytes(&uuid),
-        label: a.label.clone(),
-        now: 0,
+    let hash_seed = match a.hash_seed.as_deref() {
+        Some(seed) => signature::uuid_bytes(seed),
+        None => signature::uuid_bytes(&machine.new_fs_uuid()),
     };
-    let used = (g.initial_used_blocks() * g.block_size).min(g.blocks * g.block_size);
-    match machine.mkfs(dev, NewFs::Ext4 { layout, used_bytes: used }) {
+    let now = machine.now() as u32;
+    let layout = Ext4Layout { geometry: g, uuid: signature::uuid_bytes(&uuid), hash_seed, label: a.label.clone(), now };
+    match machine.mkfs(dev, NewFs::Ext4(layout)) {
         Ok(events) => Output { text, events, ..Output::default() },
         Err(e) => out(format!("{text}mkfs.ext4: {e}\n"), 1),
     }

@@ -54,6 +54,14 @@ pub enum Event {
     DataDestroyed { dev: String, bytes: u64 },
     /// A filesystem was grown or shrunk to match its device.
     FilesystemResized { dev: String, new_bytes: u64 },
+    /// A file or directory was created.
+    FileCreated { path: String, dir: bool },
+    /// Bytes were written into a file.
+    FileWritten { path: String, offset: u64, len: u64 },
+    /// A file's size was set (truncate, fallocate).
+    FileResized { path: String, size: u64 },
+    /// A file or directory was removed.
+    FileRemoved { path: String },
     /// Bytes were written to a block device (through whatever lies below it).
     BytesWritten { dev: String, offset: u64, len: u64 },
 }

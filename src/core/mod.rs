@@ -21,6 +21,7 @@ pub mod ranges;
 pub mod rng;
 pub mod signature;
 pub mod units;
+pub mod vfs;
 
 pub use event::Event;
 pub use machine::Machine;

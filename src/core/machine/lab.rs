@@ -50,28 +50,23 @@ impl Machine {
         let meta = Lvm::thin_meta_extents(data_ext * extent, chunk, extent);
         let _ = self.lvcreate_thin_pool("pve", "data", data_ext, meta, chunk);
         let serial = self.rng.next_u32();
-        let _ = self.mkfs(esp, NewFs::Vfat { serial, label: String::new(), used_bytes: 350 * 1024 });
+        let _ = self.mkfs(esp, NewFs::Vfat { serial, label: String::new() });
         let (Some(root), Some(swap)) = (self.lv_dev("pve", "root"), self.lv_dev("pve", "swap")) else { return };
         let root_uuid = self.new_fs_uuid();
         let swap_uuid = self.new_fs_uuid();
-        if let Some(g) = Geometry::for_size(root_ext * extent) {
-            let layout = Ext4Layout {
-                blocks: g.blocks,
-                block_size: g.block_size,
-                inodes: g.inodes,
-                inodes_per_group: g.inodes_per_group,
-                blocks_per_group: g.blocks_per_group,
-                reserved_blocks: g.reserved_blocks(),
-                free_blocks: g.blocks - g.initial_used_blocks(),
-                free_inodes: g.inodes - 11,
-                uuid: signature::uuid_bytes(&root_uuid),
-                label: String::new(),
-                now: 0,
-            };
-            let _ = self.mkfs(root, NewFs::Ext4 { layout, used_bytes: 3 * GIB + 300 * MIB });
+        let hash_seed = signature::uuid_bytes(&self.new_fs_uuid());
+        if let Some(geometry) = Geometry::for_size(root_ext * extent) {
+            let layout = Ext4Layout { geometry, uuid: signature::uuid_bytes(&root_uuid), hash_seed, label: String::new(), now: self.clock as u32 };
+            let _ = self.mkfs(root, NewFs::Ext4(layout));
+            if let Some(f) = self.filesystem_mut(&root_uuid) {
+                // The installed system's files are not modelled, only the space they take.
+                f.tree.reserve_system_blocks((3 * GIB + 300 * MIB) / geometry.block_size);
+            }
         }
         let _ = self.mkfs(swap, NewFs::Swap { uuid: swap_uuid, label: String::new() });
         let _ = self.mount(root, "/");
+        self.make_root_dirs();
+        let _ = self.mkdir("/boot/efi", true);
         let _ = self.mount(esp, "/boot/efi");
         let _ = self.swapon(swap);
     }

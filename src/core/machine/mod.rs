@@ -12,6 +12,7 @@
 //! (filesystems, mounts, swap), `lab` (the default lab host).
 
 mod devices;
+mod files;
 mod io;
 mod lab;
 mod partitions;
@@ -21,6 +22,7 @@ mod volumes;
 pub use devices::{BlockNode, Busy};
 pub use io::{IoError, IoFailure};
 pub use partitions::Reread;
+pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
 
 use super::device::{DevId, Registry};
@@ -44,7 +46,14 @@ pub struct Machine {
     swaps: Vec<DevId>,
     rng: Rng,
     next_blkext_minor: u32,
+    /// The lab's clock, in seconds since the epoch; every command ticks it.
+    clock: u64,
+    /// The UUID of a memory-backed root filesystem, on machines without a root disk.
+    rootfs: Option<String>,
 }
+
+/// When every lab machine boots: 2026-11-25 09:00:00 UTC.
+pub const BOOT_TIME: u64 = 1_795_597_200;
 
 /// Why a disk could not be attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +86,24 @@ impl Machine {
             swaps: Vec::new(),
             rng: Rng::new(seed),
             next_blkext_minor: 0,
+            clock: BOOT_TIME,
+            rootfs: None,
         }
+    }
+
+    /// The lab clock, in seconds since the epoch.
+    pub fn now(&self) -> u64 {
+        self.clock
+    }
+
+    /// Sets the clock (for reproducing a capture made at a known time).
+    pub fn set_clock(&mut self, secs: u64) {
+        self.clock = secs;
+    }
+
+    /// One command's worth of time passes.
+    pub fn tick(&mut self) {
+        self.clock += 1;
     }
 
     /// A host with only the given blank disks (`--disks sdb=500G,...`).
@@ -86,6 +112,7 @@ impl Machine {
         for (name, size) in disks {
             m.attach_disk(name, *size, None)?;
         }
+        m.install_memory_root();
         Ok(m)
     }
 

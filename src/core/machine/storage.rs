@@ -1,25 +1,30 @@
 //! Filesystems, mounts and swap areas.
 //!
 //! `mkfs` writes a filesystem's signature to the device's bytes and keeps a
-//! record of its contents keyed by the UUID in that signature; `mount` probes the
-//! bytes, so a wiped superblock cannot be mounted and a re-created partition
-//! over an intact one can. Mounts and swaps refer to devices by `DevId`.
+//! record of its contents (a `vfs::Tree`) keyed by the UUID in that signature;
+//! `mount` probes the bytes, so a wiped superblock cannot be mounted and a
+//! re-created partition over an intact one can. Mounts and swaps refer to
+//! devices by `DevId`. Simplified: only ext4's space accounting is exact;
+//! XFS and FAT use the same tree with a plain 4 KiB block map.
 
 use super::Machine;
 use crate::core::device::DevId;
 use crate::core::event::Event;
-use crate::core::media::Chunk;
+use crate::core::ext4::Geometry;
+use crate::core::media::{Chunk, Media};
 use crate::core::signature::{self, Ext4Layout, FsType};
+use crate::core::vfs::{Space, StatFs, Tree};
 
-/// What a filesystem holds, beyond its signature.
+/// A filesystem's contents, beyond its signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filesystem {
     pub fstype: FsType,
     pub uuid: String,
-    /// The size the filesystem was made with.
-    pub size_bytes: u64,
-    /// Bytes its metadata and files take.
-    pub used_bytes: u64,
+    pub tree: Tree,
+    /// Where block 0 of the tree's data area lies on the device, in bytes.
+    pub data_offset: u64,
+    /// The root of a machine without a root disk keeps its bytes in memory.
+    pub memory: Option<Media>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +38,9 @@ pub struct Mount {
 /// A filesystem or swap area to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewFs {
-    Ext4 { layout: Ext4Layout, used_bytes: u64 },
+    Ext4(Ext4Layout),
     Xfs { uuid: String, label: String },
-    Vfat { serial: u32, label: String, used_bytes: u64 },
+    Vfat { serial: u32, label: String },
     Swap { uuid: String, label: String },
 }
 
@@ -48,8 +53,12 @@ pub enum FsError {
     Truncated,
     /// Something is already mounted on the target.
     TargetBusy,
+    /// The mount point is not a directory that exists.
+    NoMountPoint,
     /// Neither that target nor that device is mounted.
     NotMounted,
+    /// Files below the mount point are in use (a mount inside it).
+    Busy,
     /// The device has no swap signature.
     NotSwap,
     /// The swap area is already active.
@@ -66,7 +75,9 @@ impl std::fmt::Display for FsError {
             FsError::NoFilesystem => "the device holds no filesystem that can be used here",
             FsError::Truncated => "the filesystem is larger than its device, so it was damaged",
             FsError::TargetBusy => "something is already mounted there",
+            FsError::NoMountPoint => "the mount point does not exist",
             FsError::NotMounted => "it is not mounted",
+            FsError::Busy => "another filesystem is mounted below it",
             FsError::NotSwap => "the device holds no swap signature",
             FsError::SwapActive => "the swap area is already in use",
             FsError::SwapInactive => "the swap area is not in use",
@@ -75,27 +86,54 @@ impl std::fmt::Display for FsError {
     }
 }
 
+/// A tree with 4 KiB blocks filling `size_bytes` minus `used_bytes` of metadata.
+fn plain_tree(size_bytes: u64, used_bytes: u64, now: u64) -> Tree {
+    let total = size_bytes / 4096;
+    let space = Space { block_size: 4096, total, used: (used_bytes / 4096).min(total), reserved: 0, hidden_reserve: 0, inodes: total.max(1024) };
+    Tree::new(space, 0, now)
+}
+
+/// An ext4 tree with mke2fs's geometry and the kernel's reserves.
+pub fn ext4_tree(g: &Geometry, hash_seed: [u8; 16], now: u64) -> Tree {
+    let space = Space {
+        block_size: g.block_size,
+        total: g.data_blocks(),
+        used: g.initial_used,
+        reserved: g.reserved_blocks,
+        hidden_reserve: g.resv_clusters,
+        inodes: g.inodes,
+    };
+    let mut t = Tree::new(space, g.lost_found_blocks, now);
+    t.hash_seed = Some(hash_seed);
+    t
+}
+
 impl Machine {
     /// Writes a new filesystem or swap signature, replacing what was there.
     pub fn mkfs(&mut self, dev: DevId, fs: NewFs) -> Result<Vec<Event>, FsError> {
         let size = self.size_of(dev);
+        let now = self.clock;
         // mke2fs and mkswap zero the first sectors, which removes older signatures.
         self.write_at(dev, 0, Chunk::zeros(4096.min(size))).map_err(|_| FsError::Io)?;
         self.wipe_signatures(dev);
         let (offset, bytes, record) = match fs {
-            NewFs::Ext4 { layout, used_bytes } => {
+            NewFs::Ext4(layout) => {
+                let g = layout.geometry;
+                let tree = ext4_tree(&g, layout.hash_seed, now);
                 let uuid = uuid_text(&layout.uuid);
-                let rec = Filesystem { fstype: FsType::Ext4, uuid, size_bytes: layout.blocks * layout.block_size, used_bytes };
-                (1024, signature::ext4_superblock(&layout), Some(rec))
+                let data_offset = (g.overhead + g.initial_used) * g.block_size;
+                (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset, memory: None }))
             }
             NewFs::Xfs { uuid, label } => {
                 let sb = signature::xfs_superblock(size / 4096, signature::uuid_bytes(&uuid), &label);
-                (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, size_bytes: size, used_bytes: 70 << 20 }))
+                let tree = plain_tree(size, 70 << 20, now);
+                (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, tree, data_offset: 70 << 20, memory: None }))
             }
-            NewFs::Vfat { serial, label, used_bytes } => {
+            NewFs::Vfat { serial, label } => {
                 let bs = signature::fat32_boot_sector(size, serial, &label);
                 let uuid = format!("{:04X}-{:04X}", serial >> 16, serial & 0xFFFF);
-                (0, bs, Some(Filesystem { fstype: FsType::Vfat, uuid, size_bytes: size, used_bytes }))
+                let tree = plain_tree(size, 1 << 20, now);
+                (0, bs, Some(Filesystem { fstype: FsType::Vfat, uuid, tree, data_offset: 1 << 20, memory: None }))
             }
             NewFs::Swap { uuid, label } => (0, signature::swap_header(size, signature::uuid_bytes(&uuid), &label), None),
         };
@@ -117,6 +155,10 @@ impl Machine {
         self.filesystems.iter().find(|f| f.uuid == uuid)
     }
 
+    pub(crate) fn filesystem_mut(&mut self, uuid: &str) -> Option<&mut Filesystem> {
+        self.filesystems.iter_mut().find(|f| f.uuid == uuid)
+    }
+
     /// The filesystem a device's bytes identify, if it can be mounted.
     pub fn mountable(&self, dev: DevId) -> Result<signature::Signature, FsError> {
         let sig = self.probe(dev).filter(|s| s.fstype.is_filesystem()).ok_or(FsError::NoFilesystem)?;
@@ -130,18 +172,30 @@ impl Machine {
         if self.mounts.iter().any(|m| m.target == target) {
             return Err(FsError::TargetBusy);
         }
+        let first_root = target == "/" && self.rootfs.is_none();
+        if !first_root && !self.is_dir(target) {
+            return Err(FsError::NoMountPoint);
+        }
         let sig = self.mountable(dev)?;
         if self.filesystem(&sig.uuid).is_none() {
             // A signature copied from elsewhere (dd) mounts as an empty filesystem.
-            self.filesystems.push(Filesystem { fstype: sig.fstype, uuid: sig.uuid.clone(), size_bytes: sig.size_bytes, used_bytes: 0 });
+            let tree = match Geometry::for_size(sig.size_bytes).filter(|_| sig.fstype == FsType::Ext4) {
+                Some(g) => ext4_tree(&g, [0; 16], self.clock),
+                None => plain_tree(sig.size_bytes, 0, self.clock),
+            };
+            self.filesystems.push(Filesystem { fstype: sig.fstype, uuid: sig.uuid.clone(), tree, data_offset: 0, memory: None });
         }
         self.mounts.push(Mount { dev, target: target.into(), uuid: sig.uuid });
         Ok(vec![Event::Mounted { dev: self.name_of(dev), target: target.into() }])
     }
 
-    /// Unmounts by mount point or by device.
+    /// Unmounts by mount point or by device; refused while a mount lies below.
     pub fn umount(&mut self, target: &str, dev: Option<DevId>) -> Result<Vec<Event>, FsError> {
         let i = self.mounts.iter().position(|m| m.target == target || Some(m.dev) == dev).ok_or(FsError::NotMounted)?;
+        let below = format!("{}/", self.mounts[i].target.trim_end_matches('/'));
+        if self.mounts.iter().any(|m| m.target.starts_with(&below)) {
+            return Err(FsError::Busy);
+        }
         let m = self.mounts.remove(i);
         Ok(vec![Event::Unmounted { dev: self.name_of(m.dev), target: m.target }])
     }
@@ -171,24 +225,19 @@ impl Machine {
         Ok(Vec::new())
     }
 
-    /// (size, used, available) bytes of a filesystem, as df shows them.
-    pub fn fs_usage(&self, uuid: &str) -> Option<(u64, u64, u64)> {
-        let f = self.filesystem(uuid)?;
-        Some((f.size_bytes, f.used_bytes, f.size_bytes.saturating_sub(f.used_bytes) / 100 * 95))
+    /// statfs of a filesystem.
+    pub fn statfs_of(&self, uuid: &str) -> Option<StatFs> {
+        self.filesystem(uuid).map(|f| f.tree.statfs())
     }
 
-    /// Records `bytes` more data in a filesystem (data written through it).
-    pub fn fs_add_used(&mut self, uuid: &str, bytes: u64) {
-        if let Some(f) = self.filesystems.iter_mut().find(|f| f.uuid == uuid) {
-            f.used_bytes = f.used_bytes.saturating_add(bytes).min(f.size_bytes);
-        }
+    /// (size, used, available) bytes of a filesystem, as df shows them.
+    pub fn fs_usage(&self, uuid: &str) -> Option<(u64, u64, u64)> {
+        let s = self.statfs_of(uuid)?;
+        Some((s.blocks * s.block_size, (s.blocks - s.free) * s.block_size, s.avail * s.block_size))
     }
 
     /// Sets a filesystem's size after a resize (resize2fs), in its superblock too.
     pub fn fs_resize(&mut self, uuid: &str, size_bytes: u64) {
-        if let Some(f) = self.filesystems.iter_mut().find(|f| f.uuid == uuid) {
-            f.size_bytes = size_bytes;
-        }
         let devs: Vec<DevId> = self.devices.iter().map(|d| d.id).filter(|d| self.probe(*d).is_some_and(|s| s.uuid == uuid)).collect();
         for dev in devs {
             if let Some(sig) = self.probe(dev).filter(|s| s.fstype == FsType::Ext4) {
@@ -197,10 +246,14 @@ impl Machine {
                 let _ = self.write_at(dev, 1024, Chunk::bytes(&sb));
             }
         }
+        let now = self.clock;
+        if let (Some(g), Some(f)) = (Geometry::for_size(size_bytes), self.filesystem_mut(uuid)) {
+            f.tree.resize(g.data_blocks(), g.reserved_blocks, g.resv_clusters, g.inodes, now);
+        }
     }
 }
 
-fn uuid_text(b: &[u8; 16]) -> String {
+pub fn uuid_text(b: &[u8; 16]) -> String {
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }

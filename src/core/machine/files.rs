@@ -1,0 +1,338 @@
+//! Paths: which mounted filesystem a path lands on, and file operations whose
+//! bytes go through that filesystem's device.
+//!
+//! Paths are absolute and already joined with the shell's working directory.
+//! A path is handled by the mount with the longest matching mount point; its
+//! data blocks map to device offsets after the filesystem's metadata, so a
+//! file on a thin LV really takes pool chunks. `/dev/NAME` names a device
+//! node. Simplified: no permissions, owners, symlinks or hard links.
+
+use super::storage::{ext4_tree, Filesystem};
+use super::Machine;
+use crate::core::device::DevId;
+use crate::core::event::Event;
+use crate::core::ext4::Geometry;
+use crate::core::media::{Chunk, Media};
+use crate::core::signature::FsType;
+use crate::core::units::GIB;
+use crate::core::vfs::{Ino, Stat, StatFs, VfsError, ROOT_INO};
+
+/// What a path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A file or directory: its filesystem (by UUID) and inode.
+    Node { uuid: String, ino: Ino },
+    /// A block device node under /dev.
+    Device(DevId),
+}
+
+/// `stat` of a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    pub stat: Stat,
+    /// st_blksize: the filesystem's block size.
+    pub io_block: u64,
+    /// The device the file lives on (its kernel name), for stat's Device line.
+    pub device: Option<DevId>,
+}
+
+/// The directories every lab machine's root filesystem starts with.
+const ROOT_DIRS: &[&str] = &[
+    "/bin", "/boot", "/dev", "/etc", "/home", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/srv", "/sys", "/tmp", "/usr",
+    "/var", "/var/lib", "/var/lib/vz", "/var/lib/vz/dump", "/var/lib/vz/images", "/var/lib/vz/template", "/var/lib/vz/template/iso",
+];
+
+/// Splits an absolute path into its components, resolving `.` and `..`.
+pub fn components(path: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The normal form of an absolute path (`/a/b`, or `/`).
+pub fn normalize(path: &str) -> String {
+    format!("/{}", components(path).join("/"))
+}
+
+impl Machine {
+    /// Gives a machine without a root disk an in-memory root filesystem.
+    pub(super) fn install_memory_root(&mut self) {
+        let Some(g) = Geometry::for_size(32 * GIB) else { return };
+        let tree = ext4_tree(&g, [0x5e; 16], self.clock);
+        let uuid = "rootfs".to_string();
+        self.filesystems.push(Filesystem { fstype: FsType::Ext4, uuid: uuid.clone(), tree, data_offset: 0, memory: Some(Media::default()) });
+        self.rootfs = Some(uuid);
+        self.make_root_dirs();
+    }
+
+    /// Creates the standard directories of a Linux root filesystem.
+    pub(super) fn make_root_dirs(&mut self) {
+        for d in ROOT_DIRS {
+            let _ = self.mkdir(d, true);
+        }
+    }
+
+    /// The filesystem a path is on, and the path's components inside it.
+    fn locate<'p>(&self, path: &'p str) -> Result<(String, Vec<&'p str>), VfsError> {
+        let parts = components(path);
+        let mut best: Option<(&str, usize)> = None;
+        for m in &self.mounts {
+            let mp = components(&m.target);
+            if parts.len() >= mp.len() && parts[..mp.len()] == mp[..] && best.is_none_or(|b| mp.len() > b.1) {
+                best = Some((&m.uuid, mp.len()));
+            }
+        }
+        match best {
+            Some((uuid, n)) => Ok((uuid.to_string(), parts[n..].to_vec())),
+            None => self.rootfs.clone().map(|u| (u, parts)).ok_or(VfsError::NotFound),
+        }
+    }
+
+    fn fs(&self, uuid: &str) -> Result<&Filesystem, VfsError> {
+        self.filesystem(uuid).ok_or(VfsError::NotFound)
+    }
+
+    fn fs_mut(&mut self, uuid: &str) -> Result<&mut Filesystem, VfsError> {
+        self.filesystem_mut(uuid).ok_or(VfsError::NotFound)
+    }
+
+    /// What a path names.
+    pub fn lookup(&self, path: &str) -> Result<Found, VfsError> {
+        if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| self.resolve(&normalize(path))) {
+            return Ok(Found::Device(dev));
+        }
+        let (uuid, parts) = self.locate(path)?;
+        let ino = self.fs(&uuid)?.tree.lookup(&parts)?;
+        Ok(Found::Node { uuid, ino })
+    }
+
+    fn inode_at(&self, path: &str) -> Result<(String, Ino), VfsError> {
+        match self.lookup(path)? {
+            Found::Node { uuid, ino } => Ok((uuid, ino)),
+            Found::Device(_) => Err(VfsError::InvalidArgument),
+        }
+    }
+
+    /// The parent directory of a path and the last component.
+    fn parent<'p>(&self, path: &'p str) -> Result<(String, Ino, &'p str), VfsError> {
+        let (uuid, parts) = self.locate(path)?;
+        let (name, dirs) = parts.split_last().ok_or(VfsError::Exists)?;
+        let ino = self.fs(&uuid)?.tree.lookup(dirs)?;
+        Ok((uuid, ino, name))
+    }
+
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.stat_path(path).is_ok_and(|s| s.stat.is_dir)
+    }
+
+    pub fn stat_path(&self, path: &str) -> Result<FileStat, VfsError> {
+        let (uuid, ino) = self.inode_at(path)?;
+        let fs = self.fs(&uuid)?;
+        let device = self.mounts.iter().find(|m| m.uuid == uuid).map(|m| m.dev);
+        Ok(FileStat { stat: fs.tree.stat(ino)?, io_block: fs.tree.block_size.max(4096), device })
+    }
+
+    /// A directory's entries in readdir order, with `.` and `..` when asked.
+    /// At a mount point `..` is the directory the filesystem is mounted on.
+    pub fn read_dir(&self, path: &str, with_dots: bool) -> Result<Vec<(String, Stat)>, VfsError> {
+        let (uuid, ino) = self.inode_at(path)?;
+        let tree = &self.fs(&uuid)?.tree;
+        let mut out = Vec::new();
+        for (name, child) in tree.read_dir(ino, with_dots)? {
+            let stat = if name == ".." && ino == ROOT_INO && normalize(path) != "/" {
+                let up = normalize(&format!("{path}/.."));
+                self.stat_path(&up)?.stat
+            } else {
+                tree.stat(child)?
+            };
+            out.push((name, stat));
+        }
+        Ok(out)
+    }
+
+    pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<Vec<Event>, VfsError> {
+        if parents {
+            let parts = components(path);
+            for i in 1..=parts.len() {
+                let p = format!("/{}", parts[..i].join("/"));
+                match self.stat_path(&p) {
+                    Ok(s) if s.stat.is_dir => continue,
+                    Ok(_) => return Err(VfsError::Exists),
+                    Err(VfsError::NotFound) => self.mkdir(&p, false).map(|_| ())?,
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(Vec::new());
+        }
+        let now = self.clock;
+        let (uuid, dir, name) = self.parent(path)?;
+        self.fs_mut(&uuid)?.tree.mkdir(dir, name, now)?;
+        Ok(vec![Event::FileCreated { path: normalize(path), dir: true }])
+    }
+
+    /// Opens a file for writing: creates it if needed, empties it if `truncate`.
+    pub fn create_file(&mut self, path: &str, truncate: bool) -> Result<Vec<Event>, VfsError> {
+        let now = self.clock;
+        match self.inode_at(path) {
+            Ok((uuid, ino)) => {
+                let tree = &mut self.fs_mut(&uuid)?.tree;
+                if tree.stat(ino)?.is_dir {
+                    return Err(VfsError::IsADirectory);
+                }
+                if truncate {
+                    tree.set_size(ino, 0, now)?;
+                }
+                Ok(Vec::new())
+            }
+            Err(VfsError::NotFound) => {
+                let (uuid, dir, name) = self.parent(path)?;
+                self.fs_mut(&uuid)?.tree.create(dir, name, now)?;
+                Ok(vec![Event::FileCreated { path: normalize(path), dir: false }])
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn file_size(&self, path: &str) -> Result<u64, VfsError> {
+        let (uuid, ino) = self.inode_at(path)?;
+        Ok(self.fs(&uuid)?.tree.size(ino))
+    }
+
+    /// Writes `chunk` at `offset` of an existing file, allocating its blocks
+    /// first; the file grows to cover what was written.
+    pub fn write_file(&mut self, path: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
+        let (uuid, ino) = self.inode_at(path)?;
+        let now = self.clock;
+        let len = chunk.len;
+        let tree = &mut self.fs_mut(&uuid)?.tree;
+        tree.allocate(ino, offset, len, false)?;
+        let size = tree.size(ino).max(offset + len);
+        tree.set_size(ino, size, now)?;
+        let map = tree.map(ino, offset, len)?;
+        for (at, n, loc) in map {
+            if let Some(fs_offset) = loc {
+                self.write_fs_bytes(&uuid, fs_offset, chunk.slice(at - offset, n))?;
+            }
+        }
+        Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
+    }
+
+    fn write_fs_bytes(&mut self, uuid: &str, fs_offset: u64, chunk: Chunk) -> Result<(), VfsError> {
+        let dev = self.mounts.iter().find(|m| m.uuid == uuid).map(|m| m.dev);
+        let fs = self.fs_mut(uuid)?;
+        let at = fs.data_offset + fs_offset;
+        if let Some(m) = fs.memory.as_mut() {
+            m.write(at, chunk);
+            return Ok(());
+        }
+        let dev = dev.ok_or(VfsError::Io)?;
+        self.write_at(dev, at, chunk).map(|_| ()).map_err(|_| VfsError::Io)
+    }
+
+    /// The written runs of `offset..offset + len` of a file, as (offset in the
+    /// file, chunk); everything else reads as zeros.
+    pub fn file_pieces(&self, path: &str, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, VfsError> {
+        let (uuid, ino) = self.inode_at(path)?;
+        let fs = self.fs(&uuid)?;
+        let size = fs.tree.size(ino);
+        let len = len.min(size.saturating_sub(offset));
+        let dev = self.mounts.iter().find(|m| m.uuid == uuid).map(|m| m.dev);
+        let mut out = Vec::new();
+        for (at, n, loc) in fs.tree.map(ino, offset, len)? {
+            let Some(fs_offset) = loc else { continue };
+            let dev_at = fs.data_offset + fs_offset;
+            let pieces = match (&fs.memory, dev) {
+                (Some(m), _) => m.pieces(dev_at, n),
+                (None, Some(d)) => self.written_pieces(d, dev_at, n).map_err(|_| VfsError::Io)?,
+                (None, None) => Vec::new(),
+            };
+            out.extend(pieces.into_iter().map(|(o, c)| (at + (o - dev_at), c)));
+        }
+        Ok(out)
+    }
+
+    /// The bytes `offset..offset + len` of a file (cut at its end).
+    pub fn read_file(&self, path: &str, offset: u64, len: u64) -> Result<Vec<u8>, VfsError> {
+        let size = self.file_size(path)?;
+        let len = len.min(size.saturating_sub(offset));
+        let mut out = vec![0u8; len as usize];
+        for (at, c) in self.file_pieces(path, offset, len)? {
+            let start = (at - offset) as usize;
+            out[start..start + c.len as usize].copy_from_slice(&c.to_vec());
+        }
+        Ok(out)
+    }
+
+    /// `truncate -s`: sets a file's size (creating it), freeing blocks past the end.
+    pub fn truncate_file(&mut self, path: &str, size: u64) -> Result<Vec<Event>, VfsError> {
+        let mut events = self.create_file(path, false)?;
+        let (uuid, ino) = self.inode_at(path)?;
+        let now = self.clock;
+        self.fs_mut(&uuid)?.tree.set_size(ino, size, now)?;
+        events.push(Event::FileResized { path: normalize(path), size });
+        Ok(events)
+    }
+
+    /// `fallocate -l`: allocates `len` bytes from the start without writing
+    /// them. When space runs out, what could be allocated stays allocated and
+    /// the file covers it, as ext4 leaves it.
+    pub fn fallocate(&mut self, path: &str, len: u64) -> Result<Vec<Event>, VfsError> {
+        let mut events = self.create_file(path, false)?;
+        let (uuid, ino) = self.inode_at(path)?;
+        let now = self.clock;
+        let tree = &mut self.fs_mut(&uuid)?.tree;
+        if tree.allocate(ino, 0, len, true) == Err(VfsError::NoSpace) {
+            let covered = tree.allocate_available(ino, len)?;
+            let size = tree.size(ino).max(covered);
+            tree.set_size(ino, size, now)?;
+            return Err(VfsError::NoSpace);
+        }
+        let size = tree.size(ino).max(len);
+        tree.set_size(ino, size, now)?;
+        events.push(Event::FileResized { path: normalize(path), size });
+        Ok(events)
+    }
+
+    /// Removes a file, or an empty directory when `dir` is set.
+    pub fn remove(&mut self, path: &str, dir: bool) -> Result<Vec<Event>, VfsError> {
+        let st = self.stat_path(path)?;
+        if st.stat.is_dir != dir {
+            return Err(if dir { VfsError::NotADirectory } else { VfsError::IsADirectory });
+        }
+        if self.mounts.iter().any(|m| normalize(&m.target) == normalize(path)) {
+            return Err(VfsError::Busy);
+        }
+        let now = self.clock;
+        let (uuid, parent, name) = self.parent(path)?;
+        self.fs_mut(&uuid)?.tree.unlink(parent, name, now)?;
+        Ok(vec![Event::FileRemoved { path: normalize(path) }])
+    }
+
+    /// `mv` within one filesystem.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<Vec<Event>, VfsError> {
+        let now = self.clock;
+        let (u1, d1, n1) = self.parent(from)?;
+        let (u2, d2, n2) = self.parent(to)?;
+        if u1 != u2 {
+            return Err(VfsError::CrossDevice);
+        }
+        self.fs_mut(&u1)?.tree.rename(d1, n1, d2, n2, now)?;
+        Ok(vec![Event::FileRemoved { path: normalize(from) }, Event::FileCreated { path: normalize(to), dir: false }])
+    }
+
+    /// statfs of the filesystem a path is on, with its mount.
+    pub fn statfs_path(&self, path: &str) -> Result<(Option<super::Mount>, StatFs), VfsError> {
+        let (uuid, _) = self.locate(path)?;
+        self.inode_at(path)?;
+        let mount = self.mounts.iter().find(|m| m.uuid == uuid).cloned();
+        Ok((mount, self.fs(&uuid)?.tree.statfs()))
+    }
+}
