@@ -10,10 +10,11 @@
 //! never returns short reads except at its end.
 
 use super::fmt::{coreutils_human, printf_g_nanos};
-use super::Output;
+use super::{Output, Shell};
 use crate::core::device::DevId;
 use crate::core::machine::{IoError, Machine};
 use crate::core::media::Chunk;
+use crate::core::vfs::VfsError;
 
 /// The simulated disks copy at 1.5 GB/s after a fixed start-up cost.
 const START_NANOS: u64 = 45_000;
@@ -25,11 +26,16 @@ enum Source {
     Random,
     Stdin(Vec<u8>),
     Device(DevId),
+    /// A regular file, by absolute path.
+    File(String),
 }
 
 #[derive(Debug, Clone)]
 enum Sink {
     Device(DevId),
+    File(String),
+    /// Standard output: the bytes go to the next command or the screen.
+    Stdout,
     Null,
 }
 
@@ -55,8 +61,8 @@ enum Status {
     NoXfer,
 }
 
-fn fail(text: String) -> Output {
-    Output { text, exit_status: 1, ..Output::default() }
+fn fail(err: String) -> Output {
+    Output { err, exit_status: 1, ..Output::default() }
 }
 
 /// dd's number syntax: digits, a multiplier suffix, and `x` products.
@@ -195,41 +201,67 @@ fn report(o: &Operands, t: &Tally) -> String {
     }
 }
 
-fn open_source(machine: &Machine, path: Option<&str>, stdin: Option<&[u8]>) -> Result<Source, String> {
-    match path {
-        None => Ok(Source::Stdin(stdin.unwrap_or_default().to_vec())),
-        Some("/dev/zero") => Ok(Source::Zero),
-        Some("/dev/urandom" | "/dev/random") => Ok(Source::Random),
-        Some("/dev/stdin") => Ok(Source::Stdin(stdin.unwrap_or_default().to_vec())),
-        Some(p) => machine.resolve(p).map(Source::Device).ok_or_else(|| format!("dd: failed to open '{p}': No such file or directory\n")),
+fn open_source(shell: &Shell, path: Option<&str>, stdin: Option<&[u8]>) -> Result<Source, String> {
+    let p = match path {
+        None | Some("/dev/stdin") => return Ok(Source::Stdin(stdin.unwrap_or_default().to_vec())),
+        Some("/dev/zero") => return Ok(Source::Zero),
+        Some("/dev/urandom" | "/dev/random") => return Ok(Source::Random),
+        Some(p) => p,
+    };
+    let abs = shell.abs(p);
+    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
+        return Ok(Source::Device(dev));
+    }
+    match shell.machine.stat_path(&abs) {
+        Ok(s) if !s.stat.is_dir => Ok(Source::File(abs)),
+        Ok(_) => Err(format!("dd: error reading '{p}': Is a directory\n")),
+        Err(e) => Err(format!("dd: failed to open '{p}': {}\n", e.text())),
     }
 }
 
-fn open_sink(machine: &Machine, path: Option<&str>) -> Result<Sink, String> {
-    match path {
-        None | Some("/dev/null") => Ok(Sink::Null),
-        Some(p) => machine.resolve(p).map(Sink::Device).ok_or_else(|| format!("dd: failed to open '{p}': No such file or directory\n")),
+/// Opens the output; a file is created, and cut at the seek point unless
+/// `conv=notrunc`.
+fn open_sink(shell: &mut Shell, path: Option<&str>, truncate_at: Option<u64>) -> Result<Sink, String> {
+    let p = match path {
+        None | Some("/dev/stdout") => return Ok(Sink::Stdout),
+        Some("/dev/null") => return Ok(Sink::Null),
+        Some(p) => p,
+    };
+    let abs = shell.abs(p);
+    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
+        return Ok(Sink::Device(dev));
+    }
+    let opened = shell.machine.create_file(&abs, false).and_then(|_| match truncate_at {
+        Some(at) => shell.machine.truncate_file(&abs, at).map(|_| ()),
+        None => Ok(()),
+    });
+    match opened {
+        Ok(()) => Ok(Sink::File(abs)),
+        Err(e) => Err(format!("dd: failed to open '{p}': {}\n", e.text())),
     }
 }
 
 /// Runs `dd` with `stdin` as its standard input.
-pub fn run(machine: &mut Machine, args: &[String], stdin: Option<&[u8]>) -> Output {
+pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     let o = match parse(args) {
         Ok(o) => o,
         Err(out) => return out,
     };
-    let source = match open_source(machine, o.input.as_deref(), stdin) {
+    let source = match open_source(shell, o.input.as_deref(), stdin) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let sink = match open_sink(machine, o.output.as_deref()) {
+    let seek_bytes = o.seek.saturating_mul(o.obs);
+    let sink = match open_sink(shell, o.output.as_deref(), (!o.notrunc).then_some(seek_bytes)) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    let machine = &mut shell.machine;
     let skip_bytes = o.skip.saturating_mul(o.ibs);
     let available = match &source {
         Source::Zero | Source::Random => None,
         Source::Stdin(b) => Some((b.len() as u64).saturating_sub(skip_bytes)),
+        Source::File(p) => Some(machine.file_size(p).unwrap_or(0).saturating_sub(skip_bytes)),
         Source::Device(d) => {
             let size = machine.size_of(*d);
             if skip_bytes > size {
@@ -246,36 +278,73 @@ pub fn run(machine: &mut Machine, args: &[String], stdin: Option<&[u8]>) -> Outp
         (None, Some(w)) => w,
         (None, None) => u64::MAX,
     };
-    let seek_bytes = o.seek.saturating_mul(o.obs);
     let room = match &sink {
         Sink::Device(d) => Some(machine.size_of(*d).saturating_sub(seek_bytes)),
-        Sink::Null => None,
+        Sink::File(p) => file_room(machine, p, seek_bytes, in_len, o.obs),
+        Sink::Null | Sink::Stdout => None,
     };
+    let in_len = if matches!(sink, Sink::Stdout) { in_len.min(64 << 20) } else { in_len };
     let (mut t, full) = tally(&o, in_len, room);
     let mut error = full.then_some("No space left on device");
-    if let Sink::Device(dev) = &sink {
-        let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());
-        let written = copy(machine, &source, skip_bytes, *dev, seek_bytes, t.bytes, seed);
-        if let Err((done, e)) = written {
-            t = tally(&o, in_len, Some(done)).0;
-            error = Some(match e {
-                IoError::PoolFull => "Input/output error",
-                _ => "No space left on device",
-            });
+    let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());
+    let mut stdout = String::new();
+    match &sink {
+        Sink::Device(dev) => {
+            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_dev(m, *dev, seek_bytes + at, c)) {
+                t = tally(&o, in_len, Some(done)).0;
+                error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
+            }
         }
+        Sink::File(p) => {
+            let p = p.clone();
+            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_file(m, &p, seek_bytes + at, c)) {
+                t = tally(&o, in_len, Some(done / o.obs * o.obs)).0;
+                error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
+            }
+        }
+        Sink::Stdout => {
+            let mut bytes = Vec::new();
+            for (_, c) in source_chunks(machine, &source, skip_bytes, t.bytes, seed) {
+                bytes.extend(c.to_vec());
+            }
+            stdout = String::from_utf8_lossy(&bytes).into_owned();
+        }
+        Sink::Null => {}
     }
     let of = o.output.clone().unwrap_or_default();
-    let mut text = String::new();
+    let mut err = String::new();
     if let Some(e) = error {
         let verb = if o.bs_mode { "error writing" } else { "writing to" };
-        text.push_str(&format!("dd: {verb} '{of}': {e}\n"));
+        err.push_str(&format!("dd: {verb} '{of}': {e}\n"));
     }
-    text.push_str(&report(&o, &t));
-    Output { text, exit_status: i32::from(error.is_some()), ..Output::default() }
+    err.push_str(&report(&o, &t));
+    Output { text: stdout, err, exit_status: i32::from(error.is_some()), ..Output::default() }
+}
+
+/// How many bytes a file can take at `at`: a write is all or nothing, as an
+/// ext4 delayed-allocation write reserves its blocks first.
+fn file_room(machine: &Machine, path: &str, at: u64, want: u64, obs: u64) -> Option<u64> {
+    let free = machine.space_for_files(path).ok()?;
+    let already = machine.file_pieces(path, at, want).map(|p| p.iter().map(|c| c.1.len).sum::<u64>()).unwrap_or(0);
+    let fits = free.saturating_add(already);
+    (fits < want).then(|| fits / obs * obs)
+}
+
+fn write_dev(machine: &mut Machine, dev: DevId, at: u64, c: Chunk) -> Result<(), (u64, IoError)> {
+    machine.write_at(dev, at, c).map(|_| ()).map_err(|f| (f.written, f.error))
+}
+
+fn write_file(machine: &mut Machine, path: &str, at: u64, c: Chunk) -> Result<(), (u64, IoError)> {
+    machine.write_file(path, at, c).map(|_| ()).map_err(|e| (0, if e == VfsError::Io { IoError::PoolFull } else { IoError::OutOfRange { size_bytes: 0 } }))
 }
 
 /// The source's bytes `offset..offset + len` as chunks (holes as zeros).
 fn source_chunks(machine: &Machine, source: &Source, offset: u64, len: u64, seed: Option<u64>) -> Vec<(u64, Chunk)> {
+    if let Source::File(p) = source {
+        let mut out = vec![(0, Chunk::zeros(len))];
+        out.extend(machine.file_pieces(p, offset, len).unwrap_or_default().into_iter().map(|(o, c)| (o - offset, c)));
+        return out;
+    }
     match source {
         Source::Zero => vec![(0, Chunk::zeros(len))],
         Source::Random => vec![(0, Chunk::random(seed.unwrap_or(0), len).slice(0, len))],
@@ -289,17 +358,19 @@ fn source_chunks(machine: &Machine, source: &Source, offset: u64, len: u64, seed
             out.extend(machine.written_pieces(*d, offset, len).unwrap_or_default().into_iter().map(|(o, c)| (o - offset, c)));
             out
         }
+        Source::File(_) => Vec::new(),
     }
 }
 
-/// Copies `len` bytes; on failure returns how many bytes landed and why.
-fn copy(machine: &mut Machine, source: &Source, from: u64, dev: DevId, to: u64, len: u64, seed: Option<u64>) -> Result<(), (u64, IoError)> {
+/// Copies `len` bytes through `write(machine, offset, chunk)`; on failure
+/// returns how many bytes landed and why.
+fn copy(machine: &mut Machine, source: &Source, from: u64, len: u64, seed: Option<u64>, mut write: impl FnMut(&mut Machine, u64, Chunk) -> Result<(), (u64, IoError)>) -> Result<(), (u64, IoError)> {
     if len == 0 {
         return Ok(());
     }
     for (rel, chunk) in source_chunks(machine, source, from, len, seed) {
-        if let Err(f) = machine.write_at(dev, to + rel, chunk) {
-            return Err((rel + f.written, f.error));
+        if let Err((done, e)) = write(machine, rel, chunk) {
+            return Err((rel + done, e));
         }
     }
     Ok(())

@@ -223,9 +223,24 @@ pub fn parse_decimal(text: &str) -> Option<f64> {
 }
 
 /// gnulib's `human_readable` with `human_autoscale | human_round_to_nearest`,
-/// as coreutils prints sizes: powers of `base` (1000 or 1024), one decimal
-/// below 10, halves rounded to even. Returns the number and its exponent.
+/// as dd prints sizes: powers of `base` (1000 or 1024), one decimal below 10,
+/// halves rounded to even. Returns the number and its exponent.
 pub fn coreutils_human(n: u64, base: u64) -> (String, usize) {
+    human_readable(n, base, false)
+}
+
+/// The same with `human_ceiling`, as ls, du and df print sizes with -h.
+pub fn coreutils_human_ceil(n: u64, base: u64) -> (String, usize) {
+    human_readable(n, base, true)
+}
+
+/// `ls -h`/`du -h`/`df -h` text: `4.1K`, `974M`, `0`.
+pub fn human_ceil_text(n: u64) -> String {
+    let (num, e) = coreutils_human_ceil(n, 1024);
+    format!("{num}{}", ["", "K", "M", "G", "T", "P", "E", "Z", "Y"][e.min(8)])
+}
+
+fn human_readable(n: u64, base: u64, ceiling: bool) -> (String, usize) {
     let mut amt = n;
     let mut tenths = 0u64;
     // 0: exact, 1: below half, 2: exactly half, 3: above half.
@@ -241,7 +256,8 @@ pub fn coreutils_human(n: u64, base: u64) -> (String, usize) {
             exponent += 1;
         }
         if amt < 10 {
-            if 2 < rounding + (tenths & 1) {
+            let up = if ceiling { rounding > 0 } else { 2 < rounding + (tenths & 1) };
+            if up {
                 tenths += 1;
                 rounding = 0;
                 if tenths == 10 {
@@ -254,13 +270,38 @@ pub fn coreutils_human(n: u64, base: u64) -> (String, usize) {
             }
         }
     }
-    if 5 < tenths + u64::from(0 < rounding + (amt & 1)) {
+    let up = if ceiling { 0 < tenths + rounding } else { 5 < tenths + u64::from(0 < rounding + (amt & 1)) };
+    if up {
         amt += 1;
         if amt == base && exponent < 8 {
             return ("1.0".into(), exponent + 1);
         }
     }
     (amt.to_string(), exponent)
+}
+
+/// Seconds since the epoch as UTC (year, month 1-12, day, hour, minute, second).
+pub fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = (secs / 86400) as i64;
+    let rem = secs % 86400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, (rem / 3600) as u32, (rem / 60 % 60) as u32, (rem % 60) as u32)
+}
+
+/// ls's date column for a recent file: `Nov 25 09:00`.
+pub fn ls_date(secs: u64) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (_, m, d, h, min, _) = civil(secs);
+    format!("{} {d:>2} {h:02}:{min:02}", MONTHS[(m - 1) as usize])
 }
 
 /// C's `%g` of `units * 10^-9` (6 significant digits), from an integer count
@@ -352,6 +393,12 @@ mod tests {
         assert_eq!(iec(1048575), ("1.0".into(), 2));
         assert_eq!(iec(999999), ("977".into(), 1));
         assert_eq!(si(1073741824), ("1.1".into(), 3));
+        assert_eq!(human_ceil_text(4097), "4.1K");
+        assert_eq!(human_ceil_text(1020702720), "974M");
+        assert_eq!(human_ceil_text(1136 * 1024), "1.2M");
+        assert_eq!(human_ceil_text(100), "100");
+        assert_eq!(ls_date(1_795_597_200), "Nov 25 09:00");
+        assert_eq!(civil(1_700_000_000), (2023, 11, 14, 22, 13, 20));
         assert_eq!(printf_g_nanos(9525120), "0.00952512");
         assert_eq!(printf_g_nanos(47711), "4.7711e-05");
         assert_eq!(printf_g_nanos(3657770000), "3.65777");

@@ -10,13 +10,16 @@ pub mod blkid;
 pub mod dd;
 pub mod fdisk;
 pub mod fmt;
+pub mod files;
 pub mod fs;
 pub mod lsblk;
 pub mod lvm2;
 pub mod parted;
 pub mod session;
 pub mod sfdisk;
-pub mod words;
+pub mod syntax;
+pub mod exec;
+pub mod builtins;
 
 use crate::core::disk::Transport;
 use crate::core::units::parse_size_bytes;
@@ -28,7 +31,10 @@ pub const MAX_LINE_CHARS: usize = 4096;
 /// What one line produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
+    /// Standard output; at the prompt, standard error is shown before it.
     pub text: String,
+    /// Standard error, kept apart so `>` and pipes leave it on the screen.
+    pub err: String,
     pub events: Vec<Event>,
     pub exit_status: i32,
     /// `clear` or Ctrl-L: the console empties its screen.
@@ -38,6 +44,20 @@ pub struct Output {
 impl Output {
     fn text(text: impl Into<String>, exit_status: i32) -> Output {
         Output { text: text.into(), exit_status, ..Output::default() }
+    }
+
+    /// An error message on standard error.
+    pub fn error(err: impl Into<String>, exit_status: i32) -> Output {
+        Output { err: err.into(), exit_status, ..Output::default() }
+    }
+
+    /// Adds what a later command printed; its status becomes the status.
+    pub fn append(&mut self, o: Output) {
+        self.text.push_str(&o.text);
+        self.err.push_str(&o.err);
+        self.events.extend(o.events);
+        self.exit_status = o.exit_status;
+        self.clear_screen |= o.clear_screen;
     }
 }
 
@@ -49,50 +69,93 @@ pub enum Interactive {
     Confirm(lvm2::Confirm),
 }
 
-/// The shell state: the machine, any open dialog, and the command history.
+/// A command line waiting for the bodies of its here-documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingHereDocs {
+    list: syntax::List,
+    /// Each here-document's tag and whether leading tabs are stripped.
+    tags: Vec<(String, bool)>,
+    /// The bodies collected so far; the last one is being read.
+    bodies: Vec<String>,
+}
+
+/// The shell state: the machine, any open dialog or here-document, the working
+/// directory and the command history.
 #[derive(Debug, Clone)]
 pub struct Shell {
     pub machine: Machine,
     pub interactive: Option<Interactive>,
+    pub heredoc: Option<PendingHereDocs>,
+    pub cwd: String,
     pub history: Vec<String>,
 }
 
 /// Commands the console knows, for `help` and Tab completion.
 pub const COMMANDS: &[&str] = &[
-    "attach-disk", "blkid", "clear", "dd", "fdisk", "help", "history", "lsblk", "lvcreate", "lvdisplay",
-    "lvextend", "lvreduce", "lvremove", "lvrename", "lvresize", "lvs", "mkfs.ext4", "mkfs.xfs", "mkswap",
-    "mount", "parted", "pvcreate", "pvdisplay", "pvremove", "pvs", "sfdisk", "sudo", "swapon", "umount", "vgcreate",
-    "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
+    "attach-disk", "blkid", "cat", "cd", "clear", "cp", "dd", "df", "du", "echo", "fallocate", "fdisk", "grep", "hd",
+    "head", "help", "hexdump", "history", "ls", "lsblk", "lvcreate", "lvdisplay", "lvextend", "lvreduce", "lvremove",
+    "lvrename", "lvresize", "lvs", "mkdir", "mkfs.ext4", "mkfs.xfs", "mkswap", "mount", "mv", "parted", "printf",
+    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "rm", "rmdir", "sfdisk", "stat", "sudo", "swapoff", "swapon",
+    "sync", "tail", "touch", "truncate", "umount", "vgcreate", "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
+    "wc", "wipefs", "xxd", "yes",
 ];
 
 const HELP: &str = "Storage Lab console. Commands behave like their Linux namesakes (sudo is optional).
 
-  Block devices   lsblk [-f|-b|-J|-o COLS] [DEV]   blkid [DEV]
+  Block devices   lsblk [-f|-b|-J|-o COLS] [DEV]   blkid [DEV]   wipefs [-a] DEV
   Partitions      fdisk -l [DEV]   fdisk DEV   sfdisk DEV   sfdisk --dump|--json DEV
                   parted -s DEV mklabel gpt|msdos | mkpart NAME START END | print | rm N
   LVM             pvcreate pvs pvdisplay pvremove
                   vgcreate vgextend vgreduce vgremove vgs vgdisplay
                   lvcreate lvextend lvreduce lvresize lvremove lvrename lvs lvdisplay
-  Filesystems     mkfs.ext4 DEV   mkswap DEV   mount DEV DIR   umount DIR|DEV   swapon DEV
-  Data            dd if=/dev/zero of=DEV bs=1M count=N
+  Filesystems     mkfs.ext4 DEV   mkswap DEV   mount DEV DIR   umount DIR|DEV   swapon DEV   df -h
+  Files           ls -ls   stat   du -h   cat   echo TEXT > FILE   cp   mv   rm   mkdir -p   truncate -s   fallocate -l
+  Bytes           dd if=/dev/zero of=DEV bs=1M count=N   hexdump -C DEV   xxd -s N -l N DEV
+  Shell           pipes (printf ... | fdisk DEV), here-documents (sfdisk DEV <<EOF), > >> < ; && ||
   Lab             attach-disk sata|nvme SIZE   (plugs in a new blank disk)
   Console         help   history   clear (Ctrl-L)
 
 Inside fdisk, type m for its own help. sfdisk reads script lines until 'write'.
 ";
 
+/// Lines fed to a dialog from `yes` before the simulator gives up.
+const MAX_FED_LINES: usize = 10_000;
+
 impl Shell {
     pub fn new(machine: Machine) -> Shell {
-        Shell { machine, interactive: None, history: Vec::new() }
+        Shell { machine, interactive: None, heredoc: None, cwd: "/root".into(), history: Vec::new() }
     }
 
-    /// The shell prompt shown before a top-level command.
+    /// The shell prompt shown before a top-level command (bash's PS1).
     pub fn prompt(&self) -> String {
-        format!("root@{}:~# ", self.machine.hostname())
+        let dir = if self.cwd == "/root" { "~".to_string() } else { self.cwd.clone() };
+        format!("root@{}:{dir}# ", self.machine.hostname())
     }
 
+    /// What the console shows before the next input: PS1, bash's `> ` while a
+    /// here-document is open, or nothing when a dialog's question ends the output.
+    pub fn input_prompt(&self) -> String {
+        if self.heredoc.is_some() {
+            "> ".into()
+        } else if self.interactive.is_some() {
+            String::new()
+        } else {
+            self.prompt()
+        }
+    }
+
+    /// True while the next line answers something rather than being a command.
     pub fn is_interactive(&self) -> bool {
-        self.interactive.is_some()
+        self.interactive.is_some() || self.heredoc.is_some()
+    }
+
+    /// An absolute path for `path`, relative to the working directory.
+    pub fn abs(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{path}", self.cwd.trim_end_matches('/'))
+        }
     }
 
     /// Runs one input line.
@@ -103,6 +166,9 @@ impl Shell {
                 2,
             );
         }
+        if let Some(pending) = self.heredoc.take() {
+            return self.heredoc_line(pending, line);
+        }
         if let Some(session) = self.interactive.take() {
             return self.answer(session, line);
         }
@@ -111,50 +177,53 @@ impl Shell {
             return Output::default();
         }
         self.history.push(trimmed.to_string());
-        let parsed = match words::split(trimmed) {
+        self.machine.tick();
+        let list = match syntax::parse(trimmed) {
             Ok(l) => l,
-            Err(words::SplitError::UnterminatedQuote(q)) => {
-                return Output::text(format!("bash: unexpected EOF while looking for matching `{q}'\n"), 2)
-            }
-            Err(words::SplitError::UnsupportedOperator(op)) => {
-                return Output::text(format!("storage-lab: the shell operator '{op}' is not supported here\n"), 2)
-            }
+            Err(e) => return Output::text(format!("{}\n", printable(&e.to_string())), 2),
         };
-        let mut args = parsed.words;
-        while args.first().is_some_and(|w| w == "sudo") {
-            args.remove(0);
+        let tags = syntax::here_docs(&list);
+        if !tags.is_empty() {
+            self.heredoc = Some(PendingHereDocs { list, tags, bodies: vec![String::new()] });
+            return Output::default();
         }
-        let answer_all = parsed.stdin_from.as_ref().is_some_and(|s| s.first().is_some_and(|w| w == "yes"));
-        let stdin: Option<String> = match parsed.stdin_from {
-            None => None,
-            Some(src) if src.first().is_some_and(|w| w == "echo" || w == "yes") => {
-                Some(if src[0] == "yes" { "y".into() } else { src[1..].join(" ") })
-            }
-            Some(src) => {
-                let name = src.first().cloned().unwrap_or_default();
-                return Output::text(format!("storage-lab: only 'echo ... |' or 'yes |' can feed a command, not '{}'\n", printable(&name)), 2);
-            }
-        };
-        let Some((cmd, rest)) = args.split_first() else { return Output::default() };
-        let rest = rest.to_vec();
-        let mut out = self.dispatch(cmd, &rest);
-        if let Some(answer) = stdin {
-            // `yes |` answers every question; `echo x |` answers one, then input ends.
-            let mut first = true;
-            while let Some(session) = self.interactive.take() {
-                let more = if first || answer_all { self.answer(session, &answer) } else { self.end_session(session) };
-                first = false;
-                out.text.push_str(&more.text);
-                out.events.extend(more.events);
-                out.exit_status = more.exit_status;
-            }
-        }
-        out
+        exec::run_list(self, &list, &[])
     }
 
-    /// End of input (the CLI's stdin ran out): closes any open dialog the way the
-    /// real tool reacts to EOF.
+    /// A line of an open here-document: its tag closes it.
+    fn heredoc_line(&mut self, mut p: PendingHereDocs, line: &str) -> Output {
+        let i = p.bodies.len() - 1;
+        let (tag, strip_tabs) = p.tags[i].clone();
+        let text = if strip_tabs { line.trim_start_matches('\t') } else { line };
+        if text != tag {
+            p.bodies[i].push_str(text);
+            p.bodies[i].push('\n');
+            self.heredoc = Some(p);
+            return Output::default();
+        }
+        if p.bodies.len() < p.tags.len() {
+            p.bodies.push(String::new());
+            self.heredoc = Some(p);
+            return Output::default();
+        }
+        exec::run_list(self, &p.list, &p.bodies)
+    }
+
+    /// End of input (the CLI's stdin ran out): a here-document is cut short as
+    /// bash cuts it (with its warning), and an open dialog reacts to EOF as the
+    /// real tool does.
     pub fn end_of_input(&mut self) -> Output {
+        if let Some(p) = self.heredoc.take() {
+            let i = p.bodies.len() - 1;
+            let warning = format!("bash: warning: here-document at line 1 delimited by end-of-file (wanted `{}')\n", p.tags[i].0);
+            let mut bodies = p.bodies.clone();
+            bodies.resize(p.tags.len(), String::new());
+            let mut out = exec::run_list(self, &p.list, &bodies);
+            out.text = format!("{warning}{}", out.text);
+            let rest = self.end_of_input();
+            out.text.push_str(&rest.text);
+            return out;
+        }
         match self.interactive.take() {
             Some(s) => self.end_session(s),
             None => Output::default(),
@@ -195,7 +264,38 @@ impl Shell {
         }
     }
 
-    fn dispatch(&mut self, cmd: &str, args: &[String]) -> Output {
+    /// Feeds a command's standard input to the dialog it opened, line by line,
+    /// then ends its input, as the tool reads a pipe or a file.
+    pub(crate) fn feed_dialog(&mut self, input: &exec::Input, out: &mut Output) {
+        let mut fed = 0;
+        while self.interactive.is_some() && fed < MAX_FED_LINES {
+            let Some(line) = input.line(fed) else { break };
+            fed += 1;
+            if let Some(session) = self.interactive.take() {
+                let more = self.answer(session, &line);
+                out.append(more);
+            }
+        }
+        if let Some(session) = self.interactive.take() {
+            let more = self.end_session(session);
+            out.append(more);
+        }
+    }
+
+    /// Runs one command with its standard input (None: the terminal). A dialog
+    /// it opens reads that input and then sees its end.
+    pub(crate) fn dispatch(&mut self, cmd: &str, args: &[String], stdin: Option<&exec::Input>) -> Output {
+        let mut out = self.dispatch_tool(cmd, args, stdin);
+        if let Some(input) = stdin {
+            self.feed_dialog(input, &mut out);
+        }
+        out
+    }
+
+    fn dispatch_tool(&mut self, cmd: &str, args: &[String], stdin: Option<&exec::Input>) -> Output {
+        if let Some(out) = files::run(self, cmd, args, stdin) {
+            return out;
+        }
         match cmd {
             "help" => Output::text(HELP, 0),
             "clear" => Output { clear_screen: true, ..Output::default() },
@@ -212,9 +312,21 @@ impl Shell {
             "parted" => { let (t, s) = parted::run(&mut self.machine, args); Output::text(t, s) }
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
-            "echo" => Output::text(format!("{}\n", args.join(" ")), 0),
-            "dd" => dd::run(&mut self.machine, args, None),
-            "true" | ":" => Output::default(),
+            "echo" => builtins::echo(args),
+            "printf" => builtins::printf(args),
+            "yes" => builtins::yes(args),
+            "cd" => builtins::cd(self, args),
+            "pwd" => Output::text(format!("{}\n", self.cwd), 0),
+            "cat" => builtins::cat(self, args, stdin),
+            "head" | "tail" => builtins::head_tail(self, cmd, args, stdin),
+            "wc" => builtins::wc(self, args, stdin),
+            "grep" => builtins::grep(self, args, stdin),
+            "dd" => {
+                let bytes = stdin.map(|i| i.bytes(64 << 20));
+                dd::run(self, args, bytes.as_deref())
+            }
+            "true" | ":" | "sync" => Output::default(),
+            "false" => Output::text("", 1),
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),
             _ => {
                 if let Some(out) = lvm2::run(self, cmd, args) {

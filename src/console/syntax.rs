@@ -126,9 +126,11 @@ fn ansi_c_escape(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut Str
 
 /// Reads a quoted section after its opening quote into `word`.
 fn quoted(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char, word: &mut String) -> Result<(), SyntaxError> {
+    // `$'...'` (marked by '$') ends at a single quote.
+    let end = if quote == '$' { '\'' } else { quote };
     loop {
         match chars.next() {
-            Some(q) if q == quote => return Ok(()),
+            Some(q) if q == end => return Ok(()),
             Some('\\') if quote == '"' => match chars.next() {
                 Some(n @ ('"' | '\\' | '$' | '`')) => word.push(n),
                 Some('\n') => {}

@@ -9,7 +9,11 @@
 //! `tests/fixtures/files/ext4_model.py`. Simplified: filesystems of 16 TiB
 //! and more (meta_bg) are not modelled.
 
+use super::ranges::RangeSet;
+
 const INODE_SIZE: u64 = 256;
+/// mke2fs's default flex_bg size: 16 groups share their metadata area.
+const FLEX_GROUPS: u64 = 16;
 const FIRST_INO: u64 = 11;
 const MAX_32: u64 = 0xFFFF_FFFF;
 
@@ -160,6 +164,36 @@ impl Geometry {
         (1..self.groups).filter(|g| has_super(*g)).collect()
     }
 
+    /// The blocks a fresh filesystem uses, laid out as mke2fs lays them out:
+    /// superblock copies with their descriptors, each flex group's bitmaps and
+    /// inode tables in its first group, the journal near the middle, then the
+    /// root directory and lost+found. Files fill what is left, so a large file
+    /// is cut into extents wherever it meets metadata. (The journal's exact
+    /// group is an approximation; the counts are exact.)
+    pub fn metadata(&self) -> RangeSet {
+        let mut m = RangeSet::new();
+        let fdb = self.first_data_block;
+        let bpg = self.blocks_per_group;
+        if fdb > 0 {
+            m.insert(0, fdb);
+        }
+        for g in (0..self.groups).filter(|g| has_super(*g)) {
+            m.insert(g * bpg + fdb, 1 + self.desc_blocks + self.reserved_gdt_blocks);
+        }
+        let take = |m: &mut RangeSet, goal: u64, count: u64| {
+            for (start, n) in m.first_free_near(goal, count, self.blocks).unwrap_or_default() {
+                m.insert(start, n);
+            }
+        };
+        for first in (0..self.groups).step_by(FLEX_GROUPS as usize) {
+            let n = FLEX_GROUPS.min(self.groups - first);
+            take(&mut m, first * bpg + fdb, n * (2 + self.inode_blocks_per_group));
+        }
+        take(&mut m, (self.groups - 1) / 2 * bpg + fdb, self.journal_blocks);
+        take(&mut m, fdb, self.initial_used);
+        m
+    }
+
     /// statfs's f_blocks: what df calls the filesystem's size.
     pub fn data_blocks(&self) -> u64 {
         self.blocks - self.overhead
@@ -257,6 +291,14 @@ mod tests {
         // (size, f_blocks, f_bfree, f_bavail, f_files) measured with stat -f.
         assert_eq!(statfs(1 << 30), (249195, 249189, 231986, 65536));
         assert_eq!(statfs(100 << 20), (90333, 90319, 83151, 25584));
+    }
+
+    #[test]
+    fn the_layout_uses_exactly_the_overhead() {
+        for size in [64 << 20, 100 << 20, 1 << 30, 10 << 30] {
+            let g = Geometry::for_size(size).expect("geometry");
+            assert_eq!(g.metadata().total(), g.overhead + g.initial_used, "size {size}");
+        }
     }
 
     #[test]

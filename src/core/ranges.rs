@@ -88,10 +88,26 @@ impl RangeSet {
     /// The lowest `count` numbers of `0..limit` not in the set, as runs, or None
     /// when fewer are free.
     pub fn first_free(&self, count: u64, limit: u64) -> Option<Vec<(u64, u64)>> {
+        self.first_free_from(0, count, limit)
+    }
+
+    /// Like `first_free`, looking from `goal` on first and then from 0.
+    pub fn first_free_near(&self, goal: u64, count: u64, limit: u64) -> Option<Vec<(u64, u64)>> {
+        if let Some(v) = self.first_free_from(goal, count, limit) {
+            return Some(v);
+        }
+        let after = self.first_free_from(goal, u64::MAX, limit).unwrap_or_default();
+        let found: u64 = after.iter().map(|r| r.1).sum();
+        let mut v = self.first_free_from(0, count - found, goal)?;
+        v.extend(after);
+        Some(v)
+    }
+
+    fn first_free_from(&self, from: u64, count: u64, limit: u64) -> Option<Vec<(u64, u64)>> {
         let mut picks = Vec::new();
         let mut left = count;
-        let mut cursor = 0;
-        let gaps = self.runs().map(|(s, l)| (s, s + l)).chain(std::iter::once((u64::MAX, u64::MAX)));
+        let mut cursor = from;
+        let gaps = self.runs().map(|(s, l)| (s, s + l)).filter(|(_, e)| *e > from).chain(std::iter::once((u64::MAX, u64::MAX)));
         for (s, next) in gaps {
             if left == 0 || cursor >= limit {
                 break;
@@ -101,9 +117,9 @@ impl RangeSet {
                 picks.push((cursor, n));
                 left -= n;
             }
-            cursor = next;
+            cursor = cursor.max(next);
         }
-        (left == 0).then_some(picks)
+        (left == 0 || count == u64::MAX).then_some(picks)
     }
 }
 

@@ -123,7 +123,14 @@ pub struct Tree {
     /// Root's reserve (5%) and the reserve nobody may use.
     reserved: u64,
     hidden_reserve: u64,
+    /// Used blocks of the device (metadata included), numbered from its start.
     allocated: RangeSet,
+    /// How many of `allocated` the fresh filesystem's metadata took.
+    metadata: u64,
+    /// Blocks on the device; allocation stays below.
+    limit: u64,
+    /// The longest extent (ext4: 32768 blocks, 32767 when unwritten).
+    max_extent: u64,
     inodes: BTreeMap<Ino, Inode>,
     next_ino: Ino,
     inode_count: u64,
@@ -148,13 +155,24 @@ impl Tree {
     /// An empty filesystem with a root directory and, when `lost_found_blocks`
     /// is non-zero, ext4's lost+found (inode 11).
     pub fn new(space: Space, lost_found_blocks: u64, now: u64) -> Tree {
+        let mut metadata = RangeSet::new();
+        metadata.insert(0, space.used);
+        Tree::with_layout(space, metadata, space.total, lost_found_blocks, now)
+    }
+
+    /// A filesystem whose fresh metadata occupies `metadata` of a device of
+    /// `limit` blocks.
+    pub fn with_layout(space: Space, metadata: RangeSet, limit: u64, lost_found_blocks: u64, now: u64) -> Tree {
         let mut t = Tree {
             block_size: space.block_size,
             capacity: space.total - space.used,
             total: space.total,
             reserved: space.reserved,
             hidden_reserve: space.hidden_reserve,
-            allocated: RangeSet::new(),
+            metadata: metadata.total(),
+            allocated: metadata,
+            limit,
+            max_extent: u64::MAX,
             inodes: BTreeMap::new(),
             next_ino: 12,
             inode_count: space.inodes,
@@ -173,8 +191,17 @@ impl Tree {
     /// Marks `blocks` blocks as used by files the lab does not model (an
     /// installed system), so df shows them.
     pub fn reserve_system_blocks(&mut self, blocks: u64) {
-        let n = blocks.min(self.capacity);
-        self.allocated.insert(self.capacity - n, n);
+        let free = self.allocated.first_free_near(self.limit / 2, blocks.min(self.capacity), self.limit).unwrap_or_default();
+        for (start, n) in free {
+            self.allocated.insert(start, n);
+            self.metadata += n;
+            self.capacity -= n;
+        }
+    }
+
+    /// Caps extents at ext4's lengths.
+    pub fn set_max_extent(&mut self, blocks: u64) {
+        self.max_extent = blocks;
     }
 
     /// Grows or shrinks the filesystem (resize2fs): new totals, same files.
@@ -189,7 +216,8 @@ impl Tree {
     }
 
     pub fn statfs(&self) -> StatFs {
-        let free = self.capacity.saturating_sub(self.allocated.total() + self.dir_and_tree_blocks());
+        let used = self.allocated.total() - self.metadata;
+        let free = self.capacity.saturating_sub(used + self.dir_and_tree_blocks());
         StatFs {
             block_size: self.block_size,
             blocks: self.total,
@@ -213,7 +241,7 @@ impl Tree {
     }
 
     /// Blocks root may still take.
-    fn free_for_root(&self) -> u64 {
+    pub fn free_for_root(&self) -> u64 {
         self.statfs().free.saturating_sub(self.hidden_reserve)
     }
 
@@ -455,15 +483,26 @@ impl Tree {
     }
 
     fn fill_hole(&mut self, ino: Ino, start: u64, count: u64, unwritten: bool) -> Result<(), VfsError> {
-        let runs = self.allocated.first_free(count, self.capacity).ok_or(VfsError::NoSpace)?;
+        let goal = self.goal(ino, start);
+        let runs = self.allocated.first_free_near(goal, count, self.limit).ok_or(VfsError::NoSpace)?;
+        let max = if unwritten { self.max_extent.saturating_sub(1).max(1) } else { self.max_extent };
         let mut logical = start;
         for (block, n) in runs {
             self.allocated.insert(block, n);
             let (_, extents) = self.file_mut(ino)?;
-            insert_extent(extents, logical, Extent { block, count: n, unwritten });
+            insert_extent(extents, logical, Extent { block, count: n, unwritten }, max);
             logical += n;
         }
         Ok(())
+    }
+
+    /// Where to look for free blocks: right after the file's previous block, so
+    /// appending stays contiguous.
+    fn goal(&self, ino: Ino, logical: u64) -> u64 {
+        match self.inodes.get(&ino).map(|i| &i.node) {
+            Some(Node::File { extents, .. }) => extents.range(..logical).next_back().map_or(0, |(s, e)| e.block + (logical - s).min(e.count)),
+            _ => 0,
+        }
     }
 
     /// Turns unwritten extents in `first..=last` into written ones.
@@ -477,11 +516,11 @@ impl Tree {
             let hi = (last + 1).min(s + e.count);
             let piece = |from: u64, to: u64, unwritten: bool| Extent { block: e.block + (from - s), count: to - from, unwritten };
             if lo > s {
-                insert_extent(extents, s, piece(s, lo, true));
+                insert_extent(extents, s, piece(s, lo, true), u64::MAX);
             }
-            insert_extent(extents, lo, piece(lo, hi, false));
+            insert_extent(extents, lo, piece(lo, hi, false), u64::MAX);
             if hi < s + e.count {
-                insert_extent(extents, hi, piece(hi, s + e.count, true));
+                insert_extent(extents, hi, piece(hi, s + e.count, true), u64::MAX);
             }
         }
         Ok(())
@@ -519,15 +558,24 @@ impl Tree {
 }
 
 /// Inserts an extent, merging it with the previous one when both are
-/// contiguous on disk and of the same kind.
-fn insert_extent(extents: &mut BTreeMap<u64, Extent>, logical: u64, e: Extent) {
+/// contiguous on disk and of the same kind, and cutting it at `max` blocks.
+fn insert_extent(extents: &mut BTreeMap<u64, Extent>, logical: u64, e: Extent, max: u64) {
+    let mut logical = logical;
+    let mut e = e;
     if let Some((&ps, &p)) = extents.range(..logical).next_back() {
-        if ps + p.count == logical && p.block + p.count == e.block && p.unwritten == e.unwritten {
-            extents.insert(ps, Extent { count: p.count + e.count, ..p });
-            return;
+        if ps + p.count == logical && p.block + p.count == e.block && p.unwritten == e.unwritten && p.count < max {
+            let grow = e.count.min(max - p.count);
+            extents.insert(ps, Extent { count: p.count + grow, ..p });
+            logical += grow;
+            e = Extent { block: e.block + grow, count: e.count - grow, ..e };
         }
     }
-    extents.insert(logical, e);
+    while e.count > 0 {
+        let n = e.count.min(max);
+        extents.insert(logical, Extent { count: n, ..e });
+        logical += n;
+        e = Extent { block: e.block + n, count: e.count - n, ..e };
+    }
 }
 
 #[cfg(test)]

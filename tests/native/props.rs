@@ -259,12 +259,16 @@ proptest! {
         prop_assert!(shell.machine.lvm().check_invariants().is_ok());
     }
 
-    /// (b) A line whose first word is no command leaves the machine as it was,
-    /// whatever follows (pipes, quotes, control characters, LVM commands).
+    /// (b) A line whose first word is no command leaves the machine as it was
+    /// (but for the clock), whatever arguments follow (quotes, control
+    /// characters, LVM commands), and a command after `&&` does not run.
     #[test]
     fn unknown_commands_change_nothing(word in unknown_word(), rest in nasty_line(), tail in prop::sample::select(vec![
-        "", " lvremove -y vg0/lv0", " | lvremove -y vg0/lv0", " ; vgremove -f vg0", " && lvcreate -L 1G -n x vg0",
+        "", " lvremove -y vg0/lv0", " && lvcreate -L 1G -n x vg0", " && vgremove -f vg0",
     ])) {
+        // bash runs the other commands of a pipeline or list, and performs
+        // redirections even for a command it cannot find.
+        prop_assume!(!rest.contains(['>', '<', '|', ';', '&']));
         let mut shell = busy_shell();
         let before = shell.machine.clone();
         let line = format!("{word}{}{tail}", if rest.is_empty() { String::new() } else { format!(" {rest}") });
@@ -272,6 +276,7 @@ proptest! {
         let eof = shell.end_of_input();
         prop_assert!(out.exit_status != 0, "{line:?} succeeded: {}", out.text);
         prop_assert!(eof.text.is_empty());
+        shell.machine.set_clock(before.now());
         prop_assert!(shell.machine == before, "{line:?} changed the machine: {}", out.text);
     }
 }

@@ -328,6 +328,13 @@ impl Machine {
         Ok(vec![Event::FileRemoved { path: normalize(from) }, Event::FileCreated { path: normalize(to), dir: false }])
     }
 
+    /// Bytes root may still write on the filesystem a path is on.
+    pub fn space_for_files(&self, path: &str) -> Result<u64, VfsError> {
+        let (uuid, _) = self.locate(path)?;
+        let tree = &self.fs(&uuid)?.tree;
+        Ok(tree.free_for_root() * tree.block_size)
+    }
+
     /// statfs of the filesystem a path is on, with its mount.
     pub fn statfs_path(&self, path: &str) -> Result<(Option<super::Mount>, StatFs), VfsError> {
         let (uuid, _) = self.locate(path)?;

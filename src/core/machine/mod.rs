@@ -12,7 +12,7 @@
 //! (filesystems, mounts, swap), `lab` (the default lab host).
 
 mod devices;
-mod files;
+pub mod files;
 mod io;
 mod lab;
 mod partitions;

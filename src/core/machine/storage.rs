@@ -103,8 +103,9 @@ pub fn ext4_tree(g: &Geometry, hash_seed: [u8; 16], now: u64) -> Tree {
         hidden_reserve: g.resv_clusters,
         inodes: g.inodes,
     };
-    let mut t = Tree::new(space, g.lost_found_blocks, now);
+    let mut t = Tree::with_layout(space, g.metadata(), g.blocks, g.lost_found_blocks, now);
     t.hash_seed = Some(hash_seed);
+    t.set_max_extent(32768);
     t
 }
 
@@ -121,19 +122,18 @@ impl Machine {
                 let g = layout.geometry;
                 let tree = ext4_tree(&g, layout.hash_seed, now);
                 let uuid = uuid_text(&layout.uuid);
-                let data_offset = (g.overhead + g.initial_used) * g.block_size;
-                (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset, memory: None }))
+                (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset: 0, memory: None }))
             }
             NewFs::Xfs { uuid, label } => {
                 let sb = signature::xfs_superblock(size / 4096, signature::uuid_bytes(&uuid), &label);
                 let tree = plain_tree(size, 70 << 20, now);
-                (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, tree, data_offset: 70 << 20, memory: None }))
+                (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, tree, data_offset: 0, memory: None }))
             }
             NewFs::Vfat { serial, label } => {
                 let bs = signature::fat32_boot_sector(size, serial, &label);
                 let uuid = format!("{:04X}-{:04X}", serial >> 16, serial & 0xFFFF);
                 let tree = plain_tree(size, 1 << 20, now);
-                (0, bs, Some(Filesystem { fstype: FsType::Vfat, uuid, tree, data_offset: 1 << 20, memory: None }))
+                (0, bs, Some(Filesystem { fstype: FsType::Vfat, uuid, tree, data_offset: 0, memory: None }))
             }
             NewFs::Swap { uuid, label } => (0, signature::swap_header(size, signature::uuid_bytes(&uuid), &label), None),
         };

@@ -1,0 +1,299 @@
+//! Shell builtins and small text tools: echo, printf, yes, cd, pwd, cat, head,
+//! tail, wc, grep, sync, true and false, as bash and coreutils behave.
+//!
+//! Simplified: grep matches fixed strings (with -i, -v, -c, -n) rather than
+//! regular expressions, and only the first lines of an endless `yes` are kept.
+
+use super::exec::Input;
+use super::{printable, Output, Shell};
+
+fn ok(text: String) -> Output {
+    Output { text, ..Output::default() }
+}
+
+fn fail(err: String, status: i32) -> Output {
+    Output { err, exit_status: status, ..Output::default() }
+}
+
+/// The escapes of `echo -e` and printf's format: `\n`, `\t`, `\\`, `\0NNN`, `\xHH`...
+/// Returns the text and whether `\c` asked to stop output there.
+pub fn unescape(s: &str, octal_needs_zero: bool) -> (String, bool) {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('a') => out.push('\u{7}'),
+            Some('b') => out.push('\u{8}'),
+            Some('e') => out.push('\u{1b}'),
+            Some('f') => out.push('\u{c}'),
+            Some('v') => out.push('\u{b}'),
+            Some('\\') => out.push('\\'),
+            Some('c') => return (out, true),
+            Some('x') => {
+                let mut v = 0u32;
+                let mut n = 0;
+                while n < 2 && chars.peek().is_some_and(|h| h.is_ascii_hexdigit()) {
+                    v = v * 16 + chars.next().and_then(|h| h.to_digit(16)).unwrap_or(0);
+                    n += 1;
+                }
+                if n == 0 {
+                    out.push_str("\\x");
+                } else {
+                    out.push(char::from_u32(v).unwrap_or('?'));
+                }
+            }
+            Some(d @ '0'..='7') if !octal_needs_zero || d == '0' => {
+                let mut v = if octal_needs_zero { 0 } else { d.to_digit(8).unwrap_or(0) };
+                let mut n = 0;
+                while n < 3 && chars.peek().is_some_and(|x| ('0'..='7').contains(x)) {
+                    v = v * 8 + chars.next().and_then(|x| x.to_digit(8)).unwrap_or(0);
+                    n += 1;
+                }
+                out.push(char::from_u32(v & 0xff).unwrap_or('?'));
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    (out, false)
+}
+
+/// bash's builtin echo: `-n`, `-e`, `-E` (combinable, as in `-ne`).
+pub fn echo(args: &[String]) -> Output {
+    let mut newline = true;
+    let mut escapes = false;
+    let mut rest = args;
+    while let Some(flag) = rest.first().filter(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "neE".contains(c))) {
+        for c in flag[1..].chars() {
+            match c {
+                'n' => newline = false,
+                'e' => escapes = true,
+                _ => escapes = false,
+            }
+        }
+        rest = &rest[1..];
+    }
+    let joined = rest.join(" ");
+    let (mut text, stop) = if escapes { unescape(&joined, true) } else { (joined, false) };
+    if newline && !stop {
+        text.push('\n');
+    }
+    ok(text)
+}
+
+/// bash's builtin printf: the format's escapes, `%s`, `%d`, `%c`, `%%`, and the
+/// format reused while arguments remain.
+pub fn printf(args: &[String]) -> Output {
+    let Some((format, mut rest)) = args.split_first() else {
+        return fail("printf: usage: printf [-v var] format [arguments]\n".into(), 2);
+    };
+    let mut text = String::new();
+    loop {
+        let before = rest.len();
+        let (piece, stop) = printf_once(format, &mut rest);
+        text.push_str(&piece);
+        if stop || rest.is_empty() || rest.len() == before {
+            break;
+        }
+    }
+    ok(text)
+}
+
+/// One pass over the format, taking arguments from `rest`.
+fn printf_once(format: &str, rest: &mut &[String]) -> (String, bool) {
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    let mut literal = String::new();
+    let take = |rest: &mut &[String]| -> String {
+        let v = rest.first().cloned().unwrap_or_default();
+        if !rest.is_empty() {
+            *rest = &rest[1..];
+        }
+        v
+    };
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            literal.push(c);
+            continue;
+        }
+        let (lit, stop) = unescape(&std::mem::take(&mut literal), false);
+        out.push_str(&lit);
+        if stop {
+            return (out, true);
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('s') => out.push_str(&take(rest)),
+            Some('b') => out.push_str(&unescape(&take(rest), true).0),
+            Some('d' | 'i') => out.push_str(&take(rest).trim().parse::<i64>().unwrap_or(0).to_string()),
+            Some('c') => out.extend(take(rest).chars().next()),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    let (lit, stop) = unescape(&literal, false);
+    out.push_str(&lit);
+    (out, stop)
+}
+
+/// `yes` on its own: the real one never stops; the console shows a screenful.
+pub fn yes(args: &[String]) -> Output {
+    let word = if args.is_empty() { "y".to_string() } else { args.join(" ") };
+    let mut text = format!("{word}\n").repeat(20);
+    text.push_str("storage-lab: yes stops here on its own; pipe it into a command (yes | lvremove ...)\n");
+    ok(text)
+}
+
+/// The lines of standard input or of the named files, for cat-like tools.
+fn inputs(shell: &Shell, tool: &str, files: &[&String], stdin: Option<&Input>) -> (Vec<(String, Vec<u8>)>, String) {
+    let mut got = Vec::new();
+    let mut err = String::new();
+    if files.is_empty() {
+        got.push((String::new(), stdin.map(|i| i.bytes(1 << 20)).unwrap_or_default()));
+    }
+    for f in files {
+        let path = shell.abs(f);
+        match shell.machine.stat_path(&path) {
+            Ok(s) if s.stat.is_dir => err.push_str(&format!("{tool}: {}: Is a directory\n", printable(f))),
+            Ok(s) if s.stat.size > 16 << 20 => err.push_str(&format!("{tool}: {}: the lab shows files up to 16 MiB\n", printable(f))),
+            Ok(_) => got.push((f.to_string(), shell.machine.read_file(&path, 0, 16 << 20).unwrap_or_default())),
+            Err(e) => err.push_str(&format!("{tool}: {}: {}\n", printable(f), e.text())),
+        }
+    }
+    (got, err)
+}
+
+fn finish(text: String, err: String) -> Output {
+    let status = i32::from(!err.is_empty());
+    Output { text, err, exit_status: status, ..Output::default() }
+}
+
+pub fn cat(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
+    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
+    let (got, err) = inputs(shell, "cat", &files, stdin);
+    let text: String = got.iter().map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
+    finish(text, err)
+}
+
+/// The count of `-n N` (or `-N`, `--lines=N`) for head and tail; 10 by default.
+fn line_count(args: &[String]) -> (usize, Vec<&String>) {
+    let mut n = 10;
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "-n" {
+            i += 1;
+            n = args.get(i).and_then(|v| v.parse().ok()).unwrap_or(10);
+        } else if let Some(v) = a.strip_prefix("-n").or_else(|| a.strip_prefix("--lines=")).or_else(|| a.strip_prefix('-')) {
+            n = v.parse().unwrap_or(10);
+        } else {
+            files.push(a);
+        }
+        i += 1;
+    }
+    (n, files)
+}
+
+pub fn head_tail(shell: &Shell, tool: &str, args: &[String], stdin: Option<&Input>) -> Output {
+    let (n, files) = line_count(args);
+    let (got, err) = inputs(shell, tool, &files, stdin);
+    let mut text = String::new();
+    let many = got.len() > 1;
+    for (i, (name, bytes)) in got.iter().enumerate() {
+        if many {
+            text.push_str(&format!("{}==> {name} <==\n", if i > 0 { "\n" } else { "" }));
+        }
+        let s = String::from_utf8_lossy(bytes);
+        let lines: Vec<&str> = s.split_inclusive('\n').collect();
+        let pick = if tool == "head" { &lines[..n.min(lines.len())] } else { &lines[lines.len().saturating_sub(n)..] };
+        text.push_str(&pick.concat());
+    }
+    finish(text, err)
+}
+
+pub fn wc(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
+    let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| a[1..].to_string()).collect();
+    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
+    let (got, err) = inputs(shell, "wc", &files, stdin);
+    let which: Vec<char> = if flags.is_empty() { vec!['l', 'w', 'c'] } else { "lwc".chars().filter(|c| flags.contains(*c)).collect() };
+    let counts = |b: &[u8]| -> Vec<usize> {
+        let s = String::from_utf8_lossy(b);
+        which.iter().map(|c| match c {
+            'l' => b.iter().filter(|x| **x == b'\n').count(),
+            'w' => s.split_whitespace().count(),
+            _ => b.len(),
+        }).collect()
+    };
+    let rows: Vec<(Vec<usize>, String)> = got.iter().map(|(n, b)| (counts(b), n.clone())).collect();
+    let width = if rows.len() == 1 && which.len() == 1 { 0 } else { rows.iter().flat_map(|r| r.0.iter()).map(|v| v.to_string().len()).max().unwrap_or(1).max(if files.is_empty() { 7 } else { 1 }) };
+    let mut text = String::new();
+    for (vals, name) in &rows {
+        let cells: Vec<String> = vals.iter().map(|v| format!("{v:>width$}")).collect();
+        let suffix = if name.is_empty() { String::new() } else { format!(" {name}") };
+        text.push_str(&format!("{}{suffix}\n", cells.join(" ")));
+    }
+    finish(text, err)
+}
+
+pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
+    let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| a[1..].to_string()).collect();
+    let mut rest = args.iter().filter(|a| !(a.starts_with('-') && a.len() > 1));
+    let Some(pattern) = rest.next() else {
+        return fail("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into(), 2);
+    };
+    let files: Vec<&String> = rest.collect();
+    let (got, err) = inputs(shell, "grep", &files, stdin);
+    let fold = |s: &str| if flags.contains('i') { s.to_lowercase() } else { s.to_string() };
+    let needle = fold(pattern);
+    let mut text = String::new();
+    let mut matched = 0;
+    for (name, bytes) in &got {
+        let s = String::from_utf8_lossy(bytes);
+        for (i, line) in s.lines().enumerate() {
+            if fold(line).contains(&needle) != flags.contains('v') {
+                matched += 1;
+                if flags.contains('c') {
+                    continue;
+                }
+                let prefix = if files.len() > 1 { format!("{name}:") } else { String::new() };
+                let number = if flags.contains('n') { format!("{}:", i + 1) } else { String::new() };
+                text.push_str(&format!("{prefix}{number}{line}\n"));
+            }
+        }
+    }
+    if flags.contains('c') {
+        text = format!("{matched}\n");
+    }
+    let status = if !err.is_empty() { 2 } else { i32::from(matched == 0) };
+    Output { text, err, exit_status: status, ..Output::default() }
+}
+
+/// bash's cd: to a directory, `~`, `-` is not kept.
+pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
+    let target = match args.first().map(String::as_str) {
+        None | Some("~") => "/root".to_string(),
+        Some(p) => crate::core::machine::files::normalize(&shell.abs(p)),
+    };
+    match shell.machine.stat_path(&target) {
+        Ok(s) if s.stat.is_dir => {
+            shell.cwd = target;
+            Output::default()
+        }
+        Ok(_) => fail(format!("bash: cd: {}: Not a directory\n", printable(&args[0])), 1),
+        Err(e) => fail(format!("bash: cd: {}: {}\n", printable(args.first().map_or("", |s| s)), e.text()), 1),
+    }
+}

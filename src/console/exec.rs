@@ -1,0 +1,173 @@
+//! Running parsed command lines: `;`/`&&`/`||` lists, pipelines whose stages
+//! feed each other's standard input, and redirections to and from files.
+//!
+//! Every command gets its standard input as an `Input` (or none: the terminal)
+//! and returns its standard output and standard error separately, so `>`
+//! redirects only what bash would. An interactive tool that opened a dialog
+//! reads its standard input line by line and then sees end of input, exactly
+//! as with a pipe or a file.
+
+use super::syntax::{Join, List, Pipeline, Redirect};
+use super::{printable, Output, Shell};
+use crate::core::media::Chunk;
+
+/// A command's standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Bytes(Vec<u8>),
+    /// `yes WORD |`: the same line for ever.
+    Repeat(String),
+}
+
+impl Input {
+    /// Line `i` (without its newline), or None past the end.
+    pub fn line(&self, i: usize) -> Option<String> {
+        match self {
+            Input::Repeat(s) => Some(s.clone()),
+            Input::Bytes(b) => {
+                let text = String::from_utf8_lossy(b);
+                let mut lines = text.split_inclusive('\n');
+                lines.nth(i).map(|l| l.strip_suffix('\n').unwrap_or(l).to_string())
+            }
+        }
+    }
+
+    /// All bytes; a repeated line is cut after `max` bytes.
+    pub fn bytes(&self, max: usize) -> Vec<u8> {
+        match self {
+            Input::Bytes(b) => b.clone(),
+            Input::Repeat(s) => {
+                let line = format!("{s}\n");
+                line.bytes().cycle().take(max.max(line.len())).collect()
+            }
+        }
+    }
+}
+
+/// Runs a list; `bodies` are the here-document bodies in order of appearance.
+pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
+    let mut out = Output::default();
+    let mut next_body = 0;
+    let mut status = 0;
+    for (join, pipeline) in list {
+        let skip = match join {
+            Join::And => status != 0,
+            Join::Or => status == 0,
+            Join::First | Join::Then => false,
+        };
+        let docs = pipeline.iter().flat_map(|c| &c.redirects).filter(|r| matches!(r, Redirect::HereDoc { .. })).count();
+        let mine = &bodies[next_body.min(bodies.len())..(next_body + docs).min(bodies.len())];
+        next_body += docs;
+        if skip {
+            continue;
+        }
+        let o = run_pipeline(shell, pipeline, mine);
+        status = o.exit_status;
+        out.append(o);
+    }
+    out.exit_status = status;
+    out.text = format!("{}{}", std::mem::take(&mut out.err), out.text);
+    out
+}
+
+fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Output {
+    let mut out = Output::default();
+    let mut stdin: Option<Input> = None;
+    let mut body = bodies.iter();
+    for (i, cmd) in pipeline.iter().enumerate() {
+        let last = i + 1 == pipeline.len();
+        let mut words = cmd.words.clone();
+        while words.first().is_some_and(|w| w == "sudo") {
+            words.remove(0);
+        }
+        let input = match input_redirect(shell, &cmd.redirects, &mut body) {
+            Ok(Some(r)) => Some(r),
+            Ok(None) => stdin.take(),
+            Err(e) => {
+                out.err.push_str(&e);
+                out.exit_status = 1;
+                stdin = Some(Input::Bytes(Vec::new()));
+                continue;
+            }
+        };
+        // `yes` never ends: the next stage reads the same line for ever.
+        if !last && words.first().is_some_and(|w| w == "yes") {
+            stdin = Some(Input::Repeat(words.get(1).cloned().unwrap_or_else(|| "y".into())));
+            continue;
+        }
+        let mut o = match words.split_first() {
+            Some((name, args)) => shell.dispatch(name, args, input.as_ref()),
+            None => Output::default(),
+        };
+        if let Err(e) = output_redirects(shell, &cmd.redirects, &mut o) {
+            o.err.push_str(&e);
+            o.exit_status = 1;
+        }
+        if last {
+            out.append(o);
+        } else {
+            stdin = Some(Input::Bytes(std::mem::take(&mut o.text).into_bytes()));
+            let status = o.exit_status;
+            out.append(o);
+            out.exit_status = status;
+        }
+    }
+    out
+}
+
+/// A command's standard input from `<`, a here-document or a here-string.
+fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl Iterator<Item = &'b String>) -> Result<Option<Input>, String> {
+    let mut input = None;
+    for r in redirects {
+        match r {
+            Redirect::In { path } => {
+                let abs = shell.abs(path);
+                let bytes = shell.machine.read_file(&abs, 0, 64 << 20).map_err(|e| format!("bash: {}: {}\n", printable(path), e.text()))?;
+                input = Some(Input::Bytes(bytes));
+            }
+            Redirect::HereDoc { .. } => input = Some(Input::Bytes(bodies.next().cloned().unwrap_or_default().into_bytes())),
+            Redirect::HereString { text } => input = Some(Input::Bytes(format!("{text}\n").into_bytes())),
+            _ => {}
+        }
+    }
+    Ok(input)
+}
+
+/// Sends standard output (and error) where `>`, `>>`, `2>` and `2>&1` say.
+fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -> Result<(), String> {
+    for r in redirects {
+        match r {
+            Redirect::ErrToOut => {
+                let err = std::mem::take(&mut o.err);
+                o.text = format!("{err}{}", o.text);
+            }
+            Redirect::Out { path, append } => {
+                let text = std::mem::take(&mut o.text);
+                write_redirect(shell, path, text.as_bytes(), *append)?;
+            }
+            Redirect::Err { path, append } => {
+                let text = std::mem::take(&mut o.err);
+                write_redirect(shell, path, text.as_bytes(), *append)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn write_redirect(shell: &mut Shell, path: &str, bytes: &[u8], append: bool) -> Result<(), String> {
+    if path == "/dev/null" {
+        return Ok(());
+    }
+    let abs = shell.abs(path);
+    let fail = |e: crate::core::vfs::VfsError| format!("bash: {}: {}\n", printable(path), e.text());
+    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
+        return shell.machine.write_at(dev, 0, Chunk::bytes(bytes)).map(|_| ()).map_err(|_| format!("bash: {}: No space left on device\n", printable(path)));
+    }
+    shell.machine.create_file(&abs, !append).map_err(fail)?;
+    let at = if append { shell.machine.file_size(&abs).map_err(fail)? } else { 0 };
+    if !bytes.is_empty() {
+        shell.machine.write_file(&abs, at, Chunk::bytes(bytes)).map_err(fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! coreutils and util-linux file commands on the simulated filesystems: ls,
+//! stat, du, df, mkdir, rmdir, rm, cp, mv, touch, truncate and fallocate, with
+//! their exact formats and error messages (coreutils 9.1 in C.UTF-8).
+//!
+//! Every command works on absolute paths joined with the shell's working
+//! directory. Simplified: everything is owned by root, there are no symlinks
+//! or hard links, and long listings always use the recent-date form.
+
+mod df;
+mod du;
+mod ls;
+mod stat;
+
+use super::exec::Input;
+use super::{printable, Output, Shell};
+use crate::core::media::Chunk;
+use crate::core::vfs::VfsError;
+
+/// Runs a file command, or returns None when `cmd` is not one.
+pub fn run(shell: &mut Shell, cmd: &str, args: &[String], _stdin: Option<&Input>) -> Option<Output> {
+    Some(match cmd {
+        "ls" => ls::ls(shell, args),
+        "stat" => stat::stat(shell, args),
+        "du" => du::du(shell, args),
+        "df" => df::df(shell, args),
+        "mkdir" => mkdir(shell, args),
+        "rmdir" => rmdir(shell, args),
+        "rm" => rm(shell, args),
+        "cp" => cp(shell, args),
+        "mv" => mv(shell, args),
+        "touch" => touch(shell, args),
+        "truncate" => truncate(shell, args),
+        "fallocate" => fallocate(shell, args),
+        _ => return None,
+    })
+}
+
+/// Splits `-abc` style flags from operands (`--` ends the flags).
+pub(super) fn split_args(args: &[String]) -> (String, Vec<String>, Vec<String>) {
+    let mut short = String::new();
+    let mut long = Vec::new();
+    let mut operands = Vec::new();
+    let mut only = false;
+    for a in args {
+        if only || a == "-" || !a.starts_with('-') {
+            operands.push(a.clone());
+        } else if a == "--" {
+            only = true;
+        } else if let Some(l) = a.strip_prefix("--") {
+            long.push(l.to_string());
+        } else {
+            short.push_str(&a[1..]);
+        }
+    }
+    (short, long, operands)
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", printable(s))
+}
+
+fn errors(err: String) -> Output {
+    let status = i32::from(!err.is_empty());
+    Output { err, exit_status: status, ..Output::default() }
+}
+
+fn missing(tool: &str) -> Output {
+    Output::error(format!("{tool}: missing operand\nTry '{tool} --help' for more information.\n"), 1)
+}
+
+fn mkdir(shell: &mut Shell, args: &[String]) -> Output {
+    let (short, long, ops) = split_args(args);
+    let parents = short.contains('p') || long.iter().any(|l| l == "parents");
+    if ops.is_empty() {
+        return missing("mkdir");
+    }
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for op in &ops {
+        match shell.machine.mkdir(&shell.abs(op), parents) {
+            Ok(e) => events.extend(e),
+            Err(e) => err.push_str(&format!("mkdir: cannot create directory \u{2018}{}\u{2019}: {}\n", printable(op), e.text())),
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+fn rmdir(shell: &mut Shell, args: &[String]) -> Output {
+    let (_, _, ops) = split_args(args);
+    if ops.is_empty() {
+        return missing("rmdir");
+    }
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for op in &ops {
+        match shell.machine.remove(&shell.abs(op), true) {
+            Ok(e) => events.extend(e),
+            Err(e) => err.push_str(&format!("rmdir: failed to remove {}: {}\n", quote(op), e.text())),
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+fn rm(shell: &mut Shell, args: &[String]) -> Output {
+    let (short, long, ops) = split_args(args);
+    let recursive = short.contains('r') || short.contains('R') || long.iter().any(|l| l == "recursive");
+    let force = short.contains('f') || long.iter().any(|l| l == "force");
+    if ops.is_empty() && !force {
+        return missing("rm");
+    }
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for op in &ops {
+        let path = shell.abs(op);
+        let result = match shell.machine.stat_path(&path) {
+            Ok(s) if s.stat.is_dir && !recursive => Err(VfsError::IsADirectory),
+            Ok(s) if s.stat.is_dir => remove_tree(shell, &path),
+            Ok(_) => shell.machine.remove(&path, false),
+            Err(VfsError::NotFound) if force => Ok(Vec::new()),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(e) => events.extend(e),
+            Err(e) => err.push_str(&format!("rm: cannot remove {}: {}\n", quote(op), e.text())),
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+/// Removes a directory and everything below it.
+fn remove_tree(shell: &mut Shell, path: &str) -> Result<Vec<crate::core::Event>, VfsError> {
+    let mut events = Vec::new();
+    for (name, st) in shell.machine.read_dir(path, false)? {
+        let child = format!("{}/{name}", path.trim_end_matches('/'));
+        events.extend(if st.is_dir { remove_tree(shell, &child)? } else { shell.machine.remove(&child, false)? });
+    }
+    events.extend(shell.machine.remove(path, true)?);
+    Ok(events)
+}
+
+fn touch(shell: &mut Shell, args: &[String]) -> Output {
+    let (_, _, ops) = split_args(args);
+    if ops.is_empty() {
+        return missing("touch");
+    }
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for op in &ops {
+        match shell.machine.create_file(&shell.abs(op), false) {
+            Ok(e) => events.extend(e),
+            Err(e) => err.push_str(&format!("touch: cannot touch {}: {}\n", quote(op), e.text())),
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+/// `cp [-r] [--sparse=auto|always|never] SRC... DEST`.
+fn cp(shell: &mut Shell, args: &[String]) -> Output {
+    let (short, long, ops) = split_args(args);
+    let recursive = short.contains('r') || short.contains('R') || short.contains('a') || long.iter().any(|l| l == "recursive");
+    let sparse = long.iter().find_map(|l| l.strip_prefix("sparse=")).unwrap_or("auto").to_string();
+    let Some((dest, sources)) = ops.split_last().filter(|(_, s)| !s.is_empty()) else {
+        return missing("cp");
+    };
+    let dest_abs = shell.abs(dest);
+    let into_dir = shell.machine.is_dir(&dest_abs);
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for src in sources {
+        let from = shell.abs(src);
+        let to = if into_dir { format!("{}/{}", dest_abs.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest_abs.clone() };
+        match shell.machine.stat_path(&from) {
+            Err(e) => err.push_str(&format!("cp: cannot stat {}: {}\n", quote(src), e.text())),
+            Ok(s) if s.stat.is_dir && !recursive => err.push_str(&format!("cp: -r not specified; omitting directory {}\n", quote(src))),
+            Ok(s) if s.stat.is_dir => match copy_tree(shell, &from, &to, &sparse) {
+                Ok(e) => events.extend(e),
+                Err(e) => err.push_str(&e),
+            },
+            Ok(_) => match copy_file(shell, &from, &to, &sparse) {
+                Ok(e) => events.extend(e),
+                Err(e) => err.push_str(&e),
+            },
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+fn copy_tree(shell: &mut Shell, from: &str, to: &str, sparse: &str) -> Result<Vec<crate::core::Event>, String> {
+    let fail = |e: VfsError| format!("cp: cannot create directory {}: {}\n", quote(to), e.text());
+    let mut events = shell.machine.mkdir(to, false).map_err(fail)?;
+    for (name, st) in shell.machine.read_dir(from, false).map_err(fail)? {
+        let (f, t) = (format!("{from}/{name}"), format!("{to}/{name}"));
+        events.extend(if st.is_dir { copy_tree(shell, &f, &t, sparse)? } else { copy_file(shell, &f, &t, sparse)? });
+    }
+    Ok(events)
+}
+
+/// Copies one file. `auto` and `always` keep holes (and `always` makes holes
+/// of zero runs too); `never` writes every byte.
+fn copy_file(shell: &mut Shell, from: &str, to: &str, sparse: &str) -> Result<Vec<crate::core::Event>, String> {
+    let m = &mut shell.machine;
+    let size = m.file_size(from).map_err(|e| format!("cp: cannot stat {}: {}\n", quote(from), e.text()))?;
+    let mut pieces = m.file_pieces(from, 0, size).map_err(|e| format!("cp: error reading {}: {}\n", quote(from), e.text()))?;
+    if sparse == "never" {
+        pieces.insert(0, (0, Chunk::zeros(size)));
+    } else if sparse == "always" {
+        pieces.retain(|(_, c)| c.to_vec().iter().any(|b| *b != 0));
+    }
+    let mut events = m.create_file(to, true).map_err(|e| format!("cp: cannot create regular file {}: {}\n", quote(to), e.text()))?;
+    for (at, c) in pieces {
+        let len = c.len;
+        if let Err(e) = m.write_file(to, at, c) {
+            if e == VfsError::NoSpace {
+                let room = m.space_for_files(to).unwrap_or(0);
+                let _ = m.write_file(to, at, Chunk::zeros(room.min(len)));
+                return Err(format!("cp: failed to extend {}: {}\n", quote(to), e.text()));
+            }
+            return Err(format!("cp: error writing {}: {}\n", quote(to), e.text()));
+        }
+    }
+    events.extend(m.truncate_file(to, size).map_err(|e| format!("cp: error writing {}: {}\n", quote(to), e.text()))?);
+    Ok(events)
+}
+
+fn mv(shell: &mut Shell, args: &[String]) -> Output {
+    let (_, _, ops) = split_args(args);
+    let Some((dest, sources)) = ops.split_last().filter(|(_, s)| !s.is_empty()) else {
+        return missing("mv");
+    };
+    let dest_abs = shell.abs(dest);
+    let into_dir = shell.machine.is_dir(&dest_abs);
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for src in sources {
+        let from = shell.abs(src);
+        let to = if into_dir { format!("{}/{}", dest_abs.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest_abs.clone() };
+        if let Err(e) = shell.machine.stat_path(&from) {
+            err.push_str(&format!("mv: cannot stat {}: {}\n", quote(src), e.text()));
+            continue;
+        }
+        match shell.machine.rename(&from, &to) {
+            Ok(e) => events.extend(e),
+            Err(VfsError::CrossDevice) => match copy_tree_or_file(shell, &from, &to) {
+                Ok(e) => events.extend(e),
+                Err(e) => err.push_str(&e),
+            },
+            Err(e) => err.push_str(&format!("mv: cannot move {} to {}: {}\n", quote(src), quote(dest), e.text())),
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+/// mv across filesystems: copy, then remove the original.
+fn copy_tree_or_file(shell: &mut Shell, from: &str, to: &str) -> Result<Vec<crate::core::Event>, String> {
+    let dir = shell.machine.is_dir(from);
+    let mut events = if dir { copy_tree(shell, from, to, "auto")? } else { copy_file(shell, from, to, "auto")? };
+    let removed = if dir { remove_tree(shell, from) } else { shell.machine.remove(from, false) };
+    events.extend(removed.map_err(|e| format!("mv: cannot remove {}: {}\n", quote(from), e.text()))?);
+    Ok(events)
+}
+
+/// A size for truncate or fallocate: digits with an optional K/M/G... suffix
+/// (powers of 1024) or KB/MB... (powers of 1000).
+fn parse_size(text: &str) -> Option<u64> {
+    crate::core::units::parse_size_bytes(text).ok()
+}
+
+fn truncate(shell: &mut Shell, args: &[String]) -> Output {
+    let mut size = None;
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "-s" || a == "--size" {
+            i += 1;
+            size = args.get(i).cloned();
+        } else if let Some(v) = a.strip_prefix("-s").or_else(|| a.strip_prefix("--size=")) {
+            size = Some(v.to_string());
+        } else {
+            files.push(a.clone());
+        }
+        i += 1;
+    }
+    let Some(size_text) = size else {
+        return Output::error("truncate: you must specify either '--size' or '--reference'\nTry 'truncate --help' for more information.\n", 1);
+    };
+    if files.is_empty() {
+        return missing("truncate");
+    }
+    let mut err = String::new();
+    let mut events = Vec::new();
+    for f in &files {
+        let path = shell.abs(f);
+        let current = shell.machine.file_size(&path).unwrap_or(0);
+        let new = match size_text.chars().next() {
+            Some('+') => parse_size(&size_text[1..]).map(|n| current.saturating_add(n)),
+            Some('-') => parse_size(&size_text[1..]).map(|n| current.saturating_sub(n)),
+            _ => parse_size(&size_text),
+        };
+        let Some(new) = new else {
+            return Output::error(format!("truncate: Invalid number: \u{2018}{}\u{2019}\n", printable(&size_text)), 1);
+        };
+        match shell.machine.truncate_file(&path, new) {
+            Ok(e) => events.extend(e),
+            Err(e) => err.push_str(&format!("truncate: cannot open {} for writing: {}\n", quote(f), e.text())),
+        }
+    }
+    Output { events, ..errors(err) }
+}
+
+fn fallocate(shell: &mut Shell, args: &[String]) -> Output {
+    let mut len = None;
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "-l" || a == "--length" {
+            i += 1;
+            len = args.get(i).cloned();
+        } else if let Some(v) = a.strip_prefix("-l").or_else(|| a.strip_prefix("--length=")) {
+            len = Some(v.to_string());
+        } else {
+            files.push(a.clone());
+        }
+        i += 1;
+    }
+    let Some(len_text) = len else {
+        return Output::error("fallocate: no length argument specified\n", 1);
+    };
+    let Some(bytes) = parse_size(&len_text).filter(|b| *b > 0) else {
+        return Output::error(format!("fallocate: invalid length value specified\n"), 1);
+    };
+    let [file] = files.as_slice() else {
+        return Output::error("fallocate: no filename specified\nTry 'fallocate --help' for more information.\n", 1);
+    };
+    match shell.machine.fallocate(&shell.abs(file), bytes) {
+        Ok(events) => Output { events, ..Output::default() },
+        Err(VfsError::NoSpace) => Output::error("fallocate: fallocate failed: No space left on device\n", 1),
+        Err(e) => Output::error(format!("fallocate: cannot open {}: {}\n", printable(file), e.text()), 1),
+    }
+}
