@@ -157,20 +157,42 @@ pub fn yes(args: &[String]) -> Output {
     ok(text)
 }
 
-/// The lines of standard input or of the named files, for cat-like tools.
-fn inputs(shell: &Shell, tool: &str, files: &[&String], stdin: Option<&Input>) -> (Vec<(String, Vec<u8>)>, String) {
+/// The most a text tool reads from one file or device.
+const READ_LIMIT: u64 = 16 << 20;
+
+/// Up to `limit` bytes of a path: a file, a device, or /dev/zero and
+/// /dev/urandom (whose random bytes are seeded from the clock).
+fn read_path(shell: &Shell, tool: &str, name: &str, limit: u64) -> Result<Vec<u8>, String> {
+    let path = shell.abs(name);
+    let limit = limit.min(READ_LIMIT);
+    match path.as_str() {
+        "/dev/zero" => return Ok(vec![0; limit as usize]),
+        "/dev/urandom" | "/dev/random" => return Ok(crate::core::media::Chunk::random(shell.machine.now(), limit).to_vec()),
+        "/dev/null" => return Ok(Vec::new()),
+        _ => {}
+    }
+    if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&path)) {
+        let n = limit.min(shell.machine.size_of(dev));
+        return shell.machine.read_at(dev, 0, n).map_err(|e| format!("{tool}: {}: {e}\n", printable(name)));
+    }
+    match shell.machine.stat_path(&path) {
+        Ok(s) if s.stat.is_dir => Err(format!("{tool}: {}: Is a directory\n", printable(name))),
+        Ok(_) => shell.machine.read_file(&path, 0, limit).map_err(|e| format!("{tool}: {}: {}\n", printable(name), e.text())),
+        Err(e) => Err(format!("{tool}: {}: {}\n", printable(name), e.text())),
+    }
+}
+
+/// The bytes of standard input or of the named files, for cat-like tools.
+fn inputs(shell: &Shell, tool: &str, files: &[&String], stdin: Option<&Input>, limit: u64) -> (Vec<(String, Vec<u8>)>, String) {
     let mut got = Vec::new();
     let mut err = String::new();
     if files.is_empty() {
-        got.push((String::new(), stdin.map(|i| i.bytes(1 << 20)).unwrap_or_default()));
+        got.push((String::new(), stdin.map(|i| i.bytes(limit.min(READ_LIMIT) as usize)).unwrap_or_default()));
     }
     for f in files {
-        let path = shell.abs(f);
-        match shell.machine.stat_path(&path) {
-            Ok(s) if s.stat.is_dir => err.push_str(&format!("{tool}: {}: Is a directory\n", printable(f))),
-            Ok(s) if s.stat.size > 16 << 20 => err.push_str(&format!("{tool}: {}: the lab shows files up to 16 MiB\n", printable(f))),
-            Ok(_) => got.push((f.to_string(), shell.machine.read_file(&path, 0, 16 << 20).unwrap_or_default())),
-            Err(e) => err.push_str(&format!("{tool}: {}: {}\n", printable(f), e.text())),
+        match read_path(shell, tool, f, limit) {
+            Ok(b) => got.push((f.to_string(), b)),
+            Err(e) => err.push_str(&e),
         }
     }
     (got, err)
@@ -183,21 +205,30 @@ fn finish(text: String, err: String) -> Output {
 
 pub fn cat(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
-    let (got, err) = inputs(shell, "cat", &files, stdin);
-    let text: String = got.iter().map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
-    finish(text, err)
+    let (got, err) = inputs(shell, "cat", &files, stdin, READ_LIMIT);
+    let bytes: Vec<u8> = got.into_iter().flat_map(|(_, b)| b).collect();
+    Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), ..Output::bytes(bytes) }
 }
 
-/// The count of `-n N` (or `-N`, `--lines=N`) for head and tail; 10 by default.
-fn line_count(args: &[String]) -> (usize, Vec<&String>) {
+/// The count of `-n N` (or `-N`, `--lines=N`) or `-c N` (bytes) for head and
+/// tail; 10 lines by default.
+fn counts(args: &[String]) -> (usize, Option<u64>, Vec<&String>) {
     let mut n = 10;
+    let mut bytes = None;
     let mut files = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
-        if a == "-n" {
+        if a == "-n" || a == "-c" {
             i += 1;
-            n = args.get(i).and_then(|v| v.parse().ok()).unwrap_or(10);
+            let v = args.get(i).map(String::as_str).unwrap_or("10");
+            if a == "-c" {
+                bytes = crate::core::units::parse_size_bytes(v).ok();
+            } else {
+                n = v.parse().unwrap_or(10);
+            }
+        } else if let Some(v) = a.strip_prefix("-c").or_else(|| a.strip_prefix("--bytes=")) {
+            bytes = crate::core::units::parse_size_bytes(v).ok();
         } else if let Some(v) = a.strip_prefix("-n").or_else(|| a.strip_prefix("--lines=")).or_else(|| a.strip_prefix('-')) {
             n = v.parse().unwrap_or(10);
         } else {
@@ -205,30 +236,50 @@ fn line_count(args: &[String]) -> (usize, Vec<&String>) {
         }
         i += 1;
     }
-    (n, files)
+    (n, bytes, files)
 }
 
 pub fn head_tail(shell: &Shell, tool: &str, args: &[String], stdin: Option<&Input>) -> Output {
-    let (n, files) = line_count(args);
-    let (got, err) = inputs(shell, tool, &files, stdin);
-    let mut text = String::new();
+    let (n, bytes, files) = counts(args);
+    let limit = if tool == "head" { bytes.unwrap_or(READ_LIMIT) } else { READ_LIMIT };
+    let (got, err) = inputs(shell, tool, &files, stdin, limit);
+    let mut out = Vec::new();
     let many = got.len() > 1;
-    for (i, (name, bytes)) in got.iter().enumerate() {
+    for (i, (name, data)) in got.iter().enumerate() {
         if many {
-            text.push_str(&format!("{}==> {name} <==\n", if i > 0 { "\n" } else { "" }));
+            out.extend(format!("{}==> {name} <==\n", if i > 0 { "\n" } else { "" }).into_bytes());
         }
-        let s = String::from_utf8_lossy(bytes);
-        let lines: Vec<&str> = s.split_inclusive('\n').collect();
-        let pick = if tool == "head" { &lines[..n.min(lines.len())] } else { &lines[lines.len().saturating_sub(n)..] };
-        text.push_str(&pick.concat());
+        let pick: &[u8] = match (bytes, tool) {
+            (Some(c), "head") => &data[..(c as usize).min(data.len())],
+            (Some(c), _) => &data[data.len().saturating_sub(c as usize)..],
+            (None, _) => {
+                let ends: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
+                let lines = ends.len() + usize::from(data.last().is_some_and(|b| *b != b'\n'));
+                if tool == "head" {
+                    &data[..ends.get(n.saturating_sub(1)).copied().filter(|_| n > 0).unwrap_or(if n == 0 { 0 } else { data.len() })]
+                } else {
+                    let skip = lines.saturating_sub(n);
+                    &data[if skip == 0 { 0 } else { ends[skip - 1] }..]
+                }
+            }
+        };
+        out.extend_from_slice(pick);
     }
-    finish(text, err)
+    Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), ..Output::bytes(out) }
 }
 
 pub fn wc(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| a[1..].to_string()).collect();
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
-    let (got, err) = inputs(shell, "wc", &files, stdin);
+    // `wc -c FILE` takes the size from stat, as coreutils does, without reading.
+    if flags == "c" && files.len() == 1 {
+        if let Ok(st) = shell.machine.stat_path(&shell.abs(files[0])) {
+            if !st.stat.is_dir {
+                return ok(format!("{} {}\n", st.stat.size, files[0]));
+            }
+        }
+    }
+    let (got, err) = inputs(shell, "wc", &files, stdin, READ_LIMIT);
     let which: Vec<char> = if flags.is_empty() { vec!['l', 'w', 'c'] } else { "lwc".chars().filter(|c| flags.contains(*c)).collect() };
     let counts = |b: &[u8]| -> Vec<usize> {
         let s = String::from_utf8_lossy(b);
@@ -256,7 +307,7 @@ pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
         return fail("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into(), 2);
     };
     let files: Vec<&String> = rest.collect();
-    let (got, err) = inputs(shell, "grep", &files, stdin);
+    let (got, err) = inputs(shell, "grep", &files, stdin, READ_LIMIT);
     let fold = |s: &str| if flags.contains('i') { s.to_lowercase() } else { s.to_string() };
     let needle = fold(pattern);
     let mut text = String::new();

@@ -70,10 +70,11 @@ fn parse_number(text: &str) -> Option<u64> {
     let mut total: u64 = 1;
     for part in text.split('x') {
         let end = part.find(|c: char| !c.is_ascii_digit()).unwrap_or(part.len());
-        if end == 0 {
+        // A factor may be a bare suffix: `1xM` is one mebibyte.
+        if end == 0 && (part.is_empty() || part == "x") {
             return None;
         }
-        let n: u64 = part[..end].parse().ok()?;
+        let n: u64 = if end == 0 { 1 } else { part[..end].parse().ok()? };
         let mult: u64 = match &part[end..] {
             "" | "c" => 1,
             "w" => 2,
@@ -98,7 +99,9 @@ fn parse_number(text: &str) -> Option<u64> {
 }
 
 fn invalid(kind: &str, value: &str) -> Output {
-    fail(format!("dd: {kind}: \u{2018}{value}\u{2019}\nTry 'dd --help' for more information.\n"))
+    // coreutils puts no colon after "unrecognized operand".
+    let sep = if kind == "unrecognized operand" { "" } else { ":" };
+    fail(format!("dd: {kind}{sep} \u{2018}{value}\u{2019}\nTry 'dd --help' for more information.\n"))
 }
 
 fn parse(args: &[String]) -> Result<Operands, Output> {
@@ -387,6 +390,7 @@ mod tests {
         assert_eq!(parse_number("2x512"), Some(1024));
         assert_eq!(parse_number("1w"), Some(2));
         assert_eq!(parse_number("1Q"), None);
+        assert_eq!(parse_number("1xM"), Some(1 << 20));
         assert_eq!(parse_number("-1"), None);
     }
 

@@ -76,7 +76,7 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
     let mut body = bodies.iter();
     for (i, cmd) in pipeline.iter().enumerate() {
         let last = i + 1 == pipeline.len();
-        let mut words = cmd.words.clone();
+        let mut words = expand_globs(shell, cmd);
         while words.first().is_some_and(|w| w == "sudo") {
             words.remove(0);
         }
@@ -106,13 +106,127 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
         if last {
             out.append(o);
         } else {
-            stdin = Some(Input::Bytes(std::mem::take(&mut o.text).into_bytes()));
+            stdin = Some(Input::Bytes(o.stdout_bytes()));
             let status = o.exit_status;
             out.append(o);
             out.exit_status = status;
         }
     }
     out
+}
+
+/// The command's words with patterns replaced by the paths they match, in
+/// sorted order; a pattern that matches nothing stays as it is, as in bash.
+fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in cmd.words.iter().enumerate() {
+        let matches = if cmd.globs.get(i).copied().unwrap_or(false) { glob(shell, w) } else { Vec::new() };
+        if matches.is_empty() {
+            out.push(w.clone());
+        } else {
+            out.extend(matches);
+        }
+    }
+    out
+}
+
+/// Paths matching `pattern`, component by component.
+fn glob(shell: &Shell, pattern: &str) -> Vec<String> {
+    let absolute = pattern.starts_with('/');
+    let mut found = vec![if absolute { "/".to_string() } else { String::new() }];
+    for part in pattern.split('/').filter(|p| !p.is_empty()) {
+        let mut next = Vec::new();
+        for base in &found {
+            let join = |n: &str| if base.is_empty() { n.to_string() } else if base.ends_with('/') { format!("{base}{n}") } else { format!("{base}/{n}") };
+            if !part.contains(['*', '?', '[']) {
+                next.push(join(part));
+                continue;
+            }
+            let dir = if base.is_empty() { shell.cwd.clone() } else { shell.abs(base) };
+            let Ok(mut entries) = shell.machine.read_dir(&dir, false) else { continue };
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, _) in entries {
+                if !name.starts_with('.') && fnmatch(part.as_bytes(), name.as_bytes()) {
+                    next.push(join(&name));
+                }
+            }
+        }
+        found = next;
+    }
+    found.retain(|p| shell.machine.stat_path(&shell.abs(p)).is_ok());
+    found
+}
+
+/// Shell pattern matching: `*`, `?` and `[...]` (with `!`/`^` and ranges), in
+/// linear time with one backtracking point per star.
+fn fnmatch(p: &[u8], s: &[u8]) -> bool {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        let step = match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+                continue;
+            }
+            Some(b'?') => Some(1),
+            Some(b'[') => class(&p[pi..], s[si]),
+            Some(c) if *c == s[si] => Some(1),
+            _ => None,
+        };
+        match (step, star) {
+            (Some(n), _) => {
+                pi += n;
+                si += 1;
+            }
+            (None, Some((sp, ss))) => {
+                pi = sp + 1;
+                si = ss + 1;
+                star = Some((sp, ss + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    p[pi..].iter().all(|c| *c == b'*')
+}
+
+/// Matches `c` against the `[...]` class at the start of `p`; returns the
+/// class's length when it matches.
+fn class(p: &[u8], c: u8) -> Option<usize> {
+    let end = p.iter().skip(2).position(|x| *x == b']').map(|i| i + 2)?;
+    let set = &p[1..end];
+    let (neg, set) = match set.first() {
+        Some(b'!' | b'^') => (true, &set[1..]),
+        _ => (false, set),
+    };
+    let mut hit = false;
+    let mut i = 0;
+    while i < set.len() {
+        if i + 2 < set.len() && set[i + 1] == b'-' {
+            hit |= set[i] <= c && c <= set[i + 2];
+            i += 3;
+        } else {
+            hit |= set[i] == c;
+            i += 1;
+        }
+    }
+    (hit != neg).then_some(end + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fnmatch;
+
+    #[test]
+    fn patterns_match_as_in_bash() {
+        assert!(fnmatch(b"f*", b"f1048576"));
+        assert!(fnmatch(b"*.raw", b"disk.raw"));
+        assert!(!fnmatch(b"*.raw", b"disk.qcow2"));
+        assert!(fnmatch(b"sd[a-c]", b"sdb"));
+        assert!(!fnmatch(b"sd[!a-c]", b"sdb"));
+        assert!(fnmatch(b"?d?", b"sdb"));
+        assert!(!fnmatch(b"********************a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
+    }
 }
 
 /// A command's standard input from `<`, a here-document or a here-string.
@@ -142,8 +256,8 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
                 o.text = format!("{err}{}", o.text);
             }
             Redirect::Out { path, append } => {
-                let text = std::mem::take(&mut o.text);
-                write_redirect(shell, path, text.as_bytes(), *append)?;
+                let bytes = o.stdout_bytes();
+                write_redirect(shell, path, &bytes, *append)?;
             }
             Redirect::Err { path, append } => {
                 let text = std::mem::take(&mut o.err);

@@ -182,7 +182,8 @@ pub fn partition_table(disk_path: &str, label: &Label) -> String {
 
 /// Everything `fdisk -l DEV` prints for one disk.
 pub fn list_disk(disk: &Disk) -> String {
-    let mut s = disk_header(&disk.path(), disk.size_bytes, disk.model.as_deref());
+    let mut s = disk.gpt_warning().map(|w| format!("{w}\n")).unwrap_or_default();
+    s.push_str(&disk_header(&disk.path(), disk.size_bytes, disk.model.as_deref()));
     if let Some(label) = disk.label() {
         s.push_str(&label_lines(&label));
         s.push_str(&partition_table(&disk.path(), &label));

@@ -27,6 +27,7 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
         "umount" => umount(machine, args),
         "swapon" => swapon(machine, args),
         "swapoff" => swapoff(machine, args),
+        "findmnt" => findmnt(machine, args),
         _ => return None,
     })
 }
@@ -265,17 +266,20 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     let [dev, dir] = pos.as_slice() else {
         return out("mount: bad usage\nTry 'mount --help' for more information.\n", 1);
     };
-    if !dir.starts_with('/') {
-        return out(format!("mount: {dir}: mount point does not exist.\n"), 32);
-    }
+    let hint = "       dmesg(1) may have more information after failed mount system call.\n";
     let Some(id) = machine.resolve(dev) else {
-        return out(format!("mount: {dir}: special device {dev} does not exist.\n"), 32);
+        return out(format!("mount: {dir}: special device {dev} does not exist.\n{hint}"), 32);
     };
     let path = machine.path(id);
-    match machine.mount(id, dir) {
+    let target = crate::core::machine::files::normalize(dir);
+    if machine.mounts().iter().any(|m| m.dev == id && m.target == target) {
+        return out(format!("mount: {dir}: {dev} already mounted on {target}.\n{hint}"), 32);
+    }
+    match machine.mount(id, &target) {
         Ok(events) => Output { events, ..Output::default() },
-        Err(FsError::TargetBusy) => out(format!("mount: {dir}: {dev} already mounted or mount point busy.\n"), 32),
-        Err(_) => out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n       dmesg(1) may have more information after failed mount system call.\n"), 32),
+        Err(FsError::TargetBusy) => out(format!("mount: {dir}: {dev} already mounted or mount point busy.\n{hint}"), 32),
+        Err(FsError::NoMountPoint) => out(format!("mount: {dir}: mount point does not exist.\n{hint}"), 32),
+        Err(_) => out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32),
     }
 }
 
@@ -332,4 +336,38 @@ fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
         Ok(events) => Output { events, ..Output::default() },
         Err(_) => out(format!("swapoff: {dev}: swapoff failed: Invalid argument\n"), 255),
     }
+}
+
+/// findmnt from util-linux: TARGET SOURCE FSTYPE OPTIONS of one mount point or,
+/// without arguments, of every mount as a tree.
+fn findmnt(machine: &Machine, args: &[String]) -> Output {
+    let wanted: Vec<String> = args.iter().filter(|a| !a.starts_with('-')).map(|a| crate::core::machine::files::normalize(a)).collect();
+    let mut mounts: Vec<&crate::core::machine::Mount> = machine.mounts().iter().filter(|m| wanted.is_empty() || wanted.contains(&m.target)).collect();
+    mounts.sort_by(|a, b| a.target.cmp(&b.target));
+    if mounts.is_empty() {
+        return Output { exit_status: 1, ..Output::default() };
+    }
+    let tree = wanted.is_empty();
+    let rows: Vec<[String; 4]> = mounts
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let nested = tree && m.target != "/";
+            let last = !mounts[i + 1..].iter().any(|n| n.target != "/");
+            let prefix = if nested { if last { "\u{2514}\u{2500}" } else { "\u{251c}\u{2500}" } } else { "" };
+            let fstype = machine.probe(m.dev).map_or("auto", |s| s.fstype.name());
+            [format!("{prefix}{}", m.target), machine.path(m.dev), fstype.to_string(), "rw,relatime".to_string()]
+        })
+        .collect();
+    let headers = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"];
+    let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0)).collect();
+    let line = |cells: [&str; 4]| {
+        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i == 3 { c.to_string() } else { format!("{c}{}", " ".repeat(widths[i] - c.chars().count())) }).collect();
+        format!("{}\n", parts.join(" "))
+    };
+    let mut text = line(headers);
+    for r in &rows {
+        text.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
+    }
+    out(text, 0)
 }

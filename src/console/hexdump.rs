@@ -12,15 +12,16 @@
 //! files read as one stream, and GNU getopt_long parsing with its messages.
 //! Modelled for xxd: its own option parser (prefixes such as `-len`, no
 //! combined flags), `-a -b -c -d -e -g -l -o -p -s -u -v`, seeking from the end
-//! and its exit codes. stderr and stdout are merged the way the fixtures were
-//! captured (`2>&1` into a file): stderr is unbuffered, stdout is written in
-//! 4096-byte blocks.
+//! and its exit codes. Standard input is whatever `open("/dev/stdin")` gives,
+//! and reads as an empty pipe when that fails.
 //!
-//! Simplified: there is no stdin, which reads as an empty pipe. A path under
-//! `/dev/` seeks like a block device (seeking past its end fails), and any other
-//! path like a regular file. hexdump's `-e`/`-f` format strings, xxd's `-i`,
-//! `-r`, `-E` and output files get a message of ours. Colours (`-L`) are accepted
-//! and change nothing, because the built-in layouts have no colour specifiers.
+//! Simplified: a path under `/dev/` seeks like a block device (seeking past its
+//! end fails), `/dev/stdin` like a pipe, and any other path like a regular file.
+//! stderr is kept apart from stdout, so the few messages that the real tools
+//! print in the middle of a dump (a later file that fails to open) come before
+//! it. hexdump's `-e`/`-f` format strings, xxd's `-i`, `-r`, `-E` and output
+//! files get a message of ours. Colours (`-L`) are accepted and change nothing,
+//! because the built-in layouts have no colour specifiers.
 
 use super::Output;
 
@@ -44,23 +45,25 @@ pub type Open<'o, 'a> = dyn Fn(&str) -> Result<Box<dyn Source + 'a>, String> + '
 const MAX_LINES: usize = 10_000;
 /// How much a dump asks its source for at a time.
 const READ_CHUNK: u64 = 64 * 1024;
-/// glibc's stdout buffer when stdout is a file, as in the captured fixtures.
-const STDOUT_BUFFER: usize = 4096;
 /// `xxd -p -c 0` writes one endless line, so its cap counts bytes.
 const MAX_PLAIN_BYTES: u64 = 30 * MAX_LINES as u64;
 
-fn output(text: impl Into<String>, exit_status: i32) -> Output {
+/// Text on standard output.
+fn printed(text: impl Into<String>, exit_status: i32) -> Output {
     Output { text: text.into(), exit_status, ..Output::default() }
+}
+
+/// Text on standard error.
+fn failed(err: impl Into<String>, exit_status: i32) -> Output {
+    Output { err: err.into(), exit_status, ..Output::default() }
 }
 
 // ---------------------------------------------------------------- output --
 
-/// What a tool writes to stdout and stderr, merged as `2>&1` into a file merges
-/// them. An error printed in the middle of a dump appears after the last full
-/// 4096-byte block of stdout.
+/// What a tool prints: stdout, capped at `MAX_LINES` lines, and stderr.
 struct Streams {
-    merged: Vec<u8>,
-    stdout: Vec<u8>,
+    out: String,
+    err: String,
     lines: usize,
     tool: String,
     cut: Option<String>,
@@ -68,12 +71,12 @@ struct Streams {
 
 impl Streams {
     fn new(tool: &str) -> Streams {
-        Streams { merged: Vec::new(), stdout: Vec::new(), lines: 0, tool: tool.to_string(), cut: None }
+        Streams { out: String::new(), err: String::new(), lines: 0, tool: tool.to_string(), cut: None }
     }
 
     fn err(&mut self, line: &str) {
-        self.merged.extend_from_slice(line.as_bytes());
-        self.merged.push(b'\n');
+        self.err.push_str(line);
+        self.err.push('\n');
     }
 
     /// Prints one stdout line. Returns false once the line cap is reached.
@@ -86,11 +89,8 @@ impl Streams {
             return false;
         }
         self.lines += 1;
-        self.stdout.extend_from_slice(line.as_bytes());
-        self.stdout.push(b'\n');
-        // A full buffer is written out only when the next byte does not fit.
-        let flushed = self.stdout.len().saturating_sub(1) / STDOUT_BUFFER * STDOUT_BUFFER;
-        self.merged.extend(self.stdout.drain(..flushed));
+        self.out.push_str(line);
+        self.out.push('\n');
         true
     }
 
@@ -98,12 +98,14 @@ impl Streams {
         self.cut.is_some()
     }
 
+    /// The output, with our note about a cut at the end of stdout, where the
+    /// missing lines would have been.
     fn finish(mut self, exit_status: i32) -> Output {
-        self.merged.append(&mut self.stdout);
         if let Some(note) = self.cut.take() {
-            self.err(&note);
+            self.out.push_str(&note);
+            self.out.push('\n');
         }
-        output(String::from_utf8_lossy(&self.merged).into_owned(), exit_status)
+        Output { text: self.out, err: self.err, exit_status, ..Output::default() }
     }
 }
 
@@ -118,7 +120,7 @@ fn printable(b: u8) -> char {
 
 // ---------------------------------------------------------------- reading --
 
-/// stdin: the console has no pipe into these tools, so it reads as empty.
+/// Standard input when nothing is piped in: an empty pipe.
 struct NoInput;
 
 impl Source for NoInput {
@@ -143,11 +145,19 @@ enum Kind {
 }
 
 fn kind_of(path: &str) -> Kind {
-    if path.starts_with("/dev/") {
+    if path == "/dev/stdin" {
+        Kind::Pipe
+    } else if path.starts_with("/dev/") {
         Kind::Device
     } else {
         Kind::Regular
     }
+}
+
+/// Standard input, which the console hands over as the source of
+/// `/dev/stdin`, the path under which Linux shows it too.
+fn stdin<'a>(open: &Open<'_, 'a>) -> Box<dyn Source + 'a> {
+    open("/dev/stdin").unwrap_or_else(|_| Box::new(NoInput))
 }
 
 /// One open source read forward from `pos`, in chunks, and knowing where
@@ -560,7 +570,7 @@ fn hexdump_options(cmd: &str, args: &[String]) -> Result<HexdumpOptions, Output>
     let mut getopt =
         Getopt { args, index: 0, cluster: 0, operands: Vec::new(), shorts: HEXDUMP_SHORT, longs: HEXDUMP_LONG };
     while let Some(parsed) = getopt.next(cmd) {
-        let (c, value) = parsed.map_err(|e| output(format!("{e}\nTry '{cmd} --help' for more information.\n"), 1))?;
+        let (c, value) = parsed.map_err(|e| failed(format!("{e}\nTry '{cmd} --help' for more information.\n"), 1))?;
         let value = value.unwrap_or_default();
         let layout = match c {
             'C' => Layout::Canonical,
@@ -585,7 +595,7 @@ fn hexdump_options(cmd: &str, args: &[String]) -> Result<HexdumpOptions, Output>
 
 fn hexdump_setting(cmd: &str, c: char, value: &str, opts: &mut HexdumpOptions) -> Result<(), Output> {
     let size = |what: &str| {
-        parse_size(value).map_err(|e| output(format!("{cmd}: failed to parse {what}: '{value}': {e}\n"), 1))
+        parse_size(value).map_err(|e| failed(format!("{cmd}: failed to parse {what}: '{value}': {e}\n"), 1))
     };
     match c {
         // ssize_t: beyond i64::MAX the real length goes negative; treat it as "no limit".
@@ -593,13 +603,13 @@ fn hexdump_setting(cmd: &str, c: char, value: &str, opts: &mut HexdumpOptions) -
         's' => opts.skip = size("offset")?,
         'v' => opts.squeeze = false,
         'L' if value.is_empty() || matches!(value, "auto" | "never" | "always") => {}
-        'L' => return Err(output(format!("{cmd}: unsupported color mode: '{value}'\n"), 1)),
+        'L' => return Err(failed(format!("{cmd}: unsupported color mode: '{value}'\n"), 1)),
         'e' | 'f' => {
             let msg = format!("{cmd}: format strings (-e, -f) are not supported by Storage Lab\n");
-            return Err(output(msg, 1));
+            return Err(failed(msg, 1));
         }
-        'h' => return Err(output(hexdump_usage(cmd), 0)),
-        _ => return Err(output(format!("{cmd} from util-linux 2.38.1\n"), 0)),
+        'h' => return Err(printed(hexdump_usage(cmd), 0)),
+        _ => return Err(printed(format!("{cmd} from util-linux 2.38.1\n"), 0)),
     }
     Ok(())
 }
@@ -710,7 +720,7 @@ impl<'o, 'a> HexInput<'o, 'a> {
             (true, false) => Ok(NextFile::AllFailed),
             (false, true) => Err(format!("{}: stdin: Illegal seek", self.cmd)),
             (false, false) => {
-                self.reader = Some(Reader::new(Box::new(NoInput), 0));
+                self.reader = Some(Reader::new(stdin(self.open), 0));
                 Ok(NextFile::Opened)
             }
         }
@@ -720,6 +730,9 @@ impl<'o, 'a> HexInput<'o, 'a> {
         let size = source.size();
         if self.skip == 0 {
             return Ok(Some(Reader::new(source, 0)));
+        }
+        if kind_of(path) == Kind::Pipe {
+            return Err(format!("{}: {path}: Illegal seek", self.cmd));
         }
         // off_t: a skip beyond i64::MAX is a negative seek.
         let regular = kind_of(path) == Kind::Regular;
@@ -959,7 +972,7 @@ Options:
 ";
 
 fn xxd_usage() -> Output {
-    output(XXD_USAGE, 1)
+    failed(XXD_USAGE, 1)
 }
 
 pub fn xxd<'a>(args: &[String], open: &Open<'_, 'a>) -> Output {
@@ -968,17 +981,17 @@ pub fn xxd<'a>(args: &[String], open: &Open<'_, 'a>) -> Output {
         Err(exit) => return exit,
     };
     let (source, kind): (Box<dyn Source + 'a>, Kind) = match opts.files.first().filter(|f| *f != "-") {
-        None => (Box::new(NoInput), Kind::Pipe),
+        None => (stdin(open), Kind::Pipe),
         Some(path) => match open(path) {
             Ok(source) => (source, kind_of(path)),
-            Err(msg) => return output(format!("xxd: {path}: {msg}\n"), 2),
+            Err(msg) => return failed(format!("xxd: {path}: {msg}\n"), 2),
         },
     };
     if let Some(out) = opts.files.get(1).filter(|f| *f != "-") {
-        return output(format!("xxd: {out}: writing files is not supported by Storage Lab\n"), 3);
+        return failed(format!("xxd: {out}: writing files is not supported by Storage Lab\n"), 3);
     }
     let Some((pos, seek_offset)) = xxd_start(opts.seek.as_ref(), source.size(), kind) else {
-        return output("xxd: Sorry, cannot seek.\n", 4);
+        return failed("xxd: Sorry, cannot seek.\n", 4);
     };
     let mut reader = Reader::new(source, pos);
     let mut io = Streams::new("xxd");
@@ -1038,7 +1051,7 @@ fn xxd_option(pp: &str, args: &[String], i: &mut usize, o: &mut XxdOptions) -> R
         'd' => o.decimal = true,
         'C' => {}
         'i' | 'r' | 'E' => o.unsupported = o.unsupported.or(Some(refused_flag(letter))),
-        'v' => return Err(output("xxd 2022-01-14 by Juergen Weigert et al.\n", 0)),
+        'v' => return Err(failed("xxd 2022-01-14 by Juergen Weigert et al.\n", 0)),
         'c' if rest.starts_with("apitalize") => {}
         'c' => o.cols = Some(c_strtol(option_value(rest, &["ols"], args, i)?) as i32),
         'g' => o.group = Some(c_strtol(option_value(rest, &["roup"], args, i)?) as i32),
@@ -1107,7 +1120,7 @@ fn xxd_check(mut o: XxdOptions) -> Result<XxdOptions, Output> {
     };
     let too_many = o.mode != XxdMode::Plain && cols > 256;
     if cols < 0 || (cols == 0 && o.mode != XxdMode::Plain) || too_many {
-        return Err(output("xxd: invalid number of columns (max. 256).\n", 1));
+        return Err(failed("xxd: invalid number of columns (max. 256).\n", 1));
     }
     let default_group = match o.mode {
         XxdMode::Bits => 1,
@@ -1119,7 +1132,7 @@ fn xxd_check(mut o: XxdOptions) -> Result<XxdOptions, Output> {
     let group = if group < 1 || group > cols {
         cols
     } else if o.mode == XxdMode::LittleEndian && group & (group - 1) != 0 {
-        return Err(output("xxd: number of octets per group must be a power of 2 with -e.\n", 1));
+        return Err(failed("xxd: number of octets per group must be a power of 2 with -e.\n", 1));
     } else {
         group
     };
@@ -1127,7 +1140,7 @@ fn xxd_check(mut o: XxdOptions) -> Result<XxdOptions, Output> {
         return Err(xxd_usage());
     }
     if let Some(flag) = o.unsupported {
-        return Err(output(format!("xxd: {flag} is not supported by Storage Lab\n"), 1));
+        return Err(failed(format!("xxd: {flag} is not supported by Storage Lab\n"), 1));
     }
     (o.cols, o.group) = (Some(cols), Some(group));
     Ok(o)
@@ -1152,8 +1165,7 @@ fn xxd_start(seek: Option<&XxdSeek>, size: u64, kind: Kind) -> Option<(u64, i64)
     if seekable {
         return Some((target as u64, target as i64));
     }
-    let readable = if kind == Kind::Pipe { 0 } else { size };
-    let forward = !s.from_end && s.value >= 0 && s.value as u64 <= readable;
+    let forward = !s.from_end && s.value >= 0 && s.value as u64 <= size;
     forward.then_some((s.value as u64, s.value))
 }
 
@@ -1315,6 +1327,10 @@ fn plain_dump(o: &XxdOptions, reader: &mut Reader, io: &mut Streams) {
     let cols = o.cols.unwrap_or(30) as usize;
     let digits = hex_digits(o.upper);
     let mut left = u64::try_from(o.length).unwrap_or(u64::MAX);
+    let capped = cols == 0 && left.min(reader.end - reader.pos) > MAX_PLAIN_BYTES;
+    if capped {
+        left = MAX_PLAIN_BYTES;
+    }
     let (mut line, mut in_line) = (String::new(), 0usize);
     let mut buf = vec![0u8; 4096];
     while left > 0 && !io.is_cut() {
@@ -1332,14 +1348,12 @@ fn plain_dump(o: &XxdOptions, reader: &mut Reader, io: &mut Streams) {
                 (line, in_line) = (String::new(), 0);
             }
         }
-        if cols == 0 && line.len() as u64 >= 2 * MAX_PLAIN_BYTES {
-            io.line(&line);
-            io.cut = Some(format!("xxd: output truncated after {MAX_PLAIN_BYTES} bytes by Storage Lab"));
-            return;
-        }
     }
     if cols == 0 || in_line > 0 {
         io.line(&line);
+    }
+    if capped {
+        io.cut = Some(format!("xxd: output truncated after {MAX_PLAIN_BYTES} bytes by Storage Lab"));
     }
 }
 
@@ -1410,15 +1424,18 @@ mod tests {
         )
     }
 
-    /// Runs one command line against `disk` as /dev/loop0 (or /dev/sdb) and a file
-    /// `/tmp/small.bin` (the first 40 bytes at offset 1000 of the disk).
-    fn run(disk: &Sparse, line: &str) -> Output {
+    /// Runs one command line with `disk` as /dev/loop0 (or /dev/sdb), a file
+    /// `/tmp/small.bin` (40 bytes, the same as at offset 1000 of the disk), and
+    /// `stdin` piped in, if any.
+    fn run(disk: &Sparse, line: &str, stdin: Option<&[u8]>) -> Output {
         let words: Vec<String> = line.split_whitespace().map(String::from).collect();
         let small = Sparse::new(40, &[(0, b"Hello, Storage Lab!\n")]);
+        let piped = stdin.map(|bytes| Sparse::new(bytes.len() as u64, &[(0, bytes)]));
         let open = |path: &str| -> Result<Box<dyn Source + '_>, String> {
-            match path {
-                "/dev/loop0" | "/dev/sdb" => Ok(Box::new(View(disk))),
-                "/tmp/small.bin" => Ok(Box::new(View(&small))),
+            match (path, &piped) {
+                ("/dev/loop0" | "/dev/sdb", _) => Ok(Box::new(View(disk))),
+                ("/tmp/small.bin", _) => Ok(Box::new(View(&small))),
+                ("/dev/stdin", Some(piped)) => Ok(Box::new(View(piped))),
                 _ => Err("No such file or directory".to_string()),
             }
         };
@@ -1428,28 +1445,40 @@ mod tests {
         }
     }
 
-    fn check(disk: &Sparse, line: &str, expected: &str, exit_status: i32) {
-        let out = run(disk, line);
-        assert_eq!(out.text, expected, "output of `{line}`");
-        assert_eq!(out.exit_status, exit_status, "exit status of `{line}`");
+    /// Checks what the prompt shows (stderr, then stdout) and the exit status.
+    fn check(disk: &Sparse, step: &Step) {
+        let out = run(disk, &step.command, step.stdin.as_deref());
+        assert_eq!(out.err + &out.text, step.text, "output of `{}`", step.command);
+        assert_eq!(out.exit_status, step.exit_status, "exit status of `{}`", step.command);
     }
 
-    /// One `$ command` of a .case file with its expected output and status.
+    /// One `$ command` of a .case file: its stdin lines, expected output and status.
     struct Step {
         command: String,
+        stdin: Option<Vec<u8>>,
         text: String,
         exit_status: i32,
+    }
+
+    impl Step {
+        fn new(command: &str, text: &str, exit_status: i32) -> Step {
+            Step { command: command.to_string(), stdin: None, text: text.to_string(), exit_status }
+        }
     }
 
     fn steps(case: &str) -> Vec<Step> {
         let mut steps: Vec<Step> = Vec::new();
         for line in case.lines() {
             if let Some(command) = line.strip_prefix("$ ") {
-                steps.push(Step { command: command.to_string(), text: String::new(), exit_status: 0 });
+                steps.push(Step::new(command, "", 0));
                 continue;
             }
             let Some(step) = steps.last_mut() else { continue };
-            if let Some(text) = line.strip_prefix("> ").or((line == ">").then_some("")) {
+            if let Some(input) = line.strip_prefix("< ").or((line == "<").then_some("")) {
+                let stdin = step.stdin.get_or_insert_with(Vec::new);
+                stdin.extend_from_slice(input.as_bytes());
+                stdin.push(b'\n');
+            } else if let Some(text) = line.strip_prefix("> ").or((line == ">").then_some("")) {
                 step.text.push_str(text);
                 step.text.push('\n');
             } else if line == "%no-eol" {
@@ -1468,7 +1497,7 @@ mod tests {
     fn replay(case: &str, disk: &Sparse) -> usize {
         let dumps: Vec<Step> = steps(case).into_iter().filter(|s| is_dump(&s.command)).collect();
         for step in &dumps {
-            check(disk, &step.command, &step.text, step.exit_status);
+            check(disk, step);
         }
         dumps.len()
     }
@@ -1477,6 +1506,195 @@ mod tests {
     fn replays_the_hexdump_xxd_fixture() {
         let case = include_str!("../../tests/fixtures/data/hexdump-xxd.case");
         assert_eq!(replay(case, &lab_disk()), 50);
+    }
+
+    /// More behaviours, captured with the same tool versions (Debian 12) and
+    /// a 16 MiB image file with `lab_disk()`'s bytes standing in for /dev/loop0
+    /// (no step here seeks past its end, where a file and a device differ).
+    const MORE_CASES: &str = r#"$ hd -C -s 1000 -n 20 /dev/loop0
+> 000003e8  48 65 6c 6c 6f 2c 20 53  74 6f 72 61 67 65 20 4c  |Hello, Storage L|
+> 000003e8  48 65 6c 6c 6f 2c 20 53  74 6f 72 61 67 65 20 4c  |Hello, Storage L|
+> 000003f8  61 62 21 0a                                       |ab!.|
+> 000003f8  61 62 21 0a                                       |ab!.|
+> 000003fc
+$ hexdump -x -s 1000 -n 21 /dev/loop0
+> 00003e8    6548    6c6c    2c6f    5320    6f74    6172    6567    4c20
+> 00003f8    6261    0a21    0000                                        
+> 00003fd
+$ hexdump -b -s 1000 -n 21 /dev/loop0
+> 00003e8 110 145 154 154 157 054 040 123 164 157 162 141 147 145 040 114
+> 00003f8 141 142 041 012 000                                            
+> 00003fd
+$ hexdump -c -s 12390 -n 40 /dev/loop0
+> 0003066  \0  \0  \0  \0  \0  \0  \0  \0  \0  \0 001 177 200 342 202 254
+> 0003076  \t  \r   ~      \0  \0  \0  \0  \0  \0  \0  \0  \0  \0  \0  \0
+> 0003086  \0  \0  \0  \0  \0  \0  \0  \0                                
+> 000308e
+$ hexdump -d -o -s 1000 -n 21 /dev/loop0
+> 00003e8   25928   27756   11375   21280   28532   24946   25959   19488
+> 00003e8  062510  066154  026157  051440  067564  060562  062547  046040
+> 00003f8   25185   02593   00000                                        
+> 00003f8  061141  005041  000000                                        
+> 00003fd
+$ hexdump /dev/loop0 -Cvn20 -s1000
+> 000003e8  48 65 6c 6c 6f 2c 20 53  74 6f 72 61 67 65 20 4c  |Hello, Storage L|
+> 000003f8  61 62 21 0a                                       |ab!.|
+> 000003fc
+$ hexdump --canon --len=20 --skip 0x3e8 /dev/loop0
+> 000003e8  48 65 6c 6c 6f 2c 20 53  74 6f 72 61 67 65 20 4c  |Hello, Storage L|
+> 000003f8  61 62 21 0a                                       |ab!.|
+> 000003fc
+$ hexdump -C -s 1.5K -n 1.0K /dev/loop0
+> 00000600  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+> *
+> 00000a00
+$ hexdump --t /dev/loop0
+> hexdump: option '--t' is ambiguous; possibilities: '--two-bytes-decimal' '--two-bytes-octal' '--two-bytes-hex'
+> Try 'hexdump --help' for more information.
+% exit 1
+$ hexdump --canonical=yes /dev/loop0
+> hexdump: option '--canonical' doesn't allow an argument
+> Try 'hexdump --help' for more information.
+% exit 1
+$ hexdump -z /dev/loop0
+> hexdump: invalid option -- 'z'
+> Try 'hexdump --help' for more information.
+% exit 1
+$ hexdump -C -n
+> hexdump: option requires an argument -- 'n'
+> Try 'hexdump --help' for more information.
+% exit 1
+$ hexdump -C -s 1Q /dev/loop0
+> hexdump: failed to parse offset: '1Q': Invalid argument
+% exit 1
+$ hexdump -C -n 99999999999999999999 /dev/loop0
+> hexdump: failed to parse length: '99999999999999999999': Numerical result out of range
+% exit 1
+$ hexdump -C /tmp/small.bin /dev/nonexistent /tmp/small.bin
+> hexdump: /dev/nonexistent: No such file or directory
+> 00000000  48 65 6c 6c 6f 2c 20 53  74 6f 72 61 67 65 20 4c  |Hello, Storage L|
+> 00000010  61 62 21 0a 00 00 00 00  00 00 00 00 00 00 00 00  |ab!.............|
+> 00000020  00 00 00 00 00 00 00 00  48 65 6c 6c 6f 2c 20 53  |........Hello, S|
+> 00000030  74 6f 72 61 67 65 20 4c  61 62 21 0a 00 00 00 00  |torage Lab!.....|
+> 00000040  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+> 00000050
+% exit 1
+$ hexdump -C -s 50 /tmp/small.bin /tmp/small.bin
+> 00000032  72 61 67 65 20 4c 61 62  21 0a 00 00 00 00 00 00  |rage Lab!.......|
+> 00000042  00 00 00 00 00 00 00 00  00 00 00 00 00 00        |..............|
+> 00000050
+$ hexdump -C -s 100 /tmp/small.bin
+> 00000028
+$ hexdump -n 0 /dev/nonexistent
+$ hexdump -V
+> hexdump from util-linux 2.38.1
+$ xxd -e -l 20 -s 1000 /dev/loop0
+> 000003e8: 6c6c6548 53202c6f 61726f74 4c206567  Hello, Storage L
+> 000003f8: 0a216261                             ab!.
+$ xxd -c 6 -e -l 12 -s 1000 /dev/loop0
+> 000003e8: 6c6c6548     2c6fllo,
+> 000003ee: 6f745320     6172tora
+$ xxd -b -c 3 -l 9 -s 12400 /dev/loop0
+> 00003070: 00000001 01111111 10000000  ...
+> 00003073: 11100010 10000010 10101100  ...
+> 00003076: 00001001 00001101 01111110  ..~
+$ xxd -p -c 0 -l 20 -s 1000 /dev/loop0
+> 48656c6c6f2c2053746f72616765204c6162210a
+$ xxd -d -o 16 -l 20 -s 1000 /dev/loop0
+> 00001016: 4865 6c6c 6f2c 2053 746f 7261 6765 204c  Hello, Storage L
+> 00001032: 6162 210a                                ab!.
+$ xxd -len 8 -cols 4 -seek 1000 /dev/loop0
+> 000003e8: 4865 6c6c  Hell
+> 000003ec: 6f2c 2053  o, S
+$ xxd -au -s 4064 -l 96 /dev/loop0
+> 00000fe0: 0000 0000 0000 0000 0000 0000 0000 0000  ................
+> 00000ff0: 0000 0000 0000 0000 0000 0000 0000 0000  ................
+> 00001000: ffff ffff ffff ffff ffff ffff ffff ffff  ................
+> 00001010: ffff ffff ffff ffff ffff ffff ffff ffff  ................
+> 00001020: ffff ffff ffff ffff ffff ffff ffff ffff  ................
+> 00001030: ffff ffff ffff ffff ffff ffff ffff ffff  ................
+$ xxd /dev/loop0 -l 16
+> Usage:
+>        xxd [options] [infile [outfile]]
+>     or
+>        xxd -r [-s [-]offset] [-c cols] [-ps] [infile [outfile]]
+> Options:
+>     -a          toggle autoskip: A single '*' replaces nul-lines. Default off.
+>     -b          binary digit dump (incompatible with -ps,-i,-r). Default hex.
+>     -C          capitalize variable names in C include file style (-i).
+>     -c cols     format <cols> octets per line. Default 16 (-i: 12, -ps: 30).
+>     -E          show characters in EBCDIC. Default ASCII.
+>     -e          little-endian dump (incompatible with -ps,-i,-r).
+>     -g bytes    number of octets per group in normal output. Default 2 (-e: 4).
+>     -h          print this summary.
+>     -i          output in C include file style.
+>     -l len      stop after <len> octets.
+>     -n name     set the variable name used in C include output (-i).
+>     -o off      add <off> to the displayed file position.
+>     -ps         output in postscript plain hexdump style.
+>     -r          reverse operation: convert (or patch) hexdump into binary.
+>     -r -s off   revert with <off> added to file positions found in hexdump.
+>     -d          show offset in decimal instead of hex.
+>     -s [+][-]seek  start at <seek> bytes abs. (or +: rel.) infile offset.
+>     -u          use upper case hex letters.
+>     -v          show version: "xxd 2022-01-14 by Juergen Weigert et al.".
+% exit 1
+$ xxd -c 300 /dev/loop0
+> xxd: invalid number of columns (max. 256).
+% exit 1
+$ xxd -e -g 3 /dev/loop0
+> xxd: number of octets per group must be a power of 2 with -e.
+% exit 1
+$ xxd -s +-16 /dev/loop0
+> xxd: Sorry, cannot seek.
+% exit 4
+$ xxd -v
+> xxd 2022-01-14 by Juergen Weigert et al.
+$ hexdump -C
+< hello world
+> 00000000  68 65 6c 6c 6f 20 77 6f  72 6c 64 0a              |hello world.|
+> 0000000c
+$ hexdump -C -s 2
+< hello world
+> hexdump: stdin: Illegal seek
+% exit 1
+$ hexdump -C /dev/stdin
+< hello world
+> 00000000  68 65 6c 6c 6f 20 77 6f  72 6c 64 0a              |hello world.|
+> 0000000c
+$ hexdump -C -s 2 /dev/stdin
+< hello world
+> hexdump: /dev/stdin: Illegal seek
+% exit 1
+$ hexdump -C -
+< hello world
+> hexdump: -: No such file or directory
+> hexdump: all input file arguments failed
+% exit 1
+$ xxd -s 2
+< hello world
+> 00000002: 6c6c 6f20 776f 726c 640a                 llo world.
+$ xxd -s -2
+< hello world
+> xxd: Sorry, cannot seek.
+% exit 4
+$ xxd -s +2 -
+< hello world
+> 00000002: 6c6c 6f20 776f 726c 640a                 llo world.
+$ xxd -s 20
+< hello world
+> xxd: Sorry, cannot seek.
+% exit 4
+$ xxd -p -c 5
+< hello world
+> 68656c6c6f
+> 20776f726c
+> 640a
+"#;
+
+    #[test]
+    fn replays_more_captured_behaviours() {
+        assert_eq!(replay(MORE_CASES, &lab_disk()), 41);
     }
 
     #[test]
@@ -1524,9 +1742,72 @@ mod tests {
     fn dumps_a_huge_sparse_device_without_reading_its_zeros() {
         let disk = big_disk();
         let started = std::time::Instant::now();
-        check(&disk, "hexdump -C /dev/sdb", BIG_HEXDUMP, 0);
-        check(&disk, "xxd -a /dev/sdb", BIG_XXD, 0);
+        check(&disk, &Step::new("hexdump -C /dev/sdb", BIG_HEXDUMP, 0));
+        check(&disk, &Step::new("xxd -a /dev/sdb", BIG_XXD, 0));
         assert!(disk.bytes_read.get() < 1 << 20, "read {} bytes", disk.bytes_read.get());
         assert!(started.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn caps_unsqueezed_dumps_at_10000_lines() {
+        let disk = big_disk();
+        let cases = [
+            ("xxd /dev/sdb", "000270f0: 0000 0000 0000 0000 0000 0000 0000 0000  ................"),
+            ("hexdump -Cv /dev/sdb", "000270f0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|"),
+            ("hd -v /dev/sdb", "000270f0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|"),
+            ("xxd -p /dev/sdb", &"0".repeat(60)),
+        ];
+        for (line, last) in cases {
+            let out = run(&disk, line, None);
+            let lines: Vec<&str> = out.text.lines().collect();
+            let tool = line.split(' ').next().unwrap();
+            let note = format!("{tool}: output truncated after 10000 lines by Storage Lab");
+            assert_eq!(lines.len(), MAX_LINES + 1, "{line}");
+            assert_eq!((lines[MAX_LINES - 1], lines[MAX_LINES]), (last, note.as_str()), "{line}");
+            assert_eq!(out.exit_status, 0);
+        }
+        assert!(disk.bytes_read.get() < 8 << 20, "read {} bytes", disk.bytes_read.get());
+    }
+
+    #[test]
+    fn caps_one_line_plain_dumps_by_bytes() {
+        let out = run(&big_disk(), "xxd -p -c 0 -s 4096 /dev/sdb", None);
+        let expected = format!("{}\nxxd: output truncated after 300000 bytes by Storage Lab\n", "0".repeat(600_000));
+        assert!(out.text == expected, "{} bytes of output", out.text.len());
+        let exact = run(&big_disk(), "xxd -p -c 0 -l 300000 -s 4096 /dev/sdb", None);
+        assert_eq!(exact.text, format!("{}\n", "0".repeat(600_000)));
+    }
+
+    #[test]
+    fn parses_sizes_like_util_linux() {
+        let cases: &[(&str, Result<u64, &str>)] = &[
+            ("1000", Ok(1000)),
+            ("0x3e0", Ok(0x3e0)),
+            ("010", Ok(8)),
+            (" +16", Ok(16)),
+            ("1K", Ok(1024)),
+            ("1k", Ok(1024)),
+            ("1KiB", Ok(1024)),
+            ("1KB", Ok(1000)),
+            ("2MiB", Ok(2 << 20)),
+            ("1G", Ok(1 << 30)),
+            ("1.5K", Ok(1536)),
+            ("1.25K", Ok(1279)),
+            ("1.10K", Ok(2048)),
+            ("1.05K", Ok(1075)),
+            ("abc", Err(EINVAL)),
+            ("-1", Err(EINVAL)),
+            ("", Err(EINVAL)),
+            ("1Q", Err(EINVAL)),
+            ("1B", Err(EINVAL)),
+            ("1.5", Err(EINVAL)),
+            ("08", Err(EINVAL)),
+            ("1K ", Err(EINVAL)),
+            ("16E", Err(ERANGE)),
+            ("99999999999999999999", Err(ERANGE)),
+        ];
+        for &(text, expected) in cases {
+            assert_eq!(parse_size(text), expected, "{text:?}");
+        }
     }
 }

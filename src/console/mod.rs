@@ -35,6 +35,9 @@ pub struct Output {
     pub text: String,
     /// Standard error, kept apart so `>` and pipes leave it on the screen.
     pub err: String,
+    /// Standard output as bytes, when they are not text (`head -c N /dev/urandom`);
+    /// pipes and redirections take these, the screen shows `text`.
+    pub raw: Option<Vec<u8>>,
     pub events: Vec<Event>,
     pub exit_status: i32,
     /// `clear` or Ctrl-L: the console empties its screen.
@@ -49,6 +52,22 @@ impl Output {
     /// An error message on standard error.
     pub fn error(err: impl Into<String>, exit_status: i32) -> Output {
         Output { err: err.into(), exit_status, ..Output::default() }
+    }
+
+    /// Output of bytes: text when they are UTF-8, else kept raw.
+    pub fn bytes(bytes: Vec<u8>) -> Output {
+        match String::from_utf8(bytes) {
+            Ok(text) => Output { text, ..Output::default() },
+            Err(e) => {
+                let raw = e.into_bytes();
+                Output { text: String::from_utf8_lossy(&raw).into_owned(), raw: Some(raw), ..Output::default() }
+            }
+        }
+    }
+
+    /// What goes down a pipe or into a file.
+    pub fn stdout_bytes(&mut self) -> Vec<u8> {
+        self.raw.take().unwrap_or_else(|| std::mem::take(&mut self.text).into_bytes())
     }
 
     /// Adds what a later command printed; its status becomes the status.

@@ -9,6 +9,7 @@ use super::fdisk::{disk_header, label_lines, parse_size_sectors, partition_path,
 use super::fmt::{human_size, json_string, SizeStyle};
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
 use crate::core::device::DevId;
+use crate::core::gpt::Guid;
 use crate::core::machine::{Machine, Reread};
 use crate::core::units::SECTOR_BYTES;
 use crate::core::Event;
@@ -19,6 +20,8 @@ pub struct Session {
     path: String,
     kind: Option<LabelKind>,
     first_lba: Option<u64>,
+    /// The `label-id:` header: a DOS identifier or a GPT disk GUID.
+    label_id: Option<String>,
     label: Option<Label>,
     next_number: u32,
 }
@@ -42,7 +45,8 @@ pub fn start(machine: &Machine, path: &str) -> Result<(Session, String), (String
         return Err((busy_refusal(), 1));
     }
     let model = machine.disk(disk).and_then(|d| d.model.as_deref());
-    let mut text = String::from("Checking that no-one is using this disk right now ... OK\n\n");
+    let mut text = machine.disk(disk).and_then(|d| d.gpt_warning()).map(|w| format!("{w}\n")).unwrap_or_default();
+    text.push_str("Checking that no-one is using this disk right now ... OK\n\n");
     text.push_str(&disk_header(path, machine.size_of(disk), model));
     if let Some(old) = machine.disk(disk).and_then(|d| d.label()) {
         text.push_str(&label_lines(&old));
@@ -50,7 +54,7 @@ pub fn start(machine: &Machine, path: &str) -> Result<(Session, String), (String
         text.push_str(&partition_table(path, &old));
     }
     text.push_str("\n>>> ");
-    Ok((Session { disk, path: path.into(), kind: None, first_lba: None, label: None, next_number: 1 }, text))
+    Ok((Session { disk, path: path.into(), kind: None, first_lba: None, label_id: None, label: None, next_number: 1 }, text))
 }
 
 impl Session {
@@ -77,12 +81,18 @@ impl Session {
         let kind = self.kind.unwrap_or(LabelKind::Dos);
         let mut label = match kind {
             LabelKind::Gpt => {
-                let g = machine.new_guid();
+                let g = match self.label_id.as_deref() {
+                    Some(id) => Guid::parse(id).ok_or_else(|| format!("failed to parse label-id '{id}'"))?,
+                    None => machine.new_guid(),
+                };
                 text.push_str(&format!("Created a new GPT disklabel (GUID: {g}).\n"));
                 Label::new_gpt(total, g).map_err(|e| e.to_string())?
             }
             LabelKind::Dos => {
-                let s = machine.new_dos_signature();
+                let s = match self.label_id.as_deref() {
+                    Some(id) => u32::from_str_radix(id.trim_start_matches("0x"), 16).map_err(|_| format!("failed to parse label-id '{id}'"))?,
+                    None => machine.new_dos_signature(),
+                };
                 text.push_str(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{s:08x}.\n"));
                 Label::new_dos(total, s).map_err(|e| e.to_string())?
             }
@@ -141,7 +151,11 @@ impl Session {
                             start_lba: p.start_lba,
                             size_sectors: p.size_sectors,
                         });
-                        let unique = if matches!(p.part_type, PartType::Gpt(_)) { machine.new_guid() } else { crate::core::gpt::Guid::ZERO };
+                        let unique = match p.part_type {
+                            PartType::Gpt(_) if p.unique_guid != Guid::ZERO => p.unique_guid,
+                            PartType::Gpt(_) => machine.new_guid(),
+                            _ => Guid::ZERO,
+                        };
                         if let Some(l) = self.label.as_mut() {
                             let _ = l.add(Partition { unique_guid: unique, ..p });
                         }
@@ -189,6 +203,7 @@ impl Session {
                     other => return Err(format!("unsupported label '{other}'")),
                 })
             }
+            "label-id" => self.label_id = Some(value.to_string()),
             "first-lba" => self.first_lba = Some(value.parse().map_err(|_| format!("unsupported first-lba '{value}'"))?),
             "unit" if value != "sectors" => return Err(format!("unsupported unit '{value}'")),
             _ => {}
@@ -208,6 +223,7 @@ impl Session {
         let mut ptype: Option<String> = None;
         let mut bootable = false;
         let mut name = String::new();
+        let mut uuid = Guid::ZERO;
         if body.contains('=') {
             for field in body.split(|c| c == ',' || c == ' ').map(str::trim).filter(|f| !f.is_empty()) {
                 match field.split_once('=') {
@@ -215,6 +231,7 @@ impl Session {
                     Some(("size", v)) => size = Some(v.trim().into()),
                     Some(("type" | "Id", v)) => ptype = Some(v.trim().into()),
                     Some(("name", v)) => name = v.trim().trim_matches('"').into(),
+                    Some(("uuid", v)) => uuid = Guid::parse(v.trim()).ok_or_else(|| format!("failed to parse uuid '{}'", v.trim()))?,
                     Some(_) => {}
                     None if field == "bootable" => bootable = true,
                     None => return Err(format!("unsupported field '{field}'")),
@@ -254,7 +271,7 @@ impl Session {
             start_lba: first,
             size_sectors: last - first + 1,
             part_type,
-            unique_guid: crate::core::gpt::Guid::ZERO,
+            unique_guid: uuid,
             name,
             bootable,
         })

@@ -12,6 +12,8 @@ pub struct Word {
     pub text: String,
     /// Some part of it was quoted (a quoted here-document tag disables expansion).
     pub quoted: bool,
+    /// It has an unquoted `*`, `?` or `[`: a pattern for pathname expansion.
+    pub glob: bool,
 }
 
 /// Where a redirection points.
@@ -35,6 +37,8 @@ pub enum Redirect {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Command {
     pub words: Vec<String>,
+    /// Which words are patterns to expand against the filesystem.
+    pub globs: Vec<bool>,
     pub redirects: Vec<Redirect>,
 }
 
@@ -176,12 +180,14 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
     let mut word = String::new();
     let mut in_word = false;
     let mut was_quoted = false;
+    let mut glob = false;
     let mut chars = line.chars().peekable();
-    let flush = |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool, q: &mut bool| {
+    let flush = |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool, q: &mut bool, g: &mut bool| {
         if *in_word {
-            tokens.push(Token::Word(Word { text: std::mem::take(word), quoted: *q }));
+            tokens.push(Token::Word(Word { text: std::mem::take(word), quoted: *q, glob: *g }));
             *in_word = false;
             *q = false;
+            *g = false;
         }
     };
     while let Some(c) = chars.next() {
@@ -227,17 +233,18 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
                 tokens.push(Token::Op(op.into()));
             }
             '|' | '&' | ';' | '<' | '>' => {
-                flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted);
+                flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
                 tokens.push(Token::Op(operator(c, &mut chars)?));
             }
-            c if c.is_whitespace() => flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted),
+            c if c.is_whitespace() => flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob),
             c => {
                 in_word = true;
+                glob |= matches!(c, '*' | '?' | '[');
                 word.push(c);
             }
         }
     }
-    flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted);
+    flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
     Ok(tokens)
 }
 
@@ -251,7 +258,10 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
     let mut it = tokens.into_iter().peekable();
     while let Some(t) = it.next() {
         match t {
-            Token::Word(w) => cmd.words.push(w.text),
+            Token::Word(w) => {
+                cmd.words.push(w.text);
+                cmd.globs.push(w.glob);
+            }
             Token::Op(op) => match op.as_str() {
                 "|" | "&&" | "||" | ";" => {
                     if cmd.words.is_empty() && cmd.redirects.is_empty() {

@@ -88,6 +88,11 @@ impl Disk {
         partition_name(&self.name, number)
     }
 
+    /// A warning about a GPT with one damaged copy, as libfdisk prints it.
+    pub fn gpt_warning(&self) -> Option<&'static str> {
+        Label::gpt_damage(&self.media, self.total_sectors()).map(|d| d.warning())
+    }
+
     /// The label currently on the disk's bytes (not necessarily the kernel's view).
     pub fn label(&self) -> Option<Label> {
         Label::read_from(&self.media, self.total_sectors())

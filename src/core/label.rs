@@ -464,6 +464,20 @@ impl Label {
         }
     }
 
+    /// Which copies of a GPT are damaged; libfdisk warns about either.
+    pub fn gpt_damage(media: &Media, total_sectors: u64) -> Option<GptDamage> {
+        if total_sectors < 3 || !Mbr::decode(&media.read_sector(0)).is_ok_and(|m| m.is_protective()) {
+            return None;
+        }
+        let primary = Self::read_gpt(media, total_sectors, 1).is_some();
+        let backup = Self::read_gpt(media, total_sectors, total_sectors - 1).is_some();
+        match (primary, backup) {
+            (false, true) => Some(GptDamage::Primary),
+            (true, false) => Some(GptDamage::Backup),
+            _ => None,
+        }
+    }
+
     /// Parses the label on `media`, if there is one. A GPT whose primary header is
     /// damaged is read from its backup header, as the kernel and fdisk do.
     pub fn read_from(media: &Media, total_sectors: u64) -> Option<Label> {
@@ -545,6 +559,23 @@ impl Label {
             last_lba: header.last_usable_lba,
             partitions,
         })
+    }
+}
+
+/// A GPT with one damaged copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GptDamage {
+    Primary,
+    Backup,
+}
+
+impl GptDamage {
+    /// libfdisk's warning.
+    pub fn warning(self) -> &'static str {
+        match self {
+            GptDamage::Primary => "The primary GPT table is corrupt, but the backup appears OK, so that will be used.",
+            GptDamage::Backup => "The backup GPT table is corrupt, but the primary appears OK, so that will be used.",
+        }
     }
 }
 

@@ -1,10 +1,13 @@
 //! Replays every fixture captured from the real tools (tests/fixtures/*/*.case)
 //! through the simulator and compares the output command by command.
 //!
-//! Random identifiers (disk identifiers, GUIDs, UUIDs) are masked on both sides.
-//! The lvm2 fixtures were captured without device-mapper (see
-//! tests/fixtures/lvm/README.md); `real_host` turns them into what an active host
-//! prints, each rule quoting the fixture note it implements.
+//! Random identifiers (disk identifiers, GUIDs, UUIDs) are masked on both sides,
+//! and so is what depends on the capture's wall clock (dd's elapsed time and
+//! rate, ls's dates, stat's timestamps). The lvm2 fixtures were captured without
+//! device-mapper (see tests/fixtures/lvm/README.md); `real_host` turns them into
+//! what an active host prints, each rule quoting the fixture note it implements.
+//! The data/ and files/ fixtures ran each command in `bash -c`; `capture_shell`
+//! undoes what that changes (see tests/fixtures/files/README.md).
 
 use storage_lab::console::session::parse_disks;
 use storage_lab::console::Shell;
@@ -89,11 +92,61 @@ pub fn mask(text: &str) -> String {
         i += 1;
     }
     // lvdisplay's creation stamp is the capture machine's.
+    let out = mask_clock(&out);
     out.lines()
         .map(|l| if l.contains("LV Creation host, time") { "  LV Creation host, time <STAMP>".to_string() } else { l.to_string() })
         .map(|l| if l.contains("Metadata Sequence No") { "  Metadata Sequence No  <SEQ>".to_string() } else { l })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Masks what follows the wall clock: dd's time and rate, ls's `Mmm dd HH:MM`,
+/// stat's timestamps and the capture's device numbers in stat's Device line.
+fn mask_clock(text: &str) -> String {
+    const MONTHS: [&str; 12] = ["Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "];
+    text.lines()
+        .map(|l| {
+            let mut l = l.to_string();
+            if let Some(at) = l.find(" copied, ") {
+                l.truncate(at + 8);
+                l.push_str("<TIME>");
+            }
+            for m in MONTHS {
+                if let Some(at) = l.find(m) {
+                    let date = &l[at..(at + 12).min(l.len())];
+                    let b = date.as_bytes();
+                    if b.len() == 12 && b[6] == b' ' && b[9] == b':' {
+                        l.replace_range(at..at + 12, "<DATE>");
+                    }
+                }
+            }
+            for key in ["Access: 2", "Modify: ", "Change: ", " Birth: "] {
+                if l.starts_with(key) && l.len() > 8 && l.as_bytes()[8].is_ascii_digit() {
+                    l = format!("{}<STAMP>", &l[..8]);
+                }
+            }
+            if let Some(rest) = l.strip_prefix("Device: ") {
+                l = format!("Device: <DEV>{}", rest.find('\t').map_or("", |i| &rest[i..]));
+            }
+            l
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The stand-ins for partitions were whole devices to libblkid, so the capture
+/// lacks the tags real partitions get (the case's note).
+fn without_partition_tags(text: &str) -> String {
+    text.lines()
+        .map(|l| l.split(' ').filter(|w| !w.starts_with("PARTUUID=") && !w.starts_with("PART_ENTRY_")).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The capture ran each command as `bash -c CMD`, whose error messages name
+/// the line (`bash: line 1: ...`); an interactive shell does not.
+fn capture_shell(expected: &str) -> String {
+    expected.replace("bash: line 1: ", "bash: ")
 }
 
 /// Rewrites a fixture captured without device-mapper into what an active host shows.
@@ -191,6 +244,23 @@ fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
     (text, status)
 }
 
+/// The data/ fixtures made ext4 with E2FSPROGS_FAKE_TIME=1700000000, so every
+/// timestamp in their superblocks is that instant.
+const DATA_CLOCK: u64 = 1_700_000_000;
+
+/// Devices a capture had to stand in for (see the case's note): on the capture
+/// kernel, loop devices over byte ranges of loop0 played its partitions.
+fn aliases(case: &str) -> &'static [(&'static str, &'static str)] {
+    match case {
+        "data/partition-signatures" => &[("/dev/loop1", "/dev/loop0p1"), ("/dev/loop2", "/dev/loop0p2")],
+        _ => &[],
+    }
+}
+
+fn apply_aliases(text: &str, aliases: &[(&str, &str)]) -> String {
+    aliases.iter().fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+}
+
 /// Replays a case; returns a description of every mismatch.
 pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
     let disks = parse_disks(&case.disks).unwrap_or_default();
@@ -199,15 +269,26 @@ pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
         Err(e) => return vec![format!("{}: cannot build machine: {e}", case.name)],
     };
     let lvm = case.name.starts_with("lvm/");
+    let data = case.name.starts_with("data/");
+    let alias = aliases(&case.name);
     let mut shell = Shell::new(machine);
     let mut problems = Vec::new();
     for step in &case.steps {
+        if data {
+            shell.machine.set_clock(DATA_CLOCK);
+        }
+        let mut step_here = Step { command: apply_aliases(&step.command, alias), stdin: step.stdin.clone(), expected: apply_aliases(&step.expected, alias), exit: step.exit };
+        step_here.expected = capture_shell(&step_here.expected);
+        let step = &step_here;
         let (ours, status) = run_step(&mut shell, step, lvm);
         let short = case.name.rsplit('/').next().unwrap_or_default();
         if skip.iter().any(|s| *s == format!("{short}: {}", step.command)) {
             continue;
         }
         let (mut ours, mut expected) = (mask(&ours), mask(&step.expected));
+        if !alias.is_empty() {
+            ours = without_partition_tags(&ours);
+        }
         if lvm {
             ours = without_activation_lines(&ours);
             expected = real_host(&expected);

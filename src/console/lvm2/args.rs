@@ -214,6 +214,8 @@ pub(super) struct Args {
     pub(super) noheadings: bool,
     pub(super) maps: bool,
     pub(super) short: bool,
+    /// pvcreate's `--uuid` (with `--norestorefile`).
+    pub(super) uuid: Option<String>,
 }
 
 /// Short options that take a value, per command.
@@ -223,6 +225,7 @@ pub(super) fn short_takes_value(cmd: &str, c: char) -> bool {
         'n' => !matches!(cmd, "lvextend" | "lvreduce" | "lvresize"),
         's' => cmd == "vgcreate",
         'a' | 'Z' | 'W' => matches!(cmd, "lvcreate" | "lvchange" | "vgchange"),
+        'u' => cmd == "pvcreate",
         _ => false,
     }
 }
@@ -355,6 +358,8 @@ pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
                 };
             }
             "--nosuffix" => a.units.suffix = false,
+            "-u" | "--uuid" if cmd == "pvcreate" => a.uuid = Some(value(&mut k)?),
+            "--norestorefile" if cmd == "pvcreate" => {}
             "--reportformat" => {
                 let v = value(&mut k)?;
                 match v.as_str() {

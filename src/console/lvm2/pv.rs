@@ -31,7 +31,7 @@ pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
     let mut events = Vec::new();
     let mut status = 0;
     for path in &a.positional {
-        match pvcreate_one(machine, path, &mut t) {
+        match pvcreate_one(machine, path, a.uuid.clone(), &mut t) {
             Ok(e) => events.extend(e),
             Err(()) => status = 5,
         }
@@ -39,7 +39,7 @@ pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
     Output { text: t, events, exit_status: status, ..Output::default() }
 }
 
-fn pvcreate_one(machine: &mut Machine, path: &str, t: &mut String) -> Result<Vec<Event>, ()> {
+fn pvcreate_one(machine: &mut Machine, path: &str, uuid: Option<String>, t: &mut String) -> Result<Vec<Event>, ()> {
     let in_vg = machine.resolve(path).and_then(|d| machine.lvm().pv(d)).and_then(|p| p.vg_name.clone());
     if let Some(vg) = in_vg {
         msg(t, &format!("Can't initialize physical volume \"{path}\" of volume group \"{vg}\" without -ff"));
@@ -52,7 +52,7 @@ fn pvcreate_one(machine: &mut Machine, path: &str, t: &mut String) -> Result<Vec
             msg(t, &format!("Wiping {} signature on {path}.", sig.fstype.name()));
         }
     }
-    match machine.pvcreate(dev) {
+    match machine.pvcreate(dev, uuid) {
         Ok(e) => {
             msg(t, &format!("Physical volume \"{path}\" successfully created."));
             Ok(e)

@@ -46,9 +46,10 @@ impl Machine {
         wiped
     }
 
-    pub fn pvcreate(&mut self, dev: DevId) -> Result<Vec<Event>, LvmError> {
+    /// Labels a device as a PV, with the given UUID or a fresh one.
+    pub fn pvcreate(&mut self, dev: DevId, uuid: Option<String>) -> Result<Vec<Event>, LvmError> {
         let new = self.new_pv(dev);
-        let uuid = self.new_lvm_uuid();
+        let uuid = uuid.unwrap_or_else(|| self.new_lvm_uuid());
         let events = self.lvm.pvcreate(&new, uuid)?;
         self.write_pv_label(dev);
         Ok(events)
