@@ -4,6 +4,7 @@
 //! Simplified: blkid has no cache (every call probes, as `blkid -p` does), and
 //! only the output formats `full`, `export` and `value` exist.
 
+use crate::core::event::Event;
 use super::Output;
 use crate::core::device::{DevId, DevKind};
 use crate::core::label::{DiskId, LabelKind, PartType};
@@ -240,6 +241,7 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
         return out("wipefs: bad usage\nTry 'wipefs --help' for more information.\n", 1);
     }
     let mut text = String::new();
+    let mut events = Vec::new();
     let mut rows: Vec<[String; 5]> = Vec::new();
     for p in paths {
         let Some(dev) = machine.resolve(p) else {
@@ -252,31 +254,37 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
             rows.extend(found.into_iter().map(|f| [name.clone(), format!("0x{:x}", f.offset), f.kind, f.uuid, f.label]));
             continue;
         }
-        text.push_str(&erase(machine, dev, p, &found, dry));
+        text.push_str(&erase(machine, dev, p, &found, dry, &mut events));
     }
     if !all && !rows.is_empty() {
         text.push_str(&table(&rows));
     }
-    out(text, 0)
+    Output { events, ..out(text, 0) }
 }
 
 /// `wipefs -a`: erases each signature's magic, then has the kernel re-read a
 /// disk whose partition table went.
-fn erase(machine: &mut Machine, dev: DevId, path: &str, found: &[Found], dry: bool) -> String {
+fn erase(machine: &mut Machine, dev: DevId, path: &str, found: &[Found], dry: bool, events: &mut Vec<Event>) -> String {
     let mut text = String::new();
     for f in found {
         let hex: Vec<String> = f.magic.iter().map(|b| format!("{b:02x}")).collect();
         let n = f.magic.len();
         text.push_str(&format!("{path}: {n} byte{} erased at offset 0x{:08x} ({}): {}\n", if n == 1 { " was" } else { "s were" }, f.offset, f.kind, hex.join(" ")));
         if !dry {
-            let _ = machine.write_at(dev, f.offset, Chunk::zeros(n as u64));
+            match machine.write_at(dev, f.offset, Chunk::zeros(n as u64)) {
+                Ok(e) => events.extend(e),
+                Err(e) => events.extend(e.events),
+            }
         }
     }
     let table_erased = found.iter().any(|f| matches!(f.kind.as_str(), "gpt" | "PMBR" | "dos"));
+    let fs_erased = found.iter().any(|f| !matches!(f.kind.as_str(), "gpt" | "PMBR" | "dos"));
+    if fs_erased && !dry && machine.probe(dev).is_none() {
+        events.push(Event::SignatureWiped { dev: machine.name_of(dev) });
+    }
     if table_erased && machine.disk(dev).is_some() {
         if !dry {
-            let mut events = Vec::new();
-            machine.reread(dev, &mut events);
+            machine.reread(dev, events);
         }
         text.push_str(&format!("{path}: calling ioctl to re-read partition table: Success\n"));
     }

@@ -16,25 +16,27 @@ fn fail(err: String, status: i32) -> Output {
 }
 
 /// The escapes of `echo -e` and printf's format: `\n`, `\t`, `\\`, `\0NNN`, `\xHH`...
-/// Returns the text and whether `\c` asked to stop output there.
-pub fn unescape(s: &str, octal_needs_zero: bool) -> (String, bool) {
-    let mut out = String::new();
+/// Returns the bytes (`\xHH` and octal escapes give one byte each, as in bash)
+/// and whether `\c` asked to stop output there.
+pub fn unescape(s: &str, octal_needs_zero: bool) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    let push = |out: &mut Vec<u8>, c: char| out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
-            out.push(c);
+            push(&mut out, c);
             continue;
         }
         match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('a') => out.push('\u{7}'),
-            Some('b') => out.push('\u{8}'),
-            Some('e') => out.push('\u{1b}'),
-            Some('f') => out.push('\u{c}'),
-            Some('v') => out.push('\u{b}'),
-            Some('\\') => out.push('\\'),
+            Some('n') => out.push(b'\n'),
+            Some('t') => out.push(b'\t'),
+            Some('r') => out.push(b'\r'),
+            Some('a') => out.push(7),
+            Some('b') => out.push(8),
+            Some('e') => out.push(0x1b),
+            Some('f') => out.push(0x0c),
+            Some('v') => out.push(0x0b),
+            Some('\\') => out.push(b'\\'),
             Some('c') => return (out, true),
             Some('x') => {
                 let mut v = 0u32;
@@ -44,9 +46,9 @@ pub fn unescape(s: &str, octal_needs_zero: bool) -> (String, bool) {
                     n += 1;
                 }
                 if n == 0 {
-                    out.push_str("\\x");
+                    out.extend_from_slice(b"\\x");
                 } else {
-                    out.push(char::from_u32(v).unwrap_or('?'));
+                    out.push(v as u8);
                 }
             }
             Some(d @ '0'..='7') if !octal_needs_zero || d == '0' => {
@@ -56,13 +58,13 @@ pub fn unescape(s: &str, octal_needs_zero: bool) -> (String, bool) {
                     v = v * 8 + chars.next().and_then(|x| x.to_digit(8)).unwrap_or(0);
                     n += 1;
                 }
-                out.push(char::from_u32(v & 0xff).unwrap_or('?'));
+                out.push((v & 0xff) as u8);
             }
             Some(other) => {
-                out.push('\\');
-                out.push(other);
+                out.push(b'\\');
+                push(&mut out, other);
             }
-            None => out.push('\\'),
+            None => out.push(b'\\'),
         }
     }
     (out, false)
@@ -84,11 +86,11 @@ pub fn echo(args: &[String]) -> Output {
         rest = &rest[1..];
     }
     let joined = rest.join(" ");
-    let (mut text, stop) = if escapes { unescape(&joined, true) } else { (joined, false) };
+    let (mut bytes, stop) = if escapes { unescape(&joined, true) } else { (joined.into_bytes(), false) };
     if newline && !stop {
-        text.push('\n');
+        bytes.push(b'\n');
     }
-    ok(text)
+    Output::bytes(bytes)
 }
 
 /// bash's builtin printf: the format's escapes, `%s`, `%d`, `%c`, `%%`, and the
@@ -97,21 +99,21 @@ pub fn printf(args: &[String]) -> Output {
     let Some((format, mut rest)) = args.split_first() else {
         return fail("printf: usage: printf [-v var] format [arguments]\n".into(), 2);
     };
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     loop {
         let before = rest.len();
         let (piece, stop) = printf_once(format, &mut rest);
-        text.push_str(&piece);
+        bytes.extend(piece);
         if stop || rest.is_empty() || rest.len() == before {
             break;
         }
     }
-    ok(text)
+    Output::bytes(bytes)
 }
 
 /// One pass over the format, taking arguments from `rest`.
-fn printf_once(format: &str, rest: &mut &[String]) -> (String, bool) {
-    let mut out = String::new();
+fn printf_once(format: &str, rest: &mut &[String]) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
     let mut chars = format.chars().peekable();
     let mut literal = String::new();
     let take = |rest: &mut &[String]| -> String {
@@ -127,25 +129,25 @@ fn printf_once(format: &str, rest: &mut &[String]) -> (String, bool) {
             continue;
         }
         let (lit, stop) = unescape(&std::mem::take(&mut literal), false);
-        out.push_str(&lit);
+        out.extend(lit);
         if stop {
             return (out, true);
         }
         match chars.next() {
-            Some('%') => out.push('%'),
-            Some('s') => out.push_str(&take(rest)),
-            Some('b') => out.push_str(&unescape(&take(rest), true).0),
-            Some('d' | 'i') => out.push_str(&take(rest).trim().parse::<i64>().unwrap_or(0).to_string()),
-            Some('c') => out.extend(take(rest).chars().next()),
+            Some('%') => out.push(b'%'),
+            Some('s') => out.extend(take(rest).into_bytes()),
+            Some('b') => out.extend(unescape(&take(rest), true).0),
+            Some('d' | 'i') => out.extend(take(rest).trim().parse::<i64>().unwrap_or(0).to_string().into_bytes()),
+            Some('c') => out.extend(take(rest).chars().next().map(String::from).unwrap_or_default().into_bytes()),
             Some(other) => {
-                out.push('%');
-                out.push(other);
+                out.push(b'%');
+                out.extend(other.to_string().into_bytes());
             }
-            None => out.push('%'),
+            None => out.push(b'%'),
         }
     }
     let (lit, stop) = unescape(&literal, false);
-    out.push_str(&lit);
+    out.extend(lit);
     (out, stop)
 }
 
@@ -346,5 +348,68 @@ pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
         }
         Ok(_) => fail(format!("bash: cd: {}: Not a directory\n", printable(&args[0])), 1),
         Err(e) => fail(format!("bash: cd: {}: {}\n", printable(args.first().map_or("", |s| s)), e.text()), 1),
+    }
+}
+
+/// A `tr` set: escapes (`\n`, `\\`, `\NNN` octal), ranges (`a-z`) and the
+/// `[:upper:]`, `[:lower:]`, `[:digit:]` classes, as bytes.
+fn tr_set(spec: &str) -> Vec<u8> {
+    let spec = spec.replace("[:upper:]", "A-Z").replace("[:lower:]", "a-z").replace("[:digit:]", "0-9");
+    let mut raw = Vec::new();
+    let b = spec.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            let digits = b[i + 1..].iter().take(3).take_while(|c| (b'0'..=b'7').contains(c)).count();
+            if digits > 0 {
+                raw.push(b[i + 1..i + 1 + digits].iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0')) as u8);
+                i += 1 + digits;
+                continue;
+            }
+            raw.push(match b[i + 1] {
+                b'n' => b'\n',
+                b't' => b'\t',
+                b'r' => b'\r',
+                other => other,
+            });
+            i += 2;
+        } else {
+            raw.push(b[i]);
+            i += 1;
+        }
+    }
+    let mut out = Vec::new();
+    let mut j = 0;
+    while j < raw.len() {
+        if j + 2 < raw.len() && raw[j + 1] == b'-' && raw[j] <= raw[j + 2] {
+            out.extend(raw[j]..=raw[j + 2]);
+            j += 3;
+        } else {
+            out.push(raw[j]);
+            j += 1;
+        }
+    }
+    out
+}
+
+/// coreutils `tr SET1 SET2` and `tr -d SET1` on standard input.
+pub fn tr(args: &[String], stdin: Option<&Input>) -> Output {
+    let delete = args.first().is_some_and(|a| a == "-d");
+    let sets: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.len() == 1).collect();
+    let input = stdin.map(|i| i.bytes(READ_LIMIT as usize)).unwrap_or_default();
+    match (delete, sets.as_slice()) {
+        (true, [set]) => {
+            let set = tr_set(set);
+            Output::bytes(input.into_iter().filter(|c| !set.contains(c)).collect())
+        }
+        (false, [from, to]) => {
+            let (from, to) = (tr_set(from), tr_set(to));
+            let Some(&last) = to.last() else { return fail("tr: when not truncating set1, string2 must be non-empty\n".into(), 1) };
+            let map = |c: u8| from.iter().rposition(|f| *f == c).map_or(c, |i| to.get(i).copied().unwrap_or(last));
+            Output::bytes(input.into_iter().map(map).collect())
+        }
+        (_, []) => fail("tr: missing operand\nTry 'tr --help' for more information.\n".into(), 1),
+        (false, [one]) => fail(format!("tr: missing operand after '{}'\nTry 'tr --help' for more information.\n", printable(one)), 1),
+        (_, [_, extra, ..]) => fail(format!("tr: extra operand '{}'\nTry 'tr --help' for more information.\n", printable(extra)), 1),
     }
 }

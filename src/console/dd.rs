@@ -9,6 +9,7 @@
 //! Simplified: `conv=` flags other than `notrunc` change nothing, and input
 //! never returns short reads except at its end.
 
+use crate::core::event::Event;
 use super::fmt::{coreutils_human, printf_g_nanos};
 use super::{Output, Shell};
 use crate::core::device::DevId;
@@ -290,27 +291,26 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     let (mut t, full) = tally(&o, in_len, room);
     let mut error = full.then_some("No space left on device");
     let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());
-    let mut stdout = String::new();
+    let mut stdout = Vec::new();
+    let mut events = Vec::new();
     match &sink {
         Sink::Device(dev) => {
-            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_dev(m, *dev, seek_bytes + at, c)) {
+            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_dev(m, *dev, seek_bytes + at, c, &mut events)) {
                 t = tally(&o, in_len, Some(done)).0;
                 error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
             }
         }
         Sink::File(p) => {
             let p = p.clone();
-            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_file(m, &p, seek_bytes + at, c)) {
+            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_file(m, &p, seek_bytes + at, c, &mut events)) {
                 t = tally(&o, in_len, Some(done / o.obs * o.obs)).0;
                 error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
             }
         }
         Sink::Stdout => {
-            let mut bytes = Vec::new();
             for (_, c) in source_chunks(machine, &source, skip_bytes, t.bytes, seed) {
-                bytes.extend(c.to_vec());
+                stdout.extend(c.to_vec());
             }
-            stdout = String::from_utf8_lossy(&bytes).into_owned();
         }
         Sink::Null => {}
     }
@@ -321,7 +321,7 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
         err.push_str(&format!("dd: {verb} '{of}': {e}\n"));
     }
     err.push_str(&report(&o, &t));
-    Output { text: stdout, err, exit_status: i32::from(error.is_some()), ..Output::default() }
+    Output { err, events, exit_status: i32::from(error.is_some()), ..Output::bytes(stdout) }
 }
 
 /// How many bytes a file can take at `at`: a write is all or nothing, as an
@@ -333,12 +333,27 @@ fn file_room(machine: &Machine, path: &str, at: u64, want: u64, obs: u64) -> Opt
     (fits < want).then(|| fits / obs * obs)
 }
 
-fn write_dev(machine: &mut Machine, dev: DevId, at: u64, c: Chunk) -> Result<(), (u64, IoError)> {
-    machine.write_at(dev, at, c).map(|_| ()).map_err(|f| (f.written, f.error))
+fn write_dev(machine: &mut Machine, dev: DevId, at: u64, c: Chunk, events: &mut Vec<Event>) -> Result<(), (u64, IoError)> {
+    match machine.write_at(dev, at, c) {
+        Ok(e) => {
+            events.extend(e);
+            Ok(())
+        }
+        Err(f) => {
+            events.extend(f.events);
+            Err((f.written, f.error))
+        }
+    }
 }
 
-fn write_file(machine: &mut Machine, path: &str, at: u64, c: Chunk) -> Result<(), (u64, IoError)> {
-    machine.write_file(path, at, c).map(|_| ()).map_err(|e| (0, if e == VfsError::Io { IoError::PoolFull } else { IoError::OutOfRange { size_bytes: 0 } }))
+fn write_file(machine: &mut Machine, path: &str, at: u64, c: Chunk, events: &mut Vec<Event>) -> Result<(), (u64, IoError)> {
+    match machine.write_file(path, at, c) {
+        Ok(e) => {
+            events.extend(e);
+            Ok(())
+        }
+        Err(e) => Err((0, if e == VfsError::Io { IoError::PoolFull } else { IoError::OutOfRange { size_bytes: 0 } })),
+    }
 }
 
 /// The source's bytes `offset..offset + len` as chunks (holes as zeros).

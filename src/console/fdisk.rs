@@ -270,7 +270,11 @@ pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<
         out.warn("This disk is currently in use - repartitioning is probably a bad idea.\nIt's recommended to umount all file systems, and swapoff all swap\npartitions on this disk.\n");
     }
     let label = match machine.disk(disk).and_then(|d| d.label()) {
-        Some(l) => l,
+        Some(l) => {
+            let parts = l.partitions.iter().map(|p| p.info()).collect();
+            events.push(Event::EditorOpened { disk: machine.name_of(disk), kind: l.kind.name(), parts });
+            l
+        }
         None => {
             let total = machine.size_of(disk) / 512;
             let sig = machine.new_dos_signature();
@@ -794,14 +798,10 @@ impl Session {
                     bootable: false,
                 };
                 let size_text = human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Iec);
+                let part = p.info();
                 if self.label.add(p).is_ok() {
                     out.info(&format!("Created a new partition {number} of type '{}' and of size {size_text}.", part_type.name()));
-                    events.push(Event::PartitionPlanned {
-                        disk: self.disk_name(machine),
-                        number,
-                        start_lba: first,
-                        size_sectors: last - first + 1,
-                    });
+                    events.push(Event::PartitionPlanned { disk: self.disk_name(machine), part });
                 } else {
                     out.warn("Value out of range.");
                 }

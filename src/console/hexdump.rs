@@ -235,7 +235,7 @@ struct CNumber {
 
 fn c_number(s: &str) -> CNumber {
     let b = s.as_bytes();
-    let mut i = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let mut i = b.iter().take_while(|&&c| c_isspace(c)).count();
     let negative = b.get(i) == Some(&b'-');
     if matches!(b.get(i), Some(b'-' | b'+')) {
         i += 1;
@@ -261,6 +261,11 @@ fn c_number(s: &str) -> CNumber {
     }
     let end = if i == start { 0 } else { i };
     CNumber { magnitude, negative, overflow, end }
+}
+
+/// C's `isspace` in the C locale, which unlike Rust's counts the vertical tab.
+fn c_isspace(c: u8) -> bool {
+    c == b' ' || (b'\t'..=b'\r').contains(&c)
 }
 
 /// C's `strtol(s, NULL, 0)`: 0 when there is no number, clamped on overflow.
@@ -292,7 +297,7 @@ const ERANGE: &str = "Numerical result out of range";
 /// the suffix, or nothing, means powers of 1024. `B` means powers of 1000.
 /// Errors are the strerror text that the tool prints.
 fn parse_size(s: &str) -> Result<u64, &'static str> {
-    if s.trim_start_matches(|c: char| c.is_ascii_whitespace()).starts_with('-') || s.is_empty() {
+    if s.bytes().find(|&c| !c_isspace(c)) == Some(b'-') || s.is_empty() {
         return Err(EINVAL);
     }
     let n = c_number(s);
@@ -308,8 +313,10 @@ fn parse_size(s: &str) -> Result<u64, &'static str> {
     }
     let (fraction, zeros, suffix) = split_fraction(rest)?;
     let (base, power) = size_suffix(suffix)?;
-    let unit = scale(1, base, power).ok_or(ERANGE)?;
-    let whole = n.magnitude.checked_mul(unit).ok_or(ERANGE)?;
+    let whole = scale(n.magnitude, base, power).map_err(|_| ERANGE)?;
+    // util-linux ignores an overflow of the fraction's unit and goes on with
+    // the last power that fitted.
+    let unit = scale(1, base, power).unwrap_or_else(|fitted| fitted);
     Ok(whole.wrapping_add(fraction_of(unit, fraction, zeros)))
 }
 
@@ -347,8 +354,9 @@ fn size_suffix(suffix: &str) -> Result<(u64, u32), &'static str> {
     power.map(|p| (base, p as u32 + 1)).ok_or(EINVAL)
 }
 
-fn scale(x: u64, base: u64, power: u32) -> Option<u64> {
-    (0..power).try_fold(x, |x, _| x.checked_mul(base))
+/// `x * base^power`, or the last value that fitted when that overflows.
+fn scale(x: u64, base: u64, power: u32) -> Result<u64, u64> {
+    (0..power).try_fold(x, |x, _| x.checked_mul(base).ok_or(x))
 }
 
 /// The next power of ten for the divisor, or one digit less of the fraction
@@ -436,6 +444,7 @@ impl<'s> Getopt<'s> {
         let c = arg[self.cluster..].chars().next().unwrap_or('-');
         self.cluster += c.len_utf8();
         let rest = &arg[self.cluster..];
+        // An option that takes a value ends its cluster: the rest is the value.
         if rest.is_empty() || self.spec(c) != Some(Arg::None) {
             self.index += 1;
             self.cluster = 0;
@@ -609,7 +618,8 @@ fn hexdump_setting(cmd: &str, c: char, value: &str, opts: &mut HexdumpOptions) -
             return Err(failed(msg, 1));
         }
         'h' => return Err(printed(hexdump_usage(cmd), 0)),
-        _ => return Err(printed(format!("{cmd} from util-linux 2.38.1\n"), 0)),
+        'V' => return Err(printed(format!("{cmd} from util-linux 2.38.1\n"), 0)),
+        _ => {}
     }
     Ok(())
 }
@@ -670,7 +680,7 @@ impl<'o, 'a> HexInput<'o, 'a> {
     fn fill(&mut self, block: &mut [u8; 16], io: &mut Streams) -> Result<Option<usize>, String> {
         let mut got = 0;
         while got < block.len() && self.length != Some(0) {
-            let want = (block.len() - got).min(self.length.unwrap_or(u64::MAX) as usize);
+            let want = ((block.len() - got) as u64).min(self.length.unwrap_or(u64::MAX)) as usize;
             let n = self.reader.as_mut().map_or(0, |r| r.read(&mut block[got..got + want]));
             if n > 0 {
                 got += n;
@@ -885,16 +895,21 @@ fn units_line(layout: Layout, address: u64, block: &[u8; 16], valid: usize) -> S
             line.push_str(&" ".repeat(width));
             continue;
         }
-        let word = u16::from_le_bytes([block[start], block[start + size - 1]]);
-        line.push_str(&match layout {
-            Layout::OctalBytes => format!("{:03o}", block[start]),
-            Layout::Chars => format!("{:>3}", char_unit(block[start])),
-            Layout::DecimalWords => format!("{word:05}"),
-            Layout::OctalWords => format!("{word:06o}"),
-            _ => format!("{word:04x}"),
-        });
+        line.push_str(&unit_text(layout, &block[start..start + size]));
     }
     line
+}
+
+/// One unit of the 7-digit layouts; two-byte units are little-endian words.
+fn unit_text(layout: Layout, unit: &[u8]) -> String {
+    let word = || u16::from_le_bytes([unit[0], unit[1]]);
+    match layout {
+        Layout::OctalBytes => format!("{:03o}", unit[0]),
+        Layout::Chars => format!("{:>3}", char_unit(unit[0])),
+        Layout::DecimalWords => format!("{:05}", word()),
+        Layout::OctalWords => format!("{:06o}", word()),
+        _ => format!("{:04x}", word()),
+    }
 }
 
 /// `-c`: C escapes for the usual control bytes, the character when printable,
@@ -941,7 +956,7 @@ struct XxdOptions {
     seek: Option<XxdSeek>,
     length: i64,
     display_offset: u64,
-    unsupported: Option<&'static str>,
+    unsupported: Option<char>,
     files: Vec<String>,
 }
 
@@ -975,6 +990,8 @@ fn xxd_usage() -> Output {
     failed(XXD_USAGE, 1)
 }
 
+/// `xxd ARGS...`: `open` maps a path argument to its source, or to the error
+/// text the tool would print for it (e.g. "No such file or directory").
 pub fn xxd<'a>(args: &[String], open: &Open<'_, 'a>) -> Output {
     let opts = match xxd_options(args) {
         Ok(opts) => opts,
@@ -1050,7 +1067,9 @@ fn xxd_option(pp: &str, args: &[String], i: &mut usize, o: &mut XxdOptions) -> R
         'p' => o.mode = XxdMode::Plain,
         'd' => o.decimal = true,
         'C' => {}
-        'i' | 'r' | 'E' => o.unsupported = o.unsupported.or(Some(refused_flag(letter))),
+        'i' | 'r' | 'E' => {
+            o.unsupported.get_or_insert(letter);
+        }
         'v' => return Err(failed("xxd 2022-01-14 by Juergen Weigert et al.\n", 0)),
         'c' if rest.starts_with("apitalize") => {}
         'c' => o.cols = Some(c_strtol(option_value(rest, &["ols"], args, i)?) as i32),
@@ -1064,15 +1083,6 @@ fn xxd_option(pp: &str, args: &[String], i: &mut usize, o: &mut XxdOptions) -> R
         _ => return Err(xxd_usage()),
     }
     Ok(())
-}
-
-/// The flag to name in our refusal message (the first one given wins).
-fn refused_flag(letter: char) -> &'static str {
-    match letter {
-        'i' => "-i",
-        'r' => "-r",
-        _ => "-E",
-    }
 }
 
 /// The value of an option written as `-xVALUE`, or as the next argument when
@@ -1118,8 +1128,7 @@ fn xxd_check(mut o: XxdOptions) -> Result<XxdOptions, Output> {
         Some(cols) => cols,
         None => default_cols,
     };
-    let too_many = o.mode != XxdMode::Plain && cols > 256;
-    if cols < 0 || (cols == 0 && o.mode != XxdMode::Plain) || too_many {
+    if cols < 0 || (o.mode != XxdMode::Plain && cols > 256) {
         return Err(failed("xxd: invalid number of columns (max. 256).\n", 1));
     }
     let default_group = match o.mode {
@@ -1140,7 +1149,7 @@ fn xxd_check(mut o: XxdOptions) -> Result<XxdOptions, Output> {
         return Err(xxd_usage());
     }
     if let Some(flag) = o.unsupported {
-        return Err(failed(format!("xxd: {flag} is not supported by Storage Lab\n"), 1));
+        return Err(failed(format!("xxd: -{flag} is not supported by Storage Lab\n"), 1));
     }
     (o.cols, o.group) = (Some(cols), Some(group));
     Ok(o)
@@ -1229,9 +1238,9 @@ fn hex_digits(upper: bool) -> &'static [u8; 16] {
     }
 }
 
-/// xxd -a: a run of all-zero full lines prints its first line. One more line
-/// also prints, but three or more become `*`. At the very end of the dump, the
-/// run's last line is shown too (see `finish`).
+/// xxd -a: a run of all-zero full lines prints its first line, then either its
+/// second line (a run of two) or `*` (a longer run) before the next line that
+/// prints. At the very end of the dump the run's last line is shown as well.
 struct Autoskip {
     on: bool,
     run: u64,
@@ -1290,18 +1299,18 @@ impl Autoskip {
 fn line_dump(o: &XxdOptions, base: u64, reader: &mut Reader, io: &mut Streams) {
     let layout = XxdLine::new(o);
     let cols = layout.cols as u64;
-    let mut skip = Autoskip { on: o.autoskip, run: 0, second: String::new(), last: String::new() };
+    let mut autoskip = Autoskip { on: o.autoskip, run: 0, second: String::new(), last: String::new() };
     let limit = u64::try_from(o.length).ok();
     let (mut n, mut bytes, zeros) = (0u64, vec![0u8; layout.cols], vec![0u8; layout.cols]);
     while !io.is_cut() {
         let left = limit.map_or(u64::MAX, |l| l.saturating_sub(n));
-        if skip.on && skip.run >= 2 {
+        if autoskip.on && autoskip.run >= 2 {
             let lines = reader.zeros_ahead().min(left) / cols;
             if lines > 0 {
                 reader.skip(lines * cols);
                 n += lines * cols;
-                skip.run += lines;
-                skip.last = layout.render(base.wrapping_add(n - cols), &zeros);
+                autoskip.run += lines;
+                autoskip.last = layout.render(base.wrapping_add(n - cols), &zeros);
                 continue;
             }
         }
@@ -1313,12 +1322,12 @@ fn line_dump(o: &XxdOptions, base: u64, reader: &mut Reader, io: &mut Streams) {
         let line = layout.render(base.wrapping_add(n), &bytes[..got]);
         n += got as u64;
         if got < layout.cols {
-            skip.flush_then(&line, io);
+            autoskip.flush_then(&line, io);
             return;
         }
-        skip.full(line, bytes.iter().all(|&b| b == 0), io);
+        autoskip.full(line, bytes.iter().all(|&b| b == 0), io);
     }
-    skip.finish(io);
+    autoskip.finish(io);
 }
 
 /// `-p`: bare hex, `cols` bytes a line. With `-c 0` it is one line, which ends
@@ -1804,6 +1813,8 @@ $ xxd -p -c 5
             ("08", Err(EINVAL)),
             ("1K ", Err(EINVAL)),
             ("16E", Err(ERANGE)),
+            ("0Y", Ok(0)),
+            ("\x0b12", Ok(12)),
             ("99999999999999999999", Err(ERANGE)),
         ];
         for &(text, expected) in cases {

@@ -8,6 +8,8 @@
 
 pub mod blkid;
 pub mod dd;
+pub mod dump;
+pub mod hexdump;
 pub mod fdisk;
 pub mod fmt;
 pub mod files;
@@ -67,7 +69,8 @@ impl Output {
 
     /// What goes down a pipe or into a file.
     pub fn stdout_bytes(&mut self) -> Vec<u8> {
-        self.raw.take().unwrap_or_else(|| std::mem::take(&mut self.text).into_bytes())
+        let text = std::mem::take(&mut self.text);
+        self.raw.take().unwrap_or_else(|| text.into_bytes())
     }
 
     /// Adds what a later command printed; its status becomes the status.
@@ -115,7 +118,7 @@ pub const COMMANDS: &[&str] = &[
     "head", "help", "hexdump", "history", "ls", "lsblk", "lvcreate", "lvdisplay", "lvextend", "lvreduce", "lvremove",
     "lvrename", "lvresize", "lvs", "mkdir", "mkfs.ext4", "mkfs.xfs", "mkswap", "mount", "mv", "parted", "printf",
     "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "rm", "rmdir", "sfdisk", "stat", "sudo", "swapoff", "swapon",
-    "sync", "tail", "touch", "truncate", "umount", "vgcreate", "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
+    "sync", "tail", "touch", "tr", "truncate", "umount", "vgcreate", "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
     "wc", "wipefs", "xxd", "yes",
 ];
 
@@ -340,10 +343,12 @@ impl Shell {
             "head" | "tail" => builtins::head_tail(self, cmd, args, stdin),
             "wc" => builtins::wc(self, args, stdin),
             "grep" => builtins::grep(self, args, stdin),
+            "tr" => builtins::tr(args, stdin),
             "dd" => {
                 let bytes = stdin.map(|i| i.bytes(64 << 20));
                 dd::run(self, args, bytes.as_deref())
             }
+            "hexdump" | "hd" | "xxd" => dump::run(self, cmd, args, stdin),
             "true" | ":" | "sync" => Output::default(),
             "false" => Output::text("", 1),
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),

@@ -145,12 +145,7 @@ impl Session {
                     Ok(p) => {
                         let size = human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Iec);
                         text.push_str(&format!("Created a new partition {} of type '{}' and of size {size}.\n", p.number, p.part_type.name()));
-                        events.push(Event::PartitionPlanned {
-                            disk: machine.name_of(self.disk),
-                            number: p.number,
-                            start_lba: p.start_lba,
-                            size_sectors: p.size_sectors,
-                        });
+                        events.push(Event::PartitionPlanned { disk: machine.name_of(self.disk), part: p.info() });
                         let unique = match p.part_type {
                             PartType::Gpt(_) if p.unique_guid != Guid::ZERO => p.unique_guid,
                             PartType::Gpt(_) => machine.new_guid(),

@@ -23,6 +23,15 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// How the figures label the transport.
+    pub fn label(self) -> &'static str {
+        match self {
+            Transport::Sata => "SATA",
+            Transport::Nvme => "NVMe",
+            Transport::Loop => "loop",
+        }
+    }
+
     /// The TRAN column of lsblk.
     pub fn tran(self) -> &'static str {
         match self {

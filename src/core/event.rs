@@ -1,16 +1,40 @@
 //! Events: what a command did, as past-tense facts the figures animate.
 //!
 //! The core returns these beside the new state; it never decides how they look.
-//! Devices are named by kernel name (`sdb1`, `nvme0n1p2`) or, for LVM, by `vg/lv`.
+//! Each event carries what a figure needs to redraw itself from the previous
+//! frame, so the animation can be stepped forwards and backwards. Devices are
+//! named as lsblk names them (`sdb1`, `nvme0n1p2`, `vg-lv`); PVs by path.
+
+/// A partition as a table records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartInfo {
+    pub number: u32,
+    pub start_lba: u64,
+    pub size_sectors: u64,
+    pub type_name: String,
+}
+
+/// What an LV is, as the figures draw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LvRole {
+    Linear,
+    Pool,
+    Thin,
+    PoolData,
+    PoolMeta,
+    Spare,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A new blank disk was plugged in.
-    DiskAttached { disk: String },
+    DiskAttached { disk: String, transport: &'static str, size_bytes: u64 },
+    /// An editor opened a disk's existing table to change it in memory.
+    EditorOpened { disk: String, kind: &'static str, parts: Vec<PartInfo> },
     /// An editor created a new, empty label in memory (fdisk `g`/`o`).
     LabelCreated { disk: String, kind: &'static str },
     /// An editor added a partition to its in-memory label; nothing is on disk yet.
-    PartitionPlanned { disk: String, number: u32, start_lba: u64, size_sectors: u64 },
+    PartitionPlanned { disk: String, part: PartInfo },
     /// An editor removed a partition from its in-memory label.
     PartitionUnplanned { disk: String, number: u32 },
     /// An editor changed a partition's type in memory.
@@ -18,26 +42,40 @@ pub enum Event {
     /// The in-memory label was discarded without writing (fdisk `q`).
     EditDiscarded { disk: String },
     /// A partition table was written to the disk's sectors.
-    TableWritten { disk: String, kind: &'static str },
-    /// The kernel re-read the table and registered a partition.
-    PartitionAppeared { dev: String, start_lba: u64, size_sectors: u64 },
+    TableWritten { disk: String, kind: &'static str, parts: Vec<PartInfo> },
+    /// A write over the disk's first or last sectors left no readable table.
+    TableDestroyed { disk: String },
+    /// The kernel re-read the table and registered a partition; `fstype` is a
+    /// signature already in the bytes it covers, and `fs_larger` says that
+    /// filesystem is larger than the partition.
+    PartitionAppeared { disk: String, dev: String, number: u32, start_lba: u64, size_sectors: u64, fstype: Option<String>, fs_larger: bool },
     /// The kernel re-read the table and dropped a partition.
-    PartitionVanished { dev: String },
+    PartitionVanished { disk: String, dev: String, number: u32 },
     /// The kernel refused to re-read the table because a partition is in use.
     RereadRefused { disk: String },
     /// A filesystem or swap signature was written to a device.
     FilesystemCreated { dev: String, fstype: String },
+    /// Signatures were erased from a device (wipefs, pvcreate over a filesystem).
+    SignatureWiped { dev: String },
     Mounted { dev: String, target: String },
     Unmounted { dev: String, target: String },
+    SwapOn { dev: String },
+    SwapOff { dev: String },
     PvCreated { dev: String },
     PvRemoved { dev: String },
-    VgCreated { vg: String },
-    VgExtended { vg: String, pv: String },
+    /// A VG was created over PVs of `pe_count` extents each.
+    VgCreated { vg: String, extent_bytes: u64, pvs: Vec<(String, u64)> },
+    VgExtended { vg: String, pv: String, pe_count: u64 },
     VgReduced { vg: String, pv: String },
     VgRemoved { vg: String },
-    LvCreated { vg: String, lv: String },
+    /// An LV was created with no extents yet; `device` is its device-mapper
+    /// name when it gets one. A thin volume has its virtual size, a pool its
+    /// chunk size.
+    LvCreated { vg: String, lv: String, role: LvRole, virtual_bytes: u64, chunk_bytes: u64, pool: Option<String>, device: Option<String> },
     LvRemoved { vg: String, lv: String },
     LvRenamed { vg: String, from: String, to: String },
+    /// lvm2 stacked a `-tpool` device under a pool for its first thin volume.
+    TpoolStacked { vg: String, pool: String, device: String },
     /// Physical extents were mapped into a logical volume.
     ExtentsAllocated { vg: String, lv: String, pv: String, pe_start: u64, count: u64 },
     /// Physical extents were returned to the volume group's free space.

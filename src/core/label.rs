@@ -106,6 +106,11 @@ impl Partition {
         self.start_lba.saturating_add(self.size_sectors.max(1) - 1)
     }
 
+    /// The partition as an event reports it.
+    pub fn info(&self) -> crate::core::event::PartInfo {
+        crate::core::event::PartInfo { number: self.number, start_lba: self.start_lba, size_sectors: self.size_sectors, type_name: self.part_type.name().to_string() }
+    }
+
     pub fn is_logical(&self) -> bool {
         self.number > 4
     }
@@ -405,7 +410,7 @@ impl Label {
                 let mut pmbr = Mbr::default();
                 pmbr.partitions[0] =
                     MbrPartitionEntry::new(TYPE_GPT_PROTECTIVE, 1, (total - 1).min(u32::MAX as u64), false);
-                pmbr.partitions[0].end_chs = super::mbr::Chs([0xfe, 0xff, 0xff]);
+                pmbr.partitions[0].end_chs = super::mbr::Chs([0xff, 0xff, 0xff]);
                 media.write_sector(0, &pmbr.encode());
                 media.write_sector(1, &header(1, total - 1, 2).encode());
                 media.write_bytes(2, &entry_bytes);

@@ -20,7 +20,6 @@ const NARROW: Geometry = Geometry { width: 420.0, row: 100.0, bar_x: 8.0, bar_w:
 #[derive(Properties, PartialEq)]
 pub struct BlocksProps {
     pub disks: Vec<DiskView>,
-    pub hidden: Vec<String>,
     pub active: Option<String>,
     pub selected: Option<String>,
     pub on_select: Callback<String>,
@@ -77,12 +76,17 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
     let g = if props.compact { &NARROW } else { &WIDE };
     let (bar_x, bar_w) = (g.bar_x, g.bar_w);
     let height = (props.disks.len().max(1) as f64) * g.row + 10.0;
-    let rows = props.disks.iter().enumerate().filter(|(_, d)| !props.hidden.contains(&d.name)).map(|(i, d)| {
+    let rows = props.disks.iter().enumerate().map(|(i, d)| {
         let y = 8.0 + i as f64 * g.row;
         let (onclick, onkeydown) = activate(&props.on_select, &d.name);
         let selected = props.selected.as_deref() == Some(d.name.as_str());
-        let label = d.label.map_or("no partition table".to_string(), |l| format!("{} label", if l == "dos" { "MBR (dos)" } else { "GPT" }));
-        let parts = d.parts.iter().filter(|p| !props.hidden.contains(&p.name)).map(|p| {
+        let label = match d.label {
+            Some(l) => format!("{} label", if l == "dos" { "MBR (dos)" } else { "GPT" }),
+            // A disk used whole (a PV, a filesystem) has no table, and says what holds it.
+            None if !d.holders.is_empty() => d.holders.join(" · "),
+            None => "no partition table".to_string(),
+        };
+        let parts = d.parts.iter().map(|p| {
             let x = bar_x + p.start_frac * bar_w;
             let w = (p.width_frac * bar_w).max(8.0);
             let (onclick, onkeydown) = activate(&props.on_select, &p.name);

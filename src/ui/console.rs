@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ConsoleProps {
-    pub entries: Vec<Entry>,
+    pub entries: std::rc::Rc<Vec<Entry>>,
     pub prompt: String,
     pub history: Vec<String>,
     pub on_run: Callback<String>,

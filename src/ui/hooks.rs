@@ -55,12 +55,13 @@ pub fn use_persist(lab: &UseReducerHandle<Lab>) {
     });
 }
 
-/// Plays the animation queue: one event per tick while events remain.
+/// Plays the animation: one frame per tick at the chosen speed.
 #[hook]
-pub fn use_animation(lab: &UseReducerHandle<Lab>, step_ms: u32) {
+pub fn use_animation(lab: &UseReducerHandle<Lab>, base_ms: u32) {
     let playing = lab.anim.playing();
+    let ms = lab.anim.step_ms(base_ms);
     let dispatcher = lab.dispatcher();
-    use_effect_with((playing, lab.revision, step_ms), move |(playing, _, ms)| {
+    use_effect_with((playing, lab.revision, ms), move |(playing, _, ms)| {
         let interval = playing.then(|| Interval::new(*ms, move || dispatcher.dispatch(Action::Tick)));
         move || drop(interval)
     });

@@ -25,31 +25,28 @@ const NARROW: Layout = Layout { width: 420.0, strip_x: 16.0, strip_w: 388.0, dro
 #[derive(Properties, PartialEq)]
 pub struct LvmProps {
     pub figure: LvmFigure,
-    pub hidden: Vec<String>,
     pub active: Option<String>,
     #[prop_or_default]
     pub compact: bool,
 }
 
-fn strip(vg: &VgView, pv: &PvView, y: f64, hidden: &[String], active: Option<&str>, l: Layout) -> Html {
+fn strip(vg: &VgView, pv: &PvView, y: f64, active: Option<&str>, l: Layout) -> Html {
     let (label_y, y) = (y, y + l.drop);
     let runs = pv.runs.iter().map(|r| {
         let x = l.strip_x + r.start_frac * l.strip_w;
         let w = (r.width_frac * l.strip_w).max(2.0);
         let key = r.lv.as_ref().map(|lv| format!("{}/{lv}@{}:{}", vg.name, pv.device, r.first_pe));
-        let waiting = key.as_ref().is_some_and(|k| hidden.contains(k)) || r.lv.as_ref().is_some_and(|lv| hidden.contains(&format!("{}/{lv}", vg.name)));
-        match (&r.lv, waiting) {
-            (Some(lv), false) => {
-                // A pool's hidden data and metadata LVs take the pool's colour.
-                let owner = lv.strip_suffix("_tdata").or_else(|| lv.strip_suffix("_tmeta")).unwrap_or(lv);
+        match &r.lv {
+            Some(lv) => {
+                let owner = r.owner.as_deref().unwrap_or(lv);
                 let color = vg.lvs.iter().find(|l| l.name == owner).map_or(8, |l| l.color % 8);
-                let pulse = key.as_deref() == active;
+                let pulse = key.as_deref() == active || active.is_some_and(|a| a == format!("{}/{owner}", vg.name));
                 let label = format!("{lv}: physical extents {}–{} on {}", r.first_pe, r.first_pe + r.count - 1, pv.device);
                 html! {
                     <g class={format!("run c{color}{}", if pulse { " pulse" } else { "" })} data-lv={lv.clone()}>
                         <title>{ label }</title>
                         <rect x={fixed(x, 1)} y={fixed(y, 1)} width={fixed(w, 1)} height="30" />
-                        if w > 70.0 { <text x={fixed(x + 5.0, 1)} y={fixed(y + 20.0, 1)} class="runlabel">{ lv.trim_end_matches("_tdata").trim_end_matches("_tmeta") }</text> }
+                        if w > 70.0 { <text x={fixed(x + 5.0, 1)} y={fixed(y + 20.0, 1)} class="runlabel">{ owner }</text> }
                     </g>
                 }
             }
@@ -72,14 +69,14 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
     let chip_w = (l.width - 40.0) / l.columns as f64 - 10.0;
     let mut y = 10.0;
     let mut groups = Vec::new();
-    for vg in props.figure.vgs.iter().filter(|v| !props.hidden.contains(&v.name)) {
+    for vg in props.figure.vgs.iter() {
         let top = y;
         y += 34.0;
         let pv_rows: Vec<Html> = vg
             .pvs
             .iter()
             .map(|pv| {
-                let h = strip(vg, pv, y, &props.hidden, props.active.as_deref(), l);
+                let h = strip(vg, pv, y, props.active.as_deref(), l);
                 y += 42.0 + l.drop;
                 h
             })
@@ -87,7 +84,6 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
         let lv_chips: Vec<Html> = vg
             .lvs
             .iter()
-            .filter(|l| !props.hidden.contains(&format!("{}/{}", vg.name, l.name)))
             .enumerate()
             .map(|(i, lv)| {
                 let cx = 20.0 + (i % l.columns) as f64 * (chip_w + 10.0);

@@ -8,32 +8,10 @@
 use crate::console::session::{Session, Start};
 use crate::console::Shell;
 use crate::core::Event;
+use crate::view::figures::{self, FigureId};
+use crate::view::{Scene, Timeline};
 use std::rc::Rc;
 use yew::Reducible;
-
-/// Which figure is on screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Figure {
-    Blocks,
-    Lvm,
-}
-
-impl Figure {
-    pub fn id(self) -> &'static str {
-        match self {
-            Figure::Blocks => "blocks",
-            Figure::Lvm => "lvm",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<Figure> {
-        match id {
-            "blocks" | "1" => Some(Figure::Blocks),
-            "lvm" | "2" => Some(Figure::Lvm),
-            _ => None,
-        }
-    }
-}
 
 /// One block of the console: a command with its output, answers included.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,24 +21,46 @@ pub struct Entry {
     pub text: String,
 }
 
-/// The events of the latest command and how far the figure has played them.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The latest command's timeline and how far the figure has played it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Anim {
-    pub events: Vec<Event>,
+    pub timeline: Rc<Timeline>,
+    /// Frames shown: 0 is the scene before the command, `len` the scene after.
     pub cursor: usize,
     /// The lecturer paused the animation to talk through a step.
     pub paused: bool,
+    /// Playback speed: 0.5, 1, 2 or 4 times the normal pace.
+    pub speed: f64,
 }
+
+impl Default for Anim {
+    fn default() -> Anim {
+        Anim { timeline: Rc::default(), cursor: 0, paused: false, speed: 1.0 }
+    }
+}
+
+/// The speeds the speed control offers.
+pub const SPEEDS: [f64; 4] = [0.5, 1.0, 2.0, 4.0];
 
 impl Anim {
     /// Events remain to be shown.
     pub fn pending(&self) -> bool {
-        self.cursor < self.events.len()
+        self.cursor < self.timeline.len()
     }
 
     /// The timer should advance the animation.
     pub fn playing(&self) -> bool {
         self.pending() && !self.paused
+    }
+
+    /// Milliseconds between two steps at the current speed.
+    pub fn step_ms(&self, base_ms: u32) -> u32 {
+        (f64::from(base_ms) / self.speed.max(0.25)).round() as u32
+    }
+
+    /// The caption of the frame on screen.
+    pub fn caption(&self) -> Option<String> {
+        self.timeline.caption(self.cursor)
     }
 }
 
@@ -70,12 +70,17 @@ const MAX_ENTRIES: usize = 300;
 #[derive(Clone)]
 pub struct Lab {
     pub session: Session,
-    pub shell: Shell,
-    pub entries: Vec<Entry>,
+    /// Shared, so an animation tick or a render does not copy the machine.
+    pub shell: Rc<Shell>,
+    pub entries: Rc<Vec<Entry>>,
     pub redo: Vec<Vec<String>>,
     pub anim: Anim,
     pub reduced_motion: bool,
     pub error: Option<String>,
+    /// The figure on screen.
+    pub figure: FigureId,
+    /// The figure stays put when commands call for another one.
+    pub pinned: bool,
     /// Bumped on every change of the log, so effects can depend on it cheaply.
     pub revision: u64,
 }
@@ -92,7 +97,7 @@ pub enum Action {
     Fail(String),
     DismissError,
     ClearScreen,
-    /// Advance the animation by one event.
+    /// The timer advances the animation by one frame.
     Tick,
     /// Jump the animation to its end.
     Skip,
@@ -100,21 +105,28 @@ pub enum Action {
     Replay,
     /// Pause or resume the animation.
     TogglePause,
-    /// Show the next event (for stepping while paused).
+    /// Show the next frame.
     Step,
+    /// Show the previous frame.
+    StepBack,
+    SetSpeed(f64),
     SetReducedMotion(bool),
+    Show(FigureId),
+    TogglePin,
 }
 
 impl Lab {
     pub fn new(session: Session) -> Lab {
         let mut lab = Lab {
             session: Session::new(Start::Lab, session.seed),
-            shell: Shell::new(crate::core::Machine::empty(0)),
-            entries: Vec::new(),
+            shell: Rc::new(Shell::new(crate::core::Machine::empty(0))),
+            entries: Rc::default(),
             redo: Vec::new(),
             anim: Anim::default(),
             reduced_motion: false,
             error: None,
+            figure: FigureId::Blocks,
+            pinned: false,
             revision: 0,
         };
         if let Err(e) = lab.rebuild(session.clone()) {
@@ -133,9 +145,9 @@ impl Lab {
             Self::feed(&mut shell, &mut entries, line);
         }
         self.session = session;
-        self.shell = shell;
-        self.entries = entries;
-        self.anim = Anim::default();
+        self.shell = Rc::new(shell);
+        self.entries = Rc::new(entries);
+        self.anim = Anim { speed: self.anim.speed, paused: self.anim.paused, ..Anim::default() };
         self.revision += 1;
         Ok(())
     }
@@ -172,6 +184,40 @@ impl Lab {
             self.shell.prompt()
         }
     }
+
+    /// The scene on screen: a frame of the animation, or the current state.
+    pub fn scene(&self) -> Scene {
+        if self.anim.pending() {
+            self.anim.timeline.frame(self.anim.cursor)
+        } else {
+            let mut now = Scene::of(&self.shell);
+            now.focus = self.anim.timeline.frame(self.anim.cursor).focus;
+            now
+        }
+    }
+
+    fn run(&mut self, lines: Vec<String>) {
+        let before = Scene::of(&self.shell);
+        let shell = Rc::make_mut(&mut self.shell);
+        let entries = Rc::make_mut(&mut self.entries);
+        let mut events = Vec::new();
+        for line in lines {
+            if self.session.lines.len() >= crate::console::session::MAX_SESSION_LINES {
+                self.error = Some(format!("This session is full ({} lines). Reset to start a new one.", crate::console::session::MAX_SESSION_LINES));
+                break;
+            }
+            self.session.lines.push(line.clone());
+            events.extend(Self::feed(shell, entries, &line));
+        }
+        self.redo.clear();
+        self.revision += 1;
+        if let Some(home) = figures::follow(&events).filter(|_| !self.pinned) {
+            self.figure = home;
+        }
+        let timeline = Timeline::new(before, events);
+        let cursor = if self.reduced_motion { timeline.len() } else { 0 };
+        self.anim = Anim { timeline: Rc::new(timeline), cursor, ..self.anim.clone() };
+    }
 }
 
 impl Reducible for Lab {
@@ -180,21 +226,7 @@ impl Reducible for Lab {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut lab = (*self).clone();
         match action {
-            Action::Run(lines) => {
-                let mut events = Vec::new();
-                for line in lines {
-                    if lab.session.lines.len() >= crate::console::session::MAX_SESSION_LINES {
-                        lab.error = Some("This session is full (5000 lines). Reset to start a new one.".into());
-                        break;
-                    }
-                    lab.session.lines.push(line.clone());
-                    events.extend(Self::feed(&mut lab.shell, &mut lab.entries, &line));
-                }
-                lab.redo.clear();
-                lab.revision += 1;
-                let cursor = if lab.reduced_motion { events.len() } else { 0 };
-                lab.anim = Anim { events, cursor, paused: lab.anim.paused };
-            }
+            Action::Run(lines) => lab.run(lines),
             Action::Undo => {
                 if let Some((previous, removed)) = lab.session.undone() {
                     if lab.rebuild(previous).is_ok() {
@@ -205,9 +237,8 @@ impl Reducible for Lab {
             Action::Redo => {
                 if let Some(group) = lab.redo.pop() {
                     let redo = std::mem::take(&mut lab.redo);
-                    let mut next = Rc::new(lab).reduce(Action::Run(group));
-                    Rc::make_mut(&mut next).redo = redo;
-                    return next;
+                    lab.run(group);
+                    lab.redo = redo;
                 }
             }
             Action::Reset => {
@@ -223,48 +254,33 @@ impl Reducible for Lab {
             }
             Action::Fail(message) => lab.error = Some(message),
             Action::DismissError => lab.error = None,
-            Action::ClearScreen => lab.entries.clear(),
+            Action::ClearScreen => lab.entries = Rc::default(),
             Action::Tick => {
                 if lab.anim.playing() {
                     lab.anim.cursor += 1;
                 }
             }
-            Action::Step => {
-                if lab.anim.pending() {
-                    lab.anim.cursor += 1;
-                }
+            Action::Step => lab.anim.cursor = (lab.anim.cursor + 1).min(lab.anim.timeline.len()),
+            Action::StepBack => {
+                lab.anim.cursor = lab.anim.cursor.saturating_sub(1);
+                lab.anim.paused = true;
             }
             Action::TogglePause => lab.anim.paused = !lab.anim.paused,
-            Action::Skip => lab.anim.cursor = lab.anim.events.len(),
-            Action::Replay => lab.anim.cursor = 0,
+            Action::Skip => lab.anim.cursor = lab.anim.timeline.len(),
+            Action::Replay => {
+                lab.anim.cursor = 0;
+                lab.anim.paused = false;
+            }
+            Action::SetSpeed(speed) => lab.anim.speed = SPEEDS.into_iter().find(|s| (s - speed).abs() < 1e-9).unwrap_or(1.0),
             Action::SetReducedMotion(on) => {
                 lab.reduced_motion = on;
                 if on {
-                    lab.anim.cursor = lab.anim.events.len();
+                    lab.anim.cursor = lab.anim.timeline.len();
                 }
             }
+            Action::Show(figure) => lab.figure = figure,
+            Action::TogglePin => lab.pinned = !lab.pinned,
         }
         Rc::new(lab)
     }
-}
-
-/// Devices whose appearance is still ahead in the animation, and the device the
-/// current step is about.
-pub fn animation_marks(anim: &Anim) -> (Vec<String>, Option<String>) {
-    let subject = |e: &Event| -> Option<String> {
-        match e {
-            Event::DiskAttached { disk } => Some(disk.clone()),
-            Event::PartitionAppeared { dev, .. } => Some(dev.clone()),
-            Event::PartitionPlanned { disk, number, .. } => Some(crate::core::disk::partition_name(disk, *number)),
-            Event::LvCreated { vg, lv } => Some(format!("{vg}/{lv}")),
-            Event::ExtentsAllocated { vg, lv, pv, pe_start, .. } => Some(format!("{vg}/{lv}@{pv}:{pe_start}")),
-            Event::ThinChunksAllocated { vg, pool, .. } => Some(format!("{vg}/{pool}")),
-            Event::PvCreated { dev } => Some(dev.clone()),
-            Event::VgCreated { vg } => Some(vg.clone()),
-            _ => None,
-        }
-    };
-    let hidden = anim.events.iter().skip(anim.cursor).filter(|e| !matches!(e, Event::ThinChunksAllocated { .. })).filter_map(subject).collect();
-    let active = anim.cursor.checked_sub(1).and_then(|i| anim.events.get(i)).and_then(subject);
-    (hidden, active)
 }

@@ -275,7 +275,8 @@ pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
     let mut problems = Vec::new();
     for step in &case.steps {
         if data {
-            shell.machine.set_clock(DATA_CLOCK);
+            // The shell ticks once as each command starts.
+            shell.machine.set_clock(DATA_CLOCK - 1);
         }
         let mut step_here = Step { command: apply_aliases(&step.command, alias), stdin: step.stdin.clone(), expected: apply_aliases(&step.expected, alias), exit: step.exit };
         step_here.expected = capture_shell(&step_here.expected);

@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod golden;
 mod props;
+mod view;
 
 use std::path::Path;
 

@@ -85,12 +85,12 @@ fn undo_removes_a_whole_dialog_and_redo_brings_it_back() {
     let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
     let lines: Vec<String> = ["lsblk", "fdisk /dev/sdb", "g", "n", "", "", "+100M", "w"].iter().map(|s| s.to_string()).collect();
     let lab = lab.reduce(Action::Run(lines));
-    assert_eq!(lab.shell.machine.disks[0].kernel_partitions.len(), 1);
+    assert_eq!(lab.shell.machine.disks()[0].kernel_partitions.len(), 1);
     let lab = lab.reduce(Action::Undo);
     assert_eq!(lab.session.lines, vec!["lsblk".to_string()]);
-    assert!(lab.shell.machine.disks[0].kernel_partitions.is_empty());
+    assert!(lab.shell.machine.disks()[0].kernel_partitions.is_empty());
     let lab = lab.reduce(Action::Redo);
-    assert_eq!(lab.shell.machine.disks[0].kernel_partitions.len(), 1);
+    assert_eq!(lab.shell.machine.disks()[0].kernel_partitions.len(), 1);
     let lab = lab.reduce(Action::Reset);
     assert!(lab.session.lines.is_empty());
 }
@@ -110,11 +110,43 @@ fn a_paused_animation_moves_only_by_steps() {
     let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
     let lab = lab.reduce(Action::TogglePause);
     let lab = lab.reduce(Action::Run(vec!["sfdisk /dev/sdb".into(), "label: gpt".into(), ",100M".into(), "write".into()]));
-    assert!(lab.anim.events.len() > 2, "sfdisk produced events");
+    assert!(lab.anim.timeline.len() > 2, "sfdisk produced events");
     let lab = lab.reduce(Action::Tick);
     assert_eq!(lab.anim.cursor, 0, "the timer does not move a paused animation");
     let lab = lab.reduce(Action::Step);
     assert_eq!(lab.anim.cursor, 1);
     let lab = lab.reduce(Action::Skip);
     assert!(!lab.anim.pending());
+}
+
+#[wasm_bindgen_test]
+fn stepping_back_and_forth_walks_the_frames_of_lvcreate() {
+    let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
+    let lab = lab.reduce(Action::Run(vec!["pvcreate /dev/sdb".into(), "vgcreate vg /dev/sdb".into()]));
+    let lab = lab.reduce(Action::Skip);
+    let lab = lab.reduce(Action::Run(vec!["lvcreate -n a -L 100M vg".into()]));
+    assert_eq!(lab.figure, storage_lab::view::FigureId::Lvm, "the LVM figure follows lvcreate");
+    let lab = lab.reduce(Action::Skip);
+    let after = lab.scene().without_focus();
+    let lab = lab.reduce(Action::StepBack);
+    assert!(lab.anim.paused, "stepping back pauses");
+    assert_eq!(lab.anim.cursor, 1);
+    let lab = lab.reduce(Action::StepBack);
+    assert!(lab.scene().vg("vg").is_some_and(|v| v.lvs.is_empty()), "frame 0 has no LV yet");
+    let lab = lab.reduce(Action::Step);
+    assert!(lab.anim.caption().unwrap_or_default().contains("vg/a is created"));
+    let lab = lab.reduce(Action::Step);
+    assert_eq!(lab.scene().without_focus(), after);
+}
+
+#[wasm_bindgen_test]
+fn a_pinned_figure_stays_and_speeds_are_the_four_offered() {
+    let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
+    let lab = lab.reduce(Action::TogglePin);
+    let lab = lab.reduce(Action::Run(vec!["pvcreate /dev/sdb".into()]));
+    assert_eq!(lab.figure, storage_lab::view::FigureId::Blocks);
+    let lab = lab.reduce(Action::SetSpeed(4.0));
+    assert_eq!(lab.anim.step_ms(500), 125);
+    let lab = lab.reduce(Action::SetSpeed(3.0));
+    assert_eq!(lab.anim.speed, 1.0, "an unknown speed falls back to 1x");
 }

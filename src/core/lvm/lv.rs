@@ -3,7 +3,7 @@
 
 use super::{Lv, LvKind, Lvm, LvmError, Segment, Vg};
 use crate::core::device::DevId;
-use crate::core::event::Event;
+use crate::core::event::{Event, LvRole};
 
 impl Lvm {
     /// Picks `extents` free extents: lowest free runs first, PVs in VG order.
@@ -73,7 +73,8 @@ impl Lvm {
         self.allocate(vg, extents)?;
         let minor = self.next_minor();
         self.push_lv(vg_name, lv_name, uuid, LvKind::Linear, Some(minor))?;
-        let mut events = vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into() }];
+        let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
+        let mut events = vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Linear, virtual_bytes: 0, chunk_bytes: 0, pool: None, device }];
         events.extend(self.grow_segments(vg_name, lv_name, extents)?);
         Ok(events)
     }
@@ -175,9 +176,7 @@ impl Lvm {
                     let pv = self.pv_name(s.pv);
                     events.push(Event::ExtentsFreed { vg: vg_name.into(), lv: name.clone(), pv, pe_start: s.pe_start, count: s.extent_count });
                 }
-                if !l.is_hidden() {
-                    events.push(Event::LvRemoved { vg: vg_name.into(), lv: name.clone() });
-                }
+                events.push(Event::LvRemoved { vg: vg_name.into(), lv: name.clone() });
             }
         }
         let vg = self.vg_mut(vg_name)?;

@@ -397,7 +397,8 @@ impl Lvm {
         for d in devices {
             self.join(name, d.dev, extent_size_bytes);
         }
-        events.push(Event::VgCreated { vg: name.to_string() });
+        let pvs = devices.iter().filter_map(|d| self.pv(d.dev)).map(|p| (p.name.clone(), p.pe_count)).collect();
+        events.push(Event::VgCreated { vg: name.to_string(), extent_bytes: extent_size_bytes, pvs });
         Ok(events)
     }
 
@@ -410,7 +411,8 @@ impl Lvm {
         vg.seqno += 1;
         for d in devices {
             self.join(name, d.dev, extent);
-            events.push(Event::VgExtended { vg: name.to_string(), pv: d.name.clone() });
+            let pe_count = self.pv(d.dev).map_or(0, |p| p.pe_count);
+            events.push(Event::VgExtended { vg: name.to_string(), pv: d.name.clone(), pe_count });
         }
         Ok(events)
     }
@@ -442,7 +444,7 @@ impl Lvm {
     pub fn vgremove(&mut self, name: &str) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg(name).ok_or_else(|| LvmError::NoSuchVg(name.to_string()))?.clone();
         let mut events = Vec::new();
-        for lv in vg.lvs.iter().filter(|l| !l.is_hidden()) {
+        for lv in &vg.lvs {
             events.push(Event::LvRemoved { vg: name.to_string(), lv: lv.name.clone() });
         }
         for pv in self.pvs.iter_mut().filter(|p| p.vg_name.as_deref() == Some(name)) {

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use super::{LvKind, Lvm, LvmError, Vg};
-use crate::core::event::Event;
+use crate::core::event::{Event, LvRole};
 use crate::core::ranges::RangeSet;
 
 /// The chunk size of a new thin pool: 64 KiB.
@@ -197,6 +197,7 @@ impl Lvm {
             None => {
                 let name = format!("lvol{}_pmspare", vg.next_lvol_index());
                 self.push_lv(vg_name, &name, uuids(), LvKind::Pmspare, None)?;
+                events.push(Event::LvCreated { vg: vg_name.into(), lv: name.clone(), role: LvRole::Spare, virtual_bytes: 0, chunk_bytes: 0, pool: None, device: None });
                 events.extend(self.grow_segments(vg_name, &name, meta_extents)?);
             }
             Some(name) if spare_grow > 0 => events.extend(self.grow_segments(vg_name, &name, spare_grow)?),
@@ -207,16 +208,19 @@ impl Lvm {
         let meta_minor = self.next_minor();
         let data_minor = self.next_minor();
         let parts = [
-            (format!("{pool}_tdata"), data_extents, data_minor, LvKind::PoolData { pool: pool.into() }),
-            (format!("{pool}_tmeta"), meta_extents, meta_minor, LvKind::PoolMeta { pool: pool.into() }),
+            (format!("{pool}_tdata"), data_extents, data_minor, LvKind::PoolData { pool: pool.into() }, LvRole::PoolData),
+            (format!("{pool}_tmeta"), meta_extents, meta_minor, LvKind::PoolMeta { pool: pool.into() }, LvRole::PoolMeta),
         ];
-        for (name, extents, minor, kind) in parts {
+        for (name, extents, minor, kind, role) in parts {
             self.push_lv(vg_name, &name, uuids(), kind, Some(minor))?;
+            let device = Some(crate::core::machine::dm_name(vg_name, &name));
+            events.push(Event::LvCreated { vg: vg_name.into(), lv: name.clone(), role, virtual_bytes: 0, chunk_bytes: 0, pool: Some(pool.into()), device });
             events.extend(self.grow_segments(vg_name, &name, extents)?);
         }
         let minor = self.next_minor();
         self.push_lv(vg_name, pool, uuids(), LvKind::ThinPool(Pool::new(chunk_size_bytes)), Some(minor))?;
-        events.insert(0, Event::LvCreated { vg: vg_name.into(), lv: pool.into() });
+        let device = Some(crate::core::machine::dm_name(vg_name, pool));
+        events.push(Event::LvCreated { vg: vg_name.into(), lv: pool.into(), role: LvRole::Pool, virtual_bytes: 0, chunk_bytes: chunk_size_bytes, pool: None, device });
         Ok(events)
     }
 
@@ -244,16 +248,21 @@ impl Lvm {
             None => return Err(LvmError::NoSuchLv { vg: vg_name.into(), lv: pool.into() }),
         };
         // The first thin volume makes lvm2 stack a `-tpool` device under the pool.
+        let mut events = Vec::new();
         if needs_tpool {
             let m = self.next_minor();
             if let Some(LvKind::ThinPool(p)) = self.vg_mut(vg_name)?.lv_mut(pool).map(|l| &mut l.kind) {
                 p.tpool_minor = Some(m);
             }
+            let device = format!("{}-tpool", crate::core::machine::dm_name(vg_name, pool));
+            events.push(Event::TpoolStacked { vg: vg_name.into(), pool: pool.into(), device });
         }
         let minor = self.next_minor();
         let kind = LvKind::Thin { pool: pool.into(), virtual_bytes, map: ThinMap::default() };
         self.push_lv(vg_name, lv_name, uuid, kind, Some(minor))?;
-        Ok(vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into() }])
+        let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
+        events.insert(0, Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Thin, virtual_bytes, chunk_bytes: 0, pool: Some(pool.into()), device });
+        Ok(events)
     }
 
     /// Sum of thin volume sizes in a pool, for the over-provisioning warning.
@@ -304,7 +313,9 @@ impl Lvm {
             for (_, c) in &pairs {
                 p.allocated.insert(*c, 1);
             }
-            p.out_of_space = full;
+            if full || !pairs.is_empty() {
+                p.out_of_space = full;
+            }
         }
         let mut events = Vec::new();
         if !pairs.is_empty() {

@@ -106,6 +106,7 @@ impl Machine {
         if let Err(e) = self.map(dev, offset, backed, &mut pieces) {
             return Err(fail(e, 0, events));
         }
+        let labels_before = self.labels_touched(&pieces);
         let mut done = 0;
         for p in pieces {
             if let Piece::Disk { disk, offset: o, len } = p {
@@ -119,10 +120,44 @@ impl Machine {
             let name = self.devices.get(dev).map(|d| d.name.clone()).unwrap_or_default();
             events.push(Event::BytesWritten { dev: name, offset, len: backed });
         }
+        events.extend(self.label_changes(labels_before));
         if backed < len {
             return Err(fail(IoError::PoolFull, backed, events));
         }
         Ok(events)
+    }
+
+    /// The labels of disks whose table sectors these pieces overwrite.
+    fn labels_touched(&self, pieces: &[Piece]) -> Vec<(DevId, Option<crate::core::label::Label>)> {
+        let mut out: Vec<(DevId, Option<crate::core::label::Label>)> = Vec::new();
+        for p in pieces {
+            let Piece::Disk { disk, offset, len } = *p else { continue };
+            let Some(d) = self.disk(disk) else { continue };
+            let table_area = 34 * SECTOR_BYTES;
+            let touches = offset < table_area || offset + len > d.size_bytes.saturating_sub(table_area);
+            if touches && !out.iter().any(|(id, _)| *id == disk) {
+                out.push((disk, d.label()));
+            }
+        }
+        out
+    }
+
+    /// Events for tables a raw write destroyed or replaced.
+    fn label_changes(&self, before: Vec<(DevId, Option<crate::core::label::Label>)>) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (disk, old) in before {
+            let Some(d) = self.disk(disk) else { continue };
+            let new = d.label();
+            match (&old, &new) {
+                (Some(_), None) => events.push(Event::TableDestroyed { disk: d.name.clone() }),
+                (_, Some(l)) if old.as_ref() != Some(l) => {
+                    let parts = l.partitions.iter().map(|p| p.info()).collect();
+                    events.push(Event::TableWritten { disk: d.name.clone(), kind: l.kind.name(), parts });
+                }
+                _ => {}
+            }
+        }
+        events
     }
 
     fn check_range(&self, dev: DevId, offset: u64, len: u64) -> Result<(), IoError> {

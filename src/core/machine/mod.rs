@@ -186,7 +186,8 @@ impl Machine {
             kernel_partitions: Vec::new(),
         });
         self.refresh();
-        Ok(vec![Event::DiskAttached { disk: name.into() }])
+        let size_bytes = size_bytes / SECTOR_BYTES * SECTOR_BYTES;
+        Ok(vec![Event::DiskAttached { disk: name.into(), transport: transport.label(), size_bytes }])
     }
 
     /// The next free name for a new disk of `transport` (`sdd`, `nvme2n1`).

@@ -26,7 +26,8 @@ impl Machine {
     pub fn write_label(&mut self, disk: DevId, label: &Label) -> (Reread, Vec<Event>) {
         let Some(d) = self.disk_mut(disk) else { return (Reread::Busy, Vec::new()) };
         label.write_to(&mut d.media);
-        let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name() }];
+        let parts = label.partitions.iter().map(|p| p.info()).collect();
+        let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }];
         let reread = self.reread(disk, &mut events);
         (reread, events)
     }
@@ -43,19 +44,21 @@ impl Machine {
         let label = d.label();
         let old = d.kernel_partitions.clone();
         for p in &old {
-            events.push(Event::PartitionVanished { dev: d.partition_name(p.number) });
+            events.push(Event::PartitionVanished { disk: name.clone(), dev: d.partition_name(p.number), number: p.number });
         }
         let mut fresh = Vec::new();
         for p in label.iter().flat_map(|l| l.partitions.iter()) {
             let (start_lba, size_sectors) = geometry(p);
             let k = self.register(disk, p.number, start_lba, size_sectors, &old);
-            events.push(Event::PartitionAppeared { dev: crate::core::disk::partition_name(&name, p.number), start_lba, size_sectors });
+            let dev = crate::core::disk::partition_name(&name, p.number);
+            events.push(Event::PartitionAppeared { disk: name.clone(), dev, number: p.number, start_lba, size_sectors, fstype: None, fs_larger: false });
             fresh.push(k);
         }
         if let Some(d) = self.disk_mut(disk) {
             d.kernel_partitions = fresh;
         }
         self.refresh();
+        self.name_signatures(events);
         Reread::Done
     }
 
@@ -82,7 +85,8 @@ impl Machine {
         let Some(d) = self.disk_mut(disk) else { return (Vec::new(), Vec::new()) };
         label.write_to(&mut d.media);
         let name = d.name.clone();
-        let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name() }];
+        let parts = label.partitions.iter().map(|p| p.info()).collect();
+        let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name(), parts }];
         let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
         let old = d.kernel_partitions.clone();
         let mut numbers: Vec<u32> = old.iter().map(|k| k.number).chain(on_disk.iter().map(|p| p.number)).collect();
@@ -108,7 +112,7 @@ impl Machine {
                 continue;
             }
             if old.iter().any(|k| k.number == *n) {
-                events.push(Event::PartitionVanished { dev: crate::core::disk::partition_name(&name, *n) });
+                events.push(Event::PartitionVanished { disk: name.clone(), dev: crate::core::disk::partition_name(&name, *n), number: *n });
             }
             let Some(p) = on_disk.iter().find(|p| p.number == *n) else { continue };
             let (start, size) = geometry(p);
@@ -117,7 +121,7 @@ impl Machine {
                 continue;
             }
             let k = self.register(disk, *n, start, size, &[]);
-            events.push(Event::PartitionAppeared { dev: crate::core::disk::partition_name(&name, *n), start_lba: start, size_sectors: size });
+            events.push(Event::PartitionAppeared { disk: name.clone(), dev: crate::core::disk::partition_name(&name, *n), number: *n, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
             fresh.push(k);
         }
         crate::core::order::SmallSort::small_sort_by_key(&mut fresh[..], |k| k.number);
@@ -125,8 +129,22 @@ impl Machine {
             d.kernel_partitions = fresh;
         }
         self.refresh();
+        self.name_signatures(&mut events);
         crate::core::order::small_sort(&mut failed);
         failed.dedup();
         (failed, events)
+    }
+
+    /// Fills in what a partition that just appeared already holds: old bytes
+    /// at its offset (a filesystem from before the table was rewritten) count.
+    fn name_signatures(&self, events: &mut [Event]) {
+        for e in events.iter_mut() {
+            if let Event::PartitionAppeared { dev, fstype, fs_larger, .. } = e {
+                let Some(id) = self.resolve(&format!("/dev/{dev}")) else { continue };
+                let sig = self.probe(id);
+                *fs_larger = sig.as_ref().is_some_and(|s| s.size_bytes > self.size_of(id));
+                *fstype = sig.map(|s| s.fstype.name().to_string());
+            }
+        }
     }
 }

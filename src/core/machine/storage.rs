@@ -213,7 +213,7 @@ impl Machine {
             return Err(FsError::SwapActive);
         }
         self.swaps.push(dev);
-        Ok(Vec::new())
+        Ok(vec![Event::SwapOn { dev: self.name_of(dev) }])
     }
 
     pub fn swapoff(&mut self, dev: DevId) -> Result<Vec<Event>, FsError> {
@@ -222,7 +222,7 @@ impl Machine {
         if self.swaps.len() == before {
             return Err(FsError::SwapInactive);
         }
-        Ok(Vec::new())
+        Ok(vec![Event::SwapOff { dev: self.name_of(dev) }])
     }
 
     /// statfs of a filesystem.

@@ -46,6 +46,15 @@ impl Machine {
         wiped
     }
 
+    /// The event for signatures wiped from a device, if any were.
+    pub fn wiped_event(&self, dev: DevId, wiped: &[signature::Signature]) -> Vec<Event> {
+        if wiped.is_empty() {
+            Vec::new()
+        } else {
+            vec![Event::SignatureWiped { dev: self.name_of(dev) }]
+        }
+    }
+
     /// Labels a device as a PV, with the given UUID or a fresh one.
     pub fn pvcreate(&mut self, dev: DevId, uuid: Option<String>) -> Result<Vec<Event>, LvmError> {
         let new = self.new_pv(dev);

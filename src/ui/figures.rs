@@ -1,0 +1,96 @@
+//! Each figure's panel: its view-model drawn, with its action toolbar. The
+//! list in `view::figures` says which figures exist; this says how each draws.
+
+use super::{blocks, lvm, tree};
+use crate::view::{blocks as vblocks, lvm_figure, FigureId, PartState, Scene};
+use yew::prelude::*;
+
+/// What every panel gets from the app.
+#[derive(Clone, PartialEq)]
+pub struct PanelContext {
+    pub scene: Scene,
+    pub on_run: Callback<Vec<String>>,
+    /// A dialog other than fdisk on a shown disk is open: actions must wait.
+    pub busy_dialog: bool,
+    pub selected: Option<String>,
+    pub on_select: Callback<String>,
+    pub compact: bool,
+    /// Disk models by name, for the details panel.
+    pub models: Vec<(String, String)>,
+}
+
+pub fn panel(id: FigureId, cx: &PanelContext) -> Html {
+    match id {
+        FigureId::Blocks => blocks_panel(cx),
+        FigureId::Lvm => lvm_panel(cx),
+    }
+}
+
+fn blocks_panel(cx: &PanelContext) -> Html {
+    let disks = vblocks::disk_views(&cx.scene);
+    let rows = vblocks::tree(&cx.scene);
+    html! {
+        <>
+            <blocks::BlockActions disks={disks.clone()} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
+            <blocks::BlocksFigure disks={disks.clone()} active={cx.scene.focus.clone()} selected={cx.selected.clone()} on_select={cx.on_select.clone()} compact={cx.compact} />
+            { cx.selected.as_deref().map(|s| details(&disks, &cx.models, s)).unwrap_or_default() }
+            <tree::LsblkTree rows={rows} focus={cx.scene.focus.clone()} />
+            <p class="legend">{ "Names: sda, sdb… are SATA/SCSI disks in probe order and sdb1 their partitions; nvme0n1 is NVMe controller 0, namespace 1, and nvme0n1p1 its first partition (the p keeps the numbers apart). Click a disk or partition for details." }</p>
+            <p class="legend"><span class="sw active"></span>{ "in use" }<span class="sw pending"></span>{ "planned (not written)" }<span class="sw written"></span>{ "written, kernel not told" }<span class="sw stale"></span>{ "old table still in use" }</p>
+        </>
+    }
+}
+
+fn lvm_panel(cx: &PanelContext) -> Html {
+    let fig = lvm_figure(&cx.scene);
+    html! {
+        <>
+            <lvm::LvmActions figure={fig.clone()} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
+            <lvm::LvmFigureView figure={fig} active={cx.scene.focus.clone()} compact={cx.compact} />
+        </>
+    }
+}
+
+fn table_text(label: Option<&str>, holders: &[String]) -> String {
+    match label {
+        Some("dos") => "MBR (dos): at most 4 primary partitions, disks up to 2 TiB".into(),
+        Some(_) => "GPT: 128 entries, primary header at the start and a backup at the end, each with CRC32".into(),
+        None if !holders.is_empty() => format!("none: the whole disk is used directly ({})", holders.join(", ")),
+        None => "none (blank disk)".into(),
+    }
+}
+
+fn details(disks: &[crate::view::DiskView], models: &[(String, String)], selected: &str) -> Html {
+    for d in disks {
+        if d.name == selected {
+            let model = models.iter().find(|(n, _)| *n == d.name).map(|(_, m)| m.clone()).unwrap_or_default();
+            return html! {
+                <dl class="details" aria-live="polite">
+                    <dt>{ "Device" }</dt><dd>{ format!("/dev/{} · {} · {}", d.name, d.transport, d.size_text) }</dd>
+                    <dt>{ "Name" }</dt><dd>{ &d.naming }</dd>
+                    if !model.is_empty() { <dt>{ "Model" }</dt><dd>{ model }</dd> }
+                    <dt>{ "Table" }</dt><dd>{ table_text(d.label, &d.holders) }</dd>
+                    <dt>{ "Partitions" }</dt><dd>{ d.parts.len() }</dd>
+                    if !d.holders.is_empty() { <dt>{ "Used by" }</dt><dd>{ d.holders.join(", ") }</dd> }
+                </dl>
+            };
+        }
+        if let Some(p) = d.parts.iter().find(|p| p.name == selected) {
+            let state = match p.state {
+                PartState::Active => "registered by the kernel (it shows in lsblk)",
+                PartState::Pending => "only in fdisk's memory: w writes it, q forgets it",
+                PartState::WrittenNotActive => "on disk, but the kernel kept the old table because the disk is busy",
+                PartState::Stale => "deleted on disk, but the kernel still uses it until the disk is free or the machine reboots",
+            };
+            return html! {
+                <dl class="details" aria-live="polite">
+                    <dt>{ "Partition" }</dt><dd>{ format!("/dev/{} · {} · {}", p.name, p.size_text, p.type_name) }</dd>
+                    <dt>{ "Name" }</dt><dd>{ format!("partition {} of /dev/{}", p.number, d.name) }</dd>
+                    <dt>{ "State" }</dt><dd>{ state }</dd>
+                    <dt>{ "Used by" }</dt><dd>{ if p.holders.is_empty() { "nothing".to_string() } else { p.holders.join(", ") } }</dd>
+                </dl>
+            };
+        }
+    }
+    html! {}
+}

@@ -1,0 +1,19 @@
+//! The figures' view-models: what each figure shows, as plain data with no
+//! drawing and no web types.
+//!
+//! `scene` holds the facts a figure needs and moves one event at a time;
+//! `timeline` turns a command's events into frames with captions; `blocks`
+//! and `lvm` compute Figure 1 and Figure 2 from a scene. The UI only scales
+//! and draws them, and native tests check them.
+
+pub mod blocks;
+pub mod figures;
+pub mod lvm;
+pub mod scene;
+pub mod timeline;
+
+pub use blocks::{disk_views, tree, DiskView, PartState, PartView, TreeRow};
+pub use lvm::{lvm_figure, LvView, LvmFigure, PoolView, PvView, Run, VgView};
+pub use scene::{Scene, Shown};
+pub use figures::{FigureId, FIGURES};
+pub use timeline::{caption, Timeline};

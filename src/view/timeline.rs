@@ -1,0 +1,119 @@
+//! A command's animation: the scene before it, then one frame per event a
+//! figure draws, each with a caption that says what happened in plain words.
+//!
+//! Frames are computed, not stored: frame `i` is the scene before the command
+//! with the first `i` drawn events applied, so stepping back is as cheap as
+//! stepping forward and no frame can disagree with the events.
+
+use super::scene::{Scene, Shown};
+use crate::console::fmt::{human_size, SizeStyle};
+use crate::core::event::{Event, LvRole};
+
+/// The events of one command that a figure draws, over the scene before it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    pub before: Scene,
+    pub events: Vec<Event>,
+}
+
+impl Timeline {
+    /// Keeps the events some figure draws; file-level events have no picture.
+    pub fn new(before: Scene, events: Vec<Event>) -> Timeline {
+        let mut probe = before.clone();
+        let events = events.into_iter().filter(|e| probe.apply(e) != Shown::No).collect();
+        Timeline { before, events }
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The scene after the first `step` events.
+    pub fn frame(&self, step: usize) -> Scene {
+        let mut s = self.before.clone();
+        for e in self.events.iter().take(step) {
+            s.apply(e);
+        }
+        if step == 0 {
+            s.focus = None;
+        }
+        s
+    }
+
+    /// Which figures draw event `i`.
+    pub fn shown(&self, i: usize) -> Shown {
+        let mut s = self.frame(i);
+        self.events.get(i).map_or(Shown::No, |e| s.apply(e))
+    }
+
+    /// The caption of the frame after `step` events (the latest event's).
+    pub fn caption(&self, step: usize) -> Option<String> {
+        step.checked_sub(1).and_then(|i| self.events.get(i)).map(caption)
+    }
+}
+
+fn size(bytes: u64) -> String {
+    human_size(bytes, SizeStyle::Iec)
+}
+
+fn role(r: LvRole) -> &'static str {
+    match r {
+        LvRole::Linear => "logical volume",
+        LvRole::Pool => "thin pool",
+        LvRole::Thin => "thin volume",
+        LvRole::PoolData => "pool data volume (hidden)",
+        LvRole::PoolMeta => "pool metadata volume (hidden)",
+        LvRole::Spare => "spare metadata volume (hidden)",
+    }
+}
+
+/// What an event means, in one sentence for the figure's caption.
+pub fn caption(e: &Event) -> String {
+    match e {
+        Event::DiskAttached { disk, transport, size_bytes } => format!("A {} {transport} disk appears as /dev/{disk}.", size(*size_bytes)),
+        Event::EditorOpened { disk, kind, parts } => format!("The editor reads /dev/{disk}'s {kind} table ({} partitions) into memory; changes stay there until w.", parts.len()),
+        Event::LabelCreated { disk, kind } => format!("A new, empty {kind} label for /dev/{disk}, in memory only."),
+        Event::PartitionPlanned { disk, part } => format!("Partition {} of /dev/{disk} is planned in memory: {} from sector {}.", part.number, size(part.size_sectors * 512), part.start_lba),
+        Event::PartitionUnplanned { disk, number } => format!("Partition {number} of /dev/{disk} is deleted in memory."),
+        Event::PartitionTypeChanged { disk, number, type_name } => format!("Partition {number} of /dev/{disk} gets the type '{type_name}' in memory."),
+        Event::EditDiscarded { disk } => format!("The editor quits: the changes to /dev/{disk} are forgotten, the disk is untouched."),
+        Event::TableWritten { disk, kind, parts } => format!("The {kind} table with {} partitions is written to /dev/{disk}'s sectors.", parts.len()),
+        Event::TableDestroyed { disk } => format!("The bytes that held /dev/{disk}'s partition table were overwritten: no table is left on the disk."),
+        Event::PartitionAppeared { dev, .. } => format!("The kernel re-reads the table and registers /dev/{dev}."),
+        Event::PartitionVanished { dev, .. } => format!("The kernel re-reads the table and drops /dev/{dev}."),
+        Event::RereadRefused { disk } => format!("The kernel keeps its old view of /dev/{disk}: a partition is in use, so it refuses to re-read."),
+        Event::FilesystemCreated { dev, fstype } => format!("An {fstype} signature and metadata are written to /dev/{dev}."),
+        Event::SignatureWiped { dev } => format!("The signature on /dev/{dev} is erased."),
+        Event::Mounted { dev, target } => format!("/dev/{dev} is mounted on {target}."),
+        Event::Unmounted { dev, target } => format!("/dev/{dev} is unmounted from {target}."),
+        Event::SwapOn { dev } => format!("/dev/{dev} is in use as swap."),
+        Event::SwapOff { dev } => format!("/dev/{dev} is no longer used as swap."),
+        Event::DataDestroyed { dev, bytes } => format!("{} at the end of the filesystem on /dev/{dev} now lie outside the device: that data is gone.", size(*bytes)),
+        Event::FilesystemResized { dev, new_bytes } => format!("The filesystem on /dev/{dev} is resized to {}.", size(*new_bytes)),
+        Event::BytesWritten { dev, offset, len } => format!("{} are written to /dev/{dev} at byte {offset}.", size(*len)),
+        Event::PvCreated { dev } => format!("An LVM label is written to {dev}: it is now a physical volume."),
+        Event::PvRemoved { dev } => format!("The LVM label on {dev} is wiped."),
+        Event::VgCreated { vg, extent_bytes, pvs } => format!("Volume group {vg} pools {} PV(s), cut into {} extents.", pvs.len(), size(*extent_bytes)),
+        Event::VgExtended { vg, pv, pe_count } => format!("{pv} joins {vg}, adding {pe_count} extents."),
+        Event::VgReduced { vg, pv } => format!("{pv} leaves {vg}."),
+        Event::VgRemoved { vg } => format!("Volume group {vg} is removed; its PVs are free again."),
+        Event::LvCreated { vg, lv, role: r, .. } => format!("{vg}/{lv} is created: a {}.", role(*r)),
+        Event::LvRemoved { vg, lv } => format!("{vg}/{lv} is removed and its extents are free."),
+        Event::LvRenamed { vg, from, to } => format!("{vg}/{from} is renamed to {to}."),
+        Event::TpoolStacked { vg, pool, device } => format!("{vg}/{pool} gets a second device-mapper layer, {device}, once a thin volume uses it."),
+        Event::LvResized { vg, lv, old_bytes, new_bytes } => format!("{vg}/{lv} changes from {} to {}.", size(*old_bytes), size(*new_bytes)),
+        Event::ExtentsAllocated { vg, lv, pv, pe_start, count } => format!("{vg}/{lv} gets extents {pe_start}–{} on {pv}.", pe_start + count - 1),
+        Event::ExtentsFreed { vg, lv, pv, pe_start, count } => format!("{vg}/{lv} gives back extents {pe_start}–{} on {pv}.", pe_start + count - 1),
+        Event::ThinChunksAllocated { vg, pool, lv, chunks } => format!("Writes to {vg}/{lv} take {chunks} chunk(s) from pool {pool}: space is used only when written."),
+        Event::ThinChunksFreed { vg, pool, lv, chunks } => format!("{chunks} chunk(s) of {vg}/{lv} go back to pool {pool}."),
+        Event::ThinPoolFull { vg, pool } => format!("Pool {vg}/{pool} is full: writes to its thin volumes fail."),
+        Event::FileCreated { path, dir } => format!("{} {path} is created.", if *dir { "Directory" } else { "File" }),
+        Event::FileWritten { path, len, .. } => format!("{} are written to {path}.", size(*len)),
+        Event::FileResized { path, size: s } => format!("{path} is now {} long.", size(*s)),
+        Event::FileRemoved { path } => format!("{path} is removed."),
+    }
+}
