@@ -8,7 +8,10 @@ use yew::prelude::*;
 /// What every panel gets from the app.
 #[derive(Clone, PartialEq)]
 pub struct PanelContext {
+    /// The frame on screen (mid-animation, an earlier state).
     pub scene: Scene,
+    /// The state now: actions offer what exists, not what is still being drawn.
+    pub now: Scene,
     pub on_run: Callback<Vec<String>>,
     /// A dialog other than fdisk on a shown disk is open: actions must wait.
     pub busy_dialog: bool,
@@ -31,7 +34,7 @@ fn blocks_panel(cx: &PanelContext) -> Html {
     let rows = vblocks::tree(&cx.scene);
     html! {
         <>
-            <blocks::BlockActions disks={disks.clone()} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
+            <blocks::BlockActions disks={vblocks::disk_views(&cx.now)} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
             <blocks::BlocksFigure disks={disks.clone()} active={cx.scene.focus.clone()} selected={cx.selected.clone()} on_select={cx.on_select.clone()} compact={cx.compact} />
             { cx.selected.as_deref().map(|s| details(&disks, &cx.models, s)).unwrap_or_default() }
             <tree::LsblkTree rows={rows} focus={cx.scene.focus.clone()} />
@@ -45,7 +48,7 @@ fn lvm_panel(cx: &PanelContext) -> Html {
     let fig = lvm_figure(&cx.scene);
     html! {
         <>
-            <lvm::LvmActions figure={fig.clone()} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
+            <lvm::LvmActions figure={lvm_figure(&cx.now)} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
             <lvm::LvmFigureView figure={fig} active={cx.scene.focus.clone()} compact={cx.compact} />
         </>
     }

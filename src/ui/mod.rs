@@ -221,6 +221,7 @@ pub fn app() -> Html {
     };
     let cx = figures::PanelContext {
         scene: lab.scene(),
+        now: crate::view::Scene::of(&lab.shell),
         on_run: on_run_lines,
         busy_dialog: busy_other,
         selected: (*selected).clone(),

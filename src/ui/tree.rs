@@ -10,12 +10,12 @@ pub struct TreeProps {
     pub focus: Option<String>,
 }
 
-fn row(r: &TreeRow, focus: Option<&str>) -> Html {
+fn row(i: usize, r: &TreeRow, focus: Option<&str>) -> Html {
     let class = classes!("trow", r.kind, (focus == Some(r.name.as_str())).then_some("pulse"), r.damaged.then_some("damaged"), r.whole_disk_pv.then_some("wholepv"));
     let indent = format!("padding-left: {}em", r.depth as f64 * 1.4);
     let branch = if r.depth == 0 { "" } else { "└─" };
     html! {
-        <tr key={r.name.clone()} class={class} data-node={r.name.clone()}>
+        <tr key={format!("{i}:{}", r.name)} class={class} data-node={r.name.clone()}>
             <td class="tname" style={indent}>{ branch }{ &r.name }</td>
             <td>{ r.kind }</td>
             <td class="num">{ &r.size_text }</td>
@@ -32,9 +32,12 @@ fn row(r: &TreeRow, focus: Option<&str>) -> Html {
 #[function_component(LsblkTree)]
 pub fn lsblk_tree(props: &TreeProps) -> Html {
     html! {
-        <table class="tree" aria-label="lsblk tree: each device under the device it sits on">
-            <thead><tr><th>{ "NAME" }</th><th>{ "TYPE" }</th><th>{ "SIZE" }</th><th>{ "ON IT" }</th><th>{ "MOUNTPOINTS" }</th></tr></thead>
-            <tbody>{ for props.rows.iter().map(|r| row(r, props.focus.as_deref())) }</tbody>
-        </table>
+        // A device with several parents (an LV on two PVs) is listed under each, as lsblk does.
+        <div class="tree-wrap">
+            <table class="tree" aria-label="lsblk tree: each device under the device it sits on">
+                <thead><tr><th>{ "NAME" }</th><th>{ "TYPE" }</th><th>{ "SIZE" }</th><th>{ "ON IT" }</th><th>{ "MOUNTPOINTS" }</th></tr></thead>
+                <tbody>{ for props.rows.iter().enumerate().map(|(i, r)| row(i, r, props.focus.as_deref())) }</tbody>
+            </table>
+        </div>
     }
 }

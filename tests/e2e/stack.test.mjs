@@ -1,0 +1,88 @@
+// End-to-end tests of the storage stack v2 in the built page: bytes written by
+// dd seen by fdisk and Figure 1, stepping through an lvcreate animation, the
+// figure following the command, and sparse files in ls -ls.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { dev, gotoApp, launchBrowser, runCommand, screenshot, startServer, withApp } from './helpers.mjs';
+
+const T = { timeout: 90_000 };
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const stepText = (page) => page.$eval('#step-count', (el) => el.textContent);
+const caption = (page) => page.$eval('#caption', (el) => el.textContent);
+
+test('dd over sdb\'s MBR: fdisk -l finds no table, Figure 1 shows the kernel still using sdb1', T, async () => {
+  await withApp(browser, server, { reducedMotion: 'reduce' }, async ({ page, ...app }) => {
+    await gotoApp({ page, ...app });
+    await runCommand(page, "printf 'label: dos\\n,10G\\n' | sfdisk /dev/sdb", /Syncing disks\./);
+    await page.waitForSelector(`${dev('sdb1')}.active`, { state: 'attached' });
+    await runCommand(page, 'dd if=/dev/zero of=/dev/sdb bs=512 count=1', /1\+0 records out/);
+    const listing = await runCommand(page, 'fdisk -l /dev/sdb', /Disk \/dev\/sdb: 500 GiB/);
+    assert.doesNotMatch(listing, /Disklabel type/, listing);
+    // The table is gone from the bytes, the kernel keeps its partition.
+    await page.waitForSelector(`${dev('sdb1')}.stale`, { state: 'attached' });
+    const label = await page.$eval(`${dev('sdb')} title`, (el) => el.textContent);
+    assert.match(label, /no partition table/, label);
+    assert.match(await runCommand(page, 'lsblk /dev/sdb'), /sdb1/);
+    await screenshot(page, 'dd-wiped-mbr.png');
+  });
+});
+
+test('lvcreate follows to the LVM figure, and its frames step back and forth', T, async () => {
+  await withApp(browser, server, {}, async (app) => {
+    const { page } = app;
+    await gotoApp(app);
+    await runCommand(page, 'pvcreate /dev/sdb', /successfully created/);
+    assert.equal(await page.$eval('[data-shown]', (el) => el.dataset.shown), 'lvm', 'pvcreate brings the LVM figure');
+    await page.click('nav [data-figure="blocks"]');
+    await page.waitForSelector('[data-shown="blocks"]');
+    await runCommand(page, 'vgcreate data_vg /dev/sdb', /successfully created/);
+    await page.click('nav [data-figure="blocks"]');
+    await page.waitForSelector('[data-shown="blocks"]');
+    // Pause first, so every frame waits for a step.
+    await page.click('#pause');
+    await runCommand(page, 'lvcreate -n my_volume -L 10G data_vg', /Logical volume "my_volume" created\./);
+    await page.waitForSelector('[data-shown="lvm"]');
+    assert.equal(await stepText(page), 'step 0 of 2');
+    const run = '#figure [data-lv="my_volume"]';
+    assert.equal(await page.locator(run).count(), 0, 'before the first step no extents are drawn');
+    await page.click('#step');
+    await page.waitForFunction(() => document.querySelector('#step-count')?.textContent === 'step 1 of 2');
+    assert.match(await caption(page), /data_vg\/my_volume is created/);
+    assert.equal(await page.locator(run).count(), 0, 'the new LV has no extents yet');
+    await page.click('#step');
+    await page.waitForSelector(run, { state: 'attached' });
+    assert.match(await caption(page), /gets extents 0–2559 on \/dev\/sdb/);
+    await page.click('#step-back');
+    await page.waitForFunction(() => document.querySelector('#step-count')?.textContent === 'step 1 of 2');
+    assert.equal(await page.locator(run).count(), 0, 'stepping back takes the extents away again');
+    await page.keyboard.press('.');
+    await page.waitForSelector(run, { state: 'attached' });
+    await screenshot(page, 'lvcreate-stepped.png');
+    // With the figure pinned, a partitioning command leaves LVM on screen.
+    await page.click('#pin');
+    await runCommand(page, "printf 'label: gpt\\n,1G\\n' | sfdisk /dev/sdc", /Syncing disks\./);
+    assert.equal(await page.$eval('[data-shown]', (el) => el.dataset.shown), 'lvm');
+  });
+});
+
+test('truncate -s 10G makes a file with 0 blocks in ls -ls', T, async () => {
+  await withApp(browser, server, {}, async (app) => {
+    await gotoApp(app);
+    await runCommand(app.page, 'truncate -s 10G /var/lib/vz/images/sparse.img');
+    const out = await runCommand(app.page, 'ls -ls /var/lib/vz/images/sparse.img', /sparse\.img/);
+    assert.match(out, /^0 -rw-r--r-- 1 root root 10737418240 /, out);
+  });
+});
