@@ -303,12 +303,7 @@ fn umount(machine: &mut Machine, args: &[String]) -> Output {
 
 fn swapon(machine: &mut Machine, args: &[String]) -> Output {
     let Some(dev) = args.iter().find(|a| !a.starts_with('-')) else {
-        let mut text = String::from("NAME      TYPE      SIZE USED PRIO\n");
-        for s in machine.swaps() {
-            let size = machine.size_of(*s);
-            text.push_str(&format!("{} partition {} 0B   -2\n", machine.path(*s), human_size(size, SizeStyle::Letter)));
-        }
-        return out(text, 0);
+        return out(swap_table(machine), 0);
     };
     let Some(id) = machine.resolve(dev) else {
         return out(format!("swapon: cannot open {dev}: No such file or directory\n"), 255);
@@ -319,6 +314,36 @@ fn swapon(machine: &mut Machine, args: &[String]) -> Output {
         Err(FsError::SwapActive) => out(format!("swapon: {path}: swapon failed: Device or resource busy\n"), 255),
         Err(_) => out(format!("swapon: {path}: read swap header failed\n"), 255),
     }
+}
+
+/// `swapon --show`: /proc/swaps as util-linux prints it, device-mapper
+/// devices by their kernel name. The kernel gives each new swap area the next
+/// lower priority from -2; the lab numbers them in activation order, which is
+/// the same until a swap area is turned off and on again.
+fn swap_table(machine: &Machine) -> String {
+    let rows: Vec<[String; 5]> = machine
+        .swaps()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let name = machine.devices().get(*s).map_or_else(|| machine.path(*s), |d| format!("/dev/{}", d.kernel_name()));
+            [name, "partition".into(), human_size(machine.size_of(*s), SizeStyle::Letter), "0B".into(), format!("-{}", i + 2)]
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let headers = ["NAME", "TYPE", "SIZE", "USED", "PRIO"];
+    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0)).collect();
+    let line = |cells: [&str; 5]| {
+        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i < 2 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) }).collect();
+        format!("{}\n", parts.join(" "))
+    };
+    let mut text = line(headers);
+    for r in &rows {
+        text.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+    }
+    text
 }
 
 fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
@@ -339,16 +364,20 @@ fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
 }
 
 /// findmnt from util-linux: TARGET SOURCE FSTYPE OPTIONS of one mount point or,
-/// without arguments, of every mount as a tree.
+/// without arguments, of every mount as a tree; `-n` drops the header and
+/// `-o` picks columns.
 fn findmnt(machine: &Machine, args: &[String]) -> Output {
-    let wanted: Vec<String> = args.iter().filter(|a| !a.starts_with('-')).map(|a| crate::core::machine::files::normalize(a)).collect();
+    let (columns, no_header, wanted) = match findmnt_args(args) {
+        Ok(a) => a,
+        Err(e) => return out(e, 1),
+    };
     let mut mounts: Vec<&crate::core::machine::Mount> = machine.mounts().iter().filter(|m| wanted.is_empty() || wanted.contains(&m.target)).collect();
     mounts.sort_by(|a, b| a.target.cmp(&b.target));
     if mounts.is_empty() {
         return Output { exit_status: 1, ..Output::default() };
     }
     let tree = wanted.is_empty();
-    let rows: Vec<[String; 4]> = mounts
+    let rows: Vec<Vec<String>> = mounts
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -356,18 +385,56 @@ fn findmnt(machine: &Machine, args: &[String]) -> Output {
             let last = !mounts[i + 1..].iter().any(|n| n.target != "/");
             let prefix = if nested { if last { "\u{2514}\u{2500}" } else { "\u{251c}\u{2500}" } } else { "" };
             let fstype = machine.probe(m.dev).map_or("auto", |s| s.fstype.name());
-            [format!("{prefix}{}", m.target), machine.path(m.dev), fstype.to_string(), "rw,relatime".to_string()]
+            columns
+                .iter()
+                .map(|c| match *c {
+                    "TARGET" => format!("{prefix}{}", m.target),
+                    "SOURCE" => machine.path(m.dev),
+                    "FSTYPE" => fstype.to_string(),
+                    _ => "rw,relatime".to_string(),
+                })
+                .collect()
         })
         .collect();
-    let headers = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"];
-    let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0)).collect();
-    let line = |cells: [&str; 4]| {
-        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i == 3 { c.to_string() } else { format!("{c}{}", " ".repeat(widths[i] - c.chars().count())) }).collect();
+    let n = columns.len();
+    let widths: Vec<usize> = (0..n).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([if no_header { 0 } else { columns[i].len() }]).max().unwrap_or(0)).collect();
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i + 1 == n { c.clone() } else { format!("{c}{}", " ".repeat(widths[i] - c.chars().count())) }).collect();
         format!("{}\n", parts.join(" "))
     };
-    let mut text = line(headers);
+    let mut text = if no_header { String::new() } else { line(&columns.iter().map(|c| c.to_string()).collect::<Vec<_>>()) };
     for r in &rows {
-        text.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
+        text.push_str(&line(r));
     }
     out(text, 0)
+}
+
+/// findmnt's columns, whether to print the header, and the mount points asked for.
+fn findmnt_args(args: &[String]) -> Result<(Vec<&'static str>, bool, Vec<String>), String> {
+    const KNOWN: [&str; 4] = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"];
+    let mut columns = KNOWN.to_vec();
+    let mut no_header = false;
+    let mut wanted = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let list = match a.as_str() {
+            "-n" | "--noheadings" => {
+                no_header = true;
+                continue;
+            }
+            "-o" | "--output" => it.next().cloned().unwrap_or_default(),
+            other if other.starts_with("--output=") => other["--output=".len()..].to_string(),
+            other if other.starts_with("-o") && other.len() > 2 => other[2..].to_string(),
+            other if other.starts_with('-') => return Err(format!("findmnt: unrecognized option '{other}'\nTry 'findmnt --help' for more information.\n")),
+            path => {
+                wanted.push(crate::core::machine::files::normalize(path));
+                continue;
+            }
+        };
+        columns = list
+            .split(',')
+            .map(|c| KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(c)).ok_or_else(|| format!("findmnt: unknown column: {c}\n")))
+            .collect::<Result<_, _>>()?;
+    }
+    Ok((columns, no_header, wanted))
 }

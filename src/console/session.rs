@@ -1,12 +1,59 @@
 //! A session: the starting machine, the seed, and every line typed since.
 //!
 //! The state is always the replay of this log, which gives undo (drop the last
-//! command and its answers), redo, reset, saving and shareable URLs for free. The
-//! text form is a script that `storage-lab --script` runs unchanged.
+//! command and its answers), redo, reset, saving and shareable URLs for free.
+//! Files, saved sessions and links hold it as JSON (`SessionFile`) with the
+//! format version it was written in; `migrate` brings an older log's lines up
+//! to date, so a link made today replays to the same state after later
+//! fidelity fixes. The script form is what `storage-lab --script` runs.
 
 use super::{Output, Shell};
 use crate::core::units::parse_size_bytes;
 use crate::core::Machine;
+use serde::{Deserialize, Serialize};
+
+/// The session format this build writes. Version 1 was the text script
+/// (`# storage-lab session v1`); version 2 is JSON.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The `format` field every session file carries.
+const FORMAT_NAME: &str = "storage-lab-session";
+
+/// A session as files, saved sessions and links hold it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionFile {
+    format: String,
+    version: u32,
+    seed: u64,
+    start: StartFile,
+    lines: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StartFile {
+    /// The default Proxmox VE lab host.
+    Lab,
+    /// Blank disks by name and size.
+    Disks(Vec<DiskFile>),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiskFile {
+    name: String,
+    size_bytes: u64,
+}
+
+/// Brings the lines of a log written in format `version` up to the current
+/// format. A change to a tool's prompts that would make old logs replay
+/// differently adds a step here (for example, an answer a new prompt needs).
+/// No prompt has changed since version 1, so every version replays as written.
+fn migrate(version: u32, lines: Vec<String>) -> Vec<String> {
+    debug_assert!(version <= FORMAT_VERSION);
+    lines
+}
 
 /// Which machine a session starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +80,10 @@ pub enum LoadError {
     BadDisks(String),
     BadEncoding,
     TooLarge,
+    /// The JSON is malformed or lacks a field; serde's words say where.
+    BadJson(String),
+    /// Made by a newer Storage Lab than this one.
+    NewerVersion(u32),
 }
 
 impl std::fmt::Display for LoadError {
@@ -42,13 +93,15 @@ impl std::fmt::Display for LoadError {
             LoadError::BadSeed(s) => write!(f, "the session's seed '{s}' is not a number"),
             LoadError::BadDisks(s) => write!(f, "the session's disk list is invalid: {s}"),
             LoadError::BadEncoding => write!(f, "the shared link is damaged (it is not valid base64 text)"),
-            LoadError::TooLarge => write!(f, "the session is too large to load"),
+            LoadError::TooLarge => write!(f, "the session is too large to load (at most {MAX_SESSION_LINES} lines)"),
+            LoadError::BadJson(e) => write!(f, "the session file is not valid: {e}"),
+            LoadError::NewerVersion(v) => write!(f, "the session was saved by a newer Storage Lab (format {v}; this one reads up to {FORMAT_VERSION})"),
         }
     }
 }
 
 /// Sessions larger than this are refused rather than replayed.
-pub const MAX_SESSION_LINES: usize = 5000;
+pub const MAX_SESSION_LINES: usize = 20_000;
 
 /// Parses `sdb=500G,sdc=500G,nvme0n1=256G`.
 pub fn parse_disks(spec: &str) -> Result<Vec<(String, u64)>, String> {
@@ -139,12 +192,53 @@ impl Session {
         if body.len() > MAX_SESSION_LINES {
             return Err(LoadError::TooLarge);
         }
-        Ok(Session { start, seed, lines: body })
+        Ok(Session { start, seed, lines: migrate(1, body) })
     }
 
-    /// The URL-fragment form: `#s=` and the script in base64url.
+    /// The JSON form, for files, saved sessions and links.
+    pub fn to_json(&self) -> String {
+        let start = match &self.start {
+            Start::Lab => StartFile::Lab,
+            Start::Disks(d) => StartFile::Disks(d.iter().map(|(name, size_bytes)| DiskFile { name: name.clone(), size_bytes: *size_bytes }).collect()),
+        };
+        let file = SessionFile { format: FORMAT_NAME.into(), version: FORMAT_VERSION, seed: self.seed, start, lines: self.lines.clone() };
+        serde_json::to_string_pretty(&file).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Session, LoadError> {
+        let file: SessionFile = serde_json::from_str(text).map_err(|e| LoadError::BadJson(e.to_string()))?;
+        if file.format != FORMAT_NAME {
+            return Err(LoadError::NotASession);
+        }
+        if file.version > FORMAT_VERSION {
+            return Err(LoadError::NewerVersion(file.version));
+        }
+        if file.lines.len() > MAX_SESSION_LINES {
+            return Err(LoadError::TooLarge);
+        }
+        let start = match file.start {
+            StartFile::Lab => Start::Lab,
+            StartFile::Disks(d) => {
+                let spec: Vec<String> = d.iter().map(|d| format!("{}={}", d.name, d.size_bytes)).collect();
+                Start::Disks(parse_disks(&spec.join(",")).map_err(LoadError::BadDisks)?)
+            }
+        };
+        Ok(Session { start, seed: file.seed, lines: migrate(file.version, file.lines) })
+    }
+
+    /// Reads any saved form: JSON, or a version 1 script.
+    pub fn from_text(text: &str) -> Result<Session, LoadError> {
+        if text.trim_start().starts_with('{') {
+            Session::from_json(text)
+        } else {
+            Session::from_script(text)
+        }
+    }
+
+    /// The URL-fragment form: `#s=` and the JSON in base64url.
     pub fn to_fragment(&self) -> String {
-        format!("s={}", base64url_encode(self.to_script().as_bytes()))
+        let compact: serde_json::Value = serde_json::from_str(&self.to_json()).unwrap_or_default();
+        format!("s={}", base64url_encode(compact.to_string().as_bytes()))
     }
 
     pub fn from_fragment(fragment: &str) -> Result<Session, LoadError> {
@@ -154,7 +248,7 @@ impl Session {
         }
         let bytes = base64url_decode(body).ok_or(LoadError::BadEncoding)?;
         let text = String::from_utf8(bytes).map_err(|_| LoadError::BadEncoding)?;
-        Session::from_script(&text)
+        Session::from_text(&text)
     }
 }
 

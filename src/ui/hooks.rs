@@ -30,7 +30,7 @@ pub fn initial_session() -> (Session, Option<String>) {
     let saved = local_storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
     match saved {
         None => (default, None),
-        Some(text) => match Session::from_script(&text) {
+        Some(text) => match Session::from_text(&text) {
             Ok(s) => (s, None),
             Err(e) => {
                 let why = match e {
@@ -47,7 +47,7 @@ pub fn initial_session() -> (Session, Option<String>) {
 #[hook]
 pub fn use_persist(lab: &UseReducerHandle<Lab>) {
     let revision = lab.revision;
-    let script = lab.session.to_script();
+    let script = lab.session.to_json();
     use_effect_with(revision, move |_| {
         if let Some(s) = local_storage() {
             let _ = s.set_item(STORAGE_KEY, &script);
@@ -115,6 +115,31 @@ pub fn copy_to_clipboard(text: &str) {
     if let Some(w) = window() {
         let _ = w.navigator().clipboard().write_text(text);
     }
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, text: &str) {
+    let Some(doc) = window().and_then(|w| w.document()) else { return };
+    let Ok(a) = doc.create_element("a") else { return };
+    let Ok(a) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlAnchorElement>(a) else { return };
+    let encoded = String::from(js_sys::encode_uri_component(text));
+    a.set_href(&format!("data:application/json;charset=utf-8,{encoded}"));
+    a.set_download(name);
+    a.click();
+}
+
+/// Reads the first file chosen in an `<input type=file>` as text; the reader
+/// lives until it calls back.
+pub fn read_chosen_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(Result<String, String>) + 'static) {
+    let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+    let file = gloo::file::File::from(file);
+    let slot: std::rc::Rc<std::cell::RefCell<Option<gloo::file::callbacks::FileReader>>> = Default::default();
+    let keep = slot.clone();
+    let reader = gloo::file::callbacks::read_as_text(&file, move |result| {
+        done(result.map_err(|e| e.to_string()));
+        keep.borrow_mut().take();
+    });
+    slot.borrow_mut().replace(reader);
 }
 
 /// Reads `?embed=NAME` from the URL.

@@ -5,6 +5,7 @@
 //! so the console shows the command behind each click. The figure on screen
 //! draws a frame of the latest command's timeline.
 
+mod bench;
 mod blocks;
 mod console;
 mod figures;
@@ -204,6 +205,25 @@ pub fn app() -> Html {
             share.set(url);
         })
     };
+    let on_export = {
+        let lab = lab.clone();
+        Callback::from(move |_: MouseEvent| hooks::download("storage-lab-session.json", &lab.session.to_json()))
+    };
+    let on_import = {
+        let lab = lab.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
+            let lab = lab.clone();
+            hooks::read_chosen_file(&input, move |text| {
+                let loaded = text.map_err(|e| format!("the file could not be read ({e})")).and_then(|t| crate::console::session::Session::from_text(&t).map_err(|e| e.to_string()));
+                lab.dispatch(match loaded {
+                    Ok(session) => Action::Load(session),
+                    Err(why) => Action::Fail(format!("The session file could not be imported: {why}. Your current session is unchanged.")),
+                });
+            });
+            input.set_value("");
+        })
+    };
     let toggle_present = {
         let present = present.clone();
         Callback::from(move |_: MouseEvent| present.set(!*present))
@@ -241,6 +261,9 @@ pub fn app() -> Html {
                         <button id="redo" onclick={dispatch(|| Action::Redo)} disabled={lab.redo.is_empty()} aria-keyshortcuts="r">{ "Redo" }</button>
                         <button id="reset" onclick={dispatch(|| Action::Reset)}>{ "Reset" }</button>
                         <button id="share" onclick={on_share}>{ "Share link" }</button>
+                        <button id="export" onclick={on_export} title="Save this session as a JSON file">{ "Export" }</button>
+                        <input id="import" class="visually-hidden" type="file" accept=".json,application/json" onchange={on_import} />
+                        <label class="button" for="import" title="Load a session from a JSON file">{ "Import" }</label>
                         <button id="present" onclick={toggle_present} aria-pressed={(*present).to_string()} aria-keyshortcuts="p">{ "Presenter mode" }</button>
                     </div>
                     if !share.is_empty() {

@@ -83,7 +83,23 @@ pub struct Lab {
     pub pinned: bool,
     /// Bumped on every change of the log, so effects can depend on it cheaply.
     pub revision: u64,
+    /// Where each top-level command starts in the log: the undo points.
+    marks: Vec<usize>,
+    /// Copies of the state every `CHECKPOINT_LINES` lines, so undo replays
+    /// only the lines since the nearest one.
+    checkpoints: Vec<Checkpoint>,
 }
+
+/// The state after the first `lines` lines of the log.
+#[derive(Clone)]
+struct Checkpoint {
+    lines: usize,
+    shell: Rc<Shell>,
+    entries: Rc<Vec<Entry>>,
+}
+
+/// How often the log keeps a checkpoint: undo replays at most this many lines.
+const CHECKPOINT_LINES: usize = 200;
 
 pub enum Action {
     /// Type and run these lines in order (console input or a button).
@@ -128,6 +144,8 @@ impl Lab {
             figure: FigureId::Blocks,
             pinned: false,
             revision: 0,
+            marks: Vec::new(),
+            checkpoints: Vec::new(),
         };
         if let Err(e) = lab.rebuild(session.clone()) {
             lab.error = Some(e);
@@ -139,17 +157,63 @@ impl Lab {
 
     /// Replays `session` from scratch; on failure the current state is kept.
     fn rebuild(&mut self, session: Session) -> Result<(), String> {
-        let mut shell = Shell::new(session.machine()?);
-        let mut entries = Vec::new();
-        for line in &session.lines {
-            Self::feed(&mut shell, &mut entries, line);
+        let machine = session.machine()?;
+        let lines = session.lines.clone();
+        self.session = Session { lines: Vec::new(), ..session };
+        self.shell = Rc::new(Shell::new(machine));
+        self.entries = Rc::default();
+        self.marks.clear();
+        self.checkpoints.clear();
+        for line in lines {
+            self.advance(line);
         }
-        self.session = session;
-        self.shell = Rc::new(shell);
-        self.entries = Rc::new(entries);
         self.anim = Anim { speed: self.anim.speed, paused: self.anim.paused, ..Anim::default() };
         self.revision += 1;
         Ok(())
+    }
+
+    /// Runs one more line of the log: notes an undo point where a command
+    /// starts and a checkpoint every `CHECKPOINT_LINES` lines.
+    fn advance(&mut self, line: String) -> Vec<Event> {
+        if !self.shell.is_interactive() && !line.trim().is_empty() {
+            self.marks.push(self.session.lines.len());
+        }
+        let events = Self::feed(Rc::make_mut(&mut self.shell), Rc::make_mut(&mut self.entries), &line);
+        self.session.lines.push(line);
+        let n = self.session.lines.len();
+        if n % CHECKPOINT_LINES == 0 {
+            self.checkpoints.push(Checkpoint { lines: n, shell: self.shell.clone(), entries: self.entries.clone() });
+        }
+        events
+    }
+
+    /// Drops the last command and the answers typed to it, replaying only
+    /// from the nearest checkpoint. Returns the lines removed.
+    fn undo(&mut self) -> Option<Vec<String>> {
+        let cut = self.marks.pop()?;
+        self.checkpoints.retain(|c| c.lines <= cut);
+        let removed = self.session.lines.split_off(cut);
+        let replay = match self.checkpoints.last() {
+            Some(c) => {
+                self.shell = c.shell.clone();
+                self.entries = c.entries.clone();
+                self.session.lines.split_off(c.lines)
+            }
+            None => {
+                let machine = self.session.machine().ok()?;
+                self.shell = Rc::new(Shell::new(machine));
+                self.entries = Rc::default();
+                std::mem::take(&mut self.session.lines)
+            }
+        };
+        let from = self.session.lines.len();
+        self.marks.retain(|m| *m < from);
+        for line in replay {
+            self.advance(line);
+        }
+        self.anim = Anim { speed: self.anim.speed, paused: self.anim.paused, ..Anim::default() };
+        self.revision += 1;
+        Some(removed)
     }
 
     /// Runs one line and records it in the transcript, returning its events.
@@ -198,16 +262,13 @@ impl Lab {
 
     fn run(&mut self, lines: Vec<String>) {
         let before = Scene::of(&self.shell);
-        let shell = Rc::make_mut(&mut self.shell);
-        let entries = Rc::make_mut(&mut self.entries);
         let mut events = Vec::new();
         for line in lines {
             if self.session.lines.len() >= crate::console::session::MAX_SESSION_LINES {
                 self.error = Some(format!("This session is full ({} lines). Reset to start a new one.", crate::console::session::MAX_SESSION_LINES));
                 break;
             }
-            self.session.lines.push(line.clone());
-            events.extend(Self::feed(shell, entries, &line));
+            events.extend(self.advance(line));
         }
         self.redo.clear();
         self.revision += 1;
@@ -228,10 +289,8 @@ impl Reducible for Lab {
         match action {
             Action::Run(lines) => lab.run(lines),
             Action::Undo => {
-                if let Some((previous, removed)) = lab.session.undone() {
-                    if lab.rebuild(previous).is_ok() {
-                        lab.redo.push(removed);
-                    }
+                if let Some(removed) = lab.undo() {
+                    lab.redo.push(removed);
                 }
             }
             Action::Redo => {

@@ -5,6 +5,8 @@ mod cli;
 mod fixtures;
 mod golden;
 mod props;
+mod sessions;
+mod stack_props;
 mod view;
 
 use std::path::Path;

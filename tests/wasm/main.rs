@@ -150,3 +150,24 @@ fn a_pinned_figure_stays_and_speeds_are_the_four_offered() {
     let lab = lab.reduce(Action::SetSpeed(3.0));
     assert_eq!(lab.anim.speed, 1.0, "an unknown speed falls back to 1x");
 }
+
+#[wasm_bindgen_test]
+fn undo_from_a_checkpoint_gives_the_state_a_full_replay_gives() {
+    let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
+    let mut lines = vec!["pvcreate /dev/sdb".to_string(), "vgcreate vg /dev/sdb".to_string()];
+    for i in 0..150 {
+        lines.push(format!("lvcreate -n lv{i} -L 4M vg"));
+        lines.push("fdisk /dev/sdb".into());
+        lines.push("q".into());
+    }
+    let lab = lab.reduce(Action::Run(lines.clone()));
+    let lab = lab.reduce(Action::Run(vec!["lvremove -y vg/lv3".into()]));
+    let lab = lab.reduce(Action::Undo);
+    assert_eq!(lab.session.lines, lines);
+    let lab = lab.reduce(Action::Undo);
+    assert_eq!(lab.session.lines.len(), lines.len() - 2, "fdisk and its answer q go together");
+    let fresh = Lab::new(lab.session.clone());
+    assert_eq!(storage_lab::view::Scene::of(&lab.shell), storage_lab::view::Scene::of(&fresh.shell));
+    assert_eq!(lab.entries, fresh.entries);
+    assert_eq!(lab.shell.machine.lvm().vgs[0].lvs.len(), 150);
+}

@@ -168,6 +168,17 @@ impl Machine {
         }
     }
 
+    /// Where a device's bytes live: (disk, byte offset, length) for every
+    /// range backed by a disk; unprovisioned thin chunks have none.
+    pub fn disk_ranges(&self, dev: DevId) -> Vec<(DevId, u64, u64)> {
+        let mut pieces = Vec::new();
+        let size = self.devices.get(dev).map_or(0, |d| d.size_bytes);
+        if self.map(dev, 0, size, &mut pieces).is_err() {
+            return Vec::new();
+        }
+        pieces.into_iter().filter_map(|p| if let Piece::Disk { disk, offset, len } = p { Some((disk, offset, len)) } else { None }).collect()
+    }
+
     /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
     fn map(&self, dev: DevId, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
         if len == 0 {
