@@ -7,6 +7,7 @@
 //! reads its standard input line by line and then sees end of input, exactly
 //! as with a pipe or a file.
 
+use crate::core::order::SmallSort;
 use super::syntax::{Join, List, Pipeline, Redirect};
 use super::{printable, Output, Shell};
 use crate::core::media::Chunk;
@@ -144,7 +145,7 @@ fn glob(shell: &Shell, pattern: &str) -> Vec<String> {
             }
             let dir = if base.is_empty() { shell.cwd.clone() } else { shell.abs(base) };
             let Ok(mut entries) = shell.machine.read_dir(&dir, false) else { continue };
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.small_sort_by(|a, b| a.0.cmp(&b.0));
             for (name, _) in entries {
                 if !name.starts_with('.') && fnmatch(part.as_bytes(), name.as_bytes()) {
                     next.push(join(&name));

@@ -5,6 +5,7 @@
 //! superblock, mount and swapon probe for it. Simplification: mkfs.xfs prints a
 //! fixed geometry (4 allocation groups).
 
+use crate::core::order::SmallSort;
 use super::fmt::{human_size, SizeStyle};
 use super::Output;
 use crate::core::device::{DevId, DevKind, LvRole};
@@ -372,7 +373,7 @@ fn findmnt(machine: &Machine, args: &[String]) -> Output {
         Err(e) => return out(e, 1),
     };
     let mut mounts: Vec<&crate::core::machine::Mount> = machine.mounts().iter().filter(|m| wanted.is_empty() || wanted.contains(&m.target)).collect();
-    mounts.sort_by(|a, b| a.target.cmp(&b.target));
+    mounts.small_sort_by(|a, b| a.target.cmp(&b.target));
     if mounts.is_empty() {
         return Output { exit_status: 1, ..Output::default() };
     }

@@ -195,14 +195,17 @@ impl Session {
         Ok(Session { start, seed, lines: migrate(1, body) })
     }
 
-    /// The JSON form, for files, saved sessions and links.
-    pub fn to_json(&self) -> String {
+    fn file(&self) -> SessionFile {
         let start = match &self.start {
             Start::Lab => StartFile::Lab,
             Start::Disks(d) => StartFile::Disks(d.iter().map(|(name, size_bytes)| DiskFile { name: name.clone(), size_bytes: *size_bytes }).collect()),
         };
-        let file = SessionFile { format: FORMAT_NAME.into(), version: FORMAT_VERSION, seed: self.seed, start, lines: self.lines.clone() };
-        serde_json::to_string_pretty(&file).unwrap_or_default()
+        SessionFile { format: FORMAT_NAME.into(), version: FORMAT_VERSION, seed: self.seed, start, lines: self.lines.clone() }
+    }
+
+    /// The JSON form, for files and saved sessions.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.file()).unwrap_or_default()
     }
 
     pub fn from_json(text: &str) -> Result<Session, LoadError> {
@@ -237,8 +240,8 @@ impl Session {
 
     /// The URL-fragment form: `#s=` and the JSON in base64url.
     pub fn to_fragment(&self) -> String {
-        let compact: serde_json::Value = serde_json::from_str(&self.to_json()).unwrap_or_default();
-        format!("s={}", base64url_encode(compact.to_string().as_bytes()))
+        let compact = serde_json::to_string(&self.file()).unwrap_or_default();
+        format!("s={}", base64url_encode(compact.as_bytes()))
     }
 
     pub fn from_fragment(fragment: &str) -> Result<Session, LoadError> {

@@ -12,6 +12,7 @@
 //! map and ordered by ext4's hash only when listed; inode numbers are handed
 //! out in order; timestamps have one-second resolution.
 
+use crate::core::order::VecMap;
 use std::collections::BTreeMap;
 
 use super::ranges::RangeSet;
@@ -33,7 +34,7 @@ pub struct Extent {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    Dir { entries: BTreeMap<String, Ino>, blocks: u64 },
+    Dir { entries: VecMap<String, Ino>, blocks: u64 },
     File { size: u64, extents: BTreeMap<u64, Extent> },
 }
 
@@ -131,7 +132,7 @@ pub struct Tree {
     limit: u64,
     /// The longest extent (ext4: 32768 blocks, 32767 when unwritten).
     max_extent: u64,
-    inodes: BTreeMap<Ino, Inode>,
+    inodes: VecMap<Ino, Inode>,
     next_ino: Ino,
     inode_count: u64,
     /// ext4's directory hash seed, for readdir order (None: name order).
@@ -173,15 +174,15 @@ impl Tree {
             allocated: metadata,
             limit,
             max_extent: u64::MAX,
-            inodes: BTreeMap::new(),
+            inodes: VecMap::new(),
             next_ino: 12,
             inode_count: space.inodes,
             hash_seed: None,
         };
-        let root = Inode { node: Node::Dir { entries: BTreeMap::new(), blocks: 1 }, mode: 0o755, mtime: now, parent: ROOT_INO };
+        let root = Inode { node: Node::Dir { entries: VecMap::new(), blocks: 1 }, mode: 0o755, mtime: now, parent: ROOT_INO };
         t.inodes.insert(ROOT_INO, root);
         if lost_found_blocks > 0 {
-            let lf = Inode { node: Node::Dir { entries: BTreeMap::new(), blocks: lost_found_blocks }, mode: 0o700, mtime: now, parent: ROOT_INO };
+            let lf = Inode { node: Node::Dir { entries: VecMap::new(), blocks: lost_found_blocks }, mode: 0o700, mtime: now, parent: ROOT_INO };
             t.inodes.insert(11, lf);
             t.link(ROOT_INO, "lost+found", 11);
         }
@@ -271,7 +272,7 @@ impl Tree {
         }
     }
 
-    fn entries(&self, dir: Ino) -> Result<&BTreeMap<String, Ino>, VfsError> {
+    fn entries(&self, dir: Ino) -> Result<&VecMap<String, Ino>, VfsError> {
         match &self.inodes.get(&dir).ok_or(VfsError::NotFound)?.node {
             Node::Dir { entries, .. } => Ok(entries),
             Node::File { .. } => Err(VfsError::NotADirectory),
@@ -300,7 +301,7 @@ impl Tree {
         if self.free_for_root() == 0 {
             return Err(VfsError::NoSpace);
         }
-        self.new_inode(dir, name, Node::Dir { entries: BTreeMap::new(), blocks: 1 }, 0o755, now)
+        self.new_inode(dir, name, Node::Dir { entries: VecMap::new(), blocks: 1 }, 0o755, now)
     }
 
     /// Creates an empty regular file.

@@ -112,8 +112,8 @@ fn controls(props: &ControlsProps) -> Html {
     let on_speed = {
         let on = props.on.clone();
         Callback::from(move |e: Event| {
-            let v = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
-            on.emit(Action::SetSpeed(v.parse().unwrap_or(1.0)));
+            let i = e.target_dyn_into::<web_sys::HtmlSelectElement>().map_or(1, |s| s.selected_index());
+            on.emit(Action::SetSpeed(SPEEDS.get(i as usize).copied().unwrap_or(1.0)));
         })
     };
     let total = a.timeline.len();
@@ -127,7 +127,8 @@ fn controls(props: &ControlsProps) -> Html {
             <button id="replay" onclick={send(|| Action::Replay)} disabled={total == 0} aria-keyshortcuts="a">{ "Replay" }</button>
             <label>{ "Speed " }
                 <select id="speed" onchange={on_speed}>
-                    { for SPEEDS.iter().map(|s| html! { <option value={s.to_string()} selected={(*s - a.speed).abs() < 1e-9}>{ format!("{s}×") }</option> }) }
+                    // Labels are written out: formatting floats would cost the bundle a float printer.
+                    { for SPEEDS.iter().zip(["0.5×", "1×", "2×", "4×"]).map(|(s, label)| html! { <option selected={(*s - a.speed).abs() < 1e-9}>{ label }</option> }) }
                 </select>
             </label>
             <button id="pin" onclick={send(|| Action::TogglePin)} aria-pressed={props.pinned.to_string()} aria-keyshortcuts="f"

@@ -1,6 +1,7 @@
 //! Figure 1's view-model: disks as bars of partitions (merging the editor's,
 //! the disk's and the kernel's tables) and the whole lsblk tree below them.
 
+use crate::core::order::{small_sort, SmallSort};
 use super::scene::{NodeKind, SDisk, SNode, Scene};
 use crate::console::fmt::{human_size, SizeStyle};
 use crate::core::disk::partition_name;
@@ -112,7 +113,7 @@ pub fn display_scale(total: u64, ranges: &[(u64, u64)], min_frac: f64) -> impl F
         points.push(start.min(total));
         points.push(start.saturating_add(len).min(total));
     }
-    points.sort_unstable();
+    small_sort(&mut points);
     points.dedup();
     let total_f = total.max(1) as f64;
     let props: Vec<(f64, bool)> = points
@@ -249,7 +250,7 @@ fn add_rows(scene: &Scene, name: &str, depth: usize, rows: &mut Vec<TreeRow>) {
         damaged: n.damaged,
     });
     let mut children: Vec<(&String, &SNode)> = scene.nodes.iter().filter(|(_, c)| c.parents.iter().any(|p| p == name)).collect();
-    children.sort_by_key(|(cn, c)| (c.kind != NodeKind::Lvm, (*cn).clone()));
+    children.small_sort_by_key(|(cn, c)| (c.kind != NodeKind::Lvm, (*cn).clone()));
     for (cn, _) in children {
         add_rows(scene, cn, depth + 1, rows);
     }

@@ -8,7 +8,8 @@
 //! once. Invariant: applying a command's events to `Scene::of(before)` equals
 //! `Scene::of(after)` (checked by tests for the commands the figures draw).
 
-use std::collections::BTreeMap;
+use crate::core::order::{small_sort, SmallSort};
+use crate::core::order::VecMap;
 
 use crate::console::{Interactive, Shell};
 use crate::core::device::{DevKind, LvRole as DevRole};
@@ -100,10 +101,10 @@ pub struct SVg {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scene {
     pub disks: Vec<SDisk>,
-    pub nodes: BTreeMap<String, SNode>,
+    pub nodes: VecMap<String, SNode>,
     pub vgs: Vec<SVg>,
     /// PV paths and the VG each belongs to (None: orphan).
-    pub pvs: BTreeMap<String, Option<String>>,
+    pub pvs: VecMap<String, Option<String>>,
     /// What the latest event was about, for highlighting.
     pub focus: Option<String>,
 }
@@ -141,7 +142,7 @@ impl Scene {
     /// The scene of the shell's current state.
     pub fn of(shell: &Shell) -> Scene {
         let m = &shell.machine;
-        let mut s = Scene { disks: disks_of(shell), nodes: nodes_of(m), vgs: Vec::new(), pvs: BTreeMap::new(), focus: None };
+        let mut s = Scene { disks: disks_of(shell), nodes: nodes_of(m), vgs: Vec::new(), pvs: VecMap::new(), focus: None };
         for pv in &m.lvm().pvs {
             s.pvs.insert(pv.name.clone(), pv.vg_name.clone());
         }
@@ -196,8 +197,8 @@ fn disks_of(shell: &Shell) -> Vec<SDisk> {
         .collect()
 }
 
-fn nodes_of(m: &Machine) -> BTreeMap<String, SNode> {
-    let mut nodes = BTreeMap::new();
+fn nodes_of(m: &Machine) -> VecMap<String, SNode> {
+    let mut nodes = VecMap::new();
     for d in m.devices().iter() {
         let mut parents: Vec<String> = d.slaves.iter().filter_map(|s| m.devices().get(*s)).map(|s| s.name.clone()).collect();
         let (kind, lv) = match &d.kind {
@@ -208,7 +209,7 @@ fn nodes_of(m: &Machine) -> BTreeMap<String, SNode> {
             }
             DevKind::Lv { vg, lv, role, .. } => (NodeKind::Lvm, Some((vg.clone(), lv.clone(), *role == DevRole::TPool))),
         };
-        parents.sort();
+        small_sort(&mut parents);
         let sig = m.probe(d.id);
         let damaged = sig.as_ref().is_some_and(|s| s.size_bytes > d.size_bytes);
         nodes.insert(
@@ -240,7 +241,7 @@ fn vg_of(m: &Machine, vg: &crate::core::lvm::Vg) -> SVg {
                 .iter()
                 .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.dev).map(move |s| SRun { lv: l.name.clone(), pe_start: s.pe_start, count: s.extent_count }))
                 .collect();
-            runs.sort_by_key(|r| r.pe_start);
+            runs.small_sort_by_key(|r| r.pe_start);
             SPv { path: pv.name.clone(), pe_count: pv.pe_count, runs: merge_runs(runs) }
         })
         .collect();
@@ -344,7 +345,7 @@ impl Scene {
             Event::PartitionPlanned { disk, part } => self.edit(disk, |d| {
                 if let Some((_, parts)) = d.editor.as_mut() {
                     parts.push(part.clone());
-                    parts.sort_by_key(|p| p.number);
+                    parts.small_sort_by_key(|p| p.number);
                 }
             }),
             Event::PartitionUnplanned { disk, number } => self.edit(disk, |d| {
@@ -370,7 +371,7 @@ impl Scene {
             Event::PartitionAppeared { disk, dev, number, start_lba, size_sectors, fstype, fs_larger } => {
                 self.edit(disk, |d| {
                     d.kernel.push((*number, *start_lba, *size_sectors));
-                    d.kernel.sort_by_key(|k| k.0);
+                    d.kernel.small_sort_by_key(|k| k.0);
                 });
                 let node = SNode { kind: NodeKind::Part, parents: vec![disk.clone()], size_bytes: size_sectors * 512, lv: None, fstype: fstype.clone(), mounts: Vec::new(), swap: false, damaged: *fs_larger };
                 self.nodes.insert(dev.clone(), node);
@@ -507,7 +508,7 @@ impl Scene {
             .vg(vg)
             .map(|v| v.lvs.iter().filter(|l| l.pool.as_deref() == Some(pool) && matches!(l.role, LvRole::PoolData | LvRole::PoolMeta)).filter_map(|l| l.device.clone()).collect())
             .unwrap_or_default();
-        v.sort();
+        small_sort(&mut v);
         v
     }
 
@@ -580,7 +581,7 @@ impl Scene {
                     *p = new.clone();
                 }
             }
-            n.parents.sort();
+            small_sort(&mut n.parents);
             if let Some((v, lv, _)) = n.lv.as_mut().filter(|l| l.0 == vg) {
                 let _ = v;
                 if let Some((_, renamed)) = renames.iter().find(|(o, _)| o == lv) {
@@ -607,7 +608,7 @@ impl Scene {
             self.node(&dev, |n| {
                 if still_on_pv && !n.parents.contains(&pv_node) {
                     n.parents.push(pv_node.clone());
-                    n.parents.sort();
+                    small_sort(&mut n.parents);
                 } else if !still_on_pv {
                     n.parents.retain(|p| *p != pv_node);
                 }
@@ -667,7 +668,7 @@ fn add_run(runs: &mut Vec<SRun>, lv: &str, pe_start: u64, count: u64) {
         Some(r) => r.count += count,
         None => runs.push(SRun { lv: lv.to_string(), pe_start, count }),
     }
-    runs.sort_by_key(|r| r.pe_start);
+    runs.small_sort_by_key(|r| r.pe_start);
 }
 
 /// Takes extents out of an LV's runs (a shrink frees a run's tail).

@@ -1,6 +1,7 @@
 //! ls from coreutils 9.1, writing to a pipe (one name per line): -l, -s, -h,
 //! -a, -A, -d, -i, -R and -1, with columns aligned as ls aligns them.
 
+use crate::core::order::{small_sort, SmallSort};
 use super::{quote, split_args};
 use crate::console::fmt::{human_ceil_text, ls_date};
 use crate::console::{printable, Output, Shell};
@@ -44,7 +45,7 @@ pub fn ls(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() {
         ops.push(".".into());
     }
-    ops.sort();
+    small_sort(&mut ops);
     let mut err = String::new();
     let mut files = Vec::new();
     let mut dirs = Vec::new();
@@ -87,7 +88,7 @@ fn list_dir(shell: &Shell, dir: &str, o: &Opts, header: bool, text: &mut String,
             return;
         }
     };
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.small_sort_by(|a, b| a.0.cmp(&b.0));
     if header {
         text.push_str(&format!("{}:\n", printable(dir)));
     }
