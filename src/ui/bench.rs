@@ -18,10 +18,10 @@ fn log(lines: usize) -> Session {
         let block = [
             "lsblk".to_string(),
             format!("lvcreate -n lv{i} -L 1G bench"),
-            "lvs".into(),
             format!("lvremove -y bench/lv{i}"),
             "fdisk /dev/sdc".into(),
             "n".into(),
+            "p".into(),
             "".into(),
             "".into(),
             "".into(),

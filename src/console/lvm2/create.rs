@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::console::Output;
-use crate::core::lvm::{LvKind, Lvm, LvmError};
+use crate::core::lvm::{LvKind, Lvm, LvmError, Vg};
 use crate::core::machine::Machine;
 use crate::core::units::KIB;
 
@@ -86,117 +86,48 @@ pub(super) fn overprovisioning_warnings(machine: &Machine, vg_name: &str, lv_nam
     t
 }
 
+const CMD: &str = "lvcreate";
+
+/// Which of lvcreate's command definitions the line matches.
+#[derive(Debug, Clone, Copy)]
+struct Form {
+    /// A thin volume (`-V` with a pool).
+    thin: bool,
+    /// Only a thin pool.
+    pool: bool,
+    /// A pool is created, alone or under a new thin volume (`-L` with `-V`).
+    create_pool: bool,
+}
+
+/// The names a line gives: the VG, the new LV and the pool.
+#[derive(Debug)]
+struct Names {
+    vg: String,
+    lv: Option<String>,
+    pool: Option<String>,
+}
+
+/// Sizes after lvm2's `_update_extents_params`.
+#[derive(Debug)]
+struct Sizes {
+    extents: u64,
+    virtual_extents: Option<u64>,
+    meta_extents: u64,
+    chunk_bytes: u64,
+    /// A percentage was asked for: the size may shrink to what is free.
+    approx: bool,
+    free: u64,
+}
+
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
-    const CMD: &str = "lvcreate";
-    let ty = a.lv_type.as_deref();
-    if let Some(ty) = ty.filter(|t| !matches!(*t, "thin" | "thin-pool" | "linear" | "striped")) {
-        let mut t = String::new();
-        msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
-        return Output { text: t, exit_status: 3, ..Output::default() };
-    }
-    let has_size = a.size.is_some() || a.extents.is_some();
-    let positional_pool = a.positional.first().is_some_and(|p| strip_dev(p).contains('/'));
-    // Which of lvcreate's command definitions the line matches.
-    let thin = a.virtual_size.is_some() && (a.thin || a.thinpool.is_some() || ty == Some("thin") || positional_pool);
-    let pool = !thin && (ty == Some("thin-pool") || a.thin || a.thinpool.is_some());
-    let create_pool = pool || (thin && has_size);
-    let vg_known = !a.positional.is_empty()
-        || a.name.as_deref().is_some_and(|n| n.contains('/'))
-        || a.thinpool.as_deref().is_some_and(|n| n.contains('/'));
-    let matches = if thin { vg_known } else { has_size && vg_known && a.virtual_size.is_none() };
-    if !matches {
-        return no_matching_syntax(CMD);
-    }
-
-    // Names: -n [VG/]LV, --thinpool [VG/]POOL, then the positional VG or VG/POOL.
-    let mut vg_name: Option<String> = None;
-    let mut lv_name: Option<String> = None;
-    let mut pool_name: Option<String> = None;
-    let set_vg = |vg_name: &mut Option<String>, v: String| -> Result<(), Output> {
-        match vg_name {
-            Some(old) if *old != v => Err(usage_error(CMD, &[format!("Inconsistent volume group names given: \"{old}\" and \"{v}\"")])),
-            _ => {
-                *vg_name = Some(v);
-                Ok(())
-            }
-        }
+    let form = match form(a) {
+        Ok(f) => f,
+        Err(o) => return o,
     };
-    let use_name = |vg_name: &mut Option<String>, text: &str, restricted: bool| -> Result<String, Output> {
-        let (v, n) = split_lv_name(text);
-        if let Some(v) = v {
-            match vg_name {
-                Some(old) if *old != v => {
-                    return Err(usage_error(CMD, &[format!("Please use a single volume group name (\"{v}\" or \"{old}\").")]))
-                }
-                _ => *vg_name = Some(v),
-            }
-        }
-        if name_error(&n).is_some() {
-            return Err(usage_error(CMD, &[format!("Logical volume name \"{n}\" is invalid.")]));
-        }
-        if restricted {
-            if let Some(e) = lv_name_errors(&n) {
-                return Err(usage_error(CMD, &e));
-            }
-        }
-        Ok(n)
+    let names = match names(a, form) {
+        Ok(n) => n,
+        Err(o) => return o,
     };
-    if let Some(n) = &a.name {
-        match use_name(&mut vg_name, n, true) {
-            Ok(n) => lv_name = Some(n),
-            Err(o) => return o,
-        }
-    }
-    if let Some(p) = &a.thinpool {
-        match use_name(&mut vg_name, p, false) {
-            Ok(p) => pool_name = Some(p),
-            Err(o) => return o,
-        }
-    }
-    if let Some(p) = a.positional.first() {
-        let p = strip_dev(p);
-        if thin || pool {
-            match p.split_once('/') {
-                None => {
-                    if let Err(o) = set_vg(&mut vg_name, p.to_string()) {
-                        return o;
-                    }
-                }
-                Some(_) => {
-                    let before = vg_name.clone();
-                    let named = match use_name(&mut vg_name, p, false) {
-                        Ok(n) => n,
-                        Err(o) => return o,
-                    };
-                    if before.is_none() || before == vg_name {
-                        if let Some(existing) = pool_name.as_ref().filter(|e| **e != named) {
-                            let seg = if thin { "thin" } else { "thin-pool" };
-                            return usage_error(CMD, &[format!("Ambiguous {seg} name specified, {named} and {existing}.")]);
-                        }
-                        pool_name = Some(named);
-                    }
-                }
-            }
-        } else if p.contains('/') {
-            return usage_error(CMD, &["Volume group name expected (no slash)".into()]);
-        } else if let Err(o) = set_vg(&mut vg_name, p.to_string()) {
-            return o;
-        }
-    }
-    // A pool named only by -n (lvcreate --type thin-pool -n pool VG).
-    if pool && pool_name.is_none() {
-        pool_name = lv_name.clone();
-    }
-    if pool {
-        if let Some(p) = &pool_name {
-            if let Some(e) = lv_name_errors(p) {
-                return usage_error(CMD, &e);
-            }
-        }
-    }
-    let Some(vg_name) = vg_name else { return no_matching_syntax(CMD) };
-
-    // Size parameters.
     if a.size.is_some() && a.extents.is_some() {
         return usage_error(CMD, &["Please specify either size or extents (not both).".into()]);
     }
@@ -204,176 +135,284 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if !zero.is_empty() {
         return usage_error(CMD, &zero);
     }
-
     let mut t = String::new();
-    let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
-        not_found_vg(&mut t, &vg_name);
+    let Some(vg) = machine.lvm().vg(&names.vg).cloned() else {
+        not_found_vg(&mut t, &names.vg);
         return fail(t);
     };
-    // Pool checks.
-    if create_pool {
-        if let Some(p) = pool_name.as_ref().filter(|p| vg.lv(p).is_some()) {
-            msg(&mut t, &format!("Logical volume {p} already exists in Volume group {vg_name}."));
-            return fail(t);
-        }
-    } else if thin {
-        let Some(p) = &pool_name else {
-            msg(&mut t, "Please specify name of existing pool.");
-            return fail(t);
-        };
-        match vg.lv(p).map(|l| &l.kind) {
-            None => {
-                msg(&mut t, &format!("Pool {p} not found in Volume group {vg_name}."));
-                return fail(t);
-            }
-            Some(LvKind::ThinPool(_)) => {}
-            Some(_) => {
-                msg(&mut t, &format!("Logical volume {vg_name}/{p} is not a thin pool."));
-                return fail(t);
-            }
-        }
+    if check_pool(&mut t, &vg, form, &names).is_err() {
+        return fail(t);
     }
+    match sizes(&mut t, machine, &vg, a, form) {
+        Ok(sizes) => create(machine, t, &vg, form, names, sizes),
+        Err(()) => fail(t),
+    }
+}
 
-    // _update_extents_params: sizes to extents, percentages, pool parameters.
-    let extent = vg.extent_size_bytes;
-    let free = machine.lvm().vg_free_extents(&vg);
-    let total = machine.lvm().vg_extent_count(&vg);
-    let mut approx = false;
-    let mut extents = 0u64;
-    if let Some(s) = &a.size {
-        match extents_from_sectors(&mut t, s.sectors, extent) {
-            Ok(e) => extents = e,
-            Err(()) => return fail(t),
+fn form(a: &Args) -> Result<Form, Output> {
+    let ty = a.lv_type.as_deref();
+    if let Some(ty) = ty.filter(|t| !matches!(*t, "thin" | "thin-pool" | "linear" | "striped")) {
+        let mut t = String::new();
+        msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
+        return Err(Output { text: t, exit_status: 3, ..Output::default() });
+    }
+    let has_size = a.size.is_some() || a.extents.is_some();
+    let positional_pool = a.positional.first().is_some_and(|p| strip_dev(p).contains('/'));
+    let thin = a.virtual_size.is_some() && (a.thin || a.thinpool.is_some() || ty == Some("thin") || positional_pool);
+    let pool = !thin && (ty == Some("thin-pool") || a.thin || a.thinpool.is_some());
+    let vg_known = !a.positional.is_empty() || a.name.as_deref().is_some_and(|n| n.contains('/')) || a.thinpool.as_deref().is_some_and(|n| n.contains('/'));
+    let matches = if thin { vg_known } else { has_size && vg_known && a.virtual_size.is_none() };
+    if !matches {
+        return Err(no_matching_syntax(CMD));
+    }
+    Ok(Form { thin, pool, create_pool: pool || (thin && has_size) })
+}
+
+/// Sets the VG, refusing a second, different one.
+fn set_vg(vg: &mut Option<String>, v: String) -> Result<(), Output> {
+    match vg {
+        Some(old) if *old != v => Err(usage_error(CMD, &[format!("Inconsistent volume group names given: \"{old}\" and \"{v}\"")])),
+        _ => {
+            *vg = Some(v);
+            Ok(())
         }
     }
-    let mut virtual_extents = None;
-    if let Some(v) = &a.virtual_size {
-        match extents_from_sectors(&mut t, v.sectors, extent) {
-            Ok(e) => virtual_extents = Some(e),
-            Err(()) => return fail(t),
+}
+
+/// An LV name given as `[VG/]LV`; `restricted` applies the rules for new LVs.
+fn use_name(vg: &mut Option<String>, text: &str, restricted: bool) -> Result<String, Output> {
+    let (v, n) = split_lv_name(text);
+    if let Some(v) = v {
+        match vg {
+            Some(old) if *old != v => return Err(usage_error(CMD, &[format!("Please use a single volume group name (\"{v}\" or \"{old}\").")])),
+            _ => *vg = Some(v),
         }
     }
-    if let Some(e) = &a.extents {
-        approx = e.percent != Percent::None;
-        extents = match e.percent {
-            Percent::None => e.value,
-            Percent::Vg => {
-                let n = e.value * total / 100;
-                if n > free {
-                    msg(&mut t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size(free * extent)));
-                    free
-                } else {
-                    n
+    if name_error(&n).is_some() {
+        return Err(usage_error(CMD, &[format!("Logical volume name \"{n}\" is invalid.")]));
+    }
+    if restricted {
+        if let Some(e) = lv_name_errors(&n) {
+            return Err(usage_error(CMD, &e));
+        }
+    }
+    Ok(n)
+}
+
+/// Names from -n [VG/]LV, --thinpool [VG/]POOL, then the positional VG or VG/POOL.
+fn names(a: &Args, form: Form) -> Result<Names, Output> {
+    let mut vg = None;
+    let lv = a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose()?;
+    let mut pool = a.thinpool.as_deref().map(|p| use_name(&mut vg, p, false)).transpose()?;
+    if let Some(p) = a.positional.first() {
+        let p = strip_dev(p);
+        if !(form.thin || form.pool) {
+            if p.contains('/') {
+                return Err(usage_error(CMD, &["Volume group name expected (no slash)".into()]));
+            }
+            set_vg(&mut vg, p.to_string())?;
+        } else if !p.contains('/') {
+            set_vg(&mut vg, p.to_string())?;
+        } else {
+            let before = vg.clone();
+            let named = use_name(&mut vg, p, false)?;
+            if before.is_none() || before == vg {
+                if let Some(existing) = pool.as_ref().filter(|e| **e != named) {
+                    let seg = if form.thin { "thin" } else { "thin-pool" };
+                    return Err(usage_error(CMD, &[format!("Ambiguous {seg} name specified, {named} and {existing}.")]));
                 }
+                pool = Some(named);
             }
-            Percent::Free => e.value * free / 100,
-            Percent::Pvs => e.value * total / 100,
-            Percent::Lv | Percent::Origin => {
-                msg(&mut t, "Please express size as %FREE, %PVS or %VG.");
-                return fail(t);
-            }
-        };
-        if approx && extents == 0 {
-            msg(&mut t, "Calculated size of logical volume is 0 extents. Needs to be larger.");
-            return fail(t);
         }
     }
-    let mut meta_extents = 0;
-    let mut chunk = 0;
-    if create_pool {
-        chunk = Lvm::thin_chunk_bytes(extents.saturating_mul(extent));
-        meta_extents = Lvm::lvcreate_meta_extents(extents.saturating_mul(extent), chunk, extent);
-        msg(&mut t, &format!(
-            "Thin pool volume with chunk size {} can address at most {} of data.",
-            long_size(chunk),
-            long_size(Lvm::thin_max_data_bytes(chunk))
-        ));
-        if extents.saturating_mul(extent) < chunk {
-            msg(&mut t, &format!("Size of thin-pool data volume cannot be smaller than chunk size {}.", long_size(chunk)));
-            return fail(t);
-        }
-        let zeroing = !a.flags.iter().any(|f| matches!(f.as_str(), "-Z=n" | "--zero=n"));
-        if zeroing && chunk >= 512 * KIB {
-            msg(&mut t, &format!("WARNING: Pool zeroing and {} large chunk size slows down thin provisioning.", long_size(chunk)));
-            msg(&mut t, &format!("WARNING: Consider disabling zeroing (-Zn) or using smaller chunk size (<{}).", long_size(512 * KIB)));
-        }
-        if a.extents.as_ref().is_some_and(|e| matches!(e.percent, Percent::Free | Percent::Pvs)) {
-            if extents <= 2 * meta_extents {
-                msg(&mut t, "Not enough space for thin pool creation.");
-                return fail(t);
-            }
-            extents -= 2 * meta_extents;
-        }
+    // A pool named only by -n (lvcreate --type thin-pool -n pool VG).
+    if form.pool && pool.is_none() {
+        pool = lv.clone();
     }
+    if let Some(e) = pool.as_deref().filter(|_| form.pool).and_then(lv_name_errors) {
+        return Err(usage_error(CMD, &e));
+    }
+    let vg = vg.ok_or_else(|| no_matching_syntax(CMD))?;
+    Ok(Names { vg, lv, pool })
+}
 
-    // Create.
+/// A new pool's name must be free; a thin volume's pool must exist and be one.
+fn check_pool(t: &mut String, vg: &Vg, form: Form, names: &Names) -> Result<(), ()> {
+    let vg_name = &names.vg;
+    if form.create_pool {
+        if let Some(p) = names.pool.as_ref().filter(|p| vg.lv(p).is_some()) {
+            msg(t, &format!("Logical volume {p} already exists in Volume group {vg_name}."));
+            return Err(());
+        }
+        return Ok(());
+    }
+    if !form.thin {
+        return Ok(());
+    }
+    let Some(p) = &names.pool else {
+        msg(t, "Please specify name of existing pool.");
+        return Err(());
+    };
+    match vg.lv(p).map(|l| &l.kind) {
+        Some(LvKind::ThinPool(_)) => Ok(()),
+        None => {
+            msg(t, &format!("Pool {p} not found in Volume group {vg_name}."));
+            Err(())
+        }
+        Some(_) => {
+            msg(t, &format!("Logical volume {vg_name}/{p} is not a thin pool."));
+            Err(())
+        }
+    }
+}
+
+/// `-l N`, `-l N%VG|%FREE|%PVS` in extents.
+fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u64) -> Result<u64, ()> {
+    let extents = match e.percent {
+        Percent::None => e.value,
+        Percent::Vg => {
+            let n = e.value * total / 100;
+            if n > free {
+                msg(t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size(free * extent)));
+            }
+            n.min(free)
+        }
+        Percent::Free => e.value * free / 100,
+        Percent::Pvs => e.value * total / 100,
+        Percent::Lv | Percent::Origin => {
+            msg(t, "Please express size as %FREE, %PVS or %VG.");
+            return Err(());
+        }
+    };
+    if e.percent != Percent::None && extents == 0 {
+        msg(t, "Calculated size of logical volume is 0 extents. Needs to be larger.");
+        return Err(());
+    }
+    Ok(extents)
+}
+
+/// lvm2's `_update_extents_params`: sizes to extents, percentages, pool parameters.
+fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form) -> Result<Sizes, ()> {
+    let extent = vg.extent_size_bytes;
+    let free = machine.lvm().vg_free_extents(vg);
+    let total = machine.lvm().vg_extent_count(vg);
+    let mut extents = match &a.size {
+        Some(s) => extents_from_sectors(t, s.sectors, extent)?,
+        None => 0,
+    };
+    let virtual_extents = a.virtual_size.as_ref().map(|v| extents_from_sectors(t, v.sectors, extent)).transpose()?;
+    if let Some(e) = &a.extents {
+        extents = extents_arg(t, e, extent, free, total)?;
+    }
+    let approx = a.extents.as_ref().is_some_and(|e| e.percent != Percent::None);
+    let mut sizes = Sizes { extents, virtual_extents, meta_extents: 0, chunk_bytes: 0, approx, free };
+    if form.create_pool {
+        pool_sizes(t, a, extent, &mut sizes)?;
+    }
+    Ok(sizes)
+}
+
+/// A new pool's chunk size and metadata, with lvm2's notes and warnings.
+fn pool_sizes(t: &mut String, a: &Args, extent: u64, sizes: &mut Sizes) -> Result<(), ()> {
+    let data_bytes = sizes.extents.saturating_mul(extent);
+    let chunk = Lvm::thin_chunk_bytes(data_bytes);
+    sizes.chunk_bytes = chunk;
+    sizes.meta_extents = Lvm::lvcreate_meta_extents(data_bytes, chunk, extent);
+    msg(t, &format!("Thin pool volume with chunk size {} can address at most {} of data.", long_size(chunk), long_size(Lvm::thin_max_data_bytes(chunk))));
+    if data_bytes < chunk {
+        msg(t, &format!("Size of thin-pool data volume cannot be smaller than chunk size {}.", long_size(chunk)));
+        return Err(());
+    }
+    let zeroing = !a.flags.iter().any(|f| matches!(f.as_str(), "-Z=n" | "--zero=n"));
+    if zeroing && chunk >= 512 * KIB {
+        msg(t, &format!("WARNING: Pool zeroing and {} large chunk size slows down thin provisioning.", long_size(chunk)));
+        msg(t, &format!("WARNING: Consider disabling zeroing (-Zn) or using smaller chunk size (<{}).", long_size(512 * KIB)));
+    }
+    // %FREE and %PVS leave room for the metadata and its spare.
+    if a.extents.as_ref().is_some_and(|e| matches!(e.percent, Percent::Free | Percent::Pvs)) {
+        if sizes.extents <= 2 * sizes.meta_extents {
+            msg(t, "Not enough space for thin pool creation.");
+            return Err(());
+        }
+        sizes.extents -= 2 * sizes.meta_extents;
+    }
+    Ok(())
+}
+
+/// Creates the pool a line asks for; returns its name.
+fn create_pool(machine: &mut Machine, t: &mut String, vg_name: &str, name: &str, s: &Sizes, events: &mut Vec<Event>) -> Result<(), ()> {
+    match machine.lvcreate_thin_pool(vg_name, name, s.extents, s.meta_extents, s.chunk_bytes) {
+        Ok(e) => {
+            events.extend(e);
+            Ok(())
+        }
+        Err(LvmError::InsufficientFreeSpace { free_extents, needed_extents, .. }) => {
+            msg(t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free_extents} extents): {needed_extents} required."));
+            Err(())
+        }
+        Err(LvmError::InsufficientExtents { needed, available }) => {
+            msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
+            Err(())
+        }
+        Err(e) => {
+            msg(t, &e.to_string());
+            Err(())
+        }
+    }
+}
+
+/// Creates what the line asks for: a pool, a thin volume (over a new pool or
+/// an existing one) or a linear volume, naming unnamed ones `lvolN`.
+fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Names, s: Sizes) -> Output {
+    let vg_name = names.vg.as_str();
     let mut events = Vec::new();
     let mut next_index = vg.next_lvol_index();
+    let mut pool = names.pool;
     let mut created_pool = None;
-    if create_pool {
+    if form.create_pool {
         // The spare (lvolN_pmspare) is made first and takes a number too.
         if vg.pmspare().is_none() {
             next_index += 1;
         }
-        let name = pool_name.clone().unwrap_or_else(|| {
-            let n = format!("lvol{next_index}");
+        let name = pool.clone().unwrap_or_else(|| {
             next_index += 1;
-            n
+            format!("lvol{}", next_index - 1)
         });
-        match machine.lvcreate_thin_pool(&vg_name, &name, extents, meta_extents, chunk) {
-            Ok(e) => events.extend(e),
-            Err(LvmError::InsufficientFreeSpace { free_extents, needed_extents, .. }) => {
-                msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free_extents} extents): {needed_extents} required."));
-                return fail(t);
-            }
-            Err(LvmError::InsufficientExtents { needed, available }) => {
-                msg(&mut t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
-                return fail(t);
-            }
-            Err(e) => {
-                msg(&mut t, &e.to_string());
-                return fail(t);
-            }
+        if create_pool(machine, &mut t, vg_name, &name, &s, &mut events).is_err() {
+            return fail(t);
         }
-        if !thin {
+        if !form.thin {
             msg(&mut t, &format!("Logical volume \"{name}\" created."));
             return ok(t, events);
         }
         created_pool = Some(name.clone());
-        pool_name = Some(name);
+        pool = Some(name);
     }
-    let name = lv_name.clone().unwrap_or_else(|| format!("lvol{next_index}"));
-    if machine.lvm().vg(&vg_name).is_some_and(|v| v.lv(&name).is_some()) {
+    let name = names.lv.unwrap_or_else(|| format!("lvol{next_index}"));
+    if machine.lvm().vg(vg_name).is_some_and(|v| v.lv(&name).is_some()) {
         msg(&mut t, &format!("Logical Volume \"{name}\" already exists in volume group \"{vg_name}\""));
         if let Some(p) = created_pool {
-            let _ = machine.lvremove(&vg_name, &p);
+            let _ = machine.lvremove(vg_name, &p);
         }
         return fail(t);
     }
-    if thin {
-        let pool = pool_name.unwrap_or_default();
-        let virtual_bytes = virtual_extents.unwrap_or(0).saturating_mul(extent);
-        match machine.lvcreate_thin(&vg_name, &pool, &name, virtual_bytes) {
-            Ok(e) => events.extend(e),
-            Err(e) => {
-                msg(&mut t, &e.to_string());
-                return fail(t);
-            }
+    let made = if form.thin {
+        let virtual_bytes = s.virtual_extents.unwrap_or(0).saturating_mul(vg.extent_size_bytes);
+        machine.lvcreate_thin(vg_name, &pool.unwrap_or_default(), &name, virtual_bytes)
+    } else {
+        let extents = if s.approx { s.extents.min(s.free) } else { s.extents };
+        if extents > s.free || extents == 0 {
+            msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({} extents): {extents} required.", s.free));
+            return fail(t);
         }
-        t.push_str(&overprovisioning_warnings(machine, &vg_name, &name));
-        msg(&mut t, &format!("Logical volume \"{name}\" created."));
-        return ok(t, events);
-    }
-    if approx {
-        extents = extents.min(free);
-    }
-    if extents > free || extents == 0 {
-        msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free} extents): {extents} required."));
-        return fail(t);
-    }
-    match machine.lvcreate_linear(&vg_name, &name, extents) {
+        machine.lvcreate_linear(vg_name, &name, extents)
+    };
+    match made {
         Ok(e) => {
             events.extend(e);
+            if form.thin {
+                t.push_str(&overprovisioning_warnings(machine, vg_name, &name));
+            }
             msg(&mut t, &format!("Logical volume \"{name}\" created."));
             ok(t, events)
         }
