@@ -4,7 +4,7 @@
 use super::*;
 use crate::console::{Output, Shell};
 use crate::core::device::DevId;
-use crate::core::lvm::{LvKind, Lvm, LvmError};
+use crate::core::lvm::{Lv, LvKind, Lvm, LvmError, Vg};
 use crate::core::machine::{dm_name, Busy, Machine};
 use crate::core::signature::{FsType, Signature};
 use crate::core::Event;
@@ -67,117 +67,22 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     if !zero.is_empty() {
         return usage_error(cmd, &zero);
     }
+    let (vg, lv) = match target(machine, cmd, spec) {
+        Ok(found) => found,
+        Err(o) => return o,
+    };
     let mut t = String::new();
-    let (vg_name, lv_name) = match spec.strip_prefix("/dev/mapper/") {
-        Some(_) => match lv_spec(machine, spec) {
-            Some((v, l)) => (Some(v), l),
-            None => (None, spec.clone()),
-        },
-        None => split_lv_name(spec),
-    };
-    if name_error(&lv_name).is_some() {
-        return usage_error(cmd, &[format!("Logical volume name \"{lv_name}\" is invalid.")]);
-    }
-    let Some(vg_name) = vg_name else {
-        return usage_error(cmd, &["Please specify a logical volume path.".into()]);
-    };
-    let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
-        not_found_vg(&mut t, &vg_name);
-        return fail(t);
-    };
-    let Some(lv) = vg.lv(&lv_name).cloned() else {
-        msg(&mut t, &format!("Logical volume {lv_name} not found in volume group {vg_name}."));
-        return fail(t);
-    };
-    let id = format!("{vg_name}/{lv_name}");
-    if lv.is_hidden() {
-        msg(&mut t, &format!("Can't resize internal logical volume {id}."));
-        return fail(t);
-    }
+    let id = format!("{}/{}", vg.name, lv.name);
     let is_pool = matches!(lv.kind, LvKind::ThinPool(_));
-    let mut resizefs = a.resizefs;
-    if resizefs && is_pool {
+    let resizefs = a.resizefs && !is_pool;
+    if a.resizefs && is_pool {
         msg(&mut t, &format!("Ignoring --resizefs as volume {id} does not have a filesystem."));
-        resizefs = false;
     }
-    let extent = vg.extent_size_bytes;
-    let extent_sectors = extent / 512;
-    let current = vg.lv_size_bytes(&lv) / extent;
-    let free = machine.lvm().vg_free_extents(&vg);
-    let total = machine.lvm().vg_extent_count(&vg);
-
-    // The requested size, in extents (a change when signed).
-    let (sign, amount) = if let Some(s) = &a.size {
-        let mut sectors = s.sectors;
-        let adjust = sectors % extent_sectors;
-        if adjust != 0 {
-            if s.sign != Sign::Minus {
-                sectors += extent_sectors;
-            }
-            sectors -= adjust;
-            msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(sectors.saturating_mul(512))));
-        }
-        (s.sign, sectors / extent_sectors)
-    } else {
-        let e = a.extents.clone().unwrap_or_default();
-        let roundup = if e.sign != Sign::Minus { 99 } else { 0 };
-        let of = |count: u64| (e.value * count + roundup) / 100;
-        let n = match e.percent {
-            Percent::None => e.value,
-            Percent::Vg => {
-                let n = of(total);
-                if e.sign == Sign::None && n > current + free {
-                    msg(&mut t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size((current + free) * extent)));
-                    current + free
-                } else {
-                    n
-                }
-            }
-            Percent::Free => of(free),
-            Percent::Lv => of(current),
-            Percent::Pvs => of(total),
-            Percent::Origin => {
-                msg(&mut t, "Specified LV does not have an origin LV.");
-                return fail(t);
-            }
-        };
-        (e.sign, n)
-    };
-    let new_extents = match sign {
-        Sign::Plus => current + amount,
-        Sign::Minus => {
-            if amount >= current {
-                msg(&mut t, &format!("Unable to reduce {id} below 1 extent."));
-                return fail(t);
-            }
-            current - amount
-        }
-        Sign::None => amount,
-    };
-    if new_extents == 0 {
-        msg(&mut t, "New size of 0 not permitted.");
-        return fail(t);
-    }
-    if new_extents == current && !resizefs {
-        msg(&mut t, &format!("New size ({new_extents} extents) matches existing size ({current} extents)."));
-        return fail(t);
-    }
-    if cmd == "lvextend" && new_extents < current {
-        msg(&mut t, &format!("New size given ({new_extents} extents) not larger than existing size ({current} extents)"));
-        return fail(t);
-    }
-    if cmd == "lvreduce" && new_extents > current {
-        msg(&mut t, &format!("New size given ({new_extents} extents) not less than existing size ({current} extents)"));
-        return fail(t);
-    }
+    let current = vg.lv_size_bytes(&lv) / vg.extent_size_bytes;
+    let Ok(new_extents) = new_size(&mut t, machine, cmd, a, &vg, &lv, resizefs) else { return fail(t) };
     let grow = new_extents > current;
-    if is_pool && new_extents < current {
-        msg(&mut t, &format!("Thin pool volumes {id}_tdata cannot be reduced in size yet."));
-        return fail(t);
-    }
-
+    let (vg_name, lv_name) = (vg.name.clone(), lv.name.clone());
     let dev = machine.lv_dev(&vg_name, &lv_name);
-    let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
     if resizefs {
         // An active LV with -r: no question, fsadm checks the filesystem first.
         match fsadm_check(machine, &vg_name, &lv_name, a.nofsck) {
@@ -187,11 +92,12 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
             }
             Ok(out) => t.push_str(&out),
         }
+        let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
         return resize_with_fs(machine, &vg_name, &lv_name, new_extents, t, grow, mounted_on);
     }
     if !grow {
         let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
-        msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * extent)));
+        msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
         msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
         if !(a.yes || a.force > 0) {
             let plan = vec![
@@ -205,6 +111,113 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         }
     }
     resize_now(machine, &vg_name, &lv_name, new_extents, t)
+}
+
+/// The VG and LV a resize names (`VG/LV`, `/dev/VG/LV` or `/dev/mapper/VG-LV`).
+fn target(machine: &Machine, cmd: &str, spec: &str) -> Result<(Vg, Lv), Output> {
+    let mut t = String::new();
+    let (vg_name, lv_name) = match spec.strip_prefix("/dev/mapper/") {
+        Some(_) => match lv_spec(machine, spec) {
+            Some((v, l)) => (Some(v), l),
+            None => (None, spec.to_string()),
+        },
+        None => split_lv_name(spec),
+    };
+    if name_error(&lv_name).is_some() {
+        return Err(usage_error(cmd, &[format!("Logical volume name \"{lv_name}\" is invalid.")]));
+    }
+    let Some(vg_name) = vg_name else {
+        return Err(usage_error(cmd, &["Please specify a logical volume path.".into()]));
+    };
+    let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
+        not_found_vg(&mut t, &vg_name);
+        return Err(fail(t));
+    };
+    let Some(lv) = vg.lv(&lv_name).cloned() else {
+        msg(&mut t, &format!("Logical volume {lv_name} not found in volume group {vg_name}."));
+        return Err(fail(t));
+    };
+    if lv.is_hidden() {
+        msg(&mut t, &format!("Can't resize internal logical volume {vg_name}/{lv_name}."));
+        return Err(fail(t));
+    }
+    Ok((vg, lv))
+}
+
+/// The requested size in extents (a change when signed), as lvm2 rounds it.
+fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, total: u64) -> Result<(Sign, u64), ()> {
+    if let Some(s) = &a.size {
+        let extent_sectors = extent / 512;
+        let mut sectors = s.sectors;
+        let adjust = sectors % extent_sectors;
+        if adjust != 0 {
+            if s.sign != Sign::Minus {
+                sectors += extent_sectors;
+            }
+            sectors -= adjust;
+            msg(t, &format!("Rounding size to boundary between physical extents: {}.", long_size(sectors.saturating_mul(512))));
+        }
+        return Ok((s.sign, sectors / extent_sectors));
+    }
+    let e = a.extents.clone().unwrap_or_default();
+    let roundup = if e.sign != Sign::Minus { 99 } else { 0 };
+    let of = |count: u64| (e.value * count + roundup) / 100;
+    let n = match e.percent {
+        Percent::None => e.value,
+        Percent::Vg => {
+            let n = of(total);
+            if e.sign == Sign::None && n > current + free {
+                msg(t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size((current + free) * extent)));
+            }
+            if e.sign == Sign::None { n.min(current + free) } else { n }
+        }
+        Percent::Free => of(free),
+        Percent::Lv => of(current),
+        Percent::Pvs => of(total),
+        Percent::Origin => {
+            msg(t, "Specified LV does not have an origin LV.");
+            return Err(());
+        }
+    };
+    Ok((e.sign, n))
+}
+
+/// The new size in extents, with the checks lvextend, lvreduce and lvresize make.
+fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, vg: &Vg, lv: &Lv, resizefs: bool) -> Result<u64, ()> {
+    let id = format!("{}/{}", vg.name, lv.name);
+    let current = vg.lv_size_bytes(lv) / vg.extent_size_bytes;
+    let free = machine.lvm().vg_free_extents(vg);
+    let total = machine.lvm().vg_extent_count(vg);
+    let (sign, amount) = requested(t, a, vg.extent_size_bytes, current, free, total)?;
+    let new_extents = match sign {
+        Sign::Plus => current + amount,
+        Sign::Minus if amount >= current => {
+            msg(t, &format!("Unable to reduce {id} below 1 extent."));
+            return Err(());
+        }
+        Sign::Minus => current - amount,
+        Sign::None => amount,
+    };
+    let refusal = if new_extents == 0 {
+        Some("New size of 0 not permitted.".to_string())
+    } else if new_extents == current && !resizefs {
+        Some(format!("New size ({new_extents} extents) matches existing size ({current} extents)."))
+    } else if cmd == "lvextend" && new_extents < current {
+        Some(format!("New size given ({new_extents} extents) not larger than existing size ({current} extents)"))
+    } else if cmd == "lvreduce" && new_extents > current {
+        Some(format!("New size given ({new_extents} extents) not less than existing size ({current} extents)"))
+    } else if matches!(lv.kind, LvKind::ThinPool(_)) && new_extents < current {
+        Some(format!("Thin pool volumes {id}_tdata cannot be reduced in size yet."))
+    } else {
+        None
+    };
+    match refusal {
+        Some(r) => {
+            msg(t, &r);
+            Err(())
+        }
+        None => Ok(new_extents),
+    }
 }
 
 /// Resizes the LV and prints lvm2's report of it: a pool grows its data LV
