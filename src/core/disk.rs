@@ -79,7 +79,22 @@ pub struct Disk {
     pub minor: u32,
     pub media: Media,
     pub kernel_partitions: Vec<KernelPartition>,
+    pub label_cache: LabelCache,
 }
+
+/// The table last parsed from a disk's bytes, with the media stamp it was
+/// read at: lsblk and the figures ask for it many times per command, and a
+/// GPT's checksums cover 16 KiB. Not part of the disk's state.
+#[derive(Debug, Clone, Default)]
+pub struct LabelCache(std::cell::RefCell<Option<(u64, Option<Label>)>>);
+
+impl PartialEq for LabelCache {
+    fn eq(&self, _: &LabelCache) -> bool {
+        true
+    }
+}
+
+impl Eq for LabelCache {}
 
 impl Disk {
     pub fn total_sectors(&self) -> u64 {
@@ -104,7 +119,15 @@ impl Disk {
 
     /// The label currently on the disk's bytes (not necessarily the kernel's view).
     pub fn label(&self) -> Option<Label> {
-        Label::read_from(&self.media, self.total_sectors())
+        let stamp = self.media.stamp();
+        if let Some((at, label)) = self.label_cache.0.borrow().as_ref() {
+            if *at == stamp {
+                return label.clone();
+            }
+        }
+        let label = Label::read_from(&self.media, self.total_sectors());
+        self.label_cache.0.replace(Some((stamp, label.clone())));
+        label
     }
 }
 

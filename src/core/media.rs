@@ -138,9 +138,32 @@ impl Chunk {
 pub struct Media {
     /// Non-overlapping, non-empty, never-zero extents keyed by start offset.
     extents: BTreeMap<u64, Chunk>,
+    stamp: Stamp,
 }
 
+/// A number no other state of any media has had, taken at every change, so a
+/// parsed structure (a partition table) can be kept until the bytes change.
+/// 0 means never written. It is not part of the content: equal media compare
+/// equal whatever their stamps.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stamp(u64);
+
+impl PartialEq for Stamp {
+    fn eq(&self, _: &Stamp) -> bool {
+        true
+    }
+}
+
+impl Eq for Stamp {}
+
+static NEXT_STAMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl Media {
+    /// Changes whenever the bytes may have changed.
+    pub fn stamp(&self) -> u64 {
+        self.stamp.0
+    }
+
     /// Writes `chunk` at `offset`, replacing what was there.
     pub fn write(&mut self, offset: u64, chunk: Chunk) {
         if chunk.len == 0 {
@@ -172,6 +195,7 @@ impl Media {
 
     /// Makes `offset..offset + len` read as zeros.
     pub fn punch(&mut self, offset: u64, len: u64) {
+        self.stamp = Stamp(NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let end = offset.saturating_add(len);
         let overlapping: Vec<u64> = self.overlapping(offset, end).map(|(s, _)| s).collect();
         for s in overlapping {

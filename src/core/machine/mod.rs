@@ -184,6 +184,7 @@ impl Machine {
             minor,
             media: Media::default(),
             kernel_partitions: Vec::new(),
+            label_cache: Default::default(),
         });
         self.refresh();
         let size_bytes = size_bytes / SECTOR_BYTES * SECTOR_BYTES;
