@@ -51,16 +51,21 @@ pub fn bench_replay(lines: usize) -> f64 {
     took
 }
 
-/// Milliseconds for one undo at the end of a log of `lines` lines.
+/// The slowest of 30 successive undos at the end of a log of `lines` lines,
+/// in milliseconds. The first one crosses a checkpoint, so it replays the
+/// most lines an undo can.
 #[wasm_bindgen]
 pub fn bench_undo(lines: usize) -> f64 {
-    let lab = Rc::new(Lab::new(log(lines)));
-    let lab = lab.reduce(Action::Run(vec!["lvcreate -n last -L 1G bench".into()]));
-    let start = now_ms();
-    let after = lab.reduce(Action::Undo);
-    let took = now_ms() - start;
-    if after.session.lines.len() != lines {
-        return f64::NAN;
+    let mut lab = Rc::new(Lab::new(log(lines)));
+    let mut slowest: f64 = 0.0;
+    for _ in 0..30 {
+        let before = lab.session.lines.len();
+        let start = now_ms();
+        lab = lab.reduce(Action::Undo);
+        slowest = slowest.max(now_ms() - start);
+        if lab.session.lines.len() >= before {
+            return f64::NAN;
+        }
     }
-    took
+    slowest
 }
