@@ -540,8 +540,11 @@ impl Scene {
                 l.name = to.to_string();
             } else if l.pool.as_deref() == Some(from) {
                 l.pool = Some(to.to_string());
-                if let Some(part) = l.name.strip_prefix(from).filter(|p| matches!(*p, "_tdata" | "_tmeta")) {
-                    l.name = format!("{to}{part}");
+                // lvm2 renames a pool's data and metadata volumes with it.
+                match l.role {
+                    LvRole::PoolData => l.name = format!("{to}_tdata"),
+                    LvRole::PoolMeta => l.name = format!("{to}_tmeta"),
+                    _ => {}
                 }
             }
             if l.name != old {

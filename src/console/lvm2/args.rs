@@ -254,7 +254,33 @@ pub(super) enum Word {
 
 pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
     let mut a = Args::default();
-    // Split bundled and attached short options the way getopt does.
+    let words = split_words(cmd, raw)?;
+    let mut k = 0;
+    while k < words.len() {
+        match &words[k] {
+            Word::Pos(p) => a.positional.push(p.clone()),
+            Word::Opt(key, inline) => {
+                // An option's value is attached (`--size=1G`, `-L1G`) or the next word.
+                let mut value = || -> Result<String, Output> {
+                    if let Some(v) = inline.clone() {
+                        return Ok(v);
+                    }
+                    k += 1;
+                    match words.get(k) {
+                        Some(Word::Pos(v)) => Ok(v.clone()),
+                        _ => Err(getopt_error(format!("{cmd}: option '{key}' requires an argument\n"))),
+                    }
+                };
+                apply_option(&mut a, cmd, key, inline.is_some(), &mut value)?;
+            }
+        }
+        k += 1;
+    }
+    Ok(a)
+}
+
+/// Splits bundled and attached short options the way getopt does.
+fn split_words(cmd: &str, raw: &[String]) -> Result<Vec<Word>, Output> {
     let mut words: Vec<Word> = Vec::new();
     let mut i = 0;
     let mut only_positional = false;
@@ -290,105 +316,85 @@ pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
         }
         i += 1;
     }
+    Ok(words)
+}
+
+/// Records one option; `value` takes its argument.
+fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dyn FnMut() -> Result<String, Output>) -> Result<(), Output> {
     let (size_signs, extents_signs) = size_signs(cmd);
     let resize = matches!(cmd, "lvextend" | "lvreduce" | "lvresize");
-    let mut k = 0;
-    while k < words.len() {
-        let (key, inline) = match &words[k] {
-            Word::Pos(p) => {
-                a.positional.push(p.clone());
-                k += 1;
-                continue;
-            }
-            Word::Opt(key, inline) => (key.clone(), inline.clone()),
-        };
-        let value = |k: &mut usize| -> Result<String, Output> {
-            if let Some(v) = inline.clone() {
-                return Ok(v);
-            }
-            *k += 1;
-            match words.get(*k) {
-                Some(Word::Pos(v)) => Ok(v.clone()),
-                _ => Err(getopt_error(format!("{cmd}: option '{key}' requires an argument\n"))),
-            }
-        };
-        match key.as_str() {
-            "-n" | "--nofsck" if resize => a.nofsck = true,
-            "-n" | "--name" => a.name = Some(value(&mut k)?),
-            "-L" | "--size" => {
-                let v = value(&mut k)?;
-                a.size = Some(parse_size_arg(&v, size_signs).map_err(|e| invalid_argument(&e, "--size", &v))?);
-            }
-            "-l" | "--extents" => {
-                let v = value(&mut k)?;
-                a.extents = Some(parse_extents_arg(&v, extents_signs).map_err(|e| invalid_argument(&e, "--extents", &v))?);
-            }
-            "-V" | "--virtualsize" => {
-                let v = value(&mut k)?;
-                a.virtual_size = Some(parse_size_arg(&v, Signs::Unsigned).map_err(|e| invalid_argument(&e, "--virtualsize", &v))?);
-            }
-            "--type" => a.lv_type = Some(value(&mut k)?),
-            "-T" | "--thin" => a.thin = true,
-            "--thinpool" => a.thinpool = Some(value(&mut k)?),
-            "-s" | "--physicalextentsize" if cmd == "vgcreate" => {
-                let v = value(&mut k)?;
-                a.extent_size = Some(parse_size_arg(&v, Signs::Unsigned).map_err(|e| invalid_argument(&e, "--physicalextentsize", &v))?);
-            }
-            "-s" | "--short" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
-            "-o" | "--options" => {
-                let v = value(&mut k)?;
-                a.columns = Some(match a.columns.take() {
-                    Some(prev) if v.starts_with('+') => format!("{prev},{}", &v[1..]),
-                    _ => v,
-                });
-            }
-            "--separator" => a.separator = Some(value(&mut k)?),
-            "--aligned" => a.aligned = true,
-            "--units" => {
-                let v = value(&mut k)?;
-                let c = v.chars().next().unwrap_or('h');
-                if v.chars().count() != 1 || !"hHbBsSkKmMgGtTpPeErR".contains(c) {
-                    return Err(invalid_argument(&[], "--units", &v));
-                }
-                a.units.explicit = !matches!(c, 'r' | 'R');
-                a.units.unit = match c {
-                    'r' => 'h',
-                    'R' => 'H',
-                    c => c,
-                };
-            }
-            "--nosuffix" => a.units.suffix = false,
-            "-u" | "--uuid" if cmd == "pvcreate" => a.uuid = Some(value(&mut k)?),
-            "--norestorefile" if cmd == "pvcreate" => {}
-            "--reportformat" => {
-                let v = value(&mut k)?;
-                match v.as_str() {
-                    "json" => a.json = true,
-                    "basic" => a.json = false,
-                    _ => {
-                        let mut t = String::new();
-                        msg(&mut t, &format!("Unknown report format {v}"));
-                        return Err(Output { text: t, exit_status: 5, ..Output::default() });
-                    }
-                }
-            }
-            "-a" | "-Z" | "-W" | "--activate" | "--zero" | "--wipesignatures" if inline.is_some() || key.starts_with("--") => {
-                let v = value(&mut k)?;
-                a.flags.push(format!("{key}={v}"));
-            }
-            "-a" | "--all" => a.all = true,
-            "-y" | "--yes" => a.yes = true,
-            "-f" | "--force" => a.force += 1,
-            "-r" | "--resizefs" => a.resizefs = true,
-            "--noheadings" => a.noheadings = true,
-            "-m" | "--maps" => a.maps = true,
-            "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
-            _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
-            _ => return Err(getopt_error(format!("{cmd}: invalid option -- '{}'\n", key.trim_start_matches('-')))),
+    let size = |v: String, signs, name| parse_size_arg(&v, signs).map_err(|e| invalid_argument(&e, name, &v));
+    match key {
+        "-n" | "--nofsck" if resize => a.nofsck = true,
+        "-n" | "--name" => a.name = Some(value()?),
+        "-L" | "--size" => a.size = Some(size(value()?, size_signs, "--size")?),
+        "-l" | "--extents" => {
+            let v = value()?;
+            a.extents = Some(parse_extents_arg(&v, extents_signs).map_err(|e| invalid_argument(&e, "--extents", &v))?);
         }
-        k += 1;
+        "-V" | "--virtualsize" => a.virtual_size = Some(size(value()?, Signs::Unsigned, "--virtualsize")?),
+        "--type" => a.lv_type = Some(value()?),
+        "-T" | "--thin" => a.thin = true,
+        "--thinpool" => a.thinpool = Some(value()?),
+        "-s" | "--physicalextentsize" if cmd == "vgcreate" => a.extent_size = Some(size(value()?, Signs::Unsigned, "--physicalextentsize")?),
+        "-s" | "--short" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
+        "-o" | "--options" => {
+            let v = value()?;
+            a.columns = Some(match a.columns.take() {
+                Some(prev) if v.starts_with('+') => format!("{prev},{}", &v[1..]),
+                _ => v,
+            });
+        }
+        "--separator" => a.separator = Some(value()?),
+        "--aligned" => a.aligned = true,
+        "--units" => a.units = units_arg(&value()?, a.units)?,
+        "--nosuffix" => a.units.suffix = false,
+        "-u" | "--uuid" if cmd == "pvcreate" => a.uuid = Some(value()?),
+        "--norestorefile" if cmd == "pvcreate" => {}
+        "--reportformat" => a.json = report_format(&value()?)?,
+        "-a" | "-Z" | "-W" | "--activate" | "--zero" | "--wipesignatures" if inline || key.starts_with("--") => {
+            let v = value()?;
+            a.flags.push(format!("{key}={v}"));
+        }
+        "-a" | "--all" => a.all = true,
+        "-y" | "--yes" => a.yes = true,
+        "-f" | "--force" => a.force += 1,
+        "-r" | "--resizefs" => a.resizefs = true,
+        "--noheadings" => a.noheadings = true,
+        "-m" | "--maps" => a.maps = true,
+        "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
+        _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
+        _ => return Err(getopt_error(format!("{cmd}: invalid option -- '{}'\n", key.trim_start_matches('-')))),
     }
-    Ok(a)
+    Ok(())
+}
+
+/// `--units`: one letter; `r`/`R` round like `h`/`H` and keep the `<` marks.
+fn units_arg(v: &str, mut units: Units) -> Result<Units, Output> {
+    let c = v.chars().next().unwrap_or('h');
+    if v.chars().count() != 1 || !"hHbBsSkKmMgGtTpPeErR".contains(c) {
+        return Err(invalid_argument(&[], "--units", v));
+    }
+    units.explicit = !matches!(c, 'r' | 'R');
+    units.unit = match c {
+        'r' => 'h',
+        'R' => 'H',
+        c => c,
+    };
+    Ok(units)
+}
+
+/// `--reportformat json|basic`: whether the report is JSON.
+fn report_format(v: &str) -> Result<bool, Output> {
+    match v {
+        "json" => Ok(true),
+        "basic" => Ok(false),
+        _ => {
+            let mut t = String::new();
+            msg(&mut t, &format!("Unknown report format {v}"));
+            Err(Output { text: t, exit_status: 5, ..Output::default() })
+        }
+    }
 }
 
 /// Parses an lvm2 size (`10G`, `1.5g`, `512`, `+1G`); `default_unit` applies

@@ -274,6 +274,25 @@ pub(super) fn render(report: &str, fields: &[&'static Field], rows: &[Row], a: &
 }
 
 pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
+    let fields = match report_fields(cmd, a) {
+        Ok(f) => f,
+        Err(o) => return o,
+    };
+    let mut t = String::new();
+    let rows = match cmd {
+        "pvs" => pv_rows(&mut t, machine, a, &fields),
+        "vgs" => vg_rows(&mut t, machine, a, &fields),
+        _ => lv_report_rows(&mut t, machine, a, &fields),
+    };
+    let Ok(rows) = rows else { return fail(t) };
+    if rows.is_empty() && !a.json {
+        return ok(t, Vec::new());
+    }
+    ok(render(cmd, &fields, &rows, a), Vec::new())
+}
+
+/// The report's fields: the defaults, `-o +more`, or `-o` alone.
+fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
     let defaults: &[&str] = match cmd {
         "pvs" => PVS_DEFAULT,
         "vgs" => VGS_DEFAULT,
@@ -286,93 +305,92 @@ pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
             None => names = cols.split(',').map(str::to_string).collect(),
         }
     }
-    let mut fields = Vec::new();
-    for n in names.iter().filter(|n| !n.is_empty()) {
-        match field_named(cmd, n) {
-            Some(f) => fields.push(f),
-            None => {
+    names
+        .iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            field_named(cmd, n).ok_or_else(|| {
                 let mut t = String::new();
                 msg(&mut t, &format!("Unrecognised field: {n}"));
-                return fail(t);
+                fail(t)
+            })
+        })
+        .collect()
+}
+
+fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
+    for p in &a.positional {
+        if pv_at(machine, p).is_none() {
+            if machine.resolve(p).is_none() {
+                msg(t, &format!("Cannot use {p}: device not found"));
+            } else {
+                msg(t, &format!("Failed to find physical volume \"{p}\"."));
+            }
+            return Err(());
+        }
+    }
+    if !a.positional.is_empty() {
+        pvs.retain(|p| a.positional.iter().any(|x| names_pv(machine, x, p)));
+    }
+    pvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+    Ok(pvs.into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
+}
+
+fn vg_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
+    for v in &a.positional {
+        if machine.lvm().vg(v).is_none() {
+            not_found_vg(t, v);
+            return Err(());
+        }
+    }
+    if !a.positional.is_empty() {
+        vgs.retain(|v| a.positional.contains(&v.name));
+    }
+    vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
+    Ok(vgs.into_iter().map(|vg| fields.iter().map(|f| (f.name, vg_value(machine, vg, f.name, a.units))).collect()).collect())
+}
+
+/// The VGs and LVs named on the line: (VG, None) for a whole VG.
+fn wanted_lvs(t: &mut String, machine: &Machine, a: &Args) -> Result<Vec<(String, Option<String>)>, ()> {
+    let mut wanted = Vec::new();
+    for p in &a.positional {
+        match lv_spec(machine, p) {
+            Some((vg, lv)) => {
+                if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
+                    msg(t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                    return Err(());
+                }
+                wanted.push((vg, Some(lv)));
+            }
+            None => {
+                if machine.lvm().vg(p).is_none() {
+                    not_found_vg(t, p);
+                    return Err(());
+                }
+                wanted.push((p.clone(), None));
             }
         }
     }
-    let mut t = String::new();
-    let mut rows: Vec<Row> = Vec::new();
-    match cmd {
-        "pvs" => {
-            let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
-            if !a.positional.is_empty() {
-                for p in &a.positional {
-                    if pv_at(machine, p).is_none() {
-                        if machine.resolve(p).is_none() {
-                            msg(&mut t, &format!("Cannot use {p}: device not found"));
-                        } else {
-                            msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
-                        }
-                        return fail(t);
-                    }
-                }
-                pvs.retain(|p| a.positional.iter().any(|x| names_pv(machine, x, p)));
-            }
-            pvs.small_sort_by(|x, y| x.name.cmp(&y.name));
-            rows.extend(pvs.into_iter().map(|p| pv_row(machine, p, &fields, a.units)));
-        }
-        "vgs" => {
-            let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
-            for v in &a.positional {
-                if machine.lvm().vg(v).is_none() {
-                    not_found_vg(&mut t, v);
-                    return fail(t);
-                }
-            }
-            if !a.positional.is_empty() {
-                vgs.retain(|v| a.positional.contains(&v.name));
-            }
-            vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
-            for vg in vgs {
-                rows.push(fields.iter().map(|f| (f.name, vg_value(machine, vg, f.name, a.units))).collect());
-            }
-        }
-        _ => {
-            let mut wanted: Vec<(String, Option<String>)> = Vec::new();
-            for p in &a.positional {
-                match lv_spec(machine, p) {
-                    Some((vg, lv)) => {
-                        if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
-                            msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
-                            return fail(t);
-                        }
-                        wanted.push((vg, Some(lv)));
-                    }
-                    None => {
-                        if machine.lvm().vg(p).is_none() {
-                            not_found_vg(&mut t, p);
-                            return fail(t);
-                        }
-                        wanted.push((p.clone(), None));
-                    }
-                }
-            }
-            let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
-            vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
-            for vg in vgs {
-                let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
-                lvs.small_sort_by(|x, y| x.name.cmp(&y.name));
-                for lv in lvs {
-                    let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
-                    let keep = named
-                        || ((a.all || !lv.is_hidden())
-                            && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none())));
-                    if keep {
-                        rows.extend(lv_rows(machine, a, vg, lv, &fields));
-                    }
-                }
+    Ok(wanted)
+}
+
+fn lv_report_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    let wanted = wanted_lvs(t, machine, a)?;
+    let mut rows = Vec::new();
+    let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
+    vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
+    for vg in vgs {
+        let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
+        lvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+        for lv in lvs {
+            let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
+            let whole_vg = wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none());
+            if named || ((a.all || !lv.is_hidden()) && whole_vg) {
+                rows.extend(lv_rows(machine, a, vg, lv, fields));
             }
         }
     }
-    if rows.is_empty() && !a.json {
-        return ok(t, Vec::new());
-    }
-    ok(render(cmd, &fields, &rows, a), Vec::new())
+    Ok(rows)
 }
