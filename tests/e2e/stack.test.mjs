@@ -86,3 +86,24 @@ test('truncate -s 10G makes a file with 0 blocks in ls -ls', T, async () => {
     assert.match(out, /^0 -rw-r--r-- 1 root root 10737418240 /, out);
   });
 });
+
+test('a session exported as JSON imports again; a broken file leaves the session alone', T, async () => {
+  await withApp(browser, server, {}, async (app) => {
+    const { page } = app;
+    await gotoApp(app);
+    await runCommand(page, 'pvcreate /dev/sdc', /successfully created/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const json = JSON.parse(await (await download.createReadStream()).toArray().then((parts) => Buffer.concat(parts).toString('utf8')));
+    assert.equal(json.format, 'storage-lab-session');
+    assert.equal(json.version, 2);
+    assert.deepEqual(json.lines, ['pvcreate /dev/sdc']);
+    await page.click('#reset');
+    await page.waitForFunction(() => !document.querySelector('#console-output')?.textContent.includes('pvcreate'));
+    await page.setInputFiles('#import', { name: 'lab.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(json)) });
+    await page.waitForFunction(() => document.querySelector('#console-output')?.textContent.includes('Physical volume "/dev/sdc" successfully created.'));
+    await page.setInputFiles('#import', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "storage-lab-session", "version": 2') });
+    const alert = await page.waitForSelector('[role=alert]');
+    assert.match(await alert.textContent(), /The session file could not be imported: the session file is not valid: EOF while parsing/);
+    assert.match(await page.$eval('#console-output', (el) => el.textContent), /successfully created/, 'the imported session is still there');
+  });
+});
