@@ -121,7 +121,7 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
                         <text x="20" y={fixed(label_y + 29.0, 1)} class="pvsize">{ format!("{} real · {} promised", p.size_text, p.virtual_text) }</text>
                         <rect class="strip" x={fixed(l.strip_x, 1)} y={fixed(py, 1)} width={fixed(l.strip_w, 1)} height="30" />
                         <rect class="used" x={fixed(l.strip_x, 1)} y={fixed(py, 1)} width={fixed(used_w, 1)} height="30" />
-                        <text x={fixed(l.strip_x + 8.0, 1)} y={fixed(py + 20.0, 1)} class="runlabel">
+                        <text x={fixed(l.strip_x + 8.0, 1)} y={fixed(py + 20.0, 1)} class="poollabel">
                             { format!("{}% of chunks used · over-commit {}×{}", fixed(p.used_frac * 100.0, 1), fixed(p.overcommit, 1), if p.full { " · FULL: writes fail" } else if danger { " · danger: promises exceed space" } else { "" }) }
                         </text>
                     </g>

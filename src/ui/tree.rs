@@ -33,7 +33,7 @@ fn row(i: usize, r: &TreeRow, focus: Option<&str>) -> Html {
 pub fn lsblk_tree(props: &TreeProps) -> Html {
     html! {
         // A device with several parents (an LV on two PVs) is listed under each, as lsblk does.
-        <div class="tree-wrap">
+        <div class="tree-wrap" tabindex="0" role="region" aria-label="lsblk tree">
             <table class="tree" aria-label="lsblk tree: each device under the device it sits on">
                 <thead><tr><th>{ "NAME" }</th><th>{ "TYPE" }</th><th>{ "SIZE" }</th><th>{ "ON IT" }</th><th>{ "MOUNTPOINTS" }</th></tr></thead>
                 <tbody>{ for props.rows.iter().enumerate().map(|(i, r)| row(i, r, props.focus.as_deref())) }</tbody>

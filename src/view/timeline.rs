@@ -60,6 +60,17 @@ fn size(bytes: u64) -> String {
     human_size(bytes, SizeStyle::Iec)
 }
 
+/// The path of a device named as lsblk names it: device-mapper devices live
+/// under `/dev/mapper/`.
+fn path(dev: &str) -> String {
+    let kernel = ["sd", "nvme", "loop", "vd", "hd"].iter().any(|p| dev.starts_with(p)) && !dev.contains('-');
+    if kernel {
+        format!("/dev/{dev}")
+    } else {
+        format!("/dev/mapper/{dev}")
+    }
+}
+
 fn role(r: LvRole) -> &'static str {
     match r {
         LvRole::Linear => "logical volume",
@@ -83,18 +94,18 @@ pub fn caption(e: &Event) -> String {
         Event::EditDiscarded { disk } => format!("The editor quits: the changes to /dev/{disk} are forgotten, the disk is untouched."),
         Event::TableWritten { disk, kind, parts } => format!("The {kind} table with {} partitions is written to /dev/{disk}'s sectors.", parts.len()),
         Event::TableDestroyed { disk } => format!("The bytes that held /dev/{disk}'s partition table were overwritten: no table is left on the disk."),
-        Event::PartitionAppeared { dev, .. } => format!("The kernel re-reads the table and registers /dev/{dev}."),
-        Event::PartitionVanished { dev, .. } => format!("The kernel re-reads the table and drops /dev/{dev}."),
+        Event::PartitionAppeared { dev, .. } => format!("The kernel re-reads the table and registers {}.", path(dev)),
+        Event::PartitionVanished { dev, .. } => format!("The kernel re-reads the table and drops {}.", path(dev)),
         Event::RereadRefused { disk } => format!("The kernel keeps its old view of /dev/{disk}: a partition is in use, so it refuses to re-read."),
-        Event::FilesystemCreated { dev, fstype } => format!("An {fstype} signature and metadata are written to /dev/{dev}."),
-        Event::SignatureWiped { dev } => format!("The signature on /dev/{dev} is erased."),
-        Event::Mounted { dev, target } => format!("/dev/{dev} is mounted on {target}."),
-        Event::Unmounted { dev, target } => format!("/dev/{dev} is unmounted from {target}."),
-        Event::SwapOn { dev } => format!("/dev/{dev} is in use as swap."),
-        Event::SwapOff { dev } => format!("/dev/{dev} is no longer used as swap."),
-        Event::DataDestroyed { dev, bytes } => format!("{} at the end of the filesystem on /dev/{dev} now lie outside the device: that data is gone.", size(*bytes)),
-        Event::FilesystemResized { dev, new_bytes } => format!("The filesystem on /dev/{dev} is resized to {}.", size(*new_bytes)),
-        Event::BytesWritten { dev, offset, len } => format!("{} are written to /dev/{dev} at byte {offset}.", size(*len)),
+        Event::FilesystemCreated { dev, fstype } => format!("An {fstype} signature and metadata are written to {}.", path(dev)),
+        Event::SignatureWiped { dev } => format!("The signature on {} is erased.", path(dev)),
+        Event::Mounted { dev, target } => format!("{} is mounted on {target}.", path(dev)),
+        Event::Unmounted { dev, target } => format!("{} is unmounted from {target}.", path(dev)),
+        Event::SwapOn { dev } => format!("{} is in use as swap.", path(dev)),
+        Event::SwapOff { dev } => format!("{} is no longer used as swap.", path(dev)),
+        Event::DataDestroyed { dev, bytes } => format!("{} at the end of the filesystem on {} now lie outside the device: that data is gone.", size(*bytes), path(dev)),
+        Event::FilesystemResized { dev, new_bytes } => format!("The filesystem on {} is resized to {}.", path(dev), size(*new_bytes)),
+        Event::BytesWritten { dev, offset, len } => format!("{} are written to {} at byte {offset}.", size(*len), path(dev)),
         Event::PvCreated { dev } => format!("An LVM label is written to {dev}: it is now a physical volume."),
         Event::PvRemoved { dev } => format!("The LVM label on {dev} is wiped."),
         Event::VgCreated { vg, extent_bytes, pvs } => format!("Volume group {vg} pools {} PV(s), cut into {} extents.", pvs.len(), size(*extent_bytes)),
