@@ -14,6 +14,7 @@ pub mod fdisk;
 pub mod fmt;
 pub mod files;
 pub mod fs;
+pub mod fuzzing;
 pub mod lsblk;
 pub mod lvm2;
 pub mod parted;

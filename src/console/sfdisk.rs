@@ -253,7 +253,8 @@ impl Session {
             Some(s) => {
                 let sectors = parse_size_sectors(s.trim_start_matches('+')).ok_or_else(|| format!("failed to parse size '{s}'"))?;
                 let has_unit = s.ends_with(|c: char| c.is_ascii_alphabetic());
-                let last = if has_unit { Label::aligned_last_for_size(first, sectors, range.1) } else { first.saturating_add(sectors.max(1) - 1) };
+                // A size of 0 gives one sector, as libfdisk does.
+                let last = if has_unit && sectors > 0 { Label::aligned_last_for_size(first, sectors, range.1) } else { first.saturating_add(sectors.max(1) - 1) };
                 if last > range.1 {
                     return Err("Numerical result out of range".into());
                 }
@@ -264,7 +265,7 @@ impl Session {
         Ok(Partition {
             number: self.next_number,
             start_lba: first,
-            size_sectors: last - first + 1,
+            size_sectors: (last + 1).saturating_sub(first),
             part_type,
             unique_guid: uuid,
             name,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod fixtures;
+mod fuzz_inputs;
 mod golden;
 mod props;
 mod sessions;
