@@ -80,7 +80,10 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
             }
             "-q" => a.quiet = true,
             "-F" | "-f" | "-c" => {}
-            s if s.starts_with('-') && s.len() > 1 => return Err(out(format!("{tool}: invalid option -- '{}'\n", &s[1..2]), 1)),
+            s if s.starts_with('-') && s.len() > 1 => {
+                let option: String = s.chars().nth(1).map(String::from).unwrap_or_default();
+                return Err(out(format!("{tool}: invalid option -- '{option}'\n"), 1));
+            }
             s => a.device = Some(s.to_string()),
         }
         i += 1;
