@@ -240,9 +240,10 @@ pub fn app() -> Html {
                 aria-keyshortcuts={f.key.to_string()} onclick={Callback::from(move |_| lab.dispatch(Action::Show(id)))}>{ f.nav }</button>
         }
     };
+    let now = crate::view::Scene::of(&lab.shell);
     let cx = figures::PanelContext {
-        scene: lab.scene(),
-        now: crate::view::Scene::of(&lab.shell),
+        scene: lab.scene(&now),
+        now,
         on_run: on_run_lines,
         busy_dialog: busy_other,
         selected: (*selected).clone(),

@@ -258,14 +258,14 @@ impl Lab {
         }
     }
 
-    /// The scene on screen: a frame of the animation, or the current state.
-    pub fn scene(&self) -> Scene {
+    /// The scene on screen: a frame of the animation, or `now` (the current
+    /// state) with the last step still highlighted.
+    pub fn scene(&self, now: &Scene) -> Scene {
+        let frame = self.anim.timeline.frame(self.anim.cursor);
         if self.anim.pending() {
-            self.anim.timeline.frame(self.anim.cursor)
+            frame
         } else {
-            let mut now = Scene::of(&self.shell);
-            now.focus = self.anim.timeline.frame(self.anim.cursor).focus;
-            now
+            Scene { focus: frame.focus, ..now.clone() }
         }
     }
 

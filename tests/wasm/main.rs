@@ -127,16 +127,16 @@ fn stepping_back_and_forth_walks_the_frames_of_lvcreate() {
     let lab = lab.reduce(Action::Run(vec!["lvcreate -n a -L 100M vg".into()]));
     assert_eq!(lab.figure, storage_lab::view::FigureId::Lvm, "the LVM figure follows lvcreate");
     let lab = lab.reduce(Action::Skip);
-    let after = lab.scene().without_focus();
+    let after = lab.scene(&storage_lab::view::Scene::of(&lab.shell)).without_focus();
     let lab = lab.reduce(Action::StepBack);
     assert!(lab.anim.paused, "stepping back pauses");
     assert_eq!(lab.anim.cursor, 1);
     let lab = lab.reduce(Action::StepBack);
-    assert!(lab.scene().vg("vg").is_some_and(|v| v.lvs.is_empty()), "frame 0 has no LV yet");
+    assert!(lab.scene(&storage_lab::view::Scene::of(&lab.shell)).vg("vg").is_some_and(|v| v.lvs.is_empty()), "frame 0 has no LV yet");
     let lab = lab.reduce(Action::Step);
     assert!(lab.anim.caption().unwrap_or_default().contains("vg/a is created"));
     let lab = lab.reduce(Action::Step);
-    assert_eq!(lab.scene().without_focus(), after);
+    assert_eq!(lab.scene(&storage_lab::view::Scene::of(&lab.shell)).without_focus(), after);
 }
 
 #[wasm_bindgen_test]
