@@ -21,6 +21,7 @@ pub mod parted;
 pub mod session;
 pub mod sfdisk;
 pub mod syntax;
+pub mod version;
 pub mod exec;
 pub mod builtins;
 
@@ -316,6 +317,9 @@ impl Shell {
     }
 
     fn dispatch_tool(&mut self, cmd: &str, args: &[String], stdin: Option<&exec::Input>) -> Output {
+        if let Some(out) = version::run(cmd, args) {
+            return out;
+        }
         if let Some(out) = files::run(self, cmd, args, stdin) {
             return out;
         }
