@@ -219,3 +219,15 @@ sda                  8:0    0  128G  0 disk
 ",
     );
 }
+
+/// Checked against lvm2 2.03.16 on a loop device: a fixed unit keeps its
+/// letter on zero, human units print `0 `, --nosuffix prints `0`.
+#[test]
+fn zero_sizes_keep_the_unit_letter() {
+    check_lines(
+        Some("sdb=1G"),
+        "pvcreate /dev/sdb\nvgcreate v /dev/sdb\nlvcreate -l 100%FREE -n a v\npvs --units m -o pv_free,pv_size\npvs --units b -o pv_free,pv_size\npvs --units s -o pv_free,pv_size\npvs --units M -o pv_free,pv_size\npvs --units k -o pv_free,pv_size\npvs --units h -o pv_free,pv_size\n",
+        "  0",
+        &["     0m 1020.00m", "     0B 1069547520B", "     0S 2088960S", "     0M 1069.55M", "     0k 1044480.00k", "     0  1020.00m"],
+    );
+}

@@ -21,7 +21,14 @@ impl Default for Units {
 pub fn short_size(bytes: u64, u: Units) -> String {
     let suffix = u.suffix || matches!(u.unit, 'h' | 'H');
     if bytes == 0 {
-        return if suffix { "0 ".into() } else { "0".into() };
+        // A fixed unit keeps its letter (`0m`, `0B`, `0S`); human units leave a space.
+        return match (u.suffix, u.unit) {
+            (false, _) if !matches!(u.unit, 'h' | 'H') => "0".into(),
+            (_, 'h' | 'H') => "0 ".into(),
+            (_, 'b') => "0B".into(),
+            (_, 's') => "0S".into(),
+            (_, c) => format!("0{c}"),
+        };
     }
     let (base, letters): (u64, &[u8]) = if u.unit.is_ascii_uppercase() { (1000, b"BKMGTPE") } else { (1024, b"bkmgtpe") };
     let (div, letter) = match u.unit.to_ascii_lowercase() {
