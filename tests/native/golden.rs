@@ -231,3 +231,14 @@ fn zero_sizes_keep_the_unit_letter() {
         &["     0m 1020.00m", "     0B 1069547520B", "     0S 2088960S", "     0M 1069.55M", "     0k 1044480.00k", "     0  1020.00m"],
     );
 }
+
+/// Checked against lvm2 2.03.16: sizes read as C's strtod reads them, exponents included.
+#[test]
+fn sizes_take_exponents_as_strtod_does() {
+    check_lines(
+        Some("sdb=1G"),
+        "pvcreate /dev/sdb\nvgcreate v /dev/sdb\nlvcreate -L 1e2M -n a v\nlvcreate -L 1.5e1m -n b v\nlvcreate -L 1e2 -n c v\nlvcreate -L 2E1M -n d v\nlvs --units m\n",
+        "-wi-a-----",
+        &["  a    v  -wi-a----- 100.00m                                                    ", "  b    v  -wi-a-----  16.00m                                                    ", "  c    v  -wi-a----- 100.00m                                                    ", "  d    v  -wi-a-----  20.00m                                                    "],
+    );
+}

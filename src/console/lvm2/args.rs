@@ -87,19 +87,24 @@ pub(super) fn strtod_prefix(s: &str) -> Option<(f64, usize)> {
     if digits == 0 {
         return None;
     }
+    let mantissa = crate::console::fmt::parse_decimal(&s[..i])?;
+    // An exponent (`1e3`, `1.5E-1`) counts only when digits follow the `e`.
     if i < b.len() && (b[i] | 0x20) == b'e' {
         let mut j = i + 1;
+        let negative = j < b.len() && b[j] == b'-';
         if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
             j += 1;
         }
-        if j < b.len() && b[j].is_ascii_digit() {
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            i = j;
+        let digits_at = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j > digits_at {
+            let exp: i32 = s[digits_at..j].parse().unwrap_or(i32::MAX).min(400);
+            return Some((mantissa * 10f64.powi(if negative { -exp } else { exp }), j));
         }
     }
-    crate::console::fmt::parse_decimal(&s[..i]).map(|v| (v, i))
+    Some((mantissa, i))
 }
 
 /// lvm2's `_size_arg` plus the sign rule of the option's value type. Values
