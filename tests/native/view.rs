@@ -181,3 +181,13 @@ fn commands_bring_their_figure_on_screen() {
     assert_eq!(home(&mut sh, "attach-disk sata 10G"), Some(FigureId::Blocks));
     assert_eq!(home(&mut sh, "lsblk"), None);
 }
+
+#[test]
+fn extended_and_boot_partitions_are_not_offered_to_pvcreate() {
+    let sh = shell(
+        "sdb=1G,sdc=1G",
+        "parted -s /dev/sdb mklabel msdos mkpart extended 1MiB 100% mkpart logical 2MiB 100MiB\nprintf 'label: gpt\\n,1M,21686148-6449-6E6F-744E-656564454649\\n,100M,U\\n,\\n' | sfdisk /dev/sdc",
+    );
+    let fig = view::lvm_figure(&Scene::of(&sh));
+    assert_eq!(fig.candidates, ["/dev/sdb5", "/dev/sdc3"]);
+}
