@@ -1,6 +1,7 @@
 //! Figure 1: block devices and partitions, and the buttons that type fdisk.
 
 use super::form::{use_values, value, Field, Form};
+use crate::view::blocks::{delete_partition_lines, new_partition_lines};
 use crate::view::{DiskView, PartState};
 use crate::console::fmt::fixed;
 use yew::prelude::*;
@@ -168,39 +169,6 @@ pub struct BlockActionsProps {
     pub busy_dialog: bool,
 }
 
-/// The lines a "New partition" click types for `disk`.
-pub fn new_partition_lines(disk: &DiskView, size: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    if !disk.editing {
-        lines.push(format!("fdisk /dev/{}", disk.name));
-        if disk.label.is_none() {
-            lines.push("g".into());
-        }
-    }
-    lines.push("n".into());
-    if disk.label == Some("dos") {
-        lines.push(String::new());
-    }
-    lines.push(String::new());
-    lines.push(String::new());
-    lines.push(size.to_string());
-    lines
-}
-
-/// The lines a "Delete partition" click types.
-pub fn delete_partition_lines(disk: &DiskView, number: u32) -> Vec<String> {
-    let mut lines = Vec::new();
-    if !disk.editing {
-        lines.push(format!("fdisk /dev/{}", disk.name));
-    }
-    lines.push("d".into());
-    let count = disk.parts.iter().filter(|p| p.state != PartState::Stale).count();
-    if count > 1 {
-        lines.push(number.to_string());
-    }
-    lines
-}
-
 #[function_component(BlockActions)]
 pub fn block_actions(props: &BlockActionsProps) -> Html {
     let (values, on_input) = use_values();
@@ -217,7 +185,7 @@ pub fn block_actions(props: &BlockActionsProps) -> Html {
     let numbers: Vec<u32> = disk.map(|d| d.parts.iter().filter(|p| p.state != PartState::Stale).map(|p| p.number).collect()).unwrap_or_default();
     let wanted: Option<u32> = values.get("target-part").and_then(|v| v.parse().ok());
     let chosen_part = wanted.filter(|n| numbers.contains(n)).or(numbers.last().copied());
-    let new_lines = disk.map(|d| new_partition_lines(d, &size)).unwrap_or_default();
+    let new_lines = disk.and_then(|d| new_partition_lines(d, &size)).unwrap_or_default();
     let del_lines = match (disk, chosen_part) {
         (Some(d), Some(n)) => delete_partition_lines(d, n),
         _ => Vec::new(),
@@ -233,7 +201,7 @@ pub fn block_actions(props: &BlockActionsProps) -> Html {
             disabled: editing.is_some(),
         },
         Field::Text { id: "part-size", label: "Size ", value: size },
-        Field::Button { action: "new-partition", label: "New partition", enabled: !locked && disk.is_some(), lines: new_lines },
+        Field::Button { action: "new-partition", label: "New partition", enabled: !locked && !new_lines.is_empty(), lines: new_lines },
         Field::Select {
             id: "target-part",
             label: "Partition ",

@@ -256,6 +256,61 @@ fn add_rows(scene: &Scene, name: &str, depth: usize, rows: &mut Vec<TreeRow>) {
     }
 }
 
+/// Types that hold other partitions or firmware, never data.
+pub fn is_extended(type_name: &str) -> bool {
+    matches!(type_name, "Extended" | "W95 Ext'd (LBA)" | "Linux extended")
+}
+
+/// The lines a "New partition" click types for `disk`, following the prompts
+/// fdisk 2.38 asks in this state: on a DOS disk it asks primary or logical
+/// only when both are possible, and the number only when several slots are
+/// free. None when fdisk could add nothing (four primaries, no extended).
+pub fn new_partition_lines(disk: &DiskView, size: &str) -> Option<Vec<String>> {
+    let mut lines = Vec::new();
+    if !disk.editing {
+        lines.push(format!("fdisk /dev/{}", disk.name));
+        if disk.label.is_none() {
+            lines.push("g".into());
+        }
+    }
+    lines.push("n".into());
+    if disk.label == Some("dos") {
+        let live: Vec<&PartView> = disk.parts.iter().filter(|p| p.state != PartState::Stale && p.number <= 4).collect();
+        let extended = live.iter().any(|p| is_extended(&p.type_name));
+        let free_slots = 4 - live.len().min(4);
+        match (free_slots, extended) {
+            (0, false) => return None,
+            // All four slots used, one of them extended: fdisk adds a logical partition without asking.
+            (0, true) => {}
+            (n, _) => {
+                lines.push("p".into());
+                if n > 1 {
+                    lines.push(String::new());
+                }
+            }
+        }
+    } else {
+        lines.push(String::new());
+    }
+    lines.push(String::new());
+    lines.push(size.to_string());
+    Some(lines)
+}
+
+/// The lines a "Delete partition" click types.
+pub fn delete_partition_lines(disk: &DiskView, number: u32) -> Vec<String> {
+    let mut lines = Vec::new();
+    if !disk.editing {
+        lines.push(format!("fdisk /dev/{}", disk.name));
+    }
+    lines.push("d".into());
+    let count = disk.parts.iter().filter(|p| p.state != PartState::Stale).count();
+    if count > 1 {
+        lines.push(number.to_string());
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

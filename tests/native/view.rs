@@ -191,3 +191,35 @@ fn extended_and_boot_partitions_are_not_offered_to_pvcreate() {
     let fig = view::lvm_figure(&Scene::of(&sh));
     assert_eq!(fig.candidates, ["/dev/sdb5", "/dev/sdc3"]);
 }
+
+/// The New partition button's lines, typed into fdisk in each state a disk
+/// can be in, create exactly one partition of the asked size and close fdisk.
+#[test]
+fn new_partition_lines_follow_fdisks_prompts() {
+    let states = [
+        ("blank disk", ""),
+        ("GPT with one partition", "printf 'label: gpt\\n,100M\\n' | sfdisk /dev/sdb"),
+        ("DOS, empty", "printf 'label: dos\\n' | sfdisk /dev/sdb"),
+        ("DOS, three primaries", "printf 'label: dos\\n,100M\\n,100M\\n,100M\\n' | sfdisk /dev/sdb"),
+        ("DOS, extended in slot 4", "printf 'label: dos\\n,100M\\n,100M\\n,100M\\n,,E\\n' | sfdisk /dev/sdb"),
+        ("DOS, primary and extended", "printf 'label: dos\\n,100M\\n,500M,E\\n' | sfdisk /dev/sdb"),
+    ];
+    for (what, setup) in states {
+        let mut sh = shell("sdb=1G", setup);
+        let before = sh.machine.disks()[0].label().map_or(0, |l| l.partitions.len());
+        let disk = view::disk_views(&Scene::of(&sh)).into_iter().find(|d| d.name == "sdb").expect("sdb");
+        let lines = view::blocks::new_partition_lines(&disk, "+10M").expect("fdisk can add a partition");
+        let mut log = String::new();
+        for l in lines.iter().chain(std::iter::once(&"w".to_string())) {
+            let out = sh.run(l);
+            log.push_str(&format!("{l}\n{}{}", out.err, out.text));
+        }
+        assert!(!sh.is_interactive(), "{what}: fdisk still open\n{log}");
+        let label = sh.machine.disks()[0].label().expect("a table");
+        assert_eq!(label.partitions.len(), before + 1, "{what}\n{log}");
+        assert!(label.partitions.iter().any(|p| p.size_sectors == 20480), "{what}: no 10 MiB partition\n{log}");
+    }
+    let full = shell("sdb=1G", "printf 'label: dos\\n,100M\\n,100M\\n,100M\\n,100M\\n' | sfdisk /dev/sdb");
+    let disk = view::disk_views(&Scene::of(&full)).into_iter().find(|d| d.name == "sdb").expect("sdb");
+    assert_eq!(view::blocks::new_partition_lines(&disk, "+10M"), None, "four primaries leave nothing to add");
+}
