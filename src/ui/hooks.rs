@@ -148,10 +148,13 @@ pub fn embed_param() -> Option<String> {
     search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("embed=").map(str::to_string))
 }
 
-/// True while the viewport is phone-narrow; follows window resizes.
+/// True while the figures should use their compact layouts; follows window resizes.
 #[hook]
 pub fn use_narrow() -> bool {
-    let query = "(max-width: 600px)";
+    // The wide layouts (860 units) shrink below 1:1 in a panel under 1000 px,
+    // which at 1280 px is most screens; the compact ones grow instead, so figure
+    // text stays at 12 px or more (16 px in presenter mode).
+    let query = "(max-width: 1700px)";
     let narrow = use_state(|| {
         window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
     });
