@@ -105,66 +105,93 @@ pub fn partition_path(disk_path: &str, number: u32) -> String {
     crate::core::disk::partition_name(disk_path, number)
 }
 
-/// The partition table as `fdisk -l` prints it (empty when there are none).
+/// The columns fdisk lists by default for a table kind.
+fn default_columns(kind: LabelKind) -> &'static [&'static str] {
+    match kind {
+        LabelKind::Gpt => &["Device", "Start", "End", "Sectors", "Size", "Type"],
+        LabelKind::Dos => &["Device", "Boot", "Start", "End", "Sectors", "Size", "Id", "Type"],
+    }
+}
+
+/// Every column libfdisk knows for a table kind, spelled as its header.
+fn known_columns(kind: LabelKind) -> &'static [&'static str] {
+    match kind {
+        LabelKind::Gpt => &["Device", "Start", "End", "Sectors", "Size", "Type", "Type-UUID", "Attrs", "Name", "UUID"],
+        LabelKind::Dos => &["Device", "Start", "End", "Sectors", "Cylinders", "Size", "Id", "Type", "Start-C/H/S", "End-C/H/S", "Attrs", "Boot"],
+    }
+}
+
+/// The columns `-o LIST` asks for (`+LIST` adds to the defaults), matched
+/// without regard to case; Err names the first unknown one.
+pub fn columns(kind: LabelKind, list: Option<&str>) -> Result<Vec<&'static str>, String> {
+    let mut out: Vec<&'static str> = Vec::new();
+    let names = match list {
+        None => return Ok(default_columns(kind).to_vec()),
+        Some(l) => match l.strip_prefix('+') {
+            Some(more) => {
+                out.extend(default_columns(kind));
+                more
+            }
+            None => l,
+        },
+    };
+    for name in names.split(',').filter(|n| !n.is_empty()) {
+        let known = known_columns(kind).iter().find(|k| k.eq_ignore_ascii_case(name));
+        out.push(known.copied().ok_or_else(|| name.to_string())?);
+    }
+    Ok(out)
+}
+
+/// One cell: its text and alignment.
+fn cell(column: &str, disk_path: &str, p: &Partition) -> (String, Align) {
+    let chs = |lba: u64| {
+        let c = crate::core::mbr::Chs::from_lba(lba).0;
+        let cylinder = u32::from(c[2]) | (u32::from(c[1] & 0xc0) << 2);
+        format!("{cylinder}/{}/{}", c[0], c[1] & 0x3f)
+    };
+    let right = |s: String| (s, Align::Right);
+    match column {
+        "Device" => (partition_path(disk_path, p.number), Align::Left),
+        "Boot" => (if p.bootable { "*".into() } else { String::new() }, Align::Left),
+        "Start" => right(p.start_lba.to_string()),
+        "End" => right(p.end_lba().to_string()),
+        "Sectors" => right(p.size_sectors.to_string()),
+        "Cylinders" => right(p.size_sectors.div_ceil(255 * 63).to_string()),
+        "Size" => right(human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Letter)),
+        "Id" => right(match p.part_type {
+            PartType::Dos(c) => format!("{c:x}"),
+            PartType::Gpt(_) => "?".into(),
+        }),
+        "Type-UUID" => (match p.part_type {
+            PartType::Gpt(g) => g.to_string(),
+            PartType::Dos(_) => String::new(),
+        }, Align::Left),
+        "Start-C/H/S" => right(chs(p.start_lba)),
+        "End-C/H/S" => right(chs(p.end_lba())),
+        "Attrs" => right(if p.bootable && matches!(p.part_type, PartType::Dos(_)) { "80".into() } else { String::new() }),
+        "Name" => (p.name.clone(), Align::Left),
+        "UUID" => (p.unique_guid.to_string(), Align::Left),
+        _ => (p.part_type.name().to_string(), Align::Left),
+    }
+}
+
+/// The partition table as fdisk -l lists it, with its default columns.
 pub fn partition_table(disk_path: &str, label: &Label) -> String {
+    partition_table_with(disk_path, label, default_columns(label.kind))
+}
+
+/// The partition table with the given columns.
+pub fn partition_table_with(disk_path: &str, label: &Label, columns: &[&str]) -> String {
     if label.partitions.is_empty() {
         return String::new();
     }
     let mut rows: Vec<&Partition> = label.partitions.iter().collect();
     rows.small_sort_by_key(|p| p.number);
-    let table = match label.kind {
-        LabelKind::Gpt => {
-            let mut t = Table::new(&[
-                ("Device", Align::Left),
-                ("Start", Align::Right),
-                ("End", Align::Right),
-                ("Sectors", Align::Right),
-                ("Size", Align::Right),
-                ("Type", Align::Left),
-            ]);
-            for p in rows {
-                t.push(vec![
-                    partition_path(disk_path, p.number),
-                    p.start_lba.to_string(),
-                    p.end_lba().to_string(),
-                    p.size_sectors.to_string(),
-                    human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Letter),
-                    p.part_type.name().to_string(),
-                ]);
-            }
-            t
-        }
-        LabelKind::Dos => {
-            let mut t = Table::new(&[
-                ("Device", Align::Left),
-                ("Boot", Align::Left),
-                ("Start", Align::Right),
-                ("End", Align::Right),
-                ("Sectors", Align::Right),
-                ("Size", Align::Right),
-                ("Id", Align::Right),
-                ("Type", Align::Left),
-            ]);
-            for p in rows {
-                let code = match p.part_type {
-                    PartType::Dos(c) => format!("{c:x}"),
-                    PartType::Gpt(_) => "?".into(),
-                };
-                t.push(vec![
-                    partition_path(disk_path, p.number),
-                    if p.bootable { "*".into() } else { String::new() },
-                    p.start_lba.to_string(),
-                    p.end_lba().to_string(),
-                    p.size_sectors.to_string(),
-                    human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Letter),
-                    code,
-                    p.part_type.name().to_string(),
-                ]);
-            }
-            t
-        }
-    };
-    let mut table = table;
+    let aligns: Vec<(&str, Align)> = columns.iter().map(|c| (*c, rows.first().map_or(Align::Left, |p| cell(c, disk_path, p).1))).collect();
+    let mut table = Table::new(&aligns);
+    for p in rows {
+        table.push(columns.iter().map(|c| cell(c, disk_path, p).0).collect());
+    }
     // fdisk's width hints per column (fdisk-list.c).
     table.hints = table
         .headers
@@ -180,44 +207,55 @@ pub fn partition_table(disk_path: &str, label: &Label) -> String {
     format!("\n{}", table.render())
 }
 
-/// Everything `fdisk -l DEV` prints for one disk.
-pub fn list_disk(disk: &Disk) -> String {
+/// Everything `fdisk -l DEV` prints for one disk, with the columns `-o`
+/// asked for; Err carries the text printed so far and the unknown column.
+pub fn list_disk(disk: &Disk, list: Option<&str>) -> Result<String, (String, String)> {
     let mut s = disk.gpt_warning().map(|w| format!("{w}\n")).unwrap_or_default();
     s.push_str(&disk_header(&disk.path(), disk.size_bytes, disk.model.as_deref()));
     if let Some(label) = disk.label() {
         s.push_str(&label_lines(&label));
-        s.push_str(&partition_table(&disk.path(), &label));
+        match columns(label.kind, list) {
+            Ok(cols) => s.push_str(&partition_table_with(&disk.path(), &label, &cols)),
+            Err(bad) => return Err((s, format!("{} unknown column: {bad}", label.kind.name()))),
+        }
     }
-    s
+    Ok(s)
 }
 
 /// `fdisk -l [DEV...]`: without devices, every disk and then every LV, separated
 /// by blank lines, as /proc/partitions orders them.
-pub fn list(machine: &Machine, devices: &[String]) -> (String, i32) {
-    let mut blocks = Vec::new();
+pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str>) -> (String, i32) {
+    let mut disks: Vec<Result<String, (String, String)>> = Vec::new();
     let mut errors = String::new();
-    let mut status = 0;
     if devices.is_empty() {
-        let mut disks: Vec<&Disk> = machine.disks().iter().collect();
-        disks.small_sort_by_key(|d| (d.major, d.minor));
-        blocks.extend(disks.into_iter().map(list_disk));
+        let mut all: Vec<&Disk> = machine.disks().iter().collect();
+        all.small_sort_by_key(|d| (d.major, d.minor));
+        disks.extend(all.into_iter().map(|d| list_disk(d, list)));
         for vg in &machine.lvm().vgs {
             for lv in vg.lvs.iter().filter(|l| matches!(l.kind, crate::core::lvm::LvKind::Linear | crate::core::lvm::LvKind::Thin { .. })) {
                 let path = format!("/dev/mapper/{}", crate::core::machine::dm_name(&vg.name, &lv.name));
-                blocks.push(disk_header(&path, vg.lv_size_bytes(lv), None));
+                disks.push(Ok(disk_header(&path, vg.lv_size_bytes(lv), None)));
             }
         }
-    } else {
-        for dev in devices {
-            match machine.resolve(dev) {
-                Some(d) => match machine.disk(d) {
-                    Some(disk) => blocks.push(list_disk(disk)),
-                    None => blocks.push(disk_header(dev, machine.size_of(d), None)),
-                },
-                None => {
-                    errors.push_str(&format!("fdisk: cannot open {dev}: No such file or directory\n"));
-                    status = 1;
-                }
+    }
+    for dev in devices {
+        match machine.resolve(dev) {
+            Some(d) => match machine.disk(d) {
+                Some(disk) => disks.push(list_disk(disk, list)),
+                None => disks.push(Ok(disk_header(dev, machine.size_of(d), None))),
+            },
+            None => errors.push_str(&format!("{tool}: cannot open {dev}: No such file or directory\n")),
+        }
+    }
+    let mut status = i32::from(!errors.is_empty());
+    let mut blocks = Vec::new();
+    for d in disks {
+        match d {
+            Ok(text) => blocks.push(text),
+            Err((text, why)) => {
+                blocks.push(text);
+                errors.push_str(&format!("{tool}: {why}\n"));
+                status = 1;
             }
         }
     }

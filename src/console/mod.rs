@@ -85,6 +85,33 @@ impl Output {
     }
 }
 
+/// `-l`, `-o COLUMNS` (`--output`, attached or not) and the devices of
+/// `fdisk -l` and `sfdisk -l`.
+fn list_args(tool: &str, args: &[String]) -> Result<(bool, Option<String>, Vec<String>), Output> {
+    let (mut list, mut columns, mut devices) = (false, None, Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-l" | "--list" => list = true,
+            "-o" | "--output" => match it.next() {
+                Some(v) => columns = Some(v.clone()),
+                None => return Err(Output::text(format!("{tool}: option requires an argument -- 'o'\nTry '{tool} --help' for more information.\n"), 1)),
+            },
+            o if o.starts_with("--output=") => columns = Some(o["--output=".len()..].to_string()),
+            o if o.starts_with("-o") => columns = Some(o[2..].to_string()),
+            o if o.starts_with("--") && o.len() > 2 => {
+                return Err(Output::text(format!("{tool}: unrecognized option '{o}'\nTry '{tool} --help' for more information.\n"), 1));
+            }
+            o if o.starts_with('-') && o.len() > 1 => {
+                let c: String = o.chars().nth(1).map(String::from).unwrap_or_default();
+                return Err(Output::text(format!("{tool}: invalid option -- '{c}'\nTry '{tool} --help' for more information.\n"), 1));
+            }
+            dev => devices.push(dev.to_string()),
+        }
+    }
+    Ok((list, columns, devices))
+}
+
 /// An interactive tool waiting for its next input line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Interactive {
@@ -373,13 +400,12 @@ impl Shell {
     }
 
     fn fdisk(&mut self, args: &[String]) -> Output {
-        let list = args.iter().any(|a| a == "-l" || a == "--list");
-        let devices: Vec<String> = args.iter().filter(|a| !a.starts_with('-')).cloned().collect();
-        if let Some(bad) = args.iter().find(|a| a.starts_with('-') && !matches!(a.as_str(), "-l" | "--list")) {
-            return Output::text(format!("fdisk: invalid option -- '{}'\nTry 'fdisk --help' for more information.\n", bad.trim_start_matches('-')), 1);
-        }
+        let (list, columns, devices) = match list_args("fdisk", args) {
+            Ok(a) => a,
+            Err(out) => return out,
+        };
         if list {
-            let (t, s) = fdisk::list(&self.machine, &devices);
+            let (t, s) = fdisk::list(&self.machine, "fdisk", &devices, columns.as_deref());
             return Output::text(t, s);
         }
         let [dev] = devices.as_slice() else {
@@ -403,7 +429,10 @@ impl Shell {
         let (t, s) = match flag {
             Some("-d" | "--dump") => sfdisk::dump(&self.machine, dev),
             Some("-J" | "--json") => sfdisk::json(&self.machine, dev),
-            Some("-l" | "--list") => fdisk::list(&self.machine, &[dev.to_string()]),
+            Some("-l" | "--list") => match list_args("sfdisk", args) {
+                Ok((_, columns, devices)) => fdisk::list(&self.machine, "sfdisk", &devices, columns.as_deref()),
+                Err(out) => return out,
+            },
             Some(other) => (format!("sfdisk: unsupported option '{other}' in this simulator\n"), 1),
             None => match sfdisk::start(&self.machine, dev) {
                 Ok((session, text)) => {

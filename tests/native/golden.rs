@@ -242,3 +242,27 @@ fn sizes_take_exponents_as_strtod_does() {
         &["  a    v  -wi-a----- 100.00m                                                    ", "  b    v  -wi-a-----  16.00m                                                    ", "  c    v  -wi-a----- 100.00m                                                    ", "  d    v  -wi-a-----  20.00m                                                    "],
     );
 }
+
+/// Checked against fdisk 2.38.1 on an image with the same table.
+#[test]
+fn fdisk_and_sfdisk_list_the_columns_asked_for() {
+    let script = "printf 'label: dos\\n,100M,,*\\n,\\n' | sfdisk /dev/sdb >/dev/null
+fdisk -l -o Device,Attrs,Boot,Sectors,Cylinders,Start-C/H/S,End-C/H/S,Id /dev/sdb
+fdisk -l -o device,size /dev/sdb
+sfdisk -l -o Device,Bogus /dev/sdb
+";
+    let out = run_script(Some("sdb=1G"), 1, script);
+    let table: Vec<&str> = out.lines().filter(|l| l.starts_with("Device") || l.starts_with("/dev/sdb") || l.starts_with("sfdisk:")).collect();
+    assert_eq!(
+        table,
+        [
+            "Device     Attrs Boot Sectors Cylinders Start-C/H/S End-C/H/S Id",
+            "/dev/sdb1     80 *     204800        13     0/32/33 12/223/19 83",
+            "/dev/sdb2             1890304       118   12/223/20 130/138/8 83",
+            "Device      Size",
+            "/dev/sdb1   100M",
+            "/dev/sdb2   923M",
+            "sfdisk: dos unknown column: Bogus",
+        ]
+    );
+}
