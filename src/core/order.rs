@@ -156,6 +156,28 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries
     }
 
+    /// The entry with the largest key at or below `key`.
+    pub fn floor(&self, key: &K) -> Option<(&K, &V)> {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(0) => return None,
+            Err(i) => i - 1,
+        };
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
+    /// The entry with the largest key strictly below `key`.
+    pub fn below(&self, key: &K) -> Option<(&K, &V)> {
+        let i = self.find(key).unwrap_or_else(|i| i).checked_sub(1)?;
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
+    /// Entries whose keys lie in `first..end`.
+    pub fn range_between<'a>(&'a self, first: &K, end: &'a K) -> impl Iterator<Item = (&'a K, &'a V)> + 'a {
+        let start = self.find(first).unwrap_or_else(|i| i);
+        self.entries[start..].iter().take_while(move |(k, _)| k < end).map(|(k, v)| (k, v))
+    }
+
     /// Entries whose keys lie in `first..=last`.
     pub fn range_inclusive<'a>(&'a self, first: &K, last: &'a K) -> impl Iterator<Item = (&'a K, &'a V)> + 'a {
         let start = self.find(first).unwrap_or_else(|i| i);
@@ -177,6 +199,10 @@ mod map_tests {
         assert_eq!(m.get(&3), Some(&"C"));
         assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 3, 5]);
         assert_eq!(m.range_inclusive(&2, &5).map(|(k, _)| *k).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(m.floor(&4), Some((&3, &"C")));
+        assert_eq!(m.floor(&3), Some((&3, &"C")));
+        assert_eq!(m.below(&3), Some((&1, &"a")));
+        assert_eq!(m.floor(&0), None);
         assert_eq!(m.remove(&1), Some("a"));
         assert!(!m.contains_key(&1));
         m.retain(|k, _| *k > 3);

@@ -3,12 +3,12 @@
 //! Models allocation bitmaps (a thin pool's data chunks, a filesystem's blocks)
 //! without a bit per unit: a run of a million allocated blocks is one entry.
 
-use std::collections::BTreeMap;
+use crate::core::order::VecMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RangeSet {
     /// start → length; runs never touch or overlap.
-    runs: BTreeMap<u64, u64>,
+    runs: VecMap<u64, u64>,
     total: u64,
 }
 
@@ -27,7 +27,7 @@ impl RangeSet {
     }
 
     pub fn contains(&self, n: u64) -> bool {
-        self.runs.range(..=n).next_back().is_some_and(|(s, l)| n < s + l)
+        self.runs.floor(&n).is_some_and(|(s, l)| n < s + l)
     }
 
     /// The runs, in order, as (start, length).
@@ -43,7 +43,7 @@ impl RangeSet {
         self.remove(start, len);
         let mut s = start;
         let mut l = len;
-        if let Some((&ps, &pl)) = self.runs.range(..start).next_back() {
+        if let Some((&ps, &pl)) = self.runs.below(&start) {
             if ps + pl == start {
                 self.runs.remove(&ps);
                 s = ps;
@@ -61,9 +61,9 @@ impl RangeSet {
     /// Removes `start..start + len` (numbers not in the set are ignored).
     pub fn remove(&mut self, start: u64, len: u64) {
         let end = start.saturating_add(len);
-        let first = self.runs.range(..=start).next_back().filter(|(s, l)| **s + **l > start).map(|(s, _)| *s);
+        let first = self.runs.floor(&start).filter(|(s, l)| **s + **l > start).map(|(s, _)| *s);
         let touched: Vec<(u64, u64)> =
-            self.runs.range(first.unwrap_or(start)..end).map(|(s, l)| (*s, *l)).filter(|(s, l)| s + l > start).collect();
+            self.runs.range_between(&first.unwrap_or(start), &end).map(|(s, l)| (*s, *l)).filter(|(s, l)| s + l > start).collect();
         for (s, l) in touched {
             self.runs.remove(&s);
             self.total -= l;
@@ -81,8 +81,8 @@ impl RangeSet {
     /// How many numbers of `start..start + len` are in the set.
     pub fn count_in(&self, start: u64, len: u64) -> u64 {
         let end = start.saturating_add(len);
-        let first = self.runs.range(..=start).next_back().map_or(start, |(s, _)| *s);
-        self.runs.range(first..end).map(|(s, l)| (s + l).min(end).saturating_sub(*s.max(&start))).sum()
+        let first = self.runs.floor(&start).map_or(start, |(s, _)| *s);
+        self.runs.range_between(&first, &end).map(|(s, l)| (s + l).min(end).saturating_sub(*s.max(&start))).sum()
     }
 
     /// The lowest `count` numbers of `0..limit` not in the set, as runs, or None

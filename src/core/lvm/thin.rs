@@ -10,7 +10,7 @@
 //! Simplified: the metadata LV's contents are not written, and Meta% is an
 //! estimate from the mapped chunks.
 
-use std::collections::BTreeMap;
+use crate::core::order::VecMap;
 
 use super::{LvKind, Lvm, LvmError, Vg};
 use crate::core::event::{Event, LvRole};
@@ -61,7 +61,7 @@ impl Pool {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ThinMap {
     /// virtual start → (pool start, count); runs never overlap.
-    runs: BTreeMap<u64, (u64, u64)>,
+    runs: VecMap<u64, (u64, u64)>,
 }
 
 impl ThinMap {
@@ -72,13 +72,13 @@ impl ThinMap {
 
     /// The pool chunk behind virtual chunk `v`.
     pub fn lookup(&self, v: u64) -> Option<u64> {
-        let (start, (p, n)) = self.runs.range(..=v).next_back()?;
+        let (start, (p, n)) = self.runs.floor(&v)?;
         (v < start + n).then(|| p + (v - start))
     }
 
     /// Maps virtual chunks `v..v + n` to pool chunks `p..p + n`.
     pub fn insert(&mut self, v: u64, p: u64, n: u64) {
-        if let Some((&vs, &(ps, pn))) = self.runs.range(..v).next_back() {
+        if let Some((&vs, &(ps, pn))) = self.runs.below(&v) {
             if vs + pn == v && ps + pn == p {
                 self.runs.insert(vs, (ps, pn + n));
                 return;
@@ -96,7 +96,7 @@ impl ThinMap {
     /// runs they used.
     fn truncate(&mut self, end: u64) -> Vec<(u64, u64)> {
         let mut freed = Vec::new();
-        let tail: Vec<(u64, (u64, u64))> = self.runs.range(..).filter(|(v, (_, n))| **v + n > end).map(|(v, r)| (*v, *r)).collect();
+        let tail: Vec<(u64, (u64, u64))> = self.runs.iter().filter(|(v, (_, n))| **v + n > end).map(|(v, r)| (*v, *r)).collect();
         for (v, (p, n)) in tail {
             self.runs.remove(&v);
             let keep = end.saturating_sub(v);
