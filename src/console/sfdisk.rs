@@ -20,6 +20,7 @@ pub struct Session {
     path: String,
     kind: Option<LabelKind>,
     first_lba: Option<u64>,
+    last_lba: Option<u64>,
     /// The `label-id:` header: a DOS identifier or a GPT disk GUID.
     label_id: Option<String>,
     label: Option<Label>,
@@ -54,7 +55,7 @@ pub fn start(machine: &Machine, path: &str) -> Result<(Session, String), (String
         text.push_str(&partition_table(path, &old));
     }
     text.push_str("\n>>> ");
-    Ok((Session { disk, path: path.into(), kind: None, first_lba: None, label_id: None, label: None, next_number: 1 }, text))
+    Ok((Session { disk, path: path.into(), kind: None, first_lba: None, last_lba: None, label_id: None, label: None, next_number: 1 }, text))
 }
 
 impl Session {
@@ -99,6 +100,10 @@ impl Session {
         };
         if let Some(f) = self.first_lba {
             label.first_lba = f;
+        }
+        // A GPT's last usable sector can only move down from where the backup header sits.
+        if let Some(l) = self.last_lba.filter(|l| *l >= label.first_lba && *l <= label.last_lba) {
+            label.last_lba = l;
         }
         events.push(Event::LabelCreated { disk: machine.name_of(self.disk), kind: kind.name() });
         self.label = Some(label);
@@ -200,6 +205,7 @@ impl Session {
             }
             "label-id" => self.label_id = Some(value.to_string()),
             "first-lba" => self.first_lba = Some(value.parse().map_err(|_| format!("unsupported first-lba '{value}'"))?),
+            "last-lba" => self.last_lba = Some(value.parse().map_err(|_| format!("unsupported last-lba '{value}'"))?),
             "unit" if value != "sectors" => return Err(format!("unsupported unit '{value}'")),
             _ => {}
         }

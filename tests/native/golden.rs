@@ -266,3 +266,21 @@ sfdisk -l -o Device,Bogus /dev/sdb
         ]
     );
 }
+
+/// Checked against sfdisk 2.38.1: first-lba and last-lba bound a GPT's
+/// usable sectors, and the last partition ends at the grain below last-lba.
+#[test]
+fn sfdisk_honours_first_and_last_lba() {
+    check_lines(
+        Some("sdb=1G"),
+        "sfdisk /dev/sdb <<EOF\nlabel: gpt\nunit: sectors\nfirst-lba: 4096\nlast-lba: 1000000\n,100M\n,\nEOF\nsfdisk -d /dev/sdb\n",
+        "lba:",
+        &["first-lba: 4096", "last-lba: 1000000"],
+    );
+    check_lines(
+        Some("sdb=1G"),
+        "printf 'label: gpt\\nfirst-lba: 4096\\nlast-lba: 1000000\\n,100M\\n,\\n' | sfdisk /dev/sdb >/dev/null\nfdisk -l /dev/sdb\n",
+        "/dev/sdb2",
+        &["/dev/sdb2  208896 999423  790528  386M Linux filesystem"],
+    );
+}
