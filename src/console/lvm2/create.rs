@@ -268,17 +268,19 @@ fn check_pool(t: &mut String, vg: &Vg, form: Form, names: &Names) -> Result<(), 
 
 /// `-l N`, `-l N%VG|%FREE|%PVS` in extents.
 fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u64) -> Result<u64, ()> {
+    // In 128 bits: `-l 1000000000%VG` of a large VG must not overflow.
+    let percent_of = |count: u64| u64::try_from(u128::from(e.value) * u128::from(count) / 100).unwrap_or(u64::MAX);
     let extents = match e.percent {
         Percent::None => e.value,
         Percent::Vg => {
-            let n = e.value * total / 100;
+            let n = percent_of(total);
             if n > free {
                 msg(t, &format!("Reducing {}%VG to remaining free space {} in VG.", e.value, long_size(free * extent)));
             }
             n.min(free)
         }
-        Percent::Free => e.value * free / 100,
-        Percent::Pvs => e.value * total / 100,
+        Percent::Free => percent_of(free),
+        Percent::Pvs => percent_of(total),
         Percent::Lv | Percent::Origin => {
             msg(t, "Please express size as %FREE, %PVS or %VG.");
             return Err(());

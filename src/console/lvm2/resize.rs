@@ -161,7 +161,8 @@ fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, tot
     }
     let e = a.extents.clone().unwrap_or_default();
     let roundup = if e.sign != Sign::Minus { 99 } else { 0 };
-    let of = |count: u64| (e.value * count + roundup) / 100;
+    // In 128 bits: a huge percentage of a large VG must not overflow.
+    let of = |count: u64| u64::try_from((u128::from(e.value) * u128::from(count) + roundup) / 100).unwrap_or(u64::MAX);
     let n = match e.percent {
         Percent::None => e.value,
         Percent::Vg => {
