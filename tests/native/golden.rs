@@ -284,3 +284,27 @@ fn sfdisk_honours_first_and_last_lba() {
         &["/dev/sdb2  208896 999423  790528  386M Linux filesystem"],
     );
 }
+
+/// Checked against lvm2 2.03.16 on two loop devices (whose LVs were inactive
+/// there, so `-wi-XX----`; here they are active).
+#[test]
+fn segment_reports_and_maps() {
+    let setup = "pvcreate /dev/sdb /dev/sdc\nvgcreate v /dev/sdb /dev/sdc\nlvcreate -L 1.5G -n a v\n";
+    check_lines(
+        Some("sdb=1G,sdc=1G"),
+        &format!("{setup}lvs --segments\nlvs --segments -o +seg_pe_ranges v\n"),
+        "linear",
+        &[
+            "  a    v  -wi-a-----    1 linear 1020.00m",
+            "  a    v  -wi-a-----    1 linear  516.00m",
+            "  a    v  -wi-a-----    1 linear 1020.00m /dev/sdb:0-254",
+            "  a    v  -wi-a-----    1 linear  516.00m /dev/sdc:0-128",
+        ],
+    );
+    let out = run_script(Some("sdb=1G,sdc=1G"), 1, &format!("{setup}lvdisplay -m v/a\n"));
+    let maps = &out[out.find("  --- Segments ---").expect("a segment map")..];
+    assert_eq!(
+        maps,
+        "  --- Segments ---\n  Logical extents 0 to 254:\n    Type\t\tlinear\n    Physical volume\t/dev/sdb\n    Physical extents\t0 to 254\n   \n  Logical extents 255 to 383:\n    Type\t\tlinear\n    Physical volume\t/dev/sdc\n    Physical extents\t0 to 128\n   \n   \n"
+    );
+}

@@ -217,6 +217,8 @@ pub(super) struct Args {
     pub(super) resizefs: bool,
     pub(super) nofsck: bool,
     pub(super) noheadings: bool,
+    /// `lvs --segments`: a row per segment, with segment columns.
+    pub(super) segments: bool,
     pub(super) maps: bool,
     pub(super) short: bool,
     /// pvcreate's `--uuid` (with `--norestorefile`).
@@ -366,6 +368,7 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "-f" | "--force" => a.force += 1,
         "-r" | "--resizefs" => a.resizefs = true,
         "--noheadings" => a.noheadings = true,
+        "--segments" if cmd == "lvs" => a.segments = true,
         "-m" | "--maps" => a.maps = true,
         "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
         _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),

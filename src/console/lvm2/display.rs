@@ -170,9 +170,30 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
                 continue;
             }
             lv_display_one(machine, vg, lv, &mut t);
+            if a.maps {
+                lv_segments(machine, lv, &mut t);
+            }
         }
     }
     ok(t, Vec::new())
+}
+
+/// `lvdisplay -m`: a linear volume's segments, each a run of logical extents
+/// on one PV. Thin volumes and pools print no segment map here.
+fn lv_segments(machine: &Machine, lv: &Lv, t: &mut String) {
+    let linear = matches!(lv.kind, LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare);
+    if !linear {
+        return;
+    }
+    msg(t, "--- Segments ---");
+    for s in &lv.segments {
+        msg(t, &format!("Logical extents {} to {}:", s.le_start, s.le_start + s.extent_count - 1));
+        msg(t, "  Type\t\tlinear");
+        msg(t, &format!("  Physical volume\t{}", machine.lvm().pv_name(s.pv)));
+        msg(t, &format!("  Physical extents\t{} to {}", s.pe_start, s.pe_start + s.extent_count - 1));
+        msg(t, " ");
+    }
+    msg(t, " ");
 }
 
 /// One `--- Logical volume ---` block, as lvdisplay_full prints it for an LV

@@ -41,11 +41,13 @@ pub(super) const FIELDS: &[Field] = &[
     f("lv_path", "Path", 0, false), f("lv_dm_path", "DMPath", 0, false), f("devices", "Devices", 0, false),
     f("seg_pe_ranges", "PE Ranges", 0, false), f("seg_count", "#Seg", 0, true), f("lv_kernel_major", "KMaj", 0, true),
     f("lv_kernel_minor", "KMin", 0, true), f("segtype", "Type", 0, false), f("chunk_size", "Chunk", 0, true),
-    f("lv_role", "Role", 10, false),
+    f("lv_role", "Role", 10, false), f("stripes", "#Str", 0, true), f("seg_size", "SSize", 0, true),
 ];
 
 pub(super) const PVS_DEFAULT: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free"];
 pub(super) const VGS_DEFAULT: &[&str] = &["vg_name", "pv_count", "lv_count", "snap_count", "vg_attr", "vg_size", "vg_free"];
+/// `lvs --segments`.
+const LVS_SEGMENTS: &[&str] = &["lv_name", "vg_name", "lv_attr", "stripes", "segtype", "seg_size"];
 pub(super) const LVS_DEFAULT: &[&str] = &[
     "lv_name", "vg_name", "lv_attr", "lv_size", "pool_lv", "origin", "data_percent", "metadata_percent",
     "move_pv", "mirror_log", "copy_percent", "convert_lv",
@@ -117,7 +119,8 @@ pub(super) fn data_percent(vg: &Vg, lv: &Lv) -> String {
 pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&'static Field]) -> Vec<Row> {
     let u = a.units;
     let shown_name = if lv.is_hidden() { format!("[{}]", lv.name) } else { lv.name.clone() };
-    let segs: Vec<Option<&crate::core::lvm::Segment>> = if fields.iter().any(|f| matches!(f.name, "devices" | "seg_pe_ranges")) && !lv.segments.is_empty() {
+    let per_segment = a.segments || fields.iter().any(|f| matches!(f.name, "devices" | "seg_pe_ranges" | "seg_size"));
+    let segs: Vec<Option<&crate::core::lvm::Segment>> = if per_segment && !lv.segments.is_empty() {
         lv.segments.iter().map(Some).collect()
     } else {
         vec![None]
@@ -154,6 +157,8 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                             None => String::new(),
                         },
                         "seg_count" => lv.segments.len().max(1).to_string(),
+                        "stripes" => "1".into(),
+                        "seg_size" => short_size(seg.map_or(vg.lv_size_bytes(lv), |s| s.extent_count * vg.extent_size_bytes), u),
                         "lv_kernel_major" => if lv.active && lv.dm_minor.is_some() { "253".into() } else { "-1".into() },
                         "lv_kernel_minor" => lv.dm_minor.map_or("-1".into(), |m| m.to_string()),
                         "segtype" => match lv.kind {
@@ -296,6 +301,7 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
     let defaults: &[&str] = match cmd {
         "pvs" => PVS_DEFAULT,
         "vgs" => VGS_DEFAULT,
+        _ if a.segments => LVS_SEGMENTS,
         _ => LVS_DEFAULT,
     };
     let mut names: Vec<String> = defaults.iter().map(|s| s.to_string()).collect();
