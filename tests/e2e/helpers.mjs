@@ -4,6 +4,7 @@
 // Nothing here sleeps a fixed time: every wait is on a condition.
 
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -371,4 +372,21 @@ export async function focusIndicator(page) {
       style: `outline: ${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}; box-shadow: ${cs.boxShadow}`,
     };
   });
+}
+
+/**
+ * One server and one browser for a test file: started before its first test,
+ * closed after its last. Read `.server` and `.browser` inside the tests.
+ */
+export function sharedBrowser() {
+  const shared = {};
+  before(async () => {
+    shared.server = await startServer();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.close();
+  });
+  return shared;
 }

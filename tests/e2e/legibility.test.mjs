@@ -2,22 +2,11 @@
 // smaller than 12 px, and in presenter mode none smaller than 16 px.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { gotoApp, launchBrowser, runCommand, showLvm, startServer, withApp } from './helpers.mjs';
+import { test } from 'node:test';
+import { gotoApp, runCommand, showLvm, withApp, sharedBrowser } from './helpers.mjs';
 
 const T = { timeout: 90_000 };
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = sharedBrowser();
 
 /** The smallest rendered font size of the figure's text, in CSS pixels, and which text it is. */
 async function smallestText(page) {
@@ -36,7 +25,7 @@ async function smallestText(page) {
 for (const present of [false, true]) {
   const floor = present ? 16 : 12;
   test(`figure text is at least ${floor} px at 1280x720${present ? ' in presenter mode' : ''}`, T, async () => {
-    await withApp(browser, server, { viewport: { width: 1280, height: 720 } }, async (app) => {
+    await withApp(shared.browser, shared.server, { viewport: { width: 1280, height: 720 } }, async (app) => {
       const { page } = app;
       await gotoApp(app);
       if (present) {

@@ -2,28 +2,17 @@
 // schemes (axe-core finds no contrast problem on either figure).
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { axeViolations, gotoApp, launchBrowser, runCommand, screenshot, showLvm, startServer, withApp } from './helpers.mjs';
+import { test } from 'node:test';
+import { axeViolations, gotoApp, runCommand, screenshot, showLvm, withApp, sharedBrowser } from './helpers.mjs';
 
 const T = { timeout: 90_000 };
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = sharedBrowser();
 
 const describe = (violations) => violations.map((v) => `${v.id}: ${v.help}\n    ${v.nodes.join('\n    ')}`).join('\n');
 
 for (const scheme of ['light', 'dark']) {
   test(`presenter mode passes axe-core on both figures with a ${scheme} colour scheme`, T, async () => {
-    await withApp(browser, server, { colorScheme: scheme }, async (app) => {
+    await withApp(shared.browser, shared.server, { colorScheme: scheme }, async (app) => {
       const { page } = app;
       await gotoApp(app);
       await page.click('#present');

@@ -3,28 +3,17 @@
 // figure following the command, and sparse files in ls -ls.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { dev, gotoApp, launchBrowser, runCommand, screenshot, startServer, withApp } from './helpers.mjs';
+import { test } from 'node:test';
+import { dev, gotoApp, runCommand, screenshot, withApp, sharedBrowser } from './helpers.mjs';
 
 const T = { timeout: 90_000 };
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const shared = sharedBrowser();
 
 const stepText = (page) => page.$eval('#step-count', (el) => el.textContent);
 const caption = (page) => page.$eval('#caption', (el) => el.textContent);
 
 test('dd over sdb\'s MBR: fdisk -l finds no table, Figure 1 shows the kernel still using sdb1', T, async () => {
-  await withApp(browser, server, { reducedMotion: 'reduce' }, async ({ page, ...app }) => {
+  await withApp(shared.browser, shared.server, { reducedMotion: 'reduce' }, async ({ page, ...app }) => {
     await gotoApp({ page, ...app });
     await runCommand(page, "printf 'label: dos\\n,10G\\n' | sfdisk /dev/sdb", /Syncing disks\./);
     await page.waitForSelector(`${dev('sdb1')}.active`, { state: 'attached' });
@@ -41,7 +30,7 @@ test('dd over sdb\'s MBR: fdisk -l finds no table, Figure 1 shows the kernel sti
 });
 
 test('lvcreate follows to the LVM figure, and its frames step back and forth', T, async () => {
-  await withApp(browser, server, {}, async (app) => {
+  await withApp(shared.browser, shared.server, {}, async (app) => {
     const { page } = app;
     await gotoApp(app);
     await runCommand(page, 'pvcreate /dev/sdb', /successfully created/);
@@ -79,7 +68,7 @@ test('lvcreate follows to the LVM figure, and its frames step back and forth', T
 });
 
 test('truncate -s 10G makes a file with 0 blocks in ls -ls', T, async () => {
-  await withApp(browser, server, {}, async (app) => {
+  await withApp(shared.browser, shared.server, {}, async (app) => {
     await gotoApp(app);
     await runCommand(app.page, 'truncate -s 10G /var/lib/vz/images/sparse.img');
     const out = await runCommand(app.page, 'ls -ls /var/lib/vz/images/sparse.img', /sparse\.img/);
@@ -88,7 +77,7 @@ test('truncate -s 10G makes a file with 0 blocks in ls -ls', T, async () => {
 });
 
 test('a session exported as JSON imports again; a broken file leaves the session alone', T, async () => {
-  await withApp(browser, server, {}, async (app) => {
+  await withApp(shared.browser, shared.server, {}, async (app) => {
     const { page } = app;
     await gotoApp(app);
     await runCommand(page, 'pvcreate /dev/sdc', /successfully created/);

@@ -74,12 +74,24 @@ fn mkdir(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() {
         return missing("mkdir");
     }
+    each_operand(shell, &ops, |sh, path| sh.machine.mkdir(path, parents), |op, e| format!("mkdir: cannot create directory \u{2018}{}\u{2019}: {}\n", printable(op), e.text()))
+}
+
+/// Runs `apply` on each operand's absolute path; the events of those that
+/// worked, and `message` on standard error for each that failed.
+fn each_operand(
+    shell: &mut Shell,
+    ops: &[String],
+    mut apply: impl FnMut(&mut Shell, &str) -> Result<Vec<crate::core::Event>, VfsError>,
+    message: impl Fn(&str, VfsError) -> String,
+) -> Output {
     let mut err = String::new();
     let mut events = Vec::new();
-    for op in &ops {
-        match shell.machine.mkdir(&shell.abs(op), parents) {
+    for op in ops {
+        let path = shell.abs(op);
+        match apply(shell, &path) {
             Ok(e) => events.extend(e),
-            Err(e) => err.push_str(&format!("mkdir: cannot create directory \u{2018}{}\u{2019}: {}\n", printable(op), e.text())),
+            Err(e) => err.push_str(&message(op, e)),
         }
     }
     Output { events, ..errors(err) }
@@ -90,15 +102,7 @@ fn rmdir(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() {
         return missing("rmdir");
     }
-    let mut err = String::new();
-    let mut events = Vec::new();
-    for op in &ops {
-        match shell.machine.remove(&shell.abs(op), true) {
-            Ok(e) => events.extend(e),
-            Err(e) => err.push_str(&format!("rmdir: failed to remove {}: {}\n", quote(op), e.text())),
-        }
-    }
-    Output { events, ..errors(err) }
+    each_operand(shell, &ops, |sh, path| sh.machine.remove(path, true), |op, e| format!("rmdir: failed to remove {}: {}\n", quote(op), e.text()))
 }
 
 fn rm(shell: &mut Shell, args: &[String]) -> Output {
@@ -108,23 +112,14 @@ fn rm(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() && !force {
         return missing("rm");
     }
-    let mut err = String::new();
-    let mut events = Vec::new();
-    for op in &ops {
-        let path = shell.abs(op);
-        let result = match shell.machine.stat_path(&path) {
-            Ok(s) if s.stat.is_dir && !recursive => Err(VfsError::IsADirectory),
-            Ok(s) if s.stat.is_dir => remove_tree(shell, &path),
-            Ok(_) => shell.machine.remove(&path, false),
-            Err(VfsError::NotFound) if force => Ok(Vec::new()),
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(e) => events.extend(e),
-            Err(e) => err.push_str(&format!("rm: cannot remove {}: {}\n", quote(op), e.text())),
-        }
-    }
-    Output { events, ..errors(err) }
+    let remove = |sh: &mut Shell, path: &str| match sh.machine.stat_path(path) {
+        Ok(s) if s.stat.is_dir && !recursive => Err(VfsError::IsADirectory),
+        Ok(s) if s.stat.is_dir => remove_tree(sh, path),
+        Ok(_) => sh.machine.remove(path, false),
+        Err(VfsError::NotFound) if force => Ok(Vec::new()),
+        Err(e) => Err(e),
+    };
+    each_operand(shell, &ops, remove, |op, e| format!("rm: cannot remove {}: {}\n", quote(op), e.text()))
 }
 
 /// Removes a directory and everything below it.
@@ -143,15 +138,7 @@ fn touch(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() {
         return missing("touch");
     }
-    let mut err = String::new();
-    let mut events = Vec::new();
-    for op in &ops {
-        match shell.machine.create_file(&shell.abs(op), false) {
-            Ok(e) => events.extend(e),
-            Err(e) => err.push_str(&format!("touch: cannot touch {}: {}\n", quote(op), e.text())),
-        }
-    }
-    Output { events, ..errors(err) }
+    each_operand(shell, &ops, |sh, path| sh.machine.create_file(path, false), |op, e| format!("touch: cannot touch {}: {}\n", quote(op), e.text()))
 }
 
 /// `cp [-r] [--sparse=auto|always|never] SRC... DEST`.

@@ -75,18 +75,30 @@ pub(super) fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
             return fail(t);
         }
     };
+    join_pvs(machine, t, &list, format!("Volume group \"{name}\" successfully created"), |m, devs| m.vgcreate(name, devs, extent))
+}
+
+/// Adds devices to a VG (vgcreate, vgextend): those not yet PVs become PVs
+/// first, as lvm2 reports; on failure, lvm2's message for the device.
+fn join_pvs(
+    machine: &mut Machine,
+    mut t: String,
+    list: &[(String, DevId)],
+    done: String,
+    join: impl FnOnce(&mut Machine, &[DevId]) -> Result<Vec<Event>, LvmError>,
+) -> Output {
     let new_pvs: Vec<String> = list.iter().filter(|(_, d)| machine.lvm().pv(*d).is_none()).map(|d| d.0.clone()).collect();
     let devs: Vec<DevId> = list.iter().map(|d| d.1).collect();
-    match machine.vgcreate(name, &devs, extent) {
+    match join(machine, &devs) {
         Ok(events) => {
             for d in new_pvs {
                 msg(&mut t, &format!("Physical volume \"{d}\" successfully created."));
             }
-            msg(&mut t, &format!("Volume group \"{name}\" successfully created"));
+            msg(&mut t, &done);
             ok(t, events)
         }
         Err(e) => {
-            join_errors(&mut t, &e, &list);
+            join_errors(&mut t, &e, list);
             fail(t)
         }
     }
@@ -109,21 +121,7 @@ pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
             return fail(t);
         }
     };
-    let new_pvs: Vec<String> = list.iter().filter(|(_, d)| machine.lvm().pv(*d).is_none()).map(|d| d.0.clone()).collect();
-    let devs: Vec<DevId> = list.iter().map(|d| d.1).collect();
-    match machine.vgextend(name, &devs) {
-        Ok(events) => {
-            for d in new_pvs {
-                msg(&mut t, &format!("Physical volume \"{d}\" successfully created."));
-            }
-            msg(&mut t, &format!("Volume group \"{name}\" successfully extended"));
-            ok(t, events)
-        }
-        Err(e) => {
-            join_errors(&mut t, &e, &list);
-            fail(t)
-        }
-    }
+    join_pvs(machine, t, &list, format!("Volume group \"{name}\" successfully extended"), |m, devs| m.vgextend(name, devs))
 }
 
 pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
