@@ -2,12 +2,12 @@
 //! disk images.
 //!
 //! `core` is the deterministic model, `console` turns typed lines into commands
-//! and tool-exact text, and `ui` (WebAssembly only) draws it. The native
+//! and tool-exact text, and `ui` draws it in the browser (natively only to pre-render the first screen). The native
 //! `storage-lab` binary and the browser run the same `console::Shell`.
 
 pub mod cli;
 pub mod console;
 pub mod core;
 pub mod view;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", feature = "prerender"))]
 pub mod ui;

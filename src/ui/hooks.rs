@@ -8,8 +8,13 @@ use yew::prelude::*;
 
 pub const STORAGE_KEY: &str = "storage-lab.session";
 
+/// The browser window; natively (pre-rendering) there is none, and the
+/// defaults below are what the pre-rendered page shows.
 fn window() -> Option<web_sys::Window> {
-    web_sys::window()
+    #[cfg(target_arch = "wasm32")]
+    return web_sys::window();
+    #[cfg(not(target_arch = "wasm32"))]
+    None
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -156,7 +161,8 @@ pub fn use_narrow() -> bool {
     // text stays at 12 px or more (16 px in presenter mode).
     let query = "(max-width: 1700px)";
     let narrow = use_state(|| {
-        window().and_then(|w| w.match_media(query).ok().flatten()).is_some_and(|m| m.matches())
+        // Without a window (pre-rendering) the compact layout: most screens are narrower.
+        window().map_or(true, |w| w.match_media(query).ok().flatten().is_some_and(|m| m.matches()))
     });
     {
         let narrow = narrow.clone();

@@ -21,12 +21,17 @@ use gloo::events::EventListener;
 use state::{Action, Lab, SPEEDS};
 use yew::prelude::*;
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>` in place of the pre-rendered first screen
+/// (src/bin/prerender.rs).
 pub fn start() {
+    let Some(w) = web_sys::window() else { return };
     // The benchmark reads when the WebAssembly started running.
-    if let Some(w) = web_sys::window() {
-        let now = w.performance().map(|p| p.now()).unwrap_or(0.0);
-        let _ = js_sys::Reflect::set(&w, &"__startAt".into(), &now.into());
+    let now = w.performance().map(|p| p.now()).unwrap_or(0.0);
+    let _ = js_sys::Reflect::set(&w, &"__startAt".into(), &now.into());
+    // The old screen goes and the app renders in the same task, so nothing is
+    // painted in between.
+    if let Some(old) = w.document().and_then(|d| d.query_selector("body > .app").ok().flatten()) {
+        old.remove();
     }
     yew::Renderer::<App>::new().render();
 }
