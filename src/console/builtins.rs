@@ -5,7 +5,7 @@
 //! regular expressions, and only the first lines of an endless `yes` are kept.
 
 use super::exec::Input;
-use super::{printable, Output, Shell};
+use super::{printable, Output, Shell, STREAM_LIMIT_BYTES as READ_LIMIT};
 
 fn ok(text: String) -> Output {
     Output { text, ..Output::default() }
@@ -158,9 +158,6 @@ pub fn yes(args: &[String]) -> Output {
     text.push_str("storage-lab: yes stops here on its own; pipe it into a command (yes | lvremove ...)\n");
     ok(text)
 }
-
-/// The most a text tool reads from one file or device.
-const READ_LIMIT: u64 = 16 << 20;
 
 /// Up to `limit` bytes of a path: a file, a device, or /dev/zero and
 /// /dev/urandom (whose random bytes are seeded from the clock).

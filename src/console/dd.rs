@@ -287,7 +287,7 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
         Sink::File(p) => file_room(machine, p, seek_bytes, in_len, o.obs),
         Sink::Null | Sink::Stdout => None,
     };
-    let in_len = if matches!(sink, Sink::Stdout) { in_len.min(64 << 20) } else { in_len };
+    let in_len = if matches!(sink, Sink::Stdout) { in_len.min(super::STREAM_LIMIT_BYTES) } else { in_len };
     let (mut t, full) = tally(&o, in_len, room);
     let mut error = full.then_some("No space left on device");
     let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());

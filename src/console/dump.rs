@@ -92,7 +92,7 @@ impl Source for Zeros {
 /// Opens what a dump tool names, relative to the working directory.
 fn open<'m>(shell: &'m Shell, name: &str, stdin: Option<&Input>) -> Result<Box<dyn Source + 'm>, String> {
     if name == "/dev/stdin" {
-        return stdin.map(|i| Box::new(Bytes { data: i.bytes(64 << 20) }) as Box<dyn Source>).ok_or_else(|| "No such file or directory".to_string());
+        return stdin.map(|i| Box::new(Bytes { data: i.bytes(super::STREAM_LIMIT_BYTES as usize) }) as Box<dyn Source>).ok_or_else(|| "No such file or directory".to_string());
     }
     let path = shell.abs(name);
     let machine = &shell.machine;

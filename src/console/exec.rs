@@ -237,7 +237,7 @@ fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl I
         match r {
             Redirect::In { path } => {
                 let abs = shell.abs(path);
-                let bytes = shell.machine.read_file(&abs, 0, 64 << 20).map_err(|e| format!("bash: {}: {}\n", printable(path), e.text()))?;
+                let bytes = shell.machine.read_file(&abs, 0, super::STREAM_LIMIT_BYTES).map_err(|e| format!("bash: {}: {}\n", printable(path), e.text()))?;
                 input = Some(Input::Bytes(bytes));
             }
             Redirect::HereDoc { .. } => input = Some(Input::Bytes(bodies.next().cloned().unwrap_or_default().into_bytes())),

@@ -32,6 +32,11 @@ use crate::core::{Event, Machine};
 /// Longest line the console accepts; longer input is refused, not truncated.
 pub const MAX_LINE_CHARS: usize = 4096;
 
+/// The most one command reads from a device, a file or a pipe, and writes to
+/// the terminal or a pipe: the lab has no endless streams, so `cat /dev/urandom`
+/// or `dd if=/dev/zero` with no count stop here instead of freezing the page.
+pub const STREAM_LIMIT_BYTES: u64 = 16 << 20;
+
 /// What one line produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
@@ -380,7 +385,7 @@ impl Shell {
             "grep" => builtins::grep(self, args, stdin),
             "tr" => builtins::tr(args, stdin),
             "dd" => {
-                let bytes = stdin.map(|i| i.bytes(64 << 20));
+                let bytes = stdin.map(|i| i.bytes(STREAM_LIMIT_BYTES as usize));
                 dd::run(self, args, bytes.as_deref())
             }
             "hexdump" | "hd" | "xxd" => dump::run(self, cmd, args, stdin),
