@@ -29,6 +29,10 @@ const DEFAULT: &[&str] = &["NAME", "MAJ:MIN", "RM", "SIZE", "RO", "TYPE", "MOUNT
 const FS_COLUMNS: &[&str] = &["NAME", "FSTYPE", "FSVER", "LABEL", "UUID", "FSAVAIL", "FSUSE%", "MOUNTPOINTS"];
 /// Columns JSON prints as booleans.
 const BOOLEAN: &[&str] = &["RM", "RO", "ROTA", "HOTPLUG", "RAND", "DAX", "DISC-ZERO"];
+/// Columns JSON prints as numbers.
+const NUMBER: &[&str] = &["START", "RA", "RQ-SIZE", "MIN-IO", "OPT-IO", "PHY-SEC", "LOG-SEC", "ALIGNMENT", "DISC-ALN", "ZONE-NR", "ZONE-OMAX", "ZONE-AMAX"];
+/// Size columns, which JSON prints as numbers with --bytes.
+const SIZES: &[&str] = &["SIZE", "FSAVAIL", "FSSIZE", "FSUSED", "DISC-GRAN", "DISC-MAX", "WSAME", "ZONE-SZ", "ZONE-WGRAN", "ZONE-APP"];
 
 #[derive(Default)]
 struct Options {
@@ -184,10 +188,45 @@ fn value(node: &BlockNode, parent: Option<&BlockNode>, col: &str, o: &Options, t
         "STATE" => (node.kind != "part").then(|| "running".to_string()),
         "LOG-SEC" | "PHY-SEC" | "MIN-IO" => Some("512".into()),
         "OPT-IO" | "ALIGNMENT" | "DISC-ALN" => Some("0".into()),
+        "DISC-GRAN" | "DISC-MAX" | "WSAME" | "ZONE-SZ" | "ZONE-WGRAN" | "ZONE-APP" => Some(size(queue_bytes(node, col))),
+        "HCTL" | "SCHED" | "RQ-SIZE" | "RA" | "DISC-ZERO" | "ZONED" | "ZONE-NR" | "ZONE-OMAX" | "ZONE-AMAX" | "SUBSYSTEMS" | "VENDOR" | "REV" => queue(node, col),
         "OWNER" => Some("root".into()),
         "GROUP" => Some("disk".into()),
         "MODE" => Some("brw-rw----".into()),
         _ => None,
+    }
+}
+
+/// The request queue as the kernel of a QEMU guest sets it up: SATA disks
+/// behind AHCI (one port per SCSI host, mq-deadline), NVMe (none), loop
+/// devices (none) and bio-based device-mapper (no scheduler). None of them is
+/// zoned. Partitions report their disk's queue.
+fn queue(node: &BlockNode, col: &str) -> Option<String> {
+    let (dm, sata, disk) = (node.kind == "lvm", node.tran == "sata", node.kind == "disk");
+    let nvme = node.tran == "nvme";
+    let v = match col {
+        "HCTL" if sata && disk => return Some(format!("{}:0:0:0", node.minor / 16)),
+        "VENDOR" if sata && disk => "ATA     ",
+        "REV" if sata && disk => "2.5+",
+        "SCHED" if !dm => if sata { "mq-deadline" } else { "none" },
+        "RQ-SIZE" => if sata { "64" } else if nvme { "1023" } else { "128" },
+        "RA" => "128",
+        "DISC-ZERO" | "ZONE-NR" | "ZONE-OMAX" | "ZONE-AMAX" => "0",
+        "ZONED" => "none",
+        "SUBSYSTEMS" => if sata { "block:scsi:pci" } else if nvme { "block:nvme:pci" } else { "block" },
+        _ => return None,
+    };
+    Some(v.to_string())
+}
+
+/// Discard and write-same limits in bytes: QEMU's SATA disks discard nothing
+/// (Proxmox's default discard=off); NVMe and loop devices discard 4K blocks.
+fn queue_bytes(node: &BlockNode, col: &str) -> u64 {
+    let discards = node.tran == "nvme" || node.kind == "loop";
+    match col {
+        "DISC-GRAN" if discards => 4096,
+        "DISC-MAX" if discards => (4 << 30) - 512,
+        _ => 0,
     }
 }
 
@@ -233,7 +272,7 @@ fn json_node(node: &BlockNode, parent: Option<&BlockNode>, o: &Options, indent: 
             format!("[\n{inner}{}\n{pad}]", items.join(&format!(",\n{inner}")))
         } else if BOOLEAN.contains(&col.as_str()) {
             (v.as_deref() == Some("1")).to_string()
-        } else if (col == "SIZE" && o.bytes) || col == "START" {
+        } else if (SIZES.contains(&col.as_str()) && o.bytes) || NUMBER.contains(&col.as_str()) {
             v.unwrap_or_else(|| "null".into())
         } else {
             v.map_or("null".into(), |s| json_string(&s))

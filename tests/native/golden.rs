@@ -308,3 +308,30 @@ fn segment_reports_and_maps() {
         "  --- Segments ---\n  Logical extents 0 to 254:\n    Type\t\tlinear\n    Physical volume\t/dev/sdb\n    Physical extents\t0 to 254\n   \n  Logical extents 255 to 383:\n    Type\t\tlinear\n    Physical volume\t/dev/sdc\n    Physical extents\t0 to 128\n   \n   \n"
     );
 }
+
+#[test]
+fn lsblk_queue_columns() {
+    // Loop devices as lsblk 2.38.1 showed one on the capture machine (its
+    // kernel's read-ahead of 2560 KiB aside: the lab's kernel keeps 128).
+    check(
+        Some("loop0=100M"),
+        "lsblk -o NAME,SCHED,RQ-SIZE,SUBSYSTEMS,ZONED,ZONE-SZ,ZONE-NR,DISC-GRAN,DISC-MAX,DISC-ZERO,WSAME /dev/loop0\n\
+         lsblk -J -b -o NAME,MIN-IO,RQ-SIZE,DISC-MAX,DISC-ZERO,ZONE-OMAX /dev/loop0\n",
+        "NAME  SCHED RQ-SIZE SUBSYSTEMS ZONED ZONE-SZ ZONE-NR DISC-GRAN DISC-MAX DISC-ZERO WSAME\n\
+         loop0 none      128 block      none       0B       0        4K       4G         0    0B\n\
+         {\n   \"blockdevices\": [\n      {\n         \"name\": \"loop0\",\n         \"min-io\": 512,\n         \"rq-size\": 128,\n         \"disc-max\": 4294966784,\n         \"disc-zero\": false,\n         \"zone-omax\": 0\n      }\n   ]\n}\n",
+    );
+    // SATA disks sit one per AHCI port; partitions share their disk's queue;
+    // HCTL is 10 wide, lsblk's width hint.
+    check_lines(
+        Some("sda=1G,sdb=1G,nvme0n1=1G"),
+        "sfdisk /dev/sdb <<EOF\n,\nEOF\nlsblk -o NAME,HCTL,TRAN,SCHED,RQ-SIZE,SUBSYSTEMS\n",
+        "block:",
+        &[
+            "sda     0:0:0:0    sata mq-deadline      64 block:scsi:pci",
+            "sdb     1:0:0:0    sata mq-deadline      64 block:scsi:pci",
+            "└─sdb1                  mq-deadline      64 block:scsi:pci",
+            "nvme0n1            nvme none           1023 block:nvme:pci",
+        ],
+    );
+}

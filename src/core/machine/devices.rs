@@ -279,7 +279,8 @@ impl Machine {
             usage: mounted.and_then(|m| self.fs_usage(&m.uuid)),
             model: None,
             serial: None,
-            tran: "",
+            // A partition shares its disk's request queue.
+            tran: if kind == "part" { self.lower_disk(dev).map_or("", |k| k.transport.tran()) } else { "" },
             rotational: self.lower_disk(dev).is_some_and(|k| k.rotational) && kind != "lvm",
             pttype: None,
             ptuuid: None,
