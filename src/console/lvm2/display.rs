@@ -229,7 +229,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
     rows.push(("VG Name", vg.name.clone()));
     rows.push(("LV UUID", lv.uuid.clone()));
     rows.push(("LV Write Access", "read/write".into()));
-    rows.push(("LV Creation host, time", format!("{}, 2026-11-25 09:00:00 +0000", machine.hostname())));
+    rows.push(("LV Creation host, time", format!("{}, {}", machine.hostname(), super::metadata::creation_date(lv.creation_time))));
     match &lv.kind {
         LvKind::ThinPool(_) => {
             rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));

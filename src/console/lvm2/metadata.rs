@@ -83,6 +83,12 @@ fn ctime(secs: u64) -> String {
     format!("{day} {} {d:>2} {h:02}:{min:02}:{s:02} {y}", MONTHS[(m as usize).saturating_sub(1) % 12])
 }
 
+/// An LV's creation time as lvm2 prints it: `2026-12-02 03:08:24 +0000` (UTC).
+pub(super) fn creation_date(secs: u64) -> String {
+    let (y, m, d, h, min, s) = civil(secs);
+    format!("{y}-{m:02}-{d:02} {h:02}:{min:02}:{s:02} +0000")
+}
+
 /// lvm2's `dm_escape_double_quotes`.
 fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -176,8 +182,7 @@ fn logical_volume(o: &mut Out, machine: &Machine, vg: &Vg, lv: &Lv) {
     let visible = if lv.is_hidden() { "" } else { ", \"VISIBLE\"" };
     o.line(&format!("status = [\"READ\", \"WRITE\"{visible}]"));
     o.line("flags = []");
-    let (y, m, d, h, min, s) = civil(lv.creation_time);
-    o.commented(&format!("creation_time = {}", lv.creation_time), &format!("# {y}-{m:02}-{d:02} {h:02}:{min:02}:{s:02} +0000"));
+    o.commented(&format!("creation_time = {}", lv.creation_time), &format!("# {}", creation_date(lv.creation_time)));
     o.line(&format!("creation_host = {}", quoted(machine.hostname())));
     let extent_sectors = vg.extent_size_bytes / 512;
     match &lv.kind {

@@ -9,7 +9,7 @@
 //! so removing or reducing one asks first. Size and extent arguments are checked
 //! as lvm2's parser does (signs, suffixes, zero) before anything else happens.
 //! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags or
-//! PV lists on lvcreate/lvextend; the LV creation time is a fixed lab clock.
+//! PV lists on lvcreate/lvextend; LV creation times come from the lab clock.
 
 use super::{Interactive, Output, Shell};
 use crate::core::machine::{dm_name, Machine};

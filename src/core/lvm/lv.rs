@@ -44,13 +44,29 @@ impl Lvm {
         Ok(picks)
     }
 
-    /// lvm2's parallel allocation, simplified: each round takes every PV's
-    /// largest free run, the largest runs first, one PV per stripe, and
-    /// fills as many rows as the shortest of them holds.
     fn allocate_striped(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
+        let (picks, left) = self.parallel_areas(vg, s, extents.div_ceil(s.stripes));
+        if left > 0 {
+            return Err(LvmError::InsufficientAllocatable { lv: lv_name.into(), more: left * s.stripes });
+        }
+        Ok(picks)
+    }
+
+    /// The most logical extents a new LV striped as `s` can get (what
+    /// lvm2 settles for when a percentage asks for more).
+    pub fn striped_capacity(&self, vg: &Vg, s: Striping) -> u64 {
+        let (picks, _) = self.parallel_areas(vg, s, u64::MAX);
+        picks.iter().map(|p| p.extent_count).sum()
+    }
+
+    /// lvm2's parallel allocation, simplified: each round takes every PV's
+    /// largest free run, the largest runs first, one PV per stripe, and fills
+    /// as many of `rows` as the shortest of them holds. Returns the segments
+    /// and the rows left without room.
+    fn parallel_areas(&self, vg: &Vg, s: Striping, mut rows: u64) -> (Vec<Segment>, u64) {
         let mut free: Vec<(DevId, Vec<(u64, u64)>)> = vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
-        let mut rows = extents.div_ceil(s.stripes);
         let mut picks = Vec::new();
+        let stripes = s.stripes.max(1) as usize;
         while rows > 0 {
             let mut largest: Vec<(usize, usize, u64)> = free
                 .iter()
@@ -61,12 +77,10 @@ impl Lvm {
                 })
                 .collect();
             largest.small_sort_by(|a, b| b.2.cmp(&a.2));
-            let Some(shortest) = largest.get(s.stripes as usize - 1).map(|l| l.2) else {
-                return Err(LvmError::InsufficientAllocatable { lv: lv_name.into(), more: rows * s.stripes });
-            };
+            let Some(shortest) = largest.get(stripes - 1).map(|l| l.2) else { break };
             let len = shortest.min(rows);
             let mut areas = Vec::new();
-            for &(pv, run, _) in &largest[..s.stripes as usize] {
+            for &(pv, run, _) in &largest[..stripes] {
                 let (dev, runs) = &mut free[pv];
                 let r = &mut runs[run];
                 areas.push(Area { pv: *dev, pe_start: r.0 });
@@ -75,7 +89,7 @@ impl Lvm {
             picks.push(Segment { le_start: 0, extent_count: len * s.stripes, stripe_size_bytes: s.stripe_size_bytes, areas });
             rows -= len;
         }
-        Ok(picks)
+        (picks, rows)
     }
 
     pub(super) fn next_minor(&mut self) -> u32 {
