@@ -346,6 +346,13 @@ pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
     Ok(a)
 }
 
+/// Long options that take an argument.
+const LONG_WITH_VALUES: &[&str] = &[
+    "name", "size", "extents", "virtualsize", "type", "thinpool", "physicalextentsize", "options", "separator", "units",
+    "uuid", "reportformat", "activate", "zero", "wipesignatures", "metadatasize", "pvmetadatacopies", "dataalignment",
+    "stripes", "stripesize", "file",
+];
+
 /// Splits bundled and attached short options the way getopt does.
 fn split_words(cmd: &str, raw: &[String]) -> Result<Vec<Word>, Output> {
     let mut words: Vec<Word> = Vec::new();
@@ -360,6 +367,11 @@ fn split_words(cmd: &str, raw: &[String]) -> Result<Vec<Word>, Output> {
         } else if let Some(long) = arg.strip_prefix("--") {
             match long.split_once('=') {
                 Some((k, v)) => words.push(Word::Opt(format!("--{k}"), Some(v.to_string()))),
+                // getopt gives a long option its argument whatever it looks like (`--metadatasize -1m`).
+                None if LONG_WITH_VALUES.contains(&long) && i + 1 < raw.len() => {
+                    i += 1;
+                    words.push(Word::Opt(arg.to_string(), Some(raw[i].clone())));
+                }
                 None => words.push(Word::Opt(arg.to_string(), None)),
             }
         } else {

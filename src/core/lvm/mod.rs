@@ -47,9 +47,10 @@ pub struct Pv {
 }
 
 impl Pv {
-    /// The metadata area at the end of the device, which the data area stops before.
+    /// The size of the metadata area at the end of the device (the second
+    /// one), which the data area stops before.
     pub fn mda1_bytes(&self) -> u64 {
-        self.mdas.iter().filter(|m| m.start_bytes > self.pe_start_bytes).map(|m| m.size_bytes).sum()
+        self.mdas.get(1).map_or(0, |m| m.size_bytes)
     }
 }
 
