@@ -84,7 +84,7 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
                     msg(&mut t, "  FREE");
                 } else {
                     msg(&mut t, &format!("  Logical volume\t/dev/{}/{lv}", vg.name));
-                    msg(&mut t, &format!("  Logical extents\t{le} to {}", le + les - 1));
+                    msg(&mut t, &format!("  Logical extents\t{le} to {}", (le + les).saturating_sub(1)));
                 }
             }
             msg(&mut t, " ");
@@ -186,8 +186,8 @@ fn lv_segments(machine: &Machine, lv: &Lv, t: &mut String) {
     }
     msg(t, "--- Segments ---");
     for s in &lv.segments {
-        msg(t, &format!("Logical extents {} to {}:", s.le_start, s.le_start + s.extent_count - 1));
-        let pe_range = |a: &crate::core::lvm::Area| format!("{} to {}", a.pe_start, a.pe_start + s.area_len() - 1);
+        msg(t, &format!("Logical extents {} to {}:", s.le_start, (s.le_start + s.extent_count).saturating_sub(1)));
+        let pe_range = |a: &crate::core::lvm::Area| format!("{} to {}", a.pe_start, (a.pe_start + s.area_len()).saturating_sub(1));
         if s.stripes() == 1 {
             msg(t, "  Type\t\tlinear");
             for a in &s.areas {

@@ -5,11 +5,15 @@
 //! and sizes right-aligned (percentages and strings left-aligned), every column
 //! padded to the larger of its field's minimum width (lvm2's columns.h), its
 //! heading and its widest value (so lines can end in spaces), and sizes in the
-//! default unit marked `<` when rounding shows them larger than they are. The host is one with device-mapper: every LV is active,
-//! so removing or reducing one asks first. Size and extent arguments are checked
-//! as lvm2's parser does (signs, suffixes, zero) before anything else happens.
-//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags or
-//! PV lists on lvcreate/lvextend; LV creation times come from the lab clock.
+//! default unit marked `<` when rounding shows them larger than they are. The
+//! host is one with device-mapper: every LV is active, so removing or reducing
+//! one asks first. Size and extent arguments are checked as lvm2's parser does
+//! (signs, suffixes, zero) before anything else happens. Each command that
+//! commits metadata leaves its command line in the VG's `description`, which
+//! the metadata text (and so the metadata areas' free space) carries.
+//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags,
+//! PV lists on lvcreate/lvextend or `-i`/`-I` on resizes (an extension repeats
+//! the last segment's striping); LV creation times come from the lab clock.
 
 use super::{Interactive, Output, Shell};
 use crate::core::machine::{dm_name, Machine};

@@ -184,7 +184,7 @@ fn segment_value(machine: &Machine, vg: &Vg, lv: &Lv, seg: Option<&Segment>, fie
         },
         "seg_pe_ranges" => {
             let len = seg.map_or(0, Segment::area_len);
-            areas.iter().map(|a| format!("{}:{}-{}", pv_name(a), a.pe_start, a.pe_start + len - 1)).collect::<Vec<_>>().join(" ")
+            areas.iter().map(|a| format!("{}:{}-{}", pv_name(a), a.pe_start, (a.pe_start + len).saturating_sub(1))).collect::<Vec<_>>().join(" ")
         }
         "stripes" | "data_stripes" => seg.map_or(1, Segment::stripes).to_string(),
         "stripe_size" => short_size(seg.map_or(0, |s| s.stripe_size_bytes), u),

@@ -93,7 +93,7 @@ pub(super) fn round_resize(t: &mut String, lv: &Lv, current: u64, new_extents: u
         (new_extents - current, lv.segments.last().map_or(1, |s| s.stripes()))
     } else {
         match lv.segments.iter().find(|s| new_extents <= s.le_start + s.extent_count) {
-            Some(s) => (new_extents - s.le_start, s.stripes()),
+            Some(s) => (new_extents.saturating_sub(s.le_start), s.stripes()),
             None => return new_extents,
         }
     };

@@ -47,7 +47,7 @@ impl Lvm {
     fn allocate_striped(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
         let (picks, left) = self.parallel_areas(vg, s, extents.div_ceil(s.stripes));
         if left > 0 {
-            return Err(LvmError::InsufficientAllocatable { lv: lv_name.into(), more: left * s.stripes });
+            return Err(LvmError::InsufficientAllocatable { lv: lv_name.into(), more: left.saturating_mul(s.stripes) });
         }
         Ok(picks)
     }
@@ -86,7 +86,7 @@ impl Lvm {
                 areas.push(Area { pv: *dev, pe_start: r.0 });
                 *r = (r.0 + len, r.1 - len);
             }
-            picks.push(Segment { le_start: 0, extent_count: len * s.stripes, stripe_size_bytes: s.stripe_size_bytes, areas });
+            picks.push(Segment { le_start: 0, extent_count: len.saturating_mul(s.stripes), stripe_size_bytes: s.stripe_size_bytes, areas });
             rows -= len;
         }
         (picks, rows)
