@@ -229,6 +229,8 @@ fn without_activation_lines(ours: &str) -> String {
 fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
     let mut command = step.command.clone();
     if lvm {
+        let (host, release, version) = LVM_CAPTURE_HOST;
+        shell.machine.set_host(host, release, version);
         // Note (two-pv-vg, lvremove-rename): on an active host vgremove and lvremove
         // ask again for each ACTIVE LV; `yes` answers them all, which is what the
         // single 'y' did on the inactive capture host. A single 'n' to the first
@@ -295,10 +297,6 @@ pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
     let data = case.name.starts_with("data/");
     let alias = aliases(&case.name);
     let mut shell = Shell::new(machine);
-    if lvm {
-        let (host, release, version) = LVM_CAPTURE_HOST;
-        shell.machine.set_host(host, release, version);
-    }
     let mut problems = Vec::new();
     for step in &case.steps {
         if data {

@@ -184,38 +184,44 @@ fn logical_volume(o: &mut Out, machine: &Machine, vg: &Vg, lv: &Lv) {
     o.line("flags = []");
     o.commented(&format!("creation_time = {}", lv.creation_time), &format!("# {}", creation_date(lv.creation_time)));
     o.line(&format!("creation_host = {}", quoted(machine.hostname())));
-    let extent_sectors = vg.extent_size_bytes / 512;
     match &lv.kind {
-        LvKind::ThinPool(pool) => {
-            let data = vg.pool_data(&lv.name);
-            let extents = data.map_or(0, |d| d.extent_count());
-            let thins = vg.thin_users(&lv.name).len();
-            one_segment(o, extents, extent_sectors, "thin-pool");
-            o.line(&format!("metadata = {}", quoted(&vg.pool_meta(&lv.name).map_or(String::new(), |m| m.name.clone()))));
-            o.line(&format!("pool = {}", quoted(&data.map_or(String::new(), |d| d.name.clone()))));
-            o.line(&format!("transaction_id = {thins}"));
-            o.sized(&format!("chunk_size = {}", pool.chunk_size_bytes / 512), pool.chunk_size_bytes / 512);
-            o.line("discards = \"passdown\"");
-            o.line("zero_new_blocks = 1");
-            end_segment(o);
-        }
-        LvKind::Thin { pool, .. } => {
-            let id = vg.thin_users(pool).iter().position(|l| l.name == lv.name).unwrap_or(0) + 1;
-            one_segment(o, vg.lv_size_bytes(lv) / vg.extent_size_bytes.max(1), extent_sectors, "thin");
-            o.line(&format!("thin_pool = {}", quoted(pool)));
-            o.line(&format!("transaction_id = {}", id - 1));
-            o.line(&format!("device_id = {id}"));
-            end_segment(o);
-        }
+        LvKind::ThinPool(_) | LvKind::Thin { .. } => thin_segment(o, vg, lv),
         _ => {
             o.line(&format!("segment_count = {}", lv.segments.len()));
             o.nl();
             for (i, seg) in lv.segments.iter().enumerate() {
                 striped_segment(o, vg, i + 1, seg);
             }
-            o.close();
         }
     }
+    o.close();
+}
+
+/// The one segment of a thin pool (over its data and metadata LVs) or of a
+/// thin volume (lib/thin/thin.c `_thin_pool_text_export`, `_thin_text_export`).
+fn thin_segment(o: &mut Out, vg: &Vg, lv: &Lv) {
+    let extents = vg.lv_size_bytes(lv) / vg.extent_size_bytes.max(1);
+    let name_of = |l: Option<&Lv>| quoted(&l.map_or(String::new(), |l| l.name.clone()));
+    match &lv.kind {
+        LvKind::ThinPool(pool) => {
+            one_segment(o, extents, vg.extent_size_bytes / 512, "thin-pool");
+            o.line(&format!("metadata = {}", name_of(vg.pool_meta(&lv.name))));
+            o.line(&format!("pool = {}", name_of(vg.pool_data(&lv.name))));
+            o.line(&format!("transaction_id = {}", vg.thin_users(&lv.name).len()));
+            o.sized(&format!("chunk_size = {}", pool.chunk_size_bytes / 512), pool.chunk_size_bytes / 512);
+            o.line("discards = \"passdown\"");
+            o.line("zero_new_blocks = 1");
+        }
+        LvKind::Thin { pool, .. } => {
+            let id = vg.thin_users(pool).iter().position(|l| l.name == lv.name).unwrap_or(0) + 1;
+            one_segment(o, extents, vg.extent_size_bytes / 512, "thin");
+            o.line(&format!("thin_pool = {}", quoted(pool)));
+            o.line(&format!("transaction_id = {}", id - 1));
+            o.line(&format!("device_id = {id}"));
+        }
+        _ => return,
+    }
+    o.close();
 }
 
 /// The start of an LV's only segment (thin pools and thin volumes).
@@ -227,11 +233,6 @@ fn one_segment(o: &mut Out, extents: u64, extent_sectors: u64, ty: &str) {
     o.sized(&format!("extent_count = {extents}"), extents.saturating_mul(extent_sectors));
     o.nl();
     o.line(&format!("type = \"{ty}\""));
-}
-
-fn end_segment(o: &mut Out) {
-    o.close();
-    o.close();
 }
 
 fn striped_segment(o: &mut Out, vg: &Vg, number: usize, seg: &Segment) {
