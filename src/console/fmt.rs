@@ -211,6 +211,28 @@ pub fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
+/// C's `%g` (six significant digits) for values from 1e-4 to below 1e6,
+/// where it prints no exponent; trailing zeros are dropped.
+pub fn printf_g(v: f64) -> String {
+    let a = v.abs();
+    let mut x: i32 = 0;
+    while x < 5 && a >= 10f64.powi(x + 1) {
+        x += 1;
+    }
+    while x > -4 && a < 10f64.powi(x) {
+        x -= 1;
+    }
+    let mut s = fixed(v, (5 - x) as usize);
+    // Rounding up to the next power of ten adds a digit: one decimal fewer.
+    if s.bytes().filter(u8::is_ascii_digit).skip_while(|b| *b == b'0').count() > 6 && x < 5 {
+        s = fixed(v, (4 - x).max(0) as usize);
+    }
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    s
+}
+
 /// Parses `12`, `1.5`, `.5` or `12.` (no exponent) as a number.
 pub fn parse_decimal(text: &str) -> Option<f64> {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
@@ -374,6 +396,9 @@ mod tests {
         assert_eq!(fixed(0.0049, 2), "0.00");
         assert_eq!(fixed(-1.25, 1), "-1.2");
         assert_eq!(fixed(1e20, 1), "100000000000000000000.0");
+        for (v, g) in [(4.0, "4"), (1.5, "1.5"), (0.5, "0.5"), (1023.99951171875, "1024"), (0.0009765625, "0.000976562"), (568.0, "568")] {
+            assert_eq!(printf_g(v), g);
+        }
         assert_eq!(parse_decimal("1.5"), Some(1.5));
         assert_eq!(parse_decimal("12."), Some(12.0));
         assert_eq!(parse_decimal(".5"), Some(0.5));

@@ -28,6 +28,11 @@ pub enum Content {
     /// Seeded pseudo-random bytes: byte `i` of the stream depends only on
     /// `(seed, i)`, so any slice can be produced without the rest.
     Random { seed: u64 },
+    /// Runs of `run` bytes of a random stream, each `step` bytes further on
+    /// than the last: what one disk of a striped LV holds of a stream written
+    /// through it. Byte `k` is the stream's byte `origin + (k / run) * step +
+    /// k % run` (in wrapping arithmetic, which is exact for real positions).
+    Strided { seed: u64, origin: u64, run: u64, step: u64 },
     /// Literal bytes.
     Bytes(Rc<[u8]>),
 }
@@ -39,11 +44,30 @@ impl Content {
             Content::Zeros => out.fill(0),
             Content::Fill(b) => out.fill(*b),
             Content::Random { seed } => fill_random(*seed, skew, out),
+            Content::Strided { seed, .. } => {
+                let mut k = skew;
+                let mut rest = out;
+                while !rest.is_empty() {
+                    let (at, left) = self.strided_position(k);
+                    let (part, tail) = rest.split_at_mut((left as usize).min(rest.len()));
+                    fill_random(*seed, at, part);
+                    k += part.len() as u64;
+                    rest = tail;
+                }
+            }
             Content::Bytes(b) => {
                 let start = skew as usize;
                 out.copy_from_slice(&b[start..start + out.len()]);
             }
         }
+    }
+
+    /// Where byte `k` of a strided stream is in its random stream, and how
+    /// many bytes of its run follow from there.
+    fn strided_position(&self, k: u64) -> (u64, u64) {
+        let Content::Strided { origin, run, step, .. } = *self else { return (k, u64::MAX) };
+        let run = run.max(1);
+        (origin.wrapping_add((k / run).wrapping_mul(step)).wrapping_add(k % run), run - k % run)
     }
 
     /// True when every byte of this stream is zero.
@@ -114,11 +138,19 @@ impl Chunk {
         v
     }
 
-    /// Whether `next` continues this chunk's stream, so the two can be one extent.
+    /// Whether `next` continues this chunk's stream, so the two can be one
+    /// extent. Two runs of one random stream always can (as a strided stream,
+    /// which is how a striped LV lays a stream out on each disk); a strided
+    /// stream goes on with the next run of its pattern.
     fn continues_with(&self, next: &Chunk) -> bool {
         match (&self.content, &next.content) {
             (Content::Fill(a), Content::Fill(b)) => a == b,
-            (Content::Random { seed: a }, Content::Random { seed: b }) => a == b && self.skew + self.len == next.skew,
+            (Content::Random { seed: a }, Content::Random { seed: b }) => a == b,
+            (Content::Strided { seed: a, .. }, Content::Random { seed: b }) => {
+                let (at, left) = self.content.strided_position(self.skew + self.len);
+                a == b && at == next.skew && next.len <= left
+            }
+            (Content::Strided { .. }, Content::Strided { .. }) => self.content == next.content && self.skew + self.len == next.skew,
             (Content::Bytes(_), Content::Bytes(_)) => self.len as usize + next.len as usize <= MERGE_BYTES_LIMIT,
             _ => false,
         }
@@ -131,6 +163,13 @@ impl Chunk {
                 let mut v = self.to_vec();
                 v.extend_from_slice(&next.to_vec());
                 Chunk::bytes(&v)
+            }
+            (Content::Random { seed }, Content::Random { .. }) if self.skew + self.len != next.skew => {
+                // Two runs: the first ends a run of `run` bytes, the second starts one.
+                let run = self.len.max(next.len);
+                let origin = self.skew.wrapping_sub(run - self.len);
+                let step = next.skew.wrapping_sub(origin);
+                Chunk { content: Content::Strided { seed: *seed, origin, run, step }, skew: run - self.len, len: self.len + next.len }
             }
             _ => Chunk { len: self.len + next.len, ..self },
         }
@@ -318,6 +357,31 @@ mod tests {
         assert_eq!(c.slice(13, 2).to_vec(), all[13..15].to_vec());
         assert_eq!(c.slice(16, 5).to_vec(), all[16..21].to_vec());
         assert_ne!(Chunk::random(8, 64).to_vec(), all);
+    }
+
+    #[test]
+    fn a_stream_striped_over_disks_stays_one_extent_per_disk() {
+        // Two disks under 4 KiB stripes, written as dm-stripe splits a stream
+        // that starts 1 KiB into a stripe.
+        let (seed, chunk) = (5, 4096u64);
+        let mut disks = [Media::default(), Media::default()];
+        let mut at = 1024;
+        while at < 64 * 1024 {
+            let n = chunk - at % chunk;
+            let (row, disk) = (at / chunk / 2, (at / chunk % 2) as usize);
+            disks[disk].write(row * chunk + at % chunk, Chunk { content: Content::Random { seed }, skew: at, len: n });
+            at += n;
+        }
+        let stream = Chunk::random(seed, 64 * 1024).to_vec();
+        for (d, m) in disks.iter().enumerate() {
+            assert_eq!(m.extent_count(), 1);
+            for row in 0..8u64 {
+                let lv = (row * 2 + d as u64) * chunk;
+                let from = if lv == 0 { 1024 } else { 0 };
+                let got = m.read(row * chunk + from, chunk - from);
+                assert_eq!(got, stream[(lv + from) as usize..(lv + chunk) as usize], "disk {d} row {row}");
+            }
+        }
     }
 
     #[test]

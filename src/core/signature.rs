@@ -241,7 +241,7 @@ fn probe_swap(head: &[u8]) -> Option<Signature> {
 
 /// lvm2's label sector (sector 1) for a PV: the label header, then the PV
 /// header with its data and metadata areas.
-pub fn lvm_label(pv_uuid: &str, dev_size_bytes: u64, pe_start_bytes: u64, in_vg: bool) -> Vec<u8> {
+pub fn lvm_label(pv_uuid: &str, dev_size_bytes: u64, pe_start_bytes: u64, mdas: &[crate::core::lvm::Mda], in_vg: bool) -> Vec<u8> {
     let mut b = vec![0u8; 512];
     put(&mut b, 0, b"LABELONE");
     put(&mut b, 8, &1u64.to_le_bytes());
@@ -251,22 +251,28 @@ pub fn lvm_label(pv_uuid: &str, dev_size_bytes: u64, pe_start_bytes: u64, in_vg:
     put(&mut b, 32, &id[..id.len().min(32)]);
     put(&mut b, 64, &dev_size_bytes.to_le_bytes());
     put(&mut b, 72, &pe_start_bytes.to_le_bytes());
-    put(&mut b, 104, &4096u64.to_le_bytes());
-    put(&mut b, 112, &(pe_start_bytes - 4096).to_le_bytes());
-    put(&mut b, 136, &2u32.to_le_bytes());
-    put(&mut b, 140, &u32::from(in_vg).to_le_bytes());
+    // The data area list ends at 88; the metadata area list follows, each
+    // list closed by an empty entry, then the header extension.
+    let mut at = 104;
+    for m in mdas.iter().take(2) {
+        put(&mut b, at, &m.start_bytes.to_le_bytes());
+        put(&mut b, at + 8, &m.size_bytes.to_le_bytes());
+        at += 16;
+    }
+    put(&mut b, at + 16, &2u32.to_le_bytes());
+    put(&mut b, at + 20, &u32::from(in_vg).to_le_bytes());
     let crc = crc32::lvm(crc32::LVM_INITIAL, &b[20..]);
     put(&mut b, 16, &crc.to_le_bytes());
     b
 }
 
-/// The metadata area header lvm2 writes at 4 KiB into a PV.
-pub fn lvm_mda_header(pe_start_bytes: u64) -> Vec<u8> {
+/// The header lvm2 writes at the start of a metadata area.
+pub fn lvm_mda_header(mda: &crate::core::lvm::Mda) -> Vec<u8> {
     let mut b = vec![0u8; 512];
     put(&mut b, 4, b" LVM2 x[5A%r0N*>");
     put(&mut b, 20, &1u32.to_le_bytes());
-    put(&mut b, 24, &4096u64.to_le_bytes());
-    put(&mut b, 32, &(pe_start_bytes - 4096).to_le_bytes());
+    put(&mut b, 24, &mda.start_bytes.to_le_bytes());
+    put(&mut b, 32, &mda.size_bytes.to_le_bytes());
     let crc = crc32::lvm(crc32::LVM_INITIAL, &b[4..]);
     put(&mut b, 0, &crc.to_le_bytes());
     b
@@ -390,7 +396,7 @@ mod tests {
         assert_eq!((s.fstype, s.uuid.as_str(), s.label.as_str(), s.size_bytes), (FsType::Ext4, "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", "lab", 1 << 30));
 
         let mut dev = vec![0u8; 8192];
-        dev[512..1024].copy_from_slice(&lvm_label("Zc3bLw-AbCd-EfGh-IjKl-MnOp-QrSt-UvWxYz", 1 << 30, 1 << 20, false));
+        dev[512..1024].copy_from_slice(&lvm_label("Zc3bLw-AbCd-EfGh-IjKl-MnOp-QrSt-UvWxYz", 1 << 30, 1 << 20, &[crate::core::lvm::Mda { start_bytes: 4096, size_bytes: (1 << 20) - 4096 }], false));
         let s = probe_bytes(&dev).unwrap();
         assert_eq!((s.fstype, s.uuid.as_str()), (FsType::LvmPv, "Zc3bLw-AbCd-EfGh-IjKl-MnOp-QrSt-UvWxYz"));
 

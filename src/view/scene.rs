@@ -236,11 +236,7 @@ fn vg_of(m: &Machine, vg: &crate::core::lvm::Vg) -> SVg {
         .iter()
         .filter_map(|d| lvm.pv(*d))
         .map(|pv| {
-            let mut runs: Vec<SRun> = vg
-                .lvs
-                .iter()
-                .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.dev).map(move |s| SRun { lv: l.name.clone(), pe_start: s.pe_start, count: s.extent_count }))
-                .collect();
+            let mut runs: Vec<SRun> = vg.runs_on(pv.dev).map(|(l, _, pe_start, count)| SRun { lv: l.name.clone(), pe_start, count }).collect();
             runs.small_sort_by_key(|r| r.pe_start);
             SPv { path: pv.name.clone(), pe_count: pv.pe_count, runs: merge_runs(runs) }
         })

@@ -335,3 +335,113 @@ fn lsblk_queue_columns() {
         ],
     );
 }
+
+/// lvm2 2.03.16's stripe checks (tools/toollib.c `_validate_stripe_params`,
+/// lib/metadata/lv_manip.c `_lv_create_an_lv`), in the order it makes them.
+#[test]
+fn stripe_options_are_checked_as_lvm2_does() {
+    let setup = "vgcreate v /dev/sdb /dev/sdc >/dev/null\n";
+    check(
+        Some("sdb=1G,sdc=1G"),
+        &format!(
+            "{setup}lvcreate -n a -i 0 -L 8M v\nlvcreate -n a -i 2 -I 3k -L 8M v\nlvcreate -n a -i 2 -I -4k -L 8M v\n\
+             lvcreate -n a -i x -L 8M v\nlvcreate -n a -i 3 -L 8M v\nlvcreate -n a --type linear -i 2 -L 8M v\n\
+             lvcreate -n a -i 1 -I 64k -L 8M v\nlvcreate -n b -i 2 -I 8m -L 8M v\nlvs -o lv_name,stripes,stripe_size --noheadings\n"
+        ),
+        "  Number of stripes (0) must be between 1 and 128.\n\
+         \x20 Invalid stripe size 3.00 KiB.\n\
+         \x20 Negative stripesize is invalid.\n\
+         \x20 Invalid argument for --stripes: x\n  Error during parsing of command line.\n\
+         \x20 Using default stripesize 64.00 KiB.\n\
+         \x20 Rounding size 8.00 MiB (2 extents) up to stripe boundary size 12.00 MiB (3 extents).\n\
+         \x20 Number of stripes (3) must not exceed number of physical volumes (2)\n\
+         \x20 Using default stripesize 64.00 KiB.\n  Cannot use stripes with linear type.\n\
+         \x20 Ignoring stripesize argument with single stripe.\n  Logical volume \"a\" created.\n\
+         \x20 Reducing requested stripe size 8.00 MiB to maximum, physical extent size 4.00 MiB.\n  Logical volume \"b\" created.\n\
+         \x20 a       1     0 \n  b       2  4.00m\n",
+    );
+}
+
+/// lvm2 2.03.16's `_lvresize_adjust_extents`: an extension repeats the last
+/// segment's stripes, and sizes round to whole rows of the segment they end in.
+#[test]
+fn striped_lvs_resize_by_whole_rows() {
+    let setup = "vgcreate v /dev/sdb /dev/sdc >/dev/null\nlvcreate -n s -i 2 -L 16M v >/dev/null\n";
+    check(
+        Some("sdb=1G,sdc=1G"),
+        &format!("{setup}lvextend -L +4M v/s\nlvreduce -y -L -4M v/s\nlvs --segments -o +seg_pe_ranges --noheadings v/s\n"),
+        "  Using stripesize of last segment 64.00 KiB\n\
+         \x20 Rounding size (5 extents) up to stripe boundary size for segment (6 extents).\n\
+         \x20 Size of logical volume v/s changed from 16.00 MiB (4 extents) to 24.00 MiB (6 extents).\n\
+         \x20 Logical volume v/s successfully resized.\n\
+         \x20 Rounding size (5 extents) up to stripe boundary size for segment (6 extents).\n\
+         \x20 WARNING: Reducing active logical volume to 24.00 MiB.\n  THIS MAY DESTROY YOUR DATA (filesystem etc.)\n\
+         \x20 Size of logical volume v/s unchanged from 24.00 MiB (6 extents).\n\
+         \x20 Logical volume v/s successfully resized.\n\
+         \x20 s    v  -wi-a-----    2 striped 24.00m /dev/sdb:0-2 /dev/sdc:0-2\n",
+    );
+}
+
+/// pvcreate's layout options as lvm2 2.03.16 checks them (tools/toollib.c
+/// `pvcreate_params_from_args`, lib/format_text/format-text.c
+/// `_text_pv_add_metadata_area`); a second metadata area sits at the end of
+/// the device, and the data area stops before it.
+#[test]
+fn pvcreate_layout_options() {
+    check(
+        Some("sdb=1G"),
+        "pvcreate --pvmetadatacopies 3 /dev/sdb\npvcreate --metadatasize -1m /dev/sdb\npvcreate --dataalignment=-1m /dev/sdb\n\
+         pvcreate --metadatasize 16k --dataalignment 4k /dev/sdb\npvcreate --dataalignment 2g /dev/sdb\n\
+         pvcreate --pvmetadatacopies 2 --metadatasize 600m /dev/sdb\n\
+         pvs -o pv_name,pv_mda_count,pv_mda_size,pe_start --units m\n",
+        "  Invalid argument for --pvmetadatacopies: 3\n  Error during parsing of command line.\n\
+         \x20 Metadata size may not be negative.\n\
+         \x20 Physical volume data alignment may not be negative.\n\
+         \x20 Metadata area size too small: 16384 bytes. It must be at least 32768 bytes.\n\
+         \x20 Failed to add metadata area for new physical volume /dev/sdb\n  Failed to setup physical volume \"/dev/sdb\".\n\
+         \x20 /dev/sdb: Data alignment must not exceed device size.\n  Failed to setup physical volume \"/dev/sdb\".\n\
+         \x20 Physical volume \"/dev/sdb\" successfully created.\n\
+         \x20 PV         #PMda PMdaSize  1st PE \n  /dev/sdb       2   423.00m 601.00m\n",
+    );
+}
+
+/// vgcfgbackup without -f writes /etc/lvm/backup/VG with lvm2's "Created
+/// *after*" description; one -f file for two VGs needs %s (tools/vgcfgbackup.c).
+/// Neither changes the metadata's seqno.
+#[test]
+fn vgcfgbackup_files_and_seqno() {
+    check_lines(
+        Some("sdb=1G,sdc=1G"),
+        "vgcreate a /dev/sdb >/dev/null\nvgcreate b /dev/sdc >/dev/null\nlvcreate -L 100M -n l a >/dev/null\n\
+         vgcfgbackup\ncat /etc/lvm/backup/a /etc/lvm/backup/b | grep description\nvgcfgbackup -f /tmp/one a b\n\
+         vgcfgbackup -f /tmp/%s.vg\nls /tmp\nvgs -o vg_name,vg_seqno\n",
+        "",
+        &[
+            "  Volume group \"a\" successfully backed up.",
+            "  Volume group \"b\" successfully backed up.",
+            "description = \"Created *after* executing 'vgcfgbackup'\"",
+            "description = \"Created *after* executing 'vgcfgbackup'\"",
+            "  Volume group \"a\" successfully backed up.",
+            "  VGs must be backed up into different files. Use %s in filename for VG name.",
+            "  Volume group \"a\" successfully backed up.",
+            "  Volume group \"b\" successfully backed up.",
+            "a.vg",
+            "b.vg",
+            "one",
+            "  VG Seq",
+            "  a    2",
+            "  b    1",
+        ],
+    );
+}
+
+/// Every report takes `-o help` (or `?`) anywhere in its field list and
+/// prints lvm2's whole field list instead of a report.
+#[test]
+fn report_field_help() {
+    let all = run_script(Some("sdb=1G"), 1, "pvs -o help\n");
+    assert!(all.starts_with("  Logical Volume Fields\n") && all.ends_with("    ?                           - Show help.\n   \n"));
+    for line in ["vgs -o vg_name,help", "lvs -o +?", "pvs -o pv_name,HELP"] {
+        assert_eq!(run_script(Some("sdb=1G"), 1, &format!("{line}\n")), all, "{line}");
+    }
+}

@@ -52,6 +52,7 @@ enum Op {
     LvCreateSize(u8, u8, u32),
     LvCreateExtents(u8, u8, u32),
     LvCreatePercent(u8, u8, u8, bool),
+    LvCreateStriped(u8, u8, u32, bool),
     LvExtend(u8, u8, u32),
     LvExtendFree(u8, u8, u8),
     LvReduce(u8, u8, u32),
@@ -123,6 +124,10 @@ impl Op {
             Op::LvCreateSize(v, l, mib) => format!("lvcreate -n {} -L {mib}M vg{v}", lv(l)),
             Op::LvCreateExtents(v, l, n) => format!("lvcreate -n {} -l {n} vg{v}", lv(l)),
             Op::LvCreatePercent(v, l, p, free) => format!("lvcreate -n {} -l {p}%{} vg{v}", lv(l), if free { "FREE" } else { "VG" }),
+            Op::LvCreateStriped(v, l, mib, all) => {
+                let size = if all { "-l 100%FREE".to_string() } else { format!("-L {mib}M") };
+                format!("lvcreate -n {} -i 2 -I 8k {size} vg{v}", lv(l))
+            }
             Op::LvExtend(v, l, mib) => format!("lvextend -L +{mib}M {}", pick(shell, v, l, any_lv)),
             Op::LvExtendFree(v, l, p) => format!("lvextend -l +{p}%FREE {}", pick(shell, v, l, any_lv)),
             Op::LvReduce(v, l, mib) => format!("lvreduce -y -L -{mib}M {}", pick(shell, v, l, any_lv)),
@@ -154,6 +159,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (vg.clone(), any::<u8>(), 1u32..6000).prop_map(|(v, l, m)| Op::LvCreateSize(v, l, m)),
         1 => (vg.clone(), any::<u8>(), 1u32..900).prop_map(|(v, l, n)| Op::LvCreateExtents(v, l, n)),
         1 => (vg.clone(), any::<u8>(), 1u8..=120, any::<bool>()).prop_map(|(v, l, p, f)| Op::LvCreatePercent(v, l, p, f)),
+        1 => (vg.clone(), any::<u8>(), 1u32..4000, any::<bool>()).prop_map(|(v, l, m, a)| Op::LvCreateStriped(v, l, m, a)),
         2 => (vg.clone(), any::<u8>(), 1u32..4000).prop_map(|(v, l, m)| Op::LvExtend(v, l, m)),
         1 => (vg.clone(), any::<u8>(), 1u8..=100).prop_map(|(v, l, p)| Op::LvExtendFree(v, l, p)),
         2 => (vg.clone(), any::<u8>(), 1u32..3000).prop_map(|(v, l, m)| Op::LvReduce(v, l, m)),

@@ -10,7 +10,7 @@ use storage_lab::core::media::Chunk;
 use storage_lab::core::Machine;
 
 /// The devices written to: leaves of the stack that share no sectors.
-const LEAVES: &[&str] = &["/dev/sdb1", "/dev/sdb2", "/dev/vg/lin", "/dev/vg/thin1", "/dev/vg/thin2"];
+const LEAVES: &[&str] = &["/dev/sdb1", "/dev/sdb2", "/dev/vg/lin", "/dev/vg/str", "/dev/vg/thin1", "/dev/vg/thin2"];
 
 fn stacked() -> Shell {
     let machine = Machine::with_disks(3, &[("sdb".into(), 64 << 20), ("sdc".into(), 64 << 20), ("sdd".into(), 64 << 20)]).expect("machine");
@@ -20,6 +20,7 @@ fn stacked() -> Shell {
         "pvcreate /dev/sdc /dev/sdd",
         "vgcreate vg /dev/sdc /dev/sdd",
         "lvcreate -n lin -L 20M vg",
+        "lvcreate -n str -i 2 -I 4k -L 8M vg",
         "lvcreate --type thin-pool -L 40M -n pool vg",
         "lvcreate -T vg/pool -V 64M -n thin1",
         "lvcreate -T vg/pool -V 64M -n thin2",
@@ -36,7 +37,7 @@ enum Op {
     Write(usize, u16, u16, u8),
     /// A run of a dd pattern through the shell: leaf, offset in KiB, count of 4 KiB blocks, source.
     Dd(usize, u16, u8, bool),
-    /// The linear LV grows; its old bytes stay where they were.
+    /// The linear and striped LVs grow; their old bytes stay where they were.
     Extend,
     /// A new LV takes free extents (which read as zeros on these fresh disks).
     Create(u8),
@@ -135,8 +136,9 @@ fn apply(sh: &mut Shell, shadow: &mut Shadow, op: &Op, log: &mut String) {
             }
         }
         Op::Extend => {
-            log.push_str("$ lvextend -L +4M vg/lin\n");
+            log.push_str("$ lvextend -L +4M vg/lin\n$ lvextend -L +8M vg/str\n");
             sh.run("lvextend -L +4M vg/lin");
+            sh.run("lvextend -L +8M vg/str");
         }
         Op::Create(n) => {
             log.push_str(&format!("$ lvcreate -n extra{n} -L 4M vg\n"));
@@ -191,4 +193,15 @@ fn ten_gibibytes_of_random_data_cost_a_few_extents() {
     assert!(disk_extents(&sh.machine) - before <= 2, "{} extents", disk_extents(&sh.machine));
     let sample = sh.machine.read_at(sh.machine.resolve("/dev/sdb").unwrap(), 5 << 30, 64).unwrap();
     assert!(sample.iter().any(|b| *b != 0), "the bytes are produced on demand");
+}
+
+#[test]
+fn a_stream_through_a_striped_lv_costs_an_extent_per_disk() {
+    let machine = Machine::with_disks(1, &[("sdb".into(), 2 << 30), ("sdc".into(), 2 << 30)]).expect("machine");
+    let mut sh = Shell::new(machine);
+    for line in ["vgcreate vg /dev/sdb /dev/sdc", "lvcreate -n s -i 2 -l 100%FREE vg", "dd if=/dev/urandom of=/dev/vg/s bs=1M count=2000"] {
+        let out = sh.run(line);
+        assert_eq!(out.exit_status, 0, "{line}: {}{}", out.err, out.text);
+    }
+    assert!(disk_extents(&sh.machine) <= 8, "{} extents", disk_extents(&sh.machine));
 }

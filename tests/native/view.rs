@@ -136,9 +136,13 @@ lvreduce -f -L -100M vg/data
 lvcreate --type thin-pool -L 200M -n pool vg
 lvcreate -T vg/pool -V 1G -n thin1
 dd if=/dev/urandom of=/dev/vg/thin1 bs=1M count=50
+lvcreate -n striped -i 2 -L 30M vg
+lvextend -L +10M vg/striped
+lvreduce -y -L -8M vg/striped
 lvrename vg pool tank
 lvremove -y vg/thin1
 lvremove -y vg/data
+lvremove -y vg/striped
 vgreduce vg /dev/sdc
 pvremove /dev/sdc
 umount /mnt/a

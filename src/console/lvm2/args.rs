@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::console::Output;
+use crate::core::lvm::PvOptions;
 use crate::core::units::{KIB, MIB};
 
 
@@ -110,6 +111,12 @@ pub(super) fn strtod_prefix(s: &str) -> Option<(f64, usize)> {
 /// lvm2's `_size_arg` plus the sign rule of the option's value type. Values
 /// without a unit are MiB; units are powers of 1024 whatever their case.
 pub(super) fn parse_size_arg(text: &str, signs: Signs) -> Result<SizeArg, Vec<String>> {
+    parse_size_in(text, signs, 2048.0)
+}
+
+/// `parse_size_arg` for a value type whose default unit is `unit_sectors`
+/// sectors (2 for KiB, 2048 for MiB).
+pub(super) fn parse_size_in(text: &str, signs: Signs, unit_sectors: f64) -> Result<SizeArg, Vec<String>> {
     let (sign, body) = split_sign(text);
     if body.starts_with(['+', '-']) {
         return Err(vec!["Multiple sign symbols detected.".into()]);
@@ -126,7 +133,7 @@ pub(super) fn parse_size_arg(text: &str, signs: Signs) -> Result<SizeArg, Vec<St
         return Err(vec![format!("Can't parse size argument at '{at}'. Numerical result out of range")]);
     }
     match rest.chars().next().map(|c| c.to_ascii_lowercase()) {
-        None => v *= 2048.0,
+        None => v *= unit_sectors,
         Some(c) => match "kmgtpebs".find(c) {
             None => return Err(vec!["Can't parse size argument.".into()]),
             Some(7) => {}
@@ -223,6 +230,57 @@ pub(super) struct Args {
     pub(super) short: bool,
     /// pvcreate's `--uuid` (with `--norestorefile`).
     pub(super) uuid: Option<String>,
+    /// pvcreate's `--metadatasize`, `--pvmetadatacopies` and `--dataalignment`.
+    pub(super) pv_options: PvOptions,
+    /// `-i`/`--stripes`, already checked to be a number.
+    pub(super) stripes: Option<u64>,
+    /// `-I`/`--stripesize`.
+    pub(super) stripe_size: Option<SizeArg>,
+    /// vgcfgbackup's `-f`/`--file`.
+    pub(super) file: Option<String>,
+}
+
+/// lvm2's `int_arg`: digits with an optional `+`, at most `INT32_MAX`.
+fn int_arg(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: u64 = digits.parse().ok()?;
+    Some(v.min(i32::MAX as u64))
+}
+
+/// pvcreate's layout options, with lvm2's checks of their signs and sizes.
+fn pv_option(a: &mut Args, key: &str, v: &str) -> Result<(), Output> {
+    let o = &mut a.pv_options;
+    let sign_error = |line: &str| {
+        let mut t = String::new();
+        msg(&mut t, line);
+        Output { text: t, exit_status: 3, ..Output::default() }
+    };
+    match key {
+        "--pvmetadatacopies" => {
+            o.metadata_copies = int_arg(v).filter(|n| *n <= 2).ok_or_else(|| invalid_argument(&[], key, v))? as u32;
+        }
+        "--metadatasize" => {
+            let size = parse_size_arg(v, Signs::Any).map_err(|e| invalid_argument(&e, key, v))?;
+            if size.sign == Sign::Minus {
+                return Err(sign_error("Metadata size may not be negative."));
+            }
+            o.metadata_size_bytes = size.sectors.saturating_mul(512);
+        }
+        _ => {
+            let size = parse_size_in(v, Signs::Any, 2.0).map_err(|e| invalid_argument(&e, key, v))?;
+            if size.sign == Sign::Minus {
+                return Err(sign_error("Physical volume data alignment may not be negative."));
+            }
+            if size.sectors > u64::from(u32::MAX) {
+                return Err(sign_error("Physical volume data alignment is too big."));
+            }
+            o.data_alignment_bytes = size.sectors * 512;
+        }
+    }
+    Ok(())
 }
 
 /// Short options that take a value, per command.
@@ -233,6 +291,8 @@ pub(super) fn short_takes_value(cmd: &str, c: char) -> bool {
         's' => cmd == "vgcreate",
         'a' | 'Z' | 'W' => matches!(cmd, "lvcreate" | "lvchange" | "vgchange"),
         'u' => cmd == "pvcreate",
+        'i' | 'I' => matches!(cmd, "lvcreate" | "lvextend" | "lvresize"),
+        'f' => cmd == "vgcfgbackup",
         _ => false,
     }
 }
@@ -286,6 +346,13 @@ pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
     Ok(a)
 }
 
+/// Long options that take an argument.
+const LONG_WITH_VALUES: &[&str] = &[
+    "name", "size", "extents", "virtualsize", "type", "thinpool", "physicalextentsize", "options", "separator", "units",
+    "uuid", "reportformat", "activate", "zero", "wipesignatures", "metadatasize", "pvmetadatacopies", "dataalignment",
+    "stripes", "stripesize", "file",
+];
+
 /// Splits bundled and attached short options the way getopt does.
 fn split_words(cmd: &str, raw: &[String]) -> Result<Vec<Word>, Output> {
     let mut words: Vec<Word> = Vec::new();
@@ -300,6 +367,11 @@ fn split_words(cmd: &str, raw: &[String]) -> Result<Vec<Word>, Output> {
         } else if let Some(long) = arg.strip_prefix("--") {
             match long.split_once('=') {
                 Some((k, v)) => words.push(Word::Opt(format!("--{k}"), Some(v.to_string()))),
+                // getopt gives a long option its argument whatever it looks like (`--metadatasize -1m`).
+                None if LONG_WITH_VALUES.contains(&long) && i + 1 < raw.len() => {
+                    i += 1;
+                    words.push(Word::Opt(arg.to_string(), Some(raw[i].clone())));
+                }
                 None => words.push(Word::Opt(arg.to_string(), None)),
             }
         } else {
@@ -358,6 +430,16 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "--nosuffix" => a.units.suffix = false,
         "-u" | "--uuid" if cmd == "pvcreate" => a.uuid = Some(value()?),
         "--norestorefile" if cmd == "pvcreate" => {}
+        "--metadatasize" | "--pvmetadatacopies" | "--dataalignment" if cmd == "pvcreate" => pv_option(a, key, &value()?)?,
+        "-i" | "--stripes" if short_takes_value(cmd, 'i') => {
+            let v = value()?;
+            a.stripes = Some(int_arg(&v).ok_or_else(|| invalid_argument(&[], "--stripes", &v))?);
+        }
+        "-I" | "--stripesize" if short_takes_value(cmd, 'I') => {
+            let v = value()?;
+            a.stripe_size = Some(parse_size_in(&v, Signs::Any, 2.0).map_err(|e| invalid_argument(&e, "--stripesize", &v))?);
+        }
+        "-f" | "--file" if cmd == "vgcfgbackup" => a.file = Some(value()?),
         "--reportformat" => a.json = report_format(&value()?)?,
         "-a" | "-Z" | "-W" | "--activate" | "--zero" | "--wipesignatures" if inline || key.starts_with("--") => {
             let v = value()?;

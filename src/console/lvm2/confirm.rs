@@ -37,6 +37,8 @@ pub struct Confirm {
     pub(super) steps: VecDeque<Planned>,
     pub(super) failed: bool,
     pub(super) stop_on_error: bool,
+    /// The command line that asked, for the metadata it commits.
+    pub(super) command_line: String,
 }
 
 impl Confirm {
@@ -112,7 +114,7 @@ pub(super) fn refuse(c: &mut Confirm, group: usize) {
 }
 
 pub(super) fn start(shell: &mut Shell, steps: Vec<Planned>, stop_on_error: bool, text: String, events: Vec<Event>) -> Output {
-    execute(shell, Confirm { steps: steps.into(), failed: false, stop_on_error }, text, events, false)
+    execute(shell, Confirm { steps: steps.into(), failed: false, stop_on_error, command_line: String::new() }, text, events, false)
 }
 
 /// lvm2's `yes_no_prompt` reading one line: `y`, `ye`, `yes`, `n` or `no` in any
@@ -156,7 +158,16 @@ pub(super) fn parse_answer(line: &str) -> Result<char, String> {
 }
 
 /// The answer to a pending y/n question.
-pub fn confirm(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
+pub fn confirm(shell: &mut Shell, c: Confirm, line: &str) -> Output {
+    let command_line = c.command_line.clone();
+    let out = recording(shell, &command_line, |shell| answer(shell, c, line));
+    if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
+        c.command_line = command_line;
+    }
+    out
+}
+
+fn answer(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
     match parse_answer(line) {
         Ok('y') => {
             c.steps.pop_front();

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::console::Output;
-use crate::core::lvm::{LvKind, Lvm, LvmError, Vg};
+use crate::core::lvm::{LvKind, Lvm, LvmError, Striping, Vg};
 use crate::core::machine::Machine;
 use crate::core::units::KIB;
 
@@ -117,6 +117,7 @@ struct Sizes {
     /// A percentage was asked for: the size may shrink to what is free.
     approx: bool,
     free: u64,
+    striping: Striping,
 }
 
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
@@ -135,7 +136,15 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if !zero.is_empty() {
         return usage_error(CMD, &zero);
     }
-    let mut t = String::new();
+    let (striping, mut t) = match stripe_params(a) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    if striping.stripes > 1 && (a.lv_type.as_deref() == Some("linear") || form.thin || form.create_pool) {
+        let line = if form.thin || form.create_pool { "Striped thin pools are not simulated here." } else { "Cannot use stripes with linear type." };
+        msg(&mut t, line);
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
     let Some(vg) = machine.lvm().vg(&names.vg).cloned() else {
         not_found_vg(&mut t, &names.vg);
         return fail(t);
@@ -143,7 +152,7 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if check_pool(&mut t, &vg, form, &names).is_err() {
         return fail(t);
     }
-    match sizes(&mut t, machine, &vg, a, form) {
+    match sizes(&mut t, machine, &vg, a, form, striping) {
         Ok(sizes) => create(machine, t, &vg, form, names, sizes),
         Err(()) => fail(t),
     }
@@ -294,7 +303,7 @@ fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u6
 }
 
 /// lvm2's `_update_extents_params`: sizes to extents, percentages, pool parameters.
-fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form) -> Result<Sizes, ()> {
+fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form, striping: Striping) -> Result<Sizes, ()> {
     let extent = vg.extent_size_bytes;
     let free = machine.lvm().vg_free_extents(vg);
     let total = machine.lvm().vg_extent_count(vg);
@@ -307,7 +316,10 @@ fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form) -> Re
         extents = extents_arg(t, e, extent, free, total)?;
     }
     let approx = a.extents.as_ref().is_some_and(|e| e.percent != Percent::None);
-    let mut sizes = Sizes { extents, virtual_extents, meta_extents: 0, chunk_bytes: 0, approx, free };
+    if approx {
+        extents = round_percent_down(t, extents, striping, extent, free);
+    }
+    let mut sizes = Sizes { extents, virtual_extents, meta_extents: 0, chunk_bytes: 0, approx, free, striping };
     if form.create_pool {
         pool_sizes(t, a, extent, &mut sizes)?;
     }
@@ -402,12 +414,14 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
         let virtual_bytes = s.virtual_extents.unwrap_or(0).saturating_mul(vg.extent_size_bytes);
         machine.lvcreate_thin(vg_name, &pool.unwrap_or_default(), &name, virtual_bytes)
     } else {
-        let extents = if s.approx { s.extents.min(s.free) } else { s.extents };
+        let Ok((extents, striping)) = fit_stripes(&mut t, vg, s.extents, s.striping) else { return fail(t) };
+        let room = if striping.stripes > 1 { machine.lvm().striped_capacity(vg, striping) } else { s.free };
+        let extents = if s.approx { extents.min(room) } else { extents };
         if extents > s.free || extents == 0 {
             msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({} extents): {extents} required.", s.free));
             return fail(t);
         }
-        machine.lvcreate_linear(vg_name, &name, extents)
+        machine.lvcreate(vg_name, &name, extents, striping)
     };
     match made {
         Ok(e) => {

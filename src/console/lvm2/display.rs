@@ -71,22 +71,20 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
         msg(&mut t, " ");
         if a.maps {
             msg(&mut t, "--- Physical Segments ---");
-            let mut segs: Vec<(u64, u64, String, u64)> = vg
-                .lvs
-                .iter()
-                .flat_map(|l| l.segments.iter().filter(|s| s.pv == pv.dev).map(move |s| (s.pe_start, s.extent_count, l.name.clone(), s.le_start)))
-                .collect();
+            // A striped area names the whole segment's logical extents.
+            let mut segs: Vec<(u64, u64, String, u64, u64)> =
+                vg.runs_on(pv.dev).map(|(l, s, start, count)| (start, count, l.name.clone(), s.le_start, s.extent_count)).collect();
             for (start, count) in machine.lvm().free_runs(pv) {
-                segs.push((start, count, String::new(), 0));
+                segs.push((start, count, String::new(), 0, 0));
             }
             crate::core::order::small_sort(&mut segs);
-            for (start, count, lv, le) in segs {
+            for (start, count, lv, le, les) in segs {
                 msg(&mut t, &format!("Physical extent {start} to {}:", start + count - 1));
                 if lv.is_empty() {
                     msg(&mut t, "  FREE");
                 } else {
                     msg(&mut t, &format!("  Logical volume\t/dev/{}/{lv}", vg.name));
-                    msg(&mut t, &format!("  Logical extents\t{le} to {}", le + count - 1));
+                    msg(&mut t, &format!("  Logical extents\t{le} to {}", (le + les).saturating_sub(1)));
                 }
             }
             msg(&mut t, " ");
@@ -178,8 +176,9 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
     ok(t, Vec::new())
 }
 
-/// `lvdisplay -m`: a linear volume's segments, each a run of logical extents
-/// on one PV. Thin volumes and pools print no segment map here.
+/// `lvdisplay -m`: an LV's segments, each a run of logical extents on one PV
+/// (linear) or on one area per stripe. Thin volumes and pools print no
+/// segment map here.
 fn lv_segments(machine: &Machine, lv: &Lv, t: &mut String) {
     let linear = matches!(lv.kind, LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare);
     if !linear {
@@ -187,10 +186,24 @@ fn lv_segments(machine: &Machine, lv: &Lv, t: &mut String) {
     }
     msg(t, "--- Segments ---");
     for s in &lv.segments {
-        msg(t, &format!("Logical extents {} to {}:", s.le_start, s.le_start + s.extent_count - 1));
-        msg(t, "  Type\t\tlinear");
-        msg(t, &format!("  Physical volume\t{}", machine.lvm().pv_name(s.pv)));
-        msg(t, &format!("  Physical extents\t{} to {}", s.pe_start, s.pe_start + s.extent_count - 1));
+        msg(t, &format!("Logical extents {} to {}:", s.le_start, (s.le_start + s.extent_count).saturating_sub(1)));
+        let pe_range = |a: &crate::core::lvm::Area| format!("{} to {}", a.pe_start, (a.pe_start + s.area_len()).saturating_sub(1));
+        if s.stripes() == 1 {
+            msg(t, "  Type\t\tlinear");
+            for a in &s.areas {
+                msg(t, &format!("  Physical volume\t{}", machine.lvm().pv_name(a.pv)));
+                msg(t, &format!("  Physical extents\t{}", pe_range(a)));
+            }
+        } else {
+            msg(t, "  Type\t\tstriped");
+            msg(t, &format!("  Stripes\t\t{}", s.stripes()));
+            msg(t, &format!("  Stripe size\t\t{}", long_size(s.stripe_size_bytes)));
+            for (i, a) in s.areas.iter().enumerate() {
+                msg(t, &format!("  Stripe {i}:"));
+                msg(t, &format!("    Physical volume\t{}", machine.lvm().pv_name(a.pv)));
+                msg(t, &format!("    Physical extents\t{}", pe_range(a)));
+            }
+        }
         msg(t, " ");
     }
     msg(t, " ");
@@ -216,7 +229,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
     rows.push(("VG Name", vg.name.clone()));
     rows.push(("LV UUID", lv.uuid.clone()));
     rows.push(("LV Write Access", "read/write".into()));
-    rows.push(("LV Creation host, time", format!("{}, 2026-11-25 09:00:00 +0000", machine.hostname())));
+    rows.push(("LV Creation host, time", format!("{}, {}", machine.hostname(), super::metadata::creation_date(lv.creation_time))));
     match &lv.kind {
         LvKind::ThinPool(_) => {
             rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));

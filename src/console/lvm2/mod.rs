@@ -5,25 +5,32 @@
 //! and sizes right-aligned (percentages and strings left-aligned), every column
 //! padded to the larger of its field's minimum width (lvm2's columns.h), its
 //! heading and its widest value (so lines can end in spaces), and sizes in the
-//! default unit marked `<` when rounding shows them larger than they are. The host is one with device-mapper: every LV is active,
-//! so removing or reducing one asks first. Size and extent arguments are checked
-//! as lvm2's parser does (signs, suffixes, zero) before anything else happens.
-//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags or
-//! PV lists on lvcreate/lvextend; the LV creation time is a fixed lab clock.
+//! default unit marked `<` when rounding shows them larger than they are. The
+//! host is one with device-mapper: every LV is active, so removing or reducing
+//! one asks first. Size and extent arguments are checked as lvm2's parser does
+//! (signs, suffixes, zero) before anything else happens. Each command that
+//! commits metadata leaves its command line in the VG's `description`, which
+//! the metadata text (and so the metadata areas' free space) carries.
+//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags,
+//! PV lists on lvcreate/lvextend or `-i`/`-I` on resizes (an extension repeats
+//! the last segment's striping); LV creation times come from the lab clock.
 
-use super::{Output, Shell};
+use super::{Interactive, Output, Shell};
 use crate::core::machine::{dm_name, Machine};
 use crate::core::Event;
 
 mod args;
+mod backup;
 mod confirm;
 mod create;
 mod display;
+mod metadata;
 mod pv;
 mod remove;
 mod rename;
 mod report;
 mod resize;
+mod stripes;
 mod units;
 mod vg;
 
@@ -31,6 +38,7 @@ pub use args::lvm_size_bytes;
 pub use confirm::{confirm, confirm_eof, Confirm};
 pub use units::{long_size, short_size, Units};
 use args::*;
+use backup::*;
 use confirm::*;
 use create::*;
 use display::*;
@@ -39,6 +47,7 @@ use remove::*;
 use rename::*;
 use report::*;
 use resize::*;
+use stripes::*;
 use units::*;
 use vg::*;
 
@@ -88,7 +97,7 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     const KNOWN: &[&str] = &[
         "pvcreate", "pvremove", "pvs", "pvdisplay", "pvscan", "vgcreate", "vgextend", "vgreduce", "vgremove", "vgs",
         "vgdisplay", "lvcreate", "lvextend", "lvreduce", "lvresize", "lvremove", "lvs", "lvdisplay", "lvrename",
-        "vgchange", "lvchange",
+        "vgchange", "lvchange", "vgcfgbackup",
     ];
     if !KNOWN.contains(&cmd) {
         return None;
@@ -97,28 +106,58 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         Ok(a) => a,
         Err(o) => return Some(o),
     };
-    Some(match cmd {
-        "pvcreate" => pvcreate(&mut shell.machine, &args),
-        "pvremove" => pvremove(&mut shell.machine, &args),
-        "pvs" | "vgs" | "lvs" => report(&shell.machine, cmd, &args),
+    let line = command_line(cmd, raw);
+    let out = recording(shell, &line, |shell| dispatch(shell, cmd, &args, &line));
+    if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
+        c.command_line = line;
+    }
+    Some(out)
+}
+
+/// lvm2's `cmd_line`: the arguments joined by spaces, those with a space quoted.
+fn command_line(cmd: &str, raw: &[String]) -> String {
+    let mut words = vec![cmd.to_string()];
+    words.extend(raw.iter().map(|w| if w.contains(' ') { format!("'{w}'") } else { w.clone() }));
+    words.join(" ")
+}
+
+/// Runs a step of an lvm2 command; every VG whose metadata it committed gets
+/// the description lvm2 writes with it.
+pub(super) fn recording(shell: &mut Shell, line: &str, step: impl FnOnce(&mut Shell) -> Output) -> Output {
+    let before: Vec<(String, u64)> = shell.machine.lvm().vgs.iter().map(|v| (v.name.clone(), v.seqno)).collect();
+    let out = step(shell);
+    let changed: Vec<String> =
+        shell.machine.lvm().vgs.iter().filter(|v| !before.contains(&(v.name.clone(), v.seqno))).map(|v| v.name.clone()).collect();
+    for vg in changed {
+        shell.machine.note_metadata_write(&vg, line);
+    }
+    out
+}
+
+fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
+    match cmd {
+        "pvcreate" => pvcreate(&mut shell.machine, args),
+        "pvremove" => pvremove(&mut shell.machine, args),
+        "pvs" | "vgs" | "lvs" => report(&shell.machine, cmd, args),
         "pvscan" => pvscan(&shell.machine),
-        "pvdisplay" => pvdisplay(&shell.machine, &args),
-        "vgdisplay" => vgdisplay(&shell.machine, &args),
-        "lvdisplay" => lvdisplay(&shell.machine, &args),
-        "vgcreate" => vgcreate(&mut shell.machine, &args),
-        "vgextend" => vgextend(&mut shell.machine, &args),
-        "vgreduce" => vgreduce(&mut shell.machine, &args),
-        "vgremove" => vgremove(shell, &args),
-        "lvcreate" => lvcreate(&mut shell.machine, &args),
-        "lvextend" | "lvreduce" | "lvresize" => lvresize(shell, cmd, &args),
-        "lvremove" => lvremove(shell, &args),
-        "lvrename" => lvrename(&mut shell.machine, &args),
+        "pvdisplay" => pvdisplay(&shell.machine, args),
+        "vgdisplay" => vgdisplay(&shell.machine, args),
+        "lvdisplay" => lvdisplay(&shell.machine, args),
+        "vgcreate" => vgcreate(&mut shell.machine, args),
+        "vgextend" => vgextend(&mut shell.machine, args),
+        "vgreduce" => vgreduce(&mut shell.machine, args),
+        "vgremove" => vgremove(shell, args),
+        "lvcreate" => lvcreate(&mut shell.machine, args),
+        "lvextend" | "lvreduce" | "lvresize" => lvresize(shell, cmd, args),
+        "lvremove" => lvremove(shell, args),
+        "lvrename" => lvrename(&mut shell.machine, args),
+        "vgcfgbackup" => vgcfgbackup(shell, args, line),
         _ => {
             let mut t = String::new();
             msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
             fail(t)
         }
-    })
+    }
 }
 
 pub(super) fn not_found_vg(t: &mut String, vg: &str) {

@@ -31,7 +31,7 @@ pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
     let mut events = Vec::new();
     let mut status = 0;
     for path in &a.positional {
-        match pvcreate_one(machine, path, a.uuid.clone(), &mut t) {
+        match pvcreate_one(machine, path, a, &mut t) {
             Ok(e) => events.extend(e),
             Err(()) => status = 5,
         }
@@ -39,7 +39,7 @@ pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
     Output { text: t, events, exit_status: status, ..Output::default() }
 }
 
-fn pvcreate_one(machine: &mut Machine, path: &str, uuid: Option<String>, t: &mut String) -> Result<Vec<Event>, ()> {
+fn pvcreate_one(machine: &mut Machine, path: &str, a: &Args, t: &mut String) -> Result<Vec<Event>, ()> {
     let in_vg = machine.resolve(path).and_then(|d| machine.lvm().pv(d)).and_then(|p| p.vg_name.clone());
     if let Some(vg) = in_vg {
         msg(t, &format!("Can't initialize physical volume \"{path}\" of volume group \"{vg}\" without -ff"));
@@ -52,16 +52,33 @@ fn pvcreate_one(machine: &mut Machine, path: &str, uuid: Option<String>, t: &mut
             msg(t, &format!("Wiping {} signature on {path}.", sig.fstype.name()));
         }
     }
-    match machine.pvcreate(dev, uuid) {
+    match machine.pvcreate(dev, a.uuid.clone(), a.pv_options) {
         Ok(e) => {
             msg(t, &format!("Physical volume \"{path}\" successfully created."));
             Ok(e)
         }
-        Err(_) => {
+        Err(LvmError::DeviceTooSmall(_)) => {
             msg(t, &format!("Cannot use {path}: device is too small (pv_min_size)"));
             Err(())
         }
+        Err(e) => {
+            layout_error(t, path, &e);
+            Err(())
+        }
     }
+}
+
+/// pv_create's messages when the metadata areas or the data area do not fit.
+fn layout_error(t: &mut String, path: &str, e: &LvmError) {
+    match e {
+        LvmError::AlignmentExceedsDevice => msg(t, &format!("{path}: {e}")),
+        LvmError::NoSpaceForMda { .. } => msg(t, &format!("{e} on PV {path}.")),
+        _ => msg(t, &e.to_string()),
+    }
+    if !matches!(e, LvmError::AlignmentExceedsDevice) {
+        msg(t, &format!("Failed to add metadata area for new physical volume {path}"));
+    }
+    msg(t, &format!("Failed to setup physical volume \"{path}\"."));
 }
 
 pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {

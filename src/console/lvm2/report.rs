@@ -5,7 +5,8 @@ use crate::core::order::SmallSort;
 use super::*;
 use crate::console::fmt::json_string;
 use crate::console::Output;
-use crate::core::lvm::{Lv, LvKind, Lvm, Pv, Vg};
+use super::metadata::committed_bytes;
+use crate::core::lvm::{Area, Lv, LvKind, Lvm, Mda, Pv, Segment, Vg};
 use crate::core::machine::{dm_name, Machine};
 
 
@@ -42,7 +43,22 @@ pub(super) const FIELDS: &[Field] = &[
     f("seg_pe_ranges", "PE Ranges", 0, false), f("seg_count", "#Seg", 0, true), f("lv_kernel_major", "KMaj", 0, true),
     f("lv_kernel_minor", "KMin", 0, true), f("segtype", "Type", 0, false), f("chunk_size", "Chunk", 0, true),
     f("lv_role", "Role", 10, false), f("stripes", "#Str", 0, true), f("seg_size", "SSize", 0, true),
+    f("seg_size_pe", "SSize", 0, true), f("seg_start", "Start", 0, true), f("seg_start_pe", "Start", 0, true),
+    f("data_stripes", "#DStr", 0, true), f("stripe_size", "Stripe", 0, true),
+    f("pv_mda_count", "#PMda", 0, true), f("pv_mda_used_count", "#PMdaUse", 0, true), f("pv_mda_size", "PMdaSize", 9, true),
+    f("pv_mda_free", "PMdaFree", 9, true), f("pv_ba_start", "BA Start", 0, true), f("pv_ba_size", "BA Size", 0, true),
+    f("vg_mda_count", "#VMda", 0, true), f("vg_mda_used_count", "#VMdaUse", 0, true), f("vg_mda_size", "VMdaSize", 9, true),
+    f("vg_mda_free", "VMdaFree", 9, true), f("vg_mda_copies", "#VMdaCps", 0, true),
 ];
+
+/// Fields of a segment: any of them makes the report a row per segment.
+const SEGMENT_FIELDS: &[&str] = &[
+    "segtype", "stripes", "data_stripes", "stripe_size", "seg_size", "seg_size_pe", "seg_start", "seg_start_pe", "devices",
+    "seg_pe_ranges", "chunk_size",
+];
+
+/// `-o help`: every field lvm2 2.03.16 knows, the same list for pvs, vgs and lvs.
+const FIELDS_HELP: &str = include_str!("fields_help.txt");
 
 pub(super) const PVS_DEFAULT: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free"];
 pub(super) const VGS_DEFAULT: &[&str] = &["vg_name", "pv_count", "lv_count", "snap_count", "vg_attr", "vg_size", "vg_free"];
@@ -119,12 +135,8 @@ pub(super) fn data_percent(vg: &Vg, lv: &Lv) -> String {
 pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&'static Field]) -> Vec<Row> {
     let u = a.units;
     let shown_name = if lv.is_hidden() { format!("[{}]", lv.name) } else { lv.name.clone() };
-    let per_segment = a.segments || fields.iter().any(|f| matches!(f.name, "devices" | "seg_pe_ranges" | "seg_size"));
-    let segs: Vec<Option<&crate::core::lvm::Segment>> = if per_segment && !lv.segments.is_empty() {
-        lv.segments.iter().map(Some).collect()
-    } else {
-        vec![None]
-    };
+    let per_segment = a.segments || fields.iter().any(|f| SEGMENT_FIELDS.contains(&f.name));
+    let segs: Vec<Option<&Segment>> = if per_segment && !lv.segments.is_empty() { lv.segments.iter().map(Some).collect() } else { vec![None] };
     segs.into_iter()
         .map(|seg| {
             fields
@@ -147,30 +159,9 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                         "lv_uuid" => lv.uuid.clone(),
                         "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
                         "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
-                        "devices" => match (seg, &lv.kind) {
-                            (Some(s), _) => format!("{}({})", machine.lvm().pv_name(s.pv), s.pe_start),
-                            (None, LvKind::ThinPool(_)) => format!("{}_tdata(0)", lv.name),
-                            _ => String::new(),
-                        },
-                        "seg_pe_ranges" => match seg {
-                            Some(s) => format!("{}:{}-{}", machine.lvm().pv_name(s.pv), s.pe_start, s.pe_start + s.extent_count - 1),
-                            None => String::new(),
-                        },
                         "seg_count" => lv.segments.len().max(1).to_string(),
-                        "stripes" => "1".into(),
-                        "seg_size" => short_size(seg.map_or(vg.lv_size_bytes(lv), |s| s.extent_count * vg.extent_size_bytes), u),
-                        "lv_kernel_major" => if lv.active && lv.dm_minor.is_some() { "253".into() } else { "-1".into() },
-                        "lv_kernel_minor" => lv.dm_minor.map_or("-1".into(), |m| m.to_string()),
-                        "segtype" => match lv.kind {
-                            LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare => "linear".into(),
-                            LvKind::ThinPool(_) => "thin-pool".into(),
-                            LvKind::Thin { .. } => "thin".into(),
-                        },
-                        "chunk_size" => match &lv.kind {
-                            LvKind::ThinPool(p) => short_size(p.chunk_size_bytes, u),
-                            _ => short_size(0, u),
-                        },
-                        "lv_role" => if lv.is_hidden() { "private".into() } else { "public".into() },
+                        "lv_kernel_major" | "lv_kernel_minor" | "chunk_size" | "segtype" | "lv_role" => lv_kernel_value(lv, seg, fld.name, u),
+                        name if SEGMENT_FIELDS.contains(&name) => segment_value(machine, vg, lv, seg, name, u),
                         other => vg_value(machine, vg, other, u),
                     };
                     (fld.name, v)
@@ -178,6 +169,50 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                 .collect()
         })
         .collect()
+}
+
+/// A segment's fields; without a segment (thin volumes, pools) the LV's.
+fn segment_value(machine: &Machine, vg: &Vg, lv: &Lv, seg: Option<&Segment>, field: &str, u: Units) -> String {
+    let extent = vg.extent_size_bytes;
+    let pv_name = |a: &Area| machine.lvm().pv_name(a.pv);
+    let areas = seg.map_or(&[][..], |s| &s.areas[..]);
+    let size_pe = seg.map_or(vg.lv_size_bytes(lv) / extent.max(1), |s| s.extent_count);
+    match field {
+        "devices" => match (seg, &lv.kind) {
+            (None, LvKind::ThinPool(_)) => format!("{}_tdata(0)", lv.name),
+            _ => areas.iter().map(|a| format!("{}({})", pv_name(a), a.pe_start)).collect::<Vec<_>>().join(","),
+        },
+        "seg_pe_ranges" => {
+            let len = seg.map_or(0, Segment::area_len);
+            areas.iter().map(|a| format!("{}:{}-{}", pv_name(a), a.pe_start, (a.pe_start + len).saturating_sub(1))).collect::<Vec<_>>().join(" ")
+        }
+        "stripes" | "data_stripes" => seg.map_or(1, Segment::stripes).to_string(),
+        "stripe_size" => short_size(seg.map_or(0, |s| s.stripe_size_bytes), u),
+        "seg_size" => short_size(size_pe * extent, u),
+        "seg_size_pe" => size_pe.to_string(),
+        "seg_start" => short_size(seg.map_or(0, |s| s.le_start) * extent, u),
+        "seg_start_pe" => seg.map_or(0, |s| s.le_start).to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Fields that depend on the LV's kind and kernel state.
+fn lv_kernel_value(lv: &Lv, seg: Option<&Segment>, field: &str, u: Units) -> String {
+    match field {
+        "lv_kernel_major" => if lv.active && lv.dm_minor.is_some() { "253".into() } else { "-1".into() },
+        "lv_kernel_minor" => lv.dm_minor.map_or("-1".into(), |m| m.to_string()),
+        "segtype" => match lv.kind {
+            LvKind::ThinPool(_) => "thin-pool".into(),
+            LvKind::Thin { .. } => "thin".into(),
+            _ if seg.is_some_and(|s| s.stripes() > 1) => "striped".into(),
+            _ => "linear".into(),
+        },
+        "chunk_size" => match &lv.kind {
+            LvKind::ThinPool(p) => short_size(p.chunk_size_bytes, u),
+            _ => short_size(0, u),
+        },
+        _ => if lv.is_hidden() { "private".into() } else { "public".into() },
+    }
 }
 
 pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> String {
@@ -195,7 +230,38 @@ pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> Str
         "vg_free_count" => lvm.vg_free_extents(vg).to_string(),
         "vg_uuid" => vg.uuid.clone(),
         "vg_seqno" => vg.seqno.to_string(),
+        "vg_mda_count" | "vg_mda_used_count" => vg_mdas(lvm, vg).count().to_string(),
+        "vg_mda_size" => short_size(vg_mdas(lvm, vg).map(|m| m.size_bytes).min().unwrap_or(0), u),
+        "vg_mda_free" => {
+            let text = committed_bytes(machine, vg);
+            short_size(vg_mdas(lvm, vg).map(|m| mda_free_bytes(m.size_bytes, text)).min().unwrap_or(0), u)
+        }
+        "vg_mda_copies" => "unmanaged".into(),
         _ => String::new(),
+    }
+}
+
+fn vg_mdas<'a>(lvm: &'a Lvm, vg: &'a Vg) -> impl Iterator<Item = &'a Mda> + 'a {
+    vg.pvs.iter().filter_map(|d| lvm.pv(*d)).flat_map(|p| p.mdas.iter())
+}
+
+/// lvm2's free space in a metadata area holding `text_bytes` of metadata (0
+/// when unused): a copy may take half the area after its header, less a
+/// sector for alignment; free space is counted in whole sectors.
+fn mda_free_bytes(mda_size: u64, text_bytes: u64) -> u64 {
+    let max = (mda_size.saturating_sub(512) / 2).saturating_sub(512);
+    max.saturating_sub(text_bytes) / 512 * 512
+}
+
+/// A PV's metadata-area fields.
+fn pv_mda_value(machine: &Machine, pv: &Pv, vg: Option<&Vg>, field: &str, u: Units) -> String {
+    let text = vg.map_or(0, |v| committed_bytes(machine, v));
+    let smallest = |f: &dyn Fn(&Mda) -> u64| pv.mdas.iter().map(f).min().unwrap_or(0);
+    match field {
+        "pv_mda_count" | "pv_mda_used_count" => pv.mdas.len().to_string(),
+        "pv_mda_size" => short_size(smallest(&|m| m.size_bytes), u),
+        "pv_mda_free" => short_size(smallest(&|m| mda_free_bytes(m.size_bytes, text)), u),
+        _ => short_size(0, u),
     }
 }
 
@@ -219,6 +285,9 @@ pub(super) fn pv_row(machine: &Machine, pv: &Pv, fields: &[&'static Field], u: U
                 "pv_pe_alloc_count" => (pv.pe_count - free_ext.min(pv.pe_count)).to_string(),
                 "pv_uuid" => pv.uuid.clone(),
                 "dev_size" => short_size(pv.dev_size_bytes, u),
+                "pv_mda_count" | "pv_mda_used_count" | "pv_mda_size" | "pv_mda_free" | "pv_ba_start" | "pv_ba_size" => {
+                    pv_mda_value(machine, pv, vg, fld.name, u)
+                }
                 other => vg.map(|v| vg_value(machine, v, other, u)).unwrap_or_default(),
             };
             (fld.name, v)
@@ -311,17 +380,21 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
             None => names = cols.split(',').map(str::to_string).collect(),
         }
     }
-    names
-        .iter()
-        .filter(|n| !n.is_empty())
-        .map(|n| {
-            field_named(cmd, n).ok_or_else(|| {
+    let mut fields = Vec::new();
+    for n in names.iter().filter(|n| !n.is_empty()) {
+        if n.eq_ignore_ascii_case("help") || n == "?" {
+            return Err(ok(FIELDS_HELP.into(), Vec::new()));
+        }
+        match field_named(cmd, n) {
+            Some(f) => fields.push(f),
+            None => {
                 let mut t = String::new();
                 msg(&mut t, &format!("Unrecognised field: {n}"));
-                fail(t)
-            })
-        })
-        .collect()
+                return Err(fail(t));
+            }
+        }
+    }
+    Ok(fields)
 }
 
 fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {

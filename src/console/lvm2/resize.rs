@@ -67,6 +67,11 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     if !zero.is_empty() {
         return usage_error(cmd, &zero);
     }
+    if a.stripes.is_some() || a.stripe_size.is_some() {
+        let mut t = String::new();
+        msg(&mut t, &format!("{cmd}: -i and -I are not simulated; an extension repeats the striping of the LV's last segment."));
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
     let (vg, lv) = match target(machine, cmd, spec) {
         Ok(found) => found,
         Err(o) => return o,
@@ -190,7 +195,7 @@ fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, vg: &Vg, lv:
     let free = machine.lvm().vg_free_extents(vg);
     let total = machine.lvm().vg_extent_count(vg);
     let (sign, amount) = requested(t, a, vg.extent_size_bytes, current, free, total)?;
-    let new_extents = match sign {
+    let mut new_extents = match sign {
         Sign::Plus => current + amount,
         Sign::Minus if amount >= current => {
             msg(t, &format!("Unable to reduce {id} below 1 extent."));
@@ -199,10 +204,23 @@ fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, vg: &Vg, lv:
         Sign::Minus => current - amount,
         Sign::None => amount,
     };
-    let refusal = if new_extents == 0 {
+    let extending = sign == Sign::Plus || (sign == Sign::None && new_extents >= current);
+    if extending {
+        last_segment_note(t, lv);
+    }
+    let early = if new_extents == 0 {
         Some("New size of 0 not permitted.".to_string())
     } else if new_extents == current && !resizefs {
         Some(format!("New size ({new_extents} extents) matches existing size ({current} extents)."))
+    } else {
+        None
+    };
+    if early.is_none() && new_extents != current {
+        let percent = a.extents.as_ref().is_some_and(|e| e.percent != Percent::None);
+        new_extents = round_resize(t, lv, current, new_extents, percent, free);
+    }
+    let refusal = if early.is_some() {
+        early
     } else if cmd == "lvextend" && new_extents < current {
         Some(format!("New size given ({new_extents} extents) not larger than existing size ({current} extents)"))
     } else if cmd == "lvreduce" && new_extents > current {

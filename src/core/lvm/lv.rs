@@ -1,13 +1,33 @@
 //! Logical volume operations: allocation of extents, create, resize, remove and
 //! rename, as lvm2's metadata sees them.
 
-use super::{Lv, LvKind, Lvm, LvmError, Segment, Vg};
+use super::{Area, Lv, LvKind, Lvm, LvmError, Segment, Vg};
 use crate::core::device::DevId;
 use crate::core::event::{Event, LvRole};
+use crate::core::order::SmallSort;
+
+/// How a new segment is spread: stripes and the stripe size (lvm2's `-i`, `-I`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Striping {
+    pub stripes: u64,
+    pub stripe_size_bytes: u64,
+}
+
+impl Striping {
+    pub const LINEAR: Striping = Striping { stripes: 1, stripe_size_bytes: 0 };
+}
 
 impl Lvm {
-    /// Picks `extents` free extents: lowest free runs first, PVs in VG order.
-    pub(super) fn allocate(&self, vg: &Vg, extents: u64) -> Result<Vec<(DevId, u64, u64)>, LvmError> {
+    /// Places `extents` new logical extents: linear takes the lowest free runs
+    /// first, PVs in VG order; striped takes whole rows of parallel areas.
+    pub(super) fn allocate(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
+        let free = self.vg_free_extents(vg);
+        if extents > free {
+            return Err(LvmError::InsufficientFreeSpace { vg: vg.name.clone(), free_extents: free, needed_extents: extents });
+        }
+        if s.stripes > 1 {
+            return self.allocate_striped(vg, lv_name, extents, s);
+        }
         let mut left = extents;
         let mut picks = Vec::new();
         for d in &vg.pvs {
@@ -17,18 +37,59 @@ impl Lvm {
                     break;
                 }
                 let take = count.min(left);
-                picks.push((*d, start, take));
+                picks.push(Segment::linear(0, take, *d, start));
                 left -= take;
             }
         }
+        Ok(picks)
+    }
+
+    fn allocate_striped(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
+        let (picks, left) = self.parallel_areas(vg, s, extents.div_ceil(s.stripes));
         if left > 0 {
-            return Err(LvmError::InsufficientFreeSpace {
-                vg: vg.name.clone(),
-                free_extents: self.vg_free_extents(vg),
-                needed_extents: extents,
-            });
+            return Err(LvmError::InsufficientAllocatable { lv: lv_name.into(), more: left.saturating_mul(s.stripes) });
         }
         Ok(picks)
+    }
+
+    /// The most logical extents a new LV striped as `s` can get (what
+    /// lvm2 settles for when a percentage asks for more).
+    pub fn striped_capacity(&self, vg: &Vg, s: Striping) -> u64 {
+        let (picks, _) = self.parallel_areas(vg, s, u64::MAX);
+        picks.iter().map(|p| p.extent_count).sum()
+    }
+
+    /// lvm2's parallel allocation, simplified: each round takes every PV's
+    /// largest free run, the largest runs first, one PV per stripe, and fills
+    /// as many of `rows` as the shortest of them holds. Returns the segments
+    /// and the rows left without room.
+    fn parallel_areas(&self, vg: &Vg, s: Striping, mut rows: u64) -> (Vec<Segment>, u64) {
+        let mut free: Vec<(DevId, Vec<(u64, u64)>)> = vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
+        let mut picks = Vec::new();
+        let stripes = s.stripes.max(1) as usize;
+        while rows > 0 {
+            let mut largest: Vec<(usize, usize, u64)> = free
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, runs))| {
+                    let best = runs.iter().enumerate().rev().max_by_key(|r| r.1 .1)?;
+                    (best.1 .1 > 0).then_some((i, best.0, best.1 .1))
+                })
+                .collect();
+            largest.small_sort_by(|a, b| b.2.cmp(&a.2));
+            let Some(shortest) = largest.get(stripes - 1).map(|l| l.2) else { break };
+            let len = shortest.min(rows);
+            let mut areas = Vec::new();
+            for &(pv, run, _) in &largest[..stripes] {
+                let (dev, runs) = &mut free[pv];
+                let r = &mut runs[run];
+                areas.push(Area { pv: *dev, pe_start: r.0 });
+                *r = (r.0 + len, r.1 - len);
+            }
+            picks.push(Segment { le_start: 0, extent_count: len.saturating_mul(s.stripes), stripe_size_bytes: s.stripe_size_bytes, areas });
+            rows -= len;
+        }
+        (picks, rows)
     }
 
     pub(super) fn next_minor(&mut self) -> u32 {
@@ -37,46 +98,57 @@ impl Lvm {
         m
     }
 
-    /// Appends `extents` extents to an existing LV.
+    /// Appends `extents` linear extents to an existing LV.
     pub(super) fn grow_segments(&mut self, vg_name: &str, lv_name: &str, extents: u64) -> Result<Vec<Event>, LvmError> {
+        self.grow(vg_name, lv_name, extents, Striping::LINEAR)
+    }
+
+    /// Appends `extents` extents spread as `s` to an existing LV.
+    fn grow(&mut self, vg_name: &str, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
-        let picks = self.allocate(vg, extents)?;
-        let names: Vec<String> = picks.iter().map(|(d, _, _)| self.pv_name(*d)).collect();
+        let picks = self.allocate(vg, lv_name, extents, s)?;
+        let mut events = Vec::new();
+        for seg in &picks {
+            for (pv, pe_start, count) in seg.runs() {
+                events.push(Event::ExtentsAllocated { vg: vg_name.into(), lv: lv_name.into(), pv: self.pv_name(pv), pe_start, count });
+            }
+        }
         let vg = self.vg_mut(vg_name)?;
         let lv = vg.lv_mut(lv_name).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
-        let mut le = lv.extent_count();
-        let mut events = Vec::new();
-        for ((pv, pe_start, count), pv_name) in picks.into_iter().zip(names) {
-            // Extending onto the physically next extents merges into the last segment.
-            match lv.segments.last_mut() {
-                Some(last) if last.pv == pv && last.pe_start + last.extent_count == pe_start => last.extent_count += count,
-                _ => lv.segments.push(Segment { le_start: le, extent_count: count, pv, pe_start }),
-            }
-            le += count;
-            events.push(Event::ExtentsAllocated { vg: vg_name.into(), lv: lv_name.into(), pv: pv_name, pe_start, count });
+        for seg in picks {
+            append(lv, seg);
         }
-        vg.seqno += 1;
         Ok(events)
     }
 
     /// Adds a new LV with no extents yet.
     pub(super) fn push_lv(&mut self, vg_name: &str, name: &str, uuid: String, kind: LvKind, dm_minor: Option<u32>) -> Result<(), LvmError> {
         let active = dm_minor.is_some();
-        self.vg_mut(vg_name)?.lvs.push(Lv { name: name.into(), uuid, kind, segments: Vec::new(), active, dm_minor });
+        self.vg_mut(vg_name)?.lvs.push(Lv { name: name.into(), uuid, kind, segments: Vec::new(), active, dm_minor, creation_time: 0 });
         Ok(())
     }
 
-    /// Creates a linear LV of `extents` extents.
-    pub fn lvcreate_linear(&mut self, vg_name: &str, lv_name: &str, extents: u64, uuid: String) -> Result<Vec<Event>, LvmError> {
+    /// Creates an LV of `extents` extents, linear or striped.
+    pub fn lvcreate(&mut self, vg_name: &str, lv_name: &str, extents: u64, s: Striping, uuid: String) -> Result<Vec<Event>, LvmError> {
         self.check_new_lv(vg_name, lv_name)?;
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
-        self.allocate(vg, extents)?;
+        self.allocate(vg, lv_name, extents, s)?;
         let minor = self.next_minor();
         self.push_lv(vg_name, lv_name, uuid, LvKind::Linear, Some(minor))?;
         let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
         let mut events = vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Linear, virtual_bytes: 0, chunk_bytes: 0, pool: None, device }];
-        events.extend(self.grow_segments(vg_name, lv_name, extents)?);
+        events.extend(self.grow(vg_name, lv_name, extents, s)?);
+        self.vg_mut(vg_name)?.commit();
         Ok(events)
+    }
+
+    /// Gives the LVs created by the current command (time 0) the time `now`.
+    pub fn stamp_new_lvs(&mut self, vg_name: &str, now: u64) {
+        if let Ok(vg) = self.vg_mut(vg_name) {
+            for lv in vg.lvs.iter_mut().filter(|l| l.creation_time == 0) {
+                lv.creation_time = now;
+            }
+        }
     }
 
     pub(super) fn check_new_lv(&self, vg_name: &str, lv_name: &str) -> Result<(), LvmError> {
@@ -87,21 +159,30 @@ impl Lvm {
         Ok(())
     }
 
-    /// Resizes an LV to `new_extents`; shrinking frees the highest logical
-    /// extents. A pool resizes its data LV; a thin volume only changes its
-    /// virtual size (and forgets chunks past its new end).
+    /// Resizes an LV to `new_extents`; growing repeats the last segment's
+    /// striping, shrinking frees the highest logical extents in whole rows. A
+    /// pool resizes its data LV; a thin volume only changes its virtual size
+    /// (and forgets chunks past its new end).
     pub fn lvresize(&mut self, vg_name: &str, lv_name: &str, new_extents: u64) -> Result<Vec<Event>, LvmError> {
+        let events = self.resize_unsaved(vg_name, lv_name, new_extents)?;
+        self.vg_mut(vg_name)?.commit();
+        Ok(events)
+    }
+
+    fn resize_unsaved(&mut self, vg_name: &str, lv_name: &str, new_extents: u64) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
         let lv = vg.lv(lv_name).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
         let extent = vg.extent_size_bytes;
         if let LvKind::Thin { virtual_bytes, .. } = lv.kind {
-            return self.resize_thin(vg_name, lv_name, virtual_bytes, new_extents * extent);
+            return self.resize_thin(vg_name, lv_name, virtual_bytes, new_extents.saturating_mul(extent));
         }
         let target = match lv.kind {
             LvKind::ThinPool(_) => vg.pool_data(lv_name).map(|d| d.name.clone()).unwrap_or_default(),
             _ => lv_name.to_string(),
         };
-        let old = vg.lv(&target).map_or(0, |l| l.extent_count());
+        let target_lv = vg.lv(&target);
+        let old = target_lv.map_or(0, |l| l.extent_count());
+        let striping = target_lv.and_then(|l| l.segments.last()).map_or(Striping::LINEAR, |s| Striping { stripes: s.stripes(), stripe_size_bytes: s.stripe_size_bytes });
         if new_extents == old {
             return Err(LvmError::SizeUnchanged { extents: old });
         }
@@ -110,7 +191,7 @@ impl Lvm {
             if new_extents - old > free {
                 return Err(LvmError::InsufficientExtents { needed: new_extents - old, available: free });
             }
-            let e = self.grow_segments(vg_name, &target, new_extents - old)?;
+            let e = self.grow(vg_name, &target, new_extents - old, striping)?;
             if let Some(LvKind::ThinPool(p)) = self.vg_mut(vg_name)?.lv_mut(lv_name).map(|l| &mut l.kind) {
                 p.out_of_space = false;
             }
@@ -118,11 +199,12 @@ impl Lvm {
         } else {
             self.shrink_segments(vg_name, &target, old - new_extents)?
         };
-        events.insert(0, Event::LvResized { vg: vg_name.into(), lv: lv_name.into(), old_bytes: old * extent, new_bytes: new_extents * extent });
+        let new = self.vg(vg_name).and_then(|v| v.lv(&target)).map_or(0, |l| l.extent_count());
+        events.insert(0, Event::LvResized { vg: vg_name.into(), lv: lv_name.into(), old_bytes: old * extent, new_bytes: new * extent });
         Ok(events)
     }
 
-    /// Frees the last `drop` logical extents of an LV.
+    /// Frees the last `drop` logical extents of an LV, a striped segment by whole rows.
     fn shrink_segments(&mut self, vg_name: &str, lv_name: &str, mut drop: u64) -> Result<Vec<Event>, LvmError> {
         let names: Vec<(DevId, String)> = self.pvs.iter().map(|p| (p.dev, p.name.clone())).collect();
         let name_of = |d: DevId| names.iter().find(|n| n.0 == d).map_or_else(|| "[unknown]".into(), |n| n.1.clone());
@@ -131,21 +213,20 @@ impl Lvm {
         let mut events = Vec::new();
         while drop > 0 {
             let Some(last) = lv.segments.last_mut() else { break };
-            let take = last.extent_count.min(drop);
-            events.push(Event::ExtentsFreed {
-                vg: vg_name.into(),
-                lv: lv_name.into(),
-                pv: name_of(last.pv),
-                pe_start: last.pe_start + last.extent_count - take,
-                count: take,
-            });
-            last.extent_count -= take;
-            drop -= take;
+            let rows = last.extent_count.min(drop) / last.stripes();
+            if rows == 0 {
+                break;
+            }
+            let kept = last.area_len() - rows;
+            for a in &last.areas {
+                events.push(Event::ExtentsFreed { vg: vg_name.into(), lv: lv_name.into(), pv: name_of(a.pv), pe_start: a.pe_start + kept, count: rows });
+            }
+            last.extent_count -= rows * last.stripes();
+            drop -= rows * last.stripes();
             if last.extent_count == 0 {
                 lv.segments.pop();
             }
         }
-        vg.seqno += 1;
         Ok(events)
     }
 
@@ -172,9 +253,8 @@ impl Lvm {
         let mut events = Vec::new();
         for name in &doomed {
             if let Some(l) = vg.lv(name) {
-                for s in &l.segments {
-                    let pv = self.pv_name(s.pv);
-                    events.push(Event::ExtentsFreed { vg: vg_name.into(), lv: name.clone(), pv, pe_start: s.pe_start, count: s.extent_count });
+                for (pv, pe_start, count) in l.segments.iter().flat_map(|s| s.runs()) {
+                    events.push(Event::ExtentsFreed { vg: vg_name.into(), lv: name.clone(), pv: self.pv_name(pv), pe_start, count });
                 }
                 events.push(Event::LvRemoved { vg: vg_name.into(), lv: name.clone() });
             }
@@ -186,7 +266,7 @@ impl Lvm {
                 p.release(&map);
             }
         }
-        vg.seqno += 1;
+        vg.commit();
         Ok(events)
     }
 
@@ -207,7 +287,23 @@ impl Lvm {
                 _ => {}
             }
         }
-        vg.seqno += 1;
+        vg.commit();
         Ok(vec![Event::LvRenamed { vg: vg_name.into(), from: from.into(), to: to.into() }])
     }
+}
+
+/// Adds a segment at the end of an LV; one that continues the last segment's
+/// areas on the same PVs, striped alike, merges into it (lvm2's `lv_merge_segments`).
+fn append(lv: &mut Lv, mut seg: Segment) {
+    seg.le_start = lv.extent_count();
+    if let Some(last) = lv.segments.last_mut() {
+        let follows = last.stripe_size_bytes == seg.stripe_size_bytes
+            && last.areas.len() == seg.areas.len()
+            && last.areas.iter().zip(&seg.areas).all(|(a, b)| a.pv == b.pv && a.pe_start + last.area_len() == b.pe_start);
+        if follows {
+            last.extent_count += seg.extent_count;
+            return;
+        }
+    }
+    lv.segments.push(seg);
 }

@@ -2,18 +2,24 @@
 //! them, and logical volumes mapping runs of logical extents onto physical ones,
 //! including thin pools and thin volumes.
 //!
-//! Numbers follow lvm2 2.03.16: the data area starts 1 MiB into a PV, the default
-//! extent is 4 MiB, a PV holds floor((size - pe_start) / extent) extents, and
-//! allocation takes the lowest free extents of each PV in VG order. Thin pools
-//! are in `thin`, LV operations in `lv`. PVs, segments and VGs refer to block
-//! devices by `DevId`; paths are the console's business. Simplified: one
-//! metadata area per PV, no mirrors, RAID, cache or snapshots.
+//! Numbers follow lvm2 2.03.16: the data area starts 1 MiB into a PV (after a
+//! metadata area at 4 KiB, unless `pvcreate` options move it), the default
+//! extent is 4 MiB, a PV holds floor((size - pe_start - mda1) / extent)
+//! extents, linear allocation takes the lowest free extents of each PV in VG
+//! order and striped allocation one area per PV, largest first. Every change a
+//! command commits raises the VG's `seqno` by one. Thin pools are in `thin`, LV
+//! operations in `lv`, the PV layout in `layout`. PVs, segments and VGs refer
+//! to block devices by `DevId`; paths are the console's business. Simplified:
+//! no bootloader area, mirrors, RAID, cache or snapshots.
 
+mod layout;
 mod lv;
 pub mod thin;
 
 use super::device::DevId;
 use super::event::Event;
+pub use layout::{Mda, PvOptions};
+pub use lv::Striping;
 pub use thin::ThinMap;
 
 /// Where the first physical extent starts on a new PV: 1 MiB.
@@ -33,18 +39,61 @@ pub struct Pv {
     pub uuid: String,
     pub dev_size_bytes: u64,
     pub pe_start_bytes: u64,
+    /// Metadata areas: none, one after the label, or also one at the end.
+    pub mdas: Vec<Mda>,
     pub vg_name: Option<String>,
     /// Extents on this PV; set when it joins a VG (0 while orphaned).
     pub pe_count: u64,
 }
 
-/// One run of logical extents mapped to consecutive physical extents on one PV.
+impl Pv {
+    /// The size of the metadata area at the end of the device (the second
+    /// one), which the data area stops before.
+    pub fn mda1_bytes(&self) -> u64 {
+        self.mdas.get(1).map_or(0, |m| m.size_bytes)
+    }
+}
+
+/// Where one stripe of a segment lies: consecutive physical extents on a PV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Area {
+    pub pv: DevId,
+    pub pe_start: u64,
+}
+
+/// lvm2's `lv_segment`: a run of logical extents laid over one area (linear)
+/// or several (striped), each area holding `area_len()` extents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub le_start: u64,
     pub extent_count: u64,
-    pub pv: DevId,
-    pub pe_start: u64,
+    /// Bytes written to one area before the next; 0 when linear.
+    pub stripe_size_bytes: u64,
+    pub areas: Vec<Area>,
+}
+
+impl Segment {
+    pub fn linear(le_start: u64, extent_count: u64, pv: DevId, pe_start: u64) -> Segment {
+        Segment { le_start, extent_count, stripe_size_bytes: 0, areas: vec![Area { pv, pe_start }] }
+    }
+
+    pub fn stripes(&self) -> u64 {
+        self.areas.len().max(1) as u64
+    }
+
+    pub fn area_len(&self) -> u64 {
+        self.extent_count / self.stripes()
+    }
+
+    /// Each area as (PV, first physical extent, extents).
+    pub fn runs(&self) -> impl Iterator<Item = (DevId, u64, u64)> + '_ {
+        self.areas.iter().map(|a| (a.pv, a.pe_start, self.area_len()))
+    }
+
+    /// Whether `pv` holds one of this segment's areas.
+    pub fn uses(&self, pv: DevId) -> bool {
+        self.areas.iter().any(|a| a.pv == pv)
+    }
 }
 
 /// What a logical volume is.
@@ -73,6 +122,8 @@ pub struct Lv {
     pub active: bool,
     /// The device-mapper minor while active.
     pub dm_minor: Option<u32>,
+    /// Seconds since the epoch when the LV was created (lvm2's `creation_time`).
+    pub creation_time: u64,
 }
 
 impl Lv {
@@ -125,7 +176,11 @@ pub struct Vg {
     /// Member PVs' devices, in the order they joined.
     pub pvs: Vec<DevId>,
     pub lvs: Vec<Lv>,
+    /// Raised by one with every committed change.
     pub seqno: u64,
+    /// The `description` written with the metadata last committed
+    /// (`Write from <command line>.`).
+    pub description: String,
 }
 
 impl Vg {
@@ -174,6 +229,18 @@ impl Vg {
         high + 1
     }
 
+    /// The runs of extents LVs hold on `pv`: (LV, segment, first extent, extents).
+    pub fn runs_on(&self, pv: DevId) -> impl Iterator<Item = (&Lv, &Segment, u64, u64)> + '_ {
+        self.lvs.iter().flat_map(move |l| {
+            l.segments.iter().flat_map(move |s| s.runs().filter(move |r| r.0 == pv).map(move |(_, start, n)| (l, s, start, n)))
+        })
+    }
+
+    /// Raises `seqno` for one committed change.
+    pub fn commit(&mut self) {
+        self.seqno += 1;
+    }
+
     /// Thin volumes of `pool`, in creation order.
     pub fn thin_users(&self, pool: &str) -> Vec<&Lv> {
         self.lvs.iter().filter(|l| l.thin_pool() == Some(pool)).collect()
@@ -207,6 +274,11 @@ pub enum LvmError {
     SizeUnchanged { extents: u64 },
     InvalidExtentSize,
     NotAThinPool { vg: String, lv: String },
+    AlignmentExceedsDevice,
+    MdaTooSmall { bytes: u64 },
+    NoSpaceForMda { index: u32 },
+    /// Enough free extents, but not on enough PVs at once for the stripes.
+    InsufficientAllocatable { lv: String, more: u64 },
 }
 
 /// The sentences follow lvm2's own messages for the same conditions; devices
@@ -233,6 +305,12 @@ impl std::fmt::Display for LvmError {
             LvmError::SizeUnchanged { extents } => write!(f, "New size ({extents} extents) matches existing size ({extents} extents)."),
             LvmError::InvalidExtentSize => write!(f, "Physical extent size may not be zero or this small."),
             LvmError::NotAThinPool { vg, lv } => write!(f, "Logical volume {vg}/{lv} is not a thin pool."),
+            LvmError::AlignmentExceedsDevice => write!(f, "Data alignment must not exceed device size."),
+            LvmError::MdaTooSmall { bytes } => write!(f, "Metadata area size too small: {bytes} bytes. It must be at least 32768 bytes."),
+            LvmError::NoSpaceForMda { index } => write!(f, "Not enough space available for metadata area with index {index}"),
+            LvmError::InsufficientAllocatable { lv, more } => {
+                write!(f, "Insufficient suitable allocatable extents for logical volume {lv}: {more} more required")
+            }
         }
     }
 }
@@ -243,6 +321,7 @@ pub struct NewPv {
     pub dev: DevId,
     pub name: String,
     pub size_bytes: u64,
+    pub options: PvOptions,
 }
 
 /// The LVM state of one host.
@@ -272,16 +351,17 @@ impl Lvm {
         self.pv(dev).map_or_else(|| "[unknown]".into(), |p| p.name.clone())
     }
 
+    /// Sets the description of a VG's metadata (see `Vg::description`).
+    pub fn describe(&mut self, vg: &str, description: String) {
+        if let Ok(vg) = self.vg_mut(vg) {
+            vg.description = description;
+        }
+    }
+
     /// Extents of `pv` that no LV segment uses, as sorted (start, count) runs.
     pub fn free_runs(&self, pv: &Pv) -> Vec<(u64, u64)> {
         let Some(vg) = pv.vg_name.as_deref().and_then(|n| self.vg(n)) else { return Vec::new() };
-        let mut used: Vec<(u64, u64)> = vg
-            .lvs
-            .iter()
-            .flat_map(|l| l.segments.iter())
-            .filter(|s| s.pv == pv.dev)
-            .map(|s| (s.pe_start, s.extent_count))
-            .collect();
+        let mut used: Vec<(u64, u64)> = vg.runs_on(pv.dev).map(|r| (r.2, r.3)).collect();
         crate::core::order::small_sort(&mut used);
         let mut runs = Vec::new();
         let mut cursor = 0;
@@ -309,23 +389,27 @@ impl Lvm {
         vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| self.pv_free_extents(p)).sum()
     }
 
-    /// Labels a device as a PV. Re-labelling an orphan PV is allowed, as in lvm2.
+    /// Labels a device as a PV. Re-labelling an orphan PV lays it out again, as in lvm2.
     pub fn pvcreate(&mut self, new: &NewPv, uuid: String) -> Result<Vec<Event>, LvmError> {
-        if let Some(pv) = self.pv(new.dev) {
-            if let Some(vg) = &pv.vg_name {
-                return Err(LvmError::AlreadyInVg { device: new.dev, vg: vg.clone() });
-            }
-            return Ok(vec![Event::PvCreated { dev: new.name.clone() }]);
+        if let Some(vg) = self.pv(new.dev).and_then(|p| p.vg_name.clone()) {
+            return Err(LvmError::AlreadyInVg { device: new.dev, vg });
         }
         if new.size_bytes < DEFAULT_PE_START_BYTES + DEFAULT_EXTENT_BYTES {
             return Err(LvmError::DeviceTooSmall(new.dev));
+        }
+        let (pe_start_bytes, mdas) = layout::pv_layout(new.size_bytes, &new.options)?;
+        if let Some(pv) = self.pvs.iter_mut().find(|p| p.dev == new.dev) {
+            pv.pe_start_bytes = pe_start_bytes;
+            pv.mdas = mdas;
+            return Ok(vec![Event::PvCreated { dev: new.name.clone() }]);
         }
         self.pvs.push(Pv {
             dev: new.dev,
             name: new.name.clone(),
             uuid,
             dev_size_bytes: new.size_bytes,
-            pe_start_bytes: DEFAULT_PE_START_BYTES,
+            pe_start_bytes,
+            mdas,
             vg_name: None,
             pe_count: 0,
         });
@@ -345,7 +429,7 @@ impl Lvm {
     fn join(&mut self, vg: &str, dev: DevId, extent_size_bytes: u64) {
         if let Some(pv) = self.pvs.iter_mut().find(|p| p.dev == dev) {
             pv.vg_name = Some(vg.to_string());
-            pv.pe_count = pv.dev_size_bytes.saturating_sub(pv.pe_start_bytes) / extent_size_bytes;
+            pv.pe_count = pv.dev_size_bytes.saturating_sub(pv.pe_start_bytes + pv.mda1_bytes()) / extent_size_bytes;
         }
     }
 
@@ -393,6 +477,7 @@ impl Lvm {
             pvs: devices.iter().map(|d| d.dev).collect(),
             lvs: Vec::new(),
             seqno: 1,
+            description: String::new(),
         });
         for d in devices {
             self.join(name, d.dev, extent_size_bytes);
@@ -408,7 +493,7 @@ impl Lvm {
         let mut events = self.create_missing_pvs(devices, uuids)?;
         let vg = self.vg_mut(name)?;
         vg.pvs.extend(devices.iter().map(|d| d.dev));
-        vg.seqno += 1;
+        vg.commit();
         for d in devices {
             self.join(name, d.dev, extent);
             let pe_count = self.pv(d.dev).map_or(0, |p| p.pe_count);
@@ -422,7 +507,7 @@ impl Lvm {
         if !vg.pvs.contains(&dev) {
             return Err(LvmError::NotAPv(dev));
         }
-        if vg.lvs.iter().flat_map(|l| l.segments.iter()).any(|s| s.pv == dev) {
+        if vg.runs_on(dev).next().is_some() {
             return Err(LvmError::PvStillUsed(dev));
         }
         if vg.pvs.len() == 1 {
@@ -430,7 +515,7 @@ impl Lvm {
         }
         let vg = self.vg_mut(name)?;
         vg.pvs.retain(|d| *d != dev);
-        vg.seqno += 1;
+        vg.commit();
         let mut pv_name = String::new();
         if let Some(pv) = self.pvs.iter_mut().find(|p| p.dev == dev) {
             pv.vg_name = None;
@@ -467,8 +552,8 @@ impl Lvm {
             for d in vg.pvs.iter_mut().filter(|d| **d == old) {
                 *d = new;
             }
-            for s in vg.lvs.iter_mut().flat_map(|l| l.segments.iter_mut()).filter(|s| s.pv == old) {
-                s.pv = new;
+            for a in vg.lvs.iter_mut().flat_map(|l| l.segments.iter_mut()).flat_map(|s| s.areas.iter_mut()).filter(|a| a.pv == old) {
+                a.pv = new;
             }
         }
     }
@@ -482,14 +567,16 @@ impl Lvm {
     pub fn check_invariants(&self) -> Result<(), String> {
         for vg in &self.vgs {
             let total = self.vg_extent_count(vg);
-            let used: u64 = vg.lvs.iter().map(|l| l.extent_count()).sum();
+            let used: u64 = vg.lvs.iter().flat_map(|l| l.segments.iter()).map(|s| s.area_len() * s.stripes()).sum();
+            if vg.lvs.iter().flat_map(|l| l.segments.iter()).any(|s| s.extent_count % s.stripes() != 0) {
+                return Err(format!("VG {}: a striped segment is not whole rows", vg.name));
+            }
             if used + self.vg_free_extents(vg) != total {
                 return Err(format!("VG {}: free + used != total", vg.name));
             }
             for d in &vg.pvs {
                 let Some(pv) = self.pv(*d) else { return Err(format!("VG {} lists a missing PV", vg.name)) };
-                let mut runs: Vec<(u64, u64)> =
-                    vg.lvs.iter().flat_map(|l| l.segments.iter()).filter(|s| s.pv == *d).map(|s| (s.pe_start, s.extent_count)).collect();
+                let mut runs: Vec<(u64, u64)> = vg.runs_on(*d).map(|r| (r.2, r.3)).collect();
                 crate::core::order::small_sort(&mut runs);
                 if runs.windows(2).any(|w| w[0].0 + w[0].1 > w[1].0) {
                     return Err(format!("extent on {} belongs to two LVs", pv.name));

@@ -221,6 +221,7 @@ impl Lvm {
         self.push_lv(vg_name, pool, uuids(), LvKind::ThinPool(Pool::new(chunk_size_bytes)), Some(minor))?;
         let device = Some(crate::core::machine::dm_name(vg_name, pool));
         events.push(Event::LvCreated { vg: vg_name.into(), lv: pool.into(), role: LvRole::Pool, virtual_bytes: 0, chunk_bytes: chunk_size_bytes, pool: None, device });
+        self.vg_mut(vg_name)?.commit();
         Ok(events)
     }
 
@@ -235,7 +236,11 @@ impl Lvm {
             return Vec::new();
         }
         let name = spare.name.clone();
-        self.grow_segments(vg_name, &name, grow).unwrap_or_default()
+        let events = self.grow_segments(vg_name, &name, grow).unwrap_or_default();
+        if let Ok(vg) = self.vg_mut(vg_name) {
+            vg.commit();
+        }
+        events
     }
 
     /// Creates a thin LV of `virtual_bytes` in `pool`.
@@ -262,6 +267,7 @@ impl Lvm {
         self.push_lv(vg_name, lv_name, uuid, kind, Some(minor))?;
         let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
         events.insert(0, Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Thin, virtual_bytes, chunk_bytes: 0, pool: Some(pool.into()), device });
+        self.vg_mut(vg_name)?.commit();
         Ok(events)
     }
 
@@ -367,7 +373,6 @@ impl Lvm {
                 p.allocated.remove(*s, *n);
             }
         }
-        vg.seqno += 1;
         Ok(vec![Event::LvResized { vg: vg_name.into(), lv: lv_name.into(), old_bytes: old_bytes / extent * extent, new_bytes }])
     }
 }

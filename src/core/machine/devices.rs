@@ -362,9 +362,9 @@ fn link_lv_slaves(lvm: &crate::core::lvm::Lvm, devs: &mut [BlockDev]) {
         let slaves = match role {
             LvRole::Linear | LvRole::PoolData | LvRole::PoolMeta => {
                 let mut s: Vec<DevId> = Vec::new();
-                for seg in &l.segments {
-                    if !s.contains(&seg.pv) {
-                        s.push(seg.pv);
+                for a in l.segments.iter().flat_map(|seg| seg.areas.iter()) {
+                    if !s.contains(&a.pv) {
+                        s.push(a.pv);
                     }
                 }
                 s

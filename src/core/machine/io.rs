@@ -229,11 +229,12 @@ impl Machine {
         while at < end {
             let le = at / extent;
             let seg = lv.segments.iter().find(|s| le >= s.le_start && le < s.le_start + s.extent_count).ok_or(IoError::NoDevice)?;
-            let seg_end = (seg.le_start + seg.extent_count) * extent;
-            let n = (seg_end - at).min(end - at);
-            let pe_start = self.lvm.pv(seg.pv).map_or(crate::core::lvm::DEFAULT_PE_START_BYTES, |p| p.pe_start_bytes);
-            let pv_offset = pe_start + (seg.pe_start + (le - seg.le_start)) * extent + at % extent;
-            self.map(seg.pv, pv_offset, n, out)?;
+            let in_seg = at - seg.le_start * extent;
+            let seg_left = (seg.le_start + seg.extent_count) * extent - at;
+            let (area, in_area, n) = stripe_of(seg, in_seg, extent)?;
+            let n = n.min(seg_left).min(end - at);
+            let pe_start = self.lvm.pv(area.pv).map_or(crate::core::lvm::DEFAULT_PE_START_BYTES, |p| p.pe_start_bytes);
+            self.map(area.pv, pe_start + area.pe_start * extent + in_area, n, out)?;
             at += n;
         }
         Ok(())
@@ -306,4 +307,23 @@ impl Machine {
             _ => None,
         })
     }
+}
+
+/// dm-stripe's mapping of a byte `in_seg` bytes into a segment: the area it
+/// lands on, the offset in that area, and how many bytes follow before the
+/// next stripe (the rest of the area when linear).
+fn stripe_of(seg: &crate::core::lvm::Segment, in_seg: u64, extent: u64) -> Result<(crate::core::lvm::Area, u64, u64), IoError> {
+    let area_bytes = seg.area_len() * extent;
+    let chunk = seg.stripe_size_bytes;
+    let (index, in_area, left) = if seg.stripes() == 1 || chunk == 0 {
+        (0, in_seg, area_bytes.saturating_sub(in_seg))
+    } else {
+        let row = in_seg / chunk;
+        (row % seg.stripes(), (row / seg.stripes()) * chunk + in_seg % chunk, chunk - in_seg % chunk)
+    };
+    let area = seg.areas.get(index as usize).copied().ok_or(IoError::NoDevice)?;
+    if in_area >= area_bytes {
+        return Err(IoError::NoDevice);
+    }
+    Ok((area, in_area, left.min(area_bytes - in_area)))
 }

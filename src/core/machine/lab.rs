@@ -49,6 +49,8 @@ impl Machine {
         let chunk = Lvm::thin_chunk_bytes(data_ext * extent);
         let meta = Lvm::thin_meta_extents(data_ext * extent, chunk, extent);
         let _ = self.lvcreate_thin_pool("pve", "data", data_ext, meta, chunk);
+        // The installer's last change to the VG, which its metadata records.
+        self.note_metadata_write("pve", &format!("lvconvert --yes --type thin-pool --poolmetadatasize {}K pve/data", meta * extent / 1024));
         let serial = self.rng.next_u32();
         let _ = self.mkfs(esp, NewFs::Vfat { serial, label: String::new() });
         let (Some(root), Some(swap)) = (self.lv_dev("pve", "root"), self.lv_dev("pve", "swap")) else { return };

@@ -37,6 +37,8 @@ use super::units::{MIB, SECTOR_BYTES};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
     hostname: String,
+    /// The kernel's release and version, as `uname -r` and `uname -v` print them.
+    kernel: (String, String),
     disks: Vec<Disk>,
     lvm: Lvm,
     devices: Registry,
@@ -78,6 +80,7 @@ impl Machine {
     pub fn empty(seed: u64) -> Machine {
         Machine {
             hostname: "pve".into(),
+            kernel: ("6.8.12-4-pve".into(), "#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z)".into()),
             disks: Vec::new(),
             lvm: Lvm::default(),
             devices: Registry::default(),
@@ -118,6 +121,17 @@ impl Machine {
 
     pub fn hostname(&self) -> &str {
         &self.hostname
+    }
+
+    /// `uname -a` without the trailing `GNU/Linux`: what lvm2 records as its host.
+    pub fn uname(&self) -> String {
+        format!("Linux {} {} {} x86_64", self.hostname, self.kernel.0, self.kernel.1)
+    }
+
+    /// Sets the host name and kernel (for reproducing a capture made elsewhere).
+    pub fn set_host(&mut self, hostname: &str, release: &str, version: &str) {
+        self.hostname = hostname.into();
+        self.kernel = (release.into(), version.into());
     }
 
     pub fn disks(&self) -> &[Disk] {

@@ -5,7 +5,7 @@
 use super::Machine;
 use crate::core::device::DevId;
 use crate::core::event::Event;
-use crate::core::lvm::{self, LvmError, NewPv};
+use crate::core::lvm::{self, LvmError, NewPv, PvOptions, Striping};
 use crate::core::media::Chunk;
 use crate::core::rng::Rng;
 use crate::core::signature;
@@ -19,17 +19,19 @@ const LV_ZERO_BYTES: u64 = 4096;
 
 impl Machine {
     fn new_pv(&self, dev: DevId) -> NewPv {
-        NewPv { dev, name: self.path(dev), size_bytes: self.size_of(dev) }
+        NewPv { dev, name: self.path(dev), size_bytes: self.size_of(dev), options: PvOptions::default() }
     }
 
 
-    /// Writes (or rewrites) a PV's label sector and metadata-area header.
+    /// Writes (or rewrites) a PV's label sector and metadata-area headers.
     fn write_pv_label(&mut self, dev: DevId) {
         let Some(pv) = self.lvm.pv(dev) else { return };
-        let label = signature::lvm_label(&pv.uuid, pv.dev_size_bytes, pv.pe_start_bytes, pv.vg_name.is_some());
-        let mda = signature::lvm_mda_header(pv.pe_start_bytes);
+        let label = signature::lvm_label(&pv.uuid, pv.dev_size_bytes, pv.pe_start_bytes, &pv.mdas, pv.vg_name.is_some());
+        let headers: Vec<(u64, Vec<u8>)> = pv.mdas.iter().map(|m| (m.start_bytes, signature::lvm_mda_header(m))).collect();
         let _ = self.write_at(dev, 512, Chunk::bytes(&label));
-        let _ = self.write_at(dev, 4096, Chunk::bytes(&mda));
+        for (at, header) in headers {
+            let _ = self.write_at(dev, at, Chunk::bytes(&header));
+        }
     }
 
     /// Zeroes every signature a device carries, as `wipefs -a` (or lvm2's
@@ -56,8 +58,8 @@ impl Machine {
     }
 
     /// Labels a device as a PV, with the given UUID or a fresh one.
-    pub fn pvcreate(&mut self, dev: DevId, uuid: Option<String>) -> Result<Vec<Event>, LvmError> {
-        let new = self.new_pv(dev);
+    pub fn pvcreate(&mut self, dev: DevId, uuid: Option<String>, options: PvOptions) -> Result<Vec<Event>, LvmError> {
+        let new = NewPv { options, ..self.new_pv(dev) };
         let uuid = uuid.unwrap_or_else(|| self.new_lvm_uuid());
         let events = self.lvm.pvcreate(&new, uuid)?;
         self.write_pv_label(dev);
@@ -65,9 +67,12 @@ impl Machine {
     }
 
     pub fn pvremove(&mut self, dev: DevId) -> Result<Vec<Event>, LvmError> {
+        let mdas = self.lvm.pv(dev).map(|p| p.mdas.clone()).unwrap_or_default();
         let events = self.lvm.pvremove(dev)?;
         let _ = self.write_at(dev, 512, Chunk::zeros(512));
-        let _ = self.write_at(dev, 4096, Chunk::zeros(512));
+        for m in mdas {
+            let _ = self.write_at(dev, m.start_bytes, Chunk::zeros(512));
+        }
         Ok(events)
     }
 
@@ -106,8 +111,13 @@ impl Machine {
     }
 
     pub fn lvcreate_linear(&mut self, vg: &str, lv: &str, extents: u64) -> Result<Vec<Event>, LvmError> {
+        self.lvcreate(vg, lv, extents, Striping::LINEAR)
+    }
+
+    pub fn lvcreate(&mut self, vg: &str, lv: &str, extents: u64, striping: Striping) -> Result<Vec<Event>, LvmError> {
         let uuid = self.new_lvm_uuid();
-        let events = self.lvm.lvcreate_linear(vg, lv, extents, uuid)?;
+        let events = self.lvm.lvcreate(vg, lv, extents, striping, uuid)?;
+        self.lvm.stamp_new_lvs(vg, self.clock);
         self.refresh();
         self.zero_lv_start(vg, lv);
         Ok(events)
@@ -117,6 +127,7 @@ impl Machine {
         let mut uuids = uuid_source(&mut self.rng);
         let events = self.lvm.lvcreate_thin_pool_sized(vg, pool, data_extents, meta_extents, chunk_bytes, &mut uuids)?;
         drop(uuids);
+        self.lvm.stamp_new_lvs(vg, self.clock);
         self.refresh();
         Ok(events)
     }
@@ -124,6 +135,7 @@ impl Machine {
     pub fn lvcreate_thin(&mut self, vg: &str, pool: &str, lv: &str, virtual_bytes: u64) -> Result<Vec<Event>, LvmError> {
         let uuid = self.new_lvm_uuid();
         let events = self.lvm.lvcreate_thin(vg, pool, lv, virtual_bytes, uuid)?;
+        self.lvm.stamp_new_lvs(vg, self.clock);
         self.refresh();
         Ok(events)
     }
@@ -158,5 +170,11 @@ impl Machine {
         let events = self.lvm.lvrename(vg, from, to)?;
         self.refresh();
         Ok(events)
+    }
+
+    /// Records the `description` lvm2 writes with a VG's metadata when the
+    /// command `command_line` commits it.
+    pub fn note_metadata_write(&mut self, vg: &str, command_line: &str) {
+        self.lvm.describe(vg, format!("Write from {command_line}."));
     }
 }
