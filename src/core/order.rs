@@ -178,6 +178,12 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries[start..].iter().take_while(move |(k, _)| k < end).map(|(k, v)| (k, v))
     }
 
+    /// The entry with the smallest key at or above `key`.
+    pub fn ceiling(&self, key: &K) -> Option<(&K, &V)> {
+        let i = self.find(key).unwrap_or_else(|i| i);
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
     /// Entries whose keys lie in `first..=last`.
     pub fn range_inclusive<'a>(&'a self, first: &K, last: &'a K) -> impl Iterator<Item = (&'a K, &'a V)> + 'a {
         let start = self.find(first).unwrap_or_else(|i| i);

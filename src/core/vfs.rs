@@ -13,7 +13,6 @@
 //! out in order; timestamps have one-second resolution.
 
 use crate::core::order::VecMap;
-use std::collections::BTreeMap;
 
 use super::ranges::RangeSet;
 
@@ -35,7 +34,7 @@ pub struct Extent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Dir { entries: VecMap<String, Ino>, blocks: u64 },
-    File { size: u64, extents: BTreeMap<u64, Extent> },
+    File { size: u64, extents: VecMap<u64, Extent> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,7 +305,7 @@ impl Tree {
 
     /// Creates an empty regular file.
     pub fn create(&mut self, dir: Ino, name: &str, now: u64) -> Result<Ino, VfsError> {
-        self.new_inode(dir, name, Node::File { size: 0, extents: BTreeMap::new() }, 0o644, now)
+        self.new_inode(dir, name, Node::File { size: 0, extents: VecMap::new() }, 0o644, now)
     }
 
     pub fn touch(&mut self, ino: Ino, now: u64) {
@@ -390,7 +389,7 @@ impl Tree {
         Ok(v)
     }
 
-    fn file_mut(&mut self, ino: Ino) -> Result<(&mut u64, &mut BTreeMap<u64, Extent>), VfsError> {
+    fn file_mut(&mut self, ino: Ino) -> Result<(&mut u64, &mut VecMap<u64, Extent>), VfsError> {
         match self.inodes.get_mut(&ino).map(|i| &mut i.node) {
             Some(Node::File { size, extents }) => Ok((size, extents)),
             Some(Node::Dir { .. }) => Err(VfsError::IsADirectory),
@@ -399,8 +398,8 @@ impl Tree {
     }
 
     /// The extent covering logical block `b`, as (start, extent).
-    fn extent_at(extents: &BTreeMap<u64, Extent>, b: u64) -> Option<(u64, Extent)> {
-        extents.range(..=b).next_back().filter(|(s, e)| b < **s + e.count).map(|(s, e)| (*s, *e))
+    fn extent_at(extents: &VecMap<u64, Extent>, b: u64) -> Option<(u64, Extent)> {
+        extents.floor(&b).filter(|(s, e)| b < **s + e.count).map(|(s, e)| (*s, *e))
     }
 
     /// Where the bytes `offset..offset + len` of a file live, as
@@ -422,7 +421,7 @@ impl Tree {
                     (run_end.min(end) - at, where_)
                 }
                 None => {
-                    let next = extents.range(b..).next().map_or(end, |(s, _)| (s * bs).min(end));
+                    let next = extents.ceiling(&b).map_or(end, |(s, _)| (s * bs).min(end));
                     (next.max(at + 1).min(end) - at, None)
                 }
             };
@@ -474,7 +473,7 @@ impl Tree {
             match Self::extent_at(extents, b) {
                 Some((s, e)) => b = s + e.count,
                 None => {
-                    let next = extents.range(b..).next().map_or(last + 1, |(s, _)| (*s).min(last + 1));
+                    let next = extents.ceiling(&b).map_or(last + 1, |(s, _)| (*s).min(last + 1));
                     holes.push((b, next - b));
                     b = next;
                 }
@@ -501,7 +500,7 @@ impl Tree {
     /// appending stays contiguous.
     fn goal(&self, ino: Ino, logical: u64) -> u64 {
         match self.inodes.get(&ino).map(|i| &i.node) {
-            Some(Node::File { extents, .. }) => extents.range(..logical).next_back().map_or(0, |(s, e)| e.block + (logical - s).min(e.count)),
+            Some(Node::File { extents, .. }) => extents.below(&logical).map_or(0, |(s, e)| e.block + (logical - s).min(e.count)),
             _ => 0,
         }
     }
@@ -510,7 +509,7 @@ impl Tree {
     fn mark_written(&mut self, ino: Ino, first: u64, last: u64) -> Result<(), VfsError> {
         let (_, extents) = self.file_mut(ino)?;
         let touched: Vec<(u64, Extent)> =
-            extents.range(..=last).filter(|(s, e)| **s + e.count > first && e.unwritten).map(|(s, e)| (*s, *e)).collect();
+            extents.range_inclusive(&0, &last).filter(|(s, e)| **s + e.count > first && e.unwritten).map(|(s, e)| (*s, *e)).collect();
         for (s, e) in touched {
             extents.remove(&s);
             let lo = first.max(s);
@@ -532,7 +531,7 @@ impl Tree {
         let (cur, extents) = self.file_mut(ino)?;
         *cur = size;
         let keep = size.div_ceil(bs);
-        let cut: Vec<(u64, Extent)> = extents.range(..).filter(|(s, e)| **s + e.count > keep).map(|(s, e)| (*s, *e)).collect();
+        let cut: Vec<(u64, Extent)> = extents.iter().filter(|(s, e)| **s + e.count > keep).map(|(s, e)| (*s, *e)).collect();
         let mut freed = Vec::new();
         for (s, e) in cut {
             extents.remove(&s);
@@ -560,10 +559,10 @@ impl Tree {
 
 /// Inserts an extent, merging it with the previous one when both are
 /// contiguous on disk and of the same kind, and cutting it at `max` blocks.
-fn insert_extent(extents: &mut BTreeMap<u64, Extent>, logical: u64, e: Extent, max: u64) {
+fn insert_extent(extents: &mut VecMap<u64, Extent>, logical: u64, e: Extent, max: u64) {
     let mut logical = logical;
     let mut e = e;
-    if let Some((&ps, &p)) = extents.range(..logical).next_back() {
+    if let Some((&ps, &p)) = extents.below(&logical) {
         if ps + p.count == logical && p.block + p.count == e.block && p.unwritten == e.unwritten && p.count < max {
             let grow = e.count.min(max - p.count);
             extents.insert(ps, Extent { count: p.count + grow, ..p });

@@ -1,7 +1,7 @@
 //! lvremove, and the removal plan vgremove shares: pools ask about their
 //! dependents, open LVs are refused, active LVs are asked about.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::*;
 use crate::console::{Output, Shell};
@@ -34,10 +34,11 @@ pub(super) fn open_lv(machine: &Machine, vg: &str, lv: &str) -> bool {
 /// lvm2's `lv_remove_with_dependencies`: a used pool first asks about its
 /// dependents and removes them; an LV in use is refused; an active visible LV
 /// is asked about unless -y/-f.
-pub(super) fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool, group: usize, done: &mut HashSet<String>, plan: &mut Vec<Planned>) {
-    if !done.insert(lv.name.clone()) {
+pub(super) fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool, group: usize, done: &mut Vec<String>, plan: &mut Vec<Planned>) {
+    if done.contains(&lv.name) {
         return;
     }
+    done.push(lv.name.clone());
     let id = format!("{}/{}", vg.name, lv.name);
     let refusal = format!("Logical volume {id} not removed.");
     let step = |step: Step| Planned { group, step };
@@ -125,7 +126,7 @@ pub(super) fn lvremove(shell: &mut Shell, a: &Args) -> Output {
     for vg_name in vg_names {
         let Some(vg) = shell.machine.lvm().vg(&vg_name) else { continue };
         let all = whole.contains(&vg_name);
-        let mut done = HashSet::new();
+        let mut done = Vec::new();
         for lv in processing_order(vg, true) {
             let wanted = named.iter().any(|(v, l)| *v == vg_name && *l == lv.name) || (all && !lv.is_hidden());
             if wanted {

@@ -1,6 +1,5 @@
 //! vgcreate, vgextend, vgreduce and vgremove.
 
-use std::collections::HashSet;
 
 use super::*;
 use crate::console::{Output, Shell};
@@ -188,7 +187,7 @@ pub(super) fn vgremove(shell: &mut Shell, a: &Args) -> Output {
                 },
             });
         }
-        let mut done = HashSet::new();
+        let mut done = Vec::new();
         for lv in processing_order(vg, false) {
             plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut steps);
         }
