@@ -24,6 +24,7 @@ pub mod syntax;
 pub mod version;
 pub mod exec;
 pub mod builtins;
+pub mod cnum;
 
 use crate::core::disk::Transport;
 use crate::core::units::parse_size_bytes;
