@@ -194,6 +194,20 @@ pub fn c_strtoul_hex(s: &str) -> Option<u64> {
     }
 }
 
+/// C's `strtol(s, &end, 16)` as libfdisk reads a DOS type code: the whole
+/// string must be read and fit in a long (an empty string reads as 0).
+pub fn c_strtol_hex_whole(s: &str) -> Option<i64> {
+    let n = c_number(s, 16);
+    match (n.end, n.overflow) {
+        (0, _) => s.is_empty().then_some(0),
+        (end, false) if end == s.len() => match n.negative {
+            false => i64::try_from(n.magnitude).ok(),
+            true => 0i64.checked_sub_unsigned(n.magnitude),
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -293,7 +293,7 @@ impl Shell {
             }
             Interactive::Sfdisk(mut s) => {
                 let r = s.end_of_input(&mut self.machine);
-                Output { text: r.text, events: r.events, ..Output::default() }
+                Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
             }
             Interactive::Confirm(c) => lvm2::confirm_eof(c),
         }
@@ -313,7 +313,7 @@ impl Shell {
                 if !r.done {
                     self.interactive = Some(Interactive::Sfdisk(s));
                 }
-                Output { text: r.text, events: r.events, ..Output::default() }
+                Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
             }
             Interactive::Confirm(c) => lvm2::confirm(self, c, line),
         }

@@ -197,10 +197,10 @@ impl Label {
 
     /// An empty GPT with `entries` entries and the usable sectors
     /// `first_lba..=last_lba`, which must leave room for both headers and
-    /// entry arrays.
+    /// entry arrays (an empty range, first after last, is a valid GPT).
     pub fn new_gpt_with(total_sectors: u64, disk_guid: Guid, entries: u32, first_lba: u64, last_lba: u64) -> Result<Label, LabelError> {
         let array = gpt::entry_array_sectors(entries);
-        let fits = entries > 0 && first_lba >= array + 2 && first_lba <= last_lba && array.checked_add(last_lba).is_some_and(|end| end + 2 <= total_sectors);
+        let fits = entries > 0 && first_lba >= array + 2 && array.checked_add(last_lba).is_some_and(|end| end + 2 <= total_sectors);
         if !fits {
             return Err(LabelError::DiskTooSmall);
         }
@@ -365,6 +365,20 @@ impl Label {
         self.partitions.push(p);
         self.partitions.small_sort_by_key(|p| p.number);
         Ok(())
+    }
+
+    /// Sets a partition as libfdisk sets a table entry from a script, without
+    /// checking it against the others (GPT refuses overlaps only when writing).
+    pub fn put(&mut self, p: Partition) {
+        self.partitions.retain(|q| q.number != p.number);
+        self.partitions.push(p);
+        self.partitions.small_sort_by_key(|p| p.number);
+    }
+
+    /// Whether two partitions share a sector.
+    pub fn overlapping(&self) -> bool {
+        let ps = &self.partitions;
+        ps.iter().enumerate().any(|(i, a)| ps[..i].iter().any(|b| a.start_lba <= b.end_lba() && b.start_lba <= a.end_lba()))
     }
 
     /// Deletes a partition. Deleting an extended partition deletes its logicals;

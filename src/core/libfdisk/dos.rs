@@ -271,7 +271,7 @@ mod tests {
     use super::*;
 
     fn req(start: Option<u64>, size: SizeRequest) -> Request {
-        Request { number: None, start, size, extended: false }
+        Request { number: None, start, size, extended: false, type_unreadable: false }
     }
 
     fn place_all(sizes: &[SizeRequest]) -> Vec<Result<(u64, u64), Refusal>> {

@@ -72,29 +72,26 @@ fn script_lba(value: Option<Result<u64, Errno>>, low: u64, high: u64, out_of_ran
     }
 }
 
-/// `fdisk_gpt_set_npartitions()` right after the table was made: nothing
-/// when the length is already `entries`, else the table must grow to it.
-pub fn set_entries(total_sectors: u64, current: u32, wanted: u64) -> Result<(), Refusal> {
-    // The header value is 32 bits wide; libfdisk passes it on cut to that.
-    let wanted = wanted % (1 << 32);
-    if wanted == u64::from(current) {
-        return Ok(());
+/// `fdisk_gpt_set_npartitions()` right after the table was made: None when
+/// the length is already `current`, else the table's new geometry (the
+/// usable area then starts right after the entries, unaligned).
+pub fn set_entries(total_sectors: u64, current: u32, wanted: u64) -> Result<Option<Geometry>, Refusal> {
+    // The header field is 32 bits wide; libfdisk passes the value on cut to that.
+    let wanted = (wanted % (1 << 32)) as u32;
+    if wanted == current {
+        return Ok(None);
     }
     if wanted == 0 {
         let limit = u64::from(u32::MAX) / u64::from(ENTRY_SIZE);
         return Err(Refusal::said(Notice::TooManyEntries { limit }, Errno::Range));
     }
-    let array = entry_array_sectors(u32::try_from(wanted).unwrap_or(u32::MAX));
-    let first_usable = array + 2;
-    let Some(last_usable) = total_sectors.checked_sub(2 + array) else {
-        return Err(Refusal::silent(Errno::NoSpc));
-    };
-    if first_usable > last_usable {
+    let array = entry_array_sectors(wanted);
+    let first_lba = array + 2;
+    let last_lba = total_sectors.checked_sub(2 + array).ok_or(Refusal::silent(Errno::NoSpc))?;
+    if wanted > current && first_lba > last_lba {
         return Err(Refusal::said(Notice::NoSpaceForTable, Errno::NoSpc));
     }
-    // `geometry` already took the longest table that fits, so a length that
-    // differs from it and fits cannot be asked for.
-    Ok(())
+    Ok(Some(Geometry { entries: wanted, first_lba, last_lba }))
 }
 
 /// The partitions' sector ranges, for gdisk's free-space walks.
@@ -155,6 +152,9 @@ pub fn place(label: &Label, align: &Align, req: &Request) -> Result<Placed, Refu
     if first_available(label, 0) == 0 {
         return Err(Refusal::said(Notice::NoFreeSectors, Errno::NoSpc));
     }
+    if req.type_unreadable {
+        return Err(Refusal::silent(Errno::Inval));
+    }
     let largest = first_in_largest(label);
     let largest_end = last_free(label, largest);
     if req.start.is_none() && largest_end.wrapping_sub(largest).wrapping_add(1) < align.grain_sectors {
@@ -211,7 +211,7 @@ mod tests {
     }
 
     fn req(size: SizeRequest) -> Request {
-        Request { number: None, start: None, size, extended: false }
+        Request { number: None, start: None, size, extended: false, type_unreadable: false }
     }
 
     #[test]

@@ -91,6 +91,16 @@ impl Default for Align {
 }
 
 impl Align {
+    /// The device's alignment: 1 MiB, or one sector on disks of 4 MiB or less
+    /// (`topology_get_grain()` and `topology_get_first_lba()`).
+    pub fn for_disk(total_sectors: u64) -> Align {
+        if total_sectors <= 4 * GRAIN_SECTORS {
+            Align { grain_sectors: 1, first_lba: 1 }
+        } else {
+            Align::default()
+        }
+    }
+
     /// `alignment_required()`: a grain of one sector aligns nothing.
     pub fn required(&self) -> bool {
         self.grain_sectors > 1
@@ -153,6 +163,8 @@ pub struct Request {
     pub size: SizeRequest,
     /// The type asked for is a DOS extended partition.
     pub extended: bool,
+    /// The type asked for is a GPT type string that is not a GUID.
+    pub type_unreadable: bool,
 }
 
 /// Where a partition went, and what libfdisk said on the way.
