@@ -204,7 +204,18 @@ pub fn partition_table_with(disk_path: &str, label: &Label, columns: &[&str]) ->
             _ => 0,
         })
         .collect();
-    format!("\n{}", table.render())
+    let mut text = format!("\n{}", table.render());
+    if !in_disk_order(label) {
+        text.push_str("\nPartition table entries are not in disk order.\n");
+    }
+    text
+}
+
+/// `fdisk_table_wrong_order()`'s opposite: starts grow with partition numbers.
+fn in_disk_order(label: &Label) -> bool {
+    let mut starts: Vec<(u32, u64)> = label.partitions.iter().map(|p| (p.number, p.start_lba)).collect();
+    starts.small_sort_by_key(|s| s.0);
+    starts.windows(2).all(|w| w[0].1 <= w[1].1)
 }
 
 /// Everything `fdisk -l DEV` prints for one disk, with the columns `-o`
