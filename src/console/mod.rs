@@ -367,7 +367,7 @@ impl Shell {
                 Output::text(t, s)
             }
             "fdisk" => self.fdisk(args),
-            "parted" => { let (t, s) = parted::run(&mut self.machine, args); Output::text(t, s) }
+            "parted" => parted::run(&mut self.machine, args, stdin.is_some()),
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
             "echo" => builtins::echo(args),
