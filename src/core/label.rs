@@ -321,8 +321,8 @@ impl Label {
     /// The default last sector for a partition starting at `first` in a range ending
     /// at `range_end`: the partition ends just before an aligned boundary when it can.
     pub fn default_last(first: u64, range_end: u64) -> u64 {
-        let aligned = Self::align_down(range_end + 1);
-        if aligned > first + GRAIN_SECTORS {
+        let aligned = Self::align_down(range_end.saturating_add(1));
+        if aligned > first.saturating_add(GRAIN_SECTORS) {
             aligned - 1
         } else {
             range_end
@@ -464,10 +464,12 @@ impl Label {
         media.write_sector(total - 1, &header(total - 1, 1, backup_entries_lba).encode());
     }
 
+    /// The EBR chain: the first logical's EBR at the extended partition's
+    /// start, each later one a grain before its partition, as libfdisk puts them.
     fn write_ebr_chain(&self, media: &mut Media) {
         let Some(ext) = self.extended() else { return };
         let logicals: Vec<&Partition> = self.logicals().collect();
-        let ebr_lba = |p: &Partition| p.start_lba - GRAIN_SECTORS;
+        let ebr_lba = |i: usize, p: &Partition| if i == 0 { ext.start_lba } else { p.start_lba.saturating_sub(GRAIN_SECTORS) };
         if logicals.is_empty() {
             media.write_sector(ext.start_lba, &Mbr::default().encode());
         }
@@ -476,17 +478,13 @@ impl Label {
                 PartType::Dos(c) => c,
                 PartType::Gpt(_) => 0x83,
             };
-            let here = ebr_lba(p);
+            let here = ebr_lba(i, p);
             let mut ebr = Mbr::default();
-            ebr.partitions[0] = MbrPartitionEntry::new(code, p.start_lba - here, p.size_sectors, p.bootable);
+            ebr.partitions[0] = MbrPartitionEntry::new(code, p.start_lba.saturating_sub(here), p.size_sectors, p.bootable);
             if let Some(next) = logicals.get(i + 1) {
-                let next_ebr = ebr_lba(next);
-                ebr.partitions[1] = MbrPartitionEntry::new(
-                    TYPE_EXTENDED,
-                    next_ebr - ext.start_lba,
-                    next.end_lba() + 1 - next_ebr,
-                    false,
-                );
+                let next_ebr = ebr_lba(i + 1, next);
+                let link_size = next.end_lba().saturating_add(1).saturating_sub(next_ebr);
+                ebr.partitions[1] = MbrPartitionEntry::new(TYPE_EXTENDED, next_ebr.saturating_sub(ext.start_lba), link_size, false);
             }
             media.write_sector(here, &ebr.encode());
         }
@@ -564,6 +562,9 @@ impl Label {
     fn read_gpt(media: &Media, total_sectors: u64, header_lba: u64) -> Option<Label> {
         let header = GptHeader::decode(&media.read_sector(header_lba)).ok()?;
         let entries = Self::read_entries(media, &header)?;
+        if !Self::gpt_header_sane(&header, total_sectors, header_lba) {
+            return None;
+        }
         let partitions = entries
             .into_iter()
             .map(|(number, e)| Partition {
@@ -585,6 +586,13 @@ impl Label {
             gpt_entries: header.num_partition_entries,
             partitions,
         })
+    }
+
+    /// libfdisk's `gpt_check_lba_sanity()` and its MyLBA check: the usable
+    /// range runs forwards, ends on the disk and leaves the header out.
+    fn gpt_header_sane(h: &GptHeader, total_sectors: u64, header_lba: u64) -> bool {
+        let (first, last, disk_last) = (h.first_usable_lba, h.last_usable_lba, total_sectors.saturating_sub(1));
+        first <= last && last <= disk_last && !(first < 1 && 1 < last) && h.my_lba == header_lba
     }
 
     /// The used entries of a header's entry array, read piece by piece so that
