@@ -40,6 +40,13 @@ pub struct PartLine {
     pub uuid: Option<String>,
 }
 
+impl Default for PartLine {
+    /// Every field left to its default.
+    fn default() -> PartLine {
+        PartLine { number: None, start: None, size: SizeRequest::Default, part_type: None, bootable: false, name: None, uuid: None }
+    }
+}
+
 /// A type as libfdisk's parser returns it: a type, or an unknown GPT type
 /// string that is not a GUID (adding the partition then fails).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +254,7 @@ fn string_field(s: &[u8], i: usize) -> Result<(String, usize), ()> {
 /// fourth are ignored.
 fn value_commas(line: &str, cx: &Context) -> Result<PartLine, ()> {
     let s = line.as_bytes();
-    let mut part = PartLine { number: None, start: None, size: SizeRequest::Default, part_type: None, bootable: false, name: None, uuid: None };
+    let mut part = PartLine::default();
     let (mut p, mut item) = (0, 0);
     while p < s.len() {
         p = skip_blank(s, p);
@@ -292,7 +299,7 @@ fn value_commas(line: &str, cx: &Context) -> Result<PartLine, ()> {
 
 /// `parse_line_nameval()`: `[device :] start=.., size=.., type=.., ...`.
 fn name_value(line: &str, cx: &Context) -> Result<PartLine, ()> {
-    let mut part = PartLine { number: None, start: None, size: SizeRequest::Default, part_type: None, bootable: false, name: None, uuid: None };
+    let mut part = PartLine::default();
     let colon = line.find(':').filter(|c| line.find('=').is_none_or(|eq| *c < eq));
     let fields = match colon {
         Some(at) => {
@@ -301,47 +308,47 @@ fn name_value(line: &str, cx: &Context) -> Result<PartLine, ()> {
         }
         None => line,
     };
-    let s = fields.as_bytes();
     let mut p = 0;
-    while p < s.len() {
-        p = skip_blank(s, p);
-        let rest = &fields[p..];
-        let key = |k: &str| rest.get(..k.len()).is_some_and(|r| r.eq_ignore_ascii_case(k));
-        p = if key("start=") {
-            let (v, next) = number_field(s, p + 6, cx)?;
-            part.start = v.map(|(n, _)| n);
-            next
-        } else if key("size=") {
-            let (v, next) = number_field(s, p + 5, cx)?;
-            part.size = size_request(v);
-            next
-        } else if key("bootable") {
-            let (t, next) = string_field(s, p)?;
-            if !t.eq_ignore_ascii_case("bootable") {
-                return Err(());
-            }
-            part.bootable = true;
-            next
-        } else if key("attrs=") {
-            string_field(s, p + 6)?.1
-        } else if key("uuid=") {
-            let (t, next) = string_field(s, p + 5)?;
-            part.uuid = Some(t);
-            next
-        } else if key("name=") {
-            let (t, next) = string_field(s, p + 5)?;
-            part.name = Some(unhexmangle(&t));
-            next
-        } else if key("type=") || key("Id=") {
-            let skip = if key("Id=") { 3 } else { 5 };
-            let (t, next) = string_field(s, p + skip)?;
-            part.part_type = Some(parse_type(cx.kind, &t));
-            next
-        } else {
-            return Err(());
-        };
+    while p < fields.len() {
+        p = field(fields, skip_blank(fields.as_bytes(), p), cx, &mut part)?;
     }
     Ok(part)
+}
+
+/// One `name=value` field at `p` (or `bootable`); returns where the next starts.
+fn field(fields: &str, p: usize, cx: &Context, part: &mut PartLine) -> Result<usize, ()> {
+    let s = fields.as_bytes();
+    let rest = &fields[p..];
+    let key = |k: &str| rest.get(..k.len()).is_some_and(|r| r.eq_ignore_ascii_case(k));
+    if key("start=") {
+        let (v, next) = number_field(s, p + 6, cx)?;
+        part.start = v.map(|(n, _)| n);
+        Ok(next)
+    } else if key("size=") {
+        let (v, next) = number_field(s, p + 5, cx)?;
+        part.size = size_request(v);
+        Ok(next)
+    } else if key("bootable") {
+        let (t, next) = string_field(s, p)?;
+        part.bootable = t.eq_ignore_ascii_case("bootable");
+        part.bootable.then_some(next).ok_or(())
+    } else if key("attrs=") {
+        Ok(string_field(s, p + 6)?.1)
+    } else if key("uuid=") {
+        let (t, next) = string_field(s, p + 5)?;
+        part.uuid = Some(t);
+        Ok(next)
+    } else if key("name=") {
+        let (t, next) = string_field(s, p + 5)?;
+        part.name = Some(unhexmangle(&t));
+        Ok(next)
+    } else if key("type=") || key("Id=") {
+        let (t, next) = string_field(s, p + if key("Id=") { 3 } else { 5 })?;
+        part.part_type = Some(parse_type(cx.kind, &t));
+        Ok(next)
+    } else {
+        Err(())
+    }
 }
 
 /// `partno_from_devname()`: the number at the end of a device name, 1-based.

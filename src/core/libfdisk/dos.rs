@@ -71,6 +71,33 @@ impl Dos<'_> {
         Ok(last)
     }
 
+    /// The default first sector: aligned, and moved on while the aligned
+    /// sector is in use.
+    fn aligned_free(&self, logical: bool, free: u64, limit: u64) -> u64 {
+        let mut dflt = free;
+        loop {
+            let aligned = self.align.lba_in_range(dflt, dflt, limit);
+            dflt = self.first_free(logical, aligned).unwrap_or(dflt);
+            if !(dflt != aligned && dflt > aligned && dflt < limit) {
+                return dflt;
+            }
+        }
+    }
+
+    /// With a size asked for, a free area too small for it is skipped (or,
+    /// for a start the script gave, refused).
+    fn past_small_areas(&self, logical: bool, start: u64, limit: u64, req: &Request) -> Result<u64, Refusal> {
+        let (SizeRequest::Sectors(size) | SizeRequest::Relative(size)) = req.size else { return Ok(start) };
+        let last = self.last_free(logical, start, limit).map_err(no_free_sectors)?;
+        if last.wrapping_sub(start).wrapping_add(1) >= size {
+            return Ok(start);
+        }
+        match req.start {
+            Some(s) if s <= last => Err(no_free_sectors(Errno::NoSpc)),
+            _ => Ok(last.wrapping_add(1)),
+        }
+    }
+
     /// `find_last_free()`: one pass, cutting at each partition that starts or
     /// ends between `begin` and the current end.
     fn last_free(&self, logical: bool, begin: u64, stop: u64) -> Result<u64, Errno> {
@@ -194,22 +221,13 @@ fn first_sector(dos: &mut Dos, logical: bool, n: u32, from: u64, limit: u64, req
     let (mut start, mut read) = (from, false);
     loop {
         let mut temp = start;
-        let mut dflt = dos.first_free(logical, start).map_err(no_free_sectors)?;
-        start = dflt;
+        let free = dos.first_free(logical, start).map_err(no_free_sectors)?;
+        start = free;
         if let Some(wanted) = req.start.filter(|_| n >= 4 && dos.align.first_lba > 1 && temp == start.wrapping_sub(dos.align.first_lba)) {
             dos.align.first_lba = 1;
             start = wanted;
         }
-        loop {
-            let aligned = dos.align.lba_in_range(dflt, dflt, limit);
-            dflt = dos.first_free(logical, aligned).unwrap_or(dflt);
-            if !(dflt != aligned && dflt > aligned && dflt < limit) {
-                break;
-            }
-        }
-        if dflt >= limit {
-            dflt = start;
-        }
+        let dflt = Some(dos.aligned_free(logical, free, limit)).filter(|d| *d < limit).unwrap_or(start);
         if start > limit {
             break;
         }
@@ -229,16 +247,7 @@ fn first_sector(dos: &mut Dos, logical: bool, n: u32, from: u64, limit: u64, req
             };
             read = true;
         }
-        if let SizeRequest::Sectors(size) | SizeRequest::Relative(size) = req.size {
-            match dos.last_free(logical, start, limit) {
-                Ok(last) if last.wrapping_sub(start).wrapping_add(1) < size => match req.start {
-                    Some(s) if s <= last => return Err(no_free_sectors(Errno::NoSpc)),
-                    _ => start = last.wrapping_add(1),
-                },
-                Ok(_) => {}
-                Err(e) => return Err(no_free_sectors(e)),
-            }
-        }
+        start = dos.past_small_areas(logical, start, limit, req)?;
         if start == temp && read {
             break;
         }
