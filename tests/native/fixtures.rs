@@ -1,9 +1,11 @@
 //! Replays every fixture captured from the real tools (tests/fixtures/*/*.case)
 //! through the simulator and compares the output command by command.
 //!
-//! Random identifiers (disk identifiers, GUIDs, UUIDs) are masked on both sides,
-//! and so is what depends on the capture's wall clock (dd's elapsed time and
-//! rate, ls's dates, stat's timestamps). The lvm2 fixtures were captured without
+//! Outputs are compared whole. Random identifiers (disk identifiers, GUIDs,
+//! UUIDs) are masked on both sides, except those a script sets with sfdisk's
+//! `label-id:`, and so is what depends on the capture's wall clock (dd's
+//! elapsed time and rate, ls's dates, stat's timestamps). A here-document's
+//! lines are typed text, fed to the shell after the command. The lvm2 fixtures were captured without
 //! device-mapper (see tests/fixtures/lvm/README.md); `real_host` turns them into
 //! what an active host prints, each rule quoting the fixture note it implements.
 //! The data/ and files/ fixtures ran each command in `bash -c`; `capture_shell`
