@@ -107,7 +107,7 @@ impl Align {
     }
 
     fn is_aligned(&self, lba: u64) -> bool {
-        lba % self.grain_sectors.max(1) == 0
+        lba.is_multiple_of(self.grain_sectors.max(1))
     }
 
     /// `fdisk_align_lba()`.
