@@ -157,7 +157,7 @@ fn cell(column: &str, disk_path: &str, p: &Partition) -> (String, Align) {
         "End" => right(p.end_lba().to_string()),
         "Sectors" => right(p.size_sectors.to_string()),
         "Cylinders" => right(p.size_sectors.div_ceil(255 * 63).to_string()),
-        "Size" => right(human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Letter)),
+        "Size" => right(human_size(p.size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Letter)),
         "Id" => right(match p.part_type {
             PartType::Dos(c) => format!("{c:x}"),
             PartType::Gpt(_) => "?".into(),
@@ -204,7 +204,18 @@ pub fn partition_table_with(disk_path: &str, label: &Label, columns: &[&str]) ->
             _ => 0,
         })
         .collect();
-    format!("\n{}", table.render())
+    let mut text = format!("\n{}", table.render());
+    if !in_disk_order(label) {
+        text.push_str("\nPartition table entries are not in disk order.\n");
+    }
+    text
+}
+
+/// `fdisk_table_wrong_order()`'s opposite: starts grow with partition numbers.
+fn in_disk_order(label: &Label) -> bool {
+    let mut starts: Vec<(u32, u64)> = label.partitions.iter().map(|p| (p.number, p.start_lba)).collect();
+    starts.small_sort_by_key(|s| s.0);
+    starts.windows(2).all(|w| w[0].1 <= w[1].1)
 }
 
 /// Everything `fdisk -l DEV` prints for one disk, with the columns `-o`
@@ -657,7 +668,7 @@ impl Session {
             LabelKind::Dos => {
                 let primaries = self.label.primaries().count();
                 let has_ext = self.label.extended().is_some();
-                let free_slots = 4 - primaries;
+                let free_slots = 4usize.saturating_sub(primaries);
                 let primary_space = !self.label.free_ranges().is_empty();
                 if !primary_space || free_slots == 0 {
                     if has_ext {
@@ -682,7 +693,7 @@ impl Session {
     fn select_menu(&mut self, out: &mut Out, default: char) {
         let primaries = self.label.primaries().filter(|p| !p.part_type.is_extended()).count();
         let ext = usize::from(self.label.extended().is_some());
-        let free = 4 - self.label.primaries().count();
+        let free = 4usize.saturating_sub(self.label.primaries().count());
         out.raw(&format!("   p   primary ({primaries} primary, {ext} extended, {free} free)\n"));
         if ext == 1 {
             out.raw("   l   logical (numbered from 5)\n");
@@ -835,7 +846,7 @@ impl Session {
                     name: String::new(),
                     bootable: false,
                 };
-                let size_text = human_size(p.size_sectors * SECTOR_BYTES, SizeStyle::Iec);
+                let size_text = human_size(p.size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
                 let part = p.info();
                 if self.label.add(p).is_ok() {
                     out.info(&format!("Created a new partition {number} of type '{}' and of size {size_text}.", part_type.name()));

@@ -101,6 +101,9 @@ impl Table {
                 out.push(' ');
             }
             match self.aligns[i] {
+                // libsmartcols pads an empty cell as it fills the rest of a
+                // column, which it never does in the last one.
+                Align::Right if cell.is_empty() && i == last => {}
                 Align::Right => {
                     out.extend(std::iter::repeat_n(' ', pad));
                     out.push_str(cell);

@@ -24,6 +24,7 @@ pub mod syntax;
 pub mod version;
 pub mod exec;
 pub mod builtins;
+pub mod cnum;
 
 use crate::core::disk::Transport;
 use crate::core::units::parse_size_bytes;
@@ -297,7 +298,7 @@ impl Shell {
             }
             Interactive::Sfdisk(mut s) => {
                 let r = s.end_of_input(&mut self.machine);
-                Output { text: r.text, events: r.events, ..Output::default() }
+                Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
             }
             Interactive::Confirm(c) => lvm2::confirm_eof(c),
         }
@@ -317,7 +318,7 @@ impl Shell {
                 if !r.done {
                     self.interactive = Some(Interactive::Sfdisk(s));
                 }
-                Output { text: r.text, events: r.events, ..Output::default() }
+                Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
             }
             Interactive::Confirm(c) => lvm2::confirm(self, c, line),
         }
@@ -371,7 +372,7 @@ impl Shell {
                 Output::text(t, s)
             }
             "fdisk" => self.fdisk(args),
-            "parted" => { let (t, s) = parted::run(&mut self.machine, args); Output::text(t, s) }
+            "parted" => parted::run(&mut self.machine, args, stdin.is_some()),
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
             "echo" => builtins::echo(args),

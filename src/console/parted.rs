@@ -13,6 +13,7 @@ use crate::core::gpt::Guid;
 use crate::core::label::{Label, LabelKind, PartType, Partition, GRAIN_SECTORS};
 use crate::core::device::{DevId, DevKind};
 use crate::core::machine::{Busy, Machine};
+use super::Output;
 
 const SECTOR: u64 = 512;
 
@@ -141,25 +142,90 @@ fn flags(p: &Partition) -> Vec<&'static str> {
 struct Parted<'a> {
     machine: &'a mut Machine,
     out: String,
+    err: String,
     unit: Unit,
     script: bool,
+    /// Standard input is a pipe or a file, not the terminal.
+    piped: bool,
 }
 
-/// Runs `parted ARGS`; returns what it prints and its exit status.
-pub fn run(machine: &mut Machine, args: &[String]) -> (String, i32) {
-    let mut p = Parted { machine, out: String::new(), unit: Unit::Compact, script: false };
+/// What `wipe_line()` prints before each message outside script mode.
+const WIPE_LINE: &str = concat!("\r", "                                                                          ", "\r");
+
+/// Runs `parted ARGS`; `piped` says standard input is not the terminal.
+pub fn run(machine: &mut Machine, args: &[String], piped: bool) -> Output {
+    let mut p = Parted { machine, out: String::new(), err: String::new(), unit: Unit::Compact, script: false, piped };
     let status = p.main(args);
-    (p.out, status)
+    Output { text: p.out, err: p.err, exit_status: status, ..Output::default() }
+}
+
+/// parted's `str_list_print_wrap()`: the parts printed as one text, broken
+/// before `width` columns at a blank (or at a newline in the text).
+fn wrap(parts: &[&str], width: usize) -> String {
+    let (mut out, mut left) = (String::new(), width as isize);
+    for (k, part) in parts.iter().enumerate() {
+        let mut rest: Vec<char> = part.chars().collect();
+        while left < rest.len() as isize || rest.contains(&'\n') {
+            let len = rest.len() as isize;
+            let at = |i: isize| usize::try_from(i).ok().and_then(|i| rest.get(i)).copied().unwrap_or('\0');
+            let mut cut = (left - 1).min(len - 1);
+            if cut < len && at(cut + 1) == ' ' {
+                cut += 1;
+            }
+            while cut > 0 && (at(cut).is_ascii_alphanumeric() || at(cut).is_ascii_punctuation()) {
+                cut -= 1;
+            }
+            while cut > 0 && at(cut) == ' ' {
+                cut -= 1;
+            }
+            let newline = rest.iter().take((cut + 1).max(0) as usize).position(|c| *c == '\n');
+            if let Some(n) = newline {
+                cut = n as isize - 1;
+            }
+            let mut right = cut + if newline.is_some() { 2 } else { 1 };
+            while right < len && at(right) == ' ' {
+                right += 1;
+            }
+            if cut > 0 {
+                out.extend(&rest[..=cut as usize]);
+            }
+            rest.drain(..(right.clamp(0, len)) as usize);
+            left = width as isize;
+            if k + 1 < parts.len() || !rest.is_empty() || newline.is_some() {
+                out.push('\n');
+            }
+        }
+        out.extend(&rest);
+        left -= rest.len() as isize;
+    }
+    out
 }
 
 impl Parted<'_> {
+    /// A libparted exception as parted's handler prints it: on standard
+    /// error, wrapped at 80 columns outside script mode (after a wiped line).
+    fn exception(&mut self, kind: &str, message: &str) {
+        if !self.script {
+            self.out.push_str(WIPE_LINE);
+        }
+        let width = if self.script { 32768 } else { 80 };
+        self.err.push_str(&wrap(&[kind, ": ", message, "\n"], width));
+    }
+
     fn error(&mut self, message: &str) -> i32 {
-        self.out.push_str(&format!("Error: {message}\n"));
+        self.exception("Error", message);
         1
     }
 
+    /// A Yes/No question: script mode and piped input leave it unanswered,
+    /// which is a No. Typed at the console, parted would ask; the lab goes on.
+    fn question(&mut self, message: &str) -> bool {
+        self.exception("Warning", message);
+        !self.script && !self.piped
+    }
+
     fn note(&mut self, message: &str) -> i32 {
-        self.out.push_str(&format!("storage-lab: {message}\n"));
+        self.err.push_str(&format!("storage-lab: {message}\n"));
         1
     }
 
@@ -188,7 +254,7 @@ impl Parted<'_> {
                 }
                 other if other.starts_with("--align=") => {}
                 other if other.starts_with('-') && words.is_empty() => {
-                    self.out.push_str(&format!("parted: invalid option -- '{}'\n", other.trim_start_matches('-')));
+                    self.err.push_str(&format!("parted: invalid option -- '{}'\n", other.trim_start_matches('-')));
                     return 1;
                 }
                 other => words.push(other.to_string()),
@@ -243,7 +309,7 @@ impl Parted<'_> {
                 }
                 "quit" | "q" => break,
                 other => {
-                    self.out.push_str(&format!("parted: invalid token: {other}\n"));
+                    self.err.push_str(&format!("parted: invalid token: {other}\n"));
                     false
                 }
             };
@@ -279,34 +345,40 @@ impl Parted<'_> {
         false
     }
 
+    /// `do_mklabel()`: the type, then the checks on the disk's current label.
     fn mklabel(&mut self, dev: &Device, kind: &str) -> bool {
-        let label = match kind {
-            "gpt" => {
-                let g = self.machine.new_guid();
-                Label::new_gpt(dev.sectors, g)
-            }
-            "msdos" | "dos" => {
-                let s = self.machine.new_dos_signature();
-                Label::new_dos(dev.sectors, s)
-            }
+        let gpt = match kind {
+            "gpt" => true,
+            "msdos" | "dos" => false,
             "" => {
                 self.error("Expecting a disk label type.");
                 return false;
             }
             other => {
-                self.out.push_str(&format!("parted: invalid token: {other}\n"));
+                self.err.push_str(&format!("parted: invalid token: {other}\n"));
                 return false;
             }
+        };
+        let busy = self.machine.disk(dev.disk).map(|d| d.kernel_partitions.clone()).unwrap_or_default().iter().any(|k| self.in_use(dev, k.number));
+        if busy {
+            self.error(&format!("Partition(s) on {} are being used.", dev.path));
+            return false;
+        }
+        let warning = format!("The existing disk label on {} will be destroyed and all data on this disk will be lost. Do you want to continue?", dev.path);
+        if !self.script && self.label(dev).is_some() && !self.question(&warning) {
+            return false;
+        }
+        let label = if gpt {
+            let g = self.machine.new_guid();
+            Label::new_gpt(dev.sectors, g)
+        } else {
+            let s = self.machine.new_dos_signature();
+            Label::new_dos(dev.sectors, s)
         };
         let Ok(label) = label else {
             self.error("partition length of the disk exceeds the msdos limit");
             return false;
         };
-        let busy: Vec<u32> = self.machine.disk(dev.disk).map(|d| d.kernel_partitions.clone()).unwrap_or_default().iter().map(|k| k.number).filter(|n| self.in_use(dev, *n)).collect();
-        if !busy.is_empty() {
-            self.error(&format!("Partition(s) on {} are being used.", dev.path));
-            return false;
-        }
         self.commit(dev, &label)
     }
 
@@ -374,7 +446,7 @@ impl Parted<'_> {
                 "extended" => (label.free_numbers().first().copied().unwrap_or(0), PartType::Dos(0x0f), String::new()),
                 "primary" => (label.free_numbers().first().copied().unwrap_or(0), PartType::Dos(if swap { 0x82 } else { 0x83 }), String::new()),
                 other => {
-                    self.out.push_str(&format!("parted: invalid token: {other}\n"));
+                    self.err.push_str(&format!("parted: invalid token: {other}\n"));
                     return (i, false);
                 }
             },
@@ -403,8 +475,9 @@ impl Parted<'_> {
         }
         if self.in_use(dev, n) {
             let path = format!("/dev/{}", crate::core::disk::partition_name(&self.machine.name_of(dev.disk), n));
-            self.out.push_str(&format!("Warning: Partition {path} is being used. Are you sure you want to continue?\n"));
-            return false;
+            if !self.question(&format!("Partition {path} is being used. Are you sure you want to continue?")) {
+                return false;
+            }
         }
         let _ = label.delete(n);
         self.commit(dev, &label)
@@ -469,7 +542,8 @@ mod tests {
 
     fn parted(m: &mut Machine, line: &str) -> (String, i32) {
         let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-        run(m, &args)
+        let o = run(m, &args, false);
+        (format!("{}{}", o.err, o.text), o.exit_status)
     }
 
     #[test]

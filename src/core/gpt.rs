@@ -2,18 +2,25 @@
 //! at LBA 1 with its entry array, and a backup entry array and header at the end of
 //! the disk, each guarded by CRC32.
 //!
-//! Simplification: the entry array always has 128 entries of 128 bytes, as every
-//! Linux tool writes it.
+//! The entry array has 128 entries of 128 bytes unless a tool asks for another
+//! length (sfdisk's `table-length:`); empty entries are zeros, so an array is
+//! stored and checksummed as its used entries followed by a run of zeros.
 
 use super::units::SECTOR_BYTES;
 
 pub const SIGNATURE: &[u8; 8] = b"EFI PART";
 pub const REVISION_1_0: u32 = 0x0001_0000;
 pub const HEADER_SIZE: u32 = 92;
+/// The default number of entries (libfdisk's `GPT_NPARTITIONS`).
 pub const ENTRY_COUNT: u32 = 128;
 pub const ENTRY_SIZE: u32 = 128;
-/// Sectors taken by the entry array: 128 entries of 128 bytes.
+/// Sectors taken by the default entry array: 128 entries of 128 bytes.
 pub const ENTRY_ARRAY_SECTORS: u64 = (ENTRY_COUNT as u64 * ENTRY_SIZE as u64) / SECTOR_BYTES;
+
+/// Sectors taken by an entry array of `count` entries.
+pub fn entry_array_sectors(count: u32) -> u64 {
+    (u64::from(count) * u64::from(ENTRY_SIZE)).div_ceil(SECTOR_BYTES)
+}
 
 /// A GUID in its on-disk byte order (the first three fields little-endian).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
@@ -145,7 +152,7 @@ impl GptHeader {
             sizeof_partition_entry: u32_at(84),
             partition_entry_array_crc32: u32_at(88),
         };
-        if h.num_partition_entries != ENTRY_COUNT || h.sizeof_partition_entry != ENTRY_SIZE {
+        if h.num_partition_entries == 0 || h.sizeof_partition_entry != ENTRY_SIZE {
             return Err(GptError::UnsupportedEntryArray);
         }
         Ok(h)
@@ -204,22 +211,78 @@ impl GptEntry {
     }
 }
 
-/// Encodes the whole entry array (128 entries) and returns it with its CRC32.
-pub fn encode_entries(entries: &[GptEntry]) -> (Vec<u8>, u32) {
-    let mut bytes = vec![0u8; (ENTRY_COUNT * ENTRY_SIZE) as usize];
-    for (i, e) in entries.iter().take(ENTRY_COUNT as usize).enumerate() {
-        e.encode(&mut bytes[i * ENTRY_SIZE as usize..(i + 1) * ENTRY_SIZE as usize]);
+/// Encodes an entry array of `count` entries whose first ones are `entries`
+/// (the rest are empty): the bytes of those entries, and the CRC32 of the
+/// whole array.
+pub fn encode_entries(entries: &[GptEntry], count: u32) -> (Vec<u8>, u32) {
+    let used = entries.len().min(count as usize);
+    let mut bytes = vec![0u8; used * ENTRY_SIZE as usize];
+    for (e, out) in entries.iter().zip(bytes.chunks_mut(ENTRY_SIZE as usize)) {
+        e.encode(out);
     }
-    let crc = super::crc32::hash(&bytes);
+    let rest = (u64::from(count) - used as u64) * u64::from(ENTRY_SIZE);
+    let crc = !super::crc32::update_raw_zeros(super::crc32::update_raw(!0, &bytes), rest);
     (bytes, crc)
 }
 
-/// Decodes an entry array, checking it against the CRC32 its header records.
-pub fn decode_entries(bytes: &[u8], expected_crc32: u32) -> Result<Vec<GptEntry>, GptError> {
-    if super::crc32::hash(bytes) != expected_crc32 {
-        return Err(GptError::EntriesChecksumMismatch);
+/// Decodes an entry array fed in pieces (bytes, or runs of zeros), keeping
+/// the used entries with their numbers and the running CRC32.
+#[derive(Debug, Clone)]
+pub struct EntryScan {
+    crc: u32,
+    index: u32,
+    pending: Vec<u8>,
+    pub used: Vec<(u32, GptEntry)>,
+}
+
+impl Default for EntryScan {
+    fn default() -> Self {
+        EntryScan { crc: !0, index: 0, pending: Vec::new(), used: Vec::new() }
     }
-    Ok(bytes.chunks(ENTRY_SIZE as usize).map(GptEntry::decode).collect())
+}
+
+impl EntryScan {
+    pub fn bytes(&mut self, data: &[u8]) {
+        self.crc = super::crc32::update_raw(self.crc, data);
+        for b in data {
+            self.pending.push(*b);
+            if self.pending.len() == ENTRY_SIZE as usize {
+                self.finish_entry();
+            }
+        }
+    }
+
+    pub fn zeros(&mut self, len: u64) {
+        self.crc = super::crc32::update_raw_zeros(self.crc, len);
+        let mut left = len;
+        while !self.pending.is_empty() && left > 0 {
+            self.pending.push(0);
+            left -= 1;
+            if self.pending.len() == ENTRY_SIZE as usize {
+                self.finish_entry();
+            }
+        }
+        let whole = left / u64::from(ENTRY_SIZE);
+        self.index = self.index.saturating_add(u32::try_from(whole).unwrap_or(u32::MAX));
+        self.pending.resize((left % u64::from(ENTRY_SIZE)) as usize, 0);
+    }
+
+    fn finish_entry(&mut self) {
+        let e = GptEntry::decode(&self.pending);
+        self.pending.clear();
+        self.index = self.index.saturating_add(1);
+        if e.is_used() {
+            self.used.push((self.index, e));
+        }
+    }
+
+    /// The used entries (numbered from 1) if the array's CRC32 is `expected`.
+    pub fn finish(self, expected_crc32: u32) -> Result<Vec<(u32, GptEntry)>, GptError> {
+        if !self.crc != expected_crc32 {
+            return Err(GptError::EntriesChecksumMismatch);
+        }
+        Ok(self.used)
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +295,20 @@ mod tests {
         assert_eq!(g.0[0], 0xaf);
         assert_eq!(g.to_string(), "0FC63DAF-8483-4772-8E79-3D69D8477DE4");
         assert!(Guid::parse("0FC63DAF84834772-8E79-3D69D8477DE4").is_none());
+    }
+
+    #[test]
+    fn a_short_array_scans_like_its_bytes() {
+        let e = GptEntry { partition_type_guid: Guid([1; 16]), unique_partition_guid: Guid([2; 16]), starting_lba: 34, ending_lba: 99, attributes: 0, partition_name: "a".into() };
+        let (bytes, crc) = encode_entries(&[GptEntry::default(), e.clone()], 8);
+        let mut all = bytes.clone();
+        all.resize(8 * 128, 0);
+        assert_eq!(crc, super::super::crc32::hash(&all));
+        let mut scan = EntryScan::default();
+        scan.bytes(&bytes[..200]);
+        scan.bytes(&bytes[200..]);
+        scan.zeros(6 * 128);
+        assert_eq!(scan.finish(crc), Ok(vec![(2, e)]));
     }
 
     #[test]

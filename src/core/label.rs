@@ -10,7 +10,7 @@
 use crate::core::order::SmallSort;
 use super::gpt::{self, Guid, GptEntry, GptHeader};
 use super::mbr::{Mbr, MbrPartitionEntry, TYPE_EXTENDED, TYPE_GPT_PROTECTIVE};
-use super::media::Media;
+use super::media::{Chunk, Content, Media};
 use super::parttypes::{dos_types, gpt_types};
 use super::units::SECTOR_BYTES;
 
@@ -155,6 +155,8 @@ pub struct Label {
     pub first_lba: u64,
     /// The last sector partitions may use.
     pub last_lba: u64,
+    /// The GPT's number of entries, its highest partition number (0 on DOS labels).
+    pub gpt_entries: u32,
     /// Sorted by partition number.
     pub partitions: Vec<Partition>,
 }
@@ -173,6 +175,7 @@ impl Label {
             total_sectors,
             first_lba: GRAIN_SECTORS,
             last_lba: total_sectors - 1,
+            gpt_entries: 0,
             partitions: Vec::new(),
         })
     }
@@ -187,15 +190,28 @@ impl Label {
             total_sectors,
             first_lba: GRAIN_SECTORS,
             last_lba: total_sectors - gpt::ENTRY_ARRAY_SECTORS - 2,
+            gpt_entries: gpt::ENTRY_COUNT,
             partitions: Vec::new(),
         })
+    }
+
+    /// An empty GPT with `entries` entries and the usable sectors
+    /// `first_lba..=last_lba`, which must leave room for both headers and
+    /// entry arrays (an empty range, first after last, is a valid GPT).
+    pub fn new_gpt_with(total_sectors: u64, disk_guid: Guid, entries: u32, first_lba: u64, last_lba: u64) -> Result<Label, LabelError> {
+        let array = gpt::entry_array_sectors(entries);
+        let fits = entries > 0 && first_lba >= array + 2 && array.checked_add(last_lba).is_some_and(|end| end + 2 <= total_sectors);
+        if !fits {
+            return Err(LabelError::DiskTooSmall);
+        }
+        Ok(Label { kind: LabelKind::Gpt, disk_id: DiskId::Gpt(disk_guid), total_sectors, first_lba, last_lba, gpt_entries: entries, partitions: Vec::new() })
     }
 
     /// The highest partition number the label can hold.
     pub fn max_number(&self) -> u32 {
         match self.kind {
             LabelKind::Dos => 4,
-            LabelKind::Gpt => gpt::ENTRY_COUNT,
+            LabelKind::Gpt => self.gpt_entries,
         }
     }
 
@@ -305,8 +321,8 @@ impl Label {
     /// The default last sector for a partition starting at `first` in a range ending
     /// at `range_end`: the partition ends just before an aligned boundary when it can.
     pub fn default_last(first: u64, range_end: u64) -> u64 {
-        let aligned = Self::align_down(range_end + 1);
-        if aligned > first + GRAIN_SECTORS {
+        let aligned = Self::align_down(range_end.saturating_add(1));
+        if aligned > first.saturating_add(GRAIN_SECTORS) {
             aligned - 1
         } else {
             range_end
@@ -351,6 +367,20 @@ impl Label {
         Ok(())
     }
 
+    /// Sets a partition as libfdisk sets a table entry from a script, without
+    /// checking it against the others (GPT refuses overlaps only when writing).
+    pub fn put(&mut self, p: Partition) {
+        self.partitions.retain(|q| q.number != p.number);
+        self.partitions.push(p);
+        self.partitions.small_sort_by_key(|p| p.number);
+    }
+
+    /// Whether two partitions share a sector.
+    pub fn overlapping(&self) -> bool {
+        let ps = &self.partitions;
+        ps.iter().enumerate().any(|(i, a)| ps[..i].iter().any(|b| a.start_lba <= b.end_lba() && b.start_lba <= a.end_lba()))
+    }
+
     /// Deletes a partition. Deleting an extended partition deletes its logicals;
     /// deleting a logical renumbers the ones after it, as fdisk does.
     pub fn delete(&mut self, number: u32) -> Result<Partition, LabelError> {
@@ -375,48 +405,7 @@ impl Label {
     pub fn write_to(&self, media: &mut Media) {
         let total = self.total_sectors;
         match (self.kind, self.disk_id) {
-            (LabelKind::Gpt, DiskId::Gpt(guid)) => {
-                let entries: Vec<GptEntry> = (1..=gpt::ENTRY_COUNT)
-                    .map(|n| match self.partition(n) {
-                        Some(p) => GptEntry {
-                            partition_type_guid: match p.part_type {
-                                PartType::Gpt(g) => g,
-                                PartType::Dos(_) => Guid::ZERO,
-                            },
-                            unique_partition_guid: p.unique_guid,
-                            starting_lba: p.start_lba,
-                            ending_lba: p.end_lba(),
-                            attributes: 0,
-                            partition_name: p.name.clone(),
-                        },
-                        None => GptEntry::default(),
-                    })
-                    .collect();
-                let (entry_bytes, entries_crc) = gpt::encode_entries(&entries);
-                let backup_entries_lba = total - 1 - gpt::ENTRY_ARRAY_SECTORS;
-                let header = |my: u64, alt: u64, entries_at: u64| GptHeader {
-                    revision: gpt::REVISION_1_0,
-                    header_size: gpt::HEADER_SIZE,
-                    my_lba: my,
-                    alternate_lba: alt,
-                    first_usable_lba: self.first_lba,
-                    last_usable_lba: self.last_lba,
-                    disk_guid: guid,
-                    partition_entry_lba: entries_at,
-                    num_partition_entries: gpt::ENTRY_COUNT,
-                    sizeof_partition_entry: gpt::ENTRY_SIZE,
-                    partition_entry_array_crc32: entries_crc,
-                };
-                let mut pmbr = Mbr::default();
-                pmbr.partitions[0] =
-                    MbrPartitionEntry::new(TYPE_GPT_PROTECTIVE, 1, (total - 1).min(u32::MAX as u64), false);
-                pmbr.partitions[0].end_chs = super::mbr::Chs([0xff, 0xff, 0xff]);
-                media.write_sector(0, &pmbr.encode());
-                media.write_sector(1, &header(1, total - 1, 2).encode());
-                media.write_bytes(2, &entry_bytes);
-                media.write_bytes(backup_entries_lba, &entry_bytes);
-                media.write_sector(total - 1, &header(total - 1, 1, backup_entries_lba).encode());
-            }
+            (LabelKind::Gpt, DiskId::Gpt(guid)) => self.write_gpt(media, guid),
             (_, disk_id) => {
                 let signature = match disk_id {
                     DiskId::Dos(s) => s,
@@ -441,10 +430,46 @@ impl Label {
         }
     }
 
+    /// The protective MBR, both entry arrays (used entries as bytes, the rest as
+    /// a run of zeros) and both headers.
+    fn write_gpt(&self, media: &mut Media, guid: Guid) {
+        let total = self.total_sectors;
+        let last_used = self.partitions.iter().map(|p| p.number).max().unwrap_or(0).min(self.gpt_entries);
+        let entries: Vec<GptEntry> = (1..=last_used).map(|n| self.partition(n).map(gpt_entry).unwrap_or_default()).collect();
+        let (entry_bytes, entries_crc) = gpt::encode_entries(&entries, self.gpt_entries);
+        let array_sectors = gpt::entry_array_sectors(self.gpt_entries);
+        let backup_entries_lba = total - 1 - array_sectors;
+        let header = |my: u64, alt: u64, entries_at: u64| GptHeader {
+            revision: gpt::REVISION_1_0,
+            header_size: gpt::HEADER_SIZE,
+            my_lba: my,
+            alternate_lba: alt,
+            first_usable_lba: self.first_lba,
+            last_usable_lba: self.last_lba,
+            disk_guid: guid,
+            partition_entry_lba: entries_at,
+            num_partition_entries: self.gpt_entries,
+            sizeof_partition_entry: gpt::ENTRY_SIZE,
+            partition_entry_array_crc32: entries_crc,
+        };
+        let mut pmbr = Mbr::default();
+        pmbr.partitions[0] = MbrPartitionEntry::new(TYPE_GPT_PROTECTIVE, 1, (total - 1).min(u32::MAX as u64), false);
+        pmbr.partitions[0].end_chs = super::mbr::Chs([0xff, 0xff, 0xff]);
+        media.write_sector(0, &pmbr.encode());
+        media.write_sector(1, &header(1, total - 1, 2).encode());
+        for at in [2, backup_entries_lba] {
+            media.write(at * SECTOR_BYTES, Chunk::zeros(array_sectors * SECTOR_BYTES));
+            media.write_bytes(at, &entry_bytes);
+        }
+        media.write_sector(total - 1, &header(total - 1, 1, backup_entries_lba).encode());
+    }
+
+    /// The EBR chain: the first logical's EBR at the extended partition's
+    /// start, each later one a grain before its partition, as libfdisk puts them.
     fn write_ebr_chain(&self, media: &mut Media) {
         let Some(ext) = self.extended() else { return };
         let logicals: Vec<&Partition> = self.logicals().collect();
-        let ebr_lba = |p: &Partition| p.start_lba - GRAIN_SECTORS;
+        let ebr_lba = |i: usize, p: &Partition| if i == 0 { ext.start_lba } else { p.start_lba.saturating_sub(GRAIN_SECTORS) };
         if logicals.is_empty() {
             media.write_sector(ext.start_lba, &Mbr::default().encode());
         }
@@ -453,17 +478,13 @@ impl Label {
                 PartType::Dos(c) => c,
                 PartType::Gpt(_) => 0x83,
             };
-            let here = ebr_lba(p);
+            let here = ebr_lba(i, p);
             let mut ebr = Mbr::default();
-            ebr.partitions[0] = MbrPartitionEntry::new(code, p.start_lba - here, p.size_sectors, p.bootable);
+            ebr.partitions[0] = MbrPartitionEntry::new(code, p.start_lba.saturating_sub(here), p.size_sectors, p.bootable);
             if let Some(next) = logicals.get(i + 1) {
-                let next_ebr = ebr_lba(next);
-                ebr.partitions[1] = MbrPartitionEntry::new(
-                    TYPE_EXTENDED,
-                    next_ebr - ext.start_lba,
-                    next.end_lba() + 1 - next_ebr,
-                    false,
-                );
+                let next_ebr = ebr_lba(i + 1, next);
+                let link_size = next.end_lba().saturating_add(1).saturating_sub(next_ebr);
+                ebr.partitions[1] = MbrPartitionEntry::new(TYPE_EXTENDED, next_ebr.saturating_sub(ext.start_lba), link_size, false);
             }
             media.write_sector(here, &ebr.encode());
         }
@@ -540,16 +561,16 @@ impl Label {
 
     fn read_gpt(media: &Media, total_sectors: u64, header_lba: u64) -> Option<Label> {
         let header = GptHeader::decode(&media.read_sector(header_lba)).ok()?;
-        let bytes = media.read_bytes(header.partition_entry_lba, gpt::ENTRY_ARRAY_SECTORS);
-        let entries = gpt::decode_entries(&bytes, header.partition_entry_array_crc32).ok()?;
+        let entries = Self::read_entries(media, &header)?;
+        if !Self::gpt_header_sane(&header, total_sectors, header_lba) {
+            return None;
+        }
         let partitions = entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_used())
-            .map(|(i, e)| Partition {
-                number: i as u32 + 1,
+            .into_iter()
+            .map(|(number, e)| Partition {
+                number,
                 start_lba: e.starting_lba,
-                size_sectors: e.ending_lba.saturating_sub(e.starting_lba) + 1,
+                size_sectors: e.ending_lba.saturating_sub(e.starting_lba).saturating_add(1),
                 part_type: PartType::Gpt(e.partition_type_guid),
                 unique_guid: e.unique_partition_guid,
                 name: e.partition_name.clone(),
@@ -562,8 +583,51 @@ impl Label {
             total_sectors,
             first_lba: header.first_usable_lba,
             last_lba: header.last_usable_lba,
+            gpt_entries: header.num_partition_entries,
             partitions,
         })
+    }
+
+    /// libfdisk's `gpt_check_lba_sanity()` and its MyLBA check: the usable
+    /// range runs forwards, ends on the disk and leaves the header out.
+    fn gpt_header_sane(h: &GptHeader, total_sectors: u64, header_lba: u64) -> bool {
+        let (first, last, disk_last) = (h.first_usable_lba, h.last_usable_lba, total_sectors.saturating_sub(1));
+        first <= last && last <= disk_last && !(first < 1 && 1 < last) && h.my_lba == header_lba
+    }
+
+    /// The used entries of a header's entry array, read piece by piece so that
+    /// runs of zeros cost nothing; None if its CRC32 does not match.
+    fn read_entries(media: &Media, header: &GptHeader) -> Option<Vec<(u32, GptEntry)>> {
+        const STEP: u64 = 64 * 1024;
+        let start = header.partition_entry_lba.checked_mul(SECTOR_BYTES)?;
+        let len = u64::from(header.num_partition_entries) * u64::from(gpt::ENTRY_SIZE);
+        let mut scan = gpt::EntryScan::default();
+        let mut at = start;
+        for (offset, chunk) in media.pieces(start, len) {
+            scan.zeros(offset.saturating_sub(at));
+            match chunk.content {
+                Content::Zeros => scan.zeros(chunk.len),
+                _ => (0..chunk.len.div_ceil(STEP)).for_each(|i| scan.bytes(&chunk.slice(i * STEP, STEP).to_vec())),
+            }
+            at = offset + chunk.len;
+        }
+        scan.zeros((start + len).saturating_sub(at));
+        scan.finish(header.partition_entry_array_crc32).ok()
+    }
+}
+
+/// A partition's GPT entry.
+fn gpt_entry(p: &Partition) -> GptEntry {
+    GptEntry {
+        partition_type_guid: match p.part_type {
+            PartType::Gpt(g) => g,
+            PartType::Dos(_) => Guid::ZERO,
+        },
+        unique_partition_guid: p.unique_guid,
+        starting_lba: p.start_lba,
+        ending_lba: p.end_lba(),
+        attributes: 0,
+        partition_name: p.name.clone(),
     }
 }
 

@@ -45,7 +45,7 @@ pub struct MbrPartitionEntry {
 
 impl MbrPartitionEntry {
     pub fn new(os_type: u8, starting_lba: u64, size_in_lba: u64, bootable: bool) -> Self {
-        let last = starting_lba + size_in_lba.max(1) - 1;
+        let last = starting_lba.saturating_add(size_in_lba.max(1) - 1);
         MbrPartitionEntry {
             boot_indicator: if bootable { 0x80 } else { 0 },
             start_chs: Chs::from_lba(starting_lba),

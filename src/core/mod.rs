@@ -11,6 +11,7 @@ pub mod event;
 pub mod ext4;
 pub mod gpt;
 pub mod label;
+pub mod libfdisk;
 pub mod lvm;
 pub mod machine;
 pub mod mbr;

@@ -1,9 +1,11 @@
 //! Replays every fixture captured from the real tools (tests/fixtures/*/*.case)
 //! through the simulator and compares the output command by command.
 //!
-//! Random identifiers (disk identifiers, GUIDs, UUIDs) are masked on both sides,
-//! and so is what depends on the capture's wall clock (dd's elapsed time and
-//! rate, ls's dates, stat's timestamps). The lvm2 fixtures were captured without
+//! Outputs are compared whole. Random identifiers (disk identifiers, GUIDs,
+//! UUIDs) are masked on both sides, except those a script sets with sfdisk's
+//! `label-id:`, and so is what depends on the capture's wall clock (dd's
+//! elapsed time and rate, ls's dates, stat's timestamps). A here-document's
+//! lines are typed text, fed to the shell after the command. The lvm2 fixtures were captured without
 //! device-mapper (see tests/fixtures/lvm/README.md); `real_host` turns them into
 //! what an active host prints, each rule quoting the fixture note it implements.
 //! The data/ and files/ fixtures ran each command in `bash -c`; `capture_shell`
@@ -15,6 +17,9 @@ use storage_lab::core::Machine;
 
 pub struct Step {
     pub command: String,
+    /// The rest of a command typed over several lines (a here-document's body
+    /// and terminator), fed to the shell as typed lines.
+    pub typed: Vec<String>,
     pub stdin: Vec<String>,
     pub expected: String,
     pub exit: i32,
@@ -26,18 +31,31 @@ pub struct Case {
     pub steps: Vec<Step>,
 }
 
+/// True when the command line opens a here-document, so that the `<` lines
+/// after it are the rest of the typed text rather than its standard input.
+fn opens_here_document(command: &str) -> bool {
+    storage_lab::console::syntax::parse(command).is_ok_and(|list| !storage_lab::console::syntax::here_docs(&list).is_empty())
+}
+
+/// Lines are split on `\n` alone: a `\r` the tool printed before a newline is
+/// part of the output.
 pub fn parse_case(name: &str, text: &str) -> Case {
     let mut case = Case { name: name.to_string(), disks: String::new(), steps: Vec::new() };
-    for line in text.lines() {
+    for line in text.split('\n') {
         if let Some(d) = line.strip_prefix("# disks:") {
             case.disks = d.trim().to_string();
         } else if line.starts_with('#') {
             continue;
         } else if let Some(cmd) = line.strip_prefix("$ ") {
-            case.steps.push(Step { command: cmd.to_string(), stdin: Vec::new(), expected: String::new(), exit: 0 });
+            case.steps.push(Step { command: cmd.to_string(), typed: Vec::new(), stdin: Vec::new(), expected: String::new(), exit: 0 });
         } else if let Some(step) = case.steps.last_mut() {
             if line == "<" || line.starts_with("< ") {
-                step.stdin.push(line.get(2..).unwrap_or("").to_string());
+                let text = line.get(2..).unwrap_or("").to_string();
+                if opens_here_document(&step.command) {
+                    step.typed.push(text);
+                } else {
+                    step.stdin.push(text);
+                }
             } else if line == ">" || line.starts_with("> ") {
                 step.expected.push_str(line.get(2..).unwrap_or(""));
                 step.expected.push('\n');
@@ -51,49 +69,75 @@ pub fn parse_case(name: &str, text: &str) -> Case {
     case
 }
 
+/// The identifiers a case's script sets with sfdisk's `label-id:` header, as
+/// the tools print them: they are compared verbatim, not masked.
+fn identifiers_set(case: &Case) -> Vec<String> {
+    let lines = case.steps.iter().flat_map(|s| s.typed.iter().chain(&s.stdin));
+    lines
+        .filter_map(|l| l.trim().strip_prefix("label-id:"))
+        .filter_map(|v| {
+            let v = v.trim();
+            let guid = v.len() == 36 && v.split('-').map(str::len).eq([8, 4, 4, 4, 12]) && v.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+            let dos = u32::from_str_radix(v.trim_start_matches("0x"), 16).ok();
+            if guid {
+                Some(v.to_ascii_uppercase())
+            } else {
+                dos.map(|id| format!("0x{id:08x}"))
+            }
+        })
+        .collect()
+}
+
 fn is_hex(s: &str) -> bool {
     s.chars().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Masks words that are random on each run.
-pub fn mask(text: &str) -> String {
+/// `text` split on `-` into parts of exactly these lengths, each made of `ok` characters.
+fn shaped(text: &str, lens: &[usize], ok: fn(char) -> bool) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    parts.len() == lens.len() && lens.iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(ok))
+}
+
+/// The random identifier starting at `chars[i]`, if any: its length and mask.
+fn random_token(chars: &[char], i: usize, keep: &[String]) -> Option<(usize, &'static str)> {
+    let take = |n: usize| -> Option<String> { (i + n <= chars.len()).then(|| chars[i..i + n].iter().collect()) };
+    let kept = |t: &String| keep.iter().any(|k| k == t);
+    // A GUID: 8-4-4-4-12 hex digits.
+    if take(36).is_some_and(|g| shaped(&g, &[8, 4, 4, 4, 12], |c| c.is_ascii_hexdigit()) && !kept(&g)) {
+        return Some((36, "<GUID>"));
+    }
+    // An LVM UUID: 6-4-4-4-4-4-6 alphanumerics.
+    if take(38).is_some_and(|u| shaped(&u, &[6, 4, 4, 4, 4, 4, 6], |c| c.is_ascii_alphanumeric())) {
+        return Some((38, "<LVMUUID>"));
+    }
+    // A DOS disk identifier: 0x and 8 hex digits.
+    if take(10).is_some_and(|d| d.starts_with("0x") && is_hex(&d[2..]) && !kept(&d)) {
+        return Some((10, "0x<ID>"));
+    }
+    None
+}
+
+/// Masks words that are random on each run, except the identifiers in `keep`.
+pub fn mask(text: &str, keep: &[String]) -> String {
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
-        let take = |n: usize| -> Option<String> { (i + n <= chars.len()).then(|| chars[i..i + n].iter().collect()) };
         let boundary = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
-        let shaped = |text: &str, lens: &[usize], ok: fn(char) -> bool| {
-            let parts: Vec<&str> = text.split('-').collect();
-            parts.len() == lens.len() && lens.iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(ok))
-        };
-        if boundary {
-            // A GUID: 8-4-4-4-12 hex digits.
-            if let Some(g) = take(36).filter(|g| shaped(g, &[8, 4, 4, 4, 12], |c| c.is_ascii_hexdigit())) {
-                let _ = g;
-                out.push_str("<GUID>");
-                i += 36;
-                continue;
+        match random_token(&chars, i, keep).filter(|_| boundary) {
+            Some((len, masked)) => {
+                out.push_str(masked);
+                i += len;
             }
-            // An LVM UUID: 6-4-4-4-4-4-6 alphanumerics.
-            if take(38).is_some_and(|u| shaped(&u, &[6, 4, 4, 4, 4, 4, 6], |c| c.is_ascii_alphanumeric())) {
-                out.push_str("<LVMUUID>");
-                i += 38;
-                continue;
-            }
-            // A DOS disk identifier: 0x and 8 hex digits.
-            if take(10).is_some_and(|d| d.starts_with("0x") && is_hex(&d[2..])) {
-                out.push_str("0x<ID>");
-                i += 10;
-                continue;
+            None => {
+                out.push(chars[i]);
+                i += 1;
             }
         }
-        out.push(chars[i]);
-        i += 1;
     }
     // lvdisplay's creation stamp is the capture machine's.
     let out = mask_clock(&mask_lvm_times(&out));
-    out.lines()
+    out.split('\n')
         .map(|l| if l.contains("LV Creation host, time") { "  LV Creation host, time <STAMP>".to_string() } else { l.to_string() })
         .collect::<Vec<_>>()
         .join("\n")
@@ -127,7 +171,7 @@ const LVM_CAPTURE_HOST: (&str, &str, &str) = ("vm", "6.18.44-fc-v669", "#1 SMP P
 /// stat's timestamps and the capture's device numbers in stat's Device line.
 fn mask_clock(text: &str) -> String {
     const MONTHS: [&str; 12] = ["Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ", "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec "];
-    text.lines()
+    text.split('\n')
         .map(|l| {
             let mut l = l.to_string();
             if let Some(at) = l.find(" copied, ") {
@@ -160,7 +204,7 @@ fn mask_clock(text: &str) -> String {
 /// The stand-ins for partitions were whole devices to libblkid, so the capture
 /// lacks the tags real partitions get (the case's note).
 fn without_partition_tags(text: &str) -> String {
-    text.lines()
+    text.split('\n')
         .map(|l| l.split(' ').filter(|w| !w.starts_with("PARTUUID=") && !w.starts_with("PART_ENTRY_")).collect::<Vec<_>>().join(" "))
         .collect::<Vec<_>>()
         .join("\n")
@@ -182,7 +226,7 @@ fn real_host(expected: &str) -> String {
     // \"<device>\".'". fsadm names the device by its /dev/mapper path (it resolves
     // /dev/VG/LV through /sys/block/dm-N/dm/name), prints on stderr without lvm's
     // indent, and lvm then reports the failed check.
-    text.lines()
+    text.split('\n')
         .map(|l| {
             let inactive = l.strip_prefix("  Logical volume ").and_then(|r| r.strip_suffix(" must be activated before resizing filesystem."));
             match inactive.and_then(|lv| lv.split_once('/')) {
@@ -202,7 +246,7 @@ fn real_host(expected: &str) -> String {
 fn without_activation_lines(ours: &str) -> String {
     // Note: "lvdisplay: with activation disabled the 'LV Status', '# open' and
     // 'Block device' lines are missing".
-    ours.lines()
+    ours.split('\n')
         .filter(|l| {
             !(l.starts_with("  LV Status ") || l.starts_with("  # open ") || l.starts_with("  - currently set to") || l.starts_with("  Block device "))
         })
@@ -224,8 +268,8 @@ fn without_activation_lines(ours: &str) -> String {
         .join("\n")
 }
 
-/// Runs one step on the shell as the real tool saw it: the command, its stdin
-/// lines, then end of input.
+/// Runs one step on the shell as the real tool saw it: the command with the
+/// rest of its typed text, its stdin lines, then end of input.
 fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
     let mut command = step.command.clone();
     if lvm {
@@ -253,6 +297,12 @@ fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
     let first = shell.run(&command);
     let mut text = first.text;
     let mut status = first.exit_status;
+    // The rest of the typed command: bash reads it whatever the command does.
+    for line in &step.typed {
+        let o = shell.run(line);
+        text.push_str(&o.text);
+        status = o.exit_status;
+    }
     for line in &step.stdin {
         if !shell.is_interactive() {
             break;
@@ -286,45 +336,67 @@ fn apply_aliases(text: &str, aliases: &[(&str, &str)]) -> String {
     aliases.iter().fold(text.to_string(), |t, (from, to)| t.replace(from, to))
 }
 
-/// Replays a case; returns a description of every mismatch.
+/// The step as this case runs it: the capture's device stand-ins renamed and
+/// `bash -c`'s line numbers dropped.
+fn localised(case: &str, step: &Step) -> Step {
+    let alias = aliases(case);
+    Step {
+        command: apply_aliases(&step.command, alias),
+        typed: step.typed.clone(),
+        stdin: step.stdin.clone(),
+        expected: capture_shell(&apply_aliases(&step.expected, alias)),
+        exit: step.exit,
+    }
+}
+
+/// Both outputs as compared: masked, and for lvm/ and data/ aliases cases
+/// rewritten as their notes say.
+fn comparable(case: &str, ours: &str, expected: &str, keep: &[String]) -> (String, String) {
+    let (mut ours, mut expected) = (mask(ours, keep), mask(expected, keep));
+    if !aliases(case).is_empty() {
+        ours = without_partition_tags(&ours);
+    }
+    if case.starts_with("lvm/") {
+        ours = without_activation_lines(&ours);
+        expected = real_host(&expected);
+    }
+    (ours, expected)
+}
+
+/// Where two outputs first differ, with both lines quoted so that blank
+/// space and a missing final newline show.
+fn first_difference(expected: &str, ours: &str) -> String {
+    let (e, o): (Vec<&str>, Vec<&str>) = (expected.split('\n').collect(), ours.split('\n').collect());
+    let at = (0..e.len().max(o.len())).find(|i| e.get(*i) != o.get(*i)).unwrap_or(0);
+    format!("first difference at line {}: real {:?}, simulator {:?}", at + 1, e.get(at), o.get(at))
+}
+
+/// Replays a case; returns a description of every mismatch. Outputs are
+/// compared whole, blank lines and the final newline included.
 pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
     let disks = parse_disks(&case.disks).unwrap_or_default();
     let machine = match Machine::with_disks(7, &disks) {
         Ok(m) => m,
         Err(e) => return vec![format!("{}: cannot build machine: {e}", case.name)],
     };
-    let lvm = case.name.starts_with("lvm/");
-    let data = case.name.starts_with("data/");
-    let alias = aliases(&case.name);
+    let keep = identifiers_set(case);
     let mut shell = Shell::new(machine);
     let mut problems = Vec::new();
     for step in &case.steps {
-        if data {
+        if case.name.starts_with("data/") {
             // The shell ticks once as each command starts.
             shell.machine.set_clock(DATA_CLOCK - 1);
         }
-        let mut step_here = Step { command: apply_aliases(&step.command, alias), stdin: step.stdin.clone(), expected: apply_aliases(&step.expected, alias), exit: step.exit };
-        step_here.expected = capture_shell(&step_here.expected);
-        let step = &step_here;
-        let (ours, status) = run_step(&mut shell, step, lvm);
+        let step = localised(&case.name, step);
+        let (ours, status) = run_step(&mut shell, &step, case.name.starts_with("lvm/"));
         let short = case.name.rsplit('/').next().unwrap_or_default();
         if skip.iter().any(|s| *s == format!("{short}: {}", step.command)) {
             continue;
         }
-        let (mut ours, mut expected) = (mask(&ours), mask(&step.expected));
-        if !alias.is_empty() {
-            ours = without_partition_tags(&ours);
-        }
-        if lvm {
-            ours = without_activation_lines(&ours);
-            expected = real_host(&expected);
-            expected = expected.lines().collect::<Vec<_>>().join("\n");
-        }
-        if ours.trim_end_matches('\n') != expected.trim_end_matches('\n') {
-            problems.push(format!(
-                "{} `{}`:\n--- real\n{}\n--- simulator\n{}\n",
-                case.name, step.command, expected, ours
-            ));
+        let (ours, expected) = comparable(&case.name, &ours, &step.expected, &keep);
+        if ours != expected {
+            let why = first_difference(&expected, &ours);
+            problems.push(format!("{} `{}`: {why}\n--- real\n{expected}\n--- simulator\n{ours}\n", case.name, step.command));
         } else if status != step.exit {
             problems.push(format!("{} `{}`: exit {status}, real tool exited {}", case.name, step.command, step.exit));
         }

@@ -445,3 +445,92 @@ fn report_field_help() {
         assert_eq!(run_script(Some("sdb=1G"), 1, &format!("{line}\n")), all, "{line}");
     }
 }
+
+/// A here-document typed line by line: the shell shows bash's `> ` until the
+/// terminator, and sfdisk then reads the body (tabs stripped by `<<-`, blank
+/// and comment lines skipped) as it reads the same lines from a pipe.
+#[test]
+fn an_sfdisk_here_document_typed_in_the_shell() {
+    let typed = ["sfdisk /dev/sdb <<-EOF", "\tlabel: gpt", "", "\t# the system", "\t,100M", "\t,,L", "\tEOF"];
+    let mut shell = storage_lab::console::Shell::new(storage_lab::core::Machine::with_disks(1, &[("sdb".into(), 1 << 30)]).expect("disk"));
+    let prompts: Vec<bool> = typed
+        .iter()
+        .map(|line| {
+            let continued = shell.input_prompt() == "> ";
+            shell.run(line);
+            continued
+        })
+        .collect();
+    assert_eq!(prompts, [false, true, true, true, true, true, true]);
+    assert!(!shell.is_interactive(), "the terminator ends the here-document and sfdisk");
+    let piped = run_script(Some("sdb=1G"), 1, "printf 'label: gpt\\n\\n# the system\\n,100M\\n,,L\\n' | sfdisk /dev/sdb\n");
+    check(Some("sdb=1G"), &format!("{}\n", typed.join("\n")), &piped);
+}
+
+/// Follows util-linux 2.38.1's sfdisk.c (not captured): `print` lists the new
+/// table (numbered out of disk order here, which it says), and `abort`
+/// leaves without writing.
+#[test]
+fn sfdisk_print_and_abort() {
+    check_lines(
+        Some("sdb=1G"),
+        "sfdisk /dev/sdb\nlabel: gpt\n2 : start=2048, size=2048\n1 : start=8192, size=2048\nprint\nabort\nsfdisk -d /dev/sdb\n",
+        "/dev/sdb",
+        &[
+            "Disk /dev/sdb: 1 GiB, 1073741824 bytes, 2097152 sectors",
+            "/dev/sdb1: Created a new partition 2 of type 'Linux filesystem' and of size 1 MiB.",
+            "/dev/sdb3: Created a new partition 1 of type 'Linux filesystem' and of size 1 MiB.",
+            "/dev/sdb2: ",
+            "/dev/sdb1   8192 10239    2048   1M Linux filesystem",
+            "/dev/sdb2   2048  4095    2048   1M Linux filesystem",
+            "/dev/sdb2: Leaving.",
+            "sfdisk: /dev/sdb: does not contain a recognized partition table",
+        ],
+    );
+}
+
+/// Follows libfdisk 2.38.1's gpt.c (not captured): a size in sectors is
+/// taken as given even over the next partition, and the write then refuses
+/// the overlapping table without a word.
+#[test]
+fn sfdisk_never_writes_overlapping_gpt_partitions() {
+    let script = "sfdisk /dev/sdb\nlabel: gpt\nstart=2048, size=10M\nstart=40960, size=1M\nstart=24576, size=20480\nwrite\nsfdisk -d /dev/sdb\n";
+    check_lines(Some("sdb=1G"), script, "/dev/sdb3", &["/dev/sdb3: Created a new partition 3 of type 'Linux filesystem' and of size 10 MiB.", "/dev/sdb3  24576 45055   20480  10M Linux filesystem"]);
+    check_lines(Some("sdb=1G"), script, "altered", &[]);
+    check_lines(Some("sdb=1G"), script, "recognized", &["sfdisk: /dev/sdb: does not contain a recognized partition table"]);
+}
+
+/// Follows libfdisk 2.38.1's dos.c (not captured): with a 4 MiB grain the
+/// logical partitions start on grain boundaries and end on the nearest one,
+/// and the written EBR chain reads back.
+#[test]
+fn sfdisk_logical_partitions_follow_the_grain() {
+    check_lines(
+        Some("sdb=1G"),
+        "sfdisk /dev/sdb\nlabel: dos\nlabel-id: 12abcdef\ngrain: 4M\n,100M\n,,E\n,50M\n,50M\nwrite\nfdisk -l /dev/sdb\nsfdisk -d /dev/sdb\n",
+        "sdb",
+        &[
+            "Disk /dev/sdb: 1 GiB, 1073741824 bytes, 2097152 sectors",
+            "/dev/sdb1: Created a new partition 1 of type 'Linux' and of size 100 MiB.",
+            "/dev/sdb2: Created a new partition 2 of type 'Extended' and of size 920 MiB.",
+            "/dev/sdb3: Created a new partition 5 of type 'Linux' and of size 52 MiB.",
+            "/dev/sdb6: Created a new partition 6 of type 'Linux' and of size 52 MiB.",
+            "/dev/sdb7: ",
+            "/dev/sdb1         8192  212991  204800  100M 83 Linux",
+            "/dev/sdb2       212992 2097151 1884160  920M  5 Extended",
+            "/dev/sdb5       221184  327679  106496   52M 83 Linux",
+            "/dev/sdb6       335872  442367  106496   52M 83 Linux",
+            "Disk /dev/sdb: 1 GiB, 1073741824 bytes, 2097152 sectors",
+            "/dev/sdb1         8192  212991  204800  100M 83 Linux",
+            "/dev/sdb2       212992 2097151 1884160  920M  5 Extended",
+            "/dev/sdb5       221184  327679  106496   52M 83 Linux",
+            "/dev/sdb6       335872  442367  106496   52M 83 Linux",
+            "device: /dev/sdb",
+            "/dev/sdb1 : start=        8192, size=      204800, type=83",
+            "/dev/sdb2 : start=      212992, size=     1884160, type=5",
+            "/dev/sdb5 : start=      221184, size=      106496, type=83",
+            "/dev/sdb6 : start=      335872, size=      106496, type=83",
+        ],
+    );
+    check_lines(Some("sdb=1G"), "printf 'label-id: 12abcdef\\n,1M\\n' | sfdisk /dev/sdb >/dev/null\nsfdisk -d /dev/sdb\n", "label-id", &["label-id: 0x12abcdef"]);
+}

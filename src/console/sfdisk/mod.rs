@@ -1,0 +1,386 @@
+//! sfdisk from util-linux 2.38: scripted partitioning, `--dump`, `--json`, `-l`.
+//!
+//! `sfdisk DEV` reads its script one line at a time (a pipe, a here-document,
+//! or the lines typed after the command) as sfdisk does with standard input
+//! that is not a terminal: headers first, then one partition per line, until
+//! `write`, `quit`, the end of input, or a full table; then it writes the
+//! table. The first partition line creates the new label from the headers.
+//! Nothing is written when a line is refused.
+//!
+//! Simplifications: no options besides `-d`, `-J` and `-l` (so no `--append`,
+//! `-N`, `--wipe` or interactive prompts), no Sun, SGI or BSD labels, GPT
+//! attribute bits (`attrs=`) are read but not kept, and filesystem signatures
+//! are never reported as collisions.
+
+mod create;
+mod dump;
+pub mod script;
+
+pub use dump::{dump, json};
+
+use super::fdisk::{disk_header, label_lines, partition_path, partition_table};
+use super::fmt::{human_size, SizeStyle};
+use crate::core::device::DevId;
+use crate::core::gpt::Guid;
+use crate::core::label::{Label, LabelKind, PartType, Partition};
+use crate::core::libfdisk::{self, Align, Errno, Notice, Refusal, Request};
+use crate::core::machine::{Machine, Reread};
+use crate::core::units::SECTOR_BYTES;
+use crate::core::Event;
+use script::{Line, PartLine, ScriptType};
+
+/// An sfdisk run waiting for its next script line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    disk: DevId,
+    path: String,
+    /// The table on the disk when sfdisk started.
+    old: Option<Label>,
+    /// The script's headers in the order first given; `label` starts as the
+    /// disk's label kind (or dos), as sfdisk sets it.
+    headers: Vec<(&'static str, String)>,
+    /// The script named a label itself.
+    force_label: bool,
+    /// Lines read, blank and comment lines included (sfdisk's "line N").
+    lines: usize,
+    /// Partition lines read and kept (libfdisk's script table).
+    parsed: usize,
+    ignored: usize,
+    /// The new label, once the first partition line made it.
+    label: Option<Label>,
+    align: Align,
+    /// The next partition's 0-based number, as sfdisk's prompt shows it.
+    next: u32,
+    /// sfdisk's has_container_or_unused() flags, which stay set once set.
+    container_or_unused: bool,
+}
+
+pub struct Reply {
+    pub text: String,
+    pub events: Vec<Event>,
+    pub done: bool,
+    pub status: i32,
+}
+
+impl Reply {
+    fn more(text: String, events: Vec<Event>) -> Reply {
+        Reply { text, events, done: false, status: 0 }
+    }
+}
+
+/// How the reading loop ended (sfdisk's SFDISK_DONE_*), or the error that ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Eof,
+    Write,
+    Ask,
+    Abort,
+    Unsupported,
+}
+
+fn busy_refusal() -> String {
+    "Checking that no-one is using this disk right now ... FAILED\n\nThis disk is currently in use - repartitioning is probably a bad idea.\nUmount all file systems, and swapoff all swap partitions on this disk.\nUse the --no-reread flag to suppress this check.\n\nsfdisk: Use the --force flag to overrule all checks.\n".to_string()
+}
+
+/// `sfdisk DEV`: checks the disk and waits for script lines.
+pub fn start(machine: &Machine, path: &str) -> Result<(Session, String), (String, i32)> {
+    let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
+        return Err((format!("sfdisk: cannot open {path}: No such file or directory\n"), 1));
+    };
+    if machine.disk_busy(disk) {
+        return Err((busy_refusal(), 1));
+    }
+    let model = machine.disk(disk).and_then(|d| d.model.as_deref());
+    let old = machine.disk(disk).and_then(|d| d.label());
+    let mut text = machine.disk(disk).and_then(|d| d.gpt_warning()).map(|w| format!("{w}\n")).unwrap_or_default();
+    text.push_str("Checking that no-one is using this disk right now ... OK\n\n");
+    text.push_str(&disk_header(path, machine.size_of(disk), model));
+    if let Some(old) = &old {
+        text.push_str(&label_lines(old));
+        text.push_str("\nOld situation:\n");
+        text.push_str(&partition_table(path, old));
+    }
+    text.push_str("\n>>> ");
+    let kind = old.as_ref().map_or(LabelKind::Dos, |l| l.kind);
+    let align = Align::for_disk(machine.size_of(disk) / SECTOR_BYTES);
+    let session = Session {
+        disk,
+        path: path.into(),
+        old,
+        headers: vec![("label", kind.name().to_string())],
+        force_label: false,
+        lines: 0,
+        parsed: 0,
+        ignored: 0,
+        label: None,
+        align,
+        next: 0,
+        container_or_unused: false,
+    };
+    Ok((session, text))
+}
+
+/// strerror() of the codes libfdisk returns.
+fn strerror(e: Errno) -> &'static str {
+    match e {
+        Errno::Inval => "Invalid argument",
+        Errno::Range => "Numerical result out of range",
+        Errno::NoSpc => "No space left on device",
+    }
+}
+
+/// What libfdisk says on the way, as fdisk_warnx and fdisk_info print it.
+fn notice(n: &Notice) -> String {
+    match n {
+        Notice::FirstLbaOutOfRange => "First LBA specified by script is out of range.".into(),
+        Notice::LastLbaOutOfRange => "Last LBA specified by script is out of range.".into(),
+        Notice::NoSpaceForTable => "Not enough space for new partition table!".into(),
+        Notice::TooManyEntries { limit } => format!("The number of the partition has to be smaller than {limit}."),
+        Notice::SectorAlreadyUsed(s) => format!("Sector {s} already used."),
+        Notice::SectorAlreadyAllocated(s) => format!("Sector {s} is already allocated."),
+        Notice::StartOutOfRange(s) => format!("Start sector {s} out of range."),
+        Notice::NoFreeSectors => "No free sectors available.".into(),
+        Notice::NoEnoughFreeSectors => "No enough free sectors available.".into(),
+        Notice::CouldNotCreate(n) => format!("Could not create partition {n}"),
+        Notice::LastUsableIs { last, requested } => format!("The last usable GPT sector is {last}, but {requested} is requested."),
+        Notice::FirstUsableIs { first, requested } => format!("The first usable GPT sector is {first}, but {requested} is requested."),
+        Notice::MaximumPartitionsCreated => "The maximum number of partitions has been created.".into(),
+        Notice::ExtendedExists => "Extended partition already exists.".into(),
+        Notice::NoExtendedForLogical => "Extended partition does not exists. Failed to add logical partition.".into(),
+        Notice::PrimaryNotAvailable => "Primary partition not available.".into(),
+        Notice::AllPrimariesUsed => "All primary partitions are in use.".into(),
+        Notice::AllPrimarySpaceUsed => "All space for primary partitions is in use.".into(),
+        Notice::ReplaceAPrimary => "To create more partitions, first replace a primary with an extended partition.".into(),
+    }
+}
+
+const HELP: &str = "\nHelp:\n\n Commands:\n   write    write table to disk and exit\n   quit     show new situation and wait for user's feedback before write\n   abort    exit sfdisk shell\n   print    display the partition table\n   help     show this help text\n\n   Ctrl-D   the same as 'quit'\n\n Input format:\n   <start>, <size>, <type>, <bootable>\n\n   <start>  Beginning of the partition in sectors, or bytes if\n            specified in the format <number>{K,M,G,T,P,E,Z,Y}.\n            The default is the first free space.\n\n   <size>   Size of the partition in sectors, or bytes if\n            specified in the format <number>{K,M,G,T,P,E,Z,Y}.\n            The default is all available space.\n\n   <type>   The partition type.  Default is a Linux data partition.\n            MBR: hex or L,S,Ex,X,U,R,V shortcuts.\n            GPT: UUID or L,S,H,U,R,V shortcuts.\n\n   <bootable>  Use '*' to mark an MBR partition as bootable.\n\n Example:\n   , 4G     Creates a 4GiB partition at default start offset.\n\n";
+
+impl Session {
+    pub fn disk(&self) -> DevId {
+        self.disk
+    }
+
+    /// The new label, for the figure's "pending" view.
+    pub fn label(&self) -> Option<&Label> {
+        self.label.as_ref()
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn set_header(&mut self, name: &'static str, value: Option<String>) {
+        let at = self.headers.iter().position(|(n, _)| *n == name);
+        match (at, value) {
+            (Some(i), Some(v)) => self.headers[i].1 = v,
+            (None, Some(v)) => self.headers.push((name, v)),
+            (Some(i), None) => {
+                self.headers.remove(i);
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// The script's `sector-size:`, 0 when it gives none.
+    fn script_sector_size(&self) -> u64 {
+        self.header("sector-size").and_then(script::sector_size).unwrap_or(0)
+    }
+
+    /// The label the script's types are read for.
+    fn script_kind(&self) -> LabelKind {
+        self.header("label").and_then(script::label_kind).unwrap_or(LabelKind::Dos)
+    }
+
+    /// The table sfdisk shows: the new one, or the one on the disk.
+    fn shown(&self) -> Option<&Label> {
+        self.label.as_ref().or(self.old.as_ref())
+    }
+
+    fn prompt(&self) -> String {
+        match &self.label {
+            None => ">>> ".into(),
+            Some(_) => format!("{}: ", partition_path(&self.path, self.next.saturating_add(1))),
+        }
+    }
+
+    /// One script line.
+    pub fn answer(&mut self, machine: &mut Machine, line: &str) -> Reply {
+        self.lines += 1;
+        let cx = script::Context { kind: self.script_kind(), sector_size: self.script_sector_size(), headers_allowed: self.parsed == 0 };
+        match script::parse(line, &cx) {
+            Line::Skip => Reply::more(String::new(), Vec::new()),
+            Line::UnknownHeader(name) => Reply::more(format!("Unknown script header '{name}' -- ignore.\n{}", self.prompt()), Vec::new()),
+            Line::Header { name, value } => self.header_line(name, value),
+            Line::Partition(p) => self.partition_line(machine, p),
+            Line::Invalid { word } => self.command(machine, &word),
+        }
+    }
+
+    fn header_line(&mut self, name: &'static str, value: String) -> Reply {
+        let mut text = String::new();
+        if name == "sector-size" && script::sector_size(&value).is_some_and(|s| s != 0 && s != SECTOR_BYTES) {
+            text.push_str("The script and device sector size differ; the sizes will be recalculated to match the device.\n");
+        }
+        self.force_label |= name == "label";
+        self.set_header(name, Some(value));
+        text.push_str("Script header accepted.\n");
+        text.push_str(&self.prompt());
+        Reply::more(text, Vec::new())
+    }
+
+    /// sfdisk's commands, tried when libfdisk cannot read a line.
+    fn command(&mut self, machine: &mut Machine, word: &str) -> Reply {
+        match word {
+            "print" => {
+                let table = self.shown().map(|l| partition_table(&self.path, l)).unwrap_or_default();
+                Reply::more(format!("{table}{}", self.prompt()), Vec::new())
+            }
+            "help" => Reply::more(format!("{HELP}{}", self.prompt()), Vec::new()),
+            "quit" => self.finish(machine, Done::Ask, String::new(), Vec::new()),
+            "write" => self.finish(machine, Done::Write, String::new(), Vec::new()),
+            "abort" => self.finish(machine, Done::Abort, String::new(), Vec::new()),
+            _ => {
+                let text = format!("line {}: unsupported command\n", self.lines);
+                self.finish(machine, Done::Unsupported, text, Vec::new())
+            }
+        }
+    }
+
+    /// A partition line: the first one makes the label, then each adds a partition.
+    fn partition_line(&mut self, machine: &mut Machine, p: PartLine) -> Reply {
+        self.parsed += 1;
+        if p.start == Some(0) && matches!(p.size, libfdisk::SizeRequest::Sectors(0) | libfdisk::SizeRequest::Relative(0)) {
+            self.next = self.next.saturating_add(1);
+            self.ignored += 1;
+            return Reply::more(format!("Ignoring partition.\n{}", self.prompt()), Vec::new());
+        }
+        let (mut text, mut events) = (String::new(), Vec::new());
+        if self.label.is_none() {
+            if let Err(e) = create::apply(self, machine, &mut text, &mut events) {
+                text.push_str(&format!("Failed to apply script headers, disk label not created: {}\n", strerror(e)));
+                return self.finish(machine, Done::Abort, text, events);
+            }
+            text.push_str(&self.prompt());
+        }
+        if let Err(r) = self.add(machine, &p, &mut text, &mut events) {
+            if let Some(n) = &r.notice {
+                text.push_str(&format!("{}\n", notice(n)));
+            }
+            text.push_str(&format!("Failed to add #{} partition: {}\n", self.next.saturating_add(1), strerror(r.errno)));
+            self.parsed -= 1;
+            return self.finish(machine, Done::Abort, text, events);
+        }
+        if self.all_used() {
+            text.push_str("All partitions used.\n");
+            return self.finish(machine, Done::Ask, text, events);
+        }
+        text.push_str(&self.prompt());
+        Reply::more(text, events)
+    }
+
+    /// The partition where libfdisk puts it, added to the new label.
+    fn add(&mut self, machine: &mut Machine, p: &PartLine, text: &mut String, events: &mut Vec<Event>) -> Result<(), Refusal> {
+        let Some(label) = self.label.as_ref() else { return Err(Refusal::silent(Errno::Inval)) };
+        let kind = label.kind;
+        let part_type = match p.part_type {
+            None => Ok(PartType::default_for(kind)),
+            Some(ScriptType::Type(t)) => Ok(t),
+            Some(ScriptType::NotAGuid) => Err(()),
+        };
+        let req = Request { number: p.number, start: p.start, size: p.size, extended: part_type.is_ok_and(|t| t.is_extended()), type_unreadable: part_type.is_err() };
+        let placed = match kind {
+            LabelKind::Gpt => libfdisk::gpt::place(label, &self.align, &req)?,
+            LabelKind::Dos => {
+                let (placed, align) = libfdisk::dos::place(label, &self.align, &req)?;
+                self.align = align;
+                placed
+            }
+        };
+        let part_type = part_type.map_err(|()| Refusal::silent(Errno::Inval))?;
+        let unique_guid = match (kind, &p.uuid) {
+            (LabelKind::Dos, _) => Guid::ZERO,
+            (LabelKind::Gpt, Some(u)) => Guid::parse(u).ok_or(Refusal::silent(Errno::Inval))?,
+            (LabelKind::Gpt, None) => machine.new_guid(),
+        };
+        let name = if kind == LabelKind::Gpt { p.name.clone().unwrap_or_default() } else { String::new() };
+        let size_sectors = placed.last_lba - placed.start_lba + 1;
+        let part = Partition { number: placed.number, start_lba: placed.start_lba, size_sectors, part_type, unique_guid, name, bootable: p.bootable && kind == LabelKind::Dos };
+        for n in &placed.notices {
+            text.push_str(&format!("{}\n", notice(n)));
+        }
+        let size = human_size(size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
+        text.push_str(&format!("Created a new partition {} of type '{}' and of size {size}.\n", part.number, part_type.name()));
+        events.push(Event::PartitionPlanned { disk: machine.name_of(self.disk), part: part.info() });
+        self.next = placed.number;
+        if let Some(l) = self.label.as_mut() {
+            l.put(part);
+        }
+        Ok(())
+    }
+
+    /// sfdisk's check before each prompt: every slot of a new table is used
+    /// and none is an extended partition.
+    fn all_used(&mut self) -> bool {
+        let Some(label) = &self.label else { return false };
+        let slots = match label.kind {
+            LabelKind::Gpt => label.gpt_entries,
+            LabelKind::Dos => 4 + label.logicals().count() as u32,
+        };
+        if self.next != slots {
+            return false;
+        }
+        self.container_or_unused |= label.partitions.len() < slots as usize || label.extended().is_some();
+        !self.container_or_unused
+    }
+
+    /// End of input: sfdisk says "Done." and writes what it has.
+    pub fn end_of_input(&mut self, machine: &mut Machine) -> Reply {
+        self.finish(machine, Done::Eof, "Done.\n".into(), Vec::new())
+    }
+
+    /// The end of the reading loop: the new situation, then the write (or why not).
+    fn finish(&mut self, machine: &mut Machine, done: Done, mut text: String, mut events: Vec<Event>) -> Reply {
+        let mut done = done;
+        let empty_label = self.label.is_none() && self.force_label && self.parsed == self.ignored;
+        if matches!(done, Done::Eof | Done::Write) && empty_label && create::apply(self, machine, &mut text, &mut events).is_err() {
+            text.push_str("Failed to apply script headers, disk label not created.\n");
+            done = Done::Abort;
+        }
+        if done != Done::Abort {
+            text.push_str("\nNew situation:\n");
+            if let Some(l) = self.shown() {
+                text.push_str(&label_lines(l));
+                text.push_str(&partition_table(&self.path, l));
+            }
+        }
+        let status = match done {
+            Done::Eof | Done::Write | Done::Ask => self.write(machine, &mut text, &mut events),
+            Done::Abort | Done::Unsupported => {
+                text.push_str("Leaving.\n\n");
+                1
+            }
+        };
+        if status != 0 && self.label.is_some() {
+            events.push(Event::EditDiscarded { disk: machine.name_of(self.disk) });
+        }
+        Reply { text, events, done: true, status }
+    }
+
+    /// `write_changes()`: the new table (or the old one again) goes to the
+    /// disk. libfdisk refuses, silently, a GPT whose partitions overlap.
+    fn write(&self, machine: &mut Machine, text: &mut String, events: &mut Vec<Event>) -> i32 {
+        let Some(label) = self.shown().cloned() else { return 1 };
+        if label.kind == LabelKind::Gpt && label.overlapping() {
+            return 1;
+        }
+        text.push_str("\nThe partition table has been altered.\nCalling ioctl() to re-read partition table.\n");
+        let (reread, evs) = machine.write_label(self.disk, &label);
+        events.extend(evs);
+        if reread == Reread::Busy {
+            text.push_str("Re-reading the partition table failed.: Device or resource busy\nThe kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).\n");
+        }
+        text.push_str("Syncing disks.\n");
+        0
+    }
+}
