@@ -9,7 +9,7 @@
 //! extents written, never with a device's size. Writing zeros punches a hole:
 //! on a disk, zeros and "never written" read the same.
 
-use std::collections::BTreeMap;
+use super::order::VecMap;
 use std::rc::Rc;
 
 use super::units::SECTOR_BYTES;
@@ -180,7 +180,7 @@ impl Chunk {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Media {
     /// Non-overlapping, non-empty, never-zero extents keyed by start offset.
-    extents: BTreeMap<u64, Chunk>,
+    extents: VecMap<u64, Chunk>,
     stamp: Stamp,
 }
 
@@ -218,7 +218,7 @@ impl Media {
         }
         let mut start = offset;
         let mut merged = chunk;
-        if let Some((&prev_start, prev)) = self.extents.range(..offset).next_back() {
+        if let Some((&prev_start, prev)) = self.extents.below(&offset) {
             if prev_start + prev.len == offset && prev.continues_with(&merged) {
                 let prev = self.extents.remove(&prev_start).unwrap_or_else(|| Chunk::zeros(0));
                 merged = prev.joined(&merged);
@@ -255,9 +255,9 @@ impl Media {
 
     /// Starts of the extents that intersect `start..end`, with their chunks.
     fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = (u64, &Chunk)> {
-        let first = self.extents.range(..=start).next_back().filter(|(s, c)| **s + c.len > start).map(|(s, _)| *s);
+        let first = self.extents.floor(&start).filter(|(s, c)| **s + c.len > start).map(|(s, _)| *s);
         let from = first.unwrap_or(start);
-        self.extents.range(from..end).map(|(s, c)| (*s, c)).filter(move |(s, c)| s + c.len > start)
+        self.extents.range_between(&from, end).map(|(s, c)| (*s, c)).filter(move |(s, c)| s + c.len > start)
     }
 
     /// The bytes `offset..offset + len` (holes as zeros).

@@ -173,9 +173,9 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// Entries whose keys lie in `first..end`.
-    pub fn range_between<'a>(&'a self, first: &K, end: &'a K) -> impl Iterator<Item = (&'a K, &'a V)> + 'a {
+    pub fn range_between(&self, first: &K, end: K) -> impl Iterator<Item = (&K, &V)> + '_ {
         let start = self.find(first).unwrap_or_else(|i| i);
-        self.entries[start..].iter().take_while(move |(k, _)| k < end).map(|(k, v)| (k, v))
+        self.entries[start..].iter().take_while(move |(k, _)| *k < end).map(|(k, v)| (k, v))
     }
 
     /// The entry with the smallest key at or above `key`.
@@ -185,9 +185,9 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 
     /// Entries whose keys lie in `first..=last`.
-    pub fn range_inclusive<'a>(&'a self, first: &K, last: &'a K) -> impl Iterator<Item = (&'a K, &'a V)> + 'a {
+    pub fn range_inclusive(&self, first: &K, last: K) -> impl Iterator<Item = (&K, &V)> + '_ {
         let start = self.find(first).unwrap_or_else(|i| i);
-        self.entries[start..].iter().take_while(move |(k, _)| k <= last).map(|(k, v)| (k, v))
+        self.entries[start..].iter().take_while(move |(k, _)| *k <= last).map(|(k, v)| (k, v))
     }
 }
 
@@ -204,7 +204,7 @@ mod map_tests {
         assert_eq!(m.insert(3, "C"), Some("c"));
         assert_eq!(m.get(&3), Some(&"C"));
         assert_eq!(m.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 3, 5]);
-        assert_eq!(m.range_inclusive(&2, &5).map(|(k, _)| *k).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(m.range_inclusive(&2, 5).map(|(k, _)| *k).collect::<Vec<_>>(), [3, 5]);
         assert_eq!(m.floor(&4), Some((&3, &"C")));
         assert_eq!(m.floor(&3), Some((&3, &"C")));
         assert_eq!(m.below(&3), Some((&1, &"a")));

@@ -63,7 +63,7 @@ impl RangeSet {
         let end = start.saturating_add(len);
         let first = self.runs.floor(&start).filter(|(s, l)| **s + **l > start).map(|(s, _)| *s);
         let touched: Vec<(u64, u64)> =
-            self.runs.range_between(&first.unwrap_or(start), &end).map(|(s, l)| (*s, *l)).filter(|(s, l)| s + l > start).collect();
+            self.runs.range_between(&first.unwrap_or(start), end).map(|(s, l)| (*s, *l)).filter(|(s, l)| s + l > start).collect();
         for (s, l) in touched {
             self.runs.remove(&s);
             self.total -= l;
@@ -82,7 +82,7 @@ impl RangeSet {
     pub fn count_in(&self, start: u64, len: u64) -> u64 {
         let end = start.saturating_add(len);
         let first = self.runs.floor(&start).map_or(start, |(s, _)| *s);
-        self.runs.range_between(&first, &end).map(|(s, l)| (s + l).min(end).saturating_sub(*s.max(&start))).sum()
+        self.runs.range_between(&first, end).map(|(s, l)| (s + l).min(end).saturating_sub(*s.max(&start))).sum()
     }
 
     /// The lowest `count` numbers of `0..limit` not in the set, as runs, or None

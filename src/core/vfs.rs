@@ -509,7 +509,7 @@ impl Tree {
     fn mark_written(&mut self, ino: Ino, first: u64, last: u64) -> Result<(), VfsError> {
         let (_, extents) = self.file_mut(ino)?;
         let touched: Vec<(u64, Extent)> =
-            extents.range_inclusive(&0, &last).filter(|(s, e)| **s + e.count > first && e.unwritten).map(|(s, e)| (*s, *e)).collect();
+            extents.range_inclusive(&0, last).filter(|(s, e)| **s + e.count > first && e.unwritten).map(|(s, e)| (*s, *e)).collect();
         for (s, e) in touched {
             extents.remove(&s);
             let lo = first.max(s);
