@@ -18,6 +18,7 @@ mod lab;
 mod partitions;
 mod storage;
 mod volumes;
+mod zfs;
 
 pub use devices::{BlockNode, Busy};
 pub use io::{IoError, IoFailure};
@@ -50,6 +51,8 @@ pub struct Machine {
     clock: u64,
     /// The UUID of a memory-backed root filesystem, on machines without a root disk.
     rootfs: Option<String>,
+    /// Imported ZFS pools.
+    zfs: crate::core::zfs::Zfs,
 }
 
 /// When every lab machine boots: 2026-11-25 09:00:00 UTC.
@@ -88,6 +91,7 @@ impl Machine {
             next_blkext_minor: 0,
             clock: BOOT_TIME,
             rootfs: None,
+            zfs: Default::default(),
         }
     }
 
