@@ -25,6 +25,7 @@ pub use io::{IoError, IoFailure};
 pub use partitions::Reread;
 pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
+pub use zfs::{pool_of, NewDataset};
 
 use super::device::{DevId, Registry};
 use super::disk::{self, Disk, Transport, BLKEXT_MAJOR, LOOP_MAJOR, SD_MAJOR};
