@@ -25,6 +25,21 @@ pub enum LvRole {
     Spare,
 }
 
+/// A ZFS block as the figures name it: whose it is, what it holds, where
+/// its copies are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZBlock {
+    pub pool: String,
+    /// `rpool/data`, `rpool/data@snap`, or `$MOS`.
+    pub dataset: String,
+    /// `data`, `indirect`, `dnode`, `objset`, `zap`, `dataset` or `other`.
+    pub kind: &'static str,
+    pub level: u8,
+    pub birth_txg: u64,
+    /// (top-level vdev, offset, allocated bytes) of each copy.
+    pub dvas: Vec<(u32, u64, u64)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A new blank disk was plugged in.
@@ -102,4 +117,44 @@ pub enum Event {
     FileRemoved { path: String },
     /// Bytes were written to a block device (through whatever lies below it).
     BytesWritten { dev: String, offset: u64, len: u64 },
+    /// A ZFS pool was created over these top-level vdevs and devices.
+    PoolCreated { pool: String, vdevs: Vec<String>, devices: Vec<String>, size_bytes: u64 },
+    PoolDestroyed { pool: String },
+    /// A device joined a mirror (or made a single disk a mirror) next to `to`.
+    VdevAttached { pool: String, dev: String, to: String },
+    VdevDetached { pool: String, dev: String },
+    VdevOffline { pool: String, dev: String },
+    VdevOnline { pool: String, dev: String },
+    VdevReplaced { pool: String, old: String, new: String },
+    /// The blocks a device missed were copied to it from the other copies.
+    Resilvered { pool: String, dev: String, bytes: u64 },
+    DatasetCreated { dataset: String, volume_bytes: Option<u64> },
+    DatasetDestroyed { dataset: String },
+    PropertySet { dataset: String, property: String, value: String },
+    /// Space was found for a new block's copies (copy-on-write never reuses a live block).
+    BlockAllocated { block: ZBlock },
+    /// One leaf device received its part of a block.
+    BlockWritten { pool: String, dev: String, offset_bytes: u64, size_bytes: u64 },
+    /// A parent now points at a new child, with the child's checksum; `parent`
+    /// is `indirect`, `dnode` or `dataset`.
+    PointerRewritten { child: ZBlock, parent: &'static str, checksum: [u64; 4] },
+    /// A transaction group ended with a new uberblock pointing at the MOS.
+    UberblockWritten { pool: String, txg: u64, root: (u32, u64) },
+    /// A copy read from a device did not match its parent's checksum.
+    ChecksumMismatch { pool: String, dev: String, offset_bytes: u64, size_bytes: u64, expected: [u64; 4], actual: [u64; 4] },
+    /// A bad copy was rewritten with good bytes from another copy.
+    BlockHealed { pool: String, dev: String, offset_bytes: u64, size_bytes: u64 },
+    /// No copy of a block was good: its data is lost.
+    BlockUnrecoverable { block: ZBlock, object: u64, blkid: u64 },
+    BlockFreed { block: ZBlock },
+    /// A replaced block stays allocated because a snapshot still holds it.
+    BlockRetained { block: ZBlock, snapshot: String },
+    SnapshotTaken { snapshot: String, txg: u64 },
+    SnapshotDestroyed { snapshot: String },
+    RolledBack { dataset: String, snapshot: String, txg: u64 },
+    ScrubStarted { pool: String, total_bytes: u64 },
+    ScrubProgressed { pool: String, examined_bytes: u64, total_bytes: u64 },
+    ScrubFinished { pool: String, repaired_bytes: u64, errors: u64 },
+    ScrubCanceled { pool: String },
+    ErrorsCleared { pool: String },
 }

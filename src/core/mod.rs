@@ -23,6 +23,7 @@ pub mod rng;
 pub mod signature;
 pub mod units;
 pub mod vfs;
+pub mod zfs;
 
 pub use event::Event;
 pub use machine::Machine;

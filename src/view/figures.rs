@@ -103,6 +103,35 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::FileWritten { .. }
         | Event::FileResized { .. }
         | Event::FileRemoved { .. } => None,
+        // ZFS has no figure yet (Figures 3 and 4 come with the console wiring).
+        Event::PoolCreated { .. }
+        | Event::PoolDestroyed { .. }
+        | Event::VdevAttached { .. }
+        | Event::VdevDetached { .. }
+        | Event::VdevOffline { .. }
+        | Event::VdevOnline { .. }
+        | Event::VdevReplaced { .. }
+        | Event::Resilvered { .. }
+        | Event::DatasetCreated { .. }
+        | Event::DatasetDestroyed { .. }
+        | Event::PropertySet { .. }
+        | Event::BlockAllocated { .. }
+        | Event::BlockWritten { .. }
+        | Event::PointerRewritten { .. }
+        | Event::UberblockWritten { .. }
+        | Event::ChecksumMismatch { .. }
+        | Event::BlockHealed { .. }
+        | Event::BlockUnrecoverable { .. }
+        | Event::BlockFreed { .. }
+        | Event::BlockRetained { .. }
+        | Event::SnapshotTaken { .. }
+        | Event::SnapshotDestroyed { .. }
+        | Event::RolledBack { .. }
+        | Event::ScrubStarted { .. }
+        | Event::ScrubProgressed { .. }
+        | Event::ScrubFinished { .. }
+        | Event::ScrubCanceled { .. }
+        | Event::ErrorsCleared { .. } => None,
     }
 }
 

@@ -291,6 +291,35 @@ impl Scene {
             Event::ExtentsAllocated { .. } | Event::ExtentsFreed { .. } => self.apply_extents(e),
             Event::ThinChunksAllocated { .. } | Event::ThinChunksFreed { .. } | Event::ThinPoolFull { .. } => self.apply_thin(e),
             Event::FileCreated { .. } | Event::FileWritten { .. } | Event::FileResized { .. } | Event::FileRemoved { .. } => Shown::No,
+            // No figure draws ZFS yet.
+            Event::PoolCreated { .. }
+            | Event::PoolDestroyed { .. }
+            | Event::VdevAttached { .. }
+            | Event::VdevDetached { .. }
+            | Event::VdevOffline { .. }
+            | Event::VdevOnline { .. }
+            | Event::VdevReplaced { .. }
+            | Event::Resilvered { .. }
+            | Event::DatasetCreated { .. }
+            | Event::DatasetDestroyed { .. }
+            | Event::PropertySet { .. }
+            | Event::BlockAllocated { .. }
+            | Event::BlockWritten { .. }
+            | Event::PointerRewritten { .. }
+            | Event::UberblockWritten { .. }
+            | Event::ChecksumMismatch { .. }
+            | Event::BlockHealed { .. }
+            | Event::BlockUnrecoverable { .. }
+            | Event::BlockFreed { .. }
+            | Event::BlockRetained { .. }
+            | Event::SnapshotTaken { .. }
+            | Event::SnapshotDestroyed { .. }
+            | Event::RolledBack { .. }
+            | Event::ScrubStarted { .. }
+            | Event::ScrubProgressed { .. }
+            | Event::ScrubFinished { .. }
+            | Event::ScrubCanceled { .. }
+            | Event::ErrorsCleared { .. } => Shown::No,
         }
     }
 }
@@ -326,6 +355,30 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::ExtentsAllocated { vg, lv, pv, pe_start, .. } | Event::ExtentsFreed { vg, lv, pv, pe_start, .. } => Some(format!("{vg}/{lv}@{pv}:{pe_start}")),
         Event::ThinChunksAllocated { vg, lv, .. } | Event::ThinChunksFreed { vg, lv, .. } => Some(format!("{vg}/{lv}")),
         Event::FileCreated { path, .. } | Event::FileWritten { path, .. } | Event::FileResized { path, .. } | Event::FileRemoved { path } => Some(path.clone()),
+        Event::PoolCreated { pool, .. }
+        | Event::PoolDestroyed { pool }
+        | Event::VdevAttached { pool, .. }
+        | Event::VdevDetached { pool, .. }
+        | Event::VdevOffline { pool, .. }
+        | Event::VdevOnline { pool, .. }
+        | Event::VdevReplaced { pool, .. }
+        | Event::Resilvered { pool, .. }
+        | Event::BlockWritten { pool, .. }
+        | Event::UberblockWritten { pool, .. }
+        | Event::ChecksumMismatch { pool, .. }
+        | Event::BlockHealed { pool, .. }
+        | Event::ScrubStarted { pool, .. }
+        | Event::ScrubProgressed { pool, .. }
+        | Event::ScrubFinished { pool, .. }
+        | Event::ScrubCanceled { pool }
+        | Event::ErrorsCleared { pool } => Some(pool.clone()),
+        Event::DatasetCreated { dataset, .. } | Event::DatasetDestroyed { dataset } | Event::PropertySet { dataset, .. } | Event::RolledBack { dataset, .. } => {
+            Some(dataset.clone())
+        }
+        Event::BlockAllocated { block } | Event::PointerRewritten { child: block, .. } | Event::BlockUnrecoverable { block, .. } | Event::BlockFreed { block } | Event::BlockRetained { block, .. } => {
+            Some(block.dataset.clone())
+        }
+        Event::SnapshotTaken { snapshot, .. } | Event::SnapshotDestroyed { snapshot } => Some(snapshot.clone()),
     }
 }
 

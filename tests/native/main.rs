@@ -8,6 +8,7 @@ mod golden;
 mod props;
 mod sessions;
 mod stack_props;
+mod zfs_props;
 mod view;
 
 use std::path::Path;

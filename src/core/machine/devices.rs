@@ -20,6 +20,8 @@ pub enum Busy {
     Swap,
     /// A device-mapper device is built on it (an LV on a PV, a pool on its parts).
     Held { holder: String },
+    /// It is a vdev of an imported ZFS pool, which holds it open exclusively.
+    Pool { pool: String },
 }
 
 impl std::fmt::Display for Busy {
@@ -28,6 +30,7 @@ impl std::fmt::Display for Busy {
             Busy::Mounted { target } => write!(f, "mounted on {target}"),
             Busy::Swap => write!(f, "in use as swap"),
             Busy::Held { holder } => write!(f, "held by {holder}"),
+            Busy::Pool { pool } => write!(f, "part of ZFS pool {pool}"),
         }
     }
 }
@@ -191,6 +194,9 @@ impl Machine {
         }
         if self.swaps.contains(&dev) {
             return Some(Busy::Swap);
+        }
+        if let Some(p) = self.zfs.pool_of_dev(dev) {
+            return Some(Busy::Pool { pool: p.name.clone() });
         }
         self.devices.holders(dev).first().map(|h| Busy::Held { holder: h.name.clone() })
     }

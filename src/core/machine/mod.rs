@@ -18,12 +18,14 @@ mod lab;
 mod partitions;
 mod storage;
 mod volumes;
+mod zfs;
 
 pub use devices::{BlockNode, Busy};
 pub use io::{IoError, IoFailure};
 pub use partitions::Reread;
 pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
+pub use zfs::{pool_of, NewDataset};
 
 use super::device::{DevId, Registry};
 use super::disk::{self, Disk, Transport, BLKEXT_MAJOR, LOOP_MAJOR, SD_MAJOR};
@@ -52,6 +54,8 @@ pub struct Machine {
     clock: u64,
     /// The UUID of a memory-backed root filesystem, on machines without a root disk.
     rootfs: Option<String>,
+    /// Imported ZFS pools.
+    zfs: crate::core::zfs::Zfs,
 }
 
 /// When every lab machine boots: 2026-11-25 09:00:00 UTC.
@@ -91,6 +95,7 @@ impl Machine {
             next_blkext_minor: 0,
             clock: BOOT_TIME,
             rootfs: None,
+            zfs: Default::default(),
         }
     }
 

@@ -1,0 +1,607 @@
+//! ZFS on the machine: pools over the registry's devices, every block read
+//! and written through `read_at`/`write_at`, and a vdev counted as in use.
+//!
+//! Each operation runs as one transaction group over a copy of the pool's
+//! in-memory state, committed when it succeeds; a failed one leaves the pool
+//! as it was, except for what it learned about the devices (error counts,
+//! the error log, repairs). Given a whole disk, `zpool create` labels it GPT
+//! as OpenZFS does: partition 1 for ZFS from sector 2048, an 8 MiB
+//! partition 9 at the end, both 1 MiB aligned.
+
+use super::Machine;
+use crate::core::device::{DevId, DevKind};
+use crate::core::event::Event;
+use crate::core::label::{Label, PartType, Partition};
+use crate::core::media::Chunk;
+use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
+use crate::core::zfs::{Blkptr, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
+
+const ZFS_PART_TYPE: &str = "6A898CC3-1DD2-11B2-99A6-080020736631";
+const RESERVED_PART_TYPE: &str = "6A945A3B-1DD2-11B2-99A6-080020736631";
+const NEW_START_BLOCK: u64 = 2048;
+const EFI_MIN_RESV_SIZE: u64 = 16 * 1024;
+const PARTITION_END_ALIGNMENT: u64 = 2048;
+
+impl Disks for Machine {
+    fn read(&self, dev: DevId, offset: u64, len: u64) -> Option<Vec<u8>> {
+        self.read_at(dev, offset, len).ok()
+    }
+
+    fn write(&mut self, dev: DevId, offset: u64, chunk: Chunk) -> bool {
+        self.write_at(dev, offset, chunk).is_ok()
+    }
+
+    fn size(&self, dev: DevId) -> u64 {
+        self.size_of(dev)
+    }
+
+    fn name(&self, dev: DevId) -> String {
+        self.devices.get(dev).map(|d| d.name.clone()).unwrap_or_default()
+    }
+}
+
+/// The pool a dataset name belongs to: the part before the first `/` or `@`.
+pub fn pool_of(name: &str) -> &str {
+    name.split(['/', '@']).next().unwrap_or(name)
+}
+
+/// What `zfs create` is asked to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewDataset {
+    Filesystem,
+    /// `-V SIZE`, with `-b`, and `-s` for a sparse volume (no refreservation).
+    Volume { size_bytes: u64, volblocksize: Option<u64>, sparse: bool },
+}
+
+impl Machine {
+    pub fn zfs(&self) -> &Zfs {
+        &self.zfs
+    }
+
+    /// Runs `op` as one txg of pool `name`; a failure rolls the pool back.
+    fn with_pool<R>(&mut self, name: &str, op: impl FnOnce(&mut Tx) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
+        let mut zfs = std::mem::take(&mut self.zfs);
+        let now = self.clock;
+        let result = match zfs.pool_mut(name) {
+            None => Err(ZfsError::NoSuchPool(name.to_string())),
+            Some(pool) => {
+                let backup = pool.clone();
+                let mut tx = Tx::new(pool, self, now);
+                let r = op(&mut tx).and_then(|v| tx.sync().map(|_| v));
+                let events = std::mem::take(&mut tx.events);
+                drop(tx);
+                match r {
+                    Ok(v) => Ok((v, events)),
+                    Err(e) => {
+                        let failed = std::mem::replace(pool, backup);
+                        pool.keep_health(&failed);
+                        Err(e)
+                    }
+                }
+            }
+        };
+        self.zfs = zfs;
+        result
+    }
+
+    fn pool_and_os(&self, dataset: &str) -> Result<(String, Os), ZfsError> {
+        let pool = self.zfs.pool(pool_of(dataset)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(dataset).into()))?;
+        let os = pool.os_of(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        Ok((pool.name.clone(), os))
+    }
+
+    /// A device a pool may take: present, not in use, and without a
+    /// signature unless forced. A whole disk is labelled and its partition 1 returned.
+    fn claim_device(&mut self, dev: DevId, force: bool) -> Result<(DevId, Option<DevId>), ZfsError> {
+        let d = self.devices.get(dev).ok_or(ZfsError::NoSuchDevice(dev))?;
+        if let Some(b) = self.busy(dev) {
+            return Err(ZfsError::DeviceBusy { dev, why: b.to_string() });
+        }
+        if !force {
+            if let Some(sig) = self.probe(dev) {
+                return Err(ZfsError::HasSignature { dev, fstype: sig.fstype.name().to_string() });
+            }
+        }
+        if !matches!(d.kind, DevKind::Disk) {
+            return Ok((dev, None));
+        }
+        if self.disk_busy(dev) {
+            return Err(ZfsError::DeviceBusy { dev, why: "a partition is in use".into() });
+        }
+        if !force && self.disk(dev).and_then(|k| k.label()).is_some_and(|l| !l.partitions.is_empty()) {
+            return Err(ZfsError::HasSignature { dev, fstype: "partition table".into() });
+        }
+        let part = self.label_whole_disk(dev)?;
+        Ok((part, Some(dev)))
+    }
+
+    /// `zpool_label_disk`: GPT with ZFS on partition 1 and reserved partition 9.
+    fn label_whole_disk(&mut self, disk: DevId) -> Result<DevId, ZfsError> {
+        let total = self.disk(disk).map_or(0, |d| d.total_sectors());
+        let guid = self.new_guid();
+        let mut label = Label::new_gpt(total, guid).map_err(|_| ZfsError::DeviceTooSmall(disk))?;
+        label.first_lba = 34;
+        if label.last_lba + 1 < NEW_START_BLOCK + EFI_MIN_RESV_SIZE + PARTITION_END_ALIGNMENT {
+            return Err(ZfsError::DeviceTooSmall(disk));
+        }
+        let slice = (label.last_lba + 1 - EFI_MIN_RESV_SIZE - NEW_START_BLOCK) / PARTITION_END_ALIGNMENT * PARTITION_END_ALIGNMENT;
+        let name = format!("zfs-{:016x}", self.rng.next_u64());
+        let parts = [
+            (1, NEW_START_BLOCK, slice, ZFS_PART_TYPE, name),
+            (9, NEW_START_BLOCK + slice, EFI_MIN_RESV_SIZE, RESERVED_PART_TYPE, String::new()),
+        ];
+        for (number, start_lba, size_sectors, t, name) in parts {
+            let unique_guid = self.new_guid();
+            // Pushed directly: `Label::add` takes numbers above 4 for DOS logicals.
+            label.partitions.push(Partition { number, start_lba, size_sectors, part_type: PartType::gpt_named(t), unique_guid, name, bootable: false });
+        }
+        let _ = self.write_label(disk, &label);
+        self.devices.partitions(disk).iter().find(|p| matches!(p.kind, DevKind::Partition { number: 1, .. })).map(|p| p.id).ok_or(ZfsError::NoSuchDevice(disk))
+    }
+
+    fn guids(&mut self, n: usize) -> Vec<u64> {
+        (0..n).map(|_| self.rng.next_u64()).collect()
+    }
+
+    /// `zpool create [-f] [-o ashift=N] NAME [mirror|raidz1] DEVS...`.
+    pub fn zpool_create(&mut self, name: &str, vdevs: &[(crate::core::zfs::VdevKind, Vec<DevId>)], ashift: Option<u8>, force: bool) -> Result<Vec<Event>, ZfsError> {
+        if self.zfs.pool(name).is_some() {
+            return Err(ZfsError::PoolExists(name.to_string()));
+        }
+        let mut specs = Vec::new();
+        for (kind, devs) in vdevs {
+            let mut claimed = Vec::new();
+            for d in devs {
+                claimed.push(self.claim_device(*d, force)?);
+            }
+            specs.push(VdevSpec { kind: *kind, devs: claimed });
+        }
+        let mut guids = self.guids(64);
+        let mut next = move || guids.pop().unwrap_or(1);
+        let now = self.clock;
+        let (pool, events) = Pool::create(self, name, &specs, ashift.unwrap_or(9), &mut next, now)?;
+        self.zfs.pools.push(pool);
+        Ok(events)
+    }
+
+    /// `zpool destroy`: the devices are free again; their bytes stay.
+    pub fn zpool_destroy(&mut self, name: &str) -> Result<Vec<Event>, ZfsError> {
+        let before = self.zfs.pools.len();
+        self.zfs.pools.retain(|p| p.name != name);
+        if self.zfs.pools.len() == before {
+            return Err(ZfsError::NoSuchPool(name.to_string()));
+        }
+        Ok(vec![Event::PoolDestroyed { pool: name.to_string() }])
+    }
+
+    fn leaf_of(&self, pool: &str, dev: DevId) -> Result<(usize, usize), ZfsError> {
+        let p = self.zfs.pool(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
+        p.find_leaf(dev).ok_or(ZfsError::NoSuchDevice(dev))
+    }
+
+    /// `zpool attach POOL DEV NEW`: NEW mirrors DEV and is resilvered.
+    pub fn zpool_attach(&mut self, pool: &str, existing: DevId, new: DevId, force: bool) -> Result<Vec<Event>, ZfsError> {
+        let (t, _) = self.leaf_of(pool, existing)?;
+        let top = &self.zfs.pool(pool).ok_or(ZfsError::Io)?.vdevs[t];
+        if top.kind == crate::core::zfs::VdevKind::Raidz1 {
+            return Err(ZfsError::NotAMirror(existing));
+        }
+        let need = top.asize;
+        let (dev, whole) = self.claim_device(new, force)?;
+        if crate::core::zfs::vdev::leaf_asize(self.size_of(dev)) < need {
+            return Err(ZfsError::DeviceTooSmall(new));
+        }
+        let guid = self.rng.next_u64();
+        let (names, to) = (self.name(whole.unwrap_or(dev)), self.name(existing));
+        let (_, mut events) = self.with_pool(pool, |tx| {
+            let top = &mut tx.pool.vdevs[t];
+            top.kind = crate::core::zfs::VdevKind::Mirror;
+            let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
+            leaf.missing_from_txg = Some(0);
+            top.children.push(leaf);
+            let c = top.children.len() - 1;
+            tx.touch_mos();
+            tx.resilver(t, c)
+        })?;
+        events.insert(0, Event::VdevAttached { pool: pool.into(), dev: names, to });
+        Ok(events)
+    }
+
+    /// `zpool detach POOL DEV`: only a mirror side can go.
+    pub fn zpool_detach(&mut self, pool: &str, dev: DevId) -> Result<Vec<Event>, ZfsError> {
+        let (t, c) = self.leaf_of(pool, dev)?;
+        let name = self.name(dev);
+        let (_, mut events) = self.with_pool(pool, |tx| {
+            let top = &mut tx.pool.vdevs[t];
+            if top.kind != crate::core::zfs::VdevKind::Mirror {
+                return Err(ZfsError::NotAMirror(dev));
+            }
+            top.children.remove(c);
+            if top.children.len() == 1 {
+                top.kind = crate::core::zfs::VdevKind::Disk;
+            }
+            tx.touch_mos();
+            Ok(())
+        })?;
+        events.insert(0, Event::VdevDetached { pool: pool.into(), dev: name });
+        Ok(events)
+    }
+
+    /// `zpool offline`: refused when no other copy could serve reads.
+    pub fn zpool_offline(&mut self, pool: &str, dev: DevId) -> Result<Vec<Event>, ZfsError> {
+        let (t, c) = self.leaf_of(pool, dev)?;
+        let name = self.name(dev);
+        let (_, mut events) = self.with_pool(pool, |tx| {
+            let txg = tx.txg;
+            let top = &mut tx.pool.vdevs[t];
+            let others = top.children.iter().enumerate().filter(|(i, l)| *i != c && l.readable()).count();
+            let needed = if top.kind == crate::core::zfs::VdevKind::Raidz1 { top.children.len() - 1 } else { 1 };
+            if others < needed {
+                return Err(ZfsError::NoValidReplicas(dev));
+            }
+            let leaf = &mut top.children[c];
+            leaf.state = crate::core::zfs::LeafState::Offline;
+            leaf.missing_from_txg = Some(leaf.missing_from_txg.unwrap_or(txg));
+            tx.touch_mos();
+            Ok(())
+        })?;
+        events.insert(0, Event::VdevOffline { pool: pool.into(), dev: name });
+        Ok(events)
+    }
+
+    /// `zpool online`: the device gets the blocks it missed.
+    pub fn zpool_online(&mut self, pool: &str, dev: DevId) -> Result<Vec<Event>, ZfsError> {
+        let (t, c) = self.leaf_of(pool, dev)?;
+        let name = self.name(dev);
+        let (_, mut events) = self.with_pool(pool, |tx| {
+            tx.pool.vdevs[t].children[c].state = crate::core::zfs::LeafState::Online;
+            tx.touch_mos();
+            if tx.pool.vdevs[t].children[c].missing_from_txg.is_some() {
+                tx.resilver(t, c)?;
+            }
+            Ok(())
+        })?;
+        events.insert(0, Event::VdevOnline { pool: pool.into(), dev: name });
+        Ok(events)
+    }
+
+    /// `zpool replace POOL OLD NEW`: NEW takes OLD's place and gets its blocks.
+    pub fn zpool_replace(&mut self, pool: &str, old: DevId, new: DevId, force: bool) -> Result<Vec<Event>, ZfsError> {
+        let (t, c) = self.leaf_of(pool, old)?;
+        let raidz = self.zfs.pool(pool).is_some_and(|p| p.vdevs[t].kind == crate::core::zfs::VdevKind::Raidz1);
+        let (old_name, mut events) = (self.name(old), Vec::new());
+        if raidz {
+            let (dev, whole) = self.claim_device(new, force)?;
+            let guid = self.rng.next_u64();
+            let (_, ev) = self.with_pool(pool, |tx| {
+                let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
+                leaf.missing_from_txg = Some(0);
+                tx.pool.vdevs[t].children[c] = leaf;
+                tx.touch_mos();
+                tx.resilver(t, c)
+            })?;
+            events.extend(ev);
+        } else {
+            events.extend(self.zpool_attach(pool, old, new, force)?);
+            let old_dev = self.zfs.pool(pool).map(|p| p.vdevs[t].children[c].dev).unwrap_or(old);
+            events.extend(self.zpool_detach(pool, old_dev)?);
+        }
+        events.insert(0, Event::VdevReplaced { pool: pool.into(), old: old_name, new: self.name(new) });
+        Ok(events)
+    }
+
+    /// `zpool scrub`: starts a scrub; `zpool_scrub_step` advances it.
+    pub fn zpool_scrub_start(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.with_pool(pool, |tx| {
+            tx.scrub_start();
+            Ok(())
+        })?
+        .1)
+    }
+
+    /// Examines up to `budget_bytes` more; true once the scrub is done.
+    pub fn zpool_scrub_step(&mut self, pool: &str, budget_bytes: u64) -> Result<(bool, Vec<Event>), ZfsError> {
+        self.with_pool(pool, |tx| Ok(tx.scrub_step(budget_bytes)))
+    }
+
+    /// A whole scrub, in ten visible steps.
+    pub fn zpool_scrub(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        let mut events = self.zpool_scrub_start(pool)?;
+        let total = self.zfs.pool(pool).and_then(|p| p.scan.as_ref()).map_or(0, |s| s.to_examine_bytes);
+        loop {
+            let (done, ev) = self.zpool_scrub_step(pool, (total / 10).max(1))?;
+            events.extend(ev);
+            if done {
+                return Ok(events);
+            }
+        }
+    }
+
+    /// `zpool scrub -s`.
+    pub fn zpool_scrub_cancel(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
+        match &mut p.scan {
+            Some(s) if s.state == crate::core::zfs::scrub::ScanState::Scanning => {
+                s.state = crate::core::zfs::scrub::ScanState::Canceled;
+                Ok(vec![Event::ScrubCanceled { pool: pool.into() }])
+            }
+            _ => Err(ZfsError::NoActiveScrub(pool.into())),
+        }
+    }
+
+    /// `zpool clear`: error counters and the error log are reset.
+    pub fn zpool_clear(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
+        p.clear();
+        Ok(vec![Event::ErrorsCleared { pool: pool.into() }])
+    }
+
+    /// `zfs create [-V SIZE [-s] [-b BS]] [-o prop=val] NAME`.
+    pub fn zfs_create(&mut self, name: &str, what: NewDataset, props: Props) -> Result<Vec<Event>, ZfsError> {
+        let pool_name = pool_of(name).to_string();
+        let pool = self.zfs.pool(&pool_name).ok_or_else(|| ZfsError::NoSuchPool(pool_name.clone()))?;
+        if pool.dataset(name).is_some() {
+            return Err(ZfsError::DatasetExists(name.into()));
+        }
+        let parent = name.rsplit_once('/').map(|p| p.0).ok_or_else(|| ZfsError::DatasetExists(name.into()))?;
+        if pool.dataset(parent).is_none_or(|p| p.is_volume()) {
+            return Err(ZfsError::ParentMissing(name.into()));
+        }
+        let copies = u64::from(props.copies.unwrap_or_else(|| pool.copies_of(parent)));
+        let (kind, props) = match what {
+            NewDataset::Filesystem => (DatasetKind::Filesystem, props),
+            NewDataset::Volume { size_bytes, volblocksize, sparse } => {
+                let vbs = volblocksize.unwrap_or(DEFAULT_VOLBLOCKSIZE);
+                check_block_size("volblocksize", vbs)?;
+                let reserve = (!sparse).then(|| volsize_to_reservation(size_bytes, vbs, copies));
+                (DatasetKind::Volume { size_bytes, volblocksize: vbs }, Props { refreservation: reserve, ..props })
+            }
+        };
+        if let Some(r) = props.refreservation {
+            if r > pool.available_bytes() {
+                return Err(ZfsError::NoSpace);
+            }
+        }
+        Ok(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1)
+    }
+
+    /// `zfs snapshot [-r] DATASET@SNAP`, all in one txg.
+    pub fn zfs_snapshot(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        let (dataset, snap) = name.split_once('@').ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+        let pool = self.zfs.pool(pool_of(dataset)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(dataset).into()))?;
+        pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        let mut targets = vec![dataset.to_string()];
+        if recursive {
+            targets.extend(pool.datasets.iter().filter(|d| d.name.starts_with(&format!("{dataset}/"))).map(|d| d.name.clone()));
+        }
+        let pool = pool.name.clone();
+        Ok(self
+            .with_pool(&pool, |tx| {
+                for t in &targets {
+                    tx.snapshot(t, snap)?;
+                }
+                Ok(())
+            })?
+            .1)
+    }
+
+    /// `zfs rollback [-r] DATASET@SNAP`.
+    pub fn zfs_rollback(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        let (dataset, snap) = name.split_once('@').ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+        let pool = self.zfs.pool(pool_of(dataset)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(dataset).into()))?;
+        let ds = pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        let i = ds.snapshots.iter().position(|s| s.name == snap).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+        let newer: Vec<String> = ds.snapshots[i + 1..].iter().map(|s| format!("{dataset}@{}", s.name)).collect();
+        if !newer.is_empty() && !recursive {
+            return Err(ZfsError::MoreRecentSnapshots { target: name.into(), snapshots: newer });
+        }
+        let pool = pool.name.clone();
+        Ok(self
+            .with_pool(&pool, |tx| {
+                for s in newer.iter().rev() {
+                    tx.destroy_snapshot(dataset, s.split_once('@').map_or("", |p| p.1))?;
+                }
+                tx.rollback(dataset, snap)
+            })?
+            .1)
+    }
+
+    /// `zfs destroy [-r] NAME` (a dataset or a snapshot).
+    pub fn zfs_destroy(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        let pool = self.zfs.pool(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
+        if let Some((dataset, snap)) = name.split_once('@') {
+            let pool = pool.name.clone();
+            return Ok(self.with_pool(&pool, |tx| tx.destroy_snapshot(dataset, snap))?.1);
+        }
+        let ds = pool.dataset(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+        if name == pool.name {
+            return Err(ZfsError::HasChildren { dataset: name.into(), children: Vec::new() });
+        }
+        let mut doomed = pool.descendants(name);
+        doomed.push(name.to_string());
+        let mut dependents: Vec<String> = doomed.iter().filter(|d| *d != name).cloned().collect();
+        dependents.extend(ds.snapshots.iter().map(|s| format!("{name}@{}", s.name)));
+        if !dependents.is_empty() && !recursive {
+            return Err(ZfsError::HasChildren { dataset: name.into(), children: dependents });
+        }
+        let snaps: Vec<(String, Vec<String>)> = doomed
+            .iter()
+            .map(|d| (d.clone(), pool.dataset(d).map(|x| x.snapshots.iter().rev().map(|s| s.name.clone()).collect()).unwrap_or_default()))
+            .collect();
+        let pool = pool.name.clone();
+        Ok(self
+            .with_pool(&pool, |tx| {
+                for (d, ss) in &snaps {
+                    for s in ss {
+                        tx.destroy_snapshot(d, s)?;
+                    }
+                    tx.destroy_head(d)?;
+                }
+                Ok(())
+            })?
+            .1)
+    }
+
+    /// `zfs set PROP=VALUE NAME` for checksum, recordsize, copies,
+    /// mountpoint, compression (off only) and refreservation.
+    pub fn zfs_set(&mut self, name: &str, property: &str, value: &str) -> Result<Vec<Event>, ZfsError> {
+        let (pool, _) = self.pool_and_os(name)?;
+        let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: why.into() };
+        let (_, mut events) = self.with_pool(&pool, |tx| {
+            let ds = tx.pool.dataset_mut(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+            match property {
+                "checksum" => ds.props.checksum = Some(parse_checksum(value).ok_or_else(|| bad("not a checksum the lab models"))?),
+                "recordsize" => {
+                    let v = crate::core::units::parse_size_bytes(value).map_err(|_| bad("not a size"))?;
+                    check_block_size("recordsize", v)?;
+                    ds.props.recordsize = Some(v);
+                }
+                "copies" => ds.props.copies = Some(value.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| bad("must be 1, 2 or 3"))?),
+                "mountpoint" => ds.props.mountpoint = Some(value.to_string()),
+                "compression" if value == "off" => {}
+                "refreservation" => ds.props.refreservation = if value == "none" { None } else { crate::core::units::parse_size_bytes(value).ok() },
+                _ => return Err(bad("not a property the lab can set")),
+            }
+            let obj = ds.obj;
+            tx.touch_record(obj)
+        })?;
+        events.insert(0, Event::PropertySet { dataset: name.into(), property: property.into(), value: value.into() });
+        Ok(events)
+    }
+
+    fn fs_op<R>(&mut self, dataset: &str, op: impl FnOnce(&mut Tx, Os, u64) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
+        let (pool, os) = self.pool_and_os(dataset)?;
+        let p = self.zfs.pool(&pool).ok_or(ZfsError::Io)?;
+        if p.dataset(dataset.split('@').next().unwrap_or(dataset)).is_some_and(|d| d.is_volume()) {
+            return Err(ZfsError::NotAFilesystem(dataset.into()));
+        }
+        let recordsize = p.recordsize_of(dataset);
+        self.with_pool(&pool, |tx| op(tx, os, recordsize))
+    }
+
+    /// Creates a file (or a directory) in a filesystem dataset.
+    pub fn zfs_create_file(&mut self, dataset: &str, path: &str, dir: bool) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.fs_op(dataset, |tx, os, _| tx.create(os, path, dir).map(|_| ()))?.1)
+    }
+
+    /// Writes into a file, creating it when missing.
+    pub fn zfs_write_file(&mut self, dataset: &str, path: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, ZfsError> {
+        Ok(self
+            .fs_op(dataset, |tx, os, recordsize| {
+                let obj = match tx.lookup(os, path) {
+                    Ok(o) => o,
+                    Err(ZfsError::NotFound) => tx.create(os, path, false)?,
+                    Err(e) => return Err(e),
+                };
+                let len = chunk.len;
+                tx.write_file(os, obj, offset, &chunk, recordsize)?;
+                tx.events.push(Event::FileWritten { path: path.to_string(), offset, len });
+                Ok(())
+            })?
+            .1)
+    }
+
+    /// Reads from a file of a dataset or snapshot (`pool/fs@snap`).
+    pub fn zfs_read_file(&mut self, dataset: &str, path: &str, offset: u64, len: u64) -> Result<(Vec<u8>, Vec<Event>), ZfsError> {
+        self.fs_op(dataset, |tx, os, _| {
+            let obj = tx.lookup(os, path)?;
+            tx.read_file(os, obj, offset, len)
+        })
+    }
+
+    pub fn zfs_remove(&mut self, dataset: &str, path: &str) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.fs_op(dataset, |tx, os, _| tx.remove(os, path))?.1)
+    }
+
+    /// A directory's entries: (name, is a directory).
+    pub fn zfs_readdir(&mut self, dataset: &str, path: &str) -> Result<Vec<(String, bool)>, ZfsError> {
+        let (entries, _) = self.fs_op(dataset, |tx, os, _| {
+            let obj = tx.lookup(os, path)?;
+            tx.readdir(os, obj)
+        })?;
+        Ok(entries.into_iter().map(|(n, _, d)| (n, d)).collect())
+    }
+
+    pub fn zfs_stat(&mut self, dataset: &str, path: &str) -> Result<ZStat, ZfsError> {
+        Ok(self
+            .fs_op(dataset, |tx, os, _| {
+                let obj = tx.lookup(os, path)?;
+                tx.stat(os, obj)
+            })?
+            .0)
+    }
+
+    fn zvol_size(&self, dataset: &str) -> Result<u64, ZfsError> {
+        let head = dataset.split('@').next().unwrap_or(dataset);
+        let ds = self.zfs.pool(pool_of(head)).and_then(|p| p.dataset(head)).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        match ds.kind {
+            DatasetKind::Volume { size_bytes, .. } => Ok(size_bytes),
+            DatasetKind::Filesystem => Err(ZfsError::NotAVolume(dataset.into())),
+        }
+    }
+
+    /// Writes to a volume as `dd` to its device would.
+    pub fn zvol_write(&mut self, dataset: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, ZfsError> {
+        if offset + chunk.len > self.zvol_size(dataset)? {
+            return Err(ZfsError::NoSpace);
+        }
+        let (pool, os) = self.pool_and_os(dataset)?;
+        Ok(self.with_pool(&pool, |tx| tx.write_zvol(os, offset, &chunk))?.1)
+    }
+
+    /// Reads a volume (or a snapshot of one).
+    pub fn zvol_read(&mut self, dataset: &str, offset: u64, len: u64) -> Result<(Vec<u8>, Vec<Event>), ZfsError> {
+        if offset + len > self.zvol_size(dataset)? {
+            return Err(ZfsError::NoSpace);
+        }
+        let (pool, os) = self.pool_and_os(dataset)?;
+        self.with_pool(&pool, |tx| tx.read_zvol(os, offset, len))
+    }
+
+    /// Every block reachable from the pool's uberblock, each once (what
+    /// `zdb -b` counts): for checks and figures.
+    pub fn zfs_blocks(&mut self, pool: &str) -> Result<Vec<Blkptr>, ZfsError> {
+        let (blocks, _) = self.with_pool(pool, |tx| {
+            let root = tx.pool.uberblock.ub_rootbp.clone();
+            let mut seen = std::collections::BTreeSet::new();
+            let mut out = Vec::new();
+            tx.walk(&root, Os::Mos, 0, &mut |_, bp| {
+                if seen.insert(bp.dvas.first().copied()) {
+                    out.push(bp.clone());
+                }
+            })?;
+            Ok(out)
+        })?;
+        Ok(blocks)
+    }
+
+    /// The best uberblock on a pool's devices, as an import would pick it.
+    pub fn zfs_disk_uberblock(&self, pool: &str) -> Option<crate::core::zfs::label::Uberblock> {
+        let p = self.zfs.pool(pool)?;
+        let slot = crate::core::zfs::label::slot_bytes(p.ashift);
+        p.leaves()
+            .flat_map(|l| {
+                crate::core::zfs::label::all_slot_offsets(self.size_of(l.dev), p.ashift)
+                    .into_iter()
+                    .filter_map(move |off| self.read_at(l.dev, off, slot).ok().and_then(|b| crate::core::zfs::label::Uberblock::decode(&b, off)))
+            })
+            .max_by_key(|u| u.ub_txg)
+    }
+}
+
+fn parse_checksum(v: &str) -> Option<ChecksumAlg> {
+    match v {
+        "on" | "fletcher4" => Some(ChecksumAlg::Fletcher4),
+        "sha256" => Some(ChecksumAlg::Sha256),
+        "off" => Some(ChecksumAlg::Off),
+        _ => None,
+    }
+}
+
+fn check_block_size(property: &str, v: u64) -> Result<(), ZfsError> {
+    if v.is_power_of_two() && (512..=MAX_RECORDSIZE).contains(&v) {
+        Ok(())
+    } else {
+        Err(ZfsError::BadProperty { property: property.into(), value: v.to_string(), why: "must be power of 2 from 512B to 16M".into() })
+    }
+}

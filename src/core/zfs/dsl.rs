@@ -1,0 +1,390 @@
+//! Datasets and snapshots (the DSL): names, properties, the dead lists that
+//! decide which old blocks a snapshot still holds, and space accounting as
+//! `zfs list` reports it.
+//!
+//! A head dataset's dead list holds the blocks its latest snapshot still
+//! references but the head no longer does; each snapshot's holds those its
+//! predecessor referenced and it does not. So the space only snapshots
+//! hold (`usedbysnapshots`) is the sum of all dead lists, and a snapshot's
+//! own `used` is what its successor's dead list holds that was born after
+//! its predecessor. Taking a snapshot records the head's root pointer and
+//! hands it the head's dead list: O(1), no block is read or copied.
+//! Simplified: dead lists, properties and names live in memory (ZFS keeps
+//! them in MOS objects); no quotas, clones, holds or bookmarks.
+
+use super::blkptr::Blkptr;
+use super::checksum::ChecksumAlg;
+use super::dmu::{Os, Tx};
+use super::dnode::{Dnode, DslDatasetPhys, ObjsetPhys, OsType, DSL_DATASET_BONUS_BYTES};
+use super::pool::Pool;
+use super::{ObjType, ZfsError};
+use crate::core::event::Event;
+
+pub const DEFAULT_RECORDSIZE: u64 = 128 * 1024;
+pub const DEFAULT_VOLBLOCKSIZE: u64 = 16 * 1024;
+pub const MAX_RECORDSIZE: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetKind {
+    Filesystem,
+    Volume { size_bytes: u64, volblocksize: u64 },
+}
+
+/// Properties set locally on a dataset; `None` inherits (or is the default).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Props {
+    pub checksum: Option<ChecksumAlg>,
+    pub recordsize: Option<u64>,
+    pub copies: Option<u8>,
+    pub mountpoint: Option<String>,
+    /// Set by `zfs create -V` without `-s`, as ZFS sets it.
+    pub refreservation: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The part after `@`.
+    pub name: String,
+    /// Its record in the MOS.
+    pub obj: u64,
+    pub txg: u64,
+    pub creation_time: u64,
+    pub referenced_bytes: u64,
+    /// Blocks its predecessor held that it does not.
+    pub deadlist: Vec<Blkptr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    /// The full name: `rpool/data/vm-100-disk-0`.
+    pub name: String,
+    pub obj: u64,
+    pub kind: DatasetKind,
+    pub props: Props,
+    pub snapshots: Vec<Snapshot>,
+    /// Blocks the latest snapshot holds and the head no longer does.
+    pub deadlist: Vec<Blkptr>,
+    pub referenced_bytes: u64,
+    pub creation_txg: u64,
+    pub creation_time: u64,
+    /// The next free object number in its object set.
+    pub next_object: u64,
+}
+
+impl Dataset {
+    /// The txg of the latest snapshot: older blocks are shared with it.
+    pub fn prev_snap_txg(&self) -> u64 {
+        self.snapshots.last().map_or(0, |s| s.txg)
+    }
+
+    pub fn is_volume(&self) -> bool {
+        matches!(self.kind, DatasetKind::Volume { .. })
+    }
+
+    pub fn snapshot(&self, name: &str) -> Option<&Snapshot> {
+        self.snapshots.iter().find(|s| s.name == name)
+    }
+}
+
+/// `zfs list`'s space columns for one dataset or snapshot, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Space {
+    pub used: u64,
+    pub referenced: u64,
+    pub usedbysnapshots: u64,
+    pub usedbydataset: u64,
+    pub usedbychildren: u64,
+    pub usedbyrefreservation: u64,
+    pub written: u64,
+    /// `None` for a snapshot (AVAIL shows `-`).
+    pub available: Option<u64>,
+}
+
+fn sum(pool: &Pool, bps: &[Blkptr]) -> u64 {
+    bps.iter().map(|b| pool.dsize(b)).sum()
+}
+
+impl Pool {
+    /// Bytes of blocks only the head references: born after its latest snapshot.
+    pub fn unique_bytes(&self, ds: &Dataset) -> u64 {
+        let prev = ds.snapshots.last().map_or(0, |s| s.referenced_bytes);
+        (ds.referenced_bytes + sum(self, &ds.deadlist)).saturating_sub(prev)
+    }
+
+    /// The space of a head dataset, or of `ds@snap`.
+    pub fn space(&self, name: &str) -> Option<Space> {
+        match name.split_once('@') {
+            Some((head, snap)) => self.snapshot_space(self.dataset(head)?, snap),
+            None => Some(self.head_space(self.dataset(name)?)),
+        }
+    }
+
+    fn head_space(&self, ds: &Dataset) -> Space {
+        let usedbysnapshots = sum(self, &ds.deadlist) + ds.snapshots.iter().map(|s| sum(self, &s.deadlist)).sum::<u64>();
+        let unique = self.unique_bytes(ds);
+        let refreserv = ds.props.refreservation.unwrap_or(0);
+        let usedbyrefreservation = refreserv.saturating_sub(unique);
+        let mut usedbychildren: u64 = self.children(&ds.name).map(|c| self.head_space(c).used).sum();
+        if ds.name == self.name {
+            usedbychildren += self.mos_bytes;
+        }
+        let used = ds.referenced_bytes + usedbysnapshots + usedbychildren + usedbyrefreservation;
+        let available = self.available_bytes() + usedbyrefreservation;
+        Space { used, referenced: ds.referenced_bytes, usedbysnapshots, usedbydataset: ds.referenced_bytes, usedbychildren, usedbyrefreservation, written: unique, available: Some(available) }
+    }
+
+    fn snapshot_space(&self, ds: &Dataset, snap: &str) -> Option<Space> {
+        let i = ds.snapshots.iter().position(|s| s.name == snap)?;
+        let s = &ds.snapshots[i];
+        let prev = if i == 0 { None } else { Some(&ds.snapshots[i - 1]) };
+        let prev_txg = prev.map_or(0, |p| p.txg);
+        let next_deadlist = ds.snapshots.get(i + 1).map_or(&ds.deadlist, |n| &n.deadlist);
+        let used: u64 = next_deadlist.iter().filter(|b| b.birth_txg > prev_txg).map(|b| self.dsize(b)).sum();
+        let written = (s.referenced_bytes + sum(self, &s.deadlist)).saturating_sub(prev.map_or(0, |p| p.referenced_bytes));
+        Some(Space { used, referenced: s.referenced_bytes, usedbydataset: used, written, ..Space::default() })
+    }
+
+    /// Direct children of a dataset.
+    pub fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Dataset> + 'a {
+        self.datasets.iter().filter(move |d| d.name.strip_prefix(name).and_then(|r| r.strip_prefix('/')).is_some_and(|r| !r.contains('/')))
+    }
+
+    /// Every descendant, deepest first (the order `zfs destroy -r` takes).
+    pub fn descendants(&self, name: &str) -> Vec<String> {
+        let prefix = format!("{name}/");
+        let mut v: Vec<String> = self.datasets.iter().filter(|d| d.name.starts_with(&prefix)).map(|d| d.name.clone()).collect();
+        v.sort_by_key(|n| std::cmp::Reverse(n.matches('/').count()));
+        v
+    }
+
+    /// Pool-wide available bytes: deflated space less the slop and what the
+    /// root dataset uses (children and the MOS included).
+    pub fn available_bytes(&self) -> u64 {
+        let used = self.dataset(&self.name).map_or(0, |r| {
+            let mut root = self.head_space_no_avail(r);
+            root = root.max(r.referenced_bytes);
+            root
+        });
+        self.dspace().saturating_sub(self.slop_bytes()).saturating_sub(used)
+    }
+
+    fn head_space_no_avail(&self, ds: &Dataset) -> u64 {
+        let snaps = sum(self, &ds.deadlist) + ds.snapshots.iter().map(|s| sum(self, &s.deadlist)).sum::<u64>();
+        let refres = ds.props.refreservation.unwrap_or(0).saturating_sub(self.unique_bytes(ds));
+        let mut children: u64 = self.children(&ds.name).map(|c| self.head_space_no_avail(c)).sum();
+        if ds.name == self.name {
+            children += self.mos_bytes;
+        }
+        ds.referenced_bytes + snaps + children + refres
+    }
+
+    /// A property's effective value and where it comes from: `None` for the
+    /// default, or the dataset that sets it.
+    pub fn inherited<T: Clone>(&self, name: &str, get: impl Fn(&Props) -> Option<T>) -> Option<(T, String)> {
+        let mut at = name.split('@').next().unwrap_or(name).to_string();
+        loop {
+            if let Some(v) = self.dataset(&at).and_then(|d| get(&d.props)) {
+                return Some((v, at));
+            }
+            at = at.rsplit_once('/')?.0.to_string();
+        }
+    }
+
+    pub fn checksum_of(&self, name: &str) -> ChecksumAlg {
+        self.inherited(name, |p| p.checksum).map_or(ChecksumAlg::Fletcher4, |v| v.0)
+    }
+
+    pub fn recordsize_of(&self, name: &str) -> u64 {
+        self.inherited(name, |p| p.recordsize).map_or(DEFAULT_RECORDSIZE, |v| v.0)
+    }
+
+    pub fn copies_of(&self, name: &str) -> u8 {
+        self.inherited(name, |p| p.copies).map_or(1, |v| v.0)
+    }
+
+    /// `mountpoint`: a local value, the parent's with this name appended,
+    /// or `/NAME`.
+    pub fn mountpoint_of(&self, name: &str) -> String {
+        match self.inherited(name, |p| p.mountpoint.clone()) {
+            Some((mp, from)) if from == name || mp == "none" || mp == "legacy" => mp,
+            Some((mp, from)) => format!("{}{}", mp.trim_end_matches('/'), &name[from.len()..]),
+            None => format!("/{name}"),
+        }
+    }
+}
+
+impl Tx<'_> {
+    fn new_mos_object(&mut self, rec: &DslDatasetPhys) -> Result<u64, ZfsError> {
+        let obj = self.pool.mos_next_obj;
+        self.pool.mos_next_obj += 1;
+        let mut dn = Dnode::new(ObjType::DslDataset, 512, Some(ObjType::DslDataset), rec.encode());
+        dn.bonus.truncate(DSL_DATASET_BONUS_BYTES);
+        self.set_dnode(Os::Mos, obj, dn)?;
+        Ok(obj)
+    }
+
+    /// A new object in a dataset's object set.
+    pub fn new_object(&mut self, os: Os, dn: Dnode) -> Result<u64, ZfsError> {
+        let Os::Ds(n) = os else { return Err(ZfsError::Io) };
+        let ds = self.pool.head_by_obj_mut(n).ok_or(ZfsError::Io)?;
+        let obj = ds.next_object;
+        ds.next_object += 1;
+        self.set_dnode(os, obj, dn)?;
+        Ok(obj)
+    }
+
+    /// Creates a filesystem or volume with its first objects.
+    pub fn create_dataset(&mut self, name: &str, kind: DatasetKind, props: Props) -> Result<(), ZfsError> {
+        let rec = DslDatasetPhys { creation_time: self.now, creation_txg: self.txg, ..DslDatasetPhys::default() };
+        let obj = self.new_mos_object(&rec)?;
+        let os_type = if matches!(kind, DatasetKind::Filesystem) { OsType::Zfs } else { OsType::Zvol };
+        self.pool.datasets.push(Dataset {
+            name: name.to_string(),
+            obj,
+            kind: kind.clone(),
+            props,
+            snapshots: Vec::new(),
+            deadlist: Vec::new(),
+            referenced_bytes: 0,
+            creation_txg: self.txg,
+            creation_time: self.now,
+            next_object: 1,
+        });
+        self.create_objset(Os::Ds(obj), ObjsetPhys::new(os_type));
+        match kind {
+            DatasetKind::Filesystem => self.create_zpl(Os::Ds(obj)),
+            DatasetKind::Volume { size_bytes, volblocksize } => self.create_zvol(Os::Ds(obj), size_bytes, volblocksize),
+        }?;
+        self.events.push(Event::DatasetCreated { dataset: name.to_string(), volume_bytes: self.pool.dataset(name).and_then(volume_bytes) });
+        Ok(())
+    }
+
+    /// Takes snapshots of several datasets in this one txg.
+    pub fn snapshot(&mut self, dataset: &str, snap: &str) -> Result<(), ZfsError> {
+        let n = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?.obj;
+        if self.pool.dataset(dataset).is_some_and(|d| d.snapshot(snap).is_some()) {
+            return Err(ZfsError::DatasetExists(format!("{dataset}@{snap}")));
+        }
+        let head = DslDatasetPhys::decode(&self.dnode(Os::Mos, n)?.bonus);
+        let ds = self.pool.dataset(dataset).ok_or(ZfsError::Io)?;
+        let rec = DslDatasetPhys {
+            prev_snap_obj: ds.snapshots.last().map_or(0, |s| s.obj),
+            prev_snap_txg: ds.prev_snap_txg(),
+            next_snap_obj: n,
+            creation_time: self.now,
+            creation_txg: self.txg,
+            referenced_bytes: ds.referenced_bytes,
+            unique_bytes: 0,
+            guid: self.txg,
+            bp: head.bp.clone(),
+        };
+        let obj = self.new_mos_object(&rec)?;
+        let (txg, now) = (self.txg, self.now);
+        let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
+        let deadlist = std::mem::take(&mut ds.deadlist);
+        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes: ds.referenced_bytes, deadlist });
+        let mut head_dn = self.dnode(Os::Mos, n)?;
+        head_dn.bonus = DslDatasetPhys { prev_snap_obj: obj, prev_snap_txg: txg, ..head }.encode();
+        self.set_dnode(Os::Mos, n, head_dn)?;
+        self.events.push(Event::SnapshotTaken { snapshot: format!("{dataset}@{snap}"), txg });
+        Ok(())
+    }
+
+    /// Frees every block of a tree born after `min_birth`.
+    fn free_tree(&mut self, os: Os, root: &Blkptr, min_birth: u64) -> Result<(), ZfsError> {
+        let mut doomed = Vec::new();
+        self.walk(root, os, min_birth, &mut |_, bp| doomed.push(bp.clone()))?;
+        for bp in doomed {
+            self.free(os, &bp);
+        }
+        Ok(())
+    }
+
+    /// Destroys `dataset@snap`, freeing the blocks only it held.
+    pub fn destroy_snapshot(&mut self, dataset: &str, snap: &str) -> Result<(), ZfsError> {
+        let ds = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        let i = ds.snapshots.iter().position(|s| s.name == snap).ok_or_else(|| ZfsError::NoSuchDataset(format!("{dataset}@{snap}")))?;
+        let prev_txg = if i == 0 { 0 } else { ds.snapshots[i - 1].txg };
+        let head_obj = ds.obj;
+        let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
+        let gone = ds.snapshots.remove(i);
+        let next_deadlist = match ds.snapshots.get_mut(i) {
+            Some(next) => &mut next.deadlist,
+            None => &mut ds.deadlist,
+        };
+        let (freed, kept): (Vec<Blkptr>, Vec<Blkptr>) = std::mem::take(next_deadlist).into_iter().partition(|b| b.birth_txg > prev_txg);
+        *next_deadlist = kept;
+        next_deadlist.extend(gone.deadlist);
+        for bp in &freed {
+            self.free(Os::Ds(head_obj), bp);
+        }
+        self.set_dnode(Os::Mos, gone.obj, Dnode::default())?;
+        self.touch_record(head_obj)?;
+        self.events.push(Event::SnapshotDestroyed { snapshot: format!("{dataset}@{snap}") });
+        Ok(())
+    }
+
+    /// Rolls a dataset back to its latest snapshot `snap`.
+    pub fn rollback(&mut self, dataset: &str, snap: &str) -> Result<(), ZfsError> {
+        let ds = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        let s = ds.snapshot(snap).ok_or_else(|| ZfsError::NoSuchDataset(format!("{dataset}@{snap}")))?;
+        let (n, snap_obj, snap_txg, snap_ref) = (ds.obj, s.obj, s.txg, s.referenced_bytes);
+        let current = self.objset_bp(Os::Ds(n))?;
+        self.free_tree(Os::Ds(n), &current, snap_txg)?;
+        let snap_bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, snap_obj)?.bonus).bp;
+        let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
+        ds.deadlist.clear();
+        ds.referenced_bytes = snap_ref;
+        self.forget_objset(Os::Ds(n));
+        let mut dn = self.dnode(Os::Mos, n)?;
+        dn.bonus = DslDatasetPhys { bp: snap_bp, referenced_bytes: snap_ref, ..DslDatasetPhys::decode(&dn.bonus) }.encode();
+        self.set_dnode(Os::Mos, n, dn)?;
+        self.events.push(Event::RolledBack { dataset: dataset.to_string(), snapshot: format!("{dataset}@{snap}"), txg: snap_txg });
+        Ok(())
+    }
+
+    /// Destroys a dataset that has no snapshots or children left.
+    pub fn destroy_head(&mut self, dataset: &str) -> Result<(), ZfsError> {
+        let n = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?.obj;
+        let root = self.objset_bp(Os::Ds(n))?;
+        self.free_tree(Os::Ds(n), &root, 0)?;
+        self.forget_objset(Os::Ds(n));
+        self.set_dnode(Os::Mos, n, Dnode::default())?;
+        self.pool.datasets.retain(|d| d.name != dataset);
+        self.events.push(Event::DatasetDestroyed { dataset: dataset.to_string() });
+        Ok(())
+    }
+
+    /// Rewrites a dataset's MOS record so the change it records gets a txg.
+    pub fn touch_record(&mut self, obj: u64) -> Result<(), ZfsError> {
+        let mut dn = self.dnode(Os::Mos, obj)?;
+        if let Some(ds) = self.pool.head_by_obj(obj) {
+            let mut rec = DslDatasetPhys::decode(&dn.bonus);
+            rec.prev_snap_obj = ds.snapshots.last().map_or(0, |s| s.obj);
+            rec.prev_snap_txg = ds.prev_snap_txg();
+            rec.referenced_bytes = ds.referenced_bytes;
+            dn.bonus = rec.encode();
+        }
+        self.set_dnode(Os::Mos, obj, dn)
+    }
+}
+
+fn volume_bytes(d: &Dataset) -> Option<u64> {
+    match d.kind {
+        DatasetKind::Volume { size_bytes, .. } => Some(size_bytes),
+        DatasetKind::Filesystem => None,
+    }
+}
+
+/// `zvol_volsize_to_reservation`: the volume plus room for its indirect
+/// blocks (128 KiB each, counted uncompressed), times the copies.
+pub fn volsize_to_reservation(volsize: u64, volblocksize: u64, copies: u64) -> u64 {
+    let mut nblocks = volsize / volblocksize;
+    let mut numdb: u64 = 7;
+    while nblocks > 1 {
+        nblocks = nblocks.div_ceil(1024);
+        numdb += nblocks;
+    }
+    numdb *= (copies + 1).min(3);
+    volsize * copies + numdb * 128 * 1024
+}

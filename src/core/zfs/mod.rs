@@ -1,0 +1,155 @@
+//! ZFS as a data model: pools of vdevs, a copy-on-write block tree whose
+//! every byte goes through the machine's block I/O, snapshots, and
+//! self-healing reads.
+//!
+//! A `Pool` (`pool`) is a vdev tree (`vdev`: disks, mirrors, raidz1) over
+//! devices of the registry. Its blocks form one tree: the uberblock (`label`)
+//! points at the MOS object set, whose dnodes (`dnode`) hold each dataset's
+//! record, which points at that dataset's object set, whose dnodes point
+//! through indirect blocks at data blocks. Every edge is a `Blkptr`
+//! (`blkptr`) carrying the child's DVAs, its checksum (`checksum`) and its
+//! birth txg. `dmu` gathers one operation's changes as dirty buffers and
+//! syncs them as one txg: new blocks first, then every parent up to a new
+//! uberblock. `zio` allocates, writes copies, and on reads verifies the
+//! checksum, falls back to other copies (mirror sides, raidz1 parity, ditto
+//! DVAs) and rewrites bad ones. `dsl` keeps datasets, snapshots and their
+//! dead lists and space accounting; `zpl` files and directories; `scrub`
+//! walks the tree.
+//!
+//! Simplified, against OpenZFS 2.2: the DSL's bookkeeping (names,
+//! properties, snapshot lists, dead lists), the space maps and the error
+//! log live in memory rather than in MOS objects (each dataset's record and
+//! root pointer are in the MOS); metadata is compressed with ZLE, not lz4;
+//! no ZIL, ARC, dedup, encryption, gang blocks, clones or bookmarks; one
+//! operation is one txg.
+
+pub mod blkptr;
+pub mod checksum;
+mod dmu;
+pub mod dnode;
+pub mod dsl;
+pub mod label;
+pub mod pool;
+pub mod scrub;
+pub mod vdev;
+pub mod zap;
+mod zio;
+pub mod zle;
+pub mod zpl;
+
+pub use blkptr::{Blkptr, Dva, ObjType};
+pub use checksum::{ChecksumAlg, Cksum};
+pub use dmu::{Bookmark, Os};
+pub(crate) use dmu::Tx;
+pub use dsl::{Dataset, DatasetKind, Props, Snapshot, Space};
+pub use pool::{Pool, VdevSpec};
+pub use zpl::ZStat;
+pub use vdev::{LeafState, TopVdev, VdevKind};
+
+use crate::core::device::DevId;
+use crate::core::media::Chunk;
+
+/// The block devices under a pool, as ZFS reads and writes them.
+pub trait Disks {
+    fn read(&self, dev: DevId, offset: u64, len: u64) -> Option<Vec<u8>>;
+    /// Writes a chunk; false when the device refused it.
+    fn write(&mut self, dev: DevId, offset: u64, chunk: Chunk) -> bool;
+    fn size(&self, dev: DevId) -> u64;
+    /// The device's name for events (`sdb1`).
+    fn name(&self, dev: DevId) -> String;
+}
+
+/// Every imported pool of a machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Zfs {
+    pub pools: Vec<Pool>,
+}
+
+impl Zfs {
+    pub fn pool(&self, name: &str) -> Option<&Pool> {
+        self.pools.iter().find(|p| p.name == name)
+    }
+
+    pub fn pool_mut(&mut self, name: &str) -> Option<&mut Pool> {
+        self.pools.iter_mut().find(|p| p.name == name)
+    }
+
+    /// The pool a device is a leaf of.
+    pub fn pool_of_dev(&self, dev: DevId) -> Option<&Pool> {
+        self.pools.iter().find(|p| p.leaves().any(|l| l.dev == dev))
+    }
+}
+
+/// Why a ZFS operation failed. The texts are ZFS's own where it has one; the
+/// console adds the command's framing (`cannot open 'x': `...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZfsError {
+    NoSuchPool(String),
+    PoolExists(String),
+    NoSuchDataset(String),
+    DatasetExists(String),
+    ParentMissing(String),
+    /// `zpool create`'s "invalid vdev specification" with its reason.
+    InvalidVdev(String),
+    /// A device is part of a pool, mounted, or held by another device.
+    DeviceBusy { dev: DevId, why: String },
+    /// A device carries a signature; `-f` overrides.
+    HasSignature { dev: DevId, fstype: String },
+    DeviceTooSmall(DevId),
+    NoSuchDevice(DevId),
+    NoValidReplicas(DevId),
+    NotAMirror(DevId),
+    MoreRecentSnapshots { target: String, snapshots: Vec<String> },
+    HasChildren { dataset: String, children: Vec<String> },
+    BadProperty { property: String, value: String, why: String },
+    NoSpace,
+    /// A block could not be read from any copy: the data is lost.
+    Io,
+    NotFound,
+    Exists,
+    NotADirectory,
+    IsADirectory,
+    NotEmpty,
+    NameTooLong,
+    NotAVolume(String),
+    NotAFilesystem(String),
+    NoActiveScrub(String),
+}
+
+impl std::fmt::Display for ZfsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ZfsError::NoSuchPool(p) => write!(f, "cannot open '{p}': no such pool"),
+            ZfsError::PoolExists(p) => write!(f, "cannot create '{p}': pool already exists"),
+            ZfsError::NoSuchDataset(d) => write!(f, "cannot open '{d}': dataset does not exist"),
+            ZfsError::DatasetExists(d) => write!(f, "cannot create '{d}': dataset already exists"),
+            ZfsError::ParentMissing(d) => write!(f, "cannot create '{d}': parent does not exist"),
+            ZfsError::InvalidVdev(why) => write!(f, "invalid vdev specification: {why}"),
+            ZfsError::DeviceBusy { why, .. } => write!(f, "device is busy: {why}"),
+            ZfsError::HasSignature { fstype, .. } => write!(f, "device contains a filesystem of type '{fstype}'"),
+            ZfsError::DeviceTooSmall(_) => write!(f, "one or more devices is less than the minimum size (64M)"),
+            ZfsError::NoSuchDevice(_) => write!(f, "no such device in pool"),
+            ZfsError::NoValidReplicas(_) => write!(f, "no valid replicas"),
+            ZfsError::NotAMirror(_) => write!(f, "only applicable to mirror and replacing vdevs"),
+            ZfsError::MoreRecentSnapshots { target, .. } => {
+                write!(f, "cannot rollback to '{target}': more recent snapshots or bookmarks exist")
+            }
+            ZfsError::HasChildren { dataset, .. } => write!(f, "cannot destroy '{dataset}': filesystem has children"),
+            ZfsError::BadProperty { property, value, why } => write!(f, "bad property value '{value}' for '{property}': {why}"),
+            ZfsError::NoSpace => write!(f, "out of space"),
+            ZfsError::Io => write!(f, "Input/output error"),
+            ZfsError::NotFound => write!(f, "No such file or directory"),
+            ZfsError::Exists => write!(f, "File exists"),
+            ZfsError::NotADirectory => write!(f, "Not a directory"),
+            ZfsError::IsADirectory => write!(f, "Is a directory"),
+            ZfsError::NotEmpty => write!(f, "Directory not empty"),
+            ZfsError::NameTooLong => write!(f, "File name too long"),
+            ZfsError::NotAVolume(d) => write!(f, "'{d}' is not a volume"),
+            ZfsError::NotAFilesystem(d) => write!(f, "'{d}' is not a filesystem"),
+            ZfsError::NoActiveScrub(p) => write!(f, "cannot cancel scrubbing {p}: there is no active scrub"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

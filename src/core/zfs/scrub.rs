@@ -1,0 +1,205 @@
+//! Walking the block tree: scrub, resilver, and freeing a dataset's blocks.
+//!
+//! A walk starts at a root pointer and follows every pointer down: indirect
+//! blocks to their children, dnode blocks to each dnode's tree, the MOS's
+//! dataset records to their object sets. Blocks born at or before
+//! `min_birth` are skipped with their subtrees (a parent is never older than
+//! its children), which is how a rollback or a destroy finds exactly the
+//! blocks born since a snapshot. A scrub keeps its frontier in the pool and
+//! advances a bounded number of bytes per step, so its progress can be shown
+//! and a command can run between steps; a block freed meanwhile leaves the
+//! frontier. Each block is visited once even when snapshots share it.
+//! Simplified: resilvering is done at once, not in steps.
+
+use std::collections::BTreeSet;
+
+use super::blkptr::{Blkptr, Dva, ObjType, BLKPTR_BYTES};
+use super::dmu::{Bookmark, Os, Tx};
+use super::dnode::{Dnode, DslDatasetPhys, ObjsetPhys, DNODES_PER_BLOCK, DNODE_BYTES};
+use super::ZfsError;
+use crate::core::event::Event;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanState {
+    Scanning,
+    Finished,
+    Canceled,
+}
+
+/// A scrub's progress, as `zpool status` reports it on its `scan:` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan {
+    pub state: ScanState,
+    pub start_time: u64,
+    pub end_time: u64,
+    /// Allocated bytes when the scrub started.
+    pub to_examine_bytes: u64,
+    pub examined_bytes: u64,
+    pub repaired_bytes: u64,
+    /// Blocks no copy of which was good.
+    pub errors: u64,
+    frontier: Vec<(Blkptr, Bookmark)>,
+    visited: BTreeSet<Dva>,
+}
+
+impl Scan {
+    /// Drops a freed block from the frontier.
+    pub fn forget(&mut self, dva: &Dva) {
+        self.frontier.retain(|(bp, _)| bp.dvas.first() != Some(dva));
+    }
+}
+
+fn child_bms(bp: &Blkptr, at: Bookmark, bytes: &[u8]) -> Vec<(Blkptr, Bookmark)> {
+    let mut out = Vec::new();
+    if bp.level > 0 {
+        for (i, c) in bytes.chunks_exact(BLKPTR_BYTES).enumerate() {
+            let child = Blkptr::decode(c);
+            if !child.is_hole() {
+                out.push((child, Bookmark { level: bp.level - 1, blkid: (at.blkid << 10) + i as u64, ..at }));
+            }
+        }
+        return out;
+    }
+    match bp.kind() {
+        ObjType::Objset => {
+            if let Some(phys) = ObjsetPhys::decode(bytes) {
+                push_dnode(&mut out, &phys.meta_dnode, at.os, 0);
+            }
+        }
+        ObjType::Dnode => {
+            for (i, d) in bytes.chunks_exact(DNODE_BYTES).enumerate() {
+                let dn = Dnode::decode(d);
+                let obj = at.blkid * DNODES_PER_BLOCK + i as u64;
+                push_dnode(&mut out, &dn, at.os, obj);
+                if at.os == Os::Mos && dn.bonus_type == Some(ObjType::DslDataset) {
+                    let rec = DslDatasetPhys::decode(&dn.bonus);
+                    if !rec.bp.is_hole() {
+                        out.push((rec.bp, Bookmark { os: Os::Ds(obj), object: 0, level: 0, blkid: u64::MAX }));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn push_dnode(out: &mut Vec<(Blkptr, Bookmark)>, dn: &Dnode, os: Os, obj: u64) {
+    if !dn.is_free() && !dn.blkptr.is_hole() {
+        out.push((dn.blkptr.clone(), Bookmark { os, object: obj, level: dn.nlevels.saturating_sub(1), blkid: 0 }));
+    }
+}
+
+fn has_children(bp: &Blkptr) -> bool {
+    bp.level > 0 || matches!(bp.kind(), ObjType::Objset | ObjType::Dnode)
+}
+
+impl Tx<'_> {
+    /// Visits every block under `root` born after `min_birth`, parents first.
+    pub fn walk(&mut self, root: &Blkptr, os: Os, min_birth: u64, visit: &mut dyn FnMut(&mut Tx, &Blkptr)) -> Result<(), ZfsError> {
+        let mut stack = vec![(root.clone(), Bookmark { os, object: 0, level: 0, blkid: u64::MAX })];
+        while let Some((bp, at)) = stack.pop() {
+            if bp.is_hole() || bp.birth_txg <= min_birth {
+                continue;
+            }
+            visit(self, &bp);
+            if has_children(&bp) {
+                let bytes = self.read_bp(&bp, at)?;
+                // A walk inside one dataset stays in it.
+                stack.extend(child_bms(&bp, at, &bytes).into_iter().filter(|(_, b)| b.os == os || os == Os::Mos));
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a scrub from the current uberblock.
+    pub fn scrub_start(&mut self) {
+        let root = self.pool.uberblock.ub_rootbp.clone();
+        let to_examine = self.pool.allocated_bytes();
+        let frontier = vec![(root, Bookmark { os: Os::Mos, object: 0, level: 0, blkid: u64::MAX })];
+        self.pool.scan = Some(Scan {
+            state: ScanState::Scanning,
+            start_time: self.now,
+            end_time: 0,
+            to_examine_bytes: to_examine,
+            examined_bytes: 0,
+            repaired_bytes: 0,
+            errors: 0,
+            frontier,
+            visited: BTreeSet::new(),
+        });
+        self.events.push(Event::ScrubStarted { pool: self.pool.name.clone(), total_bytes: to_examine });
+    }
+
+    /// Scrubs blocks until `budget_bytes` are examined or none are left;
+    /// returns true when the scrub has finished.
+    pub fn scrub_step(&mut self, budget_bytes: u64) -> bool {
+        let mut done = 0;
+        while done < budget_bytes {
+            let next = self.pool.scan.as_mut().and_then(|s| s.frontier.pop());
+            let Some((bp, at)) = next else { break };
+            done += self.scrub_block(&bp, at);
+        }
+        let Some(scan) = &mut self.pool.scan else { return true };
+        let finished = scan.frontier.is_empty();
+        let (examined, total) = (scan.examined_bytes, scan.to_examine_bytes.max(scan.examined_bytes));
+        if finished {
+            scan.state = ScanState::Finished;
+            scan.end_time = self.now;
+        }
+        let (repaired, errors) = (scan.repaired_bytes, scan.errors);
+        let pool = self.pool.name.clone();
+        self.events.push(Event::ScrubProgressed { pool: pool.clone(), examined_bytes: examined, total_bytes: total });
+        if finished {
+            self.events.push(Event::ScrubFinished { pool, repaired_bytes: repaired, errors });
+        }
+        finished
+    }
+
+    /// Reads every copy of one block, healing bad ones; queues its children.
+    fn scrub_block(&mut self, bp: &Blkptr, at: Bookmark) -> u64 {
+        let first = bp.dvas.first().copied();
+        let Some(first) = first else { return 0 };
+        let seen = self.pool.scan.as_mut().is_some_and(|s| !s.visited.insert(first));
+        if seen {
+            return 0;
+        }
+        let before = self.pool.repaired_bytes;
+        self.scrubbing = true;
+        let read = self.read_bp(bp, at);
+        self.scrubbing = false;
+        let repaired = self.pool.repaired_bytes - before;
+        let children = match &read {
+            Ok(bytes) if has_children(bp) => child_bms(bp, at, bytes),
+            _ => Vec::new(),
+        };
+        let Some(scan) = &mut self.pool.scan else { return 0 };
+        scan.examined_bytes += bp.asize();
+        scan.repaired_bytes += repaired;
+        scan.errors += u64::from(read.is_err());
+        scan.frontier.extend(children);
+        bp.asize()
+    }
+
+    /// Copies to leaf `(t, c)` every block it misses, rebuilt from the
+    /// other copies (mirror sides, raidz1 parity).
+    pub fn resilver(&mut self, t: usize, c: usize) -> Result<u64, ZfsError> {
+        let from_txg = self.pool.vdevs[t].children[c].missing_from_txg.unwrap_or(0);
+        let root = self.pool.uberblock.ub_rootbp.clone();
+        let mut blocks = Vec::new();
+        self.walk(&root, Os::Mos, from_txg.saturating_sub(1), &mut |_, bp| blocks.push(bp.clone()))?;
+        let before = self.pool.repaired_bytes;
+        let leaf = self.pool.vdevs[t].children[c].dev;
+        for bp in blocks.iter().filter(|b| b.dvas.iter().any(|d| d.vdev as usize == t)) {
+            let good = self.read_phys(bp, Bookmark { os: Os::Mos, object: 0, level: 0, blkid: 0 })?;
+            for dva in bp.dvas.iter().filter(|d| d.vdev as usize == t) {
+                self.rewrite_leaf(*dva, &good, bp.psize, c);
+            }
+        }
+        self.pool.vdevs[t].children[c].missing_from_txg = None;
+        let bytes = self.pool.repaired_bytes - before;
+        let dev = self.io.name(leaf);
+        self.events.push(Event::Resilvered { pool: self.pool.name.clone(), dev, bytes });
+        Ok(bytes)
+    }
+}

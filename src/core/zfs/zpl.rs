@@ -1,0 +1,290 @@
+//! Files and directories in a filesystem dataset (the ZPL), and the bytes of
+//! a volume.
+//!
+//! A filesystem's object set starts with the master node (object 1, a micro
+//! ZAP naming the root directory) and the root directory. A directory is a
+//! micro ZAP from names to object numbers (with the entry type in the top
+//! bits, as `ZFS_DIRENT_MAKE` packs it); a file is an object of
+//! `recordsize` blocks, except that a file smaller than one record has a
+//! single block of its size rounded up to 512 bytes, which grows as the
+//! file does. A volume is object 1 of `volblocksize` blocks, with its size
+//! in a micro ZAP (object 2). A write of whole blocks hands described
+//! content (zeros, a fill, seeded random data) down without materialising
+//! it; a partial block is read, changed and written whole.
+//! Simplified: no permissions, links, xattrs or timestamps beyond mtime.
+
+use super::blkptr::ObjType;
+use super::dmu::{Bookmark, Buf, Os, Tx};
+use super::dnode::{Dnode, Znode, S_IFDIR, S_IFREG};
+use super::{zap, ZfsError};
+use crate::core::event::Event;
+use crate::core::media::Chunk;
+
+const MASTER_NODE_OBJ: u64 = 1;
+pub const ZVOL_OBJ: u64 = 1;
+const ZVOL_ZAP_OBJ: u64 = 2;
+const DT_DIR: u64 = 4;
+const DT_REG: u64 = 8;
+
+/// What `stat` needs of a file or directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZStat {
+    pub object: u64,
+    pub is_dir: bool,
+    pub size: u64,
+    pub mode: u64,
+    pub mtime: u64,
+    /// Bytes its blocks take (`dn_used`).
+    pub used_bytes: u64,
+    pub block_bytes: u64,
+}
+
+fn bm(os: Os, object: u64, blkid: u64) -> Bookmark {
+    Bookmark { os, object, level: 0, blkid }
+}
+
+fn components(path: &str) -> Vec<&str> {
+    path.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
+}
+
+impl Tx<'_> {
+    fn write_zap(&mut self, os: Os, obj: u64, entries: &[(String, u64)]) -> Result<(), ZfsError> {
+        let size = zap::block_bytes_for(entries.len());
+        if size > zap::MAX_BLOCK_BYTES {
+            return Err(ZfsError::NoSpace);
+        }
+        let mut dn = self.dnode(os, obj)?;
+        if dn.data_block_bytes != size {
+            dn.data_block_bytes = size;
+            self.set_dnode(os, obj, dn)?;
+        }
+        self.write(os, obj, 0, Buf::Bytes(zap::encode(entries, size)))
+    }
+
+    fn read_zap(&mut self, os: Os, obj: u64) -> Result<Vec<(String, u64)>, ZfsError> {
+        Ok(zap::decode(&self.read(bm(os, obj, 0))?))
+    }
+
+    pub(super) fn create_zpl(&mut self, os: Os) -> Result<(), ZfsError> {
+        let master = self.new_object(os, Dnode::new(ObjType::MasterNode, 512, None, Vec::new()))?;
+        let root = self.new_dir_object(os, 0)?;
+        self.set_parent(os, root, root)?;
+        self.write_zap(os, master, &[("VERSION".into(), 4), ("ROOT".into(), root)])
+    }
+
+    pub(super) fn create_zvol(&mut self, os: Os, size_bytes: u64, volblocksize: u64) -> Result<(), ZfsError> {
+        self.new_object(os, Dnode::new(ObjType::Zvol, volblocksize, None, Vec::new()))?;
+        self.new_object(os, Dnode::new(ObjType::ZvolProp, 512, None, Vec::new()))?;
+        self.write_zap(os, ZVOL_ZAP_OBJ, &[("size".into(), size_bytes)])
+    }
+
+    fn new_dir_object(&mut self, os: Os, parent: u64) -> Result<u64, ZfsError> {
+        let z = Znode { mtime: self.now, mode: S_IFDIR | 0o755, size: 2, parent, links: 2 };
+        let obj = self.new_object(os, Dnode::new(ObjType::DirectoryContents, 512, Some(ObjType::Znode), z.encode()))?;
+        self.write_zap(os, obj, &[])?;
+        Ok(obj)
+    }
+
+    fn znode(&mut self, os: Os, obj: u64) -> Result<Znode, ZfsError> {
+        Ok(Znode::decode(&self.dnode(os, obj)?.bonus))
+    }
+
+    fn set_znode(&mut self, os: Os, obj: u64, z: Znode) -> Result<(), ZfsError> {
+        let mut dn = self.dnode(os, obj)?;
+        dn.bonus = z.encode();
+        self.set_dnode(os, obj, dn)
+    }
+
+    fn set_parent(&mut self, os: Os, obj: u64, parent: u64) -> Result<(), ZfsError> {
+        let z = self.znode(os, obj)?;
+        self.set_znode(os, obj, Znode { parent, ..z })
+    }
+
+    /// The object a path names, from the root directory.
+    pub fn lookup(&mut self, os: Os, path: &str) -> Result<u64, ZfsError> {
+        let master = self.read_zap(os, MASTER_NODE_OBJ)?;
+        let mut obj = master.iter().find(|(n, _)| n == "ROOT").map(|e| e.1).ok_or(ZfsError::Io)?;
+        for name in components(path) {
+            if !self.znode(os, obj)?.is_dir() {
+                return Err(ZfsError::NotADirectory);
+            }
+            let entries = self.read_zap(os, obj)?;
+            obj = entries.iter().find(|(n, _)| n == name).map(|e| e.1 & ((1 << 48) - 1)).ok_or(ZfsError::NotFound)?;
+        }
+        Ok(obj)
+    }
+
+    fn parent_and_name<'p>(&mut self, os: Os, path: &'p str) -> Result<(u64, &'p str), ZfsError> {
+        let parts = components(path);
+        let (name, dirs) = parts.split_last().ok_or(ZfsError::Exists)?;
+        let parent = self.lookup(os, &dirs.join("/"))?;
+        if !self.znode(os, parent)?.is_dir() {
+            return Err(ZfsError::NotADirectory);
+        }
+        if name.len() > zap::MAX_NAME_BYTES {
+            return Err(ZfsError::NameTooLong);
+        }
+        Ok((parent, name))
+    }
+
+    /// Creates a file or directory at `path`; its parent must exist.
+    pub fn create(&mut self, os: Os, path: &str, dir: bool) -> Result<u64, ZfsError> {
+        let (parent, name) = self.parent_and_name(os, path)?;
+        let mut entries = self.read_zap(os, parent)?;
+        if entries.iter().any(|(n, _)| n == name) {
+            return Err(ZfsError::Exists);
+        }
+        let obj = if dir {
+            self.new_dir_object(os, parent)?
+        } else {
+            let z = Znode { mtime: self.now, mode: S_IFREG | 0o644, size: 0, parent, links: 1 };
+            self.new_object(os, Dnode::new(ObjType::PlainFileContents, 512, Some(ObjType::Znode), z.encode()))?
+        };
+        entries.push((name.to_string(), ((if dir { DT_DIR } else { DT_REG }) << 60) | obj));
+        self.write_zap(os, parent, &entries)?;
+        let pz = self.znode(os, parent)?;
+        self.set_znode(os, parent, Znode { size: entries.len() as u64 + 2, mtime: self.now, ..pz })?;
+        self.events.push(Event::FileCreated { path: path.to_string(), dir });
+        Ok(obj)
+    }
+
+    /// A directory's entries: (name, object, is a directory).
+    pub fn readdir(&mut self, os: Os, obj: u64) -> Result<Vec<(String, u64, bool)>, ZfsError> {
+        if !self.znode(os, obj)?.is_dir() {
+            return Err(ZfsError::NotADirectory);
+        }
+        Ok(self.read_zap(os, obj)?.into_iter().map(|(n, v)| (n, v & ((1 << 48) - 1), v >> 60 == DT_DIR)).collect())
+    }
+
+    pub fn stat(&mut self, os: Os, obj: u64) -> Result<ZStat, ZfsError> {
+        let dn = self.dnode(os, obj)?;
+        let z = Znode::decode(&dn.bonus);
+        Ok(ZStat { object: obj, is_dir: z.is_dir(), size: z.size, mode: z.mode, mtime: z.mtime, used_bytes: dn.used_bytes, block_bytes: dn.data_block_bytes })
+    }
+
+    /// Grows a file's single block toward `end` (at most `recordsize`).
+    fn fit_block_size(&mut self, os: Os, obj: u64, end: u64, recordsize: u64) -> Result<u64, ZfsError> {
+        let mut dn = self.dnode(os, obj)?;
+        if dn.max_blkid > 0 || dn.data_block_bytes >= recordsize || end <= dn.data_block_bytes {
+            return Ok(dn.data_block_bytes);
+        }
+        let new = end.min(recordsize).div_ceil(512) * 512;
+        let old = self.read(bm(os, obj, 0))?;
+        dn.data_block_bytes = new;
+        self.set_dnode(os, obj, dn)?;
+        let mut grown = old;
+        grown.resize(new as usize, 0);
+        self.write(os, obj, 0, Buf::Bytes(grown))?;
+        Ok(new)
+    }
+
+    /// Writes `chunk` at `offset` of an object of fixed block size.
+    fn write_blocks(&mut self, os: Os, obj: u64, offset: u64, chunk: &Chunk, block: u64) -> Result<(), ZfsError> {
+        let mut at = 0;
+        while at < chunk.len {
+            let pos = offset + at;
+            let (blkid, within) = (pos / block, pos % block);
+            let n = (block - within).min(chunk.len - at);
+            if n == block {
+                self.write(os, obj, blkid, Buf::Described(chunk.slice(at, n)))?;
+            } else {
+                let piece = chunk.slice(at, n).to_vec();
+                self.modify(bm(os, obj, blkid))?[within as usize..(within + n) as usize].copy_from_slice(&piece);
+            }
+            at += n;
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes at `offset` of an object (holes read as zeros).
+    fn read_blocks(&mut self, os: Os, obj: u64, offset: u64, len: u64) -> Result<Vec<u8>, ZfsError> {
+        let block = self.dnode(os, obj)?.data_block_bytes;
+        let mut out = Vec::with_capacity(len as usize);
+        let mut pos = offset;
+        while pos < offset + len {
+            let (blkid, within) = (pos / block, pos % block);
+            let n = (block - within).min(offset + len - pos);
+            let data = self.read(bm(os, obj, blkid))?;
+            out.extend_from_slice(&data[within as usize..(within + n) as usize]);
+            pos += n;
+        }
+        Ok(out)
+    }
+
+    /// Writes into a file, growing it.
+    pub fn write_file(&mut self, os: Os, obj: u64, offset: u64, chunk: &Chunk, recordsize: u64) -> Result<(), ZfsError> {
+        let z = self.znode(os, obj)?;
+        if z.is_dir() {
+            return Err(ZfsError::IsADirectory);
+        }
+        let end = offset + chunk.len;
+        let block = self.fit_block_size(os, obj, end, recordsize)?;
+        let block = if end > block && block < recordsize { self.fit_block_size(os, obj, recordsize, recordsize)? } else { block };
+        self.write_blocks(os, obj, offset, chunk, block)?;
+        self.set_znode(os, obj, Znode { size: z.size.max(end), mtime: self.now, ..z })?;
+        Ok(())
+    }
+
+    /// Reads from a file, up to its end.
+    pub fn read_file(&mut self, os: Os, obj: u64, offset: u64, len: u64) -> Result<Vec<u8>, ZfsError> {
+        let z = self.znode(os, obj)?;
+        if z.is_dir() {
+            return Err(ZfsError::IsADirectory);
+        }
+        let end = (offset + len).min(z.size);
+        if end <= offset {
+            return Ok(Vec::new());
+        }
+        self.read_blocks(os, obj, offset, end - offset)
+    }
+
+    /// Frees an object's blocks and its dnode.
+    fn free_object(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
+        let dn = self.dnode(os, obj)?;
+        let mut doomed = Vec::new();
+        let mut stack = vec![(dn.blkptr.clone(), Bookmark { os, object: obj, level: dn.nlevels.saturating_sub(1), blkid: 0 })];
+        while let Some((bp, at)) = stack.pop() {
+            if bp.is_hole() {
+                continue;
+            }
+            if bp.level > 0 {
+                let bytes = self.read_bp(&bp, at)?;
+                for (i, c) in bytes.chunks_exact(128).enumerate() {
+                    stack.push((super::Blkptr::decode(c), Bookmark { level: at.level - 1, blkid: (at.blkid << 10) + i as u64, ..at }));
+                }
+            }
+            doomed.push(bp);
+        }
+        self.drop_object(os, obj);
+        for bp in doomed {
+            self.kill(os, &bp);
+        }
+        self.set_dnode(os, obj, Dnode::default())
+    }
+
+    /// Removes a file, or an empty directory.
+    pub fn remove(&mut self, os: Os, path: &str) -> Result<(), ZfsError> {
+        let (parent, name) = self.parent_and_name(os, path)?;
+        let mut entries = self.read_zap(os, parent)?;
+        let i = entries.iter().position(|(n, _)| n == name).ok_or(ZfsError::NotFound)?;
+        let obj = entries[i].1 & ((1 << 48) - 1);
+        if self.znode(os, obj)?.is_dir() && !self.read_zap(os, obj)?.is_empty() {
+            return Err(ZfsError::NotEmpty);
+        }
+        entries.remove(i);
+        self.write_zap(os, parent, &entries)?;
+        self.free_object(os, obj)?;
+        self.events.push(Event::FileRemoved { path: path.to_string() });
+        Ok(())
+    }
+
+    /// Writes into a volume.
+    pub fn write_zvol(&mut self, os: Os, offset: u64, chunk: &Chunk) -> Result<(), ZfsError> {
+        let block = self.dnode(os, ZVOL_OBJ)?.data_block_bytes;
+        self.write_blocks(os, ZVOL_OBJ, offset, chunk, block)
+    }
+
+    pub fn read_zvol(&mut self, os: Os, offset: u64, len: u64) -> Result<Vec<u8>, ZfsError> {
+        self.read_blocks(os, ZVOL_OBJ, offset, len)
+    }
+}
