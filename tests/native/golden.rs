@@ -534,3 +534,16 @@ fn sfdisk_logical_partitions_follow_the_grain() {
     );
     check_lines(Some("sdb=1G"), "printf 'label-id: 12abcdef\\n,1M\\n' | sfdisk /dev/sdb >/dev/null\nsfdisk -d /dev/sdb\n", "label-id", &["label-id: 0x12abcdef"]);
 }
+
+#[test]
+fn cp_refuses_to_copy_a_directory_into_itself() {
+    // coreutils 9.1's words; the fuzzer found `cp -r / x` copying forever.
+    check(
+        None,
+        "mkdir -p /tmp/cpx/a\ncp -r /tmp/cpx /tmp/cpx/a/b\ncd /tmp/cpx\ncp -r . sub\ncp -r /tmp/cpx /tmp/cpx/a\ncd /\ncp -a / ig\nls /tmp/cpx/a\n",
+        "cp: cannot copy a directory, '/tmp/cpx', into itself, '/tmp/cpx/a/b'\n\
+         cp: cannot copy a directory, '.', into itself, 'sub'\n\
+         cp: cannot copy a directory, '/tmp/cpx', into itself, '/tmp/cpx/a/cpx'\n\
+         cp: cannot copy a directory, '/', into itself, 'ig'\n",
+    );
+}

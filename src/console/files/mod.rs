@@ -159,6 +159,10 @@ fn cp(shell: &mut Shell, args: &[String]) -> Output {
         match shell.machine.stat_path(&from) {
             Err(e) => err.push_str(&format!("cp: cannot stat {}: {}\n", quote(src), e.text())),
             Ok(s) if s.stat.is_dir && !recursive => err.push_str(&format!("cp: -r not specified; omitting directory {}\n", quote(src))),
+            Ok(s) if s.stat.is_dir && inside(&to, &from) => {
+                let typed = if into_dir { format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest.clone() };
+                err.push_str(&format!("cp: cannot copy a directory, {}, into itself, {}\n", quote(src), quote(&typed)));
+            }
             Ok(s) if s.stat.is_dir => match copy_tree(shell, &from, &to, &sparse) {
                 Ok(e) => events.extend(e),
                 Err(e) => err.push_str(&e),
@@ -170,6 +174,27 @@ fn cp(shell: &mut Shell, args: &[String]) -> Output {
         }
     }
     Output { events, ..errors(err) }
+}
+
+/// Whether `path` is `dir` or lies below it (both absolute, `.` and `..` allowed).
+fn inside(path: &str, dir: &str) -> bool {
+    let (path, dir) = (components(path), components(dir));
+    path.starts_with(&dir)
+}
+
+/// An absolute path's names with `.` and `..` resolved.
+fn components(path: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for name in path.split('/') {
+        match name {
+            "" | "." => {}
+            ".." => {
+                names.pop();
+            }
+            n => names.push(n),
+        }
+    }
+    names
 }
 
 fn copy_tree(shell: &mut Shell, from: &str, to: &str, sparse: &str) -> Result<Vec<crate::core::Event>, String> {
