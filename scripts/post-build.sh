@@ -2,7 +2,9 @@
 # Trunk post_build hook (Trunk.toml): runs in the project root with
 # TRUNK_STAGING_DIR set to the build's staging directory.
 set -e
-# The first screen as static HTML, readable before the wasm arrives.
-cargo run --quiet --features prerender --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
+# The first screen as static HTML, readable before the wasm arrives: a native
+# build, so without the size toolchain's settings for the wasm (./x dist).
+env -u RUSTUP_TOOLCHAIN -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_FEATURES -u RUSTFLAGS \
+    cargo run --quiet --features prerender --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
 # wasm-bindgen's glue minified; updates index.html's integrity hashes.
 node scripts/minify-js.mjs
