@@ -64,6 +64,7 @@ pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
         }
         let o = run_pipeline(shell, pipeline, mine);
         status = o.exit_status;
+        shell.last_status = status;
         out.append(o);
     }
     out.exit_status = status;
@@ -120,7 +121,9 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
 /// sorted order; a pattern that matches nothing stays as it is, as in bash.
 fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
     let mut out = Vec::new();
+    let status = shell.last_status.to_string();
     for (i, w) in cmd.words.iter().enumerate() {
+        let w = &w.replace(super::syntax::LAST_STATUS, &status);
         let matches = if cmd.globs.get(i).copied().unwrap_or(false) { glob(shell, w) } else { Vec::new() };
         if matches.is_empty() {
             out.push(w.clone());

@@ -148,6 +148,8 @@ pub struct Shell {
     pub heredoc: Option<PendingHereDocs>,
     pub cwd: String,
     pub history: Vec<String>,
+    /// The exit status of the last command line, for `$?`.
+    pub last_status: i32,
 }
 
 /// Commands the console knows, for `help` and Tab completion.
@@ -183,7 +185,7 @@ const MAX_FED_LINES: usize = 10_000;
 
 impl Shell {
     pub fn new(machine: Machine) -> Shell {
-        Shell { machine, interactive: None, heredoc: None, cwd: "/root".into(), history: Vec::new() }
+        Shell { machine, interactive: None, heredoc: None, cwd: "/root".into(), history: Vec::new(), last_status: 0 }
     }
 
     /// The shell prompt shown before a top-level command (bash's PS1).

@@ -128,6 +128,11 @@ fn ansi_c_escape(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut Str
     }
 }
 
+/// Stands for `$?` in a parsed word until the command runs: the status it
+/// expands to is known only then (`false; echo $?`). A private-use character,
+/// which no typed line contains.
+pub const LAST_STATUS: char = '\u{E000}';
+
 /// Reads a quoted section after its opening quote into `word`.
 fn quoted(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char, word: &mut String) -> Result<(), SyntaxError> {
     // `$'...'` (marked by '$') ends at a single quote.
@@ -145,6 +150,10 @@ fn quoted(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char, word: &
                 None => return Err(SyntaxError::UnterminatedQuote(quote)),
             },
             Some('\\') if quote == '$' => ansi_c_escape(chars, word),
+            Some('$') if quote == '"' && chars.peek() == Some(&'?') => {
+                chars.next();
+                word.push(LAST_STATUS);
+            }
             Some(other) => word.push(other),
             None => return Err(SyntaxError::UnterminatedQuote(if quote == '$' { '\'' } else { quote })),
         }
@@ -202,6 +211,11 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
                 in_word = true;
                 was_quoted = true;
                 quoted(&mut chars, '$', &mut word)?;
+            }
+            '$' if chars.peek() == Some(&'?') => {
+                chars.next();
+                in_word = true;
+                word.push(LAST_STATUS);
             }
             '$' if chars.peek() == Some(&'(') => return Err(SyntaxError::Unsupported("$(...)".into())),
             '`' => return Err(SyntaxError::Unsupported("`...`".into())),

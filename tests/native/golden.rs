@@ -547,3 +547,28 @@ fn cp_refuses_to_copy_a_directory_into_itself() {
          cp: cannot copy a directory, '/', into itself, 'ig'\n",
     );
 }
+
+#[test]
+fn rm_keeps_the_root_and_dot_directories() {
+    // coreutils 9.1: --preserve-root is the default, and `.`/`..` are skipped.
+    check(
+        None,
+        "mkdir -p /tmp/k\ncd /tmp/k\nrm -rf /\nrm -r /tmp/..\nrm -rf .\necho $?\nls -d /etc /tmp/k\n",
+        "rm: it is dangerous to operate recursively on '/'\n\
+         rm: use --no-preserve-root to override this failsafe\n\
+         rm: refusing to remove '.' or '..' directory: skipping '/tmp/..'\n\
+         rm: refusing to remove '.' or '..' directory: skipping '.'\n\
+         1\n\
+         /etc\n\
+         /tmp/k\n",
+    );
+}
+
+#[test]
+fn last_status_expands_as_bash_does() {
+    check(
+        None,
+        "false\necho $? \"$?\" '$?'\ntrue && echo $?\nls /nope; echo \"st=$?\"\necho $?\n",
+        "1 1 $?\n0\nls: cannot access '/nope': No such file or directory\nst=2\n0\n",
+    );
+}

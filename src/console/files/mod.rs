@@ -112,6 +112,7 @@ fn rm(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() && !force {
         return missing("rm");
     }
+    let (ops, refused) = if recursive { spare_root_and_dots(shell, ops, long.iter().any(|l| l == "no-preserve-root")) } else { (ops, String::new()) };
     let remove = |sh: &mut Shell, path: &str| match sh.machine.stat_path(path) {
         Ok(s) if s.stat.is_dir && !recursive => Err(VfsError::IsADirectory),
         Ok(s) if s.stat.is_dir => remove_tree(sh, path),
@@ -119,7 +120,26 @@ fn rm(shell: &mut Shell, args: &[String]) -> Output {
         Err(VfsError::NotFound) if force => Ok(Vec::new()),
         Err(e) => Err(e),
     };
-    each_operand(shell, &ops, remove, |op, e| format!("rm: cannot remove {}: {}\n", quote(op), e.text()))
+    let out = each_operand(shell, &ops, remove, |op, e| format!("rm: cannot remove {}: {}\n", quote(op), e.text()));
+    Output { events: out.events, ..errors(refused + &out.err) }
+}
+
+/// The operands `rm -r` may touch, and its refusals for the rest: `/`
+/// (coreutils' --preserve-root, the default) and paths ending in `.` or `..`.
+fn spare_root_and_dots(shell: &Shell, ops: Vec<String>, no_preserve_root: bool) -> (Vec<String>, String) {
+    let mut refused = String::new();
+    let mut kept = Vec::new();
+    for op in ops {
+        let last = op.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        if last == "." || last == ".." {
+            refused.push_str(&format!("rm: refusing to remove '.' or '..' directory: skipping {}\n", quote(&op)));
+        } else if components(&shell.abs(&op)).is_empty() && !no_preserve_root {
+            refused.push_str(&format!("rm: it is dangerous to operate recursively on {}\nrm: use --no-preserve-root to override this failsafe\n", quote(&op)));
+        } else {
+            kept.push(op);
+        }
+    }
+    (kept, refused)
 }
 
 /// Removes a directory and everything below it.
