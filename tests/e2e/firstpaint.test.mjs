@@ -70,3 +70,25 @@ for (const viewport of [{ width: 1280, height: 720 }, { width: 412, height: 823 
     }
   });
 }
+
+test('an embedded figure does not flash the pre-rendered full page', T, async () => {
+  const context = await shared.browser.newContext({ viewport: { width: 800, height: 600 } });
+  let release;
+  const held = new Promise((r) => (release = r));
+  await context.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${shared.server.base}?embed=lvm`);
+    await page.waitForSelector('body > .app', { state: 'attached' });
+    assert.equal(await page.locator('header.top').isVisible(), false, 'the full page stays hidden');
+    release();
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    assert.equal(await page.locator('.app.embedded').isVisible(), true, 'the figure shows once the app runs');
+    assert.equal(await page.locator('header.top').count(), 0);
+  } finally {
+    await context.close();
+  }
+});
