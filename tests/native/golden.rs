@@ -572,3 +572,14 @@ fn last_status_expands_as_bash_does() {
         "1 1 $?\n0\nls: cannot access '/nope': No such file or directory\nst=2\n0\n",
     );
 }
+
+#[test]
+fn byte_sizes_past_16_eib_are_too_big() {
+    // The fuzzer's find: a byte count past u64 overflowed the multiple-of-512 hint.
+    check_lines(
+        Some("sdb=1G"),
+        "pvcreate /dev/sdb\nvgcreate v /dev/sdb\nlvcreate -n x -L 10999999999999999999999999999999999999b v\n",
+        "Size",
+        &["  Size is too big (>=16EiB)."],
+    );
+}

@@ -138,6 +138,10 @@ pub(super) fn parse_size_in(text: &str, signs: Signs, unit_sectors: f64) -> Resu
             None => return Err(vec!["Can't parse size argument.".into()]),
             Some(7) => {}
             Some(6) => {
+                // Past 16 EiB the byte count has no u64 to live in.
+                if v >= (u64::MAX >> 9) as f64 * 512.0 {
+                    return Err(vec!["Size is too big (>=16EiB).".into()]);
+                }
                 let bytes = v as u64;
                 let adjust = bytes % 512;
                 if adjust != 0 {
