@@ -297,22 +297,27 @@ fn parse_size(text: &str) -> Option<u64> {
     crate::core::units::parse_size_bytes(text).ok()
 }
 
-fn truncate(shell: &mut Shell, args: &[String]) -> Output {
-    let mut size = None;
-    let mut files = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        if a == "-s" || a == "--size" {
-            i += 1;
-            size = args.get(i).cloned();
-        } else if let Some(v) = a.strip_prefix("-s").or_else(|| a.strip_prefix("--size=")) {
-            size = Some(v.to_string());
+/// Splits out an option that takes a value (`-s 10G`, `-s10G`, `--size 10G`,
+/// `--size=10G`; the last one wins) from the operands.
+fn value_option(args: &[String], short: &str, long: &str) -> (Option<String>, Vec<String>) {
+    let mut value = None;
+    let mut operands = Vec::new();
+    let mut rest = args.iter();
+    let long_eq = format!("{long}=");
+    while let Some(a) = rest.next() {
+        if a == short || a == long {
+            value = rest.next().cloned();
+        } else if let Some(v) = a.strip_prefix(short).or_else(|| a.strip_prefix(long_eq.as_str())) {
+            value = Some(v.to_string());
         } else {
-            files.push(a.clone());
+            operands.push(a.clone());
         }
-        i += 1;
     }
+    (value, operands)
+}
+
+fn truncate(shell: &mut Shell, args: &[String]) -> Output {
+    let (size, files) = value_option(args, "-s", "--size");
     let Some(size_text) = size else {
         return Output::error("truncate: you must specify either '--size' or '--reference'\nTry 'truncate --help' for more information.\n", 1);
     };
@@ -341,21 +346,7 @@ fn truncate(shell: &mut Shell, args: &[String]) -> Output {
 }
 
 fn fallocate(shell: &mut Shell, args: &[String]) -> Output {
-    let mut len = None;
-    let mut files = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        if a == "-l" || a == "--length" {
-            i += 1;
-            len = args.get(i).cloned();
-        } else if let Some(v) = a.strip_prefix("-l").or_else(|| a.strip_prefix("--length=")) {
-            len = Some(v.to_string());
-        } else {
-            files.push(a.clone());
-        }
-        i += 1;
-    }
+    let (len, files) = value_option(args, "-l", "--length");
     let Some(len_text) = len else {
         return Output::error("fallocate: no length argument specified\n", 1);
     };
