@@ -583,3 +583,15 @@ fn byte_sizes_past_16_eib_are_too_big() {
         &["  Size is too big (>=16EiB)."],
     );
 }
+
+#[test]
+fn lvdisplay_maps_thin_pools_and_thin_volumes() {
+    // lvdisplay_segments with lib/thin/thin.c's display hooks (lvm2 2.03.16
+    // source; no device-mapper here to capture it).
+    let out = run_script(None, 1, "lvcreate -V 10G -n vm-1 --thinpool pve/data\nlvdisplay -m pve/data pve/vm-1\n");
+    let maps: Vec<&str> = out.split("  --- Segments ---\n").skip(1).map(|m| m.split("  --- Logical volume ---").next().unwrap_or("")).collect();
+    assert_eq!(maps.len(), 2, "{out}");
+    assert!(maps[0].starts_with("  Logical extents 0 to "), "{}", maps[0]);
+    assert!(maps[0].ends_with(":\n    Type\t\tthin-pool\n    Monitoring\t\tmonitored\n    Chunk size\t\t64.00 KiB\n    Discards\t\tpassdown\n    Thin count\t\t1\n    Transaction ID\t1\n    Zero new blocks\tyes\n   \n   \n"), "{:?}", maps[0]);
+    assert_eq!(maps[1], "  Virtual extents 0 to 2559:\n    Type\t\tthin\n    Device ID\t\t1\n   \n   \n");
+}

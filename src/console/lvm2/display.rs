@@ -169,7 +169,7 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
             }
             lv_display_one(machine, vg, lv, &mut t);
             if a.maps {
-                lv_segments(machine, lv, &mut t);
+                lv_segments(machine, vg, lv, &mut t);
             }
         }
     }
@@ -177,12 +177,11 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
 }
 
 /// `lvdisplay -m`: an LV's segments, each a run of logical extents on one PV
-/// (linear) or on one area per stripe. Thin volumes and pools print no
-/// segment map here.
-fn lv_segments(machine: &Machine, lv: &Lv, t: &mut String) {
-    let linear = matches!(lv.kind, LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare);
-    if !linear {
-        return;
+/// (linear) or on one area per stripe; a thin pool's or thin volume's one
+/// segment shows its thin parameters instead.
+fn lv_segments(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
+    if let LvKind::ThinPool(_) | LvKind::Thin { .. } = &lv.kind {
+        return thin_segment(vg, lv, t);
     }
     msg(t, "--- Segments ---");
     for s in &lv.segments {
@@ -206,6 +205,37 @@ fn lv_segments(machine: &Machine, lv: &Lv, t: &mut String) {
         }
         msg(t, " ");
     }
+    msg(t, " ");
+}
+
+/// lvdisplay_segments for thin LVs, with lib/thin/thin.c's `_thin_pool_display`
+/// (the pool is monitored by dmeventd, as on a Proxmox host) and `_thin_display`.
+/// Transaction and device ids count the pool's thin volumes, as in the
+/// metadata text (`lvm2::metadata`).
+fn thin_segment(vg: &Vg, lv: &Lv, t: &mut String) {
+    let last = (vg.lv_size_bytes(lv) / vg.extent_size_bytes.max(1)).saturating_sub(1);
+    msg(t, "--- Segments ---");
+    match &lv.kind {
+        LvKind::ThinPool(pool) => {
+            let thins = vg.thin_users(&lv.name).len();
+            msg(t, &format!("Logical extents 0 to {last}:"));
+            msg(t, "  Type\t\tthin-pool");
+            msg(t, "  Monitoring\t\tmonitored");
+            msg(t, &format!("  Chunk size\t\t{}", long_size(pool.chunk_size_bytes)));
+            msg(t, "  Discards\t\tpassdown");
+            msg(t, &format!("  Thin count\t\t{thins}"));
+            msg(t, &format!("  Transaction ID\t{thins}"));
+            msg(t, "  Zero new blocks\tyes");
+        }
+        LvKind::Thin { pool, .. } => {
+            let id = vg.thin_users(pool).iter().position(|l| l.name == lv.name).unwrap_or(0) + 1;
+            msg(t, &format!("Virtual extents 0 to {last}:"));
+            msg(t, "  Type\t\tthin");
+            msg(t, &format!("  Device ID\t\t{id}"));
+        }
+        _ => {}
+    }
+    msg(t, " ");
     msg(t, " ");
 }
 
