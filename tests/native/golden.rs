@@ -595,3 +595,10 @@ fn lvdisplay_maps_thin_pools_and_thin_volumes() {
     assert!(maps[0].ends_with(":\n    Type\t\tthin-pool\n    Monitoring\t\tmonitored\n    Chunk size\t\t64.00 KiB\n    Discards\t\tpassdown\n    Thin count\t\t1\n    Transaction ID\t1\n    Zero new blocks\tyes\n   \n   \n"), "{:?}", maps[0]);
     assert_eq!(maps[1], "  Virtual extents 0 to 2559:\n    Type\t\tthin\n    Device ID\t\t1\n   \n   \n");
 }
+
+#[test]
+fn stat_format_widths_past_the_formatter_are_capped() {
+    // The fuzzer's find: a width of 2222222222222222 overflowed Rust's formatter.
+    let out = run_script(None, 1, "stat -c '%2222222222222222n' /\n");
+    assert_eq!(out, format!("{:>4096}\n", "/"));
+}

@@ -177,7 +177,8 @@ fn pad(value: &str, spec: &str) -> String {
     let left = spec.starts_with('-');
     let zero = spec.trim_start_matches('-').starts_with('0');
     let (w, prec) = spec.trim_start_matches('-').split_once('.').map_or((spec.trim_start_matches('-'), None), |(w, p)| (w, Some(p)));
-    let width: usize = w.parse().unwrap_or(0);
+    // Rust's formatter takes widths up to u16::MAX; a screenful is plenty.
+    let width: usize = w.parse::<usize>().unwrap_or(0).min(4096);
     let mut v: String = value.to_string();
     if let Some(p) = prec.and_then(|p| p.parse::<usize>().ok()) {
         v = v.chars().take(p).collect();
