@@ -139,7 +139,7 @@ pub fn ext4_superblock(l: &Ext4Layout) -> Vec<u8> {
     put(&mut b, 0x04, &u32le(g.blocks));
     put(&mut b, 0x08, &u32le(g.reserved_blocks));
     put(&mut b, 0x0C, &u32le(g.free_blocks()));
-    put(&mut b, 0x10, &u32le(g.inodes - 11));
+    put(&mut b, 0x10, &u32le(g.inodes.saturating_sub(11)));
     put(&mut b, 0x14, &u32le(g.first_data_block));
     put(&mut b, 0x18, &log.to_le_bytes());
     put(&mut b, 0x1C, &log.to_le_bytes());
