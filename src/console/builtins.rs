@@ -314,7 +314,7 @@ pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
     for (name, bytes) in &got {
         let s = String::from_utf8_lossy(bytes);
         for (i, line) in s.lines().enumerate() {
-            if fold(line).contains(&needle) != flags.contains('v') {
+            if matches(&fold(line), &needle, &flags) != flags.contains('v') {
                 matched += 1;
                 if flags.contains('c') {
                     continue;
@@ -330,6 +330,20 @@ pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
     }
     let status = if !err.is_empty() { 2 } else { i32::from(matched == 0) };
     Output { text, err, exit_status: status, ..Output::default() }
+}
+
+/// Whether `line` contains `needle` as grep -F reads it: anywhere, as a whole
+/// word with -w (no letter, digit or underscore on either side), or as the
+/// whole line with -x.
+fn matches(line: &str, needle: &str, flags: &str) -> bool {
+    if flags.contains('x') {
+        return line == needle;
+    }
+    if !flags.contains('w') {
+        return line.contains(needle);
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    line.match_indices(needle).any(|(at, m)| !word(line[..at].chars().next_back()) && !word(line[at + m.len()..].chars().next()))
 }
 
 /// bash's cd: to a directory, `~`, `-` is not kept.

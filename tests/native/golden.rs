@@ -602,3 +602,21 @@ fn stat_format_widths_past_the_formatter_are_capped() {
     let out = run_script(None, 1, "stat -c '%2222222222222222n' /\n");
     assert_eq!(out, format!("{:>4096}\n", "/"));
 }
+
+/// grep -w matches whole words (letters, digits and underscore are word characters) and -x
+/// whole lines, with -i, -c and -v as GNU grep 3.8 gives them on the same file.
+#[test]
+fn grep_matches_words_and_lines() {
+    check(
+        None,
+        "printf 'txg = 8\\ncheckpoint_txg = 0\\ntxg2 = 1\\n(txg)\\nTXG = 3\\ntxg\\n' > /root/g.txt
+grep -w txg /root/g.txt
+grep -x txg /root/g.txt
+grep -wi txg /root/g.txt
+grep -wc txg /root/g.txt
+grep -wv txg /root/g.txt
+grep -w xg /root/g.txt; echo $?
+",
+        "txg = 8\n(txg)\ntxg\ntxg\ntxg = 8\n(txg)\nTXG = 3\ntxg\n3\ncheckpoint_txg = 0\ntxg2 = 1\nTXG = 3\n1\n",
+    );
+}
