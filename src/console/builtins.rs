@@ -278,18 +278,28 @@ pub fn wc(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
             }
         }
     }
-    let (got, err) = inputs(shell, "wc", &files, stdin, READ_LIMIT);
     let which: Vec<char> = if flags.is_empty() { vec!['l', 'w', 'c'] } else { "lwc".chars().filter(|c| flags.contains(*c)).collect() };
-    let counts = |b: &[u8]| -> Vec<usize> {
-        let s = String::from_utf8_lossy(b);
-        which.iter().map(|c| match c {
-            'l' => b.iter().filter(|x| **x == b'\n').count(),
-            'w' => s.split_whitespace().count(),
-            _ => b.len(),
-        }).collect()
-    };
-    let rows: Vec<(Vec<usize>, String)> = got.iter().map(|(n, b)| (counts(b), n.clone())).collect();
-    let width = if rows.len() == 1 && which.len() == 1 { 0 } else { rows.iter().flat_map(|r| r.0.iter()).map(|v| v.to_string().len()).max().unwrap_or(1).max(if files.is_empty() { 7 } else { 1 }) };
+    let mut rows: Vec<(Vec<u64>, String)> = Vec::new();
+    let mut err = String::new();
+    if files.is_empty() {
+        let mut w = WordCount::default();
+        w.feed(&stdin.map(|i| i.bytes(READ_LIMIT as usize)).unwrap_or_default());
+        rows.push((w.columns(&which), String::new()));
+    }
+    let mut total = WordCount::default();
+    for f in &files {
+        match count_file(shell, f) {
+            Ok(w) => {
+                rows.push((w.columns(&which), f.to_string()));
+                total.add(&w);
+            }
+            Err(e) => err.push_str(&e),
+        }
+    }
+    if files.len() > 1 {
+        rows.push((total.columns(&which), "total".into()));
+    }
+    let width = if files.len() <= 1 && which.len() == 1 { 0 } else { number_width(shell, &files) };
     let mut text = String::new();
     for (vals, name) in &rows {
         let cells: Vec<String> = vals.iter().map(|v| format!("{v:>width$}")).collect();
@@ -297,6 +307,137 @@ pub fn wc(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
         text.push_str(&format!("{}{suffix}\n", cells.join(" ")));
     }
     finish(text, err)
+}
+
+/// coreutils' `compute_number_width`: the digits of the regular files' total
+/// size, at least 7 when a pipe or a device is read.
+fn number_width(shell: &Shell, files: &[&String]) -> usize {
+    let mut minimum = if files.is_empty() { 7 } else { 1 };
+    let mut regular_bytes = 0u64;
+    for f in files {
+        let path = shell.abs(f);
+        if path.starts_with("/dev/") {
+            minimum = 7;
+            continue;
+        }
+        match shell.machine.stat_path(&path) {
+            Ok(s) if !s.stat.is_dir => regular_bytes = regular_bytes.saturating_add(s.stat.size),
+            Ok(_) => minimum = 7,
+            Err(_) => {}
+        }
+    }
+    regular_bytes.to_string().len().max(minimum)
+}
+
+/// Written (non-hole) bytes wc reads of one file before it gives up.
+const WC_WRITTEN_LIMIT_BYTES: u64 = 1 << 30;
+
+/// wc over a whole file or block device: holes count as the zeros they read
+/// as (no lines, no words) without being produced, so a sparse 10G file or a
+/// 32G disk is counted whole.
+fn count_file(shell: &Shell, name: &str) -> Result<WordCount, String> {
+    let path = shell.abs(name);
+    let m = &shell.machine;
+    let device = path.strip_prefix("/dev/").and_then(|_| m.resolve(&path));
+    let regular = device.is_none() && !path.starts_with("/dev/") && m.stat_path(&path).is_ok_and(|s| !s.stat.is_dir);
+    let (size, pieces) = match device {
+        Some(dev) => (m.size_of(dev), m.written_pieces(dev, 0, m.size_of(dev)).map_err(|e| format!("wc: {}: {e}\n", printable(name)))?),
+        None if regular => {
+            let fail = |e: crate::core::vfs::VfsError| format!("wc: {}: {}\n", printable(name), e.text());
+            let size = m.file_size(&path).map_err(fail)?;
+            (size, m.file_pieces(&path, 0, size).map_err(fail)?)
+        }
+        None => {
+            let mut w = WordCount::default();
+            w.feed(&read_path(shell, "wc", name, READ_LIMIT)?);
+            return Ok(w);
+        }
+    };
+    if pieces.iter().map(|(_, c)| c.len).sum::<u64>() > WC_WRITTEN_LIMIT_BYTES {
+        return Err(format!("wc: {}: the lab counts at most 1 GiB of written data in one file or device\n", printable(name)));
+    }
+    let mut w = WordCount::default();
+    let mut at = 0;
+    for (offset, chunk) in pieces {
+        w.zeros(offset - at);
+        const SLICE: u64 = 1 << 20;
+        let mut done = 0;
+        while done < chunk.len {
+            w.feed(&chunk.slice(done, SLICE.min(chunk.len - done)).to_vec());
+            done += SLICE;
+        }
+        at = offset + chunk.len;
+    }
+    w.zeros(size - at);
+    Ok(w)
+}
+
+/// coreutils 9.1's counts in a UTF-8 locale: newlines, words (a word starts
+/// at a printable character after white space; other characters neither
+/// start nor end one) and bytes, fed a piece at a time.
+#[derive(Default)]
+struct WordCount {
+    lines: u64,
+    words: u64,
+    bytes: u64,
+    in_word: bool,
+    /// The start of a character cut at the end of the last piece.
+    carry: Vec<u8>,
+}
+
+impl WordCount {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len() as u64;
+        self.lines += bytes.iter().filter(|b| **b == b'\n').count() as u64;
+        let mut buf = std::mem::take(&mut self.carry);
+        buf.extend_from_slice(bytes);
+        let mut rest = &buf[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(text) => return text.chars().for_each(|c| self.char(c)),
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    std::str::from_utf8(valid).unwrap_or_default().chars().for_each(|c| self.char(c));
+                    match e.error_len() {
+                        Some(n) => rest = &after[n..],
+                        None => return self.carry = after.to_vec(),
+                    }
+                }
+            }
+        }
+    }
+
+    /// `n` zero bytes: neither white space nor printable.
+    fn zeros(&mut self, n: u64) {
+        self.bytes += n;
+        if n > 0 {
+            self.carry.clear();
+        }
+    }
+
+    fn char(&mut self, c: char) {
+        // coreutils counts the no-break spaces (iswnbspace) as white space too.
+        if c.is_whitespace() || c == '\u{2060}' {
+            self.in_word = false;
+        } else if !c.is_control() && !self.in_word {
+            self.words += 1;
+            self.in_word = true;
+        }
+    }
+
+    fn add(&mut self, other: &WordCount) {
+        self.lines += other.lines;
+        self.words += other.words;
+        self.bytes += other.bytes;
+    }
+
+    fn columns(&self, which: &[char]) -> Vec<u64> {
+        which.iter().map(|c| match c {
+            'l' => self.lines,
+            'w' => self.words,
+            _ => self.bytes,
+        }).collect()
+    }
 }
 
 pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {

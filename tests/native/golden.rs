@@ -620,3 +620,50 @@ grep -w xg /root/g.txt; echo $?
         "txg = 8\n(txg)\ntxg\ntxg\ntxg = 8\n(txg)\nTXG = 3\ntxg\n3\ncheckpoint_txg = 0\ntxg2 = 1\nTXG = 3\n1\n",
     );
 }
+
+/// wc as coreutils 9.1 counts in C.UTF-8 (each expected line from the real wc on the same
+/// bytes): a word starts at a printable character after white space, NULs and other
+/// controls neither start nor end one, a no-break space separates; several files get a
+/// total line and a width from their total size. A sparse 10G file with 3 bytes written
+/// is counted whole, its hole read as zeros.
+#[test]
+fn wc_counts_words_as_coreutils_and_whole_sparse_files() {
+    check(
+        None,
+        r"printf '\0\0\0' > /root/a
+printf 'a\0b c\0\0\n\0' > /root/b
+printf '\x01\x02 \xff' > /root/c
+printf 'é ü\n' > /root/d
+printf 'x\xc2\xa0y z\n' > /root/e
+printf 'hello world\nfoo\n' > /root/f
+truncate -s 10G /root/g
+printf 'abc' | dd of=/root/g bs=1 seek=5000000000 conv=notrunc status=none
+cd /root
+wc a b c d e f g
+wc -l g
+wc -w b d e
+echo hi | wc -l
+echo hi there | wc
+wc f /nope
+",
+        "          0           0           3 a
+          1           2           9 b
+          0           0           4 c
+          1           2           6 d
+          1           3           7 e
+          2           3          16 f
+          0           1 10737418240 g
+          5          11 10737418285 total
+0 g
+ 2 b
+ 2 d
+ 3 e
+ 7 total
+1
+      1       2       9
+wc: /nope: No such file or directory
+ 2  3 16 f
+ 2  3 16 total
+",
+    );
+}
