@@ -598,8 +598,9 @@ impl<'o, 'a> HexInput<'o, 'a> {
         if let Some(reader) = self.reader.as_mut() {
             reader.skip(bytes);
         }
-        self.length = self.length.map(|l| l - bytes);
-        self.address += bytes;
+        self.length = self.length.map(|l| l.saturating_sub(bytes));
+        // off_t arithmetic in hexdump; saturating here rather than wrapping.
+        self.address = self.address.saturating_add(bytes);
     }
 }
 

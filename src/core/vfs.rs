@@ -75,6 +75,8 @@ pub enum VfsError {
     Busy,
     /// A rename across filesystems.
     CrossDevice,
+    /// Past the filesystem's largest file (`EFBIG`).
+    FileTooLarge,
 }
 
 impl VfsError {
@@ -88,6 +90,7 @@ impl VfsError {
             VfsError::NotEmpty => "Directory not empty",
             VfsError::NoSpace => "No space left on device",
             VfsError::InvalidArgument => "Invalid argument",
+            VfsError::FileTooLarge => "File too large",
             VfsError::Io => "Input/output error",
             VfsError::Busy => "Device or resource busy",
             VfsError::CrossDevice => "Invalid cross-device link",
@@ -435,7 +438,16 @@ impl Tree {
     /// written unless `unwritten`), without changing its size. Either all
     /// needed blocks are allocated or none (ENOSPC), as a delayed-allocation
     /// write reserves its blocks up front.
+    /// ext4's `s_maxbytes` for extent-mapped files: 2^32 - 1 blocks
+    /// (16 TiB less 4 KiB with 4 KiB blocks).
+    pub fn max_file_bytes(&self) -> u64 {
+        u64::from(u32::MAX) * self.block_size
+    }
+
     pub fn allocate(&mut self, ino: Ino, offset: u64, len: u64, unwritten: bool) -> Result<(), VfsError> {
+        if offset.checked_add(len).is_none_or(|end| end > self.max_file_bytes()) {
+            return Err(VfsError::FileTooLarge);
+        }
         if len == 0 {
             return Ok(());
         }
@@ -527,6 +539,9 @@ impl Tree {
     }
 
     pub fn set_size(&mut self, ino: Ino, size: u64, now: u64) -> Result<(), VfsError> {
+        if size > self.max_file_bytes() {
+            return Err(VfsError::FileTooLarge);
+        }
         let bs = self.block_size;
         let (cur, extents) = self.file_mut(ino)?;
         *cur = size;

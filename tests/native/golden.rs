@@ -667,3 +667,28 @@ wc: /nope: No such file or directory
 ",
     );
 }
+
+/// ext4's largest file is 2^32 - 1 blocks (16 TiB less 4 KiB), and truncate's size is an
+/// off_t: each line's text is what coreutils 9.1 and util-linux 2.38.1 print on this
+/// machine's ext4. The fuzzer found a 10E file whose zero blocks overflowed hexdump's address.
+#[test]
+fn files_stop_at_ext4s_largest_size() {
+    check(
+        None,
+        "truncate -s 10E /root/b
+truncate -s 9223372036854775807 /root/b
+truncate -s 17592186040321 /root/b
+truncate -s 17592186040320 /root/b
+ls -l /root/b
+fallocate -l 17T /root/c
+ls -s /root/c
+",
+        "truncate: Invalid number: \u{2018}10E\u{2019}: Value too large for defined data type
+truncate: failed to truncate '/root/b' at 9223372036854775807 bytes: File too large
+truncate: failed to truncate '/root/b' at 17592186040321 bytes: File too large
+-rw-r--r-- 1 root root 17592186040320 Nov 25 09:00 /root/b
+fallocate: fallocate failed: File too large
+0 /root/c
+",
+    );
+}

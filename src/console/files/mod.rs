@@ -337,8 +337,13 @@ fn truncate(shell: &mut Shell, args: &[String]) -> Output {
         let Some(new) = new else {
             return Output::error(format!("truncate: Invalid number: \u{2018}{}\u{2019}\n", printable(&size_text)), 1);
         };
+        // off_t is signed: xstrtoimax refuses what does not fit.
+        if new > i64::MAX as u64 {
+            return Output::error(format!("truncate: Invalid number: \u{2018}{}\u{2019}: Value too large for defined data type\n", printable(&size_text)), 1);
+        }
         match shell.machine.truncate_file(&path, new) {
             Ok(e) => events.extend(e),
+            Err(VfsError::FileTooLarge) => err.push_str(&format!("truncate: failed to truncate {} at {new} bytes: File too large\n", quote(f))),
             Err(e) => err.push_str(&format!("truncate: cannot open {} for writing: {}\n", quote(f), e.text())),
         }
     }
@@ -358,7 +363,7 @@ fn fallocate(shell: &mut Shell, args: &[String]) -> Output {
     };
     match shell.machine.fallocate(&shell.abs(file), bytes) {
         Ok(events) => Output { events, ..Output::default() },
-        Err(VfsError::NoSpace) => Output::error("fallocate: fallocate failed: No space left on device\n", 1),
+        Err(e @ (VfsError::NoSpace | VfsError::FileTooLarge)) => Output::error(format!("fallocate: fallocate failed: {}\n", e.text()), 1),
         Err(e) => Output::error(format!("fallocate: cannot open {}: {}\n", printable(file), e.text()), 1),
     }
 }
