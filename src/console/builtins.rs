@@ -264,8 +264,10 @@ pub fn head_tail(shell: &Shell, tool: &str, args: &[String], stdin: Option<&Inpu
                 if tool == "head" {
                     &data[..ends.get(n.saturating_sub(1)).copied().filter(|_| n > 0).unwrap_or(if n == 0 { 0 } else { data.len() })]
                 } else {
+                    // The first line kept starts after the last dropped line's newline;
+                    // dropping every line (tail -n 0) keeps nothing.
                     let skip = lines.saturating_sub(n);
-                    &data[if skip == 0 { 0 } else { ends[skip - 1] }..]
+                    &data[if skip == 0 { 0 } else { ends.get(skip - 1).copied().unwrap_or(data.len()) }..]
                 }
             }
         };

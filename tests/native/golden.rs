@@ -692,3 +692,10 @@ fallocate: fallocate failed: File too large
 ",
     );
 }
+
+/// tail -n 0 keeps nothing, also when the last line has no newline (the fuzzer's panic:
+/// an index past the newline list); -n 1 keeps the unterminated last line, as coreutils 9.1.
+#[test]
+fn tail_keeps_no_lines_with_n_0() {
+    check(None, "printf abc | tail -n 0; echo \"[$?]\"\nprintf 'a\\nb' | tail -n 1; echo\nprintf 'a\\nb\\n' | tail -n 0\n", "[0]\nb\n");
+}
