@@ -368,7 +368,7 @@ fn count_file(shell: &Shell, name: &str) -> Result<WordCount, String> {
     let mut w = WordCount::default();
     let mut at = 0;
     for (offset, chunk) in pieces {
-        w.zeros(offset - at);
+        w.zeros(offset.saturating_sub(at));
         const SLICE: u64 = 1 << 20;
         let mut done = 0;
         while done < chunk.len {
@@ -377,7 +377,7 @@ fn count_file(shell: &Shell, name: &str) -> Result<WordCount, String> {
         }
         at = offset + chunk.len;
     }
-    w.zeros(size - at);
+    w.zeros(size.saturating_sub(at));
     Ok(w)
 }
 
