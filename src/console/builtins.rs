@@ -6,6 +6,7 @@
 
 use super::exec::Input;
 use super::{printable, Output, Shell, STREAM_LIMIT_BYTES as READ_LIMIT};
+use crate::core::Event;
 
 fn ok(text: String) -> Output {
     Output { text, ..Output::default() }
@@ -161,22 +162,22 @@ pub fn yes(args: &[String]) -> Output {
 
 /// Up to `limit` bytes of a path: a file, a device, or /dev/zero and
 /// /dev/urandom (whose random bytes are seeded from the clock).
-fn read_path(shell: &Shell, tool: &str, name: &str, limit: u64) -> Result<Vec<u8>, String> {
+fn read_path(shell: &mut Shell, tool: &str, name: &str, limit: u64) -> Result<(Vec<u8>, Vec<Event>), String> {
     let path = shell.abs(name);
     let limit = limit.min(READ_LIMIT);
     match path.as_str() {
-        "/dev/zero" => return Ok(vec![0; limit as usize]),
-        "/dev/urandom" | "/dev/random" => return Ok(crate::core::media::Chunk::random(shell.machine.now(), limit).to_vec()),
-        "/dev/null" => return Ok(Vec::new()),
+        "/dev/zero" => return Ok((vec![0; limit as usize], Vec::new())),
+        "/dev/urandom" | "/dev/random" => return Ok((crate::core::media::Chunk::random(shell.machine.now(), limit).to_vec(), Vec::new())),
+        "/dev/null" => return Ok((Vec::new(), Vec::new())),
         _ => {}
     }
     if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&path)) {
         let n = limit.min(shell.machine.size_of(dev));
-        return shell.machine.read_at(dev, 0, n).map_err(|e| format!("{tool}: {}: {e}\n", printable(name)));
+        return shell.machine.read_at(dev, 0, n).map(|b| (b, Vec::new())).map_err(|e| format!("{tool}: {}: {e}\n", printable(name)));
     }
     match shell.machine.stat_path(&path) {
         Ok(s) if s.stat.is_dir => Err(format!("{tool}: {}: Is a directory\n", printable(name))),
-        Ok(_) => shell.machine.read_file(&path, 0, limit).map_err(|e| format!("{tool}: {}: {}\n", printable(name), e.text())),
+        Ok(_) => shell.machine.read_file_healing(&path, 0, limit).map_err(|e| format!("{tool}: {}: {}\n", printable(name), e.text())),
         Err(e) => Err(format!("{tool}: {}: {}\n", printable(name), e.text())),
     }
 }
@@ -185,23 +186,25 @@ fn read_path(shell: &Shell, tool: &str, name: &str, limit: u64) -> Result<Vec<u8
 /// Up to `limit` bytes of each, and at most the stream limit in all: a
 /// command naming one big file a hundred times reads it once, not a
 /// hundred times over (the fuzzer's `tail * * *` on a 19G file took 1.7 GB).
-fn inputs(shell: &Shell, tool: &str, files: &[&String], stdin: Option<&Input>, limit: u64) -> (Vec<(String, Vec<u8>)>, String) {
+fn inputs(shell: &mut Shell, tool: &str, files: &[&String], stdin: Option<&Input>, limit: u64) -> (Vec<(String, Vec<u8>)>, String, Vec<Event>) {
     let mut got = Vec::new();
     let mut err = String::new();
+    let mut events = Vec::new();
     if files.is_empty() {
         got.push((String::new(), stdin.map(|i| i.bytes(limit.min(READ_LIMIT) as usize)).unwrap_or_default()));
     }
     let mut budget = READ_LIMIT;
     for f in files {
         match read_path(shell, tool, f, limit.min(budget)) {
-            Ok(b) => {
+            Ok((b, ev)) => {
                 budget -= (b.len() as u64).min(budget);
                 got.push((f.to_string(), b));
+                events.extend(ev);
             }
             Err(e) => err.push_str(&e),
         }
     }
-    (got, err)
+    (got, err, events)
 }
 
 fn finish(text: String, err: String) -> Output {
@@ -209,11 +212,11 @@ fn finish(text: String, err: String) -> Output {
     Output { text, err, exit_status: status, ..Output::default() }
 }
 
-pub fn cat(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
+pub fn cat(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
-    let (got, err) = inputs(shell, "cat", &files, stdin, READ_LIMIT);
+    let (got, err, events) = inputs(shell, "cat", &files, stdin, READ_LIMIT);
     let bytes: Vec<u8> = got.into_iter().flat_map(|(_, b)| b).collect();
-    Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), ..Output::bytes(bytes) }
+    Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), events, ..Output::bytes(bytes) }
 }
 
 /// The count of `-n N` (or `-N`, `--lines=N`) or `-c N` (bytes) for head and
@@ -245,10 +248,10 @@ fn counts(args: &[String]) -> (usize, Option<u64>, Vec<&String>) {
     (n, bytes, files)
 }
 
-pub fn head_tail(shell: &Shell, tool: &str, args: &[String], stdin: Option<&Input>) -> Output {
+pub fn head_tail(shell: &mut Shell, tool: &str, args: &[String], stdin: Option<&Input>) -> Output {
     let (n, bytes, files) = counts(args);
     let limit = if tool == "head" { bytes.unwrap_or(READ_LIMIT) } else { READ_LIMIT };
-    let (got, err) = inputs(shell, tool, &files, stdin, limit);
+    let (got, err, events) = inputs(shell, tool, &files, stdin, limit);
     let mut out = Vec::new();
     let many = got.len() > 1;
     for (i, (name, data)) in got.iter().enumerate() {
@@ -273,10 +276,10 @@ pub fn head_tail(shell: &Shell, tool: &str, args: &[String], stdin: Option<&Inpu
         };
         out.extend_from_slice(pick);
     }
-    Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), ..Output::bytes(out) }
+    Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), events, ..Output::bytes(out) }
 }
 
-pub fn wc(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
+pub fn wc(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| a[1..].to_string()).collect();
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
     // `wc -c FILE` takes the size from stat, as coreutils does, without reading.
@@ -344,7 +347,7 @@ const WC_WRITTEN_LIMIT_BYTES: u64 = 1 << 30;
 /// wc over a whole file or block device: holes count as the zeros they read
 /// as (no lines, no words) without being produced, so a sparse 10G file or a
 /// 32G disk is counted whole.
-fn count_file(shell: &Shell, name: &str) -> Result<WordCount, String> {
+fn count_file(shell: &mut Shell, name: &str) -> Result<WordCount, String> {
     let path = shell.abs(name);
     let m = &shell.machine;
     let device = path.strip_prefix("/dev/").and_then(|_| m.resolve(&path));
@@ -358,7 +361,7 @@ fn count_file(shell: &Shell, name: &str) -> Result<WordCount, String> {
         }
         None => {
             let mut w = WordCount::default();
-            w.feed(&read_path(shell, "wc", name, READ_LIMIT)?);
+            w.feed(&read_path(shell, "wc", name, READ_LIMIT)?.0);
             return Ok(w);
         }
     };
@@ -449,14 +452,14 @@ impl WordCount {
     }
 }
 
-pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
+pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| a[1..].to_string()).collect();
     let mut rest = args.iter().filter(|a| !(a.starts_with('-') && a.len() > 1));
     let Some(pattern) = rest.next() else {
         return fail("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into(), 2);
     };
     let files: Vec<&String> = rest.collect();
-    let (got, err) = inputs(shell, "grep", &files, stdin, READ_LIMIT);
+    let (got, err, events) = inputs(shell, "grep", &files, stdin, READ_LIMIT);
     let fold = |s: &str| if flags.contains('i') { s.to_lowercase() } else { s.to_string() };
     let needle = fold(pattern);
     let mut text = String::new();
@@ -479,7 +482,7 @@ pub fn grep(shell: &Shell, args: &[String], stdin: Option<&Input>) -> Output {
         text = format!("{matched}\n");
     }
     let status = if !err.is_empty() { 2 } else { i32::from(matched == 0) };
-    Output { text, err, exit_status: status, ..Output::default() }
+    Output { text, err, exit_status: status, events, ..Output::default() }
 }
 
 /// Whether `line` contains `needle` as grep -F reads it: anywhere, as a whole

@@ -322,6 +322,15 @@ pub fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
     (y, m, d, (rem / 3600) as u32, (rem / 60 % 60) as u32, (rem % 60) as u32)
 }
 
+/// C's `ctime` without its newline: `Wed Dec  2 03:08:24 2026` (UTC).
+pub fn ctime(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (y, m, d, h, min, s) = civil(secs);
+    let day = DAYS[(secs / 86400 % 7) as usize];
+    format!("{day} {} {d:>2} {h:02}:{min:02}:{s:02} {y}", MONTHS[(m as usize).saturating_sub(1) % 12])
+}
+
 /// ls's date column for a recent file: `Nov 25 09:00`.
 pub fn ls_date(secs: u64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -25,6 +25,8 @@ pub mod version;
 pub mod exec;
 pub mod builtins;
 pub mod cnum;
+#[cfg(feature = "zfs")]
+pub mod zfs;
 
 use crate::core::disk::Transport;
 use crate::core::units::parse_size_bytes;
@@ -162,6 +164,19 @@ pub const COMMANDS: &[&str] = &[
     "wc", "wipefs", "xxd", "yes",
 ];
 
+/// Commands of the `zfs` feature, kept out of the browser build for now.
+#[cfg(feature = "zfs")]
+const ZFS_COMMANDS: &[&str] = &["zfs", "zinject", "zpool"];
+#[cfg(not(feature = "zfs"))]
+const ZFS_COMMANDS: &[&str] = &[];
+
+#[cfg(feature = "zfs")]
+const HELP_ZFS: &str = "  ZFS             zpool create [-f] NAME [mirror|raidz1] DEVS   zpool status [-v] | list | scrub | clear
+                  zpool offline|online|attach|detach|replace   zpool destroy NAME
+                  zfs create [-V SIZE] NAME   zfs list [-t all]   zfs snapshot DS@SNAP
+                  zfs rollback [-r] DS@SNAP   zfs destroy [-r] NAME   zfs get|set PROP[=VAL] NAME
+";
+
 const HELP: &str = "Storage Lab console. Commands behave like their Linux namesakes (sudo is optional).
 
   Block devices   lsblk [-f|-b|-J|-o COLS] [DEV]   blkid [DEV]   wipefs [-a] DEV
@@ -179,6 +194,13 @@ const HELP: &str = "Storage Lab console. Commands behave like their Linux namesa
 
 Inside fdisk, type m for its own help. sfdisk reads script lines until 'write'.
 ";
+
+fn help_text() -> String {
+    #[cfg(feature = "zfs")]
+    return HELP.replacen("  Bytes", &format!("{HELP_ZFS}  Bytes"), 1);
+    #[cfg(not(feature = "zfs"))]
+    HELP.to_string()
+}
 
 /// Lines fed to a dialog from `yes` before the simulator gives up.
 const MAX_FED_LINES: usize = 10_000;
@@ -362,7 +384,7 @@ impl Shell {
             return out;
         }
         match cmd {
-            "help" => Output::text(HELP, 0),
+            "help" => Output::text(help_text(), 0),
             "clear" => Output { clear_screen: true, ..Output::default() },
             "history" => {
                 let text: String =
@@ -403,6 +425,10 @@ impl Shell {
                     return out;
                 }
                 if let Some(out) = blkid::run(&mut self.machine, cmd, args) {
+                    return out;
+                }
+                #[cfg(feature = "zfs")]
+                if let Some(out) = zfs::run(self, cmd, args) {
                     return out;
                 }
                 Output::text(format!("bash: {}: command not found\n", printable(cmd)), 127)
@@ -505,7 +531,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
     let first_word = !line[..word_start].trim().chars().any(|c| !c.is_whitespace())
         || line[..word_start].trim() == "sudo";
     let candidates: Vec<String> = if first_word {
-        COMMANDS.iter().map(|c| c.to_string()).collect()
+        COMMANDS.iter().chain(ZFS_COMMANDS).map(|c| c.to_string()).collect()
     } else {
         let mut paths: Vec<String> = Vec::new();
         for n in machine.block_tree() {

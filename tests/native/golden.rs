@@ -8,7 +8,7 @@ use storage_lab::cli::run_script;
 
 /// Runs `script` on a machine with `disks` (None: the lab machine) and compares
 /// the whole output.
-fn check(disks: Option<&str>, script: &str, expected: &str) {
+pub(crate) fn check(disks: Option<&str>, script: &str, expected: &str) {
     let actual = run_script(disks, 1, script);
     assert_eq!(actual, expected, "\n--- script\n{script}\n--- actual\n{actual}");
 }

@@ -166,18 +166,37 @@ fn percent(used: u64, avail: u64) -> String {
     format!("{}%", (used * 100).div_ceil(used + avail))
 }
 
-fn row(shell: &Shell, m: Option<&Mount>, s: &StatFs, o: &Opts) -> Vec<String> {
+/// A mounted filesystem's name, type and mount point.
+struct Named {
+    source: String,
+    fstype: String,
+    target: String,
+}
+
+fn named(shell: &Shell, m: Option<&Mount>) -> Named {
+    Named {
+        source: m.map_or_else(|| "rootfs".to_string(), |m| shell.machine.path(m.dev)),
+        fstype: m.and_then(|m| shell.machine.probe(m.dev)).map_or("ext4", |s| s.fstype.name()).to_string(),
+        target: m.map_or_else(|| "/".to_string(), |m| m.target.clone()),
+    }
+}
+
+/// A ZFS dataset as df names it: `tank/data`, type `zfs`, its mount point.
+fn zfs_named(shell: &Shell, dataset: &str) -> Named {
+    let target = shell.machine.zfs().pool(crate::core::machine::pool_of(dataset)).map(|p| p.mountpoint_of(dataset)).unwrap_or_default();
+    Named { source: dataset.to_string(), fstype: "zfs".into(), target }
+}
+
+fn row(n: &Named, s: &StatFs, o: &Opts) -> Vec<String> {
     let bs = s.block_size;
     let used = s.blocks - s.free;
     let iused = s.files - s.files_free;
-    let source = m.map_or_else(|| "rootfs".to_string(), |m| shell.machine.path(m.dev));
-    let fstype = m.and_then(|m| shell.machine.probe(m.dev)).map_or("ext4", |s| s.fstype.name());
     let ifmt = |n: u64| if o.human > 0 { size(o, n) } else { n.to_string() };
     o.fields
         .iter()
         .map(|f| match f {
-            Field::Source => source.clone(),
-            Field::Fstype => fstype.to_string(),
+            Field::Source => n.source.clone(),
+            Field::Fstype => n.fstype.clone(),
             Field::Size => size(o, s.blocks * bs),
             Field::Used => size(o, used * bs),
             Field::Avail => size(o, s.avail * bs),
@@ -186,7 +205,7 @@ fn row(shell: &Shell, m: Option<&Mount>, s: &StatFs, o: &Opts) -> Vec<String> {
             Field::Iused => ifmt(iused),
             Field::Iavail => ifmt(s.files_free),
             Field::Ipcent => percent(iused, s.files_free),
-            Field::Target => m.map_or_else(|| "/".to_string(), |m| m.target.clone()),
+            Field::Target => n.target.clone(),
         })
         .collect()
 }
@@ -201,7 +220,12 @@ pub fn df(shell: &mut Shell, args: &[String]) -> Output {
     if files.is_empty() {
         for m in shell.machine.mounts() {
             if let Some(s) = shell.machine.statfs_of(&m.uuid) {
-                rows.push(row(shell, Some(m), &s, &o));
+                rows.push(row(&named(shell, Some(m)), &s, &o));
+            }
+        }
+        for (ds, mp) in shell.machine.zfs_mounts() {
+            if let Ok((_, s)) = shell.machine.statfs_path(&mp) {
+                rows.push(row(&zfs_named(shell, &ds), &s, &o));
             }
         }
     }
@@ -210,7 +234,13 @@ pub fn df(shell: &mut Shell, args: &[String]) -> Output {
         // A device node that is mounted means that filesystem, as df documents.
         let target = shell.machine.resolve(&path).and_then(|d| shell.machine.mounts().iter().find(|m| m.dev == d).map(|m| m.target.clone()));
         match shell.machine.statfs_path(target.as_deref().unwrap_or(&path)) {
-            Ok((m, s)) => rows.push(row(shell, m.as_ref(), &s, &o)),
+            Ok((m, s)) => {
+                let n = match shell.machine.zfs_path(target.as_deref().unwrap_or(&path)) {
+                    Some((ds, _)) => zfs_named(shell, &ds),
+                    None => named(shell, m.as_ref()),
+                };
+                rows.push(row(&n, &s, &o));
+            }
             Err(e) => err.push_str(&format!("df: {}: {}\n", printable(f), e.text())),
         }
     }

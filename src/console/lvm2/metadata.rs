@@ -8,7 +8,7 @@
 //! name and the kernel. Simplified: thin pools' `transaction_id` and thin
 //! volumes' `device_id` count thin volumes instead of the pool's messages.
 
-use crate::console::fmt::{civil, printf_g};
+use crate::console::fmt::{civil, ctime, printf_g};
 use crate::core::lvm::{Lv, LvKind, Lvm, Segment, Vg};
 use crate::core::machine::Machine;
 
@@ -72,15 +72,6 @@ fn size_comment(sectors: u64) -> String {
         i += 1;
     }
     format!("# {} {}", printf_g(d), UNITS[i])
-}
-
-/// C's `ctime` without its newline: `Wed Dec  2 03:08:24 2026` (UTC).
-fn ctime(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (y, m, d, h, min, s) = civil(secs);
-    let day = DAYS[(secs / 86400 % 7) as usize];
-    format!("{day} {} {d:>2} {h:02}:{min:02}:{s:02} {y}", MONTHS[(m as usize).saturating_sub(1) % 12])
 }
 
 /// An LV's creation time as lvm2 prints it: `2026-12-02 03:08:24 +0000` (UTC).

@@ -16,6 +16,7 @@ use crate::core::media::{Chunk, Media};
 use crate::core::signature::FsType;
 use crate::core::units::GIB;
 use crate::core::vfs::{Ino, Stat, StatFs, VfsError, ROOT_INO};
+use super::zfs_files::ZFS_UUID_PREFIX;
 
 /// What a path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +110,10 @@ impl Machine {
         if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| self.resolve(&normalize(path))) {
             return Ok(Found::Device(dev));
         }
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            let ino = self.zfs_stat_path(&ds, &rel)?.ino;
+            return Ok(Found::Node { uuid: format!("{ZFS_UUID_PREFIX}{ds}"), ino });
+        }
         let (uuid, parts) = self.locate(path)?;
         let ino = self.fs(&uuid)?.tree.lookup(&parts)?;
         Ok(Found::Node { uuid, ino })
@@ -134,6 +139,9 @@ impl Machine {
     }
 
     pub fn stat_path(&self, path: &str) -> Result<FileStat, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return Ok(FileStat { stat: self.zfs_stat_path(&ds, &rel)?, io_block: 131072, device: None });
+        }
         let (uuid, ino) = self.inode_at(path)?;
         let fs = self.fs(&uuid)?;
         let device = self.mounts.iter().find(|m| m.uuid == uuid).map(|m| m.dev);
@@ -143,6 +151,10 @@ impl Machine {
     /// A directory's entries in readdir order, with `.` and `..` when asked.
     /// At a mount point `..` is the directory the filesystem is mounted on.
     pub fn read_dir(&self, path: &str, with_dots: bool) -> Result<Vec<(String, Stat)>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            let parent = if rel == "/" { self.stat_path(&normalize(&format!("{path}/.."))).ok().map(|s| s.stat) } else { None };
+            return self.zfs_read_dir(&ds, &rel, with_dots, parent);
+        }
         let (uuid, ino) = self.inode_at(path)?;
         let tree = &self.fs(&uuid)?.tree;
         let mut out = Vec::new();
@@ -172,6 +184,9 @@ impl Machine {
             }
             return Ok(Vec::new());
         }
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_mkdir(&ds, &rel);
+        }
         let now = self.clock;
         let (uuid, dir, name) = self.parent(path)?;
         self.fs_mut(&uuid)?.tree.mkdir(dir, name, now)?;
@@ -180,6 +195,9 @@ impl Machine {
 
     /// Opens a file for writing: creates it if needed, empties it if `truncate`.
     pub fn create_file(&mut self, path: &str, truncate: bool) -> Result<Vec<Event>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_open(&ds, &rel, truncate);
+        }
         let now = self.clock;
         match self.inode_at(path) {
             Ok((uuid, ino)) => {
@@ -202,6 +220,9 @@ impl Machine {
     }
 
     pub fn file_size(&self, path: &str) -> Result<u64, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_stat_path(&ds, &rel).map(|s| s.size);
+        }
         let (uuid, ino) = self.inode_at(path)?;
         Ok(self.fs(&uuid)?.tree.size(ino))
     }
@@ -209,6 +230,9 @@ impl Machine {
     /// Writes `chunk` at `offset` of an existing file, allocating its blocks
     /// first; the file grows to cover what was written.
     pub fn write_file(&mut self, path: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_write(&ds, &rel, offset, chunk);
+        }
         let (uuid, ino) = self.inode_at(path)?;
         let now = self.clock;
         let len = chunk.len;
@@ -240,6 +264,9 @@ impl Machine {
     /// The written runs of `offset..offset + len` of a file, as (offset in the
     /// file, chunk); everything else reads as zeros.
     pub fn file_pieces(&self, path: &str, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_pieces(&ds, &rel, offset, len);
+        }
         let (uuid, ino) = self.inode_at(path)?;
         let fs = self.fs(&uuid)?;
         let size = fs.tree.size(ino);
@@ -273,6 +300,11 @@ impl Machine {
 
     /// `truncate -s`: sets a file's size (creating it), freeing blocks past the end.
     pub fn truncate_file(&mut self, path: &str, size: u64) -> Result<Vec<Event>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            let mut events = self.zfs_open(&ds, &rel, false)?;
+            events.extend(self.zfs_set_size(&ds, &rel, size)?);
+            return Ok(events);
+        }
         let mut events = self.create_file(path, false)?;
         let (uuid, ino) = self.inode_at(path)?;
         let now = self.clock;
@@ -285,6 +317,11 @@ impl Machine {
     /// them. When space runs out, what could be allocated stays allocated and
     /// the file covers it, as ext4 leaves it.
     pub fn fallocate(&mut self, path: &str, len: u64) -> Result<Vec<Event>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            let mut events = self.zfs_open(&ds, &rel, false)?;
+            events.extend(self.zfs_set_size(&ds, &rel, len.max(self.zfs_stat_path(&ds, &rel)?.size))?);
+            return Ok(events);
+        }
         let mut events = self.create_file(path, false)?;
         let (uuid, ino) = self.inode_at(path)?;
         let now = self.clock;
@@ -303,6 +340,9 @@ impl Machine {
 
     /// Removes a file, or an empty directory when `dir` is set.
     pub fn remove(&mut self, path: &str, dir: bool) -> Result<Vec<Event>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_unlink(&ds, &rel, dir);
+        }
         let st = self.stat_path(path)?;
         if st.stat.is_dir != dir {
             return Err(if dir { VfsError::NotADirectory } else { VfsError::IsADirectory });
@@ -318,6 +358,9 @@ impl Machine {
 
     /// `mv` within one filesystem.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<Vec<Event>, VfsError> {
+        if self.zfs_path(&normalize(from)).is_some() || self.zfs_path(&normalize(to)).is_some() {
+            return Err(VfsError::CrossDevice);
+        }
         let now = self.clock;
         let (u1, d1, n1) = self.parent(from)?;
         let (u2, d2, n2) = self.parent(to)?;
@@ -330,6 +373,9 @@ impl Machine {
 
     /// Bytes root may still write on the filesystem a path is on.
     pub fn space_for_files(&self, path: &str) -> Result<u64, VfsError> {
+        if let Some((ds, _)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_statfs(&ds).map(|s| s.avail * s.block_size);
+        }
         let (uuid, _) = self.locate(path)?;
         let tree = &self.fs(&uuid)?.tree;
         Ok(tree.free_for_root() * tree.block_size)
@@ -337,6 +383,10 @@ impl Machine {
 
     /// statfs of the filesystem a path is on, with its mount.
     pub fn statfs_path(&self, path: &str) -> Result<(Option<super::Mount>, StatFs), VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            self.zfs_stat_path(&ds, &rel)?;
+            return Ok((None, self.zfs_statfs(&ds)?));
+        }
         let (uuid, _) = self.locate(path)?;
         self.inode_at(path)?;
         let mount = self.mounts.iter().find(|m| m.uuid == uuid).cloned();

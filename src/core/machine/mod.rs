@@ -18,7 +18,8 @@ mod lab;
 mod partitions;
 mod storage;
 mod volumes;
-mod zfs;
+pub mod zfs;
+mod zfs_files;
 
 pub use devices::{BlockNode, Busy};
 pub use io::{IoError, IoFailure};

@@ -160,6 +160,9 @@ impl Machine {
         let mut next = move || guids.pop().unwrap_or(1);
         let now = self.clock;
         let (pool, events) = Pool::create(self, name, &specs, ashift.unwrap_or(9), &mut next, now)?;
+        // The mount point is made before the pool is in place, so it lands
+        // in the filesystem that holds it.
+        let _ = self.mkdir(&format!("/{name}"), true);
         self.zfs.pools.push(pool);
         Ok(events)
     }
@@ -362,7 +365,18 @@ impl Machine {
                 return Err(ZfsError::NoSpace);
             }
         }
-        Ok(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1)
+        let mountpoint = match &props.mountpoint {
+            Some(mp) => mp.clone(),
+            None => format!("{}/{}", pool.mountpoint_of(parent).trim_end_matches('/'), name.rsplit('/').next().unwrap_or(name)),
+        };
+        let mut events = Vec::new();
+        if matches!(kind, DatasetKind::Filesystem) && mountpoint.starts_with('/') {
+            // Before the dataset exists, so the directory lands in the
+            // filesystem that holds it (the parent dataset, or the root).
+            events = self.mkdir(&mountpoint, true).unwrap_or_default();
+        }
+        events.extend(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1);
+        Ok(events)
     }
 
     /// `zfs snapshot [-r] DATASET@SNAP`, all in one txg.
@@ -509,6 +523,16 @@ impl Machine {
         })
     }
 
+    /// Grows a file without writing (`truncate -s` past its end).
+    pub fn zfs_grow(&mut self, dataset: &str, path: &str, size: u64) -> Result<Vec<Event>, ZfsError> {
+        Ok(self
+            .fs_op(dataset, |tx, os, _| {
+                let obj = tx.lookup(os, path)?;
+                tx.grow_file(os, obj, size)
+            })?
+            .1)
+    }
+
     pub fn zfs_remove(&mut self, dataset: &str, path: &str) -> Result<Vec<Event>, ZfsError> {
         Ok(self.fs_op(dataset, |tx, os, _| tx.remove(os, path))?.1)
     }
@@ -556,6 +580,33 @@ impl Machine {
         }
         let (pool, os) = self.pool_and_os(dataset)?;
         self.with_pool(&pool, |tx| tx.read_zvol(os, offset, len))
+    }
+
+    /// Bit rot on one leaf: flips a bit in that device's copy of every data
+    /// block (file contents and volume data), as `zinject -d DEV -e checksum`
+    /// makes reads see. Returns the leaf's GUID and the bytes written.
+    pub fn zfs_inject_rot(&mut self, pool: &str, dev: DevId) -> Result<(u64, Vec<Event>), ZfsError> {
+        let blocks = self.zfs_blocks(pool)?;
+        let p = self.zfs.pool(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
+        let (t, c) = p.find_leaf(dev).ok_or(ZfsError::NoSuchDevice(dev))?;
+        let guid = p.vdevs[t].children[c].guid;
+        let top = p.vdevs[t].clone();
+        let mut events = Vec::new();
+        let data = blocks.iter().filter(|b| b.level == 0 && matches!(b.kind(), crate::core::zfs::ObjType::PlainFileContents | crate::core::zfs::ObjType::Zvol));
+        for bp in data {
+            for dva in bp.dvas.iter().filter(|d| d.vdev as usize == t) {
+                let size = bp.psize.div_ceil(top.sector()) * top.sector();
+                for (child, offset, len, _) in top.layout(dva.offset, size) {
+                    if child != c || len == 0 {
+                        continue;
+                    }
+                    let mut byte = self.read_at(dev, offset, 1).map_err(|_| ZfsError::Io)?;
+                    byte[0] ^= 0x10;
+                    events.extend(self.write_at(dev, offset, Chunk::bytes(&byte)).map_err(|_| ZfsError::Io)?);
+                }
+            }
+        }
+        Ok((guid, events))
     }
 
     /// Every block reachable from the pool's uberblock, each once (what

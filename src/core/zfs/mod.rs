@@ -44,7 +44,7 @@ pub(crate) use dmu::Tx;
 pub use dsl::{Dataset, DatasetKind, Props, Snapshot, Space};
 pub use pool::{Pool, VdevSpec};
 pub use zpl::ZStat;
-pub use vdev::{LeafState, TopVdev, VdevKind};
+pub use vdev::{ErrorCounts, Leaf, LeafState, TopVdev, VdevKind};
 
 use crate::core::device::DevId;
 use crate::core::media::Chunk;

@@ -238,6 +238,15 @@ impl Tx<'_> {
         self.read_blocks(os, obj, offset, end - offset)
     }
 
+    /// Grows a file's size without writing: the new range reads as zeros.
+    pub fn grow_file(&mut self, os: Os, obj: u64, size: u64) -> Result<(), ZfsError> {
+        let z = self.znode(os, obj)?;
+        if z.is_dir() {
+            return Err(ZfsError::IsADirectory);
+        }
+        self.set_znode(os, obj, Znode { size: z.size.max(size), mtime: self.now, ..z })
+    }
+
     /// Frees an object's blocks and its dnode.
     fn free_object(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
         let dn = self.dnode(os, obj)?;

@@ -1,0 +1,534 @@
+//! `zfs`: create, destroy, snapshot, rollback, list, get, set and version,
+//! as `cmd/zfs/zfs_main.c` and libzfs print them.
+
+use super::{getopt, message, nicenum, outcome, parse_size, Columns, VERSION};
+use crate::console::{Output, Shell};
+use crate::core::machine::{Machine, NewDataset};
+use crate::core::zfs::{ChecksumAlg, DatasetKind, Pool, Props, ZfsError};
+
+pub fn run(shell: &mut Shell, args: &[String]) -> Output {
+    let Some((sub, rest)) = args.split_first() else {
+        return Output::error(format!("missing command\n{}", command_list()), 2);
+    };
+    let m = &mut shell.machine;
+    match sub.as_str() {
+        "create" => create(m, rest),
+        "destroy" => destroy(m, rest),
+        "snapshot" | "snap" => snapshot(m, rest),
+        "rollback" => rollback(m, rest),
+        "list" => list(m, rest),
+        "get" => get(m, rest),
+        "set" => set(m, rest),
+        "version" | "-V" | "--version" => Output::text(VERSION, 0),
+        "-?" | "--help" | "help" => Output::text(command_list(), 0),
+        other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
+    }
+}
+
+fn command_list() -> String {
+    "usage: zfs command args ...\nwhere 'command' is one of the following:\n\n\tversion\n\n\tcreate [-p] [-o property=value] ... <filesystem>\n\tcreate [-ps] [-b blocksize] [-o property=value] ... -V <size> <volume>\n\tdestroy [-r] <filesystem|volume>\n\tdestroy <filesystem|volume>@<snap>\n\n\tsnapshot [-r] <filesystem|volume>@<snap> ...\n\trollback [-r] <snapshot>\n\n\tlist [-Hpr] [-o property[,...]] [-t type[,...]] [filesystem|volume|snapshot] ...\n\n\tset <property=value> ... <filesystem|volume|snapshot> ...\n\tget [-rHp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> [filesystem|volume|snapshot] ...\n".to_string()
+}
+
+fn usage_error(what: &str, usage: &str) -> Output {
+    Output::error(format!("{what}\nusage:\n{usage}\nFor the property list, run: zfs set|get\n"), 2)
+}
+
+fn bad_option(c: char, usage: &str) -> Output {
+    usage_error(&format!("invalid option '{c}'"), usage)
+}
+
+fn pool_of(name: &str) -> &str {
+    name.split(['/', '@']).next().unwrap_or(name)
+}
+
+/// A name's dataset and pool, or ZFS's "cannot open" error.
+fn open<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
+    let missing = || format!("cannot open '{name}': dataset does not exist\n");
+    let pool = m.zfs().pool(pool_of(name)).ok_or_else(missing)?;
+    pool.space(name).map(|_| pool).ok_or_else(missing)
+}
+
+const CREATE_USAGE: &str = "\tcreate [-Pnpuv] [-o property=value] ... <filesystem>\n\tcreate [-Pnpsv] [-b blocksize] [-o property=value] ... -V <size> <volume>\n";
+
+fn create(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "psnuvP", "Vbo") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, CREATE_USAGE),
+    };
+    let [name] = operands.as_slice() else {
+        return usage_error(if operands.is_empty() { "missing filesystem argument" } else { "too many arguments" }, CREATE_USAGE);
+    };
+    let mut props = Props::default();
+    let (mut volsize, mut volblocksize) = (None, None);
+    for (c, v) in &opts {
+        let r = match c {
+            'V' => parse_size(v).map(|s| volsize = Some(s)).ok_or_else(|| format!("bad volume size '{v}'\n")),
+            'b' => parse_size(v).map(|s| volblocksize = Some(s)).ok_or_else(|| format!("bad volume block size '{v}'\n")),
+            'o' => create_prop(&mut props, v, &mut volblocksize),
+            _ => Ok(()),
+        };
+        if let Err(e) = r {
+            return Output::error(e, 1);
+        }
+    }
+    let sparse = opts.iter().any(|o| o.0 == 's');
+    if sparse && volsize.is_none() {
+        return usage_error("'-s' and '-b' can only be used when creating a volume", CREATE_USAGE);
+    }
+    let what = match volsize {
+        Some(size_bytes) => NewDataset::Volume { size_bytes, volblocksize, sparse },
+        None => NewDataset::Filesystem,
+    };
+    if m.zfs().pool(pool_of(name)).is_none() {
+        return Output::error(format!("cannot create '{name}': no such pool '{}'\n", pool_of(name)), 1);
+    }
+    if !name.contains('/') {
+        return Output::error(format!("cannot create '{name}': missing dataset name\n"), 1);
+    }
+    if let Some(why) = name_error(name) {
+        return Output::error(format!("cannot create '{name}': {why}\n"), 1);
+    }
+    let r = m.zfs_create(name, what, props).map_err(|e| match e {
+        ZfsError::NoSpace => format!("cannot create '{name}': out of space\n"),
+        ZfsError::BadProperty { why, .. } => format!("cannot create '{name}': {why}\n"),
+        other => message(&other),
+    });
+    outcome(r, String::new())
+}
+
+/// `zfs_name_valid`'s rules for the part after the pool.
+fn name_error(name: &str) -> Option<&'static str> {
+    if name.split('/').any(str::is_empty) {
+        return Some("empty component or misplaced '@' or '#' delimiter in name");
+    }
+    if name.chars().any(|c| !(c.is_ascii_alphanumeric() || "_-.: /".contains(c))) {
+        return Some("invalid character in name");
+    }
+    None
+}
+
+fn create_prop(props: &mut Props, text: &str, volblocksize: &mut Option<u64>) -> Result<(), String> {
+    let (p, v) = text.split_once('=').ok_or_else(|| "missing '=' for property=value argument\n".to_string())?;
+    match p {
+        "checksum" => props.checksum = Some(checksum(v).ok_or_else(|| format!("bad checksum value '{v}'\n"))?),
+        "recordsize" | "recsize" => props.recordsize = Some(parse_size(v).ok_or_else(|| format!("bad recordsize value '{v}'\n"))?),
+        "copies" => props.copies = Some(v.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| format!("bad copies value '{v}'\n"))?),
+        "mountpoint" => props.mountpoint = Some(v.to_string()),
+        "volblocksize" | "volblock" => *volblocksize = Some(parse_size(v).ok_or_else(|| format!("bad volblocksize value '{v}'\n"))?),
+        "compression" | "compress" if v == "off" => {}
+        _ => return Err(format!("property '{p}' cannot be set at creation in this lab\n")),
+    }
+    Ok(())
+}
+
+fn checksum(v: &str) -> Option<ChecksumAlg> {
+    match v {
+        "on" | "fletcher4" => Some(ChecksumAlg::Fletcher4),
+        "sha256" => Some(ChecksumAlg::Sha256),
+        _ => None,
+    }
+}
+
+const DESTROY_USAGE: &str = "\tdestroy [-fnpRrv] <filesystem|volume>\n\tdestroy [-dnpRrv] <filesystem|volume>@<snap>[%<snap>][,...]\n\tdestroy <filesystem|volume>#<bookmark>\n";
+
+fn destroy(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "dfnpRrv", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, DESTROY_USAGE),
+    };
+    let [name] = operands.as_slice() else {
+        return usage_error(if operands.is_empty() { "missing dataset argument" } else { "too many arguments" }, DESTROY_USAGE);
+    };
+    let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
+    if let Err(e) = open(m, name) {
+        return Output::error(e, 1);
+    }
+    if !recursive && !name.contains(['/', '@']) {
+        return Output::error(format!("cannot destroy '{name}': operation does not apply to pools\nuse 'zfs destroy -r {name}' to destroy all datasets in the pool\nuse 'zpool destroy {name}' to destroy the pool itself\n"), 1);
+    }
+    let kind = if m.zfs().pool(pool_of(name)).and_then(|p| p.dataset(name)).is_some_and(|d| d.is_volume()) { "volume" } else { "filesystem" };
+    let r = m.zfs_destroy(name, recursive).map_err(|e| match e {
+        ZfsError::HasChildren { children, .. } if !children.is_empty() => {
+            format!("cannot destroy '{name}': {kind} has children\nuse '-r' to destroy the following datasets:\n{}\n", children.join("\n"))
+        }
+        other => message(&other),
+    });
+    outcome(r, String::new())
+}
+
+fn snapshot(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tsnapshot [-r] [-o property=value] ... <filesystem|volume>@<snap> ...\n";
+    let (opts, names) = match getopt(args, "r", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    if names.is_empty() {
+        return usage_error("missing snapshot argument", usage);
+    }
+    let recursive = opts.iter().any(|o| o.0 == 'r');
+    let mut out = Output::default();
+    for name in &names {
+        let r = match name.split_once('@') {
+            None => Err(format!("cannot create snapshot '{name}': missing '@' delimiter in snapshot name\n")),
+            Some((_, snap)) if snap.is_empty() || name_error(snap).is_some() || snap.contains('@') => {
+                Err(format!("cannot create snapshot '{name}': invalid character in name\n"))
+            }
+            Some((ds, _)) => open(m, ds).map(|_| ()).and_then(|()| {
+                m.zfs_snapshot(name, recursive).map_err(|e| match e {
+                    ZfsError::DatasetExists(_) => format!("cannot create snapshot '{name}': dataset already exists\n"),
+                    ZfsError::NoSpace => format!("cannot create snapshot '{name}': out of space\n"),
+                    other => message(&other),
+                })
+            }),
+        };
+        out.append(outcome(r, String::new()));
+    }
+    out
+}
+
+fn rollback(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\trollback [-rRf] <snapshot>\n";
+    let (opts, operands) = match getopt(args, "rRf", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let [name] = operands.as_slice() else {
+        return usage_error(if operands.is_empty() { "missing dataset argument" } else { "too many arguments" }, usage);
+    };
+    if let Err(e) = open(m, name) {
+        return Output::error(e, 1);
+    }
+    if !name.contains('@') {
+        return Output::error(format!("cannot open '{name}': operation not applicable to datasets of this type\n"), 1);
+    }
+    let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
+    let r = m.zfs_rollback(name, recursive).map_err(|e| match e {
+        ZfsError::MoreRecentSnapshots { target, snapshots } => format!(
+            "cannot rollback to '{target}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n{}\n",
+            snapshots.join("\n")
+        ),
+        other => message(&other),
+    });
+    outcome(r, String::new())
+}
+
+fn set(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tset [-u] <property=value> ... <filesystem|volume|snapshot> ...\n";
+    let operands = match getopt(args, "u", "") {
+        Ok(v) => v.1,
+        Err(c) => return bad_option(c, usage),
+    };
+    let Some(name) = operands.last().filter(|_| operands.len() >= 2) else {
+        return usage_error(if operands.is_empty() { "missing arguments" } else { "missing dataset name" }, usage);
+    };
+    let mut out = Output::default();
+    for pair in &operands[..operands.len() - 1] {
+        let Some((p, v)) = pair.split_once('=') else {
+            return Output::error("missing '=' for property=value argument\n", 2);
+        };
+        let p = canonical(p);
+        if let Err(e) = open(m, name) {
+            return Output::error(e, 1);
+        }
+        let value = match p {
+            "recordsize" => parse_size(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),
+            _ => v.to_string(),
+        };
+        if p == "checksum" && checksum(v).is_none() {
+            let why = if matches!(v, "off" | "fletcher2" | "sha512" | "skein" | "edonr" | "blake3" | "noparity") { "not modelled in this lab (fletcher4 and sha256 are)" } else { "invalid value" };
+            return Output::error(format!("cannot set property for '{name}': 'checksum' must be one of 'on | off | fletcher2 | fletcher4 | sha256 | sha512 | skein | edonr | blake3': {v} is {why}\n"), 1);
+        }
+        let value = if p == "checksum" && v == "on" { "fletcher4".to_string() } else { value };
+        let r = m.zfs_set(name, p, &value).map_err(|e| match e {
+            ZfsError::BadProperty { why, .. } => format!("cannot set property for '{name}': '{p}' {why}\n"),
+            other => message(&other),
+        });
+        out.append(outcome(r, String::new()));
+    }
+    out
+}
+
+/// A property's full name from its column or short name.
+fn canonical(p: &str) -> &str {
+    match p {
+        "avail" => "available",
+        "refer" => "referenced",
+        "usedsnap" => "usedbysnapshots",
+        "usedds" => "usedbydataset",
+        "usedchild" => "usedbychildren",
+        "usedrefreserv" => "usedbyrefreservation",
+        "compress" => "compression",
+        "recsize" => "recordsize",
+        "volblock" => "volblocksize",
+        "refreserv" => "refreservation",
+        other => other,
+    }
+}
+
+/// What `zfs list` and `zfs get` know of each property: its column name,
+/// whether it is a number (right-aligned, five characters wide unless `-p`),
+/// and the longest of its fixed values.
+const PROPS: &[(&str, &str, bool, usize)] = &[
+    ("name", "NAME", false, 0),
+    ("type", "TYPE", false, 0),
+    ("creation", "CREATION", false, 0),
+    ("used", "USED", true, 0),
+    ("available", "AVAIL", true, 0),
+    ("referenced", "REFER", true, 0),
+    ("compressratio", "RATIO", true, 0),
+    ("mountpoint", "MOUNTPOINT", false, 0),
+    ("compression", "COMPRESS", false, 14),
+    ("checksum", "CHECKSUM", false, 9),
+    ("copies", "COPIES", false, 1),
+    ("recordsize", "RECSIZE", true, 0),
+    ("volsize", "VOLSIZE", true, 0),
+    ("volblocksize", "VOLBLOCK", true, 0),
+    ("refreservation", "REFRESERV", true, 0),
+    ("usedbysnapshots", "USEDSNAP", true, 0),
+    ("usedbydataset", "USEDDS", true, 0),
+    ("usedbychildren", "USEDCHILD", true, 0),
+    ("usedbyrefreservation", "USEDREFRESERV", true, 0),
+    ("written", "WRITTEN", true, 0),
+    ("createtxg", "CREATETXG", true, 0),
+];
+
+/// One property of a dataset or snapshot: (value, source), or `None` where
+/// it does not apply (a volume's recordsize).
+fn prop(m: &Machine, pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
+    let space = pool.space(name)?;
+    let (head, snap) = match name.split_once('@') {
+        Some((h, s)) => (h, Some(s)),
+        None => (name, None),
+    };
+    let ds = pool.dataset(head)?;
+    let volume = match ds.kind {
+        DatasetKind::Volume { size_bytes, volblocksize } => Some((size_bytes, volblocksize)),
+        DatasetKind::Filesystem => None,
+    };
+    let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
+    let ro = |v: String| Some((v, "-".to_string()));
+    let source = |from: Option<String>| match from {
+        None => "default".to_string(),
+        Some(f) if f == head && snap.is_none() => "local".to_string(),
+        Some(f) if f == head => "-".to_string(),
+        Some(f) => format!("inherited from {f}"),
+    };
+    let snapshot = snap.and_then(|s| ds.snapshot(s));
+    match p {
+        "name" => ro(name.to_string()),
+        "type" => ro(if snap.is_some() { "snapshot" } else if volume.is_some() { "volume" } else { "filesystem" }.into()),
+        "creation" => {
+            let t = snapshot.map_or(ds.creation_time, |s| s.creation_time);
+            ro(if literal { t.to_string() } else { creation(t) })
+        }
+        "createtxg" => ro(snapshot.map_or(ds.creation_txg, |s| s.txg).to_string()),
+        "used" => ro(bytes(space.used)),
+        "available" => ro(space.available.map_or("-".into(), bytes)),
+        "referenced" => ro(bytes(space.referenced)),
+        "compressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
+        "written" => ro(bytes(space.written)),
+        "usedbysnapshots" | "usedbydataset" | "usedbychildren" | "usedbyrefreservation" if snap.is_some() => None,
+        "usedbysnapshots" => ro(bytes(space.usedbysnapshots)),
+        "usedbydataset" => ro(bytes(space.usedbydataset)),
+        "usedbychildren" => ro(bytes(space.usedbychildren)),
+        "usedbyrefreservation" => ro(bytes(space.usedbyrefreservation)),
+        "mountpoint" if volume.is_some() => None,
+        "mountpoint" if snap.is_some() => ro("-".into()),
+        "mountpoint" => Some((pool.mountpoint_of(head), source(pool.inherited(head, |p| p.mountpoint.clone()).map(|v| v.1)))),
+        "compression" if snap.is_some() => None,
+        "compression" => Some(("off".into(), "default".into())),
+        "checksum" if snap.is_some() => None,
+        "checksum" => {
+            let from = pool.inherited(head, |p| p.checksum).map(|v| v.1);
+            let value = if from.is_none() { "on".into() } else { checksum_name(pool.checksum_of(head)).into() };
+            Some((value, source(from)))
+        }
+        "copies" if snap.is_some() => None,
+        "copies" => Some((pool.copies_of(head).to_string(), source(pool.inherited(head, |p| p.copies).map(|v| v.1)))),
+        "recordsize" if volume.is_some() || snap.is_some() => None,
+        "recordsize" => Some((bytes(pool.recordsize_of(head)), source(pool.inherited(head, |p| p.recordsize).map(|v| v.1)))),
+        "volsize" => volume.map(|v| (bytes(v.0), if snap.is_some() { "-".into() } else { "local".into() })),
+        "volblocksize" => volume.map(|v| (bytes(v.1), if snap.is_some() { "-".into() } else { "default".into() })),
+        "refreservation" if snap.is_some() => None,
+        "refreservation" => Some(match ds.props.refreservation {
+            Some(r) => (bytes(r), "local".into()),
+            None => (if literal { "0".into() } else { "none".into() }, "default".into()),
+        }),
+        _ => {
+            let _ = m;
+            None
+        }
+    }
+}
+
+fn checksum_name(a: ChecksumAlg) -> &'static str {
+    match a {
+        ChecksumAlg::Sha256 => "sha256",
+        _ => "fletcher4",
+    }
+}
+
+/// `strftime("%a %b %e %k:%M %Y")` in UTC.
+fn creation(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (y, mo, d, h, mi, _) = crate::console::fmt::civil(secs);
+    format!("{} {} {d:>2} {h:>2}:{mi:02} {y}", DAYS[(secs / 86400 % 7) as usize], MONTHS[(mo as usize).saturating_sub(1) % 12])
+}
+
+/// The datasets `zfs list` and `zfs get` visit: the named ones (or every
+/// one), their descendants with `-r`, and snapshots when `types` has them;
+/// sorted as `zfs_compare` sorts (by name, snapshots by txg).
+fn visit(m: &Machine, names: &[String], recursive: bool, types: &[&str]) -> Result<Vec<String>, String> {
+    let mut out: Vec<(String, u64)> = Vec::new();
+    let want = |t: &str| types.contains(&t) || types.contains(&"all");
+    let all = names.is_empty();
+    for pool in &m.zfs().pools {
+        for ds in &pool.datasets {
+            let selected = all || names.iter().any(|n| *n == ds.name || recursive && ds.name.starts_with(&format!("{n}/")));
+            if !selected {
+                continue;
+            }
+            let t = if ds.is_volume() { "volume" } else { "filesystem" };
+            if want(t) || !all && names.contains(&ds.name) && !types.contains(&"snapshot") {
+                out.push((ds.name.clone(), 0));
+            }
+            let snaps_wanted = want("snapshot") && (all || recursive || names.contains(&ds.name));
+            if snaps_wanted {
+                out.extend(ds.snapshots.iter().map(|s| (format!("{}@{}", ds.name, s.name), s.txg)));
+            }
+        }
+    }
+    for n in names.iter().filter(|n| n.contains('@')) {
+        open(m, n)?;
+        out.push((n.clone(), 0));
+    }
+    for n in names.iter().filter(|n| !n.contains('@')) {
+        open(m, n)?;
+    }
+    out.sort_by(|a, b| {
+        let (ah, bh) = (a.0.split('@').next().unwrap_or(""), b.0.split('@').next().unwrap_or(""));
+        ah.cmp(bh).then(a.0.contains('@').cmp(&b.0.contains('@'))).then(a.1.cmp(&b.1))
+    });
+    out.dedup_by(|a, b| a.0 == b.0);
+    Ok(out.into_iter().map(|o| o.0).collect())
+}
+
+fn types_arg(v: &str) -> Result<Vec<&str>, String> {
+    v.split(',')
+        .map(|t| match t {
+            "filesystem" | "fs" => Ok("filesystem"),
+            "volume" | "vol" => Ok("volume"),
+            "snapshot" | "snap" => Ok("snapshot"),
+            "all" => Ok("all"),
+            "bookmark" => Ok("bookmark"),
+            other => Err(format!("invalid type '{other}'\n")),
+        })
+        .collect()
+}
+
+const LIST_USAGE: &str = "\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...\n";
+
+fn list(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, names) = match getopt(args, "Hpr", "otsSd") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, LIST_USAGE),
+    };
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let value_of = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
+    let types = match value_of('t').map(types_arg).unwrap_or(Ok(vec!["filesystem", "volume"])) {
+        Ok(t) => t,
+        Err(e) => return usage_error(e.trim_end(), LIST_USAGE),
+    };
+    let columns: Vec<&str> = value_of('o').unwrap_or("name,used,available,referenced,mountpoint").split(',').map(canonical).collect();
+    if let Some(bad) = columns.iter().find(|c| !PROPS.iter().any(|p| p.0 == **c)) {
+        return usage_error(&format!("invalid field '{bad}'"), LIST_USAGE);
+    }
+    let literal = has('p');
+    let visited = match visit(m, &names, has('r') || has('d'), &types) {
+        Ok(v) => v,
+        Err(e) => return Output::error(e, 1),
+    };
+    if visited.is_empty() {
+        return Output::error("no datasets available\n", 0);
+    }
+    let rows: Vec<Vec<String>> = visited
+        .iter()
+        .map(|n| {
+            let pool = m.zfs().pool(pool_of(n));
+            columns.iter().map(|c| pool.and_then(|p| prop(m, p, n, c, literal)).map_or("-".to_string(), |v| v.0)).collect()
+        })
+        .collect();
+    let meta: Vec<&(&str, &str, bool, usize)> = columns.iter().filter_map(|c| PROPS.iter().find(|p| p.0 == *c)).collect();
+    let cols = Columns {
+        widths: meta.iter().enumerate().map(|(i, p)| width(p, rows.iter().map(|r| r[i].len()), literal)).collect(),
+        right: meta.iter().map(|p| p.2).collect(),
+    };
+    let mut out = String::new();
+    if !has('H') {
+        out.push_str(&cols.line(&meta.iter().map(|p| p.1.to_string()).collect::<Vec<_>>(), false));
+    }
+    for r in &rows {
+        out.push_str(&cols.line(r, has('H')));
+    }
+    Output::text(out, 0)
+}
+
+/// `zprop_width`, widened by the values of flexible columns (all with `-p`).
+fn width(p: &(&str, &str, bool, usize), values: impl Iterator<Item = usize>, literal: bool) -> usize {
+    let base = if p.2 { p.1.len().max(5) } else { p.1.len().max(p.3) };
+    if p.2 && !literal && p.0 != "createtxg" {
+        return base;
+    }
+    values.fold(base, usize::max)
+}
+
+const GET_USAGE: &str = "\tget [-rHp] [-d max] [-o \"all\" | field[,...]]\n\t    [-t type[,...]] [-s source[,...]]\n\t    <\"all\" | property[,...]> [filesystem|volume|snapshot|bookmark] ...\n";
+
+fn get(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "rHp", "otsd") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, GET_USAGE),
+    };
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let Some((props, names)) = operands.split_first() else {
+        return usage_error("missing property argument", GET_USAGE);
+    };
+    let wanted: Vec<&str> = if props == "all" { PROPS.iter().skip(1).map(|p| p.0).collect() } else { props.split(',').map(canonical).collect() };
+    if let Some(bad) = wanted.iter().find(|w| !PROPS.iter().any(|p| p.0 == **w)) {
+        return usage_error(&format!("bad property list: invalid property '{bad}'"), GET_USAGE);
+    }
+    let literal = has('p');
+    let types: &[&str] = if has('r') { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
+    let visited = match visit(m, names, has('r'), types) {
+        Ok(v) => v,
+        Err(e) => return Output::error(e, 1),
+    };
+    let mut rows = Vec::new();
+    for n in &visited {
+        let Some(pool) = m.zfs().pool(pool_of(n)) else { continue };
+        for w in &wanted {
+            if let Some((value, source)) = prop(m, pool, n, w, literal) {
+                rows.push([n.clone(), w.to_string(), value, source]);
+            } else if props != "all" {
+                rows.push([n.clone(), w.to_string(), "-".into(), "-".into()]);
+            }
+        }
+    }
+    let name_w = visited.iter().map(String::len).fold(4, usize::max);
+    let prop_w = wanted.iter().map(|w| w.len()).fold(8, usize::max);
+    let value_w = wanted
+        .iter()
+        .filter_map(|w| PROPS.iter().find(|p| p.0 == *w))
+        .map(|p| width(p, rows.iter().filter(|r| r[1] == p.0).map(|r| r[2].len()), literal))
+        .fold(5, usize::max);
+    let cols = Columns { widths: vec![name_w, prop_w, value_w, 0], right: vec![false; 4] };
+    let mut out = String::new();
+    if !has('H') {
+        out.push_str(&cols.line(&["NAME", "PROPERTY", "VALUE", "SOURCE"].map(String::from), false));
+    }
+    for r in &rows {
+        out.push_str(&cols.line(r, has('H')));
+    }
+    Output::text(out, 0)
+}

@@ -1,0 +1,241 @@
+//! `zpool` and `zfs`: OpenZFS 2.2's command line (as Proxmox VE 8 ships it)
+//! over the core's pools and datasets.
+//!
+//! Formats follow `cmd/zpool/zpool_main.c`, `cmd/zfs/zfs_main.c` and libzfs:
+//! `zfs_nicenum` sizes, column widths from `zprop_width` (numbers fixed at five
+//! characters unless `-p`, strings and names as wide as their values), and the
+//! `status:`/`action:`/`see:` texts. Simplified: no import/export, no features,
+//! no `-o` pool properties but `ashift`, and every scrub runs to the end within
+//! its command (in ten steps the figures animate).
+
+mod dataset;
+mod pool;
+
+use super::{Output, Shell};
+use crate::core::zfs::ZfsError;
+use crate::core::Event;
+
+/// The version Proxmox VE 8 prints for both tools.
+const VERSION: &str = "zfs-2.2.6-pve1\nzfs-kmod-2.2.6-pve1\n";
+
+pub fn run(shell: &mut Shell, cmd: &str, args: &[String]) -> Option<Output> {
+    match cmd {
+        "zpool" => Some(pool::run(shell, args)),
+        "zfs" => Some(dataset::run(shell, args)),
+        "zinject" => Some(zinject(&mut shell.machine, args)),
+        _ => None,
+    }
+}
+
+/// `zinject`: with no arguments, the (empty) list of handlers; `-d DEV -e
+/// corrupt -T read -f N POOL` rots the device's copy of every data block.
+/// Simplified: the rot is real bits flipped once on the disk, not a handler
+/// that corrupts later reads, so `-c` has nothing to remove.
+fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "FqA", "deTfcbtalsgp") {
+        Ok(v) => v,
+        Err(c) => return Output::error(format!("invalid option '{c}'\n"), 2),
+    };
+    let value = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
+    if opts.is_empty() && operands.is_empty() {
+        return Output::text("No handlers registered.\n", 0);
+    }
+    if let Some(id) = value('c') {
+        return if id == "all" { Output::text("removed all registered handlers\n", 0) } else { Output::error(format!("failed to remove handler {id}: No such file or directory\n"), 1) };
+    }
+    let Some(device) = value('d') else {
+        return Output::error("the lab injects device faults only: zinject -d DEV -e corrupt -T read -f 100 POOL\n", 2);
+    };
+    let [pool] = operands.as_slice() else {
+        return Output::error("device (-d) injection requires a single pool name\n", 2);
+    };
+    match value('e').unwrap_or("io") {
+        "corrupt" => {}
+        "checksum" => return Output::error("device error type must be 'io', 'nxio' or 'corrupt'\n", 1),
+        "io" | "nxio" => return Output::error("the lab injects bit rot only: -e corrupt\n", 1),
+        other => return Output::error(format!("invalid error type '{other}': must be 'io', 'checksum' or 'nxio'\n"), 1),
+    }
+    if value('T') != Some("read") || value('f').is_none() {
+        return Output::error("device corrupt errors require io type read and a frequency value\n", 1);
+    }
+    let Some(p) = m.zfs().pool(pool) else {
+        return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
+    };
+    let short = device.strip_prefix("/dev/").unwrap_or(device);
+    let leaf = p.leaves().find(|l| [Some(l.dev), l.whole_disk].into_iter().flatten().any(|d| crate::core::zfs::Disks::name(m, d) == short)).map(|l| l.dev);
+    let Some(dev) = leaf else {
+        return Output::error(format!("cannot find device '{device}' in pool '{pool}'\n"), 1);
+    };
+    match m.zfs_inject_rot(pool, dev) {
+        Ok((guid, events)) => Output { text: format!("Added handler 1 with the following properties:\n  pool: {pool}\n  vdev: {guid:x}\n"), events, ..Output::default() },
+        Err(e) => Output::error(message(&e), 1),
+    }
+}
+
+/// `zfs_nicenum_format`: powers of 1024 in at most five characters, e.g.
+/// `0B`, `512B`, `74M`, `1.50M`, `10.0K`; `bytes` adds the `B` of plain bytes.
+pub fn nicenum(num: u64, bytes: bool) -> String {
+    const UNITS: [&str; 7] = ["", "K", "M", "G", "T", "P", "E"];
+    let mut n = num;
+    let mut index = 0;
+    while n >= 1024 && index < 6 {
+        n /= 1024;
+        index += 1;
+    }
+    let unit = if index == 0 && bytes { "B" } else { UNITS[index] };
+    let base = 1u64 << (10 * index);
+    if index == 0 || num % base == 0 {
+        return format!("{n}{unit}");
+    }
+    let val = num as f64 / base as f64;
+    let mut text = String::new();
+    for decimals in (0..=2).rev() {
+        text = format!("{}{unit}", super::fmt::fixed(val, decimals));
+        if text.len() <= 5 {
+            break;
+        }
+    }
+    text
+}
+
+/// A size as `zfs_nicestrtonum` reads it: `10G`, `1.5g`, `512K`, `4096`, `1TB`.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let shift = match suffix.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        "P" | "PB" | "PIB" => 50,
+        "E" | "EB" | "EIB" => 60,
+        _ => return None,
+    };
+    if let Ok(n) = number.parse::<u64>() {
+        return n.checked_mul(1u64 << shift).filter(|v| *v < u64::MAX);
+    }
+    let v: f64 = number.parse().ok()?;
+    let bytes = v * (1u64 << shift) as f64;
+    (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
+}
+
+/// A command's result: its events, or ZFS's error text with status 1.
+fn outcome(result: Result<Vec<Event>, String>, text: String) -> Output {
+    match result {
+        Ok(events) => Output { text, events, ..Output::default() },
+        Err(err) => Output::error(err, 1),
+    }
+}
+
+/// The message of a core error, without a command's framing.
+fn message(e: &ZfsError) -> String {
+    format!("{e}\n")
+}
+
+/// Right- or left-aligned columns separated by two spaces, the last one
+/// unpadded when left-aligned; `-H` prints tab-separated cells instead.
+struct Columns {
+    widths: Vec<usize>,
+    right: Vec<bool>,
+}
+
+impl Columns {
+    fn line(&self, cells: &[String], scripted: bool) -> String {
+        if scripted {
+            return format!("{}\n", cells.join("\t"));
+        }
+        let mut out = String::new();
+        let last = cells.len().saturating_sub(1);
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let w = self.widths[i];
+            let pad = " ".repeat(w.saturating_sub(cell.len()));
+            if self.right[i] {
+                out.push_str(&pad);
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                if i != last {
+                    out.push_str(&pad);
+                }
+            }
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// Splits `-abc` flags from operands the way getopt does (flags first,
+/// `--` ends them); `with_value` flags take the next word. Returns an
+/// unknown flag as `Err`.
+fn getopt(args: &[String], flags: &str, with_value: &str) -> Result<(Vec<(char, String)>, Vec<String>), char> {
+    let mut opts = Vec::new();
+    let mut operands = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            operands.extend(it.cloned());
+            break;
+        }
+        if !a.starts_with('-') || a.len() == 1 {
+            operands.push(a.clone());
+            continue;
+        }
+        let chars: Vec<char> = a[1..].chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if with_value.contains(c) {
+                let rest: String = chars[i + 1..].iter().collect();
+                let value = if rest.is_empty() { it.next().cloned().ok_or(c)? } else { rest };
+                opts.push((c, value));
+                break;
+            }
+            if !flags.contains(c) {
+                return Err(c);
+            }
+            opts.push((c, String::new()));
+        }
+    }
+    Ok((opts, operands))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nicenum_fits_five_characters_as_zfs_does() {
+        let cases = [
+            (0, "0B"),
+            (512, "512B"),
+            (1024, "1K"),
+            (1536, "1.50K"),
+            (10239, "10.0K"),
+            (24 * 1024, "24K"),
+            (110_592, "108K"),
+            (1_572_864, "1.50M"),
+            (77_594_624, "74M"),
+            (1_006_632_960, "960M"),
+            (1023 * 1024 + 512, "1024K"),
+            (999_999_999_999, "931G"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(nicenum(n, true), text, "{n}");
+        }
+        assert_eq!(nicenum(0, false), "0");
+        assert_eq!(nicenum(1500, false), "1.46K");
+    }
+
+    #[test]
+    fn sizes_read_as_zfs_reads_them() {
+        assert_eq!(parse_size("10G"), Some(10 << 30));
+        assert_eq!(parse_size("1.5g"), Some(3 << 29));
+        assert_eq!(parse_size("16k"), Some(16384));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("1TB"), Some(1 << 40));
+        assert_eq!(parse_size("ten"), None);
+        assert_eq!(parse_size("20E"), None);
+    }
+}

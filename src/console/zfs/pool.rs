@@ -1,0 +1,588 @@
+//! `zpool`: create, destroy, status, list, scrub, clear, offline, online,
+//! attach, detach, replace and version, as `cmd/zpool/zpool_main.c` prints them.
+
+use super::{getopt, message, nicenum, outcome, Columns, VERSION};
+use crate::console::{fmt, Output, Shell};
+use crate::core::device::DevId;
+use crate::core::machine::Machine;
+use crate::core::zfs::scrub::ScanState;
+use crate::core::zfs::{ErrorCounts, Leaf, LeafState, Pool, TopVdev, VdevKind, ZfsError};
+
+pub fn run(shell: &mut Shell, args: &[String]) -> Output {
+    let Some((sub, rest)) = args.split_first() else {
+        return Output::error(format!("missing command\n{}", command_list()), 2);
+    };
+    let m = &mut shell.machine;
+    match sub.as_str() {
+        "create" => create(m, rest),
+        "destroy" => each_pool(m, "destroy", rest, "f", Machine::zpool_destroy),
+        "status" => status(m, rest),
+        "list" => list(m, rest),
+        "scrub" => scrub(m, rest),
+        "clear" => each_pool(m, "clear", rest, "", Machine::zpool_clear),
+        "offline" | "online" | "detach" => leaf_op(m, sub, rest),
+        "attach" | "replace" => pair_op(m, sub, rest),
+        "version" => Output::text(VERSION, 0),
+        "-V" | "--version" => Output::text(VERSION, 0),
+        "-?" | "--help" | "help" => Output::text(command_list(), 0),
+        other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
+    }
+}
+
+fn command_list() -> String {
+    "usage: zpool command args ...\nwhere 'command' is one of the following:\n\n\tversion\n\n\tcreate [-f] [-o ashift=N] <pool> <vdev> ...\n\tdestroy [-f] <pool>\n\n\tlist [-Hp] [pool] ...\n\tstatus [-gPvx] [pool] ...\n\n\toffline <pool> <device> ...\n\tonline <pool> <device> ...\n\tclear <pool>\n\n\tattach [-f] <pool> <device> <new-device>\n\tdetach <pool> <device>\n\treplace [-f] <pool> <device> [new-device]\n\n\tscrub [-s] <pool> ...\n".to_string()
+}
+
+fn bad_option(c: char, usage: &str) -> Output {
+    Output::error(format!("invalid option '{c}'\nusage:\n{usage}"), 2)
+}
+
+/// A device as zpool names it: a path, or a shorthand name under /dev.
+fn device(m: &Machine, arg: &str) -> Result<DevId, String> {
+    let path = if arg.starts_with('/') { arg.to_string() } else { format!("/dev/{arg}") };
+    m.resolve(&path).ok_or_else(|| format!("cannot open '{arg}': no such device in /dev\nmust be a full path or shorthand device name\n"))
+}
+
+fn dev_path(m: &Machine, dev: DevId) -> String {
+    format!("/dev/{}", crate::core::zfs::Disks::name(m, dev))
+}
+
+const CREATE_USAGE: &str = "\tcreate [-fnd] [-o property=value] ... \n\t    [-O file-system-property=value] ... \n\t    [-m mountpoint] [-R root] <pool> <vdev> ...\n";
+
+fn create(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "f", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, CREATE_USAGE),
+    };
+    let force = opts.iter().any(|o| o.0 == 'f');
+    let mut ashift = None;
+    for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
+        match v.split_once('=') {
+            Some(("ashift", n)) => match n.parse::<u8>() {
+                Ok(a @ (0 | 9..=16)) => ashift = Some(a).filter(|a| *a != 0),
+                _ => return Output::error(format!("property 'ashift' number {n} is invalid.\n"), 1),
+            },
+            Some((p, _)) => return Output::error(format!("property '{p}' is not supported here: only ashift\n"), 1),
+            None => return Output::error(format!("missing '=' for property=value argument\nusage:\n{CREATE_USAGE}"), 2),
+        }
+    }
+    let Some((name, spec)) = operands.split_first() else {
+        return Output::error(format!("missing pool name argument\nusage:\n{CREATE_USAGE}"), 2);
+    };
+    if let Some(why) = pool_name_error(name) {
+        return Output::error(format!("cannot create '{name}': {why}\n"), 1);
+    }
+    if spec.is_empty() {
+        return Output::error(format!("missing vdev specification\nusage:\n{CREATE_USAGE}"), 2);
+    }
+    let vdevs = match vdev_spec(m, spec) {
+        Ok(v) => v,
+        Err(e) => return Output::error(e, 1),
+    };
+    let result = m.zpool_create(name, &vdevs, ashift, force).map_err(|e| create_error(m, name, &e, force));
+    outcome(result, String::new())
+}
+
+/// `zpool create`'s name rules (`pool_namecheck`).
+fn pool_name_error(name: &str) -> Option<&'static str> {
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Some("name must begin with a letter");
+    }
+    if name.chars().any(|c| !(c.is_ascii_alphanumeric() || "_-.: ".contains(c))) {
+        return Some("invalid character in pool name");
+    }
+    if matches!(name, "mirror" | "raidz" | "raidz1" | "spare" | "log" | "cache" | "draid") {
+        return Some("name is reserved");
+    }
+    None
+}
+
+/// `mirror A B`, `raidz1 A B C`, or plain devices, each its own top-level vdev.
+fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)>, String> {
+    let mut vdevs: Vec<(VdevKind, Vec<DevId>)> = Vec::new();
+    let mut group: Option<usize> = None;
+    for w in words {
+        let kind = match w.as_str() {
+            "mirror" => Some(VdevKind::Mirror),
+            "raidz" | "raidz1" => Some(VdevKind::Raidz1),
+            "raidz2" | "raidz3" | "draid" | "spare" | "log" | "cache" | "special" | "dedup" => {
+                return Err(format!("invalid vdev specification: '{w}' vdevs are not modelled in this lab\n"));
+            }
+            _ => None,
+        };
+        match kind {
+            Some(k) => {
+                vdevs.push((k, Vec::new()));
+                group = Some(vdevs.len() - 1);
+            }
+            None => {
+                let dev = device(m, w)?;
+                match group {
+                    Some(g) => vdevs[g].1.push(dev),
+                    None => vdevs.push((VdevKind::Disk, vec![dev])),
+                }
+            }
+        }
+    }
+    for (kind, devs) in &vdevs {
+        let min = if *kind == VdevKind::Disk { 1 } else { 2 };
+        if devs.len() < min {
+            return Err(format!("invalid vdev specification: {} requires at least {min} devices\n", kind.name()));
+        }
+    }
+    Ok(vdevs)
+}
+
+fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -> String {
+    let header = if force { "the following errors must be manually repaired:" } else { "use '-f' to override the following errors:" };
+    match e {
+        ZfsError::HasSignature { dev, fstype } => format!("invalid vdev specification\n{header}\n{} contains a filesystem of type '{fstype}'\n", dev_path(m, *dev)),
+        ZfsError::DeviceBusy { dev, why } => match member_of_pool(m, *dev) {
+            Some((leaf, pool)) => format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),
+            None => format!("cannot open '{}': Device or resource busy ({why})\n", dev_path(m, *dev)),
+        },
+        ZfsError::DeviceTooSmall(dev) => format!("cannot create '{name}': one or more devices is less than the minimum size (64M)\n{} is too small\n", dev_path(m, *dev)),
+        ZfsError::InvalidVdev(_) => message(e),
+        ZfsError::PoolExists(_) => message(e),
+        other => format!("cannot create '{name}': {other}\n"),
+    }
+}
+
+/// The leaf and pool a device is, or whose whole disk it is.
+fn member_of_pool(m: &Machine, dev: DevId) -> Option<(DevId, String)> {
+    m.zfs().pools.iter().find_map(|p| p.leaves().find(|l| l.dev == dev || l.whole_disk == Some(dev)).map(|l| (l.dev, p.name.clone())))
+}
+
+/// Runs `op` on each named pool (`zpool destroy`, `zpool clear`).
+fn each_pool(m: &mut Machine, sub: &str, args: &[String], flags: &str, op: fn(&mut Machine, &str) -> Result<Vec<crate::core::Event>, ZfsError>) -> Output {
+    let usage = format!("\t{sub} {}<pool>\n", if flags.is_empty() { "" } else { "[-f] " });
+    let operands = match getopt(args, flags, "") {
+        Ok(v) => v.1,
+        Err(c) => return bad_option(c, &usage),
+    };
+    let Some(pool) = operands.first() else {
+        return Output::error(format!("missing pool name\nusage:\n{usage}"), 2);
+    };
+    if operands.len() > 1 && sub == "destroy" {
+        return Output::error(format!("too many arguments\nusage:\n{usage}"), 2);
+    }
+    outcome(op(m, pool).map_err(|e| message(&e)), String::new())
+}
+
+fn scrub(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tscrub [-s | -p] [-w] [-e] <pool> ...\n";
+    let (opts, pools) = match getopt(args, "spwe", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    if pools.is_empty() {
+        return Output::error(format!("missing pool name argument\nusage:\n{usage}"), 2);
+    }
+    let cancel = opts.iter().any(|o| o.0 == 's');
+    let mut out = Output::default();
+    for p in &pools {
+        let r = if cancel { m.zpool_scrub_cancel(p) } else { m.zpool_scrub(p) };
+        out.append(outcome(r.map_err(|e| message(&e)), String::new()));
+    }
+    out
+}
+
+/// `offline`, `online` and `detach`: a pool and its devices.
+fn leaf_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
+    let usage = format!("\t{sub} <pool> <device> ...\n");
+    let operands = match getopt(args, "tfe", "") {
+        Ok(v) => v.1,
+        Err(c) => return bad_option(c, &usage),
+    };
+    let Some((pool, devs)) = operands.split_first() else {
+        return Output::error(format!("missing pool name\nusage:\n{usage}"), 2);
+    };
+    if devs.is_empty() {
+        return Output::error(format!("missing device name\nusage:\n{usage}"), 2);
+    }
+    let mut out = Output::default();
+    for d in devs {
+        let r = leaf_in_pool(m, sub, pool, d).and_then(|dev| {
+            let r = match sub {
+                "offline" => m.zpool_offline(pool, dev),
+                "online" => m.zpool_online(pool, dev),
+                _ => m.zpool_detach(pool, dev),
+            };
+            r.map_err(|e| match e {
+                ZfsError::NoValidReplicas(_) if sub == "offline" => format!("cannot offline {d}: no valid replicas\n"),
+                ZfsError::NoValidReplicas(_) => format!("cannot detach {d}: no valid replicas\n"),
+                ZfsError::NotAMirror(_) => format!("cannot detach {d}: only applicable to mirror and replacing vdevs\n"),
+                other => format!("cannot {sub} {d}: {other}\n"),
+            })
+        });
+        out.append(outcome(r, String::new()));
+    }
+    out
+}
+
+/// The device a pool's leaf is, named as `zpool status` names it or by path.
+fn leaf_in_pool(m: &Machine, sub: &str, pool: &str, arg: &str) -> Result<DevId, String> {
+    let p = m.zfs().pool(pool).ok_or_else(|| format!("cannot open '{pool}': no such pool\n"))?;
+    let short = arg.strip_prefix("/dev/").unwrap_or(arg);
+    p.leaves()
+        .find(|l| leaf_name(m, l, false) == short || crate::core::zfs::Disks::name(m, l.dev) == short)
+        .map(|l| l.dev)
+        .ok_or_else(|| format!("cannot {sub} {arg}: no such device in pool\n"))
+}
+
+/// `attach POOL DEV NEW` and `replace POOL DEV NEW`.
+fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
+    let usage = format!("\t{sub} [-f] <pool> <device> <new-device>\n");
+    let (opts, operands) = match getopt(args, "fsw", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, &usage),
+    };
+    let force = opts.iter().any(|o| o.0 == 'f');
+    let [pool, old, new] = operands.as_slice() else {
+        let what = match operands.len() {
+            0 => "missing pool name argument",
+            1 => "missing <device> specification",
+            2 => "missing <new_device> specification",
+            _ => "too many arguments",
+        };
+        return Output::error(format!("{what}\nusage:\n{usage}"), 2);
+    };
+    let r = leaf_in_pool(m, sub, pool, old).and_then(|o| {
+        let n = device(m, new)?;
+        let r = if sub == "attach" { m.zpool_attach(pool, o, n, force) } else { m.zpool_replace(pool, o, n, force) };
+        r.map_err(|e| match e {
+            ZfsError::HasSignature { .. } | ZfsError::DeviceBusy { .. } => create_error(m, pool, &e, force),
+            ZfsError::DeviceTooSmall(_) => format!("cannot {sub} {new} to {old}: device is too small\n"),
+            ZfsError::NotAMirror(_) => format!("cannot attach {new} to {old}: can only attach to mirrors and top-level disks\n"),
+            other => format!("cannot {sub} {old} with {new}: {other}\n"),
+        })
+    });
+    outcome(r, String::new())
+}
+
+/// A leaf's name: the disk for a whole disk ZFS partitioned, else the device.
+fn leaf_name(m: &Machine, l: &Leaf, full_path: bool) -> String {
+    if full_path {
+        return dev_path(m, l.dev);
+    }
+    crate::core::zfs::Disks::name(m, l.whole_disk.unwrap_or(l.dev))
+}
+
+fn top_state(v: &TopVdev) -> &'static str {
+    let up = v.children.iter().filter(|l| l.state == LeafState::Online).count();
+    let needed = if v.kind == VdevKind::Raidz1 { v.children.len() - 1 } else { 1 };
+    if up < needed {
+        "UNAVAIL"
+    } else if up < v.children.len() {
+        "DEGRADED"
+    } else {
+        "ONLINE"
+    }
+}
+
+fn leaf_state(l: &Leaf) -> &'static str {
+    match l.state {
+        LeafState::Online => "ONLINE",
+        LeafState::Offline => "OFFLINE",
+        LeafState::Unavail => "UNAVAIL",
+    }
+}
+
+#[derive(Default)]
+struct StatusFlags {
+    verbose: bool,
+    explain: bool,
+    guids: bool,
+    paths: bool,
+    literal: bool,
+}
+
+const STATUS_USAGE: &str = "\tstatus [--power] [-c [script1,script2,...]] [-DegiLpPstvx] [-T d|u] [pool] ...\n\t    [interval [count]]\n";
+
+fn status(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, pools) = match getopt(args, "DegiLpPstvx", "cT") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, STATUS_USAGE),
+    };
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let f = StatusFlags { verbose: has('v'), explain: has('x'), guids: has('g'), paths: has('P'), literal: has('p') };
+    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.clone() };
+    if m.zfs().pools.is_empty() && pools.is_empty() {
+        return Output::error("no pools available\n", 0);
+    }
+    let mut out = Output::default();
+    let mut first = true;
+    for name in &names {
+        let Some(pool) = m.zfs().pool(name).cloned() else {
+            out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+            out.exit_status = 1;
+            continue;
+        };
+        if f.explain && reason(&pool).is_none() {
+            if !pools.is_empty() {
+                out.text.push_str(&format!("pool '{name}' is healthy\n"));
+            }
+            continue;
+        }
+        if !first {
+            out.text.push('\n');
+        }
+        first = false;
+        out.text.push_str(&pool_status(m, &pool, &f));
+    }
+    if f.explain && pools.is_empty() && first {
+        out.text.push_str("all pools are healthy\n");
+    }
+    out
+}
+
+/// `zpool_get_status`'s reason, in its order of precedence, as
+/// (status text, action text, message id).
+fn reason(p: &Pool) -> Option<(&'static str, &'static str, Option<&'static str>)> {
+    let leaves: Vec<&Leaf> = p.leaves().collect();
+    let errors = |e: &ErrorCounts| e.read + e.write + e.cksum > 0;
+    if p.health() == "UNAVAIL" {
+        return Some(("One or more devices could not be opened.  There are insufficient\n\treplicas for the pool to continue functioning.\n", "Attach the missing device and online it using 'zpool online'.\n", Some("ZFS-8000-3C")));
+    }
+    if !p.errlog.is_empty() {
+        return Some(("One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\n", "Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n", Some("ZFS-8000-8A")));
+    }
+    if leaves.iter().any(|l| l.state == LeafState::Unavail) {
+        return Some(("One or more devices could not be opened.  Sufficient replicas exist for\n\tthe pool to continue functioning in a degraded state.\n", "Attach the missing device and online it using 'zpool online'.\n", Some("ZFS-8000-2Q")));
+    }
+    if leaves.iter().any(|l| errors(&l.errors)) || p.vdevs.iter().any(|v| errors(&v.errors)) {
+        return Some(("One or more devices has experienced an unrecoverable error.  An\n\tattempt was made to correct the error.  Applications are unaffected.\n", "Determine if the device needs to be replaced, and clear the errors\n\tusing 'zpool clear' or replace the device with 'zpool replace'.\n", Some("ZFS-8000-9P")));
+    }
+    if leaves.iter().any(|l| l.state == LeafState::Offline) {
+        return Some(("One or more devices has been taken offline by the administrator.\n\tSufficient replicas exist for the pool to continue functioning in a\n\tdegraded state.\n", "Online the device using 'zpool online' or replace the device with\n\t'zpool replace'.\n", None));
+    }
+    None
+}
+
+fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
+    let mut out = format!("  pool: {}\n state: {}\n", p.name, p.health());
+    if let Some((status, action, msgid)) = reason(p) {
+        out.push_str(&format!("status: {status}action: {action}"));
+        if let Some(id) = msgid {
+            out.push_str(&format!("   see: https://openzfs.github.io/openzfs-docs/msg/{id}\n"));
+        }
+    }
+    out.push_str(&scan_line(p));
+    let rows = config_rows(m, p, f);
+    let width = rows.iter().map(|r| r.depth + r.name.len()).max().unwrap_or(0).max(10);
+    out.push_str(&format!("config:\n\n\t{:<width$}  {:<8} {:>5} {:>5} {:>5}\n", "NAME", "STATE", "READ", "WRITE", "CKSUM"));
+    for r in &rows {
+        let count = |n: u64| if f.literal { n.to_string() } else { nicenum(n, false) };
+        let pad = width - r.depth;
+        out.push_str(&format!("\t{:indent$}{:<pad$}  {:<8} {:>5} {:>5} {:>5}", "", r.name, r.state, count(r.errors.read), count(r.errors.write), count(r.errors.cksum), indent = r.depth));
+        if r.state == "UNAVAIL" && r.depth > 0 {
+            out.push_str("  cannot open");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    if p.errlog.is_empty() {
+        out.push_str("errors: No known data errors\n");
+    } else if !f.verbose {
+        out.push_str(&format!("errors: {} data errors, use '-v' for a list\n", p.errlog.len()));
+    } else {
+        out.push_str("errors: Permanent errors have been detected in the following files:\n\n");
+        for path in error_paths(m, p) {
+            out.push_str(&format!("{:7} {path}\n", ""));
+        }
+    }
+    out
+}
+
+/// The `scan:` line of the last scrub; a pool never scrubbed has none.
+fn scan_line(p: &Pool) -> String {
+    let Some(s) = &p.scan else { return String::new() };
+    let when = |t: u64| fmt::ctime(t);
+    match s.state {
+        ScanState::Finished => {
+            let secs = s.end_time.saturating_sub(s.start_time);
+            format!("  scan: scrub repaired {} in {} with {} errors on {}\n", nicenum(s.repaired_bytes, true), dhms(secs), s.errors, when(s.end_time))
+        }
+        ScanState::Canceled => format!("  scan: scrub canceled on {}\n", when(s.end_time.max(s.start_time))),
+        ScanState::Scanning => {
+            let pct = if s.to_examine_bytes == 0 { 0.0 } else { 100.0 * s.examined_bytes as f64 / s.to_examine_bytes as f64 };
+            format!(
+                "  scan: scrub in progress since {}\n\t{} / {} scanned, {} / {} issued\n\t{} repaired, {}% done, no estimated completion time\n",
+                when(s.start_time),
+                nicenum(s.examined_bytes, true),
+                nicenum(s.to_examine_bytes, true),
+                nicenum(s.examined_bytes, true),
+                nicenum(s.to_examine_bytes, true),
+                nicenum(s.repaired_bytes, true),
+                fmt::fixed(pct, 2)
+            )
+        }
+    }
+}
+
+/// `secs_to_dhms`.
+fn dhms(total: u64) -> String {
+    let (d, h, m, s) = (total / 86400, total / 3600 % 24, total / 60 % 60, total % 60);
+    if d > 0 {
+        format!("{d} days {h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+struct Row {
+    depth: usize,
+    name: String,
+    state: &'static str,
+    errors: ErrorCounts,
+}
+
+/// The pool, its top-level vdevs (`mirror-0`) and their leaves; a single-disk
+/// vdev is its own leaf, one level under the pool.
+fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
+    let mut total = ErrorCounts::default();
+    let mut rows = Vec::new();
+    for v in &p.vdevs {
+        if v.kind == VdevKind::Disk {
+            let l = &v.children[0];
+            let errors = sum(l.errors, v.errors);
+            rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors });
+        } else {
+            let name = if f.guids { v.guid.to_string() } else { format!("{}-{}", v.kind.name(), v.id) };
+            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors });
+            for l in &v.children {
+                rows.push(Row { depth: 4, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
+            }
+        }
+        total.read += v.errors.read;
+        total.write += v.errors.write;
+        total.cksum += v.errors.cksum;
+    }
+    let name = if f.guids { p.guid.to_string() } else { p.name.clone() };
+    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: total });
+    rows
+}
+
+fn sum(a: ErrorCounts, b: ErrorCounts) -> ErrorCounts {
+    ErrorCounts { read: a.read + b.read, write: a.write + b.write, cksum: a.cksum + b.cksum }
+}
+
+fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {
+    if f.guids {
+        l.guid.to_string()
+    } else {
+        leaf_name(m, l, f.paths)
+    }
+}
+
+/// `zpool_obj_to_path`: the full path in a mounted filesystem, else
+/// `dataset:/path`, or `dataset:<0xOBJ>` when no directory names the object
+/// (a volume's data).
+fn error_paths(m: &Machine, p: &Pool) -> Vec<String> {
+    let mut lab = m.clone();
+    let mut paths = Vec::new();
+    for bm in &p.errlog {
+        let ds = p.os_name(bm.os);
+        let found = find_path(&mut lab, &ds, "/", bm.object, 0);
+        let mountpoint = p.mountpoint_of(&ds);
+        let line = match found {
+            Some(path) if mountpoint.starts_with('/') => format!("{}{path}", mountpoint.trim_end_matches('/')),
+            Some(path) => format!("{ds}:{path}"),
+            None => format!("{ds}:<0x{:x}>", bm.object),
+        };
+        if !paths.contains(&line) {
+            paths.push(line);
+        }
+    }
+    paths
+}
+
+fn find_path(m: &mut Machine, ds: &str, dir: &str, object: u64, depth: usize) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    for (name, is_dir) in m.zfs_readdir(ds, dir).ok()? {
+        let path = if dir == "/" { format!("/{name}") } else { format!("{dir}/{name}") };
+        if m.zfs_stat(ds, &path).ok()?.object == object {
+            return Some(path);
+        }
+        if is_dir {
+            if let Some(p) = find_path(m, ds, &path, object, depth + 1) {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+const LIST_COLUMNS: [(&str, usize, bool); 11] = [
+    ("NAME", 4, false),
+    ("SIZE", 5, true),
+    ("ALLOC", 5, true),
+    ("FREE", 5, true),
+    ("CKPOINT", 7, true),
+    ("EXPANDSZ", 8, true),
+    ("FRAG", 5, true),
+    ("CAP", 5, true),
+    ("DEDUP", 5, true),
+    ("HEALTH", 8, true),
+    ("ALTROOT", 7, false),
+];
+
+fn list(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]\n";
+    let (opts, pools) = match getopt(args, "gHLpPv", "oT") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let scripted = opts.iter().any(|o| o.0 == 'H');
+    let literal = opts.iter().any(|o| o.0 == 'p');
+    let mut out = Output::default();
+    let mut rows = Vec::new();
+    let selected: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
+    for name in &selected {
+        match m.zfs().pool(name) {
+            Some(p) => rows.push(list_row(p, literal)),
+            None => {
+                out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+                out.exit_status = 1;
+            }
+        }
+    }
+    if rows.is_empty() {
+        if out.exit_status == 0 {
+            out.text.push_str("no pools available\n");
+        }
+        return out;
+    }
+    let cols = Columns {
+        widths: LIST_COLUMNS.iter().enumerate().map(|(i, c)| rows.iter().filter(|_| literal || i == 0 || i == 10).map(|r: &Vec<String>| r[i].len()).max().unwrap_or(0).max(c.1)).collect(),
+        right: LIST_COLUMNS.iter().map(|c| c.2).collect(),
+    };
+    if !scripted {
+        out.text.push_str(&cols.line(&LIST_COLUMNS.map(|c| c.0.to_string()), false));
+    }
+    for r in &rows {
+        out.text.push_str(&cols.line(r, scripted));
+    }
+    out
+}
+
+fn list_row(p: &Pool, literal: bool) -> Vec<String> {
+    let (size, alloc) = (p.size_bytes(), p.allocated_bytes());
+    let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
+    let cap = (alloc * 100).checked_div(size).unwrap_or(0);
+    vec![
+        p.name.clone(),
+        bytes(size),
+        bytes(alloc),
+        bytes(size.saturating_sub(alloc)),
+        "-".into(),
+        "-".into(),
+        if literal { "0".into() } else { "0%".into() },
+        if literal { cap.to_string() } else { format!("{cap}%") },
+        if literal { "1.00".into() } else { "1.00x".into() },
+        p.health().into(),
+        "-".into(),
+    ]
+}

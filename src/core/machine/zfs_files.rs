@@ -1,0 +1,198 @@
+//! ZFS filesystems in the file tree: each filesystem dataset is mounted at
+//! its `mountpoint` (`/POOL/NAME` unless set), so `echo`, `cat`, `ls`, `dd`
+//! and friends reach its files through the ZPL, one txg per change.
+//!
+//! Reads through `&self` (stat, ls, the console's `cat`) run on a copy of the
+//! machine: they verify checksums and return good data, but their repairs are
+//! kept only by `read_file_healing`, which the tools that read file data use.
+//! Simplified: no rename across directories of a dataset, no preallocation (ZFS
+//! has none: `fallocate` only grows the file, as OpenZFS 2.2 emulates
+//! mode 0), and shrinking a file rewrites what it keeps.
+
+use super::Machine;
+use crate::core::event::Event;
+use crate::core::machine::files::{components, normalize};
+use crate::core::media::Chunk;
+use crate::core::vfs::{Stat, StatFs, VfsError};
+use crate::core::zfs::{ZStat, ZfsError};
+
+/// The `uuid` a ZFS dataset's nodes carry in `Found::Node`.
+pub const ZFS_UUID_PREFIX: &str = "zfs:";
+
+/// The most a shrinking truncate rewrites.
+const SHRINK_LIMIT_BYTES: u64 = 64 << 20;
+
+fn vfs_error(e: ZfsError) -> VfsError {
+    match e {
+        ZfsError::NotFound | ZfsError::NoSuchDataset(_) | ZfsError::NoSuchPool(_) => VfsError::NotFound,
+        ZfsError::Exists => VfsError::Exists,
+        ZfsError::NotADirectory => VfsError::NotADirectory,
+        ZfsError::IsADirectory => VfsError::IsADirectory,
+        ZfsError::NotEmpty => VfsError::NotEmpty,
+        ZfsError::NoSpace => VfsError::NoSpace,
+        ZfsError::NameTooLong => VfsError::InvalidArgument,
+        _ => VfsError::Io,
+    }
+}
+
+fn stat_of(z: &ZStat) -> Stat {
+    Stat {
+        ino: z.object,
+        is_dir: z.is_dir,
+        size: z.size,
+        blocks_512: z.used_bytes / 512,
+        mode: z.mode as u32,
+        nlink: if z.is_dir { 2 } else { 1 },
+        mtime: z.mtime,
+    }
+}
+
+impl Machine {
+    /// The mounted ZFS filesystem a path is in, when its mount point is
+    /// deeper than any other mount's: (dataset, path within it).
+    pub fn zfs_path(&self, path: &str) -> Option<(String, String)> {
+        // Without the console's zpool and zfs (the browser build) no pool can
+        // exist; saying so here keeps the ZFS core out of that bundle.
+        if cfg!(not(feature = "zfs")) {
+            return None;
+        }
+        let parts = components(path);
+        let mut best: Option<(String, usize)> = None;
+        for pool in &self.zfs.pools {
+            for ds in pool.datasets.iter().filter(|d| !d.is_volume()) {
+                let mp = pool.mountpoint_of(&ds.name);
+                if !mp.starts_with('/') {
+                    continue;
+                }
+                let mp = components(&mp);
+                if parts.len() >= mp.len() && parts[..mp.len()] == mp[..] && best.as_ref().is_none_or(|b| mp.len() > b.1) {
+                    best = Some((ds.name.clone(), mp.len()));
+                }
+            }
+        }
+        let (ds, n) = best?;
+        let deeper = self.mounts.iter().any(|m| {
+            let mp = components(&m.target);
+            mp.len() > n && parts.len() >= mp.len() && parts[..mp.len()] == mp[..]
+        });
+        if deeper {
+            return None;
+        }
+        Some((ds, format!("/{}", parts[n..].join("/"))))
+    }
+
+    /// Mounted ZFS filesystems, as (dataset, mount point), pool by pool.
+    pub fn zfs_mounts(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for pool in &self.zfs.pools {
+            for ds in pool.datasets.iter().filter(|d| !d.is_volume()) {
+                let mp = pool.mountpoint_of(&ds.name);
+                if mp.starts_with('/') {
+                    out.push((ds.name.clone(), mp));
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs a read on a copy of the machine, so `&self` callers can read.
+    fn zfs_peek<R>(&self, op: impl FnOnce(&mut Machine) -> Result<R, ZfsError>) -> Result<R, VfsError> {
+        let mut copy = self.clone();
+        op(&mut copy).map_err(vfs_error)
+    }
+
+    pub(super) fn zfs_stat_path(&self, ds: &str, rel: &str) -> Result<Stat, VfsError> {
+        self.zfs_peek(|m| m.zfs_stat(ds, rel)).map(|z| stat_of(&z))
+    }
+
+    pub(super) fn zfs_read_dir(&self, ds: &str, rel: &str, with_dots: bool, parent: Option<Stat>) -> Result<Vec<(String, Stat)>, VfsError> {
+        self.zfs_peek(|m| {
+            let here = m.zfs_stat(ds, rel)?;
+            let mut out = Vec::new();
+            if with_dots {
+                out.push((".".to_string(), stat_of(&here)));
+                out.push(("..".to_string(), parent.unwrap_or_else(|| stat_of(&here))));
+            }
+            for (name, _) in m.zfs_readdir(ds, rel)? {
+                let path = format!("{}/{name}", rel.trim_end_matches('/'));
+                out.push((name, stat_of(&m.zfs_stat(ds, &path)?)));
+            }
+            Ok(out)
+        })
+    }
+
+    pub(super) fn zfs_mkdir(&mut self, ds: &str, rel: &str) -> Result<Vec<Event>, VfsError> {
+        self.zfs_create_file(ds, rel, true).map_err(vfs_error)
+    }
+
+    pub(super) fn zfs_open(&mut self, ds: &str, rel: &str, truncate: bool) -> Result<Vec<Event>, VfsError> {
+        match self.zfs_stat(ds, rel) {
+            Ok(z) if z.is_dir => Err(VfsError::IsADirectory),
+            Ok(z) if truncate && z.size > 0 => self.zfs_set_size(ds, rel, 0),
+            Ok(_) => Ok(Vec::new()),
+            Err(ZfsError::NotFound) => self.zfs_create_file(ds, rel, false).map_err(vfs_error),
+            Err(e) => Err(vfs_error(e)),
+        }
+    }
+
+    pub(super) fn zfs_write(&mut self, ds: &str, rel: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
+        self.zfs_write_file(ds, rel, offset, chunk).map_err(vfs_error)
+    }
+
+    /// A file's bytes as one written piece (ZFS keeps no holes the lab shows).
+    pub(super) fn zfs_pieces(&self, ds: &str, rel: &str, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, VfsError> {
+        let bytes = self.zfs_peek(|m| m.zfs_read_file(ds, rel, offset, len).map(|r| r.0))?;
+        Ok(if bytes.is_empty() { Vec::new() } else { vec![(offset, Chunk::bytes(&bytes))] })
+    }
+
+    /// Sets a file's size: growing leaves zeros; shrinking keeps the start.
+    pub(super) fn zfs_set_size(&mut self, ds: &str, rel: &str, size: u64) -> Result<Vec<Event>, VfsError> {
+        let z = self.zfs_stat(ds, rel).map_err(vfs_error)?;
+        if z.is_dir {
+            return Err(VfsError::IsADirectory);
+        }
+        if size >= z.size {
+            return self.zfs_grow(ds, rel, size).map_err(vfs_error);
+        }
+        if size > SHRINK_LIMIT_BYTES {
+            return Err(VfsError::InvalidArgument);
+        }
+        let (kept, mut events) = self.zfs_read_file(ds, rel, 0, size).map_err(vfs_error)?;
+        events.extend(self.zfs_remove(ds, rel).map_err(vfs_error)?);
+        events.extend(self.zfs_create_file(ds, rel, false).map_err(vfs_error)?);
+        if !kept.is_empty() {
+            events.extend(self.zfs_write_file(ds, rel, 0, Chunk::bytes(&kept)).map_err(vfs_error)?);
+        }
+        Ok(events)
+    }
+
+    pub(super) fn zfs_unlink(&mut self, ds: &str, rel: &str, dir: bool) -> Result<Vec<Event>, VfsError> {
+        let z = self.zfs_stat(ds, rel).map_err(vfs_error)?;
+        if z.is_dir != dir {
+            return Err(if dir { VfsError::NotADirectory } else { VfsError::IsADirectory });
+        }
+        if rel == "/" {
+            return Err(VfsError::Busy);
+        }
+        self.zfs_remove(ds, rel).map_err(vfs_error)
+    }
+
+    /// statfs of a dataset: its referenced bytes and what is available, in
+    /// 512-byte units as ZFS reports them (`zfs_statvfs`).
+    pub(super) fn zfs_statfs(&self, ds: &str) -> Result<StatFs, VfsError> {
+        let pool = self.zfs.pool(super::zfs::pool_of(ds)).ok_or(VfsError::NotFound)?;
+        let space = pool.space(ds).ok_or(VfsError::NotFound)?;
+        let avail = space.available.unwrap_or(0) / 512;
+        let used = space.referenced / 512;
+        Ok(StatFs { block_size: 512, blocks: used + avail, free: avail, avail, files: avail, files_free: avail })
+    }
+
+    /// Reads file data, keeping what the read repaired (`cat` on a file
+    /// whose copy rotted heals it, as ZFS does).
+    pub fn read_file_healing(&mut self, path: &str, offset: u64, len: u64) -> Result<(Vec<u8>, Vec<Event>), VfsError> {
+        match self.zfs_path(&normalize(path)) {
+            Some((ds, rel)) => self.zfs_read_file(&ds, &rel, offset, len).map_err(vfs_error),
+            None => self.read_file(path, offset, len).map(|b| (b, Vec::new())),
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Golden scripts for `zpool`, `zfs` and `zinject`, through golden.rs' `check`.
+//!
+//! Layouts follow OpenZFS 2.2's sources (`cmd/zpool/zpool_main.c`,
+//! `cmd/zfs/zfs_main.c`, libzfs): the status config with its
+//! `max(10, name + depth)` NAME column, `zfs_nicenum` sizes, list columns
+//! of five characters for numbers (values as wide with `-p`), and ZFS's own
+//! error texts. A mirror of two 1 GiB disks is 960M, as real OpenZFS sizes it.
+
+use super::golden::check;
+
+const DISKS: Option<&str> = Some("sdb=1G,sdc=1G,sdd=1G");
+
+#[test]
+fn a_mirror_pool_is_created_listed_and_destroyed() {
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzpool status\nzpool list\nzpool list -H -p\nzpool destroy tank\nzpool status\nzpool list\n",
+        "  pool: tank
+ state: ONLINE
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  mirror-0  ONLINE       0     0     0
+\t    sdb     ONLINE       0     0     0
+\t    sdc     ONLINE       0     0     0
+
+errors: No known data errors
+NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+tank   960M     7K   960M        -         -     0%     0%  1.00x    ONLINE  -
+tank\t1006632960\t7168\t1006625792\t-\t-\t0\t0\t1.00\tONLINE\t-
+no pools available
+no pools available
+",
+    );
+}
+
+#[test]
+fn zpool_create_refuses_as_openzfs_does() {
+    check(
+        DISKS,
+        "zpool create\nzpool create tank\nzpool create 1tank sdb\nzpool create mirror sdb\nzpool create tank sdz\n\
+         zpool create tank mirror sdb\nmkfs.ext4 -q /dev/sdd\nzpool create tank sdd\nzpool create tank sdb\nzpool create tank2 sdb\n\
+         zpool offline tank sdq\nzinject -d sdb -e checksum tank\n",
+        "missing pool name argument
+usage:
+\tcreate [-fnd] [-o property=value] ... 
+\t    [-O file-system-property=value] ... 
+\t    [-m mountpoint] [-R root] <pool> <vdev> ...
+missing vdev specification
+usage:
+\tcreate [-fnd] [-o property=value] ... 
+\t    [-O file-system-property=value] ... 
+\t    [-m mountpoint] [-R root] <pool> <vdev> ...
+cannot create '1tank': name must begin with a letter
+cannot create 'mirror': name is reserved
+cannot open 'sdz': no such device in /dev
+must be a full path or shorthand device name
+invalid vdev specification: mirror requires at least 2 devices
+invalid vdev specification
+use '-f' to override the following errors:
+/dev/sdd contains a filesystem of type 'ext4'
+invalid vdev specification
+the following errors must be manually repaired:
+/dev/sdb1 is part of active pool 'tank'
+cannot offline sdq: no such device in pool
+device error type must be 'io', 'nxio' or 'corrupt'
+",
+    );
+}
+
+#[test]
+fn datasets_snapshots_and_rollback_keep_file_contents() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank/data\necho one > /tank/data/a.txt\nzfs snapshot tank/data@s1\n\
+         echo two > /tank/data/a.txt\nzfs snapshot tank/data@s2\nzfs rollback tank/data@s1\nzfs rollback -r tank/data@s1\n\
+         cat /tank/data/a.txt\nzfs list -t snapshot -o name,creation\nzfs destroy tank/data\nzfs destroy tank\n\
+         zfs destroy -r tank/data\nzfs list -H -o name,mountpoint\n",
+        "cannot rollback to 'tank/data@s1': more recent snapshots or bookmarks exist
+use '-r' to force deletion of the following snapshots and bookmarks:
+tank/data@s2
+one
+NAME          CREATION
+tank/data@s1  Wed Nov 25  9:00 2026
+cannot destroy 'tank/data': filesystem has children
+use '-r' to destroy the following datasets:
+tank/data@s1
+cannot destroy 'tank': operation does not apply to pools
+use 'zfs destroy -r tank' to destroy all datasets in the pool
+use 'zpool destroy tank' to destroy the pool itself
+tank\t/tank
+",
+    );
+}
+
+#[test]
+fn zfs_create_and_open_errors_are_libzfs_texts() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank\nzfs create nope/x\nzfs create tank/a/b\nzfs snapshot tank\n\
+         zfs rollback tank\nzfs rollback tank@nope\nzfs destroy tank/nope\nzfs list tank/nope\n",
+        "cannot create 'tank': missing dataset name
+cannot create 'nope/x': no such pool 'nope'
+cannot create 'tank/a/b': parent does not exist
+cannot create snapshot 'tank': missing '@' delimiter in snapshot name
+cannot open 'tank': operation not applicable to datasets of this type
+cannot open 'tank@nope': dataset does not exist
+cannot open 'tank/nope': dataset does not exist
+cannot open 'tank/nope': dataset does not exist
+",
+    );
+}
+
+#[test]
+fn zfs_get_sources_and_widths() {
+    // Datasets come sorted by name whatever the order given (zfs_for_each);
+    // VALUE is as wide as the widest value of a flexible property (the
+    // mountpoint here); SOURCE is the last column and never padded.
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create -o copies=2 tank/data\nzfs create tank/data/sub\n\
+         zfs get copies,mountpoint,checksum tank/data/sub tank/data\nzfs get -H -p volsize,recordsize tank/data\n",
+        "NAME           PROPERTY    VALUE           SOURCE
+tank/data      copies      2               local
+tank/data      mountpoint  /tank/data      default
+tank/data      checksum    on              default
+tank/data/sub  copies      2               inherited from tank/data
+tank/data/sub  mountpoint  /tank/data/sub  default
+tank/data/sub  checksum    on              default
+tank/data\tvolsize\t-\t-
+tank/data\trecordsize\t131072\tdefault
+",
+    );
+}
+
+#[test]
+fn files_in_a_dataset_show_in_ls_and_df() {
+    check(
+        DISKS,
+        "zpool create tank sdb\necho hello zfs > /tank/notes.txt\nls -l /tank\ndf -h /tank\ncat /tank/notes.txt\n",
+        "total 1
+-rw-r--r-- 1 root root 10 Nov 25 09:00 notes.txt
+Filesystem      Size  Used Avail Use% Mounted on
+tank            832M  4.5K  832M   1% /tank
+hello zfs
+",
+    );
+}
+
+#[test]
+fn rot_on_one_side_of_a_mirror_is_healed_and_on_both_is_lost() {
+    // The scrub reads both copies of the file's one 512-byte block and
+    // rewrites sdc's from sdb's; with both rotten the data is gone.
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\necho important data > /tank/notes.txt\n\
+         zinject -d sdc -e corrupt -T read -f 100 tank\nzpool scrub tank\nzpool status\nzpool clear tank\n\
+         zinject -d sdc -e corrupt -T read -f 100 tank\nzinject -d sdb -e corrupt -T read -f 100 tank\n\
+         cat /tank/notes.txt\nzpool status -v\n",
+        "Added handler 1 with the following properties:
+  pool: tank
+  vdev: 6b9b079dfaa5727e
+  pool: tank
+ state: ONLINE
+status: One or more devices has experienced an unrecoverable error.  An
+\tattempt was made to correct the error.  Applications are unaffected.
+action: Determine if the device needs to be replaced, and clear the errors
+\tusing 'zpool clear' or replace the device with 'zpool replace'.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P
+  scan: scrub repaired 512B in 00:00:00 with 0 errors on Wed Nov 25 09:00:04 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  mirror-0  ONLINE       0     0     0
+\t    sdb     ONLINE       0     0     0
+\t    sdc     ONLINE       0     0     1
+
+errors: No known data errors
+Added handler 1 with the following properties:
+  pool: tank
+  vdev: 6b9b079dfaa5727e
+Added handler 1 with the following properties:
+  pool: tank
+  vdev: 66337cee03f525a
+cat: /tank/notes.txt: Input/output error
+  pool: tank
+ state: ONLINE
+status: One or more devices has experienced an error resulting in data
+\tcorruption.  Applications may be affected.
+action: Restore the file in question if possible.  Otherwise restore the
+\tentire pool from backup.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A
+  scan: scrub repaired 512B in 00:00:00 with 0 errors on Wed Nov 25 09:00:04 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     1
+\t  mirror-0  ONLINE       0     0     1
+\t    sdb     ONLINE       0     0     1
+\t    sdc     ONLINE       0     0     1
+
+errors: Permanent errors have been detected in the following files:
+
+        /tank/notes.txt
+",
+    );
+}
+
+#[test]
+fn an_offline_device_degrades_the_mirror() {
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzpool offline tank sdb\nzpool status -x\nzpool online tank sdb\nzpool status -x\n",
+        "  pool: tank
+ state: DEGRADED
+status: One or more devices has been taken offline by the administrator.
+\tSufficient replicas exist for the pool to continue functioning in a
+\tdegraded state.
+action: Online the device using 'zpool online' or replace the device with
+\t'zpool replace'.
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        DEGRADED     0     0     0
+\t  mirror-0  DEGRADED     0     0     0
+\t    sdb     OFFLINE      0     0     0
+\t    sdc     ONLINE       0     0     0
+
+errors: No known data errors
+all pools are healthy
+",
+    );
+}
