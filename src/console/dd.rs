@@ -17,6 +17,8 @@ use crate::core::machine::{IoError, Machine};
 use crate::core::media::Chunk;
 use crate::core::vfs::VfsError;
 
+const ZVOL_READ_LIMIT_BYTES: u64 = 64 << 20;
+
 /// The simulated disks copy at 1.5 GB/s after a fixed start-up cost.
 const START_NANOS: u64 = 45_000;
 const BYTES_PER_SECOND: u64 = 1_500_000_000;
@@ -29,11 +31,14 @@ enum Source {
     Device(DevId),
     /// A regular file, by absolute path.
     File(String),
+    /// A ZFS volume by its `/dev/zvol/POOL/NAME` path, read through the pool.
+    Zvol(String),
 }
 
 #[derive(Debug, Clone)]
 enum Sink {
     Device(DevId),
+    Zvol(String),
     File(String),
     /// Standard output: the bytes go to the next command or the screen.
     Stdout,
@@ -216,6 +221,9 @@ fn open_source(shell: &Shell, path: Option<&str>, stdin: Option<&[u8]>) -> Resul
     if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
         return Ok(Source::Device(dev));
     }
+    if let Some(ds) = shell.machine.zvol_path(&abs) {
+        return Ok(Source::Zvol(ds));
+    }
     match shell.machine.stat_path(&abs) {
         Ok(s) if !s.stat.is_dir => Ok(Source::File(abs)),
         Ok(_) => Err(format!("dd: error reading '{p}': Is a directory\n")),
@@ -235,6 +243,9 @@ fn open_sink(shell: &mut Shell, path: Option<&str>, truncate_at: Option<u64>) ->
     if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
         return Ok(Sink::Device(dev));
     }
+    if let Some(ds) = shell.machine.zvol_path(&abs) {
+        return Ok(Sink::Zvol(ds));
+    }
     let opened = shell.machine.create_file(&abs, false).and_then(|_| match truncate_at {
         Some(at) => shell.machine.truncate_file(&abs, at).map(|_| ()),
         None => Ok(()),
@@ -242,6 +253,14 @@ fn open_sink(shell: &mut Shell, path: Option<&str>, truncate_at: Option<u64>) ->
     match opened {
         Ok(()) => Ok(Sink::File(abs)),
         Err(e) => Err(format!("dd: failed to open '{p}': {}\n", e.text())),
+    }
+}
+
+fn zvol_size(machine: &Machine, name: &str) -> u64 {
+    let ds = machine.zfs().pool(crate::core::machine::pool_of(name)).and_then(|p| p.dataset(name));
+    match ds.map(|d| &d.kind) {
+        Some(crate::core::zfs::DatasetKind::Volume { size_bytes, .. }) => *size_bytes,
+        _ => 0,
     }
 }
 
@@ -266,8 +285,12 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
         Source::Zero | Source::Random => None,
         Source::Stdin(b) => Some((b.len() as u64).saturating_sub(skip_bytes)),
         Source::File(p) => Some(machine.file_size(p).unwrap_or(0).saturating_sub(skip_bytes)),
-        Source::Device(d) => {
-            let size = machine.size_of(*d);
+        Source::Device(_) | Source::Zvol(_) => {
+            let size = match &source {
+                Source::Device(d) => machine.size_of(*d),
+                Source::Zvol(v) => zvol_size(machine, v),
+                _ => 0,
+            };
             if skip_bytes > size {
                 let name = o.input.clone().unwrap_or_default();
                 return fail(format!("dd: {name}: cannot skip: Invalid argument\n{}", report(&o, &Tally::default())));
@@ -284,10 +307,16 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     };
     let room = match &sink {
         Sink::Device(d) => Some(machine.size_of(*d).saturating_sub(seek_bytes)),
+        Sink::Zvol(v) => Some(zvol_size(machine, v).saturating_sub(seek_bytes)),
         Sink::File(p) => file_room(machine, p, seek_bytes, in_len, o.obs),
         Sink::Null | Sink::Stdout => None,
     };
     let in_len = if matches!(sink, Sink::Stdout) { in_len.min(super::STREAM_LIMIT_BYTES) } else { in_len };
+    // A volume's bytes are read into memory (through the pool's checksums),
+    // so a read is capped where a disk's described extents are not.
+    if matches!(source, Source::Zvol(_)) && in_len > ZVOL_READ_LIMIT_BYTES {
+        return fail(format!("dd: the lab reads at most 64 MiB from a ZFS volume in one command; use count= and skip=\n{}", report(&o, &Tally::default())));
+    }
     let (mut t, full) = tally(&o, in_len, room);
     let mut error = full.then_some("No space left on device");
     let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());
@@ -296,6 +325,13 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     match &sink {
         Sink::Device(dev) => {
             if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_dev(m, *dev, seek_bytes + at, c, &mut events)) {
+                t = tally(&o, in_len, Some(done)).0;
+                error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
+            }
+        }
+        Sink::Zvol(v) => {
+            let v = v.clone();
+            if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_zvol(m, &v, seek_bytes + at, c, &mut events)) {
                 t = tally(&o, in_len, Some(done)).0;
                 error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
             }
@@ -346,6 +382,18 @@ fn write_dev(machine: &mut Machine, dev: DevId, at: u64, c: Chunk, events: &mut 
     }
 }
 
+/// One txg per chunk written, as the pool syncs the volume's dirty blocks.
+fn write_zvol(machine: &mut Machine, name: &str, at: u64, c: Chunk, events: &mut Vec<Event>) -> Result<(), (u64, IoError)> {
+    match machine.zvol_write(name, at, c) {
+        Ok(e) => {
+            events.extend(e);
+            Ok(())
+        }
+        Err(crate::core::zfs::ZfsError::NoSpace) => Err((0, IoError::OutOfRange { size_bytes: 0 })),
+        Err(_) => Err((0, IoError::PoolFull)),
+    }
+}
+
 fn write_file(machine: &mut Machine, path: &str, at: u64, c: Chunk, events: &mut Vec<Event>) -> Result<(), (u64, IoError)> {
     match machine.write_file(path, at, c) {
         Ok(e) => {
@@ -375,6 +423,10 @@ fn source_chunks(machine: &Machine, source: &Source, offset: u64, len: u64, seed
             let mut out = vec![(0, Chunk::zeros(len))];
             out.extend(machine.written_pieces(*d, offset, len).unwrap_or_default().into_iter().map(|(o, c)| (o - offset, c)));
             out
+        }
+        Source::Zvol(v) => {
+            let mut copy = machine.clone();
+            copy.zvol_read(v, offset, len).map(|(b, _)| vec![(0, Chunk::bytes(&b))]).unwrap_or_default()
         }
         Source::File(_) => Vec::new(),
     }

@@ -25,6 +25,7 @@ pub mod version;
 pub mod exec;
 pub mod builtins;
 pub mod cnum;
+pub mod sums;
 #[cfg(feature = "zfs")]
 pub mod zfs;
 
@@ -158,8 +159,8 @@ pub struct Shell {
 pub const COMMANDS: &[&str] = &[
     "attach-disk", "blkid", "cat", "cd", "clear", "cp", "dd", "df", "du", "echo", "fallocate", "fdisk", "grep", "hd",
     "head", "help", "hexdump", "history", "ls", "lsblk", "lvcreate", "lvdisplay", "lvextend", "lvreduce", "lvremove",
-    "lvrename", "lvresize", "lvs", "mkdir", "mkfs.ext4", "mkfs.xfs", "mkswap", "mount", "mv", "parted", "printf",
-    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "rm", "rmdir", "sfdisk", "stat", "sudo", "swapoff", "swapon",
+    "lvrename", "lvresize", "lvs", "md5sum", "mkdir", "mkfs.ext4", "mkfs.xfs", "mkswap", "mount", "mv", "parted", "printf",
+    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "rm", "rmdir", "sfdisk", "sha256sum", "stat", "sudo", "swapoff", "swapon",
     "sync", "tail", "touch", "tr", "truncate", "umount", "vgcreate", "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
     "wc", "wipefs", "xxd", "yes",
 ];
@@ -187,6 +188,7 @@ const HELP: &str = "Storage Lab console. Commands behave like their Linux namesa
                   lvcreate lvextend lvreduce lvresize lvremove lvrename lvs lvdisplay
   Filesystems     mkfs.ext4 DEV   mkswap DEV   mount DEV DIR   umount DIR|DEV   swapon DEV   df -h
   Files           ls -ls   stat   du -h   cat   echo TEXT > FILE   cp   mv   rm   mkdir -p   truncate -s   fallocate -l
+                  md5sum FILE   sha256sum FILE
   Bytes           dd if=/dev/zero of=DEV bs=1M count=N   hexdump -C DEV   xxd -s N -l N DEV
   Shell           pipes (printf ... | fdisk DEV), here-documents (sfdisk DEV <<EOF), > >> < ; && ||
   Lab             attach-disk sata|nvme SIZE   (plugs in a new blank disk)
@@ -425,6 +427,9 @@ impl Shell {
                     return out;
                 }
                 if let Some(out) = blkid::run(&mut self.machine, cmd, args) {
+                    return out;
+                }
+                if let Some(out) = sums::run(self, cmd, args, stdin) {
                     return out;
                 }
                 #[cfg(feature = "zfs")]

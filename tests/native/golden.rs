@@ -699,3 +699,24 @@ fallocate: fallocate failed: File too large
 fn tail_keeps_no_lines_with_n_0() {
     check(None, "printf abc | tail -n 0; echo \"[$?]\"\nprintf 'a\\nb' | tail -n 1; echo\nprintf 'a\\nb\\n' | tail -n 0\n", "[0]\nb\n");
 }
+
+#[test]
+fn md5sum_and_sha256sum_print_as_coreutils_does() {
+    // Expected digests from coreutils 9.1 on the same bytes (10 MiB of zeros
+    // for the sparse file); a name with a backslash is escaped and marked.
+    check(
+        Some("sdb=1G"),
+        "echo hello > /tmp/h.txt\nmd5sum /tmp/h.txt\nsha256sum /tmp/h.txt\nprintf '' | md5sum\ntruncate -s 10M /tmp/sparse\n\
+         md5sum /tmp/sparse\ncp /tmp/h.txt '/tmp/a\\b'\nmd5sum '/tmp/a\\b'\nmd5sum /nope /tmp\nmd5sum -x\n",
+        "b1946ac92492d2347c6235b4d2611184  /tmp/h.txt
+5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  /tmp/h.txt
+d41d8cd98f00b204e9800998ecf8427e  -
+f1c9645dbc14efddc7d8a322685f26eb  /tmp/sparse
+\\b1946ac92492d2347c6235b4d2611184  /tmp/a\\\\b
+md5sum: /nope: No such file or directory
+md5sum: /tmp: Is a directory
+md5sum: invalid option -- 'x'
+Try 'md5sum --help' for more information.
+",
+    );
+}

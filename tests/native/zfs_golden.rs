@@ -233,3 +233,62 @@ all pools are healthy
 ",
     );
 }
+
+#[test]
+fn a_volume_written_by_dd_diverges_from_its_snapshot() {
+    // 64 MiB of zeros hash as coreutils hashes them (so does the 1 MiB read
+    // after the overwrite with zeros); after a 1 MiB overwrite
+    // the snapshot alone holds the old megabyte (USED 1.03M with its
+    // indirect blocks), rollback brings the random bytes back, and a read
+    // past the end stops at the volume's 64 records as at a disk's end.
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzfs create -V 64M tank/vol\nmd5sum /dev/zvol/tank/vol\n\
+         dd if=/dev/urandom of=/dev/zvol/tank/vol bs=1M count=4 status=none\nzfs snapshot tank/vol@a\n\
+         dd if=/dev/zvol/tank/vol bs=1M count=1 status=none | md5sum\n\
+         dd if=/dev/zero of=/dev/zvol/tank/vol bs=1M count=1 status=none\nzfs list -t all -o name,used,refer\n\
+         dd if=/dev/zvol/tank/vol bs=1M count=1 status=none | md5sum\nzfs rollback tank/vol@a\n\
+         dd if=/dev/zvol/tank/vol bs=1M count=1 status=none | md5sum\ndd if=/dev/zvol/tank/vol bs=1M count=65 of=/dev/null\n",
+        "7f614da9329cd3aebf59b91aadc30bf0  /dev/zvol/tank/vol
+05e41b0e7076b30905a99da39c7365c1  -
+NAME         USED  REFER
+tank        71.0M     4K
+tank/vol    71.0M  4.03M
+tank/vol@a  1.03M  4.03M
+b6d81b360a5672d80c27430f39153e2c  -
+05e41b0e7076b30905a99da39c7365c1  -
+64+0 records in
+64+0 records out
+67108864 bytes (67 MB, 64 MiB) copied, 0.0447842 s, 1.5 GB/s
+",
+    );
+}
+
+#[test]
+fn a_single_disk_overwritten_loses_its_metadata() {
+    // dd over the first 300 MiB after the labels destroys every copy of the
+    // pool's metadata: the read fails, and the error log names the MOS.
+    check(
+        DISKS,
+        "zpool create tank sdb\ndd if=/dev/urandom of=/tank/f bs=128k count=1 status=none\n\
+         dd if=/dev/zero of=/dev/sdb1 bs=1M seek=4 count=300 status=none\ncat /tank/f\nzpool status -v tank\n",
+        "cat: /tank/f: Input/output error
+  pool: tank
+ state: ONLINE
+status: One or more devices has experienced an error resulting in data
+\tcorruption.  Applications may be affected.
+action: Restore the file in question if possible.  Otherwise restore the
+\tentire pool from backup.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     3
+\t  sdb       ONLINE       0     0     6
+
+errors: Permanent errors have been detected in the following files:
+
+        <metadata>:<0x0>
+",
+    );
+}

@@ -482,6 +482,13 @@ fn error_paths(m: &Machine, p: &Pool) -> Vec<String> {
     let mut lab = m.clone();
     let mut paths = Vec::new();
     for bm in &p.errlog {
+        if bm.os == crate::core::zfs::Os::Mos {
+            let line = format!("<metadata>:<0x{:x}>", bm.object);
+            if !paths.contains(&line) {
+                paths.push(line);
+            }
+            continue;
+        }
         let ds = p.os_name(bm.os);
         let found = find_path(&mut lab, &ds, "/", bm.object, 0);
         let mountpoint = p.mountpoint_of(&ds);

@@ -81,6 +81,17 @@ impl Machine {
         Some((ds, format!("/{}", parts[n..].join("/"))))
     }
 
+    /// The volume a `/dev/zvol/POOL/NAME` path names. Simplified: volumes
+    /// are reached by this path (dd, md5sum), not as `zd` block devices.
+    pub fn zvol_path(&self, path: &str) -> Option<String> {
+        if cfg!(not(feature = "zfs")) {
+            return None;
+        }
+        let name = path.strip_prefix("/dev/zvol/")?;
+        let pool = self.zfs.pool(super::zfs::pool_of(name))?;
+        pool.dataset(name).filter(|d| d.is_volume()).map(|d| d.name.clone())
+    }
+
     /// Mounted ZFS filesystems, as (dataset, mount point), pool by pool.
     pub fn zfs_mounts(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
