@@ -384,6 +384,11 @@ fn write_dev(machine: &mut Machine, dev: DevId, at: u64, c: Chunk, events: &mut 
 
 /// One txg per chunk written, as the pool syncs the volume's dirty blocks.
 fn write_zvol(machine: &mut Machine, name: &str, at: u64, c: Chunk, events: &mut Vec<Event>) -> Result<(), (u64, IoError)> {
+    // No volume exists without the feature; saying so keeps the ZFS core
+    // out of the browser build.
+    if cfg!(not(feature = "zfs")) {
+        return Err((0, IoError::PoolFull));
+    }
     match machine.zvol_write(name, at, c) {
         Ok(e) => {
             events.extend(e);
@@ -424,6 +429,7 @@ fn source_chunks(machine: &Machine, source: &Source, offset: u64, len: u64, seed
             out.extend(machine.written_pieces(*d, offset, len).unwrap_or_default().into_iter().map(|(o, c)| (o - offset, c)));
             out
         }
+        Source::Zvol(_) if cfg!(not(feature = "zfs")) => Vec::new(),
         Source::Zvol(v) => {
             let mut copy = machine.clone();
             copy.zvol_read(v, offset, len).map(|(b, _)| vec![(0, Chunk::bytes(&b))]).unwrap_or_default()

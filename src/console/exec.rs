@@ -282,10 +282,5 @@ fn write_redirect(shell: &mut Shell, path: &str, bytes: &[u8], append: bool) -> 
     if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
         return shell.machine.write_at(dev, 0, Chunk::bytes(bytes)).map(|_| ()).map_err(|_| format!("bash: {}: No space left on device\n", printable(path)));
     }
-    shell.machine.create_file(&abs, !append).map_err(fail)?;
-    let at = if append { shell.machine.file_size(&abs).map_err(fail)? } else { 0 };
-    if !bytes.is_empty() {
-        shell.machine.write_file(&abs, at, Chunk::bytes(bytes)).map_err(fail)?;
-    }
-    Ok(())
+    shell.machine.put_file(&abs, append, Chunk::bytes(bytes)).map(|_| ()).map_err(fail)
 }

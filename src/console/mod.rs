@@ -167,7 +167,7 @@ pub const COMMANDS: &[&str] = &[
 
 /// Commands of the `zfs` feature, kept out of the browser build for now.
 #[cfg(feature = "zfs")]
-const ZFS_COMMANDS: &[&str] = &["zfs", "zinject", "zpool"];
+const ZFS_COMMANDS: &[&str] = &["zdb", "zfs", "zinject", "zpool"];
 #[cfg(not(feature = "zfs"))]
 const ZFS_COMMANDS: &[&str] = &[];
 

@@ -292,3 +292,60 @@ errors: Permanent errors have been detected in the following files:
 ",
     );
 }
+
+#[test]
+fn history_records_each_change_and_each_change_is_one_txg() {
+    // zpool history prints "%F.%T command" per change and a blank line;
+    // `zdb -u` shows the txg rise by one for the `echo >` between its calls
+    // (create and write in one txg). VALUE is eight wide: health's fixed
+    // width (zprop_width).
+    check(
+        DISKS,
+        "zpool create -o ashift=12 tank mirror sdb sdc\nzfs create tank/data\nzfs snapshot tank/data@one\nzpool scrub tank\n\
+         zpool list tank\nzpool history tank\nzpool get size,capacity,health,ashift tank\nzpool get -H -p readonly,ashift tank\n\
+         zdb -u tank\necho hi > /tank/data/x\nzdb -u tank\nzpool sync tank\nzpool wait -t scrub tank\nzpool wait -t bogus tank\n",
+        "NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+tank   960M   120K   960M        -         -     0%     0%  1.00x    ONLINE  -
+History for 'tank':
+2026-11-25.09:00:01 zpool create -o ashift=12 tank mirror sdb sdc
+2026-11-25.09:00:02 zfs create tank/data
+2026-11-25.09:00:03 zfs snapshot tank/data@one
+2026-11-25.09:00:04 zpool scrub tank
+
+NAME  PROPERTY  VALUE     SOURCE
+tank  size      960M      -
+tank  capacity  0%        -
+tank  health    ONLINE    -
+tank  ashift    12        local
+tank\treadonly\toff\t-
+tank\tashift\t12\tlocal
+
+Uberblock:
+\tmagic = 0000000000bab10c
+\tversion = 5000
+\ttxg = 7
+\tguid_sum = 15782007588499492525
+\ttimestamp = 1795597203 UTC = Wed Nov 25 09:00:03 2026
+\tmmp_magic = 00000000a11cea11
+\tmmp_delay = 0
+\tmmp_valid = 0
+\tcheckpoint_txg = 0
+
+
+Uberblock:
+\tmagic = 0000000000bab10c
+\tversion = 5000
+\ttxg = 8
+\tguid_sum = 15782007588499492525
+\ttimestamp = 1795597210 UTC = Wed Nov 25 09:00:10 2026
+\tmmp_magic = 00000000a11cea11
+\tmmp_delay = 0
+\tmmp_valid = 0
+\tcheckpoint_txg = 0
+
+invalid activity 'bogus'
+usage:
+\twait [-Hp] [-T d|u] [-t <activity>[,...]] <pool> [interval]
+",
+    );
+}

@@ -19,12 +19,62 @@ use crate::core::Event;
 const VERSION: &str = "zfs-2.2.6-pve1\nzfs-kmod-2.2.6-pve1\n";
 
 pub fn run(shell: &mut Shell, cmd: &str, args: &[String]) -> Option<Output> {
-    match cmd {
-        "zpool" => Some(pool::run(shell, args)),
-        "zfs" => Some(dataset::run(shell, args)),
-        "zinject" => Some(zinject(&mut shell.machine, args)),
-        _ => None,
+    let out = match cmd {
+        "zpool" => pool::run(shell, args),
+        "zfs" => dataset::run(shell, args),
+        "zinject" => zinject(&mut shell.machine, args),
+        "zdb" => zdb(&shell.machine, args),
+        _ => return None,
+    };
+    if out.exit_status == 0 && logged(cmd, args.first().map_or("", String::as_str)) {
+        let pool = args.iter().skip(1).map(|a| pool_of(a)).find(|p| shell.machine.zfs().pool(p).is_some()).map(str::to_string);
+        if let Some(p) = pool {
+            shell.machine.zpool_log_history(&p, &format!("{cmd} {}", args.join(" ")));
+        }
     }
+    Some(out)
+}
+
+fn pool_of(name: &str) -> &str {
+    name.split(['/', '@']).next().unwrap_or(name)
+}
+
+/// Commands `zpool history` records: the ones that change a pool.
+fn logged(cmd: &str, sub: &str) -> bool {
+    match cmd {
+        "zpool" => matches!(sub, "create" | "attach" | "detach" | "online" | "offline" | "clear" | "replace" | "scrub" | "set"),
+        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "receive" | "recv"),
+        _ => false,
+    }
+}
+
+/// `zdb -u POOL`: the active uberblock, as `dump_uberblock` prints it (with
+/// multihost off, so no MMP sequence).
+fn zdb(m: &crate::core::Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "uCdbch", "") {
+        Ok(v) => v,
+        Err(c) => return Output::error(format!("zdb: invalid option -- '{c}'\n"), 1),
+    };
+    if !opts.iter().any(|o| o.0 == 'u') || opts.len() != 1 {
+        return Output::error("zdb: the lab prints the uberblock only: zdb -u POOL\n", 2);
+    }
+    let [name] = operands.as_slice() else {
+        return Output::error("zdb: the lab prints the uberblock only: zdb -u POOL\n", 2);
+    };
+    let Some(p) = m.zfs().pool(name) else {
+        return Output::error(format!("zdb: can't open '{name}': No such file or directory\n"), 1);
+    };
+    let ub = &p.uberblock;
+    Output::text(
+        format!(
+            "\nUberblock:\n\tmagic = 0000000000bab10c\n\tversion = 5000\n\ttxg = {}\n\tguid_sum = {}\n\ttimestamp = {} UTC = {}\n\tmmp_magic = 00000000a11cea11\n\tmmp_delay = 0\n\tmmp_valid = 0\n\tcheckpoint_txg = 0\n\n",
+            ub.ub_txg,
+            ub.ub_guid_sum,
+            ub.ub_timestamp,
+            super::fmt::ctime(ub.ub_timestamp)
+        ),
+        0,
+    )
 }
 
 /// `zinject`: with no arguments, the (empty) list of handlers; `-d DEV -e

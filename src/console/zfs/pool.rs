@@ -22,6 +22,10 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "clear" => each_pool(m, "clear", rest, "", Machine::zpool_clear),
         "offline" | "online" | "detach" => leaf_op(m, sub, rest),
         "attach" | "replace" => pair_op(m, sub, rest),
+        "get" => get(m, rest),
+        "history" => history(m, rest),
+        "sync" => each_named(m, rest, |_, _| Ok(Vec::new())),
+        "wait" => wait(m, rest),
         "version" => Output::text(VERSION, 0),
         "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
@@ -592,4 +596,165 @@ fn list_row(p: &Pool, literal: bool) -> Vec<String> {
         p.health().into(),
         "-".into(),
     ]
+}
+
+/// `zpool sync [POOL]...`: every command already ends its txg, so there is
+/// nothing left to write; unknown pools are still refused.
+fn each_named(m: &mut Machine, args: &[String], op: fn(&mut Machine, &str) -> Result<Vec<crate::core::Event>, ZfsError>) -> Output {
+    let mut out = Output::default();
+    for p in args {
+        if m.zfs().pool(p).is_none() {
+            out.err.push_str(&format!("cannot open '{p}': no such pool\n"));
+            out.exit_status = 1;
+            continue;
+        }
+        out.append(outcome(op(m, p).map_err(|e| message(&e)), String::new()));
+    }
+    out
+}
+
+/// `zpool wait -t scrub POOL`: a scrub here ends within its command.
+fn wait(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\twait [-Hp] [-T d|u] [-t <activity>[,...]] <pool> [interval]\n";
+    let (opts, operands) = match getopt(args, "Hp", "tT") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    for (_, t) in opts.iter().filter(|o| o.0 == 't') {
+        if let Some(bad) = t.split(',').find(|a| !matches!(*a, "discard" | "free" | "initialize" | "replace" | "remove" | "resilver" | "scrub" | "trim" | "raidz_expand")) {
+            return Output::error(format!("invalid activity '{bad}'\nusage:\n{usage}"), 2);
+        }
+    }
+    let Some(pool) = operands.first() else {
+        return Output::error(format!("missing 'pool' argument\nusage:\n{usage}"), 2);
+    };
+    each_named(m, std::slice::from_ref(pool), |_, _| Ok(Vec::new()))
+}
+
+/// `zpool history [POOL]...`: each pool's changes with their times.
+fn history(m: &mut Machine, args: &[String]) -> Output {
+    let names: Vec<String> = if args.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { args.to_vec() };
+    if names.is_empty() {
+        return Output::error("no pools available\n", 0);
+    }
+    let mut out = Output::default();
+    for name in &names {
+        let Some(p) = m.zfs().pool(name) else {
+            out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+            out.exit_status = 1;
+            continue;
+        };
+        out.text.push_str(&format!("History for '{name}':\n"));
+        for (t, line) in &p.history {
+            let (y, mo, d, h, mi, s) = fmt::civil(*t);
+            out.text.push_str(&format!("{y}-{mo:02}-{d:02}.{h:02}:{mi:02}:{s:02} {line}\n"));
+        }
+        out.text.push('\n');
+    }
+    out
+}
+
+/// `zpool get`'s properties: name, column name, fixed width (numbers and
+/// indexes; `None` for strings, which widen to their values).
+const POOL_PROPS: &[(&str, &str, Option<usize>)] = &[
+    ("size", "SIZE", Some(5)),
+    ("capacity", "CAP", Some(5)),
+    ("altroot", "ALTROOT", None),
+    ("health", "HEALTH", Some(8)),
+    ("guid", "GUID", None),
+    ("failmode", "FAILMODE", Some(8)),
+    ("listsnapshots", "LISTSNAPS", Some(9)),
+    ("autoexpand", "EXPAND", Some(6)),
+    ("dedupratio", "DEDUP", Some(5)),
+    ("free", "FREE", Some(5)),
+    ("allocated", "ALLOC", Some(5)),
+    ("readonly", "RDONLY", Some(6)),
+    ("ashift", "ASHIFT", Some(6)),
+    ("expandsize", "EXPANDSZ", Some(8)),
+    ("freeing", "FREEING", Some(7)),
+    ("fragmentation", "FRAG", Some(5)),
+    ("leaked", "LEAKED", Some(6)),
+    ("multihost", "MULTIHOST", Some(9)),
+    ("checkpoint", "CKPOINT", Some(7)),
+    ("autotrim", "AUTOTRIM", Some(8)),
+    ("autoreplace", "REPLACE", Some(7)),
+];
+
+fn pool_prop(p: &Pool, prop: &str, literal: bool) -> (String, &'static str) {
+    let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
+    let (size, alloc) = (p.size_bytes(), p.allocated_bytes());
+    match prop {
+        "size" => (bytes(size), "-"),
+        "capacity" => ((alloc * 100).checked_div(size).unwrap_or(0).to_string() + if literal { "" } else { "%" }, "-"),
+        "altroot" => ("-".into(), "default"),
+        "health" => (p.health().into(), "-"),
+        "guid" => (p.guid.to_string(), "-"),
+        "failmode" => ("wait".into(), "default"),
+        "dedupratio" => (if literal { "1.00" } else { "1.00x" }.into(), "-"),
+        "free" => (bytes(size.saturating_sub(alloc)), "-"),
+        "allocated" => (bytes(alloc), "-"),
+        "readonly" => ("off".into(), "-"),
+        "ashift" if p.ashift == 9 => ("0".into(), "default"),
+        "ashift" => (p.ashift.to_string(), "local"),
+        "expandsize" | "checkpoint" => ("-".into(), "-"),
+        "freeing" | "leaked" => ("0".into(), "-"),
+        "fragmentation" => (if literal { "0" } else { "0%" }.into(), "-"),
+        _ => ("off".into(), "default"),
+    }
+}
+
+fn get(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...\n";
+    let (opts, operands) = match getopt(args, "Hp", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let Some((props, pools)) = operands.split_first() else {
+        return Output::error(format!("missing property argument\nusage:\n{usage}"), 2);
+    };
+    let wanted: Vec<&(&str, &str, Option<usize>)> = if props == "all" {
+        POOL_PROPS.iter().collect()
+    } else {
+        let mut v = Vec::new();
+        for w in props.split(',') {
+            match POOL_PROPS.iter().find(|p| p.0 == w) {
+                Some(p) => v.push(p),
+                None => return Output::error(format!("bad property list: invalid property '{w}'\nusage:\n{usage}"), 2),
+            }
+        }
+        v
+    };
+    let literal = opts.iter().any(|o| o.0 == 'p');
+    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.to_vec() };
+    let mut out = Output::default();
+    let mut rows = Vec::new();
+    for n in &names {
+        let Some(p) = m.zfs().pool(n) else {
+            out.err.push_str(&format!("cannot open '{n}': no such pool\n"));
+            out.exit_status = 1;
+            continue;
+        };
+        for w in &wanted {
+            let (value, source) = pool_prop(p, w.0, literal);
+            rows.push([n.clone(), w.0.to_string(), value, source.to_string()]);
+        }
+    }
+    let name_w = names.iter().map(String::len).fold(4, usize::max);
+    let prop_w = wanted.iter().map(|w| w.0.len()).fold(8, usize::max);
+    let value_w = wanted
+        .iter()
+        .map(|w| match w.2 {
+            Some(fixed) if !literal => fixed.max(w.1.len()),
+            _ => rows.iter().filter(|r| r[1] == w.0).map(|r| r[2].len()).fold(w.1.len().max(w.2.unwrap_or(0)), usize::max),
+        })
+        .fold(5, usize::max);
+    let cols = Columns { widths: vec![name_w, prop_w, value_w, 0], right: vec![false; 4] };
+    let scripted = opts.iter().any(|o| o.0 == 'H');
+    if !scripted && !rows.is_empty() {
+        out.text.push_str(&cols.line(&["NAME", "PROPERTY", "VALUE", "SOURCE"].map(String::from), false));
+    }
+    for r in &rows {
+        out.text.push_str(&cols.line(r, scripted));
+    }
+    out
 }

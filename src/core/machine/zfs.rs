@@ -523,6 +523,38 @@ impl Machine {
         })
     }
 
+    /// `>` and `>>` in one txg: opens (creating, or emptying unless
+    /// `append`) and writes `chunk` at the start or the end.
+    pub fn zfs_put_file(&mut self, dataset: &str, path: &str, append: bool, chunk: Chunk) -> Result<Vec<Event>, ZfsError> {
+        Ok(self
+            .fs_op(dataset, |tx, os, recordsize| {
+                let obj = match tx.lookup(os, path) {
+                    Ok(o) => {
+                        let st = tx.stat(os, o)?;
+                        if st.is_dir {
+                            return Err(ZfsError::IsADirectory);
+                        }
+                        if !append && st.size > 0 {
+                            tx.remove(os, path)?;
+                            tx.create(os, path, false)?
+                        } else {
+                            o
+                        }
+                    }
+                    Err(ZfsError::NotFound) => tx.create(os, path, false)?,
+                    Err(e) => return Err(e),
+                };
+                let at = if append { tx.stat(os, obj)?.size } else { 0 };
+                if chunk.len > 0 {
+                    let len = chunk.len;
+                    tx.write_file(os, obj, at, &chunk, recordsize)?;
+                    tx.events.push(Event::FileWritten { path: path.to_string(), offset: at, len });
+                }
+                Ok(())
+            })?
+            .1)
+    }
+
     /// Grows a file without writing (`truncate -s` past its end).
     pub fn zfs_grow(&mut self, dataset: &str, path: &str, size: u64) -> Result<Vec<Event>, ZfsError> {
         Ok(self
@@ -580,6 +612,14 @@ impl Machine {
         }
         let (pool, os) = self.pool_and_os(dataset)?;
         self.with_pool(&pool, |tx| tx.read_zvol(os, offset, len))
+    }
+
+    /// Records a command that changed the pool, for `zpool history`.
+    pub fn zpool_log_history(&mut self, pool: &str, line: &str) {
+        let now = self.clock;
+        if let Some(p) = self.zfs.pool_mut(pool) {
+            p.history.push((now, line.to_string()));
+        }
     }
 
     /// Bit rot on one leaf: flips a bit in that device's copy of every data

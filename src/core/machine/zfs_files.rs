@@ -198,6 +198,20 @@ impl Machine {
         Ok(StatFs { block_size: 512, blocks: used + avail, free: avail, avail, files: avail, files_free: avail })
     }
 
+    /// Writes a whole redirect's output (`>` or `>>`): on ZFS one txg, as
+    /// one command's writes land in one transaction group.
+    pub fn put_file(&mut self, path: &str, append: bool, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
+        if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            return self.zfs_put_file(&ds, &rel, append, chunk).map_err(vfs_error);
+        }
+        let mut events = self.create_file(path, !append)?;
+        let at = if append { self.file_size(path)? } else { 0 };
+        if chunk.len > 0 {
+            events.extend(self.write_file(path, at, chunk)?);
+        }
+        Ok(events)
+    }
+
     /// Reads file data, keeping what the read repaired (`cat` on a file
     /// whose copy rotted heals it, as ZFS does).
     pub fn read_file_healing(&mut self, path: &str, offset: u64, len: u64) -> Result<(Vec<u8>, Vec<Event>), VfsError> {

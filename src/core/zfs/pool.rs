@@ -56,6 +56,8 @@ pub struct Pool {
     /// Bytes rewritten by self-healing and scrubs since import.
     pub repaired_bytes: u64,
     pub creation_time: u64,
+    /// `zpool history`: (time, command line) of each change, oldest first.
+    pub history: Vec<(u64, String)>,
 }
 
 impl Pool {
@@ -78,6 +80,7 @@ impl Pool {
             scan: None,
             repaired_bytes: 0,
             creation_time: now,
+            history: Vec::new(),
         };
         let devices: Vec<String> = pool.leaves().map(|l| io.name(l.whole_disk.unwrap_or(l.dev))).collect();
         let mut events = vec![Event::PoolCreated { pool: name.to_string(), vdevs: pool.vdev_names(), devices, size_bytes: pool.size_bytes() }];
