@@ -349,3 +349,38 @@ usage:
 ",
     );
 }
+
+#[test]
+fn a_scrub_finds_described_data_overwritten_on_one_side() {
+    // Random data is checked through the checksum memo while it is intact
+    // (the first scrub repairs nothing); the zeroed range on sdc no longer
+    // matches, so those 64 data blocks (and 16 of metadata) are read,
+    // counted and rewritten from sdb, and the file reads the same.
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\ndd if=/dev/urandom of=/tank/big bs=1M count=8 status=none\nmd5sum /tank/big\n\
+         zpool scrub tank\nzpool status -x\ndd if=/dev/zero of=/dev/sdc1 bs=1M seek=4 count=200 status=none\n\
+         zpool scrub tank\nzpool status tank\nmd5sum /tank/big\n",
+        "c3725501f5b064992dccd35b2b8d7cf0  /tank/big
+all pools are healthy
+  pool: tank
+ state: ONLINE
+status: One or more devices has experienced an unrecoverable error.  An
+\tattempt was made to correct the error.  Applications are unaffected.
+action: Determine if the device needs to be replaced, and clear the errors
+\tusing 'zpool clear' or replace the device with 'zpool replace'.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P
+  scan: scrub repaired 8.02M in 00:00:00 with 0 errors on Wed Nov 25 09:00:07 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  mirror-0  ONLINE       0     0     0
+\t    sdb     ONLINE       0     0     0
+\t    sdc     ONLINE       0     0    80
+
+errors: No known data errors
+c3725501f5b064992dccd35b2b8d7cf0  /tank/big
+",
+    );
+}

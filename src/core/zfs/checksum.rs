@@ -9,11 +9,62 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::core::media::Chunk;
+use crate::core::media::{Chunk, Content};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A 256-bit checksum as ZFS stores it: `zc_word[0..4]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
 pub struct Cksum(pub [u64; 4]);
+
+/// Checksums of described content (zeros, a fill, seeded random data),
+/// keyed by exactly which bytes they are: the same 16 KiB of a random stream
+/// always has the same fletcher4, so a scrub that finds a block's copies
+/// still holding what was written checks them without producing the bytes
+/// again. Literal bytes are never memoised. A cache, not state: clones share
+/// it and it never makes two machines unequal.
+#[derive(Debug, Clone, Default)]
+pub struct ChecksumMemo(Rc<RefCell<HashMap<MemoKey, Cksum>>>);
+
+/// (algorithm, content kind and parameters, stream position, length).
+type MemoKey = (u8, u8, [u64; 4], u64, u64);
+
+/// Past this many entries the memo starts again (about 40 MiB).
+const MEMO_LIMIT: usize = 1 << 20;
+
+impl PartialEq for ChecksumMemo {
+    fn eq(&self, _: &ChecksumMemo) -> bool {
+        true
+    }
+}
+
+impl Eq for ChecksumMemo {}
+
+impl ChecksumMemo {
+    /// `alg.of_chunk(chunk)`, remembered for described content.
+    pub fn of_chunk(&self, alg: ChecksumAlg, chunk: &Chunk) -> Cksum {
+        let content = match chunk.content {
+            Content::Zeros => (0, [0; 4]),
+            Content::Fill(b) => (1, [u64::from(b), 0, 0, 0]),
+            Content::Random { seed } => (2, [seed, 0, 0, 0]),
+            Content::Strided { seed, origin, run, step } => (3, [seed, origin, run, step]),
+            Content::Bytes(_) => return alg.of_chunk(chunk),
+        };
+        let skew = if matches!(chunk.content, Content::Zeros | Content::Fill(_)) { 0 } else { chunk.skew };
+        let key = (alg as u8, content.0, content.1, skew, chunk.len);
+        if let Some(c) = self.0.borrow().get(&key) {
+            return *c;
+        }
+        let sum = alg.of_chunk(chunk);
+        let mut memo = self.0.borrow_mut();
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(key, sum);
+        sum
+    }
+}
 
 /// The checksum algorithms the lab models, with their `zio_checksum` numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -57,6 +57,11 @@ pub trait Disks {
     fn size(&self, dev: DevId) -> u64;
     /// The device's name for events (`sdb1`).
     fn name(&self, dev: DevId) -> String;
+    /// The range as one described piece (all zeros when never written), or
+    /// `None` when it holds several pieces or literal bytes would be needed.
+    fn read_described(&self, _dev: DevId, _offset: u64, _len: u64) -> Option<Chunk> {
+        None
+    }
 }
 
 /// Every imported pool of a machine.

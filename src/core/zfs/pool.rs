@@ -58,6 +58,8 @@ pub struct Pool {
     pub creation_time: u64,
     /// `zpool history`: (time, command line) of each change, oldest first.
     pub history: Vec<(u64, String)>,
+    /// Checksums of described content already computed (a cache).
+    pub memo: super::checksum::ChecksumMemo,
 }
 
 impl Pool {
@@ -81,6 +83,7 @@ impl Pool {
             repaired_bytes: 0,
             creation_time: now,
             history: Vec::new(),
+            memo: Default::default(),
         };
         let devices: Vec<String> = pool.leaves().map(|l| io.name(l.whole_disk.unwrap_or(l.dev))).collect();
         let mut events = vec![Event::PoolCreated { pool: name.to_string(), vdevs: pool.vdev_names(), devices, size_bytes: pool.size_bytes() }];

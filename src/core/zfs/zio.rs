@@ -40,7 +40,7 @@ impl Tx<'_> {
         let metadata = level > 0 || obj_type.is_metadata();
         let (phys, psize, compress) = if metadata { self.compress(&buf) } else { (buf.to_chunk(), lsize, Compress::Off) };
         let alg = self.pool.checksum_for(key.os, metadata);
-        let cksum = alg.of_chunk(&phys);
+        let cksum = self.pool.memo.of_chunk(alg, &phys);
         let copies = self.pool.copies_for(key.os, metadata);
         let dvas = self.allocate(psize, copies)?;
         let bp = Blkptr { dvas, lsize, psize, compress: Some(compress), checksum: Some(alg), obj_type: Some(obj_type), level, birth_txg: self.txg, fill, cksum };
