@@ -433,7 +433,7 @@ impl Shell {
                     return out;
                 }
                 #[cfg(feature = "zfs")]
-                if let Some(out) = zfs::run(self, cmd, args) {
+                if let Some(out) = zfs::run(self, cmd, args, stdin) {
                     return out;
                 }
                 Output::text(format!("bash: {}: command not found\n", printable(cmd)), 127)

@@ -384,3 +384,62 @@ c3725501f5b064992dccd35b2b8d7cf0  /tank/big
 ",
     );
 }
+
+#[test]
+fn send_and_receive_copy_a_snapshot_and_then_only_its_changes() {
+    // The full stream makes backup/data@s1 with the same files; the
+    // incremental one brings a.txt's new bytes, c.txt, and b.txt's removal.
+    // The refusals are libzfs' texts.
+    check(
+        DISKS,
+        "zpool create tank sdb\nzpool create backup sdc\nzfs create tank/data\necho one > /tank/data/a.txt\nmkdir /tank/data/d\n\
+         echo deep > /tank/data/d/b.txt\nzfs snapshot tank/data@s1\nzfs send tank/data@s1 | zfs recv backup/data\n\
+         cat /backup/data/d/b.txt\necho two > /tank/data/a.txt\nrm /tank/data/d/b.txt\necho new > /tank/data/c.txt\n\
+         zfs snapshot tank/data@s2\nzfs send -i @s1 tank/data@s2 | zfs recv backup/data\nls -R /backup/data\ncat /backup/data/a.txt\n\
+         zfs list -t snapshot -o name -r backup\nzfs send tank/data@s2 | zfs recv backup/data\n\
+         zfs send -i @s1 tank/data@s2 | zfs recv backup/other\necho x > /backup/data/x\nzfs snapshot tank/data@s3\n\
+         zfs send -i @s2 tank/data@s3 | zfs recv backup/data\nzfs send -i @s2 tank/data@s3 | zfs recv -F backup/data\n\
+         ls /backup/data\necho junk | zfs recv backup/j\nzfs recv backup/j\nzfs send -i @nope tank/data@s3 | zfs recv backup/data\n",
+        "deep
+/backup/data:
+a.txt
+c.txt
+d
+
+/backup/data/d:
+two
+NAME
+backup/data@s1
+backup/data@s2
+cannot receive new filesystem stream: destination 'backup/data' exists
+must specify -F to overwrite it
+cannot receive incremental stream: destination 'backup/other' does not exist
+cannot receive incremental stream: destination backup/data has been modified
+since most recent snapshot
+a.txt
+c.txt
+d
+cannot receive: invalid stream (bad magic number)
+Error: Backup stream can not be read from a terminal.
+You must redirect standard input.
+cannot send 'tank/data@s3': incremental source (tank/data@nope) does not exist
+cannot receive: failed to read from stream
+",
+    );
+}
+
+#[test]
+fn a_received_volume_has_the_same_bytes() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzpool create backup sdc\nzfs create -V 16M tank/vol\n\
+         dd if=/dev/urandom of=/dev/zvol/tank/vol bs=64k count=3 status=none\nzfs snapshot tank/vol@v1\n\
+         zfs send tank/vol@v1 | zfs recv backup/vol\nmd5sum /dev/zvol/tank/vol /dev/zvol/backup/vol\nzfs list -H -o name -t all -r backup\n",
+        "c066e5747ce06d5222859d507b206c4f  /dev/zvol/tank/vol
+c066e5747ce06d5222859d507b206c4f  /dev/zvol/backup/vol
+backup
+backup/vol
+backup/vol@v1
+",
+    );
+}

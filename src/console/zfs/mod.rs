@@ -10,6 +10,7 @@
 
 mod dataset;
 mod pool;
+mod send;
 
 use super::{Output, Shell};
 use crate::core::zfs::ZfsError;
@@ -18,10 +19,14 @@ use crate::core::Event;
 /// The version Proxmox VE 8 prints for both tools.
 const VERSION: &str = "zfs-2.2.6-pve1\nzfs-kmod-2.2.6-pve1\n";
 
-pub fn run(shell: &mut Shell, cmd: &str, args: &[String]) -> Option<Output> {
+pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&super::exec::Input>) -> Option<Output> {
     let out = match cmd {
         "zpool" => pool::run(shell, args),
-        "zfs" => dataset::run(shell, args),
+        "zfs" => match args.first().map(String::as_str) {
+            Some("send") => send::send(&mut shell.machine, &args[1..]),
+            Some("receive" | "recv") => send::receive(&mut shell.machine, &args[1..], stdin),
+            _ => dataset::run(shell, args),
+        },
         "zinject" => zinject(&mut shell.machine, args),
         "zdb" => zdb(&shell.machine, args),
         _ => return None,

@@ -1,0 +1,237 @@
+//! `zfs send` and `zfs receive`: a snapshot (or the change from an earlier
+//! one, `-i`) as a byte stream down a pipe, and a dataset made from it.
+//!
+//! The stream is the lab's own, not OpenZFS's DRR records: a magic line, a
+//! serde JSON header listing what it carries, then the file and volume bytes
+//! it names. A full stream carries every file (or every non-zero block of a
+//! volume); an incremental one carries the files whose bytes changed, the
+//! paths removed, and the changed volume blocks. Received data is written
+//! file by file, so what a received incremental stream rewrites is whole
+//! files, where ZFS rewrites only changed records.
+
+use super::{message, outcome};
+use crate::console::exec::Input;
+use crate::console::Output;
+use crate::core::machine::{Machine, NewDataset};
+use crate::core::media::Chunk;
+use crate::core::zfs::{DatasetKind, Props, ZfsError};
+use serde::{Deserialize, Serialize};
+
+const MAGIC: &[u8] = b"STORAGE-LAB ZFS SEND STREAM 1\n";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Header {
+    /// The snapshot sent, `pool/fs@snap`.
+    snapshot: String,
+    /// The snapshot an incremental stream starts from (its `@name`).
+    from: Option<String>,
+    /// `Some((volsize, volblocksize))` for a volume.
+    volume: Option<(u64, u64)>,
+    /// Directories to create, parents first.
+    dirs: Vec<String>,
+    /// Files (or volume ranges, by offset) and the length of their bytes
+    /// in the payload, in order.
+    files: Vec<(String, u64)>,
+    ranges: Vec<(u64, u64)>,
+    /// Paths an incremental stream removes.
+    removed: Vec<String>,
+}
+
+/// A filesystem snapshot's tree: (path, Some(bytes) for a file, None for a directory).
+fn tree(m: &mut Machine, ds: &str) -> Result<Vec<(String, Option<Vec<u8>>)>, ZfsError> {
+    let mut out = Vec::new();
+    let mut dirs = vec!["/".to_string()];
+    while let Some(dir) = dirs.pop() {
+        for (name, is_dir) in m.zfs_readdir(ds, &dir)? {
+            let path = format!("{}/{name}", dir.trim_end_matches('/'));
+            if is_dir {
+                dirs.push(path.clone());
+                out.push((path, None));
+            } else {
+                let size = m.zfs_stat(ds, &path)?.size;
+                out.push((path.clone(), Some(m.zfs_read_file(ds, &path, 0, size)?.0)));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn volume_of(m: &Machine, ds: &str) -> Option<(u64, u64)> {
+    let head = ds.split('@').next().unwrap_or(ds);
+    let d = m.zfs().pool(crate::core::machine::pool_of(head))?.dataset(head)?;
+    match d.kind {
+        DatasetKind::Volume { size_bytes, volblocksize } => Some((size_bytes, volblocksize)),
+        DatasetKind::Filesystem => None,
+    }
+}
+
+/// The stream of `snap`, or of the change from `from` (a full snapshot name).
+fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsError> {
+    let mut copy = m.clone();
+    let m = &mut copy;
+    let mut header = Header { snapshot: snap.to_string(), from: from.map(|f| f.split_once('@').map_or(f, |x| x.1).to_string()), volume: volume_of(m, snap), dirs: vec![], files: vec![], ranges: vec![], removed: vec![] };
+    let mut payload = Vec::new();
+    if let Some((size, block)) = header.volume {
+        for offset in (0..size).step_by(block as usize) {
+            let now = m.zvol_read(snap, offset, block)?.0;
+            let before = match from {
+                Some(f) => m.zvol_read(f, offset, block)?.0,
+                None => vec![0; now.len()],
+            };
+            if now != before {
+                header.ranges.push((offset, now.len() as u64));
+                payload.extend_from_slice(&now);
+            }
+        }
+    } else {
+        let now = tree(m, snap)?;
+        let before = match from {
+            Some(f) => tree(m, f)?,
+            None => Vec::new(),
+        };
+        for (path, data) in &now {
+            match data {
+                None if !before.iter().any(|b| &b.0 == path) => header.dirs.push(path.clone()),
+                None => {}
+                Some(bytes) if before.iter().any(|b| &b.0 == path && b.1.as_ref() == Some(bytes)) => {}
+                Some(bytes) => {
+                    header.files.push((path.clone(), bytes.len() as u64));
+                    payload.extend_from_slice(bytes);
+                }
+            }
+        }
+        header.removed = before.iter().filter(|b| !now.iter().any(|n| n.0 == b.0)).map(|b| b.0.clone()).rev().collect();
+    }
+    let mut out = MAGIC.to_vec();
+    out.extend(serde_json::to_vec(&header).map_err(|_| ZfsError::Io)?);
+    out.push(b'\n');
+    out.extend(payload);
+    Ok(out)
+}
+
+/// `zfs send [-i SNAP] FS@SNAP`.
+pub fn send(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tsend [-DLPbcehnpsvw] [-i|-I snapshot]\n\t    [-R [-X dataset[,dataset]...]]     <snapshot>\n";
+    let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwR", "iIX") {
+        Ok(v) => v,
+        Err(c) => return Output::error(format!("invalid option '{c}'\nusage:\n{usage}"), 2),
+    };
+    let [snap] = operands.as_slice() else {
+        let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
+        return Output::error(format!("{what}\nusage:\n{usage}"), 2);
+    };
+    let Some((head, _)) = snap.split_once('@') else {
+        return Output::error(format!("cannot send '{snap}': the lab sends snapshots only (zfs send {snap}@SNAP)\n"), 1);
+    };
+    if m.zfs().pool(crate::core::machine::pool_of(head)).and_then(|p| p.space(snap)).is_none() {
+        return Output::error(format!("cannot open '{snap}': dataset does not exist\n"), 1);
+    }
+    let from = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I').map(|o| if o.1.starts_with('@') { format!("{head}{}", o.1) } else { o.1.clone() });
+    if let Some(f) = &from {
+        let ok = f.split_once('@').is_some_and(|(h, _)| h == head) && m.zfs().pool(crate::core::machine::pool_of(head)).and_then(|p| p.space(f)).is_some();
+        if !ok {
+            return Output::error(format!("cannot send '{snap}': incremental source ({f}) does not exist\n"), 1);
+        }
+    }
+    match build(m, snap, from.as_deref()) {
+        Ok(bytes) => Output { raw: Some(bytes), ..Output::default() },
+        Err(e) => Output::error(message(&e), 1),
+    }
+}
+
+/// `zfs receive [-F] NAME`: reads a stream from standard input.
+pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Output {
+    let usage = "\treceive [-vMnsuF] [-o <property>=<value>] ... [-x <property>] ...\n\t    <filesystem|volume|snapshot>\n";
+    let (opts, operands) = match super::getopt(args, "vMnsuFde", "ox") {
+        Ok(v) => v,
+        Err(c) => return Output::error(format!("invalid option '{c}'\nusage:\n{usage}"), 2),
+    };
+    let [target] = operands.as_slice() else {
+        let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
+        return Output::error(format!("{what}\nusage:\n{usage}"), 2);
+    };
+    let Some(Input::Bytes(bytes)) = stdin else {
+        return Output::error("Error: Backup stream can not be read from a terminal.\nYou must redirect standard input.\n", 1);
+    };
+    if bytes.is_empty() {
+        return Output::error("cannot receive: failed to read from stream\n", 1);
+    }
+    let Some((header, payload)) = parse(bytes) else {
+        return Output::error("cannot receive: invalid stream (bad magic number)\n", 1);
+    };
+    let force = opts.iter().any(|o| o.0 == 'F');
+    outcome(apply(m, target, &header, payload, force), String::new())
+}
+
+fn parse(bytes: &[u8]) -> Option<(Header, &[u8])> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let end = rest.iter().position(|b| *b == b'\n')?;
+    let header: Header = serde_json::from_slice(&rest[..end]).ok()?;
+    let payload = &rest[end + 1..];
+    let want: u64 = header.files.iter().map(|f| f.1).chain(header.ranges.iter().map(|r| r.1)).sum();
+    (want == payload.len() as u64).then_some((header, payload))
+}
+
+fn apply(m: &mut Machine, target: &str, h: &Header, payload: &[u8], force: bool) -> Result<Vec<crate::core::Event>, String> {
+    let snap_name = h.snapshot.split_once('@').map_or("", |s| s.1);
+    let exists = m.zfs().pool(crate::core::machine::pool_of(target)).and_then(|p| p.dataset(target)).is_some();
+    let mut events = Vec::new();
+    match &h.from {
+        None if exists && !force => return Err(format!("cannot receive new filesystem stream: destination '{target}' exists\nmust specify -F to overwrite it\n")),
+        None if exists => return Err(format!("cannot receive new filesystem stream: destination '{target}' exists\nthe lab does not overwrite a dataset with -F; destroy it first\n")),
+        None => {
+            let what = match h.volume {
+                Some((size_bytes, volblocksize)) => NewDataset::Volume { size_bytes, volblocksize: Some(volblocksize), sparse: true },
+                None => NewDataset::Filesystem,
+            };
+            events.extend(m.zfs_create(target, what, Props::default()).map_err(|e| receive_error(target, &e))?);
+        }
+        Some(_) if !exists => return Err(format!("cannot receive incremental stream: destination '{target}' does not exist\n")),
+        Some(from) => events.extend(check_incremental(m, target, from, force)?),
+    }
+    let mut at = 0usize;
+    let err = |e: ZfsError| receive_error(target, &e);
+    for dir in &h.dirs {
+        events.extend(m.zfs_create_file(target, dir, true).map_err(err)?);
+    }
+    for (path, len) in &h.files {
+        let bytes = &payload[at..at + *len as usize];
+        at += *len as usize;
+        events.extend(m.zfs_put_file(target, path, false, Chunk::bytes(bytes)).map_err(err)?);
+    }
+    for (offset, len) in &h.ranges {
+        let bytes = &payload[at..at + *len as usize];
+        at += *len as usize;
+        events.extend(m.zvol_write(target, *offset, Chunk::bytes(bytes)).map_err(err)?);
+    }
+    for path in &h.removed {
+        events.extend(m.zfs_remove(target, path).map_err(err)?);
+    }
+    events.extend(m.zfs_snapshot(&format!("{target}@{snap_name}"), false).map_err(err)?);
+    Ok(events)
+}
+
+/// An incremental stream needs its source as the target's latest snapshot,
+/// and no change since (`-F` rolls the change back first).
+fn check_incremental(m: &mut Machine, target: &str, from: &str, force: bool) -> Result<Vec<crate::core::Event>, String> {
+    let pool = m.zfs().pool(crate::core::machine::pool_of(target)).ok_or_else(|| format!("cannot open '{target}': dataset does not exist\n"))?;
+    let ds = pool.dataset(target).ok_or_else(|| format!("cannot open '{target}': dataset does not exist\n"))?;
+    if ds.snapshots.last().is_none_or(|s| s.name != from) {
+        return Err(format!("cannot receive incremental stream: most recent snapshot of {target} does not\nmatch incremental source\n"));
+    }
+    let modified = pool.space(target).is_some_and(|s| s.written > 0);
+    match (modified, force) {
+        (false, _) => Ok(Vec::new()),
+        (true, false) => Err(format!("cannot receive incremental stream: destination {target} has been modified\nsince most recent snapshot\n")),
+        (true, true) => m.zfs_rollback(&format!("{target}@{from}"), false).map_err(|e| receive_error(target, &e)),
+    }
+}
+
+fn receive_error(target: &str, e: &ZfsError) -> String {
+    match e {
+        ZfsError::NoSpace => format!("cannot receive new filesystem stream: out of space\n{target}\n"),
+        ZfsError::ParentMissing(_) => format!("cannot receive new filesystem stream: parent of '{target}' does not exist\n"),
+        other => message(other),
+    }
+}
