@@ -183,12 +183,38 @@ fn scrub(m: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("missing pool name argument\nusage:\n{usage}"), 2);
     }
     let cancel = opts.iter().any(|o| o.0 == 's');
+    let wait = opts.iter().any(|o| o.0 == 'w');
     let mut out = Output::default();
     for p in &pools {
-        let r = if cancel { m.zpool_scrub_cancel(p) } else { m.zpool_scrub(p) };
-        out.append(outcome(r.map_err(|e| message(&e)), String::new()));
+        let r = if cancel { m.zpool_scrub_cancel(p).map_err(|e| message(&e)) } else { start_scrub(m, p, wait) };
+        out.append(outcome(r, String::new()));
     }
     out
+}
+
+/// Starts a scrub and runs its first second; `-w` runs it to the end.
+fn start_scrub(m: &mut Machine, pool: &str, wait: bool) -> Result<Vec<crate::core::Event>, String> {
+    let scanning = m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning);
+    if scanning {
+        return Err(format!("cannot scrub {pool}: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n"));
+    }
+    let mut events = m.zpool_scrub_start(pool).map_err(|e| message(&e))?;
+    loop {
+        let (done, ev) = m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND).map_err(|e| message(&e))?;
+        events.extend(ev);
+        if done || !wait {
+            return Ok(events);
+        }
+    }
+}
+
+/// Runs a scrub under way to its end (`zpool wait -t scrub`).
+fn finish_scrub(m: &mut Machine, pool: &str) -> Result<Vec<crate::core::Event>, ZfsError> {
+    let mut events = Vec::new();
+    while m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning) {
+        events.extend(m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND)?.1);
+    }
+    Ok(events)
 }
 
 /// `offline`, `online` and `detach`: a pool and its devices.
@@ -371,7 +397,7 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
             out.push_str(&format!("   see: https://openzfs.github.io/openzfs-docs/msg/{id}\n"));
         }
     }
-    out.push_str(&scan_line(p));
+    out.push_str(&scan_line(p, m.now()));
     let rows = config_rows(m, p, f);
     let width = rows.iter().map(|r| r.depth + r.name.len()).max().unwrap_or(0).max(10);
     out.push_str(&format!("config:\n\n\t{:<width$}  {:<8} {:>5} {:>5} {:>5}\n", "NAME", "STATE", "READ", "WRITE", "CKSUM"));
@@ -399,7 +425,7 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
 }
 
 /// The `scan:` line of the last scrub; a pool never scrubbed has none.
-fn scan_line(p: &Pool) -> String {
+fn scan_line(p: &Pool, now: u64) -> String {
     let Some(s) = &p.scan else { return String::new() };
     let when = |t: u64| fmt::ctime(t);
     match s.state {
@@ -407,21 +433,34 @@ fn scan_line(p: &Pool) -> String {
             let secs = s.end_time.saturating_sub(s.start_time);
             format!("  scan: scrub repaired {} in {} with {} errors on {}\n", nicenum(s.repaired_bytes, true), dhms(secs), s.errors, when(s.end_time))
         }
-        ScanState::Canceled => format!("  scan: scrub canceled on {}\n", when(s.end_time.max(s.start_time))),
-        ScanState::Scanning => {
-            let pct = if s.to_examine_bytes == 0 { 0.0 } else { 100.0 * s.examined_bytes as f64 / s.to_examine_bytes as f64 };
-            format!(
-                "  scan: scrub in progress since {}\n\t{} / {} scanned, {} / {} issued\n\t{} repaired, {}% done, no estimated completion time\n",
-                when(s.start_time),
-                nicenum(s.examined_bytes, true),
-                nicenum(s.to_examine_bytes, true),
-                nicenum(s.examined_bytes, true),
-                nicenum(s.to_examine_bytes, true),
-                nicenum(s.repaired_bytes, true),
-                fmt::fixed(pct, 2)
-            )
-        }
+        ScanState::Canceled => format!("  scan: scrub canceled on {}\n", when(s.end_time)),
+        ScanState::Scanning => scanning_lines(s, now),
     }
+}
+
+/// A scrub under way, as `print_scan_scrub_resilver_status` reports it:
+/// examined and issued are one here, the rates over the seconds since it
+/// began, and the estimate only past 10 MiB/s.
+fn scanning_lines(s: &crate::core::zfs::scrub::Scan, now: u64) -> String {
+    // The scrub's own command was its first second.
+    let elapsed = now.saturating_sub(s.start_time) + 1;
+    let rate = s.examined_bytes / elapsed;
+    let total = s.to_examine_bytes.max(s.examined_bytes);
+    let at = |r: u64| if r > 0 { format!(" at {}/s", nicenum(r, true)) } else { String::new() };
+    let pct = if total == 0 { 0.0 } else { 100.0 * s.examined_bytes as f64 / total as f64 };
+    let eta = if total >= s.examined_bytes && rate >= 10 << 20 && s.examined_bytes > 0 { format!(", {} to go", dhms((total - s.examined_bytes) / rate)) } else { ", no estimated completion time".to_string() };
+    format!(
+        "  scan: scrub in progress since {}\n\t{} / {} scanned{}, {} / {} issued{}\n\t{} repaired, {}% done{eta}\n",
+        fmt::ctime(s.start_time),
+        nicenum(s.examined_bytes, true),
+        nicenum(total, true),
+        at(rate),
+        nicenum(s.examined_bytes, true),
+        nicenum(total, true),
+        at(rate),
+        nicenum(s.repaired_bytes, true),
+        fmt::fixed(pct, 2)
+    )
 }
 
 /// `secs_to_dhms`.
@@ -628,7 +667,7 @@ fn wait(m: &mut Machine, args: &[String]) -> Output {
     let Some(pool) = operands.first() else {
         return Output::error(format!("missing 'pool' argument\nusage:\n{usage}"), 2);
     };
-    each_named(m, std::slice::from_ref(pool), |_, _| Ok(Vec::new()))
+    each_named(m, std::slice::from_ref(pool), finish_scrub)
 }
 
 /// `zpool history [POOL]...`: each pool's changes with their times.
@@ -757,4 +796,41 @@ fn get(m: &mut Machine, args: &[String]) -> Output {
         out.text.push_str(&cols.line(r, scripted));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::Shell;
+
+    #[test]
+    fn a_scrub_under_way_shows_its_progress() {
+        // A scrub examines 1 GiB per second of the lab clock, so a small
+        // pool's ends within its command (and every command line advances
+        // it); stepped by 4 MiB here to catch one under way: rates over the
+        // two seconds since it began, no estimate below 10 MiB/s.
+        let disks = [("sdb".to_string(), 1u64 << 30), ("sdc".to_string(), 1 << 30)];
+        let mut shell = Shell::new(Machine::with_disks(1, &disks).expect("disks"));
+        for line in ["zpool create tank mirror sdb sdc", "dd if=/dev/urandom of=/tank/big bs=1M count=8 status=none"] {
+            assert_eq!(shell.run(line).exit_status, 0, "{line}");
+        }
+        shell.machine.zpool_scrub_start("tank").expect("start");
+        shell.machine.zpool_scrub_step("tank", 4 << 20).expect("step");
+        shell.machine.set_clock(shell.machine.now() + 1);
+        let pool = shell.machine.zfs().pool("tank").cloned().expect("pool");
+        let status = pool_status(&mut shell.machine, &pool, &StatusFlags::default());
+        let scan: Vec<&str> = status.lines().skip(2).take(3).collect();
+        assert_eq!(
+            scan,
+            [
+                "  scan: scrub in progress since Wed Nov 25 09:00:02 2026",
+                "\t4.01M / 8.02M scanned at 2.01M/s, 4.01M / 8.02M issued at 2.01M/s",
+                "\t0B repaired, 50.04% done, no estimated completion time",
+            ],
+            "{status}"
+        );
+        assert_eq!(start_scrub(&mut shell.machine, "tank", false), Err("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n".to_string()));
+        assert_eq!(shell.run("zpool wait -t scrub tank").exit_status, 0);
+        assert!(shell.run("zpool status tank").text.contains("  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:04 2026\n"));
+    }
 }

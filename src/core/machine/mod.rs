@@ -26,7 +26,7 @@ pub use io::{IoError, IoFailure};
 pub use partitions::Reread;
 pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
-pub use zfs::{pool_of, NewDataset};
+pub use zfs::{pool_of, NewDataset, SCRUB_BYTES_PER_SECOND};
 
 use super::device::{DevId, Registry};
 use super::disk::{self, Disk, Transport, BLKEXT_MAJOR, LOOP_MAJOR, SD_MAJOR};
@@ -110,9 +110,10 @@ impl Machine {
         self.clock = secs;
     }
 
-    /// One command's worth of time passes.
+    /// One command's worth of time passes; a scrub under way goes on.
     pub fn tick(&mut self) {
         self.clock += 1;
+        self.advance_scrubs();
     }
 
     /// A host with only the given blank disks (`--disks sdb=500G,...`).

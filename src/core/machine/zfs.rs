@@ -16,6 +16,11 @@ use crate::core::media::Chunk;
 use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
 use crate::core::zfs::{Blkptr, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
 
+/// How fast a scrub examines the pool, per second of the lab clock (one
+/// command): a small pool is scrubbed within its `zpool scrub`, 10 GiB take
+/// ten commands, so `zpool status` can show one under way.
+pub const SCRUB_BYTES_PER_SECOND: u64 = 1 << 30;
+
 const ZFS_PART_TYPE: &str = "6A898CC3-1DD2-11B2-99A6-080020736631";
 const RESERVED_PART_TYPE: &str = "6A945A3B-1DD2-11B2-99A6-080020736631";
 const NEW_START_BLOCK: u64 = 2048;
@@ -316,6 +321,18 @@ impl Machine {
         self.with_pool(pool, |tx| Ok(tx.scrub_step(budget_bytes)))
     }
 
+    /// One second of every scrub under way: `SCRUB_BYTES_PER_SECOND` more
+    /// examined (their events are not shown; `zpool status` reports them).
+    pub(super) fn advance_scrubs(&mut self) {
+        if cfg!(not(feature = "zfs")) {
+            return;
+        }
+        let scanning: Vec<String> = self.zfs.pools.iter().filter(|p| p.scan.as_ref().is_some_and(|s| s.state == crate::core::zfs::scrub::ScanState::Scanning)).map(|p| p.name.clone()).collect();
+        for pool in scanning {
+            let _ = self.zpool_scrub_step(&pool, SCRUB_BYTES_PER_SECOND);
+        }
+    }
+
     /// A whole scrub, in ten visible steps.
     pub fn zpool_scrub(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
         let mut events = self.zpool_scrub_start(pool)?;
@@ -331,10 +348,12 @@ impl Machine {
 
     /// `zpool scrub -s`.
     pub fn zpool_scrub_cancel(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        let now = self.clock;
         let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
         match &mut p.scan {
             Some(s) if s.state == crate::core::zfs::scrub::ScanState::Scanning => {
                 s.state = crate::core::zfs::scrub::ScanState::Canceled;
+                s.end_time = now;
                 Ok(vec![Event::ScrubCanceled { pool: pool.into() }])
             }
             _ => Err(ZfsError::NoActiveScrub(pool.into())),
