@@ -268,6 +268,8 @@ b6d81b360a5672d80c27430f39153e2c  -
 fn a_single_disk_overwritten_loses_its_metadata() {
     // dd over the first 300 MiB after the labels destroys every copy of the
     // pool's metadata: the read fails, and the error log names the MOS.
+    // sdb counts the three bad copies (ditto blocks) read; the pool the one
+    // block it could not read.
     check(
         DISKS,
         "zpool create tank sdb\ndd if=/dev/urandom of=/tank/f bs=128k count=1 status=none\n\
@@ -283,8 +285,8 @@ action: Restore the file in question if possible.  Otherwise restore the
 config:
 
 \tNAME        STATE     READ WRITE CKSUM
-\ttank        ONLINE       0     0     3
-\t  sdb       ONLINE       0     0     6
+\ttank        ONLINE       0     0     1
+\t  sdb       ONLINE       0     0     3
 
 errors: Permanent errors have been detected in the following files:
 
@@ -444,3 +446,34 @@ backup/vol@v1
     );
 }
 
+
+#[test]
+fn copies_2_heals_a_single_disk_from_its_second_copy() {
+    // Ditto copies go to different metaslabs, so 8 MiB of zeros hit only
+    // the first copy of each block: the scrub rewrites them (CKSUM counts
+    // the bad copies on sdb) and the file is unchanged.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create -o copies=2 tank/safe\ndd if=/dev/urandom of=/tank/safe/f bs=128k count=8 status=none\n\
+         md5sum /tank/safe/f\ndd if=/dev/zero of=/dev/sdb1 bs=1M seek=4 count=8 status=none\nzpool scrub tank\nzpool status -v tank\n\
+         md5sum /tank/safe/f\n",
+        "b973bd05b3c5ba1b5094fc12cf85fff4  /tank/safe/f
+  pool: tank
+ state: ONLINE
+status: One or more devices has experienced an unrecoverable error.  An
+\tattempt was made to correct the error.  Applications are unaffected.
+action: Determine if the device needs to be replaced, and clear the errors
+\tusing 'zpool clear' or replace the device with 'zpool replace'.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P
+  scan: scrub repaired 1.01M in 00:00:00 with 0 errors on Wed Nov 25 09:00:06 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  sdb       ONLINE       0     0    20
+
+errors: No known data errors
+b973bd05b3c5ba1b5094fc12cf85fff4  /tank/safe/f
+",
+    );
+}

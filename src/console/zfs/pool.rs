@@ -481,15 +481,16 @@ struct Row {
 }
 
 /// The pool, its top-level vdevs (`mirror-0`) and their leaves; a single-disk
-/// vdev is its own leaf, one level under the pool.
+/// vdev is its own leaf, one level under the pool. A leaf counts the bad
+/// copies read from it, a mirror or raidz1 the blocks none of its children
+/// could give, and the pool the blocks it could not read at all (its error
+/// log), as ZFS charges a failed logical read to the root.
 fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
-    let mut total = ErrorCounts::default();
     let mut rows = Vec::new();
     for v in &p.vdevs {
         if v.kind == VdevKind::Disk {
             let l = &v.children[0];
-            let errors = sum(l.errors, v.errors);
-            rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors });
+            rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
         } else {
             let name = if f.guids { v.guid.to_string() } else { format!("{}-{}", v.kind.name(), v.id) };
             rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors });
@@ -497,17 +498,11 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
                 rows.push(Row { depth: 4, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
             }
         }
-        total.read += v.errors.read;
-        total.write += v.errors.write;
-        total.cksum += v.errors.cksum;
     }
     let name = if f.guids { p.guid.to_string() } else { p.name.clone() };
-    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: total });
+    let lost = ErrorCounts { cksum: p.errlog.len() as u64, ..ErrorCounts::default() };
+    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost });
     rows
-}
-
-fn sum(a: ErrorCounts, b: ErrorCounts) -> ErrorCounts {
-    ErrorCounts { read: a.read + b.read, write: a.write + b.write, cksum: a.cksum + b.cksum }
 }
 
 fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {
