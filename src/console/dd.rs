@@ -318,6 +318,16 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
         return fail(format!("dd: the lab reads at most 64 MiB from a ZFS volume in one command; use count= and skip=\n{}", report(&o, &Tally::default())));
     }
     let (mut t, full) = tally(&o, in_len, room);
+    let into_zfs = match &sink {
+        Sink::Zvol(_) => true,
+        Sink::File(p) => machine.zfs_path(p).is_some(),
+        _ => false,
+    };
+    // Every ZFS block written is kept as a block pointer and a checksum, so
+    // one command's write is capped where a disk's described extents are not.
+    if into_zfs && t.bytes > crate::core::machine::ZFS_WRITE_LIMIT_BYTES {
+        return fail(format!("dd: the lab writes at most 16 GiB into ZFS in one command; use count=\n{}", report(&o, &Tally::default())));
+    }
     let mut error = full.then_some("No space left on device");
     let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());
     let mut stdout = Vec::new();

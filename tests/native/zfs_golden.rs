@@ -477,3 +477,19 @@ b973bd05b3c5ba1b5094fc12cf85fff4  /tank/safe/f
 ",
     );
 }
+
+#[test]
+fn dd_without_a_count_into_a_big_pool_is_refused() {
+    // The fuzzer's find: dd from /dev/zero with no count into a 500G pool
+    // made 480 GB of 128K blocks in one txg (6.7 GB of memory).
+    check(
+        None,
+        "zpool create t2 sdc\ndd if=/dev/zero of=/t2/fs\nls /t2\n",
+        "dd: the lab writes at most 16 GiB into ZFS in one command; use count=
+0+0 records in
+0+0 records out
+0 bytes copied, 4.5e-05 s, 0.0 kB/s
+fs
+",
+    );
+}

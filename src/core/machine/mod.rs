@@ -26,7 +26,7 @@ pub use io::{IoError, IoFailure};
 pub use partitions::Reread;
 pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
-pub use zfs::{pool_of, NewDataset, SCRUB_BYTES_PER_SECOND};
+pub use zfs::{pool_of, NewDataset, SCRUB_BYTES_PER_SECOND, ZFS_WRITE_LIMIT_BYTES};
 
 use super::device::{DevId, Registry};
 use super::disk::{self, Disk, Transport, BLKEXT_MAJOR, LOOP_MAJOR, SD_MAJOR};

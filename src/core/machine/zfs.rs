@@ -21,6 +21,11 @@ use crate::core::zfs::{Blkptr, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props,
 /// ten commands, so `zpool status` can show one under way.
 pub const SCRUB_BYTES_PER_SECOND: u64 = 1 << 30;
 
+/// The most one operation writes into a dataset or volume: every block is
+/// held as a block pointer (16 GiB of 16 KiB volume blocks is a million), so
+/// a `dd` with no count into a big pool is refused instead of exhausting memory.
+pub const ZFS_WRITE_LIMIT_BYTES: u64 = 16 << 30;
+
 const ZFS_PART_TYPE: &str = "6A898CC3-1DD2-11B2-99A6-080020736631";
 const RESERVED_PART_TYPE: &str = "6A945A3B-1DD2-11B2-99A6-080020736631";
 const NEW_START_BLOCK: u64 = 2048;
@@ -528,6 +533,9 @@ impl Machine {
 
     /// Writes into a file, creating it when missing.
     pub fn zfs_write_file(&mut self, dataset: &str, path: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, ZfsError> {
+        if chunk.len > ZFS_WRITE_LIMIT_BYTES {
+            return Err(ZfsError::NoSpace);
+        }
         Ok(self
             .fs_op(dataset, |tx, os, recordsize| {
                 let obj = match tx.lookup(os, path) {
@@ -626,6 +634,9 @@ impl Machine {
 
     /// Writes to a volume as `dd` to its device would.
     pub fn zvol_write(&mut self, dataset: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, ZfsError> {
+        if chunk.len > ZFS_WRITE_LIMIT_BYTES {
+            return Err(ZfsError::NoSpace);
+        }
         if offset + chunk.len > self.zvol_size(dataset)? {
             return Err(ZfsError::NoSpace);
         }
