@@ -94,6 +94,11 @@ fn raw_data_tools_match_coreutils_and_util_linux() {
 }
 
 #[test]
+fn zfs_matches_zfs_fuse_where_formats_agree() {
+    assert_fixtures("zfs", 1);
+}
+
+#[test]
 fn file_commands_match_coreutils_on_ext4() {
     assert_fixtures("files", 20);
 }
