@@ -493,3 +493,80 @@ fs
 ",
     );
 }
+
+#[test]
+fn attach_makes_a_mirror_and_the_scan_line_reports_the_resilver() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank sdb\necho data > /tank/f\nzpool attach tank sdb sdc\nzpool status\nzpool detach tank sdc\n\
+         zpool status -x\nzpool detach tank sdb\nzfs create -p tank/a/b/c\nzfs create -p tank/a/b/c\nzfs list -H -o name\n",
+        "  pool: tank
+ state: ONLINE
+  scan: resilvered 7.50K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  mirror-0  ONLINE       0     0     0
+\t    sdb     ONLINE       0     0     0
+\t    sdc     ONLINE       0     0     0
+
+errors: No known data errors
+all pools are healthy
+cannot detach sdb: only applicable to mirror and replacing vdevs
+tank
+tank/a
+tank/a/b
+tank/a/b/c
+",
+    );
+}
+
+#[test]
+fn raidz1_rebuilds_a_rotten_disk_from_parity_and_replace_resilvers() {
+    // 4 MiB over three disks: sde holds 2 MiB of columns (data and
+    // parity); every one is rebuilt by XOR and rewritten.
+    check(
+        Some("sdd=1G,sde=1G,sdf=1G,sdg=1G"),
+        "zpool create r raidz1 sdd sde sdf\ndd if=/dev/urandom of=/r/big bs=1M count=4 status=none\nmd5sum /r/big\n\
+         zinject -d sde -e corrupt -T read -f 100 r\nzpool scrub r\nzpool status r\nmd5sum /r/big\nzpool clear r\n\
+         zpool replace r sdf sdg\nzpool status r\n",
+        "75c91d1083a17ab3bea9dd5525dea236  /r/big
+Added handler 1 with the following properties:
+  pool: r
+  vdev: 642957e26197757b
+  pool: r
+ state: ONLINE
+status: One or more devices has experienced an unrecoverable error.  An
+\tattempt was made to correct the error.  Applications are unaffected.
+action: Determine if the device needs to be replaced, and clear the errors
+\tusing 'zpool clear' or replace the device with 'zpool replace'.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P
+  scan: scrub repaired 2M in 00:00:00 with 0 errors on Wed Nov 25 09:00:05 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\tr           ONLINE       0     0     0
+\t  raidz1-0  ONLINE       0     0     0
+\t    sdd     ONLINE       0     0     0
+\t    sde     ONLINE       0     0    32
+\t    sdf     ONLINE       0     0     0
+
+errors: No known data errors
+75c91d1083a17ab3bea9dd5525dea236  /r/big
+  pool: r
+ state: ONLINE
+  scan: resilvered 2.01M in 00:00:00 with 0 errors on Wed Nov 25 09:00:09 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\tr           ONLINE       0     0     0
+\t  raidz1-0  ONLINE       0     0     0
+\t    sdd     ONLINE       0     0     0
+\t    sde     ONLINE       0     0     0
+\t    sdg     ONLINE       0     0     0
+
+errors: No known data errors
+",
+    );
+}

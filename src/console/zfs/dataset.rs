@@ -88,7 +88,25 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     if let Some(why) = name_error(name) {
         return Output::error(format!("cannot create '{name}': {why}\n"), 1);
     }
-    let r = m.zfs_create(name, what, props).map_err(|e| match e {
+    let mut events = Vec::new();
+    if opts.iter().any(|o| o.0 == 'p') {
+        // `-p`: missing parents are made as plain filesystems, and a target
+        // that already exists is success.
+        if m.zfs().pool(pool_of(name)).is_some_and(|p| p.dataset(name).is_some()) {
+            return Output::default();
+        }
+        let parts: Vec<&str> = name.split('/').collect();
+        for i in 2..parts.len() {
+            let parent = parts[..i].join("/");
+            if m.zfs().pool(pool_of(name)).is_some_and(|p| p.dataset(&parent).is_none()) {
+                match m.zfs_create(&parent, NewDataset::Filesystem, Props::default()) {
+                    Ok(e) => events.extend(e),
+                    Err(e) => return Output::error(format!("cannot create '{parent}': {}\n", e.to_string().rsplit(": ").next().unwrap_or("")), 1),
+                }
+            }
+        }
+    }
+    let r = m.zfs_create(name, what, props).map(|e| [events, e].concat()).map_err(|e| match e {
         ZfsError::NoSpace => format!("cannot create '{name}': out of space\n"),
         ZfsError::BadProperty { why, .. } => format!("cannot create '{name}': {why}\n"),
         other => message(&other),

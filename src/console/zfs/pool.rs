@@ -431,7 +431,8 @@ fn scan_line(p: &Pool, now: u64) -> String {
     match s.state {
         ScanState::Finished => {
             let secs = s.end_time.saturating_sub(s.start_time);
-            format!("  scan: scrub repaired {} in {} with {} errors on {}\n", nicenum(s.repaired_bytes, true), dhms(secs), s.errors, when(s.end_time))
+            let what = if s.resilver { "resilvered" } else { "scrub repaired" };
+            format!("  scan: {what} {} in {} with {} errors on {}\n", nicenum(s.repaired_bytes, true), dhms(secs), s.errors, when(s.end_time))
         }
         ScanState::Canceled => format!("  scan: scrub canceled on {}\n", when(s.end_time)),
         ScanState::Scanning => scanning_lines(s, now),

@@ -38,6 +38,9 @@ pub struct Scan {
     pub repaired_bytes: u64,
     /// Blocks no copy of which was good.
     pub errors: u64,
+    /// A resilver's record rather than a scrub's (`pss_func`): the last
+    /// scan of either kind is the one `zpool status` reports.
+    pub resilver: bool,
     frontier: Vec<(Blkptr, Bookmark)>,
     visited: BTreeSet<Dva>,
 }
@@ -125,6 +128,7 @@ impl Tx<'_> {
             examined_bytes: 0,
             repaired_bytes: 0,
             errors: 0,
+            resilver: false,
             frontier,
             visited: BTreeSet::new(),
         });
@@ -226,6 +230,18 @@ impl Tx<'_> {
         let bytes = self.pool.repaired_bytes - before;
         let dev = self.io.name(leaf);
         self.events.push(Event::Resilvered { pool: self.pool.name.clone(), dev, bytes });
+        self.pool.scan = Some(Scan {
+            state: ScanState::Finished,
+            start_time: self.now,
+            end_time: self.now,
+            to_examine_bytes: bytes,
+            examined_bytes: bytes,
+            repaired_bytes: bytes,
+            errors: 0,
+            resilver: true,
+            frontier: Vec::new(),
+            visited: BTreeSet::new(),
+        });
         Ok(bytes)
     }
 }
