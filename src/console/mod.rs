@@ -18,6 +18,7 @@ pub mod fuzzing;
 pub mod lsblk;
 pub mod lvm2;
 pub mod parted;
+pub mod qemu_img;
 pub mod session;
 pub mod sfdisk;
 pub mod syntax;
@@ -160,7 +161,7 @@ pub const COMMANDS: &[&str] = &[
     "attach-disk", "blkid", "cat", "cd", "clear", "cp", "dd", "df", "du", "echo", "fallocate", "fdisk", "grep", "hd",
     "head", "help", "hexdump", "history", "ls", "lsblk", "lvcreate", "lvdisplay", "lvextend", "lvreduce", "lvremove",
     "lvrename", "lvresize", "lvs", "md5sum", "mkdir", "mkfs.ext4", "mkfs.xfs", "mkswap", "mount", "mv", "parted", "printf",
-    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "rm", "rmdir", "sfdisk", "sha256sum", "stat", "sudo", "swapoff", "swapon",
+    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "qemu-img", "rm", "rmdir", "sfdisk", "sha256sum", "stat", "sudo", "swapoff", "swapon",
     "sync", "tail", "touch", "tr", "truncate", "umount", "vgcreate", "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
     "wc", "wipefs", "xxd", "yes",
 ];
@@ -189,6 +190,7 @@ const HELP: &str = "Storage Lab console. Commands behave like their Linux namesa
   Filesystems     mkfs.ext4 DEV   mkswap DEV   mount DEV DIR   umount DIR|DEV   swapon DEV   df -h
   Files           ls -ls   stat   du -h   cat   echo TEXT > FILE   cp   mv   rm   mkdir -p   truncate -s   fallocate -l
                   md5sum FILE   sha256sum FILE
+  Images          qemu-img create -f raw|qcow2 [-o cluster_size=N] FILE SIZE   qemu-img info [--output=json] FILE
   Bytes           dd if=/dev/zero of=DEV bs=1M count=N   hexdump -C DEV   xxd -s N -l N DEV
   Shell           pipes (printf ... | fdisk DEV), here-documents (sfdisk DEV <<EOF), > >> < ; && ||
   Lab             attach-disk sata|nvme SIZE   (plugs in a new blank disk)
@@ -411,6 +413,7 @@ impl Shell {
             "wc" => builtins::wc(self, args, stdin),
             "grep" => builtins::grep(self, args, stdin),
             "tr" => builtins::tr(args, stdin),
+            "qemu-img" => qemu_img::run(self, args),
             "dd" => {
                 let bytes = stdin.map(|i| i.bytes(STREAM_LIMIT_BYTES as usize));
                 dd::run(self, args, bytes.as_deref())

@@ -18,6 +18,7 @@ pub mod mbr;
 pub mod order;
 pub mod media;
 pub mod parttypes;
+pub mod qcow2;
 pub mod ranges;
 pub mod rng;
 pub mod signature;

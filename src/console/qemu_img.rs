@@ -1,0 +1,292 @@
+//! `qemu-img create` and `qemu-img info` as QEMU 10.0.2 prints them, on
+//! image files in the lab's filesystems: a qcow2 image is written as QEMU
+//! lays it out (`core::qcow2`), a raw one is a sparse (or preallocated) file,
+//! so `ls -ls`, `du` and `hexdump` show what the real tool leaves.
+//!
+//! Simplified: `create` makes raw and qcow2 only, qcow2 without
+//! preallocation or backing files; `info` has no `--backing-chain`.
+
+use super::{Output, Shell};
+use crate::core::media::Chunk;
+use crate::core::qcow2::{self, CreateError, Header};
+
+pub const VERSION: &str = "qemu-img version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n";
+
+pub fn run(shell: &mut Shell, args: &[String]) -> Output {
+    match args.first().map(String::as_str) {
+        Some("create") => create(shell, &args[1..]),
+        Some("info") => info(shell, &args[1..]),
+        Some("--version" | "-V") => Output::text(VERSION, 0),
+        Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nQEMU disk image utility\n\nCommand syntax:\n  create [-f fmt] [-o options] filename [size]\n  info [-f fmt] [--output=ofmt] filename\n", 0),
+        Some(other) => Output::error(format!("qemu-img: Command not found: {other}\n"), 1),
+        None => Output::error("qemu-img: Not enough arguments\nTry 'qemu-img --help' for more information\n", 1),
+    }
+}
+
+fn fail(text: String) -> Output {
+    Output::error(format!("qemu-img: {text}\n"), 1)
+}
+
+/// `qemu_strtosz`: a number (decimals allowed) with an optional B, K, M, G,
+/// T, P or E suffix in either case.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let shift = match suffix.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        "P" => 50,
+        "E" => 60,
+        _ => return None,
+    };
+    let bytes = number.parse::<f64>().ok()? * (1u64 << shift) as f64;
+    (bytes.is_finite() && bytes >= 0.0 && bytes < 9.2e18).then_some(bytes as u64)
+}
+
+/// QEMU's `size_to_str`: three significant digits of the power of 1024
+/// that keeps the number under 1000: `1 GiB`, `192 KiB`, `1.5 GiB`, `0 B`.
+pub fn size_to_str(bytes: u64) -> String {
+    const SUFFIXES: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+    let mut i = 0;
+    while i < 6 && bytes as f64 * 1.024 >= (1u64 << (10 * (i + 1))) as f64 {
+        i += 1;
+    }
+    let v = bytes as f64 / (1u64 << (10 * i)) as f64;
+    let decimals = if v >= 100.0 { 0 } else if v >= 10.0 { 1 } else if v >= 1.0 { 2 } else { 3 };
+    let mut text = super::fmt::fixed(v, decimals);
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{text} {}B", SUFFIXES[i])
+}
+
+struct CreateOpts {
+    format: Option<String>,
+    options: Vec<(String, String)>,
+    operands: Vec<String>,
+}
+
+fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
+    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new() };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-f" | "-o" => {
+                let Some(v) = it.next() else {
+                    return Err(Output::error(format!("qemu-img: option requires an argument -- '{}'\nTry 'qemu-img --help' for more information\n", &a[1..]), 1));
+                };
+                if a == "-f" {
+                    o.format = Some(v.clone());
+                } else {
+                    for kv in v.split(',') {
+                        let (k, val) = kv.split_once('=').unwrap_or((kv, "on"));
+                        o.options.push((k.to_string(), val.to_string()));
+                    }
+                }
+            }
+            "-q" => {}
+            s if s.starts_with('-') && s.len() > 1 => {
+                return Err(Output::error(format!("qemu-img: the lab's qemu-img create takes -f and -o only, not '{s}'\n"), 1));
+            }
+            _ => o.operands.push(a.clone()),
+        }
+    }
+    Ok(o)
+}
+
+fn create(shell: &mut Shell, args: &[String]) -> Output {
+    let o = match create_args(args) {
+        Ok(o) => o,
+        Err(out) => return out,
+    };
+    let Some(name) = o.operands.first() else {
+        return Output::error("qemu-img: Expecting image file name\nTry 'qemu-img create --help' for more info\n", 1);
+    };
+    let format = o.format.clone().unwrap_or_else(|| "raw".into());
+    if format != "raw" && format != "qcow2" {
+        return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
+    }
+    let Some(size_text) = o.operands.get(1) else {
+        return fail(format!("{name}: Image creation needs a size parameter"));
+    };
+    let Some(size) = parse_size(size_text) else {
+        return fail(format!("Invalid image size specified: '{size_text}'."));
+    };
+    let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let path = shell.abs(name);
+    if format == "raw" {
+        return create_raw(shell, name, &path, size, opt("preallocation"));
+    }
+    create_qcow2(shell, name, &path, size, &o)
+}
+
+fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>) -> Output {
+    let mut text = format!("Formatting '{name}', fmt=raw size={size}");
+    if let Some(p) = prealloc {
+        text.push_str(&format!(" preallocation={p}"));
+    }
+    text.push('\n');
+    let m = &mut shell.machine;
+    let result = match prealloc.unwrap_or("off") {
+        // QEMU's raw create writes the first 4 KiB (`allocate_first_block`),
+        // so even a sparse image has one block: "disk size: 4 KiB".
+        "off" => m.truncate_file(path, 0).and_then(|_| m.truncate_file(path, size)).and_then(|_| m.write_file(path, 0, Chunk::zeros(size.min(4096)))),
+        "falloc" => m.truncate_file(path, 0).and_then(|_| m.fallocate(path, size)),
+        "full" => m.truncate_file(path, 0).and_then(|_| m.write_file(path, 0, Chunk::zeros(size))),
+        other => return Output { text, ..fail(format!("{name}: invalid parameter value: {other}")) },
+    };
+    match result {
+        Ok(events) => Output { text, events, ..Output::default() },
+        Err(e) => Output { text, ..fail(format!("{name}: Could not create '{name}': {}", e.text())) },
+    }
+}
+
+fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &CreateOpts) -> Output {
+    let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let cluster_text = opt("cluster_size").unwrap_or("65536");
+    let lazy = opt("lazy_refcounts") == Some("on");
+    let cluster = parse_size(cluster_text).unwrap_or(0);
+    let mut text = format!("Formatting '{name}', fmt=qcow2 cluster_size={cluster} extended_l2=off");
+    if let Some(p) = opt("preallocation") {
+        text.push_str(&format!(" preallocation={p}"));
+    }
+    text.push_str(&format!(" compression_type=zlib size={size} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
+    let with_text = |out: Output| Output { text: text.clone(), ..out };
+    match opt("preallocation") {
+        None | Some("off") => {}
+        Some(p @ ("metadata" | "falloc" | "full")) => return with_text(fail(format!("{name}: the lab's qcow2 model has no preallocation={p} yet"))),
+        Some(p) => return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{p}'"))),
+    }
+    if !cluster.is_power_of_two() {
+        return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k")));
+    }
+    let created = match qcow2::create(size, cluster.trailing_zeros(), lazy) {
+        Ok(c) => c,
+        Err(CreateError::ClusterSize) => return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k"))),
+        Err(CreateError::TooManyMetadataClusters) => {
+            return with_text(fail(format!("{name}: the lab's qcow2 model needs the metadata to fit one refcount block; use a larger cluster_size")));
+        }
+    };
+    let m = &mut shell.machine;
+    let mut events = match m.truncate_file(path, 0) {
+        Ok(e) => e,
+        Err(e) => return with_text(fail(format!("{name}: Could not create '{name}': {}", e.text()))),
+    };
+    for (offset, bytes) in created.writes {
+        match m.write_file(path, offset, Chunk::bytes(&bytes)) {
+            Ok(e) => events.extend(e),
+            Err(e) => return with_text(fail(format!("{name}: Could not write qcow2 header: {}", e.text()))),
+        }
+    }
+    Output { text, events, ..Output::default() }
+}
+
+fn info(shell: &mut Shell, args: &[String]) -> Output {
+    let mut json = false;
+    let mut format = None;
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--output=json" => json = true,
+            "--output=human" => json = false,
+            "--output" => json = it.next().is_some_and(|v| v == "json"),
+            "-f" => format = it.next().cloned(),
+            s if s.starts_with('-') && s.len() > 1 => return fail(format!("the lab's qemu-img info takes -f and --output only, not '{s}'")),
+            _ => files.push(a.clone()),
+        }
+    }
+    let Some(name) = files.first() else {
+        return Output::error("qemu-img: Expecting one image file name\nTry 'qemu-img --help' for more information\n", 1);
+    };
+    let path = shell.abs(name);
+    let m = &shell.machine;
+    let st = match m.stat_path(&path) {
+        Ok(s) if s.stat.is_dir => return fail(format!("Could not open '{name}': Could not open '{name}': Is a directory")),
+        Ok(s) => s.stat,
+        Err(e) => return fail(format!("Could not open '{name}': Could not open '{name}': {}", e.text())),
+    };
+    let head = m.read_file(&path, 0, 512).unwrap_or_default();
+    let header = Header::decode(&head).filter(|_| format.as_deref() != Some("raw"));
+    let facts = Facts { name: name.clone(), length: st.size, disk_bytes: st.blocks_512 * 512, header };
+    Output::text(if json { facts.json() } else { facts.human() }, 0)
+}
+
+/// What `info` reports of one image file.
+struct Facts {
+    name: String,
+    length: u64,
+    disk_bytes: u64,
+    header: Option<Header>,
+}
+
+impl Facts {
+    fn virtual_size(&self) -> u64 {
+        self.header.as_ref().map_or(self.length, |h| h.size)
+    }
+
+    /// The file node's length, as the block layer sees it: whole sectors.
+    fn file_length(&self) -> u64 {
+        self.length.div_ceil(512) * 512
+    }
+
+    fn human(&self) -> String {
+        let mut t = format!("image: {}\nfile format: {}\n", self.name, if self.header.is_some() { "qcow2" } else { "raw" });
+        t.push_str(&format!("virtual size: {} ({} bytes)\ndisk size: {}\n", size_to_str(self.virtual_size()), self.virtual_size(), size_to_str(self.disk_bytes)));
+        if let Some(h) = &self.header {
+            t.push_str(&format!(
+                "cluster_size: {}\nFormat specific information:\n    compat: 1.1\n    compression type: zlib\n    lazy refcounts: {}\n    refcount bits: 16\n    corrupt: false\n    extended l2: false\n",
+                h.cluster_bytes(),
+                h.lazy_refcounts()
+            ));
+        }
+        t.push_str(&format!(
+            "Child node '/file':\n    filename: {}\n    protocol type: file\n    file length: {} ({} bytes)\n    disk size: {}\n",
+            self.name,
+            size_to_str(self.file_length()),
+            self.file_length(),
+            size_to_str(self.disk_bytes)
+        ));
+        t
+    }
+
+    /// QEMU's JSON: four-space indents, an empty list as `[` and `]` on two lines.
+    fn json(&self) -> String {
+        let name = super::fmt::json_string(&self.name);
+        let child = format!(
+            "    \"children\": [\n        {{\n            \"name\": \"file\",\n            \"info\": {{\n                \"children\": [\n                ],\n                \"virtual-size\": {},\n                \"filename\": {name},\n                \"format\": \"file\",\n                \"actual-size\": {},\n                \"format-specific\": {{\n                    \"type\": \"file\",\n                    \"data\": {{\n                    }}\n                }},\n                \"dirty-flag\": false\n            }}\n        }}\n    ],\n",
+            self.file_length(),
+            self.disk_bytes
+        );
+        let mut t = format!("{{\n{child}    \"virtual-size\": {},\n    \"filename\": {name},\n", self.virtual_size());
+        match &self.header {
+            Some(h) => t.push_str(&format!(
+                "    \"cluster-size\": {},\n    \"format\": \"qcow2\",\n    \"actual-size\": {},\n    \"format-specific\": {{\n        \"type\": \"qcow2\",\n        \"data\": {{\n            \"compat\": \"1.1\",\n            \"compression-type\": \"zlib\",\n            \"lazy-refcounts\": {},\n            \"refcount-bits\": 16,\n            \"corrupt\": false,\n            \"extended-l2\": false\n        }}\n    }},\n",
+                h.cluster_bytes(),
+                self.disk_bytes,
+                h.lazy_refcounts()
+            )),
+            None => t.push_str(&format!("    \"format\": \"raw\",\n    \"actual-size\": {},\n", self.disk_bytes)),
+        }
+        t.push_str("    \"dirty-flag\": false\n}\n");
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_as_qemus_size_to_str() {
+        // From qemu-img 10.0.2's info: 0 B, 192 KiB (197120), 196 KiB,
+        // 1 GiB, 1.5 GiB, 10 MiB, 1 TiB.
+        let cases = [(0, "0 B"), (197_120, "192 KiB"), (200_704, "196 KiB"), (1 << 30, "1 GiB"), (3 << 29, "1.5 GiB"), (10 << 20, "10 MiB"), (1 << 40, "1 TiB"), (1000, "0.977 KiB"), (4096, "4 KiB")];
+        for (n, text) in cases {
+            assert_eq!(size_to_str(n), text, "{n}");
+        }
+    }
+}
