@@ -204,6 +204,38 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool) -> Result<Crea
     Ok(Created { header, writes, length: 3 * cluster + l1 * 8 })
 }
 
+/// `qcow2_refcount_metadata_size`: refcount blocks and table clusters that
+/// count `clusters` clusters and themselves (the fixed point QEMU finds).
+pub fn refcount_metadata_bytes(clusters: u64, cluster: u64) -> u64 {
+    let per_table = cluster / 8;
+    let per_block = cluster * 8 / (1 << REFCOUNT_ORDER);
+    let (mut table, mut blocks, mut n) = (0, 0, 0);
+    loop {
+        let last = n;
+        blocks = (clusters + table + blocks).div_ceil(per_block);
+        table = blocks.div_ceil(per_table);
+        n = clusters + blocks + table;
+        if n == last {
+            return (blocks + table) * cluster;
+        }
+    }
+}
+
+/// `qcow2_calc_prealloc_size`: the file a fully allocated image needs.
+pub fn fully_allocated_bytes(size: u64, cluster: u64) -> u64 {
+    let aligned = size.div_ceil(cluster) * cluster;
+    let per_table = cluster / 8;
+    let nl2e = (aligned / cluster).div_ceil(per_table) * per_table;
+    let nl1e = (nl2e * 8 / cluster).div_ceil(per_table) * per_table;
+    let meta = cluster + nl2e * 8 + nl1e * 8;
+    meta + refcount_metadata_bytes((meta + aligned) / cluster, cluster) + aligned
+}
+
+/// The clusters in use, from the first refcount block's 16-bit counts.
+pub fn used_clusters(refblock: &[u8]) -> u64 {
+    refblock.chunks_exact(2).rposition(|c| c != [0, 0]).map_or(0, |i| i as u64 + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +269,13 @@ mod tests {
         assert_eq!(create(0, 16, false).map(|c| (c.length, c.header.l1_table_offset)), Ok((196_608, 0)));
         assert_eq!(create(1 << 30, 9, false).map(|c| c.length), Err(CreateError::TooManyMetadataClusters));
         assert_eq!(create(1 << 30, 22, false).map(|c| c.length), Err(CreateError::ClusterSize));
+    }
+
+    #[test]
+    fn fully_allocated_sizes_are_qemu_img_measures() {
+        // `qemu-img measure --size N -O qcow2` (QEMU 10.0.2).
+        assert_eq!(fully_allocated_bytes(1 << 30, 1 << 16), 1_074_135_040);
+        assert_eq!(fully_allocated_bytes(1 << 40, 1 << 16), 1_099_679_662_080);
+        assert_eq!(fully_allocated_bytes(1 << 30, 1 << 12), 1_076_379_648);
     }
 }

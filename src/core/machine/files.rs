@@ -286,6 +286,27 @@ impl Machine {
         Ok(out)
     }
 
+    /// The allocated runs of a file, as (offset, length): what SEEK_DATA
+    /// finds (`qemu-img map` of a raw image). A ZFS file is one run.
+    pub fn allocated_runs(&self, path: &str) -> Result<Vec<(u64, u64)>, VfsError> {
+        let size = self.file_size(path)?;
+        if self.zfs_path(&normalize(path)).is_some() {
+            return Ok(if size > 0 { vec![(0, size)] } else { Vec::new() });
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for (at, n, loc) in self.fs(&uuid)?.tree.map(ino, 0, size)? {
+            if loc.is_none() {
+                continue;
+            }
+            match runs.last_mut() {
+                Some(last) if last.0 + last.1 == at => last.1 += n,
+                _ => runs.push((at, n)),
+            }
+        }
+        Ok(runs)
+    }
+
     /// The bytes `offset..offset + len` of a file (cut at its end).
     pub fn read_file(&self, path: &str, offset: u64, len: u64) -> Result<Vec<u8>, VfsError> {
         let size = self.file_size(path)?;
