@@ -19,6 +19,7 @@ pub mod lsblk;
 pub mod lvm2;
 pub mod parted;
 pub mod qemu_img;
+pub mod qemu_io;
 pub mod session;
 pub mod sfdisk;
 pub mod syntax;
@@ -161,7 +162,7 @@ pub const COMMANDS: &[&str] = &[
     "attach-disk", "blkid", "cat", "cd", "clear", "cp", "dd", "df", "du", "echo", "fallocate", "fdisk", "grep", "hd",
     "head", "help", "hexdump", "history", "ls", "lsblk", "lvcreate", "lvdisplay", "lvextend", "lvreduce", "lvremove",
     "lvrename", "lvresize", "lvs", "md5sum", "mkdir", "mkfs.ext4", "mkfs.xfs", "mkswap", "mount", "mv", "parted", "printf",
-    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "qemu-img", "rm", "rmdir", "sfdisk", "sha256sum", "stat", "sudo", "swapoff", "swapon",
+    "pvcreate", "pvdisplay", "pvremove", "pvs", "pwd", "qemu-img", "qemu-io", "rm", "rmdir", "sfdisk", "sha256sum", "stat", "sudo", "swapoff", "swapon",
     "sync", "tail", "touch", "tr", "truncate", "umount", "vgcreate", "vgdisplay", "vgextend", "vgreduce", "vgremove", "vgs",
     "wc", "wipefs", "xxd", "yes",
 ];
@@ -414,6 +415,7 @@ impl Shell {
             "grep" => builtins::grep(self, args, stdin),
             "tr" => builtins::tr(args, stdin),
             "qemu-img" => qemu_img::run(self, args),
+            "qemu-io" => qemu_io::run(self, args),
             "dd" => {
                 let bytes = stdin.map(|i| i.bytes(STREAM_LIMIT_BYTES as usize));
                 dd::run(self, args, bytes.as_deref())

@@ -256,9 +256,18 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
     }
 }
 
+/// A qcow2 image's allocated guest clusters: (guest cluster, host offset).
+fn mapped(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
+    let Some(h) = f.header.clone() else { return Vec::new() };
+    let m = &shell.machine;
+    let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
+    let image = qcow2::guest::Image::open(h, &mut read);
+    image.mapped(&mut read)
+}
+
 /// `qemu-img check`: a qcow2 image's refcounts against its clusters.
-/// Simplified: the lab's images have no guest data yet, so what is checked
-/// is the metadata `create` wrote.
+/// Simplified: the counts are the refcount block's; a leak or a wrong
+/// refcount cannot arise from the lab's writes.
 fn check(shell: &mut Shell, args: &[String]) -> Output {
     let o = match read_args(args) {
         Ok(o) => o,
@@ -280,11 +289,22 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     let refblock = shell.machine.read_file(&f.path, refblock_at, cluster).unwrap_or_default();
     let end = qcow2::used_clusters(&refblock) * cluster;
     let total = h.size.div_ceil(cluster);
+    let data = mapped(shell, &f);
+    let allocated = data.len() as u64;
+    // A cluster is fragmented when it does not follow the previous one of
+    // its L2 table on disk (`check_refcounts_l2` starts each table afresh).
+    let per_l2 = cluster / 8;
+    let fragmented = data.windows(2).filter(|w| w[0].0 / per_l2 == w[1].0 / per_l2 && w[1].1 != w[0].1 + cluster).count() as u64;
     if o.json {
         let name = super::fmt::json_string(&f.name);
-        return Output::text(format!("{{\n    \"image-end-offset\": {end},\n    \"total-clusters\": {total},\n    \"check-errors\": 0,\n    \"filename\": {name},\n    \"format\": \"qcow2\"\n}}\n"), 0);
+        // QEMU's order: allocated before the name, fragmented after the format.
+        let allocated_line = if allocated > 0 { format!("    \"allocated-clusters\": {allocated},\n") } else { String::new() };
+        let fragmented_line = if allocated > 0 { format!(",\n    \"fragmented-clusters\": {fragmented}") } else { String::new() };
+        return Output::text(format!("{{\n    \"image-end-offset\": {end},\n    \"total-clusters\": {total},\n    \"check-errors\": 0,\n{allocated_line}    \"filename\": {name},\n    \"format\": \"qcow2\"{fragmented_line}\n}}\n"), 0);
     }
-    Output::text(format!("No errors were found on the image.\nImage end offset: {end}\n"), 0)
+    let pct = |n: u64, of: u64| super::fmt::fixed(if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 }, 2);
+    let counts = if allocated > 0 { format!("{allocated}/{total} = {}% allocated, {}% fragmented, 0.00% compressed clusters\n", pct(allocated, total), pct(fragmented, allocated)) } else { String::new() };
+    Output::text(format!("No errors were found on the image.\n{counts}Image end offset: {end}\n"), 0)
 }
 
 /// `qemu-img map`: which guest ranges hold data. A new qcow2 image has none;
@@ -316,18 +336,41 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
             runs.push((at, f.length - at, false));
         }
     }
-    let raw = f.header.is_none();
+    // (start, length, data, host offset)
+    let mut extents: Vec<(u64, u64, bool, Option<u64>)> = runs.iter().map(|(s, l, d)| (*s, *l, *d, Some(*s))).collect();
+    if let Some(h) = &f.header {
+        let cluster = h.cluster_bytes();
+        let mut at = 0;
+        for (g, host) in mapped(shell, &f) {
+            let start = g * cluster;
+            if start > at {
+                extents.push((at, start - at, false, None));
+            }
+            let len = cluster.min(h.size - start);
+            match extents.last_mut() {
+                Some(e) if e.2 && e.0 + e.1 == start && e.3.is_some_and(|o| o + e.1 == host) => e.1 += len,
+                _ => extents.push((start, len, true, Some(host))),
+            }
+            at = start + len;
+        }
+        if h.size > at {
+            extents.push((at, h.size - at, false, None));
+        }
+    }
     if o.json {
-        let entries: Vec<String> = if raw {
-            runs.iter().map(|(s, l, d)| format!("{{ \"start\": {s}, \"length\": {l}, \"depth\": 0, \"present\": true, \"zero\": {}, \"data\": {d}, \"compressed\": false, \"offset\": {s}}}", !d)).collect()
-        } else {
-            vec![format!("{{ \"start\": 0, \"length\": {}, \"depth\": 0, \"present\": false, \"zero\": true, \"data\": false, \"compressed\": false}}", f.virtual_size())]
-        };
+        let entries: Vec<String> = extents
+            .iter()
+            .map(|(s, l, d, host)| {
+                let present = host.is_some();
+                let offset = host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
+                format!("{{ \"start\": {s}, \"length\": {l}, \"depth\": 0, \"present\": {present}, \"zero\": {}, \"data\": {d}, \"compressed\": false{offset}}}", !d)
+            })
+            .collect();
         return Output::text(format!("[{}]\n", entries.join(",\n")), 0);
     }
     let mut t = "Offset          Length          Mapped to       File\n".to_string();
-    for (s, l, _) in runs.iter().filter(|r| r.2) {
-        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(*s), hex(*l), hex(*s), f.name));
+    for (s, l, _, host) in extents.iter().filter(|e| e.2) {
+        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(*s), hex(*l), hex(host.unwrap_or(*s)), f.name));
     }
     Output::text(t, 0)
 }
@@ -362,8 +405,7 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
                 Ok(f) => f,
                 Err(out) => return out,
             };
-            // A qcow2 image here has no guest data yet (no writes are modelled).
-            let data: u64 = if f.header.is_some() { 0 } else { shell.machine.allocated_runs(&f.path).unwrap_or_default().iter().map(|r| r.1).sum() };
+            let data: u64 = if let Some(h) = &f.header { mapped(shell, &f).len() as u64 * h.cluster_bytes() } else { shell.machine.allocated_runs(&f.path).unwrap_or_default().iter().map(|r| r.1).sum() };
             (f.virtual_size(), data, Some(f.header.is_some()))
         }
         _ => return fail("Either --size N or one filename must be specified.".into()),

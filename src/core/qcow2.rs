@@ -8,6 +8,8 @@
 //! metadata the first refcount block can count (any size with 64 KiB
 //! clusters; with 512-byte clusters, up to 128 MiB).
 
+pub mod guest;
+
 /// `QFI\xfb`.
 pub const MAGIC: u32 = 0x5146_49fb;
 pub const DEFAULT_CLUSTER_BITS: u32 = 16;

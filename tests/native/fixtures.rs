@@ -178,6 +178,11 @@ fn mask_clock(text: &str) -> String {
                 l.truncate(at + 8);
                 l.push_str("<TIME>");
             }
+            // qemu-io's "4 KiB, 1 ops; 00.00 sec (3.503 MiB/sec and ...)".
+            if let Some(at) = l.find(" ops; ") {
+                l.truncate(at + 6);
+                l.push_str("<TIME>");
+            }
             for m in MONTHS {
                 if let Some(at) = l.find(m) {
                     let date = &l[at..(at + 12).min(l.len())];

