@@ -19,8 +19,10 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("check") => check(shell, &args[1..]),
         Some("map") => map(shell, &args[1..]),
         Some("measure") => measure(shell, &args[1..]),
+        Some("resize") => resize(shell, &args[1..]),
+        Some("compare") => compare(shell, &args[1..]),
         Some("--version" | "-V") => Output::text(VERSION, 0),
-        Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nQEMU disk image utility\n\nCommand syntax:\n  create [-f fmt] [-o options] filename [size]\n  info [-f fmt] [--output=ofmt] filename\n  check [-f fmt] [--output=ofmt] filename\n  map [-f fmt] [--output=ofmt] filename\n  measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]\n", 0),
+        Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nQEMU disk image utility\n\nCommand syntax:\n  create [-f fmt] [-o options] filename [size]\n  info [-f fmt] [--output=ofmt] filename\n  check [-f fmt] [--output=ofmt] filename\n  map [-f fmt] [--output=ofmt] filename\n  measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | [-f fmt] filename]\n  resize [--shrink] [-f fmt] filename [+ | -]size\n  compare [-f fmt] [-F fmt] filename1 filename2\n", 0),
         Some(other) => Output::error(format!("qemu-img: Command not found: {other}\n"), 1),
         None => Output::error("qemu-img: Not enough arguments\nTry 'qemu-img --help' for more information\n", 1),
     }
@@ -373,6 +375,173 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
         t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(*s), hex(*l), hex(host.unwrap_or(*s)), f.name));
     }
     Output::text(t, 0)
+}
+
+/// `qemu-img resize [--shrink] [-f fmt] FILE [+|-]SIZE`. Raw images grow
+/// and (with `--shrink`) shrink; qcow2 images grow. Simplified: no qcow2
+/// shrink.
+fn resize(shell: &mut Shell, args: &[String]) -> Output {
+    let shrink = args.iter().any(|a| a == "--shrink");
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--shrink").cloned().collect();
+    // A size like "-1G" is an operand, not an option.
+    let (sizes, others): (Vec<String>, Vec<String>) = rest.into_iter().partition(|a| a.starts_with(['+', '-']) && a[1..].starts_with(|c: char| c.is_ascii_digit()));
+    let o = match read_args(&others) {
+        Ok(o) => o,
+        Err(out) => return out,
+    };
+    let size_text = sizes.first().or(o.files.get(1));
+    let (Some(name), Some(size_text)) = (o.files.first(), size_text) else {
+        return Output::error("qemu-img: Expecting image file name and size\nTry 'qemu-img --help' for more information\n", 1);
+    };
+    let f = match open(shell, name, o.format.as_deref()) {
+        Ok(f) => f,
+        Err(out) => return out,
+    };
+    let current = f.virtual_size();
+    let (sign, digits) = match size_text.chars().next() {
+        Some(c @ ('+' | '-')) => (Some(c), &size_text[1..]),
+        _ => (None, size_text.as_str()),
+    };
+    let Some(n) = parse_size(digits) else {
+        return fail("Invalid image size specified. You may use k, M, G, T, P or E suffixes for".to_string() + "\nqemu-img: kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
+    };
+    let new = match sign {
+        Some('+') => current.saturating_add(n),
+        Some(_) => current.saturating_sub(n),
+        None => n,
+    };
+    let mut out = Output::default();
+    if f.header.is_none() && o.format.is_none() {
+        out.err.push_str(&format!("WARNING: Image format was not specified for '{name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n"));
+    }
+    if new < current && !shrink {
+        out.append(fail("Use the --shrink option to perform a shrink operation.\nqemu-img: warning: Shrinking an image will delete all data beyond the shrunken image's end. Before performing such an operation, make sure there is no important data there.".into()));
+        return out;
+    }
+    let m = &mut shell.machine;
+    let result = match f.header.clone() {
+        None => m.truncate_file(&f.path, new).map_err(|e| e.text().to_string()),
+        Some(_) if new < current => Err("the lab's qcow2 model does not shrink images".to_string()),
+        Some(h) => {
+            let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
+            let mut image = qcow2::guest::Image::open(h, &mut read);
+            match image.grow(new) {
+                Ok(writes) => apply_writes(m, &f.path, writes),
+                Err(_) => Err("the lab's qcow2 model counts clusters in one refcount block only".to_string()),
+            }
+        }
+    };
+    match result {
+        Ok(events) => {
+            out.text.push_str("Image resized.\n");
+            out.events.extend(events);
+            out.exit_status = 0;
+            out
+        }
+        Err(e) => {
+            out.append(fail(e));
+            out
+        }
+    }
+}
+
+/// Carries out a qcow2 change's file writes.
+pub fn apply_writes(m: &mut crate::core::machine::Machine, path: &str, writes: Vec<qcow2::guest::FileWrite>) -> Result<Vec<crate::core::Event>, String> {
+    let mut events = Vec::new();
+    for w in writes {
+        let r = match w {
+            qcow2::guest::FileWrite::Bytes(at, b) => m.write_file(path, at, Chunk::bytes(&b)),
+            qcow2::guest::FileWrite::Zeros(at, n) => m.write_file(path, at, Chunk::zeros(n)),
+        };
+        events.extend(r.map_err(|e| e.text().to_string())?);
+    }
+    Ok(events)
+}
+
+/// An image's guest bytes `offset..offset + len` (holes as zeros).
+fn guest_bytes(shell: &Shell, f: &Facts, offset: u64, len: u64) -> Vec<u8> {
+    let m = &shell.machine;
+    let Some(h) = f.header.clone() else {
+        let mut b = m.read_file(&f.path, offset, len).unwrap_or_default();
+        b.resize(len as usize, 0);
+        return b;
+    };
+    let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
+    let image = qcow2::guest::Image::open(h, &mut read);
+    let mut l2 = |t: u64, i: u64| read(t + 8 * i, 8).get(..8).map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
+    let cluster = image.header.cluster_bytes();
+    let mut out = Vec::with_capacity(len as usize);
+    let mut pos = offset;
+    while pos < offset + len {
+        let n = (cluster - pos % cluster).min(offset + len - pos);
+        match image.host_offset(pos, &mut l2) {
+            Some(host) => {
+                let mut b = m.read_file(&f.path, host, n).unwrap_or_default();
+                b.resize(n as usize, 0);
+                out.extend(b);
+            }
+            None => out.resize(out.len() + n as usize, 0),
+        }
+        pos += n;
+    }
+    out
+}
+
+/// The guest ranges an image may hold non-zero bytes in, as (start, end).
+fn data_ranges(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
+    match &f.header {
+        Some(h) => mapped(shell, f).iter().map(|(g, _)| (g * h.cluster_bytes(), ((g + 1) * h.cluster_bytes()).min(h.size))).collect(),
+        None => shell.machine.allocated_runs(&f.path).unwrap_or_default().iter().map(|(s, l)| (*s, s + l)).collect(),
+    }
+}
+
+/// `qemu-img compare [-f fmt] [-F fmt] A B`: the first 512-byte sector whose
+/// bytes differ; past the shorter image, the longer must read as zeros.
+fn compare(shell: &mut Shell, args: &[String]) -> Output {
+    let mut formats = (None, None);
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-f" => formats.0 = it.next().cloned(),
+            "-F" => formats.1 = it.next().cloned(),
+            "-s" | "-q" | "-p" => {}
+            s if s.starts_with('-') && s.len() > 1 => return fail(format!("the lab's qemu-img compare does not take '{s}'")),
+            _ => files.push(a.clone()),
+        }
+    }
+    let [a, b] = files.as_slice() else {
+        return Output::error("qemu-img: Expecting two image file names\nTry 'qemu-img --help' for more information\n", 1);
+    };
+    let fa = match open(shell, a, formats.0.as_deref()) {
+        Ok(f) => f,
+        Err(out) => return Output { exit_status: 2, ..out },
+    };
+    let fb = match open(shell, b, formats.1.as_deref()) {
+        Ok(f) => f,
+        Err(out) => return Output { exit_status: 2, ..out },
+    };
+    let mut ranges: Vec<(u64, u64)> = data_ranges(shell, &fa).into_iter().chain(data_ranges(shell, &fb)).collect();
+    ranges.sort_unstable();
+    let limit = fa.virtual_size().max(fb.virtual_size());
+    for (start, end) in ranges {
+        let (start, end) = (start.min(limit), end.min(limit));
+        let mut pos = start;
+        while pos < end {
+            let n = (end - pos).min(1 << 20);
+            let (x, y) = (guest_bytes(shell, &fa, pos, n), guest_bytes(shell, &fb, pos, n));
+            if let Some(i) = x.iter().zip(&y).position(|(p, q)| p != q) {
+                let at = (pos + i as u64) / 512 * 512;
+                // The warning comes only once the common part has matched.
+                let common = fa.virtual_size().min(fb.virtual_size());
+                let warn = if at >= common { "Warning: Image size mismatch!\n" } else { "" };
+                return Output::text(format!("{warn}Content mismatch at offset {at}!\n"), 1);
+            }
+            pos += n;
+        }
+    }
+    let warn = if fa.virtual_size() != fb.virtual_size() { "Warning: Image size mismatch!\n" } else { "" };
+    Output::text(format!("{warn}Images are identical.\n"), 0)
 }
 
 /// C's `%#x`: `0` for zero, else `0x` and lowercase hex.

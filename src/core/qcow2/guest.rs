@@ -69,6 +69,53 @@ impl Image {
         Ok(i as u64 * self.cluster())
     }
 
+    /// The first run of `n` free clusters (first fit, as QEMU's
+    /// `alloc_clusters_noref` scans), marked used.
+    fn alloc_run(&mut self, n: u64) -> Result<u64, GuestError> {
+        let n = n as usize;
+        let start = (0..self.refcounts.len()).find(|&i| self.refcounts.get(i..i + n).is_some_and(|r| r.iter().all(|c| *c == 0))).ok_or(GuestError::RefcountBlockFull)?;
+        self.refcounts[start..start + n].iter_mut().for_each(|r| *r = 1);
+        Ok(start as u64 * self.cluster())
+    }
+
+    /// `qemu-img resize` growing the image: a larger L1 table, when the new
+    /// size needs one, is written to free clusters (grown by half each time
+    /// until large enough, as `qcow2_grow_l1_table` does), the header points
+    /// at it, and the old table's clusters are freed (their bytes stay).
+    pub fn grow(&mut self, new_size: u64) -> Result<Vec<FileWrite>, GuestError> {
+        let need = super::l1_entries(new_size, self.header.cluster_bits);
+        let mut out = Vec::new();
+        if need > self.l1.len() as u64 {
+            let mut n = self.l1.len() as u64;
+            while need > n {
+                n = (n * 3 + 1) / 2;
+            }
+            let cluster = self.cluster();
+            let start = self.alloc_run((n * 8).div_ceil(cluster))?;
+            let old = (self.header.l1_table_offset, (self.l1.len() as u64 * 8).div_ceil(cluster));
+            self.l1.resize(n as usize, 0);
+            out.push(FileWrite::Bytes(start, self.l1.iter().flat_map(|e| e.to_be_bytes()).collect()));
+            for i in 0..(n * 8).div_ceil(cluster) {
+                out.push(self.refcount_write(start + i * cluster));
+            }
+            let mut fields = (n as u32).to_be_bytes().to_vec();
+            fields.extend(start.to_be_bytes());
+            out.push(FileWrite::Bytes(36, fields));
+            if old.0 != 0 {
+                for i in 0..old.1 {
+                    let c = (old.0 / cluster + i) as usize;
+                    self.refcounts[c] = 0;
+                    out.push(self.refcount_write(old.0 + i * cluster));
+                }
+            }
+            self.header.l1_size = n as u32;
+            self.header.l1_table_offset = start;
+        }
+        self.header.size = new_size;
+        out.push(FileWrite::Bytes(24, new_size.to_be_bytes().to_vec()));
+        Ok(out)
+    }
+
     fn refcount_write(&self, cluster_offset: u64) -> FileWrite {
         let i = cluster_offset / self.cluster();
         FileWrite::Bytes(self.refblock_offset + 2 * i, self.refcounts[i as usize].to_be_bytes().to_vec())
@@ -100,6 +147,9 @@ impl Image {
         }
         let cluster = self.cluster();
         let mut out = Vec::new();
+        // Tables made by this write: their old bytes on disk are stale (a
+        // freed cluster keeps whatever it held), so they read as empty.
+        let mut fresh: Vec<u64> = Vec::new();
         let mut at = 0u64;
         while at < data.len() as u64 {
             let pos = offset + at;
@@ -110,12 +160,13 @@ impl Image {
             let mut l2 = self.l1[l1i] & OFFSET_MASK;
             if l2 == 0 {
                 l2 = self.alloc()?;
+                fresh.push(l2);
                 out.push(FileWrite::Bytes(l2, vec![0; cluster as usize]));
                 out.push(self.refcount_write(l2));
                 self.l1[l1i] = l2 | OFLAG_COPIED;
                 out.push(FileWrite::Bytes(self.header.l1_table_offset + 8 * l1i as u64, self.l1[l1i].to_be_bytes().to_vec()));
             }
-            let entry = l2_entry(l2, l2i);
+            let entry = if fresh.contains(&l2) { 0 } else { l2_entry(l2, l2i) };
             if entry & !(OFFSET_MASK | OFLAG_COPIED) != 0 {
                 return Err(GuestError::Unsupported);
             }
