@@ -13,6 +13,9 @@ use sha2::Digest;
 
 /// The most one command hashes: beyond it the lab refuses rather than spin.
 const HASH_LIMIT_BYTES: u64 = 1 << 30;
+/// ZFS files and volumes are read whole through the pool (to heal them), so
+/// they are held in memory: a smaller limit.
+const ZFS_HASH_LIMIT_BYTES: u64 = 256 << 20;
 const STEP_BYTES: u64 = 1 << 20;
 
 pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&Input>) -> Option<Output> {
@@ -115,8 +118,8 @@ fn feed_path(shell: &mut Shell, name: &str, h: &mut Hasher) -> Result<Vec<Event>
             crate::core::zfs::DatasetKind::Volume { size_bytes, .. } => size_bytes,
             crate::core::zfs::DatasetKind::Filesystem => 0,
         });
-        if size > HASH_LIMIT_BYTES {
-            return Err("the lab hashes at most 1 GiB in one device".into());
+        if size > ZFS_HASH_LIMIT_BYTES {
+            return Err("the lab hashes at most 256 MiB of a ZFS volume".into());
         }
         let (bytes, events) = m.zvol_read(&vol, 0, size).map_err(|e| e.to_string())?;
         h.feed(&bytes);
@@ -126,10 +129,10 @@ fn feed_path(shell: &mut Shell, name: &str, h: &mut Hasher) -> Result<Vec<Event>
         let size = m.size_of(dev);
         (size, m.written_pieces(dev, 0, size).map_err(|e| e.to_string())?)
     } else if m.zfs_path(&path).is_some() {
-        if m.stat_path(&path).is_ok_and(|st| st.stat.size > HASH_LIMIT_BYTES) {
-            return Err("the lab hashes at most 1 GiB in one file".into());
+        if m.stat_path(&path).is_ok_and(|st| st.stat.size > ZFS_HASH_LIMIT_BYTES) {
+            return Err("the lab hashes at most 256 MiB of a ZFS file".into());
         }
-        let (bytes, events) = m.read_file_healing(&path, 0, HASH_LIMIT_BYTES).map_err(|e| e.text().to_string())?;
+        let (bytes, events) = m.read_file_healing(&path, 0, ZFS_HASH_LIMIT_BYTES).map_err(|e| e.text().to_string())?;
         h.feed(&bytes);
         return Ok(events);
     } else {

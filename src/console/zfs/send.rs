@@ -49,6 +49,10 @@ fn tree(m: &mut Machine, ds: &str) -> Result<Vec<(String, Option<Vec<u8>>)>, Zfs
                 out.push((path, None));
             } else {
                 let size = m.zfs_stat(ds, &path)?.size;
+                // A stream goes down a pipe, which carries at most 16 MiB.
+                if size > crate::console::STREAM_LIMIT_BYTES {
+                    return Err(ZfsError::NoSpace);
+                }
                 out.push((path.clone(), Some(m.zfs_read_file(ds, &path, 0, size)?.0)));
             }
         }
@@ -135,7 +139,9 @@ pub fn send(m: &mut Machine, args: &[String]) -> Output {
         }
     }
     match build(m, snap, from.as_deref()) {
+        Ok(bytes) if bytes.len() as u64 > crate::console::STREAM_LIMIT_BYTES => Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; this stream is larger\n"), 1),
         Ok(bytes) => Output { raw: Some(bytes), ..Output::default() },
+        Err(ZfsError::NoSpace) => Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; a file in it is larger\n"), 1),
         Err(e) => Output::error(message(&e), 1),
     }
 }

@@ -591,6 +591,14 @@ impl Machine {
             .1)
     }
 
+    /// A file's written pieces (see `Tx::read_pieces`).
+    pub fn zfs_read_pieces(&mut self, dataset: &str, path: &str, offset: u64, len: u64) -> Result<(Vec<(u64, Vec<u8>)>, Vec<Event>), ZfsError> {
+        self.fs_op(dataset, |tx, os, _| {
+            let obj = tx.lookup(os, path)?;
+            tx.read_pieces(os, obj, offset, len)
+        })
+    }
+
     /// Grows a file without writing (`truncate -s` past its end).
     pub fn zfs_grow(&mut self, dataset: &str, path: &str, size: u64) -> Result<Vec<Event>, ZfsError> {
         Ok(self

@@ -150,10 +150,10 @@ impl Machine {
         self.zfs_write_file(ds, rel, offset, chunk).map_err(vfs_error)
     }
 
-    /// A file's bytes as one written piece (ZFS keeps no holes the lab shows).
+    /// A file's written blocks; holes read as zeros without being produced.
     pub(super) fn zfs_pieces(&self, ds: &str, rel: &str, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, VfsError> {
-        let bytes = self.zfs_peek(|m| m.zfs_read_file(ds, rel, offset, len).map(|r| r.0))?;
-        Ok(if bytes.is_empty() { Vec::new() } else { vec![(offset, Chunk::bytes(&bytes))] })
+        let pieces = self.zfs_peek(|m| m.zfs_read_pieces(ds, rel, offset, len).map(|r| r.0))?;
+        Ok(pieces.into_iter().map(|(at, b)| (at, Chunk::bytes(&b))).collect())
     }
 
     /// Sets a file's size: growing leaves zeros; shrinking keeps the start.

@@ -185,7 +185,7 @@ impl<'a> Tx<'a> {
     }
 
     /// The pointer to a block, from its parent (or its dnode at the top).
-    fn parent_bp(&mut self, key: Bookmark) -> Result<Blkptr, ZfsError> {
+    pub(super) fn parent_bp(&mut self, key: Bookmark) -> Result<Blkptr, ZfsError> {
         let dn = self.dnode(key.os, key.object)?;
         if key.level + 1 == dn.nlevels {
             return Ok(if key.blkid == 0 { dn.blkptr } else { Blkptr::hole() });

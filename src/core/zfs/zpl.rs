@@ -247,6 +247,31 @@ impl Tx<'_> {
         self.set_znode(os, obj, Znode { size: z.size.max(size), mtime: self.now, ..z })
     }
 
+    /// A file's written blocks in `offset..offset + len` (cut at its end),
+    /// as (file offset, bytes): holes and everything past the last block
+    /// ever written are left out, so a sparse file costs only its data.
+    pub fn read_pieces(&mut self, os: Os, obj: u64, offset: u64, len: u64) -> Result<Vec<(u64, Vec<u8>)>, ZfsError> {
+        let z = self.znode(os, obj)?;
+        if z.is_dir() {
+            return Err(ZfsError::IsADirectory);
+        }
+        let dn = self.dnode(os, obj)?;
+        let block = dn.data_block_bytes.max(1);
+        let end = (offset + len).min(z.size).min((dn.max_blkid + 1) * block);
+        let mut out = Vec::new();
+        let mut pos = offset;
+        while pos < end {
+            let (blkid, within) = (pos / block, pos % block);
+            let n = (block - within).min(end - pos);
+            if !self.parent_bp(bm(os, obj, blkid))?.is_hole() {
+                let data = self.read(bm(os, obj, blkid))?;
+                out.push((pos, data[within as usize..(within + n) as usize].to_vec()));
+            }
+            pos += n;
+        }
+        Ok(out)
+    }
+
     /// Frees an object's blocks and its dnode.
     fn free_object(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
         let dn = self.dnode(os, obj)?;
