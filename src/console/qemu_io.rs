@@ -6,7 +6,6 @@
 
 use super::{Output, Shell};
 use crate::core::machine::Machine;
-use crate::core::media::Chunk;
 use crate::core::qcow2::guest::{FileWrite, GuestError, Image};
 use crate::core::qcow2::Header;
 
@@ -22,7 +21,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
                 None => return Output::error("qemu-io: option requires an argument -- 'c'\nTry 'qemu-io --help' for more information\n", 1),
             },
             "-f" => format = it.next().cloned(),
-            "--version" | "-V" => return Output::text("qemu-io version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n", 0),
+            "--version" | "-V" => return Output::text(super::qemu_img::VERSION.replacen("qemu-img", "qemu-io", 1), 0),
             s if s.starts_with('-') && s.len() > 1 => return Output::error(format!("qemu-io: the lab's qemu-io takes -c, -f and a file, not '{s}'\n"), 1),
             _ => files.push(a.clone()),
         }
@@ -124,17 +123,10 @@ fn write(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset:
         Err(GuestError::RefcountBlockFull) => return Output::error("write failed: the lab's qcow2 model counts clusters in one refcount block only\n", 1),
         Err(GuestError::Unsupported) => return Output::error("write failed: the lab's qcow2 model has no compressed or zero clusters\n", 1),
     };
-    let mut events = Vec::new();
-    for w in writes {
-        let r = match w {
-            FileWrite::Bytes(at, b) => m.write_file(path, at, Chunk::bytes(&b)),
-            FileWrite::Zeros(at, n) => m.write_file(path, at, Chunk::zeros(n)),
-        };
-        match r {
-            Ok(e) => events.extend(e),
-            Err(e) => return Output::error(format!("write failed: {}\n", e.text()), 1),
-        }
-    }
+    let events = match super::qemu_img::apply_writes(m, path, writes) {
+        Ok(e) => e,
+        Err(e) => return Output::error(format!("write failed: {e}\n"), 1),
+    };
     Output { text: report("wrote", offset, len), events, ..Output::default() }
 }
 
@@ -143,26 +135,7 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
     if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
         return Output::error("read failed: Input/output error\n", 1);
     }
-    let bytes = match header {
-        None => m.read_file(path, offset, len).unwrap_or_default(),
-        Some(h) => {
-            let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
-            let image = Image::open(h, &mut read);
-            let mut l2 = l2_reader(m, path);
-            let cluster = image.header.cluster_bytes();
-            let mut out = Vec::with_capacity(len as usize);
-            let mut pos = offset;
-            while pos < offset + len {
-                let n = (cluster - pos % cluster).min(offset + len - pos);
-                match image.host_offset(pos, &mut l2) {
-                    Some(host) => out.extend(m.read_file(path, host, n).unwrap_or_default()),
-                    None => out.resize(out.len() + n as usize, 0),
-                }
-                pos += n;
-            }
-            out
-        }
-    };
+    let bytes = super::qemu_img::guest_bytes(m, path, header, offset, len);
     let mut text = String::new();
     let mut status = 0;
     if let Some(p) = pattern {
