@@ -244,16 +244,19 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
     Ok(Facts { name: name.to_string(), path, length: st.size, disk_bytes: st.blocks_512 * 512, header })
 }
 
-fn info(shell: &mut Shell, args: &[String]) -> Output {
-    let o = match read_args(args) {
-        Ok(o) => o,
-        Err(out) => return out,
-    };
+/// The options and the one image of `info`, `check` and `map`.
+fn open_one(shell: &Shell, args: &[String]) -> Result<(ReadOpts, Facts), Output> {
+    let o = read_args(args)?;
     let Some(name) = o.files.first() else {
-        return Output::error("qemu-img: Expecting one image file name\nTry 'qemu-img --help' for more information\n", 1);
+        return Err(Output::error("qemu-img: Expecting one image file name\nTry 'qemu-img --help' for more information\n", 1));
     };
-    match open(shell, name, o.format.as_deref()) {
-        Ok(f) => Output::text(if o.json { f.json() } else { f.human() }, 0),
+    let f = open(shell, name, o.format.as_deref())?;
+    Ok((o, f))
+}
+
+fn info(shell: &mut Shell, args: &[String]) -> Output {
+    match open_one(shell, args) {
+        Ok((o, f)) => Output::text(if o.json { f.json() } else { f.human() }, 0),
         Err(out) => out,
     }
 }
@@ -271,15 +274,8 @@ fn mapped(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
 /// Simplified: the counts are the refcount block's; a leak or a wrong
 /// refcount cannot arise from the lab's writes.
 fn check(shell: &mut Shell, args: &[String]) -> Output {
-    let o = match read_args(args) {
-        Ok(o) => o,
-        Err(out) => return out,
-    };
-    let Some(name) = o.files.first() else {
-        return Output::error("qemu-img: Expecting one image file name\nTry 'qemu-img --help' for more information\n", 1);
-    };
-    let f = match open(shell, name, o.format.as_deref()) {
-        Ok(f) => f,
+    let (o, f) = match open_one(shell, args) {
+        Ok(v) => v,
         Err(out) => return out,
     };
     let Some(h) = &f.header else {
@@ -309,18 +305,12 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     Output::text(format!("No errors were found on the image.\n{counts}Image end offset: {end}\n"), 0)
 }
 
-/// `qemu-img map`: which guest ranges hold data. A new qcow2 image has none;
-/// a raw file's written pieces are data and its holes read as zeros.
+/// `qemu-img map`: which guest ranges hold data: a qcow2 image's allocated
+/// clusters (merged where they follow each other on disk), a raw file's
+/// allocated blocks; the rest reads as zeros.
 fn map(shell: &mut Shell, args: &[String]) -> Output {
-    let o = match read_args(args) {
-        Ok(o) => o,
-        Err(out) => return out,
-    };
-    let Some(name) = o.files.first() else {
-        return Output::error("qemu-img: Expecting one image file name\nTry 'qemu-img --help' for more information\n", 1);
-    };
-    let f = match open(shell, name, o.format.as_deref()) {
-        Ok(f) => f,
+    let (o, f) = match open_one(shell, args) {
+        Ok(v) => v,
         Err(out) => return out,
     };
     // (start, length, data)
