@@ -21,8 +21,9 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("measure") => measure(shell, &args[1..]),
         Some("resize") => resize(shell, &args[1..]),
         Some("compare") => compare(shell, &args[1..]),
+        Some("convert") => convert(shell, &args[1..]),
         Some("--version" | "-V") => Output::text(VERSION, 0),
-        Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nThe lab's commands: create, info, check, map, measure, resize, compare\n", 0),
+        Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nThe lab's commands: create, info, check, map, measure, resize, compare, convert\n", 0),
         Some(other) => Output::error(format!("qemu-img: Command not found: {other}\n"), 1),
         None => Output::error("qemu-img: Not enough arguments\nTry 'qemu-img --help' for more information\n", 1),
     }
@@ -544,6 +545,114 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     }
     let warn = if fa.virtual_size() != fb.virtual_size() { "Warning: Image size mismatch!\n" } else { "" };
     Output::text(format!("{warn}Images are identical.\n"), 0)
+}
+
+/// The most `convert` copies: it reads the source's data into memory.
+const CONVERT_LIMIT_BYTES: u64 = 256 << 20;
+
+/// `qemu-img convert [-f fmt] -O raw|qcow2 [-S 4k] [-o cluster_size=N] SRC DST`:
+/// the source's guest data, in guest order, into a new image; runs of
+/// zeros of the `-S` size (4 KiB by default) are skipped, as QEMU's sparse
+/// detection does. Simplified: `-S 0` (write every zero) is not offered.
+fn convert(shell: &mut Shell, args: &[String]) -> Output {
+    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new() };
+    let (mut in_format, mut sparse) = (None, 4096u64);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-f" => in_format = it.next().cloned(),
+            "-O" => o.format = it.next().cloned(),
+            "-S" => match it.next().and_then(|v| parse_size(v)) {
+                Some(n) if n > 0 && n % 512 == 0 => sparse = n,
+                Some(0) => return fail("the lab's convert always detects zeros: -S 0 is not offered".into()),
+                _ => return fail("Invalid buffer size for sparse output specified. Valid sizes are multiples of 512 up to 2147483136 bytes.".into()),
+            },
+            "-o" => {
+                for kv in it.next().map_or("", String::as_str).split(',').filter(|kv| !kv.is_empty()) {
+                    let (k, v) = kv.split_once('=').unwrap_or((kv, "on"));
+                    o.options.push((k.to_string(), v.to_string()));
+                }
+            }
+            "-p" | "-q" => {}
+            s if s.starts_with('-') && s.len() > 1 => return fail(format!("the lab's qemu-img convert does not take '{s}'")),
+            _ => o.operands.push(a.clone()),
+        }
+    }
+    let [src, dst] = o.operands.as_slice() else {
+        return Output::error("qemu-img: Expecting one image file name and one output file name\nTry 'qemu-img --help' for more information\n", 1);
+    };
+    let (src, dst) = (src.clone(), dst.clone());
+    let f = match open(shell, &src, in_format.as_deref()) {
+        Ok(f) => f,
+        Err(out) => return out,
+    };
+    let out_format = o.format.clone().unwrap_or_else(|| "raw".into());
+    let ranges = data_ranges(shell, &f);
+    if ranges.iter().map(|r| r.1 - r.0).sum::<u64>() > CONVERT_LIMIT_BYTES {
+        return fail(format!("{src}: the lab converts at most 256 MiB of data"));
+    }
+    let runs = nonzero_runs(shell, &f, &ranges, sparse);
+    let dst_path = shell.abs(&dst);
+    let size = f.virtual_size();
+    let made = match out_format.as_str() {
+        "raw" => create_raw(shell, &dst, &dst_path, size, None),
+        "qcow2" => create_qcow2(shell, &dst, &dst_path, size, &o),
+        other => return fail(format!("the lab converts to raw and qcow2 only, not '{other}'")),
+    };
+    if made.exit_status != 0 {
+        return Output { text: String::new(), ..made };
+    }
+    let m = &mut shell.machine;
+    let mut events = made.events;
+    let header = Header::decode(&m.read_file(&dst_path, 0, 512).unwrap_or_default()).filter(|_| out_format == "qcow2");
+    let result = match header {
+        None => runs.into_iter().try_for_each(|(at, b)| m.write_file(&dst_path, at, Chunk::bytes(&b)).map(|e| events.extend(e)).map_err(|e| e.text().to_string())),
+        Some(h) => {
+            let mut read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
+            let mut image = qcow2::guest::Image::open(h, &mut read);
+            for (at, b) in runs {
+                // Each run's writes land before the next run reads its tables.
+                let writes = {
+                    let read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
+                    let mut l2 = |t: u64, i: u64| read(t + 8 * i, 8).get(..8).map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
+                    image.write(at, &b, &mut l2)
+                };
+                let Ok(writes) = writes else {
+                    return fail(format!("{dst}: the lab's qcow2 model counts clusters in one refcount block only"));
+                };
+                match apply_writes(m, &dst_path, writes) {
+                    Ok(e) => events.extend(e),
+                    Err(e) => return fail(e),
+                }
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => Output { events, ..Output::default() },
+        Err(e) => fail(format!("error while writing at byte 0: {e}")),
+    }
+}
+
+/// The source's non-zero blocks of `sparse` bytes (aligned from the start),
+/// merged into runs: (guest offset, bytes).
+fn nonzero_runs(shell: &Shell, f: &Facts, ranges: &[(u64, u64)], sparse: u64) -> Vec<(u64, Vec<u8>)> {
+    let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+    for &(start, end) in ranges {
+        let (from, to) = (start / sparse * sparse, end.div_ceil(sparse) * sparse);
+        let bytes = guest_bytes(&shell.machine, &f.path, f.header.clone(), from, to.min(f.virtual_size()) - from);
+        for (i, block) in bytes.chunks(sparse as usize).enumerate() {
+            if block.iter().all(|b| *b == 0) {
+                continue;
+            }
+            let at = from + i as u64 * sparse;
+            match runs.last_mut() {
+                Some((s, b)) if *s + b.len() as u64 == at => b.extend_from_slice(block),
+                _ => runs.push((at, block.to_vec())),
+            }
+        }
+    }
+    runs
 }
 
 /// C's `%#x`: `0` for zero, else `0x` and lowercase hex.
