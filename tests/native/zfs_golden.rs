@@ -570,3 +570,20 @@ errors: No known data errors
 ",
     );
 }
+
+#[test]
+fn block_sizes_and_copies_are_checked_as_libzfs_checks_them() {
+    // The fuzzer's find: `recordsize=0k` was taken at create and every
+    // write into the dataset looped on zero-byte blocks.
+    check(
+        DISKS,
+        "zpool create t2 sdc\nzfs create -o recordsize=0k t2/fs\nzfs create -o recordsize=3k t2/fs\nzfs create -o recordsize=8k t2/fs\n\
+         zfs set recordsize=3k t2/fs\nzfs set copies=5 t2/fs\nzfs get -H recordsize t2/fs\n",
+        "cannot create 't2/fs': 'recordsize' must be power of 2 from 512B to 16M
+cannot create 't2/fs': 'recordsize' must be power of 2 from 512B to 16M
+cannot set property for 't2/fs': 'recordsize' must be power of 2 from 512B to 16M
+cannot set property for 't2/fs': 'copies' must be one of '1 | 2 | 3'
+t2/fs\trecordsize\t8K\tlocal
+",
+    );
+}

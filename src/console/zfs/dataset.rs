@@ -258,7 +258,7 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         }
         let value = if p == "checksum" && v == "on" { "fletcher4".to_string() } else { value };
         let r = m.zfs_set(name, p, &value).map_err(|e| match e {
-            ZfsError::BadProperty { why, .. } => format!("cannot set property for '{name}': '{p}' {why}\n"),
+            ZfsError::BadProperty { why, .. } => format!("cannot set property for '{name}': {why}\n"),
             other => message(&other),
         });
         out.append(outcome(r, String::new()));

@@ -383,6 +383,9 @@ impl Machine {
         if pool.dataset(parent).is_none_or(|p| p.is_volume()) {
             return Err(ZfsError::ParentMissing(name.into()));
         }
+        if let Some(rs) = props.recordsize {
+            check_block_size("recordsize", rs)?;
+        }
         let copies = u64::from(props.copies.unwrap_or_else(|| pool.copies_of(parent)));
         let (kind, props) = match what {
             NewDataset::Filesystem => (DatasetKind::Filesystem, props),
@@ -493,7 +496,7 @@ impl Machine {
     /// mountpoint, compression (off only) and refreservation.
     pub fn zfs_set(&mut self, name: &str, property: &str, value: &str) -> Result<Vec<Event>, ZfsError> {
         let (pool, _) = self.pool_and_os(name)?;
-        let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: why.into() };
+        let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: format!("'{property}' {why}") };
         let (_, mut events) = self.with_pool(&pool, |tx| {
             let ds = tx.pool.dataset_mut(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
             match property {
@@ -503,7 +506,7 @@ impl Machine {
                     check_block_size("recordsize", v)?;
                     ds.props.recordsize = Some(v);
                 }
-                "copies" => ds.props.copies = Some(value.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| bad("must be 1, 2 or 3"))?),
+                "copies" => ds.props.copies = Some(value.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| bad("must be one of '1 | 2 | 3'"))?),
                 "mountpoint" => ds.props.mountpoint = Some(value.to_string()),
                 "compression" if value == "off" => {}
                 "refreservation" => ds.props.refreservation = if value == "none" { None } else { crate::core::units::parse_size_bytes(value).ok() },
@@ -740,6 +743,6 @@ fn check_block_size(property: &str, v: u64) -> Result<(), ZfsError> {
     if v.is_power_of_two() && (512..=MAX_RECORDSIZE).contains(&v) {
         Ok(())
     } else {
-        Err(ZfsError::BadProperty { property: property.into(), value: v.to_string(), why: "must be power of 2 from 512B to 16M".into() })
+        Err(ZfsError::BadProperty { property: property.into(), value: v.to_string(), why: format!("'{property}' must be power of 2 from 512B to 16M") })
     }
 }
