@@ -25,7 +25,7 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&Input>)
         _ => return None,
     };
     if let Some(bad) = args.iter().find(|a| a.starts_with('-') && a.len() > 1 && a.as_str() != "--") {
-        let text = if bad.starts_with("--") { format!("unrecognized option '{bad}'") } else { format!("invalid option -- '{}'", &bad[1..2]) };
+        let text = if bad.starts_with("--") { format!("unrecognized option '{bad}'") } else { format!("invalid option -- '{}'", bad.chars().nth(1).unwrap_or('-')) };
         return Some(Output::error(format!("{cmd}: {}\nTry '{cmd} --help' for more information.\n", printable(&text)), 1));
     }
     let mut names: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--").collect();
