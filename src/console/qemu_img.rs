@@ -283,10 +283,10 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
         return Output::error("qemu-img: This image format does not support checks\n", 63);
     };
     let cluster = h.cluster_bytes();
-    let reftable = shell.machine.read_file(&f.path, h.refcount_table_offset, 8).unwrap_or_default();
-    let refblock_at = reftable.get(..8).map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
-    let refblock = shell.machine.read_file(&f.path, refblock_at, cluster).unwrap_or_default();
-    let end = qcow2::used_clusters(&refblock) * cluster;
+    let end = {
+        let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
+        qcow2::guest::Image::open(h.clone(), &mut read).end_offset()
+    };
     let total = h.size.div_ceil(cluster);
     let data = mapped(shell, &f);
     let allocated = data.len() as u64;
@@ -418,7 +418,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
             let mut image = qcow2::guest::Image::open(h, &mut read);
             match image.grow(new) {
                 Ok(writes) => apply_writes(m, &f.path, writes),
-                Err(_) => Err("the lab's qcow2 model counts clusters in one refcount block only".to_string()),
+                Err(e) => Err(e.text().to_string()),
             }
         }
     };
@@ -613,12 +613,12 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
             for (at, b) in runs {
                 // Each run's writes land before the next run reads its tables.
                 let writes = {
-                    let read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
-                    let mut l2 = |t: u64, i: u64| read(t + 8 * i, 8).get(..8).map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
-                    image.write(at, &b, &mut l2)
+                    let mut read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
+                    image.write(at, &b, &mut read)
                 };
-                let Ok(writes) = writes else {
-                    return fail(format!("{dst}: the lab's qcow2 model counts clusters in one refcount block only"));
+                let writes = match writes {
+                    Ok(w) => w,
+                    Err(e) => return fail(format!("{dst}: {}", e.text())),
                 };
                 match apply_writes(m, &dst_path, writes) {
                     Ok(e) => events.extend(e),

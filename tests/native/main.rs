@@ -7,6 +7,7 @@ mod fuzz_inputs;
 mod golden;
 mod zfs_golden;
 mod props;
+mod qcow2_real;
 mod sessions;
 mod stack_props;
 mod zfs_props;

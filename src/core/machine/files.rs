@@ -237,13 +237,24 @@ impl Machine {
         let now = self.clock;
         let len = chunk.len;
         let tree = &mut self.fs_mut(&uuid)?.tree;
+        let bs = tree.block_size;
+        let (first, end) = (offset / bs * bs, (offset + len).div_ceil(bs) * bs);
+        // Blocks that held no file data yet (holes, unwritten extents): a
+        // freed block keeps its old bytes, so the parts of them this write
+        // leaves out are zeroed, as ext4 zeroes a new block around a write.
+        let fresh: Vec<(u64, u64)> = tree.map(ino, first, end - first)?.into_iter().filter(|r| r.2.is_none()).map(|r| (r.0, r.0 + r.1)).collect();
         tree.allocate(ino, offset, len, false)?;
         let size = tree.size(ino).max(offset + len);
         tree.set_size(ino, size, now)?;
-        let map = tree.map(ino, offset, len)?;
-        for (at, n, loc) in map {
-            if let Some(fs_offset) = loc {
-                self.write_fs_bytes(&uuid, fs_offset, chunk.slice(at - offset, n))?;
+        let mut parts = vec![(offset, chunk)];
+        for (start, stop) in fresh {
+            parts.extend([(start, offset.min(stop)), (start.max(offset + len), stop)].into_iter().filter(|(a, b)| a < b).map(|(a, b)| (a, Chunk::zeros(b - a))));
+        }
+        for (part_offset, part) in parts {
+            for (at, n, loc) in self.fs(&uuid)?.tree.map(ino, part_offset, part.len)? {
+                if let Some(fs_offset) = loc {
+                    self.write_fs_bytes(&uuid, fs_offset, part.slice(at - part_offset, n))?;
+                }
             }
         }
         Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])

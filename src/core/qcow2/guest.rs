@@ -28,30 +28,67 @@ pub enum FileWrite {
 pub enum GuestError {
     /// Past the virtual disk's end (`EIO` in qemu-io).
     OutOfRange,
-    /// The image needs a second refcount block (not modelled).
-    RefcountBlockFull,
+    /// The refcount table itself would have to grow (not modelled).
+    RefcountTableFull,
     /// A compressed, zero or shared cluster (not modelled).
     Unsupported,
 }
 
-/// An open image's metadata: the header, its L1 table and the first
-/// refcount block, kept as the driver caches them.
+impl GuestError {
+    /// The error as qemu-io and qemu-img report it.
+    pub fn text(self) -> &'static str {
+        match self {
+            GuestError::OutOfRange => "Input/output error",
+            GuestError::RefcountTableFull => "the lab's qcow2 model does not grow the refcount table: the image file outgrew what one table cluster counts",
+            GuestError::Unsupported => "the lab's qcow2 model has no compressed clusters",
+        }
+    }
+}
+
+/// `update_refcount` met a cluster whose refcount block had to be made
+/// first: the caller searches for free space again (QEMU's `-EAGAIN`).
+enum Refcount {
+    Again,
+    Failed(GuestError),
+}
+
+impl From<GuestError> for Refcount {
+    fn from(e: GuestError) -> Refcount {
+        Refcount::Failed(e)
+    }
+}
+
+/// An open image's metadata: the header, its L1 table, the refcount table
+/// and the counts of every refcount block, kept as the driver caches them.
 #[derive(Debug, Clone)]
 pub struct Image {
     pub header: Header,
     pub l1: Vec<u64>,
-    pub refblock_offset: u64,
-    pub refcounts: Vec<u16>,
+    /// Refcount block offsets, one per `refcount_block_size` clusters.
+    reftable: Vec<u64>,
+    /// Every cluster's count (those without a refcount block read as 0).
+    refcounts: Vec<u16>,
+    /// `free_cluster_index`: where the next search for free clusters starts.
+    /// It moves back only when a count drops to zero, so a hole skipped by
+    /// a longer run stays unused until the image is opened again.
+    free_index: u64,
 }
 
 impl Image {
     /// Reads the metadata through `read(offset, len)`.
     pub fn open(header: Header, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Image {
         let l1 = read(header.l1_table_offset, u64::from(header.l1_size) * 8).chunks_exact(8).map(be64).collect();
-        let refblock_offset = read(header.refcount_table_offset, 8).get(..8).map_or(0, be64);
         let cluster = header.cluster_bytes();
-        let refcounts = read(refblock_offset, cluster).chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-        Image { header, l1, refblock_offset, refcounts }
+        let reftable: Vec<u64> = read(header.refcount_table_offset, u64::from(header.refcount_table_clusters) * cluster).chunks_exact(8).map(be64).collect();
+        let per_block = (cluster / 2) as usize;
+        let mut refcounts = Vec::new();
+        for (i, block) in reftable.iter().enumerate().filter(|(_, b)| **b != 0) {
+            refcounts.resize((i + 1) * per_block, 0);
+            for (j, c) in read(*block, cluster).chunks_exact(2).enumerate() {
+                refcounts[i * per_block + j] = u16::from_be_bytes([c[0], c[1]]);
+            }
+        }
+        Image { header, l1, reftable, refcounts, free_index: 0 }
     }
 
     fn cluster(&self) -> u64 {
@@ -62,50 +99,132 @@ impl Image {
         self.cluster() / 8
     }
 
-    /// The first cluster whose refcount is zero, counted from the start.
-    fn alloc(&mut self) -> Result<u64, GuestError> {
-        let i = self.refcounts.iter().position(|r| *r == 0).ok_or(GuestError::RefcountBlockFull)?;
-        self.refcounts[i] = 1;
-        Ok(i as u64 * self.cluster())
+    /// Clusters one refcount block counts.
+    fn per_block(&self) -> u64 {
+        self.cluster() / 2
     }
 
-    /// The first run of `n` free clusters (first fit, as QEMU's
-    /// `alloc_clusters_noref` scans), marked used.
-    fn alloc_run(&mut self, n: u64) -> Result<u64, GuestError> {
-        let n = n as usize;
-        let start = (0..self.refcounts.len()).find(|&i| self.refcounts.get(i..i + n).is_some_and(|r| r.iter().all(|c| *c == 0))).ok_or(GuestError::RefcountBlockFull)?;
-        self.refcounts[start..start + n].iter_mut().for_each(|r| *r = 1);
-        Ok(start as u64 * self.cluster())
+    fn refcount(&self, index: u64) -> u16 {
+        self.refcounts.get(index as usize).copied().unwrap_or(0)
+    }
+
+    /// The end of the last cluster in use (`qemu-img check`'s image end offset).
+    pub fn end_offset(&self) -> u64 {
+        self.refcounts.iter().rposition(|r| *r != 0).map_or(0, |i| (i as u64 + 1) * self.cluster())
+    }
+
+    /// `alloc_clusters_noref`: the first run of `n` free clusters from the
+    /// search cursor, which moves past every cluster looked at.
+    fn find_free(&mut self, n: u64) -> u64 {
+        let mut run = 0;
+        while run < n {
+            let i = self.free_index;
+            self.free_index += 1;
+            run = if self.refcount(i) == 0 { run + 1 } else { 0 };
+        }
+        (self.free_index - n) * self.cluster()
+    }
+
+    /// `qcow2_alloc_clusters`: `n` clusters, counted, searched again when
+    /// counting them needed a new refcount block.
+    fn alloc_run(&mut self, n: u64, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
+        loop {
+            let start = self.find_free(n);
+            match self.update(start, n, 1, out) {
+                Ok(()) => return Ok(start),
+                Err(Refcount::Again) => continue,
+                Err(Refcount::Failed(e)) => return Err(e),
+            }
+        }
+    }
+
+    fn alloc(&mut self, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
+        self.alloc_run(1, out)
+    }
+
+    /// `update_refcount`: adds `addend` to the counts of `n` clusters from
+    /// `start`; on `Again` the counts already changed are put back.
+    fn update(&mut self, start: u64, n: u64, addend: i32, out: &mut Vec<FileWrite>) -> Result<(), Refcount> {
+        let first = start / self.cluster();
+        for index in first..first + n {
+            if let Err(e) = self.ensure_block(index, out) {
+                for undo in first..index {
+                    self.add(undo, -addend, out);
+                }
+                return Err(e);
+            }
+            self.add(index, addend, out);
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, index: u64, addend: i32, out: &mut Vec<FileWrite>) {
+        let count = (i32::from(self.refcount(index)) + addend).clamp(0, 0xffff) as u16;
+        self.refcounts[index as usize] = count;
+        if count == 0 {
+            self.free_index = self.free_index.min(index);
+        }
+        out.push(self.refcount_write(index));
+    }
+
+    /// `alloc_refcount_block`: a cluster without a refcount block gets one at
+    /// the first free cluster, counted in itself when it falls in the range
+    /// it counts, else counted first through the block that does.
+    fn ensure_block(&mut self, index: u64, out: &mut Vec<FileWrite>) -> Result<(), Refcount> {
+        let table_index = (index / self.per_block()) as usize;
+        if self.reftable.get(table_index).is_some_and(|b| *b != 0) {
+            return Ok(());
+        }
+        let block = self.find_free(1);
+        let block_index = block / self.cluster();
+        let mut bytes = vec![0u8; self.cluster() as usize];
+        if block_index / self.per_block() == table_index as u64 {
+            let at = (2 * (block_index % self.per_block())) as usize;
+            bytes[at..at + 2].copy_from_slice(&1u16.to_be_bytes());
+            self.grow_counts(block_index);
+            self.refcounts[block_index as usize] = 1;
+        } else {
+            self.update(block, 1, 1, out)?;
+        }
+        if table_index >= self.reftable.len() {
+            return Err(Refcount::Failed(GuestError::RefcountTableFull));
+        }
+        self.grow_counts(index);
+        out.push(FileWrite::Bytes(block, bytes));
+        self.reftable[table_index] = block;
+        out.push(FileWrite::Bytes(self.header.refcount_table_offset + 8 * table_index as u64, block.to_be_bytes().to_vec()));
+        Err(Refcount::Again)
+    }
+
+    /// Makes room in `refcounts` for the whole block that counts `index`.
+    fn grow_counts(&mut self, index: u64) {
+        let end = ((index / self.per_block() + 1) * self.per_block()) as usize;
+        if self.refcounts.len() < end {
+            self.refcounts.resize(end, 0);
+        }
     }
 
     /// `qemu-img resize` growing the image: a larger L1 table, when the new
-    /// size needs one, is written to free clusters (grown by half each time
-    /// until large enough, as `qcow2_grow_l1_table` does), the header points
-    /// at it, and the old table's clusters are freed (their bytes stay).
+    /// size needs one, is written to free clusters (exactly as many entries
+    /// as the size needs: `qcow2_co_truncate` asks `qcow2_grow_l1_table` for
+    /// the exact size), the header points at it, and the old table's
+    /// clusters are freed (their bytes stay).
     pub fn grow(&mut self, new_size: u64) -> Result<Vec<FileWrite>, GuestError> {
         let need = super::l1_entries(new_size, self.header.cluster_bits);
         let mut out = Vec::new();
         if need > self.l1.len() as u64 {
-            let mut n = self.l1.len() as u64;
-            while need > n {
-                n = (n * 3 + 1) / 2;
-            }
+            let n = need;
             let cluster = self.cluster();
-            let start = self.alloc_run((n * 8).div_ceil(cluster))?;
+            let start = self.alloc_run((n * 8).div_ceil(cluster), &mut out)?;
             let old = (self.header.l1_table_offset, (self.l1.len() as u64 * 8).div_ceil(cluster));
             self.l1.resize(n as usize, 0);
             out.push(FileWrite::Bytes(start, self.l1.iter().flat_map(|e| e.to_be_bytes()).collect()));
-            for i in 0..(n * 8).div_ceil(cluster) {
-                out.push(self.refcount_write(start + i * cluster));
-            }
             let mut fields = (n as u32).to_be_bytes().to_vec();
             fields.extend(start.to_be_bytes());
             out.push(FileWrite::Bytes(36, fields));
             if old.0 != 0 {
                 for i in 0..old.1 {
-                    let c = (old.0 / cluster + i) as usize;
-                    self.refcounts[c] = 0;
-                    out.push(self.refcount_write(old.0 + i * cluster));
+                    self.add(old.0 / cluster + i, -1, &mut out);
                 }
             }
             self.header.l1_size = n as u32;
@@ -116,9 +235,9 @@ impl Image {
         Ok(out)
     }
 
-    fn refcount_write(&self, cluster_offset: u64) -> FileWrite {
-        let i = cluster_offset / self.cluster();
-        FileWrite::Bytes(self.refblock_offset + 2 * i, self.refcounts[i as usize].to_be_bytes().to_vec())
+    fn refcount_write(&self, index: u64) -> FileWrite {
+        let block = self.reftable[(index / self.per_block()) as usize];
+        FileWrite::Bytes(block + 2 * (index % self.per_block()), self.refcount(index).to_be_bytes().to_vec())
     }
 
     /// The host offset of every guest cluster that has one, in guest order:
@@ -139,51 +258,73 @@ impl Image {
         out
     }
 
-    /// The file writes of a guest write of `data` at `offset`; `l2_of`
-    /// reads an L2 entry (table offset, index) from the file.
-    pub fn write(&mut self, offset: u64, data: &[u8], l2_entry: &mut dyn FnMut(u64, u64) -> u64) -> Result<Vec<FileWrite>, GuestError> {
-        if offset.checked_add(data.len() as u64).is_none_or(|end| end > self.header.size) {
-            return Err(GuestError::OutOfRange);
-        }
+    /// The file writes of a guest write of `data` at `offset`, L2 table by
+    /// L2 table as `qcow2_alloc_host_offset` goes: clusters the active image
+    /// owns alone (COPIED) are written in place; each run of clusters that
+    /// are unallocated or shared with a snapshot gets a run of new clusters,
+    /// filled from the old cluster (or zeros) around the written bytes, and
+    /// the old clusters lose a reference.
+    pub fn write(&mut self, offset: u64, data: &[u8], read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+        let end = offset.checked_add(data.len() as u64).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
         let cluster = self.cluster();
         let mut out = Vec::new();
-        // Tables made by this write: their old bytes on disk are stale (a
-        // freed cluster keeps whatever it held), so they read as empty.
-        let mut fresh: Vec<u64> = Vec::new();
-        let mut at = 0u64;
-        while at < data.len() as u64 {
-            let pos = offset + at;
-            let within = pos % cluster;
-            let n = (cluster - within).min(data.len() as u64 - at);
-            let guest = pos / cluster;
-            let (l1i, l2i) = ((guest / self.l2_entries()) as usize, guest % self.l2_entries());
-            let mut l2 = self.l1[l1i] & OFFSET_MASK;
-            if l2 == 0 {
-                l2 = self.alloc()?;
-                fresh.push(l2);
-                out.push(FileWrite::Bytes(l2, vec![0; cluster as usize]));
-                out.push(self.refcount_write(l2));
-                self.l1[l1i] = l2 | OFLAG_COPIED;
-                out.push(FileWrite::Bytes(self.header.l1_table_offset + 8 * l1i as u64, self.l1[l1i].to_be_bytes().to_vec()));
-            }
-            let entry = if fresh.contains(&l2) { 0 } else { l2_entry(l2, l2i) };
-            if entry & !(OFFSET_MASK | OFLAG_COPIED) != 0 {
-                return Err(GuestError::Unsupported);
-            }
-            let host = match entry & OFFSET_MASK {
-                0 => {
-                    let host = self.alloc()?;
-                    out.push(FileWrite::Zeros(host, cluster));
-                    out.push(self.refcount_write(host));
-                    out.push(FileWrite::Bytes(l2 + 8 * l2i, (host | OFLAG_COPIED).to_be_bytes().to_vec()));
-                    host
+        let mut pos = offset;
+        while pos < end {
+            let l1i = (pos / cluster / self.l2_entries()) as usize;
+            let table_end = end.min((l1i as u64 + 1) * self.l2_entries() * cluster);
+            let (l2, mut entries) = self.l2_table(l1i, read, &mut out)?;
+            while pos < table_end {
+                let i = ((pos / cluster) % self.l2_entries()) as usize;
+                if entries[i] & !(OFFSET_MASK | OFLAG_COPIED) != 0 {
+                    return Err(GuestError::Unsupported);
                 }
-                h => h,
-            };
-            out.push(FileWrite::Bytes(host + within, data[at as usize..(at + n) as usize].to_vec()));
-            at += n;
+                let run = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
+                let host = if run == 0 { entries[i] & OFFSET_MASK } else { self.alloc_run(run, &mut out)? };
+                for j in 0..run.max(1) {
+                    let (e, c_host) = (i + j as usize, host + j * cluster);
+                    if run > 0 {
+                        let old = entries[e] & OFFSET_MASK;
+                        out.push(if old == 0 { FileWrite::Zeros(c_host, cluster) } else { FileWrite::Bytes(c_host, read(old, cluster)) });
+                        entries[e] = c_host | OFLAG_COPIED;
+                        out.push(FileWrite::Bytes(l2 + 8 * e as u64, entries[e].to_be_bytes().to_vec()));
+                        if old != 0 {
+                            self.release(old, &mut out);
+                        }
+                    }
+                    let within = pos % cluster;
+                    let n = (cluster - within).min(end - pos);
+                    let from = (pos - offset) as usize;
+                    out.push(FileWrite::Bytes(c_host + within, data[from..from + n as usize].to_vec()));
+                    pos += n;
+                }
+            }
         }
         Ok(out)
+    }
+
+    /// The L2 table of L1 entry `l1i`, ready for writing: a new empty one
+    /// when there is none, a copy when a snapshot shares it (the old one
+    /// then loses a reference), as `get_cluster_table` and `l2_allocate` do.
+    fn l2_table(&mut self, l1i: usize, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>) -> Result<(u64, Vec<u64>), GuestError> {
+        let cluster = self.cluster();
+        let old = self.l1[l1i] & OFFSET_MASK;
+        if old != 0 && self.l1[l1i] & OFLAG_COPIED != 0 {
+            return Ok((old, read(old, cluster).chunks_exact(8).map(be64).collect()));
+        }
+        let table = self.alloc(out)?;
+        let entries: Vec<u64> = if old == 0 { vec![0; self.l2_entries() as usize] } else { read(old, cluster).chunks_exact(8).map(be64).collect() };
+        out.push(FileWrite::Bytes(table, entries.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        self.l1[l1i] = table | OFLAG_COPIED;
+        out.push(FileWrite::Bytes(self.header.l1_table_offset + 8 * l1i as u64, self.l1[l1i].to_be_bytes().to_vec()));
+        if old != 0 {
+            self.release(old, out);
+        }
+        Ok((table, entries))
+    }
+
+    /// One reference less on the cluster at `offset` (`qcow2_free_clusters`).
+    fn release(&mut self, offset: u64, out: &mut Vec<FileWrite>) {
+        self.add(offset / self.cluster(), -1, out);
     }
 
     /// The host offset holding a guest byte, if its cluster is allocated.
@@ -197,6 +338,11 @@ impl Image {
         let host = l2_entry(l2, g % self.l2_entries()) & OFFSET_MASK;
         (host != 0).then_some(host + guest % cluster)
     }
+}
+
+/// `cluster_needs_new_alloc`: unallocated, or allocated but shared.
+fn needs_alloc(entry: u64) -> bool {
+    entry & OFFSET_MASK == 0 || entry & OFLAG_COPIED == 0
 }
 
 fn be64(b: &[u8]) -> u64 {
