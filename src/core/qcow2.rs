@@ -9,6 +9,7 @@
 //! clusters; with 512-byte clusters, up to 128 MiB).
 
 pub mod guest;
+pub mod snapshot;
 
 /// `QFI\xfb`.
 pub const MAGIC: u32 = 0x5146_49fb;

@@ -538,6 +538,33 @@ impl Tree {
         Ok(())
     }
 
+    /// `fallocate(PUNCH_HOLE)` over whole blocks `first..first + count`:
+    /// their extents are cut out and the blocks freed; the size stays.
+    pub fn punch(&mut self, ino: Ino, first: u64, count: u64) -> Result<(), VfsError> {
+        let end = first + count;
+        if count == 0 {
+            return Ok(());
+        }
+        let (_, extents) = self.file_mut(ino)?;
+        let hit: Vec<(u64, Extent)> = extents.range_inclusive(&0, end - 1).filter(|(s, e)| **s + e.count > first).map(|(s, e)| (*s, *e)).collect();
+        let mut freed = Vec::new();
+        for (s, e) in hit {
+            extents.remove(&s);
+            let (lo, hi) = (first.max(s), end.min(s + e.count));
+            if lo > s {
+                extents.insert(s, Extent { count: lo - s, ..e });
+            }
+            if hi < s + e.count {
+                extents.insert(hi, Extent { block: e.block + (hi - s), count: s + e.count - hi, ..e });
+            }
+            freed.push((e.block + (lo - s), hi - lo));
+        }
+        for (b, n) in freed {
+            self.allocated.remove(b, n);
+        }
+        Ok(())
+    }
+
     pub fn set_size(&mut self, ino: Ino, size: u64, now: u64) -> Result<(), VfsError> {
         if size > self.max_file_bytes() {
             return Err(VfsError::FileTooLarge);

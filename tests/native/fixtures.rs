@@ -197,6 +197,15 @@ fn mask_clock(text: &str) -> String {
                     l = format!("{}<STAMP>", &l[..8]);
                 }
             }
+            // qemu-img's snapshot dates: the list's DATE column, JSON's date-sec and date-nsec.
+            if let Some(at) = l.find(" 20").filter(|at| l.as_bytes().get(at + 5) == Some(&b'-') && l.as_bytes().get(at + 14) == Some(&b':')) {
+                l.replace_range(at + 1..(at + 20).min(l.len()), "<DATE>");
+            }
+            for key in ["\"date-sec\": ", "\"date-nsec\": "] {
+                if let Some(at) = l.find(key) {
+                    l.replace_range(at + key.len()..l.len() - usize::from(l.ends_with(',')), "<DATE>");
+                }
+            }
             if let Some(rest) = l.strip_prefix("Device: ") {
                 l = format!("Device: <DEV>{}", rest.find('\t').map_or("", |i| &rest[i..]));
             }

@@ -21,8 +21,16 @@ enum Op {
     Write { offset: u64, len: u64, pattern: u8 },
     /// `qemu-img resize` by this many bytes more (both images).
     Grow(u64),
-    /// `qemu-img convert -O qcow2` to a new file that replaces the image.
+    /// `qemu-img convert -O qcow2` to a new file that replaces the image
+    /// (it keeps no snapshots).
     Convert,
+    /// `qemu-img snapshot -c`, with a new name.
+    Snapshot,
+    /// `qemu-img snapshot -d` of the n-th snapshot still there (modulo).
+    Delete(usize),
+    /// `qemu-img snapshot -a` of the n-th snapshot, when it has the image's
+    /// current size (the lab does not resize on apply).
+    Apply(usize),
 }
 
 /// Steps on a `size` image; writes reach `max_write` bytes (small for small
@@ -32,7 +40,58 @@ fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
         6 => (0..size, 1..max_write, 1u8..=255).prop_map(move |(offset, len, pattern)| Op::Write { offset, len: len.min(size - offset), pattern }),
         1 => (1u64..=64).prop_map(|n| Op::Grow(n * 64 * MIB)),
         1 => Just(Op::Convert),
+        2 => Just(Op::Snapshot),
+        1 => any::<usize>().prop_map(Op::Delete),
+        1 => any::<usize>().prop_map(Op::Apply),
     ]
+}
+
+/// The command lines of a history, for a directory (`/mnt/lab` in the lab,
+/// `.` for the real run); snapshot steps with no snapshot to act on drop out.
+fn script(ops: &[Op], size: u64, dir: &str) -> Vec<String> {
+    let mut size = size;
+    let mut snapshots: Vec<(String, u64)> = Vec::new();
+    let mut made = 0;
+    let mut lines = Vec::new();
+    for op in ops {
+        match op {
+            Op::Grow(n) => size += n,
+            Op::Convert => {
+                for (name, _) in snapshots.drain(..) {
+                    lines.push(format!("rm {dir}/t-{name}.raw"));
+                }
+            }
+            Op::Snapshot => {
+                made += 1;
+                snapshots.push((format!("s{made}"), size));
+                lines.push(format!("qemu-img snapshot -c s{made} {dir}/i.qcow2"));
+                // The raw twin keeps a copy of itself for each snapshot.
+                lines.push(format!("cp --sparse=always {dir}/t.raw {dir}/t-s{made}.raw"));
+                continue;
+            }
+            Op::Delete(i) | Op::Apply(i) if snapshots.is_empty() => {
+                let _ = i;
+                continue;
+            }
+            Op::Delete(i) => {
+                let (name, _) = snapshots.remove(i % snapshots.len());
+                lines.push(format!("qemu-img snapshot -d {name} {dir}/i.qcow2"));
+                lines.push(format!("rm {dir}/t-{name}.raw"));
+                continue;
+            }
+            Op::Apply(i) => {
+                let (name, at) = snapshots[i % snapshots.len()].clone();
+                if at == size {
+                    lines.push(format!("qemu-img snapshot -a {name} {dir}/i.qcow2"));
+                    lines.push(format!("cp --sparse=always {dir}/t-{name}.raw {dir}/t.raw"));
+                }
+                continue;
+            }
+            Op::Write { .. } => {}
+        }
+        lines.extend(commands(op, dir));
+    }
+    lines
 }
 
 /// The commands of one step; `dir` is /mnt/lab in the lab or the real temp dir.
@@ -45,6 +104,7 @@ fn commands(op: &Op, dir: &str) -> Vec<String> {
         ],
         Op::Grow(n) => vec![format!("qemu-img resize {img} +{n}"), format!("qemu-img resize -f raw {raw} +{n}")],
         Op::Convert => vec![format!("qemu-img convert -O qcow2 {img} {dir}/c.qcow2"), format!("mv {dir}/c.qcow2 {img}")],
+        _ => Vec::new(),
     }
 }
 
@@ -82,6 +142,20 @@ fn export(m: &Machine, lab_path: &str, host: &Path) {
     }
 }
 
+/// The image with each snapshot's date zeroed: the real one is the host's
+/// clock when the command ran, the lab's its own clock.
+fn without_dates(mut image: Vec<u8>) -> Vec<u8> {
+    let be = |b: &[u8]| b.iter().fold(0u64, |n, x| n << 8 | u64::from(*x));
+    let (count, mut at) = (be(&image[60..64]), be(&image[64..72]) as usize);
+    for _ in 0..count {
+        at = at.next_multiple_of(8);
+        image[at + 16..at + 24].fill(0);
+        let (extra, id, name) = (be(&image[at + 36..at + 40]), be(&image[at + 12..at + 14]), be(&image[at + 14..at + 16]));
+        at += 40 + (extra + id + name) as usize;
+    }
+    image
+}
+
 fn temp_dir() -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -97,16 +171,14 @@ fn compare_with_real(cluster: u64, size: u64, ops: &[Op]) -> Result<(), String> 
     let mut shell = lab(cluster, size);
     real_run(&dir, &format!("qemu-img create -q -f qcow2 -o cluster_size={cluster} i.qcow2 {size}"));
     real_run(&dir, &format!("qemu-img create -q -f raw t.raw {size}"));
-    for op in ops {
-        for (lab_line, real_line) in commands(op, "/mnt/lab").iter().zip(commands(op, ".")) {
-            lab_run(&mut shell, lab_line);
-            real_run(&dir, &real_line);
-        }
+    for (lab_line, real_line) in script(ops, size, "/mnt/lab").iter().zip(script(ops, size, ".")) {
+        lab_run(&mut shell, lab_line);
+        real_run(&dir, &real_line);
     }
     export(&shell.machine, "/mnt/lab/i.qcow2", &dir.join("lab.qcow2"));
     export(&shell.machine, "/mnt/lab/t.raw", &dir.join("lab.raw"));
-    let real = std::fs::read(dir.join("i.qcow2")).expect("real image");
-    let ours = std::fs::read(dir.join("lab.qcow2")).expect("lab image");
+    let real = without_dates(std::fs::read(dir.join("i.qcow2")).expect("real image"));
+    let ours = without_dates(std::fs::read(dir.join("lab.qcow2")).expect("lab image"));
     if real != ours {
         let at = real.iter().zip(&ours).position(|(a, b)| a != b).unwrap_or(real.len().min(ours.len()));
         return Err(format!("image bytes differ at {at:#x} (real {} bytes, lab {} bytes)", real.len(), ours.len()));

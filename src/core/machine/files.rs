@@ -330,6 +330,29 @@ impl Machine {
         Ok(out)
     }
 
+    /// `fallocate --punch-hole --keep-size`: the whole blocks of
+    /// `offset..offset + len` are freed, the bytes of partly covered blocks
+    /// zeroed; everything there reads as zeros and the size stays.
+    pub fn punch_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        if self.zfs_path(&normalize(path)).is_some() {
+            return self.write_file(path, offset, Chunk::zeros(len));
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        let tree = &mut self.fs_mut(&uuid)?.tree;
+        let bs = tree.block_size;
+        let (first, end) = (offset.div_ceil(bs), (offset + len) / bs);
+        tree.punch(ino, first, end.saturating_sub(first))?;
+        let edges = if first < end { vec![(offset, first * bs), (end * bs, offset + len)] } else { vec![(offset, offset + len)] };
+        for (a, b) in edges.into_iter().filter(|(a, b)| a < b) {
+            for (_, n, loc) in self.fs(&uuid)?.tree.map(ino, a, b - a)? {
+                if let Some(fs_offset) = loc {
+                    self.write_fs_bytes(&uuid, fs_offset, Chunk::zeros(n))?;
+                }
+            }
+        }
+        Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
+    }
+
     /// `truncate -s`: sets a file's size (creating it), freeing blocks past the end.
     pub fn truncate_file(&mut self, path: &str, size: u64) -> Result<Vec<Event>, VfsError> {
         if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {

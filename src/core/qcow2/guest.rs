@@ -13,7 +13,7 @@ use super::Header;
 /// `QCOW_OFLAG_COPIED`: the cluster's refcount is exactly one.
 pub const OFLAG_COPIED: u64 = 1 << 63;
 /// Bits 9-55 of an L1 or L2 entry: the host offset.
-const OFFSET_MASK: u64 = 0x00ff_ffff_ffff_fe00;
+pub(super) const OFFSET_MASK: u64 = 0x00ff_ffff_ffff_fe00;
 
 /// What a guest write needs done to the image file, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,10 @@ pub enum FileWrite {
     Bytes(u64, Vec<u8>),
     /// A run of zeros (the rest of a new data cluster).
     Zeros(u64, u64),
+    /// A hole punched where clusters were freed (`fallocate(PUNCH_HOLE)`,
+    /// which QEMU issues for snapshot metadata and what a deleted
+    /// snapshot alone held).
+    Punch(u64, u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +72,11 @@ pub struct Image {
     reftable: Vec<u64>,
     /// Every cluster's count (those without a refcount block read as 0).
     refcounts: Vec<u16>,
+    /// The internal snapshots, in table order.
+    pub snapshots: Vec<super::snapshot::Snapshot>,
+    /// L2 tables changed by this command, as they are now (later steps of
+    /// the same command must see them before the writes land).
+    tables: Vec<(u64, Vec<u64>)>,
     /// `free_cluster_index`: where the next search for free clusters starts.
     /// It moves back only when a count drops to zero, so a hole skipped by
     /// a longer run stays unused until the image is opened again.
@@ -88,23 +97,24 @@ impl Image {
                 refcounts[i * per_block + j] = u16::from_be_bytes([c[0], c[1]]);
             }
         }
-        Image { header, l1, reftable, refcounts, free_index: 0 }
+        let snapshots = if cfg!(feature = "qcow2-snapshots") { super::snapshot::read_table(&header, read) } else { Vec::new() };
+        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0 }
     }
 
-    fn cluster(&self) -> u64 {
+    pub(super) fn cluster(&self) -> u64 {
         self.header.cluster_bytes()
     }
 
-    fn l2_entries(&self) -> u64 {
+    pub(super) fn l2_entries(&self) -> u64 {
         self.cluster() / 8
     }
 
     /// Clusters one refcount block counts.
-    fn per_block(&self) -> u64 {
+    pub(super) fn per_block(&self) -> u64 {
         self.cluster() / 2
     }
 
-    fn refcount(&self, index: u64) -> u16 {
+    pub(super) fn refcount(&self, index: u64) -> u16 {
         self.refcounts.get(index as usize).copied().unwrap_or(0)
     }
 
@@ -127,18 +137,21 @@ impl Image {
 
     /// `qcow2_alloc_clusters`: `n` clusters, counted, searched again when
     /// counting them needed a new refcount block.
-    fn alloc_run(&mut self, n: u64, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
+    pub(super) fn alloc_run(&mut self, n: u64, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
         loop {
             let start = self.find_free(n);
             match self.update(start, n, 1, out) {
                 Ok(()) => return Ok(start),
-                Err(Refcount::Again) => continue,
+                // The search starts over where it last began (measured:
+                // QEMU 10.0.2 puts the cluster it was placing just before a
+                // new self-describing refcount block).
+                Err(Refcount::Again) => self.free_index = self.free_index.min(start / self.cluster()),
                 Err(Refcount::Failed(e)) => return Err(e),
             }
         }
     }
 
-    fn alloc(&mut self, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
+    pub(super) fn alloc(&mut self, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
         self.alloc_run(1, out)
     }
 
@@ -158,7 +171,7 @@ impl Image {
         Ok(())
     }
 
-    fn add(&mut self, index: u64, addend: i32, out: &mut Vec<FileWrite>) {
+    pub(super) fn add(&mut self, index: u64, addend: i32, out: &mut Vec<FileWrite>) {
         let count = (i32::from(self.refcount(index)) + addend).clamp(0, 0xffff) as u16;
         self.refcounts[index as usize] = count;
         if count == 0 {
@@ -273,6 +286,7 @@ impl Image {
             let l1i = (pos / cluster / self.l2_entries()) as usize;
             let table_end = end.min((l1i as u64 + 1) * self.l2_entries() * cluster);
             let (l2, mut entries) = self.l2_table(l1i, read, &mut out)?;
+            let mut dirty = false;
             while pos < table_end {
                 let i = ((pos / cluster) % self.l2_entries()) as usize;
                 if entries[i] & !(OFFSET_MASK | OFLAG_COPIED) != 0 {
@@ -280,13 +294,13 @@ impl Image {
                 }
                 let run = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
                 let host = if run == 0 { entries[i] & OFFSET_MASK } else { self.alloc_run(run, &mut out)? };
+                dirty |= run > 0;
                 for j in 0..run.max(1) {
                     let (e, c_host) = (i + j as usize, host + j * cluster);
                     if run > 0 {
                         let old = entries[e] & OFFSET_MASK;
                         out.push(if old == 0 { FileWrite::Zeros(c_host, cluster) } else { FileWrite::Bytes(c_host, read(old, cluster)) });
                         entries[e] = c_host | OFLAG_COPIED;
-                        out.push(FileWrite::Bytes(l2 + 8 * e as u64, entries[e].to_be_bytes().to_vec()));
                         if old != 0 {
                             self.release(old, &mut out);
                         }
@@ -297,6 +311,9 @@ impl Image {
                     out.push(FileWrite::Bytes(c_host + within, data[from..from + n as usize].to_vec()));
                     pos += n;
                 }
+            }
+            if dirty {
+                self.l2_store(l2, entries, &mut out);
             }
         }
         Ok(out)
@@ -309,11 +326,11 @@ impl Image {
         let cluster = self.cluster();
         let old = self.l1[l1i] & OFFSET_MASK;
         if old != 0 && self.l1[l1i] & OFLAG_COPIED != 0 {
-            return Ok((old, read(old, cluster).chunks_exact(8).map(be64).collect()));
+            return Ok((old, self.l2_load(old, read)));
         }
         let table = self.alloc(out)?;
-        let entries: Vec<u64> = if old == 0 { vec![0; self.l2_entries() as usize] } else { read(old, cluster).chunks_exact(8).map(be64).collect() };
-        out.push(FileWrite::Bytes(table, entries.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        let entries: Vec<u64> = if old == 0 { vec![0; (cluster / 8) as usize] } else { self.l2_load(old, read) };
+        self.l2_store(table, entries.clone(), out);
         self.l1[l1i] = table | OFLAG_COPIED;
         out.push(FileWrite::Bytes(self.header.l1_table_offset + 8 * l1i as u64, self.l1[l1i].to_be_bytes().to_vec()));
         if old != 0 {
@@ -322,8 +339,25 @@ impl Image {
         Ok((table, entries))
     }
 
+    /// An L2 table's entries: as this command left them, else from the file.
+    pub(super) fn l2_load(&self, offset: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<u64> {
+        match self.tables.iter().find(|t| t.0 == offset) {
+            Some((_, entries)) => entries.clone(),
+            None => read(offset, self.cluster()).chunks_exact(8).map(be64).collect(),
+        }
+    }
+
+    /// Writes a whole L2 table, as QEMU's table cache flushes it.
+    pub(super) fn l2_store(&mut self, offset: u64, entries: Vec<u64>, out: &mut Vec<FileWrite>) {
+        out.push(FileWrite::Bytes(offset, entries.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        match self.tables.iter_mut().find(|t| t.0 == offset) {
+            Some(t) => t.1 = entries,
+            None => self.tables.push((offset, entries)),
+        }
+    }
+
     /// One reference less on the cluster at `offset` (`qcow2_free_clusters`).
-    fn release(&mut self, offset: u64, out: &mut Vec<FileWrite>) {
+    pub(super) fn release(&mut self, offset: u64, out: &mut Vec<FileWrite>) {
         self.add(offset / self.cluster(), -1, out);
     }
 
@@ -345,6 +379,6 @@ fn needs_alloc(entry: u64) -> bool {
     entry & OFFSET_MASK == 0 || entry & OFLAG_COPIED == 0
 }
 
-fn be64(b: &[u8]) -> u64 {
+pub(super) fn be64(b: &[u8]) -> u64 {
     u64::from_be_bytes(b.try_into().unwrap_or_default())
 }
