@@ -216,3 +216,19 @@ fn a_write_crossing_an_l2_tables_reach_matches_real_qemu_img() {
     let ops = [Op::Write { offset: 2 * MIB - 1000, len: 9000, pattern: 0x5a }, Op::Write { offset: (1 << 30) - 700, len: 700, pattern: 0xee }];
     assert_eq!(compare_with_real(4096, 1 << 30, &ops), Ok(()));
 }
+
+#[test]
+fn damaged_images_get_errors_not_panics() {
+    // A header whose L1 table is one entry long, and a refcount table that
+    // points at a block far past the file and names a huge second one.
+    let script = "mkfs.ext4 -q /dev/sdb\nmkdir -p /mnt/lab\nmount /dev/sdb /mnt/lab\n\
+        qemu-img create -f qcow2 /mnt/lab/c.qcow2 1G\nqemu-io -c 'write -P 0xab 0 4k' /mnt/lab/c.qcow2\n\
+        printf '\\x00\\x00\\x00\\x01' | dd of=/mnt/lab/c.qcow2 bs=1 seek=36 conv=notrunc status=none\n\
+        printf '\\x7f\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x70\\x00\\x00\\x00\\x00\\x00' | dd of=/mnt/lab/c.qcow2 bs=1 seek=65536 conv=notrunc status=none\n\
+        qemu-io -c 'write -P 0xcd 900M 4k' /mnt/lab/c.qcow2\nqemu-io -c 'read -P 0xab 0 4k' /mnt/lab/c.qcow2\n\
+        qemu-img check /mnt/lab/c.qcow2\nqemu-img snapshot -c s /mnt/lab/c.qcow2\nqemu-img snapshot -l /mnt/lab/c.qcow2\necho still here\n";
+    let out = storage_lab::cli::run_script(Some("sdb=4G"), 1, script);
+    assert!(out.contains("write failed: Input/output error\n"), "{out}");
+    assert!(out.contains("read 4096/4096 bytes at offset 0\n"), "{out}");
+    assert!(out.ends_with("still here\n"), "{out}");
+}

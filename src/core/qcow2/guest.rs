@@ -91,7 +91,10 @@ impl Image {
         let reftable: Vec<u64> = read(header.refcount_table_offset, u64::from(header.refcount_table_clusters) * cluster).chunks_exact(8).map(be64).collect();
         let per_block = (cluster / 2) as usize;
         let mut refcounts = Vec::new();
-        for (i, block) in reftable.iter().enumerate().filter(|(_, b)| **b != 0) {
+        // A damaged table may point far past any real file: counts for more
+        // than 2^24 clusters (1 TiB of 64 KiB clusters) are left unread
+        // rather than allocated.
+        for (i, block) in reftable.iter().enumerate().filter(|(i, b)| **b != 0 && (i + 1) * per_block <= 1 << 24) {
             refcounts.resize((i + 1) * per_block, 0);
             for (j, c) in read(*block, cluster).chunks_exact(2).enumerate() {
                 refcounts[i * per_block + j] = u16::from_be_bytes([c[0], c[1]]);
@@ -172,8 +175,10 @@ impl Image {
     }
 
     pub(super) fn add(&mut self, index: u64, addend: i32, out: &mut Vec<FileWrite>) {
-        let count = (i32::from(self.refcount(index)) + addend).clamp(0, 0xffff) as u16;
-        self.refcounts[index as usize] = count;
+        // Only a damaged table points at clusters no refcount block counts.
+        let Some(slot) = self.refcounts.get_mut(index as usize) else { return };
+        let count = (i32::from(*slot) + addend).clamp(0, 0xffff) as u16;
+        *slot = count;
         if count == 0 {
             self.free_index = self.free_index.min(index);
         }
@@ -185,8 +190,10 @@ impl Image {
     /// it counts, else counted first through the block that does.
     fn ensure_block(&mut self, index: u64, out: &mut Vec<FileWrite>) -> Result<(), Refcount> {
         let table_index = (index / self.per_block()) as usize;
-        if self.reftable.get(table_index).is_some_and(|b| *b != 0) {
-            return Ok(());
+        match self.reftable.get(table_index) {
+            Some(b) if *b != 0 => return Ok(()),
+            Some(_) => {}
+            None => return Err(Refcount::Failed(GuestError::RefcountTableFull)),
         }
         let block = self.find_free(1);
         let block_index = block / self.cluster();
@@ -198,9 +205,6 @@ impl Image {
             self.refcounts[block_index as usize] = 1;
         } else {
             self.update(block, 1, 1, out)?;
-        }
-        if table_index >= self.reftable.len() {
-            return Err(Refcount::Failed(GuestError::RefcountTableFull));
         }
         self.grow_counts(index);
         out.push(FileWrite::Bytes(block, bytes));
@@ -249,7 +253,7 @@ impl Image {
     }
 
     fn refcount_write(&self, index: u64) -> FileWrite {
-        let block = self.reftable[(index / self.per_block()) as usize];
+        let block = self.reftable.get((index / self.per_block()) as usize).copied().unwrap_or(0);
         FileWrite::Bytes(block + 2 * (index % self.per_block()), self.refcount(index).to_be_bytes().to_vec())
     }
 
@@ -324,7 +328,8 @@ impl Image {
     /// then loses a reference), as `get_cluster_table` and `l2_allocate` do.
     fn l2_table(&mut self, l1i: usize, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>) -> Result<(u64, Vec<u64>), GuestError> {
         let cluster = self.cluster();
-        let old = self.l1[l1i] & OFFSET_MASK;
+        // A damaged header's L1 table can be shorter than the virtual size.
+        let old = self.l1.get(l1i).ok_or(GuestError::OutOfRange)? & OFFSET_MASK;
         if old != 0 && self.l1[l1i] & OFLAG_COPIED != 0 {
             return Ok((old, self.l2_load(old, read)));
         }
@@ -343,7 +348,11 @@ impl Image {
     pub(super) fn l2_load(&self, offset: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<u64> {
         match self.tables.iter().find(|t| t.0 == offset) {
             Some((_, entries)) => entries.clone(),
-            None => read(offset, self.cluster()).chunks_exact(8).map(be64).collect(),
+            None => {
+                let mut entries: Vec<u64> = read(offset, self.cluster()).chunks_exact(8).map(be64).collect();
+                entries.resize((self.cluster() / 8) as usize, 0);
+                entries
+            }
         }
     }
 
