@@ -171,3 +171,21 @@ fn undo_from_a_checkpoint_gives_the_state_a_full_replay_gives() {
     assert_eq!(lab.entries, fresh.entries);
     assert_eq!(lab.shell.machine.lvm().vgs[0].lvs.len(), 150);
 }
+
+#[wasm_bindgen_test]
+fn a_qcow2_snapshot_taken_in_the_browser_brings_the_old_bytes_back_and_undo_removes_it() {
+    let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 4 << 30)]), 3)));
+    let setup = ["mkfs.ext4 -q /dev/sdb", "mkdir -p /mnt/lab", "mount /dev/sdb /mnt/lab", "qemu-img create -f qcow2 /mnt/lab/vm.qcow2 1G", "qemu-io -c 'write -P 0xab 0 4k' /mnt/lab/vm.qcow2"];
+    let lab = lab.reduce(Action::Run(setup.iter().map(|s| s.to_string()).collect()));
+    let lab = lab.reduce(Action::Run(vec!["qemu-img snapshot -c before_update /mnt/lab/vm.qcow2".into()]));
+    let lab = lab.reduce(Action::Run(vec!["qemu-io -c 'write -P 0x11 0 4k' /mnt/lab/vm.qcow2".into(), "qemu-img snapshot -a before_update /mnt/lab/vm.qcow2".into()]));
+    let lab = lab.reduce(Action::Run(vec!["qemu-io -c 'read -P 0xab 0 4k' /mnt/lab/vm.qcow2".into()]));
+    let screen = |lab: &Lab| lab.entries.iter().map(|e| e.text.as_str()).collect::<Vec<_>>().join("\n");
+    assert!(screen(&lab).contains("read 4096/4096 bytes at offset 0\n"), "{}", screen(&lab));
+    assert!(!screen(&lab).contains("Pattern verification failed"), "{}", screen(&lab));
+    let lab = lab.reduce(Action::Run(vec!["qemu-img snapshot -l /mnt/lab/vm.qcow2".into()]));
+    assert!(screen(&lab).contains("1       before_update         0 B"), "{}", screen(&lab));
+    let lab = (0..5).fold(lab, |lab, _| lab.reduce(Action::Undo));
+    let image = lab.shell.machine.read_file("/mnt/lab/vm.qcow2", 60, 4).unwrap_or_default();
+    assert_eq!(image, vec![0, 0, 0, 0], "nb_snapshots after undoing the snapshot");
+}
