@@ -311,6 +311,26 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     Output::text(format!("No errors were found on the image.\n{counts}Image end offset: {end}\n"), 0)
 }
 
+/// One line of `qemu-img map`: a guest range, whether the image (rather
+/// than a backing file) decides its contents, whether it holds data or
+/// reads as zeros, and where it lies in the file.
+struct MapExtent {
+    start: u64,
+    len: u64,
+    present: bool,
+    data: bool,
+    host: Option<u64>,
+}
+
+impl MapExtent {
+    /// QEMU merges neighbours of the same kind whose file offsets follow on.
+    fn joins(&self, next: &MapExtent) -> bool {
+        self.start + self.len == next.start
+            && (self.present, self.data) == (next.present, next.data)
+            && self.host.map(|h| h + self.len) == next.host
+    }
+}
+
 /// `qemu-img map`: which guest ranges hold data: a qcow2 image's allocated
 /// clusters (merged where they follow each other on disk), a raw file's
 /// allocated blocks; the rest reads as zeros.
@@ -334,41 +354,45 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
             runs.push((at, f.length - at, false));
         }
     }
-    // (start, length, data, host offset)
-    let mut extents: Vec<(u64, u64, bool, Option<u64>)> = runs.iter().map(|(s, l, d)| (*s, *l, *d, Some(*s))).collect();
+    let mut extents: Vec<MapExtent> = runs.iter().map(|(s, l, d)| MapExtent { start: *s, len: *l, present: true, data: *d, host: Some(*s) }).collect();
     if let Some(h) = &f.header {
         let cluster = h.cluster_bytes();
+        let entries = {
+            let m = &shell.machine;
+            let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
+            qcow2::guest::Image::open(h.clone(), &mut read).entries(&mut read)
+        };
         let mut at = 0;
-        for (g, host) in mapped(shell, &f) {
+        for (g, entry) in entries {
             let start = g * cluster;
             if start > at {
-                extents.push((at, start - at, false, None));
+                extents.push(MapExtent { start: at, len: start - at, present: false, data: false, host: None });
             }
-            let len = cluster.min(h.size - start);
+            let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
+            let e = MapExtent { start, len: cluster.min(h.size - start), present: true, data: entry & qcow2::guest::OFLAG_ZERO == 0, host };
+            at = start + e.len;
             match extents.last_mut() {
-                Some(e) if e.2 && e.0 + e.1 == start && e.3.is_some_and(|o| o + e.1 == host) => e.1 += len,
-                _ => extents.push((start, len, true, Some(host))),
+                Some(last) if last.joins(&e) => last.len += e.len,
+                _ => extents.push(e),
             }
-            at = start + len;
         }
         if h.size > at {
-            extents.push((at, h.size - at, false, None));
+            extents.push(MapExtent { start: at, len: h.size - at, present: false, data: false, host: None });
         }
     }
     if o.json {
         let entries: Vec<String> = extents
             .iter()
-            .map(|(s, l, d, host)| {
-                let present = host.is_some();
-                let offset = host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
-                format!("{{ \"start\": {s}, \"length\": {l}, \"depth\": 0, \"present\": {present}, \"zero\": {}, \"data\": {d}, \"compressed\": false{offset}}}", !d)
+            .map(|e| {
+                let offset = e.host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
+                format!("{{ \"start\": {}, \"length\": {}, \"depth\": 0, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.present, !e.data, e.data)
             })
             .collect();
         return Output::text(format!("[{}]\n", entries.join(",\n")), 0);
     }
     let mut t = "Offset          Length          Mapped to       File\n".to_string();
-    for (s, l, _, host) in extents.iter().filter(|e| e.2) {
-        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(*s), hex(*l), hex(host.unwrap_or(*s)), f.name));
+    for e in extents.iter().filter(|e| e.data) {
+        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(e.start), hex(e.len), hex(e.host.unwrap_or(e.start)), f.name));
     }
     Output::text(t, 0)
 }
@@ -836,7 +860,7 @@ fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
         }
     };
     let result = match writes {
-        Ok(Some(w)) => apply_writes(m, &f.path, w).map_or_else(|e| fail(e), |events| Output { events, ..Output::default() }),
+        Ok(Some(w)) => apply_writes(m, &f.path, w).map_or_else(fail, |events| Output { events, ..Output::default() }),
         Ok(None) if flag == 'a' => fail(format!("Could not apply snapshot '{key}': Failed to load snapshot: No such file or directory")),
         Ok(None) => fail(format!("Could not delete snapshot '{key}': snapshot not found")),
         Err(qcow2::guest::GuestError::Unsupported) => fail(format!("Could not apply snapshot '{key}': the lab applies a snapshot only at the image's current virtual size")),

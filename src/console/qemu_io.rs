@@ -1,12 +1,14 @@
-//! `qemu-io -c 'write -P 0xab OFFSET LEN' FILE` and `read -P`: guest I/O on
-//! a raw or qcow2 image file, with qemu-io's summary lines.
+//! `qemu-io -c 'write -P 0xab OFFSET LEN' FILE`, `write -z`, `discard` and
+//! `read -P`: guest I/O on a raw or qcow2 image file, with qemu-io's summary
+//! lines.
 //!
-//! Simplified: `write [-P pattern]` and `read [-P pattern]` only; the time
+//! Simplified: `write [-P pattern | -z]`, `discard` and `read [-P pattern]`
+//! only; the time
 //! and rates are the lab's simulated disk (1.5 GB/s after 45 µs), as dd's.
 
 use super::{Output, Shell};
 use crate::core::machine::Machine;
-use crate::core::qcow2::guest::{FileWrite, GuestError, Image};
+use crate::core::qcow2::guest::Image;
 use crate::core::qcow2::Header;
 
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
@@ -80,13 +82,15 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
     let words: Vec<&str> = line.split_whitespace().collect();
     let Some((op, rest)) = words.split_first() else { return Output::default() };
     let mut pattern = None;
+    let mut zeroes = false;
     let mut operands = Vec::new();
     let mut it = rest.iter();
     while let Some(w) = it.next() {
         match *w {
             "-P" => pattern = it.next().and_then(|p| number(p)).map(|p| p as u8),
+            "-z" if *op == "write" => zeroes = true,
             "-q" | "-v" => {}
-            s if s.starts_with('-') => return Output::error(format!("qemu-io: the lab's {op} takes -P only, not '{s}'\n"), 1),
+            s if s.starts_with('-') => return Output::error(format!("qemu-io: the lab's {op} takes -P (and write -z) only, not '{s}'\n"), 1),
             s => operands.push(s),
         }
     }
@@ -94,32 +98,50 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
         return Output::error(format!("{op} expects 2 arguments\n"), 1);
     };
     match *op {
-        "write" => write(m, path, size, header, offset, vec![pattern.unwrap_or(0xcd); len as usize]),
+        "write" if zeroes => change(m, path, size, header, offset, len, Change::Zeroes),
+        "write" => change(m, path, size, header, offset, len, Change::Data(vec![pattern.unwrap_or(0xcd); len as usize])),
+        "discard" => change(m, path, size, header, offset, len, Change::Discard),
         "read" => read(m, path, size, header, offset, len, pattern),
-        other => Output::error(format!("qemu-io: the lab's qemu-io has write and read, not '{other}'\n"), 1),
+        other => Output::error(format!("qemu-io: the lab's qemu-io has write, read and discard, not '{other}'\n"), 1),
     }
 }
 
-fn write(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: u64, data: Vec<u8>) -> Output {
-    let len = data.len() as u64;
-    let writes = match header {
-        None if offset + len > size => Err(GuestError::OutOfRange),
-        None => Ok(vec![FileWrite::Bytes(offset, data)]),
+/// What a changing command does to the guest's bytes.
+enum Change {
+    Data(Vec<u8>),
+    Zeroes,
+    Discard,
+}
+
+fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: u64, len: u64, what: Change) -> Output {
+    let verb = if matches!(what, Change::Discard) { "discard" } else { "write" };
+    let virtual_size = header.as_ref().map_or(size, |h| h.size);
+    if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
+        return Output::error(format!("{verb} failed: Input/output error\n"), 1);
+    }
+    let result = match header {
+        None => match what {
+            Change::Data(data) => m.write_file(path, offset, crate::core::media::Chunk::bytes(&data)).map_err(|e| e.text().to_string()),
+            Change::Zeroes => m.zero_range_file(path, offset, len).map_err(|e| e.text().to_string()),
+            Change::Discard => m.punch_file(path, offset, len).map_err(|e| e.text().to_string()),
+        },
         Some(h) => {
-            let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
-            let mut image = Image::open(h, &mut read);
-            image.write(offset, &data, &mut read)
+            let writes = {
+                let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+                let mut image = Image::open(h, &mut read);
+                match what {
+                    Change::Data(data) => image.write(offset, &data, &mut read),
+                    Change::Zeroes => image.write_zeroes(offset, len, &mut read),
+                    Change::Discard => image.discard(offset, len, &mut read),
+                }
+            };
+            writes.map_err(|e| e.text().to_string()).and_then(|w| super::qemu_img::apply_writes(m, path, w))
         }
     };
-    let writes = match writes {
-        Ok(w) => w,
-        Err(e) => return Output::error(format!("write failed: {}\n", e.text()), 1),
-    };
-    let events = match super::qemu_img::apply_writes(m, path, writes) {
-        Ok(e) => e,
-        Err(e) => return Output::error(format!("write failed: {e}\n"), 1),
-    };
-    Output { text: report("wrote", offset, len), events, ..Output::default() }
+    match result {
+        Ok(events) => Output { text: report(if verb == "write" { "wrote" } else { "discard" }, offset, len), events, ..Output::default() },
+        Err(e) => Output::error(format!("{verb} failed: {e}\n"), 1),
+    }
 }
 
 fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: u64, len: u64, pattern: Option<u8>) -> Output {

@@ -19,6 +19,10 @@ const MIB: u64 = 1 << 20;
 enum Op {
     /// `qemu-io -c 'write -P PAT OFF LEN'` on the image and its raw twin.
     Write { offset: u64, len: u64, pattern: u8 },
+    /// `qemu-io -c 'write -z OFF LEN'` on the image and its raw twin.
+    Zeroes { offset: u64, len: u64 },
+    /// `qemu-io -c 'discard OFF LEN'` on both.
+    Discard { offset: u64, len: u64 },
     /// `qemu-img resize` by this many bytes more (both images).
     Grow(u64),
     /// `qemu-img convert -O qcow2` to a new file that replaces the image
@@ -38,6 +42,8 @@ enum Op {
 fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0..size, 1..max_write, 1u8..=255).prop_map(move |(offset, len, pattern)| Op::Write { offset, len: len.min(size - offset), pattern }),
+        2 => (0..size, 1..max_write).prop_map(move |(offset, len)| Op::Zeroes { offset, len: len.min(size - offset) }),
+        2 => (0..size, 1..max_write).prop_map(move |(offset, len)| Op::Discard { offset, len: len.min(size - offset) }),
         1 => (1u64..=64).prop_map(|n| Op::Grow(n * 64 * MIB)),
         1 => Just(Op::Convert),
         2 => Just(Op::Snapshot),
@@ -87,7 +93,7 @@ fn script(ops: &[Op], size: u64, dir: &str) -> Vec<String> {
                 }
                 continue;
             }
-            Op::Write { .. } => {}
+            Op::Write { .. } | Op::Zeroes { .. } | Op::Discard { .. } => {}
         }
         lines.extend(commands(op, dir));
     }
@@ -102,6 +108,8 @@ fn commands(op: &Op, dir: &str) -> Vec<String> {
             format!("qemu-io -c 'write -P {pattern:#x} {offset} {len}' {img}"),
             format!("qemu-io -f raw -c 'write -P {pattern:#x} {offset} {len}' {raw}"),
         ],
+        Op::Zeroes { offset, len } => vec![format!("qemu-io -c 'write -z {offset} {len}' {img}"), format!("qemu-io -f raw -c 'write -z {offset} {len}' {raw}")],
+        Op::Discard { offset, len } => vec![format!("qemu-io -c 'discard {offset} {len}' {img}"), format!("qemu-io -f raw -c 'discard {offset} {len}' {raw}")],
         Op::Grow(n) => vec![format!("qemu-img resize {img} +{n}"), format!("qemu-img resize -f raw {raw} +{n}")],
         Op::Convert => vec![format!("qemu-img convert -O qcow2 {img} {dir}/c.qcow2"), format!("mv {dir}/c.qcow2 {img}")],
         _ => Vec::new(),

@@ -353,6 +353,28 @@ impl Machine {
         Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
     }
 
+    /// `fallocate --zero-range` (what qemu-io's `write -z` asks of a raw
+    /// file): whole blocks become allocated but unwritten (they read as
+    /// zeros and SEEK_DATA skips them), partly covered ones get zero bytes.
+    pub fn zero_range_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        let mut events = self.punch_file(path, offset, len)?;
+        if self.zfs_path(&normalize(path)).is_some() {
+            return Ok(events);
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        let now = self.clock;
+        let tree = &mut self.fs_mut(&uuid)?.tree;
+        let bs = tree.block_size;
+        let (first, end) = (offset.div_ceil(bs) * bs, (offset + len) / bs * bs);
+        if end > first {
+            tree.allocate(ino, first, end - first, true)?;
+        }
+        let size = tree.size(ino).max(offset + len);
+        tree.set_size(ino, size, now)?;
+        events.push(Event::FileWritten { path: normalize(path), offset, len });
+        Ok(events)
+    }
+
     /// `truncate -s`: sets a file's size (creating it), freeing blocks past the end.
     pub fn truncate_file(&mut self, path: &str, size: u64) -> Result<Vec<Event>, VfsError> {
         if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {

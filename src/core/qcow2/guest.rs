@@ -12,6 +12,8 @@ use super::Header;
 
 /// `QCOW_OFLAG_COPIED`: the cluster's refcount is exactly one.
 pub const OFLAG_COPIED: u64 = 1 << 63;
+/// `QCOW_OFLAG_ZERO`: the cluster reads as zeros (whatever it points at).
+pub const OFLAG_ZERO: u64 = 1;
 /// Bits 9-55 of an L1 or L2 entry: the host offset.
 pub(super) const OFFSET_MASK: u64 = 0x00ff_ffff_ffff_fe00;
 
@@ -260,6 +262,11 @@ impl Image {
     /// The host offset of every guest cluster that has one, in guest order:
     /// (guest cluster index, host offset).
     pub fn mapped(&self, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<(u64, u64)> {
+        self.entries(read).into_iter().filter(|e| e.1 & OFFSET_MASK != 0).map(|(g, e)| (g, e & OFFSET_MASK)).collect()
+    }
+
+    /// Every L2 entry that is not empty, in guest order: (guest cluster, entry).
+    pub fn entries(&self, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
         for (i, entry) in self.l1.iter().enumerate() {
             let l2 = entry & OFFSET_MASK;
@@ -267,8 +274,8 @@ impl Image {
                 continue;
             }
             for (j, e) in read(l2, self.cluster()).chunks_exact(8).map(be64).enumerate() {
-                if e & OFFSET_MASK != 0 {
-                    out.push((i as u64 * self.l2_entries() + j as u64, e & OFFSET_MASK));
+                if e != 0 {
+                    out.push((i as u64 * self.l2_entries() + j as u64, e));
                 }
             }
         }
@@ -293,7 +300,7 @@ impl Image {
             let mut dirty = false;
             while pos < table_end {
                 let i = ((pos / cluster) % self.l2_entries()) as usize;
-                if entries[i] & !(OFFSET_MASK | OFLAG_COPIED) != 0 {
+                if entries[i] & !(OFFSET_MASK | OFLAG_COPIED | OFLAG_ZERO) != 0 {
                     return Err(GuestError::Unsupported);
                 }
                 let run = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
@@ -301,13 +308,19 @@ impl Image {
                 dirty |= run > 0;
                 for j in 0..run.max(1) {
                     let (e, c_host) = (i + j as usize, host + j * cluster);
+                    let (old, zero) = (entries[e] & OFFSET_MASK, entries[e] & OFLAG_ZERO != 0);
                     if run > 0 {
-                        let old = entries[e] & OFFSET_MASK;
-                        out.push(if old == 0 { FileWrite::Zeros(c_host, cluster) } else { FileWrite::Bytes(c_host, read(old, cluster)) });
+                        out.push(if old == 0 || zero { FileWrite::Zeros(c_host, cluster) } else { FileWrite::Bytes(c_host, read(old, cluster)) });
                         entries[e] = c_host | OFLAG_COPIED;
                         if old != 0 {
                             self.release(old, &mut out);
                         }
+                    } else if zero {
+                        // A zeroed cluster it owns is written in place, the
+                        // rest of it zero-filled and the flag cleared.
+                        out.push(FileWrite::Zeros(c_host, cluster));
+                        entries[e] &= !OFLAG_ZERO;
+                        dirty = true;
                     }
                     let within = pos % cluster;
                     let n = (cluster - within).min(end - pos);
@@ -370,6 +383,101 @@ impl Image {
         self.add(offset / self.cluster(), -1, out);
     }
 
+    /// `write -z`: the block layer splits the range at cluster boundaries.
+    /// Whole clusters get QCOW_OFLAG_ZERO (allocated ones keep their
+    /// cluster); a partial cluster that already reads as zeros is flagged
+    /// whole, any other gets real zero bytes through the write path.
+    pub fn write_zeroes(&mut self, offset: u64, len: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+        let end = offset.checked_add(len).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
+        let mut out = Vec::new();
+        for (from, to) in self.pieces(offset, end) {
+            let whole = from % self.cluster() == 0 && (to % self.cluster() == 0 || to == self.header.size);
+            let entry = self.entry_at(from, read);
+            if whole || entry & OFFSET_MASK == 0 || entry & OFLAG_ZERO != 0 {
+                self.retag(from, to.max(from + 1), read, &mut out, |e| e | OFLAG_ZERO)?;
+            } else {
+                let writes = self.write(from, &vec![0; (to - from) as usize], read)?;
+                out.extend(writes);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `discard`: whole clusters only (a partial one is ignored, as QEMU
+    /// answers it ENOTSUP), each allocated one becoming a zero cluster and
+    /// losing its reference (the hole punched when no one else holds it).
+    pub fn discard(&mut self, offset: u64, len: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+        let end = offset.checked_add(len).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
+        let mut out = Vec::new();
+        let cluster = self.cluster();
+        for (from, to) in self.pieces(offset, end) {
+            if from % cluster != 0 || (to % cluster != 0 && to != self.header.size) {
+                continue;
+            }
+            let mut freed = Vec::new();
+            self.retag(from, to, read, &mut out, |e| {
+                if e & OFFSET_MASK != 0 {
+                    freed.push(e & OFFSET_MASK);
+                    OFLAG_ZERO
+                } else {
+                    e
+                }
+            })?;
+            for host in freed {
+                self.release(host, &mut out);
+                if self.refcount(host / cluster) == 0 {
+                    out.push(FileWrite::Punch(host, cluster));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `offset..end` cut at the first and last cluster boundary inside it.
+    fn pieces(&self, offset: u64, end: u64) -> Vec<(u64, u64)> {
+        let c = self.cluster();
+        let (up, down) = (offset.next_multiple_of(c).min(end), end / c * c);
+        let mut cuts = vec![offset, up];
+        if down > up {
+            cuts.push(down);
+        }
+        cuts.push(end);
+        cuts.windows(2).filter(|w| w[0] < w[1]).map(|w| (w[0], w[1])).collect()
+    }
+
+    /// The L2 entry of the cluster holding guest byte `at` (0 without a table).
+    fn entry_at(&self, at: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> u64 {
+        let g = at / self.cluster();
+        let l2 = self.l1.get((g / self.l2_entries()) as usize).map_or(0, |e| e & OFFSET_MASK);
+        if l2 == 0 {
+            return 0;
+        }
+        self.l2_load(l2, read)[(g % self.l2_entries()) as usize]
+    }
+
+    /// Rewrites the L2 entries of the clusters `from..to` touches with `f`,
+    /// table by table; `get_cluster_table` makes (or copies) each table
+    /// first, even when no entry changes.
+    fn retag(&mut self, from: u64, to: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>, mut f: impl FnMut(u64) -> u64) -> Result<(), GuestError> {
+        let (cluster, per_table) = (self.cluster(), self.l2_entries());
+        let (first, last) = (from / cluster, (to - 1) / cluster);
+        let mut g = first;
+        while g <= last {
+            let (l2, mut entries) = self.l2_table((g / per_table) as usize, read, out)?;
+            let stop = last.min((g / per_table + 1) * per_table - 1);
+            let before = entries.clone();
+            for k in g..=stop {
+                let e = &mut entries[(k % per_table) as usize];
+                *e = f(*e);
+            }
+            if entries != before {
+                self.l2_store(l2, entries, out);
+            }
+            g = stop + 1;
+        }
+        Ok(())
+    }
+
     /// The host offset holding a guest byte, if its cluster is allocated.
     pub fn host_offset(&self, guest: u64, l2_entry: &mut dyn FnMut(u64, u64) -> u64) -> Option<u64> {
         let cluster = self.cluster();
@@ -378,8 +486,9 @@ impl Image {
         if l2 == 0 {
             return None;
         }
-        let host = l2_entry(l2, g % self.l2_entries()) & OFFSET_MASK;
-        (host != 0).then_some(host + guest % cluster)
+        let entry = l2_entry(l2, g % self.l2_entries());
+        let host = entry & OFFSET_MASK;
+        (host != 0 && entry & OFLAG_ZERO == 0).then_some(host + guest % cluster)
     }
 }
 
