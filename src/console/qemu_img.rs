@@ -12,6 +12,9 @@ use super::{Output, Shell};
 use crate::core::media::Chunk;
 use crate::core::qcow2::snapshot::Snapshot;
 use crate::core::qcow2::{self, CreateError, Header};
+use snapshot::{snapshot, snapshot_list, snapshots_json};
+
+mod snapshot;
 
 pub const VERSION: &str = "qemu-img version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n";
 
@@ -737,137 +740,6 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     }
     let b = if bitmaps { "bitmaps size: 0\n" } else { "" };
     Output::text(format!("required size: {required}\nfully allocated size: {fully}\n{b}"), 0)
-}
-
-/// `bdrv_snapshot_dump`'s table, or nothing without snapshots.
-fn snapshot_list(list: &[Snapshot]) -> String {
-    if list.is_empty() {
-        return String::new();
-    }
-    let row = |id: &str, tag: &str, size: &str, date: &str, clock: &str, icount: &str| format!("{id:<7} {tag:<16} {size:>8} {date:>19} {clock:>15} {icount:>10}\n");
-    let mut t = String::from("Snapshot list:\n");
-    t.push_str(&row("ID", "TAG", "VM_SIZE", "DATE", "VM_CLOCK", "ICOUNT"));
-    for s in list {
-        let (y, mo, d, h, mi, sec) = super::fmt::civil(u64::from(s.date_sec));
-        let date = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}");
-        let ms = s.vm_clock_nsec / 1_000_000;
-        let clock = format!("{:04}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-        let icount = if s.icount == u64::MAX { "--".to_string() } else { s.icount.to_string() };
-        t.push_str(&row(&s.id, &s.name, &size_to_str(u64::from(s.vm_state_size)), &date, &clock, &icount));
-    }
-    t
-}
-
-/// `info --output=json`'s `snapshots` array (absent without snapshots).
-fn snapshots_json(list: &[Snapshot]) -> String {
-    if list.is_empty() {
-        return String::new();
-    }
-    let objects: Vec<String> = list
-        .iter()
-        .map(|s| {
-            let icount = if s.icount == u64::MAX { String::new() } else { format!("            \"icount\": {},\n", s.icount) };
-            format!(
-                "        {{\n{icount}            \"vm-clock-nsec\": {},\n            \"name\": {},\n            \"date-sec\": {},\n            \"date-nsec\": {},\n            \"vm-clock-sec\": {},\n            \"id\": {},\n            \"vm-state-size\": {}\n        }}",
-                s.vm_clock_nsec % 1_000_000_000,
-                super::fmt::json_string(&s.name),
-                s.date_sec,
-                s.date_nsec,
-                s.vm_clock_nsec / 1_000_000_000,
-                super::fmt::json_string(&s.id),
-                s.vm_state_size
-            )
-        })
-        .collect();
-    format!("    \"snapshots\": [\n{}\n    ],\n", objects.join(",\n"))
-}
-
-/// `qemu-img snapshot [-l | -c NAME | -a NAME | -d NAME] [-f FMT] FILE`.
-fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
-    const TRY: &str = "Try 'qemu-img snapshot --help' for more info\n";
-    let mut action: Option<(char, String)> = None;
-    let mut format = None;
-    let mut files = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let flag = match a.as_str() {
-            "-l" => Some('l'),
-            "-c" | "-a" | "-d" => a.chars().nth(1),
-            "-f" => {
-                match it.next() {
-                    Some(f) => format = Some(f.clone()),
-                    None => return Output::error(format!("qemu-img snapshot: option requires an argument -- 'f'\n{TRY}"), 1),
-                }
-                continue;
-            }
-            "-q" | "-U" | "--force-share" => continue,
-            s if s.starts_with('-') && s.len() > 1 => return Output::error(format!("qemu-img snapshot: invalid option -- '{}'\n{TRY}", s.chars().nth(1).unwrap_or('-')), 1),
-            _ => {
-                files.push(a.clone());
-                continue;
-            }
-        };
-        let Some(flag) = flag else { continue };
-        let value = if flag == 'l' {
-            String::new()
-        } else {
-            match it.next() {
-                Some(v) => v.clone(),
-                None => return Output::error(format!("qemu-img snapshot: option requires an argument -- '{flag}'\n{TRY}"), 1),
-            }
-        };
-        if action.is_some() {
-            return Output::error(format!("qemu-img: Cannot mix '-l', '-a', '-c', '-d'\n{TRY}"), 1);
-        }
-        action = Some((flag, value));
-    }
-    let [name] = files.as_slice() else {
-        return Output::error(format!("qemu-img: Expecting one image file name\n{TRY}"), 1);
-    };
-    let f = match open(shell, name, format.as_deref()) {
-        Ok(f) => f,
-        Err(out) => return out,
-    };
-    let (flag, key) = action.unwrap_or(('l', String::new()));
-    let mut out = Output::default();
-    if f.header.is_none() && format.is_none() {
-        let warning = format!("WARNING: Image format was not specified for '{name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n");
-        out.err.push_str(&warning.repeat(if flag == 'a' { 2 } else { 1 }));
-    }
-    let Some(h) = f.header.clone() else {
-        let result = match flag {
-            'l' => Output::text("", 0),
-            'c' => fail(format!("Could not create snapshot '{key}': Operation not supported")),
-            'a' => fail(format!("Could not apply snapshot '{key}': Block driver does not support snapshots")),
-            _ => fail(format!("Could not delete snapshot '{key}': snapshot not found")),
-        };
-        out.append(result);
-        return out;
-    };
-    if flag == 'l' {
-        out.append(Output::text(snapshot_list(&f.snapshots), 0));
-        return out;
-    }
-    let m = &mut shell.machine;
-    let now = m.now();
-    let writes = {
-        let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
-        let mut image = qcow2::guest::Image::open(h, &mut read);
-        match flag {
-            'c' => image.snapshot_create(&key, now as u32, &mut read).map(Some),
-            'a' => image.snapshot_apply(&key, &mut read),
-            _ => image.snapshot_delete(&key, &mut read),
-        }
-    };
-    let result = match writes {
-        Ok(Some(w)) => apply_writes(m, &f.path, w).map_or_else(fail, |events| Output { events, ..Output::default() }),
-        Ok(None) if flag == 'a' => fail(format!("Could not apply snapshot '{key}': Failed to load snapshot: No such file or directory")),
-        Ok(None) => fail(format!("Could not delete snapshot '{key}': snapshot not found")),
-        Err(qcow2::guest::GuestError::Unsupported) => fail(format!("Could not apply snapshot '{key}': the lab applies a snapshot only at the image's current virtual size")),
-        Err(e) => fail(format!("Could not {} snapshot '{key}': {}", if flag == 'c' { "create" } else { "delete" }, e.text())),
-    };
-    out.append(result);
-    out
 }
 
 /// What `info` reports of one image file.
