@@ -210,6 +210,11 @@ proptest! {
     }
 
     #[test]
+    fn terabyte_image_histories_match_real_qemu_img(ops in prop::collection::vec(op(1 << 40, 3 * MIB), 1..6)) {
+        prop_assert_eq!(compare_with_real(65536, 1 << 40, &ops), Ok(()));
+    }
+
+    #[test]
     fn small_cluster_histories_match_real_qemu_img(
         cluster in prop::sample::select(vec![512u64, 1024, 2048]),
         ops in prop::collection::vec(op(64 * MIB, 64 * 1024), 1..8),
