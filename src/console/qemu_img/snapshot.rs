@@ -115,6 +115,10 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
         out.append(Output::text(snapshot_list(&f.snapshots), 0));
         return out;
     }
+    if flag == 'c' && key.len() > usize::from(u16::MAX) {
+        out.append(fail(format!("Could not create snapshot '{key}': a snapshot table entry holds names of at most 65535 bytes")));
+        return out;
+    }
     let m = &mut shell.machine;
     let now = m.now();
     let writes = {
