@@ -295,7 +295,7 @@ impl Image {
         let mut pos = offset;
         while pos < end {
             let l1i = (pos / cluster / self.l2_entries()) as usize;
-            let table_end = end.min((l1i as u64 + 1) * self.l2_entries() * cluster);
+            let table_end = end.min((l1i as u64 + 1).saturating_mul(self.l2_entries() * cluster));
             let (l2, mut entries) = self.l2_table(l1i, read, &mut out)?;
             let mut dirty = false;
             while pos < table_end {
@@ -436,7 +436,7 @@ impl Image {
     /// `offset..end` cut at the first and last cluster boundary inside it.
     fn pieces(&self, offset: u64, end: u64) -> Vec<(u64, u64)> {
         let c = self.cluster();
-        let (up, down) = (offset.next_multiple_of(c).min(end), end / c * c);
+        let (up, down) = (offset.checked_next_multiple_of(c).unwrap_or(end).min(end), end / c * c);
         let mut cuts = vec![offset, up];
         if down > up {
             cuts.push(down);

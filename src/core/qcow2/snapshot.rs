@@ -77,7 +77,8 @@ pub fn read_table(h: &Header, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<
     let mut out = Vec::new();
     let mut at = h.snapshots_offset;
     for _ in 0..h.nb_snapshots.min(65536) {
-        at = at.next_multiple_of(8);
+        let Some(start) = at.checked_next_multiple_of(8) else { break };
+        at = start;
         let f = read(at, ENTRY_BYTES);
         if f.len() < ENTRY_BYTES as usize {
             break;
@@ -101,7 +102,7 @@ pub fn read_table(h: &Header, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<
             disk_size: extra_u64(8).unwrap_or(h.size),
             icount: extra_u64(16).unwrap_or(u64::MAX),
         });
-        at += ENTRY_BYTES + extra_len + id_len + name_len;
+        at = at.saturating_add(ENTRY_BYTES + extra_len + id_len + name_len);
     }
     out
 }
