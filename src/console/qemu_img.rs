@@ -475,6 +475,7 @@ pub fn apply_writes(m: &mut crate::core::machine::Machine, path: &str, writes: V
         let r = match w {
             qcow2::guest::FileWrite::Bytes(at, b) => m.write_file(path, at, Chunk::bytes(&b)),
             qcow2::guest::FileWrite::Zeros(at, n) => m.write_file(path, at, Chunk::zeros(n)),
+            qcow2::guest::FileWrite::Data(at, chunk) => m.write_file(path, at, chunk),
             qcow2::guest::FileWrite::Punch(at, n) => m.punch_file(path, at, n),
         };
         events.extend(r.map_err(|e| e.text().to_string())?);
@@ -647,7 +648,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
                 // Each run's writes land before the next run reads its tables.
                 let writes = {
                     let mut read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
-                    image.write(at, &b, &mut read)
+                    image.write(at, &Chunk::bytes(&b), &mut read)
                 };
                 let writes = match writes {
                     Ok(w) => w,

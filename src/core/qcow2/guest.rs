@@ -9,6 +9,7 @@
 //! compression or zero clusters.
 
 use super::Header;
+use crate::core::media::Chunk;
 
 /// `QCOW_OFLAG_COPIED`: the cluster's refcount is exactly one.
 pub const OFLAG_COPIED: u64 = 1 << 63;
@@ -24,6 +25,8 @@ pub enum FileWrite {
     Bytes(u64, Vec<u8>),
     /// A run of zeros (the rest of a new data cluster).
     Zeros(u64, u64),
+    /// Guest data (described content: a pattern costs no memory).
+    Data(u64, Chunk),
     /// A hole punched where clusters were freed (`fallocate(PUNCH_HOLE)`,
     /// which QEMU issues for snapshot metadata and what a deleted
     /// snapshot alone held).
@@ -38,6 +41,8 @@ pub enum GuestError {
     RefcountTableFull,
     /// A compressed, zero or shared cluster (not modelled).
     Unsupported,
+    /// The L1 table would pass QEMU's 32 MiB limit (`EFBIG`).
+    FileTooLarge,
 }
 
 impl GuestError {
@@ -47,6 +52,7 @@ impl GuestError {
             GuestError::OutOfRange => "Input/output error",
             GuestError::RefcountTableFull => "the lab's qcow2 model does not grow the refcount table: the image file outgrew what one table cluster counts",
             GuestError::Unsupported => "the lab's qcow2 model has no compressed clusters",
+            GuestError::FileTooLarge => "Failed to grow the L1 table: File too large",
         }
     }
 }
@@ -230,6 +236,10 @@ impl Image {
     /// clusters are freed (their bytes stay).
     pub fn grow(&mut self, new_size: u64) -> Result<Vec<FileWrite>, GuestError> {
         let need = super::l1_entries(new_size, self.header.cluster_bits);
+        // QCOW_MAX_L1_SIZE: 32 MiB of L1 table.
+        if need > (32 << 20) / 8 {
+            return Err(GuestError::FileTooLarge);
+        }
         let mut out = Vec::new();
         if need > self.l1.len() as u64 {
             let n = need;
@@ -288,8 +298,8 @@ impl Image {
     /// are unallocated or shared with a snapshot gets a run of new clusters,
     /// filled from the old cluster (or zeros) around the written bytes, and
     /// the old clusters lose a reference.
-    pub fn write(&mut self, offset: u64, data: &[u8], read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
-        let end = offset.checked_add(data.len() as u64).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
+    pub fn write(&mut self, offset: u64, data: &Chunk, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+        let end = offset.checked_add(data.len).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
         let cluster = self.cluster();
         let mut out = Vec::new();
         let mut pos = offset;
@@ -324,8 +334,8 @@ impl Image {
                     }
                     let within = pos % cluster;
                     let n = (cluster - within).min(end - pos);
-                    let from = (pos - offset) as usize;
-                    out.push(FileWrite::Bytes(c_host + within, data[from..from + n as usize].to_vec()));
+                    let from = pos - offset;
+                    out.push(FileWrite::Data(c_host + within, data.slice(from, n)));
                     pos += n;
                 }
             }
@@ -396,7 +406,7 @@ impl Image {
             if whole || entry & OFFSET_MASK == 0 || entry & OFLAG_ZERO != 0 {
                 self.retag(from, to.max(from + 1), read, &mut out, |e| e | OFLAG_ZERO)?;
             } else {
-                let writes = self.write(from, &vec![0; (to - from) as usize], read)?;
+                let writes = self.write(from, &Chunk::zeros(to - from), read)?;
                 out.extend(writes);
             }
         }
