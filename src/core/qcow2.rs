@@ -95,7 +95,8 @@ impl Header {
             version,
             backing_file_offset: u64_at(8)?,
             backing_file_size: u32_at(16)?,
-            cluster_bits: u32_at(20)?,
+            // QEMU refuses to open other cluster sizes ("Unsupported cluster size").
+            cluster_bits: u32_at(20).filter(|bits| (9..=21).contains(bits))?,
             size: u64_at(24)?,
             crypt_method: u32_at(32)?,
             l1_size: u32_at(36)?,
