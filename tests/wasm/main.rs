@@ -172,8 +172,11 @@ fn undo_from_a_checkpoint_gives_the_state_a_full_replay_gives() {
     assert_eq!(lab.shell.machine.lvm().vgs[0].lvs.len(), 150);
 }
 
+/// The reducer with `qemu-img snapshot` in wasm (default features; the
+/// release bundle leaves the command out for now, see ARCHITECTURE.md).
+#[cfg(feature = "qcow2-snapshots")]
 #[wasm_bindgen_test]
-fn a_qcow2_snapshot_taken_in_the_browser_brings_the_old_bytes_back_and_undo_removes_it() {
+fn the_reducer_takes_applies_and_undoes_a_qcow2_snapshot_in_wasm() {
     let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 4 << 30)]), 3)));
     let setup = ["mkfs.ext4 -q /dev/sdb", "mkdir -p /mnt/lab", "mount /dev/sdb /mnt/lab", "qemu-img create -f qcow2 /mnt/lab/vm.qcow2 1G", "qemu-io -c 'write -P 0xab 0 4k' /mnt/lab/vm.qcow2"];
     let lab = lab.reduce(Action::Run(setup.iter().map(|s| s.to_string()).collect()));

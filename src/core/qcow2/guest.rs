@@ -108,7 +108,7 @@ impl Image {
                 refcounts[i * per_block + j] = u16::from_be_bytes([c[0], c[1]]);
             }
         }
-        let snapshots = super::snapshot::read_table(&header, read);
+        let snapshots = if cfg!(feature = "qcow2-snapshots") { super::snapshot::read_table(&header, read) } else { Vec::new() };
         Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0 }
     }
 
