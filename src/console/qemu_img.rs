@@ -439,7 +439,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     };
     let mut out = Output::default();
     if f.header.is_none() && o.format.is_none() {
-        out.err.push_str(&format!("WARNING: Image format was not specified for '{name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n"));
+        out.err.push_str(&probed_raw_warning(name));
     }
     if new < current && !shrink {
         out.append(fail("Use the --shrink option to perform a shrink operation.\nqemu-img: warning: Shrinking an image will delete all data beyond the shrunken image's end. Before performing such an operation, make sure there is no important data there.".into()));
@@ -470,6 +470,11 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
             out
         }
     }
+}
+
+/// The block layer's warning when a write-capable open probed a raw image.
+fn probed_raw_warning(name: &str) -> String {
+    format!("WARNING: Image format was not specified for '{name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n")
 }
 
 /// Carries out a qcow2 change's file writes.

@@ -2,7 +2,7 @@
 //! QEMU 10.0.2's `img_snapshot` and `bdrv_snapshot_dump` print them; the
 //! snapshots themselves are `core::qcow2::snapshot`.
 
-use super::{apply_writes, fail, open, size_to_str};
+use super::{apply_writes, fail, open, probed_raw_warning, size_to_str};
 use crate::console::{Output, Shell};
 use crate::core::qcow2::{self, snapshot::Snapshot};
 
@@ -98,7 +98,7 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
     let (flag, key) = action.unwrap_or(('l', String::new()));
     let mut out = Output::default();
     if f.header.is_none() && format.is_none() {
-        let warning = format!("WARNING: Image format was not specified for '{name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n");
+        let warning = probed_raw_warning(name);
         out.err.push_str(&warning.repeat(if flag == 'a' { 2 } else { 1 }));
     }
     let Some(h) = f.header.clone() else {
