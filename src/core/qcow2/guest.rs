@@ -404,7 +404,7 @@ impl Image {
             let whole = from % self.cluster() == 0 && (to % self.cluster() == 0 || to == self.header.size);
             let entry = self.entry_at(from, read);
             if whole || entry & OFFSET_MASK == 0 || entry & OFLAG_ZERO != 0 {
-                self.retag(from, to.max(from + 1), read, &mut out, |e| e | OFLAG_ZERO)?;
+                self.retag(from, to, read, &mut out, |e| e | OFLAG_ZERO)?;
             } else {
                 let writes = self.write(from, &Chunk::zeros(to - from), read)?;
                 out.extend(writes);
