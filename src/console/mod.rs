@@ -252,6 +252,27 @@ impl Shell {
 
     /// Runs one input line.
     pub fn run(&mut self, line: &str) -> Output {
+        let mut out = self.run_line(line);
+        self.note_images(&mut out.events);
+        out
+    }
+
+    /// Adds the new layout of every disk image the command changed, for
+    /// Figure 5 (a removed image keeps its `FileRemoved`).
+    fn note_images(&self, events: &mut Vec<Event>) {
+        let mut paths: Vec<&str> = Vec::new();
+        for e in events.iter() {
+            if let Event::FileCreated { path, .. } | Event::FileWritten { path, .. } | Event::FileResized { path, .. } = e {
+                if crate::core::image::is_image_path(path) && !paths.contains(&path.as_str()) {
+                    paths.push(path);
+                }
+            }
+        }
+        let layouts: Vec<Event> = paths.iter().filter_map(|p| crate::core::image::layout(&self.machine, p)).map(|layout| Event::ImageLaidOut { layout }).collect();
+        events.extend(layouts);
+    }
+
+    fn run_line(&mut self, line: &str) -> Output {
         if line.chars().count() > MAX_LINE_CHARS {
             return Output::text(
                 format!("storage-lab: line too long ({} characters; the limit is {MAX_LINE_CHARS})\n", line.chars().count()),

@@ -7,6 +7,7 @@
 //! and rates are the lab's simulated disk (1.5 GB/s after 45 µs), as dd's.
 
 use super::{Output, Shell};
+use crate::core::event::Event;
 use crate::core::machine::Machine;
 use crate::core::media::Chunk;
 use crate::core::qcow2::guest::Image;
@@ -155,6 +156,13 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
     if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
         return Output::error("read failed: Input/output error\n", 1);
     }
+    let mut events = vec![Event::GuestRead { image: path.to_string(), guest_offset: offset }];
+    if let Some(((l1_index, l2_offset), (l2_index, host_offset))) = crate::core::image::lookup(m, path, offset).filter(|_| header.is_some()) {
+        events.push(Event::L1EntryRead { image: path.to_string(), l1_index, l2_offset });
+        if l2_offset != 0 {
+            events.push(Event::L2EntryRead { image: path.to_string(), l2_index, host_offset });
+        }
+    }
     let mut text = String::new();
     let mut status = 0;
     if let Some(p) = pattern {
@@ -173,5 +181,5 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
         }
     }
     text.push_str(&report("read", offset, len));
-    Output::text(text, status)
+    Output { events, ..Output::text(text, status) }
 }

@@ -117,6 +117,15 @@ pub enum Event {
     FileRemoved { path: String },
     /// Bytes were written to a block device (through whatever lies below it).
     BytesWritten { dev: String, offset: u64, len: u64 },
+    /// A command left a disk image file laid out like this.
+    ImageLaidOut { layout: crate::core::image::ImageLayout },
+    /// The guest read its disk at `guest_offset` (raw: the same file offset).
+    GuestRead { image: String, guest_offset: u64 },
+    /// qcow2 read the L1 entry covering the guest cluster: the L2 table's
+    /// offset in the file (0: none, the guest reads zeros).
+    L1EntryRead { image: String, l1_index: u64, l2_offset: u64 },
+    /// qcow2 read the L2 entry: the cluster's offset in the file (0: none).
+    L2EntryRead { image: String, l2_index: u64, host_offset: u64 },
     /// A ZFS pool was created over these top-level vdevs and devices.
     PoolCreated { pool: String, vdevs: Vec<String>, devices: Vec<String>, size_bytes: u64 },
     PoolDestroyed { pool: String },

@@ -10,6 +10,7 @@ pub mod disk;
 pub mod event;
 pub mod ext4;
 pub mod gpt;
+pub mod image;
 pub mod label;
 pub mod libfdisk;
 pub mod lvm;

@@ -111,7 +111,7 @@ pub fn console(props: &ConsoleProps) -> Html {
 
     html! {
         <section class="console" aria-label="Console">
-            <div id="console-output" class="console-output" role="log" aria-live="polite" ref={output} onclick={focus_input}>
+            <div id="console-output" class="console-output" role="log" aria-live="polite" tabindex="0" ref={output} onclick={focus_input}>
                 if props.entries.is_empty() {
                     <p class="welcome">{ "A simulated Proxmox VE host. Try lsblk, then sudo fdisk /dev/sdb, or click the buttons: each one types its command here. Type help for the full list." }</p>
                 }

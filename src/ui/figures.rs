@@ -1,8 +1,8 @@
 //! Each figure's panel: its view-model drawn, with its action toolbar. The
 //! list in `view::figures` says which figures exist; this says how each draws.
 
-use super::{blocks, lvm, tree};
-use crate::view::{blocks as vblocks, lvm_figure, FigureId, PartState, Scene};
+use super::{blocks, images, lvm, tree};
+use crate::view::{blocks as vblocks, image_views, lookup_view, lvm_figure, summary, FigureId, PartState, Scene};
 use yew::prelude::*;
 
 /// What every panel gets from the app.
@@ -20,12 +20,25 @@ pub struct PanelContext {
     pub compact: bool,
     /// Disk models by name, for the details panel.
     pub models: Vec<(String, String)>,
+    /// Downloads the file at a path (Figure 5's images).
+    pub on_download: Callback<String>,
 }
 
 pub fn panel(id: FigureId, cx: &PanelContext) -> Html {
     match id {
         FigureId::Blocks => blocks_panel(cx),
         FigureId::Lvm => lvm_panel(cx),
+        FigureId::Images => images_panel(cx),
+    }
+}
+
+fn images_panel(cx: &PanelContext) -> Html {
+    let rows = summary(&cx.scene);
+    html! {
+        <>
+            { images::image_actions(&image_views(&cx.now), &cx.on_run, &cx.on_download, cx.busy_dialog) }
+            { images::images_figure(&image_views(&cx.scene), lookup_view(&cx.scene).as_ref(), cx.scene.focus.as_deref(), cx.compact, rows.as_deref()) }
+        </>
     }
 }
 
@@ -35,21 +48,26 @@ fn blocks_panel(cx: &PanelContext) -> Html {
     html! {
         <>
             <blocks::BlockActions disks={vblocks::disk_views(&cx.now)} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
-            <blocks::BlocksFigure disks={disks.clone()} active={cx.scene.focus.clone()} selected={cx.selected.clone()} on_select={cx.on_select.clone()} compact={cx.compact} />
-            { cx.selected.as_deref().map(|s| details(&disks, &cx.models, s)).unwrap_or_default() }
-            <tree::LsblkTree rows={rows} focus={cx.scene.focus.clone()} />
-            <p class="legend">{ "Names: sda, sdb… are SATA/SCSI disks in probe order and sdb1 their partitions; nvme0n1 is NVMe controller 0, namespace 1, and nvme0n1p1 its first partition (the p keeps the numbers apart). Click a disk or partition for details." }</p>
-            <p class="legend"><span class="sw active"></span>{ "in use" }<span class="sw pending"></span>{ "planned (not written)" }<span class="sw written"></span>{ "written, kernel not told" }<span class="sw stale"></span>{ "old table still in use" }</p>
+            { blocks::blocks_figure(&blocks::BlocksProps { disks: disks.clone(), active: cx.scene.focus.clone(), selected: cx.selected.clone(), on_select: cx.on_select.clone(), compact: cx.compact }) }
+            <div aria-live="polite">{ cx.selected.as_deref().map(|s| details(&disks, &cx.models, s)).unwrap_or_default() }</div>
+            { tree::lsblk_tree(&rows, cx.scene.focus.as_deref()) }
+            { Html::from_html_unchecked(BLOCKS_LEGEND.into()) }
         </>
     }
 }
+
+/// Static markup, kept out of Yew's element code (cheaper in the bundle).
+const BLOCKS_LEGEND: &str = concat!(
+    r#"<p class="legend">Names: sda, sdb… are SATA/SCSI disks in probe order and sdb1 their partitions; nvme0n1 is NVMe controller 0, namespace 1, and nvme0n1p1 its first partition (the p keeps the numbers apart). Click a disk or partition for details.</p>"#,
+    r#"<p class="legend"><span class="sw active"></span>in use<span class="sw pending"></span>planned (not written)<span class="sw written"></span>written, kernel not told<span class="sw stale"></span>old table still in use</p>"#
+);
 
 fn lvm_panel(cx: &PanelContext) -> Html {
     let fig = lvm_figure(&cx.scene);
     html! {
         <>
             <lvm::LvmActions figure={lvm_figure(&cx.now)} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
-            <lvm::LvmFigureView figure={fig} active={cx.scene.focus.clone()} compact={cx.compact} />
+            { lvm::lvm_figure(&lvm::LvmProps { figure: fig, active: cx.scene.focus.clone(), compact: cx.compact }) }
         </>
     }
 }
@@ -64,36 +82,43 @@ fn table_text(label: Option<&str>, holders: &[String]) -> String {
 }
 
 fn details(disks: &[crate::view::DiskView], models: &[(String, String)], selected: &str) -> Html {
+    let mut rows: Vec<(&str, String)> = Vec::new();
     for d in disks {
         if d.name == selected {
             let model = models.iter().find(|(n, _)| *n == d.name).map(|(_, m)| m.clone()).unwrap_or_default();
-            return html! {
-                <dl class="details" aria-live="polite">
-                    <dt>{ "Device" }</dt><dd>{ format!("/dev/{} · {} · {}", d.name, d.transport, d.size_text) }</dd>
-                    <dt>{ "Name" }</dt><dd>{ &d.naming }</dd>
-                    if !model.is_empty() { <dt>{ "Model" }</dt><dd>{ model }</dd> }
-                    <dt>{ "Table" }</dt><dd>{ table_text(d.label, &d.holders) }</dd>
-                    <dt>{ "Partitions" }</dt><dd>{ d.parts.len() }</dd>
-                    if !d.holders.is_empty() { <dt>{ "Used by" }</dt><dd>{ d.holders.join(", ") }</dd> }
-                </dl>
-            };
-        }
-        if let Some(p) = d.parts.iter().find(|p| p.name == selected) {
+            rows.push(("Device", format!("/dev/{} · {} · {}", d.name, d.transport, d.size_text)));
+            rows.push(("Name", d.naming.clone()));
+            if !model.is_empty() {
+                rows.push(("Model", model));
+            }
+            rows.push(("Table", table_text(d.label, &d.holders)));
+            rows.push(("Partitions", d.parts.len().to_string()));
+            if !d.holders.is_empty() {
+                rows.push(("Used by", d.holders.join(", ")));
+            }
+        } else if let Some(p) = d.parts.iter().find(|p| p.name == selected) {
             let state = match p.state {
                 PartState::Active => "registered by the kernel (it shows in lsblk)",
                 PartState::Pending => "only in fdisk's memory: w writes it, q forgets it",
                 PartState::WrittenNotActive => "on disk, but the kernel kept the old table because the disk is busy",
                 PartState::Stale => "deleted on disk, but the kernel still uses it until the disk is free or the machine reboots",
             };
-            return html! {
-                <dl class="details" aria-live="polite">
-                    <dt>{ "Partition" }</dt><dd>{ format!("/dev/{} · {} · {}", p.name, p.size_text, p.type_name) }</dd>
-                    <dt>{ "Name" }</dt><dd>{ format!("partition {} of /dev/{}", p.number, d.name) }</dd>
-                    <dt>{ "State" }</dt><dd>{ state }</dd>
-                    <dt>{ "Used by" }</dt><dd>{ if p.holders.is_empty() { "nothing".to_string() } else { p.holders.join(", ") } }</dd>
-                </dl>
-            };
+            rows.push(("Partition", format!("/dev/{} · {} · {}", p.name, p.size_text, p.type_name)));
+            rows.push(("Name", format!("partition {} of /dev/{}", p.number, d.name)));
+            rows.push(("State", state.into()));
+            rows.push(("Used by", if p.holders.is_empty() { "nothing".to_string() } else { p.holders.join(", ") }));
+        } else {
+            continue;
         }
+        break;
     }
-    html! {}
+    if rows.is_empty() {
+        return html! {};
+    }
+    let mut out = String::from(r#"<dl class="details">"#);
+    for (k, v) in rows {
+        out.push_str(&format!("<dt>{k}</dt><dd>{}</dd>", tree::esc(&v)));
+    }
+    out.push_str("</dl>");
+    Html::from_html_unchecked(out.into())
 }

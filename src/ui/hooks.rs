@@ -133,6 +133,50 @@ pub fn download(name: &str, text: &str) {
     a.click();
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "
+export function saveParts(name, parts, gzip) {
+  const zero = new Uint8Array(1 << 20);
+  let i = 0, left = 0;
+  const stream = new ReadableStream({ pull(c) {
+    if (left === 0 && i < parts.length && typeof parts[i] === 'number') left = parts[i++];
+    if (left > 0) { const n = Math.min(left, zero.length); left -= n; c.enqueue(zero.subarray(0, n)); }
+    else if (i < parts.length) c.enqueue(parts[i++]);
+    else c.close();
+  } });
+  const body = gzip ? stream.pipeThrough(new CompressionStream('gzip')) : stream;
+  return new Response(body).blob().then((blob) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+  });
+}")]
+extern "C" {
+    /// Streams `parts` (byte arrays, and numbers for runs of zeros) into a
+    /// file download, gzip-compressed by the browser when asked.
+    #[wasm_bindgen::prelude::wasm_bindgen(js_name = saveParts)]
+    fn save_parts(name: &str, parts: js_sys::Array, gzip: bool) -> js_sys::Promise;
+}
+
+/// Offers the image file at `path` as a download: qcow2 as it is, raw
+/// gzip-compressed (it is as long as the whole disk).
+pub fn download_image(m: &crate::core::Machine, path: &str) -> Result<(), String> {
+    use crate::core::image::{file_parts, Part, DOWNLOAD_MAX_DATA_BYTES};
+    let parts = file_parts(m, path).map_err(|_| format!("{path} holds more than {} MiB of written data: too much to download from the browser.", DOWNLOAD_MAX_DATA_BYTES >> 20))?;
+    let array = js_sys::Array::new();
+    for p in parts {
+        match p {
+            Part::Data(bytes) => array.push(&js_sys::Uint8Array::from(&bytes[..])),
+            Part::Zeros(n) => array.push(&(n as f64).into()),
+        };
+    }
+    let name = path.rsplit('/').next().unwrap_or("disk");
+    let gzip = !name.ends_with(".qcow2");
+    let _ = save_parts(&if gzip { format!("{name}.gz") } else { name.to_string() }, array, gzip);
+    Ok(())
+}
+
 /// Reads the first file chosen in an `<input type=file>` as text; the reader
 /// lives until it calls back.
 pub fn read_chosen_file(input: &web_sys::HtmlInputElement, done: impl FnOnce(Result<String, String>) + 'static) {

@@ -11,6 +11,7 @@ mod console;
 mod figures;
 mod form;
 mod hooks;
+mod images;
 mod lvm;
 pub mod state;
 mod tree;
@@ -99,23 +100,16 @@ fn use_shortcuts(lab: &UseReducerHandle<Lab>, present: &UseStateHandle<bool>) {
     });
 }
 
-#[derive(Properties, PartialEq)]
-struct ControlsProps {
-    anim: state::Anim,
-    pinned: bool,
-    on: Callback<Action>,
-}
-
-/// Play, pause, step back and forth, skip, replay, speed and the caption.
-#[function_component(Controls)]
-fn controls(props: &ControlsProps) -> Html {
-    let a = &props.anim;
+/// Play, pause, step back and forth, skip, replay, speed and the caption (a
+/// plain function: the app redraws it with every frame anyway; 0.8 KiB
+/// smaller gzipped than the component).
+fn controls(a: &state::Anim, pinned: bool, on: &Callback<Action>) -> Html {
     let send = |make: fn() -> Action| {
-        let on = props.on.clone();
+        let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(make()))
     };
     let on_speed = {
-        let on = props.on.clone();
+        let on = on.clone();
         Callback::from(move |e: Event| {
             let i = e.target_dyn_into::<web_sys::HtmlSelectElement>().map_or(1, |s| s.selected_index());
             on.emit(Action::SetSpeed(SPEEDS.get(i as usize).copied().unwrap_or(1.0)));
@@ -136,8 +130,8 @@ fn controls(props: &ControlsProps) -> Html {
                     { for SPEEDS.iter().zip(["0.5×", "1×", "2×", "4×"]).map(|(s, label)| html! { <option selected={(*s - a.speed).abs() < 1e-9}>{ label }</option> }) }
                 </select>
             </label>
-            <button id="pin" onclick={send(|| Action::TogglePin)} aria-pressed={props.pinned.to_string()} aria-keyshortcuts="f"
-                title="Keep this figure on screen when a command belongs to another one">{ if props.pinned { "Pinned" } else { "Pin figure" } }</button>
+            <button id="pin" onclick={send(|| Action::TogglePin)} aria-pressed={pinned.to_string()} aria-keyshortcuts="f"
+                title="Keep this figure on screen when a command belongs to another one">{ if pinned { "Pinned" } else { "Pin figure" } }</button>
             <span id="step-count" class="stepcount">{ format!("step {} of {}", a.cursor, total) }</span>
             <p id="caption" class="stepcaption" aria-live="polite">{ caption }</p>
         </div>
@@ -215,6 +209,14 @@ pub fn app() -> Html {
         let lab = lab.clone();
         Callback::from(move |_: MouseEvent| hooks::download("storage-lab-session.json", &lab.session.to_json()))
     };
+    let on_download = {
+        let lab = lab.clone();
+        Callback::from(move |path: String| {
+            if let Err(message) = hooks::download_image(&lab.shell.machine, &path) {
+                lab.dispatch(Action::Fail(message));
+            }
+        })
+    };
     let on_import = {
         let lab = lab.clone();
         Callback::from(move |e: Event| {
@@ -255,6 +257,7 @@ pub fn app() -> Html {
         on_select,
         compact: narrow,
         models: lab.shell.machine.disks().iter().map(|d| (d.name.clone(), d.model.clone().unwrap_or_default())).collect(),
+        on_download,
     };
     let embedded = embed.is_some();
     html! {
@@ -286,15 +289,16 @@ pub fn app() -> Html {
             }
             <main class="stage">
                 <section class="figure-panel" aria-label="Figure" data-shown={lab.figure.slug()}>
-                    <h2 class="caption">{ lab.figure.info().title }</h2>
-                    <Controls anim={lab.anim.clone()} pinned={lab.pinned} on={on_action} />
+                    // Embedded, the figure's title is the page's heading.
+                    if embedded { <h1 class="caption">{ lab.figure.info().title }</h1> } else { <h2 class="caption">{ lab.figure.info().title }</h2> }
+                    { controls(&lab.anim, lab.pinned, &on_action) }
                     { figures::panel(lab.figure, &cx) }
                 </section>
                 <console::Console entries={lab.entries.clone()} prompt={lab.input_prompt()} history={lab.shell.history.clone()}
                     on_run={on_run} on_clear={on_clear} complete={completer} />
             </main>
             if !embedded {
-                <footer class="keys">{ "Keys: u undo · r redo · k pause/play · , . step back/forward · s skip · a replay · [ ] speed · f pin figure · 1/2 figures · p presenter · / console · Tab completes · ↑↓ history · Ctrl-L clears" }</footer>
+                <footer class="keys">{ "Keys: u undo · r redo · k pause/play · , . step back/forward · s skip · a replay · [ ] speed · f pin figure · 1 2 5 figures · p presenter · / console · Tab completes · ↑↓ history · Ctrl-L clears" }</footer>
             }
         </div>
     }

@@ -259,13 +259,13 @@ impl Lab {
     }
 
     /// The scene on screen: a frame of the animation, or `now` (the current
-    /// state) with the last step still highlighted.
+    /// state) with the last step's highlights (focus, a read's lookup) kept.
     pub fn scene(&self, now: &Scene) -> Scene {
         let frame = self.anim.timeline.frame(self.anim.cursor);
         if self.anim.pending() {
             frame
         } else {
-            Scene { focus: frame.focus, ..now.clone() }
+            Scene { focus: frame.focus, lookup: frame.lookup, ..now.clone() }
         }
     }
 

@@ -11,6 +11,7 @@ use crate::core::event::Event;
 pub enum FigureId {
     Blocks,
     Lvm,
+    Images,
 }
 
 /// What the app needs to know about a figure, apart from drawing it.
@@ -32,6 +33,7 @@ pub struct Figure {
 pub const FIGURES: &[Figure] = &[
     Figure { id: FigureId::Blocks, slug: "blocks", title: "Figure 1 · Block devices, partitions and the lsblk tree", nav: "1 · Disks & partitions", key: '1', home_of: is_block_event },
     Figure { id: FigureId::Lvm, slug: "lvm", title: "Figure 2 · LVM: physical volumes → volume group → logical volumes", nav: "2 · LVM", key: '2', home_of: is_lvm_event },
+    Figure { id: FigureId::Images, slug: "qcow2", title: "Figure 5 · Virtual disk formats: raw vs qcow2 as files on the host", nav: "5 · Disk images", key: '5', home_of: is_image_event },
 ];
 
 impl FigureId {
@@ -56,6 +58,10 @@ fn is_block_event(e: &Event) -> bool {
 
 fn is_lvm_event(e: &Event) -> bool {
     event_home(e) == Some(FigureId::Lvm)
+}
+
+fn is_image_event(e: &Event) -> bool {
+    event_home(e) == Some(FigureId::Images)
 }
 
 /// The figure an event belongs to; filesystems, mounts and files belong to
@@ -103,6 +109,7 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::FileWritten { .. }
         | Event::FileResized { .. }
         | Event::FileRemoved { .. } => None,
+        Event::ImageLaidOut { .. } | Event::GuestRead { .. } | Event::L1EntryRead { .. } | Event::L2EntryRead { .. } => Some(FigureId::Images),
         // ZFS has no figure yet (Figures 3 and 4 come with the console wiring).
         Event::PoolCreated { .. }
         | Event::PoolDestroyed { .. }

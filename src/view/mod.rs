@@ -2,12 +2,13 @@
 //! drawing and no web types.
 //!
 //! `scene` holds the facts a figure needs and moves one event at a time;
-//! `timeline` turns a command's events into frames with captions; `blocks`
-//! and `lvm` compute Figure 1 and Figure 2 from a scene. The UI only scales
+//! `timeline` turns a command's events into frames with captions; `blocks`,
+//! `lvm` and `images` compute Figures 1, 2 and 5 from a scene. The UI only scales
 //! and draws them, and native tests check them.
 
 pub mod blocks;
 pub mod figures;
+pub mod images;
 pub mod lvm;
 pub mod scene;
 pub mod timeline;
@@ -16,4 +17,5 @@ pub use blocks::{disk_views, tree, DiskView, PartState, PartView, TreeRow};
 pub use lvm::{lvm_figure, LvView, LvmFigure, PoolView, PvView, Run, VgView};
 pub use scene::{Scene, Shown};
 pub use figures::{FigureId, FIGURES};
+pub use images::{image_views, lookup_view, summary, ImageView, LookupView, Seg, SegKind, SummaryRow};
 pub use timeline::{caption, Timeline};

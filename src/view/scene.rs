@@ -14,6 +14,7 @@ use crate::core::order::VecMap;
 use crate::console::{Interactive, Shell};
 use crate::core::device::{DevKind, LvRole as DevRole};
 use crate::core::event::{Event, LvRole, PartInfo};
+use crate::core::image::{image_paths, layout, ImageLayout};
 use crate::core::lvm::{Lv, LvKind};
 use crate::core::machine::{dm_name, Machine};
 
@@ -105,8 +106,24 @@ pub struct Scene {
     pub vgs: Vec<SVg>,
     /// PV paths and the VG each belongs to (None: orphan).
     pub pvs: VecMap<String, Option<String>>,
+    /// Disk image files, sorted by path (Figure 5).
+    pub images: Vec<ImageLayout>,
+    /// The table walk of the latest guest read, for highlighting.
+    pub lookup: Option<SLookup>,
     /// What the latest event was about, for highlighting.
     pub focus: Option<String>,
+}
+
+/// A guest read's way to its bytes: raw goes straight to the same offset;
+/// qcow2 reads an L1 entry, then an L2 entry, then the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SLookup {
+    pub image: String,
+    pub guest_offset: u64,
+    /// (L1 index, L2 table offset; 0 if none).
+    pub l1: Option<(u64, u64)>,
+    /// (L2 index, cluster offset; 0 if none).
+    pub l2: Option<(u64, u64)>,
 }
 
 /// Whether a figure draws an event.
@@ -118,6 +135,8 @@ pub enum Shown {
     Lvm,
     /// Both figures draw it.
     Both,
+    /// Figure 5 (disk images) draws it.
+    Images,
     /// No figure draws it (file contents are not pictured).
     No,
 }
@@ -142,7 +161,8 @@ impl Scene {
     /// The scene of the shell's current state.
     pub fn of(shell: &Shell) -> Scene {
         let m = &shell.machine;
-        let mut s = Scene { disks: disks_of(shell), nodes: nodes_of(m), vgs: Vec::new(), pvs: VecMap::new(), focus: None };
+        let images = image_paths(m).iter().filter_map(|p| layout(m, p)).collect();
+        let mut s = Scene { disks: disks_of(shell), nodes: nodes_of(m), vgs: Vec::new(), pvs: VecMap::new(), images, lookup: None, focus: None };
         for pv in &m.lvm().pvs {
             s.pvs.insert(pv.name.clone(), pv.vg_name.clone());
         }
@@ -150,9 +170,10 @@ impl Scene {
         s
     }
 
-    /// The same scene without the highlight, for comparing states.
+    /// The same scene without the highlights (the focus and a read's
+    /// lookup), for comparing states.
     pub fn without_focus(&self) -> Scene {
-        Scene { focus: None, ..self.clone() }
+        Scene { focus: None, lookup: None, ..self.clone() }
     }
 
     pub fn disk_mut(&mut self, name: &str) -> Option<&mut SDisk> {
@@ -290,7 +311,8 @@ impl Scene {
             Event::LvCreated { .. } | Event::LvRemoved { .. } | Event::LvRenamed { .. } | Event::TpoolStacked { .. } | Event::LvResized { .. } => self.apply_lv(e),
             Event::ExtentsAllocated { .. } | Event::ExtentsFreed { .. } => self.apply_extents(e),
             Event::ThinChunksAllocated { .. } | Event::ThinChunksFreed { .. } | Event::ThinPoolFull { .. } => self.apply_thin(e),
-            Event::FileCreated { .. } | Event::FileWritten { .. } | Event::FileResized { .. } | Event::FileRemoved { .. } => Shown::No,
+            Event::FileCreated { .. } | Event::FileWritten { .. } | Event::FileResized { .. } => Shown::No,
+            Event::FileRemoved { .. } | Event::ImageLaidOut { .. } | Event::GuestRead { .. } | Event::L1EntryRead { .. } | Event::L2EntryRead { .. } => self.apply_image(e),
             // No figure draws ZFS yet.
             Event::PoolCreated { .. }
             | Event::PoolDestroyed { .. }
@@ -355,6 +377,8 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::ExtentsAllocated { vg, lv, pv, pe_start, .. } | Event::ExtentsFreed { vg, lv, pv, pe_start, .. } => Some(format!("{vg}/{lv}@{pv}:{pe_start}")),
         Event::ThinChunksAllocated { vg, lv, .. } | Event::ThinChunksFreed { vg, lv, .. } => Some(format!("{vg}/{lv}")),
         Event::FileCreated { path, .. } | Event::FileWritten { path, .. } | Event::FileResized { path, .. } | Event::FileRemoved { path } => Some(path.clone()),
+        Event::ImageLaidOut { layout } => Some(layout.path.clone()),
+        Event::GuestRead { image, .. } | Event::L1EntryRead { image, .. } | Event::L2EntryRead { image, .. } => Some(image.clone()),
         Event::PoolCreated { pool, .. }
         | Event::PoolDestroyed { pool }
         | Event::VdevAttached { pool, .. }
@@ -729,4 +753,38 @@ fn remove_run(runs: &mut Vec<SRun>, lv: &str, pe_start: u64, count: u64) {
         r.count = r.count.saturating_sub(count.min(r.pe_start + r.count - pe_start));
     }
     runs.retain(|r| r.count > 0);
+}
+
+impl Scene {
+    fn apply_image(&mut self, e: &Event) -> Shown {
+        match e {
+            Event::FileRemoved { path } => {
+                let before = self.images.len();
+                self.images.retain(|i| i.path != *path);
+                if self.images.len() == before {
+                    return Shown::No;
+                }
+            }
+            Event::ImageLaidOut { layout } => {
+                match self.images.binary_search_by(|i| i.path.cmp(&layout.path)) {
+                    Ok(i) => self.images[i] = layout.clone(),
+                    Err(i) => self.images.insert(i, layout.clone()),
+                }
+                self.lookup = None;
+            }
+            Event::GuestRead { image, guest_offset } => self.lookup = Some(SLookup { image: image.clone(), guest_offset: *guest_offset, l1: None, l2: None }),
+            Event::L1EntryRead { l1_index, l2_offset, .. } => {
+                if let Some(l) = self.lookup.as_mut() {
+                    l.l1 = Some((*l1_index, *l2_offset));
+                }
+            }
+            Event::L2EntryRead { l2_index, host_offset, .. } => {
+                if let Some(l) = self.lookup.as_mut() {
+                    l.l2 = Some((*l2_index, *host_offset));
+                }
+            }
+            _ => return Shown::No,
+        }
+        Shown::Images
+    }
 }

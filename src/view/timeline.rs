@@ -126,6 +126,29 @@ pub fn caption(e: &Event) -> String {
         Event::FileWritten { path, len, .. } => format!("{} are written to {path}.", size(*len)),
         Event::FileResized { path, size: s } => format!("{path} is now {} long.", size(*s)),
         Event::FileRemoved { path } => format!("{path} is removed."),
+        Event::ImageLaidOut { layout: l } => image_caption(l),
+        Event::GuestRead { image, guest_offset } => format!("The guest reads its disk at byte {guest_offset} of {}.", file_name(image)),
+        Event::L1EntryRead { l1_index, l2_offset: 0, .. } => format!("L1 entry {l1_index} is empty: no L2 table, so the guest reads zeros."),
+        Event::L1EntryRead { l1_index, l2_offset, .. } => format!("L1 entry {l1_index} points to the L2 table at file offset {l2_offset:#x}."),
+        Event::L2EntryRead { l2_index, host_offset: 0, .. } => format!("L2 entry {l2_index} is empty: the cluster was never written, so the guest reads zeros."),
+        Event::L2EntryRead { l2_index, host_offset, .. } => format!("L2 entry {l2_index} points to the data cluster at file offset {host_offset:#x}: one more read gets the bytes."),
+        _ => zfs_caption(e),
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn image_caption(l: &crate::core::image::ImageLayout) -> String {
+    let kind = if l.qcow2 { "qcow2" } else { "raw" };
+    format!("{} ({kind}, {} virtual) now takes {} on the host; ls -l says {}.", file_name(&l.path), size(l.virtual_bytes), size(l.alloc_bytes), size(l.file_bytes))
+}
+
+/// ZFS's captions; the browser build has no ZFS, so it leaves their text out.
+#[cfg(feature = "zfs")]
+fn zfs_caption(e: &Event) -> String {
+    match e {
         Event::PoolCreated { pool, devices, size_bytes, .. } => format!("Pool {pool} is created on {} ({}).", devices.join(", "), size(*size_bytes)),
         Event::PoolDestroyed { pool } => format!("Pool {pool} is destroyed; its devices are free again."),
         Event::VdevAttached { pool, dev, to } => format!("{dev} is attached to {to} in {pool}: they now mirror each other."),
@@ -155,5 +178,11 @@ pub fn caption(e: &Event) -> String {
         Event::ScrubFinished { repaired_bytes, errors, .. } => format!("Scrub done: {} repaired, {errors} errors.", size(*repaired_bytes)),
         Event::ScrubCanceled { pool } => format!("The scrub of {pool} is canceled."),
         Event::ErrorsCleared { pool } => format!("{pool}'s error counters are reset."),
+        _ => String::new(),
     }
+}
+
+#[cfg(not(feature = "zfs"))]
+fn zfs_caption(_: &Event) -> String {
+    String::new()
 }

@@ -44,6 +44,13 @@ for (const present of [false, true]) {
       await page.waitForSelector('[data-shown="lvm"]');
       min = await smallestText(page);
       assert.ok(min.px >= floor, `Figure 2: "${min.text}" is ${min.px.toFixed(1)} px`);
+      await runCommand(page, 'mkdir -p /var/lib/vz/images/100');
+      await runCommand(page, 'qemu-img create -f qcow2 /var/lib/vz/images/100/vm-100-disk-0.qcow2 1G', /Formatting/);
+      await runCommand(page, "qemu-io -c 'read 0 4k' /var/lib/vz/images/100/vm-100-disk-0.qcow2", /read 4096/);
+      await page.click('#skip').catch(() => {});
+      await page.waitForSelector('[data-shown="qcow2"]');
+      min = await smallestText(page);
+      assert.ok(min.px >= floor, `Figure 5: "${min.text}" is ${min.px.toFixed(1)} px`);
     });
   });
 }

@@ -38,6 +38,12 @@ fn describe(scene: &Scene) -> String {
             out.push_str(&format!("  LV {} {} {}\n", lv.name, lv.kind, lv.size_text));
         }
     }
+    for i in view::image_views(scene) {
+        out.push_str(&format!("image {} {} {}: ls {} du {} data {} meta {}\n", i.name, i.format, i.virtual_text, i.file_text, i.alloc_text, i.data_text, i.meta_text));
+    }
+    if let Some(l) = view::lookup_view(scene) {
+        out.push_str(&format!("lookup {}\n", l.steps.join(" → ")));
+    }
     out
 }
 
@@ -157,7 +163,17 @@ p
 +100M
 w
 wipefs -a /dev/sdb1
-attach-disk nvme 20G";
+attach-disk nvme 20G
+mkdir -p /var/lib/vz/images/100
+qemu-img create -f qcow2 /var/lib/vz/images/100/a.qcow2 1G
+qemu-img create -f raw /var/lib/vz/images/100/a.raw 1G
+qemu-io -c 'write -P 0x11 0 64k' -c 'write -P 0x22 512M 128k' /var/lib/vz/images/100/a.qcow2
+qemu-io -c 'write -P 0x11 0 64k' /var/lib/vz/images/100/a.raw
+qemu-io -c 'read 512M 4k' /var/lib/vz/images/100/a.qcow2
+qemu-io -c 'discard 0 64k' /var/lib/vz/images/100/a.qcow2
+qemu-img resize /var/lib/vz/images/100/a.qcow2 +1G
+qemu-img convert -f qcow2 -O raw /var/lib/vz/images/100/a.qcow2 /var/lib/vz/images/100/b.raw
+rm /var/lib/vz/images/100/a.raw";
     let mut sh = shell("sdb=1G,sdc=1G", "");
     let mut in_dialog = String::new();
     for line in script.lines() {
@@ -226,4 +242,75 @@ fn new_partition_lines_follow_fdisks_prompts() {
     let full = shell("sdb=1G", "printf 'label: dos\\n,100M\\n,100M\\n,100M\\n,100M\\n' | sfdisk /dev/sdb");
     let disk = view::disk_views(&Scene::of(&full)).into_iter().find(|d| d.name == "sdb").expect("sdb");
     assert_eq!(view::blocks::new_partition_lines(&disk, "+10M"), None, "four primaries leave nothing to add");
+}
+
+const QCOW2: &str = "/var/lib/vz/images/100/vm-100-disk-0.qcow2";
+
+/// Expected values from the real qemu-img 10.0.2 and qemu-io: `qemu-img map
+/// --output=json` gives the data offsets (327680 and 458752), `hexdump` of
+/// the L1 table at 0x30000 the L2 tables (0x40000 and 0x60000), `ls -l` the
+/// length (589824).
+#[test]
+fn figure5_places_qcow2s_clusters_where_qemu_puts_them() {
+    use storage_lab::core::image::Area::*;
+    let mut sh = shell("sdb=1G", &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G"));
+    sh.run(&format!("qemu-io -c 'write -P 0x11 0 64k' -c 'write -P 0x22 512M 128k' {QCOW2}"));
+    let s = Scene::of(&sh);
+    let l = &s.images[0];
+    assert_eq!((l.qcow2, l.virtual_bytes, l.file_bytes, l.cluster_bytes), (true, 1 << 30, 589824, 65536));
+    assert_eq!(l.data, vec![(0, 327680, 65536), (512 << 20, 458752, 131072)]);
+    let k = 65536;
+    assert_eq!(l.meta, vec![(0, k, Header), (0x10000, k, RefcountTable), (0x20000, k, RefcountBlock), (0x30000, k, L1), (0x40000, k, L2), (0x60000, k, L2)]);
+    let view = &view::image_views(&s)[0];
+    assert_eq!(view.host.len(), 8, "six metadata clusters and two runs of data: {:?}", view.host);
+    assert_eq!(view.guest[1].start, 0.5, "the second write starts half way into the guest disk");
+}
+
+#[test]
+fn a_qcow2_read_steps_through_l1_then_l2_then_the_cluster() {
+    check_frames(
+        "sdb=1G",
+        &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G\nqemu-io -c 'write -P 0x11 0 64k' -c 'write -P 0x22 512M 128k' {QCOW2}"),
+        &format!("qemu-io -c 'read -P 0x22 512M 4k' -c 'read 256M 4k' {QCOW2}"),
+        &[
+            "The guest reads its disk at byte 536870912 of vm-100-disk-0.qcow2.\n  + lookup guest byte 0x20000000",
+            // Guest cluster 8192 is entry 0 of the second L2 table (8192
+            // entries of 8 bytes fit in a 64 KiB cluster).
+            "L1 entry 1 points to the L2 table at file offset 0x60000.\n  - lookup guest byte 0x20000000\n  + lookup guest byte 0x20000000 → L1[1] → L2 table at 0x60000",
+            "L2 entry 0 points to the data cluster at file offset 0x70000: one more read gets the bytes.\n  - lookup guest byte 0x20000000 → L1[1] → L2 table at 0x60000\n  + lookup guest byte 0x20000000 → L1[1] → L2 table at 0x60000 → L2[0] → cluster at 0x70000",
+            "The guest reads its disk at byte 268435456 of vm-100-disk-0.qcow2.\n  - lookup guest byte 0x20000000 → L1[1] → L2 table at 0x60000 → L2[0] → cluster at 0x70000\n  + lookup guest byte 0x10000000",
+            // 256 MiB is guest cluster 4096: L2 table 0 exists, its entry does not.
+            "L1 entry 0 points to the L2 table at file offset 0x40000.\n  - lookup guest byte 0x10000000\n  + lookup guest byte 0x10000000 → L1[0] → L2 table at 0x40000",
+            "L2 entry 4096 is empty: the cluster was never written, so the guest reads zeros.\n  - lookup guest byte 0x10000000 → L1[0] → L2 table at 0x40000\n  + lookup guest byte 0x10000000 → L1[0] → L2 table at 0x40000 → L2[4096] is empty: zeros",
+        ],
+    );
+}
+
+#[test]
+fn raw_and_qcow2_writes_show_their_host_space() {
+    let raw = "/var/lib/vz/images/100/vm-100-disk-1.raw";
+    check_frames(
+        "sdb=1G",
+        &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G\nqemu-img create -f raw {raw} 1G"),
+        &format!("qemu-io -c 'write -P 0x11 0 1M' {raw}"),
+        // A sparse raw file: 1 MiB of blocks for 1 GiB of length. `du -B1`
+        // of the real one: 4096 after create (qemu-img writes the first
+        // block to probe alignment), 1048576 after the write.
+        &["vm-100-disk-1.raw (raw, 1 GiB virtual) now takes 1 MiB on the host; ls -l says 1 GiB.\n  - image vm-100-disk-1.raw raw 1 GiB: ls 1 GiB du 4 KiB data 4 KiB meta none\n  + image vm-100-disk-1.raw raw 1 GiB: ls 1 GiB du 1 MiB data 1 MiB meta none"],
+    );
+    let mut sh = shell("sdb=1G", &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G\nqemu-img create -f raw {raw} 1G\nqemu-io -c 'write -P 0x11 0 1M' {raw} {QCOW2}"));
+    sh.run(&format!("qemu-io -c 'write -P 0x11 0 1M' {QCOW2}"));
+    let rows = view::summary(&Scene::of(&sh)).expect("a raw and a qcow2 image");
+    let text: Vec<String> = rows.iter().map(|r| format!("{}: {} | {}", r.feature, r.raw, r.qcow2)).collect();
+    assert_eq!(
+        text,
+        [
+            "Performance: direct: guest offset = file offset, no lookup | one L1 and one L2 entry per cluster looked up (1 L2 table(s), 320 KiB of metadata)",
+            // qemu-img info on the real image: disk size 1.25 MiB (16 data
+            // clusters and 4 of metadata, with the header).
+            "Space usage: 1 MiB on disk for 1 GiB virtual (sparse: holes cost nothing) | 1.3 MiB on disk for 1 GiB virtual: grows cluster by cluster",
+            "Snapshots: none inside: no metadata to hold them; take them below (LVM-thin, ZFS zvol) | internal: 0 in the file's snapshot table",
+            "Portability: a plain byte stream any tool can read or dd | needs a qcow2 reader (header QFI\\xfb, 64 KiB clusters)",
+        ]
+    );
 }

@@ -192,3 +192,19 @@ fn the_reducer_takes_applies_and_undoes_a_qcow2_snapshot_in_wasm() {
     let image = lab.shell.machine.read_file("/mnt/lab/vm.qcow2", 60, 4).unwrap_or_default();
     assert_eq!(image, vec![0, 0, 0, 0], "nb_snapshots after undoing the snapshot");
 }
+
+#[wasm_bindgen_test]
+fn a_qcow2_read_follows_to_figure_5_and_its_walk_stays_after_the_last_frame() {
+    let img = "/var/lib/vz/images/101/vm-101-disk-0.qcow2";
+    let lab = Rc::new(Lab::new(Session::new(Start::Disks(vec![("sdb".into(), 1 << 30)]), 3)));
+    let lab = lab.reduce(Action::Run(vec!["mkdir -p /var/lib/vz/images/101".into(), format!("qemu-img create -f qcow2 {img} 1G"), format!("qemu-io -c 'write -P 1 0 64k' {img}")]));
+    assert_eq!(lab.figure, storage_lab::view::FigureId::Images, "Figure 5 follows qemu-img create");
+    let lab = lab.reduce(Action::Skip);
+    let lab = lab.reduce(Action::Run(vec![format!("qemu-io -c 'read 0 4k' {img}")]));
+    assert_eq!(lab.anim.timeline.len(), 3, "the read, the L1 entry, the L2 entry");
+    let lab = lab.reduce(Action::Skip);
+    let lookup = lab.scene(&storage_lab::view::Scene::of(&lab.shell)).lookup.expect("the walk is still drawn");
+    // Real qemu-img: the first data cluster of a fresh 64 KiB-cluster image
+    // sits at 0x50000, after the header, refcount table and block, L1 and L2.
+    assert_eq!((lookup.l1, lookup.l2), (Some((0, 0x40000)), Some((0, 0x50000))));
+}

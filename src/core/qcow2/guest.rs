@@ -16,7 +16,7 @@ pub const OFLAG_COPIED: u64 = 1 << 63;
 /// `QCOW_OFLAG_ZERO`: the cluster reads as zeros (whatever it points at).
 pub const OFLAG_ZERO: u64 = 1;
 /// Bits 9-55 of an L1 or L2 entry: the host offset.
-pub(super) const OFFSET_MASK: u64 = 0x00ff_ffff_ffff_fe00;
+pub(crate) const OFFSET_MASK: u64 = 0x00ff_ffff_ffff_fe00;
 
 /// What a guest write needs done to the image file, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +127,11 @@ impl Image {
 
     pub(super) fn refcount(&self, index: u64) -> u16 {
         self.refcounts.get(index as usize).copied().unwrap_or(0)
+    }
+
+    /// Where the refcount blocks are (0: none yet for that range).
+    pub fn refcount_blocks(&self) -> &[u64] {
+        &self.reftable
     }
 
     /// The end of the last cluster in use (`qemu-img check`'s image end offset).

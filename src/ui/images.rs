@@ -1,0 +1,153 @@
+//! Figure 5: the same guest disk as a raw file and as a qcow2 file. Each
+//! image is drawn twice: the guest's disk (what is stored where) and the
+//! host's file (qcow2's tables and clusters in file order), with the sizes
+//! `ls -l` and `du` report and the latest read's table walk. The comparison
+//! table below is computed from the same images.
+
+use super::form::{form, Field};
+use crate::console::fmt::fixed;
+use crate::view::{ImageView, LookupView, Seg, SummaryRow};
+use super::tree::esc;
+use std::fmt::Write;
+use yew::prelude::*;
+
+pub const RAW: &str = "/var/lib/vz/images/100/vm-100-disk-0.raw";
+pub const QCOW2: &str = "/var/lib/vz/images/101/vm-101-disk-0.qcow2";
+
+#[derive(Clone, Copy)]
+struct Layout {
+    width: f64,
+    bar_x: f64,
+    bar_w: f64,
+}
+
+const WIDE: Layout = Layout { width: 860.0, bar_x: 130.0, bar_w: 710.0 };
+const NARROW: Layout = Layout { width: 420.0, bar_x: 86.0, bar_w: 320.0 };
+
+fn bar(out: &mut String, segs: &[Seg], y: f64, l: Layout, label: &str) {
+    let _ = write!(out, r#"<g class="imgbar"><text x="16" y="{}" class="barname">{label}</text><rect class="strip" x="{}" y="{}" width="{}" height="24"/>"#, fixed(y + 17.0, 1), fixed(l.bar_x, 1), fixed(y, 1), fixed(l.bar_w, 1));
+    for s in segs {
+        let w = (s.width * l.bar_w).max(1.5);
+        let _ = write!(out, r#"<rect class="{}" x="{}" y="{}" width="{}" height="24"/>"#, s.kind.class(), fixed(l.bar_x + s.start * l.bar_w, 1), fixed(y, 1), fixed(w, 1));
+    }
+    out.push_str("</g>");
+}
+
+/// One image's bars and numbers at `y`; returns the height it took.
+fn image(out: &mut String, i: &ImageView, lookup: Option<&LookupView>, y: f64, active: bool, l: Layout) -> f64 {
+    let pulse = if active { " pulse" } else { "" };
+    let _ = write!(
+        out,
+        r#"<g class="image{pulse}" data-image="{}" data-format="{}"><text x="16" y="{}" class="imgname">{} · {} · {} virtual</text>"#,
+        esc(&i.name),
+        i.format,
+        fixed(y + 16.0, 1),
+        esc(&i.name),
+        i.format,
+        i.virtual_text
+    );
+    bar(out, &i.guest, y + 26.0, l, "guest disk");
+    bar(out, &i.host, y + 58.0, l, "host file");
+    let used = Seg { start: 0.0, width: i.alloc_fraction, kind: crate::view::SegKind::Data };
+    bar(out, std::slice::from_ref(&used), y + 90.0, l, "host space");
+    // Two short lines and one line per lookup step, so a phone's
+    // narrow layout fits them too.
+    let _ = write!(
+        out,
+        r#"<text x="16" y="{}" class="imgsize">ls -l {} · du {} ({}% of the disk)</text><text x="16" y="{}" class="imgsize">guest data {} · metadata {}</text>"#,
+        fixed(y + 134.0, 1),
+        i.file_text,
+        i.alloc_text,
+        fixed(i.alloc_fraction * 100.0, 1),
+        fixed(y + 152.0, 1),
+        i.data_text,
+        i.meta_text
+    );
+    let mut h = 164.0;
+    for (n, step) in lookup.filter(|k| k.image == i.path).into_iter().flat_map(|k| k.steps.iter()).enumerate() {
+        let text = if n == 0 { format!("read: {step}") } else { format!("→ {step}") };
+        let _ = write!(out, r#"<text x="{}" y="{}" class="lookup">{}</text>"#, if n == 0 { 16 } else { 40 }, fixed(y + h + 12.0, 1), esc(&text));
+        h += 19.0;
+    }
+    out.push_str("</g>");
+    h + 8.0
+}
+/// Figure 5 as markup: the images one under the other, the legend, and the
+/// comparison table. Drawn as one string, not as Yew elements: the figure
+/// has no controls of its own, and ./x dist measured the element version
+/// 1.7 KiB larger gzipped.
+pub fn images_figure(images: &[ImageView], lookup: Option<&LookupView>, active: Option<&str>, compact: bool, rows: Option<&[SummaryRow]>) -> Html {
+    let l = if compact { NARROW } else { WIDE };
+    let mut body = String::new();
+    let mut y = 8.0;
+    for i in images {
+        y += image(&mut body, i, lookup, y, active == Some(i.path.as_str()), l);
+    }
+    if images.is_empty() {
+        body.push_str(r#"<text x="16" y="28" class="imgsize">No disk images yet: click Create, or type qemu-img create.</text>"#);
+        y = 48.0;
+    }
+    let mut out = format!(
+        r#"<svg id="figure" class="figure images" viewBox="0 0 {} {}" role="group" aria-label="Disk images: each image's guest disk, its file on the host with qcow2's tables and data clusters, and the host space it takes">{body}</svg>"#,
+        fixed(l.width, 0),
+        fixed(y, 0)
+    );
+    out.push_str(LEGEND);
+    if let Some(rows) = rows {
+        out.push_str(r#"<table class="summary" id="image-summary"><caption>Raw vs qcow2, measured on the images above</caption><thead><tr><th scope="col">Feature</th><th scope="col">Raw (.raw)</th><th scope="col">qcow2</th></tr></thead><tbody>"#);
+        for r in rows {
+            let _ = write!(out, r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"#, r.feature, esc(&r.raw), esc(&r.qcow2));
+        }
+        out.push_str("</tbody></table>");
+    }
+    html! { <div class="images-figure">{ Html::from_html_unchecked(out.into()) }</div> }
+}
+
+const LEGEND: &str = concat!(
+    r#"<p class="legend"><span class="sw data"></span>guest data<span class="sw header"></span>qcow2 header<span class="sw l1"></span>L1 table<span class="sw l2"></span>L2 tables<span class="sw refcount"></span>refcount table and blocks<span class="sw snapshots"></span>snapshot table</p>"#,
+    r#"<p class="legend">Raw keeps guest byte N at file offset N, so a sparse raw file takes only the blocks written. qcow2 stores clusters wherever there is room, in write order, and finds them through its L1 and L2 tables. A raw file has no metadata, so it cannot hold snapshots: those come from below it (an LVM-thin LV or a ZFS zvol). Sparse: the file system skips the holes of one file. Thin: a format or volume manager hands out space on demand and may promise more than exists.</p>"#
+);
+
+/// The same guest I/O into both images, as qemu-io commands.
+fn both(command: &str, present: &[&str]) -> Vec<String> {
+    present.iter().map(|p| format!("qemu-io -c '{command}' {p}")).collect()
+}
+
+fn create(prealloc: &str) -> Vec<String> {
+    vec!["mkdir -p /var/lib/vz/images/100 /var/lib/vz/images/101".into(), format!("qemu-img create -f raw{prealloc} {RAW} 1G"), format!("qemu-img create -f qcow2 {QCOW2} 1G")]
+}
+
+/// Figure 5's buttons: fixed 1 GiB disks (other sizes are typed), so the
+/// toolbar needs no fields of its own.
+pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_download: &Callback<String>, busy_dialog: bool) -> Html {
+    let present: Vec<&str> = [RAW, QCOW2].into_iter().filter(|p| images.iter().any(|i| i.path == *p)).collect();
+    let free = !busy_dialog;
+    let io = free && !present.is_empty();
+    let button = |action, label, lines: Vec<String>, enabled| Field::Button { action, label, lines, enabled };
+    let fields = vec![
+        button("create-images", "Create 1 GiB images (raw sparse)", create(""), free),
+        button("create-images-full", "Create with raw preallocated", create(" -o preallocation=full"), free),
+        Field::Break,
+        button("install-os", "Guest: install the OS", both("write -P 0x4f 0 64M", &present), io),
+        button("write-file", "Guest: write a file", both("write -P 0x66 512M 4M", &present), io),
+        button("delete-file", "Guest: delete it", both("discard 512M 4M", &present), io),
+        button("read-file", "Guest: read it", both("read 512M 4k", &present), io),
+        button("remove-images", "Remove images", present.iter().map(|p| format!("rm {p}")).collect(), io),
+    ];
+    let downloads = present.iter().map(|p| {
+        let (cb, path) = (on_download.clone(), p.to_string());
+        let label = if p.ends_with(".raw") { "Download .raw.gz" } else { "Download .qcow2" };
+        html! { <button class="download" data-download={path.rsplit('/').next().unwrap_or_default().to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(path.clone()))}>{ label }</button> }
+    });
+    html! {
+        <>
+            { form("Disk image actions", &fields, &Callback::noop(), on_run, None) }
+            if !present.is_empty() {
+                <div class="actions downloads" role="toolbar" aria-label="Downloads">
+                    { for downloads }
+                    <p class="help">{ "qcow2 downloads byte for byte as the lab wrote it. A raw file is as long as the disk, mostly zeros, so it downloads gzip-compressed. At most 256 MiB of written data." }</p>
+                </div>
+            }
+        </>
+    }
+}

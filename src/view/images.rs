@@ -1,0 +1,165 @@
+//! Figure 5: a raw and a qcow2 image as files on the host. Each image gets a
+//! guest bar (the disk the VM sees, with the parts that are stored) and a
+//! host bar (the file, with qcow2's own clusters and the data clusters in
+//! file order), the sizes `ls -l` and `du` report, and the latest read's
+//! table walk. The summary table compares the two from these numbers.
+
+use super::scene::{SLookup, Scene};
+use crate::console::fmt::{human_size, SizeStyle};
+use crate::core::image::{Area, ImageLayout};
+
+/// What a stretch of a bar holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegKind {
+    Data,
+    Header,
+    L1,
+    Refcount,
+    L2,
+    Snapshots,
+}
+
+impl SegKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            SegKind::Data => "data",
+            SegKind::Header => "header",
+            SegKind::L1 => "l1",
+            SegKind::Refcount => "refcount",
+            SegKind::L2 => "l2",
+            SegKind::Snapshots => "snapshots",
+        }
+    }
+}
+
+/// A stretch of a bar, as fractions of the bar's length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seg {
+    pub start: f64,
+    pub width: f64,
+    pub kind: SegKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageView {
+    pub path: String,
+    pub name: String,
+    pub format: &'static str,
+    pub virtual_text: String,
+    pub file_text: String,
+    pub alloc_text: String,
+    /// How much of the virtual size the host has allocated, 0 to 1.
+    pub alloc_fraction: f64,
+    pub guest: Vec<Seg>,
+    pub host: Vec<Seg>,
+    pub data_text: String,
+    pub meta_text: String,
+    pub snapshots: u32,
+}
+
+/// The latest read's way to its bytes, one line per step taken so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupView {
+    pub image: String,
+    pub steps: Vec<String>,
+}
+
+/// The notes' comparison, from the measured images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub feature: &'static str,
+    pub raw: String,
+    pub qcow2: String,
+}
+
+fn size(bytes: u64) -> String {
+    human_size(bytes, SizeStyle::Iec)
+}
+
+fn area_kind(a: Area) -> SegKind {
+    match a {
+        Area::Header => SegKind::Header,
+        Area::L1 => SegKind::L1,
+        Area::RefcountTable | Area::RefcountBlock => SegKind::Refcount,
+        Area::L2 => SegKind::L2,
+        Area::Snapshots => SegKind::Snapshots,
+    }
+}
+
+fn seg(start: u64, len: u64, total: u64, kind: SegKind) -> Seg {
+    let total = total.max(1) as f64;
+    Seg { start: start as f64 / total, width: len as f64 / total, kind }
+}
+
+pub fn image_view(l: &ImageLayout) -> ImageView {
+    let data_bytes: u64 = l.data.iter().map(|d| d.2).sum();
+    let meta_bytes: u64 = l.meta.iter().map(|m| m.1).sum();
+    let mut host: Vec<Seg> = l.meta.iter().map(|m| seg(m.0, m.1, l.file_bytes, area_kind(m.2))).collect();
+    host.extend(l.data.iter().map(|d| seg(d.1, d.2, l.file_bytes, SegKind::Data)));
+    ImageView {
+        path: l.path.clone(),
+        name: l.path.rsplit('/').next().unwrap_or_default().to_string(),
+        format: if l.qcow2 { "qcow2" } else { "raw" },
+        virtual_text: size(l.virtual_bytes),
+        file_text: size(l.file_bytes),
+        alloc_text: size(l.alloc_bytes),
+        alloc_fraction: (l.alloc_bytes as f64 / l.virtual_bytes.max(1) as f64).min(1.0),
+        guest: l.data.iter().map(|d| seg(d.0, d.2, l.virtual_bytes, SegKind::Data)).collect(),
+        host,
+        data_text: size(data_bytes),
+        meta_text: if l.qcow2 { format!("{} in {} clusters", size(meta_bytes), meta_bytes / l.cluster_bytes.max(1)) } else { "none".into() },
+        snapshots: l.snapshots,
+    }
+}
+
+pub fn image_views(s: &Scene) -> Vec<ImageView> {
+    s.images.iter().map(image_view).collect()
+}
+
+pub fn lookup_view(s: &Scene) -> Option<LookupView> {
+    let l: &SLookup = s.lookup.as_ref()?;
+    let qcow2 = s.images.iter().find(|i| i.path == l.image).is_some_and(|i| i.qcow2);
+    let mut steps = vec![format!("guest byte {:#x}", l.guest_offset)];
+    if !qcow2 {
+        steps.push(format!("raw: file offset {:#x}, read directly", l.guest_offset));
+        return Some(LookupView { image: l.image.clone(), steps });
+    }
+    if let Some((index, table)) = l.l1 {
+        steps.push(if table == 0 { format!("L1[{index}] is empty: zeros") } else { format!("L1[{index}] → L2 table at {table:#x}") });
+    }
+    if let Some((index, host)) = l.l2 {
+        steps.push(if host == 0 { format!("L2[{index}] is empty: zeros") } else { format!("L2[{index}] → cluster at {host:#x}") });
+    }
+    Some(LookupView { image: l.image.clone(), steps })
+}
+
+/// The notes' table for the first raw and the first qcow2 image on screen.
+pub fn summary(s: &Scene) -> Option<Vec<SummaryRow>> {
+    let raw = s.images.iter().find(|i| !i.qcow2)?;
+    let q = s.images.iter().find(|i| i.qcow2)?;
+    let l2_tables = q.meta.iter().filter(|m| m.2 == Area::L2).count();
+    let meta: u64 = q.meta.iter().map(|m| m.1).sum();
+    let kind = if raw.alloc_bytes >= raw.virtual_bytes { "fully allocated" } else { "sparse: holes cost nothing" };
+    Some(vec![
+        SummaryRow {
+            feature: "Performance",
+            raw: "direct: guest offset = file offset, no lookup".into(),
+            qcow2: format!("one L1 and one L2 entry per cluster looked up ({l2_tables} L2 table(s), {} of metadata)", size(meta)),
+        },
+        SummaryRow {
+            feature: "Space usage",
+            raw: format!("{} on disk for {} virtual ({kind})", size(raw.alloc_bytes), size(raw.virtual_bytes)),
+            qcow2: format!("{} on disk for {} virtual: grows cluster by cluster", size(q.alloc_bytes), size(q.virtual_bytes)),
+        },
+        SummaryRow {
+            feature: "Snapshots",
+            raw: "none inside: no metadata to hold them; take them below (LVM-thin, ZFS zvol)".into(),
+            qcow2: format!("internal: {} in the file's snapshot table", q.snapshots),
+        },
+        SummaryRow {
+            feature: "Portability",
+            raw: "a plain byte stream any tool can read or dd".into(),
+            qcow2: format!("needs a qcow2 reader (header QFI\\xfb, {} clusters)", size(q.cluster_bytes)),
+        },
+    ])
+}
