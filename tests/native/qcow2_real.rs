@@ -245,3 +245,52 @@ fn damaged_images_get_errors_not_panics() {
     assert!(out.contains("read 4096/4096 bytes at offset 0\n"), "{out}");
     assert!(out.ends_with("still here\n"), "{out}");
 }
+
+/// Writes a file as the browser's download sends it (`core::image::file_parts`:
+/// bytes, and holes for runs of zeros).
+fn save_download(m: &Machine, lab_path: &str, host: &Path) {
+    use storage_lab::core::image::{file_parts, Part};
+    let mut f = std::fs::File::create(host).expect("host file");
+    let mut at = 0;
+    for part in file_parts(m, lab_path).expect("a download") {
+        match part {
+            Part::Data(bytes) => {
+                f.seek(SeekFrom::Start(at)).expect("seek");
+                f.write_all(&bytes).expect("write");
+                at += bytes.len() as u64;
+            }
+            Part::Zeros(n) => at += n,
+        }
+    }
+    f.set_len(at).expect("length");
+}
+
+#[test]
+fn downloads_of_figure_5s_images_pass_the_real_qemu_img_check_and_compare() {
+    let dir = temp_dir();
+    let mut shell = lab(65536, 1 << 30);
+    for line in [
+        "qemu-io -c 'write -P 0x4f 0 3M' -c 'write -P 0x66 512M 1M' -c 'discard 0 64k' /mnt/lab/i.qcow2",
+        "qemu-io -c 'write -P 0x4f 0 3M' -c 'write -P 0x66 512M 1M' -c 'discard 0 64k' /mnt/lab/t.raw",
+        "qemu-img create -f raw -o preallocation=full /mnt/lab/full.raw 64M",
+    ] {
+        lab_run(&mut shell, line);
+    }
+    save_download(&shell.machine, "/mnt/lab/i.qcow2", &dir.join("i.qcow2"));
+    save_download(&shell.machine, "/mnt/lab/t.raw", &dir.join("t.raw"));
+    save_download(&shell.machine, "/mnt/lab/full.raw", &dir.join("full.raw"));
+    export(&shell.machine, "/mnt/lab/i.qcow2", &dir.join("exported.qcow2"));
+    assert_eq!(std::fs::read(dir.join("i.qcow2")).ok(), std::fs::read(dir.join("exported.qcow2")).ok(), "the download is the image file");
+    real_run(&dir, "qemu-img check i.qcow2");
+    real_run(&dir, "qemu-img compare -f qcow2 -F raw i.qcow2 t.raw");
+    // A fully preallocated raw file downloads as its 64 MiB of zeros.
+    real_run(&dir, "truncate -s 64M zeros.raw && test $(stat -c %s full.raw) = 67108864 && cmp full.raw zeros.raw");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_download_refuses_more_written_data_than_the_page_can_hold() {
+    let mut shell = lab(65536, 1 << 30);
+    lab_run(&mut shell, "qemu-io -c 'write -P 0x11 0 300M' /mnt/lab/t.raw");
+    assert_eq!(storage_lab::core::image::file_parts(&shell.machine, "/mnt/lab/t.raw").err(), Some(257 << 20));
+}
