@@ -82,10 +82,12 @@ struct CreateOpts {
     format: Option<String>,
     options: Vec<(String, String)>,
     operands: Vec<String>,
+    /// `-q`: no "Formatting ..." line (errors still print).
+    quiet: bool,
 }
 
 fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
-    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new() };
+    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -102,7 +104,7 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
                     }
                 }
             }
-            "-q" => {}
+            "-q" => o.quiet = true,
             s if s.starts_with('-') && s.len() > 1 => {
                 return Err(Output::error(format!("qemu-img: the lab's qemu-img create takes -f and -o only, not '{s}'\n"), 1));
             }
@@ -132,10 +134,11 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     };
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let path = shell.abs(name);
-    if format == "raw" {
-        return create_raw(shell, name, &path, size, opt("preallocation"));
+    let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation")) } else { create_qcow2(shell, name, &path, size, &o) };
+    if o.quiet && out.text.starts_with("Formatting '") {
+        out.text = out.text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string());
     }
-    create_qcow2(shell, name, &path, size, &o)
+    out
 }
 
 fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>) -> Output {
@@ -144,6 +147,8 @@ fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Op
         text.push_str(&format!(" preallocation={p}"));
     }
     text.push('\n');
+    // The block layer rounds a new image up to whole 512-byte sectors.
+    let size = size.next_multiple_of(512);
     let m = &mut shell.machine;
     let result = match prealloc.unwrap_or("off") {
         // QEMU's raw create writes the first 4 KiB (`allocate_first_block`),
@@ -170,15 +175,17 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     }
     text.push_str(&format!(" compression_type=zlib size={size} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
     let with_text = |out: Output| Output { text: text.clone(), ..out };
+    let metadata = opt("preallocation") == Some("metadata");
     match opt("preallocation") {
-        None | Some("off") => {}
-        Some(p @ ("metadata" | "falloc" | "full")) => return with_text(fail(format!("{name}: the lab's qcow2 model has no preallocation={p} yet"))),
+        None | Some("off" | "metadata") => {}
+        Some(p @ ("falloc" | "full")) => return with_text(fail(format!("{name}: the lab's qcow2 model has no preallocation={p} yet"))),
         Some(p) => return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{p}'"))),
     }
     if !cluster.is_power_of_two() {
         return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k")));
     }
-    let created = match qcow2::create(size, cluster.trailing_zeros(), lazy) {
+    // The block layer rounds a new image up to whole 512-byte sectors.
+    let created = match qcow2::create(size.next_multiple_of(512), cluster.trailing_zeros(), lazy) {
         Ok(c) => c,
         Err(CreateError::ClusterSize) => return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k"))),
         Err(CreateError::TooManyMetadataClusters) => {
@@ -196,7 +203,33 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
             Err(e) => return with_text(fail(format!("{name}: Could not write qcow2 header: {}", e.text()))),
         }
     }
+    if metadata {
+        match preallocate_metadata(m, path, created.header) {
+            Ok(e) => events.extend(e),
+            Err(e) => return with_text(fail(format!("{name}: Could not resize image: {e}"))),
+        }
+    }
     Output { text, events, ..Output::default() }
+}
+
+/// The most guest clusters `preallocation=metadata` maps here (64 GiB of
+/// 64 KiB clusters): each costs the lab a count in memory.
+const PREALLOCATE_MAX_CLUSTERS: u64 = 1 << 20;
+
+fn preallocate_metadata(m: &mut crate::core::machine::Machine, path: &str, header: Header) -> Result<Vec<crate::core::Event>, String> {
+    if header.size.div_ceil(header.cluster_bytes()) > PREALLOCATE_MAX_CLUSTERS {
+        return Err(format!("the lab preallocates at most {PREALLOCATE_MAX_CLUSTERS} clusters; use preallocation=off or a larger cluster_size"));
+    }
+    let (writes, file_end) = {
+        let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+        let mut image = qcow2::guest::Image::open(header, &mut read);
+        image.preallocate_metadata(&mut read).map_err(|e| e.text().to_string())?
+    };
+    let mut events = apply_writes(m, path, writes)?;
+    if m.file_size(path).map_err(|e| e.text().to_string())? < file_end {
+        events.extend(m.truncate_file(path, file_end).map_err(|e| e.text().to_string())?);
+    }
+    Ok(events)
 }
 
 /// The options `info`, `check`, `map` and `measure` share.
@@ -326,6 +359,9 @@ struct MapExtent {
     len: u64,
     present: bool,
     data: bool,
+    /// Reads as zeros: a zero cluster, or data clusters over a hole in the
+    /// file (a preallocated image's unwritten clusters).
+    zero: bool,
     host: Option<u64>,
 }
 
@@ -333,10 +369,11 @@ impl MapExtent {
     /// QEMU merges neighbours of the same kind whose file offsets follow on.
     fn joins(&self, next: &MapExtent) -> bool {
         self.start + self.len == next.start
-            && (self.present, self.data) == (next.present, next.data)
+            && (self.present, self.data, self.zero) == (next.present, next.data, next.zero)
             && self.host.map(|h| h + self.len) == next.host
     }
 }
+
 
 /// `qemu-img map`: which guest ranges hold data: a qcow2 image's allocated
 /// clusters (merged where they follow each other on disk), a raw file's
@@ -361,7 +398,7 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
             runs.push((at, f.length - at, false));
         }
     }
-    let mut extents: Vec<MapExtent> = runs.iter().map(|(s, l, d)| MapExtent { start: *s, len: *l, present: true, data: *d, host: Some(*s) }).collect();
+    let mut extents: Vec<MapExtent> = runs.iter().map(|(s, l, d)| MapExtent { start: *s, len: *l, present: true, data: *d, zero: !*d, host: Some(*s) }).collect();
     if let Some(h) = &f.header {
         let cluster = h.cluster_bytes();
         let entries = {
@@ -369,22 +406,31 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
             let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
             qcow2::guest::Image::open(h.clone(), &mut read).entries(&mut read)
         };
+        let allocated = shell.machine.allocated_runs(&f.path).unwrap_or_default();
         let mut at = 0;
         for (g, entry) in entries {
             let start = g * cluster;
             if start > at {
-                extents.push(MapExtent { start: at, len: start - at, present: false, data: false, host: None });
+                extents.push(MapExtent { start: at, len: start - at, present: false, data: false, zero: true, host: None });
             }
             let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
-            let e = MapExtent { start, len: cluster.min(h.size - start), present: true, data: entry & qcow2::guest::OFLAG_ZERO == 0, host };
-            at = start + e.len;
-            match extents.last_mut() {
-                Some(last) if last.joins(&e) => last.len += e.len,
-                _ => extents.push(e),
+            let len = cluster.min(h.size - start);
+            let data = entry & qcow2::guest::OFLAG_ZERO == 0;
+            let pieces = match host.filter(|_| data) {
+                Some(host) => crate::core::image::split_by_holes(&allocated, host, len),
+                None => vec![(0, len, true)],
+            };
+            for (off, n, zero) in pieces {
+                let e = MapExtent { start: start + off, len: n, present: true, data, zero, host: host.map(|h| h + off) };
+                match extents.last_mut() {
+                    Some(last) if last.joins(&e) => last.len += e.len,
+                    _ => extents.push(e),
+                }
             }
+            at = start + len;
         }
         if h.size > at {
-            extents.push(MapExtent { start: at, len: h.size - at, present: false, data: false, host: None });
+            extents.push(MapExtent { start: at, len: h.size - at, present: false, data: false, zero: true, host: None });
         }
     }
     if o.json {
@@ -392,13 +438,13 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
             .iter()
             .map(|e| {
                 let offset = e.host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
-                format!("{{ \"start\": {}, \"length\": {}, \"depth\": 0, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.present, !e.data, e.data)
+                format!("{{ \"start\": {}, \"length\": {}, \"depth\": 0, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.present, e.zero, e.data)
             })
             .collect();
         return Output::text(format!("[{}]\n", entries.join(",\n")), 0);
     }
     let mut t = "Offset          Length          Mapped to       File\n".to_string();
-    for e in extents.iter().filter(|e| e.data) {
+    for e in extents.iter().filter(|e| e.data && !e.zero) {
         t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(e.start), hex(e.len), hex(e.host.unwrap_or(e.start)), f.name));
     }
     Output::text(t, 0)
@@ -448,6 +494,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let m = &mut shell.machine;
     let result = match f.header.clone() {
         None => m.truncate_file(&f.path, new).map_err(|e| e.text().to_string()),
+        Some(_) if new % 512 != 0 => Err("The new size must be a multiple of 512".to_string()),
         Some(_) if new < current => Err("the lab's qcow2 model does not shrink images".to_string()),
         Some(h) => {
             let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
@@ -598,7 +645,7 @@ const CONVERT_LIMIT_BYTES: u64 = 256 << 20;
 /// zeros of the `-S` size (4 KiB by default) are skipped, as QEMU's sparse
 /// detection does. Simplified: `-S 0` (write every zero) is not offered.
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
-    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new() };
+    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
     let (mut in_format, mut sparse) = (None, 4096u64);
     let mut it = args.iter();
     while let Some(a) = it.next() {

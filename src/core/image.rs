@@ -40,6 +40,9 @@ pub struct ImageLayout {
     /// Guest bytes stored in the file: (guest offset, host offset, length).
     /// A raw file maps every allocated run to itself.
     pub data: Vec<(u64, u64, u64)>,
+    /// Guest clusters qcow2 maps to clusters that are still holes in the
+    /// file (`preallocation=metadata`): they read as zeros and take no space.
+    pub unwritten: Vec<(u64, u64, u64)>,
     /// qcow2's metadata: (host offset, length, what).
     pub meta: Vec<(u64, u64, Area)>,
     pub snapshots: u32,
@@ -81,6 +84,7 @@ pub fn layout(m: &Machine, path: &str) -> Option<ImageLayout> {
         alloc_bytes: st.stat.blocks_512 * 512,
         cluster_bytes: st.io_block,
         data: Vec::new(),
+        unwritten: Vec::new(),
         meta: Vec::new(),
         snapshots: 0,
     };
@@ -109,12 +113,37 @@ fn qcow2_layout(m: &Machine, h: Header, out: &mut ImageLayout) {
     out.meta.extend(image.refcount_blocks().iter().filter(|b| **b != 0).map(|b| (*b, cluster, Area::RefcountBlock)));
     out.meta.extend(image.l1.iter().map(|e| e & OFFSET_MASK).filter(|l2| *l2 != 0).map(|l2| (l2, cluster, Area::L2)));
     out.meta.small_sort_by_key(|m| m.0);
+    let allocated = m.allocated_runs(&out.path).unwrap_or_default();
     for (g, host) in image.mapped(&mut read) {
-        match out.data.last_mut() {
-            Some(last) if last.0 + last.2 == g * cluster && last.1 + last.2 == host => last.2 += cluster,
-            _ => out.data.push((g * cluster, host, cluster)),
+        for (at, n, hole) in split_by_holes(&allocated, host, cluster) {
+            let runs = if hole { &mut out.unwritten } else { &mut out.data };
+            let (guest, host) = (g * cluster + at, host + at);
+            match runs.last_mut() {
+                Some(last) if last.0 + last.2 == guest && last.1 + last.2 == host => last.2 += n,
+                _ => runs.push((guest, host, n)),
+            }
         }
     }
+}
+
+/// `host..host + len` cut where the file's allocated runs (sorted) begin
+/// and end: (offset into the range, length, whether it is a hole).
+pub fn split_by_holes(runs: &[(u64, u64)], host: u64, len: u64) -> Vec<(u64, u64, bool)> {
+    let mut out = Vec::new();
+    let mut at = host;
+    let first = runs.partition_point(|(s, n)| s + n <= host);
+    for &(start, n) in runs[first..].iter().take_while(|(s, _)| *s < host + len) {
+        let (from, to) = (start.max(host), (start + n).min(host + len));
+        if from > at {
+            out.push((at - host, from - at, true));
+        }
+        out.push((from - host, to - from, false));
+        at = to;
+    }
+    if at < host + len {
+        out.push((at - host, host + len - at, true));
+    }
+    out
 }
 
 /// The table lookups of a guest read at `guest_offset`: the L1 index and

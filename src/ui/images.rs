@@ -104,7 +104,7 @@ pub fn images_figure(images: &[ImageView], lookup: Option<&LookupView>, active: 
 }
 
 const LEGEND: &str = concat!(
-    r#"<p class="legend"><span class="sw data"></span>guest data<span class="sw header"></span>qcow2 header<span class="sw l1"></span>L1 table<span class="sw l2"></span>L2 tables<span class="sw refcount"></span>refcount table and blocks<span class="sw snapshots"></span>snapshot table</p>"#,
+    r#"<p class="legend"><span class="sw data"></span>guest data<span class="sw unwritten"></span>mapped, not written (preallocated)<span class="sw header"></span>qcow2 header<span class="sw l1"></span>L1 table<span class="sw l2"></span>L2 tables<span class="sw refcount"></span>refcount table and blocks<span class="sw snapshots"></span>snapshot table</p>"#,
     r#"<p class="legend">Raw keeps guest byte N at file offset N, so a sparse raw file takes only the blocks written. qcow2 stores clusters wherever there is room, in write order, and finds them through its L1 and L2 tables. A raw file has no metadata, so it cannot hold snapshots: those come from below it (an LVM-thin LV or a ZFS zvol). Sparse: the file system skips the holes of one file. Thin: a format or volume manager hands out space on demand and may promise more than exists.</p>"#
 );
 
@@ -113,8 +113,8 @@ fn both(command: &str, present: &[&str]) -> Vec<String> {
     present.iter().map(|p| format!("qemu-io -c '{command}' {p}")).collect()
 }
 
-fn create(prealloc: &str) -> Vec<String> {
-    vec!["mkdir -p /var/lib/vz/images/100 /var/lib/vz/images/101".into(), format!("qemu-img create -f raw{prealloc} {RAW} 1G"), format!("qemu-img create -f qcow2 {QCOW2} 1G")]
+fn create(raw: &str, qcow2: &str) -> Vec<String> {
+    vec!["mkdir -p /var/lib/vz/images/100 /var/lib/vz/images/101".into(), format!("qemu-img create -f raw{raw} {RAW} 1G"), format!("qemu-img create -f qcow2{qcow2} {QCOW2} 1G")]
 }
 
 /// Figure 5's buttons: fixed 1 GiB disks (other sizes are typed), so the
@@ -125,8 +125,9 @@ pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_do
     let io = free && !present.is_empty();
     let button = |action, label, lines: Vec<String>, enabled| Field::Button { action, label, lines, enabled };
     let fields = vec![
-        button("create-images", "Create 1 GiB images (raw sparse)", create(""), free),
-        button("create-images-full", "Create with raw preallocated", create(" -o preallocation=full"), free),
+        button("create-images", "Create 1 GiB images (sparse)", create("", ""), free),
+        // Proxmox VE creates qcow2 disks with preallocation=metadata.
+        button("create-images-full", "Create preallocated (raw full, qcow2 metadata)", create(" -o preallocation=full", " -o preallocation=metadata"), free),
         Field::Break,
         button("install-os", "Guest: install the OS", both("write -P 0x4f 0 64M", &present), io),
         button("write-file", "Guest: write a file", both("write -P 0x66 512M 4M", &present), io),

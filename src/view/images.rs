@@ -12,6 +12,8 @@ use crate::core::image::{Area, ImageLayout};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SegKind {
     Data,
+    /// Mapped by qcow2 but still a hole in the file (preallocated metadata).
+    Unwritten,
     Header,
     L1,
     Refcount,
@@ -23,6 +25,7 @@ impl SegKind {
     pub fn class(self) -> &'static str {
         match self {
             SegKind::Data => "data",
+            SegKind::Unwritten => "unwritten",
             SegKind::Header => "header",
             SegKind::L1 => "l1",
             SegKind::Refcount => "refcount",
@@ -93,9 +96,13 @@ fn seg(start: u64, len: u64, total: u64, kind: SegKind) -> Seg {
 
 pub fn image_view(l: &ImageLayout) -> ImageView {
     let data_bytes: u64 = l.data.iter().map(|d| d.2).sum();
+    let unwritten_bytes: u64 = l.unwritten.iter().map(|d| d.2).sum();
     let meta_bytes: u64 = l.meta.iter().map(|m| m.1).sum();
     let mut host: Vec<Seg> = l.meta.iter().map(|m| seg(m.0, m.1, l.file_bytes, area_kind(m.2))).collect();
     host.extend(l.data.iter().map(|d| seg(d.1, d.2, l.file_bytes, SegKind::Data)));
+    host.extend(l.unwritten.iter().map(|d| seg(d.1, d.2, l.file_bytes, SegKind::Unwritten)));
+    let mut guest: Vec<Seg> = l.unwritten.iter().map(|d| seg(d.0, d.2, l.virtual_bytes, SegKind::Unwritten)).collect();
+    guest.extend(l.data.iter().map(|d| seg(d.0, d.2, l.virtual_bytes, SegKind::Data)));
     ImageView {
         path: l.path.clone(),
         name: l.path.rsplit('/').next().unwrap_or_default().to_string(),
@@ -104,9 +111,9 @@ pub fn image_view(l: &ImageLayout) -> ImageView {
         file_text: size(l.file_bytes),
         alloc_text: size(l.alloc_bytes),
         alloc_fraction: (l.alloc_bytes as f64 / l.virtual_bytes.max(1) as f64).min(1.0),
-        guest: l.data.iter().map(|d| seg(d.0, d.2, l.virtual_bytes, SegKind::Data)).collect(),
+        guest,
         host,
-        data_text: size(data_bytes),
+        data_text: if unwritten_bytes == 0 { size(data_bytes) } else { format!("{} (+{} mapped, not written)", size(data_bytes), size(unwritten_bytes)) },
         meta_text: if l.qcow2 { format!("{} in {} clusters", size(meta_bytes), meta_bytes / l.cluster_bytes.max(1)) } else { "none".into() },
         snapshots: l.snapshots,
     }
