@@ -1,6 +1,6 @@
 //! Figure 1: block devices and partitions, and the buttons that type fdisk.
 
-use super::form::{form, use_values, value, Field};
+use super::form::{form, value, Field, Values};
 use crate::view::blocks::{delete_partition_lines, new_partition_lines};
 use crate::view::{DiskView, PartState};
 use crate::console::fmt::fixed;
@@ -160,7 +160,6 @@ pub fn blocks_figure(props: &BlocksProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct BlockActionsProps {
     pub disks: Vec<DiskView>,
     pub on_run: Callback<Vec<String>>,
@@ -168,9 +167,9 @@ pub struct BlockActionsProps {
     pub busy_dialog: bool,
 }
 
-#[function_component(BlockActions)]
-pub fn block_actions(props: &BlockActionsProps) -> Html {
-    let (values, on_input) = use_values();
+/// Figure 1's toolbar; its fields' values live in the app's shared form
+/// state (a plain function, not a component: smaller in the bundle).
+pub fn block_actions(props: &BlockActionsProps, values: &Values, on_input: &Callback<(&'static str, String)>) -> Html {
     let editing = props.disks.iter().find(|d| d.editing).map(|d| d.name.clone());
     let fallback = props.disks.iter().find(|d| !d.busy && d.holders.is_empty()).or(props.disks.first()).map(|d| d.name.clone());
     let chosen = editing
@@ -227,5 +226,5 @@ pub fn block_actions(props: &BlockActionsProps) -> Html {
             enabled: !locked && editing.is_none(),
         },
     ];
-    form("Partitioning actions", &fields, &on_input, &props.on_run, Some("Sizes as fdisk reads them: +10G is 10 GiB. Every button types real commands into the console."))
+    form("Partitioning actions", &fields, on_input, &props.on_run, Some("Sizes as fdisk reads them: +10G is 10 GiB. Every button types real commands into the console."))
 }

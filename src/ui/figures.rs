@@ -22,6 +22,9 @@ pub struct PanelContext {
     pub models: Vec<(String, String)>,
     /// Downloads the file at a path (Figure 5's images).
     pub on_download: Callback<String>,
+    /// What is typed into the toolbars' fields (ids are unique across them).
+    pub values: super::form::Values,
+    pub on_input: Callback<(&'static str, String)>,
 }
 
 pub fn panel(id: FigureId, cx: &PanelContext) -> Html {
@@ -47,7 +50,7 @@ fn blocks_panel(cx: &PanelContext) -> Html {
     let rows = vblocks::tree(&cx.scene);
     html! {
         <>
-            <blocks::BlockActions disks={vblocks::disk_views(&cx.now)} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
+            { blocks::block_actions(&blocks::BlockActionsProps { disks: vblocks::disk_views(&cx.now), on_run: cx.on_run.clone(), busy_dialog: cx.busy_dialog }, &cx.values, &cx.on_input) }
             { blocks::blocks_figure(&blocks::BlocksProps { disks: disks.clone(), active: cx.scene.focus.clone(), selected: cx.selected.clone(), on_select: cx.on_select.clone(), compact: cx.compact }) }
             <div aria-live="polite">{ cx.selected.as_deref().map(|s| details(&disks, &cx.models, s)).unwrap_or_default() }</div>
             { tree::lsblk_tree(&rows, cx.scene.focus.as_deref()) }
@@ -66,7 +69,7 @@ fn lvm_panel(cx: &PanelContext) -> Html {
     let fig = lvm_figure(&cx.scene);
     html! {
         <>
-            <lvm::LvmActions figure={lvm_figure(&cx.now)} on_run={cx.on_run.clone()} busy_dialog={cx.busy_dialog} />
+            { lvm::lvm_actions(&lvm::LvmActionsProps { figure: lvm_figure(&cx.now), on_run: cx.on_run.clone(), busy_dialog: cx.busy_dialog }, &cx.values, &cx.on_input) }
             { lvm::lvm_figure(&lvm::LvmProps { figure: fig, active: cx.scene.focus.clone(), compact: cx.compact }) }
         </>
     }

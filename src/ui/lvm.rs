@@ -2,7 +2,7 @@
 //! form, LVs are coloured runs of extents, and thin pools show virtual size
 //! against allocated chunks.
 
-use super::form::{form, use_values, value, Field};
+use super::form::{form, value, Field, Values};
 use crate::core::order::SmallSort;
 use crate::view::{LvmFigure, PvView, VgView};
 use crate::console::fmt::fixed;
@@ -155,16 +155,15 @@ pub fn lvm_figure(props: &LvmProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct LvmActionsProps {
     pub figure: LvmFigure,
     pub on_run: Callback<Vec<String>>,
     pub busy_dialog: bool,
 }
 
-#[function_component(LvmActions)]
-pub fn lvm_actions(props: &LvmActionsProps) -> Html {
-    let (values, on_input) = use_values();
+/// Figure 2's toolbar; its fields' values live in the app's shared form
+/// state (a plain function, not a component: smaller in the bundle).
+pub fn lvm_actions(props: &LvmActionsProps, values: &Values, on_input: &Callback<(&'static str, String)>) -> Html {
     let fig = &props.figure;
     let vg = value(&values, "vg-name", "data_vg");
     let lv = value(&values, "lv-name", "my_volume");
@@ -219,5 +218,5 @@ pub fn lvm_actions(props: &LvmActionsProps) -> Html {
         Field::Text { id: "write-mib", label: "Write MiB ", value: data.clone() },
         button("write-thin", "Write data", vec![format!("dd if=/dev/urandom of=/dev/{thin} bs=1M count={data}")], free && !thin.is_empty()),
     ];
-    form("LVM actions", &fields, &on_input, &props.on_run, None)
+    form("LVM actions", &fields, on_input, &props.on_run, None)
 }

@@ -161,6 +161,7 @@ pub fn app() -> Html {
     let present = use_state(|| false);
     let share = use_state(String::new);
     let narrow = hooks::use_narrow();
+    let (form_values, on_form_input) = form::use_values();
 
     hooks::use_ready_marker();
     hooks::use_reduced_motion(&lab);
@@ -258,6 +259,8 @@ pub fn app() -> Html {
         compact: narrow,
         models: lab.shell.machine.disks().iter().map(|d| (d.name.clone(), d.model.clone().unwrap_or_default())).collect(),
         on_download,
+        values: (*form_values).clone(),
+        on_input: on_form_input,
     };
     let embedded = embed.is_some();
     html! {
