@@ -4,9 +4,10 @@
 //! (`core::qcow2`), a raw one is a sparse (or preallocated) file, so
 //! `ls -ls`, `du` and `hexdump` show what the real tool leaves.
 //!
-//! Simplified: `create` makes raw and qcow2 only, qcow2 without
-//! preallocation or backing files; `info` has no `--backing-chain`;
-//! `snapshot -a` needs the snapshot's virtual size.
+//! Simplified: `create` makes raw and qcow2 only, qcow2 with
+//! `preallocation=off|metadata` (not falloc or full) and without backing
+//! files; `info` has no `--backing-chain`; `snapshot -a` needs the
+//! snapshot's virtual size; `convert -S 0` takes at most 256 MiB.
 
 use super::{Output, Shell};
 use crate::core::media::Chunk;
@@ -653,8 +654,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
             "-f" => in_format = it.next().cloned(),
             "-O" => o.format = it.next().cloned(),
             "-S" => match it.next().and_then(|v| parse_size(v)) {
-                Some(n) if n > 0 && n % 512 == 0 => sparse = n,
-                Some(0) => return fail("the lab's convert always detects zeros: -S 0 is not offered".into()),
+                Some(n) if n % 512 == 0 => sparse = n,
                 _ => return fail("Invalid buffer size for sparse output specified. Valid sizes are multiples of 512 up to 2147483136 bytes.".into()),
             },
             "-o" => {
@@ -681,9 +681,13 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     if ranges.iter().map(|r| r.1 - r.0).sum::<u64>() > CONVERT_LIMIT_BYTES {
         return fail(format!("{src}: the lab converts at most 256 MiB of data"));
     }
-    let runs = nonzero_runs(shell, &f, &ranges, sparse);
-    let dst_path = shell.abs(&dst);
     let size = f.virtual_size();
+    // -S 0: every byte is written, zeros too, in qemu-img's 2 MiB buffers.
+    if sparse == 0 && size > CONVERT_LIMIT_BYTES {
+        return fail(format!("{src}: the lab converts at most 256 MiB with -S 0 (every byte is written)"));
+    }
+    let runs = if sparse == 0 { Vec::new() } else { nonzero_runs(shell, &f, &ranges, sparse) };
+    let dst_path = shell.abs(&dst);
     let made = match out_format.as_str() {
         "raw" => create_raw(shell, &dst, &dst_path, size, None),
         "qcow2" => create_qcow2(shell, &dst, &dst_path, size, &o),
@@ -692,36 +696,46 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     if made.exit_status != 0 {
         return Output { text: String::new(), ..made };
     }
-    let m = &mut shell.machine;
     let mut events = made.events;
-    let header = Header::decode(&m.read_file(&dst_path, 0, 512).unwrap_or_default()).filter(|_| out_format == "qcow2");
-    let result = match header {
-        None => runs.into_iter().try_for_each(|(at, b)| m.write_file(&dst_path, at, Chunk::bytes(&b)).map(|e| events.extend(e)).map_err(|e| e.text().to_string())),
-        Some(h) => {
-            let mut read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
-            let mut image = qcow2::guest::Image::open(h, &mut read);
-            for (at, b) in runs {
-                // Each run's writes land before the next run reads its tables.
-                let writes = {
-                    let mut read = |o: u64, n: u64| m.read_file(&dst_path, o, n).unwrap_or_default();
-                    image.write(at, &Chunk::bytes(&b), &mut read)
-                };
-                let writes = match writes {
-                    Ok(w) => w,
-                    Err(e) => return fail(format!("{dst}: {}", e.text())),
-                };
-                match apply_writes(m, &dst_path, writes) {
-                    Ok(e) => events.extend(e),
-                    Err(e) => return fail(e),
-                }
-            }
-            Ok(())
-        }
+    let header = Header::decode(&shell.machine.read_file(&dst_path, 0, 512).unwrap_or_default()).filter(|_| out_format == "qcow2");
+    let mut image = header.map(|h| {
+        let mut read = |o: u64, n: u64| shell.machine.read_file(&dst_path, o, n).unwrap_or_default();
+        qcow2::guest::Image::open(h, &mut read)
+    });
+    const IO_BUF_BYTES: u64 = 2 << 20;
+    let pieces = if sparse == 0 { (0..size).step_by(IO_BUF_BYTES as usize).map(|at| (at, IO_BUF_BYTES.min(size - at))).collect() } else { Vec::new() };
+    let mut write = |shell: &mut Shell, at: u64, bytes: &[u8]| -> Result<(), String> {
+        let e = write_piece(&mut shell.machine, &dst_path, image.as_mut(), at, bytes)?;
+        events.extend(e);
+        Ok(())
     };
+    let mut result = Ok(());
+    for (at, b) in runs {
+        result = result.and_then(|()| write(shell, at, &b));
+    }
+    for (at, n) in pieces {
+        let b = guest_bytes(&shell.machine, &f.path, f.header.clone(), at, n);
+        result = result.and_then(|()| write(shell, at, &b));
+    }
     match result {
         Ok(()) => Output { events, ..Output::default() },
+        Err(e) if image.is_some() => fail(format!("{dst}: {e}")),
         Err(e) => fail(format!("error while writing at byte 0: {e}")),
     }
+}
+
+/// One buffer of converted data into the new image: through its qcow2
+/// tables when it has them (the writes land before the next buffer reads
+/// the tables), else straight into the raw file.
+fn write_piece(m: &mut crate::core::machine::Machine, path: &str, image: Option<&mut qcow2::guest::Image>, at: u64, bytes: &[u8]) -> Result<Vec<crate::core::Event>, String> {
+    let Some(image) = image else {
+        return m.write_file(path, at, Chunk::bytes(bytes)).map_err(|e| e.text().to_string());
+    };
+    let writes = {
+        let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+        image.write(at, &Chunk::bytes(bytes), &mut read).map_err(|e| e.text().to_string())?
+    };
+    apply_writes(m, path, writes)
 }
 
 /// The source's non-zero blocks of `sparse` bytes (aligned from the start),

@@ -339,3 +339,24 @@ fn a_download_refuses_more_written_data_than_the_page_can_hold() {
     lab_run(&mut shell, "qemu-io -c 'write -P 0x11 0 300M' /mnt/lab/t.raw");
     assert_eq!(storage_lab::core::image::file_parts(&shell.machine, "/mnt/lab/t.raw").err(), Some(257 << 20));
 }
+
+/// `convert -S 0` writes every byte, zeros too: the qcow2 result maps every
+/// cluster and the raw one is fully allocated, as qemu-img's.
+#[test]
+fn convert_without_zero_detection_matches_real_qemu_img() {
+    for cluster in [4096u64, 65536] {
+        let dir = temp_dir();
+        let mut shell = lab(cluster, 64 * MIB);
+        real_run(&dir, &format!("qemu-img create -q -f qcow2 -o cluster_size={cluster} i.qcow2 64M"));
+        for line in ["qemu-io -c 'write -P 0x33 1M 3M' -c 'write -P 0x44 40M 5000' i.qcow2", "qemu-img convert -S 0 -O qcow2 i.qcow2 s0.qcow2", "qemu-img convert -S 0 -O raw i.qcow2 s0.raw"] {
+            lab_run(&mut shell, &line.replace("i.qcow2", "/mnt/lab/i.qcow2").replace("s0.", "/mnt/lab/s0."));
+            real_run(&dir, line);
+        }
+        export(&shell.machine, "/mnt/lab/s0.qcow2", &dir.join("lab.qcow2"));
+        assert_eq!(std::fs::read(dir.join("lab.qcow2")).ok(), std::fs::read(dir.join("s0.qcow2")).ok(), "cluster {cluster}: the -S 0 qcow2 images differ");
+        let lab_raw = shell.machine.stat_path("/mnt/lab/s0.raw").expect("raw").stat;
+        assert_eq!((lab_raw.size, lab_raw.blocks_512), (64 * MIB, 64 * MIB / 512), "the -S 0 raw image is fully allocated");
+        real_run(&dir, "test $(stat -c %b s0.raw) = 131072");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
