@@ -33,6 +33,23 @@ fn bar(out: &mut String, segs: &[Seg], y: f64, l: Layout, label: &str) {
     out.push_str("</g>");
 }
 
+/// qcow2's first clusters, one cell each, at `y`; returns the height taken.
+/// The clusters a read's walk has reached are outlined.
+fn cells(out: &mut String, kinds: &[Option<crate::view::SegKind>], walk: &[u64], y: f64, l: Layout) -> f64 {
+    if kinds.is_empty() {
+        return 0.0;
+    }
+    let w = l.bar_w / crate::view::images::FIRST_CLUSTERS as f64;
+    let _ = write!(out, r#"<g class="imgbar cells"><text x="16" y="{}" class="barname">first clusters</text>"#, fixed(y + 17.0, 1));
+    for (n, k) in kinds.iter().enumerate() {
+        let class = k.map_or("hole", |k| k.class());
+        let on = if walk.contains(&(n as u64)) { " walk" } else { "" };
+        let _ = write!(out, r#"<rect class="{class}{on}" x="{}" y="{}" width="{}" height="24"/>"#, fixed(l.bar_x + n as f64 * w, 1), fixed(y, 1), fixed(w - 2.0, 1));
+    }
+    out.push_str("</g>");
+    32.0
+}
+
 /// One image's bars and numbers at `y`; returns the height it took.
 fn image(out: &mut String, i: &ImageView, lookup: Option<&LookupView>, y: f64, active: bool, l: Layout) -> f64 {
     let pulse = if active { " pulse" } else { "" };
@@ -50,20 +67,22 @@ fn image(out: &mut String, i: &ImageView, lookup: Option<&LookupView>, y: f64, a
     bar(out, &i.host, y + 58.0, l, "host file");
     let used = Seg { start: 0.0, width: i.alloc_fraction, kind: crate::view::SegKind::Data };
     bar(out, std::slice::from_ref(&used), y + 90.0, l, "host space");
+    let walk = lookup.filter(|k| k.image == i.path).map_or(&[][..], |k| &k.clusters[..]);
+    let cells = cells(out, &i.first_clusters, walk, y + 122.0, l);
     // Two short lines and one line per lookup step, so a phone's
     // narrow layout fits them too.
     let _ = write!(
         out,
         r#"<text x="16" y="{}" class="imgsize">ls -l {} · du {} ({}% of the disk)</text><text x="16" y="{}" class="imgsize">guest data {} · metadata {}</text>"#,
-        fixed(y + 134.0, 1),
+        fixed(y + cells + 134.0, 1),
         i.file_text,
         i.alloc_text,
         fixed(i.alloc_fraction * 100.0, 1),
-        fixed(y + 152.0, 1),
+        fixed(y + cells + 152.0, 1),
         i.data_text,
         i.meta_text
     );
-    let mut h = 164.0;
+    let mut h = cells + 164.0;
     for (n, step) in lookup.filter(|k| k.image == i.path).into_iter().flat_map(|k| k.steps.iter()).enumerate() {
         let text = if n == 0 { format!("read: {step}") } else { format!("→ {step}") };
         let _ = write!(out, r#"<text x="{}" y="{}" class="lookup">{}</text>"#, if n == 0 { 16 } else { 40 }, fixed(y + h + 12.0, 1), esc(&text));

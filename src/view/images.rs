@@ -58,6 +58,31 @@ pub struct ImageView {
     pub data_text: String,
     pub meta_text: String,
     pub snapshots: u32,
+    /// qcow2's first clusters in file order, one cell each (None: a hole),
+    /// so the small metadata clusters can be seen next to the data.
+    pub first_clusters: Vec<Option<SegKind>>,
+}
+
+/// How many of a qcow2 file's first clusters the figure draws one by one.
+pub const FIRST_CLUSTERS: u64 = 24;
+
+/// What each of the file's first `FIRST_CLUSTERS` clusters holds.
+fn first_clusters(l: &ImageLayout) -> Vec<Option<SegKind>> {
+    if !l.qcow2 {
+        return Vec::new();
+    }
+    let c = l.cluster_bytes.max(1);
+    let covers = |start: u64, len: u64, i: u64| start < (i + 1) * c && start + len > i * c;
+    (0..FIRST_CLUSTERS.min(l.file_bytes.div_ceil(c)))
+        .map(|i| {
+            l.meta
+                .iter()
+                .find(|m| covers(m.0, m.1, i))
+                .map(|m| area_kind(m.2))
+                .or_else(|| l.data.iter().any(|d| covers(d.1, d.2, i)).then_some(SegKind::Data))
+                .or_else(|| l.unwritten.iter().any(|d| covers(d.1, d.2, i)).then_some(SegKind::Unwritten))
+        })
+        .collect()
 }
 
 /// The latest read's way to its bytes, one line per step taken so far.
@@ -65,6 +90,9 @@ pub struct ImageView {
 pub struct LookupView {
     pub image: String,
     pub steps: Vec<String>,
+    /// The file's clusters the walk has read so far (the L1 table, the L2
+    /// table, the data cluster), as cluster indexes.
+    pub clusters: Vec<u64>,
 }
 
 /// The notes' comparison, from the measured images.
@@ -116,6 +144,7 @@ pub fn image_view(l: &ImageLayout) -> ImageView {
         data_text: if unwritten_bytes == 0 { size(data_bytes) } else { format!("{} (+{} mapped, not written)", size(data_bytes), size(unwritten_bytes)) },
         meta_text: if l.qcow2 { format!("{} in {} clusters", size(meta_bytes), meta_bytes / l.cluster_bytes.max(1)) } else { "none".into() },
         snapshots: l.snapshots,
+        first_clusters: first_clusters(l),
     }
 }
 
@@ -125,19 +154,24 @@ pub fn image_views(s: &Scene) -> Vec<ImageView> {
 
 pub fn lookup_view(s: &Scene) -> Option<LookupView> {
     let l: &SLookup = s.lookup.as_ref()?;
-    let qcow2 = s.images.iter().find(|i| i.path == l.image).is_some_and(|i| i.qcow2);
+    let image = s.images.iter().find(|i| i.path == l.image);
     let mut steps = vec![format!("guest byte {:#x}", l.guest_offset)];
-    if !qcow2 {
+    let Some(image) = image.filter(|i| i.qcow2) else {
         steps.push(format!("raw: file offset {:#x}, read directly", l.guest_offset));
-        return Some(LookupView { image: l.image.clone(), steps });
-    }
+        return Some(LookupView { image: l.image.clone(), steps, clusters: Vec::new() });
+    };
+    let c = image.cluster_bytes.max(1);
+    let mut clusters = Vec::new();
     if let Some((index, table)) = l.l1 {
+        clusters.extend(image.meta.iter().find(|m| m.2 == Area::L1).map(|m| (m.0 + index * 8) / c));
         steps.push(if table == 0 { format!("L1[{index}] is empty: zeros") } else { format!("L1[{index}] → L2 table at {table:#x}") });
     }
     if let Some((index, host)) = l.l2 {
+        clusters.extend(l.l1.map(|(_, table)| table / c));
+        clusters.extend((host != 0).then_some(host / c));
         steps.push(if host == 0 { format!("L2[{index}] is empty: zeros") } else { format!("L2[{index}] → cluster at {host:#x}") });
     }
-    Some(LookupView { image: l.image.clone(), steps })
+    Some(LookupView { image: l.image.clone(), steps, clusters })
 }
 
 /// The notes' table for the first raw and the first qcow2 image on screen.

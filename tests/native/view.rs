@@ -264,6 +264,13 @@ fn figure5_places_qcow2s_clusters_where_qemu_puts_them() {
     let view = &view::image_views(&s)[0];
     assert_eq!(view.host.len(), 8, "six metadata clusters and two runs of data: {:?}", view.host);
     assert_eq!(view.guest[1].start, 0.5, "the second write starts half way into the guest disk");
+    use view::SegKind::{Data as D, Header as H, L1 as T1, L2 as T2, Refcount as R};
+    assert_eq!(view.first_clusters, [H, R, R, T1, T2, D, T2, D, D].map(Some), "the file's nine clusters in order");
+    let before = Scene::of(&sh);
+    let read = sh.run(&format!("qemu-io -c 'read 512M 4k' {QCOW2}"));
+    let timeline = Timeline::new(before, read.events);
+    let walk = view::lookup_view(&timeline.frame(timeline.len())).expect("a walk");
+    assert_eq!(walk.clusters, [3, 6, 7], "the read touches the L1 table, the second L2 table and the data cluster");
 }
 
 #[test]
