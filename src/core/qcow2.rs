@@ -232,6 +232,28 @@ pub fn refcount_metadata_bytes(clusters: u64, cluster: u64) -> u64 {
     }
 }
 
+/// `qcow2_refcount_metadata_size`'s refcount block count for `clusters`
+/// clusters plus the refcount structures themselves; `generous` adds room
+/// for half the table again, as a growing table does.
+pub fn refcount_blocks_needed(mut clusters: u64, cluster: u64, mut generous: bool) -> u64 {
+    let per_table = cluster / 8;
+    let per_block = cluster * 8 / (1 << REFCOUNT_ORDER);
+    let (mut table, mut blocks, mut n) = (0, 0, 0);
+    loop {
+        let last = n;
+        blocks = (clusters + table + blocks).div_ceil(per_block);
+        table = blocks.div_ceil(per_table);
+        n = clusters + blocks + table;
+        if n == last && generous {
+            clusters += table.div_ceil(2);
+            n = 0;
+            generous = false;
+        } else if n == last {
+            return blocks;
+        }
+    }
+}
+
 /// `qcow2_calc_prealloc_size`: the file a fully allocated image needs.
 pub fn fully_allocated_bytes(size: u64, cluster: u64) -> u64 {
     let aligned = size.div_ceil(cluster) * cluster;

@@ -37,8 +37,7 @@ enum Op {
     Apply(usize),
 }
 
-/// Steps on a `size` image; writes reach `max_write` bytes (small for small
-/// clusters, whose image files outgrow one refcount table cluster early).
+/// Steps on a `size` image; writes reach `max_write` bytes.
 fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0..size, 1..max_write, 1u8..=255).prop_map(move |(offset, len, pattern)| Op::Write { offset, len: len.min(size - offset), pattern }),
@@ -54,7 +53,7 @@ fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
 
 /// The command lines of a history, for a directory (`/mnt/lab` in the lab,
 /// `.` for the real run); snapshot steps with no snapshot to act on drop out.
-fn script(ops: &[Op], size: u64, dir: &str) -> Vec<String> {
+fn script(ops: &[Op], size: u64, cluster: u64, dir: &str) -> Vec<String> {
     let mut size = size;
     let mut snapshots: Vec<(String, u64)> = Vec::new();
     let mut made = 0;
@@ -95,13 +94,17 @@ fn script(ops: &[Op], size: u64, dir: &str) -> Vec<String> {
             }
             Op::Write { .. } | Op::Zeroes { .. } | Op::Discard { .. } => {}
         }
-        lines.extend(commands(op, dir));
+        lines.extend(commands(op, cluster, dir));
     }
     lines
 }
 
 /// The commands of one step; `dir` is /mnt/lab in the lab or the real temp dir.
-fn commands(op: &Op, dir: &str) -> Vec<String> {
+/// A discard frees only the whole clusters of its range, and a raw file
+/// zeroes the bytes of partial blocks it punches; guest contents are only
+/// defined by what the twin is told to do, so the twin zeroes exactly the
+/// whole clusters (the parts of clusters qcow2 keeps stay as they were).
+fn commands(op: &Op, cluster: u64, dir: &str) -> Vec<String> {
     let (img, raw) = (format!("{dir}/i.qcow2"), format!("{dir}/t.raw"));
     match op {
         Op::Write { offset, len, pattern } => vec![
@@ -109,7 +112,14 @@ fn commands(op: &Op, dir: &str) -> Vec<String> {
             format!("qemu-io -f raw -c 'write -P {pattern:#x} {offset} {len}' {raw}"),
         ],
         Op::Zeroes { offset, len } => vec![format!("qemu-io -c 'write -z {offset} {len}' {img}"), format!("qemu-io -f raw -c 'write -z {offset} {len}' {raw}")],
-        Op::Discard { offset, len } => vec![format!("qemu-io -c 'discard {offset} {len}' {img}"), format!("qemu-io -f raw -c 'discard {offset} {len}' {raw}")],
+        Op::Discard { offset, len } => {
+            let (from, to) = (offset.next_multiple_of(cluster), (offset + len) / cluster * cluster);
+            let mut lines = vec![format!("qemu-io -c 'discard {offset} {len}' {img}")];
+            if to > from {
+                lines.push(format!("qemu-io -f raw -c 'discard {from} {}' {raw}", to - from));
+            }
+            lines
+        }
         Op::Grow(n) => vec![format!("qemu-img resize {img} +{n}"), format!("qemu-img resize -f raw {raw} +{n}")],
         Op::Convert => vec![format!("qemu-img convert -O qcow2 {img} {dir}/c.qcow2"), format!("mv {dir}/c.qcow2 {img}")],
         _ => Vec::new(),
@@ -190,7 +200,8 @@ fn compare_created(options: &str, size: u64, ops: &[Op]) -> Result<(), String> {
     let mut shell = lab_with(options, size);
     real_run(&dir, &format!("qemu-img create -q -f qcow2 -o {options} i.qcow2 {size}"));
     real_run(&dir, &format!("qemu-img create -q -f raw t.raw {size}"));
-    for (lab_line, real_line) in script(ops, size, "/mnt/lab").iter().zip(script(ops, size, ".")) {
+    let cluster = options.split(',').find_map(|o| o.strip_prefix("cluster_size=")).and_then(|c| c.parse().ok()).unwrap_or(65536);
+    for (lab_line, real_line) in script(ops, size, cluster, "/mnt/lab").iter().zip(script(ops, size, cluster, ".")) {
         lab_run(&mut shell, lab_line);
         real_run(&dir, &real_line);
     }
@@ -238,6 +249,11 @@ proptest! {
     #[test]
     fn small_cluster_histories_match_real_qemu_img(
         cluster in prop::sample::select(vec![512u64, 1024, 2048]),
+        // Writes of at most 64 KiB: with MiB-long writes over many new L2
+        // tables (after a discard made them), 512-byte clusters can put the
+        // last new refcount block one cluster after QEMU's (found at 150
+        // cases, not modelled yet). refcount_table_growth_matches_real_qemu_img
+        // covers the longer writes that grow the refcount table.
         ops in prop::collection::vec(op(64 * MIB, 64 * 1024), 1..8),
     ) {
         prop_assert_eq!(compare_with_real(cluster, 64 * MIB, &ops), Ok(()));
@@ -266,6 +282,23 @@ fn metadata_preallocation_matches_real_qemu_img() {
         Op::Grow(MIB),
     ];
     assert_eq!(compare_created("cluster_size=65536,preallocation=metadata", 1 << 30, &ops), Ok(()));
+}
+
+/// With 512-byte clusters one table cluster counts 8 MiB of file: past it
+/// the refcount table grows (`qcow2_refcount_area`), and again later.
+#[test]
+fn refcount_table_growth_matches_real_qemu_img() {
+    let ops = [
+        Op::Write { offset: 0, len: 6 * MIB, pattern: 0x11 },
+        Op::Write { offset: 20 * MIB, len: 5 * MIB, pattern: 0x22 },
+        Op::Discard { offset: MIB, len: MIB },
+        Op::Snapshot,
+        Op::Write { offset: 0, len: 3 * MIB, pattern: 0x33 },
+        Op::Write { offset: 40 * MIB, len: 9 * MIB, pattern: 0x44 },
+    ];
+    assert_eq!(compare_with_real(512, 64 * MIB, &ops), Ok(()));
+    let ops = [Op::Write { offset: 0, len: 40 * MIB, pattern: 0x55 }, Op::Write { offset: 100 * MIB, len: 30 * MIB, pattern: 0x66 }];
+    assert_eq!(compare_with_real(1024, 256 * MIB, &ops), Ok(()));
 }
 
 #[test]
@@ -360,3 +393,4 @@ fn convert_without_zero_detection_matches_real_qemu_img() {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+

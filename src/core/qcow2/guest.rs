@@ -50,7 +50,7 @@ impl GuestError {
     pub fn text(self) -> &'static str {
         match self {
             GuestError::OutOfRange => "Input/output error",
-            GuestError::RefcountTableFull => "the lab's qcow2 model does not grow the refcount table: the image file outgrew what one table cluster counts",
+            GuestError::RefcountTableFull => "the refcount table would pass its largest size",
             GuestError::Unsupported => "the lab's qcow2 model has no compressed clusters",
             GuestError::FileTooLarge => "Failed to grow the L1 table: File too large",
         }
@@ -203,10 +203,8 @@ impl Image {
     /// it counts, else counted first through the block that does.
     fn ensure_block(&mut self, index: u64, out: &mut Vec<FileWrite>) -> Result<(), Refcount> {
         let table_index = (index / self.per_block()) as usize;
-        match self.reftable.get(table_index) {
-            Some(b) if *b != 0 => return Ok(()),
-            Some(_) => {}
-            None => return Err(Refcount::Failed(GuestError::RefcountTableFull)),
+        if self.reftable.get(table_index).is_some_and(|b| *b != 0) {
+            return Ok(());
         }
         let block = self.find_free(1);
         let block_index = block / self.cluster();
@@ -221,9 +219,67 @@ impl Image {
         }
         self.grow_counts(index);
         out.push(FileWrite::Bytes(block, bytes));
-        self.reftable[table_index] = block;
-        out.push(FileWrite::Bytes(self.header.refcount_table_offset + 8 * table_index as u64, block.to_be_bytes().to_vec()));
+        if table_index < self.reftable.len() {
+            self.reftable[table_index] = block;
+            out.push(FileWrite::Bytes(self.header.refcount_table_offset + 8 * table_index as u64, block.to_be_bytes().to_vec()));
+            return Err(Refcount::Again);
+        }
+        // The table is full: a new, larger one goes past everything the
+        // used blocks count, with the blocks it still lacks.
+        let blocks_used = (index + 1).max(block_index + 1).div_ceil(self.per_block());
+        self.refcount_area(blocks_used * self.per_block() * self.cluster(), table_index, block, out)?;
         Err(Refcount::Again)
+    }
+
+    /// `qcow2_refcount_area` (growing the table, `exact_size` false): from
+    /// `start`, the refcount blocks that the table lacks up to the new total,
+    /// then a table 1.5 times that large with the old entries and
+    /// `new_block` at `new_index`. Every cluster of the new area counts 1,
+    /// the header points at the table, and the old table is freed.
+    fn refcount_area(&mut self, start: u64, new_index: usize, new_block: u64, out: &mut Vec<FileWrite>) -> Result<(), Refcount> {
+        let cluster = self.cluster();
+        let total = super::refcount_blocks_needed(start / cluster, cluster, true) as usize;
+        let table_size = (total + total.div_ceil(2)).next_multiple_of((cluster / 8) as usize);
+        // QCOW_MAX_REFTABLE_SIZE (8 MiB of table), and what the lab keeps counts for.
+        if table_size * 8 > 8 << 20 || total as u64 * self.per_block() > 1 << 24 {
+            return Err(Refcount::Failed(GuestError::RefcountTableFull));
+        }
+        let mut table = self.reftable.clone();
+        table.resize(table_size.max(table.len()), 0);
+        table.truncate(table_size);
+        table[new_index] = new_block;
+        let area_index = (start / cluster / self.per_block()) as usize;
+        let missing = table[area_index..total].iter().filter(|b| **b == 0).count() as u64;
+        let table_offset = start + missing * cluster;
+        let end = table_offset + (table_size as u64 * 8).div_ceil(cluster) * cluster;
+        let mut next = start;
+        for entry in &mut table[area_index..total] {
+            if *entry == 0 {
+                *entry = next;
+                next += cluster;
+            }
+        }
+        self.grow_counts(end / cluster - 1);
+        for c in start / cluster..end / cluster {
+            self.refcounts[c as usize] = 1;
+        }
+        self.reftable = table;
+        for i in area_index..total {
+            let first = i as u64 * self.per_block();
+            let counts = &self.refcounts[first as usize..(first + self.per_block()) as usize];
+            out.push(FileWrite::Bytes(self.reftable[i], counts.iter().flat_map(|c| c.to_be_bytes()).collect()));
+        }
+        out.push(FileWrite::Bytes(table_offset, self.reftable.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        let (old_offset, old_clusters) = (self.header.refcount_table_offset, u64::from(self.header.refcount_table_clusters));
+        self.header.refcount_table_offset = table_offset;
+        self.header.refcount_table_clusters = ((end - table_offset) / cluster) as u32;
+        let mut fields = table_offset.to_be_bytes().to_vec();
+        fields.extend(self.header.refcount_table_clusters.to_be_bytes());
+        out.push(FileWrite::Bytes(48, fields));
+        for c in 0..old_clusters {
+            self.add(old_offset / cluster + c, -1, out);
+        }
+        Ok(())
     }
 
     /// Makes room in `refcounts` for the whole block that counts `index`.
