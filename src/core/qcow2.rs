@@ -218,18 +218,8 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool) -> Result<Crea
 /// `qcow2_refcount_metadata_size`: refcount blocks and table clusters that
 /// count `clusters` clusters and themselves (the fixed point QEMU finds).
 pub fn refcount_metadata_bytes(clusters: u64, cluster: u64) -> u64 {
-    let per_table = cluster / 8;
-    let per_block = cluster * 8 / (1 << REFCOUNT_ORDER);
-    let (mut table, mut blocks, mut n) = (0, 0, 0);
-    loop {
-        let last = n;
-        blocks = (clusters + table + blocks).div_ceil(per_block);
-        table = blocks.div_ceil(per_table);
-        n = clusters + blocks + table;
-        if n == last {
-            return (blocks + table) * cluster;
-        }
-    }
+    let blocks = refcount_blocks_needed(clusters, cluster, false);
+    (blocks + blocks.div_ceil(cluster / 8)) * cluster
 }
 
 /// `qcow2_refcount_metadata_size`'s refcount block count for `clusters`

@@ -267,9 +267,9 @@ impl Image {
         for i in area_index..total {
             let first = i as u64 * self.per_block();
             let counts = &self.refcounts[first as usize..(first + self.per_block()) as usize];
-            out.push(FileWrite::Bytes(self.reftable[i], counts.iter().flat_map(|c| c.to_be_bytes()).collect()));
+            out.push(FileWrite::Bytes(self.reftable[i], counts.iter().flat_map(|c| c.to_be_bytes()).collect::<Vec<u8>>()));
         }
-        out.push(FileWrite::Bytes(table_offset, self.reftable.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        out.push(FileWrite::Bytes(table_offset, be64s(&self.reftable)));
         let (old_offset, old_clusters) = (self.header.refcount_table_offset, u64::from(self.header.refcount_table_clusters));
         self.header.refcount_table_offset = table_offset;
         self.header.refcount_table_clusters = ((end - table_offset) / cluster) as u32;
@@ -308,7 +308,7 @@ impl Image {
             let start = self.alloc_run((n * 8).div_ceil(cluster), &mut out)?;
             let old = (self.header.l1_table_offset, (self.l1.len() as u64 * 8).div_ceil(cluster));
             self.l1.resize(n as usize, 0);
-            out.push(FileWrite::Bytes(start, self.l1.iter().flat_map(|e| e.to_be_bytes()).collect()));
+            out.push(FileWrite::Bytes(start, be64s(&self.l1)));
             let mut fields = (n as u32).to_be_bytes().to_vec();
             fields.extend(start.to_be_bytes());
             out.push(FileWrite::Bytes(36, fields));
@@ -473,7 +473,7 @@ impl Image {
 
     /// Writes a whole L2 table, as QEMU's table cache flushes it.
     pub(super) fn l2_store(&mut self, offset: u64, entries: Vec<u64>, out: &mut Vec<FileWrite>) {
-        out.push(FileWrite::Bytes(offset, entries.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        out.push(FileWrite::Bytes(offset, be64s(&entries)));
         match self.tables.iter_mut().find(|t| t.0 == offset) {
             Some(t) => t.1 = entries,
             None => self.tables.push((offset, entries)),
@@ -613,6 +613,12 @@ fn coalesce(writes: Vec<FileWrite>) -> Vec<FileWrite> {
 /// `cluster_needs_new_alloc`: unallocated, or allocated but shared.
 fn needs_alloc(entry: u64) -> bool {
     entry & OFFSET_MASK == 0 || entry & OFLAG_COPIED == 0
+}
+
+/// A table of big-endian 64-bit entries as bytes (one function for every
+/// table, rather than a copy of the loop per call site).
+pub(super) fn be64s(entries: &[u64]) -> Vec<u8> {
+    entries.iter().flat_map(|e| e.to_be_bytes()).collect()
 }
 
 pub(super) fn be64(b: &[u8]) -> u64 {

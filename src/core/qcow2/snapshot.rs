@@ -116,7 +116,7 @@ impl Image {
         let mut out = Vec::new();
         let bytes = self.l1.len() as u64 * 8;
         let l1_table_offset = self.alloc_run(bytes.div_ceil(self.cluster()), &mut out)?;
-        out.push(FileWrite::Bytes(l1_table_offset, self.l1.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        out.push(FileWrite::Bytes(l1_table_offset, super::guest::be64s(&self.l1)));
         let active = self.l1.clone();
         self.l1 = self.refcount_pass(&active, 1, read, &mut out);
         self.write_active_l1(&active, &mut out);
@@ -172,9 +172,9 @@ impl Image {
         next.resize(self.l1.len(), 0);
         let counted = self.refcount_pass(&sn_l1, 1, read, &mut out);
         if counted != sn_l1 {
-            out.push(FileWrite::Bytes(sn.l1_table_offset, counted.iter().flat_map(|e| e.to_be_bytes()).collect()));
+            out.push(FileWrite::Bytes(sn.l1_table_offset, super::guest::be64s(&counted)));
         }
-        out.push(FileWrite::Bytes(self.header.l1_table_offset, next.iter().flat_map(|e| e.to_be_bytes()).collect()));
+        out.push(FileWrite::Bytes(self.header.l1_table_offset, super::guest::be64s(&next)));
         let old = std::mem::replace(&mut self.l1, next.clone());
         self.refcount_pass(&old, -1, read, &mut out);
         self.l1 = self.refcount_pass(&next, 0, read, &mut out);
@@ -184,7 +184,7 @@ impl Image {
 
     fn write_active_l1(&self, before: &[u64], out: &mut Vec<FileWrite>) {
         if self.l1 != before {
-            out.push(FileWrite::Bytes(self.header.l1_table_offset, self.l1.iter().flat_map(|e| e.to_be_bytes()).collect()));
+            out.push(FileWrite::Bytes(self.header.l1_table_offset, super::guest::be64s(&self.l1)));
         }
     }
 
