@@ -106,6 +106,14 @@ test('key 5 shows Figure 5, and a discard frees the file cluster by cluster', T,
     await runCommand(page, `qemu-io -c 'write -P 0x11 0 1M' ${QCOW2}`, /wrote 1048576/);
     await settle(page);
     assert.match(await page.locator('#figure').textContent(), /guest data 1 MiB/);
+    // The strip of first clusters: header, refcount table, refcount block,
+    // L1, L2, then the 16 data clusters; a read at 0 outlines L1, L2 and the
+    // first data cluster.
+    const cells = () => page.$$eval('#figure .cells rect', (rs) => rs.map((r) => r.getAttribute('class')));
+    assert.deepEqual((await cells()).slice(0, 6), ['header', 'refcount', 'refcount', 'l1', 'l2', 'data']);
+    await runCommand(page, `qemu-io -c 'read -P 0x11 0 4k' ${QCOW2}`, /read 4096\/4096 bytes at offset 0/);
+    await settle(page);
+    assert.deepEqual((await cells()).slice(3, 6), ['l1 walk', 'l2 walk', 'data walk']);
     await runCommand(page, `qemu-io -c 'discard 0 1M' ${QCOW2}`, /discard 1048576/);
     await settle(page);
     assert.match(await page.locator('#figure').textContent(), /guest data 0 B/);
