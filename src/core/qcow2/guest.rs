@@ -358,12 +358,16 @@ impl Image {
     /// owns alone (COPIED) are written in place; each run of clusters that
     /// are unallocated or shared with a snapshot gets a run of new clusters,
     /// filled from the old cluster (or zeros) around the written bytes, and
-    /// the old clusters lose a reference.
+    /// the old clusters lose a reference. New clusters go right after the
+    /// previous piece's host clusters when those are free, as
+    /// `qcow2_alloc_host_offset` gathers one contiguous host range
+    /// (`qcow2_alloc_clusters_at`), else where a search finds room.
     pub fn write(&mut self, offset: u64, data: &Chunk, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
         let end = offset.checked_add(data.len).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
         let cluster = self.cluster();
         let mut out = Vec::new();
         let mut pos = offset;
+        let mut next_host = None;
         while pos < end {
             let l1i = (pos / cluster / self.l2_entries()) as usize;
             let table_end = end.min((l1i as u64 + 1).saturating_mul(self.l2_entries() * cluster));
@@ -374,8 +378,9 @@ impl Image {
                 if entries[i] & !(OFFSET_MASK | OFLAG_COPIED | OFLAG_ZERO) != 0 {
                     return Err(GuestError::Unsupported);
                 }
-                let run = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
-                let host = if run == 0 { entries[i] & OFFSET_MASK } else { self.alloc_run(run, &mut out)? };
+                let wanted = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
+                let (host, run) = if wanted == 0 { (entries[i] & OFFSET_MASK, 0) } else { self.alloc_next(next_host, wanted, &mut out)? };
+                next_host = Some(host + run.max(1) * cluster);
                 dirty |= run > 0;
                 for j in 0..run.max(1) {
                     let (e, c_host) = (i + j as usize, host + j * cluster);
@@ -405,6 +410,37 @@ impl Image {
             }
         }
         Ok(out)
+    }
+
+    /// `handle_alloc`: `n` new clusters at `at` (the end of the range being
+    /// gathered), as many as are free there, else wherever a search finds
+    /// room for all `n`. Returns the host offset and how many it got.
+    fn alloc_next(&mut self, at: Option<u64>, n: u64, out: &mut Vec<FileWrite>) -> Result<(u64, u64), GuestError> {
+        if let Some(at) = at {
+            let got = self.alloc_at(at, n, out)?;
+            if got > 0 {
+                return Ok((at, got));
+            }
+        }
+        Ok((self.alloc_run(n, out)?, n))
+    }
+
+    /// `qcow2_alloc_clusters_at`: counts the free clusters from `at` (up to
+    /// `n`) and takes them; a new refcount block may land on the first, and
+    /// then it counts again. The search cursor does not move.
+    fn alloc_at(&mut self, at: u64, n: u64, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
+        loop {
+            let first = at / self.cluster();
+            let free = (first..first + n).take_while(|c| self.refcount(*c) == 0).count() as u64;
+            if free == 0 {
+                return Ok(0);
+            }
+            match self.update(at, free, 1, out) {
+                Ok(()) => return Ok(free),
+                Err(Refcount::Again) => self.free_index = self.free_index.min(first),
+                Err(Refcount::Failed(e)) => return Err(e),
+            }
+        }
     }
 
     /// `preallocation=metadata` (`preallocate_co`): every guest cluster gets
