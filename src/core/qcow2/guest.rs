@@ -259,7 +259,9 @@ impl Image {
                 next += cluster;
             }
         }
-        self.grow_counts(end / cluster - 1);
+        // Every block of the new table gets its counts written, and the
+        // generous size can reach past the area's end.
+        self.grow_counts((end / cluster - 1).max(total as u64 * self.per_block() - 1));
         for c in start / cluster..end / cluster {
             self.refcounts[c as usize] = 1;
         }
