@@ -8,7 +8,7 @@
 
 use super::machine::Machine;
 use super::order::{small_sort, SmallSort};
-use super::qcow2::guest::{Image, OFFSET_MASK};
+use super::qcow2::guest::{be64, Image, OFFSET_MASK};
 use super::qcow2::Header;
 
 /// Where Proxmox keeps VM disk images on a directory storage.
@@ -159,10 +159,6 @@ pub fn lookup(m: &Machine, path: &str, guest_offset: u64) -> Option<((u64, u64),
     let l2_index = g % per_l2;
     let host = if l2_offset == 0 { 0 } else { be64(&m.read_file(path, l2_offset + l2_index * 8, 8).ok()?) & OFFSET_MASK };
     Some(((l1_index, l2_offset), (l2_index, host)))
-}
-
-fn be64(b: &[u8]) -> u64 {
-    u64::from_be_bytes(b.try_into().unwrap_or_default())
 }
 
 /// A stretch of a file as a download sends it: bytes, or a hole of zeros.

@@ -659,6 +659,6 @@ pub(super) fn be64s(entries: &[u64]) -> Vec<u8> {
     entries.iter().flat_map(|e| e.to_be_bytes()).collect()
 }
 
-pub(super) fn be64(b: &[u8]) -> u64 {
+pub(crate) fn be64(b: &[u8]) -> u64 {
     u64::from_be_bytes(b.try_into().unwrap_or_default())
 }
