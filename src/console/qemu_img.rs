@@ -5,7 +5,7 @@
 //! `ls -ls`, `du` and `hexdump` show what the real tool leaves.
 //!
 //! Simplified: `create` makes raw and qcow2 only, qcow2 with
-//! `preallocation=off|metadata` (not falloc or full) and without backing
+//! every preallocation mode and without backing
 //! files; `info` has no `--backing-chain`; `snapshot -a` needs the
 //! snapshot's virtual size; `convert -S 0` takes at most 256 MiB.
 
@@ -176,11 +176,9 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     }
     text.push_str(&format!(" compression_type=zlib size={size} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
     let with_text = |out: Output| Output { text: text.clone(), ..out };
-    let metadata = opt("preallocation") == Some("metadata");
-    match opt("preallocation") {
-        None | Some("off" | "metadata") => {}
-        Some(p @ ("falloc" | "full")) => return with_text(fail(format!("{name}: the lab's qcow2 model has no preallocation={p} yet"))),
-        Some(p) => return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{p}'"))),
+    let prealloc = opt("preallocation").unwrap_or("off");
+    if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
+        return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{prealloc}'")));
     }
     if !cluster.is_power_of_two() {
         return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k")));
@@ -204,11 +202,14 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
             Err(e) => return with_text(fail(format!("{name}: Could not write qcow2 header: {}", e.text()))),
         }
     }
-    if metadata {
-        match preallocate_metadata(m, path, created.header) {
-            Ok(e) => events.extend(e),
-            Err(e) => return with_text(fail(format!("{name}: Could not resize image: {e}"))),
-        }
+    let preallocated = match prealloc {
+        "metadata" => preallocate_metadata(m, path, created.header),
+        "falloc" | "full" => preallocate_data(m, path, created.header, prealloc == "full"),
+        _ => Ok(Vec::new()),
+    };
+    match preallocated {
+        Ok(e) => events.extend(e),
+        Err(e) => return with_text(fail(format!("{name}: Could not resize image: {e}"))),
     }
     Output { text, events, ..Output::default() }
 }
@@ -230,6 +231,25 @@ fn preallocate_metadata(m: &mut crate::core::machine::Machine, path: &str, heade
     if m.file_size(path).map_err(|e| e.text().to_string())? < file_end {
         events.extend(m.truncate_file(path, file_end).map_err(|e| e.text().to_string())?);
     }
+    Ok(events)
+}
+
+/// `preallocation=falloc|full`: the data clusters sit in one run after the
+/// metadata, and file-posix grows the file over them with `fallocate`
+/// (unwritten blocks) or with written zeros, before the L2 tables point
+/// into the run.
+fn preallocate_data(m: &mut crate::core::machine::Machine, path: &str, header: Header, full: bool) -> Result<Vec<crate::core::Event>, String> {
+    if header.size.div_ceil(header.cluster_bytes()) > PREALLOCATE_MAX_CLUSTERS {
+        return Err(format!("the lab preallocates at most {PREALLOCATE_MAX_CLUSTERS} clusters; use preallocation=off or a larger cluster_size"));
+    }
+    let mut image = qcow2::guest::Image::open(header, &mut |o, n| m.read_file(path, o, n).unwrap_or_default());
+    let (writes, start, end) = image.preallocate_area().map_err(|e| e.text().to_string())?;
+    let mut events = apply_writes(m, path, writes)?;
+    let length = m.file_size(path).map_err(|e| e.text().to_string())?;
+    let grown = if full { m.write_file(path, length, Chunk::zeros(end - length)) } else { m.fallocate_range(path, length, end - length) };
+    events.extend(grown.map_err(|e| e.text().to_string())?);
+    let writes = image.link_data_area(start, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()).map_err(|e| e.text().to_string())?;
+    events.extend(apply_writes(m, path, writes)?);
     Ok(events)
 }
 
@@ -402,12 +422,13 @@ fn map(shell: &mut Shell, args: &[String]) -> Output {
     let mut extents: Vec<MapExtent> = runs.iter().map(|(s, l, d)| MapExtent { start: *s, len: *l, present: true, data: *d, zero: !*d, host: Some(*s) }).collect();
     if let Some(h) = &f.header {
         let cluster = h.cluster_bytes();
-        let entries = {
-            let m = &shell.machine;
-            let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
-            qcow2::guest::Image::open(h.clone(), &mut read).entries(&mut read)
-        };
-        let allocated = shell.machine.allocated_runs(&f.path).unwrap_or_default();
+        let m = &shell.machine;
+        let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
+        let image = qcow2::guest::Image::open(h.clone(), &mut read);
+        let entries = image.entries(&mut read);
+        let blocks_512 = m.stat_path(&f.path).map_or(0, |s| s.stat.blocks_512);
+        // Without metadata preallocation, data clusters are data, holes or not.
+        let allocated = if image.metadata_preallocated(f.length, blocks_512 * 512) { m.allocated_runs(&f.path).unwrap_or_default() } else { vec![(0, f.length)] };
         let mut at = 0;
         for (g, entry) in entries {
             let start = g * cluster;

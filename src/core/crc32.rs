@@ -2,28 +2,27 @@
 //! entry arrays use it, lvm2's variant of it (another start value, no final
 //! inversion), and CRC-32C (Castagnoli) as ext4's metadata checksums use it.
 //!
-//! 1 KiB tables built at compile time. The `crc32fast` crate's slice-by-16
+//! 1 KiB tables built on first use. The `crc32fast` crate's slice-by-16
 //! tables weigh 16 KiB of incompressible data in the WebAssembly bundle, and the
-//! simulator checksums a few kilobytes per partition table write.
+//! simulator checksums a few kilobytes per partition table write. Even our two
+//! small tables cost 2 KiB of the gzipped bundle as compile-time data, and
+//! nothing when the page builds them.
 
-const fn table(poly: u32) -> [u32; 256] {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { poly ^ (c >> 1) } else { c >> 1 };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
+use std::sync::OnceLock;
+
+fn table(poly: u32) -> [u32; 256] {
+    std::array::from_fn(|i| (0..8).fold(i as u32, |c, _| if c & 1 != 0 { poly ^ (c >> 1) } else { c >> 1 }))
 }
 
-const TABLE: [u32; 256] = table(0xEDB8_8320);
-const TABLE_C: [u32; 256] = table(0x82F6_3B78);
+fn ieee() -> &'static [u32; 256] {
+    static TABLE: OnceLock<[u32; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| table(0xEDB8_8320))
+}
+
+fn castagnoli() -> &'static [u32; 256] {
+    static TABLE: OnceLock<[u32; 256]> = OnceLock::new();
+    TABLE.get_or_init(|| table(0x82F6_3B78))
+}
 
 fn update(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
     data.iter().fold(crc, |c, b| table[((c ^ u32::from(*b)) & 0xff) as usize] ^ (c >> 8))
@@ -31,13 +30,13 @@ fn update(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
 
 /// The CRC-32 of `data`.
 pub fn hash(data: &[u8]) -> u32 {
-    !update(&TABLE, !0, data)
+    !update(ieee(), !0, data)
 }
 
 /// The running (uninverted) CRC-32 register after `data`: start from `!0`,
 /// feed the parts in order, and invert at the end.
 pub fn update_raw(crc: u32, data: &[u8]) -> u32 {
-    update(&TABLE, crc, data)
+    update(ieee(), crc, data)
 }
 
 /// The running CRC-32 register after `len` zero bytes, in O(log len) steps
@@ -88,12 +87,12 @@ pub const LVM_INITIAL: u32 = 0xf597_a6cf;
 
 /// lvm2's `calc_crc(initial, data)`: CRC-32 without the final inversion.
 pub fn lvm(initial: u32, data: &[u8]) -> u32 {
-    update(&TABLE, initial, data)
+    update(ieee(), initial, data)
 }
 
 /// CRC-32C with the raw (uninverted) running value, as ext4's `ext4_chksum` uses it.
 pub fn crc32c_raw(crc: u32, data: &[u8]) -> u32 {
-    update(&TABLE_C, crc, data)
+    update(castagnoli(), crc, data)
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
 /// The command lines of a history, for a directory (`/mnt/lab` in the lab,
 /// `.` for the real run); snapshot steps with no snapshot to act on drop out.
 fn script(ops: &[Op], size: u64, cluster: u64, dir: &str) -> Vec<String> {
-    let mut size = size;
+    let (mut size, mut cluster) = (size, cluster);
     let mut snapshots: Vec<(String, u64)> = Vec::new();
     let mut made = 0;
     let mut lines = Vec::new();
@@ -62,6 +62,9 @@ fn script(ops: &[Op], size: u64, cluster: u64, dir: &str) -> Vec<String> {
         match op {
             Op::Grow(n) => size += n,
             Op::Convert => {
+                // `convert -O qcow2` makes qemu-img's default 64 KiB
+                // clusters, whatever the source had.
+                cluster = 65536;
                 for (name, _) in snapshots.drain(..) {
                     lines.push(format!("rm {dir}/t-{name}.raw"));
                 }
@@ -179,6 +182,16 @@ fn without_dates(mut image: Vec<u8>) -> Vec<u8> {
     image
 }
 
+/// The ext4 extents of a real file, written and unwritten apart, as
+/// `filefrag -v` lists them. Past four, ext4 takes one block for the extent
+/// tree. Where the host's allocator cuts a run in pieces depends on its
+/// free space, which the lab does not model, so the tests accept that one
+/// block more on the real side when it has more than four.
+fn extents_on_disk(path: &Path) -> usize {
+    let out = Command::new("filefrag").arg("-v").arg(path).output().expect("filefrag (e2fsprogs) runs");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.trim_start().split(':').next().is_some_and(|n| n.parse::<u32>().is_ok())).count()
+}
+
 fn temp_dir() -> PathBuf {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -190,12 +203,12 @@ fn temp_dir() -> PathBuf {
 
 /// Runs `ops` on both sides and compares; returns the first difference.
 fn compare_with_real(cluster: u64, size: u64, ops: &[Op]) -> Result<(), String> {
-    compare_created(&format!("cluster_size={cluster}"), size, ops)
+    compare_created(&format!("cluster_size={cluster}"), size, ops, false)
 }
 
-/// As `compare_with_real`, for an image made with `-o OPTIONS`; the real
-/// `du` of the two image files must agree too.
-fn compare_created(options: &str, size: u64, ops: &[Op]) -> Result<(), String> {
+/// As `compare_with_real`, for an image made with `-o OPTIONS`; with
+/// `blocks`, the real `du` of the two image files must agree too.
+fn compare_created(options: &str, size: u64, ops: &[Op], blocks: bool) -> Result<(), String> {
     let dir = temp_dir();
     let mut shell = lab_with(options, size);
     real_run(&dir, &format!("qemu-img create -q -f qcow2 -o {options} i.qcow2 {size}"));
@@ -209,7 +222,7 @@ fn compare_created(options: &str, size: u64, ops: &[Op]) -> Result<(), String> {
     export(&shell.machine, "/mnt/lab/t.raw", &dir.join("lab.raw"));
     let real_blocks = std::fs::metadata(dir.join("i.qcow2")).map(|m| std::os::unix::fs::MetadataExt::blocks(&m)).unwrap_or(0);
     let lab_blocks = shell.machine.stat_path("/mnt/lab/i.qcow2").expect("lab image").stat.blocks_512;
-    if options.contains("preallocation") && real_blocks != lab_blocks {
+    if blocks && real_blocks != lab_blocks && !(real_blocks == lab_blocks + 8 && extents_on_disk(&dir.join("i.qcow2")) > 4) {
         return Err(format!("allocated 512-byte blocks differ: real {real_blocks}, lab {lab_blocks}"));
     }
     let real = without_dates(std::fs::read(dir.join("i.qcow2")).expect("real image"));
@@ -249,14 +262,7 @@ proptest! {
     #[test]
     fn small_cluster_histories_match_real_qemu_img(
         cluster in prop::sample::select(vec![512u64, 1024, 2048]),
-        // Writes of at most 64 KiB. With MiB-long writes and discards the
-        // clean-clone CI found a guest-content mismatch between the lab's
-        // image and its raw twin (cluster 512: write 537167 bytes at
-        // 25336754, then discard 2030888 at 23856344; the image bytes equal
-        // qemu-img's, so the raw twin's punch is the suspect), not yet
-        // explained. refcount_table_growth_matches_real_qemu_img covers the
-        // long writes that grow the refcount table.
-        ops in prop::collection::vec(op(64 * MIB, 64 * 1024), 1..8),
+        ops in prop::collection::vec(op(64 * MIB, 3 * MIB), 1..8),
     ) {
         prop_assert_eq!(compare_with_real(cluster, 64 * MIB, &ops), Ok(()));
     }
@@ -273,7 +279,7 @@ fn metadata_preallocation_matches_real_qemu_img() {
     let sizes = [(4096, 64 * MIB), (512, 4 * MIB), (65536, (1 << 30) + 1000), (2 * MIB, 1 << 30), (65536, (3 << 30) + 1000)];
     for (cluster, size) in sizes {
         let options = format!("cluster_size={cluster},preallocation=metadata");
-        assert_eq!(compare_created(&options, size, &[]), Ok(()), "{options}, size {size}");
+        assert_eq!(compare_created(&options, size, &[], true), Ok(()), "{options}, size {size}");
     }
     let ops = [
         Op::Write { offset: 5 * MIB, len: 3 * MIB, pattern: 0x11 },
@@ -283,7 +289,43 @@ fn metadata_preallocation_matches_real_qemu_img() {
         Op::Write { offset: 5 * MIB, len: 4096, pattern: 0x22 },
         Op::Grow(MIB),
     ];
-    assert_eq!(compare_created("cluster_size=65536,preallocation=metadata", 1 << 30, &ops), Ok(()));
+    assert_eq!(compare_created("cluster_size=65536,preallocation=metadata", 1 << 30, &ops, true), Ok(()));
+}
+
+/// `preallocation=falloc` and `full`: the data clusters in one run after a
+/// new, exactly sized refcount area, the file grown over them by
+/// `fallocate` or written zeros, then the L2 tables (the first in the old
+/// refcount table's cluster). `qemu-img map` calls them data, not zeros:
+/// the file's space is all allocated, so QEMU does not suspect metadata
+/// preallocation and does not look for holes.
+#[test]
+fn data_preallocation_matches_real_qemu_img() {
+    let sizes = [(65536, 16 * MIB), (512, 16 * MIB), (4096, 32 * MIB + 1000), (2 * MIB, 24 * MIB + 512), (65536, (1 << 30) + 512)];
+    for mode in ["falloc", "full"] {
+        // Written zeros stay under 64 MiB, for the tests' time.
+        for (cluster, size) in sizes.into_iter().filter(|(_, size)| mode == "falloc" || *size < 64 * MIB) {
+            let options = format!("cluster_size={cluster},preallocation={mode}");
+            assert_eq!(compare_created(&options, size, &[], true), Ok(()), "{options}, size {size}");
+        }
+    }
+    let ops = [
+        Op::Write { offset: 5 * MIB, len: 3 * MIB, pattern: 0x11 },
+        Op::Discard { offset: 6 * MIB, len: MIB },
+        Op::Zeroes { offset: 0, len: MIB },
+        Op::Snapshot,
+        Op::Write { offset: 5 * MIB, len: 4096, pattern: 0x22 },
+        Op::Grow(MIB),
+    ];
+    assert_eq!(compare_created("cluster_size=65536,preallocation=falloc", 64 * MIB, &ops, true), Ok(()));
+}
+
+/// A metadata-preallocated image that the guest has mostly written: the
+/// file's allocation is no longer far below its clusters' count, so QEMU
+/// stops looking for holes under data clusters (the rest map as data).
+#[test]
+fn a_mostly_written_metadata_image_maps_as_data() {
+    let ops = [Op::Write { offset: 0, len: 60 * MIB, pattern: 0x11 }];
+    assert_eq!(compare_created("cluster_size=65536,preallocation=metadata", 64 * MIB, &ops, true), Ok(()));
 }
 
 /// With 512-byte clusters one table cluster counts 8 MiB of file: past it
@@ -397,3 +439,12 @@ fn convert_without_zero_detection_matches_real_qemu_img() {
 }
 
 
+
+/// A discard over guest ranges with no L2 table makes each table as it goes
+/// (`get_cluster_table`) and frees each table's clusters before the next
+/// one: the last new table takes the first freed cluster, not the file's end.
+#[test]
+fn a_discard_frees_table_by_table_as_qemu_img_does() {
+    let ops = [Op::Write { offset: 25336754, len: 537167, pattern: 0x11 }, Op::Discard { offset: 23856344, len: 2030888 }];
+    assert_eq!(compare_with_real(512, 64 * MIB, &ops), Ok(()));
+}

@@ -394,22 +394,32 @@ impl Machine {
     /// them. When space runs out, what could be allocated stays allocated and
     /// the file covers it, as ext4 leaves it.
     pub fn fallocate(&mut self, path: &str, len: u64) -> Result<Vec<Event>, VfsError> {
+        self.fallocate_range(path, 0, len)
+    }
+
+    /// `fallocate -o OFFSET -l LEN`: as `fallocate`, for a range; a range
+    /// past the start that does not fit allocates nothing.
+    pub fn fallocate_range(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        let end = offset.checked_add(len).ok_or(VfsError::FileTooLarge)?;
         if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
             let mut events = self.zfs_open(&ds, &rel, false)?;
-            events.extend(self.zfs_set_size(&ds, &rel, len.max(self.zfs_stat_path(&ds, &rel)?.size))?);
+            events.extend(self.zfs_set_size(&ds, &rel, end.max(self.zfs_stat_path(&ds, &rel)?.size))?);
             return Ok(events);
         }
         let mut events = self.create_file(path, false)?;
         let (uuid, ino) = self.inode_at(path)?;
         let now = self.clock;
         let tree = &mut self.fs_mut(&uuid)?.tree;
-        if tree.allocate(ino, 0, len, true) == Err(VfsError::NoSpace) {
+        if tree.allocate(ino, offset, len, true) == Err(VfsError::NoSpace) {
+            if offset > 0 {
+                return Err(VfsError::NoSpace);
+            }
             let covered = tree.allocate_available(ino, len)?;
             let size = tree.size(ino).max(covered);
             tree.set_size(ino, size, now)?;
             return Err(VfsError::NoSpace);
         }
-        let size = tree.size(ino).max(len);
+        let size = tree.size(ino).max(end);
         tree.set_size(ino, size, now)?;
         events.push(Event::FileResized { path: normalize(path), size });
         Ok(events)

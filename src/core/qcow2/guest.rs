@@ -139,6 +139,16 @@ impl Image {
         self.refcounts.iter().rposition(|r| *r != 0).map_or(0, |i| (i as u64 + 1) * self.cluster())
     }
 
+    /// `qcow2_detect_metadata_preallocation`: many more clusters counted
+    /// than the file has space allocated (at least 10/9 as many, and 2
+    /// more). Only then does block status look through data clusters at
+    /// the file's holes (`BDRV_BLOCK_RECURSE`).
+    pub fn metadata_preallocated(&self, file_length: u64, allocated_bytes: u64) -> bool {
+        let real = allocated_bytes / self.cluster();
+        let threshold = (real * 10 / 9).max(real + 2);
+        (0..file_length.div_ceil(self.cluster())).filter(|i| self.refcount(*i) != 0).take(threshold as usize).count() as u64 >= threshold
+    }
+
     /// `alloc_clusters_noref`: the first run of `n` free clusters from the
     /// search cursor, which moves past every cluster looked at.
     fn find_free(&mut self, n: u64) -> u64 {
@@ -227,19 +237,22 @@ impl Image {
         // The table is full: a new, larger one goes past everything the
         // used blocks count, with the blocks it still lacks.
         let blocks_used = (index + 1).max(block_index + 1).div_ceil(self.per_block());
-        self.refcount_area(blocks_used * self.per_block() * self.cluster(), table_index, block, out)?;
+        self.refcount_area(blocks_used * self.per_block() * self.cluster(), 0, Some((table_index, block)), out)?;
         Err(Refcount::Again)
     }
 
-    /// `qcow2_refcount_area` (growing the table, `exact_size` false): from
-    /// `start`, the refcount blocks that the table lacks up to the new total,
-    /// then a table 1.5 times that large with the old entries and
-    /// `new_block` at `new_index`. Every cluster of the new area counts 1,
-    /// the header points at the table, and the old table is freed.
-    fn refcount_area(&mut self, start: u64, new_index: usize, new_block: u64, out: &mut Vec<FileWrite>) -> Result<(), Refcount> {
+    /// `qcow2_refcount_area`: from `start`, the refcount blocks that the
+    /// table lacks to count everything up to `additional` clusters past
+    /// `start`, then a new table: exactly that large when growing the table
+    /// for preallocation (`additional` > 0), 1.5 times that large when a
+    /// full table grows (with `new` block at its index). Every cluster of
+    /// the new area counts 1, the header points at the table, and the old
+    /// table is freed. Returns the area's end.
+    fn refcount_area(&mut self, start: u64, additional: u64, new: Option<(usize, u64)>, out: &mut Vec<FileWrite>) -> Result<u64, Refcount> {
         let cluster = self.cluster();
-        let total = super::refcount_blocks_needed(start / cluster, cluster, true) as usize;
-        let table_size = (total + total.div_ceil(2)).next_multiple_of((cluster / 8) as usize);
+        let exact = additional > 0;
+        let total = super::refcount_blocks_needed(start / cluster + additional, cluster, !exact) as usize;
+        let table_size = if exact { total } else { total + total.div_ceil(2) }.next_multiple_of((cluster / 8) as usize);
         // QCOW_MAX_REFTABLE_SIZE (8 MiB of table), and what the lab keeps counts for.
         if table_size * 8 > 8 << 20 || total as u64 * self.per_block() > 1 << 24 {
             return Err(Refcount::Failed(GuestError::RefcountTableFull));
@@ -247,7 +260,9 @@ impl Image {
         let mut table = self.reftable.clone();
         table.resize(table_size.max(table.len()), 0);
         table.truncate(table_size);
-        table[new_index] = new_block;
+        if let Some((index, block)) = new {
+            table[index] = block;
+        }
         let area_index = (start / cluster / self.per_block()) as usize;
         let missing = table[area_index..total].iter().filter(|b| **b == 0).count() as u64;
         let table_offset = start + missing * cluster;
@@ -281,7 +296,7 @@ impl Image {
         for c in 0..old_clusters {
             self.add(old_offset / cluster + c, -1, out);
         }
-        Ok(())
+        Ok(end)
     }
 
     /// Makes room in `refcounts` for the whole block that counts `index`.
@@ -476,6 +491,51 @@ impl Image {
         Ok((coalesce(out), file_end))
     }
 
+    /// `preallocation=falloc|full` (`qcow2_co_truncate` from size 0), first
+    /// half: past the last used cluster, new refcount structures sized
+    /// exactly for every data cluster and L2 table to come, then the data
+    /// clusters, counted right after them. Returns the writes and the data
+    /// area, which the file must then cover with allocated space.
+    pub fn preallocate_area(&mut self) -> Result<(Vec<FileWrite>, u64, u64), GuestError> {
+        let cluster = self.cluster();
+        let data = self.header.size.div_ceil(cluster);
+        // One L2 table more for a range that does not start on a table's reach.
+        let tables = data.div_ceil(self.l2_entries()) + 1;
+        let used_end = self.refcounts.iter().rposition(|c| *c != 0).map_or(0, |i| i as u64 + 1) * cluster;
+        let mut out = Vec::new();
+        let start = match self.refcount_area(used_end, data + tables, None, &mut out) {
+            Ok(end) => end,
+            Err(Refcount::Failed(e)) => return Err(e),
+            Err(Refcount::Again) => return Err(GuestError::RefcountTableFull),
+        };
+        let taken = self.alloc_at(start, data, &mut out)?;
+        if taken != data {
+            return Err(GuestError::RefcountTableFull);
+        }
+        Ok((out, start, start + data * cluster))
+    }
+
+    /// Second half, once the file covers the data area from `start`: every
+    /// guest cluster's L2 entry points into it in order, table by table
+    /// (`qcow2_alloc_cluster_link_l2`); each new table takes the first free
+    /// cluster.
+    pub fn link_data_area(&mut self, start: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+        let (cluster, per_table) = (self.cluster(), self.l2_entries());
+        let data = self.header.size.div_ceil(cluster);
+        let mut out = Vec::new();
+        let mut g = 0;
+        while g < data {
+            let stop = data.min((g / per_table + 1) * per_table);
+            let (l2, mut entries) = self.l2_table((g / per_table) as usize, read, &mut out)?;
+            for k in g..stop {
+                entries[(k % per_table) as usize] = (start + k * cluster) | OFLAG_COPIED;
+            }
+            self.l2_store(l2, entries, &mut out);
+            g = stop;
+        }
+        Ok(coalesce(out))
+    }
+
     /// The L2 table of L1 entry `l1i`, ready for writing: a new empty one
     /// when there is none, a copy when a snapshot shares it (the old one
     /// then loses a reference), as `get_cluster_table` and `l2_allocate` do.
@@ -554,23 +614,38 @@ impl Image {
             if from % cluster != 0 || (to % cluster != 0 && to != self.header.size) {
                 continue;
             }
-            let mut freed = Vec::new();
-            self.retag(from, to, read, &mut out, |e| {
-                if e & OFFSET_MASK != 0 {
-                    freed.push(e & OFFSET_MASK);
-                    OFLAG_ZERO
-                } else {
-                    e
-                }
-            })?;
-            for host in freed {
-                self.release(host, &mut out);
-                if self.refcount(host / cluster) == 0 {
-                    out.push(FileWrite::Punch(host, cluster));
-                }
+            // `discard_in_l2_slice` frees each table's clusters before the
+            // next table is made, so that table can take a freed cluster.
+            let reach = cluster * self.l2_entries();
+            let mut at = from;
+            while at < to {
+                let stop = ((at / reach + 1) * reach).min(to);
+                self.discard_in_table(at, stop, read, &mut out)?;
+                at = stop;
             }
         }
         Ok(out)
+    }
+
+    /// The discard of `from..to`, which one L2 table maps.
+    fn discard_in_table(&mut self, from: u64, to: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>) -> Result<(), GuestError> {
+        let mut freed = Vec::new();
+        self.retag(from, to, read, out, |e| {
+            if e & OFFSET_MASK != 0 {
+                freed.push(e & OFFSET_MASK);
+                OFLAG_ZERO
+            } else {
+                e
+            }
+        })?;
+        let cluster = self.cluster();
+        for host in freed {
+            self.release(host, out);
+            if self.refcount(host / cluster) == 0 {
+                out.push(FileWrite::Punch(host, cluster));
+            }
+        }
+        Ok(())
     }
 
     /// `offset..end` cut at the first and last cluster boundary inside it.
