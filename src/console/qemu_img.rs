@@ -4,10 +4,14 @@
 //! (`core::qcow2`), a raw one is a sparse (or preallocated) file, so
 //! `ls -ls`, `du` and `hexdump` show what the real tool leaves.
 //!
-//! Simplified: `create` makes raw and qcow2 only, qcow2 with
-//! every preallocation mode and without backing
-//! files; `info` has no `--backing-chain`; `snapshot -a` needs the
-//! snapshot's virtual size; `convert -S 0` takes at most 256 MiB.
+//! A qcow2 image can have a backing file (`create -b FILE -F FMT`, a linked
+//! clone): reads fall through its unallocated clusters (`chain`), new
+//! clusters are filled from it, and `info --backing-chain` and `map` show
+//! the chain.
+//!
+//! Simplified: `create` makes raw and qcow2 only; `snapshot -a` needs the
+//! snapshot's virtual size; `convert -S 0` takes at most 256 MiB; no
+//! `rebase` or `commit`.
 
 use super::{Output, Shell};
 use crate::core::media::Chunk;
@@ -15,6 +19,7 @@ use crate::core::qcow2::snapshot::Snapshot;
 use crate::core::qcow2::{self, CreateError, Header};
 use snapshot::{snapshot, snapshot_list, snapshots_json};
 
+pub mod chain;
 mod snapshot;
 
 pub const VERSION: &str = "qemu-img version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n";
@@ -92,12 +97,14 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "-f" | "-o" => {
+            "-f" | "-o" | "-b" | "-F" => {
                 let Some(v) = it.next() else {
                     return Err(Output::error(format!("qemu-img: option requires an argument -- '{}'\nTry 'qemu-img --help' for more information\n", &a[1..]), 1));
                 };
                 if a == "-f" {
                     o.format = Some(v.clone());
+                } else if a == "-b" || a == "-F" {
+                    o.options.push((if a == "-b" { "backing_file" } else { "backing_fmt" }.to_string(), v.clone()));
                 } else {
                     for kv in v.split(',') {
                         let (k, val) = kv.split_once('=').unwrap_or((kv, "on"));
@@ -107,7 +114,7 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
             }
             "-q" => o.quiet = true,
             s if s.starts_with('-') && s.len() > 1 => {
-                return Err(Output::error(format!("qemu-img: the lab's qemu-img create takes -f and -o only, not '{s}'\n"), 1));
+                return Err(Output::error(format!("qemu-img: the lab's qemu-img create takes -f, -o, -b, -F and -q only, not '{s}'\n"), 1));
             }
             _ => o.operands.push(a.clone()),
         }
@@ -127,19 +134,47 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     if format != "raw" && format != "qcow2" {
         return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
     }
-    let Some(size_text) = o.operands.get(1) else {
-        return fail(format!("{name}: Image creation needs a size parameter"));
-    };
-    let Some(size) = parse_size(size_text) else {
-        return fail(format!("Invalid image size specified: '{size_text}'."));
-    };
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let below = match opt("backing_file") {
+        Some(_) if format == "raw" => return fail(format!("{name}: Backing file not supported for file format 'raw'")),
+        Some(b) => match open_backing(shell, name, b, opt("backing_fmt")) {
+            Ok(size) => Some(size),
+            Err(out) => return out,
+        },
+        None => None,
+    };
+    let size = match (o.operands.get(1), below) {
+        (Some(text), _) => match parse_size(text) {
+            Some(size) => size,
+            None => return fail(format!("Invalid image size specified: '{text}'.")),
+        },
+        (None, Some(size)) => size,
+        (None, None) => return fail(format!("{name}: Image creation needs a size parameter")),
+    };
     let path = shell.abs(name);
     let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation")) } else { create_qcow2(shell, name, &path, size, &o) };
     if o.quiet && out.text.starts_with("Formatting '") {
         out.text = out.text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string());
     }
     out
+}
+
+/// The backing file of a new image, opened as `bdrv_img_create` does:
+/// its virtual size, or qemu-img's error.
+fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) -> Result<u64, Output> {
+    let full = chain::combine(name, backing);
+    let layer = match shell.machine.stat_path(&shell.abs(&full)) {
+        Ok(s) if !s.stat.is_dir => chain::layer(&shell.machine, &full, &shell.abs(&full), format == Some("raw")),
+        Ok(_) => return Err(fail(format!("{name}: Could not open '{full}': Is a directory\nCould not open backing image."))),
+        Err(e) => return Err(fail(format!("{name}: Could not open '{full}': {}\nCould not open backing image.", e.text()))),
+    };
+    let Some(layer) = layer else { return Err(fail(format!("{name}: Could not open '{full}'\nCould not open backing image."))) };
+    match format {
+        None => Err(fail(format!("{name}: Backing file specified without backing format\nDetected format of {}.", if layer.header.is_some() { "qcow2" } else { "raw" }))),
+        Some("qcow2") if layer.header.is_none() => Err(fail(format!("{name}: Could not open '{full}': Image is not in qcow2 format\nCould not open backing image."))),
+        Some("raw" | "qcow2") => Ok(layer.size),
+        Some(f) => Err(fail(format!("{name}: Unknown driver '{f}'\nCould not open backing image."))),
+    }
 }
 
 fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>) -> Output {
@@ -174,7 +209,9 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     if let Some(p) = opt("preallocation") {
         text.push_str(&format!(" preallocation={p}"));
     }
-    text.push_str(&format!(" compression_type=zlib size={size} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
+    let backing = opt("backing_file").map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
+    let backing_text = backing.as_ref().map_or(String::new(), |b| format!(" backing_file={} backing_fmt={}", b.file, b.format));
+    text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
     let with_text = |out: Output| Output { text: text.clone(), ..out };
     let prealloc = opt("preallocation").unwrap_or("off");
     if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
@@ -184,9 +221,10 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k")));
     }
     // The block layer rounds a new image up to whole 512-byte sectors.
-    let created = match qcow2::create(size.next_multiple_of(512), cluster.trailing_zeros(), lazy) {
+    let created = match qcow2::create(size.next_multiple_of(512), cluster.trailing_zeros(), lazy, backing.as_ref()) {
         Ok(c) => c,
         Err(CreateError::ClusterSize) => return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k"))),
+        Err(CreateError::BackingNameTooLong) => return with_text(fail(format!("{name}: Backing file name too long"))),
         Err(CreateError::TooManyMetadataClusters) => {
             return with_text(fail(format!("{name}: the lab's qcow2 model needs the metadata to fit one refcount block; use a larger cluster_size")));
         }
@@ -257,6 +295,8 @@ fn preallocate_data(m: &mut crate::core::machine::Machine, path: &str, header: H
 #[derive(Default)]
 struct ReadOpts {
     json: bool,
+    /// `info --backing-chain`.
+    chain: bool,
     format: Option<String>,
     out_format: Option<String>,
     size: Option<String>,
@@ -271,6 +311,7 @@ fn read_args(args: &[String]) -> Result<ReadOpts, Output> {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| Output::error(format!("qemu-img: option requires an argument -- '{flag}'\nTry 'qemu-img --help' for more information\n"), 1));
         match a.as_str() {
             "--output=json" => o.json = true,
+            "--backing-chain" => o.chain = true,
             "--output=human" => o.json = false,
             "--output" => o.json = value("output")? == "json",
             "-f" => o.format = Some(value("f")?),
@@ -304,11 +345,16 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
     if format == Some("qcow2") && header.is_none() {
         return Err(fail(format!("Could not open '{name}': Image is not in qcow2 format")));
     }
+    let backing = header.as_ref().filter(|h| h.backing_file_offset != 0).and_then(|h| {
+        let b = qcow2::backing(h, &m.read_file(&path, 0, h.backing_file_offset + u64::from(h.backing_file_size)).unwrap_or_default())?;
+        let full = chain::combine(name, &b.file);
+        Some((b.file, b.format, full))
+    });
     let snapshots = match &header {
         Some(h) if cfg!(feature = "qcow2-snapshots") => qcow2::snapshot::read_table(h, &mut |o, n| m.read_file(&path, o, n).unwrap_or_default()),
         _ => Vec::new(),
     };
-    Ok(Facts { name: name.to_string(), path, length: st.size, disk_bytes: st.blocks_512 * 512, header, snapshots })
+    Ok(Facts { name: name.to_string(), path, length: st.size, disk_bytes: st.blocks_512 * 512, header, snapshots, backing })
 }
 
 /// The options and the one image of `info`, `check` and `map`.
@@ -322,10 +368,27 @@ fn open_one(shell: &Shell, args: &[String]) -> Result<(ReadOpts, Facts), Output>
 }
 
 fn info(shell: &mut Shell, args: &[String]) -> Output {
-    match open_one(shell, args) {
-        Ok((o, f)) => Output::text(if o.json { f.json() } else { f.human() }, 0),
-        Err(out) => out,
+    let (o, f) = match open_one(shell, args) {
+        Ok(v) => v,
+        Err(out) => return out,
+    };
+    let mut all = vec![f];
+    while o.chain {
+        let Some((_, format, full)) = all.last().and_then(|f| f.backing.clone()) else { break };
+        match open(shell, &full, Some(&format)) {
+            Ok(next) if all.len() < 16 => all.push(next),
+            _ => break,
+        }
     }
+    if !o.json {
+        return Output::text(all.iter().map(Facts::human).collect::<Vec<_>>().join("\n"), 0);
+    }
+    if !o.chain {
+        return Output::text(all[0].json(), 0);
+    }
+    // The list indents each image's object by four more spaces.
+    let objects: Vec<String> = all.iter().map(|f| f.json().trim_end().lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")).collect();
+    Output::text(format!("[\n{}\n]\n", objects.join(",\n")), 0)
 }
 
 /// A qcow2 image's allocated guest clusters: (guest cluster, host offset).
@@ -372,12 +435,13 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     Output::text(format!("No errors were found on the image.\n{counts}Image end offset: {end}\n"), 0)
 }
 
-/// One line of `qemu-img map`: a guest range, whether the image (rather
-/// than a backing file) decides its contents, whether it holds data or
-/// reads as zeros, and where it lies in the file.
+/// One line of `qemu-img map`: a guest range, which image of the chain
+/// decides it (`depth`), whether that image holds it (`present`), whether
+/// it holds data or reads as zeros, and where it lies in that image's file.
 struct MapExtent {
     start: u64,
     len: u64,
+    depth: usize,
     present: bool,
     data: bool,
     /// Reads as zeros: a zero cluster, or data clusters over a hole in the
@@ -390,84 +454,116 @@ impl MapExtent {
     /// QEMU merges neighbours of the same kind whose file offsets follow on.
     fn joins(&self, next: &MapExtent) -> bool {
         self.start + self.len == next.start
-            && (self.present, self.data, self.zero) == (next.present, next.data, next.zero)
+            && (self.depth, self.present, self.data, self.zero) == (next.depth, next.present, next.data, next.zero)
             && self.host.map(|h| h + self.len) == next.host
     }
 }
 
-
-/// `qemu-img map`: which guest ranges hold data: a qcow2 image's allocated
-/// clusters (merged where they follow each other on disk), a raw file's
-/// allocated blocks; the rest reads as zeros.
-fn map(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
-        Ok(v) => v,
-        Err(out) => return out,
-    };
-    // (start, length, data)
-    let mut runs: Vec<(u64, u64, bool)> = Vec::new();
-    if f.header.is_none() {
-        let mut at = 0;
-        for (offset, len) in shell.machine.allocated_runs(&f.path).unwrap_or_default() {
-            if offset > at {
-                runs.push((at, offset - at, false));
-            }
-            runs.push((offset, len, true));
-            at = offset + len;
-        }
-        if f.length > at {
-            runs.push((at, f.length - at, false));
-        }
+fn push_extent(out: &mut Vec<MapExtent>, e: MapExtent) {
+    match out.last_mut() {
+        Some(last) if last.joins(&e) => last.len += e.len,
+        _ => out.push(e),
     }
-    let mut extents: Vec<MapExtent> = runs.iter().map(|(s, l, d)| MapExtent { start: *s, len: *l, present: true, data: *d, zero: !*d, host: Some(*s) }).collect();
-    if let Some(h) = &f.header {
-        let cluster = h.cluster_bytes();
-        let m = &shell.machine;
-        let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
-        let image = qcow2::guest::Image::open(h.clone(), &mut read);
-        let entries = image.entries(&mut read);
-        let blocks_512 = m.stat_path(&f.path).map_or(0, |s| s.stat.blocks_512);
-        // Without metadata preallocation, data clusters are data, holes or not.
-        let allocated = if image.metadata_preallocated(f.length, blocks_512 * 512) { m.allocated_runs(&f.path).unwrap_or_default() } else { vec![(0, f.length)] };
-        let mut at = 0;
-        for (g, entry) in entries {
-            let start = g * cluster;
-            if start > at {
-                extents.push(MapExtent { start: at, len: start - at, present: false, data: false, zero: true, host: None });
+}
+
+/// The map of guest bytes `start..end` as image `k` of the chain decides
+/// it: its own clusters (or a raw file's blocks), the rest from the image
+/// below, and past the last image "not present".
+fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usize, start: u64, end: u64, out: &mut Vec<MapExtent>) {
+    let Some(layer) = chain.layers.get(k) else { return };
+    let absent_at = |out: &mut Vec<MapExtent>, depth: usize, s: u64, e: u64| {
+        if e > s {
+            push_extent(out, MapExtent { start: s, len: e - s, depth, present: false, data: false, zero: true, host: None });
+        }
+    };
+    // Past a backing file's end the image above answers: zeros it lacks.
+    if k > 0 && end > layer.size {
+        let cut = layer.size.max(start);
+        layer_extents(m, chain, k, start, cut, out);
+        absent_at(out, k - 1, cut, end);
+        return;
+    }
+    let absent = |out: &mut Vec<MapExtent>, s: u64, e: u64| absent_at(out, k, s, e);
+    let Some(image) = &layer.image else {
+        let mut at = start;
+        for (offset, len) in m.allocated_runs(&layer.path).unwrap_or_default() {
+            let (s, e) = (offset.max(start).min(end), (offset + len).min(end));
+            for (a, b, data) in [(at, s, false), (s, e, true)] {
+                if b > a {
+                    push_extent(out, MapExtent { start: a, len: b - a, depth: k, present: true, data, zero: !data, host: Some(a) });
+                }
             }
-            let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
-            let len = cluster.min(h.size - start);
-            let data = entry & qcow2::guest::OFLAG_ZERO == 0;
+            at = at.max(e);
+        }
+        if end > at {
+            push_extent(out, MapExtent { start: at, len: end - at, depth: k, present: true, data: false, zero: true, host: Some(at) });
+        }
+        return;
+    };
+    let h = &image.header;
+    let cluster = h.cluster_bytes();
+    let entries = image.entries(&mut |o, n| m.read_file(&layer.path, o, n).unwrap_or_default());
+    let length = m.file_size(&layer.path).unwrap_or(0);
+    let blocks_512 = m.stat_path(&layer.path).map_or(0, |s| s.stat.blocks_512);
+    // Without metadata preallocation, data clusters are data, holes or not.
+    let allocated = if image.metadata_preallocated(length, blocks_512 * 512) { m.allocated_runs(&layer.path).unwrap_or_default() } else { vec![(0, length)] };
+    let below = |out: &mut Vec<MapExtent>, s: u64, e: u64| {
+        if k + 1 < chain.layers.len() && e > s {
+            layer_extents(m, chain, k + 1, s, e, out);
+        } else {
+            absent(out, s, e);
+        }
+    };
+    let mut at = start;
+    for (g, entry) in entries.into_iter().filter(|(g, _)| (g + 1) * cluster > start && g * cluster < end) {
+        let from = (g * cluster).max(start);
+        below(out, at, from);
+        let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
+        let len = (cluster.min(h.size - g * cluster) - (from - g * cluster)).min(end - from);
+        let data = entry & qcow2::guest::OFLAG_ZERO == 0;
+        if host.is_none() && data {
+            below(out, from, from + len);
+        } else {
+            let host = host.map(|o| o + from - g * cluster);
             let pieces = match host.filter(|_| data) {
                 Some(host) => crate::core::image::split_by_holes(&allocated, host, len),
                 None => vec![(0, len, true)],
             };
             for (off, n, zero) in pieces {
-                let e = MapExtent { start: start + off, len: n, present: true, data, zero, host: host.map(|h| h + off) };
-                match extents.last_mut() {
-                    Some(last) if last.joins(&e) => last.len += e.len,
-                    _ => extents.push(e),
-                }
+                push_extent(out, MapExtent { start: from + off, len: n, depth: k, present: true, data, zero, host: host.map(|h| h + off) });
             }
-            at = start + len;
         }
-        if h.size > at {
-            extents.push(MapExtent { start: at, len: h.size - at, present: false, data: false, zero: true, host: None });
-        }
+        at = from + len;
     }
+    below(out, at, end);
+}
+
+/// `qemu-img map`: which guest ranges hold data, and in which image of the
+/// backing chain: a qcow2 image's allocated clusters (merged where they
+/// follow each other on disk), a raw file's allocated blocks; the rest
+/// reads as zeros.
+fn map(shell: &mut Shell, args: &[String]) -> Output {
+    let (o, f) = match open_one(shell, args) {
+        Ok(v) => v,
+        Err(out) => return out,
+    };
+    let m = &shell.machine;
+    let chain = chain::Chain::open(m, &f.name, &f.path, f.header.is_none());
+    let mut extents = Vec::new();
+    layer_extents(m, &chain, 0, 0, f.virtual_size(), &mut extents);
     if o.json {
         let entries: Vec<String> = extents
             .iter()
             .map(|e| {
                 let offset = e.host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
-                format!("{{ \"start\": {}, \"length\": {}, \"depth\": 0, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.present, e.zero, e.data)
+                format!("{{ \"start\": {}, \"length\": {}, \"depth\": {}, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.depth, e.present, e.zero, e.data)
             })
             .collect();
         return Output::text(format!("[{}]\n", entries.join(",\n")), 0);
     }
     let mut t = "Offset          Length          Mapped to       File\n".to_string();
     for e in extents.iter().filter(|e| e.data && !e.zero) {
-        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(e.start), hex(e.len), hex(e.host.unwrap_or(e.start)), f.name));
+        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(e.start), hex(e.len), hex(e.host.unwrap_or(e.start)), chain.layers[e.depth].name));
     }
     Output::text(t, 0)
 }
@@ -549,8 +645,15 @@ fn probed_raw_warning(name: &str) -> String {
 /// Carries out a qcow2 change's file writes.
 pub fn apply_writes(m: &mut crate::core::machine::Machine, path: &str, writes: Vec<qcow2::guest::FileWrite>) -> Result<Vec<crate::core::Event>, String> {
     let mut events = Vec::new();
+    let mut below: Option<chain::Chain> = None;
     for w in writes {
         let r = match w {
+            qcow2::guest::FileWrite::Backing(at, guest, n) => {
+                let chain = below.get_or_insert_with(|| chain::Chain::open(m, path, path, false));
+                let mut bytes = Vec::with_capacity(n as usize);
+                chain.read_layer(m, 1, guest, n, &mut bytes);
+                m.write_file(path, at, Chunk::bytes(&bytes))
+            }
             qcow2::guest::FileWrite::Bytes(at, b) => m.write_file(path, at, Chunk::bytes(&b)),
             qcow2::guest::FileWrite::Zeros(at, n) => m.write_file(path, at, Chunk::zeros(n)),
             qcow2::guest::FileWrite::Data(at, chunk) => m.write_file(path, at, chunk),
@@ -561,40 +664,16 @@ pub fn apply_writes(m: &mut crate::core::machine::Machine, path: &str, writes: V
     Ok(events)
 }
 
-/// An image's guest bytes `offset..offset + len` (holes as zeros).
+/// An image's guest bytes `offset..offset + len` (holes as zeros), read
+/// through its backing chain.
 pub(crate) fn guest_bytes(m: &crate::core::machine::Machine, path: &str, header: Option<Header>, offset: u64, len: u64) -> Vec<u8> {
-    let Some(h) = header else {
-        let mut b = m.read_file(path, offset, len).unwrap_or_default();
-        b.resize(len as usize, 0);
-        return b;
-    };
-    let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
-    let image = qcow2::guest::Image::open(h, &mut read);
-    let mut l2 = |t: u64, i: u64| read(t + 8 * i, 8).get(..8).map_or(0, |b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
-    let cluster = image.header.cluster_bytes();
-    let mut out = Vec::with_capacity(len as usize);
-    let mut pos = offset;
-    while pos < offset + len {
-        let n = (cluster - pos % cluster).min(offset + len - pos);
-        match image.host_offset(pos, &mut l2) {
-            Some(host) => {
-                let mut b = m.read_file(path, host, n).unwrap_or_default();
-                b.resize(n as usize, 0);
-                out.extend(b);
-            }
-            None => out.resize(out.len() + n as usize, 0),
-        }
-        pos += n;
-    }
-    out
+    chain::Chain::open(m, path, path, header.is_none()).read(m, offset, len)
 }
 
-/// The guest ranges an image may hold non-zero bytes in, as (start, end).
+/// The guest ranges an image may hold non-zero bytes in, as (start, end),
+/// its backing files' included.
 fn data_ranges(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
-    match &f.header {
-        Some(h) => mapped(shell, f).iter().map(|(g, _)| (g * h.cluster_bytes(), ((g + 1) * h.cluster_bytes()).min(h.size))).collect(),
-        None => shell.machine.allocated_runs(&f.path).unwrap_or_default().iter().map(|(s, l)| (*s, s + l)).collect(),
-    }
+    chain::Chain::open(&shell.machine, &f.path, &f.path, f.header.is_none()).data_ranges_from(&shell.machine, 0)
 }
 
 /// `qemu-img compare [-f fmt] [-F fmt] A B`: the first 512-byte sector whose
@@ -623,20 +702,7 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
-    // Both lists are in guest order: merged, not sorted (std's sort costs
-    // the bundle more than this).
-    let (ra, rb) = (data_ranges(shell, &fa), data_ranges(shell, &fb));
-    let (mut i, mut j) = (0, 0);
-    let mut ranges = Vec::with_capacity(ra.len() + rb.len());
-    while i < ra.len() || j < rb.len() {
-        if j >= rb.len() || (i < ra.len() && ra[i] <= rb[j]) {
-            ranges.push(ra[i]);
-            i += 1;
-        } else {
-            ranges.push(rb[j]);
-            j += 1;
-        }
-    }
+    let ranges = chain::union(&data_ranges(shell, &fa), &data_ranges(shell, &fb));
     let limit = fa.virtual_size().max(fb.virtual_size());
     for (start, end) in ranges {
         let (start, end) = (start.min(limit), end.min(limit));
@@ -842,6 +908,9 @@ struct Facts {
     disk_bytes: u64,
     header: Option<Header>,
     snapshots: Vec<Snapshot>,
+    /// The backing file: its name as stored, its format, and the name QEMU
+    /// opens (relative to this image's directory).
+    backing: Option<(String, String, String)>,
 }
 
 impl Facts {
@@ -859,6 +928,10 @@ impl Facts {
         t.push_str(&format!("virtual size: {} ({} bytes)\ndisk size: {}\n", size_to_str(self.virtual_size()), self.virtual_size(), size_to_str(self.disk_bytes)));
         if let Some(h) = &self.header {
             t.push_str(&format!("cluster_size: {}\n", h.cluster_bytes()));
+            if let Some((file, format, full)) = &self.backing {
+                let actual = if full != file { format!(" (actual path: {full})") } else { String::new() };
+                t.push_str(&format!("backing file: {file}{actual}\nbacking file format: {format}\n"));
+            }
             t.push_str(&snapshot_list(&self.snapshots));
             t.push_str(&format!(
                 "Format specific information:\n    compat: 1.1\n    compression type: zlib\n    lazy refcounts: {}\n    refcount bits: 16\n    corrupt: false\n    extended l2: false\n",
@@ -883,7 +956,9 @@ impl Facts {
             self.file_length(),
             self.disk_bytes
         );
-        let mut t = format!("{{\n{child}{}    \"virtual-size\": {},\n    \"filename\": {name},\n", snapshots_json(&self.snapshots), self.virtual_size());
+        let js = super::fmt::json_string;
+        let backing_format = self.backing.as_ref().map_or(String::new(), |b| format!("    \"backing-filename-format\": {},\n", js(&b.1)));
+        let mut t = format!("{{\n{child}{backing_format}{}    \"virtual-size\": {},\n    \"filename\": {name},\n", snapshots_json(&self.snapshots), self.virtual_size());
         match &self.header {
             Some(h) => t.push_str(&format!(
                 "    \"cluster-size\": {},\n    \"format\": \"qcow2\",\n    \"actual-size\": {},\n    \"format-specific\": {{\n        \"type\": \"qcow2\",\n        \"data\": {{\n            \"compat\": \"1.1\",\n            \"compression-type\": \"zlib\",\n            \"lazy-refcounts\": {},\n            \"refcount-bits\": 16,\n            \"corrupt\": false,\n            \"extended-l2\": false\n        }}\n    }},\n",
@@ -892,6 +967,9 @@ impl Facts {
                 h.lazy_refcounts()
             )),
             None => t.push_str(&format!("    \"format\": \"raw\",\n    \"actual-size\": {},\n", self.disk_bytes)),
+        }
+        if let Some((file, _, full)) = &self.backing {
+            t.push_str(&format!("    \"full-backing-filename\": {},\n    \"backing-filename\": {},\n", js(full), js(file)));
         }
         t.push_str("    \"dirty-flag\": false\n}\n");
         t

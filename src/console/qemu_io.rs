@@ -135,7 +135,11 @@ fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset
         Some(h) => {
             let writes = {
                 let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+                let backed = h.backing_file_offset != 0;
                 let mut image = Image::open(h, &mut read);
+                if backed {
+                    image.below = Some(super::qemu_img::chain::Chain::open(m, path, path, false).data_ranges_from(m, 1));
+                }
                 match what {
                     Change::Data(data) => image.write(offset, &data, &mut read),
                     Change::Zeroes => image.write_zeroes(offset, len, &mut read),

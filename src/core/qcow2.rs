@@ -3,8 +3,8 @@
 //! first refcount block, and the L1 table, at the offsets and with the bytes
 //! `qemu-img create` gives a new image.
 //!
-//! Simplified: only new, empty images (no guest writes, L2 tables,
-//! snapshots or backing files yet), 16-bit refcounts, and only sizes whose
+//! Simplified: only new, empty images (no guest writes, L2 tables or
+//! snapshots), 16-bit refcounts, and only sizes whose
 //! metadata the first refcount block can count (any size with 64 KiB
 //! clusters; with 512-byte clusters, up to 128 MiB).
 
@@ -16,6 +16,7 @@ pub const MAGIC: u32 = 0x5146_49fb;
 pub const DEFAULT_CLUSTER_BITS: u32 = 16;
 const HEADER_BYTES: usize = 112;
 const FEATURE_TABLE_MAGIC: u32 = 0x6803_f857;
+const BACKING_FORMAT_MAGIC: u32 = 0xe279_2aca;
 /// `refcount_order` 4: 16-bit refcounts.
 const REFCOUNT_ORDER: u32 = 4;
 const INCOMPAT_LAZY_REFCOUNTS: u64 = 1;
@@ -136,6 +137,8 @@ pub enum CreateError {
     ClusterSize,
     /// The metadata needs more than the first refcount block (not modelled).
     TooManyMetadataClusters,
+    /// The header, its extensions and the backing file name pass the first cluster.
+    BackingNameTooLong,
 }
 
 /// A new image: the byte ranges QEMU writes, in order, and the file's length.
@@ -146,32 +149,63 @@ pub struct Created {
     pub length: u64,
 }
 
-/// The header cluster: header, feature name table, end of extensions.
-/// Clusters of 4 KiB or less get no feature name table (qemu-img 10.0.2
-/// leaves it out of them, measured from 512 B to 8 KiB).
-fn header_cluster(h: &Header, cluster: usize) -> Vec<u8> {
-    let mut b = h.encode();
-    if cluster <= 4096 {
-        b.extend([0u8; 8]);
-        b.resize(cluster, 0);
-        return b;
+/// An image's backing file, as its header names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backing {
+    /// The name as stored: a relative one is relative to the image's directory.
+    pub file: String,
+    /// The backing file format header extension ("qcow2", "raw").
+    pub format: String,
+}
+
+/// The backing file of an image whose first cluster is `head`: the name at
+/// `backing_file_offset`, the format from the header extension with type
+/// 0xE2792ACA.
+pub fn backing(h: &Header, head: &[u8]) -> Option<Backing> {
+    let at = h.backing_file_offset as usize;
+    let file = String::from_utf8_lossy(head.get(at..at + h.backing_file_size as usize)?).into_owned();
+    let mut ext = h.header_length as usize;
+    let mut format = String::new();
+    while let (Some(kind), Some(len)) = (head.get(ext..ext + 4), head.get(ext + 4..ext + 8)) {
+        let (kind, len) = (u32::from_be_bytes(kind.try_into().ok()?), u32::from_be_bytes(len.try_into().ok()?) as usize);
+        match kind {
+            0 => break,
+            BACKING_FORMAT_MAGIC => format = String::from_utf8_lossy(head.get(ext + 8..ext + 8 + len)?).into_owned(),
+            _ => {}
+        }
+        ext += 8 + len.next_multiple_of(8);
     }
-    b.extend(FEATURE_TABLE_MAGIC.to_be_bytes());
-    b.extend(((FEATURES.len() * 48) as u32).to_be_bytes());
-    for (kind, bit, name) in FEATURES {
-        let mut entry = vec![kind, bit];
-        entry.extend(name.as_bytes());
-        entry.resize(48, 0);
-        b.extend(entry);
+    Some(Backing { file, format })
+}
+
+/// The header and its extensions: the backing format, the feature name
+/// table, the end marker. Clusters of 4 KiB or less get no feature name
+/// table (qemu-img 10.0.2 leaves it out of them, measured from 512 B to 8 KiB).
+fn header_extensions(h: &Header, cluster: usize, backing: Option<&Backing>) -> Vec<u8> {
+    let mut b = h.encode();
+    if let Some(bk) = backing {
+        b.extend(BACKING_FORMAT_MAGIC.to_be_bytes());
+        b.extend((bk.format.len() as u32).to_be_bytes());
+        b.extend(bk.format.as_bytes());
+        b.resize(b.len().next_multiple_of(8), 0);
+    }
+    if cluster > 4096 {
+        b.extend(FEATURE_TABLE_MAGIC.to_be_bytes());
+        b.extend(((FEATURES.len() * 48) as u32).to_be_bytes());
+        for (kind, bit, name) in FEATURES {
+            let mut entry = vec![kind, bit];
+            entry.extend(name.as_bytes());
+            entry.resize(48, 0);
+            b.extend(entry);
+        }
     }
     b.extend([0u8; 8]);
-    b.resize(cluster, 0);
     b
 }
 
 /// `qemu-img create -f qcow2` with `preallocation=off`: header in cluster 0,
 /// refcount table in 1, its refcount block in 2, then the L1 table.
-pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool) -> Result<Created, CreateError> {
+pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Option<&Backing>) -> Result<Created, CreateError> {
     if !(9..=21).contains(&cluster_bits) {
         return Err(CreateError::ClusterSize);
     }
@@ -182,7 +216,7 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool) -> Result<Crea
     if used > cluster / 2 || l1 > u64::from(u32::MAX) {
         return Err(CreateError::TooManyMetadataClusters);
     }
-    let header = Header {
+    let mut header = Header {
         version: 3,
         backing_file_offset: 0,
         backing_file_size: 0,
@@ -202,13 +236,25 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool) -> Result<Crea
         header_length: HEADER_BYTES as u32,
         compression_type: 0,
     };
+    // The backing file name follows the extensions.
+    if let Some(bk) = backing {
+        let name_at = header_extensions(&header, cluster as usize, backing).len();
+        if (name_at + bk.file.len()) as u64 > cluster {
+            return Err(CreateError::BackingNameTooLong);
+        }
+        header.backing_file_offset = name_at as u64;
+        header.backing_file_size = bk.file.len() as u32;
+    }
+    let mut head = header_extensions(&header, cluster as usize, backing);
+    head.extend(backing.map_or(&[][..], |bk| bk.file.as_bytes()));
+    head.resize(cluster as usize, 0);
     let mut reftable = vec![0u8; cluster as usize];
     reftable[..8].copy_from_slice(&(2 * cluster).to_be_bytes());
     let mut refblock = vec![0u8; cluster as usize];
     for i in 0..used as usize {
         refblock[2 * i..2 * i + 2].copy_from_slice(&1u16.to_be_bytes());
     }
-    let mut writes = vec![(0, header_cluster(&header, cluster as usize)), (cluster, reftable), (2 * cluster, refblock)];
+    let mut writes = vec![(0, head), (cluster, reftable), (2 * cluster, refblock)];
     if l1 > 0 {
         writes.push((3 * cluster, vec![0u8; (l1 * 8) as usize]));
     }
@@ -262,7 +308,7 @@ mod tests {
     fn a_new_1g_image_is_qemus_bytes() {
         // From `qemu-img create -f qcow2 a.qcow2 1G` (QEMU 10.0.2): file
         // length 0x30010, header fields and the first refcount block.
-        let c = create(1 << 30, 16, false).expect("create");
+        let c = create(1 << 30, 16, false, None).expect("create");
         assert_eq!(c.length, 0x30010);
         let h = &c.writes[0].1;
         assert_eq!(&h[..0x38], &[
@@ -281,12 +327,12 @@ mod tests {
     fn sizes_and_cluster_sizes_place_the_l1_table() {
         // File lengths of real images: 1T (212992), 4K clusters (16384),
         // 100M (196616), size 0 (196608, no L1 table).
-        assert_eq!(create(1 << 40, 16, false).map(|c| c.length), Ok(212_992));
-        assert_eq!(create(1 << 30, 12, false).map(|c| c.length), Ok(16_384));
-        assert_eq!(create(100 << 20, 16, false).map(|c| c.length), Ok(196_616));
-        assert_eq!(create(0, 16, false).map(|c| (c.length, c.header.l1_table_offset)), Ok((196_608, 0)));
-        assert_eq!(create(1 << 30, 9, false).map(|c| c.length), Err(CreateError::TooManyMetadataClusters));
-        assert_eq!(create(1 << 30, 22, false).map(|c| c.length), Err(CreateError::ClusterSize));
+        assert_eq!(create(1 << 40, 16, false, None).map(|c| c.length), Ok(212_992));
+        assert_eq!(create(1 << 30, 12, false, None).map(|c| c.length), Ok(16_384));
+        assert_eq!(create(100 << 20, 16, false, None).map(|c| c.length), Ok(196_616));
+        assert_eq!(create(0, 16, false, None).map(|c| (c.length, c.header.l1_table_offset)), Ok((196_608, 0)));
+        assert_eq!(create(1 << 30, 9, false, None).map(|c| c.length), Err(CreateError::TooManyMetadataClusters));
+        assert_eq!(create(1 << 30, 22, false, None).map(|c| c.length), Err(CreateError::ClusterSize));
     }
 
     #[test]

@@ -218,6 +218,38 @@ fn compare_created(options: &str, size: u64, ops: &[Op], blocks: bool) -> Result
         lab_run(&mut shell, lab_line);
         real_run(&dir, &real_line);
     }
+    same_as_real(&mut shell, &dir, blocks)
+}
+
+/// A linked clone: `base_ops` on an image, which then becomes the backing
+/// file `b.qcow2` of a new image made with `-b b.qcow2 -F qcow2`, and `ops`
+/// on the clone. The raw twin goes on from the base's twin. The base files
+/// must match too.
+fn compare_clone(cluster: u64, size: u64, base_ops: &[Op], ops: &[Op]) -> Result<(), String> {
+    let dir = temp_dir();
+    let options = format!("cluster_size={cluster}");
+    let mut shell = lab_with(&options, size);
+    real_run(&dir, &format!("qemu-img create -q -f qcow2 -o {options} i.qcow2 {size}"));
+    real_run(&dir, &format!("qemu-img create -q -f raw t.raw {size}"));
+    let clone = |d: &str| vec![format!("mv {d}/i.qcow2 {d}/b.qcow2"), format!("qemu-img create -q -f qcow2 -o {options} -b b.qcow2 -F qcow2 {d}/i.qcow2")];
+    let lab_lines = [script(base_ops, size, cluster, "/mnt/lab"), clone("/mnt/lab"), script(ops, size, cluster, "/mnt/lab")].concat();
+    let real_lines = [script(base_ops, size, cluster, "."), clone("."), script(ops, size, cluster, ".")].concat();
+    for (lab_line, real_line) in lab_lines.iter().zip(&real_lines) {
+        lab_run(&mut shell, lab_line);
+        real_run(&dir, real_line);
+    }
+    export(&shell.machine, "/mnt/lab/b.qcow2", &dir.join("lab-b.qcow2"));
+    if std::fs::read(dir.join("b.qcow2")).ok() != std::fs::read(dir.join("lab-b.qcow2")).ok() {
+        return Err("the base images differ".into());
+    }
+    same_as_real(&mut shell, &dir, false)
+}
+
+/// The lab's `i.qcow2` and `t.raw` against the real ones in `dir`: the
+/// image's bytes (and with `blocks` its allocation), `qemu-img map`, the
+/// real `check` of the lab's image and `compare` with the twins.
+fn same_as_real(shell: &mut Shell, dir: &Path, blocks: bool) -> Result<(), String> {
+    let dir = dir.to_path_buf();
     export(&shell.machine, "/mnt/lab/i.qcow2", &dir.join("lab.qcow2"));
     export(&shell.machine, "/mnt/lab/t.raw", &dir.join("lab.raw"));
     let real_blocks = std::fs::metadata(dir.join("i.qcow2")).map(|m| std::os::unix::fs::MetadataExt::blocks(&m)).unwrap_or(0);
@@ -257,6 +289,15 @@ proptest! {
     #[test]
     fn terabyte_image_histories_match_real_qemu_img(ops in prop::collection::vec(op(1 << 40, 3 * MIB), 1..6)) {
         prop_assert_eq!(compare_with_real(65536, 1 << 40, &ops), Ok(()));
+    }
+
+    #[test]
+    fn linked_clone_histories_match_real_qemu_img(
+        cluster in prop::sample::select(vec![512u64, 4096, 65536]),
+        base_ops in prop::collection::vec(op(64 * MIB, 3 * MIB).prop_filter("guest I/O", |o| matches!(o, Op::Write { .. } | Op::Zeroes { .. } | Op::Discard { .. })), 0..4),
+        ops in prop::collection::vec(op(64 * MIB, 3 * MIB), 1..8),
+    ) {
+        prop_assert_eq!(compare_clone(cluster, 64 * MIB, &base_ops, &ops), Ok(()));
     }
 
     #[test]
@@ -448,3 +489,4 @@ fn a_discard_frees_table_by_table_as_qemu_img_does() {
     let ops = [Op::Write { offset: 25336754, len: 537167, pattern: 0x11 }, Op::Discard { offset: 23856344, len: 2030888 }];
     assert_eq!(compare_with_real(512, 64 * MIB, &ops), Ok(()));
 }
+

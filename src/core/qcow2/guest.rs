@@ -27,6 +27,9 @@ pub enum FileWrite {
     Zeros(u64, u64),
     /// Guest data (described content: a pattern costs no memory).
     Data(u64, Chunk),
+    /// A new cluster's bytes from the backing chain: the guest range
+    /// (offset, length) as the images below read it (COW of a linked clone).
+    Backing(u64, u64, u64),
     /// A hole punched where clusters were freed (`fallocate(PUNCH_HOLE)`,
     /// which QEMU issues for snapshot metadata and what a deleted
     /// snapshot alone held).
@@ -89,6 +92,10 @@ pub struct Image {
     /// It moves back only when a count drops to zero, so a hole skipped by
     /// a longer run stays unused until the image is opened again.
     free_index: u64,
+    /// With a backing file: the guest ranges (start, end) the images below
+    /// hold data in, which an unallocated cluster here reads through to.
+    /// Simplified: a zero cluster in a middle image does not hide them.
+    pub below: Option<Vec<(u64, u64)>>,
 }
 
 impl Image {
@@ -109,7 +116,7 @@ impl Image {
             }
         }
         let snapshots = if cfg!(feature = "qcow2-snapshots") { super::snapshot::read_table(&header, read) } else { Vec::new() };
-        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0 }
+        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0, below: None }
     }
 
     pub(super) fn cluster(&self) -> u64 {
@@ -403,7 +410,12 @@ impl Image {
                     let (e, c_host) = (i + j as usize, host + j * cluster);
                     let (old, zero) = (entries[e] & OFFSET_MASK, entries[e] & OFLAG_ZERO != 0);
                     if run > 0 {
-                        out.push(if old == 0 || zero { FileWrite::Zeros(c_host, cluster) } else { FileWrite::Bytes(c_host, read(old, cluster)) });
+                        let g = pos / cluster * cluster;
+                        out.push(match (old, zero) {
+                            (0, false) if self.below.is_some() => FileWrite::Backing(c_host, g, cluster),
+                            (0, _) | (_, true) => FileWrite::Zeros(c_host, cluster),
+                            _ => FileWrite::Bytes(c_host, read(old, cluster)),
+                        });
                         entries[e] = c_host | OFLAG_COPIED;
                         if old != 0 {
                             self.release(old, &mut out);
@@ -593,7 +605,11 @@ impl Image {
         for (from, to) in self.pieces(offset, end) {
             let whole = from % self.cluster() == 0 && (to % self.cluster() == 0 || to == self.header.size);
             let entry = self.entry_at(from, read);
-            if whole || entry & OFFSET_MASK == 0 || entry & OFLAG_ZERO != 0 {
+            let (start, stop) = (from / self.cluster() * self.cluster(), ((from / self.cluster() + 1) * self.cluster()).min(self.header.size));
+            // `is_zero`: the rest of a cluster that falls through must read
+            // as zeros below too.
+            let rest_zero = self.below.as_ref().is_none_or(|below| !below.iter().any(|(a, b)| (*a < from && *b > start) || (*a < stop && *b > to)));
+            if whole || entry & OFLAG_ZERO != 0 || (entry & OFFSET_MASK == 0 && rest_zero) {
                 self.retag(from, to, read, &mut out, |e| e | OFLAG_ZERO)?;
             } else {
                 let writes = self.write(from, &Chunk::zeros(to - from), read)?;
@@ -630,9 +646,14 @@ impl Image {
     /// The discard of `from..to`, which one L2 table maps.
     fn discard_in_table(&mut self, from: u64, to: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>) -> Result<(), GuestError> {
         let mut freed = Vec::new();
+        // With a backing file even an unallocated cluster must now read as
+        // zeros, not fall through.
+        let backed = self.below.is_some();
         self.retag(from, to, read, out, |e| {
             if e & OFFSET_MASK != 0 {
                 freed.push(e & OFFSET_MASK);
+                OFLAG_ZERO
+            } else if backed {
                 OFLAG_ZERO
             } else {
                 e
@@ -691,6 +712,15 @@ impl Image {
             g = stop + 1;
         }
         Ok(())
+    }
+
+    /// Whether a guest byte's cluster is unallocated here (no table, or an
+    /// entry that is neither data nor a zero cluster): it reads from the
+    /// backing file, if any.
+    pub fn falls_through(&self, guest: u64, l2_entry: &mut dyn FnMut(u64, u64) -> u64) -> bool {
+        let g = guest / self.cluster();
+        let l2 = self.l1.get((g / self.l2_entries()) as usize).map_or(0, |e| e & OFFSET_MASK);
+        l2 == 0 || l2_entry(l2, g % self.l2_entries()) & (OFFSET_MASK | OFLAG_ZERO) == 0
     }
 
     /// The host offset holding a guest byte, if its cluster is allocated.

@@ -1,0 +1,155 @@
+//! A qcow2 image and its backing chain, opened for reading: the image, the
+//! file its header names as backing (a relative name is relative to the
+//! directory of the name above it, as QEMU's `path_combine` does), that
+//! file's backing, and so on. A guest read of a cluster the image leaves
+//! unallocated goes down the chain; past a backing file's end it reads zeros.
+//!
+//! Simplified: a chain is at most 16 images deep (a loop of backing files
+//! ends there instead of QEMU's error).
+
+use crate::core::machine::Machine;
+use crate::core::qcow2::guest::Image;
+use crate::core::qcow2::{self, Header};
+
+const MAX_DEPTH: usize = 16;
+
+/// One image of a chain.
+pub struct Layer {
+    /// The name as QEMU prints it (the top one as given, the others combined).
+    pub name: String,
+    pub path: String,
+    /// With `header` and `image` when the layer is qcow2 (else raw).
+    pub header: Option<Header>,
+    pub image: Option<Image>,
+    pub backing: Option<qcow2::Backing>,
+    /// The guest size: a raw layer's file length.
+    pub size: u64,
+}
+
+pub struct Chain {
+    pub layers: Vec<Layer>,
+}
+
+/// `path_combine`: a relative backing name from the directory of `base`.
+pub fn combine(base: &str, name: &str) -> String {
+    match base.rfind('/') {
+        Some(i) if !name.starts_with('/') => format!("{}{name}", &base[..=i]),
+        _ => name.to_string(),
+    }
+}
+
+/// Reads one image of a chain; `None` when the file is missing.
+pub fn layer(m: &Machine, name: &str, path: &str, raw: bool) -> Option<Layer> {
+    let size = m.stat_path(path).ok()?.stat.size;
+    let header = Header::decode(&m.read_file(path, 0, 512).unwrap_or_default()).filter(|_| !raw);
+    let backing = header.as_ref().filter(|h| h.backing_file_offset != 0).and_then(|h| {
+        let head = m.read_file(path, 0, h.backing_file_offset + u64::from(h.backing_file_size)).unwrap_or_default();
+        qcow2::backing(h, &head)
+    });
+    let image = header.clone().map(|h| Image::open(h, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()));
+    Some(Layer { name: name.to_string(), path: path.to_string(), size: header.as_ref().map_or(size, |h| h.size), header, image, backing })
+}
+
+impl Chain {
+    /// The image at `path` (named `name`) and every backing file below it
+    /// that exists.
+    pub fn open(m: &Machine, name: &str, path: &str, raw: bool) -> Chain {
+        let mut layers: Vec<Layer> = layer(m, name, path, raw).into_iter().collect();
+        while layers.len() < MAX_DEPTH {
+            let Some(last) = layers.last() else { break };
+            let Some(b) = &last.backing else { break };
+            let (name, path) = (combine(&last.name, &b.file), combine(&last.path, &b.file));
+            match layer(m, &name, &path, b.format == "raw") {
+                Some(next) => layers.push(next),
+                None => break,
+            }
+        }
+        Chain { layers }
+    }
+
+    /// The top image's guest bytes `offset..offset + len`.
+    pub fn read(&self, m: &Machine, offset: u64, len: u64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len as usize);
+        self.read_layer(m, 0, offset, len, &mut out);
+        out
+    }
+
+    pub fn read_layer(&self, m: &Machine, k: usize, offset: u64, len: u64, out: &mut Vec<u8>) {
+        let Some(layer) = self.layers.get(k) else {
+            out.resize(out.len() + len as usize, 0);
+            return;
+        };
+        let inside = len.min(layer.size.saturating_sub(offset));
+        let Some(image) = &layer.image else {
+            let mut b = m.read_file(&layer.path, offset, inside).unwrap_or_default();
+            b.resize(len as usize, 0);
+            out.extend(b);
+            return;
+        };
+        let mut l2 = |t: u64, i: u64| m.read_file(&layer.path, t + 8 * i, 8).ok().and_then(|b| Some(u64::from_be_bytes(b.get(..8)?.try_into().ok()?))).unwrap_or(0);
+        let cluster = image.header.cluster_bytes();
+        let mut pos = offset;
+        while pos < offset + inside {
+            let n = (cluster - pos % cluster).min(offset + inside - pos);
+            match image.host_offset(pos, &mut l2) {
+                Some(host) => {
+                    let mut b = m.read_file(&layer.path, host, n).unwrap_or_default();
+                    b.resize(n as usize, 0);
+                    out.extend(b);
+                }
+                None if image.falls_through(pos, &mut l2) => self.read_layer(m, k + 1, pos, n, out),
+                None => out.resize(out.len() + n as usize, 0),
+            }
+            pos += n;
+        }
+        out.resize(out.len() + (len - inside) as usize, 0);
+    }
+
+    /// The guest ranges (start, end) that layer `k` holds data in: a qcow2
+    /// layer's allocated clusters, a raw layer's allocated blocks.
+    pub fn data_ranges(&self, m: &Machine, k: usize) -> Vec<(u64, u64)> {
+        let Some(layer) = self.layers.get(k) else { return Vec::new() };
+        match &layer.image {
+            Some(image) => {
+                let c = image.header.cluster_bytes();
+                let mapped = image.mapped(&mut |o, n| m.read_file(&layer.path, o, n).unwrap_or_default());
+                merged(mapped.iter().map(|(g, _)| (g * c, ((g + 1) * c).min(layer.size))).collect())
+            }
+            None => m.allocated_runs(&layer.path).unwrap_or_default().iter().map(|(s, l)| (*s, s + l)).collect(),
+        }
+    }
+
+    /// The ranges every layer from `k` down holds data in, in guest order.
+    pub fn data_ranges_from(&self, m: &Machine, k: usize) -> Vec<(u64, u64)> {
+        (k..self.layers.len()).fold(Vec::new(), |acc, i| union(&acc, &self.data_ranges(m, i)))
+    }
+}
+
+/// Ranges in guest order, neighbours and overlaps joined.
+fn merged(ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (s, e) in ranges {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// Two lists of ranges in guest order, merged into one (std's sort costs
+/// the bundle more than this).
+pub fn union(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let (mut i, mut j) = (0, 0);
+    let mut all = Vec::with_capacity(a.len() + b.len());
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i] <= b[j]) {
+            all.push(a[i]);
+            i += 1;
+        } else {
+            all.push(b[j]);
+            j += 1;
+        }
+    }
+    merged(all)
+}
