@@ -162,6 +162,9 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
 /// The backing file of a new image, opened as `bdrv_img_create` does:
 /// its virtual size, or qemu-img's error.
 fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) -> Result<u64, Output> {
+    if !cfg!(feature = "qcow2-backing") {
+        return Err(fail(format!("{name}: backing files are in the storage-lab command-line program, not in the browser yet")));
+    }
     let full = chain::combine(name, backing);
     let layer = match shell.machine.stat_path(&shell.abs(&full)) {
         Ok(s) if !s.stat.is_dir => chain::layer(&shell.machine, &full, &shell.abs(&full), format == Some("raw")),
@@ -209,7 +212,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     if let Some(p) = opt("preallocation") {
         text.push_str(&format!(" preallocation={p}"));
     }
-    let backing = opt("backing_file").map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
+    let backing = opt("backing_file").filter(|_| cfg!(feature = "qcow2-backing")).map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
     let backing_text = backing.as_ref().map_or(String::new(), |b| format!(" backing_file={} backing_fmt={}", b.file, b.format));
     text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
     let with_text = |out: Output| Output { text: text.clone(), ..out };
@@ -242,7 +245,8 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     }
     let preallocated = match prealloc {
         "metadata" => preallocate_metadata(m, path, created.header),
-        "falloc" | "full" => preallocate_data(m, path, created.header, prealloc == "full"),
+        "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, path, created.header, prealloc == "full"),
+        "falloc" | "full" => Err(format!("preallocation={prealloc} of qcow2 images is in the storage-lab command-line program, not in the browser yet")),
         _ => Ok(Vec::new()),
     };
     match preallocated {
@@ -345,7 +349,7 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
     if format == Some("qcow2") && header.is_none() {
         return Err(fail(format!("Could not open '{name}': Image is not in qcow2 format")));
     }
-    let backing = header.as_ref().filter(|h| h.backing_file_offset != 0).and_then(|h| {
+    let backing = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|h| {
         let b = qcow2::backing(h, &m.read_file(&path, 0, h.backing_file_offset + u64::from(h.backing_file_size)).unwrap_or_default())?;
         let full = chain::combine(name, &b.file);
         Some((b.file, b.format, full))

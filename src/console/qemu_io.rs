@@ -135,7 +135,7 @@ fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset
         Some(h) => {
             let writes = {
                 let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
-                let backed = h.backing_file_offset != 0;
+                let backed = cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0;
                 let mut image = Image::open(h, &mut read);
                 if backed {
                     image.below = Some(super::qemu_img::chain::Chain::open(m, path, path, false).data_ranges_from(m, 1));

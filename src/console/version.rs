@@ -16,6 +16,11 @@ This is free software: you are free to change and redistribute it.
 There is NO WARRANTY, to the extent permitted by law.
 ";
 const LIBMOUNT: &str = "(libmount 2.38.1: selinux, smack, btrfs, verity, namespaces, assert, debug)";
+/// lvm2's build options, as `lvm version` prints them. The browser leaves
+/// the 1 KB line out with `pvs -o help`'s list (feature `lvm-field-help`).
+#[cfg(not(feature = "lvm-field-help"))]
+const LVM_CONFIGURE: &str = "(the build options are in the storage-lab command-line program)";
+#[cfg(feature = "lvm-field-help")]
 const LVM_CONFIGURE: &str = "./configure --build=x86_64-linux-gnu --prefix=/usr --includedir=${prefix}/include --mandir=${prefix}/share/man --infodir=${prefix}/share/info --sysconfdir=/etc --localstatedir=/var --disable-option-checking --disable-silent-rules --libdir=${prefix}/lib/x86_64-linux-gnu --runstatedir=/run --disable-maintainer-mode --disable-dependency-tracking --libdir=/lib/x86_64-linux-gnu --sbindir=/sbin --with-usrlibdir=/usr/lib/x86_64-linux-gnu --with-optimisation=-O2 --with-cache=internal --with-device-uid=0 --with-device-gid=6 --with-device-mode=0660 --with-default-pid-dir=/run --with-default-run-dir=/run/lvm --with-default-locking-dir=/run/lock/lvm --with-thin=internal --with-thin-check=/usr/sbin/thin_check --with-thin-dump=/usr/sbin/thin_dump --with-thin-repair=/usr/sbin/thin_repair --with-udev-prefix=/ --enable-applib --enable-blkid_wiping --enable-cmdlib --enable-dmeventd --enable-editline --enable-lvmlockd-dlm --enable-lvmlockd-sanlock --enable-lvmpolld --enable-notify-dbus --enable-pkgconfig --enable-udev_rules --enable-udev_sync --disable-readline";
 
 /// Whether the arguments ask for the version: `--version` always; `-V` for
