@@ -220,6 +220,9 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
         return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{prealloc}'")));
     }
+    if matches!(prealloc, "falloc" | "full") && !cfg!(feature = "qcow2-data-prealloc") {
+        return with_text(fail(format!("{name}: preallocation={prealloc} of qcow2 images is in the storage-lab command-line program, not in the browser yet")));
+    }
     if !cluster.is_power_of_two() {
         return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k")));
     }
@@ -245,8 +248,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     }
     let preallocated = match prealloc {
         "metadata" => preallocate_metadata(m, path, created.header),
-        "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, path, created.header, prealloc == "full"),
-        "falloc" | "full" => Err(format!("preallocation={prealloc} of qcow2 images is in the storage-lab command-line program, not in the browser yet")),
+        "falloc" | "full" => preallocate_data(m, path, created.header, prealloc == "full"),
         _ => Ok(Vec::new()),
     };
     match preallocated {
@@ -350,7 +352,7 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
         return Err(fail(format!("Could not open '{name}': Image is not in qcow2 format")));
     }
     let backing = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|h| {
-        let b = qcow2::backing(h, &m.read_file(&path, 0, h.backing_file_offset + u64::from(h.backing_file_size)).unwrap_or_default())?;
+        let b = qcow2::backing(h, &m.read_file(&path, 0, h.backing_file_offset.saturating_add(u64::from(h.backing_file_size))).unwrap_or_default())?;
         let full = chain::combine(name, &b.file);
         Some((b.file, b.format, full))
     });

@@ -162,20 +162,26 @@ pub struct Backing {
 /// `backing_file_offset`, the format from the header extension with type
 /// 0xE2792ACA.
 pub fn backing(h: &Header, head: &[u8]) -> Option<Backing> {
-    let at = h.backing_file_offset as usize;
-    let file = String::from_utf8_lossy(head.get(at..at + h.backing_file_size as usize)?).into_owned();
+    // A damaged header's numbers can point anywhere: every range is checked.
+    let at = usize::try_from(h.backing_file_offset).ok()?;
+    let file = String::from_utf8_lossy(head.get(at..at.checked_add(h.backing_file_size as usize)?)?).into_owned();
     let mut ext = h.header_length as usize;
     let mut format = String::new();
-    while let (Some(kind), Some(len)) = (head.get(ext..ext + 4), head.get(ext + 4..ext + 8)) {
-        let (kind, len) = (u32::from_be_bytes(kind.try_into().ok()?), u32::from_be_bytes(len.try_into().ok()?) as usize);
+    while let Some(fields) = head.get(ext..ext.checked_add(8)?) {
+        let (kind, len) = (be32(&fields[..4]), be32(&fields[4..]) as usize);
+        let data = ext + 8;
         match kind {
             0 => break,
-            BACKING_FORMAT_MAGIC => format = String::from_utf8_lossy(head.get(ext + 8..ext + 8 + len)?).into_owned(),
+            BACKING_FORMAT_MAGIC => format = String::from_utf8_lossy(head.get(data..data.checked_add(len)?)?).into_owned(),
             _ => {}
         }
-        ext += 8 + len.next_multiple_of(8);
+        ext = data.checked_add(len.checked_next_multiple_of(8)?)?;
     }
     Some(Backing { file, format })
+}
+
+fn be32(b: &[u8]) -> u32 {
+    b.iter().fold(0, |n, x| n << 8 | u32::from(*x))
 }
 
 /// The header and its extensions: the backing format, the feature name

@@ -490,3 +490,23 @@ fn a_discard_frees_table_by_table_as_qemu_img_does() {
     assert_eq!(compare_with_real(512, 64 * MIB, &ops), Ok(()));
 }
 
+
+/// Backing file fields that point past the header cluster, a backing name
+/// that names the image itself, and an extension whose length runs past
+/// everything: errors or plain reads, never a panic or an endless chain.
+#[test]
+fn damaged_backing_fields_get_errors_not_panics() {
+    let script = "mkfs.ext4 -q /dev/sdb\nmkdir -p /mnt/lab\nmount /dev/sdb /mnt/lab\ncd /mnt/lab\n\
+        qemu-img create -q -f qcow2 base.qcow2 1G\nqemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 c.qcow2\n\
+        qemu-img create -q -f qcow2 -b c.qcow2 -F qcow2 loop.qcow2\ncp loop.qcow2 c.qcow2\n\
+        qemu-io -c 'read -P 0 0 64k' c.qcow2\nqemu-img map --output=json c.qcow2\nqemu-img info --backing-chain c.qcow2\n\
+        printf '\\x7f\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff' | dd of=c.qcow2 bs=1 seek=8 conv=notrunc status=none\n\
+        qemu-img info c.qcow2\nqemu-io -c 'write -P 0xab 0 4k' c.qcow2\n\
+        printf '\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x10\\x00\\x00\\x00\\x0a' | dd of=c.qcow2 bs=1 seek=8 conv=notrunc status=none\n\
+        printf '\\xe2\\x79\\x2a\\xca\\xff\\xff\\xff\\xf9' | dd of=c.qcow2 bs=1 seek=112 conv=notrunc status=none\n\
+        qemu-img info c.qcow2\nqemu-io -c 'read -P 0xab 0 4k' c.qcow2\nqemu-img map c.qcow2\necho still here\n";
+    let out = storage_lab::cli::run_script(Some("sdb=4G"), 1, script);
+    assert!(out.contains("read 65536/65536 bytes at offset 0\n"), "{out}");
+    assert!(out.contains("read 4096/4096 bytes at offset 0\n"), "{out}");
+    assert!(out.ends_with("still here\n"), "{out}");
+}

@@ -43,7 +43,7 @@ pub fn layer(m: &Machine, name: &str, path: &str, raw: bool) -> Option<Layer> {
     let size = m.stat_path(path).ok()?.stat.size;
     let header = Header::decode(&m.read_file(path, 0, 512).unwrap_or_default()).filter(|_| !raw);
     let backing = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|h| {
-        let head = m.read_file(path, 0, h.backing_file_offset + u64::from(h.backing_file_size)).unwrap_or_default();
+        let head = m.read_file(path, 0, h.backing_file_offset.saturating_add(u64::from(h.backing_file_size))).unwrap_or_default();
         qcow2::backing(h, &head)
     });
     let image = header.clone().map(|h| Image::open(h, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()));
