@@ -373,6 +373,16 @@ fn open_one(shell: &Shell, args: &[String]) -> Result<(ReadOpts, Facts), Output>
     Ok((o, f))
 }
 
+/// `open`, with the backing chain: every backing file must open too
+/// (`info` alone opens an image without its backing file).
+fn open_chain(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output> {
+    let f = open(shell, name, format)?;
+    match f.backing.as_ref().and_then(|_| chain::Chain::open(&shell.machine, name, &f.path, false).missing(&shell.machine)) {
+        Some(why) => Err(fail(format!("Could not open '{name}': {why}"))),
+        None => Ok(f),
+    }
+}
+
 fn info(shell: &mut Shell, args: &[String]) -> Output {
     let (o, f) = match open_one(shell, args) {
         Ok(v) => v,
@@ -410,7 +420,7 @@ fn mapped(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
 /// Simplified: the counts are the refcount block's; a leak or a wrong
 /// refcount cannot arise from the lab's writes.
 fn check(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
+    let (o, f) = match open_one(shell, args).and_then(|(o, f)| Ok((o, open_chain(shell, &f.name, Some(if f.header.is_some() { "qcow2" } else { "raw" }))?))) {
         Ok(v) => v,
         Err(out) => return out,
     };
@@ -549,7 +559,7 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
 /// follow each other on disk), a raw file's allocated blocks; the rest
 /// reads as zeros.
 fn map(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
+    let (o, f) = match open_one(shell, args).and_then(|(o, f)| Ok((o, open_chain(shell, &f.name, Some(if f.header.is_some() { "qcow2" } else { "raw" }))?))) {
         Ok(v) => v,
         Err(out) => return out,
     };
@@ -700,11 +710,11 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     let [a, b] = files.as_slice() else {
         return Output::error("qemu-img: Expecting two image file names\nTry 'qemu-img --help' for more information\n", 1);
     };
-    let fa = match open(shell, a, formats.0.as_deref()) {
+    let fa = match open_chain(shell, a, formats.0.as_deref()) {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
-    let fb = match open(shell, b, formats.1.as_deref()) {
+    let fb = match open_chain(shell, b, formats.1.as_deref()) {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
@@ -765,7 +775,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         return Output::error("qemu-img: Expecting one image file name and one output file name\nTry 'qemu-img --help' for more information\n", 1);
     };
     let (src, dst) = (src.clone(), dst.clone());
-    let f = match open(shell, &src, in_format.as_deref()) {
+    let f = match open_chain(shell, &src, in_format.as_deref()) {
         Ok(f) => f,
         Err(out) => return out,
     };

@@ -67,6 +67,20 @@ impl Chain {
         Chain { layers }
     }
 
+    /// QEMU's error when a backing file of the chain is missing: "Could not
+    /// open backing file: " once for each image above it, then its name.
+    pub fn missing(&self, m: &Machine) -> Option<String> {
+        let last = self.layers.last()?;
+        let b = last.backing.as_ref().filter(|_| self.layers.len() < MAX_DEPTH)?;
+        let path = combine(&last.path, &b.file);
+        let why = match m.stat_path(&path) {
+            Ok(s) if s.stat.is_dir => "Is a directory".to_string(),
+            Ok(_) => return None,
+            Err(e) => e.text().to_string(),
+        };
+        Some(format!("{}Could not open '{}': {why}", "Could not open backing file: ".repeat(self.layers.len()), combine(&last.name, &b.file)))
+    }
+
     /// The top image's guest bytes `offset..offset + len`.
     pub fn read(&self, m: &Machine, offset: u64, len: u64) -> Vec<u8> {
         let mut out = Vec::with_capacity(len as usize);
