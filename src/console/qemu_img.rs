@@ -17,9 +17,11 @@ use super::{Output, Shell};
 use crate::core::media::Chunk;
 use crate::core::qcow2::snapshot::Snapshot;
 use crate::core::qcow2::{self, CreateError, Header};
+use map::map;
 use snapshot::{snapshot, snapshot_list, snapshots_json};
 
 pub mod chain;
+mod map;
 mod snapshot;
 
 pub const VERSION: &str = "qemu-img version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n";
@@ -453,142 +455,6 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     let pct = |n: u64, of: u64| super::fmt::fixed(if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 }, 2);
     let counts = if allocated > 0 { format!("{allocated}/{total} = {}% allocated, {}% fragmented, 0.00% compressed clusters\n", pct(allocated, total), pct(fragmented, allocated)) } else { String::new() };
     Output::text(format!("No errors were found on the image.\n{counts}Image end offset: {end}\n"), 0)
-}
-
-/// One line of `qemu-img map`: a guest range, which image of the chain
-/// decides it (`depth`), whether that image holds it (`present`), whether
-/// it holds data or reads as zeros, and where it lies in that image's file.
-struct MapExtent {
-    start: u64,
-    len: u64,
-    depth: usize,
-    present: bool,
-    data: bool,
-    /// Reads as zeros: a zero cluster, or data clusters over a hole in the
-    /// file (a preallocated image's unwritten clusters).
-    zero: bool,
-    host: Option<u64>,
-}
-
-impl MapExtent {
-    /// QEMU merges neighbours of the same kind whose file offsets follow on.
-    fn joins(&self, next: &MapExtent) -> bool {
-        self.start + self.len == next.start
-            && (self.depth, self.present, self.data, self.zero) == (next.depth, next.present, next.data, next.zero)
-            && self.host.map(|h| h + self.len) == next.host
-    }
-}
-
-fn push_extent(out: &mut Vec<MapExtent>, e: MapExtent) {
-    match out.last_mut() {
-        Some(last) if last.joins(&e) => last.len += e.len,
-        _ => out.push(e),
-    }
-}
-
-/// The map of guest bytes `start..end` as image `k` of the chain decides
-/// it: its own clusters (or a raw file's blocks), the rest from the image
-/// below, and past the last image "not present".
-fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usize, start: u64, end: u64, out: &mut Vec<MapExtent>) {
-    let Some(layer) = chain.layers.get(k) else { return };
-    let absent_at = |out: &mut Vec<MapExtent>, depth: usize, s: u64, e: u64| {
-        if e > s {
-            push_extent(out, MapExtent { start: s, len: e - s, depth, present: false, data: false, zero: true, host: None });
-        }
-    };
-    // Past a backing file's end the image above answers: zeros it lacks.
-    if k > 0 && end > layer.size {
-        let cut = layer.size.max(start);
-        layer_extents(m, chain, k, start, cut, out);
-        absent_at(out, k - 1, cut, end);
-        return;
-    }
-    let absent = |out: &mut Vec<MapExtent>, s: u64, e: u64| absent_at(out, k, s, e);
-    let Some(image) = &layer.image else {
-        let mut at = start;
-        for (offset, len) in m.allocated_runs(&layer.path).unwrap_or_default() {
-            let (s, e) = (offset.max(start).min(end), (offset + len).min(end));
-            for (a, b, data) in [(at, s, false), (s, e, true)] {
-                if b > a {
-                    push_extent(out, MapExtent { start: a, len: b - a, depth: k, present: true, data, zero: !data, host: Some(a) });
-                }
-            }
-            at = at.max(e);
-        }
-        if end > at {
-            push_extent(out, MapExtent { start: at, len: end - at, depth: k, present: true, data: false, zero: true, host: Some(at) });
-        }
-        return;
-    };
-    let h = &image.header;
-    let cluster = h.cluster_bytes();
-    let entries = image.entries(&mut |o, n| m.read_file(&layer.path, o, n).unwrap_or_default());
-    let length = m.file_size(&layer.path).unwrap_or(0);
-    let blocks_512 = m.stat_path(&layer.path).map_or(0, |s| s.stat.blocks_512);
-    // Without metadata preallocation, data clusters are data, holes or not.
-    let allocated = if image.metadata_preallocated(length, blocks_512 * 512) { m.allocated_runs(&layer.path).unwrap_or_default() } else { vec![(0, length)] };
-    let below = |out: &mut Vec<MapExtent>, s: u64, e: u64| {
-        if k + 1 < chain.layers.len() && e > s {
-            layer_extents(m, chain, k + 1, s, e, out);
-        } else {
-            absent(out, s, e);
-        }
-    };
-    let mut at = start;
-    for (g, entry) in entries.into_iter().filter(|(g, _)| (g + 1) * cluster > start && g * cluster < end) {
-        let from = (g * cluster).max(start);
-        below(out, at, from);
-        let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
-        let len = (cluster.min(h.size - g * cluster) - (from - g * cluster)).min(end - from);
-        let data = entry & qcow2::guest::OFLAG_ZERO == 0;
-        if host.is_none() && data {
-            below(out, from, from + len);
-        } else {
-            let host = host.map(|o| o + from - g * cluster);
-            let pieces = match host.filter(|_| data) {
-                Some(host) => crate::core::image::split_by_holes(&allocated, host, len),
-                None => vec![(0, len, true)],
-            };
-            for (off, n, zero) in pieces {
-                push_extent(out, MapExtent { start: from + off, len: n, depth: k, present: true, data, zero, host: host.map(|h| h + off) });
-            }
-        }
-        at = from + len;
-    }
-    below(out, at, end);
-}
-
-/// `qemu-img map`: which guest ranges hold data, and in which image of the
-/// backing chain: a qcow2 image's allocated clusters (merged where they
-/// follow each other on disk), a raw file's allocated blocks; the rest
-/// reads as zeros.
-fn map(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
-        Ok(v) => v,
-        Err(out) => return out,
-    };
-    if let Some(out) = chain_error(shell, &f) {
-        return out;
-    }
-    let m = &shell.machine;
-    let chain = chain::Chain::open(m, &f.name, &f.path, f.header.is_none());
-    let mut extents = Vec::new();
-    layer_extents(m, &chain, 0, 0, f.virtual_size(), &mut extents);
-    if o.json {
-        let entries: Vec<String> = extents
-            .iter()
-            .map(|e| {
-                let offset = e.host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
-                format!("{{ \"start\": {}, \"length\": {}, \"depth\": {}, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.depth, e.present, e.zero, e.data)
-            })
-            .collect();
-        return Output::text(format!("[{}]\n", entries.join(",\n")), 0);
-    }
-    let mut t = "Offset          Length          Mapped to       File\n".to_string();
-    for e in extents.iter().filter(|e| e.data && !e.zero) {
-        t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(e.start), hex(e.len), hex(e.host.unwrap_or(e.start)), chain.layers[e.depth].name));
-    }
-    Output::text(t, 0)
 }
 
 /// `qemu-img resize [--shrink] [-f fmt] FILE [+|-]SIZE`. Raw images grow

@@ -309,6 +309,17 @@ proptest! {
     }
 }
 
+/// Writes, a discard, zero writes, a snapshot and a resize on top of a
+/// preallocated image.
+const ON_TOP: [Op; 6] = [
+    Op::Write { offset: 5 * MIB, len: 3 * MIB, pattern: 0x11 },
+    Op::Discard { offset: 6 * MIB, len: MIB },
+    Op::Zeroes { offset: 0, len: MIB },
+    Op::Snapshot,
+    Op::Write { offset: 5 * MIB, len: 4096, pattern: 0x22 },
+    Op::Grow(MIB),
+];
+
 /// `preallocation=metadata`, as Proxmox VE creates qcow2 disks: every
 /// cluster mapped, the data clusters holes, then writes, discards, resizes
 /// and snapshots on top.
@@ -322,15 +333,7 @@ fn metadata_preallocation_matches_real_qemu_img() {
         let options = format!("cluster_size={cluster},preallocation=metadata");
         assert_eq!(compare_created(&options, size, &[], true), Ok(()), "{options}, size {size}");
     }
-    let ops = [
-        Op::Write { offset: 5 * MIB, len: 3 * MIB, pattern: 0x11 },
-        Op::Discard { offset: 6 * MIB, len: MIB },
-        Op::Zeroes { offset: 0, len: MIB },
-        Op::Snapshot,
-        Op::Write { offset: 5 * MIB, len: 4096, pattern: 0x22 },
-        Op::Grow(MIB),
-    ];
-    assert_eq!(compare_created("cluster_size=65536,preallocation=metadata", 1 << 30, &ops, true), Ok(()));
+    assert_eq!(compare_created("cluster_size=65536,preallocation=metadata", 1 << 30, &ON_TOP, true), Ok(()));
 }
 
 /// `preallocation=falloc` and `full`: the data clusters in one run after a
@@ -349,15 +352,7 @@ fn data_preallocation_matches_real_qemu_img() {
             assert_eq!(compare_created(&options, size, &[], true), Ok(()), "{options}, size {size}");
         }
     }
-    let ops = [
-        Op::Write { offset: 5 * MIB, len: 3 * MIB, pattern: 0x11 },
-        Op::Discard { offset: 6 * MIB, len: MIB },
-        Op::Zeroes { offset: 0, len: MIB },
-        Op::Snapshot,
-        Op::Write { offset: 5 * MIB, len: 4096, pattern: 0x22 },
-        Op::Grow(MIB),
-    ];
-    assert_eq!(compare_created("cluster_size=65536,preallocation=falloc", 64 * MIB, &ops, true), Ok(()));
+    assert_eq!(compare_created("cluster_size=65536,preallocation=falloc", 64 * MIB, &ON_TOP, true), Ok(()));
 }
 
 /// A metadata-preallocated image that the guest has mostly written: the
