@@ -553,16 +553,10 @@ pub fn apply_writes(m: &mut crate::core::machine::Machine, path: &str, writes: V
     Ok(events)
 }
 
-/// An image's guest bytes `offset..offset + len` (holes as zeros), read
-/// through its backing chain.
-pub(crate) fn guest_bytes(m: &crate::core::machine::Machine, path: &str, header: Option<Header>, offset: u64, len: u64) -> Vec<u8> {
-    chain::Chain::open(m, path, path, header.is_none()).read(m, offset, len)
-}
-
-/// The guest ranges an image may hold non-zero bytes in, as (start, end),
-/// its backing files' included.
-fn data_ranges(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
-    chain::Chain::open(&shell.machine, &f.path, &f.path, f.header.is_none()).data_ranges_from(&shell.machine, 0)
+/// An opened image's backing chain, for reading its guest bytes (holes
+/// and unallocated clusters as zeros) and the ranges that may hold data.
+fn chain_of(shell: &Shell, f: &Facts) -> chain::Chain {
+    chain::Chain::open(&shell.machine, &f.path, &f.path, f.header.is_none())
 }
 
 /// `qemu-img compare [-f fmt] [-F fmt] A B`: the first 512-byte sector whose
@@ -594,15 +588,16 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(out) = chain_error(shell, &fa).or_else(|| chain_error(shell, &fb)) {
         return Output { exit_status: 2, ..out };
     }
-    let ranges = chain::union(&data_ranges(shell, &fa), &data_ranges(shell, &fb));
+    let (ca, cb) = (chain_of(shell, &fa), chain_of(shell, &fb));
+    let m = &shell.machine;
+    let ranges = chain::union(&ca.data_ranges_from(m, 0), &cb.data_ranges_from(m, 0));
     let limit = fa.virtual_size().max(fb.virtual_size());
     for (start, end) in ranges {
         let (start, end) = (start.min(limit), end.min(limit));
         let mut pos = start;
         while pos < end {
             let n = (end - pos).min(1 << 20);
-            let m = &shell.machine;
-            let (x, y) = (guest_bytes(m, &fa.path, fa.header.clone(), pos, n), guest_bytes(m, &fb.path, fb.header.clone(), pos, n));
+            let (x, y) = (ca.read(m, pos, n), cb.read(m, pos, n));
             if let Some(i) = x.iter().zip(&y).position(|(p, q)| p != q) {
                 let at = (pos + i as u64) / 512 * 512;
                 // The warning comes only once the common part has matched.
@@ -659,7 +654,8 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         return out;
     }
     let out_format = o.format.clone().unwrap_or_else(|| "raw".into());
-    let ranges = data_ranges(shell, &f);
+    let source = chain_of(shell, &f);
+    let ranges = source.data_ranges_from(&shell.machine, 0);
     if ranges.iter().map(|r| r.1 - r.0).sum::<u64>() > CONVERT_LIMIT_BYTES {
         return fail(format!("{src}: the lab converts at most 256 MiB of data"));
     }
@@ -668,7 +664,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     if sparse == 0 && size > CONVERT_LIMIT_BYTES {
         return fail(format!("{src}: the lab converts at most 256 MiB with -S 0 (every byte is written)"));
     }
-    let runs = if sparse == 0 { Vec::new() } else { nonzero_runs(shell, &f, &ranges, sparse) };
+    let runs = if sparse == 0 { Vec::new() } else { nonzero_runs(shell, &source, f.virtual_size(), &ranges, sparse) };
     let dst_path = shell.abs(&dst);
     let made = match out_format.as_str() {
         "raw" => create_raw(shell, &dst, &dst_path, size, None),
@@ -696,7 +692,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         result = result.and_then(|()| write(shell, at, &b));
     }
     for (at, n) in pieces {
-        let b = guest_bytes(&shell.machine, &f.path, f.header.clone(), at, n);
+        let b = source.read(&shell.machine, at, n);
         result = result.and_then(|()| write(shell, at, &b));
     }
     match result {
@@ -722,11 +718,11 @@ fn write_piece(m: &mut crate::core::machine::Machine, path: &str, image: Option<
 
 /// The source's non-zero blocks of `sparse` bytes (aligned from the start),
 /// merged into runs: (guest offset, bytes).
-fn nonzero_runs(shell: &Shell, f: &Facts, ranges: &[(u64, u64)], sparse: u64) -> Vec<(u64, Vec<u8>)> {
+fn nonzero_runs(shell: &Shell, source: &chain::Chain, size: u64, ranges: &[(u64, u64)], sparse: u64) -> Vec<(u64, Vec<u8>)> {
     let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
     for &(start, end) in ranges {
         let (from, to) = (start / sparse * sparse, end.div_ceil(sparse) * sparse);
-        let bytes = guest_bytes(&shell.machine, &f.path, f.header.clone(), from, to.min(f.virtual_size()) - from);
+        let bytes = source.read(&shell.machine, from, to.min(size) - from);
         for (i, block) in bytes.chunks(sparse as usize).enumerate() {
             if block.iter().all(|b| *b == 0) {
                 continue;

@@ -175,10 +175,11 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
     if let Some(p) = pattern {
         // In pieces, so a 2 GiB read never holds 2 GiB at once.
         const PIECE: u64 = 16 << 20;
+        let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
         let mut at = offset;
         while at < offset + len {
             let n = PIECE.min(offset + len - at);
-            let bytes = super::qemu_img::guest_bytes(m, path, header.clone(), at, n);
+            let bytes = image.read(m, at, n);
             if let Some(bad) = bytes.iter().position(|b| *b != p) {
                 text.push_str(&format!("Pattern verification failed at offset {}, {len} bytes\n", at + bad as u64));
                 status = 1;
