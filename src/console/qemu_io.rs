@@ -138,11 +138,8 @@ fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset
         Some(h) => {
             let writes = {
                 let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
-                let backed = cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0;
                 let mut image = Image::open(h, &mut read);
-                if backed {
-                    image.below = Some(super::qemu_img::chain::Chain::open(m, path, path, false).data_ranges_from(m, 1));
-                }
+                super::qemu_img::chain::attach_below(m, path, &mut image);
                 match what {
                     Change::Data(data) => image.write(offset, &data, &mut read),
                     Change::Zeroes => image.write_zeroes(offset, len, &mut read),

@@ -72,6 +72,12 @@ const SKIPPED: &[&str] = &[
     // tests/native/qcow2_real.rs compares its bytes.
     "qemu-img-prealloc-data: ls -ls /mnt/lab/s.qcow2",
     "qemu-img-prealloc-data: df -B1 /mnt/lab",
+    // While shrinking, the terabyte image briefly holds 2046 new tables
+    // that are then punched one by one: more than four extents, so real ext4
+    // grew an extent tree block, and it keeps it after the file is cut back
+    // to two extents. The lab counts a tree block only while a file has
+    // more than four extents. tests/native/qcow2_real.rs compares the bytes.
+    "qemu-img-shrink: ls -ls /mnt/lab/t.qcow2",
 ];
 
 fn cases(dir: &str) -> Vec<fixtures::Case> {

@@ -25,6 +25,9 @@ enum Op {
     Discard { offset: u64, len: u64 },
     /// `qemu-img resize` by this many bytes more (both images).
     Grow(u64),
+    /// `qemu-img resize --shrink` by this many bytes less (both images),
+    /// or to a third of the size when that is more than it has.
+    Shrink(u64),
     /// `qemu-img convert -O qcow2` to a new file that replaces the image
     /// (it keeps no snapshots).
     Convert,
@@ -32,8 +35,8 @@ enum Op {
     Snapshot,
     /// `qemu-img snapshot -d` of the n-th snapshot still there (modulo).
     Delete(usize),
-    /// `qemu-img snapshot -a` of the n-th snapshot, when it has the image's
-    /// current size (the lab does not resize on apply).
+    /// `qemu-img snapshot -a` of the n-th snapshot (which brings back its
+    /// virtual size too).
     Apply(usize),
 }
 
@@ -44,6 +47,10 @@ fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
         2 => (0..size, 1..max_write).prop_map(move |(offset, len)| Op::Zeroes { offset, len: len.min(size - offset) }),
         2 => (0..size, 1..max_write).prop_map(move |(offset, len)| Op::Discard { offset, len: len.min(size - offset) }),
         1 => (1u64..=64).prop_map(|n| Op::Grow(n * 64 * MIB)),
+        // Whole 2 MiB steps: a shrink to the middle of a cluster keeps that
+        // cluster's old bytes past the end, and a later grow shows them to
+        // the guest where the raw twin reads zeros (QEMU does the same).
+        1 => (1u64..=256).prop_map(|n| Op::Shrink(n * 2 * MIB)),
         1 => Just(Op::Convert),
         2 => Just(Op::Snapshot),
         1 => any::<usize>().prop_map(Op::Delete),
@@ -59,8 +66,22 @@ fn script(ops: &[Op], size: u64, cluster: u64, dir: &str) -> Vec<String> {
     let mut made = 0;
     let mut lines = Vec::new();
     for op in ops {
+        let op = &match op.clone() {
+            Op::Write { offset, .. } | Op::Zeroes { offset, .. } | Op::Discard { offset, .. } if offset >= size => continue,
+            Op::Write { offset, len, pattern } => Op::Write { offset, len: len.min(size - offset), pattern },
+            Op::Zeroes { offset, len } => Op::Zeroes { offset, len: len.min(size - offset) },
+            Op::Discard { offset, len } => Op::Discard { offset, len: len.min(size - offset) },
+            other => other,
+        };
         match op {
             Op::Grow(n) => size += n,
+            Op::Shrink(n) => {
+                let to = if *n < size { size - n } else { (size / 3).next_multiple_of(2 * MIB) };
+                lines.push(format!("qemu-img resize --shrink {dir}/i.qcow2 {to}"));
+                lines.push(format!("qemu-img resize -f raw --shrink {dir}/t.raw {to}"));
+                size = to;
+                continue;
+            }
             Op::Convert => {
                 // `convert -O qcow2` makes qemu-img's default 64 KiB
                 // clusters, whatever the source had.
@@ -89,10 +110,9 @@ fn script(ops: &[Op], size: u64, cluster: u64, dir: &str) -> Vec<String> {
             }
             Op::Apply(i) => {
                 let (name, at) = snapshots[i % snapshots.len()].clone();
-                if at == size {
-                    lines.push(format!("qemu-img snapshot -a {name} {dir}/i.qcow2"));
-                    lines.push(format!("cp --sparse=always {dir}/t-{name}.raw {dir}/t.raw"));
-                }
+                lines.push(format!("qemu-img snapshot -a {name} {dir}/i.qcow2"));
+                lines.push(format!("cp --sparse=always {dir}/t-{name}.raw {dir}/t.raw"));
+                size = at;
                 continue;
             }
             Op::Write { .. } | Op::Zeroes { .. } | Op::Discard { .. } => {}
@@ -504,4 +524,27 @@ fn damaged_backing_fields_get_errors_not_panics() {
     assert!(out.contains("read 65536/65536 bytes at offset 0\n"), "{out}");
     assert!(out.contains("read 4096/4096 bytes at offset 0\n"), "{out}");
     assert!(out.ends_with("still here\n"), "{out}");
+}
+
+/// `resize --shrink` as `qcow2_co_truncate` shrinks: the cropped clusters
+/// discarded for good (tables made first where there were none, even a
+/// terabyte's worth), L1 entries zeroed and their tables freed, empty
+/// refcount blocks dropped, the file cut after the last cluster in use; and
+/// `snapshot -a` taking back a snapshot's larger or smaller size.
+#[test]
+fn shrinking_matches_real_qemu_img() {
+    let write = |offset: u64, len: u64, pattern: u8| Op::Write { offset, len, pattern };
+    // Past an L2 table's reach, to a size inside a cluster.
+    let ops = [write(0, 128 << 10, 0x11), write(600 * MIB, 64 << 10, 0x22), write(900 * MIB, MIB, 0x33), Op::Shrink(524 * MIB + 512)];
+    assert_eq!(compare_created("cluster_size=65536", 1 << 30, &ops, true), Ok(()));
+    // Refcount blocks of 512-byte clusters left counting nothing.
+    let ops = [write(MIB, 3 * MIB, 0x44), write(30 * MIB, 5 * MIB, 0x55), Op::Discard { offset: 0, len: 2 * MIB }, Op::Shrink(62 * MIB)];
+    assert_eq!(compare_created("cluster_size=512", 64 * MIB, &ops, true), Ok(()));
+    // Snapshots: shared tables copied before the discard, and apply
+    // growing back, then shrinking again.
+    let ops = [write(0, 3 * MIB, 0x66), Op::Snapshot, Op::Shrink(48 * MIB), write(MIB, 4096, 0x77), Op::Apply(0), Op::Grow(64 * MIB), Op::Snapshot, Op::Apply(0)];
+    assert_eq!(compare_created("cluster_size=4096", 64 * MIB, &ops, true), Ok(()));
+    // A terabyte image to 1 GiB: 16383 tables made and freed.
+    let ops = [write(0, 128 << 10, 0x88), write((1 << 40) - MIB, MIB, 0x99), Op::Shrink((1 << 40) - (1 << 30))];
+    assert_eq!(compare_created("cluster_size=65536", 1 << 40, &ops, true), Ok(()));
 }

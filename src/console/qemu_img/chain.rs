@@ -139,6 +139,17 @@ impl Chain {
     }
 }
 
+/// Tells a qcow2 image opened for a change what its backing chain holds:
+/// the guest ranges with data below it and the backing file's size, which
+/// writes, discards and grows over a backing file depend on.
+pub fn attach_below(m: &Machine, path: &str, image: &mut Image) {
+    if cfg!(feature = "qcow2-backing") && image.header.backing_file_offset != 0 {
+        let chain = Chain::open(m, path, path, false);
+        image.below = Some(chain.data_ranges_from(m, 1));
+        image.backing_size = chain.layers.get(1).map_or(0, |l| l.size);
+    }
+}
+
 /// Ranges in guest order, neighbours and overlaps joined.
 fn merged(ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     let mut out: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());

@@ -124,6 +124,7 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
     let writes = {
         let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
         let mut image = qcow2::guest::Image::open(h, &mut read);
+        super::chain::attach_below(m, &f.path, &mut image);
         match flag {
             'c' => image.snapshot_create(&key, now as u32, &mut read).map(Some),
             'a' => image.snapshot_apply(&key, &mut read),
@@ -134,8 +135,14 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
         Ok(Some(w)) => apply_writes(m, &f.path, w).map_or_else(fail, |events| Output { events, ..Output::default() }),
         Ok(None) if flag == 'a' => fail(format!("Could not apply snapshot '{key}': Failed to load snapshot: No such file or directory")),
         Ok(None) => fail(format!("Could not delete snapshot '{key}': snapshot not found")),
-        Err(qcow2::guest::GuestError::Unsupported) => fail(format!("Could not apply snapshot '{key}': the lab applies a snapshot only at the image's current virtual size")),
-        Err(e) => fail(format!("Could not {} snapshot '{key}': {}", if flag == 'c' { "create" } else { "delete" }, e.text())),
+        Err(e) => {
+            let verb = match flag {
+                'c' => "create",
+                'a' => "apply",
+                _ => "delete",
+            };
+            fail(format!("Could not {verb} snapshot '{key}': {}", e.text()))
+        }
     };
     out.append(result);
     out

@@ -34,6 +34,9 @@ pub enum FileWrite {
     /// which QEMU issues for snapshot metadata and what a deleted
     /// snapshot alone held).
     Punch(u64, u64),
+    /// The file cut to at most this length (a shrink drops the clusters
+    /// past the last one in use).
+    Truncate(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +83,9 @@ pub struct Image {
     pub header: Header,
     pub l1: Vec<u64>,
     /// Refcount block offsets, one per `refcount_block_size` clusters.
-    reftable: Vec<u64>,
+    pub(super) reftable: Vec<u64>,
     /// Every cluster's count (those without a refcount block read as 0).
-    refcounts: Vec<u16>,
+    pub(super) refcounts: Vec<u16>,
     /// The internal snapshots, in table order.
     pub snapshots: Vec<super::snapshot::Snapshot>,
     /// L2 tables changed by this command, as they are now (later steps of
@@ -96,6 +99,11 @@ pub struct Image {
     /// hold data in, which an unallocated cluster here reads through to.
     /// Simplified: a zero cluster in a middle image does not hide them.
     pub below: Option<Vec<(u64, u64)>>,
+    /// The backing file's virtual size (0 without one).
+    pub backing_size: u64,
+    /// Clusters a discard freed, punched together when it ends (QEMU's
+    /// `s->discards` while `cache_discards` is set).
+    pub(super) discards: Vec<u64>,
 }
 
 impl Image {
@@ -116,7 +124,7 @@ impl Image {
             }
         }
         let snapshots = if cfg!(feature = "qcow2-snapshots") { super::snapshot::read_table(&header, read) } else { Vec::new() };
-        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0, below: None }
+        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0, below: None, backing_size: 0, discards: Vec::new() }
     }
 
     pub(super) fn cluster(&self) -> u64 {
@@ -318,18 +326,38 @@ impl Image {
     /// size needs one, is written to free clusters (exactly as many entries
     /// as the size needs: `qcow2_co_truncate` asks `qcow2_grow_l1_table` for
     /// the exact size), the header points at it, and the old table's
-    /// clusters are freed (their bytes stay).
-    pub fn grow(&mut self, new_size: u64) -> Result<Vec<FileWrite>, GuestError> {
+    /// clusters are freed (their bytes stay). Over a backing file longer
+    /// than the old size, the new area is zeroed so that the backing file's
+    /// bytes stay hidden (`BDRV_REQ_ZERO_WRITE`): whole clusters become zero
+    /// clusters, then the part of the old last cluster gets written zeros.
+    pub fn grow(&mut self, new_size: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
         let need = super::l1_entries(new_size, self.header.cluster_bits);
         // QCOW_MAX_L1_SIZE: 32 MiB of L1 table.
         if need > (32 << 20) / 8 {
             return Err(GuestError::FileTooLarge);
         }
         let mut out = Vec::new();
-        if need > self.l1.len() as u64 {
-            let n = need;
+        self.grow_l1(need, &mut out)?;
+        let old = std::mem::replace(&mut self.header.size, new_size);
+        if cfg!(feature = "qcow2-backing") && self.backing_size > old {
+            let zero_start = old.next_multiple_of(self.cluster());
+            if new_size > zero_start {
+                self.retag(zero_start, new_size, read, &mut out, &mut |e| e | OFLAG_ZERO)?;
+            }
+            if zero_start > old {
+                let head = self.write(old, &Chunk::zeros(zero_start.min(new_size) - old), read)?;
+                out.extend(head);
+            }
+        }
+        out.push(FileWrite::Bytes(24, new_size.to_be_bytes().to_vec()));
+        Ok(out)
+    }
+
+    /// `qcow2_grow_l1_table` to exactly `n` entries, if it has fewer.
+    pub(super) fn grow_l1(&mut self, n: u64, out: &mut Vec<FileWrite>) -> Result<(), GuestError> {
+        if n > self.l1.len() as u64 {
             let cluster = self.cluster();
-            let start = self.alloc_run((n * 8).div_ceil(cluster), &mut out)?;
+            let start = self.alloc_run((n * 8).div_ceil(cluster), out)?;
             let old = (self.header.l1_table_offset, (self.l1.len() as u64 * 8).div_ceil(cluster));
             self.l1.resize(n as usize, 0);
             out.push(FileWrite::Bytes(start, be64s(&self.l1)));
@@ -338,15 +366,13 @@ impl Image {
             out.push(FileWrite::Bytes(36, fields));
             if old.0 != 0 {
                 for i in 0..old.1 {
-                    self.add(old.0 / cluster + i, -1, &mut out);
+                    self.add(old.0 / cluster + i, -1, out);
                 }
             }
             self.header.l1_size = n as u32;
             self.header.l1_table_offset = start;
         }
-        self.header.size = new_size;
-        out.push(FileWrite::Bytes(24, new_size.to_be_bytes().to_vec()));
-        Ok(out)
+        Ok(())
     }
 
     fn refcount_write(&self, index: u64) -> FileWrite {
@@ -551,7 +577,7 @@ impl Image {
     /// The L2 table of L1 entry `l1i`, ready for writing: a new empty one
     /// when there is none, a copy when a snapshot shares it (the old one
     /// then loses a reference), as `get_cluster_table` and `l2_allocate` do.
-    fn l2_table(&mut self, l1i: usize, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>) -> Result<(u64, Vec<u64>), GuestError> {
+    pub(super) fn l2_table(&mut self, l1i: usize, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>) -> Result<(u64, Vec<u64>), GuestError> {
         let cluster = self.cluster();
         // A damaged header's L1 table can be shorter than the virtual size.
         let old = self.l1.get(l1i).ok_or(GuestError::OutOfRange)? & OFFSET_MASK;
@@ -610,7 +636,7 @@ impl Image {
             // as zeros below too.
             let rest_zero = self.below.as_ref().is_none_or(|below| !below.iter().any(|(a, b)| (*a < from && *b > start) || (*a < stop && *b > to)));
             if whole || entry & OFLAG_ZERO != 0 || (entry & OFFSET_MASK == 0 && rest_zero) {
-                self.retag(from, to, read, &mut out, |e| e | OFLAG_ZERO)?;
+                self.retag(from, to, read, &mut out, &mut |e| e | OFLAG_ZERO)?;
             } else {
                 let writes = self.write(from, &Chunk::zeros(to - from), read)?;
                 out.extend(writes);
@@ -640,7 +666,22 @@ impl Image {
                 at = stop;
             }
         }
+        self.process_discards(&mut out);
         Ok(out)
+    }
+
+    /// `qcow2_process_discards`: the queued clusters that are still free,
+    /// neighbours joined, are punched. One freed and taken again by the same
+    /// request keeps its new bytes (QEMU writes its cached tables after).
+    pub(super) fn process_discards(&mut self, out: &mut Vec<FileWrite>) {
+        let cluster = self.cluster();
+        let mut freed = std::mem::take(&mut self.discards);
+        freed.retain(|h| self.refcount(h / cluster) == 0);
+        freed.sort_unstable();
+        freed.dedup();
+        for (at, len) in merge(freed.into_iter().map(|h| (h, cluster)).collect()) {
+            out.push(FileWrite::Punch(at, len));
+        }
     }
 
     /// The discard of `from..to`, which one L2 table maps.
@@ -649,7 +690,7 @@ impl Image {
         // With a backing file even an unallocated cluster must now read as
         // zeros, not fall through.
         let backed = self.below.is_some();
-        self.retag(from, to, read, out, |e| {
+        self.retag(from, to, read, out, &mut |e| {
             if e & OFFSET_MASK != 0 {
                 freed.push(e & OFFSET_MASK);
                 OFLAG_ZERO
@@ -659,12 +700,9 @@ impl Image {
                 e
             }
         })?;
-        let cluster = self.cluster();
         for host in freed {
             self.release(host, out);
-            if self.refcount(host / cluster) == 0 {
-                out.push(FileWrite::Punch(host, cluster));
-            }
+            self.discards.push(host);
         }
         Ok(())
     }
@@ -694,7 +732,7 @@ impl Image {
     /// Rewrites the L2 entries of the clusters `from..to` touches with `f`,
     /// table by table; `get_cluster_table` makes (or copies) each table
     /// first, even when no entry changes.
-    fn retag(&mut self, from: u64, to: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>, mut f: impl FnMut(u64) -> u64) -> Result<(), GuestError> {
+    pub(super) fn retag(&mut self, from: u64, to: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut Vec<FileWrite>, f: &mut dyn FnMut(u64) -> u64) -> Result<(), GuestError> {
         let (cluster, per_table) = (self.cluster(), self.l2_entries());
         let (first, last) = (from / cluster, (to - 1) / cluster);
         let mut g = first;
@@ -735,6 +773,18 @@ impl Image {
         let host = entry & OFFSET_MASK;
         (host != 0 && entry & OFLAG_ZERO == 0).then_some(host + guest % cluster)
     }
+}
+
+/// Sorted (offset, length) runs with touching neighbours joined.
+pub(super) fn merge(runs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (at, len) in runs {
+        match out.last_mut() {
+            Some(last) if last.0 + last.1 == at => last.1 += len,
+            _ => out.push((at, len)),
+        }
+    }
+    out
 }
 
 /// Joins byte writes that follow each other in order and in the file (a

@@ -5,10 +5,9 @@
 //! clear). The snapshot table is rewritten whole to new clusters on every
 //! change, and clusters freed by snapshot work are punched out of the file.
 //!
-//! Simplified: no VM state, so VM_SIZE and the VM clock are always 0; a
-//! snapshot of another virtual size cannot be applied (QEMU would resize).
+//! Simplified: no VM state, so VM_SIZE and the VM clock are always 0.
 
-use super::guest::{be64, FileWrite, GuestError, Image, OFFSET_MASK, OFLAG_COPIED};
+use super::guest::{be64, merge, FileWrite, GuestError, Image, OFFSET_MASK, OFLAG_COPIED};
 use super::Header;
 
 /// One entry of the snapshot table, field for field.
@@ -159,14 +158,19 @@ impl Image {
         self.snapshots.iter().find(|s| s.id == key).or_else(|| self.snapshots.iter().find(|s| s.name == key))
     }
 
-    /// `qemu-img snapshot -a`: the snapshot's L1 becomes the active one; the
-    /// snapshot's clusters gain a reference and the old active ones lose one.
+    /// `qemu-img snapshot -a`: the image takes the snapshot's virtual size
+    /// (shrinking or growing as `qemu-img resize` would) and an L1 table at
+    /// least as long as the snapshot's, then the snapshot's L1 becomes the
+    /// active one; the snapshot's clusters gain a reference and the old
+    /// active ones lose one.
     pub fn snapshot_apply(&mut self, key: &str, read: Reader) -> Result<Option<Vec<FileWrite>>, GuestError> {
         let Some(sn) = self.find_for_apply(key).cloned() else { return Ok(None) };
-        if sn.disk_size != self.header.size || sn.l1_size as usize > self.l1.len() {
-            return Err(GuestError::Unsupported);
-        }
-        let mut out = Vec::new();
+        let mut out = match sn.disk_size {
+            size if size < self.header.size => self.shrink(size, read)?,
+            size if size > self.header.size => self.grow(size, read)?,
+            _ => Vec::new(),
+        };
+        self.grow_l1(u64::from(sn.l1_size), &mut out)?;
         let sn_l1: Vec<u64> = read(sn.l1_table_offset, u64::from(sn.l1_size) * 8).chunks_exact(8).map(be64).collect();
         let mut next = sn_l1.clone();
         next.resize(self.l1.len(), 0);
@@ -277,16 +281,4 @@ impl Image {
         self.snapshots = list;
         Ok(())
     }
-}
-
-/// Sorted (offset, length) runs with touching neighbours joined.
-fn merge(runs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for (at, len) in runs {
-        match out.last_mut() {
-            Some(last) if last.0 + last.1 == at => last.1 += len,
-            _ => out.push((at, len)),
-        }
-    }
-    out
 }
