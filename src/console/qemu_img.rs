@@ -9,9 +9,8 @@
 //! clusters are filled from it, and `info --backing-chain` and `map` show
 //! the chain.
 //!
-//! Simplified: `create` makes raw and qcow2 only; `snapshot -a` needs the
-//! snapshot's virtual size; `convert -S 0` takes at most 256 MiB; no
-//! `rebase` or `commit`.
+//! Simplified: `create` makes raw and qcow2 only; `convert -S 0` takes at
+//! most 256 MiB; no `rebase` or `commit`.
 
 use super::{Output, Shell};
 use crate::core::media::Chunk;

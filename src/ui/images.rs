@@ -142,6 +142,7 @@ pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_do
     let present: Vec<&str> = [RAW, QCOW2].into_iter().filter(|p| images.iter().any(|i| i.path == *p)).collect();
     let free = !busy_dialog;
     let io = free && !present.is_empty();
+    let snapshots = images.iter().find(|i| i.path == QCOW2).map(|i| i.snapshots);
     let button = |action, label, lines: Vec<String>, enabled| Field::Button { action, label, lines, enabled };
     let fields = vec![
         button("create-images", "Create 1 GiB images (sparse)", create("", ""), free),
@@ -152,6 +153,9 @@ pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_do
         button("write-file", "Guest: write a file", both("write -P 0x66 512M 4M", &present), io),
         button("delete-file", "Guest: delete it", both("discard 512M 4M", &present), io),
         button("read-file", "Guest: read it", both("read 512M 4k", &present), io),
+        // An internal snapshot: the next guest write copies its cluster.
+        button("snapshot", "qcow2: take a snapshot", vec![format!("qemu-img snapshot -c before_update {QCOW2}")], io && snapshots == Some(0)),
+        button("rollback", "qcow2: roll back to it", vec![format!("qemu-img snapshot -a before_update {QCOW2}")], io && snapshots > Some(0)),
         button("remove-images", "Remove images", present.iter().map(|p| format!("rm {p}")).collect(), io),
     ];
     let downloads = present.iter().map(|p| {

@@ -88,6 +88,24 @@ test('?embed=qcow2: the buttons write into both images, a read walks L1 then L2,
       execFileSync('sh', ['-c', `gunzip -c "${gz}" | dd of="${raw}" bs=1M conv=sparse status=none`]);
       assert.equal(fs.statSync(raw).size, 1 << 30);
       assert.match(qemuImg('compare', '-f', 'raw', '-F', 'qcow2', raw, qcow2), /Images are identical\./);
+
+      // An internal snapshot by click: the next write copies its clusters
+      // first, and rolling back brings the old ones back. The download
+      // still passes the real check and holds the snapshot.
+      assert.equal(await page.isDisabled('[data-action="rollback"]'), true);
+      await click(page, 'snapshot');
+      await page.waitForFunction(() => /internal: 1 in the file's snapshot table/.test(document.querySelector('#image-summary')?.textContent));
+      assert.equal(await page.isDisabled('[data-action="snapshot"]'), true);
+      const clusters = async () => Number(/metadata [^·]* in (\d+) clusters/.exec(await page.locator('[data-image="vm-101-disk-0.qcow2"]').textContent())?.[1]);
+      await click(page, 'write-file');
+      await runCommand(page, `qemu-io -c 'read -P 0x66 512M 4M' ${QCOW2}`, /read 4194304\/4194304 bytes at offset 536870912/);
+      await click(page, 'rollback');
+      const back = await runCommand(page, `qemu-io -c 'read -P 0x66 512M 4M' ${QCOW2}`, /read 4194304\/4194304 bytes at offset 536870912/);
+      assert.doesNotMatch(back, /Pattern verification failed/, back);
+      assert.ok((await clusters()) >= 7, 'the snapshot table and its L1 copy are metadata');
+      const withSnapshot = await save(page, 'vm-101-disk-0.qcow2', dir);
+      assert.match(qemuImg('check', withSnapshot), /No errors were found on the image\./);
+      assert.match(qemuImg('snapshot', '-l', withSnapshot), /^Snapshot list:\nID\s+TAG.*\n1\s+before_update\s/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -76,7 +76,7 @@ test('truncate -s 10G makes a file with 0 blocks in ls -ls', T, async () => {
   });
 });
 
-test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; qemu-img snapshot says it is not in the browser yet', T, async () => {
+test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; internal snapshots copy a cluster before a write and bring the old data back; qcow2 shrinking says where it is', T, async () => {
   await withApp(shared.browser, shared.server, {}, async (app) => {
     const { page } = app;
     await gotoApp(app);
@@ -90,8 +90,22 @@ test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; q
     assert.doesNotMatch(read, /Pattern verification failed/, read);
     const check = await runCommand(page, `qemu-img check ${img}`, /No errors were found on the image/);
     assert.match(check, /1\/524288 = 0\.00% allocated/, check);
-    const snap = await runCommand(page, `qemu-img snapshot -c before_update ${img}`, /not in the browser yet/);
-    assert.match(snap, /storage-lab command-line program has them/, snap);
+    // An internal snapshot, then a write: the cluster is copied first, so
+    // the guest's first cluster moves in the file.
+    const offsetOfFirst = (json) => Number(/\{ "start": 0, "length": 65536, [^}]*"offset": (\d+)\}/.exec(json)[1]);
+    const before = offsetOfFirst(map);
+    await runCommand(page, `qemu-img snapshot -c before_update ${img}`);
+    const list = await runCommand(page, `qemu-img snapshot -l ${img}`, /before_update/);
+    assert.match(list, /^Snapshot list:\nID\s+TAG\s+VM_SIZE\s+DATE\s+VM_CLOCK\s+ICOUNT\n1\s+before_update\s+0 B /, list);
+    await runCommand(page, `qemu-io -c 'write -P 0xcd 0 4k' ${img}`, /wrote 4096\/4096 bytes at offset 0/);
+    const after = offsetOfFirst(await runCommand(page, `qemu-img map --output=json ${img}`, /"offset"/));
+    assert.notEqual(after, before);
+    await runCommand(page, `qemu-img snapshot -a before_update ${img}`);
+    const back = await runCommand(page, `qemu-io -c 'read -P 0xab 0 64k' ${img}`, /read 65536\/65536 bytes at offset 0/);
+    assert.doesNotMatch(back, /Pattern verification failed/, back);
+    assert.equal(offsetOfFirst(await runCommand(page, `qemu-img map --output=json ${img}`, /"offset"/)), before);
+    const shrink = await runCommand(page, `qemu-img resize --shrink ${img} 1G`, /command-line program/);
+    assert.match(shrink, /^qemu-img: shrinking a qcow2 image is in the storage-lab command-line program/, shrink);
   });
 });
 

@@ -49,6 +49,8 @@ pub enum GuestError {
     Unsupported,
     /// The L1 table would pass QEMU's 32 MiB limit (`EFBIG`).
     FileTooLarge,
+    /// A shrink in a build without the feature `qcow2-shrink`.
+    ShrinkNotBuilt,
 }
 
 impl GuestError {
@@ -59,6 +61,7 @@ impl GuestError {
             GuestError::RefcountTableFull => "the refcount table would pass its largest size",
             GuestError::Unsupported => "the lab's qcow2 model has no compressed clusters",
             GuestError::FileTooLarge => "Failed to grow the L1 table: File too large",
+            GuestError::ShrinkNotBuilt => "shrinking a qcow2 image is in the storage-lab command-line program, not in the browser yet",
         }
     }
 }

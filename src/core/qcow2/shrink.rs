@@ -14,6 +14,9 @@ type Reader<'a> = &'a mut dyn FnMut(u64, u64) -> Vec<u8>;
 impl Image {
     /// The file writes that shrink the virtual disk to `new_size`.
     pub fn shrink(&mut self, new_size: u64, read: Reader) -> Result<Vec<FileWrite>, GuestError> {
+        if !cfg!(feature = "qcow2-shrink") {
+            return Err(GuestError::ShrinkNotBuilt);
+        }
         let mut out = Vec::new();
         let late = self.discard_cropped(new_size, read, &mut out)?;
         self.shrink_l1(new_size, &mut out);
