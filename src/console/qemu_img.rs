@@ -393,6 +393,10 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
     let mut all = vec![f];
     while o.chain {
         let Some((_, format, full)) = all.last().and_then(|f| f.backing.clone()) else { break };
+        // `collect_image_info_list` knows the chain by its names.
+        if all.iter().any(|f| f.name == full) {
+            return fail(format!("Backing file '{full}' creates an infinite loop."));
+        }
         match open(shell, &full, Some(&format)) {
             Ok(next) if all.len() < 16 => all.push(next),
             _ => break,

@@ -4,8 +4,10 @@
 //! file's backing, and so on. A guest read of a cluster the image leaves
 //! unallocated goes down the chain; past a backing file's end it reads zeros.
 //!
-//! Simplified: a chain is at most 16 images deep (a loop of backing files
-//! ends there instead of QEMU's error).
+//! Simplified: a chain is at most 16 images deep, and an image that comes
+//! back lower in its own chain gets the error of a second open of a locked
+//! file (QEMU's `qemu-io` says so; its `check`, `map`, `compare` and
+//! `convert` never return).
 
 use crate::core::machine::Machine;
 use crate::core::qcow2::guest::Image;
@@ -28,6 +30,8 @@ pub struct Layer {
 
 pub struct Chain {
     pub layers: Vec<Layer>,
+    /// The chain stopped where a backing file named an image above it.
+    pub looped: bool,
 }
 
 /// `path_combine`: a relative backing name from the directory of `base`.
@@ -55,16 +59,18 @@ impl Chain {
     /// that exists.
     pub fn open(m: &Machine, name: &str, path: &str, raw: bool) -> Chain {
         let mut layers: Vec<Layer> = layer(m, name, path, raw).into_iter().collect();
+        let mut looped = false;
         while layers.len() < MAX_DEPTH {
             let Some(last) = layers.last() else { break };
             let Some(b) = &last.backing else { break };
             let (name, path) = (combine(&last.name, &b.file), combine(&last.path, &b.file));
-            match layer(m, &name, &path, b.format == "raw") {
+            looped = layers.iter().any(|l| l.path == path);
+            match layer(m, &name, &path, b.format == "raw").filter(|_| !looped) {
                 Some(next) => layers.push(next),
                 None => break,
             }
         }
-        Chain { layers }
+        Chain { layers, looped }
     }
 
     /// QEMU's error when a backing file of the chain is missing: "Could not
@@ -72,13 +78,17 @@ impl Chain {
     pub fn missing(&self, m: &Machine) -> Option<String> {
         let last = self.layers.last()?;
         let b = last.backing.as_ref().filter(|_| self.layers.len() < MAX_DEPTH)?;
+        let nested = "Could not open backing file: ".repeat(self.layers.len());
+        if self.looped {
+            return Some(format!("{nested}Failed to get shared \"write\" lock\nIs another process using the image [{}]?", combine(&last.name, &b.file)));
+        }
         let path = combine(&last.path, &b.file);
         let why = match m.stat_path(&path) {
             Ok(s) if s.stat.is_dir => "Is a directory".to_string(),
             Ok(_) => return None,
             Err(e) => e.text().to_string(),
         };
-        Some(format!("{}Could not open '{}': {why}", "Could not open backing file: ".repeat(self.layers.len()), combine(&last.name, &b.file)))
+        Some(format!("{nested}Could not open '{}': {why}", combine(&last.name, &b.file)))
     }
 
     /// The top image's guest bytes `offset..offset + len`.
