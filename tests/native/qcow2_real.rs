@@ -521,7 +521,10 @@ fn damaged_backing_fields_get_errors_not_panics() {
         printf '\\xe2\\x79\\x2a\\xca\\xff\\xff\\xff\\xf9' | dd of=c.qcow2 bs=1 seek=112 conv=notrunc status=none\n\
         qemu-img info c.qcow2\nqemu-io -c 'read -P 0xab 0 4k' c.qcow2\nqemu-img map c.qcow2\necho still here\n";
     let out = storage_lab::cli::run_script(Some("sdb=4G"), 1, script);
-    assert!(out.contains("read 65536/65536 bytes at offset 0\n"), "{out}");
+    // A file that is its own backing file: QEMU's errors (measured on
+    // qemu-img 10.0.2), not an endless chain.
+    assert!(out.starts_with("qemu-io: can't open device c.qcow2: Could not open backing file: Failed to get shared \"write\" lock\nIs another process using the image [c.qcow2]?\n"), "{out}");
+    assert!(out.contains("qemu-img: Backing file 'c.qcow2' creates an infinite loop.\n"), "{out}");
     assert!(out.contains("read 4096/4096 bytes at offset 0\n"), "{out}");
     assert!(out.ends_with("still here\n"), "{out}");
 }
