@@ -394,7 +394,7 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
     while o.chain {
         let Some((_, format, full)) = all.last().and_then(|f| f.backing.clone()) else { break };
         // `collect_image_info_list` knows the chain by its names.
-        if all.iter().any(|f| f.name == full) {
+        if cfg!(feature = "qcow2-backing") && all.iter().any(|f| f.name == full) {
             return fail(format!("Backing file '{full}' creates an infinite loop."));
         }
         match open(shell, &full, Some(&format)) {
@@ -755,6 +755,21 @@ fn hex(n: u64) -> String {
 
 /// `qemu-img measure`: the file a new image needs, for a size or for an
 /// existing image's data.
+/// How many clusters of `cluster` bytes the sorted guest ranges reach into,
+/// as `qcow2_measure` counts data through the whole backing chain: each run
+/// extended to its cluster's end, each cluster once.
+fn clusters_touched(ranges: &[(u64, u64)], cluster: u64) -> u64 {
+    let (mut counted_to, mut n) = (0, 0);
+    for &(start, end) in ranges {
+        let start = start.max(counted_to);
+        if start < end {
+            n += (end - 1) / cluster - start / cluster + 1;
+            counted_to = (end - 1) / cluster * cluster + cluster;
+        }
+    }
+    n
+}
+
 fn measure(shell: &mut Shell, args: &[String]) -> Output {
     let o = match read_args(args) {
         Ok(o) => o,
@@ -766,7 +781,7 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     }
     let (size, data, from_image) = match (&o.size, o.files.first()) {
         (Some(text), None) => match parse_size(text) {
-            Some(n) => (n, 0, None),
+            Some(n) => (n, Vec::new(), None),
             None => return fail(format!("Invalid image size specified: '{text}'.")),
         },
         (None, Some(name)) => {
@@ -774,8 +789,10 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
                 Ok(f) => f,
                 Err(out) => return out,
             };
-            let data: u64 = if let Some(h) = &f.header { mapped(shell, &f).len() as u64 * h.cluster_bytes() } else { shell.machine.allocated_runs(&f.path).unwrap_or_default().iter().map(|r| r.1).sum() };
-            (f.virtual_size(), data, Some(f.header.is_some()))
+            if let Some(out) = chain_error(shell, &f) {
+                return out;
+            }
+            (f.virtual_size(), map::data_ranges(&shell.machine, &chain_of(shell, &f), f.virtual_size()), Some(f.header.is_some()))
         }
         _ => return fail("Either --size N or one filename must be specified.".into()),
     };
@@ -787,7 +804,7 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
         (size, size)
     } else {
         let fully = qcow2::fully_allocated_bytes(size, cluster);
-        (fully - size.div_ceil(cluster) * cluster + data.div_ceil(cluster) * cluster, fully)
+        (fully - size.div_ceil(cluster) * cluster + clusters_touched(&data, cluster) * cluster, fully)
     };
     let bitmaps = from_image == Some(true) && out_format == "qcow2";
     if o.json {

@@ -288,6 +288,14 @@ fn same_as_real(shell: &mut Shell, dir: &Path, blocks: bool) -> Result<(), Strin
     if String::from_utf8_lossy(&real_map.stdout) != lab_map {
         return Err(format!("qemu-img map differs:\nreal {}\nlab {lab_map}", String::from_utf8_lossy(&real_map.stdout)));
     }
+    // `measure` counts data through the whole chain, in the target's clusters.
+    for args in ["-O qcow2", "-O qcow2 -o cluster_size=512", "-O qcow2 -o cluster_size=2M", "--output=json -O raw"] {
+        let real = Command::new("sh").arg("-c").arg(format!("qemu-img measure {args} i.qcow2")).current_dir(&dir).output().expect("qemu-img measure");
+        let ours = shell.run(&format!("qemu-img measure {args} /mnt/lab/i.qcow2")).text;
+        if String::from_utf8_lossy(&real.stdout) != ours {
+            return Err(format!("qemu-img measure {args} differs:\nreal {}\nlab {ours}", String::from_utf8_lossy(&real.stdout)));
+        }
+    }
     real_run(&dir, "qemu-img check lab.qcow2");
     real_run(&dir, "qemu-img compare -f qcow2 -F raw lab.qcow2 lab.raw");
     real_run(&dir, "qemu-img compare -f raw -F raw lab.raw t.raw");

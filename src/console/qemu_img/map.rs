@@ -111,6 +111,14 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
 /// backing chain: a qcow2 image's allocated clusters (merged where they
 /// follow each other on disk), a raw file's allocated blocks; the rest
 /// reads as zeros.
+/// The guest ranges that block status calls data and not zero, through the
+/// whole chain (what `qcow2_measure` counts).
+pub(super) fn data_ranges(m: &crate::core::machine::Machine, chain: &chain::Chain, size: u64) -> Vec<(u64, u64)> {
+    let mut extents = Vec::new();
+    layer_extents(m, chain, 0, 0, size, &mut extents);
+    extents.iter().filter(|e| e.data && !e.zero).map(|e| (e.start, e.start + e.len)).collect()
+}
+
 pub(super) fn map(shell: &mut Shell, args: &[String]) -> Output {
     let (o, f) = match open_one(shell, args) {
         Ok(v) => v,
