@@ -728,8 +728,12 @@ fn write_piece(m: &mut crate::core::machine::Machine, path: &str, image: Option<
 fn nonzero_runs(shell: &Shell, source: &chain::Chain, size: u64, ranges: &[(u64, u64)], sparse: u64) -> Vec<(u64, Vec<u8>)> {
     let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
     for &(start, end) in ranges {
-        let (from, to) = (start / sparse * sparse, end.div_ceil(sparse) * sparse);
-        let bytes = source.read(&shell.machine, from, to.min(size) - from);
+        // A backing file longer than the image holds data past its end.
+        let (from, to) = (start / sparse * sparse, (end.div_ceil(sparse) * sparse).min(size));
+        if from >= to {
+            continue;
+        }
+        let bytes = source.read(&shell.machine, from, to - from);
         for (i, block) in bytes.chunks(sparse as usize).enumerate() {
             if block.iter().all(|b| *b == 0) {
                 continue;
