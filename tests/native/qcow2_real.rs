@@ -586,3 +586,31 @@ fn a_clone_shorter_than_its_backing_file_converts_as_qemu_img_does() {
     assert_eq!(String::from_utf8_lossy(&real.stdout), shell.run("qemu-img measure -O qcow2 /mnt/lab/c.qcow2").text);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A linked clone longer than its backing file, with data of its own past
+/// the backing file's end: `map` and `measure` as the real tool prints them
+/// (the lab's map once recursed without end on the range after that data).
+#[test]
+fn a_clone_longer_than_its_backing_file_maps_as_qemu_img_does() {
+    let dir = temp_dir();
+    let mut shell = lab_with("cluster_size=65536", 8 * MIB);
+    real_run(&dir, "qemu-img create -q -f qcow2 i.qcow2 8M");
+    let lines = |d: &str| {
+        vec![
+            format!("qemu-io -c 'write -P 7 1M 64k' {d}/i.qcow2"),
+            format!("mv {d}/i.qcow2 {d}/b.qcow2"),
+            format!("qemu-img create -q -f qcow2 -b b.qcow2 -F qcow2 {d}/c.qcow2 16M"),
+            format!("qemu-io -c 'write -P 8 9M 64k' {d}/c.qcow2"),
+        ]
+    };
+    for (lab_line, real_line) in lines("/mnt/lab").iter().zip(lines(".")) {
+        lab_run(&mut shell, lab_line);
+        real_run(&dir, &real_line);
+    }
+    for args in ["map --output=json", "map", "measure -O qcow2"] {
+        let real = Command::new("sh").arg("-c").arg(format!("qemu-img {args} c.qcow2")).current_dir(&dir).output().expect("qemu-img");
+        let ours = shell.run(&format!("qemu-img {args} /mnt/lab/c.qcow2")).text;
+        assert_eq!(String::from_utf8_lossy(&real.stdout).replace("c.qcow2", "X").replace("b.qcow2", "Y"), ours.replace("/mnt/lab/c.qcow2", "X").replace("/mnt/lab/b.qcow2", "Y"), "qemu-img {args}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -48,7 +48,9 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
     // Past a backing file's end the image above answers: zeros it lacks.
     if k > 0 && end > layer.size {
         let cut = layer.size.max(start);
-        layer_extents(m, chain, k, start, cut, out);
+        if cut > start {
+            layer_extents(m, chain, k, start, cut, out);
+        }
         absent_at(out, k - 1, cut, end);
         return;
     }
