@@ -22,7 +22,7 @@ const sri = (text) => `sha384-${crypto.createHash('sha384').update(text).digest(
 const indexFile = path.join(dir, 'index.html');
 let index = fs.readFileSync(indexFile, 'utf8');
 // The exports a page or the bench calls by name keep them.
-const keepExports = (name) => ['memory', 'main', 'bench_replay', 'bench_undo'].includes(name);
+const keepExports = (name) => ['main', 'bench_replay', 'bench_undo'].includes(name);
 for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.js'))) {
   const file = path.join(dir, name);
   const before = fs.readFileSync(file, 'utf8');

@@ -680,8 +680,9 @@ impl Image {
         let cluster = self.cluster();
         let mut freed = std::mem::take(&mut self.discards);
         freed.retain(|h| self.refcount(h / cluster) == 0);
+        // A cluster is queued once per reference dropped, so only a damaged
+        // image queues one twice (then it is punched twice: harmless).
         freed.sort_unstable();
-        freed.dedup();
         for (at, len) in merge(freed.into_iter().map(|h| (h, cluster)).collect()) {
             out.push(FileWrite::Punch(at, len));
         }
