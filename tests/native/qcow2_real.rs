@@ -560,26 +560,36 @@ fn shrinking_matches_real_qemu_img() {
     assert_eq!(compare_created("cluster_size=65536", 1 << 40, &ops, true), Ok(()));
 }
 
-/// A linked clone shorter than its backing file: the data below past the
-/// clone's end stays out of `convert` and `measure` (a fuzz input once
-/// made the lab read a negative length there).
-#[test]
-fn a_clone_shorter_than_its_backing_file_converts_as_qemu_img_does() {
+/// A base image written by `base_io` (qemu-io's -c options), renamed
+/// b.qcow2 and cloned as c.qcow2 of `clone_size`, then `more` (with `{d}`
+/// for the directory), in the lab and on real files in the returned
+/// directory.
+fn clone_of_other_size(base_io: &str, clone_size: &str, more: &[&str]) -> (Shell, PathBuf) {
     let dir = temp_dir();
     let mut shell = lab_with("cluster_size=65536", 8 * MIB);
     real_run(&dir, "qemu-img create -q -f qcow2 i.qcow2 8M");
     let lines = |d: &str| {
-        vec![
-            format!("qemu-io -c 'write -P 0x11 0 4k' -c 'write -P 0x22 3M 64k' {d}/i.qcow2"),
+        let mut lines = vec![
+            format!("qemu-io {base_io} {d}/i.qcow2"),
             format!("mv {d}/i.qcow2 {d}/b.qcow2"),
-            format!("qemu-img create -q -f qcow2 -b b.qcow2 -F qcow2 {d}/c.qcow2 1M"),
-            format!("qemu-img convert -O qcow2 {d}/c.qcow2 {d}/f.qcow2"),
-        ]
+            format!("qemu-img create -q -f qcow2 -b b.qcow2 -F qcow2 {d}/c.qcow2 {clone_size}"),
+        ];
+        lines.extend(more.iter().map(|l| l.replace("{d}", d)));
+        lines
     };
     for (lab_line, real_line) in lines("/mnt/lab").iter().zip(lines(".")) {
         lab_run(&mut shell, lab_line);
         real_run(&dir, &real_line);
     }
+    (shell, dir)
+}
+
+/// A linked clone shorter than its backing file: the data below past the
+/// clone's end stays out of `convert` and `measure` (a fuzz input once
+/// made the lab read a negative length there).
+#[test]
+fn a_clone_shorter_than_its_backing_file_converts_as_qemu_img_does() {
+    let (mut shell, dir) = clone_of_other_size("-c 'write -P 0x11 0 4k' -c 'write -P 0x22 3M 64k'", "1M", &["qemu-img convert -O qcow2 {d}/c.qcow2 {d}/f.qcow2"]);
     export(&shell.machine, "/mnt/lab/f.qcow2", &dir.join("lab-f.qcow2"));
     assert_eq!(std::fs::read(dir.join("f.qcow2")).ok(), std::fs::read(dir.join("lab-f.qcow2")).ok());
     let real = Command::new("qemu-img").args(["measure", "-O", "qcow2", "c.qcow2"]).current_dir(&dir).output().expect("qemu-img measure");
@@ -592,21 +602,7 @@ fn a_clone_shorter_than_its_backing_file_converts_as_qemu_img_does() {
 /// (the lab's map once recursed without end on the range after that data).
 #[test]
 fn a_clone_longer_than_its_backing_file_maps_as_qemu_img_does() {
-    let dir = temp_dir();
-    let mut shell = lab_with("cluster_size=65536", 8 * MIB);
-    real_run(&dir, "qemu-img create -q -f qcow2 i.qcow2 8M");
-    let lines = |d: &str| {
-        vec![
-            format!("qemu-io -c 'write -P 7 1M 64k' {d}/i.qcow2"),
-            format!("mv {d}/i.qcow2 {d}/b.qcow2"),
-            format!("qemu-img create -q -f qcow2 -b b.qcow2 -F qcow2 {d}/c.qcow2 16M"),
-            format!("qemu-io -c 'write -P 8 9M 64k' {d}/c.qcow2"),
-        ]
-    };
-    for (lab_line, real_line) in lines("/mnt/lab").iter().zip(lines(".")) {
-        lab_run(&mut shell, lab_line);
-        real_run(&dir, &real_line);
-    }
+    let (mut shell, dir) = clone_of_other_size("-c 'write -P 7 1M 64k'", "16M", &["qemu-io -c 'write -P 8 9M 64k' {d}/c.qcow2"]);
     for args in ["map --output=json", "map", "measure -O qcow2"] {
         let real = Command::new("sh").arg("-c").arg(format!("qemu-img {args} c.qcow2")).current_dir(&dir).output().expect("qemu-img");
         let ours = shell.run(&format!("qemu-img {args} /mnt/lab/c.qcow2")).text;
