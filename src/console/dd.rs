@@ -329,28 +329,35 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
         return fail(format!("dd: the lab writes at most 16 GiB into ZFS in one command; use count=\n{}", report(&o, &Tally::default())));
     }
     let mut error = full.then_some("No space left on device");
+    #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
+    let mut partial_block = false;
     let seed = matches!(source, Source::Random).then(|| machine.new_data_seed());
     let mut stdout = Vec::new();
     let mut events = Vec::new();
     match &sink {
         Sink::Device(dev) => {
             if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_dev(m, *dev, seek_bytes + at, c, &mut events)) {
+                // dd writes a short last block apart, and names that failure "error writing".
+                #[cfg(feature = "loop-devices")]
+                {
+                    partial_block |= e == IoError::ReadOnly && t.bytes - done / o.obs * o.obs < o.obs;
+                }
                 t = tally(&o, in_len, Some(done)).0;
-                error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
+                error = Some(write_error(&e));
             }
         }
         Sink::Zvol(v) => {
             let v = v.clone();
             if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_zvol(m, &v, seek_bytes + at, c, &mut events)) {
                 t = tally(&o, in_len, Some(done)).0;
-                error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
+                error = Some(write_error(&e));
             }
         }
         Sink::File(p) => {
             let p = p.clone();
             if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_file(m, &p, seek_bytes + at, c, &mut events)) {
                 t = tally(&o, in_len, Some(done / o.obs * o.obs)).0;
-                error = Some(if e == IoError::PoolFull { "Input/output error" } else { "No space left on device" });
+                error = Some(write_error(&e));
             }
         }
         Sink::Stdout => {
@@ -363,7 +370,7 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     let of = o.output.clone().unwrap_or_default();
     let mut err = String::new();
     if let Some(e) = error {
-        let verb = if o.bs_mode { "error writing" } else { "writing to" };
+        let verb = if o.bs_mode || partial_block { "error writing" } else { "writing to" };
         err.push_str(&format!("dd: {verb} '{of}': {e}\n"));
     }
     err.push_str(&report(&o, &t));
@@ -377,6 +384,16 @@ fn file_room(machine: &Machine, path: &str, at: u64, want: u64, obs: u64) -> Opt
     let already = machine.file_pieces(path, at, want).map(|p| p.iter().map(|c| c.1.len).sum::<u64>()).unwrap_or(0);
     let fits = free.saturating_add(already);
     (fits < want).then(|| fits / obs * obs)
+}
+
+/// The strerror text dd prints for a failed write.
+fn write_error(e: &IoError) -> &'static str {
+    match e {
+        IoError::PoolFull => "Input/output error",
+        #[cfg(feature = "loop-devices")]
+        IoError::ReadOnly => "Operation not permitted",
+        _ => "No space left on device",
+    }
 }
 
 fn write_dev(machine: &mut Machine, dev: DevId, at: u64, c: Chunk, events: &mut Vec<Event>) -> Result<(), (u64, IoError)> {

@@ -483,6 +483,11 @@ impl Session {
                 out.info("Calling ioctl() to re-read partition table.");
                 let (reread, evs) = machine.write_label(self.disk, &self.label);
                 events.extend(evs);
+                #[cfg(feature = "loop-devices")]
+                if reread == Reread::Invalid {
+                    out.warn("Re-reading the partition table failed.: Invalid argument");
+                    out.info("The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).");
+                }
                 if reread == Reread::Busy {
                     out.warn("Re-reading the partition table failed.: Device or resource busy");
                     out.info("The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).");

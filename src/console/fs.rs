@@ -170,6 +170,8 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     let layout = Ext4Layout { geometry: g, uuid: signature::uuid_bytes(&uuid), hash_seed, label: a.label.clone(), now };
     match machine.mkfs(dev, NewFs::Ext4(layout)) {
         Ok(events) => Output { text, events, ..Output::default() },
+        #[cfg(feature = "loop-devices")]
+        Err(FsError::ReadOnly) => out(format!("{text}{}: Operation not permitted while setting up superblock\n", machine.path(dev)), 1),
         Err(e) => out(format!("{text}mkfs.ext4: {e}\n"), 1),
     }
 }

@@ -15,6 +15,8 @@ pub mod fmt;
 pub mod files;
 pub mod fs;
 pub mod fuzzing;
+#[cfg(feature = "loop-devices")]
+pub mod losetup;
 pub mod lsblk;
 pub mod lvm2;
 pub mod parted;
@@ -259,13 +261,22 @@ impl Shell {
 
     /// Adds the new layout of every disk image the command changed, for
     /// Figure 5 (a removed image keeps its `FileRemoved`).
-    fn note_images(&self, events: &mut Vec<Event>) {
+    #[cfg_attr(not(feature = "loop-devices"), allow(clippy::needless_pass_by_ref_mut))]
+    fn note_images(&mut self, events: &mut Vec<Event>) {
+        #[cfg(feature = "loop-devices")]
+        let through_loops = self.machine.take_loop_writes();
         let mut paths: Vec<&str> = Vec::new();
         for e in events.iter() {
             if let Event::FileCreated { path, .. } | Event::FileWritten { path, .. } | Event::FileResized { path, .. } = e {
                 if crate::core::image::is_image_path(path) && !paths.contains(&path.as_str()) {
                     paths.push(path);
                 }
+            }
+        }
+        #[cfg(feature = "loop-devices")]
+        for path in &through_loops {
+            if crate::core::image::is_image_path(path) && !paths.contains(&path.as_str()) {
+                paths.push(path);
             }
         }
         let layouts: Vec<Event> = paths.iter().filter_map(|p| crate::core::image::layout(&self.machine, p)).map(|layout| Event::ImageLaidOut { layout }).collect();
@@ -402,6 +413,8 @@ impl Shell {
         if let Some(input) = stdin {
             self.feed_dialog(input, &mut out);
         }
+        #[cfg(feature = "loop-devices")]
+        out.events.extend(self.machine.autoclear_loops());
         out
     }
 
@@ -428,6 +441,8 @@ impl Shell {
             "parted" => parted::run(&mut self.machine, args, stdin.is_some()),
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
+            #[cfg(feature = "loop-devices")]
+            "losetup" => losetup::run(&mut self.machine, &self.cwd, args),
             "echo" => builtins::echo(args),
             "printf" => builtins::printf(args),
             "yes" => builtins::yes(args),
@@ -566,7 +581,14 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
     let first_word = !line[..word_start].trim().chars().any(|c| !c.is_whitespace())
         || line[..word_start].trim() == "sudo";
     let candidates: Vec<String> = if first_word {
-        COMMANDS.iter().chain(ZFS_COMMANDS).map(|c| c.to_string()).collect()
+        #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
+        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).map(|c| c.to_string()).collect();
+        #[cfg(feature = "loop-devices")]
+        {
+            names.push("losetup".into());
+            names.sort();
+        }
+        names
     } else {
         let mut paths: Vec<String> = Vec::new();
         for n in machine.block_tree() {

@@ -209,7 +209,7 @@ impl Session {
     }
 
     pub fn from_json(text: &str) -> Result<Session, LoadError> {
-        let file: SessionFile = serde_json::from_str(text).map_err(|e| LoadError::BadJson(e.to_string()))?;
+        let file: SessionFile = serde_json::from_str(text).map_err(|e| LoadError::BadJson(json_error(&e)))?;
         if file.format != FORMAT_NAME {
             return Err(LoadError::NotASession);
         }
@@ -304,4 +304,17 @@ mod tests {
         assert!(base64url_decode("a").is_none());
         assert!(base64url_decode("@@@@").is_none());
     }
+}
+
+/// Where and why a session file is not valid, without serde_json's `Display`:
+/// that pulls in std's text for every I/O error kind, which a string never
+/// has (1.4 KB of the wasm, measured with twiggy; 0.6 KiB gzipped).
+fn json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Eof => "it ends too early",
+        Category::Syntax => "it is not JSON",
+        Category::Data | Category::Io => "it does not have a session's fields",
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
 }

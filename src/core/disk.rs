@@ -80,6 +80,29 @@ pub struct Disk {
     pub media: Media,
     pub kernel_partitions: Vec<KernelPartition>,
     pub label_cache: LabelCache,
+    /// The file behind a loop device that `losetup` set up; None for a disk.
+    #[cfg(feature = "loop-devices")]
+    pub backing: Option<LoopBacking>,
+}
+
+/// The file a loop device reads and writes (`losetup FILE`), as
+/// `/sys/block/loopN/loop/` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoopBacking {
+    /// The absolute path given at setup: losetup's BACK-FILE.
+    pub path: String,
+    /// The UUID of the filesystem the file is on, and its inode.
+    pub fs: String,
+    pub ino: u64,
+    /// The device numbers of that filesystem (`losetup -a`'s `[dev]`).
+    pub fs_dev: (u32, u32),
+    pub read_only: bool,
+    /// `-P`: the kernel scans the device for partitions (LO_FLAGS_PARTSCAN).
+    pub partscan: bool,
+    /// `losetup -d` while the device was in use: it goes when last closed.
+    pub autoclear: bool,
+    /// The file was removed; the loop device keeps its inode, as the kernel does.
+    pub deleted: bool,
 }
 
 /// The table last parsed from a disk's bytes, with the media stamp it was

@@ -44,6 +44,9 @@ pub struct ZBlock {
 pub enum Event {
     /// A new blank disk was plugged in.
     DiskAttached { disk: String, transport: &'static str, size_bytes: u64 },
+    /// A loop device let go of its file (`losetup -d`).
+    #[cfg(feature = "loop-devices")]
+    DiskDetached { disk: String },
     /// An editor opened a disk's existing table to change it in memory.
     EditorOpened { disk: String, kind: &'static str, parts: Vec<PartInfo> },
     /// An editor created a new, empty label in memory (fdisk `g`/`o`).

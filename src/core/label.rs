@@ -430,6 +430,23 @@ impl Label {
         }
     }
 
+    /// The sectors `write_to` fills, as (first LBA, count): a GPT's
+    /// protective MBR, headers and entry arrays, or the MBR and EBRs. The
+    /// zeros a DOS label writes over an old GPT's headers are left out.
+    pub fn sectors_written(&self) -> Vec<(u64, u64)> {
+        let total = self.total_sectors;
+        if self.kind == LabelKind::Gpt {
+            let array = gpt::entry_array_sectors(self.gpt_entries);
+            return vec![(0, 2 + array), (total - 1 - array, array + 1)];
+        }
+        let mut out = vec![(0, 1)];
+        if let Some(ext) = self.extended() {
+            out.push((ext.start_lba, 1));
+            out.extend(self.logicals().skip(1).map(|p| (p.start_lba.saturating_sub(GRAIN_SECTORS), 1)));
+        }
+        out
+    }
+
     /// The protective MBR, both entry arrays (used entries as bytes, the rest as
     /// a run of zeros) and both headers.
     fn write_gpt(&self, media: &mut Media, guid: Guid) {

@@ -80,6 +80,8 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::PartitionAppeared { .. }
         | Event::PartitionVanished { .. }
         | Event::RereadRefused { .. } => Some(FigureId::Blocks),
+        #[cfg(feature = "loop-devices")]
+        Event::DiskDetached { .. } => Some(FigureId::Blocks),
         Event::PvCreated { .. }
         | Event::PvRemoved { .. }
         | Event::VgCreated { .. }

@@ -296,6 +296,8 @@ impl Scene {
             | Event::PartitionAppeared { .. }
             | Event::PartitionVanished { .. }
             | Event::RereadRefused { .. } => self.apply_table(e),
+            #[cfg(feature = "loop-devices")]
+            Event::DiskDetached { .. } => self.apply_table(e),
             Event::FilesystemCreated { .. }
             | Event::SignatureWiped { .. }
             | Event::Mounted { .. }
@@ -356,6 +358,8 @@ fn focus_of(e: &Event) -> Option<String> {
         | Event::TableWritten { disk, .. }
         | Event::TableDestroyed { disk }
         | Event::RereadRefused { disk } => Some(disk.clone()),
+        #[cfg(feature = "loop-devices")]
+        Event::DiskDetached { disk } => Some(disk.clone()),
         Event::PartitionPlanned { disk, part } => Some(crate::core::disk::partition_name(disk, part.number)),
         Event::PartitionUnplanned { disk, number } | Event::PartitionTypeChanged { disk, number, .. } => Some(crate::core::disk::partition_name(disk, *number)),
         Event::PartitionAppeared { dev, .. }
@@ -412,6 +416,11 @@ impl Scene {
             Event::DiskAttached { disk, transport, size_bytes } => {
                 self.disks.push(SDisk { name: disk.clone(), transport, size_bytes: *size_bytes, label: None, table: Vec::new(), kernel: Vec::new(), editor: None });
                 self.nodes.insert(disk.clone(), SNode { kind: NodeKind::Disk, parents: Vec::new(), size_bytes: *size_bytes, lv: None, fstype: None, mounts: Vec::new(), swap: false, damaged: false });
+            }
+            #[cfg(feature = "loop-devices")]
+            Event::DiskDetached { disk } => {
+                self.disks.retain(|d| d.name != *disk);
+                self.nodes.remove(disk);
             }
             Event::EditorOpened { disk, kind, parts } => self.edit(disk, |d| d.editor = Some((kind, parts.clone()))),
             Event::LabelCreated { disk, kind } => self.edit(disk, |d| d.editor = Some((kind, Vec::new()))),

@@ -86,6 +86,8 @@ fn role(r: LvRole) -> &'static str {
 pub fn caption(e: &Event) -> String {
     match e {
         Event::DiskAttached { disk, transport, size_bytes } => format!("A {} {transport} disk appears as /dev/{disk}.", size(*size_bytes)),
+        #[cfg(feature = "loop-devices")]
+        Event::DiskDetached { disk } => format!("/dev/{disk} lets go of its file and disappears."),
         Event::EditorOpened { disk, kind, parts } => format!("The editor reads /dev/{disk}'s {kind} table ({} partitions) into memory; changes stay there until w.", parts.len()),
         Event::LabelCreated { disk, kind } => format!("A new, empty {kind} label for /dev/{disk}, in memory only."),
         Event::PartitionPlanned { disk, part } => format!("Partition {} of /dev/{disk} is planned in memory: {} from sector {}.", part.number, size(part.size_sectors * 512), part.start_lba),

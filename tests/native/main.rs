@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod fuzz_inputs;
 mod golden;
+mod loops;
 mod zfs_golden;
 mod props;
 mod qcow2_real;

@@ -64,8 +64,8 @@ fn old_links_in_the_version_1_script_form_still_open() {
 #[test]
 fn bad_session_files_say_what_is_wrong() {
     let err = |text: &str| Session::from_text(text).map(|_| ()).unwrap_err().to_string();
-    assert_eq!(err("{\"format\": \"storage-lab-session\", \"version\": 2"), "the session file is not valid: EOF while parsing an object at line 1 column 46");
-    assert_eq!(err("{\"format\": \"storage-lab-session\", \"version\": 2, \"seed\": 1, \"start\": \"lab\"}"), "the session file is not valid: missing field `lines` at line 1 column 74");
+    assert_eq!(err("{\"format\": \"storage-lab-session\", \"version\": 2"), "the session file is not valid: it ends too early (line 1, column 46)");
+    assert_eq!(err("{\"format\": \"storage-lab-session\", \"version\": 2, \"seed\": 1, \"start\": \"lab\"}"), "the session file is not valid: it does not have a session's fields (line 1, column 74)");
     assert_eq!(err("{\"format\": \"photo-album\", \"version\": 2, \"seed\": 1, \"start\": \"lab\", \"lines\": []}"), "this is not a Storage Lab session");
     assert_eq!(
         err("{\"format\": \"storage-lab-session\", \"version\": 9, \"seed\": 1, \"start\": \"lab\", \"lines\": []}"),

@@ -173,7 +173,22 @@ qemu-io -c 'read 512M 4k' /var/lib/vz/images/100/a.qcow2
 qemu-io -c 'discard 0 64k' /var/lib/vz/images/100/a.qcow2
 qemu-img resize /var/lib/vz/images/100/a.qcow2 +1G
 qemu-img convert -f qcow2 -O raw /var/lib/vz/images/100/a.qcow2 /var/lib/vz/images/100/b.raw
-rm /var/lib/vz/images/100/a.raw";
+rm /var/lib/vz/images/100/a.raw
+losetup -fP --show /var/lib/vz/images/100/b.raw
+sfdisk /dev/loop0
+label: dos
+,100M
+,
+write
+mkfs.ext4 /dev/loop0p1
+mount /dev/loop0p1 /mnt/a
+echo hello > /mnt/a/x
+losetup -d /dev/loop0
+umount /mnt/a
+losetup -f --show /var/lib/vz/images/100/a.qcow2
+qemu-io -c 'write -P 0x33 0 64k' /var/lib/vz/images/100/a.qcow2
+dd if=/dev/zero of=/dev/loop0 bs=1k count=1
+losetup -D";
     let mut sh = shell("sdb=1G,sdc=1G", "");
     let mut in_dialog = String::new();
     for line in script.lines() {

@@ -377,6 +377,10 @@ impl Session {
         text.push_str("\nThe partition table has been altered.\nCalling ioctl() to re-read partition table.\n");
         let (reread, evs) = machine.write_label(self.disk, &label);
         events.extend(evs);
+        #[cfg(feature = "loop-devices")]
+        if reread == Reread::Invalid {
+            text.push_str("Re-reading the partition table failed.: Invalid argument\nThe kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).\n");
+        }
         if reread == Reread::Busy {
             text.push_str("Re-reading the partition table failed.: Device or resource busy\nThe kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).\n");
         }

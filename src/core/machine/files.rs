@@ -97,7 +97,7 @@ impl Machine {
         }
     }
 
-    fn fs(&self, uuid: &str) -> Result<&Filesystem, VfsError> {
+    pub(super) fn fs(&self, uuid: &str) -> Result<&Filesystem, VfsError> {
         self.filesystem(uuid).ok_or(VfsError::NotFound)
     }
 
@@ -119,7 +119,7 @@ impl Machine {
         Ok(Found::Node { uuid, ino })
     }
 
-    fn inode_at(&self, path: &str) -> Result<(String, Ino), VfsError> {
+    pub(super) fn inode_at(&self, path: &str) -> Result<(String, Ino), VfsError> {
         match self.lookup(path)? {
             Found::Node { uuid, ino } => Ok((uuid, ino)),
             Found::Device(_) => Err(VfsError::InvalidArgument),
@@ -234,9 +234,16 @@ impl Machine {
             return self.zfs_write(&ds, &rel, offset, chunk);
         }
         let (uuid, ino) = self.inode_at(path)?;
+        let len = chunk.len;
+        self.write_inode(&uuid, ino, offset, chunk)?;
+        Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
+    }
+
+    /// Writes `chunk` at `offset` of inode `ino` of an ext4 tree (see `write_file`).
+    pub(super) fn write_inode(&mut self, uuid: &str, ino: Ino, offset: u64, chunk: Chunk) -> Result<(), VfsError> {
         let now = self.clock;
         let len = chunk.len;
-        let tree = &mut self.fs_mut(&uuid)?.tree;
+        let tree = &mut self.fs_mut(uuid)?.tree;
         let bs = tree.block_size;
         let (first, end) = (offset / bs * bs, (offset + len).div_ceil(bs) * bs);
         // Blocks that held no file data yet (holes, unwritten extents): a
@@ -251,13 +258,14 @@ impl Machine {
             parts.extend([(start, offset.min(stop)), (start.max(offset + len), stop)].into_iter().filter(|(a, b)| a < b).map(|(a, b)| (a, Chunk::zeros(b - a))));
         }
         for (part_offset, part) in parts {
-            for (at, n, loc) in self.fs(&uuid)?.tree.map(ino, part_offset, part.len)? {
+            for (at, n, loc) in self.fs(uuid)?.tree.map(ino, part_offset, part.len)? {
                 if let Some(fs_offset) = loc {
-                    self.write_fs_bytes(&uuid, fs_offset, part.slice(at - part_offset, n))?;
+                    self.write_fs_bytes(uuid, fs_offset, part.slice(at - part_offset, n))?;
                 }
             }
         }
-        Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
+        self.mirror_from_file(uuid, ino, offset, len);
+        Ok(())
     }
 
     fn write_fs_bytes(&mut self, uuid: &str, fs_offset: u64, chunk: Chunk) -> Result<(), VfsError> {
@@ -279,7 +287,12 @@ impl Machine {
             return self.zfs_pieces(&ds, &rel, offset, len);
         }
         let (uuid, ino) = self.inode_at(path)?;
-        let fs = self.fs(&uuid)?;
+        self.inode_pieces(&uuid, ino, offset, len)
+    }
+
+    /// `file_pieces` of inode `ino` of an ext4 tree.
+    pub(super) fn inode_pieces(&self, uuid: &str, ino: Ino, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, VfsError> {
+        let fs = self.fs(uuid)?;
         let size = fs.tree.size(ino);
         let len = len.min(size.saturating_sub(offset));
         let dev = self.mounts.iter().find(|m| m.uuid == uuid).map(|m| m.dev);
@@ -350,6 +363,7 @@ impl Machine {
                 }
             }
         }
+        self.mirror_from_file(&uuid, ino, offset, len);
         Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
     }
 
@@ -385,7 +399,11 @@ impl Machine {
         let mut events = self.create_file(path, false)?;
         let (uuid, ino) = self.inode_at(path)?;
         let now = self.clock;
+        let old = if cfg!(feature = "loop-devices") { self.fs(&uuid)?.tree.size(ino) } else { 0 };
         self.fs_mut(&uuid)?.tree.set_size(ino, size, now)?;
+        if size < old {
+            self.mirror_from_file(&uuid, ino, size, old - size);
+        }
         events.push(Event::FileResized { path: normalize(path), size });
         Ok(events)
     }
@@ -438,8 +456,12 @@ impl Machine {
             return Err(VfsError::Busy);
         }
         let now = self.clock;
+        let held = if cfg!(feature = "loop-devices") { self.inode_at(path).ok() } else { None };
         let (uuid, parent, name) = self.parent(path)?;
         self.fs_mut(&uuid)?.tree.unlink(parent, name, now)?;
+        if let Some((fs, ino)) = held {
+            self.loop_file_removed(&fs, ino);
+        }
         Ok(vec![Event::FileRemoved { path: normalize(path) }])
     }
 

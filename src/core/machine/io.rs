@@ -21,6 +21,9 @@ pub enum IoError {
     OutOfRange { size_bytes: u64 },
     /// A thin pool had no free chunk for the write.
     PoolFull,
+    /// A loop device set up read-only (`losetup -r`).
+    #[cfg(feature = "loop-devices")]
+    ReadOnly,
 }
 
 impl std::fmt::Display for IoError {
@@ -29,6 +32,8 @@ impl std::fmt::Display for IoError {
             IoError::NoDevice => write!(f, "the device does not exist"),
             IoError::OutOfRange { size_bytes } => write!(f, "the request reaches past the device's end ({size_bytes} bytes)"),
             IoError::PoolFull => write!(f, "the thin pool is full, so the write could not be stored"),
+            #[cfg(feature = "loop-devices")]
+            IoError::ReadOnly => write!(f, "the loop device is read-only"),
         }
     }
 }
@@ -106,16 +111,11 @@ impl Machine {
         if let Err(e) = self.map(dev, offset, backed, &mut pieces) {
             return Err(fail(e, 0, events));
         }
-        let labels_before = self.labels_touched(&pieces);
-        let mut done = 0;
-        for p in pieces {
-            if let Piece::Disk { disk, offset: o, len } = p {
-                if let Some(d) = self.disk_mut(disk) {
-                    d.media.write(o, chunk.slice(done, len));
-                }
-            }
-            done += p.len();
+        if let Err(e) = self.check_writable(&pieces) {
+            return Err(fail(e, 0, events));
         }
+        let labels_before = self.labels_touched(&pieces);
+        self.write_pieces(pieces, &chunk);
         if backed > 0 {
             let name = self.devices.get(dev).map(|d| d.name.clone()).unwrap_or_default();
             events.push(Event::BytesWritten { dev: name, offset, len: backed });
@@ -279,16 +279,33 @@ impl Machine {
         self.check_range(dev, offset, chunk.len)?;
         let mut pieces = Vec::new();
         self.map(dev, offset, chunk.len, &mut pieces)?;
+        self.check_writable(&pieces)?;
+        self.write_pieces(pieces, &chunk);
+        Ok(())
+    }
+
+    fn check_writable(&self, pieces: &[Piece]) -> Result<(), IoError> {
+        #[cfg(feature = "loop-devices")]
+        if pieces.iter().any(|p| matches!(p, Piece::Disk { disk, .. } if self.read_only(*disk))) {
+            return Err(IoError::ReadOnly);
+        }
+        let _ = pieces;
+        Ok(())
+    }
+
+    /// Puts `chunk`'s bytes on the disks' media; a loop device's go on to its file.
+    fn write_pieces(&mut self, pieces: Vec<Piece>, chunk: &Chunk) {
         let mut done = 0;
         for p in pieces {
             if let Piece::Disk { disk, offset: o, len } = p {
                 if let Some(d) = self.disk_mut(disk) {
                     d.media.write(o, chunk.slice(done, len));
                 }
+                #[cfg(feature = "loop-devices")]
+                self.mirror_to_file(disk, o, chunk.slice(done, len));
             }
             done += p.len();
         }
-        Ok(())
     }
 
     /// Discards a whole device, as mkfs does before writing: a thin volume gives

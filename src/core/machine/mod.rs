@@ -15,6 +15,27 @@ mod devices;
 pub mod files;
 mod io;
 mod lab;
+#[cfg(feature = "loop-devices")]
+pub mod loops;
+#[cfg(not(feature = "loop-devices"))]
+mod loops {
+    //! Without the `loop-devices` feature no disk has a backing file.
+    use super::Machine;
+    use crate::core::device::DevId;
+
+    impl Machine {
+        pub(super) fn partscan_refused(&self, _: DevId) -> bool {
+            false
+        }
+        pub(super) fn write_label_bytes(&mut self, disk: DevId, label: &crate::core::label::Label) {
+            if let Some(d) = self.disk_mut(disk) {
+                label.write_to(&mut d.media);
+            }
+        }
+        pub(super) fn mirror_from_file(&mut self, _: &str, _: u64, _: u64, _: u64) {}
+        pub(super) fn loop_file_removed(&mut self, _: &str, _: u64) {}
+    }
+}
 mod partitions;
 mod storage;
 mod volumes;
@@ -57,6 +78,10 @@ pub struct Machine {
     rootfs: Option<String>,
     /// Imported ZFS pools.
     zfs: crate::core::zfs::Zfs,
+    /// Files written through their loop devices since the shell last asked
+    /// (`take_loop_writes`), so Figure 5 redraws those images.
+    #[cfg(feature = "loop-devices")]
+    loop_writes: Vec<String>,
 }
 
 /// When every lab machine boots: 2026-11-25 09:00:00 UTC.
@@ -97,6 +122,8 @@ impl Machine {
             clock: BOOT_TIME,
             rootfs: None,
             zfs: Default::default(),
+            #[cfg(feature = "loop-devices")]
+            loop_writes: Vec::new(),
         }
     }
 
@@ -186,6 +213,13 @@ impl Machine {
         if size_bytes < MIB {
             return Err(AttachError::TooSmall(name.into()));
         }
+        self.add_disk(name, transport, size_bytes, model);
+        let size_bytes = size_bytes / SECTOR_BYTES * SECTOR_BYTES;
+        Ok(vec![Event::DiskAttached { disk: name.into(), transport: transport.label(), size_bytes }])
+    }
+
+    /// Adds a blank disk (or loop device) to the machine and the registry.
+    pub(super) fn add_disk(&mut self, name: &str, transport: Transport, size_bytes: u64, model: Option<String>) {
         let (major, minor) = match transport {
             Transport::Sata => (SD_MAJOR, disk::sd_index(name) * 16),
             Transport::Nvme => (BLKEXT_MAJOR, self.take_blkext_minor()),
@@ -206,10 +240,10 @@ impl Machine {
             media: Media::default(),
             kernel_partitions: Vec::new(),
             label_cache: Default::default(),
+            #[cfg(feature = "loop-devices")]
+            backing: None,
         });
         self.refresh();
-        let size_bytes = size_bytes / SECTOR_BYTES * SECTOR_BYTES;
-        Ok(vec![Event::DiskAttached { disk: name.into(), transport: transport.label(), size_bytes }])
     }
 
     /// The next free name for a new disk of `transport` (`sdd`, `nvme2n1`).

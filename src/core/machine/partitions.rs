@@ -13,6 +13,9 @@ use crate::core::label::{Label, Partition};
 pub enum Reread {
     Done,
     Busy,
+    /// A loop device set up without `-P` has no partitions to re-read (EINVAL).
+    #[cfg(feature = "loop-devices")]
+    Invalid,
 }
 
 /// Where the kernel registers a partition: an extended partition shows up as a
@@ -24,8 +27,8 @@ fn geometry(p: &Partition) -> (u64, u64) {
 impl Machine {
     /// Writes `label` to the disk's sectors, then asks the kernel to re-read it.
     pub fn write_label(&mut self, disk: DevId, label: &Label) -> (Reread, Vec<Event>) {
-        let Some(d) = self.disk_mut(disk) else { return (Reread::Busy, Vec::new()) };
-        label.write_to(&mut d.media);
+        self.write_label_bytes(disk, label);
+        let Some(d) = self.disk(disk) else { return (Reread::Busy, Vec::new()) };
         let parts = label.partitions.iter().map(|p| p.info()).collect();
         let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }];
         let reread = self.reread(disk, &mut events);
@@ -37,6 +40,11 @@ impl Machine {
     pub fn reread(&mut self, disk: DevId, events: &mut Vec<Event>) -> Reread {
         let Some(d) = self.disk(disk) else { return Reread::Busy };
         let name = d.name.clone();
+        #[cfg(feature = "loop-devices")]
+        if self.partscan_refused(disk) {
+            events.push(Event::RereadRefused { disk: name });
+            return Reread::Invalid;
+        }
         if self.disk_busy(disk) {
             events.push(Event::RereadRefused { disk: name });
             return Reread::Busy;
@@ -82,12 +90,15 @@ impl Machine {
     /// does with BLKPG: partitions in use keep their old geometry, free ones are
     /// removed, added or resized. Returns the numbers the kernel could not update.
     pub fn write_label_per_partition(&mut self, disk: DevId, label: &Label) -> (Vec<u32>, Vec<Event>) {
-        let Some(d) = self.disk_mut(disk) else { return (Vec::new(), Vec::new()) };
-        label.write_to(&mut d.media);
+        self.write_label_bytes(disk, label);
+        let Some(d) = self.disk(disk) else { return (Vec::new(), Vec::new()) };
         let name = d.name.clone();
         let parts = label.partitions.iter().map(|p| p.info()).collect();
         let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name(), parts }];
         let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
+        if self.partscan_refused(disk) {
+            return (on_disk.iter().map(|p| p.number).collect(), events);
+        }
         let old = d.kernel_partitions.clone();
         let mut numbers: Vec<u32> = old.iter().map(|k| k.number).chain(on_disk.iter().map(|p| p.number)).collect();
         crate::core::order::small_sort(&mut numbers);

@@ -8,6 +8,8 @@
 //! XFS and FAT use the same tree with a plain 4 KiB block map.
 
 use super::Machine;
+#[cfg(feature = "loop-devices")]
+use super::IoError;
 use crate::core::device::DevId;
 use crate::core::event::Event;
 use crate::core::ext4::Geometry;
@@ -67,6 +69,9 @@ pub enum FsError {
     SwapInactive,
     /// The write of the signature failed.
     Io,
+    /// The device is a read-only loop device (EPERM).
+    #[cfg(feature = "loop-devices")]
+    ReadOnly,
 }
 
 impl std::fmt::Display for FsError {
@@ -82,7 +87,18 @@ impl std::fmt::Display for FsError {
             FsError::SwapActive => "the swap area is already in use",
             FsError::SwapInactive => "the swap area is not in use",
             FsError::Io => "the device could not be written",
+            #[cfg(feature = "loop-devices")]
+            FsError::ReadOnly => "Operation not permitted",
         })
+    }
+}
+
+/// Why a filesystem's first write failed.
+fn fs_write_error(e: super::IoFailure) -> FsError {
+    match e.error {
+        #[cfg(feature = "loop-devices")]
+        IoError::ReadOnly => FsError::ReadOnly,
+        _ => FsError::Io,
     }
 }
 
@@ -115,7 +131,7 @@ impl Machine {
         let size = self.size_of(dev);
         let now = self.clock;
         // mke2fs and mkswap zero the first sectors, which removes older signatures.
-        self.write_at(dev, 0, Chunk::zeros(4096.min(size))).map_err(|_| FsError::Io)?;
+        self.write_at(dev, 0, Chunk::zeros(4096.min(size))).map_err(fs_write_error)?;
         self.wipe_signatures(dev);
         let (offset, bytes, record) = match fs {
             NewFs::Ext4(layout) => {

@@ -1,0 +1,118 @@
+//! Loop devices (`losetup`): the listings whose real output names the
+//! capturing machine's own loop device (so tests/fixtures/files/losetup.case
+//! filters them by file or device), and a filesystem made in an image file
+//! through a loop device. Expected texts are util-linux 2.38.1's, as printed
+//! on this machine for the same steps.
+
+use crate::golden::check;
+
+/// Three devices over one file: sysfs lists them in kernfs hash order
+/// (loop1, loop2, loop0), and `-D` detaches them all.
+#[test]
+fn unfiltered_listings_follow_sysfs_order() {
+    check(
+        Some("sdb=1G"),
+        "truncate -s 64M /root/a.raw\nlosetup\nlosetup -f --show /root/a.raw\nlosetup -f --show /root/a.raw\nlosetup -r -f --show /root/a.raw\nlosetup -a\nlosetup\nlosetup -l -n --raw\nlosetup -D\nlosetup -a\nlosetup -f\n",
+        "/dev/loop0\n/dev/loop1\n/dev/loop2\n\
+/dev/loop1: [0031]:34 (/root/a.raw)\n/dev/loop2: [0031]:34 (/root/a.raw)\n/dev/loop0: [0031]:34 (/root/a.raw)\n\
+NAME       SIZELIMIT OFFSET AUTOCLEAR RO BACK-FILE   DIO LOG-SEC\n\
+/dev/loop1         0      0         0  0 /root/a.raw   0     512\n\
+/dev/loop2         0      0         0  1 /root/a.raw   0     512\n\
+/dev/loop0         0      0         0  0 /root/a.raw   0     512\n\
+/dev/loop1 0 0 0 0 /root/a.raw 0 512\n/dev/loop2 0 0 0 1 /root/a.raw 0 512\n/dev/loop0 0 0 0 0 /root/a.raw 0 512\n\
+/dev/loop0\n",
+    );
+}
+
+/// A partitioned, formatted and mounted image keeps what was written in it
+/// through a detach (which waits for the umount) and a second setup.
+#[test]
+fn a_filesystem_in_an_image_file_survives_detach_and_setup() {
+    check(
+        None,
+        "qemu-img create -q -f raw /var/lib/vz/images/d.raw 1G
+losetup -fP --show /var/lib/vz/images/d.raw
+printf 'label: gpt\\n,\\n' | sfdisk /dev/loop0 > /dev/null
+lsblk -o NAME,SIZE,TYPE /dev/loop0
+mkfs.ext4 -q /dev/loop0p1
+mkdir /mnt/img
+mount /dev/loop0p1 /mnt/img
+echo written inside the image > /mnt/img/note.txt
+losetup -d /dev/loop0
+losetup -l -O NAME,AUTOCLEAR
+umount /mnt/img
+lsblk /dev/loop0
+losetup -a
+losetup -fP /var/lib/vz/images/d.raw
+mount /dev/loop0p1 /mnt/img
+cat /mnt/img/note.txt
+hexdump -C -s 512 -n 16 /var/lib/vz/images/d.raw
+",
+        "/dev/loop0
+NAME       SIZE TYPE
+loop0        1G loop
+└─loop0p1 1022M part
+NAME       AUTOCLEAR
+/dev/loop0         1
+lsblk: /dev/loop0: not a block device
+written inside the image
+00000200  45 46 49 20 50 41 52 54  00 00 01 00 5c 00 00 00  |EFI PART....\\...|
+00000210
+",
+    );
+}
+
+/// A qcow2 file on a loop device is the qcow2 format's bytes, not the
+/// guest's disk: no partition table, the header's magic at offset 0, and the
+/// device keeps its size when the file grows.
+#[test]
+fn a_qcow2_file_on_a_loop_device_shows_its_own_bytes() {
+    check(
+        None,
+        "qemu-img create -q -f qcow2 /var/lib/vz/images/q.qcow2 1G
+losetup -f --show /var/lib/vz/images/q.qcow2
+fdisk -l /dev/loop0
+hexdump -C -n 16 /dev/loop0
+qemu-io -c 'write -P 0xab 0 64k' /var/lib/vz/images/q.qcow2
+stat -c %s /var/lib/vz/images/q.qcow2
+lsblk -b -o NAME,SIZE /dev/loop0
+",
+        "losetup: /var/lib/vz/images/q.qcow2: Warning: file does not fit into a 512-byte sector; the end of the file will be ignored.
+/dev/loop0
+Disk /dev/loop0: 192 KiB, 196608 bytes, 384 sectors
+Units: sectors of 1 * 512 = 512 bytes
+Sector size (logical/physical): 512 bytes / 512 bytes
+I/O size (minimum/optimal): 512 bytes / 512 bytes
+00000000  51 46 49 fb 00 00 00 03  00 00 00 00 00 00 00 00  |QFI.............|
+00000010
+wrote 65536/65536 bytes at offset 0
+64 KiB, 1 ops; 00.00 sec (704.702 MiB/sec and 11275.2283 ops/sec)
+393216
+NAME    SIZE
+loop0 196608
+",
+    );
+}
+
+/// Writes to a read-only device fail as they do on Linux (EPERM).
+#[test]
+fn read_only_devices_refuse_writes() {
+    check(
+        Some("sdb=1G"),
+        "truncate -s 64M /root/a.raw\nlosetup -r -f --show /root/a.raw\nmkfs.ext4 -q /dev/loop0\ndd if=/dev/zero of=/dev/loop0 bs=4k count=1 status=none\ndd if=/dev/zero of=/dev/loop0 count=1 status=none\nls -s /root/a.raw\n",
+        "/dev/loop0\n/dev/loop0: Operation not permitted while setting up superblock\n\
+dd: error writing '/dev/loop0': Operation not permitted\ndd: writing to '/dev/loop0': Operation not permitted\n0 /root/a.raw\n",
+    );
+}
+
+/// `losetup -c` with an unchanged file is silent; the lab says when it would
+/// have to resize.
+#[test]
+fn set_capacity() {
+    check(
+        Some("sdb=1G"),
+        "truncate -s 64M /root/a.raw\nlosetup -f /root/a.raw\nlosetup -c /dev/loop0\ntruncate -s 128M /root/a.raw\nlosetup -c /dev/loop0\nlosetup -c /dev/loop3\n",
+        "losetup: /dev/loop0: set capacity failed: the lab cannot resize a loop device: detach it (losetup -d) and set it up again\n\
+losetup: /dev/loop3: set capacity failed: No such device or address\n",
+    );
+}
