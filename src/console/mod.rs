@@ -17,6 +17,8 @@ pub mod fs;
 pub mod fuzzing;
 #[cfg(feature = "loop-devices")]
 pub mod losetup;
+#[cfg(feature = "loop-devices")]
+pub mod nbd;
 pub mod lsblk;
 pub mod lvm2;
 pub mod parted;
@@ -205,11 +207,33 @@ const HELP: &str = "Storage Lab console. Commands behave like their Linux namesa
 Inside fdisk, type m for its own help. sfdisk reads script lines until 'write'.
 ";
 
+#[cfg(feature = "loop-devices")]
+const HELP_LOOPS: &str = "  Images as disks losetup -fP --show FILE   losetup -a | -l | -d DEV
+                  modprobe nbd max_part=8   qemu-nbd -c /dev/nbd0 FILE   qemu-nbd -d /dev/nbd0
+";
+
 fn help_text() -> String {
+    #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
+    let mut text = HELP.to_string();
+    #[cfg(feature = "loop-devices")]
+    {
+        text = text.replacen("  Bytes", &format!("{HELP_LOOPS}  Bytes"), 1);
+    }
     #[cfg(feature = "zfs")]
-    return HELP.replacen("  Bytes", &format!("{HELP_ZFS}  Bytes"), 1);
-    #[cfg(not(feature = "zfs"))]
-    HELP.to_string()
+    {
+        text = text.replacen("  Bytes", &format!("{HELP_ZFS}  Bytes"), 1);
+    }
+    text
+}
+
+/// What a command of a feature this build leaves out belongs to: the
+/// browser says where to find it rather than "command not found".
+fn native_only(cmd: &str) -> Option<&'static str> {
+    match cmd {
+        "zpool" | "zfs" | "zdb" | "zinject" if !cfg!(feature = "zfs") => Some("ZFS (the course's section 3) is"),
+        "losetup" | "qemu-nbd" if !cfg!(feature = "loop-devices") => Some("attaching images as disks is"),
+        _ => None,
+    }
 }
 
 /// Lines fed to a dialog from `yes` before the simulator gives up.
@@ -443,6 +467,10 @@ impl Shell {
             "attach-disk" => self.attach_disk(args),
             #[cfg(feature = "loop-devices")]
             "losetup" => losetup::run(&mut self.machine, &self.cwd, args),
+            #[cfg(feature = "loop-devices")]
+            "qemu-nbd" => nbd::run(&mut self.machine, &self.cwd, args),
+            #[cfg(feature = "loop-devices")]
+            "modprobe" => nbd::modprobe(&mut self.machine, args),
             "echo" => builtins::echo(args),
             "printf" => builtins::printf(args),
             "yes" => builtins::yes(args),
@@ -480,6 +508,9 @@ impl Shell {
                 #[cfg(feature = "zfs")]
                 if let Some(out) = zfs::run(self, cmd, args, stdin) {
                     return out;
+                }
+                if let Some(what) = native_only(cmd) {
+                    return Output::error(format!("{cmd}: {what} in the storage-lab command-line program, not in the browser yet\n"), 1);
                 }
                 Output::text(format!("bash: {}: command not found\n", printable(cmd)), 127)
             }
@@ -585,7 +616,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
         let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).map(|c| c.to_string()).collect();
         #[cfg(feature = "loop-devices")]
         {
-            names.push("losetup".into());
+            names.extend(["losetup", "modprobe", "qemu-nbd"].map(String::from));
             names.sort();
         }
         names

@@ -95,6 +95,7 @@ fn open(machine: &Machine, path: &str) -> Option<Device> {
     let d = machine.disk(disk)?;
     let model = match d.transport {
         Transport::Loop => "Loopback device (loopback)".to_string(),
+        Transport::Nbd => "Unknown (unknown)".to_string(),
         Transport::Sata => format!("ATA {} (scsi)", d.model.as_deref().unwrap_or("Generic SCSI")),
         Transport::Nvme => format!("{} (nvme)", d.model.as_deref().unwrap_or("NVMe Device")),
     };

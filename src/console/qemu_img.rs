@@ -339,6 +339,15 @@ fn read_args(args: &[String]) -> Result<ReadOpts, Output> {
     Ok(o)
 }
 
+/// qemu's error for an image another process (here `qemu-nbd`) holds the
+/// write lock of: opens for writing want that lock, read-only opens a
+/// shared one.
+pub(crate) fn lock_error(shell: &Shell, name: &str, write: bool) -> Option<String> {
+    let held = shell.machine.image_served(&shell.abs(name));
+    let kind = if write { "" } else { "shared " };
+    held.then(|| format!("Failed to get {kind}\"write\" lock\nIs another process using the image [{name}]?"))
+}
+
 /// Opens an image file: its facts, or qemu-img's "Could not open" error.
 fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output> {
     let path = shell.abs(name);
@@ -348,6 +357,9 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
         Ok(s) => s.stat,
         Err(e) => return Err(fail(format!("Could not open '{name}': Could not open '{name}': {}", e.text()))),
     };
+    if let Some(why) = lock_error(shell, name, false) {
+        return Err(fail(format!("Could not open '{name}': {why}")));
+    }
     let head = m.read_file(&path, 0, 512).unwrap_or_default();
     let header = Header::decode(&head).filter(|_| format != Some("raw"));
     if format == Some("qcow2") && header.is_none() {
@@ -475,6 +487,9 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let (Some(name), Some(size_text)) = (o.files.first(), size_text) else {
         return Output::error("qemu-img: Expecting image file name and size\nTry 'qemu-img --help' for more information\n", 1);
     };
+    if let Some(why) = lock_error(shell, name, true).filter(|_| shell.machine.stat_path(&shell.abs(name)).is_ok()) {
+        return fail(format!("Could not open '{name}': {why}"));
+    }
     let f = match open(shell, name, o.format.as_deref()) {
         Ok(f) => f,
         Err(out) => return out,
@@ -530,34 +545,21 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
 }
 
 /// The block layer's warning when a write-capable open probed a raw image.
-fn probed_raw_warning(name: &str) -> String {
+pub(crate) fn probed_raw_warning(name: &str) -> String {
     format!("WARNING: Image format was not specified for '{name}' and probing guessed raw.\n         Automatically detecting the format is dangerous for raw images, write operations on block 0 will be restricted.\n         Specify the 'raw' format explicitly to remove the restrictions.\n")
 }
 
-/// Carries out a qcow2 change's file writes.
+/// Carries out a qcow2 change's file writes; a new cluster's bytes from
+/// below come from the backing chain.
 pub fn apply_writes(m: &mut crate::core::machine::Machine, path: &str, writes: Vec<qcow2::guest::FileWrite>) -> Result<Vec<crate::core::Event>, String> {
-    let mut events = Vec::new();
     let mut below: Option<chain::Chain> = None;
-    for w in writes {
-        let r = match w {
-            qcow2::guest::FileWrite::Backing(at, guest, n) => {
-                let chain = below.get_or_insert_with(|| chain::Chain::open(m, path, path, false));
-                let mut bytes = Vec::with_capacity(n as usize);
-                chain.read_layer(m, 1, guest, n, &mut bytes);
-                m.write_file(path, at, Chunk::bytes(&bytes))
-            }
-            qcow2::guest::FileWrite::Bytes(at, b) => m.write_file(path, at, Chunk::bytes(&b)),
-            qcow2::guest::FileWrite::Zeros(at, n) => m.write_file(path, at, Chunk::zeros(n)),
-            qcow2::guest::FileWrite::Data(at, chunk) => m.write_file(path, at, chunk),
-            qcow2::guest::FileWrite::Punch(at, n) => m.punch_file(path, at, n),
-            qcow2::guest::FileWrite::Truncate(n) => match m.stat_path(path) {
-                Ok(s) if s.stat.size > n => m.truncate_file(path, n),
-                _ => Ok(Vec::new()),
-            },
-        };
-        events.extend(r.map_err(|e| e.text().to_string())?);
-    }
-    Ok(events)
+    let mut backing = |m: &crate::core::machine::Machine, guest: u64, n: u64| {
+        let chain = below.get_or_insert_with(|| chain::Chain::open(m, path, path, false));
+        let mut bytes = Vec::with_capacity(n as usize);
+        chain.read_layer(m, 1, guest, n, &mut bytes);
+        bytes
+    };
+    m.apply_qcow2_writes(path, writes, &mut backing).map_err(|e| e.text().to_string())
 }
 
 /// An opened image's backing chain, for reading its guest bytes (holes

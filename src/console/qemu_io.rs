@@ -40,6 +40,10 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Ok(_) => return Output::error(format!("qemu-io: can't open device {name}: Could not open '{name}': Is a directory\n"), 1),
         Err(e) => return Output::error(format!("qemu-io: can't open device {name}: Could not open '{name}': {}\n", e.text()), 1),
     };
+    if let Some(why) = super::qemu_img::lock_error(shell, name, true) {
+        return Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);
+    }
+    let m = &mut shell.machine;
     let header = Header::decode(&m.read_file(&path, 0, 512).unwrap_or_default()).filter(|_| format.as_deref() != Some("raw"));
     if let Some(why) = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|_| super::qemu_img::chain::Chain::open(m, name, &path, false).missing(m)) {
         return Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);

@@ -20,6 +20,9 @@ pub enum Transport {
     Nvme,
     /// A loop device: `loopN`, major 7; its partitions use major 259.
     Loop,
+    /// A network block device of `qemu-nbd`: `nbdN`, major 43, with its
+    /// partitions in its own range of minors.
+    Nbd,
 }
 
 impl Transport {
@@ -29,6 +32,7 @@ impl Transport {
             Transport::Sata => "SATA",
             Transport::Nvme => "NVMe",
             Transport::Loop => "loop",
+            Transport::Nbd => "NBD",
         }
     }
 
@@ -37,13 +41,15 @@ impl Transport {
         match self {
             Transport::Sata => "sata",
             Transport::Nvme => "nvme",
-            Transport::Loop => "",
+            Transport::Loop | Transport::Nbd => "",
         }
     }
 }
 
 /// The major number of SCSI disks.
 pub const SD_MAJOR: u32 = 8;
+/// The major number of network block devices.
+pub const NBD_MAJOR: u32 = 43;
 /// The major number of loop devices.
 pub const LOOP_MAJOR: u32 = 7;
 /// The "block extended" major used by NVMe and by partitions beyond 15.
@@ -103,6 +109,8 @@ pub struct LoopBacking {
     pub autoclear: bool,
     /// The file was removed; the loop device keeps its inode, as the kernel does.
     pub deleted: bool,
+    /// `qemu-nbd` serves the file's qcow2 guest disk rather than its bytes.
+    pub qcow2: bool,
 }
 
 /// The table last parsed from a disk's bytes, with the media stamp it was

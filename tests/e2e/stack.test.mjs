@@ -106,6 +106,11 @@ test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; i
     assert.equal(offsetOfFirst(await runCommand(page, `qemu-img map --output=json ${img}`, /"offset"/)), before);
     const shrink = await runCommand(page, `qemu-img resize --shrink ${img} 1G`, /command-line program/);
     assert.match(shrink, /^qemu-img: shrinking a qcow2 image is in the storage-lab command-line program/, shrink);
+    // The notes' ZFS commands and loop devices say where they are rather than "command not found".
+    const zpool = await runCommand(page, 'sudo zpool status', /command-line program/);
+    assert.match(zpool, /^zpool: ZFS \(the course's section 3\) is in the storage-lab command-line program, not in the browser yet/, zpool);
+    const losetup = await runCommand(page, `losetup -f --show ${img}`, /command-line program/);
+    assert.match(losetup, /^losetup: attaching images as disks is in the storage-lab command-line program/, losetup);
   });
 });
 

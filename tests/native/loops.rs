@@ -116,3 +116,115 @@ fn set_capacity() {
 losetup: /dev/loop3: set capacity failed: No such device or address\n",
     );
 }
+
+/// qemu-nbd: the module first, then a qcow2 image's guest disk as /dev/nbdN
+/// (major 43, 32 minors each with the module's default max_part=16); while
+/// it is served, qemu-img and qemu-io get QEMU's lock errors (the texts of
+/// qemu-img 10.0.2 against a real `qemu-nbd -k` holding the image).
+#[test]
+fn qemu_nbd_serves_a_qcow2_guest_disk_and_holds_its_lock() {
+    check(
+        Some("sdb=1G"),
+        "qemu-img create -q -f qcow2 /root/g.qcow2 2G
+qemu-nbd -c /dev/nbd0 /root/g.qcow2
+qemu-nbd -d /dev/nbd0
+modprobe nbd
+qemu-nbd -c /dev/nbd1 /root/g.qcow2
+lsblk -o NAME,MAJ:MIN,SIZE /dev/nbd1
+qemu-nbd -c /dev/nbd2 /root/g.qcow2
+qemu-img info /root/g.qcow2
+qemu-img resize /root/g.qcow2 3G
+qemu-img snapshot -c s1 /root/g.qcow2
+qemu-img snapshot -l /root/g.qcow2
+qemu-io -c 'read 0 4k' /root/g.qcow2
+qemu-nbd -c /dev/nbd1 /root/g.qcow2
+qemu-nbd -c /dev/nbd16 /root/g.qcow2
+qemu-nbd -c /dev/nbd3 /root/missing.qcow2
+qemu-nbd -c /dev/nbd3
+modprobe -r nbd
+qemu-nbd -d /dev/nbd1
+qemu-img info /root/g.qcow2 | head -2
+modprobe -r nbd
+qemu-nbd -d /dev/nbd1
+",
+        "qemu-nbd: Failed to open /dev/nbd0: No such file or directory
+qemu-nbd: Cannot open /dev/nbd0: No such file or directory
+NAME MAJ:MIN SIZE
+nbd1  43:32    2G
+qemu-nbd: Failed to blk_new_open '/root/g.qcow2': Failed to get \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+qemu-img: Could not open '/root/g.qcow2': Failed to get shared \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+qemu-img: Could not open '/root/g.qcow2': Failed to get \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+qemu-img: Could not open '/root/g.qcow2': Failed to get \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+qemu-img: Could not open '/root/g.qcow2': Failed to get shared \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+qemu-io: can't open device /root/g.qcow2: Failed to get \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+qemu-nbd: Failed to set NBD socket
+qemu-nbd: Failed to open /dev/nbd16: No such file or directory
+qemu-nbd: Failed to blk_new_open '/root/missing.qcow2': Could not open '/root/missing.qcow2': No such file or directory
+qemu-nbd: Invalid number of arguments
+Try `qemu-nbd --help' for more information.
+modprobe: FATAL: Module nbd is in use.
+/dev/nbd1 disconnected
+image: /root/g.qcow2
+file format: qcow2
+qemu-nbd: Cannot open /dev/nbd1: No such file or directory
+",
+    );
+}
+
+/// The partition table, filesystem and files written through /dev/nbd0 land
+/// in the image's guest clusters (QEMU's allocation order: the GPT's first
+/// cluster, its backup at the end, then the filesystem), and come back on
+/// the next connect. tests/native/qcow2_real.rs checks such an image with
+/// the real qemu-img.
+#[test]
+fn a_guest_disk_partitioned_through_qemu_nbd_lands_in_the_guest_clusters() {
+    check(
+        None,
+        "mkdir -p /var/lib/vz/images/100
+qemu-img create -q -f qcow2 /var/lib/vz/images/100/vm-100-disk-1.qcow2 4G
+modprobe nbd max_part=8
+qemu-nbd --connect=/dev/nbd0 /var/lib/vz/images/100/vm-100-disk-1.qcow2
+printf 'label: gpt\\n,1G\\n,\\n' | sfdisk /dev/nbd0 > /dev/null
+lsblk /dev/nbd0
+mkfs.ext4 -q /dev/nbd0p1
+mkdir -p /mnt/guest
+mount /dev/nbd0p1 /mnt/guest
+echo hello from the guest > /mnt/guest/hello.txt
+qemu-nbd -d /dev/nbd0
+umount /mnt/guest
+qemu-nbd -d /dev/nbd0
+qemu-img check /var/lib/vz/images/100/vm-100-disk-1.qcow2
+qemu-img map /var/lib/vz/images/100/vm-100-disk-1.qcow2
+qemu-nbd -c /dev/nbd1 /var/lib/vz/images/100/vm-100-disk-1.qcow2
+lsblk -o NAME,MAJ:MIN,SIZE,TYPE /dev/nbd1
+mount /dev/nbd1p1 /mnt/guest
+cat /mnt/guest/hello.txt
+",
+        "NAME     MAJ:MIN RM SIZE RO TYPE MOUNTPOINTS
+nbd0      43:0    0   4G  0 disk 
+├─nbd0p1  43:1    0   1G  0 part 
+└─nbd0p2  43:2    0   3G  0 part 
+qemu-nbd: /dev/nbd0 is in use (mounted, or held by another device); the lab does not pull a disk from under its users: unmount it first
+/dev/nbd0 disconnected
+No errors were found on the image.
+4/65536 = 0.01% allocated, 25.00% fragmented, 0.00% compressed clusters
+Image end offset: 655360
+Offset          Length          Mapped to       File
+0               0x10000         0x50000         /var/lib/vz/images/100/vm-100-disk-1.qcow2
+0x100000        0x10000         0x80000         /var/lib/vz/images/100/vm-100-disk-1.qcow2
+0x1190000       0x10000         0x90000         /var/lib/vz/images/100/vm-100-disk-1.qcow2
+0xffff0000      0x10000         0x70000         /var/lib/vz/images/100/vm-100-disk-1.qcow2
+NAME     MAJ:MIN SIZE TYPE
+nbd1      43:16    4G disk
+├─nbd1p1  43:17    1G part
+└─nbd1p2  43:18    3G part
+hello from the guest
+",
+    );
+}

@@ -188,7 +188,19 @@ umount /mnt/a
 losetup -f --show /var/lib/vz/images/100/a.qcow2
 qemu-io -c 'write -P 0x33 0 64k' /var/lib/vz/images/100/a.qcow2
 dd if=/dev/zero of=/dev/loop0 bs=1k count=1
-losetup -D";
+losetup -D
+modprobe nbd max_part=8
+qemu-nbd -c /dev/nbd0 /var/lib/vz/images/100/a.qcow2
+sfdisk /dev/nbd0
+label: gpt
+,100M
+,
+write
+mkfs.ext4 /dev/nbd0p1
+mount /dev/nbd0p1 /mnt/a
+echo hello > /mnt/a/x
+umount /mnt/a
+qemu-nbd -d /dev/nbd0";
     let mut sh = shell("sdb=1G,sdc=1G", "");
     let mut in_dialog = String::new();
     for line in script.lines() {

@@ -91,6 +91,10 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
     let [name] = files.as_slice() else {
         return Output::error(format!("qemu-img: Expecting one image file name\n{TRY}"), 1);
     };
+    let writes = action.as_ref().is_some_and(|a| a.0 != 'l');
+    if let Some(why) = super::lock_error(shell, name, true).filter(|_| writes && shell.machine.stat_path(&shell.abs(name)).is_ok()) {
+        return Output::error(format!("qemu-img: Could not open '{name}': {why}\n"), 1);
+    }
     let f = match open(shell, name, format.as_deref()) {
         Ok(f) => f,
         Err(out) => return out,

@@ -268,6 +268,36 @@ impl Machine {
         Ok(())
     }
 
+    /// Carries out a qcow2 driver's file writes on the image at `path`;
+    /// `backing(machine, guest, len)` gives the bytes a new cluster copies
+    /// from the backing file.
+    pub fn apply_qcow2_writes(
+        &mut self,
+        path: &str,
+        writes: Vec<crate::core::qcow2::guest::FileWrite>,
+        backing: &mut dyn FnMut(&Machine, u64, u64) -> Vec<u8>,
+    ) -> Result<Vec<Event>, VfsError> {
+        use crate::core::qcow2::guest::FileWrite;
+        let mut events = Vec::new();
+        for w in writes {
+            events.extend(match w {
+                FileWrite::Backing(at, guest, n) => {
+                    let bytes = backing(self, guest, n);
+                    self.write_file(path, at, Chunk::bytes(&bytes))
+                }
+                FileWrite::Bytes(at, b) => self.write_file(path, at, Chunk::bytes(&b)),
+                FileWrite::Zeros(at, n) => self.write_file(path, at, Chunk::zeros(n)),
+                FileWrite::Data(at, chunk) => self.write_file(path, at, chunk),
+                FileWrite::Punch(at, n) => self.punch_file(path, at, n),
+                FileWrite::Truncate(n) => match self.stat_path(path) {
+                    Ok(s) if s.stat.size > n => self.truncate_file(path, n),
+                    _ => Ok(Vec::new()),
+                },
+            }?);
+        }
+        Ok(events)
+    }
+
     fn write_fs_bytes(&mut self, uuid: &str, fs_offset: u64, chunk: Chunk) -> Result<(), VfsError> {
         let dev = self.mounts.iter().find(|m| m.uuid == uuid).map(|m| m.dev);
         let fs = self.fs_mut(uuid)?;

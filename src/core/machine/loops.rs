@@ -75,7 +75,7 @@ impl Machine {
     /// The loop devices with a backing file, in the order sysfs lists them.
     pub fn loop_devices(&self) -> Vec<&crate::core::disk::Disk> {
         let mut keyed: Vec<(u32, &str, usize)> =
-            self.disks.iter().enumerate().filter(|(_, d)| d.backing.is_some()).map(|(i, d)| (kernfs_name_hash(&d.name), d.name.as_str(), i)).collect();
+            self.disks.iter().enumerate().filter(|(_, d)| d.backing.is_some() && d.transport == Transport::Loop).map(|(i, d)| (kernfs_name_hash(&d.name), d.name.as_str(), i)).collect();
         crate::core::order::small_sort(&mut keyed);
         keyed.into_iter().map(|(_, _, i)| &self.disks[i]).collect()
     }
@@ -107,7 +107,7 @@ impl Machine {
         for (at, c) in pieces {
             d.media.write(at, c);
         }
-        d.backing = Some(LoopBacking { path: super::files::normalize(path), fs, ino, fs_dev, read_only: setup.read_only, partscan: setup.partscan, autoclear: false, deleted: false });
+        d.backing = Some(LoopBacking { path: super::files::normalize(path), fs, ino, fs_dev, read_only: setup.read_only, partscan: setup.partscan, autoclear: false, deleted: false, qcow2: false });
         let dev = d.dev;
         if setup.partscan {
             self.reread(dev, &mut events);
@@ -117,7 +117,7 @@ impl Machine {
 
     /// `losetup -d`: detaches a loop device; its partitions disappear with it.
     pub fn loop_detach(&mut self, name: &str) -> Result<Vec<Event>, LoopError> {
-        let d = self.disk_named(name).filter(|d| d.backing.is_some()).ok_or(LoopError::NotAttached)?;
+        let d = self.disk_named(name).filter(|d| d.backing.is_some() && d.transport == Transport::Loop).ok_or(LoopError::NotAttached)?;
         let dev = d.dev;
         if self.disk_busy(dev) || self.busy(dev).is_some() {
             // LOOP_CLR_FD on an open device only marks it: it goes at the last close.
@@ -126,15 +126,19 @@ impl Machine {
             }
             return Ok(Vec::new());
         }
-        let mut events: Vec<Event> = d
-            .kernel_partitions
-            .iter()
-            .map(|p| Event::PartitionVanished { disk: name.to_string(), dev: d.partition_name(p.number), number: p.number })
-            .collect();
+        Ok(self.remove_backed_disk(dev))
+    }
+
+    /// Removes a loop or nbd device and its partitions.
+    fn remove_backed_disk(&mut self, dev: DevId) -> Vec<Event> {
+        let Some(d) = self.disk(dev) else { return Vec::new() };
+        let name = d.name.clone();
+        let mut events: Vec<Event> =
+            d.kernel_partitions.iter().map(|p| Event::PartitionVanished { disk: name.clone(), dev: d.partition_name(p.number), number: p.number }).collect();
         self.disks.retain(|d| d.dev != dev);
         self.refresh();
-        events.push(Event::DiskDetached { disk: name.to_string() });
-        Ok(events)
+        events.push(Event::DiskDetached { disk: name });
+        events
     }
 
     /// The backing files written through loop devices since the last call.
@@ -197,7 +201,15 @@ impl Machine {
     /// `offset` goes to its backing file.
     pub(super) fn mirror_to_file(&mut self, disk: DevId, offset: u64, chunk: Chunk) {
         let Some(b) = self.disk(disk).and_then(|d| d.backing.clone()) else { return };
-        if !b.deleted && self.write_inode(&b.fs, b.ino, offset, chunk).is_ok() && !self.loop_writes.contains(&b.path) {
+        if b.deleted {
+            return;
+        }
+        if b.qcow2 {
+            self.nbd_qcow2_write(&b, offset, chunk);
+        } else if self.write_inode(&b.fs, b.ino, offset, chunk).is_err() {
+            return;
+        }
+        if !self.loop_writes.contains(&b.path) {
             self.loop_writes.push(b.path);
         }
     }
@@ -205,7 +217,8 @@ impl Machine {
     /// File → device: the range `offset..offset + len` of a file changed, so
     /// every loop device over it shows the file's bytes there again.
     pub(super) fn mirror_from_file(&mut self, fs: &str, ino: u64, offset: u64, len: u64) {
-        let over = |d: &crate::core::disk::Disk| d.backing.as_ref().is_some_and(|b| b.fs == fs && b.ino == ino && !b.deleted);
+        // A qcow2 image's guest disk changes only through qemu-nbd itself.
+        let over = |d: &crate::core::disk::Disk| d.backing.as_ref().is_some_and(|b| b.fs == fs && b.ino == ino && !b.deleted && !b.qcow2);
         let targets: Vec<(DevId, u64)> = self.disks.iter().filter(|d| over(d)).map(|d| (d.dev, d.size_bytes)).collect();
         for (dev, size) in targets {
             let end = offset.saturating_add(len).min(size);
@@ -229,5 +242,155 @@ impl Machine {
                 b.deleted = true;
             }
         }
+    }
+}
+
+/// Why `qemu-nbd` could not connect or disconnect an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NbdError {
+    /// No `/dev/nbdN` node: the nbd module is not loaded, or N is past its 16 devices.
+    NoDevice,
+    /// The device already serves an image.
+    DeviceBusy,
+    /// The image could not be opened.
+    File(VfsError),
+    /// Another `qemu-nbd` holds the image's write lock.
+    Locked,
+    /// The lab serves images without a backing file only.
+    Backing,
+    /// The device is mounted or held by another device.
+    InUse,
+}
+
+/// `fls`: the position of the highest set bit, 0 for 0.
+fn fls(n: u32) -> u32 {
+    u32::BITS - n.leading_zeros()
+}
+
+impl Machine {
+    /// `modprobe nbd max_part=N`: creates /dev/nbd0 to /dev/nbd15 (size 0,
+    /// so lsblk does not list them). Loading it again changes nothing.
+    pub fn load_nbd(&mut self, max_part: u32) {
+        self.nbd_max_part.get_or_insert(max_part);
+    }
+
+    pub fn nbd_loaded(&self) -> bool {
+        self.nbd_max_part.is_some()
+    }
+
+    /// `modprobe -r nbd`: refused while a device serves an image.
+    pub fn unload_nbd(&mut self) -> Result<(), NbdError> {
+        if self.disks.iter().any(|d| d.transport == Transport::Nbd) {
+            return Err(NbdError::InUse);
+        }
+        self.nbd_max_part = None;
+        Ok(())
+    }
+
+    /// Each nbd device has `1 << shift` minors: itself and its partitions.
+    pub(super) fn nbd_part_shift(&self) -> u32 {
+        fls(self.nbd_max_part.unwrap_or(16))
+    }
+
+    /// Whether `qemu-nbd` serves the image at `path` (and holds its write lock).
+    pub fn image_served(&self, path: &str) -> bool {
+        let path = super::files::normalize(path);
+        self.disks.iter().any(|d| d.transport == Transport::Nbd && d.backing.as_ref().is_some_and(|b| b.path == path && !b.deleted))
+    }
+
+    /// `qemu-nbd --connect=/dev/NAME [-f qcow2|raw] FILE`: the device shows
+    /// the image's guest disk, and its partitions when max_part allows.
+    pub fn nbd_connect(&mut self, name: &str, path: &str, qcow2: bool) -> Result<Vec<Event>, NbdError> {
+        let index: Option<u32> = name.strip_prefix("nbd").and_then(|n| n.parse().ok());
+        let max_part = self.nbd_max_part.filter(|_| index.is_some_and(|i| i < 16)).ok_or(NbdError::NoDevice)?;
+        if self.disk_named(name).is_some() {
+            return Err(NbdError::DeviceBusy);
+        }
+        let st = self.stat_path(path).map_err(NbdError::File)?;
+        if st.stat.is_dir {
+            return Err(NbdError::File(VfsError::IsADirectory));
+        }
+        if self.image_served(path) {
+            return Err(NbdError::Locked);
+        }
+        let (fs, ino) = self.inode_at(path).map_err(NbdError::File)?;
+        let (size_bytes, pieces) = match qcow2 {
+            true => self.qcow2_guest_pieces(&fs, ino)?,
+            false => (st.stat.size, self.inode_pieces(&fs, ino, 0, st.stat.size).map_err(NbdError::File)?),
+        };
+        let mut events = vec![Event::DiskAttached { disk: name.to_string(), transport: Transport::Nbd.label(), size_bytes }];
+        self.add_disk(name, Transport::Nbd, size_bytes, None);
+        let Some(d) = self.disks.iter_mut().find(|d| d.name == name) else { return Err(NbdError::NoDevice) };
+        for (at, c) in pieces {
+            d.media.write(at, c);
+        }
+        let path = super::files::normalize(path);
+        d.backing = Some(LoopBacking { path, fs, ino, fs_dev: (0, 0), read_only: false, partscan: max_part > 0, autoclear: false, deleted: false, qcow2 });
+        let dev = d.dev;
+        if max_part > 0 {
+            self.reread(dev, &mut events);
+        }
+        Ok(events)
+    }
+
+    /// `qemu-nbd --disconnect /dev/NAME`; a device serving nothing is left alone.
+    pub fn nbd_disconnect(&mut self, name: &str) -> Result<Vec<Event>, NbdError> {
+        let Some(d) = self.disk_named(name).filter(|d| d.transport == Transport::Nbd) else { return Ok(Vec::new()) };
+        let dev = d.dev;
+        if self.disk_busy(dev) || self.busy(dev).is_some() {
+            return Err(NbdError::InUse);
+        }
+        Ok(self.remove_backed_disk(dev))
+    }
+
+    /// The guest disk of a qcow2 file without a backing file: its size and
+    /// the file's pieces at their guest offsets (zero clusters and holes
+    /// read as zeros).
+    fn qcow2_guest_pieces(&self, fs: &str, ino: u64) -> Result<(u64, Vec<(u64, Chunk)>), NbdError> {
+        let mut read = |o: u64, n: u64| self.read_inode(fs, ino, o, n);
+        let header = crate::core::qcow2::Header::decode(&read(0, 512)).ok_or(NbdError::File(VfsError::InvalidArgument))?;
+        if header.backing_file_offset != 0 {
+            return Err(NbdError::Backing);
+        }
+        let cluster = 1u64 << header.cluster_bits;
+        let size = header.size;
+        let image = crate::core::qcow2::guest::Image::open(header, &mut read);
+        let mut out = Vec::new();
+        for (guest, entry) in image.entries(&mut read) {
+            let host = entry & crate::core::qcow2::guest::OFFSET_MASK;
+            if host == 0 || entry & crate::core::qcow2::guest::OFLAG_ZERO != 0 {
+                continue;
+            }
+            let at = guest * cluster;
+            let pieces = self.inode_pieces(fs, ino, host, cluster.min(size.saturating_sub(at))).map_err(NbdError::File)?;
+            out.extend(pieces.into_iter().map(|(o, c)| (at + (o - host), c)));
+        }
+        Ok((size, out))
+    }
+
+    /// A guest write through `qemu-nbd` into a qcow2 file, as QEMU's driver
+    /// allocates and writes it.
+    fn nbd_qcow2_write(&mut self, b: &LoopBacking, offset: u64, chunk: Chunk) {
+        let writes = {
+            let mut read = |o: u64, n: u64| self.read_inode(&b.fs, b.ino, o, n);
+            let Some(header) = crate::core::qcow2::Header::decode(&read(0, 512)) else { return };
+            let mut image = crate::core::qcow2::guest::Image::open(header, &mut read);
+            image.write(offset, &chunk, &mut read)
+        };
+        if let Ok(writes) = writes {
+            let _ = self.apply_qcow2_writes(&b.path, writes, &mut |_, _, n| vec![0; n as usize]);
+        }
+    }
+
+    /// The bytes `offset..offset + len` of inode `ino` (cut at its end).
+    fn read_inode(&self, fs: &str, ino: u64, offset: u64, len: u64) -> Vec<u8> {
+        let size = self.fs(fs).ok().and_then(|f| f.tree.stat(ino).ok()).map_or(0, |s| s.size);
+        let len = len.min(size.saturating_sub(offset));
+        let mut out = vec![0u8; len as usize];
+        for (at, c) in self.inode_pieces(fs, ino, offset, len).unwrap_or_default() {
+            let start = (at - offset) as usize;
+            out[start..start + c.len as usize].copy_from_slice(&c.to_vec());
+        }
+        out
     }
 }

@@ -27,6 +27,12 @@ mod loops {
         pub(super) fn partscan_refused(&self, _: DevId) -> bool {
             false
         }
+        pub(super) fn nbd_part_shift(&self) -> u32 {
+            5
+        }
+        pub fn image_served(&self, _: &str) -> bool {
+            false
+        }
         pub(super) fn write_label_bytes(&mut self, disk: DevId, label: &crate::core::label::Label) {
             if let Some(d) = self.disk_mut(disk) {
                 label.write_to(&mut d.media);
@@ -82,6 +88,9 @@ pub struct Machine {
     /// (`take_loop_writes`), so Figure 5 redraws those images.
     #[cfg(feature = "loop-devices")]
     loop_writes: Vec<String>,
+    /// `modprobe nbd max_part=N`: None while the nbd module is not loaded.
+    #[cfg(feature = "loop-devices")]
+    nbd_max_part: Option<u32>,
 }
 
 /// When every lab machine boots: 2026-11-25 09:00:00 UTC.
@@ -124,6 +133,8 @@ impl Machine {
             zfs: Default::default(),
             #[cfg(feature = "loop-devices")]
             loop_writes: Vec::new(),
+            #[cfg(feature = "loop-devices")]
+            nbd_max_part: None,
         }
     }
 
@@ -158,6 +169,11 @@ impl Machine {
     }
 
     /// `uname -a` without the trailing `GNU/Linux`: what lvm2 records as its host.
+    /// The kernel's release, as `uname -r` prints it.
+    pub fn kernel_release(&self) -> &str {
+        &self.kernel.0
+    }
+
     pub fn uname(&self) -> String {
         format!("Linux {} {} {} x86_64", self.hostname, self.kernel.0, self.kernel.1)
     }
@@ -224,6 +240,7 @@ impl Machine {
             Transport::Sata => (SD_MAJOR, disk::sd_index(name) * 16),
             Transport::Nvme => (BLKEXT_MAJOR, self.take_blkext_minor()),
             Transport::Loop => (LOOP_MAJOR, name.trim_start_matches("loop").parse().unwrap_or(0)),
+            Transport::Nbd => (disk::NBD_MAJOR, name.trim_start_matches("nbd").parse::<u32>().unwrap_or(0) << self.nbd_part_shift()),
         };
         let serial = model.as_ref().map(|_| format!("{:016X}", self.rng.next_u64()));
         let dev = self.devices.new_id();
@@ -253,6 +270,7 @@ impl Machine {
             Transport::Sata => (0..26u8).map(|i| format!("sd{}", (b'a' + i) as char)).find(|n| !taken(n)),
             Transport::Nvme => (0..100).map(|i| format!("nvme{i}n1")).find(|n| !taken(n)),
             Transport::Loop => (0..100).map(|i| format!("loop{i}")).find(|n| !taken(n)),
+            Transport::Nbd => (0..16).map(|i| format!("nbd{i}")).find(|n| !taken(n)),
         }
         .unwrap_or_else(|| "sdzz".into())
     }

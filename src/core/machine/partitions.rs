@@ -78,6 +78,7 @@ impl Machine {
         let (transport, minor) = self.disk(disk).map_or((Transport::Sata, 0), |d| (d.transport, d.minor));
         let (major, minor) = match transport {
             Transport::Sata if number <= 15 => (SD_MAJOR, minor + number),
+            Transport::Nbd if number < 1 << self.nbd_part_shift() => (crate::core::disk::NBD_MAJOR, minor + number),
             _ => match old.iter().find(|o| o.number == number && o.major == BLKEXT_MAJOR) {
                 Some(o) => (BLKEXT_MAJOR, o.minor),
                 None => (BLKEXT_MAJOR, self.take_blkext_minor()),

@@ -1,0 +1,130 @@
+//! qemu-nbd (QEMU 10.0) and `modprobe nbd`: an image's guest disk as a
+//! block device, `/dev/nbd0`, which fdisk, mkfs and mount use like a disk;
+//! what they write lands in the image's guest clusters.
+//!
+//! Simplified: only `--connect` and `--disconnect` (no NBD server, no
+//! `--read-only` or `--snapshot`); images with a backing file are refused;
+//! the real `-c` forks a server, here the device simply stays connected.
+
+use super::Output;
+use crate::core::machine::loops::NbdError;
+use crate::core::machine::Machine;
+use crate::core::vfs::VfsError;
+
+const TRY: &str = "qemu-nbd: Try `qemu-nbd --help' for more information.\n";
+
+fn fail(text: String) -> Output {
+    Output::error(text, 1)
+}
+
+/// `qemu-nbd ARGS`.
+pub fn run(machine: &mut Machine, cwd: &str, args: &[String]) -> Output {
+    let (mut connect, mut disconnect, mut format, mut files) = (None, false, None, Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| fail(format!("qemu-nbd: option requires an argument -- '{name}'\n{TRY}")));
+        let result = match a.as_str() {
+            "-c" => value("c").map(|v| connect = Some(v)),
+            "-f" => value("f").map(|v| format = Some(v)),
+            "-d" | "--disconnect" => Ok(disconnect = true),
+            o if o.starts_with("--connect=") => Ok(connect = Some(o["--connect=".len()..].to_string())),
+            o if o.starts_with("--format=") => Ok(format = Some(o["--format=".len()..].to_string())),
+            o if o.starts_with("--") => Err(fail(format!("qemu-nbd: unrecognized option '{o}'\n{TRY}"))),
+            o if o.starts_with('-') && o.len() > 1 => Err(fail(format!("qemu-nbd: invalid option -- '{}'\n{TRY}", &o[1..2]))),
+            f => Ok(files.push(f.to_string())),
+        };
+        if let Err(out) = result {
+            return out;
+        }
+    }
+    if files.len() != 1 {
+        return fail("qemu-nbd: Invalid number of arguments\nTry `qemu-nbd --help' for more information.\n".into());
+    }
+    let target = &files[0];
+    if disconnect {
+        return disconnect_device(machine, target);
+    }
+    let Some(device) = connect else {
+        return fail("qemu-nbd: serving images over the network is not simulated; connect one to a device with -c /dev/nbd0\n".into());
+    };
+    let path = if target.starts_with('/') { target.clone() } else { format!("{}/{target}", cwd.trim_end_matches('/')) };
+    connect_device(machine, &device, target, &path, format.as_deref())
+}
+
+fn connect_device(machine: &mut Machine, device: &str, file: &str, path: &str, format: Option<&str>) -> Output {
+    let cannot_open = |e: &str| fail(format!("qemu-nbd: Failed to blk_new_open '{file}': Could not open '{file}': {e}\n"));
+    let magic = machine.read_file(path, 0, 4);
+    let qcow2 = match (format, &magic) {
+        (_, Err(VfsError::NotFound)) => return cannot_open("No such file or directory"),
+        (_, Err(VfsError::IsADirectory)) => return cannot_open("Is a directory"),
+        (_, Err(_)) => return cannot_open("Invalid argument"),
+        (Some("qcow2"), Ok(m)) if m.as_slice() != b"QFI\xfb" => return fail(format!("qemu-nbd: Failed to blk_new_open '{file}': Image is not in qcow2 format\n")),
+        (Some("qcow2"), _) => true,
+        (Some("raw"), _) => false,
+        (Some(other), _) => return fail(format!("qemu-nbd: Failed to blk_new_open '{file}': the lab serves qcow2 and raw images, not {other}\n")),
+        (None, Ok(m)) => m.as_slice() == b"QFI\xfb",
+    };
+    let mut out = Output::default();
+    if format.is_none() && !qcow2 {
+        out.err.push_str(&super::qemu_img::probed_raw_warning(file));
+    }
+    let name = device.strip_prefix("/dev/").unwrap_or(device);
+    match machine.nbd_connect(name, path, qcow2) {
+        Ok(events) => out.events = events,
+        Err(e) => {
+            out.err.push_str(&match e {
+                NbdError::NoDevice => format!("qemu-nbd: Failed to open {device}: No such file or directory\n"),
+                NbdError::DeviceBusy => "qemu-nbd: Failed to set NBD socket\n".into(),
+                NbdError::Locked => format!("qemu-nbd: Failed to blk_new_open '{file}': Failed to get \"write\" lock\nIs another process using the image [{file}]?\n"),
+                NbdError::Backing => format!("qemu-nbd: {file} has a backing file; the lab's qemu-nbd serves images without one\n"),
+                NbdError::File(_) | NbdError::InUse => format!("qemu-nbd: Failed to blk_new_open '{file}': Invalid argument\n"),
+            });
+            out.exit_status = 1;
+        }
+    }
+    out
+}
+
+fn disconnect_device(machine: &mut Machine, device: &str) -> Output {
+    let name = device.strip_prefix("/dev/").unwrap_or(device);
+    if !machine.nbd_loaded() || !name.strip_prefix("nbd").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n < 16) {
+        return fail(format!("qemu-nbd: Cannot open {device}: No such file or directory\n"));
+    }
+    match machine.nbd_disconnect(name) {
+        Ok(events) => Output { text: format!("{device} disconnected\n"), events, ..Output::default() },
+        Err(_) => fail(format!("qemu-nbd: {device} is in use (mounted, or held by another device); the lab does not pull a disk from under its users: unmount it first\n")),
+    }
+}
+
+/// Modules a Proxmox VE kernel has that the lab's devices need, loaded
+/// already or built in: modprobe of them does nothing, as on the host.
+const PRESENT: &[&str] = &["dm_mod", "dm-mod", "dm_thin_pool", "dm-thin-pool", "ext4", "loop", "nvme", "raid1", "sd_mod", "vfat", "xfs", "zfs"];
+
+/// `modprobe [-r] nbd [max_part=N]`; other modules of the host load silently.
+pub fn modprobe(machine: &mut Machine, args: &[String]) -> Output {
+    let remove = args.iter().any(|a| a == "-r" || a == "--remove");
+    let words: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let Some(module) = words.first() else {
+        return fail("modprobe: ERROR: missing parameters. See -h.\n".into());
+    };
+    if PRESENT.contains(&module.as_str()) && !remove {
+        return Output::default();
+    }
+    if module.as_str() != "nbd" {
+        return fail(format!("modprobe: FATAL: Module {module} not found in directory /lib/modules/{}\n", machine.kernel_release()));
+    }
+    if remove {
+        return match machine.unload_nbd() {
+            Ok(()) => Output::default(),
+            Err(_) => fail("modprobe: FATAL: Module nbd is in use.\n".into()),
+        };
+    }
+    let max_part = words[1..].iter().find_map(|w| w.strip_prefix("max_part=")).map_or(Some(16), |v| v.parse::<u32>().ok());
+    match max_part {
+        Some(n) => {
+            machine.load_nbd(n);
+            Output::default()
+        }
+        None => fail("modprobe: ERROR: could not insert 'nbd': Invalid argument\n".into()),
+    }
+}
