@@ -232,6 +232,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
     match cmd {
         "zpool" | "zfs" | "zdb" | "zinject" if !cfg!(feature = "zfs") => Some("ZFS (the course's section 3) is"),
         "losetup" | "qemu-nbd" if !cfg!(feature = "loop-devices") => Some("attaching images as disks is"),
+        "partprobe" if !cfg!(feature = "partprobe") => Some("partprobe is"),
         _ => None,
     }
 }
@@ -463,6 +464,8 @@ impl Shell {
             }
             "fdisk" => self.fdisk(args),
             "parted" => parted::run(&mut self.machine, args, stdin.is_some()),
+            #[cfg(feature = "partprobe")]
+            "partprobe" => parted::partprobe(&mut self.machine, args),
             "sfdisk" => self.sfdisk(args),
             "attach-disk" => self.attach_disk(args),
             #[cfg(feature = "loop-devices")]
@@ -617,6 +620,8 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
         #[cfg(feature = "loop-devices")]
         {
             names.extend(["losetup", "modprobe", "qemu-nbd"].map(String::from));
+            #[cfg(feature = "partprobe")]
+            names.push("partprobe".into());
             names.sort();
         }
         names

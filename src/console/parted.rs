@@ -14,6 +14,8 @@ use crate::core::label::{Label, LabelKind, PartType, Partition, GRAIN_SECTORS};
 use crate::core::device::{DevId, DevKind};
 use crate::core::machine::{Busy, Machine};
 use super::Output;
+#[cfg(feature = "partprobe")]
+use crate::core::order::SmallSort;
 
 const SECTOR: u64 = 512;
 
@@ -158,6 +160,93 @@ pub fn run(machine: &mut Machine, args: &[String], piped: bool) -> Output {
     let mut p = Parted { machine, out: String::new(), err: String::new(), unit: Unit::Compact, script: false, piped };
     let status = p.main(args);
     Output { text: p.out, err: p.err, exit_status: status, ..Output::default() }
+}
+
+#[cfg(feature = "partprobe")]
+const PARTPROBE_HELP: &str = "Usage: partprobe [OPTION] [DEVICE]...
+Inform the operating system about partition table changes.
+
+  -d, --dry-run    do not actually inform the operating system
+  -s, --summary    print a summary of contents
+  -h, --help       display this help and exit
+  -v, --version    output version information and exit
+
+When no DEVICE is given, probe all partitions.
+
+Report bugs to <bug-parted@gnu.org>.
+";
+
+/// `partprobe [-d] [-s] [DEVICE...]` (GNU parted 3.5): tells the kernel,
+/// partition by partition, about the table on each disk (all disks when
+/// none is named); `-s` prints what it found, `-d` only that.
+#[cfg(feature = "partprobe")]
+pub fn partprobe(machine: &mut Machine, args: &[String]) -> Output {
+    let (mut dry, mut summary, mut devices) = (false, false, Vec::new());
+    for a in args {
+        match a.as_str() {
+            "-d" | "--dry-run" => dry = true,
+            "-s" | "--summary" => summary = true,
+            "-h" | "--help" => return Output::text(PARTPROBE_HELP, 0),
+            o if o.starts_with('-') && o.len() > 1 => {
+                let what = if o.starts_with("--") { format!("unrecognized option '{o}'") } else { format!("invalid option -- '{}'", &o[1..2]) };
+                return Output::error(format!("partprobe: {what}\nTry `partprobe --help' for more information.\n"), 1);
+            }
+            d => devices.push(d.to_string()),
+        }
+    }
+    if devices.is_empty() {
+        devices = machine.disks().iter().map(|d| d.path()).collect();
+    }
+    let mut out = Output::default();
+    for path in devices {
+        let Some(disk) = machine.resolve(&path).filter(|d| machine.disk(*d).is_some()) else {
+            out.err.push_str(&format!("Error: Could not stat device {path} - No such file or directory.\n"));
+            out.exit_status = 1;
+            continue;
+        };
+        let failed = if dry { Vec::new() } else { machine.update_kernel_partitions(disk, &mut out.events) };
+        if !failed.is_empty() {
+            out.err.push_str(&format!("Error: {}\n", not_informed(&failed, &path)));
+            out.exit_status = 1;
+        }
+        if summary {
+            out.text.push_str(&format!("{path}: {}\n", summary_line(machine, disk)));
+        }
+    }
+    out
+}
+
+/// libparted's error when BLKPG failed for partitions in use.
+fn not_informed(numbers: &[u32], path: &str) -> String {
+    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+    format!(
+        "Partition(s) {} on {path} have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.",
+        list.join(", ")
+    )
+}
+
+/// partprobe's summary: the label type (msdos for a blank disk, which
+/// libparted then treats as an empty DOS table) and the partition numbers,
+/// logical ones in angle brackets after their extended partition.
+#[cfg(feature = "partprobe")]
+fn summary_line(machine: &Machine, disk: DevId) -> String {
+    let label = machine.disk(disk).and_then(|d| d.label());
+    let kind = match &label {
+        Some(l) if l.kind == LabelKind::Gpt => "gpt",
+        _ => "msdos",
+    };
+    let mut text = format!("{kind} partitions");
+    let Some(l) = label else { return text };
+    let mut top: Vec<&Partition> = l.partitions.iter().filter(|p| p.number <= 4 || l.kind == LabelKind::Gpt).collect();
+    top.small_sort_by_key(|p| p.start_lba);
+    for p in top {
+        text.push_str(&format!(" {}", p.number));
+        if p.part_type.is_extended() {
+            let logicals: Vec<String> = l.partitions.iter().filter(|q| q.number > 4).map(|q| q.number.to_string()).collect();
+            text.push_str(&format!(" <{}>", logicals.join(" ")));
+        }
+    }
+    text
 }
 
 /// parted's `str_list_print_wrap()`: the parts printed as one text, broken
@@ -337,12 +426,7 @@ impl Parted<'_> {
         if failed.is_empty() {
             return true;
         }
-        let list: Vec<String> = failed.iter().map(u32::to_string).collect();
-        self.error(&format!(
-            "Partition(s) {} on {} have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.",
-            list.join(", "),
-            dev.path
-        ));
+        self.error(&not_informed(&failed, &dev.path));
         false
     }
 

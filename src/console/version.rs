@@ -30,7 +30,7 @@ fn asks(cmd: &str, args: &[String]) -> bool {
     args.iter().any(|a| {
         a == "--version"
             || a == "-V" && (UTIL_LINUX.contains(&cmd) && cmd != "sfdisk" || matches!(cmd, "mkfs.ext4" | "mke2fs"))
-            || a == "-v" && cmd == "parted"
+            || a == "-v" && (cmd == "parted" || cfg!(feature = "partprobe") && cmd == "partprobe")
     })
 }
 
@@ -46,7 +46,7 @@ pub fn run(cmd: &str, args: &[String]) -> Option<Output> {
         "hd" => "hd from util-linux 2.38.1\n".into(),
         c if UTIL_LINUX.contains(&c) => format!("{c} from util-linux 2.38.1\n"),
         "mkfs.ext4" | "mke2fs" => "mke2fs 1.47.0 (5-Feb-2023)\n\tUsing EXT2FS Library version 1.47.0\n".into(),
-        "parted" => format!("parted (GNU parted) 3.5\n{GNU_NOTICE}\nWritten by <http://git.debian.org/?p=parted/parted.git;a=blob_plain;f=AUTHORS>.\n"),
+        "parted" | "partprobe" => format!("{cmd} (GNU parted) 3.5\n{GNU_NOTICE}\nWritten by <http://git.debian.org/?p=parted/parted.git;a=blob_plain;f=AUTHORS>.\n"),
         "dd" => format!("dd (coreutils) 9.1\n{GNU_NOTICE}\nWritten by Paul Rubin, David MacKenzie, and Stuart Kemp.\n"),
         "xxd" => "xxd 2022-01-14 by Juergen Weigert et al.\n".into(),
         c if LVM_TOOLS.contains(&c) => format!(

@@ -720,3 +720,46 @@ Try 'md5sum --help' for more information.
 ",
     );
 }
+
+/// fdisk on a disk with a mounted partition leaves the kernel on the old
+/// table and says to run partprobe(8): partprobe adds what is free, refuses
+/// (with libparted's error) to move the mounted partition, and does it once
+/// that partition is unmounted.
+#[test]
+fn partprobe_updates_the_kernel_where_partitions_are_free() {
+    check(
+        None,
+        "printf 'label: gpt\\n,100M\\n,100M\\n' | sfdisk /dev/sdb > /dev/null
+mkfs.ext4 -q /dev/sdb1
+mkdir /mnt/one
+mount /dev/sdb1 /mnt/one
+printf 'n\\n\\n\\n+50M\\nw\\n' | fdisk /dev/sdb | grep -i kernel
+lsblk -o NAME,SIZE /dev/sdb
+partprobe -s /dev/sdb
+lsblk -o NAME,SIZE /dev/sdb
+printf 'd\\n1\\nn\\n1\\n\\n+80M\\nw\\n' | fdisk /dev/sdb > /dev/null
+partprobe /dev/sdb
+umount /mnt/one
+partprobe /dev/sdb
+lsblk -o NAME,SIZE /dev/sdb
+",
+        "The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).
+NAME    SIZE
+sdb     500G
+├─sdb1  100M
+└─sdb2  100M
+/dev/sdb: gpt partitions 1 2 3
+NAME    SIZE
+sdb     500G
+├─sdb1  100M
+├─sdb2  100M
+└─sdb3   50M
+Error: Partition(s) 1 on /dev/sdb have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.
+NAME    SIZE
+sdb     500G
+├─sdb1   80M
+├─sdb2  100M
+└─sdb3   50M
+",
+    );
+}

@@ -200,7 +200,16 @@ mkfs.ext4 /dev/nbd0p1
 mount /dev/nbd0p1 /mnt/a
 echo hello > /mnt/a/x
 umount /mnt/a
-qemu-nbd -d /dev/nbd0";
+qemu-nbd -d /dev/nbd0
+mount /dev/sdb1 /mnt/a
+fdisk /dev/sdb
+n
+
+
++50M
+w
+partprobe
+umount /mnt/a";
     let mut sh = shell("sdb=1G,sdc=1G", "");
     let mut in_dialog = String::new();
     for line in script.lines() {

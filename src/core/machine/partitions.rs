@@ -96,10 +96,22 @@ impl Machine {
         let name = d.name.clone();
         let parts = label.partitions.iter().map(|p| p.info()).collect();
         let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name(), parts }];
-        let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
         if self.partscan_refused(disk) {
+            let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
             return (on_disk.iter().map(|p| p.number).collect(), events);
         }
+        let failed = self.update_kernel_partitions(disk, &mut events);
+        (failed, events)
+    }
+
+    /// BLKPG, partition by partition, from the table on the disk's bytes
+    /// (parted after a write, partprobe): partitions in use keep their old
+    /// geometry, free ones are removed, added or resized. Returns the
+    /// numbers the kernel could not update.
+    pub fn update_kernel_partitions(&mut self, disk: DevId, events: &mut Vec<Event>) -> Vec<u32> {
+        let Some(d) = self.disk(disk) else { return Vec::new() };
+        let name = d.name.clone();
+        let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
         let old = d.kernel_partitions.clone();
         let mut numbers: Vec<u32> = old.iter().map(|k| k.number).chain(on_disk.iter().map(|p| p.number)).collect();
         crate::core::order::small_sort(&mut numbers);
@@ -141,10 +153,10 @@ impl Machine {
             d.kernel_partitions = fresh;
         }
         self.refresh();
-        self.name_signatures(&mut events);
+        self.name_signatures(events);
         crate::core::order::small_sort(&mut failed);
         failed.dedup();
-        (failed, events)
+        failed
     }
 
     /// Fills in what a partition that just appeared already holds: old bytes
