@@ -340,7 +340,7 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
                 // dd writes a short last block apart, and names that failure "error writing".
                 #[cfg(feature = "loop-devices")]
                 {
-                    partial_block |= e == IoError::ReadOnly && t.bytes - done / o.obs * o.obs < o.obs;
+                    partial_block |= e == IoError::ReadOnly && t.bytes.saturating_sub(done / o.obs * o.obs) < o.obs;
                 }
                 t = tally(&o, in_len, Some(done)).0;
                 error = Some(write_error(&e));

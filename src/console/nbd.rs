@@ -30,7 +30,7 @@ pub fn run(machine: &mut Machine, cwd: &str, args: &[String]) -> Output {
             o if o.starts_with("--connect=") => Ok(connect = Some(o["--connect=".len()..].to_string())),
             o if o.starts_with("--format=") => Ok(format = Some(o["--format=".len()..].to_string())),
             o if o.starts_with("--") => Err(fail(format!("qemu-nbd: unrecognized option '{o}'\n{TRY}"))),
-            o if o.starts_with('-') && o.len() > 1 => Err(fail(format!("qemu-nbd: invalid option -- '{}'\n{TRY}", &o[1..2]))),
+            o if o.starts_with('-') && o.len() > 1 => Err(fail(format!("qemu-nbd: invalid option -- '{}'\n{TRY}", o.chars().nth(1).map(String::from).unwrap_or_default()))),
             f => Ok(files.push(f.to_string())),
         };
         if let Err(out) = result {

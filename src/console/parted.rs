@@ -188,7 +188,7 @@ pub fn partprobe(machine: &mut Machine, args: &[String]) -> Output {
             "-s" | "--summary" => summary = true,
             "-h" | "--help" => return Output::text(PARTPROBE_HELP, 0),
             o if o.starts_with('-') && o.len() > 1 => {
-                let what = if o.starts_with("--") { format!("unrecognized option '{o}'") } else { format!("invalid option -- '{}'", &o[1..2]) };
+                let what = if o.starts_with("--") { format!("unrecognized option '{o}'") } else { format!("invalid option -- '{}'", o.chars().nth(1).map(String::from).unwrap_or_default()) };
                 return Output::error(format!("partprobe: {what}\nTry `partprobe --help' for more information.\n"), 1);
             }
             d => devices.push(d.to_string()),

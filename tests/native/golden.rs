@@ -763,3 +763,8 @@ sdb     500G
 ",
     );
 }
+
+#[test]
+fn partprobe_rejects_unknown_options() {
+    check(Some("sdb=1G"), "partprobe -é\npartprobe --nope\n", "partprobe: invalid option -- 'é'\nTry `partprobe --help' for more information.\npartprobe: unrecognized option '--nope'\nTry `partprobe --help' for more information.\n");
+}

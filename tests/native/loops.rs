@@ -228,3 +228,15 @@ hello from the guest
 ",
     );
 }
+
+/// Options that are not ASCII get the tools' errors, not a panic.
+#[test]
+fn non_ascii_options_get_errors() {
+    check(
+        Some("sdb=1G"),
+        "losetup -é\nqemu-nbd -é\nmodprobe nbd\nqemu-nbd -é /dev/nbd0\n",
+        "losetup: invalid option -- 'é'\nTry 'losetup --help' for more information.\n\
+qemu-nbd: invalid option -- 'é'\nqemu-nbd: Try `qemu-nbd --help' for more information.\n\
+qemu-nbd: invalid option -- 'é'\nqemu-nbd: Try `qemu-nbd --help' for more information.\n",
+    );
+}
