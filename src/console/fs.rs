@@ -153,8 +153,9 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         return out(text, 1);
     };
     let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
+    let mut events = Vec::new();
     if discards(machine, dev) {
-        machine.discard(dev);
+        events = machine.discard(dev);
         if !a.quiet {
             text.push_str(&format!("Discarding device blocks: {}done                            \n", progress(0, g.blocks)));
         }
@@ -169,7 +170,10 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     let now = machine.now() as u32;
     let layout = Ext4Layout { geometry: g, uuid: signature::uuid_bytes(&uuid), hash_seed, label: a.label.clone(), now };
     match machine.mkfs(dev, NewFs::Ext4(layout)) {
-        Ok(events) => Output { text, events, ..Output::default() },
+        Ok(made) => {
+            events.extend(made);
+            Output { text, events, ..Output::default() }
+        }
         #[cfg(feature = "loop-devices")]
         Err(FsError::ReadOnly) => out(format!("{text}{}: Operation not permitted while setting up superblock\n", machine.path(dev)), 1),
         Err(e) => out(format!("{text}mkfs.ext4: {e}\n"), 1),

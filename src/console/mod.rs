@@ -180,6 +180,15 @@ const ZFS_COMMANDS: &[&str] = &["md5sum", "sha256sum", "zdb", "zfs", "zinject", 
 #[cfg(not(feature = "zfs"))]
 const ZFS_COMMANDS: &[&str] = &[];
 
+#[cfg(feature = "thin-snapshots")]
+const SNAPSHOT_COMMANDS: &[&str] = &["lvconvert"];
+#[cfg(not(feature = "thin-snapshots"))]
+const SNAPSHOT_COMMANDS: &[&str] = &[];
+
+#[cfg(feature = "thin-snapshots")]
+const HELP_SNAPSHOTS: &str = "                  lvcreate -s VG/THIN_LV (a thin snapshot)   lvconvert --merge VG/SNAPSHOT (roll back)
+";
+
 #[cfg(feature = "zfs")]
 const HELP_ZFS: &str = "  Checksums       md5sum FILE   sha256sum FILE
   ZFS             zpool create [-f] NAME [mirror|raidz1] DEVS   zpool status [-v] | list | scrub | clear
@@ -213,8 +222,12 @@ const HELP_LOOPS: &str = "  Images as disks losetup -fP --show FILE   losetup -a
 ";
 
 fn help_text() -> String {
-    #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
+    #[cfg_attr(not(any(feature = "loop-devices", feature = "thin-snapshots")), allow(unused_mut))]
     let mut text = HELP.to_string();
+    #[cfg(feature = "thin-snapshots")]
+    {
+        text = text.replacen("  Filesystems", &format!("{HELP_SNAPSHOTS}  Filesystems"), 1);
+    }
     #[cfg(feature = "loop-devices")]
     {
         text = text.replacen("  Bytes", &format!("{HELP_LOOPS}  Bytes"), 1);
@@ -233,6 +246,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "zpool" | "zfs" | "zdb" | "zinject" if !cfg!(feature = "zfs") => Some("ZFS (the course's section 3) is"),
         "losetup" | "qemu-nbd" if !cfg!(feature = "loop-devices") => Some("attaching images as disks is"),
         "partprobe" if !cfg!(feature = "partprobe") => Some("partprobe is"),
+        "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         _ => None,
     }
 }
@@ -616,7 +630,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
         || line[..word_start].trim() == "sudo";
     let candidates: Vec<String> = if first_word {
         #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
-        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).map(|c| c.to_string()).collect();
+        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).chain(SNAPSHOT_COMMANDS).map(|c| c.to_string()).collect();
         #[cfg(feature = "loop-devices")]
         {
             names.extend(["losetup", "modprobe", "qemu-nbd"].map(String::from));

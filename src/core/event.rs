@@ -102,8 +102,22 @@ pub enum Event {
     LvResized { vg: String, lv: String, old_bytes: u64, new_bytes: u64 },
     /// A thin volume's writes took chunks from its pool.
     ThinChunksAllocated { vg: String, pool: String, lv: String, chunks: u64 },
-    /// A discard gave a thin volume's chunks back to its pool.
-    ThinChunksFreed { vg: String, pool: String, lv: String, chunks: u64 },
+    /// A thin snapshot of `origin` maps the same `chunks` chunks: nothing is copied.
+    #[cfg(feature = "thin-snapshots")]
+    ThinSnapshotTaken { vg: String, lv: String, origin: String, chunks: u64 },
+    /// A thin volume's writes found chunks it shares with a snapshot (or its
+    /// origin): each was copied to a new pool chunk before the write.
+    #[cfg(feature = "thin-snapshots")]
+    ThinChunksCopied { vg: String, pool: String, lv: String, chunks: u64 },
+    /// A thin volume let go of `chunks` chunks (a discard, a shrink, its
+    /// removal); `returned` of them went back to the pool, the rest are still
+    /// shared with a snapshot or its origin.
+    ThinChunksFreed { vg: String, pool: String, lv: String, chunks: u64, returned: u64 },
+    /// `lvconvert --merge`: the origin now maps what its thin snapshot mapped
+    /// (a rollback), the snapshot is gone, and `returned` chunks only the old
+    /// origin held went back to the pool.
+    #[cfg(feature = "thin-snapshots")]
+    ThinSnapshotMerged { vg: String, pool: String, snapshot: String, origin: String, returned: u64 },
     /// A thin pool ran out of data space and writes failed.
     ThinPoolFull { vg: String, pool: String },
     /// Data beyond a shrunken device's new end was destroyed.

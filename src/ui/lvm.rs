@@ -187,9 +187,14 @@ pub fn lvm_actions(props: &LvmActionsProps, values: &Values, on_input: &Callback
         list.iter().rev().find(|p| p.starts_with(&own)).or(list.first()).cloned().unwrap_or_default()
     };
     let pool = in_vg(fig.vgs.iter().flat_map(|v| v.pools.iter().map(move |p| format!("{}/{}", v.name, p.name))).collect());
-    let thins: Vec<String> = fig.vgs.iter().flat_map(|v| v.lvs.iter().filter(|l| l.kind == "thin").map(move |l| format!("{}/{}", v.name, l.name))).collect();
+    let of_kind = |kind| -> Vec<String> { fig.vgs.iter().flat_map(|v| v.lvs.iter().filter(move |l| l.kind == kind).map(move |l| format!("{}/{}", v.name, l.name))).collect() };
+    let thins = of_kind("thin");
     let thin_count = thins.len();
     let thin = in_vg(thins);
+    #[cfg(feature = "thin-snapshots")]
+    let snapshots = of_kind("thin snapshot");
+    #[cfg(feature = "thin-snapshots")]
+    let snapshot = in_vg(snapshots.clone());
     let free = !props.busy_dialog;
     let has_lv = free && !target_lv.is_empty();
     let mount_dir = format!("/mnt/{}", target_lv.rsplit('/').next().unwrap_or("data"));
@@ -218,5 +223,14 @@ pub fn lvm_actions(props: &LvmActionsProps, values: &Values, on_input: &Callback
         Field::Text { id: "write-mib", label: "Write MiB ", value: data.clone() },
         button("write-thin", "Write data", vec![format!("dd if=/dev/urandom of=/dev/{thin} bs=1M count={data}")], free && !thin.is_empty()),
     ];
+    #[cfg(feature = "thin-snapshots")]
+    let fields = [
+        fields,
+        vec![
+            button("thin-snapshot", "Snapshot", vec![format!("lvcreate -s -n {}_snap{} {thin}", thin.rsplit('/').next().unwrap_or_default(), snapshots.len() + 1)], free && !thin.is_empty()),
+            button("thin-merge", "Roll back to it", vec![format!("lvconvert --merge {snapshot}")], free && !snapshot.is_empty()),
+        ],
+    ]
+    .concat();
     form("LVM actions", &fields, on_input, &props.on_run, None)
 }

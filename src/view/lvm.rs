@@ -148,6 +148,9 @@ fn lv_view(scene: &Scene, vg: &SVg, l: &SLv, color: usize) -> LvView {
         kind: match l.role {
             LvRole::Linear => "linear",
             LvRole::Pool => "thin pool",
+            // Thin snapshots stay inactive: no device.
+            #[cfg(feature = "thin-snapshots")]
+            LvRole::Thin if l.device.is_none() => "thin snapshot",
             LvRole::Thin => "thin",
             _ => "hidden",
         },

@@ -313,6 +313,8 @@ impl Scene {
             Event::LvCreated { .. } | Event::LvRemoved { .. } | Event::LvRenamed { .. } | Event::TpoolStacked { .. } | Event::LvResized { .. } => self.apply_lv(e),
             Event::ExtentsAllocated { .. } | Event::ExtentsFreed { .. } => self.apply_extents(e),
             Event::ThinChunksAllocated { .. } | Event::ThinChunksFreed { .. } | Event::ThinPoolFull { .. } => self.apply_thin(e),
+            #[cfg(feature = "thin-snapshots")]
+            Event::ThinSnapshotTaken { .. } | Event::ThinChunksCopied { .. } | Event::ThinSnapshotMerged { .. } => self.apply_thin(e),
             Event::FileCreated { .. } | Event::FileWritten { .. } | Event::FileResized { .. } => Shown::No,
             Event::FileRemoved { .. } | Event::ImageLaidOut { .. } | Event::GuestRead { .. } | Event::L1EntryRead { .. } | Event::L2EntryRead { .. } => self.apply_image(e),
             // No figure draws ZFS yet.
@@ -380,6 +382,10 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::TpoolStacked { vg, pool, .. } | Event::ThinPoolFull { vg, pool } => Some(format!("{vg}/{pool}")),
         Event::ExtentsAllocated { vg, lv, pv, pe_start, .. } | Event::ExtentsFreed { vg, lv, pv, pe_start, .. } => Some(format!("{vg}/{lv}@{pv}:{pe_start}")),
         Event::ThinChunksAllocated { vg, lv, .. } | Event::ThinChunksFreed { vg, lv, .. } => Some(format!("{vg}/{lv}")),
+        #[cfg(feature = "thin-snapshots")]
+        Event::ThinSnapshotTaken { vg, lv, .. } | Event::ThinChunksCopied { vg, lv, .. } => Some(format!("{vg}/{lv}")),
+        #[cfg(feature = "thin-snapshots")]
+        Event::ThinSnapshotMerged { vg, origin, .. } => Some(format!("{vg}/{origin}")),
         Event::FileCreated { path, .. } | Event::FileWritten { path, .. } | Event::FileResized { path, .. } | Event::FileRemoved { path } => Some(path.clone()),
         Event::ImageLaidOut { layout } => Some(layout.path.clone()),
         Event::GuestRead { image, .. } | Event::L1EntryRead { image, .. } | Event::L2EntryRead { image, .. } => Some(image.clone()),
@@ -597,14 +603,8 @@ impl Scene {
     fn remove_lv(&mut self, vg: &str, lv: &str) {
         let Some(v) = self.vg_mut(vg) else { return };
         let Some(i) = v.lvs.iter().position(|l| l.name == lv) else { return };
+        // A thin volume's chunks went back to its pool with ThinChunksFreed.
         let gone = v.lvs.remove(i);
-        if gone.role == LvRole::Thin {
-            let mapped = gone.chunks;
-            if let Some(p) = v.lvs.iter_mut().find(|p| Some(&p.name) == gone.pool.as_ref()) {
-                p.chunks = p.chunks.saturating_sub(mapped);
-                p.full = false;
-            }
-        }
         if let Some(dev) = &gone.device {
             self.nodes.remove(dev);
         }
@@ -711,17 +711,33 @@ impl Scene {
                     p.full = false;
                 });
             }
-            Event::ThinChunksFreed { vg, pool, lv, chunks } => {
+            #[cfg(feature = "thin-snapshots")]
+            Event::ThinSnapshotTaken { vg, lv, chunks, .. } => self.with_lv(vg, lv, |l| l.chunks = *chunks),
+            #[cfg(feature = "thin-snapshots")]
+            Event::ThinChunksCopied { vg, pool, chunks, .. } => self.with_lv(vg, pool, |p| p.chunks += chunks),
+            Event::ThinChunksFreed { vg, pool, lv, chunks, returned } => {
                 self.with_lv(vg, lv, |l| l.chunks = l.chunks.saturating_sub(*chunks));
-                self.with_lv(vg, pool, |p| {
-                    p.chunks = p.chunks.saturating_sub(*chunks);
-                    p.full = false;
-                });
+                self.pool_returns(vg, pool, *returned);
+            }
+            #[cfg(feature = "thin-snapshots")]
+            Event::ThinSnapshotMerged { vg, pool, snapshot, origin, returned } => {
+                if let Some(snap) = self.lv_mut(vg, snapshot).map(|s| (s.chunks, s.virtual_bytes)) {
+                    self.with_lv(vg, origin, |o| (o.chunks, o.virtual_bytes) = snap);
+                }
+                self.remove_lv(vg, snapshot);
+                self.pool_returns(vg, pool, *returned);
             }
             Event::ThinPoolFull { vg, pool } => self.with_lv(vg, pool, |p| p.full = true),
             _ => {}
         }
         Shown::Lvm
+    }
+
+    fn pool_returns(&mut self, vg: &str, pool: &str, chunks: u64) {
+        self.with_lv(vg, pool, |p| {
+            p.chunks = p.chunks.saturating_sub(chunks);
+            p.full = false;
+        });
     }
 
     fn with_lv(&mut self, vg: &str, lv: &str, f: impl FnOnce(&mut SLv)) {

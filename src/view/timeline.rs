@@ -122,7 +122,23 @@ pub fn caption(e: &Event) -> String {
         Event::ExtentsAllocated { vg, lv, pv, pe_start, count } => format!("{vg}/{lv} gets extents {pe_start}–{} on {pv}.", pe_start + count - 1),
         Event::ExtentsFreed { vg, lv, pv, pe_start, count } => format!("{vg}/{lv} gives back extents {pe_start}–{} on {pv}.", pe_start + count - 1),
         Event::ThinChunksAllocated { vg, pool, lv, chunks } => format!("Writes to {vg}/{lv} take {chunks} chunk(s) from pool {pool}: space is used only when written."),
-        Event::ThinChunksFreed { vg, pool, lv, chunks } => format!("{chunks} chunk(s) of {vg}/{lv} go back to pool {pool}."),
+        #[cfg(feature = "thin-snapshots")]
+        Event::ThinSnapshotTaken { vg, lv, origin, chunks } => {
+            format!("Snapshot {vg}/{lv} maps the same {chunks} chunk(s) as {origin}: nothing is copied.")
+        }
+        #[cfg(feature = "thin-snapshots")]
+        Event::ThinChunksCopied { vg, pool, lv, chunks } => {
+            format!("Writes to {vg}/{lv} copy {chunks} shared chunk(s) to new chunks of pool {pool} first: the snapshot keeps the old ones.")
+        }
+        #[cfg(feature = "thin-snapshots")]
+        Event::ThinChunksFreed { vg, pool, lv, chunks, returned } if chunks != returned => {
+            format!("{vg}/{lv} lets go of {chunks} chunk(s); {returned} go back to pool {pool}, the rest are shared.")
+        }
+        Event::ThinChunksFreed { vg, pool, lv, chunks, .. } => format!("{chunks} chunk(s) of {vg}/{lv} go back to pool {pool}."),
+        #[cfg(feature = "thin-snapshots")]
+        Event::ThinSnapshotMerged { vg, pool, snapshot, origin, returned } => {
+            format!("{vg}/{origin} rolls back to snapshot {snapshot}'s chunks; {returned} chunk(s) go back to pool {pool}.")
+        }
         Event::ThinPoolFull { vg, pool } => format!("Pool {vg}/{pool} is full: writes to its thin volumes fail."),
         Event::FileCreated { path, dir } => format!("{} {path} is created.", if *dir { "Directory" } else { "File" }),
         Event::FileWritten { path, len, .. } => format!("{} are written to {path}.", size(*len)),

@@ -111,6 +111,8 @@ test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; i
     assert.match(zpool, /^zpool: ZFS \(the course's section 3\) is in the storage-lab command-line program, not in the browser yet/, zpool);
     const losetup = await runCommand(page, `losetup -f --show ${img}`, /command-line program/);
     assert.match(losetup, /^losetup: attaching images as disks is in the storage-lab command-line program/, losetup);
+    const snapshot = await runCommand(page, 'lvcreate -s pve/data', /command-line program/);
+    assert.match(snapshot, /^lvcreate: thin snapshots \(-s\) are in the storage-lab command-line program/, snapshot);
   });
 });
 

@@ -11,6 +11,8 @@ mod props;
 mod qcow2_real;
 mod sessions;
 mod stack_props;
+#[cfg(feature = "thin-snapshots")]
+mod thin_snapshots;
 mod zfs_props;
 mod view;
 

@@ -63,6 +63,8 @@ enum Op {
     PoolCreateFree(u8, u8, u8),
     ThinCreate(u8, u8, u8, u32),
     Write(u8, u8, u32),
+    Snapshot(u8, u8, u8),
+    Merge(u8, u8),
     Report(u8),
 }
 
@@ -143,6 +145,8 @@ impl Op {
             Op::PoolCreateFree(v, p, pct) => format!("lvcreate -T -l {pct}%FREE vg{v}/pool{}", p % 2),
             Op::ThinCreate(v, p, t, mib) => format!("lvcreate -T {} -V {mib}M -n thin{}", pick(shell, v, p, is_pool), t % 3),
             Op::Write(v, t, mib) => format!("dd if=/dev/zero of=/dev/{} bs=1M count={mib}", pick(shell, v, t, is_thin)),
+            Op::Snapshot(v, t, n) => format!("lvcreate -s -n snap{} {}", n % 3, pick(shell, v, t, is_thin)),
+            Op::Merge(v, s) => format!("lvconvert --merge {}", pick(shell, v, s, is_thin)),
             Op::Report(i) => REPORTS[i as usize % REPORTS.len()].to_string(),
         }
     }
@@ -170,6 +174,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (vg.clone(), any::<u8>(), 1u8..=100).prop_map(|(v, p, pct)| Op::PoolCreateFree(v, p, pct)),
         3 => (vg.clone(), any::<u8>(), any::<u8>(), 1u32..20000).prop_map(|(v, p, t, m)| Op::ThinCreate(v, p, t, m)),
         3 => (vg.clone(), any::<u8>(), 1u32..3000).prop_map(|(v, t, m)| Op::Write(v, t, m)),
+        2 => (vg.clone(), any::<u8>(), any::<u8>()).prop_map(|(v, t, s)| Op::Snapshot(v, t, s)),
+        1 => (vg.clone(), any::<u8>()).prop_map(|(v, s)| Op::Merge(v, s)),
         1 => any::<u8>().prop_map(Op::Report),
     ]
 }

@@ -142,6 +142,16 @@ lvreduce -f -L -100M vg/data
 lvcreate --type thin-pool -L 200M -n pool vg
 lvcreate -T vg/pool -V 1G -n thin1
 dd if=/dev/urandom of=/dev/vg/thin1 bs=1M count=50
+lvcreate -s -n snap1 vg/thin1
+lvcreate -s -n snap2 vg/thin1
+dd if=/dev/zero of=/dev/vg/thin1 bs=1M count=20
+lvremove vg/snap2
+lvconvert --merge vg/snap1
+lvcreate -s -n snap3 vg/thin1
+dd if=/dev/zero of=/dev/vg/thin1 bs=1M count=5
+mkfs.ext4 -q /dev/vg/thin1
+lvcreate -s -n snap4 vg/thin1
+lvreduce -y -L -512M vg/thin1
 lvcreate -n striped -i 2 -L 30M vg
 lvextend -L +10M vg/striped
 lvreduce -y -L -8M vg/striped

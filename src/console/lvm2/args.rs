@@ -216,6 +216,12 @@ pub(super) struct Args {
     pub(super) lv_type: Option<String>,
     pub(super) thin: bool,
     pub(super) thinpool: Option<String>,
+    /// lvcreate's `-s`/`--snapshot`.
+    #[cfg(feature = "thin-snapshots")]
+    pub(super) snapshot: bool,
+    /// lvconvert's `--merge` or `--mergethin`.
+    #[cfg(feature = "thin-snapshots")]
+    pub(super) merge: bool,
     pub(super) extent_size: Option<SizeArg>,
     pub(super) columns: Option<String>,
     pub(super) separator: Option<String>,
@@ -421,6 +427,18 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "--thinpool" => a.thinpool = Some(value()?),
         "-s" | "--physicalextentsize" if cmd == "vgcreate" => a.extent_size = Some(size(value()?, Signs::Unsigned, "--physicalextentsize")?),
         "-s" | "--short" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
+        #[cfg(feature = "thin-snapshots")]
+        "-s" | "--snapshot" if cmd == "lvcreate" => a.snapshot = true,
+        #[cfg(not(feature = "thin-snapshots"))]
+        "-s" | "--snapshot" if cmd == "lvcreate" => {
+            let text = "lvcreate: thin snapshots (-s) are in the storage-lab command-line program, not in the browser yet\n";
+            return Err(Output { err: text.into(), exit_status: 3, ..Output::default() });
+        }
+        #[cfg(feature = "thin-snapshots")]
+        "--merge" | "--mergethin" if cmd == "lvconvert" => {
+            a.merge = true;
+            a.thin |= key == "--mergethin";
+        }
         "-o" | "--options" => {
             let v = value()?;
             a.columns = Some(match a.columns.take() {

@@ -1,4 +1,4 @@
-//! lvcreate: linear volumes, thin pools and thin volumes.
+//! lvcreate: linear volumes, thin pools, thin volumes and thin snapshots.
 
 
 use super::*;
@@ -88,6 +88,49 @@ pub(super) fn overprovisioning_warnings(machine: &Machine, vg_name: &str, lv_nam
 
 const CMD: &str = "lvcreate";
 
+/// `lvcreate -s [-n [VG/]NAME] VG/ORIGIN` (lvm2's `_determine_snapshot_type`):
+/// a thin origin without a size makes a thin snapshot; a size asks for a
+/// classic COW snapshot, which is not simulated.
+#[cfg(feature = "thin-snapshots")]
+fn snapshot(machine: &mut Machine, a: &Args) -> Output {
+    let [origin] = &a.positional[..] else { return no_matching_syntax(CMD) };
+    let mut t = String::new();
+    if a.size.is_some() || a.extents.is_some() {
+        msg(&mut t, "Classic (COW) snapshots with a size are not simulated here; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).");
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
+    let mut vg = None;
+    let names = (a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose(), use_name(&mut vg, origin, false));
+    let (name, origin) = match names {
+        (Ok(n), Ok(o)) => (n, o),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let Some(vg_name) = vg else {
+        msg(&mut t, "The origin name should include the volume group.");
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    };
+    let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
+        not_found_vg(&mut t, &vg_name);
+        return fail(t);
+    };
+    match vg.lv(&origin) {
+        None => msg(&mut t, &format!("Snapshot origin LV {origin} not found in Volume group {vg_name}.")),
+        Some(l) if l.thin_pool().is_none() => msg(&mut t, "Please specify either size or extents with snapshots."),
+        Some(_) => {
+            let name = name.unwrap_or_else(|| format!("lvol{}", vg.next_lvol_index()));
+            match machine.lvcreate_thin_snapshot(&vg_name, &origin, &name) {
+                Ok(events) => {
+                    t.push_str(&overprovisioning_warnings(machine, &vg_name, &name));
+                    msg(&mut t, &format!("Logical volume \"{name}\" created."));
+                    return ok(t, events);
+                }
+                Err(e) => msg(&mut t, &e.to_string()),
+            }
+        }
+    }
+    fail(t)
+}
+
 /// Which of lvcreate's command definitions the line matches.
 #[derive(Debug, Clone, Copy)]
 struct Form {
@@ -121,6 +164,10 @@ struct Sizes {
 }
 
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
+    #[cfg(feature = "thin-snapshots")]
+    if a.snapshot && a.virtual_size.is_none() {
+        return snapshot(machine, a);
+    }
     let form = match form(a) {
         Ok(f) => f,
         Err(o) => return o,

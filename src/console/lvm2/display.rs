@@ -265,7 +265,13 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
             rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));
             rows.push(("LV Pool data", format!("{}_tdata", lv.name)));
         }
-        LvKind::Thin { pool, .. } => rows.push(("LV Pool name", pool.clone())),
+        LvKind::Thin { pool, .. } => {
+            rows.push(("LV Pool name", pool.clone()));
+            #[cfg(feature = "thin-snapshots")]
+            if let Some(o) = lv.thin_origin() {
+                rows.push(("LV Thin origin name", o.to_string()));
+            }
+        }
         _ => {}
     }
     rows.push(("LV Status", if lv.active { "available".into() } else { "NOT available".into() }));
@@ -278,7 +284,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
             rows.push(("Allocated pool data", format!("{}%", data_percent(vg, lv))));
             rows.push(("Allocated metadata", format!("{}%", meta_percent(vg, lv))));
         }
-        LvKind::Thin { .. } => rows.push(("Mapped size", format!("{}%", data_percent(vg, lv)))),
+        LvKind::Thin { .. } if lv.active => rows.push(("Mapped size", format!("{}%", data_percent(vg, lv)))),
         _ => {}
     }
     rows.push(("Current LE", (vg.lv_size_bytes(lv) / vg.extent_size_bytes).to_string()));

@@ -11,7 +11,10 @@
 //! (signs, suffixes, zero) before anything else happens. Each command that
 //! commits metadata leaves its command line in the VG's `description`, which
 //! the metadata text (and so the metadata areas' free space) carries.
-//! Simplifications: no `-O` sorting, `--select`, `vgchange`, snapshots, tags,
+//! Thin snapshots (`lvcreate -s`) are made inactive with the activation skip
+//! flag, as lvm2 makes them, and `lvconvert --merge` rolls their origin back.
+//! Simplifications: no `-O` sorting, `--select`, `vgchange`, `lvchange`,
+//! classic (COW) snapshots, delayed merges, tags,
 //! PV lists on lvcreate/lvextend or `-i`/`-I` on resizes (an extension repeats
 //! the last segment's striping); LV creation times come from the lab clock.
 
@@ -24,6 +27,8 @@ mod backup;
 mod confirm;
 mod create;
 mod display;
+#[cfg(feature = "thin-snapshots")]
+mod merge;
 mod metadata;
 mod pv;
 mod remove;
@@ -42,6 +47,8 @@ use backup::*;
 use confirm::*;
 use create::*;
 use display::*;
+#[cfg(feature = "thin-snapshots")]
+use merge::*;
 use pv::*;
 use remove::*;
 use rename::*;
@@ -98,6 +105,8 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         "pvcreate", "pvremove", "pvs", "pvdisplay", "pvscan", "vgcreate", "vgextend", "vgreduce", "vgremove", "vgs",
         "vgdisplay", "lvcreate", "lvextend", "lvreduce", "lvresize", "lvremove", "lvs", "lvdisplay", "lvrename",
         "vgchange", "lvchange", "vgcfgbackup",
+        #[cfg(feature = "thin-snapshots")]
+        "lvconvert",
     ];
     if !KNOWN.contains(&cmd) {
         return None;
@@ -151,6 +160,8 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         "lvextend" | "lvreduce" | "lvresize" => lvresize(shell, cmd, args),
         "lvremove" => lvremove(shell, args),
         "lvrename" => lvrename(&mut shell.machine, args),
+        #[cfg(feature = "thin-snapshots")]
+        "lvconvert" => lvconvert(&mut shell.machine, args),
         "vgcfgbackup" => vgcfgbackup(shell, args, line),
         _ => {
             let mut t = String::new();

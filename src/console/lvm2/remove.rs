@@ -33,7 +33,7 @@ pub(super) fn open_lv(machine: &Machine, vg: &str, lv: &str) -> bool {
 
 /// lvm2's `lv_remove_with_dependencies`: a used pool first asks about its
 /// dependents and removes them; an LV in use is refused; an active visible LV
-/// is asked about unless -y/-f.
+/// (not an inactive thin snapshot) is asked about unless -y/-f.
 pub(super) fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool, group: usize, done: &mut Vec<String>, plan: &mut Vec<Planned>) {
     if done.contains(&lv.name) {
         return;
@@ -74,7 +74,7 @@ pub(super) fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool,
         plan.push(step(Step::Refuse { text: format!("Logical volume {id} contains a filesystem in use.") }));
         return;
     }
-    if prompt {
+    if prompt && lv.active {
         plan.push(step(Step::Ask { prompt: format!("Do you really want to remove active logical volume {id}? [y/n]: "), refusal }));
     }
     plan.push(step(Step::RemoveLv { vg: vg.name.clone(), lv: lv.name.clone() }));

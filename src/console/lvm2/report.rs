@@ -108,7 +108,10 @@ pub(super) fn lv_attr(machine: &Machine, vg: &Vg, lv: &Lv) -> String {
             let used = !vg.thin_users(&lv.name).is_empty();
             format!("twi-a{}tz{}-", if used { 'o' } else { '-' }, if p.out_of_space { 'D' } else { '-' })
         }
-        LvKind::Thin { .. } => format!("Vwi-a{}tz--", if open { 'o' } else { '-' }),
+        LvKind::Thin { .. } => {
+            let flag = |on, c| if on { c } else { '-' };
+            format!("Vwi-{}{}tz-{}", flag(lv.active, 'a'), flag(open, 'o'), flag(lv.skip_activation, 'k'))
+        }
         LvKind::PoolData { .. } => "Twi-ao----".into(),
         LvKind::PoolMeta { .. } => "ewi-ao----".into(),
         LvKind::Pmspare => "ewi-------".into(),
@@ -129,7 +132,7 @@ pub(super) fn meta_percent(vg: &Vg, pool: &Lv) -> String {
 pub(super) fn data_percent(vg: &Vg, lv: &Lv) -> String {
     match &lv.kind {
         LvKind::ThinPool(p) => percent_text(p.used_chunks(), Lvm::pool_total_chunks(vg, lv)),
-        LvKind::Thin { map, virtual_bytes, pool } => {
+        LvKind::Thin { map, virtual_bytes, pool, .. } if lv.active => {
             let chunk = vg.lv(pool).and_then(|p| p.pool()).map_or(crate::core::lvm::DEFAULT_THIN_CHUNK_BYTES, |p| p.chunk_size_bytes);
             percent_text(map.mapped().saturating_mul(chunk), *virtual_bytes)
         }
@@ -156,6 +159,7 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                             LvKind::Thin { pool, .. } => pool.clone(),
                             _ => String::new(),
                         },
+                        "origin" => lv.thin_origin().unwrap_or_default().to_string(),
                         "data_percent" => data_percent(vg, lv),
                         "metadata_percent" => match &lv.kind {
                             LvKind::ThinPool(_) => meta_percent(vg, lv),
@@ -165,7 +169,8 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                         "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
                         "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
                         "seg_count" => lv.segments.len().max(1).to_string(),
-                        "lv_kernel_major" | "lv_kernel_minor" | "chunk_size" | "segtype" | "lv_role" => lv_kernel_value(lv, seg, fld.name, u),
+                        "lv_role" => lv_role(vg, lv),
+                        "lv_kernel_major" | "lv_kernel_minor" | "chunk_size" | "segtype" => lv_kernel_value(lv, seg, fld.name, u),
                         name if SEGMENT_FIELDS.contains(&name) => segment_value(machine, vg, lv, seg, name, u),
                         other => vg_value(machine, vg, other, u),
                     };
@@ -201,6 +206,32 @@ fn segment_value(machine: &Machine, vg: &Vg, lv: &Lv, seg: Option<&Segment>, fie
     }
 }
 
+/// lvm2's `lv_role`: public or private, then a thin volume's origin and
+/// snapshot roles.
+fn lv_role(vg: &Vg, lv: &Lv) -> String {
+    if lv.is_hidden() {
+        return "private".into();
+    }
+    #[cfg_attr(not(feature = "thin-snapshots"), allow(unused_mut))]
+    let mut role = String::from("public");
+    #[cfg(feature = "thin-snapshots")]
+    let snapshots = vg.lvs.iter().filter(|l| l.thin_origin() == Some(&lv.name)).count();
+    #[cfg(feature = "thin-snapshots")]
+    {
+        if snapshots > 0 {
+            role.push_str(",origin,thinorigin");
+        }
+        if snapshots > 1 {
+            role.push_str(",multithinorigin");
+        }
+        if lv.thin_origin().is_some() {
+            role.push_str(",snapshot,thinsnapshot");
+        }
+    }
+    let _ = vg;
+    role
+}
+
 /// Fields that depend on the LV's kind and kernel state.
 fn lv_kernel_value(lv: &Lv, seg: Option<&Segment>, field: &str, u: Units) -> String {
     match field {
@@ -216,7 +247,7 @@ fn lv_kernel_value(lv: &Lv, seg: Option<&Segment>, field: &str, u: Units) -> Str
             LvKind::ThinPool(p) => short_size(p.chunk_size_bytes, u),
             _ => short_size(0, u),
         },
-        _ => if lv.is_hidden() { "private".into() } else { "public".into() },
+        _ => String::new(),
     }
 }
 

@@ -124,7 +124,8 @@ impl Lvm {
     /// Adds a new LV with no extents yet.
     pub(super) fn push_lv(&mut self, vg_name: &str, name: &str, uuid: String, kind: LvKind, dm_minor: Option<u32>) -> Result<(), LvmError> {
         let active = dm_minor.is_some();
-        self.vg_mut(vg_name)?.lvs.push(Lv { name: name.into(), uuid, kind, segments: Vec::new(), active, dm_minor, creation_time: 0 });
+        let skip_activation = matches!(kind, LvKind::Thin { origin: Some(_), .. });
+        self.vg_mut(vg_name)?.lvs.push(Lv { name: name.into(), uuid, kind, segments: Vec::new(), active, skip_activation, dm_minor, creation_time: 0 });
         Ok(())
     }
 
@@ -247,7 +248,7 @@ impl Lvm {
             }
         }
         let freed = match &lv.kind {
-            LvKind::Thin { pool, map, .. } => Some((pool.clone(), map.clone())),
+            LvKind::Thin { pool, map, .. } => Some((pool.clone(), map.mapped())),
             _ => None,
         };
         let mut events = Vec::new();
@@ -261,10 +262,17 @@ impl Lvm {
         }
         let vg = self.vg_mut(vg_name)?;
         vg.lvs.retain(|l| !doomed.contains(&l.name));
-        if let Some((pool, map)) = freed {
-            if let Some(LvKind::ThinPool(p)) = vg.lv_mut(&pool).map(|l| &mut l.kind) {
-                p.release(&map);
+        #[cfg(feature = "thin-snapshots")]
+        for l in vg.lvs.iter_mut() {
+            if let LvKind::Thin { origin, .. } = &mut l.kind {
+                if origin.as_deref() == Some(lv_name) {
+                    *origin = None;
+                }
             }
+        }
+        if let Some((pool, chunks)) = freed.filter(|(_, c)| *c > 0) {
+            let returned = super::thin::reclaim(vg, &pool);
+            events.insert(0, Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks, returned });
         }
         vg.commit();
         Ok(events)
@@ -277,6 +285,8 @@ impl Lvm {
         lv.name = to.to_string();
         for l in vg.lvs.iter_mut() {
             match &mut l.kind {
+                #[cfg(feature = "thin-snapshots")]
+                LvKind::Thin { origin: Some(o), .. } if o == from => *o = to.to_string(),
                 LvKind::PoolData { pool } | LvKind::PoolMeta { pool } | LvKind::Thin { pool, .. } if pool == from => {
                     *pool = to.to_string();
                     // A pool's data and metadata LVs are renamed with it.

@@ -10,7 +10,8 @@
 //! command commits raises the VG's `seqno` by one. Thin pools are in `thin`, LV
 //! operations in `lv`, the PV layout in `layout`. PVs, segments and VGs refer
 //! to block devices by `DevId`; paths are the console's business. Simplified:
-//! no bootloader area, mirrors, RAID, cache or snapshots.
+//! no bootloader area, mirrors, RAID, cache or classic (COW) snapshots; thin
+//! snapshots are in `thin`.
 
 mod layout;
 mod lv;
@@ -103,8 +104,9 @@ pub enum LvKind {
     Linear,
     /// A thin pool; its data and metadata live in its `PoolData`/`PoolMeta` LVs.
     ThinPool(thin::Pool),
-    /// A thin volume: virtual size, with chunks taken from `pool` as it is written.
-    Thin { pool: String, virtual_bytes: u64, map: ThinMap },
+    /// A thin volume: virtual size, with chunks taken from `pool` as it is
+    /// written; a snapshot names its `origin` and starts with the origin's map.
+    Thin { pool: String, virtual_bytes: u64, map: ThinMap, origin: Option<String> },
     /// A pool's hidden data volume (`[pool_tdata]`).
     PoolData { pool: String },
     /// A pool's hidden metadata volume (`[pool_tmeta]`).
@@ -120,6 +122,9 @@ pub struct Lv {
     pub kind: LvKind,
     pub segments: Vec<Segment>,
     pub active: bool,
+    /// lvm2's ACTIVATION_SKIP flag (attr `k`): set on thin snapshots, which
+    /// stay inactive.
+    pub skip_activation: bool,
     /// The device-mapper minor while active.
     pub dm_minor: Option<u32>,
     /// Seconds since the epoch when the LV was created (lvm2's `creation_time`).
@@ -155,6 +160,14 @@ impl Lv {
     pub fn part_of_pool(&self) -> Option<&str> {
         match &self.kind {
             LvKind::PoolData { pool } | LvKind::PoolMeta { pool } => Some(pool),
+            _ => None,
+        }
+    }
+
+    /// The thin volume a thin snapshot was taken of, while it exists.
+    pub fn thin_origin(&self) -> Option<&str> {
+        match &self.kind {
+            LvKind::Thin { origin, .. } => origin.as_deref(),
             _ => None,
         }
     }
@@ -274,6 +287,8 @@ pub enum LvmError {
     SizeUnchanged { extents: u64 },
     InvalidExtentSize,
     NotAThinPool { vg: String, lv: String },
+    /// `lvconvert --merge` of a thin volume that is no snapshot.
+    NotMergeable { vg: String, lv: String },
     AlignmentExceedsDevice,
     MdaTooSmall { bytes: u64 },
     NoSpaceForMda { index: u32 },
@@ -305,6 +320,7 @@ impl std::fmt::Display for LvmError {
             LvmError::SizeUnchanged { extents } => write!(f, "New size ({extents} extents) matches existing size ({extents} extents)."),
             LvmError::InvalidExtentSize => write!(f, "Physical extent size may not be zero or this small."),
             LvmError::NotAThinPool { vg, lv } => write!(f, "Logical volume {vg}/{lv} is not a thin pool."),
+            LvmError::NotMergeable { vg, lv } => write!(f, "{vg}/{lv} is not a mergeable logical volume."),
             LvmError::AlignmentExceedsDevice => write!(f, "Data alignment must not exceed device size."),
             LvmError::MdaTooSmall { bytes } => write!(f, "Metadata area size too small: {bytes} bytes. It must be at least 32768 bytes."),
             LvmError::NoSpaceForMda { index } => write!(f, "Not enough space available for metadata area with index {index}"),

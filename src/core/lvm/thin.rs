@@ -7,8 +7,13 @@
 //! pool metadata; the spare is allocated first, then the pool's data, then its
 //! metadata. A thin volume's chunk is mapped to the lowest free pool chunk the
 //! first time it is written, as dm-thin does; unmapped chunks read as zeros.
-//! Simplified: the metadata LV's contents are not written, and Meta% is an
-//! estimate from the mapped chunks.
+//!
+//! A thin snapshot starts as a copy of its origin's map, so it costs no data
+//! chunk. A write to a chunk that two volumes map copies it to a new chunk
+//! first (dm-thin's `break_sharing`; a write covering the whole chunk needs no
+//! copy), so the other volume keeps the old bytes. A pool chunk is free when no
+//! volume maps it. Simplified: the metadata LV's contents are not written, and
+//! Meta% is an estimate from the mapped chunks.
 
 use crate::core::order::VecMap;
 
@@ -47,14 +52,24 @@ impl Pool {
     pub fn used_chunks(&self) -> u64 {
         self.allocated.total()
     }
+}
 
-    /// Returns a removed thin volume's chunks to the pool.
-    pub fn release(&mut self, map: &ThinMap) {
-        for (_, pstart, count) in map.runs() {
-            self.allocated.remove(pstart, count);
+/// Frees the chunks of `pool` that no thin volume maps any more; returns how
+/// many went back.
+pub(super) fn reclaim(vg: &mut Vg, pool: &str) -> u64 {
+    let mut mapped = RangeSet::new();
+    for t in vg.thin_users(pool) {
+        if let LvKind::Thin { map, .. } = &t.kind {
+            map.add_pool_chunks(&mut mapped);
         }
-        self.out_of_space = false;
     }
+    let Some(LvKind::ThinPool(p)) = vg.lv_mut(pool).map(|l| &mut l.kind) else { return 0 };
+    let returned = p.allocated.total() - mapped.total();
+    p.allocated = mapped;
+    if returned > 0 {
+        p.out_of_space = false;
+    }
+    returned
 }
 
 /// A thin volume's chunk map: runs of virtual chunks → pool chunks.
@@ -87,15 +102,36 @@ impl ThinMap {
         self.runs.insert(v, (p, n));
     }
 
+    /// Maps virtual chunk `v`, mapped or not, to pool chunk `p`.
+    #[cfg(feature = "thin-snapshots")]
+    fn remap(&mut self, v: u64, p: u64) {
+        if let Some((start, (ps, n))) = self.runs.floor(&v).map(|(s, r)| (*s, *r)).filter(|(s, (_, n))| v < s + n) {
+            self.runs.remove(&start);
+            if v > start {
+                self.runs.insert(start, (ps, v - start));
+            }
+            if v + 1 < start + n {
+                self.runs.insert(v + 1, (ps + (v + 1 - start), start + n - v - 1));
+            }
+        }
+        self.insert(v, p, 1);
+    }
+
+    /// Adds the pool chunks this map uses to `set`.
+    fn add_pool_chunks(&self, set: &mut RangeSet) {
+        for (_, p, n) in self.runs() {
+            set.insert(p, n);
+        }
+    }
+
     /// Every run as (virtual start, pool start, count).
     pub fn runs(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
         self.runs.iter().map(|(v, (p, n))| (*v, *p, *n))
     }
 
-    /// Forgets the mappings at or beyond virtual chunk `end`; returns the pool
-    /// runs they used.
-    fn truncate(&mut self, end: u64) -> Vec<(u64, u64)> {
-        let mut freed = Vec::new();
+    /// Forgets the mappings at or beyond virtual chunk `end`; returns how many.
+    fn truncate(&mut self, end: u64) -> u64 {
+        let mut dropped = 0;
         let tail: Vec<(u64, (u64, u64))> = self.runs.iter().filter(|(v, (_, n))| **v + n > end).map(|(v, r)| (*v, *r)).collect();
         for (v, (p, n)) in tail {
             self.runs.remove(&v);
@@ -103,9 +139,9 @@ impl ThinMap {
             if keep > 0 {
                 self.runs.insert(v, (p, keep));
             }
-            freed.push((p + keep, n - keep));
+            dropped += n - keep;
         }
-        freed
+        dropped
     }
 }
 
@@ -263,12 +299,63 @@ impl Lvm {
             events.push(Event::TpoolStacked { vg: vg_name.into(), pool: pool.into(), device });
         }
         let minor = self.next_minor();
-        let kind = LvKind::Thin { pool: pool.into(), virtual_bytes, map: ThinMap::default() };
+        let kind = LvKind::Thin { pool: pool.into(), virtual_bytes, map: ThinMap::default(), origin: None };
         self.push_lv(vg_name, lv_name, uuid, kind, Some(minor))?;
         let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
         events.insert(0, Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Thin, virtual_bytes, chunk_bytes: 0, pool: Some(pool.into()), device });
         self.vg_mut(vg_name)?.commit();
         Ok(events)
+    }
+
+    /// Takes a thin snapshot of thin volume `origin`: a new thin volume in the
+    /// same pool with a copy of the origin's map, inactive with the activation
+    /// skip flag, as lvm2 makes it.
+    #[cfg(feature = "thin-snapshots")]
+    pub fn lvcreate_thin_snapshot(&mut self, vg_name: &str, origin: &str, lv_name: &str, uuid: String) -> Result<Vec<Event>, LvmError> {
+        self.check_new_lv(vg_name, lv_name)?;
+        let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
+        let Some(LvKind::Thin { pool, virtual_bytes, map, .. }) = vg.lv(origin).map(|l| &l.kind) else {
+            return Err(LvmError::NoSuchLv { vg: vg_name.into(), lv: origin.into() });
+        };
+        let (pool, virtual_bytes, chunks) = (pool.clone(), *virtual_bytes, map.mapped());
+        let kind = LvKind::Thin { pool: pool.clone(), virtual_bytes, map: map.clone(), origin: Some(origin.into()) };
+        self.push_lv(vg_name, lv_name, uuid, kind, None)?;
+        self.vg_mut(vg_name)?.commit();
+        let (vg, lv) = (vg_name.to_string(), lv_name.to_string());
+        Ok(vec![
+            Event::LvCreated { vg: vg.clone(), lv: lv.clone(), role: LvRole::Thin, virtual_bytes, chunk_bytes: 0, pool: Some(pool), device: None },
+            Event::ThinSnapshotTaken { vg, lv, origin: origin.into(), chunks },
+        ])
+    }
+
+    /// `lvconvert --merge` of an inactive thin snapshot into its origin, which
+    /// nothing holds open: the origin keeps its name, UUID and device but takes
+    /// the snapshot's map and size (lvm2's `thin_merge_finish`), and the
+    /// snapshot is gone.
+    #[cfg(feature = "thin-snapshots")]
+    pub fn merge_thin_snapshot(&mut self, vg_name: &str, snapshot: &str) -> Result<Vec<Event>, LvmError> {
+        let vg = self.vg_mut(vg_name)?;
+        let not_mergeable = || LvmError::NotMergeable { vg: vg_name.into(), lv: snapshot.into() };
+        let Some(LvKind::Thin { pool, virtual_bytes, map, origin: Some(origin) }) = vg.lv(snapshot).map(|l| l.kind.clone()) else {
+            return Err(not_mergeable());
+        };
+        let Some(kept) = vg.lv_mut(&origin).filter(|l| l.thin_pool().is_some()) else { return Err(not_mergeable()) };
+        kept.kind = LvKind::Thin { pool: pool.clone(), virtual_bytes, map, origin: None };
+        vg.lvs.retain(|l| l.name != snapshot);
+        for l in vg.lvs.iter_mut() {
+            if let LvKind::Thin { origin: o @ Some(_), .. } = &mut l.kind {
+                // The snapshot's own snapshots now hang off the merged origin;
+                // the old origin's other snapshots lose theirs, as it is removed.
+                if o.as_deref() == Some(snapshot) {
+                    *o = Some(origin.clone());
+                } else if o.as_deref() == Some(&origin) {
+                    *o = None;
+                }
+            }
+        }
+        let returned = reclaim(vg, &pool);
+        vg.commit();
+        Ok(vec![Event::ThinSnapshotMerged { vg: vg_name.into(), pool, snapshot: snapshot.into(), origin, returned }])
     }
 
     /// Sum of thin volume sizes in a pool, for the over-provisioning warning.
@@ -284,10 +371,11 @@ impl Lvm {
         }
     }
 
-    /// Maps every unmapped chunk of `offset..offset + len` of a thin LV to a
-    /// free pool chunk, lowest first. Returns the newly mapped (virtual, pool)
-    /// runs and the events; when the pool fills, maps what fits, marks the pool
-    /// out of space and reports how many bytes from `offset` are now backed.
+    /// Maps every unmapped or shared chunk of `offset..offset + len` of a thin
+    /// LV to a free pool chunk, lowest first. Returns the newly mapped
+    /// (virtual, pool) runs, the shared chunks to copy first, and the events;
+    /// when the pool fills, maps what fits, marks the pool out of space and
+    /// reports how many bytes from `offset` are now backed.
     pub fn provision(&mut self, vg_name: &str, lv_name: &str, offset: u64, len: u64) -> Result<Provisioned, LvmError> {
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
         let lv = vg.lv(lv_name).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
@@ -296,8 +384,12 @@ impl Lvm {
         let Some(p) = pool_lv.pool() else { return Err(LvmError::NotAThinPool { vg: vg_name.into(), lv: pool.clone() }) };
         let chunk = p.chunk_size_bytes;
         let total = Self::pool_total_chunks(vg, pool_lv);
+        let shared = shared_chunks(vg, pool, lv_name);
         let (first, end) = (offset / chunk, offset.saturating_add(len).div_ceil(chunk));
-        let missing: Vec<u64> = (first..end).filter(|v| map.lookup(*v).is_none()).collect();
+        let missing: Vec<u64> = (first..end).filter(|v| map.lookup(*v).is_none_or(&shared)).collect();
+        // The shared chunks among them, which the write breaks away from.
+        #[cfg(feature = "thin-snapshots")]
+        let old: Vec<Option<u64>> = missing.iter().map(|v| map.lookup(*v)).collect();
         let free = p.allocated.first_free(missing.len() as u64, total);
         let grant = free.clone().unwrap_or_else(|| p.allocated.first_free(total - p.used_chunks(), total).unwrap_or_default());
         let granted: Vec<u64> = grant.iter().flat_map(|(s, n)| *s..*s + n).collect();
@@ -312,6 +404,9 @@ impl Lvm {
         let vg = self.vg_mut(vg_name)?;
         if let Some(LvKind::Thin { map, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) {
             for (v, p) in &pairs {
+                #[cfg(feature = "thin-snapshots")]
+                map.remap(*v, *p);
+                #[cfg(not(feature = "thin-snapshots"))]
                 map.insert(*v, *p, 1);
             }
         }
@@ -324,64 +419,93 @@ impl Lvm {
             }
         }
         let mut events = Vec::new();
-        if !pairs.is_empty() {
-            events.push(Event::ThinChunksAllocated { vg: vg_name.into(), pool: pool.clone(), lv: lv_name.into(), chunks: pairs.len() as u64 });
+        let mut provisioned = Provisioned { new_chunks: pairs, backed_bytes: backed, full, events: Vec::new(), ..Provisioned::complete(len) };
+        #[cfg(feature = "thin-snapshots")]
+        {
+            // A write that covers a whole shared chunk needs no copy of it.
+            let covered = |v: u64| v * chunk >= offset && (v + 1) * chunk <= offset.saturating_add(len);
+            let (copied, fresh): (Vec<_>, Vec<_>) = provisioned.new_chunks.iter().zip(&old).partition(|(_, o)| o.is_some());
+            provisioned.copies = copied.iter().filter(|((v, _), _)| !covered(*v)).map(|((_, new), o)| (o.unwrap_or_default(), *new)).collect();
+            if !copied.is_empty() {
+                events.push(Event::ThinChunksCopied { vg: vg_name.into(), pool: pool.clone(), lv: lv_name.into(), chunks: copied.len() as u64 });
+            }
+            provisioned.new_chunks = fresh.into_iter().map(|(pair, _)| *pair).collect();
+        }
+        if !provisioned.new_chunks.is_empty() {
+            events.insert(0, Event::ThinChunksAllocated { vg: vg_name.into(), pool: pool.clone(), lv: lv_name.into(), chunks: provisioned.new_chunks.len() as u64 });
         }
         if full {
             events.push(Event::ThinPoolFull { vg: vg_name.into(), pool });
         }
-        Ok(Provisioned { new_chunks: pairs, backed_bytes: backed, full, events })
+        provisioned.events = events;
+        Ok(provisioned)
     }
 
     /// Unmaps every chunk of a thin volume (a whole-device discard): the chunks
-    /// go back to the pool and the volume reads as zeros.
+    /// no other volume maps go back to the pool, and the volume reads as zeros.
     pub fn discard_thin(&mut self, vg_name: &str, lv_name: &str) -> Vec<Event> {
         let Ok(vg) = self.vg_mut(vg_name) else { return Vec::new() };
-        let mut map = ThinMap::default();
-        let mut pool = String::new();
-        if let Some(LvKind::Thin { map: m, pool: p, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) {
-            map = std::mem::take(m);
-            pool = p.clone();
-        }
-        if let Some(LvKind::ThinPool(p)) = vg.lv_mut(&pool).map(|l| &mut l.kind) {
-            p.release(&map);
-        }
-        let chunks = map.mapped();
+        let Some(LvKind::Thin { map, pool, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) else { return Vec::new() };
+        let chunks = std::mem::take(map).mapped();
+        let pool = pool.clone();
+        let returned = reclaim(vg, &pool);
         if chunks == 0 {
             return Vec::new();
         }
-        vec![Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks }]
+        vec![Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks, returned }]
     }
 
     /// A thin volume changes its virtual size; chunks past a smaller end go back
-    /// to the pool.
+    /// to the pool unless another volume maps them.
     pub(super) fn resize_thin(&mut self, vg_name: &str, lv_name: &str, old_bytes: u64, new_bytes: u64) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg_mut(vg_name)?;
         let extent = vg.extent_size_bytes;
         if old_bytes / extent == new_bytes / extent {
             return Err(LvmError::SizeUnchanged { extents: old_bytes / extent });
         }
-        let pool_name = vg.lv(lv_name).and_then(|l| l.thin_pool()).unwrap_or_default().to_string();
-        let chunk = vg.lv(&pool_name).and_then(|l| l.pool()).map_or(1, |p| p.chunk_size_bytes);
-        let mut freed = Vec::new();
+        let pool = vg.lv(lv_name).and_then(|l| l.thin_pool()).unwrap_or_default().to_string();
+        let chunk = vg.lv(&pool).and_then(|l| l.pool()).map_or(1, |p| p.chunk_size_bytes);
+        let mut chunks = 0;
         if let Some(LvKind::Thin { virtual_bytes, map, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) {
             *virtual_bytes = new_bytes;
-            freed = map.truncate(new_bytes.div_ceil(chunk));
+            chunks = map.truncate(new_bytes.div_ceil(chunk));
         }
-        if let Some(LvKind::ThinPool(p)) = vg.lv_mut(&pool_name).map(|l| &mut l.kind) {
-            for (s, n) in &freed {
-                p.allocated.remove(*s, *n);
-            }
+        let returned = reclaim(vg, &pool);
+        let mut events = vec![Event::LvResized { vg: vg_name.into(), lv: lv_name.into(), old_bytes: old_bytes / extent * extent, new_bytes }];
+        if chunks > 0 {
+            events.push(Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks, returned });
         }
-        Ok(vec![Event::LvResized { vg: vg_name.into(), lv: lv_name.into(), old_bytes: old_bytes / extent * extent, new_bytes }])
+        Ok(events)
     }
+}
+
+/// Whether a pool chunk that `lv` maps is mapped by another thin volume of
+/// `pool` too.
+#[cfg(feature = "thin-snapshots")]
+fn shared_chunks(vg: &Vg, pool: &str, lv: &str) -> impl Fn(u64) -> bool {
+    let mut others = RangeSet::new();
+    for t in vg.thin_users(pool).into_iter().filter(|t| t.name != lv) {
+        if let LvKind::Thin { map, .. } = &t.kind {
+            map.add_pool_chunks(&mut others);
+        }
+    }
+    move |c| others.contains(c)
+}
+
+/// Without thin snapshots no two volumes share a chunk.
+#[cfg(not(feature = "thin-snapshots"))]
+fn shared_chunks(_: &Vg, _: &str, _: &str) -> impl Fn(u64) -> bool {
+    |_| false
 }
 
 /// What `Lvm::provision` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provisioned {
-    /// Newly mapped chunks as (virtual chunk, pool chunk).
+    /// Newly mapped chunks as (virtual chunk, pool chunk), to be zeroed.
     pub new_chunks: Vec<(u64, u64)>,
+    /// Shared chunks to copy before the write, as (old pool chunk, new pool chunk).
+    #[cfg(feature = "thin-snapshots")]
+    pub copies: Vec<(u64, u64)>,
     /// Bytes from the requested offset that are backed by pool chunks.
     pub backed_bytes: u64,
     pub full: bool,
@@ -390,12 +514,20 @@ pub struct Provisioned {
 
 impl Provisioned {
     fn complete(len: u64) -> Provisioned {
-        Provisioned { new_chunks: Vec::new(), backed_bytes: len, full: false, events: Vec::new() }
+        Provisioned {
+            new_chunks: Vec::new(),
+            #[cfg(feature = "thin-snapshots")]
+            copies: Vec::new(),
+            backed_bytes: len,
+            full: false,
+            events: Vec::new(),
+        }
     }
 }
 
 /// Checks each pool's bookkeeping: chunks in range, every thin volume's chunks
-/// allocated in its pool and no chunk shared, and both hidden parts present.
+/// allocated in its pool and none mapped twice by one volume, every allocated
+/// chunk mapped, a snapshot's origin in its pool, and both hidden parts present.
 pub(super) fn check_pools(vg: &Vg) -> Result<(), String> {
     for pool in vg.lvs.iter().filter(|l| l.is_pool()) {
         let Some(p) = pool.pool() else { continue };
@@ -404,15 +536,20 @@ pub(super) fn check_pools(vg: &Vg) -> Result<(), String> {
         }
         let mut seen = RangeSet::new();
         for t in vg.thin_users(&pool.name) {
-            let LvKind::Thin { map, .. } = &t.kind else { continue };
+            let LvKind::Thin { map, origin, .. } = &t.kind else { continue };
+            let mut own = RangeSet::new();
             for (_, ps, n) in map.runs() {
-                if seen.count_in(ps, n) > 0 {
-                    return Err(format!("pool {}: a chunk is mapped by two thin volumes", pool.name));
+                if own.count_in(ps, n) > 0 {
+                    return Err(format!("pool {}: {} maps one chunk twice", pool.name, t.name));
                 }
                 if p.allocated.count_in(ps, n) != n {
                     return Err(format!("pool {}: {} maps a chunk the pool did not allocate", pool.name, t.name));
                 }
+                own.insert(ps, n);
                 seen.insert(ps, n);
+            }
+            if origin.as_ref().is_some_and(|o| vg.lv(o).and_then(|l| l.thin_pool()) != Some(&pool.name)) {
+                return Err(format!("thin snapshot {} has no origin in pool {}", t.name, pool.name));
             }
         }
         if seen.total() != p.used_chunks() {

@@ -266,9 +266,15 @@ impl Machine {
             (chunk, data)
         };
         if let Some(data) = data {
-            // dm-thin zeroes a newly provisioned chunk before the data lands.
+            // dm-thin zeroes a newly provisioned chunk before the data lands,
+            // and copies a shared one so the other volume keeps its bytes.
             for (_, pc) in &p.new_chunks {
                 let _ = self.write_raw(data, pc * chunk, Chunk::zeros(chunk));
+            }
+            #[cfg(feature = "thin-snapshots")]
+            for (old, new) in &p.copies {
+                let bytes = self.read_at(data, old * chunk, chunk).unwrap_or_default();
+                let _ = self.write_raw(data, new * chunk, Chunk::bytes(&bytes));
             }
         }
         p.backed_bytes

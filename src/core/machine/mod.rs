@@ -74,6 +74,11 @@ pub struct Machine {
     devices: Registry,
     /// Filesystem contents, keyed by the UUID their superblock carries.
     filesystems: Vec<Filesystem>,
+    /// A thin snapshot's filesystem contents as they were when it was taken,
+    /// keyed by the snapshot LV's UUID: its bytes share chunks with the origin,
+    /// and a merge brings both back together.
+    #[cfg(feature = "thin-snapshots")]
+    snapshot_trees: Vec<(String, Filesystem)>,
     mounts: Vec<Mount>,
     swaps: Vec<DevId>,
     rng: Rng,
@@ -124,6 +129,8 @@ impl Machine {
             lvm: Lvm::default(),
             devices: Registry::default(),
             filesystems: Vec::new(),
+            #[cfg(feature = "thin-snapshots")]
+            snapshot_trees: Vec::new(),
             mounts: Vec::new(),
             swaps: Vec::new(),
             rng: Rng::new(seed),

@@ -131,7 +131,7 @@ impl Machine {
         let size = self.size_of(dev);
         let now = self.clock;
         // mke2fs and mkswap zero the first sectors, which removes older signatures.
-        self.write_at(dev, 0, Chunk::zeros(4096.min(size))).map_err(fs_write_error)?;
+        let mut events = self.write_at(dev, 0, Chunk::zeros(4096.min(size))).map_err(fs_write_error)?;
         self.wipe_signatures(dev);
         let (offset, bytes, record) = match fs {
             NewFs::Ext4(layout) => {
@@ -154,12 +154,15 @@ impl Machine {
             NewFs::Swap { uuid, label } => (0, signature::swap_header(size, signature::uuid_bytes(&uuid), &label), None),
         };
         let fstype = record.as_ref().map_or(FsType::Swap, |r| r.fstype);
-        self.write_at(dev, offset, Chunk::bytes(&bytes)).map_err(|_| FsError::Io)?;
+        events.extend(self.write_at(dev, offset, Chunk::bytes(&bytes)).map_err(|_| FsError::Io)?);
         if let Some(r) = record {
             self.filesystems.retain(|f| f.uuid != r.uuid);
             self.filesystems.push(r);
         }
-        Ok(vec![Event::FilesystemCreated { dev: self.name_of(dev), fstype: fstype.name().into() }])
+        // The figure follows the pool's chunks; the bytes themselves are the filesystem's.
+        events.retain(|e| !matches!(e, Event::BytesWritten { .. }));
+        events.push(Event::FilesystemCreated { dev: self.name_of(dev), fstype: fstype.name().into() });
+        Ok(events)
     }
 
     pub fn name_of(&self, dev: DevId) -> String {

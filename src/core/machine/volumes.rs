@@ -140,6 +140,36 @@ impl Machine {
         Ok(events)
     }
 
+    /// `lvcreate -s VG/ORIGIN`: a thin snapshot, which keeps the origin's
+    /// filesystem contents as they are now.
+    #[cfg(feature = "thin-snapshots")]
+    pub fn lvcreate_thin_snapshot(&mut self, vg: &str, origin: &str, lv: &str) -> Result<Vec<Event>, LvmError> {
+        let uuid = self.new_lvm_uuid();
+        let events = self.lvm.lvcreate_thin_snapshot(vg, origin, lv, uuid.clone())?;
+        let fs_uuid = self.lv_dev(vg, origin).and_then(|d| self.probe(d)).map(|s| s.uuid);
+        if let Some(fs) = fs_uuid.and_then(|u| self.filesystem(&u)).cloned() {
+            self.snapshot_trees.push((uuid, fs));
+        }
+        self.lvm.stamp_new_lvs(vg, self.clock);
+        self.refresh();
+        Ok(events)
+    }
+
+    /// `lvconvert --merge VG/SNAPSHOT`: the origin rolls back to the
+    /// snapshot's bytes, and to its filesystem contents.
+    #[cfg(feature = "thin-snapshots")]
+    pub fn merge_thin_snapshot(&mut self, vg: &str, snapshot: &str) -> Result<Vec<Event>, LvmError> {
+        let snap_uuid = self.lvm.vg(vg).and_then(|v| v.lv(snapshot)).map(|l| l.uuid.clone()).unwrap_or_default();
+        let events = self.lvm.merge_thin_snapshot(vg, snapshot)?;
+        if let Some(i) = self.snapshot_trees.iter().position(|(u, _)| *u == snap_uuid) {
+            let (_, fs) = self.snapshot_trees.remove(i);
+            self.filesystems.retain(|f| f.uuid != fs.uuid);
+            self.filesystems.push(fs);
+        }
+        self.refresh();
+        Ok(events)
+    }
+
     /// A new linear LV starts with zeroed first bytes, so no old signature shows.
     fn zero_lv_start(&mut self, vg: &str, lv: &str) {
         if let Some(dev) = self.lv_dev(vg, lv) {
@@ -162,6 +192,10 @@ impl Machine {
 
     pub fn lvremove(&mut self, vg: &str, lv: &str) -> Result<Vec<Event>, LvmError> {
         let events = self.lvm.lvremove(vg, lv)?;
+        #[cfg(feature = "thin-snapshots")]
+        let lvm = &self.lvm;
+        #[cfg(feature = "thin-snapshots")]
+        self.snapshot_trees.retain(|(u, _)| lvm.vgs.iter().any(|v| v.lvs.iter().any(|l| l.uuid == *u)));
         self.refresh();
         Ok(events)
     }
