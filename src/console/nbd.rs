@@ -3,12 +3,15 @@
 //! what they write lands in the image's guest clusters.
 //!
 //! Simplified: only `--connect` and `--disconnect` (no NBD server, no
-//! `--read-only` or `--snapshot`); images with a backing file are refused;
-//! the real `-c` forks a server, here the device simply stays connected.
+//! `--read-only` or `--snapshot`); a clone is served when its whole backing
+//! chain opens (its backing files are not locked against writers); the real
+//! `-c` forks a server, here the device simply stays connected.
 
 use super::Output;
 use crate::core::machine::loops::NbdError;
 use crate::core::machine::Machine;
+#[cfg(feature = "qcow2-backing")]
+use crate::core::media::Chunk;
 use crate::core::vfs::VfsError;
 
 const TRY: &str = "qemu-nbd: Try `qemu-nbd --help' for more information.\n";
@@ -69,20 +72,44 @@ fn connect_device(machine: &mut Machine, device: &str, file: &str, path: &str, f
         out.err.push_str(&super::qemu_img::probed_raw_warning(file));
     }
     let name = device.strip_prefix("/dev/").unwrap_or(device);
-    match machine.nbd_connect(name, path, qcow2) {
+    #[cfg(feature = "qcow2-backing")]
+    let chain = match chain_view(machine, file, path).filter(|_| qcow2) {
+        Some(Err(why)) => return fail(format!("qemu-nbd: Failed to blk_new_open '{file}': {why}\n")),
+        view => view.and_then(Result::ok),
+    };
+    #[cfg(not(feature = "qcow2-backing"))]
+    let chain = None;
+    match machine.nbd_connect(name, path, qcow2, chain) {
         Ok(events) => out.events = events,
         Err(e) => {
             out.err.push_str(&match e {
                 NbdError::NoDevice => format!("qemu-nbd: Failed to open {device}: No such file or directory\n"),
                 NbdError::DeviceBusy => "qemu-nbd: Failed to set NBD socket\n".into(),
                 NbdError::Locked => format!("qemu-nbd: Failed to blk_new_open '{file}': Failed to get \"write\" lock\nIs another process using the image [{file}]?\n"),
-                NbdError::Backing => format!("qemu-nbd: {file} has a backing file; the lab's qemu-nbd serves images without one\n"),
+                NbdError::Backing => format!("qemu-nbd: {file} has a backing file the lab cannot open; it serves clones whose whole backing chain is there\n"),
                 NbdError::File(_) | NbdError::InUse => format!("qemu-nbd: Failed to blk_new_open '{file}': Invalid argument\n"),
             });
             out.exit_status = 1;
         }
     }
     out
+}
+
+/// A clone's guest disk through its backing chain: None for an image without
+/// a backing file, QEMU's error for a chain it cannot open.
+#[cfg(feature = "qcow2-backing")]
+fn chain_view(machine: &Machine, file: &str, path: &str) -> Option<Result<crate::core::machine::loops::ChainView, String>> {
+    let chain = super::qemu_img::chain::Chain::open(machine, file, path, false);
+    let top = chain.layers.first().filter(|t| t.backing.is_some())?;
+    if let Some(why) = chain.missing(machine) {
+        return Some(Err(why));
+    }
+    let size = top.size;
+    let clip = |r: Vec<(u64, u64)>| -> Vec<(u64, u64)> { r.into_iter().filter(|(s, _)| *s < size).map(|(s, e)| (s, e.min(size))).collect() };
+    let pieces = clip(chain.data_ranges_from(machine, 0)).into_iter().map(|(s, e)| (s, Chunk::bytes(&chain.read(machine, s, e - s)))).collect();
+    let below = clip(chain.data_ranges_from(machine, 1));
+    let files = chain.layers[1..].iter().map(|l| l.path.clone()).collect();
+    Some(Ok(crate::core::machine::loops::ChainView { size, pieces, below, backing_size: chain.layers.get(1).map_or(0, |l| l.size), files }))
 }
 
 fn disconnect_device(machine: &mut Machine, device: &str) -> Output {

@@ -343,7 +343,7 @@ fn read_args(args: &[String]) -> Result<ReadOpts, Output> {
 /// write lock of: opens for writing want that lock, read-only opens a
 /// shared one.
 pub(crate) fn lock_error(shell: &Shell, name: &str, write: bool) -> Option<String> {
-    let held = shell.machine.image_served(&shell.abs(name));
+    let held = shell.machine.image_served(&shell.abs(name)) || (write && shell.machine.image_backs_served(&shell.abs(name)));
     let kind = if write { "" } else { "shared " };
     held.then(|| format!("Failed to get {kind}\"write\" lock\nIs another process using the image [{name}]?"))
 }

@@ -111,6 +111,12 @@ pub struct LoopBacking {
     pub deleted: bool,
     /// `qemu-nbd` serves the file's qcow2 guest disk rather than its bytes.
     pub qcow2: bool,
+    /// A served qcow2 clone: the guest ranges its backing chain holds data
+    /// in, and the backing file's size (what QEMU's writes depend on).
+    pub below: Option<(Vec<(u64, u64)>, u64)>,
+    /// A served clone's backing files, which QEMU opens read-only and keeps
+    /// others from writing.
+    pub backing_files: Vec<String>,
 }
 
 /// The table last parsed from a disk's bytes, with the media stamp it was

@@ -240,3 +240,49 @@ qemu-nbd: invalid option -- 'é'\nqemu-nbd: Try `qemu-nbd --help' for more infor
 qemu-nbd: invalid option -- 'é'\nqemu-nbd: Try `qemu-nbd --help' for more information.\n",
     );
 }
+
+/// A linked clone is served through its backing chain; its backing file may
+/// be read but not written meanwhile, and a missing one gets QEMU's error
+/// (each text as the real qemu-nbd 10.0.2 and qemu-img print them against a
+/// real `qemu-nbd -k` serving the clone).
+#[test]
+#[cfg(feature = "qcow2-backing")]
+fn qemu_nbd_serves_a_linked_clone_and_keeps_writers_off_its_base() {
+    check(
+        Some("sdb=1G"),
+        "cd /root
+qemu-img create -q -f qcow2 base.qcow2 64M
+qemu-io -c 'write -P 0x5a 1M 64k' base.qcow2 > /dev/null
+qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 c.qcow2
+mv base.qcow2 b2.qcow2
+modprobe nbd max_part=8
+qemu-nbd -c /dev/nbd0 c.qcow2
+mv b2.qcow2 base.qcow2
+qemu-nbd -c /dev/nbd0 c.qcow2
+hexdump -C -s 1M -n 16 /dev/nbd0
+qemu-img resize base.qcow2 128M
+qemu-io -c 'write 0 4k' base.qcow2
+qemu-img info base.qcow2 | head -2
+qemu-img snapshot -c s base.qcow2
+qemu-nbd -c /dev/nbd1 base.qcow2
+qemu-nbd -d /dev/nbd0
+qemu-img resize base.qcow2 128M
+",
+        "qemu-nbd: Failed to blk_new_open 'c.qcow2': Could not open backing file: Could not open 'base.qcow2': No such file or directory
+00100000  5a 5a 5a 5a 5a 5a 5a 5a  5a 5a 5a 5a 5a 5a 5a 5a  |ZZZZZZZZZZZZZZZZ|
+00100010
+qemu-img: Could not open 'base.qcow2': Failed to get \"write\" lock
+Is another process using the image [base.qcow2]?
+qemu-io: can't open device base.qcow2: Failed to get \"write\" lock
+Is another process using the image [base.qcow2]?
+image: base.qcow2
+file format: qcow2
+qemu-img: Could not open 'base.qcow2': Failed to get \"write\" lock
+Is another process using the image [base.qcow2]?
+qemu-nbd: Failed to blk_new_open 'base.qcow2': Failed to get \"write\" lock
+Is another process using the image [base.qcow2]?
+/dev/nbd0 disconnected
+Image resized.
+",
+    );
+}

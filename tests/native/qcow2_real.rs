@@ -618,31 +618,73 @@ fn a_clone_longer_than_its_backing_file_maps_as_qemu_img_does() {
 fn a_disk_written_through_qemu_nbd_passes_the_real_qemu_img_check() {
     let dir = temp_dir();
     let mut shell = lab(65536, 1 << 30);
-    for line in [
-        "modprobe nbd max_part=8",
-        "qemu-nbd -c /dev/nbd0 /mnt/lab/i.qcow2",
-        "printf 'label: gpt\\n,300M\\n,\\n' | sfdisk /dev/nbd0",
-        "mkfs.ext4 -q /dev/nbd0p1",
+    for line in NBD_GPT.into_iter().chain([
         "mkdir /mnt/guest",
         "mount /dev/nbd0p1 /mnt/guest",
         "dd if=/dev/urandom of=/mnt/guest/data bs=1M count=5",
         "umount /mnt/guest",
         "mkswap /dev/nbd0p2",
-    ] {
+    ]) {
         lab_run(&mut shell, line);
     }
-    let m = &shell.machine;
-    let nbd = m.resolve("/dev/nbd0").expect("nbd0");
-    let mut guest = std::fs::File::create(dir.join("guest.raw")).expect("host file");
-    guest.set_len(1 << 30).expect("length");
-    for (at, chunk) in m.written_pieces(nbd, 0, 1 << 30).expect("device") {
-        guest.seek(SeekFrom::Start(at)).expect("seek");
-        guest.write_all(&chunk.to_vec()).expect("write");
-    }
+    dump_device(&shell.machine, "/dev/nbd0", 1 << 30, &dir.join("guest.raw"));
     lab_run(&mut shell, "qemu-nbd -d /dev/nbd0");
     export(&shell.machine, "/mnt/lab/i.qcow2", &dir.join("i.qcow2"));
     real_run(&dir, "qemu-img check i.qcow2");
     real_run(&dir, "qemu-img compare -f qcow2 -F raw i.qcow2 guest.raw");
     real_run(&dir, "test \"$(qemu-img map --output=json i.qcow2 | grep -c '\"data\": true')\" -ge 4");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The lab image served as /dev/nbd0, with a GPT and ext4 on its first partition.
+#[cfg(feature = "loop-devices")]
+const NBD_GPT: [&str; 4] = ["modprobe nbd max_part=8", "qemu-nbd -c /dev/nbd0 /mnt/lab/i.qcow2", "printf 'label: gpt\\n,300M\\n,\\n' | sfdisk /dev/nbd0", "mkfs.ext4 -q /dev/nbd0p1"];
+
+/// The guest disk of an nbd device as a raw host file.
+#[cfg(feature = "loop-devices")]
+fn dump_device(m: &Machine, dev: &str, size: u64, host: &Path) {
+    let dev = m.resolve(dev).expect("device");
+    let mut f = std::fs::File::create(host).expect("host file");
+    f.set_len(size).expect("length");
+    for (at, chunk) in m.written_pieces(dev, 0, size).expect("device") {
+        f.seek(SeekFrom::Start(at)).expect("seek");
+        f.write_all(&chunk.to_vec()).expect("write");
+    }
+}
+
+/// A linked clone served by qemu-nbd shows its base's disk; writes that cover
+/// parts of clusters fill the rest from the base, as QEMU's copy-on-write
+/// does; the real qemu-img finds the clone clean, equal to what the device
+/// showed, and the base untouched.
+#[test]
+#[cfg(all(feature = "loop-devices", feature = "qcow2-backing"))]
+fn a_linked_clone_written_through_qemu_nbd_passes_the_real_qemu_img_check() {
+    let dir = temp_dir();
+    let mut shell = lab(65536, 1 << 30);
+    for line in NBD_GPT.into_iter().chain([
+        "dd if=/dev/urandom of=/dev/nbd0 bs=64k count=40 seek=8000 conv=notrunc",
+        "qemu-nbd -d /dev/nbd0",
+        "qemu-img create -f qcow2 -b i.qcow2 -F qcow2 /mnt/lab/c.qcow2",
+        "qemu-nbd -c /dev/nbd1 /mnt/lab/c.qcow2",
+    ]) {
+        lab_run(&mut shell, line);
+    }
+    assert!(shell.machine.resolve("/dev/nbd1p2").is_some(), "the clone shows the base's partitions");
+    dump_device(&shell.machine, "/dev/nbd1", 1 << 30, &dir.join("base.raw"));
+    for line in [
+        "dd if=/dev/urandom of=/dev/nbd1 bs=1k count=3 seek=512001 conv=notrunc",
+        "dd if=/dev/zero of=/dev/nbd1 bs=512 count=5 seek=1024099 conv=notrunc",
+        "mkswap /dev/nbd1p2",
+    ] {
+        lab_run(&mut shell, line);
+    }
+    dump_device(&shell.machine, "/dev/nbd1", 1 << 30, &dir.join("clone.raw"));
+    lab_run(&mut shell, "qemu-nbd -d /dev/nbd1");
+    export(&shell.machine, "/mnt/lab/i.qcow2", &dir.join("i.qcow2"));
+    export(&shell.machine, "/mnt/lab/c.qcow2", &dir.join("c.qcow2"));
+    real_run(&dir, "qemu-img check c.qcow2");
+    real_run(&dir, "qemu-img compare -f qcow2 -F raw c.qcow2 clone.raw");
+    real_run(&dir, "qemu-img compare -f qcow2 -F raw i.qcow2 base.raw");
+    real_run(&dir, "! qemu-img compare -q -f qcow2 -F raw c.qcow2 base.raw");
     std::fs::remove_dir_all(&dir).ok();
 }

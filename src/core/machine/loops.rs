@@ -107,7 +107,7 @@ impl Machine {
         for (at, c) in pieces {
             d.media.write(at, c);
         }
-        d.backing = Some(LoopBacking { path: super::files::normalize(path), fs, ino, fs_dev, read_only: setup.read_only, partscan: setup.partscan, autoclear: false, deleted: false, qcow2: false });
+        d.backing = Some(LoopBacking { path: super::files::normalize(path), fs, ino, fs_dev, read_only: setup.read_only, partscan: setup.partscan, autoclear: false, deleted: false, qcow2: false, below: None, backing_files: Vec::new() });
         let dev = d.dev;
         if setup.partscan {
             self.reread(dev, &mut events);
@@ -205,7 +205,7 @@ impl Machine {
             return;
         }
         if b.qcow2 {
-            self.nbd_qcow2_write(&b, offset, chunk);
+            self.nbd_qcow2_write(disk, &b, offset, chunk);
         } else if self.write_inode(&b.fs, b.ino, offset, chunk).is_err() {
             return;
         }
@@ -262,6 +262,18 @@ pub enum NbdError {
     InUse,
 }
 
+/// A qcow2 clone's guest disk as its backing chain shows it, worked out by
+/// the console (which opens the chain): the guest size, the bytes of every
+/// range with data, the ranges the images below the top hold, the backing
+/// file's size, and the paths of the files below.
+pub struct ChainView {
+    pub size: u64,
+    pub pieces: Vec<(u64, Chunk)>,
+    pub below: Vec<(u64, u64)>,
+    pub backing_size: u64,
+    pub files: Vec<String>,
+}
+
 /// `fls`: the position of the highest set bit, 0 for 0.
 fn fls(n: u32) -> u32 {
     u32::BITS - n.leading_zeros()
@@ -298,9 +310,18 @@ impl Machine {
         self.disks.iter().any(|d| d.transport == Transport::Nbd && d.backing.as_ref().is_some_and(|b| b.path == path && !b.deleted))
     }
 
+    /// Whether `path` is a backing file of a clone `qemu-nbd` serves: others
+    /// may read it, not write it.
+    pub fn image_backs_served(&self, path: &str) -> bool {
+        let path = super::files::normalize(path);
+        self.disks.iter().any(|d| d.transport == Transport::Nbd && d.backing.as_ref().is_some_and(|b| b.backing_files.contains(&path)))
+    }
+
     /// `qemu-nbd --connect=/dev/NAME [-f qcow2|raw] FILE`: the device shows
-    /// the image's guest disk, and its partitions when max_part allows.
-    pub fn nbd_connect(&mut self, name: &str, path: &str, qcow2: bool) -> Result<Vec<Event>, NbdError> {
+    /// the image's guest disk, and its partitions when max_part allows. A
+    /// qcow2 clone comes with its guest disk as the backing chain makes it
+    /// (the console opens the chain); without one, a clone is refused.
+    pub fn nbd_connect(&mut self, name: &str, path: &str, qcow2: bool, chain: Option<ChainView>) -> Result<Vec<Event>, NbdError> {
         let index: Option<u32> = name.strip_prefix("nbd").and_then(|n| n.parse().ok());
         let max_part = self.nbd_max_part.filter(|_| index.is_some_and(|i| i < 16)).ok_or(NbdError::NoDevice)?;
         if self.disk_named(name).is_some() {
@@ -310,13 +331,21 @@ impl Machine {
         if st.stat.is_dir {
             return Err(NbdError::File(VfsError::IsADirectory));
         }
-        if self.image_served(path) {
+        if self.image_served(path) || self.image_backs_served(path) {
             return Err(NbdError::Locked);
         }
         let (fs, ino) = self.inode_at(path).map_err(NbdError::File)?;
-        let (size_bytes, pieces) = match qcow2 {
-            true => self.qcow2_guest_pieces(&fs, ino)?,
-            false => (st.stat.size, self.inode_pieces(&fs, ino, 0, st.stat.size).map_err(NbdError::File)?),
+        let mut backing_files = Vec::new();
+        let (size_bytes, pieces, below) = match (qcow2, chain) {
+            (true, Some(c)) => {
+                backing_files = c.files.iter().map(|f| super::files::normalize(f)).collect();
+                (c.size, c.pieces, Some((c.below, c.backing_size)))
+            }
+            (true, None) => {
+                let (size, pieces) = self.qcow2_guest_pieces(&fs, ino)?;
+                (size, pieces, None)
+            }
+            (false, _) => (st.stat.size, self.inode_pieces(&fs, ino, 0, st.stat.size).map_err(NbdError::File)?, None),
         };
         let mut events = vec![Event::DiskAttached { disk: name.to_string(), transport: Transport::Nbd.label(), size_bytes }];
         self.add_disk(name, Transport::Nbd, size_bytes, None);
@@ -325,7 +354,7 @@ impl Machine {
             d.media.write(at, c);
         }
         let path = super::files::normalize(path);
-        d.backing = Some(LoopBacking { path, fs, ino, fs_dev: (0, 0), read_only: false, partscan: max_part > 0, autoclear: false, deleted: false, qcow2 });
+        d.backing = Some(LoopBacking { path, fs, ino, fs_dev: (0, 0), read_only: false, partscan: max_part > 0, autoclear: false, deleted: false, qcow2, below, backing_files });
         let dev = d.dev;
         if max_part > 0 {
             self.reread(dev, &mut events);
@@ -369,16 +398,22 @@ impl Machine {
     }
 
     /// A guest write through `qemu-nbd` into a qcow2 file, as QEMU's driver
-    /// allocates and writes it.
-    fn nbd_qcow2_write(&mut self, b: &LoopBacking, offset: u64, chunk: Chunk) {
+    /// allocates and writes it. A clone's new cluster is filled from below
+    /// first; the device still shows the backing chain's bytes around the
+    /// ones just written, so they are read from it.
+    fn nbd_qcow2_write(&mut self, disk: DevId, b: &LoopBacking, offset: u64, chunk: Chunk) {
         let writes = {
             let mut read = |o: u64, n: u64| self.read_inode(&b.fs, b.ino, o, n);
             let Some(header) = crate::core::qcow2::Header::decode(&read(0, 512)) else { return };
             let mut image = crate::core::qcow2::guest::Image::open(header, &mut read);
+            if let Some((below, size)) = &b.below {
+                image.below = Some(below.clone());
+                image.backing_size = *size;
+            }
             image.write(offset, &chunk, &mut read)
         };
         if let Ok(writes) = writes {
-            let _ = self.apply_qcow2_writes(&b.path, writes, &mut |_, _, n| vec![0; n as usize]);
+            let _ = self.apply_qcow2_writes(&b.path, writes, &mut |m, guest, n| m.disk(disk).map_or_else(|| vec![0; n as usize], |d| d.media.read(guest, n)));
         }
     }
 

@@ -33,6 +33,9 @@ mod loops {
         pub fn image_served(&self, _: &str) -> bool {
             false
         }
+        pub fn image_backs_served(&self, _: &str) -> bool {
+            false
+        }
         pub(super) fn write_label_bytes(&mut self, disk: DevId, label: &crate::core::label::Label) {
             if let Some(d) = self.disk_mut(disk) {
                 label.write_to(&mut d.media);
