@@ -648,7 +648,7 @@ impl Machine {
         if chunk.len > ZFS_WRITE_LIMIT_BYTES {
             return Err(ZfsError::NoSpace);
         }
-        if offset + chunk.len > self.zvol_size(dataset)? {
+        if offset.saturating_add(chunk.len) > self.zvol_size(dataset)? {
             return Err(ZfsError::NoSpace);
         }
         let (pool, os) = self.pool_and_os(dataset)?;
@@ -657,7 +657,7 @@ impl Machine {
 
     /// Reads a volume (or a snapshot of one).
     pub fn zvol_read(&mut self, dataset: &str, offset: u64, len: u64) -> Result<(Vec<u8>, Vec<Event>), ZfsError> {
-        if offset + len > self.zvol_size(dataset)? {
+        if offset.saturating_add(len) > self.zvol_size(dataset)? {
             return Err(ZfsError::NoSpace);
         }
         let (pool, os) = self.pool_and_os(dataset)?;

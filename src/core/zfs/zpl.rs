@@ -217,7 +217,7 @@ impl Tx<'_> {
         if z.is_dir() {
             return Err(ZfsError::IsADirectory);
         }
-        let end = offset + chunk.len;
+        let end = offset.checked_add(chunk.len).ok_or(ZfsError::NoSpace)?;
         let block = self.fit_block_size(os, obj, end, recordsize)?;
         let block = if end > block && block < recordsize { self.fit_block_size(os, obj, recordsize, recordsize)? } else { block };
         self.write_blocks(os, obj, offset, chunk, block)?;
@@ -231,7 +231,7 @@ impl Tx<'_> {
         if z.is_dir() {
             return Err(ZfsError::IsADirectory);
         }
-        let end = (offset + len).min(z.size);
+        let end = offset.saturating_add(len).min(z.size);
         if end <= offset {
             return Ok(Vec::new());
         }
@@ -257,7 +257,8 @@ impl Tx<'_> {
         }
         let dn = self.dnode(os, obj)?;
         let block = dn.data_block_bytes.max(1);
-        let end = (offset + len).min(z.size).min((dn.max_blkid + 1) * block);
+        // A read "to the end" asks for u64::MAX bytes.
+        let end = offset.saturating_add(len).min(z.size).min(dn.max_blkid.saturating_add(1).saturating_mul(block));
         let mut out = Vec::new();
         let mut pos = offset;
         while pos < end {
