@@ -2,7 +2,7 @@
 //! list in `view::figures` says which figures exist; this says how each draws.
 
 use super::{blocks, images, lvm, tree};
-use crate::view::{blocks as vblocks, image_views, lookup_view, lvm_figure, summary, FigureId, PartState, Scene};
+use crate::view::{blocks as vblocks, image_views, lookup_view, lvm_figure, summary, FigureId, PartState, Scene, SpaceLog};
 use yew::prelude::*;
 
 /// What every panel gets from the app.
@@ -25,6 +25,8 @@ pub struct PanelContext {
     /// What is typed into the toolbars' fields (ids are unique across them).
     pub values: super::form::Values,
     pub on_input: Callback<(&'static str, String)>,
+    /// Figure 5's plot: each image's host space after every command.
+    pub space: SpaceLog,
 }
 
 pub fn panel(id: FigureId, cx: &PanelContext) -> Html {
@@ -40,7 +42,7 @@ fn images_panel(cx: &PanelContext) -> Html {
     html! {
         <>
             { images::image_actions(&image_views(&cx.now), &cx.on_run, &cx.on_download, cx.busy_dialog) }
-            { images::images_figure(&image_views(&cx.scene), lookup_view(&cx.scene).as_ref(), cx.scene.focus.as_deref(), cx.compact, rows.as_deref()) }
+            { images::images_figure(&image_views(&cx.scene), &cx.space.at(&cx.scene), lookup_view(&cx.scene).as_ref(), cx.scene.focus.as_deref(), cx.compact, rows.as_deref()) }
         </>
     }
 }

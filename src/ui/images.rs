@@ -5,8 +5,8 @@
 //! table below is computed from the same images.
 
 use super::form::{form, Field};
-use crate::console::fmt::fixed;
-use crate::view::{ImageView, LookupView, Seg, SummaryRow};
+use crate::console::fmt::{fixed, human_size, SizeStyle};
+use crate::view::{ImageView, LookupView, Seg, SpaceSeries, SummaryRow};
 use super::tree::esc;
 use std::fmt::Write;
 use yew::prelude::*;
@@ -91,11 +91,61 @@ fn image(out: &mut String, i: &ImageView, lookup: Option<&LookupView>, y: f64, a
     out.push_str("</g>");
     h + 8.0
 }
-/// Figure 5 as markup: the images one under the other, the legend, and the
-/// comparison table. Drawn as one string, not as Yew elements: the figure
+/// The host-space plot at `y`: one stepped line per image, the commands on
+/// the images from left to right, the bytes `du` counts from the bottom up
+/// to the largest virtual size. Returns the height it took.
+fn plot(out: &mut String, lines: &[SpaceSeries], y: f64, l: Layout) -> f64 {
+    let Some(first) = lines.iter().filter_map(|s| s.points.first()).map(|p| p.0).min() else {
+        return 0.0;
+    };
+    let last = lines.iter().filter_map(|s| s.points.last()).map(|p| p.0).max().unwrap_or(first);
+    let top = lines.iter().map(|s| s.virtual_bytes).max().unwrap_or(0).max(1);
+    let (h, span) = (110.0, f64::from((last - first).max(1)));
+    let x = |step: u32| fixed(l.bar_x + f64::from(step - first) / span * l.bar_w, 1);
+    let at = |bytes: u64| fixed(y + 24.0 + h - bytes.min(top) as f64 / top as f64 * h, 1);
+    let name = |s: &SpaceSeries| s.path.rsplit('/').next().unwrap_or_default().to_string();
+    let now = |s: &SpaceSeries| human_size(s.points.last().map_or(0, |p| p.1), SizeStyle::Iec);
+    let summary: Vec<String> = lines.iter().map(|s| format!("{} {}", name(s), now(s))).collect();
+    let _ = write!(
+        out,
+        r#"<g class="plot" role="img" aria-label="Host space after each command on the images: {}"><text x="16" y="{}" class="imgname">Host space as the guest writes</text><text x="16" y="{}" class="barname">{}</text><text x="16" y="{}" class="barname">0</text><path class="axis" d="M{} {}V{}H{}"/>"#,
+        esc(&summary.join(", ")),
+        fixed(y + 14.0, 1),
+        fixed(y + 38.0, 1),
+        human_size(top, SizeStyle::Iec),
+        fixed(y + 24.0 + h, 1),
+        fixed(l.bar_x, 1),
+        fixed(y + 24.0, 1),
+        fixed(y + 24.0 + h, 1),
+        fixed(l.bar_x + l.bar_w, 1)
+    );
+    for (n, s) in lines.iter().enumerate() {
+        let class = if s.qcow2 { "qcow2" } else { "raw" };
+        let mut d = String::new();
+        for (k, p) in s.points.iter().enumerate() {
+            let _ = if k == 0 { write!(d, "M{} {}", x(p.0), at(p.1)) } else { write!(d, "H{}V{}", x(p.0), at(p.1)) };
+        }
+        let end = s.points.last().copied().unwrap_or((first, 0));
+        let _ = write!(
+            out,
+            r#"<path class="line {class}" d="{d}"/><circle class="dot {class}" cx="{}" cy="{}" r="4"/><text x="{}" y="{}" class="plotname {class}">{}: {}</text>"#,
+            x(end.0),
+            at(end.1),
+            fixed(l.bar_x + 8.0, 1),
+            fixed(y + 40.0 + 16.0 * n as f64, 1),
+            esc(&format!("{} ({class})", name(s))),
+            now(s)
+        );
+    }
+    let _ = write!(out, r#"<text x="{}" y="{}" class="barname">commands on the images →</text></g>"#, fixed(l.bar_x, 1), fixed(y + h + 40.0, 1));
+    h + 50.0
+}
+
+/// Figure 5 as markup: the images one under the other, the host-space plot,
+/// the legend, and the comparison table. Drawn as one string, not as Yew elements: the figure
 /// has no controls of its own, and ./x dist measured the element version
 /// 1.7 KiB larger gzipped.
-pub fn images_figure(images: &[ImageView], lookup: Option<&LookupView>, active: Option<&str>, compact: bool, rows: Option<&[SummaryRow]>) -> Html {
+pub fn images_figure(images: &[ImageView], space: &[SpaceSeries], lookup: Option<&LookupView>, active: Option<&str>, compact: bool, rows: Option<&[SummaryRow]>) -> Html {
     let l = if compact { NARROW } else { WIDE };
     let mut body = String::new();
     let mut y = 8.0;
@@ -106,6 +156,7 @@ pub fn images_figure(images: &[ImageView], lookup: Option<&LookupView>, active: 
         body.push_str(r#"<text x="16" y="28" class="imgsize">No disk images yet: click Create, or type qemu-img create.</text>"#);
         y = 48.0;
     }
+    y += plot(&mut body, space, y + 4.0, l);
     let mut out = format!(
         r#"<svg id="figure" class="figure images" viewBox="0 0 {} {}" role="group" aria-label="Disk images: each image's guest disk, its file on the host with qcow2's tables and data clusters, and the host space it takes">{body}</svg>"#,
         fixed(l.width, 0),

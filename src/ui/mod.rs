@@ -261,6 +261,7 @@ pub fn app() -> Html {
         on_download,
         values: (*form_values).clone(),
         on_input: on_form_input,
+        space: lab.space.clone(),
     };
     let embedded = embed.is_some();
     html! {

@@ -9,7 +9,7 @@ use crate::console::session::{Session, Start};
 use crate::console::Shell;
 use crate::core::Event;
 use crate::view::figures::{self, FigureId};
-use crate::view::{Scene, Timeline};
+use crate::view::{Scene, SpaceLog, Timeline};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -82,6 +82,8 @@ pub struct Lab {
     /// Shared, so an animation tick or a render does not copy the machine.
     pub shell: Rc<Shell>,
     pub entries: Rc<Vec<Entry>>,
+    /// Figure 5's plot: each image's host space after every command.
+    pub space: SpaceLog,
     pub redo: Vec<Vec<String>>,
     pub anim: Anim,
     pub reduced_motion: bool,
@@ -105,6 +107,7 @@ struct Checkpoint {
     lines: usize,
     shell: Rc<Shell>,
     entries: Rc<Vec<Entry>>,
+    space: SpaceLog,
 }
 
 /// How often the log keeps a checkpoint: undo replays at most this many lines.
@@ -146,6 +149,7 @@ impl Lab {
             session: Session::new(Start::Lab, session.seed),
             shell: Rc::new(Shell::new(crate::core::Machine::empty(0))),
             entries: Rc::default(),
+            space: SpaceLog::default(),
             redo: Vec::new(),
             anim: Anim::default(),
             reduced_motion: false,
@@ -171,6 +175,7 @@ impl Lab {
         self.session = Session { lines: Vec::new(), ..session };
         self.shell = Rc::new(Shell::new(machine));
         self.entries = Rc::default();
+        self.space = SpaceLog::default();
         self.marks.clear();
         self.checkpoints.clear();
         for line in lines {
@@ -188,10 +193,11 @@ impl Lab {
             self.marks.push(self.session.lines.len());
         }
         let events = Self::feed(Rc::make_mut(&mut self.shell), Rc::make_mut(&mut self.entries), &line);
+        self.space.record(&events);
         self.session.lines.push(line);
         let n = self.session.lines.len();
         if n % CHECKPOINT_LINES == 0 {
-            self.checkpoints.push(Checkpoint { lines: n, shell: self.shell.clone(), entries: self.entries.clone() });
+            self.checkpoints.push(Checkpoint { lines: n, shell: self.shell.clone(), entries: self.entries.clone(), space: self.space.clone() });
         }
         events
     }
@@ -206,12 +212,14 @@ impl Lab {
             Some(c) => {
                 self.shell = c.shell.clone();
                 self.entries = c.entries.clone();
+                self.space = c.space.clone();
                 self.session.lines.split_off(c.lines)
             }
             None => {
                 let machine = self.session.machine().ok()?;
                 self.shell = Rc::new(Shell::new(machine));
                 self.entries = Rc::default();
+                self.space = SpaceLog::default();
                 std::mem::take(&mut self.session.lines)
             }
         };

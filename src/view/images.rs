@@ -2,11 +2,13 @@
 //! guest bar (the disk the VM sees, with the parts that are stored) and a
 //! host bar (the file, with qcow2's own clusters and the data clusters in
 //! file order), the sizes `ls -l` and `du` report, and the latest read's
-//! table walk. The summary table compares the two from these numbers.
+//! table walk. The summary table compares the two from these numbers, and
+//! `SpaceLog` keeps each image's host space after every command for the plot.
 
 use super::scene::{SLookup, Scene};
 use crate::console::fmt::{human_size, SizeStyle};
 use crate::core::image::{Area, ImageLayout};
+use crate::core::Event;
 
 /// What a stretch of a bar holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,4 +205,85 @@ pub fn summary(s: &Scene) -> Option<Vec<SummaryRow>> {
             qcow2: format!("needs a qcow2 reader (header QFI\\xfb, {} clusters)", size(q.cluster_bytes)),
         },
     ])
+}
+
+/// Figure 5's plot: the host space of each image (what `du` counts) after
+/// every command that changed an image, so the lines grow as the guest
+/// writes. Built from the events alone, so a replay of the log rebuilds it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpaceLog {
+    /// Commands that changed an image so far: the plot's x axis.
+    pub steps: u32,
+    pub series: Vec<SpaceSeries>,
+}
+
+/// One image's line: (step, allocated bytes), oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpaceSeries {
+    pub path: String,
+    pub qcow2: bool,
+    pub virtual_bytes: u64,
+    pub points: Vec<(u32, u64)>,
+}
+
+/// Points a line keeps: a long session drops its oldest, so the plot stays
+/// readable and a render stays cheap.
+pub const SPACE_POINTS: usize = 48;
+
+impl SpaceLog {
+    /// Adds one command's events: a step if it laid out an image, with that
+    /// image's new allocation; a removed image's line goes.
+    pub fn record(&mut self, events: &[Event]) {
+        let mut stepped = false;
+        for e in events {
+            match e {
+                Event::ImageLaidOut { layout } => {
+                    if !stepped {
+                        self.steps += 1;
+                        stepped = true;
+                    }
+                    self.point(layout);
+                }
+                Event::FileRemoved { path } => self.series.retain(|s| s.path != *path),
+                _ => {}
+            }
+        }
+    }
+
+    fn point(&mut self, l: &ImageLayout) {
+        let i = match self.series.iter().position(|s| s.path == l.path) {
+            Some(i) => i,
+            None => {
+                self.series.push(SpaceSeries { path: l.path.clone(), qcow2: l.qcow2, virtual_bytes: 0, points: Vec::new() });
+                self.series.len() - 1
+            }
+        };
+        let (s, step) = (&mut self.series[i], self.steps);
+        (s.qcow2, s.virtual_bytes) = (l.qcow2, l.virtual_bytes);
+        match s.points.last_mut() {
+            Some(p) if p.0 == step => p.1 = l.alloc_bytes,
+            _ => s.points.push((step, l.alloc_bytes)),
+        }
+        if s.points.len() > SPACE_POINTS {
+            s.points.remove(0);
+        }
+    }
+
+    /// The lines as a frame shows them: the latest command's point follows
+    /// the frame's image (the old size until the animation lays it out), and
+    /// an image the frame does not have yet is left out.
+    pub fn at(&self, frame: &Scene) -> Vec<SpaceSeries> {
+        self.series
+            .iter()
+            .filter_map(|s| {
+                let now = frame.images.iter().find(|i| i.path == s.path)?;
+                let mut s = s.clone();
+                match s.points.last_mut() {
+                    Some(p) if p.0 == self.steps => p.1 = now.alloc_bytes,
+                    _ => s.points.push((self.steps, now.alloc_bytes)),
+                }
+                Some(s)
+            })
+            .collect()
+    }
 }

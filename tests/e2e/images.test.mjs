@@ -47,6 +47,13 @@ test('?embed=qcow2: the buttons write into both images, a read walks L1 then L2,
     assert.match(text, /vm-101-disk-0\.qcow2 · qcow2 · 1 GiB virtual/, text);
     assert.match(text, /guest data 68 MiB · metadata 384 KiB in 6 clusters/, text);
     assert.match(text, /vm-100-disk-0\.raw · raw · 1 GiB virtual.*ls -l 1 GiB · du 68 MiB/, text);
+    // The host-space plot: a stepped line per image, one step per command
+    // that wrote it (each button writes raw, then qcow2), drawn on to the
+    // latest step.
+    const plot = page.locator('#figure .plot');
+    assert.match(await plot.getAttribute('aria-label'), /^Host space after each command on the images: vm-100-disk-0\.raw 68 MiB, vm-101-disk-0\.qcow2 68(\.\d)? MiB$/);
+    const lines = await page.locator('#figure .plot path.line').evaluateAll((ps) => ps.map((p) => `${p.getAttribute('class')} ${(p.getAttribute('d').match(/H/g) || []).length}`));
+    assert.deepEqual(lines, ['line raw 3', 'line qcow2 2']);
 
     // Typed, and stepped: the guest read, then the L1 entry, then the L2 entry.
     await page.click('#pause');

@@ -385,3 +385,61 @@ fn figure5_shows_metadata_preallocation_as_mapped_holes() {
     let view = &view::image_views(&Scene::of(&sh))[0];
     assert_eq!(view.data_text, "64 KiB (+1023.9 MiB mapped, not written)");
 }
+
+/// Figure 5's plot, one line per image, (step, bytes `du -B1` counts). The
+/// expected bytes are the real qemu-img 10.0.2's on ext4: 200704 for a new
+/// 1 GiB qcow2, 1314816 after 1 MiB at 0, 5574656 after 4 MiB more at
+/// 512 MiB (a second L2 table); 4096 then 1048576 for the sparse raw file.
+fn plot_lines(log: &view::SpaceLog, frame: &Scene) -> Vec<String> {
+    log.at(frame).iter().map(|s| format!("{} {}: {:?}", if s.qcow2 { "qcow2" } else { "raw" }, s.virtual_bytes, s.points)).collect()
+}
+
+#[test]
+fn figure5_plots_host_space_after_every_command_that_changes_an_image() {
+    let raw = "/var/lib/vz/images/100/vm-100-disk-1.raw";
+    let mut sh = shell("sdb=1G", "");
+    let mut log = view::SpaceLog::default();
+    for line in [
+        "mkdir -p /var/lib/vz/images/100".to_string(),
+        format!("qemu-img create -f qcow2 {QCOW2} 1G"),
+        format!("qemu-img create -f raw {raw} 1G"),
+        format!("qemu-io -c 'write -P 0x11 0 1M' {raw}"),
+        format!("qemu-io -c 'write -P 0x11 0 1M' {QCOW2}"),
+        // Reads and listings change nothing: no step.
+        format!("qemu-io -c 'read 0 4k' {QCOW2}"),
+        format!("ls -l {raw}"),
+    ] {
+        log.record(&sh.run(&line).events);
+    }
+    assert_eq!(log.steps, 4);
+    // The raw line is drawn on to the latest step.
+    assert_eq!(plot_lines(&log, &Scene::of(&sh)), ["qcow2 1073741824: [(1, 200704), (4, 1314816)]", "raw 1073741824: [(2, 4096), (3, 1048576), (4, 1048576)]"]);
+
+    // While the next write animates, its point shows the frame's size: the
+    // old one until the image is laid out again, then the new one.
+    let before = Scene::of(&sh);
+    let out = sh.run(&format!("qemu-io -c 'write -P 0x66 512M 4M' {QCOW2}"));
+    log.record(&out.events);
+    let timeline = Timeline::new(before, out.events);
+    assert_eq!(plot_lines(&log, &timeline.frame(0))[0], "qcow2 1073741824: [(1, 200704), (4, 1314816), (5, 1314816)]");
+    assert_eq!(plot_lines(&log, &timeline.frame(timeline.len()))[0], "qcow2 1073741824: [(1, 200704), (4, 1314816), (5, 5574656)]");
+
+    // A removed image's line goes; a new one starts at the step it is made.
+    log.record(&sh.run(&format!("rm {raw}")).events);
+    log.record(&sh.run(&format!("qemu-img create -f raw -o preallocation=full {raw} 1G")).events);
+    // A fully preallocated raw file: 1 GiB of data and one ext4 extent
+    // block, 1073745920 bytes as `du -B1` says of the real one.
+    assert_eq!(plot_lines(&log, &Scene::of(&sh)), ["qcow2 1073741824: [(1, 200704), (4, 1314816), (5, 5574656), (6, 5574656)]", "raw 1073741824: [(6, 1073745920)]"]);
+}
+
+#[test]
+fn figure5_plot_keeps_the_latest_points_of_a_long_session() {
+    let mut sh = shell("sdb=1G", "mkdir -p /var/lib/vz/images/100");
+    let mut log = view::SpaceLog::default();
+    log.record(&sh.run(&format!("qemu-img create -f qcow2 {QCOW2} 1G")).events);
+    for n in 0..60 {
+        log.record(&sh.run(&format!("qemu-io -c 'write -P 0x11 {}M 64k' {QCOW2}", n * 8)).events);
+    }
+    let line = &log.series[0].points;
+    assert_eq!((line.len(), line[0].0, line[line.len() - 1].0), (view::images::SPACE_POINTS, 61 - view::images::SPACE_POINTS as u32 + 1, 61));
+}
