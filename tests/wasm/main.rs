@@ -95,6 +95,24 @@ fn undo_removes_a_whole_dialog_and_redo_brings_it_back() {
     assert!(lab.session.lines.is_empty());
 }
 
+/// Figure 5's plot comes from the log: undo takes the last point away,
+/// redo brings it back, reset empties it.
+#[wasm_bindgen_test]
+fn undo_and_redo_move_the_host_space_plot_with_the_log() {
+    let qcow2 = "/var/lib/vz/images/101/a.qcow2";
+    let lab = Rc::new(Lab::new(Session::new(Start::Lab, 0)));
+    let lab = lab.reduce(Action::Run(vec!["mkdir -p /var/lib/vz/images/101".into(), format!("qemu-img create -f qcow2 {qcow2} 1G")]));
+    let lab = lab.reduce(Action::Run(vec![format!("qemu-io -c 'write 0 1M' {qcow2}")]));
+    // du of the real qemu-img 10.0.2's image: 200704, then 1314816.
+    assert_eq!(lab.space.series[0].points, vec![(1, 200704), (2, 1314816)]);
+    let lab = lab.reduce(Action::Undo);
+    assert_eq!((lab.space.steps, &lab.space.series[0].points), (1, &vec![(1, 200704)]));
+    let lab = lab.reduce(Action::Redo);
+    assert_eq!(lab.space.series[0].points, vec![(1, 200704), (2, 1314816)]);
+    let lab = lab.reduce(Action::Reset);
+    assert!(lab.space.series.is_empty());
+}
+
 #[wasm_bindgen_test]
 fn a_broken_session_keeps_the_current_state_and_says_why() {
     let lab = Rc::new(Lab::new(Session::new(Start::Lab, 0)));
