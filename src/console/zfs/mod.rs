@@ -170,9 +170,21 @@ pub fn parse_size(text: &str) -> Option<u64> {
     if let Ok(n) = number.parse::<u64>() {
         return n.checked_mul(1u64 << shift).filter(|v| *v < u64::MAX);
     }
-    let v: f64 = number.parse().ok()?;
-    let bytes = v * (1u64 << shift) as f64;
-    (bytes.is_finite() && bytes < 1.8e19).then_some(bytes as u64)
+    decimal_times_power_of_two(number, shift)
+}
+
+/// `1.5` times 2^`shift`, truncated as libzfs casts `strtod(...) * 2^shift`.
+/// The digits are read exactly rather than as a double: the two agree for
+/// any size with fewer than 16 significant digits, and core's float parser
+/// would bring its 10 KB table of powers of five into the bundle.
+fn decimal_times_power_of_two(number: &str, shift: u32) -> Option<u64> {
+    let (whole, frac) = number.split_once('.')?;
+    if frac.contains('.') || whole.len() + frac.len() > 30 || (whole.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let digits: u128 = format!("{whole}{frac}").parse().ok()?;
+    let bytes = (digits << shift) / 10u128.pow(frac.len() as u32);
+    u64::try_from(bytes).ok()
 }
 
 /// A command's result: its events, or ZFS's error text with status 1.
@@ -292,5 +304,14 @@ mod tests {
         assert_eq!(parse_size("1TB"), Some(1 << 40));
         assert_eq!(parse_size("ten"), None);
         assert_eq!(parse_size("20E"), None);
+        // Decimals truncate as libzfs' strtod(3) times the unit does.
+        assert_eq!(parse_size("1.1G"), Some(1_181_116_006));
+        assert_eq!(parse_size(".5M"), Some(1 << 19));
+        assert_eq!(parse_size("0.1K"), Some(102));
+        assert_eq!(parse_size("1."), Some(1));
+        assert_eq!(parse_size("15.5E"), Some(31 << 59));
+        assert_eq!(parse_size("16.0E"), None);
+        assert_eq!(parse_size("."), None);
+        assert_eq!(parse_size("1.2.3G"), None);
     }
 }
