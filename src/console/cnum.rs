@@ -197,7 +197,14 @@ pub fn c_strtoul_hex(s: &str) -> Option<u64> {
 /// C's `strtol(s, &end, 16)` as libfdisk reads a DOS type code: the whole
 /// string must be read and fit in a long (an empty string reads as 0).
 pub fn c_strtol_hex_whole(s: &str) -> Option<i64> {
-    let n = c_number(s, 16);
+    c_strtol_whole(s, 16)
+}
+
+/// C's `strtol(s, &end, base)` when the whole string must be a number that
+/// fits in a long (QEMU's `qemu_strtol` without an end pointer; an empty
+/// string reads as 0).
+pub fn c_strtol_whole(s: &str, base: u32) -> Option<i64> {
+    let n = c_number(s, base);
     match (n.end, n.overflow) {
         (0, _) => s.is_empty().then_some(0),
         (end, false) if end == s.len() => match n.negative {

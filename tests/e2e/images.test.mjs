@@ -50,8 +50,8 @@ test('?embed=qcow2: the buttons write into both images, a read walks L1 then L2,
     // The host-space plot: a stepped line per image, one step per command
     // that wrote it (each button writes raw, then qcow2), drawn on to the
     // latest step.
-    const plot = page.locator('#figure .plot');
-    assert.match(await plot.getAttribute('aria-label'), /^Host space after each command on the images: vm-100-disk-0\.raw 68 MiB, vm-101-disk-0\.qcow2 68(\.\d)? MiB$/);
+    const names = await page.locator('#figure .plot .plotname').allTextContents();
+    assert.match(names.join(' | '), /^vm-100-disk-0\.raw \(raw\): 68 MiB \| vm-101-disk-0\.qcow2 \(qcow2\): 68(\.\d)? MiB$/);
     const lines = await page.locator('#figure .plot path.line').evaluateAll((ps) => ps.map((p) => `${p.getAttribute('class')} ${(p.getAttribute('d').match(/H/g) || []).length}`));
     assert.deepEqual(lines, ['line raw 3', 'line qcow2 2']);
 

@@ -768,3 +768,18 @@ sdb     500G
 fn partprobe_rejects_unknown_options() {
     check(Some("sdb=1G"), "partprobe -é\npartprobe --nope\n", "partprobe: invalid option -- 'é'\nTry `partprobe --help' for more information.\npartprobe: unrecognized option '--nope'\nTry `partprobe --help' for more information.\n");
 }
+
+/// Options QEMU has but the lab does not model get the lab's message
+/// (the rest of these errors are QEMU's own, in fixtures/files/qemu-errors).
+#[test]
+fn qemu_options_the_lab_lacks_are_named() {
+    check(
+        Some("sdb=1G"),
+        "qemu-img create -q -f qcow2 a.qcow2 1G\nqemu-io -c 'read -v 0 16' a.qcow2\nqemu-io -c 'write -q 0 1' a.qcow2\nqemu-img check -q a.qcow2\nqemu-img convert a.qcow2 b.qcow2 c.raw\nqemu-io -f vmdk -c 'read 0 1' a.qcow2\n",
+        "qemu-io: the lab's options are write -P/-z and read -P, not 'read -v'\n\
+qemu-io: the lab's options are write -P/-z and read -P, not 'write -q'\n\
+qemu-img: the lab's qemu-img check does not take '-q'\n\
+qemu-img: the lab's qemu-img convert takes one source image\n\
+qemu-io: can't open device a.qcow2: the lab's qemu-io opens raw and qcow2 images, not 'vmdk'\n",
+    );
+}

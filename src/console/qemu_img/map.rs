@@ -122,7 +122,7 @@ pub(super) fn data_ranges(m: &crate::core::machine::Machine, chain: &chain::Chai
 }
 
 pub(super) fn map(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, args) {
+    let (o, f) = match open_one(shell, "map", args, "hU") {
         Ok(v) => v,
         Err(out) => return out,
     };
