@@ -127,6 +127,7 @@ const DISCARD_OPTS: &[(char, Arg)] = &[('C', Arg::None), ('q', Arg::None)];
 fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line: &str) -> Output {
     let words: Vec<String> = line.split_whitespace().map(String::from).collect();
     let Some((typed, rest)) = words.split_first() else { return Output::default() };
+    // `lab`: the option letters the lab models; QEMU's others get its message.
     let (op, opts, lab) = match typed.as_str() {
         "write" | "w" => ("write", WRITE_OPTS, "zP"),
         "read" | "r" => ("read", READ_OPTS, "P"),
