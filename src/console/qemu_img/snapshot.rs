@@ -51,7 +51,6 @@ pub(super) fn snapshots_json(list: &[Snapshot]) -> String {
 
 /// `qemu-img snapshot [-l | -c NAME | -a NAME | -d NAME] [-f FMT] FILE`.
 pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
-    const TRY: &str = "Try 'qemu-img snapshot --help' for more info\n";
     let mut action: Option<(char, String)> = None;
     let mut format = None;
     let mut files = Vec::new();
@@ -63,12 +62,12 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
             "-f" => {
                 match it.next() {
                     Some(f) => format = Some(f.clone()),
-                    None => return Output::error(format!("qemu-img snapshot: option requires an argument -- 'f'\n{TRY}"), 1),
+                    None => return super::missing_value("snapshot", "f"),
                 }
                 continue;
             }
             "-q" | "-U" | "--force-share" => continue,
-            s if s.starts_with('-') && s.len() > 1 => return Output::error(format!("qemu-img snapshot: invalid option -- '{}'\n{TRY}", s.chars().nth(1).unwrap_or('-')), 1),
+            s if s.starts_with('-') && s.len() > 1 => return super::bad_option("snapshot", s, "h"),
             _ => {
                 files.push(a.clone());
                 continue;
@@ -80,16 +79,16 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
         } else {
             match it.next() {
                 Some(v) => v.clone(),
-                None => return Output::error(format!("qemu-img snapshot: option requires an argument -- '{flag}'\n{TRY}"), 1),
+                None => return super::missing_value("snapshot", &flag.to_string()),
             }
         };
         if action.is_some() {
-            return Output::error(format!("qemu-img: Cannot mix '-l', '-a', '-c', '-d'\n{TRY}"), 1);
+            return super::usage("snapshot", "qemu-img: Cannot mix '-l', '-a', '-c', '-d'");
         }
         action = Some((flag, value));
     }
     let [name] = files.as_slice() else {
-        return Output::error(format!("qemu-img: Expecting one image file name\n{TRY}"), 1);
+        return super::usage("snapshot", "qemu-img: Expecting one image file name");
     };
     let writes = action.as_ref().is_some_and(|a| a.0 != 'l');
     if let Some(why) = super::lock_error(shell, name, true).filter(|_| writes && shell.machine.stat_path(&shell.abs(name)).is_ok()) {
