@@ -259,6 +259,11 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
                 let err = std::mem::take(&mut o.err);
                 o.text = format!("{err}{}", o.text);
             }
+            Redirect::OutToErr => {
+                let text = String::from_utf8_lossy(&o.stdout_bytes()).into_owned();
+                o.err.push_str(&text);
+                (o.text, o.raw) = (String::new(), None);
+            }
             Redirect::Out { path, append } => {
                 let bytes = o.stdout_bytes();
                 write_redirect(shell, path, &bytes, *append)?;

@@ -81,7 +81,8 @@ impl Table {
         (0..self.headers.len())
             .map(|i| {
                 let data = self.rows.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0);
-                let head = if self.show_header { self.headers[i].chars().count() } else { 0 };
+                // libsmartcols sizes columns by their headings even with -n.
+                let head = self.headers[i].chars().count();
                 let hint = self.hints.get(i).copied().unwrap_or(0);
                 if data < head {
                     head

@@ -233,22 +233,30 @@ pub(super) enum Arg {
 
 /// GNU getopt_long with argument permutation: options may follow file names,
 /// short options combine (`-Cv`, `-n16`), long options may be abbreviated.
+/// The options are written as getopt's own strings.
 pub(super) struct Getopt<'s> {
     args: &'s [String],
     index: usize,
     /// Byte offset of the next short option inside `args[index]`, or 0.
     cluster: usize,
     pub(super) operands: Vec<String>,
-    shorts: &'static [(char, Arg)],
-    longs: &'static [(&'static str, Arg, char)],
+    /// getopt's optstring: `x` takes no value, `x:` one, `x::` an optional one.
+    shorts: &'static str,
+    /// `name=x,...` in getopt_long's order: `--name` is `-x` (which may be a
+    /// letter of its own, outside `shorts`'s options).
+    longs: &'static str,
 }
 
 type Parsed = Result<(char, Option<String>), String>;
 
 impl<'s> Getopt<'s> {
     /// Short options only (qemu-io's commands).
-    pub(super) fn short_only(args: &'s [String], shorts: &'static [(char, Arg)]) -> Getopt<'s> {
-        Getopt { args, index: 0, cluster: 0, operands: Vec::new(), shorts, longs: &[] }
+    pub(super) fn short_only(args: &'s [String], shorts: &'static str) -> Getopt<'s> {
+        Getopt::new(args, shorts, "")
+    }
+
+    pub(super) fn new(args: &'s [String], shorts: &'static str, longs: &'static str) -> Getopt<'s> {
+        Getopt { args, index: 0, cluster: 0, operands: Vec::new(), shorts, longs }
     }
 
     pub(super) fn next(&mut self, prog: &str) -> Option<Parsed> {
@@ -295,7 +303,9 @@ impl<'s> Getopt<'s> {
     }
 
     fn spec(&self, c: char) -> Option<Arg> {
-        self.shorts.iter().find(|(s, _)| *s == c).map(|&(_, arg)| arg)
+        let at = self.shorts.find(c).filter(|_| c != ':')?;
+        let colons = self.shorts[at + c.len_utf8()..].chars().take(2).take_while(|&x| x == ':').count();
+        Some([Arg::None, Arg::Required, Arg::Optional][colons])
     }
 
     fn take_next(&mut self) -> Option<String> {
@@ -322,18 +332,21 @@ impl<'s> Getopt<'s> {
     }
 
     fn find_long(&self, prog: &str, text: &str, name: &str) -> Result<(&'static str, Arg, char), String> {
-        if let Some(&exact) = self.longs.iter().find(|(long, _, _)| *long == name) {
-            return Ok(exact);
-        }
-        let matches: Vec<_> = self.longs.iter().filter(|(long, _, _)| long.starts_with(name)).collect();
-        match matches.as_slice() {
-            [] => Err(format!("{prog}: unrecognized option '--{text}'")),
-            [&only] => Ok(only),
-            all => {
-                let names: String = all.iter().map(|(long, _, _)| format!(" '--{long}'")).collect();
-                Err(format!("{prog}: option '--{text}' is ambiguous; possibilities:{names}"))
-            }
-        }
+        let longs = self.longs.split(',').filter_map(|l| l.split_once('='));
+        let matches: Vec<(&str, &str)> = longs.filter(|(long, _)| long.starts_with(name)).collect();
+        let found = match matches.iter().find(|(long, _)| *long == name) {
+            Some(&exact) => exact,
+            None => match matches.as_slice() {
+                [] => return Err(format!("{prog}: unrecognized option '--{text}'")),
+                [only] => *only,
+                all => {
+                    let names: String = all.iter().map(|(long, _)| format!(" '--{long}'")).collect();
+                    return Err(format!("{prog}: option '--{text}' is ambiguous; possibilities:{names}"));
+                }
+            },
+        };
+        let short = found.1.chars().next().unwrap_or('?');
+        Ok((found.0, self.spec(short).unwrap_or(Arg::Required), short))
     }
 }
 
@@ -359,19 +372,10 @@ struct HexdumpOptions {
     files: Vec<String>,
 }
 
-const HEXDUMP_SHORT: &[(char, Arg)] = &[
-    ('b', Arg::None), ('c', Arg::None), ('C', Arg::None), ('d', Arg::None), ('e', Arg::Required),
-    ('f', Arg::Required), ('L', Arg::Optional), ('n', Arg::Required), ('o', Arg::None), ('s', Arg::Required),
-    ('v', Arg::None), ('x', Arg::None), ('h', Arg::None), ('V', Arg::None),
-];
+const HEXDUMP_SHORT: &str = "bcCde:f:L::n:os:vxhV";
 
-const HEXDUMP_LONG: &[(&str, Arg, char)] = &[
-    ("one-byte-octal", Arg::None, 'b'), ("one-byte-char", Arg::None, 'c'), ("canonical", Arg::None, 'C'),
-    ("two-bytes-decimal", Arg::None, 'd'), ("two-bytes-octal", Arg::None, 'o'), ("two-bytes-hex", Arg::None, 'x'),
-    ("format", Arg::Required, 'e'), ("format-file", Arg::Required, 'f'), ("color", Arg::Optional, 'L'),
-    ("length", Arg::Required, 'n'), ("skip", Arg::Required, 's'), ("no-squeezing", Arg::None, 'v'),
-    ("help", Arg::None, 'h'), ("version", Arg::None, 'V'),
-];
+const HEXDUMP_LONG: &str = "one-byte-octal=b,one-byte-char=c,canonical=C,two-bytes-decimal=d,two-bytes-octal=o,\
+two-bytes-hex=x,format=e,format-file=f,color=L,length=n,skip=s,no-squeezing=v,help=h,version=V";
 
 /// `hexdump ARGS...` (or `hd`, when `cmd == "hd"`): `open` maps a path argument to its source,
 /// or to the error text the tool would print for it (e.g. "No such file or directory").
@@ -409,8 +413,7 @@ fn hexdump_options(cmd: &str, args: &[String]) -> Result<HexdumpOptions, Output>
     // 2.38.1 adds hd's canonical layout before reading the options.
     let layouts = if cmd == "hd" { vec![Layout::Canonical] } else { Vec::new() };
     let mut opts = HexdumpOptions { layouts, skip: 0, length: None, squeeze: true, files: Vec::new() };
-    let mut getopt =
-        Getopt { args, index: 0, cluster: 0, operands: Vec::new(), shorts: HEXDUMP_SHORT, longs: HEXDUMP_LONG };
+    let mut getopt = Getopt::new(args, HEXDUMP_SHORT, HEXDUMP_LONG);
     while let Some(parsed) = getopt.next(cmd) {
         let (c, value) = parsed.map_err(|e| failed(format!("{e}\nTry '{cmd} --help' for more information.\n"), 1))?;
         let value = value.unwrap_or_default();

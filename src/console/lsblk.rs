@@ -1,32 +1,43 @@
 //! lsblk from util-linux 2.38: the block-device tree, its columns and its output
-//! modes (tree, `-l` list, `-r` raw, `-P` pairs, `-J` JSON).
+//! modes (tree, `-l` list, `-r` raw, `-P` pairs, `-J` JSON, `-i` ASCII), the
+//! column sets of `-f`, `-m`, `-t`, `-S`, `-D`, `-z` and `-O`, and the filters
+//! `-e`/`-I`, `-A` and `-S`, with options read as getopt_long reads them.
 //!
-//! Simplification: columns that describe hardware queues, permissions or zoning
-//! are accepted (they are real column names) but print empty.
+//! Simplified: queue limits are those of a QEMU guest's disks; `-a` and `-M`
+//! change nothing (no empty or RAID devices here), `-w` does not wrap, and
+//! `-E`, `-s`, `-x` and `-y` are refused with a message of ours.
 
 use crate::core::order::SmallSort;
 use super::fmt::{human_size, json_string, Align, SizeStyle, Table};
+use super::hexdump::Getopt;
 use crate::core::machine::{BlockNode, Machine};
 
-/// Columns lsblk knows. (name, right-aligned, modelled)
+/// Columns lsblk knows, in its own order (`-O`, `--help`). (name, right-aligned)
 const COLUMNS: &[(&str, bool)] = &[
-    ("NAME", false), ("KNAME", false), ("PATH", false), ("MAJ:MIN", false), ("FSAVAIL", true),
-    ("FSSIZE", true), ("FSTYPE", false), ("FSUSED", true), ("FSUSE%", true), ("FSROOTS", false),
-    ("FSVER", false), ("MOUNTPOINT", false), ("MOUNTPOINTS", false), ("LABEL", false), ("UUID", false),
-    ("PTUUID", false), ("PTTYPE", false), ("PARTTYPE", false), ("PARTTYPENAME", false),
-    ("PARTLABEL", false), ("PARTUUID", false), ("PARTFLAGS", false), ("RA", true), ("RO", true),
-    ("RM", true), ("HOTPLUG", true), ("MODEL", false), ("SERIAL", false), ("SIZE", true),
-    ("STATE", false), ("OWNER", false), ("GROUP", false), ("MODE", false), ("ALIGNMENT", true),
-    ("MIN-IO", true), ("OPT-IO", true), ("PHY-SEC", true), ("LOG-SEC", true), ("ROTA", true),
-    ("SCHED", false), ("RQ-SIZE", true), ("TYPE", false), ("DISC-ALN", true), ("DISC-GRAN", true),
-    ("DISC-MAX", true), ("DISC-ZERO", true), ("WSAME", true), ("WWN", false), ("RAND", true),
-    ("PKNAME", false), ("HCTL", false), ("TRAN", false), ("SUBSYSTEMS", false), ("REV", false),
-    ("VENDOR", false), ("ZONED", false), ("ZONE-SZ", true), ("ZONE-WGRAN", true), ("ZONE-APP", true),
-    ("ZONE-NR", true), ("ZONE-OMAX", true), ("ZONE-AMAX", true), ("DAX", true), ("START", true),
+    ("ALIGNMENT", true), ("DISC-ALN", true), ("DAX", true), ("DISC-GRAN", true), ("DISC-MAX", true),
+    ("DISC-ZERO", true), ("FSAVAIL", true), ("FSROOTS", false), ("FSSIZE", true), ("FSTYPE", false),
+    ("FSUSED", true), ("FSUSE%", true), ("FSVER", false), ("GROUP", false), ("HCTL", false), ("HOTPLUG", true),
+    ("KNAME", false), ("LABEL", false), ("LOG-SEC", true), ("MAJ:MIN", false), ("MIN-IO", true), ("MODE", false),
+    ("MODEL", false), ("NAME", false), ("OPT-IO", true), ("OWNER", false), ("PARTFLAGS", false),
+    ("PARTLABEL", false), ("PARTTYPE", false), ("PARTTYPENAME", false), ("PARTUUID", false), ("PATH", false),
+    ("PHY-SEC", true), ("PKNAME", false), ("PTTYPE", false), ("PTUUID", false), ("RA", true), ("RAND", true),
+    ("REV", false), ("RM", true), ("RO", true), ("ROTA", true), ("RQ-SIZE", true), ("SCHED", false),
+    ("SERIAL", false), ("SIZE", true), ("START", true), ("STATE", false), ("SUBSYSTEMS", false),
+    ("MOUNTPOINT", false), ("MOUNTPOINTS", false), ("TRAN", false), ("TYPE", false), ("UUID", false),
+    ("VENDOR", false), ("WSAME", true), ("WWN", false), ("ZONED", false), ("ZONE-SZ", true),
+    ("ZONE-WGRAN", true), ("ZONE-APP", true), ("ZONE-NR", true), ("ZONE-OMAX", true), ("ZONE-AMAX", true),
 ];
 
-const DEFAULT: &[&str] = &["NAME", "MAJ:MIN", "RM", "SIZE", "RO", "TYPE", "MOUNTPOINTS"];
-const FS_COLUMNS: &[&str] = &["NAME", "FSTYPE", "FSVER", "LABEL", "UUID", "FSAVAIL", "FSUSE%", "MOUNTPOINTS"];
+/// The columns `-f`, `-m`, `-t`, `-S`, `-D` and `-z` add, in lsblk's order.
+const COLUMN_SETS: &[(char, &str)] = &[
+    ('f', "NAME,FSTYPE,FSVER,LABEL,UUID,FSAVAIL,FSUSE%,MOUNTPOINTS"),
+    ('m', "NAME,SIZE,OWNER,GROUP,MODE"),
+    ('t', "NAME,ALIGNMENT,MIN-IO,OPT-IO,PHY-SEC,LOG-SEC,ROTA,SCHED,RQ-SIZE,RA,WSAME"),
+    ('S', "NAME,HCTL,TYPE,VENDOR,MODEL,REV,SERIAL,TRAN"),
+    ('D', "NAME,DISC-ALN,DISC-GRAN,DISC-MAX,DISC-ZERO"),
+    ('z', "NAME,ZONED,ZONE-SZ,ZONE-NR,ZONE-AMAX,ZONE-OMAX,ZONE-APP,ZONE-WGRAN"),
+];
+const DEFAULT: &str = "NAME,MAJ:MIN,RM,SIZE,RO,TYPE,MOUNTPOINTS";
 /// Columns JSON prints as booleans.
 const BOOLEAN: &[&str] = &["RM", "RO", "ROTA", "HOTPLUG", "RAND", "DAX", "DISC-ZERO"];
 /// Columns JSON prints as numbers.
@@ -38,91 +49,111 @@ const SIZES: &[&str] = &["SIZE", "FSAVAIL", "FSSIZE", "FSUSED", "DISC-GRAN", "DI
 struct Options {
     bytes: bool,
     nodeps: bool,
-    list: bool,
+    tree: bool,
     raw: bool,
     pairs: bool,
     json: bool,
     noheadings: bool,
     paths: bool,
+    ascii: bool,
+    scsi: bool,
+    noempty: bool,
+    /// `-e` or `-I`: the majors to leave out or to keep.
+    majors: Option<(bool, Vec<u32>)>,
     columns: Vec<String>,
     devices: Vec<String>,
 }
 
 const USAGE_HINT: &str = "Try 'lsblk --help' for more information.\n";
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::default();
-    let mut columns: Option<Vec<String>> = None;
-    let mut extra: Vec<String> = Vec::new();
-    let mut fs = false;
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let take_value = |i: &mut usize, flag: &str| -> Result<String, String> {
-            *i += 1;
-            args.get(*i).cloned().ok_or_else(|| format!("lsblk: option requires an argument -- '{flag}'\n{USAGE_HINT}"))
-        };
-        if let Some(v) = a.strip_prefix("--output=") {
-            columns = Some(v.split(',').map(str::to_string).collect());
-        } else if a.starts_with("--") {
-            match a.as_str() {
-                "--bytes" => o.bytes = true,
-                "--nodeps" => o.nodeps = true,
-                "--list" => o.list = true,
-                "--raw" => o.raw = true,
-                "--pairs" => o.pairs = true,
-                "--json" => o.json = true,
-                "--noheadings" => o.noheadings = true,
-                "--paths" => o.paths = true,
-                "--fs" => fs = true,
-                "--all" | "--tree" => {}
-                "--output" => {
-                    let v = take_value(&mut i, "o")?;
-                    columns = Some(v.split(',').map(str::to_string).collect());
-                }
-                _ => return Err(format!("lsblk: unrecognized option '{a}'\n{USAGE_HINT}")),
-            }
-        } else if a.starts_with('-') && a.len() > 1 {
-            let flags: Vec<char> = a[1..].chars().collect();
-            for (k, f) in flags.iter().enumerate() {
-                match f {
-                    'b' => o.bytes = true,
-                    'd' => o.nodeps = true,
-                    'l' => o.list = true,
-                    'r' => o.raw = true,
-                    'P' => o.pairs = true,
-                    'J' => o.json = true,
-                    'n' => o.noheadings = true,
-                    'p' => o.paths = true,
-                    'f' => fs = true,
-                    'a' | 'T' => {}
-                    'o' => {
-                        let rest: String = flags[k + 1..].iter().collect();
-                        let v = if rest.is_empty() { take_value(&mut i, "o")? } else { rest };
-                        if let Some(plus) = v.strip_prefix('+') {
-                            extra.extend(plus.split(',').map(str::to_string));
-                        } else {
-                            columns = Some(v.split(',').map(str::to_string).collect());
-                        }
-                        break;
-                    }
-                    other => return Err(format!("lsblk: invalid option -- '{other}'\n{USAGE_HINT}")),
-                }
-            }
-        } else {
-            o.devices.push(a.clone());
-        }
-        i += 1;
+const SHORT: &str = "AabdDzE:e:fhJlnMmo:OpPiI:rstVST::w:x:y\u{1}:";
+
+/// In getopt_long's order; `--sysroot` has no short option, `\u{1}` stands for it.
+const LONG: &str = "all=a,bytes=b,nodeps=d,noempty=A,discard=D,dedup=E,zoned=z,help=h,json=J,output=o,\
+output-all=O,merge=M,perms=m,noheadings=n,list=l,ascii=i,raw=r,inverse=s,fs=f,exclude=e,include=I,topology=t,\
+paths=p,pairs=P,scsi=S,sort=x,sysroot=\u{1},shell=y,tree=T,version=V,width=w";
+
+/// A column's canonical name, or lsblk's complaint.
+fn column(name: &str) -> Result<String, String> {
+    let up = name.to_ascii_uppercase();
+    match COLUMNS.iter().any(|(n, _)| *n == up) {
+        true => Ok(up),
+        false if name.is_empty() => Err(String::new()),
+        false => Err(format!("lsblk: unknown column: {name}\n")),
     }
-    let base: Vec<String> = match columns {
-        Some(c) => c,
-        None if fs => FS_COLUMNS.iter().map(|s| s.to_string()).collect(),
-        None => DEFAULT.iter().map(|s| s.to_string()).collect(),
+}
+
+/// `-e`/`-I`'s comma-separated majors.
+fn majors(list: &str) -> Result<Vec<u32>, String> {
+    let mut out = Vec::new();
+    for m in list.split(',') {
+        out.push(m.parse().map_err(|_| format!("lsblk: failed to parse list '{list}'\n"))?);
+    }
+    Ok(out)
+}
+
+/// Reads the options as getopt_long hands them over; `Err` is the text to
+/// print and the exit status.
+fn parse(args: &[String]) -> Result<Options, (String, i32)> {
+    let mut o = Options { tree: true, ..Options::default() };
+    let (mut output, mut force_tree) = (None, false);
+    let mut getopt = Getopt::new(args, SHORT, LONG);
+    let add = |o: &mut Options, names: &str| {
+        for n in names.split(',') {
+            if !o.columns.iter().any(|c| c == n) {
+                o.columns.push(n.to_string());
+            }
+        }
     };
-    o.columns = base.into_iter().chain(extra).filter(|c| !c.is_empty()).map(|c| c.to_ascii_uppercase()).collect();
-    for c in &o.columns {
-        if !COLUMNS.iter().any(|(n, _)| n == c) {
-            return Err(format!("lsblk: unknown column: {c}\n"));
+    while let Some(parsed) = getopt.next("lsblk") {
+        let (c, v) = parsed.map_err(|e| (format!("{e}\n{USAGE_HINT}"), 1))?;
+        let v = v.unwrap_or_default();
+        match c {
+            'A' => o.noempty = true,
+            'b' => o.bytes = true,
+            'd' => o.nodeps = true,
+            'J' => o.json = true,
+            'l' => o.tree = false,
+            'n' => o.noheadings = true,
+            'p' => o.paths = true,
+            'P' => (o.pairs, o.tree) = (true, false),
+            'r' => (o.raw, o.tree) = (true, false),
+            'i' => o.ascii = true,
+            'T' => force_tree = true,
+            'o' => output = Some(v),
+            'O' => o.columns = COLUMNS.iter().map(|c| c.0.to_string()).collect(),
+            'e' | 'I' => o.majors = Some((c == 'I', majors(&v).map_err(|e| (e, 1))?)),
+            'E' | 's' | 'x' | 'y' => return Err((format!("lsblk: the lab does not model -{c} (see lsblk(8))\n"), 1)),
+            // The lab's lines are never wrapped: any width is wide enough.
+            'w' => {}
+            'h' => return Err(("lsblk: the lab does not reproduce --help; the options are in lsblk(8).\n".into(), 0)),
+            'V' => return Err(("lsblk from util-linux 2.38.1\n".into(), 0)),
+            _ => {
+                if c == 'S' {
+                    (o.scsi, o.nodeps) = (true, true);
+                }
+                if let Some((_, set)) = COLUMN_SETS.iter().find(|s| s.0 == c) {
+                    add(&mut o, set);
+                }
+            }
+        }
+    }
+    o.tree |= force_tree;
+    o.devices = getopt.operands;
+    if o.columns.is_empty() {
+        add(&mut o, DEFAULT);
+    }
+    if let Some(list) = output {
+        let (list, append) = match list.strip_prefix('+') {
+            Some(rest) => (rest, true),
+            None => (list.as_str(), false),
+        };
+        if !append {
+            o.columns.clear();
+        }
+        // An empty name fails without a word, as in util-linux.
+        for name in list.split(',') {
+            o.columns.push(column(name).map_err(|e| (e, 1))?);
         }
     }
     Ok(o)
@@ -241,19 +272,32 @@ fn walk<'a>(node: &'a BlockNode, parent: Option<&'a BlockNode>, prefix: &str, br
     if o.nodeps {
         return;
     }
+    let [mid, last, bar] = if o.ascii { ["|-", "`-", "| "] } else { ["├─", "└─", "│ "] };
     let child_prefix = match branch {
-        "├─" => format!("{prefix}│ "),
-        "└─" => format!("{prefix}  "),
-        _ => prefix.to_string(),
+        "" => prefix.to_string(),
+        b if b == last => format!("{prefix}  "),
+        _ => format!("{prefix}{bar}"),
     };
-    let n = node.children.len();
-    for (i, c) in node.children.iter().enumerate() {
-        walk(c, Some(node), &child_prefix, if i + 1 == n { "└─" } else { "├─" }, o, rows);
+    let kids = below(node, o);
+    for (i, c) in kids.iter().enumerate() {
+        walk(c, Some(node), &child_prefix, if i + 1 == kids.len() { last } else { mid }, o, rows);
     }
 }
 
 fn find<'a>(nodes: &'a [BlockNode], path: &str) -> Option<&'a BlockNode> {
     nodes.iter().find_map(|n| if n.path == path { Some(n) } else { find(&n.children, path) })
+}
+
+/// The devices printed under a device: its children, without those that
+/// `-e`/`-I`, `-A` and `-S` leave out.
+fn below<'a>(n: &'a BlockNode, o: &Options) -> Vec<&'a BlockNode> {
+    n.children.iter().filter(|k| shown(k, o)).collect()
+}
+
+fn shown(n: &BlockNode, o: &Options) -> bool {
+    let major_ok = o.majors.as_ref().is_none_or(|(include, list)| list.contains(&n.major) == *include);
+    // -S: the devices with a SCSI address (HCTL), the SATA disks here.
+    major_ok && (!o.scsi || n.tran == "sata" && n.kind == "disk") && !(o.noempty && n.size_bytes == 0)
 }
 
 fn json_node(node: &BlockNode, parent: Option<&BlockNode>, o: &Options, indent: usize) -> String {
@@ -279,8 +323,9 @@ fn json_node(node: &BlockNode, parent: Option<&BlockNode>, o: &Options, indent: 
         };
         fields.push(format!("{pad}{}: {rendered}", json_string(&key)));
     }
-    if !o.nodeps && !node.children.is_empty() {
-        let kids: Vec<String> = node.children.iter().map(|c| json_node(c, Some(node), o, indent + 6)).collect();
+    let kids = below(node, o);
+    if o.tree && !o.nodeps && !kids.is_empty() {
+        let kids: Vec<String> = kids.iter().map(|c| json_node(c, Some(node), o, indent + 6)).collect();
         fields.push(format!("{pad}\"children\": [\n{}\n{pad}]", join_objects(&kids)));
     }
     let open = " ".repeat(indent);
@@ -301,84 +346,78 @@ pub fn join_objects(objects: &[String]) -> String {
 pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
     let o = match parse(args) {
         Ok(o) => o,
-        Err(e) => return (e, 1),
+        Err(e) => return e,
     };
     let mut tree = machine.block_tree();
     tree.small_sort_by_key(|n| (n.major, n.minor));
-    let mut roots: Vec<BlockNode> = Vec::new();
-    let mut errors = String::new();
-    let mut status = 0;
+    let (mut roots, mut out) = (Vec::new(), String::new());
     for d in &o.devices {
         let canonical = machine.resolve(d).map(|r| machine.path(r));
         match canonical.and_then(|p| find(&tree, &p)) {
-            Some(n) => roots.push(n.clone()),
-            None => {
-                errors.push_str(&format!("lsblk: {d}: not a block device\n"));
-                status = 32;
-            }
+            Some(n) => roots.push(n),
+            None => out.push_str(&format!("lsblk: {d}: not a block device\n")),
         }
     }
+    // lsblk's exit codes: 32 when every device failed, 64 when some did.
+    let status = match roots.len() {
+        _ if out.is_empty() => 0,
+        0 => 32,
+        _ => 64,
+    };
     if o.devices.is_empty() {
-        roots = tree;
+        roots = tree.iter().collect();
     }
+    roots.retain(|n| shown(n, &o));
     if roots.is_empty() {
-        return (errors, status);
-    }
-    if o.json {
-        let nodes: Vec<String> = roots.iter().map(|n| json_node(n, None, &o, 6)).collect();
-        return (format!("{errors}{{\n   \"blockdevices\": [\n{}\n   ]\n}}\n", join_objects(&nodes)), status);
+        return (out, status);
     }
     let mut rows = Vec::new();
     for r in &roots {
         walk(r, None, "", "", &o, &mut rows);
     }
-    let flat = o.list || o.raw || o.pairs;
-    let mut out = errors;
-    if o.pairs {
+    let columns = &o.columns;
+    if o.json {
+        let nodes: Vec<String> = match o.tree {
+            true => roots.iter().map(|n| json_node(n, None, &o, 6)).collect(),
+            false => rows.iter().map(|r| json_node(r.node, r.parent, &o, 6)).collect(),
+        };
+        out.push_str(&format!("{{\n   \"blockdevices\": [\n{}\n   ]\n}}\n", join_objects(&nodes)));
+        return (out, status);
+    }
+    if o.pairs || o.raw {
+        if o.raw && !o.noheadings {
+            out.push_str(&columns.join(" "));
+            out.push('\n');
+        }
         for row in &rows {
-            let cells: Vec<String> = o
-                .columns
+            let cells: Vec<String> = columns
                 .iter()
-                .map(|c| format!("{}=\"{}\"", c, value(row.node, row.parent, c, &o, false).unwrap_or_default().replace('\n', "\\x0a")))
+                .map(|c| {
+                    let v = value(row.node, row.parent, c, &o, false).unwrap_or_default().replace('\n', "\\x0a");
+                    match o.pairs {
+                        true => format!("{c}=\"{v}\""),
+                        false => v.replace(' ', "\\x20"),
+                    }
+                })
                 .collect();
             out.push_str(&cells.join(" "));
             out.push('\n');
         }
         return (out, status);
     }
-    if o.raw {
-        if !o.noheadings {
-            out.push_str(&o.columns.join(" "));
-            out.push('\n');
-        }
-        for row in &rows {
-            let cells: Vec<String> = o
-                .columns
-                .iter()
-                .map(|c| value(row.node, row.parent, c, &o, false).unwrap_or_default().replace(' ', "\\x20").replace('\n', "\\x0a"))
-                .collect();
-            out.push_str(&cells.join(" "));
-            out.push('\n');
-        }
-        return (out, status);
-    }
-    let cols: Vec<(&str, Align)> = o
-        .columns
-        .iter()
-        .map(|c| (c.as_str(), if right_aligned(c) { Align::Right } else { Align::Left }))
-        .collect();
+    let cols: Vec<(&str, Align)> =
+        columns.iter().map(|c| (c.as_str(), if right_aligned(c) { Align::Right } else { Align::Left })).collect();
     let mut table = Table::new(&cols);
     table.show_header = !o.noheadings;
-    table.hints = o.columns.iter().map(|c| width_hint(c)).collect();
+    table.hints = columns.iter().map(|c| width_hint(c)).collect();
     for row in &rows {
-        let cells = o
-            .columns
+        let cells = columns
             .iter()
             .map(|c| {
                 // A device mounted twice shows its first mountpoint here.
                 let v = value(row.node, row.parent, c, &o, true).unwrap_or_default();
                 let v = v.split('\n').next().unwrap_or_default().to_string();
-                if c == "NAME" && !flat {
+                if c == "NAME" && o.tree {
                     format!("{}{v}", row.prefix)
                 } else {
                     v

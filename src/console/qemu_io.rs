@@ -115,12 +115,12 @@ fn pattern_byte(text: &str) -> Option<u8> {
     super::cnum::c_strtol_whole(text, 0).and_then(|v| u8::try_from(v).ok())
 }
 
-use super::hexdump::{Arg, Getopt};
+use super::hexdump::Getopt;
 
 /// The options QEMU 10's qemu-io takes in each command, and a value's.
-const WRITE_OPTS: &[(char, Arg)] = &[('b', Arg::None), ('c', Arg::None), ('C', Arg::None), ('f', Arg::None), ('n', Arg::None), ('p', Arg::None), ('P', Arg::Required), ('q', Arg::None), ('r', Arg::None), ('s', Arg::Required), ('u', Arg::None), ('z', Arg::None)];
-const READ_OPTS: &[(char, Arg)] = &[('a', Arg::None), ('b', Arg::None), ('C', Arg::None), ('l', Arg::Required), ('P', Arg::Required), ('q', Arg::None), ('r', Arg::None), ('s', Arg::Required), ('v', Arg::None)];
-const DISCARD_OPTS: &[(char, Arg)] = &[('C', Arg::None), ('q', Arg::None)];
+const WRITE_OPTS: &str = "bcCfnpP:qrs:uz";
+const READ_OPTS: &str = "abCl:P:qrs:v";
+const DISCARD_OPTS: &str = "Cq";
 
 /// One `-c` command: its options read as getopt reads them (anywhere, and
 /// grouped), then qemu-io's checks in qemu-io's order.

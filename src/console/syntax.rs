@@ -25,6 +25,8 @@ pub enum Redirect {
     Err { path: String, append: bool },
     /// `2>&1`: standard error joins standard output.
     ErrToOut,
+    /// `>&2`: standard output goes to standard error.
+    OutToErr,
     /// `< FILE`.
     In { path: String },
     /// `<<TAG` or `<<-TAG`: the body comes from the following lines.
@@ -172,7 +174,7 @@ fn operator(c: char, chars: &mut std::iter::Peekable<std::str::Chars>) -> Result
                 op.push(chars.next().unwrap_or(c));
             }
         }
-        ('>', Some('&')) => op.push(chars.next().unwrap_or(c)),
+        ('>', Some('&')) | ('&', Some('>')) => op.push(chars.next().unwrap_or(c)),
         ('|', Some('&')) => return Err(SyntaxError::Unsupported("|&".into())),
         ('&', _) => return Err(SyntaxError::Unsupported("&".into())),
         _ => {}
@@ -228,6 +230,8 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
                 }
             }
             '#' if !in_word => break,
+            // `1>` is `>`.
+            '1' if !in_word && chars.peek() == Some(&'>') => {}
             '2' if !in_word && chars.peek() == Some(&'>') => {
                 chars.next();
                 let op = match chars.peek() {
@@ -298,7 +302,16 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
                     let Some(Token::Word(target)) = it.next() else {
                         return Err(SyntaxError::Unexpected("newline".into()));
                     };
-                    cmd.redirects.push(redirect(&op, target)?);
+                    match (op.as_str(), target.text.as_str()) {
+                        (">&", "2") => cmd.redirects.push(Redirect::OutToErr),
+                        (">&", "1") => {}
+                        // `>&FILE` and `&>FILE`: both streams into FILE.
+                        (">&", _) | ("&>", _) => {
+                            cmd.redirects.push(Redirect::ErrToOut);
+                            cmd.redirects.push(Redirect::Out { path: target.text, append: false });
+                        }
+                        _ => cmd.redirects.push(redirect(&op, target)?),
+                    }
                 }
             },
         }
@@ -316,7 +329,7 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
 
 fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
     Ok(match op {
-        ">" | ">&" => Redirect::Out { path: target.text, append: false },
+        ">" => Redirect::Out { path: target.text, append: false },
         ">>" => Redirect::Out { path: target.text, append: true },
         "2>" => Redirect::Err { path: target.text, append: false },
         "2>>" => Redirect::Err { path: target.text, append: true },

@@ -783,3 +783,22 @@ qemu-img: the lab's qemu-img convert takes one source image\n\
 qemu-io: can't open device a.qcow2: the lab's qemu-io opens raw and qcow2 images, not 'vmdk'\n",
     );
 }
+
+/// lsblk's options the lab does not model say so, `--help` points to the
+/// manual, and `-S` lists the SATA disks with their SCSI addresses (the
+/// fixtures' fake sysfs has none, so this is the lab's own machine).
+#[test]
+fn lsblk_options_the_lab_lacks_are_named() {
+    check(
+        None,
+        "lsblk -s\nlsblk --inverse /dev/sda2\nlsblk -x SIZE\nlsblk --help\nlsblk -S -o NAME,HCTL,TYPE,TRAN\n",
+        "lsblk: the lab does not model -s (see lsblk(8))\n\
+lsblk: the lab does not model -s (see lsblk(8))\n\
+lsblk: the lab does not model -x (see lsblk(8))\n\
+lsblk: the lab does not reproduce --help; the options are in lsblk(8).\n\
+NAME HCTL       TYPE TRAN\n\
+sda  0:0:0:0    disk sata\n\
+sdb  1:0:0:0    disk sata\n\
+sdc  2:0:0:0    disk sata\n",
+    );
+}
