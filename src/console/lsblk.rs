@@ -126,7 +126,7 @@ fn parse(args: &[String]) -> Result<Options, (String, i32)> {
             'E' | 's' | 'x' | 'y' => return Err((format!("lsblk: the lab does not model -{c} (see lsblk(8))\n"), 1)),
             // The lab's lines are never wrapped: any width is wide enough.
             'w' => {}
-            'h' => return Err(("lsblk: the lab does not reproduce --help; the options are in lsblk(8).\n".into(), 0)),
+            'h' => return Err((super::version::no_help("lsblk"), 0)),
             'V' => return Err(("lsblk from util-linux 2.38.1\n".into(), 0)),
             _ => {
                 if c == 'S' {

@@ -335,7 +335,7 @@ impl Parted<'_> {
                     return self.note("parted's -l, -m and -j are not modelled; try parted -s /dev/sdb print")
                 }
                 "-h" | "--help" => {
-                    self.out.push_str("Usage: parted [OPTION]... [DEVICE [COMMAND [PARAMETERS]...]...]\nApply COMMANDs with PARAMETERS to DEVICE.  If no COMMAND(s) are given, run in\ninteractive mode.\n");
+                    self.out.push_str(&super::version::no_help("parted"));
                     return 0;
                 }
                 "-v" | "--version" => {
@@ -398,8 +398,10 @@ impl Parted<'_> {
                     }
                 }
                 "quit" | "q" => break,
+                // Real parted knows more (set, name, resizepart, ...) and
+                // prints its usage for a word it does not know.
                 other => {
-                    self.err.push_str(&format!("parted: invalid token: {other}\n"));
+                    self.err.push_str(&format!("parted: the lab's parted runs mklabel, mkpart, print, rm, unit and quit, not '{other}'\n"));
                     false
                 }
             };
@@ -435,12 +437,11 @@ impl Parted<'_> {
         let gpt = match kind {
             "gpt" => true,
             "msdos" | "dos" => false,
-            "" => {
-                self.error("Expecting a disk label type.");
-                return false;
-            }
             other => {
-                self.err.push_str(&format!("parted: invalid token: {other}\n"));
+                if !other.is_empty() {
+                    self.err.push_str(&format!("parted: invalid token: {other}\n"));
+                }
+                self.error("Expecting a disk label type.");
                 return false;
             }
         };
@@ -478,12 +479,22 @@ impl Parted<'_> {
             self.error(&format!("\"{text}\" has invalid syntax for locations."));
             return None;
         };
-        let bytes = value * unit.bytes(dev.sectors) as f64;
+        let bytes = match unit {
+            Unit::Percent => value * (dev.sectors * SECTOR) as f64 / 100.0,
+            _ => value * unit.bytes(dev.sectors) as f64,
+        };
         if bytes > (dev.sectors * SECTOR) as f64 {
             self.error(&format!("The location {text} is outside of the device {}.", dev.path));
             return None;
         }
         let sector = (bytes / SECTOR as f64) as u64;
+        if unit == Unit::Percent {
+            // A percentage stands for a range half a percent wide either
+            // side, and optimal alignment takes the nearest 1 MiB boundary
+            // in it (for an end, the sector before it).
+            let boundary = (sector + u64::from(is_end) + GRAIN_SECTORS / 2) / GRAIN_SECTORS * GRAIN_SECTORS;
+            return Some(boundary - u64::from(is_end && boundary > 0));
+        }
         Some(if is_end && sector > 0 && matches!(unit, Unit::Kibi | Unit::Mebi | Unit::Gibi | Unit::Tebi | Unit::Percent) {
             sector - 1
         } else {
@@ -532,6 +543,7 @@ impl Parted<'_> {
                 "primary" => (label.free_numbers().first().copied().unwrap_or(0), PartType::Dos(if swap { 0x82 } else { 0x83 }), String::new()),
                 other => {
                     self.err.push_str(&format!("parted: invalid token: {other}\n"));
+                    self.error("Expecting a partition type.");
                     return (i, false);
                 }
             },
@@ -660,6 +672,6 @@ mod tests {
         assert_eq!(parted(&mut m, "-s /dev/sdz print").0, "Error: Could not stat device /dev/sdz - No such file or directory.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb mklabel gpt mkpart a 1MiB lots").0, "Error: \"lots\" has invalid syntax for locations.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb rm 4").0, "Error: Partition doesn't exist.\n");
-        assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, "parted: invalid token: frob\n");
+        assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, "parted: the lab's parted runs mklabel, mkpart, print, rm, unit and quit, not 'frob'\n");
     }
 }

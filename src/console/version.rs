@@ -34,8 +34,20 @@ fn asks(cmd: &str, args: &[String]) -> bool {
     })
 }
 
-/// The version text of `cmd`, if the arguments ask for it.
+/// Tools whose own `--help` the lab prints (or, for echo, prints as text).
+const OWN_HELP: &[&str] = &["echo", "partprobe", "hexdump", "hd", "xxd", "qemu-img", "attach-disk", "help"];
+
+/// What `--help` prints where the lab does not reproduce a tool's help.
+pub fn no_help(cmd: &str) -> String {
+    format!("{cmd}: the lab does not reproduce --help; see `man {cmd}`.\n")
+}
+
+/// The version text of `cmd`, if the arguments ask for it; or, for `--help`,
+/// where to look.
 pub fn run(cmd: &str, args: &[String]) -> Option<Output> {
+    if !OWN_HELP.contains(&cmd) && args.iter().take_while(|a| *a != "--").any(|a| a == "--help") {
+        return Some(Output { text: no_help(cmd), ..Output::default() });
+    }
     let lvm_version = cmd == "lvm" && args.first().is_some_and(|a| a == "version");
     if !asks(cmd, args) && !lvm_version {
         return None;

@@ -784,18 +784,19 @@ qemu-io: can't open device a.qcow2: the lab's qemu-io opens raw and qcow2 images
     );
 }
 
-/// lsblk's options the lab does not model say so, `--help` points to the
-/// manual, and `-S` lists the SATA disks with their SCSI addresses (the
+/// lsblk's options the lab does not model say so, `--help` (of a tool
+/// whose help the lab does not print) points to the manual, and `-S` lists the SATA disks with their SCSI addresses (the
 /// fixtures' fake sysfs has none, so this is the lab's own machine).
 #[test]
 fn lsblk_options_the_lab_lacks_are_named() {
     check(
         None,
-        "lsblk -s\nlsblk --inverse /dev/sda2\nlsblk -x SIZE\nlsblk --help\nlsblk -S -o NAME,HCTL,TYPE,TRAN\n",
+        "lsblk -s\nlsblk --inverse /dev/sda2\nlsblk -x SIZE\nlsblk --help\nfdisk --help\nlsblk -S -o NAME,HCTL,TYPE,TRAN\n",
         "lsblk: the lab does not model -s (see lsblk(8))\n\
 lsblk: the lab does not model -s (see lsblk(8))\n\
 lsblk: the lab does not model -x (see lsblk(8))\n\
-lsblk: the lab does not reproduce --help; the options are in lsblk(8).\n\
+lsblk: the lab does not reproduce --help; see `man lsblk`.\n\
+fdisk: the lab does not reproduce --help; see `man fdisk`.\n\
 NAME HCTL       TYPE TRAN\n\
 sda  0:0:0:0    disk sata\n\
 sdb  1:0:0:0    disk sata\n\
