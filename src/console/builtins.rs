@@ -203,6 +203,10 @@ fn inputs(shell: &mut Shell, tool: &str, files: &[&String], stdin: Option<&Input
     }
     let mut budget = READ_LIMIT;
     for f in files {
+        if *f == "-" {
+            got.push((f.to_string(), stdin.map(|i| i.bytes(limit.min(budget) as usize)).unwrap_or_default()));
+            continue;
+        }
         match read_path(shell, tool, f, limit.min(budget)) {
             Ok((b, ev)) => {
                 budget -= (b.len() as u64).min(budget);
@@ -488,6 +492,9 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     }
     if flags.contains('c') {
         text = format!("{matched}\n");
+    }
+    if flags.contains('q') {
+        text.clear();
     }
     let status = if !err.is_empty() { 2 } else { i32::from(matched == 0) };
     Output { text, err, exit_status: status, events, ..Output::default() }

@@ -456,7 +456,8 @@ impl Parted<'_> {
         }
         let label = if gpt {
             let g = self.machine.new_guid();
-            Label::new_gpt(dev.sectors, g)
+            // libparted's GPT starts its usable sectors right after the entries.
+            Label::new_gpt(dev.sectors, g).map(|l| Label { first_lba: 34, ..l })
         } else {
             let s = self.machine.new_dos_signature();
             Label::new_dos(dev.sectors, s)

@@ -230,6 +230,11 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
                 }
             }
             '#' if !in_word => break,
+            // `~` alone or before `/` is the home directory (the lab is root).
+            '~' if !in_word && chars.peek().is_none_or(|n| *n == '/' || n.is_whitespace()) => {
+                in_word = true;
+                word.push_str("/root");
+            }
             // `1>` is `>`.
             '1' if !in_word && chars.peek() == Some(&'>') => {}
             '2' if !in_word && chars.peek() == Some(&'>') => {
