@@ -246,6 +246,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "zpool" | "zfs" | "zdb" | "zinject" if !cfg!(feature = "zfs") => Some("ZFS (the course's section 3) is"),
         "losetup" | "qemu-nbd" if !cfg!(feature = "loop-devices") => Some("attaching images as disks is"),
         "partprobe" if !cfg!(feature = "partprobe") => Some("partprobe is"),
+        "vgrename" if !cfg!(feature = "vgrename") => Some("vgrename is"),
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         _ => None,
     }
@@ -636,6 +637,8 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
             names.extend(["losetup", "modprobe", "qemu-nbd"].map(String::from));
             #[cfg(feature = "partprobe")]
             names.push("partprobe".into());
+            #[cfg(feature = "vgrename")]
+            names.push("vgrename".into());
             names.sort();
         }
         names

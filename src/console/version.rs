@@ -8,7 +8,7 @@ use super::Output;
 const UTIL_LINUX: &[&str] = &["fdisk", "sfdisk", "lsblk", "blkid", "wipefs", "findmnt", "mount", "umount", "swapon", "swapoff", "mkswap", "hexdump", "hd"];
 const LVM_TOOLS: &[&str] = &[
     "lvm", "pvcreate", "pvs", "pvdisplay", "pvremove", "vgcreate", "vgs", "vgdisplay", "vgextend", "vgreduce", "vgremove", "lvcreate", "lvs", "lvdisplay",
-    "lvextend", "lvreduce", "lvresize", "lvremove", "lvrename",
+    "lvextend", "lvreduce", "lvresize", "lvremove", "lvrename", "vgrename",
 ];
 const GNU_NOTICE: &str = "Copyright (C) 2022 Free Software Foundation, Inc.
 License GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.

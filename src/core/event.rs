@@ -86,6 +86,8 @@ pub enum Event {
     VgExtended { vg: String, pv: String, pe_count: u64 },
     VgReduced { vg: String, pv: String },
     VgRemoved { vg: String },
+#[cfg(feature = "vgrename")]
+    VgRenamed { from: String, to: String },
     /// An LV was created with no extents yet; `device` is its device-mapper
     /// name when it gets one. A thin volume has its virtual size, a pool its
     /// chunk size.

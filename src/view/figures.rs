@@ -98,6 +98,8 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::ThinChunksAllocated { .. }
         | Event::ThinChunksFreed { .. }
         | Event::ThinPoolFull { .. } => Some(FigureId::Lvm),
+        #[cfg(feature = "vgrename")]
+        Event::VgRenamed { .. } => Some(FigureId::Lvm),
         #[cfg(feature = "thin-snapshots")]
         Event::ThinSnapshotTaken { .. } | Event::ThinChunksCopied { .. } | Event::ThinSnapshotMerged { .. } => Some(FigureId::Lvm),
         Event::FilesystemCreated { .. }

@@ -310,6 +310,8 @@ impl Scene {
             Event::PvCreated { .. } | Event::PvRemoved { .. } | Event::VgCreated { .. } | Event::VgExtended { .. } | Event::VgReduced { .. } | Event::VgRemoved { .. } => {
                 self.apply_vg(e)
             }
+            #[cfg(feature = "vgrename")]
+            Event::VgRenamed { .. } => self.apply_vg(e),
             Event::LvCreated { .. } | Event::LvRemoved { .. } | Event::LvRenamed { .. } | Event::TpoolStacked { .. } | Event::LvResized { .. } => self.apply_lv(e),
             Event::ExtentsAllocated { .. } | Event::ExtentsFreed { .. } => self.apply_extents(e),
             Event::ThinChunksAllocated { .. } | Event::ThinChunksFreed { .. } | Event::ThinPoolFull { .. } => self.apply_thin(e),
@@ -379,6 +381,8 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::VgCreated { vg, .. } | Event::VgExtended { vg, .. } | Event::VgReduced { vg, .. } | Event::VgRemoved { vg } => Some(vg.clone()),
         Event::LvCreated { vg, lv, .. } | Event::LvRemoved { vg, lv } | Event::LvResized { vg, lv, .. } => Some(format!("{vg}/{lv}")),
         Event::LvRenamed { vg, to, .. } => Some(format!("{vg}/{to}")),
+        #[cfg(feature = "vgrename")]
+        Event::VgRenamed { to, .. } => Some(to.clone()),
         Event::TpoolStacked { vg, pool, .. } | Event::ThinPoolFull { vg, pool } => Some(format!("{vg}/{pool}")),
         Event::ExtentsAllocated { vg, lv, pv, pe_start, .. } | Event::ExtentsFreed { vg, lv, pv, pe_start, .. } => Some(format!("{vg}/{lv}@{pv}:{pe_start}")),
         Event::ThinChunksAllocated { vg, lv, .. } | Event::ThinChunksFreed { vg, lv, .. } => Some(format!("{vg}/{lv}")),
@@ -541,6 +545,8 @@ impl Scene {
                 }
                 self.vgs.retain(|v| v.name != *vg);
             }
+            #[cfg(feature = "vgrename")]
+            Event::VgRenamed { from, to } => self.rename_vg(from, to),
             _ => {}
         }
         Shown::Lvm
@@ -646,6 +652,29 @@ impl Scene {
             moves.push((format!("{}-tpool", dm_name(vg, from)), format!("{}-tpool", dm_name(vg, to))));
         }
         self.move_nodes(vg, &moves, &renames);
+    }
+
+#[cfg(feature = "vgrename")]
+    fn rename_vg(&mut self, from: &str, to: &str) {
+        for owner in self.pvs.values_mut().filter(|o| o.as_deref() == Some(from)) {
+            *owner = Some(to.to_string());
+        }
+        let Some(v) = self.vg_mut(from) else { return };
+        v.name = to.to_string();
+        let mut moves = Vec::new();
+        for l in v.lvs.iter_mut() {
+            if let Some(dev) = l.device.as_mut() {
+                let new = dm_name(to, &l.name);
+                moves.push((format!("{dev}-tpool"), format!("{new}-tpool")));
+                moves.push((std::mem::replace(dev, new.clone()), new));
+            }
+        }
+        self.move_nodes(from, &moves, &[]);
+        for n in self.nodes.values_mut() {
+            if let Some(lv) = n.lv.as_mut().filter(|l| l.0 == from) {
+                lv.0 = to.to_string();
+            }
+        }
     }
 
     /// Renames tree nodes and the references to them.

@@ -116,6 +116,8 @@ pub fn caption(e: &Event) -> String {
         Event::VgRemoved { vg } => format!("Volume group {vg} is removed; its PVs are free again."),
         Event::LvCreated { vg, lv, role: r, .. } => format!("{vg}/{lv} is created: a {}.", role(*r)),
         Event::LvRemoved { vg, lv } => format!("{vg}/{lv} is removed and its extents are free."),
+        #[cfg(feature = "vgrename")]
+        Event::VgRenamed { from, to } => format!("Volume group {from} is renamed to {to}; its LVs' device names follow."),
         Event::LvRenamed { vg, from, to } => format!("{vg}/{from} is renamed to {to}."),
         Event::TpoolStacked { vg, pool, device } => format!("{vg}/{pool} gets a second device-mapper layer, {device}, once a thin volume uses it."),
         Event::LvResized { vg, lv, old_bytes, new_bytes } => format!("{vg}/{lv} changes from {} to {}.", size(*old_bytes), size(*new_bytes)),

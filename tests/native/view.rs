@@ -156,6 +156,8 @@ lvcreate -n striped -i 2 -L 30M vg
 lvextend -L +10M vg/striped
 lvreduce -y -L -8M vg/striped
 lvrename vg pool tank
+vgrename vg vg2
+vgrename vg2 vg
 lvremove -y vg/thin1
 lvremove -y vg/data
 lvremove -y vg/striped

@@ -104,6 +104,8 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     const KNOWN: &[&str] = &[
         "pvcreate", "pvremove", "pvs", "pvdisplay", "pvscan", "vgcreate", "vgextend", "vgreduce", "vgremove", "vgs",
         "vgdisplay", "lvcreate", "lvextend", "lvreduce", "lvresize", "lvremove", "lvs", "lvdisplay", "lvrename",
+        #[cfg(feature = "vgrename")]
+        "vgrename",
         "vgchange", "lvchange", "vgcfgbackup",
         #[cfg(feature = "thin-snapshots")]
         "lvconvert",
@@ -160,6 +162,8 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         "lvextend" | "lvreduce" | "lvresize" => lvresize(shell, cmd, args),
         "lvremove" => lvremove(shell, args),
         "lvrename" => lvrename(&mut shell.machine, args),
+        #[cfg(feature = "vgrename")]
+        "vgrename" => vgrename(&mut shell.machine, args),
         #[cfg(feature = "thin-snapshots")]
         "lvconvert" => lvconvert(&mut shell.machine, args),
         "vgcfgbackup" => vgcfgbackup(shell, args, line),

@@ -1,4 +1,4 @@
-//! lvrename.
+//! lvrename and vgrename.
 
 
 use super::*;
@@ -67,4 +67,36 @@ pub(super) fn lvrename(machine: &mut Machine, a: &Args) -> Output {
             fail(t)
         }
     }
+}
+
+/// vgrename's checks in lvm2's order (`validate_vg_rename_params`, then the
+/// old VG, then the new name's owner); a failed one exits 5.
+#[cfg(feature = "vgrename")]
+pub(super) fn vgrename(machine: &mut Machine, a: &Args) -> Output {
+    let (old, new) = match a.positional.as_slice() {
+        [old, new] => (strip_dev(old), strip_dev(new)),
+        [_, _, extra, ..] => {
+            let mut t = String::new();
+            msg(&mut t, &format!("Command does not accept argument: {extra}."));
+            return Output { text: t, exit_status: 3, ..Output::default() };
+        }
+        _ => return no_matching_syntax("vgrename"),
+    };
+    let mut t = String::new();
+    if new.len() > 121 {
+        msg(&mut t, "New volume group path exceeds maximum length of 121!");
+    } else if let Some(e) = name_error(new) {
+        msg(&mut t, e);
+        msg(&mut t, &format!("New volume group name \"{new}\" is invalid."));
+    } else if old == new {
+        msg(&mut t, "Old and new volume group names must differ");
+    } else if machine.lvm().vg(old).is_none() {
+        not_found_vg(&mut t, old);
+    } else if machine.lvm().vg(new).is_some() {
+        msg(&mut t, &format!("New VG name \"{new}\" already exists"));
+    } else if let Ok(events) = machine.vgrename(old, new) {
+        msg(&mut t, &format!("Volume group \"{old}\" successfully renamed to \"{new}\""));
+        return ok(t, events);
+    }
+    fail(t)
 }

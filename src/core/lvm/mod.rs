@@ -557,6 +557,21 @@ impl Lvm {
         Ok(events)
     }
 
+    /// Renames a VG: its PVs follow, and its LVs keep their UUIDs (lvm2's `vg_rename`).
+#[cfg(feature = "vgrename")]
+    pub fn vgrename(&mut self, from: &str, to: &str) -> Result<Vec<Event>, LvmError> {
+        if self.vg(to).is_some() {
+            return Err(LvmError::VgExists(to.to_string()));
+        }
+        let vg = self.vg_mut(from)?;
+        vg.name = to.to_string();
+        vg.commit();
+        for pv in self.pvs.iter_mut().filter(|p| p.vg_name.as_deref() == Some(from)) {
+            pv.vg_name = Some(to.to_string());
+        }
+        Ok(vec![Event::VgRenamed { from: from.to_string(), to: to.to_string() }])
+    }
+
     /// Points everything that used device `old` at `new` (a PV found again on a
     /// re-registered device), and refreshes its printed name.
     pub fn rebind(&mut self, old: DevId, new: DevId, name: &str) {

@@ -102,7 +102,7 @@ impl Machine {
         let Some(minor) = lv.dm_minor.filter(|_| lv.active) else { return };
         let size = vg.lv_size_bytes(lv);
         let mut add = |m: &mut Machine, role: LvRole, name: String, minor: u32| {
-            let id = m.existing_lv_dev(&vg.name, &lv.uuid, role).unwrap_or_else(|| m.devices.new_id());
+            let id = m.existing_lv_dev(&lv.uuid, role).unwrap_or_else(|| m.devices.new_id());
             devs.push(BlockDev {
                 id,
                 name,
@@ -129,9 +129,10 @@ impl Machine {
         }
     }
 
-    fn existing_lv_dev(&self, vg: &str, uuid: &str, role: LvRole) -> Option<DevId> {
+    /// By UUID, so that a renamed VG or LV keeps its device.
+    fn existing_lv_dev(&self, uuid: &str, role: LvRole) -> Option<DevId> {
         self.devices.iter().find_map(|d| match &d.kind {
-            DevKind::Lv { vg: v, uuid: u, role: r, .. } if v == vg && u == uuid && *r == role => Some(d.id),
+            DevKind::Lv { uuid: u, role: r, .. } if u == uuid && *r == role => Some(d.id),
             _ => None,
         })
     }

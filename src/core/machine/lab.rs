@@ -9,8 +9,9 @@ use crate::core::signature::{self, Ext4Layout};
 use crate::core::units::{GIB, MIB, SECTOR_BYTES};
 
 impl Machine {
-    /// A Proxmox VE host with PVE's LVM layout on `sda`, two NVMe disks for a
-    /// later ZFS mirror, and two blank SATA disks.
+    /// A Proxmox VE host with PVE's LVM layout on `sda`, a ZFS mirror `rpool`
+    /// on the two NVMe disks (with the `zfs` feature; the browser has no ZFS
+    /// yet, so there they are blank), and two blank SATA disks.
     pub fn lab(seed: u64) -> Machine {
         let mut m = Machine::empty(seed);
         let disks = [
@@ -25,6 +26,8 @@ impl Machine {
             let _ = m.attach_disk(name, size, Some(model.into()));
         }
         m.install_pve_layout();
+        #[cfg(feature = "zfs")]
+        m.install_rpool(seed);
         m
     }
 
@@ -71,6 +74,32 @@ impl Machine {
         let _ = self.mkdir("/boot/efi", true);
         let _ = self.mount(esp, "/boot/efi");
         let _ = self.swapon(swap);
+    }
+
+    /// `rpool` as an admin makes it a day before the lab starts: a mirror of
+    /// the whole NVMe disks (OpenZFS labels each GPT, partitions 1 and 9),
+    /// `rpool/data`, and VM 100's 32G disk as a zvol in it.
+    #[cfg(feature = "zfs")]
+    fn install_rpool(&mut self, seed: u64) {
+        use super::zfs::NewDataset;
+        use crate::core::zfs::{Props, VdevKind};
+        let (Some(a), Some(b)) = (self.resolve("/dev/nvme0n1"), self.resolve("/dev/nvme1n1")) else { return };
+        // Its own random stream and time, so that everything else on the host
+        // (serials, UUIDs, times) is the same with and without ZFS.
+        let rng = std::mem::replace(&mut self.rng, crate::core::rng::Rng::new(seed ^ 0x7270_6f6f_6c00));
+        let now = self.clock;
+        self.clock = now - 86_400;
+        let zvol = NewDataset::Volume { size_bytes: 32 * GIB, volblocksize: None, sparse: false };
+        let _ = self.zpool_create("rpool", &[(VdevKind::Mirror, vec![a, b])], Some(12), false);
+        self.zpool_log_history("rpool", "zpool create -o ashift=12 rpool mirror /dev/nvme0n1 /dev/nvme1n1");
+        self.tick();
+        let _ = self.zfs_create("rpool/data", NewDataset::Filesystem, Props::default());
+        self.zpool_log_history("rpool", "zfs create rpool/data");
+        self.tick();
+        let _ = self.zfs_create("rpool/data/vm-100-disk-0", zvol, Props::default());
+        self.zpool_log_history("rpool", "zfs create -V 33554432k rpool/data/vm-100-disk-0");
+        self.clock = now;
+        self.rng = rng;
     }
 
     fn partition_sda(&mut self, sda: crate::core::device::DevId) {

@@ -206,6 +206,13 @@ impl Machine {
         Ok(events)
     }
 
+#[cfg(feature = "vgrename")]
+    pub fn vgrename(&mut self, from: &str, to: &str) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.vgrename(from, to)?;
+        self.refresh();
+        Ok(events)
+    }
+
     /// Records the `description` lvm2 writes with a VG's metadata when the
     /// command `command_line` commits it.
     pub fn note_metadata_write(&mut self, vg: &str, command_line: &str) {
