@@ -587,3 +587,17 @@ t2/fs\trecordsize\t8K\tlocal
 ",
     );
 }
+
+#[test]
+fn the_lab_host_has_rpool_for_the_course_commands() {
+    check(
+        None,
+        "sudo zpool status\nsudo zfs list\nsudo zfs snapshot rpool/data/vm-100-disk-0@before_update\ndd if=/dev/urandom of=/dev/zvol/rpool/data/vm-100-disk-0 bs=1M count=8 status=none\nsudo zfs list -t all -o name,used,refer\nsudo zfs rollback rpool/data/vm-100-disk-0@before_update\nsudo zfs list -o name,refer rpool/data/vm-100-disk-0\nlsblk -o NAME,SIZE,TYPE /dev/nvme0n1\nzpool history\n",
+        "  pool: rpool\n state: ONLINE\nconfig:\n\n\tNAME         STATE     READ WRITE CKSUM\n\trpool        ONLINE       0     0     0\n\t  mirror-0   ONLINE       0     0     0\n\t    nvme0n1  ONLINE       0     0     0\n\t    nvme1n1  ONLINE       0     0     0\n\nerrors: No known data errors\n\
+NAME                       USED  AVAIL  REFER  MOUNTPOINT\nrpool                     32.5G   214G    40K  /rpool\nrpool/data                32.5G   214G    32K  /rpool/data\nrpool/data/vm-100-disk-0  32.5G   246G    24K  -\n\
+NAME                                     USED  REFER\nrpool                                   32.5G    40K\nrpool/data                              32.5G    32K\nrpool/data/vm-100-disk-0                32.5G  8.09M\nrpool/data/vm-100-disk-0@before_update    16K    24K\n\
+NAME                      REFER\nrpool/data/vm-100-disk-0    24K\n\
+NAME         SIZE TYPE\nnvme0n1      256G disk\n├─nvme0n1p1  256G part\n└─nvme0n1p9    8M part\n\
+History for 'rpool':\n2026-11-24.09:00:00 zpool create -o ashift=12 rpool mirror /dev/nvme0n1 /dev/nvme1n1\n2026-11-24.09:00:01 zfs create rpool/data\n2026-11-24.09:00:02 zfs create -V 33554432k rpool/data/vm-100-disk-0\n2026-11-25.09:00:03 zfs snapshot rpool/data/vm-100-disk-0@before_update\n2026-11-25.09:00:06 zfs rollback rpool/data/vm-100-disk-0@before_update\n\n",
+    );
+}
