@@ -3,8 +3,11 @@
 # TRUNK_STAGING_DIR set to the build's staging directory.
 set -e
 # The first screen as static HTML, readable before the wasm arrives: a native
-# build, so without the size toolchain's settings for the wasm (./x dist).
+# build, so without the size toolchain's settings for the wasm (./x dist), but
+# with the browser's features (index.html's data-cargo-features): the default
+# native machine has a ZFS pool the browser's lacks, and the first screen must
+# be the browser's.
 env -u RUSTUP_TOOLCHAIN -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_FEATURES -u RUSTFLAGS \
-    cargo run --quiet --features prerender --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
+    cargo run --quiet --no-default-features --features prerender,qcow2-snapshots --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
 # wasm-bindgen's glue minified; updates index.html's integrity hashes.
 node scripts/minify-js.mjs

@@ -51,11 +51,24 @@ fn tags(machine: &Machine, dev: DevId, low_level: bool) -> Vec<(&'static str, St
 }
 
 fn fs_tags(s: &Signature, low_level: bool, t: &mut Vec<(&'static str, String)>) {
+    // libblkid's zfs prober sets the version before anything else.
+    #[cfg(feature = "zfs")]
+    let zfs_guid = match s.fstype {
+        FsType::ZfsMember { vdev_guid } => Some(vdev_guid),
+        _ => None,
+    };
+    #[cfg(not(feature = "zfs"))]
+    let zfs_guid: Option<u64> = None;
+    if low_level && zfs_guid.is_some() {
+        t.push(("VERSION", s.fstype.version().to_string()));
+    }
     if !s.label.is_empty() {
         t.push(("LABEL", s.label.clone()));
     }
     t.push(("UUID", s.uuid.clone()));
-    if low_level && !s.fstype.version().is_empty() {
+    if let Some(g) = zfs_guid {
+        t.push(("UUID_SUB", g.to_string()));
+    } else if low_level && !s.fstype.version().is_empty() {
         t.push(("VERSION", s.fstype.version().to_string()));
     }
     if s.block_size > 0 {

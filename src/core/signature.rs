@@ -18,6 +18,9 @@ pub enum FsType {
     Vfat,
     Swap,
     LvmPv,
+    /// A leaf of a ZFS pool; blkid's UUID_SUB is its vdev GUID.
+    #[cfg(feature = "zfs")]
+    ZfsMember { vdev_guid: u64 },
 }
 
 impl FsType {
@@ -29,6 +32,8 @@ impl FsType {
             FsType::Vfat => "vfat",
             FsType::Swap => "swap",
             FsType::LvmPv => "LVM2_member",
+            #[cfg(feature = "zfs")]
+            FsType::ZfsMember { .. } => "zfs_member",
         }
     }
 
@@ -40,6 +45,8 @@ impl FsType {
             FsType::Vfat => "FAT32",
             FsType::Swap => "1",
             FsType::LvmPv => "LVM2 001",
+            #[cfg(feature = "zfs")]
+            FsType::ZfsMember { .. } => "5000",
         }
     }
 
@@ -108,7 +115,52 @@ pub fn probe(read: Reader, size_bytes: u64) -> Option<Signature> {
     }
     let mut head = read(0, 4096);
     head.resize(4096, 0);
-    probe_ext4(&head).or_else(|| probe_xfs(&head)).or_else(|| probe_swap(&head)).or_else(|| probe_lvm(&head)).or_else(|| probe_vfat(&head))
+    let found = probe_ext4(&head).or_else(|| probe_xfs(&head)).or_else(|| probe_swap(&head)).or_else(|| probe_lvm(&head)).or_else(|| probe_vfat(&head));
+    #[cfg(feature = "zfs")]
+    let found = found.or_else(|| probe_zfs(read, size_bytes));
+    found
+}
+
+// ---------------------------------------------------------------- ZFS
+
+/// libblkid's `probe_zfs`: at least four uberblocks in the labels' rings
+/// (scanned in 1 KiB steps), then the config list of the label where the
+/// fourth was found for the pool's name and GUIDs and the vdev's ashift.
+#[cfg(feature = "zfs")]
+fn probe_zfs(read: Reader, size_bytes: u64) -> Option<Signature> {
+    use super::zfs::label::{UBERBLOCK_MAGIC, VDEV_PHYS_OFFSET};
+    use super::zfs::nvlist::{decode_flat, NvValue};
+    const LABEL: u64 = 256 * 1024;
+    if size_bytes < 64 << 20 {
+        return None;
+    }
+    let end = size_bytes - size_bytes % LABEL;
+    let (mut found, mut hit) = (0, None);
+    for label in [0, LABEL, end - 2 * LABEL, end - LABEL] {
+        let ring = read(label + LABEL / 2, LABEL / 2);
+        for (i, slot) in ring.chunks_exact(1024).enumerate() {
+            if slot[..8] == UBERBLOCK_MAGIC.to_le_bytes() {
+                found += 1;
+                hit = Some((label, label + LABEL / 2 + i as u64 * 1024));
+            }
+        }
+        if found >= 4 {
+            break;
+        }
+    }
+    let (label, ub_offset) = hit.filter(|_| found >= 4)?;
+    let (mut sig, mut vdev_guid) = (Signature { fstype: FsType::Swap, uuid: String::new(), label: String::new(), block_size: 0, size_bytes: 0, magic_offset: ub_offset, magic: &[0x0c, 0xb1, 0xba, 0, 0, 0, 0, 0] }, 0);
+    for (name, value) in decode_flat(&read(label + VDEV_PHYS_OFFSET, 4096)) {
+        match (name.as_str(), value) {
+            ("name", NvValue::Str(s)) => sig.label = s,
+            ("guid", NvValue::U64(g)) => vdev_guid = g,
+            ("pool_guid", NvValue::U64(g)) => sig.uuid = g.to_string(),
+            ("vdev_tree/ashift", NvValue::U64(a)) if a < 64 => sig.block_size = 1 << a,
+            _ => {}
+        }
+    }
+    sig.fstype = FsType::ZfsMember { vdev_guid };
+    Some(sig)
 }
 
 // ---------------------------------------------------------------- ext4

@@ -601,3 +601,36 @@ NAME         SIZE TYPE\nnvme0n1      256G disk\n├─nvme0n1p1  256G part\n└�
 History for 'rpool':\n2026-11-24.09:00:00 zpool create -o ashift=12 rpool mirror /dev/nvme0n1 /dev/nvme1n1\n2026-11-24.09:00:01 zfs create rpool/data\n2026-11-24.09:00:02 zfs create -V 33554432k rpool/data/vm-100-disk-0\n2026-11-25.09:00:03 zfs snapshot rpool/data/vm-100-disk-0@before_update\n2026-11-25.09:00:06 zfs rollback rpool/data/vm-100-disk-0@before_update\n\n",
     );
 }
+
+#[test]
+fn blkid_reads_a_members_labels_before_and_after_destroy() {
+    // The format blkid (util-linux 2.38.1) printed for a zfs-fuse pool on
+    // this machine (see tests/fixtures/zfs/README.md); GUIDs are seed 1's.
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G"),
+        "zpool create -o ashift=12 tank mirror /dev/sdb /dev/sdc\nblkid /dev/sdb1\nblkid -p -s VERSION -s TYPE -s USAGE /dev/sdb1\n\
+         blkid -o value -s LABEL /dev/sdc1\nlsblk -f -o NAME,FSTYPE,FSVER,LABEL /dev/sdb\nzpool destroy tank\nblkid -s TYPE /dev/sdb1\n\
+         sfdisk /dev/sdd >/dev/null <<EOF\nlabel: gpt\n,100M\n,\nEOF\nmkfs.ext4 -q /dev/sdd2\nzpool create tank /dev/sdd\nzpool create tank /dev/sdb\nzpool status -P tank\n",
+        "/dev/sdb1: LABEL=\"tank\" UUID=\"16484444703081484516\" UUID_SUB=\"460272948586959450\" BLOCK_SIZE=\"4096\" TYPE=\"zfs_member\" PARTLABEL=\"zfs-62c468686d537fb3\" PARTUUID=\"f987c14f-2338-4405-b384-6600d033ff3c\"
+/dev/sdb1: VERSION=\"5000\" TYPE=\"zfs_member\" USAGE=\"filesystem\"
+tank
+NAME   FSTYPE     FSVER LABEL
+sdb                     
+├─sdb1 zfs_member 5000  tank
+└─sdb9                  
+/dev/sdb1: TYPE=\"zfs_member\"
+invalid vdev specification
+use '-f' to override the following errors:
+/dev/sdd2 contains a filesystem of type 'ext4'
+  pool: tank
+ state: ONLINE
+config:
+
+\tNAME         STATE     READ WRITE CKSUM
+\ttank         ONLINE       0     0     0
+\t  /dev/sdb1  ONLINE       0     0     0
+
+errors: No known data errors
+",
+    );
+}

@@ -116,22 +116,32 @@ impl Machine {
         if let Some(b) = self.busy(dev) {
             return Err(ZfsError::DeviceBusy { dev, why: b.to_string() });
         }
-        if !force {
-            if let Some(sig) = self.probe(dev) {
-                return Err(ZfsError::HasSignature { dev, fstype: sig.fstype.name().to_string() });
-            }
-        }
-        if !matches!(d.kind, DevKind::Disk) {
-            return Ok((dev, None));
-        }
-        if self.disk_busy(dev) {
+        let whole = matches!(d.kind, DevKind::Disk);
+        if whole && self.disk_busy(dev) {
             return Err(ZfsError::DeviceBusy { dev, why: "a partition is in use".into() });
         }
-        if !force && self.disk(dev).and_then(|k| k.label()).is_some_and(|l| !l.partitions.is_empty()) {
-            return Err(ZfsError::HasSignature { dev, fstype: "partition table".into() });
+        if !force {
+            self.check_disk(dev, whole)?;
+        }
+        if !whole {
+            return Ok((dev, None));
         }
         let part = self.label_whole_disk(dev)?;
         Ok((part, Some(dev)))
+    }
+
+    /// libzfs's `check_disk`: a GPT disk is judged by its partitions, anything
+    /// else by its own signature. A member of a pool no longer in use (one
+    /// destroyed) is free to take.
+    fn check_disk(&self, dev: DevId, whole: bool) -> Result<(), ZfsError> {
+        let gpt = whole && self.disk(dev).and_then(|k| k.label()).is_some_and(|l| l.kind == crate::core::label::LabelKind::Gpt);
+        let slices: Vec<DevId> = if gpt { self.devices.partitions(dev).iter().map(|p| p.id).collect() } else { vec![dev] };
+        for s in slices {
+            if let Some(t) = self.probe(s).map(|sig| sig.fstype.name()).filter(|t| *t != "zfs_member") {
+                return Err(ZfsError::HasSignature { dev: s, fstype: t.to_string() });
+            }
+        }
+        Ok(())
     }
 
     /// `zpool_label_disk`: GPT with ZFS on partition 1 and reserved partition 9.

@@ -453,9 +453,26 @@ impl<'a> Tx<'a> {
         self.events.push(Event::PointerRewritten { child, parent, checksum: bp.cksum.0 });
     }
 
+    /// Every writable leaf's labels get the config of the vdev tree as it now is.
+    fn write_configs(&mut self) {
+        for (t, top) in self.pool.vdevs.iter().enumerate() {
+            for (c, leaf) in top.children.iter().enumerate().filter(|(_, l)| l.writable()) {
+                let io = &*self.io;
+                let bytes = super::nvlist::encode(&super::label::config(self.pool, t, c, &|d| io.name(d)));
+                let size = self.io.size(leaf.dev);
+                for l in super::label::label_offsets(size) {
+                    let _ = self.io.write(leaf.dev, l + super::label::VDEV_PHYS_OFFSET, Chunk::bytes(&bytes));
+                }
+            }
+        }
+    }
+
     fn write_uberblock(&mut self, root: Blkptr) {
         let ub = super::label::Uberblock { ub_txg: self.txg, ub_guid_sum: self.pool.guid_sum(), ub_timestamp: self.now, ub_rootbp: root };
         let slot = super::label::slot_bytes(self.pool.ashift);
+        if self.pool.uberblock.ub_guid_sum != ub.ub_guid_sum {
+            self.write_configs();
+        }
         let leaves: Vec<_> = self.pool.leaves().filter(|l| l.writable()).map(|l| l.dev).collect();
         for dev in leaves {
             let size = self.io.size(dev);

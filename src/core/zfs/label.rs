@@ -6,18 +6,29 @@
 //! until the ring wraps, and an import picks the valid uberblock with the
 //! highest txg. Each slot ends with an embedded checksum (`zio_eck_t`): SHA-256
 //! over the slot, computed with the checksum field holding the slot's offset.
-//! Simplified: the labels' name/value area (the pool config nvlist) and the
-//! boot area are left empty.
+//! Between them, at 16 KiB, each label holds the pool's configuration as an
+//! XDR name/value list (`vdev_phys_t`): the pool's name and GUID, the leaf's
+//! GUID and its top-level vdev's tree, which is what libblkid reads to call
+//! the device a `zfs_member`. It is rewritten when the vdev tree changes.
+//! Simplified: the config leaves out the host name and id, the metaslab
+//! array, devid and `features_for_read`; its embedded checksum and the boot
+//! area are left zero.
 
 use super::blkptr::Blkptr;
 use super::checksum::{sha256, Cksum};
 use super::dnode::{get64, put64};
+use super::nvlist::{NvValue, Nvlist};
+use super::pool::{Pool, TXG_INITIAL};
+use super::vdev::VdevKind;
+use crate::core::device::DevId;
 use super::vdev::VDEV_LABEL_BYTES;
 
 pub const UBERBLOCK_MAGIC: u64 = 0x00ba_b10c;
 pub const SPA_VERSION_FEATURES: u64 = 5000;
 const ZEC_MAGIC: u64 = 0x0210_da7a_b10c_7a11;
 const RING_OFFSET: u64 = 128 * 1024;
+/// Where in a label its config list starts.
+pub const VDEV_PHYS_OFFSET: u64 = 16 * 1024;
 const RING_BYTES: u64 = 128 * 1024;
 
 /// The root of the pool at one txg.
@@ -87,6 +98,59 @@ impl Uberblock {
         }
         Some(Uberblock { ub_txg: get64(b, 16), ub_guid_sum: get64(b, 24), ub_timestamp: get64(b, 32), ub_rootbp: Blkptr::decode(&b[40..168]) })
     }
+}
+
+/// The config `vdev_label_init` writes on leaf `c` of top-level vdev `t`, with
+/// device paths from `path`.
+pub fn config(pool: &Pool, t: usize, c: usize, path: &dyn Fn(DevId) -> String) -> Nvlist {
+    let top = &pool.vdevs[t];
+    let leaf = &top.children[c];
+    let child = |i: usize| -> Nvlist {
+        let l = &top.children[i];
+        vec![
+            ("type", NvValue::Str("disk".into())),
+            ("id", NvValue::U64(i as u64)),
+            ("guid", NvValue::U64(l.guid)),
+            ("path", NvValue::Str(format!("/dev/{}", path(l.dev)))),
+            ("whole_disk", NvValue::U64(u64::from(l.whole_disk.is_some()))),
+            ("create_txg", NvValue::U64(TXG_INITIAL)),
+        ]
+    };
+    let shape = |mut tree: Nvlist| {
+        tree.extend([
+            ("metaslab_shift", NvValue::U64(u64::from(top.ms_shift))),
+            ("ashift", NvValue::U64(u64::from(top.ashift))),
+            ("asize", NvValue::U64(top.asize)),
+            ("is_log", NvValue::U64(0)),
+            ("create_txg", NvValue::U64(TXG_INITIAL)),
+        ]);
+        tree
+    };
+    let (top_guid, tree) = match top.kind {
+        VdevKind::Disk => (leaf.guid, shape(child(c).into_iter().filter(|(k, _)| *k != "create_txg").collect())),
+        kind => {
+            let mut tree = vec![("type", NvValue::Str(if kind == VdevKind::Raidz1 { "raidz" } else { "mirror" }.into()))];
+            if kind == VdevKind::Raidz1 {
+                tree.push(("nparity", NvValue::U64(1)));
+            }
+            tree.extend([("id", NvValue::U64(u64::from(top.id))), ("guid", NvValue::U64(top.guid))]);
+            let mut tree = shape(tree);
+            tree.push(("children", NvValue::Lists((0..top.children.len()).map(child).collect())));
+            (top.guid, tree)
+        }
+    };
+    vec![
+        ("version", NvValue::U64(SPA_VERSION_FEATURES)),
+        ("name", NvValue::Str(pool.name.clone())),
+        ("state", NvValue::U64(0)),
+        ("txg", NvValue::U64(pool.txg.max(TXG_INITIAL))),
+        ("pool_guid", NvValue::U64(pool.guid)),
+        ("errata", NvValue::U64(0)),
+        ("top_guid", NvValue::U64(top_guid)),
+        ("guid", NvValue::U64(leaf.guid)),
+        ("vdev_children", NvValue::U64(pool.vdevs.len() as u64)),
+        ("vdev_tree", NvValue::List(tree)),
+    ]
 }
 
 fn set_cksum(b: &mut [u8], at: usize, c: Cksum) {

@@ -29,6 +29,7 @@ mod dmu;
 pub mod dnode;
 pub mod dsl;
 pub mod label;
+pub mod nvlist;
 pub mod pool;
 pub mod scrub;
 pub mod vdev;
