@@ -634,3 +634,30 @@ errors: No known data errors
 ",
     );
 }
+
+#[test]
+fn zpool_list_v_prints_each_vdev_as_print_list_stats_does() {
+    // Leaves show their device's size and dashes; a top-level vdev its space
+    // and CAP in hundredths; the name column fits the deepest vdev (at least 9).
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzpool create solo sdd\nzpool list -v\nzpool list -vH tank\nzpool offline tank sdc\nzpool list -vP tank\n",
+        "NAME         SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+tank         960M     7K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  mirror-0   960M     7K   960M        -         -     0%  0.00%      -    ONLINE
+    sdb     1014M      -      -        -         -      -      -      -    ONLINE
+    sdc     1014M      -      -        -         -      -      -      -    ONLINE
+solo         960M     7K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  sdd       1014M     7K   960M        -         -     0%  0.00%      -    ONLINE
+tank\t960M\t7K\t960M\t-\t-\t0%\t0%\t1.00x\tONLINE\t-
+\tmirror-0\t960M\t7K\t960M\t-\t-\t0%\t0.00%\t-\tONLINE
+\tsdb\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
+\tsdc\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
+NAME            SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+tank            960M  8.50K   960M        -         -     0%     0%  1.00x  DEGRADED  -
+  mirror-0      960M  8.50K   960M        -         -     0%  0.00%      -  DEGRADED
+    /dev/sdb1  1014M      -      -        -         -      -      -      -    ONLINE
+    /dev/sdc1  1014M      -      -        -         -      -      -      -   OFFLINE
+",
+    );
+}

@@ -581,14 +581,20 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(c) => return bad_option(c, usage),
     };
-    let scripted = opts.iter().any(|o| o.0 == 'H');
-    let literal = opts.iter().any(|o| o.0 == 'p');
+    let flag = |c: char| opts.iter().any(|o| o.0 == c);
+    let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
     let mut out = Output::default();
     let mut rows = Vec::new();
+    let mut vdev_rows: Vec<Vec<String>> = Vec::new();
     let selected: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
     for name in &selected {
         match m.zfs().pool(name) {
-            Some(p) => rows.push(list_row(p, literal)),
+            Some(p) => {
+                rows.push(list_row(p, literal));
+                if verbose {
+                    vdev_rows.push(list_vdev_rows(m, p, literal, paths));
+                }
+            }
             None => {
                 out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
                 out.exit_status = 1;
@@ -601,17 +607,92 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         }
         return out;
     }
-    let cols = Columns {
+    let mut cols = Columns {
         widths: LIST_COLUMNS.iter().enumerate().map(|(i, c)| rows.iter().filter(|_| literal || i == 0 || i == 10).map(|r: &Vec<String>| r[i].len()).max().unwrap_or(0).max(c.1)).collect(),
         right: LIST_COLUMNS.iter().map(|c| c.2).collect(),
     };
+    // `get_namewidth` with -v: the deepest indented vdev name, at least 9.
+    let name_width = vdev_rows.iter().flatten().map(|l| l.split('\t').next().unwrap_or_default().len()).chain(rows.iter().map(|r| r[0].len())).max().unwrap_or(0).max(9);
+    if verbose {
+        cols.widths[0] = name_width;
+    }
     if !scripted {
         out.text.push_str(&cols.line(&LIST_COLUMNS.map(|c| c.0.to_string()), false));
     }
-    for r in &rows {
+    for (i, r) in rows.iter().enumerate() {
         out.text.push_str(&cols.line(r, scripted));
+        for line in vdev_rows.get(i).into_iter().flatten() {
+            out.text.push_str(&pad_vdev_row(line, name_width, scripted));
+        }
     }
     out
+}
+
+/// `print_list_stats`' rows under a pool: each vdev indented two more per
+/// level, as "NAME SIZE ALLOC ..." joined by single spaces until padded.
+fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    for v in &p.vdevs {
+        let single = v.kind == VdevKind::Disk;
+        let name = match v.children.first() {
+            Some(l) if single => leaf_name(m, l, paths),
+            _ => format!("{}-{}", v.kind.name(), v.id),
+        };
+        let space = v.metaslab_space();
+        let alloc = v.allocated.total();
+        let size = if single { v.children.first().map_or(space, |l| m.size_of(l.dev)) } else { space };
+        let cap = (alloc * 10_000).checked_div(space).unwrap_or(0);
+        lines.push(vdev_row(2, &name, [size_text(size, literal), size_text(alloc, literal), size_text(space - alloc, literal), "-".into(), "-".into(), if literal { "0".into() } else { "0%".into() }, cap_text(cap, literal), "-".into()], if single { v.children.first().map_or("ONLINE", leaf_state) } else { top_state(v) }));
+        for l in v.children.iter().filter(|_| !single) {
+            let dashes = ["-"; 7].map(String::from);
+            let [a, b, c, d, e, f, g] = dashes;
+            lines.push(vdev_row(4, &leaf_name(m, l, paths), [size_text(m.size_of(l.dev), literal), a, b, c, d, e, f, g], leaf_state(l)));
+        }
+    }
+    lines
+}
+
+/// One vdev row before padding: indent, name, then the eight values and the
+/// health, tab-separated (the padding depends on every pool's names).
+fn vdev_row(depth: usize, name: &str, values: [String; 8], health: &str) -> String {
+    format!("{}{name}\t{}\t{health}", " ".repeat(depth), values.join("\t"))
+}
+
+/// `print_one_column`'s widths (`zprop_width`): SIZE ALLOC FREE 5, CKPOINT 7,
+/// EXPANDSZ 8, FRAG CAP DEDUP 5, HEALTH 8; with -H every field after a tab,
+/// the name included.
+fn pad_vdev_row(row: &str, name_width: usize, scripted: bool) -> String {
+    const WIDTHS: [usize; 9] = [5, 5, 5, 7, 8, 5, 5, 5, 8];
+    let mut fields = row.split('\t');
+    let name = fields.next().unwrap_or_default();
+    if scripted {
+        let rest: Vec<&str> = fields.collect();
+        return format!("\t{}\t{}\n", name.trim_start(), rest.join("\t"));
+    }
+    let mut out = format!("{name:<name_width$}");
+    for (w, f) in WIDTHS.iter().zip(fields) {
+        out.push_str(&format!("  {f:>w$}"));
+    }
+    out + "\n"
+}
+
+fn size_text(n: u64, literal: bool) -> String {
+    match (n, literal) {
+        (0, _) => "-".into(),
+        (_, true) => n.to_string(),
+        _ => nicenum(n, false),
+    }
+}
+
+/// CAP of a vdev row, in parts per ten thousand as `print_one_column` takes it.
+fn cap_text(permyriad: u64, literal: bool) -> String {
+    let pct = permyriad as f64 / 100.0;
+    match permyriad {
+        _ if literal => (permyriad / 100).to_string(),
+        0..=999 => format!("{pct:.2}%"),
+        1000..=9999 => format!("{pct:.1}%"),
+        _ => format!("{pct:.0}%"),
+    }
 }
 
 fn list_row(p: &Pool, literal: bool) -> Vec<String> {
