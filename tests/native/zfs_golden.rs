@@ -661,3 +661,30 @@ tank            960M  8.50K   960M        -         -     0%     0%  1.00x  DEGR
 ",
     );
 }
+
+#[test]
+fn zpool_iostat_reports_the_ios_each_device_saw() {
+    // Counts of the I/Os the pool sent each leaf (labels, uberblocks, data,
+    // reads), averaged over the seconds since creation (one per command),
+    // in print_iostat_header's centred labels; interior vdevs sum children.
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\necho hello > /tank/a.txt\ncat /tank/a.txt\nzpool iostat\nzpool iostat -v tank\nzpool iostat -H tank\nzpool iostat -v 5\n",
+        "hello
+              capacity     operations     bandwidth 
+pool        alloc   free   read  write   read  write
+----------  -----  -----  -----  -----  -----  -----
+tank        13.5K   960M      4     26  2.17K  17.4K
+              capacity     operations     bandwidth 
+pool        alloc   free   read  write   read  write
+----------  -----  -----  -----  -----  -----  -----
+tank        13.5K   960M      3     19  1.62K  13.0K
+  mirror-0  13.5K   960M      3     19  1.62K  13.0K
+    sdb         -      -      3      9  1.62K  6.52K
+    sdc         -      -      0      9      0  6.52K
+----------  -----  -----  -----  -----  -----  -----
+tank\t13.5K\t960M\t2\t15\t1.30K\t10.4K
+zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval
+",
+    );
+}

@@ -6,6 +6,7 @@ use crate::console::{fmt, Output, Shell};
 use crate::core::device::DevId;
 use crate::core::machine::Machine;
 use crate::core::zfs::scrub::ScanState;
+use crate::core::zfs::vdev::IoCounts;
 use crate::core::zfs::{ErrorCounts, Leaf, LeafState, Pool, TopVdev, VdevKind, ZfsError};
 
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
@@ -24,6 +25,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "attach" | "replace" => pair_op(m, sub, rest),
         "get" => get(m, rest),
         "history" => history(m, rest),
+        "iostat" => iostat(m, rest),
         "sync" => each_named(m, rest, |_, _| Ok(Vec::new())),
         "wait" => wait(m, rest),
         "version" => Output::text(VERSION, 0),
@@ -34,7 +36,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
 }
 
 fn command_list() -> String {
-    "usage: zpool command args ...\nwhere 'command' is one of the following:\n\n\tversion\n\n\tcreate [-f] [-o ashift=N] <pool> <vdev> ...\n\tdestroy [-f] <pool>\n\n\tlist [-Hp] [pool] ...\n\tstatus [-gPvx] [pool] ...\n\n\toffline <pool> <device> ...\n\tonline <pool> <device> ...\n\tclear <pool>\n\n\tattach [-f] <pool> <device> <new-device>\n\tdetach <pool> <device>\n\treplace [-f] <pool> <device> [new-device]\n\n\tscrub [-s] <pool> ...\n".to_string()
+    "usage: zpool command args ...\nwhere 'command' is one of the following:\n\n\tversion\n\n\tcreate [-f] [-o ashift=N] <pool> <vdev> ...\n\tdestroy [-f] <pool>\n\n\tlist [-Hp] [pool] ...\n\tiostat [-HpPv] [pool] ...\n\tstatus [-gPvx] [pool] ...\n\n\toffline <pool> <device> ...\n\tonline <pool> <device> ...\n\tclear <pool>\n\n\tattach [-f] <pool> <device> <new-device>\n\tdetach <pool> <device>\n\treplace [-f] <pool> <device> [new-device]\n\n\tscrub [-s] <pool> ...\n".to_string()
 }
 
 fn bad_option(c: char, usage: &str) -> Output {
@@ -910,4 +912,124 @@ mod tests {
         assert_eq!(shell.run("zpool wait -t scrub tank").exit_status, 0);
         assert!(shell.run("zpool status tank").text.contains("  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:04 2026\n"));
     }
+}
+
+/// One row of `zpool iostat`: indent, name, capacity (top-level vdevs and
+/// pools only) and the I/O counts.
+struct IostatRow {
+    depth: usize,
+    name: String,
+    capacity: Option<(u64, u64)>,
+    io: IoCounts,
+}
+
+fn io_sum<'a>(leaves: impl Iterator<Item = &'a Leaf>) -> IoCounts {
+    leaves.fold(IoCounts::default(), |mut s, l| {
+        s.read_ops += l.io.read_ops;
+        s.write_ops += l.io.write_ops;
+        s.read_bytes += l.io.read_bytes;
+        s.write_bytes += l.io.write_bytes;
+        s
+    })
+}
+
+/// A pool's rows: the pool, then with -v each vdev (interior vdevs sum
+/// their children, as `vdev_get_child_stat` adds them up).
+fn iostat_rows(m: &Machine, p: &Pool, verbose: bool, paths: bool) -> Vec<IostatRow> {
+    let mut rows = vec![IostatRow { depth: 0, name: p.name.clone(), capacity: Some((p.allocated_bytes(), p.size_bytes())), io: io_sum(p.leaves()) }];
+    for v in p.vdevs.iter().filter(|_| verbose) {
+        let capacity = Some((v.allocated.total(), v.metaslab_space()));
+        if v.kind == VdevKind::Disk {
+            rows.extend(v.children.first().map(|l| IostatRow { depth: 2, name: leaf_name(m, l, paths), capacity, io: l.io }));
+            continue;
+        }
+        rows.push(IostatRow { depth: 2, name: format!("{}-{}", v.kind.name(), v.id), capacity, io: io_sum(v.children.iter()) });
+        rows.extend(v.children.iter().map(|l| IostatRow { depth: 4, name: leaf_name(m, l, paths), capacity: None, io: l.io }));
+    }
+    rows
+}
+
+/// `zpool iostat [-HpPv] [pool]...`: the first report, averaged over the
+/// time since each pool was created (the lab's clock moves one second per
+/// command), laid out as `print_iostat_header` and `print_iostat_default` do.
+fn iostat(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tiostat [[[-c [script1,script2,...][-lq]]|[-rw]] [-T d | u] [-ghHLpPvy]\n\t    [[pool ...]|[pool vdev ...]|[vdev ...]] [[-n] interval [count]]\n";
+    let (opts, pools) = match getopt(args, "gHLpPvy", "T") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let flag = |c: char| opts.iter().any(|o| o.0 == c);
+    let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
+    if pools.iter().any(|p| p.parse::<f64>().is_ok()) {
+        return Output::error("zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval\n", 2);
+    }
+    let mut out = Output::default();
+    let selected: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
+    let mut reports = Vec::new();
+    for name in &selected {
+        match m.zfs().pool(name) {
+            Some(p) => reports.push((iostat_rows(m, p, verbose, paths), m.now().saturating_sub(p.creation_time))),
+            None => {
+                out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+                out.exit_status = 1;
+            }
+        }
+    }
+    if reports.is_empty() {
+        if out.exit_status == 0 {
+            out.err.push_str("no pools available\n");
+        }
+        return out;
+    }
+    let width = if literal { 15 } else { 5 };
+    let name_width = reports.iter().flat_map(|r| r.0.iter()).map(|r| r.depth + r.name.len()).max().unwrap_or(0).max(10);
+    let separator = format!("{}{}\n", "-".repeat(name_width), format!("  {}", "-".repeat(width)).repeat(6));
+    if !scripted {
+        out.text.push_str(&iostat_header(name_width, width));
+        out.text.push_str(&separator);
+    }
+    for (rows, seconds) in &reports {
+        for r in rows {
+            out.text.push_str(&iostat_line(r, *seconds, name_width, width, literal, scripted));
+        }
+        if verbose && !scripted {
+            out.text.push_str(&separator);
+        }
+    }
+    if reports.len() > 1 && !verbose && !scripted {
+        out.text.push_str(&separator);
+    }
+    out
+}
+
+/// The two label lines, each label centred over its columns as
+/// `print_iostat_labels` places it.
+fn iostat_header(name_width: usize, width: usize) -> String {
+    let label = |name: &str, columns: usize| {
+        let span = width * columns + 2 * (columns - 1);
+        let start = (span / columns).saturating_sub(name.len() / columns);
+        format!("  {}{name}{}", " ".repeat(start), " ".repeat(span.saturating_sub(start + name.len())))
+    };
+    let top: String = ["capacity", "operations", "bandwidth"].iter().map(|n| label(n, 2)).collect();
+    let bottom: String = ["alloc", "free", "read", "write", "read", "write"].iter().map(|n| label(n, 1)).collect();
+    format!("{}{top}\n{:<name_width$}{bottom}\n", " ".repeat(name_width), "pool")
+}
+
+fn iostat_line(r: &IostatRow, seconds: u64, name_width: usize, width: usize, literal: bool, scripted: bool) -> String {
+    let number = |n: u64| if literal { n.to_string() } else { nicenum(n, false) };
+    let rate = |n: u64| number(if seconds == 0 { n } else { n / seconds });
+    let na = if literal { "0" } else { "-" };
+    let (alloc, free) = match r.capacity {
+        Some((alloc, space)) => (number(alloc), number(space.saturating_sub(alloc))),
+        None => (na.to_string(), na.to_string()),
+    };
+    let cells = [alloc, free, rate(r.io.read_ops), rate(r.io.write_ops), rate(r.io.read_bytes), rate(r.io.write_bytes)];
+    if scripted {
+        return format!("{}\t{}\n", r.name, cells.join("\t"));
+    }
+    let mut line = format!("{}{:<w$}", " ".repeat(r.depth), r.name, w = name_width.saturating_sub(r.depth));
+    for c in cells {
+        line.push_str(&format!("  {c:>width$}"));
+    }
+    line + "\n"
 }

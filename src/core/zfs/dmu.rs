@@ -455,6 +455,7 @@ impl<'a> Tx<'a> {
 
     /// Every writable leaf's labels get the config of the vdev tree as it now is.
     fn write_configs(&mut self) {
+        let mut counted = Vec::new();
         for (t, top) in self.pool.vdevs.iter().enumerate() {
             for (c, leaf) in top.children.iter().enumerate().filter(|(_, l)| l.writable()) {
                 let io = &*self.io;
@@ -463,6 +464,12 @@ impl<'a> Tx<'a> {
                 for l in super::label::label_offsets(size) {
                     let _ = self.io.write(leaf.dev, l + super::label::VDEV_PHYS_OFFSET, Chunk::bytes(&bytes));
                 }
+                counted.push((t, c, bytes.len() as u64));
+            }
+        }
+        for (t, c, len) in counted {
+            for _ in 0..4 {
+                self.pool.vdevs[t].children[c].io.wrote(len);
             }
         }
     }
@@ -473,11 +480,11 @@ impl<'a> Tx<'a> {
         if self.pool.uberblock.ub_guid_sum != ub.ub_guid_sum {
             self.write_configs();
         }
-        let leaves: Vec<_> = self.pool.leaves().filter(|l| l.writable()).map(|l| l.dev).collect();
-        for dev in leaves {
-            let size = self.io.size(dev);
+        for leaf in self.pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).filter(|l| l.writable()) {
+            let size = self.io.size(leaf.dev);
             for off in super::label::slot_offsets(size, self.pool.ashift, self.txg) {
-                let _ = self.io.write(dev, off, Chunk::bytes(&ub.encode(slot, off)));
+                let _ = self.io.write(leaf.dev, off, Chunk::bytes(&ub.encode(slot, off)));
+                leaf.io.wrote(slot);
             }
         }
         let root = ub.ub_rootbp.dvas.first().map_or((0, 0), |d| (d.vdev, d.offset));

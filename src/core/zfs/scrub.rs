@@ -198,11 +198,13 @@ impl Tx<'_> {
                 return false;
             }
             let size = bp.psize.div_ceil(top.sector()) * top.sector();
-            for leaf in &top.children {
+            for c in 0..top.children.len() {
+                let leaf = &self.pool.vdevs[dva.vdev as usize].children[c];
                 if !leaf.readable() {
                     return false;
                 }
                 let Some(chunk) = self.io.read_described(leaf.dev, dva.offset + super::vdev::VDEV_LABEL_START_BYTES, size) else { return false };
+                self.pool.vdevs[dva.vdev as usize].children[c].io.read(size);
                 if self.pool.memo.of_chunk(alg, &chunk.slice(0, bp.psize)) != bp.cksum {
                     return false;
                 }

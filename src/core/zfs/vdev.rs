@@ -73,11 +73,34 @@ pub struct Leaf {
     /// Blocks born from this txg on are missing here (it was offline, or it
     /// is new): a resilver copies them.
     pub missing_from_txg: Option<u64>,
+    /// `vs_ops` and `vs_bytes` for `zpool iostat`: I/Os that reached the device.
+    pub io: IoCounts,
+}
+
+/// Operations and bytes by direction, as `vdev_stat_t` counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IoCounts {
+    pub read_ops: u64,
+    pub write_ops: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+impl IoCounts {
+    pub fn read(&mut self, bytes: u64) {
+        self.read_ops += 1;
+        self.read_bytes += bytes;
+    }
+
+    pub fn wrote(&mut self, bytes: u64) {
+        self.write_ops += 1;
+        self.write_bytes += bytes;
+    }
 }
 
 impl Leaf {
     pub fn new(dev: DevId, guid: u64, whole_disk: Option<DevId>) -> Leaf {
-        Leaf { dev, guid, whole_disk, state: LeafState::Online, errors: ErrorCounts::default(), missing_from_txg: None }
+        Leaf { dev, guid, whole_disk, state: LeafState::Online, errors: ErrorCounts::default(), missing_from_txg: None, io: IoCounts::default() }
     }
 
     /// Whether reads may use it: online and holding every block.

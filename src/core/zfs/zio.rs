@@ -105,6 +105,7 @@ impl Tx<'_> {
                 None => Chunk::bytes(parity.as_deref().unwrap_or_default()),
             };
             if self.io.write(dev, off, chunk) {
+                self.pool.vdevs[dva.vdev as usize].children[child].io.wrote(len);
                 self.events.push(Event::BlockWritten { pool: self.pool.name.clone(), dev: self.io.name(dev), offset_bytes: off, size_bytes: len });
             } else {
                 self.pool.vdevs[dva.vdev as usize].children[child].errors.write += 1;
@@ -191,6 +192,7 @@ impl Tx<'_> {
                 self.pool.vdevs[t].children[c].errors.read += 1;
                 continue;
             };
+            self.pool.vdevs[t].children[c].io.read(size);
             match self.verify(&bytes, bp) {
                 None if good.is_none() => good = Some(bytes),
                 None => {}
@@ -223,6 +225,7 @@ impl Tx<'_> {
         }
         let (dev, len) = (leaf.dev, chunk.len);
         if self.io.write(dev, off, chunk) {
+            self.pool.vdevs[t].children[c].io.wrote(len);
             self.pool.repaired_bytes += len;
             self.events.push(Event::BlockHealed { pool: self.pool.name.clone(), dev: self.io.name(dev), offset_bytes: off, size_bytes: len });
         }
@@ -250,17 +253,15 @@ impl Tx<'_> {
         let t = dva.vdev as usize;
         let size = roundup(bp.psize, self.pool.vdevs[t].sector());
         let layout = self.pool.vdevs[t].layout(dva.offset, size);
-        let mut cols: Vec<Option<Vec<u8>>> = layout
-            .iter()
-            .map(|(c, off, len, _)| {
-                let leaf = &self.pool.vdevs[t].children[*c];
-                if leaf.readable() {
-                    self.io.read(leaf.dev, *off, *len)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let mut cols: Vec<Option<Vec<u8>>> = Vec::new();
+        for (c, off, len, _) in &layout {
+            let leaf = &mut self.pool.vdevs[t].children[*c];
+            let col = if leaf.readable() { self.io.read(leaf.dev, *off, *len) } else { None };
+            if col.is_some() {
+                leaf.io.read(*len);
+            }
+            cols.push(col);
+        }
         let missing: Vec<usize> = (0..cols.len()).filter(|i| cols[*i].is_none()).collect();
         if missing.len() > 1 {
             return None;
