@@ -114,6 +114,24 @@ fn fs_name(fstype: &str) -> &str {
     }
 }
 
+/// parted's flags that stand for a partition type: the flag, the GPT type's
+/// name and the MBR type code (0: none; `boot` there is the active flag).
+#[cfg(feature = "parted-flags")]
+const FLAGS: &[(&str, &str, u8)] = &[
+    ("boot", "EFI System", 0),
+    ("esp", "EFI System", 0xef),
+    ("lvm", "Linux LVM", 0x8e),
+    ("raid", "Linux RAID", 0xfd),
+    ("swap", "Linux swap", 0x82),
+    ("bios_grub", "BIOS boot", 0),
+];
+
+/// The commands the lab's parted runs, for the message about the others.
+#[cfg(feature = "parted-flags")]
+const COMMANDS: &str = "mklabel, mkpart, print, rm, set, toggle, unit and quit";
+#[cfg(not(feature = "parted-flags"))]
+const COMMANDS: &str = "mklabel, mkpart, print, rm, unit and quit";
+
 fn flags(p: &Partition) -> Vec<&'static str> {
     match p.part_type {
         PartType::Gpt(_) => match p.part_type.name() {
@@ -398,10 +416,16 @@ impl Parted<'_> {
                     }
                 }
                 "quit" | "q" => break,
-                // Real parted knows more (set, name, resizepart, ...) and
-                // prints its usage for a word it does not know.
+                #[cfg(feature = "parted-flags")]
+                "set" | "toggle" => {
+                    let (n, flag) = (queue.next().unwrap_or_default(), queue.next().unwrap_or_default());
+                    let state = if cmd == "set" { queue.next() } else { Some(String::new()) };
+                    self.set(&dev, &n, &flag, state.as_deref().unwrap_or("?"))
+                }
+                // Real parted knows more (name, resizepart, ...) and prints
+                // its usage for a word it does not know.
                 other => {
-                    self.err.push_str(&format!("parted: the lab's parted runs mklabel, mkpart, print, rm, unit and quit, not '{other}'\n"));
+                    self.err.push_str(&format!("parted: the lab's parted runs {COMMANDS}, not '{other}'\n"));
                     false
                 }
             };
@@ -558,6 +582,56 @@ impl Parted<'_> {
         (i, self.commit(dev, &label))
     }
 
+    /// `set N FLAG on|off` and `toggle N FLAG` (`state` ""): on GPT a flag
+    /// is the partition's type (off gives back Linux data if it was that
+    /// type), on msdos `boot` is the active flag and the others type codes.
+    #[cfg(feature = "parted-flags")]
+    fn set(&mut self, dev: &Device, number: &str, flag: &str, state: &str) -> bool {
+        let Some(mut label) = self.label(dev) else {
+            self.error(&format!("{}: unrecognised disk label", dev.path));
+            return false;
+        };
+        let Some(p) = number.parse::<u32>().ok().and_then(|n| label.partitions.iter_mut().find(|p| p.number == n)) else {
+            self.error("Partition doesn't exist.");
+            return false;
+        };
+        let Some(&(_, type_name, code)) = FLAGS.iter().find(|f| f.0 == flag) else {
+            // parted 3.5's other flags exist but are not modelled; any other word is no flag.
+            const OTHERS: &[&str] = &["root", "hidden", "lba", "hp-service", "palo", "prep", "msftres", "atvrecv", "diag", "legacy_boot", "msftdata", "irst", "chromeos_kernel", "bls_boot", "linux-home", "no_automount"];
+            self.err.push_str(&if OTHERS.contains(&flag) {
+                format!("parted: the lab's parted sets boot, esp, lvm, raid, swap and bios_grub, not '{flag}'\n")
+            } else {
+                format!("parted: invalid token: {flag}\n")
+            });
+            return false;
+        };
+        let has = flags(p).contains(&flag);
+        let on = match state {
+            "on" => true,
+            "off" => false,
+            "" => !has,
+            other => {
+                self.err.push_str(&format!("parted: invalid token: {other}\n"));
+                return false;
+            }
+        };
+        match p.part_type {
+            PartType::Gpt(_) if on => {
+                let guid = crate::core::parttypes::gpt_types().find(|t| t.1 == type_name).map_or(PartType::LINUX_FS_GUID, |t| t.0);
+                p.part_type = PartType::gpt_named(guid);
+            }
+            PartType::Gpt(_) if has => p.part_type = PartType::gpt_named(PartType::LINUX_FS_GUID),
+            PartType::Dos(_) if flag == "boot" => p.bootable = on,
+            PartType::Dos(_) if code == 0 => {
+                self.err.push_str(&format!("parted: invalid token: {flag}\n"));
+                return false;
+            }
+            PartType::Dos(_) if on || has => p.part_type = PartType::Dos(if on { code } else { 0x83 }),
+            _ => {}
+        }
+        self.commit(dev, &label)
+    }
+
     fn rm(&mut self, dev: &Device, number: &str) -> bool {
         let Some(mut label) = self.label(dev) else {
             self.error(&format!("{}: unrecognised disk label", dev.path));
@@ -673,6 +747,6 @@ mod tests {
         assert_eq!(parted(&mut m, "-s /dev/sdz print").0, "Error: Could not stat device /dev/sdz - No such file or directory.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb mklabel gpt mkpart a 1MiB lots").0, "Error: \"lots\" has invalid syntax for locations.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb rm 4").0, "Error: Partition doesn't exist.\n");
-        assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, "parted: the lab's parted runs mklabel, mkpart, print, rm, unit and quit, not 'frob'\n");
+        assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, format!("parted: the lab's parted runs {COMMANDS}, not 'frob'\n"));
     }
 }
