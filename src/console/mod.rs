@@ -247,6 +247,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "losetup" | "qemu-nbd" if !cfg!(feature = "loop-devices") => Some("attaching images as disks is"),
         "partprobe" if !cfg!(feature = "partprobe") => Some("partprobe is"),
         "vgrename" if !cfg!(feature = "vgrename") => Some("vgrename is"),
+        "vgcfgbackup" if !cfg!(feature = "lvm-extras") => Some("vgcfgbackup is"),
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         _ => None,
     }

@@ -23,6 +23,7 @@ use crate::core::machine::{dm_name, Machine};
 use crate::core::Event;
 
 mod args;
+#[cfg(feature = "lvm-extras")]
 mod backup;
 mod confirm;
 mod create;
@@ -43,6 +44,7 @@ pub use args::lvm_size_bytes;
 pub use confirm::{confirm, confirm_eof, Confirm};
 pub use units::{long_size, short_size, Units};
 use args::*;
+#[cfg(feature = "lvm-extras")]
 use backup::*;
 use confirm::*;
 use create::*;
@@ -106,7 +108,9 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         "vgdisplay", "lvcreate", "lvextend", "lvreduce", "lvresize", "lvremove", "lvs", "lvdisplay", "lvrename",
         #[cfg(feature = "vgrename")]
         "vgrename",
-        "vgchange", "lvchange", "vgcfgbackup",
+        "vgchange", "lvchange",
+        #[cfg(feature = "lvm-extras")]
+        "vgcfgbackup",
         #[cfg(feature = "thin-snapshots")]
         "lvconvert",
     ];
@@ -146,6 +150,8 @@ pub(super) fn recording(shell: &mut Shell, line: &str, step: impl FnOnce(&mut Sh
 }
 
 fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
+    #[cfg(not(feature = "lvm-extras"))]
+    let _ = line;
     match cmd {
         "pvcreate" => pvcreate(&mut shell.machine, args),
         "pvremove" => pvremove(&mut shell.machine, args),
@@ -166,6 +172,7 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         "vgrename" => vgrename(&mut shell.machine, args),
         #[cfg(feature = "thin-snapshots")]
         "lvconvert" => lvconvert(&mut shell.machine, args),
+        #[cfg(feature = "lvm-extras")]
         "vgcfgbackup" => vgcfgbackup(shell, args, line),
         _ => {
             let mut t = String::new();

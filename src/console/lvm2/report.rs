@@ -49,6 +49,14 @@ pub(super) const FIELDS: &[Field] = &[
     f("pv_mda_free", "PMdaFree", 9, true), f("pv_ba_start", "BA Start", 0, true), f("pv_ba_size", "BA Size", 0, true),
     f("vg_mda_count", "#VMda", 0, true), f("vg_mda_used_count", "#VMdaUse", 0, true), f("vg_mda_size", "VMdaSize", 9, true),
     f("vg_mda_free", "VMdaFree", 9, true), f("vg_mda_copies", "#VMdaCps", 0, true),
+    #[cfg(feature = "lvm-extras")]
+    f("lv_major", "Maj", 0, true),
+    #[cfg(feature = "lvm-extras")]
+    f("lv_minor", "Min", 0, true),
+    #[cfg(feature = "lvm-extras")]
+    f("lv_profile", "LProfile", 0, false),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_profile", "VProfile", 0, false),
 ];
 
 /// Fields of a segment: any of them makes the report a row per segment.
@@ -67,6 +75,17 @@ const FIELDS_HELP: &str = "The list of report fields is not in the browser: the 
 
 pub(super) const PVS_DEFAULT: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free"];
 pub(super) const VGS_DEFAULT: &[&str] = &["vg_name", "pv_count", "lv_count", "snap_count", "vg_attr", "vg_size", "vg_free"];
+/// The defaults with `-v`, as lvm2's columns.h `_COLS_VERBOSE` lists them
+/// (the browser keeps the plain defaults: feature `lvm-extras`).
+#[cfg(feature = "lvm-extras")]
+const PVS_VERBOSE: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free", "dev_size", "pv_uuid"];
+#[cfg(feature = "lvm-extras")]
+const VGS_VERBOSE: &[&str] = &["vg_name", "vg_attr", "vg_extent_size", "pv_count", "lv_count", "snap_count", "vg_size", "vg_free", "vg_uuid", "vg_profile"];
+#[cfg(feature = "lvm-extras")]
+const LVS_VERBOSE: &[&str] = &[
+    "lv_name", "vg_name", "seg_count", "lv_attr", "lv_size", "lv_major", "lv_minor", "lv_kernel_major", "lv_kernel_minor", "pool_lv",
+    "origin", "data_percent", "metadata_percent", "move_pv", "copy_percent", "mirror_log", "convert_lv", "lv_uuid", "lv_profile",
+];
 /// `lvs --segments`.
 const LVS_SEGMENTS: &[&str] = &["lv_name", "vg_name", "lv_attr", "stripes", "segtype", "seg_size"];
 pub(super) const LVS_DEFAULT: &[&str] = &[
@@ -169,6 +188,8 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                         "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
                         "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
                         "seg_count" => lv.segments.len().max(1).to_string(),
+                        #[cfg(feature = "lvm-extras")]
+                        "lv_major" | "lv_minor" => "-1".into(),
                         "lv_role" => lv_role(vg, lv),
                         "lv_kernel_major" | "lv_kernel_minor" | "chunk_size" | "segtype" => lv_kernel_value(lv, seg, fld.name, u),
                         name if SEGMENT_FIELDS.contains(&name) => segment_value(machine, vg, lv, seg, name, u),
@@ -403,10 +424,18 @@ pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
 
 /// The report's fields: the defaults, `-o +more`, or `-o` alone.
 fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
+    #[cfg(feature = "lvm-extras")]
+    let verbose = a.flags.iter().any(|f| f == "-v" || f == "--verbose");
     let defaults: &[&str] = match cmd {
+        #[cfg(feature = "lvm-extras")]
+        "pvs" if verbose => PVS_VERBOSE,
         "pvs" => PVS_DEFAULT,
+        #[cfg(feature = "lvm-extras")]
+        "vgs" if verbose => VGS_VERBOSE,
         "vgs" => VGS_DEFAULT,
         _ if a.segments => LVS_SEGMENTS,
+        #[cfg(feature = "lvm-extras")]
+        _ if verbose => LVS_VERBOSE,
         _ => LVS_DEFAULT,
     };
     let mut names: Vec<String> = defaults.iter().map(|s| s.to_string()).collect();

@@ -18,8 +18,12 @@ impl Striping {
 }
 
 impl Lvm {
-    /// Places `extents` new logical extents: linear takes the lowest free runs
-    /// first, PVs in VG order; striped takes whole rows of parallel areas.
+    /// Places `extents` new logical extents; striped takes whole rows of
+    /// parallel areas, linear follows lvm2's policies in turn (`_allocate`):
+    /// after the LV's last segment (contiguous), then on its PV's largest free
+    /// run (cling), then normal: each PV offers its smallest run that holds
+    /// what is left, or else its largest, and the biggest offer wins (the
+    /// first PV on a tie).
     pub(super) fn allocate(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
         let free = self.vg_free_extents(vg);
         if extents > free {
@@ -28,18 +32,18 @@ impl Lvm {
         if s.stripes > 1 {
             return self.allocate_striped(vg, lv_name, extents, s);
         }
-        let mut left = extents;
-        let mut picks = Vec::new();
-        for d in &vg.pvs {
-            let Some(pv) = self.pv(*d) else { continue };
-            for (start, count) in self.free_runs(pv) {
-                if left == 0 {
-                    break;
-                }
-                let take = count.min(left);
-                picks.push(Segment::linear(0, take, *d, start));
-                left -= take;
-            }
+        let mut runs: Vec<(DevId, Vec<(u64, u64)>)> = vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
+        let mut tail = vg.lv(lv_name).and_then(|l| l.segments.last()).filter(|s| s.areas.len() == 1).map(|s| (s.areas[0].pv, s.areas[0].pe_start + s.extent_count));
+        let (mut left, mut picks) = (extents, Vec::new());
+        while left > 0 {
+            let Some((pv, run)) = pick_run(&runs, tail, left) else { break };
+            let dev = runs[pv].0;
+            let r = &mut runs[pv].1[run];
+            let take = r.1.min(left);
+            picks.push(Segment::linear(0, take, dev, r.0));
+            *r = (r.0 + take, r.1 - take);
+            tail = Some((dev, r.0));
+            left -= take;
         }
         Ok(picks)
     }
@@ -300,6 +304,34 @@ impl Lvm {
         vg.commit();
         Ok(vec![Event::LvRenamed { vg: vg_name.into(), from: from.into(), to: to.into() }])
     }
+}
+
+/// The free run (PV index, run index) the next piece of a linear LV goes to:
+/// on the PV of the LV's tail the run right after it, else that PV's largest;
+/// otherwise the best offer of all PVs.
+fn pick_run(runs: &[(DevId, Vec<(u64, u64)>)], tail: Option<(DevId, u64)>, left: u64) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize, u64)> = None;
+    for (i, (dev, pv_runs)) in runs.iter().enumerate() {
+        let on_tail = tail.filter(|t| t.0 == *dev);
+        let (mut fit, mut big): (Option<(usize, u64)>, Option<(usize, u64)>) = (None, None);
+        for (j, &(start, count)) in pv_runs.iter().enumerate().filter(|r| r.1 .1 > 0) {
+            if on_tail.is_some_and(|t| t.1 == start) {
+                return Some((i, j));
+            }
+            if count >= left && fit.is_none_or(|f| count < f.1) {
+                fit = Some((j, count));
+            }
+            if big.is_none_or(|b| count > b.1) {
+                big = Some((j, count));
+            }
+        }
+        match (on_tail, fit.or(big)) {
+            (Some(_), Some(_)) => return big.map(|b| (i, b.0)),
+            (None, Some((j, count))) if best.is_none_or(|b| count.min(left) > b.2) => best = Some((i, j, count.min(left))),
+            _ => {}
+        }
+    }
+    best.map(|b| (b.0, b.1))
 }
 
 /// Adds a segment at the end of an LV; one that continues the last segment's
