@@ -803,3 +803,27 @@ sdb  1:0:0:0    disk sata\n\
 sdc  2:0:0:0    disk sata\n",
     );
 }
+
+#[test]
+fn activating_reports_the_active_lvs_as_lvm2_does() {
+    // Every LV in the lab is active (a host with device-mapper); lvm2 on this
+    // machine, without it, printed the same lines with a count of 0.
+    check(
+        None,
+        "vgchange -ay\nvgchange -a y pve nosuch\nlvchange -ay pve/root\nlvchange -ay pve/nosuch nosuch/a\nlvchange -ay\nvgchange -an pve\n",
+        "  3 logical volume(s) in volume group \"pve\" now active
+  3 logical volume(s) in volume group \"pve\" now active
+  Volume group \"nosuch\" not found
+  Cannot process volume group nosuch
+  Failed to find logical volume \"pve/nosuch\"
+  Volume group \"nosuch\" not found
+  Cannot process volume group nosuch
+  No command with matching syntax recognised.  Run 'lvchange --help' for more information.
+  Nearest similar command has syntax:
+  lvchange -a|--activate y|n|ay VG|LV|Tag|Select ...
+  Activate or deactivate an LV.
+
+  vgchange: activation changes are not simulated; every LV stays active.
+",
+    );
+}

@@ -174,12 +174,64 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         "lvconvert" => lvconvert(&mut shell.machine, args),
         #[cfg(feature = "lvm-extras")]
         "vgcfgbackup" => vgcfgbackup(shell, args, line),
+        #[cfg(feature = "lvm-extras")]
+        _ => activation(&shell.machine, cmd, args),
+        #[cfg(not(feature = "lvm-extras"))]
         _ => {
             let mut t = String::new();
             msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
             fail(t)
         }
     }
+}
+
+/// `vgchange -ay` and `lvchange -ay`: every LV here is already active (a
+/// thin snapshot only with -K), so activating reports what is active, as
+/// lvm2 does; deactivating is not simulated.
+#[cfg(feature = "lvm-extras")]
+fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
+    let mut t = String::new();
+    let value = a.flags.iter().find_map(|f| f.split_once('=').filter(|(k, _)| *k == "-a" || *k == "--activate").map(|(_, v)| v));
+    if !matches!(value, Some("y" | "ay")) {
+        msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
+        return fail(t);
+    }
+    let lvm = machine.lvm();
+    let mut failed = false;
+    if cmd == "lvchange" {
+        if a.positional.is_empty() {
+            let mut o = no_matching_syntax(cmd);
+            o.text.push_str("  Nearest similar command has syntax:\n  lvchange -a|--activate y|n|ay VG|LV|Tag|Select ...\n  Activate or deactivate an LV.\n\n");
+            return o;
+        }
+        for spec in &a.positional {
+            match lv_spec(machine, spec) {
+                Some((vg, _)) if lvm.vg(&vg).is_none() => not_found_vg(&mut t, &vg),
+                Some((vg, lv)) if lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_some() => continue,
+                _ => msg(&mut t, &format!("Failed to find logical volume \"{}\"", strip_dev(spec))),
+            }
+            failed = true;
+        }
+    } else {
+        let mut names: Vec<String> = a.positional.iter().map(|v| strip_dev(v).to_string()).collect();
+        if names.is_empty() {
+            names = lvm.vgs.iter().map(|v| v.name.clone()).collect();
+            crate::core::order::small_sort(&mut names);
+        }
+        for name in names {
+            match lvm.vg(&name) {
+                Some(vg) => {
+                    let n = vg.lvs.iter().filter(|l| l.active && !l.is_hidden()).count();
+                    msg(&mut t, &format!("{n} logical volume(s) in volume group \"{name}\" now active"));
+                }
+                None => {
+                    not_found_vg(&mut t, &name);
+                    failed = true;
+                }
+            }
+        }
+    }
+    if failed { fail(t) } else { ok(t, Vec::new()) }
 }
 
 pub(super) fn not_found_vg(t: &mut String, vg: &str) {
