@@ -121,6 +121,18 @@ pub fn probe(read: Reader, size_bytes: u64) -> Option<Signature> {
     found
 }
 
+/// `probe` without the ZFS label scan, for a caller that knows the labels'
+/// ranges were never written (the scan reads 512 KiB).
+#[cfg(feature = "zfs")]
+pub fn probe_superblocks(read: Reader, size_bytes: u64) -> Option<Signature> {
+    if size_bytes < 4096 {
+        return None;
+    }
+    let mut head = read(0, 4096);
+    head.resize(4096, 0);
+    probe_ext4(&head).or_else(|| probe_xfs(&head)).or_else(|| probe_swap(&head)).or_else(|| probe_lvm(&head)).or_else(|| probe_vfat(&head))
+}
+
 // ---------------------------------------------------------------- ZFS
 
 /// libblkid's `probe_zfs`: at least four uberblocks in the labels' rings

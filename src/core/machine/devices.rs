@@ -211,7 +211,18 @@ impl Machine {
     /// What a device's bytes say it holds, probed as libblkid does.
     pub fn probe(&self, dev: DevId) -> Option<Signature> {
         let read = |offset: u64, len: u64| self.read_at(dev, offset, len).unwrap_or_default();
+        #[cfg(feature = "zfs")]
+        if !self.zfs_labels_written(dev) {
+            return signature::probe_superblocks(&read, self.size_of(dev));
+        }
         signature::probe(&read, self.size_of(dev))
+    }
+
+    /// Whether anything was ever written where ZFS keeps its four labels.
+    #[cfg(feature = "zfs")]
+    fn zfs_labels_written(&self, dev: DevId) -> bool {
+        let size = self.size_of(dev);
+        size >= 1 << 20 && crate::core::zfs::label::label_offsets(size).iter().any(|l| self.written_pieces(dev, *l, crate::core::zfs::vdev::VDEV_LABEL_BYTES).is_ok_and(|p| !p.is_empty()))
     }
 
     /// What the bytes `offset..offset + len` of a device hold, probed as if they
