@@ -644,7 +644,7 @@ fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool) -> Vec<Stri
         let alloc = v.allocated.total();
         let size = if single { v.children.first().map_or(space, |l| m.size_of(l.dev)) } else { space };
         let cap = (alloc * 10_000).checked_div(space).unwrap_or(0);
-        lines.push(vdev_row(2, &name, [size_text(size, literal), size_text(alloc, literal), size_text(space - alloc, literal), "-".into(), "-".into(), if literal { "0".into() } else { "0%".into() }, cap_text(cap, literal), "-".into()], if single { v.children.first().map_or("ONLINE", leaf_state) } else { top_state(v) }));
+        lines.push(vdev_row(2, &name, [size_text(size, literal), size_text(alloc, literal), size_text(space.saturating_sub(alloc), literal), "-".into(), "-".into(), if literal { "0".into() } else { "0%".into() }, cap_text(cap, literal), "-".into()], if single { v.children.first().map_or("ONLINE", leaf_state) } else { top_state(v) }));
         for l in v.children.iter().filter(|_| !single) {
             let dashes = ["-"; 7].map(String::from);
             let [a, b, c, d, e, f, g] = dashes;
