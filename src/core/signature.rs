@@ -110,20 +110,15 @@ pub fn uuid_bytes(text: &str) -> [u8; 16] {
 
 /// Probes a device the way libblkid does, superblocks before labels.
 pub fn probe(read: Reader, size_bytes: u64) -> Option<Signature> {
-    if size_bytes < 4096 {
-        return None;
-    }
-    let mut head = read(0, 4096);
-    head.resize(4096, 0);
-    let found = probe_ext4(&head).or_else(|| probe_xfs(&head)).or_else(|| probe_swap(&head)).or_else(|| probe_lvm(&head)).or_else(|| probe_vfat(&head));
+    let found = probe_superblocks(read, size_bytes);
     #[cfg(feature = "zfs")]
     let found = found.or_else(|| probe_zfs(read, size_bytes));
     found
 }
 
-/// `probe` without the ZFS label scan, for a caller that knows the labels'
-/// ranges were never written (the scan reads 512 KiB).
-#[cfg(feature = "zfs")]
+/// The superblock probes alone: `probe` without the ZFS label scan, for a
+/// caller that knows the labels' ranges were never written (the scan reads
+/// 512 KiB).
 pub fn probe_superblocks(read: Reader, size_bytes: u64) -> Option<Signature> {
     if size_bytes < 4096 {
         return None;
