@@ -62,7 +62,9 @@ impl PartType {
             }
             PartType::Gpt(guid) => {
                 let text = guid.to_string();
-                gpt_types().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map_or("unknown", |(_, n)| n)
+                crate::core::parttypes::gpt_name(&text)
+                    .or_else(|| gpt_types().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map(|(_, n)| n))
+                    .unwrap_or("unknown")
             }
         }
     }

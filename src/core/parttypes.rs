@@ -16,6 +16,15 @@ pub fn gpt_types() -> impl Iterator<Item = (&'static str, &'static str)> {
     GPT_TEXT.lines().filter_map(|l| l.split_once('\t'))
 }
 
+/// The name of the GPT type whose GUID is `upper` exactly, found by a
+/// substring search: lsblk asks for every partition, and a line-by-line,
+/// case-blind scan of the table was a tenth of a command's time.
+pub fn gpt_name(upper: &str) -> Option<&'static str> {
+    let at = GPT_TEXT.find(upper)? + upper.len();
+    let rest = GPT_TEXT[at..].strip_prefix('\t')?;
+    rest.split('\n').next()
+}
+
 /// MBR partition types: (type byte, name), in the order fdisk lists them.
 pub fn dos_types() -> impl Iterator<Item = (u8, &'static str)> {
     DOS_TEXT.lines().filter_map(|l| {

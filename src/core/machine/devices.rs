@@ -35,6 +35,25 @@ impl std::fmt::Display for Busy {
     }
 }
 
+/// Probe results by device, with the size and the fingerprint of the ranges
+/// the probe reads (`Machine::fingerprint`): a ZFS member's probe reads
+/// 512 KiB, and lsblk, blkid and LVM's scan probe every device on each
+/// command. Not part of the machine's state, so machines compare equal
+/// whatever their caches hold.
+#[cfg(feature = "zfs")]
+#[derive(Debug, Clone, Default)]
+pub(super) struct ProbeCache(std::cell::RefCell<Vec<(DevId, u64, Vec<(super::io::Piece, u64)>, Option<Signature>)>>);
+
+#[cfg(feature = "zfs")]
+impl PartialEq for ProbeCache {
+    fn eq(&self, _: &ProbeCache) -> bool {
+        true
+    }
+}
+
+#[cfg(feature = "zfs")]
+impl Eq for ProbeCache {}
+
 /// A block device as lsblk lists it, with its children (partitions, holders).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockNode {
@@ -209,7 +228,30 @@ impl Machine {
     }
 
     /// What a device's bytes say it holds, probed as libblkid does.
+    #[cfg(feature = "zfs")]
     pub fn probe(&self, dev: DevId) -> Option<Signature> {
+        let size = self.size_of(dev);
+        let mut ranges = vec![(0, size.min(4096))];
+        if size >= 1 << 20 {
+            ranges.extend(crate::core::zfs::label::label_offsets(size).map(|l| (l, crate::core::zfs::vdev::VDEV_LABEL_BYTES)));
+        }
+        let Some(print) = self.fingerprint(dev, &ranges) else { return self.probe_bytes(dev) };
+        if let Some(hit) = self.probe_cache.0.borrow().iter().find(|e| e.0 == dev && e.1 == size && e.2 == print) {
+            return hit.3.clone();
+        }
+        let sig = self.probe_bytes(dev);
+        let mut cache = self.probe_cache.0.borrow_mut();
+        cache.retain(|e| e.0 != dev && self.devices.get(e.0).is_some());
+        cache.push((dev, size, print, sig.clone()));
+        sig
+    }
+
+    #[cfg(not(feature = "zfs"))]
+    pub fn probe(&self, dev: DevId) -> Option<Signature> {
+        self.probe_bytes(dev)
+    }
+
+    fn probe_bytes(&self, dev: DevId) -> Option<Signature> {
         let read = |offset: u64, len: u64| self.read_at(dev, offset, len).unwrap_or_default();
         #[cfg(feature = "zfs")]
         if !self.zfs_labels_written(dev) {

@@ -48,7 +48,7 @@ pub struct IoFailure {
 
 /// Where a run of a device's bytes lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Piece {
+pub(super) enum Piece {
     /// On a disk's media at `offset`.
     Disk { disk: DevId, offset: u64, len: u64 },
     /// Nowhere yet (an unprovisioned thin chunk): reads zeros.
@@ -180,6 +180,21 @@ impl Machine {
     }
 
     /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
+    /// What `ranges` of a device hold, named without reading them: where each
+    /// run lives and its media's stamp. Equal fingerprints mean equal bytes.
+    #[cfg(feature = "zfs")]
+    pub(super) fn fingerprint(&self, dev: DevId, ranges: &[(u64, u64)]) -> Option<Vec<(Piece, u64)>> {
+        let mut pieces = Vec::new();
+        for (offset, len) in ranges {
+            self.map(dev, *offset, *len, &mut pieces).ok()?;
+        }
+        let stamp = |p: &Piece| match p {
+            Piece::Disk { disk, .. } => self.disk(*disk).map_or(0, |d| d.media.stamp()),
+            Piece::Hole { .. } => 0,
+        };
+        Some(pieces.iter().map(|p| (*p, stamp(p))).collect())
+    }
+
     fn map(&self, dev: DevId, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
         if len == 0 {
             return Ok(());

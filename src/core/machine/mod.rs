@@ -99,6 +99,9 @@ pub struct Machine {
     /// `modprobe nbd max_part=N`: None while the nbd module is not loaded.
     #[cfg(feature = "loop-devices")]
     nbd_max_part: Option<u32>,
+    /// Signatures already probed, kept while the bytes under them stay the same.
+    #[cfg(feature = "zfs")]
+    probe_cache: devices::ProbeCache,
 }
 
 /// When every lab machine boots: 2026-11-25 09:00:00 UTC.
@@ -145,6 +148,8 @@ impl Machine {
             loop_writes: Vec::new(),
             #[cfg(feature = "loop-devices")]
             nbd_max_part: None,
+            #[cfg(feature = "zfs")]
+            probe_cache: Default::default(),
         }
     }
 
