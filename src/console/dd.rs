@@ -218,11 +218,11 @@ fn open_source(shell: &Shell, path: Option<&str>, stdin: Option<&[u8]>) -> Resul
         Some(p) => p,
     };
     let abs = shell.abs(p);
-    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
-        return Ok(Source::Device(dev));
-    }
     if let Some(ds) = shell.machine.zvol_path(&abs) {
         return Ok(Source::Zvol(ds));
+    }
+    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
+        return Ok(Source::Device(dev));
     }
     match shell.machine.stat_path(&abs) {
         Ok(s) if !s.stat.is_dir => Ok(Source::File(abs)),
@@ -240,11 +240,11 @@ fn open_sink(shell: &mut Shell, path: Option<&str>, truncate_at: Option<u64>) ->
         Some(p) => p,
     };
     let abs = shell.abs(p);
-    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
-        return Ok(Sink::Device(dev));
-    }
     if let Some(ds) = shell.machine.zvol_path(&abs) {
         return Ok(Sink::Zvol(ds));
+    }
+    if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
+        return Ok(Sink::Device(dev));
     }
     let opened = shell.machine.create_file(&abs, false).and_then(|_| match truncate_at {
         Some(at) => shell.machine.truncate_file(&abs, at).map(|_| ()),

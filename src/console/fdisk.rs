@@ -79,6 +79,12 @@ impl Out {
 
 /// The header lines fdisk and sfdisk print for a disk.
 pub fn disk_header(path: &str, size_bytes: u64, model: Option<&str>) -> String {
+    disk_header_io(path, size_bytes, model, SECTOR_BYTES)
+}
+
+/// `disk_header` for a device whose physical block (and minimum and optimal
+/// I/O size) is `io_bytes`, such as a ZFS volume's volblocksize.
+pub fn disk_header_io(path: &str, size_bytes: u64, model: Option<&str>, io_bytes: u64) -> String {
     let mut s = format!(
         "Disk {path}: {}, {size_bytes} bytes, {} sectors\n",
         human_size(size_bytes, SizeStyle::Iec),
@@ -87,7 +93,8 @@ pub fn disk_header(path: &str, size_bytes: u64, model: Option<&str>) -> String {
     if let Some(m) = model {
         s.push_str(&format!("Disk model: {m}\n"));
     }
-    s.push_str("Units: sectors of 1 * 512 = 512 bytes\nSector size (logical/physical): 512 bytes / 512 bytes\nI/O size (minimum/optimal): 512 bytes / 512 bytes\n");
+    s.push_str("Units: sectors of 1 * 512 = 512 bytes\n");
+    s.push_str(&format!("Sector size (logical/physical): 512 bytes / {io_bytes} bytes\nI/O size (minimum/optimal): {io_bytes} bytes / {io_bytes} bytes\n"));
     s
 }
 
@@ -248,12 +255,16 @@ pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str
                 disks.push(Ok(disk_header(&path, vg.lv_size_bytes(lv), None)));
             }
         }
+        #[cfg(feature = "zfs")]
+        for d in machine.devices().iter().filter(|d| machine.zvol_path(&d.path()).is_some()) {
+            disks.push(Ok(disk_header_io(&d.path(), d.size_bytes, None, machine.io_size_bytes(d.id))));
+        }
     }
     for dev in devices {
         match machine.resolve(dev) {
             Some(d) => match machine.disk(d) {
                 Some(disk) => disks.push(list_disk(disk, list)),
-                None => disks.push(Ok(disk_header(dev, machine.size_of(d), None))),
+                None => disks.push(Ok(disk_header_io(dev, machine.size_of(d), None, machine.io_size_bytes(d)))),
             },
             None => errors.push_str(&format!("{tool}: cannot open {dev}: No such file or directory\n")),
         }
@@ -309,9 +320,12 @@ pub struct Reply {
 
 /// `fdisk DEV`: opens the dialog, or prints why it cannot.
 pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<Event>), String> {
-    let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
+    let Some(disk) = machine.resolve(path) else {
         return Err(format!("fdisk: cannot open {path}: No such file or directory\n{WELCOME}"));
     };
+    if machine.disk(disk).is_none() {
+        return Err(format!("fdisk: {path}: the lab partitions whole disks only (such as /dev/sdb), not partitions or volumes\n"));
+    }
     let mut out = Out::default();
     out.raw(WELCOME);
     let mut events = Vec::new();
@@ -437,7 +451,7 @@ impl Session {
                     out.raw("\n");
                 }
                 let model = machine.disk(self.disk).and_then(|d| d.model.as_deref());
-                out.raw(&disk_header(&self.path, machine.size_of(self.disk), model));
+                out.raw(&disk_header_io(&self.path, machine.size_of(self.disk), model, machine.io_size_bytes(self.disk)));
                 out.raw(&label_lines(&self.label));
                 out.raw(&partition_table(&self.path, &self.label));
             }

@@ -39,6 +39,10 @@ pub enum DevKind {
     /// A device-mapper device of an LVM logical volume: names as in the
     /// metadata, and the LV's UUID, which survives a rename.
     Lv { vg: String, lv: String, uuid: String, role: LvRole },
+    /// A ZFS volume's device (`zd0`): its bytes are the volume's blocks in
+    /// the pool.
+    #[cfg(feature = "zfs")]
+    Zvol { dataset: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -229,6 +229,8 @@ fn nodes_of(m: &Machine) -> VecMap<String, SNode> {
                 (NodeKind::Part, None)
             }
             DevKind::Lv { vg, lv, role, .. } => (NodeKind::Lvm, Some((vg.clone(), lv.clone(), *role == DevRole::TPool))),
+            #[cfg(feature = "zfs")]
+            DevKind::Zvol { .. } => (NodeKind::Disk, None),
         };
         small_sort(&mut parents);
         let sig = m.probe(d.id);

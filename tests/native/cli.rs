@@ -58,5 +58,5 @@ fn usage_errors_exit_non_zero() {
 fn default_machine_is_the_lab_host() {
     let (code, out, _) = run(&[], "lsblk -d -o NAME,SIZE,TRAN\n");
     assert_eq!(code, 0);
-    assert_eq!(out, "NAME     SIZE TRAN\nsda      128G sata\nsdb      500G sata\nsdc      500G sata\nnvme0n1  256G nvme\nnvme1n1  256G nvme\n");
+    assert_eq!(out, "NAME     SIZE TRAN\nsda      128G sata\nsdb      500G sata\nsdc      500G sata\nzd0       32G \nnvme0n1  256G nvme\nnvme1n1  256G nvme\n");
 }

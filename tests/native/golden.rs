@@ -194,7 +194,7 @@ fn attach_disk_names_the_next_free_device() {
     check(
         None,
         "attach-disk sata 64G\nattach-disk nvme 128G\nlsblk -d -o NAME,SIZE,TRAN\n",
-        "sd 2:0:0:0: [sdd] 134217728 512-byte logical blocks: (69 GB/64 GiB)\nsd 2:0:0:0: [sdd] Attached SCSI disk\nnvme nvme2: 268435456 512-byte logical blocks: (137 GB/128 GiB)\nNAME     SIZE TRAN\nsda      128G sata\nsdb      500G sata\nsdc      500G sata\nsdd       64G sata\nnvme0n1  256G nvme\nnvme1n1  256G nvme\nnvme2n1  128G nvme\n",
+        "sd 2:0:0:0: [sdd] 134217728 512-byte logical blocks: (69 GB/64 GiB)\nsd 2:0:0:0: [sdd] Attached SCSI disk\nnvme nvme2: 268435456 512-byte logical blocks: (137 GB/128 GiB)\nNAME     SIZE TRAN\nsda      128G sata\nsdb      500G sata\nsdc      500G sata\nsdd       64G sata\nzd0       32G \nnvme0n1  256G nvme\nnvme1n1  256G nvme\nnvme2n1  128G nvme\n",
     );
 }
 

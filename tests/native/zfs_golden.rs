@@ -688,3 +688,56 @@ zpool iostat: the lab prints one report, averaged since each pool was created; i
 ",
     );
 }
+
+#[test]
+fn volumes_are_zd_block_devices() {
+    // Minors go in steps of 16 and a freed one is reused; the kernel sees a
+    // volume's volblocksize as its physical block; an open volume keeps its
+    // dataset and pool; Proxmox VE's LVM filter rejects zvols.
+    check(
+        None,
+        "zfs create -V 1G rpool/data/vm-101-disk-0
+zfs create -V 1G -o volblocksize=8k rpool/data/vm-102-disk-0
+zfs destroy rpool/data/vm-101-disk-0
+zfs create -s -V 2G rpool/data/vm-103-disk-0
+lsblk -o NAME,MAJ:MIN,SIZE,TYPE,PHY-SEC,OPT-IO /dev/zd0 /dev/zd16 /dev/zd32
+fdisk -l /dev/zvol/rpool/data/vm-102-disk-0
+mkfs.ext4 -q /dev/zd16
+mkdir /mnt/vm
+mount /dev/zvol/rpool/data/vm-103-disk-0 /mnt/vm
+lsblk -o NAME,FSTYPE,MOUNTPOINTS /dev/zd16
+zfs destroy rpool/data/vm-103-disk-0
+zpool destroy rpool
+umount /mnt/vm
+zfs destroy rpool/data/vm-103-disk-0
+lsblk -d -o NAME,MAJ:MIN /dev/zd16
+pvcreate /dev/zd0
+dd if=/dev/urandom of=/dev/zd0 bs=64k count=2 status=none
+dd if=/dev/zd0 bs=64k count=2 status=none | md5sum
+dd if=/dev/zvol/rpool/data/vm-100-disk-0 bs=64k count=2 status=none | md5sum
+wc -c /dev/zd0
+hexdump -C -s 131056 -n 32 /dev/zd0
+",
+        "NAME MAJ:MIN SIZE TYPE PHY-SEC OPT-IO
+zd0  230:0    32G disk   16384  16384
+zd16 230:16    2G disk   16384  16384
+zd32 230:32    1G disk    8192   8192
+Disk /dev/zvol/rpool/data/vm-102-disk-0: 1 GiB, 1073741824 bytes, 2097152 sectors
+Units: sectors of 1 * 512 = 512 bytes
+Sector size (logical/physical): 512 bytes / 8192 bytes
+I/O size (minimum/optimal): 8192 bytes / 8192 bytes
+NAME FSTYPE MOUNTPOINTS
+zd16 ext4   /mnt/vm
+cannot destroy 'rpool/data/vm-103-disk-0': dataset is busy
+cannot destroy 'rpool': pool is busy
+lsblk: /dev/zd16: not a block device
+  Cannot use /dev/zd0: device is rejected by filter config
+4324b7461746f6dea910834c056f2c8d  -
+4324b7461746f6dea910834c056f2c8d  -
+34359738368 /dev/zd0
+0001fff0  77 63 75 38 e1 95 82 20  e2 e7 12 ae 54 10 8f 2e  |wcu8... ....T...|
+00020000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+00020010
+",
+    );
+}

@@ -12,6 +12,11 @@ use crate::core::Event;
 /// has no partition table in use, and nothing holds it open.
 pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, String> {
     let Some(dev) = machine.resolve(path) else { return Err(format!("No device found for {path}.")) };
+    // Proxmox VE's lvm.conf rejects zvols (`global_filter=["r|/dev/zd.*|"]`),
+    // so the host never activates LVM inside a guest's disk.
+    if machine.zvol_path(path).is_some() {
+        return Err(format!("Cannot use {path}: device is rejected by filter config"));
+    }
     if machine.disk(dev).and_then(|d| d.label()).is_some_and(|l| !l.partitions.is_empty()) {
         return Err(format!("Cannot use {path}: device is partitioned"));
     }

@@ -42,7 +42,7 @@ impl std::fmt::Display for Busy {
 /// whatever their caches hold.
 #[cfg(feature = "zfs")]
 #[derive(Debug, Clone, Default)]
-pub(super) struct ProbeCache(std::cell::RefCell<Vec<(DevId, u64, Vec<(super::io::Piece, u64)>, Option<Signature>)>>);
+pub(super) struct ProbeCache(std::cell::RefCell<Vec<(DevId, u64, Vec<u64>, Option<Signature>)>>);
 
 #[cfg(feature = "zfs")]
 impl PartialEq for ProbeCache {
@@ -81,6 +81,8 @@ pub struct BlockNode {
     pub partuuid: Option<String>,
     pub partlabel: Option<String>,
     pub start_lba: Option<u64>,
+    /// Physical block, minimum and optimal I/O size (`Machine::io_size_bytes`).
+    pub io_bytes: u64,
     pub children: Vec<BlockNode>,
 }
 
@@ -112,6 +114,8 @@ impl Machine {
             }
         }
         link_lv_slaves(&lvm, &mut devs);
+        #[cfg(feature = "zfs")]
+        self.zvol_devices(&mut devs);
         self.devices.replace(devs);
         self.rebind_pvs();
     }
@@ -187,6 +191,10 @@ impl Machine {
         if let Some(dm) = name.strip_prefix("mapper/") {
             return self.devices.iter().find(|d| d.is_dm() && d.name == dm).map(|d| d.id);
         }
+        #[cfg(feature = "zfs")]
+        if let Some(vol) = name.strip_prefix("zvol/") {
+            return self.devices.iter().find(|d| matches!(&d.kind, DevKind::Zvol { dataset } if dataset == vol)).map(|d| d.id);
+        }
         if let Some(n) = name.strip_prefix("dm-").and_then(|n| n.parse::<u32>().ok()) {
             return self.devices.iter().find(|d| d.is_dm() && d.minor == n).map(|d| d.id);
         }
@@ -204,6 +212,17 @@ impl Machine {
 
     pub fn size_of(&self, dev: DevId) -> u64 {
         self.devices.get(dev).map_or(0, |d| d.size_bytes)
+    }
+
+    /// The device's physical block size, which is also its minimum and
+    /// optimal I/O size: 512 bytes, or a ZFS volume's volblocksize.
+    pub fn io_size_bytes(&self, dev: DevId) -> u64 {
+        #[cfg(feature = "zfs")]
+        if let Some(bytes) = self.zvol_block_bytes(dev) {
+            return bytes;
+        }
+        let _ = dev;
+        SECTOR_BYTES
     }
 
     /// The one rule for "in use": mounted, active swap, or held by a device
@@ -286,7 +305,10 @@ impl Machine {
     /// The tree lsblk prints: disks, their partitions, then the devices built on
     /// each, nested as holders.
     pub fn block_tree(&self) -> Vec<BlockNode> {
-        self.disks.iter().map(|d| self.node(d.dev)).collect()
+        let roots = self.disks.iter().map(|d| self.node(d.dev));
+        #[cfg(feature = "zfs")]
+        let roots = roots.chain(self.devices.iter().filter(|d| matches!(d.kind, DevKind::Zvol { .. })).map(|d| self.node(d.id)));
+        roots.collect()
     }
 
     fn node(&self, dev: DevId) -> BlockNode {
@@ -309,6 +331,8 @@ impl Machine {
                 kids
             }
             DevKind::Lv { .. } => self.holder_nodes(dev),
+            #[cfg(feature = "zfs")]
+            DevKind::Zvol { .. } => self.holder_nodes(dev),
         };
         n
     }
@@ -349,6 +373,7 @@ impl Machine {
             partuuid: None,
             partlabel: None,
             start_lba: None,
+            io_bytes: self.io_size_bytes(dev),
             children: Vec::new(),
         }
     }

@@ -24,6 +24,13 @@ pub enum IoError {
     /// A loop device set up read-only (`losetup -r`).
     #[cfg(feature = "loop-devices")]
     ReadOnly,
+    /// A ZFS volume's device could not be read or written (no copy of a
+    /// block was good, or the pool had no space).
+    #[cfg(feature = "zfs")]
+    Zfs(String),
+    /// More of a ZFS volume than the lab reads at once.
+    #[cfg(feature = "zfs")]
+    TooLarge,
 }
 
 impl std::fmt::Display for IoError {
@@ -34,6 +41,10 @@ impl std::fmt::Display for IoError {
             IoError::PoolFull => write!(f, "the thin pool is full, so the write could not be stored"),
             #[cfg(feature = "loop-devices")]
             IoError::ReadOnly => write!(f, "the loop device is read-only"),
+            #[cfg(feature = "zfs")]
+            IoError::Zfs(why) => write!(f, "{why}"),
+            #[cfg(feature = "zfs")]
+            IoError::TooLarge => write!(f, "the lab reads at most 256 MiB of a ZFS volume's written blocks at once"),
         }
     }
 }
@@ -48,7 +59,7 @@ pub struct IoFailure {
 
 /// Where a run of a device's bytes lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Piece {
+enum Piece {
     /// On a disk's media at `offset`.
     Disk { disk: DevId, offset: u64, len: u64 },
     /// Nowhere yet (an unprovisioned thin chunk): reads zeros.
@@ -67,6 +78,10 @@ impl Machine {
     /// Reads `len` bytes at `offset` of a device.
     pub fn read_at(&self, dev: DevId, offset: u64, len: u64) -> Result<Vec<u8>, IoError> {
         self.check_range(dev, offset, len)?;
+        #[cfg(feature = "zfs")]
+        if let Some(ds) = self.zvol_of(dev) {
+            return self.zvol_peek(&ds, offset, len);
+        }
         let mut pieces = Vec::new();
         self.map(dev, offset, len, &mut pieces)?;
         let mut out = Vec::with_capacity(len as usize);
@@ -83,6 +98,10 @@ impl Machine {
     /// (offset in the device, chunk); everything else reads as zeros.
     pub fn written_pieces(&self, dev: DevId, offset: u64, len: u64) -> Result<Vec<(u64, Chunk)>, IoError> {
         self.check_range(dev, offset, len)?;
+        #[cfg(feature = "zfs")]
+        if let Some(ds) = self.zvol_of(dev) {
+            return self.zvol_pieces(&ds, offset, len);
+        }
         let mut pieces = Vec::new();
         self.map(dev, offset, len, &mut pieces)?;
         let mut out = Vec::new();
@@ -104,6 +123,10 @@ impl Machine {
         let fail = |error, written, events| IoFailure { error, written, events };
         if let Err(e) = self.check_range(dev, offset, len) {
             return Err(fail(e, 0, Vec::new()));
+        }
+        #[cfg(feature = "zfs")]
+        if let Some(ds) = self.zvol_of(dev) {
+            return self.zvol_write(&ds, offset, chunk).map_err(|e| fail(IoError::Zfs(e.to_string()), 0, Vec::new()));
         }
         let mut events = Vec::new();
         let backed = self.provision_stack(dev, offset, len, &mut events);
@@ -182,17 +205,28 @@ impl Machine {
     /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
     /// What `ranges` of a device hold, named without reading them: where each
     /// run lives and its media's stamp. Equal fingerprints mean equal bytes.
+    /// A volume's bytes are named by its pool's txg (every change commits
+    /// one) and the stamps of every disk (bit rot under the pool).
     #[cfg(feature = "zfs")]
-    pub(super) fn fingerprint(&self, dev: DevId, ranges: &[(u64, u64)]) -> Option<Vec<(Piece, u64)>> {
+    pub(super) fn fingerprint(&self, dev: DevId, ranges: &[(u64, u64)]) -> Option<Vec<u64>> {
+        if let Some(vol) = self.zvol_of(dev) {
+            let txg = self.zfs.pool(super::zfs::pool_of(&vol))?.txg;
+            return Some(std::iter::once(txg).chain(self.disks.iter().map(|d| d.media.stamp())).collect());
+        }
         let mut pieces = Vec::new();
         for (offset, len) in ranges {
             self.map(dev, *offset, *len, &mut pieces).ok()?;
         }
-        let stamp = |p: &Piece| match p {
-            Piece::Disk { disk, .. } => self.disk(*disk).map_or(0, |d| d.media.stamp()),
-            Piece::Hole { .. } => 0,
-        };
-        Some(pieces.iter().map(|p| (*p, stamp(p))).collect())
+        let mut print = Vec::new();
+        for p in pieces {
+            match p {
+                Piece::Disk { disk, offset, len } => {
+                    print.extend([u64::from(disk.0), offset, len, self.disk(disk).map_or(0, |d| d.media.stamp())]);
+                }
+                Piece::Hole { len } => print.extend([u64::MAX, len]),
+            }
+        }
+        Some(print)
     }
 
     fn map(&self, dev: DevId, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
@@ -204,6 +238,11 @@ impl Machine {
             DevKind::Disk => out.push(Piece::Disk { disk: dev, offset, len }),
             DevKind::Partition { disk, start_lba, .. } => return self.map(*disk, start_lba * SECTOR_BYTES + offset, len, out),
             DevKind::Lv { vg, lv, role, .. } => return self.map_lv(vg, lv, *role, offset, len, out),
+            // A volume's blocks move with every write (copy-on-write), so
+            // its bytes have no fixed place on the disks: reads and writes go
+            // through the pool instead (`zvol_peek`, `zvol_write`).
+            #[cfg(feature = "zfs")]
+            DevKind::Zvol { .. } => return Err(IoError::NoDevice),
         }
         Ok(())
     }
@@ -267,6 +306,8 @@ impl Machine {
                 // Linear layers never run out; a PV on a thin volume is not modelled.
                 len
             }
+            #[cfg(feature = "zfs")]
+            DevKind::Zvol { .. } => len,
         }
     }
 

@@ -50,6 +50,8 @@ mod storage;
 mod volumes;
 pub mod zfs;
 mod zfs_files;
+#[cfg(feature = "zfs")]
+mod zvols;
 
 pub use devices::{BlockNode, Busy};
 pub use io::{IoError, IoFailure};

@@ -103,7 +103,13 @@ impl Machine {
         result
     }
 
-    fn pool_and_os(&self, dataset: &str) -> Result<(String, Os), ZfsError> {
+    /// Without ZFS in the build there are no volume devices to be busy.
+    #[cfg(not(feature = "zfs"))]
+    fn zvol_busy(&self, _: &str) -> bool {
+        false
+    }
+
+    pub(super) fn pool_and_os(&self, dataset: &str) -> Result<(String, Os), ZfsError> {
         let pool = self.zfs.pool(pool_of(dataset)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(dataset).into()))?;
         let os = pool.os_of(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
         Ok((pool.name.clone(), os))
@@ -198,11 +204,14 @@ impl Machine {
 
     /// `zpool destroy`: the devices are free again; their bytes stay.
     pub fn zpool_destroy(&mut self, name: &str) -> Result<Vec<Event>, ZfsError> {
-        let before = self.zfs.pools.len();
-        self.zfs.pools.retain(|p| p.name != name);
-        if self.zfs.pools.len() == before {
+        if self.zfs.pool(name).is_none() {
             return Err(ZfsError::NoSuchPool(name.to_string()));
         }
+        if self.zvol_busy(name) {
+            return Err(ZfsError::PoolBusy(name.to_string()));
+        }
+        self.zfs.pools.retain(|p| p.name != name);
+        self.refresh();
         Ok(vec![Event::PoolDestroyed { pool: name.to_string() }])
     }
 
@@ -422,6 +431,7 @@ impl Machine {
             events = self.mkdir(&mountpoint, true).unwrap_or_default();
         }
         events.extend(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1);
+        self.refresh();
         Ok(events)
     }
 
@@ -484,12 +494,15 @@ impl Machine {
         if !dependents.is_empty() && !recursive {
             return Err(ZfsError::HasChildren { dataset: name.into(), children: dependents });
         }
+        if doomed.iter().any(|d| self.zvol_busy(d)) {
+            return Err(ZfsError::DatasetBusy(name.into()));
+        }
         let snaps: Vec<(String, Vec<String>)> = doomed
             .iter()
             .map(|d| (d.clone(), pool.dataset(d).map(|x| x.snapshots.iter().rev().map(|s| s.name.clone()).collect()).unwrap_or_default()))
             .collect();
         let pool = pool.name.clone();
-        Ok(self
+        let events = self
             .with_pool(&pool, |tx| {
                 for (d, ss) in &snaps {
                     for s in ss {
@@ -499,7 +512,9 @@ impl Machine {
                 }
                 Ok(())
             })?
-            .1)
+            .1;
+        self.refresh();
+        Ok(events)
     }
 
     /// `zfs set PROP=VALUE NAME` for checksum, recordsize, copies,

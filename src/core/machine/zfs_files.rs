@@ -81,15 +81,15 @@ impl Machine {
         Some((ds, format!("/{}", parts[n..].join("/"))))
     }
 
-    /// The volume a `/dev/zvol/POOL/NAME` path names. Simplified: volumes
-    /// are reached by this path (dd, md5sum), not as `zd` block devices.
+    /// The volume a `/dev/zvol/POOL/NAME` or `/dev/zdN` path names.
+    #[cfg(feature = "zfs")]
     pub fn zvol_path(&self, path: &str) -> Option<String> {
-        if cfg!(not(feature = "zfs")) {
-            return None;
-        }
-        let name = path.strip_prefix("/dev/zvol/")?;
-        let pool = self.zfs.pool(super::zfs::pool_of(name))?;
-        pool.dataset(name).filter(|d| d.is_volume()).map(|d| d.name.clone())
+        self.resolve(path).and_then(|d| self.zvol_of(d))
+    }
+
+    #[cfg(not(feature = "zfs"))]
+    pub fn zvol_path(&self, _: &str) -> Option<String> {
+        None
     }
 
     /// Mounted ZFS filesystems, as (dataset, mount point), pool by pool.

@@ -120,6 +120,10 @@ pub enum ZfsError {
     NotAVolume(String),
     NotAFilesystem(String),
     NoActiveScrub(String),
+    /// `zfs destroy` of a volume whose device is open (mounted, a PV, a vdev).
+    DatasetBusy(String),
+    /// `zpool destroy` of a pool with such a volume.
+    PoolBusy(String),
 }
 
 impl std::fmt::Display for ZfsError {
@@ -153,6 +157,8 @@ impl std::fmt::Display for ZfsError {
             ZfsError::NotAVolume(d) => write!(f, "'{d}' is not a volume"),
             ZfsError::NotAFilesystem(d) => write!(f, "'{d}' is not a filesystem"),
             ZfsError::NoActiveScrub(p) => write!(f, "cannot cancel scrubbing {p}: there is no active scrub"),
+            ZfsError::DatasetBusy(d) => write!(f, "cannot destroy '{d}': dataset is busy"),
+            ZfsError::PoolBusy(p) => write!(f, "cannot destroy '{p}': pool is busy"),
         }
     }
 }

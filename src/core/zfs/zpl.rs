@@ -15,7 +15,7 @@
 
 use super::blkptr::ObjType;
 use super::dmu::{Bookmark, Buf, Os, Tx};
-use super::dnode::{Dnode, Znode, S_IFDIR, S_IFREG};
+use super::dnode::{Dnode, Znode, BPS_PER_INDIRECT_SHIFT, S_IFDIR, S_IFREG};
 use super::{zap, ZfsError};
 use crate::core::event::Event;
 use crate::core::media::Chunk;
@@ -321,5 +321,44 @@ impl Tx<'_> {
 
     pub fn read_zvol(&mut self, os: Os, offset: u64, len: u64) -> Result<Vec<u8>, ZfsError> {
         self.read_blocks(os, ZVOL_OBJ, offset, len)
+    }
+
+    /// The volume's blocks that are not holes, as byte ranges within
+    /// `offset..offset + len`, in order. Descends only into indirect blocks
+    /// that exist, so a big, mostly empty volume is cheap.
+    #[cfg(feature = "zfs")]
+    pub fn zvol_written(&mut self, os: Os, offset: u64, len: u64) -> Result<Vec<(u64, u64)>, ZfsError> {
+        let dn = self.dnode(os, ZVOL_OBJ)?;
+        let block = dn.data_block_bytes.max(1);
+        let (mut blkids, end) = (Vec::new(), offset.saturating_add(len));
+        if len > 0 && !dn.blkptr.is_hole() {
+            let span = (offset / block, (end - 1) / block);
+            self.written_blkids(os, dn.nlevels.saturating_sub(1), 0, span, &mut blkids)?;
+        }
+        Ok(blkids.into_iter().map(|b| {
+            let (lo, hi) = ((b * block).max(offset), ((b + 1) * block).min(end));
+            (lo, hi - lo)
+        }).collect())
+    }
+
+    #[cfg(feature = "zfs")]
+    fn written_blkids(&mut self, os: Os, level: u8, blkid: u64, span: (u64, u64), out: &mut Vec<u64>) -> Result<(), ZfsError> {
+        let shift = BPS_PER_INDIRECT_SHIFT * u32::from(level);
+        let first = blkid.checked_shl(shift).unwrap_or(u64::MAX);
+        let last = (blkid + 1).checked_shl(shift).map_or(u64::MAX, |x| x - 1);
+        if last < span.0 || first > span.1 {
+            return Ok(());
+        }
+        if level == 0 {
+            out.push(blkid);
+            return Ok(());
+        }
+        for i in 0..1u64 << BPS_PER_INDIRECT_SHIFT {
+            let child = (blkid << BPS_PER_INDIRECT_SHIFT) + i;
+            if !self.parent_bp(Bookmark { os, object: ZVOL_OBJ, level: level - 1, blkid: child })?.is_hole() {
+                self.written_blkids(os, level - 1, child, span, out)?;
+            }
+        }
+        Ok(())
     }
 }
