@@ -205,7 +205,7 @@ pub(super) fn parse_extents_arg(text: &str, signs: Signs) -> Result<ExtentsArg, 
 }
 
 /// Options shared by the lvm2 commands, after a raw parse.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub(super) struct Args {
     pub(super) positional: Vec<String>,
     pub(super) flags: Vec<String>,
@@ -248,6 +248,18 @@ pub(super) struct Args {
     pub(super) stripe_size: Option<SizeArg>,
     /// vgcfgbackup's `-f`/`--file`.
     pub(super) file: Option<String>,
+    /// A report's `-O`/`--sort` keys and `-S`/`--select` criteria, as given.
+    #[cfg(feature = "lvm-extras")]
+    pub(super) sort: Option<String>,
+    #[cfg(feature = "lvm-extras")]
+    pub(super) select: Option<String>,
+    /// `--nameprefixes` (`LVM2_FIELD='value'`), `--unquoted`, `--rows`.
+    #[cfg(feature = "lvm-extras")]
+    pub(super) nameprefixes: bool,
+    #[cfg(feature = "lvm-extras")]
+    pub(super) unquoted: bool,
+    #[cfg(feature = "lvm-extras")]
+    pub(super) rows: bool,
 }
 
 /// lvm2's `int_arg`: digits with an optional `+`, at most `INT32_MAX`.
@@ -291,6 +303,10 @@ fn pv_option(a: &mut Args, key: &str, v: &str) -> Result<(), Output> {
         }
     }
     Ok(())
+}
+
+fn is_report(cmd: &str) -> bool {
+    matches!(cmd, "pvs" | "vgs" | "lvs")
 }
 
 /// Short options that take a value, per command.
@@ -360,7 +376,7 @@ pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
 const LONG_WITH_VALUES: &[&str] = &[
     "name", "size", "extents", "virtualsize", "type", "thinpool", "physicalextentsize", "options", "separator", "units",
     "uuid", "reportformat", "activate", "zero", "wipesignatures", "metadatasize", "pvmetadatacopies", "dataalignment",
-    "stripes", "stripesize", "file",
+    "stripes", "stripesize", "file", "sort", "select",
 ];
 
 /// Splits bundled and attached short options the way getopt does.
@@ -463,6 +479,21 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         }
         "-f" | "--file" if cmd == "vgcfgbackup" => a.file = Some(value()?),
         "--reportformat" => a.json = report_format(&value()?)?,
+        #[cfg(feature = "lvm-extras")]
+        "-O" | "--sort" if is_report(cmd) => a.sort = Some(value()?),
+        #[cfg(feature = "lvm-extras")]
+        "-S" | "--select" if is_report(cmd) => a.select = Some(value()?),
+        #[cfg(feature = "lvm-extras")]
+        "--nameprefixes" if is_report(cmd) => a.nameprefixes = true,
+        #[cfg(feature = "lvm-extras")]
+        "--unquoted" if is_report(cmd) => a.unquoted = true,
+        #[cfg(feature = "lvm-extras")]
+        "--rows" if is_report(cmd) => a.rows = true,
+        #[cfg(not(feature = "lvm-extras"))]
+        "-O" | "--sort" | "-S" | "--select" | "--nameprefixes" | "--unquoted" | "--rows" if is_report(cmd) => {
+            let text = format!("{cmd}: {key} is in the storage-lab command-line program, not in the browser yet\n");
+            return Err(Output { err: text, exit_status: 3, ..Output::default() });
+        }
         "-a" | "-Z" | "-W" | "--activate" | "--zero" | "--wipesignatures" if inline || key.starts_with("--") => {
             let v = value()?;
             a.flags.push(format!("{key}={v}"));

@@ -36,6 +36,8 @@ mod remove;
 mod rename;
 mod report;
 mod resize;
+#[cfg(feature = "lvm-extras")]
+mod select;
 mod stripes;
 mod units;
 mod vg;

@@ -367,9 +367,25 @@ pub(super) fn render(report: &str, fields: &[&'static Field], rows: &[Row], a: &
             lines.join(",").replace("}\n,", "},\n")
         );
     }
+    #[cfg(feature = "lvm-extras")]
+    let (prefixes, quote, as_rows) = (a.nameprefixes, if a.unquoted { "" } else { "'" }, a.rows);
+    #[cfg(not(feature = "lvm-extras"))]
+    let (prefixes, quote, as_rows) = (false, "", false);
+    // `--nameprefixes`: LVM2_LV_NAME='root', never padded.
+    let cell = |(name, v): &(&str, String)| if prefixes { format!("LVM2_{}={quote}{v}{quote}", name.to_ascii_uppercase()) } else { v.clone() };
     // Columns are padded unless --separator is given without --aligned.
-    let aligned = a.separator.is_none() || a.aligned;
+    let aligned = (a.separator.is_none() || a.aligned) && !prefixes;
     let separator = a.separator.clone().unwrap_or_else(|| " ".into());
+    if as_rows {
+        // `--rows`: a line per field, heading first, never padded.
+        let mut out = String::new();
+        for (i, f) in fields.iter().enumerate() {
+            let heading = (!a.noheadings).then(|| f.header.to_string());
+            let items: Vec<String> = heading.into_iter().chain(rows.iter().map(|r| cell(&r[i]))).collect();
+            out.push_str(&format!("  {}\n", items.join(&separator)));
+        }
+        return out;
+    }
     let widths: Vec<usize> = fields
         .iter()
         .enumerate()
@@ -399,7 +415,7 @@ pub(super) fn render(report: &str, fields: &[&'static Field], rows: &[Row], a: &
         line(fields.iter().map(|f| (f.header.to_string(), false)).collect());
     }
     for r in rows {
-        line(r.iter().zip(fields).map(|((_, v), f)| (v.clone(), f.right)).collect());
+        line(r.iter().zip(fields).map(|(c, f)| (cell(c), f.right)).collect());
     }
     out
 }
@@ -410,16 +426,36 @@ pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
         Err(o) => return o,
     };
     let mut t = String::new();
-    let rows = match cmd {
-        "pvs" => pv_rows(&mut t, machine, a, &fields),
-        "vgs" => vg_rows(&mut t, machine, a, &fields),
-        _ => lv_report_rows(&mut t, machine, a, &fields),
+    #[cfg(feature = "lvm-extras")]
+    let rows = match super::select::Plan::new(cmd, a.sort.as_deref(), a.select.as_deref(), FIELDS_HELP) {
+        Ok(plan) if !plan.is_empty() => {
+            let mut all = fields.clone();
+            all.extend(plan.extra_fields(&fields));
+            // Sorting and selecting compare sizes in bytes.
+            let bytes = Args { units: Units { unit: 'b', explicit: true, suffix: false }, ..a.clone() };
+            match (rows_of(&mut t, machine, cmd, a, &all), rows_of(&mut String::new(), machine, cmd, &bytes, &all)) {
+                (Ok(rows), Ok(raw)) => Ok(plan.apply(rows, raw, fields.len())),
+                _ => Err(()),
+            }
+        }
+        Ok(_) => rows_of(&mut t, machine, cmd, a, &fields),
+        Err(o) => return o,
     };
+    #[cfg(not(feature = "lvm-extras"))]
+    let rows = rows_of(&mut t, machine, cmd, a, &fields);
     let Ok(rows) = rows else { return fail(t) };
     if rows.is_empty() && !a.json {
         return ok(t, Vec::new());
     }
     ok(render(cmd, &fields, &rows, a), Vec::new())
+}
+
+fn rows_of(t: &mut String, machine: &Machine, cmd: &str, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    match cmd {
+        "pvs" => pv_rows(t, machine, a, fields),
+        "vgs" => vg_rows(t, machine, a, fields),
+        _ => lv_report_rows(t, machine, a, fields),
+    }
 }
 
 /// The report's fields: the defaults, `-o +more`, or `-o` alone.
@@ -478,6 +514,16 @@ fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field
         pvs.retain(|p| a.positional.iter().any(|x| names_pv(machine, x, p)));
     }
     pvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+    #[cfg(feature = "lvm-extras")]
+    if a.sort.is_some() {
+        // `-O` sorts lvm2's processing order, which its ties keep: VGs by
+        // name, each VG's PVs in metadata order, then the PVs in no VG.
+        let place = |p: &Pv| {
+            let vg = p.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
+            (vg.is_none(), p.vg_name.clone(), vg.and_then(|v| v.pvs.iter().position(|d| *d == p.dev)))
+        };
+        pvs.small_sort_by_key(|p| place(p));
+    }
     Ok(pvs.into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
 }
 
@@ -527,7 +573,14 @@ fn lv_report_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'stati
     vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
     for vg in vgs {
         let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
-        lvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+        // With `-O`, ties keep lvm2's processing order: the metadata's.
+        #[cfg(feature = "lvm-extras")]
+        let by_name = a.sort.is_none();
+        #[cfg(not(feature = "lvm-extras"))]
+        let by_name = true;
+        if by_name {
+            lvs.small_sort_by(|x, y| x.name.cmp(&y.name));
+        }
         for lv in lvs {
             let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
             let whole_vg = wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none());
