@@ -109,7 +109,7 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
         let total = lvm.vg_extent_count(vg);
         let free = lvm.vg_free_extents(vg);
         if a.short {
-            msg(&mut t, &format!("\"{}\" {} [{}  used / {} free]", vg.name, long_size(total * e), long_size((total - free) * e), long_size(free * e)));
+            msg(&mut t, &format!("\"{}\" {:<9} [{:<9} used / {} free]", vg.name, long_size(total * e), long_size((total - free) * e), long_size(free * e)));
             continue;
         }
         let lvs = vg.lvs.iter().filter(|l| !l.is_hidden()).count();
@@ -139,8 +139,31 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
             msg(&mut t, &format!("{k:<21} {v}"));
         }
         msg(&mut t, " ");
+        #[cfg(feature = "lvm-extras")]
+        if a.flags.iter().any(|f| f == "-v" || f == "--verbose") {
+            vg_contents(machine, vg, &mut t);
+        }
     }
     ok(t, Vec::new())
+}
+
+/// `vgdisplay -v`: lvdisplay's section for each visible LV, then each PV
+/// as lvm2's `pvdisplay_short` prints it. Native only (feature
+/// `lvm-extras`): the browser shows the VG section alone.
+#[cfg(feature = "lvm-extras")]
+fn vg_contents(machine: &Machine, vg: &Vg, t: &mut String) {
+    for lv in processing_order(vg, false) {
+        lv_display_one(machine, vg, lv, t);
+    }
+    msg(t, "--- Physical volumes ---");
+    for pv in vg.pvs.iter().filter_map(|d| machine.lvm().pv(*d)) {
+        let free = machine.lvm().pv_free_extents(pv);
+        msg(t, &format!("PV Name               {}     ", pv.name));
+        msg(t, &format!("PV UUID               {}", pv.uuid));
+        msg(t, "PV Status             allocatable");
+        msg(t, &format!("Total PE / Free PE    {} / {free}", pv.pe_count));
+        msg(t, " ");
+    }
 }
 
 pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {

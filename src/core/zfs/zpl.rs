@@ -15,7 +15,7 @@
 
 use super::blkptr::ObjType;
 use super::dmu::{Bookmark, Buf, Os, Tx};
-use super::dnode::{Dnode, Znode, BPS_PER_INDIRECT_SHIFT, S_IFDIR, S_IFREG};
+use super::dnode::{Dnode, Znode, S_IFDIR, S_IFREG};
 use super::{zap, ZfsError};
 use crate::core::event::Event;
 use crate::core::media::Chunk;
@@ -343,7 +343,8 @@ impl Tx<'_> {
 
     #[cfg(feature = "zfs")]
     fn written_blkids(&mut self, os: Os, level: u8, blkid: u64, span: (u64, u64), out: &mut Vec<u64>) -> Result<(), ZfsError> {
-        let shift = BPS_PER_INDIRECT_SHIFT * u32::from(level);
+        use super::dnode::BPS_PER_INDIRECT_SHIFT as SHIFT;
+        let shift = SHIFT * u32::from(level);
         let first = blkid.checked_shl(shift).unwrap_or(u64::MAX);
         let last = (blkid + 1).checked_shl(shift).map_or(u64::MAX, |x| x - 1);
         if last < span.0 || first > span.1 {
@@ -353,8 +354,8 @@ impl Tx<'_> {
             out.push(blkid);
             return Ok(());
         }
-        for i in 0..1u64 << BPS_PER_INDIRECT_SHIFT {
-            let child = (blkid << BPS_PER_INDIRECT_SHIFT) + i;
+        for i in 0..1u64 << SHIFT {
+            let child = (blkid << SHIFT) + i;
             if !self.parent_bp(Bookmark { os, object: ZVOL_OBJ, level: level - 1, blkid: child })?.is_hole() {
                 self.written_blkids(os, level - 1, child, span, out)?;
             }
