@@ -94,7 +94,12 @@ pub fn disk_header_io(path: &str, size_bytes: u64, model: Option<&str>, io_bytes
         s.push_str(&format!("Disk model: {m}\n"));
     }
     s.push_str("Units: sectors of 1 * 512 = 512 bytes\n");
-    s.push_str(&format!("Sector size (logical/physical): 512 bytes / {io_bytes} bytes\nI/O size (minimum/optimal): {io_bytes} bytes / {io_bytes} bytes\n"));
+    // Only a ZFS volume (command-line program) has other than 512 bytes.
+    if cfg!(feature = "zfs") {
+        s.push_str(&format!("Sector size (logical/physical): 512 bytes / {io_bytes} bytes\nI/O size (minimum/optimal): {io_bytes} bytes / {io_bytes} bytes\n"));
+    } else {
+        s.push_str("Sector size (logical/physical): 512 bytes / 512 bytes\nI/O size (minimum/optimal): 512 bytes / 512 bytes\n");
+    }
     s
 }
 

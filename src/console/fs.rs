@@ -33,6 +33,13 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
     })
 }
 
+/// e2fsck's counts of an ext4 filesystem of `blocks` blocks, as its
+/// superblock keeps them: ("USED/TOTAL" inodes, "USED/TOTAL" blocks).
+pub fn ext4_counts(machine: &Machine, uuid: &str, blocks: u64) -> Option<(String, String)> {
+    let s = machine.statfs_of(uuid)?;
+    Some((format!("{}/{}", s.files - s.files_free.min(s.files), s.files), format!("{}/{blocks}", blocks - s.free.min(blocks))))
+}
+
 /// `mkfs -t TYPE DEV`.
 fn mkfs(machine: &mut Machine, args: &[String]) -> Output {
     let t = args.iter().position(|a| a == "-t").and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| "ext2".into());

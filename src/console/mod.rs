@@ -9,6 +9,8 @@
 pub mod blkid;
 pub mod dd;
 pub mod dump;
+#[cfg(feature = "e2fs-tools")]
+pub mod e2fs;
 pub mod hexdump;
 pub mod fdisk;
 pub mod fmt;
@@ -182,6 +184,10 @@ const ZFS_COMMANDS: &[&str] = &[];
 
 #[cfg(feature = "thin-snapshots")]
 const SNAPSHOT_COMMANDS: &[&str] = &["lvconvert"];
+#[cfg(feature = "e2fs-tools")]
+const E2FS_COMMANDS: &[&str] = &["e2fsck", "resize2fs"];
+#[cfg(not(feature = "e2fs-tools"))]
+const E2FS_COMMANDS: &[&str] = &[];
 #[cfg(not(feature = "thin-snapshots"))]
 const SNAPSHOT_COMMANDS: &[&str] = &[];
 
@@ -222,7 +228,7 @@ const HELP_LOOPS: &str = "  Images as disks losetup -fP --show FILE   losetup -a
 ";
 
 fn help_text() -> String {
-    #[cfg_attr(not(any(feature = "loop-devices", feature = "thin-snapshots")), allow(unused_mut))]
+    #[cfg_attr(not(any(feature = "loop-devices", feature = "thin-snapshots", feature = "e2fs-tools")), allow(unused_mut))]
     let mut text = HELP.to_string();
     #[cfg(feature = "thin-snapshots")]
     {
@@ -231,6 +237,10 @@ fn help_text() -> String {
     #[cfg(feature = "loop-devices")]
     {
         text = text.replacen("  Bytes", &format!("{HELP_LOOPS}  Bytes"), 1);
+    }
+    #[cfg(feature = "e2fs-tools")]
+    {
+        text = text.replacen("df -h\n", "df -h\n                  resize2fs DEV [SIZE]   e2fsck -f DEV\n", 1);
     }
     #[cfg(feature = "zfs")]
     {
@@ -246,6 +256,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "zpool" | "zfs" | "zdb" | "zinject" if !cfg!(feature = "zfs") => Some("ZFS (the course's section 3) is"),
         "losetup" | "qemu-nbd" if !cfg!(feature = "loop-devices") => Some("attaching images as disks is"),
         "partprobe" if !cfg!(feature = "partprobe") => Some("partprobe is"),
+        "resize2fs" | "e2fsck" | "fsck.ext4" if !cfg!(feature = "e2fs-tools") => Some("resize2fs and e2fsck are (lvextend -r resizes the filesystem in the browser)"),
         "vgrename" if !cfg!(feature = "vgrename") => Some("vgrename is"),
         "vgcfgbackup" if !cfg!(feature = "lvm-extras") => Some("vgcfgbackup is"),
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
@@ -517,6 +528,12 @@ impl Shell {
                 if let Some(out) = fs::run(&mut self.machine, cmd, args) {
                     return out;
                 }
+                #[cfg(feature = "e2fs-tools")]
+                match cmd {
+                    "resize2fs" => return e2fs::resize2fs(&mut self.machine, args),
+                    "e2fsck" | "fsck.ext4" => return e2fs::e2fsck(&self.machine, args),
+                    _ => {}
+                }
                 if let Some(out) = blkid::run(&mut self.machine, cmd, args) {
                     return out;
                 }
@@ -632,7 +649,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
         || line[..word_start].trim() == "sudo";
     let candidates: Vec<String> = if first_word {
         #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
-        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).chain(SNAPSHOT_COMMANDS).map(|c| c.to_string()).collect();
+        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).chain(SNAPSHOT_COMMANDS).chain(E2FS_COMMANDS).map(|c| c.to_string()).collect();
         #[cfg(feature = "loop-devices")]
         {
             names.extend(["losetup", "modprobe", "qemu-nbd"].map(String::from));

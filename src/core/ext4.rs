@@ -67,6 +67,13 @@ fn journal_blocks(blocks: u64) -> u64 {
     LIMITS.iter().find(|(limit, _)| blocks < *limit).map_or(262144, |(_, j)| *j)
 }
 
+/// Group descriptor blocks of a filesystem of `blocks`: 64-byte descriptors
+/// (the 64bit feature), a group per 8 × `block_size` blocks.
+pub fn desc_blocks(blocks: u64, block_size: u64) -> u64 {
+    let first = u64::from(block_size == 1024);
+    ceil(ceil(blocks.saturating_sub(first), block_size * 8), block_size / 64)
+}
+
 /// Debian's mke2fs.conf profile: (block size, bytes per inode) from the size in KiB.
 fn profile(kib: u64) -> (u64, u64) {
     match kib {
@@ -132,6 +139,7 @@ impl Geometry {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn finish(bs: u64, blocks: u64, bpg: u64, groups: u64, desc_blocks: u64, rsv: u64, ipg: u64, itb: u64, reserved: u64, fdb: u64) -> Geometry {
         let journal = journal_blocks(blocks);
         let journal_tree = u64::from(ceil(journal, 32768) > 4);
@@ -156,6 +164,39 @@ impl Geometry {
             initial_used: 1 + lost_found + 1 + journal_tree,
             lost_found_blocks: lost_found,
             resv_clusters: (blocks / 50).min(4096),
+        }
+    }
+
+    /// The layout after `resize2fs` to `blocks`: groups are added or taken
+    /// away with the same inode tables, the journal stays, the reserved GDT
+    /// blocks pay for new descriptor blocks, and the root reserve keeps its
+    /// share (resize2fs's `adjust_fs_info`). None when too small. Native
+    /// only (feature `e2fs-tools`, 440 bytes gzipped): the browser lays a
+    /// resized filesystem out as a new one of the new size.
+    #[cfg(feature = "e2fs-tools")]
+    pub fn resized(&self, blocks: u64) -> Option<Geometry> {
+        let (bs, bpg, fdb) = (self.block_size, self.blocks_per_group, self.first_data_block);
+        let mut blocks = blocks;
+        loop {
+            let groups = ceil(blocks.checked_sub(fdb)?, bpg);
+            let desc_blocks = ceil(groups, bs / 64);
+            let rsv = (self.reserved_gdt_blocks + self.desc_blocks).saturating_sub(desc_blocks).min(bs / 4);
+            let last_over = 2 + self.inode_blocks_per_group + if has_super(groups - 1) { 1 + desc_blocks + rsv } else { 0 };
+            let rem = (blocks - fdb) % bpg;
+            if rem > 0 && rem < last_over + 50 * u64::from(groups > 1) {
+                if groups == 1 {
+                    return None;
+                }
+                blocks -= rem;
+                continue;
+            }
+            // resize2fs keeps the reserve's percentage (in a double).
+            let reserved = (self.reserved_blocks as f64 * 100.0 / self.blocks as f64 * blocks as f64 / 100.0) as u64;
+            let mut g = Geometry::finish(bs, blocks, bpg, groups, desc_blocks, rsv, self.inodes_per_group, self.inode_blocks_per_group, reserved, fdb);
+            g.overhead = g.overhead - g.journal_blocks + self.journal_blocks;
+            g.journal_blocks = self.journal_blocks;
+            g.initial_used = self.initial_used;
+            return Some(g);
         }
     }
 
@@ -291,6 +332,20 @@ mod tests {
         // (size, f_blocks, f_bfree, f_bavail, f_files) measured with stat -f.
         assert_eq!(statfs(1 << 30), (249195, 249189, 231986, 65536));
         assert_eq!(statfs(100 << 20), (90333, 90319, 83151, 25584));
+    }
+
+    #[test]
+    #[cfg(feature = "e2fs-tools")]
+    fn resize2fs_keeps_the_journal_and_the_inode_tables() {
+        // Real filesystems: mkfs.ext4 of 1 GiB, resize2fs to 2 GiB and to
+        // 3500M (df -B1's size), and back to 1 GiB (e2fsck's counts).
+        let g = Geometry::for_size(1 << 30).expect("1 GiB");
+        let two = g.resized(524_288).expect("2 GiB");
+        assert_eq!(two.data_blocks() * 4096, 2_077_073_408);
+        assert_eq!(g.resized(896_000).expect("3500M").data_blocks() * 4096, 3_573_284_864);
+        assert_eq!(two.inodes, 131_072);
+        let back = two.resized(262_144).expect("1 GiB again");
+        assert_eq!((back.inodes, back.overhead + back.initial_used), (65_536, 12_955));
     }
 
     #[test]

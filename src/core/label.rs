@@ -62,9 +62,13 @@ impl PartType {
             }
             PartType::Gpt(guid) => {
                 let text = guid.to_string();
-                crate::core::parttypes::gpt_name(&text)
-                    .or_else(|| gpt_types().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map(|(_, n)| n))
-                    .unwrap_or("unknown")
+                // The command-line program looks names up fast (lsblk asks for
+                // each partition on every command); the browser keeps the scan.
+                #[cfg(feature = "zfs")]
+                if let Some(name) = crate::core::parttypes::gpt_name(&text) {
+                    return name;
+                }
+                gpt_types().find(|(g, _)| g.eq_ignore_ascii_case(&text)).map_or("unknown", |(_, n)| n)
             }
         }
     }

@@ -19,6 +19,7 @@ pub fn gpt_types() -> impl Iterator<Item = (&'static str, &'static str)> {
 /// The name of the GPT type whose GUID is `upper` exactly, found by a
 /// substring search: lsblk asks for every partition, and a line-by-line,
 /// case-blind scan of the table was a tenth of a command's time.
+#[cfg(feature = "zfs")]
 pub fn gpt_name(upper: &str) -> Option<&'static str> {
     let at = GPT_TEXT.find(upper)? + upper.len();
     let rest = GPT_TEXT[at..].strip_prefix('\t')?;

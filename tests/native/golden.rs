@@ -827,3 +827,76 @@ fn activating_reports_the_active_lvs_as_lvm2_does() {
 ",
     );
 }
+
+
+#[test]
+fn resize2fs_and_e2fsck_follow_an_lv() {
+    // On-line growth reports the descriptor blocks (10G: 80 groups in 2
+    // blocks, 20G: 3); df then shows resize2fs's layout (the journal keeps
+    // its size), and lvextend -r's fsck reads the same counts as e2fsck.
+    check(
+        Some("sdb=64G"),
+        "pvcreate /dev/sdb
+vgcreate data_vg /dev/sdb
+lvcreate -n my_volume -L 10G data_vg
+mkfs.ext4 -q /dev/data_vg/my_volume
+mkdir /mnt/data
+mount /dev/data_vg/my_volume /mnt/data
+lvextend -L 20G data_vg/my_volume
+resize2fs /dev/data_vg/my_volume
+df -h /mnt/data
+e2fsck -f /dev/data_vg/my_volume
+resize2fs /dev/data_vg/my_volume 15G
+umount /mnt/data
+e2fsck -f /dev/data_vg/my_volume
+resize2fs /dev/data_vg/my_volume 15G
+e2fsck /dev/data_vg/my_volume
+resize2fs -M /dev/data_vg/my_volume
+lvextend -r -L 30G data_vg/my_volume
+",
+        "  Physical volume \"/dev/sdb\" successfully created.
+  Volume group \"data_vg\" successfully created
+  Logical volume \"my_volume\" created.
+  Size of logical volume data_vg/my_volume changed from 10.00 GiB (2560 extents) to 20.00 GiB (5120 extents).
+  Logical volume data_vg/my_volume successfully resized.
+resize2fs 1.47.0 (5-Feb-2023)
+Filesystem at /dev/data_vg/my_volume is mounted on /mnt/data; on-line resizing required
+old_desc_blocks = 2, new_desc_blocks = 3
+The filesystem on /dev/data_vg/my_volume is now 5242880 (4k) blocks long.
+
+Filesystem                     Size  Used Avail Use% Mounted on
+/dev/mapper/data_vg-my_volume   20G   24K   19G   1% /mnt/data
+e2fsck 1.47.0 (5-Feb-2023)
+/dev/data_vg/my_volume is mounted.
+e2fsck: Cannot continue, aborting.
+
+
+resize2fs 1.47.0 (5-Feb-2023)
+resize2fs: On-line shrinking not supported
+Filesystem at /dev/data_vg/my_volume is mounted on /mnt/data; on-line resizing required
+e2fsck 1.47.0 (5-Feb-2023)
+Pass 1: Checking inodes, blocks, and sizes
+Pass 2: Checking directory structure
+Pass 3: Checking directory connectivity
+Pass 4: Checking reference counts
+Pass 5: Checking group summary information
+/dev/data_vg/my_volume: 11/1310720 files (0.0% non-contiguous), 109927/5242880 blocks
+resize2fs 1.47.0 (5-Feb-2023)
+Resizing the filesystem on /dev/data_vg/my_volume to 3932160 (4k) blocks.
+The filesystem on /dev/data_vg/my_volume is now 3932160 (4k) blocks long.
+
+e2fsck 1.47.0 (5-Feb-2023)
+/dev/data_vg/my_volume: clean, 11/983040 files, 88340/3932160 blocks
+resize2fs 1.47.0 (5-Feb-2023)
+resize2fs: the lab does not compute a filesystem's minimum size (-M, -P)
+fsck from util-linux 2.38.1
+/dev/mapper/data_vg-my_volume: clean, 11/983040 files, 88340/3932160 blocks
+  Size of logical volume data_vg/my_volume changed from 20.00 GiB (5120 extents) to 30.00 GiB (7680 extents).
+  Logical volume data_vg/my_volume successfully resized.
+resize2fs 1.47.0 (5-Feb-2023)
+Resizing the filesystem on /dev/mapper/data_vg-my_volume to 7864320 (4k) blocks.
+The filesystem on /dev/mapper/data_vg-my_volume is now 7864320 (4k) blocks long.
+
+",
+    );
+}

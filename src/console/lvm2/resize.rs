@@ -22,14 +22,11 @@ pub(super) fn fsadm_check(machine: &Machine, vg: &str, lv: &str, nofsck: bool) -
     if nofsck || machine.mounts().iter().any(|m| m.dev == id) {
         return Ok(String::new());
     }
-    let (size, used, _) = machine.fs_usage(&sig.uuid).unwrap_or((sig.size_bytes, 0, 0));
     match sig.fstype {
-        FsType::Ext4 => Ok(format!(
-            "fsck from util-linux 2.38.1\n{dev}: clean, 11/{} files, {}/{} blocks\n",
-            size / 16384,
-            used.div_ceil(4096),
-            size / 4096
-        )),
+        FsType::Ext4 => {
+            let (files, blocks) = crate::console::fs::ext4_counts(machine, &sig.uuid, sig.size_bytes / sig.block_size.max(1)).unwrap_or_default();
+            Ok(format!("fsck from util-linux 2.38.1\n{dev}: clean, {files} files, {blocks} blocks\n"))
+        }
         FsType::Xfs => Ok(String::new()),
         other => {
             let other = other.name();
@@ -356,7 +353,9 @@ pub(super) fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_exte
                 return o;
             }
             if let Some(m) = &mounted_on {
-                o.text.push_str(&format!("Filesystem at {dev} is mounted on {m}; on-line resizing required\nold_desc_blocks = 1, new_desc_blocks = 1\n"));
+                let (old, new) = (current / 4096, blocks);
+                let (old, new) = (crate::core::ext4::desc_blocks(old, 4096), crate::core::ext4::desc_blocks(new, 4096));
+                o.text.push_str(&format!("Filesystem at {dev} is mounted on {m}; on-line resizing required\nold_desc_blocks = {old}, new_desc_blocks = {new}\n"));
             } else {
                 o.text.push_str(&format!("Resizing the filesystem on {dev} to {blocks} (4k) blocks.\n"));
             }

@@ -69,7 +69,7 @@ impl Machine {
         let Some(g) = Geometry::for_size(32 * GIB) else { return };
         let tree = ext4_tree(&g, [0x5e; 16], self.clock);
         let uuid = "rootfs".to_string();
-        self.filesystems.push(Filesystem { fstype: FsType::Ext4, uuid: uuid.clone(), tree, data_offset: 0, memory: Some(Media::default()) });
+        self.filesystems.push(Filesystem { fstype: FsType::Ext4, uuid: uuid.clone(), tree, data_offset: 0, memory: Some(Media::default()), geometry: Some(g) });
         self.rootfs = Some(uuid);
         self.make_root_dirs();
     }

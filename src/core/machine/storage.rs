@@ -27,6 +27,8 @@ pub struct Filesystem {
     pub data_offset: u64,
     /// The root of a machine without a root disk keeps its bytes in memory.
     pub memory: Option<Media>,
+    /// An ext4 filesystem's layout, which resize2fs changes.
+    pub geometry: Option<Geometry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,18 +140,18 @@ impl Machine {
                 let g = layout.geometry;
                 let tree = ext4_tree(&g, layout.hash_seed, now);
                 let uuid = uuid_text(&layout.uuid);
-                (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset: 0, memory: None }))
+                (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset: 0, memory: None, geometry: Some(g) }))
             }
             NewFs::Xfs { uuid, label } => {
                 let sb = signature::xfs_superblock(size / 4096, signature::uuid_bytes(&uuid), &label);
                 let tree = plain_tree(size, 70 << 20, now);
-                (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, tree, data_offset: 0, memory: None }))
+                (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, tree, data_offset: 0, memory: None, geometry: None }))
             }
             NewFs::Vfat { serial, label } => {
                 let bs = signature::fat32_boot_sector(size, serial, &label);
                 let uuid = format!("{:04X}-{:04X}", serial >> 16, serial & 0xFFFF);
                 let tree = plain_tree(size, 1 << 20, now);
-                (0, bs, Some(Filesystem { fstype: FsType::Vfat, uuid, tree, data_offset: 0, memory: None }))
+                (0, bs, Some(Filesystem { fstype: FsType::Vfat, uuid, tree, data_offset: 0, memory: None, geometry: None }))
             }
             NewFs::Swap { uuid, label } => (0, signature::swap_header(size, signature::uuid_bytes(&uuid), &label), None),
         };
@@ -198,11 +200,12 @@ impl Machine {
         let sig = self.mountable(dev)?;
         if self.filesystem(&sig.uuid).is_none() {
             // A signature copied from elsewhere (dd) mounts as an empty filesystem.
-            let tree = match Geometry::for_size(sig.size_bytes).filter(|_| sig.fstype == FsType::Ext4) {
-                Some(g) => ext4_tree(&g, [0; 16], self.clock),
+            let geometry = Geometry::for_size(sig.size_bytes).filter(|_| sig.fstype == FsType::Ext4);
+            let tree = match &geometry {
+                Some(g) => ext4_tree(g, [0; 16], self.clock),
                 None => plain_tree(sig.size_bytes, 0, self.clock),
             };
-            self.filesystems.push(Filesystem { fstype: sig.fstype, uuid: sig.uuid.clone(), tree, data_offset: 0, memory: None });
+            self.filesystems.push(Filesystem { fstype: sig.fstype, uuid: sig.uuid.clone(), tree, data_offset: 0, memory: None, geometry });
         }
         self.mounts.push(Mount { dev, target: target.into(), uuid: sig.uuid });
         Ok(vec![Event::Mounted { dev: self.name_of(dev), target: target.into() }])
@@ -266,8 +269,17 @@ impl Machine {
             }
         }
         let now = self.clock;
-        if let (Some(g), Some(f)) = (Geometry::for_size(size_bytes), self.filesystem_mut(uuid)) {
+        let Some(f) = self.filesystem_mut(uuid) else { return };
+        #[cfg(feature = "e2fs-tools")]
+        let resized = match f.geometry {
+            Some(old) => old.resized(size_bytes / old.block_size),
+            None => Geometry::for_size(size_bytes),
+        };
+        #[cfg(not(feature = "e2fs-tools"))]
+        let resized = Geometry::for_size(size_bytes);
+        if let Some(g) = resized {
             f.tree.resize(g.data_blocks(), g.reserved_blocks, g.resv_clusters, g.inodes, now);
+            f.geometry = Some(g);
         }
     }
 }
