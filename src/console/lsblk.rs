@@ -218,8 +218,15 @@ fn value(node: &BlockNode, parent: Option<&BlockNode>, col: &str, o: &Options, t
         "START" => node.start_lba.map(|s| s.to_string()),
         "STATE" => (node.kind != "part").then(|| "running".to_string()),
         "LOG-SEC" => Some("512".into()),
+        // Only a ZFS volume (command-line program) has other than 512 bytes.
+        #[cfg(feature = "zfs")]
         "PHY-SEC" | "MIN-IO" => Some(node.io_bytes.to_string()),
+        #[cfg(feature = "zfs")]
         "OPT-IO" => Some(if node.io_bytes > 512 { node.io_bytes } else { 0 }.to_string()),
+        #[cfg(not(feature = "zfs"))]
+        "PHY-SEC" | "MIN-IO" => Some("512".into()),
+        #[cfg(not(feature = "zfs"))]
+        "OPT-IO" => Some("0".into()),
         "ALIGNMENT" | "DISC-ALN" => Some("0".into()),
         "DISC-GRAN" | "DISC-MAX" | "WSAME" | "ZONE-SZ" | "ZONE-WGRAN" | "ZONE-APP" => Some(size(queue_bytes(node, col))),
         "HCTL" | "SCHED" | "RQ-SIZE" | "RA" | "DISC-ZERO" | "ZONED" | "ZONE-NR" | "ZONE-OMAX" | "ZONE-AMAX" | "SUBSYSTEMS" | "VENDOR" | "REV" => queue(node, col),

@@ -258,7 +258,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "partprobe" if !cfg!(feature = "partprobe") => Some("partprobe is"),
         "resize2fs" | "e2fsck" | "fsck.ext4" if !cfg!(feature = "e2fs-tools") => Some("resize2fs and e2fsck are (lvextend -r resizes the filesystem in the browser)"),
         "vgrename" if !cfg!(feature = "vgrename") => Some("vgrename is"),
-        "vgcfgbackup" if !cfg!(feature = "lvm-extras") => Some("vgcfgbackup is"),
+        "vgcfgbackup" | "vgscan" | "lvscan" if !cfg!(feature = "lvm-extras") => Some("this lvm2 command is"),
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         _ => None,
     }

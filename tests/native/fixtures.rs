@@ -234,6 +234,8 @@ fn capture_shell(expected: &str) -> String {
 fn real_host(expected: &str) -> String {
     // Note: "lv_attr chars 5-6 are 'XX' ... a real host shows 'a-' there".
     let text = expected.replace("-wi-XX----", "-wi-a-----");
+    // Note: "lvscan says 'inactive' ... a real host shows 'ACTIVE'".
+    let text = text.replace("  inactive          '", "  ACTIVE            '");
     // Note (lvresize): "-r/--resizefs: here it fails with 'must be activated before
     // resizing filesystem'; a real host with an active LV runs fsadm on the LV
     // instead; with no filesystem fsadm errors out with 'Cannot get FSTYPE of

@@ -442,7 +442,7 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "-T" | "--thin" => a.thin = true,
         "--thinpool" => a.thinpool = Some(value()?),
         "-s" | "--physicalextentsize" if cmd == "vgcreate" => a.extent_size = Some(size(value()?, Signs::Unsigned, "--physicalextentsize")?),
-        "-s" | "--short" if cmd == "pvdisplay" || cmd == "vgdisplay" => a.short = true,
+        "-s" | "--short" if matches!(cmd, "pvdisplay" | "vgdisplay" | "pvscan") => a.short = true,
         #[cfg(feature = "thin-snapshots")]
         "-s" | "--snapshot" if cmd == "lvcreate" => a.snapshot = true,
         #[cfg(not(feature = "thin-snapshots"))]

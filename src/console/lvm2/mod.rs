@@ -113,6 +113,10 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         "vgchange", "lvchange",
         #[cfg(feature = "lvm-extras")]
         "vgcfgbackup",
+        #[cfg(feature = "lvm-extras")]
+        "vgscan",
+        #[cfg(feature = "lvm-extras")]
+        "lvscan",
         #[cfg(feature = "thin-snapshots")]
         "lvconvert",
     ];
@@ -124,6 +128,17 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         Err(o) => return Some(o),
     };
     let line = command_line(cmd, raw);
+    #[cfg(feature = "lvm-extras")]
+    if args.flags.iter().any(|f| f == "-t" || f == "--test") {
+        // Test mode: lvm2 goes through the command and commits nothing.
+        let before = shell.machine.clone();
+        let mut out = dispatch(shell, cmd, &args, &line);
+        shell.machine = before;
+        shell.interactive = None;
+        out.err.insert_str(0, "  TEST MODE: Metadata will NOT be updated and volumes will not be (de)activated.\n");
+        out.events.clear();
+        return Some(out);
+    }
     let out = recording(shell, &line, |shell| dispatch(shell, cmd, &args, &line));
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = line;
@@ -158,7 +173,11 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         "pvcreate" => pvcreate(&mut shell.machine, args),
         "pvremove" => pvremove(&mut shell.machine, args),
         "pvs" | "vgs" | "lvs" => report(&shell.machine, cmd, args),
-        "pvscan" => pvscan(&shell.machine),
+        "pvscan" => pvscan(&shell.machine, args),
+        #[cfg(feature = "lvm-extras")]
+        "vgscan" => vgscan(&shell.machine),
+        #[cfg(feature = "lvm-extras")]
+        "lvscan" => lvscan(&shell.machine, args),
         "pvdisplay" => pvdisplay(&shell.machine, args),
         "vgdisplay" => vgdisplay(&shell.machine, args),
         "lvdisplay" => lvdisplay(&shell.machine, args),

@@ -528,7 +528,7 @@ fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field
 }
 
 fn vg_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
-    let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
+    let mut vgs = machine.lvm().vgs_by_name();
     for v in &a.positional {
         if machine.lvm().vg(v).is_none() {
             not_found_vg(t, v);
@@ -538,7 +538,6 @@ fn vg_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field
     if !a.positional.is_empty() {
         vgs.retain(|v| a.positional.contains(&v.name));
     }
-    vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
     Ok(vgs.into_iter().map(|vg| fields.iter().map(|f| (f.name, vg_value(machine, vg, f.name, a.units))).collect()).collect())
 }
 
@@ -569,8 +568,7 @@ fn wanted_lvs(t: &mut String, machine: &Machine, a: &Args) -> Result<Vec<(String
 fn lv_report_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
     let wanted = wanted_lvs(t, machine, a)?;
     let mut rows = Vec::new();
-    let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
-    vgs.small_sort_by(|x, y| x.name.cmp(&y.name));
+    let vgs = machine.lvm().vgs_by_name();
     for vg in vgs {
         let mut lvs: Vec<&Lv> = vg.lvs.iter().collect();
         // With `-O`, ties keep lvm2's processing order: the metadata's.

@@ -358,6 +358,13 @@ impl Lvm {
         self.vgs.iter().find(|v| v.name == name)
     }
 
+    /// The VGs in the order lvm2's tools process them: by name.
+    pub fn vgs_by_name(&self) -> Vec<&Vg> {
+        let mut vgs: Vec<&Vg> = self.vgs.iter().collect();
+        crate::core::order::SmallSort::small_sort_by(&mut vgs[..], |x, y| x.name.cmp(&y.name));
+        vgs
+    }
+
     fn vg_mut(&mut self, name: &str) -> Result<&mut Vg, LvmError> {
         self.vgs.iter_mut().find(|v| v.name == name).ok_or_else(|| LvmError::NoSuchVg(name.to_string()))
     }
