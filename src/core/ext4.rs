@@ -179,6 +179,9 @@ impl Geometry {
         let mut blocks = blocks;
         loop {
             let groups = ceil(blocks.checked_sub(fdb)?, bpg);
+            if groups == 0 {
+                return None;
+            }
             let desc_blocks = ceil(groups, bs / 64);
             let rsv = (self.reserved_gdt_blocks + self.desc_blocks).saturating_sub(desc_blocks).min(bs / 4);
             let last_over = 2 + self.inode_blocks_per_group + if has_super(groups - 1) { 1 + desc_blocks + rsv } else { 0 };
@@ -346,6 +349,7 @@ mod tests {
         assert_eq!(two.inodes, 131_072);
         let back = two.resized(262_144).expect("1 GiB again");
         assert_eq!((back.inodes, back.overhead + back.initial_used), (65_536, 12_955));
+        assert_eq!((g.resized(0), g.resized(100)), (None, None), "smaller than one group's metadata");
     }
 
     #[test]

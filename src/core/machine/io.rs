@@ -202,7 +202,6 @@ impl Machine {
         pieces.into_iter().filter_map(|p| if let Piece::Disk { disk, offset, len } = p { Some((disk, offset, len)) } else { None }).collect()
     }
 
-    /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
     /// What `ranges` of a device hold, named without reading them: where each
     /// run lives and its media's stamp. Equal fingerprints mean equal bytes.
     /// A volume's bytes are named by its pool's txg (every change commits
@@ -229,6 +228,7 @@ impl Machine {
         Some(print)
     }
 
+    /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
     fn map(&self, dev: DevId, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
         if len == 0 {
             return Ok(());
