@@ -339,40 +339,61 @@ fn parse_size_bytes(text: &str) -> Option<f64> {
 /// Whether `pattern` matches somewhere in `text`: literals, `.`, `*`
 /// (after an atom), `^` and `$`.
 fn regex_search(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    if let Some(rest) = p.strip_prefix(&['^']) {
-        return match_here(rest, &t);
+    let (anchored, body) = match pattern.strip_prefix('^') {
+        Some(b) => (true, b),
+        None => (false, pattern),
+    };
+    let (to_end, body) = match body.strip_suffix('$') {
+        Some(b) => (true, b),
+        None => (false, body),
+    };
+    let mut atoms: Vec<(char, bool)> = Vec::new();
+    for c in body.chars() {
+        match atoms.last_mut() {
+            Some(last) if c == '*' && !last.1 => last.1 = true,
+            _ => atoms.push((c, false)),
+        }
     }
-    (0..=t.len()).any(|i| match_here(&p, &t[i..]))
+    let t: Vec<char> = text.chars().collect();
+    let last_start = if anchored { 0 } else { t.len() };
+    (0..=last_start).any(|s| matches_at(&atoms, &t[s..], to_end))
 }
 
-fn match_here(p: &[char], t: &[char]) -> bool {
-    match p {
-        [] => true,
-        ['$'] => t.is_empty(),
-        [c, '*', rest @ ..] => {
-            let mut i = 0;
-            loop {
-                if match_here(rest, &t[i..]) {
-                    return true;
-                }
-                if i < t.len() && (*c == '.' || t[i] == *c) {
-                    i += 1;
-                } else {
-                    return false;
-                }
-            }
+/// Whether `atoms` match the start of `text` (all of it with `to_end`),
+/// tracking every position each atom can end at, so that a pasted pattern
+/// full of stars stays linear in the text instead of backtracking.
+fn matches_at(atoms: &[(char, bool)], text: &[char], to_end: bool) -> bool {
+    let mut reach = vec![false; text.len() + 1];
+    reach[0] = true;
+    for &(c, star) in atoms {
+        let fits = |j: usize| c == '.' || text[j] == c;
+        let mut next = vec![false; text.len() + 1];
+        for j in 0..=text.len() {
+            let step = j > 0 && fits(j - 1) && if star { next[j - 1] } else { reach[j - 1] };
+            next[j] = step || star && reach[j];
         }
-        [c, rest @ ..] => !t.is_empty() && (*c == '.' || t[0] == *c) && match_here(rest, &t[1..]),
+        reach = next;
     }
+    if to_end { reach[text.len()] } else { reach.contains(&true) }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn regex_subset() {
-        for (p, t, want) in [("wi", "-wi-a-----", true), ("^-wi", "-wi-a-----", true), ("^wi", "-wi-a-----", false), ("a.*b$", "xaxxb", true), ("a.*b$", "xaxxbc", false), ("", "", true)] {
+        let stars = format!("{}b", "a*".repeat(40));
+        let many_a = "a".repeat(120);
+        for (p, t, want) in [
+            ("wi", "-wi-a-----", true),
+            ("^-wi", "-wi-a-----", true),
+            ("^wi", "-wi-a-----", false),
+            ("a.*b$", "xaxxb", true),
+            ("a.*b$", "xaxxbc", false),
+            ("", "", true),
+            ("*x", "a*x", true),
+            ("^a*$", "", true),
+            (stars.as_str(), many_a.as_str(), false),
+        ] {
             assert_eq!(super::regex_search(p, t), want, "{p} in {t}");
         }
     }
