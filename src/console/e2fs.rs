@@ -46,10 +46,6 @@ is corrupt, and you might try running e2fsck with an alternate superblock:
 
 ";
 
-fn fail(err: String, status: i32) -> Output {
-    Output::error(err, status)
-}
-
 /// The ext4 filesystem on a device: (UUID, block size, blocks), or Err
 /// when the device does not exist (false) or holds none (true).
 fn ext4_on(machine: &Machine, path: &str) -> Result<(crate::core::device::DevId, String, u64, u64), bool> {
@@ -68,20 +64,20 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
             "-d" | "-S" | "-z" => {
                 it.next();
             }
-            "-M" | "-P" => return fail(format!("{RESIZE2FS}resize2fs: the lab does not compute a filesystem's minimum size (-M, -P)\n"), 1),
+            "-M" | "-P" => return Output::error(format!("{RESIZE2FS}resize2fs: the lab does not compute a filesystem's minimum size (-M, -P)\n"), 1),
             _ => words.push(a.as_str()),
         }
     }
     let (path, size) = match words[..] {
         [p] => (p, None),
         [p, s] => (p, Some(s)),
-        _ => return fail(format!("{RESIZE2FS}{RESIZE_USAGE}"), 1),
+        _ => return Output::error(format!("{RESIZE2FS}{RESIZE_USAGE}"), 1),
     };
     let (dev, uuid, bs, blocks) = match ext4_on(machine, path) {
         Ok(f) => f,
-        Err(false) => return fail(format!("{RESIZE2FS}open: No such file or directory while opening {path}\n"), 1),
+        Err(false) => return Output::error(format!("{RESIZE2FS}open: No such file or directory while opening {path}\n"), 1),
         Err(true) => {
-            return fail(format!("{RESIZE2FS}resize2fs: Bad magic number in super-block while trying to open {path}\nCouldn't find valid filesystem superblock.\n"), 1)
+            return Output::error(format!("{RESIZE2FS}resize2fs: Bad magic number in super-block while trying to open {path}\nCouldn't find valid filesystem superblock.\n"), 1)
         }
     };
     let k = bs / 1024;
@@ -90,11 +86,11 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
         None => device_blocks,
         Some(s) => match new_size_blocks(s, bs) {
             Some(n) => n,
-            None => return fail(format!("{RESIZE2FS}resize2fs: Invalid new size: {s}\n\n"), 1),
+            None => return Output::error(format!("{RESIZE2FS}resize2fs: Invalid new size: {s}\n\n"), 1),
         },
     };
     if new > device_blocks {
-        return fail(format!("{RESIZE2FS}The containing partition (or device) is only {device_blocks} ({k}k) blocks.\nYou requested a new size of {new} blocks.\n\n"), 1);
+        return Output::error(format!("{RESIZE2FS}The containing partition (or device) is only {device_blocks} ({k}k) blocks.\nYou requested a new size of {new} blocks.\n\n"), 1);
     }
     if new == blocks {
         let text = format!("The filesystem is already {new} ({k}k) blocks long.  Nothing to do!\n\n");
@@ -114,7 +110,7 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
     } else {
         let used = blocks - machine.statfs_of(&uuid).map_or(0, |s| s.free.min(blocks));
         if new < used {
-            return fail(format!("{RESIZE2FS}resize2fs: New size smaller than minimum ({used})\n\n"), 1);
+            return Output::error(format!("{RESIZE2FS}resize2fs: New size smaller than minimum ({used})\n\n"), 1);
         }
         text.push_str(&format!("Resizing the filesystem on {path} to {new} ({k}k) blocks.\n"));
     }

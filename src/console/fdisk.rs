@@ -261,7 +261,7 @@ pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str
             }
         }
         #[cfg(feature = "zfs")]
-        for d in machine.devices().iter().filter(|d| machine.zvol_path(&d.path()).is_some()) {
+        for d in machine.devices().iter().filter(|d| matches!(d.kind, crate::core::device::DevKind::Zvol { .. })) {
             disks.push(Ok(disk_header_io(&d.path(), d.size_bytes, None, machine.io_size_bytes(d.id))));
         }
     }
@@ -456,7 +456,7 @@ impl Session {
                     out.raw("\n");
                 }
                 let model = machine.disk(self.disk).and_then(|d| d.model.as_deref());
-                out.raw(&disk_header_io(&self.path, machine.size_of(self.disk), model, machine.io_size_bytes(self.disk)));
+                out.raw(&disk_header(&self.path, machine.size_of(self.disk), model));
                 out.raw(&label_lines(&self.label));
                 out.raw(&partition_table(&self.path, &self.label));
             }
