@@ -139,8 +139,10 @@ impl Lab {
                 let len = len.min(VOL_BYTES - off);
                 let chunk = Chunk::random(*seed, len);
                 self.m.zvol_write("tank/vol", off, chunk.clone()).expect("zvol write");
-                self.head.vol.insert(off, chunk.to_vec());
-                let merged = vol_expected(&self.head);
+                // Merge into one image: inserting at a key already present
+                // (offset 0 twice) would drop the older bytes from the shadow.
+                let mut merged = vol_expected(&self.head);
+                merged[off as usize..(off + len) as usize].copy_from_slice(&chunk.to_vec());
                 self.head.vol = BTreeMap::from([(0, merged)]);
             }
             Op::Snapshot => {
