@@ -5,6 +5,7 @@
 //! only the output formats `full`, `export` and `value` exist.
 
 use crate::core::event::Event;
+use super::fmt::{Align, Table};
 use super::Output;
 use crate::core::device::{DevId, DevKind};
 use crate::core::label::{DiskId, LabelKind, PartType};
@@ -270,7 +271,7 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
         text.push_str(&erase(machine, dev, p, &found, dry, &mut events));
     }
     if !all && !rows.is_empty() {
-        text.push_str(&table(&rows));
+        text.push_str(&table(rows));
     }
     Output { events, ..out(text, 0) }
 }
@@ -304,17 +305,12 @@ fn erase(machine: &mut Machine, dev: DevId, path: &str, found: &[Found], dry: bo
     text
 }
 
-/// wipefs's listing: columns padded to their widest cell, the last one too.
-fn table(rows: &[[String; 5]]) -> String {
-    let headers = ["DEVICE", "OFFSET", "TYPE", "UUID", "LABEL"];
-    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0)).collect();
-    let line = |cells: &[&str]| {
-        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i == 4 { c.to_string() } else { format!("{c:<w$}", w = widths[i]) }).collect();
-        format!("{}\n", parts.join(" "))
-    };
-    let mut s = line(&headers);
+/// wipefs's listing, a libsmartcols table of left-aligned columns.
+fn table(rows: Vec<[String; 5]>) -> String {
+    let heads = ["DEVICE", "OFFSET", "TYPE", "UUID", "LABEL"].map(|h| (h, Align::Left));
+    let mut table = Table::new(&heads);
     for r in rows {
-        s.push_str(&line(&[&r[0], &r[1], &r[2], &r[3], &r[4]]));
+        table.push(r.into());
     }
-    s
+    table.render()
 }

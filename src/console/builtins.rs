@@ -174,6 +174,10 @@ fn read_path(shell: &mut Shell, tool: &str, name: &str, limit: u64) -> Result<(V
         "/dev/null" => return Ok((Vec::new(), Vec::new())),
         _ => {}
     }
+    #[cfg(feature = "mount-table")]
+    if let Some(text) = super::procfs::read(&shell.machine, &path) {
+        return Ok((text.into_bytes(), Vec::new()));
+    }
     if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&path)) {
         let n = limit.min(shell.machine.size_of(dev));
         return shell.machine.read_at(dev, 0, n).map(|b| (b, Vec::new())).map_err(|e| format!("{tool}: {}: {e}\n", printable(name)));

@@ -5,8 +5,7 @@
 //! superblock, mount and swapon probe for it. Simplification: mkfs.xfs prints a
 //! fixed geometry (4 allocation groups).
 
-use crate::core::order::SmallSort;
-use super::fmt::{human_size, SizeStyle};
+use super::fmt::{human_size, Align, SizeStyle, Table};
 use super::Output;
 use crate::core::device::{DevId, DevKind, LvRole};
 use crate::core::ext4::Geometry;
@@ -28,7 +27,8 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
         "umount" => umount(machine, args),
         "swapon" => swapon(machine, args),
         "swapoff" => swapoff(machine, args),
-        "findmnt" => findmnt(machine, args),
+        #[cfg(feature = "mount-table")]
+        "findmnt" => super::findmnt::findmnt(machine, args),
         _ => return None,
     })
 }
@@ -264,6 +264,9 @@ fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
     };
     let label = if a.label.is_empty() { "no label".to_string() } else { format!("LABEL={}", a.label) };
     text.push_str(&format!("Setting up swapspace version 1, size = {} ({usable} bytes)\n{label}, UUID={uuid}\n", human_size(usable, SizeStyle::Iec)));
+    if a.quiet {
+        text.clear();
+    }
     match machine.mkfs(dev, NewFs::Swap { uuid, label: a.label }) {
         Ok(events) => Output { text, events, ..Output::default() },
         Err(e) => out(format!("mkswap: {e}\n"), 1),
@@ -273,12 +276,7 @@ fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
 fn mount(machine: &mut Machine, args: &[String]) -> Output {
     let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if pos.is_empty() {
-        let mut text = String::new();
-        for m in machine.mounts() {
-            let t = machine.probe(m.dev).map_or("auto", |s| s.fstype.name());
-            text.push_str(&format!("{} on {} type {t} (rw,relatime)\n", machine.path(m.dev), m.target));
-        }
-        return out(text, 0);
+        return out(super::mounts::list(machine), 0);
     }
     let [dev, dir] = pos.as_slice() else {
         return out("mount: bad usage\nTry 'mount --help' for more information.\n", 1);
@@ -350,17 +348,12 @@ fn swap_table(machine: &Machine) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let headers = ["NAME", "TYPE", "SIZE", "USED", "PRIO"];
-    let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0)).collect();
-    let line = |cells: [&str; 5]| {
-        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i < 2 { format!("{c:<w$}", w = widths[i]) } else { format!("{c:>w$}", w = widths[i]) }).collect();
-        format!("{}\n", parts.join(" "))
-    };
-    let mut text = line(headers);
-    for r in &rows {
-        text.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+    let (l, r) = (Align::Left, Align::Right);
+    let mut table = Table::new(&[("NAME", l), ("TYPE", l), ("SIZE", r), ("USED", r), ("PRIO", r)]);
+    for row in rows {
+        table.push(row.into());
     }
-    text
+    table.render()
 }
 
 fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
@@ -378,80 +371,4 @@ fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
         Ok(events) => Output { events, ..Output::default() },
         Err(_) => out(format!("swapoff: {dev}: swapoff failed: Invalid argument\n"), 255),
     }
-}
-
-/// findmnt from util-linux: TARGET SOURCE FSTYPE OPTIONS of one mount point or,
-/// without arguments, of every mount as a tree; `-n` drops the header and
-/// `-o` picks columns.
-fn findmnt(machine: &Machine, args: &[String]) -> Output {
-    let (columns, no_header, wanted) = match findmnt_args(args) {
-        Ok(a) => a,
-        Err(e) => return out(e, 1),
-    };
-    let mut mounts: Vec<&crate::core::machine::Mount> = machine.mounts().iter().filter(|m| wanted.is_empty() || wanted.contains(&m.target)).collect();
-    mounts.small_sort_by(|a, b| a.target.cmp(&b.target));
-    if mounts.is_empty() {
-        return Output { exit_status: 1, ..Output::default() };
-    }
-    let tree = wanted.is_empty();
-    let rows: Vec<Vec<String>> = mounts
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let nested = tree && m.target != "/";
-            let last = !mounts[i + 1..].iter().any(|n| n.target != "/");
-            let prefix = if nested { if last { "\u{2514}\u{2500}" } else { "\u{251c}\u{2500}" } } else { "" };
-            let fstype = machine.probe(m.dev).map_or("auto", |s| s.fstype.name());
-            columns
-                .iter()
-                .map(|c| match *c {
-                    "TARGET" => format!("{prefix}{}", m.target),
-                    "SOURCE" => machine.path(m.dev),
-                    "FSTYPE" => fstype.to_string(),
-                    _ => "rw,relatime".to_string(),
-                })
-                .collect()
-        })
-        .collect();
-    let n = columns.len();
-    let widths: Vec<usize> = (0..n).map(|i| rows.iter().map(|r| r[i].chars().count()).chain([if no_header { 0 } else { columns[i].len() }]).max().unwrap_or(0)).collect();
-    let line = |cells: &[String]| {
-        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| if i + 1 == n { c.clone() } else { format!("{c}{}", " ".repeat(widths[i] - c.chars().count())) }).collect();
-        format!("{}\n", parts.join(" "))
-    };
-    let mut text = if no_header { String::new() } else { line(&columns.iter().map(|c| c.to_string()).collect::<Vec<_>>()) };
-    for r in &rows {
-        text.push_str(&line(r));
-    }
-    out(text, 0)
-}
-
-/// findmnt's columns, whether to print the header, and the mount points asked for.
-fn findmnt_args(args: &[String]) -> Result<(Vec<&'static str>, bool, Vec<String>), String> {
-    const KNOWN: [&str; 4] = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"];
-    let mut columns = KNOWN.to_vec();
-    let mut no_header = false;
-    let mut wanted = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let list = match a.as_str() {
-            "-n" | "--noheadings" => {
-                no_header = true;
-                continue;
-            }
-            "-o" | "--output" => it.next().cloned().unwrap_or_default(),
-            other if other.starts_with("--output=") => other["--output=".len()..].to_string(),
-            other if other.starts_with("-o") && other.len() > 2 => other[2..].to_string(),
-            other if other.starts_with('-') => return Err(format!("findmnt: unrecognized option '{other}'\nTry 'findmnt --help' for more information.\n")),
-            path => {
-                wanted.push(crate::core::machine::files::normalize(path));
-                continue;
-            }
-        };
-        columns = list
-            .split(',')
-            .map(|c| KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(c)).ok_or_else(|| format!("findmnt: unknown column: {c}\n")))
-            .collect::<Result<_, _>>()?;
-    }
-    Ok((columns, no_header, wanted))
 }

@@ -23,7 +23,12 @@ pub mod losetup;
 pub mod nbd;
 pub mod lsblk;
 pub mod lvm2;
+pub mod mounts;
 pub mod parted;
+#[cfg(feature = "mount-table")]
+pub mod findmnt;
+#[cfg(feature = "mount-table")]
+pub mod procfs;
 pub mod qemu_img;
 pub mod qemu_io;
 pub mod session;
@@ -260,6 +265,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "vgrename" if !cfg!(feature = "vgrename") => Some("vgrename is"),
         "vgcfgbackup" | "vgscan" | "lvscan" if !cfg!(feature = "lvm-extras") => Some("this lvm2 command is"),
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
+        "findmnt" if !cfg!(feature = "mount-table") => Some("findmnt is (mount lists the mounts in the browser)"),
         _ => None,
     }
 }

@@ -900,3 +900,52 @@ The filesystem on /dev/mapper/data_vg-my_volume is now 7864320 (4k) blocks long.
 ",
     );
 }
+
+#[test]
+fn mount_and_findmnt_list_zfs_in_mount_order() {
+    let zfs = "rw,relatime,xattr,noacl,casesensitive";
+    check(
+        None,
+        "mkfs.ext4 -q /dev/sdb\nmkdir /mnt/x\nmount /dev/sdb /mnt/x\nzfs create rpool/isos\nzfs create rpool/data/sub\nmount\nfindmnt\nfindmnt -t zfs -n -o TARGET\nfindmnt -t noext4,zfs -o TARGET,SOURCE\nfindmnt -t xfs\necho $?\nfindmnt /rpool/isos\nfindmnt -t\nfindmnt -n -o FSTYPE,TARGET /mnt/x\n",
+        &format!(
+            "/dev/mapper/pve-root on / type ext4 (rw,relatime)\n\
+             /dev/sda2 on /boot/efi type vfat (rw,relatime)\n\
+             rpool on /rpool type zfs ({zfs})\n\
+             rpool/data on /rpool/data type zfs ({zfs})\n\
+             /dev/sdb on /mnt/x type ext4 (rw,relatime)\n\
+             rpool/isos on /rpool/isos type zfs ({zfs})\n\
+             rpool/data/sub on /rpool/data/sub type zfs ({zfs})\n\
+             TARGET                SOURCE               FSTYPE OPTIONS\n\
+             /                     /dev/mapper/pve-root ext4   rw,relatime\n\
+             \u{251c}\u{2500}/boot/efi           /dev/sda2            vfat   rw,relatime\n\
+             \u{251c}\u{2500}/rpool              rpool                zfs    {zfs}\n\
+             \u{2502} \u{251c}\u{2500}/rpool/data       rpool/data           zfs    {zfs}\n\
+             \u{2502} \u{2502} \u{2514}\u{2500}/rpool/data/sub rpool/data/sub       zfs    {zfs}\n\
+             \u{2502} \u{2514}\u{2500}/rpool/isos       rpool/isos           zfs    {zfs}\n\
+             \u{2514}\u{2500}/mnt/x              /dev/sdb             ext4   rw,relatime\n\
+             /rpool\n\
+             \u{251c}\u{2500}/rpool/data\n\
+             \u{2502} \u{2514}\u{2500}/rpool/data/sub\n\
+             \u{2514}\u{2500}/rpool/isos\n\
+             TARGET    SOURCE\n\
+             /boot/efi /dev/sda2\n\
+             1\n\
+             TARGET      SOURCE     FSTYPE OPTIONS\n\
+             /rpool/isos rpool/isos zfs    {zfs}\n\
+             findmnt: option requires an argument -- 't'\n\
+             Try 'findmnt --help' for more information.\n\
+             ext4   /mnt/x\n"
+        ),
+    );
+}
+
+#[test]
+fn proc_lists_partitions_swaps_and_mounts() {
+    check(
+        Some("sdb=1G,sdc=2G"),
+        "sfdisk /dev/sdb >/dev/null <<X\n,100M\n,\nX\nmkfs.ext4 -q /dev/sdb1\nmkdir /mnt/b\nmount /dev/sdb1 /mnt/b\npvcreate -q /dev/sdc\nvgcreate -q vg /dev/sdc\nlvcreate -q -n b -L 12M vg\nlvcreate -q -n a -L 8M vg\nmkswap -q /dev/vg/a\nswapon /dev/vg/a\ncat /proc/partitions\ncat /proc/swaps\ncat /proc/mounts\n",
+        "  Physical volume \"/dev/sdc\" successfully created.\n  Volume group \"vg\" successfully created\n  Logical volume \"b\" created.\n  Logical volume \"a\" created.\n\
+         major minor  #blocks  name\n\n   8       16    1048576 sdb\n   8       17     102400 sdb1\n   8       18     945152 sdb2\n   8       32    2097152 sdc\n 253        0      12288 dm-0\n 253        1       8192 dm-1\n\
+         Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/dm-1                               partition\t8188\t\t0\t\t-2\n/dev/sdb1 /mnt/b ext4 rw,relatime 0 0\n",
+    );
+}

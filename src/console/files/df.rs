@@ -223,7 +223,7 @@ pub fn df(shell: &mut Shell, args: &[String]) -> Output {
                 rows.push(row(&named(shell, Some(m)), &s, &o));
             }
         }
-        for (ds, mp) in shell.machine.zfs_mounts() {
+        for (ds, mp, _) in shell.machine.zfs_mounts() {
             if let Ok((_, s)) = shell.machine.statfs_path(&mp) {
                 rows.push(row(&zfs_named(shell, &ds), &s, &o));
             }

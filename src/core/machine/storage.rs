@@ -37,6 +37,8 @@ pub struct Mount {
     pub target: String,
     /// The UUID of the mounted filesystem.
     pub uuid: String,
+    /// The lab clock when it was mounted, which orders it among ZFS mounts.
+    pub since: u64,
 }
 
 /// A filesystem or swap area to create.
@@ -207,7 +209,7 @@ impl Machine {
             };
             self.filesystems.push(Filesystem { fstype: sig.fstype, uuid: sig.uuid.clone(), tree, data_offset: 0, memory: None, geometry });
         }
-        self.mounts.push(Mount { dev, target: target.into(), uuid: sig.uuid });
+        self.mounts.push(Mount { dev, target: target.into(), uuid: sig.uuid, since: self.clock });
         Ok(vec![Event::Mounted { dev: self.name_of(dev), target: target.into() }])
     }
 

@@ -92,14 +92,15 @@ impl Machine {
         None
     }
 
-    /// Mounted ZFS filesystems, as (dataset, mount point), pool by pool.
-    pub fn zfs_mounts(&self) -> Vec<(String, String)> {
+    /// Mounted ZFS filesystems, as (dataset, mount point, when it was
+    /// mounted: at boot, or when it was created), pool by pool.
+    pub fn zfs_mounts(&self) -> Vec<(String, String, u64)> {
         let mut out = Vec::new();
         for pool in &self.zfs.pools {
             for ds in pool.datasets.iter().filter(|d| !d.is_volume()) {
                 let mp = pool.mountpoint_of(&ds.name);
                 if mp.starts_with('/') {
-                    out.push((ds.name.clone(), mp));
+                    out.push((ds.name.clone(), mp, ds.creation_time.max(super::BOOT_TIME)));
                 }
             }
         }
