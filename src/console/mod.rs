@@ -581,6 +581,21 @@ impl Shell {
     }
 
     fn sfdisk(&mut self, args: &[String]) -> Output {
+        #[cfg(feature = "sfdisk-options")]
+        return match sfdisk::options::run(&mut self.machine, args) {
+            sfdisk::options::Run::Done(out) => out,
+            sfdisk::options::Run::Script(session, text) => {
+                self.interactive = Some(Interactive::Sfdisk(session));
+                Output::text(text, 0)
+            }
+        };
+        #[cfg(not(feature = "sfdisk-options"))]
+        self.sfdisk_flags(args)
+    }
+
+    /// The browser's sfdisk: a script run, `-d`, `-J` or `-l`.
+    #[cfg(not(feature = "sfdisk-options"))]
+    fn sfdisk_flags(&mut self, args: &[String]) -> Output {
         let devices: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
         let flag = args.iter().find(|a| a.starts_with('-')).map(String::as_str);
         let Some(dev) = devices.first() else {
@@ -593,8 +608,8 @@ impl Shell {
                 Ok((_, columns, devices)) => fdisk::list(&self.machine, "sfdisk", &devices, columns.as_deref()),
                 Err(out) => return out,
             },
-            Some(other) => (format!("sfdisk: unsupported option '{other}' in this simulator\n"), 1),
-            None => match sfdisk::start(&self.machine, dev) {
+            Some(other) => (format!("sfdisk: {other} is in the storage-lab command-line program, not in the browser yet\n"), 1),
+            None => match sfdisk::start(&self.machine, dev, sfdisk::Opts::default()) {
                 Ok((session, text)) => {
                     self.interactive = Some(Interactive::Sfdisk(session));
                     (text, 0)

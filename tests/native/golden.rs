@@ -949,3 +949,31 @@ fn proc_lists_partitions_swaps_and_mounts() {
          Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/dm-1                               partition\t8188\t\t0\t\t-2\n/dev/sdb1 /mnt/b ext4 rw,relatime 0 0\n",
     );
 }
+
+#[test]
+fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
+    let busy = "This disk is currently in use - repartitioning is probably a bad idea.\nUmount all file systems, and swapoff all swap partitions on this disk.\nUse the --no-reread flag to suppress this check.\n\n";
+    check(
+        Some("sdb=1G"),
+        "sfdisk -q /dev/sdb <<X\nlabel: dos\n,100M\n,100M\nX\nmkfs.ext4 -q /dev/sdb1\nmkdir /mnt/b\nmount /dev/sdb1 /mnt/b\n\
+         sfdisk -q /dev/sdb <<X\n,50M\nX\necho \"status $?\"\n\
+         sfdisk -q --force /dev/sdb <<X\nlabel: dos\n,100M\n,200M\nX\necho \"status $?\"\n\
+         sfdisk --no-reread -q /dev/sdb <<X\nlabel: dos\n,100M\n,300M\nX\n\
+         umount /mnt/b\nsfdisk --no-tell-kernel /dev/sdb <<X | tail -2\nlabel: dos\n,10M\nX\n\
+         lsblk -o NAME,SIZE /dev/sdb\nsfdisk -q -l /dev/sdb\npartprobe /dev/sdb\nlsblk -o NAME,SIZE /dev/sdb\n\
+         sfdisk -N 1 /dev/sdb\nsfdisk --verify /dev/sdb\nsfdisk --wipe=always /dev/sdb\nsfdisk /dev/sdb 1\n",
+        &format!(
+            "{busy}sfdisk: Use the --force flag to overrule all checks.\nstatus 1\n\
+             {busy}Re-reading the partition table failed.: Device or resource busy\nstatus 0\n\
+             Re-reading the partition table failed.: Device or resource busy\n\
+             \nThe partition table has been altered.\n\
+             NAME    SIZE\nsdb       1G\n\u{251c}\u{2500}sdb1  100M\n\u{2514}\u{2500}sdb2  100M\n\
+             Device     Boot Start   End Sectors Size Id Type\n/dev/sdb1        2048 22527   20480  10M 83 Linux\n\
+             NAME   SIZE\nsdb      1G\n\u{2514}\u{2500}sdb1  10M\n\
+             sfdisk: the lab does not model -N/--partno (see sfdisk(8))\n\
+             sfdisk: the lab does not model -V/--verify (see sfdisk(8))\n\
+             sfdisk: the lab does not model -w/--wipe (see sfdisk(8))\n\
+             sfdisk: the lab does not model -N/--partno (see sfdisk(8))\n"
+        ),
+    );
+}

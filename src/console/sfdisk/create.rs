@@ -39,7 +39,7 @@ pub(super) fn apply(s: &mut Session, machine: &mut Machine, text: &mut String, e
     if let Some(value) = s.header("table-length") {
         let wanted = parse_size(value).map_err(errno)?;
         if let Some(shape) = table_length(&label, wanted, total, text)? {
-            text.push_str(&format!("Partition table length changed from {} to {}.\n", label.gpt_entries, shape.entries));
+            s.info(text, &format!("Partition table length changed from {} to {}.\n", label.gpt_entries, shape.entries));
             (label.gpt_entries, label.first_lba, label.last_lba) = (shape.entries, shape.first_lba, shape.last_lba);
             align.first_lba = shape.first_lba;
         }
@@ -84,7 +84,7 @@ fn dos(s: &Session, machine: &mut Machine, total: u64, text: &mut String) -> Res
     let id = s.header("label-id").and_then(crate::console::cnum::c_strtoul_hex).map(|v| v as u32);
     let id = id.unwrap_or_else(|| machine.new_dos_signature());
     let label = Label::new_dos(total, id).map_err(|_| Errno::NoSpc)?;
-    text.push_str(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{id:08x}.\n"));
+    s.info(text, &format!("Created a new DOS (MBR) disklabel with disk identifier 0x{id:08x}.\n"));
     Ok(label)
 }
 
@@ -116,9 +116,9 @@ fn gpt(s: &Session, machine: &mut Machine, total: u64, align: Align, text: &mut 
     }
     let guid = s.header("label-id").and_then(Guid::parse).unwrap_or_else(|| machine.new_guid());
     let label = Label::new_gpt_with(total, guid, shape.entries, shape.first_lba, shape.last_lba).map_err(|_| Errno::NoSpc)?;
-    text.push_str(&format!("Created a new GPT disklabel (GUID: {guid}).\n"));
+    s.info(text, &format!("Created a new GPT disklabel (GUID: {guid}).\n"));
     if shape.entries < ENTRY_COUNT {
-        text.push_str(&format!("The maximal number of partitions is {} (default is {ENTRY_COUNT}).\n", shape.entries));
+        s.info(text, &format!("The maximal number of partitions is {} (default is {ENTRY_COUNT}).\n", shape.entries));
     }
     Ok((label, Align { first_lba: align.first_lba.max(shape.first_lba), ..align }))
 }

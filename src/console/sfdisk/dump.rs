@@ -35,7 +35,11 @@ pub fn dump(machine: &Machine, path: &str) -> (String, i32) {
     for (name, value) in gpt_headers(&label) {
         s.push_str(&format!("{name}: {value}\n"));
     }
-    s.push_str("sector-size: 512\n\n");
+    s.push_str("sector-size: 512\n");
+    // libfdisk's script writer ends an empty table's dump with its headers.
+    if !label.partitions.is_empty() {
+        s.push('\n');
+    }
     let width = label.partitions.iter().map(|p| partition_path(path, p.number).len()).max().unwrap_or(0);
     for p in &label.partitions {
         let dev = partition_path(path, p.number);

@@ -27,12 +27,20 @@ fn geometry(p: &Partition) -> (u64, u64) {
 impl Machine {
     /// Writes `label` to the disk's sectors, then asks the kernel to re-read it.
     pub fn write_label(&mut self, disk: DevId, label: &Label) -> (Reread, Vec<Event>) {
-        self.write_label_bytes(disk, label);
-        let Some(d) = self.disk(disk) else { return (Reread::Busy, Vec::new()) };
-        let parts = label.partitions.iter().map(|p| p.info()).collect();
-        let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }];
+        let mut events = self.write_label_untold(disk, label);
+        if events.is_empty() {
+            return (Reread::Busy, events);
+        }
         let reread = self.reread(disk, &mut events);
         (reread, events)
+    }
+
+    /// Writes `label` to the disk's sectors; the kernel keeps its old view.
+    pub fn write_label_untold(&mut self, disk: DevId, label: &Label) -> Vec<Event> {
+        self.write_label_bytes(disk, label);
+        let Some(d) = self.disk(disk) else { return Vec::new() };
+        let parts = label.partitions.iter().map(|p| p.info()).collect();
+        vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }]
     }
 
     /// BLKRRPART: replaces the kernel's partitions with what is on disk, unless a

@@ -1,0 +1,250 @@
+//! sfdisk's command line as util-linux 2.38 reads it: getopt_long over its
+//! options, then one action (the last named wins, as in sfdisk): a script
+//! run, `--dump`, `--json`, `--list`, `--delete`, `--part-type` or
+//! `--part-label`.
+//!
+//! Simplified: the options sfdisk has and the lab does not model (`-N`,
+//! `--wipe`, `--verify`, backups, `--move-data`, ...) are refused by name.
+
+use super::script::{parse_type, ScriptType};
+use super::{dump, json, partition_table, write_changes, Opts, Session};
+use crate::console::hexdump::Getopt;
+use crate::console::Output;
+use crate::core::device::DevId;
+use crate::core::label::{Label, LabelKind, PartType};
+use crate::core::machine::Machine;
+use crate::core::Event;
+
+/// sfdisk 2.38's optstring; the control characters stand for the options
+/// that have only a long name.
+const SHORT: &str = "aAbBcdfFgGhJlLo:O:nN:qrsTu:vVX:Y:w:W:\u{10}\u{11}\u{12}\u{13}\u{14}\u{15}\u{16}\u{17}\u{18}\u{19}::\u{1a}::\u{1b}::\u{1c}\u{1d}\u{1e}\u{1f}";
+/// In sfdisk's getopt_long order, which decides what an abbreviation means.
+const LONG: &str = "activate=A,append=a,backup-pt-sectors=B,backup=b,backup-file=O,bytes=\u{18},color=\u{19},lock=\u{1a},\
+delete=\u{10},dump=d,help=h,force=f,json=J,label=X,label-nested=Y,list=l,list-free=F,list-types=T,no-act=n,\
+no-reread=\u{11},no-tell-kernel=\u{12},move-data=\u{1b},move-use-fsync=\u{1c},output=o,partno=N,reorder=r,\
+show-geometry=g,quiet=q,verify=V,version=v,wipe=w,wipe-partitions=W,relocate=\u{1d},part-uuid=\u{15},\
+part-label=\u{14},part-type=\u{13},part-attrs=\u{16},disk-id=\u{17},show-pt-geometry=G,unit=u,Linux=L,\
+show-size=s,change-id=\u{1e},id=c,print-id=\u{1f}";
+
+const TRY: &str = "Try 'sfdisk --help' for more information.\n";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Script,
+    Dump,
+    Json,
+    List,
+    Delete,
+    PartType,
+    PartLabel,
+}
+
+/// What the shell does with an sfdisk command line.
+pub enum Run {
+    Done(Output),
+    /// A script run that waits for its lines.
+    Script(Session, String),
+}
+
+fn fail(text: String) -> Run {
+    Run::Done(Output::error(text, 1))
+}
+
+/// An option by its letter and long name (`-V/--verify`), or by its long
+/// name alone when it has no letter.
+fn option_name(c: char) -> String {
+    let long = LONG.split(',').find_map(|l| l.split_once('=').filter(|(_, short)| short.starts_with(c)));
+    match (c.is_ascii_graphic(), long) {
+        (true, Some((name, _))) => format!("-{c}/--{name}"),
+        (true, None) => format!("-{c}"),
+        (false, _) => format!("--{}", long.map_or("?", |l| l.0)),
+    }
+}
+
+/// `strtou32_or_err()` for a partition number.
+fn partno(text: &str) -> Result<u32, Run> {
+    text.parse().map_err(|_| fail(format!("sfdisk: failed to parse partition number: '{text}'\n")))
+}
+
+pub fn run(machine: &mut Machine, args: &[String]) -> Run {
+    let mut opts = Opts::default();
+    let (mut act, mut columns) = (Act::Script, None);
+    let mut getopt = Getopt::new(args, SHORT, LONG);
+    while let Some(parsed) = getopt.next("sfdisk") {
+        let (c, v) = match parsed {
+            Ok(p) => p,
+            Err(e) => return fail(format!("{e}\n{TRY}")),
+        };
+        match c {
+            'q' => opts.quiet = true,
+            'n' => opts.no_act = true,
+            'f' => opts.force = true,
+            'a' => opts.append = true,
+            'X' => opts.label = v,
+            '\u{11}' => opts.no_reread = true,
+            '\u{12}' => opts.no_tell = true,
+            'd' => act = Act::Dump,
+            'J' => act = Act::Json,
+            'l' => act = Act::List,
+            'o' => columns = v,
+            '\u{10}' => act = Act::Delete,
+            '\u{13}' => act = Act::PartType,
+            '\u{14}' => act = Act::PartLabel,
+            'h' => return Run::Done(Output::text(crate::console::version::no_help("sfdisk"), 0)),
+            'v' => return Run::Done(Output::text("sfdisk from util-linux 2.38.1\n", 0)),
+            'N' => {
+                if let Err(e) = partno(v.as_deref().unwrap_or_default()) {
+                    return e;
+                }
+                return fail(not_modelled("-N/--partno"));
+            }
+            other => return fail(not_modelled(&option_name(other))),
+        }
+    }
+    let operands = getopt.operands;
+    if act == Act::List {
+        return Run::Done(list(machine, &operands, columns.as_deref(), opts.quiet));
+    }
+    let Some(path) = operands.first() else {
+        return fail(format!("sfdisk: no disk device specified\n{TRY}"));
+    };
+    match act {
+        Act::Script if operands.len() > 1 => fail(not_modelled("-N/--partno")),
+        Act::Script => match super::start(machine, path, opts) {
+            Ok((session, text)) => Run::Script(session, text),
+            Err((text, status)) => Run::Done(Output::text(text, status)),
+        },
+        Act::Dump => done(dump(machine, path)),
+        Act::Json => done(json(machine, path)),
+        Act::Delete => delete(machine, path, &operands[1..], &opts),
+        Act::PartType | Act::PartLabel => part_field(machine, act, &operands, &opts),
+        Act::List => unreachable!("handled above"),
+    }
+}
+
+fn done((text, status): (String, i32)) -> Run {
+    Run::Done(Output::text(text, status))
+}
+
+fn not_modelled(option: &str) -> String {
+    format!("sfdisk: the lab does not model {option} (see sfdisk(8))\n")
+}
+
+/// `sfdisk -l`; with `-q`, libfdisk's lines about each disk go unprinted
+/// and only the partition tables are left.
+fn list(machine: &Machine, devices: &[String], columns: Option<&str>, quiet: bool) -> Output {
+    if !quiet {
+        let (text, status) = crate::console::fdisk::list(machine, "sfdisk", devices, columns);
+        return Output::text(text, status);
+    }
+    let tables: Vec<String> = devices
+        .iter()
+        .filter_map(|d| machine.resolve(d).and_then(|id| machine.disk(id)).and_then(|disk| disk.label()).map(|l| partition_table(d, &l)))
+        .collect();
+    Output::text(tables.iter().map(|t| t.trim_start_matches('\n')).collect::<Vec<_>>().join("\n"), 0)
+}
+
+/// The disk and its table, as sfdisk opens a device to change it.
+fn open(machine: &Machine, path: &str) -> Result<(DevId, Option<Label>), Run> {
+    match machine.resolve(path).and_then(|id| machine.disk(id).map(|d| (id, d.label()))) {
+        Some(found) => Ok(found),
+        None => Err(fail(format!("sfdisk: cannot open {path}: No such file or directory\n"))),
+    }
+}
+
+/// `sfdisk --delete DEV [N...]`: every partition, or the ones named. There
+/// is no check whether the disk is in use: the kernel's re-read says so.
+fn delete(machine: &mut Machine, path: &str, numbers: &[String], opts: &Opts) -> Run {
+    let (disk, label) = match open(machine, path) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let Some(mut label) = label else {
+        // Without a table nothing is deleted, and nothing is written.
+        return match numbers.first().map(|n| partno(n)) {
+            Some(Ok(n)) => fail(format!("sfdisk: {path}: partition {n}: failed to delete\n")),
+            Some(Err(e)) => e,
+            None => Run::Done(Output::error("", 1)),
+        };
+    };
+    if numbers.is_empty() {
+        label.partitions.clear();
+    }
+    for n in numbers {
+        let n = match partno(n) {
+            Ok(n) => n,
+            Err(e) => return e,
+        };
+        if label.delete(n).is_err() {
+            return fail(format!("sfdisk: {path}: partition {n}: failed to delete\n"));
+        }
+    }
+    Run::Done(write(machine, disk, &label, opts, String::new()))
+}
+
+fn write(machine: &mut Machine, disk: DevId, label: &Label, opts: &Opts, mut text: String) -> Output {
+    let mut events: Vec<Event> = Vec::new();
+    write_changes(machine, disk, label, opts, &mut text, &mut events);
+    Output { text, events, ..Output::default() }
+}
+
+/// `sfdisk --part-type DEV N [TYPE]` and `--part-label DEV N [NAME]`: print
+/// the partition's type or name, or set it and write the table.
+fn part_field(machine: &mut Machine, act: Act, operands: &[String], opts: &Opts) -> Run {
+    let path = &operands[0];
+    let Some(number) = operands.get(1) else { return fail("sfdisk: no partition number specified\n".into()) };
+    let n = match partno(number) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    if operands.len() > 3 {
+        return fail("sfdisk: unexpected arguments\n".into());
+    }
+    let (disk, label) = match open(machine, path) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let Some(mut label) = label else { return fail(format!("sfdisk: {path}: no partition table found\n")) };
+    let slots = match label.kind {
+        LabelKind::Gpt => label.gpt_entries,
+        LabelKind::Dos => 4 + label.logicals().count() as u32,
+    };
+    if n > slots {
+        return fail(format!("sfdisk: {path}: partition {n}: partition table contains only {slots} partitions\n"));
+    }
+    let Some(part) = label.partitions.iter_mut().find(|p| p.number == n) else {
+        return fail(format!("sfdisk: {path}: partition {n}: partition is unused\n"));
+    };
+    let kind = label.kind;
+    let mut text = String::new();
+    match (act, operands.get(2)) {
+        (Act::PartType, None) => return Run::Done(Output::text(type_text(part.part_type), 0)),
+        (_, None) if kind == LabelKind::Gpt => return Run::Done(Output::text(format!("{}\n", part.name), 0)),
+        (_, None) => return fail(format!("sfdisk: {path}: partition {n}: failed to get partition name\n")),
+        (Act::PartType, Some(t)) => match parse_type(kind, t) {
+            ScriptType::Type(PartType::Dos(0)) => {
+                text.push_str("Type 0 means free space to many systems. Having partitions of type 0 is probably unwise.\n");
+                part.part_type = PartType::Dos(0);
+            }
+            ScriptType::Type(t) => part.part_type = t,
+            ScriptType::NotAGuid => return fail(format!("sfdisk: {path}: partition {n}: failed to set partition type\n")),
+        },
+        (_, Some(name)) if kind == LabelKind::Gpt => {
+            if !opts.quiet {
+                text.push_str(&format!("Partition name changed from '{}' to '{name}'.\n", part.name));
+            }
+            part.name = name.clone();
+        }
+        // A DOS table has no names: libfdisk ignores the new one.
+        (_, Some(_)) => {}
+    }
+    Run::Done(write(machine, disk, &label, opts, text))
+}
+
+/// How sfdisk prints a type: a DOS code as `%2x`, a GPT type GUID as text.
+fn type_text(t: PartType) -> String {
+    match t {
+        PartType::Dos(code) => format!("{code:2x}\n"),
+        PartType::Gpt(guid) => format!("{guid}\n"),
+    }
+}
