@@ -12,6 +12,8 @@ use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
 use crate::core::device::DevId;
 use crate::core::disk::Disk;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
+#[cfg(feature = "free-space")]
+use crate::core::libfdisk::{self, free};
 use crate::core::machine::{Machine, Reread};
 use crate::core::parttypes::{dos_types, gpt_types};
 use crate::core::units::SECTOR_BYTES;
@@ -245,6 +247,55 @@ pub fn list_disk(disk: &Disk, list: Option<&str>) -> Result<String, (String, Str
     Ok(s)
 }
 
+#[cfg(feature = "free-space")]
+/// fdisk's `F` and `sfdisk -F`: the table's unpartitioned areas, each
+/// starting where libfdisk would align a new partition; `quiet` (sfdisk's
+/// `-q`) leaves out libfdisk's lines around the table.
+pub fn free_listing(path: &str, label: &Label, quiet: bool) -> String {
+    let areas = free::freespaces(label, &libfdisk::Align::for_disk(label.total_sectors));
+    let sectors: u64 = areas.iter().map(|(s, e)| e - s + 1).sum();
+    let bytes = sectors * SECTOR_BYTES;
+    let mut text = String::new();
+    if !quiet {
+        text = format!(
+            "Unpartitioned space {path}: {}, {bytes} bytes, {sectors} sectors\nUnits: sectors of 1 * 512 = 512 bytes\nSector size (logical/physical): 512 bytes / 512 bytes\n",
+            human_size(bytes, SizeStyle::Iec2)
+        );
+    }
+    if areas.is_empty() {
+        return text;
+    }
+    if !quiet {
+        text.push('\n');
+    }
+    let mut table = Table::new(&["Start", "End", "Sectors", "Size"].map(|h| (h, Align::Right)));
+    table.hints = vec![5; 4];
+    for (start, end) in areas {
+        let n = end - start + 1;
+        table.push(vec![start.to_string(), end.to_string(), n.to_string(), human_size(n * SECTOR_BYTES, SizeStyle::Letter)]);
+    }
+    text.push_str(&table.render());
+    text
+}
+
+#[cfg(feature = "free-space")]
+/// fdisk's `v` and `sfdisk -V`: what libfdisk's check of the table reports.
+pub fn verify_text(label: &Label) -> String {
+    match free::verify(label) {
+        free::Verified::Gpt { used, entries, free_sectors, segments, largest_sectors } => {
+            let segments = match segments {
+                1 => "1 segment".to_string(),
+                n => format!("{n} segments (the largest is {})", human_size(largest_sectors * SECTOR_BYTES, SizeStyle::Iec)),
+            };
+            format!("No errors detected.\nHeader version: 1.0\nUsing {used} out of {entries} partitions.\nA total of {free_sectors} free sectors is available in {segments}.\n")
+        }
+        free::Verified::Dos { allocated, total } if allocated > total => {
+            format!("No errors detected.\nTotal allocated sectors {allocated} greater than the maximum {total}.\n")
+        }
+        free::Verified::Dos { allocated, total } => format!("No errors detected.\nRemaining {} unallocated 512-byte sectors.\n", total - allocated),
+    }
+}
+
 /// `fdisk -l [DEV...]`: without devices, every disk and then every LV, separated
 /// by blank lines, as /proc/partitions orders them.
 pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str>) -> (String, i32) {
@@ -461,6 +512,15 @@ impl Session {
                 out.raw(&partition_table(&self.path, &self.label));
             }
             'n' => self.new_partition(out),
+            #[cfg(not(feature = "free-space"))]
+            'F' | 'v' => out.warn(&format!("{key}: this command is in the storage-lab command-line program, not in the browser yet")),
+            #[cfg(feature = "free-space")]
+            'F' | 'v' => {
+                if self.warned {
+                    out.raw("\n");
+                }
+                out.raw(&if key == 'F' { free_listing(&self.path, &self.label, false) } else { verify_text(&self.label) });
+            }
             'd' => {
                 if let Some(n) = self.choose_existing(out, Step::DeleteNumber) {
                     self.delete(machine, n, out, events);

@@ -12,6 +12,10 @@ pub enum SizeStyle {
     Letter,
     /// `100 MiB`, as in fdisk's messages.
     Iec,
+    /// `822.98 MiB`: two decimals (`SIZE_DECIMAL_2DIGITS`), as in fdisk's
+    /// free-space listing.
+    #[cfg_attr(not(feature = "free-space"), allow(dead_code))]
+    Iec2,
 }
 
 /// util-linux's size_to_human_string.
@@ -30,17 +34,22 @@ pub fn human_size(bytes: u64, style: SizeStyle) -> String {
         } else {
             (frac * 1000) / (1u64 << exp)
         };
-        frac = (frac + 50) / 100;
-        if frac == 10 {
+        // Hundredths, rounded to tenths unless two digits are asked for.
+        frac = if style == SizeStyle::Iec2 { (frac + 5) / 10 } else { (frac + 50) / 100 * 10 };
+        if frac == 100 {
             dec += 1;
             frac = 0;
         }
     }
-    let number = if frac > 0 { format!("{dec}.{frac}") } else { dec.to_string() };
+    let number = match frac {
+        0 => dec.to_string(),
+        f if f % 10 == 0 => format!("{dec}.{}", f / 10),
+        f => format!("{dec}.{f:02}"),
+    };
     match style {
         SizeStyle::Letter => format!("{number}{letter}"),
-        SizeStyle::Iec if letter == 'B' => format!("{number} B"),
-        SizeStyle::Iec => format!("{number} {letter}iB"),
+        _ if letter == 'B' => format!("{number} B"),
+        _ => format!("{number} {letter}iB"),
     }
 }
 

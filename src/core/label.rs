@@ -248,7 +248,7 @@ impl Label {
     }
 
     /// Free sector ranges (inclusive) between `lo` and `hi` that none of `used` covers.
-    fn gaps(lo: u64, hi: u64, used: &mut Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    pub(crate) fn gaps(lo: u64, hi: u64, used: &mut Vec<(u64, u64)>) -> Vec<(u64, u64)> {
         crate::core::order::small_sort(used);
         let mut gaps = Vec::new();
         let mut cursor = lo;

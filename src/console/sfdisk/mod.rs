@@ -9,7 +9,7 @@
 //!
 //! Options (`options`, native feature `sfdisk-options`; the browser reads
 //! `-d`, `-J` and `-l` only): `-q`, `-n`, `-f`, `--no-reread`,
-//! `--no-tell-kernel`, `-X`, `-a`, `--delete`, `--part-type` and
+//! `--no-tell-kernel`, `-X`, `-a`, `-F`, `-V`, `--delete`, `--part-type` and
 //! `--part-label`.
 //!
 //! Simplifications: no `-N`, `--wipe`, backups or interactive prompts, no

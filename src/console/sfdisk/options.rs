@@ -1,18 +1,22 @@
 //! sfdisk's command line as util-linux 2.38 reads it: getopt_long over its
 //! options, then one action (the last named wins, as in sfdisk): a script
-//! run, `--dump`, `--json`, `--list`, `--delete`, `--part-type` or
-//! `--part-label`.
+//! run, `--dump`, `--json`, `--list`, `--list-free`, `--verify`, `--delete`,
+//! `--part-type` or `--part-label`.
 //!
 //! Simplified: the options sfdisk has and the lab does not model (`-N`,
-//! `--wipe`, `--verify`, backups, `--move-data`, ...) are refused by name.
+//! `--wipe`, backups, `--move-data`, ...) are refused by name, and
+//! `--list-free` and `--verify` without a device go through the disks only
+//! (sfdisk also visits device-mapper devices).
 
 use super::script::{parse_type, ScriptType};
 use super::{dump, json, partition_table, write_changes, Opts, Session};
+use crate::console::fdisk::{free_listing, verify_text};
 use crate::console::hexdump::Getopt;
 use crate::console::Output;
 use crate::core::device::DevId;
 use crate::core::label::{Label, LabelKind, PartType};
 use crate::core::machine::Machine;
+use crate::core::order::SmallSort;
 use crate::core::Event;
 
 /// sfdisk 2.38's optstring; the control characters stand for the options
@@ -34,6 +38,8 @@ enum Act {
     Dump,
     Json,
     List,
+    ListFree,
+    Verify,
     Delete,
     PartType,
     PartLabel,
@@ -86,6 +92,8 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
             'd' => act = Act::Dump,
             'J' => act = Act::Json,
             'l' => act = Act::List,
+            'F' => act = Act::ListFree,
+            'V' => act = Act::Verify,
             'o' => columns = v,
             '\u{10}' => act = Act::Delete,
             '\u{13}' => act = Act::PartType,
@@ -102,23 +110,19 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
         }
     }
     let operands = getopt.operands;
-    if act == Act::List {
-        return Run::Done(list(machine, &operands, columns.as_deref(), opts.quiet));
-    }
-    let Some(path) = operands.first() else {
-        return fail(format!("sfdisk: no disk device specified\n{TRY}"));
-    };
-    match act {
-        Act::Script if operands.len() > 1 => fail(not_modelled("-N/--partno")),
-        Act::Script => match super::start(machine, path, opts) {
+    match (act, operands.first()) {
+        (Act::List, _) => Run::Done(list(machine, &operands, columns.as_deref(), opts.quiet)),
+        (Act::ListFree | Act::Verify, _) => Run::Done(free_or_verify(machine, act, &operands, opts.quiet)),
+        (_, None) => fail(format!("sfdisk: no disk device specified\n{TRY}")),
+        (Act::Script, Some(_)) if operands.len() > 1 => fail(not_modelled("-N/--partno")),
+        (Act::Script, Some(path)) => match super::start(machine, path, opts) {
             Ok((session, text)) => Run::Script(session, text),
             Err((text, status)) => Run::Done(Output::text(text, status)),
         },
-        Act::Dump => done(dump(machine, path)),
-        Act::Json => done(json(machine, path)),
-        Act::Delete => delete(machine, path, &operands[1..], &opts),
-        Act::PartType | Act::PartLabel => part_field(machine, act, &operands, &opts),
-        Act::List => unreachable!("handled above"),
+        (Act::Dump, Some(path)) => done(dump(machine, path)),
+        (Act::Json, Some(path)) => done(json(machine, path)),
+        (Act::Delete, Some(path)) => delete(machine, path, &operands[1..], &opts),
+        (Act::PartType | Act::PartLabel, Some(path)) => part_field(machine, act, path, &operands[1..], &opts),
     }
 }
 
@@ -142,6 +146,48 @@ fn list(machine: &Machine, devices: &[String], columns: Option<&str>, quiet: boo
         .filter_map(|d| machine.resolve(d).and_then(|id| machine.disk(id)).and_then(|disk| disk.label()).map(|l| partition_table(d, &l)))
         .collect();
     Output::text(tables.iter().map(|t| t.trim_start_matches('\n')).collect::<Vec<_>>().join("\n"), 0)
+}
+
+/// `sfdisk -F` and `sfdisk -V` for each device named, or for every disk:
+/// the free areas (nothing for a disk without a table) or the table's check,
+/// libfdisk's lines silenced by `-q`.
+fn free_or_verify(machine: &Machine, act: Act, devices: &[String], quiet: bool) -> Output {
+    let devices: Vec<String> = match devices {
+        [] => {
+            let mut disks: Vec<_> = machine.disks().iter().collect();
+            disks.small_sort_by_key(|d| (d.major, d.minor));
+            disks.iter().map(|d| d.path()).collect()
+        }
+        named => named.to_vec(),
+    };
+    let mut out = Output::default();
+    for (i, path) in devices.iter().enumerate() {
+        let Some(disk) = machine.resolve(path).and_then(|id| machine.disk(id)) else {
+            out.err.push_str(&format!("sfdisk: cannot open {path}: No such file or directory\n"));
+            if act == Act::Verify {
+                out.exit_status = 1;
+                return out;
+            }
+            continue;
+        };
+        let label = disk.label();
+        let text = match (act, &label) {
+            (Act::ListFree, None) => String::new(),
+            (Act::ListFree, Some(l)) => free_listing(path, l, quiet),
+            (_, None) => format!("{path}:\nunrecognized partition table type\n"),
+            (_, Some(l)) => format!("{path}:\n{}", verify_text(l)),
+        };
+        let separator = if act == Act::ListFree { "\n\n" } else { " \n" };
+        if i > 0 && !(quiet && act == Act::Verify) {
+            out.text.push_str(separator);
+        }
+        // -q silences every line of the check: all are libfdisk's information.
+        if !(quiet && act == Act::Verify) {
+            out.text.push_str(&text);
+        }
+    }
+    out.exit_status = i32::from(!out.err.is_empty());
+    out
 }
 
 /// The disk and its table, as sfdisk opens a device to change it.
@@ -190,14 +236,13 @@ fn write(machine: &mut Machine, disk: DevId, label: &Label, opts: &Opts, mut tex
 
 /// `sfdisk --part-type DEV N [TYPE]` and `--part-label DEV N [NAME]`: print
 /// the partition's type or name, or set it and write the table.
-fn part_field(machine: &mut Machine, act: Act, operands: &[String], opts: &Opts) -> Run {
-    let path = &operands[0];
-    let Some(number) = operands.get(1) else { return fail("sfdisk: no partition number specified\n".into()) };
+fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], opts: &Opts) -> Run {
+    let Some(number) = operands.first() else { return fail("sfdisk: no partition number specified\n".into()) };
     let n = match partno(number) {
         Ok(n) => n,
         Err(e) => return e,
     };
-    if operands.len() > 3 {
+    if operands.len() > 2 {
         return fail("sfdisk: unexpected arguments\n".into());
     }
     let (disk, label) = match open(machine, path) {
@@ -217,7 +262,7 @@ fn part_field(machine: &mut Machine, act: Act, operands: &[String], opts: &Opts)
     };
     let kind = label.kind;
     let mut text = String::new();
-    match (act, operands.get(2)) {
+    match (act, operands.get(1)) {
         (Act::PartType, None) => return Run::Done(Output::text(type_text(part.part_type), 0)),
         (_, None) if kind == LabelKind::Gpt => return Run::Done(Output::text(format!("{}\n", part.name), 0)),
         (_, None) => return fail(format!("sfdisk: {path}: partition {n}: failed to get partition name\n")),

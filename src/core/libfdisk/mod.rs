@@ -10,6 +10,8 @@
 //! for the first logical, one grain before each later one).
 
 pub mod dos;
+#[cfg(feature = "free-space")]
+pub mod free;
 pub mod gpt;
 
 use super::label::GRAIN_SECTORS;
