@@ -39,6 +39,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("snapshot") => Output::error("qemu-img: internal snapshots are not in the browser yet (size budget): the storage-lab command-line program has them\n", 1),
         Some("--version" | "-V") => Output::text(VERSION, 0),
         Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nThe lab's commands: create, info, check, map, measure, resize, compare, convert, snapshot\n", 0),
+        Some(cmd @ ("amend" | "bench" | "bitmap" | "commit" | "dd" | "rebase")) => fail(format!("the lab does not model 'qemu-img {cmd}'")),
         Some(other) => usage("", &format!("qemu-img: Command not found: {other}")),
         None => usage("", "qemu-img: Not enough arguments"),
     }

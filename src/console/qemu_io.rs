@@ -2,10 +2,11 @@
 //! `read -P`: guest I/O on a raw or qcow2 image file, with qemu-io's summary
 //! lines.
 //!
-//! Simplified: `write [-P pattern | -z]`, `discard` and `read [-P pattern]`
-//! only (other options QEMU knows, `-q` and `read -v` among them, get the
-//! lab's message; unknown ones getopt's); the time
-//! and rates are the lab's simulated disk (1.5 GB/s after 45 µs), as dd's.
+//! Simplified: `write [-P pattern | -z]`, `discard` and `read [-P pattern]
+//! [-v]` only (other options QEMU knows, `-q` among them, get the lab's
+//! message; unknown ones getopt's); `read -v` shows at most the first 64 KiB;
+//! the time and rates are the lab's simulated disk (1.5 GB/s after 45 µs),
+//! as dd's.
 
 use super::{Output, Shell};
 use crate::core::event::Event;
@@ -130,7 +131,7 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
     // `lab`: the option letters the lab models; QEMU's others get its message.
     let (op, opts, lab) = match typed.as_str() {
         "write" | "w" => ("write", WRITE_OPTS, "zP"),
-        "read" | "r" => ("read", READ_OPTS, "P"),
+        "read" | "r" => ("read", READ_OPTS, "Pv"),
         "discard" | "d" => ("discard", DISCARD_OPTS, ""),
         other => return Output::text(format!("command \"{other}\" not found\n"), 1),
     };
@@ -148,7 +149,7 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
                 None => return fail(format!("{value} is not a valid pattern byte\n")),
             },
             Ok((c, _)) if lab.contains(c) => flags.push(c),
-            Ok((c, _)) => return fail(format!("qemu-io: the lab's options are write -P/-z and read -P, not '{op} -{c}'\n")),
+            Ok((c, _)) => return fail(format!("qemu-io: the lab's options are write -P/-z and read -P/-v, not '{op} -{c}'\n")),
         }
     }
     let [offset, len] = getopt.operands.as_slice() else {
@@ -170,7 +171,7 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
         "write" if flags.contains('z') => change(m, path, size, header, offset, len, Change::Zeroes),
         "write" => change(m, path, size, header, offset, len, Change::Data(Chunk::fill(pattern.unwrap_or(0xcd), len))),
         "discard" => change(m, path, size, header, offset, len, Change::Discard),
-        _ => read(m, path, size, header, offset, len, pattern),
+        _ => read(m, path, (size, header), offset, len, ReadOpts { pattern, dump: flags.contains('v') }),
     }
 }
 
@@ -213,8 +214,14 @@ fn change(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset
     }
 }
 
-/// `read_f`: the pattern check, then the summary.
-fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: u64, len: u64, pattern: Option<u8>) -> Output {
+/// `read -P` (the byte every byte must be) and `read -v` (show them).
+struct ReadOpts {
+    pattern: Option<u8>,
+    dump: bool,
+}
+
+/// `read_f`: the pattern check, the bytes, then the summary.
+fn read(m: &mut Machine, path: &str, (size, header): (u64, Option<Header>), offset: u64, len: u64, opts: ReadOpts) -> Output {
     let virtual_size = header.as_ref().map_or(size, |h| h.size);
     if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
         return Output::text("read failed: Input/output error\n", 1);
@@ -228,7 +235,7 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
     }
     let mut text = String::new();
     let mut status = 0;
-    if let Some(p) = pattern {
+    if let Some(p) = opts.pattern {
         let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
         // In pieces, so a 2 GiB read never holds 2 GiB at once.
         const PIECE: u64 = 16 << 20;
@@ -244,6 +251,30 @@ fn read(m: &mut Machine, path: &str, size: u64, header: Option<Header>, offset: 
             at += n;
         }
     }
+    if opts.dump {
+        let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
+        text.push_str(&dump_buffer(&image.read(m, offset, len.min(DUMP_MAX)), offset));
+    }
     text.push_str(&report("read", offset, len));
     Output { events, ..Output::text(text, status) }
+}
+
+/// What `read -v` shows at most: a screenful of lines is plenty, and a dump
+/// of gigabytes would freeze the page.
+const DUMP_MAX: u64 = 64 << 10;
+
+/// qemu-io's `dump_buffer()`: 16 bytes a line, then those that are letters
+/// or digits (others as dots).
+fn dump_buffer(bytes: &[u8], offset: u64) -> String {
+    let mut out = String::new();
+    for (i, line) in bytes.chunks(16).enumerate() {
+        out.push_str(&format!("{:08x}:  ", offset + 16 * i as u64));
+        for b in line {
+            out.push_str(&format!("{b:02x} "));
+        }
+        out.push(' ');
+        out.extend(line.iter().map(|&b| if b.is_ascii_alphanumeric() { b as char } else { '.' }));
+        out.push('\n');
+    }
+    out
 }

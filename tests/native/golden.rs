@@ -775,9 +775,9 @@ fn partprobe_rejects_unknown_options() {
 fn qemu_options_the_lab_lacks_are_named() {
     check(
         Some("sdb=1G"),
-        "qemu-img create -q -f qcow2 a.qcow2 1G\nqemu-io -c 'read -v 0 16' a.qcow2\nqemu-io -c 'write -q 0 1' a.qcow2\nqemu-img check -q a.qcow2\nqemu-img convert a.qcow2 b.qcow2 c.raw\nqemu-io -f vmdk -c 'read 0 1' a.qcow2\n",
-        "qemu-io: the lab's options are write -P/-z and read -P, not 'read -v'\n\
-qemu-io: the lab's options are write -P/-z and read -P, not 'write -q'\n\
+        "qemu-img create -q -f qcow2 a.qcow2 1G\nqemu-io -c 'read -q 0 16' a.qcow2\nqemu-io -c 'write -q 0 1' a.qcow2\nqemu-img check -q a.qcow2\nqemu-img convert a.qcow2 b.qcow2 c.raw\nqemu-io -f vmdk -c 'read 0 1' a.qcow2\n",
+        "qemu-io: the lab's options are write -P/-z and read -P/-v, not 'read -q'\n\
+qemu-io: the lab's options are write -P/-z and read -P/-v, not 'write -q'\n\
 qemu-img: the lab's qemu-img check does not take '-q'\n\
 qemu-img: the lab's qemu-img convert takes one source image\n\
 qemu-io: can't open device a.qcow2: the lab's qemu-io opens raw and qcow2 images, not 'vmdk'\n",
@@ -975,5 +975,34 @@ fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
              sfdisk: the lab does not model -w/--wipe (see sfdisk(8))\n\
              sfdisk: the lab does not model -N/--partno (see sfdisk(8))\n"
         ),
+    );
+}
+
+#[test]
+fn qemu_img_names_the_real_commands_it_does_not_model() {
+    check(
+        None,
+        "qemu-img commit a.qcow2\nqemu-img rebase -u -b b a\nqemu-img frobnicate\n",
+        "qemu-img: the lab does not model 'qemu-img commit'\nqemu-img: the lab does not model 'qemu-img rebase'\nqemu-img: Command not found: frobnicate\nTry 'qemu-img --help' for more info\n",
+    );
+}
+
+#[test]
+fn lvm_silent_mode_answers_no_and_drops_the_success_lines() {
+    check(
+        Some("sdb=1G"),
+        "pvcreate -qq /dev/sdb\nvgcreate -qq vg /dev/sdb\nlvcreate -qq -n a -L 8M vg\nlvcreate -qq -n b -L 8M vg\nlvremove -qq vg\necho \"status $?\"\nlvs -qq -o lv_name\nlvremove -q -y vg/a\n",
+        "Do you really want to remove active logical volume vg/a? [y/n]: [n]\n  Logical volume vg/a not removed.\n\
+         Do you really want to remove active logical volume vg/b? [y/n]: [n]\n  Logical volume vg/b not removed.\n\
+         status 5\n  LV  \n  a   \n  b   \n  Logical volume \"a\" successfully removed.\n",
+    );
+}
+
+#[test]
+fn qemu_io_read_v_dumps_sixty_four_kib_at_most() {
+    check(
+        None,
+        "qemu-img create -q -f raw d.raw 1M\nqemu-io -f raw -c 'read -v 0 1M' d.raw | wc -l\nqemu-io -f raw -c 'read -v 1048560 16' d.raw | head -1\n",
+        "4098\n000ffff0:  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................\n",
     );
 }

@@ -140,10 +140,59 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         return Some(out);
     }
     let out = recording(shell, &line, |shell| dispatch(shell, cmd, &args, &line));
+    #[cfg(feature = "lvm-extras")]
+    let out = silence(shell, &args, out);
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = line;
     }
     Some(out)
+}
+
+/// lvm2's `-qq` (silent mode): every question is answered "no" at once, as at
+/// the end of input, and the messages lvm2 prints "unless silent" go. The
+/// browser (without `lvm-extras`) reads it as `-q`.
+#[cfg(feature = "lvm-extras")]
+fn silence(shell: &mut Shell, args: &Args, mut out: Output) -> Output {
+    if args.flags.iter().filter(|f| *f == "-q" || *f == "--quiet").count() < 2 {
+        return out;
+    }
+    if let Some(Interactive::Confirm(c)) = shell.interactive.take() {
+        let rest = confirm_eof(c);
+        out.text.push_str(&rest.text);
+        out.exit_status = rest.exit_status;
+    }
+    out.text = out.text.split_inclusive('\n').filter(|l| !unless_silent(l.trim())).collect();
+    out
+}
+
+#[cfg(feature = "lvm-extras")]
+/// Whether a line is one of the `log_print_unless_silent()` messages the lab
+/// prints (lvm2 2.03.16's tools and lib/metadata), by how it starts and ends.
+fn unless_silent(line: &str) -> bool {
+    const MESSAGES: &[(&str, &str, &str)] = &[
+        ("Physical volume \"", "", "\" successfully created."),
+        ("Volume group \"", "", "\" successfully created"),
+        ("Logical volume \"", "", "\" created."),
+        ("Logical volume \"", "", "\" successfully removed."),
+        ("Historical logical volume \"", "", "\" successfully removed."),
+        ("Volume group \"", "", "\" successfully removed"),
+        ("Labels on physical volume \"", "", "\" successfully wiped."),
+        ("Logical volume ", "", " successfully resized."),
+        ("Size of logical volume ", "", " extents)."),
+        ("Rounding up size to full physical extent ", "", ""),
+        ("Rounding size to boundary between physical extents: ", "", ""),
+        ("Volume group \"", "", "\" successfully extended"),
+        ("Removed \"", "", "\""),
+        ("Volume group \"", "", "\" successfully changed"),
+        ("Renamed \"", "", "\""),
+        ("Wiping ", "", "."),
+        ("Physical volume \"", "", "\" changed"),
+        ("Logical volume ", "", " changed."),
+        ("Logical volume ", "", " successfully converted."),
+        ("Merging of ", "", ""),
+        ("Volume group \"", "\" successfully renamed to \"", "\""),
+    ];
+    MESSAGES.iter().any(|(start, middle, end)| line.starts_with(start) && line.contains(middle) && line.ends_with(end))
 }
 
 /// lvm2's `cmd_line`: the arguments joined by spaces, those with a space quoted.
