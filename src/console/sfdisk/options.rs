@@ -1,7 +1,7 @@
 //! sfdisk's command line as util-linux 2.38 reads it: getopt_long over its
 //! options, then one action (the last named wins, as in sfdisk): a script
 //! run, `--dump`, `--json`, `--list`, `--list-free`, `--verify`, `--delete`,
-//! `--part-type` or `--part-label`.
+//! `--part-type`, `--part-label`, `--part-uuid` or `--disk-id`.
 //!
 //! Simplified: the options sfdisk has and the lab does not model (`-N`,
 //! `--wipe`, backups, `--move-data`, ...) are refused by name, and
@@ -14,7 +14,8 @@ use crate::console::fdisk::{free_listing, verify_text};
 use crate::console::hexdump::Getopt;
 use crate::console::Output;
 use crate::core::device::DevId;
-use crate::core::label::{Label, LabelKind, PartType};
+use crate::core::gpt::Guid;
+use crate::core::label::{DiskId, Label, LabelKind, PartType};
 use crate::core::machine::Machine;
 use crate::core::order::SmallSort;
 use crate::core::Event;
@@ -43,6 +44,8 @@ enum Act {
     Delete,
     PartType,
     PartLabel,
+    PartUuid,
+    DiskId,
 }
 
 /// What the shell does with an sfdisk command line.
@@ -98,6 +101,8 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
             '\u{10}' => act = Act::Delete,
             '\u{13}' => act = Act::PartType,
             '\u{14}' => act = Act::PartLabel,
+            '\u{15}' => act = Act::PartUuid,
+            '\u{17}' => act = Act::DiskId,
             'h' => return Run::Done(Output::text(crate::console::version::no_help("sfdisk"), 0)),
             'v' => return Run::Done(Output::text("sfdisk from util-linux 2.38.1\n", 0)),
             'N' => {
@@ -122,7 +127,8 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
         (Act::Dump, Some(path)) => done(dump(machine, path)),
         (Act::Json, Some(path)) => done(json(machine, path)),
         (Act::Delete, Some(path)) => delete(machine, path, &operands[1..], &opts),
-        (Act::PartType | Act::PartLabel, Some(path)) => part_field(machine, act, path, &operands[1..], &opts),
+        (Act::PartType | Act::PartLabel | Act::PartUuid, Some(path)) => part_field(machine, act, path, &operands[1..], &opts),
+        (Act::DiskId, Some(path)) => disk_id(machine, path, &operands[1..], &opts),
     }
 }
 
@@ -234,8 +240,9 @@ fn write(machine: &mut Machine, disk: DevId, label: &Label, opts: &Opts, mut tex
     Output { text, events, ..Output::default() }
 }
 
-/// `sfdisk --part-type DEV N [TYPE]` and `--part-label DEV N [NAME]`: print
-/// the partition's type or name, or set it and write the table.
+/// `sfdisk --part-type DEV N [TYPE]`, `--part-label DEV N [NAME]` and
+/// `--part-uuid DEV N [UUID]`: print the partition's type, name or GPT
+/// partition GUID, or set it and write the table.
 fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], opts: &Opts) -> Run {
     let Some(number) = operands.first() else { return fail("sfdisk: no partition number specified\n".into()) };
     let n = match partno(number) {
@@ -262,8 +269,20 @@ fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], 
     };
     let kind = label.kind;
     let mut text = String::new();
+    let gpt = kind == LabelKind::Gpt;
     match (act, operands.get(1)) {
         (Act::PartType, None) => return Run::Done(Output::text(type_text(part.part_type), 0)),
+        (Act::PartUuid, None) if gpt => return Run::Done(Output::text(format!("{}\n", part.unique_guid), 0)),
+        (Act::PartUuid, None) => return fail(format!("sfdisk: {path}: partition {n}: failed to get partition UUID\n")),
+        (Act::PartUuid, Some(u)) if gpt => match Guid::parse(u) {
+            Some(guid) => {
+                if !opts.quiet {
+                    text.push_str(&format!("Partition UUID changed from {} to {guid}.\n", part.unique_guid));
+                }
+                part.unique_guid = guid;
+            }
+            None => return fail(format!("sfdisk: {path}: partition {n}: failed to set partition UUID\n")),
+        },
         (_, None) if kind == LabelKind::Gpt => return Run::Done(Output::text(format!("{}\n", part.name), 0)),
         (_, None) => return fail(format!("sfdisk: {path}: partition {n}: failed to get partition name\n")),
         (Act::PartType, Some(t)) => match parse_type(kind, t) {
@@ -280,9 +299,42 @@ fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], 
             }
             part.name = name.clone();
         }
-        // A DOS table has no names: libfdisk ignores the new one.
+        // A DOS table has no names or partition GUIDs: libfdisk ignores
+        // the new one.
         (_, Some(_)) => {}
     }
+    Run::Done(write(machine, disk, &label, opts, text))
+}
+
+/// `sfdisk --disk-id DEV [ID]`: print the table's identifier, or set it (a C
+/// number for DOS, a GUID for GPT) and write the table.
+fn disk_id(machine: &mut Machine, path: &str, operands: &[String], opts: &Opts) -> Run {
+    if operands.len() > 1 {
+        return fail("sfdisk: unexpected arguments\n".into());
+    }
+    let (disk, label) = match open(machine, path) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    let Some(mut label) = label else { return fail(format!("sfdisk: {path}: no partition table found\n")) };
+    let shown = |id: DiskId| match id {
+        DiskId::Dos(sig) => format!("0x{sig:08x}"),
+        DiskId::Gpt(guid) => guid.to_string(),
+    };
+    let Some(value) = operands.first() else { return Run::Done(Output::text(format!("{}\n", shown(label.disk_id)), 0)) };
+    let new = match label.disk_id {
+        DiskId::Dos(_) => crate::console::cnum::c_strtol_whole(value, 0).filter(|_| !value.is_empty()).map(|v| DiskId::Dos(v as u32)),
+        DiskId::Gpt(_) => Guid::parse(value).map(DiskId::Gpt),
+    };
+    let Some(new) = new else {
+        let why = if label.kind == LabelKind::Dos { "Incorrect value." } else { "Failed to parse your UUID." };
+        return fail(format!("{why}\nsfdisk: {path}: failed to set disklabel ID\n"));
+    };
+    let mut text = String::new();
+    if !opts.quiet {
+        text = format!("Disk identifier changed from {} to {}.\n", shown(label.disk_id), shown(new));
+    }
+    label.disk_id = new;
     Run::Done(write(machine, disk, &label, opts, text))
 }
 
