@@ -204,6 +204,14 @@ fn open(machine: &Machine, path: &str) -> Result<(DevId, Option<Label>), Run> {
     }
 }
 
+/// The disk and the table it must have.
+fn open_table(machine: &Machine, path: &str) -> Result<(DevId, Label), Run> {
+    match open(machine, path)? {
+        (disk, Some(label)) => Ok((disk, label)),
+        (_, None) => Err(fail(format!("sfdisk: {path}: no partition table found\n"))),
+    }
+}
+
 /// `sfdisk --delete DEV [N...]`: every partition, or the ones named. There
 /// is no check whether the disk is in use: the kernel's re-read says so.
 fn delete(machine: &mut Machine, path: &str, numbers: &[String], opts: &Opts) -> Run {
@@ -252,11 +260,10 @@ fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], 
     if operands.len() > 2 {
         return fail("sfdisk: unexpected arguments\n".into());
     }
-    let (disk, label) = match open(machine, path) {
+    let (disk, mut label) = match open_table(machine, path) {
         Ok(found) => found,
         Err(e) => return e,
     };
-    let Some(mut label) = label else { return fail(format!("sfdisk: {path}: no partition table found\n")) };
     let slots = match label.kind {
         LabelKind::Gpt => label.gpt_entries,
         LabelKind::Dos => 4 + label.logicals().count() as u32,
@@ -312,11 +319,10 @@ fn disk_id(machine: &mut Machine, path: &str, operands: &[String], opts: &Opts) 
     if operands.len() > 1 {
         return fail("sfdisk: unexpected arguments\n".into());
     }
-    let (disk, label) = match open(machine, path) {
+    let (disk, mut label) = match open_table(machine, path) {
         Ok(found) => found,
         Err(e) => return e,
     };
-    let Some(mut label) = label else { return fail(format!("sfdisk: {path}: no partition table found\n")) };
     let shown = |id: DiskId| match id {
         DiskId::Dos(sig) => format!("0x{sig:08x}"),
         DiskId::Gpt(guid) => guid.to_string(),
