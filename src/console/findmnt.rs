@@ -6,27 +6,29 @@
 
 use super::fmt::{Align, Table};
 use super::mounts::{table, MountRow};
+use super::hexdump::Getopt;
 use super::Output;
 use crate::core::machine::Machine;
 
-/// findmnt from util-linux: TARGET SOURCE FSTYPE OPTIONS of one mount point or,
-/// without one, of every mount as a tree; `-t` keeps the types listed (a
-/// mount left out hands its children to its nearest kept ancestor), `-n`
-/// drops the header and `-o` picks columns.
+/// findmnt from util-linux: TARGET SOURCE FSTYPE OPTIONS of the mounts whose
+/// target or source is named or, without a name, of every mount as a tree
+/// (`-l`, `-r`: a list in mount order); `-t` keeps the types listed (a mount
+/// left out hands its children to its nearest kept ancestor), `-n` drops
+/// the header and `-o` picks columns.
 pub fn findmnt(machine: &Machine, args: &[String]) -> Output {
     let a = match findmnt_args(args) {
         Ok(a) => a,
-        Err(e) => return Output::error(e, 1),
+        Err(out) => return out,
     };
     let mounts: Vec<MountRow> = table(machine)
         .into_iter()
-        .filter(|m| a.wanted.is_empty() || a.wanted.contains(&m.target))
+        .filter(|m| a.wanted.is_empty() || a.wanted.iter().any(|w| *w == m.target || *w == m.source))
         .filter(|m| a.types.as_deref().is_none_or(|t| match_fstype(m.fstype, t)))
         .collect();
     if mounts.is_empty() {
         return Output { exit_status: 1, ..Output::default() };
     }
-    let order = if a.wanted.is_empty() { tree(&mounts) } else { (0..mounts.len()).map(|i| (i, String::new())).collect() };
+    let order = if a.wanted.is_empty() && !a.list && !a.raw { tree(&mounts) } else { (0..mounts.len()).map(|i| (i, String::new())).collect() };
     let heads: Vec<(&str, Align)> = a.columns.iter().map(|c| (*c, Align::Left)).collect();
     let mut table = Table::new(&heads);
     table.show_header = !a.no_header;
@@ -44,8 +46,14 @@ pub fn findmnt(machine: &Machine, args: &[String]) -> Output {
                 .collect(),
         );
     }
-    let text = table.render();
+    let text = if a.raw { raw(&table) } else { table.render() };
     Output { text, ..Output::default() }
+}
+
+/// `-r`: every row's cells joined by one space, never padded.
+fn raw(table: &Table) -> String {
+    let header = table.show_header.then_some(&table.headers);
+    header.into_iter().chain(&table.rows).map(|r| r.join(" ") + "\n").collect()
 }
 
 /// The tree's order and the lines before each target: a mount's parent is
@@ -104,54 +112,46 @@ fn match_fstype(fstype: &str, pattern: &str) -> bool {
 struct FindmntArgs {
     columns: Vec<&'static str>,
     no_header: bool,
+    /// `-l`: the mounts in mount order, without the tree.
+    list: bool,
+    /// `-r`: a list whose cells are separated by one space.
+    raw: bool,
     wanted: Vec<String>,
     types: Option<String>,
 }
 
-fn findmnt_args(args: &[String]) -> Result<FindmntArgs, String> {
-    const KNOWN: [&str; 4] = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"];
-    let mut a = FindmntArgs { columns: KNOWN.to_vec(), no_header: false, wanted: Vec::new(), types: None };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let list = match arg.as_str() {
-            "-n" | "--noheadings" => {
-                a.no_header = true;
-                continue;
-            }
-            "-t" | "--types" => {
-                a.types = Some(it.next().cloned().ok_or_else(|| missing_argument(arg))?);
-                continue;
-            }
-            other if other.starts_with("--types=") => {
-                a.types = Some(other["--types=".len()..].to_string());
-                continue;
-            }
-            other if other.starts_with("-t") && other.len() > 2 => {
-                a.types = Some(other[2..].to_string());
-                continue;
-            }
-            "-o" | "--output" => it.next().cloned().ok_or_else(|| missing_argument(arg))?,
-            other if other.starts_with("--output=") => other["--output=".len()..].to_string(),
-            other if other.starts_with("-o") && other.len() > 2 => other[2..].to_string(),
-            other if other.starts_with('-') => return Err(format!("findmnt: unrecognized option '{other}'\nTry 'findmnt --help' for more information.\n")),
-            path => {
-                a.wanted.push(crate::core::machine::files::normalize(path));
-                continue;
-            }
-        };
-        a.columns = list
-            .split(',')
-            .map(|c| KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(c)).ok_or_else(|| format!("findmnt: unknown column: {c}\n")))
-            .collect::<Result<_, _>>()?;
-    }
-    Ok(a)
-}
+/// findmnt 2.38's optstring and its long options that have a letter.
+const SHORT: &str = "AabCcDd:ehiJfF:o:O:p::PklmM:nN:rst:uvRS:T:Uw:Vxy";
+const LONG: &str = "all=A,ascii=a,bytes=b,canonicalize=c,direction=d,df=D,evaluate=e,first-only=f,fstab=s,help=h,\
+invert=i,json=J,kernel=k,list=l,mountpoint=M,mtab=m,noheadings=n,notruncate=u,options=O,output=o,poll=p,pairs=P,\
+raw=r,types=t,nocanonicalize=C,nofsroot=v,submounts=R,source=S,tab-file=F,task=N,target=T,timeout=w,uniq=U,\
+verify=x,version=V,shell=y";
 
-/// getopt's complaint about an option given last without its value.
-fn missing_argument(opt: &str) -> String {
-    let what = match opt.strip_prefix("--") {
-        Some(_) => format!("option '{opt}' requires an argument"),
-        None => format!("option requires an argument -- '{}'", &opt[1..]),
-    };
-    format!("findmnt: {what}\nTry 'findmnt --help' for more information.\n")
+/// The options as getopt_long reads them (`-no SOURCE` included), or what
+/// findmnt prints instead of a table.
+fn findmnt_args(args: &[String]) -> Result<FindmntArgs, Output> {
+    const KNOWN: [&str; 4] = ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"];
+    let fail = |e: String| Output::error(e, 1);
+    let mut a = FindmntArgs { columns: KNOWN.to_vec(), no_header: false, list: false, raw: false, wanted: Vec::new(), types: None };
+    let mut getopt = Getopt::new(args, SHORT, LONG);
+    while let Some(parsed) = getopt.next("findmnt") {
+        let (c, v) = parsed.map_err(|e| fail(format!("{e}\nTry 'findmnt --help' for more information.\n")))?;
+        let v = v.unwrap_or_default();
+        match c {
+            'n' => a.no_header = true,
+            'l' => a.list = true,
+            'r' => a.raw = true,
+            't' => a.types = Some(v),
+            'o' => {
+                a.columns = v
+                    .split(',')
+                    .map(|c| KNOWN.iter().copied().find(|k| k.eq_ignore_ascii_case(c)).ok_or_else(|| fail(format!("findmnt: unknown column: {c}\n"))))
+                    .collect::<Result<_, _>>()?
+            }
+            'h' => return Err(Output::text(super::version::no_help("findmnt"), 0)),
+            _ => return Err(fail(format!("findmnt: the lab does not model -{c} (see findmnt(8))\n"))),
+        }
+    }
+    a.wanted = getopt.operands.iter().map(|p| crate::core::machine::files::normalize(p)).collect();
+    Ok(a)
 }

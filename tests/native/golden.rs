@@ -1006,3 +1006,15 @@ fn qemu_io_read_v_dumps_sixty_four_kib_at_most() {
         "4098\n000ffff0:  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................\n",
     );
 }
+
+#[test]
+fn findmnt_reads_bundled_options_lists_and_finds_sources() {
+    check(
+        None,
+        "mkfs.ext4 -q /dev/sdb\nmkdir /mnt/x\nmount /dev/sdb /mnt/x\nfindmnt -no SOURCE /mnt/x\nfindmnt /dev/sdb\nfindmnt -l -n -o TARGET\nfindmnt -r -t ext4\nfindmnt -J\n",
+        "/dev/sdb\nTARGET SOURCE   FSTYPE OPTIONS\n/mnt/x /dev/sdb ext4   rw,relatime\n\
+         /\n/boot/efi\n/rpool\n/rpool/data\n/mnt/x\n\
+         TARGET SOURCE FSTYPE OPTIONS\n/ /dev/mapper/pve-root ext4 rw,relatime\n/mnt/x /dev/sdb ext4 rw,relatime\n\
+         findmnt: the lab does not model -J (see findmnt(8))\n",
+    );
+}

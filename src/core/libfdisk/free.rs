@@ -101,6 +101,6 @@ pub fn verify(label: &Label) -> Verified {
 /// logical partition's EBR.
 fn dos_allocated(label: &Label) -> u64 {
     let data: u64 = label.partitions.iter().filter(|p| !p.part_type.is_extended()).map(|p| p.size_sectors).sum();
-    let before_first = label.partition(1).filter(|p| !p.part_type.is_extended()).map_or(0, |p| p.start_lba - 1);
+    let before_first = label.partition(1).filter(|p| !p.part_type.is_extended()).map_or(0, |p| p.start_lba.saturating_sub(1));
     1 + data + before_first + label.logicals().count() as u64
 }
