@@ -1,15 +1,18 @@
 //! sfdisk's command line as util-linux 2.38 reads it: getopt_long over its
 //! options, then one action (the last named wins, as in sfdisk): a script
 //! run, `--dump`, `--json`, `--list`, `--list-free`, `--verify`, `--delete`,
-//! `--part-type`, `--part-label`, `--part-uuid` or `--disk-id`.
+//! `--part-type`, `--part-label`, `--part-uuid`, `--disk-id` or
+//! `--activate`.
 //!
 //! Simplified: the options sfdisk has and the lab does not model (`-N`,
-//! `--wipe`, backups, `--move-data`, ...) are refused by name, and
+//! `--wipe`, backups, `--move-data`, ...) are refused by name, `--activate`
+//! works on DOS tables only (not a GPT's protective MBR) and refuses an
+//! empty slot, and
 //! `--list-free` and `--verify` without a device go through the disks only
 //! (sfdisk also visits device-mapper devices).
 
 use super::script::{parse_type, ScriptType};
-use super::{dump, json, partition_table, write_changes, Opts, Session};
+use super::{dump, json, partition_path, partition_table, write_changes, Opts, Session};
 use crate::console::fdisk::{free_listing, verify_text};
 use crate::console::hexdump::Getopt;
 use crate::console::Output;
@@ -46,6 +49,7 @@ enum Act {
     PartLabel,
     PartUuid,
     DiskId,
+    Activate,
 }
 
 /// What the shell does with an sfdisk command line.
@@ -103,6 +107,7 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
             '\u{14}' => act = Act::PartLabel,
             '\u{15}' => act = Act::PartUuid,
             '\u{17}' => act = Act::DiskId,
+            'A' => act = Act::Activate,
             'h' => return Run::Done(Output::text(crate::console::version::no_help("sfdisk"), 0)),
             'v' => return Run::Done(Output::text("sfdisk from util-linux 2.38.1\n", 0)),
             'N' => {
@@ -129,6 +134,7 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
         (Act::Delete, Some(path)) => delete(machine, path, &operands[1..], &opts),
         (Act::PartType | Act::PartLabel | Act::PartUuid, Some(path)) => part_field(machine, act, path, &operands[1..], &opts),
         (Act::DiskId, Some(path)) => disk_id(machine, path, &operands[1..], &opts),
+        (Act::Activate, Some(path)) => activate(machine, path, &operands[1..], &opts),
     }
 }
 
@@ -342,6 +348,51 @@ fn disk_id(machine: &mut Machine, path: &str, operands: &[String], opts: &Opts) 
     }
     label.disk_id = new;
     Run::Done(write(machine, disk, &label, opts, text))
+}
+
+/// `sfdisk --activate DEV [N...|-]`: the bootable partitions, or every boot
+/// flag cleared and those of the partitions named set, each toggle said.
+fn activate(machine: &mut Machine, path: &str, numbers: &[String], opts: &Opts) -> Run {
+    let (disk, mut label) = match open_table(machine, path) {
+        Ok(found) => found,
+        Err(e) => return e,
+    };
+    if label.kind == LabelKind::Gpt {
+        return fail(format!("sfdisk: {path}: the lab does not model the boot flag of a GPT's protective MBR\n"));
+    }
+    let mut bootable: Vec<u32> = label.partitions.iter().filter(|p| p.bootable).map(|p| p.number).collect();
+    crate::core::order::small_sort(&mut bootable);
+    if numbers.is_empty() {
+        return Run::Done(Output::text(bootable.iter().map(|n| format!("{}\n", partition_path(path, *n))).collect::<String>(), 0));
+    }
+    let mut text = String::new();
+    for n in bootable {
+        label.partitions.iter_mut().filter(|p| p.number == n).for_each(|p| p.bootable = false);
+        text.push_str(&toggled(n, false, opts));
+    }
+    // What was toggled is said, then the error, and nothing is written.
+    let failed = |text: String, err: String| Run::Done(Output { err, ..Output::text(text, 1) });
+    let chosen = if numbers[0] == "-" { &[][..] } else { numbers };
+    for (i, n) in chosen.iter().enumerate() {
+        let Ok(n) = n.parse::<u32>() else {
+            return failed(text, format!("sfdisk: failed to parse partition number: '{n}'\n"));
+        };
+        let Some(p) = label.partitions.iter_mut().find(|p| p.number == n) else {
+            // sfdisk names the argument's position (plus one), not the number.
+            return failed(text, format!("sfdisk: {path}: partition {}: failed to toggle bootable flag\n", i + 2));
+        };
+        p.bootable = !p.bootable;
+        text.push_str(&toggled(n, p.bootable, opts));
+    }
+    Run::Done(write(machine, disk, &label, opts, text))
+}
+
+/// libfdisk's line for a toggled boot flag, which `-q` silences.
+fn toggled(number: u32, on: bool, opts: &Opts) -> String {
+    if opts.quiet {
+        return String::new();
+    }
+    format!("The bootable flag on partition {number} is {} now.\n", if on { "enabled" } else { "disabled" })
 }
 
 /// How sfdisk prints a type: a DOS code as `%2x`, a GPT type GUID as text.
