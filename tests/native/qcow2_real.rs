@@ -507,9 +507,9 @@ fn convert_without_zero_detection_matches_real_qemu_img() {
         assert_eq!(std::fs::read(dir.join("lab.qcow2")).ok(), std::fs::read(dir.join("s0.qcow2")).ok(), "cluster {cluster}: the -S 0 qcow2 images differ");
         let lab_raw = shell.machine.stat_path("/mnt/lab/s0.raw").expect("raw").stat;
         assert_eq!((lab_raw.size, lab_raw.blocks_512), (64 * MIB, 64 * MIB / 512), "the -S 0 raw image is fully allocated");
-        // Before writeback, delayed allocation can leave st_blocks short (CI
-        // once saw this on a busy machine).
-        real_run(&dir, "sync s0.raw && test $(stat -c %b s0.raw) = 131072");
+        // Every data block is allocated; ext4 may add a block of extent tree
+        // when free space is fragmented (CI saw 131080 on a busy machine).
+        real_run(&dir, "sync s0.raw && test $(stat -c %b s0.raw) -ge 131072");
         std::fs::remove_dir_all(&dir).ok();
     }
 }
