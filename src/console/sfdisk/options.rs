@@ -74,9 +74,20 @@ fn option_name(c: char) -> String {
     }
 }
 
-/// `strtou32_or_err()` for a partition number.
+/// `strtou32_or_err()` for a partition number: spaces and a `+` may lead,
+/// digits must follow to the end, and too large a number is ERANGE.
+fn parse_partno(text: &str) -> Result<u32, String> {
+    let digits = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    let what = format!("sfdisk: failed to parse partition number: '{text}'");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{what}\n"));
+    }
+    digits.parse().map_err(|_| format!("{what}: Numerical result out of range\n"))
+}
+
 fn partno(text: &str) -> Result<u32, Run> {
-    text.parse().map_err(|_| fail(format!("sfdisk: failed to parse partition number: '{text}'\n")))
+    parse_partno(text).map_err(fail)
 }
 
 pub fn run(machine: &mut Machine, args: &[String]) -> Run {
@@ -374,8 +385,9 @@ fn activate(machine: &mut Machine, path: &str, numbers: &[String], opts: &Opts) 
     let failed = |text: String, err: String| Run::Done(Output { err, ..Output::text(text, 1) });
     let chosen = if numbers[0] == "-" { &[][..] } else { numbers };
     for (i, n) in chosen.iter().enumerate() {
-        let Ok(n) = n.parse::<u32>() else {
-            return failed(text, format!("sfdisk: failed to parse partition number: '{n}'\n"));
+        let n = match parse_partno(n) {
+            Ok(n) => n,
+            Err(e) => return failed(text, e),
         };
         let Some(p) = label.partitions.iter_mut().find(|p| p.number == n) else {
             // sfdisk names the argument's position (plus one), not the number.
