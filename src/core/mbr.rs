@@ -56,8 +56,10 @@ impl MbrPartitionEntry {
         }
     }
 
+    /// libfdisk and the kernel go by the size alone: an entry of type 0
+    /// with sectors is a partition ("Empty" in fdisk's list).
     pub fn is_used(&self) -> bool {
-        self.os_type != 0 && self.size_in_lba != 0
+        self.size_in_lba != 0
     }
 
     fn encode(&self, out: &mut [u8]) {

@@ -8,10 +8,11 @@
 //! Nothing is written when a line is refused.
 //!
 //! The command line is `options` (native feature `sfdisk-options`: `-q`,
-//! `-n`, `-f`, `-X`, `-a`, `--delete`, `--part-type`, `--activate`, ...); the
-//! browser reads `-d`, `-J` and `-l` only.
+//! `-n`, `-f`, `-X`, `-a`, `-N`, `--delete`, `--part-type`, `--activate`,
+//! ...); the browser reads `-d`, `-J` and `-l` only. With `-N` (module
+//! `partno`) the one script line changes a partition of the disk's table.
 //!
-//! Simplifications: no `-N`, `--wipe`, backups or interactive prompts, no
+//! Simplifications: no `--wipe`, backups or interactive prompts, no
 //! Sun, SGI or BSD labels, GPT attribute bits (`attrs=`) are read but not
 //! kept, and filesystem signatures are never reported as collisions.
 
@@ -19,6 +20,8 @@ mod create;
 mod dump;
 #[cfg(feature = "sfdisk-options")]
 pub mod options;
+#[cfg(feature = "sfdisk-options")]
+mod partno;
 pub mod script;
 
 pub use dump::{dump, json};
@@ -52,6 +55,8 @@ pub struct Opts {
     pub label: Option<String>,
     /// `-a`: the script's partitions are added to the disk's table.
     pub append: bool,
+    /// `-N`: the 0-based index of the one partition the script changes.
+    pub partno: Option<u32>,
 }
 
 /// The browser reads no options: every one is off, as constants, so the
@@ -83,6 +88,9 @@ impl Opts {
     fn append(&self) -> bool {
         self.append
     }
+    fn partno(&self) -> Option<u32> {
+        self.partno
+    }
 }
 
 #[cfg(not(feature = "sfdisk-options"))]
@@ -107,6 +115,9 @@ impl Opts {
     }
     fn append(&self) -> bool {
         false
+    }
+    fn partno(&self) -> Option<u32> {
+        None
     }
 }
 
@@ -135,6 +146,9 @@ pub struct Session {
     next: u32,
     /// sfdisk's has_container_or_unused() flags, which stay set once set.
     container_or_unused: bool,
+    /// `-N`: the partition the one line changes.
+    #[cfg(feature = "sfdisk-options")]
+    modify: Option<partno::Modify>,
 }
 
 pub struct Reply {
@@ -168,6 +182,11 @@ pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, Stri
     let model = machine.disk(disk).and_then(|d| d.model.as_deref());
     let old = machine.disk(disk).and_then(|d| d.label());
     let mut text = machine.disk(disk).and_then(|d| d.gpt_warning()).map(|w| format!("{w}\n")).unwrap_or_default();
+    #[cfg(feature = "sfdisk-options")]
+    if let Some(index) = opts.partno {
+        text.push_str(&partno::check(path, old.as_ref(), index).map_err(|e| (e, 1))?);
+    }
+    let modifying = opts.partno().is_some();
     let quiet = opts.quiet();
     if !opts.no_act() && !opts.no_reread() {
         text.push_str(&busy_check(machine.disk_busy(disk), &opts)?);
@@ -184,12 +203,18 @@ pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, Stri
     let label_name = opts.label().unwrap_or_else(|| kind.name().to_string());
     let align = Align::for_disk(machine.size_of(disk) / SECTOR_BYTES);
     let append = opts.append() && old.is_some();
+    let next = match opts.partno() {
+        Some(index) => index,
+        None => old.as_ref().filter(|_| append).map_or(0, |l| l.partitions.iter().map(|p| p.number).max().unwrap_or(0)),
+    };
     let session = Session {
         disk,
+        #[cfg(feature = "sfdisk-options")]
+        modify: opts.partno.map(|index| partno::Modify { index, shown: None }),
         opts,
         path: path.into(),
-        label: old.clone().filter(|_| append),
-        next: old.as_ref().filter(|_| append).map_or(0, |l| l.partitions.iter().map(|p| p.number).max().unwrap_or(0)),
+        label: old.clone().filter(|_| append || modifying),
+        next,
         old,
         headers: vec![("label", label_name)],
         force_label: false,
@@ -296,9 +321,18 @@ impl Session {
         self.header("label").and_then(script::label_kind).unwrap_or(LabelKind::Dos)
     }
 
-    /// The table sfdisk shows: the new one, or the one on the disk.
-    fn shown(&self) -> Option<&Label> {
+    /// The table sfdisk writes: the new one, or the one on the disk.
+    fn table(&self) -> Option<&Label> {
         self.label.as_ref().or(self.old.as_ref())
+    }
+
+    /// The table sfdisk shows, which `-N` can make differ from the one it writes.
+    fn shown(&self) -> Option<&Label> {
+        #[cfg(feature = "sfdisk-options")]
+        if let Some(shown) = self.modify.as_ref().and_then(|m| m.shown.as_ref()) {
+            return Some(shown);
+        }
+        self.table()
     }
 
     fn info(&self, text: &mut String, line: &str) {
@@ -367,6 +401,10 @@ impl Session {
             text.push_str(&self.prompt());
             return Reply::more(text, Vec::new());
         }
+        #[cfg(feature = "sfdisk-options")]
+        if let Some(index) = self.modify.as_ref().map(|m| m.index) {
+            return self.modify_line(machine, p, index);
+        }
         let (mut text, mut events) = (String::new(), Vec::new());
         if self.label.is_none() {
             if let Err(e) = create::apply(self, machine, &mut text, &mut events) {
@@ -417,7 +455,7 @@ impl Session {
         };
         let name = if kind == LabelKind::Gpt { p.name.clone().unwrap_or_default() } else { String::new() };
         let size_sectors = placed.last_lba - placed.start_lba + 1;
-        let part = Partition { number: placed.number, start_lba: placed.start_lba, size_sectors, part_type, unique_guid, name, bootable: p.bootable && kind == LabelKind::Dos };
+        let part = Partition { number: placed.number, start_lba: placed.start_lba, size_sectors, part_type, unique_guid, name, bootable: p.bootable == Some(true) && kind == LabelKind::Dos };
         for n in &placed.notices {
             text.push_str(&format!("{}\n", notice(n)));
         }
@@ -484,7 +522,7 @@ impl Session {
     /// `write_changes()` for the new table (or the old one again). libfdisk
     /// refuses, silently, a GPT whose partitions overlap.
     fn write(&self, machine: &mut Machine, text: &mut String, events: &mut Vec<Event>) -> i32 {
-        let Some(label) = self.shown().cloned() else { return 1 };
+        let Some(label) = self.table().cloned() else { return 1 };
         if label.kind == LabelKind::Gpt && label.overlapping() {
             return 1;
         }

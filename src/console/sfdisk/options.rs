@@ -4,8 +4,8 @@
 //! `--part-type`, `--part-label`, `--part-uuid`, `--disk-id` or
 //! `--activate`.
 //!
-//! Simplified: the options sfdisk has and the lab does not model (`-N`,
-//! `--wipe`, backups, `--move-data`, ...) are refused by name, `--activate`
+//! Simplified: the options sfdisk has and the lab does not model (`--wipe`,
+//! backups, `--move-data`, `--reorder`, ...) are refused by name, `--activate`
 //! works on DOS tables only (not a GPT's protective MBR) and refuses an
 //! empty slot, and
 //! `--list-free` and `--verify` without a device go through the disks only
@@ -121,12 +121,11 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
             'A' => act = Act::Activate,
             'h' => return Run::Done(Output::text(crate::console::version::no_help("sfdisk"), 0)),
             'v' => return Run::Done(Output::text("sfdisk from util-linux 2.38.1\n", 0)),
-            'N' => {
-                if let Err(e) = partno(v.as_deref().unwrap_or_default()) {
-                    return e;
-                }
-                return fail(not_modelled("-N/--partno"));
-            }
+            // sfdisk keeps N - 1 in an int: -N 0 means no partition.
+            'N' => match partno(v.as_deref().unwrap_or_default()) {
+                Ok(n) => opts.partno = u32::try_from(n.wrapping_sub(1) as i32).ok(),
+                Err(e) => return e,
+            },
             other => return fail(not_modelled(&option_name(other))),
         }
     }
@@ -135,17 +134,28 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
         (Act::List, _) => Run::Done(list(machine, &operands, columns.as_deref(), opts.quiet)),
         (Act::ListFree | Act::Verify, _) => Run::Done(free_or_verify(machine, act, &operands, opts.quiet)),
         (_, None) => fail(format!("sfdisk: no disk device specified\n{TRY}")),
-        (Act::Script, Some(_)) if operands.len() > 1 => fail(not_modelled("-N/--partno")),
-        (Act::Script, Some(path)) => match super::start(machine, path, opts) {
-            Ok((session, text)) => Run::Script(session, text),
-            Err((text, status)) => Run::Done(Output::text(text, status)),
-        },
+        (Act::Script, Some(path)) => script(machine, path, operands.get(1), opts),
         (Act::Dump, Some(path)) => done(dump(machine, path)),
         (Act::Json, Some(path)) => done(json(machine, path)),
         (Act::Delete, Some(path)) => delete(machine, path, &operands[1..], &opts),
         (Act::PartType | Act::PartLabel | Act::PartUuid, Some(path)) => part_field(machine, act, path, &operands[1..], &opts),
         (Act::DiskId, Some(path)) => disk_id(machine, path, &operands[1..], &opts),
         (Act::Activate, Some(path)) => activate(machine, path, &operands[1..], &opts),
+    }
+}
+
+/// `sfdisk DEV [[-N] N]`: without -N, a second operand is the partition's
+/// 0-based index (`sfdisk /dev/sdb 1` changes sdb2, as in sfdisk 2.38).
+fn script(machine: &mut Machine, path: &str, index: Option<&String>, mut opts: Opts) -> Run {
+    if let (None, Some(index)) = (opts.partno, index) {
+        match partno(index) {
+            Ok(n) => opts.partno = u32::try_from(n as i32).ok(),
+            Err(e) => return e,
+        }
+    }
+    match super::start(machine, path, opts) {
+        Ok((session, text)) => Run::Script(session, text),
+        Err((text, status)) => Run::Done(Output::text(text, status)),
     }
 }
 

@@ -35,16 +35,43 @@ pub struct PartLine {
     pub start: Option<u64>,
     pub size: SizeRequest,
     pub part_type: Option<ScriptType>,
-    pub bootable: bool,
+    /// `*` or `bootable`: Some(true); `-`: Some(false); absent: None.
+    pub bootable: Option<bool>,
     pub name: Option<String>,
     pub uuid: Option<String>,
+    /// The sign before the start and the size (`+`, `-`, or 0): for
+    /// `sfdisk -N`, `+N` and `-N` move and resize relative to the
+    /// partition, and a lone `+` asks for all the room there is.
+    #[cfg(feature = "sfdisk-options")]
+    pub signs: [u8; 2],
 }
 
 impl Default for PartLine {
     /// Every field left to its default.
     fn default() -> PartLine {
-        PartLine { number: None, start: None, size: SizeRequest::Default, part_type: None, bootable: false, name: None, uuid: None }
+        PartLine {
+            number: None,
+            start: None,
+            size: SizeRequest::Default,
+            part_type: None,
+            bootable: None,
+            name: None,
+            uuid: None,
+            #[cfg(feature = "sfdisk-options")]
+            signs: [0; 2],
+        }
     }
+}
+
+impl PartLine {
+    /// Keeps the sign of the start (field 0) or the size (field 1).
+    #[cfg(feature = "sfdisk-options")]
+    fn note_sign(&mut self, field: usize, sign: u8) {
+        self.signs[field] = sign;
+    }
+
+    #[cfg(not(feature = "sfdisk-options"))]
+    fn note_sign(&mut self, _: usize, _: u8) {}
 }
 
 /// A type as libfdisk's parser returns it: a type, or an unknown GPT type
@@ -220,20 +247,21 @@ fn default_value(s: &[u8], i: usize) -> Option<usize> {
 }
 
 /// A start or size value: None for the default (`+` too), else sectors and
-/// whether a unit gave them.
-fn number_field(s: &[u8], i: usize, cx: &Context) -> Result<(Option<(u64, bool)>, usize), ()> {
+/// whether a unit gave them; then the sign before it (`+`, `-` or 0).
+fn number_field(s: &[u8], i: usize, cx: &Context) -> Result<(Option<(u64, bool)>, u8, usize), ()> {
     if let Some(next) = default_value(s, i) {
-        return Ok((None, next));
+        return Ok((None, 0, next));
     }
     let (b, e, next) = next_token(s, i).ok_or(())?;
     let token = std::str::from_utf8(&s[b..e]).map_err(|_| ())?;
     if token == "+" {
-        return Ok((None, next));
+        return Ok((None, b'+', next));
     }
+    let sign = token.bytes().next().filter(|c| matches!(c, b'+' | b'-')).unwrap_or(0);
     let unsigned = token.strip_prefix(['+', '-']).unwrap_or(token);
     let (n, power) = parse_size_power(unsigned).map_err(|_| ())?;
     let sectors = if power > 0 { n / SECTOR_BYTES } else { n.wrapping_mul((cx.sector_size / SECTOR_BYTES).max(1)) };
-    Ok((Some((sectors, power > 0)), next))
+    Ok((Some((sectors, power > 0)), sign, next))
 }
 
 fn size_request(value: Option<(u64, bool)>) -> SizeRequest {
@@ -261,13 +289,15 @@ fn value_commas(line: &str, cx: &Context) -> Result<PartLine, ()> {
         let begin = p;
         match item {
             0 => {
-                let (v, next) = number_field(s, p, cx)?;
+                let (v, sign, next) = number_field(s, p, cx)?;
                 part.start = v.map(|(n, _)| n);
+                part.note_sign(0, sign);
                 p = next;
             }
             1 => {
-                let (v, next) = number_field(s, p, cx)?;
+                let (v, sign, next) = number_field(s, p, cx)?;
                 part.size = size_request(v);
+                part.note_sign(1, sign);
                 p = next;
             }
             2 if !matches!(s.get(p), Some(b',' | b';')) => match default_value(s, p) {
@@ -281,8 +311,8 @@ fn value_commas(line: &str, cx: &Context) -> Result<PartLine, ()> {
             3 if !matches!(s.get(p), Some(b',' | b';')) => {
                 let (t, next) = string_field(s, p)?;
                 part.bootable = match t.as_str() {
-                    "*" | "+" => true,
-                    "-" => false,
+                    "*" | "+" => Some(true),
+                    "-" => Some(false),
                     _ => return Err(()),
                 };
                 p = next;
@@ -321,17 +351,20 @@ fn field(fields: &str, p: usize, cx: &Context, part: &mut PartLine) -> Result<us
     let rest = &fields[p..];
     let key = |k: &str| rest.get(..k.len()).is_some_and(|r| r.eq_ignore_ascii_case(k));
     if key("start=") {
-        let (v, next) = number_field(s, p + 6, cx)?;
+        let (v, sign, next) = number_field(s, p + 6, cx)?;
         part.start = v.map(|(n, _)| n);
+        part.note_sign(0, sign);
         Ok(next)
     } else if key("size=") {
-        let (v, next) = number_field(s, p + 5, cx)?;
+        let (v, sign, next) = number_field(s, p + 5, cx)?;
         part.size = size_request(v);
+        part.note_sign(1, sign);
         Ok(next)
     } else if key("bootable") {
         let (t, next) = string_field(s, p)?;
-        part.bootable = t.eq_ignore_ascii_case("bootable");
-        part.bootable.then_some(next).ok_or(())
+        let on = t.eq_ignore_ascii_case("bootable");
+        part.bootable = Some(true);
+        on.then_some(next).ok_or(())
     } else if key("attrs=") {
         Ok(string_field(s, p + 6)?.1)
     } else if key("uuid=") {
@@ -478,10 +511,20 @@ mod tests {
         assert_eq!(part(",100M").size, SizeRequest::Relative(204800));
         assert_eq!(part("size=0").size, SizeRequest::Sectors(0));
         let p = part(",,L,*");
-        assert_eq!((p.part_type, p.bootable), (Some(ScriptType::Type(PartType::Dos(0x83))), true));
+        assert_eq!((p.part_type, p.bootable), (Some(ScriptType::Type(PartType::Dos(0x83))), Some(true)));
         let p = part("/dev/sdb3 : start=2048, size=100, type=82, bootable");
-        assert_eq!((p.number, p.start, p.size, p.bootable), (Some(3), Some(2048), SizeRequest::Sectors(100), true));
+        assert_eq!((p.number, p.start, p.size, p.bootable), (Some(3), Some(2048), SizeRequest::Sectors(100), Some(true)));
         assert_eq!(part("start=,size=1M").start, None);
+    }
+
+    #[cfg(feature = "sfdisk-options")]
+    #[test]
+    fn signs_are_kept_for_sfdisk_partno() {
+        assert_eq!(part("+1M, -2M").signs, [b'+', b'-']);
+        assert_eq!(part("-, +").signs, [0, b'+']);
+        assert_eq!(part("+,").signs, [b'+', 0]);
+        assert_eq!(part("start=+, size=+100").signs, [b'+', b'+']);
+        assert_eq!(part("2048, 100").signs, [0, 0]);
     }
 
     #[test]

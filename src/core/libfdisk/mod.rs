@@ -13,6 +13,8 @@ pub mod dos;
 #[cfg(feature = "free-space")]
 pub mod free;
 pub mod gpt;
+#[cfg(feature = "sfdisk-options")]
+pub mod resize;
 
 use super::label::GRAIN_SECTORS;
 
