@@ -726,7 +726,7 @@ Try 'md5sum --help' for more information.
 /// (with libparted's error) to move the mounted partition, and does it once
 /// that partition is unmounted.
 #[test]
-fn partprobe_updates_the_kernel_where_partitions_are_free() {
+fn partprobe_updates_free_partitions_and_resizes_busy_ones_in_place() {
     check(
         None,
         "printf 'label: gpt\\n,100M\\n,100M\\n' | sfdisk /dev/sdb > /dev/null
@@ -739,9 +739,13 @@ partprobe -s /dev/sdb
 lsblk -o NAME,SIZE /dev/sdb
 printf 'd\\n1\\nn\\n1\\n\\n+80M\\nw\\n' | fdisk /dev/sdb > /dev/null
 partprobe /dev/sdb
+lsblk -o NAME,SIZE,MOUNTPOINTS /dev/sdb1
+printf 'd\\n1\\nn\\n1\\n4096\\n+50M\\nw\\n' | fdisk /dev/sdb > /dev/null
+partprobe /dev/sdb
 umount /mnt/one
 partprobe /dev/sdb
 lsblk -o NAME,SIZE /dev/sdb
+lsblk -no START /dev/sdb1
 ",
         "The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).
 NAME    SIZE
@@ -754,12 +758,15 @@ sdb     500G
 ├─sdb1  100M
 ├─sdb2  100M
 └─sdb3   50M
+NAME SIZE MOUNTPOINTS
+sdb1  80M /mnt/one
 Error: Partition(s) 1 on /dev/sdb have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.
 NAME    SIZE
 sdb     500G
-├─sdb1   80M
+├─sdb1   50M
 ├─sdb2  100M
 └─sdb3   50M
+ 4096
 ",
     );
 }

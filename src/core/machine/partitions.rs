@@ -1,6 +1,7 @@
 //! Partition tables on disks and the kernel's view of them: BLKRRPART (fdisk,
 //! sfdisk) replaces the whole view unless a partition is in use; BLKPG (parted)
-//! updates partition by partition, leaving busy ones alone.
+//! updates partition by partition: busy ones can grow or shrink in place but
+//! not move or go.
 
 use super::Machine;
 use crate::core::device::DevId;
@@ -96,8 +97,8 @@ impl Machine {
     }
 
     /// Writes `label`, then updates the kernel partition by partition, as parted
-    /// does with BLKPG: partitions in use keep their old geometry, free ones are
-    /// removed, added or resized. Returns the numbers the kernel could not update.
+    /// does with BLKPG (`update_kernel_partitions`). Returns the numbers the
+    /// kernel could not update.
     pub fn write_label_per_partition(&mut self, disk: DevId, label: &Label) -> (Vec<u32>, Vec<Event>) {
         self.write_label_bytes(disk, label);
         let Some(d) = self.disk(disk) else { return (Vec::new(), Vec::new()) };
@@ -113,9 +114,12 @@ impl Machine {
     }
 
     /// BLKPG, partition by partition, from the table on the disk's bytes
-    /// (parted after a write, partprobe): partitions in use keep their old
-    /// geometry, free ones are removed, added or resized. Returns the
-    /// numbers the kernel could not update.
+    /// (parted after a write, partprobe), as libparted 3.5's
+    /// `_disk_sync_part_table()` does it: a partition whose start stays is
+    /// resized in place (BLKPG_RESIZE_PARTITION, which the kernel allows
+    /// while it is in use, unless it would overlap another); other changed
+    /// or removed ones are deleted and added again, which fails for those in
+    /// use. Returns the numbers the kernel could not update.
     pub fn update_kernel_partitions(&mut self, disk: DevId, events: &mut Vec<Event>) -> Vec<u32> {
         let Some(d) = self.disk(disk) else { return Vec::new() };
         let name = d.name.clone();
@@ -125,40 +129,44 @@ impl Machine {
         crate::core::order::small_sort(&mut numbers);
         numbers.dedup();
         let mut failed = Vec::new();
-        let mut kept: Vec<KernelPartition> = Vec::new();
+        // The kernel's table after the removal pass.
+        let mut table: Vec<KernelPartition> = Vec::new();
         for n in &numbers {
             let k = old.iter().find(|k| k.number == *n);
             let p = on_disk.iter().find(|p| p.number == *n);
             match (k, p) {
-                (Some(k), Some(p)) if (k.start_lba, k.size_sectors) == geometry(p) => kept.push(k.clone()),
+                (Some(k), Some(p)) if k.start_lba == geometry(p).0 => table.push(k.clone()),
                 (Some(k), _) if self.busy(k.dev).is_some() => {
                     failed.push(*n);
-                    kept.push(k.clone());
+                    table.push(k.clone());
                 }
+                (Some(_), _) => events.push(Event::PartitionVanished { disk: name.clone(), dev: crate::core::disk::partition_name(&name, *n), number: *n }),
                 _ => {}
             }
         }
-        let mut fresh = kept.clone();
-        for n in &numbers {
-            if kept.iter().any(|k| k.number == *n) {
-                continue;
-            }
-            if old.iter().any(|k| k.number == *n) {
-                events.push(Event::PartitionVanished { disk: name.clone(), dev: crate::core::disk::partition_name(&name, *n), number: *n });
-            }
-            let Some(p) = on_disk.iter().find(|p| p.number == *n) else { continue };
+        for p in &on_disk {
             let (start, size) = geometry(p);
-            if kept.iter().any(|k| start < k.start_lba + k.size_sectors && k.start_lba < start + size) {
-                failed.push(*n);
-                continue;
+            let overlaps = |t: &[KernelPartition]| t.iter().any(|k| k.number != p.number && start < k.start_lba + k.size_sectors && k.start_lba < start + size);
+            match table.iter().position(|k| k.number == p.number) {
+                Some(i) if table[i].start_lba != start || table[i].size_sectors == size => continue,
+                Some(_) if overlaps(&table) => failed.push(p.number),
+                Some(i) => {
+                    table[i].size_sectors = size;
+                    let dev = crate::core::disk::partition_name(&name, p.number);
+                    events.push(Event::PartitionVanished { disk: name.clone(), dev: dev.clone(), number: p.number });
+                    events.push(Event::PartitionAppeared { disk: name.clone(), dev, number: p.number, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
+                }
+                None if overlaps(&table) => failed.push(p.number),
+                None => {
+                    table.push(self.register(disk, p.number, start, size, &[]));
+                    let dev = crate::core::disk::partition_name(&name, p.number);
+                    events.push(Event::PartitionAppeared { disk: name.clone(), dev, number: p.number, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
+                }
             }
-            let k = self.register(disk, *n, start, size, &[]);
-            events.push(Event::PartitionAppeared { disk: name.clone(), dev: crate::core::disk::partition_name(&name, *n), number: *n, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
-            fresh.push(k);
         }
-        crate::core::order::SmallSort::small_sort_by_key(&mut fresh[..], |k| k.number);
+        crate::core::order::SmallSort::small_sort_by_key(&mut table[..], |k| k.number);
         if let Some(d) = self.disk_mut(disk) {
-            d.kernel_partitions = fresh;
+            d.kernel_partitions = table;
         }
         self.refresh();
         self.name_signatures(events);
