@@ -771,6 +771,39 @@ sdb     500G
     );
 }
 
+/// `resizepart` of a mounted partition: script mode answers parted's
+/// question no; typed at the console the lab goes on, and the kernel takes
+/// the new size in place (BLKPG_RESIZE_PARTITION), so resize2fs can grow
+/// the mounted filesystem.
+#[test]
+fn parted_resizepart_grows_a_mounted_partition_when_told_to() {
+    check(
+        Some("sdb=1G"),
+        "printf 'label: gpt\\n,100M\\n' | sfdisk -q /dev/sdb
+mkfs.ext4 -q /dev/sdb1
+mkdir /mnt/b
+mount /dev/sdb1 /mnt/b
+parted -s /dev/sdb resizepart 1 400MiB
+echo \"status $?\"
+parted /dev/sdb resizepart 1 400MiB > /dev/null
+lsblk -o NAME,SIZE,MOUNTPOINTS /dev/sdb
+resize2fs /dev/sdb1 2> /dev/null | tail -n 2
+df -h /mnt/b
+",
+        "Warning: Partition /dev/sdb1 is being used. Are you sure you want to continue?
+status 1
+Warning: Partition /dev/sdb1 is being used. Are you sure you want to continue?
+NAME    SIZE MOUNTPOINTS
+sdb       1G 
+\u{2514}\u{2500}sdb1  399M /mnt/b
+The filesystem on /dev/sdb1 is now 408576 (1k) blocks long.
+
+Filesystem      Size  Used Avail Use% Mounted on
+/dev/sdb1       369M   14K  345M   1% /mnt/b
+",
+    );
+}
+
 #[test]
 fn partprobe_rejects_unknown_options() {
     check(Some("sdb=1G"), "partprobe -é\npartprobe --nope\n", "partprobe: invalid option -- 'é'\nTry `partprobe --help' for more information.\npartprobe: unrecognized option '--nope'\nTry `partprobe --help' for more information.\n");

@@ -3,9 +3,14 @@
 //!
 //! parted writes each change at once and tells the kernel partition by
 //! partition, so a busy disk still gets its free partitions updated. Simplified:
-//! no interactive mode, machine-readable or JSON output, flags editing (`set`),
-//! `resizepart`, `name`, `rescue`; every partition is aligned to 1 MiB as
-//! parted's default "optimal" alignment does on disks without I/O hints.
+//! no interactive mode, machine-readable or JSON output, `name`, `rescue`;
+//! every partition is aligned to 1 MiB as parted's default "optimal"
+//! alignment does on disks without I/O hints. `set`/`toggle` (feature
+//! `parted-flags`) and `resizepart` (module `resizepart`, feature
+//! `parted-resize`) are native only.
+
+#[cfg(feature = "parted-resize")]
+mod resizepart;
 
 use crate::console::fmt::{fixed, parse_decimal};
 use crate::core::disk::Transport;
@@ -127,7 +132,9 @@ const FLAGS: &[(&str, &str, u8)] = &[
 ];
 
 /// The commands the lab's parted runs, for the message about the others.
-#[cfg(feature = "parted-flags")]
+#[cfg(feature = "parted-resize")]
+const COMMANDS: &str = "mklabel, mkpart, print, resizepart, rm, set, toggle, unit and quit";
+#[cfg(all(feature = "parted-flags", not(feature = "parted-resize")))]
 const COMMANDS: &str = "mklabel, mkpart, print, rm, set, toggle, unit and quit";
 #[cfg(not(feature = "parted-flags"))]
 const COMMANDS: &str = "mklabel, mkpart, print, rm, unit and quit";
@@ -339,7 +346,7 @@ impl Parted<'_> {
 
     fn main(&mut self, args: &[String]) -> i32 {
         let mut words: Vec<String> = Vec::new();
-        let mut skip_value = false;
+        let (mut skip_value, mut dashes) = (false, false);
         for a in args {
             if skip_value {
                 skip_value = false;
@@ -361,8 +368,18 @@ impl Parted<'_> {
                     return 0;
                 }
                 other if other.starts_with("--align=") => {}
-                other if other.starts_with('-') && words.is_empty() => {
-                    self.err.push_str(&format!("parted: invalid option -- '{}'\n", other.trim_start_matches('-')));
+                // getopt reads options anywhere (`-1s` too: parted's users
+                // write `--` before negative locations).
+                other if other.len() > 1 && other.starts_with('-') && !dashes => {
+                    let bad = match other.strip_prefix("--") {
+                        Some("") => {
+                            dashes = true;
+                            continue;
+                        }
+                        Some(_) => format!("unrecognized option '{other}'"),
+                        None => format!("invalid option -- '{}'", other[1..].chars().find(|c| !"hlmjsfv".contains(*c)).unwrap_or('?')),
+                    };
+                    self.err.push_str(&format!("parted: {bad}\nUsage: parted [-hlmsfv] [-a<align>] [DEVICE [COMMAND [PARAMETERS]]...]\n"));
                     return 1;
                 }
                 other => words.push(other.to_string()),
@@ -416,6 +433,12 @@ impl Parted<'_> {
                     }
                 }
                 "quit" | "q" => break,
+                #[cfg(feature = "parted-resize")]
+                "resizepart" => {
+                    let n = queue.next().unwrap_or_default();
+                    let end = queue.next();
+                    self.resizepart(&dev, &n, end.as_deref())
+                }
                 #[cfg(feature = "parted-flags")]
                 "set" | "toggle" => {
                     let (n, flag) = (queue.next().unwrap_or_default(), queue.next().unwrap_or_default());
@@ -632,15 +655,29 @@ impl Parted<'_> {
         self.commit(dev, &label)
     }
 
+    /// `command_line_get_partition()`: strtol's reading, so a word that is
+    /// no number is partition 0, which does not exist; a missing, negative
+    /// or too large one is refused.
+    fn partition_number(&mut self, text: &str) -> Option<u32> {
+        let t = text.trim_start();
+        let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+        let digits = &digits[..digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len())];
+        let n = if digits.is_empty() { Some(0) } else { digits.parse::<i32>().ok() };
+        match n {
+            Some(n) if !text.is_empty() && !(t.starts_with('-') && n > 0) => Some(n as u32),
+            _ => {
+                self.error("Expecting a partition number.");
+                None
+            }
+        }
+    }
+
     fn rm(&mut self, dev: &Device, number: &str) -> bool {
         let Some(mut label) = self.label(dev) else {
             self.error(&format!("{}: unrecognised disk label", dev.path));
             return false;
         };
-        let Ok(n) = number.parse::<u32>() else {
-            self.error("Expecting a partition number.");
-            return false;
-        };
+        let Some(n) = self.partition_number(number) else { return false };
         if label.partition(n).is_none() {
             self.error("Partition doesn't exist.");
             return false;
