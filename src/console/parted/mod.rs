@@ -346,7 +346,9 @@ impl Parted<'_> {
 
     fn main(&mut self, args: &[String]) -> i32 {
         let mut words: Vec<String> = Vec::new();
-        let (mut skip_value, mut dashes) = (false, false);
+        let mut skip_value = false;
+        #[cfg(feature = "parted-resize")]
+        let mut dashes = false;
         for a in args {
             if skip_value {
                 skip_value = false;
@@ -369,7 +371,8 @@ impl Parted<'_> {
                 }
                 other if other.starts_with("--align=") => {}
                 // getopt reads options anywhere (`-1s` too: parted's users
-                // write `--` before negative locations).
+                // write `--` before negative locations). Native only: 0.5 KB.
+                #[cfg(feature = "parted-resize")]
                 other if other.len() > 1 && other.starts_with('-') && !dashes => {
                     let bad = match other.strip_prefix("--") {
                         Some("") => {
@@ -380,6 +383,11 @@ impl Parted<'_> {
                         None => format!("invalid option -- '{}'", other[1..].chars().find(|c| !"hlmjsfv".contains(*c)).unwrap_or('?')),
                     };
                     self.err.push_str(&format!("parted: {bad}\nUsage: parted [-hlmsfv] [-a<align>] [DEVICE [COMMAND [PARAMETERS]]...]\n"));
+                    return 1;
+                }
+                #[cfg(not(feature = "parted-resize"))]
+                other if other.starts_with('-') && words.is_empty() => {
+                    self.err.push_str(&format!("parted: invalid option -- '{}'\n", other.trim_start_matches('-')));
                     return 1;
                 }
                 other => words.push(other.to_string()),
@@ -658,6 +666,7 @@ impl Parted<'_> {
     /// `command_line_get_partition()`: strtol's reading, so a word that is
     /// no number is partition 0, which does not exist; a missing, negative
     /// or too large one is refused.
+    #[cfg(feature = "parted-resize")]
     fn partition_number(&mut self, text: &str) -> Option<u32> {
         let t = text.trim_start();
         let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
@@ -670,6 +679,16 @@ impl Parted<'_> {
                 None
             }
         }
+    }
+
+    /// The browser reads plain numbers only.
+    #[cfg(not(feature = "parted-resize"))]
+    fn partition_number(&mut self, text: &str) -> Option<u32> {
+        let n = text.parse().ok();
+        if n.is_none() {
+            self.error("Expecting a partition number.");
+        }
+        n
     }
 
     fn rm(&mut self, dev: &Device, number: &str) -> bool {

@@ -146,23 +146,23 @@ impl Machine {
         }
         for p in &on_disk {
             let (start, size) = geometry(p);
-            let overlaps = |t: &[KernelPartition]| t.iter().any(|k| k.number != p.number && start < k.start_lba + k.size_sectors && k.start_lba < start + size);
-            match table.iter().position(|k| k.number == p.number) {
-                Some(i) if table[i].start_lba != start || table[i].size_sectors == size => continue,
-                Some(_) if overlaps(&table) => failed.push(p.number),
+            let at = table.iter().position(|k| k.number == p.number);
+            if at.is_some_and(|i| table[i].start_lba != start || table[i].size_sectors == size) {
+                continue;
+            }
+            if table.iter().any(|k| k.number != p.number && start < k.start_lba + k.size_sectors && k.start_lba < start + size) {
+                failed.push(p.number);
+                continue;
+            }
+            let dev = crate::core::disk::partition_name(&name, p.number);
+            match at {
                 Some(i) => {
                     table[i].size_sectors = size;
-                    let dev = crate::core::disk::partition_name(&name, p.number);
                     events.push(Event::PartitionVanished { disk: name.clone(), dev: dev.clone(), number: p.number });
-                    events.push(Event::PartitionAppeared { disk: name.clone(), dev, number: p.number, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
                 }
-                None if overlaps(&table) => failed.push(p.number),
-                None => {
-                    table.push(self.register(disk, p.number, start, size, &[]));
-                    let dev = crate::core::disk::partition_name(&name, p.number);
-                    events.push(Event::PartitionAppeared { disk: name.clone(), dev, number: p.number, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
-                }
+                None => table.push(self.register(disk, p.number, start, size, &[])),
             }
+            events.push(Event::PartitionAppeared { disk: name.clone(), dev, number: p.number, start_lba: start, size_sectors: size, fstype: None, fs_larger: false });
         }
         crate::core::order::SmallSort::small_sort_by_key(&mut table[..], |k| k.number);
         if let Some(d) = self.disk_mut(disk) {
