@@ -250,6 +250,7 @@ fn signatures(machine: &Machine, dev: DevId) -> Vec<Found> {
 fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
     let all = args.iter().any(|a| a == "-a" || a == "--all" || a.starts_with('-') && !a.starts_with("--") && a.contains('a'));
     let dry = args.iter().any(|a| a == "-n" || a == "--no-act" || a.starts_with('-') && !a.starts_with("--") && a.contains('n'));
+    let force = args.iter().any(|a| a == "-f" || a == "--force" || a.starts_with('-') && !a.starts_with("--") && a.contains('f'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if paths.is_empty() {
         return out("wipefs: bad usage\nTry 'wipefs --help' for more information.\n", 1);
@@ -262,6 +263,12 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
             text.push_str(&format!("wipefs: error: {p}: probing initialization failed: No such file or directory\n"));
             return out(text, 1);
         };
+        // -a opens the device O_EXCL unless forced: a mounted filesystem, a
+        // swap area, a held device or a disk with such a partition is busy.
+        if all && !force && (machine.busy(dev).is_some() || machine.disk_busy(dev)) {
+            text.push_str(&format!("wipefs: error: {p}: probing initialization failed: Device or resource busy\n"));
+            return out(text, 1);
+        }
         let found = signatures(machine, dev);
         if !all {
             let name = machine.name_of(dev);

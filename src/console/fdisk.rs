@@ -874,11 +874,11 @@ impl Session {
 
     fn first(&mut self, input: &str, number: u32, extended: bool, out: &mut Out) {
         let ranges = self.ranges_for(number);
-        let Some(&(low, _)) = ranges.first() else { return };
+        let Some(&range) = ranges.first() else { return };
         let value = if input.is_empty() {
-            Some(Label::default_first(ranges[0]))
+            Some(Label::default_first(range))
         } else {
-            parse_sector(input, low)
+            parse_sector(input)
         };
         match value.and_then(|v| Label::range_containing(&ranges, v).map(|r| (v, r))) {
             Some((first, range)) => {
@@ -917,7 +917,14 @@ impl Session {
         } else {
             input.parse::<u64>().ok()
         };
+        // libfdisk asks again without a word when the answer is no number.
+        let digits = input.trim_start_matches(['+', '-']);
+        let readable = input.is_empty() || if digits.len() < input.len() { parse_size_sectors(digits).is_some() } else { input.parse::<u64>().is_ok() };
         match last {
+            _ if !readable => {
+                out.prompt(&format!("{LAST_PROMPT} ({first}-{range_end}, default {default_last}): "));
+                self.step = Step::Last { number, extended, first, range_end };
+            }
             Some(last) if last >= first && last <= range_end => {
                 let part_type = if extended { PartType::Dos(0x05) } else { PartType::default_for(self.label.kind) };
                 let unique_guid = if self.label.kind == LabelKind::Gpt { machine.new_guid() } else { crate::core::gpt::Guid::ZERO };
@@ -965,9 +972,7 @@ pub fn parse_size_sectors(text: &str) -> Option<u64> {
 }
 
 /// A first-sector answer: a sector number, or `+size` counted from `low`.
-fn parse_sector(input: &str, low: u64) -> Option<u64> {
-    if let Some(rest) = input.strip_prefix('+') {
-        return low.checked_add(parse_size_sectors(rest)?);
-    }
+/// A first sector: a number only (libfdisk calls `+size` out of range here).
+fn parse_sector(input: &str) -> Option<u64> {
     input.parse::<u64>().ok()
 }

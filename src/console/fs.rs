@@ -273,19 +273,39 @@ fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
     }
 }
 
+/// `mount [-t TYPE] [-o OPTIONS] DEV DIR`. Simplified: every mount is
+/// read-write with the default options, so `-o` takes only `defaults`, `rw`
+/// and `relatime`, and there is no /etc/fstab to mount from.
 fn mount(machine: &mut Machine, args: &[String]) -> Output {
-    let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    if pos.is_empty() {
-        return out(super::mounts::list(machine), 0);
+    let (mut pos, mut fstype, mut options) = (Vec::new(), None, "");
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-t" | "--types" => fstype = it.next(),
+            "-o" | "--options" => options = it.next().map_or("", String::as_str),
+            s if s.starts_with('-') => {}
+            _ => pos.push(a),
+        }
+    }
+    if let Some(o) = options.split(',').find(|o| !matches!(*o, "" | "defaults" | "rw" | "relatime")) {
+        return out(format!("mount: the lab mounts read-write with the default options; -o {o} is not modelled\n"), 1);
     }
     let [dev, dir] = pos.as_slice() else {
-        return out("mount: bad usage\nTry 'mount --help' for more information.\n", 1);
+        return match pos.as_slice() {
+            [] => out(super::mounts::list(machine), 0),
+            [one] => out(format!("mount: {one}: can't find in /etc/fstab.\n"), 1),
+            _ => out("mount: bad usage\nTry 'mount --help' for more information.\n", 1),
+        };
     };
     let hint = "       dmesg(1) may have more information after failed mount system call.\n";
     let Some(id) = machine.resolve(dev) else {
         return out(format!("mount: {dir}: special device {dev} does not exist.\n{hint}"), 32);
     };
     let path = machine.path(id);
+    let found = machine.probe(id).map(|s| s.fstype.name());
+    if fstype.is_some_and(|t| t != "auto" && Some(t.as_str()) != found) {
+        return out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32);
+    }
     let target = crate::core::machine::files::normalize(dir);
     if machine.mounts().iter().any(|m| m.dev == id && m.target == target) {
         return out(format!("mount: {dir}: {dev} already mounted on {target}.\n{hint}"), 32);

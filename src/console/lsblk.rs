@@ -205,7 +205,7 @@ fn value(node: &BlockNode, parent: Option<&BlockNode>, col: &str, o: &Options, t
         "FSAVAIL" => usage.map(|u| size(u.2)),
         "FSSIZE" => usage.map(|u| size(u.0)),
         "FSUSED" => usage.map(|u| size(u.1)),
-        "FSUSE%" => usage.map(|(_, used, avail)| format!("{}%", (used * 100).div_ceil((used + avail).max(1)))),
+        "FSUSE%" => usage.map(|(total, used, _)| use_percent(used, total)),
         "PTTYPE" => node.pttype.map(str::to_string),
         "PTUUID" => node.ptuuid.clone(),
         "PARTTYPE" => node.parttype.clone(),
@@ -437,4 +437,14 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
     }
     out.push_str(&table.render());
     (out, status)
+}
+
+/// lsblk's FSUSE%: used blocks over all blocks, as `%.0f` rounds (half to
+/// even). df's Use% divides by used plus available, without the reserve.
+fn use_percent(used: u64, total: u64) -> String {
+    if total == 0 {
+        return "-".into();
+    }
+    let (q, r) = (used * 100 / total, used * 100 % total);
+    format!("{}%", q + u64::from(2 * r > total || (2 * r == total && q % 2 == 1)))
 }

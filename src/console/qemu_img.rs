@@ -49,6 +49,12 @@ fn fail(text: String) -> Output {
     Output::error(format!("qemu-img: {text}\n"), 1)
 }
 
+/// Image formats QEMU has besides raw and qcow2, which the lab does not
+/// make; any other name is no format at all to QEMU.
+fn other_format(name: &str) -> bool {
+    " qcow qed vdi vhdx vmdk vpc parallels luks dmg bochs cloop ".contains(&format!(" {name} "))
+}
+
 /// QEMU 10's complaint about a size it cannot read, after "Parameter 'x' ".
 const NOT_A_SIZE: &str = "expects a non-negative number below 2^64\nOptional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.";
 
@@ -169,6 +175,9 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     }
     let format = o.format.clone().unwrap_or_else(|| "raw".into());
     if format != "raw" && format != "qcow2" {
+        if !other_format(&format) {
+            return fail(format!("{name}: Unknown file format '{format}'"));
+        }
         return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
     }
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
@@ -419,6 +428,9 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
     if let Some(why) = lock_error(shell, name, false) {
         return Err(fail(format!("Could not open '{name}': {why}")));
     }
+    if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2") && !other_format(f)) {
+        return Err(fail(format!("Could not open '{name}': Unknown driver '{f}'")));
+    }
     let head = m.read_file(&path, 0, 512).unwrap_or_default();
     let header = Header::decode(&head).filter(|_| format != Some("raw"));
     if format == Some("qcow2") && header.is_none() {
@@ -521,9 +533,10 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     let fragmented = data.windows(2).filter(|w| w[0].0 / per_l2 == w[1].0 / per_l2 && w[1].1 != w[0].1 + cluster).count() as u64;
     if o.json {
         let name = super::fmt::json_string(&f.name);
-        // QEMU's order: allocated before the name, fragmented after the format.
+        // QEMU's order: allocated before the name, fragmented after the
+        // format; each only when it is not 0.
         let allocated_line = if allocated > 0 { format!("    \"allocated-clusters\": {allocated},\n") } else { String::new() };
-        let fragmented_line = if allocated > 0 { format!(",\n    \"fragmented-clusters\": {fragmented}") } else { String::new() };
+        let fragmented_line = if fragmented > 0 { format!(",\n    \"fragmented-clusters\": {fragmented}") } else { String::new() };
         return Output::text(format!("{{\n    \"image-end-offset\": {end},\n    \"total-clusters\": {total},\n    \"check-errors\": 0,\n{allocated_line}    \"filename\": {name},\n    \"format\": \"qcow2\"{fragmented_line}\n}}\n"), 0);
     }
     let pct = |n: u64, of: u64| super::fmt::fixed(if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 }, 2);
@@ -630,17 +643,20 @@ fn chain_of(shell: &Shell, f: &Facts) -> chain::Chain {
     chain::Chain::open(&shell.machine, &f.path, &f.path, f.header.is_none())
 }
 
-/// `qemu-img compare [-f fmt] [-F fmt] A B`: the first 512-byte sector whose
-/// bytes differ; past the shorter image, the longer must read as zeros.
+/// `qemu-img compare [-f fmt] [-F fmt] [-s] A B`: the first 512-byte sector
+/// whose bytes differ; past the shorter image, the longer must read as
+/// zeros. `-s` (strict) refuses images of different sizes; its comparison
+/// of allocation is not modelled.
 fn compare(shell: &mut Shell, args: &[String]) -> Output {
     let mut formats = (None, None);
-    let mut files = Vec::new();
+    let (mut files, mut strict) = (Vec::new(), false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-f" => formats.0 = it.next().cloned(),
             "-F" => formats.1 = it.next().cloned(),
-            "-s" | "-q" | "-p" => {}
+            "-s" => strict = true,
+            "-q" | "-p" => {}
             s if s.starts_with('-') && s.len() > 1 => return bad_option("compare", s, "hT"),
             _ => files.push(a.clone()),
         }
@@ -658,6 +674,9 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     };
     if let Some(out) = chain_error(shell, &fa).or_else(|| chain_error(shell, &fb)) {
         return Output { exit_status: 2, ..out };
+    }
+    if strict && fa.virtual_size() != fb.virtual_size() {
+        return Output::text("Strict mode: Image size mismatch!\n", 1);
     }
     let (ca, cb) = (chain_of(shell, &fa), chain_of(shell, &fb));
     let m = &shell.machine;
@@ -741,6 +760,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let made = match out_format.as_str() {
         "raw" => create_raw(shell, &dst, &dst_path, size, None),
         "qcow2" => create_qcow2(shell, &dst, &dst_path, size, &o),
+        other if !other_format(other) => return fail(format!("Unknown file format '{other}'")),
         other => return fail(format!("the lab converts to raw and qcow2 only, not '{other}'")),
     };
     if made.exit_status != 0 {
@@ -898,8 +918,9 @@ struct Facts {
 }
 
 impl Facts {
+    /// A raw image's size is its file's, in whole sectors.
     fn virtual_size(&self) -> u64 {
-        self.header.as_ref().map_or(self.length, |h| h.size)
+        self.header.as_ref().map_or_else(|| self.file_length(), |h| h.size)
     }
 
     /// The file node's length, as the block layer sees it: whole sectors.

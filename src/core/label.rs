@@ -337,11 +337,16 @@ impl Label {
 
     /// The last sector for a size typed as `+size`: the end is moved so that the
     /// next partition can start aligned, as libfdisk does, if it stays in range.
+    /// Below a grain libfdisk 2.38 neither aligns nor counts the first sector
+    /// in: `+10K` spans 21 sectors.
     pub fn aligned_last_for_size(first: u64, size_sectors: u64, range_end: u64) -> u64 {
         let end = first.saturating_add(size_sectors);
+        if size_sectors < GRAIN_SECTORS {
+            return end;
+        }
         let plain = end.saturating_sub(1);
         let aligned = Self::align_nearest(end);
-        if aligned > first && aligned - 1 <= range_end && size_sectors >= GRAIN_SECTORS {
+        if aligned > first && aligned - 1 <= range_end {
             aligned - 1
         } else {
             plain

@@ -105,7 +105,10 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
     }
     for pv in pvs {
         if a.short {
-            msg(&mut t, &format!("Device \"{}\" has a capacity of {}", pv.name, long_size(machine.lvm().pv_free_extents(pv) * pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)).map_or(0, |v| v.extent_size_bytes))));
+            // An orphan's capacity is its whole size; a member's, its free extents.
+            let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
+            let size = vg.map_or(pv.dev_size_bytes, |v| machine.lvm().pv_free_extents(pv) * v.extent_size_bytes);
+            msg(&mut t, &format!("Device \"{}\" has a capacity of {}", pv.name, long_size(size)));
             continue;
         }
         let Some(vg) = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)) else {

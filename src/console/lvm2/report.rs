@@ -425,7 +425,7 @@ pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
         Ok(f) => f,
         Err(o) => return o,
     };
-    let mut t = String::new();
+    let (mut t, mut missing) = (String::new(), false);
     #[cfg(feature = "lvm-extras")]
     let rows = match super::select::Plan::new(cmd, a.sort.as_deref(), a.select.as_deref(), FIELDS_HELP) {
         Ok(plan) if !plan.is_empty() => {
@@ -433,28 +433,33 @@ pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
             all.extend(plan.extra_fields(&fields));
             // Sorting and selecting compare sizes in bytes.
             let bytes = Args { units: Units { unit: 'b', explicit: true, suffix: false }, ..a.clone() };
-            match (rows_of(&mut t, machine, cmd, a, &all), rows_of(&mut String::new(), machine, cmd, &bytes, &all)) {
+            match (rows_of(&mut t, &mut missing, machine, cmd, a, &all), rows_of(&mut String::new(), &mut false, machine, cmd, &bytes, &all)) {
                 (Ok(rows), Ok(raw)) => Ok(plan.apply(rows, raw, fields.len())),
                 _ => Err(()),
             }
         }
-        Ok(_) => rows_of(&mut t, machine, cmd, a, &fields),
+        Ok(_) => rows_of(&mut t, &mut missing, machine, cmd, a, &fields),
         Err(o) => return o,
     };
     #[cfg(not(feature = "lvm-extras"))]
-    let rows = rows_of(&mut t, machine, cmd, a, &fields);
+    let rows = rows_of(&mut t, &mut missing, machine, cmd, a, &fields);
     let Ok(rows) = rows else { return fail(t) };
+    let status = if missing { 5 } else { 0 };
     if rows.is_empty() && !a.json {
-        return ok(t, Vec::new());
+        return Output { text: t, exit_status: status, ..Output::default() };
     }
-    ok(render(cmd, &fields, &rows, a), Vec::new())
+    // lvm2 reports what it found after saying what it did not.
+    let text = if missing { t + &render(cmd, &fields, &rows, a) } else { render(cmd, &fields, &rows, a) };
+    Output { text, exit_status: status, ..Output::default() }
 }
 
-fn rows_of(t: &mut String, machine: &Machine, cmd: &str, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+/// The report's rows; `missing` is set when a name on the line was not
+/// found (lvm2 says so, reports the rest, and exits 5).
+fn rows_of(t: &mut String, missing: &mut bool, machine: &Machine, cmd: &str, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
     match cmd {
-        "pvs" => pv_rows(t, machine, a, fields),
-        "vgs" => vg_rows(t, machine, a, fields),
-        _ => lv_report_rows(t, machine, a, fields),
+        "pvs" => pv_rows(t, missing, machine, a, fields),
+        "vgs" => vg_rows(t, missing, machine, a, fields),
+        _ => lv_report_rows(t, missing, machine, a, fields),
     }
 }
 
@@ -498,7 +503,7 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
     Ok(fields)
 }
 
-fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+fn pv_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
     let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
@@ -507,7 +512,7 @@ fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field
             } else {
                 msg(t, &format!("Failed to find physical volume \"{p}\"."));
             }
-            return Err(());
+            *missing = true;
         }
     }
     if !a.positional.is_empty() {
@@ -527,12 +532,12 @@ fn pv_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field
     Ok(pvs.into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
 }
 
-fn vg_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+fn vg_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
     let mut vgs = machine.lvm().vgs_by_name();
     for v in &a.positional {
         if machine.lvm().vg(v).is_none() {
             not_found_vg(t, v);
-            return Err(());
+            *missing = true;
         }
     }
     if !a.positional.is_empty() {
@@ -542,31 +547,29 @@ fn vg_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field
 }
 
 /// The VGs and LVs named on the line: (VG, None) for a whole VG.
-fn wanted_lvs(t: &mut String, machine: &Machine, a: &Args) -> Result<Vec<(String, Option<String>)>, ()> {
+fn wanted_lvs(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args) -> Vec<(String, Option<String>)> {
     let mut wanted = Vec::new();
     for p in &a.positional {
-        match lv_spec(machine, p) {
-            Some((vg, lv)) => {
-                if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
-                    msg(t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
-                    return Err(());
-                }
-                wanted.push((vg, Some(lv)));
-            }
-            None => {
-                if machine.lvm().vg(p).is_none() {
-                    not_found_vg(t, p);
-                    return Err(());
-                }
-                wanted.push((p.clone(), None));
+        let (vg, lv) = match lv_spec(machine, p) {
+            Some((vg, lv)) => (vg, Some(lv)),
+            None => (p.clone(), None),
+        };
+        let found = machine.lvm().vg(&vg).map(|v| lv.as_ref().is_none_or(|l| v.lv(l).is_some()));
+        match found {
+            None => not_found_vg(t, &vg),
+            Some(false) => msg(t, &format!("Failed to find logical volume \"{vg}/{}\"", lv.as_deref().unwrap_or_default())),
+            Some(true) => {
+                wanted.push((vg, lv));
+                continue;
             }
         }
+        *missing = true;
     }
-    Ok(wanted)
+    wanted
 }
 
-fn lv_report_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
-    let wanted = wanted_lvs(t, machine, a)?;
+fn lv_report_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    let wanted = wanted_lvs(t, missing, machine, a);
     let mut rows = Vec::new();
     let vgs = machine.lvm().vgs_by_name();
     for vg in vgs {
@@ -581,7 +584,7 @@ fn lv_report_rows(t: &mut String, machine: &Machine, a: &Args, fields: &[&'stati
         }
         for lv in lvs {
             let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
-            let whole_vg = wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none());
+            let whole_vg = a.positional.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none());
             if named || ((a.all || !lv.is_hidden()) && whole_vg) {
                 rows.extend(lv_rows(machine, a, vg, lv, fields));
             }
