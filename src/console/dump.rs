@@ -115,7 +115,8 @@ fn open<'m>(shell: &'m Shell, name: &str, stdin: Option<&Input>) -> Result<Box<d
 pub fn run(shell: &Shell, cmd: &str, args: &[String], stdin: Option<&Input>) -> Output {
     let opener = |name: &str| open(shell, name, stdin);
     match cmd {
-        "xxd" => hexdump::xxd(args, &opener),
+        #[cfg(feature = "xxd")]
+        "xxd" => super::xxd::xxd(args, &opener),
         _ => hexdump::hexdump(cmd, args, &opener),
     }
 }

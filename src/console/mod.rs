@@ -12,6 +12,8 @@ pub mod dump;
 #[cfg(feature = "e2fs-tools")]
 pub mod e2fs;
 pub mod hexdump;
+#[cfg(feature = "xxd")]
+mod xxd;
 pub mod fdisk;
 pub mod fmt;
 pub mod files;
@@ -219,7 +221,7 @@ const HELP: &str = "Storage Lab console. Commands behave like their Linux namesa
   Filesystems     mkfs.ext4 DEV   mkswap DEV   mount DEV DIR   umount DIR|DEV   swapon DEV   df -h
   Files           ls -ls   stat   du -h   cat   echo TEXT > FILE   cp   mv   rm   mkdir -p   truncate -s   fallocate -l
   Images          qemu-img create -f raw|qcow2 [-o cluster_size=N] FILE SIZE   qemu-img info [--output=json] FILE
-  Bytes           dd if=/dev/zero of=DEV bs=1M count=N   hexdump -C DEV   xxd -s N -l N DEV
+  Bytes           dd if=/dev/zero of=DEV bs=1M count=N   hexdump -C [-s N] [-n N] DEV
   Shell           pipes (printf ... | fdisk DEV), here-documents (sfdisk DEV <<EOF), > >> < ; && ||
   Lab             attach-disk sata|nvme SIZE   (plugs in a new blank disk)
   Console         help   history   clear (Ctrl-L)
@@ -266,6 +268,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "vgcfgbackup" | "vgscan" | "lvscan" if !cfg!(feature = "lvm-extras") => Some("this lvm2 command is"),
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         "findmnt" if !cfg!(feature = "mount-table") => Some("findmnt is (mount lists the mounts in the browser)"),
+        "xxd" if !cfg!(feature = "xxd") => Some("xxd is (hexdump -C shows the same bytes in the browser)"),
         _ => None,
     }
 }
