@@ -65,12 +65,20 @@ impl Out {
         self.after_prompt = false;
     }
 
-    /// A warning (stderr in the real tool): follows the prompt on the same line.
+    /// A warning (stderr in the real tool): follows the prompt on the same
+    /// line; an information message after it starts after a blank line.
     fn warn(&mut self, msg: &str) {
         self.text.push_str(msg);
         self.text.push('\n');
-        self.after_prompt = false;
+        self.after_prompt = true;
         self.warned = true;
+    }
+
+    /// A warning right before an information line of its own group
+    /// ("Adding logical partition 5"), which follows without a blank line.
+    fn quiet_warn(&mut self, msg: &str) {
+        self.warn(msg);
+        self.after_prompt = false;
     }
 
     fn raw(&mut self, s: &str) {
@@ -350,6 +358,8 @@ enum Step {
     First { number: u32, extended: bool },
     Last { number: u32, extended: bool, first: u64, range_end: u64 },
     DeleteNumber,
+    /// DOS `a`: which partition's boot flag to toggle.
+    BootNumber,
     TypeNumber,
     TypeCode { number: u32 },
 }
@@ -475,6 +485,12 @@ impl Session {
                 }
                 false
             }
+            Step::BootNumber => {
+                if let Some(n) = self.pick_existing(input, &mut out, Step::BootNumber) {
+                    self.toggle_boot(n, &mut out);
+                }
+                false
+            }
             Step::TypeNumber => {
                 if let Some(n) = self.pick_existing(input, &mut out, Step::TypeNumber) {
                     self.step = Step::TypeCode { number: n };
@@ -524,6 +540,11 @@ impl Session {
             'd' => {
                 if let Some(n) = self.choose_existing(out, Step::DeleteNumber) {
                     self.delete(machine, n, out, events);
+                }
+            }
+            'a' if self.label.kind == LabelKind::Dos => {
+                if let Some(n) = self.choose_existing(out, Step::BootNumber) {
+                    self.toggle_boot(n, out);
                 }
             }
             't' => {
@@ -698,6 +719,17 @@ impl Session {
         }
     }
 
+    /// libfdisk's DOS_FLAG_ACTIVE: the boot flag flips (an extended
+    /// partition gets a warning first).
+    fn toggle_boot(&mut self, number: u32, out: &mut Out) {
+        let Some(p) = self.label.partitions.iter_mut().find(|p| p.number == number) else { return };
+        if p.part_type.is_extended() && !p.bootable {
+            out.warn(&format!("Partition {number}: is an extended partition."));
+        }
+        p.bootable = !p.bootable;
+        out.info(&format!("The bootable flag on partition {number} is {} now.", if p.bootable { "enabled" } else { "disabled" }));
+    }
+
     fn delete(&mut self, machine: &Machine, number: u32, out: &mut Out, events: &mut Vec<Event>) {
         if self.label.delete(number).is_ok() {
             out.info(&format!("Partition {number} has been deleted."));
@@ -757,7 +789,7 @@ impl Session {
                 if !primary_space || free_slots == 0 {
                     if has_ext {
                         if free_slots > 0 || !primary_space {
-                            out.warn("All space for primary partitions is in use.");
+                            out.quiet_warn("All space for primary partitions is in use.");
                         }
                         self.begin_logical(out);
                     } else if free_slots == 0 {

@@ -161,6 +161,23 @@ struct Sizes {
     approx: bool,
     free: u64,
     striping: Striping,
+    /// The PVs named after the VG, which the LV must use (any when empty).
+    pvs: Vec<crate::core::device::DevId>,
+}
+
+/// `create_pv_list()`: the PVs named after the VG (`PV[:PE-PE]`), each of
+/// which must be one of the VG's.
+fn listed_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> Option<Vec<crate::core::device::DevId>> {
+    let mut pvs = Vec::new();
+    for p in paths {
+        let path = p.split(':').next().unwrap_or_default();
+        let Some(d) = pv_at(machine, path).map(|pv| pv.dev).filter(|d| vg.pvs.contains(d)) else {
+            msg(t, &format!("Physical Volume \"{path}\" not found in Volume Group \"{}\".", vg.name));
+            return None;
+        };
+        pvs.push(d);
+    }
+    Some(pvs)
 }
 
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
@@ -199,7 +216,9 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if check_pool(&mut t, &vg, form, &names).is_err() {
         return fail(t);
     }
-    match sizes(&mut t, machine, &vg, a, form, striping) {
+    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { listed_pvs(&mut t, machine, &vg, &a.positional[1..]) };
+    let Some(pvs) = pvs else { return fail(t) };
+    match sizes(&mut t, machine, &vg, a, form, striping, pvs) {
         Ok(sizes) => create(machine, t, &vg, form, names, sizes),
         Err(()) => fail(t),
     }
@@ -323,7 +342,7 @@ fn check_pool(t: &mut String, vg: &Vg, form: Form, names: &Names) -> Result<(), 
 }
 
 /// `-l N`, `-l N%VG|%FREE|%PVS` in extents.
-fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u64) -> Result<u64, ()> {
+fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u64, pvs_base: u64) -> Result<u64, ()> {
     // In 128 bits: `-l 1000000000%VG` of a large VG must not overflow.
     let percent_of = |count: u64| u64::try_from(u128::from(e.value) * u128::from(count) / 100).unwrap_or(u64::MAX);
     let extents = match e.percent {
@@ -336,7 +355,7 @@ fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u6
             n.min(free)
         }
         Percent::Free => percent_of(free),
-        Percent::Pvs => percent_of(total),
+        Percent::Pvs => percent_of(pvs_base),
         Percent::Lv | Percent::Origin => {
             msg(t, "Please express size as %FREE, %PVS or %VG.");
             return Err(());
@@ -350,23 +369,26 @@ fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u6
 }
 
 /// lvm2's `_update_extents_params`: sizes to extents, percentages, pool parameters.
-fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form, striping: Striping) -> Result<Sizes, ()> {
+fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form, striping: Striping, pvs: Vec<crate::core::device::DevId>) -> Result<Sizes, ()> {
     let extent = vg.extent_size_bytes;
-    let free = machine.lvm().vg_free_extents(vg);
-    let total = machine.lvm().vg_extent_count(vg);
+    let lvm = machine.lvm();
+    let free = lvm.vg_free_extents(vg);
+    let total = lvm.vg_extent_count(vg);
+    // %PVS of named PVs is of their free extents.
+    let pvs_base = if pvs.is_empty() { total } else { pvs.iter().filter_map(|d| lvm.pv(*d)).map(|p| lvm.pv_free_extents(p)).sum() };
     let mut extents = match &a.size {
         Some(s) => extents_from_sectors(t, s.sectors, extent)?,
         None => 0,
     };
     let virtual_extents = a.virtual_size.as_ref().map(|v| extents_from_sectors(t, v.sectors, extent)).transpose()?;
     if let Some(e) = &a.extents {
-        extents = extents_arg(t, e, extent, free, total)?;
+        extents = extents_arg(t, e, extent, free, total, pvs_base)?;
     }
     let approx = a.extents.as_ref().is_some_and(|e| e.percent != Percent::None);
     if approx {
         extents = round_percent_down(t, extents, striping, extent, free);
     }
-    let mut sizes = Sizes { extents, virtual_extents, meta_extents: 0, chunk_bytes: 0, approx, free, striping };
+    let mut sizes = Sizes { extents, virtual_extents, meta_extents: 0, chunk_bytes: 0, approx, free, striping, pvs };
     if form.create_pool {
         pool_sizes(t, a, extent, &mut sizes)?;
     }
@@ -468,7 +490,7 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
             msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({} extents): {extents} required.", s.free));
             return fail(t);
         }
-        machine.lvcreate(vg_name, &name, extents, striping)
+        machine.lvcreate(vg_name, &name, extents, striping, &s.pvs)
     };
     match made {
         Ok(e) => {

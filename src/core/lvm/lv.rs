@@ -23,16 +23,22 @@ impl Lvm {
     /// after the LV's last segment (contiguous), then on its PV's largest free
     /// run (cling), then normal: each PV offers its smallest run that holds
     /// what is left, or else its largest, and the biggest offer wins (the
-    /// first PV on a tie).
-    pub(super) fn allocate(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
-        let free = self.vg_free_extents(vg);
-        if extents > free {
+    /// first PV on a tie). `only` names the PVs it may use (all when empty),
+    /// as the PVs after the VG on lvcreate's command line do.
+    pub(super) fn allocate(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping, only: &[DevId]) -> Result<Vec<Segment>, LvmError> {
+        let pvs = if only.is_empty() { &vg.pvs[..] } else { only };
+        if only.is_empty() && extents > self.vg_free_extents(vg) {
+            let free = self.vg_free_extents(vg);
             return Err(LvmError::InsufficientFreeSpace { vg: vg.name.clone(), free_extents: free, needed_extents: extents });
         }
-        if s.stripes > 1 {
-            return self.allocate_striped(vg, lv_name, extents, s);
+        let available: u64 = pvs.iter().filter_map(|d| self.pv(*d)).map(|p| self.pv_free_extents(p)).sum();
+        if extents > available {
+            return Err(LvmError::InsufficientExtents { needed: extents, available });
         }
-        let mut runs: Vec<(DevId, Vec<(u64, u64)>)> = vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
+        if s.stripes > 1 {
+            return self.allocate_striped(pvs, lv_name, extents, s, !only.is_empty());
+        }
+        let mut runs: Vec<(DevId, Vec<(u64, u64)>)> = pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
         let mut tail = vg.lv(lv_name).and_then(|l| l.segments.last()).filter(|s| s.areas.len() == 1).map(|s| (s.areas[0].pv, s.areas[0].pe_start + s.extent_count));
         let (mut left, mut picks) = (extents, Vec::new());
         while left > 0 {
@@ -48,8 +54,8 @@ impl Lvm {
         Ok(picks)
     }
 
-    fn allocate_striped(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Segment>, LvmError> {
-        let (picks, left) = self.parallel_areas(vg, s, extents.div_ceil(s.stripes));
+    fn allocate_striped(&self, pvs: &[DevId], lv_name: &str, extents: u64, s: Striping, listed: bool) -> Result<Vec<Segment>, LvmError> {
+        let (picks, left) = self.parallel_areas(pvs, s, extents.div_ceil(s.stripes), listed);
         if left > 0 {
             return Err(LvmError::InsufficientAllocatable { lv: lv_name.into(), more: left.saturating_mul(s.stripes) });
         }
@@ -59,7 +65,7 @@ impl Lvm {
     /// The most logical extents a new LV striped as `s` can get (what
     /// lvm2 settles for when a percentage asks for more).
     pub fn striped_capacity(&self, vg: &Vg, s: Striping) -> u64 {
-        let (picks, _) = self.parallel_areas(vg, s, u64::MAX);
+        let (picks, _) = self.parallel_areas(&vg.pvs, s, u64::MAX, false);
         picks.iter().map(|p| p.extent_count).sum()
     }
 
@@ -67,8 +73,8 @@ impl Lvm {
     /// largest free run, the largest runs first, one PV per stripe, and fills
     /// as many of `rows` as the shortest of them holds. Returns the segments
     /// and the rows left without room.
-    fn parallel_areas(&self, vg: &Vg, s: Striping, mut rows: u64) -> (Vec<Segment>, u64) {
-        let mut free: Vec<(DevId, Vec<(u64, u64)>)> = vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
+    fn parallel_areas(&self, pvs: &[DevId], s: Striping, mut rows: u64, listed: bool) -> (Vec<Segment>, u64) {
+        let mut free: Vec<(DevId, Vec<(u64, u64)>)> = pvs.iter().filter_map(|d| self.pv(*d)).map(|p| (p.dev, self.free_runs(p))).collect();
         let mut picks = Vec::new();
         let stripes = s.stripes.max(1) as usize;
         while rows > 0 {
@@ -80,7 +86,11 @@ impl Lvm {
                     (best.1 .1 > 0).then_some((i, best.0, best.1 .1))
                 })
                 .collect();
-            largest.small_sort_by(|a, b| b.2.cmp(&a.2));
+            // PVs named on the command line keep their order (measured with
+            // lvm2 2.03.16); otherwise the largest runs go first.
+            if !listed {
+                largest.small_sort_by(|a, b| b.2.cmp(&a.2));
+            }
             let Some(shortest) = largest.get(stripes - 1).map(|l| l.2) else { break };
             let len = shortest.min(rows);
             let mut areas = Vec::new();
@@ -104,13 +114,13 @@ impl Lvm {
 
     /// Appends `extents` linear extents to an existing LV.
     pub(super) fn grow_segments(&mut self, vg_name: &str, lv_name: &str, extents: u64) -> Result<Vec<Event>, LvmError> {
-        self.grow(vg_name, lv_name, extents, Striping::LINEAR)
+        self.grow(vg_name, lv_name, extents, Striping::LINEAR, &[])
     }
 
     /// Appends `extents` extents spread as `s` to an existing LV.
-    fn grow(&mut self, vg_name: &str, lv_name: &str, extents: u64, s: Striping) -> Result<Vec<Event>, LvmError> {
+    fn grow(&mut self, vg_name: &str, lv_name: &str, extents: u64, s: Striping, only: &[DevId]) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
-        let picks = self.allocate(vg, lv_name, extents, s)?;
+        let picks = self.allocate(vg, lv_name, extents, s, only)?;
         let mut events = Vec::new();
         for seg in &picks {
             for (pv, pe_start, count) in seg.runs() {
@@ -134,15 +144,15 @@ impl Lvm {
     }
 
     /// Creates an LV of `extents` extents, linear or striped.
-    pub fn lvcreate(&mut self, vg_name: &str, lv_name: &str, extents: u64, s: Striping, uuid: String) -> Result<Vec<Event>, LvmError> {
+    pub fn lvcreate(&mut self, vg_name: &str, lv_name: &str, extents: u64, s: Striping, uuid: String, only: &[DevId]) -> Result<Vec<Event>, LvmError> {
         self.check_new_lv(vg_name, lv_name)?;
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
-        self.allocate(vg, lv_name, extents, s)?;
+        self.allocate(vg, lv_name, extents, s, only)?;
         let minor = self.next_minor();
         self.push_lv(vg_name, lv_name, uuid, LvKind::Linear, Some(minor))?;
         let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
         let mut events = vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Linear, virtual_bytes: 0, chunk_bytes: 0, pool: None, device }];
-        events.extend(self.grow(vg_name, lv_name, extents, s)?);
+        events.extend(self.grow(vg_name, lv_name, extents, s, only)?);
         self.vg_mut(vg_name)?.commit();
         Ok(events)
     }
@@ -196,7 +206,7 @@ impl Lvm {
             if new_extents - old > free {
                 return Err(LvmError::InsufficientExtents { needed: new_extents - old, available: free });
             }
-            let e = self.grow(vg_name, &target, new_extents - old, striping)?;
+            let e = self.grow(vg_name, &target, new_extents - old, striping, &[])?;
             if let Some(LvKind::ThinPool(p)) = self.vg_mut(vg_name)?.lv_mut(lv_name).map(|l| &mut l.kind) {
                 p.out_of_space = false;
             }

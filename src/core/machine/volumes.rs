@@ -111,12 +111,13 @@ impl Machine {
     }
 
     pub fn lvcreate_linear(&mut self, vg: &str, lv: &str, extents: u64) -> Result<Vec<Event>, LvmError> {
-        self.lvcreate(vg, lv, extents, Striping::LINEAR)
+        self.lvcreate(vg, lv, extents, Striping::LINEAR, &[])
     }
 
-    pub fn lvcreate(&mut self, vg: &str, lv: &str, extents: u64, striping: Striping) -> Result<Vec<Event>, LvmError> {
+    /// A linear or striped LV; `only` limits it to those PVs (all when empty).
+    pub fn lvcreate(&mut self, vg: &str, lv: &str, extents: u64, striping: Striping, only: &[DevId]) -> Result<Vec<Event>, LvmError> {
         let uuid = self.new_lvm_uuid();
-        let events = self.lvm.lvcreate(vg, lv, extents, striping, uuid)?;
+        let events = self.lvm.lvcreate(vg, lv, extents, striping, uuid, only)?;
         self.lvm.stamp_new_lvs(vg, self.clock);
         self.refresh();
         self.zero_lv_start(vg, lv);
