@@ -60,6 +60,8 @@ struct MkfsArgs {
     uuid: Option<String>,
     hash_seed: Option<String>,
     quiet: bool,
+    /// `-E nodiscard`: the device's blocks are not discarded first.
+    nodiscard: bool,
 }
 
 fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
@@ -80,6 +82,11 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
                     if let Some(seed) = opt.strip_prefix("hash_seed=") {
                         a.hash_seed = Some(seed.to_string());
                     }
+                    a.nodiscard = match opt {
+                        "nodiscard" => true,
+                        "discard" => false,
+                        _ => a.nodiscard,
+                    };
                 }
             }
             "-t" | "-T" | "-b" | "-m" | "-N" | "-i" => {
@@ -110,7 +117,9 @@ fn target(machine: &Machine, tool: &str, device: Option<&str>) -> Result<(DevId,
 }
 
 /// Why mkfs refuses a device, in e2fsprogs' words: a mounted filesystem, or a
-/// device the system holds (swap, an LV on it, a PV of a VG, a partitioned disk).
+/// device the system holds (swap, an LV on it, a PV of a VG, a disk with a
+/// partition in use). A disk whose partitions are all free is not held:
+/// its O_EXCL open succeeds, and mkfs writes over the table.
 fn in_use(machine: &Machine, dev: DevId) -> Option<&'static str> {
     match machine.busy(dev) {
         Some(Busy::Mounted { .. }) => return Some("is mounted; will not make a filesystem here!"),
@@ -118,8 +127,7 @@ fn in_use(machine: &Machine, dev: DevId) -> Option<&'static str> {
         None => {}
     }
     let pv_in_vg = machine.lvm().pv(dev).is_some_and(|p| p.vg_name.is_some());
-    let partitioned = machine.disk(dev).is_some_and(|d| !d.kernel_partitions.is_empty());
-    (pv_in_vg || partitioned).then_some("is apparently in use by the system; will not make a filesystem here!")
+    (pv_in_vg || machine.disk_busy(dev)).then_some("is apparently in use by the system; will not make a filesystem here!")
 }
 
 /// e2fsprogs' numeric progress as it appears in a pipe: the counter, then
@@ -148,6 +156,11 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         Err(o) => return o,
     };
     let mut text = String::new();
+    let mut a = a;
+    if let Some((cut, _)) = a.label.char_indices().nth(16) {
+        a.label.truncate(cut);
+        text.push_str(&format!("Warning: label too long; will be truncated to '{}'\n\n", a.label));
+    }
     if !a.quiet {
         text.push_str("mke2fs 1.47.0 (5-Feb-2023)\n");
     }
@@ -161,7 +174,7 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     };
     let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
     let mut events = Vec::new();
-    if discards(machine, dev) {
+    if !a.nodiscard && discards(machine, dev) {
         events = machine.discard(dev);
         if !a.quiet {
             text.push_str(&format!("Discarding device blocks: {}done                            \n", progress(0, g.blocks)));
