@@ -778,7 +778,7 @@ impl Session {
                     out.warn("All partitions are already in use.");
                     return;
                 };
-                out.prompt(&format!("Partition number ({}-{}, default {default}): ", default, self.label.max_number()));
+                out.prompt(&format!("Partition number ({}, default {default}): ", number_ranges(&free)));
                 self.step = Step::Number { extended: false };
             }
             LabelKind::Dos => {
@@ -899,19 +899,37 @@ impl Session {
             LabelKind::Gpt => self.label.last_lba,
             LabelKind::Dos => ranges.last().map_or(low, |r| r.1),
         };
-        let default = Label::default_first(ranges[0]);
+        let default = Label::default_first(self.default_range(&ranges));
         out.prompt(&format!("First sector ({low}-{high}, default {default}): "));
         self.step = Step::First { number, extended };
     }
 
+    /// The free range the first sector's default lies in: the first, or on
+    /// GPT the largest (libfdisk's `find_first_in_largest()`).
+    fn default_range(&self, ranges: &[(u64, u64)]) -> (u64, u64) {
+        let largest = ranges.iter().copied().reduce(|a, b| if b.1 - b.0 > a.1 - a.0 { b } else { a });
+        match self.label.kind {
+            LabelKind::Gpt => largest.unwrap_or((0, 0)),
+            LabelKind::Dos => ranges.first().copied().unwrap_or((0, 0)),
+        }
+    }
+
     fn first(&mut self, input: &str, number: u32, extended: bool, out: &mut Out) {
         let ranges = self.ranges_for(number);
-        let Some(&range) = ranges.first() else { return };
+        let Some(&(low, _)) = ranges.first() else { return };
         let value = if input.is_empty() {
-            Some(Label::default_first(range))
+            Some(Label::default_first(self.default_range(&ranges)))
         } else {
             parse_sector(input)
         };
+        // GPT asks again for a sector inside a partition.
+        if let Some(v) = value.filter(|v| self.label.kind == LabelKind::Gpt && (low..=self.label.last_lba).contains(v)) {
+            if Label::range_containing(&ranges, v).is_none() {
+                out.warn(&format!("Sector {v} already used."));
+                self.ask_first(out, number, extended);
+                return;
+            }
+        }
         match value.and_then(|v| Label::range_containing(&ranges, v).map(|r| (v, r))) {
             Some((first, range)) => {
                 let default_last = match self.label.kind {

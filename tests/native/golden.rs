@@ -737,7 +737,7 @@ printf 'n\\n\\n\\n+50M\\nw\\n' | fdisk /dev/sdb | grep -i kernel
 lsblk -o NAME,SIZE /dev/sdb
 partprobe -s /dev/sdb
 lsblk -o NAME,SIZE /dev/sdb
-printf 'd\\n1\\nn\\n1\\n\\n+80M\\nw\\n' | fdisk /dev/sdb > /dev/null
+printf 'd\\n1\\nn\\n1\\n2048\\n+80M\\nw\\n' | fdisk /dev/sdb > /dev/null
 partprobe /dev/sdb
 lsblk -o NAME,SIZE,MOUNTPOINTS /dev/sdb1
 printf 'd\\n1\\nn\\n1\\n4096\\n+50M\\nw\\n' | fdisk /dev/sdb > /dev/null
