@@ -692,23 +692,35 @@ impl Parted<'_> {
     }
 
     fn rm(&mut self, dev: &Device, number: &str) -> bool {
-        let Some(mut label) = self.label(dev) else {
-            self.error(&format!("{}: unrecognised disk label", dev.path));
-            return false;
-        };
-        let Some(n) = self.partition_number(number) else { return false };
-        if label.partition(n).is_none() {
-            self.error("Partition doesn't exist.");
+        let Some((mut label, part)) = self.chosen_partition(dev, number) else { return false };
+        if !self.warn_busy(dev, part.number) {
             return false;
         }
-        if self.in_use(dev, n) {
-            let path = format!("/dev/{}", crate::core::disk::partition_name(&self.machine.name_of(dev.disk), n));
-            if !self.question(&format!("Partition {path} is being used. Are you sure you want to continue?")) {
-                return false;
-            }
-        }
-        let _ = label.delete(n);
+        let _ = label.delete(part.number);
         self.commit(dev, &label)
+    }
+
+    /// The disk's table and the partition a command names, or parted's error.
+    fn chosen_partition(&mut self, dev: &Device, number: &str) -> Option<(Label, Partition)> {
+        let Some(label) = self.label(dev) else {
+            self.error(&format!("{}: unrecognised disk label", dev.path));
+            return None;
+        };
+        let n = self.partition_number(number)?;
+        let Some(part) = label.partition(n).cloned() else {
+            self.error("Partition doesn't exist.");
+            return None;
+        };
+        Some((label, part))
+    }
+
+    /// `_partition_warn_busy()`: a partition in use is a question first.
+    fn warn_busy(&mut self, dev: &Device, n: u32) -> bool {
+        if !self.in_use(dev, n) {
+            return true;
+        }
+        let path = format!("/dev/{}", crate::core::disk::partition_name(&self.machine.name_of(dev.disk), n));
+        self.question(&format!("Partition {path} is being used. Are you sure you want to continue?"))
     }
 
     fn print(&mut self, dev: &Device) -> bool {

@@ -52,20 +52,10 @@ fn leading_number(text: &str) -> Option<f64> {
 
 impl Parted<'_> {
     pub(super) fn resizepart(&mut self, dev: &Device, number: &str, end: Option<&str>) -> bool {
-        let Some(mut label) = self.label(dev) else {
-            self.error(&format!("{}: unrecognised disk label", dev.path));
+        let Some((mut label, old)) = self.chosen_partition(dev, number) else { return false };
+        let n = old.number;
+        if !self.warn_busy(dev, n) {
             return false;
-        };
-        let Some(n) = self.partition_number(number) else { return false };
-        let Some(old) = label.partition(n).cloned() else {
-            self.error("Partition doesn't exist.");
-            return false;
-        };
-        if self.in_use(dev, n) {
-            let path = format!("/dev/{}", crate::core::disk::partition_name(&self.machine.name_of(dev.disk), n));
-            if !self.question(&format!("Partition {path} is being used. Are you sure you want to continue?")) {
-                return false;
-            }
         }
         // Script mode answers "End?" with the old end.
         let Some(end) = end else { return true };
