@@ -216,7 +216,7 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if check_pool(&mut t, &vg, form, &names).is_err() {
         return fail(t);
     }
-    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { listed_pvs(&mut t, machine, &vg, &a.positional[1..]) };
+    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { listed_pvs(&mut t, machine, &vg, a.positional.get(1..).unwrap_or_default()) };
     let Some(pvs) = pvs else { return fail(t) };
     match sizes(&mut t, machine, &vg, a, form, striping, pvs) {
         Ok(sizes) => create(machine, t, &vg, form, names, sizes),

@@ -89,13 +89,14 @@ impl Parted<'_> {
         let iec = matches!(unit, Unit::Kibi | Unit::Mebi | Unit::Gibi | Unit::Tebi);
         let radius = if iec { 0 } else { (unit_bytes.div_ceil(SECTOR) / 2).saturating_sub(1) as i64 };
         let length = dev.sectors as i64;
+        // Saturating: a number too large for any device only has to fail.
         let mut sector = (num * unit_bytes as f64 / SECTOR as f64) as i64;
         if text.starts_with('-') {
-            sector += length;
+            sector = sector.saturating_add(length);
         }
         let clip = |s: i64| s.clamp(0, length - 1);
-        let (first, last) = (clip(sector - radius), clip(sector + radius));
-        if sector - last > radius || first - sector > radius {
+        let (first, last) = (clip(sector.saturating_sub(radius)), clip(sector.saturating_add(radius)));
+        if sector.saturating_sub(last) > radius || first.saturating_sub(sector) > radius {
             self.error(&format!("The location {text} is outside of the device {}.", dev.path));
             return None;
         }
