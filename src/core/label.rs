@@ -213,6 +213,15 @@ impl Label {
         Ok(Label { kind: LabelKind::Gpt, disk_id: DiskId::Gpt(disk_guid), total_sectors, first_lba, last_lba, gpt_entries: entries, partitions: Vec::new() })
     }
 
+    /// libfdisk's `fdisk_get_npartitions()`: the slots of the table, a GPT's
+    /// entries, or a DOS table's four primaries and its logical partitions.
+    pub fn slots(&self) -> u32 {
+        match self.kind {
+            LabelKind::Gpt => self.gpt_entries,
+            LabelKind::Dos => 4 + self.logicals().count() as u32,
+        }
+    }
+
     /// The highest partition number the label can hold.
     pub fn max_number(&self) -> u32 {
         match self.kind {

@@ -473,10 +473,7 @@ impl Session {
     /// and none is an extended partition.
     fn all_used(&mut self) -> bool {
         let Some(label) = &self.label else { return false };
-        let slots = match label.kind {
-            LabelKind::Gpt => label.gpt_entries,
-            LabelKind::Dos => 4 + label.logicals().count() as u32,
-        };
+        let slots = label.slots();
         if self.next != slots {
             return false;
         }

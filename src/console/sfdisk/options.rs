@@ -291,10 +291,7 @@ fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], 
         Ok(found) => found,
         Err(e) => return e,
     };
-    let slots = match label.kind {
-        LabelKind::Gpt => label.gpt_entries,
-        LabelKind::Dos => 4 + label.logicals().count() as u32,
-    };
+    let slots = label.slots();
     if n > slots {
         return fail(format!("sfdisk: {path}: partition {n}: partition table contains only {slots} partitions\n"));
     }

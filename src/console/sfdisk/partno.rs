@@ -34,10 +34,7 @@ pub fn check(path: &str, old: Option<&Label>, index: u32) -> Result<String, Stri
     let Some(label) = old else {
         return Err(format!("sfdisk: {path}: cannot modify partition {number}: no partition table was found\n"));
     };
-    let slots = match label.kind {
-        LabelKind::Gpt => label.gpt_entries,
-        LabelKind::Dos => 4 + label.logicals().count() as u32,
-    };
+    let slots = label.slots();
     if index > slots {
         return Err(format!("sfdisk: {path}: cannot modify partition {number}: partition table contains only {slots} partitions\n"));
     }
