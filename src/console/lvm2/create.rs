@@ -375,7 +375,7 @@ fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form, strip
     let free = lvm.vg_free_extents(vg);
     let total = lvm.vg_extent_count(vg);
     // %PVS of named PVs is of their free extents.
-    let pvs_base = if pvs.is_empty() { total } else { pvs.iter().filter_map(|d| lvm.pv(*d)).map(|p| lvm.pv_free_extents(p)).sum() };
+    let pvs_base = if pvs.is_empty() { total } else { lvm.pvs_free_extents(&pvs) };
     let mut extents = match &a.size {
         Some(s) => extents_from_sectors(t, s.sectors, extent)?,
         None => 0,

@@ -27,13 +27,13 @@ impl Lvm {
     /// as the PVs after the VG on lvcreate's command line do.
     pub(super) fn allocate(&self, vg: &Vg, lv_name: &str, extents: u64, s: Striping, only: &[DevId]) -> Result<Vec<Segment>, LvmError> {
         let pvs = if only.is_empty() { &vg.pvs[..] } else { only };
-        if only.is_empty() && extents > self.vg_free_extents(vg) {
-            let free = self.vg_free_extents(vg);
-            return Err(LvmError::InsufficientFreeSpace { vg: vg.name.clone(), free_extents: free, needed_extents: extents });
-        }
-        let available: u64 = pvs.iter().filter_map(|d| self.pv(*d)).map(|p| self.pv_free_extents(p)).sum();
+        let available = self.pvs_free_extents(pvs);
         if extents > available {
-            return Err(LvmError::InsufficientExtents { needed: extents, available });
+            return Err(if only.is_empty() {
+                LvmError::InsufficientFreeSpace { vg: vg.name.clone(), free_extents: available, needed_extents: extents }
+            } else {
+                LvmError::InsufficientExtents { needed: extents, available }
+            });
         }
         if s.stripes > 1 {
             return self.allocate_striped(pvs, lv_name, extents, s, !only.is_empty());

@@ -409,7 +409,12 @@ impl Lvm {
     }
 
     pub fn vg_free_extents(&self, vg: &Vg) -> u64 {
-        vg.pvs.iter().filter_map(|d| self.pv(*d)).map(|p| self.pv_free_extents(p)).sum()
+        self.pvs_free_extents(&vg.pvs)
+    }
+
+    /// The free extents of these PVs together.
+    pub fn pvs_free_extents(&self, pvs: &[DevId]) -> u64 {
+        pvs.iter().filter_map(|d| self.pv(*d)).map(|p| self.pv_free_extents(p)).sum()
     }
 
     /// Labels a device as a PV. Re-labelling an orphan PV lays it out again, as in lvm2.
