@@ -39,7 +39,8 @@ fn tags(machine: &Machine, dev: DevId, low_level: bool) -> Vec<(&'static str, St
     let mut t = Vec::new();
     if let Some(s) = machine.probe(dev) {
         fs_tags(&s, low_level, &mut t);
-    } else if let Some(l) = machine.disk(dev).and_then(|d| d.label()) {
+    }
+    if let Some(l) = machine.disk(dev).and_then(|d| d.label()) {
         let id = match l.disk_id {
             DiskId::Dos(s) => format!("{s:08x}"),
             DiskId::Gpt(g) => g.to_string().to_ascii_lowercase(),
@@ -240,7 +241,8 @@ fn signatures(machine: &Machine, dev: DevId) -> Vec<Found> {
     if backup && (primary || protective || v.is_empty()) {
         v.push(Found { offset: backup_at, kind: "gpt".into(), uuid: String::new(), label: String::new(), magic: efi.to_vec() });
     }
-    if boot && machine.probe(dev).is_none() {
+    // A FAT boot sector ends in 55 AA too; libblkid's dos prober skips it.
+    if boot && machine.probe(dev).map_or(true, |s| s.fstype != FsType::Vfat) {
         let kind = if protective { "PMBR" } else { "dos" };
         v.push(Found { offset: 510, kind: kind.into(), uuid: String::new(), label: String::new(), magic: vec![0x55, 0xAA] });
     }

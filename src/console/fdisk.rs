@@ -12,6 +12,7 @@ use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
 use crate::core::device::DevId;
 use crate::core::disk::Disk;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
+use crate::core::libfdisk::wipe::{self, Collision, WipeMode};
 #[cfg(feature = "free-space")]
 use crate::core::libfdisk::{self, free};
 use crate::core::machine::{Machine, Reread};
@@ -85,6 +86,19 @@ impl Out {
         self.text.push_str(s);
         self.after_prompt = false;
     }
+}
+
+/// fdisk's `follow_wipe_mode()`: says what becomes of a collision, and
+/// returns whether the write wipes it.
+fn follow_wipe_mode(mode: WipeMode, collision: Option<&Collision>, out: &mut Out) -> bool {
+    let Some(c) = collision else { return false };
+    let wipe = mode.wipes(c);
+    out.warn(&if wipe {
+        format!("The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.", c.name)
+    } else {
+        format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or fdisk --wipe, in order to avoid possible collisions.", c.name)
+    });
+    wipe
 }
 
 /// The header lines fdisk and sfdisk print for a disk.
@@ -374,6 +388,11 @@ pub struct Session {
     /// The previous command ended with a warning: the next listing starts with a
     /// blank line, as fdisk's interleaved stdout and stderr produce.
     warned: bool,
+    wipe_mode: WipeMode,
+    /// What libfdisk last found on the disk besides the label being edited.
+    collision: Option<Collision>,
+    /// The write wipes the old signatures first.
+    wipe: bool,
 }
 
 /// What one answer did.
@@ -385,7 +404,7 @@ pub struct Reply {
 }
 
 /// `fdisk DEV`: opens the dialog, or prints why it cannot.
-pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<Event>), String> {
+pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(Session, String, Vec<Event>), String> {
     let Some(disk) = machine.resolve(path) else {
         return Err(format!("fdisk: cannot open {path}: No such file or directory\n{WELCOME}"));
     };
@@ -398,6 +417,8 @@ pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<
     if machine.disk_busy(disk) {
         out.warn("This disk is currently in use - repartitioning is probably a bad idea.\nIt's recommended to umount all file systems, and swapoff all swap\npartitions on this disk.\n");
     }
+    let collision = wipe::check(machine, disk, false);
+    let wipe = follow_wipe_mode(wipe_mode, collision.as_ref(), &mut out);
     let label = match machine.disk(disk).and_then(|d| d.label()) {
         Some(l) => {
             let parts = l.partitions.iter().map(|p| p.info()).collect();
@@ -426,7 +447,8 @@ pub fn start(machine: &mut Machine, path: &str) -> Result<(Session, String, Vec<
     };
     out.raw("\n");
     out.prompt(COMMAND_PROMPT);
-    Ok((Session { disk, path: path.to_string(), label, step: Step::Command, warned: false }, out.text, events))
+    let session = Session { disk, path: path.to_string(), label, step: Step::Command, warned: false, wipe_mode, collision, wipe };
+    Ok((session, out.text, events))
 }
 
 impl Session {
@@ -457,7 +479,9 @@ impl Session {
     /// Feeds one answer line to the dialog.
     pub fn answer(&mut self, machine: &mut Machine, line: &str) -> Reply {
         let input = line.trim();
-        let mut out = Out { after_prompt: self.step != Step::Command, ..Out::default() };
+        // fdisk prints a blank line before the first message after a warning
+        // or a question (its info_count), not after its command prompt.
+        let mut out = Out { after_prompt: self.step != Step::Command || self.warned, ..Out::default() };
         let mut events = Vec::new();
         let step = std::mem::replace(&mut self.step, Step::Command);
         let done = match step {
@@ -558,9 +582,9 @@ impl Session {
                 let guid = machine.new_guid();
                 match Label::new_gpt(machine.size_of(self.disk) / 512, guid) {
                     Ok(l) => {
-                        self.label = l;
+                        let old_kind = std::mem::replace(&mut self.label, l).kind;
                         out.info(&format!("Created a new GPT disklabel (GUID: {guid})."));
-                        self.signature_warning(machine, LabelKind::Gpt, out);
+                        self.signature_warning(machine, old_kind, out);
                         events.push(Event::LabelCreated { disk: self.disk_name(machine), kind: "gpt" });
                     }
                     Err(e) => out.warn(&format!("Failed to create a new GPT disklabel: {e}.")),
@@ -570,9 +594,9 @@ impl Session {
                 let sig = machine.new_dos_signature();
                 match Label::new_dos(machine.size_of(self.disk) / 512, sig) {
                     Ok(l) => {
-                        self.label = l;
+                        let old_kind = std::mem::replace(&mut self.label, l).kind;
                         out.info(&format!("Created a new DOS (MBR) disklabel with disk identifier 0x{sig:08x}."));
-                        self.signature_warning(machine, LabelKind::Dos, out);
+                        self.signature_warning(machine, old_kind, out);
                         events.push(Event::LabelCreated { disk: self.disk_name(machine), kind: "dos" });
                     }
                     Err(_) => out.warn("The device is larger than 2 TiB: a DOS (MBR) label cannot address it. Use GPT (g)."),
@@ -581,6 +605,10 @@ impl Session {
             'w' => {
                 out.info("The partition table has been altered.");
                 out.info("Calling ioctl() to re-read partition table.");
+                if self.wipe {
+                    let wiped = machine.wipe_signatures(self.disk);
+                    events.extend(machine.wiped_event(self.disk, &wiped));
+                }
                 let (reread, evs) = machine.write_label(self.disk, &self.label);
                 events.extend(evs);
                 #[cfg(feature = "loop-devices")]
@@ -606,15 +634,13 @@ impl Session {
         false
     }
 
-    fn signature_warning(&self, machine: &Machine, new_kind: LabelKind, out: &mut Out) {
-        if let Some(on_disk) = machine.disk(self.disk).and_then(|d| d.label()) {
-            if on_disk.kind != new_kind {
-                out.warn(&format!(
-                    "The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.",
-                    on_disk.kind.name()
-                ));
-            }
+    /// After `g` or `o`: libfdisk looks at the disk again when the label
+    /// changes kind, and fdisk speaks of whatever collision it knows of.
+    fn signature_warning(&mut self, machine: &Machine, old_kind: LabelKind, out: &mut Out) {
+        if old_kind != self.label.kind {
+            self.collision = wipe::check(machine, self.disk, true);
         }
+        self.wipe = follow_wipe_mode(self.wipe_mode, self.collision.as_ref(), out);
     }
 
     fn help(&self) -> String {

@@ -46,6 +46,7 @@ pub mod sums;
 pub mod zfs;
 
 use crate::core::disk::Transport;
+use crate::core::libfdisk::wipe::WipeMode;
 use crate::core::units::parse_size_bytes;
 use crate::core::{Event, Machine};
 
@@ -115,10 +116,20 @@ impl Output {
 
 /// `-l`, `-o COLUMNS` (`--output`, attached or not) and the devices of
 /// `fdisk -l` and `sfdisk -l`.
-fn list_args(tool: &str, args: &[String]) -> Result<(bool, Option<String>, Vec<String>), Output> {
-    let (mut list, mut columns, mut devices) = (false, None, Vec::new());
+fn list_args(tool: &str, args: &[String]) -> Result<ListArgs, Output> {
+    let (mut list, mut columns, mut devices, mut wipe) = (false, None, Vec::new(), WipeMode::Auto);
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        let wipe_arg = match a.as_str() {
+            "-w" | "--wipe" => Some(it.next().map(String::as_str).ok_or_else(|| {
+                Output::text(format!("{tool}: option requires an argument -- 'w'\nTry '{tool} --help' for more information.\n"), 1)
+            })?),
+            o => o.strip_prefix("--wipe=").or_else(|| o.strip_prefix("-w")),
+        };
+        if let Some(mode) = wipe_arg {
+            wipe = WipeMode::parse(mode).ok_or_else(|| Output::text(format!("{tool}: unsupported wipe mode\n"), 1))?;
+            continue;
+        }
         match a.as_str() {
             "-l" | "--list" => list = true,
             "-o" | "--output" => match it.next() {
@@ -137,7 +148,15 @@ fn list_args(tool: &str, args: &[String]) -> Result<(bool, Option<String>, Vec<S
             dev => devices.push(dev.to_string()),
         }
     }
-    Ok((list, columns, devices))
+    Ok(ListArgs { list, columns, devices, wipe })
+}
+
+/// fdisk's command line, as far as the lab reads it.
+struct ListArgs {
+    list: bool,
+    columns: Option<String>,
+    devices: Vec<String>,
+    wipe: WipeMode,
 }
 
 /// An interactive tool waiting for its next input line.
@@ -563,7 +582,7 @@ impl Shell {
     }
 
     fn fdisk(&mut self, args: &[String]) -> Output {
-        let (list, columns, devices) = match list_args("fdisk", args) {
+        let ListArgs { list, columns, devices, wipe: wipe_mode } = match list_args("fdisk", args) {
             Ok(a) => a,
             Err(out) => return out,
         };
@@ -574,7 +593,7 @@ impl Shell {
         let [dev] = devices.as_slice() else {
             return Output::text("fdisk: bad usage\nTry 'fdisk --help' for more information.\n", 1);
         };
-        match fdisk::start(&mut self.machine, dev) {
+        match fdisk::start(&mut self.machine, dev, wipe_mode) {
             Ok((session, text, events)) => {
                 self.interactive = Some(Interactive::Fdisk(session));
                 Output { text, events, ..Output::default() }
@@ -608,7 +627,7 @@ impl Shell {
             Some("-d" | "--dump") => sfdisk::dump(&self.machine, dev),
             Some("-J" | "--json") => sfdisk::json(&self.machine, dev),
             Some("-l" | "--list") => match list_args("sfdisk", args) {
-                Ok((_, columns, devices)) => fdisk::list(&self.machine, "sfdisk", &devices, columns.as_deref()),
+                Ok(ListArgs { columns, devices, .. }) => fdisk::list(&self.machine, "sfdisk", &devices, columns.as_deref()),
                 Err(out) => return out,
             },
             Some(other) => (format!("sfdisk: {other} is in the storage-lab command-line program, not in the browser yet\n"), 1),

@@ -1001,7 +1001,7 @@ fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
          sfdisk --no-reread -q /dev/sdb <<X\nlabel: dos\n,100M\n,300M\nX\n\
          umount /mnt/b\nsfdisk --no-tell-kernel /dev/sdb <<X | tail -2\nlabel: dos\n,10M\nX\n\
          lsblk -o NAME,SIZE /dev/sdb\nsfdisk -q -l /dev/sdb\npartprobe /dev/sdb\nlsblk -o NAME,SIZE /dev/sdb\n\
-         sfdisk --backup /dev/sdb\nsfdisk --wipe=always /dev/sdb\n",
+         sfdisk --backup /dev/sdb\nsfdisk --wipe=sometimes /dev/sdb\n",
         &format!(
             "{busy}sfdisk: Use the --force flag to overrule all checks.\nstatus 1\n\
              {busy}Re-reading the partition table failed.: Device or resource busy\nstatus 0\n\
@@ -1011,7 +1011,7 @@ fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
              Device     Boot Start   End Sectors Size Id Type\n/dev/sdb1        2048 22527   20480  10M 83 Linux\n\
              NAME   SIZE\nsdb      1G\n\u{2514}\u{2500}sdb1  10M\n\
              sfdisk: the lab does not model -b/--backup (see sfdisk(8))\n\
-             sfdisk: the lab does not model -w/--wipe (see sfdisk(8))\n"
+             sfdisk: unsupported wipe mode\n"
         ),
     );
 }

@@ -7,6 +7,7 @@ use crate::console::cnum::{parse_size, parse_size_power, ERANGE};
 use crate::core::gpt::{Guid, ENTRY_COUNT};
 use crate::core::label::{Label, LabelKind};
 use crate::core::libfdisk::gpt::{geometry, set_entries, Geometry, ScriptGeometry};
+use crate::core::libfdisk::wipe;
 use crate::core::libfdisk::{Align, Errno, Refusal};
 use crate::core::machine::Machine;
 use crate::core::units::SECTOR_BYTES;
@@ -44,6 +45,10 @@ pub(super) fn apply(s: &mut Session, machine: &mut Machine, text: &mut String, e
             align.first_lba = shape.first_lba;
         }
     }
+    if s.old.as_ref().map(|l| l.kind) != Some(label.kind) {
+        s.collision = wipe::check(machine, s.disk, true);
+    }
+    s.wipe = super::follow_wipe_mode(&s.opts, s.collision.as_ref(), text);
     events.push(Event::LabelCreated { disk: machine.name_of(s.disk), kind: label.kind.name() });
     s.label = Some(label);
     s.align = align;

@@ -12,9 +12,9 @@
 //! ...); the browser reads `-d`, `-J` and `-l` only. With `-N` (module
 //! `partno`) the one script line changes a partition of the disk's table.
 //!
-//! Simplifications: no `--wipe`, backups or interactive prompts, no
-//! Sun, SGI or BSD labels, GPT attribute bits (`attrs=`) are read but not
-//! kept, and filesystem signatures are never reported as collisions.
+//! Simplifications: no `--wipe-partitions`, backups or interactive prompts
+//! (stdin is never a terminal, see `core::libfdisk::wipe`), no Sun, SGI or
+//! BSD labels, and GPT attribute bits (`attrs=`) are read but not kept.
 
 mod create;
 mod dump;
@@ -31,6 +31,7 @@ use super::fmt::{human_size, SizeStyle};
 use crate::core::device::DevId;
 use crate::core::gpt::Guid;
 use crate::core::label::{Label, LabelKind, PartType, Partition};
+use crate::core::libfdisk::wipe::{self, Collision, WipeMode};
 use crate::core::libfdisk::{self, Align, Errno, Notice, Refusal, Request};
 use crate::core::machine::{Machine, Reread};
 use crate::core::units::SECTOR_BYTES;
@@ -57,6 +58,8 @@ pub struct Opts {
     pub append: bool,
     /// `-N`: the 0-based index of the one partition the script changes.
     pub partno: Option<u32>,
+    /// `-w`: whether the write removes other signatures.
+    pub wipe: WipeMode,
 }
 
 /// The browser reads no options: every one is off, as constants, so the
@@ -91,6 +94,9 @@ impl Opts {
     fn partno(&self) -> Option<u32> {
         self.partno
     }
+    fn wipe(&self) -> WipeMode {
+        self.wipe
+    }
 }
 
 #[cfg(not(feature = "sfdisk-options"))]
@@ -118,6 +124,9 @@ impl Opts {
     }
     fn partno(&self) -> Option<u32> {
         None
+    }
+    fn wipe(&self) -> WipeMode {
+        WipeMode::Auto
     }
 }
 
@@ -149,6 +158,10 @@ pub struct Session {
     /// `-N`: the partition the one line changes.
     #[cfg(feature = "sfdisk-options")]
     modify: Option<partno::Modify>,
+    /// What libfdisk last found on the disk besides its label.
+    collision: Option<Collision>,
+    /// The write wipes the old signatures first.
+    wipe: bool,
 }
 
 pub struct Reply {
@@ -191,6 +204,8 @@ pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, Stri
     if !opts.no_act() && !opts.no_reread() {
         text.push_str(&busy_check(machine.disk_busy(disk), &opts)?);
     }
+    let collision = wipe::check(machine, disk, false);
+    let wipe = follow_wipe_mode(&opts, collision.as_ref(), &mut text);
     if !quiet {
         text.push_str(&disk_header(path, machine.size_of(disk), model));
     }
@@ -223,12 +238,30 @@ pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, Stri
         ignored: 0,
         align,
         container_or_unused: false,
+        collision,
+        wipe,
     };
     if !quiet {
         text.push('\n');
     }
     text.push_str(&session.prompt());
     Ok((session, text))
+}
+
+/// sfdisk's `follow_wipe_mode()`: says what becomes of a collision other
+/// than an old partition table, and returns whether the write wipes it.
+fn follow_wipe_mode(opts: &Opts, collision: Option<&Collision>, text: &mut String) -> bool {
+    let Some(c) = collision else { return false };
+    let wipe = opts.wipe().wipes(c);
+    if opts.quiet() || (wipe && c.table) {
+        return wipe;
+    }
+    text.push_str(&if wipe {
+        format!("The device contains '{}' signature and it may be removed by a write command. See sfdisk(8) man page and --wipe option for more details.\n\n", c.name)
+    } else {
+        format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or sfdisk --wipe, in order to avoid possible collisions.\n\n", c.name)
+    });
+    wipe
 }
 
 /// "Is anyone using this disk?", which `--force` answers for sfdisk when
@@ -522,6 +555,10 @@ impl Session {
         let Some(label) = self.table().cloned() else { return 1 };
         if label.kind == LabelKind::Gpt && label.overlapping() {
             return 1;
+        }
+        if self.wipe && !self.opts.no_act() {
+            let wiped = machine.wipe_signatures(self.disk);
+            events.extend(machine.wiped_event(self.disk, &wiped));
         }
         write_changes(machine, self.disk, &label, &self.opts, text, events);
         0

@@ -4,8 +4,8 @@
 //! `--part-type`, `--part-label`, `--part-uuid`, `--disk-id` or
 //! `--activate`.
 //!
-//! Simplified: the options sfdisk has and the lab does not model (`--wipe`,
-//! backups, `--move-data`, `--reorder`, ...) are refused by name, `--activate`
+//! Simplified: the options sfdisk has and the lab does not model
+//! (`--wipe-partitions`, backups, `--move-data`, `--reorder`, ...) are refused by name, `--activate`
 //! works on DOS tables only (not a GPT's protective MBR) and refuses an
 //! empty slot, and
 //! `--list-free` and `--verify` without a device go through the disks only
@@ -19,6 +19,7 @@ use crate::console::Output;
 use crate::core::device::DevId;
 use crate::core::gpt::Guid;
 use crate::core::label::{DiskId, Label, LabelKind, PartType};
+use crate::core::libfdisk::wipe::WipeMode;
 use crate::core::machine::Machine;
 use crate::core::order::SmallSort;
 use crate::core::Event;
@@ -105,6 +106,10 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
             'f' => opts.force = true,
             'a' => opts.append = true,
             'X' => opts.label = v,
+            'w' => match WipeMode::parse(v.as_deref().unwrap_or_default()) {
+                Some(mode) => opts.wipe = mode,
+                None => return fail("sfdisk: unsupported wipe mode\n".into()),
+            },
             '\u{11}' => opts.no_reread = true,
             '\u{12}' => opts.no_tell = true,
             'd' => act = Act::Dump,

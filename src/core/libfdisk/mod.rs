@@ -15,6 +15,7 @@ pub mod free;
 pub mod gpt;
 #[cfg(feature = "sfdisk-options")]
 pub mod resize;
+pub mod wipe;
 
 use super::label::GRAIN_SECTORS;
 
