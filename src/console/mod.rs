@@ -117,15 +117,18 @@ impl Output {
 /// `-l`, `-o COLUMNS` (`--output`, attached or not) and the devices of
 /// `fdisk -l` and `sfdisk -l`.
 fn list_args(tool: &str, args: &[String]) -> Result<ListArgs, Output> {
+    #[cfg_attr(not(feature = "wipe-modes"), allow(unused_mut))]
     let (mut list, mut columns, mut devices, mut wipe) = (false, None, Vec::new(), WipeMode::Auto);
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        #[cfg(feature = "wipe-modes")]
         let wipe_arg = match a.as_str() {
             "-w" | "--wipe" => Some(it.next().map(String::as_str).ok_or_else(|| {
                 Output::text(format!("{tool}: option requires an argument -- 'w'\nTry '{tool} --help' for more information.\n"), 1)
             })?),
             o => o.strip_prefix("--wipe=").or_else(|| o.strip_prefix("-w")),
         };
+        #[cfg(feature = "wipe-modes")]
         if let Some(mode) = wipe_arg {
             wipe = WipeMode::parse(mode).ok_or_else(|| Output::text(format!("{tool}: unsupported wipe mode\n"), 1))?;
             continue;

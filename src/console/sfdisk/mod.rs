@@ -256,11 +256,12 @@ fn follow_wipe_mode(opts: &Opts, collision: Option<&Collision>, text: &mut Strin
     if opts.quiet() || (wipe && c.table) {
         return wipe;
     }
-    text.push_str(&if wipe {
-        format!("The device contains '{}' signature and it may be removed by a write command. See sfdisk(8) man page and --wipe option for more details.\n\n", c.name)
-    } else {
-        format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or sfdisk --wipe, in order to avoid possible collisions.\n\n", c.name)
-    });
+    #[cfg(feature = "wipe-modes")]
+    if wipe {
+        text.push_str(&format!("The device contains '{}' signature and it may be removed by a write command. See sfdisk(8) man page and --wipe option for more details.\n\n", c.name));
+        return wipe;
+    }
+    text.push_str(&format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or sfdisk --wipe, in order to avoid possible collisions.\n\n", c.name));
     wipe
 }
 

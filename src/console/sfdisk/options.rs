@@ -106,6 +106,7 @@ pub fn run(machine: &mut Machine, args: &[String]) -> Run {
             'f' => opts.force = true,
             'a' => opts.append = true,
             'X' => opts.label = v,
+            #[cfg(feature = "wipe-modes")]
             'w' => match WipeMode::parse(v.as_deref().unwrap_or_default()) {
                 Some(mode) => opts.wipe = mode,
                 None => return fail("sfdisk: unsupported wipe mode\n".into()),

@@ -20,6 +20,7 @@ pub enum WipeMode {
 
 impl WipeMode {
     /// `wipemode_from_string()`: the three names, in any case.
+    #[cfg(feature = "wipe-modes")]
     pub fn parse(text: &str) -> Option<WipeMode> {
         [("auto", WipeMode::Auto), ("never", WipeMode::Never), ("always", WipeMode::Always)]
             .into_iter()
