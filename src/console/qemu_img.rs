@@ -243,21 +243,34 @@ fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Op
         text.push_str(&format!(" preallocation={p}"));
     }
     text.push('\n');
+    match raw_file(&mut shell.machine, name, path, size, prealloc.unwrap_or("off")) {
+        Ok(events) => Output { text, events, ..Output::default() },
+        Err(e) => after_formatting(text, fail(format!("{name}: {e}"))),
+    }
+}
+
+/// file-posix's create: the file emptied, then grown to the size and
+/// preallocated as asked; Err is the driver's message. A failed
+/// preallocation leaves the file empty, as QEMU truncates it back.
+fn raw_file(m: &mut crate::core::machine::Machine, name: &str, path: &str, size: u64, prealloc: &str) -> Result<Vec<crate::core::Event>, String> {
+    if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
+        return Err(format!("invalid parameter value: {prealloc}"));
+    }
+    m.truncate_file(path, 0).map_err(|e| format!("Could not create '{name}': {}", e.text()))?;
     // The block layer rounds a new image up to whole 512-byte sectors.
     let size = size.next_multiple_of(512);
-    let m = &mut shell.machine;
-    let result = match prealloc.unwrap_or("off") {
+    let (result, why) = match prealloc {
         // QEMU's raw create writes the first 4 KiB (`allocate_first_block`),
         // so even a sparse image has one block: "disk size: 4 KiB".
-        "off" => m.truncate_file(path, 0).and_then(|_| m.truncate_file(path, size)).and_then(|_| m.write_file(path, 0, Chunk::zeros(size.min(4096)))),
-        "falloc" => m.truncate_file(path, 0).and_then(|_| m.fallocate(path, size)),
-        "full" => m.truncate_file(path, 0).and_then(|_| m.write_file(path, 0, Chunk::zeros(size))),
-        other => return after_formatting(text, fail(format!("{name}: invalid parameter value: {other}"))),
+        "off" => (m.truncate_file(path, size).and_then(|_| m.write_file(path, 0, Chunk::zeros(size.min(4096)))), "Could not resize file"),
+        "falloc" => (m.fallocate(path, size), "Could not preallocate new data"),
+        "full" => (m.write_file(path, 0, Chunk::zeros(size)), "Could not write zeros for preallocation"),
+        _ => return Err("Unsupported preallocation mode: metadata".into()),
     };
-    match result {
-        Ok(events) => Output { text, events, ..Output::default() },
-        Err(e) => after_formatting(text, fail(format!("{name}: Could not create '{name}': {}", e.text()))),
-    }
+    result.map_err(|e| {
+        let _ = m.truncate_file(path, 0);
+        format!("{why}: {}", e.text())
+    })
 }
 
 /// An error the driver finds once "Formatting ..." is printed: on a
@@ -381,11 +394,21 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().cloned().ok_or_else(|| missing_value(cmd, flag));
+        let output = match a.strip_prefix("--output=") {
+            Some(v) => Some(v.to_string()),
+            None if a == "--output" => Some(value("output")?),
+            None => None,
+        };
+        if let Some(v) = output {
+            o.json = match v.as_str() {
+                "json" => true,
+                "human" => false,
+                _ => return Err(usage(cmd, &format!("qemu-img: --output expects 'human' or 'json' not '{v}'"))),
+            };
+            continue;
+        }
         match a.as_str() {
-            "--output=json" => o.json = true,
             "--backing-chain" => o.chain = true,
-            "--output=human" => o.json = false,
-            "--output" => o.json = value("output")? == "json",
             "-f" => o.format = Some(value("f")?),
             "-O" => o.out_format = Some(value("O")?),
             "--size" => o.size = Some(value("size")?),
@@ -482,7 +505,8 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
         }
         match open(shell, &full, Some(&format)) {
             Ok(next) if all.len() < 16 => all.push(next),
-            _ => break,
+            Ok(_) => break,
+            Err(out) => return out,
         }
     }
     if !o.json {
@@ -757,14 +781,24 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     }
     let runs = if sparse == 0 { Vec::new() } else { nonzero_runs(shell, &source, f.virtual_size(), &ranges, sparse) };
     let dst_path = shell.abs(&dst);
+    // The new image's file takes a write lock, which the open source holds off.
+    if source.layers.iter().any(|l| l.path == dst_path) && matches!(out_format.as_str(), "raw" | "qcow2") {
+        return fail(format!("{dst}: error while converting {out_format}: Failed to get \"write\" lock\nIs another process using the image [{dst}]?"));
+    }
     let made = match out_format.as_str() {
-        "raw" => create_raw(shell, &dst, &dst_path, size, None),
+        "raw" => {
+            let prealloc = o.options.iter().rev().find(|(k, _)| k == "preallocation").map_or("off", |(_, v)| v.as_str());
+            match raw_file(&mut shell.machine, &dst, &dst_path, size, prealloc) {
+                Ok(events) => Output { events, ..Output::default() },
+                Err(e) => return fail(format!("{dst}: error while converting raw: {e}")),
+            }
+        }
         "qcow2" => create_qcow2(shell, &dst, &dst_path, size, &o),
         other if !other_format(other) => return fail(format!("Unknown file format '{other}'")),
         other => return fail(format!("the lab converts to raw and qcow2 only, not '{other}'")),
     };
     if made.exit_status != 0 {
-        return Output { text: String::new(), ..made };
+        return converting_error(&dst, &out_format, made);
     }
     let mut events = made.events;
     let header = Header::decode(&shell.machine.read_file(&dst_path, 0, 512).unwrap_or_default()).filter(|_| out_format == "qcow2");
@@ -792,6 +826,18 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         Err(e) if image.is_some() => fail(format!("{dst}: {e}")),
         Err(e) => fail(format!("error while writing at byte 0: {e}")),
     }
+}
+
+/// convert prints no "Formatting" line, and puts what failed in the
+/// create after "error while converting FMT: ".
+fn converting_error(dst: &str, format: &str, made: Output) -> Output {
+    let err = made.err.lines().filter(|l| !l.starts_with("Formatting '")).collect::<Vec<_>>().join("\n");
+    let prefix = format!("qemu-img: {dst}: ");
+    let err = match err.strip_prefix(&prefix) {
+        Some(rest) => format!("{prefix}error while converting {format}: {rest}\n"),
+        None => format!("{err}\n"),
+    };
+    Output { text: String::new(), err, ..made }
 }
 
 /// One buffer of converted data into the new image: through its qcow2
@@ -889,8 +935,13 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     if out_format == "qcow2" && (!cluster.is_power_of_two() || !(512..=2 << 20).contains(&cluster)) {
         return fail("Cluster size must be a power of two between 512 and 2048k".into());
     }
+    let prealloc = o.options.iter().rev().find(|(k, _)| k == "preallocation").map_or("off", |(_, v)| v.as_str());
     let (required, fully) = if out_format == "raw" {
         (size, size)
+    } else if matches!(prealloc, "falloc" | "full") {
+        // Every data cluster is written too.
+        let fully = qcow2::fully_allocated_bytes(size, cluster);
+        (fully, fully)
     } else {
         let fully = qcow2::fully_allocated_bytes(size, cluster);
         (fully - size.div_ceil(cluster) * cluster + clusters_touched(&data, cluster) * cluster, fully)

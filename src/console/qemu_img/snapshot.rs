@@ -100,7 +100,8 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
     };
     let (flag, key) = action.unwrap_or(('l', String::new()));
     let mut out = Output::default();
-    if f.header.is_none() && format.is_none() {
+    // -l opens the image read-only, where probing raw is harmless.
+    if f.header.is_none() && format.is_none() && flag != 'l' {
         let warning = probed_raw_warning(name);
         out.err.push_str(&warning.repeat(if flag == 'a' { 2 } else { 1 }));
     }
