@@ -57,6 +57,7 @@ fn snapshot_and_merge_errors_are_lvm2s() {
             "  The origin name should include the volume group.\n",
             "  Volume group \"nope\" not found\n  Cannot process volume group nope\n",
             "  No command with matching syntax recognised.  Run 'lvcreate --help' for more information.\n",
+            "  Nearest similar command has syntax:\n  lvcreate -s|--snapshot -L|--size Size[m|UNIT] LV\n  Create a COW snapshot LV of an origin LV.\n\n",
             "  Logical Volume \"swap\" already exists in volume group \"pve\"\n",
             "  Names starting \"snapshot\" are reserved. Please choose a different LV name.\n  Run `lvcreate --help' for more information.\n",
             "  Classic (COW) snapshots with a size are not simulated here; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).\n",

@@ -88,12 +88,37 @@ pub(super) fn overprovisioning_warnings(machine: &Machine, vg_name: &str, lv_nam
 
 const CMD: &str = "lvcreate";
 
+/// The lvcreate definition lvm2 calls nearest to a line that matches
+/// none: the first (in lvm2's command-lines.in order) with the most of its
+/// required options given, at least one. Simplified: with `--type` there is
+/// no hint, where lvm2 prefers a definition of that type.
+fn nearest(a: &Args) -> Option<(&'static str, &'static str)> {
+    let size = u8::from(a.size.is_some() || a.extents.is_some());
+    #[cfg(feature = "thin-snapshots")]
+    let snapshot = u8::from(a.snapshot);
+    #[cfg(not(feature = "thin-snapshots"))]
+    let snapshot = 0;
+    let defs = [
+        (size, "lvcreate --type error -L|--size Size[m|UNIT] VG", "Create an LV that returns errors when used."),
+        (size + u8::from(a.stripes.is_some()), "lvcreate -i|--stripes Number -L|--size Size[m|UNIT] VG", "Create a striped LV."),
+        (size + snapshot, "lvcreate -s|--snapshot -L|--size Size[m|UNIT] LV", "Create a COW snapshot LV of an origin LV."),
+        (
+            size + u8::from(a.virtual_size.is_some()),
+            "lvcreate --type snapshot -L|--size Size[m|UNIT] -V|--virtualsize Size[m|UNIT] VG",
+            "Create a sparse COW snapshot LV of a virtual origin LV \n(also see --snapshot).",
+        ),
+        (size + u8::from(a.thin), "lvcreate -T|--thin -L|--size Size[m|UNIT] VG", "Create a thin pool."),
+    ];
+    let best = defs.iter().map(|d| d.0).max().filter(|m| *m > 0 && a.lv_type.is_none())?;
+    defs.iter().find(|d| d.0 == best).map(|d| (d.1, d.2))
+}
+
 /// `lvcreate -s [-n [VG/]NAME] VG/ORIGIN` (lvm2's `_determine_snapshot_type`):
 /// a thin origin without a size makes a thin snapshot; a size asks for a
 /// classic COW snapshot, which is not simulated.
 #[cfg(feature = "thin-snapshots")]
 fn snapshot(machine: &mut Machine, a: &Args) -> Output {
-    let [origin] = &a.positional[..] else { return no_matching_syntax(CMD) };
+    let [origin] = &a.positional[..] else { return no_matching(CMD, nearest(a)) };
     let mut t = String::new();
     if a.size.is_some() || a.extents.is_some() {
         msg(&mut t, "Classic (COW) snapshots with a size are not simulated here; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).");
@@ -238,7 +263,7 @@ fn form(a: &Args) -> Result<Form, Output> {
     let vg_known = !a.positional.is_empty() || a.name.as_deref().is_some_and(|n| n.contains('/')) || a.thinpool.as_deref().is_some_and(|n| n.contains('/'));
     let matches = if thin { vg_known } else { has_size && vg_known && a.virtual_size.is_none() };
     if !matches {
-        return Err(no_matching_syntax(CMD));
+        return Err(no_matching(CMD, nearest(a)));
     }
     Ok(Form { thin, pool, create_pool: pool || (thin && has_size) })
 }
@@ -307,7 +332,7 @@ fn names(a: &Args, form: Form) -> Result<Names, Output> {
     if let Some(e) = pool.as_deref().filter(|_| form.pool).and_then(lv_name_errors) {
         return Err(usage_error(CMD, &e));
     }
-    let vg = vg.ok_or_else(|| no_matching_syntax(CMD))?;
+    let vg = vg.ok_or_else(|| no_matching(CMD, nearest(a)))?;
     Ok(Names { vg, lv, pool })
 }
 

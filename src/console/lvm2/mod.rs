@@ -97,9 +97,37 @@ pub(super) fn invalid_argument(lines: &[String], option: &str, value: &str) -> O
     Output { text: t, exit_status: 3, ..Output::default() }
 }
 
+/// lvm2's answer to a command line that no definition of `cmd` matches.
 pub(super) fn no_matching_syntax(cmd: &str) -> Output {
+    no_matching(cmd, None)
+}
+
+/// The same, then the syntax of the one definition a command has, or of
+/// the `nearest` (its usage and description lines): the first definition
+/// with the most of its required options given.
+pub(super) fn no_matching(cmd: &str, nearest: Option<(&str, &str)>) -> Output {
     let mut t = String::new();
     msg(&mut t, &format!("No command with matching syntax recognised.  Run '{cmd} --help' for more information."));
+    let only = match cmd {
+        "pvcreate" => Some("pvcreate PV ..."),
+        "pvremove" => Some("pvremove PV ..."),
+        "vgcreate" => Some("vgcreate VG_new PV ..."),
+        "vgextend" => Some("vgextend VG PV ..."),
+        "vgremove" => Some("vgremove VG|Tag|Select ..."),
+        "lvremove" => Some("lvremove VG|LV|Tag|Select ..."),
+        "lvreduce" => Some("lvreduce -L|--size [-]Size[m|UNIT] LV"),
+        _ => None,
+    };
+    let (heading, lines) = match (only, nearest) {
+        (Some(usage), _) => ("Correct command syntax is:", usage.to_string()),
+        (None, Some((usage, description))) => ("Nearest similar command has syntax:", format!("{usage}\n{description}")),
+        (None, None) => return Output { text: t, exit_status: 3, ..Output::default() },
+    };
+    msg(&mut t, heading);
+    for line in lines.lines() {
+        msg(&mut t, line);
+    }
+    t.push('\n');
     Output { text: t, exit_status: 3, ..Output::default() }
 }
 

@@ -28,9 +28,7 @@ pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, Stri
 
 pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
     if a.positional.is_empty() {
-        let mut t = String::new();
-        msg(&mut t, "Please enter a physical volume path.");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+        return no_matching_syntax("pvcreate");
     }
     let mut t = String::new();
     let mut events = Vec::new();
@@ -87,6 +85,9 @@ fn layout_error(t: &mut String, path: &str, e: &LvmError) {
 }
 
 pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
+    if a.positional.is_empty() {
+        return no_matching_syntax("pvremove");
+    }
     let mut t = String::new();
     let mut events = Vec::new();
     let mut status = 0;

@@ -54,8 +54,13 @@ pub(super) fn zero_size_errors(a: &Args) -> Vec<String> {
 
 pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     let machine = &mut shell.machine;
-    let Some(spec) = a.positional.first().filter(|_| a.size.is_some() || a.extents.is_some()) else {
-        return no_matching_syntax(cmd);
+    let sized = a.size.is_some() || a.extents.is_some();
+    let Some(spec) = a.positional.first().filter(|_| sized) else {
+        let nearest = match cmd {
+            "lvextend" => ("lvextend -L|--size [+]Size[m|UNIT] LV", "Extend an LV by a specified size."),
+            _ => ("lvresize -L|--size [+|-]Size[m|UNIT] LV", "Resize an LV by a specified size."),
+        };
+        return no_matching(cmd, Some(nearest).filter(|_| sized));
     };
     if a.size.is_some() && a.extents.is_some() {
         return usage_error(cmd, &["Please specify either size or extents but not both.".into()]);

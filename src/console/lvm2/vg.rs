@@ -105,9 +105,8 @@ fn join_pvs(
 
 pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
     let mut t = String::new();
-    let Some((name, devices)) = a.positional.split_first() else {
-        msg(&mut t, "Please enter volume group name and physical volume(s)");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    let Some((name, devices)) = a.positional.split_first().filter(|(_, d)| !d.is_empty()) else {
+        return no_matching_syntax("vgextend");
     };
     if machine.lvm().vg(name).is_none() {
         not_found_vg(&mut t, name);
@@ -124,42 +123,59 @@ pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
 }
 
 pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
-    let mut t = String::new();
-    let Some((name, devices)) = a.positional.split_first() else {
-        msg(&mut t, "Please give volume group name and physical volume paths");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    let Some((name, devices)) = a.positional.split_first().filter(|(_, d)| !d.is_empty() || a.all) else {
+        return no_matching_syntax("vgreduce");
     };
-    let mut events = Vec::new();
+    let mut t = String::new();
+    if let Some(extra) = devices.first().filter(|_| a.all) {
+        msg(&mut t, &format!("Command does not accept argument: {extra}."));
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
+    let mut status = 0;
+    let mut named = Vec::new();
     for d in devices {
-        let result = match machine.resolve(d) {
-            Some(dev) => machine.vgreduce(name, dev),
-            None if machine.lvm().vg(name).is_none() => Err(LvmError::NoSuchVg(name.clone())),
-            None => Err(LvmError::NotAPv(crate::core::device::DevId(u32::MAX))),
-        };
-        match result {
-            Ok(e) => {
-                events.extend(e);
-                msg(&mut t, &format!("Removed \"{d}\" from volume group \"{name}\""));
-            }
-            Err(LvmError::NoSuchVg(_)) => {
-                not_found_vg(&mut t, name);
-                return fail(t);
-            }
-            Err(LvmError::PvStillUsed(_)) => {
-                msg(&mut t, &format!("Physical volume \"{d}\" still in use"));
-                return Output { text: t, events, exit_status: 5, ..Output::default() };
-            }
-            Err(LvmError::LastPv { .. }) => {
-                msg(&mut t, &format!("Can't remove final physical volume \"{d}\" from volume group \"{name}\""));
-                return Output { text: t, events, exit_status: 5, ..Output::default() };
-            }
-            Err(_) => {
-                msg(&mut t, &format!("Physical Volume \"{d}\" not found in Volume Group \"{name}\"."));
-                return Output { text: t, events, exit_status: 5, ..Output::default() };
+        match machine.resolve(d) {
+            Some(dev) => named.push((dev, d)),
+            None => {
+                msg(&mut t, &format!("Cannot use {d}: device not found"));
+                status = 5;
             }
         }
     }
-    ok(t, events)
+    let members = match machine.lvm().vg(name) {
+        Some(vg) => vg.pvs.clone(),
+        None => {
+            not_found_vg(&mut t, name);
+            Vec::new()
+        }
+    };
+    if machine.lvm().vg(name).is_none() {
+        status = 5;
+    }
+    // lvm2 goes through the VG's PVs in its order, then names the rest.
+    let mut events = Vec::new();
+    for dev in members.iter().copied().filter(|m| a.all || named.iter().any(|(n, _)| n == m)) {
+        let pv = machine.lvm().pv(dev).map(|p| p.name.clone()).unwrap_or_default();
+        match machine.vgreduce(name, dev) {
+            Ok(e) => {
+                events.extend(e);
+                msg(&mut t, &format!("Removed \"{pv}\" from volume group \"{name}\""));
+            }
+            Err(e) => {
+                msg(&mut t, &match e {
+                    LvmError::PvStillUsed(_) => format!("Physical volume \"{pv}\" still in use"),
+                    LvmError::LastPv { .. } => format!("Can't remove final physical volume \"{pv}\" from volume group \"{name}\""),
+                    other => other.to_string(),
+                });
+                status = 5;
+            }
+        }
+    }
+    for (_, d) in named.iter().filter(|(n, _)| !members.contains(n)) {
+        msg(&mut t, &format!("Failed to find physical volume \"{d}\"."));
+        status = 5;
+    }
+    Output { text: t, events, exit_status: status, ..Output::default() }
 }
 
 pub(super) fn vgremove(shell: &mut Shell, a: &Args) -> Output {
