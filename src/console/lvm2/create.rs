@@ -91,7 +91,14 @@ const CMD: &str = "lvcreate";
 /// The lvcreate definition lvm2 calls nearest to a line that matches
 /// none: the first (in lvm2's command-lines.in order) with the most of its
 /// required options given, at least one. Simplified: with `--type` there is
-/// no hint, where lvm2 prefers a definition of that type.
+/// no hint, where lvm2 prefers a definition of that type. The browser prints
+/// no hint (feature `lvm-extras`).
+#[cfg(not(feature = "lvm-extras"))]
+fn nearest(_: &Args) -> Option<(&'static str, &'static str)> {
+    None
+}
+
+#[cfg(feature = "lvm-extras")]
 fn nearest(a: &Args) -> Option<(&'static str, &'static str)> {
     let size = u8::from(a.size.is_some() || a.extents.is_some());
     #[cfg(feature = "thin-snapshots")]

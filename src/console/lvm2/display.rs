@@ -352,7 +352,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
     rows.push(("VG Name", vg.name.clone()));
     rows.push(("LV UUID", lv.uuid.clone()));
     rows.push(("LV Write Access", "read/write".into()));
-    rows.push(("LV Creation host, time", format!("{}, {}", machine.hostname(), super::metadata::creation_date(lv.creation_time))));
+    rows.push(("LV Creation host, time", format!("{}, {}", machine.hostname(), creation_date(lv.creation_time))));
     match &lv.kind {
         LvKind::ThinPool(_) => {
             rows.push(("LV Pool metadata", format!("{}_tmeta", lv.name)));
@@ -396,4 +396,10 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
         msg(t, &format!("{k:<22} {v}"));
     }
     msg(t, " ");
+}
+
+/// An LV's creation time as lvm2 prints it: `2026-12-02 03:08:24 +0000` (UTC).
+pub(super) fn creation_date(secs: u64) -> String {
+    let (y, m, d, h, min, s) = crate::console::fmt::civil(secs);
+    format!("{y}-{m:02}-{d:02} {h:02}:{min:02}:{s:02} +0000")
 }

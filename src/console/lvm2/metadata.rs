@@ -8,7 +8,8 @@
 //! name and the kernel. Simplified: thin pools' `transaction_id` and thin
 //! volumes' `device_id` count thin volumes instead of the pool's messages.
 
-use crate::console::fmt::{civil, ctime, printf_g};
+use super::display::creation_date;
+use crate::console::fmt::{ctime, printf_g};
 use crate::core::lvm::{Lv, LvKind, Lvm, Segment, Vg};
 use crate::core::machine::Machine;
 
@@ -72,12 +73,6 @@ fn size_comment(sectors: u64) -> String {
         i += 1;
     }
     format!("# {} {}", printf_g(d), UNITS[i])
-}
-
-/// An LV's creation time as lvm2 prints it: `2026-12-02 03:08:24 +0000` (UTC).
-pub(super) fn creation_date(secs: u64) -> String {
-    let (y, m, d, h, min, s) = civil(secs);
-    format!("{y}-{m:02}-{d:02} {h:02}:{min:02}:{s:02} +0000")
 }
 
 /// lvm2's `dm_escape_double_quotes`.

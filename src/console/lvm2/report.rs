@@ -5,6 +5,7 @@ use crate::core::order::SmallSort;
 use super::*;
 use crate::console::fmt::json_string;
 use crate::console::Output;
+#[cfg(feature = "lvm-extras")]
 use super::metadata::committed_bytes;
 use crate::core::lvm::{Area, Lv, LvKind, Lvm, Mda, Pv, Segment, Vg};
 use crate::core::machine::{dm_name, Machine};
@@ -289,6 +290,7 @@ pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> Str
         "vg_seqno" => vg.seqno.to_string(),
         "vg_mda_count" | "vg_mda_used_count" => vg_mdas(lvm, vg).count().to_string(),
         "vg_mda_size" => short_size(vg_mdas(lvm, vg).map(|m| m.size_bytes).min().unwrap_or(0), u),
+        #[cfg(feature = "lvm-extras")]
         "vg_mda_free" => {
             let text = committed_bytes(machine, vg);
             short_size(vg_mdas(lvm, vg).map(|m| mda_free_bytes(m.size_bytes, text)).min().unwrap_or(0), u)
@@ -305,18 +307,22 @@ fn vg_mdas<'a>(lvm: &'a Lvm, vg: &'a Vg) -> impl Iterator<Item = &'a Mda> + 'a {
 /// lvm2's free space in a metadata area holding `text_bytes` of metadata (0
 /// when unused): a copy may take half the area after its header, less a
 /// sector for alignment; free space is counted in whole sectors.
+#[cfg(feature = "lvm-extras")]
 fn mda_free_bytes(mda_size: u64, text_bytes: u64) -> u64 {
     let max = (mda_size.saturating_sub(512) / 2).saturating_sub(512);
     max.saturating_sub(text_bytes) / 512 * 512
 }
 
 /// A PV's metadata-area fields.
+#[cfg_attr(not(feature = "lvm-extras"), allow(unused_variables))]
 fn pv_mda_value(machine: &Machine, pv: &Pv, vg: Option<&Vg>, field: &str, u: Units) -> String {
+    #[cfg(feature = "lvm-extras")]
     let text = vg.map_or(0, |v| committed_bytes(machine, v));
     let smallest = |f: &dyn Fn(&Mda) -> u64| pv.mdas.iter().map(f).min().unwrap_or(0);
     match field {
         "pv_mda_count" | "pv_mda_used_count" => pv.mdas.len().to_string(),
         "pv_mda_size" => short_size(smallest(&|m| m.size_bytes), u),
+        #[cfg(feature = "lvm-extras")]
         "pv_mda_free" => short_size(smallest(&|m| mda_free_bytes(m.size_bytes, text)), u),
         _ => short_size(0, u),
     }
@@ -492,6 +498,12 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
             return Err(ok(FIELDS_HELP.into(), Vec::new()));
         }
         match field_named(cmd, n) {
+            #[cfg(not(feature = "lvm-extras"))]
+            Some(f) if f.name.ends_with("_mda_free") => {
+                let mut t = String::new();
+                msg(&mut t, &format!("{n}: this field is in the storage-lab command-line program, not in the browser yet"));
+                return Err(fail(t));
+            }
             Some(f) => fields.push(f),
             None => {
                 let mut t = String::new();

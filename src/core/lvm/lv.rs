@@ -70,7 +70,7 @@ impl Lvm {
     }
 
     /// lvm2's parallel allocation, simplified: each round takes every PV's
-    /// largest free run, the largest runs first, one PV per stripe, and fills
+    /// largest free run, the largest runs (up to what is wanted) first, one PV per stripe, and fills
     /// as many of `rows` as the shortest of them holds. Returns the segments
     /// and the rows left without room.
     fn parallel_areas(&self, pvs: &[DevId], s: Striping, mut rows: u64, listed: bool) -> (Vec<Segment>, u64) {
@@ -87,9 +87,11 @@ impl Lvm {
                 })
                 .collect();
             // PVs named on the command line keep their order (measured with
-            // lvm2 2.03.16); otherwise the largest runs go first.
+            // lvm2 2.03.16); otherwise the largest runs go first, where a run
+            // counts only up to the rows still wanted, so PVs with room
+            // enough keep the VG's order.
             if !listed {
-                largest.small_sort_by(|a, b| b.2.cmp(&a.2));
+                largest.small_sort_by(|a, b| b.2.min(rows).cmp(&a.2.min(rows)));
             }
             let Some(shortest) = largest.get(stripes - 1).map(|l| l.2) else { break };
             let len = shortest.min(rows);
