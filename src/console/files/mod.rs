@@ -233,7 +233,11 @@ fn copy_file(shell: &mut Shell, from: &str, to: &str, sparse: &str) -> Result<Ve
     let m = &mut shell.machine;
     let size = m.file_size(from).map_err(|e| format!("cp: cannot stat {}: {}\n", quote(from), e.text()))?;
     let mut pieces = m.file_pieces(from, 0, size).map_err(|e| format!("cp: error reading {}: {}\n", quote(from), e.text()))?;
-    if sparse == "never" {
+    // --sparse=auto copies a file that does not look sparse (as many blocks
+    // as bytes) whole, as coreutils 9.1 does: written zeros and
+    // preallocated blocks become written blocks of the copy.
+    let looks_sparse = m.stat_path(from).is_ok_and(|s| s.stat.blocks_512 * 512 < size);
+    if sparse == "never" || (sparse == "auto" && !looks_sparse) {
         pieces.insert(0, (0, Chunk::zeros(size)));
     } else if sparse == "always" {
         pieces.retain(|(_, c)| c.to_vec().iter().any(|b| *b != 0));

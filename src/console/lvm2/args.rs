@@ -244,8 +244,9 @@ pub(super) struct Args {
     pub(super) pv_options: PvOptions,
     /// `-i`/`--stripes`, already checked to be a number.
     pub(super) stripes: Option<u64>,
-    /// `-I`/`--stripesize`.
+    /// `-I`/`--stripesize`, and the value as given (for lvm2's messages).
     pub(super) stripe_size: Option<SizeArg>,
+    pub(super) stripe_size_text: Option<String>,
     /// vgcfgbackup's `-f`/`--file`.
     pub(super) file: Option<String>,
     /// A report's `-O`/`--sort` keys and `-S`/`--select` criteria, as given.
@@ -318,6 +319,7 @@ pub(super) fn short_takes_value(cmd: &str, c: char) -> bool {
         'a' | 'Z' | 'W' => matches!(cmd, "lvcreate" | "lvchange" | "vgchange"),
         'u' => cmd == "pvcreate",
         'i' | 'I' => matches!(cmd, "lvcreate" | "lvextend" | "lvresize"),
+        'm' => cmd == "lvcreate",
         'f' => cmd == "vgcfgbackup",
         _ => false,
     }
@@ -464,7 +466,7 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         }
         "--separator" => a.separator = Some(value()?),
         "--aligned" => a.aligned = true,
-        "--units" => a.units = units_arg(&value()?, a.units)?,
+        "--units" => a.units = units_arg(cmd, &value()?, a.units)?,
         "--nosuffix" => a.units.suffix = false,
         "-u" | "--uuid" if cmd == "pvcreate" => a.uuid = Some(value()?),
         "--norestorefile" if cmd == "pvcreate" => {}
@@ -476,6 +478,7 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "-I" | "--stripesize" if short_takes_value(cmd, 'I') => {
             let v = value()?;
             a.stripe_size = Some(parse_size_in(&v, Signs::Any, 2.0).map_err(|e| invalid_argument(&e, "--stripesize", &v))?);
+            a.stripe_size_text = Some(v);
         }
         "-f" | "--file" if cmd == "vgcfgbackup" => a.file = Some(value()?),
         "--reportformat" => a.json = report_format(&value()?)?,
@@ -504,7 +507,19 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "-r" | "--resizefs" => a.resizefs = true,
         "--noheadings" => a.noheadings = true,
         "--segments" if cmd == "lvs" => a.segments = true,
+        // Mirrors are raid1 LVs, which the lab does not simulate.
+        "-m" | "--mirrors" if cmd == "lvcreate" => {
+            let v = value()?;
+            let n = int_arg(&v).ok_or_else(|| invalid_argument(&[], "--mirrors", &v))?;
+            if n > 0 {
+                a.lv_type = Some("raid1".into());
+            }
+        }
         "-m" | "--maps" => a.maps = true,
+        // lvm2's switch for hosts without device-mapper, which the lab has.
+        "--driverloaded" => {
+            value()?;
+        }
         "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
         _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
         _ => return Err(getopt_error(format!("{cmd}: invalid option -- '{}'\n", key.trim_start_matches('-')))),
@@ -513,10 +528,11 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
 }
 
 /// `--units`: one letter; `r`/`R` round like `h`/`H` and keep the `<` marks.
-fn units_arg(v: &str, mut units: Units) -> Result<Units, Output> {
+/// Simplified: lvm2 also takes a number before the letter (`4m`).
+fn units_arg(cmd: &str, v: &str, mut units: Units) -> Result<Units, Output> {
     let c = v.chars().next().unwrap_or('h');
     if v.chars().count() != 1 || !"hHbBsSkKmMgGtTpPeErR".contains(c) {
-        return Err(invalid_argument(&[], "--units", v));
+        return Err(usage_error(cmd, &["Invalid units specification".into()]));
     }
     units.explicit = !matches!(c, 'r' | 'R');
     units.unit = match c {

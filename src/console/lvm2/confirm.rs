@@ -90,7 +90,7 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
                 msg(&mut text, &format!("Volume group \"{vg}\" successfully removed"));
             }
             Step::Reduce { vg, lv, new_extents } => {
-                let o = resize_now(&mut shell.machine, &vg, &lv, new_extents, std::mem::take(&mut text));
+                let o = resize_now(&mut shell.machine, &vg, &lv, new_extents, std::mem::take(&mut text), &[]);
                 text = o.text;
                 events.extend(o.events);
                 if o.exit_status != 0 {

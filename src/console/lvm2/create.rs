@@ -199,18 +199,6 @@ struct Sizes {
 
 /// `create_pv_list()`: the PVs named after the VG (`PV[:PE-PE]`), each of
 /// which must be one of the VG's.
-fn listed_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> Option<Vec<crate::core::device::DevId>> {
-    let mut pvs = Vec::new();
-    for p in paths {
-        let path = p.split(':').next().unwrap_or_default();
-        let Some(d) = pv_at(machine, path).map(|pv| pv.dev).filter(|d| vg.pvs.contains(d)) else {
-            msg(t, &format!("Physical Volume \"{path}\" not found in Volume Group \"{}\".", vg.name));
-            return None;
-        };
-        pvs.push(d);
-    }
-    Some(pvs)
-}
 
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     #[cfg(feature = "thin-snapshots")]

@@ -99,7 +99,11 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
     let pvs: Vec<&Pv> = machine.lvm().pvs.iter().filter(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p))).collect();
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
-            msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
+            if machine.resolve(p).is_none() {
+                msg(&mut t, &format!("Cannot use {p}: device not found"));
+            } else {
+                msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
+            }
             return fail(t);
         }
     }
@@ -242,6 +246,10 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
     for p in &a.positional {
         match lv_spec(machine, p) {
             Some((vg, lv)) if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_some() => wanted.push((vg, Some(lv))),
+            Some((vg, _)) if machine.lvm().vg(&vg).is_none() => {
+                not_found_vg(&mut t, &vg);
+                return fail(t);
+            }
             Some((vg, lv)) => {
                 msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
                 return fail(t);

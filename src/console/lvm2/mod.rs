@@ -19,6 +19,8 @@
 //! the last segment's striping); LV creation times come from the lab clock.
 
 use super::{Interactive, Output, Shell};
+use crate::core::device::DevId;
+use crate::core::lvm::Vg;
 use crate::core::machine::{dm_name, Machine};
 use crate::core::Event;
 
@@ -339,6 +341,21 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
 pub(super) fn not_found_vg(t: &mut String, vg: &str) {
     msg(t, &format!("Volume group \"{vg}\" not found"));
     msg(t, &format!("Cannot process volume group {vg}"));
+}
+
+/// The PVs named after the VG or LV on a command line (lvm2's
+/// `create_pv_list`, a `:PE` range dropped), each of them in the VG.
+pub(super) fn listed_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> Option<Vec<DevId>> {
+    let mut pvs = Vec::new();
+    for p in paths {
+        let path = p.split(':').next().unwrap_or_default();
+        let Some(d) = pv_at(machine, path).map(|pv| pv.dev).filter(|d| vg.pvs.contains(d)) else {
+            msg(t, &format!("Physical Volume \"{path}\" not found in Volume Group \"{}\".", vg.name));
+            return None;
+        };
+        pvs.push(d);
+    }
+    Some(pvs)
 }
 
 /// Splits `vg/lv`, `/dev/vg/lv` or `/dev/mapper/vg-lv`.

@@ -22,7 +22,12 @@ pub(super) fn lvrename(machine: &mut Machine, a: &Args) -> Output {
         _ => return no_matching_syntax(CMD),
     };
     let Some(vg) = vg.filter(|v| name_error(v).is_none()) else {
-        return usage_error(CMD, &["Please provide a valid volume group name".into()]);
+        let mut lines = Vec::new();
+        if extract_vg(&old).is_none() {
+            lines.push(format!("Path required for Logical Volume \"{old}\"."));
+        }
+        lines.push("Please provide a valid volume group name".into());
+        return usage_error(CMD, &lines);
     };
     if let Some(nv) = extract_vg(&new).filter(|nv| *nv != vg) {
         return usage_error(CMD, &[format!("Logical volume names must have the same volume group (\"{vg}\" or \"{nv}\")")]);

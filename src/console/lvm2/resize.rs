@@ -79,6 +79,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         Err(o) => return o,
     };
     let mut t = String::new();
+    let Some(only) = growth_pvs(&mut t, machine, &vg, &a.positional[1..]) else { return fail(t) };
     let id = format!("{}/{}", vg.name, lv.name);
     let is_pool = matches!(lv.kind, LvKind::ThinPool(_));
     let resizefs = a.resizefs && !is_pool;
@@ -86,7 +87,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         msg(&mut t, &format!("Ignoring --resizefs as volume {id} does not have a filesystem."));
     }
     let current = vg.lv_size_bytes(&lv) / vg.extent_size_bytes;
-    let Ok(new_extents) = new_size(&mut t, machine, cmd, a, &vg, &lv, resizefs) else { return fail(t) };
+    let Ok(new_extents) = new_size(&mut t, machine, cmd, a, (&vg, &lv), resizefs, &only) else { return fail(t) };
     let grow = new_extents > current;
     let (vg_name, lv_name) = (vg.name.clone(), lv.name.clone());
     let dev = machine.lv_dev(&vg_name, &lv_name);
@@ -100,7 +101,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
             Ok(out) => t.push_str(&out),
         }
         let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
-        return resize_with_fs(machine, &vg_name, &lv_name, new_extents, t, grow, mounted_on);
+        return resize_with_fs(machine, (&vg_name, &lv_name), new_extents, t, grow, mounted_on, &only);
     }
     if !grow {
         let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
@@ -117,7 +118,22 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
             return start(shell, plan, true, t, Vec::new());
         }
     }
-    resize_now(machine, &vg_name, &lv_name, new_extents, t)
+    resize_now(machine, &vg_name, &lv_name, new_extents, t, &only)
+}
+
+/// The PVs named after the LV, which an extension may use (lvm2 names
+/// those without free extents, and refuses when none has any).
+fn growth_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> Option<Vec<DevId>> {
+    let listed = listed_pvs(t, machine, vg, paths)?;
+    let lvm = machine.lvm();
+    for pv in listed.iter().filter_map(|d| lvm.pv(*d)).filter(|p| lvm.pv_free_extents(p) == 0) {
+        msg(t, &format!("WARNING: No free extents on physical volume \"{}\".", pv.name));
+    }
+    if !listed.is_empty() && lvm.pvs_free_extents(&listed) == 0 {
+        msg(t, "No specified PVs have space available.");
+        return None;
+    }
+    Some(listed)
 }
 
 /// The VG and LV a resize names (`VG/LV`, `/dev/VG/LV` or `/dev/mapper/VG-LV`).
@@ -151,8 +167,9 @@ fn target(machine: &Machine, cmd: &str, spec: &str) -> Result<(Vg, Lv), Output> 
     Ok((vg, lv))
 }
 
-/// The requested size in extents (a change when signed), as lvm2 rounds it.
-fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, total: u64) -> Result<(Sign, u64), ()> {
+/// The requested size in extents (a change when signed), as lvm2 rounds it;
+/// `pvs_base` is what %PVS is of: the VG's extents, or the named PVs' free ones.
+fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, (total, pvs_base): (u64, u64)) -> Result<(Sign, u64), ()> {
     if let Some(s) = &a.size {
         let extent_sectors = extent / 512;
         let mut sectors = s.sectors;
@@ -181,7 +198,7 @@ fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, tot
         }
         Percent::Free => of(free),
         Percent::Lv => of(current),
-        Percent::Pvs => of(total),
+        Percent::Pvs => of(pvs_base),
         Percent::Origin => {
             msg(t, "Specified LV does not have an origin LV.");
             return Err(());
@@ -190,13 +207,22 @@ fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, tot
     Ok((e.sign, n))
 }
 
-/// The new size in extents, with the checks lvextend, lvreduce and lvresize make.
-fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, vg: &Vg, lv: &Lv, resizefs: bool) -> Result<u64, ()> {
+/// The new size in extents, with the checks lvextend, lvreduce and lvresize
+/// make. With PVs named (`only`), %PVS is of their free extents. Where lvm2
+/// allocates approximately (`N%FREE`, `+N%FREE`, `N%VG`, `N%PVS`) the growth
+/// takes no more than the usable PVs have free.
+fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, (vg, lv): (&Vg, &Lv), resizefs: bool, only: &[DevId]) -> Result<u64, ()> {
     let id = format!("{}/{}", vg.name, lv.name);
+    let lvm = machine.lvm();
     let current = vg.lv_size_bytes(lv) / vg.extent_size_bytes;
-    let free = machine.lvm().vg_free_extents(vg);
-    let total = machine.lvm().vg_extent_count(vg);
-    let (sign, amount) = requested(t, a, vg.extent_size_bytes, current, free, total)?;
+    let free = lvm.vg_free_extents(vg);
+    let total = lvm.vg_extent_count(vg);
+    let (pvs_base, usable) = if only.is_empty() {
+        (total, free)
+    } else {
+        (lvm.pvs_free_extents(only), lvm.pvs_free_extents(only))
+    };
+    let (sign, amount) = requested(t, a, vg.extent_size_bytes, current, free, (total, pvs_base))?;
     let mut new_extents = match sign {
         Sign::Plus => current + amount,
         Sign::Minus if amount >= current => {
@@ -217,9 +243,18 @@ fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, vg: &Vg, lv:
     } else {
         None
     };
+    let percent = a.extents.as_ref().map_or(Percent::None, |e| e.percent);
+    let approx = match sign {
+        Sign::None => matches!(percent, Percent::Vg | Percent::Free | Percent::Pvs),
+        Sign::Plus => percent == Percent::Free,
+        Sign::Minus => false,
+    };
+    let percent = percent != Percent::None;
+    if approx && new_extents > current + usable {
+        new_extents = current + usable;
+    }
     if early.is_none() && new_extents != current {
-        let percent = a.extents.as_ref().is_some_and(|e| e.percent != Percent::None);
-        new_extents = round_resize(t, lv, current, new_extents, percent, free);
+        new_extents = round_resize(t, lv, current, new_extents, percent, usable);
     }
     let refusal = if early.is_some() {
         early
@@ -245,7 +280,7 @@ fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, vg: &Vg, lv:
 /// (`POOL_tdata`), and its metadata LV first when the estimate outgrows it; a
 /// grown thin volume or pool is checked for over-provisioning. A filesystem
 /// left larger than its device is now damaged.
-pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, mut t: String) -> Output {
+pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, mut t: String, only: &[DevId]) -> Output {
     let Some(v) = machine.lvm().vg(vg) else { return fail(t) };
     let Some(l) = v.lv(lv) else { return fail(t) };
     let extent = v.extent_size_bytes;
@@ -270,7 +305,7 @@ pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents:
                 msg(&mut t, &format!("Rounding size to boundary between physical extents: {}.", long_size(rounded)));
             }
             let meta_new = rounded / extent;
-            match machine.lvresize(vg, &meta, meta_new) {
+            match machine.lvresize(vg, &meta, meta_new, &[]) {
                 Ok(e) => {
                     events.extend(e);
                     msg(&mut t, &format!(
@@ -291,7 +326,7 @@ pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents:
             }
         }
     }
-    match machine.lvresize(vg, lv, new_extents) {
+    match machine.lvresize(vg, lv, new_extents, only) {
         Ok(e) => events.extend(e),
         Err(LvmError::InsufficientExtents { needed, available }) => {
             insufficient(&mut t, needed, available);
@@ -336,7 +371,7 @@ fn lv_signature(machine: &Machine, vg: &str, lv: &str) -> Option<(DevId, Signatu
 
 /// `-r` after fsadm's check: fsadm resizes the filesystem with the LV (after it
 /// when growing, before it when shrinking, which ext4 only allows unmounted).
-pub(super) fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_extents: u64, t: String, grow: bool, mounted_on: Option<String>) -> Output {
+pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_extents: u64, t: String, grow: bool, mounted_on: Option<String>, only: &[DevId]) -> Output {
     let extent = machine.lvm().vg(vg).map_or(1, |v| v.extent_size_bytes);
     let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
     let new_bytes = new_extents * extent;
@@ -349,7 +384,7 @@ pub(super) fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_exte
     };
     let current = sig.size_bytes;
     if grow || new_bytes == current {
-        let mut o = resize_now(machine, vg, lv, new_extents, t);
+        let mut o = resize_now(machine, vg, lv, new_extents, t, only);
         if o.exit_status == 0 {
             machine.fs_resize(&sig.uuid, new_bytes);
             o.text.push_str("resize2fs 1.47.0 (5-Feb-2023)\n");
@@ -389,7 +424,7 @@ pub(super) fn resize_with_fs(machine: &mut Machine, vg: &str, lv: &str, new_exte
         "resize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} (4k) blocks.\nThe filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"
     ));
     machine.fs_resize(&sig.uuid, new_bytes);
-    let mut o = resize_now(machine, vg, lv, new_extents, pre);
+    let mut o = resize_now(machine, vg, lv, new_extents, pre, &[]);
     o.events.insert(0, Event::FilesystemResized { dev, new_bytes });
     o
 }

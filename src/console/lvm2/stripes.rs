@@ -26,6 +26,10 @@ pub(super) fn stripe_params(a: &Args) -> Result<(Striping, String), Output> {
     if !(1..=MAX_STRIPES).contains(&stripes) {
         return Err(invalid(format!("Number of stripes ({stripes}) must be between 1 and {MAX_STRIPES}.")));
     }
+    // Only lvm2's definitions with -i take -I.
+    if let (None, Some(v)) = (a.stripes, &a.stripe_size_text) {
+        return Err(invalid(format!("Command does not accept option: --stripesize {v}.")));
+    }
     let mut size_sectors = a.stripe_size.as_ref().map_or(0, |s| s.sectors);
     if stripes == 1 {
         if size_sectors != 0 {

@@ -179,14 +179,15 @@ impl Lvm {
     /// Resizes an LV to `new_extents`; growing repeats the last segment's
     /// striping, shrinking frees the highest logical extents in whole rows. A
     /// pool resizes its data LV; a thin volume only changes its virtual size
-    /// (and forgets chunks past its new end).
-    pub fn lvresize(&mut self, vg_name: &str, lv_name: &str, new_extents: u64) -> Result<Vec<Event>, LvmError> {
-        let events = self.resize_unsaved(vg_name, lv_name, new_extents)?;
+    /// (and forgets chunks past its new end). `only` names the PVs growth
+    /// may use (all when empty), as lvextend's PVs after the LV do.
+    pub fn lvresize(&mut self, vg_name: &str, lv_name: &str, new_extents: u64, only: &[DevId]) -> Result<Vec<Event>, LvmError> {
+        let events = self.resize_unsaved(vg_name, lv_name, new_extents, only)?;
         self.vg_mut(vg_name)?.commit();
         Ok(events)
     }
 
-    fn resize_unsaved(&mut self, vg_name: &str, lv_name: &str, new_extents: u64) -> Result<Vec<Event>, LvmError> {
+    fn resize_unsaved(&mut self, vg_name: &str, lv_name: &str, new_extents: u64, only: &[DevId]) -> Result<Vec<Event>, LvmError> {
         let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
         let lv = vg.lv(lv_name).ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
         let extent = vg.extent_size_bytes;
@@ -204,11 +205,11 @@ impl Lvm {
             return Err(LvmError::SizeUnchanged { extents: old });
         }
         let mut events = if new_extents > old {
-            let free = self.vg_free_extents(vg);
+            let free = if only.is_empty() { self.vg_free_extents(vg) } else { self.pvs_free_extents(only) };
             if new_extents - old > free {
                 return Err(LvmError::InsufficientExtents { needed: new_extents - old, available: free });
             }
-            let e = self.grow(vg_name, &target, new_extents - old, striping, &[])?;
+            let e = self.grow(vg_name, &target, new_extents - old, striping, only)?;
             if let Some(LvKind::ThinPool(p)) = self.vg_mut(vg_name)?.lv_mut(lv_name).map(|l| &mut l.kind) {
                 p.out_of_space = false;
             }

@@ -179,8 +179,8 @@ impl Machine {
         }
     }
 
-    pub fn lvresize(&mut self, vg: &str, lv: &str, new_extents: u64) -> Result<Vec<Event>, LvmError> {
-        let events = self.lvm.lvresize(vg, lv, new_extents)?;
+    pub fn lvresize(&mut self, vg: &str, lv: &str, new_extents: u64, only: &[DevId]) -> Result<Vec<Event>, LvmError> {
+        let events = self.lvm.lvresize(vg, lv, new_extents, only)?;
         self.refresh();
         Ok(events)
     }
