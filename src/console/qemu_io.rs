@@ -77,9 +77,6 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
 
 /// `cvtnum`: a size with an optional k, M, G... suffix, or 0x hex.
 fn number(text: &str) -> Option<u64> {
-    if let Some(hex) = text.strip_prefix("0x") {
-        return u64::from_str_radix(hex, 16).ok();
-    }
     super::qemu_img::parse_size(text)
 }
 

@@ -24,7 +24,8 @@ pub struct Layer {
     pub header: Option<Header>,
     pub image: Option<Image>,
     pub backing: Option<qcow2::Backing>,
-    /// The guest size: a raw layer's file length.
+    /// The guest size: a raw layer's file length in whole sectors, as the
+    /// block layer sees a file.
     pub size: u64,
 }
 
@@ -51,7 +52,7 @@ pub fn layer(m: &Machine, name: &str, path: &str, raw: bool) -> Option<Layer> {
         qcow2::backing(h, &head)
     });
     let image = header.clone().map(|h| Image::open(h, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()));
-    Some(Layer { name: name.to_string(), path: path.to_string(), size: header.as_ref().map_or(size, |h| h.size), header, image, backing })
+    Some(Layer { name: name.to_string(), path: path.to_string(), size: header.as_ref().map_or(size.div_ceil(512) * 512, |h| h.size), header, image, backing })
 }
 
 impl Chain {

@@ -121,8 +121,31 @@ pub(super) fn data_ranges(m: &crate::core::machine::Machine, chain: &chain::Chai
     extents.iter().filter(|e| e.data && !e.zero).map(|e| (e.start, e.start + e.len)).collect()
 }
 
+/// Block status through the chain, as `compare -s` compares it: ranges
+/// with whether they are allocated, read as zeros, hold data, and have a
+/// known place in a file.
+pub(super) fn block_status(m: &crate::core::machine::Machine, chain: &chain::Chain, size: u64) -> Vec<(u64, [bool; 4])> {
+    let mut extents = Vec::new();
+    layer_extents(m, chain, 0, 0, size, &mut extents);
+    extents.iter().map(|e| (e.start + e.len, [e.present, e.zero, e.data, e.host.is_some()])).collect()
+}
+
+/// Where two block status lists (range ends and flags) first differ.
+pub(super) fn first_status_difference(a: &[(u64, [bool; 4])], b: &[(u64, [bool; 4])]) -> Option<u64> {
+    let (mut i, mut j, mut at) = (0, 0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        if x.1 != y.1 {
+            return Some(at);
+        }
+        at = x.0.min(y.0);
+        i += usize::from(x.0 == at);
+        j += usize::from(y.0 == at);
+    }
+    None
+}
+
 pub(super) fn map(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, "map", args, "hU") {
+    let (o, f) = match open_one(shell, "map", args, "h") {
         Ok(v) => v,
         Err(out) => return out,
     };
