@@ -361,8 +361,12 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
             }
         }
         Sink::Stdout => {
-            for (_, c) in source_chunks(machine, &source, skip_bytes, t.bytes, seed) {
-                stdout.extend(c.to_vec());
+            // The chunks overlay each other: zeros first, then what is written.
+            stdout = vec![0; t.bytes as usize];
+            for (at, c) in source_chunks(machine, &source, skip_bytes, t.bytes, seed) {
+                let at = (at as usize).min(stdout.len());
+                let end = (at + c.len as usize).min(stdout.len());
+                stdout[at..end].copy_from_slice(&c.to_vec()[..end - at]);
             }
         }
         Sink::Null => {}

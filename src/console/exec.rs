@@ -251,30 +251,68 @@ fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl I
     Ok(input)
 }
 
+/// Where file descriptor 1 or 2 points once the redirections are set up.
+#[derive(Clone, PartialEq)]
+enum Dest {
+    Stdout,
+    Stderr,
+    File(String),
+}
+
 /// Sends standard output (and error) where `>`, `>>`, `2>` and `2>&1` say.
+/// As bash does, the redirections are set up left to right, so `> f 2>&1`
+/// sends both into f and `2>&1 > f` only standard output; every file named
+/// is created (and emptied unless only appended to) even if nothing goes
+/// into it. A file both point to gets the error text first (the lab does not
+/// interleave them). A file that cannot be opened stops the command's output.
 fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -> Result<(), String> {
+    let (mut out, mut err) = (Dest::Stdout, Dest::Stderr);
+    let mut files: Vec<(String, bool)> = Vec::new();
     for r in redirects {
         match r {
-            Redirect::ErrToOut => {
-                let err = std::mem::take(&mut o.err);
-                o.text = format!("{err}{}", o.text);
+            Redirect::Out { path, append } | Redirect::Err { path, append } => {
+                match files.iter_mut().find(|(p, _)| p == path) {
+                    Some(f) => f.1 &= *append,
+                    None => files.push((path.clone(), *append)),
+                }
+                let dest = Dest::File(path.clone());
+                if matches!(r, Redirect::Out { .. }) {
+                    out = dest;
+                } else {
+                    err = dest;
+                }
             }
-            Redirect::OutToErr => {
-                let text = String::from_utf8_lossy(&o.stdout_bytes()).into_owned();
-                o.err.push_str(&text);
-                (o.text, o.raw) = (String::new(), None);
-            }
-            Redirect::Out { path, append } => {
-                let bytes = o.stdout_bytes();
-                write_redirect(shell, path, &bytes, *append)?;
-            }
-            Redirect::Err { path, append } => {
-                let text = std::mem::take(&mut o.err);
-                write_redirect(shell, path, text.as_bytes(), *append)?;
-            }
+            Redirect::ErrToOut => err = out.clone(),
+            Redirect::OutToErr => out = err.clone(),
             _ => {}
         }
     }
+    if (out.clone(), err.clone()) == (Dest::Stdout, Dest::Stderr) {
+        return Ok(());
+    }
+    let (text, errors) = (o.stdout_bytes(), std::mem::take(&mut o.err).into_bytes());
+    for (path, append) in &files {
+        let mut bytes = Vec::new();
+        for (dest, b) in [(&err, &errors), (&out, &text)] {
+            if *dest == Dest::File(path.clone()) {
+                bytes.extend_from_slice(b);
+            }
+        }
+        write_redirect(shell, path, &bytes, *append)?;
+    }
+    let mut terminal = (Vec::new(), Vec::new());
+    for (dest, bytes) in [(err, errors), (out, text)] {
+        match dest {
+            Dest::Stdout => terminal.0.extend(bytes),
+            Dest::Stderr => terminal.1.extend(bytes),
+            Dest::File(_) => {}
+        }
+    }
+    match String::from_utf8(terminal.0) {
+        Ok(text) => o.text = text,
+        Err(e) => o.raw = Some(e.into_bytes()),
+    }
+    o.err = String::from_utf8_lossy(&terminal.1).into_owned();
     Ok(())
 }
 

@@ -24,7 +24,6 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
         "mkfs.xfs" => mkfs_xfs(machine, args),
         "mkswap" => mkswap(machine, args),
         "mount" => mount(machine, args),
-        "umount" => umount(machine, args),
         "swapon" => swapon(machine, args),
         "swapoff" => swapoff(machine, args),
         #[cfg(feature = "mount-table")]
@@ -331,7 +330,9 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     }
 }
 
-fn umount(machine: &mut Machine, args: &[String]) -> Output {
+/// `umount`; a filesystem with the shell's working directory or another
+/// mount inside it is busy.
+pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
     let Some(what) = args.iter().find(|a| !a.starts_with('-')) else {
         return out("umount: bad usage\nTry 'umount --help' for more information.\n", 1);
     };
@@ -340,7 +341,9 @@ fn umount(machine: &mut Machine, args: &[String]) -> Output {
     let Some(target) = target else {
         return out(format!("umount: {what}: not mounted.\n"), 32);
     };
-    if target == "/" || target == "/boot/efi" {
+    let below = |path: &str| path.strip_prefix(target.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || target == "/");
+    let nested = machine.mounts().iter().any(|m| m.target != target && below(&m.target));
+    if target == "/" || target == "/boot/efi" || below(cwd) || nested {
         return out(format!("umount: {target}: target is busy.\n"), 32);
     }
     match machine.umount(&target, None) {

@@ -549,6 +549,7 @@ impl Shell {
                 dd::run(self, args, bytes.as_deref())
             }
             "hexdump" | "hd" | "xxd" => dump::run(self, cmd, args, stdin),
+            "umount" => fs::umount(&mut self.machine, args, &self.cwd),
             "true" | ":" | "sync" => Output::default(),
             "false" => Output::text("", 1),
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),

@@ -171,6 +171,9 @@ fn cp(shell: &mut Shell, args: &[String]) -> Output {
     };
     let dest_abs = shell.abs(dest);
     let into_dir = shell.machine.is_dir(&dest_abs);
+    if sources.len() > 1 && !into_dir {
+        return errors(format!("cp: target {}: Not a directory\n", quote(dest)));
+    }
     let mut err = String::new();
     let mut events = Vec::new();
     for src in sources {
@@ -178,6 +181,7 @@ fn cp(shell: &mut Shell, args: &[String]) -> Output {
         let to = if into_dir { format!("{}/{}", dest_abs.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest_abs.clone() };
         match shell.machine.stat_path(&from) {
             Err(e) => err.push_str(&format!("cp: cannot stat {}: {}\n", quote(src), e.text())),
+            Ok(_) if components(&from) == components(&to) => err.push_str(&format!("cp: {} and {} are the same file\n", quote(src), quote(dest))),
             Ok(s) if s.stat.is_dir && !recursive => err.push_str(&format!("cp: -r not specified; omitting directory {}\n", quote(src))),
             Ok(s) if s.stat.is_dir && inside(&to, &from) => {
                 let typed = if into_dir { format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest.clone() };
@@ -265,6 +269,9 @@ fn mv(shell: &mut Shell, args: &[String]) -> Output {
     };
     let dest_abs = shell.abs(dest);
     let into_dir = shell.machine.is_dir(&dest_abs);
+    if sources.len() > 1 && !into_dir {
+        return errors(format!("mv: target {}: Not a directory\n", quote(dest)));
+    }
     let mut err = String::new();
     let mut events = Vec::new();
     for src in sources {
@@ -274,7 +281,13 @@ fn mv(shell: &mut Shell, args: &[String]) -> Output {
             err.push_str(&format!("mv: cannot stat {}: {}\n", quote(src), e.text()));
             continue;
         }
+        let shown = if into_dir { format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest.clone() };
+        if components(&from) == components(&to) {
+            err.push_str(&format!("mv: {} and {} are the same file\n", quote(src), quote(&shown)));
+            continue;
+        }
         match shell.machine.rename(&from, &to) {
+            Err(VfsError::InvalidArgument) => err.push_str(&format!("mv: cannot move {} to a subdirectory of itself, {}\n", quote(src), quote(&shown))),
             Ok(e) => events.extend(e),
             Err(VfsError::CrossDevice) => match copy_tree_or_file(shell, &from, &to) {
                 Ok(e) => events.extend(e),

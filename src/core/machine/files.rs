@@ -500,6 +500,11 @@ impl Machine {
         if self.zfs_path(&normalize(from)).is_some() || self.zfs_path(&normalize(to)).is_some() {
             return Err(VfsError::CrossDevice);
         }
+        // rename(2)'s EINVAL: a directory cannot move into itself.
+        let (f, t) = (normalize(from), normalize(to));
+        if t.strip_prefix(&f).is_some_and(|rest| rest.starts_with('/')) {
+            return Err(VfsError::InvalidArgument);
+        }
         let now = self.clock;
         let (u1, d1, n1) = self.parent(from)?;
         let (u2, d2, n2) = self.parent(to)?;
