@@ -251,14 +251,6 @@ fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl I
     Ok(input)
 }
 
-/// Where file descriptor 1 or 2 points once the redirections are set up.
-#[derive(Clone, PartialEq)]
-enum Dest {
-    Stdout,
-    Stderr,
-    File(String),
-}
-
 /// Sends standard output (and error) where `>`, `>>`, `2>` and `2>&1` say.
 /// As bash does, the redirections are set up left to right, so `> f 2>&1`
 /// sends both into f and `2>&1 > f` only standard output; every file named
@@ -266,53 +258,41 @@ enum Dest {
 /// into it. A file both point to gets the error text first (the lab does not
 /// interleave them). A file that cannot be opened stops the command's output.
 fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -> Result<(), String> {
-    let (mut out, mut err) = (Dest::Stdout, Dest::Stderr);
-    let mut files: Vec<(String, bool)> = Vec::new();
+    // Where descriptors 1 and 2 point: 1 and 2 are the terminal's, 3 and up
+    // index `files` (+ 3).
+    let (mut out, mut err) = (1, 2);
+    let mut files: Vec<(&String, bool)> = Vec::new();
     for r in redirects {
         match r {
             Redirect::Out { path, append } | Redirect::Err { path, append } => {
-                match files.iter_mut().find(|(p, _)| p == path) {
-                    Some(f) => f.1 &= *append,
-                    None => files.push((path.clone(), *append)),
-                }
-                let dest = Dest::File(path.clone());
+                let at = files.iter().position(|(p, _)| *p == path).unwrap_or_else(|| {
+                    files.push((path, true));
+                    files.len() - 1
+                });
+                files[at].1 &= *append;
                 if matches!(r, Redirect::Out { .. }) {
-                    out = dest;
+                    out = at + 3;
                 } else {
-                    err = dest;
+                    err = at + 3;
                 }
             }
-            Redirect::ErrToOut => err = out.clone(),
-            Redirect::OutToErr => out = err.clone(),
+            Redirect::ErrToOut => err = out,
+            Redirect::OutToErr => out = err,
             _ => {}
         }
     }
-    if (out.clone(), err.clone()) == (Dest::Stdout, Dest::Stderr) {
+    if (out, err) == (1, 2) {
         return Ok(());
     }
     let (text, errors) = (o.stdout_bytes(), std::mem::take(&mut o.err).into_bytes());
-    for (path, append) in &files {
-        let mut bytes = Vec::new();
-        for (dest, b) in [(&err, &errors), (&out, &text)] {
-            if *dest == Dest::File(path.clone()) {
-                bytes.extend_from_slice(b);
-            }
-        }
-        write_redirect(shell, path, &bytes, *append)?;
+    let mut sinks: Vec<Vec<u8>> = vec![Vec::new(); files.len() + 3];
+    sinks[err].extend_from_slice(&errors);
+    sinks[out].extend_from_slice(&text);
+    for (i, (path, append)) in files.iter().enumerate() {
+        write_redirect(shell, path, &sinks[i + 3], *append)?;
     }
-    let mut terminal = (Vec::new(), Vec::new());
-    for (dest, bytes) in [(err, errors), (out, text)] {
-        match dest {
-            Dest::Stdout => terminal.0.extend(bytes),
-            Dest::Stderr => terminal.1.extend(bytes),
-            Dest::File(_) => {}
-        }
-    }
-    match String::from_utf8(terminal.0) {
-        Ok(text) => o.text = text,
-        Err(e) => o.raw = Some(e.into_bytes()),
-    }
-    o.err = String::from_utf8_lossy(&terminal.1).into_owned();
+    o.err = String::from_utf8_lossy(&sinks[2]).into_owned();
+    o.raw = Some(std::mem::take(&mut sinks[1]));
     Ok(())
 }
 

@@ -93,11 +93,12 @@ impl Out {
 fn follow_wipe_mode(mode: WipeMode, collision: Option<&Collision>, out: &mut Out) -> bool {
     let Some(c) = collision else { return false };
     let wipe = mode.wipes(c);
-    out.warn(&if wipe {
-        format!("The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.", c.name)
-    } else {
-        format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or fdisk --wipe, in order to avoid possible collisions.", c.name)
-    });
+    #[cfg(feature = "wipe-modes")]
+    if !wipe {
+        out.warn(&format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or fdisk --wipe, in order to avoid possible collisions.", c.name));
+        return wipe;
+    }
+    out.warn(&format!("The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.", c.name));
     wipe
 }
 

@@ -21,7 +21,10 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
     Some(match cmd {
         "mkfs.ext4" => mkfs_ext4(machine, args),
         "mkfs" => mkfs(machine, args),
+        #[cfg(feature = "xfs")]
         "mkfs.xfs" => mkfs_xfs(machine, args),
+        #[cfg(not(feature = "xfs"))]
+        "mkfs.xfs" => out("mkfs.xfs: this command is in the storage-lab command-line program, not in the browser yet\n", 1),
         "mkswap" => mkswap(machine, args),
         "mount" => mount(machine, args),
         "swapon" => swapon(machine, args),
@@ -46,6 +49,7 @@ fn mkfs(machine: &mut Machine, args: &[String]) -> Output {
         args.iter().enumerate().filter(|(i, a)| *a != "-t" && args.get(i.wrapping_sub(1)).is_none_or(|p| p != "-t")).map(|(_, a)| a.clone()).collect();
     match t.as_str() {
         "ext4" => mkfs_ext4(machine, &rest),
+        #[cfg(feature = "xfs")]
         "xfs" => mkfs_xfs(machine, &rest),
         other => out(format!("mkfs: the {other} filesystem is not simulated here; use mkfs.ext4, mkfs.xfs or mkswap\n"), 1),
     }
@@ -230,6 +234,7 @@ fn creation_report(g: &Geometry, uuid: &str) -> String {
     text
 }
 
+#[cfg(feature = "xfs")]
 fn mkfs_xfs(machine: &mut Machine, args: &[String]) -> Output {
     let a = match parse_mkfs_args("mkfs.xfs", args) {
         Ok(a) => a,

@@ -312,8 +312,8 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
                         (">&", "1") => {}
                         // `>&FILE` and `&>FILE`: both streams into FILE.
                         (">&", _) | ("&>", _) => {
-                            cmd.redirects.push(Redirect::ErrToOut);
                             cmd.redirects.push(Redirect::Out { path: target.text, append: false });
+                            cmd.redirects.push(Redirect::ErrToOut);
                         }
                         _ => cmd.redirects.push(redirect(&op, target)?),
                     }

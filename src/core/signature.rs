@@ -354,6 +354,7 @@ fn probe_lvm(head: &[u8]) -> Option<Signature> {
 // ---------------------------------------------------------------- XFS
 
 /// The start of an XFS superblock: magic, block size, block count, UUID, label.
+#[cfg(feature = "xfs")]
 pub fn xfs_superblock(blocks: u64, uuid: [u8; 16], label: &str) -> Vec<u8> {
     let mut b = vec![0u8; 512];
     put(&mut b, 0, b"XFSB");

@@ -124,6 +124,10 @@ pub(super) fn no_matching(cmd: &str, nearest: Option<(&str, &str)>) -> Output {
         "lvreduce" => Some("lvreduce -L|--size [-]Size[m|UNIT] LV"),
         _ => None,
     };
+    // The browser prints the first line alone (feature `lvm-extras`).
+    if cfg!(not(feature = "lvm-extras")) {
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
     let (heading, lines) = match (only, nearest) {
         (Some(usage), _) => ("Correct command syntax is:", usage.to_string()),
         (None, Some((usage, description))) => ("Nearest similar command has syntax:", format!("{usage}\n{description}")),

@@ -250,6 +250,7 @@ pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, Stri
 
 /// sfdisk's `follow_wipe_mode()`: says what becomes of a collision other
 /// than an old partition table, and returns whether the write wipes it.
+#[cfg_attr(not(feature = "wipe-modes"), allow(unused_variables))]
 fn follow_wipe_mode(opts: &Opts, collision: Option<&Collision>, text: &mut String) -> bool {
     let Some(c) = collision else { return false };
     let wipe = opts.wipe().wipes(c);
@@ -257,11 +258,11 @@ fn follow_wipe_mode(opts: &Opts, collision: Option<&Collision>, text: &mut Strin
         return wipe;
     }
     #[cfg(feature = "wipe-modes")]
-    if wipe {
-        text.push_str(&format!("The device contains '{}' signature and it may be removed by a write command. See sfdisk(8) man page and --wipe option for more details.\n\n", c.name));
-        return wipe;
-    }
-    text.push_str(&format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or sfdisk --wipe, in order to avoid possible collisions.\n\n", c.name));
+    text.push_str(&if wipe {
+        format!("The device contains '{}' signature and it may be removed by a write command. See sfdisk(8) man page and --wipe option for more details.\n\n", c.name)
+    } else {
+        format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or sfdisk --wipe, in order to avoid possible collisions.\n\n", c.name)
+    });
     wipe
 }
 

@@ -50,7 +50,9 @@ pub struct Collision {
 /// `fdisk_check_collisions()` on a whole disk. A disk's own table is no
 /// collision when the tool opens it (libfdisk drops a table it can read, and
 /// the lab has no other kind), so only a new label asks `with_table`.
+/// Without the feature `wipe-modes` (the browser) only old tables count.
 pub fn check(machine: &Machine, disk: DevId, with_table: bool) -> Option<Collision> {
+    #[cfg(feature = "wipe-modes")]
     if let Some(sig) = machine.probe(disk) {
         return Some(Collision { name: sig.fstype.name(), table: false });
     }

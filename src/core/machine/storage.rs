@@ -45,6 +45,7 @@ pub struct Mount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewFs {
     Ext4(Ext4Layout),
+    #[cfg(feature = "xfs")]
     Xfs { uuid: String, label: String },
     Vfat { serial: u32, label: String },
     Swap { uuid: String, label: String },
@@ -144,6 +145,7 @@ impl Machine {
                 let uuid = uuid_text(&layout.uuid);
                 (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset: 0, memory: None, geometry: Some(g) }))
             }
+            #[cfg(feature = "xfs")]
             NewFs::Xfs { uuid, label } => {
                 let sb = signature::xfs_superblock(size / 4096, signature::uuid_bytes(&uuid), &label);
                 let tree = plain_tree(size, 70 << 20, now);
