@@ -468,22 +468,58 @@ impl WordCount {
     }
 }
 
+/// grep's options and operands: `-e PATTERN` (any number of times), or the
+/// first operand, each line of it a pattern.
+fn grep_args(args: &[String]) -> (String, Vec<String>, Vec<&String>) {
+    let (mut flags, mut patterns, mut operands) = (String::new(), Vec::new(), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-e" {
+            patterns.extend(it.next().cloned());
+        } else if let Some(p) = a.strip_prefix("--regexp=").or_else(|| a.strip_prefix("-e").filter(|p| !p.is_empty())) {
+            patterns.push(p.to_string());
+        } else if a.starts_with('-') && a.len() > 1 {
+            flags.push_str(&a[1..]);
+        } else {
+            operands.push(a);
+        }
+    }
+    if patterns.is_empty() && !operands.is_empty() {
+        patterns = operands.remove(0).split('\n').map(str::to_string).collect();
+    }
+    (flags, patterns, operands)
+}
+
 pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
-    let flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).map(|a| a[1..].to_string()).collect();
-    let mut rest = args.iter().filter(|a| !(a.starts_with('-') && a.len() > 1));
-    let Some(pattern) = rest.next() else {
+    let (flags, patterns, files) = grep_args(args);
+    if patterns.is_empty() {
         return fail("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into(), 2);
-    };
-    let files: Vec<&String> = rest.collect();
-    let (got, err, events) = inputs(shell, "grep", &files, stdin, READ_LIMIT);
+    }
     let fold = |s: &str| if flags.contains('i') { s.to_ascii_lowercase() } else { s.to_string() };
-    let needle = fold(pattern);
+    let needles: Vec<String> = patterns.iter().map(|p| fold(p)).collect();
+    #[cfg(feature = "grep-regex")]
+    let regexes = if flags.contains('F') {
+        None
+    } else {
+        match needles.iter().map(|p| super::regex::Regex::new(p, flags.contains('E'))).collect::<Result<Vec<_>, _>>() {
+            Ok(r) => Some(r),
+            Err(e) => return fail(format!("grep: {e}\n"), 2),
+        }
+    };
+    let (got, err, events) = inputs(shell, "grep", &files, stdin, READ_LIMIT);
+    let found = |line: &str| {
+        #[cfg(feature = "grep-regex")]
+        if let Some(regexes) = &regexes {
+            return regexes.iter().any(|r| regex_matches(r, line, &flags));
+        }
+        needles.iter().any(|n| matches(line, n, &flags))
+    };
     let mut text = String::new();
     let mut matched = 0;
     for (name, bytes) in &got {
         let s = String::from_utf8_lossy(bytes);
         for (i, line) in s.lines().enumerate() {
-            if matches(&fold(line), &needle, &flags) != flags.contains('v') {
+            if found(&fold(line)) != flags.contains('v') {
                 matched += 1;
                 if flags.contains('c') {
                     continue;
@@ -502,6 +538,20 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     }
     let status = if !err.is_empty() { 2 } else { i32::from(matched == 0) };
     Output { text, err, exit_status: status, events, ..Output::default() }
+}
+
+/// Whether a regular expression matches `line` as grep's -w and -x ask.
+#[cfg(feature = "grep-regex")]
+fn regex_matches(r: &super::regex::Regex, line: &str, flags: &str) -> bool {
+    let b = line.as_bytes();
+    let word = |i: Option<&u8>| i.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    let accept = |start: usize, end: usize| {
+        if flags.contains('x') {
+            return start == 0 && end == b.len();
+        }
+        !flags.contains('w') || (!word(start.checked_sub(1).and_then(|i| b.get(i))) && !word(b.get(end)) && end > start)
+    };
+    r.find(b, 0, &accept).is_some()
 }
 
 /// Whether `line` contains `needle` as grep -F reads it: anywhere, as a whole

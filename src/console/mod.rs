@@ -33,6 +33,8 @@ pub mod findmnt;
 pub mod procfs;
 pub mod qemu_img;
 pub mod qemu_io;
+#[cfg(feature = "grep-regex")]
+pub mod regex;
 pub mod session;
 pub mod sfdisk;
 pub mod syntax;
