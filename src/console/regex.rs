@@ -5,13 +5,13 @@
 //! Simplified: no back-references, no `\w`/`\b`/`\<` escapes, bracket
 //! expressions know ranges and the `[:alpha:]`-style classes but not
 //! collating elements, and an interval is at most 255. A line is searched in
-//! its first 4 KiB, and a search gives up (no match) after a million steps,
+//! its first 1 KiB, and a search gives up (no match) after a million steps,
 //! so a pathological pattern cannot hang the console. Native only
 //! (feature `grep-regex`): the browser's grep matches fixed strings.
 
 use std::cell::Cell;
 
-const MAX_LINE_BYTES: usize = 4096;
+const MAX_LINE_BYTES: usize = 1024;
 const MAX_STEPS: u32 = 1_000_000;
 
 /// One element of a pattern.
@@ -259,8 +259,17 @@ fn one(node: &Node, text: &[u8], at: usize, steps: &Cell<u32>, then: &mut dyn Fn
     }
 }
 
-/// Greedy repetition: one more copy first, then what follows.
+/// Greedy repetition: one more copy first, then what follows. A
+/// repeated single byte (`a*`, `.*`, `[0-9]+`) is counted in a loop, so a
+/// long run does not nest the search that deep.
 fn repeat(inner: &Node, (min, max): (u32, u32), done: u32, (text, at): (&[u8], usize), steps: &Cell<u32>, then: &mut dyn FnMut(usize) -> bool) -> bool {
+    if let Node::Byte(_) | Node::Any | Node::Class(..) = inner {
+        let mut ends = vec![at];
+        while (ends.len() as u64) <= u64::from(max) && one(inner, text, at + ends.len() - 1, steps, &mut |_| true) {
+            ends.push(at + ends.len());
+        }
+        return ends.iter().enumerate().rev().any(|(n, end)| n as u64 >= u64::from(min) && then(*end));
+    }
     if done < max && one(inner, text, at, steps, &mut |next| next != at && repeat(inner, (min, max), done + 1, (text, next), steps, then)) {
         return true;
     }
