@@ -178,13 +178,13 @@ fn cp(shell: &mut Shell, args: &[String]) -> Output {
     let mut events = Vec::new();
     for src in sources {
         let from = shell.abs(src);
-        let to = if into_dir { format!("{}/{}", dest_abs.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest_abs.clone() };
+        let to = target(&dest_abs, src, into_dir);
         match shell.machine.stat_path(&from) {
             Err(e) => err.push_str(&format!("cp: cannot stat {}: {}\n", quote(src), e.text())),
             Ok(_) if components(&from) == components(&to) => err.push_str(&format!("cp: {} and {} are the same file\n", quote(src), quote(dest))),
             Ok(s) if s.stat.is_dir && !recursive => err.push_str(&format!("cp: -r not specified; omitting directory {}\n", quote(src))),
             Ok(s) if s.stat.is_dir && inside(&to, &from) => {
-                let typed = if into_dir { format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest.clone() };
+                let typed = target(dest, src, into_dir);
                 err.push_str(&format!("cp: cannot copy a directory, {}, into itself, {}\n", quote(src), quote(&typed)));
             }
             Ok(s) if s.stat.is_dir => match copy_tree(shell, &from, &to, &sparse) {
@@ -198,6 +198,16 @@ fn cp(shell: &mut Shell, args: &[String]) -> Output {
         }
     }
     Output { events, ..errors(err) }
+}
+
+/// Where cp or mv puts `src`: into the directory `dest` under its own
+/// name, or at `dest` itself.
+fn target(dest: &str, src: &str, into_dir: bool) -> String {
+    if into_dir {
+        format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src))
+    } else {
+        dest.to_string()
+    }
 }
 
 /// Whether `path` is `dir` or lies below it (both absolute, `.` and `..` allowed).
@@ -276,12 +286,12 @@ fn mv(shell: &mut Shell, args: &[String]) -> Output {
     let mut events = Vec::new();
     for src in sources {
         let from = shell.abs(src);
-        let to = if into_dir { format!("{}/{}", dest_abs.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest_abs.clone() };
+        let to = target(&dest_abs, src, into_dir);
         if let Err(e) = shell.machine.stat_path(&from) {
             err.push_str(&format!("mv: cannot stat {}: {}\n", quote(src), e.text()));
             continue;
         }
-        let shown = if into_dir { format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src)) } else { dest.clone() };
+        let shown = target(dest, src, into_dir);
         if components(&from) == components(&to) {
             err.push_str(&format!("mv: {} and {} are the same file\n", quote(src), quote(&shown)));
             continue;

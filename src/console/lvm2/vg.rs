@@ -146,12 +146,10 @@ pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
         Some(vg) => vg.pvs.clone(),
         None => {
             not_found_vg(&mut t, name);
+            status = 5;
             Vec::new()
         }
     };
-    if machine.lvm().vg(name).is_none() {
-        status = 5;
-    }
     // lvm2 goes through the VG's PVs in its order, then names the rest.
     let mut events = Vec::new();
     for dev in members.iter().copied().filter(|m| a.all || named.iter().any(|(n, _)| n == m)) {
