@@ -291,8 +291,9 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
     for (i, (path, append)) in files.iter().enumerate() {
         write_redirect(shell, path, &sinks[i + 3], *append)?;
     }
+    let shown = Output::bytes(std::mem::take(&mut sinks[1]));
+    (o.text, o.raw) = (shown.text, shown.raw);
     o.err = String::from_utf8_lossy(&sinks[2]).into_owned();
-    o.raw = Some(std::mem::take(&mut sinks[1]));
     Ok(())
 }
 

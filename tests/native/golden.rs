@@ -1056,3 +1056,14 @@ fn findmnt_reads_bundled_options_lists_and_finds_sources() {
          findmnt: the lab does not model -J (see findmnt(8))\n",
     );
 }
+
+/// `2>&1` alone leaves both streams on the terminal (the fd table once
+/// swallowed them when no file was named).
+#[test]
+fn errors_joined_to_the_terminal_still_show() {
+    check(
+        None,
+        "ls /nope 2>&1\necho hi 2>&1\nls /nope 1>&2\n",
+        "ls: cannot access '/nope': No such file or directory\nhi\nls: cannot access '/nope': No such file or directory\n",
+    );
+}
