@@ -1,8 +1,9 @@
 //! df from coreutils 9.1: the filesystems of the named files (or every
-//! mount), in 1K blocks, `-h`/`-H`, `-k`/`-m`/`-B SIZE`, `-T`, `-i`, `-P` and
-//! `--output=`, with df's minimum column widths.
+//! mount), in 1K blocks, `-h`/`-H`, `-k`/`-m`/`-B SIZE`, `-T`, `-i`, `-P`,
+//! `-t`/`-x`, `--total` and `--output`, with df's minimum column widths.
 
-use crate::console::fmt::{coreutils_human_ceil, human_ceil_text};
+use super::blocks::{refusal, Units};
+use crate::console::hexdump::Getopt;
 use crate::console::{printable, Output, Shell};
 use crate::core::machine::Mount;
 use crate::core::vfs::StatFs;
@@ -11,16 +12,33 @@ use crate::core::vfs::StatFs;
 enum Field {
     Source,
     Fstype,
-    Size,
-    Used,
-    Avail,
-    Pcent,
     Itotal,
     Iused,
     Iavail,
     Ipcent,
+    Size,
+    Used,
+    Avail,
+    Pcent,
+    File,
     Target,
 }
+
+/// `--output` with no list: every field, in this order.
+const ALL_FIELDS: [Field; 12] = [
+    Field::Source,
+    Field::Fstype,
+    Field::Itotal,
+    Field::Iused,
+    Field::Iavail,
+    Field::Ipcent,
+    Field::Size,
+    Field::Used,
+    Field::Avail,
+    Field::Pcent,
+    Field::File,
+    Field::Target,
+];
 
 impl Field {
     /// df's minimum width and whether the column is right-aligned.
@@ -29,57 +47,77 @@ impl Field {
             Field::Source => (14, false),
             Field::Fstype => (4, false),
             Field::Pcent => (4, true),
-            Field::Target => (0, false),
+            Field::File | Field::Target => (0, false),
             _ => (5, true),
         }
     }
 }
 
 struct Opts {
-    /// 0: plain numbers in units of `block`; 1024 or 1000: human sizes.
-    human: u64,
-    block: u64,
+    units: Units,
     inodes: bool,
     posix: bool,
     fields: Vec<Field>,
     output_mode: bool,
+    /// `-t`: only these types; `-x`: never these.
+    only_types: Vec<String>,
+    skip_types: Vec<String>,
+    total: bool,
 }
 
+/// df's getopt string; `\u{1}`.. stand for options without a letter.
+const SHORT: &str = "aB:iF:hHklmPTt:vx:\u{1}:\u{2}::\u{3}\u{4}\u{5}";
+
+/// In df's getopt_long order, which decides what an abbreviation means.
+const LONG: &str = "all=a,block-size=\u{1},inodes=i,human-readable=h,si=H,local=l,output=\u{2},portability=P,\
+print-type=T,sync=\u{3},no-sync=\u{4},total=\u{5},type=t,exclude-type=x";
+
+const TRY: &str = "Try 'df --help' for more information.\n";
+
 fn parse(args: &[String]) -> Result<(Opts, Vec<String>), String> {
-    let mut o = Opts { human: 0, block: 1024, inodes: false, posix: false, fields: Vec::new(), output_mode: false };
+    let mut o = Opts {
+        units: Units::KIB,
+        inodes: false,
+        posix: false,
+        fields: Vec::new(),
+        output_mode: false,
+        only_types: Vec::new(),
+        skip_types: Vec::new(),
+        total: false,
+    };
     let mut typ = false;
-    let mut files = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        if let Some(list) = a.strip_prefix("--output=") {
-            o.output_mode = true;
-            for name in list.split(',') {
-                o.fields.push(field_named(name).ok_or_else(|| format!("df: option --output: field \u{2018}{}\u{2019} unknown\n", printable(name)))?);
-            }
-        } else if a == "-B" {
-            i += 1;
-            o.block = args.get(i).and_then(|v| crate::core::units::parse_size_bytes(v).ok()).unwrap_or(1024).max(1);
-        } else if let Some(v) = a.strip_prefix("-B") {
-            o.block = crate::core::units::parse_size_bytes(v).unwrap_or(1024).max(1);
-        } else if a.starts_with('-') && a.len() > 1 && !a.starts_with("--") {
-            for c in a[1..].chars() {
-                match c {
-                    'h' => o.human = 1024,
-                    'H' => o.human = 1000,
-                    'k' => o.block = 1024,
-                    'm' => o.block = 1 << 20,
-                    'T' => typ = true,
-                    'i' => o.inodes = true,
-                    'P' => o.posix = true,
-                    'a' | 'l' | 'x' => {}
-                    other => return Err(format!("df: invalid option -- '{other}'\nTry 'df --help' for more information.\n")),
+    let mut getopt = Getopt::new(args, SHORT, LONG);
+    while let Some(parsed) = getopt.next("df") {
+        let (c, v) = parsed.map_err(|e| format!("{e}\n{TRY}"))?;
+        match c {
+            '\u{2}' => {
+                o.output_mode = true;
+                match v {
+                    Some(list) => o.fields.extend(fields_named(&list)?),
+                    None => o.fields.extend(ALL_FIELDS),
                 }
             }
-        } else {
-            files.push(a.to_string());
+            'B' | '\u{1}' => {
+                let (option, v) = (if c == 'B' { "-B" } else { "--block-size" }, v.unwrap_or_default());
+                o.units = Units::parse(&v).map_err(|why| refusal("df", option, &v, why))?;
+            }
+            'h' => o.units = Units::HUMAN,
+            'H' => o.units = Units::SI,
+            'k' => o.units = Units::KIB,
+            'm' => o.units = Units::blocks(1 << 20),
+            'T' => typ = true,
+            'i' => o.inodes = true,
+            'P' => o.posix = true,
+            't' | 'F' => o.only_types.push(v.unwrap_or_default()),
+            'x' => o.skip_types.push(v.unwrap_or_default()),
+            '\u{5}' => o.total = true,
+            _ => {}
         }
-        i += 1;
+    }
+    for (given, option) in [(o.inodes, "-i"), (o.posix, "-P"), (typ, "-T")] {
+        if given && o.output_mode {
+            return Err(format!("df: options {option} and --output are mutually exclusive\n{TRY}"));
+        }
     }
     if !o.output_mode {
         o.fields = vec![Field::Source];
@@ -93,7 +131,11 @@ fn parse(args: &[String]) -> Result<(Opts, Vec<String>), String> {
         }
         o.fields.push(Field::Target);
     }
-    Ok((o, files))
+    Ok((o, getopt.operands))
+}
+
+fn fields_named(list: &str) -> Result<Vec<Field>, String> {
+    list.split(',').map(|name| field_named(name).ok_or_else(|| format!("df: option --output: field \u{2018}{}\u{2019} unknown\n{TRY}", printable(name)))).collect()
 }
 
 fn field_named(name: &str) -> Option<Field> {
@@ -108,6 +150,7 @@ fn field_named(name: &str) -> Option<Field> {
         "iused" => Field::Iused,
         "iavail" => Field::Iavail,
         "ipcent" => Field::Ipcent,
+        "file" => Field::File,
         "target" => Field::Target,
         _ => return None,
     })
@@ -115,18 +158,13 @@ fn field_named(name: &str) -> Option<Field> {
 
 /// The block-size heading: `1K-blocks`, `1M-blocks`, `1024-blocks` (-P).
 fn blocks_header(o: &Opts) -> String {
-    if o.human > 0 {
+    if o.units.human > 0 {
         return "Size".into();
     }
     if o.posix {
-        return format!("{}-blocks", o.block);
+        return format!("{}-blocks", o.units.block);
     }
-    match o.block {
-        b if b % (1 << 30) == 0 => format!("{}G-blocks", b >> 30),
-        b if b % (1 << 20) == 0 => format!("{}M-blocks", b >> 20),
-        b if b % 1024 == 0 => format!("{}K-blocks", b >> 10),
-        b => format!("{b}B-blocks"),
-    }
+    format!("{}-blocks", o.units.heading())
 }
 
 fn header(f: Field, o: &Opts) -> String {
@@ -135,27 +173,16 @@ fn header(f: Field, o: &Opts) -> String {
         Field::Fstype => "Type".into(),
         Field::Size => blocks_header(o),
         Field::Used => "Used".into(),
-        Field::Avail if o.human > 0 || o.output_mode => "Avail".into(),
+        Field::Avail if o.units.human > 0 || o.output_mode => "Avail".into(),
         Field::Avail => "Available".into(),
-        Field::Pcent if o.posix => "Capacity".into(),
+        Field::Pcent if o.posix && o.units.human == 0 => "Capacity".into(),
         Field::Pcent => "Use%".into(),
         Field::Itotal => "Inodes".into(),
         Field::Iused => "IUsed".into(),
         Field::Iavail => "IFree".into(),
         Field::Ipcent => "IUse%".into(),
+        Field::File => "File".into(),
         Field::Target => "Mounted on".into(),
-    }
-}
-
-/// A size in the report's units (df rounds up, like ls and du).
-fn size(o: &Opts, bytes: u64) -> String {
-    match o.human {
-        0 => bytes.div_ceil(o.block).to_string(),
-        1024 => human_ceil_text(bytes),
-        _ => {
-            let (n, e) = coreutils_human_ceil(bytes, 1000);
-            format!("{n}{}", ["", "k", "M", "G", "T", "P", "E"][e.min(6)])
-        }
     }
 }
 
@@ -187,27 +214,42 @@ fn zfs_named(shell: &Shell, dataset: &str) -> Named {
     Named { source: dataset.to_string(), fstype: "zfs".into(), target }
 }
 
-fn row(n: &Named, s: &StatFs, o: &Opts) -> Vec<String> {
+/// One filesystem's line: its names, its counts, and the file named for it.
+fn row(n: &Named, s: &StatFs, file: &str, o: &Opts) -> Vec<String> {
     let bs = s.block_size;
     let used = s.blocks - s.free;
     let iused = s.files - s.files_free;
-    let ifmt = |n: u64| if o.human > 0 { size(o, n) } else { n.to_string() };
+    let ifmt = |n: u64| if o.units.human > 0 { o.units.amount(n) } else { n.to_string() };
     o.fields
         .iter()
         .map(|f| match f {
             Field::Source => n.source.clone(),
             Field::Fstype => n.fstype.clone(),
-            Field::Size => size(o, s.blocks * bs),
-            Field::Used => size(o, used * bs),
-            Field::Avail => size(o, s.avail * bs),
+            Field::Size => o.units.amount(s.blocks * bs),
+            Field::Used => o.units.amount(used * bs),
+            Field::Avail => o.units.amount(s.avail * bs),
             Field::Pcent => percent(used, s.avail),
             Field::Itotal => ifmt(s.files),
             Field::Iused => ifmt(iused),
             Field::Iavail => ifmt(s.files_free),
             Field::Ipcent => percent(iused, s.files_free),
+            Field::File => printable(file),
             Field::Target => n.target.clone(),
         })
         .collect()
+}
+
+/// `--total`'s line: the sums, in bytes.
+fn total(found: &[(Named, StatFs, String)]) -> (Named, StatFs) {
+    let mut t = StatFs { block_size: 1, blocks: 0, free: 0, avail: 0, files: 0, files_free: 0 };
+    for (_, s, _) in found {
+        t.blocks += s.blocks * s.block_size;
+        t.free += s.free * s.block_size;
+        t.avail += s.avail * s.block_size;
+        t.files += s.files;
+        t.files_free += s.files_free;
+    }
+    (Named { source: "total".into(), fstype: "-".into(), target: "-".into() }, t)
 }
 
 pub fn df(shell: &mut Shell, args: &[String]) -> Output {
@@ -215,17 +257,17 @@ pub fn df(shell: &mut Shell, args: &[String]) -> Output {
         Ok(p) => p,
         Err(e) => return Output::error(e, 1),
     };
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut found: Vec<(Named, StatFs, String)> = Vec::new();
     let mut err = String::new();
     if files.is_empty() {
         for m in shell.machine.mounts() {
             if let Some(s) = shell.machine.statfs_of(&m.uuid) {
-                rows.push(row(&named(shell, Some(m)), &s, &o));
+                found.push((named(shell, Some(m)), s, "-".into()));
             }
         }
         for (ds, mp, _) in shell.machine.zfs_mounts() {
             if let Ok((_, s)) = shell.machine.statfs_path(&mp) {
-                rows.push(row(&zfs_named(shell, &ds), &s, &o));
+                found.push((zfs_named(shell, &ds), s, "-".into()));
             }
         }
     }
@@ -239,10 +281,19 @@ pub fn df(shell: &mut Shell, args: &[String]) -> Output {
                     Some((ds, _)) => zfs_named(shell, &ds),
                     None => named(shell, m.as_ref()),
                 };
-                rows.push(row(&n, &s, &o));
+                found.push((n, s, f.clone()));
             }
             Err(e) => err.push_str(&format!("df: {}: {}\n", printable(f), e.text())),
         }
+    }
+    found.retain(|(n, _, _)| (o.only_types.is_empty() || o.only_types.contains(&n.fstype)) && !o.skip_types.contains(&n.fstype));
+    if found.is_empty() && err.is_empty() {
+        return Output::error("df: no file systems processed\n", 1);
+    }
+    let mut rows: Vec<Vec<String>> = found.iter().map(|(n, s, f)| row(n, s, f, &o)).collect();
+    if o.total && !found.is_empty() {
+        let (n, s) = total(&found);
+        rows.push(row(&n, &s, "-", &o));
     }
     let text = if rows.is_empty() { String::new() } else { table(&o, &rows) };
     let status = i32::from(!err.is_empty());

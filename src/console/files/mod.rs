@@ -6,7 +6,17 @@
 //! directory. Simplified: everything is owned by root, there are no symlinks
 //! or hard links, and long listings always use the recent-date form.
 
+#[cfg(feature = "coreutils-extras")]
+mod blocks;
+#[cfg(feature = "coreutils-extras")]
 mod df;
+#[cfg(feature = "coreutils-extras")]
+mod du;
+#[cfg(not(feature = "coreutils-extras"))]
+#[path = "lite/df.rs"]
+mod df;
+#[cfg(not(feature = "coreutils-extras"))]
+#[path = "lite/du.rs"]
 mod du;
 mod ls;
 mod stat;
