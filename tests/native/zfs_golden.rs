@@ -741,3 +741,51 @@ lsblk: /dev/zd16: not a block device
 ",
     );
 }
+
+/// Properties the lab stores without modelling their effect (compression,
+/// atime, user properties): inherited as ZFS inherits them, refused with
+/// libzfs' texts, and selected with `zfs get -o/-s/-d` and `zfs list -d/-S`.
+/// OpenZFS 2.2's default compression is `on` (ZIO_COMPRESS_DEFAULT).
+#[test]
+fn stored_properties_inherit_and_zfs_get_selects() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank mirror sdb sdc\nzfs create tank/a\nzfs create tank/a/b\nzfs set compression=lz4 tank/a\nzfs set atime=off tank\nzfs set user:note=hello tank/a\nzfs set compression=zstd-fast-11 tank/a\nzfs set atime=off tank/a/b@s\nzfs set used=1 tank\nzfs set bogus=1 tank\nzfs get compression,atime,user:note tank tank/a tank/a/b\nzfs get -H -o value compression tank/a/b\nzfs get -s local all tank/a\nzfs get -o property,source -s inherited atime -r tank\nzfs list -d 1 -o name tank\nzfs list -r -o name,compress -S name tank\nzfs get -o bogus used tank\n",
+        "cannot set property for 'tank/a': 'compression' must be one of 'on | off | lzjb | gzip | gzip-[1-9] | zle | lz4 | zstd | zstd-[1-19] | zstd-fast | zstd-fast-[1-10,20,30,40,50,60,70,80,90,100,500,1000]'\n\
+cannot open 'tank/a/b@s': dataset does not exist\n\
+cannot set property for 'tank': 'used' is readonly\n\
+cannot set property for 'tank': invalid property 'bogus'\n\
+NAME      PROPERTY     VALUE           SOURCE\n\
+tank      compression  on              default\n\
+tank      atime        off             local\n\
+tank      user:note    -               -\n\
+tank/a    compression  lz4             local\n\
+tank/a    atime        off             inherited from tank\n\
+tank/a    user:note    hello           local\n\
+tank/a/b  compression  lz4             inherited from tank/a\n\
+tank/a/b  atime        off             inherited from tank\n\
+tank/a/b  user:note    hello           inherited from tank/a\n\
+lz4\n\
+NAME    PROPERTY              VALUE                  SOURCE\n\
+tank/a  compression           lz4                    local\n\
+tank/a  user:note             hello                  local\n\
+PROPERTY  SOURCE\n\
+atime     inherited from tank\n\
+atime     inherited from tank\n\
+NAME\n\
+tank\n\
+tank/a\n\
+NAME      COMPRESS\n\
+tank/a/b  lz4\n\
+tank/a    lz4\n\
+tank      on\n\
+invalid column name 'bogus'\n\
+usage:\n\
+\tget [-rHp] [-d max] [-o \"all\" | field[,...]]\n\
+\t    [-t type[,...]] [-s source[,...]]\n\
+\t    <\"all\" | property[,...]> [filesystem|volume|snapshot|bookmark] ...\n\
+\n\
+For the property list, run: zfs set|get\n\
+",
+    );
+}

@@ -4,6 +4,7 @@
 use super::{getopt, message, nicenum, outcome, parse_size, Columns, VERSION};
 use crate::console::{Output, Shell};
 use crate::core::machine::{Machine, NewDataset};
+use crate::core::zfs::props::{is_user_property, Stored, FS, SNAP, VOL};
 use crate::core::zfs::{ChecksumAlg, DatasetKind, Pool, Props, ZfsError};
 
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
@@ -59,12 +60,13 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         return usage_error(if operands.is_empty() { "missing filesystem argument" } else { "too many arguments" }, CREATE_USAGE);
     };
     let mut props = Props::default();
+    let volume = opts.iter().any(|o| o.0 == 'V');
     let (mut volsize, mut volblocksize) = (None, None);
     for (c, v) in &opts {
         let r = match c {
             'V' => parse_size(v).map(|s| volsize = Some(s)).ok_or_else(|| format!("bad volume size '{v}'\n")),
             'b' => parse_size(v).map(|s| volblocksize = Some(s)).ok_or_else(|| format!("bad volume block size '{v}'\n")),
-            'o' => create_prop(&mut props, v, &mut volblocksize),
+            'o' => create_prop(&mut props, name, volume, v, &mut volblocksize),
             _ => Ok(()),
         };
         if let Err(e) = r {
@@ -125,7 +127,7 @@ fn name_error(name: &str) -> Option<&'static str> {
     None
 }
 
-fn create_prop(props: &mut Props, text: &str, volblocksize: &mut Option<u64>) -> Result<(), String> {
+fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblocksize: &mut Option<u64>) -> Result<(), String> {
     let (p, v) = text.split_once('=').ok_or_else(|| "missing '=' for property=value argument\n".to_string())?;
     match p {
         "checksum" => props.checksum = Some(checksum(v).ok_or_else(|| format!("bad checksum value '{v}'\n"))?),
@@ -133,8 +135,11 @@ fn create_prop(props: &mut Props, text: &str, volblocksize: &mut Option<u64>) ->
         "copies" => props.copies = Some(v.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| format!("bad copies value '{v}'\n"))?),
         "mountpoint" => props.mountpoint = Some(v.to_string()),
         "volblocksize" | "volblock" => *volblocksize = Some(parse_size(v).ok_or_else(|| format!("bad volblocksize value '{v}'\n"))?),
-        "compression" | "compress" if v == "off" => {}
-        _ => return Err(format!("property '{p}' cannot be set at creation in this lab\n")),
+        _ => {
+            let kind = if volume { VOL } else { FS };
+            let value = crate::core::machine::zfs::stored_value(canonical(p), v, kind).map_err(|why| format!("cannot create '{name}': {why}\n"))?;
+            props.stored.insert(canonical(p).to_string(), value);
+        }
     }
     Ok(())
 }
@@ -283,9 +288,10 @@ fn canonical(p: &str) -> &str {
     }
 }
 
-/// What `zfs list` and `zfs get` know of each property: its column name,
-/// whether it is a number (right-aligned, five characters wide unless `-p`),
-/// and the longest of its fixed values.
+/// What `zfs list` and `zfs get` know of each property the lab computes or
+/// models: its column name, whether it is a number (right-aligned, five
+/// characters wide unless `-p`), and the longest of its fixed values. The
+/// properties the lab only stores are `props::STORED`.
 const PROPS: &[(&str, &str, bool, usize)] = &[
     ("name", "NAME", false, 0),
     ("type", "TYPE", false, 0),
@@ -295,7 +301,6 @@ const PROPS: &[(&str, &str, bool, usize)] = &[
     ("referenced", "REFER", true, 0),
     ("compressratio", "RATIO", true, 0),
     ("mountpoint", "MOUNTPOINT", false, 0),
-    ("compression", "COMPRESS", false, 14),
     ("checksum", "CHECKSUM", false, 9),
     ("copies", "COPIES", false, 1),
     ("recordsize", "RECSIZE", true, 0),
@@ -310,9 +315,37 @@ const PROPS: &[(&str, &str, bool, usize)] = &[
     ("createtxg", "CREATETXG", true, 0),
 ];
 
+/// `zfs get all`'s properties, in `zfs_prop_t` order.
+const ALL: &[&str] = &[
+    "type", "creation", "used", "available", "referenced", "compressratio", "volsize", "volblocksize", "recordsize",
+    "mountpoint", "checksum", "compression", "atime", "devices", "exec", "setuid", "readonly", "snapdir", "createtxg",
+    "canmount", "copies", "refreservation", "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset",
+    "usedbychildren", "usedbyrefreservation", "logbias", "dedup", "sync", "written", "acltype", "relatime",
+];
+
+/// A property as a column: its heading, whether it is a number, and the
+/// longest of its fixed values (`zprop_width`).
+struct Meta {
+    name: String,
+    heading: String,
+    numeric: bool,
+    widest: usize,
+}
+
+fn meta(p: &str) -> Option<Meta> {
+    let name = p.to_string();
+    if let Some(&(_, heading, numeric, widest)) = PROPS.iter().find(|x| x.0 == p) {
+        return Some(Meta { name, heading: heading.into(), numeric, widest });
+    }
+    if let Some(s) = Stored::named(p) {
+        return Some(Meta { name, heading: s.column.into(), numeric: false, widest: s.width() });
+    }
+    is_user_property(p).then(|| Meta { name, heading: p.to_ascii_uppercase(), numeric: false, widest: 0 })
+}
+
 /// One property of a dataset or snapshot: (value, source), or `None` where
 /// it does not apply (a volume's recordsize).
-fn prop(m: &Machine, pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
+fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
     let space = pool.space(name)?;
     let (head, snap) = match name.split_once('@') {
         Some((h, s)) => (h, Some(s)),
@@ -353,8 +386,6 @@ fn prop(m: &Machine, pool: &Pool, name: &str, p: &str, literal: bool) -> Option<
         "mountpoint" if volume.is_some() => None,
         "mountpoint" if snap.is_some() => ro("-".into()),
         "mountpoint" => Some((pool.mountpoint_of(head), source(pool.inherited(head, |p| p.mountpoint.clone()).map(|v| v.1)))),
-        "compression" if snap.is_some() => None,
-        "compression" => Some(("off".into(), "default".into())),
         "checksum" if snap.is_some() => None,
         "checksum" => {
             let from = pool.inherited(head, |p| p.checksum).map(|v| v.1);
@@ -372,9 +403,21 @@ fn prop(m: &Machine, pool: &Pool, name: &str, p: &str, literal: bool) -> Option<
             Some(r) => (bytes(r), "local".into()),
             None => (if literal { "0".into() } else { "none".into() }, "default".into()),
         }),
-        _ => {
-            let _ = m;
-            None
+        p if is_user_property(p) => Some(match pool.inherited(head, |x| x.stored.get(p).cloned()) {
+            Some((v, from)) => (v, source(Some(from))),
+            None => ("-".into(), "-".into()),
+        }),
+        p => {
+            let s = Stored::named(p)?;
+            let kind = if snap.is_some() { SNAP } else if volume.is_some() { VOL } else { FS };
+            if s.applies & kind == 0 {
+                return None;
+            }
+            let set = if s.inherit { pool.inherited(head, |x| x.stored.get(p).cloned()) } else { ds.props.stored.get(p).map(|v| (v.clone(), head.to_string())) };
+            Some(match set {
+                Some((v, from)) => (v, source(Some(from))),
+                None => (s.default.into(), "default".into()),
+            })
         }
     }
 }
@@ -395,23 +438,26 @@ fn creation(secs: u64) -> String {
 }
 
 /// The datasets `zfs list` and `zfs get` visit: the named ones (or every
-/// one), their descendants with `-r`, and snapshots when `types` has them;
-/// sorted as `zfs_compare` sorts (by name, snapshots by txg).
-fn visit(m: &Machine, names: &[String], recursive: bool, types: &[&str]) -> Result<Vec<String>, String> {
+/// one), their descendants with `-r` down to `depth` levels below, and
+/// snapshots (one level below their dataset) when `types` has them; sorted
+/// as `zfs_compare` sorts (by name, snapshots by txg).
+fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[&str]) -> Result<Vec<String>, String> {
     let mut out: Vec<(String, u64)> = Vec::new();
     let want = |t: &str| types.contains(&t) || types.contains(&"all");
     let all = names.is_empty();
     for pool in &m.zfs().pools {
         for ds in &pool.datasets {
-            let selected = all || names.iter().any(|n| *n == ds.name || recursive && ds.name.starts_with(&format!("{n}/")));
-            if !selected {
+            let root = if all { Some(&pool.name) } else { names.iter().find(|n| **n == ds.name || recursive && ds.name.starts_with(&format!("{n}/"))) };
+            let Some(root) = root else { continue };
+            let below = ds.name.matches('/').count() - root.matches('/').count();
+            if below > depth {
                 continue;
             }
             let t = if ds.is_volume() { "volume" } else { "filesystem" };
             if want(t) || !all && names.contains(&ds.name) && !types.contains(&"snapshot") {
                 out.push((ds.name.clone(), 0));
             }
-            let snaps_wanted = want("snapshot") && (all || recursive || names.contains(&ds.name));
+            let snaps_wanted = want("snapshot") && (all || recursive || names.contains(&ds.name)) && below < depth;
             if snaps_wanted {
                 out.extend(ds.snapshots.iter().map(|s| (format!("{}@{}", ds.name, s.name), s.txg)));
             }
@@ -445,6 +491,15 @@ fn types_arg(v: &str) -> Result<Vec<&str>, String> {
         .collect()
 }
 
+/// `-d N` (which implies `-r`), as `parse_depth` reads it.
+fn depth_arg(opts: &[(char, String)], usage: &str) -> Result<usize, Output> {
+    match opts.iter().rev().find(|o| o.0 == 'd') {
+        None if opts.iter().any(|o| o.0 == 'r') => Ok(usize::MAX),
+        None => Ok(usize::MAX),
+        Some((_, v)) => v.parse().map_err(|_| usage_error(&format!("invalid depth '{v}'"), usage)),
+    }
+}
+
 const LIST_USAGE: &str = "\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...\n";
 
 fn list(m: &mut Machine, args: &[String]) -> Output {
@@ -458,33 +513,47 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         Ok(t) => t,
         Err(e) => return usage_error(e.trim_end(), LIST_USAGE),
     };
-    let columns: Vec<&str> = value_of('o').unwrap_or("name,used,available,referenced,mountpoint").split(',').map(canonical).collect();
-    if let Some(bad) = columns.iter().find(|c| !PROPS.iter().any(|p| p.0 == **c)) {
-        return usage_error(&format!("invalid field '{bad}'"), LIST_USAGE);
+    let mut columns = Vec::new();
+    for c in value_of('o').unwrap_or("name,used,available,referenced,mountpoint").split(',').map(canonical) {
+        match meta(c) {
+            Some(m) => columns.push(m),
+            None => return usage_error(&format!("bad property list: invalid property '{c}'"), LIST_USAGE),
+        }
     }
+    let mut keys = Vec::new();
+    for (c, v) in opts.iter().filter(|o| matches!(o.0, 's' | 'S')) {
+        match meta(canonical(v)) {
+            Some(k) => keys.push((k.name, *c == 'S')),
+            None => return usage_error(&format!("invalid property '{v}'"), LIST_USAGE),
+        }
+    }
+    let depth = match depth_arg(&opts, LIST_USAGE) {
+        Ok(d) => d,
+        Err(out) => return out,
+    };
     let literal = has('p');
-    let visited = match visit(m, &names, has('r') || has('d'), &types) {
+    let mut visited = match visit(m, &names, has('r') || has('d'), depth, &types) {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
     if visited.is_empty() {
         return Output::error("no datasets available\n", 0);
     }
+    sort_by_keys(m, &mut visited, &keys);
     let rows: Vec<Vec<String>> = visited
         .iter()
         .map(|n| {
             let pool = m.zfs().pool(pool_of(n));
-            columns.iter().map(|c| pool.and_then(|p| prop(m, p, n, c, literal)).map_or("-".to_string(), |v| v.0)).collect()
+            columns.iter().map(|c| pool.and_then(|p| prop(p, n, &c.name, literal)).map_or("-".to_string(), |v| v.0)).collect()
         })
         .collect();
-    let meta: Vec<&(&str, &str, bool, usize)> = columns.iter().filter_map(|c| PROPS.iter().find(|p| p.0 == *c)).collect();
     let cols = Columns {
-        widths: meta.iter().enumerate().map(|(i, p)| width(p, rows.iter().map(|r| r[i].len()), literal)).collect(),
-        right: meta.iter().map(|p| p.2).collect(),
+        widths: columns.iter().enumerate().map(|(i, c)| width(c, rows.iter().map(|r| r[i].len()), literal)).collect(),
+        right: columns.iter().map(|c| c.numeric).collect(),
     };
     let mut out = String::new();
     if !has('H') {
-        out.push_str(&cols.line(&meta.iter().map(|p| p.1.to_string()).collect::<Vec<_>>(), false));
+        out.push_str(&cols.line(&columns.iter().map(|c| c.heading.clone()).collect::<Vec<_>>(), false));
     }
     for r in &rows {
         out.push_str(&cols.line(r, has('H')));
@@ -492,10 +561,31 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
     Output::text(out, 0)
 }
 
+/// `-s`/`-S` (descending): all rows together, by each key in turn, numbers
+/// as numbers; ties keep the name order.
+fn sort_by_keys(m: &Machine, names: &mut [String], keys: &[(String, bool)]) {
+    if keys.is_empty() {
+        return;
+    }
+    let value = |n: &str, key: &str| m.zfs().pool(pool_of(n)).and_then(|p| prop(p, n, key, true)).map(|v| v.0).unwrap_or_default();
+    names.sort_by(|a, b| {
+        keys.iter().fold(std::cmp::Ordering::Equal, |order, (key, descending)| {
+            order.then_with(|| {
+                let (va, vb) = (value(a, key), value(b, key));
+                let o = match (va.parse::<u64>(), vb.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    _ => va.cmp(&vb),
+                };
+                if *descending { o.reverse() } else { o }
+            })
+        })
+    });
+}
+
 /// `zprop_width`, widened by the values of flexible columns (all with `-p`).
-fn width(p: &(&str, &str, bool, usize), values: impl Iterator<Item = usize>, literal: bool) -> usize {
-    let base = if p.2 { p.1.len().max(5) } else { p.1.len().max(p.3) };
-    if p.2 && !literal && p.0 != "createtxg" {
+fn width(c: &Meta, values: impl Iterator<Item = usize>, literal: bool) -> usize {
+    let base = if c.numeric { c.heading.len().max(5) } else { c.heading.len().max(c.widest) };
+    if c.numeric && !literal && c.name != "createtxg" {
         return base;
     }
     values.fold(base, usize::max)
@@ -503,50 +593,110 @@ fn width(p: &(&str, &str, bool, usize), values: impl Iterator<Item = usize>, lit
 
 const GET_USAGE: &str = "\tget [-rHp] [-d max] [-o \"all\" | field[,...]]\n\t    [-t type[,...]] [-s source[,...]]\n\t    <\"all\" | property[,...]> [filesystem|volume|snapshot|bookmark] ...\n";
 
+/// `zfs get`'s columns (`-o`).
+const GET_FIELDS: [&str; 5] = ["name", "property", "value", "received", "source"];
+
+/// `zfs get -s`'s source kinds, and which a row's SOURCE text is.
+const SOURCES: [&str; 6] = ["local", "default", "inherited", "temporary", "received", "none"];
+
+fn source_kind(source: &str) -> &'static str {
+    match source {
+        "local" => "local",
+        "default" => "default",
+        "-" => "none",
+        _ => "inherited",
+    }
+}
+
 fn get(m: &mut Machine, args: &[String]) -> Output {
     let (opts, operands) = match getopt(args, "rHp", "otsd") {
         Ok(v) => v,
         Err(c) => return bad_option(c, GET_USAGE),
     };
     let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let value_of = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
+    let fields: Vec<usize> = match value_of('o') {
+        None => vec![0, 1, 2, 4],
+        Some("all") => (0..5).collect(),
+        Some(list) => match list.split(',').map(|f| GET_FIELDS.iter().position(|g| *g == f).ok_or(f)).collect() {
+            Ok(v) => v,
+            Err(bad) => return usage_error(&format!("invalid column name '{bad}'"), GET_USAGE),
+        },
+    };
+    let sources: Vec<&str> = match value_of('s') {
+        None => SOURCES.to_vec(),
+        Some(list) => match list.split(',').map(|s| SOURCES.iter().copied().find(|x| *x == s).ok_or(s)).collect() {
+            Ok(v) => v,
+            Err(bad) => return usage_error(&format!("invalid source '{bad}'"), GET_USAGE),
+        },
+    };
+    let depth = match depth_arg(&opts, GET_USAGE) {
+        Ok(d) => d,
+        Err(out) => return out,
+    };
     let Some((props, names)) = operands.split_first() else {
         return usage_error("missing property argument", GET_USAGE);
     };
-    let wanted: Vec<&str> = if props == "all" { PROPS.iter().skip(1).map(|p| p.0).collect() } else { props.split(',').map(canonical).collect() };
-    if let Some(bad) = wanted.iter().find(|w| !PROPS.iter().any(|p| p.0 == **w)) {
+    let wanted: Vec<&str> = if props == "all" { ALL.to_vec() } else { props.split(',').map(canonical).collect() };
+    if let Some(bad) = wanted.iter().find(|w| meta(w).is_none()) {
         return usage_error(&format!("bad property list: invalid property '{bad}'"), GET_USAGE);
     }
+    let recursive = has('r') || has('d');
+    let default_types: &[&str] = if recursive { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
+    let types = match value_of('t').map(types_arg).unwrap_or(Ok(default_types.to_vec())) {
+        Ok(t) => t,
+        Err(e) => return usage_error(e.trim_end(), GET_USAGE),
+    };
     let literal = has('p');
-    let types: &[&str] = if has('r') { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
-    let visited = match visit(m, names, has('r'), types) {
+    let visited = match visit(m, names, recursive, depth, &types) {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
+    let rows = get_rows(m, &visited, &wanted, props == "all", literal);
+    let shown: Vec<&[String; 5]> = rows.iter().filter(|r| sources.contains(&source_kind(&r[4]))).collect();
+    let mut out = String::new();
+    if !has('H') && !shown.is_empty() {
+        let name_w = visited.iter().map(String::len).fold(4, usize::max);
+        let value_w = wanted
+            .iter()
+            .filter_map(|w| meta(w))
+            .map(|c| width(&c, rows.iter().filter(|r| r[1] == c.name).map(|r| r[2].len()), literal))
+            .fold(5, usize::max);
+        let all_widths = [name_w, wanted.iter().map(|w| w.len()).fold(8, usize::max), value_w, 8, name_w + 14];
+        let cols = Columns { widths: fields.iter().map(|&f| all_widths[f]).collect(), right: vec![false; fields.len()] };
+        out.push_str(&cols.line(&fields.iter().map(|&f| GET_FIELDS[f].to_ascii_uppercase()).collect::<Vec<_>>(), false));
+        for r in &shown {
+            out.push_str(&cols.line(&fields.iter().map(|&f| r[f].clone()).collect::<Vec<_>>(), false));
+        }
+    } else {
+        for r in &shown {
+            out.push_str(&format!("{}\n", fields.iter().map(|&f| r[f].as_str()).collect::<Vec<_>>().join("\t")));
+        }
+    }
+    Output::text(out, 0)
+}
+
+/// `[name, property, value, received, source]` for each dataset and
+/// property; with `all`, only the properties that apply, then the user
+/// properties set on the dataset or above it.
+fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal: bool) -> Vec<[String; 5]> {
     let mut rows = Vec::new();
-    for n in &visited {
+    for n in visited {
         let Some(pool) = m.zfs().pool(pool_of(n)) else { continue };
-        for w in &wanted {
-            if let Some((value, source)) = prop(m, pool, n, w, literal) {
-                rows.push([n.clone(), w.to_string(), value, source]);
-            } else if props != "all" {
-                rows.push([n.clone(), w.to_string(), "-".into(), "-".into()]);
+        let mut props: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
+        if all {
+            let mut user: Vec<String> = pool.datasets.iter().filter(|d| n == &d.name || n.starts_with(&format!("{}/", d.name)) || n.starts_with(&format!("{}@", d.name))).flat_map(|d| d.props.stored.keys().filter(|k| is_user_property(k)).cloned()).collect();
+            user.sort();
+            user.dedup();
+            props.extend(user);
+        }
+        for w in &props {
+            match prop(pool, n, w, literal) {
+                Some((value, source)) => rows.push([n.clone(), w.clone(), value, "-".into(), source]),
+                None if !all => rows.push([n.clone(), w.clone(), "-".into(), "-".into(), "-".into()]),
+                None => {}
             }
         }
     }
-    let name_w = visited.iter().map(String::len).fold(4, usize::max);
-    let prop_w = wanted.iter().map(|w| w.len()).fold(8, usize::max);
-    let value_w = wanted
-        .iter()
-        .filter_map(|w| PROPS.iter().find(|p| p.0 == *w))
-        .map(|p| width(p, rows.iter().filter(|r| r[1] == p.0).map(|r| r[2].len()), literal))
-        .fold(5, usize::max);
-    let cols = Columns { widths: vec![name_w, prop_w, value_w, 0], right: vec![false; 4] };
-    let mut out = String::new();
-    if !has('H') {
-        out.push_str(&cols.line(&["NAME", "PROPERTY", "VALUE", "SOURCE"].map(String::from), false));
-    }
-    for r in &rows {
-        out.push_str(&cols.line(r, has('H')));
-    }
-    Output::text(out, 0)
+    rows
 }

@@ -13,6 +13,7 @@ use crate::core::device::{DevId, DevKind};
 use crate::core::event::Event;
 use crate::core::label::{Label, PartType, Partition};
 use crate::core::media::Chunk;
+use crate::core::zfs::props;
 use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
 use crate::core::zfs::{Blkptr, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
 
@@ -533,9 +534,12 @@ impl Machine {
                 }
                 "copies" => ds.props.copies = Some(value.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| bad("must be one of '1 | 2 | 3'"))?),
                 "mountpoint" => ds.props.mountpoint = Some(value.to_string()),
-                "compression" if value == "off" => {}
                 "refreservation" => ds.props.refreservation = if value == "none" { None } else { crate::core::units::parse_size_bytes(value).ok() },
-                _ => return Err(bad("not a property the lab can set")),
+                _ => {
+                    let kind = if ds.is_volume() { props::VOL } else { props::FS };
+                    let value = stored_value(property, value, kind).map_err(|why| ZfsError::BadProperty { property: property.into(), value: value.into(), why })?;
+                    ds.props.stored.insert(property.to_string(), value);
+                }
             }
             let obj = ds.obj;
             tx.touch_record(obj)
@@ -762,6 +766,43 @@ fn parse_checksum(v: &str) -> Option<ChecksumAlg> {
         "off" => Some(ChecksumAlg::Off),
         _ => None,
     }
+}
+
+/// Properties ZFS computes, which `zfs set` refuses.
+const READONLY: &[&str] = &[
+    "type", "creation", "used", "available", "referenced", "compressratio", "mounted", "origin", "createtxg", "guid",
+    "usedbysnapshots", "usedbydataset", "usedbychildren", "usedbyrefreservation", "written", "logicalused",
+    "logicalreferenced", "refcompressratio", "objsetid", "clones", "defer_destroy", "userrefs",
+];
+
+/// Properties ZFS lets one set that the lab does not model at all.
+const UNMODELLED: &[&str] = &[
+    "quota", "reservation", "refquota", "volsize", "sharenfs", "sharesmb", "xattr", "dnodesize", "volmode", "snapdev",
+    "aclmode", "aclinherit", "redundant_metadata", "special_small_blocks", "filesystem_limit", "snapshot_limit",
+    "keylocation", "zoned", "vscan", "nbmand", "overlay", "mlslabel", "context", "fscontext", "defcontext",
+    "rootcontext", "prefetch", "encryption", "keyformat", "pbkdf2iters", "normalization", "utf8only", "casesensitivity",
+];
+
+/// A property of `props::STORED` or a user property as ZFS stores it on a
+/// dataset of `kind` (`props::FS`, `props::VOL`), or libzfs' complaint (what
+/// follows "cannot set property for 'X': ").
+pub fn stored_value(property: &str, value: &str, kind: u8) -> Result<String, String> {
+    if props::is_user_property(property) {
+        return Ok(value.to_string());
+    }
+    let Some(s) = props::Stored::named(property) else {
+        return Err(if READONLY.contains(&property) {
+            format!("'{property}' is readonly")
+        } else if UNMODELLED.contains(&property) {
+            format!("the lab does not model '{property}'")
+        } else {
+            format!("invalid property '{property}'")
+        });
+    };
+    if s.applies & kind == 0 {
+        return Err(format!("'{property}' does not apply to datasets of this type"));
+    }
+    s.read(value).ok_or_else(|| format!("'{property}' must be one of '{}'", s.values))
 }
 
 fn check_block_size(property: &str, v: u64) -> Result<(), ZfsError> {

@@ -39,6 +39,8 @@ pub struct Props {
     pub mountpoint: Option<String>,
     /// Set by `zfs create -V` without `-s`, as ZFS sets it.
     pub refreservation: Option<u64>,
+    /// The properties of `props::STORED` and user properties set here.
+    pub stored: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

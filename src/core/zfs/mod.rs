@@ -31,6 +31,7 @@ pub mod dsl;
 pub mod label;
 pub mod nvlist;
 pub mod pool;
+pub mod props;
 pub mod scrub;
 pub mod vdev;
 pub mod zap;
