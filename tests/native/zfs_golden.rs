@@ -789,3 +789,29 @@ For the property list, run: zfs set|get\n\
 ",
     );
 }
+
+/// `zpool list -o` prints the columns asked for (`print_header`,
+/// `print_pool`), `zpool get -o` the fields, and a missing first pool is
+/// `zpool_do_get`'s own message.
+#[test]
+fn zpool_list_and_get_choose_columns() {
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzpool list -o name,size,health\nzpool list -Ho name,cap\nzpool list -o bogus\nzpool get -H -o value size tank\nzpool get -o property,value health tank\nzpool get -o nope size tank\nzpool get size nopool\n",
+        "NAME   SIZE    HEALTH
+tank   960M    ONLINE
+tank\t0%
+bad property list: invalid property 'bogus'
+usage:
+\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... 
+\t    [interval [count]]
+960M
+PROPERTY  VALUE
+health    ONLINE
+invalid column name 'nope'
+usage:
+\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...
+Cannot get properties of nopool: no such pool available.
+",
+    );
+}

@@ -577,6 +577,41 @@ const LIST_COLUMNS: [(&str, usize, bool); 11] = [
     ("ALTROOT", 7, false),
 ];
 
+/// `zpool list -o`'s names of the default columns (with their short forms).
+const LIST_NAMES: [&str; 11] = ["name", "size", "allocated", "free", "checkpoint", "expandsize", "fragmentation", "capacity", "dedupratio", "health", "altroot"];
+
+/// A `zpool list` column: one of the default eleven, or another property.
+enum ListCol {
+    Default(usize),
+    Prop(&'static (&'static str, &'static str, Option<usize>)),
+}
+
+impl ListCol {
+    fn named(name: &str) -> Option<ListCol> {
+        let short = ["name", "size", "alloc", "free", "ckpoint", "expandsz", "frag", "cap", "dedup", "health", "altroot"];
+        if let Some(i) = LIST_NAMES.iter().position(|n| *n == name).or_else(|| short.iter().position(|n| *n == name)) {
+            return Some(ListCol::Default(i));
+        }
+        POOL_PROPS.iter().find(|p| p.0 == name).map(ListCol::Prop)
+    }
+
+    /// Heading, least width, right-aligned, and whether values widen it
+    /// without `-p`.
+    fn layout(&self) -> (&'static str, usize, bool, bool) {
+        match self {
+            ListCol::Default(i) => (LIST_COLUMNS[*i].0, LIST_COLUMNS[*i].1, LIST_COLUMNS[*i].2, *i == 0 || *i == 10),
+            ListCol::Prop(p) => (p.1, p.1.len().max(p.2.unwrap_or(0)), matches!(p.0, "guid" | "ashift" | "freeing" | "leaked"), p.2.is_none()),
+        }
+    }
+
+    fn value(&self, p: &Pool, literal: bool) -> String {
+        match self {
+            ListCol::Default(i) => list_row(p, literal).swap_remove(*i),
+            ListCol::Prop(prop) => pool_prop(p, prop.0, literal).0,
+        }
+    }
+}
+
 fn list(m: &mut Machine, args: &[String]) -> Output {
     let usage = "\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]\n";
     let (opts, pools) = match getopt(args, "gHLpPv", "oT") {
@@ -584,7 +619,17 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         Err(c) => return bad_option(c, usage),
     };
     let flag = |c: char| opts.iter().any(|o| o.0 == c);
-    let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
+    let (scripted, literal, paths) = (flag('H'), flag('p'), flag('P'));
+    let chosen = opts.iter().rev().find(|o| o.0 == 'o').map(|o| o.1.as_str());
+    let mut columns = Vec::new();
+    for name in chosen.unwrap_or("name,size,allocated,free,checkpoint,expandsize,fragmentation,capacity,dedupratio,health,altroot").split(',') {
+        match ListCol::named(name) {
+            Some(c) => columns.push(c),
+            None => return Output::error(format!("bad property list: invalid property '{name}'\nusage:\n{usage}"), 2),
+        }
+    }
+    // `-v` lists the vdevs under the default columns only.
+    let verbose = flag('v') && chosen.is_none();
     let mut out = Output::default();
     let mut rows = Vec::new();
     let mut vdev_rows: Vec<Vec<String>> = Vec::new();
@@ -592,7 +637,7 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
     for name in &selected {
         match m.zfs().pool(name) {
             Some(p) => {
-                rows.push(list_row(p, literal));
+                rows.push(columns.iter().map(|c| c.value(p, literal)).collect::<Vec<_>>());
                 if verbose {
                     vdev_rows.push(list_vdev_rows(m, p, literal, paths));
                 }
@@ -609,9 +654,10 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         }
         return out;
     }
+    let layouts: Vec<_> = columns.iter().map(ListCol::layout).collect();
     let mut cols = Columns {
-        widths: LIST_COLUMNS.iter().enumerate().map(|(i, c)| rows.iter().filter(|_| literal || i == 0 || i == 10).map(|r: &Vec<String>| r[i].len()).max().unwrap_or(0).max(c.1)).collect(),
-        right: LIST_COLUMNS.iter().map(|c| c.2).collect(),
+        widths: layouts.iter().enumerate().map(|(i, l)| rows.iter().filter(|_| literal || l.3).map(|r| r[i].len()).max().unwrap_or(0).max(l.1)).collect(),
+        right: layouts.iter().map(|l| l.2).collect(),
     };
     // `get_namewidth` with -v: the deepest indented vdev name, at least 9.
     let name_width = vdev_rows.iter().flatten().map(|l| l.split('\t').next().unwrap_or_default().len()).chain(rows.iter().map(|r| r[0].len())).max().unwrap_or(0).max(9);
@@ -619,7 +665,7 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         cols.widths[0] = name_width;
     }
     if !scripted {
-        out.text.push_str(&cols.line(&LIST_COLUMNS.map(|c| c.0.to_string()), false));
+        out.text.push_str(&cols.line(&layouts.iter().map(|l| l.0.to_string()).collect::<Vec<_>>(), false));
     }
     for (i, r) in rows.iter().enumerate() {
         out.text.push_str(&cols.line(r, scripted));
@@ -830,6 +876,16 @@ fn get(m: &mut Machine, args: &[String]) -> Output {
     let Some((props, pools)) = operands.split_first() else {
         return Output::error(format!("missing property argument\nusage:\n{usage}"), 2);
     };
+    if let Some(first) = pools.first().filter(|n| m.zfs().pool(n).is_none()) {
+        return Output::error(format!("Cannot get properties of {first}: no such pool available.\n"), 1);
+    }
+    let fields: Vec<usize> = match opts.iter().rev().find(|o| o.0 == 'o').map(|o| o.1.as_str()) {
+        None | Some("all") => vec![0, 1, 2, 3],
+        Some(list) => match list.split(',').map(|f| ["name", "property", "value", "source"].iter().position(|g| *g == f).ok_or(f)).collect() {
+            Ok(v) => v,
+            Err(bad) => return Output::error(format!("invalid column name '{bad}'\nusage:\n{usage}"), 2),
+        },
+    };
     let wanted: Vec<&(&str, &str, Option<usize>)> = if props == "all" {
         POOL_PROPS.iter().collect()
     } else {
@@ -866,13 +922,14 @@ fn get(m: &mut Machine, args: &[String]) -> Output {
             _ => rows.iter().filter(|r| r[1] == w.0).map(|r| r[2].len()).fold(w.1.len().max(w.2.unwrap_or(0)), usize::max),
         })
         .fold(5, usize::max);
-    let cols = Columns { widths: vec![name_w, prop_w, value_w, 0], right: vec![false; 4] };
+    let all_widths = [name_w, prop_w, value_w, name_w + 14];
+    let cols = Columns { widths: fields.iter().map(|&f| all_widths[f]).collect(), right: vec![false; fields.len()] };
     let scripted = opts.iter().any(|o| o.0 == 'H');
     if !scripted && !rows.is_empty() {
-        out.text.push_str(&cols.line(&["NAME", "PROPERTY", "VALUE", "SOURCE"].map(String::from), false));
+        out.text.push_str(&cols.line(&fields.iter().map(|&f| ["NAME", "PROPERTY", "VALUE", "SOURCE"][f].to_string()).collect::<Vec<_>>(), false));
     }
     for r in &rows {
-        out.text.push_str(&cols.line(r, scripted));
+        out.text.push_str(&cols.line(&fields.iter().map(|&f| r[f].clone()).collect::<Vec<_>>(), scripted));
     }
     out
 }
