@@ -103,8 +103,15 @@ fn zfs_create_and_open_errors_are_libzfs_texts() {
         "cannot create 'tank': missing dataset name
 cannot create 'nope/x': no such pool 'nope'
 cannot create 'tank/a/b': parent does not exist
-cannot create snapshot 'tank': missing '@' delimiter in snapshot name
-cannot open 'tank': operation not applicable to datasets of this type
+usage:
+\tsnapshot [-r] [-o property=value] ... <filesystem|volume>@<snap> ...
+
+For the property list, run: zfs set|get
+
+For the delegated permission list, run: zfs allow|unallow
+
+For further help on a command or topic, run: zfs help [<topic>]
+cannot open 'tank': missing '@' delimiter in snapshot name
 cannot open 'tank@nope': dataset does not exist
 cannot open 'tank/nope': dataset does not exist
 cannot open 'tank/nope': dataset does not exist
@@ -812,6 +819,37 @@ invalid column name 'nope'
 usage:
 \tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...
 Cannot get properties of nopool: no such pool available.
+",
+    );
+}
+
+/// Messages read in OpenZFS 2.2's `zfs_do_destroy`, `zfs_do_create` (with
+/// `zfs_nicestrtonum`'s reasons), `zfs_validate_name`, and the zpool
+/// commands' missing-argument texts and usage lines.
+#[test]
+fn zfs_and_zpool_refusals_use_openzfs_texts() {
+    check(
+        None,
+        "zfs destroy rpool/data@nope\nzfs destroy nofs@s\nzfs create rpool/bad@name\nzfs create -V 1X rpool/v\n\
+         zfs create -V abc rpool/v\nzfs create -V 0 rpool/v\nzpool destroy\nzpool detach\nzpool detach rpool\nzpool offline rpool\n",
+        "could not find any snapshots to destroy; check snapshot names.
+cannot open 'nofs': dataset does not exist
+cannot create 'rpool/bad@name': snapshot delimiter '@' is not expected here
+bad volume size '1X': invalid numeric suffix 'X'
+bad volume size 'abc': bad numeric value 'abc'
+cannot create 'rpool/v': volume size cannot be zero
+missing pool argument
+usage:
+\tdestroy [-f] <pool>
+missing pool name argument
+usage:
+\tdetach <pool> <device>
+missing <device> specification
+usage:
+\tdetach <pool> <device>
+missing device name
+usage:
+\toffline [--power]|[[-f][-t]] <pool> <device> ...
 ",
     );
 }

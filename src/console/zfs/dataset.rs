@@ -31,7 +31,32 @@ fn command_list() -> String {
 }
 
 fn usage_error(what: &str, usage: &str) -> Output {
-    Output::error(format!("{what}\nusage:\n{usage}\nFor the property list, run: zfs set|get\n"), 2)
+    Output::error(format!("{what}\n{}", usage_text(usage)), 2)
+}
+
+/// `usage(B_FALSE)` for one command. Simplified: `get`, `set` and `list`
+/// name where the property table is instead of printing it.
+fn usage_text(usage: &str) -> String {
+    let footer = if ["\tget", "\tset", "\tlist"].iter().any(|c| usage.starts_with(c)) {
+        "For the property list, run: zfs set|get\n"
+    } else {
+        "For the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\n"
+    };
+    format!("usage:\n{usage}\n{footer}")
+}
+
+/// Why `zfs_nicestrtonum` refuses a size (libzfs' aux message).
+fn size_error(text: &str) -> String {
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return format!("bad numeric value '{text}'");
+    }
+    let suffix = text.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let known = suffix.is_empty() || matches!(suffix.to_ascii_uppercase().as_str(), "B" | "K" | "M" | "G" | "T" | "P" | "E" | "Z" | "KB" | "MB" | "GB" | "TB" | "PB" | "EB" | "ZB" | "KIB" | "MIB" | "GIB" | "TIB" | "PIB" | "EIB" | "ZIB");
+    if known {
+        "numeric value is too large".into()
+    } else {
+        format!("invalid numeric suffix '{suffix}'")
+    }
 }
 
 fn bad_option(c: char, usage: &str) -> Output {
@@ -57,15 +82,16 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         Err(c) => return bad_option(c, CREATE_USAGE),
     };
     let [name] = operands.as_slice() else {
-        return usage_error(if operands.is_empty() { "missing filesystem argument" } else { "too many arguments" }, CREATE_USAGE);
+        let missing = if opts.iter().any(|o| o.0 == 'V') { "missing volume argument" } else { "missing filesystem argument" };
+        return usage_error(if operands.is_empty() { missing } else { "too many arguments" }, CREATE_USAGE);
     };
     let mut props = Props::default();
     let volume = opts.iter().any(|o| o.0 == 'V');
     let (mut volsize, mut volblocksize) = (None, None);
     for (c, v) in &opts {
         let r = match c {
-            'V' => parse_size(v).map(|s| volsize = Some(s)).ok_or_else(|| format!("bad volume size '{v}'\n")),
-            'b' => parse_size(v).map(|s| volblocksize = Some(s)).ok_or_else(|| format!("bad volume block size '{v}'\n")),
+            'V' => parse_size(v).map(|s| volsize = Some(s)).ok_or_else(|| format!("bad volume size '{v}': {}\n", size_error(v))),
+            'b' => parse_size(v).map(|s| volblocksize = Some(s)).ok_or_else(|| format!("bad volume block size '{v}': {}\n", size_error(v))),
             'o' => create_prop(&mut props, name, volume, v, &mut volblocksize),
             _ => Ok(()),
         };
@@ -76,6 +102,9 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     let sparse = opts.iter().any(|o| o.0 == 's');
     if sparse && volsize.is_none() {
         return usage_error("'-s' and '-b' can only be used when creating a volume", CREATE_USAGE);
+    }
+    if volsize == Some(0) {
+        return Output::error(format!("cannot create '{name}': volume size cannot be zero\n"), 1);
     }
     let what = match volsize {
         Some(size_bytes) => NewDataset::Volume { size_bytes, volblocksize, sparse },
@@ -118,6 +147,9 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
 
 /// `zfs_name_valid`'s rules for the part after the pool.
 fn name_error(name: &str) -> Option<&'static str> {
+    if name.contains('@') {
+        return Some("snapshot delimiter '@' is not expected here");
+    }
     if name.split('/').any(str::is_empty) {
         return Some("empty component or misplaced '@' or '#' delimiter in name");
     }
@@ -163,6 +195,14 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         return usage_error(if operands.is_empty() { "missing dataset argument" } else { "too many arguments" }, DESTROY_USAGE);
     };
     let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
+    if let Some((fs, _)) = name.split_once('@') {
+        if let Err(e) = open(m, fs) {
+            return Output::error(e, 1);
+        }
+        if open(m, name).is_err() {
+            return Output::error("could not find any snapshots to destroy; check snapshot names.\n", 1);
+        }
+    }
     if let Err(e) = open(m, name) {
         return Output::error(e, 1);
     }
@@ -192,7 +232,8 @@ fn snapshot(m: &mut Machine, args: &[String]) -> Output {
     let mut out = Output::default();
     for name in &names {
         let r = match name.split_once('@') {
-            None => Err(format!("cannot create snapshot '{name}': missing '@' delimiter in snapshot name\n")),
+            None => return Output::error(usage_text(usage), 2),
+            Some((ds, _)) if open(m, ds).is_err() => return Output::error(format!("cannot open '{ds}': dataset does not exist\n{}", usage_text(usage)), 2),
             Some((_, snap)) if snap.is_empty() || name_error(snap).is_some() || snap.contains('@') => {
                 Err(format!("cannot create snapshot '{name}': invalid character in name\n"))
             }
@@ -218,11 +259,11 @@ fn rollback(m: &mut Machine, args: &[String]) -> Output {
     let [name] = operands.as_slice() else {
         return usage_error(if operands.is_empty() { "missing dataset argument" } else { "too many arguments" }, usage);
     };
+    if !name.contains('@') {
+        return Output::error(format!("cannot open '{name}': missing '@' delimiter in snapshot name\n"), 1);
+    }
     if let Err(e) = open(m, name) {
         return Output::error(e, 1);
-    }
-    if !name.contains('@') {
-        return Output::error(format!("cannot open '{name}': operation not applicable to datasets of this type\n"), 1);
     }
     let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
     let r = m.zfs_rollback(name, recursive).map_err(|e| match e {
@@ -242,7 +283,7 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         Err(c) => return bad_option(c, usage),
     };
     let Some(name) = operands.last().filter(|_| operands.len() >= 2) else {
-        return usage_error(if operands.is_empty() { "missing arguments" } else { "missing dataset name" }, usage);
+        return usage_error(if operands.is_empty() { "missing arguments" } else { "missing dataset name(s)" }, usage);
     };
     let mut out = Output::default();
     for pair in &operands[..operands.len() - 1] {

@@ -161,13 +161,17 @@ fn member_of_pool(m: &Machine, dev: DevId) -> Option<(DevId, String)> {
 
 /// Runs `op` on each named pool (`zpool destroy`, `zpool clear`).
 fn each_pool(m: &mut Machine, sub: &str, args: &[String], flags: &str, op: fn(&mut Machine, &str) -> Result<Vec<crate::core::Event>, ZfsError>) -> Output {
-    let usage = format!("\t{sub} {}<pool>\n", if flags.is_empty() { "" } else { "[-f] " });
+    let usage = match sub {
+        "clear" => "\tclear [[--power]|[-nF]] <pool> [device]\n".to_string(),
+        _ => format!("\t{sub} {}<pool>\n", if flags.is_empty() { "" } else { "[-f] " }),
+    };
     let operands = match getopt(args, flags, "") {
         Ok(v) => v.1,
         Err(c) => return bad_option(c, &usage),
     };
     let Some(pool) = operands.first() else {
-        return Output::error(format!("missing pool name\nusage:\n{usage}"), 2);
+        let what = if sub == "destroy" { "missing pool argument" } else { "missing pool name" };
+        return Output::error(format!("{what}\nusage:\n{usage}"), 2);
     };
     if operands.len() > 1 && sub == "destroy" {
         return Output::error(format!("too many arguments\nusage:\n{usage}"), 2);
@@ -221,16 +225,21 @@ fn finish_scrub(m: &mut Machine, pool: &str) -> Result<Vec<crate::core::Event>, 
 
 /// `offline`, `online` and `detach`: a pool and its devices.
 fn leaf_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
-    let usage = format!("\t{sub} <pool> <device> ...\n");
+    let usage = match sub {
+        "detach" => "\tdetach <pool> <device>\n",
+        "online" => "\tonline [--power][-e] <pool> <device> ...\n",
+        _ => "\toffline [--power]|[[-f][-t]] <pool> <device> ...\n",
+    };
     let operands = match getopt(args, "tfe", "") {
         Ok(v) => v.1,
         Err(c) => return bad_option(c, &usage),
     };
+    let (no_pool, no_device) = if sub == "detach" { ("missing pool name argument", "missing <device> specification") } else { ("missing pool name", "missing device name") };
     let Some((pool, devs)) = operands.split_first() else {
-        return Output::error(format!("missing pool name\nusage:\n{usage}"), 2);
+        return Output::error(format!("{no_pool}\nusage:\n{usage}"), 2);
     };
     if devs.is_empty() {
-        return Output::error(format!("missing device name\nusage:\n{usage}"), 2);
+        return Output::error(format!("{no_device}\nusage:\n{usage}"), 2);
     }
     let mut out = Output::default();
     for d in devs {
@@ -264,7 +273,7 @@ fn leaf_in_pool(m: &Machine, sub: &str, pool: &str, arg: &str) -> Result<DevId, 
 
 /// `attach POOL DEV NEW` and `replace POOL DEV NEW`.
 fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
-    let usage = format!("\t{sub} [-f] <pool> <device> <new-device>\n");
+    let usage = if sub == "attach" { "\tattach [-fsw] [-o property=value] <pool> <device> <new-device>\n" } else { "\treplace [-fsw] [-o property=value] <pool> <device> [new-device]\n" };
     let (opts, operands) = match getopt(args, "fsw", "o") {
         Ok(v) => v,
         Err(c) => return bad_option(c, &usage),
