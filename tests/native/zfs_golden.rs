@@ -853,3 +853,35 @@ usage:
 ",
     );
 }
+
+/// `zfs destroy -v` lists what goes (`destroy_callback`), `-n` only
+/// lists it, `-p` in tab-separated form, and a snapshot adds the space
+/// freed ("would reclaim").
+#[test]
+fn zfs_destroy_verbose_and_dry_run() {
+    check(
+        None,
+        "zfs create rpool/a\nzfs create rpool/a/b\nzfs snapshot rpool/a@s\nzfs snapshot rpool/a/b@t\nzfs destroy -nv rpool/a@s\n\
+         zfs destroy -nvp rpool/a@s\nzfs destroy -rnv rpool/a\nzfs destroy -v rpool/a\nzfs destroy -rv rpool/a\nzfs list -H -o name -r rpool\n",
+        "would destroy rpool/a@s
+would reclaim 0B
+destroy\trpool/a@s
+reclaim\t0
+would destroy rpool/a/b@t
+would destroy rpool/a/b
+would destroy rpool/a@s
+would destroy rpool/a
+cannot destroy 'rpool/a': filesystem has children
+use '-r' to destroy the following datasets:
+rpool/a/b
+rpool/a@s
+will destroy rpool/a/b@t
+will destroy rpool/a/b
+will destroy rpool/a@s
+will destroy rpool/a
+rpool
+rpool/data
+rpool/data/vm-100-disk-0
+",
+    );
+}

@@ -210,13 +210,35 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("cannot destroy '{name}': operation does not apply to pools\nuse 'zfs destroy -r {name}' to destroy all datasets in the pool\nuse 'zpool destroy {name}' to destroy the pool itself\n"), 1);
     }
     let kind = if m.zfs().pool(pool_of(name)).and_then(|p| p.dataset(name)).is_some_and(|d| d.is_volume()) { "volume" } else { "filesystem" };
-    let r = m.zfs_destroy(name, recursive).map_err(|e| match e {
+    let refusal = |e: ZfsError| match e {
         ZfsError::HasChildren { children, .. } if !children.is_empty() => {
             format!("cannot destroy '{name}': {kind} has children\nuse '-r' to destroy the following datasets:\n{}\n", children.join("\n"))
         }
         other => message(&other),
-    });
-    outcome(r, String::new())
+    };
+    let plan = match m.zfs_destroy_plan(name, recursive) {
+        Ok(plan) => plan,
+        Err(e) => return Output::error(refusal(e), 1),
+    };
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let text = if has('v') || has('p') { destroy_listing(m, name, &plan, has('n'), has('p')) } else { String::new() };
+    if has('n') {
+        return Output::text(text, 0);
+    }
+    outcome(m.zfs_destroy(name, recursive).map_err(refusal), text)
+}
+
+/// `-v` (`-p`: tab-separated): each dataset and snapshot destroyed, and for
+/// snapshots the space they free (`destroy_callback`, `snapshot_to_nvl_cb`).
+fn destroy_listing(m: &Machine, name: &str, plan: &[String], dry_run: bool, parsable: bool) -> String {
+    let verb = if dry_run { "would" } else { "will" };
+    let mut text: String = plan.iter().map(|d| if parsable { format!("destroy\t{d}\n") } else { format!("{verb} destroy {d}\n") }).collect();
+    if name.contains('@') {
+        let pool = m.zfs().pool(pool_of(name));
+        let used: u64 = plan.iter().filter_map(|d| pool.and_then(|p| p.space(d))).map(|s| s.used).sum();
+        text.push_str(&if parsable { format!("reclaim\t{used}\n") } else { format!("{verb} reclaim {}\n", nicenum(used, true)) });
+    }
+    text
 }
 
 fn snapshot(m: &mut Machine, args: &[String]) -> Output {

@@ -477,12 +477,14 @@ impl Machine {
             .1)
     }
 
-    /// `zfs destroy [-r] NAME` (a dataset or a snapshot).
-    pub fn zfs_destroy(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+    /// What `zfs destroy [-r] NAME` destroys, in order (each dataset's
+    /// snapshots, newest first, then the dataset, children before parents),
+    /// or why it may not.
+    pub fn zfs_destroy_plan(&self, name: &str, recursive: bool) -> Result<Vec<String>, ZfsError> {
         let pool = self.zfs.pool(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
         if let Some((dataset, snap)) = name.split_once('@') {
-            let pool = pool.name.clone();
-            return Ok(self.with_pool(&pool, |tx| tx.destroy_snapshot(dataset, snap))?.1);
+            pool.dataset(dataset).and_then(|d| d.snapshot(snap)).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+            return Ok(vec![name.to_string()]);
         }
         let ds = pool.dataset(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
         if name == pool.name {
@@ -498,18 +500,26 @@ impl Machine {
         if doomed.iter().any(|d| self.zvol_busy(d)) {
             return Err(ZfsError::DatasetBusy(name.into()));
         }
-        let snaps: Vec<(String, Vec<String>)> = doomed
-            .iter()
-            .map(|d| (d.clone(), pool.dataset(d).map(|x| x.snapshots.iter().rev().map(|s| s.name.clone()).collect()).unwrap_or_default()))
-            .collect();
-        let pool = pool.name.clone();
+        let mut plan = Vec::new();
+        for d in &doomed {
+            let snaps = pool.dataset(d).map(|x| x.snapshots.iter().rev().map(|s| format!("{d}@{}", s.name)).collect()).unwrap_or_default();
+            plan.extend::<Vec<String>>(snaps);
+            plan.push(d.clone());
+        }
+        Ok(plan)
+    }
+
+    /// `zfs destroy [-r] NAME` (a dataset or a snapshot).
+    pub fn zfs_destroy(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        let plan = self.zfs_destroy_plan(name, recursive)?;
+        let pool = pool_of(name).to_string();
         let events = self
             .with_pool(&pool, |tx| {
-                for (d, ss) in &snaps {
-                    for s in ss {
-                        tx.destroy_snapshot(d, s)?;
+                for doomed in &plan {
+                    match doomed.split_once('@') {
+                        Some((d, s)) => tx.destroy_snapshot(d, s)?,
+                        None => tx.destroy_head(doomed)?,
                     }
-                    tx.destroy_head(d)?;
                 }
                 Ok(())
             })?
