@@ -885,3 +885,26 @@ rpool/data/vm-100-disk-0
 ",
     );
 }
+
+/// `get_replication` (zpool_vdev.c): top-level vdevs that survive different
+/// numbers of failures need `-f`; raidz1 beside a 2-way mirror is allowed.
+#[test]
+fn zpool_create_checks_replication_levels() {
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G,sde=1G,sdf=1G,sdg=1G"),
+        "zpool create tank sdb mirror sdc sdd\nzpool create tank mirror sdb sdc mirror sdd sde sdf\n\
+         zpool create tank raidz sdb sdc sdd mirror sde sdf sdg\nzpool create tank raidz sdb sdc sdd mirror sde sdf\n\
+         zpool destroy tank\nzpool create -f tank sdb mirror sdc sdd\nzpool list -H -o name,health\n",
+        "invalid vdev specification
+use '-f' to override the following errors:
+mismatched replication level: both disk and mirror vdevs are present
+invalid vdev specification
+use '-f' to override the following errors:
+mismatched replication level: both 2-way and 3-way mirror vdevs are present
+invalid vdev specification
+use '-f' to override the following errors:
+mismatched replication level: raidz and mirror vdevs with different redundancy, 1 vs. 2 (3-way) are present
+tank\tONLINE
+",
+    );
+}

@@ -85,6 +85,10 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
+    let mismatches = replication_mismatches(&vdevs);
+    if !force && !mismatches.is_empty() {
+        return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
+    }
     let result = m.zpool_create(name, &vdevs, ashift, force).map_err(|e| create_error(m, name, &e, force));
     outcome(result, String::new())
 }
@@ -104,6 +108,37 @@ fn pool_name_error(name: &str) -> Option<&'static str> {
 }
 
 /// `mirror A B`, `raidz1 A B C`, or plain devices, each its own top-level vdev.
+/// `get_replication`'s complaints about top-level vdevs that survive
+/// different numbers of failures (checked unless `-f`).
+fn replication_mismatches(vdevs: &[(VdevKind, Vec<DevId>)]) -> Vec<String> {
+    // (zprl_type, parity, children)
+    let rep = |v: &(VdevKind, Vec<DevId>)| match v.0 {
+        VdevKind::Disk => ("disk", 0, 1),
+        VdevKind::Mirror => ("mirror", 0, v.1.len()),
+        VdevKind::Raidz1 => ("raidz", 1, v.1.len()),
+    };
+    let mut errors = Vec::new();
+    for pair in vdevs.windows(2) {
+        let (last, this) = (rep(&pair[0]), rep(&pair[1]));
+        let raidz_mirror = match (last.0, this.0) {
+            ("raidz", "mirror") => Some((last, this)),
+            ("mirror", "raidz") => Some((this, last)),
+            _ => None,
+        };
+        let error = if let Some((raidz, mirror)) = raidz_mirror {
+            (raidz.1 != mirror.2 - 1).then(|| format!("mismatched replication level: raidz and mirror vdevs with different redundancy, {} vs. {} ({}-way) are present\n", raidz.1, mirror.2 - 1, mirror.2))
+        } else if last.0 != this.0 {
+            Some(format!("mismatched replication level: both {} and {} vdevs are present\n", last.0, this.0))
+        } else if last.2 != this.2 {
+            Some(format!("mismatched replication level: both {}-way and {}-way {} vdevs are present\n", last.2, this.2, this.0))
+        } else {
+            None
+        };
+        errors.extend(error);
+    }
+    errors
+}
+
 fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)>, String> {
     let mut vdevs: Vec<(VdevKind, Vec<DevId>)> = Vec::new();
     let mut group: Option<usize> = None;
