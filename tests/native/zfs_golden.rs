@@ -908,3 +908,35 @@ tank\tONLINE
 ",
     );
 }
+
+/// `zpool add` makes a new top-level vdev: new blocks spread over both
+/// mirrors; a disk beside mirrors or a wider mirror needs `-f`
+/// (`check_replication`), and a member of a pool is refused first
+/// (`check_in_use`).
+#[test]
+fn zpool_add_stripes_over_a_second_mirror() {
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G,sde=1G,sdf=1G"),
+        "zpool create tank mirror sdb sdc\nzpool add tank sdd\nzpool add tank mirror sdd sde sdf\nzpool add tank mirror sdd sde\n\
+         dd if=/dev/urandom of=/tank/f bs=1M count=64 status=none\nzpool list -v tank\nzpool add tank sdb\nzpool add nope sdf\n",
+        "invalid vdev specification
+use '-f' to override the following errors:
+mismatched replication level: pool uses mirror and new vdev is disk
+invalid vdev specification
+use '-f' to override the following errors:
+mismatched replication level: pool uses 2-way mirror and new vdev uses 3-way mirror
+NAME         SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+tank        1.88G  64.1M  1.81G        -         -     0%     3%  1.00x    ONLINE  -
+  mirror-0   960M  32.0M   928M        -         -     0%  3.33%      -    ONLINE
+    sdb     1014M      -      -        -         -      -      -      -    ONLINE
+    sdc     1014M      -      -        -         -      -      -      -    ONLINE
+  mirror-1   960M  32.0M   928M        -         -     0%  3.33%      -    ONLINE
+    sdd     1014M      -      -        -         -      -      -      -    ONLINE
+    sde     1014M      -      -        -         -      -      -      -    ONLINE
+invalid vdev specification
+the following errors must be manually repaired:
+/dev/sdb1 is part of active pool 'tank'
+cannot open 'nope': no such pool
+",
+    );
+}

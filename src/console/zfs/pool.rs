@@ -16,6 +16,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     let m = &mut shell.machine;
     match sub.as_str() {
         "create" => create(m, rest),
+        "add" => add(m, rest),
         "destroy" => each_pool(m, "destroy", rest, "f", Machine::zpool_destroy),
         "status" => status(m, rest),
         "list" => list(m, rest),
@@ -111,12 +112,7 @@ fn pool_name_error(name: &str) -> Option<&'static str> {
 /// `get_replication`'s complaints about top-level vdevs that survive
 /// different numbers of failures (checked unless `-f`).
 fn replication_mismatches(vdevs: &[(VdevKind, Vec<DevId>)]) -> Vec<String> {
-    // (zprl_type, parity, children)
-    let rep = |v: &(VdevKind, Vec<DevId>)| match v.0 {
-        VdevKind::Disk => ("disk", 0, 1),
-        VdevKind::Mirror => ("mirror", 0, v.1.len()),
-        VdevKind::Raidz1 => ("raidz", 1, v.1.len()),
-    };
+    let rep = |v: &(VdevKind, Vec<DevId>)| replication(v.0, v.1.len());
     let mut errors = Vec::new();
     for pair in vdevs.windows(2) {
         let (last, this) = (rep(&pair[0]), rep(&pair[1]));
@@ -137,6 +133,78 @@ fn replication_mismatches(vdevs: &[(VdevKind, Vec<DevId>)]) -> Vec<String> {
         errors.extend(error);
     }
     errors
+}
+
+/// A top-level vdev's `zprl_type`, parity and width.
+fn replication(kind: VdevKind, children: usize) -> (&'static str, usize, usize) {
+    match kind {
+        VdevKind::Disk => ("disk", 0, 1),
+        VdevKind::Mirror => ("mirror", 0, children),
+        VdevKind::Raidz1 => ("raidz", 1, children),
+    }
+}
+
+/// `check_replication`'s comparison of a pool (when its own vdevs agree)
+/// with the vdevs `zpool add` brings.
+fn added_mismatch(p: &Pool, vdevs: &[(VdevKind, Vec<DevId>)]) -> Option<String> {
+    let current: Vec<_> = p.vdevs.iter().map(|v| replication(v.kind, v.children.len())).collect();
+    let (Some(cur), Some(new)) = (current.last(), vdevs.last().map(|v| replication(v.0, v.1.len()))) else { return None };
+    if current.iter().any(|c| c != cur) {
+        return None;
+    }
+    let raidz_mirror = match (cur.0, new.0) {
+        ("raidz", "mirror") => Some((cur, &new)),
+        ("mirror", "raidz") => Some((&new, cur)),
+        _ => None,
+    };
+    if let Some((raidz, mirror)) = raidz_mirror {
+        return (raidz.1 != mirror.2 - 1).then(|| format!("mismatched replication level: pool and new vdev with different redundancy, raidz and mirror vdevs, {} vs. {} ({}-way)\n", raidz.1, mirror.2 - 1, mirror.2));
+    }
+    if cur.0 != new.0 {
+        return Some(format!("mismatched replication level: pool uses {} and new vdev is {}\n", cur.0, new.0));
+    }
+    (cur.2 != new.2).then(|| format!("mismatched replication level: pool uses {}-way {} and new vdev uses {}-way {}\n", cur.2, cur.0, new.2, new.0))
+}
+
+const ADD_USAGE: &str = "\tadd [-afgLnP] [-o property=value] <pool> <vdev> ...\n";
+
+/// `zpool add POOL VDEV...`: more top-level vdevs (`-n`'s dry run is not
+/// modelled).
+fn add(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "afgLnP", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, ADD_USAGE),
+    };
+    let force = opts.iter().any(|o| o.0 == 'f');
+    if opts.iter().any(|o| o.0 == 'n') {
+        return Output::error("the lab does not model 'zpool add -n'\n", 1);
+    }
+    let Some((name, spec)) = operands.split_first() else {
+        return Output::error(format!("missing pool name argument\nusage:\n{ADD_USAGE}"), 2);
+    };
+    if spec.is_empty() {
+        return Output::error(format!("missing vdev specification\nusage:\n{ADD_USAGE}"), 2);
+    }
+    let Some(pool) = m.zfs().pool(name).cloned() else {
+        return Output::error(format!("cannot open '{name}': no such pool\n"), 1);
+    };
+    let vdevs = match vdev_spec(m, spec) {
+        Ok(v) => v,
+        Err(e) => return Output::error(e, 1),
+    };
+    // `check_in_use` runs before the replication checks.
+    if let Some((leaf, owner)) = vdevs.iter().flat_map(|v| v.1.iter()).find_map(|d| member_of_pool(m, *d)) {
+        return Output::error(format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{owner}'\n", dev_path(m, leaf)), 1);
+    }
+    let mut mismatches = replication_mismatches(&vdevs);
+    if mismatches.is_empty() {
+        mismatches.extend(added_mismatch(&pool, &vdevs));
+    }
+    if !force && !mismatches.is_empty() {
+        return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
+    }
+    let result = m.zpool_add(name, &vdevs, force).map_err(|e| create_error(m, name, &e, force));
+    outcome(result, String::new())
 }
 
 fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)>, String> {

@@ -203,6 +203,28 @@ impl Machine {
         Ok(events)
     }
 
+    /// `zpool add POOL VDEV...`: the devices become new top-level vdevs, and
+    /// every label is rewritten with the larger config.
+    pub fn zpool_add(&mut self, pool: &str, vdevs: &[(crate::core::zfs::VdevKind, Vec<DevId>)], force: bool) -> Result<Vec<Event>, ZfsError> {
+        self.zfs.pool(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.to_string()))?;
+        let mut specs = Vec::new();
+        for (kind, devs) in vdevs {
+            let mut claimed = Vec::new();
+            for d in devs {
+                claimed.push(self.claim_device(*d, force)?);
+            }
+            specs.push(VdevSpec { kind: *kind, devs: claimed });
+        }
+        let mut guids = self.guids(64);
+        let mut next = move || guids.pop().unwrap_or(1);
+        let (_, events) = self.with_pool(pool, |tx| {
+            tx.pool.add_vdevs(&*tx.io, &specs, &mut next)?;
+            tx.touch_mos();
+            Ok(())
+        })?;
+        Ok(events)
+    }
+
     /// `zpool destroy`: the devices are free again; their bytes stay.
     pub fn zpool_destroy(&mut self, name: &str) -> Result<Vec<Event>, ZfsError> {
         if self.zfs.pool(name).is_none() {

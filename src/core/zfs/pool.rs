@@ -95,6 +95,17 @@ impl Pool {
         Ok((pool, events))
     }
 
+    /// `zpool add`: new top-level vdevs after the existing ones, with the
+    /// pool's ashift; new blocks may land on them from the next txg.
+    pub fn add_vdevs(&mut self, io: &dyn Disks, specs: &[VdevSpec], guid: &mut dyn FnMut() -> u64) -> Result<(), ZfsError> {
+        check_specs(io, specs)?;
+        for s in specs {
+            let id = self.vdevs.len() as u32;
+            self.vdevs.push(top_vdev(io, id, s, self.ashift, guid));
+        }
+        Ok(())
+    }
+
     pub fn leaves(&self) -> impl Iterator<Item = &Leaf> {
         self.vdevs.iter().flat_map(|v| v.children.iter())
     }
