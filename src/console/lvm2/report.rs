@@ -462,11 +462,66 @@ pub(super) fn report(machine: &Machine, cmd: &str, a: &Args) -> Output {
 /// The report's rows; `missing` is set when a name on the line was not
 /// found (lvm2 says so, reports the rest, and exits 5).
 fn rows_of(t: &mut String, missing: &mut bool, machine: &Machine, cmd: &str, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    #[cfg(feature = "lvm-extras")]
+    match (cmd, fields.iter().any(|f| is_pv_field(f.name)), fields.iter().any(|f| is_lv_field(f.name))) {
+        ("lvs", true, _) if !a.segments => {
+            msg(t, "Can't report LV and PV fields at the same time in report type \"lv\".");
+            return Err(());
+        }
+        ("vgs", true, _) => return vg_rows(t, missing, machine, a, fields).map(|_| pv_rows_of_vgs(machine, a, fields)),
+        ("pvs", _, true) => return Ok(pv_segment_rows(machine, a, fields, listed_pvs_in_order(t, missing, machine, a))),
+        _ => {}
+    }
     match cmd {
         "pvs" => pv_rows(t, missing, machine, a, fields),
         "vgs" => vg_rows(t, missing, machine, a, fields),
         _ => lv_report_rows(t, missing, machine, a, fields),
     }
+}
+
+/// A PV's own field (`pv_count` is the VG's).
+#[cfg(feature = "lvm-extras")]
+fn is_pv_field(name: &str) -> bool {
+    name.starts_with("pv_") && name != "pv_count" || matches!(name, "pe_start" | "dev_size")
+}
+
+/// An LV's or a segment's field.
+#[cfg(feature = "lvm-extras")]
+fn is_lv_field(name: &str) -> bool {
+    name.starts_with("lv_") && name != "lv_count" || SEGMENT_FIELDS.contains(&name) || matches!(name, "pool_lv" | "origin" | "data_percent" | "metadata_percent" | "segtype" | "chunk_size")
+}
+
+/// `vgs` with PV fields reports each VG once per PV (lvm2's PVS report
+/// type), the PVs in metadata order.
+#[cfg(feature = "lvm-extras")]
+fn pv_rows_of_vgs(machine: &Machine, a: &Args, fields: &[&'static Field]) -> Vec<Row> {
+    let vgs = machine.lvm().vgs_by_name();
+    let wanted = vgs.into_iter().filter(|v| a.positional.is_empty() || a.positional.contains(&v.name));
+    wanted.flat_map(|vg| vg.pvs.iter().filter_map(|d| machine.lvm().pvs.iter().find(|p| p.dev == *d))).map(|pv| pv_row(machine, pv, fields, a.units)).collect()
+}
+
+/// `pvs` with LV fields reports each PV once per segment (lvm2's PVSEGS
+/// report type), free segments with the LV fields empty.
+#[cfg(feature = "lvm-extras")]
+fn pv_segment_rows(machine: &Machine, a: &Args, fields: &[&'static Field], pvs: Vec<&Pv>) -> Vec<Row> {
+    let mut out = Vec::new();
+    for pv in pvs {
+        let row = pv_row(machine, pv, fields, a.units);
+        let Some(vg) = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)) else {
+            out.push(row.iter().enumerate().map(|(i, (n, v))| (*n, if is_lv_field(n) && fields[i].right { short_size(0, a.units) } else if is_lv_field(n) { String::new() } else { v.clone() })).collect());
+            continue;
+        };
+        let mut runs: Vec<(u64, Option<&Lv>)> = vg.runs_on(pv.dev).map(|(l, _, start, _)| (start, Some(l))).collect();
+        runs.extend(machine.lvm().free_runs(pv).into_iter().map(|(start, _)| (start, None)));
+        runs.small_sort_by_key(|r| r.0);
+        for (_, lv) in runs {
+            let lv_row = lv.map(|l| lv_rows(machine, a, vg, l, fields).swap_remove(0));
+            // A free segment's numbers are 0, its names empty.
+            let none = |i: usize| if fields[i].right { short_size(0, a.units) } else { String::new() };
+            out.push(row.iter().enumerate().map(|(i, (n, v))| (*n, if is_lv_field(n) { lv_row.as_ref().map_or_else(|| none(i), |r| r[i].1.clone()) } else { v.clone() })).collect());
+        }
+    }
+    out
 }
 
 /// The report's fields: the defaults, `-o +more`, or `-o` alone.
@@ -516,6 +571,11 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
 }
 
 fn pv_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
+    Ok(listed_pvs_in_order(t, missing, machine, a).into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
+}
+
+/// The PVs `pvs` reports, in its order; `missing` as for `rows_of`.
+fn listed_pvs_in_order<'m>(t: &mut String, missing: &mut bool, machine: &'m Machine, a: &Args) -> Vec<&'m Pv> {
     let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
@@ -541,7 +601,7 @@ fn pv_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fiel
         };
         pvs.small_sort_by_key(|p| place(p));
     }
-    Ok(pvs.into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
+    pvs
 }
 
 fn vg_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
