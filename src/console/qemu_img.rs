@@ -316,6 +316,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         Ok(c) => c,
         Err(CreateError::ClusterSize) => return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k"))),
         Err(CreateError::BackingNameTooLong) => return with_text(fail(format!("{name}: Backing file name too long"))),
+        Err(CreateError::TooLarge) => return with_text(fail(format!("{name}: The image size is too large for file format 'qcow2' (try using a larger cluster size)"))),
         Err(CreateError::TooManyMetadataClusters) => {
             return with_text(fail(format!("{name}: the lab's qcow2 model needs the metadata to fit one refcount block; use a larger cluster_size")));
         }

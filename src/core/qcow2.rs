@@ -138,6 +138,8 @@ pub enum CreateError {
     ClusterSize,
     /// The metadata needs more than the first refcount block (not modelled).
     TooManyMetadataClusters,
+    /// More than QCOW_MAX_L1_SIZE of L1 table.
+    TooLarge,
     /// The header, its extensions and the backing file name pass the first cluster.
     BackingNameTooLong,
 }
@@ -211,7 +213,9 @@ fn header_extensions(h: &Header, cluster: usize, backing: Option<&Backing>) -> V
 }
 
 /// `qemu-img create -f qcow2` with `preallocation=off`: header in cluster 0,
-/// refcount table in 1, its refcount block in 2, then the L1 table.
+/// refcount table in 1, its first refcount block in 2, then the L1 table,
+/// then (small clusters, large images) the refcount blocks the L1 table
+/// needs, in the order QEMU allocates them.
 pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Option<&Backing>) -> Result<Created, CreateError> {
     if !(9..=21).contains(&cluster_bits) {
         return Err(CreateError::ClusterSize);
@@ -219,8 +223,13 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Optio
     let cluster = 1u64 << cluster_bits;
     let l1 = l1_entries(size, cluster_bits);
     let l1_clusters = (l1 * 8).div_ceil(cluster);
-    let used = 3 + l1_clusters;
-    if used > cluster / 2 || l1 > u64::from(u32::MAX) {
+    // QCOW_MAX_L1_SIZE: 32 MiB of L1 entries.
+    if l1 > 1 << 22 {
+        return Err(CreateError::TooLarge);
+    }
+    let (blocks, used) = refcount_blocks_after_l1(3 + l1_clusters, cluster / 2);
+    // More blocks than one table cluster lists: QEMU would move the table.
+    if blocks.iter().any(|b| b.0 >= cluster / 8) {
         return Err(CreateError::TooManyMetadataClusters);
     }
     let mut header = Header {
@@ -255,17 +264,45 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Optio
     let mut head = header_extensions(&header, cluster as usize, backing);
     head.extend(backing.map_or(&[][..], |bk| bk.file.as_bytes()));
     head.resize(cluster as usize, 0);
+    let per_block = cluster / 2;
     let mut reftable = vec![0u8; cluster as usize];
-    reftable[..8].copy_from_slice(&(2 * cluster).to_be_bytes());
-    let mut refblock = vec![0u8; cluster as usize];
-    for i in 0..used as usize {
-        refblock[2 * i..2 * i + 2].copy_from_slice(&1u16.to_be_bytes());
+    for (b, at) in &blocks {
+        reftable[8 * *b as usize..8 * *b as usize + 8].copy_from_slice(&(at * cluster).to_be_bytes());
     }
-    let mut writes = vec![(0, head), (cluster, reftable), (2 * cluster, refblock)];
+    let mut writes = vec![(0, head), (cluster, reftable)];
+    for (b, at) in &blocks {
+        let counted = used.saturating_sub(b * per_block).min(per_block) as usize;
+        let mut refblock = vec![0u8; cluster as usize];
+        for i in 0..counted {
+            refblock[2 * i..2 * i + 2].copy_from_slice(&1u16.to_be_bytes());
+        }
+        writes.push((at * cluster, refblock));
+    }
     if l1 > 0 {
         writes.push((3 * cluster, vec![0u8; (l1 * 8) as usize]));
     }
-    Ok(Created { header, writes, length: 3 * cluster + l1 * 8 })
+    let length = if blocks.len() > 1 { used * cluster } else { 3 * cluster + l1 * 8 };
+    Ok(Created { header, writes, length })
+}
+
+/// The refcount blocks (index → cluster) a new image has once its first
+/// `end` clusters are counted: block 0 in cluster 2, then each block the
+/// L1 table reaches, in order, at the next free cluster; a block placed
+/// where no block counts yet is followed by the block that counts it
+/// (`alloc_refcount_block`). Returns them (a Vec: a BTreeMap of u64s cost
+/// the browser 2 KB) and the clusters in use.
+fn refcount_blocks_after_l1(end: u64, per_block: u64) -> (Vec<(u64, u64)>, u64) {
+    let mut blocks = vec![(0, 2)];
+    let mut next = end;
+    for wanted in 1..=(end - 1) / per_block {
+        let mut b = wanted;
+        while !blocks.iter().any(|x| x.0 == b) {
+            blocks.push((b, next));
+            b = next / per_block;
+            next += 1;
+        }
+    }
+    (blocks, next)
 }
 
 /// `qcow2_refcount_metadata_size`: refcount blocks and table clusters that
@@ -338,7 +375,14 @@ mod tests {
         assert_eq!(create(1 << 30, 12, false, None).map(|c| c.length), Ok(16_384));
         assert_eq!(create(100 << 20, 16, false, None).map(|c| c.length), Ok(196_616));
         assert_eq!(create(0, 16, false, None).map(|c| (c.length, c.header.l1_table_offset)), Ok((196_608, 0)));
-        assert_eq!(create(1 << 30, 9, false, None).map(|c| c.length), Err(CreateError::TooManyMetadataClusters));
+        // 512-byte clusters: the L1 table needs two more refcount blocks
+        // after it (264704 bytes, clusters 515 and 516).
+        let c = create(1 << 30, 9, false, None).expect("512-byte clusters");
+        assert_eq!(c.length, 264_704);
+        assert_eq!(&c.writes[1].1[..24], &[0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 4, 6, 0, 0, 0, 0, 0, 0, 4, 8, 0][..]);
+        assert_eq!(&c.writes[4].1[..12], &[0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0][..]);
+        assert_eq!(create(3 << 50, 16, false, None).map(|c| c.length), Err(CreateError::TooLarge));
+        assert!(create(2 << 50, 16, false, None).is_ok());
         assert_eq!(create(1 << 30, 22, false, None).map(|c| c.length), Err(CreateError::ClusterSize));
     }
 

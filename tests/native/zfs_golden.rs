@@ -940,3 +940,32 @@ cannot open 'nope': no such pool
 ",
     );
 }
+
+/// Smaller libzfs texts: `parseprop`'s repeated property, `-o space`,
+/// `zfs get -o` with `all`, `parse_depth`, an index property's value list,
+/// and `zinject` with nothing registered.
+#[test]
+fn zfs_option_texts_follow_libzfs() {
+    let usage_free = |text: &str| -> String {
+        text.lines().filter(|l| !l.starts_with(['\t', ' ']) && !l.is_empty() && *l != "usage:" && !l.starts_with("For ")).map(|l| format!("{l}\n")).collect()
+    };
+    let out = storage_lab::cli::run_script(None, 1, "zfs create -o compression=lz4 -o compression=off rpool/x\nzfs list -o space\n\
+         zfs get -o all,name used rpool\nzfs get -o name,all used rpool\nzfs list -d x rpool\nzfs list -d -1 rpool\n\
+         zfs set checksum=bogus rpool\nzinject\n");
+    assert_eq!(
+        usage_free(&out),
+        "property 'compression' specified multiple times
+NAME                      AVAIL   USED  USEDSNAP  USEDDS  USEDREFRESERV  USEDCHILD
+rpool                      214G  32.5G        0B     40K             0B      32.5G
+rpool/data                 214G  32.5G        0B     32K             0B      32.5G
+rpool/data/vm-100-disk-0   246G  32.5G        0B     24K          32.5G         0B
+too many fields given to -o option
+\"all\" conflicts with specific fields given to -o option
+x is not an integer
+Depth can not be negative.
+cannot set property for 'rpool': 'checksum' must be one of 'on | off | fletcher2 | fletcher4 | sha256 | sha512 | skein | edonr | blake3'
+No handlers registered.
+Run 'zinject -h' for usage information.
+"
+    );
+}

@@ -85,6 +85,10 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         let missing = if opts.iter().any(|o| o.0 == 'V') { "missing volume argument" } else { "missing filesystem argument" };
         return usage_error(if operands.is_empty() { missing } else { "too many arguments" }, CREATE_USAGE);
     };
+    let given: Vec<&str> = opts.iter().filter(|o| o.0 == 'o').map(|o| o.1.split('=').next().unwrap_or("")).collect();
+    if let Some(twice) = given.iter().enumerate().find_map(|(i, p)| given[..i].contains(p).then_some(p)) {
+        return Output::error(format!("property '{twice}' specified multiple times\n"), 1);
+    }
     let mut props = Props::default();
     let volume = opts.iter().any(|o| o.0 == 'V');
     let (mut volsize, mut volblocksize) = (None, None);
@@ -170,7 +174,7 @@ fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblock
         _ => {
             let kind = if volume { VOL } else { FS };
             let value = crate::core::machine::zfs::stored_value(canonical(p), v, kind).map_err(|why| format!("cannot create '{name}': {why}\n"))?;
-            props.stored.insert(canonical(p).to_string(), value);
+            props.set_stored(canonical(p), value);
         }
     }
     Ok(())
@@ -321,8 +325,11 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
             _ => v.to_string(),
         };
         if p == "checksum" && checksum(v).is_none() {
-            let why = if matches!(v, "off" | "fletcher2" | "sha512" | "skein" | "edonr" | "blake3" | "noparity") { "not modelled in this lab (fletcher4 and sha256 are)" } else { "invalid value" };
-            return Output::error(format!("cannot set property for '{name}': 'checksum' must be one of 'on | off | fletcher2 | fletcher4 | sha256 | sha512 | skein | edonr | blake3': {v} is {why}\n"), 1);
+            let list = "'checksum' must be one of 'on | off | fletcher2 | fletcher4 | sha256 | sha512 | skein | edonr | blake3'";
+            if matches!(v, "off" | "fletcher2" | "sha512" | "skein" | "edonr" | "blake3" | "noparity") {
+                return Output::error(format!("cannot set property for '{name}': the lab models checksum=fletcher4 and sha256 only\n"), 1);
+            }
+            return Output::error(format!("cannot set property for '{name}': {list}\n"), 1);
         }
         let value = if p == "checksum" && v == "on" { "fletcher4".to_string() } else { value };
         let r = m.zfs_set(name, p, &value).map_err(|e| match e {
@@ -466,7 +473,7 @@ fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, Stri
             Some(r) => (bytes(r), "local".into()),
             None => (if literal { "0".into() } else { "none".into() }, "default".into()),
         }),
-        p if is_user_property(p) => Some(match pool.inherited(head, |x| x.stored.get(p).cloned()) {
+        p if is_user_property(p) => Some(match pool.inherited(head, |x| x.stored(p).cloned()) {
             Some((v, from)) => (v, source(Some(from))),
             None => ("-".into(), "-".into()),
         }),
@@ -476,7 +483,7 @@ fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, Stri
             if s.applies & kind == 0 {
                 return None;
             }
-            let set = if s.inherit { pool.inherited(head, |x| x.stored.get(p).cloned()) } else { ds.props.stored.get(p).map(|v| (v.clone(), head.to_string())) };
+            let set = if s.inherit { pool.inherited(head, |x| x.stored(p).cloned()) } else { ds.props.stored(p).map(|v| (v.clone(), head.to_string())) };
             Some(match set {
                 Some((v, from)) => (v, source(Some(from))),
                 None => (s.default.into(), "default".into()),
@@ -559,7 +566,11 @@ fn depth_arg(opts: &[(char, String)], usage: &str) -> Result<usize, Output> {
     match opts.iter().rev().find(|o| o.0 == 'd') {
         None if opts.iter().any(|o| o.0 == 'r') => Ok(usize::MAX),
         None => Ok(usize::MAX),
-        Some((_, v)) => v.parse().map_err(|_| usage_error(&format!("invalid depth '{v}'"), usage)),
+        Some((_, v)) => match v.parse::<i64>() {
+            Ok(d) if d < 0 => Err(usage_error("Depth can not be negative.", usage)),
+            Ok(d) => Ok(d as usize),
+            Err(_) => Err(usage_error(&format!("{v} is not an integer"), usage)),
+        },
     }
 }
 
@@ -577,7 +588,8 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         Err(e) => return usage_error(e.trim_end(), LIST_USAGE),
     };
     let mut columns = Vec::new();
-    for c in value_of('o').unwrap_or("name,used,available,referenced,mountpoint").split(',').map(canonical) {
+    let chosen = value_of('o').map(|o| o.replace("space", "name,available,used,usedbysnapshots,usedbydataset,usedbyrefreservation,usedbychildren"));
+    for c in chosen.as_deref().unwrap_or("name,used,available,referenced,mountpoint").split(',').map(canonical) {
         match meta(c) {
             Some(m) => columns.push(m),
             None => return usage_error(&format!("bad property list: invalid property '{c}'"), LIST_USAGE),
@@ -681,6 +693,8 @@ fn get(m: &mut Machine, args: &[String]) -> Output {
     let fields: Vec<usize> = match value_of('o') {
         None => vec![0, 1, 2, 4],
         Some("all") => (0..5).collect(),
+        Some(list) if list.split(',').count() > 5 || list.starts_with("all,") => return usage_error("too many fields given to -o option", GET_USAGE),
+        Some(list) if list.split(',').any(|f| f == "all") => return usage_error("\"all\" conflicts with specific fields given to -o option", GET_USAGE),
         Some(list) => match list.split(',').map(|f| GET_FIELDS.iter().position(|g| *g == f).ok_or(f)).collect() {
             Ok(v) => v,
             Err(bad) => return usage_error(&format!("invalid column name '{bad}'"), GET_USAGE),
@@ -748,7 +762,7 @@ fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal
         let Some(pool) = m.zfs().pool(pool_of(n)) else { continue };
         let mut props: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
         if all {
-            let mut user: Vec<String> = pool.datasets.iter().filter(|d| n == &d.name || n.starts_with(&format!("{}/", d.name)) || n.starts_with(&format!("{}@", d.name))).flat_map(|d| d.props.stored.keys().filter(|k| is_user_property(k)).cloned()).collect();
+            let mut user: Vec<String> = pool.datasets.iter().filter(|d| n == &d.name || n.starts_with(&format!("{}/", d.name)) || n.starts_with(&format!("{}@", d.name))).flat_map(|d| d.props.stored.iter().map(|s| s.0.clone()).filter(|k| is_user_property(k))).collect();
             user.sort();
             user.dedup();
             props.extend(user);

@@ -93,7 +93,7 @@ fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
     };
     let value = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
     if opts.is_empty() && operands.is_empty() {
-        return Output::text("No handlers registered.\n", 0);
+        return Output::text("No handlers registered.\nRun 'zinject -h' for usage information.\n", 0);
     }
     if let Some(id) = value('c') {
         return if id == "all" { Output::text("removed all registered handlers\n", 0) } else { Output::error(format!("failed to remove handler {id}: No such file or directory\n"), 1) };

@@ -570,7 +570,7 @@ impl Machine {
                 _ => {
                     let kind = if ds.is_volume() { props::VOL } else { props::FS };
                     let value = stored_value(property, value, kind).map_err(|why| ZfsError::BadProperty { property: property.into(), value: value.into(), why })?;
-                    ds.props.stored.insert(property.to_string(), value);
+                    ds.props.set_stored(property, value);
                 }
             }
             let obj = ds.obj;
