@@ -969,3 +969,41 @@ Run 'zinject -h' for usage information.
 "
     );
 }
+
+/// `zfs inherit [-r]` drops local values (`zfs_do_inherit`'s refusals for
+/// read-only and non-inheritable properties, and its usage).
+#[test]
+fn zfs_inherit_drops_local_values() {
+    check(
+        None,
+        "zfs set compression=lz4 rpool/data\nzfs set atime=off rpool/data/vm-100-disk-0\nzfs set atime=off rpool\nzfs set atime=on rpool/data\nzfs get -r -o name,value,source atime rpool\nzfs inherit atime rpool/data\nzfs get -r -o name,value,source atime rpool\nzfs inherit -r compression rpool\nzfs get -r -o name,value,source compression rpool\nzfs inherit used rpool\nzfs inherit canmount rpool\nzfs inherit bogus rpool\nzfs inherit atime\nzfs set user:x=1 rpool/data\nzfs inherit user:x rpool/data\nzfs get user:x rpool/data\n",
+        "cannot set property for 'rpool/data/vm-100-disk-0': 'atime' does not apply to datasets of this type\n\
+NAME                      VALUE  SOURCE\n\
+rpool                     off    local\n\
+rpool/data                on     local\n\
+rpool/data/vm-100-disk-0  -      -\n\
+NAME                      VALUE  SOURCE\n\
+rpool                     off    local\n\
+rpool/data                off    inherited from rpool\n\
+rpool/data/vm-100-disk-0  -      -\n\
+NAME                      VALUE           SOURCE\n\
+rpool                     on              default\n\
+rpool/data                on              default\n\
+rpool/data/vm-100-disk-0  on              default\n\
+used property is read-only\n\
+'canmount' property cannot be inherited\n\
+invalid property 'bogus'\n\
+usage:\n\
+\tinherit [-rS] <property> <filesystem|volume|snapshot> ...\n\
+\n\
+For the property list, run: zfs set|get\n\
+missing dataset argument\n\
+usage:\n\
+\tinherit [-rS] <property> <filesystem|volume|snapshot> ...\n\
+\n\
+For the property list, run: zfs set|get\n\
+NAME        PROPERTY  VALUE   SOURCE\n\
+rpool/data  user:x    -       -\n\
+",
+    );
+}

@@ -20,6 +20,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "list" => list(m, rest),
         "get" => get(m, rest),
         "set" => set(m, rest),
+        "inherit" => inherit(m, rest),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
         other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
@@ -37,7 +38,7 @@ fn usage_error(what: &str, usage: &str) -> Output {
 /// `usage(B_FALSE)` for one command. Simplified: `get`, `set` and `list`
 /// name where the property table is instead of printing it.
 fn usage_text(usage: &str) -> String {
-    let footer = if ["\tget", "\tset", "\tlist"].iter().any(|c| usage.starts_with(c)) {
+    let footer = if ["\tget", "\tset", "\tlist", "\tinherit"].iter().any(|c| usage.starts_with(c)) {
         "For the property list, run: zfs set|get\n"
     } else {
         "For the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\n"
@@ -336,6 +337,42 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
             ZfsError::BadProperty { why, .. } => format!("cannot set property for '{name}': {why}\n"),
             other => message(&other),
         });
+        out.append(outcome(r, String::new()));
+    }
+    out
+}
+
+const INHERIT_USAGE: &str = "\tinherit [-rS] <property> <filesystem|volume|snapshot> ...\n";
+
+/// `zfs inherit [-r] PROPERTY NAME...`: drops the local value (`-S`, the
+/// received value, is the same here: the lab receives no properties).
+fn inherit(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "rS", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, INHERIT_USAGE),
+    };
+    let Some((given, names)) = operands.split_first() else {
+        return usage_error("missing property argument", INHERIT_USAGE);
+    };
+    if names.is_empty() {
+        return usage_error("missing dataset argument", INHERIT_USAGE);
+    }
+    let p = canonical(given);
+    let inheritable = matches!(p, "checksum" | "recordsize" | "copies" | "mountpoint") || is_user_property(p) || Stored::named(p).is_some_and(|s| s.inherit);
+    if !inheritable {
+        return match meta(p) {
+            Some(_) if matches!(p, "canmount" | "volsize" | "volblocksize" | "refreservation") => Output::error(format!("'{given}' property cannot be inherited\n{}", if p == "refreservation" { format!("use 'zfs set {given}=none' to clear\nuse 'zfs inherit -S {given}' to revert to received value\n") } else { String::new() }), 1),
+            Some(_) => Output::error(format!("{given} property is read-only\n"), 1),
+            None => usage_error(&format!("invalid property '{given}'"), INHERIT_USAGE),
+        };
+    }
+    let recursive = opts.iter().any(|o| o.0 == 'r');
+    let mut out = Output::default();
+    for name in names {
+        let r = match open(m, name) {
+            Ok(_) => m.zfs_inherit(name, p, recursive).map_err(|e| message(&e)),
+            Err(e) => Err(e),
+        };
         out.append(outcome(r, String::new()));
     }
     out

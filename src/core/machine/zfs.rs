@@ -567,6 +567,9 @@ impl Machine {
                 "copies" => ds.props.copies = Some(value.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| bad("must be one of '1 | 2 | 3'"))?),
                 "mountpoint" => ds.props.mountpoint = Some(value.to_string()),
                 "refreservation" => ds.props.refreservation = if value == "none" { None } else { crate::core::units::parse_size_bytes(value).ok() },
+                #[cfg(not(feature = "zfs"))]
+                _ => return Err(bad("is not a property the lab can set")),
+                #[cfg(feature = "zfs")]
                 _ => {
                     let kind = if ds.is_volume() { props::VOL } else { props::FS };
                     let value = stored_value(property, value, kind).map_err(|why| ZfsError::BadProperty { property: property.into(), value: value.into(), why })?;
@@ -577,6 +580,34 @@ impl Machine {
             tx.touch_record(obj)
         })?;
         events.insert(0, Event::PropertySet { dataset: name.into(), property: property.into(), value: value.into() });
+        Ok(events)
+    }
+
+    #[cfg(feature = "zfs")]
+    /// `zfs inherit [-r] PROPERTY NAME`: the local value goes, so the
+    /// dataset (and with `recursive` every descendant) takes its parent's
+    /// or the default.
+    pub fn zfs_inherit(&mut self, name: &str, property: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        let (pool, _) = self.pool_and_os(name)?;
+        let p = self.zfs.pool(&pool).ok_or(ZfsError::Io)?;
+        let mut targets = if recursive { p.descendants(name) } else { Vec::new() };
+        targets.insert(0, name.to_string());
+        let (_, mut events) = self.with_pool(&pool, |tx| {
+            for t in &targets {
+                let Some(ds) = tx.pool.dataset_mut(t) else { continue };
+                match property {
+                    "checksum" => ds.props.checksum = None,
+                    "recordsize" => ds.props.recordsize = None,
+                    "copies" => ds.props.copies = None,
+                    "mountpoint" => ds.props.mountpoint = None,
+                    _ => ds.props.stored.retain(|s| s.0 != property),
+                }
+                let obj = ds.obj;
+                tx.touch_record(obj)?;
+            }
+            Ok(())
+        })?;
+        events.insert(0, Event::PropertySet { dataset: name.into(), property: property.into(), value: "inherited".into() });
         Ok(events)
     }
 
