@@ -1007,3 +1007,25 @@ rpool/data  user:x    -       -\n\
 ",
     );
 }
+
+/// `get_replication`'s size check: mirror or raidz sides more than
+/// ZPOOL_FUZZ (16 MiB) apart need `-f`, in `zpool create` and `zpool add`.
+#[test]
+fn mirrors_of_different_sizes_need_force() {
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G,sdg=2G"),
+        "zpool create tank mirror sdb sdg\nzpool create tank raidz sdb sdc sdg\nzpool create tank mirror sdb sdc\n\
+         zpool add tank mirror sdd sdg\nzpool add -f tank mirror sdd sdg\nzpool list -H -o name,size\n",
+        "invalid vdev specification
+use '-f' to override the following errors:
+mirror contains devices of different sizes
+invalid vdev specification
+use '-f' to override the following errors:
+raidz contains devices of different sizes
+invalid vdev specification
+use '-f' to override the following errors:
+mirror contains devices of different sizes
+tank\t1.88G
+",
+    );
+}

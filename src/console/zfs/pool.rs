@@ -86,7 +86,7 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
-    let mismatches = replication_mismatches(&vdevs);
+    let mismatches = replication_mismatches(m, &vdevs);
     if !force && !mismatches.is_empty() {
         return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
     }
@@ -111,11 +111,22 @@ fn pool_name_error(name: &str) -> Option<&'static str> {
 /// `mirror A B`, `raidz1 A B C`, or plain devices, each its own top-level vdev.
 /// `get_replication`'s complaints about top-level vdevs that survive
 /// different numbers of failures (checked unless `-f`).
-fn replication_mismatches(vdevs: &[(VdevKind, Vec<DevId>)]) -> Vec<String> {
+fn replication_mismatches(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> Vec<String> {
     let rep = |v: &(VdevKind, Vec<DevId>)| replication(v.0, v.1.len());
     let mut errors = Vec::new();
+    // ZPOOL_FUZZ: sizes within 16 MiB count as the same.
+    let uneven = |devs: &[DevId]| {
+        let sizes: Vec<u64> = devs.iter().map(|d| m.size_of(*d)).collect();
+        sizes.iter().max().zip(sizes.iter().min()).is_some_and(|(hi, lo)| hi - lo > 16 << 20)
+    };
+    if let Some(v) = vdevs.first().filter(|v| v.0 != VdevKind::Disk && uneven(&v.1)) {
+        errors.push(format!("{} contains devices of different sizes\n", rep(v).0));
+    }
     for pair in vdevs.windows(2) {
         let (last, this) = (rep(&pair[0]), rep(&pair[1]));
+        if pair[1].0 != VdevKind::Disk && uneven(&pair[1].1) {
+            errors.push(format!("{} contains devices of different sizes\n", this.0));
+        }
         let raidz_mirror = match (last.0, this.0) {
             ("raidz", "mirror") => Some((last, this)),
             ("mirror", "raidz") => Some((this, last)),
@@ -196,7 +207,7 @@ fn add(m: &mut Machine, args: &[String]) -> Output {
     if let Some((leaf, owner)) = vdevs.iter().flat_map(|v| v.1.iter()).find_map(|d| member_of_pool(m, *d)) {
         return Output::error(format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{owner}'\n", dev_path(m, leaf)), 1);
     }
-    let mut mismatches = replication_mismatches(&vdevs);
+    let mut mismatches = replication_mismatches(m, &vdevs);
     if mismatches.is_empty() {
         mismatches.extend(added_mismatch(&pool, &vdevs));
     }
