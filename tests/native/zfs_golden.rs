@@ -1029,3 +1029,34 @@ tank\t1.88G
 ",
     );
 }
+
+/// `zfs destroy FS@SPEC`: snapshots listed with commas and ranges with `%`
+/// in creation order (`zfs_iter_snapspec`), unknown names skipped.
+#[test]
+fn zfs_destroy_takes_snapshot_lists_and_ranges() {
+    check(
+        None,
+        "zfs create rpool/a\nzfs snapshot rpool/a@s1\nzfs snapshot rpool/a@s2\nzfs snapshot rpool/a@s3\nzfs snapshot rpool/a@s4\nzfs destroy -nv rpool/a@s1,s3\nzfs destroy -nv rpool/a@s2%s4\nzfs destroy -nv rpool/a@%\nzfs destroy -nv rpool/a@nope,s4\nzfs destroy rpool/a@nope\nzfs destroy -v rpool/a@s1%s2\nzfs list -H -o name -t snapshot\n",
+        "would destroy rpool/a@s1\n\
+would destroy rpool/a@s3\n\
+would reclaim 0B\n\
+would destroy rpool/a@s2\n\
+would destroy rpool/a@s3\n\
+would destroy rpool/a@s4\n\
+would reclaim 0B\n\
+would destroy rpool/a@s1\n\
+would destroy rpool/a@s2\n\
+would destroy rpool/a@s3\n\
+would destroy rpool/a@s4\n\
+would reclaim 0B\n\
+would destroy rpool/a@s4\n\
+would reclaim 0B\n\
+could not find any snapshots to destroy; check snapshot names.\n\
+will destroy rpool/a@s1\n\
+will destroy rpool/a@s2\n\
+will reclaim 0B\n\
+rpool/a@s3\n\
+rpool/a@s4\n\
+",
+    );
+}

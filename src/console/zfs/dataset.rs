@@ -200,13 +200,24 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         return usage_error(if operands.is_empty() { "missing dataset argument" } else { "too many arguments" }, DESTROY_USAGE);
     };
     let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
-    if let Some((fs, _)) = name.split_once('@') {
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    if let Some((fs, spec)) = name.split_once('@') {
         if let Err(e) = open(m, fs) {
             return Output::error(e, 1);
         }
-        if open(m, name).is_err() {
+        let snaps = snapshots_named(m, fs, spec);
+        if snaps.is_empty() {
             return Output::error("could not find any snapshots to destroy; check snapshot names.\n", 1);
         }
+        let text = if has('v') || has('p') { destroy_listing(m, name, &snaps, has('n'), has('p')) } else { String::new() };
+        if has('n') {
+            return Output::text(text, 0);
+        }
+        let mut out = Output::text(text, 0);
+        for snap in snaps.iter().rev() {
+            out.append(outcome(m.zfs_destroy(snap, false).map_err(|e| message(&e)), String::new()));
+        }
+        return out;
     }
     if let Err(e) = open(m, name) {
         return Output::error(e, 1);
@@ -225,12 +236,38 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         Ok(plan) => plan,
         Err(e) => return Output::error(refusal(e), 1),
     };
-    let has = |c: char| opts.iter().any(|o| o.0 == c);
     let text = if has('v') || has('p') { destroy_listing(m, name, &plan, has('n'), has('p')) } else { String::new() };
     if has('n') {
         return Output::text(text, 0);
     }
     outcome(m.zfs_destroy(name, recursive).map_err(refusal), text)
+}
+
+/// The snapshots of `fs` that `spec` names (`zfs_iter_snapspec`): names
+/// separated by commas, `a%b` every snapshot from a to b in creation order
+/// (an empty end: the first or the last); names that do not exist are
+/// skipped.
+fn snapshots_named(m: &Machine, fs: &str, spec: &str) -> Vec<String> {
+    let Some(ds) = m.zfs().pool(pool_of(fs)).and_then(|p| p.dataset(fs)) else { return Vec::new() };
+    let mut order: Vec<&crate::core::zfs::Snapshot> = ds.snapshots.iter().collect();
+    order.sort_by_key(|s| s.txg);
+    let at = |n: &str| order.iter().position(|s| s.name == n);
+    let mut chosen: Vec<usize> = Vec::new();
+    for item in spec.split(',') {
+        match item.split_once('%') {
+            Some((a, b)) => {
+                let lo = if a.is_empty() { Some(0) } else { at(a) };
+                let hi = if b.is_empty() { order.len().checked_sub(1) } else { at(b) };
+                if let (Some(lo), Some(hi)) = (lo, hi) {
+                    chosen.extend(lo..=hi);
+                }
+            }
+            None => chosen.extend(at(item)),
+        }
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    chosen.into_iter().map(|i| format!("{fs}@{}", order[i].name)).collect()
 }
 
 /// `-v` (`-p`: tab-separated): each dataset and snapshot destroyed, and for
