@@ -1060,3 +1060,25 @@ rpool/a@s4\n\
 ",
     );
 }
+
+/// `zpool status -g`: the vdevs by GUID, the root row by the pool's name
+/// (`status_callback`), the NAME column as wide as the pool's GUID.
+#[test]
+fn zpool_status_g_keeps_the_pool_name() {
+    check(
+        None,
+        "zpool status -g rpool\n",
+        "  pool: rpool
+ state: ONLINE
+config:
+
+\tNAME                     STATE     READ WRITE CKSUM
+\trpool                    ONLINE       0     0     0
+\t  14013311572813074263   ONLINE       0     0     0
+\t    5851886482667786584  ONLINE       0     0     0
+\t    8616790487463511169  ONLINE       0     0     0
+
+errors: No known data errors
+",
+    );
+}

@@ -524,7 +524,9 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
     }
     out.push_str(&scan_line(p, m.now()));
     let rows = config_rows(m, p, f);
-    let width = rows.iter().map(|r| r.depth + r.name.len()).max().unwrap_or(0).max(10);
+    // `max_width` counts the pool's GUID with -g, though the row shows its name.
+    let root = if f.guids { p.guid.to_string().len() } else { 0 };
+    let width = rows.iter().map(|r| r.depth + r.name.len()).chain([root]).max().unwrap_or(0).max(10);
     out.push_str(&format!("config:\n\n\t{:<width$}  {:<8} {:>5} {:>5} {:>5}\n", "NAME", "STATE", "READ", "WRITE", "CKSUM"));
     for r in &rows {
         let count = |n: u64| if f.literal { n.to_string() } else { nicenum(n, false) };
@@ -625,7 +627,7 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
             }
         }
     }
-    let name = if f.guids { p.guid.to_string() } else { p.name.clone() };
+    let name = p.name.clone();
     let lost = ErrorCounts { cksum: p.errlog.len() as u64, ..ErrorCounts::default() };
     rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost });
     rows
