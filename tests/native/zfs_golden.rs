@@ -1062,7 +1062,7 @@ rpool/a@s4\n\
 }
 
 /// `zpool status -g`: the vdevs by GUID, the root row by the pool's name
-/// (`status_callback`), the NAME column as wide as the pool's GUID.
+/// (`status_callback`), the NAME column as wide as its widest GUID.
 #[test]
 fn zpool_status_g_keeps_the_pool_name() {
     check(
@@ -1072,11 +1072,11 @@ fn zpool_status_g_keeps_the_pool_name() {
  state: ONLINE
 config:
 
-\tNAME                     STATE     READ WRITE CKSUM
-\trpool                    ONLINE       0     0     0
-\t  14013311572813074263   ONLINE       0     0     0
-\t    5851886482667786584  ONLINE       0     0     0
-\t    8616790487463511169  ONLINE       0     0     0
+\tNAME                      STATE     READ WRITE CKSUM
+\trpool                     ONLINE       0     0     0
+\t  10684069430387459819    ONLINE       0     0     0
+\t    10441894650604156824  ONLINE       0     0     0
+\t    17766489961762303990  ONLINE       0     0     0
 
 errors: No known data errors
 ",
