@@ -1082,3 +1082,22 @@ errors: No known data errors
 ",
     );
 }
+
+/// `zpool history -l` adds who ran each command and on which host
+/// (`print_history_records`); unknown options get the usage.
+#[test]
+fn zpool_history_long_names_user_and_host() {
+    check(
+        None,
+        "zpool history -l rpool\nzpool history -z\n",
+        "History for 'rpool':
+2026-11-24.09:00:00 zpool create -o ashift=12 rpool mirror /dev/nvme0n1 /dev/nvme1n1 [user 0 (root) on pve:linux]
+2026-11-24.09:00:01 zfs create rpool/data [user 0 (root) on pve:linux]
+2026-11-24.09:00:02 zfs create -V 33554432k rpool/data/vm-100-disk-0 [user 0 (root) on pve:linux]
+
+invalid option 'z'
+usage:
+\thistory [-il] [<pool>] ...
+",
+    );
+}

@@ -921,8 +921,16 @@ fn wait(m: &mut Machine, args: &[String]) -> Output {
 }
 
 /// `zpool history [POOL]...`: each pool's changes with their times.
+/// `zpool history [-il] [POOL]...`. `-l` adds who ran each command and
+/// where; the lab keeps no internal events, so `-i` adds nothing.
 fn history(m: &mut Machine, args: &[String]) -> Output {
-    let names: Vec<String> = if args.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { args.to_vec() };
+    let usage = "\thistory [-il] [<pool>] ...\n";
+    let (opts, pools) = match getopt(args, "il", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let long = opts.iter().any(|o| o.0 == 'l');
+    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
     if names.is_empty() {
         return Output::error("no pools available\n", 0);
     }
@@ -936,7 +944,8 @@ fn history(m: &mut Machine, args: &[String]) -> Output {
         out.text.push_str(&format!("History for '{name}':\n"));
         for (t, line) in &p.history {
             let (y, mo, d, h, mi, s) = fmt::civil(*t);
-            out.text.push_str(&format!("{y}-{mo:02}-{d:02}.{h:02}:{mi:02}:{s:02} {line}\n"));
+            let who = if long { format!(" [user 0 (root) on {}:linux]", m.hostname()) } else { String::new() };
+            out.text.push_str(&format!("{y}-{mo:02}-{d:02}.{h:02}:{mi:02}:{s:02} {line}{who}\n"));
         }
         out.text.push('\n');
     }

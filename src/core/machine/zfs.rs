@@ -184,14 +184,7 @@ impl Machine {
         if self.zfs.pool(name).is_some() {
             return Err(ZfsError::PoolExists(name.to_string()));
         }
-        let mut specs = Vec::new();
-        for (kind, devs) in vdevs {
-            let mut claimed = Vec::new();
-            for d in devs {
-                claimed.push(self.claim_device(*d, force)?);
-            }
-            specs.push(VdevSpec { kind: *kind, devs: claimed });
-        }
+        let specs = self.claim_vdevs(vdevs, force)?;
         let mut guids = self.guids(64);
         let mut next = move || guids.pop().unwrap_or(1);
         let now = self.clock;
@@ -203,18 +196,21 @@ impl Machine {
         Ok(events)
     }
 
+    /// Each vdev's devices, claimed for ZFS (`claim_device`).
+    fn claim_vdevs(&mut self, vdevs: &[(crate::core::zfs::VdevKind, Vec<DevId>)], force: bool) -> Result<Vec<VdevSpec>, ZfsError> {
+        let mut specs = Vec::new();
+        for (kind, devs) in vdevs {
+            let claimed = devs.iter().map(|d| self.claim_device(*d, force)).collect::<Result<Vec<_>, _>>()?;
+            specs.push(VdevSpec { kind: *kind, devs: claimed });
+        }
+        Ok(specs)
+    }
+
     /// `zpool add POOL VDEV...`: the devices become new top-level vdevs, and
     /// every label is rewritten with the larger config.
     pub fn zpool_add(&mut self, pool: &str, vdevs: &[(crate::core::zfs::VdevKind, Vec<DevId>)], force: bool) -> Result<Vec<Event>, ZfsError> {
         self.zfs.pool(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.to_string()))?;
-        let mut specs = Vec::new();
-        for (kind, devs) in vdevs {
-            let mut claimed = Vec::new();
-            for d in devs {
-                claimed.push(self.claim_device(*d, force)?);
-            }
-            specs.push(VdevSpec { kind: *kind, devs: claimed });
-        }
+        let specs = self.claim_vdevs(vdevs, force)?;
         let mut guids = self.guids(64);
         let mut next = move || guids.pop().unwrap_or(1);
         let (_, events) = self.with_pool(pool, |tx| {
