@@ -1101,3 +1101,45 @@ usage:
 ",
     );
 }
+
+/// `zpool create -n` and `zpool add -n` print the layout (`print_vdev_tree`:
+/// new vdevs without ids, the pool's own with them) and change nothing.
+#[test]
+fn zpool_dry_runs_print_the_layout() {
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G,sde=1G"),
+        "zpool create -n tank mirror sdb sdc\nzpool create -n t2 raidz sdb sdc sdd\nzpool create tank mirror sdb sdc\nzpool add -n tank mirror sdd sde\nzpool create -n t3 sdd sde\nzpool create -n t4 sdb\nzpool list -H -o name\n",
+        "would create 'tank' with the following layout:\n\
+\n\
+\ttank\n\
+\t  mirror\n\
+\t    sdb\n\
+\t    sdc\n\
+would create 't2' with the following layout:\n\
+\n\
+\tt2\n\
+\t  raidz1\n\
+\t    sdb\n\
+\t    sdc\n\
+\t    sdd\n\
+would update 'tank' to the following configuration:\n\
+\n\
+\ttank\n\
+\t  mirror-0\n\
+\t    sdb\n\
+\t    sdc\n\
+\t  mirror\n\
+\t    sdd\n\
+\t    sde\n\
+would create 't3' with the following layout:\n\
+\n\
+\tt3\n\
+\t  sdd\n\
+\t  sde\n\
+invalid vdev specification\n\
+the following errors must be manually repaired:\n\
+/dev/sdb1 is part of active pool 'tank'\n\
+tank\n\
+",
+    );
+}

@@ -57,7 +57,7 @@ fn dev_path(m: &Machine, dev: DevId) -> String {
 const CREATE_USAGE: &str = "\tcreate [-fnd] [-o property=value] ... \n\t    [-O file-system-property=value] ... \n\t    [-m mountpoint] [-R root] <pool> <vdev> ...\n";
 
 fn create(m: &mut Machine, args: &[String]) -> Output {
-    let (opts, operands) = match getopt(args, "f", "o") {
+    let (opts, operands) = match getopt(args, "fn", "o") {
         Ok(v) => v,
         Err(c) => return bad_option(c, CREATE_USAGE),
     };
@@ -89,6 +89,12 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     let mismatches = replication_mismatches(m, &vdevs);
     if !force && !mismatches.is_empty() {
         return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
+    }
+    if opts.iter().any(|o| o.0 == 'n') {
+        if let Some(refusal) = in_use(m, &vdevs) {
+            return refusal;
+        }
+        return Output::text(format!("would create '{name}' with the following layout:\n\n\t{name}\n{}", vdev_tree(m, &vdevs)), 0);
     }
     let result = m.zpool_create(name, &vdevs, ashift, force).map_err(|e| create_error(m, name, &e, force));
     outcome(result, String::new())
@@ -179,17 +185,15 @@ fn added_mismatch(p: &Pool, vdevs: &[(VdevKind, Vec<DevId>)]) -> Option<String> 
 
 const ADD_USAGE: &str = "\tadd [-afgLnP] [-o property=value] <pool> <vdev> ...\n";
 
-/// `zpool add POOL VDEV...`: more top-level vdevs (`-n`'s dry run is not
-/// modelled).
+/// `zpool add [-fn] POOL VDEV...`: more top-level vdevs, or (`-n`) the
+/// configuration they would make.
 fn add(m: &mut Machine, args: &[String]) -> Output {
     let (opts, operands) = match getopt(args, "afgLnP", "o") {
         Ok(v) => v,
         Err(c) => return bad_option(c, ADD_USAGE),
     };
     let force = opts.iter().any(|o| o.0 == 'f');
-    if opts.iter().any(|o| o.0 == 'n') {
-        return Output::error("the lab does not model 'zpool add -n'\n", 1);
-    }
+    let dry_run = opts.iter().any(|o| o.0 == 'n');
     let Some((name, spec)) = operands.split_first() else {
         return Output::error(format!("missing pool name argument\nusage:\n{ADD_USAGE}"), 2);
     };
@@ -204,8 +208,8 @@ fn add(m: &mut Machine, args: &[String]) -> Output {
         Err(e) => return Output::error(e, 1),
     };
     // `check_in_use` runs before the replication checks.
-    if let Some((leaf, owner)) = vdevs.iter().flat_map(|v| v.1.iter()).find_map(|d| member_of_pool(m, *d)) {
-        return Output::error(format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{owner}'\n", dev_path(m, leaf)), 1);
+    if let Some(refusal) = in_use(m, &vdevs) {
+        return refusal;
     }
     let mut mismatches = replication_mismatches(m, &vdevs);
     if mismatches.is_empty() {
@@ -214,8 +218,39 @@ fn add(m: &mut Machine, args: &[String]) -> Output {
     if !force && !mismatches.is_empty() {
         return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
     }
+    if dry_run {
+        let current: Vec<(VdevKind, Vec<DevId>)> = pool.vdevs.iter().map(|v| (v.kind, v.children.iter().map(|l| l.whole_disk.unwrap_or(l.dev)).collect())).collect();
+        let ids: Vec<String> = pool.vdev_names();
+        let mut tree = String::new();
+        for (v, id) in current.iter().zip(&ids) {
+            tree.push_str(&vdev_tree_one(m, v, Some(id)));
+        }
+        return Output::text(format!("would update '{name}' to the following configuration:\n\n\t{name}\n{tree}{}", vdev_tree(m, &vdevs)), 0);
+    }
     let result = m.zpool_add(name, &vdevs, force).map_err(|e| create_error(m, name, &e, force));
     outcome(result, String::new())
+}
+
+/// `check_in_use`: a device of an imported pool cannot join another vdev.
+fn in_use(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> Option<Output> {
+    let (leaf, owner) = vdevs.iter().flat_map(|v| v.1.iter()).find_map(|d| member_of_pool(m, *d))?;
+    Some(Output::error(format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{owner}'\n", dev_path(m, leaf)), 1))
+}
+
+/// `print_vdev_tree` of new vdevs: no ids, a tab and two spaces a level.
+fn vdev_tree(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> String {
+    vdevs.iter().map(|v| vdev_tree_one(m, v, None)).collect()
+}
+
+fn vdev_tree_one(m: &Machine, v: &(VdevKind, Vec<DevId>), id: Option<&String>) -> String {
+    let short = |d: &DevId| dev_path(m, *d).trim_start_matches("/dev/").to_string();
+    match v.0 {
+        VdevKind::Disk => v.1.iter().map(|d| format!("\t  {}\n", short(d))).collect(),
+        kind => {
+            let top = id.cloned().unwrap_or_else(|| kind.name().to_string());
+            std::iter::once(format!("\t  {top}\n")).chain(v.1.iter().map(|d| format!("\t    {}\n", short(d)))).collect()
+        }
+    }
 }
 
 fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)>, String> {
