@@ -10,6 +10,7 @@
 
 mod dataset;
 mod pool;
+mod vdevs;
 mod send;
 
 use super::{Output, Shell};

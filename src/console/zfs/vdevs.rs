@@ -1,0 +1,265 @@
+//! `zpool create` and `zpool add`: vdev specifications and the checks
+//! `zpool_vdev.c` makes of them (devices in use, replication levels, sizes),
+//! and `-n`'s layouts.
+
+use super::pool::{bad_option, dev_path, device};
+use super::{getopt, message, outcome};
+use crate::console::Output;
+use crate::core::device::DevId;
+use crate::core::machine::Machine;
+use crate::core::zfs::{Pool, VdevKind, ZfsError};
+
+const CREATE_USAGE: &str = "\tcreate [-fnd] [-o property=value] ... \n\t    [-O file-system-property=value] ... \n\t    [-m mountpoint] [-R root] <pool> <vdev> ...\n";
+
+pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "fn", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, CREATE_USAGE),
+    };
+    let force = opts.iter().any(|o| o.0 == 'f');
+    let mut ashift = None;
+    for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
+        match v.split_once('=') {
+            Some(("ashift", n)) => match n.parse::<u8>() {
+                Ok(a @ (0 | 9..=16)) => ashift = Some(a).filter(|a| *a != 0),
+                _ => return Output::error(format!("property 'ashift' number {n} is invalid.\n"), 1),
+            },
+            Some((p, _)) => return Output::error(format!("property '{p}' is not supported here: only ashift\n"), 1),
+            None => return Output::error(format!("missing '=' for property=value argument\nusage:\n{CREATE_USAGE}"), 2),
+        }
+    }
+    let Some((name, spec)) = operands.split_first() else {
+        return Output::error(format!("missing pool name argument\nusage:\n{CREATE_USAGE}"), 2);
+    };
+    if let Some(why) = pool_name_error(name) {
+        return Output::error(format!("cannot create '{name}': {why}\n"), 1);
+    }
+    if spec.is_empty() {
+        return Output::error(format!("missing vdev specification\nusage:\n{CREATE_USAGE}"), 2);
+    }
+    let vdevs = match vdev_spec(m, spec) {
+        Ok(v) => v,
+        Err(e) => return Output::error(e, 1),
+    };
+    let mismatches = replication_mismatches(m, &vdevs);
+    if !force && !mismatches.is_empty() {
+        return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
+    }
+    if opts.iter().any(|o| o.0 == 'n') {
+        if let Some(refusal) = in_use(m, &vdevs) {
+            return refusal;
+        }
+        return Output::text(format!("would create '{name}' with the following layout:\n\n\t{name}\n{}", vdev_tree(m, &vdevs)), 0);
+    }
+    let result = m.zpool_create(name, &vdevs, ashift, force).map_err(|e| create_error(m, name, &e, force));
+    outcome(result, String::new())
+}
+
+/// `zpool create`'s name rules (`pool_namecheck`).
+fn pool_name_error(name: &str) -> Option<&'static str> {
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Some("name must begin with a letter");
+    }
+    if name.chars().any(|c| !(c.is_ascii_alphanumeric() || "_-.: ".contains(c))) {
+        return Some("invalid character in pool name");
+    }
+    if matches!(name, "mirror" | "raidz" | "raidz1" | "spare" | "log" | "cache" | "draid") {
+        return Some("name is reserved");
+    }
+    None
+}
+
+/// `get_replication`'s complaints about top-level vdevs that survive
+/// different numbers of failures (checked unless `-f`).
+fn replication_mismatches(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> Vec<String> {
+    let rep = |v: &(VdevKind, Vec<DevId>)| replication(v.0, v.1.len());
+    let mut errors = Vec::new();
+    // ZPOOL_FUZZ: sizes within 16 MiB count as the same.
+    let uneven = |devs: &[DevId]| {
+        let sizes: Vec<u64> = devs.iter().map(|d| m.size_of(*d)).collect();
+        sizes.iter().max().zip(sizes.iter().min()).is_some_and(|(hi, lo)| hi - lo > 16 << 20)
+    };
+    if let Some(v) = vdevs.first().filter(|v| v.0 != VdevKind::Disk && uneven(&v.1)) {
+        errors.push(format!("{} contains devices of different sizes\n", rep(v).0));
+    }
+    for pair in vdevs.windows(2) {
+        let (last, this) = (rep(&pair[0]), rep(&pair[1]));
+        if pair[1].0 != VdevKind::Disk && uneven(&pair[1].1) {
+            errors.push(format!("{} contains devices of different sizes\n", this.0));
+        }
+        let raidz_mirror = match (last.0, this.0) {
+            ("raidz", "mirror") => Some((last, this)),
+            ("mirror", "raidz") => Some((this, last)),
+            _ => None,
+        };
+        let error = if let Some((raidz, mirror)) = raidz_mirror {
+            (raidz.1 != mirror.2 - 1).then(|| format!("mismatched replication level: raidz and mirror vdevs with different redundancy, {} vs. {} ({}-way) are present\n", raidz.1, mirror.2 - 1, mirror.2))
+        } else if last.0 != this.0 {
+            Some(format!("mismatched replication level: both {} and {} vdevs are present\n", last.0, this.0))
+        } else if last.2 != this.2 {
+            Some(format!("mismatched replication level: both {}-way and {}-way {} vdevs are present\n", last.2, this.2, this.0))
+        } else {
+            None
+        };
+        errors.extend(error);
+    }
+    errors
+}
+
+/// A top-level vdev's `zprl_type`, parity and width.
+fn replication(kind: VdevKind, children: usize) -> (&'static str, usize, usize) {
+    match kind {
+        VdevKind::Disk => ("disk", 0, 1),
+        VdevKind::Mirror => ("mirror", 0, children),
+        VdevKind::Raidz1 => ("raidz", 1, children),
+    }
+}
+
+/// `check_replication`'s comparison of a pool (when its own vdevs agree)
+/// with the vdevs `zpool add` brings.
+fn added_mismatch(p: &Pool, vdevs: &[(VdevKind, Vec<DevId>)]) -> Option<String> {
+    let current: Vec<_> = p.vdevs.iter().map(|v| replication(v.kind, v.children.len())).collect();
+    let (Some(cur), Some(new)) = (current.last(), vdevs.last().map(|v| replication(v.0, v.1.len()))) else { return None };
+    if current.iter().any(|c| c != cur) {
+        return None;
+    }
+    let raidz_mirror = match (cur.0, new.0) {
+        ("raidz", "mirror") => Some((cur, &new)),
+        ("mirror", "raidz") => Some((&new, cur)),
+        _ => None,
+    };
+    if let Some((raidz, mirror)) = raidz_mirror {
+        return (raidz.1 != mirror.2 - 1).then(|| format!("mismatched replication level: pool and new vdev with different redundancy, raidz and mirror vdevs, {} vs. {} ({}-way)\n", raidz.1, mirror.2 - 1, mirror.2));
+    }
+    if cur.0 != new.0 {
+        return Some(format!("mismatched replication level: pool uses {} and new vdev is {}\n", cur.0, new.0));
+    }
+    (cur.2 != new.2).then(|| format!("mismatched replication level: pool uses {}-way {} and new vdev uses {}-way {}\n", cur.2, cur.0, new.2, new.0))
+}
+
+const ADD_USAGE: &str = "\tadd [-afgLnP] [-o property=value] <pool> <vdev> ...\n";
+
+/// `zpool add [-fn] POOL VDEV...`: more top-level vdevs, or (`-n`) the
+/// configuration they would make.
+pub(super) fn add(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "afgLnP", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, ADD_USAGE),
+    };
+    let force = opts.iter().any(|o| o.0 == 'f');
+    let dry_run = opts.iter().any(|o| o.0 == 'n');
+    let Some((name, spec)) = operands.split_first() else {
+        return Output::error(format!("missing pool name argument\nusage:\n{ADD_USAGE}"), 2);
+    };
+    if spec.is_empty() {
+        return Output::error(format!("missing vdev specification\nusage:\n{ADD_USAGE}"), 2);
+    }
+    let Some(pool) = m.zfs().pool(name).cloned() else {
+        return Output::error(format!("cannot open '{name}': no such pool\n"), 1);
+    };
+    let vdevs = match vdev_spec(m, spec) {
+        Ok(v) => v,
+        Err(e) => return Output::error(e, 1),
+    };
+    // `check_in_use` runs before the replication checks.
+    if let Some(refusal) = in_use(m, &vdevs) {
+        return refusal;
+    }
+    let mut mismatches = replication_mismatches(m, &vdevs);
+    if mismatches.is_empty() {
+        mismatches.extend(added_mismatch(&pool, &vdevs));
+    }
+    if !force && !mismatches.is_empty() {
+        return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
+    }
+    if dry_run {
+        let current: Vec<(VdevKind, Vec<DevId>)> = pool.vdevs.iter().map(|v| (v.kind, v.children.iter().map(|l| l.whole_disk.unwrap_or(l.dev)).collect())).collect();
+        let ids: Vec<String> = pool.vdev_names();
+        let mut tree = String::new();
+        for (v, id) in current.iter().zip(&ids) {
+            tree.push_str(&vdev_tree_one(m, v, Some(id)));
+        }
+        return Output::text(format!("would update '{name}' to the following configuration:\n\n\t{name}\n{tree}{}", vdev_tree(m, &vdevs)), 0);
+    }
+    let result = m.zpool_add(name, &vdevs, force).map_err(|e| create_error(m, name, &e, force));
+    outcome(result, String::new())
+}
+
+/// `check_in_use`: a device of an imported pool cannot join another vdev.
+fn in_use(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> Option<Output> {
+    let (leaf, owner) = vdevs.iter().flat_map(|v| v.1.iter()).find_map(|d| member_of_pool(m, *d))?;
+    Some(Output::error(format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{owner}'\n", dev_path(m, leaf)), 1))
+}
+
+/// `print_vdev_tree` of new vdevs: no ids, a tab and two spaces a level.
+fn vdev_tree(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> String {
+    vdevs.iter().map(|v| vdev_tree_one(m, v, None)).collect()
+}
+
+fn vdev_tree_one(m: &Machine, v: &(VdevKind, Vec<DevId>), id: Option<&String>) -> String {
+    let short = |d: &DevId| dev_path(m, *d).trim_start_matches("/dev/").to_string();
+    match v.0 {
+        VdevKind::Disk => v.1.iter().map(|d| format!("\t  {}\n", short(d))).collect(),
+        kind => {
+            let top = id.cloned().unwrap_or_else(|| kind.name().to_string());
+            std::iter::once(format!("\t  {top}\n")).chain(v.1.iter().map(|d| format!("\t    {}\n", short(d)))).collect()
+        }
+    }
+}
+
+/// `mirror A B`, `raidz1 A B C`, or plain devices, each its own top-level vdev.
+fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)>, String> {
+    let mut vdevs: Vec<(VdevKind, Vec<DevId>)> = Vec::new();
+    let mut group: Option<usize> = None;
+    for w in words {
+        let kind = match w.as_str() {
+            "mirror" => Some(VdevKind::Mirror),
+            "raidz" | "raidz1" => Some(VdevKind::Raidz1),
+            "raidz2" | "raidz3" | "draid" | "spare" | "log" | "cache" | "special" | "dedup" => {
+                return Err(format!("invalid vdev specification: '{w}' vdevs are not modelled in this lab\n"));
+            }
+            _ => None,
+        };
+        match kind {
+            Some(k) => {
+                vdevs.push((k, Vec::new()));
+                group = Some(vdevs.len() - 1);
+            }
+            None => {
+                let dev = device(m, w)?;
+                match group {
+                    Some(g) => vdevs[g].1.push(dev),
+                    None => vdevs.push((VdevKind::Disk, vec![dev])),
+                }
+            }
+        }
+    }
+    for (kind, devs) in &vdevs {
+        let min = if *kind == VdevKind::Disk { 1 } else { 2 };
+        if devs.len() < min {
+            return Err(format!("invalid vdev specification: {} requires at least {min} devices\n", kind.name()));
+        }
+    }
+    Ok(vdevs)
+}
+
+pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -> String {
+    let header = if force { "the following errors must be manually repaired:" } else { "use '-f' to override the following errors:" };
+    match e {
+        ZfsError::HasSignature { dev, fstype } => format!("invalid vdev specification\n{header}\n{} contains a filesystem of type '{fstype}'\n", dev_path(m, *dev)),
+        ZfsError::DeviceBusy { dev, why } => match member_of_pool(m, *dev) {
+            Some((leaf, pool)) => format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),
+            None => format!("cannot open '{}': Device or resource busy ({why})\n", dev_path(m, *dev)),
+        },
+        ZfsError::DeviceTooSmall(dev) => format!("cannot create '{name}': one or more devices is less than the minimum size (64M)\n{} is too small\n", dev_path(m, *dev)),
+        ZfsError::InvalidVdev(_) => message(e),
+        ZfsError::PoolExists(_) => message(e),
+        other => format!("cannot create '{name}': {other}\n"),
+    }
+}
+
+/// The leaf and pool a device is, or whose whole disk it is.
+fn member_of_pool(m: &Machine, dev: DevId) -> Option<(DevId, String)> {
+    m.zfs().pools.iter().find_map(|p| p.leaves().find(|l| l.dev == dev || l.whole_disk == Some(dev)).map(|l| (l.dev, p.name.clone())))
+}
+
