@@ -96,6 +96,17 @@ impl Registry {
         self.devs.iter()
     }
 
+    /// Renames the volume behind each `zd` device (`zfs rename`).
+    pub fn rename_zvols(&mut self, rename: impl Fn(&str) -> Option<String>) {
+        for d in &mut self.devs {
+            if let DevKind::Zvol { dataset } = &mut d.kind {
+                if let Some(n) = rename(dataset) {
+                    *dataset = n;
+                }
+            }
+        }
+    }
+
     pub fn by_name(&self, name: &str) -> Option<&BlockDev> {
         self.devs.iter().find(|d| d.name == name)
     }

@@ -1143,3 +1143,45 @@ tank\n\
 ",
     );
 }
+
+/// `zfs rename`: a dataset with its descendants (files and mount points
+/// follow, a volume keeps its zd device), a snapshot by its short name, and
+/// `zfs_rename`/`check_parents`' refusals.
+#[test]
+fn zfs_rename_moves_datasets_and_snapshots() {
+    check(
+        None,
+        "zfs create rpool/a\nzfs create rpool/a/b\necho hi > /rpool/a/b/f\nzfs snapshot rpool/a@s1\nzfs rename rpool/a rpool/data/x\nzfs list -r -o name,mountpoint rpool\ncat /rpool/data/x/b/f\nzfs rename rpool/data/x@s1 s2\nzfs list -t snapshot -o name\nzfs rename rpool/data/x rpool/data/x/y\nzfs rename rpool/data/x rpool/nope/y\nzfs rename rpool/data/x rpool/data\nzfs rename rpool/data/x tank/y\nzfs rename rpool/data/x@s2 rpool/a@s3\nzfs rename rpool/nope rpool/z\nzfs rename rpool/data/x\nzfs rename rpool/data/vm-100-disk-0 rpool/data/vm-101-disk-0\nlsblk -o NAME,SIZE /dev/zvol/rpool/data/vm-101-disk-0\nzfs rename -p rpool/data/x rpool/q/r\n",
+        "NAME                      MOUNTPOINT\n\
+rpool                     /rpool\n\
+rpool/data                /rpool/data\n\
+rpool/data/vm-100-disk-0  -\n\
+rpool/data/x              /rpool/data/x\n\
+rpool/data/x/b            /rpool/data/x/b\n\
+hi\n\
+NAME\n\
+rpool/data/x@s2\n\
+cannot rename to 'rpool/data/x/y': New dataset name cannot be a descendant of current dataset name\n\
+cannot create 'rpool/nope/y': parent does not exist\n\
+cannot rename 'rpool/data/x': dataset already exists\n\
+cannot create 'tank/y': no such pool 'tank'\n\
+cannot rename to 'rpool/a@s3': snapshots must be part of same dataset\n\
+cannot open 'rpool/nope': dataset does not exist\n\
+missing target dataset argument\n\
+usage:\n\
+\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n\
+\trename -p [-f] <filesystem|volume> <filesystem|volume>\n\
+\trename -u [-f] <filesystem> <filesystem>\n\
+\trename -r <snapshot> <snapshot>\n\
+\n\
+For the property list, run: zfs set|get\n\
+\n\
+For the delegated permission list, run: zfs allow|unallow\n\
+\n\
+For further help on a command or topic, run: zfs help [<topic>]\n\
+NAME SIZE\n\
+zd0   32G\n\
+the lab does not model 'zfs rename -p'\n\
+",
+    );
+}

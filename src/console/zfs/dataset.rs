@@ -21,6 +21,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "get" => get(m, rest),
         "set" => set(m, rest),
         "inherit" => inherit(m, rest),
+        "rename" => rename(m, rest),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
         other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
@@ -377,6 +378,78 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         out.append(outcome(r, String::new()));
     }
     out
+}
+
+const RENAME_USAGE: &str = "\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n\trename -p [-f] <filesystem|volume> <filesystem|volume>\n\trename -u [-f] <filesystem> <filesystem>\n\trename -r <snapshot> <snapshot>\n";
+
+/// `zfs rename [-f] OLD NEW`: a dataset (with its descendants) or a
+/// snapshot, with `zfs_rename`'s checks. Simplified: no `-p`, `-u` or `-r`.
+fn rename(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "fpur", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, RENAME_USAGE),
+    };
+    if let Some((c, _)) = opts.iter().find(|o| o.0 != 'f') {
+        return Output::error(format!("the lab does not model 'zfs rename -{c}'\n"), 1);
+    }
+    let (old, new) = match operands.as_slice() {
+        [] => return usage_error("missing source dataset argument", RENAME_USAGE),
+        [_] => return usage_error("missing target dataset argument", RENAME_USAGE),
+        [old, new] => (old.as_str(), new.as_str()),
+        _ => return usage_error("too many arguments", RENAME_USAGE),
+    };
+    if let Err(e) = open(m, old) {
+        return Output::error(e, 1);
+    }
+    let new = match old.split_once('@') {
+        Some((ds, _)) if !new.contains('@') => format!("{ds}@{new}"),
+        Some((ds, _)) if new.starts_with('@') => format!("{ds}{new}"),
+        _ => new.to_string(),
+    };
+    if old == new {
+        return Output::default();
+    }
+    if let Err(why) = rename_error(m, old, &new) {
+        return Output::error(why, 1);
+    }
+    outcome(m.zfs_rename(old, &new).map_err(|e| message(&e)), String::new())
+}
+
+/// Why `zfs_rename` refuses `old` → `new`, in its order of checks.
+fn rename_error(m: &Machine, old: &str, new: &str) -> Result<(), String> {
+    let to = |why: &str| Err(format!("cannot rename to '{new}': {why}\n"));
+    if let Some((ds, _)) = old.split_once('@') {
+        if new.split_once('@').map(|n| n.0) != Some(ds) {
+            return to("snapshots must be part of same dataset");
+        }
+    } else {
+        if new.contains('@') {
+            return to("snapshot delimiter '@' is not expected here");
+        }
+        if let Some(why) = name_error(new) {
+            return to(why);
+        }
+        // `check_parents`: a name, then its pool, then its parent.
+        let Some((parent, _)) = new.rsplit_once('/') else {
+            return Err(format!("cannot create '{new}': missing dataset name\n"));
+        };
+        if m.zfs().pool(pool_of(new)).is_none() {
+            return Err(format!("cannot create '{new}': no such pool '{}'\n", pool_of(new)));
+        }
+        if open(m, parent).is_err() {
+            return Err(format!("cannot create '{new}': parent does not exist\n"));
+        }
+        if pool_of(new) != pool_of(old) || !old.contains('/') {
+            return to("datasets must be within same pool");
+        }
+        if new.starts_with(&format!("{old}/")) {
+            return to("New dataset name cannot be a descendant of current dataset name");
+        }
+    }
+    if open(m, new).is_ok() {
+        return Err(format!("cannot rename '{old}': dataset already exists\n"));
+    }
+    Ok(())
 }
 
 const INHERIT_USAGE: &str = "\tinherit [-rS] <property> <filesystem|volume|snapshot> ...\n";

@@ -579,6 +579,42 @@ impl Machine {
         Ok(events)
     }
 
+    /// `zfs rename OLD NEW`: a dataset and its descendants, or a snapshot,
+    /// take the new name (mount points and `/dev/zvol` links follow it; a
+    /// volume keeps its `zd` device). Checked by the caller: same pool, the
+    /// new parent exists, the new name is free.
+    #[cfg(feature = "zfs")]
+    pub fn zfs_rename(&mut self, old: &str, new: &str) -> Result<Vec<Event>, ZfsError> {
+        let (pool, _) = self.pool_and_os(old)?;
+        let renamed = |name: &str| match name.strip_prefix(old) {
+            Some("") => Some(new.to_string()),
+            Some(rest) if rest.starts_with('/') => Some(format!("{new}{rest}")),
+            _ => None,
+        };
+        self.devices.rename_zvols(renamed);
+        let (_, events) = self.with_pool(&pool, |tx| {
+            match (old.split_once('@'), new.split_once('@')) {
+                (Some((ds, snap)), Some((_, to))) => {
+                    let d = tx.pool.dataset_mut(ds).ok_or_else(|| ZfsError::NoSuchDataset(old.into()))?;
+                    if let Some(s) = d.snapshots.iter_mut().find(|s| s.name == snap) {
+                        s.name = to.to_string();
+                    }
+                }
+                _ => {
+                    for d in &mut tx.pool.datasets {
+                        if let Some(n) = renamed(&d.name) {
+                            d.name = n;
+                        }
+                    }
+                }
+            }
+            tx.touch_mos();
+            Ok(())
+        })?;
+        self.refresh();
+        Ok(events)
+    }
+
     #[cfg(feature = "zfs")]
     /// `zfs inherit [-r] PROPERTY NAME`: the local value goes, so the
     /// dataset (and with `recursive` every descendant) takes its parent's
