@@ -97,6 +97,7 @@ impl Registry {
     }
 
     /// Renames the volume behind each `zd` device (`zfs rename`).
+    #[cfg(feature = "zfs")]
     pub fn rename_zvols(&mut self, rename: impl Fn(&str) -> Option<String>) {
         for d in &mut self.devs {
             if let DevKind::Zvol { dataset } = &mut d.kind {
