@@ -504,20 +504,19 @@ fn pv_rows_of_vgs(machine: &Machine, a: &Args, fields: &[&'static Field]) -> Vec
 /// report type), free segments with the LV fields empty.
 #[cfg(feature = "lvm-extras")]
 fn pv_segment_rows(machine: &Machine, a: &Args, fields: &[&'static Field], pvs: Vec<&Pv>) -> Vec<Row> {
+    // A free segment's (or an orphan PV's) LV numbers are 0, its names empty.
+    let none = |i: usize| if fields[i].right { short_size(0, a.units) } else { String::new() };
     let mut out = Vec::new();
     for pv in pvs {
         let row = pv_row(machine, pv, fields, a.units);
-        let Some(vg) = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)) else {
-            out.push(row.iter().enumerate().map(|(i, (n, v))| (*n, if is_lv_field(n) && fields[i].right { short_size(0, a.units) } else if is_lv_field(n) { String::new() } else { v.clone() })).collect());
-            continue;
+        let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
+        let mut runs: Vec<(u64, Option<&Lv>)> = match vg {
+            Some(vg) => vg.runs_on(pv.dev).map(|(l, _, start, _)| (start, Some(l))).chain(machine.lvm().free_runs(pv).into_iter().map(|(start, _)| (start, None))).collect(),
+            None => vec![(0, None)],
         };
-        let mut runs: Vec<(u64, Option<&Lv>)> = vg.runs_on(pv.dev).map(|(l, _, start, _)| (start, Some(l))).collect();
-        runs.extend(machine.lvm().free_runs(pv).into_iter().map(|(start, _)| (start, None)));
         runs.small_sort_by_key(|r| r.0);
         for (_, lv) in runs {
-            let lv_row = lv.map(|l| lv_rows(machine, a, vg, l, fields).swap_remove(0));
-            // A free segment's numbers are 0, its names empty.
-            let none = |i: usize| if fields[i].right { short_size(0, a.units) } else { String::new() };
+            let lv_row = vg.zip(lv).map(|(vg, l)| lv_rows(machine, a, vg, l, fields).swap_remove(0));
             out.push(row.iter().enumerate().map(|(i, (n, v))| (*n, if is_lv_field(n) { lv_row.as_ref().map_or_else(|| none(i), |r| r[i].1.clone()) } else { v.clone() })).collect());
         }
     }

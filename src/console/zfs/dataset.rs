@@ -711,7 +711,6 @@ fn types_arg(v: &str) -> Result<Vec<&str>, String> {
 /// `-d N` (which implies `-r`), as `parse_depth` reads it.
 fn depth_arg(opts: &[(char, String)], usage: &str) -> Result<usize, Output> {
     match opts.iter().rev().find(|o| o.0 == 'd') {
-        None if opts.iter().any(|o| o.0 == 'r') => Ok(usize::MAX),
         None => Ok(usize::MAX),
         Some((_, v)) => match v.parse::<i64>() {
             Ok(d) if d < 0 => Err(usage_error("Depth can not be negative.", usage)),
