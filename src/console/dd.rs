@@ -328,6 +328,9 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     if into_zfs && t.bytes > crate::core::machine::ZFS_WRITE_LIMIT_BYTES {
         return fail(format!("dd: the lab writes at most 16 GiB into ZFS in one command; use count=\n{}", report(&o, &Tally::default())));
     }
+    #[cfg(feature = "zfs")]
+    let mut error = full.then(|| out_of_space(machine, &sink));
+    #[cfg(not(feature = "zfs"))]
     let mut error = full.then_some("No space left on device");
     #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
     let mut partial_block = false;
@@ -379,6 +382,15 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     }
     err.push_str(&report(&o, &t));
     Output { err, events, exit_status: i32::from(error.is_some()), ..Output::bytes(stdout) }
+}
+
+/// `ENOSPC`'s text, or `EDQUOT`'s when a ZFS quota is what limits a file.
+#[cfg(feature = "zfs")]
+fn out_of_space(machine: &Machine, sink: &Sink) -> &'static str {
+    match sink {
+        Sink::File(p) if machine.zfs_quota_bound(p) => "Disk quota exceeded",
+        _ => "No space left on device",
+    }
 }
 
 /// How many bytes a file can take at `at`: a write is all or nothing, as an

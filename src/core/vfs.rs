@@ -77,6 +77,9 @@ pub enum VfsError {
     CrossDevice,
     /// Past the filesystem's largest file (`EFBIG`).
     FileTooLarge,
+    /// A ZFS quota (`EDQUOT`).
+    #[cfg(feature = "zfs")]
+    QuotaExceeded,
 }
 
 impl VfsError {
@@ -94,6 +97,8 @@ impl VfsError {
             VfsError::Io => "Input/output error",
             VfsError::Busy => "Device or resource busy",
             VfsError::CrossDevice => "Invalid cross-device link",
+            #[cfg(feature = "zfs")]
+            VfsError::QuotaExceeded => "Disk quota exceeded",
         }
     }
 }

@@ -1185,3 +1185,38 @@ the lab does not model 'zfs rename -p'\n\
 ",
     );
 }
+
+/// quota, refquota and reservation with the kernel's checks
+/// (`dsl_dir_set_quota_check`, `dsl_dataset_set_refquota_check`,
+/// `dsl_dir_set_reservation_check`) and libzfs' texts: a reservation is
+/// charged to the parent (`usedbychildren`) and adds to the dataset's AVAIL
+/// (`dsl_dir_space_available`); a write past a quota fails with EDQUOT.
+#[test]
+fn quotas_and_reservations_limit_and_charge_space() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create -o quota=2M tank/q\nzfs set quota=0 tank/q\nzfs set quota=12Q tank/q\nzfs set refquota=1M tank/q\ndd if=/dev/zero of=/tank/q/d bs=256k count=8 status=none\nzfs list -o name,used,avail,refer,quota,refquota tank/q\nzfs set quota=100K tank/q\nzfs set reservation=100M tank/q\nzfs create tank/r\nzfs set reservation=2G tank/r\nzfs set reservation=100M tank/r\nzfs set quota=50M tank/r\nzfs list -o name,used,avail,usedchild,reserv -r tank\nzfs get -H -p -o property,value,source quota,refquota,reservation,refreservation tank/q\nzfs inherit quota tank/q\nzfs create -V 10M -o quota=1M tank/v\n",
+        "cannot set property for 'tank/q': use 'none' to disable quota/refquota
+cannot set property for 'tank/q': invalid numeric suffix 'Q'
+dd: error writing '/tank/q/d': Disk quota exceeded
+NAME     USED  AVAIL  REFER  QUOTA  REFQUOTA
+tank/q   774K   250K   774K     2M        1M
+cannot set property for 'tank/q': size is less than current used or reserved space
+cannot set property for 'tank/q': size is greater than available space
+cannot set property for 'tank/r': size is greater than available space
+cannot set property for 'tank/r': size is less than current used or reserved space
+NAME     USED  AVAIL  USEDCHILD  RESERV
+tank     101M   731M       101M    none
+tank/q   774K   250K         0B    none
+tank/r     4K   831M         0B    100M
+quota\t2097152\tlocal
+refquota\t1048576\tlocal
+reservation\t0\tdefault
+refreservation\t0\tdefault
+'quota' property cannot be inherited
+use 'zfs set quota=none' to clear
+use 'zfs inherit -S quota' to revert to received value
+cannot create 'tank/v': 'quota' does not apply to datasets of this type
+",
+    );
+}

@@ -173,6 +173,25 @@ fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblock
         "copies" => props.copies = Some(v.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| format!("bad copies value '{v}'\n"))?),
         "mountpoint" => props.mountpoint = Some(v.to_string()),
         "volblocksize" | "volblock" => *volblocksize = Some(parse_size(v).ok_or_else(|| format!("bad volblocksize value '{v}'\n"))?),
+        "quota" | "refquota" | "reservation" | "reserv" | "refreservation" | "refreserv" => {
+            let p = canonical(p);
+            if volume && p.ends_with("quota") {
+                return Err(format!("cannot create '{name}': '{p}' does not apply to datasets of this type\n"));
+            }
+            let bytes = match (v, parse_size(v)) {
+                ("none", _) => 0,
+                (_, None) => return Err(format!("cannot create '{name}': {}\n", size_error(v))),
+                (_, Some(0)) if p.ends_with("quota") => return Err(format!("cannot create '{name}': use 'none' to disable quota/refquota\n")),
+                (_, Some(n)) => n,
+            };
+            let l = &mut props.limits;
+            *match p {
+                "quota" => &mut l.quota,
+                "refquota" => &mut l.refquota,
+                "reservation" => &mut l.reservation,
+                _ => &mut props.refreservation,
+            } = Some(bytes);
+        }
         _ => {
             let kind = if volume { VOL } else { FS };
             let value = crate::core::machine::zfs::stored_value(canonical(p), v, kind).map_err(|why| format!("cannot create '{name}': {why}\n"))?;
@@ -361,6 +380,11 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         }
         let value = match p {
             "recordsize" => parse_size(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),
+            "quota" | "refquota" | "reservation" | "refreservation" if v != "none" => match parse_size(v) {
+                None => return Output::error(format!("cannot set property for '{name}': {}\n", size_error(v)), 1),
+                Some(0) if p.ends_with("quota") => return Output::error(format!("cannot set property for '{name}': use 'none' to disable quota/refquota\n"), 1),
+                Some(n) => n.to_string(),
+            },
             _ => v.to_string(),
         };
         if p == "checksum" && checksum(v).is_none() {
@@ -471,7 +495,7 @@ fn inherit(m: &mut Machine, args: &[String]) -> Output {
     let inheritable = matches!(p, "checksum" | "recordsize" | "copies" | "mountpoint") || is_user_property(p) || Stored::named(p).is_some_and(|s| s.inherit);
     if !inheritable {
         return match meta(p) {
-            Some(_) if matches!(p, "canmount" | "volsize" | "volblocksize" | "refreservation") => Output::error(format!("'{given}' property cannot be inherited\n{}", if p == "refreservation" { format!("use 'zfs set {given}=none' to clear\nuse 'zfs inherit -S {given}' to revert to received value\n") } else { String::new() }), 1),
+            Some(_) if matches!(p, "canmount" | "volsize" | "volblocksize" | "refreservation" | "reservation" | "quota" | "refquota") => Output::error(format!("'{given}' property cannot be inherited\n{}", if matches!(p, "refreservation" | "reservation" | "quota" | "refquota") { format!("use 'zfs set {given}=none' to clear\nuse 'zfs inherit -S {given}' to revert to received value\n") } else { String::new() }), 1),
             Some(_) => Output::error(format!("{given} property is read-only\n"), 1),
             None => usage_error(&format!("invalid property '{given}'"), INHERIT_USAGE),
         };
@@ -501,6 +525,7 @@ fn canonical(p: &str) -> &str {
         "recsize" => "recordsize",
         "volblock" => "volblocksize",
         "refreserv" => "refreservation",
+        "reserv" => "reservation",
         other => other,
     }
 }
@@ -523,6 +548,9 @@ const PROPS: &[(&str, &str, bool, usize)] = &[
     ("recordsize", "RECSIZE", true, 0),
     ("volsize", "VOLSIZE", true, 0),
     ("volblocksize", "VOLBLOCK", true, 0),
+    ("quota", "QUOTA", true, 0),
+    ("reservation", "RESERV", true, 0),
+    ("refquota", "REFQUOTA", true, 0),
     ("refreservation", "REFRESERV", true, 0),
     ("usedbysnapshots", "USEDSNAP", true, 0),
     ("usedbydataset", "USEDDS", true, 0),
@@ -534,9 +562,9 @@ const PROPS: &[(&str, &str, bool, usize)] = &[
 
 /// `zfs get all`'s properties, in `zfs_prop_t` order.
 const ALL: &[&str] = &[
-    "type", "creation", "used", "available", "referenced", "compressratio", "volsize", "volblocksize", "recordsize",
-    "mountpoint", "checksum", "compression", "atime", "devices", "exec", "setuid", "readonly", "snapdir", "createtxg",
-    "canmount", "copies", "refreservation", "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset",
+    "type", "creation", "used", "available", "referenced", "compressratio", "quota", "reservation", "volsize",
+    "volblocksize", "recordsize", "mountpoint", "checksum", "compression", "atime", "devices", "exec", "setuid",
+    "readonly", "snapdir", "createtxg", "canmount", "copies", "refquota", "refreservation", "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset",
     "usedbychildren", "usedbyrefreservation", "logbias", "dedup", "sync", "written", "acltype", "relatime",
 ];
 
@@ -615,11 +643,22 @@ fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, Stri
         "recordsize" => Some((bytes(pool.recordsize_of(head)), source(pool.inherited(head, |p| p.recordsize).map(|v| v.1)))),
         "volsize" => volume.map(|v| (bytes(v.0), if snap.is_some() { "-".into() } else { "local".into() })),
         "volblocksize" => volume.map(|v| (bytes(v.1), if snap.is_some() { "-".into() } else { "default".into() })),
-        "refreservation" if snap.is_some() => None,
-        "refreservation" => Some(match ds.props.refreservation {
-            Some(r) => (bytes(r), "local".into()),
-            None => (if literal { "0".into() } else { "none".into() }, "default".into()),
-        }),
+        "refreservation" | "reservation" if snap.is_some() => None,
+        "quota" | "refquota" if snap.is_some() || volume.is_some() => None,
+        "refreservation" | "reservation" | "quota" | "refquota" => {
+            let l = ds.props.limits();
+            let set = match p {
+                "quota" => l.quota,
+                "refquota" => l.refquota,
+                "reservation" => l.reservation,
+                _ => ds.props.refreservation,
+            };
+            let value = match set.unwrap_or(0) {
+                0 if !literal => "none".into(),
+                n => bytes(n),
+            };
+            Some((value, if set.is_some() { "local" } else { "default" }.into()))
+        }
         p if is_user_property(p) => Some(match pool.inherited(head, |x| x.stored(p).cloned()) {
             Some((v, from)) => (v, source(Some(from))),
             None => ("-".into(), "-".into()),

@@ -434,7 +434,7 @@ impl Machine {
                 (DatasetKind::Volume { size_bytes, volblocksize: vbs }, Props { refreservation: reserve, ..props })
             }
         };
-        if let Some(r) = props.refreservation {
+        if let Some(r) = props.refreservation.max(props.limits().reservation) {
             if r > pool.available_bytes() {
                 return Err(ZfsError::NoSpace);
             }
@@ -552,6 +552,13 @@ impl Machine {
         let (pool, _) = self.pool_and_os(name)?;
         let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: format!("'{property}' {why}") };
         let (_, mut events) = self.with_pool(&pool, |tx| {
+            #[cfg(feature = "zfs")]
+            if matches!(property, "quota" | "refquota" | "reservation" | "refreservation") {
+                let bytes = if value == "none" { 0 } else { value.parse().map_err(|_| bad("must be a number"))? };
+                tx.pool.set_limit(name, property, bytes).map_err(|why| ZfsError::BadProperty { property: property.into(), value: value.into(), why })?;
+                let obj = tx.pool.dataset(name).map_or(0, |d| d.obj);
+                return tx.touch_record(obj);
+            }
             let ds = tx.pool.dataset_mut(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
             match property {
                 "checksum" => ds.props.checksum = Some(parse_checksum(value).ok_or_else(|| bad("not a checksum the lab models"))?),
@@ -671,6 +678,7 @@ impl Machine {
                     Err(e) => return Err(e),
                 };
                 let len = chunk.len;
+                tx.check_quota(dataset, len)?;
                 tx.write_file(os, obj, offset, &chunk, recordsize)?;
                 tx.events.push(Event::FileWritten { path: path.to_string(), offset, len });
                 Ok(())
@@ -710,6 +718,7 @@ impl Machine {
                 let at = if append { tx.stat(os, obj)?.size } else { 0 };
                 if chunk.len > 0 {
                     let len = chunk.len;
+                    tx.check_quota(dataset, len)?;
                     tx.write_file(os, obj, at, &chunk, recordsize)?;
                     tx.events.push(Event::FileWritten { path: path.to_string(), offset: at, len });
                 }
@@ -872,7 +881,7 @@ const READONLY: &[&str] = &[
 
 /// Properties ZFS lets one set that the lab does not model at all.
 const UNMODELLED: &[&str] = &[
-    "quota", "reservation", "refquota", "volsize", "sharenfs", "sharesmb", "xattr", "dnodesize", "volmode", "snapdev",
+    "volsize", "sharenfs", "sharesmb", "xattr", "dnodesize", "volmode", "snapdev",
     "aclmode", "aclinherit", "redundant_metadata", "special_small_blocks", "filesystem_limit", "snapshot_limit",
     "keylocation", "zoned", "vscan", "nbmand", "overlay", "mlslabel", "context", "fscontext", "defcontext",
     "rootcontext", "prefetch", "encryption", "keyformat", "pbkdf2iters", "normalization", "utf8only", "casesensitivity",

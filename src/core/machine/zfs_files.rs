@@ -30,6 +30,8 @@ fn vfs_error(e: ZfsError) -> VfsError {
         ZfsError::IsADirectory => VfsError::IsADirectory,
         ZfsError::NotEmpty => VfsError::NotEmpty,
         ZfsError::NoSpace => VfsError::NoSpace,
+        #[cfg(feature = "zfs")]
+        ZfsError::QuotaExceeded => VfsError::QuotaExceeded,
         ZfsError::NameTooLong => VfsError::InvalidArgument,
         _ => VfsError::Io,
     }
@@ -145,6 +147,15 @@ impl Machine {
             Err(ZfsError::NotFound) => self.zfs_create_file(ds, rel, false).map_err(vfs_error),
             Err(e) => Err(vfs_error(e)),
         }
+    }
+
+    /// Whether a quota, rather than the pool, bounds the space left for a
+    /// file at `path` (so a full write fails with `EDQUOT`).
+    #[cfg(feature = "zfs")]
+    pub fn zfs_quota_bound(&self, path: &str) -> bool {
+        let Some((ds, _)) = self.zfs_path(&normalize(path)) else { return false };
+        let Some(pool) = self.zfs.pool(crate::core::machine::zfs::pool_of(&ds)) else { return false };
+        pool.space(&ds).and_then(|s| s.available).is_some_and(|a| a < pool.available_bytes())
     }
 
     pub(super) fn zfs_write(&mut self, ds: &str, rel: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {

@@ -44,6 +44,30 @@ pub struct Props {
     /// `Props` inside `Machine` without ZFS (this field measured 0.6 KB).
     #[cfg(feature = "zfs")]
     pub stored: Vec<(String, String)>,
+    /// quota, refquota and reservation (only with `zfs`, as `stored`).
+    #[cfg(feature = "zfs")]
+    pub limits: Limits,
+}
+
+/// The space limits `zfs set` takes; `Some(0)` is a local `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Caps `used`: the dataset, its snapshots and its descendants.
+    pub quota: Option<u64>,
+    /// Caps `referenced`.
+    pub refquota: Option<u64>,
+    /// Space kept for the dataset and its descendants: the parent is
+    /// charged at least this much.
+    pub reservation: Option<u64>,
+}
+
+impl Props {
+    pub fn limits(&self) -> Limits {
+        #[cfg(feature = "zfs")]
+        return self.limits;
+        #[cfg(not(feature = "zfs"))]
+        Limits::default()
+    }
 }
 
 #[cfg(feature = "zfs")]
@@ -117,6 +141,19 @@ pub struct Space {
     pub available: Option<u64>,
 }
 
+impl Tx<'_> {
+    /// `EDQUOT` when writing `len` more bytes to a filesystem would pass a
+    /// quota or refquota.
+    pub fn check_quota(&self, dataset: &str, len: u64) -> Result<(), ZfsError> {
+        #[cfg(feature = "zfs")]
+        if self.pool.dataset(dataset).is_some_and(|ds| !self.pool.quota_allows(ds, len)) {
+            return Err(ZfsError::QuotaExceeded);
+        }
+        let _ = (dataset, len);
+        Ok(())
+    }
+}
+
 fn sum(pool: &Pool, bps: &[Blkptr]) -> u64 {
     bps.iter().map(|b| pool.dsize(b)).sum()
 }
@@ -141,13 +178,52 @@ impl Pool {
         let unique = self.unique_bytes(ds);
         let refreserv = ds.props.refreservation.unwrap_or(0);
         let usedbyrefreservation = refreserv.saturating_sub(unique);
-        let mut usedbychildren: u64 = self.children(&ds.name).map(|c| self.head_space(c).used).sum();
+        let mut usedbychildren: u64 = self.children(&ds.name).map(|c| self.head_space(c).used.max(c.props.limits().reservation.unwrap_or(0))).sum();
         if ds.name == self.name {
             usedbychildren += self.mos_bytes;
         }
         let used = ds.referenced_bytes + usedbysnapshots + usedbychildren + usedbyrefreservation;
-        let available = self.available_bytes() + usedbyrefreservation;
+        let mut available = self.dir_available(ds) + usedbyrefreservation;
+        if let Some(q) = ds.props.limits().refquota.filter(|q| *q > 0) {
+            available = available.min(q.saturating_sub(ds.referenced_bytes));
+        }
         Space { used, referenced: ds.referenced_bytes, usedbysnapshots, usedbydataset: ds.referenced_bytes, usedbychildren, usedbyrefreservation, written: unique, available: Some(available) }
+    }
+
+    /// `dsl_dir_space_available`: what the parent leaves, plus this
+    /// dataset's unused reservation, within its quota (the pool's size for
+    /// the root).
+    pub fn dir_available(&self, ds: &Dataset) -> u64 {
+        let used = self.dir_used(ds);
+        let limits = ds.props.limits();
+        let mut quota = limits.quota.filter(|q| *q > 0).unwrap_or(u64::MAX);
+        let mut parent = match ds.name.rsplit_once('/').and_then(|(p, _)| self.dataset(p)) {
+            Some(p) => self.dir_available(p),
+            None => {
+                quota = quota.min(self.dspace().saturating_sub(self.slop_bytes()));
+                u64::MAX
+            }
+        };
+        let reserved = limits.reservation.unwrap_or(0);
+        if reserved > used && parent != u64::MAX {
+            parent += reserved - used;
+        }
+        quota.checked_sub(used).map_or(0, |room| room.min(parent))
+    }
+
+    /// Whether `len` more bytes keep a filesystem within its refquota and
+    /// within the quota of it and of each ancestor.
+    #[cfg(feature = "zfs")]
+    pub fn quota_allows(&self, ds: &Dataset, len: u64) -> bool {
+        let refquota_ok = ds.props.limits().refquota.filter(|q| *q > 0).is_none_or(|q| ds.referenced_bytes + len <= q);
+        let mut dir = Some(ds);
+        while let Some(d) = dir {
+            if d.props.limits().quota.filter(|q| *q > 0).is_some_and(|q| self.dir_used(d) + len > q) {
+                return false;
+            }
+            dir = d.name.rsplit_once('/').and_then(|(p, _)| self.dataset(p));
+        }
+        refquota_ok
     }
 
     fn snapshot_space(&self, ds: &Dataset, snap: &str) -> Option<Space> {
@@ -177,18 +253,60 @@ impl Pool {
     /// Pool-wide available bytes: deflated space less the slop and what the
     /// root dataset uses (children and the MOS included).
     pub fn available_bytes(&self) -> u64 {
-        let used = self.dataset(&self.name).map_or(0, |r| {
-            let mut root = self.head_space_no_avail(r);
-            root = root.max(r.referenced_bytes);
-            root
-        });
+        let used = self.dataset(&self.name).map_or(0, |r| self.dir_used(r));
         self.dspace().saturating_sub(self.slop_bytes()).saturating_sub(used)
     }
 
-    fn head_space_no_avail(&self, ds: &Dataset) -> u64 {
+    /// `zfs set` of quota, refquota, reservation or refreservation to
+    /// `value` bytes (0: none), with the kernel's checks
+    /// (`dsl_dir_set_quota_check` and its siblings); the error is libzfs'
+    /// reason.
+    #[cfg(feature = "zfs")]
+    pub fn set_limit(&mut self, name: &str, property: &str, value: u64) -> Result<(), String> {
+        let ds = self.dataset(name).ok_or_else(|| "dataset does not exist".to_string())?;
+        if property.ends_with("quota") && ds.is_volume() {
+            return Err(format!("'{property}' does not apply to datasets of this type"));
+        }
+        let (used, unique, limits) = (self.dir_used(ds), self.unique_bytes(ds), ds.props.limits());
+        let (quota, refquota) = (limits.quota.unwrap_or(0), limits.refquota.unwrap_or(0));
+        let (reserved, refreserved) = (limits.reservation.unwrap_or(0), ds.props.refreservation.unwrap_or(0));
+        let fits = match property {
+            "quota" => value == 0 || (value >= reserved && value >= used),
+            "refquota" => value == 0 || (value >= ds.referenced_bytes && value >= refreserved),
+            "reservation" => {
+                let room = match name.rsplit_once('/').and_then(|(p, _)| self.dataset(p)) {
+                    Some(parent) => self.dir_available(parent),
+                    None => self.available_bytes(),
+                };
+                let grow = used.max(value).saturating_sub(used.max(reserved));
+                grow == 0 || (grow <= room && (quota == 0 || value <= quota))
+            }
+            _ => {
+                let grow = unique.max(value).saturating_sub(unique.max(refreserved));
+                grow == 0 || (grow <= self.dir_available(ds) && (refquota == 0 || value <= refquota))
+            }
+        };
+        if !fits {
+            return Err(if property.ends_with("quota") { "size is less than current used or reserved space" } else { "size is greater than available space" }.into());
+        }
+        let ds = self.dataset_mut(name).ok_or_else(|| "dataset does not exist".to_string())?;
+        let slot = match property {
+            "quota" => &mut ds.props.limits.quota,
+            "refquota" => &mut ds.props.limits.refquota,
+            "reservation" => &mut ds.props.limits.reservation,
+            _ => &mut ds.props.refreservation,
+        };
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// A dataset's `used` (`dd_used_bytes`): itself, its snapshots, its
+    /// refreservation and its children, each charged at least its
+    /// reservation.
+    pub fn dir_used(&self, ds: &Dataset) -> u64 {
         let snaps = sum(self, &ds.deadlist) + ds.snapshots.iter().map(|s| sum(self, &s.deadlist)).sum::<u64>();
         let refres = ds.props.refreservation.unwrap_or(0).saturating_sub(self.unique_bytes(ds));
-        let mut children: u64 = self.children(&ds.name).map(|c| self.head_space_no_avail(c)).sum();
+        let mut children: u64 = self.children(&ds.name).map(|c| self.dir_used(c).max(c.props.limits().reservation.unwrap_or(0))).sum();
         if ds.name == self.name {
             children += self.mos_bytes;
         }

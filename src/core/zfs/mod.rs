@@ -110,6 +110,9 @@ pub enum ZfsError {
     HasChildren { dataset: String, children: Vec<String> },
     BadProperty { property: String, value: String, why: String },
     NoSpace,
+    /// A write would pass a quota (`EDQUOT`).
+    #[cfg(feature = "zfs")]
+    QuotaExceeded,
     /// A block could not be read from any copy: the data is lost.
     Io,
     NotFound,
@@ -148,6 +151,8 @@ impl std::fmt::Display for ZfsError {
             ZfsError::HasChildren { dataset, .. } => write!(f, "cannot destroy '{dataset}': filesystem has children"),
             ZfsError::BadProperty { property, value, why } => write!(f, "bad property value '{value}' for '{property}': {why}"),
             ZfsError::NoSpace => write!(f, "out of space"),
+            #[cfg(feature = "zfs")]
+            ZfsError::QuotaExceeded => write!(f, "Disk quota exceeded"),
             ZfsError::Io => write!(f, "Input/output error"),
             ZfsError::NotFound => write!(f, "No such file or directory"),
             ZfsError::Exists => write!(f, "File exists"),
