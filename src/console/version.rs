@@ -45,7 +45,9 @@ pub fn no_help(cmd: &str) -> String {
 /// The version text of `cmd`, if the arguments ask for it; or, for `--help`,
 /// where to look.
 pub fn run(cmd: &str, args: &[String]) -> Option<Output> {
-    if !OWN_HELP.contains(&cmd) && args.iter().take_while(|a| *a != "--").any(|a| a == "--help") {
+    // zpool and zfs print their command lists (browser builds have neither).
+    let own_help = OWN_HELP.contains(&cmd) || (cfg!(feature = "zfs") && matches!(cmd, "zpool" | "zfs"));
+    if !own_help && args.iter().take_while(|a| *a != "--").any(|a| a == "--help") {
         return Some(Output { text: no_help(cmd), ..Output::default() });
     }
     let lvm_version = cmd == "lvm" && args.first().is_some_and(|a| a == "version");

@@ -1220,3 +1220,27 @@ cannot create 'tank/v': 'quota' does not apply to datasets of this type
 ",
     );
 }
+
+/// `usage(B_FALSE)`'s command lists (zpool_main.c's and zfs_main.c's
+/// `command_table`, 63 and 99 lines in 2.2.6): on stderr with status 2 for
+/// no command or an unknown one, on stdout with status 0 for `-?`/`--help`.
+#[test]
+fn zpool_and_zfs_print_their_command_lists() {
+    check(
+        DISKS,
+        "zpool bogus 2>&1 | head -2\nzpool -? | tail -3\nzpool -? | grep -c ''\nzfs --help | grep -c ''\n\
+         zfs 2>&1 | grep clone\nzfs 2>/dev/null; echo $?\nzpool -? >/dev/null; echo $?\n",
+        "unrecognized command 'bogus'
+usage: zpool command args ...
+\twait [-Hp] [-T d|u] [-t <activity>[,...]] <pool> [interval]
+
+For further help on a command or topic, run: zpool help [<topic>]
+63
+99
+\tclone [-p] [-o property=value] ... <snapshot> <filesystem|volume>
+\tpromote <clone-filesystem>
+2
+0
+",
+    );
+}

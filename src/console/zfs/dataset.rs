@@ -29,7 +29,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
 }
 
 fn command_list() -> String {
-    "usage: zfs command args ...\nwhere 'command' is one of the following:\n\n\tversion\n\n\tcreate [-p] [-o property=value] ... <filesystem>\n\tcreate [-ps] [-b blocksize] [-o property=value] ... -V <size> <volume>\n\tdestroy [-r] <filesystem|volume>\n\tdestroy <filesystem|volume>@<snap>\n\n\tsnapshot [-r] <filesystem|volume>@<snap> ...\n\trollback [-r] <snapshot>\n\n\tsend [-i snapshot] <snapshot>\n\treceive [-F] <filesystem|volume>\n\n\tlist [-Hpr] [-o property[,...]] [-t type[,...]] [filesystem|volume|snapshot] ...\n\n\tset <property=value> ... <filesystem|volume|snapshot> ...\n\tget [-rHp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> [filesystem|volume|snapshot] ...\n".to_string()
+    super::usage::ZFS_COMMANDS.to_string()
 }
 
 fn usage_error(what: &str, usage: &str) -> Output {

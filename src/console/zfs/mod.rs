@@ -12,6 +12,7 @@ mod dataset;
 mod pool;
 mod vdevs;
 mod send;
+mod usage;
 
 use super::{Output, Shell};
 use crate::core::zfs::ZfsError;

@@ -38,7 +38,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
 }
 
 fn command_list() -> String {
-    "usage: zpool command args ...\nwhere 'command' is one of the following:\n\n\tversion\n\n\tcreate [-f] [-o ashift=N] <pool> <vdev> ...\n\tdestroy [-f] <pool>\n\n\tlist [-Hp] [pool] ...\n\tiostat [-HpPv] [pool] ...\n\tstatus [-gPvx] [pool] ...\n\n\toffline <pool> <device> ...\n\tonline <pool> <device> ...\n\tclear <pool>\n\n\tattach [-f] <pool> <device> <new-device>\n\tdetach <pool> <device>\n\treplace [-f] <pool> <device> [new-device]\n\n\tscrub [-s] <pool> ...\n".to_string()
+    super::usage::ZPOOL_COMMANDS.to_string()
 }
 
 pub(super) fn bad_option(c: char, usage: &str) -> Output {
