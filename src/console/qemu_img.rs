@@ -10,7 +10,7 @@
 //! the chain.
 //!
 //! Simplified: `create` makes raw and qcow2 only; `convert -S 0` takes at
-//! most 256 MiB; no `rebase` or `commit`.
+//! most 256 MiB. `commit` and `rebase` are in `commit`.
 
 use super::{Output, Shell};
 use crate::core::media::Chunk;
@@ -20,6 +20,8 @@ use map::map;
 use snapshot::{snapshot, snapshot_list, snapshots_json};
 
 pub mod chain;
+#[cfg(feature = "qcow2-backing")]
+mod commit;
 mod map;
 mod snapshot;
 
@@ -39,6 +41,12 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("snapshot") => Output::error("qemu-img: internal snapshots are not in the browser yet (size budget): the storage-lab command-line program has them\n", 1),
         Some("--version" | "-V") => Output::text(VERSION, 0),
         Some("--help" | "-h") => Output::text("usage: qemu-img [standard options] command [command options]\nThe lab's commands: create, info, check, map, measure, resize, compare, convert, snapshot\n", 0),
+        #[cfg(feature = "qcow2-backing")]
+        Some("commit") => commit::commit(shell, &args[1..]),
+        #[cfg(feature = "qcow2-backing")]
+        Some("rebase") => commit::rebase(shell, &args[1..]),
+        // (commit and rebase reach this only in the browser build.)
+        #[allow(unreachable_patterns)]
         Some(cmd @ ("amend" | "bench" | "bitmap" | "commit" | "dd" | "rebase")) => fail(format!("the lab does not model 'qemu-img {cmd}'")),
         Some(other) => usage("", &format!("qemu-img: Command not found: {other}")),
         None => usage("", "qemu-img: Not enough arguments"),
