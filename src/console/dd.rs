@@ -257,6 +257,10 @@ fn open_sink(shell: &mut Shell, path: Option<&str>, truncate_at: Option<u64>) ->
 }
 
 fn zvol_size(machine: &Machine, name: &str) -> u64 {
+    // Without ZFS in the build (the browser) there are no volumes.
+    if cfg!(not(feature = "zfs")) {
+        return 0;
+    }
     let ds = machine.zfs().pool(crate::core::machine::pool_of(name)).and_then(|p| p.dataset(name));
     match ds.map(|d| &d.kind) {
         Some(crate::core::zfs::DatasetKind::Volume { size_bytes, .. }) => *size_bytes,

@@ -212,27 +212,6 @@ fn header_extensions(h: &Header, cluster: usize, backing: Option<&Backing>) -> V
     b
 }
 
-/// Cluster 0 as `qcow2_update_header` writes it: the header, its
-/// extensions, then the backing file name (whose place and length it sets
-/// in `header`), zeros to the end of the cluster.
-pub fn header_cluster(header: &mut Header, backing: Option<&Backing>) -> Result<Vec<u8>, CreateError> {
-    let cluster = header.cluster_bytes() as usize;
-    header.backing_file_offset = 0;
-    header.backing_file_size = 0;
-    if let Some(bk) = backing {
-        let name_at = header_extensions(header, cluster, backing).len();
-        if name_at + bk.file.len() > cluster {
-            return Err(CreateError::BackingNameTooLong);
-        }
-        header.backing_file_offset = name_at as u64;
-        header.backing_file_size = bk.file.len() as u32;
-    }
-    let mut head = header_extensions(header, cluster, backing);
-    head.extend(backing.map_or(&[][..], |bk| bk.file.as_bytes()));
-    head.resize(cluster, 0);
-    Ok(head)
-}
-
 /// `qemu-img create -f qcow2` with `preallocation=off`: header in cluster 0,
 /// refcount table in 1, its first refcount block in 2, then the L1 table,
 /// then (small clusters, large images) the refcount blocks the L1 table
@@ -273,7 +252,18 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Optio
         header_length: HEADER_BYTES as u32,
         compression_type: 0,
     };
-    let head = header_cluster(&mut header, backing)?;
+    // The backing file name follows the extensions.
+    if let Some(bk) = backing {
+        let name_at = header_extensions(&header, cluster as usize, backing).len();
+        if (name_at + bk.file.len()) as u64 > cluster {
+            return Err(CreateError::BackingNameTooLong);
+        }
+        header.backing_file_offset = name_at as u64;
+        header.backing_file_size = bk.file.len() as u32;
+    }
+    let mut head = header_extensions(&header, cluster as usize, backing);
+    head.extend(backing.map_or(&[][..], |bk| bk.file.as_bytes()));
+    head.resize(cluster as usize, 0);
     let per_block = cluster / 2;
     let mut reftable = vec![0u8; cluster as usize];
     for (b, at) in &blocks {

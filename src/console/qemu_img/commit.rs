@@ -282,9 +282,15 @@ fn copy_differences(shell: &mut Shell, f: &Facts, new: &str, format: Option<&str
     Ok(events)
 }
 
-/// Cluster 0 rewritten with the new backing file (or none).
+/// Cluster 0 rewritten with the new backing file (or none): the header
+/// cluster a new image with that backing file gets, with this image's
+/// header fields.
 fn rewrite_header(m: &mut crate::core::machine::Machine, f: &Facts, backing: Option<&Backing>) -> Result<Vec<crate::core::Event>, String> {
-    let mut header: Header = f.header.clone().ok_or("Operation not supported")?;
-    let head = qcow2::header_cluster(&mut header, backing).map_err(|_| "No space left on device".to_string())?;
+    let h = f.header.as_ref().ok_or("Operation not supported")?;
+    let created = qcow2::create(h.size, h.cluster_bits, h.lazy_refcounts(), backing).map_err(|_| "No space left on device".to_string())?;
+    let mut head = created.writes.into_iter().next().map(|w| w.1).unwrap_or_default();
+    let header = Header { backing_file_offset: created.header.backing_file_offset, backing_file_size: created.header.backing_file_size, ..h.clone() };
+    let fields = header.encode();
+    head.get_mut(..fields.len()).ok_or("Operation not supported")?.copy_from_slice(&fields);
     m.write_file(&f.path, 0, Chunk::bytes(&head)).map_err(|e| e.text().to_string())
 }

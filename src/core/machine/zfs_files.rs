@@ -98,6 +98,10 @@ impl Machine {
     /// mounted: at boot, or when it was created), pool by pool.
     pub fn zfs_mounts(&self) -> Vec<(String, String, u64)> {
         let mut out = Vec::new();
+        // As in `zfs_path`: without ZFS in the build no pool exists.
+        if cfg!(not(feature = "zfs")) {
+            return out;
+        }
         for pool in &self.zfs.pools {
             for ds in pool.datasets.iter().filter(|d| !d.is_volume()) {
                 let mp = pool.mountpoint_of(&ds.name);
