@@ -1244,3 +1244,27 @@ For further help on a command or topic, run: zpool help [<topic>]
 ",
     );
 }
+
+/// `zfs set volsize` grows a volume and its `zd` device; a refreservation
+/// that is still `zvol_volsize_to_reservation`'s follows (64M: 67M; 128M:
+/// 128M + 16 indirect blocks of 128K, twice = 132M), a sparse volume's
+/// stays none. libzfs' checks and texts; shrinking is refused (the lab's).
+#[test]
+fn volsize_grows_a_volume_and_its_refreservation() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create -V 64M tank/vol\nzfs set volsize=128M tank/vol\nzfs get -H -p -o property,value,source volsize,refreservation tank/vol\nlsblk -b -o NAME,SIZE /dev/zd0\nzfs set volsize=100001K tank/vol\nzfs set volsize=0 tank/vol\nzfs set volsize=64M tank/vol\nzfs set volsize=4G tank/vol\nzfs set volsize=1G tank\nzfs create -s -V 64M tank/thin\nzfs set volsize=4G tank/thin\nzfs get -H -o name,property,value volsize,refreservation tank/thin\n",
+        "volsize\t134217728\tlocal
+refreservation\t138412032\tlocal
+NAME      SIZE
+zd0  134217728
+cannot set property for 'tank/vol': 'volsize' must be a multiple of volume block size (16K)
+cannot set property for 'tank/vol': 'volsize' cannot be zero
+cannot set property for 'tank/vol': the lab grows volumes only (ZFS would drop the data past the new end)
+cannot set property for 'tank/vol': size is greater than available space
+cannot set property for 'tank': 'volsize' does not apply to datasets of this type
+tank/thin\tvolsize\t4G
+tank/thin\trefreservation\tnone
+",
+    );
+}

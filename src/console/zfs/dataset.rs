@@ -380,6 +380,10 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         }
         let value = match p {
             "recordsize" => parse_size(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),
+            "volsize" => match volsize(m, name, v) {
+                Ok(n) => n.to_string(),
+                Err(why) => return Output::error(format!("cannot set property for '{name}': {why}\n"), 1),
+            },
             "quota" | "refquota" | "reservation" | "refreservation" if v != "none" => match parse_size(v) {
                 None => return Output::error(format!("cannot set property for '{name}': {}\n", size_error(v)), 1),
                 Some(0) if p.ends_with("quota") => return Output::error(format!("cannot set property for '{name}': use 'none' to disable quota/refquota\n"), 1),
@@ -402,6 +406,23 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         out.append(outcome(r, String::new()));
     }
     out
+}
+
+/// A new `volsize` in bytes, checked as libzfs checks it
+/// (`zfs_valid_proplist`).
+fn volsize(m: &Machine, name: &str, text: &str) -> Result<u64, String> {
+    let n = parse_size(text).ok_or_else(|| size_error(text))?;
+    let ds = m.zfs().pool(crate::core::machine::pool_of(name)).and_then(|p| p.dataset(name));
+    let Some(DatasetKind::Volume { volblocksize, .. }) = ds.map(|d| d.kind.clone()) else {
+        return Err("'volsize' does not apply to datasets of this type".into());
+    };
+    if n % volblocksize != 0 {
+        return Err(format!("'volsize' must be a multiple of volume block size ({})", nicenum(volblocksize, true)));
+    }
+    if n == 0 {
+        return Err("'volsize' cannot be zero".into());
+    }
+    Ok(n)
 }
 
 const RENAME_USAGE: &str = "\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n\trename -p [-f] <filesystem|volume> <filesystem|volume>\n\trename -u [-f] <filesystem> <filesystem>\n\trename -r <snapshot> <snapshot>\n";

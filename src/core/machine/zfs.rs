@@ -549,9 +549,18 @@ impl Machine {
     /// `zfs set PROP=VALUE NAME` for checksum, recordsize, copies,
     /// mountpoint, compression (off only) and refreservation.
     pub fn zfs_set(&mut self, name: &str, property: &str, value: &str) -> Result<Vec<Event>, ZfsError> {
-        let (pool, _) = self.pool_and_os(name)?;
+        let (pool, os) = self.pool_and_os(name)?;
         let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: format!("'{property}' {why}") };
         let (_, mut events) = self.with_pool(&pool, |tx| {
+            #[cfg(feature = "zfs")]
+            if property == "volsize" {
+                let bytes = value.parse().map_err(|_| bad("must be a number"))?;
+                tx.pool.set_volsize(name, bytes).map_err(|why| ZfsError::BadProperty { property: property.into(), value: value.into(), why })?;
+                tx.set_zvol_size(os, bytes)?;
+                let obj = tx.pool.dataset(name).map_or(0, |d| d.obj);
+                return tx.touch_record(obj);
+            }
+            let _ = os;
             #[cfg(feature = "zfs")]
             if matches!(property, "quota" | "refquota" | "reservation" | "refreservation") {
                 let bytes = if value == "none" { 0 } else { value.parse().map_err(|_| bad("must be a number"))? };
@@ -583,6 +592,9 @@ impl Machine {
             tx.touch_record(obj)
         })?;
         events.insert(0, Event::PropertySet { dataset: name.into(), property: property.into(), value: value.into() });
+        if property == "volsize" {
+            self.refresh();
+        }
         Ok(events)
     }
 
@@ -881,7 +893,7 @@ const READONLY: &[&str] = &[
 
 /// Properties ZFS lets one set that the lab does not model at all.
 const UNMODELLED: &[&str] = &[
-    "volsize", "sharenfs", "sharesmb", "xattr", "dnodesize", "volmode", "snapdev",
+    "sharenfs", "sharesmb", "xattr", "dnodesize", "volmode", "snapdev",
     "aclmode", "aclinherit", "redundant_metadata", "special_small_blocks", "filesystem_limit", "snapshot_limit",
     "keylocation", "zoned", "vscan", "nbmand", "overlay", "mlslabel", "context", "fscontext", "defcontext",
     "rootcontext", "prefetch", "encryption", "keyformat", "pbkdf2iters", "normalization", "utf8only", "casesensitivity",

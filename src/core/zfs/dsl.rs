@@ -300,6 +300,27 @@ impl Pool {
         Ok(())
     }
 
+    /// `zfs set volsize`: a volume grows, and a refreservation that is still
+    /// the automatic one follows it (`zfs_add_synthetic_resv`); the error is
+    /// libzfs' reason.
+    #[cfg(feature = "zfs")]
+    pub fn set_volsize(&mut self, name: &str, size_bytes: u64) -> Result<(), String> {
+        let ds = self.dataset(name).ok_or_else(|| "dataset does not exist".to_string())?;
+        let DatasetKind::Volume { size_bytes: old, volblocksize } = ds.kind else {
+            return Err("'volsize' does not apply to datasets of this type".into());
+        };
+        if size_bytes < old {
+            return Err("the lab grows volumes only (ZFS would drop the data past the new end)".into());
+        }
+        let copies = u64::from(self.copies_of(name));
+        if ds.props.refreservation == Some(volsize_to_reservation(old, volblocksize, copies)) {
+            self.set_limit(name, "refreservation", volsize_to_reservation(size_bytes, volblocksize, copies))?;
+        }
+        let ds = self.dataset_mut(name).ok_or_else(|| "dataset does not exist".to_string())?;
+        ds.kind = DatasetKind::Volume { size_bytes, volblocksize };
+        Ok(())
+    }
+
     /// A dataset's `used` (`dd_used_bytes`): itself, its snapshots, its
     /// refreservation and its children, each charged at least its
     /// reservation.

@@ -78,6 +78,12 @@ impl Tx<'_> {
         self.write_zap(os, ZVOL_ZAP_OBJ, &[("size".into(), size_bytes)])
     }
 
+    /// The volume's size in its property ZAP (`zvol_set_volsize`).
+    #[cfg(feature = "zfs")]
+    pub fn set_zvol_size(&mut self, os: Os, size_bytes: u64) -> Result<(), ZfsError> {
+        self.write_zap(os, ZVOL_ZAP_OBJ, &[("size".into(), size_bytes)])
+    }
+
     fn new_dir_object(&mut self, os: Os, parent: u64) -> Result<u64, ZfsError> {
         let z = Znode { mtime: self.now, mode: S_IFDIR | 0o755, size: 2, parent, links: 2 };
         let obj = self.new_object(os, Dnode::new(ObjType::DirectoryContents, 512, Some(ObjType::Znode), z.encode()))?;
