@@ -1268,3 +1268,40 @@ tank/thin\trefreservation\tnone
 ",
     );
 }
+
+/// `zpool set` stores the settable pool properties of `zpool_prop.c` after
+/// `zpool_valid_proplist`'s checks (libzfs' texts); usage errors print the
+/// pool property table, an unknown pool exits 22.
+#[test]
+fn zpool_set_checks_and_stores_pool_properties() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzpool set comment=hi nopool; echo $?\nzpool set comment tank 2>&1 | head -3\nzpool set 2>&1 | tail -4\nzpool set comment=lab-pool tank\nzpool set autotrim=maybe tank\nzpool set failmode=continue tank\nzpool set ashift=17 tank\nzpool set size=1G tank\nzpool set readonly=on tank\nzpool set cachefile=foo tank\nzpool set bootfs=rpool/x tank\nzpool set bootfs=tank tank\nzpool get -H -o property,value,source comment,failmode,bootfs,autotrim,delegation,version tank\nzpool history tank | tail -4\n",
+        "cannot open 'nopool': is not a pool
+22
+missing value in property=value argument
+usage:
+\tset <property=value> <pool>
+\tfeature@...           YES   disabled | enabled | active
+
+The feature@ properties must be appended with a feature name.
+See zpool-features(7).
+cannot set property for 'tank': 'autotrim' must be one of 'on | off'
+cannot set property for 'tank': property 'ashift' number 17 is invalid, only values between 9 and 16 are allowed.
+cannot set property for 'tank': 'size' is readonly
+cannot set property for 'tank': property 'readonly' can only be set at import time
+cannot set property for 'tank': property 'cachefile' must be empty, an absolute path, or 'none'
+cannot set property for 'tank': 'rpool/x' is an invalid name
+comment\tlab-pool\tlocal
+failmode\tcontinue\tlocal
+bootfs\ttank\tlocal
+autotrim\toff\tdefault
+delegation\ton\tdefault
+version\t-\tdefault
+2026-11-25.09:00:05 zpool set comment=lab-pool tank
+2026-11-25.09:00:07 zpool set failmode=continue tank
+2026-11-25.09:00:13 zpool set bootfs=tank tank
+
+",
+    );
+}

@@ -10,6 +10,7 @@
 
 mod dataset;
 mod pool;
+mod pool_props;
 mod vdevs;
 mod send;
 mod usage;

@@ -1,6 +1,7 @@
 //! `zpool`: destroy, status, list, scrub, clear, offline, online,
 //! attach, detach, replace and version, as `cmd/zpool/zpool_main.c` prints them.
 
+use super::pool_props::{get, pool_prop, set, POOL_PROPS};
 use super::vdevs::{add, create, create_error};
 use super::{getopt, message, nicenum, outcome, Columns, VERSION};
 use crate::console::{fmt, Output, Shell};
@@ -26,6 +27,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "offline" | "online" | "detach" => leaf_op(m, sub, rest),
         "attach" | "replace" => pair_op(m, sub, rest),
         "get" => get(m, rest),
+        "set" => set(m, rest),
         "history" => history(m, rest),
         "iostat" => iostat(m, rest),
         "sync" => each_named(m, rest, |_, _| Ok(Vec::new())),
@@ -732,159 +734,6 @@ fn history(m: &mut Machine, args: &[String]) -> Output {
         out.text.push('\n');
     }
     out
-}
-
-/// `zpool get`'s properties: name, column name, fixed width (numbers and
-/// indexes; `None` for strings, which widen to their values).
-const POOL_PROPS: &[(&str, &str, Option<usize>)] = &[
-    ("size", "SIZE", Some(5)),
-    ("capacity", "CAP", Some(5)),
-    ("altroot", "ALTROOT", None),
-    ("health", "HEALTH", Some(8)),
-    ("guid", "GUID", None),
-    ("failmode", "FAILMODE", Some(8)),
-    ("listsnapshots", "LISTSNAPS", Some(9)),
-    ("autoexpand", "EXPAND", Some(6)),
-    ("dedupratio", "DEDUP", Some(5)),
-    ("free", "FREE", Some(5)),
-    ("allocated", "ALLOC", Some(5)),
-    ("readonly", "RDONLY", Some(6)),
-    ("ashift", "ASHIFT", Some(6)),
-    ("expandsize", "EXPANDSZ", Some(8)),
-    ("freeing", "FREEING", Some(7)),
-    ("fragmentation", "FRAG", Some(5)),
-    ("leaked", "LEAKED", Some(6)),
-    ("multihost", "MULTIHOST", Some(9)),
-    ("checkpoint", "CKPOINT", Some(7)),
-    ("autotrim", "AUTOTRIM", Some(8)),
-    ("autoreplace", "REPLACE", Some(7)),
-];
-
-fn pool_prop(p: &Pool, prop: &str, literal: bool) -> (String, &'static str) {
-    let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
-    let (size, alloc) = (p.size_bytes(), p.allocated_bytes());
-    match prop {
-        "size" => (bytes(size), "-"),
-        "capacity" => ((alloc * 100).checked_div(size).unwrap_or(0).to_string() + if literal { "" } else { "%" }, "-"),
-        "altroot" => ("-".into(), "default"),
-        "health" => (p.health().into(), "-"),
-        "guid" => (p.guid.to_string(), "-"),
-        "failmode" => ("wait".into(), "default"),
-        "dedupratio" => (if literal { "1.00" } else { "1.00x" }.into(), "-"),
-        "free" => (bytes(size.saturating_sub(alloc)), "-"),
-        "allocated" => (bytes(alloc), "-"),
-        "readonly" => ("off".into(), "-"),
-        "ashift" if p.ashift == 9 => ("0".into(), "default"),
-        "ashift" => (p.ashift.to_string(), "local"),
-        "expandsize" | "checkpoint" => ("-".into(), "-"),
-        "freeing" | "leaked" => ("0".into(), "-"),
-        "fragmentation" => (if literal { "0" } else { "0%" }.into(), "-"),
-        _ => ("off".into(), "default"),
-    }
-}
-
-fn get(m: &mut Machine, args: &[String]) -> Output {
-    let usage = "\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...\n";
-    let (opts, operands) = match getopt(args, "Hp", "o") {
-        Ok(v) => v,
-        Err(c) => return bad_option(c, usage),
-    };
-    let Some((props, pools)) = operands.split_first() else {
-        return Output::error(format!("missing property argument\nusage:\n{usage}"), 2);
-    };
-    if let Some(first) = pools.first().filter(|n| m.zfs().pool(n).is_none()) {
-        return Output::error(format!("Cannot get properties of {first}: no such pool available.\n"), 1);
-    }
-    let fields: Vec<usize> = match opts.iter().rev().find(|o| o.0 == 'o').map(|o| o.1.as_str()) {
-        None | Some("all") => vec![0, 1, 2, 3],
-        Some(list) => match list.split(',').map(|f| ["name", "property", "value", "source"].iter().position(|g| *g == f).ok_or(f)).collect() {
-            Ok(v) => v,
-            Err(bad) => return Output::error(format!("invalid column name '{bad}'\nusage:\n{usage}"), 2),
-        },
-    };
-    let wanted: Vec<&(&str, &str, Option<usize>)> = if props == "all" {
-        POOL_PROPS.iter().collect()
-    } else {
-        let mut v = Vec::new();
-        for w in props.split(',') {
-            match POOL_PROPS.iter().find(|p| p.0 == w) {
-                Some(p) => v.push(p),
-                None => return Output::error(format!("bad property list: invalid property '{w}'\nusage:\n{usage}"), 2),
-            }
-        }
-        v
-    };
-    let literal = opts.iter().any(|o| o.0 == 'p');
-    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.to_vec() };
-    let mut out = Output::default();
-    let mut rows = Vec::new();
-    for n in &names {
-        let Some(p) = m.zfs().pool(n) else {
-            out.err.push_str(&format!("cannot open '{n}': no such pool\n"));
-            out.exit_status = 1;
-            continue;
-        };
-        for w in &wanted {
-            let (value, source) = pool_prop(p, w.0, literal);
-            rows.push([n.clone(), w.0.to_string(), value, source.to_string()]);
-        }
-    }
-    let name_w = names.iter().map(String::len).fold(4, usize::max);
-    let prop_w = wanted.iter().map(|w| w.0.len()).fold(8, usize::max);
-    let value_w = wanted
-        .iter()
-        .map(|w| match w.2 {
-            Some(fixed) if !literal => fixed.max(w.1.len()),
-            _ => rows.iter().filter(|r| r[1] == w.0).map(|r| r[2].len()).fold(w.1.len().max(w.2.unwrap_or(0)), usize::max),
-        })
-        .fold(5, usize::max);
-    let all_widths = [name_w, prop_w, value_w, name_w + 14];
-    let cols = Columns { widths: fields.iter().map(|&f| all_widths[f]).collect(), right: vec![false; fields.len()] };
-    let scripted = opts.iter().any(|o| o.0 == 'H');
-    if !scripted && !rows.is_empty() {
-        out.text.push_str(&cols.line(&fields.iter().map(|&f| ["NAME", "PROPERTY", "VALUE", "SOURCE"][f].to_string()).collect::<Vec<_>>(), false));
-    }
-    for r in &rows {
-        out.text.push_str(&cols.line(&fields.iter().map(|&f| r[f].clone()).collect::<Vec<_>>(), scripted));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::console::Shell;
-
-    #[test]
-    fn a_scrub_under_way_shows_its_progress() {
-        // A scrub examines 1 GiB per second of the lab clock, so a small
-        // pool's ends within its command (and every command line advances
-        // it); stepped by 4 MiB here to catch one under way: rates over the
-        // two seconds since it began, no estimate below 10 MiB/s.
-        let disks = [("sdb".to_string(), 1u64 << 30), ("sdc".to_string(), 1 << 30)];
-        let mut shell = Shell::new(Machine::with_disks(1, &disks).expect("disks"));
-        for line in ["zpool create tank mirror sdb sdc", "dd if=/dev/urandom of=/tank/big bs=1M count=8 status=none"] {
-            assert_eq!(shell.run(line).exit_status, 0, "{line}");
-        }
-        shell.machine.zpool_scrub_start("tank").expect("start");
-        shell.machine.zpool_scrub_step("tank", 4 << 20).expect("step");
-        shell.machine.set_clock(shell.machine.now() + 1);
-        let pool = shell.machine.zfs().pool("tank").cloned().expect("pool");
-        let status = pool_status(&mut shell.machine, &pool, &StatusFlags::default());
-        let scan: Vec<&str> = status.lines().skip(2).take(3).collect();
-        assert_eq!(
-            scan,
-            [
-                "  scan: scrub in progress since Wed Nov 25 09:00:02 2026",
-                "\t4.01M / 8.02M scanned at 2.01M/s, 4.01M / 8.02M issued at 2.01M/s",
-                "\t0B repaired, 50.04% done, no estimated completion time",
-            ],
-            "{status}"
-        );
-        assert_eq!(start_scrub(&mut shell.machine, "tank", false), Err("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n".to_string()));
-        assert_eq!(shell.run("zpool wait -t scrub tank").exit_status, 0);
-        assert!(shell.run("zpool status tank").text.contains("  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:04 2026\n"));
-    }
 }
 
 /// One row of `zpool iostat`: indent, name, capacity (top-level vdevs and

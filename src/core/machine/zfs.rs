@@ -598,6 +598,19 @@ impl Machine {
         Ok(events)
     }
 
+    /// `zpool set PROP=VALUE POOL`: a value the caller checked, stored in
+    /// the pool's config (a MOS change, so one txg).
+    #[cfg(feature = "zfs")]
+    pub fn zpool_set(&mut self, pool: &str, property: &str, value: &str) -> Result<Vec<Event>, ZfsError> {
+        let (_, events) = self.with_pool(pool, |tx| {
+            tx.pool.props.retain(|p| p.0 != property);
+            tx.pool.props.push((property.to_string(), value.to_string()));
+            tx.touch_mos();
+            Ok(())
+        })?;
+        Ok(events)
+    }
+
     /// `zfs rename OLD NEW`: a dataset and its descendants, or a snapshot,
     /// take the new name (mount points and `/dev/zvol` links follow it; a
     /// volume keeps its `zd` device). Checked by the caller: same pool, the

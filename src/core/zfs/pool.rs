@@ -60,6 +60,10 @@ pub struct Pool {
     pub history: Vec<(u64, String)>,
     /// Checksums of described content already computed (a cache).
     pub memo: super::checksum::ChecksumMemo,
+    /// Pool properties `zpool set` stored, as (name, value); only with the
+    /// `zfs` feature (the browser carries `Pool` without ZFS).
+    #[cfg(feature = "zfs")]
+    pub props: Vec<(String, String)>,
 }
 
 impl Pool {
@@ -84,6 +88,8 @@ impl Pool {
             creation_time: now,
             history: Vec::new(),
             memo: Default::default(),
+            #[cfg(feature = "zfs")]
+            props: Vec::new(),
         };
         let devices: Vec<String> = pool.leaves().map(|l| io.name(l.whole_disk.unwrap_or(l.dev))).collect();
         let mut events = vec![Event::PoolCreated { pool: name.to_string(), vdevs: pool.vdev_names(), devices, size_bytes: pool.size_bytes() }];

@@ -1,0 +1,307 @@
+//! `zpool get` and `zpool set`: the pool properties of `zpool_prop.c`, in
+//! `zpool_prop_t` order, valued as `zpool_get_prop` prints them.
+//! Simplified: the settable ones are stored and shown but change nothing
+//! else (autoexpand does not grow a pool, failmode does not act); no
+//! `feature@` rows.
+
+use super::pool::bad_option;
+use super::{getopt, nicenum, Columns};
+use crate::console::Output;
+use crate::core::machine::Machine;
+use crate::core::zfs::Pool;
+
+/// `zpool get`'s properties: name, column name, fixed width (numbers and
+/// indexes; `None` for strings, which widen to their values).
+pub(super) const POOL_PROPS: &[(&str, &str, Option<usize>)] = &[
+    ("size", "SIZE", Some(5)),
+    ("capacity", "CAP", Some(5)),
+    ("altroot", "ALTROOT", None),
+    ("health", "HEALTH", Some(8)),
+    ("guid", "GUID", None),
+    ("version", "VERSION", Some(7)),
+    ("bootfs", "BOOTFS", None),
+    ("delegation", "DELEGATION", Some(10)),
+    ("autoreplace", "REPLACE", Some(7)),
+    ("cachefile", "CACHEFILE", None),
+    ("failmode", "FAILMODE", Some(8)),
+    ("listsnapshots", "LISTSNAPS", Some(9)),
+    ("autoexpand", "EXPAND", Some(6)),
+    ("dedupratio", "DEDUP", Some(5)),
+    ("free", "FREE", Some(5)),
+    ("allocated", "ALLOC", Some(5)),
+    ("readonly", "RDONLY", Some(6)),
+    ("ashift", "ASHIFT", Some(6)),
+    ("comment", "COMMENT", None),
+    ("expandsize", "EXPANDSZ", Some(8)),
+    ("freeing", "FREEING", Some(7)),
+    ("fragmentation", "FRAG", Some(5)),
+    ("leaked", "LEAKED", Some(6)),
+    ("multihost", "MULTIHOST", Some(9)),
+    ("checkpoint", "CKPOINT", Some(7)),
+    ("load_guid", "LOAD_GUID", None),
+    ("autotrim", "AUTOTRIM", Some(8)),
+    ("compatibility", "COMPATIBILITY", None),
+    ("bcloneused", "BCLONE_USED", Some(11)),
+    ("bclonesaved", "BCLONE_SAVED", Some(12)),
+    ("bcloneratio", "BCLONE_RATIO", Some(12)),
+];
+
+pub(super) fn pool_prop(p: &Pool, prop: &str, literal: bool) -> (String, &'static str) {
+    let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
+    let (size, alloc) = (p.size_bytes(), p.allocated_bytes());
+    if let Some((_, v)) = p.props.iter().find(|s| s.0 == prop) {
+        let v = if v.is_empty() { "-".to_string() } else { v.clone() };
+        return (v, "local");
+    }
+    match prop {
+        "size" => (bytes(size), "-"),
+        "capacity" => ((alloc * 100).checked_div(size).unwrap_or(0).to_string() + if literal { "" } else { "%" }, "-"),
+        "altroot" => ("-".into(), "default"),
+        "health" => (p.health().into(), "-"),
+        "guid" => (p.guid.to_string(), "-"),
+        "failmode" => ("wait".into(), "default"),
+        "dedupratio" => (if literal { "1.00" } else { "1.00x" }.into(), "-"),
+        "free" => (bytes(size.saturating_sub(alloc)), "-"),
+        "allocated" => (bytes(alloc), "-"),
+        "readonly" => ("off".into(), "-"),
+        "ashift" if p.ashift == 9 => ("0".into(), "default"),
+        "ashift" => (p.ashift.to_string(), "local"),
+        "expandsize" | "checkpoint" => ("-".into(), "-"),
+        "freeing" | "leaked" => ("0".into(), "-"),
+        "fragmentation" => (if literal { "0" } else { "0%" }.into(), "-"),
+        "version" | "bootfs" | "cachefile" | "comment" => ("-".into(), "default"),
+        "delegation" => ("on".into(), "default"),
+        // Set at each import; the lab derives one from the pool's guid.
+        "load_guid" => (p.guid.rotate_left(23).to_string(), "-"),
+        "bcloneused" | "bclonesaved" => ("0".into(), "-"),
+        "bcloneratio" => (if literal { "1.00" } else { "1.00x" }.into(), "-"),
+        _ => ("off".into(), "default"),
+    }
+}
+
+pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...\n";
+    let (opts, operands) = match getopt(args, "Hp", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let Some((props, pools)) = operands.split_first() else {
+        return Output::error(format!("missing property argument\nusage:\n{usage}"), 2);
+    };
+    if let Some(first) = pools.first().filter(|n| m.zfs().pool(n).is_none()) {
+        return Output::error(format!("Cannot get properties of {first}: no such pool available.\n"), 1);
+    }
+    let fields: Vec<usize> = match opts.iter().rev().find(|o| o.0 == 'o').map(|o| o.1.as_str()) {
+        None | Some("all") => vec![0, 1, 2, 3],
+        Some(list) => match list.split(',').map(|f| ["name", "property", "value", "source"].iter().position(|g| *g == f).ok_or(f)).collect() {
+            Ok(v) => v,
+            Err(bad) => return Output::error(format!("invalid column name '{bad}'\nusage:\n{usage}"), 2),
+        },
+    };
+    let wanted: Vec<&(&str, &str, Option<usize>)> = if props == "all" {
+        POOL_PROPS.iter().collect()
+    } else {
+        let mut v = Vec::new();
+        for w in props.split(',') {
+            match POOL_PROPS.iter().find(|p| p.0 == w) {
+                Some(p) => v.push(p),
+                None => return Output::error(format!("bad property list: invalid property '{w}'\nusage:\n{usage}"), 2),
+            }
+        }
+        v
+    };
+    let literal = opts.iter().any(|o| o.0 == 'p');
+    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.to_vec() };
+    let mut out = Output::default();
+    let mut rows = Vec::new();
+    for n in &names {
+        let Some(p) = m.zfs().pool(n) else {
+            out.err.push_str(&format!("cannot open '{n}': no such pool\n"));
+            out.exit_status = 1;
+            continue;
+        };
+        for w in &wanted {
+            let (value, source) = pool_prop(p, w.0, literal);
+            rows.push([n.clone(), w.0.to_string(), value, source.to_string()]);
+        }
+    }
+    let name_w = names.iter().map(String::len).fold(4, usize::max);
+    let prop_w = wanted.iter().map(|w| w.0.len()).fold(8, usize::max);
+    let value_w = wanted
+        .iter()
+        .map(|w| match w.2 {
+            Some(fixed) if !literal => fixed.max(w.1.len()),
+            _ => rows.iter().filter(|r| r[1] == w.0).map(|r| r[2].len()).fold(w.1.len().max(w.2.unwrap_or(0)), usize::max),
+        })
+        .fold(5, usize::max);
+    let all_widths = [name_w, prop_w, value_w, name_w + 14];
+    let cols = Columns { widths: fields.iter().map(|&f| all_widths[f]).collect(), right: vec![false; fields.len()] };
+    let scripted = opts.iter().any(|o| o.0 == 'H');
+    if !scripted && !rows.is_empty() {
+        out.text.push_str(&cols.line(&fields.iter().map(|&f| ["NAME", "PROPERTY", "VALUE", "SOURCE"][f].to_string()).collect::<Vec<_>>(), false));
+    }
+    for r in &rows {
+        out.text.push_str(&cols.line(&fields.iter().map(|&f| r[f].clone()).collect::<Vec<_>>(), scripted));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::Shell;
+
+    #[test]
+    fn a_scrub_under_way_shows_its_progress() {
+        // A scrub examines 1 GiB per second of the lab clock, so a small
+        // pool's ends within its command (and every command line advances
+        // it); stepped by 4 MiB here to catch one under way: rates over the
+        // two seconds since it began, no estimate below 10 MiB/s.
+        let disks = [("sdb".to_string(), 1u64 << 30), ("sdc".to_string(), 1 << 30)];
+        let mut shell = Shell::new(Machine::with_disks(1, &disks).expect("disks"));
+        for line in ["zpool create tank mirror sdb sdc", "dd if=/dev/urandom of=/tank/big bs=1M count=8 status=none"] {
+            assert_eq!(shell.run(line).exit_status, 0, "{line}");
+        }
+        shell.machine.zpool_scrub_start("tank").expect("start");
+        shell.machine.zpool_scrub_step("tank", 4 << 20).expect("step");
+        shell.machine.set_clock(shell.machine.now() + 1);
+        let pool = shell.machine.zfs().pool("tank").cloned().expect("pool");
+        let status = pool_status(&mut shell.machine, &pool, &StatusFlags::default());
+        let scan: Vec<&str> = status.lines().skip(2).take(3).collect();
+        assert_eq!(
+            scan,
+            [
+                "  scan: scrub in progress since Wed Nov 25 09:00:02 2026",
+                "\t4.01M / 8.02M scanned at 2.01M/s, 4.01M / 8.02M issued at 2.01M/s",
+                "\t0B repaired, 50.04% done, no estimated completion time",
+            ],
+            "{status}"
+        );
+        assert_eq!(start_scrub(&mut shell.machine, "tank", false), Err("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n".to_string()));
+        assert_eq!(shell.run("zpool wait -t scrub tank").exit_status, 0);
+        assert!(shell.run("zpool status tank").text.contains("  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:04 2026\n"));
+    }
+}
+
+/// `zpool set`'s usage, with the property table `usage()` adds once the
+/// property type is the pool's (read-only first, then by name).
+const SET_USAGE: &str = "\
+\tset <property=value> <pool>\n\
+\tset <vdev_property=value> <pool> <vdev>\n\
+\n\
+the following properties are supported:\n\
+\n\
+\tPROPERTY             EDIT   VALUES\n\
+\n\
+\tallocated              NO   <size>\n\
+\tbcloneratio            NO   <1.00x or higher if cloned>\n\
+\tbclonesaved            NO   <size>\n\
+\tbcloneused             NO   <size>\n\
+\tcapacity               NO   <size>\n\
+\tcheckpoint             NO   <size>\n\
+\tdedupratio             NO   <1.00x or higher if deduped>\n\
+\texpandsize             NO   <size>\n\
+\tfragmentation          NO   <percent>\n\
+\tfree                   NO   <size>\n\
+\tfreeing                NO   <size>\n\
+\tguid                   NO   <guid>\n\
+\thealth                 NO   <state>\n\
+\tleaked                 NO   <size>\n\
+\tload_guid              NO   <load_guid>\n\
+\tsize                   NO   <size>\n\
+\taltroot               YES   <path>\n\
+\tashift                YES   <ashift, 9-16, or 0=default>\n\
+\tautoexpand            YES   on | off\n\
+\tautoreplace           YES   on | off\n\
+\tautotrim              YES   on | off\n\
+\tbootfs                YES   <filesystem>\n\
+\tcachefile             YES   <file> | none\n\
+\tcomment               YES   <comment-string>\n\
+\tcompatibility         YES   <file[,file...]> | off | legacy\n\
+\tdelegation            YES   on | off\n\
+\tfailmode              YES   wait | continue | panic\n\
+\tlistsnapshots         YES   on | off\n\
+\tmultihost             YES   on | off\n\
+\treadonly              YES   on | off\n\
+\tversion               YES   <version>\n\
+\tfeature@...           YES   disabled | enabled | active\n\
+\n\
+The feature@ properties must be appended with a feature name.\n\
+See zpool-features(7).\n";
+
+fn set_usage_error(what: &str) -> Output {
+    Output::error(format!("{what}\nusage:\n{SET_USAGE}"), 2)
+}
+
+/// `zpool set PROPERTY=VALUE POOL`, with `zpool_valid_proplist`'s checks.
+pub(super) fn set(m: &mut Machine, args: &[String]) -> Output {
+    if let Some(c) = args.iter().find_map(|a| a.strip_prefix('-').and_then(|r| r.chars().next())) {
+        return set_usage_error(&format!("invalid option '{c}'"));
+    }
+    let (pair, pool) = match args {
+        [] => return set_usage_error("missing property=value argument"),
+        [_] => return set_usage_error("missing pool name"),
+        [pair, pool] => (pair, pool),
+        [_, _, _] => return Output::error("the lab does not model vdev properties\n", 1),
+        _ => return set_usage_error("too many pool names"),
+    };
+    let Some((property, value)) = pair.split_once('=') else {
+        return set_usage_error("missing value in property=value argument");
+    };
+    let Some(p) = m.zfs().pool(pool) else {
+        return Output::error(format!("cannot open '{pool}': is not a pool\n"), 22);
+    };
+    match settable(p, property, value) {
+        Ok(None) => Output::default(),
+        Ok(Some(stored)) => match m.zpool_set(pool, property, &stored) {
+            Ok(mut events) => {
+                events.insert(0, crate::core::Event::PropertySet { dataset: pool.clone(), property: property.into(), value: stored });
+                Output { events, ..Output::default() }
+            }
+            Err(e) => Output::error(format!("cannot set property for '{pool}': {e}\n"), 1),
+        },
+        Err(why) => Output::error(format!("cannot set property for '{pool}': {why}\n"), 1),
+    }
+}
+
+const READONLY: &[&str] = &[
+    "allocated", "bcloneratio", "bclonesaved", "bcloneused", "capacity", "checkpoint", "dedupratio", "expandsize",
+    "fragmentation", "free", "freeing", "guid", "health", "leaked", "load_guid", "size",
+];
+
+/// The value `zpool set` stores (`None`: nothing changes), or libzfs'
+/// reason for refusing it.
+fn settable(p: &Pool, property: &str, value: &str) -> Result<Option<String>, String> {
+    let one_of = |values: &str| match values.split(" | ").any(|v| v == value) {
+        true => Ok(Some(value.to_string())),
+        false => Err(format!("'{property}' must be one of '{values}'")),
+    };
+    match property {
+        "autoexpand" | "autoreplace" | "autotrim" | "delegation" | "listsnapshots" | "multihost" => one_of("on | off"),
+        "failmode" => one_of("wait | continue | panic"),
+        "compatibility" => one_of("off | legacy").map_err(|_| format!("the lab knows compatibility=off and legacy only, not '{value}'")),
+        "altroot" => Err("property 'altroot' can only be set during pool creation or import".into()),
+        "readonly" => Err("property 'readonly' can only be set at import time".into()),
+        "ashift" | "version" => {
+            let n = super::parse_size(value).ok_or_else(|| format!("bad numeric value '{value}'"))?;
+            match property {
+                "ashift" if n == 0 || (9..=16).contains(&n) => Ok(Some(n.to_string())),
+                "ashift" => Err(format!("property 'ashift' number {n} is invalid, only values between 9 and 16 are allowed.")),
+                _ if n == 5000 => Ok(None),
+                _ => Err(format!("property 'version' number {n} is invalid.")),
+            }
+        }
+        "cachefile" if value.is_empty() || value == "none" || value.starts_with('/') => Ok(Some(value.to_string())),
+        "cachefile" => Err("property 'cachefile' must be empty, an absolute path, or 'none'".into()),
+        "comment" if value.chars().any(|c| !(' '..='~').contains(&c)) => Err("comment may only have printable characters".into()),
+        "comment" if value.len() > 32 => Err("comment must not exceed 32 characters".into()),
+        "comment" => Ok(Some(value.to_string())),
+        "bootfs" if value.is_empty() => Ok(Some(String::new())),
+        "bootfs" if !value.starts_with(&format!("{}/", p.name)) && value != p.name => Err(format!("'{value}' is an invalid name")),
+        "bootfs" if p.dataset(value).is_none() => Err("no such pool or dataset".into()),
+        "bootfs" => Ok(Some(value.to_string())),
+        p if READONLY.contains(&p) => Err(format!("'{p}' is readonly")),
+        p if p.starts_with("feature@") || p.contains(':') => Err(format!("the lab does not model '{p}'")),
+        p => Err(format!("invalid property '{p}'")),
+    }
+}
