@@ -1305,3 +1305,63 @@ version\t-\tdefault
 ",
     );
 }
+
+/// `zfs clone`: a dataset whose tree is its origin snapshot's, so it starts
+/// at USED 0B with the snapshot's REFER and counts only what it writes (a
+/// clone's dead-list blocks born before its origin stay the snapshot's).
+/// `origin` and `clones`; destroy refuses while clones depend
+/// (`destroy_check_dependent`'s texts) and `-R` takes them too; a rename of
+/// the origin's dataset renames the origin; scrubs stay clean.
+#[test]
+fn clones_share_their_origin_snapshot() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank/data\ndd if=/dev/urandom of=/tank/data/a bs=64k count=4 status=none\nzfs snapshot tank/data@s1\nzfs clone tank/data@s1 tank/c\nzfs list -o name,used,refer,usedsnap,origin -t all -r tank\ncat /tank/c/a | md5sum\nmd5sum /tank/data/a\ndd if=/dev/urandom of=/tank/c/a bs=64k count=1 conv=notrunc status=none\ndd if=/dev/urandom of=/tank/c/b bs=64k count=2 status=none\nzfs list -o name,used,refer,usedsnap,written -t all -r tank\nzfs get -H origin,clones tank/c tank/data@s1 tank/data\nzfs destroy tank/data@s1\nzfs destroy tank/data\nzfs destroy -r tank/data\nzpool scrub tank\nzpool status -x\nzfs snapshot tank/c@mine\ndd if=/dev/urandom of=/tank/c/b bs=64k count=1 conv=notrunc status=none\nzfs list -o name,used,refer,usedsnap -t all -r tank\nzfs rename tank/data tank/d2\nzfs get -H -o value origin tank/c\nzfs clone tank/d2@s1 tank/nope/x\nzfs clone tank/d2 tank/x\nzfs clone tank/d2@zz tank/x\nzfs clone tank/d2@s1 tank/c\nzfs clone tank/d2@s1 tank\nzfs clone tank/d2@s1 nopool/x\nzfs destroy -R tank/d2@s1\nzfs list -t all -o name -r tank\nzpool scrub tank\nzpool status -x\n",
+        "NAME           USED  REFER  USEDSNAP  ORIGIN
+tank           268K     6K        0B  -
+tank/c           0B   262K        0B  tank/data@s1
+tank/data      262K   262K        0B  -
+tank/data@s1     0B   262K         -  -
+6f2c54e8c83204549c87c73d38670717  -
+6f2c54e8c83204549c87c73d38670717  /tank/data/a
+NAME           USED  REFER  USEDSNAP  WRITTEN
+tank           529K     6K        0B       6K
+tank/c         261K   390K        0B     261K
+tank/data      262K   262K        0B       0B
+tank/data@s1     0B   262K         -     262K
+tank/c\torigin\ttank/data@s1\t-
+tank/c\tclones\t-\t-
+tank/data\torigin\t-\t-
+tank/data\tclones\t-\t-
+tank/data@s1\torigin\t-\t-
+tank/data@s1\tclones\ttank/c\t-
+cannot destroy 'tank/data@s1': snapshot has dependent clones
+use '-R' to destroy the following datasets:
+tank/c
+cannot destroy 'tank/data': filesystem has children
+use '-r' to destroy the following datasets:
+tank/data@s1
+cannot destroy 'tank/data': filesystem has dependent clones
+use '-R' to destroy the following datasets:
+tank/c
+all pools are healthy
+NAME           USED  REFER  USEDSNAP
+tank           659K     6K        0B
+tank/c         391K   390K      130K
+tank/c@mine    130K   390K         -
+tank/data      262K   262K        0B
+tank/data@s1     0B   262K         -
+tank/d2@s1
+cannot create 'tank/nope/x': parent does not exist
+cannot open 'tank/d2': missing '@' delimiter in snapshot name
+cannot open 'tank/d2@zz': dataset does not exist
+cannot create 'tank/c': dataset already exists
+cannot create 'tank': missing dataset name
+cannot create 'nopool/x': no such pool 'nopool'
+NAME
+tank
+tank/d2
+all pools are healthy
+",
+    );
+}

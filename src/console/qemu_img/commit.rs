@@ -31,7 +31,7 @@ fn options(cmd: &str, args: &[String], with_value: &str, flags: &str) -> Result<
     let (mut opts, mut files) = (Vec::new(), Vec::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match a.strip_prefix('-').and_then(|r| r.chars().next().map(|c| (c, &r[1..]))) {
+        match a.strip_prefix('-').and_then(|r| r.chars().next().map(|c| (c, &r[c.len_utf8()..]))) {
             Some((c, rest)) if with_value.contains(c) && c != '-' => {
                 let v = if rest.is_empty() { it.next().cloned().ok_or_else(|| missing_value(cmd, &c.to_string()))? } else { rest.to_string() };
                 opts.push((c, v));

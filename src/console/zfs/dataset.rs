@@ -22,6 +22,8 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "set" => set(m, rest),
         "inherit" => inherit(m, rest),
         "rename" => rename(m, rest),
+        "clone" => clone(m, rest),
+        "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
         other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
@@ -151,6 +153,53 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     outcome(r, String::new())
 }
 
+const CLONE_USAGE: &str = "\tclone [-p] [-o property=value] ... <snapshot> <filesystem|volume>\n";
+
+/// `zfs clone [-o prop=val]... SNAPSHOT NAME`: a dataset that starts as the
+/// snapshot's tree. Simplified: `-p` (make missing parents) is refused.
+fn clone(m: &mut Machine, args: &[String]) -> Output {
+    let (opts, operands) = match getopt(args, "p", "o") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, CLONE_USAGE),
+    };
+    let (origin, name) = match operands.as_slice() {
+        [] => return usage_error("missing source dataset argument", CLONE_USAGE),
+        [_] => return usage_error("missing target dataset argument", CLONE_USAGE),
+        [o, n] => (o.as_str(), n.as_str()),
+        _ => return usage_error("too many arguments", CLONE_USAGE),
+    };
+    if opts.iter().any(|o| o.0 == 'p') {
+        return Output::error("the lab does not model 'zfs clone -p'\n", 1);
+    }
+    let Some((head, snap)) = origin.split_once('@') else {
+        return Output::error(format!("cannot open '{origin}': missing '@' delimiter in snapshot name\n"), 1);
+    };
+    if m.zfs().pool(pool_of(head)).and_then(|p| p.dataset(head)).and_then(|d| d.snapshot(snap)).is_none() {
+        return Output::error(format!("cannot open '{origin}': dataset does not exist\n"), 1);
+    }
+    let pool = m.zfs().pool(pool_of(name));
+    let parent = name.rsplit_once('/').and_then(|(p, _)| pool.and_then(|pool| pool.dataset(p)));
+    let why = match () {
+        _ if pool.is_none() => format!("no such pool '{}'", pool_of(name)),
+        _ if !name.contains('/') => "missing dataset name".into(),
+        _ if name_error(name).is_some() => name_error(name).unwrap_or_default().into(),
+        _ if parent.is_some_and(|p| p.is_volume()) => "parent is not a filesystem".into(),
+        _ => String::new(),
+    };
+    if !why.is_empty() {
+        return Output::error(format!("cannot create '{name}': {why}\n"), 1);
+    }
+    let volume = m.zfs().pool(pool_of(head)).and_then(|p| p.dataset(head)).is_some_and(|d| d.is_volume());
+    let mut props = Props::default();
+    let mut unused = None;
+    for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
+        if let Err(e) = create_prop(&mut props, name, volume, v, &mut unused) {
+            return Output::error(e, 1);
+        }
+    }
+    outcome(m.zfs_clone(origin, name, props).map_err(|e| message(&e)), String::new())
+}
+
 /// `zfs_name_valid`'s rules for the part after the pool.
 fn name_error(name: &str) -> Option<&'static str> {
     if name.contains('@') {
@@ -221,6 +270,7 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
     };
     let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
     let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let dependents = has('R');
     if let Some((fs, spec)) = name.split_once('@') {
         if let Err(e) = open(m, fs) {
             return Output::error(e, 1);
@@ -235,7 +285,7 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         }
         let mut out = Output::text(text, 0);
         for snap in snaps.iter().rev() {
-            out.append(outcome(m.zfs_destroy(snap, false).map_err(|e| message(&e)), String::new()));
+            out.append(outcome(m.destroy(snap, false, dependents).map_err(|e| clones_refusal(e, "snapshot")), String::new()));
         }
         return out;
     }
@@ -250,9 +300,9 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         ZfsError::HasChildren { children, .. } if !children.is_empty() => {
             format!("cannot destroy '{name}': {kind} has children\nuse '-r' to destroy the following datasets:\n{}\n", children.join("\n"))
         }
-        other => message(&other),
+        other => clones_refusal(other, kind),
     };
-    let plan = match m.zfs_destroy_plan(name, recursive) {
+    let plan = match m.destroy_plan(name, recursive, dependents) {
         Ok(plan) => plan,
         Err(e) => return Output::error(refusal(e), 1),
     };
@@ -260,7 +310,15 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
     if has('n') {
         return Output::text(text, 0);
     }
-    outcome(m.zfs_destroy(name, recursive).map_err(refusal), text)
+    outcome(m.destroy(name, recursive, dependents).map_err(refusal), text)
+}
+
+/// `destroy_check_dependent`'s refusal when clones depend on what goes.
+fn clones_refusal(e: ZfsError, kind: &str) -> String {
+    match e {
+        ZfsError::HasClones { dataset, clones } => format!("cannot destroy '{dataset}': {kind} has dependent clones\nuse '-R' to destroy the following datasets:\n{}\n", clones.join("\n")),
+        other => message(&other),
+    }
 }
 
 /// The snapshots of `fs` that `spec` names (`zfs_iter_snapspec`): names
@@ -579,14 +637,16 @@ const PROPS: &[(&str, &str, bool, usize)] = &[
     ("usedbyrefreservation", "USEDREFRESERV", true, 0),
     ("written", "WRITTEN", true, 0),
     ("createtxg", "CREATETXG", true, 0),
+    ("origin", "ORIGIN", false, 0),
+    ("clones", "CLONES", false, 0),
 ];
 
 /// `zfs get all`'s properties, in `zfs_prop_t` order.
 const ALL: &[&str] = &[
-    "type", "creation", "used", "available", "referenced", "compressratio", "quota", "reservation", "volsize",
+    "type", "creation", "used", "available", "referenced", "compressratio", "origin", "quota", "reservation", "volsize",
     "volblocksize", "recordsize", "mountpoint", "checksum", "compression", "atime", "devices", "exec", "setuid",
     "readonly", "snapdir", "createtxg", "canmount", "copies", "refquota", "refreservation", "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset",
-    "usedbychildren", "usedbyrefreservation", "logbias", "dedup", "sync", "written", "acltype", "relatime",
+    "usedbychildren", "usedbyrefreservation", "logbias", "dedup", "sync", "written", "clones", "acltype", "relatime",
 ];
 
 /// A property as a column: its heading, whether it is a number, and the
@@ -639,6 +699,12 @@ fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, Stri
             ro(if literal { t.to_string() } else { creation(t) })
         }
         "createtxg" => ro(snapshot.map_or(ds.creation_txg, |s| s.txg).to_string()),
+        "origin" if snap.is_none() => ro(ds.origin.as_ref().map_or("-".into(), |o| o.snapshot.clone())),
+        "clones" if snap.is_some() => ro(match pool.clones_of(&[name.to_string()]) {
+            c if c.is_empty() => "-".into(),
+            c => c.join(","),
+        }),
+        "origin" | "clones" => None,
         "used" => ro(bytes(space.used)),
         "available" => ro(space.available.map_or("-".into(), bytes)),
         "referenced" => ro(bytes(space.referenced)),
@@ -975,6 +1041,8 @@ fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal
         }
         for w in &props {
             match prop(pool, n, w, literal) {
+                // `zfs get all` leaves out the origin of a dataset that is no clone, and clones of none.
+                Some((value, _)) if all && value == "-" && matches!(w.as_str(), "origin" | "clones") => {}
                 Some((value, source)) => rows.push([n.clone(), w.clone(), value, "-".into(), source]),
                 None if !all => rows.push([n.clone(), w.clone(), "-".into(), "-".into(), "-".into()]),
                 None => {}

@@ -412,15 +412,8 @@ impl Machine {
 
     /// `zfs create [-V SIZE [-s] [-b BS]] [-o prop=val] NAME`.
     pub fn zfs_create(&mut self, name: &str, what: NewDataset, props: Props) -> Result<Vec<Event>, ZfsError> {
-        let pool_name = pool_of(name).to_string();
+        let (pool_name, parent) = self.new_dataset_name(name)?;
         let pool = self.zfs.pool(&pool_name).ok_or_else(|| ZfsError::NoSuchPool(pool_name.clone()))?;
-        if pool.dataset(name).is_some() {
-            return Err(ZfsError::DatasetExists(name.into()));
-        }
-        let parent = name.rsplit_once('/').map(|p| p.0).ok_or_else(|| ZfsError::DatasetExists(name.into()))?;
-        if pool.dataset(parent).is_none_or(|p| p.is_volume()) {
-            return Err(ZfsError::ParentMissing(name.into()));
-        }
         if let Some(rs) = props.recordsize {
             check_block_size("recordsize", rs)?;
         }
@@ -439,17 +432,53 @@ impl Machine {
                 return Err(ZfsError::NoSpace);
             }
         }
+        let mut events = self.mount_dir(name, parent, &kind, &props);
+        events.extend(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1);
+        self.refresh();
+        Ok(events)
+    }
+
+    /// A new dataset's pool and parent, or why the name cannot be one.
+    fn new_dataset_name<'a>(&self, name: &'a str) -> Result<(String, &'a str), ZfsError> {
+        let pool_name = pool_of(name).to_string();
+        let pool = self.zfs.pool(&pool_name).ok_or_else(|| ZfsError::NoSuchPool(pool_name.clone()))?;
+        if pool.dataset(name).is_some() {
+            return Err(ZfsError::DatasetExists(name.into()));
+        }
+        let parent = name.rsplit_once('/').map(|p| p.0).ok_or_else(|| ZfsError::DatasetExists(name.into()))?;
+        if pool.dataset(parent).is_none_or(|p| p.is_volume()) {
+            return Err(ZfsError::ParentMissing(name.into()));
+        }
+        Ok((pool_name, parent))
+    }
+
+    /// A new filesystem's mount point directory, made before the dataset
+    /// exists, so it lands in the filesystem that holds it (the parent
+    /// dataset, or the root).
+    fn mount_dir(&mut self, name: &str, parent: &str, kind: &DatasetKind, props: &Props) -> Vec<Event> {
+        let Some(pool) = self.zfs.pool(pool_of(name)) else { return Vec::new() };
         let mountpoint = match &props.mountpoint {
             Some(mp) => mp.clone(),
             None => format!("{}/{}", pool.mountpoint_of(parent).trim_end_matches('/'), name.rsplit('/').next().unwrap_or(name)),
         };
-        let mut events = Vec::new();
         if matches!(kind, DatasetKind::Filesystem) && mountpoint.starts_with('/') {
-            // Before the dataset exists, so the directory lands in the
-            // filesystem that holds it (the parent dataset, or the root).
-            events = self.mkdir(&mountpoint, true).unwrap_or_default();
+            self.mkdir(&mountpoint, true).unwrap_or_default()
+        } else {
+            Vec::new()
         }
-        events.extend(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1);
+    }
+
+    /// `zfs clone [-o prop=val] SNAPSHOT NAME`, in the snapshot's pool.
+    #[cfg(feature = "zfs")]
+    pub fn zfs_clone(&mut self, origin: &str, name: &str, props: Props) -> Result<Vec<Event>, ZfsError> {
+        let (head, _) = origin.split_once('@').ok_or_else(|| ZfsError::NoSuchDataset(origin.into()))?;
+        let kind = self.zfs.pool(pool_of(head)).and_then(|p| p.dataset(head)).map(|d| d.kind.clone()).ok_or_else(|| ZfsError::NoSuchDataset(origin.into()))?;
+        let (pool_name, parent) = self.new_dataset_name(name)?;
+        if pool_name != pool_of(head) {
+            return Err(ZfsError::PoolsDiffer(name.into()));
+        }
+        let mut events = self.mount_dir(name, parent, &kind, &props);
+        events.extend(self.with_pool(&pool_name, |tx| tx.clone_dataset(name, origin, props))?.1);
         self.refresh();
         Ok(events)
     }
@@ -499,24 +528,31 @@ impl Machine {
     /// snapshots, newest first, then the dataset, children before parents),
     /// or why it may not.
     pub fn zfs_destroy_plan(&self, name: &str, recursive: bool) -> Result<Vec<String>, ZfsError> {
+        self.destroy_plan(name, recursive, false)
+    }
+
+    /// `zfs_destroy_plan`; with `dependents` (`-R`) the clones of the
+    /// snapshots that go are destroyed first, each with its own plan.
+    pub fn destroy_plan(&self, name: &str, recursive: bool, dependents: bool) -> Result<Vec<String>, ZfsError> {
         let pool = self.zfs.pool(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
+        let mut doomed = Vec::new();
         if let Some((dataset, snap)) = name.split_once('@') {
             pool.dataset(dataset).and_then(|d| d.snapshot(snap)).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
-            return Ok(vec![name.to_string()]);
-        }
-        let ds = pool.dataset(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
-        if name == pool.name {
-            return Err(ZfsError::HasChildren { dataset: name.into(), children: Vec::new() });
-        }
-        let mut doomed = pool.descendants(name);
-        doomed.push(name.to_string());
-        let mut dependents: Vec<String> = doomed.iter().filter(|d| *d != name).cloned().collect();
-        dependents.extend(ds.snapshots.iter().map(|s| format!("{name}@{}", s.name)));
-        if !dependents.is_empty() && !recursive {
-            return Err(ZfsError::HasChildren { dataset: name.into(), children: dependents });
-        }
-        if doomed.iter().any(|d| self.zvol_busy(d)) {
-            return Err(ZfsError::DatasetBusy(name.into()));
+        } else {
+            let ds = pool.dataset(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+            if name == pool.name {
+                return Err(ZfsError::HasChildren { dataset: name.into(), children: Vec::new() });
+            }
+            doomed = pool.descendants(name);
+            doomed.push(name.to_string());
+            let mut children: Vec<String> = doomed.iter().filter(|d| *d != name).cloned().collect();
+            children.extend(ds.snapshots.iter().map(|s| format!("{name}@{}", s.name)));
+            if !children.is_empty() && !recursive {
+                return Err(ZfsError::HasChildren { dataset: name.into(), children });
+            }
+            if doomed.iter().any(|d| self.zvol_busy(d)) {
+                return Err(ZfsError::DatasetBusy(name.into()));
+            }
         }
         let mut plan = Vec::new();
         for d in &doomed {
@@ -524,12 +560,28 @@ impl Machine {
             plan.extend::<Vec<String>>(snaps);
             plan.push(d.clone());
         }
-        Ok(plan)
+        if doomed.is_empty() {
+            plan.push(name.to_string());
+        }
+        let mut first = Vec::new();
+        for clone in pool.clones_of(&plan).into_iter().filter(|c| !doomed.contains(c)) {
+            first.extend(self.destroy_plan(&clone, true, true)?);
+        }
+        if !first.is_empty() && !dependents {
+            return Err(ZfsError::HasClones { dataset: name.into(), clones: first });
+        }
+        first.extend(plan);
+        Ok(first)
     }
 
     /// `zfs destroy [-r] NAME` (a dataset or a snapshot).
     pub fn zfs_destroy(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
-        let plan = self.zfs_destroy_plan(name, recursive)?;
+        self.destroy(name, recursive, false)
+    }
+
+    /// `zfs destroy [-r|-R] NAME`: `zfs_destroy`, clones too with `dependents`.
+    pub fn destroy(&mut self, name: &str, recursive: bool, dependents: bool) -> Result<Vec<Event>, ZfsError> {
+        let plan = self.destroy_plan(name, recursive, dependents)?;
         let pool = pool_of(name).to_string();
         let events = self
             .with_pool(&pool, |tx| {
@@ -638,6 +690,13 @@ impl Machine {
                             d.name = n;
                         }
                     }
+                }
+            }
+            for o in tx.pool.datasets.iter_mut().filter_map(|d| d.origin.as_mut()) {
+                if o.snapshot == old {
+                    o.snapshot = new.to_string();
+                } else if let Some(n) = o.snapshot.split_once('@').and_then(|(ds, snap)| Some(format!("{}@{snap}", renamed(ds)?))) {
+                    o.snapshot = n;
                 }
             }
             tx.touch_mos();

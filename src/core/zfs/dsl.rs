@@ -110,12 +110,56 @@ pub struct Dataset {
     pub creation_time: u64,
     /// The next free object number in its object set.
     pub next_object: u64,
+    /// The snapshot a clone was made from (only with `zfs`, as `Props::stored`).
+    #[cfg(feature = "zfs")]
+    pub origin: Option<Origin>,
+}
+
+/// A clone's origin snapshot: the blocks born up to its txg are the
+/// snapshot's, which the clone shares and never frees or counts as its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// `pool/fs@snap`.
+    pub snapshot: String,
+    pub obj: u64,
+    pub txg: u64,
+    pub referenced_bytes: u64,
 }
 
 impl Dataset {
-    /// The txg of the latest snapshot: older blocks are shared with it.
+    /// The txg of the latest snapshot (or of a clone's origin): older blocks
+    /// are shared with it.
     pub fn prev_snap_txg(&self) -> u64 {
-        self.snapshots.last().map_or(0, |s| s.txg)
+        self.snapshots.last().map_or(self.origin().map_or(0, |o| o.txg), |s| s.txg)
+    }
+
+    pub fn origin(&self) -> Option<&Origin> {
+        #[cfg(feature = "zfs")]
+        return self.origin.as_ref();
+        #[cfg(not(feature = "zfs"))]
+        None
+    }
+
+    /// Bytes of a dead list that are this dataset's snapshots' (a clone's
+    /// dead list also holds blocks of its origin).
+    fn snapshot_bytes(&self, pool: &Pool, bps: &[Blkptr]) -> u64 {
+        let origin_txg = self.origin().map_or(0, |o| o.txg);
+        bps.iter().filter(|b| b.birth_txg > origin_txg).map(|b| pool.dsize(b)).sum()
+    }
+
+    /// `usedbydataset`: the blocks the head references that are its own; a
+    /// clone's blocks from its origin are the origin snapshot's (the ones it
+    /// no longer references sit in its dead lists).
+    pub fn dataset_bytes(&self, pool: &Pool) -> u64 {
+        let Some(o) = self.origin() else { return self.referenced_bytes };
+        let old = |bps: &[Blkptr]| bps.iter().filter(|b| b.birth_txg <= o.txg).map(|b| pool.dsize(b)).sum::<u64>();
+        let dropped = old(&self.deadlist) + self.snapshots.iter().map(|s| old(&s.deadlist)).sum::<u64>();
+        (self.referenced_bytes + dropped).saturating_sub(o.referenced_bytes)
+    }
+
+    /// `usedbysnapshots`: every dead list, the head's and each snapshot's.
+    fn usedbysnapshots(&self, pool: &Pool) -> u64 {
+        self.snapshot_bytes(pool, &self.deadlist) + self.snapshots.iter().map(|s| self.snapshot_bytes(pool, &s.deadlist)).sum::<u64>()
     }
 
     pub fn is_volume(&self) -> bool {
@@ -161,7 +205,7 @@ fn sum(pool: &Pool, bps: &[Blkptr]) -> u64 {
 impl Pool {
     /// Bytes of blocks only the head references: born after its latest snapshot.
     pub fn unique_bytes(&self, ds: &Dataset) -> u64 {
-        let prev = ds.snapshots.last().map_or(0, |s| s.referenced_bytes);
+        let prev = ds.snapshots.last().map_or(ds.origin().map_or(0, |o| o.referenced_bytes), |s| s.referenced_bytes);
         (ds.referenced_bytes + sum(self, &ds.deadlist)).saturating_sub(prev)
     }
 
@@ -174,7 +218,7 @@ impl Pool {
     }
 
     fn head_space(&self, ds: &Dataset) -> Space {
-        let usedbysnapshots = sum(self, &ds.deadlist) + ds.snapshots.iter().map(|s| sum(self, &s.deadlist)).sum::<u64>();
+        let usedbysnapshots = ds.usedbysnapshots(self);
         let unique = self.unique_bytes(ds);
         let refreserv = ds.props.refreservation.unwrap_or(0);
         let usedbyrefreservation = refreserv.saturating_sub(unique);
@@ -182,12 +226,13 @@ impl Pool {
         if ds.name == self.name {
             usedbychildren += self.mos_bytes;
         }
-        let used = ds.referenced_bytes + usedbysnapshots + usedbychildren + usedbyrefreservation;
+        let usedbydataset = ds.dataset_bytes(self);
+        let used = usedbydataset + usedbysnapshots + usedbychildren + usedbyrefreservation;
         let mut available = self.dir_available(ds) + usedbyrefreservation;
         if let Some(q) = ds.props.limits().refquota.filter(|q| *q > 0) {
             available = available.min(q.saturating_sub(ds.referenced_bytes));
         }
-        Space { used, referenced: ds.referenced_bytes, usedbysnapshots, usedbydataset: ds.referenced_bytes, usedbychildren, usedbyrefreservation, written: unique, available: Some(available) }
+        Space { used, referenced: ds.referenced_bytes, usedbysnapshots, usedbydataset, usedbychildren, usedbyrefreservation, written: unique, available: Some(available) }
     }
 
     /// `dsl_dir_space_available`: what the parent leaves, plus this
@@ -230,11 +275,17 @@ impl Pool {
         let i = ds.snapshots.iter().position(|s| s.name == snap)?;
         let s = &ds.snapshots[i];
         let prev = if i == 0 { None } else { Some(&ds.snapshots[i - 1]) };
-        let prev_txg = prev.map_or(0, |p| p.txg);
+        let origin = ds.origin().map_or((0, 0), |o| (o.txg, o.referenced_bytes));
+        let prev_txg = prev.map_or(origin.0, |p| p.txg);
         let next_deadlist = ds.snapshots.get(i + 1).map_or(&ds.deadlist, |n| &n.deadlist);
         let used: u64 = next_deadlist.iter().filter(|b| b.birth_txg > prev_txg).map(|b| self.dsize(b)).sum();
-        let written = (s.referenced_bytes + sum(self, &s.deadlist)).saturating_sub(prev.map_or(0, |p| p.referenced_bytes));
+        let written = (s.referenced_bytes + sum(self, &s.deadlist)).saturating_sub(prev.map_or(origin.1, |p| p.referenced_bytes));
         Some(Space { used, referenced: s.referenced_bytes, usedbydataset: used, written, ..Space::default() })
+    }
+
+    /// The clones made from any of `snapshots`.
+    pub fn clones_of(&self, snapshots: &[String]) -> Vec<String> {
+        self.datasets.iter().filter(|d| d.origin().is_some_and(|o| snapshots.contains(&o.snapshot))).map(|d| d.name.clone()).collect()
     }
 
     /// Direct children of a dataset.
@@ -325,13 +376,13 @@ impl Pool {
     /// refreservation and its children, each charged at least its
     /// reservation.
     pub fn dir_used(&self, ds: &Dataset) -> u64 {
-        let snaps = sum(self, &ds.deadlist) + ds.snapshots.iter().map(|s| sum(self, &s.deadlist)).sum::<u64>();
+        let snaps = ds.usedbysnapshots(self);
         let refres = ds.props.refreservation.unwrap_or(0).saturating_sub(self.unique_bytes(ds));
         let mut children: u64 = self.children(&ds.name).map(|c| self.dir_used(c).max(c.props.limits().reservation.unwrap_or(0))).sum();
         if ds.name == self.name {
             children += self.mos_bytes;
         }
-        ds.referenced_bytes + snaps + children + refres
+        ds.dataset_bytes(self) + snaps + children + refres
     }
 
     /// A property's effective value and where it comes from: `None` for the
@@ -405,6 +456,8 @@ impl Tx<'_> {
             creation_txg: self.txg,
             creation_time: self.now,
             next_object: 1,
+            #[cfg(feature = "zfs")]
+            origin: None,
         });
         self.create_objset(Os::Ds(obj), ObjsetPhys::new(os_type));
         match kind {
@@ -446,6 +499,36 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// `zfs clone SNAPSHOT NAME`: a new head whose tree is the snapshot's
+    /// (its record points at the same root block), so nothing is copied.
+    #[cfg(feature = "zfs")]
+    pub fn clone_dataset(&mut self, name: &str, origin: &str, props: Props) -> Result<(), ZfsError> {
+        let missing = || ZfsError::NoSuchDataset(origin.into());
+        let (head, snap) = origin.split_once('@').ok_or_else(missing)?;
+        let src = self.pool.dataset(head).ok_or_else(missing)?;
+        let s = src.snapshot(snap).ok_or_else(missing)?;
+        let (kind, next_object) = (src.kind.clone(), src.next_object);
+        let o = Origin { snapshot: origin.to_string(), obj: s.obj, txg: s.txg, referenced_bytes: s.referenced_bytes };
+        let bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, o.obj)?.bonus).bp;
+        let rec = DslDatasetPhys { prev_snap_obj: o.obj, prev_snap_txg: o.txg, creation_time: self.now, creation_txg: self.txg, referenced_bytes: o.referenced_bytes, guid: self.txg, bp, ..DslDatasetPhys::default() };
+        let obj = self.new_mos_object(&rec)?;
+        self.pool.datasets.push(Dataset {
+            name: name.to_string(),
+            obj,
+            kind,
+            props,
+            snapshots: Vec::new(),
+            deadlist: Vec::new(),
+            referenced_bytes: o.referenced_bytes,
+            creation_txg: self.txg,
+            creation_time: self.now,
+            next_object,
+            origin: Some(o),
+        });
+        self.events.push(Event::DatasetCreated { dataset: name.to_string(), volume_bytes: self.pool.dataset(name).and_then(volume_bytes) });
+        Ok(())
+    }
+
     /// Frees every block of a tree born after `min_birth`.
     fn free_tree(&mut self, os: Os, root: &Blkptr, min_birth: u64) -> Result<(), ZfsError> {
         let mut doomed = Vec::new();
@@ -460,7 +543,7 @@ impl Tx<'_> {
     pub fn destroy_snapshot(&mut self, dataset: &str, snap: &str) -> Result<(), ZfsError> {
         let ds = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
         let i = ds.snapshots.iter().position(|s| s.name == snap).ok_or_else(|| ZfsError::NoSuchDataset(format!("{dataset}@{snap}")))?;
-        let prev_txg = if i == 0 { 0 } else { ds.snapshots[i - 1].txg };
+        let prev_txg = if i == 0 { ds.origin().map_or(0, |o| o.txg) } else { ds.snapshots[i - 1].txg };
         let head_obj = ds.obj;
         let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
         let gone = ds.snapshots.remove(i);
@@ -499,11 +582,13 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Destroys a dataset that has no snapshots or children left.
+    /// Destroys a dataset that has no snapshots or children left (a
+    /// clone's blocks born up to its origin stay the origin's).
     pub fn destroy_head(&mut self, dataset: &str) -> Result<(), ZfsError> {
-        let n = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?.obj;
+        let ds = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
+        let (n, origin_txg) = (ds.obj, ds.prev_snap_txg());
         let root = self.objset_bp(Os::Ds(n))?;
-        self.free_tree(Os::Ds(n), &root, 0)?;
+        self.free_tree(Os::Ds(n), &root, origin_txg)?;
         self.forget_objset(Os::Ds(n));
         self.set_dnode(Os::Mos, n, Dnode::default())?;
         self.pool.datasets.retain(|d| d.name != dataset);
@@ -516,7 +601,7 @@ impl Tx<'_> {
         let mut dn = self.dnode(Os::Mos, obj)?;
         if let Some(ds) = self.pool.head_by_obj(obj) {
             let mut rec = DslDatasetPhys::decode(&dn.bonus);
-            rec.prev_snap_obj = ds.snapshots.last().map_or(0, |s| s.obj);
+            rec.prev_snap_obj = ds.snapshots.last().map_or(ds.origin().map_or(0, |o| o.obj), |s| s.obj);
             rec.prev_snap_txg = ds.prev_snap_txg();
             rec.referenced_bytes = ds.referenced_bytes;
             dn.bonus = rec.encode();

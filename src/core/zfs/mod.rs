@@ -110,6 +110,10 @@ pub enum ZfsError {
     HasChildren { dataset: String, children: Vec<String> },
     BadProperty { property: String, value: String, why: String },
     NoSpace,
+    /// Clones depend on the snapshot (or the snapshots of the dataset).
+    HasClones { dataset: String, clones: Vec<String> },
+    /// `zfs clone` into another pool.
+    PoolsDiffer(String),
     /// A write would pass a quota (`EDQUOT`).
     #[cfg(feature = "zfs")]
     QuotaExceeded,
@@ -151,6 +155,8 @@ impl std::fmt::Display for ZfsError {
             ZfsError::HasChildren { dataset, .. } => write!(f, "cannot destroy '{dataset}': filesystem has children"),
             ZfsError::BadProperty { property, value, why } => write!(f, "bad property value '{value}' for '{property}': {why}"),
             ZfsError::NoSpace => write!(f, "out of space"),
+            ZfsError::HasClones { dataset, .. } => write!(f, "cannot destroy '{dataset}': dependent clones exist"),
+            ZfsError::PoolsDiffer(name) => write!(f, "cannot create '{name}': source and target pools differ"),
             #[cfg(feature = "zfs")]
             ZfsError::QuotaExceeded => write!(f, "Disk quota exceeded"),
             ZfsError::Io => write!(f, "Input/output error"),
