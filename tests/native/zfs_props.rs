@@ -4,7 +4,9 @@
 //! rotten side or column is always healed), snapshots never change, no live
 //! block is overwritten in place, every copy matches its pointer's checksum
 //! once scrubbed, allocated space is exactly the live blocks plus deferred
-//! frees, and used = referenced + usedbysnapshots + usedbychildren.
+//! frees, and used = usedbydataset + usedbysnapshots + usedbychildren
+//! (usedbydataset = referenced but for clones). Clones of the filesystem's
+//! snapshots are written to and destroyed along the way.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +33,12 @@ enum Op {
     /// Flips a bit of the n-th live block's first copy on the victim device.
     Rot(usize),
     Scrub,
+    /// Clone the filesystem's n-th snapshot.
+    Clone(usize),
+    /// File, offset, length, fill byte, into the latest clone.
+    CloneWrite(usize, u32, u32, u8),
+    /// Destroy the n-th clone.
+    DestroyClone(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -42,6 +50,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..4).prop_map(Op::DestroySnapshot),
         3 => any::<usize>().prop_map(Op::Rot),
         1 => Just(Op::Scrub),
+        1 => (0usize..4).prop_map(Op::Clone),
+        2 => (0..FILES.len(), 0u32..300_000, 1u32..200_000, any::<u8>()).prop_map(|(f, o, l, b)| Op::CloneWrite(f, o, l, b)),
+        1 => (0usize..4).prop_map(Op::DestroyClone),
     ]
 }
 
@@ -58,6 +69,8 @@ struct Lab {
     head: Shadow,
     snaps: Vec<(String, Shadow)>,
     next_snap: u32,
+    /// Clones of `tank/fs`: (name, origin snapshot, contents).
+    clones: Vec<(String, String, Shadow)>,
 }
 
 fn lab(kind: VdevKind) -> Lab {
@@ -69,7 +82,7 @@ fn lab(kind: VdevKind) -> Lab {
     m.zfs_create("tank/fs", NewDataset::Filesystem, Props::default()).expect("fs");
     m.zfs_create("tank/vol", NewDataset::Volume { size_bytes: VOL_BYTES, volblocksize: None, sparse: true }, Props::default()).expect("vol");
     let victim = m.resolve("/dev/sdb1").expect("victim");
-    Lab { m, victim, head: Shadow::default(), snaps: Vec::new(), next_snap: 0 }
+    Lab { m, victim, head: Shadow::default(), snaps: Vec::new(), next_snap: 0, clones: Vec::new() }
 }
 
 fn vol_expected(s: &Shadow) -> Vec<u8> {
@@ -153,6 +166,9 @@ impl Lab {
             }
             Op::Rollback(i) if !self.snaps.is_empty() => {
                 let i = i % self.snaps.len();
+                if self.clones.iter().any(|c| self.snaps[i + 1..].iter().any(|s| s.0 == c.1)) {
+                    return;
+                }
                 let name = self.snaps[i].0.clone();
                 self.m.zfs_rollback(&format!("tank/fs@{name}"), true).expect("rollback fs");
                 self.m.zfs_rollback(&format!("tank/vol@{name}"), true).expect("rollback vol");
@@ -163,8 +179,9 @@ impl Lab {
             Op::DestroySnapshot(i) if !self.snaps.is_empty() => {
                 let (name, _) = self.snaps.remove(i % self.snaps.len());
                 for ds in ["tank", "tank/fs", "tank/vol"] {
-                    self.m.zfs_destroy(&format!("{ds}@{name}"), false).expect("destroy snapshot");
+                    self.m.destroy(&format!("{ds}@{name}"), false, true).expect("destroy snapshot");
                 }
+                self.clones.retain(|c| c.1 != name);
             }
             Op::Rot(n) => {
                 let blocks = self.m.zfs_blocks("tank").expect("walk");
@@ -178,6 +195,28 @@ impl Lab {
             }
             Op::Scrub => {
                 self.m.zpool_scrub("tank").expect("scrub");
+            }
+            Op::Clone(i) if !self.snaps.is_empty() => {
+                let (snap, shadow) = self.snaps[i % self.snaps.len()].clone();
+                let name = format!("tank/c{}", self.next_snap);
+                self.next_snap += 1;
+                self.m.zfs_clone(&format!("tank/fs@{snap}"), &name, Props::default()).expect("clone");
+                self.clones.push((name, snap, Shadow { vol: BTreeMap::new(), ..shadow }));
+            }
+            Op::CloneWrite(f, off, len, b) if !self.clones.is_empty() => {
+                let data = vec![*b; *len as usize];
+                let (name, _, shadow) = self.clones.last_mut().expect("a clone");
+                self.m.zfs_write_file(name, FILES[*f], u64::from(*off), Chunk::bytes(&data)).expect("clone write");
+                let file = shadow.files.entry(FILES[*f].to_string()).or_default();
+                let end = (*off + *len) as usize;
+                if file.len() < end {
+                    file.resize(end, 0);
+                }
+                file[*off as usize..end].copy_from_slice(&data);
+            }
+            Op::DestroyClone(i) if !self.clones.is_empty() => {
+                let (name, _, _) = self.clones.remove(i % self.clones.len());
+                self.m.zfs_destroy(&name, false).expect("destroy clone");
             }
             _ => {}
         }
@@ -198,6 +237,16 @@ impl Lab {
             let vol = self.m.zvol_read(&format!("tank/vol{suffix}"), 0, VOL_BYTES).map_err(|e| format!("vol{suffix}: {e}"))?.0;
             if vol != vol_expected(&shadow) {
                 return Err(format!("tank/vol{suffix} differs"));
+            }
+        }
+        for (name, _, shadow) in self.clones.clone() {
+            for f in FILES {
+                let got = self.m.zfs_read_file(&name, f, 0, 1 << 20).map(|r| r.0);
+                match (shadow.files.get(*f), got) {
+                    (Some(want), Ok(got)) if *want == got => {}
+                    (None, Err(storage_lab::core::zfs::ZfsError::NotFound)) => {}
+                    (want, got) => return Err(format!("{name}/{f}: want {:?} bytes, got {:?}", want.map(|w| w.len()), got.map(|g| g.len()))),
+                }
             }
         }
         Ok(())
@@ -224,7 +273,8 @@ impl Lab {
         let pool = self.m.zfs().pool("tank").expect("pool");
         for ds in &pool.datasets {
             let s = pool.space(&ds.name).expect("space");
-            if s.used != s.referenced + s.usedbysnapshots + s.usedbychildren + s.usedbyrefreservation {
+            let own_bytes_ok = ds.origin.is_some() || s.usedbydataset == s.referenced;
+            if !own_bytes_ok || s.used != s.usedbydataset + s.usedbysnapshots + s.usedbychildren + s.usedbyrefreservation {
                 return Err(format!("{}: {s:?}", ds.name));
             }
         }

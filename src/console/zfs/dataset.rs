@@ -413,6 +413,7 @@ fn rollback(m: &mut Machine, args: &[String]) -> Output {
             "cannot rollback to '{target}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n{}\n",
             snapshots.join("\n")
         ),
+        ZfsError::HasClones { dataset, clones } => format!("cannot rollback to '{dataset}': clones of previous snapshots exist\nuse '-R' to force deletion of the following clones and dependents:\n{}\n", clones.join("\n")),
         other => message(&other),
     });
     outcome(r, String::new())

@@ -513,6 +513,10 @@ impl Machine {
         if !newer.is_empty() && !recursive {
             return Err(ZfsError::MoreRecentSnapshots { target: name.into(), snapshots: newer });
         }
+        let clones = pool.clones_of(&newer);
+        if !clones.is_empty() {
+            return Err(ZfsError::HasClones { dataset: name.into(), clones });
+        }
         let pool = pool.name.clone();
         Ok(self
             .with_pool(&pool, |tx| {
