@@ -13,8 +13,7 @@
 //! Simplified: QEMU's commit is a block job with parallel requests, so the
 //! base's new clusters land in an order that varies from run to run; here
 //! they follow guest order. `-p` prints only the first and last progress
-//! records. A top image with internal snapshots is not emptied, and a base
-//! smaller than the top is not grown.
+//! records. A top image with internal snapshots is not emptied.
 
 use super::chain::{combine, union, Chain};
 use crate::core::qcow2::guest::{Image, OFLAG_ZERO};
@@ -104,17 +103,23 @@ pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
     let (Some(top), Some(target)) = (chain.layers.first(), chain.layers.get(base)) else {
         return fail(format!("Could not open '{}'", f.name));
     };
+    let mut events = Vec::new();
     if target.size < top.size {
-        return fail("the lab does not grow a backing file smaller than the image committed into it".into());
+        // The commit job first grows the base to the top's size.
+        match grow(&mut shell.machine, target, top.size) {
+            Ok(e) => events = e,
+            Err(e) => return fail(format!("Could not resize {}: {e}", target.name)),
+        }
     }
+    let chain = Chain::open(&shell.machine, &f.name, &f.path, false);
     let empty = !has(&opts, 'd') && !has(&opts, 'b');
     if empty && !f.snapshots.is_empty() {
         return fail("the lab does not empty an image with internal snapshots after a commit; add -d".into());
     }
-    let mut events = match copy_down(shell, &chain, base) {
-        Ok(e) => e,
+    match copy_down(shell, &chain, base) {
+        Ok(e) => events.extend(e),
         Err(e) => return fail(format!("Block job failed: {e}")),
-    };
+    }
     if empty {
         match make_empty(&mut shell.machine, &f) {
             Ok(e) => events.extend(e),
@@ -127,6 +132,18 @@ pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
         (false, false) => "Image committed.\n".into(),
     };
     Output { text, events, ..Output::default() }
+}
+
+/// A backing file grown to `size`: a qcow2 one as `qemu-img resize` grows it
+/// (over its own backing file, the new part reads as zeros), a raw one cut
+/// longer.
+fn grow(m: &mut crate::core::machine::Machine, layer: &super::chain::Layer, size: u64) -> Result<Vec<crate::core::Event>, String> {
+    let Some(mut image) = layer.image.clone() else {
+        return m.truncate_file(&layer.path, size).map_err(|e| e.text().to_string());
+    };
+    super::chain::attach_below(m, &layer.path, &mut image);
+    let writes = image.grow(size, &mut |o, n| m.read_file(&layer.path, o, n).unwrap_or_default()).map_err(|e| e.text().to_string())?;
+    super::apply_writes(m, &layer.path, writes)
 }
 
 /// The guest ranges layers `0..base` hold, in guest order, within the top
@@ -164,6 +181,8 @@ fn copy_down(shell: &mut Shell, chain: &Chain, base: usize) -> Result<Vec<crate:
     let mut events = Vec::new();
     for (start, end, zero) in held {
         match image.as_mut().filter(|_| zero) {
+            // A raw base gets a hole (the zero write with unmap punches one).
+            None if zero => events.extend(shell.machine.punch_file(&target.path, start, end - start).map_err(|e| e.text().to_string())?),
             Some(image) => {
                 // The discard's table writes land before the zero write reads the tables.
                 for op in [Image::discard, Image::write_zeroes] {
@@ -203,18 +222,32 @@ pub fn rebase(shell: &mut Shell, args: &[String]) -> Output {
         Ok(v) => v,
         Err(e) => return e,
     };
+    if files.len() != 1 {
+        return usage("rebase", "qemu-img: Expecting one image file name");
+    }
     let (unsafe_mode, new) = (has(&opts, 'u'), value(&opts, 'b').map(str::to_string));
     let Some(new) = new.or_else(|| unsafe_mode.then(String::new)) else {
         return usage("rebase", "qemu-img: Must specify backing file (-b) or use unsafe mode (-u)");
     };
+    if let Some(f) = value(&opts, 'F').filter(|f| !matches!(*f, "raw" | "qcow2") && !super::other_format(f)) {
+        return fail(format!("Invalid format name: '{f}'"));
+    }
     let cannot = |why: &str| format!("Could not change the backing file to '{new}': {why}");
-    let f = match the_image(shell, "rebase", &opts, &files, &|_| cannot("Operation not supported")) {
+    // A raw image cannot take a backing file, but safe mode opens the new one first.
+    let raw_error = |name: &str| {
+        let path = combine(&shell.abs(name), &new);
+        match shell.machine.stat_path(&path) {
+            Err(e) if !unsafe_mode && !new.is_empty() => format!("Could not open new backing file '{new}': Could not open '{path}': {}", e.text()),
+            _ => cannot("Operation not supported"),
+        }
+    };
+    let f = match the_image(shell, "rebase", &opts, &files, &raw_error) {
         Ok(f) => f,
         Err(e) => return e,
     };
     let format = value(&opts, 'F').map(str::to_string);
     let mut events = Vec::new();
-    if !unsafe_mode && f.backing.is_some() {
+    if !unsafe_mode {
         match copy_differences(shell, &f, &new, format.as_deref()) {
             Ok(e) => events = e,
             Err(e) => return e,
@@ -244,40 +277,84 @@ fn copy_differences(shell: &mut Shell, f: &Facts, new: &str, format: Option<&str
     }
     let m = &shell.machine;
     let old = Chain::open(m, &f.name, &f.path, false);
-    let fresh = if new.is_empty() {
-        None
+    // The new chain: the layers from `k` down of the old one when it is
+    // already in it (QEMU does not reopen it), else a chain of its own.
+    let (fresh, k) = if new.is_empty() {
+        (None, None)
     } else {
         let (name, path) = (combine(&f.name, new), combine(&f.path, new));
-        if let Err(e) = m.stat_path(&path) {
-            return Err(fail(format!("Could not open new backing file '{new}': Could not open '{name}': {}", e.text())));
+        let cannot = |why: String| fail(format!("Could not open new backing file '{new}': {why}"));
+        match m.stat_path(&path) {
+            Err(e) => return Err(cannot(format!("Could not open '{name}': {}", e.text()))),
+            Ok(st) if st.stat.is_dir => return Err(cannot(format!("'file' driver requires '{path}' to be a regular file"))),
+            Ok(_) => {}
         }
-        Some(Chain::open(m, &name, &path, format == Some("raw")))
+        let k = old.layers.iter().skip(1).position(|l| l.path == path).map(|i| i + 1);
+        match format {
+            Some("qcow2") if qcow2::Header::decode(&m.read_file(&path, 0, 512).unwrap_or_default()).is_none() => return Err(cannot("Image is not in qcow2 format".into())),
+            Some("vmdk") if k.is_none() => return Err(cannot("invalid VMDK image descriptor".into())),
+            Some(f) if k.is_none() && !matches!(f, "raw" | "qcow2") => return Err(cannot(format!("the lab reads raw and qcow2 images only, and this is no '{f}' image"))),
+            _ => {}
+        }
+        (k.is_none().then(|| Chain::open(m, &name, &path, format == Some("raw"))), k)
     };
-    let Some((top, Some(mut image))) = old.layers.first().map(|t| (t, t.image.clone())) else { return Ok(Vec::new()) };
-    let (c, size) = (image.header.cluster_bytes(), top.size);
     let candidates = union(&old.data_ranges_from(m, 1), &fresh.as_ref().map_or(Vec::new(), |n| n.data_ranges_from(m, 0)));
-    let mut differing = Vec::new();
+    let will = |at: u64, n: u64| {
+        let mut out = Vec::with_capacity(n as usize);
+        match (&fresh, k) {
+            (_, Some(k)) => old.read_layer(m, k, at, n, &mut out),
+            (Some(chain), None) => chain.read_layer(m, 0, at, n, &mut out),
+            (None, None) => out.resize(n as usize, 0),
+        }
+        out
+    };
+    let copies = differing(shell, &old, &candidates, &will);
+    write_copies(shell, f, &old, copies)
+}
+
+/// The clusters in `candidates` the image falls through at whose old chain
+/// reads other than `will`: (offset, the old bytes, or `None` past the old
+/// backing file's end, where QEMU writes a zero cluster).
+fn differing(shell: &Shell, old: &Chain, candidates: &[(u64, u64)], will: &dyn Fn(u64, u64) -> Vec<u8>) -> Vec<(u64, Option<Vec<u8>>)> {
+    let m = &shell.machine;
+    let Some((top, Some(image))) = old.layers.first().map(|t| (t, &t.image)) else { return Vec::new() };
+    let (c, size, old_end) = (image.header.cluster_bytes(), top.size, old.layers.get(1).map_or(0, |l| l.size));
     let mut l2 = |t: u64, i: u64| m.read_file(&top.path, t + 8 * i, 8).ok().and_then(|b| Some(u64::from_be_bytes(b.get(..8)?.try_into().ok()?))).unwrap_or(0);
-    for (start, end) in candidates {
+    let mut out = Vec::new();
+    for &(start, end) in candidates {
         let mut at = start / c * c;
         while at < end.min(size) {
             let n = c.min(size - at);
             if image.falls_through(at, &mut l2) {
                 let mut was = Vec::with_capacity(n as usize);
                 old.read_layer(m, 1, at, n, &mut was);
-                let will = fresh.as_ref().map_or_else(|| vec![0; n as usize], |chain| chain.read(m, at, n));
-                if was != will {
-                    differing.push((at, was));
+                if was != will(at, n) {
+                    out.push((at, (at < old_end).then_some(was)));
                 }
             }
             at += c;
         }
     }
-    super::chain::attach_below(m, &top.path, &mut image);
-    let path = top.path.clone();
+    out
+}
+
+/// Writes the copies into the image: bytes as data clusters, `None` as a
+/// zero cluster.
+fn write_copies(shell: &mut Shell, f: &Facts, old: &Chain, copies: Vec<(u64, Option<Vec<u8>>)>) -> Result<Vec<crate::core::Event>, Output> {
+    let Some((top, Some(mut image))) = old.layers.first().map(|t| (t, t.image.clone())) else { return Ok(Vec::new()) };
+    super::chain::attach_below(&shell.machine, &top.path, &mut image);
+    let (c, size, path) = (image.header.cluster_bytes(), top.size, top.path.clone());
+    let failed = |e: String| fail(format!("Could not write to {}: {e}", f.name));
     let mut events = Vec::new();
-    for (at, bytes) in differing {
-        events.extend(write_piece(&mut shell.machine, &path, Some(&mut image), at, &bytes).map_err(|e| fail(format!("Could not write to {}: {e}", f.name)))?);
+    for (at, bytes) in copies {
+        match bytes {
+            Some(bytes) => events.extend(write_piece(&mut shell.machine, &path, Some(&mut image), at, &bytes).map_err(failed)?),
+            None => {
+                let m = &mut shell.machine;
+                let writes = image.write_zeroes(at, c.min(size - at), &mut |o, len| m.read_file(&path, o, len).unwrap_or_default()).map_err(|e| failed(e.text().to_string()))?;
+                events.extend(super::apply_writes(m, &path, writes).map_err(failed)?);
+            }
+        }
     }
     Ok(events)
 }
