@@ -256,6 +256,15 @@ fn open_sink(shell: &mut Shell, path: Option<&str>, truncate_at: Option<u64>) ->
     }
 }
 
+/// What a volume takes from `seek`: up to its end, and (with the `zfs`
+/// feature) no more than its quotas leave.
+fn zvol_room(machine: &Machine, name: &str, seek: u64) -> u64 {
+    let room = zvol_size(machine, name).saturating_sub(seek);
+    #[cfg(feature = "zfs")]
+    let room = room.min(machine.zfs_file_room(name).unwrap_or(room));
+    room
+}
+
 fn zvol_size(machine: &Machine, name: &str) -> u64 {
     // Without ZFS in the build (the browser) there are no volumes.
     if cfg!(not(feature = "zfs")) {
@@ -311,7 +320,7 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
     };
     let room = match &sink {
         Sink::Device(d) => Some(machine.size_of(*d).saturating_sub(seek_bytes)),
-        Sink::Zvol(v) => Some(zvol_size(machine, v).saturating_sub(seek_bytes)),
+        Sink::Zvol(v) => Some(zvol_room(machine, v, seek_bytes)),
         Sink::File(p) => file_room(machine, p, seek_bytes, in_len, o.obs),
         Sink::Null | Sink::Stdout => None,
     };
@@ -393,6 +402,8 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
 fn out_of_space(machine: &Machine, sink: &Sink) -> &'static str {
     match sink {
         Sink::File(p) if machine.zfs_quota_bound(p) => "Disk quota exceeded",
+        // A volume's device fails the write (the block layer's EIO).
+        Sink::Zvol(v) if machine.zfs_quota_bound(&format!("/dev/zvol/{v}")) => "Input/output error",
         _ => "No space left on device",
     }
 }
@@ -412,6 +423,8 @@ fn write_error(e: &IoError) -> &'static str {
         IoError::PoolFull => "Input/output error",
         #[cfg(feature = "loop-devices")]
         IoError::ReadOnly => "Operation not permitted",
+        #[cfg(feature = "zfs")]
+        IoError::QuotaExceeded => "Disk quota exceeded",
         _ => "No space left on device",
     }
 }
@@ -452,6 +465,8 @@ fn write_file(machine: &mut Machine, path: &str, at: u64, c: Chunk, events: &mut
             events.extend(e);
             Ok(())
         }
+        #[cfg(feature = "zfs")]
+        Err(VfsError::QuotaExceeded) => Err((0, IoError::QuotaExceeded)),
         Err(e) => Err((0, if e == VfsError::Io { IoError::PoolFull } else { IoError::OutOfRange { size_bytes: 0 } })),
     }
 }

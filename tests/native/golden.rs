@@ -1020,8 +1020,8 @@ fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
 fn qemu_img_names_the_real_commands_it_does_not_model() {
     check(
         None,
-        "qemu-img commit a.qcow2\nqemu-img rebase -u -b b a\nqemu-img frobnicate\n",
-        "qemu-img: the lab does not model 'qemu-img commit'\nqemu-img: the lab does not model 'qemu-img rebase'\nqemu-img: Command not found: frobnicate\nTry 'qemu-img --help' for more info\n",
+        "qemu-img amend -o compat=0.10 a.qcow2\nqemu-img bitmap --add a.qcow2 b\nqemu-img frobnicate\n",
+        "qemu-img: the lab does not model 'qemu-img amend'\nqemu-img: the lab does not model 'qemu-img bitmap'\nqemu-img: Command not found: frobnicate\nTry 'qemu-img --help' for more info\n",
     );
 }
 

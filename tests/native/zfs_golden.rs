@@ -1190,24 +1190,26 @@ the lab does not model 'zfs rename -p'\n\
 /// (`dsl_dir_set_quota_check`, `dsl_dataset_set_refquota_check`,
 /// `dsl_dir_set_reservation_check`) and libzfs' texts: a reservation is
 /// charged to the parent (`usedbychildren`) and adds to the dataset's AVAIL
-/// (`dsl_dir_space_available`); a write past a quota fails with EDQUOT.
+/// (`dsl_dir_space_available`); a write past a quota fails with EDQUOT (a
+/// volume's with EIO), `copies` counting; `zfs create` checks its limits as
+/// `zfs set` does (ENOSPC); `refreservation=auto`; no changes to snapshots.
 #[test]
 fn quotas_and_reservations_limit_and_charge_space() {
     check(
         DISKS,
-        "zpool create tank sdb\nzfs create -o quota=2M tank/q\nzfs set quota=0 tank/q\nzfs set quota=12Q tank/q\nzfs set refquota=1M tank/q\ndd if=/dev/zero of=/tank/q/d bs=256k count=8 status=none\nzfs list -o name,used,avail,refer,quota,refquota tank/q\nzfs set quota=100K tank/q\nzfs set reservation=100M tank/q\nzfs create tank/r\nzfs set reservation=2G tank/r\nzfs set reservation=100M tank/r\nzfs set quota=50M tank/r\nzfs list -o name,used,avail,usedchild,reserv -r tank\nzfs get -H -p -o property,value,source quota,refquota,reservation,refreservation tank/q\nzfs inherit quota tank/q\nzfs create -V 10M -o quota=1M tank/v\n",
+        "zpool create tank sdb\nzfs create -o quota=2M tank/q\nzfs set quota=0 tank/q\nzfs set quota=12Q tank/q\nzfs set refquota=1M tank/q\ndd if=/dev/urandom of=/tank/q/d bs=256k count=8 status=none\nzfs list -o name,used,avail,refer,quota,refquota tank/q\nzfs set quota=100K tank/q\nzfs set reservation=100M tank/q\nzfs create tank/r\nzfs set reservation=2G tank/r\nzfs set reservation=100M tank/r\nzfs set quota=50M tank/r\nzfs list -o name,used,avail,usedchild,reserv -r tank\nzfs get -H -p -o property,value,source quota,refquota,reservation,refreservation tank/q\nzfs inherit quota tank/q\nzfs create -V 10M -o quota=1M tank/v\nzfs create -o quota=20M tank/z\nzfs create -s -V 64M tank/z/sv\ndd if=/dev/urandom of=/dev/zvol/tank/z/sv bs=1M count=30 status=none\nzfs create -o copies=3 -o quota=6M tank/c\ndd if=/dev/urandom of=/tank/c/f bs=1M count=5 status=none\nzfs create -o quota=10M -o reservation=20M tank/x\nzfs create -V 8M -o refreservation=1M tank/v1\nzfs set refreservation=auto tank/v1\nzfs set reservation=auto tank/q\nzfs snapshot tank/q@s\nzfs set quota=1G tank/q@s\nzfs list -o name,used,avail,quota,refreserv tank/z tank/c tank/v1\n",
         "cannot set property for 'tank/q': use 'none' to disable quota/refquota
 cannot set property for 'tank/q': invalid numeric suffix 'Q'
 dd: error writing '/tank/q/d': Disk quota exceeded
 NAME     USED  AVAIL  REFER  QUOTA  REFQUOTA
-tank/q   774K   250K   774K     2M        1M
+tank/q   775K   249K   775K     2M        1M
 cannot set property for 'tank/q': size is less than current used or reserved space
 cannot set property for 'tank/q': size is greater than available space
 cannot set property for 'tank/r': size is greater than available space
 cannot set property for 'tank/r': size is less than current used or reserved space
 NAME     USED  AVAIL  USEDCHILD  RESERV
 tank     101M   731M       101M    none
-tank/q   774K   250K         0B    none
+tank/q   775K   249K         0B    none
 tank/r     4K   831M         0B    100M
 quota\t2097152\tlocal
 refquota\t1048576\tlocal
@@ -1217,6 +1219,15 @@ refreservation\t0\tdefault
 use 'zfs set quota=none' to clear
 use 'zfs inherit -S quota' to revert to received value
 cannot create 'tank/v': 'quota' does not apply to datasets of this type
+dd: error writing '/dev/zvol/tank/z/sv': Input/output error
+dd: error writing '/tank/c/f': Disk quota exceeded
+cannot create 'tank/x': out of space
+cannot set property for 'tank/q': 'auto' is invalid value for 'reservation'
+cannot set property for 'tank/q@s': this property can not be modified for snapshots
+NAME      USED  AVAIL  QUOTA  REFRESERV
+tank/c   3.01M  2.99M     6M       none
+tank/v1    10M   708M      -        10M
+tank/z   20.2M     0B    20M       none
 ",
     );
 }

@@ -437,11 +437,21 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         if let Err(e) = open(m, name) {
             return Output::error(e, 1);
         }
+        if name.contains('@') && !is_user_property(p) {
+            return Output::error(format!("cannot set property for '{name}': this property can not be modified for snapshots\n"), 1);
+        }
         let value = match p {
             "recordsize" => parse_size(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),
+            "quota" | "refquota" | "reservation" | "volsize" if v == "auto" => {
+                return Output::error(format!("cannot set property for '{name}': 'auto' is invalid value for '{given}'\n", given = pair.split_once('=').map_or(p, |x| x.0)), 1)
+            }
             "volsize" => match volsize(m, name, v) {
                 Ok(n) => n.to_string(),
                 Err(why) => return Output::error(format!("cannot set property for '{name}': {why}\n"), 1),
+            },
+            "refreservation" if v == "auto" => match auto_refreservation(m, name) {
+                Some(n) => n.to_string(),
+                None => return Output::error(format!("cannot set property for '{name}': 'refreservation=auto' only allowed on volumes\n"), 1),
             },
             "quota" | "refquota" | "reservation" | "refreservation" if v != "none" => match parse_size(v) {
                 None => return Output::error(format!("cannot set property for '{name}': {}\n", size_error(v)), 1),
@@ -465,6 +475,15 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         out.append(outcome(r, String::new()));
     }
     out
+}
+
+/// `refreservation=auto`: `zvol_volsize_to_reservation` of a volume's size.
+fn auto_refreservation(m: &Machine, name: &str) -> Option<u64> {
+    let pool = m.zfs().pool(pool_of(name))?;
+    match pool.dataset(name)?.kind {
+        DatasetKind::Volume { size_bytes, volblocksize } => Some(crate::core::zfs::dsl::volsize_to_reservation(size_bytes, volblocksize, u64::from(pool.copies_of(name)))),
+        DatasetKind::Filesystem => None,
+    }
 }
 
 /// A new `volsize` in bytes, checked as libzfs checks it

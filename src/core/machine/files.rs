@@ -518,7 +518,7 @@ impl Machine {
     /// Bytes root may still write on the filesystem a path is on.
     pub fn space_for_files(&self, path: &str) -> Result<u64, VfsError> {
         if let Some((ds, _)) = self.zfs_path(&normalize(path)) {
-            return self.zfs_statfs(&ds).map(|s| s.avail * s.block_size);
+            return self.zfs_file_room(&ds);
         }
         let (uuid, _) = self.locate(path)?;
         let tree = &self.fs(&uuid)?.tree;

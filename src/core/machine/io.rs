@@ -31,6 +31,9 @@ pub enum IoError {
     /// More of a ZFS volume than the lab reads at once.
     #[cfg(feature = "zfs")]
     TooLarge,
+    /// A ZFS quota refused the write (`EDQUOT`).
+    #[cfg(feature = "zfs")]
+    QuotaExceeded,
 }
 
 impl std::fmt::Display for IoError {
@@ -45,6 +48,8 @@ impl std::fmt::Display for IoError {
             IoError::Zfs(why) => write!(f, "{why}"),
             #[cfg(feature = "zfs")]
             IoError::TooLarge => write!(f, "the lab reads at most 256 MiB of a ZFS volume's written blocks at once"),
+            #[cfg(feature = "zfs")]
+            IoError::QuotaExceeded => write!(f, "Disk quota exceeded"),
         }
     }
 }

@@ -423,7 +423,8 @@ impl Machine {
             NewDataset::Volume { size_bytes, volblocksize, sparse } => {
                 let vbs = volblocksize.unwrap_or(DEFAULT_VOLBLOCKSIZE);
                 check_block_size("volblocksize", vbs)?;
-                let reserve = (!sparse).then(|| volsize_to_reservation(size_bytes, vbs, copies));
+                // `zfs create -V` adds the refreservation unless one is given.
+                let reserve = props.refreservation.or((!sparse).then(|| volsize_to_reservation(size_bytes, vbs, copies)));
                 (DatasetKind::Volume { size_bytes, volblocksize: vbs }, Props { refreservation: reserve, ..props })
             }
         };
@@ -432,8 +433,17 @@ impl Machine {
                 return Err(ZfsError::NoSpace);
             }
         }
-        let mut events = self.mount_dir(name, parent, &kind, &props);
-        events.extend(self.with_pool(&pool_name, |tx| tx.create_dataset(name, kind, props))?.1);
+        let (mut events, made) = self.mount_dir(name, parent, &kind, &props);
+        match self.with_pool(&pool_name, |tx| create_with_limits(tx, name, kind, props)) {
+            Ok((_, e)) => events.extend(e),
+            Err(e) => {
+                // The mount point made for it goes again.
+                if let Some(dir) = made {
+                    let _ = self.remove(&dir, true);
+                }
+                return Err(e);
+            }
+        }
         self.refresh();
         Ok(events)
     }
@@ -455,17 +465,18 @@ impl Machine {
     /// A new filesystem's mount point directory, made before the dataset
     /// exists, so it lands in the filesystem that holds it (the parent
     /// dataset, or the root).
-    fn mount_dir(&mut self, name: &str, parent: &str, kind: &DatasetKind, props: &Props) -> Vec<Event> {
-        let Some(pool) = self.zfs.pool(pool_of(name)) else { return Vec::new() };
+    /// Returns the events and the directory, when it was new.
+    fn mount_dir(&mut self, name: &str, parent: &str, kind: &DatasetKind, props: &Props) -> (Vec<Event>, Option<String>) {
+        let Some(pool) = self.zfs.pool(pool_of(name)) else { return (Vec::new(), None) };
         let mountpoint = match &props.mountpoint {
             Some(mp) => mp.clone(),
             None => format!("{}/{}", pool.mountpoint_of(parent).trim_end_matches('/'), name.rsplit('/').next().unwrap_or(name)),
         };
-        if matches!(kind, DatasetKind::Filesystem) && mountpoint.starts_with('/') {
-            self.mkdir(&mountpoint, true).unwrap_or_default()
-        } else {
-            Vec::new()
+        if !matches!(kind, DatasetKind::Filesystem) || !mountpoint.starts_with('/') {
+            return (Vec::new(), None);
         }
+        let new = self.stat_path(&mountpoint).is_err();
+        (self.mkdir(&mountpoint, true).unwrap_or_default(), new.then_some(mountpoint))
     }
 
     /// `zfs clone [-o prop=val] SNAPSHOT NAME`, in the snapshot's pool.
@@ -477,7 +488,7 @@ impl Machine {
         if pool_name != pool_of(head) {
             return Err(ZfsError::PoolsDiffer(name.into()));
         }
-        let mut events = self.mount_dir(name, parent, &kind, &props);
+        let mut events = self.mount_dir(name, parent, &kind, &props).0;
         events.extend(self.with_pool(&pool_name, |tx| tx.clone_dataset(name, origin, props))?.1);
         self.refresh();
         Ok(events)
@@ -873,7 +884,12 @@ impl Machine {
             return Err(ZfsError::NoSpace);
         }
         let (pool, os) = self.pool_and_os(dataset)?;
-        Ok(self.with_pool(&pool, |tx| tx.write_zvol(os, offset, &chunk))?.1)
+        Ok(self
+            .with_pool(&pool, |tx| {
+                tx.check_quota(dataset, chunk.len)?;
+                tx.write_zvol(os, offset, &chunk)
+            })?
+            .1)
     }
 
     /// Reads a volume (or a snapshot of one).
@@ -949,6 +965,26 @@ impl Machine {
             })
             .max_by_key(|u| u.ub_txg)
     }
+}
+
+/// `zfs_ioc_create`: the dataset, then its space limits through the same
+/// checks `zfs set` makes; one that does not fit fails the create with
+/// ENOSPC ("out of space").
+fn create_with_limits(tx: &mut crate::core::zfs::Tx, name: &str, kind: DatasetKind, props: Props) -> Result<(), ZfsError> {
+    #[cfg(feature = "zfs")]
+    {
+        let (limits, refreservation) = (props.limits, props.refreservation);
+        tx.create_dataset(name, kind, Props { limits: Default::default(), refreservation: None, ..props })?;
+        let wanted = [("quota", limits.quota), ("refquota", limits.refquota), ("reservation", limits.reservation), ("refreservation", refreservation)];
+        for (property, value) in wanted {
+            if let Some(v) = value {
+                tx.pool.set_limit(name, property, v).map_err(|_| ZfsError::NoSpace)?;
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "zfs"))]
+    tx.create_dataset(name, kind, props)
 }
 
 fn parse_checksum(v: &str) -> Option<ChecksumAlg> {

@@ -157,9 +157,18 @@ impl Machine {
     /// file at `path` (so a full write fails with `EDQUOT`).
     #[cfg(feature = "zfs")]
     pub fn zfs_quota_bound(&self, path: &str) -> bool {
-        let Some((ds, _)) = self.zfs_path(&normalize(path)) else { return false };
+        let ds = self.zfs_path(&normalize(path)).map(|p| p.0).or_else(|| self.zvol_path(path));
+        let Some(ds) = ds else { return false };
         let Some(pool) = self.zfs.pool(crate::core::machine::zfs::pool_of(&ds)) else { return false };
         pool.space(&ds).and_then(|s| s.available).is_some_and(|a| a < pool.available_bytes())
+    }
+
+    /// The file bytes a dataset still takes: its AVAIL, which counts every
+    /// copy of a block (`copies`).
+    pub fn zfs_file_room(&self, ds: &str) -> Result<u64, VfsError> {
+        let s = self.zfs_statfs(ds)?;
+        let copies = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)).map_or(1, |p| u64::from(p.copies_of(ds)));
+        Ok(s.avail * s.block_size / copies.max(1))
     }
 
     pub(super) fn zfs_write(&mut self, ds: &str, rel: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {

@@ -222,7 +222,7 @@ impl Pool {
         let unique = self.unique_bytes(ds);
         let refreserv = ds.props.refreservation.unwrap_or(0);
         let usedbyrefreservation = refreserv.saturating_sub(unique);
-        let mut usedbychildren: u64 = self.children(&ds.name).map(|c| self.head_space(c).used.max(c.props.limits().reservation.unwrap_or(0))).sum();
+        let mut usedbychildren: u64 = self.children(&ds.name).map(|c| self.dir_used(c).max(c.props.limits().reservation.unwrap_or(0))).sum();
         if ds.name == self.name {
             usedbychildren += self.mos_bytes;
         }
@@ -256,19 +256,38 @@ impl Pool {
         quota.checked_sub(used).map_or(0, |room| room.min(parent))
     }
 
-    /// Whether `len` more bytes keep a filesystem within its refquota and
-    /// within the quota of it and of each ancestor.
+    /// Whether a write of `len` bytes may start, as `dsl_dir_tempreserve_space`
+    /// decides: it fails once the dataset's refquota, or the quota of it or
+    /// of an ancestor, is reached. The write is charged with its copies; a
+    /// dataset's unused refreservation (and each parent's unused
+    /// reservation) absorbs its share first (`parent_delta`). The lab writes
+    /// a whole request in one transaction where ZFS commits a record at a
+    /// time, so a request may pass a quota by at most one record.
     #[cfg(feature = "zfs")]
     pub fn quota_allows(&self, ds: &Dataset, len: u64) -> bool {
-        let refquota_ok = ds.props.limits().refquota.filter(|q| *q > 0).is_none_or(|q| ds.referenced_bytes + len <= q);
+        let asize = len.saturating_mul(u64::from(self.copies_of(&ds.name)));
+        let record = if ds.is_volume() { DEFAULT_VOLBLOCKSIZE } else { self.recordsize_of(&ds.name) };
+        let reached = |used: u64, delta: u64, quota: Option<u64>| quota.filter(|q| *q > 0).is_some_and(|q| used >= q || used + delta > q + record);
+        if reached(ds.referenced_bytes, asize, ds.props.limits().refquota) {
+            return false;
+        }
+        let spare = ds.props.refreservation.unwrap_or(0).saturating_sub(self.unique_bytes(ds));
+        let mut delta = asize - asize.min(spare);
+        let mut used = self.dir_used(ds).saturating_sub(spare);
         let mut dir = Some(ds);
         while let Some(d) = dir {
-            if d.props.limits().quota.filter(|q| *q > 0).is_some_and(|q| self.dir_used(d) + len > q) {
+            if reached(used, delta, d.props.limits().quota) {
                 return false;
             }
+            let reserved = d.props.limits().reservation.unwrap_or(0);
+            delta = (used + delta).max(reserved) - used.max(reserved);
             dir = d.name.rsplit_once('/').and_then(|(p, _)| self.dataset(p));
+            if delta == 0 {
+                break;
+            }
+            used = dir.map_or(0, |p| self.dir_used(p));
         }
-        refquota_ok
+        true
     }
 
     fn snapshot_space(&self, ds: &Dataset, snap: &str) -> Option<Space> {
