@@ -1067,3 +1067,22 @@ fn errors_joined_to_the_terminal_still_show() {
         "ls: cannot access '/nope': No such file or directory\nhi\nls: cannot access '/nope': No such file or directory\n",
     );
 }
+
+/// `qemu-img commit` and `rebase` read options as QEMU 10.0.2's
+/// getopt_long does (grouped letters, long names, `--help`); the texts are
+/// the real tool's, run on this machine.
+#[test]
+fn qemu_img_commit_and_rebase_read_options_as_getopt_long() {
+    check(
+        None,
+        "qemu-img commit -pq\nqemu-img rebase -ub\nqemu-img commit --base\nqemu-img commit --bogus x\nqemu-img commit -qx y\n\
+         qemu-img commit --help | head -5\nqemu-img rebase -h | grep -c ''\n",
+        "qemu-img: Expecting one image file name\nTry 'qemu-img commit --help' for more info\n\
+         qemu-img rebase: option requires an argument -- 'b'\nTry 'qemu-img rebase --help' for more info\n\
+         qemu-img commit: option '--base' requires an argument\nTry 'qemu-img commit --help' for more info\n\
+         qemu-img commit: unrecognized option '--bogus'\nTry 'qemu-img commit --help' for more info\n\
+         qemu-img commit: invalid option -- 'x'\nTry 'qemu-img commit --help' for more info\n\
+         Usage:\nCommit image to its backing file.  Usage:\n\n  qemu-img commit [-f FMT | --image-opts] [-t CACHE_MODE] [-b BASE_IMG] [-d]\n        [-r RATE] [--object OBJDEF] FILENAME\n\
+         39\n",
+    );
+}

@@ -17,7 +17,7 @@
 
 use super::chain::{combine, union, Chain};
 use crate::core::qcow2::guest::{Image, OFLAG_ZERO};
-use super::{bad_option, chain_error, fail, lock_error, missing_value, open, probed_raw_warning, usage, write_piece, Facts};
+use super::{chain_error, fail, lock_error, open, probed_raw_warning, usage, write_piece, Facts};
 use crate::console::{Output, Shell};
 use crate::core::media::Chunk;
 use crate::core::qcow2::{self, Backing, Header};
@@ -25,27 +25,31 @@ use crate::core::qcow2::{self, Backing, Header};
 /// Options as (letter, value), in order, and the file operands.
 type Parsed = (Vec<(char, String)>, Vec<String>);
 
-/// The options both commands read.
-fn options(cmd: &str, args: &[String], with_value: &str, flags: &str) -> Result<Parsed, Output> {
-    let (mut opts, mut files) = (Vec::new(), Vec::new());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.strip_prefix('-').and_then(|r| r.chars().next().map(|c| (c, &r[c.len_utf8()..]))) {
-            Some((c, rest)) if with_value.contains(c) && c != '-' => {
-                let v = if rest.is_empty() { it.next().cloned().ok_or_else(|| missing_value(cmd, &c.to_string()))? } else { rest.to_string() };
-                opts.push((c, v));
-            }
-            Some((c, "")) if flags.contains(c) => opts.push((c, String::new())),
-            Some(_) if a == "--" => {
-                files.extend(it.by_ref().cloned());
-                break;
-            }
-            Some(_) => return Err(bad_option(cmd, a, "r")),
-            None => files.push(a.clone()),
+/// `--image-opts` and `--object`, which have no letter.
+const IMAGE_OPTS: char = '\u{1}';
+
+/// The options of `qemu-img commit` and `rebase`, read as QEMU 10's
+/// getopt_long reads them; `-h`/`--help` answers with the help text.
+fn options(cmd: &str, args: &[String], shorts: &'static str, longs: &'static str) -> Result<Parsed, Output> {
+    let mut getopt = crate::console::hexdump::Getopt::new(args, shorts, longs);
+    let mut opts = Vec::new();
+    while let Some(parsed) = getopt.next(&format!("qemu-img {cmd}")) {
+        match parsed {
+            Ok(('h', _)) => return Err(Output::text(if cmd == "commit" { COMMIT_HELP } else { REBASE_HELP }, 0)),
+            Ok((IMAGE_OPTS, _)) => return Err(fail("the lab names images by their file names only (no --image-opts)".into())),
+            Ok((c, v)) => opts.push((c, v.unwrap_or_default())),
+            Err(e) => return Err(usage(cmd, &e)),
         }
     }
-    Ok((opts, files))
+    Ok((opts, getopt.operands))
 }
+
+const COMMIT_HELP: &str = include_str!("commit-help.txt");
+const REBASE_HELP: &str = include_str!("rebase-help.txt");
+const COMMIT_SHORT: &str = "f:ht:b:dpqr:\u{1}\u{2}:";
+const COMMIT_LONG: &str = "help=h,object=\u{2},image-opts=\u{1},quiet=q,progress=p,format=f,cache=t,drop=d,base=b,rate=r";
+const REBASE_SHORT: &str = "hf:F:b:upt:T:qUc\u{1}\u{2}:";
+const REBASE_LONG: &str = "help=h,object=\u{2},image-opts=\u{1},quiet=q,progress=p,format=f,cache=t,backing=b,backing-format=F,backing-cache=T,backing-unsafe=u,compress=c,force-share=U";
 
 fn value(opts: &[(char, String)], c: char) -> Option<&str> {
     opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str())
@@ -75,7 +79,7 @@ fn the_image(shell: &Shell, cmd: &str, opts: &[(char, String)], files: &[String]
 
 /// `qemu-img commit [-q] [-d] [-p] [-b BASE] [-f FMT] [-t CACHE] FILE`.
 pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
-    let (opts, files) = match options("commit", args, "fbtr", "qdp") {
+    let (opts, files) = match options("commit", args, COMMIT_SHORT, COMMIT_LONG) {
         Ok(v) => v,
         Err(e) => return e,
     };
@@ -218,7 +222,7 @@ fn make_empty(m: &mut crate::core::machine::Machine, f: &Facts) -> Result<Vec<cr
 
 /// `qemu-img rebase [-q] [-u] [-p] [-f FMT] [-t CACHE] [-T CACHE] -b BACKING [-F FMT] FILE`.
 pub fn rebase(shell: &mut Shell, args: &[String]) -> Output {
-    let (opts, files) = match options("rebase", args, "fbFtTr", "qupcU") {
+    let (opts, files) = match options("rebase", args, REBASE_SHORT, REBASE_LONG) {
         Ok(v) => v,
         Err(e) => return e,
     };
@@ -287,6 +291,8 @@ fn copy_differences(shell: &mut Shell, f: &Facts, new: &str, format: Option<&str
         match m.stat_path(&path) {
             Err(e) => return Err(cannot(format!("Could not open '{name}': {}", e.text()))),
             Ok(st) if st.stat.is_dir => return Err(cannot(format!("'file' driver requires '{path}' to be a regular file"))),
+            // The image itself is open for writing already.
+            Ok(_) if path == f.path => return Err(cannot(format!("Failed to get shared \"write\" lock\nIs another process using the image [{name}]?"))),
             Ok(_) => {}
         }
         let k = old.layers.iter().skip(1).position(|l| l.path == path).map(|i| i + 1);
