@@ -1376,3 +1376,43 @@ all pools are healthy
 ",
     );
 }
+
+/// A snapshot of a thick volume must fit the blocks it takes over beside
+/// the volume's refreservation (`dsl_dataset_snapshot_reserve_space`), or
+/// it fails with ENOSPC; after one, the refreservation is charged whole.
+#[test]
+fn snapshots_of_thick_volumes_reserve_their_space() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create -o quota=150M tank/a\nzfs create -V 100M tank/a/v\ndd if=/dev/urandom of=/dev/zvol/tank/a/v bs=1M count=100 status=none\nzfs snapshot tank/a/v@s1\nzfs list -o name,used,avail,quota -r tank/a\nzfs create -V 600M tank/big\ndd if=/dev/urandom of=/dev/zvol/tank/big bs=1M count=600 status=none\nzfs snapshot tank/big@s1\nzfs create -V 100M tank/ok\ndd if=/dev/urandom of=/dev/zvol/tank/ok bs=1M count=10 status=none\nzfs snapshot tank/ok@s1\nzfs list -t all -o name,used,avail,refer -r tank\n",
+        "cannot create snapshot 'tank/a/v@s1': out of space
+NAME       USED  AVAIL  QUOTA
+tank/a     104M  46.2M   150M
+tank/a/v   104M  49.3M      -
+cannot create snapshot 'tank/big@s1': out of space
+NAME         USED  AVAIL  REFER
+tank         829M  2.92M     5K
+tank/a       104M  2.92M     4K
+tank/a/v     104M  5.94M   101M
+tank/big     612M  10.1M   604M
+tank/ok      114M   107M  10.1M
+tank/ok@s1     0B      -  10.1M
+",
+    );
+}
+
+/// `zfs rename` under a parent with a quota: the dataset's space (at least
+/// its reservation) must fit (`dsl_dir_transfer_possible`).
+#[test]
+fn renames_respect_the_new_parents_quota() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create -o quota=50M tank/a\nzfs create tank/b\nzfs set reservation=100M tank/b\nzfs rename tank/b tank/a/b\nzfs set reservation=none tank/b\nzfs rename tank/b tank/a/b\nzfs list -o name,used,quota -r tank\n",
+        "cannot rename 'tank/b': out of space
+NAME       USED  QUOTA
+tank        14K   none
+tank/a       8K    50M
+tank/a/b     4K   none
+",
+    );
+}

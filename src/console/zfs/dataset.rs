@@ -572,7 +572,27 @@ fn rename_error(m: &Machine, old: &str, new: &str) -> Result<(), String> {
     if open(m, new).is_ok() {
         return Err(format!("cannot rename '{old}': dataset already exists\n"));
     }
+    if !old.contains('@') && !fits_new_parent(m, old, new) {
+        return Err(format!("cannot rename '{old}': out of space\n"));
+    }
     Ok(())
+}
+
+/// `dsl_dir_transfer_possible`: the dataset's space (at least its
+/// reservation) must fit under every quota between its new parent and the
+/// ancestor it shares with its old place.
+fn fits_new_parent(m: &Machine, old: &str, new: &str) -> bool {
+    let Some(pool) = m.zfs().pool(pool_of(old)) else { return true };
+    let Some(ds) = pool.dataset(old) else { return true };
+    let moved = pool.dir_used(ds).max(ds.props.limits().reservation.unwrap_or(0));
+    let mut dir = new.rsplit_once('/').and_then(|(p, _)| pool.dataset(p));
+    while let Some(d) = dir.filter(|d| !old.starts_with(&format!("{}/", d.name))) {
+        if d.props.limits().quota.filter(|q| *q > 0).is_some_and(|q| pool.dir_used(d) + moved > q) {
+            return false;
+        }
+        dir = d.name.rsplit_once('/').and_then(|(p, _)| pool.dataset(p));
+    }
+    true
 }
 
 const INHERIT_USAGE: &str = "\tinherit [-rS] <property> <filesystem|volume|snapshot> ...\n";

@@ -495,6 +495,11 @@ impl Tx<'_> {
         }
         let head = DslDatasetPhys::decode(&self.dnode(Os::Mos, n)?.bonus);
         let ds = self.pool.dataset(dataset).ok_or(ZfsError::Io)?;
+        // `dsl_dataset_snapshot_reserve_space`: with a refreservation, the
+        // blocks the snapshot takes over must fit beside the new reservation.
+        if ds.props.refreservation.unwrap_or(0).min(self.pool.unique_bytes(ds)) > self.pool.dir_available(ds) {
+            return Err(ZfsError::NoSpace);
+        }
         let rec = DslDatasetPhys {
             prev_snap_obj: ds.snapshots.last().map_or(0, |s| s.obj),
             prev_snap_txg: ds.prev_snap_txg(),
