@@ -1416,3 +1416,32 @@ tank/a/b     4K   none
 ",
     );
 }
+
+/// A snapshot range with a clone under one of its snapshots destroys
+/// nothing; `zfs rollback -R` takes the clones of the newer snapshots with
+/// it, `-r` refuses (`rollback_check_dependent`); `zfs clone -o` refuses
+/// properties of the other dataset type.
+#[test]
+fn clones_stop_ranges_and_rollbacks_until_r_capital() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank/data\necho a > /tank/data/f\nzfs snapshot tank/data@s1\nzfs snapshot tank/data@s2\nzfs snapshot tank/data@s3\nzfs clone tank/data@s2 tank/c\nzfs destroy tank/data@s1%s3\nzfs list -t snapshot -o name\nzfs rollback -r tank/data@s1\nzfs rollback -R tank/data@s1\nzfs list -t all -o name\nzfs create -V 8M tank/v\nzfs snapshot tank/v@x\nzfs clone -o mountpoint=/mnt/x tank/v@x tank/vc\nzfs clone -o volblocksize=8K tank/data@s1 tank/fc\n",
+        "cannot destroy 'tank/data@s2': snapshot has dependent clones
+use '-R' to destroy the following datasets:
+tank/c
+NAME
+tank/data@s1
+tank/data@s2
+tank/data@s3
+cannot rollback to 'tank/data@s1': clones of previous snapshots exist
+use '-R' to force deletion of the following clones and dependents:
+tank/c
+NAME
+tank
+tank/data
+tank/data@s1
+cannot create 'tank/vc': 'mountpoint' does not apply to datasets of this type
+cannot create 'tank/fc': 'volblocksize' does not apply to datasets of this type
+",
+    );
+}

@@ -216,7 +216,7 @@ impl Lab {
             }
             Op::DestroyClone(i) if !self.clones.is_empty() => {
                 let (name, _, _) = self.clones.remove(i % self.clones.len());
-                self.m.zfs_destroy(&name, false).expect("destroy clone");
+                self.m.zfs_destroy(&name, true).expect("destroy clone");
             }
             _ => {}
         }

@@ -193,6 +193,11 @@ fn clone(m: &mut Machine, args: &[String]) -> Output {
     let mut props = Props::default();
     let mut unused = None;
     for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
+        let p = canonical(v.split('=').next().unwrap_or(""));
+        let fs_only = matches!(p, "mountpoint" | "recordsize" | "quota" | "refquota" | "canmount" | "atime" | "exec" | "setuid" | "devices" | "snapdir" | "acltype" | "relatime");
+        if (volume && fs_only) || (!volume && p == "volblocksize") {
+            return Output::error(format!("cannot create '{name}': '{p}' does not apply to datasets of this type\n"), 1);
+        }
         if let Err(e) = create_prop(&mut props, name, volume, v, &mut unused) {
             return Output::error(e, 1);
         }
@@ -282,6 +287,11 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         let text = if has('v') || has('p') { destroy_listing(m, name, &snaps, has('n'), has('p')) } else { String::new() };
         if has('n') {
             return Output::text(text, 0);
+        }
+        // Every snapshot is checked before any goes: one refusal stops all.
+        let refusals: String = snaps.iter().filter_map(|snap| m.destroy_plan(snap, false, dependents).err()).map(|e| clones_refusal(e, "snapshot")).collect();
+        if !refusals.is_empty() {
+            return Output::error(refusals, 1);
         }
         let mut out = Output::text(text, 0);
         for snap in snaps.iter().rev() {
@@ -408,7 +418,7 @@ fn rollback(m: &mut Machine, args: &[String]) -> Output {
         return Output::error(e, 1);
     }
     let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
-    let r = m.zfs_rollback(name, recursive).map_err(|e| match e {
+    let r = m.rollback(name, recursive, opts.iter().any(|o| o.0 == 'R')).map_err(|e| match e {
         ZfsError::MoreRecentSnapshots { target, snapshots } => format!(
             "cannot rollback to '{target}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n{}\n",
             snapshots.join("\n")

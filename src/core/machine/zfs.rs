@@ -516,6 +516,12 @@ impl Machine {
 
     /// `zfs rollback [-r] DATASET@SNAP`.
     pub fn zfs_rollback(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        self.rollback(name, recursive, false)
+    }
+
+    /// `zfs rollback [-r|-R]`: with `dependents` the clones of the newer
+    /// snapshots go too.
+    pub fn rollback(&mut self, name: &str, recursive: bool, dependents: bool) -> Result<Vec<Event>, ZfsError> {
         let (dataset, snap) = name.split_once('@').ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
         let pool = self.zfs.pool(pool_of(dataset)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(dataset).into()))?;
         let ds = pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
@@ -524,19 +530,27 @@ impl Machine {
         if !newer.is_empty() && !recursive {
             return Err(ZfsError::MoreRecentSnapshots { target: name.into(), snapshots: newer });
         }
-        let clones = pool.clones_of(&newer);
-        if !clones.is_empty() {
+        let mut clones = Vec::new();
+        for clone in pool.clones_of(&newer) {
+            clones.extend(self.destroy_plan(&clone, true, true)?);
+        }
+        if !clones.is_empty() && !dependents {
             return Err(ZfsError::HasClones { dataset: name.into(), clones });
         }
         let pool = pool.name.clone();
-        Ok(self
+        let events = self
             .with_pool(&pool, |tx| {
+                destroy_all(tx, &clones)?;
                 for s in newer.iter().rev() {
                     tx.destroy_snapshot(dataset, s.split_once('@').map_or("", |p| p.1))?;
                 }
                 tx.rollback(dataset, snap)
             })?
-            .1)
+            .1;
+        if !clones.is_empty() {
+            self.refresh();
+        }
+        Ok(events)
     }
 
     /// What `zfs destroy [-r] NAME` destroys, in order (each dataset's
@@ -599,15 +613,7 @@ impl Machine {
         let plan = self.destroy_plan(name, recursive, dependents)?;
         let pool = pool_of(name).to_string();
         let events = self
-            .with_pool(&pool, |tx| {
-                for doomed in &plan {
-                    match doomed.split_once('@') {
-                        Some((d, s)) => tx.destroy_snapshot(d, s)?,
-                        None => tx.destroy_head(doomed)?,
-                    }
-                }
-                Ok(())
-            })?
+            .with_pool(&pool, |tx| destroy_all(tx, &plan))?
             .1;
         self.refresh();
         Ok(events)
@@ -965,6 +971,17 @@ impl Machine {
             })
             .max_by_key(|u| u.ub_txg)
     }
+}
+
+/// Destroys the snapshots and datasets of a plan, in its order.
+fn destroy_all(tx: &mut crate::core::zfs::Tx, plan: &[String]) -> Result<(), ZfsError> {
+    for doomed in plan {
+        match doomed.split_once('@') {
+            Some((d, s)) => tx.destroy_snapshot(d, s)?,
+            None => tx.destroy_head(doomed)?,
+        }
+    }
+    Ok(())
 }
 
 /// `zfs_ioc_create`: the dataset, then its space limits through the same
