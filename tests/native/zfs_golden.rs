@@ -1445,3 +1445,15 @@ cannot create 'tank/fc': 'volblocksize' does not apply to datasets of this type
 ",
     );
 }
+
+/// `zfs destroy -d` of a snapshot clones depend on only marks it for a
+/// deferred destroy (`dsl_destroy_snapshot_check_impl`): it succeeds and
+/// the snapshot stays.
+#[test]
+fn deferred_destroy_of_a_cloned_snapshot_succeeds() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank/d\nzfs snapshot tank/d@s\nzfs clone tank/d@s tank/c\nzfs destroy -d tank/d@s\necho $?\nzfs list -t snapshot -o name\n",
+        "0\nNAME\ntank/d@s\n",
+    );
+}

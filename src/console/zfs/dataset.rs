@@ -289,6 +289,10 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
             return Output::text(text, 0);
         }
         // Every snapshot is checked before any goes: one refusal stops all.
+        // With -d one that clones depend on is only marked for a deferred
+        // destroy (the lab keeps no mark: it stays).
+        let deferred = |snap: &String| has('d') && matches!(m.destroy_plan(snap, false, false), Err(ZfsError::HasClones { .. }));
+        let snaps: Vec<String> = snaps.iter().filter(|s| !deferred(s)).cloned().collect();
         let refusals: String = snaps.iter().filter_map(|snap| m.destroy_plan(snap, false, dependents).err()).map(|e| clones_refusal(e, "snapshot")).collect();
         if !refusals.is_empty() {
             return Output::error(refusals, 1);
