@@ -855,3 +855,40 @@ fn iostat_line(r: &IostatRow, seconds: u64, name_width: usize, width: usize, lit
     }
     line + "\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::Shell;
+
+    #[test]
+    fn a_scrub_under_way_shows_its_progress() {
+        // A scrub examines 1 GiB per second of the lab clock, so a small
+        // pool's ends within its command (and every command line advances
+        // it); stepped by 4 MiB here to catch one under way: rates over the
+        // two seconds since it began, no estimate below 10 MiB/s.
+        let disks = [("sdb".to_string(), 1u64 << 30), ("sdc".to_string(), 1 << 30)];
+        let mut shell = Shell::new(Machine::with_disks(1, &disks).expect("disks"));
+        for line in ["zpool create tank mirror sdb sdc", "dd if=/dev/urandom of=/tank/big bs=1M count=8 status=none"] {
+            assert_eq!(shell.run(line).exit_status, 0, "{line}");
+        }
+        shell.machine.zpool_scrub_start("tank").expect("start");
+        shell.machine.zpool_scrub_step("tank", 4 << 20).expect("step");
+        shell.machine.set_clock(shell.machine.now() + 1);
+        let pool = shell.machine.zfs().pool("tank").cloned().expect("pool");
+        let status = pool_status(&mut shell.machine, &pool, &StatusFlags::default());
+        let scan: Vec<&str> = status.lines().skip(2).take(3).collect();
+        assert_eq!(
+            scan,
+            [
+                "  scan: scrub in progress since Wed Nov 25 09:00:02 2026",
+                "\t4.01M / 8.02M scanned at 2.01M/s, 4.01M / 8.02M issued at 2.01M/s",
+                "\t0B repaired, 50.04% done, no estimated completion time",
+            ],
+            "{status}"
+        );
+        assert_eq!(start_scrub(&mut shell.machine, "tank", false), Err("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n".to_string()));
+        assert_eq!(shell.run("zpool wait -t scrub tank").exit_status, 0);
+        assert!(shell.run("zpool status tank").text.contains("  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:04 2026\n"));
+    }
+}
