@@ -873,6 +873,7 @@ would destroy rpool/a@s
 would destroy rpool/a
 cannot destroy 'rpool/a': filesystem has children
 use '-r' to destroy the following datasets:
+rpool/a/b@t
 rpool/a/b
 rpool/a@s
 will destroy rpool/a/b@t
@@ -1455,5 +1456,33 @@ fn deferred_destroy_of_a_cloned_snapshot_succeeds() {
         DISKS,
         "zpool create tank sdb\nzfs create tank/d\nzfs snapshot tank/d@s\nzfs clone tank/d@s tank/c\nzfs destroy -d tank/d@s\necho $?\nzfs list -t snapshot -o name\n",
         "0\nNAME\ntank/d@s\n",
+    );
+}
+
+/// The refusal lists follow `zfs_iter_dependents`' post-order walk: child
+/// datasets first, then snapshots, each snapshot's clones just before it;
+/// without `-r` a dataset's refusal lists its real descendants only.
+#[test]
+fn clone_refusals_list_dependents_in_post_order() {
+    check(
+        None,
+        "zfs snapshot rpool/data@s1\nzfs clone rpool/data@s1 rpool/c\nzfs create rpool/c/sub\nzfs snapshot rpool/c/sub@x\nzfs snapshot rpool/c@cs1\n\
+         zfs clone rpool/c@cs1 rpool/cc\nzfs destroy rpool/data@s1\nzfs destroy -r rpool/c\nzfs destroy rpool/c\n",
+        "cannot destroy 'rpool/data@s1': snapshot has dependent clones
+use '-R' to destroy the following datasets:
+rpool/c/sub@x
+rpool/c/sub
+rpool/cc
+rpool/c@cs1
+rpool/c
+cannot destroy 'rpool/c': filesystem has dependent clones
+use '-R' to destroy the following datasets:
+rpool/cc
+cannot destroy 'rpool/c': filesystem has children
+use '-r' to destroy the following datasets:
+rpool/c/sub@x
+rpool/c/sub
+rpool/c@cs1
+",
     );
 }

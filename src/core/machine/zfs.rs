@@ -564,43 +564,28 @@ impl Machine {
     /// snapshots that go are destroyed first, each with its own plan.
     pub fn destroy_plan(&self, name: &str, recursive: bool, dependents: bool) -> Result<Vec<String>, ZfsError> {
         let pool = self.zfs.pool(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
-        let mut doomed = Vec::new();
-        if let Some((dataset, snap)) = name.split_once('@') {
-            pool.dataset(dataset).and_then(|d| d.snapshot(snap)).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
-        } else {
-            let ds = pool.dataset(name).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
-            if name == pool.name {
-                return Err(ZfsError::HasChildren { dataset: name.into(), children: Vec::new() });
-            }
-            doomed = pool.descendants(name);
-            doomed.push(name.to_string());
-            let mut children: Vec<String> = doomed.iter().filter(|d| *d != name).cloned().collect();
-            children.extend(ds.snapshots.iter().map(|s| format!("{name}@{}", s.name)));
-            if !children.is_empty() && !recursive {
-                return Err(ZfsError::HasChildren { dataset: name.into(), children });
-            }
-            if doomed.iter().any(|d| self.zvol_busy(d)) {
-                return Err(ZfsError::DatasetBusy(name.into()));
-            }
+        match name.split_once('@') {
+            Some((dataset, snap)) => pool.dataset(dataset).and_then(|d| d.snapshot(snap)).map(|_| ()),
+            None => pool.dataset(name).map(|_| ()),
         }
-        let mut plan = Vec::new();
-        for d in &doomed {
-            let snaps = pool.dataset(d).map(|x| x.snapshots.iter().rev().map(|s| format!("{d}@{}", s.name)).collect()).unwrap_or_default();
-            plan.extend::<Vec<String>>(snaps);
-            plan.push(d.clone());
+        .ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+        if name == pool.name {
+            return Err(ZfsError::HasChildren { dataset: name.into(), children: Vec::new() });
         }
-        if doomed.is_empty() {
-            plan.push(name.to_string());
+        let own = pool.post_order(name, false);
+        let all = pool.post_order(name, true);
+        if own.len() > 1 && !recursive && !name.contains('@') {
+            return Err(ZfsError::HasChildren { dataset: name.into(), children: own[..own.len() - 1].to_vec() });
         }
-        let mut first = Vec::new();
-        for clone in pool.clones_of(&plan).into_iter().filter(|c| !doomed.contains(c)) {
-            first.extend(self.destroy_plan(&clone, true, true)?);
+        let plan = if dependents { all.clone() } else { own.clone() };
+        if plan.iter().any(|d| !d.contains('@') && self.zvol_busy(d)) {
+            return Err(ZfsError::DatasetBusy(name.into()));
         }
-        if !first.is_empty() && !dependents {
-            return Err(ZfsError::HasClones { dataset: name.into(), clones: first });
+        let clones: Vec<String> = all.into_iter().filter(|n| !own.contains(n)).collect();
+        if !clones.is_empty() && !dependents {
+            return Err(ZfsError::HasClones { dataset: name.into(), clones });
         }
-        first.extend(plan);
-        Ok(first)
+        Ok(plan)
     }
 
     /// `zfs destroy [-r] NAME` (a dataset or a snapshot).

@@ -302,6 +302,30 @@ impl Pool {
         Some(Space { used, referenced: s.referenced_bytes, usedbydataset: used, written, ..Space::default() })
     }
 
+    /// `zfs_iter_dependents`' post-order under `name`, a dataset or a
+    /// snapshot: each child dataset's own, then its snapshots oldest first,
+    /// each after the clones made from it (with `clones`); `name` last. It
+    /// is an order to destroy them in.
+    pub fn post_order(&self, name: &str, clones: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        if name.contains('@') {
+            if clones {
+                for c in self.clones_of(&[name.to_string()]) {
+                    out.extend(self.post_order(&c, clones));
+                }
+            }
+        } else {
+            for child in self.children(name) {
+                out.extend(self.post_order(&child.name, clones));
+            }
+            for s in self.dataset(name).map(|d| d.snapshots.as_slice()).unwrap_or_default() {
+                out.extend(self.post_order(&format!("{name}@{}", s.name), clones));
+            }
+        }
+        out.push(name.to_string());
+        out
+    }
+
     /// The clones made from any of `snapshots`.
     pub fn clones_of(&self, snapshots: &[String]) -> Vec<String> {
         self.datasets.iter().filter(|d| d.origin().is_some_and(|o| snapshots.contains(&o.snapshot))).map(|d| d.name.clone()).collect()
