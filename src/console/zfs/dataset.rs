@@ -118,13 +118,7 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         Some(size_bytes) => NewDataset::Volume { size_bytes, volblocksize, sparse },
         None => NewDataset::Filesystem,
     };
-    if m.zfs().pool(pool_of(name)).is_none() {
-        return Output::error(format!("cannot create '{name}': no such pool '{}'\n", pool_of(name)), 1);
-    }
-    if !name.contains('/') {
-        return Output::error(format!("cannot create '{name}': missing dataset name\n"), 1);
-    }
-    if let Some(why) = name_error(name) {
+    if let Some(why) = new_name_error(m, name) {
         return Output::error(format!("cannot create '{name}': {why}\n"), 1);
     }
     let mut events = Vec::new();
@@ -177,16 +171,9 @@ fn clone(m: &mut Machine, args: &[String]) -> Output {
     if m.zfs().pool(pool_of(head)).and_then(|p| p.dataset(head)).and_then(|d| d.snapshot(snap)).is_none() {
         return Output::error(format!("cannot open '{origin}': dataset does not exist\n"), 1);
     }
-    let pool = m.zfs().pool(pool_of(name));
-    let parent = name.rsplit_once('/').and_then(|(p, _)| pool.and_then(|pool| pool.dataset(p)));
-    let why = match () {
-        _ if pool.is_none() => format!("no such pool '{}'", pool_of(name)),
-        _ if !name.contains('/') => "missing dataset name".into(),
-        _ if name_error(name).is_some() => name_error(name).unwrap_or_default().into(),
-        _ if parent.is_some_and(|p| p.is_volume()) => "parent is not a filesystem".into(),
-        _ => String::new(),
-    };
-    if !why.is_empty() {
+    let parent = name.rsplit_once('/').and_then(|(p, _)| m.zfs().pool(pool_of(name))?.dataset(p));
+    let why = new_name_error(m, name).or_else(|| parent.is_some_and(|p| p.is_volume()).then(|| "parent is not a filesystem".into()));
+    if let Some(why) = why {
         return Output::error(format!("cannot create '{name}': {why}\n"), 1);
     }
     let volume = m.zfs().pool(pool_of(head)).and_then(|p| p.dataset(head)).is_some_and(|d| d.is_volume());
@@ -203,6 +190,18 @@ fn clone(m: &mut Machine, args: &[String]) -> Output {
         }
     }
     outcome(m.zfs_clone(origin, name, props).map_err(|e| message(&e)), String::new())
+}
+
+/// Why a new dataset cannot take `name` (`zfs create`, `zfs clone`): its
+/// pool, a name below the pool, then `name_error`.
+fn new_name_error(m: &Machine, name: &str) -> Option<String> {
+    if m.zfs().pool(pool_of(name)).is_none() {
+        return Some(format!("no such pool '{}'", pool_of(name)));
+    }
+    if !name.contains('/') {
+        return Some("missing dataset name".into());
+    }
+    name_error(name).map(String::from)
 }
 
 /// `zfs_name_valid`'s rules for the part after the pool.
