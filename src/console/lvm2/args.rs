@@ -466,6 +466,8 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         }
         "--separator" => a.separator = Some(value()?),
         "--aligned" => a.aligned = true,
+        // The scans print sizes in their one human form.
+        "--units" | "--nosuffix" if cmd.ends_with("scan") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
         "--units" => a.units = units_arg(cmd, &value()?, a.units)?,
         "--nosuffix" => a.units.suffix = false,
         "-u" | "--uuid" if cmd == "pvcreate" => a.uuid = Some(value()?),

@@ -96,6 +96,7 @@ pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
 
 pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
     let mut t = String::new();
+    let u = a.units;
     let pvs: Vec<&Pv> = machine.lvm().pvs.iter().filter(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p))).collect();
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
@@ -112,17 +113,17 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
             // An orphan's capacity is its whole size; a member's, its free extents.
             let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
             let size = vg.map_or(pv.dev_size_bytes, |v| machine.lvm().pv_free_extents(pv) * v.extent_size_bytes);
-            msg(&mut t, &format!("Device \"{}\" has a capacity of {}", pv.name, long_size(size)));
+            msg(&mut t, &format!("Device \"{}\" has a capacity of {}", pv.name, long_size_as(u, size)));
             continue;
         }
         let Some(vg) = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)) else {
-            msg(&mut t, &format!("\"{}\" is a new physical volume of \"{}\"", pv.name, long_size(pv.dev_size_bytes)));
+            msg(&mut t, &format!("\"{}\" is a new physical volume of \"{}\"", pv.name, long_size_as(u, pv.dev_size_bytes)));
             msg(&mut t, "--- NEW Physical volume ---");
             msg(&mut t, &format!("PV Name               {}", pv.name));
             msg(&mut t, "VG Name               ");
-            msg(&mut t, &format!("PV Size               {}", long_size(pv.dev_size_bytes)));
+            msg(&mut t, &format!("PV Size               {}", long_size_as(u, pv.dev_size_bytes)));
             msg(&mut t, "Allocatable           NO");
-            msg(&mut t, "PE Size               0   ");
+            msg(&mut t, &format!("PE Size               {}", long_size_as(u, 0)));
             msg(&mut t, "Total PE              0");
             msg(&mut t, "Free PE               0");
             msg(&mut t, "Allocated PE          0");
@@ -135,9 +136,9 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
         msg(&mut t, "--- Physical volume ---");
         msg(&mut t, &format!("PV Name               {}", pv.name));
         msg(&mut t, &format!("VG Name               {}", vg.name));
-        msg(&mut t, &format!("PV Size               {} / not usable {}", long_size(pv.dev_size_bytes), long_size(pv.dev_size_bytes - pv.pe_count * extent)));
+        msg(&mut t, &format!("PV Size               {} / not usable {}", long_size_as(u, pv.dev_size_bytes), long_size_as(u, pv.dev_size_bytes - pv.pe_count * extent)));
         msg(&mut t, &format!("Allocatable           yes {}", if free == 0 { "(but full)" } else { "" }));
-        msg(&mut t, &format!("PE Size               {}", long_size(extent)));
+        msg(&mut t, &format!("PE Size               {}", long_size_as(u, extent)));
         msg(&mut t, &format!("Total PE              {}", pv.pe_count));
         msg(&mut t, &format!("Free PE               {free}"));
         msg(&mut t, &format!("Allocated PE          {}", pv.pe_count - free));
@@ -169,6 +170,7 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
 
 pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
     let mut t = String::new();
+    let u = a.units;
     for v in &a.positional {
         if machine.lvm().vg(v).is_none() {
             not_found_vg(&mut t, v);
@@ -183,7 +185,7 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
         let total = lvm.vg_extent_count(vg);
         let free = lvm.vg_free_extents(vg);
         if a.short {
-            msg(&mut t, &format!("\"{}\" {:<9} [{:<9} used / {} free]", vg.name, long_size(total * e), long_size((total - free) * e), long_size(free * e)));
+            msg(&mut t, &format!("\"{}\" {:<9} [{:<9} used / {} free]", vg.name, long_size_as(u, total * e), long_size_as(u, (total - free) * e), long_size_as(u, free * e)));
             continue;
         }
         let lvs = vg.lvs.iter().filter(|l| !l.is_hidden()).count();
@@ -203,11 +205,11 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
             ("Max PV", "0".into()),
             ("Cur PV", vg.pvs.len().to_string()),
             ("Act PV", vg.pvs.len().to_string()),
-            ("VG Size", long_size(total * e)),
-            ("PE Size", long_size(e)),
+            ("VG Size", long_size_as(u, total * e)),
+            ("PE Size", long_size_as(u, e)),
             ("Total PE", total.to_string()),
-            ("Alloc PE / Size", format!("{} / {}", total - free, long_size((total - free) * e))),
-            ("Free  PE / Size", format!("{free} / {}", long_size(free * e))),
+            ("Alloc PE / Size", format!("{} / {}", total - free, long_size_as(u, (total - free) * e))),
+            ("Free  PE / Size", format!("{free} / {}", long_size_as(u, free * e))),
             ("VG UUID", vg.uuid.clone()),
         ] {
             msg(&mut t, &format!("{k:<21} {v}"));
@@ -215,7 +217,7 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
         msg(&mut t, " ");
         #[cfg(feature = "lvm-extras")]
         if a.flags.iter().any(|f| f == "-v" || f == "--verbose") {
-            vg_contents(machine, vg, &mut t);
+            vg_contents(machine, vg, u, &mut t);
         }
     }
     ok(t, Vec::new())
@@ -225,9 +227,9 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
 /// as lvm2's `pvdisplay_short` prints it. Native only (feature
 /// `lvm-extras`): the browser shows the VG section alone.
 #[cfg(feature = "lvm-extras")]
-fn vg_contents(machine: &Machine, vg: &Vg, t: &mut String) {
+fn vg_contents(machine: &Machine, vg: &Vg, u: Units, t: &mut String) {
     for lv in processing_order(vg, false) {
-        lv_display_one(machine, vg, lv, t);
+        lv_display_one(machine, vg, lv, u, t);
     }
     msg(t, "--- Physical volumes ---");
     for pv in vg.pvs.iter().filter_map(|d| machine.lvm().pv(*d)) {
@@ -268,9 +270,9 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
             if !(named || listed) {
                 continue;
             }
-            lv_display_one(machine, vg, lv, &mut t);
+            lv_display_one(machine, vg, lv, a.units, &mut t);
             if a.maps {
-                lv_segments(machine, vg, lv, &mut t);
+                lv_segments(machine, vg, lv, a.units, &mut t);
             }
         }
     }
@@ -280,9 +282,9 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
 /// `lvdisplay -m`: an LV's segments, each a run of logical extents on one PV
 /// (linear) or on one area per stripe; a thin pool's or thin volume's one
 /// segment shows its thin parameters instead.
-fn lv_segments(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
+fn lv_segments(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &mut String) {
     if let LvKind::ThinPool(_) | LvKind::Thin { .. } = &lv.kind {
-        return thin_segment(vg, lv, t);
+        return thin_segment(vg, lv, u, t);
     }
     msg(t, "--- Segments ---");
     for s in &lv.segments {
@@ -297,7 +299,7 @@ fn lv_segments(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
         } else {
             msg(t, "  Type\t\tstriped");
             msg(t, &format!("  Stripes\t\t{}", s.stripes()));
-            msg(t, &format!("  Stripe size\t\t{}", long_size(s.stripe_size_bytes)));
+            msg(t, &format!("  Stripe size\t\t{}", long_size_as(u, s.stripe_size_bytes)));
             for (i, a) in s.areas.iter().enumerate() {
                 msg(t, &format!("  Stripe {i}:"));
                 msg(t, &format!("    Physical volume\t{}", machine.lvm().pv_name(a.pv)));
@@ -313,7 +315,7 @@ fn lv_segments(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
 /// (the pool is monitored by dmeventd, as on a Proxmox host) and `_thin_display`.
 /// Transaction and device ids count the pool's thin volumes, as in the
 /// metadata text (`lvm2::metadata`).
-fn thin_segment(vg: &Vg, lv: &Lv, t: &mut String) {
+fn thin_segment(vg: &Vg, lv: &Lv, u: Units, t: &mut String) {
     let last = (vg.lv_size_bytes(lv) / vg.extent_size_bytes.max(1)).saturating_sub(1);
     msg(t, "--- Segments ---");
     match &lv.kind {
@@ -322,7 +324,7 @@ fn thin_segment(vg: &Vg, lv: &Lv, t: &mut String) {
             msg(t, &format!("Logical extents 0 to {last}:"));
             msg(t, "  Type\t\tthin-pool");
             msg(t, "  Monitoring\t\tmonitored");
-            msg(t, &format!("  Chunk size\t\t{}", long_size(pool.chunk_size_bytes)));
+            msg(t, &format!("  Chunk size\t\t{}", long_size_as(u, pool.chunk_size_bytes)));
             msg(t, "  Discards\t\tpassdown");
             msg(t, &format!("  Thin count\t\t{thins}"));
             msg(t, &format!("  Transaction ID\t{thins}"));
@@ -342,7 +344,7 @@ fn thin_segment(vg: &Vg, lv: &Lv, t: &mut String) {
 
 /// One `--- Logical volume ---` block, as lvdisplay_full prints it for an LV
 /// on a host with device-mapper.
-pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String) {
+pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &mut String) {
     let open = match &lv.kind {
         _ if lv.is_hidden() && lv.active => 1,
         _ => usize::from(open_lv(machine, &vg.name, &lv.name)),
@@ -379,7 +381,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, t: &mut String
     if lv.active {
         rows.push(("# open", open.to_string()));
     }
-    rows.push(("LV Size", long_size(vg.lv_size_bytes(lv))));
+    rows.push(("LV Size", long_size_as(u, vg.lv_size_bytes(lv))));
     match &lv.kind {
         LvKind::ThinPool(_) => {
             rows.push(("Allocated pool data", format!("{}%", data_percent(vg, lv))));

@@ -50,7 +50,7 @@ mod vg;
 
 pub use args::lvm_size_bytes;
 pub use confirm::{confirm, confirm_eof, Confirm};
-pub use units::{long_size, short_size, Units};
+pub use units::{long_size, long_size_as, short_size, Units};
 use args::*;
 #[cfg(feature = "lvm-extras")]
 use backup::*;

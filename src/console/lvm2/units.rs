@@ -46,8 +46,8 @@ pub fn short_size(bytes: u64, u: Units) -> String {
             (base.pow(p), letters[p as usize] as char)
         }
     };
-    let hundredths = (bytes as u128 * 200 + div as u128) / (2 * div as u128);
-    let marker = if !u.explicit && hundredths * div as u128 > bytes as u128 * 100 { "<" } else { "" };
+    let (hundredths, up) = hundredths(bytes, div);
+    let marker = if !u.explicit && up { "<" } else { "" };
     let number = format!("{}.{:02}", hundredths / 100, hundredths % 100);
     if suffix {
         format!("{marker}{number}{letter}")
@@ -66,10 +66,69 @@ pub fn long_size(bytes: u64) -> String {
     while p > 1 && bytes < 1024u64.pow(p as u32) {
         p -= 1;
     }
-    let div = 1024u128.pow(p as u32);
-    let hundredths = (bytes as u128 * 200 + div) / (2 * div);
-    let marker = if hundredths * div > bytes as u128 * 100 { "<" } else { "" };
+    let (hundredths, up) = hundredths(bytes, 1024u64.pow(p as u32));
+    let marker = if up { "<" } else { "" };
     format!("{marker}{}.{:02} {}", hundredths / 100, hundredths % 100, NAMES[p])
+}
+
+/// `long_size` under `--units` (and `--nosuffix`), as lvm2's displays
+/// print it. The browser leaves `--units` to the reports (feature
+/// `lvm-extras`).
+pub fn long_size_as(u: Units, bytes: u64) -> String {
+    #[cfg(feature = "lvm-extras")]
+    if u != Units::default() {
+        return long_size_in(bytes, u);
+    }
+    let _ = u;
+    long_size(bytes)
+}
+
+/// libdevmapper's `dm_size_to_string` with `DM_SIZE_LONG`: `1020.00 MiB`,
+/// `1069.55 MB`, `1069547520 B `, `2088960 Se`, `0 MiB`; only `r`/`R`
+/// mark a rounded-up size with `<`.
+#[cfg(feature = "lvm-extras")]
+fn long_size_in(bytes: u64, u: Units) -> String {
+    const IEC: [&str; 7] = [" B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB"];
+    const SI: [&str; 7] = [" B ", " kB", " MB", " GB", " TB", " PB", " EB"];
+    let human = matches!(u.unit, 'h' | 'H');
+    if bytes == 0 && human {
+        return if u.suffix { "0   ".into() } else { "0".into() };
+    }
+    let (base, names) = if u.unit.is_ascii_uppercase() { (1000u64, SI) } else { (1024, IEC) };
+    let (div, name) = match u.unit.to_ascii_lowercase() {
+        'b' => (1, " B "),
+        's' => (512, " Se"),
+        'h' => {
+            let mut p = 6;
+            while p > 0 && bytes < base.pow(p) {
+                p -= 1;
+            }
+            (base.pow(p), names[p as usize])
+        }
+        c => {
+            let p = b"bkmgtpe".iter().position(|x| *x as char == c).unwrap_or(1);
+            (base.pow(p as u32), names[p])
+        }
+    };
+    let suffix = if u.suffix || human { name } else { "" };
+    if bytes == 0 || div == 1 || div == 512 {
+        return format!("{}{suffix}", bytes / div);
+    }
+    let (h, up) = hundredths(bytes, div);
+    let marker = if human && !u.explicit && up { "<" } else { "" };
+    format!("{marker}{}.{:02}{suffix}", h / 100, h % 100)
+}
+
+/// `bytes / div` in hundredths as `printf("%.2f")` rounds it (half to even:
+/// 1.125 GiB prints 1.12), and whether that rounded up, which is when
+/// lvm2's `_close_enough(floorl(d), nearbyintl(d))` adds its `<`.
+/// Exact for powers of 1024; for powers of 1000 a tie is taken as exact,
+/// where printf sees the nearest double.
+fn hundredths(bytes: u64, div: u64) -> (u128, bool) {
+    let (n, d) = (u128::from(bytes) * 100, u128::from(div));
+    let (q, r) = (n / d, n % d);
+    let up = 2 * r > d || (2 * r == d && q % 2 == 1);
+    (q + u128::from(up), up)
 }
 
 /// lvm2's percentages (Data%, Meta%, "Allocated pool data"): `dm_make_percent`,
