@@ -299,7 +299,10 @@ fn after_formatting(formatting: String, error: Output) -> Output {
 fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &CreateOpts) -> Output {
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let cluster_text = opt("cluster_size").unwrap_or("65536");
-    let lazy = opt("lazy_refcounts") == Some("on");
+    let lazy_text = opt("lazy_refcounts").unwrap_or("off");
+    let Some(lazy) = qapi_bool(lazy_text) else {
+        return fail(format!("{name}: Parameter 'lazy_refcounts' expects 'on' or 'off'"));
+    };
     let cluster = parse_size(cluster_text).unwrap_or(0);
     let mut text = format!("Formatting '{name}', fmt=qcow2 cluster_size={cluster} extended_l2=off");
     if let Some(p) = opt("preallocation") {
@@ -307,7 +310,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     }
     let backing = opt("backing_file").filter(|_| cfg!(feature = "qcow2-backing")).map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
     let backing_text = backing.as_ref().map_or(String::new(), |b| format!(" backing_file={} backing_fmt={}", b.file, b.format));
-    text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={} refcount_bits=16\n", if lazy { "on" } else { "off" }));
+    text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={lazy_text} refcount_bits=16\n"));
     let with_text = |out: Output| after_formatting(text.clone(), out);
     let prealloc = opt("preallocation").unwrap_or("off");
     if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
@@ -840,6 +843,10 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
                 Err(e) => return fail(format!("{dst}: error while converting raw: {e}")),
             }
         }
+        // convert reads the option before it creates anything.
+        "qcow2" if o.options.iter().rev().find(|(k, _)| k == "lazy_refcounts").is_some_and(|(_, v)| qapi_bool(v).is_none()) => {
+            return fail("Parameter 'lazy_refcounts' expects 'on' or 'off'".into());
+        }
         "qcow2" => create_qcow2(shell, &dst, &dst_path, size, &o),
         other if !other_format(other) => return fail(format!("Unknown file format '{other}'")),
         other => return fail(format!("the lab converts to raw and qcow2 only, not '{other}'")),
@@ -872,6 +879,15 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         Ok(()) => Output { events, ..Output::default() },
         Err(e) if image.is_some() => fail(format!("{dst}: {e}")),
         Err(e) => fail(format!("error while writing at byte 0: {e}")),
+    }
+}
+
+/// QEMU's `qapi_bool_parse`: the words an on/off option takes.
+fn qapi_bool(text: &str) -> Option<bool> {
+    match text {
+        "on" | "yes" | "true" | "y" => Some(true),
+        "off" | "no" | "false" | "n" => Some(false),
+        _ => None,
     }
 }
 

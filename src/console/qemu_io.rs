@@ -130,17 +130,18 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
         "write" | "w" => ("write", WRITE_OPTS, "zP"),
         "read" | "r" => ("read", READ_OPTS, "Pv"),
         "discard" | "d" => ("discard", DISCARD_OPTS, ""),
-        other => return Output::text(format!("command \"{other}\" not found\n"), 1),
+        // qemu-io's own complaints go to standard error; a command's results to standard output.
+        other => return Output::error(format!("command \"{other}\" not found\n"), 1),
     };
     let fail = |text: String| Output::text(text, 1);
     if rest.len() < 2 {
-        return fail(format!("bad argument count {} to {op}, expected at least 2 arguments\n", rest.len()));
+        return Output::error(format!("bad argument count {} to {op}, expected at least 2 arguments\n", rest.len()), 1);
     }
     let (mut pattern, mut flags) = (None, String::new());
     let mut getopt = Getopt::short_only(rest, opts);
     while let Some(parsed) = getopt.next(op) {
         match parsed {
-            Err(e) => return fail(format!("{e}\n{}", usage_line(op))),
+            Err(e) => return Output { err: format!("{e}\n"), ..fail(usage_line(op).into()) },
             Ok(('P', Some(value))) => match pattern_byte(&value) {
                 Some(p) => pattern = Some(p),
                 None => return fail(format!("{value} is not a valid pattern byte\n")),
