@@ -360,7 +360,7 @@ pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str
             }
         }
     }
-    (format!("{errors}{}", blocks.join("\n")), status)
+    (format!("{errors}{}", blocks.join("\n\n")), status)
 }
 
 /// Which question the dialog is waiting on.
@@ -376,7 +376,9 @@ enum Step {
     /// DOS `a`: which partition's boot flag to toggle.
     BootNumber,
     TypeNumber,
-    TypeCode { number: u32 },
+    /// `selected`: "Selected partition N" came first, and fdisk (which
+    /// reads the type itself) breaks no line after the answer.
+    TypeCode { number: u32, selected: bool },
 }
 
 /// An open fdisk dialog on one disk.
@@ -482,7 +484,8 @@ impl Session {
         let input = line.trim();
         // fdisk prints a blank line before the first message after a warning
         // or a question (its info_count), not after its command prompt.
-        let mut out = Out { after_prompt: self.step != Step::Command || self.warned, ..Out::default() };
+        let selected = matches!(self.step, Step::TypeCode { selected: true, .. });
+        let mut out = Out { after_prompt: (self.step != Step::Command && !selected) || self.warned, ..Out::default() };
         let mut events = Vec::new();
         let step = std::mem::replace(&mut self.step, Step::Command);
         let done = match step {
@@ -518,13 +521,13 @@ impl Session {
             }
             Step::TypeNumber => {
                 if let Some(n) = self.pick_existing(input, &mut out, Step::TypeNumber) {
-                    self.step = Step::TypeCode { number: n };
+                    self.step = Step::TypeCode { number: n, selected: false };
                     out.prompt(self.type_prompt());
                 }
                 false
             }
-            Step::TypeCode { number } => {
-                self.change_type(machine, input, number, &mut out, &mut events);
+            Step::TypeCode { number, selected } => {
+                self.change_type(machine, input, (number, selected), &mut out, &mut events);
                 false
             }
         };
@@ -574,7 +577,7 @@ impl Session {
             }
             't' => {
                 if let Some(n) = self.choose_existing(out, Step::TypeNumber) {
-                    self.step = Step::TypeCode { number: n };
+                    self.step = Step::TypeCode { number: n, selected: true };
                     out.prompt(self.type_prompt());
                 }
             }
@@ -764,11 +767,11 @@ impl Session {
         }
     }
 
-    fn change_type(&mut self, machine: &Machine, input: &str, number: u32, out: &mut Out, events: &mut Vec<Event>) {
+    fn change_type(&mut self, machine: &Machine, input: &str, (number, selected): (u32, bool), out: &mut Out, events: &mut Vec<Event>) {
         if input == "L" {
             out.raw(&self.type_list());
             out.prompt(self.type_prompt());
-            self.step = Step::TypeCode { number };
+            self.step = Step::TypeCode { number, selected };
             return;
         }
         let parsed = match self.label.kind {

@@ -117,8 +117,10 @@ impl Partition {
         crate::core::event::PartInfo { number: self.number, start_lba: self.start_lba, size_sectors: self.size_sectors, type_name: self.part_type.name().to_string() }
     }
 
+    /// A DOS logical partition (5 onwards); a GPT has no logical partitions,
+    /// so its fifth is an entry like its first.
     pub fn is_logical(&self) -> bool {
-        self.number > 4
+        self.number > 4 && matches!(self.part_type, PartType::Dos(_))
     }
 }
 
