@@ -818,7 +818,9 @@ impl Session {
                 let primary_space = !self.label.free_ranges().is_empty();
                 if !primary_space || free_slots == 0 {
                     if has_ext {
-                        if free_slots > 0 || !primary_space {
+                        if free_slots == 0 {
+                            out.quiet_warn("All primary partitions are in use.");
+                        } else {
                             out.quiet_warn("All space for primary partitions is in use.");
                         }
                         self.begin_logical(out);

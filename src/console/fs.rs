@@ -156,6 +156,8 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     };
     let (dev, path) = match target(machine, "mkfs.ext4", a.device.as_deref()) {
         Ok(t) => t,
+        // mke2fs names itself before it looks for the device.
+        Err(o) if !a.quiet && a.device.is_some() => return Output { text: format!("mke2fs 1.47.0 (5-Feb-2023)\n{}", o.text), ..o },
         Err(o) => return o,
     };
     let mut text = String::new();
