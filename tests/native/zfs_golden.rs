@@ -1486,3 +1486,48 @@ rpool/c@cs1
 ",
     );
 }
+
+#[test]
+fn names_are_checked_as_zfs_validate_name_does() {
+    check(
+        None,
+        "zfs snapshot rpool/data@bad/name\nzfs snapshot rpool/data@.\nzfs snapshot rpool/data@..\nzfs snapshot rpool/data@bad@x\nzfs snapshot rpool/data@\nzfs snapshot 'rpool/data@a!b'\nzfs snapshot 'rpool/data@a%b'\nzfs snapshot 'rpool/data@a#b'\nzfs snapshot 'rpool/data@ok name'\nzfs create 'rpool/a!b'\nzfs create rpool/data/\nzfs create nopool\nzfs create nopool/x\nzfs create rpool\nzfs create rpool/./x\nzfs create /rpool/x\nzfs rename rpool/data@ok\\ name rpool/data@x/y\n",
+        "cannot create snapshot 'rpool/data@bad/name': trailing slash in name\ncannot create snapshot 'rpool/data@.': self reference, '.' is found in name\ncannot create snapshot 'rpool/data@..': parent reference, '..' is found in name\ncannot create snapshot 'rpool/data@bad@x': multiple '@' and/or '#' delimiters in name\ncannot create snapshot 'rpool/data@': empty component or misplaced '@' or '#' delimiter in name\ncannot create snapshot 'rpool/data@a!b': invalid character '!' in name\ncannot create snapshot 'rpool/data@a%b': invalid character % in name\ncannot create snapshot 'rpool/data@a#b': bookmark delimiter '#' is not expected here\ncannot create 'rpool/a!b': invalid character '!' in name\ncannot create 'rpool/data/': trailing slash in name\ncannot create 'nopool': missing dataset name\ncannot create 'nopool/x': no such pool 'nopool'\ncannot create 'rpool': missing dataset name\ncannot create 'rpool/./x': self reference, '.' is found in name\ncannot create '/rpool/x': leading slash in name\ncannot rename to 'rpool/data@x/y': trailing slash in name\n",
+    );
+}
+
+#[test]
+fn zpool_scrub_p_pauses_and_zpool_scrub_resumes() {
+    check(
+        None,
+        "dd if=/dev/urandom of=/dev/zvol/rpool/data/vm-100-disk-0 bs=1M count=3000 status=none\nzpool scrub rpool\nzpool scrub -p rpool\nzpool status rpool\nzpool scrub -p rpool\necho rc=$?\nzpool wait -t scrub rpool\nzpool scrub rpool\nzpool status rpool | grep -A3 scan\nzpool wait -t scrub rpool\nzpool status rpool | grep scan\nzpool scrub -ps rpool\nzpool scrub -pw rpool\nzpool scrub -p rpool\n",
+        "  pool: rpool\n state: ONLINE\n  scan: scrub paused since Wed Nov 25 09:00:03 2026\n\tscrub started on Wed Nov 25 09:00:02 2026\n\t2.00G / 2.95G scanned, 2.00G / 2.95G issued\n\t0B repaired, 67.77% done\nconfig:\n\n\tNAME         STATE     READ WRITE CKSUM\n\trpool        ONLINE       0     0     0\n\t  mirror-0   ONLINE       0     0     0\n\t    nvme0n1  ONLINE       0     0     0\n\t    nvme1n1  ONLINE       0     0     0\n\nerrors: No known data errors\ncannot pause scrubbing rpool: scrub is paused; use 'zpool scrub' to resume scrub\nrc=1\nzpool wait: the scrub of rpool is paused, so the real command would wait until 'zpool scrub rpool' resumes it\n  scan: scrub repaired 0B in 00:00:06 with 0 errors on Wed Nov 25 09:00:08 2026\n  scan: scrub repaired 0B in 00:00:06 with 0 errors on Wed Nov 25 09:00:08 2026\ninvalid option combination :-s and -p are mutually exclusive\nusage:\n\tscrub [-s | -p] [-w] [-e] <pool> ...\ninvalid option combination: -w cannot be used with -p or -s\nusage:\n\tscrub [-s | -p] [-w] [-e] <pool> ...\n",
+    );
+}
+
+#[test]
+fn attach_and_replace_errors_name_both_devices() {
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G,sde=1G,sdg=1G,sdf=512M,sdh=1G"),
+        "zpool create tank mirror sdb sdc\nzpool attach tank sdx sdd\nzpool replace tank sdx sdd\nzpool replace tank sdb sdf\nzpool attach tank mirror-0 sdd\nzpool replace tank mirror-0 sdd\nzpool attach tank sdb sdz\nzpool create t2 raidz1 sdd sde sdg\nzpool replace t2 sdd sdf\nzpool attach t2 raidz1-0 sdh\nzpool attach t2 sdd sdh\n",
+        "cannot attach sdd to sdx: no such device in pool\ncannot replace sdx with sdd: no such device in pool\ncannot replace sdb with sdf: device is too small\ncannot attach sdd to mirror-0: can only attach to mirrors and top-level disks\ncannot replace mirror-0 with sdd: already in replacing/spare config; wait for completion or use 'zpool detach'\ncannot open 'sdz': no such device in /dev\nmust be a full path or shorthand device name\ncannot replace sdd with sdf: device is too small\ncannot attach sdh to raidz1-0: can only attach to mirrors and top-level disks\ncannot attach sdh to sdd: can only attach to mirrors and top-level disks\n",
+    );
+}
+
+#[test]
+fn zpool_clear_resets_counters_and_keeps_the_error_log() {
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=5 status=none\necho hello > /tank/notes.txt\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub -w tank\nzpool clear tank\nzpool clear tank sdz\nzpool clear tank sdb\nzpool status -v tank\nzfs set mountpoint=relative tank\nzfs list -H -o name -t snapshot\necho rc=$?\n",
+        "Added handler 1 with the following properties:\n  pool: tank\n  vdev: 6e910cc3856e8b63\ncannot clear errors for sdz: no such device in pool\n  pool: tank\n state: ONLINE\nstatus: One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\naction: Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A\n  scan: scrub repaired 0B in 00:00:00 with 41 errors on Wed Nov 25 09:00:05 2026\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\ttank        ONLINE       0     0     0\n\t  sdb       ONLINE       0     0     0\n\nerrors: Permanent errors have been detected in the following files:\n\n        /tank/file.bin\n        /tank/notes.txt\ncannot set property for 'tank': 'mountpoint' must be an absolute path, 'none', or 'legacy'\nrc=0\n",
+    );
+}
+
+#[test]
+fn destroy_r_of_a_snapshot_takes_the_childrens_too() {
+    check(
+        None,
+        "zfs snapshot -r rpool@s1\nzfs destroy -rnv rpool@s1\nzfs destroy -r rpool@s1\nzfs list -t snapshot\nzfs snapshot rpool/data@s2\nzfs destroy -rv rpool@s2\nzfs list -t snapshot\n",
+        "would destroy rpool@s1\nwould destroy rpool/data@s1\nwould destroy rpool/data/vm-100-disk-0@s1\nwould reclaim 0B\nno datasets available\nwill destroy rpool/data@s2\nwill reclaim 0B\nno datasets available\n",
+    );
+}

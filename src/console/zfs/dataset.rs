@@ -192,30 +192,84 @@ fn clone(m: &mut Machine, args: &[String]) -> Output {
     outcome(m.zfs_clone(origin, name, props).map_err(|e| message(&e)), String::new())
 }
 
-/// Why a new dataset cannot take `name` (`zfs create`, `zfs clone`): its
-/// pool, a name below the pool, then `name_error`.
+/// Why a new dataset cannot take `name` (`zfs create`, `zfs clone`):
+/// `zfs_validate_name`, then `check_parents`' name below a pool, then
+/// the pool.
 fn new_name_error(m: &Machine, name: &str) -> Option<String> {
-    if m.zfs().pool(pool_of(name)).is_none() {
-        return Some(format!("no such pool '{}'", pool_of(name)));
+    if let Some(why) = name_error(name, false) {
+        return Some(why);
     }
     if !name.contains('/') {
         return Some("missing dataset name".into());
     }
-    name_error(name).map(String::from)
-}
-
-/// `zfs_name_valid`'s rules for the part after the pool.
-fn name_error(name: &str) -> Option<&'static str> {
-    if name.contains('@') {
-        return Some("snapshot delimiter '@' is not expected here");
-    }
-    if name.split('/').any(str::is_empty) {
-        return Some("empty component or misplaced '@' or '#' delimiter in name");
-    }
-    if name.chars().any(|c| !(c.is_ascii_alphanumeric() || "_-.: /".contains(c))) {
-        return Some("invalid character in name");
+    if m.zfs().pool(pool_of(name)).is_none() {
+        return Some(format!("no such pool '{}'", pool_of(name)));
     }
     None
+}
+
+/// libzfs' `zfs_validate_name` for a name being made (`modifying`): its
+/// aux text, for a dataset or (`snapshot`) a snapshot.
+fn name_error(name: &str, snapshot: bool) -> Option<String> {
+    let why = if !snapshot && name.contains('@') {
+        "snapshot delimiter '@' is not expected here"
+    } else if snapshot && !name.contains('@') {
+        "missing '@' delimiter in snapshot name"
+    } else if name.contains('#') {
+        "bookmark delimiter '#' is not expected here"
+    } else if name.contains('%') {
+        "invalid character % in name"
+    } else {
+        return entity_namecheck(name);
+    };
+    Some(why.into())
+}
+
+/// zfs_namecheck.c's `entity_namecheck`: component by component, as
+/// libzfs words each reason.
+fn entity_namecheck(path: &str) -> Option<String> {
+    let b = path.as_bytes();
+    let why = |s: &str| Some(s.to_string());
+    if b.len() >= 256 {
+        return why("name is too long");
+    }
+    if path.starts_with('/') {
+        return why("leading slash in name");
+    }
+    let (mut start, mut delimited) = (0, false);
+    loop {
+        let end = start + b[start..].iter().position(|c| matches!(c, b'/' | b'@' | b'#')).unwrap_or(b.len() - start);
+        if end == b.len() && b.last() == Some(&b'/') {
+            return why("trailing slash in name");
+        }
+        if let Some(c) = path[start..end].chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.: %".contains(*c))) {
+            return Some(format!("invalid character '{c}' in name"));
+        }
+        let component = &path[start..end];
+        if end == b.len() || b[end] == b'/' {
+            match component {
+                "." => return why("self reference, '.' is found in name"),
+                ".." => return why("parent reference, '..' is found in name"),
+                _ => {}
+            }
+        }
+        if end < b.len() && b[end] != b'/' {
+            if delimited {
+                return why("multiple '@' and/or '#' delimiters in name");
+            }
+            delimited = true;
+        }
+        if start == end {
+            return why("empty component or misplaced '@' or '#' delimiter in name");
+        }
+        if end == b.len() {
+            return None;
+        }
+        if b[end] == b'/' && delimited {
+            return why("trailing slash in name");
+        }
+        start = end + 1;
+    }
 }
 
 fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblocksize: &mut Option<u64>) -> Result<(), String> {
@@ -224,6 +278,7 @@ fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblock
         "checksum" => props.checksum = Some(checksum(v).ok_or_else(|| format!("bad checksum value '{v}'\n"))?),
         "recordsize" | "recsize" => props.recordsize = Some(parse_size(v).ok_or_else(|| format!("bad recordsize value '{v}'\n"))?),
         "copies" => props.copies = Some(v.parse().ok().filter(|c| (1..=3).contains(c)).ok_or_else(|| format!("bad copies value '{v}'\n"))?),
+        "mountpoint" if !mountpoint_ok(v) => return Err(format!("cannot create '{name}': 'mountpoint' must be an absolute path, 'none', or 'legacy'\n")),
         "mountpoint" => props.mountpoint = Some(v.to_string()),
         "volblocksize" | "volblock" => *volblocksize = Some(parse_size(v).ok_or_else(|| format!("bad volblocksize value '{v}'\n"))?),
         "quota" | "refquota" | "reservation" | "reserv" | "refreservation" | "refreserv" => {
@@ -279,7 +334,17 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         if let Err(e) = open(m, fs) {
             return Output::error(e, 1);
         }
-        let snaps = snapshots_named(m, fs, spec);
+        // `gather_snapshots`: with -r, each descendant's snapshots of that
+        // name too, the parent's before its children's.
+        let mut from = vec![fs.to_string()];
+        if recursive {
+            let below = format!("{fs}/");
+            let pool = m.zfs().pool(pool_of(fs));
+            let mut children: Vec<String> = pool.map(|p| p.datasets.iter().map(|d| d.name.clone()).filter(|n| n.starts_with(&below)).collect()).unwrap_or_default();
+            children.sort();
+            from.extend(children);
+        }
+        let snaps: Vec<String> = from.iter().flat_map(|ds| snapshots_named(m, ds, spec)).collect();
         if snaps.is_empty() {
             return Output::error("could not find any snapshots to destroy; check snapshot names.\n", 1);
         }
@@ -389,9 +454,7 @@ fn snapshot(m: &mut Machine, args: &[String]) -> Output {
         let r = match name.split_once('@') {
             None => return Output::error(usage_text(usage), 2),
             Some((ds, _)) if open(m, ds).is_err() => return Output::error(format!("cannot open '{ds}': dataset does not exist\n{}", usage_text(usage)), 2),
-            Some((_, snap)) if snap.is_empty() || name_error(snap).is_some() || snap.contains('@') => {
-                Err(format!("cannot create snapshot '{name}': invalid character in name\n"))
-            }
+            Some(_) if name_error(name, true).is_some() => Err(format!("cannot create snapshot '{name}': {}\n", name_error(name, true).unwrap_or_default())),
             Some((ds, _)) => open(m, ds).map(|_| ()).and_then(|()| {
                 m.zfs_snapshot(name, recursive).map_err(|e| match e {
                     ZfsError::DatasetExists(_) => format!("cannot create snapshot '{name}': dataset already exists\n"),
@@ -458,6 +521,9 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
             "quota" | "refquota" | "reservation" | "volsize" if v == "auto" => {
                 return Output::error(format!("cannot set property for '{name}': 'auto' is invalid value for '{given}'\n", given = pair.split_once('=').map_or(p, |x| x.0)), 1)
             }
+            "mountpoint" if !mountpoint_ok(v) => {
+                return Output::error(format!("cannot set property for '{name}': 'mountpoint' must be an absolute path, 'none', or 'legacy'\n"), 1);
+            }
             "volsize" => match volsize(m, name, v) {
                 Ok(n) => n.to_string(),
                 Err(why) => return Output::error(format!("cannot set property for '{name}': {why}\n"), 1),
@@ -488,6 +554,11 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         out.append(outcome(r, String::new()));
     }
     out
+}
+
+/// `zfs_valid_proplist`'s mountpoint check (`mountpoint_namecheck`).
+fn mountpoint_ok(v: &str) -> bool {
+    v.starts_with('/') || v == "none" || v == "legacy"
 }
 
 /// `refreservation=auto`: `zvol_volsize_to_reservation` of a volume's size.
@@ -558,12 +629,12 @@ fn rename_error(m: &Machine, old: &str, new: &str) -> Result<(), String> {
         if new.split_once('@').map(|n| n.0) != Some(ds) {
             return to("snapshots must be part of same dataset");
         }
-    } else {
-        if new.contains('@') {
-            return to("snapshot delimiter '@' is not expected here");
+        if let Some(why) = name_error(new, true) {
+            return to(&why);
         }
-        if let Some(why) = name_error(new) {
-            return to(why);
+    } else {
+        if let Some(why) = name_error(new, false) {
+            return to(&why);
         }
         // `check_parents`: a name, then its pool, then its parent.
         let Some((parent, _)) = new.rsplit_once('/') else {
@@ -936,7 +1007,8 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
-    if visited.is_empty() {
+    // Scripted mode (`-H`) stays silent.
+    if visited.is_empty() && !has('H') {
         return Output::error("no datasets available\n", 0);
     }
     sort_by_keys(m, &mut visited, &keys);

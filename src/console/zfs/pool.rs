@@ -71,8 +71,15 @@ fn each_pool(m: &mut Machine, sub: &str, args: &[String], flags: &str, op: fn(&m
         let what = if sub == "destroy" { "missing pool argument" } else { "missing pool name" };
         return Output::error(format!("{what}\nusage:\n{usage}"), 2);
     };
-    if operands.len() > 1 && sub == "destroy" {
+    if operands.len() > 1 && sub == "destroy" || operands.len() > 2 {
         return Output::error(format!("too many arguments\nusage:\n{usage}"), 2);
+    }
+    // `zpool clear POOL DEV`: the device must be in the pool (the lab then
+    // clears the whole pool's counters).
+    if let Some(dev) = operands.get(1).filter(|_| sub == "clear") {
+        if m.zfs().pool(pool).is_some() && leaf_in_pool(m, sub, pool, dev).is_err() {
+            return Output::error(format!("cannot clear errors for {dev}: no such device in pool\n"), 1);
+        }
     }
     outcome(op(m, pool).map_err(|e| message(&e)), String::new())
 }
@@ -83,14 +90,26 @@ fn scrub(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(c) => return bad_option(c, usage),
     };
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let (cancel, pause, wait) = (has('s'), has('p'), has('w'));
+    if cancel && pause {
+        return Output::error(format!("invalid option combination :-s and -p are mutually exclusive\nusage:\n{usage}"), 2);
+    }
+    if wait && (cancel || pause) {
+        return Output::error(format!("invalid option combination: -w cannot be used with -p or -s\nusage:\n{usage}"), 2);
+    }
     if pools.is_empty() {
         return Output::error(format!("missing pool name argument\nusage:\n{usage}"), 2);
     }
-    let cancel = opts.iter().any(|o| o.0 == 's');
-    let wait = opts.iter().any(|o| o.0 == 'w');
     let mut out = Output::default();
     for p in &pools {
-        let r = if cancel { m.zpool_scrub_cancel(p).map_err(|e| message(&e)) } else { start_scrub(m, p, wait) };
+        let r = if cancel {
+            m.zpool_scrub_cancel(p).map_err(|e| message(&e))
+        } else if pause {
+            m.zpool_scrub_pause(p).map_err(|e| message(&e))
+        } else {
+            start_scrub(m, p, wait)
+        };
         out.append(outcome(r, String::new()));
     }
     out
@@ -99,10 +118,11 @@ fn scrub(m: &mut Machine, args: &[String]) -> Output {
 /// Starts a scrub and runs its first second; `-w` runs it to the end.
 fn start_scrub(m: &mut Machine, pool: &str, wait: bool) -> Result<Vec<crate::core::Event>, String> {
     let scanning = m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning);
-    if scanning {
-        return Err(format!("cannot scrub {pool}: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n"));
+    let resumed = scanning && m.zpool_scrub_resume(pool);
+    if scanning && !resumed {
+        return Err(format!("cannot scrub {pool}: currently scrubbing; use 'zpool scrub -s' to cancel scrub\n"));
     }
-    let mut events = m.zpool_scrub_start(pool).map_err(|e| message(&e))?;
+    let mut events = if resumed { Vec::new() } else { m.zpool_scrub_start(pool).map_err(|e| message(&e))? };
     loop {
         let (done, ev) = m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND).map_err(|e| message(&e))?;
         events.extend(ev);
@@ -115,7 +135,8 @@ fn start_scrub(m: &mut Machine, pool: &str, wait: bool) -> Result<Vec<crate::cor
 /// Runs a scrub under way to its end (`zpool wait -t scrub`).
 fn finish_scrub(m: &mut Machine, pool: &str) -> Result<Vec<crate::core::Event>, ZfsError> {
     let mut events = Vec::new();
-    while m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning) {
+    // A paused scrub would keep the real `zpool wait` waiting for ever.
+    while m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning && s.paused_since == 0) {
         events.extend(m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND)?.1);
     }
     Ok(events)
@@ -186,14 +207,26 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
         };
         return Output::error(format!("{what}\nusage:\n{usage}"), 2);
     };
-    let r = leaf_in_pool(m, sub, pool, old).and_then(|o| {
-        let n = device(m, new)?;
+    // zpool_vdev_attach's errbuf, set before any check.
+    let errbuf = if sub == "attach" { format!("cannot attach {new} to {old}") } else { format!("cannot replace {old} with {new}") };
+    // ENOTSUP from the kernel for a vdev that is not a leaf.
+    let not_leaf = if sub == "attach" { "can only attach to mirrors and top-level disks" } else { "already in replacing/spare config; wait for completion or use 'zpool detach'" };
+    let Some(p) = m.zfs().pool(pool) else {
+        return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
+    };
+    let top_level = p.vdevs.iter().any(|v| v.children.len() > 1 && format!("{}-{}", v.kind.name(), v.id) == *old);
+    // make_root_vdev reads the new device before the old one is looked up.
+    let r = device(m, new).and_then(|n| {
+        if top_level {
+            return Err(format!("{errbuf}: {not_leaf}\n"));
+        }
+        let o = leaf_in_pool(m, sub, pool, old).map_err(|_| format!("{errbuf}: no such device in pool\n"))?;
         let r = if sub == "attach" { m.zpool_attach(pool, o, n, force) } else { m.zpool_replace(pool, o, n, force) };
         r.map_err(|e| match e {
             ZfsError::HasSignature { .. } | ZfsError::DeviceBusy { .. } => create_error(m, pool, &e, force),
-            ZfsError::DeviceTooSmall(_) => format!("cannot {sub} {new} to {old}: device is too small\n"),
-            ZfsError::NotAMirror(_) => format!("cannot attach {new} to {old}: can only attach to mirrors and top-level disks\n"),
-            other => format!("cannot {sub} {old} with {new}: {other}\n"),
+            ZfsError::DeviceTooSmall(_) => format!("{errbuf}: device is too small\n"),
+            ZfsError::NotAMirror(_) => format!("{errbuf}: {not_leaf}\n"),
+            other => format!("{errbuf}: {other}\n"),
         })
     });
     outcome(r, String::new())
@@ -354,8 +387,11 @@ fn scan_line(p: &Pool, now: u64) -> String {
 /// examined and issued are one here, the rates over the seconds since it
 /// began, and the estimate only past 10 MiB/s.
 fn scanning_lines(s: &crate::core::zfs::scrub::Scan, now: u64) -> String {
+    if s.paused_since != 0 {
+        return paused_lines(s);
+    }
     // The scrub's own command was its first second.
-    let elapsed = now.saturating_sub(s.start_time) + 1;
+    let elapsed = (now.saturating_sub(s.start_time) + 1).saturating_sub(s.paused_secs).max(1);
     let rate = s.examined_bytes / elapsed;
     let total = s.to_examine_bytes.max(s.examined_bytes);
     let at = |r: u64| if r > 0 { format!(" at {}/s", nicenum(r, true)) } else { String::new() };
@@ -370,6 +406,20 @@ fn scanning_lines(s: &crate::core::zfs::scrub::Scan, now: u64) -> String {
         nicenum(s.examined_bytes, true),
         nicenum(total, true),
         at(rate),
+        nicenum(s.repaired_bytes, true),
+        fmt::fixed(pct, 2)
+    )
+}
+
+/// A paused scrub: when it paused and began, its counts, no rates or estimate.
+fn paused_lines(s: &crate::core::zfs::scrub::Scan) -> String {
+    let total = s.to_examine_bytes.max(s.examined_bytes);
+    let pct = if total == 0 { 0.0 } else { 100.0 * s.examined_bytes as f64 / total as f64 };
+    let (done, total) = (nicenum(s.examined_bytes, true), nicenum(total, true));
+    format!(
+        "  scan: scrub paused since {}\n\tscrub started on {}\n\t{done} / {total} scanned, {done} / {total} issued\n\t{} repaired, {}% done\n",
+        fmt::ctime(s.paused_since),
+        fmt::ctime(s.start_time),
         nicenum(s.repaired_bytes, true),
         fmt::fixed(pct, 2)
     )
@@ -412,7 +462,7 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
         }
     }
     let name = p.name.clone();
-    let lost = ErrorCounts { cksum: p.errlog.len() as u64, ..ErrorCounts::default() };
+    let lost = ErrorCounts { cksum: p.lost_reads, ..ErrorCounts::default() };
     rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost });
     rows
 }
@@ -431,7 +481,10 @@ fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {
 fn error_paths(m: &Machine, p: &Pool) -> Vec<String> {
     let mut lab = m.clone();
     let mut paths = Vec::new();
-    for bm in &p.errlog {
+    // `zpool_get_errlog` sorts the bookmarks (objset, object, level, blkid).
+    let mut log = p.errlog.clone();
+    log.sort();
+    for bm in &log {
         if bm.os == crate::core::zfs::Os::Mos {
             let line = format!("<metadata>:<0x{:x}>", bm.object);
             if !paths.contains(&line) {
@@ -701,6 +754,9 @@ fn wait(m: &mut Machine, args: &[String]) -> Output {
     let Some(pool) = operands.first() else {
         return Output::error(format!("missing 'pool' argument\nusage:\n{usage}"), 2);
     };
+    if m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning && s.paused_since != 0) {
+        return Output::error(format!("zpool wait: the scrub of {pool} is paused, so the real command would wait until 'zpool scrub {pool}' resumes it\n"), 1);
+    }
     each_named(m, std::slice::from_ref(pool), finish_scrub)
 }
 
@@ -887,7 +943,7 @@ mod tests {
             ],
             "{status}"
         );
-        assert_eq!(start_scrub(&mut shell.machine, "tank", false), Err("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel current scrub\n".to_string()));
+        assert_eq!(start_scrub(&mut shell.machine, "tank", false), Err("cannot scrub tank: currently scrubbing; use 'zpool scrub -s' to cancel scrub\n".to_string()));
         assert_eq!(shell.run("zpool wait -t scrub tank").exit_status, 0);
         assert!(shell.run("zpool status tank").text.contains("  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:04 2026\n"));
     }

@@ -332,6 +332,11 @@ impl Machine {
         let (old_name, mut events) = (self.name(old), Vec::new());
         if raidz {
             let (dev, whole) = self.claim_device(new, force)?;
+            // vdev_attach's EOVERFLOW: the new disk must hold a child's share.
+            let share = self.zfs.pool(pool).map_or(0, |p| p.vdevs[t].children.iter().map(|l| crate::core::zfs::vdev::leaf_asize(self.size_of(l.dev))).min().unwrap_or(0));
+            if crate::core::zfs::vdev::leaf_asize(self.size_of(dev)) < share {
+                return Err(ZfsError::DeviceTooSmall(new));
+            }
             let guid = self.rng.next_u64();
             let (_, ev) = self.with_pool(pool, |tx| {
                 let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
@@ -370,7 +375,7 @@ impl Machine {
         if cfg!(not(feature = "zfs")) {
             return;
         }
-        let scanning: Vec<String> = self.zfs.pools.iter().filter(|p| p.scan.as_ref().is_some_and(|s| s.state == crate::core::zfs::scrub::ScanState::Scanning)).map(|p| p.name.clone()).collect();
+        let scanning: Vec<String> = self.zfs.pools.iter().filter(|p| p.scan.as_ref().is_some_and(|s| s.state == crate::core::zfs::scrub::ScanState::Scanning && s.paused_since == 0)).map(|p| p.name.clone()).collect();
         for pool in scanning {
             let _ = self.zpool_scrub_step(&pool, SCRUB_BYTES_PER_SECOND);
         }
@@ -403,7 +408,38 @@ impl Machine {
         }
     }
 
-    /// `zpool clear`: error counters and the error log are reset.
+    /// `zpool scrub -p`: pauses a running scrub; with none running there
+    /// is nothing to do (libzfs returns 0 for ENOENT).
+    pub fn zpool_scrub_pause(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        let now = self.clock;
+        let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
+        match &mut p.scan {
+            Some(s) if s.state == crate::core::zfs::scrub::ScanState::Scanning && !s.resilver => {
+                if s.paused_since != 0 {
+                    return Err(ZfsError::ScrubPaused(pool.into()));
+                }
+                s.paused_since = now.max(1);
+                Ok(Vec::new())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// `zpool scrub` on a paused scrub: it goes on where it stopped.
+    /// Returns whether there was one to resume.
+    pub fn zpool_scrub_resume(&mut self, pool: &str) -> bool {
+        let now = self.clock;
+        match self.zfs.pool_mut(pool).and_then(|p| p.scan.as_mut()) {
+            Some(s) if s.state == crate::core::zfs::scrub::ScanState::Scanning && s.paused_since != 0 => {
+                s.paused_secs += now.saturating_sub(s.paused_since);
+                s.paused_since = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `zpool clear`: the error counters are reset (`vdev_clear`).
     pub fn zpool_clear(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
         let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
         p.clear();

@@ -128,6 +128,7 @@ pub enum ZfsError {
     NotAVolume(String),
     NotAFilesystem(String),
     NoActiveScrub(String),
+    ScrubPaused(String),
     /// `zfs destroy` of a volume whose device is open (mounted, a PV, a vdev).
     DatasetBusy(String),
     /// `zpool destroy` of a pool with such a volume.
@@ -169,6 +170,7 @@ impl std::fmt::Display for ZfsError {
             ZfsError::NotAVolume(d) => write!(f, "'{d}' is not a volume"),
             ZfsError::NotAFilesystem(d) => write!(f, "'{d}' is not a filesystem"),
             ZfsError::NoActiveScrub(p) => write!(f, "cannot cancel scrubbing {p}: there is no active scrub"),
+            ZfsError::ScrubPaused(p) => write!(f, "cannot pause scrubbing {p}: scrub is paused; use 'zpool scrub' to resume scrub"),
             ZfsError::DatasetBusy(d) => write!(f, "cannot destroy '{d}': dataset is busy"),
             ZfsError::PoolBusy(p) => write!(f, "cannot destroy '{p}': pool is busy"),
         }

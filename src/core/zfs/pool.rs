@@ -52,6 +52,9 @@ pub struct Pool {
     deferred: Vec<(u64, Dva)>,
     /// Blocks no copy of which could be read (`zpool status -v`).
     pub errlog: Vec<Bookmark>,
+    /// Reads that found no good copy: the root vdev's CKSUM count, which
+    /// `zpool clear` resets while the error log stays.
+    pub lost_reads: u64,
     pub scan: Option<super::scrub::Scan>,
     /// Bytes rewritten by self-healing and scrubs since import.
     pub repaired_bytes: u64,
@@ -83,6 +86,7 @@ impl Pool {
             mos_bytes: 0,
             deferred: Vec::new(),
             errlog: Vec::new(),
+            lost_reads: 0,
             scan: None,
             repaired_bytes: 0,
             creation_time: now,
@@ -218,6 +222,7 @@ impl Pool {
     }
 
     pub fn record_error(&mut self, bm: Bookmark) {
+        self.lost_reads += 1;
         if !self.errlog.contains(&bm) {
             self.errlog.push(bm);
         }
@@ -267,15 +272,16 @@ impl Pool {
         }
     }
 
-    /// Resets the error counters and the error log (`zpool clear`).
+    /// Resets the error counters (`zpool clear`); the error log stays
+    /// until a scrub finishes without meeting its blocks again.
     pub fn clear(&mut self) {
+        self.lost_reads = 0;
         for v in &mut self.vdevs {
             v.errors = Default::default();
             for l in &mut v.children {
                 l.errors = Default::default();
             }
         }
-        self.errlog.clear();
     }
 }
 
@@ -321,6 +327,7 @@ impl Pool {
             }
         }
         self.errlog = failed.errlog.clone();
+        self.lost_reads = failed.lost_reads;
         self.repaired_bytes = failed.repaired_bytes;
     }
 }

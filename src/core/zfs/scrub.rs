@@ -41,11 +41,25 @@ pub struct Scan {
     /// A resilver's record rather than a scrub's (`pss_func`): the last
     /// scan of either kind is the one `zpool status` reports.
     pub resilver: bool,
+    /// When `zpool scrub -p` paused it (`pss_pass_scrub_pause`), else 0.
+    pub paused_since: u64,
+    /// Seconds spent paused, which the rates leave out.
+    pub paused_secs: u64,
+    /// Blocks this scrub found with no good copy (`spa_errlist_scrub`): the
+    /// pool's error log when it finishes.
+    found: Vec<Bookmark>,
     frontier: Vec<(Blkptr, Bookmark)>,
     visited: BTreeSet<Dva>,
 }
 
 impl Scan {
+    /// A block with no good copy, met by this scrub.
+    pub fn found_error(&mut self, bm: Bookmark) {
+        if !self.found.contains(&bm) {
+            self.found.push(bm);
+        }
+    }
+
     /// Drops a freed block from the frontier.
     pub fn forget(&mut self, dva: &Dva) {
         self.frontier.retain(|(bp, _)| bp.dvas.first() != Some(dva));
@@ -129,6 +143,9 @@ impl Tx<'_> {
             repaired_bytes: 0,
             errors: 0,
             resilver: false,
+            paused_since: 0,
+            paused_secs: 0,
+            found: Vec::new(),
             frontier,
             visited: BTreeSet::new(),
         });
@@ -147,11 +164,17 @@ impl Tx<'_> {
         let Some(scan) = &mut self.pool.scan else { return true };
         let finished = scan.frontier.is_empty();
         let (examined, total) = (scan.examined_bytes, scan.to_examine_bytes.max(scan.examined_bytes));
+        let mut found = None;
         if finished {
             scan.state = ScanState::Finished;
             scan.end_time = self.now;
+            found = Some(std::mem::take(&mut scan.found));
         }
         let (repaired, errors) = (scan.repaired_bytes, scan.errors);
+        // `spa_errlog_sync`: a finished scrub's errors replace the log.
+        if let Some(found) = found {
+            self.pool.errlog = found;
+        }
         let pool = self.pool.name.clone();
         self.events.push(Event::ScrubProgressed { pool: pool.clone(), examined_bytes: examined, total_bytes: total });
         if finished {
@@ -241,6 +264,9 @@ impl Tx<'_> {
             repaired_bytes: bytes,
             errors: 0,
             resilver: true,
+            paused_since: 0,
+            paused_secs: 0,
+            found: Vec::new(),
             frontier: Vec::new(),
             visited: BTreeSet::new(),
         });

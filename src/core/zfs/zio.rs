@@ -146,6 +146,9 @@ impl Tx<'_> {
         }
         let Some(good) = good else {
             self.pool.record_error(key);
+            if let Some(scan) = self.pool.scan.as_mut().filter(|_| self.scrubbing) {
+                scan.found_error(key);
+            }
             let block = self.zblock(key.os, bp);
             self.events.push(Event::BlockUnrecoverable { block, object: key.object, blkid: key.blkid });
             return Err(ZfsError::Io);
