@@ -1,8 +1,9 @@
 //! `zpool get` and `zpool set`: the pool properties of `zpool_prop.c`, in
 //! `zpool_prop_t` order, valued as `zpool_get_prop` prints them.
 //! Simplified: the settable ones are stored and shown but change nothing
-//! else (autoexpand does not grow a pool, failmode does not act); no
-//! `feature@` rows.
+//! else (autoexpand does not grow a pool, failmode does not act). The
+//! `feature@` rows are every feature enabled, as `zpool create` leaves
+//! them, active as the lab's pool uses them.
 
 use super::pool::bad_option;
 use super::{getopt, nicenum, Columns};
@@ -45,6 +46,34 @@ pub(super) const POOL_PROPS: &[(&str, &str, Option<usize>)] = &[
     ("bclonesaved", "BCLONE_SAVED", Some(12)),
     ("bcloneratio", "BCLONE_RATIO", Some(12)),
 ];
+
+/// OpenZFS 2.2.6's features in `spa_feature_t` order (`zfeature_common.h`).
+const FEATURES: &[&str] = &[
+    "async_destroy", "empty_bpobj", "lz4_compress", "multi_vdev_crash_dump", "spacemap_histogram", "enabled_txg",
+    "hole_birth", "extensible_dataset", "embedded_data", "bookmarks", "filesystem_limits", "large_blocks",
+    "large_dnode", "sha512", "skein", "edonr", "userobj_accounting", "encryption", "project_quota",
+    "device_removal", "obsolete_counts", "zpool_checkpoint", "spacemap_v2", "allocation_classes",
+    "resilver_defer", "bookmark_v2", "redaction_bookmarks", "redacted_datasets", "bookmark_written",
+    "log_spacemap", "livelist", "device_rebuild", "zstd_compress", "draid", "zilsaxattr", "head_errlog",
+    "blake3", "block_cloning", "vdev_zaps_v2",
+];
+
+/// A feature's state (`zpool_prop_get_feature`), or None for a name that
+/// is no feature. Active: those `zpool create` activates (on enable, by
+/// its first sync, or when it mounts the root filesystem), `empty_bpobj`
+/// once a dataset below the root or a snapshot has a deadlist entry, and
+/// `livelist` while a clone exists.
+fn feature_state(p: &Pool, prop: &str) -> Option<&'static str> {
+    let name = prop.strip_prefix("feature@").filter(|f| FEATURES.contains(f))?;
+    let active = match name {
+        "lz4_compress" | "spacemap_histogram" | "enabled_txg" | "hole_birth" | "extensible_dataset" | "embedded_data" | "userobj_accounting"
+        | "project_quota" | "spacemap_v2" | "log_spacemap" | "head_errlog" | "vdev_zaps_v2" => true,
+        "empty_bpobj" => p.datasets.len() > 1 || p.datasets.iter().any(|d| !d.snapshots.is_empty()),
+        "livelist" => p.datasets.iter().any(|d| d.origin().is_some()),
+        _ => false,
+    };
+    Some(if active { "active" } else { "enabled" })
+}
 
 pub(super) fn pool_prop(p: &Pool, prop: &str, literal: bool) -> (String, &'static str) {
     let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
@@ -98,13 +127,18 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
             Err(bad) => return Output::error(format!("invalid column name '{bad}'\nusage:\n{usage}"), 2),
         },
     };
-    let wanted: Vec<&(&str, &str, Option<usize>)> = if props == "all" {
-        POOL_PROPS.iter().collect()
+    // (name, the value column's least width, fixed width): a feature's
+    // least width is its name's (`zpool_expand_proplist`).
+    let native = |p: &(&str, &str, Option<usize>)| (p.0.to_string(), p.1.len(), p.2);
+    let feature = |name: String| (name.clone(), name.len(), None);
+    let wanted: Vec<(String, usize, Option<usize>)> = if props == "all" {
+        POOL_PROPS.iter().map(native).chain(FEATURES.iter().map(|f| feature(format!("feature@{f}")))).collect()
     } else {
         let mut v = Vec::new();
         for w in props.split(',') {
             match POOL_PROPS.iter().find(|p| p.0 == w) {
-                Some(p) => v.push(p),
+                Some(p) => v.push(native(p)),
+                None if w.starts_with("feature@") => v.push(feature(w.to_string())),
                 None => return Output::error(format!("bad property list: invalid property '{w}'\nusage:\n{usage}"), 2),
             }
         }
@@ -120,18 +154,25 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
             out.exit_status = 1;
             continue;
         };
-        for w in &wanted {
-            let (value, source) = pool_prop(p, w.0, literal);
-            rows.push([n.clone(), w.0.to_string(), value, source.to_string()]);
+        for (w, ..) in &wanted {
+            if w.starts_with("feature@") {
+                // An unknown feature's row is left out (ENOTSUP), silently.
+                if let Some(state) = feature_state(p, w) {
+                    rows.push([n.clone(), w.clone(), state.to_string(), "local".to_string()]);
+                }
+                continue;
+            }
+            let (value, source) = pool_prop(p, w, literal);
+            rows.push([n.clone(), w.clone(), value, source.to_string()]);
         }
     }
     let name_w = names.iter().map(String::len).fold(4, usize::max);
     let prop_w = wanted.iter().map(|w| w.0.len()).fold(8, usize::max);
     let value_w = wanted
         .iter()
-        .map(|w| match w.2 {
-            Some(fixed) if !literal => fixed.max(w.1.len()),
-            _ => rows.iter().filter(|r| r[1] == w.0).map(|r| r[2].len()).fold(w.1.len().max(w.2.unwrap_or(0)), usize::max),
+        .map(|(w, least, fixed)| match fixed {
+            Some(fixed) if !literal => (*fixed).max(*least),
+            _ => rows.iter().filter(|r| r[1] == *w).map(|r| r[2].len()).fold((*least).max(fixed.unwrap_or(0)), usize::max),
         })
         .fold(5, usize::max);
     let all_widths = [name_w, prop_w, value_w, name_w + 14];
@@ -235,6 +276,15 @@ const READONLY: &[&str] = &[
 /// The value `zpool set` stores (`None`: nothing changes), or libzfs'
 /// reason for refusing it.
 fn settable(p: &Pool, property: &str, value: &str) -> Result<Option<String>, String> {
+    // Every feature is enabled already: enabling one again changes nothing.
+    if let Some(name) = property.strip_prefix("feature@") {
+        return match value {
+            _ if !FEATURES.contains(&name) => Err(format!("feature '{name}' unsupported by kernel")),
+            "enabled" => Ok(None),
+            "disabled" => Err(format!("property '{property}' can only be set to 'disabled' at creation time")),
+            _ => Err(format!("property '{property}' can only be set to 'enabled' or 'disabled'")),
+        };
+    }
     let one_of = |values: &str| match values.split(" | ").any(|v| v == value) {
         true => Ok(Some(value.to_string())),
         false => Err(format!("'{property}' must be one of '{values}'")),
