@@ -248,7 +248,15 @@ fn form(a: &Args) -> Result<Form, Output> {
     let ty = a.lv_type.as_deref();
     if let Some(ty) = ty.filter(|t| !matches!(*t, "thin" | "thin-pool" | "linear" | "striped")) {
         let mut t = String::new();
-        msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
+        // lvm2's own segment types the lab leaves out (raid levels by their
+        // prefix); any other word is none.
+        if ty.starts_with("raid") || matches!(ty, "snapshot" | "mirror" | "cache" | "cache-pool" | "writecache" | "vdo" | "vdo-pool" | "error" | "zero" | "integrity") {
+            msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
+        } else {
+            msg(&mut t, &format!("WARNING: Unrecognised segment type {ty}"));
+            msg(&mut t, &format!("Invalid argument for --type: {ty}"));
+            msg(&mut t, "Error during parsing of command line.");
+        }
         return Err(Output { text: t, exit_status: 3, ..Output::default() });
     }
     let has_size = a.size.is_some() || a.extents.is_some();
@@ -256,6 +264,15 @@ fn form(a: &Args) -> Result<Form, Output> {
     let thin = a.virtual_size.is_some() && (a.thin || a.thinpool.is_some() || ty == Some("thin") || positional_pool);
     let pool = !thin && (ty == Some("thin-pool") || a.thin || a.thinpool.is_some());
     let vg_known = !a.positional.is_empty() || a.name.as_deref().is_some_and(|n| n.contains('/')) || a.thinpool.as_deref().is_some_and(|n| n.contains('/'));
+    #[cfg(feature = "thin-snapshots")]
+    let snapshot = a.snapshot;
+    #[cfg(not(feature = "thin-snapshots"))]
+    let snapshot = false;
+    // `-V` alone means a thin LV (lvm.conf's sparse_segtype_default), and
+    // a thin LV needs its pool named.
+    if a.virtual_size.is_some() && !has_size && !snapshot && matches!(ty, None | Some("thin")) && a.thinpool.is_none() && !positional_pool && vg_known {
+        return Err(usage_error(CMD, &["Please specify name of existing pool.".into()]));
+    }
     let matches = if thin { vg_known } else { has_size && vg_known && a.virtual_size.is_none() };
     if !matches {
         return Err(no_matching(CMD, nearest(a)));

@@ -161,10 +161,21 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     if !KNOWN.contains(&cmd) {
         return None;
     }
-    let args = match parse_args(cmd, raw) {
+    let mut args = match parse_args(cmd, raw) {
         Ok(a) => a,
         Err(o) => return Some(o),
     };
+    // lvm2's `skip_dev_dir`: a VG may be named as /dev/VG.
+    let vg_names = match cmd {
+        "vgs" | "vgdisplay" | "vgremove" | "vgchange" | "lvs" | "lvdisplay" | "lvremove" | "lvchange" => args.positional.len(),
+        "vgextend" | "vgreduce" => 1,
+        _ => 0,
+    };
+    for p in args.positional.iter_mut().take(vg_names) {
+        if let Some(vg) = p.strip_prefix("/dev/").filter(|r| !r.contains('/')) {
+            *p = vg.to_string();
+        }
+    }
     let line = command_line(cmd, raw);
     #[cfg(feature = "lvm-extras")]
     if args.flags.iter().any(|f| f == "-t" || f == "--test") {

@@ -55,6 +55,11 @@ pub(super) fn zero_size_errors(a: &Args) -> Vec<String> {
 pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     let machine = &mut shell.machine;
     let sized = a.size.is_some() || a.extents.is_some();
+    // `lvextend LV PV ...` takes its size from the PVs; a size typed
+    // without -L lands in the LV's place.
+    if !sized && cmd != "lvreduce" && a.positional.len() >= 2 && !a.positional[0].contains('/') {
+        return usage_error(cmd, &["Please specify a logical volume path.".into()]);
+    }
     let Some(spec) = a.positional.first().filter(|_| sized) else {
         let nearest = match cmd {
             "lvextend" => ("lvextend -L|--size [+]Size[m|UNIT] LV", "Extend an LV by a specified size."),
