@@ -309,7 +309,13 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         text.push_str(&format!(" preallocation={p}"));
     }
     let backing = opt("backing_file").filter(|_| cfg!(feature = "qcow2-backing")).map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
-    let backing_text = backing.as_ref().map_or(String::new(), |b| format!(" backing_file={} backing_fmt={}", b.file, b.format));
+    // A format with no file: echoed, then refused (native: the browser has no backing files).
+    let lone_format = opt("backing_fmt").filter(|_| backing.is_none() && cfg!(feature = "qcow2-backing"));
+    let backing_text = match (&backing, lone_format) {
+        (Some(b), _) => format!(" backing_file={} backing_fmt={}", b.file, b.format),
+        (None, Some(f)) => format!(" backing_fmt={f}"),
+        (None, None) => String::new(),
+    };
     text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={lazy_text} refcount_bits=16\n"));
     let with_text = |out: Output| after_formatting(text.clone(), out);
     let prealloc = opt("preallocation").unwrap_or("off");
@@ -321,6 +327,13 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     }
     if !cluster.is_power_of_two() {
         return with_text(fail(format!("{name}: Cluster size must be a power of two between 512 and 2048k")));
+    }
+    // qcow2_co_create's checks after the cluster size.
+    if backing.is_some() && prealloc != "off" {
+        return with_text(fail(format!("{name}: Backing file and preallocation can only be used at the same time if extended_l2 is on")));
+    }
+    if lone_format.is_some() {
+        return with_text(fail(format!("{name}: Backing format cannot be used without backing file")));
     }
     // The block layer rounds a new image up to whole 512-byte sectors.
     let created = match qcow2::create(size.next_multiple_of(512), cluster.trailing_zeros(), lazy, backing.as_ref()) {
