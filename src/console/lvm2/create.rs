@@ -249,8 +249,8 @@ fn form(a: &Args) -> Result<Form, Output> {
     if let Some(ty) = ty.filter(|t| !matches!(*t, "thin" | "thin-pool" | "linear" | "striped")) {
         let mut t = String::new();
         // lvm2's own segment types the lab leaves out (raid levels by their
-        // prefix); any other word is none.
-        if ty.starts_with("raid") || matches!(ty, "snapshot" | "mirror" | "cache" | "cache-pool" | "writecache" | "vdo" | "vdo-pool" | "error" | "zero" | "integrity") {
+        // number); any other word is none.
+        if ty.strip_prefix("raid").is_some_and(|l| l.starts_with(['0', '1', '4', '5', '6'])) || matches!(ty, "snapshot" | "mirror" | "cache" | "cache-pool" | "writecache" | "vdo" | "vdo-pool" | "error" | "zero" | "integrity") {
             msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
         } else {
             msg(&mut t, &format!("WARNING: Unrecognised segment type {ty}"));

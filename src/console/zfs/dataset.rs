@@ -118,6 +118,10 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         Some(size_bytes) => NewDataset::Volume { size_bytes, volblocksize, sparse },
         None => NewDataset::Filesystem,
     };
+    // For a volume zfs_do_create opens the pool first (for its block size).
+    if volsize.is_some() && m.zfs().pool(pool_of(name)).is_none() {
+        return Output::error(format!("cannot open '{}': no such pool\n", pool_of(name)), 1);
+    }
     if let Some(why) = new_name_error(m, name) {
         return Output::error(format!("cannot create '{name}': {why}\n"), 1);
     }

@@ -77,7 +77,9 @@ fn each_pool(m: &mut Machine, sub: &str, args: &[String], flags: &str, op: fn(&m
     // `zpool clear POOL DEV`: the device must be in the pool (the lab then
     // clears the whole pool's counters).
     if let Some(dev) = operands.get(1).filter(|_| sub == "clear") {
-        if m.zfs().pool(pool).is_some() && leaf_in_pool(m, sub, pool, dev).is_err() {
+        // `zpool_find_vdev`: a leaf, an interior vdev's type-id, or a guid.
+        let named = |p: &Pool| p.vdevs.iter().any(|v| format!("{}-{}", v.kind.name(), v.id) == *dev || v.guid.to_string() == *dev || v.children.iter().any(|l| l.guid.to_string() == *dev));
+        if m.zfs().pool(pool).is_some_and(|p| !named(p)) && leaf_in_pool(m, sub, pool, dev).is_err() {
             return Output::error(format!("cannot clear errors for {dev}: no such device in pool\n"), 1);
         }
     }

@@ -402,6 +402,7 @@ impl Machine {
             Some(s) if s.state == crate::core::zfs::scrub::ScanState::Scanning => {
                 s.state = crate::core::zfs::scrub::ScanState::Canceled;
                 s.end_time = now;
+                p.errlog = s.take_found();
                 Ok(vec![Event::ScrubCanceled { pool: pool.into() }])
             }
             _ => Err(ZfsError::NoActiveScrub(pool.into())),

@@ -53,6 +53,12 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// What the scrub found so far; a canceled scrub's errors become the
+    /// log (`dsl_scan_done` rotates it, complete or not).
+    pub fn take_found(&mut self) -> Vec<Bookmark> {
+        std::mem::take(&mut self.found)
+    }
+
     /// A block with no good copy, met by this scrub.
     pub fn found_error(&mut self, bm: Bookmark) {
         if !self.found.contains(&bm) {
@@ -252,6 +258,9 @@ impl Tx<'_> {
             }
         }
         self.pool.vdevs[t].children[c].missing_from_txg = None;
+        // `dsl_scan_done` rotates the error log after a resilver too; this
+        // one met no block without a good copy (it would have failed).
+        self.pool.errlog.clear();
         let bytes = self.pool.repaired_bytes - before;
         let dev = self.io.name(leaf);
         self.events.push(Event::Resilvered { pool: self.pool.name.clone(), dev, bytes });
