@@ -802,15 +802,7 @@ impl Session {
 
     fn new_partition(&mut self, out: &mut Out) {
         match self.label.kind {
-            LabelKind::Gpt => {
-                let free = self.label.free_numbers();
-                let Some(&default) = free.first() else {
-                    out.warn("All partitions are already in use.");
-                    return;
-                };
-                out.prompt(&format!("Partition number ({}, default {default}): ", number_ranges(&free)));
-                self.step = Step::Number { extended: false };
-            }
+            LabelKind::Gpt => self.ask_number(out, false),
             LabelKind::Dos => {
                 let primaries = self.label.primaries().count();
                 let has_ext = self.label.extended().is_some();
@@ -862,8 +854,8 @@ impl Session {
             Some(c) => c,
         };
         match choice {
-            'p' => self.ask_primary_number(out, false),
-            'e' if !has_ext => self.ask_primary_number(out, true),
+            'p' => self.ask_number(out, false),
+            'e' if !has_ext => self.ask_number(out, true),
             'l' if has_ext => self.begin_logical(out),
             _ => {
                 out.warn("Value out of range.");
@@ -872,9 +864,11 @@ impl Session {
         }
     }
 
-    fn ask_primary_number(&mut self, out: &mut Out, extended: bool) {
+    /// libfdisk's `fdisk_ask_partnum`: no question for a single free number.
+    fn ask_number(&mut self, out: &mut Out, extended: bool) {
         let free = self.label.free_numbers();
         match free.as_slice() {
+            [] if self.label.kind == LabelKind::Gpt => out.warn("No free partition available!"),
             [] => out.warn("All primary partitions are in use."),
             [only] => {
                 out.info(&format!("Selected partition {only}"));
@@ -903,7 +897,7 @@ impl Session {
                 out.warn("Value out of range.");
                 match self.label.kind {
                     LabelKind::Gpt => self.new_partition(out),
-                    LabelKind::Dos => self.ask_primary_number(out, extended),
+                    LabelKind::Dos => self.ask_number(out, extended),
                 }
             }
         }
