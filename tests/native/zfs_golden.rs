@@ -1549,3 +1549,12 @@ fn a_resilver_rotates_the_error_log_and_clear_takes_vdev_names() {
         "Added handler 1 with the following properties:\n  pool: tank\n  vdev: 66337cee03f525a\nAdded handler 1 with the following properties:\n  pool: tank\n  vdev: 6b9b079dfaa5727e\nerrors: Permanent errors have been detected in the following files:\n\n        /tank/file.bin\nrc=0\ncannot clear errors for mirror-1: no such device in pool\n\nerrors: No known data errors\ncannot open 'nopool': no such pool\ncannot create 'nopool/x': no such pool 'nopool'\n",
     );
 }
+
+#[test]
+fn snapshots_are_made_all_or_none() {
+    check(
+        None,
+        "zfs snapshot rpool/data@s1\nzfs snapshot -r rpool@s1\necho rc=$?\nzfs snapshot rpool/data@a rpool/data@b\nzfs snapshot rpool@x rpool/data@\nzfs snapshot rpool@x rpool/data@s1\nzfs snapshot rpool@y rpool/data@y\nzfs list -t snapshot -o name\nzfs snapshot rpool/data@s1\n",
+        "cannot create snapshot 'rpool/data@s1': dataset already exists\nno snapshots were created\nrc=1\ncannot create snapshots : multiple snapshots of same fs not allowed\nno snapshots were created\ncannot create snapshot 'rpool/data@': empty component or misplaced '@' or '#' delimiter in name\nno snapshots were created\ncannot create snapshot 'rpool/data@s1': dataset already exists\nno snapshots were created\nNAME\nrpool@y\nrpool/data@s1\nrpool/data@y\ncannot create snapshot 'rpool/data@s1': dataset already exists\n",
+    );
+}

@@ -453,23 +453,40 @@ fn snapshot(m: &mut Machine, args: &[String]) -> Output {
         return usage_error("missing snapshot argument", usage);
     }
     let recursive = opts.iter().any(|o| o.0 == 'r');
-    let mut out = Output::default();
+    // zfs_do_snapshot opens every dataset first; zfs_snapshot_nvl checks
+    // every name; then one ioctl makes all the snapshots or none.
     for name in &names {
-        let r = match name.split_once('@') {
+        match name.split_once('@') {
             None => return Output::error(usage_text(usage), 2),
             Some((ds, _)) if open(m, ds).is_err() => return Output::error(format!("cannot open '{ds}': dataset does not exist\n{}", usage_text(usage)), 2),
-            Some(_) if name_error(name, true).is_some() => Err(format!("cannot create snapshot '{name}': {}\n", name_error(name, true).unwrap_or_default())),
-            Some((ds, _)) => open(m, ds).map(|_| ()).and_then(|()| {
-                m.zfs_snapshot(name, recursive).map_err(|e| match e {
-                    ZfsError::DatasetExists(_) => format!("cannot create snapshot '{name}': dataset already exists\n"),
+            Some(_) => {}
+        }
+    }
+    let none_made = if recursive || names.len() > 1 { "no snapshots were created\n" } else { "" };
+    if let Some((name, why)) = names.iter().find_map(|n| name_error(n, true).map(|why| (n, why))) {
+        return Output::error(format!("cannot create snapshot '{name}': {why}\n{none_made}"), 1);
+    }
+    let datasets: Vec<&str> = names.iter().filter_map(|n| n.split_once('@').map(|p| p.0)).collect();
+    if datasets.iter().enumerate().any(|(i, d)| datasets[..i].contains(d)) {
+        return Output::error(format!("cannot create snapshots : multiple snapshots of same fs not allowed\n{none_made}"), 1);
+    }
+    let before = m.clone();
+    let mut events = Vec::new();
+    for name in &names {
+        match m.zfs_snapshot(name, recursive) {
+            Ok(e) => events.extend(e),
+            Err(e) => {
+                *m = before;
+                let why = match e {
+                    ZfsError::DatasetExists(snap) => format!("cannot create snapshot '{snap}': dataset already exists\n"),
                     ZfsError::NoSpace => format!("cannot create snapshot '{name}': out of space\n"),
                     other => message(&other),
-                })
-            }),
-        };
-        out.append(outcome(r, String::new()));
+                };
+                return Output::error(format!("{why}{none_made}"), 1);
+            }
+        }
     }
-    out
+    Output { events, ..Output::default() }
 }
 
 fn rollback(m: &mut Machine, args: &[String]) -> Output {
