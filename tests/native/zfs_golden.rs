@@ -1558,3 +1558,12 @@ fn snapshots_are_made_all_or_none() {
         "cannot create snapshot 'rpool/data@s1': dataset already exists\nno snapshots were created\nrc=1\ncannot create snapshots : multiple snapshots of same fs not allowed\nno snapshots were created\ncannot create snapshot 'rpool/data@': empty component or misplaced '@' or '#' delimiter in name\nno snapshots were created\ncannot create snapshot 'rpool/data@s1': dataset already exists\nno snapshots were created\nNAME\nrpool@y\nrpool/data@s1\nrpool/data@y\ncannot create snapshot 'rpool/data@s1': dataset already exists\n",
     );
 }
+
+#[test]
+fn a_volume_size_rounds_up_to_whole_blocks() {
+    check(
+        None,
+        "zfs create -V 1001K rpool/data/vol7\nzfs get -H -o value volsize,refreservation rpool/data/vol7\nzfs create -b 4K -V 1001K rpool/data/vol8\nzfs get -H -p -o value volsize rpool/data/vol8\nzfs create -b 3K -V 1001K rpool/data/vol10\n",
+        "1008K\n2.98M\n1028096\ncannot create 'rpool/data/vol10': 'volblocksize' must be power of 2 from 512B to 16M\n",
+    );
+}

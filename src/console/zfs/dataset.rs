@@ -115,7 +115,12 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("cannot create '{name}': volume size cannot be zero\n"), 1);
     }
     let what = match volsize {
-        Some(size_bytes) => NewDataset::Volume { size_bytes, volblocksize, sparse },
+        // zfs_do_create rounds a volume up to whole blocks (P2ROUNDUP).
+        Some(size_bytes) => {
+            let block = volblocksize.unwrap_or(16 << 10);
+            let size_bytes = if block.is_power_of_two() { size_bytes.checked_next_multiple_of(block).unwrap_or(size_bytes) } else { size_bytes };
+            NewDataset::Volume { size_bytes, volblocksize, sparse }
+        }
         None => NewDataset::Filesystem,
     };
     // For a volume zfs_do_create opens the pool first (for its block size).
