@@ -1567,3 +1567,12 @@ fn a_volume_size_rounds_up_to_whole_blocks() {
         "1008K\n2.98M\n1028096\ncannot create 'rpool/data/vol10': 'volblocksize' must be power of 2 from 512B to 16M\n",
     );
 }
+
+#[test]
+fn a_disk_below_64m_is_refused_without_naming_it() {
+    check(
+        Some("sdb=1G,sdg=32M"),
+        "zpool create t4 sdg\necho rc=$?\n",
+        "cannot create 't4': one or more devices is less than the minimum size (64M)\nrc=1\n",
+    );
+}

@@ -251,7 +251,8 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
             Some((leaf, pool)) => format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),
             None => format!("cannot open '{}': Device or resource busy ({why})\n", dev_path(m, *dev)),
         },
-        ZfsError::DeviceTooSmall(dev) => format!("cannot create '{name}': one or more devices is less than the minimum size (64M)\n{} is too small\n", dev_path(m, *dev)),
+        // EOVERFLOW: the kernel cannot say which device it was.
+        ZfsError::DeviceTooSmall(_) => format!("cannot create '{name}': one or more devices is less than the minimum size (64M)\n"),
         ZfsError::InvalidVdev(_) => message(e),
         ZfsError::PoolExists(_) => message(e),
         other => format!("cannot create '{name}': {other}\n"),
