@@ -475,13 +475,16 @@ fn snapshot(m: &mut Machine, args: &[String]) -> Output {
     if datasets.iter().enumerate().any(|(i, d)| datasets[..i].contains(d)) {
         return Output::error(format!("cannot create snapshots : multiple snapshots of same fs not allowed\n{none_made}"), 1);
     }
-    let before = m.clone();
+    // One name is one transaction already; several need the state to go back to.
+    let before = (names.len() > 1).then(|| m.clone());
     let mut events = Vec::new();
     for name in &names {
         match m.zfs_snapshot(name, recursive) {
             Ok(e) => events.extend(e),
             Err(e) => {
-                *m = before;
+                if let Some(before) = before {
+                    *m = before;
+                }
                 let why = match e {
                     ZfsError::DatasetExists(snap) => format!("cannot create snapshot '{snap}': dataset already exists\n"),
                     ZfsError::NoSpace => format!("cannot create snapshot '{name}': out of space\n"),

@@ -78,7 +78,7 @@ fn each_pool(m: &mut Machine, sub: &str, args: &[String], flags: &str, op: fn(&m
     // clears the whole pool's counters).
     if let Some(dev) = operands.get(1).filter(|_| sub == "clear") {
         // `zpool_find_vdev`: a leaf, an interior vdev's type-id, or a guid.
-        let named = |p: &Pool| p.vdevs.iter().any(|v| format!("{}-{}", v.kind.name(), v.id) == *dev || v.guid.to_string() == *dev || v.children.iter().any(|l| l.guid.to_string() == *dev));
+        let named = |p: &Pool| p.vdevs.iter().any(|v| v.type_id() == *dev || v.guid.to_string() == *dev || v.children.iter().any(|l| l.guid.to_string() == *dev));
         if m.zfs().pool(pool).is_some_and(|p| !named(p)) && leaf_in_pool(m, sub, pool, dev).is_err() {
             return Output::error(format!("cannot clear errors for {dev}: no such device in pool\n"), 1);
         }
@@ -216,7 +216,7 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
     let Some(p) = m.zfs().pool(pool) else {
         return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
     };
-    let top_level = p.vdevs.iter().any(|v| v.children.len() > 1 && format!("{}-{}", v.kind.name(), v.id) == *old);
+    let top_level = p.vdevs.iter().any(|v| v.children.len() > 1 && v.type_id() == *old);
     // make_root_vdev reads the new device before the old one is looked up.
     let r = device(m, new).and_then(|n| {
         if top_level {
@@ -456,7 +456,7 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
             let l = &v.children[0];
             rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
         } else {
-            let name = if f.guids { v.guid.to_string() } else { format!("{}-{}", v.kind.name(), v.id) };
+            let name = if f.guids { v.guid.to_string() } else { v.type_id() };
             rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors });
             for l in &v.children {
                 rows.push(Row { depth: 4, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
@@ -648,7 +648,7 @@ fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool) -> Vec<Stri
         let single = v.kind == VdevKind::Disk;
         let name = match v.children.first() {
             Some(l) if single => leaf_name(m, l, paths),
-            _ => format!("{}-{}", v.kind.name(), v.id),
+            _ => v.type_id(),
         };
         let space = v.metaslab_space();
         let alloc = v.allocated.total();
@@ -823,7 +823,7 @@ fn iostat_rows(m: &Machine, p: &Pool, verbose: bool, paths: bool) -> Vec<IostatR
             rows.extend(v.children.first().map(|l| IostatRow { depth: 2, name: leaf_name(m, l, paths), capacity, io: l.io }));
             continue;
         }
-        rows.push(IostatRow { depth: 2, name: format!("{}-{}", v.kind.name(), v.id), capacity, io: io_sum(v.children.iter()) });
+        rows.push(IostatRow { depth: 2, name: v.type_id(), capacity, io: io_sum(v.children.iter()) });
         rows.extend(v.children.iter().map(|l| IostatRow { depth: 4, name: leaf_name(m, l, paths), capacity: None, io: l.io }));
     }
     rows

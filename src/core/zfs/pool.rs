@@ -127,7 +127,7 @@ impl Pool {
 
     /// `mirror-0`, `raidz1-1`; a single disk is named by its device.
     pub fn vdev_names(&self) -> Vec<String> {
-        self.vdevs.iter().map(|v| format!("{}-{}", v.kind.name(), v.id)).collect()
+        self.vdevs.iter().map(TopVdev::type_id).collect()
     }
 
     pub fn guid_sum(&self) -> u64 {

@@ -227,6 +227,11 @@ pub fn xor_parity(columns: &[&[u8]], size: usize) -> Vec<u8> {
 }
 
 impl TopVdev {
+    /// Its name in `zpool status`: type and id (`mirror-0`, `raidz1-1`).
+    pub fn type_id(&self) -> String {
+        format!("{}-{}", self.kind.name(), self.id)
+    }
+
     /// A top-level vdev over leaves of the given sizes.
     pub fn new(id: u32, guid: u64, kind: VdevKind, children: Vec<Leaf>, ashift: u8, leaf_bytes: &[u64]) -> TopVdev {
         let smallest = leaf_bytes.iter().map(|b| leaf_asize(*b)).min().unwrap_or(0);
