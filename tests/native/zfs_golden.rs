@@ -725,7 +725,9 @@ dd if=/dev/zvol/rpool/data/vm-100-disk-0 bs=64k count=2 status=none | md5sum
 wc -c /dev/zd0
 hexdump -C -s 131056 -n 32 /dev/zd0
 ",
-        "NAME MAJ:MIN SIZE TYPE PHY-SEC OPT-IO
+        "Warning: volblocksize (8192) is less than the default minimum block size (16384).
+To reduce wasted space a volblocksize of 16384 is recommended.
+NAME MAJ:MIN SIZE TYPE PHY-SEC OPT-IO
 zd0  230:0    32G disk   16384  16384
 zd16 230:16    2G disk   16384  16384
 zd32 230:32    1G disk    8192   8192
@@ -1564,7 +1566,7 @@ fn a_volume_size_rounds_up_to_whole_blocks() {
     check(
         None,
         "zfs create -V 1001K rpool/data/vol7\nzfs get -H -o value volsize,refreservation rpool/data/vol7\nzfs create -b 4K -V 1001K rpool/data/vol8\nzfs get -H -p -o value volsize rpool/data/vol8\nzfs create -b 3K -V 1001K rpool/data/vol10\n",
-        "1008K\n2.98M\n1028096\ncannot create 'rpool/data/vol10': 'volblocksize' must be power of 2 from 512B to 16M\n",
+        "1008K\n2.98M\nWarning: volblocksize (4096) is less than the default minimum block size (16384).\nTo reduce wasted space a volblocksize of 16384 is recommended.\n1028096\ncannot create 'rpool/data/vol10': 'volblocksize' must be power of 2 from 512B to 16M\n",
     );
 }
 
@@ -1574,5 +1576,28 @@ fn a_disk_below_64m_is_refused_without_naming_it() {
         Some("sdb=1G,sdg=32M"),
         "zpool create t4 sdg\necho rc=$?\n",
         "cannot create 't4': one or more devices is less than the minimum size (64M)\nrc=1\n",
+    );
+}
+
+#[test]
+fn zfs_create_dry_run_and_verbose_list_what_zfs_do_create_passes() {
+    check(
+        None,
+        "zfs create -nv -V 1G rpool/data/vol10\nzfs create -nvP -V 1G rpool/data/vol11\nzfs create -v rpool/data/fs1\nzfs create -n rpool/data/fs2\nzfs create -nv -o compression=zstd -o recsize=1M rpool/data/fs3\nzfs create -pv rpool/data/a/b/c\nzfs create -pnv rpool/data/x/y\nzfs create -nv -b 8K -V 1000K rpool/data/v3\nzfs create -nv -s -V 1G rpool/data/v4\nzfs create -n -V 1G nopool/v\nzfs create -n -o copies=9 rpool/data/q\nzfs create -u -V 1G rpool/data/q\nzfs list -r -o name rpool/data\n",
+        "would create rpool/data/vol10\n\tvolsize=1073741824\n\trefreservation=1092616192\ncreate\trpool/data/vol11\nproperty\tvolsize\t1073741824\nproperty\trefreservation\t1092616192\ncreate rpool/data/fs1\nwould create rpool/data/fs3\n\tcompression=zstd\n\trecsize=1M\ncreate ancestors of rpool/data/a/b/c\ncreate rpool/data/a/b/c\nwould create ancestors of rpool/data/x/y\nwould create rpool/data/x/y\nWarning: volblocksize (8192) is less than the default minimum block size (16384).\nTo reduce wasted space a volblocksize of 16384 is recommended.\nwould create rpool/data/v3\n\tvolsize=1024000\n\tvolblocksize=8192\n\trefreservation=3121152\nwould create rpool/data/v4\n\tvolsize=1073741824\ncannot open 'nopool': no such pool\nbad copies value '9'\n'-u' can only be used when creating a filesystem\nusage:\n\tcreate [-Pnpuv] [-o property=value] ... <filesystem>\n\tcreate [-Pnpsv] [-b blocksize] [-o property=value] ... -V <size> <volume>\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\nNAME\nrpool/data\nrpool/data/a\nrpool/data/a/b\nrpool/data/a/b/c\nrpool/data/fs1\nrpool/data/vm-100-disk-0\n",
+    );
+}
+
+#[test]
+fn a_volumes_refreservation_follows_raidz_padding_and_ignores_copies() {
+    // By hand from libzfs: on four 512-byte-sector disks a 16K block takes
+    // 44 sectors and a 128K one 342, so 6400 blocks count
+    // 6400 * 22528 * 131072 / 175104 bytes, plus 15 indirect blocks * 256K
+    // = 111855771. Three disks pad nothing: 100M + 15 * 256K. `copies` is
+    // not counted (libzfs looks it up as a string, and it is a number).
+    check(
+        Some("sdb=1G,sdc=1G,sdd=1G,sde=1G,sdf=1G,sdg=1G,sdh=1G"),
+        "zpool create t raidz1 sdb sdc sdd sde\nzfs create -V 100M t/v\nzfs get -Hp -o value refreservation t/v\nzpool create u raidz1 sdf sdg sdh\nzfs create -nv -V 100M u/w\nzfs set copies=2 u\nzfs create -V 100M u/v\nzfs get -Hp -o value refreservation u/v\n",
+        "111855771\nwould create u/w\n\tvolsize=104857600\n\trefreservation=108789760\n108789760\n",
     );
 }

@@ -1,11 +1,15 @@
-//! `zfs`: create, destroy, snapshot, rollback, list, get, set and version,
-//! as `cmd/zfs/zfs_main.c` and libzfs print them.
+//! `zfs`: create, destroy, snapshot, rollback, set, rename, inherit, clone
+//! and version, as `cmd/zfs/zfs_main.c` and libzfs print them (list and get
+//! are in `listing`).
 
-use super::{getopt, message, nicenum, outcome, parse_size, Columns, VERSION};
+use super::{getopt, message, nicenum, outcome, parse_size, VERSION};
 use crate::console::{Output, Shell};
 use crate::core::machine::{Machine, NewDataset};
-use crate::core::zfs::props::{is_user_property, Stored, FS, SNAP, VOL};
+use crate::core::zfs::props::{is_user_property, Stored, FS, VOL};
+use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE};
 use crate::core::zfs::{ChecksumAlg, DatasetKind, Pool, Props, ZfsError};
+use crate::core::Event;
+use super::listing::{canonical, get, list, meta};
 
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     let Some((sub, rest)) = args.split_first() else {
@@ -34,7 +38,7 @@ fn command_list() -> String {
     super::usage::ZFS_COMMANDS.to_string()
 }
 
-fn usage_error(what: &str, usage: &str) -> Output {
+pub(super) fn usage_error(what: &str, usage: &str) -> Output {
     Output::error(format!("{what}\n{}", usage_text(usage)), 2)
 }
 
@@ -63,16 +67,16 @@ fn size_error(text: &str) -> String {
     }
 }
 
-fn bad_option(c: char, usage: &str) -> Output {
+pub(super) fn bad_option(c: char, usage: &str) -> Output {
     usage_error(&format!("invalid option '{c}'"), usage)
 }
 
-fn pool_of(name: &str) -> &str {
+pub(super) fn pool_of(name: &str) -> &str {
     name.split(['/', '@']).next().unwrap_or(name)
 }
 
 /// A name's dataset and pool, or ZFS's "cannot open" error.
-fn open<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
+pub(super) fn open<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
     let missing = || format!("cannot open '{name}': dataset does not exist\n");
     let pool = m.zfs().pool(pool_of(name)).ok_or_else(missing)?;
     pool.space(name).map(|_| pool).ok_or_else(missing)
@@ -85,75 +89,155 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(c) => return bad_option(c, CREATE_USAGE),
     };
+    let flag = |c: char| opts.iter().any(|o| o.0 == c);
+    let (volume, dry_run, parsable) = (flag('V'), flag('n'), flag('P'));
+    let (mut volsize, mut volblocksize) = (None, None);
+    // What `-v` lists: the nvlist zfs_do_create hands to libzfs, in order.
+    let mut shown: Vec<(String, String)> = Vec::new();
+    for (c, v) in &opts {
+        let (key, value) = match c {
+            'V' => match parse_size(v) {
+                Some(n) => ("volsize".to_string(), volsize.insert(n).to_string()),
+                None => return Output::error(format!("bad volume size '{v}': {}\n", size_error(v)), 1),
+            },
+            'b' => match parse_size(v) {
+                Some(n) => ("volblocksize".to_string(), volblocksize.insert(n).to_string()),
+                None => return Output::error(format!("bad volume block size '{v}': {}\n", size_error(v)), 1),
+            },
+            'o' => match v.split_once('=') {
+                None => return Output::error("missing '=' for property=value argument\n", 1),
+                Some((k, _)) if shown.iter().any(|s| s.0 == k) => return Output::error(format!("property '{k}' specified multiple times\n"), 1),
+                Some((k, val)) => (k.to_string(), val.to_string()),
+            },
+            _ => continue,
+        };
+        shown.retain(|s| s.0 != key);
+        shown.push((key, value));
+    }
+    if (flag('s') || flag('b')) && !volume {
+        return usage_error("'-s' and '-b' can only be used when creating a volume", CREATE_USAGE);
+    }
+    if flag('u') && volume {
+        return usage_error("'-u' can only be used when creating a filesystem", CREATE_USAGE);
+    }
     let [name] = operands.as_slice() else {
-        let missing = if opts.iter().any(|o| o.0 == 'V') { "missing volume argument" } else { "missing filesystem argument" };
+        let missing = if volume { "missing volume argument" } else { "missing filesystem argument" };
         return usage_error(if operands.is_empty() { missing } else { "too many arguments" }, CREATE_USAGE);
     };
-    let given: Vec<&str> = opts.iter().filter(|o| o.0 == 'o').map(|o| o.1.split('=').next().unwrap_or("")).collect();
-    if let Some(twice) = given.iter().enumerate().find_map(|(i, p)| given[..i].contains(p).then_some(p)) {
-        return Output::error(format!("property '{twice}' specified multiple times\n"), 1);
+    // A dry run and a volume open the pool first (for its block size).
+    if (dry_run || volume) && m.zfs().pool(pool_of(name)).is_none() {
+        return Output::error(format!("cannot open '{}': no such pool\n", pool_of(name)), 1);
     }
     let mut props = Props::default();
-    let volume = opts.iter().any(|o| o.0 == 'V');
-    let (mut volsize, mut volblocksize) = (None, None);
-    for (c, v) in &opts {
-        let r = match c {
-            'V' => parse_size(v).map(|s| volsize = Some(s)).ok_or_else(|| format!("bad volume size '{v}': {}\n", size_error(v))),
-            'b' => parse_size(v).map(|s| volblocksize = Some(s)).ok_or_else(|| format!("bad volume block size '{v}': {}\n", size_error(v))),
-            'o' => create_prop(&mut props, name, volume, v, &mut volblocksize),
-            _ => Ok(()),
-        };
-        if let Err(e) = r {
+    for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
+        if let Err(e) = create_prop(&mut props, name, volume, v, &mut volblocksize) {
+            let e = if dry_run { e.replacen("cannot create '", "cannot verify '", 1) } else { e };
             return Output::error(e, 1);
         }
     }
-    let sparse = opts.iter().any(|o| o.0 == 's');
-    if sparse && volsize.is_none() {
-        return usage_error("'-s' and '-b' can only be used when creating a volume", CREATE_USAGE);
-    }
-    if volsize == Some(0) {
-        return Output::error(format!("cannot create '{name}': volume size cannot be zero\n"), 1);
-    }
+    let mut out = Output::default();
     let what = match volsize {
-        // zfs_do_create rounds a volume up to whole blocks (P2ROUNDUP).
-        Some(size_bytes) => {
-            let block = volblocksize.unwrap_or(16 << 10);
-            let size_bytes = if block.is_power_of_two() { size_bytes.checked_next_multiple_of(block).unwrap_or(size_bytes) } else { size_bytes };
-            NewDataset::Volume { size_bytes, volblocksize, sparse }
-        }
+        Some(0) => return Output::error(format!("cannot create '{name}': volume size cannot be zero\n"), 1),
+        Some(size_bytes) => match new_volume(m, name, size_bytes, (volblocksize, flag('b')), flag('s'), &mut shown) {
+            Ok((what, warning)) => {
+                out.err = warning;
+                what
+            }
+            Err(e) => return Output::error(e, 1),
+        },
         None => NewDataset::Filesystem,
     };
-    // For a volume zfs_do_create opens the pool first (for its block size).
-    if volsize.is_some() && m.zfs().pool(pool_of(name)).is_none() {
-        return Output::error(format!("cannot open '{}': no such pool\n", pool_of(name)), 1);
-    }
-    if let Some(why) = new_name_error(m, name) {
-        return Output::error(format!("cannot create '{name}': {why}\n"), 1);
-    }
     let mut events = Vec::new();
-    if opts.iter().any(|o| o.0 == 'p') {
+    if flag('p') && name_error(name, false).is_none() {
         // `-p`: missing parents are made as plain filesystems, and a target
         // that already exists is success.
         if m.zfs().pool(pool_of(name)).is_some_and(|p| p.dataset(name).is_some()) {
-            return Output::default();
+            return out;
         }
-        let parts: Vec<&str> = name.split('/').collect();
-        for i in 2..parts.len() {
-            let parent = parts[..i].join("/");
-            if m.zfs().pool(pool_of(name)).is_some_and(|p| p.dataset(&parent).is_none()) {
-                match m.zfs_create(&parent, NewDataset::Filesystem, Props::default()) {
-                    Ok(e) => events.extend(e),
-                    Err(e) => return Output::error(format!("cannot create '{parent}': {}\n", e.to_string().rsplit(": ").next().unwrap_or("")), 1),
-                }
+        if parsable || flag('v') {
+            out.text += &if parsable { format!("create_ancestors\t{name}\n") } else if dry_run { format!("would create ancestors of {name}\n") } else { format!("create ancestors of {name}\n") };
+        }
+        if !dry_run {
+            match create_ancestors(m, name) {
+                Ok(e) => events = e,
+                Err(e) => return failed(out, e),
             }
         }
+    }
+    if parsable || flag('v') {
+        out.text += &if parsable { format!("create\t{name}\n") } else if dry_run { format!("would create {name}\n") } else { format!("create {name}\n") };
+        for (k, v) in &shown {
+            out.text += &if parsable { format!("property\t{k}\t{v}\n") } else { format!("\t{k}={v}\n") };
+        }
+    }
+    if dry_run {
+        return out;
+    }
+    if let Some(why) = new_name_error(m, name) {
+        return failed(out, format!("cannot create '{name}': {why}\n"));
     }
     let r = m.zfs_create(name, what, props).map(|e| [events, e].concat()).map_err(|e| match e {
         ZfsError::NoSpace => format!("cannot create '{name}': out of space\n"),
         ZfsError::BadProperty { why, .. } => format!("cannot create '{name}': {why}\n"),
         other => message(&other),
     });
-    outcome(r, String::new())
+    out.append(outcome(r, String::new()));
+    out
+}
+/// Standard output so far, then an error.
+fn failed(mut out: Output, e: String) -> Output {
+    out.append(Output::error(e, 1));
+    out
+}
+
+/// A volume as `zfs_do_create` settles it: the block size (with libzfs'
+/// warning when it is under 16K), the size rounded up to whole blocks, and
+/// the refreservation, each added to what `-v` lists.
+fn new_volume(m: &Machine, name: &str, size_bytes: u64, (volblocksize, b_flag): (Option<u64>, bool), sparse: bool, shown: &mut Vec<(String, String)>) -> Result<(NewDataset, String), String> {
+    let pool = open_pool(m, name)?;
+    let show = |shown: &mut Vec<(String, String)>, k: &str, v: u64| {
+        shown.retain(|s| s.0 != k);
+        shown.push((k.to_string(), v.to_string()));
+    };
+    let block = volblocksize.unwrap_or(DEFAULT_VOLBLOCKSIZE);
+    let mut warning = String::new();
+    // libzfs refuses a size that is not a power of two before it warns.
+    if block < DEFAULT_VOLBLOCKSIZE && block.is_power_of_two() && block >= 512 {
+        warning = format!("Warning: volblocksize ({block}) is less than the default minimum block size ({DEFAULT_VOLBLOCKSIZE}).\nTo reduce wasted space a volblocksize of {DEFAULT_VOLBLOCKSIZE} is recommended.\n");
+    }
+    // `-b` is listed again (as text) when it is not the default.
+    if block != DEFAULT_VOLBLOCKSIZE && b_flag {
+        show(shown, "volblocksize", block);
+    }
+    let mut size = size_bytes;
+    if block.is_power_of_two() && size % block != 0 {
+        size = size.checked_next_multiple_of(block).unwrap_or(size);
+        show(shown, "volsize", size);
+    }
+    if !sparse && !shown.iter().any(|s| s.0 == "refreservation") {
+        show(shown, "refreservation", volsize_to_reservation(&pool.vdevs, size, block));
+    }
+    Ok((NewDataset::Volume { size_bytes: size, volblocksize, sparse }, warning))
+}
+
+fn open_pool<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
+    m.zfs().pool(pool_of(name)).ok_or_else(|| format!("cannot open '{}': no such pool\n", pool_of(name)))
+}
+
+/// `zfs_create_ancestors`: each missing parent as a plain filesystem.
+fn create_ancestors(m: &mut Machine, name: &str) -> Result<Vec<Event>, String> {
+    let mut events = Vec::new();
+    let parts: Vec<&str> = name.split('/').collect();
+    for i in 2..parts.len() {
+        let parent = parts[..i].join("/");
+        if m.zfs().pool(pool_of(name)).is_some_and(|p| p.dataset(&parent).is_none()) {
+            match m.zfs_create(&parent, NewDataset::Filesystem, Props::default()) {
+                Ok(e) => events.extend(e),
+                Err(e) => return Err(format!("cannot create '{parent}': {}\n", e.to_string().rsplit(": ").next().unwrap_or(""))),
+            }
+        }
+    }
+    Ok(events)
 }
 
 const CLONE_USAGE: &str = "\tclone [-p] [-o property=value] ... <snapshot> <filesystem|volume>\n";
@@ -594,7 +678,7 @@ fn mountpoint_ok(v: &str) -> bool {
 fn auto_refreservation(m: &Machine, name: &str) -> Option<u64> {
     let pool = m.zfs().pool(pool_of(name))?;
     match pool.dataset(name)?.kind {
-        DatasetKind::Volume { size_bytes, volblocksize } => Some(crate::core::zfs::dsl::volsize_to_reservation(size_bytes, volblocksize, u64::from(pool.copies_of(name)))),
+        DatasetKind::Volume { size_bytes, volblocksize } => Some(volsize_to_reservation(&pool.vdevs, size_bytes, volblocksize)),
         DatasetKind::Filesystem => None,
     }
 }
@@ -742,466 +826,4 @@ fn inherit(m: &mut Machine, args: &[String]) -> Output {
         out.append(outcome(r, String::new()));
     }
     out
-}
-
-/// A property's full name from its column or short name.
-fn canonical(p: &str) -> &str {
-    match p {
-        "avail" => "available",
-        "refer" => "referenced",
-        "usedsnap" => "usedbysnapshots",
-        "usedds" => "usedbydataset",
-        "usedchild" => "usedbychildren",
-        "usedrefreserv" => "usedbyrefreservation",
-        "compress" => "compression",
-        "recsize" => "recordsize",
-        "volblock" => "volblocksize",
-        "refreserv" => "refreservation",
-        "reserv" => "reservation",
-        other => other,
-    }
-}
-
-/// What `zfs list` and `zfs get` know of each property the lab computes or
-/// models: its column name, whether it is a number (right-aligned, five
-/// characters wide unless `-p`), and the longest of its fixed values. The
-/// properties the lab only stores are `props::STORED`.
-const PROPS: &[(&str, &str, bool, usize)] = &[
-    ("name", "NAME", false, 0),
-    ("type", "TYPE", false, 0),
-    ("creation", "CREATION", false, 0),
-    ("used", "USED", true, 0),
-    ("available", "AVAIL", true, 0),
-    ("referenced", "REFER", true, 0),
-    ("compressratio", "RATIO", true, 0),
-    ("mountpoint", "MOUNTPOINT", false, 0),
-    ("checksum", "CHECKSUM", false, 9),
-    ("copies", "COPIES", false, 1),
-    ("recordsize", "RECSIZE", true, 0),
-    ("volsize", "VOLSIZE", true, 0),
-    ("volblocksize", "VOLBLOCK", true, 0),
-    ("quota", "QUOTA", true, 0),
-    ("reservation", "RESERV", true, 0),
-    ("refquota", "REFQUOTA", true, 0),
-    ("refreservation", "REFRESERV", true, 0),
-    ("usedbysnapshots", "USEDSNAP", true, 0),
-    ("usedbydataset", "USEDDS", true, 0),
-    ("usedbychildren", "USEDCHILD", true, 0),
-    ("usedbyrefreservation", "USEDREFRESERV", true, 0),
-    ("written", "WRITTEN", true, 0),
-    ("createtxg", "CREATETXG", true, 0),
-    ("origin", "ORIGIN", false, 0),
-    ("clones", "CLONES", false, 0),
-];
-
-/// `zfs get all`'s properties, in `zfs_prop_t` order.
-const ALL: &[&str] = &[
-    "type", "creation", "used", "available", "referenced", "compressratio", "origin", "quota", "reservation", "volsize",
-    "volblocksize", "recordsize", "mountpoint", "checksum", "compression", "atime", "devices", "exec", "setuid",
-    "readonly", "snapdir", "createtxg", "canmount", "copies", "refquota", "refreservation", "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset",
-    "usedbychildren", "usedbyrefreservation", "logbias", "dedup", "sync", "written", "clones", "acltype", "relatime",
-];
-
-/// A property as a column: its heading, whether it is a number, and the
-/// longest of its fixed values (`zprop_width`).
-struct Meta {
-    name: String,
-    heading: String,
-    numeric: bool,
-    widest: usize,
-}
-
-fn meta(p: &str) -> Option<Meta> {
-    let name = p.to_string();
-    if let Some(&(_, heading, numeric, widest)) = PROPS.iter().find(|x| x.0 == p) {
-        return Some(Meta { name, heading: heading.into(), numeric, widest });
-    }
-    if let Some(s) = Stored::named(p) {
-        return Some(Meta { name, heading: s.column.into(), numeric: false, widest: s.width() });
-    }
-    is_user_property(p).then(|| Meta { name, heading: p.to_ascii_uppercase(), numeric: false, widest: 0 })
-}
-
-/// One property of a dataset or snapshot: (value, source), or `None` where
-/// it does not apply (a volume's recordsize).
-fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
-    let space = pool.space(name)?;
-    let (head, snap) = match name.split_once('@') {
-        Some((h, s)) => (h, Some(s)),
-        None => (name, None),
-    };
-    let ds = pool.dataset(head)?;
-    let volume = match ds.kind {
-        DatasetKind::Volume { size_bytes, volblocksize } => Some((size_bytes, volblocksize)),
-        DatasetKind::Filesystem => None,
-    };
-    let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
-    let ro = |v: String| Some((v, "-".to_string()));
-    let source = |from: Option<String>| match from {
-        None => "default".to_string(),
-        Some(f) if f == head && snap.is_none() => "local".to_string(),
-        Some(f) if f == head => "-".to_string(),
-        Some(f) => format!("inherited from {f}"),
-    };
-    let snapshot = snap.and_then(|s| ds.snapshot(s));
-    match p {
-        "name" => ro(name.to_string()),
-        "type" => ro(if snap.is_some() { "snapshot" } else if volume.is_some() { "volume" } else { "filesystem" }.into()),
-        "creation" => {
-            let t = snapshot.map_or(ds.creation_time, |s| s.creation_time);
-            ro(if literal { t.to_string() } else { creation(t) })
-        }
-        "createtxg" => ro(snapshot.map_or(ds.creation_txg, |s| s.txg).to_string()),
-        "origin" if snap.is_none() => ro(ds.origin.as_ref().map_or("-".into(), |o| o.snapshot.clone())),
-        "clones" if snap.is_some() => ro(match pool.clones_of(&[name.to_string()]) {
-            c if c.is_empty() => "-".into(),
-            c => c.join(","),
-        }),
-        "origin" | "clones" => None,
-        "used" => ro(bytes(space.used)),
-        "available" => ro(space.available.map_or("-".into(), bytes)),
-        "referenced" => ro(bytes(space.referenced)),
-        "compressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
-        "written" => ro(bytes(space.written)),
-        "usedbysnapshots" | "usedbydataset" | "usedbychildren" | "usedbyrefreservation" if snap.is_some() => None,
-        "usedbysnapshots" => ro(bytes(space.usedbysnapshots)),
-        "usedbydataset" => ro(bytes(space.usedbydataset)),
-        "usedbychildren" => ro(bytes(space.usedbychildren)),
-        "usedbyrefreservation" => ro(bytes(space.usedbyrefreservation)),
-        "mountpoint" if volume.is_some() => None,
-        "mountpoint" if snap.is_some() => ro("-".into()),
-        "mountpoint" => Some((pool.mountpoint_of(head), source(pool.inherited(head, |p| p.mountpoint.clone()).map(|v| v.1)))),
-        "checksum" if snap.is_some() => None,
-        "checksum" => {
-            let from = pool.inherited(head, |p| p.checksum).map(|v| v.1);
-            let value = if from.is_none() { "on".into() } else { checksum_name(pool.checksum_of(head)).into() };
-            Some((value, source(from)))
-        }
-        "copies" if snap.is_some() => None,
-        "copies" => Some((pool.copies_of(head).to_string(), source(pool.inherited(head, |p| p.copies).map(|v| v.1)))),
-        "recordsize" if volume.is_some() || snap.is_some() => None,
-        "recordsize" => Some((bytes(pool.recordsize_of(head)), source(pool.inherited(head, |p| p.recordsize).map(|v| v.1)))),
-        "volsize" => volume.map(|v| (bytes(v.0), if snap.is_some() { "-".into() } else { "local".into() })),
-        "volblocksize" => volume.map(|v| (bytes(v.1), if snap.is_some() { "-".into() } else { "default".into() })),
-        "refreservation" | "reservation" if snap.is_some() => None,
-        "quota" | "refquota" if snap.is_some() || volume.is_some() => None,
-        "refreservation" | "reservation" | "quota" | "refquota" => {
-            let l = ds.props.limits();
-            let set = match p {
-                "quota" => l.quota,
-                "refquota" => l.refquota,
-                "reservation" => l.reservation,
-                _ => ds.props.refreservation,
-            };
-            let value = match set.unwrap_or(0) {
-                0 if !literal => "none".into(),
-                n => bytes(n),
-            };
-            Some((value, if set.is_some() { "local" } else { "default" }.into()))
-        }
-        p if is_user_property(p) => Some(match pool.inherited(head, |x| x.stored(p).cloned()) {
-            Some((v, from)) => (v, source(Some(from))),
-            None => ("-".into(), "-".into()),
-        }),
-        p => {
-            let s = Stored::named(p)?;
-            let kind = if snap.is_some() { SNAP } else if volume.is_some() { VOL } else { FS };
-            if s.applies & kind == 0 {
-                return None;
-            }
-            let set = if s.inherit { pool.inherited(head, |x| x.stored(p).cloned()) } else { ds.props.stored(p).map(|v| (v.clone(), head.to_string())) };
-            Some(match set {
-                Some((v, from)) => (v, source(Some(from))),
-                None => (s.default.into(), "default".into()),
-            })
-        }
-    }
-}
-
-fn checksum_name(a: ChecksumAlg) -> &'static str {
-    match a {
-        ChecksumAlg::Sha256 => "sha256",
-        _ => "fletcher4",
-    }
-}
-
-/// `strftime("%a %b %e %k:%M %Y")` in UTC.
-fn creation(secs: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (y, mo, d, h, mi, _) = crate::console::fmt::civil(secs);
-    format!("{} {} {d:>2} {h:>2}:{mi:02} {y}", DAYS[(secs / 86400 % 7) as usize], MONTHS[(mo as usize).saturating_sub(1) % 12])
-}
-
-/// The datasets `zfs list` and `zfs get` visit: the named ones (or every
-/// one), their descendants with `-r` down to `depth` levels below, and
-/// snapshots (one level below their dataset) when `types` has them; sorted
-/// as `zfs_compare` sorts (by name, snapshots by txg).
-fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[&str]) -> Result<Vec<String>, String> {
-    let mut out: Vec<(String, u64)> = Vec::new();
-    let want = |t: &str| types.contains(&t) || types.contains(&"all");
-    let all = names.is_empty();
-    for pool in &m.zfs().pools {
-        for ds in &pool.datasets {
-            let root = if all { Some(&pool.name) } else { names.iter().find(|n| **n == ds.name || recursive && ds.name.starts_with(&format!("{n}/"))) };
-            let Some(root) = root else { continue };
-            let below = ds.name.matches('/').count() - root.matches('/').count();
-            if below > depth {
-                continue;
-            }
-            let t = if ds.is_volume() { "volume" } else { "filesystem" };
-            if want(t) || !all && names.contains(&ds.name) && !types.contains(&"snapshot") {
-                out.push((ds.name.clone(), 0));
-            }
-            let snaps_wanted = want("snapshot") && (all || recursive || names.contains(&ds.name)) && below < depth;
-            if snaps_wanted {
-                out.extend(ds.snapshots.iter().map(|s| (format!("{}@{}", ds.name, s.name), s.txg)));
-            }
-        }
-    }
-    for n in names.iter().filter(|n| n.contains('@')) {
-        open(m, n)?;
-        out.push((n.clone(), 0));
-    }
-    for n in names.iter().filter(|n| !n.contains('@')) {
-        open(m, n)?;
-    }
-    out.sort_by(|a, b| {
-        let (ah, bh) = (a.0.split('@').next().unwrap_or(""), b.0.split('@').next().unwrap_or(""));
-        ah.cmp(bh).then(a.0.contains('@').cmp(&b.0.contains('@'))).then(a.1.cmp(&b.1))
-    });
-    out.dedup_by(|a, b| a.0 == b.0);
-    Ok(out.into_iter().map(|o| o.0).collect())
-}
-
-fn types_arg(v: &str) -> Result<Vec<&str>, String> {
-    v.split(',')
-        .map(|t| match t {
-            "filesystem" | "fs" => Ok("filesystem"),
-            "volume" | "vol" => Ok("volume"),
-            "snapshot" | "snap" => Ok("snapshot"),
-            "all" => Ok("all"),
-            "bookmark" => Ok("bookmark"),
-            other => Err(format!("invalid type '{other}'\n")),
-        })
-        .collect()
-}
-
-/// `-d N` (which implies `-r`), as `parse_depth` reads it.
-fn depth_arg(opts: &[(char, String)], usage: &str) -> Result<usize, Output> {
-    match opts.iter().rev().find(|o| o.0 == 'd') {
-        None => Ok(usize::MAX),
-        Some((_, v)) => match v.parse::<i64>() {
-            Ok(d) if d < 0 => Err(usage_error("Depth can not be negative.", usage)),
-            Ok(d) => Ok(d as usize),
-            Err(_) => Err(usage_error(&format!("{v} is not an integer"), usage)),
-        },
-    }
-}
-
-const LIST_USAGE: &str = "\tlist [-Hp] [-r|-d max] [-o property[,...]] [-s property]...\n\t    [-S property]... [-t type[,...]] [filesystem|volume|snapshot] ...\n";
-
-fn list(m: &mut Machine, args: &[String]) -> Output {
-    let (opts, names) = match getopt(args, "Hpr", "otsSd") {
-        Ok(v) => v,
-        Err(c) => return bad_option(c, LIST_USAGE),
-    };
-    let has = |c: char| opts.iter().any(|o| o.0 == c);
-    let value_of = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
-    let types = match value_of('t').map(types_arg).unwrap_or(Ok(vec!["filesystem", "volume"])) {
-        Ok(t) => t,
-        Err(e) => return usage_error(e.trim_end(), LIST_USAGE),
-    };
-    let mut columns = Vec::new();
-    let chosen = value_of('o').map(|o| o.replace("space", "name,available,used,usedbysnapshots,usedbydataset,usedbyrefreservation,usedbychildren"));
-    for c in chosen.as_deref().unwrap_or("name,used,available,referenced,mountpoint").split(',').map(canonical) {
-        match meta(c) {
-            Some(m) => columns.push(m),
-            None => return usage_error(&format!("bad property list: invalid property '{c}'"), LIST_USAGE),
-        }
-    }
-    let mut keys = Vec::new();
-    for (c, v) in opts.iter().filter(|o| matches!(o.0, 's' | 'S')) {
-        match meta(canonical(v)) {
-            Some(k) => keys.push((k.name, *c == 'S')),
-            None => return usage_error(&format!("invalid property '{v}'"), LIST_USAGE),
-        }
-    }
-    let depth = match depth_arg(&opts, LIST_USAGE) {
-        Ok(d) => d,
-        Err(out) => return out,
-    };
-    let literal = has('p');
-    let mut visited = match visit(m, &names, has('r') || has('d'), depth, &types) {
-        Ok(v) => v,
-        Err(e) => return Output::error(e, 1),
-    };
-    // Scripted mode (`-H`) stays silent.
-    if visited.is_empty() && !has('H') {
-        return Output::error("no datasets available\n", 0);
-    }
-    sort_by_keys(m, &mut visited, &keys);
-    let rows: Vec<Vec<String>> = visited
-        .iter()
-        .map(|n| {
-            let pool = m.zfs().pool(pool_of(n));
-            columns.iter().map(|c| pool.and_then(|p| prop(p, n, &c.name, literal)).map_or("-".to_string(), |v| v.0)).collect()
-        })
-        .collect();
-    let cols = Columns {
-        widths: columns.iter().enumerate().map(|(i, c)| width(c, rows.iter().map(|r| r[i].len()), literal)).collect(),
-        right: columns.iter().map(|c| c.numeric).collect(),
-    };
-    let mut out = String::new();
-    if !has('H') {
-        out.push_str(&cols.line(&columns.iter().map(|c| c.heading.clone()).collect::<Vec<_>>(), false));
-    }
-    for r in &rows {
-        out.push_str(&cols.line(r, has('H')));
-    }
-    Output::text(out, 0)
-}
-
-/// `-s`/`-S` (descending): all rows together, by each key in turn, numbers
-/// as numbers; ties keep the name order.
-fn sort_by_keys(m: &Machine, names: &mut [String], keys: &[(String, bool)]) {
-    if keys.is_empty() {
-        return;
-    }
-    let value = |n: &str, key: &str| m.zfs().pool(pool_of(n)).and_then(|p| prop(p, n, key, true)).map(|v| v.0).unwrap_or_default();
-    names.sort_by(|a, b| {
-        keys.iter().fold(std::cmp::Ordering::Equal, |order, (key, descending)| {
-            order.then_with(|| {
-                let (va, vb) = (value(a, key), value(b, key));
-                let o = match (va.parse::<u64>(), vb.parse::<u64>()) {
-                    (Ok(x), Ok(y)) => x.cmp(&y),
-                    _ => va.cmp(&vb),
-                };
-                if *descending { o.reverse() } else { o }
-            })
-        })
-    });
-}
-
-/// `zprop_width`, widened by the values of flexible columns (all with `-p`).
-fn width(c: &Meta, values: impl Iterator<Item = usize>, literal: bool) -> usize {
-    let base = if c.numeric { c.heading.len().max(5) } else { c.heading.len().max(c.widest) };
-    if c.numeric && !literal && c.name != "createtxg" {
-        return base;
-    }
-    values.fold(base, usize::max)
-}
-
-const GET_USAGE: &str = "\tget [-rHp] [-d max] [-o \"all\" | field[,...]]\n\t    [-t type[,...]] [-s source[,...]]\n\t    <\"all\" | property[,...]> [filesystem|volume|snapshot|bookmark] ...\n";
-
-/// `zfs get`'s columns (`-o`).
-const GET_FIELDS: [&str; 5] = ["name", "property", "value", "received", "source"];
-
-/// `zfs get -s`'s source kinds, and which a row's SOURCE text is.
-const SOURCES: [&str; 6] = ["local", "default", "inherited", "temporary", "received", "none"];
-
-fn source_kind(source: &str) -> &'static str {
-    match source {
-        "local" => "local",
-        "default" => "default",
-        "-" => "none",
-        _ => "inherited",
-    }
-}
-
-fn get(m: &mut Machine, args: &[String]) -> Output {
-    let (opts, operands) = match getopt(args, "rHp", "otsd") {
-        Ok(v) => v,
-        Err(c) => return bad_option(c, GET_USAGE),
-    };
-    let has = |c: char| opts.iter().any(|o| o.0 == c);
-    let value_of = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
-    let fields: Vec<usize> = match value_of('o') {
-        None => vec![0, 1, 2, 4],
-        Some("all") => (0..5).collect(),
-        Some(list) if list.split(',').count() > 5 || list.starts_with("all,") => return usage_error("too many fields given to -o option", GET_USAGE),
-        Some(list) if list.split(',').any(|f| f == "all") => return usage_error("\"all\" conflicts with specific fields given to -o option", GET_USAGE),
-        Some(list) => match list.split(',').map(|f| GET_FIELDS.iter().position(|g| *g == f).ok_or(f)).collect() {
-            Ok(v) => v,
-            Err(bad) => return usage_error(&format!("invalid column name '{bad}'"), GET_USAGE),
-        },
-    };
-    let sources: Vec<&str> = match value_of('s') {
-        None => SOURCES.to_vec(),
-        Some(list) => match list.split(',').map(|s| SOURCES.iter().copied().find(|x| *x == s).ok_or(s)).collect() {
-            Ok(v) => v,
-            Err(bad) => return usage_error(&format!("invalid source '{bad}'"), GET_USAGE),
-        },
-    };
-    let depth = match depth_arg(&opts, GET_USAGE) {
-        Ok(d) => d,
-        Err(out) => return out,
-    };
-    let Some((props, names)) = operands.split_first() else {
-        return usage_error("missing property argument", GET_USAGE);
-    };
-    let wanted: Vec<&str> = if props == "all" { ALL.to_vec() } else { props.split(',').map(canonical).collect() };
-    if let Some(bad) = wanted.iter().find(|w| meta(w).is_none()) {
-        return usage_error(&format!("bad property list: invalid property '{bad}'"), GET_USAGE);
-    }
-    let recursive = has('r') || has('d');
-    let default_types: &[&str] = if recursive { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
-    let types = match value_of('t').map(types_arg).unwrap_or(Ok(default_types.to_vec())) {
-        Ok(t) => t,
-        Err(e) => return usage_error(e.trim_end(), GET_USAGE),
-    };
-    let literal = has('p');
-    let visited = match visit(m, names, recursive, depth, &types) {
-        Ok(v) => v,
-        Err(e) => return Output::error(e, 1),
-    };
-    let rows = get_rows(m, &visited, &wanted, props == "all", literal);
-    let shown: Vec<&[String; 5]> = rows.iter().filter(|r| sources.contains(&source_kind(&r[4]))).collect();
-    let mut out = String::new();
-    if !has('H') && !shown.is_empty() {
-        let name_w = visited.iter().map(String::len).fold(4, usize::max);
-        let value_w = wanted
-            .iter()
-            .filter_map(|w| meta(w))
-            .map(|c| width(&c, rows.iter().filter(|r| r[1] == c.name).map(|r| r[2].len()), literal))
-            .fold(5, usize::max);
-        let all_widths = [name_w, wanted.iter().map(|w| w.len()).fold(8, usize::max), value_w, 8, name_w + 14];
-        let cols = Columns { widths: fields.iter().map(|&f| all_widths[f]).collect(), right: vec![false; fields.len()] };
-        out.push_str(&cols.line(&fields.iter().map(|&f| GET_FIELDS[f].to_ascii_uppercase()).collect::<Vec<_>>(), false));
-        for r in &shown {
-            out.push_str(&cols.line(&fields.iter().map(|&f| r[f].clone()).collect::<Vec<_>>(), false));
-        }
-    } else {
-        for r in &shown {
-            out.push_str(&format!("{}\n", fields.iter().map(|&f| r[f].as_str()).collect::<Vec<_>>().join("\t")));
-        }
-    }
-    Output::text(out, 0)
-}
-
-/// `[name, property, value, received, source]` for each dataset and
-/// property; with `all`, only the properties that apply, then the user
-/// properties set on the dataset or above it.
-fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal: bool) -> Vec<[String; 5]> {
-    let mut rows = Vec::new();
-    for n in visited {
-        let Some(pool) = m.zfs().pool(pool_of(n)) else { continue };
-        let mut props: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
-        if all {
-            let mut user: Vec<String> = pool.datasets.iter().filter(|d| n == &d.name || n.starts_with(&format!("{}/", d.name)) || n.starts_with(&format!("{}@", d.name))).flat_map(|d| d.props.stored.iter().map(|s| s.0.clone()).filter(|k| is_user_property(k))).collect();
-            user.sort();
-            user.dedup();
-            props.extend(user);
-        }
-        for w in &props {
-            match prop(pool, n, w, literal) {
-                // `zfs get all` leaves out the origin of a dataset that is no clone, and clones of none.
-                Some((value, _)) if all && value == "-" && matches!(w.as_str(), "origin" | "clones") => {}
-                Some((value, source)) => rows.push([n.clone(), w.clone(), value, "-".into(), source]),
-                None if !all => rows.push([n.clone(), w.clone(), "-".into(), "-".into(), "-".into()]),
-                None => {}
-            }
-        }
-    }
-    rows
 }

@@ -9,6 +9,7 @@
 //! its command (in ten steps the figures animate).
 
 mod dataset;
+mod listing;
 mod pool;
 mod pool_props;
 mod vdevs;

@@ -454,14 +454,13 @@ impl Machine {
         if let Some(rs) = props.recordsize {
             check_block_size("recordsize", rs)?;
         }
-        let copies = u64::from(props.copies.unwrap_or_else(|| pool.copies_of(parent)));
         let (kind, props) = match what {
             NewDataset::Filesystem => (DatasetKind::Filesystem, props),
             NewDataset::Volume { size_bytes, volblocksize, sparse } => {
                 let vbs = volblocksize.unwrap_or(DEFAULT_VOLBLOCKSIZE);
                 check_block_size("volblocksize", vbs)?;
                 // `zfs create -V` adds the refreservation unless one is given.
-                let reserve = props.refreservation.or((!sparse).then(|| volsize_to_reservation(size_bytes, vbs, copies)));
+                let reserve = props.refreservation.or((!sparse).then(|| volsize_to_reservation(&pool.vdevs, size_bytes, vbs)));
                 (DatasetKind::Volume { size_bytes, volblocksize: vbs }, Props { refreservation: reserve, ..props })
             }
         };

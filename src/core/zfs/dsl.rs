@@ -17,6 +17,7 @@ use super::checksum::ChecksumAlg;
 use super::dmu::{Os, Tx};
 use super::dnode::{Dnode, DslDatasetPhys, ObjsetPhys, OsType, DSL_DATASET_BONUS_BYTES};
 use super::pool::Pool;
+use super::vdev::{TopVdev, VdevKind};
 use super::{ObjType, ZfsError};
 use crate::core::event::Event;
 
@@ -406,9 +407,8 @@ impl Pool {
         if size_bytes < old {
             return Err("the lab grows volumes only (ZFS would drop the data past the new end)".into());
         }
-        let copies = u64::from(self.copies_of(name));
-        if ds.props.refreservation == Some(volsize_to_reservation(old, volblocksize, copies)) {
-            self.set_limit(name, "refreservation", volsize_to_reservation(size_bytes, volblocksize, copies))?;
+        if ds.props.refreservation == Some(volsize_to_reservation(&self.vdevs, old, volblocksize)) {
+            self.set_limit(name, "refreservation", volsize_to_reservation(&self.vdevs, size_bytes, volblocksize))?;
         }
         let ds = self.dataset_mut(name).ok_or_else(|| "dataset does not exist".to_string())?;
         ds.kind = DatasetKind::Volume { size_bytes, volblocksize };
@@ -665,15 +665,37 @@ fn volume_bytes(d: &Dataset) -> Option<u64> {
     }
 }
 
-/// `zvol_volsize_to_reservation`: the volume plus room for its indirect
-/// blocks (128 KiB each, counted uncompressed), times the copies.
-pub fn volsize_to_reservation(volsize: u64, volblocksize: u64, copies: u64) -> u64 {
+/// `zvol_volsize_to_reservation`: the volume's data blocks as the least
+/// efficient raidz vdev would allocate them, plus room for its indirect
+/// blocks (128 KiB each, counted uncompressed, two copies). libzfs reads
+/// `copies` only as a string it never has there, so one copy is assumed.
+pub fn volsize_to_reservation(vdevs: &[TopVdev], volsize: u64, volblocksize: u64) -> u64 {
     let mut nblocks = volsize / volblocksize;
+    let data = volsize_from_vdevs(vdevs, nblocks, volblocksize);
     let mut numdb: u64 = 7;
     while nblocks > 1 {
         nblocks = nblocks.div_ceil(1024);
         numdb += nblocks;
     }
-    numdb *= (copies + 1).min(3);
-    volsize * copies + numdb * 128 * 1024
+    data + numdb * 2 * 128 * 1024
+}
+
+/// `volsize_from_vdevs`: raidz pads a small block to whole rows of
+/// `nparity + 1` sectors, so its data is scaled by that block's allocation
+/// against a 128 KiB block's.
+fn volsize_from_vdevs(vdevs: &[TopVdev], nblocks: u64, blksize: u64) -> u64 {
+    let scaled = vdevs.iter().filter(|v| v.kind == VdevKind::Raidz1).map(|v| {
+        let (ndisks, ashift) = (v.children.len() as u64, u32::from(v.ashift));
+        let asize = |b: u64| raidz_asize(ndisks, 1, ashift, b);
+        u128::from(nblocks) * u128::from(asize(blksize)) * (128 << 10) / u128::from(asize(128 << 10).max(1))
+    });
+    scaled.max().map_or(nblocks * blksize, |v| u64::try_from(v).unwrap_or(u64::MAX))
+}
+
+/// `vdev_raidz_asize`: the bytes a block of `blksize` takes on a raidz vdev.
+fn raidz_asize(ndisks: u64, nparity: u64, ashift: u32, blksize: u64) -> u64 {
+    let ndata = ndisks.saturating_sub(nparity).max(1);
+    let mut sectors = ((blksize.max(1) - 1) >> ashift) + 1;
+    sectors += nparity * sectors.div_ceil(ndata);
+    sectors.next_multiple_of(nparity + 1) << ashift
 }
