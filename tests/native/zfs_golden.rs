@@ -27,8 +27,8 @@ config:
 
 errors: No known data errors
 NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank   960M     7K   960M        -         -     0%     0%  1.00x    ONLINE  -
-tank\t1006632960\t7168\t1006625792\t-\t-\t0\t0\t1.00\tONLINE\t-
+tank   960M    10K   960M        -         -     0%     0%  1.00x    ONLINE  -
+tank\t1006632960\t10240\t1006622720\t-\t-\t0\t0\t1.00\tONLINE\t-
 no pools available
 no pools available
 ",
@@ -149,7 +149,7 @@ fn files_in_a_dataset_show_in_ls_and_df() {
         "total 1
 -rw-r--r-- 1 root root 10 Nov 25 09:00 notes.txt
 Filesystem      Size  Used Avail Use% Mounted on
-tank            832M  4.5K  832M   1% /tank
+tank            832M  7.5K  832M   1% /tank
 hello zfs
 ",
     );
@@ -259,7 +259,7 @@ fn a_volume_written_by_dd_diverges_from_its_snapshot() {
         "7f614da9329cd3aebf59b91aadc30bf0  /dev/zvol/tank/vol
 05e41b0e7076b30905a99da39c7365c1  -
 NAME         USED  REFER
-tank        71.0M     4K
+tank        71.0M     7K
 tank/vol    71.0M  4.03M
 tank/vol@a  1.03M  4.03M
 b6d81b360a5672d80c27430f39153e2c  -
@@ -314,7 +314,7 @@ fn history_records_each_change_and_each_change_is_one_txg() {
          zpool list tank\nzpool history tank\nzpool get size,capacity,health,ashift tank\nzpool get -H -p readonly,ashift tank\n\
          zdb -u tank\necho hi > /tank/data/x\nzdb -u tank\nzpool sync tank\nzpool wait -t scrub tank\nzpool wait -t bogus tank\n",
         "NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank   960M   120K   960M        -         -     0%     0%  1.00x    ONLINE  -
+tank   960M   152K   960M        -         -     0%     0%  1.00x    ONLINE  -
 History for 'tank':
 2026-11-25.09:00:01 zpool create -o ashift=12 tank mirror sdb sdc
 2026-11-25.09:00:02 zfs create tank/data
@@ -386,7 +386,7 @@ config:
 \ttank        ONLINE       0     0     0
 \t  mirror-0  ONLINE       0     0     0
 \t    sdb     ONLINE       0     0     0
-\t    sdc     ONLINE       0     0    80
+\t    sdc     ONLINE       0     0    84
 
 errors: No known data errors
 c3725501f5b064992dccd35b2b8d7cf0  /tank/big
@@ -477,7 +477,7 @@ config:
 
 \tNAME        STATE     READ WRITE CKSUM
 \ttank        ONLINE       0     0     0
-\t  sdb       ONLINE       0     0    20
+\t  sdb       ONLINE       0     0    24
 
 errors: No known data errors
 b973bd05b3c5ba1b5094fc12cf85fff4  /tank/safe/f
@@ -509,7 +509,7 @@ fn attach_makes_a_mirror_and_the_scan_line_reports_the_resilver() {
          zpool status -x\nzpool detach tank sdb\nzfs create -p tank/a/b/c\nzfs create -p tank/a/b/c\nzfs list -H -o name\n",
         "  pool: tank
  state: ONLINE
-  scan: resilvered 7.50K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
+  scan: resilvered 10.5K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
 config:
 
 \tNAME        STATE     READ WRITE CKSUM
@@ -601,8 +601,8 @@ fn the_lab_host_has_rpool_for_the_course_commands() {
         None,
         "sudo zpool status\nsudo zfs list\nsudo zfs snapshot rpool/data/vm-100-disk-0@before_update\ndd if=/dev/urandom of=/dev/zvol/rpool/data/vm-100-disk-0 bs=1M count=8 status=none\nsudo zfs list -t all -o name,used,refer\nsudo zfs rollback rpool/data/vm-100-disk-0@before_update\nsudo zfs list -o name,refer rpool/data/vm-100-disk-0\nlsblk -o NAME,SIZE,TYPE /dev/nvme0n1\nzpool history\n",
         "  pool: rpool\n state: ONLINE\nconfig:\n\n\tNAME         STATE     READ WRITE CKSUM\n\trpool        ONLINE       0     0     0\n\t  mirror-0   ONLINE       0     0     0\n\t    nvme0n1  ONLINE       0     0     0\n\t    nvme1n1  ONLINE       0     0     0\n\nerrors: No known data errors\n\
-NAME                       USED  AVAIL  REFER  MOUNTPOINT\nrpool                     32.5G   214G    40K  /rpool\nrpool/data                32.5G   214G    32K  /rpool/data\nrpool/data/vm-100-disk-0  32.5G   246G    24K  -\n\
-NAME                                     USED  REFER\nrpool                                   32.5G    40K\nrpool/data                              32.5G    32K\nrpool/data/vm-100-disk-0                32.5G  8.09M\nrpool/data/vm-100-disk-0@before_update    16K    24K\n\
+NAME                       USED  AVAIL  REFER  MOUNTPOINT\nrpool                     32.5G   214G    56K  /rpool\nrpool/data                32.5G   214G    48K  /rpool/data\nrpool/data/vm-100-disk-0  32.5G   246G    24K  -\n\
+NAME                                     USED  REFER\nrpool                                   32.5G    56K\nrpool/data                              32.5G    48K\nrpool/data/vm-100-disk-0                32.5G  8.09M\nrpool/data/vm-100-disk-0@before_update    16K    24K\n\
 NAME                      REFER\nrpool/data/vm-100-disk-0    24K\n\
 NAME         SIZE TYPE\nnvme0n1      256G disk\n├─nvme0n1p1  256G part\n└─nvme0n1p9    8M part\n\
 History for 'rpool':\n2026-11-24.09:00:00 zpool create -o ashift=12 rpool mirror /dev/nvme0n1 /dev/nvme1n1\n2026-11-24.09:00:01 zfs create rpool/data\n2026-11-24.09:00:02 zfs create -V 33554432k rpool/data/vm-100-disk-0\n2026-11-25.09:00:03 zfs snapshot rpool/data/vm-100-disk-0@before_update\n2026-11-25.09:00:06 zfs rollback rpool/data/vm-100-disk-0@before_update\n\n",
@@ -650,19 +650,19 @@ fn zpool_list_v_prints_each_vdev_as_print_list_stats_does() {
         DISKS,
         "zpool create tank mirror sdb sdc\nzpool create solo sdd\nzpool list -v\nzpool list -vH tank\nzpool offline tank sdc\nzpool list -vP tank\n",
         "NAME         SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank         960M     7K   960M        -         -     0%     0%  1.00x    ONLINE  -
-  mirror-0   960M     7K   960M        -         -     0%  0.00%      -    ONLINE
+tank         960M    10K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  mirror-0   960M    10K   960M        -         -     0%  0.00%      -    ONLINE
     sdb     1014M      -      -        -         -      -      -      -    ONLINE
     sdc     1014M      -      -        -         -      -      -      -    ONLINE
-solo         960M     7K   960M        -         -     0%     0%  1.00x    ONLINE  -
-  sdd       1014M     7K   960M        -         -     0%  0.00%      -    ONLINE
-tank\t960M\t7K\t960M\t-\t-\t0%\t0%\t1.00x\tONLINE\t-
-\tmirror-0\t960M\t7K\t960M\t-\t-\t0%\t0.00%\t-\tONLINE
+solo         960M    10K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  sdd       1014M    10K   960M        -         -     0%  0.00%      -    ONLINE
+tank\t960M\t10K\t960M\t-\t-\t0%\t0%\t1.00x\tONLINE\t-
+\tmirror-0\t960M\t10K\t960M\t-\t-\t0%\t0.00%\t-\tONLINE
 \tsdb\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
 \tsdc\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
 NAME            SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank            960M  8.50K   960M        -         -     0%     0%  1.00x  DEGRADED  -
-  mirror-0      960M  8.50K   960M        -         -     0%  0.00%      -  DEGRADED
+tank            960M  11.5K   960M        -         -     0%     0%  1.00x  DEGRADED  -
+  mirror-0      960M  11.5K   960M        -         -     0%  0.00%      -  DEGRADED
     /dev/sdb1  1014M      -      -        -         -      -      -      -    ONLINE
     /dev/sdc1  1014M      -      -        -         -      -      -      -   OFFLINE
 ",
@@ -681,16 +681,16 @@ fn zpool_iostat_reports_the_ios_each_device_saw() {
               capacity     operations     bandwidth 
 pool        alloc   free   read  write   read  write
 ----------  -----  -----  -----  -----  -----  -----
-tank        13.5K   960M      4     26  2.17K  17.4K
+tank        19.5K   960M      5     31  3.17K  21.4K
               capacity     operations     bandwidth 
 pool        alloc   free   read  write   read  write
 ----------  -----  -----  -----  -----  -----  -----
-tank        13.5K   960M      3     19  1.62K  13.0K
-  mirror-0  13.5K   960M      3     19  1.62K  13.0K
-    sdb         -      -      3      9  1.62K  6.52K
-    sdc         -      -      0      9      0  6.52K
+tank        19.5K   960M      4     23  2.38K  16.0K
+  mirror-0  19.5K   960M      4     23  2.38K  16.0K
+    sdb         -      -      4     11  2.38K  8.02K
+    sdc         -      -      0     11      0  8.02K
 ----------  -----  -----  -----  -----  -----  -----
-tank\t13.5K\t960M\t2\t15\t1.30K\t10.4K
+tank\t19.5K\t960M\t3\t18\t1.90K\t12.8K
 zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval
 ",
     );
@@ -959,8 +959,8 @@ fn zfs_option_texts_follow_libzfs() {
         usage_free(&out),
         "property 'compression' specified multiple times
 NAME                      AVAIL   USED  USEDSNAP  USEDDS  USEDREFRESERV  USEDCHILD
-rpool                      214G  32.5G        0B     40K             0B      32.5G
-rpool/data                 214G  32.5G        0B     32K             0B      32.5G
+rpool                      214G  32.5G        0B     56K             0B      32.5G
+rpool/data                 214G  32.5G        0B     48K             0B      32.5G
 rpool/data/vm-100-disk-0   246G  32.5G        0B     24K          32.5G         0B
 too many fields given to -o option
 \"all\" conflicts with specific fields given to -o option
@@ -1205,15 +1205,15 @@ fn quotas_and_reservations_limit_and_charge_space() {
 cannot set property for 'tank/q': invalid numeric suffix 'Q'
 dd: error writing '/tank/q/d': Disk quota exceeded
 NAME     USED  AVAIL  REFER  QUOTA  REFQUOTA
-tank/q   775K   249K   775K     2M        1M
+tank/q   778K   246K   778K     2M        1M
 cannot set property for 'tank/q': size is less than current used or reserved space
 cannot set property for 'tank/q': size is greater than available space
 cannot set property for 'tank/r': size is greater than available space
 cannot set property for 'tank/r': size is less than current used or reserved space
 NAME     USED  AVAIL  USEDCHILD  RESERV
 tank     101M   731M       101M    none
-tank/q   775K   249K         0B    none
-tank/r     4K   831M         0B    100M
+tank/q   778K   246K         0B    none
+tank/r     7K   831M         0B    100M
 quota\t2097152\tlocal
 refquota\t1048576\tlocal
 reservation\t0\tdefault
@@ -1332,17 +1332,17 @@ fn clones_share_their_origin_snapshot() {
         DISKS,
         "zpool create tank sdb\nzfs create tank/data\ndd if=/dev/urandom of=/tank/data/a bs=64k count=4 status=none\nzfs snapshot tank/data@s1\nzfs clone tank/data@s1 tank/c\nzfs list -o name,used,refer,usedsnap,origin -t all -r tank\ncat /tank/c/a | md5sum\nmd5sum /tank/data/a\ndd if=/dev/urandom of=/tank/c/a bs=64k count=1 conv=notrunc status=none\ndd if=/dev/urandom of=/tank/c/b bs=64k count=2 status=none\nzfs list -o name,used,refer,usedsnap,written -t all -r tank\nzfs get -H origin,clones tank/c tank/data@s1 tank/data\nzfs destroy tank/data@s1\nzfs destroy tank/data\nzfs destroy -r tank/data\nzpool scrub tank\nzpool status -x\nzfs snapshot tank/c@mine\ndd if=/dev/urandom of=/tank/c/b bs=64k count=1 conv=notrunc status=none\nzfs list -o name,used,refer,usedsnap -t all -r tank\nzfs rename tank/data tank/d2\nzfs get -H -o value origin tank/c\nzfs clone tank/d2@s1 tank/nope/x\nzfs clone tank/d2 tank/x\nzfs clone tank/d2@zz tank/x\nzfs clone tank/d2@s1 tank/c\nzfs clone tank/d2@s1 tank\nzfs clone tank/d2@s1 nopool/x\nzfs destroy -R tank/d2@s1\nzfs list -t all -o name -r tank\nzpool scrub tank\nzpool status -x\n",
         "NAME           USED  REFER  USEDSNAP  ORIGIN
-tank           268K     6K        0B  -
-tank/c           0B   262K        0B  tank/data@s1
-tank/data      262K   262K        0B  -
-tank/data@s1     0B   262K         -  -
+tank           274K     9K        0B  -
+tank/c           0B   265K        0B  tank/data@s1
+tank/data      265K   265K        0B  -
+tank/data@s1     0B   265K         -  -
 6f2c54e8c83204549c87c73d38670717  -
 6f2c54e8c83204549c87c73d38670717  /tank/data/a
 NAME           USED  REFER  USEDSNAP  WRITTEN
-tank           529K     6K        0B       6K
-tank/c         261K   390K        0B     261K
-tank/data      262K   262K        0B       0B
-tank/data@s1     0B   262K         -     262K
+tank           538K     9K        0B       9K
+tank/c         264K   393K        0B     264K
+tank/data      265K   265K        0B       0B
+tank/data@s1     0B   265K         -     265K
 tank/c\torigin\ttank/data@s1\t-
 tank/c\tclones\t-\t-
 tank/data\torigin\t-\t-
@@ -1360,11 +1360,11 @@ use '-R' to destroy the following datasets:
 tank/c
 all pools are healthy
 NAME           USED  REFER  USEDSNAP
-tank           659K     6K        0B
-tank/c         391K   390K      130K
-tank/c@mine    130K   390K         -
-tank/data      262K   262K        0B
-tank/data@s1     0B   262K         -
+tank           670K     9K        0B
+tank/c         396K   393K      132K
+tank/c@mine    132K   393K         -
+tank/data      265K   265K        0B
+tank/data@s1     0B   265K         -
 tank/d2@s1
 cannot create 'tank/nope/x': parent does not exist
 cannot open 'tank/d2': missing '@' delimiter in snapshot name
@@ -1394,8 +1394,8 @@ tank/a     104M  46.2M   150M
 tank/a/v   104M  49.3M      -
 cannot create snapshot 'tank/big@s1': out of space
 NAME         USED  AVAIL  REFER
-tank         829M  2.92M     5K
-tank/a       104M  2.92M     4K
+tank         829M  2.91M     8K
+tank/a       104M  2.91M     7K
 tank/a/v     104M  5.94M   101M
 tank/big     612M  10.1M   604M
 tank/ok      114M   107M  10.1M
@@ -1413,9 +1413,9 @@ fn renames_respect_the_new_parents_quota() {
         "zpool create tank sdb\nzfs create -o quota=50M tank/a\nzfs create tank/b\nzfs set reservation=100M tank/b\nzfs rename tank/b tank/a/b\nzfs set reservation=none tank/b\nzfs rename tank/b tank/a/b\nzfs list -o name,used,quota -r tank\n",
         "cannot rename 'tank/b': out of space
 NAME       USED  QUOTA
-tank        14K   none
-tank/a       8K    50M
-tank/a/b     4K   none
+tank        23K   none
+tank/a      14K    50M
+tank/a/b     7K   none
 ",
     );
 }
@@ -1539,7 +1539,7 @@ fn zpool_get_lists_every_feature_after_the_properties() {
     check(
         None,
         "zpool get all rpool\nzpool set feature@async_destroy=enabled rpool\necho rc=$?\nzpool set feature@async_destroy=disabled rpool\nzpool set feature@async_destroy=foo rpool\nzpool set feature@bogus=enabled rpool\nzpool get feature@bogus rpool\nzpool get -H -o property,value feature@livelist,feature@bogus,size rpool\nzfs snapshot rpool/data@a\nzfs clone rpool/data@a rpool/c\nzpool get feature@livelist rpool\n",
-        "NAME   PROPERTY                       VALUE                          SOURCE\nrpool  size                           254G                           -\nrpool  capacity                       0%                             -\nrpool  altroot                        -                              default\nrpool  health                         ONLINE                         -\nrpool  guid                           14734244468871918846           -\nrpool  version                        -                              default\nrpool  bootfs                         -                              default\nrpool  delegation                     on                             default\nrpool  autoreplace                    off                            default\nrpool  cachefile                      -                              default\nrpool  failmode                       wait                           default\nrpool  listsnapshots                  off                            default\nrpool  autoexpand                     off                            default\nrpool  dedupratio                     1.00x                          -\nrpool  free                           254G                           -\nrpool  allocated                      168K                           -\nrpool  readonly                       off                            -\nrpool  ashift                         12                             local\nrpool  comment                        -                              default\nrpool  expandsize                     -                              -\nrpool  freeing                        0                              -\nrpool  fragmentation                  0%                             -\nrpool  leaked                         0                              -\nrpool  multihost                      off                            default\nrpool  checkpoint                     -                              -\nrpool  load_guid                      11797302345566928198           -\nrpool  autotrim                       off                            default\nrpool  compatibility                  off                            default\nrpool  bcloneused                     0                              -\nrpool  bclonesaved                    0                              -\nrpool  bcloneratio                    1.00x                          -\nrpool  feature@async_destroy          enabled                        local\nrpool  feature@empty_bpobj            active                         local\nrpool  feature@lz4_compress           active                         local\nrpool  feature@multi_vdev_crash_dump  enabled                        local\nrpool  feature@spacemap_histogram     active                         local\nrpool  feature@enabled_txg            active                         local\nrpool  feature@hole_birth             active                         local\nrpool  feature@extensible_dataset     active                         local\nrpool  feature@embedded_data          active                         local\nrpool  feature@bookmarks              enabled                        local\nrpool  feature@filesystem_limits      enabled                        local\nrpool  feature@large_blocks           enabled                        local\nrpool  feature@large_dnode            enabled                        local\nrpool  feature@sha512                 enabled                        local\nrpool  feature@skein                  enabled                        local\nrpool  feature@edonr                  enabled                        local\nrpool  feature@userobj_accounting     active                         local\nrpool  feature@encryption             enabled                        local\nrpool  feature@project_quota          active                         local\nrpool  feature@device_removal         enabled                        local\nrpool  feature@obsolete_counts        enabled                        local\nrpool  feature@zpool_checkpoint       enabled                        local\nrpool  feature@spacemap_v2            active                         local\nrpool  feature@allocation_classes     enabled                        local\nrpool  feature@resilver_defer         enabled                        local\nrpool  feature@bookmark_v2            enabled                        local\nrpool  feature@redaction_bookmarks    enabled                        local\nrpool  feature@redacted_datasets      enabled                        local\nrpool  feature@bookmark_written       enabled                        local\nrpool  feature@log_spacemap           active                         local\nrpool  feature@livelist               enabled                        local\nrpool  feature@device_rebuild         enabled                        local\nrpool  feature@zstd_compress          enabled                        local\nrpool  feature@draid                  enabled                        local\nrpool  feature@zilsaxattr             enabled                        local\nrpool  feature@head_errlog            active                         local\nrpool  feature@blake3                 enabled                        local\nrpool  feature@block_cloning          enabled                        local\nrpool  feature@vdev_zaps_v2           active                         local\nrc=0\ncannot set property for 'rpool': property 'feature@async_destroy' can only be set to 'disabled' at creation time\ncannot set property for 'rpool': property 'feature@async_destroy' can only be set to 'enabled' or 'disabled'\ncannot set property for 'rpool': feature 'bogus' unsupported by kernel\nfeature@livelist\tenabled\nsize\t254G\nNAME   PROPERTY          VALUE             SOURCE\nrpool  feature@livelist  active            local\n",
+        "NAME   PROPERTY                       VALUE                          SOURCE\nrpool  size                           254G                           -\nrpool  capacity                       0%                             -\nrpool  altroot                        -                              default\nrpool  health                         ONLINE                         -\nrpool  guid                           14734244468871918846           -\nrpool  version                        -                              default\nrpool  bootfs                         -                              default\nrpool  delegation                     on                             default\nrpool  autoreplace                    off                            default\nrpool  cachefile                      -                              default\nrpool  failmode                       wait                           default\nrpool  listsnapshots                  off                            default\nrpool  autoexpand                     off                            default\nrpool  dedupratio                     1.00x                          -\nrpool  free                           254G                           -\nrpool  allocated                      200K                           -\nrpool  readonly                       off                            -\nrpool  ashift                         12                             local\nrpool  comment                        -                              default\nrpool  expandsize                     -                              -\nrpool  freeing                        0                              -\nrpool  fragmentation                  0%                             -\nrpool  leaked                         0                              -\nrpool  multihost                      off                            default\nrpool  checkpoint                     -                              -\nrpool  load_guid                      11797302345566928198           -\nrpool  autotrim                       off                            default\nrpool  compatibility                  off                            default\nrpool  bcloneused                     0                              -\nrpool  bclonesaved                    0                              -\nrpool  bcloneratio                    1.00x                          -\nrpool  feature@async_destroy          enabled                        local\nrpool  feature@empty_bpobj            active                         local\nrpool  feature@lz4_compress           active                         local\nrpool  feature@multi_vdev_crash_dump  enabled                        local\nrpool  feature@spacemap_histogram     active                         local\nrpool  feature@enabled_txg            active                         local\nrpool  feature@hole_birth             active                         local\nrpool  feature@extensible_dataset     active                         local\nrpool  feature@embedded_data          active                         local\nrpool  feature@bookmarks              enabled                        local\nrpool  feature@filesystem_limits      enabled                        local\nrpool  feature@large_blocks           enabled                        local\nrpool  feature@large_dnode            enabled                        local\nrpool  feature@sha512                 enabled                        local\nrpool  feature@skein                  enabled                        local\nrpool  feature@edonr                  enabled                        local\nrpool  feature@userobj_accounting     active                         local\nrpool  feature@encryption             enabled                        local\nrpool  feature@project_quota          active                         local\nrpool  feature@device_removal         enabled                        local\nrpool  feature@obsolete_counts        enabled                        local\nrpool  feature@zpool_checkpoint       enabled                        local\nrpool  feature@spacemap_v2            active                         local\nrpool  feature@allocation_classes     enabled                        local\nrpool  feature@resilver_defer         enabled                        local\nrpool  feature@bookmark_v2            enabled                        local\nrpool  feature@redaction_bookmarks    enabled                        local\nrpool  feature@redacted_datasets      enabled                        local\nrpool  feature@bookmark_written       enabled                        local\nrpool  feature@log_spacemap           active                         local\nrpool  feature@livelist               enabled                        local\nrpool  feature@device_rebuild         enabled                        local\nrpool  feature@zstd_compress          enabled                        local\nrpool  feature@draid                  enabled                        local\nrpool  feature@zilsaxattr             enabled                        local\nrpool  feature@head_errlog            active                         local\nrpool  feature@blake3                 enabled                        local\nrpool  feature@block_cloning          enabled                        local\nrpool  feature@vdev_zaps_v2           active                         local\nrc=0\ncannot set property for 'rpool': property 'feature@async_destroy' can only be set to 'disabled' at creation time\ncannot set property for 'rpool': property 'feature@async_destroy' can only be set to 'enabled' or 'disabled'\ncannot set property for 'rpool': feature 'bogus' unsupported by kernel\nfeature@livelist\tenabled\nsize\t254G\nNAME   PROPERTY          VALUE             SOURCE\nrpool  feature@livelist  active            local\n",
     );
 }
 
@@ -1599,5 +1599,23 @@ fn a_volumes_refreservation_follows_raidz_padding_and_ignores_copies() {
         Some("sdb=1G,sdc=1G,sdd=1G,sde=1G,sdf=1G,sdg=1G,sdh=1G"),
         "zpool create t raidz1 sdb sdc sdd sde\nzfs create -V 100M t/v\nzfs get -Hp -o value refreservation t/v\nzpool create u raidz1 sdf sdg sdh\nzfs create -nv -V 100M u/w\nzfs set copies=2 u\nzfs create -V 100M u/v\nzfs get -Hp -o value refreservation u/v\n",
         "111855771\nwould create u/w\n\tvolsize=104857600\n\trefreservation=108789760\n108789760\n",
+    );
+}
+
+#[test]
+fn zfs_diff_lists_changes_since_a_snapshot_in_object_order() {
+    check(
+        None,
+        "cd /rpool/data\necho v1 > notes.txt\necho x > x\necho a > a\nzfs snapshot rpool/data@s1\nzfs diff rpool/data@s1\necho v2 > notes.txt\necho new > new.txt\nrm x\nmv a b\nmkdir sub\necho f > sub/f\nzfs diff rpool/data@s1\nzfs diff -FH rpool/data@s1\nzfs snapshot rpool/data@s2\necho \"sp ace\" > \"my file\"\nzfs diff -t rpool/data@s1 rpool/data@s2\nzfs diff @s2 rpool/data\nzfs diff rpool/data@s2 @s1\nls -i /rpool/data\nstat -c '%i %n' /rpool/data\ncat b\n",
+        "M\t/rpool/data/notes.txt\n-\t/rpool/data/x\nR\t/rpool/data/a -> /rpool/data/b\n+\t/rpool/data/new.txt\n+\t/rpool/data/sub\n+\t/rpool/data/sub/f\nM\t/rpool/data/\nM\tF\t/rpool/data/notes.txt\n-\tF\t/rpool/data/x\nR\tF\t/rpool/data/a\t/rpool/data/b\n+\tF\t/rpool/data/new.txt\n+\t/\t/rpool/data/sub\n+\tF\t/rpool/data/sub/f\nM\t/\t/rpool/data/\n1795597207.000000000\tM\t/rpool/data/notes.txt\n1795597203.000000000\t-\t/rpool/data/x\n1795597210.000000000\tR\t/rpool/data/a -> /rpool/data/b\n1795597208.000000000\t+\t/rpool/data/new.txt\n1795597212.000000000\t+\t/rpool/data/sub\n1795597212.000000000\t+\t/rpool/data/sub/f\n1795597211.000000000\tM\t/rpool/data/\n+\t/rpool/data/my\\0040file\nM\t/rpool/data/\nUnable to obtain diffs: \n   Not an earlier snapshot from the same fs\n4 b\n8 my file\n5 new.txt\n2 notes.txt\n6 sub\n34 /rpool/data\na\n",
+    );
+}
+
+#[test]
+fn zfs_diff_refuses_as_libzfs_does() {
+    check(
+        None,
+        "zfs diff rpool/data\nzfs diff rpool/data@nope\nzfs diff rpool/nope@s1\nzfs diff rpool/data/vm-100-disk-0@before_update\nzfs diff rpool/data@s1 rpool/data@s1\nzfs snapshot rpool/data@s1\nzfs diff rpool/data@s1 rpool/data@s1\nzfs diff rpool/data@s1 rpool@s1\nzfs diff @s1\necho rc=$?\nzfs diff a b c 2>&1 | head -2\nzfs set mountpoint=none rpool/data\nzfs diff rpool/data@s1\n",
+        "Badly formed snapshot name rpool/data: missing '@' delimiter in snapshot name\nUnable to obtain diffs: No such file or directory\ncannot open 'rpool/nope': dataset does not exist\ncannot open 'rpool/data/vm-100-disk-0': operation not applicable to datasets of this type\nUnable to obtain diffs: No such file or directory\nUnable to obtain diffs: \n   Not an earlier snapshot from the same fs\nNot an earlier snapshot from the same fs: invalid name\nusage:\n\tdiff [-FHth] <snapshot> [snapshot|filesystem]\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\nrc=2\ntoo many arguments\nusage:\nCannot diff an unmounted snapshot: operation not applicable to datasets of this type\n",
     );
 }

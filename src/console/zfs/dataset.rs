@@ -27,6 +27,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "inherit" => inherit(m, rest),
         "rename" => rename(m, rest),
         "clone" => clone(m, rest),
+        "diff" => super::diff::run(m, rest),
         "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
@@ -44,7 +45,7 @@ pub(super) fn usage_error(what: &str, usage: &str) -> Output {
 
 /// `usage(B_FALSE)` for one command. Simplified: `get`, `set` and `list`
 /// name where the property table is instead of printing it.
-fn usage_text(usage: &str) -> String {
+pub(super) fn usage_text(usage: &str) -> String {
     let footer = if ["\tget", "\tset", "\tlist", "\tinherit"].iter().any(|c| usage.starts_with(c)) {
         "For the property list, run: zfs set|get\n"
     } else {
@@ -303,7 +304,7 @@ fn new_name_error(m: &Machine, name: &str) -> Option<String> {
 
 /// libzfs' `zfs_validate_name` for a name being made (`modifying`): its
 /// aux text, for a dataset or (`snapshot`) a snapshot.
-fn name_error(name: &str, snapshot: bool) -> Option<String> {
+pub(super) fn name_error(name: &str, snapshot: bool) -> Option<String> {
     let why = if !snapshot && name.contains('@') {
         "snapshot delimiter '@' is not expected here"
     } else if snapshot && !name.contains('@') {

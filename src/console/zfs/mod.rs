@@ -9,6 +9,7 @@
 //! its command (in ten steps the figures animate).
 
 mod dataset;
+mod diff;
 mod listing;
 mod pool;
 mod pool_props;

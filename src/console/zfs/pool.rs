@@ -940,8 +940,8 @@ mod tests {
             scan,
             [
                 "  scan: scrub in progress since Wed Nov 25 09:00:02 2026",
-                "\t4.01M / 8.02M scanned at 2.01M/s, 4.01M / 8.02M issued at 2.01M/s",
-                "\t0B repaired, 50.04% done, no estimated completion time",
+                "\t4.02M / 8.03M scanned at 2.01M/s, 4.02M / 8.03M issued at 2.01M/s",
+                "\t0B repaired, 50.06% done, no estimated completion time",
             ],
             "{status}"
         );

@@ -497,13 +497,15 @@ impl Machine {
 
     /// `mv` within one filesystem.
     pub fn rename(&mut self, from: &str, to: &str) -> Result<Vec<Event>, VfsError> {
-        if self.zfs_path(&normalize(from)).is_some() || self.zfs_path(&normalize(to)).is_some() {
-            return Err(VfsError::CrossDevice);
-        }
         // rename(2)'s EINVAL: a directory cannot move into itself.
         let (f, t) = (normalize(from), normalize(to));
         if t.strip_prefix(&f).is_some_and(|rest| rest.starts_with('/')) {
             return Err(VfsError::InvalidArgument);
+        }
+        match (self.zfs_path(&f), self.zfs_path(&t)) {
+            (None, None) => {}
+            (Some((a, from_rel)), Some((b, to_rel))) if a == b => return self.zfs_move(&a, &from_rel, &to_rel),
+            _ => return Err(VfsError::CrossDevice),
         }
         let now = self.clock;
         let (u1, d1, n1) = self.parent(from)?;

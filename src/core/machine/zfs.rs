@@ -14,6 +14,7 @@ use crate::core::event::Event;
 use crate::core::label::{Label, PartType, Partition};
 use crate::core::media::Chunk;
 use crate::core::zfs::props;
+use crate::core::zfs::zpl::DiffEntry;
 use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
 use crate::core::zfs::{Blkptr, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
 
@@ -791,6 +792,23 @@ impl Machine {
         Ok(self.fs_op(dataset, |tx, os, _| tx.create(os, path, dir).map(|_| ()))?.1)
     }
 
+    pub fn zfs_truncate(&mut self, dataset: &str, path: &str) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.fs_op(dataset, |tx, os, _| tx.lookup(os, path).and_then(|o| tx.truncate(os, o)))?.1)
+    }
+
+    pub fn zfs_rename_file(&mut self, dataset: &str, from: &str, to: &str) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.fs_op(dataset, |tx, os, _| tx.rename(os, from, to))?.1)
+    }
+
+    /// `zfs diff`'s objects between a snapshot and a later snapshot or the
+    /// head, both of one filesystem (or its clone).
+    pub fn zfs_diff(&mut self, from: &str, to: &str) -> Result<Vec<DiffEntry>, ZfsError> {
+        let pool = self.zfs.pool(pool_of(to)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(to).into()))?;
+        let os = |n: &str| pool.os_of(n).ok_or_else(|| ZfsError::NoSuchDataset(n.into()));
+        let (from_os, to_os) = (os(from)?, os(to)?);
+        Ok(self.with_pool(&pool_of(to).to_string(), |tx| tx.diff(from_os, to_os))?.0)
+    }
+
     /// Writes into a file, creating it when missing.
     pub fn zfs_write_file(&mut self, dataset: &str, path: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, ZfsError> {
         if chunk.len > ZFS_WRITE_LIMIT_BYTES {
@@ -832,11 +850,9 @@ impl Machine {
                             return Err(ZfsError::IsADirectory);
                         }
                         if !append && st.size > 0 {
-                            tx.remove(os, path)?;
-                            tx.create(os, path, false)?
-                        } else {
-                            o
+                            tx.truncate(os, o)?;
                         }
+                        o
                     }
                     Err(ZfsError::NotFound) => tx.create(os, path, false)?,
                     Err(e) => return Err(e),

@@ -139,6 +139,10 @@ impl Machine {
         })
     }
 
+    pub(super) fn zfs_move(&mut self, ds: &str, from: &str, to: &str) -> Result<Vec<Event>, VfsError> {
+        self.zfs_rename_file(ds, from, to).map_err(vfs_error)
+    }
+
     pub(super) fn zfs_mkdir(&mut self, ds: &str, rel: &str) -> Result<Vec<Event>, VfsError> {
         self.zfs_create_file(ds, rel, true).map_err(vfs_error)
     }
@@ -194,8 +198,7 @@ impl Machine {
             return Err(VfsError::InvalidArgument);
         }
         let (kept, mut events) = self.zfs_read_file(ds, rel, 0, size).map_err(vfs_error)?;
-        events.extend(self.zfs_remove(ds, rel).map_err(vfs_error)?);
-        events.extend(self.zfs_create_file(ds, rel, false).map_err(vfs_error)?);
+        events.extend(self.zfs_truncate(ds, rel).map_err(vfs_error)?);
         if !kept.is_empty() {
             events.extend(self.zfs_write_file(ds, rel, 0, Chunk::bytes(&kept)).map_err(vfs_error)?);
         }

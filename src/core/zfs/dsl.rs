@@ -477,8 +477,21 @@ impl Tx<'_> {
     pub fn new_object(&mut self, os: Os, dn: Dnode) -> Result<u64, ZfsError> {
         let Os::Ds(n) = os else { return Err(ZfsError::Io) };
         let ds = self.pool.head_by_obj_mut(n).ok_or(ZfsError::Io)?;
+        // A new ZPL dataset's system objects sit at 32 to 37 (the root
+        // directory at 34), after the first CPU's chunk of small numbers
+        // that its files then take, so `ls -i` and `zfs diff` order as ZFS's.
+        if ZPL_SYSTEM_OBJECTS.contains(&ds.next_object) {
+            ds.next_object = ZPL_SYSTEM_OBJECTS.end;
+        }
         let obj = ds.next_object;
         ds.next_object += 1;
+        self.set_dnode(os, obj, dn)?;
+        Ok(obj)
+    }
+
+    /// A dnode at a number the allocator never hands out (`ZPL_SYSTEM_OBJECTS`).
+    pub fn new_object_at(&mut self, os: Os, obj: u64, dn: Dnode) -> Result<u64, ZfsError> {
+        debug_assert!(ZPL_SYSTEM_OBJECTS.contains(&obj));
         self.set_dnode(os, obj, dn)?;
         Ok(obj)
     }
@@ -664,6 +677,10 @@ fn volume_bytes(d: &Dataset) -> Option<u64> {
         DatasetKind::Filesystem => None,
     }
 }
+
+/// Object numbers a ZPL dataset's own objects take (SA master node, delete
+/// queue, root directory, SA tables, shares directory).
+pub const ZPL_SYSTEM_OBJECTS: std::ops::Range<u64> = 32..38;
 
 /// `zvol_volsize_to_reservation`: the volume's data blocks as the least
 /// efficient raidz vdev would allocate them, plus room for its indirect

@@ -2,7 +2,8 @@
 //! a volume.
 //!
 //! A filesystem's object set starts with the master node (object 1, a micro
-//! ZAP naming the root directory) and the root directory. A directory is a
+//! ZAP naming the root directory) and the root directory (object 34, as
+//! ZFS numbers it; files take 2 to 31, then 38 on). A directory is a
 //! micro ZAP from names to object numbers (with the entry type in the top
 //! bits, as `ZFS_DIRENT_MAKE` packs it); a file is an object of
 //! `recordsize` blocks, except that a file smaller than one record has a
@@ -15,12 +16,14 @@
 
 use super::blkptr::ObjType;
 use super::dmu::{Bookmark, Buf, Os, Tx};
-use super::dnode::{Dnode, Znode, S_IFDIR, S_IFREG};
+use super::dnode::{Dnode, Znode, DNODES_PER_BLOCK, S_IFDIR, S_IFREG};
 use super::{zap, ZfsError};
 use crate::core::event::Event;
 use crate::core::media::Chunk;
 
 const MASTER_NODE_OBJ: u64 = 1;
+/// The root directory's object (and inode) number, as ZFS gives it.
+pub const ROOT_OBJ: u64 = 34;
 pub const ZVOL_OBJ: u64 = 1;
 const ZVOL_ZAP_OBJ: u64 = 2;
 const DT_DIR: u64 = 4;
@@ -37,6 +40,21 @@ pub struct ZStat {
     /// Bytes its blocks take (`dn_used`).
     pub used_bytes: u64,
     pub block_bytes: u64,
+}
+
+/// One object `zfs diff` reports (`write_inuse_diffs_one`, `describe_free`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffEntry {
+    pub object: u64,
+    /// `+`, `-`, `M` or `R`.
+    pub change: char,
+    /// Its path from the dataset's root (`/` for the root itself).
+    pub path: String,
+    /// A rename's new path.
+    pub renamed_to: Option<String>,
+    pub is_dir: bool,
+    /// Its change time, in seconds (the lab keeps one time per inode).
+    pub ctime: u64,
 }
 
 fn bm(os: Os, object: u64, blkid: u64) -> Bookmark {
@@ -67,8 +85,7 @@ impl Tx<'_> {
 
     pub(super) fn create_zpl(&mut self, os: Os) -> Result<(), ZfsError> {
         let master = self.new_object(os, Dnode::new(ObjType::MasterNode, 512, None, Vec::new()))?;
-        let root = self.new_dir_object(os, 0)?;
-        self.set_parent(os, root, root)?;
+        let root = self.new_dir_object(os, ROOT_OBJ)?;
         self.write_zap(os, master, &[("VERSION".into(), 4), ("ROOT".into(), root)])
     }
 
@@ -84,9 +101,11 @@ impl Tx<'_> {
         self.write_zap(os, ZVOL_ZAP_OBJ, &[("size".into(), size_bytes)])
     }
 
+    /// A new empty directory; the root (`parent` is itself) takes its fixed number.
     fn new_dir_object(&mut self, os: Os, parent: u64) -> Result<u64, ZfsError> {
         let z = Znode { mtime: self.now, mode: S_IFDIR | 0o755, size: 2, parent, links: 2 };
-        let obj = self.new_object(os, Dnode::new(ObjType::DirectoryContents, 512, Some(ObjType::Znode), z.encode()))?;
+        let dn = Dnode::new(ObjType::DirectoryContents, 512, Some(ObjType::Znode), z.encode());
+        let obj = if parent == ROOT_OBJ && self.dnode(os, ROOT_OBJ)?.is_free() { self.new_object_at(os, ROOT_OBJ, dn)? } else { self.new_object(os, dn)? };
         self.write_zap(os, obj, &[])?;
         Ok(obj)
     }
@@ -99,11 +118,6 @@ impl Tx<'_> {
         let mut dn = self.dnode(os, obj)?;
         dn.bonus = z.encode();
         self.set_dnode(os, obj, dn)
-    }
-
-    fn set_parent(&mut self, os: Os, obj: u64, parent: u64) -> Result<(), ZfsError> {
-        let z = self.znode(os, obj)?;
-        self.set_znode(os, obj, Znode { parent, ..z })
     }
 
     /// The object a path names, from the root directory.
@@ -152,6 +166,57 @@ impl Tx<'_> {
         self.set_znode(os, parent, Znode { size: entries.len() as u64 + 2, mtime: self.now, ..pz })?;
         self.events.push(Event::FileCreated { path: path.to_string(), dir });
         Ok(obj)
+    }
+
+    /// `zfs diff`: the files and directories that differ between two object
+    /// sets of one filesystem, in object order. A change to an entry
+    /// rewrites its directory, so the directory is listed as modified.
+    /// Simplified: object numbers are never reused, so an object on both
+    /// sides is the same file (ZFS compares generation numbers).
+    pub fn diff(&mut self, from: Os, to: Os) -> Result<Vec<DiffEntry>, ZfsError> {
+        let blocks = self.dnode(from, 0)?.capacity_blocks().max(self.dnode(to, 0)?.capacity_blocks());
+        let mut out = Vec::new();
+        for object in 1..blocks.saturating_mul(DNODES_PER_BLOCK) {
+            let (old, new) = (self.dnode(from, object)?, self.dnode(to, object)?);
+            if old == new {
+                continue;
+            }
+            let entry = |change, path, z: Znode| DiffEntry { object, change, path, renamed_to: None, is_dir: z.is_dir(), ctime: z.mtime };
+            out.push(match (zpl_znode(&old), zpl_znode(&new)) {
+                (None, None) => continue,
+                (Some(z), None) => entry('-', self.path_of(from, object)?, z),
+                (None, Some(z)) => entry('+', self.path_of(to, object)?, z),
+                (Some(_), Some(z)) => {
+                    let (was, is) = (self.path_of(from, object)?, self.path_of(to, object)?);
+                    if was == is {
+                        entry('M', is, z)
+                    } else {
+                        DiffEntry { renamed_to: Some(is), ..entry('R', was, z) }
+                    }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// An object's path, by its parents' entries up to the root.
+    fn path_of(&mut self, os: Os, object: u64) -> Result<String, ZfsError> {
+        let mut names = Vec::new();
+        let mut at = object;
+        loop {
+            let parent = self.znode(os, at)?.parent;
+            if parent == at {
+                break;
+            }
+            if names.len() > 4096 {
+                return Err(ZfsError::Io);
+            }
+            let entries = self.read_zap(os, parent)?;
+            names.push(entries.into_iter().find(|e| e.1 & ((1 << 48) - 1) == at).ok_or(ZfsError::Io)?.0);
+            at = parent;
+        }
+        names.reverse();
+        Ok(format!("/{}", names.join("/")))
     }
 
     /// A directory's entries: (name, object, is a directory).
@@ -281,6 +346,22 @@ impl Tx<'_> {
 
     /// Frees an object's blocks and its dnode.
     fn free_object(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
+        self.free_blocks(os, obj)?;
+        self.set_dnode(os, obj, Dnode::default())
+    }
+
+    /// Empties a file and frees its blocks, keeping its object (`O_TRUNC`).
+    pub fn truncate(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
+        let z = self.znode(os, obj)?;
+        if z.is_dir() {
+            return Err(ZfsError::IsADirectory);
+        }
+        self.free_blocks(os, obj)?;
+        let bonus = Znode { size: 0, mtime: self.now, ..z }.encode();
+        self.set_dnode(os, obj, Dnode::new(ObjType::PlainFileContents, 512, Some(ObjType::Znode), bonus))
+    }
+
+    fn free_blocks(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
         let dn = self.dnode(os, obj)?;
         let mut doomed = Vec::new();
         let mut stack = vec![(dn.blkptr.clone(), Bookmark { os, object: obj, level: dn.nlevels.saturating_sub(1), blkid: 0 })];
@@ -300,7 +381,7 @@ impl Tx<'_> {
         for bp in doomed {
             self.kill(os, &bp);
         }
-        self.set_dnode(os, obj, Dnode::default())
+        Ok(())
     }
 
     /// Removes a file, or an empty directory.
@@ -317,6 +398,48 @@ impl Tx<'_> {
         self.free_object(os, obj)?;
         self.events.push(Event::FileRemoved { path: path.to_string() });
         Ok(())
+    }
+
+    /// `rename(2)` within one filesystem: the entry moves, an existing
+    /// target (a file, or an empty directory) is replaced, and both
+    /// directories and the moved object take a new change time.
+    pub fn rename(&mut self, os: Os, from: &str, to: &str) -> Result<(), ZfsError> {
+        let (old_dir, old_name) = self.parent_and_name(os, from)?;
+        let (new_dir, new_name) = self.parent_and_name(os, to)?;
+        let entries = self.read_zap(os, old_dir)?;
+        let entry = entries.iter().find(|e| e.0 == old_name).map(|e| e.1).ok_or(ZfsError::NotFound)?;
+        let obj = entry & ((1 << 48) - 1);
+        let is_dir = self.znode(os, obj)?.is_dir();
+        if let Ok(target) = self.lookup(os, to) {
+            if target == obj {
+                return Ok(());
+            }
+            match (is_dir, self.znode(os, target)?.is_dir()) {
+                (false, true) => return Err(ZfsError::IsADirectory),
+                (true, false) => return Err(ZfsError::NotADirectory),
+                _ => self.remove(os, to)?,
+            }
+        }
+        self.unlink_entry(os, old_dir, old_name)?;
+        let mut entries = self.read_zap(os, new_dir)?;
+        entries.push((new_name.to_string(), entry));
+        self.write_zap(os, new_dir, &entries)?;
+        for dir in [old_dir, new_dir] {
+            let size = self.read_zap(os, dir)?.len() as u64 + 2;
+            let z = self.znode(os, dir)?;
+            self.set_znode(os, dir, Znode { size, mtime: self.now, ..z })?;
+        }
+        let z = self.znode(os, obj)?;
+        self.set_znode(os, obj, Znode { parent: new_dir, mtime: self.now, ..z })?;
+        self.events.push(Event::FileRemoved { path: from.to_string() });
+        self.events.push(Event::FileCreated { path: to.to_string(), dir: is_dir });
+        Ok(())
+    }
+
+    fn unlink_entry(&mut self, os: Os, dir: u64, name: &str) -> Result<(), ZfsError> {
+        let mut entries = self.read_zap(os, dir)?;
+        entries.retain(|e| e.0 != name);
+        self.write_zap(os, dir, &entries)
     }
 
     /// Writes into a volume.
@@ -368,4 +491,9 @@ impl Tx<'_> {
         }
         Ok(())
     }
+}
+
+/// A file's or directory's znode; `None` for other objects (the master node).
+fn zpl_znode(dn: &Dnode) -> Option<Znode> {
+    (dn.bonus_type == Some(ObjType::Znode)).then(|| Znode::decode(&dn.bonus))
 }
