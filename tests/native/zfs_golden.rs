@@ -1619,3 +1619,12 @@ fn zfs_diff_refuses_as_libzfs_does() {
         "Badly formed snapshot name rpool/data: missing '@' delimiter in snapshot name\nUnable to obtain diffs: No such file or directory\ncannot open 'rpool/nope': dataset does not exist\ncannot open 'rpool/data/vm-100-disk-0': operation not applicable to datasets of this type\nUnable to obtain diffs: No such file or directory\nUnable to obtain diffs: \n   Not an earlier snapshot from the same fs\nNot an earlier snapshot from the same fs: invalid name\nusage:\n\tdiff [-FHth] <snapshot> [snapshot|filesystem]\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\nrc=2\ntoo many arguments\nusage:\nCannot diff an unmounted snapshot: operation not applicable to datasets of this type\n",
     );
 }
+
+#[test]
+fn zfs_get_all_on_a_snapshot_leaves_out_what_snapshots_lack() {
+    check(
+        None,
+        "zfs snapshot rpool/data@s1\nzfs get all rpool/data@s1\nzfs get available,mountpoint rpool/data@s1\n",
+        "NAME           PROPERTY              VALUE                  SOURCE\nrpool/data@s1  type                  snapshot               -\nrpool/data@s1  creation              Wed Nov 25  9:00 2026  -\nrpool/data@s1  used                  0B                     -\nrpool/data@s1  referenced            48K                    -\nrpool/data@s1  compressratio         1.00x                  -\nrpool/data@s1  devices               on                     default\nrpool/data@s1  exec                  on                     default\nrpool/data@s1  setuid                on                     default\nrpool/data@s1  createtxg             8                      -\nrpool/data@s1  primarycache          all                    default\nrpool/data@s1  secondarycache        all                    default\nrpool/data@s1  written               48K                    -\nrpool/data@s1  acltype               off                    default\nNAME           PROPERTY    VALUE       SOURCE\nrpool/data@s1  available   -           -\nrpool/data@s1  mountpoint  -           -\n",
+    );
+}

@@ -463,6 +463,8 @@ fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal
             match prop(pool, n, w, literal) {
                 // `zfs get all` leaves out the origin of a dataset that is no clone, and clones of none.
                 Some((value, _)) if all && value == "-" && matches!(w.as_str(), "origin" | "clones") => {}
+                // Nor does it expand to properties a snapshot has no value for (zfs_prop.c's type masks).
+                Some(_) if all && n.contains('@') && matches!(w.as_str(), "available" | "mountpoint") => {}
                 Some((value, source)) => rows.push([n.clone(), w.clone(), value, "-".into(), source]),
                 None if !all => rows.push([n.clone(), w.clone(), "-".into(), "-".into(), "-".into()]),
                 None => {}
