@@ -6,6 +6,7 @@ use super::vdevs::{add, create, create_error};
 use super::{getopt, message, nicenum, outcome, Columns, VERSION};
 use crate::console::{fmt, Output, Shell};
 use crate::core::device::DevId;
+use crate::core::disk::Transport;
 use crate::core::machine::Machine;
 use crate::core::zfs::scrub::ScanState;
 use crate::core::zfs::vdev::IoCounts;
@@ -269,6 +270,15 @@ struct StatusFlags {
     guids: bool,
     paths: bool,
     literal: bool,
+    /// `-s`: the SLOW column.
+    slow: bool,
+    /// `-i` and `-t`: each leaf's initialize and TRIM state.
+    initialize: bool,
+    trim: bool,
+    /// `-e`: only the vdevs with errors, and their parents.
+    unhealthy: bool,
+    /// `-D`: the dedup table's summary.
+    dedup: bool,
 }
 
 const STATUS_USAGE: &str = "\tstatus [--power] [-c [script1,script2,...]] [-DegiLpPstvx] [-T d|u] [pool] ...\n\t    [interval [count]]\n";
@@ -279,12 +289,34 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
         Err(c) => return bad_option(c, STATUS_USAGE),
     };
     let has = |c: char| opts.iter().any(|o| o.0 == c);
-    let f = StatusFlags { verbose: has('v'), explain: has('x'), guids: has('g'), paths: has('P'), literal: has('p') };
+    let f = StatusFlags {
+        verbose: has('v'),
+        explain: has('x'),
+        guids: has('g'),
+        paths: has('P'),
+        literal: has('p'),
+        slow: has('s'),
+        initialize: has('i'),
+        trim: has('t'),
+        unhealthy: has('e'),
+        dedup: has('D'),
+    };
+    let stamp = match opts.iter().rev().find(|o| o.0 == 'T').map(|o| o.1.as_str()) {
+        None => None,
+        Some(t @ ("u" | "d")) => Some(t),
+        Some(_) => return Output::error(format!("usage:\n{STATUS_USAGE}"), 2),
+    };
     let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.clone() };
     if m.zfs().pools.is_empty() && pools.is_empty() {
         return Output::error("no pools available\n", 0);
     }
     let mut out = Output::default();
+    match stamp {
+        Some("u") => out.text = format!("{}\n", m.now()),
+        // `print_timestamp` with the C locale's `%a %b %e %H:%M:%S %Z %Y`.
+        Some(_) => out.text = fmt::ctime(m.now()).rsplit_once(' ').map(|(day, year)| format!("{day} UTC {year}\n")).unwrap_or_default(),
+        None => {}
+    }
     let mut first = true;
     for name in &names {
         let Some(pool) = m.zfs().pool(name).cloned() else {
@@ -346,13 +378,29 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
     // `max_width` counts the pool's GUID with -g, though the row shows its name.
     let root = if f.guids { p.guid.to_string().len() } else { 0 };
     let width = rows.iter().map(|r| r.depth + r.name.len()).chain([root]).max().unwrap_or(0).max(10);
-    out.push_str(&format!("config:\n\n\t{:<width$}  {:<8} {:>5} {:>5} {:>5}\n", "NAME", "STATE", "READ", "WRITE", "CKSUM"));
-    for r in &rows {
+    let slow = if f.slow { "  SLOW" } else { "" };
+    out.push_str(&format!("config:\n\n\t{:<width$}  {:<8} {:>5} {:>5} {:>5}{slow}\n", "NAME", "STATE", "READ", "WRITE", "CKSUM"));
+    for (i, r) in rows.iter().enumerate() {
+        // `-e` prunes a subtree whose vdevs are all healthy (vdev_health_check_cb).
+        if f.unhealthy && r.depth > 0 && r.healthy() && rows[i + 1..].iter().take_while(|c| c.depth > r.depth).all(Row::healthy) {
+            continue;
+        }
         let count = |n: u64| if f.literal { n.to_string() } else { nicenum(n, false) };
         let pad = width - r.depth;
         out.push_str(&format!("\t{:indent$}{:<pad$}  {:<8} {:>5} {:>5} {:>5}", "", r.name, r.state, count(r.errors.read), count(r.errors.write), count(r.errors.cksum), indent = r.depth));
+        if f.slow {
+            out.push_str(&format!(" {:>5}", if r.leaf.is_some() { "0" } else { "-" }));
+        }
         if r.state == "UNAVAIL" && r.depth > 0 {
             out.push_str("  cannot open");
+        }
+        if let Some(trims) = r.leaf {
+            if f.initialize {
+                out.push_str("  (uninitialized)");
+            }
+            if f.trim {
+                out.push_str(if trims { "  (untrimmed)" } else { "  (trim unsupported)" });
+            }
         }
         out.push('\n');
     }
@@ -366,6 +414,9 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
         for path in error_paths(m, p) {
             out.push_str(&format!("{:7} {path}\n", ""));
         }
+    }
+    if f.dedup {
+        out.push_str("\n dedup: no DDT entries\n");
     }
     out
 }
@@ -442,6 +493,15 @@ struct Row {
     name: String,
     state: &'static str,
     errors: ErrorCounts,
+    /// For a leaf: whether its disk takes discards (TRIM), as lsblk's
+    /// queue limits say (NVMe and loop devices).
+    leaf: Option<bool>,
+}
+
+impl Row {
+    fn healthy(&self) -> bool {
+        self.state == "ONLINE" && self.errors.read == 0 && self.errors.write == 0 && self.errors.cksum == 0
+    }
 }
 
 /// The pool, its top-level vdevs (`mirror-0`) and their leaves; a single-disk
@@ -454,19 +514,24 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
     for v in &p.vdevs {
         if v.kind == VdevKind::Disk {
             let l = &v.children[0];
-            rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
+            rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: Some(trims(m, l)) });
         } else {
             let name = if f.guids { v.guid.to_string() } else { v.type_id() };
-            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors });
+            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors, leaf: None });
             for l in &v.children {
-                rows.push(Row { depth: 4, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors });
+                rows.push(Row { depth: 4, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: Some(trims(m, l)) });
             }
         }
     }
     let name = p.name.clone();
     let lost = ErrorCounts { cksum: p.lost_reads, ..ErrorCounts::default() };
-    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost });
+    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost, leaf: None });
     rows
+}
+
+fn trims(m: &Machine, l: &Leaf) -> bool {
+    let name = crate::core::zfs::Disks::name(m, l.whole_disk.unwrap_or(l.dev));
+    matches!(crate::core::disk::transport_for_name(&name), Some(Transport::Nvme | Transport::Loop))
 }
 
 fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {
