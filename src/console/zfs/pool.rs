@@ -547,49 +547,32 @@ fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {
 /// (a volume's data).
 fn error_paths(m: &Machine, p: &Pool) -> Vec<String> {
     let mut lab = m.clone();
-    let mut paths = Vec::new();
-    // `zpool_get_errlog` sorts the bookmarks (objset, object, level, blkid).
-    let mut log = p.errlog.clone();
-    log.sort();
-    for bm in &log {
-        if bm.os == crate::core::zfs::Os::Mos {
-            let line = format!("<metadata>:<0x{:x}>", bm.object);
-            if !paths.contains(&line) {
-                paths.push(line);
-            }
-            continue;
-        }
-        let ds = p.os_name(bm.os);
-        let found = find_path(&mut lab, &ds, "/", bm.object, 0);
-        let mountpoint = p.mountpoint_of(&ds);
-        let line = match found {
-            Some(path) if mountpoint.starts_with('/') => format!("{}{path}", mountpoint.trim_end_matches('/')),
-            Some(path) => format!("{ds}:{path}"),
-            None => format!("{ds}:<0x{:x}>", bm.object),
-        };
-        if !paths.contains(&line) {
-            paths.push(line);
+    // One entry per dataset still holding a bad block; `zpool_get_errlog`
+    // sorts them by (objset, object) and prints each file once.
+    let mut entries = Vec::new();
+    for e in &p.errlog {
+        for os in lab.zfs_error_holders(&p.name, *e) {
+            entries.push((os, e.bookmark.object));
         }
     }
-    paths
+    entries.sort();
+    entries.dedup();
+    entries.into_iter().map(|(os, object)| error_path(&mut lab, p, os, object)).collect()
 }
 
-fn find_path(m: &mut Machine, ds: &str, dir: &str, object: u64, depth: usize) -> Option<String> {
-    if depth > 16 {
-        return None;
+/// `zpool_obj_to_path`: a mounted filesystem's path, else `dataset:path`
+/// (a snapshot is never mounted), or the object number when no path leads to it.
+fn error_path(m: &mut Machine, p: &Pool, os: crate::core::zfs::Os, object: u64) -> String {
+    if os == crate::core::zfs::Os::Mos {
+        return format!("<metadata>:<0x{object:x}>");
     }
-    for (name, is_dir) in m.zfs_readdir(ds, dir).ok()? {
-        let path = if dir == "/" { format!("/{name}") } else { format!("{dir}/{name}") };
-        if m.zfs_stat(ds, &path).ok()?.object == object {
-            return Some(path);
-        }
-        if is_dir {
-            if let Some(p) = find_path(m, ds, &path, object, depth + 1) {
-                return Some(p);
-            }
-        }
+    let ds = p.os_name(os);
+    let mountpoint = p.mountpoint_of(&ds);
+    match m.zfs_object_path(&ds, object) {
+        Some(path) if !ds.contains('@') && mountpoint.starts_with('/') => format!("{}{path}", mountpoint.trim_end_matches('/')),
+        Some(path) => format!("{ds}:{path}"),
+        None => format!("{ds}:<0x{object:x}>"),
     }
-    None
 }
 
 const LIST_COLUMNS: [(&str, usize, bool); 11] = [

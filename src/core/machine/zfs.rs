@@ -16,7 +16,7 @@ use crate::core::media::Chunk;
 use crate::core::zfs::props;
 use crate::core::zfs::zpl::DiffEntry;
 use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
-use crate::core::zfs::{Blkptr, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
+use crate::core::zfs::{Blkptr, LoggedError, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
 
 /// How fast a scrub examines the pool, per second of the lab clock (one
 /// command): a small pool is scrubbed within its `zpool scrub`, 10 GiB take
@@ -794,6 +794,16 @@ impl Machine {
 
     pub fn zfs_truncate(&mut self, dataset: &str, path: &str) -> Result<Vec<Event>, ZfsError> {
         Ok(self.fs_op(dataset, |tx, os, _| tx.lookup(os, path).and_then(|o| tx.truncate(os, o)))?.1)
+    }
+
+    /// The datasets (heads or snapshots) that still hold a logged bad block.
+    pub fn zfs_error_holders(&mut self, pool: &str, e: LoggedError) -> Vec<Os> {
+        self.with_pool(pool, |tx| Ok(tx.error_holders(e))).map(|r| r.0).unwrap_or_default()
+    }
+
+    /// An object's path in a filesystem or snapshot, from its root.
+    pub fn zfs_object_path(&mut self, dataset: &str, object: u64) -> Option<String> {
+        self.fs_op(dataset, |tx, os, _| tx.path_of(os, object)).ok().map(|r| r.0)
     }
 
     pub fn zfs_rename_file(&mut self, dataset: &str, from: &str, to: &str) -> Result<Vec<Event>, ZfsError> {

@@ -44,7 +44,7 @@ pub use checksum::{ChecksumAlg, Cksum};
 pub use dmu::{Bookmark, Os};
 pub(crate) use dmu::Tx;
 pub use dsl::{Dataset, DatasetKind, Props, Snapshot, Space};
-pub use pool::{Pool, VdevSpec};
+pub use pool::{LoggedError, Pool, VdevSpec};
 pub use zpl::ZStat;
 pub use vdev::{ErrorCounts, Leaf, LeafState, TopVdev, VdevKind};
 

@@ -35,6 +35,15 @@ pub struct VdevSpec {
     pub devs: Vec<(DevId, Option<DevId>)>,
 }
 
+/// A block no copy of could be read, as the error log keeps it
+/// (`zbookmark_err_phys_t`): where, and its birth, which tells the datasets
+/// still holding that very block from those that rewrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LoggedError {
+    pub bookmark: Bookmark,
+    pub birth_txg: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
     pub name: String,
@@ -51,7 +60,7 @@ pub struct Pool {
     pub mos_bytes: u64,
     deferred: Vec<(u64, Dva)>,
     /// Blocks no copy of which could be read (`zpool status -v`).
-    pub errlog: Vec<Bookmark>,
+    pub errlog: Vec<LoggedError>,
     /// Reads that found no good copy: the root vdev's CKSUM count, which
     /// `zpool clear` resets while the error log stays.
     pub lost_reads: u64,
@@ -221,10 +230,10 @@ impl Pool {
         self.deferred.iter().map(|(_, d)| d)
     }
 
-    pub fn record_error(&mut self, bm: Bookmark) {
+    pub fn record_error(&mut self, e: LoggedError) {
         self.lost_reads += 1;
-        if !self.errlog.contains(&bm) {
-            self.errlog.push(bm);
+        if !self.errlog.contains(&e) {
+            self.errlog.push(e);
         }
     }
 

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use super::blkptr::{Blkptr, Dva, ObjType, BLKPTR_BYTES};
 use super::dmu::{Bookmark, Os, Tx};
 use super::dnode::{Dnode, DslDatasetPhys, ObjsetPhys, DNODES_PER_BLOCK, DNODE_BYTES};
+use super::pool::LoggedError;
 use super::ZfsError;
 use crate::core::event::Event;
 
@@ -47,7 +48,7 @@ pub struct Scan {
     pub paused_secs: u64,
     /// Blocks this scrub found with no good copy (`spa_errlist_scrub`): the
     /// pool's error log when it finishes.
-    found: Vec<Bookmark>,
+    found: Vec<LoggedError>,
     frontier: Vec<(Blkptr, Bookmark)>,
     visited: BTreeSet<Dva>,
 }
@@ -55,14 +56,14 @@ pub struct Scan {
 impl Scan {
     /// What the scrub found so far; a canceled scrub's errors become the
     /// log (`dsl_scan_done` rotates it, complete or not).
-    pub fn take_found(&mut self) -> Vec<Bookmark> {
+    pub fn take_found(&mut self) -> Vec<LoggedError> {
         std::mem::take(&mut self.found)
     }
 
     /// A block with no good copy, met by this scrub.
-    pub fn found_error(&mut self, bm: Bookmark) {
-        if !self.found.contains(&bm) {
-            self.found.push(bm);
+    pub fn found_error(&mut self, e: LoggedError) {
+        if !self.found.contains(&e) {
+            self.found.push(e);
         }
     }
 
@@ -280,5 +281,16 @@ impl Tx<'_> {
             visited: BTreeSet::new(),
         });
         Ok(bytes)
+    }
+}
+
+impl Tx<'_> {
+    /// `check_filesystem`: the head and snapshots of the logged block's
+    /// filesystem whose trees still point at that very block (same birth).
+    pub fn error_holders(&mut self, e: LoggedError) -> Vec<Os> {
+        let Os::Ds(n) = e.bookmark.os else { return vec![Os::Mos] };
+        let Some(head) = self.pool.datasets.iter().find(|d| d.obj == n || d.snapshots.iter().any(|s| s.obj == n)) else { return Vec::new() };
+        let family: Vec<Os> = std::iter::once(head.obj).chain(head.snapshots.iter().map(|s| s.obj)).map(Os::Ds).collect();
+        family.into_iter().filter(|&os| self.parent_bp(Bookmark { os, ..e.bookmark }).is_ok_and(|bp| !bp.is_hole() && bp.birth_txg == e.birth_txg)).collect()
     }
 }

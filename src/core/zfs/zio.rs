@@ -14,6 +14,7 @@
 
 use super::blkptr::{Blkptr, Compress, Dva, ObjType};
 use super::dmu::{Bookmark, Buf, Tx};
+use super::pool::LoggedError;
 use super::vdev::VdevKind;
 use super::{zle, ZfsError};
 use crate::core::event::Event;
@@ -145,9 +146,10 @@ impl Tx<'_> {
             }
         }
         let Some(good) = good else {
-            self.pool.record_error(key);
+            let logged = LoggedError { bookmark: key, birth_txg: bp.birth_txg };
+            self.pool.record_error(logged);
             if let Some(scan) = self.pool.scan.as_mut().filter(|_| self.scrubbing) {
-                scan.found_error(key);
+                scan.found_error(logged);
             }
             let block = self.zblock(key.os, bp);
             self.events.push(Event::BlockUnrecoverable { block, object: key.object, blkid: key.blkid });

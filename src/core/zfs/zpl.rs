@@ -200,7 +200,10 @@ impl Tx<'_> {
     }
 
     /// An object's path, by its parents' entries up to the root.
-    fn path_of(&mut self, os: Os, object: u64) -> Result<String, ZfsError> {
+    pub fn path_of(&mut self, os: Os, object: u64) -> Result<String, ZfsError> {
+        if object == 0 || zpl_znode(&self.dnode(os, object)?).is_none() {
+            return Err(ZfsError::NotFound);
+        }
         let mut names = Vec::new();
         let mut at = object;
         loop {
