@@ -1,5 +1,6 @@
 //! `zfs send` and `zfs receive`: a snapshot (or the change from an earlier
-//! one, `-i`) as a byte stream down a pipe, and a dataset made from it.
+//! one, `-i`, or each change up to it, `-I`) as a byte stream down a pipe,
+//! and a dataset made from it (`-n`, `-v`, `-F`, `-d`, `-e`, `fs@snap`).
 //!
 //! The stream is the lab's own, not OpenZFS's DRR records: a magic line, a
 //! serde JSON header listing what it carries, then the file and volume bytes
@@ -9,7 +10,7 @@
 //! file by file, so what a received incremental stream rewrites is whole
 //! files, where ZFS rewrites only changed records.
 
-use super::{message, outcome};
+use super::{message, nicenum};
 use crate::console::exec::Input;
 use crate::console::Output;
 use crate::core::machine::{Machine, NewDataset};
@@ -18,6 +19,8 @@ use crate::core::zfs::{DatasetKind, Props, ZfsError};
 use serde::{Deserialize, Serialize};
 
 const MAGIC: &[u8] = b"STORAGE-LAB ZFS SEND STREAM 1\n";
+/// `sizeof (dmu_replay_record_t)`: less than one record is a short read.
+const DRR_BYTES: usize = 312;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Header {
@@ -114,7 +117,8 @@ fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsErro
     Ok(out)
 }
 
-/// `zfs send [-i SNAP] FS@SNAP`.
+/// `zfs send [-i|-I SNAP] FS@SNAP`; `-I` sends each snapshot in between as
+/// its own incremental stream, one after another.
 pub fn send(m: &mut Machine, args: &[String]) -> Output {
     let usage = "\tsend [-DLPbcehnpsvw] [-i|-I snapshot]\n\t    [-R [-X dataset[,dataset]...]]     <snapshot>\n";
     let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwR", "iIX") {
@@ -125,28 +129,66 @@ pub fn send(m: &mut Machine, args: &[String]) -> Output {
         let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
         return Output::error(format!("{what}\nusage:\n{usage}"), 2);
     };
+    let pool = m.zfs().pool(crate::core::machine::pool_of(snap));
     let Some((head, _)) = snap.split_once('@') else {
-        return Output::error(format!("cannot send '{snap}': the lab sends snapshots only (zfs send {snap}@SNAP)\n"), 1);
+        // lzc_send on a mounted filesystem (or an open volume) is EBUSY.
+        return match pool.and_then(|p| p.dataset(snap)) {
+            Some(_) => Output::error(format!("warning: cannot send '{snap}': target is busy; if a filesystem, it must not be mounted\n"), 1),
+            None => Output::error(format!("cannot open '{snap}': dataset does not exist\n"), 1),
+        };
     };
-    if m.zfs().pool(crate::core::machine::pool_of(head)).and_then(|p| p.space(snap)).is_none() {
+    let exists = |name: &str| pool.and_then(|p| p.space(name)).is_some();
+    if !exists(snap) {
         return Output::error(format!("cannot open '{snap}': dataset does not exist\n"), 1);
     }
-    let from = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I').map(|o| if o.1.starts_with('@') { format!("{head}{}", o.1) } else { o.1.clone() });
+    let from_opt = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I');
+    let from = from_opt.map(|o| if o.1.starts_with('@') { format!("{head}{}", o.1) } else { o.1.clone() });
+    let mut steps = vec![(snap.clone(), from.clone())];
     if let Some(f) = &from {
-        let ok = f.split_once('@').is_some_and(|(h, _)| h == head) && m.zfs().pool(crate::core::machine::pool_of(head)).and_then(|p| p.space(f)).is_some();
-        if !ok {
-            return Output::error(format!("cannot send '{snap}': incremental source ({f}) does not exist\n"), 1);
+        if !exists(f) {
+            return Output::error(format!("cannot open '{f}': dataset does not exist\n"), 1);
+        }
+        match order(m, head, f, snap) {
+            Some(between) if from_opt.is_some_and(|o| o.0 == 'I') => steps = between,
+            Some(_) => {}
+            None => return Output::error(format!("warning: cannot send '{snap}': not an earlier snapshot from the same fs\n"), 1),
         }
     }
-    match build(m, snap, from.as_deref()) {
-        Ok(bytes) if bytes.len() as u64 > crate::console::STREAM_LIMIT_BYTES => Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; this stream is larger\n"), 1),
-        Ok(bytes) => Output { raw: Some(bytes), ..Output::default() },
-        Err(ZfsError::NoSpace) => Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; a file in it is larger\n"), 1),
-        Err(e) => Output::error(message(&e), 1),
+    let mut stream = Vec::new();
+    for (to, from) in &steps {
+        match build(m, to, from.as_deref()) {
+            Ok(bytes) => stream.extend(bytes),
+            Err(ZfsError::NoSpace) => return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; a file in it is larger\n"), 1),
+            Err(e) => return Output::error(message(&e), 1),
+        }
     }
+    if stream.len() as u64 > crate::console::STREAM_LIMIT_BYTES {
+        return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; this stream is larger\n"), 1);
+    }
+    Output { raw: Some(stream), ..Output::default() }
 }
 
-/// `zfs receive [-F] NAME`: reads a stream from standard input.
+/// The incremental steps from `from` to `snap`, one per snapshot between,
+/// when `from` is an earlier snapshot of the same filesystem.
+fn order(m: &Machine, head: &str, from: &str, snap: &str) -> Option<Vec<(String, Option<String>)>> {
+    let ds = m.zfs().pool(crate::core::machine::pool_of(head))?.dataset(head)?;
+    let (f, s) = (from.split_once('@')?, snap.split_once('@')?);
+    let at = |name: &str| ds.snapshots.iter().position(|x| x.name == name);
+    let (i, j) = (at(f.1)?, at(s.1)?);
+    if f.0 != head || i >= j {
+        return None;
+    }
+    let names: Vec<String> = ds.snapshots[i..=j].iter().map(|x| format!("{head}@{}", x.name)).collect();
+    Some(names.windows(2).map(|w| (w[1].clone(), Some(w[0].clone()))).collect())
+}
+
+struct RecvFlags {
+    dry_run: bool,
+    verbose: bool,
+    force: bool,
+}
+
+/// `zfs receive [-nvF] [-d|-e] NAME`: reads a stream from standard input.
 pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Output {
     let usage = "\treceive [-vMnsuF] [-o <property>=<value>] ... [-x <property>] ...\n\t    <filesystem|volume|snapshot>\n";
     let (opts, operands) = match super::getopt(args, "vMnsuFde", "ox") {
@@ -160,32 +202,113 @@ pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Outpu
     let Some(Input::Bytes(bytes)) = stdin else {
         return Output::error("Error: Backup stream can not be read from a terminal.\nYou must redirect standard input.\n", 1);
     };
-    if bytes.is_empty() {
+    // The first read wants a whole `dmu_replay_record_t` (the lab's own
+    // stream is shorter, and starts with its magic line).
+    if bytes.len() < DRR_BYTES && !bytes.starts_with(MAGIC) {
         return Output::error("cannot receive: failed to read from stream\n", 1);
     }
-    let Some((header, payload)) = parse(bytes) else {
-        return Output::error("cannot receive: invalid stream (bad magic number)\n", 1);
-    };
-    let force = opts.iter().any(|o| o.0 == 'F');
-    outcome(apply(m, target, &header, payload, force), String::new())
+    let has = |c: char| opts.iter().any(|o| o.0 == c);
+    let flags = RecvFlags { dry_run: has('n'), verbose: has('v'), force: has('F') };
+    let tail = if has('d') { Tail::AfterPool } else if has('e') { Tail::Last } else { Tail::None };
+    let mut out = Output::default();
+    let mut rest: &[u8] = bytes;
+    while !rest.is_empty() {
+        let Some((header, payload, after)) = parse(rest) else {
+            out.append(Output::error("cannot receive: invalid stream (bad magic number)\n", 1));
+            return out;
+        };
+        let len = rest.len() - after.len();
+        rest = after;
+        match receive_one(m, target, tail, &header, payload, &flags, len) {
+            Ok(o) => out.append(o),
+            Err(e) => {
+                out.append(Output::error(e, 1));
+                return out;
+            }
+        }
+    }
+    out
 }
 
-fn parse(bytes: &[u8]) -> Option<(Header, &[u8])> {
+/// The sent name's part `-d` (all but the pool) or `-e` (the last) adds to the target.
+#[derive(Clone, Copy)]
+enum Tail {
+    None,
+    AfterPool,
+    Last,
+}
+
+fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &[u8], f: &RecvFlags, len: usize) -> Result<Output, String> {
+    let (sent_fs, sent_snap) = h.snapshot.split_once('@').unwrap_or((&h.snapshot, ""));
+    let (fs, snap) = match target.split_once('@') {
+        Some((fs, snap)) => (fs.to_string(), snap.to_string()),
+        None => {
+            let suffix = match tail {
+                Tail::None => None,
+                Tail::AfterPool => sent_fs.split_once('/').map(|x| x.1),
+                Tail::Last => sent_fs.rsplit('/').next(),
+            };
+            (suffix.map_or(target.to_string(), |s| format!("{target}/{s}")), sent_snap.to_string())
+        }
+    };
+    let kind = if h.from.is_some() { "incremental stream" } else { "full stream" };
+    let mut text = String::new();
+    if f.verbose {
+        let would = if f.dry_run { "would receive" } else { "receiving" };
+        text = format!("{would} {kind} of {} into {fs}@{snap}\n", h.snapshot);
+    }
+    if f.dry_run {
+        return Ok(Output::text(text, 0));
+    }
+    let mut events = Vec::new();
+    if !matches!(tail, Tail::None) {
+        events.extend(create_parents(m, &fs)?);
+    }
+    events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
+    if f.verbose {
+        // The lab's pipe is instant; ZFS times the receive.
+        text += &format!("received {} stream in 0.01 seconds ({}/sec)\n", nicenum(len as u64, true), nicenum(len as u64 * 100, true));
+    }
+    Ok(Output { events, ..Output::text(text, 0) })
+}
+
+/// `create_parents`: the filesystems above a received one, made empty.
+fn create_parents(m: &mut Machine, fs: &str) -> Result<Vec<crate::core::Event>, String> {
+    let mut events = Vec::new();
+    let parts: Vec<&str> = fs.split('/').collect();
+    for i in 2..parts.len() {
+        let parent = parts[..i].join("/");
+        if m.zfs().pool(parts[0]).is_some_and(|p| p.dataset(&parent).is_none()) {
+            events.extend(m.zfs_create(&parent, NewDataset::Filesystem, Props::default()).map_err(|e| receive_error(&parent, &e))?);
+        }
+    }
+    Ok(events)
+}
+
+/// One stream off the front: its header, its payload, and what follows.
+fn parse(bytes: &[u8]) -> Option<(Header, &[u8], &[u8])> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let end = rest.iter().position(|b| *b == b'\n')?;
     let header: Header = serde_json::from_slice(&rest[..end]).ok()?;
-    let payload = &rest[end + 1..];
     let want: u64 = header.files.iter().map(|f| f.1).chain(header.ranges.iter().map(|r| r.1)).sum();
-    (want == payload.len() as u64).then_some((header, payload))
+    let (payload, after) = rest[end + 1..].split_at_checked(usize::try_from(want).ok()?)?;
+    Some((header, payload, after))
 }
 
-fn apply(m: &mut Machine, target: &str, h: &Header, payload: &[u8], force: bool) -> Result<Vec<crate::core::Event>, String> {
-    let snap_name = h.snapshot.split_once('@').map_or("", |s| s.1);
-    let exists = m.zfs().pool(crate::core::machine::pool_of(target)).and_then(|p| p.dataset(target)).is_some();
+fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[u8], force: bool) -> Result<Vec<crate::core::Event>, String> {
+    let dataset = m.zfs().pool(crate::core::machine::pool_of(target)).and_then(|p| p.dataset(target));
+    let exists = dataset.is_some();
     let mut events = Vec::new();
     match &h.from {
         None if exists && !force => return Err(format!("cannot receive new filesystem stream: destination '{target}' exists\nmust specify -F to overwrite it\n")),
-        None if exists => return Err(format!("cannot receive new filesystem stream: destination '{target}' exists\nthe lab does not overwrite a dataset with -F; destroy it first\n")),
+        None if exists => {
+            if let Some(s) = dataset.and_then(|d| d.snapshots.first()) {
+                return Err(format!("cannot receive new filesystem stream: destination has snapshots (eg. {target}@{})\nmust destroy them to overwrite it\n", s.name));
+            }
+            events.extend(m.zfs_destroy(target, false).map_err(|e| receive_error(target, &e))?);
+            events.extend(apply(m, target, snap_name, h, payload, false)?);
+            return Ok(events);
+        }
         None => {
             let what = match h.volume {
                 Some((size_bytes, volblocksize)) => NewDataset::Volume { size_bytes, volblocksize: Some(volblocksize), sparse: true },
