@@ -428,10 +428,10 @@ since most recent snapshot
 a.txt
 c.txt
 d
-cannot receive: invalid stream (bad magic number)
+cannot receive: failed to read from stream
 Error: Backup stream can not be read from a terminal.
 You must redirect standard input.
-cannot send 'tank/data@s3': incremental source (tank/data@nope) does not exist
+cannot open 'tank/data@nope': dataset does not exist
 cannot receive: failed to read from stream
 ",
     );
