@@ -15,6 +15,7 @@ mod pool;
 mod pool_props;
 mod vdevs;
 mod send;
+mod upkeep;
 mod usage;
 
 use super::{Output, Shell};

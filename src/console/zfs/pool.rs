@@ -6,7 +6,6 @@ use super::vdevs::{add, create, create_error};
 use super::{getopt, message, nicenum, outcome, Columns, VERSION};
 use crate::console::{fmt, Output, Shell};
 use crate::core::device::DevId;
-use crate::core::disk::Transport;
 use crate::core::machine::Machine;
 use crate::core::zfs::scrub::ScanState;
 use crate::core::zfs::vdev::IoCounts;
@@ -32,6 +31,9 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "history" => history(m, rest),
         "iostat" => iostat(m, rest),
         "sync" => each_named(m, rest, |_, _| Ok(Vec::new())),
+        "upgrade" => super::upkeep::upgrade(m, rest),
+        "trim" | "initialize" => super::upkeep::leaf_task(m, sub, rest),
+        "resilver" | "reopen" => super::upkeep::each_quietly(m, sub, rest),
         "wait" => wait(m, rest),
         "version" => Output::text(VERSION, 0),
         "-V" | "--version" => Output::text(VERSION, 0),
@@ -184,7 +186,7 @@ fn leaf_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
 }
 
 /// The device a pool's leaf is, named as `zpool status` names it or by path.
-fn leaf_in_pool(m: &Machine, sub: &str, pool: &str, arg: &str) -> Result<DevId, String> {
+pub(super) fn leaf_in_pool(m: &Machine, sub: &str, pool: &str, arg: &str) -> Result<DevId, String> {
     let p = m.zfs().pool(pool).ok_or_else(|| format!("cannot open '{pool}': no such pool\n"))?;
     let short = arg.strip_prefix("/dev/").unwrap_or(arg);
     p.leaves()
@@ -389,19 +391,12 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
         let pad = width - r.depth;
         out.push_str(&format!("\t{:indent$}{:<pad$}  {:<8} {:>5} {:>5} {:>5}", "", r.name, r.state, count(r.errors.read), count(r.errors.write), count(r.errors.cksum), indent = r.depth));
         if f.slow {
-            out.push_str(&format!(" {:>5}", if r.leaf.is_some() { "0" } else { "-" }));
+            out.push_str(&format!(" {:>5}", if r.leaf { "0" } else { "-" }));
         }
         if r.state == "UNAVAIL" && r.depth > 0 {
             out.push_str("  cannot open");
         }
-        if let Some(trims) = r.leaf {
-            if f.initialize {
-                out.push_str("  (uninitialized)");
-            }
-            if f.trim {
-                out.push_str(if trims { "  (untrimmed)" } else { "  (trim unsupported)" });
-            }
-        }
+        out.push_str(&r.suffix);
         out.push('\n');
     }
     out.push('\n');
@@ -493,9 +488,9 @@ struct Row {
     name: String,
     state: &'static str,
     errors: ErrorCounts,
-    /// For a leaf: whether its disk takes discards (TRIM), as lsblk's
-    /// queue limits say (NVMe and loop devices).
-    leaf: Option<bool>,
+    leaf: bool,
+    /// A leaf's initialize and TRIM states (`-i`, `-t`).
+    suffix: String,
 }
 
 impl Row {
@@ -514,24 +509,24 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
     for v in &p.vdevs {
         if v.kind == VdevKind::Disk {
             let l = &v.children[0];
-            rows.push(Row { depth: 2, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: Some(trims(m, l)) });
+            rows.push(leaf_row(m, l, f, 2));
         } else {
             let name = if f.guids { v.guid.to_string() } else { v.type_id() };
-            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors, leaf: None });
+            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors, leaf: false, suffix: String::new() });
             for l in &v.children {
-                rows.push(Row { depth: 4, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: Some(trims(m, l)) });
+                rows.push(leaf_row(m, l, f, 4));
             }
         }
     }
     let name = p.name.clone();
     let lost = ErrorCounts { cksum: p.lost_reads, ..ErrorCounts::default() };
-    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost, leaf: None });
+    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost, leaf: false, suffix: String::new() });
     rows
 }
 
-fn trims(m: &Machine, l: &Leaf) -> bool {
-    let name = crate::core::zfs::Disks::name(m, l.whole_disk.unwrap_or(l.dev));
-    matches!(crate::core::disk::transport_for_name(&name), Some(Transport::Nvme | Transport::Loop))
+fn leaf_row(m: &Machine, l: &Leaf, f: &StatusFlags, depth: usize) -> Row {
+    let suffix = super::upkeep::leaf_suffixes(m, l, f.initialize, f.trim);
+    Row { depth, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: true, suffix }
 }
 
 fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {

@@ -47,15 +47,48 @@ pub(super) const POOL_PROPS: &[(&str, &str, Option<usize>)] = &[
     ("bcloneratio", "BCLONE_RATIO", Some(12)),
 ];
 
-/// OpenZFS 2.2.6's features in `spa_feature_t` order (`zfeature_common.h`).
-const FEATURES: &[&str] = &[
-    "async_destroy", "empty_bpobj", "lz4_compress", "multi_vdev_crash_dump", "spacemap_histogram", "enabled_txg",
-    "hole_birth", "extensible_dataset", "embedded_data", "bookmarks", "filesystem_limits", "large_blocks",
-    "large_dnode", "sha512", "skein", "edonr", "userobj_accounting", "encryption", "project_quota",
-    "device_removal", "obsolete_counts", "zpool_checkpoint", "spacemap_v2", "allocation_classes",
-    "resilver_defer", "bookmark_v2", "redaction_bookmarks", "redacted_datasets", "bookmark_written",
-    "log_spacemap", "livelist", "device_rebuild", "zstd_compress", "draid", "zilsaxattr", "head_errlog",
-    "blake3", "block_cloning", "vdev_zaps_v2",
+/// OpenZFS 2.2.6's features in `spa_feature_t` order (`zfeature_common.c`):
+/// name, whether it is read-only compatible, and its description.
+pub(super) const FEATURES: &[(&str, bool, &str)] = &[
+    ("async_destroy", true, "Destroy filesystems asynchronously."),
+    ("empty_bpobj", true, "Snapshots use less space."),
+    ("lz4_compress", false, "LZ4 compression algorithm support."),
+    ("multi_vdev_crash_dump", false, "Crash dumps to multiple vdev pools."),
+    ("spacemap_histogram", true, "Spacemaps maintain space histograms."),
+    ("enabled_txg", true, "Record txg at which a feature is enabled"),
+    ("hole_birth", false, "Retain hole birth txg for more precise zfs send"),
+    ("extensible_dataset", false, "Enhanced dataset functionality, used by other features."),
+    ("embedded_data", false, "Blocks which compress very well use even less space."),
+    ("bookmarks", true, "\"zfs bookmark\" command"),
+    ("filesystem_limits", true, "Filesystem and snapshot limits."),
+    ("large_blocks", false, "Support for blocks larger than 128KB."),
+    ("large_dnode", false, "Variable on-disk size of dnodes."),
+    ("sha512", false, "SHA-512/256 hash algorithm."),
+    ("skein", false, "Skein hash algorithm."),
+    ("edonr", false, "Edon-R hash algorithm."),
+    ("userobj_accounting", true, "User/Group object accounting."),
+    ("encryption", false, "Support for dataset level encryption"),
+    ("project_quota", true, "space/object accounting based on project ID."),
+    ("device_removal", false, "Top-level vdevs can be removed, reducing logical pool size."),
+    ("obsolete_counts", true, "Reduce memory used by removed devices when their blocks are freed or remapped."),
+    ("zpool_checkpoint", true, "Pool state can be checkpointed, allowing rewind later."),
+    ("spacemap_v2", true, "Space maps representing large segments are more efficient."),
+    ("allocation_classes", true, "Support for separate allocation classes."),
+    ("resilver_defer", true, "Support for deferring new resilvers when one is already running."),
+    ("bookmark_v2", false, "Support for larger bookmarks"),
+    ("redaction_bookmarks", false, "Support for bookmarks which store redaction lists for zfs redacted send/recv."),
+    ("redacted_datasets", false, "Support for redacted datasets, produced by receiving a redacted zfs send stream."),
+    ("bookmark_written", false, "Additional accounting, enabling the written#<bookmark> property (space written since a bookmark), and estimates of send stream sizes for incrementals from bookmarks."),
+    ("log_spacemap", true, "Log metaslab changes on a single spacemap and flush them periodically."),
+    ("livelist", true, "Improved clone deletion performance."),
+    ("device_rebuild", true, "Support for sequential mirror/dRAID device rebuilds"),
+    ("zstd_compress", false, "zstd compression algorithm support."),
+    ("draid", false, "Support for distributed spare RAID"),
+    ("zilsaxattr", true, "Support for xattr=sa extended attribute logging in ZIL."),
+    ("head_errlog", false, "Support for per-dataset on-disk error logs."),
+    ("blake3", false, "BLAKE3 hash algorithm."),
+    ("block_cloning", true, "Support for block cloning via Block Reference Table."),
+    ("vdev_zaps_v2", false, "Support for root vdev ZAP."),
 ];
 
 /// A feature's state (`zpool_prop_get_feature`), or None for a name that
@@ -64,7 +97,7 @@ const FEATURES: &[&str] = &[
 /// once a dataset below the root or a snapshot has a deadlist entry, and
 /// `livelist` while a clone exists.
 fn feature_state(p: &Pool, prop: &str) -> Option<&'static str> {
-    let name = prop.strip_prefix("feature@").filter(|f| FEATURES.contains(f))?;
+    let name = prop.strip_prefix("feature@").filter(|f| FEATURES.iter().any(|x| x.0 == *f))?;
     let active = match name {
         "lz4_compress" | "spacemap_histogram" | "enabled_txg" | "hole_birth" | "extensible_dataset" | "embedded_data" | "userobj_accounting"
         | "project_quota" | "spacemap_v2" | "log_spacemap" | "head_errlog" | "vdev_zaps_v2" => true,
@@ -132,7 +165,7 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
     let native = |p: &(&str, &str, Option<usize>)| (p.0.to_string(), p.1.len(), p.2);
     let feature = |name: String| (name.clone(), name.len(), None);
     let wanted: Vec<(String, usize, Option<usize>)> = if props == "all" {
-        POOL_PROPS.iter().map(native).chain(FEATURES.iter().map(|f| feature(format!("feature@{f}")))).collect()
+        POOL_PROPS.iter().map(native).chain(FEATURES.iter().map(|f| feature(format!("feature@{}", f.0)))).collect()
     } else {
         let mut v = Vec::new();
         for w in props.split(',') {
@@ -279,7 +312,7 @@ fn settable(p: &Pool, property: &str, value: &str) -> Result<Option<String>, Str
     // Every feature is enabled already: enabling one again changes nothing.
     if let Some(name) = property.strip_prefix("feature@") {
         return match value {
-            _ if !FEATURES.contains(&name) => Err(format!("feature '{name}' unsupported by kernel")),
+            _ if !FEATURES.iter().any(|f| f.0 == name) => Err(format!("feature '{name}' unsupported by kernel")),
             "enabled" => Ok(None),
             "disabled" => Err(format!("property '{property}' can only be set to 'disabled' at creation time")),
             _ => Err(format!("property '{property}' can only be set to 'enabled' or 'disabled'")),

@@ -15,6 +15,8 @@ use crate::core::label::{Label, PartType, Partition};
 use crate::core::media::Chunk;
 use crate::core::zfs::props;
 use crate::core::zfs::zpl::DiffEntry;
+#[cfg(feature = "zfs")]
+use crate::core::zfs::LeafTask;
 use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
 use crate::core::zfs::{Blkptr, LoggedError, ChecksumAlg, DatasetKind, Disks, Os, Pool, Props, Tx, VdevSpec, ZStat, Zfs, ZfsError};
 
@@ -446,6 +448,22 @@ impl Machine {
         let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
         p.clear();
         Ok(vec![Event::ErrorsCleared { pool: pool.into() }])
+    }
+
+    /// `zpool trim` and `zpool initialize` on some leaves of a pool: the
+    /// lab's complete at once (it writes no pattern into free space).
+    #[cfg(feature = "zfs")]
+    pub fn zpool_leaf_task(&mut self, pool: &str, devs: &[DevId], task: LeafTask) -> Result<Vec<Event>, ZfsError> {
+        let now = self.clock;
+        let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
+        for leaf in p.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).filter(|l| devs.contains(&l.dev)) {
+            match task {
+                LeafTask::Trim => leaf.trimmed_at = Some(now),
+                LeafTask::Initialize => leaf.initialized_at = Some(now),
+                LeafTask::Uninitialize => leaf.initialized_at = None,
+            }
+        }
+        Ok(Vec::new())
     }
 
     /// `zfs create [-V SIZE [-s] [-b BS]] [-o prop=val] NAME`.

@@ -47,6 +47,8 @@ pub use dsl::{Dataset, DatasetKind, Props, Snapshot, Space};
 pub use pool::{LoggedError, Pool, VdevSpec};
 pub use zpl::ZStat;
 pub use vdev::{ErrorCounts, Leaf, LeafState, TopVdev, VdevKind};
+#[cfg(feature = "zfs")]
+pub use vdev::LeafTask;
 
 use crate::core::device::DevId;
 use crate::core::media::Chunk;

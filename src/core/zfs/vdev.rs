@@ -75,6 +75,22 @@ pub struct Leaf {
     pub missing_from_txg: Option<u64>,
     /// `vs_ops` and `vs_bytes` for `zpool iostat`: I/Os that reached the device.
     pub io: IoCounts,
+    /// When `zpool trim` and `zpool initialize` last completed here (the
+    /// lab's finish within their command).
+    #[cfg(feature = "zfs")]
+    pub trimmed_at: Option<u64>,
+    #[cfg(feature = "zfs")]
+    pub initialized_at: Option<u64>,
+}
+
+/// What `zpool trim` and `zpool initialize` do to a leaf.
+#[cfg(feature = "zfs")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafTask {
+    Trim,
+    Initialize,
+    /// `zpool initialize -u`: back to never initialized.
+    Uninitialize,
 }
 
 /// Operations and bytes by direction, as `vdev_stat_t` counts them.
@@ -100,7 +116,19 @@ impl IoCounts {
 
 impl Leaf {
     pub fn new(dev: DevId, guid: u64, whole_disk: Option<DevId>) -> Leaf {
-        Leaf { dev, guid, whole_disk, state: LeafState::Online, errors: ErrorCounts::default(), missing_from_txg: None, io: IoCounts::default() }
+        Leaf {
+            dev,
+            guid,
+            whole_disk,
+            state: LeafState::Online,
+            errors: ErrorCounts::default(),
+            missing_from_txg: None,
+            io: IoCounts::default(),
+            #[cfg(feature = "zfs")]
+            trimmed_at: None,
+            #[cfg(feature = "zfs")]
+            initialized_at: None,
+        }
     }
 
     /// Whether reads may use it: online and holding every block.
