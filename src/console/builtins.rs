@@ -490,7 +490,66 @@ fn grep_args(args: &[String]) -> (String, Vec<String>, Vec<&String>) {
     (flags, patterns, operands)
 }
 
+/// grep's context options (`-A`, `-B`, `-C`, `-NUM` and their long forms):
+/// the lines shown before and after each match, and the other arguments.
+#[cfg(feature = "grep-regex")]
+fn grep_context(args: &[String]) -> Result<((usize, usize), Vec<String>), String> {
+    let (mut context, mut rest) = ((0, 0), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (kind, value) = match a.as_str() {
+            "-A" | "-B" | "-C" => (&a[1..], it.next().cloned().ok_or_else(|| format!("grep: option requires an argument -- '{}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n", &a[1..]))?),
+            _ if a.len() > 2 && a.starts_with(['-']) && a[1..2].contains(['A', 'B', 'C']) && !a.starts_with("--") => (&a[1..2], a[2..].to_string()),
+            _ if a.len() > 1 && a.starts_with('-') && a[1..].bytes().all(|c| c.is_ascii_digit()) => ("C", a[1..].to_string()),
+            _ => match a.split_once('=') {
+                Some(("--after-context", v)) => ("A", v.to_string()),
+                Some(("--before-context", v)) => ("B", v.to_string()),
+                Some(("--context", v)) => ("C", v.to_string()),
+                _ => {
+                    rest.push(a.clone());
+                    continue;
+                }
+            },
+        };
+        let n: usize = value.parse().map_err(|_| format!("grep: {value}: invalid context length argument\n"))?;
+        match kind {
+            "A" => context.1 = n,
+            "B" => context.0 = n,
+            _ => context = (n, n),
+        }
+    }
+    Ok((context, rest))
+}
+
+/// The lines grep prints of one input: each match with its context, and
+/// `--` between groups that do not touch (`printed` carries across inputs).
+#[cfg(feature = "grep-regex")]
+fn with_context(lines: &[&str], hits: &[bool], (before, after): (usize, usize), label: &dyn Fn(usize, bool) -> String, printed: &mut Option<bool>) -> String {
+    let mut out = String::new();
+    let mut last: Option<usize> = None;
+    for i in 0..lines.len() {
+        let near = hits[i] || (i.saturating_sub(after)..i).any(|j| hits[j]) || (i + 1..=(i + before).min(lines.len() - 1)).any(|j| hits[j]);
+        if !near {
+            continue;
+        }
+        if printed.is_some() && last.is_none_or(|l| l + 1 != i) {
+            out.push_str("--\n");
+        }
+        out.push_str(&format!("{}{}\n", label(i, hits[i]), lines[i]));
+        last = Some(i);
+        *printed = Some(true);
+    }
+    out
+}
+
 pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
+    #[cfg(feature = "grep-regex")]
+    let (context, args) = match grep_context(args) {
+        Ok((c, rest)) => (c, rest),
+        Err(e) => return fail(e, 2),
+    };
+    #[cfg(feature = "grep-regex")]
+    let args = &args[..];
     let (flags, patterns, files) = grep_args(args);
     if patterns.is_empty() {
         return fail("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into(), 2);
@@ -516,8 +575,23 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     };
     let mut text = String::new();
     let mut matched = 0;
+    #[cfg(feature = "grep-regex")]
+    let mut printed = None;
     for (name, bytes) in &got {
         let s = String::from_utf8_lossy(bytes);
+        #[cfg(feature = "grep-regex")]
+        if context != (0, 0) && !flags.contains('c') {
+            let lines: Vec<&str> = s.lines().collect();
+            let hits: Vec<bool> = lines.iter().map(|l| found(&fold(l)) != flags.contains('v')).collect();
+            matched += hits.iter().filter(|h| **h).count();
+            let label = |i: usize, hit: bool| {
+                let sep = if hit { ':' } else { '-' };
+                let prefix = if files.len() > 1 { format!("{name}{sep}") } else { String::new() };
+                if flags.contains('n') { format!("{prefix}{}{sep}", i + 1) } else { prefix }
+            };
+            text.push_str(&with_context(&lines, &hits, context, &label, &mut printed));
+            continue;
+        }
         for (i, line) in s.lines().enumerate() {
             if found(&fold(line)) != flags.contains('v') {
                 matched += 1;
