@@ -250,7 +250,7 @@ fn top_state(v: &TopVdev) -> &'static str {
     let needed = if v.kind == VdevKind::Raidz1 { v.children.len() - 1 } else { 1 };
     if up < needed {
         "UNAVAIL"
-    } else if up < v.children.len() {
+    } else if up < v.children.len() || v.children.iter().any(Leaf::degraded) {
         "DEGRADED"
     } else {
         "ONLINE"
@@ -259,6 +259,7 @@ fn top_state(v: &TopVdev) -> &'static str {
 
 fn leaf_state(l: &Leaf) -> &'static str {
     match l.state {
+        LeafState::Online if l.degraded() => "DEGRADED",
         LeafState::Online => "ONLINE",
         LeafState::Offline => "OFFLINE",
         LeafState::Unavail => "UNAVAIL",
@@ -525,7 +526,8 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
 }
 
 fn leaf_row(m: &Machine, l: &Leaf, f: &StatusFlags, depth: usize) -> Row {
-    let suffix = super::upkeep::leaf_suffixes(m, l, f.initialize, f.trim);
+    let aux = if l.degraded() { "  too many errors" } else { "" };
+    let suffix = aux.to_string() + &super::upkeep::leaf_suffixes(m, l, f.initialize, f.trim);
     Row { depth, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: true, suffix }
 }
 

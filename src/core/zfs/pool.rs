@@ -272,7 +272,7 @@ impl Pool {
             if up < needed {
                 return "UNAVAIL";
             }
-            degraded |= up < v.children.len();
+            degraded |= up < v.children.len() || v.children.iter().any(Leaf::degraded);
         }
         if degraded {
             "DEGRADED"
@@ -288,7 +288,7 @@ impl Pool {
         for v in &mut self.vdevs {
             v.errors = Default::default();
             for l in &mut v.children {
-                l.errors = Default::default();
+                l.clear();
             }
         }
     }

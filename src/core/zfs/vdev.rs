@@ -81,7 +81,20 @@ pub struct Leaf {
     pub trimmed_at: Option<u64>,
     #[cfg(feature = "zfs")]
     pub initialized_at: Option<u64>,
+    /// zed degraded it for too many checksum errors (`VDEV_AUX_ERR_EXCEEDED`).
+    #[cfg(feature = "zfs")]
+    pub too_many_errors: bool,
+    /// When its recent checksum ereports came, for zed's SERD engine.
+    #[cfg(feature = "zfs")]
+    pub cksum_reports: Vec<u64>,
 }
+
+/// zed's checksum SERD engine: this many ereports within `CHECKSUM_T_SECS`
+/// degrade a leaf (`DEFAULT_CHECKSUM_N`, `DEFAULT_CHECKSUM_T`).
+#[cfg(feature = "zfs")]
+const CHECKSUM_N: usize = 10;
+#[cfg(feature = "zfs")]
+const CHECKSUM_T_SECS: u64 = 600;
 
 /// What `zpool trim` and `zpool initialize` do to a leaf.
 #[cfg(feature = "zfs")]
@@ -128,6 +141,46 @@ impl Leaf {
             trimmed_at: None,
             #[cfg(feature = "zfs")]
             initialized_at: None,
+            #[cfg(feature = "zfs")]
+            too_many_errors: false,
+            #[cfg(feature = "zfs")]
+            cksum_reports: Vec::new(),
+        }
+    }
+
+    /// A checksum error read from this leaf. zed counts those of ordinary
+    /// reads (it ignores a scrub's and a resilver's) and degrades the leaf
+    /// once its SERD engine fires.
+    pub fn checksum_error(&mut self, now: u64, scrubbing: bool) {
+        self.errors.cksum += 1;
+        #[cfg(feature = "zfs")]
+        if !scrubbing && !self.too_many_errors {
+            self.cksum_reports.retain(|t| now.saturating_sub(*t) < CHECKSUM_T_SECS);
+            self.cksum_reports.push(now);
+            if self.cksum_reports.len() >= CHECKSUM_N {
+                self.too_many_errors = true;
+                self.cksum_reports.clear();
+            }
+        }
+        #[cfg(not(feature = "zfs"))]
+        let _ = (now, scrubbing);
+    }
+
+    /// Whether zed has degraded it (its state shows DEGRADED, though it still serves I/O).
+    pub fn degraded(&self) -> bool {
+        #[cfg(feature = "zfs")]
+        return self.too_many_errors;
+        #[cfg(not(feature = "zfs"))]
+        false
+    }
+
+    /// `zpool clear`: the counters, and zed's verdict, go.
+    pub fn clear(&mut self) {
+        self.errors = ErrorCounts::default();
+        #[cfg(feature = "zfs")]
+        {
+            self.too_many_errors = false;
+            self.cksum_reports.clear();
         }
     }
 

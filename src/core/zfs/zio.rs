@@ -217,7 +217,7 @@ impl Tx<'_> {
 
     fn mismatch(&mut self, t: usize, c: usize, off: u64, size: u64, bp: &Blkptr, actual: [u64; 4]) {
         let leaf = &mut self.pool.vdevs[t].children[c];
-        leaf.errors.cksum += 1;
+        leaf.checksum_error(self.now, self.scrubbing);
         let dev = self.io.name(leaf.dev);
         self.events.push(Event::ChecksumMismatch { pool: self.pool.name.clone(), dev, offset_bytes: off, size_bytes: size, expected: bp.cksum.0, actual });
     }
@@ -303,7 +303,7 @@ impl Tx<'_> {
             }
         }
         for (c, ..) in layout {
-            self.pool.vdevs[t].children[*c].errors.cksum += 1;
+            self.pool.vdevs[t].children[*c].checksum_error(self.now, self.scrubbing);
         }
         self.pool.vdevs[t].errors.cksum += 1;
         None
