@@ -490,54 +490,85 @@ fn grep_args(args: &[String]) -> (String, Vec<String>, Vec<&String>) {
     (flags, patterns, operands)
 }
 
-/// grep's context options (`-A`, `-B`, `-C`, `-NUM` and their long forms):
-/// the lines shown before and after each match, and the other arguments.
+/// grep's context options (`-A`, `-B`, `-C`, `-NUM`, bundled as in `-nA1`,
+/// and the long forms): lines shown before and after each match (`None`
+/// when none was given), and the other arguments. `-A` and `-B` win over `-C`.
 #[cfg(feature = "grep-regex")]
-fn grep_context(args: &[String]) -> Result<((usize, usize), Vec<String>), String> {
-    let (mut context, mut rest) = ((0, 0), Vec::new());
+fn grep_context(args: &[String]) -> Result<(Option<(usize, usize)>, Vec<String>), String> {
+    let (mut given, mut rest) = ([None::<usize>; 3], Vec::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let (kind, value) = match a.as_str() {
-            "-A" | "-B" | "-C" => (&a[1..], it.next().cloned().ok_or_else(|| format!("grep: option requires an argument -- '{}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n", &a[1..]))?),
-            _ if a.len() > 2 && a.starts_with(['-']) && a[1..2].contains(['A', 'B', 'C']) && !a.starts_with("--") => (&a[1..2], a[2..].to_string()),
-            _ if a.len() > 1 && a.starts_with('-') && a[1..].bytes().all(|c| c.is_ascii_digit()) => ("C", a[1..].to_string()),
-            _ => match a.split_once('=') {
-                Some(("--after-context", v)) => ("A", v.to_string()),
-                Some(("--before-context", v)) => ("B", v.to_string()),
-                Some(("--context", v)) => ("C", v.to_string()),
-                _ => {
-                    rest.push(a.clone());
-                    continue;
+        let (slot, value) = match context_option(a) {
+            Some((flags, slot, value)) => {
+                if !flags.is_empty() {
+                    rest.push(format!("-{flags}"));
                 }
-            },
+                let missing = || format!("grep: option requires an argument -- '{}'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n", ["A", "B", "C"][slot]);
+                (slot, if value.is_empty() { it.next().cloned().ok_or_else(missing)? } else { value })
+            }
+            None => {
+                rest.push(a.clone());
+                if a == "-e" || a == "--regexp" {
+                    rest.extend(it.next().cloned());
+                }
+                continue;
+            }
         };
-        let n: usize = value.parse().map_err(|_| format!("grep: {value}: invalid context length argument\n"))?;
-        match kind {
-            "A" => context.1 = n,
-            "B" => context.0 = n,
-            _ => context = (n, n),
+        if value.is_empty() || !value.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(format!("grep: {value}: invalid context length argument\n"));
         }
+        given[slot] = Some(value.parse().unwrap_or(usize::MAX / 2));
     }
-    Ok((context, rest))
+    let [after, before, both] = given;
+    Ok((given.iter().any(Option::is_some).then(|| (before.or(both).unwrap_or(0), after.or(both).unwrap_or(0))), rest))
+}
+
+/// One argument as a context option: the other short flags bundled before
+/// it, which of -A (0), -B (1), -C (2) it sets, and its value if attached.
+#[cfg(feature = "grep-regex")]
+fn context_option(a: &str) -> Option<(String, usize, String)> {
+    let slot = |c: char| "ABC".find(c);
+    if let Some(long) = a.strip_prefix("--") {
+        let (name, value) = long.split_once('=').unwrap_or((long, ""));
+        let slot = ["after-context", "before-context", "context"].iter().position(|n| *n == name)?;
+        return Some((String::new(), slot, value.to_string()));
+    }
+    let flags = a.strip_prefix('-').filter(|f| !f.is_empty())?;
+    if flags.bytes().all(|c| c.is_ascii_digit()) {
+        return Some((String::new(), 2, flags.to_string()));
+    }
+    let at = flags.find(['A', 'B', 'C'])?;
+    let before = &flags[..at];
+    // A pattern or file name bundled before it (`-eA1`, `-fA`) is no option.
+    if !before.bytes().all(|c| c.is_ascii_alphabetic()) || before.contains(['e', 'f']) {
+        return None;
+    }
+    Some((before.to_string(), slot(char::from(flags.as_bytes()[at]))?, flags[at + 1..].to_string()))
 }
 
 /// The lines grep prints of one input: each match with its context, and
 /// `--` between groups that do not touch (`printed` carries across inputs).
 #[cfg(feature = "grep-regex")]
-fn with_context(lines: &[&str], hits: &[bool], (before, after): (usize, usize), label: &dyn Fn(usize, bool) -> String, printed: &mut Option<bool>) -> String {
-    let mut out = String::new();
-    let mut last: Option<usize> = None;
-    for i in 0..lines.len() {
-        let near = hits[i] || (i.saturating_sub(after)..i).any(|j| hits[j]) || (i + 1..=(i + before).min(lines.len() - 1)).any(|j| hits[j]);
+fn with_context(lines: &[&str], hits: &[bool], (before, after): (usize, usize), label: &dyn Fn(usize, bool) -> String, printed: &mut bool) -> String {
+    let mut next_hit = vec![None; lines.len() + 1];
+    for i in (0..lines.len()).rev() {
+        next_hit[i] = if hits[i] { Some(i) } else { next_hit[i + 1] };
+    }
+    let (mut out, mut last, mut last_hit) = (String::new(), None::<usize>, None::<usize>);
+    for (i, line) in lines.iter().enumerate() {
+        if hits[i] {
+            last_hit = Some(i);
+        }
+        let near = last_hit.is_some_and(|h| i - h <= after) || next_hit[i].is_some_and(|h| h - i <= before);
         if !near {
             continue;
         }
-        if printed.is_some() && last.is_none_or(|l| l + 1 != i) {
+        if *printed && last.is_none_or(|l| l + 1 != i) {
             out.push_str("--\n");
         }
-        out.push_str(&format!("{}{}\n", label(i, hits[i]), lines[i]));
+        out.push_str(&format!("{}{line}\n", label(i, hits[i])));
         last = Some(i);
-        *printed = Some(true);
+        *printed = true;
     }
     out
 }
@@ -576,11 +607,11 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     let mut text = String::new();
     let mut matched = 0;
     #[cfg(feature = "grep-regex")]
-    let mut printed = None;
+    let mut printed = false;
     for (name, bytes) in &got {
         let s = String::from_utf8_lossy(bytes);
         #[cfg(feature = "grep-regex")]
-        if context != (0, 0) && !flags.contains('c') {
+        if let Some(context) = context.filter(|_| !flags.contains('c')) {
             let lines: Vec<&str> = s.lines().collect();
             let hits: Vec<bool> = lines.iter().map(|l| found(&fold(l)) != flags.contains('v')).collect();
             matched += hits.iter().filter(|h| **h).count();

@@ -210,6 +210,16 @@ pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Outpu
     let has = |c: char| opts.iter().any(|o| o.0 == c);
     let flags = RecvFlags { dry_run: has('n'), verbose: has('v'), force: has('F') };
     let tail = if has('d') { Tail::AfterPool } else if has('e') { Tail::Last } else { Tail::None };
+    if !matches!(tail, Tail::None) {
+        if m.zfs().pool(crate::core::machine::pool_of(target)).and_then(|p| p.space(target)).is_none() {
+            return Output::error(format!("cannot receive: specified fs ({target}) does not exist\n"), 1);
+        }
+        if target.contains('@') {
+            return Output::error("cannot receive: invalid argument - snapshot not allowed with -d\n", 1);
+        }
+    }
+    // Received on a copy: a failed or dry-run receive leaves nothing behind.
+    let mut lab = m.clone();
     let mut out = Output::default();
     let mut rest: &[u8] = bytes;
     while !rest.is_empty() {
@@ -219,13 +229,16 @@ pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Outpu
         };
         let len = rest.len() - after.len();
         rest = after;
-        match receive_one(m, target, tail, &header, payload, &flags, len) {
+        match receive_one(&mut lab, target, tail, &header, payload, &flags, len) {
             Ok(o) => out.append(o),
             Err(e) => {
                 out.append(Output::error(e, 1));
                 return out;
             }
         }
+    }
+    if !flags.dry_run {
+        *m = lab;
     }
     out
 }
@@ -257,15 +270,13 @@ fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &
         let would = if f.dry_run { "would receive" } else { "receiving" };
         text = format!("{would} {kind} of {} into {fs}@{snap}\n", h.snapshot);
     }
-    if f.dry_run {
-        return Ok(Output::text(text, 0));
-    }
     let mut events = Vec::new();
     if !matches!(tail, Tail::None) {
         events.extend(create_parents(m, &fs)?);
     }
+    // A dry run makes the same checks (on the caller's copy).
     events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
-    if f.verbose {
+    if f.verbose && !f.dry_run {
         // The lab's pipe is instant; ZFS times the receive.
         text += &format!("received {} stream in 0.01 seconds ({}/sec)\n", nicenum(len as u64, true), nicenum(len as u64 * 100, true));
     }
@@ -290,7 +301,7 @@ fn parse(bytes: &[u8]) -> Option<(Header, &[u8], &[u8])> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let end = rest.iter().position(|b| *b == b'\n')?;
     let header: Header = serde_json::from_slice(&rest[..end]).ok()?;
-    let want: u64 = header.files.iter().map(|f| f.1).chain(header.ranges.iter().map(|r| r.1)).sum();
+    let want = header.files.iter().map(|f| f.1).chain(header.ranges.iter().map(|r| r.1)).try_fold(0u64, u64::checked_add)?;
     let (payload, after) = rest[end + 1..].split_at_checked(usize::try_from(want).ok()?)?;
     Some((header, payload, after))
 }
@@ -324,14 +335,17 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
     for dir in &h.dirs {
         events.extend(m.zfs_create_file(target, dir, true).map_err(err)?);
     }
+    let mut take = |len: u64| {
+        let bytes = usize::try_from(len).ok().and_then(|n| payload.get(at..at.checked_add(n)?)).unwrap_or_default();
+        at += bytes.len();
+        bytes
+    };
     for (path, len) in &h.files {
-        let bytes = &payload[at..at + *len as usize];
-        at += *len as usize;
+        let bytes = take(*len);
         events.extend(m.zfs_put_file(target, path, false, Chunk::bytes(bytes)).map_err(err)?);
     }
     for (offset, len) in &h.ranges {
-        let bytes = &payload[at..at + *len as usize];
-        at += *len as usize;
+        let bytes = take(*len);
         events.extend(m.zvol_write(target, *offset, Chunk::bytes(bytes)).map_err(err)?);
     }
     for path in &h.removed {
