@@ -24,6 +24,10 @@ pub(super) fn canonical(p: &str) -> &str {
         "volblock" => "volblocksize",
         "refreserv" => "refreservation",
         "reserv" => "reservation",
+        "lused" => "logicalused",
+        "lrefer" => "logicalreferenced",
+        "refratio" => "refcompressratio",
+        "dnsize" => "dnodesize",
         other => other,
     }
 }
@@ -58,16 +62,73 @@ const PROPS: &[(&str, &str, bool, usize)] = &[
     ("createtxg", "CREATETXG", true, 0),
     ("origin", "ORIGIN", false, 0),
     ("clones", "CLONES", false, 0),
+    ("mounted", "MOUNTED", false, 3),
+    ("guid", "GUID", true, 0),
+    ("objsetid", "OBJSETID", true, 0),
+    ("refcompressratio", "REFRATIO", true, 0),
+    ("logicalused", "LUSED", true, 0),
+    ("logicalreferenced", "LREFER", true, 0),
+    ("defer_destroy", "DEFER_DESTROY", false, 3),
+    ("userrefs", "USERREFS", true, 0),
+    ("filesystem_limit", "FSLIMIT", true, 0),
+    ("snapshot_limit", "SSLIMIT", true, 0),
+    ("filesystem_count", "FSCOUNT", true, 0),
+    ("snapshot_count", "SSCOUNT", true, 0),
+    ("pbkdf2iters", "PBKDF2ITERS", true, 0),
+    ("special_small_blocks", "SPECIAL_SMALL_BLOCKS", true, 0),
+    ("snapshots_changed", "SNAPSHOTS_CHANGED", false, 0),
 ];
 
-/// `zfs get all`'s properties, in `zfs_prop_t` order.
+/// Properties the lab neither models nor lets `zfs set` change, at the
+/// values a dataset made with defaults has: name, column, the dataset kinds
+/// that list it, its value, whether it has a source (`default`) or none
+/// (`-`), and the longest of its values (`zprop_width`).
+const FIXED: &[(&str, &str, u8, &str, bool, usize)] = &[
+    ("sharenfs", "SHARENFS", FS, "off", true, 0),
+    ("zoned", "ZONED", FS, "off", true, 3),
+    ("aclmode", "ACLMODE", FS, "discard", true, 11),
+    ("aclinherit", "ACLINHERIT", FS, "restricted", true, 13),
+    ("xattr", "XATTR", FS | SNAP, "on", true, 3),
+    ("version", "VERSION", FS | SNAP, "5", false, 7),
+    ("utf8only", "UTF8ONLY", FS | SNAP, "off", false, 3),
+    ("normalization", "NORMALIZATION", FS | SNAP, "none", false, 6),
+    ("casesensitivity", "CASE", FS | SNAP, "sensitive", false, 11),
+    ("vscan", "VSCAN", FS, "off", true, 3),
+    ("nbmand", "NBMAND", FS | SNAP, "off", true, 3),
+    ("sharesmb", "SHARESMB", FS, "off", true, 0),
+    ("mlslabel", "MLSLABEL", FS | VOL | SNAP | VOL_SNAP, "none", true, 0),
+    ("dnodesize", "DNSIZE", FS, "legacy", true, 6),
+    ("volmode", "VOLMODE", FS | VOL, "default", true, 7),
+    ("snapdev", "SNAPDEV", FS | VOL, "hidden", true, 7),
+    ("context", "CONTEXT", FS | VOL | SNAP | VOL_SNAP, "none", true, 0),
+    ("fscontext", "FSCONTEXT", FS | VOL | SNAP | VOL_SNAP, "none", true, 0),
+    ("defcontext", "DEFCONTEXT", FS | VOL | SNAP | VOL_SNAP, "none", true, 0),
+    ("rootcontext", "ROOTCONTEXT", FS | VOL | SNAP | VOL_SNAP, "none", true, 0),
+    ("redundant_metadata", "REDUND_MD", FS | VOL, "all", true, 4),
+    ("overlay", "OVERLAY", FS, "on", true, 3),
+    ("encryption", "ENCRYPTION", FS | VOL | SNAP | VOL_SNAP, "off", true, 11),
+    ("keylocation", "KEYLOCATION", FS | VOL, "none", true, 0),
+    ("keyformat", "KEYFORMAT", FS | VOL, "none", true, 10),
+    ("prefetch", "PREFETCH", FS | VOL | SNAP | VOL_SNAP, "all", true, 8),
+];
+
+/// A volume's snapshot, for `FIXED`: index and number properties of
+/// filesystems fail libzfs' head-type check there, strings do not.
+const VOL_SNAP: u8 = 8;
+
+/// `zfs get all`'s properties, in `zfs_prop_t` order (hidden ones left out).
 const ALL: &[&str] = &[
-    "type", "creation", "used", "available", "referenced", "compressratio", "origin", "quota", "reservation", "volsize",
-    "volblocksize", "recordsize", "mountpoint", "checksum", "compression", "atime", "devices", "exec", "setuid",
-    "readonly", "snapdir", "createtxg", "canmount", "copies", "refquota", "refreservation", "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset",
-    "usedbychildren", "usedbyrefreservation", "logbias", "dedup", "sync", "written", "clones", "acltype", "relatime",
+    "type", "creation", "used", "available", "referenced", "compressratio", "mounted", "origin", "quota", "reservation",
+    "volsize", "volblocksize", "recordsize", "mountpoint", "sharenfs", "checksum", "compression", "atime", "devices", "exec",
+    "setuid", "readonly", "zoned", "snapdir", "aclmode", "aclinherit", "createtxg", "canmount", "xattr", "copies", "version",
+    "utf8only", "normalization", "casesensitivity", "vscan", "nbmand", "sharesmb", "refquota", "refreservation", "guid",
+    "primarycache", "secondarycache", "usedbysnapshots", "usedbydataset", "usedbychildren", "usedbyrefreservation",
+    "defer_destroy", "userrefs", "logbias", "objsetid", "dedup", "mlslabel", "sync", "dnodesize", "refcompressratio",
+    "written", "clones", "logicalused", "logicalreferenced", "volmode", "filesystem_limit", "snapshot_limit",
+    "filesystem_count", "snapshot_count", "snapdev", "acltype", "context", "fscontext", "defcontext", "rootcontext",
+    "relatime", "redundant_metadata", "overlay", "encryption", "keylocation", "keyformat", "pbkdf2iters",
+    "special_small_blocks", "snapshots_changed", "prefetch",
 ];
-
 /// A property as a column: its heading, whether it is a number, and the
 /// longest of its fixed values (`zprop_width`).
 pub(super) struct Meta {
@@ -84,6 +145,9 @@ pub(super) fn meta(p: &str) -> Option<Meta> {
     }
     if let Some(s) = Stored::named(p) {
         return Some(Meta { name, heading: s.column.into(), numeric: false, widest: s.width() });
+    }
+    if let Some(&(_, heading, _, _, _, widest)) = FIXED.iter().find(|x| x.0 == p) {
+        return Some(Meta { name, heading: heading.into(), numeric: false, widest });
     }
     is_user_property(p).then(|| Meta { name, heading: p.to_ascii_uppercase(), numeric: false, widest: 0 })
 }
@@ -102,6 +166,7 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         DatasetKind::Filesystem => None,
     };
     let bytes = |n: u64| if literal { n.to_string() } else { nicenum(n, true) };
+    let number = |n: u64| if literal { n.to_string() } else { nicenum(n, false) };
     let ro = |v: String| Some((v, "-".to_string()));
     let source = |from: Option<String>| match from {
         None => "default".to_string(),
@@ -128,7 +193,21 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         "available" => ro(space.available.map_or("-".into(), bytes)),
         "referenced" => ro(bytes(space.referenced)),
         "compressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
-        "written" => ro(bytes(space.written)),
+        // Plain numbers (zfs_nicenum, no B), as libzfs' default branch prints them.
+        "written" => ro(number(space.written)),
+        "logicalreferenced" => ro(number(space.referenced)),
+        "logicalused" if snap.is_none() => ro(number(logical_used(pool, head))),
+        "mounted" if snap.is_none() && volume.is_none() => ro(if pool.mountpoint_of(head).starts_with('/') { "yes" } else { "no" }.into()),
+        "guid" => ro(guid(pool, snapshot.map_or(ds.obj, |s| s.obj)).to_string()),
+        "objsetid" => ro(snapshot.map_or(ds.obj, |s| s.obj).to_string()),
+        "refcompressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
+        "defer_destroy" if snap.is_some() => ro("off".into()),
+        "userrefs" if snap.is_some() => ro("0".into()),
+        "snapshot_limit" | "snapshot_count" if snap.is_none() => Some(("none".into(), "default".into())),
+        "filesystem_limit" | "filesystem_count" if snap.is_none() && volume.is_none() => Some(("none".into(), "default".into())),
+        "pbkdf2iters" if snap.is_none() => Some(("0".into(), "default".into())),
+        "special_small_blocks" if snap.is_none() && volume.is_none() => Some(("0".into(), "default".into())),
+        "snapshots_changed" if snap.is_none() => ds.snapshots.iter().map(|s| s.creation_time).max().map(|t| (if literal { t.to_string() } else { changed(t) }, "-".into())),
         "usedbysnapshots" | "usedbydataset" | "usedbychildren" | "usedbyrefreservation" if snap.is_some() => None,
         "usedbysnapshots" => ro(bytes(space.usedbysnapshots)),
         "usedbydataset" => ro(bytes(space.usedbydataset)),
@@ -147,8 +226,9 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         "copies" => Some((pool.copies_of(head).to_string(), source(pool.inherited(head, |p| p.copies).map(|v| v.1)))),
         "recordsize" if volume.is_some() || snap.is_some() => None,
         "recordsize" => Some((bytes(pool.recordsize_of(head)), source(pool.inherited(head, |p| p.recordsize).map(|v| v.1)))),
-        "volsize" => volume.map(|v| (bytes(v.0), if snap.is_some() { "-".into() } else { "local".into() })),
-        "volblocksize" => volume.map(|v| (bytes(v.1), if snap.is_some() { "-".into() } else { "default".into() })),
+        "volsize" => volume.map(|v| (bytes(v.0), "local".into())),
+        "volblocksize" if snap.is_some() => None,
+        "volblocksize" => volume.map(|v| (bytes(v.1), if v.1 == 16 << 10 { "default" } else { "-" }.into())),
         "refreservation" | "reservation" if snap.is_some() => None,
         "quota" | "refquota" if snap.is_some() || volume.is_some() => None,
         "refreservation" | "reservation" | "quota" | "refquota" => {
@@ -169,10 +249,21 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
             Some((v, from)) => (v, source(Some(from))),
             None => ("-".into(), "-".into()),
         }),
+        p if FIXED.iter().any(|f| f.0 == p) => {
+            let &(_, _, applies, value, sourced, _) = FIXED.iter().find(|f| f.0 == p)?;
+            let kind = match (snap, volume) {
+                (Some(_), Some(_)) => VOL_SNAP,
+                (Some(_), None) => SNAP,
+                (None, Some(_)) => VOL,
+                (None, None) => FS,
+            };
+            (applies & kind != 0).then(|| (value.to_string(), if sourced { "default" } else { "-" }.to_string()))
+        }
         p => {
             let s = Stored::named(p)?;
-            let kind = if snap.is_some() { SNAP } else if volume.is_some() { VOL } else { FS };
-            if s.applies & kind == 0 {
+            // A snapshot shows what applies to snapshots and to its head's kind.
+            let head_kind = if volume.is_some() { VOL } else { FS };
+            if s.applies & head_kind == 0 || (snap.is_some() && s.applies & SNAP == 0) {
                 return None;
             }
             let set = if s.inherit { pool.inherited(head, |x| x.stored(p).cloned()) } else { ds.props.stored(p).map(|v| (v.clone(), head.to_string())) };
@@ -182,6 +273,28 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
             })
         }
     }
+}
+
+/// `logicalused`: what a dataset, its snapshots and its children hold,
+/// without reservations (the lab writes uncompressed).
+fn logical_used(pool: &Pool, name: &str) -> u64 {
+    let own = pool.space(name).map_or(0, |s| s.referenced + s.usedbysnapshots);
+    let prefix = format!("{name}/");
+    let children = pool.datasets.iter().filter(|d| d.name.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')));
+    own + children.map(|d| logical_used(pool, &d.name)).sum::<u64>()
+}
+
+/// A dataset's `guid`: random in ZFS; the lab derives one from the pool's
+/// and the dataset's record, so a replay gives the same.
+fn guid(pool: &Pool, obj: u64) -> u64 {
+    (pool.guid ^ obj.wrapping_mul(0x9e37_79b9_7f4a_7c15)).rotate_left(17)
+}
+
+/// `snapshots_changed`: `strftime("%a %b %e %k:%M:%S %Y")` in UTC.
+fn changed(secs: u64) -> String {
+    let minute = creation(secs);
+    let (year_at, sec) = (minute.len() - 5, secs % 60);
+    format!("{}:{sec:02}{}", &minute[..year_at], &minute[year_at..])
 }
 
 fn checksum_name(a: ChecksumAlg) -> &'static str {
@@ -352,7 +465,8 @@ fn sort_by_keys(m: &Machine, names: &mut [String], keys: &[(String, bool)]) {
 /// `zprop_width`, widened by the values of flexible columns (all with `-p`).
 fn width(c: &Meta, values: impl Iterator<Item = usize>, literal: bool) -> usize {
     let base = if c.numeric { c.heading.len().max(5) } else { c.heading.len().max(c.widest) };
-    if c.numeric && !literal && c.name != "createtxg" {
+    // Numbers printed whole (`%llu`) widen their column like strings.
+    if c.numeric && !literal && !matches!(c.name.as_str(), "createtxg" | "guid" | "objsetid") {
         return base;
     }
     values.fold(base, usize::max)
