@@ -615,18 +615,42 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v.1,
         Err(c) => return bad_option(c, usage),
     };
-    let Some(name) = operands.last().filter(|_| operands.len() >= 2) else {
-        return usage_error(if operands.is_empty() { "missing arguments" } else { "missing dataset name(s)" }, usage);
-    };
+    match operands.as_slice() {
+        [] => return usage_error("missing arguments", usage),
+        [one] => return usage_error(if one.contains('=') { "missing dataset name(s)" } else { "missing property=value argument(s)" }, usage),
+        _ => {}
+    }
+    // `prop=value ... dataset ...`: the first word without `=` starts the datasets.
+    let start = operands.iter().position(|o| !o.contains('=')).unwrap_or(operands.len());
+    if operands[start..].iter().any(|o| o.contains('=')) {
+        return usage_error("invalid argument order", usage);
+    }
+    if start == operands.len() {
+        return usage_error("missing dataset name(s)", usage);
+    }
+    let (pairs, names) = operands.split_at(start);
+    if let Some(twice) = pairs.iter().enumerate().find_map(|(i, p)| pairs[..i].iter().any(|q| q.split('=').next() == p.split('=').next()).then_some(p)) {
+        return Output::error(format!("property '{}' specified multiple times\n", twice.split('=').next().unwrap_or_default()), 255);
+    }
     let mut out = Output::default();
-    for pair in &operands[..operands.len() - 1] {
-        let Some((p, v)) = pair.split_once('=') else {
-            return Output::error("missing '=' for property=value argument\n", 2);
-        };
+    for name in names {
+        out.append(set_one(m, name, pairs));
+    }
+    if out.exit_status == 0 && !out.err.is_empty() {
+        out.exit_status = 1;
+    }
+    out
+}
+
+/// `set_callback`: every property on one dataset, stopping at the first refusal.
+fn set_one(m: &mut Machine, name: &str, pairs: &[String]) -> Output {
+    if let Err(e) = open(m, name) {
+        return Output::error(e, 1);
+    }
+    let mut out = Output::default();
+    for pair in pairs {
+        let Some((p, v)) = pair.split_once('=') else { continue };
         let p = canonical(p);
-        if let Err(e) = open(m, name) {
-            return Output::error(e, 1);
-        }
         if name.contains('@') && !is_user_property(p) {
             return Output::error(format!("cannot set property for '{name}': this property can not be modified for snapshots\n"), 1);
         }

@@ -142,7 +142,9 @@ pub fn send(m: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("cannot open '{snap}': dataset does not exist\n"), 1);
     }
     let from_opt = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I');
-    let from = from_opt.map(|o| if o.1.starts_with('@') { format!("{head}{}", o.1) } else { o.1.clone() });
+    // A bare name is taken for a snapshot, with zfs_do_send's warning.
+    let bare = from_opt.is_some_and(|o| !o.1.contains(['@', '#']));
+    let from = from_opt.map(|o| if o.1.starts_with('@') { format!("{head}{}", o.1) } else if bare { format!("{head}@{}", o.1) } else { o.1.clone() });
     let mut steps = vec![(snap.clone(), from.clone())];
     if let Some(f) = &from {
         if !exists(f) {
@@ -165,7 +167,8 @@ pub fn send(m: &mut Machine, args: &[String]) -> Output {
     if stream.len() as u64 > crate::console::STREAM_LIMIT_BYTES {
         return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; this stream is larger\n"), 1);
     }
-    Output { raw: Some(stream), ..Output::default() }
+    let warning = if bare && from_opt.is_some_and(|o| o.0 == 'i') { "Warning: incremental source didn't specify type, assuming snapshot. Use '@' or '#' prefix to avoid ambiguity.\n" } else { "" };
+    Output { raw: Some(stream), err: warning.into(), ..Output::default() }
 }
 
 /// The incremental steps from `from` to `snap`, one per snapshot between,
