@@ -1667,3 +1667,12 @@ fn zfs_set_takes_several_datasets_and_send_takes_a_bare_source() {
         "cannot open 'compression': dataset does not exist\nrc=1\nrpool\tcompression\tzstd\tlocal\nrpool\tatime\toff\tlocal\nrpool/data\tcompression\tzstd\tlocal\nrpool/data\tatime\toff\tlocal\nmissing dataset name(s)\nusage:\n\tset [-u] <property=value> ... <filesystem|volume|snapshot> ...\n\nFor the property list, run: zfs set|get\nmissing property=value argument(s)\nusage:\n\tset [-u] <property=value> ... <filesystem|volume|snapshot> ...\n\nFor the property list, run: zfs set|get\ninvalid argument order\nusage:\n\tset [-u] <property=value> ... <filesystem|volume|snapshot> ...\n\nFor the property list, run: zfs set|get\nproperty 'atime' specified multiple times\nrc=255\ncannot open 'nope': dataset does not exist\nrc=1\nmissing arguments\nusage:\n\tset [-u] <property=value> ... <filesystem|volume|snapshot> ...\n\nFor the property list, run: zfs set|get\nWarning: incremental source didn't specify type, assuming snapshot. Use '@' or '#' prefix to avoid ambiguity.\nrpool/c@s1\nrpool/c@s2\n",
     );
 }
+
+#[test]
+fn zpool_labelclear_refuses_members_and_wipes_stale_labels() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create t sdb\nzpool labelclear sdb\necho rc=$?\nzpool labelclear -f /dev/sdb1\nzpool destroy t\nblkid /dev/sdb1\nzpool labelclear sdb\necho rc=$?\nblkid /dev/sdb1\necho rc=$?\nzpool labelclear /dev/sdc\necho rc=$?\nzpool labelclear sdz\nzpool labelclear /dev/sdz\nzpool labelclear\nzpool create t2 sdb\nzpool status t2 | grep sdb\n",
+        "/dev/sdb1 is a member (ACTIVE) of pool \"t\"\nrc=1\n/dev/sdb1 is a member (ACTIVE) of pool \"t\". Offline the disk first to clear its label.\n/dev/sdb1: LABEL=\"t\" UUID=\"3841818633828481199\" UUID_SUB=\"7967163249691888483\" BLOCK_SIZE=\"512\" TYPE=\"zfs_member\" PARTLABEL=\"zfs-62c468686d537fb3\" PARTUUID=\"f987c14f-2338-4405-b384-6600d033ff3c\"\nrc=0\n/dev/sdb1: PARTLABEL=\"zfs-62c468686d537fb3\" PARTUUID=\"f987c14f-2338-4405-b384-6600d033ff3c\"\nrc=0\nfailed to clear label for /dev/sdc\nrc=255\nfailed to find device sdz, try specifying absolute path instead\nfailed to open /dev/sdz: No such file or directory\nmissing vdev name\nusage:\n\tlabelclear [-f] <vdev>\n\t  sdb       ONLINE       0     0     0\n",
+    );
+}

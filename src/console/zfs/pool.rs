@@ -34,6 +34,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "upgrade" => super::upkeep::upgrade(m, rest),
         "trim" | "initialize" => super::upkeep::leaf_task(m, sub, rest),
         "resilver" | "reopen" => super::upkeep::each_quietly(m, sub, rest),
+        "labelclear" => super::upkeep::labelclear(m, rest),
         "wait" => wait(m, rest),
         "version" => Output::text(VERSION, 0),
         "-V" | "--version" => Output::text(VERSION, 0),

@@ -1,4 +1,5 @@
-//! `zpool upgrade`, `trim`, `initialize`, `resilver` and `reopen`, as
+//! `zpool upgrade`, `trim`, `initialize`, `resilver`, `reopen` and
+//! `labelclear`, as
 //! zpool_main.c and libzfs print them. Simplified: every feature is enabled
 //! on every lab pool, and a trim or initialize completes within its command.
 
@@ -7,7 +8,7 @@ use super::pool_props::FEATURES;
 use super::getopt;
 use crate::console::fmt::ctime;
 use crate::console::Output;
-use crate::core::device::DevId;
+use crate::core::device::{DevId, DevKind};
 use crate::core::machine::Machine;
 use crate::core::zfs::{Leaf, LeafTask};
 
@@ -193,4 +194,45 @@ pub(super) fn each_quietly(m: &Machine, sub: &str, args: &[String]) -> Output {
         }
     }
     out
+}
+
+/// `zpool labelclear [-f] DEVICE`: a short name of a whole disk means its
+/// first partition, as `zfs_append_partition` makes it.
+pub(super) fn labelclear(m: &mut Machine, args: &[String]) -> Output {
+    let usage = "\tlabelclear [-f] <vdev>\n";
+    let (opts, operands) = match getopt(args, "f", "") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, usage),
+    };
+    let arg = match operands.as_slice() {
+        [] => return Output::error(format!("missing vdev name\nusage:\n{usage}"), 2),
+        [one] => one,
+        _ => return Output::error(format!("too many arguments\nusage:\n{usage}"), 2),
+    };
+    let dev = if arg.starts_with('/') {
+        match m.resolve(arg) {
+            Some(d) => d,
+            None => return Output::error(format!("failed to open {arg}: No such file or directory\n"), 1),
+        }
+    } else {
+        let whole = m.resolve(&format!("/dev/{arg}")).filter(|d| m.devices().get(*d).is_some_and(|b| matches!(b.kind, DevKind::Disk)));
+        let path = match whole {
+            Some(_) if arg.starts_with("nvme") || arg.starts_with("loop") => format!("/dev/{arg}p1"),
+            Some(_) => format!("/dev/{arg}1"),
+            None => format!("/dev/{arg}"),
+        };
+        match m.resolve(&path) {
+            Some(d) => d,
+            None => return Output::error(format!("failed to find device {arg}, try specifying absolute path instead\n"), 1),
+        }
+    };
+    let path = dev_path(m, dev);
+    if let Some(pool) = m.zfs().pools.iter().find(|p| p.leaves().any(|l| l.dev == dev)) {
+        let force = if opts.is_empty() { "" } else { ". Offline the disk first to clear its label." };
+        return Output { text: "\n".into(), ..Output::error(format!("{path} is a member (ACTIVE) of pool \"{}\"{force}", pool.name), 1) };
+    }
+    match m.zpool_labelclear(dev) {
+        Ok((true, events)) => Output { events, ..Output::default() },
+        _ => Output::error(format!("failed to clear label for {path}\n"), 255),
+    }
 }

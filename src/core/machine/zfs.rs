@@ -466,6 +466,22 @@ impl Machine {
         Ok(Vec::new())
     }
 
+    /// `zpool labelclear`: zeroes the four vdev labels of a device that no
+    /// pool uses, or `false` when it holds no ZFS label to clear.
+    #[cfg(feature = "zfs")]
+    pub fn zpool_labelclear(&mut self, dev: DevId) -> Result<(bool, Vec<Event>), ZfsError> {
+        if !self.probe(dev).is_some_and(|s| s.fstype.name() == "zfs_member") {
+            return Ok((false, Vec::new()));
+        }
+        let mut events = Vec::new();
+        for at in crate::core::zfs::label::label_offsets(self.size_of(dev)) {
+            let label = crate::core::zfs::vdev::VDEV_LABEL_BYTES;
+            events.extend(self.write_at(dev, at, Chunk::zeros(label)).map_err(|_| ZfsError::Io)?);
+        }
+        self.refresh();
+        Ok((true, events))
+    }
+
     /// `zfs create [-V SIZE [-s] [-b BS]] [-o prop=val] NAME`.
     pub fn zfs_create(&mut self, name: &str, what: NewDataset, props: Props) -> Result<Vec<Event>, ZfsError> {
         let (pool_name, parent) = self.new_dataset_name(name)?;
