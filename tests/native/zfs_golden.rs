@@ -1676,3 +1676,12 @@ fn zpool_labelclear_refuses_members_and_wipes_stale_labels() {
         "/dev/sdb1 is a member (ACTIVE) of pool \"t\"\nrc=1\n/dev/sdb1 is a member (ACTIVE) of pool \"t\". Offline the disk first to clear its label.\n/dev/sdb1: LABEL=\"t\" UUID=\"3841818633828481199\" UUID_SUB=\"7967163249691888483\" BLOCK_SIZE=\"512\" TYPE=\"zfs_member\" PARTLABEL=\"zfs-62c468686d537fb3\" PARTUUID=\"f987c14f-2338-4405-b384-6600d033ff3c\"\nrc=0\n/dev/sdb1: PARTLABEL=\"zfs-62c468686d537fb3\" PARTUUID=\"f987c14f-2338-4405-b384-6600d033ff3c\"\nrc=0\nfailed to clear label for /dev/sdc\nrc=255\nfailed to find device sdz, try specifying absolute path instead\nfailed to open /dev/sdz: No such file or directory\nmissing vdev name\nusage:\n\tlabelclear [-f] <vdev>\n\t  sdb       ONLINE       0     0     0\n",
     );
 }
+
+#[test]
+fn trim_and_initialize_check_their_options_in_order() {
+    check(
+        None,
+        "zpool trim -s -c rpool\nzpool trim -c -d rpool\nzpool trim -d -c rpool\necho rc=$?\nzpool trim -r abc rpool\nzpool trim -c -w\nzpool trim -c -w rpool\nzpool initialize -u -s rpool\nzpool initialize -s -w rpool\n",
+        "-c cannot be combined with other options\nusage:\n\ttrim [-dw] [-r <rate>] [-c | -s] <pool> [<device> ...]\n-d cannot be combined with the -c or -s options\nusage:\n\ttrim [-dw] [-r <rate>] [-c | -s] <pool> [<device> ...]\ncannot trim '/dev/nvme0n1p1': there is no active trim\ncannot trim '/dev/nvme1n1p1': there is no active trim\nrc=255\ninvalid value for rate: bad numeric value 'abc'\nusage:\n\ttrim [-dw] [-r <rate>] [-c | -s] <pool> [<device> ...]\nmissing pool name argument\nusage:\n\ttrim [-dw] [-r <rate>] [-c | -s] <pool> [<device> ...]\n-w cannot be used with -c or -s\nusage:\n\ttrim [-dw] [-r <rate>] [-c | -s] <pool> [<device> ...]\n-s cannot be combined with other options\nusage:\n\tinitialize [-c | -s | -u] [-w] <pool> [<device> ...]\n-w cannot be used with -c, -sor -u\nusage:\n\tinitialize [-c | -s | -u] [-w] <pool> [<device> ...]\n",
+    );
+}

@@ -108,14 +108,17 @@ pub(super) fn leaf_task(m: &mut Machine, sub: &str, args: &[String]) -> Output {
         Err(c) => return bad_option(c, usage),
     };
     let has = |c: char| opts.iter().any(|o| o.0 == c);
-    let stop = ['c', 's', 'u'].into_iter().find(|c| has(*c));
-    if let Some(c) = stop.filter(|_| opts.len() > 1) {
-        let why = if has('w') { if trim { "-w cannot be used with -c or -s".to_string() } else { "-w cannot be used with -c, -sor -u".to_string() } } else { format!("-{c} cannot be combined with other options") };
-        return Output::error(format!("{why}\nusage:\n{usage}"), 2);
-    }
+    let stop = match stop_option(&opts) {
+        Ok(stop) => stop,
+        Err(why) => return Output::error(format!("{why}\nusage:\n{usage}"), 2),
+    };
     let Some((pool, named)) = operands.split_first() else {
         return Output::error(format!("missing pool name argument\nusage:\n{usage}"), 2);
     };
+    if stop.is_some() && has('w') {
+        let why = if trim { "-w cannot be used with -c or -s" } else { "-w cannot be used with -c, -sor -u" };
+        return Output::error(format!("{why}\nusage:\n{usage}"), 2);
+    }
     let Some(p) = m.zfs().pool(pool) else {
         return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
     };
@@ -156,6 +159,22 @@ pub(super) fn leaf_task(m: &mut Machine, sub: &str, args: &[String]) -> Output {
     let devs: Vec<DevId> = leaves.iter().map(|l| l.1).collect();
     let task = if trim { LeafTask::Trim } else { LeafTask::Initialize };
     super::outcome(m.zpool_leaf_task(pool, &devs, task).map_err(|e| super::message(&e)), String::new())
+}
+
+/// The stop option (`-c`, `-s`, `-u`), checked in order as zpool_do_trim
+/// and zpool_do_initialize do: one kind only, and `-d`/`-r` before it.
+fn stop_option(opts: &[(char, String)]) -> Result<Option<char>, String> {
+    let mut stop = None;
+    for (c, value) in opts {
+        match c {
+            'c' | 's' | 'u' if stop.is_some_and(|s| s != *c) => return Err(format!("-{c} cannot be combined with other options")),
+            'c' | 's' | 'u' => stop = Some(*c),
+            'd' | 'r' if stop.is_some() => return Err(format!("-{c} cannot be combined with the -c or -s options")),
+            'r' if crate::console::zfs::parse_size(value).is_none() => return Err(format!("invalid value for rate: bad numeric value '{value}'")),
+            _ => {}
+        }
+    }
+    Ok(stop)
 }
 
 /// A leaf's `-i` and `-t` suffixes in `zpool status`.
