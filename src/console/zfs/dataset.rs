@@ -28,6 +28,8 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "rename" => rename(m, rest),
         "clone" => clone(m, rest),
         "diff" => super::diff::run(m, rest),
+        "mount" => super::mount::mount(m, rest),
+        "unmount" | "umount" => super::mount::unmount(m, rest),
         "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),

@@ -197,7 +197,7 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         "written" => ro(number(space.written)),
         "logicalreferenced" => ro(number(space.referenced)),
         "logicalused" if snap.is_none() => ro(number(logical_used(pool, head))),
-        "mounted" if snap.is_none() && volume.is_none() => ro(if pool.mountpoint_of(head).starts_with('/') { "yes" } else { "no" }.into()),
+        "mounted" if snap.is_none() && volume.is_none() => ro(if pool.mountpoint_of(head).starts_with('/') && !ds.unmounted() { "yes" } else { "no" }.into()),
         "guid" => ro(guid(pool, snapshot.map_or(ds.obj, |s| s.obj)).to_string()),
         "objsetid" => ro(snapshot.map_or(ds.obj, |s| s.obj).to_string()),
         "refcompressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),

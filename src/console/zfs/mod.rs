@@ -10,6 +10,7 @@
 
 mod dataset;
 mod diff;
+mod mount;
 mod listing;
 mod pool;
 mod pool_props;

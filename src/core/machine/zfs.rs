@@ -482,6 +482,23 @@ impl Machine {
         Ok((true, events))
     }
 
+    /// `zfs mount` and `zfs unmount` of one filesystem; an unmount takes its
+    /// descendants off too (`zfs_unmountall`).
+    #[cfg(feature = "zfs")]
+    pub fn zfs_set_mounted(&mut self, name: &str, mounted: bool) -> Result<Vec<Event>, ZfsError> {
+        let before: Vec<(String, String, u64)> = self.zfs_mounts();
+        let pool = self.zfs.pool_mut(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
+        let below = format!("{name}/");
+        for ds in pool.datasets.iter_mut().filter(|d| d.name == name || (!mounted && d.name.starts_with(&below))) {
+            ds.unmounted = !mounted;
+        }
+        let after = self.zfs_mounts();
+        let changed = |from: &[(String, String, u64)], to: &[(String, String, u64)]| from.iter().filter(|m| !to.iter().any(|n| n.0 == m.0)).map(|m| (m.0.clone(), m.1.clone())).collect::<Vec<_>>();
+        let mut events: Vec<Event> = changed(&before, &after).into_iter().rev().map(|(dev, target)| Event::Unmounted { dev, target }).collect();
+        events.extend(changed(&after, &before).into_iter().map(|(dev, target)| Event::Mounted { dev, target }));
+        Ok(events)
+    }
+
     /// `zfs create [-V SIZE [-s] [-b BS]] [-o prop=val] NAME`.
     pub fn zfs_create(&mut self, name: &str, what: NewDataset, props: Props) -> Result<Vec<Event>, ZfsError> {
         let (pool_name, parent) = self.new_dataset_name(name)?;

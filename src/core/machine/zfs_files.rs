@@ -61,7 +61,7 @@ impl Machine {
         let parts = components(path);
         let mut best: Option<(String, usize)> = None;
         for pool in &self.zfs.pools {
-            for ds in pool.datasets.iter().filter(|d| !d.is_volume()) {
+            for ds in pool.datasets.iter().filter(|d| !d.is_volume() && !d.unmounted()) {
                 let mp = pool.mountpoint_of(&ds.name);
                 if !mp.starts_with('/') {
                     continue;
@@ -103,7 +103,7 @@ impl Machine {
             return out;
         }
         for pool in &self.zfs.pools {
-            for ds in pool.datasets.iter().filter(|d| !d.is_volume()) {
+            for ds in pool.datasets.iter().filter(|d| !d.is_volume() && !d.unmounted()) {
                 let mp = pool.mountpoint_of(&ds.name);
                 if mp.starts_with('/') {
                     out.push((ds.name.clone(), mp, ds.creation_time.max(super::BOOT_TIME)));

@@ -114,6 +114,9 @@ pub struct Dataset {
     /// The snapshot a clone was made from (only with `zfs`, as `Props::stored`).
     #[cfg(feature = "zfs")]
     pub origin: Option<Origin>,
+    /// Taken off its mount point by `zfs unmount` (until `zfs mount`).
+    #[cfg(feature = "zfs")]
+    pub unmounted: bool,
 }
 
 /// A clone's origin snapshot: the blocks born up to its txg are the
@@ -128,6 +131,14 @@ pub struct Origin {
 }
 
 impl Dataset {
+    /// Whether `zfs unmount` took this filesystem off its mount point.
+    pub fn unmounted(&self) -> bool {
+        #[cfg(feature = "zfs")]
+        return self.unmounted;
+        #[cfg(not(feature = "zfs"))]
+        false
+    }
+
     /// The txg of the latest snapshot (or of a clone's origin): older blocks
     /// are shared with it.
     pub fn prev_snap_txg(&self) -> u64 {
@@ -514,6 +525,8 @@ impl Tx<'_> {
             next_object: 1,
             #[cfg(feature = "zfs")]
             origin: None,
+            #[cfg(feature = "zfs")]
+            unmounted: false,
         });
         self.create_objset(Os::Ds(obj), ObjsetPhys::new(os_type));
         match kind {
@@ -585,6 +598,7 @@ impl Tx<'_> {
             creation_time: self.now,
             next_object,
             origin: Some(o),
+            unmounted: false,
         });
         self.events.push(Event::DatasetCreated { dataset: name.to_string(), volume_bytes: self.pool.dataset(name).and_then(volume_bytes) });
         Ok(())
