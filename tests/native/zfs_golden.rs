@@ -1694,3 +1694,12 @@ fn zfs_mount_and_unmount_take_filesystems_on_and_off_their_mount_points() {
         "rpool                           /rpool\nrpool/data                      /rpool/data\nrpool/data/sub                  /rpool/data/sub\nrpool                           /rpool\ncat: /rpool/data/sub/f: No such file or directory\nno\nno\ncannot unmount 'rpool/data': not currently mounted\nrpool                           /rpool\nrpool/data                      /rpool/data\ncat: /rpool/data/sub/f: No such file or directory\nhi\ncannot mount 'rpool/data': filesystem already mounted\ncannot unmount '/tmp': not a ZFS filesystem\nwarning: /nope not in/proc/self/mounts\n/nope: No such file or directory\ncannot open 'rpool/nope': dataset does not exist\ncannot open 'rpool/data/vm-100-disk-0': operation not applicable to datasets of this type\ncannot mount 'rpool/data/sub': no mountpoint set\nmissing filesystem argument\nusage:\n\tunmount [-fu] <-a | filesystem|mountpoint>\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\nTARGET        SOURCE     FSTYPE OPTIONS\n/rpool        rpool      zfs    rw,relatime,xattr,noacl,casesensitive\n└─/rpool/data rpool/data zfs    rw,relatime,xattr,noacl,casesensitive\nFilesystem      Size  Used Avail Use% Mounted on\nrpool/data      214G   56K  214G   1% /rpool/data\ncannot unmount '/rpool/data/dir': not a mountpoint\n",
     );
 }
+
+#[test]
+fn create_u_and_receive_u_leave_the_filesystem_unmounted() {
+    check(
+        None,
+        "zfs create -u rpool/data/u\nzfs get -H -o value mounted rpool/data/u\nzfs mount | grep /u\nzfs snapshot rpool/data@s\nzfs send rpool/data@s | zfs recv -u rpool/r\nzfs get -H -o value mounted rpool/r\nzfs mount rpool/r\nzfs get -H -o value mounted rpool/r\n",
+        "no\nno\nyes\n",
+    );
+}

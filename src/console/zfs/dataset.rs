@@ -179,14 +179,18 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     if let Some(why) = new_name_error(m, name) {
         return failed(out, format!("cannot create '{name}': {why}\n"));
     }
+    let unmounted = flag('u');
     let r = m.zfs_create(name, what, props).map(|e| [events, e].concat()).map_err(|e| match e {
         ZfsError::NoSpace => format!("cannot create '{name}': out of space\n"),
         ZfsError::BadProperty { why, .. } => format!("cannot create '{name}': {why}\n"),
         other => message(&other),
     });
+    // `-u`: made, but not mounted.
+    let r = r.and_then(|e| if unmounted { m.zfs_set_mounted(name, false).map(|_| e).map_err(|e| message(&e)) } else { Ok(e) });
     out.append(outcome(r, String::new()));
     out
 }
+
 /// Standard output so far, then an error.
 fn failed(mut out: Output, e: String) -> Output {
     out.append(Output::error(e, 1));

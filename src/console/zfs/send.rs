@@ -189,6 +189,8 @@ struct RecvFlags {
     dry_run: bool,
     verbose: bool,
     force: bool,
+    /// `-u`: the received filesystem is left unmounted.
+    unmounted: bool,
 }
 
 /// `zfs receive [-nvF] [-d|-e] NAME`: reads a stream from standard input.
@@ -211,7 +213,7 @@ pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Outpu
         return Output::error("cannot receive: failed to read from stream\n", 1);
     }
     let has = |c: char| opts.iter().any(|o| o.0 == c);
-    let flags = RecvFlags { dry_run: has('n'), verbose: has('v'), force: has('F') };
+    let flags = RecvFlags { dry_run: has('n'), verbose: has('v'), force: has('F'), unmounted: has('u') };
     let tail = if has('d') { Tail::AfterPool } else if has('e') { Tail::Last } else { Tail::None };
     if !matches!(tail, Tail::None) {
         if m.zfs().pool(crate::core::machine::pool_of(target)).and_then(|p| p.space(target)).is_none() {
@@ -279,6 +281,9 @@ fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &
     }
     // A dry run makes the same checks (on the caller's copy).
     events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
+    if f.unmounted && h.volume.is_none() {
+        events.extend(m.zfs_set_mounted(&fs, false).map_err(|e| message(&e))?);
+    }
     if f.verbose && !f.dry_run {
         // The lab's pipe is instant; ZFS times the receive.
         text += &format!("received {} stream in 0.01 seconds ({}/sec)\n", nicenum(len as u64, true), nicenum(len as u64 * 100, true));
