@@ -1703,3 +1703,12 @@ fn create_u_and_receive_u_leave_the_filesystem_unmounted() {
         "no\nno\nyes\n",
     );
 }
+
+#[test]
+fn history_logs_trim_resilver_clone_rename_and_inherit() {
+    check(
+        None,
+        "zpool trim rpool\nzpool resilver rpool\nzfs snapshot rpool/data@s\nzfs clone rpool/data@s rpool/c\nzfs rename rpool/c rpool/d\nzfs set atime=off rpool/d\nzfs inherit atime rpool/d\nzfs mount\nzfs list -H -o name rpool\nzpool history rpool | tail -9\n",
+        "rpool                           /rpool\nrpool/data                      /rpool/data\nrpool/d                         /rpool/d\nrpool\n2026-11-24.09:00:02 zfs create -V 33554432k rpool/data/vm-100-disk-0\n2026-11-25.09:00:01 zpool trim rpool\n2026-11-25.09:00:02 zpool resilver rpool\n2026-11-25.09:00:03 zfs snapshot rpool/data@s\n2026-11-25.09:00:04 zfs clone rpool/data@s rpool/c\n2026-11-25.09:00:05 zfs rename rpool/c rpool/d\n2026-11-25.09:00:06 zfs set atime=off rpool/d\n2026-11-25.09:00:07 zfs inherit atime rpool/d\n\n",
+    );
+}

@@ -54,8 +54,8 @@ fn pool_of(name: &str) -> &str {
 /// Commands `zpool history` records: the ones that change a pool.
 fn logged(cmd: &str, sub: &str) -> bool {
     match cmd {
-        "zpool" => matches!(sub, "create" | "attach" | "detach" | "online" | "offline" | "clear" | "replace" | "scrub" | "set"),
-        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "receive" | "recv"),
+        "zpool" => matches!(sub, "create" | "add" | "attach" | "detach" | "online" | "offline" | "clear" | "replace" | "scrub" | "resilver" | "trim" | "initialize" | "set"),
+        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "inherit" | "rename" | "clone" | "receive" | "recv"),
         _ => false,
     }
 }
