@@ -1712,3 +1712,21 @@ fn history_logs_trim_resilver_clone_rename_and_inherit() {
         "rpool                           /rpool\nrpool/data                      /rpool/data\nrpool/d                         /rpool/d\nrpool\n2026-11-24.09:00:02 zfs create -V 33554432k rpool/data/vm-100-disk-0\n2026-11-25.09:00:01 zpool trim rpool\n2026-11-25.09:00:02 zpool resilver rpool\n2026-11-25.09:00:03 zfs snapshot rpool/data@s\n2026-11-25.09:00:04 zfs clone rpool/data@s rpool/c\n2026-11-25.09:00:05 zfs rename rpool/c rpool/d\n2026-11-25.09:00:06 zfs set atime=off rpool/d\n2026-11-25.09:00:07 zfs inherit atime rpool/d\n\n",
     );
 }
+
+#[test]
+fn zfs_set_is_all_or_nothing_and_canmount_governs_mounts() {
+    check(
+        None,
+        "zfs set compression=lz4 quota=abc rpool/data\nzfs get -H -o value compression rpool/data\nzfs create -o canmount=noauto rpool/data/na\nzfs get -H -o value mounted rpool/data/na\nzfs mount -a\nzfs get -H -o value mounted rpool/data/na\nzfs mount rpool/data/na\nzfs unmount -a\nzfs mount\nzfs mount -a\nzfs unmount rpool/data\nzfs set mountpoint=/x rpool/data\nzfs mount | grep data\nzfs set canmount=off rpool/data\nzfs get -H -o value mounted rpool/data\nzfs set canmount=on rpool/data\nzfs get -H -o value mounted rpool/data\n",
+        "cannot set property for 'rpool/data': bad numeric value 'abc'\non\nno\nno\nrpool/data                      /x\nno\nyes\n",
+    );
+}
+
+#[test]
+fn labelclear_f_clears_an_offline_disk() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create t mirror sdb sdc\nzpool offline t sdb\nzpool labelclear -f sdb\necho rc=$?\nzpool labelclear sdc\n",
+        "rc=0\n/dev/sdc1 is a member (ACTIVE) of pool \"t\"\n",
+    );
+}

@@ -179,13 +179,13 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     if let Some(why) = new_name_error(m, name) {
         return failed(out, format!("cannot create '{name}': {why}\n"));
     }
-    let unmounted = flag('u');
+    // `-u`, or a `canmount` other than `on`: made, but not mounted.
+    let unmounted = flag('u') || props.stored("canmount").is_some_and(|v| v != "on");
     let r = m.zfs_create(name, what, props).map(|e| [events, e].concat()).map_err(|e| match e {
         ZfsError::NoSpace => format!("cannot create '{name}': out of space\n"),
         ZfsError::BadProperty { why, .. } => format!("cannot create '{name}': {why}\n"),
         other => message(&other),
     });
-    // `-u`: made, but not mounted.
     let r = r.and_then(|e| if unmounted { m.zfs_set_mounted(name, false).map(|_| e).map_err(|e| message(&e)) } else { Ok(e) });
     out.append(outcome(r, String::new()));
     out
@@ -640,7 +640,13 @@ fn set(m: &mut Machine, args: &[String]) -> Output {
     }
     let mut out = Output::default();
     for name in names {
-        out.append(set_one(m, name, pairs));
+        // All of a dataset's properties are set, or none (zfs_prop_set_list).
+        let mut lab = m.clone();
+        let one = set_one(&mut lab, name, pairs);
+        if one.exit_status == 0 && one.err.is_empty() {
+            *m = lab;
+        }
+        out.append(one);
     }
     if out.exit_status == 0 && !out.err.is_empty() {
         out.exit_status = 1;
@@ -695,9 +701,30 @@ fn set_one(m: &mut Machine, name: &str, pairs: &[String]) -> Output {
             ZfsError::BadProperty { why, .. } => format!("cannot set property for '{name}': {why}\n"),
             other => message(&other),
         });
+        let failed = r.is_err();
         out.append(outcome(r, String::new()));
+        if failed {
+            return out;
+        }
+        if matches!(p, "mountpoint" | "canmount") {
+            out.append(outcome(remount(m, name), String::new()));
+        }
     }
     out
+}
+
+/// `changelist_postfix`: a filesystem whose mountpoint or canmount changed is
+/// mounted again where it now belongs if it may be mounted, and taken off
+/// if `canmount=off`.
+fn remount(m: &mut Machine, name: &str) -> Result<Vec<crate::core::Event>, String> {
+    let Some(pool) = m.zfs().pool(pool_of(name)) else { return Ok(Vec::new()) };
+    let Some(ds) = pool.dataset(name).filter(|d| !d.is_volume()) else { return Ok(Vec::new()) };
+    let canmount = ds.props.stored("canmount").map_or("on", String::as_str);
+    match canmount {
+        "on" if ds.unmounted() => m.zfs_set_mounted(name, true).map_err(|e| message(&e)),
+        "off" if !ds.unmounted() => m.zfs_set_mounted(name, false).map_err(|e| message(&e)),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// `zfs_valid_proplist`'s mountpoint check (`mountpoint_namecheck`).

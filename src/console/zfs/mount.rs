@@ -20,7 +20,9 @@ pub(super) fn mount(m: &mut Machine, args: &[String]) -> Output {
     match (all, operands.as_slice()) {
         (true, [_, ..]) => usage_error("too many arguments", MOUNT_USAGE),
         (true, []) => {
-            let names: Vec<String> = m.zfs().pools.iter().flat_map(|p| p.datasets.iter().filter(|d| d.unmounted()).map(|d| d.name.clone())).collect();
+            // canmount=noauto filesystems are mounted only by name.
+            let auto = |d: &&crate::core::zfs::Dataset| d.unmounted() && d.props.stored("canmount").is_none_or(|v| v == "on");
+            let names: Vec<String> = m.zfs().pools.iter().flat_map(|p| p.datasets.iter().filter(auto).map(|d| d.name.clone())).collect();
             let mut out = Output::default();
             for name in names {
                 if can_mount(m, &name).is_ok() {
@@ -72,7 +74,11 @@ pub(super) fn unmount(m: &mut Machine, args: &[String]) -> Output {
             return usage_error("too many arguments", UNMOUNT_USAGE);
         }
         let mut out = Output::default();
+        let noauto = |m: &Machine, name: &str| m.zfs().pool(pool_of(name)).and_then(|p| p.dataset(name)).is_some_and(|d| d.props.stored("canmount").is_some_and(|v| v == "noauto"));
         for (name, _, _) in m.zfs_mounts().into_iter().rev() {
+            if noauto(m, &name) {
+                continue;
+            }
             out.append(super::outcome(m.zfs_set_mounted(&name, false).map_err(|e| super::message(&e)), String::new()));
         }
         return out;

@@ -246,7 +246,9 @@ pub(super) fn labelclear(m: &mut Machine, args: &[String]) -> Output {
         }
     };
     let path = dev_path(m, dev);
-    if let Some(pool) = m.zfs().pools.iter().find(|p| p.leaves().any(|l| l.dev == dev)) {
+    // `-f` clears an offline disk's label (`vdev_is_active`).
+    let offline = |l: &Leaf| l.dev == dev && !opts.is_empty() && l.state == crate::core::zfs::LeafState::Offline;
+    if let Some(pool) = m.zfs().pools.iter().find(|p| p.leaves().any(|l| l.dev == dev && !offline(l))) {
         let force = if opts.is_empty() { "" } else { ". Offline the disk first to clear its label." };
         return Output { text: "\n".into(), ..Output::error(format!("{path} is a member (ACTIVE) of pool \"{}\"{force}", pool.name), 1) };
     }
