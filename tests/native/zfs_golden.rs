@@ -1730,3 +1730,12 @@ fn labelclear_f_clears_an_offline_disk() {
         "rc=0\n/dev/sdc1 is a member (ACTIVE) of pool \"t\"\n",
     );
 }
+
+#[test]
+fn receive_u_leaves_an_existing_mount_alone() {
+    check(
+        None,
+        "echo a > /rpool/data/f\nzfs snapshot rpool/data@s1\nzfs send rpool/data@s1 | zfs recv rpool/c\necho b > /rpool/data/g\nzfs snapshot rpool/data@s2\nzfs send -i @s1 rpool/data@s2 | zfs recv -u rpool/c\nzfs get -H -o value mounted rpool/c\nls /rpool/c\n",
+        "yes\nf\ng\n",
+    );
+}

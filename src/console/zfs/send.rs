@@ -280,8 +280,10 @@ fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &
         events.extend(create_parents(m, &fs)?);
     }
     // A dry run makes the same checks (on the caller's copy).
+    let existed = m.zfs().pool(crate::core::machine::pool_of(&fs)).is_some_and(|p| p.dataset(&fs).is_some());
     events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
-    if f.unmounted && h.volume.is_none() {
+    // `-u` leaves unmounted what the receive makes, not what was mounted already.
+    if f.unmounted && !existed && h.volume.is_none() {
         events.extend(m.zfs_set_mounted(&fs, false).map_err(|e| message(&e))?);
     }
     if f.verbose && !f.dry_run {
