@@ -14,7 +14,6 @@ use crate::core::event::Event;
 use crate::core::label::{Label, PartType, Partition};
 use crate::core::media::Chunk;
 use crate::core::zfs::props;
-use crate::core::zfs::zpl::DiffEntry;
 #[cfg(feature = "zfs")]
 use crate::core::zfs::LeafTask;
 use crate::core::zfs::dsl::{volsize_to_reservation, DEFAULT_VOLBLOCKSIZE, MAX_RECORDSIZE};
@@ -82,7 +81,7 @@ impl Machine {
     }
 
     /// Runs `op` as one txg of pool `name`; a failure rolls the pool back.
-    fn with_pool<R>(&mut self, name: &str, op: impl FnOnce(&mut Tx) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
+    pub(super) fn with_pool<R>(&mut self, name: &str, op: impl FnOnce(&mut Tx) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
         let mut zfs = std::mem::take(&mut self.zfs);
         let now = self.clock;
         let result = match zfs.pool_mut(name) {
@@ -482,23 +481,6 @@ impl Machine {
         Ok((true, events))
     }
 
-    /// `zfs mount` and `zfs unmount` of one filesystem; an unmount takes its
-    /// descendants off too (`zfs_unmountall`).
-    #[cfg(feature = "zfs")]
-    pub fn zfs_set_mounted(&mut self, name: &str, mounted: bool) -> Result<Vec<Event>, ZfsError> {
-        let before: Vec<(String, String, u64)> = self.zfs_mounts();
-        let pool = self.zfs.pool_mut(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
-        let below = format!("{name}/");
-        for ds in pool.datasets.iter_mut().filter(|d| d.name == name || (!mounted && d.name.starts_with(&below))) {
-            ds.unmounted = !mounted;
-        }
-        let after = self.zfs_mounts();
-        let changed = |from: &[(String, String, u64)], to: &[(String, String, u64)]| from.iter().filter(|m| !to.iter().any(|n| n.0 == m.0)).map(|m| (m.0.clone(), m.1.clone())).collect::<Vec<_>>();
-        let mut events: Vec<Event> = changed(&before, &after).into_iter().rev().map(|(dev, target)| Event::Unmounted { dev, target }).collect();
-        events.extend(changed(&after, &before).into_iter().map(|(dev, target)| Event::Mounted { dev, target }));
-        Ok(events)
-    }
-
     /// `zfs create [-V SIZE [-s] [-b BS]] [-o prop=val] NAME`.
     pub fn zfs_create(&mut self, name: &str, what: NewDataset, props: Props) -> Result<Vec<Event>, ZfsError> {
         let (pool_name, parent) = self.new_dataset_name(name)?;
@@ -828,7 +810,7 @@ impl Machine {
         Ok(events)
     }
 
-    fn fs_op<R>(&mut self, dataset: &str, op: impl FnOnce(&mut Tx, Os, u64) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
+    pub(super) fn fs_op<R>(&mut self, dataset: &str, op: impl FnOnce(&mut Tx, Os, u64) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
         let (pool, os) = self.pool_and_os(dataset)?;
         let p = self.zfs.pool(&pool).ok_or(ZfsError::Io)?;
         if p.dataset(dataset.split('@').next().unwrap_or(dataset)).is_some_and(|d| d.is_volume()) {
@@ -843,31 +825,9 @@ impl Machine {
         Ok(self.fs_op(dataset, |tx, os, _| tx.create(os, path, dir).map(|_| ()))?.1)
     }
 
-    pub fn zfs_truncate(&mut self, dataset: &str, path: &str) -> Result<Vec<Event>, ZfsError> {
-        Ok(self.fs_op(dataset, |tx, os, _| tx.lookup(os, path).and_then(|o| tx.truncate(os, o)))?.1)
-    }
-
     /// The datasets (heads or snapshots) that still hold a logged bad block.
     pub fn zfs_error_holders(&mut self, pool: &str, e: LoggedError) -> Vec<Os> {
         self.with_pool(pool, |tx| Ok(tx.error_holders(e))).map(|r| r.0).unwrap_or_default()
-    }
-
-    /// An object's path in a filesystem or snapshot, from its root.
-    pub fn zfs_object_path(&mut self, dataset: &str, object: u64) -> Option<String> {
-        self.fs_op(dataset, |tx, os, _| tx.path_of(os, object)).ok().map(|r| r.0)
-    }
-
-    pub fn zfs_rename_file(&mut self, dataset: &str, from: &str, to: &str) -> Result<Vec<Event>, ZfsError> {
-        Ok(self.fs_op(dataset, |tx, os, _| tx.rename(os, from, to))?.1)
-    }
-
-    /// `zfs diff`'s objects between a snapshot and a later snapshot or the
-    /// head, both of one filesystem (or its clone).
-    pub fn zfs_diff(&mut self, from: &str, to: &str) -> Result<Vec<DiffEntry>, ZfsError> {
-        let pool = self.zfs.pool(pool_of(to)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(to).into()))?;
-        let os = |n: &str| pool.os_of(n).ok_or_else(|| ZfsError::NoSuchDataset(n.into()));
-        let (from_os, to_os) = (os(from)?, os(to)?);
-        Ok(self.with_pool(&pool_of(to).to_string(), |tx| tx.diff(from_os, to_os))?.0)
     }
 
     /// Writes into a file, creating it when missing.

@@ -5,15 +5,18 @@
 //! Reads through `&self` (stat, ls, the console's `cat`) run on a copy of the
 //! machine: they verify checksums and return good data, but their repairs are
 //! kept only by `read_file_healing`, which the tools that read file data use.
-//! Simplified: no rename across directories of a dataset, no preallocation (ZFS
-//! has none: `fallocate` only grows the file, as OpenZFS 2.2 emulates
-//! mode 0), and shrinking a file rewrites what it keeps.
+//! `zfs unmount` takes a filesystem off its mount point (and `zfs diff`
+//! compares its object sets). Simplified: no preallocation (ZFS has none:
+//! `fallocate` only grows the file, as OpenZFS 2.2 emulates mode 0), and
+//! shrinking a file rewrites what it keeps.
 
 use super::Machine;
 use crate::core::event::Event;
 use crate::core::machine::files::{components, normalize};
 use crate::core::media::Chunk;
 use crate::core::vfs::{Stat, StatFs, VfsError};
+use super::zfs::pool_of;
+use crate::core::zfs::zpl::DiffEntry;
 use crate::core::zfs::{ZStat, ZfsError};
 
 /// The `uuid` a ZFS dataset's nodes carry in `Found::Node`.
@@ -247,5 +250,46 @@ impl Machine {
             Some((ds, rel)) => self.zfs_read_file(&ds, &rel, offset, len).map_err(vfs_error),
             None => self.read_file(path, offset, len).map(|b| (b, Vec::new())),
         }
+    }
+}
+
+impl Machine {
+    /// `zfs mount` and `zfs unmount` of one filesystem; an unmount takes its
+    /// descendants off too (`zfs_unmountall`).
+    #[cfg(feature = "zfs")]
+    pub fn zfs_set_mounted(&mut self, name: &str, mounted: bool) -> Result<Vec<Event>, ZfsError> {
+        let before: Vec<(String, String, u64)> = self.zfs_mounts();
+        let pool = self.zfs.pool_mut(pool_of(name)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(name).into()))?;
+        let below = format!("{name}/");
+        for ds in pool.datasets.iter_mut().filter(|d| d.name == name || (!mounted && d.name.starts_with(&below))) {
+            ds.unmounted = !mounted;
+        }
+        let after = self.zfs_mounts();
+        let changed = |from: &[(String, String, u64)], to: &[(String, String, u64)]| from.iter().filter(|m| !to.iter().any(|n| n.0 == m.0)).map(|m| (m.0.clone(), m.1.clone())).collect::<Vec<_>>();
+        let mut events: Vec<Event> = changed(&before, &after).into_iter().rev().map(|(dev, target)| Event::Unmounted { dev, target }).collect();
+        events.extend(changed(&after, &before).into_iter().map(|(dev, target)| Event::Mounted { dev, target }));
+        Ok(events)
+    }
+
+    pub fn zfs_truncate(&mut self, dataset: &str, path: &str) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.fs_op(dataset, |tx, os, _| tx.lookup(os, path).and_then(|o| tx.truncate(os, o)))?.1)
+    }
+
+    /// An object's path in a filesystem or snapshot, from its root.
+    pub fn zfs_object_path(&mut self, dataset: &str, object: u64) -> Option<String> {
+        self.fs_op(dataset, |tx, os, _| tx.path_of(os, object)).ok().map(|r| r.0)
+    }
+
+    pub fn zfs_rename_file(&mut self, dataset: &str, from: &str, to: &str) -> Result<Vec<Event>, ZfsError> {
+        Ok(self.fs_op(dataset, |tx, os, _| tx.rename(os, from, to))?.1)
+    }
+
+    /// `zfs diff`'s objects between a snapshot and a later snapshot or the
+    /// head, both of one filesystem (or its clone).
+    pub fn zfs_diff(&mut self, from: &str, to: &str) -> Result<Vec<DiffEntry>, ZfsError> {
+        let pool = self.zfs.pool(pool_of(to)).ok_or_else(|| ZfsError::NoSuchPool(pool_of(to).into()))?;
+        let os = |n: &str| pool.os_of(n).ok_or_else(|| ZfsError::NoSuchDataset(n.into()));
+        let (from_os, to_os) = (os(from)?, os(to)?);
+        Ok(self.with_pool(&pool_of(to).to_string(), |tx| tx.diff(from_os, to_os))?.0)
     }
 }
