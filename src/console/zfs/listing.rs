@@ -8,6 +8,7 @@ use super::{getopt, nicenum, Columns};
 use crate::console::Output;
 use crate::core::machine::Machine;
 use crate::core::zfs::props::{is_user_property, Stored, FS, SNAP, VOL};
+use crate::core::zfs::dsl::dataset_guid;
 use crate::core::zfs::{ChecksumAlg, DatasetKind, Pool};
 
 /// A property's full name from its column or short name.
@@ -198,7 +199,7 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         "logicalreferenced" => ro(number(space.referenced)),
         "logicalused" if snap.is_none() => ro(number(logical_used(pool, head))),
         "mounted" if snap.is_none() && volume.is_none() => ro(if pool.mountpoint_of(head).starts_with('/') && !ds.unmounted() { "yes" } else { "no" }.into()),
-        "guid" => ro(guid(pool, snapshot.map_or(ds.obj, |s| s.obj)).to_string()),
+        "guid" => ro(snapshot.map_or(dataset_guid(pool.guid, ds.obj), |s| s.guid).to_string()),
         "objsetid" => ro(snapshot.map_or(ds.obj, |s| s.obj).to_string()),
         "refcompressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
         "defer_destroy" if snap.is_some() => ro("off".into()),
@@ -282,12 +283,6 @@ fn logical_used(pool: &Pool, name: &str) -> u64 {
     let prefix = format!("{name}/");
     let children = pool.datasets.iter().filter(|d| d.name.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')));
     own + children.map(|d| logical_used(pool, &d.name)).sum::<u64>()
-}
-
-/// A dataset's `guid`: random in ZFS; the lab derives one from the pool's
-/// and the dataset's record, so a replay gives the same.
-fn guid(pool: &Pool, obj: u64) -> u64 {
-    (pool.guid ^ obj.wrapping_mul(0x9e37_79b9_7f4a_7c15)).rotate_left(17)
 }
 
 /// `snapshots_changed`: `strftime("%a %b %e %k:%M:%S %Y")` in UTC.

@@ -38,6 +38,19 @@ struct Header {
     ranges: Vec<(u64, u64)>,
     /// Paths an incremental stream removes.
     removed: Vec<String>,
+    /// `drr_toguid` and `drr_fromguid`: the snapshots' guids, so a receive
+    /// keeps the sent one and matches an incremental source by guid.
+    #[serde(default)]
+    guid: u64,
+    #[serde(default)]
+    from_guid: u64,
+}
+
+/// The `guid` of `pool/fs@snap`, or 0 when there is no such snapshot.
+fn snapshot_guid(m: &Machine, name: &str) -> u64 {
+    let Some((head, snap)) = name.split_once('@') else { return 0 };
+    let ds = m.zfs().pool(crate::core::machine::pool_of(head)).and_then(|p| p.dataset(head));
+    ds.and_then(|d| d.snapshot(snap)).map_or(0, |s| s.guid)
 }
 
 /// A filesystem snapshot's tree: (path, Some(bytes) for a file, None for a directory).
@@ -77,7 +90,17 @@ fn volume_of(m: &Machine, ds: &str) -> Option<(u64, u64)> {
 fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsError> {
     let mut copy = m.clone();
     let m = &mut copy;
-    let mut header = Header { snapshot: snap.to_string(), from: from.map(|f| f.split_once('@').map_or(f, |x| x.1).to_string()), volume: volume_of(m, snap), dirs: vec![], files: vec![], ranges: vec![], removed: vec![] };
+    let mut header = Header {
+        snapshot: snap.to_string(),
+        from: from.map(|f| f.split_once('@').map_or(f, |x| x.1).to_string()),
+        volume: volume_of(m, snap),
+        dirs: vec![],
+        files: vec![],
+        ranges: vec![],
+        removed: vec![],
+        guid: snapshot_guid(m, snap),
+        from_guid: from.map_or(0, |f| snapshot_guid(m, f)),
+    };
     let mut payload = Vec::new();
     if let Some((size, block)) = header.volume {
         for offset in (0..size).step_by(block as usize) {
@@ -326,9 +349,28 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
             if let Some(s) = dataset.and_then(|d| d.snapshots.first()) {
                 return Err(format!("cannot receive new filesystem stream: destination has snapshots (eg. {target}@{})\nmust destroy them to overwrite it\n", s.name));
             }
-            events.extend(m.zfs_destroy(target, false).map_err(|e| receive_error(target, &e))?);
-            events.extend(apply(m, target, snap_name, h, payload, false)?);
-            return Ok(events);
+            // ZFS receives into a `%recv` clone and swaps it in, so the
+            // target keeps its children and properties; only a volume
+            // cannot take the place of a filesystem that has children.
+            let child = m.zfs().pool(crate::core::machine::pool_of(target)).and_then(|p| p.datasets.iter().find(|d| d.name.strip_prefix(target).is_some_and(|r| r.starts_with('/'))));
+            match (h.volume, child.map(|c| c.name.clone())) {
+                (Some(_), _) if !target.contains('/') => return Err(format!("cannot receive new filesystem stream: destination {target} is the root dataset\ncannot overwrite with a ZVOL\n")),
+                (Some(_), Some(child)) => return Err(format!("cannot receive new filesystem stream: destination has children (eg. {child})\ncannot overwrite with a ZVOL\n")),
+                (None, _) if volume_of(m, target).is_none() => {
+                    clear_dir(m, target, "/", &mut events).map_err(|e| receive_error(target, &e))?;
+                    events.extend(write(m, target, snap_name, h, payload)?);
+                    // Remounting the children makes their mountpoints again.
+                    for dir in child_mountpoints(m, target) {
+                        events.extend(m.zfs_create_file(target, &dir, true).map_err(|e| receive_error(target, &e))?);
+                    }
+                    return Ok(events);
+                }
+                _ => {
+                    events.extend(m.zfs_destroy(target, false).map_err(|e| receive_error(target, &e))?);
+                    events.extend(apply(m, target, snap_name, h, payload, false)?);
+                    return Ok(events);
+                }
+            }
         }
         None => {
             let what = match h.volume {
@@ -338,8 +380,15 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
             events.extend(m.zfs_create(target, what, Props::default()).map_err(|e| receive_error(target, &e))?);
         }
         Some(_) if !exists => return Err(format!("cannot receive incremental stream: destination '{target}' does not exist\n")),
-        Some(from) => events.extend(check_incremental(m, target, from, force)?),
+        Some(from) => events.extend(check_incremental(m, target, from, h.from_guid, force)?),
     }
+    events.extend(write(m, target, snap_name, h, payload)?);
+    Ok(events)
+}
+
+/// Writes a stream's contents into `target` and takes the sent snapshot.
+fn write(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[u8]) -> Result<Vec<crate::core::Event>, String> {
+    let mut events = Vec::new();
     let mut at = 0usize;
     let err = |e: ZfsError| receive_error(target, &e);
     for dir in &h.dirs {
@@ -361,23 +410,46 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
     for path in &h.removed {
         events.extend(m.zfs_remove(target, path).map_err(err)?);
     }
-    events.extend(m.zfs_snapshot(&format!("{target}@{snap_name}"), false).map_err(err)?);
+    events.extend(m.zfs_snapshot_received(&format!("{target}@{snap_name}"), h.guid).map_err(err)?);
     Ok(events)
+}
+
+/// The mountpoints, relative to `fs`'s root, of its child filesystems that
+/// inherit theirs.
+fn child_mountpoints(m: &Machine, fs: &str) -> Vec<String> {
+    let Some(pool) = m.zfs().pool(crate::core::machine::pool_of(fs)) else { return Vec::new() };
+    let direct = |d: &&crate::core::zfs::Dataset| d.name.strip_prefix(fs).and_then(|r| r.strip_prefix('/')).is_some_and(|r| !r.contains('/'));
+    let inherits = |d: &&crate::core::zfs::Dataset| d.props.mountpoint.is_none() && matches!(d.kind, DatasetKind::Filesystem);
+    pool.datasets.iter().filter(direct).filter(inherits).map(|d| format!("/{}", d.name.rsplit('/').next().unwrap_or_default())).collect()
+}
+
+/// Removes everything below `dir` in a filesystem, deepest first.
+fn clear_dir(m: &mut Machine, fs: &str, dir: &str, events: &mut Vec<crate::core::Event>) -> Result<(), ZfsError> {
+    for (name, is_dir) in m.zfs_readdir(fs, dir)? {
+        let path = format!("{}/{name}", dir.trim_end_matches('/'));
+        if is_dir {
+            clear_dir(m, fs, &path, events)?;
+        }
+        events.extend(m.zfs_remove(fs, &path)?);
+    }
+    Ok(())
 }
 
 /// An incremental stream needs its source as the target's latest snapshot,
 /// and no change since (`-F` rolls the change back first).
-fn check_incremental(m: &mut Machine, target: &str, from: &str, force: bool) -> Result<Vec<crate::core::Event>, String> {
+fn check_incremental(m: &mut Machine, target: &str, from: &str, from_guid: u64, force: bool) -> Result<Vec<crate::core::Event>, String> {
     let pool = m.zfs().pool(crate::core::machine::pool_of(target)).ok_or_else(|| format!("cannot open '{target}': dataset does not exist\n"))?;
     let ds = pool.dataset(target).ok_or_else(|| format!("cannot open '{target}': dataset does not exist\n"))?;
-    if ds.snapshots.last().is_none_or(|s| s.name != from) {
+    // Streams carry the source's guid; a stream without one is matched by name.
+    let Some(latest) = ds.snapshots.last().filter(|s| if from_guid == 0 { s.name == from } else { s.guid == from_guid }) else {
         return Err(format!("cannot receive incremental stream: most recent snapshot of {target} does not\nmatch incremental source\n"));
-    }
+    };
+    let latest = format!("{target}@{}", latest.name);
     let modified = pool.space(target).is_some_and(|s| s.written > 0);
     match (modified, force) {
         (false, _) => Ok(Vec::new()),
         (true, false) => Err(format!("cannot receive incremental stream: destination {target} has been modified\nsince most recent snapshot\n")),
-        (true, true) => m.zfs_rollback(&format!("{target}@{from}"), false).map_err(|e| receive_error(target, &e)),
+        (true, true) => m.zfs_rollback(&latest, false).map_err(|e| receive_error(target, &e)),
     }
 }
 

@@ -584,6 +584,19 @@ impl Machine {
             .1)
     }
 
+    /// The snapshot a `zfs receive` ends with, carrying the sender's guid
+    /// (`drr_toguid`), so that replicas can be matched.
+    #[cfg(feature = "zfs")]
+    pub fn zfs_snapshot_received(&mut self, name: &str, guid: u64) -> Result<Vec<Event>, ZfsError> {
+        let events = self.zfs_snapshot(name, false)?;
+        let (head, snap) = name.split_once('@').unwrap_or((name, ""));
+        let received = self.zfs.pool_mut(pool_of(head)).and_then(|p| p.dataset_mut(head)).and_then(|d| d.snapshots.iter_mut().find(|s| s.name == snap));
+        if let (Some(s), true) = (received, guid != 0) {
+            s.guid = guid;
+        }
+        Ok(events)
+    }
+
     /// `zfs rollback [-r] DATASET@SNAP`.
     pub fn zfs_rollback(&mut self, name: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
         self.rollback(name, recursive, false)

@@ -94,6 +94,14 @@ pub struct Snapshot {
     pub referenced_bytes: u64,
     /// Blocks its predecessor held that it does not.
     pub deadlist: Vec<Blkptr>,
+    /// `ds_guid`; a received snapshot keeps the sender's (`drr_toguid`).
+    pub guid: u64,
+}
+
+/// A dataset's or snapshot's `guid`: random in ZFS; the lab derives one
+/// from the pool's guid and the record's object, so a replay gives the same.
+pub fn dataset_guid(pool_guid: u64, obj: u64) -> u64 {
+    (pool_guid ^ obj.wrapping_mul(0x9e37_79b9_7f4a_7c15)).rotate_left(17)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -562,10 +570,10 @@ impl Tx<'_> {
             bp: head.bp.clone(),
         };
         let obj = self.new_mos_object(&rec)?;
-        let (txg, now) = (self.txg, self.now);
+        let (txg, now, guid) = (self.txg, self.now, dataset_guid(self.pool.guid, obj));
         let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
         let deadlist = std::mem::take(&mut ds.deadlist);
-        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes: ds.referenced_bytes, deadlist });
+        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes: ds.referenced_bytes, deadlist, guid });
         let mut head_dn = self.dnode(Os::Mos, n)?;
         head_dn.bonus = DslDatasetPhys { prev_snap_obj: obj, prev_snap_txg: txg, ..head }.encode();
         self.set_dnode(Os::Mos, n, head_dn)?;
