@@ -13,8 +13,9 @@ use crate::core::device::DevId;
 use crate::core::disk::Disk;
 use crate::core::label::{DiskId, Label, LabelKind, PartType, Partition};
 use crate::core::libfdisk::wipe::{self, Collision, WipeMode};
+use crate::core::libfdisk;
 #[cfg(feature = "free-space")]
-use crate::core::libfdisk::{self, free};
+use crate::core::libfdisk::free;
 use crate::core::machine::{Machine, Reread};
 use crate::core::parttypes::{dos_types, gpt_types};
 use crate::core::units::SECTOR_BYTES;
@@ -499,11 +500,11 @@ impl Session {
                 false
             }
             Step::First { number, extended } => {
-                self.first(input, number, extended, &mut out);
+                self.first(machine, reply_text(line), (number, extended), &mut out, &mut events);
                 false
             }
             Step::Last { number, extended, first, range_end } => {
-                self.last(machine, input, (number, extended, first, range_end), &mut out, &mut events);
+                self.last(machine, reply_text(line), (number, extended, first, range_end), &mut out, &mut events);
                 false
             }
             Step::DeleteNumber => {
@@ -540,8 +541,10 @@ impl Session {
     }
 
     fn command(&mut self, machine: &mut Machine, input: &str, out: &mut Out, events: &mut Vec<Event>) -> bool {
+        // An empty line is key 0, "unknown" with a message that prints as
+        // nothing (its `%c` is a NUL), but it counts as a warning.
         let Some(key) = input.chars().next() else {
-            out.raw("\n");
+            out.warn("");
             return false;
         };
         match key {
@@ -904,16 +907,16 @@ impl Session {
     }
 
     fn ranges_for(&self, number: u32) -> Vec<(u64, u64)> {
-        if number > 4 && self.label.kind == LabelKind::Dos {
-            self.label.free_logical_ranges()
-        } else {
-            self.label.free_ranges()
+        match self.label.kind {
+            LabelKind::Dos if number > 4 => self.label.free_logical_ranges(),
+            LabelKind::Dos => self.label.free_ranges(),
+            LabelKind::Gpt => self.label.free_gaps(),
         }
     }
 
     fn ask_first(&mut self, out: &mut Out, number: u32, extended: bool) {
         let ranges = self.ranges_for(number);
-        let Some(&(low, _)) = ranges.first() else {
+        let Some((low, high)) = self.first_bounds(&ranges) else {
             if number > 4 {
                 out.warn("No free sectors available.");
             } else {
@@ -921,13 +924,28 @@ impl Session {
             }
             return;
         };
-        let high = match self.label.kind {
-            LabelKind::Gpt => self.label.last_lba,
-            LabelKind::Dos => ranges.last().map_or(low, |r| r.1),
-        };
         let default = Label::default_first(self.default_range(&ranges));
         out.prompt(&format!("First sector ({low}-{high}, default {default}): "));
         self.step = Step::First { number, extended };
+    }
+
+    /// The first sector's bounds: the free area on DOS; on GPT libfdisk's
+    /// `disk_f` (the first free sector, passing over gaps shorter than a
+    /// grain when one lies before partition 1) and `disk_l` (the last free
+    /// sector). None when no free area holds a grain.
+    fn first_bounds(&self, ranges: &[(u64, u64)]) -> Option<(u64, u64)> {
+        let (&(low, _), &(_, high)) = (ranges.first()?, ranges.last()?);
+        if self.label.kind == LabelKind::Dos {
+            return Some((low, high));
+        }
+        let grain = libfdisk::Align::for_disk(self.label.total_sectors).grain_sectors;
+        let largest = self.default_range(ranges);
+        if largest.1 - largest.0 + 1 < grain {
+            return None;
+        }
+        let gap_first = self.label.partitions.iter().find(|p| p.number == 1).is_some_and(|p| low < p.start_lba);
+        let low = if gap_first { ranges.iter().find(|(s, e)| e - s >= grain).map_or(low, |r| r.0) } else { low };
+        Some((low, high))
     }
 
     /// The free range the first sector's default lies in: the first, or on
@@ -940,16 +958,24 @@ impl Session {
         }
     }
 
-    fn first(&mut self, input: &str, number: u32, extended: bool, out: &mut Out) {
+    fn first(&mut self, machine: &mut Machine, input: &str, (number, extended): (u32, bool), out: &mut Out, events: &mut Vec<Event>) {
         let ranges = self.ranges_for(number);
-        let Some(&(low, _)) = ranges.first() else { return };
+        let Some((low, high)) = self.first_bounds(&ranges) else { return };
+        // `ask_number`: digits only; a number too long for C is asked again silently.
         let value = if input.is_empty() {
             Some(Label::default_first(self.default_range(&ranges)))
+        } else if input.bytes().all(|b| b.is_ascii_digit()) {
+            let Ok(v) = input.parse::<u64>() else {
+                self.ask_first(out, number, extended);
+                return;
+            };
+            Some(v)
         } else {
-            parse_sector(input)
+            None
         };
         // GPT asks again for a sector inside a partition.
-        if let Some(v) = value.filter(|v| self.label.kind == LabelKind::Gpt && (low..=self.label.last_lba).contains(v)) {
+        let value = value.filter(|v| (low..=high).contains(v));
+        if let Some(v) = value.filter(|_| self.label.kind == LabelKind::Gpt) {
             if Label::range_containing(&ranges, v).is_none() {
                 out.warn(&format!("Sector {v} already used."));
                 self.ask_first(out, number, extended);
@@ -957,12 +983,10 @@ impl Session {
             }
         }
         match value.and_then(|v| Label::range_containing(&ranges, v).map(|r| (v, r))) {
+            // A DOS partition starting on the last free sector is that sector (no question).
+            Some((first, range)) if self.label.kind == LabelKind::Dos && first == range.1 => self.create(machine, (number, extended, first, first), out, events),
             Some((first, range)) => {
-                let default_last = match self.label.kind {
-                    LabelKind::Gpt => Label::default_last(first, range.1),
-                    LabelKind::Dos => range.1,
-                };
-                out.prompt(&format!("{LAST_PROMPT} ({first}-{}, default {default_last}): ", range.1));
+                out.prompt(&self.last_prompt(first, range.1));
                 self.step = Step::Last { number, extended, first, range_end: range.1 };
             }
             None => {
@@ -972,83 +996,117 @@ impl Session {
         }
     }
 
+    /// GPT's default last sector (`gpt_add_partition`): the free area's end,
+    /// aligned down when it is the table's end; it may fall below `first`,
+    /// and then the prompt offers none.
+    fn default_last(&self, first: u64, range_end: u64) -> u64 {
+        let align = libfdisk::Align::for_disk(self.label.total_sectors);
+        match self.label.kind {
+            LabelKind::Gpt if range_end == self.label.last_lba => align.lba_in_range(range_end, first, range_end).wrapping_sub(1),
+            _ => range_end,
+        }
+    }
+
+    fn last_prompt(&self, first: u64, range_end: u64) -> String {
+        match self.default_last(first, range_end) {
+            d if (first..=range_end).contains(&d) => format!("{LAST_PROMPT} ({first}-{range_end}, default {d}): "),
+            _ => format!("{LAST_PROMPT} ({first}-{range_end}): "),
+        }
+    }
+
     fn last(&mut self, machine: &mut Machine, input: &str, at: (u32, bool, u64, u64), out: &mut Out, events: &mut Vec<Event>) {
         let (number, extended, first, range_end) = at;
-        let default_last = match self.label.kind {
-            LabelKind::Gpt => Label::default_last(first, range_end),
-            LabelKind::Dos => range_end,
-        };
-        let last = if input.is_empty() {
-            Some(default_last)
-        } else if let Some(size) = input.strip_prefix('+') {
-            parse_size_sectors(size).and_then(|s| {
-                if s == 0 {
-                    return None;
-                }
-                let has_unit = size.ends_with(|c: char| c.is_ascii_alphabetic());
-                Some(if has_unit { Label::aligned_last_for_size(first, s, range_end) } else { first.checked_add(s)? })
-            })
-        } else if let Some(size) = input.strip_prefix('-') {
-            parse_size_sectors(size).and_then(|s| range_end.checked_sub(s))
-        } else {
-            input.parse::<u64>().ok()
-        };
-        // libfdisk asks again without a word when the answer is no number.
-        let digits = input.trim_start_matches(['+', '-']);
-        let readable = input.is_empty() || if digits.len() < input.len() { parse_size_sectors(digits).is_some() } else { input.parse::<u64>().is_ok() };
-        match last {
-            _ if !readable => {
-                out.prompt(&format!("{LAST_PROMPT} ({first}-{range_end}, default {default_last}): "));
-                self.step = Step::Last { number, extended, first, range_end };
-            }
-            Some(last) if last >= first && last <= range_end => {
-                let part_type = if extended { PartType::Dos(0x05) } else { PartType::default_for(self.label.kind) };
-                let unique_guid = if self.label.kind == LabelKind::Gpt { machine.new_guid() } else { crate::core::gpt::Guid::ZERO };
-                let p = Partition {
-                    number,
-                    start_lba: first,
-                    size_sectors: last - first + 1,
-                    part_type,
-                    unique_guid,
-                    name: String::new(),
-                    bootable: false,
-                };
-                let size_text = human_size(p.size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
-                let part = p.info();
-                if self.label.add(p).is_ok() {
-                    out.info(&format!("Created a new partition {number} of type '{}' and of size {size_text}.", part_type.name()));
-                    events.push(Event::PartitionPlanned { disk: self.disk_name(machine), part });
-                } else {
-                    out.warn("Value out of range.");
-                }
-            }
-            _ => {
+        let default = self.default_last(first, range_end);
+        let last = match ask_offset(input, (first, default, range_end)) {
+            Offset::Again => None,
+            Offset::OutOfRange => {
                 out.warn("Value out of range.");
-                out.prompt(&format!("{LAST_PROMPT} ({first}-{range_end}, default {default_last}): "));
-                self.step = Step::Last { number, extended, first, range_end };
+                None
             }
+            Offset::Sector(n, relative) => self.aligned_last(n, relative, (first, default, range_end)),
+        };
+        if let Some(last) = last.filter(|l| *l >= first && *l <= range_end) {
+            self.create(machine, (number, extended, first, last), out, events);
+        } else {
+            if last.is_some() {
+                out.warn("Value out of range.");
+            }
+            out.prompt(&self.last_prompt(first, range_end));
+            self.step = Step::Last { number, extended, first, range_end };
+        }
+    }
+
+    /// The end libfdisk makes of a `+/-size{K,M,...}` answer: one sector
+    /// before the nearest grain boundary. GPT aligns every such answer within
+    /// the default's reach; DOS leaves ends under a grain from the start,
+    /// and the area's own end, as typed.
+    fn aligned_last(&self, n: u64, relative: bool, (first, default, range_end): (u64, u64, u64)) -> Option<u64> {
+        let align = libfdisk::Align::for_disk(self.label.total_sectors);
+        let stop = match self.label.kind {
+            LabelKind::Gpt if relative => align.lba_in_range(n, first, default),
+            LabelKind::Dos if relative && n - first >= align.grain_sectors && n < range_end && align.required() => align.lba_in_range(n, first, range_end),
+            _ => return Some(n),
+        };
+        Some(if stop > first { stop - 1 } else { stop })
+    }
+
+    fn create(&mut self, machine: &mut Machine, (number, extended, first, last): (u32, bool, u64, u64), out: &mut Out, events: &mut Vec<Event>) {
+        let part_type = if extended { PartType::Dos(0x05) } else { PartType::default_for(self.label.kind) };
+        let unique_guid = if self.label.kind == LabelKind::Gpt { machine.new_guid() } else { crate::core::gpt::Guid::ZERO };
+        let p = Partition { number, start_lba: first, size_sectors: last - first + 1, part_type, unique_guid, name: String::new(), bootable: false };
+        let size_text = human_size(p.size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
+        let part = p.info();
+        if self.label.add(p).is_ok() {
+            out.info(&format!("Created a new partition {number} of type '{}' and of size {size_text}.", part_type.name()));
+            events.push(Event::PartitionPlanned { disk: self.disk_name(machine), part });
+        } else {
+            out.warn("Value out of range.");
         }
     }
 }
 
-/// A size with fdisk's suffixes (K, M, G, T, P as powers of 1024, optional "iB"),
-/// or a plain sector count, in sectors.
-pub fn parse_size_sectors(text: &str) -> Option<u64> {
-    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    if digits_end == 0 {
-        return None;
-    }
-    let n: u64 = text[..digits_end].parse().ok()?;
-    let suffix = &text[digits_end..];
-    if suffix.is_empty() {
-        return Some(n);
-    }
-    let mult = crate::core::units::suffix_multiplier(suffix)?;
-    Some(n.checked_mul(mult)? / SECTOR_BYTES)
+/// A dialog answer as fdisk's `get_user_reply` keeps it: leading blanks
+/// dropped, trailing ones kept (so `+100M ` is no number).
+fn reply_text(line: &str) -> &str {
+    line.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
 }
 
-/// A first-sector answer: a sector number, or `+size` counted from `low`.
-/// A first sector: a number only (libfdisk calls `+size` out of range here).
-fn parse_sector(input: &str) -> Option<u64> {
-    input.parse::<u64>().ok()
+/// What `ask_offset` makes of a "Last sector" answer.
+enum Offset {
+    /// Not a number: asked again without a word.
+    Again,
+    OutOfRange,
+    /// The sector, and whether it was a `+/-size` with a unit (relative).
+    Sector(u64, bool),
 }
+
+/// `ask_offset`: an empty answer is the default (when there is one); an
+/// optional sign, then util-linux's `parse_size` (C numbers, fractions,
+/// K/M/G... in powers of 1024, KB/MB... of 1000); a signed size with a unit
+/// is bytes, rounded to sectors; `+` counts from the first sector, `-` back
+/// from the area's end, and a bare number is a sector, whatever its unit.
+fn ask_offset(input: &str, (low, default, high): (u64, u64, u64)) -> Offset {
+    if input.is_empty() && (low..=high).contains(&default) {
+        return Offset::Sector(default, false);
+    }
+    let (sign, rest) = match input.as_bytes().first() {
+        Some(&c @ (b'+' | b'-')) => (Some(c), &input[1..]),
+        _ => (None, input),
+    };
+    let Ok((mut n, power)) = super::cnum::parse_size_power(rest) else { return Offset::Again };
+    let relative = sign.is_some() && power > 0;
+    if relative {
+        n = n.wrapping_add(SECTOR_BYTES / 2) / SECTOR_BYTES;
+    }
+    n = match sign {
+        Some(b'+') => n.wrapping_add(low),
+        Some(_) => high.wrapping_sub(n),
+        None => n,
+    };
+    if (low..=high).contains(&n) {
+        Offset::Sector(n, relative)
+    } else {
+        Offset::OutOfRange
+    }
+}
+

@@ -287,12 +287,14 @@ impl Label {
     /// Free ranges for a new primary (or GPT) partition. Like libfdisk, gaps
     /// smaller than one alignment grain do not count as free space.
     pub fn free_ranges(&self) -> Vec<(u64, u64)> {
-        let mut used: Vec<(u64, u64)> =
-            self.primaries().map(|p| (p.start_lba, p.end_lba())).collect();
+        self.free_gaps().into_iter().filter(|(s, e)| e - s + 1 >= GRAIN_SECTORS || *s < GRAIN_SECTORS).collect()
+    }
+
+    /// Every run of sectors outside the primary partitions, however short
+    /// (GPT's first-sector question counts them all).
+    pub fn free_gaps(&self) -> Vec<(u64, u64)> {
+        let mut used: Vec<(u64, u64)> = self.primaries().map(|p| (p.start_lba, p.end_lba())).collect();
         Self::gaps(self.first_lba, self.last_lba, &mut used)
-            .into_iter()
-            .filter(|(s, e)| e - s + 1 >= GRAIN_SECTORS || *s < GRAIN_SECTORS)
-            .collect()
     }
 
     /// Free ranges for a new logical partition: inside the extended partition, each
@@ -321,10 +323,6 @@ impl Label {
         lba / GRAIN_SECTORS * GRAIN_SECTORS
     }
 
-    pub fn align_nearest(lba: u64) -> u64 {
-        lba.saturating_add(GRAIN_SECTORS / 2) / GRAIN_SECTORS * GRAIN_SECTORS
-    }
-
     /// The default first sector in a free range: aligned up when the range allows.
     pub fn default_first(range: (u64, u64)) -> u64 {
         let aligned = Self::align_up(range.0);
@@ -332,35 +330,6 @@ impl Label {
             aligned
         } else {
             range.0
-        }
-    }
-
-    /// The default last sector for a partition starting at `first` in a range ending
-    /// at `range_end`: the partition ends just before an aligned boundary when it can.
-    pub fn default_last(first: u64, range_end: u64) -> u64 {
-        let aligned = Self::align_down(range_end.saturating_add(1));
-        if aligned > first.saturating_add(GRAIN_SECTORS) {
-            aligned - 1
-        } else {
-            range_end
-        }
-    }
-
-    /// The last sector for a size typed as `+size`: the end is moved so that the
-    /// next partition can start aligned, as libfdisk does, if it stays in range.
-    /// Below a grain libfdisk 2.38 neither aligns nor counts the first sector
-    /// in: `+10K` spans 21 sectors.
-    pub fn aligned_last_for_size(first: u64, size_sectors: u64, range_end: u64) -> u64 {
-        let end = first.saturating_add(size_sectors);
-        if size_sectors < GRAIN_SECTORS {
-            return end;
-        }
-        let plain = end.saturating_sub(1);
-        let aligned = Self::align_nearest(end);
-        if aligned > first && aligned - 1 <= range_end {
-            aligned - 1
-        } else {
-            plain
         }
     }
 
