@@ -212,17 +212,17 @@ fn format_tags(path: &str, t: &[(&'static str, String)], format: &str) -> String
 }
 
 /// A signature wipefs can list and erase.
-struct Found {
-    offset: u64,
-    kind: String,
+pub(crate) struct Found {
+    pub(crate) offset: u64,
+    pub(crate) kind: String,
     uuid: String,
     label: String,
-    magic: Vec<u8>,
+    pub(crate) magic: Vec<u8>,
 }
 
 /// Every signature on a device, in libblkid's order: superblocks first, then
 /// partition tables.
-fn signatures(machine: &Machine, dev: DevId) -> Vec<Found> {
+pub(crate) fn signatures(machine: &Machine, dev: DevId) -> Vec<Found> {
     let mut v = Vec::new();
     if let Some(s) = machine.probe(dev) {
         v.push(Found { offset: s.magic_offset, kind: s.fstype.name().into(), uuid: s.uuid.clone(), label: s.label.clone(), magic: s.magic.to_vec() });

@@ -240,6 +240,10 @@ fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl I
         match r {
             Redirect::In { path } => {
                 let abs = shell.abs(path);
+                if abs == "/dev/null" {
+                    input = Some(Input::Bytes(Vec::new()));
+                    continue;
+                }
                 let bytes = shell.machine.read_file(&abs, 0, super::STREAM_LIMIT_BYTES).map_err(|e| format!("bash: {}: {}\n", printable(path), e.text()))?;
                 input = Some(Input::Bytes(bytes));
             }

@@ -449,7 +449,7 @@ impl Shell {
                 let r = s.end_of_input(&mut self.machine);
                 Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
             }
-            Interactive::Confirm(c) => lvm2::confirm_eof(c),
+            Interactive::Confirm(c) => lvm2::confirm_eof(self, c),
         }
     }
 

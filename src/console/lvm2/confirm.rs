@@ -20,6 +20,18 @@ pub(super) enum Step {
     RemoveLv { vg: String, lv: String },
     RemoveVg { vg: String },
     Reduce { vg: String, lv: String, new_extents: u64 },
+    /// A signature on a device about to become a PV (`_blkid_wipe`); 'n'
+    /// also spares the rest of a partition table (its backup and PMBR).
+    /// The browser wipes without asking (see pv::wipe_first).
+    #[cfg(feature = "lvm-extras")]
+    AskWipe { prompt: String, path: String, kind: String, offset: u64, len: u64 },
+    /// After a device's questions: what it still carries, and then it fails.
+    #[cfg(feature = "lvm-extras")]
+    Left { path: String },
+    /// The command itself, once the questions are answered, on the devices
+    /// that passed (pvcreate), or not at all if one failed (vgcreate, vgextend).
+    #[cfg(feature = "lvm-extras")]
+    Resume { cmd: String, raw: Vec<String> },
 }
 
 /// A step and the group it belongs to: each LV lvremove processes is a group;
@@ -39,15 +51,42 @@ pub struct Confirm {
     pub(super) stop_on_error: bool,
     /// The command line that asked, for the metadata it commits.
     pub(super) command_line: String,
+    /// The question in front was already printed (the shell paused at it).
+    pub(super) prompted: bool,
+    /// One entry per signature left in place, by device.
+    pub(super) refused: Vec<String>,
 }
 
 impl Confirm {
     fn prompt(&self) -> String {
-        match self.steps.front().map(|p| &p.step) {
-            Some(Step::Ask { prompt, .. }) => prompt.clone(),
-            _ => String::new(),
-        }
+        self.steps.front().map_or(String::new(), |p| prompt_of(&p.step))
     }
+}
+
+fn prompt_of(step: &Step) -> String {
+    match step {
+        Step::Ask { prompt, .. } => prompt.clone(),
+        #[cfg(feature = "lvm-extras")]
+        Step::AskWipe { prompt, .. } => prompt.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Prints a question (unless the shell paused at it already) and pauses for
+/// the answer, or at the end of input answers `[n]` itself.
+fn ask(shell: &mut Shell, mut c: Confirm, p: Planned, text: &mut String, eof: bool) -> Option<Confirm> {
+    if !std::mem::take(&mut c.prompted) {
+        text.push_str(&prompt_of(&p.step));
+    }
+    if !eof {
+        c.steps.push_front(p);
+        c.prompted = true;
+        shell.interactive = Some(Interactive::Confirm(c));
+        return None;
+    }
+    text.push_str("[n]\n");
+    say_no(&mut c, p, text);
+    Some(c)
 }
 
 /// Runs planned steps until one asks a question (the shell then waits for the
@@ -55,16 +94,29 @@ impl Confirm {
 pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut events: Vec<Event>, eof: bool) -> Output {
     while let Some(p) = c.steps.pop_front() {
         match p.step {
-            Step::Ask { ref prompt, ref refusal } => {
-                text.push_str(prompt);
-                if !eof {
-                    c.steps.push_front(p);
-                    shell.interactive = Some(Interactive::Confirm(c));
-                    return ok(text, events);
+            Step::Ask { .. } => match ask(shell, c, p, &mut text, eof) {
+                Some(rest) => c = rest,
+                None => return ok(text, events),
+            },
+            #[cfg(feature = "lvm-extras")]
+            Step::AskWipe { .. } => match ask(shell, c, p, &mut text, eof) {
+                Some(rest) => c = rest,
+                None => return ok(text, events),
+            },
+            #[cfg(feature = "lvm-extras")]
+            Step::Left { path } => {
+                let n = c.refused.iter().filter(|r| **r == path).count();
+                if n > 0 {
+                    msg(&mut text, &format!("{n} existing signature{} left on the device.", if n == 1 { "" } else { "s" }));
+                    c.failed = true;
                 }
-                text.push_str("[n]\n");
-                msg(&mut text, refusal);
-                refuse(&mut c, p.group);
+            }
+            #[cfg(feature = "lvm-extras")]
+            Step::Resume { cmd, raw } => {
+                let o = resume(shell, &c, &cmd, &raw);
+                text.push_str(&o.text);
+                events.extend(o.events);
+                c.failed |= o.exit_status != 0;
             }
             Step::Refuse { text: ref line } => {
                 msg(&mut text, line);
@@ -102,6 +154,45 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
     Output { text, events, exit_status: if c.failed { 5 } else { 0 }, ..Output::default() }
 }
 
+#[cfg(feature = "lvm-extras")]
+/// lvm2 runs the command once every device's signatures are settled:
+/// pvcreate on the devices that kept none, vgcreate and vgextend only if
+/// all did.
+fn resume(shell: &mut Shell, c: &Confirm, cmd: &str, raw: &[String]) -> Output {
+    let Ok(mut args) = parse_args(cmd, raw) else { return Output::default() };
+    if cmd == "pvcreate" {
+        args.positional.retain(|p| !c.refused.contains(p));
+    }
+    if args.positional.is_empty() || cmd != "pvcreate" && !c.refused.is_empty() {
+        return Output::default();
+    }
+    dispatch(shell, cmd, &args, &c.command_line)
+}
+
+/// 'n' (or the end of input) to a question: lvm2's refusal, and the steps it cancels.
+fn say_no(c: &mut Confirm, p: Planned, text: &mut String) {
+    match p.step {
+        #[cfg(feature = "lvm-extras")]
+        Step::AskWipe { path, kind, .. } => {
+            msg(text, &format!("Aborted wiping of {kind}."));
+            if is_table(&kind) {
+                c.steps.retain(|s| !matches!(&s.step, Step::AskWipe { path: q, kind: k, .. } if *q == path && is_table(k)));
+            }
+            c.refused.push(path);
+        }
+        Step::Ask { refusal, .. } => {
+            msg(text, &refusal);
+            refuse(c, p.group);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(feature = "lvm-extras")]
+pub(super) fn is_table(kind: &str) -> bool {
+    matches!(kind, "gpt" | "PMBR" | "dos")
+}
+
 /// A refused or failed step: the command will fail; the rest of its group (or,
 /// for vgremove, everything) is abandoned.
 pub(super) fn refuse(c: &mut Confirm, group: usize) {
@@ -114,7 +205,7 @@ pub(super) fn refuse(c: &mut Confirm, group: usize) {
 }
 
 pub(super) fn start(shell: &mut Shell, steps: Vec<Planned>, stop_on_error: bool, text: String, events: Vec<Event>) -> Output {
-    execute(shell, Confirm { steps: steps.into(), failed: false, stop_on_error, command_line: String::new() }, text, events, false)
+    execute(shell, Confirm { steps: steps.into(), failed: false, stop_on_error, command_line: String::new(), prompted: false, refused: Vec::new() }, text, events, false)
 }
 
 /// lvm2's `yes_no_prompt` reading one line: `y`, `ye`, `yes`, `n` or `no` in any
@@ -159,25 +250,49 @@ pub(super) fn parse_answer(line: &str) -> Result<char, String> {
 
 /// The answer to a pending y/n question.
 pub fn confirm(shell: &mut Shell, c: Confirm, line: &str) -> Output {
+    respond(shell, c, Some(line))
+}
+
+/// An answer, or the end of input (None), recorded as the asking command's
+/// metadata change.
+fn respond(shell: &mut Shell, c: Confirm, line: Option<&str>) -> Output {
     let command_line = c.command_line.clone();
-    let out = recording(shell, &command_line, |shell| answer(shell, c, line));
+    let out = recording(shell, &command_line, |shell| match line {
+        Some(line) => answer(shell, c, line),
+        None => Output { exit_status: 5, ..execute(shell, c, String::new(), Vec::new(), true) },
+    });
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = command_line;
     }
     out
 }
 
+/// What 'y' does besides going on: a signature is wiped.
+fn yes(machine: &mut crate::core::machine::Machine, step: Option<Step>) -> (String, Vec<Event>) {
+    #[cfg(feature = "lvm-extras")]
+    if let Some(Step::AskWipe { path, kind, offset, len, .. }) = step {
+        let mut text = String::new();
+        msg(&mut text, &format!("Wiping {kind} signature on {path}."));
+        return (text, wipe(machine, &path, (offset, len), is_table(&kind)));
+    }
+    #[cfg(not(feature = "lvm-extras"))]
+    let _ = (machine, step);
+    (String::new(), Vec::new())
+}
+
 fn answer(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
     match parse_answer(line) {
         Ok('y') => {
-            c.steps.pop_front();
-            execute(shell, c, String::new(), Vec::new(), false)
+            c.prompted = false;
+            let step = c.steps.pop_front().map(|p| p.step);
+            let (text, events) = yes(&mut shell.machine, step);
+            execute(shell, c, text, events, false)
         }
         Ok(_) => {
+            c.prompted = false;
             let mut text = String::new();
-            if let Some(Planned { group, step: Step::Ask { refusal, .. } }) = c.steps.pop_front() {
-                msg(&mut text, &refusal);
-                refuse(&mut c, group);
+            if let Some(p) = c.steps.pop_front() {
+                say_no(&mut c, p, &mut text);
             }
             execute(shell, c, text, Vec::new(), false)
         }
@@ -186,37 +301,28 @@ fn answer(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
             let mut text = String::new();
             msg(&mut text, &format!("WARNING: Invalid input '{quoted}'."));
             text.push_str(&c.prompt());
+            c.prompted = true;
             shell.interactive = Some(Interactive::Confirm(c));
             ok(text, Vec::new())
         }
     }
 }
 
-/// End of input at a y/n question: lvm2 answers `[n]` itself, to this question
-/// and to every later one. Each later group starts with a question or a refusal
-/// (nothing is removed or reduced before the first question of a group), so
-/// refusing them needs no change to the machine.
-pub fn confirm_eof(mut c: Confirm) -> Output {
-    let mut text = String::new();
-    let mut first = true;
-    while let Some(p) = c.steps.pop_front() {
-        match p.step {
-            Step::Ask { prompt, refusal } => {
-                if !first {
-                    text.push_str(&prompt);
-                }
-                text.push_str("[n]\n");
-                msg(&mut text, &refusal);
-                refuse(&mut c, p.group);
-            }
-            Step::Refuse { text: line } => {
-                msg(&mut text, &line);
-                refuse(&mut c, p.group);
-            }
-            _ => {}
-        }
-        first = false;
-    }
-    Output { text, exit_status: 5, ..Output::default() }
+/// End of input at a y/n question: lvm2 answers `[n]` itself, to this
+/// question and to every later one, and does what needs no answer.
+pub fn confirm_eof(shell: &mut Shell, c: Confirm) -> Output {
+    respond(shell, c, None)
 }
 
+/// Zeroes a signature's magic (and has the kernel read a wiped disk label again).
+#[cfg(feature = "lvm-extras")]
+pub(super) fn wipe(machine: &mut crate::core::machine::Machine, path: &str, (offset, len): (u64, u64), table: bool) -> Vec<Event> {
+    let Some(dev) = machine.resolve(path) else { return Vec::new() };
+    let mut events = machine.write_at(dev, offset, crate::core::media::Chunk::zeros(len)).unwrap_or_else(|e| e.events);
+    if table && machine.disk(dev).is_some() {
+        machine.reread(dev, &mut events);
+    } else if !table && machine.probe(dev).is_none() {
+        events.push(Event::SignatureWiped { dev: machine.name_of(dev) });
+    }
+    events
+}

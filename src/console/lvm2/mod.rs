@@ -188,13 +188,35 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         out.events.clear();
         return Some(out);
     }
-    let out = recording(shell, &line, |shell| dispatch(shell, cmd, &args, &line));
+    let out = recording(shell, &line, |shell| labelling_first(shell, cmd, &args, raw, &line));
     #[cfg(feature = "lvm-extras")]
     let out = silence(shell, &args, out);
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = line;
     }
     Some(out)
+}
+
+/// Runs the command; pvcreate, vgcreate and vgextend first settle the
+/// foreign signatures on their devices (see pv::wipe_first).
+#[cfg(feature = "lvm-extras")]
+fn labelling_first(shell: &mut Shell, cmd: &str, args: &Args, raw: &[String], line: &str) -> Output {
+    match wipe_first(shell, cmd, args, raw) {
+        Ok((wiped, events)) => {
+            let mut out = dispatch(shell, cmd, args, line);
+            out.text.insert_str(0, &wiped);
+            out.events.splice(0..0, events);
+            out
+        }
+        Err(asking) => asking,
+    }
+}
+
+/// The browser's pvcreate wipes a filesystem signature without asking (see
+/// pv::wipe_first).
+#[cfg(not(feature = "lvm-extras"))]
+fn labelling_first(shell: &mut Shell, cmd: &str, args: &Args, _raw: &[String], line: &str) -> Output {
+    dispatch(shell, cmd, args, line)
 }
 
 /// lvm2's `-qq` (silent mode): every question is answered "no" at once, as at
@@ -206,7 +228,7 @@ fn silence(shell: &mut Shell, args: &Args, mut out: Output) -> Output {
         return out;
     }
     if let Some(Interactive::Confirm(c)) = shell.interactive.take() {
-        let rest = confirm_eof(c);
+        let rest = confirm_eof(shell, c);
         out.text.push_str(&rest.text);
         out.exit_status = rest.exit_status;
     }

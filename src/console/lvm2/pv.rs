@@ -3,6 +3,10 @@
 
 use super::*;
 use crate::console::Output;
+#[cfg(feature = "lvm-extras")]
+use crate::console::Shell;
+#[cfg(feature = "lvm-extras")]
+use super::confirm::{is_table, Planned, Step};
 use crate::core::device::DevId;
 use crate::core::lvm::LvmError;
 use crate::core::machine::Machine;
@@ -24,6 +28,61 @@ pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, Stri
         return Err(format!("Can't open {path} exclusively.  Mounted filesystem?"));
     }
     Ok(dev)
+}
+
+/// lvm2's `_wipe_known_signatures_with_blkid` on the devices pvcreate,
+/// vgcreate or vgextend is about to label. With -y (or -f, which vgextend
+/// ignores here) every foreign signature goes at once, and the wiping is
+/// returned as text; otherwise each is asked about, and the command itself
+/// runs once the answers are in. Native only: the browser's pvcreate wipes
+/// a filesystem signature as it creates the PV, as before, because all this
+/// cost it 1.9 KB gzipped (measured 2026-12-05) and it had 7 bytes left.
+#[cfg(feature = "lvm-extras")]
+pub(super) fn wipe_first(shell: &mut Shell, cmd: &str, a: &Args, raw: &[String]) -> Result<(String, Vec<Event>), Output> {
+    if !matches!(cmd, "pvcreate" | "vgcreate" | "vgextend") {
+        return Ok((String::new(), Vec::new()));
+    }
+    let paths = if cmd == "pvcreate" { &a.positional[..] } else { a.positional.get(1..).unwrap_or_default() };
+    if !a.yes && (a.force == 0 || cmd == "vgextend") {
+        return ask_wipes(shell, cmd, paths, raw);
+    }
+    let (mut text, mut events) = (String::new(), Vec::new());
+    for path in paths {
+        for f in foreign_signatures(&shell.machine, path) {
+            events.extend(confirm::wipe(&mut shell.machine, path, (f.offset, f.magic.len() as u64), is_table(&f.kind)));
+            msg(&mut text, &format!("Wiping {} signature on {path}.", f.kind));
+        }
+    }
+    Ok((text, events))
+}
+
+/// A question for each signature, and the command once they are answered.
+#[cfg(feature = "lvm-extras")]
+fn ask_wipes(shell: &mut Shell, cmd: &str, paths: &[String], raw: &[String]) -> Result<(String, Vec<Event>), Output> {
+    let mut plan = Vec::new();
+    for (group, path) in paths.iter().enumerate() {
+        for f in foreign_signatures(&shell.machine, path) {
+            let prompt = format!("WARNING: {} signature detected on {path} at offset {}. Wipe it? [y/n]: ", f.kind, f.offset);
+            let len = f.magic.len() as u64;
+            plan.push(Planned { group, step: Step::AskWipe { prompt, path: path.clone(), kind: f.kind, offset: f.offset, len } });
+        }
+        if plan.last().is_some_and(|p| p.group == group) {
+            plan.push(Planned { group, step: Step::Left { path: path.clone() } });
+        }
+    }
+    if plan.is_empty() {
+        return Ok((String::new(), Vec::new()));
+    }
+    plan.push(Planned { group: usize::MAX, step: Step::Resume { cmd: cmd.into(), raw: raw.to_vec() } });
+    Err(confirm::start(shell, plan, false, String::new(), Vec::new()))
+}
+
+#[cfg(feature = "lvm-extras")]
+/// What blkid finds on a device that is about to become a PV, other than an
+/// LVM label (nothing on a device lvm2 would refuse, or on a PV already).
+fn foreign_signatures(machine: &Machine, path: &str) -> Vec<crate::console::blkid::Found> {
+    let Some(dev) = usable_device(machine, path).ok().filter(|d| machine.lvm().pv(*d).is_none()) else { return Vec::new() };
+    crate::console::blkid::signatures(machine, dev).into_iter().filter(|f| f.kind != "LVM2_member").collect()
 }
 
 pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
@@ -50,6 +109,7 @@ fn pvcreate_one(machine: &mut Machine, path: &str, a: &Args, t: &mut String) -> 
         return Err(());
     }
     let dev = usable_device(machine, path).map_err(|e| msg(t, &e))?;
+    #[cfg(not(feature = "lvm-extras"))]
     if machine.lvm().pv(dev).is_none() {
         for sig in machine.wipe_signatures(dev) {
             msg(t, &format!("Wiping {} signature on {path}.", sig.fstype.name()));
