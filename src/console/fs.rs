@@ -119,6 +119,20 @@ fn target(machine: &Machine, tool: &str, device: Option<&str>) -> Result<(DevId,
     Ok((id, machine.path(id)))
 }
 
+/// Whether device-mapper holds a PV: an LV of its VG has extents on it.
+#[cfg(feature = "lvm-extras")]
+fn pv_held(machine: &Machine, dev: DevId) -> bool {
+    let vg = machine.lvm().pv(dev).and_then(|p| p.vg_name.as_deref()).and_then(|n| machine.lvm().vg(n));
+    vg.is_some_and(|v| v.lvs.iter().any(|lv| lv.segments.iter().any(|s| s.areas.iter().any(|a| a.pv == dev))))
+}
+
+/// The browser, where a PV's lost label goes unnoticed, counts any PV in a
+/// VG as held.
+#[cfg(not(feature = "lvm-extras"))]
+fn pv_held(machine: &Machine, dev: DevId) -> bool {
+    machine.lvm().pv(dev).is_some_and(|p| p.vg_name.is_some())
+}
+
 /// Why mkfs refuses a device, in e2fsprogs' words: a mounted filesystem, or a
 /// device the system holds (swap, an LV on it, a PV of a VG, a disk with a
 /// partition in use). A disk whose partitions are all free is not held:
@@ -129,8 +143,7 @@ fn in_use(machine: &Machine, dev: DevId) -> Option<&'static str> {
         Some(_) => return Some("is apparently in use by the system; will not make a filesystem here!"),
         None => {}
     }
-    let pv_in_vg = machine.lvm().pv(dev).is_some_and(|p| p.vg_name.is_some());
-    (pv_in_vg || machine.disk_busy(dev)).then_some("is apparently in use by the system; will not make a filesystem here!")
+    (pv_held(machine, dev) || machine.disk_busy(dev)).then_some("is apparently in use by the system; will not make a filesystem here!")
 }
 
 /// e2fsprogs' numeric progress as it appears in a pipe: the counter, then

@@ -204,6 +204,14 @@ pub(super) fn refuse(c: &mut Confirm, group: usize) {
     }
 }
 
+/// The questions before labelling PVs; devices already refused count as
+/// failed, and are left out when the command resumes.
+#[cfg(feature = "lvm-extras")]
+pub(super) fn start_labelling(shell: &mut Shell, steps: Vec<Planned>, said: String, refused: Vec<String>) -> Output {
+    let failed = !refused.is_empty();
+    execute(shell, Confirm { steps: steps.into(), failed, stop_on_error: false, command_line: String::new(), prompted: false, refused }, said, Vec::new(), false)
+}
+
 pub(super) fn start(shell: &mut Shell, steps: Vec<Planned>, stop_on_error: bool, text: String, events: Vec<Event>) -> Output {
     execute(shell, Confirm { steps: steps.into(), failed: false, stop_on_error, command_line: String::new(), prompted: false, refused: Vec::new() }, text, events, false)
 }

@@ -201,7 +201,7 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
 /// foreign signatures on their devices (see pv::wipe_first).
 #[cfg(feature = "lvm-extras")]
 fn labelling_first(shell: &mut Shell, cmd: &str, args: &Args, raw: &[String], line: &str) -> Output {
-    match wipe_first(shell, cmd, args, raw) {
+    match wipe_first(shell, cmd, args, raw, line) {
         Ok((wiped, events)) => {
             let mut out = dispatch(shell, cmd, args, line);
             out.text.insert_str(0, &wiped);

@@ -38,27 +38,71 @@ pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, Stri
 /// a filesystem signature as it creates the PV, as before, because all this
 /// cost it 1.9 KB gzipped (measured 2026-12-05) and it had 7 bytes left.
 #[cfg(feature = "lvm-extras")]
-pub(super) fn wipe_first(shell: &mut Shell, cmd: &str, a: &Args, raw: &[String]) -> Result<(String, Vec<Event>), Output> {
-    if !matches!(cmd, "pvcreate" | "vgcreate" | "vgextend") {
-        return Ok((String::new(), Vec::new()));
-    }
-    let paths = if cmd == "pvcreate" { &a.positional[..] } else { a.positional.get(1..).unwrap_or_default() };
+pub(super) fn wipe_first(shell: &mut Shell, cmd: &str, a: &Args, raw: &[String], line: &str) -> Result<(String, Vec<Event>), Output> {
+    let paths = labelled_paths(cmd, a);
+    let refused = checked_first(shell, cmd, a, line)?;
+    let paths: Vec<String> = paths.iter().filter(|p| !refused.1.contains(p)).cloned().collect();
     if !a.yes && (a.force == 0 || cmd == "vgextend") {
-        return ask_wipes(shell, cmd, paths, raw);
+        return ask_wipes(shell, cmd, &paths, raw, refused);
     }
+    Ok(wipe_all(&mut shell.machine, &paths))
+}
+
+/// The devices a command labels as PVs.
+#[cfg(feature = "lvm-extras")]
+fn labelled_paths<'a>(cmd: &str, a: &'a Args) -> &'a [String] {
+    match cmd {
+        "pvcreate" => &a.positional,
+        "vgcreate" | "vgextend" => a.positional.get(1..).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+/// Every foreign signature on the devices, wiped at once.
+#[cfg(feature = "lvm-extras")]
+fn wipe_all(machine: &mut Machine, paths: &[String]) -> (String, Vec<Event>) {
     let (mut text, mut events) = (String::new(), Vec::new());
     for path in paths {
-        for f in foreign_signatures(&shell.machine, path) {
-            events.extend(confirm::wipe(&mut shell.machine, path, (f.offset, f.magic.len() as u64), is_table(&f.kind)));
+        for f in foreign_signatures(machine, path) {
+            events.extend(confirm::wipe(machine, path, (f.offset, f.magic.len() as u64), is_table(&f.kind)));
             msg(&mut text, &format!("Wiping {} signature on {path}.", f.kind));
         }
     }
-    Ok((text, events))
+    (text, events)
+}
+
+/// lvm2 checks the VG and every device before it wipes anything. A trial
+/// of the command, on the machine as it would be once wiped (then put
+/// back), shows what the checks refuse: vgcreate and vgextend then fail as
+/// the trial did, with nothing wiped or asked; pvcreate leaves the refused
+/// devices out, and says why first. Returns that text and those devices.
+#[cfg(feature = "lvm-extras")]
+fn checked_first(shell: &mut Shell, cmd: &str, a: &Args, line: &str) -> Result<(String, Vec<String>), Output> {
+    let paths = labelled_paths(cmd, a);
+    if paths.iter().all(|p| foreign_signatures(&shell.machine, p).is_empty()) {
+        return Ok((String::new(), Vec::new()));
+    }
+    let before = shell.machine.clone();
+    let each: Vec<Vec<String>> = if cmd == "pvcreate" { paths.iter().map(|p| vec![p.clone()]).collect() } else { vec![a.positional.clone()] };
+    let mut refused = (String::new(), Vec::new());
+    for positional in each {
+        wipe_all(&mut shell.machine, paths);
+        let trial = super::dispatch(shell, cmd, &Args { positional: positional.clone(), ..a.clone() }, line);
+        shell.machine = before.clone();
+        if trial.exit_status != 0 && cmd != "pvcreate" {
+            return Err(trial);
+        }
+        if trial.exit_status != 0 {
+            refused.0.push_str(&trial.text);
+            refused.1.extend(positional);
+        }
+    }
+    Ok(refused)
 }
 
 /// A question for each signature, and the command once they are answered.
 #[cfg(feature = "lvm-extras")]
-fn ask_wipes(shell: &mut Shell, cmd: &str, paths: &[String], raw: &[String]) -> Result<(String, Vec<Event>), Output> {
+fn ask_wipes(shell: &mut Shell, cmd: &str, paths: &[String], raw: &[String], (said, refused): (String, Vec<String>)) -> Result<(String, Vec<Event>), Output> {
     let mut plan = Vec::new();
     for (group, path) in paths.iter().enumerate() {
         for f in foreign_signatures(&shell.machine, path) {
@@ -74,7 +118,7 @@ fn ask_wipes(shell: &mut Shell, cmd: &str, paths: &[String], raw: &[String]) -> 
         return Ok((String::new(), Vec::new()));
     }
     plan.push(Planned { group: usize::MAX, step: Step::Resume { cmd: cmd.into(), raw: raw.to_vec() } });
-    Err(confirm::start(shell, plan, false, String::new(), Vec::new()))
+    Err(confirm::start_labelling(shell, plan, said, refused))
 }
 
 #[cfg(feature = "lvm-extras")]

@@ -149,6 +149,10 @@ impl Machine {
             events.push(Event::BytesWritten { dev: name, offset, len: backed });
         }
         events.extend(self.label_changes(labels_before));
+        #[cfg(feature = "lvm-extras")]
+        if offset < 544 && offset.saturating_add(len) > 512 {
+            events.extend(self.rescan_pv_label(dev));
+        }
         if backed < len {
             return Err(fail(IoError::PoolFull, backed, events));
         }

@@ -34,6 +34,37 @@ impl Machine {
         }
     }
 
+    /// lvm2 finds PVs by their labels: after a write over one, a PV whose
+    /// label is gone is no PV any more, and a VG with no LVs whose PVs have
+    /// all lost theirs goes too. A VG that still has an LV or a labelled PV
+    /// keeps the lost one (lvm2 would show it partial, with an `[unknown]`
+    /// PV; not modelled).
+    #[cfg(feature = "lvm-extras")]
+    pub(super) fn rescan_pv_label(&mut self, dev: DevId) -> Vec<Event> {
+        let Some(pv) = self.lvm.pv(dev) else { return Vec::new() };
+        if self.has_pv_label(dev) {
+            return Vec::new();
+        }
+        let Some(vg) = pv.vg_name.clone().and_then(|n| self.lvm.vg(&n).cloned()) else {
+            return self.lvm.pvremove(dev).unwrap_or_default();
+        };
+        if !vg.lvs.is_empty() || vg.pvs.iter().any(|d| self.has_pv_label(*d)) {
+            return Vec::new();
+        }
+        let mut events = self.lvm.vgremove(&vg.name).unwrap_or_default();
+        for d in vg.pvs {
+            events.extend(self.lvm.pvremove(d).unwrap_or_default());
+        }
+        events
+    }
+
+    /// blkid's test for an LVM2 member: `LABELONE` in sector 1 with the type
+    /// `LVM2 001` at byte 24 of it (which `wipefs -a` erases).
+    #[cfg(feature = "lvm-extras")]
+    fn has_pv_label(&self, dev: DevId) -> bool {
+        self.read_at(dev, 512, 32).is_ok_and(|b| b.starts_with(b"LABELONE") && b.get(24..32) == Some(b"LVM2 001".as_slice()))
+    }
+
     /// Zeroes every signature a device carries, as `wipefs -a` (or lvm2's
     /// `Wiping ... signature`) does; returns what was wiped.
     pub fn wipe_signatures(&mut self, dev: DevId) -> Vec<signature::Signature> {
