@@ -907,10 +907,10 @@ impl Session {
     }
 
     fn ranges_for(&self, number: u32) -> Vec<(u64, u64)> {
-        match self.label.kind {
-            LabelKind::Dos if number > 4 => self.label.free_logical_ranges(),
-            LabelKind::Dos => self.label.free_ranges(),
-            LabelKind::Gpt => self.label.free_gaps(),
+        if number > 4 && self.label.kind == LabelKind::Dos {
+            self.label.free_logical_ranges()
+        } else {
+            self.label.free_ranges()
         }
     }
 
