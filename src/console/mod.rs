@@ -379,7 +379,12 @@ impl Shell {
             return self.heredoc_line(pending, line);
         }
         if let Some(session) = self.interactive.take() {
-            return self.answer(session, line);
+            // The tool's exit status once its last question is answered.
+            let out = self.answer(session, line);
+            if self.interactive.is_none() {
+                self.last_status = out.exit_status;
+            }
+            return out;
         }
         let trimmed = line.trim();
         if trimmed.is_empty() {

@@ -1086,3 +1086,12 @@ fn qemu_img_commit_and_rebase_read_options_as_getopt_long() {
          39\n",
     );
 }
+
+#[test]
+fn an_answer_typed_on_the_next_line_sets_the_exit_status() {
+    check(
+        Some("sdb=1G"),
+        "mkfs.ext4 -q -F /dev/sdb\npvcreate /dev/sdb\nn\necho rc=$?\npvcreate /dev/sdb\ny\necho rc=$?\n",
+        "WARNING: ext4 signature detected on /dev/sdb at offset 1080. Wipe it? [y/n]:   Aborted wiping of ext4.\n  1 existing signature left on the device.\nrc=5\nWARNING: ext4 signature detected on /dev/sdb at offset 1080. Wipe it? [y/n]:   Wiping ext4 signature on /dev/sdb.\n  Physical volume \"/dev/sdb\" successfully created.\nrc=0\n",
+    );
+}

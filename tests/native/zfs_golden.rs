@@ -1748,3 +1748,12 @@ fn zfs_receive_force_keeps_children_and_sent_guids() {
         "rc=0\nNAME\nrpool/data\nrpool/data/kid\nrpool/data/vm-100-disk-0\n/rpool/data:\nkid\n\n/rpool/data/kid:\nk.txt\noff\nrpool/copy@s1\t15511835192130365774\nrpool/data@s1\t15511835192130365774\nrc=0\nkid\nnew.txt\nNAME                                GUID\nrpool/copy@renamed  15511835192130365774\nrpool/copy@s2       10773756563778078483\ncannot receive new filesystem stream: destination has snapshots (eg. rpool/data@s1)\nmust destroy them to overwrite it\nrc=1\ncannot receive new filesystem stream: destination rpool is the root dataset\ncannot overwrite with a ZVOL\nrc=1\ncannot receive new filesystem stream: destination has children (eg. rpool/solo/c)\ncannot overwrite with a ZVOL\nrc=1\n",
     );
 }
+
+#[test]
+fn zfs_receive_finds_the_source_by_guid_skips_a_received_snapshot_and_refuses_a_clone() {
+    check(
+        None,
+        "zfs create rpool/src\nzfs snapshot rpool/src@s1\nzfs send rpool/src@s1 > /tmp/s1\nzfs clone rpool/src@s1 rpool/cl\nzfs recv -F rpool/cl < /tmp/s1; echo rc=$?\nzfs recv rpool/dst < /tmp/s1\nzfs snapshot rpool/dst@extra\necho new > /rpool/src/new.txt\nzfs snapshot rpool/src@s2\nzfs send -i @s1 rpool/src@s2 > /tmp/i\nzfs recv rpool/dst < /tmp/i; echo rc=$?\nzfs list -H -t snapshot -o name -r rpool/dst\nzfs recv -v rpool/dst < /tmp/i; echo rc=$?\necho more > /rpool/dst/more.txt\nzfs snapshot rpool/dst@later\nzfs snapshot rpool/src@s3\nzfs send -i @s2 rpool/src@s3 > /tmp/j\nzfs recv rpool/dst < /tmp/j; echo rc=$?\nzfs recv -F rpool/dst < /tmp/j; echo rc=$?\nzfs list -H -t snapshot -o name -r rpool/dst\nls /rpool/dst\nzfs recv rpool/other < /tmp/s1\nzfs snapshot rpool/other@s2\nzfs recv rpool/other < /tmp/i; echo rc=$?\n",
+        "cannot receive new filesystem stream: destination 'rpool/cl' is a clone\nmust destroy it to overwrite it\nrc=1\nrc=0\nrpool/dst@s1\nrpool/dst@extra\nrpool/dst@s2\nreceiving incremental stream of rpool/src@s2 into rpool/dst@s2\nsnap rpool/dst@s2 already exists; ignoring\nreceived 209B stream in 0.01 seconds (20.4K/sec)\nrc=0\ncannot receive incremental stream: destination rpool/dst has been modified\nsince most recent snapshot\nrc=1\nrc=0\nrpool/dst@s1\nrpool/dst@extra\nrpool/dst@s2\nrpool/dst@s3\nnew.txt\ncannot restore to rpool/other@s2: destination already exists\nrc=1\n",
+    );
+}

@@ -304,7 +304,19 @@ fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &
     }
     // A dry run makes the same checks (on the caller's copy).
     let existed = m.zfs().pool(crate::core::machine::pool_of(&fs)).is_some_and(|p| p.dataset(&fs).is_some());
-    events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
+    // An incremental stream's snapshot name must be new (EEXIST); libzfs
+    // then skips a stream whose snapshot the target already has, by guid.
+    let target_snaps = m.zfs().pool(crate::core::machine::pool_of(&fs)).and_then(|p| p.dataset(&fs)).map(|d| d.snapshots.clone()).unwrap_or_default();
+    if h.from.is_some() && target_snaps.iter().any(|s| s.name == snap) {
+        if !target_snaps.iter().any(|s| s.guid == h.guid && h.guid != 0) {
+            return Err(format!("cannot restore to {fs}@{snap}: destination already exists\n"));
+        }
+        if f.verbose {
+            text += &format!("snap {fs}@{snap} already exists; ignoring\n");
+        }
+    } else {
+        events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
+    }
     // `-u` leaves unmounted what the receive makes, not what was mounted already.
     if f.unmounted && !existed && h.volume.is_none() {
         events.extend(m.zfs_set_mounted(&fs, false).map_err(|e| message(&e))?);
@@ -349,6 +361,7 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
             if let Some(s) = dataset.and_then(|d| d.snapshots.first()) {
                 return Err(format!("cannot receive new filesystem stream: destination has snapshots (eg. {target}@{})\nmust destroy them to overwrite it\n", s.name));
             }
+            let clone = dataset.is_some_and(|d| d.origin.is_some());
             // ZFS receives into a `%recv` clone and swaps it in, so the
             // target keeps its children and properties; only a volume
             // cannot take the place of a filesystem that has children.
@@ -356,6 +369,7 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
             match (h.volume, child.map(|c| c.name.clone())) {
                 (Some(_), _) if !target.contains('/') => return Err(format!("cannot receive new filesystem stream: destination {target} is the root dataset\ncannot overwrite with a ZVOL\n")),
                 (Some(_), Some(child)) => return Err(format!("cannot receive new filesystem stream: destination has children (eg. {child})\ncannot overwrite with a ZVOL\n")),
+                _ if clone => return Err(format!("cannot receive new filesystem stream: destination '{target}' is a clone\nmust destroy it to overwrite it\n")),
                 (None, _) if volume_of(m, target).is_none() => {
                     clear_dir(m, target, "/", &mut events).map_err(|e| receive_error(target, &e))?;
                     events.extend(write(m, target, snap_name, h, payload)?);
@@ -440,16 +454,23 @@ fn clear_dir(m: &mut Machine, fs: &str, dir: &str, events: &mut Vec<crate::core:
 fn check_incremental(m: &mut Machine, target: &str, from: &str, from_guid: u64, force: bool) -> Result<Vec<crate::core::Event>, String> {
     let pool = m.zfs().pool(crate::core::machine::pool_of(target)).ok_or_else(|| format!("cannot open '{target}': dataset does not exist\n"))?;
     let ds = pool.dataset(target).ok_or_else(|| format!("cannot open '{target}': dataset does not exist\n"))?;
-    // Streams carry the source's guid; a stream without one is matched by name.
-    let Some(latest) = ds.snapshots.last().filter(|s| if from_guid == 0 { s.name == from } else { s.guid == from_guid }) else {
+    // The kernel looks back through the snapshots for the stream's source
+    // (by guid; a stream without one is matched by name). With -F it rolls
+    // back to it, later snapshots and all; without, nothing may have been
+    // written since it.
+    let at = ds.snapshots.iter().rposition(|s| if from_guid == 0 { s.name == from } else { s.guid == from_guid });
+    let Some(at) = at else {
         return Err(format!("cannot receive incremental stream: most recent snapshot of {target} does not\nmatch incremental source\n"));
     };
-    let latest = format!("{target}@{}", latest.name);
-    let modified = pool.space(target).is_some_and(|s| s.written > 0);
-    match (modified, force) {
+    let source = format!("{target}@{}", ds.snapshots[at].name);
+    let later = &ds.snapshots[at + 1..];
+    let written = |name: &str| pool.space(name).is_some_and(|s| s.written > 0);
+    let modified = written(target) || later.iter().any(|s| written(&format!("{target}@{}", s.name)));
+    match (modified || !later.is_empty(), force) {
         (false, _) => Ok(Vec::new()),
+        (true, false) if !modified => Ok(Vec::new()),
         (true, false) => Err(format!("cannot receive incremental stream: destination {target} has been modified\nsince most recent snapshot\n")),
-        (true, true) => m.zfs_rollback(&latest, false).map_err(|e| receive_error(target, &e)),
+        (true, true) => m.zfs_rollback(&source, true).map_err(|e| receive_error(target, &e)),
     }
 }
 
