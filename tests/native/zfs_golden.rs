@@ -1757,3 +1757,21 @@ fn zfs_receive_finds_the_source_by_guid_skips_a_received_snapshot_and_refuses_a_
         "cannot receive new filesystem stream: destination 'rpool/cl' is a clone\nmust destroy it to overwrite it\nrc=1\nrc=0\nrpool/dst@s1\nrpool/dst@extra\nrpool/dst@s2\nreceiving incremental stream of rpool/src@s2 into rpool/dst@s2\nsnap rpool/dst@s2 already exists; ignoring\nreceived 209B stream in 0.01 seconds (20.4K/sec)\nrc=0\ncannot receive incremental stream: destination rpool/dst has been modified\nsince most recent snapshot\nrc=1\nrc=0\nrpool/dst@s1\nrpool/dst@extra\nrpool/dst@s2\nrpool/dst@s3\nnew.txt\ncannot restore to rpool/other@s2: destination already exists\nrc=1\n",
     );
 }
+
+#[test]
+fn zfs_receive_force_over_a_volume_keeps_its_properties() {
+    check(
+        None,
+        "zfs create -V 10M rpool/v1\nzfs snapshot rpool/v1@s\nzfs send rpool/v1@s > /tmp/v1\nzfs create -V 20M -o compression=off rpool/v2\nzfs set my:tag=1 rpool/v2\nzfs recv -F rpool/v2 < /tmp/v1; echo rc=$?\nzfs get -H -o property,value,source compression,my:tag rpool/v2\nzpool create tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=5 status=none\necho hello > /tank/notes.txt\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub -w tank\nzpool clear tank\nzpool clear tank sdz\nzpool clear tank sdb\nzpool status -v tank\nzfs set mountpoint=relative tank\nzfs list -H -o name -t snapshot\necho rc=$?\nzfs get -H -o property,value volsize,volblocksize,refreservation rpool/v2\nzfs list -o name,used,refer rpool/v2\n",
+        "rc=0\ncompression\toff\tlocal\nmy:tag\t1\tlocal\nAdded handler 1 with the following properties:\n  pool: tank\n  vdev: 86a9f1dbe62dfbd2\ncannot clear errors for sdz: no such device in pool\n  pool: tank\n state: ONLINE\nstatus: One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\naction: Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A\n  scan: scrub repaired 0B in 00:00:00 with 41 errors on Wed Nov 25 09:00:12 2026\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\ttank        ONLINE       0     0     0\n\t  sdb       ONLINE       0     0     0\n\nerrors: Permanent errors have been detected in the following files:\n\n        /tank/file.bin\n        /tank/notes.txt\ncannot set property for 'tank': 'mountpoint' must be an absolute path, 'none', or 'legacy'\nrpool/v1@s\nrpool/v2@s\nrc=0\nvolsize\t10M\nvolblocksize\t16K\nrefreservation\t22.5M\nNAME       USED  REFER\nrpool/v2  22.5M    24K\n",
+    );
+}
+
+#[test]
+fn zfs_receive_force_unmounted_leaves_the_replaced_tree_unmounted() {
+    check(
+        None,
+        "zfs create rpool/src\nzfs snapshot rpool/src@s1\nzfs send rpool/src@s1 > /tmp/s1\nzfs create rpool/t\nzfs create rpool/t/kid\nzfs recv -F -u rpool/t < /tmp/s1; echo rc=$?\nzfs get -H -o name,value mounted rpool/t rpool/t/kid\n",
+        "rc=0\nrpool/t\tno\nrpool/t/kid\tno\n",
+    );
+}

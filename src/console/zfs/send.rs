@@ -317,8 +317,10 @@ fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &
     } else {
         events.extend(apply(m, &fs, &snap, h, payload, f.force)?);
     }
-    // `-u` leaves unmounted what the receive makes, not what was mounted already.
-    if f.unmounted && !existed && h.volume.is_none() {
+    // `-u` leaves unmounted what the receive makes, and a filesystem a full
+    // stream replaced (libzfs unmounts it and its children first, and does
+    // not mount them again); an incremental receive leaves mounts alone.
+    if f.unmounted && h.volume.is_none() && (!existed || h.from.is_none()) {
         events.extend(m.zfs_set_mounted(&fs, false).map_err(|e| message(&e))?);
     }
     if f.verbose && !f.dry_run {
@@ -380,8 +382,14 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
                     return Ok(events);
                 }
                 _ => {
+                    // A volume over a volume keeps the dataset's properties
+                    // (they live in its dsl_dir); the size is the stream's.
+                    let kept = dataset.filter(|_| volume_of(m, target).is_some() && h.volume.is_some()).map(|d| d.props.clone());
                     events.extend(m.zfs_destroy(target, false).map_err(|e| receive_error(target, &e))?);
-                    events.extend(apply(m, target, snap_name, h, payload, false)?);
+                    let (size_bytes, volblocksize) = h.volume.unwrap_or_default();
+                    let what = if h.volume.is_some() { NewDataset::Volume { size_bytes, volblocksize: Some(volblocksize), sparse: true } } else { NewDataset::Filesystem };
+                    events.extend(m.zfs_create(target, what, kept.unwrap_or_default()).map_err(|e| receive_error(target, &e))?);
+                    events.extend(write(m, target, snap_name, h, payload)?);
                     return Ok(events);
                 }
             }
