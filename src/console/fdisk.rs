@@ -813,6 +813,10 @@ impl Session {
                 let primary_space = !self.label.free_ranges().is_empty();
                 if !primary_space || free_slots == 0 {
                     if has_ext {
+                        // As fdisk's info after a warning, a blank line first.
+                        if self.warned {
+                            out.raw("\n");
+                        }
                         if free_slots == 0 {
                             out.quiet_warn("All primary partitions are in use.");
                         } else {
