@@ -1775,3 +1775,12 @@ fn zfs_receive_force_unmounted_leaves_the_replaced_tree_unmounted() {
         "rc=0\nrpool/t\tno\nrpool/t/kid\tno\n",
     );
 }
+
+#[test]
+fn zfs_receive_force_keeps_a_streamed_directory_at_a_mountpoint_and_remakes_only_mounted_ones() {
+    check(
+        None,
+        "zfs create rpool/src\nmkdir /rpool/src/kid\nzfs snapshot rpool/src@s1\nzfs send rpool/src@s1 > /tmp/s1\nzfs create rpool/t\nzfs create rpool/t/kid\nzfs recv -F rpool/t < /tmp/s1; echo rc=$?\nls /rpool/t; zfs get -H -o value mounted rpool/t/kid\nzfs create rpool/src2\nzfs snapshot rpool/src2@s1\nzfs send rpool/src2@s1 > /tmp/s2\nzfs create rpool/t2\nzfs create -o canmount=off rpool/t2/off\nzfs recv -F rpool/t2 < /tmp/s2; echo rc=$?\nls /rpool/t2\n",
+        "rc=0\nkid\nyes\nrc=0\n",
+    );
+}

@@ -377,6 +377,10 @@ fn apply(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
                     events.extend(write(m, target, snap_name, h, payload)?);
                     // Remounting the children makes their mountpoints again.
                     for dir in child_mountpoints(m, target) {
+                        // A directory the stream brought serves as it is.
+                        if m.zfs_stat(target, &dir).is_ok() {
+                            continue;
+                        }
                         events.extend(m.zfs_create_file(target, &dir, true).map_err(|e| receive_error(target, &e))?);
                     }
                     return Ok(events);
@@ -436,12 +440,12 @@ fn write(m: &mut Machine, target: &str, snap_name: &str, h: &Header, payload: &[
     Ok(events)
 }
 
-/// The mountpoints, relative to `fs`'s root, of its child filesystems that
-/// inherit theirs.
+/// The mountpoints, relative to `fs`'s root, of its mounted child
+/// filesystems that inherit theirs.
 fn child_mountpoints(m: &Machine, fs: &str) -> Vec<String> {
     let Some(pool) = m.zfs().pool(crate::core::machine::pool_of(fs)) else { return Vec::new() };
     let direct = |d: &&crate::core::zfs::Dataset| d.name.strip_prefix(fs).and_then(|r| r.strip_prefix('/')).is_some_and(|r| !r.contains('/'));
-    let inherits = |d: &&crate::core::zfs::Dataset| d.props.mountpoint.is_none() && matches!(d.kind, DatasetKind::Filesystem);
+    let inherits = |d: &&crate::core::zfs::Dataset| d.props.mountpoint.is_none() && matches!(d.kind, DatasetKind::Filesystem) && !d.unmounted();
     pool.datasets.iter().filter(direct).filter(inherits).map(|d| format!("/{}", d.name.rsplit('/').next().unwrap_or_default())).collect()
 }
 
