@@ -284,16 +284,12 @@ impl Label {
         gaps
     }
 
-    /// Free ranges for a new primary (or GPT) partition. Like libfdisk on a
-    /// DOS disk, gaps smaller than one alignment grain do not count as free
-    /// space; on GPT every gap counts, however short (its first-sector bounds
-    /// pass over short ones only in front of partition 1).
+    /// Free ranges for a new primary (or GPT) partition: every gap counts,
+    /// however short, as in libfdisk (GPT's first-sector bounds pass over
+    /// short ones only in front of partition 1).
     pub fn free_ranges(&self) -> Vec<(u64, u64)> {
         let mut used: Vec<(u64, u64)> = self.primaries().map(|p| (p.start_lba, p.end_lba())).collect();
         Self::gaps(self.first_lba, self.last_lba, &mut used)
-            .into_iter()
-            .filter(|(s, e)| self.kind == LabelKind::Gpt || e - s + 1 >= GRAIN_SECTORS || *s < GRAIN_SECTORS)
-            .collect()
     }
 
     /// Free ranges for a new logical partition: inside the extended partition, each
