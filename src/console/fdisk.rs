@@ -371,7 +371,8 @@ enum Step {
     /// DOS `n`: primary, extended or logical.
     Select { default: char },
     Number { extended: bool },
-    First { number: u32, extended: bool },
+    /// `floor`: DOS moved the start past a partition the answer fell in.
+    First { number: u32, extended: bool, floor: u64 },
     Last { number: u32, extended: bool, first: u64, range_end: u64 },
     DeleteNumber,
     /// DOS `a`: which partition's boot flag to toggle.
@@ -499,8 +500,8 @@ impl Session {
                 self.number(input, extended, &mut out);
                 false
             }
-            Step::First { number, extended } => {
-                self.first(machine, reply_text(line), (number, extended), &mut out, &mut events);
+            Step::First { number, extended, floor } => {
+                self.first(machine, reply_text(line), (number, extended, floor), &mut out, &mut events);
                 false
             }
             Step::Last { number, extended, first, range_end } => {
@@ -879,7 +880,7 @@ impl Session {
             [] => out.warn("All primary partitions are in use."),
             [only] => {
                 out.info(&format!("Selected partition {only}"));
-                self.ask_first(out, *only, extended);
+                self.ask_first(out, *only, extended, 0);
             }
             _ => {
                 out.prompt(&format!("Partition number ({}, default {}): ", number_ranges(&free), free[0]));
@@ -891,7 +892,7 @@ impl Session {
     fn begin_logical(&mut self, out: &mut Out) {
         let number = self.label.next_logical_number();
         out.info(&format!("Adding logical partition {number}"));
-        self.ask_first(out, number, false);
+        self.ask_first(out, number, false, 0);
     }
 
     fn number(&mut self, input: &str, extended: bool, out: &mut Out) {
@@ -899,7 +900,7 @@ impl Session {
         let n = if input.is_empty() { free.first().copied() } else { input.parse::<u32>().ok() };
         let in_range = n.is_some_and(|n| n >= free.first().copied().unwrap_or(1) && n <= self.label.max_number());
         match n {
-            Some(n) if in_range && free.contains(&n) => self.ask_first(out, n, extended),
+            Some(n) if in_range && free.contains(&n) => self.ask_first(out, n, extended, 0),
             _ => {
                 out.warn("Value out of range.");
                 match self.label.kind {
@@ -910,16 +911,15 @@ impl Session {
         }
     }
 
-    fn ranges_for(&self, number: u32) -> Vec<(u64, u64)> {
-        if number > 4 && self.label.kind == LabelKind::Dos {
-            self.label.free_logical_ranges()
-        } else {
-            self.label.free_ranges()
-        }
+    /// The free ranges a partition may start in, from the one starting at
+    /// `floor` on.
+    fn ranges_for(&self, number: u32, floor: u64) -> Vec<(u64, u64)> {
+        let ranges = if number > 4 && self.label.kind == LabelKind::Dos { self.label.free_logical_ranges() } else { self.label.free_ranges() };
+        ranges.into_iter().filter(|r| r.0 >= floor).collect()
     }
 
-    fn ask_first(&mut self, out: &mut Out, number: u32, extended: bool) {
-        let ranges = self.ranges_for(number);
+    fn ask_first(&mut self, out: &mut Out, number: u32, extended: bool, floor: u64) {
+        let ranges = self.ranges_for(number, floor);
         let Some((low, high)) = self.first_bounds(&ranges) else {
             if number > 4 {
                 out.warn("No free sectors available.");
@@ -930,7 +930,7 @@ impl Session {
         };
         let default = Label::default_first(self.default_range(&ranges));
         out.prompt(&format!("First sector ({low}-{high}, default {default}): "));
-        self.step = Step::First { number, extended };
+        self.step = Step::First { number, extended, floor };
     }
 
     /// The first sector's bounds: the free area on DOS; on GPT libfdisk's
@@ -962,29 +962,32 @@ impl Session {
         }
     }
 
-    fn first(&mut self, machine: &mut Machine, input: &str, (number, extended): (u32, bool), out: &mut Out, events: &mut Vec<Event>) {
-        let ranges = self.ranges_for(number);
+    fn first(&mut self, machine: &mut Machine, input: &str, (number, extended, floor): (u32, bool, u64), out: &mut Out, events: &mut Vec<Event>) {
+        let ranges = self.ranges_for(number, floor);
         let Some((low, high)) = self.first_bounds(&ranges) else { return };
         // `ask_number`: digits only; a number too long for C is asked again silently.
         let value = if input.is_empty() {
             Some(Label::default_first(self.default_range(&ranges)))
         } else if input.bytes().all(|b| b.is_ascii_digit()) {
             let Ok(v) = input.parse::<u64>() else {
-                self.ask_first(out, number, extended);
+                self.ask_first(out, number, extended, floor);
                 return;
             };
             Some(v)
         } else {
             None
         };
-        // GPT asks again for a sector inside a partition.
+        // A sector inside a partition: GPT asks again; DOS moves on to the
+        // next free sector and asks from there (`add_partition`).
         let value = value.filter(|v| (low..=high).contains(v));
-        if let Some(v) = value.filter(|_| self.label.kind == LabelKind::Gpt) {
-            if Label::range_containing(&ranges, v).is_none() {
-                out.warn(&format!("Sector {v} already used."));
-                self.ask_first(out, number, extended);
-                return;
+        if let Some(v) = value.filter(|v| Label::range_containing(&ranges, *v).is_none()) {
+            match self.label.kind {
+                LabelKind::Gpt => out.warn(&format!("Sector {v} already used.")),
+                LabelKind::Dos => out.info(&format!("Sector {v} is already allocated.")),
             }
+            let next = ranges.iter().find(|r| r.0 > v).map_or(floor, |r| r.0);
+            self.ask_first(out, number, extended, if self.label.kind == LabelKind::Dos { next } else { floor });
+            return;
         }
         match value.and_then(|v| Label::range_containing(&ranges, v).map(|r| (v, r))) {
             // A DOS partition starting on the last free sector is that sector (no question).
@@ -995,7 +998,7 @@ impl Session {
             }
             None => {
                 out.warn("Value out of range.");
-                self.ask_first(out, number, extended);
+                self.ask_first(out, number, extended, floor);
             }
         }
     }
@@ -1072,7 +1075,7 @@ impl Session {
 /// A dialog answer as fdisk's `get_user_reply` keeps it: leading blanks
 /// dropped, trailing ones kept (so `+100M ` is no number).
 fn reply_text(line: &str) -> &str {
-    line.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
+    line.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b')
 }
 
 /// What `ask_offset` makes of a "Last sector" answer.
