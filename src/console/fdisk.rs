@@ -936,7 +936,8 @@ impl Session {
     /// The first sector's bounds: the free area on DOS; on GPT libfdisk's
     /// `disk_f` (the first free sector, passing over gaps shorter than a
     /// grain when one lies before partition 1) and `disk_l` (the last free
-    /// sector). None when no free area holds a grain.
+    /// sector). None when nothing is free, or on GPT when no free area holds
+    /// a grain.
     fn first_bounds(&self, ranges: &[(u64, u64)]) -> Option<(u64, u64)> {
         let (&(low, _), &(_, high)) = (ranges.first()?, ranges.last()?);
         if self.label.kind == LabelKind::Dos {
