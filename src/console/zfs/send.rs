@@ -478,12 +478,13 @@ fn check_incremental(m: &mut Machine, target: &str, from: &str, from_guid: u64, 
     let later = &ds.snapshots[at + 1..];
     let written = |name: &str| pool.space(name).is_some_and(|s| s.written > 0);
     let modified = written(target) || later.iter().any(|s| written(&format!("{target}@{}", s.name)));
-    match (modified || !later.is_empty(), force) {
-        (false, _) => Ok(Vec::new()),
-        (true, false) if !modified => Ok(Vec::new()),
-        (true, false) => Err(format!("cannot receive incremental stream: destination {target} has been modified\nsince most recent snapshot\n")),
-        (true, true) => m.zfs_rollback(&source, true).map_err(|e| receive_error(target, &e)),
+    if force && (modified || !later.is_empty()) {
+        return m.zfs_rollback(&source, true).map_err(|e| receive_error(target, &e));
     }
+    if modified {
+        return Err(format!("cannot receive incremental stream: destination {target} has been modified\nsince most recent snapshot\n"));
+    }
+    Ok(Vec::new())
 }
 
 fn receive_error(target: &str, e: &ZfsError) -> String {
