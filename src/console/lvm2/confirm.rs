@@ -22,16 +22,18 @@ pub(super) enum Step {
     Reduce { vg: String, lv: String, new_extents: u64 },
     /// A signature on a device about to become a PV (`_blkid_wipe`); 'n'
     /// also spares the rest of a partition table (its backup and PMBR).
-    /// The browser wipes without asking (see pv::wipe_first).
+    /// The browser wipes without asking (see pv::wipe_first). In test mode
+    /// (`again`) 'y' wipes nothing, so blkid finds the same signature and
+    /// lvm2 asks again, until it hears 'n'.
     #[cfg(feature = "lvm-extras")]
-    AskWipe { prompt: String, path: String, kind: String, offset: u64, len: u64 },
+    AskWipe { prompt: String, path: String, kind: String, offset: u64, len: u64, again: bool },
     /// After a device's questions: what it still carries, and then it fails.
     #[cfg(feature = "lvm-extras")]
     Left { path: String },
     /// The command itself, once the questions are answered, on the devices
     /// that passed (pvcreate), or not at all if one failed (vgcreate, vgextend).
     #[cfg(feature = "lvm-extras")]
-    Resume { cmd: String, raw: Vec<String> },
+    Resume { cmd: String, raw: Vec<String>, test: bool },
 }
 
 /// A step and the group it belongs to: each LV lvremove processes is a group;
@@ -112,8 +114,8 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
                 }
             }
             #[cfg(feature = "lvm-extras")]
-            Step::Resume { cmd, raw } => {
-                let o = resume(shell, &c, &cmd, &raw);
+            Step::Resume { cmd, raw, test } => {
+                let o = resume(shell, &c, &cmd, &raw, test);
                 text.push_str(&o.text);
                 events.extend(o.events);
                 c.failed |= o.exit_status != 0;
@@ -158,7 +160,7 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
 /// lvm2 runs the command once every device's signatures are settled:
 /// pvcreate on the devices that kept none, vgcreate and vgextend only if
 /// all did.
-fn resume(shell: &mut Shell, c: &Confirm, cmd: &str, raw: &[String]) -> Output {
+fn resume(shell: &mut Shell, c: &Confirm, cmd: &str, raw: &[String], test: bool) -> Output {
     let Ok(mut args) = parse_args(cmd, raw) else { return Output::default() };
     if cmd == "pvcreate" {
         args.positional.retain(|p| !c.refused.contains(p));
@@ -166,7 +168,13 @@ fn resume(shell: &mut Shell, c: &Confirm, cmd: &str, raw: &[String]) -> Output {
     if args.positional.is_empty() || cmd != "pvcreate" && !c.refused.is_empty() {
         return Output::default();
     }
-    dispatch(shell, cmd, &args, &c.command_line)
+    if !test {
+        return dispatch(shell, cmd, &args, &c.command_line);
+    }
+    let before = shell.machine.clone();
+    let out = dispatch(shell, cmd, &args, &c.command_line);
+    shell.machine = before;
+    Output { events: Vec::new(), ..out }
 }
 
 /// 'n' (or the end of input) to a question: lvm2's refusal, and the steps it cancels.
@@ -276,15 +284,21 @@ fn respond(shell: &mut Shell, c: Confirm, line: Option<&str>) -> Output {
 }
 
 /// What 'y' does besides going on: a signature is wiped.
-fn yes(machine: &mut crate::core::machine::Machine, step: Option<Step>) -> (String, Vec<Event>) {
+fn yes(machine: &mut crate::core::machine::Machine, c: &mut Confirm, p: Option<Planned>) -> (String, Vec<Event>) {
     #[cfg(feature = "lvm-extras")]
-    if let Some(Step::AskWipe { path, kind, offset, len, .. }) = step {
-        let mut text = String::new();
-        msg(&mut text, &format!("Wiping {kind} signature on {path}."));
-        return (text, wipe(machine, &path, (offset, len), is_table(&kind)));
+    if let Some(p) = p {
+        if let Step::AskWipe { path, kind, offset, len, again, .. } = &p.step {
+            let mut text = String::new();
+            msg(&mut text, &format!("Wiping {kind} signature on {path}."));
+            if *again {
+                c.steps.push_front(p.clone());
+                return (text, Vec::new());
+            }
+            return (text, wipe(machine, path, (*offset, *len), is_table(kind)));
+        }
     }
     #[cfg(not(feature = "lvm-extras"))]
-    let _ = (machine, step);
+    let _ = (machine, c, p);
     (String::new(), Vec::new())
 }
 
@@ -292,8 +306,8 @@ fn answer(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
     match parse_answer(line) {
         Ok('y') => {
             c.prompted = false;
-            let step = c.steps.pop_front().map(|p| p.step);
-            let (text, events) = yes(&mut shell.machine, step);
+            let step = c.steps.pop_front();
+            let (text, events) = yes(&mut shell.machine, &mut c, step);
             execute(shell, c, text, events, false)
         }
         Ok(_) => {

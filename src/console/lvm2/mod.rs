@@ -180,10 +180,19 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     #[cfg(feature = "lvm-extras")]
     if args.flags.iter().any(|f| f == "-t" || f == "--test") {
         // Test mode: lvm2 goes through the command and commits nothing.
-        let before = shell.machine.clone();
-        let mut out = dispatch(shell, cmd, &args, &line);
-        shell.machine = before;
-        shell.interactive = None;
+        let mut out = match pv::ask_in_test_mode(shell, cmd, &args, raw, &line) {
+            Some(asking) => asking,
+            None => {
+                let before = shell.machine.clone();
+                let out = dispatch(shell, cmd, &args, &line);
+                shell.machine = before;
+                shell.interactive = None;
+                out
+            }
+        };
+        if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
+            c.command_line = line;
+        }
         out.err.insert_str(0, "  TEST MODE: Metadata will NOT be updated and volumes will not be (de)activated.\n");
         out.events.clear();
         return Some(out);

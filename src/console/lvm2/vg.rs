@@ -11,16 +11,27 @@ use crate::core::machine::Machine;
 /// counts once, as in lvm2.
 pub(super) fn devices_with_sizes(machine: &Machine, paths: &[String]) -> Result<Vec<(String, DevId)>, String> {
     let mut v: Vec<(String, DevId)> = Vec::new();
+    // lvm2 names every device it cannot find; if it found any others, it
+    // says why it stops. The browser stops at the first (0.2 KB).
+    let mut missing: Vec<String> = Vec::new();
     for p in paths {
         if v.iter().any(|(d, _)| d == p) {
             continue;
         }
-        match machine.resolve(p).filter(|d| machine.lvm().pv(*d).is_some()) {
-            Some(dev) => v.push((p.clone(), dev)),
-            None => v.push((p.clone(), usable_device(machine, p)?)),
+        match machine.resolve(p) {
+            #[cfg(feature = "lvm-extras")]
+            None => missing.push(format!("No device found for {p}.")),
+            Some(dev) if machine.lvm().pv(dev).is_some() => v.push((p.clone(), dev)),
+            _ => v.push((p.clone(), usable_device(machine, p)?)),
         }
     }
-    Ok(v)
+    if missing.is_empty() {
+        return Ok(v);
+    }
+    if !v.is_empty() {
+        missing.push("Command requires all devices to be found.".into());
+    }
+    Err(missing.join("\n  "))
 }
 
 pub(super) fn join_errors(t: &mut String, e: &LvmError, list: &[(String, DevId)]) {
@@ -108,6 +119,7 @@ pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
     let Some((name, devices)) = a.positional.split_first().filter(|(_, d)| !d.is_empty()) else {
         return no_matching_syntax("vgextend");
     };
+    #[cfg(not(feature = "lvm-extras"))]
     if machine.lvm().vg(name).is_none() {
         not_found_vg(&mut t, name);
         return fail(t);
@@ -119,6 +131,22 @@ pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
             return fail(t);
         }
     };
+    // lvm2 labels the new PVs (pvcreate_each_device) before it looks for
+    // the VG. The browser looks first (0.1 KB).
+    #[cfg(feature = "lvm-extras")]
+    if machine.lvm().vg(name).is_none() {
+        let mut events = Vec::new();
+        for (path, dev) in &list {
+            if machine.lvm().pv(*dev).is_none() {
+                if let Ok(e) = machine.pvcreate(*dev, None, a.pv_options) {
+                    events.extend(e);
+                    msg(&mut t, &format!("Physical volume \"{path}\" successfully created."));
+                }
+            }
+        }
+        not_found_vg(&mut t, name);
+        return Output { text: t, events, exit_status: 5, ..Output::default() };
+    }
     join_pvs(machine, t, &list, format!("Volume group \"{name}\" successfully extended"), |m, devs| m.vgextend(name, devs))
 }
 

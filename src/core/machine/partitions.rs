@@ -41,7 +41,12 @@ impl Machine {
         self.write_label_bytes(disk, label);
         let Some(d) = self.disk(disk) else { return Vec::new() };
         let parts = label.partitions.iter().map(|p| p.info()).collect();
-        vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }]
+        #[allow(unused_mut)]
+        let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }];
+        // A GPT header lands on a PV's label sector.
+        #[cfg(feature = "lvm-extras")]
+        events.extend(self.rescan_pv_label(disk));
+        events
     }
 
     /// BLKRRPART: replaces the kernel's partitions with what is on disk, unless a
@@ -109,6 +114,8 @@ impl Machine {
             let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
             return (on_disk.iter().map(|p| p.number).collect(), events);
         }
+        #[cfg(feature = "lvm-extras")]
+        events.extend(self.rescan_pv_label(disk));
         let failed = self.update_kernel_partitions(disk, &mut events);
         (failed, events)
     }
