@@ -1784,3 +1784,16 @@ fn zfs_receive_force_keeps_a_streamed_directory_at_a_mountpoint_and_remakes_only
         "rc=0\nkid\nyes\nrc=0\n",
     );
 }
+
+#[test]
+fn the_pools_root_dataset_records_txg_1() {
+    check(
+        None,
+        r#"zfs get createtxg rpool rpool/data
+"#,
+        r#"NAME        PROPERTY   VALUE      SOURCE
+rpool       createtxg  1          -
+rpool/data  createtxg  6          -
+"#,
+    );
+}

@@ -517,7 +517,10 @@ impl Tx<'_> {
 
     /// Creates a filesystem or volume with its first objects.
     pub fn create_dataset(&mut self, name: &str, kind: DatasetKind, props: Props) -> Result<(), ZfsError> {
-        let rec = DslDatasetPhys { creation_time: self.now, creation_txg: self.txg, ..DslDatasetPhys::default() };
+        // `dsl_dataset_create_sync_dd`: the pool's root, made in the pool's
+        // first txg, records txg 1.
+        let creation_txg = if self.txg == super::pool::TXG_INITIAL { 1 } else { self.txg };
+        let rec = DslDatasetPhys { creation_time: self.now, creation_txg, ..DslDatasetPhys::default() };
         let obj = self.new_mos_object(&rec)?;
         let os_type = if matches!(kind, DatasetKind::Filesystem) { OsType::Zfs } else { OsType::Zvol };
         self.pool.datasets.push(Dataset {
@@ -528,7 +531,7 @@ impl Tx<'_> {
             snapshots: Vec::new(),
             deadlist: Vec::new(),
             referenced_bytes: 0,
-            creation_txg: self.txg,
+            creation_txg,
             creation_time: self.now,
             next_object: 1,
             #[cfg(feature = "zfs")]
