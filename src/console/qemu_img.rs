@@ -791,11 +791,15 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
 
 /// The most `convert` copies: it reads the source's data into memory.
 const CONVERT_LIMIT_BYTES: u64 = 256 << 20;
+/// qemu-img convert's buffer (`IO_BUF_SIZE`).
+const IO_BUF_BYTES: u64 = 2 << 20;
+/// qemu-img's largest `-S`: `MAX_BUF_SECTORS` (32768) sectors.
+const MAX_SPARSE_BYTES: u64 = 16 << 20;
 
 /// `qemu-img convert [-f fmt] -O raw|qcow2 [-S 4k] [-o cluster_size=N] SRC DST`:
 /// the source's guest data, in guest order, into a new image; runs of
 /// zeros of the `-S` size (4 KiB by default) are skipped, as QEMU's sparse
-/// detection does. Simplified: `-S 0` (write every zero) is not offered.
+/// detection does, and `-S 0` writes every zero.
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
     let (mut in_format, mut sparse) = (None, 4096u64);
@@ -804,10 +808,16 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         match a.as_str() {
             "-f" => in_format = it.next().cloned(),
             "-O" => o.format = it.next().cloned(),
-            "-S" => match it.next().and_then(|v| parse_size(v)) {
-                Some(n) if n % 512 == 0 => sparse = n,
-                _ => return fail("Invalid buffer size for sparse output specified. Valid sizes are multiples of 512 up to 2147483136 bytes.".into()),
-            },
+            "-S" => {
+                let Some(v) = it.next() else { return missing_value("convert", "S") };
+                let head = "Invalid buffer size for sparse output specified";
+                match parse_size(v) {
+                    Some(n) if n % 512 == 0 && n <= MAX_SPARSE_BYTES => sparse = n,
+                    Some(_) => return fail(format!("{head}. Valid sizes are multiples of 512 up to {MAX_SPARSE_BYTES}. Select 0 to disable sparse detection (fully allocates output).")),
+                    None if v.starts_with('-') => return fail(format!("{head}. Must be between 0 and {}.", i64::MAX)),
+                    None => return fail(format!("{head}: '{v}'.")),
+                }
+            }
             "-o" => {
                 for kv in it.next().map_or("", String::as_str).split(',').filter(|kv| !kv.is_empty()) {
                     let (k, v) = kv.split_once('=').unwrap_or((kv, "on"));
@@ -842,7 +852,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     if sparse == 0 && size > CONVERT_LIMIT_BYTES {
         return fail(format!("{src}: the lab converts at most 256 MiB with -S 0 (every byte is written)"));
     }
-    let runs = if sparse == 0 { Vec::new() } else { nonzero_runs(shell, &source, f.virtual_size(), &ranges, sparse) };
+    let ranges = if sparse == 0 { vec![(0, size)] } else { ranges };
     let dst_path = shell.abs(&dst);
     // The new image's file takes a write lock, which the open source holds off.
     if source.layers.iter().any(|l| l.path == dst_path) && matches!(out_format.as_str(), "raw" | "qcow2") {
@@ -873,22 +883,12 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         let mut read = |o: u64, n: u64| shell.machine.read_file(&dst_path, o, n).unwrap_or_default();
         qcow2::guest::Image::open(h, &mut read)
     });
-    const IO_BUF_BYTES: u64 = 2 << 20;
-    let pieces = if sparse == 0 { (0..size).step_by(IO_BUF_BYTES as usize).map(|at| (at, IO_BUF_BYTES.min(size - at))).collect() } else { Vec::new() };
     let mut write = |shell: &mut Shell, at: u64, bytes: &[u8]| -> Result<(), String> {
         let e = write_piece(&mut shell.machine, &dst_path, image.as_mut(), at, bytes)?;
         events.extend(e);
         Ok(())
     };
-    let mut result = Ok(());
-    for (at, b) in runs {
-        result = result.and_then(|()| write(shell, at, &b));
-    }
-    for (at, n) in pieces {
-        let b = source.read(&shell.machine, at, n);
-        result = result.and_then(|()| write(shell, at, &b));
-    }
-    match result {
+    match copy_data(shell, &source, size, &ranges, sparse, &mut write) {
         Ok(()) => Output { events, ..Output::default() },
         Err(e) if image.is_some() => fail(format!("{dst}: {e}")),
         Err(e) => fail(format!("error while writing at byte 0: {e}")),
@@ -930,29 +930,76 @@ fn write_piece(m: &mut crate::core::machine::Machine, path: &str, image: Option<
     apply_writes(m, path, writes)
 }
 
-/// The source's non-zero blocks of `sparse` bytes (aligned from the start),
-/// merged into runs: (guest offset, bytes).
-fn nonzero_runs(shell: &Shell, source: &chain::Chain, size: u64, ranges: &[(u64, u64)], sparse: u64) -> Vec<(u64, Vec<u8>)> {
-    let mut runs: Vec<(u64, Vec<u8>)> = Vec::new();
+/// Writes what convert writes of the source's data ranges: each range is
+/// read in qemu-img's 2 MiB buffers, and `is_allocated_sectors_min` splits
+/// a buffer into parts to write and runs of zero sectors, at least `-S`
+/// long, to skip (they stay holes). With `-S 0` every buffer is written.
+fn copy_data(
+    shell: &mut Shell,
+    source: &chain::Chain,
+    size: u64,
+    ranges: &[(u64, u64)],
+    sparse: u64,
+    write: &mut impl FnMut(&mut Shell, u64, &[u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let min = sparse / 512;
+    // `s.alignment`: run ends snap to the largest power of two in -S.
+    let alignment = 1u64 << (63 - min.max(1).leading_zeros());
     for &(start, end) in ranges {
         // A backing file longer than the image holds data past its end.
-        let (from, to) = (start / sparse * sparse, (end.div_ceil(sparse) * sparse).min(size));
-        if from >= to {
-            continue;
-        }
-        let bytes = source.read(&shell.machine, from, to - from);
-        for (i, block) in bytes.chunks(sparse as usize).enumerate() {
-            if block.iter().all(|b| *b == 0) {
-                continue;
+        let mut at = start;
+        while at < end.min(size) {
+            let mut buf = source.read(&shell.machine, at, (end.min(size) - at).min(IO_BUF_BYTES));
+            let read = buf.len() as u64;
+            buf.resize(buf.len().next_multiple_of(512), 0);
+            let (n, mut s) = (buf.len() as u64 / 512, 0);
+            while s < n {
+                let (data, len) = if min == 0 { (true, n) } else { is_allocated_sectors_min(&buf[s as usize * 512..], n - s, at / 512 + s, min, alignment) };
+                if data {
+                    write(shell, at + s * 512, &buf[s as usize * 512..((s + len) * 512).min(read) as usize])?;
+                }
+                s += len;
             }
-            let at = from + i as u64 * sparse;
-            match runs.last_mut() {
-                Some((s, b)) if *s + b.len() as u64 == at => b.extend_from_slice(block),
-                _ => runs.push((at, block.to_vec())),
-            }
+            at += read;
         }
     }
-    runs
+    Ok(())
+}
+
+/// qemu-img's `is_allocated_sectors`: whether the first of `n` sectors holds
+/// data, and how many sectors are like it, with the end of a run moved to
+/// an `alignment` boundary (a data run's end up, a zero run's down; a zero
+/// run that ends before the boundary counts as data).
+fn is_allocated_sectors(buf: &[u8], n: u64, sector: u64, alignment: u64) -> (bool, u64) {
+    let zero = |i: u64| buf[i as usize * 512..][..512].iter().all(|b| *b == 0);
+    let mut is_zero = zero(0);
+    let mut i = 1;
+    while i < n && zero(i) == is_zero {
+        i += 1;
+    }
+    let tail = (sector + i) & (alignment - 1);
+    if i < n && tail != 0 {
+        is_zero &= i > tail;
+        i = if is_zero { i - tail } else { (i + alignment - tail).min(n) };
+    }
+    (!is_zero, i)
+}
+
+/// qemu-img's `is_allocated_sectors_min`: a part to write ends only at a
+/// zero run of at least `min` sectors (or the buffer's end).
+fn is_allocated_sectors_min(buf: &[u8], n: u64, sector: u64, min: u64, alignment: u64) -> (bool, u64) {
+    let (data, first) = is_allocated_sectors(buf, n, sector, alignment);
+    let (mut used, mut checked) = (first, first);
+    while data && checked < n {
+        let (more, len) = is_allocated_sectors(&buf[checked as usize * 512..], n - checked, sector + checked, alignment);
+        checked += len;
+        if more {
+            used = checked;
+        } else if len >= min.min(n) {
+            break;
+        }
+    }
+    (data, used)
 }
 
 /// C's `%#x`: `0` for zero, else `0x` and lowercase hex.

@@ -28,9 +28,9 @@ enum Op {
     /// `qemu-img resize --shrink` by this many bytes less (both images),
     /// or to a third of the size when that is more than it has.
     Shrink(u64),
-    /// `qemu-img convert -O qcow2` to a new file that replaces the image
-    /// (it keeps no snapshots).
-    Convert,
+    /// `qemu-img convert -S SPARSE -O qcow2` to a new file that replaces
+    /// the image (it keeps no snapshots).
+    Convert(u64),
     /// `qemu-img snapshot -c`, with a new name.
     Snapshot,
     /// `qemu-img snapshot -d` of the n-th snapshot still there (modulo).
@@ -51,7 +51,7 @@ fn op(size: u64, max_write: u64) -> impl Strategy<Value = Op> {
         // cluster's old bytes past the end, and a later grow shows them to
         // the guest where the raw twin reads zeros (QEMU does the same).
         1 => (1u64..=256).prop_map(|n| Op::Shrink(n * 2 * MIB)),
-        1 => Just(Op::Convert),
+        1 => prop::sample::select(vec![512u64, 1536, 4096, 8192, 65536, 1 << 20, 16 << 20]).prop_map(Op::Convert),
         2 => Just(Op::Snapshot),
         1 => any::<usize>().prop_map(Op::Delete),
         1 => any::<usize>().prop_map(Op::Apply),
@@ -82,7 +82,7 @@ fn script(ops: &[Op], size: u64, cluster: u64, dir: &str) -> Vec<String> {
                 size = to;
                 continue;
             }
-            Op::Convert => {
+            Op::Convert(_) => {
                 // `convert -O qcow2` makes qemu-img's default 64 KiB
                 // clusters, whatever the source had.
                 cluster = 65536;
@@ -144,7 +144,7 @@ fn commands(op: &Op, cluster: u64, dir: &str) -> Vec<String> {
             lines
         }
         Op::Grow(n) => vec![format!("qemu-img resize {img} +{n}"), format!("qemu-img resize -f raw {raw} +{n}")],
-        Op::Convert => vec![format!("qemu-img convert -O qcow2 {img} {dir}/c.qcow2"), format!("mv {dir}/c.qcow2 {img}")],
+        Op::Convert(sparse) => vec![format!("qemu-img convert -S {sparse} -O qcow2 {img} {dir}/c.qcow2"), format!("mv {dir}/c.qcow2 {img}")],
         _ => Vec::new(),
     }
 }
