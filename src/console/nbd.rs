@@ -2,7 +2,9 @@
 //! block device, `/dev/nbd0`, which fdisk, mkfs and mount use like a disk;
 //! what they write lands in the image's guest clusters.
 //!
-//! Simplified: only `--connect` and `--disconnect` (no NBD server, no
+//! Options are read as getopt_long reads qemu-nbd's own (`--connect DEV`,
+//! `-cDEV`, abbreviations). Simplified: only `--connect`, `--disconnect`
+//! and `--format` act (no NBD server, no
 //! `--read-only` or `--snapshot`); a clone is served when its whole backing
 //! chain opens (its backing files are not locked against writers); the real
 //! `-c` forks a server, here the device simply stays connected.
@@ -20,26 +22,31 @@ fn fail(text: String) -> Output {
     Output::error(text, 1)
 }
 
-/// `qemu-nbd ARGS`.
+/// qemu-nbd's getopt string; the letters \u{1}.. stand for its long-only
+/// options.
+const SHORT: &str = "hVb:o:p:rsnc:dvk:e:f:tl:x:T:D:AB:L\u{1}:\u{2}:\u{3}:\u{4}:\u{5}:\u{6}:\u{7}:\u{8}:\u{9}\u{b}:\u{c}:\u{e}\u{f}:";
+
+/// In qemu-nbd's `lopt` order, which decides what an abbreviation means.
+const LONG: &str = "help=h,version=V,bind=b,port=p,socket=k,offset=o,read-only=r,allocation-depth=A,bitmap=B,\
+connect=c,disconnect=d,list=L,snapshot=s,load-snapshot=l,nocache=n,cache=\u{1},aio=\u{2},discard=\u{3},\
+detect-zeroes=\u{4},shared=e,format=f,persistent=t,verbose=v,object=\u{5},export-name=x,description=D,\
+tls-creds=\u{6},tls-hostname=\u{7},tls-authz=\u{8},image-opts=\u{9},trace=T,fork=\u{e},pid-file=\u{b},\
+selinux-label=\u{c},handshake-limit=\u{f}";
+
+/// `qemu-nbd ARGS`, its options read by getopt_long.
 pub fn run(machine: &mut Machine, cwd: &str, args: &[String]) -> Output {
-    let (mut connect, mut disconnect, mut format, mut files) = (None, false, None, Vec::new());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| fail(format!("qemu-nbd: option requires an argument -- '{name}'\n{TRY}")));
-        let result = match a.as_str() {
-            "-c" => value("c").map(|v| connect = Some(v)),
-            "-f" => value("f").map(|v| format = Some(v)),
-            "-d" | "--disconnect" => Ok(disconnect = true),
-            o if o.starts_with("--connect=") => Ok(connect = Some(o["--connect=".len()..].to_string())),
-            o if o.starts_with("--format=") => Ok(format = Some(o["--format=".len()..].to_string())),
-            o if o.starts_with("--") => Err(fail(format!("qemu-nbd: unrecognized option '{o}'\n{TRY}"))),
-            o if o.starts_with('-') && o.len() > 1 => Err(fail(format!("qemu-nbd: invalid option -- '{}'\n{TRY}", o.chars().nth(1).map(String::from).unwrap_or_default()))),
-            f => Ok(files.push(f.to_string())),
-        };
-        if let Err(out) = result {
-            return out;
+    let (mut connect, mut disconnect, mut format) = (None, false, None);
+    let mut getopt = super::hexdump::Getopt::new(args, SHORT, LONG);
+    while let Some(parsed) = getopt.next("qemu-nbd") {
+        match parsed {
+            Ok(('c', v)) => connect = v,
+            Ok(('d', _)) => disconnect = true,
+            Ok(('f', v)) => format = v,
+            Ok(_) => return fail("qemu-nbd: the lab models --connect, --disconnect and --format only\n".into()),
+            Err(e) => return fail(format!("{e}\n{TRY}")),
         }
     }
+    let files = getopt.operands;
     if files.len() != 1 {
         return fail("qemu-nbd: Invalid number of arguments\nTry `qemu-nbd --help' for more information.\n".into());
     }

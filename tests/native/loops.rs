@@ -286,3 +286,46 @@ Image resized.
 ",
     );
 }
+
+#[test]
+fn qemu_nbd_reads_its_options_as_getopt_long_does() {
+    check(
+        None,
+        r#"qemu-img create -f qcow2 /var/lib/vz/images/a.qcow2 1G >/dev/null
+modprobe nbd max_part=8
+qemu-nbd --connect
+qemu-nbd --conn
+qemu-nbd --frob x
+qemu-nbd -x
+qemu-nbd --d
+qemu-nbd -r -c /dev/nbd0 /var/lib/vz/images/a.qcow2
+qemu-nbd --connect /dev/nbd0 --format qcow2 /var/lib/vz/images/a.qcow2
+lsblk -d -o NAME,SIZE /dev/nbd0
+qemu-nbd --disc /dev/nbd0
+qemu-nbd -c/dev/nbd1 -fqcow2 /var/lib/vz/images/a.qcow2
+qemu-nbd -d /dev/nbd1
+qemu-nbd -fraw a b
+"#,
+        r#"qemu-nbd: option '--connect' requires an argument
+qemu-nbd: Try `qemu-nbd --help' for more information.
+qemu-nbd: option '--connect' requires an argument
+qemu-nbd: Try `qemu-nbd --help' for more information.
+qemu-nbd: unrecognized option '--frob'
+qemu-nbd: Try `qemu-nbd --help' for more information.
+qemu-nbd: option requires an argument -- 'x'
+qemu-nbd: Try `qemu-nbd --help' for more information.
+qemu-nbd: option '--d' is ambiguous; possibilities: '--disconnect' '--discard' '--detect-zeroes' '--description'
+qemu-nbd: Try `qemu-nbd --help' for more information.
+qemu-nbd: the lab models --connect, --disconnect and --format only
+NAME SIZE
+nbd0   1G
+qemu-nbd: option '--disc' is ambiguous; possibilities: '--disconnect' '--discard'
+qemu-nbd: Try `qemu-nbd --help' for more information.
+qemu-nbd: Failed to blk_new_open '/var/lib/vz/images/a.qcow2': Failed to get "write" lock
+Is another process using the image [/var/lib/vz/images/a.qcow2]?
+/dev/nbd1 disconnected
+qemu-nbd: Invalid number of arguments
+Try `qemu-nbd --help' for more information.
+"#,
+    );
+}
