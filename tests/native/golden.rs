@@ -10,7 +10,22 @@ use storage_lab::cli::run_script;
 /// the whole output.
 pub(crate) fn check(disks: Option<&str>, script: &str, expected: &str) {
     let actual = run_script(disks, 1, script);
+    bless(expected, &actual);
     assert_eq!(actual, expected, "\n--- script\n{script}\n--- actual\n{actual}");
+}
+
+/// With `STORAGE_LAB_BLESS=DIR`, a differing output is written to DIR as a
+/// pair of files for `tests/bless.py`, which puts it in the source after a
+/// model change; the diff is then reviewed like any other.
+fn bless(expected: &str, actual: &str) {
+    let Some(dir) = std::env::var_os("STORAGE_LAB_BLESS") else { return };
+    if expected != actual {
+        let name = format!("{:016x}", expected.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)));
+        let dir = std::path::Path::new(&dir);
+        std::fs::create_dir_all(dir).expect("bless dir");
+        std::fs::write(dir.join(format!("{name}.expected")), expected).expect("bless");
+        std::fs::write(dir.join(format!("{name}.actual")), actual).expect("bless");
+    }
 }
 
 /// Like `check`, for the lines of output that contain `needle`.

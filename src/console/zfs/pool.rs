@@ -986,8 +986,8 @@ mod tests {
             scan,
             [
                 "  scan: scrub in progress since Wed Nov 25 09:00:02 2026",
-                "\t4.02M / 8.03M scanned at 2.01M/s, 4.02M / 8.03M issued at 2.01M/s",
-                "\t0B repaired, 50.06% done, no estimated completion time",
+                "\t4.03M / 8.05M scanned at 2.02M/s, 4.03M / 8.05M issued at 2.02M/s",
+                "\t0B repaired, 50.10% done, no estimated completion time",
             ],
             "{status}"
         );

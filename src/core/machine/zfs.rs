@@ -545,8 +545,28 @@ impl Machine {
         if !matches!(kind, DatasetKind::Filesystem) || !mountpoint.starts_with('/') {
             return (Vec::new(), None);
         }
-        let new = self.stat_path(&mountpoint).is_err();
-        (self.mkdir(&mountpoint, true).unwrap_or_default(), new.then_some(mountpoint))
+        if self.stat_path(&mountpoint).is_ok() {
+            return (Vec::new(), None);
+        }
+        (self.make_mount_dir(&mountpoint), Some(mountpoint))
+    }
+
+    /// Makes a missing mount point directory, and its parents. In a ZFS
+    /// filesystem the directory itself is a `zfs create` thread's new object
+    /// (`Tx::create_mount_dir`).
+    fn make_mount_dir(&mut self, path: &str) -> Vec<Event> {
+        let path = super::files::normalize(path);
+        let parent = match path.rsplit_once('/') {
+            Some(("", _)) | None => "/".to_string(),
+            Some((p, _)) => p.to_string(),
+        };
+        let mut events = self.mkdir(&parent, true).unwrap_or_default();
+        let made = match self.zfs_path(&path) {
+            Some((ds, rel)) if !rel.is_empty() => self.fs_op(&ds, |tx, os, _| tx.create_mount_dir(os, &rel)).map(|r| r.1).unwrap_or_default(),
+            _ => self.mkdir(&path, false).unwrap_or_default(),
+        };
+        events.extend(made);
+        events
     }
 
     /// `zfs clone [-o prop=val] SNAPSHOT NAME`, in the snapshot's pool.

@@ -5,8 +5,12 @@
 //! compression, checksum algorithm, object type, level), the birth txg, the
 //! fill count and the 256-bit checksum of the child's physical bytes. The
 //! fields are packed with `spa.h`'s bit layout, so a pointer read back from an
-//! indirect block decodes to what was written. Simplified: no gang blocks, no
-//! embedded data, no dedup or encryption bits.
+//! indirect block decodes to what was written.
+//!
+//! An embedded block pointer (`BP_IS_EMBEDDED`) carries a small block's
+//! compressed bytes itself, in the 112 bytes the DVAs, fill and checksum
+//! would take: such a block has no copy on disk and takes no space.
+//! Simplified: no gang blocks, no dedup or encryption bits.
 
 use super::checksum::{ChecksumAlg, Cksum};
 
@@ -38,8 +42,12 @@ pub enum ObjType {
     PlainFileContents,
     DirectoryContents,
     MasterNode,
+    UnlinkedSet,
     Zvol,
     ZvolProp,
+    SaMasterNode,
+    SaAttrRegistration,
+    SaAttrLayouts,
 }
 
 impl ObjType {
@@ -54,13 +62,17 @@ impl ObjType {
             ObjType::PlainFileContents => 19,
             ObjType::DirectoryContents => 20,
             ObjType::MasterNode => 21,
+            ObjType::UnlinkedSet => 22,
             ObjType::Zvol => 23,
             ObjType::ZvolProp => 24,
+            ObjType::SaMasterNode => 45,
+            ObjType::SaAttrRegistration => 46,
+            ObjType::SaAttrLayouts => 47,
         }
     }
 
     pub fn from_code(code: u8) -> ObjType {
-        const ALL: [ObjType; 11] = [
+        const ALL: [ObjType; 15] = [
             ObjType::None,
             ObjType::ObjectDirectory,
             ObjType::Dnode,
@@ -70,8 +82,12 @@ impl ObjType {
             ObjType::PlainFileContents,
             ObjType::DirectoryContents,
             ObjType::MasterNode,
+            ObjType::UnlinkedSet,
             ObjType::Zvol,
             ObjType::ZvolProp,
+            ObjType::SaMasterNode,
+            ObjType::SaAttrRegistration,
+            ObjType::SaAttrLayouts,
         ];
         ALL.into_iter().find(|t| t.code() == code).unwrap_or(ObjType::None)
     }
@@ -81,23 +97,35 @@ impl ObjType {
     pub fn is_metadata(self) -> bool {
         !matches!(self, ObjType::PlainFileContents | ObjType::Zvol)
     }
+
+    /// `DMU_OT_HAS_FILL`: dnode and object set blocks count what they hold,
+    /// so they are never embedded.
+    pub fn has_fill(self) -> bool {
+        matches!(self, ObjType::Dnode | ObjType::Objset)
+    }
 }
 
 /// `enum zio_compress`, the values the lab writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compress {
     Off,
-    Zle,
+    Lz4,
 }
 
 impl Compress {
     pub fn code(self) -> u8 {
         match self {
             Compress::Off => 2,
-            Compress::Zle => 14,
+            Compress::Lz4 => 15,
         }
     }
 }
+
+/// `BPE_PAYLOAD_SIZE`: the most compressed bytes a pointer can embed.
+pub const BPE_PAYLOAD_BYTES: usize = 112;
+/// The words of an embedded pointer that hold payload: all but `blk_prop`
+/// (word 6) and the birth txg (word 10).
+const PAYLOAD_WORDS: [usize; 14] = [0, 1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 14, 15];
 
 /// One block pointer. A hole (a never-written or freed region) has no DVAs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -113,6 +141,8 @@ pub struct Blkptr {
     /// Non-hole level-0 blocks below this pointer.
     pub fill: u64,
     pub cksum: Cksum,
+    /// An embedded pointer's payload: the block's compressed bytes.
+    pub embedded: Option<Vec<u8>>,
 }
 
 fn get(word: u64, low: u32, len: u32) -> u64 {
@@ -136,7 +166,13 @@ impl Blkptr {
     }
 
     pub fn is_hole(&self) -> bool {
-        self.dvas.is_empty()
+        self.dvas.is_empty() && self.embedded.is_none()
+    }
+
+    /// A small block stored in the pointer itself (`BP_IS_EMBEDDED`).
+    pub fn embed(payload: Vec<u8>, lsize: u64, obj_type: ObjType, birth_txg: u64) -> Blkptr {
+        let psize = payload.len() as u64;
+        Blkptr { lsize, psize, compress: Some(Compress::Lz4), obj_type: Some(obj_type), birth_txg, fill: 1, embedded: Some(payload), ..Blkptr::default() }
     }
 
     /// The bytes of all copies together.
@@ -157,6 +193,9 @@ impl Blkptr {
         let mut out = [0u8; BLKPTR_BYTES];
         if self.is_hole() {
             return out;
+        }
+        if let Some(payload) = &self.embedded {
+            return self.encode_embedded(payload);
         }
         let mut words = [0u64; 16];
         for (i, d) in self.dvas.iter().take(3).enumerate() {
@@ -183,9 +222,44 @@ impl Blkptr {
         out
     }
 
+    /// `blk_prop` of an embedded pointer: sizes in bytes (lsize in bits
+    /// 0..25, psize in 25..32), the embedded flag at bit 39 and
+    /// `BP_EMBEDDED_TYPE_DATA` (0) where the checksum algorithm would be.
+    fn encode_embedded(&self, payload: &[u8]) -> [u8; BLKPTR_BYTES] {
+        let mut out = [0u8; BLKPTR_BYTES];
+        let mut padded = payload.to_vec();
+        padded.resize(BPE_PAYLOAD_BYTES, 0);
+        for (i, w) in PAYLOAD_WORDS.iter().enumerate() {
+            out[w * 8..w * 8 + 8].copy_from_slice(&padded[i * 8..i * 8 + 8]);
+        }
+        let mut prop = 0u64;
+        set(&mut prop, 0, 25, self.lsize - 1);
+        set(&mut prop, 25, 7, payload.len() as u64 - 1);
+        set(&mut prop, 32, 7, u64::from(Compress::Lz4.code()));
+        set(&mut prop, 39, 1, 1);
+        set(&mut prop, 48, 8, u64::from(self.kind().code()));
+        set(&mut prop, 56, 5, u64::from(self.level));
+        set(&mut prop, 63, 1, 1);
+        out[48..56].copy_from_slice(&prop.to_le_bytes());
+        out[80..88].copy_from_slice(&self.birth_txg.to_le_bytes());
+        out
+    }
+
+    fn decode_embedded(b: &[u8]) -> Blkptr {
+        let prop = le64(b, 48);
+        let psize = get(prop, 25, 7) as usize + 1;
+        let payload: Vec<u8> = PAYLOAD_WORDS.iter().flat_map(|w| b[w * 8..w * 8 + 8].iter().copied()).take(psize).collect();
+        let mut bp = Blkptr::embed(payload, get(prop, 0, 25) + 1, ObjType::from_code(get(prop, 48, 8) as u8), le64(b, 80));
+        bp.level = get(prop, 56, 5) as u8;
+        bp
+    }
+
     /// Decodes 128 bytes; all zeros (or no allocated copy) is a hole.
     pub fn decode(b: &[u8]) -> Blkptr {
         let w = |i: usize| le64(b, i * 8);
+        if get(w(6), 39, 1) == 1 {
+            return Blkptr::decode_embedded(b);
+        }
         let mut dvas = Vec::new();
         for i in 0..3 {
             let asize = get(w(2 * i), 0, 24) << SPA_MINBLOCKSHIFT;
@@ -198,7 +272,7 @@ impl Blkptr {
         }
         let prop = w(6);
         let compress = match get(prop, 32, 7) {
-            14 => Some(Compress::Zle),
+            15 => Some(Compress::Lz4),
             2 => Some(Compress::Off),
             _ => None,
         };
@@ -213,6 +287,7 @@ impl Blkptr {
             birth_txg: w(10),
             fill: w(11),
             cksum: Cksum([w(12), w(13), w(14), w(15)]),
+            embedded: None,
         }
     }
 }
@@ -227,25 +302,44 @@ mod tests {
             dvas: vec![Dva { vdev: 1, offset: 0x40_0000, asize: 0x2_0000 }],
             lsize: 0x2_0000,
             psize: 0x1000,
-            compress: Some(Compress::Zle),
+            compress: Some(Compress::Lz4),
             checksum: Some(ChecksumAlg::Fletcher4),
             obj_type: Some(ObjType::PlainFileContents),
             level: 1,
             birth_txg: 42,
             fill: 3,
             cksum: Cksum([1, 2, 3, 4]),
+            embedded: None,
         };
         let b = bp.encode();
         // dva_word[0]: asize 0x20000 >> 9 = 0x100 in bits 0..24, vdev 1 in bits 32..64.
         assert_eq!(le64(&b, 0), 0x0000_0001_0000_0100);
         // dva_word[1]: offset 0x400000 >> 9 = 0x2000.
         assert_eq!(le64(&b, 8), 0x2000);
-        // blk_prop: byteorder 1, level 1, type 19, checksum 7, compress 14,
+        // blk_prop: byteorder 1, level 1, type 19, checksum 7, compress 15,
         // psize 0x1000/512 - 1 = 7, lsize 0x20000/512 - 1 = 0xff.
-        assert_eq!(le64(&b, 48), 0x8113_070e_0007_00ff);
+        assert_eq!(le64(&b, 48), 0x8113_070f_0007_00ff);
         assert_eq!(le64(&b, 80), 42);
         assert_eq!(le64(&b, 96), 1);
         assert_eq!(Blkptr::decode(&b), bp);
+    }
+
+    #[test]
+    fn an_embedded_pointer_keeps_its_payload_around_prop_and_birth() {
+        let payload: Vec<u8> = (1..=69).collect();
+        let mut bp = Blkptr::embed(payload.clone(), 512, ObjType::SaMasterNode, 7);
+        bp.level = 0;
+        let b = bp.encode();
+        // Words 0..6 hold the first 48 payload bytes; word 7 goes on after blk_prop.
+        assert_eq!(&b[..48], &payload[..48]);
+        assert_eq!(&b[56..77], &payload[48..69]);
+        // blk_prop: byteorder 1, type 45, embedded (bit 39), compress 15,
+        // psize 69 - 1 at bit 25, lsize 512 - 1.
+        assert_eq!(le64(&b, 48), 0x802d_008f_8800_01ff);
+        assert_eq!(le64(&b, 80), 7);
+        let back = Blkptr::decode(&b);
+        assert_eq!(back, bp);
+        assert!(!back.is_hole() && back.dvas.is_empty());
     }
 
     #[test]

@@ -92,6 +92,8 @@ pub struct Tx<'a> {
     pub events: Vec<Event>,
     /// Whether a read is a scrub's: every copy is read and checked.
     pub scrubbing: bool,
+    /// Whether new objects come from another CPU's chunk of object numbers.
+    pub other_cpu: bool,
 }
 
 fn bm(os: Os, object: u64, level: u8, blkid: u64) -> Bookmark {
@@ -119,6 +121,7 @@ impl<'a> Tx<'a> {
             new_root: None,
             events: Vec::new(),
             scrubbing: false,
+            other_cpu: false,
         }
     }
 
@@ -188,7 +191,7 @@ impl<'a> Tx<'a> {
     pub(super) fn parent_bp(&mut self, key: Bookmark) -> Result<Blkptr, ZfsError> {
         let dn = self.dnode(key.os, key.object)?;
         if key.level + 1 == dn.nlevels {
-            return Ok(if key.blkid == 0 { dn.blkptr } else { Blkptr::hole() });
+            return Ok(dn.top(key.blkid));
         }
         if key.level >= dn.nlevels {
             return Ok(Blkptr::hole());
@@ -224,11 +227,13 @@ impl<'a> Tx<'a> {
     fn prepare(&mut self, os: Os, obj: u64, blkid: u64) -> Result<(), ZfsError> {
         let mut dn = self.dnode(os, obj)?;
         while blkid >= dn.capacity_blocks() {
+            // `dnode_increase_indirection`: the top pointers move into a new indirect block.
             let mut top = vec![0u8; 1 << INDBLKSHIFT];
-            top[..BLKPTR_BYTES].copy_from_slice(&dn.blkptr.encode());
+            for (i, bp) in dn.blkptrs.iter_mut().enumerate() {
+                top[i * BLKPTR_BYTES..][..BLKPTR_BYTES].copy_from_slice(&std::mem::take(bp).encode());
+            }
             self.dbufs.insert(bm(os, obj, dn.nlevels, 0), Dbuf { buf: Buf::Bytes(top), old: Blkptr::hole(), dirty: true });
             dn.nlevels += 1;
-            dn.blkptr = Blkptr::hole();
         }
         dn.max_blkid = dn.max_blkid.max(blkid);
         self.set_dnode(os, obj, dn)
@@ -358,7 +363,7 @@ impl<'a> Tx<'a> {
                     d.old = new.clone();
                 }
                 if level + 1 == dn.nlevels {
-                    dn.blkptr = new.clone();
+                    *dn.blkptrs.get_mut(key.blkid as usize).ok_or(ZfsError::Io)? = new.clone();
                     self.pointer_event(os, &new, "dnode");
                 } else {
                     let parent = bm(os, obj, level + 1, key.blkid >> BPS_PER_INDIRECT_SHIFT);
@@ -404,7 +409,8 @@ impl<'a> Tx<'a> {
 
     /// Gives up a block this txg replaced: freed, or kept for a snapshot.
     pub fn kill(&mut self, os: Os, bp: &Blkptr) {
-        if bp.is_hole() {
+        // A hole, or an embedded block: nothing on disk to give back.
+        if bp.dvas.is_empty() {
             return;
         }
         let Os::Ds(n) = os else {
@@ -446,7 +452,7 @@ impl<'a> Tx<'a> {
     }
 
     fn pointer_event(&mut self, os: Os, bp: &Blkptr, parent: &'static str) {
-        if bp.is_hole() {
+        if bp.dvas.is_empty() {
             return;
         }
         let child = self.zblock(os, bp);
@@ -502,7 +508,14 @@ pub fn block_kind(bp: &Blkptr) -> &'static str {
         ObjType::PlainFileContents | ObjType::Zvol => "data",
         ObjType::Dnode => "dnode",
         ObjType::Objset => "objset",
-        ObjType::DirectoryContents | ObjType::MasterNode | ObjType::ZvolProp | ObjType::ObjectDirectory => "zap",
+        ObjType::DirectoryContents
+        | ObjType::MasterNode
+        | ObjType::ZvolProp
+        | ObjType::ObjectDirectory
+        | ObjType::UnlinkedSet
+        | ObjType::SaMasterNode
+        | ObjType::SaAttrRegistration
+        | ObjType::SaAttrLayouts => "zap",
         ObjType::DslDataset => "dataset",
         ObjType::Znode | ObjType::None => "other",
     }

@@ -3,12 +3,14 @@
 //! and a file's znode (`znode_phys_t`), at their real offsets.
 //!
 //! A dnode describes one object: its type, block sizes, number of levels and
-//! the block pointer at the top of its tree, plus a bonus buffer (a file's
-//! size, a dataset's root pointer). Dnodes are 512 bytes, 32 to a 16 KiB
+//! the one to three block pointers at the top of its tree (as many as the
+//! bonus buffer leaves room for), plus the bonus buffer (a file's size, a
+//! dataset's root pointer). Dnodes are 512 bytes, 32 to a 16 KiB
 //! block; those blocks are the contents of object 0, the meta-dnode, which
-//! lives in the object set block. Simplified: one block pointer per dnode
-//! (`dn_nblkptr` = 1), 1 KiB object sets without user-accounting dnodes, and
-//! the legacy znode bonus (ZPL version 4) rather than system attributes.
+//! lives in the object set block. A dataset's meta-dnode has six levels
+//! from the start, enough for 2^48 objects, as ZFS sets it up; the MOS's
+//! grows as needed. Simplified: object sets without user-accounting dnodes, and
+//! the legacy znode bonus rather than system attributes for files.
 
 use super::blkptr::{Blkptr, ObjType, BLKPTR_BYTES};
 
@@ -18,9 +20,15 @@ pub const DNODES_PER_BLOCK: u64 = DNODE_BLOCK_BYTES / DNODE_BYTES as u64;
 /// Indirect blocks are 128 KiB: 1024 block pointers each.
 pub const INDBLKSHIFT: u8 = 17;
 pub const BPS_PER_INDIRECT_SHIFT: u32 = INDBLKSHIFT as u32 - 7;
-pub const OBJSET_PHYS_BYTES: usize = 1024;
-const BONUS_AT: usize = 64 + BLKPTR_BYTES;
-pub const MAX_BONUS_BYTES: usize = DNODE_BYTES - BONUS_AT;
+/// `OBJSET_PHYS_SIZE_V3`.
+pub const OBJSET_PHYS_BYTES: usize = 4096;
+/// `DN_MAX_OBJECT_SHIFT`: how many objects a dataset's object set may hold.
+const DN_MAX_OBJECT_SHIFT: u32 = 48;
+const BLKPTRS_AT: usize = 64;
+/// `DN_MAX_BONUSLEN` of a one-slot dnode: what one block pointer leaves.
+pub const MAX_BONUS_BYTES: usize = DNODE_BYTES - BLKPTRS_AT - BLKPTR_BYTES;
+/// `DN_MAX_NBLKPTR`.
+const MAX_NBLKPTR: usize = 3;
 
 /// `dmu_objset_type_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +68,26 @@ pub struct Dnode {
     pub max_blkid: u64,
     /// Bytes allocated to the object's blocks (`dn_used`, in bytes).
     pub used_bytes: u64,
-    pub blkptr: Blkptr,
+    /// The top of the tree (`dn_blkptr[dn_nblkptr]`): blocks 0, 1, 2 of
+    /// the top level.
+    pub blkptrs: Vec<Blkptr>,
     pub bonus: Vec<u8>,
 }
 
 impl Dnode {
+    /// `dnode_allocate`: as many top block pointers as the bonus leaves room for.
     pub fn new(obj_type: ObjType, data_block_bytes: u64, bonus_type: Option<ObjType>, bonus: Vec<u8>) -> Dnode {
-        Dnode { obj_type: Some(obj_type), nlevels: 1, data_block_bytes, bonus_type, max_blkid: 0, used_bytes: 0, blkptr: Blkptr::hole(), bonus }
+        let nblkptr = (1 + (MAX_BONUS_BYTES - bonus.len().min(MAX_BONUS_BYTES)) / BLKPTR_BYTES).min(MAX_NBLKPTR);
+        Dnode { obj_type: Some(obj_type), nlevels: 1, data_block_bytes, bonus_type, max_blkid: 0, used_bytes: 0, blkptrs: vec![Blkptr::hole(); nblkptr], bonus }
+    }
+
+    /// The top-level pointer to block `blkid` of the top level.
+    pub fn top(&self, blkid: u64) -> Blkptr {
+        self.blkptrs.get(blkid as usize).cloned().unwrap_or_default()
+    }
+
+    pub fn has_blocks(&self) -> bool {
+        self.blkptrs.iter().any(|b| !b.is_hole())
     }
 
     pub fn is_free(&self) -> bool {
@@ -79,7 +100,7 @@ impl Dnode {
 
     /// Level-0 blocks its levels can address.
     pub fn capacity_blocks(&self) -> u64 {
-        1u64 << (BPS_PER_INDIRECT_SHIFT * u32::from(self.nlevels.max(1) - 1))
+        (self.blkptrs.len().max(1) as u64) << (BPS_PER_INDIRECT_SHIFT * u32::from(self.nlevels.max(1) - 1))
     }
 
     pub fn block_bytes(&self, level: u8) -> u64 {
@@ -96,7 +117,7 @@ impl Dnode {
         b[0] = t.code();
         b[1] = INDBLKSHIFT;
         b[2] = self.nlevels;
-        b[3] = 1;
+        b[3] = self.blkptrs.len() as u8;
         b[4] = self.bonus_type.map_or(0, |t| t.code());
         // dn_flags: DNODE_FLAG_USED_BYTES.
         b[7] = 1;
@@ -104,9 +125,13 @@ impl Dnode {
         b[10..12].copy_from_slice(&(self.bonus.len() as u16).to_le_bytes());
         put64(&mut b, 16, self.max_blkid);
         put64(&mut b, 24, self.used_bytes);
-        b[64..BONUS_AT].copy_from_slice(&self.blkptr.encode());
-        let n = self.bonus.len().min(MAX_BONUS_BYTES);
-        b[BONUS_AT..BONUS_AT + n].copy_from_slice(&self.bonus[..n]);
+        for (i, bp) in self.blkptrs.iter().enumerate() {
+            let at = BLKPTRS_AT + i * BLKPTR_BYTES;
+            b[at..at + BLKPTR_BYTES].copy_from_slice(&bp.encode());
+        }
+        let bonus_at = BLKPTRS_AT + self.blkptrs.len() * BLKPTR_BYTES;
+        let n = self.bonus.len().min(DNODE_BYTES - bonus_at);
+        b[bonus_at..bonus_at + n].copy_from_slice(&self.bonus[..n]);
         b
     }
 
@@ -114,7 +139,9 @@ impl Dnode {
         if b[0] == 0 {
             return Dnode::default();
         }
-        let bonus_len = usize::from(u16::from_le_bytes([b[10], b[11]])).min(MAX_BONUS_BYTES);
+        let nblkptr = usize::from(b[3]).clamp(1, MAX_NBLKPTR);
+        let bonus_at = BLKPTRS_AT + nblkptr * BLKPTR_BYTES;
+        let bonus_len = usize::from(u16::from_le_bytes([b[10], b[11]])).min(DNODE_BYTES - bonus_at);
         Dnode {
             obj_type: Some(ObjType::from_code(b[0])),
             nlevels: b[2],
@@ -122,8 +149,8 @@ impl Dnode {
             bonus_type: (b[4] != 0).then(|| ObjType::from_code(b[4])),
             max_blkid: get64(b, 16),
             used_bytes: get64(b, 24),
-            blkptr: Blkptr::decode(&b[64..BONUS_AT]),
-            bonus: b[BONUS_AT..BONUS_AT + bonus_len].to_vec(),
+            blkptrs: (0..nblkptr).map(|i| Blkptr::decode(&b[BLKPTRS_AT + i * BLKPTR_BYTES..][..BLKPTR_BYTES])).collect(),
+            bonus: b[bonus_at..bonus_at + bonus_len].to_vec(),
         }
     }
 }
@@ -135,9 +162,24 @@ pub struct ObjsetPhys {
     pub os_type: OsType,
 }
 
+/// `dmu_objset_create_impl_dnstats`: the levels a dataset's meta-dnode
+/// gets up front so that `DN_MAX_OBJECT` dnodes fit (6).
+pub const fn meta_dnode_levels() -> u8 {
+    let dnodes_per_block_shift = DNODE_BLOCK_BYTES.trailing_zeros() - DNODE_BYTES.trailing_zeros();
+    let mut levels = 1;
+    while dnodes_per_block_shift + (levels - 1) * BPS_PER_INDIRECT_SHIFT < DN_MAX_OBJECT_SHIFT {
+        levels += 1;
+    }
+    levels as u8
+}
+
 impl ObjsetPhys {
     pub fn new(os_type: OsType) -> ObjsetPhys {
-        ObjsetPhys { meta_dnode: Dnode::new(ObjType::Dnode, DNODE_BLOCK_BYTES, None, Vec::new()), os_type }
+        let mut meta_dnode = Dnode::new(ObjType::Dnode, DNODE_BLOCK_BYTES, None, Vec::new());
+        if os_type != OsType::Meta {
+            meta_dnode.nlevels = meta_dnode_levels();
+        }
+        ObjsetPhys { meta_dnode, os_type }
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -268,6 +310,27 @@ mod tests {
         // The znode's zp_size sits 80 bytes into the bonus, which starts at 192.
         assert_eq!(get64(&b, 192 + 80), 5);
         assert_eq!(Dnode::decode(&b), d);
+    }
+
+    #[test]
+    fn a_dnode_without_bonus_has_three_top_pointers() {
+        let mut d = Dnode::new(ObjType::SaAttrLayouts, 16 * 1024, None, Vec::new());
+        assert_eq!((d.blkptrs.len(), d.capacity_blocks()), (3, 3));
+        d.blkptrs[1] = Blkptr { dvas: vec![super::super::blkptr::Dva { vdev: 0, offset: 0x2000, asize: 0x1000 }], lsize: 16384, psize: 4096, compress: Some(super::super::blkptr::Compress::Lz4), checksum: Some(super::super::ChecksumAlg::Fletcher4), obj_type: Some(ObjType::SaAttrLayouts), birth_txg: 9, fill: 1, ..Blkptr::default() };
+        let b = d.encode();
+        assert_eq!(b[3], 3);
+        // dn_blkptr[1] sits at 64 + 128; its first DVA word holds asize 4096 / 512.
+        assert_eq!(get64(&b, 192), 8);
+        assert_eq!(Dnode::decode(&b), d);
+        // A dataset record's 320-byte bonus leaves room for one.
+        assert_eq!(Dnode::new(ObjType::DslDataset, 512, Some(ObjType::DslDataset), vec![0; 320]).blkptrs.len(), 1);
+    }
+
+    #[test]
+    fn a_dataset_meta_dnode_has_six_levels_and_the_mos_one() {
+        assert_eq!(meta_dnode_levels(), 6);
+        assert_eq!(ObjsetPhys::new(OsType::Zfs).meta_dnode.nlevels, 6);
+        assert_eq!(ObjsetPhys::new(OsType::Meta).meta_dnode.nlevels, 1);
     }
 
     #[test]

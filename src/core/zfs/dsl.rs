@@ -119,6 +119,8 @@ pub struct Dataset {
     pub creation_time: u64,
     /// The next free object number in its object set.
     pub next_object: u64,
+    /// The next number in the chunk another CPU took (`os_obj_next_percpu`).
+    pub next_chunk_object: u64,
     /// The snapshot a clone was made from (only with `zfs`, as `Props::stored`).
     #[cfg(feature = "zfs")]
     pub origin: Option<Origin>,
@@ -495,15 +497,27 @@ impl Tx<'_> {
     /// A new object in a dataset's object set.
     pub fn new_object(&mut self, os: Os, dn: Dnode) -> Result<u64, ZfsError> {
         let Os::Ds(n) = os else { return Err(ZfsError::Io) };
-        let ds = self.pool.head_by_obj_mut(n).ok_or(ZfsError::Io)?;
-        // A new ZPL dataset's system objects sit at 32 to 37 (the root
-        // directory at 34), after the first CPU's chunk of small numbers
-        // that its files then take, so `ls -i` and `zfs diff` order as ZFS's.
-        if ZPL_SYSTEM_OBJECTS.contains(&ds.next_object) {
-            ds.next_object = ZPL_SYSTEM_OBJECTS.end;
+        let other_cpu = self.other_cpu;
+        let ds = self.pool.head_by_obj(n).ok_or(ZfsError::Io)?;
+        let mut obj = if other_cpu { ds.next_chunk_object } else { ds.next_object };
+        loop {
+            // A new ZPL dataset's system objects sit at 32 to 36 (the root
+            // directory at 34), after the first CPU's chunk of small numbers
+            // that its files then take, so `ls -i` and `zfs diff` order as ZFS's.
+            if ZPL_SYSTEM_OBJECTS.contains(&obj) {
+                obj = ZPL_SYSTEM_OBJECTS.end;
+            }
+            if self.dnode(os, obj)?.is_free() {
+                break;
+            }
+            obj += 1;
         }
-        let obj = ds.next_object;
-        ds.next_object += 1;
+        let ds = self.pool.head_by_obj_mut(n).ok_or(ZfsError::Io)?;
+        if other_cpu {
+            ds.next_chunk_object = obj + 1;
+        } else {
+            ds.next_object = obj + 1;
+        }
         self.set_dnode(os, obj, dn)?;
         Ok(obj)
     }
@@ -534,6 +548,7 @@ impl Tx<'_> {
             creation_txg,
             creation_time: self.now,
             next_object: 1,
+            next_chunk_object: DNODES_PER_CHUNK,
             #[cfg(feature = "zfs")]
             origin: None,
             #[cfg(feature = "zfs")]
@@ -541,7 +556,7 @@ impl Tx<'_> {
         });
         self.create_objset(Os::Ds(obj), ObjsetPhys::new(os_type));
         match kind {
-            DatasetKind::Filesystem => self.create_zpl(Os::Ds(obj)),
+            DatasetKind::Filesystem => self.create_zpl(Os::Ds(obj), creation_txg == 1),
             DatasetKind::Volume { size_bytes, volblocksize } => self.create_zvol(Os::Ds(obj), size_bytes, volblocksize),
         }?;
         self.events.push(Event::DatasetCreated { dataset: name.to_string(), volume_bytes: self.pool.dataset(name).and_then(volume_bytes) });
@@ -592,7 +607,7 @@ impl Tx<'_> {
         let (head, snap) = origin.split_once('@').ok_or_else(missing)?;
         let src = self.pool.dataset(head).ok_or_else(missing)?;
         let s = src.snapshot(snap).ok_or_else(missing)?;
-        let (kind, next_object) = (src.kind.clone(), src.next_object);
+        let (kind, next_object, next_chunk_object) = (src.kind.clone(), src.next_object, src.next_chunk_object);
         let o = Origin { snapshot: origin.to_string(), obj: s.obj, txg: s.txg, referenced_bytes: s.referenced_bytes };
         let bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, o.obj)?.bonus).bp;
         let rec = DslDatasetPhys { prev_snap_obj: o.obj, prev_snap_txg: o.txg, creation_time: self.now, creation_txg: self.txg, referenced_bytes: o.referenced_bytes, guid: self.txg, bp, ..DslDatasetPhys::default() };
@@ -608,6 +623,7 @@ impl Tx<'_> {
             creation_txg: self.txg,
             creation_time: self.now,
             next_object,
+            next_chunk_object,
             origin: Some(o),
             unmounted: false,
         });
@@ -705,7 +721,9 @@ fn volume_bytes(d: &Dataset) -> Option<u64> {
 
 /// Object numbers a ZPL dataset's own objects take (SA master node, delete
 /// queue, root directory, SA tables, shares directory).
-pub const ZPL_SYSTEM_OBJECTS: std::ops::Range<u64> = 32..38;
+pub const ZPL_SYSTEM_OBJECTS: std::ops::Range<u64> = 32..37;
+/// `1 << dmu_object_alloc_chunk_shift`: the object numbers a CPU takes at once.
+pub const DNODES_PER_CHUNK: u64 = 128;
 
 /// `zvol_volsize_to_reservation`: the volume's data blocks as the least
 /// efficient raidz vdev would allocate them, plus room for its indirect

@@ -28,6 +28,7 @@ pub mod checksum;
 mod dmu;
 pub mod dnode;
 pub mod dsl;
+mod fzap;
 pub mod label;
 pub mod nvlist;
 pub mod pool;
@@ -36,7 +37,6 @@ pub mod scrub;
 pub mod vdev;
 pub mod zap;
 mod zio;
-pub mod zle;
 pub mod zpl;
 
 pub use blkptr::{Blkptr, Dva, ObjType};

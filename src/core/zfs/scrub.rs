@@ -109,8 +109,11 @@ fn child_bms(bp: &Blkptr, at: Bookmark, bytes: &[u8]) -> Vec<(Blkptr, Bookmark)>
 }
 
 fn push_dnode(out: &mut Vec<(Blkptr, Bookmark)>, dn: &Dnode, os: Os, obj: u64) {
-    if !dn.is_free() && !dn.blkptr.is_hole() {
-        out.push((dn.blkptr.clone(), Bookmark { os, object: obj, level: dn.nlevels.saturating_sub(1), blkid: 0 }));
+    if dn.is_free() {
+        return;
+    }
+    for (i, bp) in dn.blkptrs.iter().enumerate().filter(|(_, b)| !b.is_hole()) {
+        out.push((bp.clone(), Bookmark { os, object: obj, level: dn.nlevels.saturating_sub(1), blkid: i as u64 }));
     }
 }
 
@@ -123,7 +126,8 @@ impl Tx<'_> {
     pub fn walk(&mut self, root: &Blkptr, os: Os, min_birth: u64, visit: &mut dyn FnMut(&mut Tx, &Blkptr)) -> Result<(), ZfsError> {
         let mut stack = vec![(root.clone(), Bookmark { os, object: 0, level: 0, blkid: u64::MAX })];
         while let Some((bp, at)) = stack.pop() {
-            if bp.is_hole() || bp.birth_txg <= min_birth {
+            // Embedded blocks have no copies to visit, and no children.
+            if bp.dvas.is_empty() || bp.birth_txg <= min_birth {
                 continue;
             }
             visit(self, &bp);

@@ -3,7 +3,8 @@
 //!
 //! A micro ZAP block starts with a 64-byte header (`ZBT_MICRO`) and holds
 //! 64-byte entries: an 8-byte value, a collision differentiator and a name of
-//! at most 49 bytes. The block grows by doubling up to 128 KiB. Simplified:
+//! at most 49 bytes. The block starts at 512 bytes and grows by 512 when it
+//! is full (`mzap_addent`), up to 128 KiB; it never shrinks. Simplified:
 //! no fat ZAP, so a directory holds at most 2047 entries and names are at
 //! most 49 bytes; entries are kept in insertion order (ZFS hashes them).
 
@@ -14,13 +15,10 @@ const ENTRY_BYTES: usize = 64;
 pub const MAX_NAME_BYTES: usize = 49;
 pub const MAX_BLOCK_BYTES: u64 = 128 * 1024;
 
-/// The block size a micro ZAP of `entries` entries needs (at least 512).
+/// The block size a micro ZAP of `entries` entries needs (at least 512):
+/// room for the header and the entries, in whole 512-byte steps.
 pub fn block_bytes_for(entries: usize) -> u64 {
-    let mut size = 512u64;
-    while (size as usize / ENTRY_BYTES) - 1 < entries {
-        size *= 2;
-    }
-    size
+    ((entries + 1) * ENTRY_BYTES).div_ceil(512) as u64 * 512
 }
 
 pub fn encode(entries: &[(String, u64)], block_bytes: u64) -> Vec<u8> {
@@ -67,5 +65,8 @@ mod tests {
         assert_eq!(decode(&b), entries);
         assert_eq!(block_bytes_for(7), 512);
         assert_eq!(block_bytes_for(8), 1024);
+        // The SA registry's 22 attributes: 1.5K, as zdb shows it.
+        assert_eq!(block_bytes_for(22), 1536);
+        assert_eq!(block_bytes_for(24), 2048);
     }
 }

@@ -11,17 +11,43 @@
 //! the pool's error log. Simplified: a mirror always reads the side chosen
 //! by the block's offset (ZFS balances by load); no read retries, no
 //! vdev-level fault management.
+//!
+//! Metadata is compressed with LZ4, as `compression=on` means for it; a
+//! level-0 block whose compressed bytes fit in 112 goes inside its pointer
+//! instead of on disk (`embedded_data`), as small ZAPs and empty
+//! directories do in ZFS. Data blocks are stored uncompressed.
 
-use super::blkptr::{Blkptr, Compress, Dva, ObjType};
+use super::blkptr::{Blkptr, Compress, Dva, ObjType, BPE_PAYLOAD_BYTES};
 use super::dmu::{Bookmark, Buf, Tx};
 use super::pool::LoggedError;
 use super::vdev::VdevKind;
-use super::{zle, ZfsError};
+use super::ZfsError;
 use crate::core::event::Event;
 use crate::core::media::Chunk;
 
 fn roundup(x: u64, to: u64) -> u64 {
     x.div_ceil(to) * to
+}
+
+/// `lz4_compress_zfs`: a 4-byte big-endian length, then the LZ4 block;
+/// `None` unless it saves at least an eighth (`zio_compress_data`).
+pub(super) fn lz4_compress(bytes: &[u8]) -> Option<Vec<u8>> {
+    let limit = bytes.len() - bytes.len() / 8;
+    let body = lz4_flex::block::compress(bytes);
+    if body.len() + 4 > limit {
+        return None;
+    }
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+/// `lz4_decompress_zfs`; `None` for bytes that do not decode.
+fn lz4_decompress(phys: &[u8], lsize: usize) -> Option<Vec<u8>> {
+    let len = u32::from_be_bytes(phys.get(..4)?.try_into().ok()?) as usize;
+    let mut out = vec![0u8; lsize];
+    lz4_flex::block::decompress_into(phys.get(4..4 + len)?, &mut out).ok()?;
+    Some(out)
 }
 
 /// Bytes `at..at + len` of a block of `psize` bytes padded with zeros.
@@ -39,12 +65,22 @@ impl Tx<'_> {
     pub(super) fn write_block(&mut self, key: Bookmark, obj_type: ObjType, level: u8, buf: Buf, fill: u64) -> Result<Blkptr, ZfsError> {
         let lsize = buf.len();
         let metadata = level > 0 || obj_type.is_metadata();
-        let (phys, psize, compress) = if metadata { self.compress(&buf) } else { (buf.to_chunk(), lsize, Compress::Off) };
+        let (phys, psize, compress) = if metadata {
+            let bytes = buf.to_vec();
+            let packed = lz4_compress(&bytes);
+            // `zio_write_compress`: a small enough level-0 block rides in its pointer.
+            match packed {
+                Some(p) if level == 0 && !obj_type.has_fill() && p.len() <= BPE_PAYLOAD_BYTES => return Ok(Blkptr::embed(p, lsize, obj_type, self.txg)),
+                _ => self.compress(bytes, packed),
+            }
+        } else {
+            (buf.to_chunk(), lsize, Compress::Off)
+        };
         let alg = self.pool.checksum_for(key.os, metadata);
         let cksum = self.pool.memo.of_chunk(alg, &phys);
         let copies = self.pool.copies_for(key.os, metadata);
         let dvas = self.allocate(psize, copies)?;
-        let bp = Blkptr { dvas, lsize, psize, compress: Some(compress), checksum: Some(alg), obj_type: Some(obj_type), level, birth_txg: self.txg, fill, cksum };
+        let bp = Blkptr { dvas, lsize, psize, compress: Some(compress), checksum: Some(alg), obj_type: Some(obj_type), level, birth_txg: self.txg, fill, cksum, embedded: None };
         let block = self.zblock(key.os, &bp);
         self.events.push(Event::BlockAllocated { block });
         for dva in bp.dvas.clone() {
@@ -53,16 +89,16 @@ impl Tx<'_> {
         Ok(bp)
     }
 
-    /// ZLE when it saves an eighth, as `zio_compress_data` demands.
-    fn compress(&self, buf: &Buf) -> (Chunk, u64, Compress) {
-        let bytes = buf.to_vec();
+    /// The compressed form padded to whole sectors, unless that is no
+    /// smaller than the block (`zio_write_compress`).
+    fn compress(&self, bytes: Vec<u8>, packed: Option<Vec<u8>>) -> (Chunk, u64, Compress) {
         let lsize = bytes.len() as u64;
         let sector = 1u64 << self.pool.ashift;
-        if let Some(mut c) = zle::compress(&bytes, (lsize - lsize / 8) as usize) {
+        if let Some(mut c) = packed {
             let psize = roundup(c.len() as u64, sector);
             if psize < lsize {
                 c.resize(psize as usize, 0);
-                return (Chunk::bytes(&c), psize, Compress::Zle);
+                return (Chunk::bytes(&c), psize, Compress::Lz4);
             }
         }
         (Chunk::bytes(&bytes), lsize, Compress::Off)
@@ -123,9 +159,12 @@ impl Tx<'_> {
 
     /// A block's logical bytes, verified (and healed) on the way.
     pub(super) fn read_bp(&mut self, bp: &Blkptr, key: Bookmark) -> Result<Vec<u8>, ZfsError> {
+        if let Some(payload) = &bp.embedded {
+            return lz4_decompress(payload, bp.lsize as usize).ok_or(ZfsError::Io);
+        }
         let phys = self.read_phys(bp, key)?;
         match bp.compress {
-            Some(Compress::Zle) => zle::decompress(&phys, bp.lsize as usize).ok_or(ZfsError::Io),
+            Some(Compress::Lz4) => lz4_decompress(&phys, bp.lsize as usize).ok_or(ZfsError::Io),
             _ => Ok(phys),
         }
     }

@@ -1,9 +1,12 @@
 //! Files and directories in a filesystem dataset (the ZPL), and the bytes of
 //! a volume.
 //!
-//! A filesystem's object set starts with the master node (object 1, a micro
-//! ZAP naming the root directory) and the root directory (object 34, as
-//! ZFS numbers it; files take 2 to 31, then 38 on). A directory is a
+//! A filesystem's object set starts as `zfs_create_fs` leaves it: the master
+//! node (object 1, a micro ZAP of the ZPL version and the system objects),
+//! then, at 32 to 36, the SA master node, the delete queue, the root
+//! directory, the SA attribute registry (22 attributes) and the SA layouts
+//! (a fat ZAP). Files take 2 to 31, then 37 on; a mount point directory
+//! that `zfs create` makes comes from another CPU's chunk, 128 on. A directory is a
 //! micro ZAP from names to object numbers (with the entry type in the top
 //! bits, as `ZFS_DIRENT_MAKE` packs it); a file is an object of
 //! `recordsize` blocks, except that a file smaller than one record has a
@@ -12,18 +15,59 @@
 //! in a micro ZAP (object 2). A write of whole blocks hands described
 //! content (zeros, a fill, seeded random data) down without materialising
 //! it; a partial block is read, changed and written whole.
-//! Simplified: no permissions, links, xattrs or timestamps beyond mtime.
+//! Simplified: files and directories keep the legacy znode bonus rather
+//! than system attributes (the SA objects are there, unused); no
+//! permissions, links, xattrs or timestamps beyond mtime.
 
 use super::blkptr::ObjType;
 use super::dmu::{Bookmark, Buf, Os, Tx};
 use super::dnode::{Dnode, Znode, DNODES_PER_BLOCK, S_IFDIR, S_IFREG};
+use super::fzap;
 use super::{zap, ZfsError};
 use crate::core::event::Event;
 use crate::core::media::Chunk;
 
 const MASTER_NODE_OBJ: u64 = 1;
+const SA_MASTER_OBJ: u64 = 32;
+const DELETE_QUEUE_OBJ: u64 = 33;
 /// The root directory's object (and inode) number, as ZFS gives it.
 pub const ROOT_OBJ: u64 = 34;
+const SA_REGISTRY_OBJ: u64 = 35;
+const SA_LAYOUTS_OBJ: u64 = 36;
+/// `ZPL_VERSION`: system attributes, which OpenZFS 2.2 creates.
+const ZPL_VERSION: u64 = 5;
+/// `zfs_attr_table`: each attribute's name, length in bytes and byte-swap
+/// kind (`SA_UINT64_ARRAY` 0, `SA_UINT8_ARRAY` 3, `SA_ACL` 4); its number is
+/// its place in the table.
+const ZPL_ATTRS: [(&str, u64, u64); 22] = [
+    ("ZPL_ATIME", 16, 0),
+    ("ZPL_MTIME", 16, 0),
+    ("ZPL_CTIME", 16, 0),
+    ("ZPL_CRTIME", 16, 0),
+    ("ZPL_GEN", 8, 0),
+    ("ZPL_MODE", 8, 0),
+    ("ZPL_SIZE", 8, 0),
+    ("ZPL_PARENT", 8, 0),
+    ("ZPL_LINKS", 8, 0),
+    ("ZPL_XATTR", 8, 0),
+    ("ZPL_RDEV", 8, 0),
+    ("ZPL_FLAGS", 8, 0),
+    ("ZPL_UID", 8, 0),
+    ("ZPL_GID", 8, 0),
+    ("ZPL_PAD", 32, 0),
+    ("ZPL_ZNODE_ACL", 88, 3),
+    ("ZPL_DACL_COUNT", 8, 0),
+    ("ZPL_SYMLINK", 0, 3),
+    ("ZPL_SCANSTAMP", 32, 3),
+    ("ZPL_DACL_ACES", 0, 4),
+    ("ZPL_DXATTR", 0, 3),
+    ("ZPL_PROJID", 8, 0),
+];
+/// The attributes `zfs_mknode` gives the root directory, in its order:
+/// MODE, SIZE, GEN, UID, GID, PARENT, FLAGS, the four times, LINKS, PROJID
+/// (only once the pool's project quotas are enabled), DACL_COUNT, DACL_ACES.
+const ROOT_LAYOUT: [u64; 15] = [5, 6, 4, 12, 13, 7, 11, 0, 1, 2, 3, 8, 21, 16, 19];
+const ZPL_PROJID: u64 = 21;
 pub const ZVOL_OBJ: u64 = 1;
 const ZVOL_ZAP_OBJ: u64 = 2;
 const DT_DIR: u64 = 4;
@@ -67,11 +111,11 @@ fn components(path: &str) -> Vec<&str> {
 
 impl Tx<'_> {
     fn write_zap(&mut self, os: Os, obj: u64, entries: &[(String, u64)]) -> Result<(), ZfsError> {
-        let size = zap::block_bytes_for(entries.len());
+        let mut dn = self.dnode(os, obj)?;
+        let size = zap::block_bytes_for(entries.len()).max(dn.data_block_bytes);
         if size > zap::MAX_BLOCK_BYTES {
             return Err(ZfsError::NoSpace);
         }
-        let mut dn = self.dnode(os, obj)?;
         if dn.data_block_bytes != size {
             dn.data_block_bytes = size;
             self.set_dnode(os, obj, dn)?;
@@ -83,10 +127,35 @@ impl Tx<'_> {
         Ok(zap::decode(&self.read(bm(os, obj, 0))?))
     }
 
-    pub(super) fn create_zpl(&mut self, os: Os) -> Result<(), ZfsError> {
+    /// `zfs_create_fs`. The pool's root is made before the pool's features
+    /// are enabled, so its root directory's layout has no project id.
+    pub(super) fn create_zpl(&mut self, os: Os, pool_root: bool) -> Result<(), ZfsError> {
         let master = self.new_object(os, Dnode::new(ObjType::MasterNode, 512, None, Vec::new()))?;
+        let zap_object = |t| Dnode::new(t, 512, None, Vec::new());
+        self.new_object_at(os, SA_MASTER_OBJ, zap_object(ObjType::SaMasterNode))?;
+        self.new_object_at(os, DELETE_QUEUE_OBJ, zap_object(ObjType::UnlinkedSet))?;
         let root = self.new_dir_object(os, ROOT_OBJ)?;
-        self.write_zap(os, master, &[("VERSION".into(), 4), ("ROOT".into(), root)])
+        self.new_object_at(os, SA_REGISTRY_OBJ, zap_object(ObjType::SaAttrRegistration))?;
+        let layouts = Dnode::new(ObjType::SaAttrLayouts, fzap::FZAP_BLOCK_BYTES as u64, None, Vec::new());
+        self.new_object_at(os, SA_LAYOUTS_OBJ, layouts)?;
+        let registry: Vec<(String, u64)> = ZPL_ATTRS.iter().enumerate().map(|(num, (name, len, bswap))| (name.to_string(), len << 24 | bswap << 16 | num as u64)).collect();
+        self.write_zap(os, SA_REGISTRY_OBJ, &registry)?;
+        self.write_sa_layouts(os, pool_root)?;
+        self.write_zap(os, SA_MASTER_OBJ, &[("REGISTRY".into(), SA_REGISTRY_OBJ), ("LAYOUTS".into(), SA_LAYOUTS_OBJ)])?;
+        self.write_zap(os, DELETE_QUEUE_OBJ, &[])?;
+        let master_entries = [("normalization", 0), ("utf8only", 0), ("casesensitivity", 0), ("VERSION", ZPL_VERSION), ("SA_ATTRS", SA_MASTER_OBJ), ("DELETE_QUEUE", DELETE_QUEUE_OBJ), ("ROOT", root)];
+        self.write_zap(os, master, &master_entries.map(|(n, v)| (n.to_string(), v)))
+    }
+
+    /// The SA layouts: layout "2", the root directory's attributes, as a
+    /// fat ZAP (its value is an array, which a micro ZAP cannot hold).
+    fn write_sa_layouts(&mut self, os: Os, pool_root: bool) -> Result<(), ZfsError> {
+        let Os::Ds(n) = os else { return Err(ZfsError::Io) };
+        let salt = super::dsl::dataset_guid(self.pool.guid, n).rotate_left(29) | 1;
+        let values: Vec<u64> = ROOT_LAYOUT.iter().copied().filter(|a| !(pool_root && *a == ZPL_PROJID)).collect();
+        let entries = [fzap::Entry { name: "2", int_bytes: 2, values }];
+        self.write(os, SA_LAYOUTS_OBJ, 0, Buf::Bytes(fzap::header_block(entries.len() as u64, salt)))?;
+        self.write(os, SA_LAYOUTS_OBJ, 1, Buf::Bytes(fzap::leaf_block(&entries, salt)))
     }
 
     pub(super) fn create_zvol(&mut self, os: Os, size_bytes: u64, volblocksize: u64) -> Result<(), ZfsError> {
@@ -99,6 +168,16 @@ impl Tx<'_> {
     #[cfg(feature = "zfs")]
     pub fn set_zvol_size(&mut self, os: Os, size_bytes: u64) -> Result<(), ZfsError> {
         self.write_zap(os, ZVOL_ZAP_OBJ, &[("size".into(), size_bytes)])
+    }
+
+    /// A mount point directory for `zfs create`: made in that command's own
+    /// thread, so ZFS hands it a number from another CPU's chunk of 128
+    /// (`dmu_object_alloc`), which starts a new block of dnodes.
+    pub fn create_mount_dir(&mut self, os: Os, path: &str) -> Result<u64, ZfsError> {
+        self.other_cpu = true;
+        let made = self.create(os, path, true);
+        self.other_cpu = false;
+        made
     }
 
     /// A new empty directory; the root (`parent` is itself) takes its fixed number.
@@ -174,7 +253,7 @@ impl Tx<'_> {
     /// Simplified: object numbers are never reused, so an object on both
     /// sides is the same file (ZFS compares generation numbers).
     pub fn diff(&mut self, from: Os, to: Os) -> Result<Vec<DiffEntry>, ZfsError> {
-        let blocks = self.dnode(from, 0)?.capacity_blocks().max(self.dnode(to, 0)?.capacity_blocks());
+        let blocks = self.dnode(from, 0)?.max_blkid.max(self.dnode(to, 0)?.max_blkid) + 1;
         let mut out = Vec::new();
         for object in 1..blocks.saturating_mul(DNODES_PER_BLOCK) {
             let (old, new) = (self.dnode(from, object)?, self.dnode(to, object)?);
@@ -367,7 +446,8 @@ impl Tx<'_> {
     fn free_blocks(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
         let dn = self.dnode(os, obj)?;
         let mut doomed = Vec::new();
-        let mut stack = vec![(dn.blkptr.clone(), Bookmark { os, object: obj, level: dn.nlevels.saturating_sub(1), blkid: 0 })];
+        let top = dn.nlevels.saturating_sub(1);
+        let mut stack: Vec<_> = dn.blkptrs.iter().enumerate().map(|(i, bp)| (bp.clone(), Bookmark { os, object: obj, level: top, blkid: i as u64 })).collect();
         while let Some((bp, at)) = stack.pop() {
             if bp.is_hole() {
                 continue;
@@ -463,9 +543,11 @@ impl Tx<'_> {
         let dn = self.dnode(os, ZVOL_OBJ)?;
         let block = dn.data_block_bytes.max(1);
         let (mut blkids, end) = (Vec::new(), offset.saturating_add(len));
-        if len > 0 && !dn.blkptr.is_hole() {
-            let span = (offset / block, (end - 1) / block);
-            self.written_blkids(os, dn.nlevels.saturating_sub(1), 0, span, &mut blkids)?;
+        let span = (offset / block, end.saturating_sub(1) / block);
+        for (i, bp) in dn.blkptrs.iter().enumerate() {
+            if len > 0 && !bp.is_hole() {
+                self.written_blkids(os, dn.nlevels.saturating_sub(1), i as u64, span, &mut blkids)?;
+            }
         }
         Ok(blkids.into_iter().map(|b| {
             let (lo, hi) = ((b * block).max(offset), ((b + 1) * block).min(end));
