@@ -196,7 +196,7 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         "compressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
         // Plain numbers (zfs_nicenum, no B), as libzfs' default branch prints them.
         "written" => ro(number(space.written)),
-        "logicalreferenced" => ro(number(space.referenced)),
+        "logicalreferenced" => ro(number(snapshot.map_or(ds.logical_referenced_bytes, |s| s.logical_referenced_bytes))),
         "logicalused" if snap.is_none() => ro(number(logical_used(pool, head))),
         "mounted" if snap.is_none() && volume.is_none() => ro(if pool.mountpoint_of(head).starts_with('/') && !ds.unmounted() { "yes" } else { "no" }.into()),
         "guid" => ro(snapshot.map_or(dataset_guid(pool.guid, ds.obj), |s| s.guid).to_string()),
@@ -277,9 +277,9 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
 }
 
 /// `logicalused`: what a dataset, its snapshots and its children hold,
-/// without reservations (the lab writes uncompressed).
+/// logically (`dd_uncompressed_bytes`), without reservations.
 fn logical_used(pool: &Pool, name: &str) -> u64 {
-    let own = pool.space(name).map_or(0, |s| s.referenced + s.usedbysnapshots);
+    let own = pool.dataset(name).map_or(0, |d| d.logical_used_bytes());
     let prefix = format!("{name}/");
     let children = pool.datasets.iter().filter(|d| d.name.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')));
     own + children.map(|d| logical_used(pool, &d.name)).sum::<u64>()

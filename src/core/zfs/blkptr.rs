@@ -141,8 +141,9 @@ pub struct Blkptr {
     /// Non-hole level-0 blocks below this pointer.
     pub fill: u64,
     pub cksum: Cksum,
-    /// An embedded pointer's payload: the block's compressed bytes.
-    pub embedded: Option<Vec<u8>>,
+    /// An embedded pointer's payload: the block's compressed bytes, `psize`
+    /// of them (a fixed array keeps the pointer plain data to clone).
+    pub embedded: Option<[u8; BPE_PAYLOAD_BYTES]>,
 }
 
 fn get(word: u64, low: u32, len: u32) -> u64 {
@@ -170,9 +171,26 @@ impl Blkptr {
     }
 
     /// A small block stored in the pointer itself (`BP_IS_EMBEDDED`).
-    pub fn embed(payload: Vec<u8>, lsize: u64, obj_type: ObjType, birth_txg: u64) -> Blkptr {
-        let psize = payload.len() as u64;
-        Blkptr { lsize, psize, compress: Some(Compress::Lz4), obj_type: Some(obj_type), birth_txg, fill: 1, embedded: Some(payload), ..Blkptr::default() }
+    pub fn embed(payload: &[u8], lsize: u64, obj_type: ObjType, birth_txg: u64) -> Blkptr {
+        let mut bytes = [0u8; BPE_PAYLOAD_BYTES];
+        bytes[..payload.len()].copy_from_slice(payload);
+        Blkptr { lsize, psize: payload.len() as u64, compress: Some(Compress::Lz4), obj_type: Some(obj_type), birth_txg, fill: 1, embedded: Some(bytes), ..Blkptr::default() }
+    }
+
+    /// An embedded pointer's compressed bytes.
+    pub fn payload(&self) -> Option<&[u8]> {
+        self.embedded.as_ref().map(|b| &b[..self.psize as usize])
+    }
+
+    /// `BP_GET_UCSIZE`: what the block counts toward the logical sizes,
+    /// once however many copies it has; metadata counts compressed, and an
+    /// embedded block not at all.
+    pub fn ucsize(&self) -> u64 {
+        match () {
+            _ if self.dvas.is_empty() => 0,
+            _ if self.level > 0 || self.kind().is_metadata() => self.psize,
+            _ => self.lsize,
+        }
     }
 
     /// The bytes of all copies together.
@@ -194,7 +212,7 @@ impl Blkptr {
         if self.is_hole() {
             return out;
         }
-        if let Some(payload) = &self.embedded {
+        if let Some(payload) = self.payload() {
             return self.encode_embedded(payload);
         }
         let mut words = [0u64; 16];
@@ -227,8 +245,8 @@ impl Blkptr {
     /// `BP_EMBEDDED_TYPE_DATA` (0) where the checksum algorithm would be.
     fn encode_embedded(&self, payload: &[u8]) -> [u8; BLKPTR_BYTES] {
         let mut out = [0u8; BLKPTR_BYTES];
-        let mut padded = payload.to_vec();
-        padded.resize(BPE_PAYLOAD_BYTES, 0);
+        let mut padded = [0u8; BPE_PAYLOAD_BYTES];
+        padded[..payload.len()].copy_from_slice(payload);
         for (i, w) in PAYLOAD_WORDS.iter().enumerate() {
             out[w * 8..w * 8 + 8].copy_from_slice(&padded[i * 8..i * 8 + 8]);
         }
@@ -249,7 +267,7 @@ impl Blkptr {
         let prop = le64(b, 48);
         let psize = get(prop, 25, 7) as usize + 1;
         let payload: Vec<u8> = PAYLOAD_WORDS.iter().flat_map(|w| b[w * 8..w * 8 + 8].iter().copied()).take(psize).collect();
-        let mut bp = Blkptr::embed(payload, get(prop, 0, 25) + 1, ObjType::from_code(get(prop, 48, 8) as u8), le64(b, 80));
+        let mut bp = Blkptr::embed(&payload, get(prop, 0, 25) + 1, ObjType::from_code(get(prop, 48, 8) as u8), le64(b, 80));
         bp.level = get(prop, 56, 5) as u8;
         bp
     }
@@ -327,7 +345,7 @@ mod tests {
     #[test]
     fn an_embedded_pointer_keeps_its_payload_around_prop_and_birth() {
         let payload: Vec<u8> = (1..=69).collect();
-        let mut bp = Blkptr::embed(payload.clone(), 512, ObjType::SaMasterNode, 7);
+        let mut bp = Blkptr::embed(&payload, 512, ObjType::SaMasterNode, 7);
         bp.level = 0;
         let b = bp.encode();
         // Words 0..6 hold the first 48 payload bytes; word 7 goes on after blk_prop.

@@ -402,6 +402,7 @@ impl<'a> Tx<'a> {
             let dsize = self.pool.dsize(&bp);
             if let Some(ds) = self.pool.head_by_obj_mut(n) {
                 ds.referenced_bytes += dsize;
+                ds.logical_referenced_bytes += bp.ucsize();
             }
         }
         Ok(bp)
@@ -420,6 +421,7 @@ impl<'a> Tx<'a> {
         let dsize = self.pool.dsize(bp);
         let Some(ds) = self.pool.head_by_obj_mut(n) else { return };
         ds.referenced_bytes = ds.referenced_bytes.saturating_sub(dsize);
+        ds.logical_referenced_bytes = ds.logical_referenced_bytes.saturating_sub(bp.ucsize());
         if bp.birth_txg > ds.prev_snap_txg() {
             self.free(os, bp);
             return;

@@ -92,6 +92,8 @@ pub struct Snapshot {
     pub txg: u64,
     pub creation_time: u64,
     pub referenced_bytes: u64,
+    /// `logicalreferenced`: its blocks' `ucsize`.
+    pub logical_referenced_bytes: u64,
     /// Blocks its predecessor held that it does not.
     pub deadlist: Vec<Blkptr>,
     /// `ds_guid`; a received snapshot keeps the sender's (`drr_toguid`).
@@ -115,6 +117,8 @@ pub struct Dataset {
     /// Blocks the latest snapshot holds and the head no longer does.
     pub deadlist: Vec<Blkptr>,
     pub referenced_bytes: u64,
+    /// `logicalreferenced`: the `ucsize` of the blocks it references.
+    pub logical_referenced_bytes: u64,
     pub creation_txg: u64,
     pub creation_time: u64,
     /// The next free object number in its object set.
@@ -138,6 +142,7 @@ pub struct Origin {
     pub obj: u64,
     pub txg: u64,
     pub referenced_bytes: u64,
+    pub logical_referenced_bytes: u64,
 }
 
 impl Dataset {
@@ -177,6 +182,17 @@ impl Dataset {
         let old = |bps: &[Blkptr]| bps.iter().filter(|b| b.birth_txg <= o.txg).map(|b| pool.dsize(b)).sum::<u64>();
         let dropped = old(&self.deadlist) + self.snapshots.iter().map(|s| old(&s.deadlist)).sum::<u64>();
         (self.referenced_bytes + dropped).saturating_sub(o.referenced_bytes)
+    }
+
+    /// `dd_uncompressed_bytes` of its own: the logical size of every block
+    /// born in it that the head or a snapshot still holds (a clone's
+    /// blocks from its origin are the origin's).
+    pub fn logical_used_bytes(&self) -> u64 {
+        let origin = self.origin().map_or((0, 0), |o| (o.txg, o.logical_referenced_bytes));
+        let dead = |bps: &[Blkptr]| bps.iter().filter(|b| b.birth_txg > origin.0).map(Blkptr::ucsize).sum::<u64>();
+        let dropped: u64 = [&self.deadlist].into_iter().chain(self.snapshots.iter().map(|s| &s.deadlist)).map(|d| d.iter().filter(|b| b.birth_txg <= origin.0).map(Blkptr::ucsize).sum::<u64>()).sum();
+        let snapshots = dead(&self.deadlist) + self.snapshots.iter().map(|s| dead(&s.deadlist)).sum::<u64>();
+        (self.logical_referenced_bytes + dropped).saturating_sub(origin.1) + snapshots
     }
 
     /// `usedbysnapshots`: every dead list, the head's and each snapshot's.
@@ -545,6 +561,7 @@ impl Tx<'_> {
             snapshots: Vec::new(),
             deadlist: Vec::new(),
             referenced_bytes: 0,
+            logical_referenced_bytes: 0,
             creation_txg,
             creation_time: self.now,
             next_object: 1,
@@ -591,7 +608,8 @@ impl Tx<'_> {
         let (txg, now, guid) = (self.txg, self.now, dataset_guid(self.pool.guid, obj));
         let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
         let deadlist = std::mem::take(&mut ds.deadlist);
-        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes: ds.referenced_bytes, deadlist, guid });
+        let (referenced_bytes, logical_referenced_bytes) = (ds.referenced_bytes, ds.logical_referenced_bytes);
+        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes, logical_referenced_bytes, deadlist, guid });
         let mut head_dn = self.dnode(Os::Mos, n)?;
         head_dn.bonus = DslDatasetPhys { prev_snap_obj: obj, prev_snap_txg: txg, ..head }.encode();
         self.set_dnode(Os::Mos, n, head_dn)?;
@@ -608,7 +626,7 @@ impl Tx<'_> {
         let src = self.pool.dataset(head).ok_or_else(missing)?;
         let s = src.snapshot(snap).ok_or_else(missing)?;
         let (kind, next_object, next_chunk_object) = (src.kind.clone(), src.next_object, src.next_chunk_object);
-        let o = Origin { snapshot: origin.to_string(), obj: s.obj, txg: s.txg, referenced_bytes: s.referenced_bytes };
+        let o = Origin { snapshot: origin.to_string(), obj: s.obj, txg: s.txg, referenced_bytes: s.referenced_bytes, logical_referenced_bytes: s.logical_referenced_bytes };
         let bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, o.obj)?.bonus).bp;
         let rec = DslDatasetPhys { prev_snap_obj: o.obj, prev_snap_txg: o.txg, creation_time: self.now, creation_txg: self.txg, referenced_bytes: o.referenced_bytes, guid: self.txg, bp, ..DslDatasetPhys::default() };
         let obj = self.new_mos_object(&rec)?;
@@ -620,6 +638,7 @@ impl Tx<'_> {
             snapshots: Vec::new(),
             deadlist: Vec::new(),
             referenced_bytes: o.referenced_bytes,
+            logical_referenced_bytes: o.logical_referenced_bytes,
             creation_txg: self.txg,
             creation_time: self.now,
             next_object,
@@ -669,13 +688,14 @@ impl Tx<'_> {
     pub fn rollback(&mut self, dataset: &str, snap: &str) -> Result<(), ZfsError> {
         let ds = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
         let s = ds.snapshot(snap).ok_or_else(|| ZfsError::NoSuchDataset(format!("{dataset}@{snap}")))?;
-        let (n, snap_obj, snap_txg, snap_ref) = (ds.obj, s.obj, s.txg, s.referenced_bytes);
+        let (n, snap_obj, snap_txg, snap_ref, snap_logical) = (ds.obj, s.obj, s.txg, s.referenced_bytes, s.logical_referenced_bytes);
         let current = self.objset_bp(Os::Ds(n))?;
         self.free_tree(Os::Ds(n), &current, snap_txg)?;
         let snap_bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, snap_obj)?.bonus).bp;
         let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
         ds.deadlist.clear();
         ds.referenced_bytes = snap_ref;
+        ds.logical_referenced_bytes = snap_logical;
         self.forget_objset(Os::Ds(n));
         let mut dn = self.dnode(Os::Mos, n)?;
         dn.bonus = DslDatasetPhys { bp: snap_bp, referenced_bytes: snap_ref, ..DslDatasetPhys::decode(&dn.bonus) }.encode();

@@ -70,7 +70,7 @@ impl Tx<'_> {
             let packed = lz4_compress(&bytes);
             // `zio_write_compress`: a small enough level-0 block rides in its pointer.
             match packed {
-                Some(p) if level == 0 && !obj_type.has_fill() && p.len() <= BPE_PAYLOAD_BYTES => return Ok(Blkptr::embed(p, lsize, obj_type, self.txg)),
+                Some(p) if level == 0 && !obj_type.has_fill() && p.len() <= BPE_PAYLOAD_BYTES => return Ok(Blkptr::embed(&p, lsize, obj_type, self.txg)),
                 _ => self.compress(bytes, packed),
             }
         } else {
@@ -159,7 +159,7 @@ impl Tx<'_> {
 
     /// A block's logical bytes, verified (and healed) on the way.
     pub(super) fn read_bp(&mut self, bp: &Blkptr, key: Bookmark) -> Result<Vec<u8>, ZfsError> {
-        if let Some(payload) = &bp.embedded {
+        if let Some(payload) = bp.payload() {
             return lz4_decompress(payload, bp.lsize as usize).ok_or(ZfsError::Io);
         }
         let phys = self.read_phys(bp, key)?;
