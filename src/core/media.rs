@@ -131,6 +131,16 @@ impl Chunk {
         Chunk { content: self.content.clone(), skew: self.skew + offset, len: len.min(self.len.saturating_sub(offset)) }
     }
 
+    /// Whether every byte is zero.
+    pub fn is_zero(&self) -> bool {
+        self.content.is_zero() || (matches!(self.content, Content::Bytes(_)) && self.to_vec().iter().all(|b| *b == 0))
+    }
+
+    /// Whether it is (a stripe of) a seeded random stream.
+    pub fn is_random(&self) -> bool {
+        matches!(self.content, Content::Random { .. } | Content::Strided { .. })
+    }
+
     /// The chunk's bytes; for tests and small chunks only.
     pub fn to_vec(&self) -> Vec<u8> {
         let mut v = vec![0u8; self.len as usize];

@@ -149,7 +149,7 @@ fn files_in_a_dataset_show_in_ls_and_df() {
         "total 1
 -rw-r--r-- 1 root root 10 Nov 25 09:00 notes.txt
 Filesystem      Size  Used Avail Use% Mounted on
-tank            832M   24K  832M   1% /tank
+tank            832M   23K  832M   1% /tank
 hello zfs
 ",
     );
@@ -158,10 +158,11 @@ hello zfs
 #[test]
 fn rot_on_one_side_of_a_mirror_is_healed_and_on_both_is_lost() {
     // The scrub reads both copies of the file's one 512-byte block and
-    // rewrites sdc's from sdb's; with both rotten the data is gone.
+    // rewrites sdc's from sdb's; with both rotten the data is gone. (With
+    // compression on, ZFS would keep so short a file in its block pointer.)
     check(
         DISKS,
-        "zpool create tank mirror sdb sdc\necho important data > /tank/notes.txt\n\
+        "zpool create -O compression=off tank mirror sdb sdc\necho important data > /tank/notes.txt\n\
          zinject -d sdc -e corrupt -T read -f 100 tank\nzpool scrub tank\nzpool status\nzpool clear tank\n\
          zinject -d sdc -e corrupt -T read -f 100 tank\nzinject -d sdb -e corrupt -T read -f 100 tank\n\
          cat /tank/notes.txt\nzpool status -v\n",
@@ -246,7 +247,9 @@ fn a_volume_written_by_dd_diverges_from_its_snapshot() {
     // 64 MiB of zeros hash as coreutils hashes them (so does the 1 MiB read
     // after the overwrite with zeros); after a 1 MiB overwrite
     // the snapshot alone holds the old megabyte (USED 1.03M with its
-    // indirect blocks), rollback brings the random bytes back, and a read
+    // indirect blocks) and the volume refers to 3 MiB less a little (with
+    // compression on, blocks of zeros are holes), rollback brings the
+    // random bytes back, and a read
     // past the end stops at the volume's 64 records as at a disk's end.
     check(
         DISKS,
@@ -260,7 +263,7 @@ fn a_volume_written_by_dd_diverges_from_its_snapshot() {
 05e41b0e7076b30905a99da39c7365c1  -
 NAME         USED  REFER
 tank        71.1M    23K
-tank/vol    71.0M  4.03M
+tank/vol    71.0M  3.03M
 tank/vol@a  1.03M  4.03M
 b6d81b360a5672d80c27430f39153e2c  -
 05e41b0e7076b30905a99da39c7365c1  -
@@ -509,7 +512,7 @@ fn attach_makes_a_mirror_and_the_scan_line_reports_the_resilver() {
          zpool status -x\nzpool detach tank sdb\nzfs create -p tank/a/b/c\nzfs create -p tank/a/b/c\nzfs list -H -o name\n",
         "  pool: tank
  state: ONLINE
-  scan: resilvered 26.5K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
+  scan: resilvered 26K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
 config:
 
 \tNAME        STATE     READ WRITE CKSUM
@@ -681,16 +684,16 @@ fn zpool_iostat_reports_the_ios_each_device_saw() {
               capacity     operations     bandwidth 
 pool        alloc   free   read  write   read  write
 ----------  -----  -----  -----  -----  -----  -----
-tank        42.5K   960M      7     43  5.50K  36.7K
+tank          42K   960M      7     42  5.33K  36.4K
               capacity     operations     bandwidth 
 pool        alloc   free   read  write   read  write
 ----------  -----  -----  -----  -----  -----  -----
-tank        42.5K   960M      5     32  4.12K  27.5K
-  mirror-0  42.5K   960M      5     32  4.12K  27.5K
-    sdb         -      -      5     16  4.12K  13.8K
-    sdc         -      -      0     16      0  13.8K
+tank          42K   960M      5     32     4K  27.3K
+  mirror-0    42K   960M      5     32     4K  27.3K
+    sdb         -      -      5     16     4K  13.6K
+    sdc         -      -      0     16      0  13.6K
 ----------  -----  -----  -----  -----  -----  -----
-tank\t42.5K\t960M\t4\t26\t3.30K\t22.0K
+tank\t42K\t960M\t4\t25\t3.20K\t21.8K
 zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval
 ",
     );
@@ -1475,7 +1478,7 @@ fn attach_and_replace_errors_name_both_devices() {
 fn zpool_clear_resets_counters_and_keeps_the_error_log() {
     check(
         Some("sdb=1G"),
-        "zpool create tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=5 status=none\necho hello > /tank/notes.txt\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub -w tank\nzpool clear tank\nzpool clear tank sdz\nzpool clear tank sdb\nzpool status -v tank\nzfs set mountpoint=relative tank\nzfs list -H -o name -t snapshot\necho rc=$?\n",
+        "zpool create -O compression=off tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=5 status=none\necho hello > /tank/notes.txt\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub -w tank\nzpool clear tank\nzpool clear tank sdz\nzpool clear tank sdb\nzpool status -v tank\nzfs set mountpoint=relative tank\nzfs list -H -o name -t snapshot\necho rc=$?\n",
         "Added handler 1 with the following properties:\n  pool: tank\n  vdev: 6e910cc3856e8b63\ncannot clear errors for sdz: no such device in pool\n  pool: tank\n state: ONLINE\nstatus: One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\naction: Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A\n  scan: scrub repaired 0B in 00:00:00 with 41 errors on Wed Nov 25 09:00:05 2026\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\ttank        ONLINE       0     0     0\n\t  sdb       ONLINE       0     0     0\n\nerrors: Permanent errors have been detected in the following files:\n\n        /tank/file.bin\n        /tank/notes.txt\ncannot set property for 'tank': 'mountpoint' must be an absolute path, 'none', or 'legacy'\nrc=0\n",
     );
 }
@@ -1597,7 +1600,7 @@ fn zpool_status_options_add_columns_suffixes_and_prune_as_print_status_config() 
 fn status_v_lists_each_dataset_and_snapshot_still_holding_a_bad_block() {
     check(
         Some("sdb=1G"),
-        "zpool create tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=2 status=none\necho hello > /tank/notes.txt\nzfs create tank/fs\necho a > /tank/fs/a.txt\nzfs snapshot tank@s1\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub tank\nzpool status -v tank | tail -6\nzinject -c all\nrm /tank/notes.txt\nzpool scrub tank\nzpool status -v tank | tail -5\nzfs destroy tank@s1\nzpool scrub tank\nzpool status -v tank | tail -3\n",
+        "zpool create -O compression=off tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=2 status=none\necho hello > /tank/notes.txt\nzfs create tank/fs\necho a > /tank/fs/a.txt\nzfs snapshot tank@s1\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub tank\nzpool status -v tank | tail -6\nzinject -c all\nrm /tank/notes.txt\nzpool scrub tank\nzpool status -v tank | tail -5\nzfs destroy tank@s1\nzpool scrub tank\nzpool status -v tank | tail -3\n",
         "Added handler 1 with the following properties:\n  pool: tank\n  vdev: 6e910cc3856e8b63\n\n        /tank/file.bin\n        /tank/notes.txt\n        /tank/fs/a.txt\n        tank@s1:/file.bin\n        tank@s1:/notes.txt\nremoved all registered handlers\n\n        /tank/file.bin\n        /tank/fs/a.txt\n        tank@s1:/file.bin\n        tank@s1:/notes.txt\n\n        /tank/file.bin\n        /tank/fs/a.txt\n",
     );
 }
@@ -1763,7 +1766,7 @@ fn zfs_receive_force_over_a_volume_keeps_its_properties() {
     check(
         None,
         "zfs create -V 10M rpool/v1\nzfs snapshot rpool/v1@s\nzfs send rpool/v1@s > /tmp/v1\nzfs create -V 20M -o compression=off rpool/v2\nzfs set my:tag=1 rpool/v2\nzfs recv -F rpool/v2 < /tmp/v1; echo rc=$?\nzfs get -H -o property,value,source compression,my:tag rpool/v2\nzpool create tank sdb\ndd if=/dev/urandom of=/tank/file.bin bs=1M count=5 status=none\necho hello > /tank/notes.txt\nzinject -d sdb1 -e corrupt -T read -f 100 tank\nzpool scrub -w tank\nzpool clear tank\nzpool clear tank sdz\nzpool clear tank sdb\nzpool status -v tank\nzfs set mountpoint=relative tank\nzfs list -H -o name -t snapshot\necho rc=$?\nzfs get -H -o property,value volsize,volblocksize,refreservation rpool/v2\nzfs list -o name,used,refer rpool/v2\n",
-        "rc=0\ncompression\toff\tlocal\nmy:tag\t1\tlocal\nAdded handler 1 with the following properties:\n  pool: tank\n  vdev: 86a9f1dbe62dfbd2\ncannot clear errors for sdz: no such device in pool\n  pool: tank\n state: ONLINE\nstatus: One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\naction: Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A\n  scan: scrub repaired 0B in 00:00:00 with 41 errors on Wed Nov 25 09:00:12 2026\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\ttank        ONLINE       0     0     0\n\t  sdb       ONLINE       0     0     0\n\nerrors: Permanent errors have been detected in the following files:\n\n        /tank/file.bin\n        /tank/notes.txt\ncannot set property for 'tank': 'mountpoint' must be an absolute path, 'none', or 'legacy'\nrpool/v1@s\nrpool/v2@s\nrc=0\nvolsize\t10M\nvolblocksize\t16K\nrefreservation\t22.5M\nNAME       USED  REFER\nrpool/v2  22.6M    56K\n",
+        "rc=0\ncompression\toff\tlocal\nmy:tag\t1\tlocal\nAdded handler 1 with the following properties:\n  pool: tank\n  vdev: 86a9f1dbe62dfbd2\ncannot clear errors for sdz: no such device in pool\n  pool: tank\n state: ONLINE\nstatus: One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\naction: Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A\n  scan: scrub repaired 0B in 00:00:00 with 40 errors on Wed Nov 25 09:00:12 2026\nconfig:\n\n\tNAME        STATE     READ WRITE CKSUM\n\ttank        ONLINE       0     0     0\n\t  sdb       ONLINE       0     0     0\n\nerrors: Permanent errors have been detected in the following files:\n\n        /tank/file.bin\ncannot set property for 'tank': 'mountpoint' must be an absolute path, 'none', or 'legacy'\nrpool/v1@s\nrpool/v2@s\nrc=0\nvolsize\t10M\nvolblocksize\t16K\nrefreservation\t22.5M\nNAME       USED  REFER\nrpool/v2  22.6M    56K\n",
     );
 }
 
@@ -1829,6 +1832,47 @@ tank/vol         56K
 NAME           LREFER
 tank/docs/sub     42K
 tank/vol          28K
+",
+    );
+}
+
+/// With `compression=on`, OpenZFS 2.2's default: a short file lives in its
+/// block pointer (no data block, `du` shows the dnode's 512 bytes), blocks
+/// of zeros are holes, random data is stored as it is; with
+/// `compression=off` zeros take space again.
+#[test]
+fn compression_on_embeds_short_files_and_leaves_zero_blocks_as_holes() {
+    check(
+        DISKS,
+        "zpool create -o ashift=12 tank sdb\necho hello > /tank/notes.txt\ndd if=/dev/zero of=/tank/zeros bs=1M count=100 status=none\n\
+         dd if=/dev/urandom of=/tank/rand bs=1M count=4 status=none\nzfs list -o name,refer,lrefer tank\ndu -h /tank/notes.txt /tank/zeros /tank/rand\n\
+         cat /tank/notes.txt\nzfs set compression=off tank\ndd if=/dev/zero of=/tank/zeros2 bs=1M count=10 status=none\nzfs list -o name,refer tank\n",
+        "NAME  REFER  LREFER
+tank  4.10M   4.05M
+512\t/tank/notes.txt
+512\t/tank/zeros
+4.1M\t/tank/rand
+hello
+NAME  REFER
+tank  14.1M
+",
+    );
+}
+
+/// `zpool create -O` sets the root filesystem's properties as `zfs create
+/// -o` does, and `-m` its mount point (`zpool_main.c`'s checks first).
+#[test]
+fn zpool_create_sets_root_properties_with_o_and_m() {
+    check(
+        Some("sdb=1G"),
+        "zpool create -O bogus=1 tank sdb\nzpool create -m srv tank sdb\nzpool create -m /srv/tank -O compression=off tank sdb\n\
+         zfs get -o name,property,value,source compression,mountpoint tank\nls -d /srv/tank\n",
+        "cannot create 'tank': invalid property 'bogus'
+invalid mountpoint 'srv': must be an absolute path, 'legacy', or 'none'
+NAME  PROPERTY     VALUE           SOURCE
+tank  compression  off             local
+tank  mountpoint   /srv/tank       local
+/srv/tank
 ",
     );
 }

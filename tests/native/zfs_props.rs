@@ -78,7 +78,7 @@ fn lab(kind: VdevKind) -> Lab {
     let mut m = Machine::with_disks(11, &disks).expect("machine");
     let names: &[&str] = if kind == VdevKind::Mirror { &["sdb", "sdc"] } else { &["sdb", "sdc", "sdd"] };
     let devs = names.iter().map(|n| m.resolve(&format!("/dev/{n}")).expect("disk")).collect();
-    m.zpool_create("tank", &[(kind, devs)], Some(12), false).expect("create");
+    m.zpool_create("tank", &[(kind, devs)], Some(12), false, Default::default()).expect("create");
     m.zfs_create("tank/fs", NewDataset::Filesystem, Props::default()).expect("fs");
     m.zfs_create("tank/vol", NewDataset::Volume { size_bytes: VOL_BYTES, volblocksize: None, sparse: true }, Props::default()).expect("vol");
     let victim = m.resolve("/dev/sdb1").expect("victim");

@@ -372,7 +372,7 @@ fn entity_namecheck(path: &str) -> Option<String> {
     }
 }
 
-fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblocksize: &mut Option<u64>) -> Result<(), String> {
+pub(super) fn create_prop(props: &mut Props, name: &str, volume: bool, text: &str, volblocksize: &mut Option<u64>) -> Result<(), String> {
     let (p, v) = text.split_once('=').ok_or_else(|| "missing '=' for property=value argument\n".to_string())?;
     match p {
         "checksum" => props.checksum = Some(checksum(v).ok_or_else(|| format!("bad checksum value '{v}'\n"))?),
@@ -728,7 +728,7 @@ fn remount(m: &mut Machine, name: &str) -> Result<Vec<crate::core::Event>, Strin
 }
 
 /// `zfs_valid_proplist`'s mountpoint check (`mountpoint_namecheck`).
-fn mountpoint_ok(v: &str) -> bool {
+pub(super) fn mountpoint_ok(v: &str) -> bool {
     v.starts_with('/') || v == "none" || v == "legacy"
 }
 

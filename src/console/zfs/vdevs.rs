@@ -12,9 +12,13 @@ use crate::core::zfs::{Pool, VdevKind, ZfsError};
 const CREATE_USAGE: &str = "\tcreate [-fnd] [-o property=value] ... \n\t    [-O file-system-property=value] ... \n\t    [-m mountpoint] [-R root] <pool> <vdev> ...\n";
 
 pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
-    let (opts, operands) = match getopt(args, "fn", "o") {
+    let (opts, operands) = match getopt(args, "fn", "oOm") {
         Ok(v) => v,
         Err(c) => return bad_option(c, CREATE_USAGE),
+    };
+    let root = match root_props(&opts, operands.first().map_or("", |n| n.as_str())) {
+        Ok(p) => p,
+        Err(e) => return Output::error(e, 1),
     };
     let force = opts.iter().any(|o| o.0 == 'f');
     let mut ashift = None;
@@ -51,8 +55,23 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
         }
         return Output::text(format!("would create '{name}' with the following layout:\n\n\t{name}\n{}", vdev_tree(m, &vdevs)), 0);
     }
-    let result = m.zpool_create(name, &vdevs, ashift, force).map_err(|e| create_error(m, name, &e, force));
+    let result = m.zpool_create(name, &vdevs, ashift, force, root).map_err(|e| create_error(m, name, &e, force));
     outcome(result, String::new())
+}
+
+/// The root filesystem's properties: `-O prop=value` as `zfs create -o`
+/// takes them, and `-m mountpoint`.
+fn root_props(opts: &[(char, String)], name: &str) -> Result<crate::core::zfs::Props, String> {
+    let mut props = crate::core::zfs::Props::default();
+    for (c, v) in opts {
+        match c {
+            'O' => super::dataset::create_prop(&mut props, name, false, v, &mut None)?,
+            'm' if !super::dataset::mountpoint_ok(v) => return Err(format!("invalid mountpoint '{v}': must be an absolute path, 'legacy', or 'none'\n")),
+            'm' => props.mountpoint = Some(v.clone()),
+            _ => {}
+        }
+    }
+    Ok(props)
 }
 
 /// `zpool create`'s name rules (`pool_namecheck`).

@@ -90,7 +90,7 @@ impl Machine {
         let now = self.clock;
         self.clock = now - 86_400;
         let zvol = NewDataset::Volume { size_bytes: 32 * GIB, volblocksize: None, sparse: false };
-        let _ = self.zpool_create("rpool", &[(VdevKind::Mirror, vec![a, b])], Some(12), false);
+        let _ = self.zpool_create("rpool", &[(VdevKind::Mirror, vec![a, b])], Some(12), false, Default::default());
         self.zpool_log_history("rpool", "zpool create -o ashift=12 rpool mirror /dev/nvme0n1 /dev/nvme1n1");
         self.tick();
         let _ = self.zfs_create("rpool/data", NewDataset::Filesystem, Props::default());

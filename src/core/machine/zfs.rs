@@ -182,7 +182,8 @@ impl Machine {
     }
 
     /// `zpool create [-f] [-o ashift=N] NAME [mirror|raidz1] DEVS...`.
-    pub fn zpool_create(&mut self, name: &str, vdevs: &[(crate::core::zfs::VdevKind, Vec<DevId>)], ashift: Option<u8>, force: bool) -> Result<Vec<Event>, ZfsError> {
+    /// `zpool create`; `root` holds the root filesystem's properties (`-O`, `-m`).
+    pub fn zpool_create(&mut self, name: &str, vdevs: &[(crate::core::zfs::VdevKind, Vec<DevId>)], ashift: Option<u8>, force: bool, root: Props) -> Result<Vec<Event>, ZfsError> {
         if self.zfs.pool(name).is_some() {
             return Err(ZfsError::PoolExists(name.to_string()));
         }
@@ -190,10 +191,13 @@ impl Machine {
         let mut guids = self.guids(64);
         let mut next = move || guids.pop().unwrap_or(1);
         let now = self.clock;
-        let (pool, events) = Pool::create(self, name, &specs, ashift.unwrap_or(9), &mut next, now)?;
+        let mountpoint = root.mountpoint.clone().unwrap_or(format!("/{name}"));
+        let (pool, events) = Pool::create(self, name, &specs, ashift.unwrap_or(9), &mut next, now, root)?;
         // The mount point is made before the pool is in place, so it lands
         // in the filesystem that holds it.
-        let _ = self.mkdir(&format!("/{name}"), true);
+        if mountpoint.starts_with('/') {
+            let _ = self.mkdir(&mountpoint, true);
+        }
         self.zfs.pools.push(pool);
         Ok(events)
     }

@@ -45,7 +45,8 @@ fn stat_of(z: &ZStat) -> Stat {
         ino: z.object,
         is_dir: z.is_dir,
         size: z.size,
-        blocks_512: z.used_bytes / 512,
+        // `dmu_object_size_from_db`: the blocks, rounded, plus the dnode's slot.
+        blocks_512: (z.used_bytes + 256) / 512 + 1,
         mode: z.mode as u32,
         nlink: if z.is_dir { 2 } else { 1 },
         mtime: z.mtime,

@@ -183,13 +183,14 @@ impl Blkptr {
     }
 
     /// `BP_GET_UCSIZE`: what the block counts toward the logical sizes,
-    /// once however many copies it has; metadata counts compressed, and an
-    /// embedded block not at all.
+    /// once however many copies it has: data its logical size, metadata its
+    /// compressed size (none when embedded).
     pub fn ucsize(&self) -> u64 {
         match () {
-            _ if self.dvas.is_empty() => 0,
-            _ if self.level > 0 || self.kind().is_metadata() => self.psize,
-            _ => self.lsize,
+            _ if self.is_hole() => 0,
+            _ if self.level == 0 && !self.kind().is_metadata() => self.lsize,
+            _ if self.embedded.is_some() => 0,
+            _ => self.psize,
         }
     }
 

@@ -60,6 +60,19 @@ impl Buf {
         }
     }
 
+    /// Whether every byte is zero.
+    pub fn is_zero(&self) -> bool {
+        match self {
+            Buf::Bytes(b) => is_zero(b),
+            Buf::Described(c) => c.is_zero(),
+        }
+    }
+
+    /// Whether it is seeded random content, which no compressor shrinks.
+    pub fn is_random(&self) -> bool {
+        matches!(self, Buf::Described(c) if c.is_random())
+    }
+
     pub fn to_chunk(&self) -> Chunk {
         match self {
             Buf::Bytes(b) => Chunk::bytes(b),

@@ -485,6 +485,17 @@ impl Pool {
         self.inherited(name, |p| p.recordsize).map_or(DEFAULT_RECORDSIZE, |v| v.0)
     }
 
+    /// `compression`, as set here or inherited; `on` by default.
+    pub fn compression_of(&self, name: &str) -> String {
+        #[cfg(feature = "zfs")]
+        return self.inherited(name, |p| p.stored("compression").cloned()).map_or("on".to_string(), |v| v.0);
+        #[cfg(not(feature = "zfs"))]
+        {
+            let _ = name;
+            "on".to_string()
+        }
+    }
+
     pub fn copies_of(&self, name: &str) -> u8 {
         self.inherited(name, |p| p.copies).map_or(1, |v| v.0)
     }

@@ -80,7 +80,7 @@ pub struct Pool {
 
 impl Pool {
     /// Creates a pool with its root dataset, committing its first txg.
-    pub fn create(io: &mut dyn Disks, name: &str, specs: &[VdevSpec], ashift: u8, guid: &mut dyn FnMut() -> u64, now: u64) -> Result<(Pool, Vec<Event>), ZfsError> {
+    pub fn create(io: &mut dyn Disks, name: &str, specs: &[VdevSpec], ashift: u8, guid: &mut dyn FnMut() -> u64, now: u64, root: Props) -> Result<(Pool, Vec<Event>), ZfsError> {
         check_specs(io, specs)?;
         let vdevs = specs.iter().enumerate().map(|(i, s)| top_vdev(io, i as u32, s, ashift, guid)).collect();
         let mut pool = Pool {
@@ -108,7 +108,7 @@ impl Pool {
         let mut events = vec![Event::PoolCreated { pool: name.to_string(), vdevs: pool.vdev_names(), devices, size_bytes: pool.size_bytes() }];
         let mut tx = Tx::new(&mut pool, io, now);
         tx.create_objset(Os::Mos, ObjsetPhys::new(OsType::Meta));
-        tx.create_dataset(name, DatasetKind::Filesystem, Props::default())?;
+        tx.create_dataset(name, DatasetKind::Filesystem, root)?;
         tx.sync()?;
         events.append(&mut tx.events);
         Ok((pool, events))
@@ -196,6 +196,14 @@ impl Pool {
     }
 
     /// Copies of a block: `copies`, one more for metadata, three for the MOS.
+    /// Whether data blocks of `os` are compressed (`compression` is not off).
+    pub fn compresses(&self, os: Os) -> bool {
+        match os {
+            Os::Mos => true,
+            Os::Ds(_) => self.compression_of(&self.os_name(os)) != "off",
+        }
+    }
+
     pub fn copies_for(&self, os: Os, metadata: bool) -> usize {
         match os {
             Os::Mos => 3,

@@ -23,9 +23,12 @@ fn dev(m: &Machine, name: &str) -> DevId {
 
 fn pool(m: &mut Machine, kind: VdevKind, disks: &[&str]) {
     let devs = disks.iter().map(|d| dev(m, d)).collect();
-    if let Err(e) = m.zpool_create("tank", &[(kind, devs)], Some(12), false) {
+    if let Err(e) = m.zpool_create("tank", &[(kind, devs)], Some(12), false, Props::default()) {
         panic!("zpool create: {e:?}");
     }
+    // Uncompressed, so that the short test files get data blocks of their
+    // own: with compression on, ZFS embeds them in their block pointers.
+    m.zfs_set("tank", "compression", "off").expect("compression=off");
 }
 
 fn write(m: &mut Machine, path: &str, data: &[u8]) {

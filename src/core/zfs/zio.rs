@@ -12,10 +12,15 @@
 //! by the block's offset (ZFS balances by load); no read retries, no
 //! vdev-level fault management.
 //!
-//! Metadata is compressed with LZ4, as `compression=on` means for it; a
-//! level-0 block whose compressed bytes fit in 112 goes inside its pointer
-//! instead of on disk (`embedded_data`), as small ZAPs and empty
-//! directories do in ZFS. Data blocks are stored uncompressed.
+//! Metadata is always compressed with LZ4, and data too unless the
+//! dataset's `compression` is off (OpenZFS 2.2's default is on, which is
+//! LZ4). A data block of zeros becomes a hole; a level-0 block whose
+//! compressed bytes fit in 112 goes inside its pointer instead of on disk
+//! (`embedded_data`), as small ZAPs, empty directories and short files do.
+//! Simplified: every algorithm but `off` compresses as LZ4; seeded random
+//! content is taken as incompressible without compressing it (LZ4 never
+//! saves the eighth ZFS asks of it there); metadata of zeros is not
+//! turned into holes (only indirect blocks are).
 
 use super::blkptr::{Blkptr, Compress, Dva, ObjType, BPE_PAYLOAD_BYTES};
 use super::dmu::{Bookmark, Buf, Tx};
@@ -65,16 +70,20 @@ impl Tx<'_> {
     pub(super) fn write_block(&mut self, key: Bookmark, obj_type: ObjType, level: u8, buf: Buf, fill: u64) -> Result<Blkptr, ZfsError> {
         let lsize = buf.len();
         let metadata = level > 0 || obj_type.is_metadata();
-        let (phys, psize, compress) = if metadata {
+        let packs = metadata || (self.pool.compresses(key.os) && !buf.is_random());
+        let (phys, psize, compress) = if !packs {
+            (buf.to_chunk(), lsize, Compress::Off)
+        } else if !metadata && buf.is_zero() {
+            // `zio_write_compress`: compressed to nothing, the block is a hole.
+            return Ok(Blkptr::hole());
+        } else {
             let bytes = buf.to_vec();
             let packed = lz4_compress(&bytes);
-            // `zio_write_compress`: a small enough level-0 block rides in its pointer.
+            // A small enough level-0 block rides in its pointer.
             match packed {
                 Some(p) if level == 0 && !obj_type.has_fill() && p.len() <= BPE_PAYLOAD_BYTES => return Ok(Blkptr::embed(&p, lsize, obj_type, self.txg)),
                 _ => self.compress(bytes, packed),
             }
-        } else {
-            (buf.to_chunk(), lsize, Compress::Off)
         };
         let alg = self.pool.checksum_for(key.os, metadata);
         let cksum = self.pool.memo.of_chunk(alg, &phys);
