@@ -143,6 +143,12 @@ test('key 5 shows Figure 5, and a discard frees the file cluster by cluster', T,
     await settle(page);
     assert.match(await page.locator('#figure').textContent(), /guest data 0 B/);
     assert.equal(await page.locator('#image-summary').count(), 0, 'no table without a raw image to compare');
+    // preallocation=falloc in the browser too: the whole file is allocated,
+    // 64.3 MiB as qemu-img 10.0.2 reports it for 64M.
+    const falloc = '/var/lib/vz/images/101/vm-101-disk-1.qcow2';
+    await runCommand(page, `qemu-img create -f qcow2 -o preallocation=falloc ${falloc} 64M`, /preallocation=falloc/);
+    await runCommand(page, `qemu-img info ${falloc}`, /disk size: 64\.3 MiB/);
+    await runCommand(page, `rm ${falloc}`);
     await runCommand(page, `rm ${QCOW2}`);
     await page.waitForSelector('[data-image]', { state: 'detached' });
   });
