@@ -2,13 +2,18 @@
 //! guest byte lives in the file, the format's own metadata, and the space
 //! the file takes.
 //!
+//! Internal snapshots show as their copies of the L1 table, the clusters
+//! only a snapshot still uses, and the active clusters a snapshot shares
+//! (their L2 entries lack `QCOW_OFLAG_COPIED`, so a write copies them
+//! first).
+//!
 //! Simplified: an image is any file under `/var/lib/vz/images/`; it is
 //! qcow2 when its header decodes, raw otherwise. A snapshot table is drawn
-//! as one cluster, and the L1 copies of snapshots are not drawn.
+//! as one cluster.
 
 use super::machine::Machine;
 use super::order::{small_sort, SmallSort};
-use super::qcow2::guest::{be64, Image, OFFSET_MASK};
+use super::qcow2::guest::{be64, Image, OFFSET_MASK, OFLAG_COPIED};
 use super::qcow2::Header;
 
 /// Where Proxmox keeps VM disk images on a directory storage.
@@ -23,6 +28,8 @@ pub enum Area {
     RefcountBlock,
     L2,
     Snapshots,
+    /// A snapshot's copy of the L1 table.
+    SnapshotL1,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +53,10 @@ pub struct ImageLayout {
     /// qcow2's metadata: (host offset, length, what).
     pub meta: Vec<(u64, u64, Area)>,
     pub snapshots: u32,
+    /// Host offsets of active data clusters a snapshot shares.
+    pub shared: Vec<u64>,
+    /// Host offsets of data clusters only snapshots still use.
+    pub held: Vec<u64>,
 }
 
 /// Whether a path is where the lab looks for disk images.
@@ -87,6 +98,8 @@ pub fn layout(m: &Machine, path: &str) -> Option<ImageLayout> {
         unwritten: Vec::new(),
         meta: Vec::new(),
         snapshots: 0,
+        shared: Vec::new(),
+        held: Vec::new(),
     };
     match Header::decode(&m.read_file(path, 0, 512).unwrap_or_default()) {
         Some(h) => qcow2_layout(m, h, &mut out),
@@ -96,7 +109,8 @@ pub fn layout(m: &Machine, path: &str) -> Option<ImageLayout> {
 }
 
 fn qcow2_layout(m: &Machine, h: Header, out: &mut ImageLayout) {
-    let mut read = |o: u64, n: u64| m.read_file(&out.path, o, n).unwrap_or_default();
+    let path = out.path.clone();
+    let mut read = |o: u64, n: u64| m.read_file(&path, o, n).unwrap_or_default();
     let cluster = h.cluster_bytes();
     let round = |n: u64| n.div_ceil(cluster) * cluster;
     out.qcow2 = true;
@@ -109,9 +123,15 @@ fn qcow2_layout(m: &Machine, h: Header, out: &mut ImageLayout) {
     if h.nb_snapshots > 0 {
         out.meta.push((h.snapshots_offset, cluster, Area::Snapshots));
     }
+    let snapshots = super::qcow2::snapshot::read_table(&h, &mut read);
     let image = Image::open(h, &mut read);
     out.meta.extend(image.refcount_blocks().iter().filter(|b| **b != 0).map(|b| (*b, cluster, Area::RefcountBlock)));
     out.meta.extend(image.l1.iter().map(|e| e & OFFSET_MASK).filter(|l2| *l2 != 0).map(|l2| (l2, cluster, Area::L2)));
+    let entries = image.entries(&mut read);
+    out.shared = entries.iter().filter(|e| e.1 & OFFSET_MASK != 0 && e.1 & OFLAG_COPIED == 0).map(|e| e.1 & OFFSET_MASK).collect();
+    let mut active: Vec<u64> = entries.iter().map(|e| e.1 & OFFSET_MASK).collect();
+    active.sort_unstable();
+    snapshot_clusters(&snapshots, cluster, &active, &mut read, out);
     out.meta.small_sort_by_key(|m| m.0);
     let allocated = m.allocated_runs(&out.path).unwrap_or_default();
     for (g, host) in image.mapped(&mut read) {
@@ -124,6 +144,27 @@ fn qcow2_layout(m: &Machine, h: Header, out: &mut ImageLayout) {
             }
         }
     }
+}
+
+/// Each snapshot's L1 copy, the L2 tables only snapshots use, and the data
+/// clusters (not in the sorted `active`) only they still point at.
+fn snapshot_clusters(snapshots: &[super::qcow2::snapshot::Snapshot], cluster: u64, active: &[u64], read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut ImageLayout) {
+    for s in snapshots {
+        let l1_bytes = u64::from(s.l1_size) * 8;
+        out.meta.push((s.l1_table_offset, l1_bytes.div_ceil(cluster) * cluster, Area::SnapshotL1));
+        for l2 in read(s.l1_table_offset, l1_bytes).chunks_exact(8).map(|e| be64(e) & OFFSET_MASK).filter(|l2| *l2 != 0) {
+            if !out.meta.iter().any(|m| m.0 == l2) {
+                out.meta.push((l2, cluster, Area::L2));
+            }
+            for host in read(l2, cluster).chunks_exact(8).map(|e| be64(e) & OFFSET_MASK).filter(|o| *o != 0) {
+                if active.binary_search(&host).is_err() {
+                    out.held.push(host);
+                }
+            }
+        }
+    }
+    out.held.sort_unstable();
+    out.held.dedup();
 }
 
 /// `host..host + len` cut where the file's allocated runs (sorted) begin

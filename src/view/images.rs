@@ -21,6 +21,10 @@ pub enum SegKind {
     Refcount,
     L2,
     Snapshots,
+    /// Data a snapshot shares with the active image.
+    Shared,
+    /// Data only a snapshot still uses.
+    Held,
 }
 
 impl SegKind {
@@ -33,6 +37,8 @@ impl SegKind {
             SegKind::Refcount => "refcount",
             SegKind::L2 => "l2",
             SegKind::Snapshots => "snapshots",
+            SegKind::Shared => "data shared",
+            SegKind::Held => "held",
         }
     }
 }
@@ -81,6 +87,8 @@ fn first_clusters(l: &ImageLayout) -> Vec<Option<SegKind>> {
                 .iter()
                 .find(|m| covers(m.0, m.1, i))
                 .map(|m| area_kind(m.2))
+                .or_else(|| l.shared.iter().any(|h| covers(*h, c, i)).then_some(SegKind::Shared))
+                .or_else(|| l.held.iter().any(|h| covers(*h, c, i)).then_some(SegKind::Held))
                 .or_else(|| l.data.iter().any(|d| covers(d.1, d.2, i)).then_some(SegKind::Data))
                 .or_else(|| l.unwritten.iter().any(|d| covers(d.1, d.2, i)).then_some(SegKind::Unwritten))
         })
@@ -112,7 +120,7 @@ fn size(bytes: u64) -> String {
 fn area_kind(a: Area) -> SegKind {
     match a {
         Area::Header => SegKind::Header,
-        Area::L1 => SegKind::L1,
+        Area::L1 | Area::SnapshotL1 => SegKind::L1,
         Area::RefcountTable | Area::RefcountBlock => SegKind::Refcount,
         Area::L2 => SegKind::L2,
         Area::Snapshots => SegKind::Snapshots,
@@ -131,6 +139,7 @@ pub fn image_view(l: &ImageLayout) -> ImageView {
     let mut host: Vec<Seg> = l.meta.iter().map(|m| seg(m.0, m.1, l.file_bytes, area_kind(m.2))).collect();
     host.extend(l.data.iter().map(|d| seg(d.1, d.2, l.file_bytes, SegKind::Data)));
     host.extend(l.unwritten.iter().map(|d| seg(d.1, d.2, l.file_bytes, SegKind::Unwritten)));
+    host.extend(l.held.iter().map(|h| seg(*h, l.cluster_bytes, l.file_bytes, SegKind::Held)));
     let mut guest: Vec<Seg> = l.unwritten.iter().map(|d| seg(d.0, d.2, l.virtual_bytes, SegKind::Unwritten)).collect();
     guest.extend(l.data.iter().map(|d| seg(d.0, d.2, l.virtual_bytes, SegKind::Data)));
     ImageView {

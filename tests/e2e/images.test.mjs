@@ -103,8 +103,13 @@ test('?embed=qcow2: the buttons write into both images, a read walks L1 then L2,
       await click(page, 'snapshot');
       await page.waitForFunction(() => /internal: 1 in the file's snapshot table/.test(document.querySelector('#image-summary')?.textContent));
       assert.equal(await page.isDisabled('[data-action="snapshot"]'), true);
+      // The snapshot shares every data cluster (drawn dashed) ...
+      const image = '#figure [data-image="vm-101-disk-0.qcow2"]';
+      await page.waitForSelector(`${image} rect.shared`);
       const clusters = async () => Number(/metadata [^·]* in (\d+) clusters/.exec(await page.locator('[data-image="vm-101-disk-0.qcow2"]').textContent())?.[1]);
       await click(page, 'write-file');
+      // ... and a write over shared clusters leaves the old ones to it alone.
+      await page.waitForSelector(`${image} rect.held`);
       await runCommand(page, `qemu-io -c 'read -P 0x66 512M 4M' ${QCOW2}`, /read 4194304\/4194304 bytes at offset 536870912/);
       await click(page, 'rollback');
       const back = await runCommand(page, `qemu-io -c 'read -P 0x66 512M 4M' ${QCOW2}`, /read 4194304\/4194304 bytes at offset 536870912/);

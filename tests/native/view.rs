@@ -445,3 +445,28 @@ fn figure5_plot_keeps_the_latest_points_of_a_long_session() {
     let line = &log.series[0].points;
     assert_eq!((line.len(), line[0].0, line[line.len() - 1].0), (view::images::SPACE_POINTS, 61 - view::images::SPACE_POINTS as u32 + 1, 61));
 }
+
+/// An internal snapshot in Figure 5, at the offsets the real qemu-img
+/// 10.0.2 and qemu-io use (read from the file's header, L1 and L2 tables):
+/// `snapshot -c` copies the L1 table to 0x60000 and leaves the data
+/// cluster at 0x50000 shared (its L2 entry without `QCOW_OFLAG_COPIED`);
+/// the next write copies the L2 table to 0x80000 and the data to 0x90000,
+/// and 0x50000 is then kept only for the snapshot.
+#[test]
+fn figure5_shows_a_snapshots_l1_copy_shared_and_kept_clusters() {
+    use storage_lab::core::image::Area::*;
+    use view::SegKind::{Data as D, Header as H, Held, L1 as T1, L2 as T2, Refcount as R, Shared, Snapshots as S};
+    let mut sh = shell("sdb=1G", &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G"));
+    sh.run(&format!("qemu-io -c 'write -P 0x11 0 64k' {QCOW2}"));
+    sh.run(&format!("qemu-img snapshot -c s1 {QCOW2}"));
+    let s = Scene::of(&sh);
+    assert_eq!((s.images[0].shared.clone(), s.images[0].held.clone()), (vec![0x50000], vec![]));
+    assert_eq!(view::image_views(&s)[0].first_clusters, [H, R, R, T1, T2, Shared, T1, S].map(Some));
+    sh.run(&format!("qemu-io -c 'write -P 0x22 0 64k' {QCOW2}"));
+    let s = Scene::of(&sh);
+    let l = &s.images[0];
+    let k = 65536;
+    assert_eq!(l.meta, vec![(0, k, Header), (0x10000, k, RefcountTable), (0x20000, k, RefcountBlock), (0x30000, k, L1), (0x40000, k, L2), (0x60000, k, SnapshotL1), (0x70000, k, Snapshots), (0x80000, k, L2)]);
+    assert_eq!((l.data.clone(), l.shared.clone(), l.held.clone()), (vec![(0, 0x90000, k)], vec![], vec![0x50000]));
+    assert_eq!(view::image_views(&s)[0].first_clusters, [H, R, R, T1, T2, Held, T1, S, T2, D].map(Some));
+}

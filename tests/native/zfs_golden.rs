@@ -1876,3 +1876,25 @@ tank  mountpoint   /srv/tank       local
 ",
     );
 }
+
+/// `compressratio` and `refcompressratio`: logical over compressed bytes
+/// (`dsl_get_refratio`), in hundredths as libzfs prints them. A record of
+/// one repeated byte compresses to one 4K sector; a snapshot reports its
+/// own ratio.
+#[test]
+fn compression_ratios_divide_logical_by_compressed_bytes() {
+    check(
+        Some("sdb=1G"),
+        "zpool create -o ashift=12 tank sdb\nzfs get -o name,property,value compressratio,refcompressratio tank\necho hello > /tank/notes.txt\n\
+         head -c 300000 /dev/zero | tr \"\\\\0\" a > /tank/aaa\nzfs snapshot tank@s\nzfs get -H -p -o value compressratio tank\n\
+         zfs list -t all -o name,used,refer,compressratio,refcompressratio,lused,lrefer\n",
+        "NAME  PROPERTY          VALUE
+tank  compressratio     1.00x
+tank  refcompressratio  1.00x
+7.42
+NAME     USED  REFER  RATIO  REFRATIO  LUSED  LREFER
+tank     116K   116K  7.42x     7.42x   430K    430K
+tank@s     0B   116K  7.42x     7.42x      -    430K
+",
+    );
+}

@@ -8,7 +8,7 @@ use super::{getopt, nicenum, Columns};
 use crate::console::Output;
 use crate::core::machine::Machine;
 use crate::core::zfs::props::{is_user_property, Stored, FS, SNAP, VOL};
-use crate::core::zfs::dsl::dataset_guid;
+use crate::core::zfs::dsl::{dataset_guid, Dataset};
 use crate::core::zfs::{ChecksumAlg, DatasetKind, Pool};
 
 /// A property's full name from its column or short name.
@@ -193,15 +193,15 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
         "used" => ro(bytes(space.used)),
         "available" => ro(space.available.map_or("-".into(), bytes)),
         "referenced" => ro(bytes(space.referenced)),
-        "compressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
+        "compressratio" => ro(ratio(snapshot.map_or_else(|| (dir_sum(pool, head, Dataset::logical_used_bytes), dir_sum(pool, head, Dataset::compressed_used_bytes)), |s| (s.logical_referenced_bytes, s.compressed_referenced_bytes)), literal)),
         // Plain numbers (zfs_nicenum, no B), as libzfs' default branch prints them.
         "written" => ro(number(space.written)),
         "logicalreferenced" => ro(number(snapshot.map_or(ds.logical_referenced_bytes, |s| s.logical_referenced_bytes))),
-        "logicalused" if snap.is_none() => ro(number(logical_used(pool, head))),
+        "logicalused" if snap.is_none() => ro(number(dir_sum(pool, head, Dataset::logical_used_bytes))),
         "mounted" if snap.is_none() && volume.is_none() => ro(if pool.mountpoint_of(head).starts_with('/') && !ds.unmounted() { "yes" } else { "no" }.into()),
         "guid" => ro(snapshot.map_or(dataset_guid(pool.guid, ds.obj), |s| s.guid).to_string()),
         "objsetid" => ro(snapshot.map_or(ds.obj, |s| s.obj).to_string()),
-        "refcompressratio" => ro(if literal { "1.00".into() } else { "1.00x".into() }),
+        "refcompressratio" => ro(ratio(snapshot.map_or((ds.logical_referenced_bytes, ds.compressed_referenced_bytes), |s| (s.logical_referenced_bytes, s.compressed_referenced_bytes)), literal)),
         "defer_destroy" if snap.is_some() => ro("off".into()),
         "userrefs" if snap.is_some() => ro("0".into()),
         "snapshot_limit" | "snapshot_count" if snap.is_none() => Some(("none".into(), "default".into())),
@@ -276,13 +276,20 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
     }
 }
 
-/// `logicalused`: what a dataset, its snapshots and its children hold,
-/// logically (`dd_uncompressed_bytes`), without reservations.
-fn logical_used(pool: &Pool, name: &str) -> u64 {
-    let own = pool.dataset(name).map_or(0, |d| d.logical_used_bytes());
+/// A dataset's, its snapshots' and its children's blocks by one measure
+/// (`dd_uncompressed_bytes`, which `logicalused` shows, or
+/// `dd_compressed_bytes`), without reservations.
+fn dir_sum(pool: &Pool, name: &str, own: fn(&Dataset) -> u64) -> u64 {
     let prefix = format!("{name}/");
     let children = pool.datasets.iter().filter(|d| d.name.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')));
-    own + children.map(|d| logical_used(pool, &d.name)).sum::<u64>()
+    pool.dataset(name).map_or(0, own) + children.map(|d| dir_sum(pool, &d.name, own)).sum::<u64>()
+}
+
+/// `compressratio` and `refcompressratio`: uncompressed over compressed
+/// bytes, in hundredths, `1.00x` with nothing written.
+fn ratio((uncompressed, compressed): (u64, u64), literal: bool) -> String {
+    let r = if compressed == 0 { 100 } else { uncompressed * 100 / compressed };
+    format!("{}.{:02}{}", r / 100, r % 100, if literal { "" } else { "x" })
 }
 
 /// `snapshots_changed`: `strftime("%a %b %e %k:%M:%S %Y")` in UTC.

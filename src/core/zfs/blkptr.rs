@@ -194,6 +194,16 @@ impl Blkptr {
         }
     }
 
+    /// `BP_GET_PSIZE` as the space accounting reads it: one copy's
+    /// compressed size, none for an embedded block or a hole.
+    pub fn compressed_size(&self) -> u64 {
+        if self.dvas.is_empty() {
+            0
+        } else {
+            self.psize
+        }
+    }
+
     /// The bytes of all copies together.
     pub fn asize(&self) -> u64 {
         self.dvas.iter().map(|d| d.asize).sum()

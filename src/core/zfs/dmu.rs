@@ -416,6 +416,7 @@ impl<'a> Tx<'a> {
             if let Some(ds) = self.pool.head_by_obj_mut(n) {
                 ds.referenced_bytes += dsize;
                 ds.logical_referenced_bytes += bp.ucsize();
+                ds.compressed_referenced_bytes += bp.compressed_size();
             }
         }
         Ok(bp)
@@ -435,6 +436,7 @@ impl<'a> Tx<'a> {
         let Some(ds) = self.pool.head_by_obj_mut(n) else { return };
         ds.referenced_bytes = ds.referenced_bytes.saturating_sub(dsize);
         ds.logical_referenced_bytes = ds.logical_referenced_bytes.saturating_sub(bp.ucsize());
+        ds.compressed_referenced_bytes = ds.compressed_referenced_bytes.saturating_sub(bp.compressed_size());
         if bp.birth_txg > ds.prev_snap_txg() {
             self.free(os, bp);
             return;

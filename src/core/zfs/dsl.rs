@@ -94,6 +94,8 @@ pub struct Snapshot {
     pub referenced_bytes: u64,
     /// `logicalreferenced`: its blocks' `ucsize`.
     pub logical_referenced_bytes: u64,
+    /// `ds_compressed_bytes`: its blocks' compressed sizes.
+    pub compressed_referenced_bytes: u64,
     /// Blocks its predecessor held that it does not.
     pub deadlist: Vec<Blkptr>,
     /// `ds_guid`; a received snapshot keeps the sender's (`drr_toguid`).
@@ -119,6 +121,8 @@ pub struct Dataset {
     pub referenced_bytes: u64,
     /// `logicalreferenced`: the `ucsize` of the blocks it references.
     pub logical_referenced_bytes: u64,
+    /// `ds_compressed_bytes`: their compressed sizes, one copy each.
+    pub compressed_referenced_bytes: u64,
     pub creation_txg: u64,
     pub creation_time: u64,
     /// The next free object number in its object set.
@@ -143,6 +147,7 @@ pub struct Origin {
     pub txg: u64,
     pub referenced_bytes: u64,
     pub logical_referenced_bytes: u64,
+    pub compressed_referenced_bytes: u64,
 }
 
 impl Dataset {
@@ -184,15 +189,25 @@ impl Dataset {
         (self.referenced_bytes + dropped).saturating_sub(o.referenced_bytes)
     }
 
-    /// `dd_uncompressed_bytes` of its own: the logical size of every block
-    /// born in it that the head or a snapshot still holds (a clone's
-    /// blocks from its origin are the origin's).
+    /// What the blocks born in it that the head or a snapshot still holds
+    /// come to by `measure`, given the head's and a clone origin's totals by
+    /// the same measure (a clone's blocks from its origin are the origin's).
+    fn own_bytes(&self, measure: fn(&Blkptr) -> u64, head: u64, origin: u64) -> u64 {
+        let origin_txg = self.origin().map_or(0, |o| o.txg);
+        let dead = || [&self.deadlist].into_iter().chain(self.snapshots.iter().map(|s| &s.deadlist)).flatten();
+        let old: u64 = dead().filter(|b| b.birth_txg <= origin_txg).map(measure).sum();
+        let new: u64 = dead().filter(|b| b.birth_txg > origin_txg).map(measure).sum();
+        (head + old).saturating_sub(origin) + new
+    }
+
+    /// Its own `dd_uncompressed_bytes` (`logicalused` without children).
     pub fn logical_used_bytes(&self) -> u64 {
-        let origin = self.origin().map_or((0, 0), |o| (o.txg, o.logical_referenced_bytes));
-        let dead = |bps: &[Blkptr]| bps.iter().filter(|b| b.birth_txg > origin.0).map(Blkptr::ucsize).sum::<u64>();
-        let dropped: u64 = [&self.deadlist].into_iter().chain(self.snapshots.iter().map(|s| &s.deadlist)).map(|d| d.iter().filter(|b| b.birth_txg <= origin.0).map(Blkptr::ucsize).sum::<u64>()).sum();
-        let snapshots = dead(&self.deadlist) + self.snapshots.iter().map(|s| dead(&s.deadlist)).sum::<u64>();
-        (self.logical_referenced_bytes + dropped).saturating_sub(origin.1) + snapshots
+        self.own_bytes(Blkptr::ucsize, self.logical_referenced_bytes, self.origin().map_or(0, |o| o.logical_referenced_bytes))
+    }
+
+    /// Its own `dd_compressed_bytes`.
+    pub fn compressed_used_bytes(&self) -> u64 {
+        self.own_bytes(Blkptr::compressed_size, self.compressed_referenced_bytes, self.origin().map_or(0, |o| o.compressed_referenced_bytes))
     }
 
     /// `usedbysnapshots`: every dead list, the head's and each snapshot's.
@@ -573,6 +588,7 @@ impl Tx<'_> {
             deadlist: Vec::new(),
             referenced_bytes: 0,
             logical_referenced_bytes: 0,
+            compressed_referenced_bytes: 0,
             creation_txg,
             creation_time: self.now,
             next_object: 1,
@@ -619,8 +635,8 @@ impl Tx<'_> {
         let (txg, now, guid) = (self.txg, self.now, dataset_guid(self.pool.guid, obj));
         let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
         let deadlist = std::mem::take(&mut ds.deadlist);
-        let (referenced_bytes, logical_referenced_bytes) = (ds.referenced_bytes, ds.logical_referenced_bytes);
-        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes, logical_referenced_bytes, deadlist, guid });
+        let (referenced_bytes, logical_referenced_bytes, compressed_referenced_bytes) = (ds.referenced_bytes, ds.logical_referenced_bytes, ds.compressed_referenced_bytes);
+        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes, logical_referenced_bytes, compressed_referenced_bytes, deadlist, guid });
         let mut head_dn = self.dnode(Os::Mos, n)?;
         head_dn.bonus = DslDatasetPhys { prev_snap_obj: obj, prev_snap_txg: txg, ..head }.encode();
         self.set_dnode(Os::Mos, n, head_dn)?;
@@ -637,7 +653,7 @@ impl Tx<'_> {
         let src = self.pool.dataset(head).ok_or_else(missing)?;
         let s = src.snapshot(snap).ok_or_else(missing)?;
         let (kind, next_object, next_chunk_object) = (src.kind.clone(), src.next_object, src.next_chunk_object);
-        let o = Origin { snapshot: origin.to_string(), obj: s.obj, txg: s.txg, referenced_bytes: s.referenced_bytes, logical_referenced_bytes: s.logical_referenced_bytes };
+        let o = Origin { snapshot: origin.to_string(), obj: s.obj, txg: s.txg, referenced_bytes: s.referenced_bytes, logical_referenced_bytes: s.logical_referenced_bytes, compressed_referenced_bytes: s.compressed_referenced_bytes };
         let bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, o.obj)?.bonus).bp;
         let rec = DslDatasetPhys { prev_snap_obj: o.obj, prev_snap_txg: o.txg, creation_time: self.now, creation_txg: self.txg, referenced_bytes: o.referenced_bytes, guid: self.txg, bp, ..DslDatasetPhys::default() };
         let obj = self.new_mos_object(&rec)?;
@@ -650,6 +666,7 @@ impl Tx<'_> {
             deadlist: Vec::new(),
             referenced_bytes: o.referenced_bytes,
             logical_referenced_bytes: o.logical_referenced_bytes,
+            compressed_referenced_bytes: o.compressed_referenced_bytes,
             creation_txg: self.txg,
             creation_time: self.now,
             next_object,
@@ -699,7 +716,8 @@ impl Tx<'_> {
     pub fn rollback(&mut self, dataset: &str, snap: &str) -> Result<(), ZfsError> {
         let ds = self.pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
         let s = ds.snapshot(snap).ok_or_else(|| ZfsError::NoSuchDataset(format!("{dataset}@{snap}")))?;
-        let (n, snap_obj, snap_txg, snap_ref, snap_logical) = (ds.obj, s.obj, s.txg, s.referenced_bytes, s.logical_referenced_bytes);
+        let (n, snap_obj, snap_txg, snap_ref) = (ds.obj, s.obj, s.txg, s.referenced_bytes);
+        let (snap_logical, snap_compressed) = (s.logical_referenced_bytes, s.compressed_referenced_bytes);
         let current = self.objset_bp(Os::Ds(n))?;
         self.free_tree(Os::Ds(n), &current, snap_txg)?;
         let snap_bp = DslDatasetPhys::decode(&self.dnode(Os::Mos, snap_obj)?.bonus).bp;
@@ -707,6 +725,7 @@ impl Tx<'_> {
         ds.deadlist.clear();
         ds.referenced_bytes = snap_ref;
         ds.logical_referenced_bytes = snap_logical;
+        ds.compressed_referenced_bytes = snap_compressed;
         self.forget_objset(Os::Ds(n));
         let mut dn = self.dnode(Os::Mos, n)?;
         dn.bonus = DslDatasetPhys { bp: snap_bp, referenced_bytes: snap_ref, ..DslDatasetPhys::decode(&dn.bonus) }.encode();
