@@ -150,7 +150,8 @@ fn qcow2_layout(m: &Machine, h: Header, out: &mut ImageLayout) {
 /// clusters (not in the sorted `active`) only they still point at.
 fn snapshot_clusters(snapshots: &[super::qcow2::snapshot::Snapshot], cluster: u64, active: &[u64], read: &mut dyn FnMut(u64, u64) -> Vec<u8>, out: &mut ImageLayout) {
     for s in snapshots {
-        let l1_bytes = u64::from(s.l1_size) * 8;
+        // `QCOW_MAX_L1_SIZE`: qemu opens no image with a larger table.
+        let l1_bytes = (u64::from(s.l1_size) * 8).min(32 << 20);
         out.meta.push((s.l1_table_offset, l1_bytes.div_ceil(cluster) * cluster, Area::SnapshotL1));
         for l2 in read(s.l1_table_offset, l1_bytes).chunks_exact(8).map(|e| be64(e) & OFFSET_MASK).filter(|l2| *l2 != 0) {
             if !out.meta.iter().any(|m| m.0 == l2) {
