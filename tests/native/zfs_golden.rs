@@ -27,8 +27,8 @@ config:
 
 errors: No known data errors
 NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank   960M    26K   960M        -         -     0%     0%  1.00x    ONLINE  -
-tank\t1006632960\t26624\t1006606336\t-\t-\t0\t0\t1.00\tONLINE\t-
+tank   960M    27K   960M        -         -     0%     0%  1.00x    ONLINE  -
+tank\t1006632960\t27648\t1006605312\t-\t-\t0\t0\t1.00\tONLINE\t-
 no pools available
 no pools available
 ",
@@ -149,7 +149,7 @@ fn files_in_a_dataset_show_in_ls_and_df() {
         "total 1
 -rw-r--r-- 1 root root 10 Nov 25 09:00 notes.txt
 Filesystem      Size  Used Avail Use% Mounted on
-tank            832M   23K  832M   1% /tank
+tank            832M   24K  832M   1% /tank
 hello zfs
 ",
     );
@@ -262,7 +262,7 @@ fn a_volume_written_by_dd_diverges_from_its_snapshot() {
         "7f614da9329cd3aebf59b91aadc30bf0  /dev/zvol/tank/vol
 05e41b0e7076b30905a99da39c7365c1  -
 NAME         USED  REFER
-tank        71.1M    23K
+tank        71.1M    24K
 tank/vol    71.0M  3.03M
 tank/vol@a  1.03M  4.03M
 b6d81b360a5672d80c27430f39153e2c  -
@@ -512,7 +512,7 @@ fn attach_makes_a_mirror_and_the_scan_line_reports_the_resilver() {
          zpool status -x\nzpool detach tank sdb\nzfs create -p tank/a/b/c\nzfs create -p tank/a/b/c\nzfs list -H -o name\n",
         "  pool: tank
  state: ONLINE
-  scan: resilvered 26K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
+  scan: resilvered 27K in 00:00:00 with 0 errors on Wed Nov 25 09:00:03 2026
 config:
 
 \tNAME        STATE     READ WRITE CKSUM
@@ -653,19 +653,19 @@ fn zpool_list_v_prints_each_vdev_as_print_list_stats_does() {
         DISKS,
         "zpool create tank mirror sdb sdc\nzpool create solo sdd\nzpool list -v\nzpool list -vH tank\nzpool offline tank sdc\nzpool list -vP tank\n",
         "NAME         SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank         960M    26K   960M        -         -     0%     0%  1.00x    ONLINE  -
-  mirror-0   960M    26K   960M        -         -     0%  0.00%      -    ONLINE
+tank         960M    27K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  mirror-0   960M    27K   960M        -         -     0%  0.00%      -    ONLINE
     sdb     1014M      -      -        -         -      -      -      -    ONLINE
     sdc     1014M      -      -        -         -      -      -      -    ONLINE
-solo         960M    26K   960M        -         -     0%     0%  1.00x    ONLINE  -
-  sdd       1014M    26K   960M        -         -     0%  0.00%      -    ONLINE
-tank\t960M\t26K\t960M\t-\t-\t0%\t0%\t1.00x\tONLINE\t-
-\tmirror-0\t960M\t26K\t960M\t-\t-\t0%\t0.00%\t-\tONLINE
+solo         960M    27K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  sdd       1014M    27K   960M        -         -     0%  0.00%      -    ONLINE
+tank\t960M\t27K\t960M\t-\t-\t0%\t0%\t1.00x\tONLINE\t-
+\tmirror-0\t960M\t27K\t960M\t-\t-\t0%\t0.00%\t-\tONLINE
 \tsdb\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
 \tsdc\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
 NAME            SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
-tank            960M  27.5K   960M        -         -     0%     0%  1.00x  DEGRADED  -
-  mirror-0      960M  27.5K   960M        -         -     0%  0.00%      -  DEGRADED
+tank            960M  28.5K   960M        -         -     0%     0%  1.00x  DEGRADED  -
+  mirror-0      960M  28.5K   960M        -         -     0%  0.00%      -  DEGRADED
     /dev/sdb1  1014M      -      -        -         -      -      -      -    ONLINE
     /dev/sdc1  1014M      -      -        -         -      -      -      -   OFFLINE
 ",
@@ -684,16 +684,16 @@ fn zpool_iostat_reports_the_ios_each_device_saw() {
               capacity     operations     bandwidth 
 pool        alloc   free   read  write   read  write
 ----------  -----  -----  -----  -----  -----  -----
-tank          42K   960M      7     42  5.33K  36.4K
+tank          44K   960M      7     42  5.67K  37.7K
               capacity     operations     bandwidth 
 pool        alloc   free   read  write   read  write
 ----------  -----  -----  -----  -----  -----  -----
-tank          42K   960M      5     32     4K  27.3K
-  mirror-0    42K   960M      5     32     4K  27.3K
-    sdb         -      -      5     16     4K  13.6K
-    sdc         -      -      0     16      0  13.6K
+tank          44K   960M      5     32  4.25K  28.3K
+  mirror-0    44K   960M      5     32  4.25K  28.3K
+    sdb         -      -      5     16  4.25K  14.1K
+    sdc         -      -      0     16      0  14.1K
 ----------  -----  -----  -----  -----  -----  -----
-tank\t42K\t960M\t4\t25\t3.20K\t21.8K
+tank\t44K\t960M\t4\t25\t3.40K\t22.6K
 zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval
 ",
     );
@@ -1208,15 +1208,15 @@ fn quotas_and_reservations_limit_and_charge_space() {
 cannot set property for 'tank/q': invalid numeric suffix 'Q'
 dd: error writing '/tank/q/d': Disk quota exceeded
 NAME     USED  AVAIL  REFER  QUOTA  REFQUOTA
-tank/q   793K   231K   793K     2M        1M
+tank/q   794K   230K   794K     2M        1M
 cannot set property for 'tank/q': size is less than current used or reserved space
 cannot set property for 'tank/q': size is greater than available space
 cannot set property for 'tank/r': size is greater than available space
 cannot set property for 'tank/r': size is less than current used or reserved space
 NAME     USED  AVAIL  USEDCHILD  RESERV
 tank     101M   731M       101M    none
-tank/q   793K   231K         0B    none
-tank/r    23K   831M         0B    100M
+tank/q   794K   230K         0B    none
+tank/r    24K   831M         0B    100M
 quota\t2097152\tlocal
 refquota\t1048576\tlocal
 reservation\t0\tdefault
@@ -1334,7 +1334,7 @@ fn clones_share_their_origin_snapshot() {
     check(
         DISKS,
         "zpool create tank sdb\nzfs create tank/data\ndd if=/dev/urandom of=/tank/data/a bs=64k count=4 status=none\nzfs snapshot tank/data@s1\nzfs clone tank/data@s1 tank/c\nzfs list -o name,used,refer,usedsnap,origin -t all -r tank\ncat /tank/c/a | md5sum\nmd5sum /tank/data/a\ndd if=/dev/urandom of=/tank/c/a bs=64k count=1 conv=notrunc status=none\ndd if=/dev/urandom of=/tank/c/b bs=64k count=2 status=none\nzfs list -o name,used,refer,usedsnap,written -t all -r tank\nzfs get -H origin,clones tank/c tank/data@s1 tank/data\nzfs destroy tank/data@s1\nzfs destroy tank/data\nzfs destroy -r tank/data\nzpool scrub tank\nzpool status -x\nzfs snapshot tank/c@mine\ndd if=/dev/urandom of=/tank/c/b bs=64k count=1 conv=notrunc status=none\nzfs list -o name,used,refer,usedsnap -t all -r tank\nzfs rename tank/data tank/d2\nzfs get -H -o value origin tank/c\nzfs clone tank/d2@s1 tank/nope/x\nzfs clone tank/d2 tank/x\nzfs clone tank/d2@zz tank/x\nzfs clone tank/d2@s1 tank/c\nzfs clone tank/d2@s1 tank\nzfs clone tank/d2@s1 nopool/x\nzfs destroy -R tank/d2@s1\nzfs list -t all -o name -r tank\nzpool scrub tank\nzpool status -x\n",
-        "NAME           USED  REFER  USEDSNAP  ORIGIN\ntank           306K    25K        0B  -\ntank/c           0B   281K        0B  tank/data@s1\ntank/data      281K   281K        0B  -\ntank/data@s1     0B   281K         -  -\n6f2c54e8c83204549c87c73d38670717  -\n6f2c54e8c83204549c87c73d38670717  /tank/data/a\nNAME           USED  REFER  USEDSNAP  WRITTEN\ntank           578K    25K        0B      25K\ntank/c         272K   410K        0B     272K\ntank/data      281K   281K        0B        0\ntank/data@s1     0B   281K         -     281K\ntank/c\torigin\ttank/data@s1\t-\ntank/c\tclones\t-\t-\ntank/data\torigin\t-\t-\ntank/data\tclones\t-\t-\ntank/data@s1\torigin\t-\t-\ntank/data@s1\tclones\ttank/c\t-\ncannot destroy 'tank/data@s1': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\ntank/c\ncannot destroy 'tank/data': filesystem has children\nuse '-r' to destroy the following datasets:\ntank/data@s1\ncannot destroy 'tank/data': filesystem has dependent clones\nuse '-R' to destroy the following datasets:\ntank/c\nall pools are healthy\nNAME           USED  REFER  USEDSNAP\ntank           718K    25K        0B\ntank/c         412K   410K      140K\ntank/c@mine    140K   410K         -\ntank/data      281K   281K        0B\ntank/data@s1     0B   281K         -\ntank/d2@s1\ncannot create 'tank/nope/x': parent does not exist\ncannot open 'tank/d2': missing '@' delimiter in snapshot name\ncannot open 'tank/d2@zz': dataset does not exist\ncannot create 'tank/c': dataset already exists\ncannot create 'tank': missing dataset name\ncannot create 'nopool/x': no such pool 'nopool'\nNAME\ntank\ntank/d2\nall pools are healthy\n",
+        "NAME           USED  REFER  USEDSNAP  ORIGIN\ntank           307K    25K        0B  -\ntank/c           0B   282K        0B  tank/data@s1\ntank/data      282K   282K        0B  -\ntank/data@s1     0B   282K         -  -\n6f2c54e8c83204549c87c73d38670717  -\n6f2c54e8c83204549c87c73d38670717  /tank/data/a\nNAME           USED  REFER  USEDSNAP  WRITTEN\ntank           579K    25K        0B      25K\ntank/c         272K   410K        0B     272K\ntank/data      282K   282K        0B        0\ntank/data@s1     0B   282K         -     282K\ntank/c\torigin\ttank/data@s1\t-\ntank/c\tclones\t-\t-\ntank/data\torigin\t-\t-\ntank/data\tclones\t-\t-\ntank/data@s1\torigin\t-\t-\ntank/data@s1\tclones\ttank/c\t-\ncannot destroy 'tank/data@s1': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\ntank/c\ncannot destroy 'tank/data': filesystem has children\nuse '-r' to destroy the following datasets:\ntank/data@s1\ncannot destroy 'tank/data': filesystem has dependent clones\nuse '-R' to destroy the following datasets:\ntank/c\nall pools are healthy\nNAME           USED  REFER  USEDSNAP\ntank           719K    25K        0B\ntank/c         412K   410K      140K\ntank/c@mine    140K   410K         -\ntank/data      282K   282K        0B\ntank/data@s1     0B   282K         -\ntank/d2@s1\ncannot create 'tank/nope/x': parent does not exist\ncannot open 'tank/d2': missing '@' delimiter in snapshot name\ncannot open 'tank/d2@zz': dataset does not exist\ncannot create 'tank/c': dataset already exists\ncannot create 'tank': missing dataset name\ncannot create 'nopool/x': no such pool 'nopool'\nNAME\ntank\ntank/d2\nall pools are healthy\n",
     );
 }
 
@@ -1352,8 +1352,8 @@ tank/a     104M  46.2M   150M
 tank/a/v   104M  49.5M      -
 cannot create snapshot 'tank/big@s1': out of space
 NAME         USED  AVAIL  REFER
-tank         829M  2.89M    24K
-tank/a       104M  2.89M    23K
+tank         829M  2.89M    25K
+tank/a       104M  2.89M    24K
 tank/a/v     104M  6.12M   101M
 tank/big     612M  11.4M   603M
 tank/ok      114M   107M  10.1M
@@ -1371,9 +1371,9 @@ fn renames_respect_the_new_parents_quota() {
         "zpool create tank sdb\nzfs create -o quota=50M tank/a\nzfs create tank/b\nzfs set reservation=100M tank/b\nzfs rename tank/b tank/a/b\nzfs set reservation=none tank/b\nzfs rename tank/b tank/a/b\nzfs list -o name,used,quota -r tank\n",
         "cannot rename 'tank/b': out of space
 NAME       USED  QUOTA
-tank        70K   none
-tank/a      46K    50M
-tank/a/b    23K   none
+tank        73K   none
+tank/a      48K    50M
+tank/a/b    24K   none
 ",
     );
 }

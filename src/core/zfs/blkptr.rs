@@ -45,6 +45,7 @@ pub enum ObjType {
     UnlinkedSet,
     Zvol,
     ZvolProp,
+    Sa,
     SaMasterNode,
     SaAttrRegistration,
     SaAttrLayouts,
@@ -65,6 +66,7 @@ impl ObjType {
             ObjType::UnlinkedSet => 22,
             ObjType::Zvol => 23,
             ObjType::ZvolProp => 24,
+            ObjType::Sa => 44,
             ObjType::SaMasterNode => 45,
             ObjType::SaAttrRegistration => 46,
             ObjType::SaAttrLayouts => 47,
@@ -72,7 +74,7 @@ impl ObjType {
     }
 
     pub fn from_code(code: u8) -> ObjType {
-        const ALL: [ObjType; 15] = [
+        const ALL: [ObjType; 16] = [
             ObjType::None,
             ObjType::ObjectDirectory,
             ObjType::Dnode,
@@ -85,6 +87,7 @@ impl ObjType {
             ObjType::UnlinkedSet,
             ObjType::Zvol,
             ObjType::ZvolProp,
+            ObjType::Sa,
             ObjType::SaMasterNode,
             ObjType::SaAttrRegistration,
             ObjType::SaAttrLayouts,

@@ -534,6 +534,6 @@ pub fn block_kind(bp: &Blkptr) -> &'static str {
         | ObjType::SaAttrRegistration
         | ObjType::SaAttrLayouts => "zap",
         ObjType::DslDataset => "dataset",
-        ObjType::Znode | ObjType::None => "other",
+        ObjType::Znode | ObjType::Sa | ObjType::None => "other",
     }
 }

@@ -9,8 +9,11 @@
 //! block; those blocks are the contents of object 0, the meta-dnode, which
 //! lives in the object set block. A dataset's meta-dnode has six levels
 //! from the start, enough for 2^48 objects, as ZFS sets it up; the MOS's
-//! grows as needed. Simplified: object sets without user-accounting dnodes, and
-//! the legacy znode bonus rather than system attributes for files.
+//! grows as needed. A file's or directory's attributes are system
+//! attributes (`sa_hdr_phys_t` and the attributes of SA layout 2) in its
+//! bonus. Simplified: object sets without user-accounting dnodes; every
+//! file and directory has the same layout (with a project id), owner root,
+//! and the three entries of a trivial ACL.
 
 use super::blkptr::{Blkptr, ObjType, BLKPTR_BYTES};
 
@@ -79,6 +82,15 @@ impl Dnode {
     pub fn new(obj_type: ObjType, data_block_bytes: u64, bonus_type: Option<ObjType>, bonus: Vec<u8>) -> Dnode {
         let nblkptr = (1 + (MAX_BONUS_BYTES - bonus.len().min(MAX_BONUS_BYTES)) / BLKPTR_BYTES).min(MAX_NBLKPTR);
         Dnode { obj_type: Some(obj_type), nlevels: 1, data_block_bytes, bonus_type, max_blkid: 0, used_bytes: 0, blkptrs: vec![Blkptr::hole(); nblkptr], bonus }
+    }
+
+    /// A file or directory (`zfs_mknode`): its system attributes in the
+    /// bonus. ZFS allocates the whole bonus area first, so it keeps one block
+    /// pointer, then sets the bonus length to what the attributes take.
+    pub fn zpl(obj_type: ObjType, data_block_bytes: u64, bonus: Vec<u8>) -> Dnode {
+        let mut d = Dnode::new(obj_type, data_block_bytes, Some(ObjType::Sa), bonus);
+        d.blkptrs.truncate(1);
+        d
     }
 
     /// The top-level pointer to block `blkid` of the top level.
@@ -254,7 +266,7 @@ impl DslDatasetPhys {
     }
 }
 
-/// The fields of `znode_phys_t` a file or directory needs.
+/// The attributes a file or directory needs, kept as system attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Znode {
     pub mtime: u64,
@@ -262,34 +274,72 @@ pub struct Znode {
     pub size: u64,
     pub parent: u64,
     pub links: u64,
+    /// `ZPL_GEN`: the txg that created it.
+    pub gen: u64,
 }
 
-pub const ZNODE_BYTES: usize = 264;
 pub const S_IFDIR: u64 = 0o040000;
 pub const S_IFREG: u64 = 0o100000;
+/// `SA_MAGIC`.
+const SA_MAGIC: u32 = 0x2F_505A;
+/// The SA layout every file and directory uses (the first after the two
+/// legacy ones).
+const SA_LAYOUT: u16 = 2;
+/// A trivial ACL's entries (`zfs_ace_hdr_t`: type, flags, access mask):
+/// owner@, group@ and everyone@ allowed what the mode gives them.
+const TRIVIAL_ACES: [(u16, u16, u32); 3] = [(0, 0x1000, 0x0016_01a7), (0, 0x2040, 0x0012_0089), (0, 0x4000, 0x0012_0089)];
+/// `zfs_mknode`'s flags for a new file: `ZFS_ARCHIVE | ZFS_AV_MODIFIED | ZFS_ACL_TRIVIAL`.
+const ZPL_FLAGS: u64 = 0x408_0000_0004;
+/// Where each attribute sits in the bonus, after the 8-byte header:
+/// MODE, SIZE, GEN, UID, GID, PARENT, FLAGS, ATIME, MTIME, CTIME, CRTIME
+/// (16 bytes each), LINKS, PROJID, DACL_COUNT, then DACL_ACES.
+const SA_MODE: usize = 8;
+const SA_SIZE: usize = 16;
+const SA_GEN: usize = 24;
+const SA_PARENT: usize = 48;
+const SA_FLAGS: usize = 56;
+const SA_TIMES: usize = 64;
+const SA_LINKS: usize = 128;
+const SA_DACL_COUNT: usize = 144;
+const SA_ACES: usize = 152;
+pub const SA_BONUS_BYTES: usize = SA_ACES + 8 * TRIVIAL_ACES.len();
 
 impl Znode {
     pub fn is_dir(&self) -> bool {
         self.mode & 0o170000 == S_IFDIR
     }
 
+    /// The bonus: `sa_hdr_phys_t` (magic, layout and header size, the ACL's
+    /// length), then the attributes in layout order.
     pub fn encode(&self) -> Vec<u8> {
-        let mut b = vec![0u8; ZNODE_BYTES];
-        for at in [0, 16, 32, 48] {
-            put64(&mut b, at, self.mtime);
+        let mut b = vec![0u8; SA_BONUS_BYTES];
+        b[0..4].copy_from_slice(&SA_MAGIC.to_le_bytes());
+        b[4..6].copy_from_slice(&((8 / 8) << 10 | SA_LAYOUT).to_le_bytes());
+        b[6..8].copy_from_slice(&((8 * TRIVIAL_ACES.len()) as u16).to_le_bytes());
+        put64(&mut b, SA_MODE, self.mode);
+        put64(&mut b, SA_SIZE, self.size);
+        put64(&mut b, SA_GEN, self.gen);
+        put64(&mut b, SA_PARENT, self.parent);
+        put64(&mut b, SA_FLAGS, ZPL_FLAGS);
+        for t in 0..4 {
+            put64(&mut b, SA_TIMES + 16 * t, self.mtime);
         }
-        put64(&mut b, 72, self.mode);
-        put64(&mut b, 80, self.size);
-        put64(&mut b, 88, self.parent);
-        put64(&mut b, 96, self.links);
+        put64(&mut b, SA_LINKS, self.links);
+        put64(&mut b, SA_DACL_COUNT, TRIVIAL_ACES.len() as u64);
+        for (i, (kind, flags, mask)) in TRIVIAL_ACES.iter().enumerate() {
+            let at = SA_ACES + 8 * i;
+            b[at..at + 2].copy_from_slice(&kind.to_le_bytes());
+            b[at + 2..at + 4].copy_from_slice(&flags.to_le_bytes());
+            b[at + 4..at + 8].copy_from_slice(&mask.to_le_bytes());
+        }
         b
     }
 
     pub fn decode(b: &[u8]) -> Znode {
-        if b.len() < ZNODE_BYTES {
+        if b.len() < SA_BONUS_BYTES || b[0..4] != SA_MAGIC.to_le_bytes() {
             return Znode::default();
         }
-        Znode { mtime: get64(b, 16), mode: get64(b, 72), size: get64(b, 80), parent: get64(b, 88), links: get64(b, 96) }
+        Znode { mtime: get64(b, SA_TIMES + 16), mode: get64(b, SA_MODE), size: get64(b, SA_SIZE), parent: get64(b, SA_PARENT), links: get64(b, SA_LINKS), gen: get64(b, SA_GEN) }
     }
 }
 
@@ -299,16 +349,19 @@ mod tests {
 
     #[test]
     fn dnode_fields_sit_at_dnode_phys_offsets() {
-        let mut d = Dnode::new(ObjType::PlainFileContents, 128 * 1024, Some(ObjType::Znode), Znode { size: 5, ..Znode::default() }.encode());
+        let mut d = Dnode::zpl(ObjType::PlainFileContents, 128 * 1024, Znode { size: 5, mode: S_IFREG | 0o644, ..Znode::default() }.encode());
         d.nlevels = 2;
         d.max_blkid = 7;
         let b = d.encode();
-        assert_eq!((b[0], b[1], b[2], b[3], b[4]), (19, 17, 2, 1, 17));
+        // One block pointer; bonus type DMU_OT_SA (44).
+        assert_eq!((b[0], b[1], b[2], b[3], b[4]), (19, 17, 2, 1, 44));
         assert_eq!(u16::from_le_bytes([b[8], b[9]]), 256);
-        assert_eq!(u16::from_le_bytes([b[10], b[11]]), 264);
+        assert_eq!(u16::from_le_bytes([b[10], b[11]]), 176);
         assert_eq!(get64(&b, 16), 7);
-        // The znode's zp_size sits 80 bytes into the bonus, which starts at 192.
-        assert_eq!(get64(&b, 192 + 80), 5);
+        // The bonus starts at 192 with SA_MAGIC, layout 2 and an 8-byte
+        // header; ZPL_MODE follows the header and ZPL_SIZE comes next.
+        assert_eq!(&b[192..198], &[0x5a, 0x50, 0x2f, 0, 2, 4]);
+        assert_eq!((get64(&b, 192 + 8), get64(&b, 192 + 16)), (S_IFREG | 0o644, 5));
         assert_eq!(Dnode::decode(&b), d);
     }
 

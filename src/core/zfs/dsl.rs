@@ -600,7 +600,7 @@ impl Tx<'_> {
         });
         self.create_objset(Os::Ds(obj), ObjsetPhys::new(os_type));
         match kind {
-            DatasetKind::Filesystem => self.create_zpl(Os::Ds(obj), creation_txg == 1),
+            DatasetKind::Filesystem => self.create_zpl(Os::Ds(obj)),
             DatasetKind::Volume { size_bytes, volblocksize } => self.create_zvol(Os::Ds(obj), size_bytes, volblocksize),
         }?;
         self.events.push(Event::DatasetCreated { dataset: name.to_string(), volume_bytes: self.pool.dataset(name).and_then(volume_bytes) });

@@ -15,9 +15,8 @@
 //! in a micro ZAP (object 2). A write of whole blocks hands described
 //! content (zeros, a fill, seeded random data) down without materialising
 //! it; a partial block is read, changed and written whole.
-//! Simplified: files and directories keep the legacy znode bonus rather
-//! than system attributes (the SA objects are there, unused); no
-//! permissions, links, xattrs or timestamps beyond mtime.
+//! Simplified: one SA layout for every file and directory (see `dnode`);
+//! no permissions, links, xattrs or timestamps beyond mtime.
 
 use super::blkptr::ObjType;
 use super::dmu::{Bookmark, Buf, Os, Tx};
@@ -63,11 +62,12 @@ const ZPL_ATTRS: [(&str, u64, u64); 22] = [
     ("ZPL_DXATTR", 0, 3),
     ("ZPL_PROJID", 8, 0),
 ];
-/// The attributes `zfs_mknode` gives the root directory, in its order:
-/// MODE, SIZE, GEN, UID, GID, PARENT, FLAGS, the four times, LINKS, PROJID
-/// (only once the pool's project quotas are enabled), DACL_COUNT, DACL_ACES.
-const ROOT_LAYOUT: [u64; 15] = [5, 6, 4, 12, 13, 7, 11, 0, 1, 2, 3, 8, 21, 16, 19];
-const ZPL_PROJID: u64 = 21;
+/// SA layout 2: the attributes `zfs_mknode` gives a file or directory, in
+/// its order: MODE, SIZE, GEN, UID, GID, PARENT, FLAGS, the four times,
+/// LINKS, PROJID, DACL_COUNT, DACL_ACES. (ZFS leaves PROJID out of a pool
+/// root's own directory, made before the pool's features are on; the lab
+/// uses this one layout throughout.)
+const ZPL_LAYOUT: [u64; 15] = [5, 6, 4, 12, 13, 7, 11, 0, 1, 2, 3, 8, 21, 16, 19];
 pub const ZVOL_OBJ: u64 = 1;
 const ZVOL_ZAP_OBJ: u64 = 2;
 const DT_DIR: u64 = 4;
@@ -127,9 +127,8 @@ impl Tx<'_> {
         Ok(zap::decode(&self.read(bm(os, obj, 0))?))
     }
 
-    /// `zfs_create_fs`. The pool's root is made before the pool's features
-    /// are enabled, so its root directory's layout has no project id.
-    pub(super) fn create_zpl(&mut self, os: Os, pool_root: bool) -> Result<(), ZfsError> {
+    /// `zfs_create_fs`.
+    pub(super) fn create_zpl(&mut self, os: Os) -> Result<(), ZfsError> {
         let master = self.new_object(os, Dnode::new(ObjType::MasterNode, 512, None, Vec::new()))?;
         let zap_object = |t| Dnode::new(t, 512, None, Vec::new());
         self.new_object_at(os, SA_MASTER_OBJ, zap_object(ObjType::SaMasterNode))?;
@@ -140,20 +139,19 @@ impl Tx<'_> {
         self.new_object_at(os, SA_LAYOUTS_OBJ, layouts)?;
         let registry: Vec<(String, u64)> = ZPL_ATTRS.iter().enumerate().map(|(num, (name, len, bswap))| (name.to_string(), len << 24 | bswap << 16 | num as u64)).collect();
         self.write_zap(os, SA_REGISTRY_OBJ, &registry)?;
-        self.write_sa_layouts(os, pool_root)?;
+        self.write_sa_layouts(os)?;
         self.write_zap(os, SA_MASTER_OBJ, &[("REGISTRY".into(), SA_REGISTRY_OBJ), ("LAYOUTS".into(), SA_LAYOUTS_OBJ)])?;
         self.write_zap(os, DELETE_QUEUE_OBJ, &[])?;
         let master_entries = [("normalization", 0), ("utf8only", 0), ("casesensitivity", 0), ("VERSION", ZPL_VERSION), ("SA_ATTRS", SA_MASTER_OBJ), ("DELETE_QUEUE", DELETE_QUEUE_OBJ), ("ROOT", root)];
         self.write_zap(os, master, &master_entries.map(|(n, v)| (n.to_string(), v)))
     }
 
-    /// The SA layouts: layout "2", the root directory's attributes, as a
-    /// fat ZAP (its value is an array, which a micro ZAP cannot hold).
-    fn write_sa_layouts(&mut self, os: Os, pool_root: bool) -> Result<(), ZfsError> {
+    /// The SA layouts: layout "2" as a fat ZAP (its value is an array,
+    /// which a micro ZAP cannot hold).
+    fn write_sa_layouts(&mut self, os: Os) -> Result<(), ZfsError> {
         let Os::Ds(n) = os else { return Err(ZfsError::Io) };
         let salt = super::dsl::dataset_guid(self.pool.guid, n).rotate_left(29) | 1;
-        let values: Vec<u64> = ROOT_LAYOUT.iter().copied().filter(|a| !(pool_root && *a == ZPL_PROJID)).collect();
-        let entries = [fzap::Entry { name: "2", int_bytes: 2, values }];
+        let entries = [fzap::Entry { name: "2", int_bytes: 2, values: ZPL_LAYOUT.to_vec() }];
         self.write(os, SA_LAYOUTS_OBJ, 0, Buf::Bytes(fzap::header_block(entries.len() as u64, salt)))?;
         self.write(os, SA_LAYOUTS_OBJ, 1, Buf::Bytes(fzap::leaf_block(&entries, salt)))
     }
@@ -182,8 +180,8 @@ impl Tx<'_> {
 
     /// A new empty directory; the root (`parent` is itself) takes its fixed number.
     fn new_dir_object(&mut self, os: Os, parent: u64) -> Result<u64, ZfsError> {
-        let z = Znode { mtime: self.now, mode: S_IFDIR | 0o755, size: 2, parent, links: 2 };
-        let dn = Dnode::new(ObjType::DirectoryContents, 512, Some(ObjType::Znode), z.encode());
+        let z = Znode { mtime: self.now, mode: S_IFDIR | 0o755, size: 2, parent, links: 2, gen: self.txg };
+        let dn = Dnode::zpl(ObjType::DirectoryContents, 512, z.encode());
         let obj = if parent == ROOT_OBJ && self.dnode(os, ROOT_OBJ)?.is_free() { self.new_object_at(os, ROOT_OBJ, dn)? } else { self.new_object(os, dn)? };
         self.write_zap(os, obj, &[])?;
         Ok(obj)
@@ -236,8 +234,8 @@ impl Tx<'_> {
         let obj = if dir {
             self.new_dir_object(os, parent)?
         } else {
-            let z = Znode { mtime: self.now, mode: S_IFREG | 0o644, size: 0, parent, links: 1 };
-            self.new_object(os, Dnode::new(ObjType::PlainFileContents, 512, Some(ObjType::Znode), z.encode()))?
+            let z = Znode { mtime: self.now, mode: S_IFREG | 0o644, size: 0, parent, links: 1, gen: self.txg };
+            self.new_object(os, Dnode::zpl(ObjType::PlainFileContents, 512, z.encode()))?
         };
         entries.push((name.to_string(), ((if dir { DT_DIR } else { DT_REG }) << 60) | obj));
         self.write_zap(os, parent, &entries)?;
@@ -440,7 +438,7 @@ impl Tx<'_> {
         }
         self.free_blocks(os, obj)?;
         let bonus = Znode { size: 0, mtime: self.now, ..z }.encode();
-        self.set_dnode(os, obj, Dnode::new(ObjType::PlainFileContents, 512, Some(ObjType::Znode), bonus))
+        self.set_dnode(os, obj, Dnode::zpl(ObjType::PlainFileContents, 512, bonus))
     }
 
     fn free_blocks(&mut self, os: Os, obj: u64) -> Result<(), ZfsError> {
@@ -580,5 +578,5 @@ impl Tx<'_> {
 
 /// A file's or directory's znode; `None` for other objects (the master node).
 fn zpl_znode(dn: &Dnode) -> Option<Znode> {
-    (dn.bonus_type == Some(ObjType::Znode)).then(|| Znode::decode(&dn.bonus))
+    (dn.bonus_type == Some(ObjType::Sa)).then(|| Znode::decode(&dn.bonus))
 }
