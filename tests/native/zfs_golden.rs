@@ -1898,3 +1898,11 @@ tank@s     0B   116K  7.42x     7.42x      -    430K
 ",
     );
 }
+
+/// On 512-byte sectors (ashift 9) the same empty filesystem refers to 24K,
+/// as public outputs of fresh OpenZFS pools show (`otus1/z01 24K`, see
+/// tests/fixtures/zfs/empty-datasets.md, E5).
+#[test]
+fn an_empty_filesystem_refers_to_24k_at_ashift_9() {
+    check(Some("sdb=1G"), "zpool create tank sdb\nzfs create tank/a\nzfs list -o name,refer\n", "NAME    REFER\ntank      25K\ntank/a    24K\n");
+}
