@@ -23,6 +23,8 @@ pub mod chain;
 #[cfg(feature = "qcow2-backing")]
 mod commit;
 mod map;
+#[cfg(feature = "qemu-img-option-help")]
+mod option_help;
 mod snapshot;
 
 pub const VERSION: &str = "qemu-img version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n";
@@ -177,6 +179,10 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         Ok(o) => o,
         Err(out) => return out,
     };
+    #[cfg(feature = "qemu-img-option-help")]
+    if option_help::asked(&o.options) && matches!(o.format.as_deref(), None | Some("raw" | "qcow2")) {
+        return Output::text(option_help::text(o.format.as_deref().unwrap_or("raw"), !o.operands.is_empty()), 0);
+    }
     let Some(name) = o.operands.first() else {
         return usage("create", "qemu-img: Expecting image file name");
     };
