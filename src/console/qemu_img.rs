@@ -22,14 +22,20 @@ use snapshot::{snapshot, snapshot_list, snapshots_json};
 pub mod chain;
 #[cfg(feature = "qcow2-backing")]
 mod commit;
+#[cfg(feature = "qemu-img-help")]
+mod help;
 mod map;
-#[cfg(feature = "qemu-img-option-help")]
+#[cfg(feature = "qemu-img-help")]
 mod option_help;
 mod snapshot;
 
 pub const VERSION: &str = "qemu-img version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n";
 
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
+    #[cfg(feature = "qemu-img-help")]
+    if let Some(text) = help::text(args) {
+        return Output::text(text, 0);
+    }
     match args.first().map(String::as_str) {
         Some("create") => create(shell, &args[1..]),
         Some("info") => info(shell, &args[1..]),
@@ -179,7 +185,7 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         Ok(o) => o,
         Err(out) => return out,
     };
-    #[cfg(feature = "qemu-img-option-help")]
+    #[cfg(feature = "qemu-img-help")]
     if option_help::asked(&o.options) && matches!(o.format.as_deref(), None | Some("raw" | "qcow2")) {
         return Output::text(option_help::text(o.format.as_deref().unwrap_or("raw"), !o.operands.is_empty()), 0);
     }
