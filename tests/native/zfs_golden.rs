@@ -1906,3 +1906,24 @@ tank@s     0B   116K  7.42x     7.42x      -    430K
 fn an_empty_filesystem_refers_to_24k_at_ashift_9() {
     check(Some("sdb=1G"), "zpool create tank sdb\nzfs create tank/a\nzfs list -o name,refer\n", "NAME    REFER\ntank      25K\ntank/a    24K\n");
 }
+
+/// `zpool create -o` takes pool properties as `zpool set` checks them
+/// (before any disk is touched), ashift among them, as the Proxmox VE
+/// installer's `-o cachefile=none -o ashift=12` does.
+#[test]
+fn zpool_create_sets_pool_properties_with_o() {
+    check(
+        Some("sdb=1G"),
+        "zpool create -o bogus=1 tank sdb\nzpool create -o autotrim=maybe tank sdb\nlsblk -o NAME /dev/sdb\n\
+         zpool create -f -o cachefile=none -o ashift=12 -o autotrim=on tank sdb\nzpool get -o name,property,value,source autotrim,cachefile,ashift tank\n",
+        "property 'bogus' is not a valid pool or vdev property
+cannot create 'tank': 'autotrim' must be one of 'on | off'
+NAME
+sdb
+NAME  PROPERTY   VALUE      SOURCE
+tank  autotrim   on         local
+tank  cachefile  none       local
+tank  ashift     12         local
+",
+    );
+}

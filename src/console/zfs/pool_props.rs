@@ -288,7 +288,7 @@ pub(super) fn set(m: &mut Machine, args: &[String]) -> Output {
     let Some(p) = m.zfs().pool(pool) else {
         return Output::error(format!("cannot open '{pool}': is not a pool\n"), 22);
     };
-    match settable(p, property, value) {
+    match settable(Some(p), property, value) {
         Ok(None) => Output::default(),
         Ok(Some(stored)) => match m.zpool_set(pool, property, &stored) {
             Ok(mut events) => {
@@ -301,14 +301,25 @@ pub(super) fn set(m: &mut Machine, args: &[String]) -> Output {
     }
 }
 
+fn bootfs(p: &Pool, value: &str) -> Result<Option<String>, String> {
+    if !value.starts_with(&format!("{}/", p.name)) && value != p.name {
+        return Err(format!("'{value}' is an invalid name"));
+    }
+    if p.dataset(value).is_none() {
+        return Err("no such pool or dataset".into());
+    }
+    Ok(Some(value.to_string()))
+}
+
 const READONLY: &[&str] = &[
     "allocated", "bcloneratio", "bclonesaved", "bcloneused", "capacity", "checkpoint", "dedupratio", "expandsize",
     "fragmentation", "free", "freeing", "guid", "health", "leaked", "load_guid", "size",
 ];
 
 /// The value `zpool set` stores (`None`: nothing changes), or libzfs'
-/// reason for refusing it.
-fn settable(p: &Pool, property: &str, value: &str) -> Result<Option<String>, String> {
+/// reason for refusing it; `p` is `None` while `zpool create` checks its
+/// `-o` values, before the pool exists.
+pub(super) fn settable(p: Option<&Pool>, property: &str, value: &str) -> Result<Option<String>, String> {
     // Every feature is enabled already: enabling one again changes nothing.
     if let Some(name) = property.strip_prefix("feature@") {
         return match value {
@@ -326,6 +337,7 @@ fn settable(p: &Pool, property: &str, value: &str) -> Result<Option<String>, Str
         "autoexpand" | "autoreplace" | "autotrim" | "delegation" | "listsnapshots" | "multihost" => one_of("on | off"),
         "failmode" => one_of("wait | continue | panic"),
         "compatibility" => one_of("off | legacy").map_err(|_| format!("the lab knows compatibility=off and legacy only, not '{value}'")),
+        "altroot" if p.is_none() => Err("the lab does not model altroot".into()),
         "altroot" => Err("property 'altroot' can only be set during pool creation or import".into()),
         "readonly" => Err("property 'readonly' can only be set at import time".into()),
         "ashift" | "version" => {
@@ -343,9 +355,10 @@ fn settable(p: &Pool, property: &str, value: &str) -> Result<Option<String>, Str
         "comment" if value.len() > 32 => Err("comment must not exceed 32 characters".into()),
         "comment" => Ok(Some(value.to_string())),
         "bootfs" if value.is_empty() => Ok(Some(String::new())),
-        "bootfs" if !value.starts_with(&format!("{}/", p.name)) && value != p.name => Err(format!("'{value}' is an invalid name")),
-        "bootfs" if p.dataset(value).is_none() => Err("no such pool or dataset".into()),
-        "bootfs" => Ok(Some(value.to_string())),
+        "bootfs" => match p {
+            None => Err("the lab sets bootfs with zpool set, once the dataset exists".into()),
+            Some(p) => bootfs(p, value),
+        },
         p if READONLY.contains(&p) => Err(format!("'{p}' is readonly")),
         p if p.starts_with("feature@") || p.contains(':') => Err(format!("the lab does not model '{p}'")),
         p => Err(format!("invalid property '{p}'")),

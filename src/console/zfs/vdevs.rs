@@ -22,13 +22,18 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
     };
     let force = opts.iter().any(|o| o.0 == 'f');
     let mut ashift = None;
+    let mut pool_props = Vec::new();
     for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
         match v.split_once('=') {
             Some(("ashift", n)) => match n.parse::<u8>() {
                 Ok(a @ (0 | 9..=16)) => ashift = Some(a).filter(|a| *a != 0),
                 _ => return Output::error(format!("property 'ashift' number {n} is invalid.\n"), 1),
             },
-            Some((p, _)) => return Output::error(format!("property '{p}' is not supported here: only ashift\n"), 1),
+            Some((p, value)) => match super::pool_props::settable(None, p, value) {
+                Ok(stored) => pool_props.extend(stored.map(|s| (p.to_string(), s))),
+                Err(why) if why.starts_with("invalid property") => return Output::error(format!("property '{p}' is not a valid pool or vdev property\n"), 2),
+                Err(why) => return Output::error(format!("cannot create '{}': {why}\n", operands.first().map_or("", |n| n.as_str())), 1),
+            },
             None => return Output::error(format!("missing '=' for property=value argument\nusage:\n{CREATE_USAGE}"), 2),
         }
     }
@@ -56,6 +61,12 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
         return Output::text(format!("would create '{name}' with the following layout:\n\n\t{name}\n{}", vdev_tree(m, &vdevs)), 0);
     }
     let result = m.zpool_create(name, &vdevs, ashift, force, root).map_err(|e| create_error(m, name, &e, force));
+    let result = result.and_then(|mut events| {
+        for (p, v) in &pool_props {
+            events.extend(m.zpool_set(name, p, v).map_err(|e| format!("cannot set property for '{name}': {e}\n"))?);
+        }
+        Ok(events)
+    });
     outcome(result, String::new())
 }
 
