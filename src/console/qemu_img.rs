@@ -376,7 +376,11 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     };
     match preallocated {
         Ok(e) => events.extend(e),
-        Err(e) => return with_text(fail(format!("{name}: Could not resize image: {e}"))),
+        Err(e) => {
+            // `qcow2_co_create_opts` deletes the file it could not finish.
+            let _ = m.remove(path, false);
+            return with_text(fail(format!("{name}: Could not resize image: {e}")));
+        }
     }
     Output { text, events, ..Output::default() }
 }
@@ -414,7 +418,8 @@ fn preallocate_data(m: &mut crate::core::machine::Machine, path: &str, header: H
     let mut events = apply_writes(m, path, writes)?;
     let length = m.file_size(path).map_err(|e| e.text().to_string())?;
     let grown = if full { m.write_file(path, length, Chunk::zeros(end - length)) } else { m.fallocate_range(path, length, end - length) };
-    events.extend(grown.map_err(|e| e.text().to_string())?);
+    let doing = if full { "Could not write zeros for preallocation" } else { "Could not preallocate new data" };
+    events.extend(grown.map_err(|e| format!("Failed to resize underlying file: {doing}: {}", e.text()))?);
     let writes = image.link_data_area(start, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()).map_err(|e| e.text().to_string())?;
     events.extend(apply_writes(m, path, writes)?);
     Ok(events)
