@@ -55,7 +55,8 @@ pub struct ImageLayout {
     pub snapshots: u32,
     /// Host offsets of active data clusters a snapshot shares.
     pub shared: Vec<u64>,
-    /// Host offsets of data clusters only snapshots still use.
+    /// Host offsets of data clusters only snapshots still use (once per
+    /// snapshot that points at one).
     pub held: Vec<u64>,
 }
 
@@ -164,8 +165,6 @@ fn snapshot_clusters(snapshots: &[super::qcow2::snapshot::Snapshot], cluster: u6
             }
         }
     }
-    out.held.sort_unstable();
-    out.held.dedup();
 }
 
 /// `host..host + len` cut where the file's allocated runs (sorted) begin

@@ -171,7 +171,7 @@ pub fn images_figure(images: &[ImageView], space: &[SpaceSeries], lookup: Option
 }
 
 const LEGEND: &str = concat!(
-    r#"<p class="legend"><span class="sw data"></span>guest data<span class="sw unwritten"></span>mapped, not written (preallocated)<span class="sw header"></span>qcow2 header<span class="sw l1"></span>L1 table (and each snapshot's copy)<span class="sw l2"></span>L2 tables<span class="sw refcount"></span>refcount table and blocks<span class="sw snapshots"></span>snapshot table<span class="sw data shared"></span>shared with a snapshot: a write copies it first<span class="sw held"></span>kept only for a snapshot</p>"#,
+    r#"<p class="legend"><span class="sw data"></span>guest data<span class="sw unwritten"></span>mapped, not written (preallocated)<span class="sw header"></span>qcow2 header<span class="sw l1"></span>L1 table (and snapshots' copies)<span class="sw l2"></span>L2 tables<span class="sw refcount"></span>refcount table and blocks<span class="sw snapshots"></span>snapshot table<span class="sw data shared"></span>shared with a snapshot (copied on write)<span class="sw held"></span>kept for a snapshot</p>"#,
     r#"<p class="legend">Raw keeps guest byte N at file offset N, so a sparse raw file takes only the blocks written. qcow2 stores clusters wherever there is room, in write order, and finds them through its L1 and L2 tables. A raw file has no metadata, so it cannot hold snapshots: those come from below it (an LVM-thin LV or a ZFS zvol). Sparse: the file system skips the holes of one file. Thin: a format or volume manager hands out space on demand and may promise more than exists.</p>"#
 );
 
