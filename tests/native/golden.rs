@@ -1110,3 +1110,30 @@ fn an_answer_typed_on_the_next_line_sets_the_exit_status() {
         "WARNING: ext4 signature detected on /dev/sdb at offset 1080. Wipe it? [y/n]:   Aborted wiping of ext4.\n  1 existing signature left on the device.\nrc=5\nWARNING: ext4 signature detected on /dev/sdb at offset 1080. Wipe it? [y/n]:   Wiping ext4 signature on /dev/sdb.\n  Physical volume \"/dev/sdb\" successfully created.\nrc=0\n",
     );
 }
+
+/// The usual way to give a PV more room: grow its partition, then
+/// `pvresize` (lvm2's messages are checked against the real tool in
+/// tests/fixtures/lvm/pvresize.case); the VG gains the extents.
+#[cfg(feature = "lvm-extras")]
+#[test]
+fn pvresize_takes_a_grown_partition() {
+    check(
+        Some("sdb=1G"),
+        r#"parted -s /dev/sdb mklabel gpt mkpart p 1MiB 500MiB
+pvcreate -q /dev/sdb1
+vgcreate -q vg /dev/sdb1
+lvcreate -q -L 200M -n lv vg
+parted -s /dev/sdb resizepart 1 900MiB
+pvresize /dev/sdb1
+pvs
+"#,
+        r#"  Physical volume "/dev/sdb1" successfully created.
+  Volume group "vg" successfully created
+  Logical volume "lv" created.
+  Physical volume "/dev/sdb1" changed
+  1 physical volume(s) resized or updated / 0 physical volume(s) not resized
+  PV         VG Fmt  Attr PSize   PFree  
+  /dev/sdb1  vg lvm2 a--  896.00m 696.00m
+"#,
+    );
+}

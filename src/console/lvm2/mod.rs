@@ -117,6 +117,8 @@ pub(super) fn no_matching(cmd: &str, nearest: Option<(&str, &str)>) -> Output {
     let only = match cmd {
         "pvcreate" => Some("pvcreate PV ..."),
         "pvremove" => Some("pvremove PV ..."),
+        #[cfg(feature = "lvm-extras")]
+        "pvresize" => Some("pvresize PV ..."),
         "vgcreate" => Some("vgcreate VG_new PV ..."),
         "vgextend" => Some("vgextend VG PV ..."),
         "vgremove" => Some("vgremove VG|Tag|Select ..."),
@@ -153,6 +155,8 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         "vgcfgbackup",
         #[cfg(feature = "lvm-extras")]
         "vgscan",
+        #[cfg(feature = "lvm-extras")]
+        "pvresize",
         #[cfg(feature = "lvm-extras")]
         "lvscan",
         #[cfg(feature = "thin-snapshots")]
@@ -301,6 +305,8 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
     match cmd {
         "pvcreate" => pvcreate(&mut shell.machine, args),
         "pvremove" => pvremove(&mut shell.machine, args),
+        #[cfg(feature = "lvm-extras")]
+        "pvresize" => pv::pvresize(&mut shell.machine, args),
         "pvs" | "vgs" | "lvs" => report(&shell.machine, cmd, args),
         "pvscan" => pvscan(&shell.machine, args),
         #[cfg(feature = "lvm-extras")]

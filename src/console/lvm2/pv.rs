@@ -252,3 +252,41 @@ pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
     }
     Output { text: t, events, exit_status: status, ..Output::default() }
 }
+
+/// `pvresize PV ...`: each PV takes its device's size now (after its
+/// partition or disk grew). Simplified: `--setphysicalvolumesize` is not
+/// modelled.
+#[cfg(feature = "lvm-extras")]
+pub(super) fn pvresize(machine: &mut Machine, a: &Args) -> Output {
+    if a.positional.is_empty() {
+        return no_matching_syntax("pvresize");
+    }
+    let (mut t, mut err) = (String::new(), String::new());
+    let (mut resized, mut not_resized, mut status) = (0, 0, 0);
+    for path in &a.positional {
+        let Some(dev) = machine.resolve(path) else {
+            msg(&mut err, &format!("Cannot use {path}: device not found"));
+            status = 5;
+            continue;
+        };
+        if machine.lvm().pv(dev).is_none() {
+            msg(&mut err, &format!("Failed to find physical volume \"{path}\"."));
+            status = 5;
+            continue;
+        }
+        if let Some((count, used)) = machine.lvm().pvresize_extents(dev, machine.size_of(dev)).filter(|(c, u)| c < u) {
+            msg(&mut err, &format!("{path}: cannot resize to {count} extents as {used} are allocated."));
+            (not_resized, status) = (not_resized + 1, 5);
+            continue;
+        }
+        match machine.pvresize(dev) {
+            Ok(()) => {
+                msg(&mut t, &format!("Physical volume \"{path}\" changed"));
+                resized += 1;
+            }
+            Err(_) => (not_resized, status) = (not_resized + 1, 5),
+        }
+    }
+    msg(&mut t, &format!("{resized} physical volume(s) resized or updated / {not_resized} physical volume(s) not resized"));
+    Output { text: t, err, exit_status: status, ..Output::default() }
+}

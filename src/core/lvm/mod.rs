@@ -444,6 +444,37 @@ impl Lvm {
         Ok(vec![Event::PvCreated { dev: new.name.clone() }])
     }
 
+    /// `pvresize`: the PV takes the size its device has now. In a VG its
+    /// extents are counted again (the caller has checked that no extent in
+    /// use is lost) and the VG's metadata changes; a metadata area at the
+    /// end moves with the end.
+    #[cfg(feature = "lvm-extras")]
+    pub fn pvresize(&mut self, dev: DevId, size_bytes: u64) -> Result<(), LvmError> {
+        let vg = self.pv(dev).ok_or(LvmError::NotAPv(dev))?.vg_name.clone();
+        let extent_bytes = vg.as_deref().and_then(|v| self.vg(v)).map(|v| v.extent_size_bytes);
+        let pv = self.pvs.iter_mut().find(|p| p.dev == dev).ok_or(LvmError::NotAPv(dev))?;
+        let mda1 = pv.mda1_bytes();
+        if let Some(m) = pv.mdas.get_mut(1) {
+            m.start_bytes = size_bytes.saturating_sub(mda1);
+        }
+        pv.dev_size_bytes = size_bytes;
+        if let (Some(vg), Some(e)) = (vg, extent_bytes) {
+            pv.pe_count = size_bytes.saturating_sub(pv.pe_start_bytes + mda1) / e;
+            self.vg_mut(&vg)?.commit();
+        }
+        Ok(())
+    }
+
+    /// The extents `pvresize` would give `dev` at `size_bytes`, and the
+    /// extent just past the last one an LV uses there.
+    #[cfg(feature = "lvm-extras")]
+    pub fn pvresize_extents(&self, dev: DevId, size_bytes: u64) -> Option<(u64, u64)> {
+        let pv = self.pv(dev)?;
+        let vg = self.vg(pv.vg_name.as_deref()?)?;
+        let count = size_bytes.saturating_sub(pv.pe_start_bytes + pv.mda1_bytes()) / vg.extent_size_bytes;
+        Some((count, vg.runs_on(dev).map(|r| r.2 + r.3).max().unwrap_or(0)))
+    }
+
     pub fn pvremove(&mut self, dev: DevId) -> Result<Vec<Event>, LvmError> {
         let pv = self.pv(dev).ok_or(LvmError::NotAPv(dev))?;
         if let Some(vg) = &pv.vg_name {

@@ -107,6 +107,14 @@ impl Machine {
         Ok(events)
     }
 
+    /// `pvresize`: the PV on `dev` takes the device's size now.
+    #[cfg(feature = "lvm-extras")]
+    pub fn pvresize(&mut self, dev: DevId) -> Result<(), LvmError> {
+        self.lvm.pvresize(dev, self.size_of(dev))?;
+        self.write_pv_label(dev);
+        Ok(())
+    }
+
     pub fn vgcreate(&mut self, name: &str, devs: &[DevId], extent_size_bytes: u64) -> Result<Vec<Event>, LvmError> {
         let news: Vec<NewPv> = devs.iter().map(|d| self.new_pv(*d)).collect();
         let events = self.lvm.vgcreate(name, &news, extent_size_bytes, &mut uuid_source(&mut self.rng))?;
