@@ -673,6 +673,27 @@ fn matches(line: &str, needle: &str, flags: &str) -> bool {
     line.match_indices(needle).any(|(at, m)| !word(line[..at].chars().next_back()) && !word(line[at + m.len()..].chars().next()))
 }
 
+#[cfg(feature = "shell-scripts")]
+/// bash's `export NAME=VALUE ...` (sets the variable; the lab runs no
+/// program that reads the environment) and `unset NAME ...`.
+pub fn export(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
+    let mut err = String::new();
+    for arg in args {
+        let (name, value) = match arg.split_once('=') {
+            Some((n, v)) if cmd == "export" => (n, Some(v)),
+            _ => (arg.as_str(), None),
+        };
+        // `unset` also takes function names, so no name is wrong for it.
+        if cmd == "export" && !crate::console::syntax::is_name(name) {
+            err.push_str(&format!("bash: {cmd}: `{}': not a valid identifier\n", printable(arg)));
+        } else if cmd == "unset" || value.is_some() {
+            shell.set_var(name, value.map(String::from));
+        }
+    }
+    let status = i32::from(!err.is_empty());
+    Output::text(err, status)
+}
+
 /// bash's cd: to a directory, `~`, `-` is not kept.
 pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
     let target = match args.first().map(String::as_str) {

@@ -78,11 +78,24 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
     let mut body = bodies.iter();
     for (i, cmd) in pipeline.iter().enumerate() {
         let last = i + 1 == pipeline.len();
+        // `NAME=VALUE` alone sets a shell variable; before a command it is
+        // that command's environment, which no lab tool reads.
+        #[cfg(feature = "shell-scripts")]
+        if cmd.words.is_empty() {
+            for (name, value) in &cmd.assigns {
+                let value = expand(shell, value, false).concat();
+                shell.set_var(name, Some(value));
+            }
+        }
         let mut words = expand_globs(shell, cmd);
+        #[cfg(feature = "shell-scripts")]
+        let redirects = &cmd.redirects.iter().map(|r| expand_redirect(shell, r)).collect::<Vec<_>>();
+        #[cfg(not(feature = "shell-scripts"))]
+        let redirects = &cmd.redirects;
         while words.first().is_some_and(|w| w == "sudo") {
             words.remove(0);
         }
-        let input = match input_redirect(shell, &cmd.redirects, &mut body) {
+        let input = match input_redirect(shell, redirects, &mut body) {
             Ok(Some(r)) => Some(r),
             Ok(None) => stdin.take(),
             Err(e) => {
@@ -101,7 +114,7 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
             Some((name, args)) => shell.dispatch(name, args, input.as_ref()),
             None => Output::default(),
         };
-        if let Err(e) = output_redirects(shell, &cmd.redirects, &mut o) {
+        if let Err(e) = output_redirects(shell, redirects, &mut o) {
             o.err.push_str(&e);
             o.exit_status = 1;
         }
@@ -119,6 +132,7 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
 
 /// The command's words with patterns replaced by the paths they match, in
 /// sorted order; a pattern that matches nothing stays as it is, as in bash.
+#[cfg(not(feature = "shell-scripts"))]
 fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
     let mut out = Vec::new();
     let status = shell.last_status.to_string();
@@ -132,6 +146,77 @@ fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
         }
     }
     out
+}
+
+/// The command's words with variables expanded and patterns replaced by the
+/// paths they match, in sorted order; a pattern that matches nothing stays
+/// as it is, as in bash.
+#[cfg(feature = "shell-scripts")]
+fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in cmd.words.iter().enumerate() {
+        for w in expand(shell, w, true) {
+            let matches = if cmd.globs.get(i).copied().unwrap_or(false) { glob(shell, &w) } else { Vec::new() };
+            if matches.is_empty() {
+                out.push(w);
+            } else {
+                out.extend(matches);
+            }
+        }
+    }
+    out
+}
+
+/// A parsed word with `$?` and its variables' values in place. With `split`,
+/// unquoted values break into fields at blanks (bash's default IFS), and a
+/// word that was nothing but unquoted empty values disappears.
+#[cfg(feature = "shell-scripts")]
+fn expand(shell: &Shell, word: &str, split: bool) -> Vec<String> {
+    use super::syntax::{LAST_STATUS, QUOTED_VAR, VAR, VAR_END};
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut has = word.is_empty();
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            VAR | QUOTED_VAR => {
+                let name: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
+                for ch in shell.var(&name).chars() {
+                    if split && c == VAR && matches!(ch, ' ' | '\t' | '\n') {
+                        if has || !cur.is_empty() {
+                            fields.push(std::mem::take(&mut cur));
+                        }
+                        has = false;
+                    } else {
+                        cur.push(ch);
+                    }
+                }
+                has |= c == QUOTED_VAR;
+            }
+            LAST_STATUS => cur.push_str(&shell.last_status.to_string()),
+            c => {
+                cur.push(c);
+                has = true;
+            }
+        }
+    }
+    if has || !cur.is_empty() {
+        fields.push(cur);
+    }
+    fields
+}
+
+#[cfg(feature = "shell-scripts")]
+/// A redirection with the variables in its file name (or here-string) expanded.
+fn expand_redirect(shell: &Shell, r: &Redirect) -> Redirect {
+    let one = |w: &String| expand(shell, w, false).concat();
+    match r {
+        Redirect::Out { path, append } => Redirect::Out { path: one(path), append: *append },
+        Redirect::Err { path, append } => Redirect::Err { path: one(path), append: *append },
+        Redirect::In { path } => Redirect::In { path: one(path) },
+        Redirect::HereString { text } => Redirect::HereString { text: one(text) },
+        other => other.clone(),
+    }
 }
 
 /// Paths matching `pattern`, component by component.
@@ -247,7 +332,17 @@ fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl I
                 let bytes = shell.machine.read_file(&abs, 0, super::STREAM_LIMIT_BYTES).map_err(|e| format!("bash: {}: {}\n", printable(path), e.text()))?;
                 input = Some(Input::Bytes(bytes));
             }
-            Redirect::HereDoc { .. } => input = Some(Input::Bytes(bodies.next().cloned().unwrap_or_default().into_bytes())),
+            #[cfg(feature = "shell-scripts")]
+            Redirect::HereDoc { expand: with_vars, .. } => {
+                let body = bodies.next().cloned().unwrap_or_default();
+                let body = if *with_vars { expand(shell, &super::syntax::mark_parameters(&body), false).concat() } else { body };
+                input = Some(Input::Bytes(body.into_bytes()));
+            }
+            #[cfg(not(feature = "shell-scripts"))]
+            Redirect::HereDoc { .. } => {
+                let body = bodies.next().cloned().unwrap_or_default();
+                input = Some(Input::Bytes(body.into_bytes()));
+            }
             Redirect::HereString { text } => input = Some(Input::Bytes(format!("{text}\n").into_bytes())),
             _ => {}
         }

@@ -3,8 +3,9 @@
 //!
 //! Parsing is pure: a line becomes a `List`, and the here-documents it opens are
 //! reported so the shell can collect their bodies from the following lines.
-//! Simplified compared with bash: no parameter or command expansion (`$` is
-//! literal), no globbing, no subshells, functions or background jobs.
+//! Simplified compared with bash: parameters are plain variables (`$NAME`,
+//! `${NAME}` and `$?`, no `${NAME:-...}` forms), there is no command
+//! substitution, subshells, functions or background jobs.
 
 /// One word after quote removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +30,14 @@ pub enum Redirect {
     OutToErr,
     /// `< FILE`.
     In { path: String },
-    /// `<<TAG` or `<<-TAG`: the body comes from the following lines.
-    HereDoc { tag: String, strip_tabs: bool },
+    /// `<<TAG` or `<<-TAG`: the body comes from the following lines; with
+    /// `expand` (the tag was not quoted) `$NAME` in it is expanded.
+    HereDoc {
+        tag: String,
+        strip_tabs: bool,
+        #[cfg(feature = "shell-scripts")]
+        expand: bool,
+    },
     /// `<<< WORD`: a one-line here-string.
     HereString { text: String },
 }
@@ -42,6 +49,19 @@ pub struct Command {
     /// Which words are patterns to expand against the filesystem.
     pub globs: Vec<bool>,
     pub redirects: Vec<Redirect>,
+    /// `NAME=VALUE` words before the command name (the value unexpanded).
+    #[cfg(feature = "shell-scripts")]
+    pub assigns: Vec<(String, String)>,
+}
+
+impl Command {
+    /// No `NAME=VALUE` words (which count as a command before an operator).
+    fn no_assigns(&self) -> bool {
+        #[cfg(feature = "shell-scripts")]
+        return self.assigns.is_empty();
+        #[cfg(not(feature = "shell-scripts"))]
+        true
+    }
 }
 
 /// Commands joined by `|`.
@@ -71,6 +91,10 @@ pub enum SyntaxError {
     Unexpected(String),
     /// A construct the console does not simulate.
     Unsupported(String),
+    /// The line goes on in the next one (a trailing `\`, an open quote, or a
+    /// trailing `|`, `&&` or `||`): the text to put before the next line.
+    #[cfg(feature = "shell-scripts")]
+    Incomplete(String),
 }
 
 impl std::fmt::Display for SyntaxError {
@@ -79,6 +103,8 @@ impl std::fmt::Display for SyntaxError {
             SyntaxError::UnterminatedQuote(q) => write!(f, "bash: unexpected EOF while looking for matching `{q}'"),
             SyntaxError::Unexpected(t) => write!(f, "bash: syntax error near unexpected token `{t}'"),
             SyntaxError::Unsupported(t) => write!(f, "storage-lab: the shell construct '{t}' is not supported here"),
+            #[cfg(feature = "shell-scripts")]
+            SyntaxError::Incomplete(_) => write!(f, "bash: syntax error: unexpected end of file"),
         }
     }
 }
@@ -134,6 +160,67 @@ fn ansi_c_escape(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut Str
 /// expands to is known only then (`false; echo $?`). A private-use character,
 /// which no typed line contains.
 pub const LAST_STATUS: char = '\u{E000}';
+#[cfg(feature = "shell-scripts")]
+/// Marks `$NAME` in a parsed word until the command runs (variables set
+/// earlier on the same line count): `VAR` or, inside double quotes, `QUOTED_VAR`
+/// (no word splitting), then the name, then `VAR_END`.
+pub const VAR: char = '\u{E001}';
+#[cfg(feature = "shell-scripts")]
+pub const QUOTED_VAR: char = '\u{E002}';
+#[cfg(feature = "shell-scripts")]
+pub const VAR_END: char = '\u{E003}';
+
+#[cfg(feature = "shell-scripts")]
+/// Reads the parameter after a `$` (already consumed) into `word` as a
+/// marked variable; false when what follows is not one (the `$` is literal).
+fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word: &mut String) -> Result<bool, SyntaxError> {
+    let name: String = match chars.peek() {
+        Some('{') => {
+            chars.next();
+            let inner: String = chars.by_ref().take_while(|c| *c != '}').collect();
+            if !is_name(&inner) && !inner.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(SyntaxError::Unsupported(format!("${{{inner}}}")));
+            }
+            inner
+        }
+        Some(c) if c.is_ascii_digit() => chars.next().map(String::from).unwrap_or_default(),
+        Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
+            let mut n = String::new();
+            while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                n.push(c);
+            }
+            n
+        }
+        _ => return Ok(false),
+    };
+    word.push(mark);
+    word.push_str(&name);
+    word.push(VAR_END);
+    Ok(true)
+}
+
+#[cfg(feature = "shell-scripts")]
+/// A here-document's body with its parameters marked as in double quotes
+/// (`\$`, `\\` and `` \` `` escape).
+pub fn mark_parameters(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('$' | '\\' | '`')) => out.extend(chars.next()),
+            '$' if chars.next_if_eq(&'?').is_some() => out.push(LAST_STATUS),
+            '$' if parameter(&mut chars, QUOTED_VAR, &mut out).unwrap_or(false) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(feature = "shell-scripts")]
+/// A shell variable's name: a letter or `_`, then letters, digits and `_`.
+pub fn is_name(s: &str) -> bool {
+    s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
 
 /// Reads a quoted section after its opening quote into `word`.
 fn quoted(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char, word: &mut String) -> Result<(), SyntaxError> {
@@ -155,6 +242,12 @@ fn quoted(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char, word: &
             Some('$') if quote == '"' && chars.peek() == Some(&'?') => {
                 chars.next();
                 word.push(LAST_STATUS);
+            }
+            #[cfg(feature = "shell-scripts")]
+            Some('$') if quote == '"' => {
+                if !parameter(chars, QUOTED_VAR, word)? {
+                    word.push('$');
+                }
             }
             Some(other) => word.push(other),
             None => return Err(SyntaxError::UnterminatedQuote(if quote == '$' { '\'' } else { quote })),
@@ -185,8 +278,9 @@ fn operator(c: char, chars: &mut std::iter::Peekable<std::str::Chars>) -> Result
     Ok(op)
 }
 
-/// Splits a line into words and operators.
-fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
+/// Splits a line into words and operators. With `more`, a line that bash
+/// would continue on the next one says so (`SyntaxError::Incomplete`).
+fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<Vec<Token>, SyntaxError> {
     let mut tokens = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -206,6 +300,9 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
             '\'' | '"' => {
                 in_word = true;
                 was_quoted = true;
+                #[cfg(feature = "shell-scripts")]
+                quoted(&mut chars, c, &mut word).map_err(|e| if more { SyntaxError::Incomplete(format!("{line}\n")) } else { e })?;
+                #[cfg(not(feature = "shell-scripts"))]
                 quoted(&mut chars, c, &mut word)?;
             }
             '$' if chars.peek() == Some(&'\'') => {
@@ -220,15 +317,34 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
                 word.push(LAST_STATUS);
             }
             '$' if chars.peek() == Some(&'(') => return Err(SyntaxError::Unsupported("$(...)".into())),
+            #[cfg(feature = "shell-scripts")]
+            '$' => {
+                in_word = true;
+                if !parameter(&mut chars, VAR, &mut word)? {
+                    word.push('$');
+                }
+            }
             '`' => return Err(SyntaxError::Unsupported("`...`".into())),
             '(' | ')' => return Err(SyntaxError::Unsupported(c.to_string())),
             '\\' => {
                 in_word = true;
                 was_quoted = true;
+                // A backslash at the end of a line joins it to the next.
+                #[cfg(feature = "shell-scripts")]
+                if more && chars.peek().is_none() {
+                    return Err(SyntaxError::Incomplete(line[..line.len() - 1].to_string()));
+                }
                 if let Some(n) = chars.next() {
                     word.push(n);
                 }
             }
+            // A comment runs to the end of its line (a line joined after a
+            // trailing `|` keeps its newline).
+            #[cfg(feature = "shell-scripts")]
+            '#' if !in_word => {
+                while chars.next().is_some_and(|n| n != '\n') {}
+            }
+            #[cfg(not(feature = "shell-scripts"))]
             '#' if !in_word => break,
             // `~` alone or before `/` is the home directory (the lab is root).
             '~' if !in_word && chars.peek().is_none_or(|n| *n == '/' || n.is_whitespace()) => {
@@ -273,7 +389,26 @@ fn tokenize(line: &str) -> Result<Vec<Token>, SyntaxError> {
 
 /// Parses one line.
 pub fn parse(line: &str) -> Result<List, SyntaxError> {
-    let tokens = tokenize(line)?;
+    parse_lines(
+        line,
+        #[cfg(feature = "shell-scripts")]
+        false,
+    )
+}
+
+#[cfg(feature = "shell-scripts")]
+/// Parses a line that more lines may follow, as a script or the console
+/// reads it: where bash would read on, the error is `Incomplete`.
+pub fn parse_more(line: &str) -> Result<List, SyntaxError> {
+    parse_lines(line, true)
+}
+
+fn parse_lines(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<List, SyntaxError> {
+    let tokens = tokenize(
+        line,
+        #[cfg(feature = "shell-scripts")]
+        more,
+    )?;
     let mut list: List = Vec::new();
     let mut pipeline: Pipeline = Vec::new();
     let mut cmd = Command::default();
@@ -281,13 +416,18 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
     let mut it = tokens.into_iter().peekable();
     while let Some(t) = it.next() {
         match t {
+            #[cfg(feature = "shell-scripts")]
+            Token::Word(w) if cmd.words.is_empty() && w.text.split_once('=').is_some_and(|(name, _)| is_name(name)) => {
+                let (name, value) = w.text.split_once('=').unwrap_or_default();
+                cmd.assigns.push((name.into(), value.into()));
+            }
             Token::Word(w) => {
                 cmd.words.push(w.text);
                 cmd.globs.push(w.glob);
             }
             Token::Op(op) => match op.as_str() {
                 "|" | "&&" | "||" | ";" => {
-                    if cmd.words.is_empty() && cmd.redirects.is_empty() {
+                    if cmd.words.is_empty() && cmd.redirects.is_empty() && cmd.no_assigns() {
                         return Err(SyntaxError::Unexpected(op));
                     }
                     pipeline.push(std::mem::take(&mut cmd));
@@ -299,6 +439,10 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
                             _ => Join::Then,
                         };
                     } else if it.peek().is_none() {
+                        #[cfg(feature = "shell-scripts")]
+                        if more {
+                            return Err(SyntaxError::Incomplete(format!("{line}\n")));
+                        }
                         return Err(SyntaxError::Unexpected("|".into()));
                     }
                 }
@@ -321,12 +465,16 @@ pub fn parse(line: &str) -> Result<List, SyntaxError> {
             },
         }
     }
-    if !cmd.words.is_empty() || !cmd.redirects.is_empty() {
+    if !cmd.words.is_empty() || !cmd.redirects.is_empty() || !cmd.no_assigns() {
         pipeline.push(cmd);
     }
     if !pipeline.is_empty() {
         list.push((join, pipeline));
     } else if join != Join::First && join != Join::Then {
+        #[cfg(feature = "shell-scripts")]
+        if more {
+            return Err(SyntaxError::Incomplete(format!("{line}\n")));
+        }
         return Err(SyntaxError::Unexpected("newline".into()));
     }
     Ok(list)
@@ -339,7 +487,12 @@ fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
         "2>" => Redirect::Err { path: target.text, append: false },
         "2>>" => Redirect::Err { path: target.text, append: true },
         "<" => Redirect::In { path: target.text },
-        "<<" | "<<-" => Redirect::HereDoc { tag: target.text, strip_tabs: op == "<<-" },
+        "<<" | "<<-" => Redirect::HereDoc {
+            tag: target.text,
+            strip_tabs: op == "<<-",
+            #[cfg(feature = "shell-scripts")]
+            expand: !target.quoted,
+        },
         "<<<" => Redirect::HereString { text: target.text },
         other => return Err(SyntaxError::Unsupported(other.into())),
     })
@@ -351,7 +504,7 @@ pub fn here_docs(list: &List) -> Vec<(String, bool)> {
         .flat_map(|(_, p)| p.iter())
         .flat_map(|c| c.redirects.iter())
         .filter_map(|r| match r {
-            Redirect::HereDoc { tag, strip_tabs } => Some((tag.clone(), *strip_tabs)),
+            Redirect::HereDoc { tag, strip_tabs, .. } => Some((tag.clone(), *strip_tabs)),
             _ => None,
         })
         .collect()
@@ -360,6 +513,26 @@ pub fn here_docs(list: &List) -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "shell-scripts")]
+    #[test]
+    fn lines_go_on_where_bash_reads_on() {
+        let more = |l: &str| match parse_more(l) {
+            Err(SyntaxError::Incomplete(head)) => Some(head),
+            _ => None,
+        };
+        assert_eq!(more("lvcreate -n v \\").as_deref(), Some("lvcreate -n v "));
+        assert_eq!(more("echo 'a").as_deref(), Some("echo 'a\n"));
+        assert_eq!(more("echo \"a \\").as_deref(), Some("echo \"a \\\n"));
+        assert_eq!(more("lsblk |").as_deref(), Some("lsblk |\n"));
+        assert_eq!(more("true &&").as_deref(), Some("true &&\n"));
+        assert_eq!(more("false ||").as_deref(), Some("false ||\n"));
+        // A quoted blank, a backslash in a comment or in single quotes ends nothing.
+        assert_eq!(more("echo a\\ "), None);
+        assert_eq!(more("echo a # c \\"), None);
+        assert_eq!(more("echo 'a\\'"), None);
+        assert_eq!(parse("echo 'a"), Err(SyntaxError::UnterminatedQuote('\'')));
+    }
 
     fn words(line: &str) -> Vec<Vec<Vec<String>>> {
         parse(line).expect("parses").into_iter().map(|(_, p)| p.into_iter().map(|c| c.words).collect()).collect()

@@ -197,10 +197,11 @@ fn thin_pool_overcommit_and_filling() {
 #[test]
 fn bad_input_never_changes_state() {
     let long = "x".repeat(5000);
-    let out = run_script(Some("sdb=1G"), 1, &format!("{long}\n\u{1}\u{2}junk\necho 'unterminated\nlsblk -d -o NAME\n"));
+    // As in bash, an open quote takes the lines after it, up to the end of input.
+    let out = run_script(Some("sdb=1G"), 1, &format!("{long}\n\u{1}\u{2}junk\nlsblk -d -o NAME\necho 'unterminated\nlsblk\n"));
     assert_eq!(
         out,
-        "storage-lab: line too long (5000 characters; the limit is 4096)\nbash: ??junk: command not found\nbash: unexpected EOF while looking for matching `''\nNAME\nsdb\n"
+        "storage-lab: line too long (5000 characters; the limit is 4096)\nbash: ??junk: command not found\nNAME\nsdb\nbash: unexpected EOF while looking for matching `''\n"
     );
 }
 

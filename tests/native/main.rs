@@ -145,6 +145,33 @@ fn zfs_matches_zfs_fuse_where_formats_agree() {
     assert_fixtures("zfs", 1);
 }
 
+/// Scripts in tests/fixtures/shell/ give what the real bash printed for
+/// them (capture-shell.sh): continuation lines, variables, here-documents.
+#[test]
+fn shell_matches_bash() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shell");
+    let mut scripts: Vec<_> = std::fs::read_dir(&dir).expect("tests/fixtures/shell").filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sh")).collect();
+    scripts.sort();
+    assert!(scripts.len() >= 3, "{scripts:?}");
+    for script in scripts {
+        let text = std::fs::read_to_string(&script).expect("script");
+        let expected = std::fs::read_to_string(script.with_extension("out")).expect("captured output");
+        // bash reading a script names the line in its errors; the console does not.
+        let expected = without_line_numbers(&expected);
+        assert_eq!(storage_lab::cli::run_script(None, 1, &text), expected, "{}", script.display());
+    }
+}
+
+/// "bash: line 17: export: ..." as an interactive bash prints it: "bash: export: ...".
+fn without_line_numbers(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.strip_prefix("bash: line ").and_then(|r| r.split_once(": ")) {
+            Some((n, rest)) if n.bytes().all(|b| b.is_ascii_digit()) => format!("bash: {rest}\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect()
+}
+
 #[test]
 fn file_commands_match_coreutils_on_ext4() {
     assert_fixtures("files", 30);

@@ -95,8 +95,12 @@ impl Zfs {
         self.pools.iter_mut().find(|p| p.name == name)
     }
 
-    /// The pool a device is a leaf of.
+    /// The pool a device is a leaf of (none without the `zfs` feature, which
+    /// keeps the walk over vdevs out of the browser build).
     pub fn pool_of_dev(&self, dev: DevId) -> Option<&Pool> {
+        if !cfg!(feature = "zfs") {
+            return None;
+        }
         self.pools.iter().find(|p| p.leaves().any(|l| l.dev == dev))
     }
 }
