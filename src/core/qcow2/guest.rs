@@ -425,6 +425,10 @@ impl Image {
             let l1i = (pos / cluster / self.l2_entries()) as usize;
             let table_end = end.min((l1i as u64 + 1).saturating_mul(self.l2_entries() * cluster));
             let (l2, mut entries) = self.l2_table(l1i, read, &mut out)?;
+            // QEMU writes a request's data before it links the new clusters
+            // in (refcounts, then L2 entries), so a data write that runs out
+            // of host space leaves the tables as they were.
+            let mut links = Vec::new();
             let mut dirty = false;
             while pos < table_end {
                 let i = ((pos / cluster) % self.l2_entries()) as usize;
@@ -432,7 +436,7 @@ impl Image {
                     return Err(GuestError::Unsupported);
                 }
                 let wanted = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
-                let (host, run) = if wanted == 0 { (entries[i] & OFFSET_MASK, 0) } else { self.alloc_next(next_host, wanted, &mut out)? };
+                let (host, run) = if wanted == 0 { (entries[i] & OFFSET_MASK, 0) } else { self.alloc_next(next_host, wanted, &mut links)? };
                 next_host = Some(host + run.max(1) * cluster);
                 dirty |= run > 0;
                 for j in 0..run.max(1) {
@@ -447,7 +451,7 @@ impl Image {
                         });
                         entries[e] = c_host | OFLAG_COPIED;
                         if old != 0 {
-                            self.release(old, &mut out);
+                            self.release(old, &mut links);
                         }
                     } else if zero {
                         // A zeroed cluster it owns is written in place, the
@@ -463,6 +467,7 @@ impl Image {
                     pos += n;
                 }
             }
+            out.append(&mut links);
             if dirty {
                 self.l2_store(l2, entries, &mut out);
             }
