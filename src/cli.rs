@@ -66,6 +66,10 @@ pub fn run(options: &Options, input: &str) -> Result<String, String> {
         }
         let result = shell.run(line);
         out.push_str(&result.text);
+        #[cfg(feature = "shell-scripts")]
+        if shell.exited.is_some() {
+            return Ok(out);
+        }
     }
     out.push_str(&shell.end_of_input().text);
     Ok(out)

@@ -673,9 +673,85 @@ fn matches(line: &str, needle: &str, flags: &str) -> bool {
     line.match_indices(needle).any(|(at, m)| !word(line[..at].chars().next_back()) && !word(line[at + m.len()..].chars().next()))
 }
 
+/// The `set` options a script can turn on.
 #[cfg(feature = "shell-scripts")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    /// `-e`: a failing command ends the script (unless `&&`, `||` test it).
+    pub errexit: bool,
+    /// `-o pipefail`: a pipeline fails when any stage does.
+    pub pipefail: bool,
+    /// `-x`: each command is printed, expanded, after `+ `.
+    pub xtrace: bool,
+    /// `-u`: kept, but an unset variable still expands to nothing.
+    pub nounset: bool,
+}
+
+/// bash's `set`: `-e`, `-u`, `-x` and `-o NAME` (`+` turns them off); bash's
+/// other one-letter options are taken and change nothing here. Without
+/// arguments it lists the shell's variables.
+#[cfg(feature = "shell-scripts")]
+pub fn set(shell: &mut Shell, args: &[String]) -> Output {
+    if args.is_empty() {
+        let mut vars = shell.vars.clone();
+        vars.sort();
+        return Output::text(vars.iter().map(|(n, v)| format!("{n}={v}\n")).collect::<String>(), 0);
+    }
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (on, flags) = match (arg.strip_prefix('-'), arg.strip_prefix('+')) {
+            (Some(f), _) => (true, f),
+            (_, Some(f)) => (false, f),
+            _ => break,
+        };
+        if flags.is_empty() || flags == "-" {
+            break;
+        }
+        for c in flags.chars() {
+            let o = &mut shell.options;
+            match c {
+                'e' => o.errexit = on,
+                'u' => o.nounset = on,
+                'x' => o.xtrace = on,
+                'o' => match it.next().map(String::as_str) {
+                    Some("errexit") => o.errexit = on,
+                    Some("nounset") => o.nounset = on,
+                    Some("xtrace") => o.xtrace = on,
+                    Some("pipefail") => o.pipefail = on,
+                    Some(name) => return Output::error(format!("bash: set: {}: invalid option name\n", printable(name)), 2),
+                    None => return Output::default(),
+                },
+                c if "abfhkmnptvBCEHPT".contains(c) => {}
+                c => {
+                    return Output::error(
+                        format!("bash: set: {}{c}: invalid option\nset: usage: set [-abefhkmnptuvxBCEHPT] [-o option-name] [--] [-] [arg ...]\n", &arg[..1]),
+                        2,
+                    )
+                }
+            }
+        }
+    }
+    Output::default()
+}
+
+/// bash's `exit [N]`: the script ends with status N (the last command's by
+/// default), and no later line runs.
+#[cfg(feature = "shell-scripts")]
+pub fn exit(shell: &mut Shell, args: &[String]) -> Output {
+    let (status, out) = match args.first() {
+        None => (shell.last_status, Output::default()),
+        Some(n) => match n.parse::<i64>() {
+            Ok(v) => (v.rem_euclid(256) as i32, Output::default()),
+            Err(_) => (2, Output::error(format!("bash: exit: {}: numeric argument required\n", printable(n)), 2)),
+        },
+    };
+    shell.exited = Some(status);
+    Output { exit_status: status, ..out }
+}
+
 /// bash's `export NAME=VALUE ...` (sets the variable; the lab runs no
 /// program that reads the environment) and `unset NAME ...`.
+#[cfg(feature = "shell-scripts")]
 pub fn export(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
     let mut err = String::new();
     for arg in args {

@@ -50,7 +50,7 @@ pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
     let mut out = Output::default();
     let mut next_body = 0;
     let mut status = 0;
-    for (join, pipeline) in list {
+    for (i, (join, pipeline)) in list.iter().enumerate() {
         let skip = match join {
             Join::And => status != 0,
             Join::Or => status == 0,
@@ -62,13 +62,23 @@ pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
         if skip {
             continue;
         }
-        let o = run_pipeline(shell, pipeline, mine);
+        let mut o = run_pipeline(shell, pipeline, mine);
         status = o.exit_status;
         shell.last_status = status;
+        // On the terminal a pipeline's errors come where it ran, before the
+        // output of the ones after it (`echo a; cat /nope; echo b`).
+        out.text.push_str(&std::mem::take(&mut o.err));
         out.append(o);
+        #[cfg(not(feature = "shell-scripts"))]
+        let _ = i;
+        #[cfg(feature = "shell-scripts")]
+        if shell.exited.is_some() || (status != 0 && shell.options.errexit && !list.get(i + 1).is_some_and(|(j, _)| matches!(j, Join::And | Join::Or))) {
+            // `exit`, or `set -e` after a command whose failure nothing tests.
+            shell.exited.get_or_insert(status);
+            break;
+        }
     }
     out.exit_status = status;
-    out.text = format!("{}{}", std::mem::take(&mut out.err), out.text);
     out
 }
 
@@ -76,6 +86,9 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
     let mut out = Output::default();
     let mut stdin: Option<Input> = None;
     let mut body = bodies.iter();
+    // `set -o pipefail`: the last stage that failed gives the status.
+    #[cfg(feature = "shell-scripts")]
+    let mut failed = 0;
     for (i, cmd) in pipeline.iter().enumerate() {
         let last = i + 1 == pipeline.len();
         // `NAME=VALUE` alone sets a shell variable; before a command it is
@@ -88,6 +101,10 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
             }
         }
         let mut words = expand_globs(shell, cmd);
+        #[cfg(feature = "shell-scripts")]
+        if shell.options.xtrace {
+            out.err.push_str(&xtrace(shell, cmd, &words));
+        }
         #[cfg(feature = "shell-scripts")]
         let redirects = &cmd.redirects.iter().map(|r| expand_redirect(shell, r)).collect::<Vec<_>>();
         #[cfg(not(feature = "shell-scripts"))]
@@ -118,6 +135,10 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
             o.err.push_str(&e);
             o.exit_status = 1;
         }
+        #[cfg(feature = "shell-scripts")]
+        if o.exit_status != 0 {
+            failed = o.exit_status;
+        }
         if last {
             out.append(o);
         } else {
@@ -127,7 +148,35 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
             out.exit_status = status;
         }
     }
+    #[cfg(feature = "shell-scripts")]
+    if shell.options.pipefail && out.exit_status == 0 {
+        out.exit_status = failed;
+    }
     out
+}
+
+/// `set -x`'s line for a command: `+`, then its assignments (when it is only
+/// those) and words, each quoted as bash quotes what it would read otherwise.
+#[cfg(feature = "shell-scripts")]
+fn xtrace(shell: &Shell, cmd: &super::syntax::Command, words: &[String]) -> String {
+    let quote = |w: &str| {
+        if !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%^".contains(&b)) {
+            w.to_string()
+        } else {
+            format!("'{}'", w.replace('\'', "'\\''"))
+        }
+    };
+    let mut line = String::from("+");
+    if words.is_empty() {
+        for (name, _) in &cmd.assigns {
+            line.push_str(&format!(" {name}={}", quote(&shell.var(name))));
+        }
+    }
+    for w in words {
+        line.push(' ');
+        line.push_str(&quote(w));
+    }
+    line + "\n"
 }
 
 /// The command's words with patterns replaced by the paths they match, in

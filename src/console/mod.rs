@@ -202,6 +202,13 @@ pub struct Shell {
     /// more in the browser build).
     #[cfg(feature = "shell-scripts")]
     pub vars: Vec<(String, String)>,
+    /// `set -e`, `-o pipefail`, `-x` and `-u`.
+    #[cfg(feature = "shell-scripts")]
+    pub options: builtins::SetOptions,
+    /// The status the script ended with (`exit N`, or a failure under `set -e`):
+    /// no later line runs.
+    #[cfg(feature = "shell-scripts")]
+    pub exited: Option<i32>,
 }
 
 /// Commands the console knows, for `help` and Tab completion.
@@ -288,7 +295,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset, a trailing \\ continues a line\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   set -e|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n", 1);
     }
     text
 }
@@ -322,6 +329,10 @@ impl Shell {
             cwd: "/root".into(), history: Vec::new(), last_status: 0,
             #[cfg(feature = "shell-scripts")]
             vars: Vec::new(),
+            #[cfg(feature = "shell-scripts")]
+            options: builtins::SetOptions::default(),
+            #[cfg(feature = "shell-scripts")]
+            exited: None,
         }
     }
 
@@ -424,6 +435,10 @@ impl Shell {
     }
 
     fn run_line(&mut self, line: &str) -> Output {
+        #[cfg(feature = "shell-scripts")]
+        if self.exited.is_some() {
+            return Output::default();
+        }
         if line.chars().count() > MAX_LINE_CHARS {
             return Output::text(
                 format!("storage-lab: line too long ({} characters; the limit is {MAX_LINE_CHARS})\n", line.chars().count()),
@@ -647,6 +662,11 @@ impl Shell {
             "umount" => fs::umount(&mut self.machine, args, &self.cwd),
             "true" | ":" | "sync" => Output::default(),
             "false" => Output::text("", 1),
+            #[cfg(feature = "shell-scripts")]
+            "exit" | "logout" => builtins::exit(self, args),
+            #[cfg(feature = "shell-scripts")]
+            "set" => builtins::set(self, args),
+            #[cfg(not(feature = "shell-scripts"))]
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),
             _ => {
                 if let Some(out) = lvm2::run(self, cmd, args) {
