@@ -683,7 +683,7 @@ pub struct SetOptions {
     pub pipefail: bool,
     /// `-x`: each command is printed, expanded, after `+ `.
     pub xtrace: bool,
-    /// `-u`: kept, but an unset variable still expands to nothing.
+    /// `-u`: a command naming an unset variable is an error that ends the script.
     pub nounset: bool,
 }
 

@@ -91,6 +91,14 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
     let mut failed = 0;
     for (i, cmd) in pipeline.iter().enumerate() {
         let last = i + 1 == pipeline.len();
+        // `set -u`: an unset variable is an error that ends a script.
+        #[cfg(feature = "shell-scripts")]
+        if let Some(name) = unbound(shell, cmd) {
+            out.err.push_str(&format!("bash: {name}: unbound variable\n"));
+            out.exit_status = 1;
+            shell.exited = Some(1);
+            return out;
+        }
         // `NAME=VALUE` alone sets a shell variable; before a command it is
         // that command's environment, which no lab tool reads.
         #[cfg(feature = "shell-scripts")]
@@ -153,6 +161,22 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
         out.exit_status = failed;
     }
     out
+}
+
+/// Under `set -u`, the first variable the command names that is not set.
+#[cfg(feature = "shell-scripts")]
+fn unbound(shell: &Shell, cmd: &super::syntax::Command) -> Option<String> {
+    use super::syntax::{QUOTED_VAR, VAR, VAR_END};
+    if !shell.options.nounset {
+        return None;
+    }
+    let redirects = cmd.redirects.iter().filter_map(|r| match r {
+        Redirect::Out { path, .. } | Redirect::Err { path, .. } | Redirect::In { path } => Some(path),
+        Redirect::HereString { text } => Some(text),
+        _ => None,
+    });
+    let texts = cmd.assigns.iter().map(|(_, v)| v).chain(&cmd.words).chain(redirects);
+    texts.flat_map(|t| t.split([VAR, QUOTED_VAR]).skip(1)).filter_map(|rest| rest.split(VAR_END).next()).find(|name| !shell.is_set(name)).map(String::from)
 }
 
 /// `set -x`'s line for a command: `+`, then its assignments (when it is only

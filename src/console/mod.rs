@@ -295,7 +295,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   set -e|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n", 1);
     }
     text
 }
@@ -373,6 +373,12 @@ impl Shell {
     }
 
 #[cfg(feature = "shell-scripts")]
+    /// True for a variable set in the shell or in the login environment.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.vars.iter().any(|(n, _)| n == name) || ["HOME", "PWD", "USER", "LOGNAME", "SHELL", "HOSTNAME", "PATH"].contains(&name)
+    }
+
+    #[cfg(feature = "shell-scripts")]
     /// Sets a shell variable (`value: None` unsets it).
     pub fn set_var(&mut self, name: &str, value: Option<String>) {
         self.vars.retain(|(n, _)| n != name);
