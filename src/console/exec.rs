@@ -47,6 +47,18 @@ impl Input {
 
 /// Runs a list; `bodies` are the here-document bodies in order of appearance.
 pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
+    run_joined(
+        shell,
+        list,
+        bodies,
+        #[cfg(feature = "shell-scripts")]
+        false,
+    )
+}
+
+/// `run_list`, with standard error joined to the output where each pipeline
+/// ran, or kept apart (`capture`, for a command substitution).
+fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cfg(feature = "shell-scripts")] capture: bool) -> Output {
     let mut out = Output::default();
     let mut next_body = 0;
     let mut status = 0;
@@ -67,6 +79,10 @@ pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
         shell.last_status = status;
         // On the terminal a pipeline's errors come where it ran, before the
         // output of the ones after it (`echo a; cat /nope; echo b`).
+        #[cfg(feature = "shell-scripts")]
+        if capture {
+            out.err.push_str(&std::mem::take(&mut o.err));
+        }
         out.text.push_str(&std::mem::take(&mut o.err));
         out.append(o);
         #[cfg(not(feature = "shell-scripts"))]
@@ -91,6 +107,8 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
     let mut failed = 0;
     for (i, cmd) in pipeline.iter().enumerate() {
         let last = i + 1 == pipeline.len();
+        #[cfg(feature = "shell-scripts")]
+        SUBSTITUTION_STATUS.with(|s| s.set(None));
         // `set -u`: an unset variable is an error that ends a script.
         #[cfg(feature = "shell-scripts")]
         if let Some(name) = unbound(shell, cmd) {
@@ -104,17 +122,20 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
         #[cfg(feature = "shell-scripts")]
         if cmd.words.is_empty() {
             for (name, value) in &cmd.assigns {
-                let value = expand(shell, value, false).concat();
+                let value = expand(shell, value, false, &mut out).concat();
                 shell.set_var(name, Some(value));
             }
         }
+        #[cfg(feature = "shell-scripts")]
+        let mut words = expand_globs(shell, cmd, &mut out);
+        #[cfg(not(feature = "shell-scripts"))]
         let mut words = expand_globs(shell, cmd);
         #[cfg(feature = "shell-scripts")]
         if shell.options.xtrace {
             out.err.push_str(&xtrace(shell, cmd, &words));
         }
         #[cfg(feature = "shell-scripts")]
-        let redirects = &cmd.redirects.iter().map(|r| expand_redirect(shell, r)).collect::<Vec<_>>();
+        let redirects = &cmd.redirects.iter().map(|r| expand_redirect(shell, r, &mut out)).collect::<Vec<_>>();
         #[cfg(not(feature = "shell-scripts"))]
         let redirects = &cmd.redirects;
         while words.first().is_some_and(|w| w == "sudo") {
@@ -137,6 +158,9 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
         }
         let mut o = match words.split_first() {
             Some((name, args)) => shell.dispatch(name, args, input.as_ref()),
+            #[cfg(feature = "shell-scripts")]
+            None => Output { exit_status: SUBSTITUTION_STATUS.with(|s| s.take()).unwrap_or(0), ..Output::default() },
+            #[cfg(not(feature = "shell-scripts"))]
             None => Output::default(),
         };
         if let Err(e) = output_redirects(shell, redirects, &mut o) {
@@ -225,10 +249,10 @@ fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
 /// paths they match, in sorted order; a pattern that matches nothing stays
 /// as it is, as in bash.
 #[cfg(feature = "shell-scripts")]
-fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
+fn expand_globs(shell: &mut Shell, cmd: &super::syntax::Command, side: &mut Output) -> Vec<String> {
     let mut out = Vec::new();
     for (i, w) in cmd.words.iter().enumerate() {
-        for w in expand(shell, w, true) {
+        for w in expand(shell, w, true, side) {
             let matches = if cmd.globs.get(i).copied().unwrap_or(false) { glob(shell, &w) } else { Vec::new() };
             if matches.is_empty() {
                 out.push(w);
@@ -240,22 +264,25 @@ fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
     out
 }
 
-/// A parsed word with `$?` and its variables' values in place. With `split`,
-/// unquoted values break into fields at blanks (bash's default IFS), and a
-/// word that was nothing but unquoted empty values disappears.
+/// A parsed word with `$?`, its variables' values and its command
+/// substitutions' output in place. With `split`, unquoted values break into
+/// fields at blanks (bash's default IFS), and a word that was nothing but
+/// unquoted empty values disappears. A substitution's errors and events go
+/// to `side`.
 #[cfg(feature = "shell-scripts")]
-fn expand(shell: &Shell, word: &str, split: bool) -> Vec<String> {
-    use super::syntax::{LAST_STATUS, QUOTED_VAR, VAR, VAR_END};
+fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<String> {
+    use super::syntax::{LAST_STATUS, QUOTED_SUBST, QUOTED_VAR, SUBST, VAR, VAR_END};
     let mut fields = Vec::new();
     let mut cur = String::new();
     let mut has = word.is_empty();
     let mut chars = word.chars();
     while let Some(c) = chars.next() {
         match c {
-            VAR | QUOTED_VAR => {
+            VAR | QUOTED_VAR | SUBST | QUOTED_SUBST => {
                 let name: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
-                for ch in shell.var(&name).chars() {
-                    if split && c == VAR && matches!(ch, ' ' | '\t' | '\n') {
+                let value = if matches!(c, VAR | QUOTED_VAR) { shell.var(&name) } else { substitute(shell, &name, side) };
+                for ch in value.chars() {
+                    if split && matches!(c, VAR | SUBST) && matches!(ch, ' ' | '\t' | '\n') {
                         if has || !cur.is_empty() {
                             fields.push(std::mem::take(&mut cur));
                         }
@@ -264,7 +291,7 @@ fn expand(shell: &Shell, word: &str, split: bool) -> Vec<String> {
                         cur.push(ch);
                     }
                 }
-                has |= c == QUOTED_VAR;
+                has |= matches!(c, QUOTED_VAR | QUOTED_SUBST);
             }
             LAST_STATUS => cur.push_str(&shell.last_status.to_string()),
             c => {
@@ -279,10 +306,57 @@ fn expand(shell: &Shell, word: &str, split: bool) -> Vec<String> {
     fields
 }
 
+/// How deep command substitutions may nest (`$(echo $(echo ...))`).
+#[cfg(feature = "shell-scripts")]
+const MAX_SUBSTITUTION_DEPTH: u32 = 16;
+
+#[cfg(feature = "shell-scripts")]
+thread_local! {
+    static SUBSTITUTION_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The status of the last substitution, which a command of assignments
+    /// alone (`X=$(cat f)`) ends with.
+    static SUBSTITUTION_STATUS: std::cell::Cell<Option<i32>> = const { std::cell::Cell::new(None) };
+}
+
+/// `$(COMMAND)`: its standard output without the trailing newlines. It runs
+/// as in a subshell: variables, options, `cd` and `exit` inside it stay
+/// there, while what it does to disks and files stays done.
+#[cfg(feature = "shell-scripts")]
+fn substitute(shell: &mut Shell, command: &str, side: &mut Output) -> String {
+    let list = match super::syntax::parse(command) {
+        Ok(l) => l,
+        Err(e) => {
+            side.err.push_str(&format!("{e}\n"));
+            return String::new();
+        }
+    };
+    let depth = SUBSTITUTION_DEPTH.with(|d| d.get());
+    if depth >= MAX_SUBSTITUTION_DEPTH {
+        side.err.push_str("storage-lab: command substitutions nested too deeply\n");
+        return String::new();
+    }
+    let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone());
+    SUBSTITUTION_DEPTH.with(|d| d.set(depth + 1));
+    let mut o = run_joined(shell, &list, &[], true);
+    // A dialog (`$(fdisk /dev/sdb)`) reads no more lines: its input ends.
+    if shell.interactive.is_some() {
+        let eof = shell.end_of_input();
+        o.text.push_str(&eof.text);
+        o.events.extend(eof.events);
+    }
+    SUBSTITUTION_DEPTH.with(|d| d.set(depth));
+    (shell.vars, shell.options, shell.exited, shell.cwd) = saved;
+    shell.last_status = o.exit_status;
+    SUBSTITUTION_STATUS.with(|s| s.set(Some(o.exit_status)));
+    side.err.push_str(&o.err);
+    side.events.extend(o.events.iter().cloned());
+    String::from_utf8_lossy(&o.stdout_bytes()).trim_end_matches('\n').to_string()
+}
+
 #[cfg(feature = "shell-scripts")]
 /// A redirection with the variables in its file name (or here-string) expanded.
-fn expand_redirect(shell: &Shell, r: &Redirect) -> Redirect {
-    let one = |w: &String| expand(shell, w, false).concat();
+fn expand_redirect(shell: &mut Shell, r: &Redirect, side: &mut Output) -> Redirect {
+    let mut one = |w: &String| expand(shell, w, false, side).concat();
     match r {
         Redirect::Out { path, append } => Redirect::Out { path: one(path), append: *append },
         Redirect::Err { path, append } => Redirect::Err { path: one(path), append: *append },
@@ -392,7 +466,7 @@ mod tests {
 }
 
 /// A command's standard input from `<`, a here-document or a here-string.
-fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl Iterator<Item = &'b String>) -> Result<Option<Input>, String> {
+fn input_redirect<'b>(shell: &mut Shell, redirects: &[Redirect], bodies: &mut impl Iterator<Item = &'b String>) -> Result<Option<Input>, String> {
     let mut input = None;
     for r in redirects {
         match r {
@@ -408,7 +482,7 @@ fn input_redirect<'b>(shell: &Shell, redirects: &[Redirect], bodies: &mut impl I
             #[cfg(feature = "shell-scripts")]
             Redirect::HereDoc { expand: with_vars, .. } => {
                 let body = bodies.next().cloned().unwrap_or_default();
-                let body = if *with_vars { expand(shell, &super::syntax::mark_parameters(&body), false).concat() } else { body };
+                let body = if *with_vars { expand(shell, &super::syntax::mark_parameters(&body), false, &mut Output::default()).concat() } else { body };
                 input = Some(Input::Bytes(body.into_bytes()));
             }
             #[cfg(not(feature = "shell-scripts"))]

@@ -4,8 +4,9 @@
 //! Parsing is pure: a line becomes a `List`, and the here-documents it opens are
 //! reported so the shell can collect their bodies from the following lines.
 //! Simplified compared with bash: parameters are plain variables (`$NAME`,
-//! `${NAME}` and `$?`, no `${NAME:-...}` forms), there is no command
-//! substitution, subshells, functions or background jobs.
+//! `${NAME}` and `$?`, no `${NAME:-...}` forms), command substitution runs
+//! in the same shell with its variables put back, and there is no
+//! arithmetic, subshells, functions or background jobs.
 
 /// One word after quote removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +200,60 @@ fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word:
     Ok(true)
 }
 
+/// An open quote or substitution at the end of a line that more lines may
+/// follow goes on in the next line; any other error stands.
+#[cfg(feature = "shell-scripts")]
+fn open_at_end(e: SyntaxError, more: bool, line: &str) -> SyntaxError {
+    match e {
+        SyntaxError::UnterminatedQuote(_) if more => SyntaxError::Incomplete(format!("{line}\n")),
+        e => e,
+    }
+}
+
+/// Marks a command substitution (`$(...)` or `` `...` ``) like a variable:
+/// `SUBST` or `QUOTED_SUBST`, the command's text, `VAR_END`.
+#[cfg(feature = "shell-scripts")]
+pub const SUBST: char = '\u{E004}';
+#[cfg(feature = "shell-scripts")]
+pub const QUOTED_SUBST: char = '\u{E005}';
+
+/// Reads a command substitution after its opening `$(` or backquote, up to
+/// the `)` that closes it (quotes and nested parentheses skipped) or the
+/// next unescaped backquote, into `word` as a marked command.
+#[cfg(feature = "shell-scripts")]
+fn substitution(chars: &mut std::iter::Peekable<std::str::Chars>, close: char, mark: char, word: &mut String) -> Result<(), SyntaxError> {
+    if (close == '(' || close == ')') && chars.peek() == Some(&'(') {
+        return Err(SyntaxError::Unsupported("$((...))".into()));
+    }
+    let mut inner = String::new();
+    let (mut depth, mut quote) = (0, None);
+    loop {
+        let c = chars.next().ok_or(SyntaxError::UnterminatedQuote(close))?;
+        match (c, quote) {
+            ('\\', q) if q != Some('\'') => {
+                if close == '`' && chars.peek().is_some_and(|n| matches!(n, '`' | '$' | '\\')) {
+                    inner.extend(chars.next());
+                    continue;
+                }
+                inner.push(c);
+                inner.extend(chars.next());
+                continue;
+            }
+            ('\'' | '"', None) if close == ')' => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            ('(', None) if close == ')' => depth += 1,
+            (c, None) if c == close && depth == 0 => break,
+            (')', None) if close == ')' => depth -= 1,
+            _ => {}
+        }
+        inner.push(c);
+    }
+    word.push(mark);
+    word.push_str(&inner);
+    word.push(VAR_END);
+    Ok(())
+}
+
 #[cfg(feature = "shell-scripts")]
 /// A here-document's body with its parameters marked as in double quotes
 /// (`\$`, `\\` and `` \` `` escape).
@@ -243,6 +298,11 @@ fn quoted(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char, word: &
                 chars.next();
                 word.push(LAST_STATUS);
             }
+            #[cfg(feature = "shell-scripts")]
+            #[cfg(feature = "shell-scripts")]
+            Some('$') if quote == '"' && chars.next_if_eq(&'(').is_some() => substitution(chars, ')', QUOTED_SUBST, word)?,
+            #[cfg(feature = "shell-scripts")]
+            Some('`') if quote == '"' => substitution(chars, '`', QUOTED_SUBST, word)?,
             #[cfg(feature = "shell-scripts")]
             Some('$') if quote == '"' => {
                 if !parameter(chars, QUOTED_VAR, word)? {
@@ -301,7 +361,7 @@ fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<
                 in_word = true;
                 was_quoted = true;
                 #[cfg(feature = "shell-scripts")]
-                quoted(&mut chars, c, &mut word).map_err(|e| if more { SyntaxError::Incomplete(format!("{line}\n")) } else { e })?;
+                quoted(&mut chars, c, &mut word).map_err(|e| open_at_end(e, more, line))?;
                 #[cfg(not(feature = "shell-scripts"))]
                 quoted(&mut chars, c, &mut word)?;
             }
@@ -316,6 +376,17 @@ fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<
                 in_word = true;
                 word.push(LAST_STATUS);
             }
+            #[cfg(feature = "shell-scripts")]
+            '$' if chars.peek() == Some(&'(') => {
+                chars.next();
+                in_word = true;
+                substitution(&mut chars, ')', SUBST, &mut word).map_err(|e| open_at_end(e, more, line))?;
+            }
+            #[cfg(feature = "shell-scripts")]
+            '`' => {
+                in_word = true;
+                substitution(&mut chars, '`', SUBST, &mut word).map_err(|e| open_at_end(e, more, line))?;
+            }
             '$' if chars.peek() == Some(&'(') => return Err(SyntaxError::Unsupported("$(...)".into())),
             #[cfg(feature = "shell-scripts")]
             '$' => {
@@ -324,6 +395,7 @@ fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<
                     word.push('$');
                 }
             }
+            #[cfg(not(feature = "shell-scripts"))]
             '`' => return Err(SyntaxError::Unsupported("`...`".into())),
             '(' | ')' => return Err(SyntaxError::Unsupported(c.to_string())),
             '\\' => {
