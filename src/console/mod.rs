@@ -375,7 +375,8 @@ impl Shell {
 #[cfg(feature = "shell-scripts")]
     /// True for a variable set in the shell or in the login environment.
     pub fn is_set(&self, name: &str) -> bool {
-        self.vars.iter().any(|(n, _)| n == name) || ["HOME", "PWD", "USER", "LOGNAME", "SHELL", "HOSTNAME", "PATH"].contains(&name)
+        // The login environment's values are never empty.
+        self.vars.iter().any(|(n, _)| n == name) || !self.var(name).is_empty()
     }
 
     #[cfg(feature = "shell-scripts")]
