@@ -187,7 +187,26 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
     out
 }
 
-/// Under `set -u`, the first variable the command names that is not set.
+/// The value of a marked parameter: `NAME`, `#NAME` (the length of its
+/// value), `NAME:-WORD` (WORD when NAME is unset or empty) or `NAME-WORD`
+/// (WORD when NAME is unset).
+#[cfg(feature = "shell-scripts")]
+fn parameter_value(shell: &Shell, form: &str) -> String {
+    if let Some(name) = form.strip_prefix('#') {
+        return shell.var(name).chars().count().to_string();
+    }
+    let Some(at) = form.find('-') else { return shell.var(form) };
+    let (name, word) = (form[..at].trim_end_matches(':'), &form[at + 1..]);
+    let empty_counts = form[..at].ends_with(':');
+    if shell.is_set(name) && !(empty_counts && shell.var(name).is_empty()) {
+        shell.var(name)
+    } else {
+        word.to_string()
+    }
+}
+
+/// Under `set -u`, the first variable the command names that is not set (a
+/// parameter with a default never is).
 #[cfg(feature = "shell-scripts")]
 fn unbound(shell: &Shell, cmd: &super::syntax::Command) -> Option<String> {
     use super::syntax::{QUOTED_VAR, VAR, VAR_END};
@@ -200,7 +219,11 @@ fn unbound(shell: &Shell, cmd: &super::syntax::Command) -> Option<String> {
         _ => None,
     });
     let texts = cmd.assigns.iter().map(|(_, v)| v).chain(&cmd.words).chain(redirects);
-    texts.flat_map(|t| t.split([VAR, QUOTED_VAR]).skip(1)).filter_map(|rest| rest.split(VAR_END).next()).find(|name| !shell.is_set(name)).map(String::from)
+    texts.flat_map(|t| t.split([VAR, QUOTED_VAR]).skip(1)).filter_map(|rest| rest.split(VAR_END).next())
+        .filter(|form| !form.contains('-'))
+        .map(|form| form.trim_start_matches('#'))
+        .find(|name| !shell.is_set(name))
+        .map(String::from)
 }
 
 /// `set -x`'s line for a command: `+`, then its assignments (when it is only
@@ -280,7 +303,7 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
         match c {
             VAR | QUOTED_VAR | SUBST | QUOTED_SUBST => {
                 let name: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
-                let value = if matches!(c, VAR | QUOTED_VAR) { shell.var(&name) } else { substitute(shell, &name, side) };
+                let value = if matches!(c, VAR | QUOTED_VAR) { parameter_value(shell, &name) } else { substitute(shell, &name, side) };
                 for ch in value.chars() {
                     if split && matches!(c, VAR | SUBST) && matches!(ch, ' ' | '\t' | '\n') {
                         if has || !cur.is_empty() {

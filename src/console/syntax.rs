@@ -4,7 +4,8 @@
 //! Parsing is pure: a line becomes a `List`, and the here-documents it opens are
 //! reported so the shell can collect their bodies from the following lines.
 //! Simplified compared with bash: parameters are plain variables (`$NAME`,
-//! `${NAME}` and `$?`, no `${NAME:-...}` forms), command substitution runs
+//! `${NAME}`, `${#NAME}`, `${NAME:-WORD}` with a plain WORD, and `$?`; not
+//! the other `${...}` forms), command substitution runs
 //! in the same shell with its variables put back, and there is no
 //! arithmetic, subshells, functions or background jobs.
 
@@ -179,7 +180,7 @@ fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word:
         Some('{') => {
             chars.next();
             let inner: String = chars.by_ref().take_while(|c| *c != '}').collect();
-            if !is_name(&inner) && !inner.bytes().all(|b| b.is_ascii_digit()) {
+            if !is_parameter_form(&inner) {
                 return Err(SyntaxError::Unsupported(format!("${{{inner}}}")));
             }
             inner
@@ -198,6 +199,18 @@ fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word:
     word.push_str(&name);
     word.push(VAR_END);
     Ok(true)
+}
+
+/// What `${...}` may hold here: `NAME` (or a digit), `#NAME` (its length),
+/// `NAME:-WORD` and `NAME-WORD` (a default, plain text).
+#[cfg(feature = "shell-scripts")]
+fn is_parameter_form(s: &str) -> bool {
+    let plain = |n: &str| is_name(n) || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if let Some(n) = s.strip_prefix('#') {
+        return plain(n);
+    }
+    let (name, rest) = s.split_at(s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len()));
+    plain(name) && (rest.is_empty() || ((rest.starts_with(":-") || rest.starts_with('-')) && !rest.contains(['$', '`', '{', '}'])))
 }
 
 /// An open quote or substitution at the end of a line that more lines may
