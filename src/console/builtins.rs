@@ -749,6 +749,24 @@ pub fn exit(shell: &mut Shell, args: &[String]) -> Output {
     Output { exit_status: status, ..out }
 }
 
+/// bash's `break [N]` and `continue [N]`: out of N loops (1 by default), or
+/// to the next round of the Nth.
+#[cfg(feature = "shell-scripts")]
+pub fn jump(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
+    let n = match args.first().map(|a| a.parse::<i64>()) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(Ok(n)) => return Output::error(format!("bash: {cmd}: {n}: loop count out of range\n"), 1),
+        Some(Err(_)) => return Output::error(format!("bash: {cmd}: {}: numeric argument required\n", printable(&args[0])), 128),
+    };
+    if shell.flow.loops == 0 {
+        return Output::error(format!("bash: {cmd}: only meaningful in a `for', `while', or `until' loop\n"), 0);
+    }
+    let n = (n.min(i64::from(shell.flow.loops))) as u32;
+    shell.flow.jump = Some((cmd == "continue", n));
+    Output::default()
+}
+
 /// bash's `export NAME=VALUE ...` (sets the variable; the lab runs no
 /// program that reads the environment) and `unset NAME ...`.
 #[cfg(feature = "shell-scripts")]

@@ -9,6 +9,8 @@
 
 use crate::core::order::SmallSort;
 use super::syntax::{Join, List, Pipeline, Redirect};
+#[cfg(feature = "shell-scripts")]
+use super::compound::Compound;
 use super::{printable, Output, Shell};
 use crate::core::media::Chunk;
 
@@ -47,14 +49,38 @@ impl Input {
 
 /// Runs a list; `bodies` are the here-document bodies in order of appearance.
 pub fn run_list(shell: &mut Shell, list: &List, bodies: &[String]) -> Output {
-    run_joined(
-        shell,
-        list,
-        bodies,
-        #[cfg(feature = "shell-scripts")]
-        false,
-    )
+    #[cfg(feature = "shell-scripts")]
+    {
+        let out = run_joined(shell, list, bodies, false);
+        shell.flow = Flow::default();
+        out
+    }
+    #[cfg(not(feature = "shell-scripts"))]
+    run_joined(shell, list, bodies)
 }
+
+/// Where compound commands are while a top-level command runs.
+#[cfg(feature = "shell-scripts")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flow {
+    /// `break N` (false) or `continue N` (true) on its way out of N loops.
+    pub jump: Option<(bool, u32)>,
+    /// Loops running now: `break` outside one is an error.
+    pub loops: u32,
+    /// Lists running as a test (an `if` or `while` condition, a command
+    /// before `&&` or `||`, after `!`), where `set -e` does not act.
+    pub tested: u32,
+    /// An expansion failed (`$((1/0))`): bash drops the rest of the
+    /// top-level command.
+    pub aborted: bool,
+    /// Loop rounds this top-level command has run.
+    pub rounds: u32,
+}
+
+/// Loop rounds one top-level command may run: `while true` would never end,
+/// and the page must not freeze.
+#[cfg(feature = "shell-scripts")]
+pub const MAX_LOOP_ROUNDS: u32 = 100_000;
 
 /// `run_list`, with standard error joined to the output where each pipeline
 /// ran, or kept apart (`capture`, for a command substitution).
@@ -74,6 +100,16 @@ fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cfg(feature =
         if skip {
             continue;
         }
+        #[cfg(feature = "shell-scripts")]
+        let tested = list.get(i + 1).is_some_and(|(j, _)| matches!(j, Join::And | Join::Or)) || is_negated(pipeline);
+        #[cfg(feature = "shell-scripts")]
+        let mut o = {
+            shell.flow.tested += u32::from(tested);
+            let o = run_pipeline(shell, pipeline, mine, capture);
+            shell.flow.tested -= u32::from(tested);
+            o
+        };
+        #[cfg(not(feature = "shell-scripts"))]
         let mut o = run_pipeline(shell, pipeline, mine);
         status = o.exit_status;
         shell.last_status = status;
@@ -88,9 +124,13 @@ fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cfg(feature =
         #[cfg(not(feature = "shell-scripts"))]
         let _ = i;
         #[cfg(feature = "shell-scripts")]
-        if shell.exited.is_some() || (status != 0 && shell.options.errexit && !list.get(i + 1).is_some_and(|(j, _)| matches!(j, Join::And | Join::Or))) {
+        if shell.exited.is_some() || (status != 0 && shell.options.errexit && !tested && shell.flow.tested == 0) {
             // `exit`, or `set -e` after a command whose failure nothing tests.
             shell.exited.get_or_insert(status);
+            break;
+        }
+        #[cfg(feature = "shell-scripts")]
+        if shell.flow.jump.is_some() || shell.flow.aborted {
             break;
         }
     }
@@ -98,7 +138,7 @@ fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cfg(feature =
     out
 }
 
-fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Output {
+fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg(feature = "shell-scripts")] capture: bool) -> Output {
     let mut out = Output::default();
     let mut stdin: Option<Input> = None;
     let mut body = bodies.iter();
@@ -131,7 +171,12 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
         #[cfg(not(feature = "shell-scripts"))]
         let mut words = expand_globs(shell, cmd);
         #[cfg(feature = "shell-scripts")]
-        if shell.options.xtrace {
+        if shell.flow.aborted {
+            out.exit_status = 1;
+            return out;
+        }
+        #[cfg(feature = "shell-scripts")]
+        if shell.options.xtrace && cmd.compound.is_none() {
             out.err.push_str(&xtrace(shell, cmd, &words));
         }
         #[cfg(feature = "shell-scripts")]
@@ -156,11 +201,20 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
             stdin = Some(Input::Repeat(words.get(1).cloned().unwrap_or_else(|| "y".into())));
             continue;
         }
+        #[cfg(feature = "shell-scripts")]
+        let mut o = match (words.split_first(), cmd.compound.as_deref()) {
+            // A compound command's errors join its output where they happen
+            // when both go straight to the terminal.
+            (_, Some(c)) => {
+                let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
+                run_compound(shell, c, !to_terminal)
+            }
+            (Some((name, args)), None) => shell.dispatch(name, args, input.as_ref()),
+            (None, None) => Output { exit_status: SUBSTITUTION_STATUS.with(|s| s.take()).unwrap_or(0), ..Output::default() },
+        };
+        #[cfg(not(feature = "shell-scripts"))]
         let mut o = match words.split_first() {
             Some((name, args)) => shell.dispatch(name, args, input.as_ref()),
-            #[cfg(feature = "shell-scripts")]
-            None => Output { exit_status: SUBSTITUTION_STATUS.with(|s| s.take()).unwrap_or(0), ..Output::default() },
-            #[cfg(not(feature = "shell-scripts"))]
             None => Output::default(),
         };
         if let Err(e) = output_redirects(shell, redirects, &mut o) {
@@ -185,6 +239,129 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String]) -> Ou
         out.exit_status = failed;
     }
     out
+}
+
+/// `! PIPELINE`, whose failure `set -e` leaves alone.
+#[cfg(feature = "shell-scripts")]
+fn is_negated(pipeline: &Pipeline) -> bool {
+    matches!(pipeline.as_slice(), [c] if matches!(c.compound.as_deref(), Some(Compound::Not(_))))
+}
+
+/// Runs a compound command. With `capture`, standard error stays apart
+/// (the command's output goes down a pipe or into a file).
+#[cfg(feature = "shell-scripts")]
+fn run_compound(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
+    match c {
+        Compound::Group(list) => run_joined(shell, list, &[], capture),
+        Compound::Not(pipeline) => {
+            shell.flow.tested += 1;
+            let mut o = run_pipeline(shell, pipeline, &[], capture);
+            shell.flow.tested -= 1;
+            o.exit_status = i32::from(o.exit_status == 0);
+            o
+        }
+        Compound::If { arms, otherwise } => {
+            let mut out = Output::default();
+            for (cond, body) in arms {
+                let o = condition(shell, cond, capture);
+                let holds = o.exit_status == 0;
+                out.append(o);
+                if stopped(shell) {
+                    return out;
+                }
+                if holds {
+                    out.append(run_joined(shell, body, &[], capture));
+                    return out;
+                }
+            }
+            out.exit_status = 0;
+            if let Some(list) = otherwise {
+                out.append(run_joined(shell, list, &[], capture));
+            }
+            out
+        }
+        Compound::While { until, cond, body } => looped(shell, |shell, out| {
+            let o = condition(shell, cond, capture);
+            let go = (o.exit_status == 0) != *until;
+            let status = out.exit_status;
+            out.append(o);
+            out.exit_status = status;
+            if go && !stopped(shell) {
+                out.append(run_joined(shell, body, &[], capture));
+            }
+            go
+        }),
+        Compound::For { name, words, body } => {
+            let mut out = Output::default();
+            if !super::syntax::is_name(name) {
+                return Output::error(format!("bash: `{}': not a valid identifier\n", printable(name)), 1);
+            }
+            let values = expand_globs(shell, words, &mut out);
+            let trace = xtrace(shell, &super::syntax::Command::default(), &values).replacen('+', &format!("+ for {name} in"), 1);
+            let mut values = values.into_iter();
+            let mut o = looped(shell, |shell, out| {
+                let Some(value) = values.next() else { return false };
+                if shell.options.xtrace {
+                    // Where the body's errors go: apart, or in place.
+                    if capture { &mut out.err } else { &mut out.text }.push_str(&trace);
+                }
+                shell.set_var(name, Some(value));
+                out.append(run_joined(shell, body, &[], capture));
+                true
+            });
+            out.append(std::mem::take(&mut o));
+            out
+        }
+    }
+}
+
+/// Runs a loop's rounds while `round` says to go on: `break`, `continue`,
+/// `exit` and a failed expansion end it or its round. A loop that ran no
+/// body has status 0.
+#[cfg(feature = "shell-scripts")]
+fn looped(shell: &mut Shell, mut round: impl FnMut(&mut Shell, &mut Output) -> bool) -> Output {
+    let mut out = Output::default();
+    shell.flow.loops += 1;
+    loop {
+        if shell.flow.rounds >= MAX_LOOP_ROUNDS {
+            out.err.push_str(&format!("storage-lab: loop stopped after {MAX_LOOP_ROUNDS} rounds\n"));
+            out.exit_status = 1;
+            shell.flow.aborted = true;
+            break;
+        }
+        shell.flow.rounds += 1;
+        if !round(shell, &mut out) {
+            break;
+        }
+        match shell.flow.jump.take() {
+            Some((again, n)) if n > 1 => {
+                shell.flow.jump = Some((again, n - 1));
+                break;
+            }
+            Some((false, _)) => break,
+            _ => {}
+        }
+        if stopped(shell) {
+            break;
+        }
+    }
+    shell.flow.loops -= 1;
+    out
+}
+
+/// A condition's list: `set -e` does not act inside it.
+#[cfg(feature = "shell-scripts")]
+fn condition(shell: &mut Shell, list: &List, capture: bool) -> Output {
+    shell.flow.tested += 1;
+    let o = run_joined(shell, list, &[], capture);
+    shell.flow.tested -= 1;
+    o
+}
+
+/// True when nothing more of the current command may run.
+#[cfg(feature = "shell-scripts")]
+fn stopped(shell: &Shell) -> bool {
+    shell.exited.is_some() || shell.flow.aborted || shell.flow.jump.is_some()
 }
 
 /// The value of a marked parameter: `NAME`, `#NAME` (the length of its
@@ -294,16 +471,20 @@ fn expand_globs(shell: &mut Shell, cmd: &super::syntax::Command, side: &mut Outp
 /// to `side`.
 #[cfg(feature = "shell-scripts")]
 fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<String> {
-    use super::syntax::{LAST_STATUS, QUOTED_SUBST, QUOTED_VAR, SUBST, VAR, VAR_END};
+    use super::syntax::{ARITH, LAST_STATUS, QUOTED_SUBST, QUOTED_VAR, SUBST, VAR, VAR_END};
     let mut fields = Vec::new();
     let mut cur = String::new();
     let mut has = word.is_empty();
     let mut chars = word.chars();
     while let Some(c) = chars.next() {
         match c {
-            VAR | QUOTED_VAR | SUBST | QUOTED_SUBST => {
+            VAR | QUOTED_VAR | SUBST | QUOTED_SUBST | ARITH => {
                 let name: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
-                let value = if matches!(c, VAR | QUOTED_VAR) { parameter_value(shell, &name) } else { substitute(shell, &name, side) };
+                let value = match c {
+                    VAR | QUOTED_VAR => parameter_value(shell, &name),
+                    ARITH => arithmetic(shell, &name, side),
+                    _ => substitute(shell, &name, side),
+                };
                 for ch in value.chars() {
                     if split && matches!(c, VAR | SUBST) && matches!(ch, ' ' | '\t' | '\n') {
                         if has || !cur.is_empty() {
@@ -314,7 +495,7 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
                         cur.push(ch);
                     }
                 }
-                has |= matches!(c, QUOTED_VAR | QUOTED_SUBST);
+                has |= matches!(c, QUOTED_VAR | QUOTED_SUBST | ARITH);
             }
             LAST_STATUS => cur.push_str(&shell.last_status.to_string()),
             c => {
@@ -327,6 +508,23 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
         fields.push(cur);
     }
     fields
+}
+
+/// `$((EXPRESSION))`: the expression with its parameters expanded, evaluated.
+/// An error drops the rest of the top-level command, as in bash.
+#[cfg(feature = "shell-scripts")]
+fn arithmetic(shell: &mut Shell, expr: &str, side: &mut Output) -> String {
+    // The expression reads as if in double quotes, which it may hold.
+    let text = expand(shell, &super::syntax::mark_parameters(&expr.replace('"', "")), false, side).concat();
+    match super::arith::eval(shell, &text) {
+        Ok(v) => v.to_string(),
+        Err(e) => {
+            side.err.push_str(&format!("bash: {}\n", printable(&e)));
+            shell.flow.aborted = true;
+            shell.last_status = 1;
+            String::new()
+        }
+    }
 }
 
 /// How deep command substitutions may nest (`$(echo $(echo ...))`).
@@ -503,8 +701,8 @@ fn input_redirect<'b>(shell: &mut Shell, redirects: &[Redirect], bodies: &mut im
                 input = Some(Input::Bytes(bytes));
             }
             #[cfg(feature = "shell-scripts")]
-            Redirect::HereDoc { expand: with_vars, .. } => {
-                let body = bodies.next().cloned().unwrap_or_default();
+            Redirect::HereDoc { expand: with_vars, body, .. } => {
+                let body = body.as_ref().or_else(|| bodies.next()).cloned().unwrap_or_default();
                 let body = if *with_vars { expand(shell, &super::syntax::mark_parameters(&body), false, &mut Output::default()).concat() } else { body };
                 input = Some(Input::Bytes(body.into_bytes()));
             }

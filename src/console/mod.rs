@@ -41,6 +41,12 @@ pub mod syntax;
 pub mod version;
 pub mod exec;
 pub mod builtins;
+#[cfg(feature = "shell-scripts")]
+pub mod arith;
+#[cfg(feature = "shell-scripts")]
+pub mod compound;
+#[cfg(feature = "shell-scripts")]
+pub mod conditional;
 pub mod cnum;
 #[cfg(feature = "zfs")]
 pub mod sums;
@@ -209,6 +215,9 @@ pub struct Shell {
     /// no later line runs.
     #[cfg(feature = "shell-scripts")]
     pub exited: Option<i32>,
+    /// Loops, tests and jumps of the compound commands running now.
+    #[cfg(feature = "shell-scripts")]
+    pub flow: exec::Flow,
 }
 
 /// Commands the console knows, for `help` and Tab completion.
@@ -295,7 +304,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   { LIST; }   ! CMD   test [ ]   $((EXPR))\n", 1);
     }
     text
 }
@@ -313,7 +322,8 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         "findmnt" if !cfg!(feature = "mount-table") => Some("findmnt is (mount lists the mounts in the browser)"),
         "xxd" if !cfg!(feature = "xxd") => Some("xxd is (hexdump -C shows the same bytes in the browser)"),
-        _ if !cfg!(feature = "shell-scripts") && (cmd == "export" || cmd == "unset" || cmd.contains('=')) => Some("setting shell variables is"),
+        "export" | "unset" | "for" | "while" | "until" | "if" | "test" | "[" if !cfg!(feature = "shell-scripts") => Some("shell scripting is"),
+        _ if !cfg!(feature = "shell-scripts") && cmd.contains('=') => Some("shell scripting is"),
         _ => None,
     }
 }
@@ -333,6 +343,8 @@ impl Shell {
             options: builtins::SetOptions::default(),
             #[cfg(feature = "shell-scripts")]
             exited: None,
+            #[cfg(feature = "shell-scripts")]
+            flow: exec::Flow::default(),
         }
     }
 
@@ -519,6 +531,8 @@ impl Shell {
             self.heredoc = Some(p);
             return Output::default();
         }
+        #[cfg(feature = "shell-scripts")]
+        syntax::fill_here_docs(&mut p.list, &p.bodies);
         exec::run_list(self, &p.list, &p.bodies)
     }
 
@@ -540,6 +554,12 @@ impl Shell {
             let warning = format!("bash: warning: here-document at line 1 delimited by end-of-file (wanted `{}')\n", p.tags[i].0);
             let mut bodies = p.bodies.clone();
             bodies.resize(p.tags.len(), String::new());
+            #[cfg(feature = "shell-scripts")]
+            let p = {
+                let mut p = p;
+                syntax::fill_here_docs(&mut p.list, &bodies);
+                p
+            };
             let mut out = exec::run_list(self, &p.list, &bodies);
             out.text = format!("{warning}{}", out.text);
             let rest = self.end_of_input();
@@ -673,6 +693,10 @@ impl Shell {
             "exit" | "logout" => builtins::exit(self, args),
             #[cfg(feature = "shell-scripts")]
             "set" => builtins::set(self, args),
+            #[cfg(feature = "shell-scripts")]
+            "break" | "continue" => builtins::jump(self, cmd, args),
+            #[cfg(feature = "shell-scripts")]
+            "test" | "[" => conditional::run(self, cmd, args),
             #[cfg(not(feature = "shell-scripts"))]
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),
             _ => {

@@ -3,11 +3,13 @@
 //!
 //! Parsing is pure: a line becomes a `List`, and the here-documents it opens are
 //! reported so the shell can collect their bodies from the following lines.
-//! Simplified compared with bash: parameters are plain variables (`$NAME`,
-//! `${NAME}`, `${#NAME}`, `${NAME:-WORD}` with a plain WORD, and `$?`; not
-//! the other `${...}` forms), command substitution runs
-//! in the same shell with its variables put back, and there is no
-//! arithmetic, subshells, functions or background jobs.
+//! With feature `shell-scripts`, text of several lines goes to `compound`
+//! (compound commands, new lines as separators, here-document bodies in the
+//! text). Simplified compared with bash: parameters are plain variables
+//! (`$NAME`, `${NAME}`, `${#NAME}`, `${NAME:-WORD}` with a plain WORD, and
+//! `$?`; not the other `${...}` forms), command substitution runs in the same
+//! shell with its variables put back, `$((...))` is evaluated by `arith`, and
+//! there are no subshells, functions or background jobs.
 
 /// One word after quote removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,10 @@ pub enum Redirect {
         strip_tabs: bool,
         #[cfg(feature = "shell-scripts")]
         expand: bool,
+        /// The body, when the text parsed held it (a here-document inside a
+        /// command that goes over several lines); None: the lines after.
+        #[cfg(feature = "shell-scripts")]
+        body: Option<String>,
     },
     /// `<<< WORD`: a one-line here-string.
     HereString { text: String },
@@ -54,16 +60,9 @@ pub struct Command {
     /// `NAME=VALUE` words before the command name (the value unexpanded).
     #[cfg(feature = "shell-scripts")]
     pub assigns: Vec<(String, String)>,
-}
-
-impl Command {
-    /// No `NAME=VALUE` words (which count as a command before an operator).
-    fn no_assigns(&self) -> bool {
-        #[cfg(feature = "shell-scripts")]
-        return self.assigns.is_empty();
-        #[cfg(not(feature = "shell-scripts"))]
-        true
-    }
+    /// A compound command (`for`, `if`, ...) in place of the words.
+    #[cfg(feature = "shell-scripts")]
+    pub compound: Option<Box<super::compound::Compound>>,
 }
 
 /// Commands joined by `|`.
@@ -112,10 +111,14 @@ impl std::fmt::Display for SyntaxError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
+pub(super) enum Token {
     Word(Word),
-    /// An operator: `|`, `||`, `&&`, `;`, `>`, `>>`, `<`, `<<`, `<<-`, `<<<`, `2>`, `2>>`, `2>&1`, `>&`.
+    /// An operator: `|`, `||`, `&&`, `;`, `>`, `>>`, `<`, `<<`, `<<-`, `<<<`,
+    /// `2>`, `2>>`, `2>&1`, `>&`, and a new line in text of several lines.
     Op(String),
+    /// `<<TAG` or `<<-TAG` whose body followed in the text: the redirection.
+    #[cfg(feature = "shell-scripts")]
+    HereDoc(Redirect),
 }
 
 /// bash's `$'...'` escapes.
@@ -235,8 +238,8 @@ pub const QUOTED_SUBST: char = '\u{E005}';
 /// next unescaped backquote, into `word` as a marked command.
 #[cfg(feature = "shell-scripts")]
 fn substitution(chars: &mut std::iter::Peekable<std::str::Chars>, close: char, mark: char, word: &mut String) -> Result<(), SyntaxError> {
-    if (close == '(' || close == ')') && chars.peek() == Some(&'(') {
-        return Err(SyntaxError::Unsupported("$((...))".into()));
+    if close == ')' && chars.next_if_eq(&'(').is_some() {
+        return arithmetic(chars, word);
     }
     let mut inner = String::new();
     let (mut depth, mut quote) = (0, None);
@@ -267,6 +270,35 @@ fn substitution(chars: &mut std::iter::Peekable<std::str::Chars>, close: char, m
     Ok(())
 }
 
+/// Marks `$((EXPRESSION))` (after its `$((`) as `ARITH`, the expression's
+/// text, `VAR_END`: it is expanded and evaluated when the command runs.
+#[cfg(feature = "shell-scripts")]
+pub const ARITH: char = '\u{E006}';
+
+#[cfg(feature = "shell-scripts")]
+fn arithmetic(chars: &mut std::iter::Peekable<std::str::Chars>, word: &mut String) -> Result<(), SyntaxError> {
+    let mut inner = String::new();
+    let mut depth = 0;
+    loop {
+        match chars.next().ok_or(SyntaxError::UnterminatedQuote(')'))? {
+            ')' if depth == 0 => {
+                if chars.next_if_eq(&')').is_none() {
+                    return Err(SyntaxError::Unsupported("$((...)".into()));
+                }
+                break;
+            }
+            c => {
+                depth += i32::from(c == '(') - i32::from(c == ')');
+                inner.push(c);
+            }
+        }
+    }
+    word.push(ARITH);
+    word.push_str(&inner);
+    word.push(VAR_END);
+    Ok(())
+}
+
 #[cfg(feature = "shell-scripts")]
 /// A here-document's body with its parameters marked as in double quotes
 /// (`\$`, `\\` and `` \` `` escape).
@@ -277,6 +309,11 @@ pub fn mark_parameters(text: &str) -> String {
         match c {
             '\\' if matches!(chars.peek(), Some('$' | '\\' | '`')) => out.extend(chars.next()),
             '$' if chars.next_if_eq(&'?').is_some() => out.push(LAST_STATUS),
+            '$' if chars.next_if_eq(&'(').is_some() => {
+                if substitution(&mut chars, ')', QUOTED_SUBST, &mut out).is_err() {
+                    out.push_str("$(");
+                }
+            }
             '$' if parameter(&mut chars, QUOTED_VAR, &mut out).unwrap_or(false) => {}
             c => out.push(c),
         }
@@ -353,7 +390,7 @@ fn operator(c: char, chars: &mut std::iter::Peekable<std::str::Chars>) -> Result
 
 /// Splits a line into words and operators. With `more`, a line that bash
 /// would continue on the next one says so (`SyntaxError::Incomplete`).
-fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<Vec<Token>, SyntaxError> {
+pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<Vec<Token>, SyntaxError> {
     let mut tokens = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -419,6 +456,10 @@ fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<
                 if more && chars.peek().is_none() {
                     return Err(SyntaxError::Incomplete(line[..line.len() - 1].to_string()));
                 }
+                #[cfg(feature = "shell-scripts")]
+                if chars.next_if_eq(&'\n').is_some() {
+                    continue;
+                }
                 if let Some(n) = chars.next() {
                     word.push(n);
                 }
@@ -426,8 +467,14 @@ fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<
             // A comment runs to the end of its line (a line joined after a
             // trailing `|` keeps its newline).
             #[cfg(feature = "shell-scripts")]
-            '#' if !in_word => {
-                while chars.next().is_some_and(|n| n != '\n') {}
+            '#' if !in_word => while chars.next_if(|n| *n != '\n').is_some() {},
+            // A new line ends a command as `;` does, and the bodies of the
+            // here-documents its line opened follow it.
+            #[cfg(feature = "shell-scripts")]
+            '\n' => {
+                flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
+                here_doc_bodies(&mut tokens, &mut chars, more).map_err(|e| open_at_end(e, more, line))?;
+                tokens.push(Token::Op("\n".into()));
             }
             #[cfg(not(feature = "shell-scripts"))]
             '#' if !in_word => break,
@@ -472,6 +519,47 @@ fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<
     Ok(tokens)
 }
 
+/// Reads the bodies of the here-documents opened since the last new line from
+/// the lines that follow, turning each `<<` and its tag into one token.
+#[cfg(feature = "shell-scripts")]
+fn here_doc_bodies(tokens: &mut Vec<Token>, chars: &mut std::iter::Peekable<std::str::Chars>, more: bool) -> Result<(), SyntaxError> {
+    let start = tokens.iter().rposition(|t| *t == Token::Op("\n".into())).map_or(0, |i| i + 1);
+    let mut i = start;
+    while i + 1 < tokens.len() {
+        let (Token::Op(op), Token::Word(tag)) = (&tokens[i], &tokens[i + 1]) else {
+            i += 1;
+            continue;
+        };
+        if op != "<<" && op != "<<-" {
+            i += 1;
+            continue;
+        }
+        let Ok(Redirect::HereDoc { tag, strip_tabs, expand, .. }) = redirect(op, tag.clone()) else { return Err(SyntaxError::Unsupported(op.clone())) };
+        let mut body = String::new();
+        loop {
+            // More lines may bring the tag; at the very end, bash takes
+            // what there is (and warns).
+            if chars.peek().is_none() {
+                if more {
+                    return Err(SyntaxError::UnterminatedQuote('\n'));
+                }
+                break;
+            }
+            let text: String = chars.by_ref().take_while(|c| *c != '\n').collect();
+            let text = if strip_tabs { text.trim_start_matches('\t') } else { &text };
+            if text == tag {
+                break;
+            }
+            body.push_str(text);
+            body.push('\n');
+        }
+        let doc = Redirect::HereDoc { tag, strip_tabs, expand, body: Some(body) };
+        tokens.splice(i..i + 2, [Token::HereDoc(doc)]);
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Parses one line.
 pub fn parse(line: &str) -> Result<List, SyntaxError> {
     parse_lines(
@@ -488,12 +576,14 @@ pub fn parse_more(line: &str) -> Result<List, SyntaxError> {
     parse_lines(line, true)
 }
 
-fn parse_lines(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Result<List, SyntaxError> {
-    let tokens = tokenize(
-        line,
-        #[cfg(feature = "shell-scripts")]
-        more,
-    )?;
+#[cfg(feature = "shell-scripts")]
+fn parse_lines(line: &str, more: bool) -> Result<List, SyntaxError> {
+    super::compound::parse(tokenize(line, more)?, line, more)
+}
+
+#[cfg(not(feature = "shell-scripts"))]
+fn parse_lines(line: &str) -> Result<List, SyntaxError> {
+    let tokens = tokenize(line)?;
     let mut list: List = Vec::new();
     let mut pipeline: Pipeline = Vec::new();
     let mut cmd = Command::default();
@@ -501,18 +591,13 @@ fn parse_lines(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Resu
     let mut it = tokens.into_iter().peekable();
     while let Some(t) = it.next() {
         match t {
-            #[cfg(feature = "shell-scripts")]
-            Token::Word(w) if cmd.words.is_empty() && w.text.split_once('=').is_some_and(|(name, _)| is_name(name)) => {
-                let (name, value) = w.text.split_once('=').unwrap_or_default();
-                cmd.assigns.push((name.into(), value.into()));
-            }
             Token::Word(w) => {
                 cmd.words.push(w.text);
                 cmd.globs.push(w.glob);
             }
             Token::Op(op) => match op.as_str() {
                 "|" | "&&" | "||" | ";" => {
-                    if cmd.words.is_empty() && cmd.redirects.is_empty() && cmd.no_assigns() {
+                    if cmd.words.is_empty() && cmd.redirects.is_empty() {
                         return Err(SyntaxError::Unexpected(op));
                     }
                     pipeline.push(std::mem::take(&mut cmd));
@@ -524,10 +609,6 @@ fn parse_lines(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Resu
                             _ => Join::Then,
                         };
                     } else if it.peek().is_none() {
-                        #[cfg(feature = "shell-scripts")]
-                        if more {
-                            return Err(SyntaxError::Incomplete(format!("{line}\n")));
-                        }
                         return Err(SyntaxError::Unexpected("|".into()));
                     }
                 }
@@ -536,36 +617,38 @@ fn parse_lines(line: &str, #[cfg(feature = "shell-scripts")] more: bool) -> Resu
                     let Some(Token::Word(target)) = it.next() else {
                         return Err(SyntaxError::Unexpected("newline".into()));
                     };
-                    match (op.as_str(), target.text.as_str()) {
-                        (">&", "2") => cmd.redirects.push(Redirect::OutToErr),
-                        (">&", "1") => {}
-                        // `>&FILE` and `&>FILE`: both streams into FILE.
-                        (">&", _) | ("&>", _) => {
-                            cmd.redirects.push(Redirect::Out { path: target.text, append: false });
-                            cmd.redirects.push(Redirect::ErrToOut);
-                        }
-                        _ => cmd.redirects.push(redirect(&op, target)?),
-                    }
+                    push_redirect(&mut cmd, &op, target)?;
                 }
             },
         }
     }
-    if !cmd.words.is_empty() || !cmd.redirects.is_empty() || !cmd.no_assigns() {
+    if !cmd.words.is_empty() || !cmd.redirects.is_empty() {
         pipeline.push(cmd);
     }
     if !pipeline.is_empty() {
         list.push((join, pipeline));
     } else if join != Join::First && join != Join::Then {
-        #[cfg(feature = "shell-scripts")]
-        if more {
-            return Err(SyntaxError::Incomplete(format!("{line}\n")));
-        }
         return Err(SyntaxError::Unexpected("newline".into()));
     }
     Ok(list)
 }
 
-fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
+/// Adds the redirection `op TARGET` to a command.
+pub(super) fn push_redirect(cmd: &mut Command, op: &str, target: Word) -> Result<(), SyntaxError> {
+    match (op, target.text.as_str()) {
+        (">&", "2") => cmd.redirects.push(Redirect::OutToErr),
+        (">&", "1") => {}
+        // `>&FILE` and `&>FILE`: both streams into FILE.
+        (">&", _) | ("&>", _) => {
+            cmd.redirects.push(Redirect::Out { path: target.text, append: false });
+            cmd.redirects.push(Redirect::ErrToOut);
+        }
+        _ => cmd.redirects.push(redirect(op, target)?),
+    }
+    Ok(())
+}
+
+pub(super) fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
     Ok(match op {
         ">" => Redirect::Out { path: target.text, append: false },
         ">>" => Redirect::Out { path: target.text, append: true },
@@ -577,6 +660,8 @@ fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
             strip_tabs: op == "<<-",
             #[cfg(feature = "shell-scripts")]
             expand: !target.quoted,
+            #[cfg(feature = "shell-scripts")]
+            body: None,
         },
         "<<<" => Redirect::HereString { text: target.text },
         other => return Err(SyntaxError::Unsupported(other.into())),
@@ -584,6 +669,7 @@ fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
 }
 
 /// The here-documents a parsed line opens, in order, as (tag, strip_tabs).
+#[cfg(not(feature = "shell-scripts"))]
 pub fn here_docs(list: &List) -> Vec<(String, bool)> {
     list.iter()
         .flat_map(|(_, p)| p.iter())
@@ -593,6 +679,32 @@ pub fn here_docs(list: &List) -> Vec<(String, bool)> {
             _ => None,
         })
         .collect()
+}
+
+/// The here-documents a parsed text opens whose bodies come in the lines
+/// after it, nested ones included, in order, as (tag, strip_tabs).
+#[cfg(feature = "shell-scripts")]
+pub fn here_docs(list: &List) -> Vec<(String, bool)> {
+    let mut list = list.clone();
+    super::compound::here_docs_mut(&mut list)
+        .into_iter()
+        .filter_map(|r| match r {
+            Redirect::HereDoc { tag, strip_tabs, body: None, .. } => Some((tag.clone(), *strip_tabs)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Gives the here-documents that `here_docs` listed their bodies, in order.
+#[cfg(feature = "shell-scripts")]
+pub fn fill_here_docs(list: &mut List, bodies: &[String]) {
+    let open = super::compound::here_docs_mut(list).into_iter().filter_map(|r| match r {
+        Redirect::HereDoc { body: b @ None, .. } => Some(b),
+        _ => None,
+    });
+    for (slot, body) in open.zip(bodies) {
+        *slot = Some(body.clone());
+    }
 }
 
 #[cfg(test)]

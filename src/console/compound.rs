@@ -1,0 +1,301 @@
+//! bash's grammar for text of several lines: lists whose commands may be
+//! compound (`if`, `while`, `until`, `for`, `{ ...; }` and `!`), new lines
+//! that end commands as `;` does, and here-documents whose bodies follow
+//! in the same text. Native only (feature `shell-scripts`).
+//!
+//! Reserved words count only where a command starts, as in bash:
+//! `echo done` prints "done". Simplified: no `case`, `select`, functions,
+//! subshells `( ... )` or `[[ ... ]]`; `for` without `in` loops over no words
+//! (a script has no positional parameters here).
+
+use super::syntax::{push_redirect, Command, Join, List, Pipeline, Redirect, SyntaxError, Token, Word};
+
+/// A command built from lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compound {
+    /// `{ LIST; }`
+    Group(List),
+    /// `if LIST; then LIST; [elif LIST; then LIST;]... [else LIST;] fi`
+    If { arms: Vec<(List, List)>, otherwise: Option<List> },
+    /// `while LIST; do LIST; done`, or `until` (`until` is set).
+    While { until: bool, cond: List, body: List },
+    /// `for NAME [in WORDS]; do LIST; done`: the words as a command's words
+    /// (unexpanded, with their glob flags).
+    For { name: String, words: Command, body: List },
+    /// `! PIPELINE`: the pipeline with its status negated.
+    Not(Pipeline),
+}
+
+/// Words that are reserved where a command starts.
+const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "{", "}", "!"];
+/// Reserved words of constructs the lab does not read.
+const UNSUPPORTED: &[&str] = &["case", "esac", "select", "function", "[[", "]]", "coproc", "time"];
+
+/// Parses tokens of `text` into a list. With `more`, text that a later line
+/// would complete (an open `if`, a trailing `|`) is `Incomplete`.
+pub(super) fn parse(tokens: Vec<Token>, text: &str, more: bool) -> Result<List, SyntaxError> {
+    let mut p = Parser { it: tokens.into_iter().peekable(), text, more };
+    let (list, _) = p.list(&[])?;
+    Ok(list)
+}
+
+struct Parser<'a> {
+    it: std::iter::Peekable<std::vec::IntoIter<Token>>,
+    text: &'a str,
+    more: bool,
+}
+
+/// True while nothing of a command has been read (a reserved word may come).
+fn fresh(cmd: &Command) -> bool {
+    cmd.words.is_empty() && cmd.assigns.is_empty() && cmd.redirects.is_empty() && cmd.compound.is_none()
+}
+
+impl Parser<'_> {
+    /// The text ended inside a construct.
+    fn incomplete(&self) -> SyntaxError {
+        SyntaxError::Incomplete(if self.more { format!("{}\n", self.text) } else { String::new() })
+    }
+
+    /// A list up to one of the reserved words `stop` (read, and returned) or
+    /// the end of the text (when `stop` is empty).
+    fn list(&mut self, stop: &[&'static str]) -> Result<(List, Option<&'static str>), SyntaxError> {
+        let mut list: List = Vec::new();
+        let mut pipeline: Pipeline = Vec::new();
+        let mut cmd = Command::default();
+        let mut join = Join::First;
+        let mut negate = false;
+        while let Some(t) = self.it.next() {
+            match t {
+                Token::Word(w) if fresh(&cmd) && !w.quoted && UNSUPPORTED.contains(&w.text.as_str()) => return Err(SyntaxError::Unsupported(w.text)),
+                Token::Word(w) if fresh(&cmd) && !w.quoted && RESERVED.contains(&w.text.as_str()) => {
+                    let word = RESERVED.iter().copied().find(|r| *r == w.text).unwrap_or("!");
+                    if stop.contains(&word) {
+                        // What comes before `then`, `do`, `fi`... is a whole, non-empty list.
+                        if !pipeline.is_empty() || negate || join == Join::And || join == Join::Or || list.is_empty() {
+                            return Err(SyntaxError::Unexpected(word.into()));
+                        }
+                        return Ok((list, Some(word)));
+                    }
+                    match word {
+                        "!" if pipeline.is_empty() && !negate => negate = true,
+                        "if" | "while" | "until" | "for" | "{" => cmd.compound = Some(Box::new(self.compound(word)?)),
+                        _ => return Err(SyntaxError::Unexpected(word.into())),
+                    }
+                }
+                // After a compound command only redirections and operators may come.
+                Token::Word(w) if cmd.compound.is_some() => return Err(SyntaxError::Unexpected(w.text)),
+                Token::Word(w) if cmd.words.is_empty() && w.text.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name)) => {
+                    let (name, value) = w.text.split_once('=').unwrap_or_default();
+                    cmd.assigns.push((name.into(), value.into()));
+                }
+                Token::Word(w) => {
+                    cmd.words.push(w.text);
+                    cmd.globs.push(w.glob);
+                }
+                Token::HereDoc(doc) => cmd.redirects.push(doc),
+                Token::Op(op) if op == "\n" && fresh(&cmd) => {
+                    // A blank line, or a line after `|`, `&&` or `||`, ends nothing.
+                    if negate {
+                        return Err(SyntaxError::Unexpected("newline".into()));
+                    }
+                }
+                Token::Op(op) => match op.as_str() {
+                    "|" | "&&" | "||" | ";" | "\n" => {
+                        if fresh(&cmd) {
+                            return Err(SyntaxError::Unexpected(op));
+                        }
+                        pipeline.push(std::mem::take(&mut cmd));
+                        if op != "|" {
+                            list.push((join, negated(std::mem::take(&mut pipeline), std::mem::take(&mut negate))));
+                            join = match op.as_str() {
+                                "&&" => Join::And,
+                                "||" => Join::Or,
+                                _ => Join::Then,
+                            };
+                        }
+                    }
+                    "2>&1" => cmd.redirects.push(Redirect::ErrToOut),
+                    _ => {
+                        let Some(Token::Word(target)) = self.it.next() else {
+                            return Err(SyntaxError::Unexpected("newline".into()));
+                        };
+                        push_redirect(&mut cmd, &op, target)?;
+                    }
+                },
+            }
+        }
+        if !stop.is_empty() {
+            return Err(self.incomplete());
+        }
+        if !fresh(&cmd) {
+            pipeline.push(cmd);
+            list.push((join, negated(pipeline, negate)));
+        } else if !pipeline.is_empty() || negate || join == Join::And || join == Join::Or {
+            // A trailing `|`, `&&`, `||` or `!`: the next line goes on with it.
+            if self.more {
+                return Err(self.incomplete());
+            }
+            return Err(SyntaxError::Unexpected(if pipeline.is_empty() { "newline" } else { "|" }.into()));
+        }
+        Ok((list, None))
+    }
+
+    /// The compound command that `word` starts.
+    fn compound(&mut self, word: &str) -> Result<Compound, SyntaxError> {
+        Ok(match word {
+            "{" => Compound::Group(self.list(&["}"])?.0),
+            "while" | "until" => {
+                let cond = self.list(&["do"])?.0;
+                Compound::While { until: word == "until", cond, body: self.list(&["done"])?.0 }
+            }
+            "for" => self.for_loop()?,
+            _ => {
+                let mut arms = Vec::new();
+                loop {
+                    let cond = self.list(&["then"])?.0;
+                    let (body, end) = self.list(&["elif", "else", "fi"])?;
+                    arms.push((cond, body));
+                    match end {
+                        Some("elif") => continue,
+                        Some("else") => return Ok(Compound::If { arms, otherwise: Some(self.list(&["fi"])?.0) }),
+                        _ => return Ok(Compound::If { arms, otherwise: None }),
+                    }
+                }
+            }
+        })
+    }
+
+    /// `for NAME [in WORDS] ; do` (new lines allowed before `do`) and the body.
+    fn for_loop(&mut self) -> Result<Compound, SyntaxError> {
+        let name = match self.it.next() {
+            Some(Token::Word(w)) => w.text,
+            Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
+            _ => return Err(self.incomplete()),
+        };
+        let mut words = Command::default();
+        self.skip_new_lines();
+        if self.it.next_if(|t| matches!(t, Token::Word(w) if w.text == "in" && !w.quoted)).is_some() {
+            while let Some(Token::Word(w)) = self.it.next_if(|t| matches!(t, Token::Word(_))) {
+                words.words.push(w.text);
+                words.globs.push(w.glob);
+            }
+            match self.it.next() {
+                Some(Token::Op(op)) if op == ";" || op == "\n" => {}
+                Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
+                _ => return Err(self.incomplete()),
+            }
+        } else {
+            self.it.next_if(|t| *t == Token::Op(";".into()));
+        }
+        self.skip_new_lines();
+        match self.it.next() {
+            Some(Token::Word(w)) if w.text == "do" && !w.quoted => {}
+            Some(Token::Word(Word { text, .. }) | Token::Op(text)) => return Err(SyntaxError::Unexpected(text)),
+            _ => return Err(self.incomplete()),
+        }
+        Ok(Compound::For { name, words, body: self.list(&["done"])?.0 })
+    }
+
+    fn skip_new_lines(&mut self) {
+        while self.it.next_if(|t| *t == Token::Op("\n".into())).is_some() {}
+    }
+}
+
+/// A pipeline, or `! PIPELINE` as one command.
+fn negated(pipeline: Pipeline, negate: bool) -> Pipeline {
+    if !negate {
+        return pipeline;
+    }
+    vec![Command { compound: Some(Box::new(Compound::Not(pipeline))), ..Command::default() }]
+}
+
+/// Every here-document of a list, nested ones included, in order of appearance.
+pub fn here_docs_mut(list: &mut List) -> Vec<&mut Redirect> {
+    let mut out = Vec::new();
+    for (_, pipeline) in list.iter_mut() {
+        for cmd in pipeline.iter_mut() {
+            in_command(cmd, &mut out);
+        }
+    }
+    out
+}
+
+fn in_command<'a>(cmd: &'a mut Command, out: &mut Vec<&'a mut Redirect>) {
+    if let Some(c) = cmd.compound.as_deref_mut() {
+        let lists: Vec<&mut List> = match c {
+            Compound::Group(l) => vec![l],
+            Compound::If { arms, otherwise } => arms.iter_mut().flat_map(|(c, b)| [c, b]).chain(otherwise.as_mut()).collect(),
+            Compound::While { cond, body, .. } => vec![cond, body],
+            Compound::For { body, .. } => vec![body],
+            Compound::Not(p) => {
+                for c in p.iter_mut() {
+                    in_command(c, out);
+                }
+                vec![]
+            }
+        };
+        for l in lists {
+            out.extend(here_docs_mut(l));
+        }
+    }
+    out.extend(cmd.redirects.iter_mut().filter(|r| matches!(r, Redirect::HereDoc { .. })));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Compound;
+    use crate::console::syntax::{parse, parse_more, SyntaxError};
+
+    fn incomplete(text: &str) -> bool {
+        matches!(parse_more(text), Err(SyntaxError::Incomplete(head)) if head == format!("{text}\n"))
+    }
+
+    #[test]
+    fn open_constructs_read_on() {
+        assert!(incomplete("for d in sdb sdc; do"));
+        assert!(incomplete("for d in sdb sdc; do\n  pvcreate /dev/$d"));
+        assert!(incomplete("if true; then echo a; else"));
+        assert!(incomplete("while false"));
+        assert!(incomplete("{ echo a }"));
+        assert!(incomplete("for i in a; do cat <<EOF\nbody"));
+        assert!(parse_more("for d in sdb sdc; do\n  pvcreate /dev/$d\ndone").is_ok());
+        assert!(parse_more("if true\nthen\n  echo a\nfi").is_ok());
+        // Without more lines to come, bash's end-of-file error.
+        assert_eq!(parse("while true; do echo"), Err(SyntaxError::Incomplete(String::new())));
+    }
+
+    #[test]
+    fn misplaced_words_are_bash_syntax_errors() {
+        let unexpected = |t: &str| match parse_more(t) {
+            Err(SyntaxError::Unexpected(tok)) => tok,
+            other => panic!("{t}: {other:?}"),
+        };
+        assert_eq!(unexpected("done"), "done");
+        assert_eq!(unexpected("if then echo; fi"), "then");
+        assert_eq!(unexpected("for i in 1; do; echo; done"), ";");
+        assert_eq!(unexpected("if true; then echo a; fi echo b"), "echo");
+        assert_eq!(unexpected("echo a; then"), "then");
+        assert_eq!(unexpected("if true; then fi"), "fi");
+        assert_eq!(unexpected("for i in a b; echo $i; done"), "echo");
+        assert_eq!(unexpected("while true && do echo; done"), "do");
+        assert!(matches!(parse("case x in esac"), Err(SyntaxError::Unsupported(w)) if w == "case"));
+    }
+
+    #[test]
+    fn reserved_words_count_only_where_a_command_starts() {
+        let list = parse("echo done if; for x in do done; do echo $x; done").expect("parses");
+        assert_eq!(list[0].1[0].words, ["echo", "done", "if"]);
+        let Some(Compound::For { name, words, body }) = list[1].1[0].compound.as_deref() else { panic!("{list:?}") };
+        assert_eq!((name.as_str(), words.words.clone()), ("x", vec!["do".to_string(), "done".to_string()]));
+        assert_eq!(body[0].1[0].words, ["echo", "\u{E001}x\u{E003}"]);
+        // A quoted reserved word is a plain word.
+        assert_eq!(parse("'if' x").expect("parses")[0].1[0].words, ["if", "x"]);
+    }
+
+    #[test]
+    fn here_documents_in_the_text_belong_to_their_command() {
+        let list = parse("for i in a b; do cat <<EOF; done\nline $i\nEOF").expect("parses");
+        let Some(Compound::For { body, .. }) = list[0].1[0].compound.as_deref() else { panic!("{list:?}") };
+        assert!(matches!(&body[0].1[0].redirects[0], crate::console::syntax::Redirect::HereDoc { body: Some(b), .. } if b == "line $i\n"));
+    }
+}
