@@ -75,6 +75,8 @@ pub struct Flow {
     pub aborted: bool,
     /// Loop rounds this top-level command has run.
     pub rounds: u32,
+    /// Compound commands running now.
+    pub compounds: u32,
 }
 
 /// Loop rounds one top-level command may run: `while true` would never end,
@@ -209,7 +211,17 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
                 let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
                 run_compound(shell, c, !to_terminal)
             }
-            (Some((name, args)), None) => shell.dispatch(name, args, input.as_ref()),
+            (Some((name, args)), None) => {
+                let mut o = shell.dispatch(name, args, input.as_ref());
+                // A dialog inside a compound command (`for d in ...; do fdisk
+                // /dev/$d; done`) reads no lines: its input ends at once.
+                if shell.flow.compounds > 0 && shell.interactive.is_some() {
+                    let eof = shell.end_of_input();
+                    o.text.push_str(&eof.text);
+                    o.events.extend(eof.events);
+                }
+                o
+            }
             (None, None) => Output { exit_status: SUBSTITUTION_STATUS.with(|s| s.take()).unwrap_or(0), ..Output::default() },
         };
         #[cfg(not(feature = "shell-scripts"))]
@@ -251,6 +263,13 @@ fn is_negated(pipeline: &Pipeline) -> bool {
 /// (the command's output goes down a pipe or into a file).
 #[cfg(feature = "shell-scripts")]
 fn run_compound(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
+    shell.flow.compounds += 1;
+    let out = run_compound_in(shell, c, capture);
+    shell.flow.compounds -= 1;
+    out
+}
+
+fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
     match c {
         Compound::Group(list) => run_joined(shell, list, &[], capture),
         Compound::Not(pipeline) => {
