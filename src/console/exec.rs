@@ -269,6 +269,7 @@ fn run_compound(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
     out
 }
 
+#[cfg(feature = "shell-scripts")]
 fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
     match c {
         Compound::Group(list) => run_joined(shell, list, &[], capture),
@@ -383,21 +384,32 @@ fn stopped(shell: &Shell) -> bool {
     shell.exited.is_some() || shell.flow.aborted || shell.flow.jump.is_some()
 }
 
-/// The value of a marked parameter: `NAME`, `#NAME` (the length of its
-/// value), `NAME:-WORD` (WORD when NAME is unset or empty) or `NAME-WORD`
-/// (WORD when NAME is unset).
+/// The value of a marked parameter (`params`), and whether it came from a
+/// WORD with quotes (which then keep it one word); a failure goes to `side`
+/// and ends the script (`${NAME:?}`) or drops the rest of the command.
 #[cfg(feature = "shell-scripts")]
-fn parameter_value(shell: &Shell, form: &str) -> String {
-    if let Some(name) = form.strip_prefix('#') {
-        return shell.var(name).chars().count().to_string();
-    }
-    let Some(at) = form.find('-') else { return shell.var(form) };
-    let (name, word) = (form[..at].trim_end_matches(':'), &form[at + 1..]);
-    let empty_counts = form[..at].ends_with(':');
-    if shell.is_set(name) && !(empty_counts && shell.var(name).is_empty()) {
-        shell.var(name)
-    } else {
-        word.to_string()
+fn parameter_value(shell: &mut Shell, form: &str, side: &mut Output) -> (String, bool) {
+    let mut errors = Output::default();
+    let mut quoted = false;
+    let mut word = |shell: &mut Shell, w: &str| {
+        quoted |= w.contains(['"', '\'']);
+        let unquoted: String = w.chars().filter(|c| !matches!(c, '"' | '\'')).collect();
+        expand(shell, &super::syntax::mark_parameters(&unquoted), false, &mut errors).concat()
+    };
+    let value = super::params::value(shell, form, &mut word);
+    side.err.push_str(&errors.err);
+    side.events.extend(errors.events);
+    match value {
+        Ok(v) => (v, quoted),
+        Err(f) => {
+            side.err.push_str(&format!("bash: {}\n", printable(&f.message)));
+            shell.last_status = 1;
+            shell.flow.aborted = true;
+            if f.exits {
+                shell.exited = Some(1);
+            }
+            (String::new(), false)
+        }
     }
 }
 
@@ -416,10 +428,10 @@ fn unbound(shell: &Shell, cmd: &super::syntax::Command) -> Option<String> {
     });
     let texts = cmd.assigns.iter().map(|(_, v)| v).chain(&cmd.words).chain(redirects);
     texts.flat_map(|t| t.split([VAR, QUOTED_VAR]).skip(1)).filter_map(|rest| rest.split(VAR_END).next())
-        .filter(|form| !form.contains('-'))
-        .map(|form| form.trim_start_matches('#'))
-        .find(|name| !shell.is_set(name))
-        .map(String::from)
+        .filter_map(super::params::split)
+        .filter(|f| !super::params::tests_set(f.op))
+        .find(|f| !shell.is_set(f.name))
+        .map(|f| f.name.to_string())
 }
 
 /// `set -x`'s line for a command: `+`, then its assignments (when it is only
@@ -499,13 +511,13 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
         match c {
             VAR | QUOTED_VAR | SUBST | QUOTED_SUBST | ARITH => {
                 let name: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
-                let value = match c {
-                    VAR | QUOTED_VAR => parameter_value(shell, &name),
-                    ARITH => arithmetic(shell, &name, side),
-                    _ => substitute(shell, &name, side),
+                let (value, quoted) = match c {
+                    VAR | QUOTED_VAR => parameter_value(shell, &name, side),
+                    ARITH => (arithmetic(shell, &name, side), true),
+                    _ => (substitute(shell, &name, side), false),
                 };
                 for ch in value.chars() {
-                    if split && matches!(c, VAR | SUBST) && matches!(ch, ' ' | '\t' | '\n') {
+                    if split && !quoted && matches!(c, VAR | SUBST) && matches!(ch, ' ' | '\t' | '\n') {
                         if has || !cur.is_empty() {
                             fields.push(std::mem::take(&mut cur));
                         }
@@ -635,7 +647,7 @@ fn glob(shell: &Shell, pattern: &str) -> Vec<String> {
 
 /// Shell pattern matching: `*`, `?` and `[...]` (with `!`/`^` and ranges), in
 /// linear time with one backtracking point per star.
-fn fnmatch(p: &[u8], s: &[u8]) -> bool {
+pub(super) fn fnmatch(p: &[u8], s: &[u8]) -> bool {
     let (mut pi, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {

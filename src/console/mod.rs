@@ -46,6 +46,8 @@ pub mod arith;
 #[cfg(feature = "shell-scripts")]
 pub mod compound;
 #[cfg(feature = "shell-scripts")]
+pub mod params;
+#[cfg(feature = "shell-scripts")]
 pub mod conditional;
 pub mod cnum;
 #[cfg(feature = "zfs")]

@@ -182,8 +182,19 @@ fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word:
     let name: String = match chars.peek() {
         Some('{') => {
             chars.next();
-            let inner: String = chars.by_ref().take_while(|c| *c != '}').collect();
-            if !is_parameter_form(&inner) {
+            let mut inner = String::new();
+            let mut depth = 0;
+            loop {
+                match chars.next() {
+                    None => return Err(SyntaxError::UnterminatedQuote('}')),
+                    Some('}') if depth == 0 => break,
+                    Some(c) => {
+                        depth += i32::from(c == '{') - i32::from(c == '}');
+                        inner.push(c);
+                    }
+                }
+            }
+            if super::params::split(&inner).is_none() {
                 return Err(SyntaxError::Unsupported(format!("${{{inner}}}")));
             }
             inner
@@ -202,18 +213,6 @@ fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word:
     word.push_str(&name);
     word.push(VAR_END);
     Ok(true)
-}
-
-/// What `${...}` may hold here: `NAME` (or a digit), `#NAME` (its length),
-/// `NAME:-WORD` and `NAME-WORD` (a default, plain text).
-#[cfg(feature = "shell-scripts")]
-fn is_parameter_form(s: &str) -> bool {
-    let plain = |n: &str| is_name(n) || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    if let Some(n) = s.strip_prefix('#') {
-        return plain(n);
-    }
-    let (name, rest) = s.split_at(s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len()));
-    plain(name) && (rest.is_empty() || ((rest.starts_with(":-") || rest.starts_with('-')) && !rest.contains(['$', '`', '{', '}'])))
 }
 
 /// An open quote or substitution at the end of a line that more lines may
