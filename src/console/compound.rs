@@ -1,12 +1,14 @@
 //! bash's grammar for text of several lines: lists whose commands may be
-//! compound (`if`, `while`, `until`, `for`, `{ ...; }` and `!`), new lines
+//! compound (`if`, `while`, `until`, `for`, `case`, `{ ...; }`, `( ... )`
+//! and `!`), new lines
 //! that end commands as `;` does, and here-documents whose bodies follow
 //! in the same text. Native only (feature `shell-scripts`).
 //!
 //! Reserved words count only where a command starts, as in bash:
-//! `echo done` prints "done". Simplified: no `case`, `select`, functions,
-//! subshells `( ... )` or `[[ ... ]]`; `for` without `in` loops over no words
-//! (a script has no positional parameters here).
+//! `echo done` prints "done". Simplified: no `select`, functions, `((...))`
+//! or `[[ ... ]]`; `for` without `in` loops over no words (a script has no
+//! positional parameters here); `case` patterns match as globs even where
+//! they were quoted.
 
 use super::syntax::{push_redirect, Command, Join, List, Pipeline, Redirect, SyntaxError, Token, Word};
 
@@ -24,12 +26,29 @@ pub enum Compound {
     For { name: String, words: Command, body: List },
     /// `! PIPELINE`: the pipeline with its status negated.
     Not(Pipeline),
+    /// `case WORD in PATTERN|... ) LIST ;; ... esac`: the word (unexpanded)
+    /// and the items.
+    Case { word: String, items: Vec<CaseItem> },
+    /// `( LIST )`: the list in a subshell.
+    Subshell(List),
+}
+
+/// One `PATTERN | PATTERN ) LIST` of a `case`, and how it ends: `;;` (stop),
+/// `;&` (run the next item's list too) or `;;&` (test the next patterns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseItem {
+    pub patterns: Vec<String>,
+    pub body: List,
+    pub end: &'static str,
 }
 
 /// Words that are reserved where a command starts.
-const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "{", "}", "!"];
+const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "{", "}", "!", "case", "esac"];
 /// Reserved words of constructs the lab does not read.
-const UNSUPPORTED: &[&str] = &["case", "esac", "select", "function", "[[", "]]", "coproc", "time"];
+const UNSUPPORTED: &[&str] = &["select", "function", "[[", "]]", "coproc", "time"];
+/// Operators that end a list inside a construct: a subshell's `)` and a
+/// `case` item's ends.
+const CLOSERS: &[&str] = &[")", ";;", ";&", ";;&"];
 
 /// Parses tokens of `text` into a list. With `more`, text that a later line
 /// would complete (an open `if`, a trailing `|`) is `Incomplete`.
@@ -78,10 +97,29 @@ impl Parser<'_> {
                     }
                     match word {
                         "!" if pipeline.is_empty() && !negate => negate = true,
-                        "if" | "while" | "until" | "for" | "{" => cmd.compound = Some(Box::new(self.compound(word)?)),
+                        "if" | "while" | "until" | "for" | "{" | "case" => cmd.compound = Some(Box::new(self.compound(word)?)),
                         _ => return Err(SyntaxError::Unexpected(word.into())),
                     }
                 }
+                Token::Op(op) if stop.contains(&op.as_str()) => {
+                    // `)` and `;;` end the command before them, as `;` would.
+                    if !fresh(&cmd) {
+                        pipeline.push(std::mem::take(&mut cmd));
+                    }
+                    if !pipeline.is_empty() {
+                        list.push((join, negated(std::mem::take(&mut pipeline), std::mem::take(&mut negate))));
+                    } else if negate || join == Join::And || join == Join::Or || (op == ")" && list.is_empty()) {
+                        return Err(SyntaxError::Unexpected(op));
+                    }
+                    return Ok((list, stop.iter().copied().find(|s| *s == op)));
+                }
+                Token::Op(op) if op == "(" && fresh(&cmd) => {
+                    if self.it.peek() == Some(&Token::Op("(".into())) {
+                        return Err(SyntaxError::Unsupported("((".into()));
+                    }
+                    cmd.compound = Some(Box::new(Compound::Subshell(self.list(&[")"])?.0)));
+                }
+                Token::Op(op) if op == "(" || CLOSERS.contains(&op.as_str()) => return Err(SyntaxError::Unexpected(op)),
                 // After a compound command only redirections and operators may come.
                 Token::Word(w) if cmd.compound.is_some() => return Err(SyntaxError::Unexpected(w.text)),
                 Token::Word(w) if cmd.words.is_empty() && w.text.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name)) => {
@@ -149,6 +187,7 @@ impl Parser<'_> {
                 Compound::While { until: word == "until", cond, body: self.list(&["done"])?.0 }
             }
             "for" => self.for_loop()?,
+            "case" => self.case()?,
             _ => {
                 let mut arms = Vec::new();
                 loop {
@@ -196,6 +235,66 @@ impl Parser<'_> {
         Ok(Compound::For { name, words, body: self.list(&["done"])?.0 })
     }
 
+    /// `case WORD in` (new lines allowed around `in`), then the items up to `esac`.
+    fn case(&mut self) -> Result<Compound, SyntaxError> {
+        let word = match self.it.next() {
+            Some(Token::Word(w)) => w.text,
+            Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
+            _ => return Err(self.incomplete()),
+        };
+        self.skip_new_lines();
+        match self.it.next() {
+            Some(Token::Word(w)) if w.text == "in" && !w.quoted => {}
+            Some(Token::Word(Word { text, .. }) | Token::Op(text)) => return Err(SyntaxError::Unexpected(text)),
+            _ => return Err(self.incomplete()),
+        }
+        let mut items = Vec::new();
+        loop {
+            self.skip_new_lines();
+            if self.it.next_if(|t| matches!(t, Token::Word(w) if w.text == "esac" && !w.quoted)).is_some() {
+                return Ok(Compound::Case { word, items });
+            }
+            self.it.next_if(|t| *t == Token::Op("(".into()));
+            let mut patterns = Vec::new();
+            loop {
+                match self.it.next() {
+                    Some(Token::Word(w)) => patterns.push(w.text),
+                    Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
+                    _ => return Err(self.incomplete()),
+                }
+                match self.it.next() {
+                    Some(Token::Op(op)) if op == "|" => continue,
+                    Some(Token::Op(op)) if op == ")" => break,
+                    Some(Token::Word(Word { text, .. }) | Token::Op(text)) => return Err(SyntaxError::Unexpected(text)),
+                    _ => return Err(self.incomplete()),
+                }
+            }
+            let (body, end) = self.list_or_empty(&[";;", ";&", ";;&", "esac"])?;
+            items.push(CaseItem { patterns, body, end: end.unwrap_or(";;") });
+            if end == Some("esac") {
+                return Ok(Compound::Case { word, items });
+            }
+        }
+    }
+
+    /// A `case` item's list, which may be empty (`a) ;;`).
+    fn list_or_empty(&mut self, stop: &[&'static str]) -> Result<(List, Option<&'static str>), SyntaxError> {
+        self.skip_new_lines();
+        if let Some(Token::Op(op)) = self.it.peek() {
+            if let Some(s) = stop.iter().copied().find(|s| s == op) {
+                self.it.next();
+                return Ok((Vec::new(), Some(s)));
+            }
+        }
+        if let Some(Token::Word(w)) = self.it.peek() {
+            if w.text == "esac" && !w.quoted {
+                self.it.next();
+                return Ok((Vec::new(), Some("esac")));
+            }
+        }
+        self.list(stop)
+    }
+
     fn skip_new_lines(&mut self) {
         while self.it.next_if(|t| *t == Token::Op("\n".into())).is_some() {}
     }
@@ -233,6 +332,8 @@ fn in_command<'a>(cmd: &'a mut Command, out: &mut Vec<&'a mut Redirect>) {
                 }
                 vec![]
             }
+            Compound::Case { items, .. } => items.iter_mut().map(|i| &mut i.body).collect(),
+            Compound::Subshell(l) => vec![l],
         };
         for l in lists {
             out.extend(here_docs_mut(l));
@@ -278,7 +379,16 @@ mod tests {
         assert_eq!(unexpected("if true; then fi"), "fi");
         assert_eq!(unexpected("for i in a b; echo $i; done"), "echo");
         assert_eq!(unexpected("while true && do echo; done"), "do");
-        assert!(matches!(parse("case x in esac"), Err(SyntaxError::Unsupported(w)) if w == "case"));
+        assert_eq!(unexpected("echo a )"), ")");
+        assert_eq!(unexpected("echo a ;; echo b"), ";;");
+        assert_eq!(unexpected("()"), ")");
+        assert_eq!(unexpected("case a in a) echo a ;; esac esac"), "esac");
+        assert_eq!(unexpected("case a b in esac"), "b");
+        assert!(incomplete("case $x in"));
+        assert!(incomplete("case $x in a) echo a ;;"));
+        assert!(incomplete("(echo a"));
+        assert!(matches!(parse("(( 1 ))"), Err(SyntaxError::Unsupported(w)) if w == "(("));
+        assert!(matches!(parse("select x in a; do :; done"), Err(SyntaxError::Unsupported(w)) if w == "select"));
     }
 
     #[test]

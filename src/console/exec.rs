@@ -311,6 +311,41 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
             }
             go
         }),
+        Compound::Subshell(list) => {
+            let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone());
+            let o = run_joined(shell, list, &[], capture);
+            (shell.vars, shell.options, shell.exited, shell.cwd) = saved;
+            o
+        }
+        Compound::Case { word, items } => {
+            let mut out = Output::default();
+            let subject = expand(shell, word, false, &mut out).concat();
+            let mut fall_through = false;
+            for item in items {
+                if !fall_through {
+                    let mut matched = false;
+                    for p in &item.patterns {
+                        let pattern = expand(shell, p, false, &mut out).concat();
+                        if fnmatch(pattern.as_bytes(), subject.as_bytes()) {
+                            matched = true;
+                            break;
+                        }
+                    }
+                    if !matched || stopped(shell) {
+                        continue;
+                    }
+                }
+                out.append(run_joined(shell, &item.body, &[], capture));
+                if item.body.is_empty() {
+                    out.exit_status = 0;
+                }
+                fall_through = item.end == ";&";
+                if item.end == ";;" || stopped(shell) {
+                    break;
+                }
+            }
+            out
+        }
         Compound::For { name, words, body } => {
             let mut out = Output::default();
             if !super::syntax::is_name(name) {

@@ -306,7 +306,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   { LIST; }   ! CMD   test [ ]   $((EXPR))\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  ! CMD   test [ ]   $((EXPR))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
     }
     text
 }

@@ -9,7 +9,7 @@
 //! (`$NAME`, `${NAME}`, `${#NAME}`, `${NAME:-WORD}` with a plain WORD, and
 //! `$?`; not the other `${...}` forms), command substitution runs in the same
 //! shell with its variables put back, `$((...))` is evaluated by `arith`, and
-//! there are no subshells, functions or background jobs.
+//! there are no functions or background jobs.
 
 /// One word after quote removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,6 +381,14 @@ fn operator(c: char, chars: &mut std::iter::Peekable<std::str::Chars>) -> Result
         ('&', _) => return Err(SyntaxError::Unsupported("&".into())),
         _ => {}
     }
+    // `;;`, `;&` and `;;&` end a `case` item.
+    #[cfg(feature = "shell-scripts")]
+    if op == ";;" && chars.next_if_eq(&'&').is_some() {
+        op.push('&');
+    } else if op == ";" && chars.next_if_eq(&'&').is_some() {
+        op.push('&');
+    }
+    #[cfg(not(feature = "shell-scripts"))]
     if op == ";;" {
         return Err(SyntaxError::Unexpected(op));
     }
@@ -446,6 +454,12 @@ pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool)
             }
             #[cfg(not(feature = "shell-scripts"))]
             '`' => return Err(SyntaxError::Unsupported("`...`".into())),
+            #[cfg(feature = "shell-scripts")]
+            '(' | ')' => {
+                flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
+                tokens.push(Token::Op(c.to_string()));
+            }
+            #[cfg(not(feature = "shell-scripts"))]
             '(' | ')' => return Err(SyntaxError::Unsupported(c.to_string())),
             '\\' => {
                 in_word = true;
