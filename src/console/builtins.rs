@@ -767,6 +767,79 @@ pub fn jump(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
     Output::default()
 }
 
+/// bash's `read [-r] [-p PROMPT] [NAME...]`: a line of standard input split
+/// into fields at blanks, the last NAME taking the rest (REPLY the whole
+/// line without NAMEs). Without `-r` a backslash quotes the next character
+/// and joins a line to the next. Status 1 at the end of input. Its input
+/// is a redirection or pipe, else the running compound command's input
+/// (`while read ...; done < FILE`); with neither it is at its end.
+#[cfg(feature = "shell-scripts")]
+pub fn read(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
+    let mut raw = false;
+    let mut names: Vec<&str> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-r" => raw = true,
+            // The prompt shows only when the input is a terminal.
+            "-p" => {
+                it.next();
+            }
+            o if o.starts_with('-') && o.len() > 1 && names.is_empty() => {
+                return Output::error(format!("bash: read: {}: invalid option\nread: usage: read [-ers] [-a array] [-d delim] [-i text] [-n nchars] [-N nchars] [-p prompt] [-t timeout] [-u fd] [name ...]\n", printable(o)), 2)
+            }
+            n => names.push(n),
+        }
+    }
+    if let Some(bad) = names.iter().find(|n| !crate::console::syntax::is_name(n)) {
+        return Output::error(format!("bash: read: `{}': not a valid identifier\n", printable(bad)), 1);
+    }
+    let bytes = match stdin {
+        Some(input) => input.bytes(crate::console::STREAM_LIMIT_BYTES as usize),
+        None => shell.flow.stdin.as_ref().map(|(b, at)| b[*at..].to_vec()).unwrap_or_default(),
+    };
+    let (line, used, complete) = read_line(&bytes, raw);
+    if stdin.is_none() {
+        if let Some((_, at)) = shell.flow.stdin.as_mut() {
+            *at += used;
+        }
+    }
+    if names.is_empty() {
+        shell.set_var("REPLY", Some(line.iter().map(|(c, _)| c).collect()));
+    }
+    let mut rest = line.as_slice();
+    for (i, name) in names.iter().enumerate() {
+        let blank = |(c, quoted): &(char, bool)| !quoted && matches!(c, ' ' | '\t' | '\n');
+        let start = rest.iter().position(|c| !blank(c)).unwrap_or(rest.len());
+        rest = &rest[start..];
+        let end = if i + 1 == names.len() { rest.iter().rposition(|c| !blank(c)).map_or(0, |e| e + 1) } else { rest.iter().position(blank).unwrap_or(rest.len()) };
+        shell.set_var(name, Some(rest[..end].iter().map(|(c, _)| c).collect()));
+        rest = &rest[end..];
+    }
+    Output { exit_status: i32::from(!complete), ..Output::default() }
+}
+
+/// The first line of `bytes` as characters marked when a backslash quoted
+/// them (unless `raw`), the bytes it took, and whether a newline ended it.
+#[cfg(feature = "shell-scripts")]
+fn read_line(bytes: &[u8], raw: bool) -> (Vec<(char, bool)>, usize, bool) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut line = Vec::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\n' => return (line, i + 1, true),
+            '\\' if !raw => match chars.next() {
+                Some((_, '\n')) => {}
+                Some((_, n)) => line.push((n, true)),
+                None => {}
+            },
+            c => line.push((c, false)),
+        }
+    }
+    (line, bytes.len(), false)
+}
+
 /// bash's `export NAME=VALUE ...` (sets the variable; the lab runs no
 /// program that reads the environment) and `unset NAME ...`.
 #[cfg(feature = "shell-scripts")]

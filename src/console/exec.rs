@@ -77,7 +77,15 @@ pub struct Flow {
     pub rounds: u32,
     /// Compound commands running now.
     pub compounds: u32,
+    /// The standard input of the compound command running now (`while read
+    /// ...; done < FILE`), and how much of it its commands have read.
+    pub stdin: Option<(Vec<u8>, usize)>,
 }
+
+/// Commands that read their standard input when no file is named: inside a
+/// compound command with an input, they read the rest of it.
+#[cfg(feature = "shell-scripts")]
+const READERS: &[&str] = &["cat", "grep", "wc", "head", "tail", "tr", "dd", "fdisk", "sfdisk", "hexdump", "hd", "xxd", "md5sum", "sha256sum"];
 
 /// Loop rounds one top-level command may run: `while true` would never end,
 /// and the page must not freeze.
@@ -190,6 +198,12 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
         }
         let input = match input_redirect(shell, redirects, &mut body) {
             Ok(Some(r)) => Some(r),
+            #[cfg(feature = "shell-scripts")]
+            Ok(None) if i == 0 && words.first().is_some_and(|w| READERS.contains(&w.as_str())) => shell.flow.stdin.as_mut().map(|(bytes, at)| {
+                let rest = bytes[*at..].to_vec();
+                *at = bytes.len();
+                Input::Bytes(rest)
+            }),
             Ok(None) => stdin.take(),
             Err(e) => {
                 out.err.push_str(&e);
@@ -203,13 +217,17 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
             stdin = Some(Input::Repeat(words.get(1).cloned().unwrap_or_else(|| "y".into())));
             continue;
         }
+        // Each stage of a pipeline runs in a subshell: `echo x | read y`
+        // leaves y as it was.
+        #[cfg(feature = "shell-scripts")]
+        let outer = (pipeline.len() > 1).then(|| (shell.vars.clone(), shell.cwd.clone()));
         #[cfg(feature = "shell-scripts")]
         let mut o = match (words.split_first(), cmd.compound.as_deref()) {
             // A compound command's errors join its output where they happen
             // when both go straight to the terminal.
             (_, Some(c)) => {
                 let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
-                run_compound(shell, c, !to_terminal)
+                run_compound(shell, c, !to_terminal, input)
             }
             (Some((name, args)), None) => {
                 let mut o = shell.dispatch(name, args, input.as_ref());
@@ -224,6 +242,10 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
             }
             (None, None) => Output { exit_status: SUBSTITUTION_STATUS.with(|s| s.take()).unwrap_or(0), ..Output::default() },
         };
+        #[cfg(feature = "shell-scripts")]
+        if let Some((vars, cwd)) = outer {
+            (shell.vars, shell.cwd) = (vars, cwd);
+        }
         #[cfg(not(feature = "shell-scripts"))]
         let mut o = match words.split_first() {
             Some((name, args)) => shell.dispatch(name, args, input.as_ref()),
@@ -262,9 +284,13 @@ fn is_negated(pipeline: &Pipeline) -> bool {
 /// Runs a compound command. With `capture`, standard error stays apart
 /// (the command's output goes down a pipe or into a file).
 #[cfg(feature = "shell-scripts")]
-fn run_compound(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
+fn run_compound(shell: &mut Shell, c: &Compound, capture: bool, input: Option<Input>) -> Output {
     shell.flow.compounds += 1;
+    let outer = input.map(|i| shell.flow.stdin.replace((i.bytes(super::STREAM_LIMIT_BYTES as usize), 0)));
     let out = run_compound_in(shell, c, capture);
+    if let Some(outer) = outer {
+        shell.flow.stdin = outer;
+    }
     shell.flow.compounds -= 1;
     out
 }

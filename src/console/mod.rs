@@ -306,7 +306,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  ! CMD   test [ ]   $((EXPR))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  ! CMD   test [ ]   read [-r] NAME...   $((EXPR))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
     }
     text
 }
@@ -699,6 +699,8 @@ impl Shell {
             "break" | "continue" => builtins::jump(self, cmd, args),
             #[cfg(feature = "shell-scripts")]
             "test" | "[" => conditional::run(self, cmd, args),
+            #[cfg(feature = "shell-scripts")]
+            "read" => builtins::read(self, args, stdin),
             #[cfg(not(feature = "shell-scripts"))]
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),
             _ => {
