@@ -7,8 +7,10 @@
 
 use super::Shell;
 
-/// How deep variables may name variables (`a=b; b=a; $((a))`).
-const MAX_DEPTH: u32 = 1024;
+/// How deep variables may name variables (`a=b; b=a; $((a))`) and
+/// parentheses and unary operators may nest (each level recurses; bash's
+/// own limit, 1024, would need a larger stack than wasm's).
+const MAX_DEPTH: u32 = 256;
 
 /// Evaluates an expression whose `$` parameters are already expanded.
 /// The error is bash's message without its "bash: " prefix.
@@ -252,6 +254,18 @@ impl Expr<'_> {
     }
 
     fn unary(&mut self) -> Result<i64, String> {
+        // Parentheses and unary operators recurse: bound them as bash bounds
+        // its recursion.
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("expression recursion level exceeded"));
+        }
+        let v = self.unary_in();
+        self.depth -= 1;
+        v
+    }
+
+    fn unary_in(&mut self) -> Result<i64, String> {
         let Some(op) = self.op().filter(|o| matches!(*o, "!" | "~" | "-" | "+" | "++" | "--")) else { return self.primary() };
         self.read()?;
         if matches!(op, "++" | "--") {

@@ -702,9 +702,18 @@ pub fn set(shell: &mut Shell, args: &[String]) -> Output {
         let (on, flags) = match (arg.strip_prefix('-'), arg.strip_prefix('+')) {
             (Some(f), _) => (true, f),
             (_, Some(f)) => (false, f),
-            _ => break,
+            // The first word that is no option starts the positional parameters.
+            _ => {
+                shell.positional = std::iter::once(arg).chain(it).cloned().collect();
+                break;
+            }
         };
-        if flags.is_empty() || flags == "-" {
+        // `set --` sets the positional parameters to what follows, even none.
+        if flags == "-" {
+            shell.positional = it.cloned().collect();
+            break;
+        }
+        if flags.is_empty() {
             break;
         }
         for c in flags.chars() {
@@ -765,6 +774,54 @@ pub fn jump(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
     let n = (n.min(i64::from(shell.flow.loops))) as u32;
     shell.flow.jump = Some((cmd == "continue", n));
     Output::default()
+}
+
+/// bash's `return [N]` (ends the running function), `local NAME[=VALUE]...`
+/// (variables the function gives back when it returns) and `shift [N]`.
+#[cfg(feature = "shell-scripts")]
+pub fn function_builtin(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
+    let number = |default: i64| match args.first() {
+        None => Ok(default),
+        Some(a) => a.parse::<i64>().map_err(|_| Output::error(format!("bash: {cmd}: {}: numeric argument required\n", printable(a)), 2)),
+    };
+    match cmd {
+        "return" if shell.flow.frames.is_empty() => Output::error("bash: return: can only `return' from a function or sourced script\n", 2),
+        "return" => match number(i64::from(shell.last_status)) {
+            Ok(n) => {
+                shell.flow.returning = Some(n.rem_euclid(256) as i32);
+                Output { exit_status: n.rem_euclid(256) as i32, ..Output::default() }
+            }
+            Err(o) => o,
+        },
+        "local" if shell.flow.frames.is_empty() => Output::error("bash: local: can only be used in a function\n", 1),
+        "local" => {
+            let mut err = String::new();
+            for arg in args {
+                let (name, value) = arg.split_once('=').map_or((arg.as_str(), None), |(n, v)| (n, Some(v.to_string())));
+                if !crate::console::syntax::is_name(name) {
+                    err.push_str(&format!("bash: local: `{}': not a valid identifier\n", printable(arg)));
+                    continue;
+                }
+                let before = shell.is_set(name).then(|| shell.var(name));
+                if let Some(frame) = shell.flow.frames.last_mut() {
+                    if !frame.iter().any(|(n, _)| n == name) {
+                        frame.push((name.to_string(), before));
+                    }
+                }
+                shell.set_var(name, Some(value.unwrap_or_default()));
+            }
+            Output::error(err.clone(), i32::from(!err.is_empty()))
+        }
+        _ => match number(1) {
+            Ok(n) if n < 0 => Output::error(format!("bash: shift: {n}: shift count out of range\n"), 1),
+            Ok(n) if n as usize > shell.positional.len() => Output { exit_status: 1, ..Output::default() },
+            Ok(n) => {
+                shell.positional.drain(..n as usize);
+                Output::default()
+            }
+            Err(o) => o,
+        },
+    }
 }
 
 /// bash's `read [-r] [-p PROMPT] [NAME...]`: a line of standard input split

@@ -5,10 +5,10 @@
 //! in the same text. Native only (feature `shell-scripts`).
 //!
 //! Reserved words count only where a command starts, as in bash:
-//! `echo done` prints "done". Simplified: no `select`, functions, `((...))`
-//! or `[[ ... ]]`; `for` without `in` loops over no words (a script has no
-//! positional parameters here); `case` patterns match as globs even where
-//! they were quoted.
+//! `echo done` prints "done". Functions are defined with `NAME () BODY` or
+//! `function NAME BODY`, and `for NAME` without `in` loops over `"$@"`.
+//! Simplified: no `select`, `((...))` or `[[ ... ]]`; `case` patterns match
+//! as globs even where they were quoted.
 
 use super::syntax::{push_redirect, Command, Join, List, Pipeline, Redirect, SyntaxError, Token, Word};
 
@@ -31,6 +31,8 @@ pub enum Compound {
     Case { word: String, items: Vec<CaseItem> },
     /// `( LIST )`: the list in a subshell.
     Subshell(List),
+    /// `NAME () COMMAND` or `function NAME COMMAND`: defines a function.
+    Function { name: String, body: Box<Compound> },
 }
 
 /// One `PATTERN | PATTERN ) LIST` of a `case`, and how it ends: `;;` (stop),
@@ -43,9 +45,9 @@ pub struct CaseItem {
 }
 
 /// Words that are reserved where a command starts.
-const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "{", "}", "!", "case", "esac"];
+const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "{", "}", "!", "case", "esac", "function"];
 /// Reserved words of constructs the lab does not read.
-const UNSUPPORTED: &[&str] = &["select", "function", "[[", "]]", "coproc", "time"];
+const UNSUPPORTED: &[&str] = &["select", "[[", "]]", "coproc", "time"];
 /// Operators that end a list inside a construct: a subshell's `)` and a
 /// `case` item's ends.
 const CLOSERS: &[&str] = &[")", ";;", ";&", ";;&"];
@@ -53,7 +55,7 @@ const CLOSERS: &[&str] = &[")", ";;", ";&", ";;&"];
 /// Parses tokens of `text` into a list. With `more`, text that a later line
 /// would complete (an open `if`, a trailing `|`) is `Incomplete`.
 pub(super) fn parse(tokens: Vec<Token>, text: &str, more: bool) -> Result<List, SyntaxError> {
-    let mut p = Parser { it: tokens.into_iter().peekable(), text, more };
+    let mut p = Parser { it: tokens.into_iter().peekable(), text, more, depth: 0 };
     let (list, _) = p.list(&[])?;
     Ok(list)
 }
@@ -62,7 +64,12 @@ struct Parser<'a> {
     it: std::iter::Peekable<std::vec::IntoIter<Token>>,
     text: &'a str,
     more: bool,
+    /// Compound commands open around the one being read.
+    depth: usize,
 }
+
+/// How deep compound commands may nest: parsing and running them recurse.
+pub const MAX_NESTING: usize = 100;
 
 /// True while nothing of a command has been read (a reserved word may come).
 fn fresh(cmd: &Command) -> bool {
@@ -98,6 +105,17 @@ impl Parser<'_> {
                     match word {
                         "!" if pipeline.is_empty() && !negate => negate = true,
                         "if" | "while" | "until" | "for" | "{" | "case" => cmd.compound = Some(Box::new(self.compound(word)?)),
+                        "function" => {
+                            let name = match self.it.next() {
+                                Some(Token::Word(w)) => w.text,
+                                Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
+                                _ => return Err(self.incomplete()),
+                            };
+                            if self.it.next_if(|t| *t == Token::Op("(".into())).is_some() {
+                                self.expect_op(")")?;
+                            }
+                            cmd.compound = Some(Box::new(self.function_body(name)?));
+                        }
                         _ => return Err(SyntaxError::Unexpected(word.into())),
                     }
                 }
@@ -113,11 +131,18 @@ impl Parser<'_> {
                     }
                     return Ok((list, stop.iter().copied().find(|s| *s == op)));
                 }
+                // `NAME ()` starts a function's definition.
+                Token::Op(op) if op == "(" && cmd.words.len() == 1 && cmd.assigns.is_empty() && cmd.redirects.is_empty() && self.it.peek() == Some(&Token::Op(")".into())) => {
+                    self.it.next();
+                    let name = cmd.words.remove(0);
+                    cmd.globs.clear();
+                    cmd.compound = Some(Box::new(self.function_body(name)?));
+                }
                 Token::Op(op) if op == "(" && fresh(&cmd) => {
                     if self.it.peek() == Some(&Token::Op("(".into())) {
                         return Err(SyntaxError::Unsupported("((".into()));
                     }
-                    cmd.compound = Some(Box::new(Compound::Subshell(self.list(&[")"])?.0)));
+                    cmd.compound = Some(Box::new(self.compound("(")?));
                 }
                 Token::Op(op) if op == "(" || CLOSERS.contains(&op.as_str()) => return Err(SyntaxError::Unexpected(op)),
                 // After a compound command only redirections and operators may come.
@@ -180,6 +205,16 @@ impl Parser<'_> {
 
     /// The compound command that `word` starts.
     fn compound(&mut self, word: &str) -> Result<Compound, SyntaxError> {
+        if self.depth >= MAX_NESTING {
+            return Err(SyntaxError::Unsupported(format!("compound commands nested more than {MAX_NESTING} deep")));
+        }
+        self.depth += 1;
+        let c = self.compound_in(word);
+        self.depth -= 1;
+        c
+    }
+
+    fn compound_in(&mut self, word: &str) -> Result<Compound, SyntaxError> {
         Ok(match word {
             "{" => Compound::Group(self.list(&["}"])?.0),
             "while" | "until" => {
@@ -187,6 +222,7 @@ impl Parser<'_> {
                 Compound::While { until: word == "until", cond, body: self.list(&["done"])?.0 }
             }
             "for" => self.for_loop()?,
+            "(" => Compound::Subshell(self.list(&[")"])?.0),
             "case" => self.case()?,
             _ => {
                 let mut arms = Vec::new();
@@ -224,6 +260,9 @@ impl Parser<'_> {
                 _ => return Err(self.incomplete()),
             }
         } else {
+            // `for NAME` loops over the positional parameters, as `in "$@"`.
+            words.words.push(format!("{}@{}", super::syntax::QUOTED_VAR, super::syntax::VAR_END));
+            words.globs.push(false);
             self.it.next_if(|t| *t == Token::Op(";".into()));
         }
         self.skip_new_lines();
@@ -233,6 +272,26 @@ impl Parser<'_> {
             _ => return Err(self.incomplete()),
         }
         Ok(Compound::For { name, words, body: self.list(&["done"])?.0 })
+    }
+
+    /// The compound command after `NAME ()` (new lines may come first).
+    fn function_body(&mut self, name: String) -> Result<Compound, SyntaxError> {
+        self.skip_new_lines();
+        let body = match self.it.next() {
+            Some(Token::Word(w)) if !w.quoted && matches!(w.text.as_str(), "{" | "if" | "while" | "until" | "for" | "case") => self.compound(&w.text)?,
+            Some(Token::Op(op)) if op == "(" => self.compound("(")?,
+            Some(Token::Word(Word { text, .. }) | Token::Op(text)) => return Err(SyntaxError::Unexpected(text)),
+            _ => return Err(self.incomplete()),
+        };
+        Ok(Compound::Function { name, body: Box::new(body) })
+    }
+
+    fn expect_op(&mut self, want: &str) -> Result<(), SyntaxError> {
+        match self.it.next() {
+            Some(Token::Op(op)) if op == want => Ok(()),
+            Some(Token::Word(Word { text, .. }) | Token::Op(text)) => Err(SyntaxError::Unexpected(text)),
+            _ => Err(self.incomplete()),
+        }
     }
 
     /// `case WORD in` (new lines allowed around `in`), then the items up to `esac`.
@@ -321,25 +380,32 @@ pub fn here_docs_mut(list: &mut List) -> Vec<&mut Redirect> {
 
 fn in_command<'a>(cmd: &'a mut Command, out: &mut Vec<&'a mut Redirect>) {
     if let Some(c) = cmd.compound.as_deref_mut() {
-        let lists: Vec<&mut List> = match c {
-            Compound::Group(l) => vec![l],
-            Compound::If { arms, otherwise } => arms.iter_mut().flat_map(|(c, b)| [c, b]).chain(otherwise.as_mut()).collect(),
-            Compound::While { cond, body, .. } => vec![cond, body],
-            Compound::For { body, .. } => vec![body],
-            Compound::Not(p) => {
-                for c in p.iter_mut() {
-                    in_command(c, out);
-                }
-                vec![]
-            }
-            Compound::Case { items, .. } => items.iter_mut().map(|i| &mut i.body).collect(),
-            Compound::Subshell(l) => vec![l],
-        };
-        for l in lists {
-            out.extend(here_docs_mut(l));
-        }
+        in_compound(c, out);
     }
     out.extend(cmd.redirects.iter_mut().filter(|r| matches!(r, Redirect::HereDoc { .. })));
+}
+
+fn in_compound<'a>(c: &'a mut Compound, out: &mut Vec<&'a mut Redirect>) {
+    let lists: Vec<&mut List> = match c {
+        Compound::Group(l) | Compound::Subshell(l) => vec![l],
+        Compound::If { arms, otherwise } => arms.iter_mut().flat_map(|(c, b)| [c, b]).chain(otherwise.as_mut()).collect(),
+        Compound::While { cond, body, .. } => vec![cond, body],
+        Compound::For { body, .. } => vec![body],
+        Compound::Case { items, .. } => items.iter_mut().map(|i| &mut i.body).collect(),
+        Compound::Not(p) => {
+            for c in p.iter_mut() {
+                in_command(c, out);
+            }
+            vec![]
+        }
+        Compound::Function { body, .. } => {
+            in_compound(body, out);
+            vec![]
+        }
+    };
+    for l in lists {
+        out.extend(here_docs_mut(l));
+    }
 }
 
 #[cfg(test)]
@@ -389,6 +455,11 @@ mod tests {
         assert!(incomplete("(echo a"));
         assert!(matches!(parse("(( 1 ))"), Err(SyntaxError::Unsupported(w)) if w == "(("));
         assert!(matches!(parse("select x in a; do :; done"), Err(SyntaxError::Unsupported(w)) if w == "select"));
+        // Parsing and running recurse: nesting has a bound.
+        let deep = format!("{}echo{}", "{ ".repeat(super::MAX_NESTING + 1), "; }".repeat(super::MAX_NESTING + 1));
+        assert!(matches!(parse(&deep), Err(SyntaxError::Unsupported(w)) if w.contains("nested")));
+        let fine = format!("{}echo{}", "{ ".repeat(super::MAX_NESTING), "; }".repeat(super::MAX_NESTING));
+        assert!(parse(&fine).is_ok());
     }
 
     #[test]

@@ -80,7 +80,16 @@ pub struct Flow {
     /// The standard input of the compound command running now (`while read
     /// ...; done < FILE`), and how much of it its commands have read.
     pub stdin: Option<(Vec<u8>, usize)>,
+    /// The local variables of each function call running now, as (name,
+    /// value before), innermost last.
+    pub frames: Vec<Vec<(String, Option<String>)>>,
+    /// `return N` on its way out of the function.
+    pub returning: Option<i32>,
 }
+
+/// How deep function calls may nest (a function that calls itself for ever).
+#[cfg(feature = "shell-scripts")]
+pub const MAX_FUNCTION_DEPTH: usize = 64;
 
 /// Commands that read their standard input when no file is named: inside a
 /// compound command with an input, they read the rest of it.
@@ -140,7 +149,7 @@ fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cfg(feature =
             break;
         }
         #[cfg(feature = "shell-scripts")]
-        if shell.flow.jump.is_some() || shell.flow.aborted {
+        if shell.flow.jump.is_some() || shell.flow.aborted || shell.flow.returning.is_some() {
             break;
         }
     }
@@ -228,6 +237,10 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
             (_, Some(c)) => {
                 let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
                 run_compound(shell, c, !to_terminal, input)
+            }
+            (Some((name, args)), None) if shell.functions.iter().any(|(n, _)| n == name) => {
+                let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
+                call_function(shell, name, args, !to_terminal, input)
             }
             (Some((name, args)), None) => {
                 let mut o = shell.dispatch(name, args, input.as_ref());
@@ -337,6 +350,11 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
             }
             go
         }),
+        Compound::Function { name, body } => {
+            shell.functions.retain(|(n, _)| n != name);
+            shell.functions.push((name.clone(), (**body).clone()));
+            Output::default()
+        }
         Compound::Subshell(list) => {
             let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone());
             let o = run_joined(shell, list, &[], capture);
@@ -442,7 +460,29 @@ fn condition(shell: &mut Shell, list: &List, capture: bool) -> Output {
 /// True when nothing more of the current command may run.
 #[cfg(feature = "shell-scripts")]
 fn stopped(shell: &Shell) -> bool {
-    shell.exited.is_some() || shell.flow.aborted || shell.flow.jump.is_some()
+    shell.exited.is_some() || shell.flow.aborted || shell.flow.jump.is_some() || shell.flow.returning.is_some()
+}
+
+/// Runs a function with ARGS as its positional parameters; its `local`
+/// variables get their values back when it returns.
+#[cfg(feature = "shell-scripts")]
+fn call_function(shell: &mut Shell, name: &str, args: &[String], capture: bool, input: Option<Input>) -> Output {
+    let Some(body) = shell.functions.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()) else { return Output::default() };
+    if shell.flow.frames.len() >= MAX_FUNCTION_DEPTH {
+        shell.flow.aborted = true;
+        return Output::error(format!("storage-lab: {}: functions nested too deeply (more than {MAX_FUNCTION_DEPTH} calls)\n", printable(name)), 1);
+    }
+    let outer = std::mem::replace(&mut shell.positional, args.to_vec());
+    shell.flow.frames.push(Vec::new());
+    let mut o = run_compound(shell, &body, capture, input);
+    for (var, value) in shell.flow.frames.pop().unwrap_or_default().into_iter().rev() {
+        shell.set_var(&var, value);
+    }
+    shell.positional = outer;
+    if let Some(status) = shell.flow.returning.take() {
+        o.exit_status = status;
+    }
+    o
 }
 
 /// The value of a marked parameter (`params`), and whether it came from a
@@ -572,6 +612,17 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
         match c {
             VAR | QUOTED_VAR | SUBST | QUOTED_SUBST | ARITH => {
                 let name: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
+                // `"$@"`: each positional parameter is a word of its own.
+                if c == QUOTED_VAR && name == "@" {
+                    for (k, p) in shell.positional.iter().enumerate() {
+                        if k > 0 {
+                            fields.push(std::mem::take(&mut cur));
+                        }
+                        cur.push_str(p);
+                        has = true;
+                    }
+                    continue;
+                }
                 let (value, quoted) = match c {
                     VAR | QUOTED_VAR => parameter_value(shell, &name, side),
                     ARITH => (arithmetic(shell, &name, side), true),

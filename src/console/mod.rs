@@ -63,6 +63,11 @@ use crate::core::{Event, Machine};
 /// Longest line the console accepts; longer input is refused, not truncated.
 pub const MAX_LINE_CHARS: usize = 4096;
 
+/// Longest command read over several lines (a compound command, a quote
+/// left open): each new line parses the whole text again.
+#[cfg(feature = "shell-scripts")]
+pub const MAX_COMMAND_BYTES: usize = 64 << 10;
+
 /// The most one command reads from a device, a file or a pipe, and writes to
 /// the terminal or a pipe: the lab has no endless streams, so `cat /dev/urandom`
 /// or `dd if=/dev/zero` with no count stop here instead of freezing the page.
@@ -220,6 +225,12 @@ pub struct Shell {
     /// Loops, tests and jumps of the compound commands running now.
     #[cfg(feature = "shell-scripts")]
     pub flow: exec::Flow,
+    /// Functions defined so far, by name.
+    #[cfg(feature = "shell-scripts")]
+    pub functions: Vec<(String, compound::Compound)>,
+    /// `$1`, `$2`, ...: the running function's arguments, or what `set --` gave.
+    #[cfg(feature = "shell-scripts")]
+    pub positional: Vec<String>,
 }
 
 /// Commands the console knows, for `help` and Tab completion.
@@ -306,7 +317,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  ! CMD   test [ ]   read [-r] NAME...   $((EXPR))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  NAME() { ...; }  local return shift $1 $# \"$@\" set --   ! CMD   test [ ]   read [-r] NAME...\n                  $((EXPR))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
     }
     text
 }
@@ -347,6 +358,10 @@ impl Shell {
             exited: None,
             #[cfg(feature = "shell-scripts")]
             flow: exec::Flow::default(),
+            #[cfg(feature = "shell-scripts")]
+            functions: Vec::new(),
+            #[cfg(feature = "shell-scripts")]
+            positional: Vec::new(),
         }
     }
 
@@ -372,10 +387,15 @@ impl Shell {
     /// A variable's value: set ones, then the login environment bash starts
     /// with; unset ones are empty.
     pub fn var(&self, name: &str) -> String {
+        if let Ok(n) = name.parse::<usize>() {
+            return if n == 0 { "bash".into() } else { self.positional.get(n - 1).cloned().unwrap_or_default() };
+        }
         if let Some((_, v)) = self.vars.iter().find(|(n, _)| n == name) {
             return v.clone();
         }
         match name {
+            "#" => self.positional.len().to_string(),
+            "@" | "*" => self.positional.join(" "),
             "HOME" => "/root".into(),
             "PWD" => self.cwd.clone(),
             "USER" | "LOGNAME" => "root".into(),
@@ -390,7 +410,10 @@ impl Shell {
     /// True for a variable set in the shell or in the login environment.
     pub fn is_set(&self, name: &str) -> bool {
         // The login environment's values are never empty.
-        self.vars.iter().any(|(n, _)| n == name) || !self.var(name).is_empty()
+        if let Ok(n) = name.parse::<usize>() {
+            return n <= self.positional.len();
+        }
+        self.vars.iter().any(|(n, _)| n == name) || !self.var(name).is_empty() || matches!(name, "#" | "@" | "*")
     }
 
     #[cfg(feature = "shell-scripts")]
@@ -479,6 +502,9 @@ impl Shell {
         }
         #[cfg(feature = "shell-scripts")]
         let joined = match self.continued.take() {
+            Some(head) if head.len() + line.len() > MAX_COMMAND_BYTES => {
+                return Output::text(format!("storage-lab: command too long (more than {MAX_COMMAND_BYTES} bytes over several lines)\n"), 2);
+            }
             Some(head) => head + line,
             None => line.to_string(),
         };
@@ -701,6 +727,8 @@ impl Shell {
             "test" | "[" => conditional::run(self, cmd, args),
             #[cfg(feature = "shell-scripts")]
             "read" => builtins::read(self, args, stdin),
+            #[cfg(feature = "shell-scripts")]
+            "return" | "local" | "shift" => builtins::function_builtin(self, cmd, args),
             #[cfg(not(feature = "shell-scripts"))]
             "exit" | "logout" => Output::text("storage-lab: this console stays open; use Reset to start over\n", 0),
             _ => {

@@ -23,6 +23,9 @@ const OPS: &[&str] = &[":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^
 /// Splits `NAME`, `NAME OP WORD` or `#NAME` (the length, op `#` with no
 /// name); None for what bash would call a bad substitution here.
 pub fn split(form: &str) -> Option<Form<'_>> {
+    if matches!(form, "#" | "@" | "*") {
+        return Some(Form { name: form, op: "", arg: "" });
+    }
     let plain = |n: &str| super::syntax::is_name(n) || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     if let Some(n) = form.strip_prefix('#').filter(|n| plain(n)) {
         return Some(Form { name: n, op: "length", arg: "" });
