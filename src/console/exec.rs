@@ -396,7 +396,8 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
                 return Output::error(format!("bash: `{}': not a valid identifier\n", printable(name)), 1);
             }
             let values = expand_globs(shell, words, &mut out);
-            let trace = xtrace(shell, &super::syntax::Command::default(), &values).replacen('+', &format!("+ for {name} in"), 1);
+            let depth = SUBSTITUTION_DEPTH.with(|d| d.get()) as usize;
+            let trace = format!("{} for {name} in{}\n", "+".repeat(depth + 1), words.words.iter().map(|w| format!(" {}", as_written(w))).collect::<String>());
             let mut values = values.into_iter();
             let mut o = looped(shell, |shell, out| {
                 let Some(value) = values.next() else { return false };
@@ -546,7 +547,8 @@ fn xtrace(shell: &Shell, cmd: &super::syntax::Command, words: &[String]) -> Stri
             format!("'{}'", w.replace('\'', "'\\''"))
         }
     };
-    let mut line = String::from("+");
+    // `+` once more for each command substitution it runs in (`++ echo hi`).
+    let mut line = "+".repeat(SUBSTITUTION_DEPTH.with(|d| d.get()) as usize + 1);
     if words.is_empty() {
         for (name, _) in &cmd.assigns {
             line.push_str(&format!(" {name}={}", quote(&shell.var(name))));
@@ -575,6 +577,37 @@ fn expand_globs(shell: &Shell, cmd: &super::syntax::Command) -> Vec<String> {
         }
     }
     out
+}
+
+/// A parsed word as it was most likely written: `set -x` shows a `for`
+/// loop's words unexpanded. The parser keeps no source text, so quoting is
+/// guessed: a word with blanks gets double quotes.
+#[cfg(feature = "shell-scripts")]
+fn as_written(word: &str) -> String {
+    use super::syntax::{ARITH, LAST_STATUS, QUOTED_SUBST, QUOTED_VAR, SUBST, VAR, VAR_END};
+    let mut out = String::new();
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            VAR | QUOTED_VAR | SUBST | QUOTED_SUBST | ARITH => {
+                let text: String = chars.by_ref().take_while(|n| *n != VAR_END).collect();
+                let simple = super::syntax::is_name(&text) || (text.len() == 1 && !text.starts_with(|c: char| c.is_ascii_alphabetic()));
+                out.push_str(&match c {
+                    VAR | QUOTED_VAR if simple => format!("${text}"),
+                    VAR | QUOTED_VAR => format!("${{{text}}}"),
+                    ARITH => format!("$(({text}))"),
+                    _ => format!("$({text})"),
+                });
+            }
+            LAST_STATUS => out.push_str("$?"),
+            c => out.push(c),
+        }
+    }
+    if word.contains([' ', '\t']) && !word.contains([SUBST, VAR]) {
+        format!("\"{out}\"")
+    } else {
+        out
+    }
 }
 
 /// The command's words with variables expanded and patterns replaced by the
