@@ -437,19 +437,23 @@ mod tests {
             Err(SyntaxError::Unexpected(tok)) => tok,
             other => panic!("{t}: {other:?}"),
         };
-        assert_eq!(unexpected("done"), "done");
-        assert_eq!(unexpected("if then echo; fi"), "then");
-        assert_eq!(unexpected("for i in 1; do; echo; done"), ";");
-        assert_eq!(unexpected("if true; then echo a; fi echo b"), "echo");
-        assert_eq!(unexpected("echo a; then"), "then");
-        assert_eq!(unexpected("if true; then fi"), "fi");
-        assert_eq!(unexpected("for i in a b; echo $i; done"), "echo");
-        assert_eq!(unexpected("while true && do echo; done"), "do");
-        assert_eq!(unexpected("echo a )"), ")");
-        assert_eq!(unexpected("echo a ;; echo b"), ";;");
-        assert_eq!(unexpected("()"), ")");
-        assert_eq!(unexpected("case a in a) echo a ;; esac esac"), "esac");
-        assert_eq!(unexpected("case a b in esac"), "b");
+        for (text, token) in [
+            ("done", "done"),
+            ("if then echo; fi", "then"),
+            ("for i in 1; do; echo; done", ";"),
+            ("if true; then echo a; fi echo b", "echo"),
+            ("echo a; then", "then"),
+            ("if true; then fi", "fi"),
+            ("for i in a b; echo $i; done", "echo"),
+            ("while true && do echo; done", "do"),
+            ("echo a )", ")"),
+            ("echo a ;; echo b", ";;"),
+            ("()", ")"),
+            ("case a in a) echo a ;; esac esac", "esac"),
+            ("case a b in esac", "b"),
+        ] {
+            assert_eq!(unexpected(text), token, "{text}");
+        }
         assert!(incomplete("case $x in"));
         assert!(incomplete("case $x in a) echo a ;;"));
         assert!(incomplete("(echo a"));
