@@ -7,7 +7,8 @@
 //! Reserved words count only where a command starts, as in bash:
 //! `echo done` prints "done". Functions are defined with `NAME () BODY` or
 //! `function NAME BODY`, and `for NAME` without `in` loops over `"$@"`.
-//! Simplified: no `select`, `((...))` or `[[ ... ]]`; `case` patterns match
+//! `((` where a word starts is an arithmetic command, also in a C-style
+//! `for ((...))`. Simplified: no `select` or `[[ ... ]]`; `case` patterns match
 //! as globs even where they were quoted.
 
 use super::syntax::{push_redirect, Command, Join, List, Pipeline, Redirect, SyntaxError, Token, Word};
@@ -33,6 +34,10 @@ pub enum Compound {
     Subshell(List),
     /// `NAME () COMMAND` or `function NAME COMMAND`: defines a function.
     Function { name: String, body: Box<Compound> },
+    /// `(( EXPRESSION ))`: true when the expression is not 0.
+    Arith(String),
+    /// `for (( INIT; TEST; STEP )); do LIST; done`.
+    ForArith { init: String, test: String, step: String, body: List },
 }
 
 /// One `PATTERN | PATTERN ) LIST` of a `case`, and how it ends: `;;` (stop),
@@ -156,6 +161,8 @@ impl Parser<'_> {
                     cmd.globs.push(w.glob);
                 }
                 Token::HereDoc(doc) => cmd.redirects.push(doc),
+                Token::Arith(text) if fresh(&cmd) => cmd.compound = Some(Box::new(Compound::Arith(text))),
+                Token::Arith(text) => return Err(SyntaxError::Unexpected(format!("(({text}))"))),
                 Token::Op(op) if op == "\n" && fresh(&cmd) => {
                     // A blank line, or a line after `|`, `&&` or `||`, ends nothing.
                     if negate {
@@ -243,6 +250,7 @@ impl Parser<'_> {
     /// `for NAME [in WORDS] ; do` (new lines allowed before `do`) and the body.
     fn for_loop(&mut self) -> Result<Compound, SyntaxError> {
         let name = match self.it.next() {
+            Some(Token::Arith(text)) => return self.for_arith(&text),
             Some(Token::Word(w)) => w.text,
             Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
             _ => return Err(self.incomplete()),
@@ -354,6 +362,25 @@ impl Parser<'_> {
         self.list(stop)
     }
 
+    /// `for (( INIT; TEST; STEP ))`, then `; do` or new lines and `do`, and the body.
+    fn for_arith(&mut self, text: &str) -> Result<Compound, SyntaxError> {
+        let parts: Vec<&str> = text.split(';').collect();
+        let [init, test, step] = parts.as_slice() else { return Err(SyntaxError::Unexpected(format!("(({text}))"))) };
+        self.it.next_if(|t| *t == Token::Op(";".into()));
+        self.skip_new_lines();
+        self.expect_word("do")?;
+        Ok(Compound::ForArith { init: init.to_string(), test: test.to_string(), step: step.to_string(), body: self.list(&["done"])?.0 })
+    }
+
+    fn expect_word(&mut self, want: &str) -> Result<(), SyntaxError> {
+        match self.it.next() {
+            Some(Token::Word(w)) if w.text == want && !w.quoted => Ok(()),
+            Some(Token::Word(Word { text, .. }) | Token::Op(text)) => Err(SyntaxError::Unexpected(text)),
+            Some(Token::Arith(text)) => Err(SyntaxError::Unexpected(format!("(({text}))"))),
+            _ => Err(self.incomplete()),
+        }
+    }
+
     fn skip_new_lines(&mut self) {
         while self.it.next_if(|t| *t == Token::Op("\n".into())).is_some() {}
     }
@@ -390,7 +417,8 @@ fn in_compound<'a>(c: &'a mut Compound, out: &mut Vec<&'a mut Redirect>) {
         Compound::Group(l) | Compound::Subshell(l) => vec![l],
         Compound::If { arms, otherwise } => arms.iter_mut().flat_map(|(c, b)| [c, b]).chain(otherwise.as_mut()).collect(),
         Compound::While { cond, body, .. } => vec![cond, body],
-        Compound::For { body, .. } => vec![body],
+        Compound::For { body, .. } | Compound::ForArith { body, .. } => vec![body],
+        Compound::Arith(_) => vec![],
         Compound::Case { items, .. } => items.iter_mut().map(|i| &mut i.body).collect(),
         Compound::Not(p) => {
             for c in p.iter_mut() {
@@ -457,7 +485,7 @@ mod tests {
         assert!(incomplete("case $x in"));
         assert!(incomplete("case $x in a) echo a ;;"));
         assert!(incomplete("(echo a"));
-        assert!(matches!(parse("(( 1 ))"), Err(SyntaxError::Unsupported(w)) if w == "(("));
+        assert!(matches!(parse("(( 1 ))").as_deref(), Ok([(_, p)]) if matches!(p[0].compound.as_deref(), Some(Compound::Arith(e)) if e == " 1 ")));
         assert!(matches!(parse("select x in a; do :; done"), Err(SyntaxError::Unsupported(w)) if w == "select"));
         // Parsing and running recurse: nesting has a bound.
         let deep = format!("{}echo{}", "{ ".repeat(super::MAX_NESTING + 1), "; }".repeat(super::MAX_NESTING + 1));

@@ -350,6 +350,30 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
             }
             go
         }),
+        Compound::Arith(text) => arith_command(shell, text),
+        Compound::ForArith { init, test, step, body } => {
+            let mut out = arith_command(shell, init);
+            if out.exit_status != 0 && !out.err.is_empty() {
+                return out;
+            }
+            let mut first = true;
+            let mut o = looped(shell, |shell, out| {
+                if !std::mem::take(&mut first) {
+                    let o = arith_command(shell, step);
+                    out.err.push_str(&o.err);
+                }
+                let t = if test.trim().is_empty() { Output::default() } else { arith_command(shell, test) };
+                out.err.push_str(&t.err);
+                if t.exit_status != 0 {
+                    return false;
+                }
+                out.append(run_joined(shell, body, &[], capture));
+                true
+            });
+            out.exit_status = 0;
+            out.append(std::mem::take(&mut o));
+            out
+        }
         Compound::Function { name, body } => {
             shell.functions.retain(|(n, _)| n != name);
             shell.functions.push((name.clone(), (**body).clone()));
@@ -701,6 +725,22 @@ fn arithmetic(shell: &mut Shell, expr: &str, side: &mut Output) -> String {
             String::new()
         }
     }
+}
+
+/// `(( EXPRESSION ))`: status 0 when it is not 0, 1 when it is or on an
+/// error (which, unlike one in `$((...))`, lets the line go on).
+#[cfg(feature = "shell-scripts")]
+fn arith_command(shell: &mut Shell, expr: &str) -> Output {
+    let mut out = Output::default();
+    let text = expand(shell, &super::syntax::mark_parameters(&expr.replace('"', "")), false, &mut out).concat();
+    match super::arith::eval(shell, &text) {
+        Ok(v) => out.exit_status = i32::from(v == 0),
+        Err(e) => {
+            out.err.push_str(&format!("bash: ((: {}\n", printable(&e)));
+            out.exit_status = 1;
+        }
+    }
+    out
 }
 
 /// How deep command substitutions may nest (`$(echo $(echo ...))`).

@@ -119,6 +119,9 @@ pub(super) enum Token {
     /// `<<TAG` or `<<-TAG` whose body followed in the text: the redirection.
     #[cfg(feature = "shell-scripts")]
     HereDoc(Redirect),
+    /// `(( EXPRESSION ))`: the expression's text.
+    #[cfg(feature = "shell-scripts")]
+    Arith(String),
 }
 
 /// bash's `$'...'` escapes.
@@ -454,6 +457,15 @@ pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool)
             }
             #[cfg(not(feature = "shell-scripts"))]
             '`' => return Err(SyntaxError::Unsupported("`...`".into())),
+            // `((` where a word starts is an arithmetic command (bash tries it
+            // before a subshell in a subshell).
+            #[cfg(feature = "shell-scripts")]
+            '(' if !in_word && chars.peek() == Some(&'(') => {
+                chars.next();
+                let mut text = String::new();
+                arithmetic(&mut chars, &mut text).map_err(|e| open_at_end(e, more, line))?;
+                tokens.push(Token::Arith(text.trim_start_matches(ARITH).trim_end_matches(VAR_END).to_string()));
+            }
             #[cfg(feature = "shell-scripts")]
             '(' | ')' => {
                 flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
