@@ -23,7 +23,7 @@ fn eval_at(shell: &mut Shell, expr: &str, depth: u32) -> Result<i64, String> {
     if depth > MAX_DEPTH {
         return Err(format!("{text}: expression recursion level exceeded (error token is \"{text}\")"));
     }
-    let mut p = Expr { shell, text, pos: 0, tok: Tok::End, last_tp: 0, last_was_name: false, noeval: 0, depth };
+    let mut p = Expr { shell, text, pos: 0, tok: Tok::End, last_tp: 0, prev_tp: 0, last_was_name: false, noeval: 0, depth };
     p.read()?;
     if p.tok == Tok::End {
         return Ok(0);
@@ -58,6 +58,8 @@ struct Expr<'a> {
     /// Where the last token that was not the end started: what bash's
     /// errors quote (bash's `lasttp`).
     last_tp: usize,
+    /// Where the token before it started.
+    prev_tp: usize,
     last_was_name: bool,
     /// Inside the side of `&&`, `||` or `?:` that is not taken: nothing is
     /// assigned and no division fails.
@@ -80,6 +82,7 @@ impl Expr<'_> {
             self.tok = Tok::End;
             return Ok(());
         };
+        self.prev_tp = self.last_tp;
         self.last_tp = start;
         let len = if c.is_ascii_digit() {
             rest.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '#' | '@' | '_'))).unwrap_or(rest.len())
@@ -127,18 +130,19 @@ impl Expr<'_> {
     }
 
     fn assign(&mut self) -> Result<i64, String> {
-        let name = match &self.tok {
-            Tok::Name(n) => Some(n.clone()),
-            _ => None,
+        let (name, start) = match &self.tok {
+            Tok::Name(n) => (Some(n.clone()), self.last_tp),
+            _ => (None, usize::MAX),
         };
         let v = self.cond()?;
         let Some(op) = self.op().filter(|o| o.ends_with('=') && !matches!(*o, "==" | "!=" | "<=" | ">=")) else { return Ok(v) };
+        // Only a name alone may be assigned to (`a+b=3` may not).
         let name = match name {
-            Some(n) if self.last_was_name => n,
+            Some(n) if self.last_was_name && self.prev_tp == start => n,
             _ => return Err(self.error("attempted assignment to non-variable")),
         };
         self.read()?;
-        let rhs = self.assign()?;
+        let rhs = self.nested(Self::assign)?;
         let value = if op == "=" { rhs } else { self.binary(&op[..op.len() - 1], v, rhs)? };
         self.store(&name, value);
         Ok(value)
@@ -158,7 +162,7 @@ impl Expr<'_> {
         }
         self.read()?;
         self.noeval += u32::from(c != 0);
-        let no = self.cond()?;
+        let no = self.nested(Self::cond)?;
         self.noeval -= u32::from(c != 0);
         Ok(if c != 0 { yes } else { no })
     }
@@ -237,7 +241,7 @@ impl Expr<'_> {
             return Ok(base);
         }
         self.read()?;
-        let exp = self.power()?;
+        let exp = self.nested(Self::power)?;
         if exp < 0 {
             return Err(self.error("exponent less than 0"));
         }
@@ -254,13 +258,17 @@ impl Expr<'_> {
     }
 
     fn unary(&mut self) -> Result<i64, String> {
-        // Parentheses and unary operators recurse: bound them as bash bounds
-        // its recursion.
+        self.nested(Self::unary_in)
+    }
+
+    /// Parentheses, unary operators, `**`, `?:` and assignments recurse:
+    /// bound them as bash bounds its recursion.
+    fn nested(&mut self, f: fn(&mut Self) -> Result<i64, String>) -> Result<i64, String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("expression recursion level exceeded"));
         }
-        let v = self.unary_in();
+        let v = f(self);
         self.depth -= 1;
         v
     }
@@ -289,7 +297,7 @@ impl Expr<'_> {
     fn primary(&mut self) -> Result<i64, String> {
         match self.tok.clone() {
             Tok::Num(n) => {
-                let v = number(&n).ok_or_else(|| self.error("value too great for base"))?;
+                let v = number(&n).map_err(|e| self.error(e))?;
                 self.read()?;
                 Ok(v)
             }
@@ -322,8 +330,11 @@ impl Expr<'_> {
         if text.trim().is_empty() {
             return Ok(0);
         }
+        // A plain decimal number needs no parsing (`010` is octal: it does).
         if let Ok(v) = text.trim().parse::<i64>() {
-            return Ok(v);
+            if !text.trim().trim_start_matches('-').starts_with('0') || text.trim().trim_start_matches('-') == "0" {
+                return Ok(v);
+            }
         }
         eval_at(self.shell, &text, self.depth + 1)
     }
@@ -336,10 +347,14 @@ impl Expr<'_> {
 }
 
 /// An integer constant: decimal, `0x` hexadecimal, `0` octal, or `BASE#DIGITS`
-/// (bases 2 to 64: digits, then a-z, A-Z, `@` and `_`).
-fn number(text: &str) -> Option<i64> {
+/// (bases 2 to 64: digits, then a-z, A-Z, `@` and `_`); the error is bash's.
+fn number(text: &str) -> Result<i64, &'static str> {
     let (base, digits) = if let Some((b, d)) = text.split_once('#') {
-        (b.parse::<u32>().ok().filter(|b| (2..=64).contains(b))?, d)
+        let base = b.parse::<u32>().ok().filter(|b| (2..=64).contains(b)).ok_or("invalid arithmetic base")?;
+        if d.is_empty() {
+            return Err("invalid integer constant");
+        }
+        (base, d)
     } else if let Some(h) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
         (16, h)
     } else if text.len() > 1 && text.starts_with('0') {
@@ -355,8 +370,12 @@ fn number(text: &str) -> Option<i64> {
             'A'..='Z' => c as u32 - 'A' as u32 + 36,
             '@' => 62,
             '_' => 63,
-            _ => return None,
+            _ => return Err("value too great for base"),
         };
-        (d < base).then(|| acc.wrapping_mul(i64::from(base)).wrapping_add(i64::from(d)))
+        if d < base {
+            Ok(acc.wrapping_mul(i64::from(base)).wrapping_add(i64::from(d)))
+        } else {
+            Err("value too great for base")
+        }
     })
 }

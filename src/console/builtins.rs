@@ -766,7 +766,11 @@ pub fn jump(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
         Some(Ok(n)) => return Output::error(format!("bash: {cmd}: {n}: loop count out of range\n"), 1),
-        Some(Err(_)) => return Output::error(format!("bash: {cmd}: {}: numeric argument required\n", printable(&args[0])), 128),
+        // A script stops there, as bash's does.
+        Some(Err(_)) => {
+            shell.exited = Some(128);
+            return Output::error(format!("bash: {cmd}: {}: numeric argument required\n", printable(&args[0])), 128);
+        }
     };
     if shell.flow.loops == 0 {
         return Output::error(format!("bash: {cmd}: only meaningful in a `for', `while', or `until' loop\n"), 0);
@@ -791,7 +795,10 @@ pub fn function_builtin(shell: &mut Shell, cmd: &str, args: &[String]) -> Output
                 shell.flow.returning = Some(n.rem_euclid(256) as i32);
                 Output { exit_status: n.rem_euclid(256) as i32, ..Output::default() }
             }
-            Err(o) => o,
+            Err(o) => {
+                shell.flow.returning = Some(2);
+                o
+            }
         },
         "local" if shell.flow.frames.is_empty() => Output::error("bash: local: can only be used in a function\n", 1),
         "local" => {
@@ -808,7 +815,8 @@ pub fn function_builtin(shell: &mut Shell, cmd: &str, args: &[String]) -> Output
                         frame.push((name.to_string(), before));
                     }
                 }
-                shell.set_var(name, Some(value.unwrap_or_default()));
+                // `local x` without a value leaves x unset in the function.
+                shell.set_var(name, value);
             }
             Output::error(err.clone(), i32::from(!err.is_empty()))
         }
@@ -824,24 +832,28 @@ pub fn function_builtin(shell: &mut Shell, cmd: &str, args: &[String]) -> Output
     }
 }
 
-/// bash's `read [-r] [-p PROMPT] [NAME...]`: a line of standard input split
-/// into fields at blanks, the last NAME taking the rest (REPLY the whole
-/// line without NAMEs). Without `-r` a backslash quotes the next character
-/// and joins a line to the next. Status 1 at the end of input. Its input
-/// is a redirection or pipe, else the running compound command's input
-/// (`while read ...; done < FILE`); with neither it is at its end.
+/// bash's `read [-rs] [-d DELIM] [-n N] [-p PROMPT] [-t T] [NAME...]`: a
+/// line of standard input split into fields at IFS's characters, the last
+/// NAME taking the rest (REPLY the whole line without NAMEs). Without `-r` a
+/// backslash quotes the next character and joins a line to the next. Status
+/// 1 at the end of input. Its input is a redirection or pipe, else the
+/// running compound command's input (`while read ...; done < FILE`); with
+/// neither it is at its end. `-s` and `-t` change nothing here.
 #[cfg(feature = "shell-scripts")]
 pub fn read(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
-    let mut raw = false;
+    let mut opts = ReadOptions { raw: false, delim: b'\n', max: usize::MAX };
     let mut names: Vec<&str> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "-r" => raw = true,
+            "-r" => opts.raw = true,
+            "-s" => {}
             // The prompt shows only when the input is a terminal.
-            "-p" => {
+            "-p" | "-t" => {
                 it.next();
             }
+            "-d" => opts.delim = it.next().and_then(|d| d.bytes().next()).unwrap_or(0),
+            "-n" => opts.max = it.next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX),
             o if o.starts_with('-') && o.len() > 1 && names.is_empty() => {
                 return Output::error(format!("bash: read: {}: invalid option\nread: usage: read [-ers] [-a array] [-d delim] [-i text] [-n nchars] [-N nchars] [-p prompt] [-t timeout] [-u fd] [name ...]\n", printable(o)), 2)
             }
@@ -853,9 +865,9 @@ pub fn read(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     }
     let bytes = match stdin {
         Some(input) => input.bytes(crate::console::STREAM_LIMIT_BYTES as usize),
-        None => shell.flow.stdin.as_ref().map(|(b, at)| b[*at..].to_vec()).unwrap_or_default(),
+        None => shell.flow.stdin.as_ref().map(|(b, at)| b.get(*at..).unwrap_or_default().to_vec()).unwrap_or_default(),
     };
-    let (line, used, complete) = read_line(&bytes, raw);
+    let (line, used, complete) = read_line(&bytes, &opts);
     if stdin.is_none() {
         if let Some((_, at)) = shell.flow.stdin.as_mut() {
             *at += used;
@@ -864,37 +876,77 @@ pub fn read(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     if names.is_empty() {
         shell.set_var("REPLY", Some(line.iter().map(|(c, _)| c).collect()));
     }
+    let ifs = if shell.is_set("IFS") { shell.var("IFS") } else { " \t\n".to_string() };
+    let sep = |(c, quoted): &(char, bool)| !quoted && ifs.contains(*c);
+    let white = |c: &(char, bool)| sep(c) && c.0.is_ascii_whitespace();
     let mut rest = line.as_slice();
     for (i, name) in names.iter().enumerate() {
-        let blank = |(c, quoted): &(char, bool)| !quoted && matches!(c, ' ' | '\t' | '\n');
-        let start = rest.iter().position(|c| !blank(c)).unwrap_or(rest.len());
-        rest = &rest[start..];
-        let end = if i + 1 == names.len() { rest.iter().rposition(|c| !blank(c)).map_or(0, |e| e + 1) } else { rest.iter().position(blank).unwrap_or(rest.len()) };
+        rest = &rest[rest.iter().position(|c| !white(c)).unwrap_or(rest.len())..];
+        if i + 1 == names.len() {
+            let end = rest.iter().rposition(|c| !white(c)).map_or(0, |e| e + 1);
+            shell.set_var(name, Some(rest[..end].iter().map(|(c, _)| c).collect()));
+            break;
+        }
+        let end = rest.iter().position(sep).unwrap_or(rest.len());
         shell.set_var(name, Some(rest[..end].iter().map(|(c, _)| c).collect()));
         rest = &rest[end..];
+        // One separator ends a field: blanks around it, or one other character.
+        rest = &rest[rest.iter().position(|c| !white(c)).unwrap_or(rest.len())..];
+        if rest.first().is_some_and(|c| sep(c) && !white(c)) {
+            rest = &rest[1..];
+        }
     }
     Output { exit_status: i32::from(!complete), ..Output::default() }
 }
 
-/// The first line of `bytes` as characters marked when a backslash quoted
-/// them (unless `raw`), the bytes it took, and whether a newline ended it.
 #[cfg(feature = "shell-scripts")]
-fn read_line(bytes: &[u8], raw: bool) -> (Vec<(char, bool)>, usize, bool) {
-    let text = String::from_utf8_lossy(bytes);
+struct ReadOptions {
+    raw: bool,
+    delim: u8,
+    max: usize,
+}
+
+/// The first line of `bytes` (up to the delimiter, or `max` characters) as
+/// characters marked when a backslash quoted them (unless `raw`), the bytes
+/// it took, and whether a delimiter ended it.
+#[cfg(feature = "shell-scripts")]
+fn read_line(bytes: &[u8], opts: &ReadOptions) -> (Vec<(char, bool)>, usize, bool) {
+    // Find the end in bytes: the text may not be UTF-8.
+    let mut end = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b if b == opts.delim => {
+                end = Some(i);
+                break;
+            }
+            b'\\' if !opts.raw => i += 2,
+            _ => i += 1,
+        }
+    }
+    let (taken, used, complete) = match end {
+        Some(e) => (&bytes[..e], e + 1, true),
+        None => (bytes, bytes.len(), false),
+    };
+    let text = String::from_utf8_lossy(taken);
     let mut line = Vec::new();
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
         match c {
-            '\n' => return (line, i + 1, true),
-            '\\' if !raw => match chars.next() {
-                Some((_, '\n')) => {}
-                Some((_, n)) => line.push((n, true)),
-                None => {}
+            '\\' if !opts.raw => match chars.next() {
+                Some('\n') | None => {}
+                Some(n) => line.push((n, true)),
             },
             c => line.push((c, false)),
         }
     }
-    (line, bytes.len(), false)
+    if line.len() > opts.max {
+        // `-n N`: only the first N characters; the rest stays unread.
+        let kept: String = line[..opts.max].iter().map(|(c, _)| c).collect();
+        line.truncate(opts.max);
+        return (line, kept.len().min(taken.len()), true);
+    }
+    (line, used, complete)
 }
 
 /// bash's `export NAME=VALUE ...` (sets the variable; the lab runs no

@@ -91,6 +91,11 @@ pub struct Flow {
 #[cfg(feature = "shell-scripts")]
 pub const MAX_FUNCTION_DEPTH: usize = 64;
 
+/// How deep compound commands may nest while they run, function bodies
+/// included (each level takes stack).
+#[cfg(feature = "shell-scripts")]
+pub const MAX_RUNNING_COMPOUNDS: u32 = 150;
+
 /// Commands that read their standard input when no file is named: inside a
 /// compound command with an input, they read the rest of it.
 #[cfg(feature = "shell-scripts")]
@@ -187,6 +192,18 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
         }
         #[cfg(feature = "shell-scripts")]
         let mut words = expand_globs(shell, cmd, &mut out);
+        // `IFS= read line`: assignments before a command hold while it runs.
+        #[cfg(feature = "shell-scripts")]
+        let temporary: Vec<(String, Option<String>)> = if cmd.words.is_empty() {
+            Vec::new()
+        } else {
+            cmd.assigns.iter().map(|(name, value)| {
+                let value = expand(shell, value, false, &mut out).concat();
+                let before = shell.is_set(name).then(|| shell.var(name));
+                shell.set_var(name, Some(value));
+                (name.clone(), before)
+            }).collect()
+        };
         #[cfg(not(feature = "shell-scripts"))]
         let mut words = expand_globs(shell, cmd);
         #[cfg(feature = "shell-scripts")]
@@ -209,7 +226,7 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
             Ok(Some(r)) => Some(r),
             #[cfg(feature = "shell-scripts")]
             Ok(None) if i == 0 && words.first().is_some_and(|w| READERS.contains(&w.as_str())) => shell.flow.stdin.as_mut().map(|(bytes, at)| {
-                let rest = bytes[*at..].to_vec();
+                let rest = bytes.get(*at..).unwrap_or_default().to_vec();
                 *at = bytes.len();
                 Input::Bytes(rest)
             }),
@@ -259,6 +276,10 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
         if let Some((vars, cwd)) = outer {
             (shell.vars, shell.cwd) = (vars, cwd);
         }
+        #[cfg(feature = "shell-scripts")]
+        for (name, before) in temporary.into_iter().rev() {
+            shell.set_var(&name, before);
+        }
         #[cfg(not(feature = "shell-scripts"))]
         let mut o = match words.split_first() {
             Some((name, args)) => shell.dispatch(name, args, input.as_ref()),
@@ -298,6 +319,11 @@ fn is_negated(pipeline: &Pipeline) -> bool {
 /// (the command's output goes down a pipe or into a file).
 #[cfg(feature = "shell-scripts")]
 fn run_compound(shell: &mut Shell, c: &Compound, capture: bool, input: Option<Input>) -> Output {
+    // Functions that call each other nest compound commands at run time.
+    if shell.flow.compounds >= MAX_RUNNING_COMPOUNDS {
+        shell.flow.aborted = true;
+        return Output::error(format!("storage-lab: compound commands and function calls nested more than {MAX_RUNNING_COMPOUNDS} deep\n"), 1);
+    }
     shell.flow.compounds += 1;
     let outer = input.map(|i| shell.flow.stdin.replace((i.bytes(super::STREAM_LIMIT_BYTES as usize), 0)));
     let out = run_compound_in(shell, c, capture);
@@ -352,26 +378,41 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
         }),
         Compound::Arith(text) => arith_command(shell, text),
         Compound::ForArith { init, test, step, body } => {
-            let mut out = arith_command(shell, init);
-            if out.exit_status != 0 && !out.err.is_empty() {
-                return out;
-            }
+            // An error in any of the three expressions ends the loop with status 1.
+            let part = |shell: &mut Shell, out: &mut Output, expr: &str| -> Option<bool> {
+                if expr.trim().is_empty() {
+                    return Some(true);
+                }
+                let o = arith_command(shell, expr);
+                if o.err.is_empty() {
+                    return Some(o.exit_status == 0);
+                }
+                if capture { &mut out.err } else { &mut out.text }.push_str(&o.err);
+                None
+            };
+            let mut out = Output::default();
+            let mut failed = part(shell, &mut out, init).is_none();
             let mut first = true;
-            let mut o = looped(shell, |shell, out| {
-                if !std::mem::take(&mut first) {
-                    let o = arith_command(shell, step);
-                    out.err.push_str(&o.err);
-                }
-                let t = if test.trim().is_empty() { Output::default() } else { arith_command(shell, test) };
-                out.err.push_str(&t.err);
-                if t.exit_status != 0 {
-                    return false;
-                }
-                out.append(run_joined(shell, body, &[], capture));
-                true
-            });
-            out.exit_status = 0;
-            out.append(std::mem::take(&mut o));
+            if !failed {
+                let o = looped(shell, |shell, out| {
+                    let step_ok = std::mem::take(&mut first) || part(shell, out, step).is_some();
+                    match step_ok.then(|| part(shell, out, test)).flatten() {
+                        Some(true) => {
+                            out.append(run_joined(shell, body, &[], capture));
+                            true
+                        }
+                        Some(false) => false,
+                        None => {
+                            failed = true;
+                            false
+                        }
+                    }
+                });
+                out.append(o);
+            }
+            if failed {
+                out.exit_status = 1;
+            }
             out
         }
         Compound::Function { name, body } => {
@@ -379,12 +420,7 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
             shell.functions.push((name.clone(), (**body).clone()));
             Output::default()
         }
-        Compound::Subshell(list) => {
-            let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone());
-            let o = run_joined(shell, list, &[], capture);
-            (shell.vars, shell.options, shell.exited, shell.cwd) = saved;
-            o
-        }
+        Compound::Subshell(list) => subshell(shell, |shell| run_joined(shell, list, &[], capture)),
         Compound::Case { word, items } => {
             let mut out = Output::default();
             let subject = expand(shell, word, false, &mut out).concat();
@@ -488,6 +524,24 @@ fn stopped(shell: &Shell) -> bool {
     shell.exited.is_some() || shell.flow.aborted || shell.flow.jump.is_some() || shell.flow.returning.is_some()
 }
 
+/// Runs `f` as in a subshell: the shell's variables, options, functions,
+/// positional parameters, directory and control flow (`exit`, `break`,
+/// `return`, a failed expansion) stay inside, while what it does to disks
+/// and files stays done.
+#[cfg(feature = "shell-scripts")]
+fn subshell(shell: &mut Shell, f: impl FnOnce(&mut Shell) -> Output) -> Output {
+    let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone(), shell.functions.clone(), shell.positional.clone());
+    let flow = (shell.flow.aborted, shell.flow.loops, shell.flow.frames.len());
+    shell.flow.loops = 0;
+    let o = f(shell);
+    (shell.vars, shell.options, shell.exited, shell.cwd, shell.functions, shell.positional) = saved;
+    (shell.flow.aborted, shell.flow.loops) = (flow.0, flow.1);
+    shell.flow.frames.truncate(flow.2);
+    shell.flow.jump = None;
+    shell.flow.returning = None;
+    o
+}
+
 /// Runs a function with ARGS as its positional parameters; its `local`
 /// variables get their values back when it returns.
 #[cfg(feature = "shell-scripts")]
@@ -499,7 +553,11 @@ fn call_function(shell: &mut Shell, name: &str, args: &[String], capture: bool, 
     }
     let outer = std::mem::replace(&mut shell.positional, args.to_vec());
     shell.flow.frames.push(Vec::new());
+    // `break` in a function does not leave the caller's loop.
+    let loops = std::mem::take(&mut shell.flow.loops);
     let mut o = run_compound(shell, &body, capture, input);
+    shell.flow.loops = loops;
+    shell.flow.jump = None;
     for (var, value) in shell.flow.frames.pop().unwrap_or_default().into_iter().rev() {
         shell.set_var(&var, value);
     }
@@ -514,13 +572,12 @@ fn call_function(shell: &mut Shell, name: &str, args: &[String], capture: bool, 
 /// WORD with quotes (which then keep it one word); a failure goes to `side`
 /// and ends the script (`${NAME:?}`) or drops the rest of the command.
 #[cfg(feature = "shell-scripts")]
-fn parameter_value(shell: &mut Shell, form: &str, side: &mut Output) -> (String, bool) {
+fn parameter_value(shell: &mut Shell, form: &str, in_quotes: bool, side: &mut Output) -> (String, bool) {
     let mut errors = Output::default();
     let mut quoted = false;
     let mut word = |shell: &mut Shell, w: &str| {
         quoted |= w.contains(['"', '\'']);
-        let unquoted: String = w.chars().filter(|c| !matches!(c, '"' | '\'')).collect();
-        expand(shell, &super::syntax::mark_parameters(&unquoted), false, &mut errors).concat()
+        expand(shell, &super::syntax::mark_parameters(&without_quotes(w, in_quotes)), false, &mut errors).concat()
     };
     let value = super::params::value(shell, form, &mut word);
     side.err.push_str(&errors.err);
@@ -537,6 +594,28 @@ fn parameter_value(shell: &mut Shell, form: &str, side: &mut Output) -> (String,
             (String::new(), false)
         }
     }
+}
+
+/// A `${...}` WORD with its quotes removed, ready for `mark_parameters`:
+/// what single quotes held is escaped so that nothing in it expands. Inside
+/// double quotes (`"${X:-'a'}"`) single quotes are plain characters.
+#[cfg(feature = "shell-scripts")]
+fn without_quotes(word: &str, in_quotes: bool) -> String {
+    let mut out = String::new();
+    let mut quote = None;
+    for c in word.chars() {
+        match (c, quote) {
+            ('\'', None) if in_quotes => out.push(c),
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            ('$' | '`' | '\\', Some('\'')) => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Under `set -u`, the first variable the command names that is not set (a
@@ -640,8 +719,12 @@ fn as_written(word: &str) -> String {
 #[cfg(feature = "shell-scripts")]
 fn expand_globs(shell: &mut Shell, cmd: &super::syntax::Command, side: &mut Output) -> Vec<String> {
     let mut out = Vec::new();
+    // `local x=$1` and `export X=$Y` assign whole values, as bash's
+    // declaration commands do.
+    let declaring = cmd.words.first().is_some_and(|w| matches!(w.as_str(), "local" | "export" | "declare" | "readonly" | "typeset"));
     for (i, w) in cmd.words.iter().enumerate() {
-        for w in expand(shell, w, true, side) {
+        let split = !(declaring && i > 0 && w.split_once('=').is_some_and(|(n, _)| super::syntax::is_name(n)));
+        for w in expand(shell, w, split, side) {
             let matches = if cmd.globs.get(i).copied().unwrap_or(false) { glob(shell, &w) } else { Vec::new() };
             if matches.is_empty() {
                 out.push(w);
@@ -681,7 +764,7 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
                     continue;
                 }
                 let (value, quoted) = match c {
-                    VAR | QUOTED_VAR => parameter_value(shell, &name, side),
+                    VAR | QUOTED_VAR => parameter_value(shell, &name, c == QUOTED_VAR, side),
                     ARITH => (arithmetic(shell, &name, side), true),
                     _ => (substitute(shell, &name, side), false),
                 };
@@ -772,9 +855,8 @@ fn substitute(shell: &mut Shell, command: &str, side: &mut Output) -> String {
         side.err.push_str("storage-lab: command substitutions nested too deeply\n");
         return String::new();
     }
-    let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone());
     SUBSTITUTION_DEPTH.with(|d| d.set(depth + 1));
-    let mut o = run_joined(shell, &list, &[], true);
+    let mut o = subshell(shell, |shell| run_joined(shell, &list, &[], true));
     // A dialog (`$(fdisk /dev/sdb)`) reads no more lines: its input ends.
     if shell.interactive.is_some() {
         let eof = shell.end_of_input();
@@ -782,7 +864,6 @@ fn substitute(shell: &mut Shell, command: &str, side: &mut Output) -> String {
         o.events.extend(eof.events);
     }
     SUBSTITUTION_DEPTH.with(|d| d.set(depth));
-    (shell.vars, shell.options, shell.exited, shell.cwd) = saved;
     shell.last_status = o.exit_status;
     SUBSTITUTION_STATUS.with(|s| s.set(Some(o.exit_status)));
     side.err.push_str(&o.err);

@@ -400,6 +400,7 @@ impl Shell {
             "PWD" => self.cwd.clone(),
             "USER" | "LOGNAME" => "root".into(),
             "SHELL" => "/bin/bash".into(),
+            "IFS" => " \t\n".into(),
             "HOSTNAME" => self.machine.hostname().to_string(),
             "PATH" => "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
             _ => String::new(),

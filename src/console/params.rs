@@ -73,20 +73,38 @@ pub fn value(shell: &mut Shell, form: &str, word: &mut dyn FnMut(&mut Shell, &st
         ":=" | "=" => value,
         ":+" | "+" => if missing { String::new() } else { word(shell, arg) },
         ":?" | "?" if missing => {
-            let message = if arg.is_empty() { "parameter null or not set".to_string() } else { word(shell, arg) };
+            let message = match (arg.is_empty(), op) {
+                (true, ":?") => "parameter null or not set".to_string(),
+                (true, _) => "parameter not set".to_string(),
+                _ => word(shell, arg),
+            };
             return Err(Failed { message: format!("{name}: {message}"), exits: true });
         }
         ":?" | "?" => value,
-        "#" | "##" | "%" | "%%" => remove(&value, &word(shell, arg).into_bytes(), op),
+        "#" | "##" | "%" | "%%" => {
+            let pattern = word(shell, arg);
+            // Each cut is tried in turn: quadratic, so bounded too.
+            if value.len() > 8 * MAX_PATTERN_VALUE_BYTES && pattern.contains(['*', '?', '[']) {
+                return Err(Failed { message: format!("{name}: a pattern with wildcards on more than {} bytes is not supported here", 8 * MAX_PATTERN_VALUE_BYTES), exits: false });
+            }
+            remove(&value, pattern.as_bytes(), op)
+        }
         "/" | "//" | "/#" | "/%" => {
             let (pattern, with) = split_unescaped(arg, '/');
             let (pattern, with) = (word(shell, &pattern.replace("\\/", "/")), with.map(|w| word(shell, w)).unwrap_or_default());
+            if value.len() > MAX_PATTERN_VALUE_BYTES && pattern.contains(['*', '?', '[']) {
+                return Err(Failed { message: format!("{name}: a pattern with wildcards on more than {MAX_PATTERN_VALUE_BYTES} bytes is not supported here"), exits: false });
+            }
             replace(&value, pattern.as_bytes(), &with, op)
         }
         ":" => substring(shell, &value, arg, form)?,
         _ => case(&value, op),
     })
 }
+
+/// The longest value a `/` pattern with wildcards is tried on: trying every
+/// start and end is cubic, and a longer one would freeze the page.
+const MAX_PATTERN_VALUE_BYTES: usize = 2048;
 
 /// `#`/`##` (shortest/longest matching prefix) and `%`/`%%` (suffix) removed.
 fn remove(value: &str, pattern: &[u8], op: &str) -> String {
@@ -110,9 +128,14 @@ fn remove(value: &str, pattern: &[u8], op: &str) -> String {
 /// `/P/R` (first match), `//P/R` (every one), `/#P/R` (at the start),
 /// `/%P/R` (at the end); the longest match at each place.
 fn replace(value: &str, pattern: &[u8], with: &str, op: &str) -> String {
-    if pattern.is_empty() {
-        return value.to_string();
+    match (pattern.is_empty(), op) {
+        (true, "/#") => return format!("{with}{value}"),
+        (true, "/%") => return format!("{value}{with}"),
+        (true, _) => return value.to_string(),
+        _ => {}
     }
+    // bash 5.2: `&` in the replacement is the matched text (`\&` a plain `&`).
+    let with_match = |m: &str| with.replace("\\&", "\u{0}").replace('&', m).replace('\u{0}', "&");
     let cuts: Vec<usize> = (0..=value.len()).filter(|i| value.is_char_boundary(*i)).collect();
     let mut out = String::new();
     let mut from = 0;
@@ -123,7 +146,7 @@ fn replace(value: &str, pattern: &[u8], with: &str, op: &str) -> String {
         let end = cuts.iter().rev().copied().filter(|e| *e >= start && (op != "/%" || *e == value.len())).find(|e| super::exec::fnmatch(pattern, &value.as_bytes()[start..*e]));
         let Some(end) = end.filter(|e| *e > start) else { continue };
         out.push_str(&value[from..start]);
-        out.push_str(with);
+        out.push_str(&with_match(&value[start..end]));
         from = end;
         if op != "//" {
             break;

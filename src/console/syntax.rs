@@ -460,7 +460,8 @@ pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool)
             // `((` where a word starts is an arithmetic command (bash tries it
             // before a subshell in a subshell).
             #[cfg(feature = "shell-scripts")]
-            '(' if !in_word && chars.peek() == Some(&'(') => {
+            '(' if chars.peek() == Some(&'(') && (!in_word || matches!(word.as_str(), "for" | "while" | "until" | "if" | "elif" | "then" | "do" | "else" | "!")) => {
+                flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
                 chars.next();
                 let mut text = String::new();
                 arithmetic(&mut chars, &mut text).map_err(|e| open_at_end(e, more, line))?;

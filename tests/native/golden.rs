@@ -1138,3 +1138,18 @@ pvs
 "#,
     );
 }
+
+#[test]
+fn scripts_drive_the_lab_tools_in_loops_and_stop_where_recursion_would_not() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "for d in sdb sdc; do\n  pvcreate /dev/$d\ndone\nvgcreate vg /dev/sdb /dev/sdc\nfor ((i = 1; i <= 2; i++)); do lvcreate -n lv$i -L ${i}00M vg; done\nlvs --noheadings -o lv_name,lv_size vg | while read name size; do echo \"$name=$size\"; done\n",
+        "  Physical volume \"/dev/sdb\" successfully created.\n  Physical volume \"/dev/sdc\" successfully created.\n  Volume group \"vg\" successfully created\n  Logical volume \"lv1\" created.\n  Logical volume \"lv2\" created.\nlv1=100.00m\nlv2=200.00m\n",
+    );
+    // A dialog inside a loop reads no lines: fdisk sees its input end.
+    check_lines(Some("sdb=1G"), "for d in sdb; do fdisk /dev/$d; done\nlsblk -n -o NAME /dev/sdb\n", "sdb", &["sdb"]);
+    // Recursion that bash would take to a crash stops with our message.
+    check(None, "f() { f; }; f; echo not reached\necho next\n", "storage-lab: f: functions nested too deeply (more than 64 calls)\nnext\n");
+    check(None, "f() { { { f; }; }; }; f; echo not reached\necho next\n", "storage-lab: compound commands and function calls nested more than 150 deep\nnext\n");
+    check(None, "while true; do :; done; echo not reached\necho next\n", "storage-lab: loop stopped after 100000 rounds\nnext\n");
+}
