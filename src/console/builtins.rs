@@ -827,7 +827,7 @@ pub fn function_builtin(shell: &mut Shell, cmd: &str, args: &[String]) -> Output
                 shell.positional.drain(..n as usize);
                 Output::default()
             }
-            Err(o) => o,
+            Err(o) => Output { exit_status: 1, ..o },
         },
     }
 }
@@ -863,11 +863,12 @@ pub fn read(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
     if let Some(bad) = names.iter().find(|n| !crate::console::syntax::is_name(n)) {
         return Output::error(format!("bash: read: `{}': not a valid identifier\n", printable(bad)), 1);
     }
-    let bytes = match stdin {
-        Some(input) => input.bytes(crate::console::STREAM_LIMIT_BYTES as usize),
-        None => shell.flow.stdin.as_ref().map(|(b, at)| b.get(*at..).unwrap_or_default().to_vec()).unwrap_or_default(),
+    // The compound's input is read where it is: copying the rest for each
+    // line would make `yes | while read` quadratic.
+    let (line, used, complete) = match stdin {
+        Some(input) => read_line(&input.bytes(crate::console::STREAM_LIMIT_BYTES as usize), &opts),
+        None => read_line(shell.flow.stdin.as_ref().and_then(|(b, at)| b.get(*at..)).unwrap_or_default(), &opts),
     };
-    let (line, used, complete) = read_line(&bytes, &opts);
     if stdin.is_none() {
         if let Some((_, at)) = shell.flow.stdin.as_mut() {
             *at += used;

@@ -75,6 +75,9 @@ pub struct Flow {
     pub aborted: bool,
     /// Loop rounds this top-level command has run.
     pub rounds: u32,
+    /// Command substitutions and function calls this top-level command has
+    /// run (recursion that branches grows exponentially).
+    pub calls: u32,
     /// Compound commands running now.
     pub compounds: u32,
     /// The standard input of the compound command running now (`while read
@@ -100,6 +103,22 @@ pub const MAX_RUNNING_COMPOUNDS: u32 = 150;
 /// compound command with an input, they read the rest of it.
 #[cfg(feature = "shell-scripts")]
 const READERS: &[&str] = &["cat", "grep", "wc", "head", "tail", "tr", "dd", "fdisk", "sfdisk", "hexdump", "hd", "xxd", "md5sum", "sha256sum"];
+
+/// Command substitutions and function calls one top-level command may run.
+#[cfg(feature = "shell-scripts")]
+pub const MAX_CALLS: u32 = 100_000;
+
+#[cfg(feature = "shell-scripts")]
+impl Flow {
+    /// Counts a substitution or call; false (and the command ends) past `MAX_CALLS`.
+    fn count_call(&mut self) -> bool {
+        self.calls += 1;
+        if self.calls > MAX_CALLS {
+            self.aborted = true;
+        }
+        self.calls <= MAX_CALLS
+    }
+}
 
 /// Loop rounds one top-level command may run: `while true` would never end,
 /// and the page must not freeze.
@@ -244,9 +263,9 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
             continue;
         }
         // Each stage of a pipeline runs in a subshell: `echo x | read y`
-        // leaves y as it was.
+        // leaves y as it was, and `echo | exit 3` ends no script.
         #[cfg(feature = "shell-scripts")]
-        let outer = (pipeline.len() > 1).then(|| (shell.vars.clone(), shell.cwd.clone()));
+        let outer = (pipeline.len() > 1).then(|| Outer::enter(shell));
         #[cfg(feature = "shell-scripts")]
         let mut o = match (words.split_first(), cmd.compound.as_deref()) {
             // A compound command's errors join its output where they happen
@@ -273,8 +292,8 @@ fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[String], #[cfg
             (None, None) => Output { exit_status: SUBSTITUTION_STATUS.with(|s| s.take()).unwrap_or(0), ..Output::default() },
         };
         #[cfg(feature = "shell-scripts")]
-        if let Some((vars, cwd)) = outer {
-            (shell.vars, shell.cwd) = (vars, cwd);
+        if let Some(outer) = outer {
+            outer.restore(shell);
         }
         #[cfg(feature = "shell-scripts")]
         for (name, before) in temporary.into_iter().rev() {
@@ -530,16 +549,51 @@ fn stopped(shell: &Shell) -> bool {
 /// and files stays done.
 #[cfg(feature = "shell-scripts")]
 fn subshell(shell: &mut Shell, f: impl FnOnce(&mut Shell) -> Output) -> Output {
-    let saved = (shell.vars.clone(), shell.options.clone(), shell.exited, shell.cwd.clone(), shell.functions.clone(), shell.positional.clone());
-    let flow = (shell.flow.aborted, shell.flow.loops, shell.flow.frames.len());
-    shell.flow.loops = 0;
+    let saved = Outer::enter(shell);
     let o = f(shell);
-    (shell.vars, shell.options, shell.exited, shell.cwd, shell.functions, shell.positional) = saved;
-    (shell.flow.aborted, shell.flow.loops) = (flow.0, flow.1);
-    shell.flow.frames.truncate(flow.2);
-    shell.flow.jump = None;
-    shell.flow.returning = None;
+    saved.restore(shell);
     o
+}
+
+/// What a subshell leaves as it was.
+#[cfg(feature = "shell-scripts")]
+struct Outer {
+    vars: Vec<(String, String)>,
+    options: super::builtins::SetOptions,
+    exited: Option<i32>,
+    cwd: String,
+    functions: Vec<(String, Compound)>,
+    positional: Vec<String>,
+    aborted: bool,
+    loops: u32,
+    frames: usize,
+}
+
+#[cfg(feature = "shell-scripts")]
+impl Outer {
+    fn enter(shell: &mut Shell) -> Outer {
+        let outer = Outer {
+            vars: shell.vars.clone(),
+            options: shell.options.clone(),
+            exited: shell.exited,
+            cwd: shell.cwd.clone(),
+            functions: shell.functions.clone(),
+            positional: shell.positional.clone(),
+            aborted: shell.flow.aborted,
+            loops: shell.flow.loops,
+            frames: shell.flow.frames.len(),
+        };
+        shell.flow.loops = 0;
+        outer
+    }
+
+    fn restore(self, shell: &mut Shell) {
+        (shell.vars, shell.options, shell.exited, shell.cwd, shell.functions, shell.positional) = (self.vars, self.options, self.exited, self.cwd, self.functions, self.positional);
+        (shell.flow.aborted, shell.flow.loops) = (self.aborted, self.loops);
+        shell.flow.frames.truncate(self.frames);
+        shell.flow.jump = None;
+        shell.flow.returning = None;
+    }
 }
 
 /// Runs a function with ARGS as its positional parameters; its `local`
@@ -547,6 +601,9 @@ fn subshell(shell: &mut Shell, f: impl FnOnce(&mut Shell) -> Output) -> Output {
 #[cfg(feature = "shell-scripts")]
 fn call_function(shell: &mut Shell, name: &str, args: &[String], capture: bool, input: Option<Input>) -> Output {
     let Some(body) = shell.functions.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()) else { return Output::default() };
+    if !shell.flow.count_call() {
+        return Output::error(format!("storage-lab: more than {MAX_CALLS} command substitutions and function calls in one command\n"), 1);
+    }
     if shell.flow.frames.len() >= MAX_FUNCTION_DEPTH {
         shell.flow.aborted = true;
         return Output::error(format!("storage-lab: {}: functions nested too deeply (more than {MAX_FUNCTION_DEPTH} calls)\n", printable(name)), 1);
@@ -768,17 +825,29 @@ fn expand(shell: &mut Shell, word: &str, split: bool, side: &mut Output) -> Vec<
                     ARITH => (arithmetic(shell, &name, side), true),
                     _ => (substitute(shell, &name, side), false),
                 };
+                // IFS's blanks run together; its other characters each end a field.
+                let ifs = if split && !quoted && matches!(c, VAR | SUBST) { shell.var("IFS") } else { String::new() };
                 for ch in value.chars() {
-                    if split && !quoted && matches!(c, VAR | SUBST) && matches!(ch, ' ' | '\t' | '\n') {
+                    if !ifs.contains(ch) {
+                        cur.push(ch);
+                    } else if ch.is_ascii_whitespace() {
                         if has || !cur.is_empty() {
                             fields.push(std::mem::take(&mut cur));
                         }
                         has = false;
                     } else {
-                        cur.push(ch);
+                        fields.push(std::mem::take(&mut cur));
+                        has = false;
                     }
                 }
                 has |= matches!(c, QUOTED_VAR | QUOTED_SUBST | ARITH);
+                // `x=$x$x` in a loop doubles: the lab's streams stop at 16 MiB,
+                // and so do its words.
+                if cur.len() > super::STREAM_LIMIT_BYTES as usize {
+                    side.err.push_str("storage-lab: a word longer than 16 MiB\n");
+                    shell.flow.aborted = true;
+                    return Vec::new();
+                }
             }
             LAST_STATUS => cur.push_str(&shell.last_status.to_string()),
             c => {
@@ -828,7 +897,7 @@ fn arith_command(shell: &mut Shell, expr: &str) -> Output {
 
 /// How deep command substitutions may nest (`$(echo $(echo ...))`).
 #[cfg(feature = "shell-scripts")]
-const MAX_SUBSTITUTION_DEPTH: u32 = 16;
+const MAX_SUBSTITUTION_DEPTH: u32 = 64;
 
 #[cfg(feature = "shell-scripts")]
 thread_local! {
@@ -853,6 +922,10 @@ fn substitute(shell: &mut Shell, command: &str, side: &mut Output) -> String {
     let depth = SUBSTITUTION_DEPTH.with(|d| d.get());
     if depth >= MAX_SUBSTITUTION_DEPTH {
         side.err.push_str("storage-lab: command substitutions nested too deeply\n");
+        return String::new();
+    }
+    if !shell.flow.count_call() {
+        side.err.push_str(&format!("storage-lab: more than {MAX_CALLS} command substitutions and function calls in one command\n"));
         return String::new();
     }
     SUBSTITUTION_DEPTH.with(|d| d.set(depth + 1));

@@ -66,7 +66,7 @@ pub const MAX_LINE_CHARS: usize = 4096;
 /// Longest command read over several lines (a compound command, a quote
 /// left open): each new line parses the whole text again.
 #[cfg(feature = "shell-scripts")]
-pub const MAX_COMMAND_BYTES: usize = 64 << 10;
+pub const MAX_COMMAND_BYTES: usize = 16 << 10;
 
 /// The most one command reads from a device, a file or a pipe, and writes to
 /// the terminal or a pipe: the lab has no endless streams, so `cat /dev/urandom`
@@ -759,7 +759,7 @@ impl Shell {
                 if let Some(what) = native_only(cmd) {
                     return Output::error(format!("{cmd}: {what} in the storage-lab command-line program, not in the browser yet\n"), 1);
                 }
-                Output::text(format!("bash: {}: command not found\n", printable(cmd)), 127)
+                Output::error(format!("bash: {}: command not found\n", printable(cmd)), 127)
             }
         }
     }

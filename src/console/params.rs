@@ -104,7 +104,7 @@ pub fn value(shell: &mut Shell, form: &str, word: &mut dyn FnMut(&mut Shell, &st
 
 /// The longest value a `/` pattern with wildcards is tried on: trying every
 /// start and end is cubic, and a longer one would freeze the page.
-const MAX_PATTERN_VALUE_BYTES: usize = 2048;
+const MAX_PATTERN_VALUE_BYTES: usize = 512;
 
 /// `#`/`##` (shortest/longest matching prefix) and `%`/`%%` (suffix) removed.
 fn remove(value: &str, pattern: &[u8], op: &str) -> String {
@@ -136,6 +136,16 @@ fn replace(value: &str, pattern: &[u8], with: &str, op: &str) -> String {
     }
     // bash 5.2: `&` in the replacement is the matched text (`\&` a plain `&`).
     let with_match = |m: &str| with.replace("\\&", "\u{0}").replace('&', m).replace('\u{0}', "&");
+    // Plain text needs no trying of every start and end.
+    if !pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) {
+        let text = String::from_utf8_lossy(pattern);
+        return match op {
+            "/#" => value.strip_prefix(&*text).map_or_else(|| value.to_string(), |rest| with_match(&text) + rest),
+            "/%" => value.strip_suffix(&*text).map_or_else(|| value.to_string(), |rest| rest.to_string() + &with_match(&text)),
+            "//" => value.replace(&*text, &with_match(&text)),
+            _ => value.replacen(&*text, &with_match(&text), 1),
+        };
+    }
     let cuts: Vec<usize> = (0..=value.len()).filter(|i| value.is_char_boundary(*i)).collect();
     let mut out = String::new();
     let mut from = 0;

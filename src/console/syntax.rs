@@ -245,8 +245,19 @@ fn substitution(chars: &mut std::iter::Peekable<std::str::Chars>, close: char, m
     }
     let mut inner = String::new();
     let (mut depth, mut quote) = (0, None);
+    // Open `case` commands: their patterns' `)` closes nothing.
+    let (mut cases, mut bare) = (0, String::new());
     loop {
         let c = chars.next().ok_or(SyntaxError::UnterminatedQuote(close))?;
+        if quote.is_none() && (c.is_ascii_alphanumeric() || c == '_') {
+            bare.push(c);
+        } else if !bare.is_empty() {
+            match std::mem::take(&mut bare).as_str() {
+                "case" => cases += 1,
+                "esac" => cases -= i32::from(cases > 0),
+                _ => {}
+            }
+        }
         match (c, quote) {
             ('\\', q) if q != Some('\'') => {
                 if close == '`' && chars.peek().is_some_and(|n| matches!(n, '`' | '$' | '\\')) {
@@ -260,6 +271,7 @@ fn substitution(chars: &mut std::iter::Peekable<std::str::Chars>, close: char, m
             ('\'' | '"', None) if close == ')' => quote = Some(c),
             (q, Some(open)) if q == open => quote = None,
             ('(', None) if close == ')' => depth += 1,
+            (')', None) if close == ')' && depth == 0 && cases > 0 => {}
             (c, None) if c == close && depth == 0 => break,
             (')', None) if close == ')' => depth -= 1,
             _ => {}
