@@ -46,6 +46,8 @@ pub mod arith;
 #[cfg(feature = "shell-scripts")]
 pub mod compound;
 #[cfg(feature = "shell-scripts")]
+pub mod control;
+#[cfg(feature = "shell-scripts")]
 pub mod params;
 #[cfg(feature = "shell-scripts")]
 pub mod conditional;
@@ -224,7 +226,7 @@ pub struct Shell {
     pub exited: Option<i32>,
     /// Loops, tests and jumps of the compound commands running now.
     #[cfg(feature = "shell-scripts")]
-    pub flow: exec::Flow,
+    pub flow: control::Flow,
     /// Functions defined so far, by name.
     #[cfg(feature = "shell-scripts")]
     pub functions: Vec<(String, compound::Compound)>,
@@ -357,7 +359,7 @@ impl Shell {
             #[cfg(feature = "shell-scripts")]
             exited: None,
             #[cfg(feature = "shell-scripts")]
-            flow: exec::Flow::default(),
+            flow: control::Flow::default(),
             #[cfg(feature = "shell-scripts")]
             functions: Vec::new(),
             #[cfg(feature = "shell-scripts")]
