@@ -200,18 +200,14 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         // leaves y as it was, and `echo | exit 3` ends no script.
         #[cfg(feature = "shell-scripts")]
         let outer = (pipeline.len() > 1).then(|| Outer::enter(shell));
+        // A compound command's or function's errors join its output where
+        // they happen when both go straight to the terminal.
+        #[cfg(feature = "shell-scripts")]
+        let apart = !(last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. })));
         #[cfg(feature = "shell-scripts")]
         let mut o = match (words.split_first(), cmd.compound.as_deref()) {
-            // A compound command's errors join its output where they happen
-            // when both go straight to the terminal.
-            (_, Some(c)) => {
-                let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
-                run_compound(shell, c, !to_terminal, input)
-            }
-            (Some((name, args)), None) if shell.functions.iter().any(|(n, _)| n == name) => {
-                let to_terminal = last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. }));
-                call_function(shell, name, args, !to_terminal, input)
-            }
+            (_, Some(c)) => run_compound(shell, c, apart, input),
+            (Some((name, args)), None) if shell.functions.iter().any(|(n, _)| n == name) => call_function(shell, name, args, apart, input),
             (Some((name, args)), None) => {
                 let mut o = shell.dispatch(name, args, input.as_ref());
                 // A dialog inside a compound command (`for d in ...; do fdisk
