@@ -51,6 +51,8 @@ pub mod control;
 pub mod params;
 #[cfg(feature = "shell-scripts")]
 pub mod conditional;
+#[cfg(feature = "shell-scripts")]
+pub mod printf;
 pub mod cnum;
 #[cfg(feature = "zfs")]
 pub mod sums;
@@ -699,7 +701,10 @@ impl Shell {
             #[cfg(feature = "loop-devices")]
             "modprobe" => nbd::modprobe(&mut self.machine, args),
             "echo" => builtins::echo(args),
+            #[cfg(not(feature = "shell-scripts"))]
             "printf" => builtins::printf(args),
+            #[cfg(feature = "shell-scripts")]
+            "printf" => printf::run(self, args),
             "yes" => builtins::yes(args),
             "cd" => builtins::cd(self, args),
             "pwd" => Output::text(format!("{}\n", self.cwd), 0),
