@@ -38,6 +38,18 @@ pub enum Compound {
     Arith(String),
     /// `for (( INIT; TEST; STEP )); do LIST; done`.
     ForArith { init: String, test: String, step: String, body: List },
+    /// `[[ EXPRESSION ]]`: its tokens, unexpanded (`console::conditional`).
+    Cond(Vec<CondToken>),
+}
+
+/// A token between `[[` and `]]`: a word as the parser read it, or one of
+/// the operators `&&`, `||`, `(`, `)`, `<`, `>` and `|`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CondToken {
+    /// The word's text (with its expansions marked), whether part of it was
+    /// quoted, and whether it has an unquoted `*`, `?` or `[`.
+    Word { text: String, quoted: bool, glob: bool },
+    Op(String),
 }
 
 /// One `PATTERN | PATTERN ) LIST` of a `case`, and how it ends: `;;` (stop),
@@ -52,7 +64,7 @@ pub struct CaseItem {
 /// Words that are reserved where a command starts.
 const RESERVED: &[&str] = &["if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "{", "}", "!", "case", "esac", "function"];
 /// Reserved words of constructs the lab does not read.
-const UNSUPPORTED: &[&str] = &["select", "[[", "]]", "coproc", "time"];
+const UNSUPPORTED: &[&str] = &["select", "]]", "coproc", "time"];
 /// Operators that end a list inside a construct: a subshell's `)` and a
 /// `case` item's ends.
 const CLOSERS: &[&str] = &[")", ";;", ";&", ";;&"];
@@ -87,6 +99,28 @@ impl Parser<'_> {
         SyntaxError::Incomplete(if self.more { format!("{}\n", self.text) } else { String::new() })
     }
 
+    /// The tokens of `[[ ... ]]` up to `]]`. New lines may come between
+    /// them; `;` and the redirections may not.
+    fn conditional(&mut self) -> Result<Vec<CondToken>, SyntaxError> {
+        let mut tokens = Vec::new();
+        loop {
+            match self.it.next() {
+                None => return Err(self.incomplete()),
+                Some(Token::Word(w)) if !w.quoted && w.text == "]]" => break,
+                Some(Token::Word(w)) => tokens.push(CondToken::Word { text: w.text, quoted: w.quoted, glob: w.glob }),
+                Some(Token::Op(op)) if op == "\n" => {}
+                Some(Token::Op(op)) if matches!(op.as_str(), "&&" | "||" | "(" | ")" | "<" | ">" | "|") => tokens.push(CondToken::Op(op)),
+                Some(Token::Op(op)) => return Err(SyntaxError::Unexpected(op)),
+                Some(Token::Arith(text)) => return Err(SyntaxError::Unexpected(format!("(({text}))"))),
+                Some(Token::HereDoc(_)) => return Err(SyntaxError::Unexpected("<<".into())),
+            }
+        }
+        if tokens.is_empty() {
+            return Err(SyntaxError::Unexpected("]]".into()));
+        }
+        Ok(tokens)
+    }
+
     /// A list up to one of the reserved words `stop` (read, and returned) or
     /// the end of the text (when `stop` is empty).
     fn list(&mut self, stop: &[&'static str]) -> Result<(List, Option<&'static str>), SyntaxError> {
@@ -98,6 +132,7 @@ impl Parser<'_> {
         while let Some(t) = self.it.next() {
             match t {
                 Token::Word(w) if fresh(&cmd) && !w.quoted && UNSUPPORTED.contains(&w.text.as_str()) => return Err(SyntaxError::Unsupported(w.text)),
+                Token::Word(w) if fresh(&cmd) && !w.quoted && w.text == "[[" => cmd.compound = Some(Box::new(Compound::Cond(self.conditional()?))),
                 Token::Word(w) if fresh(&cmd) && !w.quoted && RESERVED.contains(&w.text.as_str()) => {
                     let word = RESERVED.iter().copied().find(|r| *r == w.text).unwrap_or("!");
                     if stop.contains(&word) {
@@ -418,7 +453,7 @@ fn in_compound<'a>(c: &'a mut Compound, out: &mut Vec<&'a mut Redirect>) {
         Compound::If { arms, otherwise } => arms.iter_mut().flat_map(|(c, b)| [c, b]).chain(otherwise.as_mut()).collect(),
         Compound::While { cond, body, .. } => vec![cond, body],
         Compound::For { body, .. } | Compound::ForArith { body, .. } => vec![body],
-        Compound::Arith(_) => vec![],
+        Compound::Arith(_) | Compound::Cond(_) => vec![],
         Compound::Case { items, .. } => items.iter_mut().map(|i| &mut i.body).collect(),
         Compound::Not(p) => {
             for c in p.iter_mut() {
@@ -455,6 +490,8 @@ mod tests {
         assert!(incomplete("for i in a; do cat <<EOF\nbody"));
         assert!(parse_more("for d in sdb sdc; do\n  pvcreate /dev/$d\ndone").is_ok());
         assert!(parse_more("if true\nthen\n  echo a\nfi").is_ok());
+        assert!(incomplete("[[ -n a &&"));
+        assert!(parse_more("[[ -n a &&\n  -z '' ]]").is_ok());
         // Without more lines to come, bash's end-of-file error.
         assert_eq!(parse("while true; do echo"), Err(SyntaxError::Incomplete(String::new())));
     }
@@ -476,6 +513,9 @@ mod tests {
             ("while true && do echo; done", "do"),
             ("echo a )", ")"),
             ("echo a ;; echo b", ";;"),
+            ("[[ ]]", "]]"),
+            ("[[ -n a; ]]", ";"),
+            ("[[ a ]] b", "b"),
             ("()", ")"),
             ("case a in a) echo a ;; esac esac", "esac"),
             ("case a b in esac", "b"),

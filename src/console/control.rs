@@ -133,6 +133,7 @@ fn run_compound_in(shell: &mut Shell, c: &Compound, capture: bool) -> Output {
             go
         }),
         Compound::Arith(text) => arith_command(shell, text),
+        Compound::Cond(tokens) => super::conditional::double_bracket(shell, tokens),
         Compound::ForArith { init, test, step, body } => {
             // An error in any of the three expressions ends the loop with status 1.
             let part = |shell: &mut Shell, out: &mut Output, expr: &str| -> Option<bool> {

@@ -329,6 +329,12 @@ fn unbound(shell: &Shell, cmd: &super::syntax::Command) -> Option<String> {
         .map(|f| f.name.to_string())
 }
 
+/// `set -x`'s `+`, once more for each command substitution it runs in (`++ echo hi`).
+#[cfg(feature = "shell-scripts")]
+pub(super) fn trace_prefix() -> String {
+    "+".repeat(SUBSTITUTION_DEPTH.with(|d| d.get()) as usize + 1)
+}
+
 /// `set -x`'s line for a command: `+`, then its assignments (when it is only
 /// those) and words, each quoted as bash quotes what it would read otherwise.
 #[cfg(feature = "shell-scripts")]
@@ -340,8 +346,7 @@ pub(super) fn xtrace(shell: &Shell, cmd: &super::syntax::Command, words: &[Strin
             format!("'{}'", w.replace('\'', "'\\''"))
         }
     };
-    // `+` once more for each command substitution it runs in (`++ echo hi`).
-    let mut line = "+".repeat(SUBSTITUTION_DEPTH.with(|d| d.get()) as usize + 1);
+    let mut line = trace_prefix();
     if words.is_empty() {
         for (name, _) in &cmd.assigns {
             line.push_str(&format!(" {name}={}", quote(&shell.var(name))));
