@@ -71,7 +71,11 @@ pub fn run(options: &Options, input: &str) -> Result<String, String> {
             return Ok(out);
         }
     }
-    out.push_str(&shell.end_of_input().text);
+    #[cfg_attr(not(feature = "shell-scripts"), allow(unused_mut))]
+    let mut rest = shell.end_of_input();
+    #[cfg(feature = "shell-scripts")]
+    rest.join_errors();
+    out.push_str(&rest.text);
     Ok(out)
 }
 

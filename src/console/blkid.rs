@@ -14,8 +14,9 @@ use crate::core::media::Chunk;
 use crate::core::order::SmallSort;
 use crate::core::signature::{FsType, Signature};
 
-fn out(text: impl Into<String>, status: i32) -> Output {
-    Output { text: text.into(), exit_status: status, ..Output::default() }
+/// A complaint, on standard error.
+fn fail(text: impl Into<String>, status: i32) -> Output {
+    Output::error(text, status)
 }
 
 /// Runs blkid or wipefs, or returns None for other commands.
@@ -137,7 +138,7 @@ fn parse_blkid(args: &[String]) -> Result<BlkidArgs, Output> {
         let arg = args[i].as_str();
         let value = |i: &mut usize| {
             *i += 1;
-            args.get(*i).cloned().ok_or_else(|| out(format!("blkid: option requires an argument -- '{}'\n", arg.trim_start_matches('-')), 2))
+            args.get(*i).cloned().ok_or_else(|| fail(format!("blkid: option requires an argument -- '{}'\n", arg.trim_start_matches('-')), 2))
         };
         match arg {
             "-p" | "--probe" => a.low_level = true,
@@ -147,13 +148,13 @@ fn parse_blkid(args: &[String]) -> Result<BlkidArgs, Output> {
                 value(&mut i)?;
             }
             "-c/dev/null" | "-g" | "-w" | "-L" | "-U" => {}
-            s if s.starts_with('-') => return Err(out(format!("blkid: invalid option -- '{}'\n", s.trim_start_matches('-')), 2)),
+            s if s.starts_with('-') => return Err(fail(format!("blkid: invalid option -- '{}'\n", s.trim_start_matches('-')), 2)),
             s => a.devices.push(s.to_string()),
         }
         i += 1;
     }
     if !matches!(a.format.as_str(), "full" | "export" | "value" | "device") {
-        return Err(out(format!("blkid: unsupported output format {}\n", a.format), 2));
+        return Err(fail(format!("blkid: unsupported output format {}\n", a.format), 2));
     }
     Ok(a)
 }
@@ -190,7 +191,7 @@ fn blkid(machine: &Machine, args: &[String]) -> Output {
         text.push_str(&format_tags(&path, &t, &a.format));
     }
     let status = if text.is_empty() { 2 } else { 0 };
-    out(text, status)
+    Output::text(text, status)
 }
 
 fn format_tags(path: &str, t: &[(&'static str, String)], format: &str) -> String {
@@ -255,21 +256,19 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
     let force = args.iter().any(|a| a == "-f" || a == "--force" || a.starts_with('-') && !a.starts_with("--") && a.contains('f'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if paths.is_empty() {
-        return out("wipefs: bad usage\nTry 'wipefs --help' for more information.\n", 1);
+        return fail("wipefs: bad usage\nTry 'wipefs --help' for more information.\n", 1);
     }
     let mut text = String::new();
     let mut events = Vec::new();
     let mut rows: Vec<[String; 5]> = Vec::new();
     for p in paths {
         let Some(dev) = machine.resolve(p) else {
-            text.push_str(&format!("wipefs: error: {p}: probing initialization failed: No such file or directory\n"));
-            return out(text, 1);
+            return Output { err: format!("wipefs: error: {p}: probing initialization failed: No such file or directory\n"), ..Output::text(text, 1) };
         };
         // -a opens the device O_EXCL unless forced: a mounted filesystem, a
         // swap area, a held device or a disk with such a partition is busy.
         if all && !force && (machine.busy(dev).is_some() || machine.disk_busy(dev)) {
-            text.push_str(&format!("wipefs: error: {p}: probing initialization failed: Device or resource busy\n"));
-            return out(text, 1);
+            return Output { err: format!("wipefs: error: {p}: probing initialization failed: Device or resource busy\n"), ..Output::text(text, 1) };
         }
         let found = signatures(machine, dev);
         if !all {
@@ -282,7 +281,7 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
     if !all && !rows.is_empty() {
         text.push_str(&table(rows));
     }
-    Output { events, ..out(text, 0) }
+    Output { events, ..Output::text(text, 0) }
 }
 
 /// `wipefs -a`: erases each signature's magic, then has the kernel re-read a

@@ -93,9 +93,14 @@ pub(super) fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cf
         // On the terminal a pipeline's errors come where it ran, before the
         // output of the ones after it (`echo a; cat /nope; echo b`).
         #[cfg(feature = "shell-scripts")]
-        if capture {
-            out.err.push_str(&std::mem::take(&mut o.err));
+        {
+            if capture {
+                out.err.push_str(&std::mem::take(&mut o.err));
+                o.both = None;
+            }
+            o.join_errors();
         }
+        #[cfg(not(feature = "shell-scripts"))]
         out.text.push_str(&std::mem::take(&mut o.err));
         out.append(o);
         #[cfg(not(feature = "shell-scripts"))]
@@ -214,8 +219,7 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
                 // /dev/$d; done`) reads no lines: its input ends at once.
                 if shell.flow.compounds > 0 && shell.interactive.is_some() {
                     let eof = shell.end_of_input();
-                    o.text.push_str(&eof.text);
-                    o.events.extend(eof.events);
+                    o.then(eof);
                 }
                 o
             }
@@ -246,6 +250,10 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
             out.append(o);
         } else {
             stdin = Some(Input::Bytes(o.stdout_bytes()));
+            #[cfg(feature = "shell-scripts")]
+            {
+                o.both = None;
+            }
             let status = o.exit_status;
             out.append(o);
             out.exit_status = status;
@@ -555,8 +563,7 @@ fn substitute(shell: &mut Shell, command: &str, side: &mut Output) -> String {
     // A dialog (`$(fdisk /dev/sdb)`) reads no more lines: its input ends.
     if shell.interactive.is_some() {
         let eof = shell.end_of_input();
-        o.text.push_str(&eof.text);
-        o.events.extend(eof.events);
+        o.then(eof);
     }
     SUBSTITUTION_DEPTH.with(|d| d.set(depth));
     shell.last_status = o.exit_status;
@@ -714,8 +721,9 @@ fn input_redirect<'b>(shell: &mut Shell, redirects: &[Redirect], bodies: &mut im
 /// As bash does, the redirections are set up left to right, so `> f 2>&1`
 /// sends both into f and `2>&1 > f` only standard output; every file named
 /// is created (and emptied unless only appended to) even if nothing goes
-/// into it. A file both point to gets the error text first (the lab does not
-/// interleave them). A file that cannot be opened stops the command's output.
+/// into it. A file both point to gets them in the order written when the
+/// tool kept it (`Output::both`), else the error text first. A file that
+/// cannot be opened stops the command's output.
 fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -> Result<(), String> {
     // Where descriptors 1 and 2 point: 1 and 2 are the terminal's, 3 and up
     // index `files` (+ 3).
@@ -743,8 +751,14 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
     if (out, err) == (1, 2) {
         return Ok(());
     }
-    let (text, errors) = (o.stdout_bytes(), std::mem::take(&mut o.err).into_bytes());
     let mut sinks: Vec<Vec<u8>> = vec![Vec::new(); files.len() + 3];
+    #[cfg(feature = "shell-scripts")]
+    if let Some(both) = o.both.take().filter(|_| out == err) {
+        o.err.clear();
+        o.stdout_bytes();
+        sinks[out] = both.into_bytes();
+    }
+    let (text, errors) = (o.stdout_bytes(), std::mem::take(&mut o.err).into_bytes());
     sinks[err].extend_from_slice(&errors);
     sinks[out].extend_from_slice(&text);
     for (i, (path, append)) in files.iter().enumerate() {

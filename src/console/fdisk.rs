@@ -322,7 +322,7 @@ pub fn verify_text(label: &Label) -> String {
 
 /// `fdisk -l [DEV...]`: without devices, every disk and then every LV, separated
 /// by blank lines, as /proc/partitions orders them.
-pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str>) -> (String, i32) {
+pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str>) -> super::Output {
     let mut disks: Vec<Result<String, (String, String)>> = Vec::new();
     let mut errors = String::new();
     if devices.is_empty() {
@@ -361,7 +361,7 @@ pub fn list(machine: &Machine, tool: &str, devices: &[String], list: Option<&str
             }
         }
     }
-    (format!("{errors}{}", blocks.join("\n\n")), status)
+    super::Output { text: blocks.join("\n\n"), err: errors, exit_status: status, ..super::Output::default() }
 }
 
 /// Which question the dialog is waiting on.
@@ -409,12 +409,13 @@ pub struct Reply {
 }
 
 /// `fdisk DEV`: opens the dialog, or prints why it cannot.
-pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(Session, String, Vec<Event>), String> {
+/// Err holds the error (for standard error) and what fdisk printed before it.
+pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(Session, String, Vec<Event>), (String, &'static str)> {
     let Some(disk) = machine.resolve(path) else {
-        return Err(format!("fdisk: cannot open {path}: No such file or directory\n{WELCOME}"));
+        return Err((format!("fdisk: cannot open {path}: No such file or directory\n"), WELCOME));
     };
     if machine.disk(disk).is_none() {
-        return Err(format!("fdisk: {path}: the lab partitions whole disks only (such as /dev/sdb), not partitions or volumes\n"));
+        return Err((format!("fdisk: {path}: the lab partitions whole disks only (such as /dev/sdb), not partitions or volumes\n"), ""));
     }
     let mut out = Out::default();
     out.raw(WELCOME);
@@ -442,7 +443,7 @@ pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(
                 }
                 Err(_) => {
                     let guid = machine.new_guid();
-                    let l = Label::new_gpt(total, guid).map_err(|e| format!("fdisk: {path}: {e}\n"))?;
+                    let l = Label::new_gpt(total, guid).map_err(|e| (format!("fdisk: {path}: {e}\n"), ""))?;
                     out.info(&format!("Created a new GPT disklabel (GUID: {guid})."));
                     events.push(Event::LabelCreated { disk: machine.name_of(disk), kind: "gpt" });
                     l

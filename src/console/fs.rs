@@ -12,8 +12,9 @@ use crate::core::ext4::Geometry;
 use crate::core::machine::{Busy, FsError, Machine, NewFs};
 use crate::core::signature::{self, Ext4Layout};
 
+/// A complaint, on standard error.
 fn out(text: impl Into<String>, status: i32) -> Output {
-    Output { text: text.into(), exit_status: status, ..Output::default() }
+    Output::error(text, status)
 }
 
 /// Runs a filesystem command, or returns None when `cmd` is not one.
@@ -170,7 +171,7 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     let (dev, path) = match target(machine, "mkfs.ext4", a.device.as_deref()) {
         Ok(t) => t,
         // mke2fs names itself before it looks for the device.
-        Err(o) if !a.quiet && a.device.is_some() => return Output { text: format!("mke2fs 1.47.0 (5-Feb-2023)\n{}", o.text), ..o },
+        Err(o) if !a.quiet && a.device.is_some() => return Output { err: format!("mke2fs 1.47.0 (5-Feb-2023)\n{}", o.err), ..o },
         Err(o) => return o,
     };
     let mut text = String::new();
@@ -190,6 +191,10 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         text.push_str(&format!("{path}: Device size reported to be zero or too small.\n"));
         return out(text, 1);
     };
+    // mke2fs names itself and warns on standard error, and reports on
+    // standard output.
+    let err = text;
+    let mut text = String::new();
     let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
     let mut events = Vec::new();
     if !a.nodiscard && discards(machine, dev) {
@@ -210,11 +215,11 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     match machine.mkfs(dev, NewFs::Ext4(layout)) {
         Ok(made) => {
             events.extend(made);
-            Output { text, events, ..Output::default() }
+            Output { text, err, events, ..Output::default() }
         }
         #[cfg(feature = "loop-devices")]
-        Err(FsError::ReadOnly) => out(format!("{text}{}: Operation not permitted while setting up superblock\n", machine.path(dev)), 1),
-        Err(e) => out(format!("{text}mkfs.ext4: {e}\n"), 1),
+        Err(FsError::ReadOnly) => Output { text, err: format!("{err}{}: Operation not permitted while setting up superblock\n", machine.path(dev)), exit_status: 1, ..Output::default() },
+        Err(e) => Output { text, err: format!("{err}mkfs.ext4: {e}\n"), exit_status: 1, ..Output::default() },
     }
 }
 
@@ -290,17 +295,18 @@ fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
     let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
     let usable = machine.size_of(dev).saturating_sub(4096);
     // The old signature is wiped (with a warning) before the swap area is written.
-    let mut text = match machine.probe(dev) {
+    let mut err = match machine.probe(dev) {
         Some(old) => format!("mkswap: {path}: warning: wiping old {} signature.\n", old.fstype.name()),
         None => String::new(),
     };
     let label = if a.label.is_empty() { "no label".to_string() } else { format!("LABEL={}", a.label) };
-    text.push_str(&format!("Setting up swapspace version 1, size = {} ({usable} bytes)\n{label}, UUID={uuid}\n", human_size(usable, SizeStyle::Iec)));
+    let mut text = format!("Setting up swapspace version 1, size = {} ({usable} bytes)\n{label}, UUID={uuid}\n", human_size(usable, SizeStyle::Iec));
     if a.quiet {
         text.clear();
+        err.clear();
     }
     match machine.mkfs(dev, NewFs::Swap { uuid, label: a.label }) {
-        Ok(events) => Output { text, events, ..Output::default() },
+        Ok(events) => Output { text, err, events, ..Output::default() },
         Err(e) => out(format!("mkswap: {e}\n"), 1),
     }
 }
@@ -324,7 +330,7 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     }
     let [dev, dir] = pos.as_slice() else {
         return match pos.as_slice() {
-            [] => out(super::mounts::list(machine), 0),
+            [] => Output::text(super::mounts::list(machine), 0),
             [one] => out(format!("mount: {one}: can't find in /etc/fstab.\n"), 1),
             _ => out("mount: bad usage\nTry 'mount --help' for more information.\n", 1),
         };
@@ -374,7 +380,7 @@ pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
 
 fn swapon(machine: &mut Machine, args: &[String]) -> Output {
     let Some(dev) = args.iter().find(|a| !a.starts_with('-')) else {
-        return out(swap_table(machine), 0);
+        return Output::text(swap_table(machine), 0);
     };
     let Some(id) = machine.resolve(dev) else {
         return out(format!("swapon: cannot open {dev}: No such file or directory\n"), 255);

@@ -32,7 +32,7 @@ struct Args {
 const TRY: &str = "Try 'losetup --help' for more information.\n";
 
 fn fail(msg: String) -> Output {
-    Output::text(msg, 1)
+    Output::error(msg, 1)
 }
 
 /// `losetup ARGS`.
@@ -105,7 +105,7 @@ fn detach(machine: &mut Machine, dev: &str, out: &mut Output) {
     match machine.loop_detach(dev_name(dev)) {
         Ok(events) => out.events.extend(events),
         Err(e) => {
-            out.text.push_str(&format!("losetup: {dev}: detach failed: {}\n", e.strerror()));
+            out.err.push_str(&format!("losetup: {dev}: detach failed: {}\n", e.strerror()));
             out.exit_status = 1;
         }
     }
@@ -123,7 +123,7 @@ fn find(machine: &mut Machine, a: &Args, abs: impl Fn(&str) -> String) -> Output
 fn attach(machine: &mut Machine, dev: Option<&String>, file: &str, path: &str, a: &Args) -> Output {
     let mut out = Output::default();
     if machine.file_size(path).is_ok_and(|s| s % 512 != 0) {
-        out.text.push_str(&format!("losetup: {file}: Warning: file does not fit into a 512-byte sector; the end of the file will be ignored.\n"));
+        out.err.push_str(&format!("losetup: {file}: Warning: file does not fit into a 512-byte sector; the end of the file will be ignored.\n"));
     }
     match machine.loop_attach(dev.map(|d| dev_name(d)), path, a.setup) {
         Ok((name, events)) => {
@@ -133,7 +133,7 @@ fn attach(machine: &mut Machine, dev: Option<&String>, file: &str, path: &str, a
             out.events = events;
         }
         Err(e) => {
-            out.text = format!("losetup: {file}: failed to set up loop device: {}\n", e.strerror());
+            out.err.push_str(&format!("losetup: {file}: failed to set up loop device: {}\n", e.strerror()));
             out.exit_status = 1;
         }
     }

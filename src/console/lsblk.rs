@@ -352,24 +352,27 @@ pub fn join_objects(objects: &[String]) -> String {
 }
 
 /// Runs lsblk with `args`; returns the text and the exit status.
-pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
+/// lsblk's output, its errors (standard error) and its exit status.
+pub fn run(machine: &Machine, args: &[String]) -> (String, String, i32) {
     let o = match parse(args) {
         Ok(o) => o,
-        Err(e) => return e,
+        // --help and --version print on standard output.
+        Err((text, 0)) => return (text, String::new(), 0),
+        Err((text, status)) => return (String::new(), text, status),
     };
     let mut tree = machine.block_tree();
     tree.small_sort_by_key(|n| (n.major, n.minor));
-    let (mut roots, mut out) = (Vec::new(), String::new());
+    let (mut roots, mut errors, mut out) = (Vec::new(), String::new(), String::new());
     for d in &o.devices {
         let canonical = machine.resolve(d).map(|r| machine.path(r));
         match canonical.and_then(|p| find(&tree, &p)) {
             Some(n) => roots.push(n),
-            None => out.push_str(&format!("lsblk: {d}: not a block device\n")),
+            None => errors.push_str(&format!("lsblk: {d}: not a block device\n")),
         }
     }
     // lsblk's exit codes: 32 when every device failed, 64 when some did.
     let status = match roots.len() {
-        _ if out.is_empty() => 0,
+        _ if errors.is_empty() => 0,
         0 => 32,
         _ => 64,
     };
@@ -378,7 +381,7 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
     }
     roots.retain(|n| shown(n, &o));
     if roots.is_empty() {
-        return (out, status);
+        return (out, errors, status);
     }
     let mut rows = Vec::new();
     for r in &roots {
@@ -391,7 +394,7 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
             false => rows.iter().map(|r| json_node(r.node, r.parent, &o, 6)).collect(),
         };
         out.push_str(&format!("{{\n   \"blockdevices\": [\n{}\n   ]\n}}\n", join_objects(&nodes)));
-        return (out, status);
+        return (out, errors, status);
     }
     if o.pairs || o.raw {
         if o.raw && !o.noheadings {
@@ -412,7 +415,7 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
             out.push_str(&cells.join(" "));
             out.push('\n');
         }
-        return (out, status);
+        return (out, errors, status);
     }
     let cols: Vec<(&str, Align)> =
         columns.iter().map(|c| (c.as_str(), if right_aligned(c) { Align::Right } else { Align::Left })).collect();
@@ -436,7 +439,7 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, i32) {
         table.push(cells);
     }
     out.push_str(&table.render());
-    (out, status)
+    (out, errors, status)
 }
 
 /// lsblk's FSUSE%: used blocks over all blocks, as `%.0f` rounds (half to

@@ -91,6 +91,12 @@ pub struct Output {
     pub exit_status: i32,
     /// `clear` or Ctrl-L: the console empties its screen.
     pub clear_screen: bool,
+    /// Both streams in the order they were written, kept by a tool that
+    /// flushes its output before each error (lvm2, fdisk's dialog); the
+    /// terminal and a file that gets both (`2>&1`) show this. None: errors
+    /// first, as a tool whose buffered output comes out at its exit.
+    #[cfg(feature = "shell-scripts")]
+    pub both: Option<String>,
 }
 
 impl Output {
@@ -123,8 +129,63 @@ impl Output {
         self.raw.take().unwrap_or_else(|| text.into_bytes())
     }
 
+    /// Adds an error message after what was already written, keeping the
+    /// order for the terminal (see `both`). The browser keeps it with the
+    /// output: its console shows one stream, and the bytes went to the
+    /// budget (as `join_errors` below).
+    pub fn complain(&mut self, message: &str) {
+        #[cfg(feature = "shell-scripts")]
+        {
+            let mut both = self.both.take().unwrap_or_else(|| format!("{}{}", self.err, self.text));
+            both.push_str(message);
+            self.both = Some(both);
+            self.err.push_str(message);
+        }
+        #[cfg(not(feature = "shell-scripts"))]
+        self.text.push_str(message);
+    }
+
+    /// Adds output after what was already written (see `complain`).
+    pub fn say(&mut self, text: &str) {
+        self.text.push_str(text);
+        #[cfg(feature = "shell-scripts")]
+        if let Some(both) = &mut self.both {
+            both.push_str(text);
+        }
+    }
+
+    /// Both streams as the terminal shows them, in the order written.
+    #[cfg(feature = "shell-scripts")]
+    pub fn in_order(&self) -> String {
+        self.both.clone().unwrap_or_else(|| format!("{}{}", self.err, self.text))
+    }
+
+    /// Standard error joined to the output as the terminal shows them.
+    #[cfg(feature = "shell-scripts")]
+    pub fn join_errors(&mut self) {
+        if let Some(both) = self.both.take() {
+            self.text = both;
+            self.err.clear();
+            return;
+        }
+        if !self.err.is_empty() {
+            self.text = format!("{}{}", std::mem::take(&mut self.err), self.text);
+        }
+    }
+
+    /// Adds what the end of a dialog's input printed; the status stays.
+    pub fn then(&mut self, o: Output) {
+        let status = self.exit_status;
+        self.append(o);
+        self.exit_status = status;
+    }
+
     /// Adds what a later command printed; its status becomes the status.
     pub fn append(&mut self, o: Output) {
+        #[cfg(feature = "shell-scripts")]
+        if self.both.is_some() || o.both.is_some() {
+            self.both = Some(self.in_order() + &o.in_order());
+        }
         self.text.push_str(&o.text);
         self.err.push_str(&o.err);
         self.events.extend(o.events);
@@ -455,6 +516,10 @@ impl Shell {
     /// Runs one input line.
     pub fn run(&mut self, line: &str) -> Output {
         let mut out = self.run_line(line);
+        // A dialog's answers come here without passing the shell's joining
+        // (in the browser, dialogs keep their complaints with their output).
+        #[cfg(feature = "shell-scripts")]
+        out.join_errors();
         self.note_images(&mut out.events);
         out
     }
@@ -596,7 +661,7 @@ impl Shell {
             let mut out = exec::run_list(self, &p.list, &bodies);
             out.text = format!("{warning}{}", out.text);
             let rest = self.end_of_input();
-            out.text.push_str(&rest.text);
+            out.then(rest);
             return out;
         }
         match self.interactive.take() {
@@ -685,8 +750,8 @@ impl Shell {
                 Output::text(text, 0)
             }
             "lsblk" => {
-                let (t, s) = lsblk::run(&self.machine, args);
-                Output::text(t, s)
+                let (text, err, exit_status) = lsblk::run(&self.machine, args);
+                Output { text, err, exit_status, ..Output::default() }
             }
             "fdisk" => self.fdisk(args),
             "parted" => parted::run(&mut self.machine, args, stdin.is_some()),
@@ -777,18 +842,17 @@ impl Shell {
             Err(out) => return out,
         };
         if list {
-            let (t, s) = fdisk::list(&self.machine, "fdisk", &devices, columns.as_deref());
-            return Output::text(t, s);
+            return fdisk::list(&self.machine, "fdisk", &devices, columns.as_deref());
         }
         let [dev] = devices.as_slice() else {
-            return Output::text("fdisk: bad usage\nTry 'fdisk --help' for more information.\n", 1);
+            return Output::error("fdisk: bad usage\nTry 'fdisk --help' for more information.\n", 1);
         };
         match fdisk::start(&mut self.machine, dev, wipe_mode) {
             Ok((session, text, events)) => {
                 self.interactive = Some(Interactive::Fdisk(session));
                 Output { text, events, ..Output::default() }
             }
-            Err(text) => Output::text(text, 1),
+            Err((err, text)) => Output { text: text.into(), err, exit_status: 1, ..Output::default() },
         }
     }
 
@@ -817,7 +881,7 @@ impl Shell {
             Some("-d" | "--dump") => sfdisk::dump(&self.machine, dev),
             Some("-J" | "--json") => sfdisk::json(&self.machine, dev),
             Some("-l" | "--list") => match list_args("sfdisk", args) {
-                Ok(ListArgs { columns, devices, .. }) => fdisk::list(&self.machine, "sfdisk", &devices, columns.as_deref()),
+                Ok(ListArgs { columns, devices, .. }) => return fdisk::list(&self.machine, "sfdisk", &devices, columns.as_deref()),
                 Err(out) => return out,
             },
             Some(other) => (format!("sfdisk: {other} is in the storage-lab command-line program, not in the browser yet\n"), 1),

@@ -1153,3 +1153,48 @@ fn scripts_drive_the_lab_tools_in_loops_and_stop_where_recursion_would_not() {
     check(None, "f() { { { f; }; }; }; f; echo not reached\necho next\n", "storage-lab: compound commands and function calls nested more than 150 deep\nnext\n");
     check(None, "while true; do :; done; echo not reached\necho next\n", "storage-lab: loop stopped after 100000 rounds\nnext\n");
 }
+
+/// Each tool writes its complaints on standard error and its listings on
+/// standard output, as the real one does (checked with util-linux 2.38.1,
+/// e2fsprogs 1.47.0 and losetup on this machine, streams captured apart):
+/// `2>/dev/null` hides the first, `>/dev/null` the second.
+#[test]
+fn tools_write_errors_on_standard_error() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        concat!(
+            "lsblk /dev/nope 2>/dev/null; echo \"lsblk $?\"\n",
+            "lsblk -o NAME /dev/sdb /dev/nope 2>/dev/null\n",
+            "lsblk -o NAME /dev/nope 2>&1 >/dev/null\n",
+            "fdisk -l /dev/nope 2>/dev/null; echo \"fdisk -l $?\"\n",
+            "fdisk /dev/nope 2>/dev/null | head -2\n",
+            "fdisk /dev/nope 2>&1 >/dev/null\n",
+            "mkfs.ext4 /dev/nope 2>/dev/null; echo \"mkfs.ext4 $?\"\n",
+            "mkfs.ext4 /dev/sdb 2>&1 >/dev/null\n",
+            "mkfs.ext4 /dev/sdb 2>/dev/null | head -1\n",
+            "mkswap /dev/sdc 2>/dev/null | head -1\n",
+            "mkswap /dev/sdc 2>&1 >/dev/null\n",
+            "mount /dev/nope /mnt 2>/dev/null; echo \"mount $?\"\n",
+            "losetup -f --show /nope.img 2>/dev/null; echo \"losetup $?\"\n",
+            "wipefs /dev/nope 2>/dev/null; echo \"wipefs $?\"\n",
+            "blkid -o foo 2>/dev/null; echo \"blkid $?\"\n",
+        ),
+        concat!(
+            "lsblk 32\n",
+            "NAME\nsdb\n",
+            "lsblk: /dev/nope: not a block device\n",
+            "fdisk -l 1\n",
+            "\nWelcome to fdisk (util-linux 2.38.1).\n",
+            "fdisk: cannot open /dev/nope: No such file or directory\n",
+            "mkfs.ext4 1\n",
+            "mke2fs 1.47.0 (5-Feb-2023)\n",
+            "Creating filesystem with 262144 4k blocks and 65536 inodes\n",
+            "Setting up swapspace version 1, size = 1024 MiB (1073737728 bytes)\n",
+            "mkswap: /dev/sdc: warning: wiping old swap signature.\n",
+            "mount 32\n",
+            "losetup 1\n",
+            "wipefs 1\n",
+            "blkid 2\n",
+        ),
+    );
+}

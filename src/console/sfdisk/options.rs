@@ -177,8 +177,7 @@ fn not_modelled(option: &str) -> String {
 /// and only the partition tables are left.
 fn list(machine: &Machine, devices: &[String], columns: Option<&str>, quiet: bool) -> Output {
     if !quiet {
-        let (text, status) = crate::console::fdisk::list(machine, "sfdisk", devices, columns);
-        return Output::text(text, status);
+        return crate::console::fdisk::list(machine, "sfdisk", devices, columns);
     }
     let tables: Vec<String> = devices
         .iter()
