@@ -280,7 +280,7 @@ fn respond(shell: &mut Shell, c: Confirm, line: Option<&str>) -> Output {
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = command_line;
     }
-    out
+    streams(out)
 }
 
 /// What 'y' does besides going on: a signature is wiped.

@@ -74,6 +74,44 @@ pub(super) fn msg(out: &mut String, line: &str) {
     out.push('\n');
 }
 
+/// Marks a line of the text for standard error (see `streams`).
+#[cfg(feature = "shell-scripts")]
+const ERR_MARK: char = '\u{1}';
+
+/// A line lvm2 logs with `log_error` or `log_warn`: on standard error.
+pub(super) fn err_msg(out: &mut String, line: &str) {
+    #[cfg(feature = "shell-scripts")]
+    out.push(ERR_MARK);
+    msg(out, line);
+}
+
+/// Marks the start of text lvm2 writes on standard error (a question).
+pub(super) fn to_stderr(out: &mut String) {
+    #[cfg(feature = "shell-scripts")]
+    out.push(ERR_MARK);
+    #[cfg(not(feature = "shell-scripts"))]
+    let _ = out;
+}
+
+/// The marked lines go to standard error. lvm2's standard output is line
+/// buffered and flushed before each line on standard error, so the two
+/// keep their order when they share a terminal or a file (`Output::both`).
+/// The browser's console keeps them together (`Output::complain`), so
+/// nothing is marked there.
+pub(super) fn streams(mut out: Output) -> Output {
+    #[cfg(feature = "shell-scripts")]
+    if out.text.contains(ERR_MARK) {
+        let text = std::mem::take(&mut out.text);
+        for piece in text.split_inclusive('\n') {
+            match piece.strip_prefix(ERR_MARK) {
+                Some(error) => out.complain(error),
+                None => out.say(piece),
+            }
+        }
+    }
+    out
+}
+
 pub(super) fn fail(text: String) -> Output {
     Output { text, exit_status: 5, ..Output::default() }
 }
@@ -167,7 +205,7 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     }
     let mut args = match parse_args(cmd, raw) {
         Ok(a) => a,
-        Err(o) => return Some(o),
+        Err(o) => return Some(streams(o)),
     };
     // lvm2's `skip_dev_dir`: a VG may be named as /dev/VG.
     let vg_names = match cmd {
@@ -199,7 +237,7 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         }
         out.err.insert_str(0, "  TEST MODE: Metadata will NOT be updated and volumes will not be (de)activated.\n");
         out.events.clear();
-        return Some(out);
+        return Some(streams(out));
     }
     let out = recording(shell, &line, |shell| labelling_first(shell, cmd, &args, raw, &line));
     #[cfg(feature = "lvm-extras")]
@@ -207,7 +245,7 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = line;
     }
-    Some(out)
+    Some(streams(out))
 }
 
 /// Runs the command; pvcreate, vgcreate and vgextend first settle the
