@@ -67,19 +67,30 @@ impl Out {
         self.after_prompt = false;
     }
 
-    /// A warning (stderr in the real tool): follows the prompt on the same
-    /// line; an information message after it starts after a blank line.
+    /// A warning: on standard error, where fdisk flushes its output first
+    /// (natively marked for `Output::from_marked`); laid out as `note`.
     fn warn(&mut self, msg: &str) {
+        #[cfg(feature = "shell-scripts")]
+        self.text.push(super::ERR_START);
+        self.note(msg);
+        #[cfg(feature = "shell-scripts")]
+        self.text.push(super::ERR_END);
+    }
+
+    /// A message that follows the prompt on the same line; an information
+    /// message after it starts after a blank line.
+    fn note(&mut self, msg: &str) {
         self.text.push_str(msg);
         self.text.push('\n');
         self.after_prompt = true;
         self.warned = true;
     }
 
-    /// A warning right before an information line of its own group
-    /// ("Adding logical partition 5"), which follows without a blank line.
-    fn quiet_warn(&mut self, msg: &str) {
-        self.warn(msg);
+    /// libfdisk's information ("All primary partitions are in use.") right
+    /// before a line of its own group ("Adding logical partition 5"), which
+    /// follows without a blank line.
+    fn quiet_note(&mut self, msg: &str) {
+        self.note(msg);
         self.after_prompt = false;
     }
 
@@ -801,7 +812,7 @@ impl Session {
                 out.info(&format!("Changed type of partition '{old}' to '{}'.", t.name()));
                 events.push(Event::PartitionTypeChanged { disk: self.disk_name(machine), number, type_name: t.name().to_string() });
             }
-            None => out.warn(&format!("Type of partition {number} is unchanged: {old}.")),
+            None => out.note(&format!("Type of partition {number} is unchanged: {old}.")),
         }
     }
 
@@ -820,15 +831,15 @@ impl Session {
                             out.raw("\n");
                         }
                         if free_slots == 0 {
-                            out.quiet_warn("All primary partitions are in use.");
+                            out.quiet_note("All primary partitions are in use.");
                         } else {
-                            out.quiet_warn("All space for primary partitions is in use.");
+                            out.quiet_note("All space for primary partitions is in use.");
                         }
                         self.begin_logical(out);
                     } else if free_slots == 0 {
                         out.info("To create more partitions, first replace a primary with an extended partition.");
                     } else {
-                        out.warn("All space for primary partitions is in use.");
+                        out.note("All space for primary partitions is in use.");
                     }
                     return;
                 }

@@ -77,6 +77,13 @@ pub const MAX_COMMAND_BYTES: usize = 16 << 10;
 /// or `dd if=/dev/zero` with no count stop here instead of freezing the page.
 pub const STREAM_LIMIT_BYTES: u64 = 16 << 20;
 
+/// Natively, a dialog marks what it writes on standard error between these
+/// two characters (see `Output::from_marked`).
+#[cfg(feature = "shell-scripts")]
+pub(crate) const ERR_START: char = '\u{2}';
+#[cfg(feature = "shell-scripts")]
+pub(crate) const ERR_END: char = '\u{3}';
+
 /// What one line produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
@@ -152,6 +159,23 @@ impl Output {
         if let Some(both) = &mut self.both {
             both.push_str(text);
         }
+    }
+
+    /// Text whose marked pieces (`ERR_START` to `ERR_END`) are standard
+    /// error, in the order written.
+    #[cfg(feature = "shell-scripts")]
+    pub fn from_marked(text: &str) -> Output {
+        let mut out = Output::default();
+        let mut rest = text;
+        while let Some(start) = rest.find(ERR_START) {
+            out.say(&rest[..start]);
+            let error = &rest[start + ERR_START.len_utf8()..];
+            let end = error.find(ERR_END).unwrap_or(error.len());
+            out.complain(&error[..end]);
+            rest = error.get(end + ERR_END.len_utf8()..).unwrap_or("");
+        }
+        out.say(rest);
+        out
     }
 
     /// Both streams as the terminal shows them, in the order written.
@@ -674,7 +698,7 @@ impl Shell {
         match session {
             Interactive::Fdisk(mut s) => {
                 let r = s.end_of_input(&self.machine);
-                Output { text: r.text, events: r.events, ..Output::default() }
+                Output { events: r.events, ..dialog_text(r.text) }
             }
             Interactive::Sfdisk(mut s) => {
                 let r = s.end_of_input(&mut self.machine);
@@ -691,7 +715,7 @@ impl Shell {
                 if !r.done {
                     self.interactive = Some(Interactive::Fdisk(s));
                 }
-                Output { text: r.text, events: r.events, ..Output::default() }
+                Output { events: r.events, ..dialog_text(r.text) }
             }
             Interactive::Sfdisk(mut s) => {
                 let r = s.answer(&mut self.machine, line);
@@ -850,7 +874,7 @@ impl Shell {
         match fdisk::start(&mut self.machine, dev, wipe_mode) {
             Ok((session, text, events)) => {
                 self.interactive = Some(Interactive::Fdisk(session));
-                Output { text, events, ..Output::default() }
+                Output { events, ..dialog_text(text) }
             }
             Err((err, text)) => Output { text: text.into(), err, exit_status: 1, ..Output::default() },
         }
@@ -931,6 +955,17 @@ impl Shell {
             Err(e) => Output::text(format!("attach-disk: {e}\n"), 1),
         }
     }
+}
+
+/// A dialog's text, with what it marked for standard error there (natively).
+#[cfg(feature = "shell-scripts")]
+fn dialog_text(text: String) -> Output {
+    Output::from_marked(&text)
+}
+
+#[cfg(not(feature = "shell-scripts"))]
+fn dialog_text(text: String) -> Output {
+    Output { text, ..Output::default() }
 }
 
 /// Replaces control characters so that junk input cannot garble the console.

@@ -763,7 +763,12 @@ partprobe /dev/sdb
 lsblk -o NAME,SIZE /dev/sdb
 lsblk -no START /dev/sdb1
 ",
-        "The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).
+        "This disk is currently in use - repartitioning is probably a bad idea.
+It's recommended to umount all file systems, and swapoff all swap
+partitions on this disk.
+
+Re-reading the partition table failed.: Device or resource busy
+The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).
 NAME    SIZE
 sdb     500G
 ├─sdb1  100M
@@ -774,8 +779,18 @@ sdb     500G
 ├─sdb1  100M
 ├─sdb2  100M
 └─sdb3   50M
+This disk is currently in use - repartitioning is probably a bad idea.
+It's recommended to umount all file systems, and swapoff all swap
+partitions on this disk.
+
+Re-reading the partition table failed.: Device or resource busy
 NAME SIZE MOUNTPOINTS
 sdb1  80M /mnt/one
+This disk is currently in use - repartitioning is probably a bad idea.
+It's recommended to umount all file systems, and swapoff all swap
+partitions on this disk.
+
+Re-reading the partition table failed.: Device or resource busy
 Error: Partition(s) 1 on /dev/sdb have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.
 NAME    SIZE
 sdb     500G

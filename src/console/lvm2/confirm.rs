@@ -273,14 +273,15 @@ pub fn confirm(shell: &mut Shell, c: Confirm, line: &str) -> Output {
 /// metadata change.
 fn respond(shell: &mut Shell, c: Confirm, line: Option<&str>) -> Output {
     let command_line = c.command_line.clone();
-    let out = recording(shell, &command_line, |shell| match line {
+    let mut out = recording(shell, &command_line, |shell| match line {
         Some(line) => answer(shell, c, line),
         None => Output { exit_status: 5, ..execute(shell, c, String::new(), Vec::new(), true) },
     });
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = command_line;
     }
-    streams(out)
+    streams(&mut out);
+    out
 }
 
 /// What 'y' does besides going on: a signature is wiped.

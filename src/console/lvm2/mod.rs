@@ -98,7 +98,7 @@ pub(super) fn to_stderr(out: &mut String) {
 /// keep their order when they share a terminal or a file (`Output::both`).
 /// The browser's console keeps them together (`Output::complain`), so
 /// nothing is marked there.
-pub(super) fn streams(mut out: Output) -> Output {
+pub(super) fn streams(out: &mut Output) {
     #[cfg(feature = "shell-scripts")]
     if out.text.contains(ERR_MARK) {
         let text = std::mem::take(&mut out.text);
@@ -109,7 +109,8 @@ pub(super) fn streams(mut out: Output) -> Output {
             }
         }
     }
-    out
+    #[cfg(not(feature = "shell-scripts"))]
+    let _ = out;
 }
 
 pub(super) fn fail(text: String) -> Output {
@@ -205,7 +206,10 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     }
     let mut args = match parse_args(cmd, raw) {
         Ok(a) => a,
-        Err(o) => return Some(streams(o)),
+        Err(mut o) => {
+            streams(&mut o);
+            return Some(o);
+        }
     };
     // lvm2's `skip_dev_dir`: a VG may be named as /dev/VG.
     let vg_names = match cmd {
@@ -237,7 +241,8 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         }
         out.err.insert_str(0, "  TEST MODE: Metadata will NOT be updated and volumes will not be (de)activated.\n");
         out.events.clear();
-        return Some(streams(out));
+        streams(&mut out);
+        return Some(out);
     }
     let out = recording(shell, &line, |shell| labelling_first(shell, cmd, &args, raw, &line));
     #[cfg(feature = "lvm-extras")]
@@ -245,7 +250,10 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = line;
     }
-    Some(streams(out))
+    #[cfg_attr(not(feature = "shell-scripts"), allow(unused_mut))]
+    let mut out = out;
+    streams(&mut out);
+    Some(out)
 }
 
 /// Runs the command; pvcreate, vgcreate and vgextend first settle the
