@@ -328,7 +328,9 @@ fn run_step(shell: &mut Shell, step: &Step, lvm: bool) -> (String, i32) {
         status = o.exit_status;
     }
     if shell.is_interactive() {
-        let o = shell.end_of_input();
+        let mut o = shell.end_of_input();
+        // Its errors in their place, as the command line shows them (cli.rs).
+        o.join_errors();
         text.push_str(&o.text);
         status = o.exit_status;
     }

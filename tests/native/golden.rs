@@ -1213,3 +1213,63 @@ fn tools_write_errors_on_standard_error() {
         ),
     );
 }
+
+#[test]
+fn lvm2_writes_errors_and_questions_on_standard_error() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        concat!(
+            "pvcreate /dev/sdb 2>/dev/null\n",
+            "pvcreate /dev/nope 2>/dev/null; echo \"pvcreate $?\"\n",
+            "pvcreate /dev/nope 2>&1 >/dev/null\n",
+            "vgcreate vg /dev/sdb /dev/sdc 2>&1 >/dev/null; echo \"vgcreate $?\"\n",
+            "vgcreate vg /dev/sdb 2>/dev/null; echo \"vgcreate $?\"\n",
+            "vgcreate vg /dev/sdb 2>&1 >/dev/null\n",
+            "lvcreate -n a -L 5M vg 2>/dev/null\n",
+            "lvcreate -n b -L 5M vg 2>&1 >/dev/null; echo \"lvcreate $?\"\n",
+            "lvcreate -n big -L 5G vg 2>/dev/null; echo \"lvcreate $?\"\n",
+            "lvcreate -n big -L 5G vg 2>&1 >/dev/null\n",
+            "lvs nope 2>/dev/null; echo \"lvs $?\"\n",
+            "lvs nope 2>&1 >/dev/null\n",
+            "pvs -o bogus 2>/dev/null; echo \"pvs $?\"\n",
+            "pvs -o bogus 2>&1 >/dev/null\n",
+            "echo n | lvremove vg/a 2>/dev/null; echo \"lvremove $?\"\n",
+            "echo n | lvremove vg/a 2>&1 >/dev/null\n",
+            "echo y | lvremove vg/a 2>/dev/null\n",
+            "lvcreate -i3 -L 8M -n s vg 2>&1 | cat\n",
+            "lvcreate -i3 -L 8M -n s vg 2>/dev/null\n",
+            "lvcreate --bogus 2>/dev/null; echo \"lvcreate $?\"\n",
+            "lvcreate --bogus 2>&1 >/dev/null\n",
+        ),
+        concat!(
+            "  Physical volume \"/dev/sdb\" successfully created.\n",
+            "pvcreate 5\n",
+            "  No device found for /dev/nope.\n",
+            "vgcreate 0\n",
+            "vgcreate 5\n",
+            "  A volume group called vg already exists.\n",
+            "  Rounding up size to full physical extent 8.00 MiB\n",
+            "  Logical volume \"a\" created.\n",
+            "lvcreate 0\n",
+            "lvcreate 5\n",
+            "  Volume group \"vg\" has insufficient free space (506 extents): 1280 required.\n",
+            "lvs 5\n",
+            "  Volume group \"nope\" not found\n",
+            "  Cannot process volume group nope\n",
+            "pvs 5\n",
+            "  Unrecognised field: bogus\n",
+            "lvremove 5\n",
+            "Do you really want to remove active logical volume vg/a? [y/n]:   Logical volume vg/a not removed.\n",
+            "  Logical volume \"a\" successfully removed.\n",
+            // Standard output first, then the error, as lvm2 flushes them.
+            "  Using default stripesize 64.00 KiB.\n",
+            "  Rounding size 8.00 MiB (2 extents) up to stripe boundary size 12.00 MiB (3 extents).\n",
+            "  Number of stripes (3) must not exceed number of physical volumes (2)\n",
+            "  Using default stripesize 64.00 KiB.\n",
+            "  Rounding size 8.00 MiB (2 extents) up to stripe boundary size 12.00 MiB (3 extents).\n",
+            "lvcreate 3\n",
+            "lvcreate: unrecognized option '--bogus'\n",
+            "  Error during parsing of command line.\n",
+        ),
+    );
+}

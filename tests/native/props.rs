@@ -23,7 +23,9 @@ fn config(cases: u32) -> Config {
 fn run(shell: &mut Shell, line: &str) -> String {
     let mut text = shell.run(line).text;
     if shell.is_interactive() {
-        text.push_str(&shell.end_of_input().text);
+        let mut eof = shell.end_of_input();
+        eof.join_errors();
+        text.push_str(&eof.text);
     }
     assert!(!shell.is_interactive(), "still interactive after end of input: {line}");
     text

@@ -278,7 +278,7 @@ fn pv_option(a: &mut Args, key: &str, v: &str) -> Result<(), Output> {
     let o = &mut a.pv_options;
     let sign_error = |line: &str| {
         let mut t = String::new();
-        msg(&mut t, line);
+        err_msg(&mut t, line);
         Output { text: t, exit_status: 3, ..Output::default() }
     };
     match key {
@@ -326,8 +326,8 @@ pub(super) fn short_takes_value(cmd: &str, c: char) -> bool {
 }
 
 pub(super) fn getopt_error(text: String) -> Output {
-    let mut t = text;
-    msg(&mut t, "Error during parsing of command line.");
+    let mut t = err_text(text);
+    err_msg(&mut t, "Error during parsing of command line.");
     Output { text: t, exit_status: 3, ..Output::default() }
 }
 
@@ -552,7 +552,7 @@ fn report_format(v: &str) -> Result<bool, Output> {
         "basic" => Ok(false),
         _ => {
             let mut t = String::new();
-            msg(&mut t, &format!("Unknown report format {v}"));
+            err_msg(&mut t, &format!("Unknown report format {v}"));
             Err(Output { text: t, exit_status: 5, ..Output::default() })
         }
     }

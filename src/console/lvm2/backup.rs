@@ -18,7 +18,7 @@ pub(super) fn vgcfgbackup(shell: &mut Shell, a: &Args, line: &str) -> Output {
     for name in names {
         if let Err(line) = backup_one(shell, a, line, &name, &mut last_file, &mut t) {
             if !line.is_empty() {
-                msg(&mut t, line);
+                err_msg(&mut t, line);
             }
             status = 5;
         }

@@ -77,6 +77,8 @@ fn prompt_of(step: &Step) -> String {
 /// Prints a question (unless the shell paused at it already) and pauses for
 /// the answer, or at the end of input answers `[n]` itself.
 fn ask(shell: &mut Shell, mut c: Confirm, p: Planned, text: &mut String, eof: bool) -> Option<Confirm> {
+    // The question and lvm2's own `[n]` are on standard error.
+    to_stderr(text);
     if !std::mem::take(&mut c.prompted) {
         text.push_str(&prompt_of(&p.step));
     }
@@ -109,7 +111,7 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
             Step::Left { path } => {
                 let n = c.refused.iter().filter(|r| **r == path).count();
                 if n > 0 {
-                    msg(&mut text, &format!("{n} existing signature{} left on the device.", if n == 1 { "" } else { "s" }));
+                    err_msg(&mut text, &format!("{n} existing signature{} left on the device.", if n == 1 { "" } else { "s" }));
                     c.failed = true;
                 }
             }
@@ -121,7 +123,7 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
                 c.failed |= o.exit_status != 0;
             }
             Step::Refuse { text: ref line } => {
-                msg(&mut text, line);
+                err_msg(&mut text, line);
                 refuse(&mut c, p.group);
             }
             Step::RemoveLv { vg, lv } => {
@@ -134,7 +136,7 @@ pub(super) fn execute(shell: &mut Shell, mut c: Confirm, mut text: String, mut e
                         }
                     }
                     Err(_) => {
-                        msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                        err_msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
                         refuse(&mut c, p.group);
                     }
                 }
@@ -182,14 +184,14 @@ fn say_no(c: &mut Confirm, p: Planned, text: &mut String) {
     match p.step {
         #[cfg(feature = "lvm-extras")]
         Step::AskWipe { path, kind, .. } => {
-            msg(text, &format!("Aborted wiping of {kind}."));
+            err_msg(text, &format!("Aborted wiping of {kind}."));
             if is_table(&kind) {
                 c.steps.retain(|s| !matches!(&s.step, Step::AskWipe { path: q, kind: k, .. } if *q == path && is_table(k)));
             }
             c.refused.push(path);
         }
         Step::Ask { refusal, .. } => {
-            msg(text, &refusal);
+            err_msg(text, &refusal);
             refuse(c, p.group);
         }
         _ => {}
@@ -266,21 +268,22 @@ pub(super) fn parse_answer(line: &str) -> Result<char, String> {
 
 /// The answer to a pending y/n question.
 pub fn confirm(shell: &mut Shell, c: Confirm, line: &str) -> Output {
-    respond(shell, c, Some(line))
+    let mut out = respond(shell, c, Some(line));
+    streams(&mut out);
+    out
 }
 
 /// An answer, or the end of input (None), recorded as the asking command's
-/// metadata change.
-fn respond(shell: &mut Shell, c: Confirm, line: Option<&str>) -> Output {
+/// metadata change (its standard error still marked).
+pub(super) fn respond(shell: &mut Shell, c: Confirm, line: Option<&str>) -> Output {
     let command_line = c.command_line.clone();
-    let mut out = recording(shell, &command_line, |shell| match line {
+    let out = recording(shell, &command_line, |shell| match line {
         Some(line) => answer(shell, c, line),
         None => Output { exit_status: 5, ..execute(shell, c, String::new(), Vec::new(), true) },
     });
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
         c.command_line = command_line;
     }
-    streams(&mut out);
     out
 }
 
@@ -322,7 +325,8 @@ fn answer(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
         Err(quoted) => {
             // lvm2 warns and asks again until it gets y or n.
             let mut text = String::new();
-            msg(&mut text, &format!("WARNING: Invalid input '{quoted}'."));
+            err_msg(&mut text, &format!("WARNING: Invalid input '{quoted}'."));
+            to_stderr(&mut text);
             text.push_str(&c.prompt());
             c.prompted = true;
             shell.interactive = Some(Interactive::Confirm(c));
@@ -334,7 +338,9 @@ fn answer(shell: &mut Shell, mut c: Confirm, line: &str) -> Output {
 /// End of input at a y/n question: lvm2 answers `[n]` itself, to this
 /// question and to every later one, and does what needs no answer.
 pub fn confirm_eof(shell: &mut Shell, c: Confirm) -> Output {
-    respond(shell, c, None)
+    let mut out = respond(shell, c, None);
+    streams(&mut out);
+    out
 }
 
 /// Zeroes a signature's magic (and has the kernel read a wiped disk label again).

@@ -30,7 +30,7 @@ pub(super) fn extents_from_sectors(t: &mut String, sectors: u64, extent_bytes: u
     }
     let limit = u64::from(u32::MAX) * extent_sectors;
     if s > limit {
-        msg(t, &format!(
+        err_msg(t, &format!(
             "Volume too large ({}) for extent size {}. Upper limit is less than {}.",
             long_size(s.saturating_mul(512)),
             long_size(extent_bytes),
@@ -80,7 +80,7 @@ pub(super) fn overprovisioning_warnings(machine: &Machine, vg_name: &str, lv_nam
     };
     let which = if more_pools { "s".to_string() } else { format!(" {vg_name}/{pool}") };
     let limit = if sz > 0 { long_size(sz) } else { "no free space in volume group".into() };
-    msg(&mut t, &format!("WARNING: Sum of all thin volume sizes ({}) exceeds the size of thin pool{which}{txt} ({limit}).", long_size(thinsum)));
+    err_msg(&mut t, &format!("WARNING: Sum of all thin volume sizes ({}) exceeds the size of thin pool{which}{txt} ({limit}).", long_size(thinsum)));
     msg(&mut t, "WARNING: You have not turned on protection against thin pools running out of space.");
     msg(&mut t, "WARNING: Set activation/thin_pool_autoextend_threshold below 100 to trigger automatic extension of thin pools before they get full.");
     t
@@ -128,7 +128,7 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
     let [origin] = &a.positional[..] else { return no_matching(CMD, nearest(a)) };
     let mut t = String::new();
     if a.size.is_some() || a.extents.is_some() {
-        msg(&mut t, "Classic (COW) snapshots with a size are not simulated here; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).");
+        err_msg(&mut t, "Classic (COW) snapshots with a size are not simulated here; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).");
         return Output { text: t, exit_status: 3, ..Output::default() };
     }
     let mut vg = None;
@@ -138,7 +138,7 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
         (Err(e), _) | (_, Err(e)) => return e,
     };
     let Some(vg_name) = vg else {
-        msg(&mut t, "The origin name should include the volume group.");
+        err_msg(&mut t, "The origin name should include the volume group.");
         return Output { text: t, exit_status: 3, ..Output::default() };
     };
     let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
@@ -146,8 +146,8 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
         return fail(t);
     };
     match vg.lv(&origin) {
-        None => msg(&mut t, &format!("Snapshot origin LV {origin} not found in Volume group {vg_name}.")),
-        Some(l) if l.thin_pool().is_none() => msg(&mut t, "Please specify either size or extents with snapshots."),
+        None => err_msg(&mut t, &format!("Snapshot origin LV {origin} not found in Volume group {vg_name}.")),
+        Some(l) if l.thin_pool().is_none() => err_msg(&mut t, "Please specify either size or extents with snapshots."),
         Some(_) => {
             let name = name.unwrap_or_else(|| format!("lvol{}", vg.next_lvol_index()));
             match machine.lvcreate_thin_snapshot(&vg_name, &origin, &name) {
@@ -156,7 +156,7 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
                     msg(&mut t, &format!("Logical volume \"{name}\" created."));
                     return ok(t, events);
                 }
-                Err(e) => msg(&mut t, &e.to_string()),
+                Err(e) => err_msg(&mut t, &e.to_string()),
             }
         }
     }
@@ -226,7 +226,7 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     };
     if striping.stripes > 1 && (a.lv_type.as_deref() == Some("linear") || form.thin || form.create_pool) {
         let line = if form.thin || form.create_pool { "Striped thin pools are not simulated here." } else { "Cannot use stripes with linear type." };
-        msg(&mut t, line);
+        err_msg(&mut t, line);
         return Output { text: t, exit_status: 3, ..Output::default() };
     }
     let Some(vg) = machine.lvm().vg(&names.vg).cloned() else {
@@ -251,11 +251,11 @@ fn form(a: &Args) -> Result<Form, Output> {
         // lvm2's own segment types the lab leaves out (raid levels by their
         // number); any other word is none.
         if ty.strip_prefix("raid").is_some_and(|l| l.starts_with(['0', '1', '4', '5', '6'])) || matches!(ty, "snapshot" | "mirror" | "cache" | "cache-pool" | "writecache" | "vdo" | "vdo-pool" | "error" | "zero" | "integrity") {
-            msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
+            err_msg(&mut t, &format!("Type {ty} is not simulated here (linear, thin-pool and thin are)."));
         } else {
-            msg(&mut t, &format!("WARNING: Unrecognised segment type {ty}"));
-            msg(&mut t, &format!("Invalid argument for --type: {ty}"));
-            msg(&mut t, "Error during parsing of command line.");
+            err_msg(&mut t, &format!("WARNING: Unrecognised segment type {ty}"));
+            err_msg(&mut t, &format!("Invalid argument for --type: {ty}"));
+            err_msg(&mut t, "Error during parsing of command line.");
         }
         return Err(Output { text: t, exit_status: 3, ..Output::default() });
     }
@@ -353,7 +353,7 @@ fn check_pool(t: &mut String, vg: &Vg, form: Form, names: &Names) -> Result<(), 
     let vg_name = &names.vg;
     if form.create_pool {
         if let Some(p) = names.pool.as_ref().filter(|p| vg.lv(p).is_some()) {
-            msg(t, &format!("Logical volume {p} already exists in Volume group {vg_name}."));
+            err_msg(t, &format!("Logical volume {p} already exists in Volume group {vg_name}."));
             return Err(());
         }
         return Ok(());
@@ -362,17 +362,17 @@ fn check_pool(t: &mut String, vg: &Vg, form: Form, names: &Names) -> Result<(), 
         return Ok(());
     }
     let Some(p) = &names.pool else {
-        msg(t, "Please specify name of existing pool.");
+        err_msg(t, "Please specify name of existing pool.");
         return Err(());
     };
     match vg.lv(p).map(|l| &l.kind) {
         Some(LvKind::ThinPool(_)) => Ok(()),
         None => {
-            msg(t, &format!("Pool {p} not found in Volume group {vg_name}."));
+            err_msg(t, &format!("Pool {p} not found in Volume group {vg_name}."));
             Err(())
         }
         Some(_) => {
-            msg(t, &format!("Logical volume {vg_name}/{p} is not a thin pool."));
+            err_msg(t, &format!("Logical volume {vg_name}/{p} is not a thin pool."));
             Err(())
         }
     }
@@ -394,12 +394,12 @@ fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u6
         Percent::Free => percent_of(free),
         Percent::Pvs => percent_of(pvs_base),
         Percent::Lv | Percent::Origin => {
-            msg(t, "Please express size as %FREE, %PVS or %VG.");
+            err_msg(t, "Please express size as %FREE, %PVS or %VG.");
             return Err(());
         }
     };
     if e.percent != Percent::None && extents == 0 {
-        msg(t, "Calculated size of logical volume is 0 extents. Needs to be larger.");
+        err_msg(t, "Calculated size of logical volume is 0 extents. Needs to be larger.");
         return Err(());
     }
     Ok(extents)
@@ -440,18 +440,18 @@ fn pool_sizes(t: &mut String, a: &Args, extent: u64, sizes: &mut Sizes) -> Resul
     sizes.meta_extents = Lvm::lvcreate_meta_extents(data_bytes, chunk, extent);
     msg(t, &format!("Thin pool volume with chunk size {} can address at most {} of data.", long_size(chunk), long_size(Lvm::thin_max_data_bytes(chunk))));
     if data_bytes < chunk {
-        msg(t, &format!("Size of thin-pool data volume cannot be smaller than chunk size {}.", long_size(chunk)));
+        err_msg(t, &format!("Size of thin-pool data volume cannot be smaller than chunk size {}.", long_size(chunk)));
         return Err(());
     }
     let zeroing = !a.flags.iter().any(|f| matches!(f.as_str(), "-Z=n" | "--zero=n"));
     if zeroing && chunk >= 512 * KIB {
-        msg(t, &format!("WARNING: Pool zeroing and {} large chunk size slows down thin provisioning.", long_size(chunk)));
-        msg(t, &format!("WARNING: Consider disabling zeroing (-Zn) or using smaller chunk size (<{}).", long_size(512 * KIB)));
+        err_msg(t, &format!("WARNING: Pool zeroing and {} large chunk size slows down thin provisioning.", long_size(chunk)));
+        err_msg(t, &format!("WARNING: Consider disabling zeroing (-Zn) or using smaller chunk size (<{}).", long_size(512 * KIB)));
     }
     // %FREE and %PVS leave room for the metadata and its spare.
     if a.extents.as_ref().is_some_and(|e| matches!(e.percent, Percent::Free | Percent::Pvs)) {
         if sizes.extents <= 2 * sizes.meta_extents {
-            msg(t, "Not enough space for thin pool creation.");
+            err_msg(t, "Not enough space for thin pool creation.");
             return Err(());
         }
         sizes.extents -= 2 * sizes.meta_extents;
@@ -467,15 +467,15 @@ fn create_pool(machine: &mut Machine, t: &mut String, vg_name: &str, name: &str,
             Ok(())
         }
         Err(LvmError::InsufficientFreeSpace { free_extents, needed_extents, .. }) => {
-            msg(t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free_extents} extents): {needed_extents} required."));
+            err_msg(t, &format!("Volume group \"{vg_name}\" has insufficient free space ({free_extents} extents): {needed_extents} required."));
             Err(())
         }
         Err(LvmError::InsufficientExtents { needed, available }) => {
-            msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
+            err_msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
             Err(())
         }
         Err(e) => {
-            msg(t, &e.to_string());
+            err_msg(t, &e.to_string());
             Err(())
         }
     }
@@ -510,7 +510,7 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
     }
     let name = names.lv.unwrap_or_else(|| format!("lvol{next_index}"));
     if machine.lvm().vg(vg_name).is_some_and(|v| v.lv(&name).is_some()) {
-        msg(&mut t, &format!("Logical Volume \"{name}\" already exists in volume group \"{vg_name}\""));
+        err_msg(&mut t, &format!("Logical Volume \"{name}\" already exists in volume group \"{vg_name}\""));
         if let Some(p) = created_pool {
             let _ = machine.lvremove(vg_name, &p);
         }
@@ -524,7 +524,7 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
         let room = if striping.stripes > 1 { machine.lvm().striped_capacity(vg, striping) } else { s.free };
         let extents = if s.approx { extents.min(room) } else { extents };
         if extents > s.free || extents == 0 {
-            msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({} extents): {extents} required.", s.free));
+            err_msg(&mut t, &format!("Volume group \"{vg_name}\" has insufficient free space ({} extents): {extents} required.", s.free));
             return fail(t);
         }
         machine.lvcreate(vg_name, &name, extents, striping, &s.pvs)
@@ -539,7 +539,7 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
             ok(t, events)
         }
         Err(e) => {
-            msg(&mut t, &e.to_string());
+            err_msg(&mut t, &e.to_string());
             fail(t)
         }
     }

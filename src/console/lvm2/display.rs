@@ -101,9 +101,9 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
             if machine.resolve(p).is_none() {
-                msg(&mut t, &format!("Cannot use {p}: device not found"));
+                err_msg(&mut t, &format!("Cannot use {p}: device not found"));
             } else {
-                msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
+                err_msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
             }
             return fail(t);
         }
@@ -253,7 +253,7 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
                 return fail(t);
             }
             Some((vg, lv)) => {
-                msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                err_msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
                 return fail(t);
             }
             None if machine.lvm().vg(p).is_some() => wanted.push((p.clone(), None)),

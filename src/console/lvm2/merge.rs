@@ -13,7 +13,7 @@ const CMD: &str = "lvconvert";
 pub(super) fn lvconvert(machine: &mut Machine, a: &Args) -> Output {
     let mut t = String::new();
     if !a.merge {
-        msg(&mut t, "Only lvconvert --merge of a thin snapshot is simulated here.");
+        err_msg(&mut t, "Only lvconvert --merge of a thin snapshot is simulated here.");
         return Output { text: t, exit_status: 3, ..Output::default() };
     }
     if a.positional.is_empty() {
@@ -43,7 +43,7 @@ fn merge_one(machine: &mut Machine, t: &mut String, spec: &str, thin_only: bool)
         return None;
     };
     let Some(lv) = vg.lv(&lv_name) else {
-        msg(t, &format!("Failed to find logical volume \"{vg_name}/{lv_name}\""));
+        err_msg(t, &format!("Failed to find logical volume \"{vg_name}/{lv_name}\""));
         return None;
     };
     let shown = format!("{vg_name}/{lv_name}");
@@ -55,19 +55,19 @@ fn merge_one(machine: &mut Machine, t: &mut String, spec: &str, thin_only: bool)
     };
     match lv_type {
         Some(ty) if thin_only || ty == "thinpool" => {
-            msg(t, &format!("Command on LV {shown} does not accept LV type {ty}."));
-            msg(t, &format!("Command not permitted on LV {shown}."));
+            err_msg(t, &format!("Command on LV {shown} does not accept LV type {ty}."));
+            err_msg(t, &format!("Command not permitted on LV {shown}."));
             return None;
         }
         Some(_) => {
-            msg(t, &format!("{shown} cannot be merged because --trackchanges was not used."));
+            err_msg(t, &format!("{shown} cannot be merged because --trackchanges was not used."));
             return None;
         }
         None => {}
     }
     if let Some(origin) = lv.thin_origin().filter(|o| open_lv(machine, &vg_name, o)) {
         // lvm2 would delay the merge to the origin's next activation.
-        msg(t, &format!("{vg_name}/{origin} is open: a merge delayed to its next activation is not simulated here. Unmount it first."));
+        err_msg(t, &format!("{vg_name}/{origin} is open: a merge delayed to its next activation is not simulated here. Unmount it first."));
         return None;
     }
     match machine.merge_thin_snapshot(&vg_name, &lv_name) {
@@ -80,7 +80,7 @@ fn merge_one(machine: &mut Machine, t: &mut String, spec: &str, thin_only: bool)
             Some(events)
         }
         Err(e) => {
-            msg(t, &e.to_string());
+            err_msg(t, &e.to_string());
             None
         }
     }

@@ -81,8 +81,22 @@ const ERR_MARK: char = '\u{1}';
 /// A line lvm2 logs with `log_error` or `log_warn`: on standard error.
 pub(super) fn err_msg(out: &mut String, line: &str) {
     #[cfg(feature = "shell-scripts")]
-    out.push(ERR_MARK);
+    {
+        // Each line of a message of several lines is marked.
+        out.push(ERR_MARK);
+        msg(out, &line.replace('\n', &format!("\n{ERR_MARK}")));
+    }
+    #[cfg(not(feature = "shell-scripts"))]
     msg(out, line);
+}
+
+/// Text on standard error that is not a message line (getopt's, fsadm's and
+/// resize2fs's, the `-o help` list): each of its lines is marked.
+pub(super) fn err_text(text: String) -> String {
+    #[cfg(feature = "shell-scripts")]
+    return text.split_inclusive('\n').map(|l| format!("{ERR_MARK}{l}")).collect();
+    #[cfg(not(feature = "shell-scripts"))]
+    text
 }
 
 /// Marks the start of text lvm2 writes on standard error (a question).
@@ -97,14 +111,15 @@ pub(super) fn to_stderr(out: &mut String) {
 /// buffered and flushed before each line on standard error, so the two
 /// keep their order when they share a terminal or a file (`Output::both`).
 /// The browser's console keeps them together (`Output::complain`), so
-/// nothing is marked there.
+/// nothing is marked there. A line marked twice (a question, then `[n]`
+/// added by `-qq`) is one line on standard error.
 pub(super) fn streams(out: &mut Output) {
     #[cfg(feature = "shell-scripts")]
     if out.text.contains(ERR_MARK) {
         let text = std::mem::take(&mut out.text);
         for piece in text.split_inclusive('\n') {
             match piece.strip_prefix(ERR_MARK) {
-                Some(error) => out.complain(error),
+                Some(error) => out.complain(&error.replace(ERR_MARK, "")),
                 None => out.say(piece),
             }
         }
@@ -125,9 +140,9 @@ pub(super) fn ok(text: String, events: Vec<Event>) -> Output {
 pub(super) fn usage_error(cmd: &str, lines: &[String]) -> Output {
     let mut t = String::new();
     for l in lines {
-        msg(&mut t, l);
+        err_msg(&mut t, l);
     }
-    msg(&mut t, &format!("Run `{cmd} --help' for more information."));
+    err_msg(&mut t, &format!("Run `{cmd} --help' for more information."));
     Output { text: t, exit_status: 3, ..Output::default() }
 }
 
@@ -135,10 +150,10 @@ pub(super) fn usage_error(cmd: &str, lines: &[String]) -> Output {
 pub(super) fn invalid_argument(lines: &[String], option: &str, value: &str) -> Output {
     let mut t = String::new();
     for l in lines {
-        msg(&mut t, l);
+        err_msg(&mut t, l);
     }
-    msg(&mut t, &format!("Invalid argument for {option}: {value}"));
-    msg(&mut t, "Error during parsing of command line.");
+    err_msg(&mut t, &format!("Invalid argument for {option}: {value}"));
+    err_msg(&mut t, "Error during parsing of command line.");
     Output { text: t, exit_status: 3, ..Output::default() }
 }
 
@@ -152,7 +167,7 @@ pub(super) fn no_matching_syntax(cmd: &str) -> Output {
 /// with the most of its required options given.
 pub(super) fn no_matching(cmd: &str, nearest: Option<(&str, &str)>) -> Output {
     let mut t = String::new();
-    msg(&mut t, &format!("No command with matching syntax recognised.  Run '{cmd} --help' for more information."));
+    err_msg(&mut t, &format!("No command with matching syntax recognised.  Run '{cmd} --help' for more information."));
     let only = match cmd {
         "pvcreate" => Some("pvcreate PV ..."),
         "pvremove" => Some("pvremove PV ..."),
@@ -174,7 +189,7 @@ pub(super) fn no_matching(cmd: &str, nearest: Option<(&str, &str)>) -> Output {
         (None, Some((usage, description))) => ("Nearest similar command has syntax:", format!("{usage}\n{description}")),
         (None, None) => return Output { text: t, exit_status: 3, ..Output::default() },
     };
-    msg(&mut t, heading);
+    err_msg(&mut t, heading);
     for line in lines.lines() {
         msg(&mut t, line);
     }
@@ -287,7 +302,7 @@ fn silence(shell: &mut Shell, args: &Args, mut out: Output) -> Output {
         return out;
     }
     if let Some(Interactive::Confirm(c)) = shell.interactive.take() {
-        let rest = confirm_eof(shell, c);
+        let rest = respond(shell, c, None);
         out.text.push_str(&rest.text);
         out.exit_status = rest.exit_status;
     }
@@ -381,7 +396,7 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         #[cfg(not(feature = "lvm-extras"))]
         _ => {
             let mut t = String::new();
-            msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
+            err_msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
             fail(t)
         }
     }
@@ -395,7 +410,7 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
     let mut t = String::new();
     let value = a.flags.iter().find_map(|f| f.split_once('=').filter(|(k, _)| *k == "-a" || *k == "--activate").map(|(_, v)| v));
     if !matches!(value, Some("y" | "ay")) {
-        msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
+        err_msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
         return fail(t);
     }
     let lvm = machine.lvm();
@@ -403,6 +418,7 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
     if cmd == "lvchange" {
         if a.positional.is_empty() {
             let mut o = no_matching_syntax(cmd);
+            to_stderr(&mut o.text);
             o.text.push_str("  Nearest similar command has syntax:\n  lvchange -a|--activate y|n|ay VG|LV|Tag|Select ...\n  Activate or deactivate an LV.\n\n");
             return o;
         }
@@ -410,7 +426,7 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
             match lv_spec(machine, spec) {
                 Some((vg, _)) if lvm.vg(&vg).is_none() => not_found_vg(&mut t, &vg),
                 Some((vg, lv)) if lvm.vg(&vg).and_then(|v| v.lv(&lv)).is_some() => continue,
-                _ => msg(&mut t, &format!("Failed to find logical volume \"{}\"", strip_dev(spec))),
+                _ => err_msg(&mut t, &format!("Failed to find logical volume \"{}\"", strip_dev(spec))),
             }
             failed = true;
         }
@@ -437,8 +453,8 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
 }
 
 pub(super) fn not_found_vg(t: &mut String, vg: &str) {
-    msg(t, &format!("Volume group \"{vg}\" not found"));
-    msg(t, &format!("Cannot process volume group {vg}"));
+    err_msg(t, &format!("Volume group \"{vg}\" not found"));
+    err_msg(t, &format!("Cannot process volume group {vg}"));
 }
 
 /// The PVs named after the VG or LV on a command line (lvm2's
@@ -448,7 +464,7 @@ pub(super) fn listed_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[St
     for p in paths {
         let path = p.split(':').next().unwrap_or_default();
         let Some(d) = pv_at(machine, path).map(|pv| pv.dev).filter(|d| vg.pvs.contains(d)) else {
-            msg(t, &format!("Physical Volume \"{path}\" not found in Volume Group \"{}\".", vg.name));
+            err_msg(t, &format!("Physical Volume \"{path}\" not found in Volume Group \"{}\".", vg.name));
             return None;
         };
         pvs.push(d);

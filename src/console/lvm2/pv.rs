@@ -161,7 +161,7 @@ pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
     // The browser goes in the order given (0.2 KB).
     #[cfg(feature = "lvm-extras")]
     for path in a.positional.iter().filter(|p| machine.resolve(p).is_none()) {
-        msg(&mut t, &format!("No device found for {path}."));
+        err_msg(&mut t, &format!("No device found for {path}."));
         status = 5;
     }
     for path in &a.positional {
@@ -180,11 +180,11 @@ pub(super) fn pvcreate(machine: &mut Machine, a: &Args) -> Output {
 fn pvcreate_one(machine: &mut Machine, path: &str, a: &Args, t: &mut String) -> Result<Vec<Event>, ()> {
     let in_vg = machine.resolve(path).and_then(|d| machine.lvm().pv(d)).and_then(|p| p.vg_name.clone());
     if let Some(vg) = in_vg {
-        msg(t, &format!("Can't initialize physical volume \"{path}\" of volume group \"{vg}\" without -ff"));
-        msg(t, &format!("{path}: physical volume not initialized."));
+        err_msg(t, &format!("Can't initialize physical volume \"{path}\" of volume group \"{vg}\" without -ff"));
+        err_msg(t, &format!("{path}: physical volume not initialized."));
         return Err(());
     }
-    let dev = usable_device(machine, path).map_err(|e| msg(t, &e))?;
+    let dev = usable_device(machine, path).map_err(|e| err_msg(t, &e))?;
     #[cfg(not(feature = "lvm-extras"))]
     if machine.lvm().pv(dev).is_none() {
         for sig in machine.wipe_signatures(dev) {
@@ -197,7 +197,7 @@ fn pvcreate_one(machine: &mut Machine, path: &str, a: &Args, t: &mut String) -> 
             Ok(e)
         }
         Err(LvmError::DeviceTooSmall(_)) => {
-            msg(t, &format!("Cannot use {path}: device is too small (pv_min_size)"));
+            err_msg(t, &format!("Cannot use {path}: device is too small (pv_min_size)"));
             Err(())
         }
         Err(e) => {
@@ -210,14 +210,14 @@ fn pvcreate_one(machine: &mut Machine, path: &str, a: &Args, t: &mut String) -> 
 /// pv_create's messages when the metadata areas or the data area do not fit.
 fn layout_error(t: &mut String, path: &str, e: &LvmError) {
     match e {
-        LvmError::AlignmentExceedsDevice => msg(t, &format!("{path}: {e}")),
-        LvmError::NoSpaceForMda { .. } => msg(t, &format!("{e} on PV {path}.")),
-        _ => msg(t, &e.to_string()),
+        LvmError::AlignmentExceedsDevice => err_msg(t, &format!("{path}: {e}")),
+        LvmError::NoSpaceForMda { .. } => err_msg(t, &format!("{e} on PV {path}.")),
+        _ => err_msg(t, &e.to_string()),
     }
     if !matches!(e, LvmError::AlignmentExceedsDevice) {
-        msg(t, &format!("Failed to add metadata area for new physical volume {path}"));
+        err_msg(t, &format!("Failed to add metadata area for new physical volume {path}"));
     }
-    msg(t, &format!("Failed to setup physical volume \"{path}\"."));
+    err_msg(t, &format!("Failed to setup physical volume \"{path}\"."));
 }
 
 pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
@@ -229,7 +229,7 @@ pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
     let mut status = 0;
     for path in &a.positional {
         let Some(dev) = machine.resolve(path) else {
-            msg(&mut t, &format!("No device found for {path}."));
+            err_msg(&mut t, &format!("No device found for {path}."));
             status = 5;
             continue;
         };
@@ -239,13 +239,13 @@ pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
                 msg(&mut t, &format!("Labels on physical volume \"{path}\" successfully wiped."));
             }
             Err(LvmError::PvInUseByVg { vg, .. }) => {
-                msg(&mut t, &format!("PV {path} is used by VG {vg} so please use vgreduce first."));
-                msg(&mut t, "(If you are certain you need pvremove, then confirm by using --force twice.)");
-                msg(&mut t, &format!("{path}: physical volume label not removed."));
+                err_msg(&mut t, &format!("PV {path} is used by VG {vg} so please use vgreduce first."));
+                err_msg(&mut t, "(If you are certain you need pvremove, then confirm by using --force twice.)");
+                err_msg(&mut t, &format!("{path}: physical volume label not removed."));
                 status = 5;
             }
             Err(_) => {
-                msg(&mut t, &format!("No PV found on device {path}."));
+                err_msg(&mut t, &format!("No PV found on device {path}."));
                 status = 5;
             }
         }

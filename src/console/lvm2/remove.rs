@@ -109,7 +109,7 @@ pub(super) fn lvremove(shell: &mut Shell, a: &Args) -> Output {
                     not_found_vg(&mut text, &vg);
                     failed = true;
                 } else if shell.machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
-                    msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
+                    err_msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
                     failed = true;
                 } else {
                     named.push((vg, lv));

@@ -55,7 +55,7 @@ pub(super) fn lvrename(machine: &mut Machine, a: &Args) -> Output {
         return fail(t);
     };
     if v.lv(&from).is_none_or(|l| l.is_hidden()) {
-        msg(&mut t, &format!("Existing logical volume \"{from}\" not found in volume group \"{vg}\""));
+        err_msg(&mut t, &format!("Existing logical volume \"{from}\" not found in volume group \"{vg}\""));
         return fail(t);
     }
     match machine.lvrename(&vg, &from, &to) {
@@ -64,11 +64,11 @@ pub(super) fn lvrename(machine: &mut Machine, a: &Args) -> Output {
             ok(t, events)
         }
         Err(LvmError::LvExists { .. }) => {
-            msg(&mut t, &format!("Logical Volume \"{to}\" already exists in volume group \"{vg}\""));
+            err_msg(&mut t, &format!("Logical Volume \"{to}\" already exists in volume group \"{vg}\""));
             fail(t)
         }
         Err(_) => {
-            msg(&mut t, &format!("Existing logical volume \"{from}\" not found in volume group \"{vg}\""));
+            err_msg(&mut t, &format!("Existing logical volume \"{from}\" not found in volume group \"{vg}\""));
             fail(t)
         }
     }
@@ -82,23 +82,23 @@ pub(super) fn vgrename(machine: &mut Machine, a: &Args) -> Output {
         [old, new] => (strip_dev(old), strip_dev(new)),
         [_, _, extra, ..] => {
             let mut t = String::new();
-            msg(&mut t, &format!("Command does not accept argument: {extra}."));
+            err_msg(&mut t, &format!("Command does not accept argument: {extra}."));
             return Output { text: t, exit_status: 3, ..Output::default() };
         }
         _ => return no_matching_syntax("vgrename"),
     };
     let mut t = String::new();
     if new.len() > 121 {
-        msg(&mut t, "New volume group path exceeds maximum length of 121!");
+        err_msg(&mut t, "New volume group path exceeds maximum length of 121!");
     } else if let Some(e) = name_error(new) {
-        msg(&mut t, e);
-        msg(&mut t, &format!("New volume group name \"{new}\" is invalid."));
+        err_msg(&mut t, e);
+        err_msg(&mut t, &format!("New volume group name \"{new}\" is invalid."));
     } else if old == new {
-        msg(&mut t, "Old and new volume group names must differ");
+        err_msg(&mut t, "Old and new volume group names must differ");
     } else if machine.lvm().vg(old).is_none() {
         not_found_vg(&mut t, old);
     } else if machine.lvm().vg(new).is_some() {
-        msg(&mut t, &format!("New VG name \"{new}\" already exists"));
+        err_msg(&mut t, &format!("New VG name \"{new}\" already exists"));
     } else if let Ok(events) = machine.vgrename(old, new) {
         msg(&mut t, &format!("Volume group \"{old}\" successfully renamed to \"{new}\""));
         return ok(t, events);

@@ -465,7 +465,7 @@ fn rows_of(t: &mut String, missing: &mut bool, machine: &Machine, cmd: &str, a: 
     #[cfg(feature = "lvm-extras")]
     match (cmd, fields.iter().any(|f| is_pv_field(f.name)), fields.iter().any(|f| is_lv_field(f.name))) {
         ("lvs", true, _) if !a.segments => {
-            msg(t, "Can't report LV and PV fields at the same time in report type \"lv\".");
+            err_msg(t, "Can't report LV and PV fields at the same time in report type \"lv\".");
             return Err(());
         }
         ("vgs", true, _) => return vg_rows(t, missing, machine, a, fields).map(|_| pv_rows_of_vgs(machine, a, fields)),
@@ -549,19 +549,19 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
     let mut fields = Vec::new();
     for n in names.iter().filter(|n| !n.is_empty()) {
         if n.eq_ignore_ascii_case("help") || n == "?" {
-            return Err(ok(FIELDS_HELP.into(), Vec::new()));
+            return Err(ok(err_text(FIELDS_HELP.into()), Vec::new()));
         }
         match field_named(cmd, n) {
             #[cfg(not(feature = "lvm-extras"))]
             Some(f) if f.name.ends_with("_mda_free") => {
                 let mut t = String::new();
-                msg(&mut t, &format!("{n}: this field is in the storage-lab command-line program, not in the browser yet"));
+                err_msg(&mut t, &format!("{n}: this field is in the storage-lab command-line program, not in the browser yet"));
                 return Err(fail(t));
             }
             Some(f) => fields.push(f),
             None => {
                 let mut t = String::new();
-                msg(&mut t, &format!("Unrecognised field: {n}"));
+                err_msg(&mut t, &format!("Unrecognised field: {n}"));
                 return Err(fail(t));
             }
         }
@@ -579,9 +579,9 @@ fn listed_pvs_in_order<'m>(t: &mut String, missing: &mut bool, machine: &'m Mach
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
             if machine.resolve(p).is_none() {
-                msg(t, &format!("Cannot use {p}: device not found"));
+                err_msg(t, &format!("Cannot use {p}: device not found"));
             } else {
-                msg(t, &format!("Failed to find physical volume \"{p}\"."));
+                err_msg(t, &format!("Failed to find physical volume \"{p}\"."));
             }
             *missing = true;
         }
@@ -628,7 +628,7 @@ fn wanted_lvs(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args) -
         let found = machine.lvm().vg(&vg).map(|v| lv.as_ref().is_none_or(|l| v.lv(l).is_some()));
         match found {
             None => not_found_vg(t, &vg),
-            Some(false) => msg(t, &format!("Failed to find logical volume \"{vg}/{}\"", lv.as_deref().unwrap_or_default())),
+            Some(false) => err_msg(t, &format!("Failed to find logical volume \"{vg}/{}\"", lv.as_deref().unwrap_or_default())),
             Some(true) => {
                 wanted.push((vg, lv));
                 continue;

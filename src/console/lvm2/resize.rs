@@ -15,8 +15,8 @@ use crate::core::Event;
 pub(super) fn fsadm_check(machine: &Machine, vg: &str, lv: &str, nofsck: bool) -> Result<String, String> {
     let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
     let Some((id, sig)) = lv_signature(machine, vg, lv) else {
-        let mut t = format!("fsadm: Cannot get FSTYPE of \"{dev}\".\n");
-        msg(&mut t, "Filesystem check failed.");
+        let mut t = err_text(format!("fsadm: Cannot get FSTYPE of \"{dev}\".\n"));
+        err_msg(&mut t, "Filesystem check failed.");
         return Err(t);
     };
     if nofsck || machine.mounts().iter().any(|m| m.dev == id) {
@@ -30,8 +30,8 @@ pub(super) fn fsadm_check(machine: &Machine, vg: &str, lv: &str, nofsck: bool) -
         FsType::Xfs => Ok(String::new()),
         other => {
             let other = other.name();
-            let mut t = format!("fsadm: Filesystem \"{other}\" on device \"{dev}\" is not supported by this tool.\n");
-            msg(&mut t, "Filesystem check failed.");
+            let mut t = err_text(format!("fsadm: Filesystem \"{other}\" on device \"{dev}\" is not supported by this tool.\n"));
+            err_msg(&mut t, "Filesystem check failed.");
             Err(t)
         }
     }
@@ -76,7 +76,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     }
     if a.stripes.is_some() || a.stripe_size.is_some() {
         let mut t = String::new();
-        msg(&mut t, &format!("{cmd}: -i and -I are not simulated; an extension repeats the striping of the LV's last segment."));
+        err_msg(&mut t, &format!("{cmd}: -i and -I are not simulated; an extension repeats the striping of the LV's last segment."));
         return Output { text: t, exit_status: 3, ..Output::default() };
     }
     let (vg, lv) = match target(machine, cmd, spec) {
@@ -110,8 +110,8 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     }
     if !grow {
         let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
-        msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
-        msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
+        err_msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
+        err_msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
         if !(a.yes || a.force > 0) {
             let plan = vec![
                 Planned {
@@ -132,10 +132,10 @@ fn growth_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> O
     let listed = listed_pvs(t, machine, vg, paths)?;
     let lvm = machine.lvm();
     for pv in listed.iter().filter_map(|d| lvm.pv(*d)).filter(|p| lvm.pv_free_extents(p) == 0) {
-        msg(t, &format!("WARNING: No free extents on physical volume \"{}\".", pv.name));
+        err_msg(t, &format!("WARNING: No free extents on physical volume \"{}\".", pv.name));
     }
     if !listed.is_empty() && lvm.pvs_free_extents(&listed) == 0 {
-        msg(t, "No specified PVs have space available.");
+        err_msg(t, "No specified PVs have space available.");
         return None;
     }
     Some(listed)
@@ -162,11 +162,11 @@ fn target(machine: &Machine, cmd: &str, spec: &str) -> Result<(Vg, Lv), Output> 
         return Err(fail(t));
     };
     let Some(lv) = vg.lv(&lv_name).cloned() else {
-        msg(&mut t, &format!("Logical volume {lv_name} not found in volume group {vg_name}."));
+        err_msg(&mut t, &format!("Logical volume {lv_name} not found in volume group {vg_name}."));
         return Err(fail(t));
     };
     if lv.is_hidden() {
-        msg(&mut t, &format!("Can't resize internal logical volume {vg_name}/{lv_name}."));
+        err_msg(&mut t, &format!("Can't resize internal logical volume {vg_name}/{lv_name}."));
         return Err(fail(t));
     }
     Ok((vg, lv))
@@ -205,7 +205,7 @@ fn requested(t: &mut String, a: &Args, extent: u64, current: u64, free: u64, (to
         Percent::Lv => of(current),
         Percent::Pvs => of(pvs_base),
         Percent::Origin => {
-            msg(t, "Specified LV does not have an origin LV.");
+            err_msg(t, "Specified LV does not have an origin LV.");
             return Err(());
         }
     };
@@ -231,7 +231,7 @@ fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, (vg, lv): (&
     let mut new_extents = match sign {
         Sign::Plus => current + amount,
         Sign::Minus if amount >= current => {
-            msg(t, &format!("Unable to reduce {id} below 1 extent."));
+            err_msg(t, &format!("Unable to reduce {id} below 1 extent."));
             return Err(());
         }
         Sign::Minus => current - amount,
@@ -274,7 +274,7 @@ fn new_size(t: &mut String, machine: &Machine, cmd: &str, a: &Args, (vg, lv): (&
     };
     match refusal {
         Some(r) => {
-            msg(t, &r);
+            err_msg(t, &r);
             Err(())
         }
         None => Ok(new_extents),
@@ -297,7 +297,7 @@ pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents:
     let thin_type = matches!(l.kind, LvKind::ThinPool(_) | LvKind::Thin { .. });
     let mut events = Vec::new();
     let insufficient = |t: &mut String, needed: u64, available: u64| {
-        msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
+        err_msg(t, &format!("Insufficient free space: {needed} extents needed, but only {available} available"));
     };
     if let (Some(chunk), true) = (chunk, new_extents > old_extents) {
         // lvm2 grows the pool metadata with the data when its estimate is larger.
@@ -325,7 +325,7 @@ pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents:
                     return fail(t);
                 }
                 Err(e) => {
-                    msg(&mut t, &e.to_string());
+                    err_msg(&mut t, &e.to_string());
                     return fail(t);
                 }
             }
@@ -346,7 +346,7 @@ pub(super) fn resize_now(machine: &mut Machine, vg: &str, lv: &str, new_extents:
             return ok(t, events);
         }
         Err(e) => {
-            msg(&mut t, &e.to_string());
+            err_msg(&mut t, &e.to_string());
             return fail(t);
         }
     }
@@ -384,7 +384,7 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
     let Some((_, sig)) = lv_signature(machine, vg, lv).filter(|(_, s)| s.fstype == FsType::Ext4) else {
         let fstype = lv_signature(machine, vg, lv).map_or("", |(_, s)| s.fstype.name());
         let mut t = t;
-        msg(&mut t, &format!("fsadm: Filesystem \"{fstype}\" on device \"{dev}\" is not supported by this simulator's fsadm."));
+        err_msg(&mut t, &format!("fsadm: Filesystem \"{fstype}\" on device \"{dev}\" is not supported by this simulator's fsadm."));
         return fail(t);
     };
     let current = sig.size_bytes;
@@ -392,9 +392,10 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
         let mut o = resize_now(machine, vg, lv, new_extents, t, only);
         if o.exit_status == 0 {
             machine.fs_resize(&sig.uuid, new_bytes);
+            to_stderr(&mut o.text);
             o.text.push_str("resize2fs 1.47.0 (5-Feb-2023)\n");
             if new_bytes == current {
-                o.text.push_str(&format!("The filesystem is already {blocks} (4k) blocks long.  Nothing to do!\n\n"));
+                o.text.push_str(&err_text(format!("The filesystem is already {blocks} (4k) blocks long.  Nothing to do!\n\n")));
                 return o;
             }
             if let Some(m) = &mounted_on {
@@ -411,20 +412,22 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
     }
     if let Some(m) = mounted_on {
         let mut t = t;
+        to_stderr(&mut t);
         t.push_str(&format!("fsadm: Cannot proceed with mounted filesystem \"{m}\".\n"));
-        msg(&mut t, "/usr/sbin/fsadm failed: 1");
-        msg(&mut t, "Filesystem resize failed.");
+        err_msg(&mut t, "/usr/sbin/fsadm failed: 1");
+        err_msg(&mut t, "Filesystem resize failed.");
         return fail(t);
     }
     let used = machine.fs_usage(&sig.uuid).map_or(0, |u| u.1);
     if used > new_bytes {
         let mut t = t;
-        t.push_str(&format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(4096)));
-        msg(&mut t, "/usr/sbin/fsadm failed: 1");
-        msg(&mut t, "Filesystem resize failed.");
+        t.push_str(&err_text(format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(4096))));
+        err_msg(&mut t, "/usr/sbin/fsadm failed: 1");
+        err_msg(&mut t, "Filesystem resize failed.");
         return fail(t);
     }
     let mut pre = t;
+    to_stderr(&mut pre);
     pre.push_str(&format!(
         "resize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} (4k) blocks.\nThe filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"
     ));

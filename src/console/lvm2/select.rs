@@ -10,7 +10,7 @@
 //! list it prints first.
 
 use super::report::{field_named, Field, Row};
-use super::{msg, Output};
+use super::{err_msg, err_text, Output};
 use crate::core::order::SmallSort;
 
 /// A parsed selection.
@@ -79,8 +79,8 @@ impl Plan {
             match field_named(report, name) {
                 Some(f) => keys.push((f, descending)),
                 None => {
-                    let mut t = help.to_string();
-                    msg(&mut t, &format!("dm_report: Unrecognised field: {name}"));
+                    let mut t = err_text(help.to_string());
+                    err_msg(&mut t, &format!("dm_report: Unrecognised field: {name}"));
                     return Err(Output { text: t, exit_status: 5, ..Output::default() });
                 }
             }
@@ -89,7 +89,7 @@ impl Plan {
             Some(text) => Some(Parser { report, text, at: 0 }.parse().map_err(|lines| {
                 let mut t = String::new();
                 for l in lines {
-                    msg(&mut t, &l);
+                    err_msg(&mut t, &l);
                 }
                 Output { text: t, exit_status: 5, ..Output::default() }
             })?),

@@ -17,7 +17,7 @@ pub(super) fn stripe_params(a: &Args) -> Result<(Striping, String), Output> {
     let stripes = a.stripes.unwrap_or(1);
     let invalid = |line: String| {
         let mut t = String::new();
-        msg(&mut t, &line);
+        err_msg(&mut t, &line);
         Output { text: t, exit_status: 3, ..Output::default() }
     };
     if a.stripe_size.as_ref().is_some_and(|s| s.sign == Sign::Minus) {
@@ -83,7 +83,7 @@ pub(super) fn fit_stripes(t: &mut String, vg: &Vg, extents: u64, mut s: Striping
         ));
     }
     if s.stripes > vg.pvs.len() as u64 {
-        msg(t, &format!("Number of stripes ({}) must not exceed number of physical volumes ({})", s.stripes, vg.pvs.len()));
+        err_msg(t, &format!("Number of stripes ({}) must not exceed number of physical volumes ({})", s.stripes, vg.pvs.len()));
         return Err(());
     }
     Ok((rounded, s))

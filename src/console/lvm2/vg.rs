@@ -38,14 +38,14 @@ pub(super) fn join_errors(t: &mut String, e: &LvmError, list: &[(String, DevId)]
     match e {
         LvmError::AlreadyInVg { device, vg } => {
             let device = list.iter().find(|(_, d)| d == device).map_or("", |(p, _)| p.as_str());
-            msg(t, &format!("Physical volume '{device}' is already in volume group '{vg}'"));
-            msg(t, &format!("Unable to add physical volume '{device}' to volume group '{vg}'"));
-            msg(t, &format!("{device}: physical volume not initialized."));
+            err_msg(t, &format!("Physical volume '{device}' is already in volume group '{vg}'"));
+            err_msg(t, &format!("Unable to add physical volume '{device}' to volume group '{vg}'"));
+            err_msg(t, &format!("{device}: physical volume not initialized."));
         }
-        LvmError::VgExists(vg) => msg(t, &format!("A volume group called {vg} already exists.")),
+        LvmError::VgExists(vg) => err_msg(t, &format!("A volume group called {vg} already exists.")),
         LvmError::NoSuchVg(vg) => not_found_vg(t, vg),
-        LvmError::InvalidExtentSize => msg(t, "Physical extent size may not be zero or this small."),
-        other => msg(t, &other.to_string()),
+        LvmError::InvalidExtentSize => err_msg(t, "Physical extent size may not be zero or this small."),
+        other => err_msg(t, &other.to_string()),
     }
 }
 
@@ -68,20 +68,20 @@ pub(super) fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
                 return usage_error("vgcreate", &["Physical extent size may not be zero".into()]);
             }
             if !sectors.is_power_of_two() && sectors % 256 != 0 {
-                msg(&mut t, "Physical Extent size must be a multiple of 128.00 KiB when not a power of 2.");
+                err_msg(&mut t, "Physical Extent size must be a multiple of 128.00 KiB when not a power of 2.");
                 return fail(t);
             }
             sectors * 512
         }
     };
     if machine.lvm().vg(name).is_some() {
-        msg(&mut t, &format!("A volume group called {name} already exists."));
+        err_msg(&mut t, &format!("A volume group called {name} already exists."));
         return fail(t);
     }
     let list = match devices_with_sizes(machine, devices) {
         Ok(l) => l,
         Err(e) => {
-            msg(&mut t, &e);
+            err_msg(&mut t, &e);
             return fail(t);
         }
     };
@@ -127,7 +127,7 @@ pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
     let list = match devices_with_sizes(machine, devices) {
         Ok(l) => l,
         Err(e) => {
-            msg(&mut t, &e);
+            err_msg(&mut t, &e);
             return fail(t);
         }
     };
@@ -156,7 +156,7 @@ pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
     };
     let mut t = String::new();
     if let Some(extra) = devices.first().filter(|_| a.all) {
-        msg(&mut t, &format!("Command does not accept argument: {extra}."));
+        err_msg(&mut t, &format!("Command does not accept argument: {extra}."));
         return Output { text: t, exit_status: 3, ..Output::default() };
     }
     let mut status = 0;
@@ -165,7 +165,7 @@ pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
         match machine.resolve(d) {
             Some(dev) => named.push((dev, d)),
             None => {
-                msg(&mut t, &format!("Cannot use {d}: device not found"));
+                err_msg(&mut t, &format!("Cannot use {d}: device not found"));
                 status = 5;
             }
         }
@@ -188,7 +188,7 @@ pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
                 msg(&mut t, &format!("Removed \"{pv}\" from volume group \"{name}\""));
             }
             Err(e) => {
-                msg(&mut t, &match e {
+                err_msg(&mut t, &match e {
                     LvmError::PvStillUsed(_) => format!("Physical volume \"{pv}\" still in use"),
                     LvmError::LastPv { .. } => format!("Can't remove final physical volume \"{pv}\" from volume group \"{name}\""),
                     other => other.to_string(),
@@ -198,7 +198,7 @@ pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
         }
     }
     for (_, d) in named.iter().filter(|(n, _)| !members.contains(n)) {
-        msg(&mut t, &format!("Failed to find physical volume \"{d}\"."));
+        err_msg(&mut t, &format!("Failed to find physical volume \"{d}\"."));
         status = 5;
     }
     Output { text: t, events, exit_status: status, ..Output::default() }
