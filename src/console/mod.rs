@@ -406,7 +406,7 @@ fn help_text() -> String {
     }
     #[cfg(feature = "shell-scripts")]
     {
-        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  NAME() { ...; }  local return shift $1 $# \"$@\" set --   ! CMD   test [ ]   read [-r] NAME...\n                  $((EXPR))   (( EXPR ))   for (( I; T; S ))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
+        text = text.replacen("; && ||\n", "; && ||\n                  NAME=VALUE $NAME ${NAME} export unset   $(COMMAND)   set -e|-u|-x|-o pipefail   exit [N]\n                  a trailing \\, an open quote or a trailing | && || continues a line\n                  for NAME in WORDS; do ...; done   while|until LIST; do ...; done   break continue\n                  if LIST; then ...; elif ...; else ...; fi   case W in P|P) ...;; esac   { LIST; }   ( LIST )\n                  NAME() { ...; }  local return shift $1 $# \"$@\" set --   ! CMD   test [ ]   [[ ]]   read [-r] NAME...\n                  printf [-v NAME] FORMAT ARGS (%-10s %5d %x %.2f %q %b)\n                  $((EXPR))   (( EXPR ))   for (( I; T; S ))   ${NAME:-W} := :+ :? # ## % %% / // :OFF:LEN ^^ ,,\n", 1);
     }
     text
 }
