@@ -198,7 +198,7 @@ fn read_path(shell: &mut Shell, tool: &str, name: &str, limit: u64) -> Result<(V
 /// Up to `limit` bytes of each, and at most the stream limit in all: a
 /// command naming one big file a hundred times reads it once, not a
 /// hundred times over (the fuzzer's `tail * * *` on a 19G file took 1.7 GB).
-fn inputs(shell: &mut Shell, tool: &str, files: &[&String], stdin: Option<&Input>, limit: u64) -> (Vec<(String, Vec<u8>)>, String, Vec<Event>) {
+pub(super) fn inputs(shell: &mut Shell, tool: &str, files: &[&String], stdin: Option<&Input>, limit: u64) -> (Vec<(String, Vec<u8>)>, String, Vec<Event>) {
     let mut got = Vec::new();
     let mut err = String::new();
     let mut events = Vec::new();

@@ -770,6 +770,12 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
     Ok(())
 }
 
+/// Writes a file (or a device) as a redirection does; `tee` writes this way too.
+#[cfg(feature = "shell-scripts")]
+pub(super) fn write_file(shell: &mut Shell, path: &str, bytes: &[u8], append: bool) -> Result<(), String> {
+    write_redirect(shell, path, bytes, append)
+}
+
 fn write_redirect(shell: &mut Shell, path: &str, bytes: &[u8], append: bool) -> Result<(), String> {
     if path == "/dev/null" {
         return Ok(());

@@ -53,6 +53,8 @@ pub mod params;
 pub mod conditional;
 #[cfg(feature = "shell-scripts")]
 pub mod printf;
+#[cfg(feature = "shell-scripts")]
+pub mod textutils;
 pub mod cnum;
 #[cfg(feature = "zfs")]
 pub mod sums;
@@ -763,6 +765,10 @@ impl Shell {
             return out;
         }
         if let Some(out) = files::run(self, cmd, args, stdin) {
+            return out;
+        }
+        #[cfg(feature = "shell-scripts")]
+        if let Some(out) = textutils::run(self, cmd, args, stdin) {
             return out;
         }
         match cmd {
