@@ -34,7 +34,7 @@ pub fn run(shell: &Shell, cmd: &str, args: &[String]) -> Output {
     }
 }
 
-const UNARY: &[&str] = &["-e", "-a", "-f", "-d", "-b", "-c", "-s", "-r", "-w", "-x", "-L", "-h", "-z", "-n", "-p", "-S", "-g", "-u", "-k", "-O", "-G", "-N"];
+const UNARY: &[&str] = &["-e", "-a", "-f", "-d", "-b", "-c", "-s", "-r", "-w", "-x", "-L", "-h", "-z", "-n", "-p", "-S", "-g", "-u", "-k", "-O", "-G", "-N", "-t"];
 const BINARY: &[&str] = &["=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
 
 struct Test<'a> {
@@ -131,6 +131,10 @@ impl<'a> Test<'a> {
         let device = self.shell.machine.resolve(&path).is_some();
         let character = matches!(path.as_str(), "/dev/null" | "/dev/zero" | "/dev/urandom" | "/dev/random" | "/dev/full");
         let stat = self.shell.machine.stat_path(&path).ok().map(|s| s.stat);
+        // An empty path names no file (`[[ -d $unset ]]` is false).
+        if operand.is_empty() && !matches!(op, "-z" | "-n") {
+            return false;
+        }
         match op {
             "-z" => operand.is_empty(),
             "-n" => !operand.is_empty(),

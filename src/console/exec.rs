@@ -649,6 +649,9 @@ pub(super) fn fnmatch(p: &[u8], s: &[u8]) -> bool {
 /// Matches `c` against the `[...]` class at the start of `p`; returns the
 /// class's length when it matches.
 fn class(p: &[u8], c: u8) -> Option<usize> {
+    #[cfg(feature = "shell-scripts")]
+    let end = class_end(p)?;
+    #[cfg(not(feature = "shell-scripts"))]
     let end = p.iter().skip(2).position(|x| *x == b']').map(|i| i + 2)?;
     let set = &p[1..end];
     let (neg, set) = match set.first() {
@@ -658,6 +661,12 @@ fn class(p: &[u8], c: u8) -> Option<usize> {
     let mut hit = false;
     let mut i = 0;
     while i < set.len() {
+        #[cfg(feature = "shell-scripts")]
+        if let Some((name, len)) = named_class(&set[i..]) {
+            hit |= in_named_class(name, c);
+            i += len;
+            continue;
+        }
         if i + 2 < set.len() && set[i + 1] == b'-' {
             hit |= set[i] <= c && c <= set[i + 2];
             i += 3;
@@ -669,9 +678,64 @@ fn class(p: &[u8], c: u8) -> Option<usize> {
     (hit != neg).then_some(end + 1)
 }
 
+/// Where a `[...]` class ends: its `]`, past a `]` right after the opening
+/// (or after `!`/`^`) and past `[:name:]` classes inside it.
+#[cfg(feature = "shell-scripts")]
+fn class_end(p: &[u8]) -> Option<usize> {
+    let mut i = 1 + usize::from(matches!(p.get(1), Some(b'!' | b'^')));
+    i += usize::from(p.get(i) == Some(&b']'));
+    while i < p.len() {
+        match named_class(&p[i..]) {
+            Some((_, len)) => i += len,
+            None if p[i] == b']' => return Some(i),
+            None => i += 1,
+        }
+    }
+    None
+}
+
+/// `[:name:]` at the start of `p`: the name and the length.
+#[cfg(feature = "shell-scripts")]
+fn named_class(p: &[u8]) -> Option<(&[u8], usize)> {
+    let rest = p.strip_prefix(b"[:")?;
+    let len = rest.windows(2).position(|w| w == b":]")?;
+    Some((&rest[..len], len + 4))
+}
+
+/// POSIX's character classes, for ASCII (the C.UTF-8 locale's bytes).
+#[cfg(feature = "shell-scripts")]
+fn in_named_class(name: &[u8], c: u8) -> bool {
+    match name {
+        b"alpha" => c.is_ascii_alphabetic(),
+        b"digit" => c.is_ascii_digit(),
+        b"alnum" => c.is_ascii_alphanumeric(),
+        b"upper" => c.is_ascii_uppercase(),
+        b"lower" => c.is_ascii_lowercase(),
+        b"space" => c.is_ascii_whitespace() || c == 0x0b,
+        b"blank" => c == b' ' || c == b'\t',
+        b"punct" => c.is_ascii_punctuation(),
+        b"xdigit" => c.is_ascii_hexdigit(),
+        b"cntrl" => c.is_ascii_control(),
+        b"print" => (0x20..0x7f).contains(&c),
+        b"graph" => c.is_ascii_graphic(),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fnmatch;
+
+    #[test]
+    #[cfg(feature = "shell-scripts")]
+    fn named_classes_match_as_in_bash() {
+        assert!(fnmatch(b"[[:digit:]]", b"5"));
+        assert!(fnmatch(b"*[[:space:]]*", b"a b"));
+        assert!(fnmatch(b"[[:alpha:][:digit:]]", b"a"));
+        assert!(!fnmatch(b"[![:digit:]]", b"5"));
+        assert!(fnmatch(b"sd[[:lower:]][0-9]", b"sdb1"));
+        assert!(fnmatch(b"[]a]", b"]"));
+    }
 
     #[test]
     fn patterns_match_as_in_bash() {

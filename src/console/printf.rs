@@ -12,6 +12,14 @@ use super::{Output, Shell};
 
 const USAGE: &str = "printf: usage: printf [-v var] format [arguments]\n";
 
+/// Widths and precisions beyond this are cut to it: bash would write
+/// gigabytes, which no console shows.
+const MAX_WIDTH: usize = 1 << 20;
+
+/// Digits after the point that `%f`, `%e`, `%g` and `%a` write at most (std's
+/// formatting stops at 65,535); the rest would be zeros of a `f64` anyway.
+const MAX_FLOAT_PRECISION: usize = 4096;
+
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     let (var, format, rest) = match options(args) {
         Ok(parsed) => parsed,
@@ -153,14 +161,14 @@ impl Printer<'_> {
         at = next;
         if let Some(w) = width {
             spec.left |= w < 0;
-            spec.width = w.unsigned_abs() as usize;
+            spec.width = (w.unsigned_abs() as usize).min(MAX_WIDTH);
         }
         if b.get(at) == Some(&b'.') {
             let (precision, next) = self.number_or_star(b, at + 1);
             at = next;
             spec.precision = match precision {
                 Some(p) if p < 0 => None,
-                p => Some(p.unwrap_or(0) as usize),
+                p => Some((p.unwrap_or(0) as usize).min(MAX_WIDTH)),
             };
         }
         while b.get(at).is_some_and(|c| b"hjlLtz".contains(c)) {
@@ -451,12 +459,13 @@ fn float_text(v: f64, conversion: char, spec: &Spec) -> String {
     } else if v.is_infinite() {
         "inf".to_string()
     } else {
-        let precision = spec.precision.unwrap_or(6);
+        let capped = spec.precision.map(|p| p.min(MAX_FLOAT_PRECISION));
+        let precision = capped.unwrap_or(6);
         match conversion.to_ascii_lowercase() {
             'f' => fixed(magnitude, precision, spec.alt),
             'e' => exponent(magnitude, precision, spec.alt),
-            'g' => general(magnitude, spec.precision, spec.alt),
-            _ => hex_float(magnitude, spec.precision),
+            'g' => general(magnitude, capped, spec.alt),
+            _ => hex_float(magnitude, capped),
         }
     };
     let body = if upper { body.to_uppercase() } else { body };
