@@ -77,7 +77,9 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
         Ok(f) => f,
         Err(false) => return Output::error(format!("{RESIZE2FS}open: No such file or directory while opening {path}\n"), 1),
         Err(true) => {
-            return Output::error(format!("{RESIZE2FS}resize2fs: Bad magic number in super-block while trying to open {path}\nCouldn't find valid filesystem superblock.\n"), 1)
+            // resize2fs's standard output is buffered: its line comes after the error.
+            let err = format!("{RESIZE2FS}resize2fs: Bad magic number in super-block while trying to open {path}\n");
+            return Output { err, text: "Couldn't find valid filesystem superblock.\n".into(), exit_status: 1, ..Output::default() };
         }
     };
     let k = bs / 1024;
@@ -93,8 +95,7 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("{RESIZE2FS}The containing partition (or device) is only {device_blocks} ({k}k) blocks.\nYou requested a new size of {new} blocks.\n\n"), 1);
     }
     if new == blocks {
-        let text = format!("The filesystem is already {new} ({k}k) blocks long.  Nothing to do!\n\n");
-        return Output { err: RESIZE2FS.into(), text, ..Output::default() };
+        return Output::error(format!("{RESIZE2FS}The filesystem is already {new} ({k}k) blocks long.  Nothing to do!\n\n"), 0);
     }
     let mounted_on = match machine.busy(dev) {
         Some(Busy::Mounted { target }) => Some(target),
@@ -163,23 +164,33 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
     }
     let [path] = words[..] else { return Output::error(E2FSCK_USAGE, 16) };
     let banner = if preen { "" } else { E2FSCK };
+    // e2fsck's standard output is unbuffered: both streams in the order written.
+    let mut out = Output::error(banner, 8);
     let (dev, uuid, _, blocks) = match ext4_on(machine, path) {
         Ok(f) => f,
-        Err(false) => return Output::error(format!("{banner}e2fsck: No such file or directory while trying to open {path}\nPossibly non-existent device?\n"), 8),
+        Err(false) => {
+            out.complain(&format!("e2fsck: No such file or directory while trying to open {path}\n"));
+            out.say("Possibly non-existent device?\n");
+            return out;
+        }
         Err(true) => {
-            let why = format!("ext2fs_open2: Bad magic number in super-block\ne2fsck: Superblock invalid, trying backup blocks...\ne2fsck: Bad magic number in super-block while trying to open {path}\n");
-            return Output::error(format!("{banner}{why}{BAD_MAGIC}"), 8);
+            out.say("ext2fs_open2: Bad magic number in super-block\ne2fsck: Superblock invalid, trying backup blocks...\n");
+            out.complain(&format!("e2fsck: Bad magic number in super-block while trying to open {path}\n"));
+            out.say(BAD_MAGIC);
+            return out;
         }
     };
-    let mut err = banner.to_string();
     if matches!(machine.busy(dev), Some(Busy::Mounted { .. })) {
         if !readonly {
-            return Output::error(format!("{err}{path} is mounted.\ne2fsck: Cannot continue, aborting.\n\n\n"), 8);
+            out.say(&format!("{path} is mounted.\n"));
+            out.complain("e2fsck: Cannot continue, aborting.\n\n\n");
+            return out;
         }
-        err.push_str(&format!("Warning!  {path} is mounted.\nWarning: skipping journal recovery because doing a read-only filesystem check.\n"));
+        out.say(&format!("Warning!  {path} is mounted.\nWarning: skipping journal recovery because doing a read-only filesystem check.\n"));
     }
     let Some((files, used)) = super::fs::ext4_counts(machine, &uuid, blocks) else {
-        return Output::error(format!("{err}e2fsck: the lab has no contents for {path}\n"), 8);
+        out.complain(&format!("e2fsck: the lab has no contents for {path}\n"));
+        return out;
     };
     let text = if !force {
         format!("{path}: clean, {files} files, {used} blocks\n")
@@ -191,5 +202,7 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
         };
         format!("{passes}{path}: {files} files (0.0% non-contiguous), {used} blocks\n")
     };
-    Output { err, text, ..Output::default() }
+    out.say(&text);
+    out.exit_status = 0;
+    out
 }

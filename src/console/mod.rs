@@ -704,7 +704,7 @@ impl Shell {
             }
             Interactive::Sfdisk(mut s) => {
                 let r = s.end_of_input(&mut self.machine);
-                Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
+                Output { events: r.events, exit_status: r.status, ..dialog_text(r.text) }
             }
             Interactive::Confirm(c) => lvm2::confirm_eof(self, c),
         }
@@ -724,7 +724,7 @@ impl Shell {
                 if !r.done {
                     self.interactive = Some(Interactive::Sfdisk(s));
                 }
-                Output { text: r.text, events: r.events, exit_status: r.status, ..Output::default() }
+                Output { events: r.events, exit_status: r.status, ..dialog_text(r.text) }
             }
             Interactive::Confirm(c) => lvm2::confirm(self, c, line),
         }
@@ -892,7 +892,7 @@ impl Shell {
             sfdisk::options::Run::Done(out) => out,
             sfdisk::options::Run::Script(session, text) => {
                 self.interactive = Some(Interactive::Sfdisk(session));
-                Output::text(text, 0)
+                dialog_text(text)
             }
         };
         #[cfg(not(feature = "sfdisk-options"))]
@@ -965,12 +965,12 @@ impl Shell {
 
 /// A dialog's text, with what it marked for standard error there (natively).
 #[cfg(feature = "shell-scripts")]
-fn dialog_text(text: String) -> Output {
+pub(crate) fn dialog_text(text: String) -> Output {
     Output::from_marked(&text)
 }
 
 #[cfg(not(feature = "shell-scripts"))]
-fn dialog_text(text: String) -> Output {
+pub(crate) fn dialog_text(text: String) -> Output {
     Output { text, ..Output::default() }
 }
 

@@ -2,7 +2,7 @@
 //! headers describe, made when its first partition line is read (or at the
 //! end, for a script that names a label and no partition).
 
-use super::{notice, Session};
+use super::{push_notice, Session};
 use crate::console::cnum::{parse_size, parse_size_power, ERANGE};
 use crate::core::gpt::{Guid, ENTRY_COUNT};
 use crate::core::label::{Label, LabelKind};
@@ -111,7 +111,9 @@ fn gpt(s: &Session, machine: &mut Machine, total: u64, align: Align, text: &mut 
         Ok(g) => g,
         Err(Refusal { notice: Some(n), errno }) => {
             let times = if s.old.is_some() { 3 } else { 2 };
-            text.push_str(&format!("{}\n", notice(&n)).repeat(times));
+            for _ in 0..times {
+                push_notice(text, &n);
+            }
             return Err(errno);
         }
         Err(r) => return Err(r.errno),
@@ -137,7 +139,7 @@ fn table_length(label: &Label, wanted: u64, total: u64, text: &mut String) -> Re
     }
     set_entries(total, label.gpt_entries, wanted).map_err(|r| {
         if let Some(n) = &r.notice {
-            text.push_str(&format!("{}\n", notice(n)));
+            push_notice(text, n);
         }
         r.errno
     })

@@ -190,14 +190,19 @@ enum Done {
 /// `sfdisk DEV`: checks the disk and waits for script lines.
 pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, String), (String, i32)> {
     let Some(disk) = machine.resolve(path).filter(|d| machine.disk(*d).is_some()) else {
-        return Err((format!("sfdisk: cannot open {path}: No such file or directory\n"), 1));
+        return Err((warned(format!("sfdisk: cannot open {path}: No such file or directory\n")), 1));
     };
     let model = machine.disk(disk).and_then(|d| d.model.as_deref());
     let old = machine.disk(disk).and_then(|d| d.label());
     let mut text = machine.disk(disk).and_then(|d| d.gpt_warning()).map(|w| format!("{w}\n")).unwrap_or_default();
     #[cfg(feature = "sfdisk-options")]
     if let Some(index) = opts.partno {
-        text.push_str(&partno::check(path, old.as_ref(), index).map_err(|e| (e, 1))?);
+        let checked = partno::check(path, old.as_ref(), index).map_err(|e| {
+            let mut text = String::new();
+            warning(&mut text, &e);
+            (text, 1)
+        })?;
+        warning(&mut text, &checked);
     }
     let modifying = opts.partno().is_some();
     let quiet = opts.quiet();
@@ -258,7 +263,7 @@ fn follow_wipe_mode(opts: &Opts, collision: Option<&Collision>, text: &mut Strin
         return wipe;
     }
     #[cfg(feature = "wipe-modes")]
-    text.push_str(&if wipe {
+    warning(text, &if wipe {
         format!("The device contains '{}' signature and it may be removed by a write command. See sfdisk(8) man page and --wipe option for more details.\n\n", c.name)
     } else {
         format!("The device contains '{}' signature and it may remain on the device. It is recommended to wipe the device with wipefs(8) or sfdisk --wipe, in order to avoid possible collisions.\n\n", c.name)
@@ -275,9 +280,9 @@ fn busy_check(busy: bool, opts: &Opts) -> Result<String, (String, i32)> {
         text.push_str(if busy { " FAILED\n\n" } else { " OK\n\n" });
     }
     if busy {
-        text.push_str("This disk is currently in use - repartitioning is probably a bad idea.\nUmount all file systems, and swapoff all swap partitions on this disk.\nUse the --no-reread flag to suppress this check.\n\n");
+        warning(&mut text, "This disk is currently in use - repartitioning is probably a bad idea.\nUmount all file systems, and swapoff all swap partitions on this disk.\nUse the --no-reread flag to suppress this check.\n\n");
         if !opts.force() {
-            text.push_str("sfdisk: Use the --force flag to overrule all checks.\n");
+            warning(&mut text, "sfdisk: Use the --force flag to overrule all checks.\n");
             return Err((text, 1));
         }
     }
@@ -290,6 +295,37 @@ fn strerror(e: Errno) -> &'static str {
         Errno::Inval => "Invalid argument",
         Errno::Range => "Numerical result out of range",
         Errno::NoSpc => "No space left on device",
+    }
+}
+
+/// A warning or an error: standard error natively (between the marks that
+/// `Output::from_marked` reads), with the rest in the browser.
+fn warning(text: &mut String, msg: &str) {
+    #[cfg(feature = "shell-scripts")]
+    if !msg.is_empty() {
+        text.push(super::ERR_START);
+        text.push_str(msg);
+        text.push(super::ERR_END);
+        return;
+    }
+    text.push_str(msg);
+}
+
+/// A warning or an error as a string of its own (see `warning`).
+fn warned(msg: String) -> String {
+    #[cfg(feature = "shell-scripts")]
+    return format!("{}{msg}{}", super::ERR_START, super::ERR_END);
+    #[cfg(not(feature = "shell-scripts"))]
+    msg
+}
+
+/// A libfdisk notice on its line: fdisk_warnx's on standard error,
+/// fdisk_info's (already allocated, primaries used) on standard output.
+fn push_notice(text: &mut String, n: &Notice) {
+    let line = format!("{}\n", notice(n));
+    match n {
+        Notice::SectorAlreadyAllocated(_) | Notice::AllPrimariesUsed | Notice::AllPrimarySpaceUsed | Notice::ReplaceAPrimary => text.push_str(&line),
+        _ => warning(text, &line),
     }
 }
 
@@ -388,7 +424,7 @@ impl Session {
         let cx = script::Context { kind: self.script_kind(), sector_size: self.script_sector_size(), headers_allowed: self.parsed == 0 };
         match script::parse(line, &cx) {
             Line::Skip => Reply::more(String::new(), Vec::new()),
-            Line::UnknownHeader(name) => Reply::more(format!("Unknown script header '{name}' -- ignore.\n{}", self.prompt()), Vec::new()),
+            Line::UnknownHeader(name) => Reply::more(warned(format!("Unknown script header '{name}' -- ignore.\n")) + &self.prompt(), Vec::new()),
             Line::Header { name, value } => self.header_line(name, value),
             Line::Partition(p) => self.partition_line(machine, p),
             Line::Invalid { word } => self.command(machine, &word),
@@ -419,7 +455,7 @@ impl Session {
             "write" => self.finish(machine, Done::Write, String::new(), Vec::new()),
             "abort" => self.finish(machine, Done::Abort, String::new(), Vec::new()),
             _ => {
-                let text = format!("line {}: unsupported command\n", self.lines);
+                let text = warned(format!("line {}: unsupported command\n", self.lines));
                 self.finish(machine, Done::Unsupported, text, Vec::new())
             }
         }
@@ -443,16 +479,16 @@ impl Session {
         let (mut text, mut events) = (String::new(), Vec::new());
         if self.label.is_none() {
             if let Err(e) = create::apply(self, machine, &mut text, &mut events) {
-                text.push_str(&format!("Failed to apply script headers, disk label not created: {}\n", strerror(e)));
+                warning(&mut text, &format!("Failed to apply script headers, disk label not created: {}\n", strerror(e)));
                 return self.finish(machine, Done::Abort, text, events);
             }
             text.push_str(&self.prompt());
         }
         if let Err(r) = self.add(machine, &p, &mut text, &mut events) {
             if let Some(n) = &r.notice {
-                text.push_str(&format!("{}\n", notice(n)));
+                push_notice(&mut text, n);
             }
-            text.push_str(&format!("Failed to add #{} partition: {}\n", self.next.saturating_add(1), strerror(r.errno)));
+            warning(&mut text, &format!("Failed to add #{} partition: {}\n", self.next.saturating_add(1), strerror(r.errno)));
             self.parsed -= 1;
             return self.finish(machine, Done::Abort, text, events);
         }
@@ -492,7 +528,7 @@ impl Session {
         let size_sectors = placed.last_lba - placed.start_lba + 1;
         let part = Partition { number: placed.number, start_lba: placed.start_lba, size_sectors, part_type, unique_guid, name, bootable: p.bootable == Some(true) && kind == LabelKind::Dos };
         for n in &placed.notices {
-            text.push_str(&format!("{}\n", notice(n)));
+            push_notice(text, n);
         }
         let size = human_size(size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
         self.info(text, &format!("Created a new partition {} of type '{}' and of size {size}.\n", part.number, part_type.name()));
@@ -528,7 +564,7 @@ impl Session {
         let mut done = done;
         let empty_label = self.label.is_none() && self.force_label && self.parsed == self.ignored;
         if matches!(done, Done::Eof | Done::Write) && empty_label && create::apply(self, machine, &mut text, &mut events).is_err() {
-            text.push_str("Failed to apply script headers, disk label not created.\n");
+            warning(&mut text, "Failed to apply script headers, disk label not created.\n");
             done = Done::Abort;
         }
         if done != Done::Abort && !self.opts.quiet() {
@@ -589,7 +625,7 @@ pub fn write_changes(machine: &mut Machine, disk: DevId, label: &Label, opts: &O
         Reread::Invalid => Some("Invalid argument"),
     };
     if let Some(why) = failed {
-        text.push_str(&format!("Re-reading the partition table failed.: {why}\n"));
+        warning(text, &format!("Re-reading the partition table failed.: {why}\n"));
         info(opts, text, "The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).\n");
     }
     info(opts, text, "Syncing disks.\n");

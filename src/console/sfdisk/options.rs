@@ -161,12 +161,13 @@ fn script(machine: &mut Machine, path: &str, index: Option<&String>, mut opts: O
     }
     match super::start(machine, path, opts) {
         Ok((session, text)) => Run::Script(session, text),
-        Err((text, status)) => Run::Done(Output::text(text, status)),
+        Err((text, status)) => Run::Done(Output { exit_status: status, ..crate::console::dialog_text(text) }),
     }
 }
 
+/// A dump, or the error (status 1) that stopped it.
 fn done((text, status): (String, i32)) -> Run {
-    Run::Done(Output::text(text, status))
+    Run::Done(if status == 0 { Output::text(text, 0) } else { Output::error(text, status) })
 }
 
 fn not_modelled(option: &str) -> String {
@@ -277,7 +278,7 @@ fn delete(machine: &mut Machine, path: &str, numbers: &[String], opts: &Opts) ->
 fn write(machine: &mut Machine, disk: DevId, label: &Label, opts: &Opts, mut text: String) -> Output {
     let mut events: Vec<Event> = Vec::new();
     write_changes(machine, disk, label, opts, &mut text, &mut events);
-    Output { text, events, ..Output::default() }
+    Output { events, ..crate::console::dialog_text(text) }
 }
 
 /// `sfdisk --part-type DEV N [TYPE]`, `--part-label DEV N [NAME]` and
@@ -323,7 +324,7 @@ fn part_field(machine: &mut Machine, act: Act, path: &str, operands: &[String], 
         (_, None) => return fail(format!("sfdisk: {path}: partition {n}: failed to get partition name\n")),
         (Act::PartType, Some(t)) => match parse_type(kind, t) {
             ScriptType::Type(PartType::Dos(0)) => {
-                text.push_str("Type 0 means free space to many systems. Having partitions of type 0 is probably unwise.\n");
+                super::warning(&mut text, "Type 0 means free space to many systems. Having partitions of type 0 is probably unwise.\n");
                 part.part_type = PartType::Dos(0);
             }
             ScriptType::Type(t) => part.part_type = t,

@@ -9,7 +9,7 @@
 //! GPT attribute bits are not kept.
 
 use super::script::{PartLine, ScriptType};
-use super::{notice, Done, Reply, Session};
+use super::{push_notice, warning, Done, Reply, Session};
 use crate::core::gpt::Guid;
 use crate::core::label::{Label, LabelKind, PartType, Partition};
 use crate::core::libfdisk::resize::{recount, SizeChange, StartChange};
@@ -78,7 +78,9 @@ impl Session {
             let done = match self.add(machine, &p, &mut text, &mut events) {
                 Ok(()) => Done::Ask,
                 Err(r) => {
-                    text.push_str(&r.notice.map(|n| format!("{}\n", notice(&n))).unwrap_or_default());
+                    if let Some(n) = &r.notice {
+                        push_notice(&mut text, n);
+                    }
                     Done::Abort
                 }
             };
@@ -106,7 +108,7 @@ fn set(label: &Label, number: u32, p: &PartLine, grain_sectors: u64, text: &mut 
     let (start, size) = changes(p);
     if start != StartChange::Keep || size != SizeChange::Keep {
         let Some((start_lba, size_sectors)) = recount(label, number, start, size, grain_sectors) else {
-            text.push_str(&format!("Failed to resize partition #{number}.\n"));
+            warning(text, &format!("Failed to resize partition #{number}.\n"));
             return Err(());
         };
         (part.start_lba, part.size_sectors) = (start_lba, size_sectors);
@@ -143,11 +145,11 @@ fn set_gpt(part: &mut Partition, p: &PartLine, label: &Label, text: &mut String)
         None => {}
     }
     if part.start_lba < label.first_lba {
-        text.push_str("The start of the partition understeps FirstUsableLBA.\n");
+        warning(text, "The start of the partition understeps FirstUsableLBA.\n");
         return Err(());
     }
     if part.end_lba() > label.last_lba {
-        text.push_str("The end of the partition oversteps LastUsableLBA.\n");
+        warning(text, "The end of the partition oversteps LastUsableLBA.\n");
         return Err(());
     }
     Ok(())
@@ -163,15 +165,15 @@ fn set_dos(part: &mut Partition, p: &PartLine, label: &Label, text: &mut String)
     };
     if let Some((t, code)) = new_type {
         if t.is_extended() && label.extended().is_some_and(|e| e.number != part.number) {
-            text.push_str("Extended partition already exists.\n");
+            warning(text, "Extended partition already exists.\n");
             return Err(());
         }
         if code == 0 {
-            text.push_str("Type 0 means free space to many systems. Having partitions of type 0 is probably unwise.\n");
+            warning(text, "Type 0 means free space to many systems. Having partitions of type 0 is probably unwise.\n");
         }
         let has_logicals = label.logicals().next().is_some();
         if was_extended && !t.is_extended() && has_logicals {
-            text.push_str("Cannot change type of the extended partition which is already used by logical partitions. Delete logical partitions first.\n");
+            warning(text, "Cannot change type of the extended partition which is already used by logical partitions. Delete logical partitions first.\n");
             return Err(());
         }
         part.part_type = t;
