@@ -209,20 +209,14 @@ impl<'a> CondParser<'a> {
         matches!(self.peek(), Some(CondToken::Op(o)) if o == op)
     }
 
-    fn or(&mut self) -> Result<Expr<'a>, String> {
-        let mut left = self.and()?;
-        while self.is_op("||") {
+    /// `A || B ...` over `&&` lists, or `A && B ...` over terms.
+    fn list(&mut self, op: &'static str) -> Result<Expr<'a>, String> {
+        let item = |p: &mut Self| if op == "||" { p.list("&&") } else { p.term() };
+        let mut left = item(self)?;
+        while self.is_op(op) {
             self.at += 1;
-            left = Expr::Or(Box::new(left), Box::new(self.and()?));
-        }
-        Ok(left)
-    }
-
-    fn and(&mut self) -> Result<Expr<'a>, String> {
-        let mut left = self.term()?;
-        while self.is_op("&&") {
-            self.at += 1;
-            left = Expr::And(Box::new(left), Box::new(self.term()?));
+            let right = Box::new(item(self)?);
+            left = if op == "||" { Expr::Or(Box::new(left), right) } else { Expr::And(Box::new(left), right) };
         }
         Ok(left)
     }
@@ -234,7 +228,7 @@ impl<'a> CondParser<'a> {
             if op != "(" {
                 return Err(format!("syntax error in conditional expression: unexpected token `{op}'"));
             }
-            let inner = self.or()?;
+            let inner = self.list("||")?;
             if !self.is_op(")") {
                 return Err("syntax error in conditional expression: expected `)'".into());
             }
@@ -301,7 +295,7 @@ impl<'a> CondParser<'a> {
 /// error, or a regular expression that does not compile).
 pub fn double_bracket(shell: &mut Shell, tokens: &[CondToken]) -> Output {
     let mut parser = CondParser { tokens, at: 0 };
-    let parsed = parser.or().and_then(|e| match parser.peek() {
+    let parsed = parser.list("||").and_then(|e| match parser.peek() {
         None => Ok(e),
         Some(t) => Err(format!("syntax error in conditional expression: unexpected token `{}'", token_text(t))),
     });
