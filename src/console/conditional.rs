@@ -160,14 +160,7 @@ fn binary(left: &str, op: &str, right: &str) -> Result<bool, String> {
         ">" => left > right,
         _ => {
             let (l, r) = (int(left)?, int(right)?);
-            match op {
-                "-eq" => l == r,
-                "-ne" => l != r,
-                "-lt" => l < r,
-                "-le" => l <= r,
-                "-gt" => l > r,
-                _ => l >= r,
-            }
+            integers(l, op, r)
         }
     })
 }
@@ -378,16 +371,21 @@ fn compare(shell: &mut Shell, left: &str, op: &str, right: &str, pattern: bool, 
                 })
             };
             let (l, r) = (number(left)?, number(right)?);
-            match op {
-                "-eq" => l == r,
-                "-ne" => l != r,
-                "-lt" => l < r,
-                "-le" => l <= r,
-                "-gt" => l > r,
-                _ => l >= r,
-            }
+            integers(l, op, r)
         }
     })
+}
+
+/// `-eq`, `-ne`, `-lt`, `-le`, `-gt` and `-ge`.
+fn integers(l: i64, op: &str, r: i64) -> bool {
+    match op {
+        "-eq" => l == r,
+        "-ne" => l != r,
+        "-lt" => l < r,
+        "-le" => l <= r,
+        "-gt" => l > r,
+        _ => l >= r,
+    }
 }
 
 fn shown(value: &str) -> String {
