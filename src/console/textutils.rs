@@ -117,8 +117,7 @@ fn cut(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let mut out = Vec::new();
     for line in lines {
         if !fields {
-            let sep = out_delim.clone().unwrap_or_default();
-            out.push(cut_pieces(line.iter().map(std::slice::from_ref).enumerate(), &chosen, &sep));
+            out.push(cut_pieces(line.iter().map(std::slice::from_ref).enumerate(), &chosen, b""));
             continue;
         }
         if !line.contains(&delim) {
@@ -133,8 +132,8 @@ fn cut(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
     joined(&out, err)
 }
 
-/// The chosen pieces, joined by `sep` (bytes are joined only where the
-/// output delimiter separates ranges, which the lab simplifies to none).
+/// The chosen pieces, joined by `sep`. Bytes are joined with nothing: GNU
+/// cut puts `--output-delimiter` between byte ranges, which the lab leaves out.
 fn cut_pieces<'a>(pieces: impl Iterator<Item = (usize, &'a [u8])>, chosen: &dyn Fn(usize) -> bool, sep: &[u8]) -> Vec<u8> {
     let picked: Vec<&[u8]> = pieces.filter(|(i, _)| chosen(i + 1)).map(|(_, p)| p).collect();
     picked.join(sep)
