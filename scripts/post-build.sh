@@ -11,3 +11,5 @@ env -u RUSTUP_TOOLCHAIN -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_
     cargo run --quiet --no-default-features --features prerender,qcow2-snapshots --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
 # wasm-bindgen's glue minified; updates index.html's integrity hashes.
 node scripts/minify-js.mjs
+# The wasm xz-compressed, and the loader that decompresses it.
+node scripts/xz-wasm.mjs

@@ -50,7 +50,7 @@ test('loads under a deep sub-path with same-origin requests only', T, async () =
     await app.page.waitForSelector('#console-input', { state: 'visible' });
     await app.page.waitForSelector('#figure', { state: 'visible' });
     await app.page.waitForSelector(dev('sdb'), { state: 'attached' });
-    assert.ok(app.requests.some((u) => u.endsWith('.wasm')), 'the page loaded its .wasm');
+    assert.ok(app.requests.some((u) => u.endsWith('_bg.wasm.xz')), 'the page loaded its xz-compressed wasm');
     await screenshot(app.page, 'main-1280x720.png');
   });
 });

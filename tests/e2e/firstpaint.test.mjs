@@ -43,7 +43,7 @@ for (const viewport of [{ width: 1280, height: 720 }, { width: 412, height: 823 
     let release;
     const held = new Promise((r) => (release = r));
     // The wasm waits until the pre-rendered screen has been measured.
-    await context.route('**/*.wasm', async (route) => {
+    await context.route('**/*_bg.wasm.xz', async (route) => {
       await held;
       await route.continue();
     });
@@ -75,7 +75,7 @@ test('an embedded figure does not flash the pre-rendered full page', T, async ()
   const context = await shared.browser.newContext({ viewport: { width: 800, height: 600 } });
   let release;
   const held = new Promise((r) => (release = r));
-  await context.route('**/*.wasm', async (route) => {
+  await context.route('**/*_bg.wasm.xz', async (route) => {
     await held;
     await route.continue();
   });
