@@ -8,7 +8,7 @@ set -e
 # native machine has a ZFS pool the browser's lacks, and the first screen must
 # be the browser's.
 env -u RUSTUP_TOOLCHAIN -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_FEATURES -u RUSTFLAGS \
-    cargo run --quiet --no-default-features --features prerender,qcow2-snapshots --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
+    cargo run --quiet --no-default-features --features "prerender,$(sed -n 's/.*data-cargo-features="\([^"]*\)".*/\1/p' index.html)" --bin prerender -- "$TRUNK_STAGING_DIR/index.html"
 # wasm-bindgen's glue minified; updates index.html's integrity hashes.
 node scripts/minify-js.mjs
 # The wasm xz-compressed, and the loader that decompresses it.

@@ -418,7 +418,7 @@ fn file_room(machine: &Machine, path: &str, at: u64, want: u64, obs: u64) -> Opt
 }
 
 /// The strerror text dd prints for a failed write.
-fn write_error(e: &IoError) -> &'static str {
+pub(crate) fn write_error(e: &IoError) -> &'static str {
     match e {
         IoError::PoolFull => "Input/output error",
         #[cfg(feature = "loop-devices")]

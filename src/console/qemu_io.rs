@@ -9,6 +9,7 @@
 //! as dd's.
 
 use super::{Output, Shell};
+use crate::core::device::DevId;
 use crate::core::event::Event;
 use crate::core::machine::Machine;
 use crate::core::media::Chunk;
@@ -43,6 +44,9 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         return cant_open(&format!("the lab's qemu-io opens raw and qcow2 images, not '{f}'"));
     }
     let path = shell.abs(name);
+    if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&path)) {
+        return on_device(shell, name, dev, format.as_deref(), &commands);
+    }
     let m = &mut shell.machine;
     let size = match m.stat_path(&path) {
         Ok(s) if !s.stat.is_dir => s.stat.size,
@@ -65,12 +69,43 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         out.err = super::qemu_img::probed_raw_warning(name);
     }
     let mut failed = 0;
+    let target = Target::File { path: &path, header };
     for c in &commands {
-        let o = command(m, &path, size, header.clone(), c);
+        let o = command(m, &target, size, c);
         failed = failed.max(o.exit_status);
         out.append(o);
     }
     // qemu-io exits with 1 when any of its commands failed.
+    out.exit_status = failed;
+    out
+}
+
+/// What the commands act on: an image file, or a block device read as raw.
+enum Target<'a> {
+    File { path: &'a str, header: Option<Header> },
+    Device(DevId),
+}
+
+/// A block device (`/dev/pve/vm-102-disk-0`), which qemu-io opens as a raw
+/// image: the guest's bytes are the device's.
+fn on_device(shell: &mut Shell, name: &str, dev: DevId, format: Option<&str>, commands: &[String]) -> Output {
+    let m = &mut shell.machine;
+    let qcow2 = m.read_at(dev, 0, 4).is_ok_and(|b| b == b"QFI\xfb");
+    if format == Some("qcow2") || (qcow2 && format.is_none()) {
+        let why = if qcow2 { "the lab's qemu-io reads qcow2 images in files, and opens devices as raw" } else { "Image is not in qcow2 format" };
+        return Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);
+    }
+    let mut out = Output::default();
+    if format.is_none() {
+        out.err = super::qemu_img::probed_raw_warning(name);
+    }
+    let (size, target) = (m.size_of(dev), Target::Device(dev));
+    let mut failed = 0;
+    for c in commands {
+        let o = command(m, &target, size, c);
+        failed = failed.max(o.exit_status);
+        out.append(o);
+    }
     out.exit_status = failed;
     out
 }
@@ -122,7 +157,7 @@ const DISCARD_OPTS: &str = "Cq";
 
 /// One `-c` command: its options read as getopt reads them (anywhere, and
 /// grouped), then qemu-io's checks in qemu-io's order.
-fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line: &str) -> Output {
+fn command(m: &mut Machine, target: &Target, size: u64, line: &str) -> Output {
     let words: Vec<String> = line.split_whitespace().map(String::from).collect();
     let Some((typed, rest)) = words.split_first() else { return Output::default() };
     // `lab`: the option letters the lab models; QEMU's others get its message.
@@ -165,11 +200,34 @@ fn command(m: &mut Machine, path: &str, size: u64, header: Option<Header>, line:
         let without_n = if op == "write" { " without -n" } else { "" };
         return fail(format!("length cannot exceed 2147483136{without_n}, given {}\n", getopt.operands[1]));
     }
-    match op {
-        "write" if flags.contains('z') => change(m, path, size, header, offset, len, Change::Zeroes),
-        "write" => change(m, path, size, header, offset, len, Change::Data(Chunk::fill(pattern.unwrap_or(0xcd), len))),
-        "discard" => change(m, path, size, header, offset, len, Change::Discard),
-        _ => read(m, path, (size, header), offset, len, ReadOpts { pattern, dump: flags.contains('v') }),
+    let what = match op {
+        "write" if flags.contains('z') => Change::Zeroes,
+        "write" => Change::Data(Chunk::fill(pattern.unwrap_or(0xcd), len)),
+        "discard" => Change::Discard,
+        _ => return read(m, target, size, offset, len, ReadOpts { pattern, dump: flags.contains('v') }),
+    };
+    match target {
+        Target::File { path, header } => change(m, path, size, header.clone(), offset, len, what),
+        Target::Device(dev) => change_device(m, *dev, size, offset, len, what),
+    }
+}
+
+/// A write or discard on a block device. A discard unmaps the thin chunks
+/// it covers whole; other devices keep their bytes, and QEMU reports the
+/// discard done either way.
+fn change_device(m: &mut Machine, dev: DevId, size: u64, offset: u64, len: u64, what: Change) -> Output {
+    let verb = if matches!(what, Change::Discard) { "discard" } else { "write" };
+    if offset.checked_add(len).is_none_or(|end| end > size) {
+        return Output::text(format!("{verb} failed: Input/output error\n"), 1);
+    }
+    let result = match what {
+        Change::Data(data) => m.write_at(dev, offset, data),
+        Change::Zeroes => m.write_at(dev, offset, Chunk::zeros(len)),
+        Change::Discard => Ok(m.discard_range(dev, offset, len)),
+    };
+    match result {
+        Ok(events) => Output { text: report(if verb == "write" { "wrote" } else { "discard" }, offset, len), events, ..Output::default() },
+        Err(f) => Output { events: f.events, ..Output::text(format!("{verb} failed: {}\n", super::dd::write_error(&f.error)), 1) },
     }
 }
 
@@ -219,7 +277,11 @@ struct ReadOpts {
 }
 
 /// `read_f`: the pattern check, the bytes, then the summary.
-fn read(m: &mut Machine, path: &str, (size, header): (u64, Option<Header>), offset: u64, len: u64, opts: ReadOpts) -> Output {
+fn read(m: &mut Machine, target: &Target, size: u64, offset: u64, len: u64, opts: ReadOpts) -> Output {
+    let (path, header) = match target {
+        Target::File { path, header } => (*path, header),
+        Target::Device(dev) => return read_device(m, *dev, size, offset, len, opts),
+    };
     let virtual_size = header.as_ref().map_or(size, |h| h.size);
     if offset.checked_add(len).is_none_or(|end| end > virtual_size) {
         return Output::text("read failed: Input/output error\n", 1);
@@ -231,16 +293,30 @@ fn read(m: &mut Machine, path: &str, (size, header): (u64, Option<Header>), offs
             events.push(Event::L2EntryRead { image: path.to_string(), l2_index, host_offset });
         }
     }
+    let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
+    Output { events, ..read_report(offset, len, opts, |at, n| image.read(m, at, n)) }
+}
+
+/// `read` on a block device: its bytes, checked or shown as from a file.
+fn read_device(m: &Machine, dev: DevId, size: u64, offset: u64, len: u64, opts: ReadOpts) -> Output {
+    if offset.checked_add(len).is_none_or(|end| end > size) {
+        return Output::text("read failed: Input/output error\n", 1);
+    }
+    read_report(offset, len, opts, |at, n| m.read_at(dev, at, n).unwrap_or_default())
+}
+
+/// `read_f`'s output once the request is in range: the pattern check, the
+/// dump, then the summary; `bytes(at, n)` reads the guest's bytes.
+fn read_report(offset: u64, len: u64, opts: ReadOpts, bytes: impl Fn(u64, u64) -> Vec<u8>) -> Output {
     let mut text = String::new();
     let mut status = 0;
     if let Some(p) = opts.pattern {
-        let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
         // In pieces, so a 2 GiB read never holds 2 GiB at once.
         const PIECE: u64 = 16 << 20;
         let mut at = offset;
         while at < offset + len {
             let n = PIECE.min(offset + len - at);
-            if image.read(m, at, n).iter().any(|b| *b != p) {
+            if bytes(at, n).iter().any(|b| *b != p) {
                 // qemu-io names the request, not the first byte that differs.
                 text.push_str(&format!("Pattern verification failed at offset {offset}, {len} bytes\n"));
                 status = 1;
@@ -250,11 +326,10 @@ fn read(m: &mut Machine, path: &str, (size, header): (u64, Option<Header>), offs
         }
     }
     if opts.dump {
-        let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
-        text.push_str(&dump_buffer(&image.read(m, offset, len.min(DUMP_MAX)), offset));
+        text.push_str(&dump_buffer(&bytes(offset, len.min(DUMP_MAX)), offset));
     }
     text.push_str(&report("read", offset, len));
-    Output { events, ..Output::text(text, status) }
+    Output::text(text, status)
 }
 
 /// What `read -v` shows at most: a screenful of lines is plenty, and a dump

@@ -2,7 +2,7 @@
 //! list in `view::figures` says which figures exist; this says how each draws.
 
 use super::{blocks, images, lvm, tree};
-use crate::view::{blocks as vblocks, image_views, lookup_view, lvm_figure, summary, FigureId, PartState, Scene, SpaceLog};
+use crate::view::{blocks as vblocks, image_views, lookup_view, lvm_figure, promises, summary, thin_view, FigureId, PartState, Scene, SpaceLog};
 use yew::prelude::*;
 
 /// What every panel gets from the app.
@@ -41,8 +41,8 @@ fn images_panel(cx: &PanelContext) -> Html {
     let rows = summary(&cx.scene);
     html! {
         <>
-            { images::image_actions(&image_views(&cx.now), &cx.on_run, &cx.on_download, cx.busy_dialog) }
-            { images::images_figure(&image_views(&cx.scene), &cx.space.at(&cx.scene), lookup_view(&cx.scene).as_ref(), cx.scene.focus.as_deref(), cx.compact, rows.as_deref()) }
+            { images::image_actions(&image_views(&cx.now), thin_view(&cx.now).as_ref(), &cx.on_run, &cx.on_download, cx.busy_dialog) }
+            { images::images_figure(&image_views(&cx.scene), &cx.space.at(&cx.scene), lookup_view(&cx.scene).as_ref(), cx.scene.focus.as_deref(), cx.compact, rows.as_deref(), (thin_view(&cx.scene).as_ref(), &promises(&cx.scene))) }
         </>
     }
 }

@@ -6,7 +6,7 @@
 
 use super::form::{form, Field};
 use crate::console::fmt::{fixed, human_size, SizeStyle};
-use crate::view::{ImageView, LookupView, Seg, SpaceSeries, SummaryRow};
+use crate::view::{ImageView, LookupView, Seg, SegKind, SpaceSeries, SummaryRow, ThinView};
 use super::tree::esc;
 use std::fmt::Write;
 use yew::prelude::*;
@@ -138,11 +138,28 @@ fn plot(out: &mut String, lines: &[SpaceSeries], y: f64, l: Layout) -> f64 {
     h + 50.0
 }
 
+/// The thin LVs of `pve/data` at `y`, a mapped bar each, then the pool's
+/// bar; returns the height taken.
+fn thin(out: &mut String, t: &ThinView, y: f64, l: Layout) -> f64 {
+    let _ = write!(out, r#"<g class="thin" role="group" aria-label="Raw disks on LVM-thin, with snapshots from below"><text x="16" y="{}" class="imgname">Raw on LVM-thin: snapshots from below</text>"#, fixed(y + 16.0, 1));
+    let mut h = 26.0;
+    for lv in &t.lvs {
+        let (kind, what) = if lv.snapshot { (SegKind::Held, " · snapshot, inactive") } else { (SegKind::Data, "") };
+        let _ = write!(out, r#"<text x="16" y="{}" class="imgsize" data-thin="{}">{} · {} virtual · {} mapped{what}</text>"#, fixed(y + h + 12.0, 1), esc(&lv.name), esc(&lv.name), lv.virtual_text, lv.mapped_text);
+        bar(out, &[Seg { start: 0.0, width: lv.mapped_fraction, kind }], y + h + 18.0, l, "mapped");
+        h += 50.0;
+    }
+    let _ = write!(out, r#"<text x="16" y="{}" class="imgsize">thin pool {} · in use {}</text>"#, fixed(y + h + 12.0, 1), esc(&t.pool_text), t.used_text);
+    bar(out, &[Seg { start: 0.0, width: t.used_fraction, kind: SegKind::Data }], y + h + 18.0, l, "pool in use");
+    out.push_str("</g>");
+    h + 54.0
+}
+
 /// Figure 5 as markup: the images one under the other, the host-space plot,
 /// the legend, and the comparison table. Drawn as one string, not as Yew elements: the figure
 /// has no controls of its own, and ./x dist measured the element version
 /// 1.7 KiB larger gzipped.
-pub fn images_figure(images: &[ImageView], space: &[SpaceSeries], lookup: Option<&LookupView>, active: Option<&str>, compact: bool, rows: Option<&[SummaryRow]>) -> Html {
+pub fn images_figure(images: &[ImageView], space: &[SpaceSeries], lookup: Option<&LookupView>, active: Option<&str>, compact: bool, rows: Option<&[SummaryRow]>, below: (Option<&ThinView>, &[String])) -> Html {
     let l = if compact { NARROW } else { WIDE };
     let mut body = String::new();
     let mut y = 8.0;
@@ -153,12 +170,18 @@ pub fn images_figure(images: &[ImageView], space: &[SpaceSeries], lookup: Option
         body.push_str(r#"<text x="16" y="28" class="imgsize">No disk images yet: click Create, or type qemu-img create.</text>"#);
         y = 48.0;
     }
+    if let Some(t) = below.0 {
+        y += thin(&mut body, t, y, l);
+    }
     y += plot(&mut body, space, y + 4.0, l);
     let mut out = format!(
         r#"<svg id="figure" class="figure images" viewBox="0 0 {} {}" role="group" aria-label="Disk images: each image's guest disk, its file on the host with qcow2's tables and data clusters, and the host space it takes">{body}</svg>"#,
         fixed(l.width, 0),
         fixed(y, 0)
     );
+    for line in below.1 {
+        let _ = write!(out, r#"<p class="legend promise">{}</p>"#, esc(line));
+    }
     out.push_str(LEGEND);
     if let Some(rows) = rows {
         out.push_str(r#"<table class="summary" id="image-summary"><caption>Raw vs qcow2, measured on the images above</caption><thead><tr><th scope="col">Feature</th><th scope="col">Raw (.raw)</th><th scope="col">qcow2</th></tr></thead><tbody>"#);
@@ -175,11 +198,19 @@ const LEGEND: &str = concat!(
     r#"<p class="legend">Raw keeps guest byte N at file offset N, so a sparse raw file takes only the blocks written. qcow2 stores clusters wherever there is room, in write order, and finds them through its L1 and L2 tables. A raw file has no metadata, so it cannot hold snapshots: those come from below it (an LVM-thin LV or a ZFS zvol). Sparse: the file system skips the holes of one file. Thin: a format or volume manager hands out space on demand and may promise more than exists.</p>"#
 );
 
-/// The same guest I/O into both images, as qemu-io commands. The format
-/// is given, as QEMU's warning about probed raw images asks.
+/// The same guest I/O into every disk, as qemu-io commands. The format
+/// is given, as QEMU's warning about probed raw images asks; the thin LV is
+/// a raw disk.
 fn both(command: &str, present: &[&str]) -> Vec<String> {
-    present.iter().map(|p| format!("qemu-io -f {} -c '{command}' {p}", if p.ends_with(".raw") { "raw" } else { "qcow2" })).collect()
+    present.iter().map(|p| format!("qemu-io -f {} -c '{command}' {p}", if p.ends_with(".qcow2") { "qcow2" } else { "raw" })).collect()
 }
+
+/// The raw disk on LVM-thin, its snapshot (named as Proxmox names them), and
+/// a second thin disk larger than the pool.
+const THIN_LV: &str = "vm-102-disk-0";
+const THIN_DEV: &str = "/dev/pve/vm-102-disk-0";
+const THIN_SNAP: &str = "snap_vm-102-disk-0_before_update";
+const BIG_LV: &str = "vm-103-disk-0";
 
 fn create(raw: &str, qcow2: &str) -> Vec<String> {
     vec!["mkdir -p /var/lib/vz/images/100 /var/lib/vz/images/101".into(), format!("qemu-img create -f raw{raw} {RAW} 1G"), format!("qemu-img create -f qcow2{qcow2} {QCOW2} 1G")]
@@ -187,8 +218,14 @@ fn create(raw: &str, qcow2: &str) -> Vec<String> {
 
 /// Figure 5's buttons: fixed 1 GiB disks (other sizes are typed), so the
 /// toolbar needs no fields of its own.
-pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_download: &Callback<String>, busy_dialog: bool) -> Html {
-    let present: Vec<&str> = [RAW, QCOW2].into_iter().filter(|p| images.iter().any(|i| i.path == *p)).collect();
+pub fn image_actions(images: &[ImageView], thin: Option<&ThinView>, on_run: &Callback<Vec<String>>, on_download: &Callback<String>, busy_dialog: bool) -> Html {
+    let has = |name: &str| thin.is_some_and(|t| t.lvs.iter().any(|l| l.name == name));
+    let files: Vec<&str> = [RAW, QCOW2].into_iter().filter(|p| images.iter().any(|i| i.path == *p)).collect();
+    let mut present = files.clone();
+    present.extend(has(THIN_LV).then_some(THIN_DEV));
+    let mut remove: Vec<String> = files.iter().map(|p| format!("rm {p}")).collect();
+    let lvs: Vec<String> = [THIN_SNAP, THIN_LV, BIG_LV].into_iter().filter(|n| has(n)).map(|n| format!("pve/{n}")).collect();
+    remove.extend((!lvs.is_empty()).then(|| format!("lvremove -y {}", lvs.join(" "))));
     let free = !busy_dialog;
     let io = free && !present.is_empty();
     let snapshots = images.iter().find(|i| i.path == QCOW2).map(|i| i.snapshots);
@@ -205,9 +242,16 @@ pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_do
         // An internal snapshot: the next guest write copies its cluster.
         button("snapshot", "qcow2: take a snapshot", vec![format!("qemu-img snapshot -c before_update {QCOW2}")], io && snapshots == Some(0)),
         button("rollback", "qcow2: roll back to it", vec![format!("qemu-img snapshot -a before_update {QCOW2}")], io && snapshots > Some(0)),
-        button("remove-images", "Remove images", present.iter().map(|p| format!("rm {p}")).collect(), io),
+        button("remove-images", "Remove disks", remove, io),
+        Field::Break,
+        // A raw disk's snapshots come from below it: here an LVM-thin LV.
+        button("thin-disk", "LVM-thin: a raw disk (VM 102)", vec![format!("lvcreate -V 1G -T pve/data -n {THIN_LV}")], free && !has(THIN_LV)),
+        button("thin-snapshot", "LVM-thin: snapshot it", vec![format!("lvcreate -s -n {THIN_SNAP} pve/{THIN_LV}")], free && has(THIN_LV) && !has(THIN_SNAP)),
+        button("thin-rollback", "LVM-thin: roll back", vec![format!("lvconvert --merge pve/{THIN_SNAP}")], free && has(THIN_LV) && has(THIN_SNAP)),
+        // Thin provisioning may promise more than the pool holds.
+        button("thin-overcommit", "Over-commit: 100 GiB thin disk", vec![format!("lvcreate -V 100G -T pve/data -n {BIG_LV}")], free && !has(BIG_LV)),
     ];
-    let downloads = present.iter().map(|p| {
+    let downloads = files.iter().map(|p| {
         let (cb, path) = (on_download.clone(), p.to_string());
         let label = if p.ends_with(".raw") { "Download .raw.gz" } else { "Download .qcow2" };
         html! { <button class="download" data-download={path.rsplit('/').next().unwrap_or_default().to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(path.clone()))}>{ label }</button> }
@@ -215,7 +259,7 @@ pub fn image_actions(images: &[ImageView], on_run: &Callback<Vec<String>>, on_do
     html! {
         <>
             { form("Disk image actions", &fields, &Callback::noop(), on_run, None) }
-            if !present.is_empty() {
+            if !files.is_empty() {
                 <div class="actions downloads" role="toolbar" aria-label="Downloads">
                     { for downloads }
                     <p class="help">{ "qcow2 downloads byte for byte as the lab wrote it. A raw file is as long as the disk, mostly zeros, so it downloads gzip-compressed. At most 256 MiB of written data." }</p>

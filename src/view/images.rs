@@ -8,6 +8,7 @@
 use super::scene::{SLookup, Scene};
 use crate::console::fmt::{human_size, SizeStyle};
 use crate::core::image::{Area, ImageLayout};
+use crate::core::event::LvRole;
 use crate::core::Event;
 
 /// What a stretch of a bar holds.
@@ -185,6 +186,95 @@ pub fn lookup_view(s: &Scene) -> Option<LookupView> {
     Some(LookupView { image: l.image.clone(), steps, clusters })
 }
 
+/// Where Figure 5's raw disk on LVM-thin lives: Proxmox's thin pool.
+pub const THIN_VG: &str = "pve";
+pub const THIN_POOL: &str = "data";
+
+/// A thin LV of `pve/data`: a raw disk with snapshots from below.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThinLvView {
+    pub name: String,
+    pub virtual_text: String,
+    pub mapped_text: String,
+    /// The fraction of the virtual size that is mapped, 0 to 1.
+    pub mapped_fraction: f64,
+    /// A snapshot: inactive, with no device of its own.
+    pub snapshot: bool,
+}
+
+/// The thin pool `pve/data` and its thin LVs, once it has any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThinView {
+    pub lvs: Vec<ThinLvView>,
+    pub pool_text: String,
+    pub used_text: String,
+    /// The pool's data in use, 0 to 1.
+    pub used_fraction: f64,
+    pub promised_text: String,
+    /// The thin LVs' sizes over the pool's size: over 1 is over-committed.
+    pub overcommit: f64,
+}
+
+fn percent(fraction: f64) -> String {
+    // Under 1 %, two decimals, so a little use is not shown as none.
+    let digits = if fraction > 0.0 && fraction < 0.01 { 2 } else { 0 };
+    format!("{}%", crate::console::fmt::fixed(fraction * 100.0, digits))
+}
+
+pub fn thin_view(s: &Scene) -> Option<ThinView> {
+    let vg = s.vgs.iter().find(|v| v.name == THIN_VG)?;
+    let pool = vg.lvs.iter().find(|l| l.name == THIN_POOL && l.role == LvRole::Pool)?;
+    let thin: Vec<_> = vg.lvs.iter().filter(|l| l.role == LvRole::Thin && l.pool.as_deref() == Some(THIN_POOL)).collect();
+    if thin.is_empty() {
+        return None;
+    }
+    let chunk = pool.chunk_bytes.max(1);
+    let pool_bytes = super::lvm::lv_bytes(vg, THIN_POOL).max(1);
+    let promised: u64 = thin.iter().map(|l| l.virtual_bytes).sum();
+    let used = pool.chunks * chunk;
+    let lvs = thin
+        .iter()
+        .map(|l| ThinLvView {
+            name: l.name.clone(),
+            virtual_text: size(l.virtual_bytes),
+            mapped_text: size(l.chunks * chunk),
+            mapped_fraction: ((l.chunks * chunk) as f64 / l.virtual_bytes.max(1) as f64).min(1.0),
+            snapshot: l.device.is_none(),
+        })
+        .collect();
+    Some(ThinView {
+        lvs,
+        pool_text: format!("{THIN_VG}/{THIN_POOL}: {}", size(pool_bytes)),
+        used_text: format!("{} ({})", size(used), percent(used as f64 / pool_bytes as f64)),
+        used_fraction: (used as f64 / pool_bytes as f64).min(1.0),
+        promised_text: size(promised),
+        overcommit: promised as f64 / pool_bytes as f64,
+    })
+}
+
+/// The root file system the image files live on, as (size, name).
+fn host_fs(s: &Scene) -> Option<(u64, &str)> {
+    let (name, node) = s.nodes.iter().find(|(_, n)| n.mounts.iter().any(|m| m == "/"))?;
+    Some((super::blocks::node_size(s, node), name.as_str()))
+}
+
+/// Thin provisioning in numbers: what the image files and the thin LVs
+/// promise against what holds them. One line each, once there is something.
+pub fn promises(s: &Scene) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some((fs, name)), false) = (host_fs(s), s.images.is_empty()) {
+        let virtual_bytes: u64 = s.images.iter().map(|i| i.virtual_bytes).sum();
+        let alloc: u64 = s.images.iter().map(|i| i.alloc_bytes).sum();
+        let over = if virtual_bytes > fs { ": over-committed" } else { "" };
+        out.push(format!("Image files: {} promised on the {} root file system ({name}), {} of it{over}; they take {}.", size(virtual_bytes), size(fs), percent(virtual_bytes as f64 / fs.max(1) as f64), size(alloc)));
+    }
+    if let Some(t) = thin_view(s) {
+        let over = if t.overcommit > 1.0 { ": over-committed, a write may find the pool full" } else { "" };
+        out.push(format!("LVM-thin: {} promised on {}, {} of it{over}; in use {}.", t.promised_text, t.pool_text, percent(t.overcommit), t.used_text));
+    }
+    out
+}
+
 /// The notes' table for the first raw and the first qcow2 image on screen.
 pub fn summary(s: &Scene) -> Option<Vec<SummaryRow>> {
     let raw = s.images.iter().find(|i| !i.qcow2)?;
@@ -205,7 +295,10 @@ pub fn summary(s: &Scene) -> Option<Vec<SummaryRow>> {
         },
         SummaryRow {
             feature: "Snapshots",
-            raw: "none inside: no metadata to hold them; take them below (LVM-thin, ZFS zvol)".into(),
+            raw: match thin_view(s).map(|t| t.lvs.into_iter().filter(|l| l.snapshot).map(|l| l.name).collect::<Vec<_>>()) {
+                Some(snaps) if !snaps.is_empty() => format!("none inside: no metadata to hold them; from below, on LVM-thin: {}", snaps.join(", ")),
+                _ => "none inside: no metadata to hold them; take them below (LVM-thin, ZFS zvol)".into(),
+            },
             qcow2: format!("internal: {} in the file's snapshot table", q.snapshots),
         },
         SummaryRow {

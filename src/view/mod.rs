@@ -17,5 +17,5 @@ pub use blocks::{disk_views, tree, DiskView, PartState, PartView, TreeRow};
 pub use lvm::{lvm_figure, LvView, LvmFigure, PoolView, PvView, Run, VgView};
 pub use scene::{Scene, Shown};
 pub use figures::{FigureId, FIGURES};
-pub use images::{image_views, lookup_view, summary, ImageView, LookupView, Seg, SegKind, SpaceLog, SpaceSeries, SummaryRow};
+pub use images::{image_views, lookup_view, promises, summary, thin_view, ImageView, ThinLvView, ThinView, LookupView, Seg, SegKind, SpaceLog, SpaceSeries, SummaryRow};
 pub use timeline::{caption, Timeline};

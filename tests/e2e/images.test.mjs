@@ -158,3 +158,43 @@ test('key 5 shows Figure 5, and a discard frees the file cluster by cluster', T,
     await page.waitForSelector('[data-image]', { state: 'detached' });
   });
 });
+
+test('Figure 5 by clicks: a raw disk on LVM-thin gets its snapshot from below and rolls back; thin provisioning shows what it promises', T, async () => {
+  await withApp(shared.browser, shared.server, {}, async (app) => {
+    const { page } = app;
+    await gotoApp(app, '?embed=qcow2');
+    await page.waitForSelector('svg.images#figure');
+    const text = () => page.locator('.images-figure').textContent();
+    assert.equal(await page.isDisabled('[data-action="thin-snapshot"]'), true);
+    await click(page, 'create-images');
+    await click(page, 'thin-disk');
+    await page.waitForSelector('#figure [data-thin="vm-102-disk-0"]');
+    // The guest's writes go into the raw file, the qcow2 file and the thin LV.
+    await click(page, 'install-os');
+    await page.waitForFunction(() => /vm-102-disk-0 · 1 GiB virtual · 64 MiB mapped/.test(document.querySelector('#figure')?.textContent));
+    await click(page, 'thin-snapshot');
+    await page.waitForSelector('#figure [data-thin="snap_vm-102-disk-0_before_update"]');
+    assert.match(await text(), /snap_vm-102-disk-0_before_update · 1 GiB virtual · 64 MiB mapped · snapshot, inactive/);
+    assert.match(await text(), /from below, on LVM-thin: snap_vm-102-disk-0_before_update/);
+    // A write after the snapshot copies the shared chunks; the roll back
+    // (lvconvert --merge) brings the OS's bytes back.
+    await click(page, 'write-file');
+    await runCommand(page, "qemu-io -f raw -c 'write -P 0x66 0 4M' /dev/pve/vm-102-disk-0", /wrote 4194304/);
+    await settle(page);
+    assert.match(await text(), /LVM-thin: 2 GiB promised on pve\/data: 70\.7 GiB, 3% of it; in use 72 MiB \(0\.10%\)\./);
+    await click(page, 'thin-rollback');
+    await page.waitForSelector('#figure [data-thin="snap_vm-102-disk-0_before_update"]', { state: 'detached' });
+    const back = await runCommand(page, "qemu-io -f raw -c 'read -P 0x4f 0 4M' /dev/pve/vm-102-disk-0", /read 4194304/);
+    assert.doesNotMatch(back, /Pattern verification failed/, back);
+    // Over-commit: lvm2's warning, and the numbers say so.
+    await click(page, 'thin-overcommit');
+    await page.waitForFunction(() => /over-committed, a write may find the pool full/.test(document.querySelector('.images-figure')?.textContent));
+    assert.match(await text(), /LVM-thin: 101 GiB promised on pve\/data: 70\.7 GiB, 143% of it: over-committed/);
+    assert.match(await text(), /Image files: 2 GiB promised on the 32 GiB root file system \(pve-root\)/);
+    assert.match(await runCommand(page, 'lvs pve', /vm-103-disk-0/), /vm-102-disk-0 pve Vwi-a-tz--\s+1\.00g data\s+6\.25/);
+    await screenshot(page, 'embed-qcow2-thin.png', { fullPage: true });
+    await click(page, 'remove-images');
+    await page.waitForSelector('#figure [data-thin]', { state: 'detached' });
+    assert.doesNotMatch(await runCommand(page, 'lvs pve', /root/), /vm-10[23]/);
+  });
+});

@@ -76,7 +76,7 @@ test('truncate -s 10G makes a file with 0 blocks in ls -ls', T, async () => {
   });
 });
 
-test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; internal snapshots copy a cluster before a write and bring the old data back; qcow2 shrinking says where it is', T, async () => {
+test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; internal snapshots copy a cluster before a write and bring the old data back; qcow2 shrinks; the image attaches as a loop device', T, async () => {
   await withApp(shared.browser, shared.server, {}, async (app) => {
     const { page } = app;
     await gotoApp(app);
@@ -104,15 +104,21 @@ test('qemu-io write -z in the browser shows as a zero cluster in qemu-img map; i
     const back = await runCommand(page, `qemu-io -c 'read -P 0xab 0 64k' ${img}`, /read 65536\/65536 bytes at offset 0/);
     assert.doesNotMatch(back, /Pattern verification failed/, back);
     assert.equal(offsetOfFirst(await runCommand(page, `qemu-img map --output=json ${img}`, /"offset"/)), before);
-    const shrink = await runCommand(page, `qemu-img resize --shrink ${img} 1G`, /command-line program/);
-    assert.match(shrink, /^qemu-img: shrinking a qcow2 image is in the storage-lab command-line program/, shrink);
-    // The notes' ZFS commands and loop devices say where they are rather than "command not found".
+    const shrink = await runCommand(page, `qemu-img resize --shrink ${img} 1G`, /Image resized\./);
+    assert.match(shrink, /^Image resized\.\n?$/, shrink);
+    assert.match(await runCommand(page, `qemu-img info ${img}`, /virtual size/), /^virtual size: 1 GiB \(1073741824 bytes\)$/m);
+    assert.match(await runCommand(page, `qemu-img check ${img}`, /allocated/), /^1\/16384 = 0\.01% allocated/m);
+    // ZFS says where it is rather than "command not found".
     const zpool = await runCommand(page, 'sudo zpool status', /command-line program/);
     assert.match(zpool, /^zpool: ZFS \(the course's section 3\) is in the storage-lab command-line program, not in the browser yet/, zpool);
-    const losetup = await runCommand(page, `losetup -f --show ${img}`, /command-line program/);
-    assert.match(losetup, /^losetup: attaching images as disks is in the storage-lab command-line program/, losetup);
-    const snapshot = await runCommand(page, 'lvcreate -s pve/data', /command-line program/);
-    assert.match(snapshot, /^lvcreate: thin snapshots \(-s\) are in the storage-lab command-line program/, snapshot);
+    // The image as a loop device, and a thin LV's snapshot.
+    assert.match(await runCommand(page, `losetup -f --show ${img}`, /loop/), /^\/dev\/loop0\n?$/);
+    // losetup reads the file as it is: the loop device is qcow2's container, as long as the file.
+    const length = (await runCommand(page, `stat -c %s ${img}`, /^\d+/)).trim();
+    assert.equal((await runCommand(page, 'lsblk -bdno SIZE /dev/loop0', /^\d+/)).trim(), length);
+    await runCommand(page, 'lvcreate -V 1G -T pve/data -n vm-102-disk-0', /created/);
+    const snapshot = await runCommand(page, 'lvcreate -s -n snap_vm-102-disk-0_before_update pve/vm-102-disk-0', /created/);
+    assert.match(snapshot, /^  Logical volume "snap_vm-102-disk-0_before_update" created\.\n?$/, snapshot);
   });
 });
 

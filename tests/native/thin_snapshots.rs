@@ -219,3 +219,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn qemu_io_opens_a_thin_lv_as_raw_and_a_discard_gives_whole_chunks_back() {
+    // 64 KiB chunks: 1M..3M frees 32 of the 1,024 chunks written, 32M..64M
+    // 512; a discard of half a chunk frees none, and a discard of a chunk the
+    // snapshot shares keeps it in the pool (0.09% of 70.71g is the 64 MiB).
+    check(
+        None,
+        &format!("{VM_DISK}qemu-io -f raw -c 'write -P 0x4f 0 64M' /dev/pve/vm-100-disk-0\nlvcreate -s -n before pve/vm-100-disk-0\nqemu-io -f raw -c 'discard 1M 2M' -c 'discard 32M 32M' -c 'discard 0 32k' -c 'read -P 0 1M 2M' -c 'read -P 0x4f 0 1M' /dev/pve/vm-100-disk-0\nlvs -o lv_name,data_percent pve/data pve/vm-100-disk-0\nlvconvert --merge pve/before\nqemu-io -f raw -c 'read -P 0x4f 0 64M' /dev/pve/vm-100-disk-0\n"),
+        concat!(
+            "  Logical volume \"vm-100-disk-0\" created.\n",
+            "wrote 67108864/67108864 bytes at offset 0\n64 MiB, 1 ops; 00.00 sec (1.396 GiB/sec and 22.3293 ops/sec)\n",
+            "  Logical volume \"before\" created.\n",
+            "discard 2097152/2097152 bytes at offset 1048576\n2 MiB, 1 ops; 00.00 sec (1.353 GiB/sec and 692.9522 ops/sec)\n",
+            "discard 33554432/33554432 bytes at offset 33554432\n32 MiB, 1 ops; 00.00 sec (1.394 GiB/sec and 44.6137 ops/sec)\n",
+            "discard 32768/32768 bytes at offset 0\n32 KiB, 1 ops; 00.00 sec (467.499 MiB/sec and 14959.9820 ops/sec)\n",
+            "read 2097152/2097152 bytes at offset 1048576\n2 MiB, 1 ops; 00.00 sec (1.353 GiB/sec and 692.9522 ops/sec)\n",
+            "read 1048576/1048576 bytes at offset 0\n1 MiB, 1 ops; 00.00 sec (1.312 GiB/sec and 1343.9957 ops/sec)\n",
+            "  LV            Data% \n  data          0.09  \n  vm-100-disk-0 0.73  \n",
+            "  Volume pve/before replaced origin pve/vm-100-disk-0.\n",
+            "read 67108864/67108864 bytes at offset 0\n64 MiB, 1 ops; 00.00 sec (1.396 GiB/sec and 22.3293 ops/sec)\n",
+        ),
+    );
+}

@@ -470,3 +470,51 @@ fn figure5_shows_a_snapshots_l1_copy_shared_and_kept_clusters() {
     assert_eq!((l.data.clone(), l.shared.clone(), l.held.clone()), (vec![(0, 0x90000, k)], vec![], vec![0x50000]));
     assert_eq!(view::image_views(&s)[0].first_clusters, [H, R, R, T1, T2, Held, T1, S, T2, D].map(Some));
 }
+
+#[test]
+fn figure5_shows_a_raw_disk_on_lvm_thin_its_snapshot_and_what_thin_provisioning_promises() {
+    let mut sh = Shell::new(Machine::lab(1));
+    let thin = "/dev/pve/vm-102-disk-0";
+    for line in [
+        "mkdir -p /var/lib/vz/images/100".to_string(),
+        format!("qemu-img create -f qcow2 {QCOW2} 1G"),
+        "lvcreate -V 1G -T pve/data -n vm-102-disk-0".into(),
+        format!("qemu-io -f raw -c 'write -P 0x4f 0 64M' {thin}"),
+        "lvcreate -s -n snap_vm-102-disk-0_before_update pve/vm-102-disk-0".into(),
+        format!("qemu-io -f raw -c 'write -P 0x66 0 4M' {thin}"),
+    ] {
+        sh.run(&line);
+    }
+    let describe = |sh: &Shell| {
+        let scene = Scene::of(sh);
+        let t = view::thin_view(&scene).expect("thin LVs in pve/data");
+        let mut lines: Vec<String> = t.lvs.iter().map(|l| format!("{} {} virtual, {} mapped ({:.4}){}", l.name, l.virtual_text, l.mapped_text, l.mapped_fraction, if l.snapshot { ", snapshot" } else { "" })).collect();
+        lines.push(format!("{} · in use {} ({:.6})", t.pool_text, t.used_text, t.used_fraction));
+        lines.extend(view::promises(&scene));
+        lines
+    };
+    // The pool is lvs's 70.71g (75,925,798,912 bytes); 68 MiB of it is in
+    // use: the 64 MiB both LVs map, and the 4 MiB written after the snapshot
+    // (64 KiB chunks). The qcow2 file takes 196 KiB (`du` of a new 1 GiB
+    // image made by the real qemu-img).
+    assert_eq!(
+        describe(&sh),
+        [
+            "vm-102-disk-0 1 GiB virtual, 64 MiB mapped (0.0625)",
+            "snap_vm-102-disk-0_before_update 1 GiB virtual, 64 MiB mapped (0.0625), snapshot",
+            "pve/data: 70.7 GiB · in use 68 MiB (0.09%) (0.000939)",
+            "Image files: 1 GiB promised on the 32 GiB root file system (pve-root), 3% of it; they take 196 KiB.",
+            "LVM-thin: 2 GiB promised on pve/data: 70.7 GiB, 3% of it; in use 68 MiB (0.09%).",
+        ]
+    );
+    sh.run("lvcreate -V 100G -T pve/data -n vm-103-disk-0");
+    assert_eq!(describe(&sh).last().map(String::as_str), Some("LVM-thin: 102 GiB promised on pve/data: 70.7 GiB, 144% of it: over-committed, a write may find the pool full; in use 68 MiB (0.09%)."));
+    sh.run("qemu-img create -f raw /var/lib/vz/images/100/vm-100-disk-1.raw 1G");
+    let rows = view::summary(&Scene::of(&sh)).expect("a raw and a qcow2 image");
+    assert_eq!(rows[2].raw, "none inside: no metadata to hold them; from below, on LVM-thin: snap_vm-102-disk-0_before_update");
+    // The merge swings the origin back: the 4 MiB copied go back to the pool.
+    sh.run("lvconvert --merge pve/snap_vm-102-disk-0_before_update");
+    let after = describe(&sh);
+    assert_eq!(after[..2], ["vm-102-disk-0 1 GiB virtual, 64 MiB mapped (0.0625)", "vm-103-disk-0 100 GiB virtual, 0 B mapped (0.0000)"]);
+    assert_eq!(after[2], "pve/data: 70.7 GiB · in use 64 MiB (0.09%) (0.000884)");
+}

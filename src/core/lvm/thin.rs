@@ -117,6 +117,24 @@ impl ThinMap {
         self.insert(v, p, 1);
     }
 
+    /// Unmaps virtual chunks `first..end`; returns how many were mapped.
+    fn unmap(&mut self, first: u64, end: u64) -> u64 {
+        let mut unmapped = 0;
+        let hit: Vec<(u64, u64, u64)> = self.runs().filter(|(v, _, n)| *v < end && v + n > first).collect();
+        for (v, p, n) in hit {
+            self.runs.remove(&v);
+            let (from, to) = (v.max(first), (v + n).min(end));
+            unmapped += to - from;
+            if v < from {
+                self.runs.insert(v, (p, from - v));
+            }
+            if to < v + n {
+                self.runs.insert(to, (p + (to - v), v + n - to));
+            }
+        }
+        unmapped
+    }
+
     /// Adds the pool chunks this map uses to `set`.
     fn add_pool_chunks(&self, set: &mut RangeSet) {
         for (_, p, n) in self.runs() {
@@ -131,17 +149,7 @@ impl ThinMap {
 
     /// Forgets the mappings at or beyond virtual chunk `end`; returns how many.
     fn truncate(&mut self, end: u64) -> u64 {
-        let mut dropped = 0;
-        let tail: Vec<(u64, (u64, u64))> = self.runs.iter().filter(|(v, (_, n))| **v + n > end).map(|(v, r)| (*v, *r)).collect();
-        for (v, (p, n)) in tail {
-            self.runs.remove(&v);
-            let keep = end.saturating_sub(v);
-            if keep > 0 {
-                self.runs.insert(v, (p, keep));
-            }
-            dropped += n - keep;
-        }
-        dropped
+        self.unmap(end, u64::MAX)
     }
 }
 
@@ -452,6 +460,22 @@ impl Lvm {
         if chunks == 0 {
             return Vec::new();
         }
+        vec![Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks, returned }]
+    }
+
+    /// Unmaps the chunks of a thin volume that `offset..offset + len` covers
+    /// whole, as dm-thin passes a discard down; a partly covered chunk stays.
+    pub fn discard_thin_range(&mut self, vg_name: &str, lv_name: &str, offset: u64, len: u64) -> Vec<Event> {
+        let Ok(vg) = self.vg_mut(vg_name) else { return Vec::new() };
+        let Some(pool) = vg.lv(lv_name).and_then(|l| l.thin_pool()).map(str::to_string) else { return Vec::new() };
+        let chunk = vg.lv(&pool).and_then(|l| l.pool()).map_or(1, |p| p.chunk_size_bytes).max(1);
+        let (first, end) = (offset.div_ceil(chunk), offset.saturating_add(len) / chunk);
+        let Some(LvKind::Thin { map, .. }) = vg.lv_mut(lv_name).map(|l| &mut l.kind) else { return Vec::new() };
+        let chunks = if first < end { map.unmap(first, end) } else { 0 };
+        if chunks == 0 {
+            return Vec::new();
+        }
+        let returned = reclaim(vg, &pool);
         vec![Event::ThinChunksFreed { vg: vg_name.into(), pool, lv: lv_name.into(), chunks, returned }]
     }
 

@@ -388,6 +388,20 @@ impl Machine {
         }
     }
 
+    /// Discards `offset..offset + len` of a device (BLKDISCARD): a thin volume
+    /// gives back the chunks the range covers whole, a loop device punches a
+    /// hole in its raw file; other devices keep their bytes.
+    pub fn discard_range(&mut self, dev: DevId, offset: u64, len: u64) -> Vec<Event> {
+        #[cfg(feature = "loop-devices")]
+        if let Some(b) = self.disk(dev).and_then(|d| d.backing.clone()).filter(|b| !b.qcow2 && !b.deleted && !b.read_only) {
+            return self.punch_file(&b.path, offset, len).unwrap_or_default();
+        }
+        match self.devices.get(dev).map(|d| d.kind.clone()) {
+            Some(DevKind::Lv { vg, lv, role: LvRole::Thin, .. }) => self.lvm.discard_thin_range(&vg, &lv, offset, len),
+            _ => Vec::new(),
+        }
+    }
+
     /// The device of an active LV.
     pub fn lv_dev(&self, vg: &str, lv: &str) -> Option<DevId> {
         self.devices.iter().find_map(|d| match &d.kind {
