@@ -436,6 +436,10 @@ struct ReadOpts {
     size: Option<String>,
     options: Vec<(String, String)>,
     files: Vec<String>,
+    /// `-U`: open without the image's lock, beside a process that holds it.
+    force_share: bool,
+    /// `check -r`: opens the image for writing.
+    repair: bool,
 }
 
 /// The options of `cmd`; `real` lists the other option letters QEMU's
@@ -460,14 +464,14 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
         }
         match a.as_str() {
             "--backing-chain" => o.chain = true,
-            // Sharing the image with a running VM changes nothing here.
-            "-U" | "--force-share" => {}
+            "-U" | "--force-share" if cmd != "resize" => o.force_share = true,
             // The lab's images have no leaks or bad refcounts to repair.
             "-r" | "--repair" if cmd == "check" => {
                 let v = value("r")?;
                 if v != "leaks" && v != "all" {
                     return Err(usage(cmd, &format!("qemu-img: --repair (-r) expects 'leaks' or 'all' not '{v}'")));
                 }
+                o.repair = true;
             }
             "-f" => o.format = Some(value("f")?),
             "-O" => o.out_format = Some(value("O")?),
@@ -490,6 +494,9 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
     Ok(o)
 }
 
+/// QEMU's refusal of `-U` where the image would be written.
+pub(crate) const SHARE_READ_ONLY: &str = "force-share=on can only be used with read-only images";
+
 /// qemu's error for an image another process (here `qemu-nbd`) holds the
 /// write lock of: opens for writing want that lock, read-only opens a
 /// shared one.
@@ -500,7 +507,7 @@ pub(crate) fn lock_error(shell: &Shell, name: &str, write: bool) -> Option<Strin
 }
 
 /// Opens an image file: its facts, or qemu-img's "Could not open" error.
-fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output> {
+fn open(shell: &Shell, name: &str, format: Option<&str>, force_share: bool) -> Result<Facts, Output> {
     let path = shell.abs(name);
     let m = &shell.machine;
     let st = match m.stat_path(&path) {
@@ -508,7 +515,7 @@ fn open(shell: &Shell, name: &str, format: Option<&str>) -> Result<Facts, Output
         Ok(s) => s.stat,
         Err(e) => return Err(fail(format!("Could not open '{name}': Could not open '{name}': {}", e.text()))),
     };
-    if let Some(why) = lock_error(shell, name, false) {
+    if let Some(why) = lock_error(shell, name, false).filter(|_| !force_share) {
         return Err(fail(format!("Could not open '{name}': {why}")));
     }
     if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2")) {
@@ -543,7 +550,10 @@ fn open_one(shell: &Shell, cmd: &str, args: &[String], real: &str) -> Result<(Re
     let [name] = o.files.as_slice() else {
         return Err(usage(cmd, "qemu-img: Expecting one image file name"));
     };
-    let f = open(shell, name, o.format.as_deref())?;
+    if o.force_share && o.repair {
+        return Err(fail(format!("Could not open '{name}': {SHARE_READ_ONLY}")));
+    }
+    let f = open(shell, name, o.format.as_deref(), o.force_share)?;
     Ok((o, f))
 }
 
@@ -569,7 +579,7 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
         if cfg!(feature = "qcow2-backing") && all.iter().any(|f| f.name == full) {
             return fail(format!("Backing file '{full}' creates an infinite loop."));
         }
-        match open(shell, &full, Some(&format)) {
+        match open(shell, &full, Some(&format), o.force_share) {
             Ok(next) if all.len() < 16 => all.push(next),
             Ok(_) => break,
             Err(out) => return out,
@@ -652,7 +662,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(why) = lock_error(shell, name, true).filter(|_| shell.machine.stat_path(&shell.abs(name)).is_ok()) {
         return fail(format!("Could not open '{name}': {why}"));
     }
-    let f = match open(shell, name, o.format.as_deref()) {
+    let f = match open(shell, name, o.format.as_deref(), false) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -739,13 +749,14 @@ fn chain_of(shell: &Shell, f: &Facts) -> chain::Chain {
 /// of allocation is not modelled.
 fn compare(shell: &mut Shell, args: &[String]) -> Output {
     let mut formats = (None, None);
-    let (mut files, mut strict) = (Vec::new(), false);
+    let (mut files, mut strict, mut shared) = (Vec::new(), false, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-f" => formats.0 = it.next().cloned(),
             "-F" => formats.1 = it.next().cloned(),
             "-s" => strict = true,
+            "-U" | "--force-share" => shared = true,
             "-q" | "-p" => {}
             s if s.starts_with('-') && s.len() > 1 => return bad_option("compare", s, "hT"),
             _ => files.push(a.clone()),
@@ -754,11 +765,11 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     let [a, b] = files.as_slice() else {
         return usage("compare", "qemu-img: Expecting two image file names");
     };
-    let fa = match open(shell, a, formats.0.as_deref()) {
+    let fa = match open(shell, a, formats.0.as_deref(), shared) {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
-    let fb = match open(shell, b, formats.1.as_deref()) {
+    let fb = match open(shell, b, formats.1.as_deref(), shared) {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
@@ -819,12 +830,13 @@ const MAX_SPARSE_BYTES: u64 = 16 << 20;
 /// detection does, and `-S 0` writes every zero.
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
-    let (mut in_format, mut sparse) = (None, 4096u64);
+    let (mut in_format, mut sparse, mut shared) = (None, 4096u64, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-f" => in_format = it.next().cloned(),
             "-O" => o.format = it.next().cloned(),
+            "-U" | "--force-share" => shared = true,
             "-S" => {
                 let Some(v) = it.next() else { return missing_value("convert", "S") };
                 let head = "Invalid buffer size for sparse output specified";
@@ -851,7 +863,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         return fail(why.into());
     };
     let (src, dst) = (src.clone(), dst.clone());
-    let f = match open(shell, &src, in_format.as_deref()) {
+    let f = match open(shell, &src, in_format.as_deref(), shared) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -1060,7 +1072,7 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
             None => return fail(format!("Invalid image size specified: '{text}'.")),
         },
         (None, Some(name)) => {
-            let f = match open(shell, name, o.format.as_deref()) {
+            let f = match open(shell, name, o.format.as_deref(), o.force_share) {
                 Ok(f) => f,
                 Err(out) => return out,
             };

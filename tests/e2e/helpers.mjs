@@ -264,20 +264,21 @@ export async function chooseDisk(page, name) {
 export const dev = (name) => `#figure [data-dev="${name}"]`;
 
 /**
- * Clicks New partition on sdb, checks the console shows the command (and, for
- * fdisk, that the partition is drawn as pending), then Write table, and waits
- * for sdb1 to be drawn as written.
+ * Clicks New partition on `name` (sdb), checks the console shows the command
+ * (and, for fdisk, that the partition is drawn as pending), then Write
+ * table, and waits for the first partition to be drawn as written.
  */
-export async function partitionSdb(page) {
-  await chooseDisk(page, 'sdb');
+export async function partitionDisk(page, name) {
+  const first = /\d$/.test(name) ? `${name}p1` : `${name}1`;
+  await chooseDisk(page, name);
   let before = await consoleText(page);
   await page.click('button[data-action="new-partition"]');
-  await waitConsoleAfter(page, before, /s?fdisk\b[^\n]*sdb/, 'New partition');
+  await waitConsoleAfter(page, before, new RegExp(`s?fdisk\\b[^\\n]*${name}`), 'New partition');
   const added = (await consoleText(page)).slice(before.length);
-  const usedFdisk = /(^|[^s])fdisk\b[^\n]*sdb/.test(added) && !/sfdisk\b[^\n]*sdb/.test(added);
+  const usedFdisk = new RegExp(`(^|[^s])fdisk\\b[^\\n]*${name}`).test(added) && !new RegExp(`sfdisk\\b[^\\n]*${name}`).test(added);
   if (usedFdisk) {
     // fdisk keeps the new table in memory until w: the figure shows it pending.
-    await page.waitForSelector(`${dev('sdb1')}[data-pending]`, { state: 'attached' });
+    await page.waitForSelector(`${dev(first)}[data-pending]`, { state: 'attached' });
   }
   const write = page.locator('button[data-action="write-table"]');
   if (usedFdisk || (await write.isEnabled())) {
@@ -285,9 +286,11 @@ export async function partitionSdb(page) {
     await write.click();
     await waitConsoleAfter(page, before, /\S/, 'Write table');
   }
-  await page.waitForSelector(`${dev('sdb1')}:not([data-pending])`, { state: 'attached' });
-  assert.equal(await page.locator(`${dev('sdb1')}[data-pending]`).count(), 0, 'sdb1 is still pending after Write table');
+  await page.waitForSelector(`${dev(first)}:not([data-pending])`, { state: 'attached' });
+  assert.equal(await page.locator(`${dev(first)}[data-pending]`).count(), 0, `${first} is still pending after Write table`);
 }
+
+export const partitionSdb = (page) => partitionDisk(page, 'sdb');
 
 /** The whole-SVG markup, to wait for the figure to change. */
 export async function figureMarkup(page) {

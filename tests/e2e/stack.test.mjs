@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dev, gotoApp, runCommand, screenshot, withApp, sharedBrowser } from './helpers.mjs';
+import { dev, gotoApp, partitionDisk, runCommand, screenshot, withApp, sharedBrowser } from './helpers.mjs';
 
 const T = { timeout: 90_000 };
 const shared = sharedBrowser();
@@ -140,5 +140,29 @@ test('a session exported as JSON imports again; a broken file leaves the session
     const alert = await page.waitForSelector('[role=alert]');
     assert.match(await alert.textContent(), /The session file could not be imported: the session file is not valid: it ends too early/);
     assert.match(await page.$eval('#console-output', (el) => el.textContent), /successfully created/, 'the imported session is still there');
+  });
+});
+
+test('a qcow2 image served by qemu-nbd is partitioned in Figure 1 by clicks, and the table lands in its guest clusters', T, async () => {
+  await withApp(shared.browser, shared.server, {}, async (app) => {
+    const { page } = app;
+    await gotoApp(app);
+    const img = '/var/lib/vz/images/100/vm-100-disk-1.qcow2';
+    await runCommand(page, 'mkdir -p /var/lib/vz/images/100');
+    await runCommand(page, `qemu-img create -f qcow2 ${img} 1G`, /Formatting/);
+    await runCommand(page, 'modprobe nbd max_part=8');
+    await runCommand(page, `qemu-nbd -c /dev/nbd0 ${img}`);
+    // Figure 1 draws the new disk, and New partition offers it.
+    await page.waitForSelector(dev('nbd0'), { state: 'attached' });
+    // The toolbar's size (10 GiB) does not fit the 1 GiB disk: half of it.
+    await page.fill('input#part-size', '+512M');
+    await partitionDisk(page, 'nbd0');
+    assert.match(await runCommand(page, 'lsblk -no NAME,SIZE /dev/nbd0', /nbd0p1/), /^nbd0\s+1G\n\S+nbd0p1\s+512M\n?$/);
+    // The table went into the image: its first guest cluster is now data.
+    const map = await runCommand(page, `qemu-img map --output=json -U ${img}`, /"start": 0/);
+    assert.match(map, /^\[\{ "start": 0, "length": 65536, "depth": 0, "present": true, "zero": false, "data": true, "compressed": false, "offset": \d+\}/, map);
+    await runCommand(page, 'qemu-nbd -d /dev/nbd0', /disconnected/);
+    assert.match(await runCommand(page, `qemu-img check ${img}`, /No errors/), /No errors were found on the image\./);
+    await screenshot(page, 'qemu-nbd-partitioned.png');
   });
 });

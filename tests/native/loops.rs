@@ -117,6 +117,46 @@ losetup: /dev/loop3: set capacity failed: No such device or address\n",
     );
 }
 
+/// `-U` (`--force-share`) reads an image another process holds, as Proxmox
+/// users do with a running VM's disk: `info`, `check`, `map`, `measure`,
+/// `compare`, `convert` and `snapshot -l` take it; `resize` does not, and
+/// a write with it is refused (the texts of qemu-img 10.0.2 beside a
+/// `qemu-io` holding the image's lock).
+#[test]
+fn force_share_reads_an_image_that_qemu_nbd_holds() {
+    check(
+        Some("sdb=1G"),
+        "qemu-img create -q -f qcow2 /root/g.qcow2 1G
+modprobe nbd
+qemu-nbd -c /dev/nbd0 /root/g.qcow2
+qemu-img map /root/g.qcow2
+qemu-img map -U /root/g.qcow2
+qemu-img check --force-share /root/g.qcow2
+qemu-img snapshot -l -U /root/g.qcow2
+qemu-img compare -U /root/g.qcow2 /root/g.qcow2
+qemu-img convert -U -O raw /root/g.qcow2 /root/g.raw
+qemu-img measure -U -O qcow2 /root/g.qcow2
+qemu-img resize -U /root/g.qcow2 2G
+qemu-img snapshot -c s1 -U /root/g.qcow2
+qemu-img check -U -r all /root/g.qcow2
+",
+        "qemu-img: Could not open '/root/g.qcow2': Failed to get shared \"write\" lock
+Is another process using the image [/root/g.qcow2]?
+Offset          Length          Mapped to       File
+No errors were found on the image.
+Image end offset: 262144
+Images are identical.
+required size: 393216
+fully allocated size: 1074135040
+bitmaps size: 0
+qemu-img resize: invalid option -- 'U'
+Try 'qemu-img resize --help' for more info
+qemu-img: Could not open '/root/g.qcow2': force-share=on can only be used with read-only images
+qemu-img: Could not open '/root/g.qcow2': force-share=on can only be used with read-only images
+",
+    );
+}
+
 /// qemu-nbd: the module first, then a qcow2 image's guest disk as /dev/nbdN
 /// (major 43, 32 minors each with the module's default max_part=16); while
 /// it is served, qemu-img and qemu-io get QEMU's lock errors (the texts of

@@ -52,7 +52,7 @@ pub(super) fn snapshots_json(list: &[Snapshot]) -> String {
 /// `qemu-img snapshot [-l | -c NAME | -a NAME | -d NAME] [-f FMT] FILE`.
 pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
     let mut action: Option<(char, String)> = None;
-    let mut format = None;
+    let (mut format, mut shared) = (None, false);
     let mut files = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -66,7 +66,11 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
                 }
                 continue;
             }
-            "-q" | "-U" | "--force-share" => continue,
+            "-q" => continue,
+            "-U" | "--force-share" => {
+                shared = true;
+                continue;
+            }
             s if s.starts_with('-') && s.len() > 1 => return super::bad_option("snapshot", s, "h"),
             _ => {
                 files.push(a.clone());
@@ -91,10 +95,13 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
         return super::usage("snapshot", "qemu-img: Expecting one image file name");
     };
     let writes = action.as_ref().is_some_and(|a| a.0 != 'l');
+    if shared && writes {
+        return Output::error(format!("qemu-img: Could not open '{name}': {}\n", super::SHARE_READ_ONLY), 1);
+    }
     if let Some(why) = super::lock_error(shell, name, true).filter(|_| writes && shell.machine.stat_path(&shell.abs(name)).is_ok()) {
         return Output::error(format!("qemu-img: Could not open '{name}': {why}\n"), 1);
     }
-    let f = match open(shell, name, format.as_deref()) {
+    let f = match open(shell, name, format.as_deref(), shared && !writes) {
         Ok(f) => f,
         Err(out) => return out,
     };
