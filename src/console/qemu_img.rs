@@ -292,7 +292,7 @@ fn raw_file(m: &mut crate::core::machine::Machine, name: &str, path: &str, size:
         // QEMU's raw create writes the first 4 KiB (`allocate_first_block`),
         // so even a sparse image has one block: "disk size: 4 KiB".
         "off" => (m.truncate_file(path, size).and_then(|_| m.write_file(path, 0, Chunk::zeros(size.min(4096)))), "Could not resize file"),
-        "falloc" => (m.fallocate(path, size), "Could not preallocate new data"),
+        "falloc" => (m.fallocate(path, size).and_then(|_| m.write_file(path, 0, Chunk::zeros(size.min(4096)))), "Could not preallocate new data"),
         "full" => (m.write_file(path, 0, Chunk::zeros(size)), "Could not write zeros for preallocation"),
         _ => return Err("Unsupported preallocation mode: metadata".into()),
     };
@@ -507,15 +507,37 @@ pub(crate) fn lock_error(shell: &Shell, name: &str, write: bool) -> Option<Strin
 }
 
 /// Opens an image file: its facts, or qemu-img's "Could not open" error.
-fn open(shell: &Shell, name: &str, format: Option<&str>, force_share: bool) -> Result<Facts, Output> {
+/// How a command opens an image: QEMU's lock and its error for a directory
+/// depend on it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Read-only, with the shared lock.
+    Read,
+    /// Read-only without a lock (`-U`).
+    Shared,
+    Write,
+}
+
+impl Access {
+    pub(crate) fn reading(force_share: bool) -> Access {
+        if force_share {
+            Access::Shared
+        } else {
+            Access::Read
+        }
+    }
+}
+
+fn open(shell: &Shell, name: &str, format: Option<&str>, access: Access) -> Result<Facts, Output> {
     let path = shell.abs(name);
     let m = &shell.machine;
     let st = match m.stat_path(&path) {
-        Ok(s) if s.stat.is_dir => return Err(fail(format!("Could not open '{name}': Could not open '{name}': Is a directory"))),
+        Ok(s) if s.stat.is_dir && access == Access::Write => return Err(fail(format!("Could not open '{name}': Could not open '{name}': Is a directory"))),
+        Ok(s) if s.stat.is_dir => return Err(fail(format!("Could not open '{name}': 'file' driver requires '{name}' to be a regular file"))),
         Ok(s) => s.stat,
         Err(e) => return Err(fail(format!("Could not open '{name}': Could not open '{name}': {}", e.text()))),
     };
-    if let Some(why) = lock_error(shell, name, false).filter(|_| !force_share) {
+    if let Some(why) = lock_error(shell, name, false).filter(|_| access == Access::Read) {
         return Err(fail(format!("Could not open '{name}': {why}")));
     }
     if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2")) {
@@ -553,7 +575,7 @@ fn open_one(shell: &Shell, cmd: &str, args: &[String], real: &str) -> Result<(Re
     if o.force_share && o.repair {
         return Err(fail(format!("Could not open '{name}': {SHARE_READ_ONLY}")));
     }
-    let f = open(shell, name, o.format.as_deref(), o.force_share)?;
+    let f = open(shell, name, o.format.as_deref(), Access::reading(o.force_share))?;
     Ok((o, f))
 }
 
@@ -579,7 +601,7 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
         if cfg!(feature = "qcow2-backing") && all.iter().any(|f| f.name == full) {
             return fail(format!("Backing file '{full}' creates an infinite loop."));
         }
-        match open(shell, &full, Some(&format), o.force_share) {
+        match open(shell, &full, Some(&format), Access::reading(o.force_share)) {
             Ok(next) if all.len() < 16 => all.push(next),
             Ok(_) => break,
             Err(out) => return out,
@@ -662,7 +684,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(why) = lock_error(shell, name, true).filter(|_| shell.machine.stat_path(&shell.abs(name)).is_ok()) {
         return fail(format!("Could not open '{name}': {why}"));
     }
-    let f = match open(shell, name, o.format.as_deref(), false) {
+    let f = match open(shell, name, o.format.as_deref(), Access::Write) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -748,6 +770,11 @@ fn chain_of(shell: &Shell, f: &Facts) -> chain::Chain {
 /// zeros. `-s` (strict) refuses images of different sizes; its comparison
 /// of allocation is not modelled.
 fn compare(shell: &mut Shell, args: &[String]) -> Output {
+    // -q: the verdict is the exit status alone; errors still print.
+    if args.iter().any(|a| a == "-q") {
+        let rest: Vec<String> = args.iter().filter(|a| *a != "-q").cloned().collect();
+        return Output { text: String::new(), ..compare(shell, &rest) };
+    }
     let mut formats = (None, None);
     let (mut files, mut strict, mut shared) = (Vec::new(), false, false);
     let mut it = args.iter();
@@ -757,7 +784,7 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
             "-F" => formats.1 = it.next().cloned(),
             "-s" => strict = true,
             "-U" | "--force-share" => shared = true,
-            "-q" | "-p" => {}
+            "-p" => {}
             s if s.starts_with('-') && s.len() > 1 => return bad_option("compare", s, "hT"),
             _ => files.push(a.clone()),
         }
@@ -765,11 +792,11 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     let [a, b] = files.as_slice() else {
         return usage("compare", "qemu-img: Expecting two image file names");
     };
-    let fa = match open(shell, a, formats.0.as_deref(), shared) {
+    let fa = match open(shell, a, formats.0.as_deref(), Access::reading(shared)) {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
-    let fb = match open(shell, b, formats.1.as_deref(), shared) {
+    let fb = match open(shell, b, formats.1.as_deref(), Access::reading(shared)) {
         Ok(f) => f,
         Err(out) => return Output { exit_status: 2, ..out },
     };
@@ -863,7 +890,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         return fail(why.into());
     };
     let (src, dst) = (src.clone(), dst.clone());
-    let f = match open(shell, &src, in_format.as_deref(), shared) {
+    let f = match open(shell, &src, in_format.as_deref(), Access::reading(shared)) {
         Ok(f) => f,
         Err(out) => return out,
     };
@@ -1072,7 +1099,7 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
             None => return fail(format!("Invalid image size specified: '{text}'.")),
         },
         (None, Some(name)) => {
-            let f = match open(shell, name, o.format.as_deref(), o.force_share) {
+            let f = match open(shell, name, o.format.as_deref(), Access::reading(o.force_share)) {
                 Ok(f) => f,
                 Err(out) => return out,
             };

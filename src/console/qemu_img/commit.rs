@@ -66,7 +66,7 @@ fn the_image(shell: &Shell, cmd: &str, opts: &[(char, String)], files: &[String]
         return Err(usage(cmd, "qemu-img: Expecting one image file name"));
     };
     let format = value(opts, 'f');
-    let f = open(shell, name, format, false)?;
+    let f = open(shell, name, format, super::Access::Write)?;
     if f.header.is_none() {
         let warning = if format.is_none() { probed_raw_warning(name) } else { String::new() };
         return Err(Output::error(format!("{warning}qemu-img: {}\n", raw_error(name)), 1));

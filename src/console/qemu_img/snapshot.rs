@@ -101,7 +101,11 @@ pub(super) fn snapshot(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(why) = super::lock_error(shell, name, true).filter(|_| writes && shell.machine.stat_path(&shell.abs(name)).is_ok()) {
         return Output::error(format!("qemu-img: Could not open '{name}': {why}\n"), 1);
     }
-    let f = match open(shell, name, format.as_deref(), shared && !writes) {
+    let access = match (writes, shared) {
+        (true, _) => super::Access::Write,
+        (false, share) => super::Access::reading(share),
+    };
+    let f = match open(shell, name, format.as_deref(), access) {
         Ok(f) => f,
         Err(out) => return out,
     };
