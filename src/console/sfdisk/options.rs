@@ -19,6 +19,7 @@ use crate::console::Output;
 use crate::core::device::DevId;
 use crate::core::gpt::Guid;
 use crate::core::label::{DiskId, Label, LabelKind, PartType};
+#[cfg(feature = "wipe-modes")]
 use crate::core::libfdisk::wipe::WipeMode;
 use crate::core::machine::Machine;
 use crate::core::order::SmallSort;
