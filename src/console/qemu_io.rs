@@ -68,10 +68,14 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     if header.is_none() && format.is_none() {
         out.err = super::qemu_img::probed_raw_warning(name);
     }
+    run_all(m, &Target::File { path: &path, header }, size, &commands, out)
+}
+
+/// Runs each `-c` command in turn after `out` (the open's warnings).
+fn run_all(m: &mut Machine, target: &Target, size: u64, commands: &[String], mut out: Output) -> Output {
     let mut failed = 0;
-    let target = Target::File { path: &path, header };
-    for c in &commands {
-        let o = command(m, &target, size, c);
+    for c in commands {
+        let o = command(m, target, size, c);
         failed = failed.max(o.exit_status);
         out.append(o);
     }
@@ -99,15 +103,8 @@ fn on_device(shell: &mut Shell, name: &str, dev: DevId, format: Option<&str>, co
     if format.is_none() {
         out.err = super::qemu_img::probed_raw_warning(name);
     }
-    let (size, target) = (m.size_of(dev), Target::Device(dev));
-    let mut failed = 0;
-    for c in commands {
-        let o = command(m, &target, size, c);
-        failed = failed.max(o.exit_status);
-        out.append(o);
-    }
-    out.exit_status = failed;
-    out
+    let size = m.size_of(dev);
+    run_all(m, &Target::Device(dev), size, commands, out)
 }
 
 /// `cvtnum`: a size with an optional k, M, G... suffix, or 0x hex.
@@ -293,8 +290,9 @@ fn read(m: &mut Machine, target: &Target, size: u64, offset: u64, len: u64, opts
             events.push(Event::L2EntryRead { image: path.to_string(), l2_index, host_offset });
         }
     }
-    let image = super::qemu_img::chain::Chain::open(m, path, path, header.is_none());
-    Output { events, ..read_report(offset, len, opts, |at, n| image.read(m, at, n)) }
+    // The chain is opened only when the bytes are looked at.
+    let image = (opts.pattern.is_some() || opts.dump).then(|| super::qemu_img::chain::Chain::open(m, path, path, header.is_none()));
+    Output { events, ..read_report(offset, len, opts, |at, n| image.as_ref().map(|i| i.read(m, at, n)).unwrap_or_default()) }
 }
 
 /// `read` on a block device: its bytes, checked or shown as from a file.
