@@ -235,38 +235,67 @@ pub fn cat(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output 
     Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), events, ..Output::bytes(bytes) }
 }
 
-/// The count of `-n N` (or `-N`, `--lines=N`) or `-c N` (bytes) for head and
-/// tail; 10 lines by default.
-fn counts(args: &[String]) -> (usize, Option<u64>, Vec<&String>) {
-    let mut n = 10;
-    let mut bytes = None;
+/// A count as head and tail read it (`-n N`, `-N`, `--lines=N`, or `-c N`
+/// for bytes): `N`; `-N`, which head reads as all but the last N; `+N`,
+/// which tail reads as from the Nth on. 10 lines by default.
+#[derive(Clone, Copy)]
+struct Count {
+    n: u64,
+    bytes: bool,
+    sign: Option<char>,
+}
+
+fn counts(args: &[String]) -> (Count, Vec<&String>) {
+    let mut count = Count { n: 10, bytes: false, sign: None };
     let mut files = Vec::new();
     let mut i = 0;
+    let read = |v: &str, bytes: bool| {
+        let sign = v.chars().next().filter(|c| *c == '+' || *c == '-');
+        let n = crate::core::units::parse_size_bytes(v.trim_start_matches(['+', '-'])).unwrap_or(10);
+        Count { n, bytes, sign }
+    };
     while i < args.len() {
         let a = &args[i];
         if a == "-n" || a == "-c" {
             i += 1;
-            let v = args.get(i).map(String::as_str).unwrap_or("10");
-            if a == "-c" {
-                bytes = crate::core::units::parse_size_bytes(v).ok();
-            } else {
-                n = v.parse().unwrap_or(10);
-            }
+            count = read(args.get(i).map_or("10", String::as_str), a == "-c");
         } else if let Some(v) = a.strip_prefix("-c").or_else(|| a.strip_prefix("--bytes=")) {
-            bytes = crate::core::units::parse_size_bytes(v).ok();
-        } else if let Some(v) = a.strip_prefix("-n").or_else(|| a.strip_prefix("--lines=")).or_else(|| a.strip_prefix('-')) {
-            n = v.parse().unwrap_or(10);
+            count = read(v, true);
+        } else if let Some(v) = a.strip_prefix("-n").or_else(|| a.strip_prefix("--lines=")) {
+            count = read(v, false);
+        } else if let Some(v) = a.strip_prefix('-').filter(|v| v.starts_with(|c: char| c.is_ascii_digit())) {
+            count = read(v, false);
         } else {
             files.push(a);
         }
         i += 1;
     }
-    (n, bytes, files)
+    (count, files)
+}
+
+/// The part of `data` head (or tail) keeps.
+fn pick(data: &[u8], count: Count, head: bool) -> &[u8] {
+    let ends: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
+    let total = if count.bytes { data.len() } else { ends.len() + usize::from(data.last().is_some_and(|b| *b != b'\n')) };
+    // Where unit k (a byte, or a line) starts.
+    let at = |k: usize| match (count.bytes, k) {
+        (true, k) => k.min(data.len()),
+        (false, 0) => 0,
+        (false, k) => ends.get(k - 1).copied().unwrap_or(data.len()),
+    };
+    let n = usize::try_from(count.n).unwrap_or(usize::MAX);
+    match (head, count.sign) {
+        (true, Some('-')) => &data[..at(total.saturating_sub(n))],
+        (true, _) => &data[..at(n.min(total))],
+        (false, Some('+')) => &data[at(n.saturating_sub(1).min(total))..],
+        (false, _) => &data[at(total.saturating_sub(n))..],
+    }
 }
 
 pub fn head_tail(shell: &mut Shell, tool: &str, args: &[String], stdin: Option<&Input>) -> Output {
-    let (n, bytes, files) = counts(args);
-    let limit = if tool == "head" { bytes.unwrap_or(READ_LIMIT) } else { READ_LIMIT };
+    let (count, files) = counts(args);
+    let head = tool == "head";
+    let limit = if head && count.bytes && count.sign != Some('-') { count.n } else { READ_LIMIT };
     let (got, err, events) = inputs(shell, tool, &files, stdin, limit);
     let mut out = Vec::new();
     let many = got.len() > 1;
@@ -274,23 +303,7 @@ pub fn head_tail(shell: &mut Shell, tool: &str, args: &[String], stdin: Option<&
         if many {
             out.extend(format!("{}==> {name} <==\n", if i > 0 { "\n" } else { "" }).into_bytes());
         }
-        let pick: &[u8] = match (bytes, tool) {
-            (Some(c), "head") => &data[..(c as usize).min(data.len())],
-            (Some(c), _) => &data[data.len().saturating_sub(c as usize)..],
-            (None, _) => {
-                let ends: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
-                let lines = ends.len() + usize::from(data.last().is_some_and(|b| *b != b'\n'));
-                if tool == "head" {
-                    &data[..ends.get(n.saturating_sub(1)).copied().filter(|_| n > 0).unwrap_or(if n == 0 { 0 } else { data.len() })]
-                } else {
-                    // The first line kept starts after the last dropped line's newline;
-                    // dropping every line (tail -n 0) keeps nothing.
-                    let skip = lines.saturating_sub(n);
-                    &data[if skip == 0 { 0 } else { ends.get(skip - 1).copied().unwrap_or(data.len()) }..]
-                }
-            }
-        };
-        out.extend_from_slice(pick);
+        out.extend_from_slice(pick(data, count, head));
     }
     Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), events, ..Output::bytes(out) }
 }

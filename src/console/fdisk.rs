@@ -33,6 +33,37 @@ const GPT_ALIASES: &[(&str, &str)] = &[
     ("raid", "A19D880F-05FC-4D3B-A006-743F0F84911E"),
     ("lvm", "E6D6D379-F507-44C2-A23C-238F2A3DF928"),
 ];
+/// `fdisk_label_advparse_parttype()` as fdisk's `t` asks it: type data (a
+/// hex code; on GPT a GUID or the type's number in the list), an alias
+/// (exact), a name (letters and digits only, any case); else an unknown
+/// type, which on MBR is the code read (0 for text) and on GPT is refused.
+/// Returns the type and whether the table knows it.
+fn parse_type(kind: LabelKind, input: &str) -> Option<(PartType, bool)> {
+    let alnum = |t: &str| t.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect::<String>();
+    let wanted = alnum(input);
+    match kind {
+        LabelKind::Dos => {
+            let code = crate::console::cnum::c_strtol_hex_whole(input);
+            let known = |c: i64| dos_types().find(|t| i64::from(t.0) == c).map(|t| t.0);
+            let found = code
+                .and_then(known)
+                .or_else(|| DOS_ALIASES.iter().find(|a| a.0 == input).map(|a| a.1))
+                .or_else(|| dos_types().find(|t| alnum(t.1) == wanted).map(|t| t.0));
+            // An unknown code is stored as the table's byte.
+            Some(found.map_or((PartType::Dos(code.unwrap_or(0) as u8), false), |c| (PartType::Dos(c), true)))
+        }
+        LabelKind::Gpt => {
+            let by_guid = crate::core::gpt::Guid::parse(input).and_then(|g| gpt_types().find(|t| crate::core::gpt::Guid::parse(t.0) == Some(g))).map(|t| t.0);
+            let by_number = crate::console::cnum::c_strtol_whole(input, 0).filter(|i| *i > 0).and_then(|i| gpt_types().nth(i as usize - 1)).map(|t| t.0);
+            let guid = by_guid
+                .or(by_number)
+                .or_else(|| GPT_ALIASES.iter().find(|a| a.0 == input).map(|a| a.1))
+                .or_else(|| gpt_types().find(|t| alnum(t.1) == wanted).map(|t| t.0));
+            guid.map(|g| (PartType::gpt_named(g), true)).or_else(|| crate::core::gpt::Guid::parse(input).map(|g| (PartType::Gpt(g), false)))
+        }
+    }
+}
+
 const DOS_ALIASES: &[(&str, u8)] = &[
     ("linux", 0x83),
     ("swap", 0x82),
@@ -541,7 +572,8 @@ impl Session {
                 false
             }
             Step::TypeCode { number, selected } => {
-                self.change_type(machine, input, (number, selected), &mut out, &mut events);
+                // fdisk's get_user_reply() drops leading blanks only: "83 " is no type code.
+                self.change_type(machine, reply_text(line).trim_start(), (number, selected), &mut out, &mut events);
                 false
             }
         };
@@ -784,36 +816,30 @@ impl Session {
     }
 
     fn change_type(&mut self, machine: &Machine, input: &str, (number, selected): (u32, bool), out: &mut Out, events: &mut Vec<Event>) {
-        if input == "L" {
-            out.raw(&self.type_list());
+        // `L` lists the types and an empty answer asks again.
+        if input == "L" || input.is_empty() {
+            if input == "L" {
+                out.raw(&self.type_list());
+            }
             out.prompt(self.type_prompt());
             self.step = Step::TypeCode { number, selected };
             return;
         }
-        let parsed = match self.label.kind {
-            LabelKind::Gpt => {
-                let by_number = input.parse::<usize>().ok().and_then(|i| i.checked_sub(1)).and_then(|i| gpt_types().nth(i)).map(|t| t.0);
-                let by_alias = GPT_ALIASES.iter().find(|(a, _)| *a == input.to_ascii_lowercase()).map(|a| a.1);
-                by_number.or(by_alias).map(PartType::gpt_named).or_else(|| {
-                    crate::core::gpt::Guid::parse(input).map(PartType::Gpt)
-                })
-            }
-            LabelKind::Dos => {
-                let by_alias = DOS_ALIASES.iter().find(|(a, _)| *a == input.to_ascii_lowercase()).map(|a| a.1);
-                let by_hex = u8::from_str_radix(input.trim_start_matches("0x"), 16).ok().filter(|c| *c != 0);
-                by_alias.or(by_hex).map(PartType::Dos)
-            }
-        };
+        let parsed = parse_type(self.label.kind, input);
         let Some(p) = self.label.partitions.iter_mut().find(|p| p.number == number) else { return };
         let old = p.part_type.name();
-        match parsed {
-            Some(t) => {
-                p.part_type = t;
-                out.info(&format!("Changed type of partition '{old}' to '{}'.", t.name()));
-                events.push(Event::PartitionTypeChanged { disk: self.disk_name(machine), number, type_name: t.name().to_string() });
-            }
-            None => out.note(&format!("Type of partition {number} is unchanged: {old}.")),
+        let Some((t, known)) = parsed else {
+            out.note(&format!("Type of partition {number} is unchanged: {old}."));
+            return;
+        };
+        // Code 0 itself, or text that is no code (a code past 0xff is no byte of it).
+        if t == PartType::Dos(0) && crate::console::cnum::c_strtol_hex_whole(input).is_none_or(|c| c == 0) {
+            out.warn("Type 0 means free space to many systems. Having partitions of type 0 is probably unwise.");
         }
+        p.part_type = t;
+        let name = if known { t.name() } else { "unknown" };
+        out.info(&format!("Changed type of partition '{old}' to '{name}'."));
+        events.push(Event::PartitionTypeChanged { disk: self.disk_name(machine), number, type_name: t.name().to_string() });
     }
 
     fn new_partition(&mut self, out: &mut Out) {
@@ -871,7 +897,8 @@ impl Session {
                 out.info(&format!("Using default response {default}."));
                 default
             }
-            Some(c) => c,
+            // fdisk's ask_menu() compares the key case-blind.
+            Some(c) => c.to_ascii_lowercase(),
         };
         match choice {
             'p' => self.ask_number(out, false),

@@ -354,7 +354,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         Err(CreateError::BackingNameTooLong) => return with_text(fail(format!("{name}: Backing file name too long"))),
         Err(CreateError::TooLarge) => return with_text(fail(format!("{name}: The image size is too large for file format 'qcow2' (try using a larger cluster size)"))),
         Err(CreateError::TooManyMetadataClusters) => {
-            return with_text(fail(format!("{name}: the lab's qcow2 model needs the metadata to fit one refcount block; use a larger cluster_size")));
+            return with_text(fail(format!("{name}: the lab's qcow2 model counts at most 2^24 clusters of metadata; use a larger cluster_size")));
         }
     };
     let m = &mut shell.machine;

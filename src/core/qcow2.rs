@@ -136,7 +136,7 @@ pub fn l1_entries(size: u64, cluster_bits: u32) -> u64 {
 pub enum CreateError {
     /// Not a power of two from 512 bytes to 2 MiB.
     ClusterSize,
-    /// The metadata needs more than the first refcount block (not modelled).
+    /// The metadata needs more refcount blocks than the lab counts.
     TooManyMetadataClusters,
     /// More than QCOW_MAX_L1_SIZE of L1 table.
     TooLarge,
@@ -228,9 +228,10 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Optio
         return Err(CreateError::TooLarge);
     }
     let (blocks, used) = refcount_blocks_after_l1(3 + l1_clusters, cluster / 2);
-    // More blocks than one table cluster lists: QEMU would move the table.
+    // More blocks than one table cluster lists: the table moves while the
+    // L1 table is counted, which only the step-by-step path models.
     if blocks.iter().any(|b| b.0 >= cluster / 8) {
-        return Err(CreateError::TooManyMetadataClusters);
+        return create_by_growing(size, cluster_bits, lazy_refcounts, backing);
     }
     let mut header = Header {
         version: 3,
@@ -283,6 +284,42 @@ pub fn create(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Optio
     }
     let length = if blocks.len() > 1 { used * cluster } else { 3 * cluster + l1 * 8 };
     Ok(Created { header, writes, length })
+}
+
+/// `create` the way `qcow2_co_create` itself goes: an image of size 0, then
+/// `blk_truncate` to the size, which grows the L1 table cluster by cluster
+/// through the refcount code (new blocks, and a new, larger refcount table
+/// once the first is full). Small clusters on large disks take this path:
+/// 100 GiB of 512-byte clusters needs 201 refcount blocks.
+fn create_by_growing(size: u64, cluster_bits: u32, lazy_refcounts: bool, backing: Option<&Backing>) -> Result<Created, CreateError> {
+    let empty = create(0, cluster_bits, lazy_refcounts, backing)?;
+    let mut file = vec![0u8; empty.length as usize];
+    for (at, bytes) in &empty.writes {
+        file[*at as usize..*at as usize + bytes.len()].copy_from_slice(bytes);
+    }
+    let mut read = |at: u64, n: u64| {
+        let (from, to) = ((at as usize).min(file.len()), ((at + n) as usize).min(file.len()));
+        file[from..to].to_vec()
+    };
+    let mut image = guest::Image::open(empty.header, &mut read);
+    let writes = image.grow(size, &mut read).map_err(|e| match e {
+        guest::GuestError::FileTooLarge => CreateError::TooLarge,
+        _ => CreateError::TooManyMetadataClusters,
+    })?;
+    for w in writes {
+        let (at, bytes) = match w {
+            guest::FileWrite::Bytes(at, bytes) => (at, bytes),
+            guest::FileWrite::Zeros(at, n) => (at, vec![0; n as usize]),
+            // Growing an image without data writes nothing else.
+            _ => continue,
+        };
+        let end = at as usize + bytes.len();
+        if file.len() < end {
+            file.resize(end, 0);
+        }
+        file[at as usize..end].copy_from_slice(&bytes);
+    }
+    Ok(Created { header: image.header, length: file.len() as u64, writes: vec![(0, file)] })
 }
 
 /// The refcount blocks (index → cluster) a new image has once its first

@@ -423,6 +423,25 @@ fn refcount_table_growth_matches_real_qemu_img() {
     assert_eq!(compare_with_real(1024, 256 * MIB, &ops), Ok(()));
 }
 
+/// Small clusters on large disks: the new image's L1 table needs more
+/// refcount blocks than the first refcount table cluster lists, so the
+/// table moves while `qemu-img create` counts it (100 GiB of 512-byte
+/// clusters: a 25 MiB L1 table and 201 refcount blocks), up to QEMU's
+/// largest L1 table (128 GiB of 512-byte clusters, 32 MiB of entries).
+#[test]
+fn small_clusters_on_large_disks_match_real_qemu_img() {
+    const GIB: u64 = 1 << 30;
+    let at_end = |size: u64| vec![Op::Write { offset: 0, len: 70000, pattern: 0x31 }, Op::Write { offset: size - 5000, len: 5000, pattern: 0x32 }];
+    for (cluster, size) in [(512, 32 * GIB), (512, 100 * GIB), (512, 128 * GIB), (1024, 300 * GIB)] {
+        assert_eq!(compare_with_real(cluster, size, &at_end(size)), Ok(()), "cluster {cluster}, size {size}");
+    }
+    // A snapshot copies the whole L1 table (the real qemu-img takes 20 s to
+    // snapshot 32 GiB of 512-byte clusters, so the snapshot is made here).
+    let mut ops = at_end(1 << 40);
+    ops.extend([Op::Snapshot, Op::Write { offset: 100, len: 10, pattern: 0x33 }]);
+    assert_eq!(compare_with_real(2048, 1 << 40, &ops), Ok(()));
+}
+
 #[test]
 fn a_write_crossing_an_l2_tables_reach_matches_real_qemu_img() {
     // With 4 KiB clusters one L2 table maps 512 clusters (2 MiB).

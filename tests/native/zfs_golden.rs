@@ -1927,3 +1927,27 @@ tank  ashift     12         local
 ",
     );
 }
+
+/// Names are checked before anything is looked up: `zfs_open()` runs
+/// `zfs_validate_name()` and `zpool_open()` runs `pool_namecheck` (a
+/// dataset's name given to zpool has a '/' no pool name may hold). With no
+/// dataset named, `zfs get` walks every dataset, snapshots included.
+#[test]
+fn names_are_checked_before_they_are_looked_up() {
+    check(
+        None,
+        "zfs list rpool/data/\nzfs get all rpool/data@\nzfs destroy rpool//data\nzpool status rpool/data\nzpool scrub 1pool\nzpool list mirror\nzpool clear nopool\nzfs snapshot rpool/data@s1\nzfs get -H -o name,value compression\n",
+        "cannot open 'rpool/data/': trailing slash in name
+cannot open 'rpool/data@': empty component or misplaced '@' or '#' delimiter in name
+cannot open 'rpool//data': empty component or misplaced '@' or '#' delimiter in name
+cannot open 'rpool/data': invalid character '/' in pool name
+cannot open '1pool': name must begin with a letter
+cannot open 'mirror': name is reserved
+cannot open 'nopool': no such pool
+rpool\ton
+rpool/data\ton
+rpool/data@s1\t-
+rpool/data/vm-100-disk-0\ton
+",
+    );
+}

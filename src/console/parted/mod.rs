@@ -9,13 +9,14 @@
 //! `parted-flags`) and `resizepart` (module `resizepart`, feature
 //! `parted-resize`) are native only.
 
+mod place;
 #[cfg(feature = "parted-resize")]
 mod resizepart;
 
-use crate::console::fmt::{fixed, parse_decimal};
+use crate::console::fmt::fixed;
 use crate::core::disk::Transport;
 use crate::core::gpt::Guid;
-use crate::core::label::{Label, LabelKind, PartType, Partition, GRAIN_SECTORS};
+use crate::core::label::{Label, LabelKind, PartType, Partition};
 use crate::core::device::{DevId, DevKind};
 use crate::core::machine::{Busy, Machine};
 use super::Output;
@@ -81,9 +82,6 @@ fn format_bytes(bytes: u64, unit: Unit, sectors: u64) -> String {
             .unwrap_or(Unit::Byte),
         other => other,
     };
-    if unit == Unit::Byte {
-        return format!("{bytes}B");
-    }
     let d = (bytes as f64 / unit.bytes(sectors) as f64) * (1.0 + f64::EPSILON);
     let w = d + if d < 10.0 { 0.005 } else if d < 100.0 { 0.05 } else { 0.5 };
     let places = if w < 10.0 { 2 } else if w < 100.0 { 1 } else { 0 };
@@ -119,6 +117,46 @@ fn fs_name(fstype: &str) -> &str {
     }
 }
 
+/// `ped_file_system_type_get()`: parted's name for a file-system type
+/// (any case), as its print shows it.
+fn fs_type(word: &str) -> Option<&'static str> {
+    const TYPES: &[&str] = &[
+        "affs0", "affs1", "affs2", "affs3", "affs4", "affs5", "affs6", "affs7", "amufs", "amufs0", "amufs1", "amufs2", "amufs3", "amufs4", "amufs5",
+        "apfs1", "apfs2", "asfs", "btrfs", "ext2", "ext3", "ext4", "fat16", "fat32", "hfs", "hfs+", "hfsx", "hp-ufs", "jfs", "linux-swap(v0)",
+        "linux-swap(v1)", "nilfs2", "ntfs", "reiserfs", "sun-ufs", "swsusp", "udf", "xfs", "zfs",
+    ];
+    let word = word.to_ascii_lowercase();
+    match word.as_str() {
+        "linux-swap" | "linux-swap(new)" => Some("linux-swap(v1)"),
+        "linux-swap(old)" => Some("linux-swap(v0)"),
+        w => TYPES.iter().copied().find(|t| *t == w),
+    }
+}
+
+/// The GPT type `gpt_partition_set_system()` gives a new partition for
+/// its file-system type.
+fn gpt_type(fs: &str) -> &'static str {
+    match fs {
+        "linux-swap(v0)" | "linux-swap(v1)" | "swsusp" => "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F",
+        "fat16" | "fat32" | "ntfs" => "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7",
+        "hfs" | "hfs+" | "hfsx" => "48465300-0000-11AA-AA11-00306543ECAC",
+        _ => PartType::LINUX_FS_GUID,
+    }
+}
+
+/// The MBR type `msdos_partition_set_system()` gives a new partition (with
+/// the LBA flag that mkpart sets).
+fn dos_type(fs: &str) -> u8 {
+    match fs {
+        "linux-swap(v0)" | "linux-swap(v1)" | "swsusp" => 0x82,
+        "fat16" => 0x0e,
+        "fat32" => 0x0c,
+        "ntfs" => 0x07,
+        "hfs" | "hfs+" | "hfsx" => 0xaf,
+        _ => 0x83,
+    }
+}
+
 /// parted's flags that stand for a partition type: the flag, the GPT type's
 /// name and the MBR type code (0: none; `boot` there is the active flag).
 #[cfg(feature = "parted-flags")]
@@ -147,6 +185,7 @@ fn flags(p: &Partition) -> Vec<&'static str> {
             "Linux LVM" => vec!["lvm"],
             "Linux swap" => vec!["swap"],
             "Linux RAID" => vec!["raid"],
+            "Microsoft basic data" => vec!["msftdata"],
             _ => Vec::new(),
         },
         PartType::Dos(code) => {
@@ -175,6 +214,9 @@ struct Parted<'a> {
     script: bool,
     /// Standard input is a pipe or a file, not the terminal.
     piped: bool,
+    /// Partitions this run made: number, start, the file-system type given
+    /// and whether it is on msdos (LBA flag), which its print shows.
+    created: Vec<(u32, u64, &'static str, bool)>,
 }
 
 /// What `wipe_line()` prints before each message outside script mode.
@@ -182,7 +224,7 @@ const WIPE_LINE: &str = concat!("\r", "                                         
 
 /// Runs `parted ARGS`; `piped` says standard input is not the terminal.
 pub fn run(machine: &mut Machine, args: &[String], piped: bool) -> Output {
-    let mut p = Parted { machine, out: String::new(), err: String::new(), unit: Unit::Compact, script: false, piped };
+    let mut p = Parted { machine, out: String::new(), err: String::new(), unit: Unit::Compact, script: false, piped, created: Vec::new() };
     let status = p.main(args);
     Output { text: p.out, err: p.err, exit_status: status, ..Output::default() }
 }
@@ -349,6 +391,7 @@ impl Parted<'_> {
         let mut skip_value = false;
         #[cfg(feature = "parted-resize")]
         let mut dashes = false;
+        let mut bad = String::new();
         for a in args {
             if skip_value {
                 skip_value = false;
@@ -374,24 +417,33 @@ impl Parted<'_> {
                 // write `--` before negative locations). Native only: 0.5 KB.
                 #[cfg(feature = "parted-resize")]
                 other if other.len() > 1 && other.starts_with('-') && !dashes => {
-                    let bad = match other.strip_prefix("--") {
-                        Some("") => {
-                            dashes = true;
-                            continue;
+                    match other.strip_prefix("--") {
+                        Some("") => dashes = true,
+                        Some(_) => bad.push_str(&format!("parted: unrecognized option '{other}'\n")),
+                        // getopt reports every letter it does not know, and takes the others.
+                        None => {
+                            for c in other[1..].chars() {
+                                match c {
+                                    's' => self.script = true,
+                                    'h' | 'l' | 'm' | 'j' | 'f' | 'v' => {}
+                                    c => bad.push_str(&format!("parted: invalid option -- '{c}'\n")),
+                                }
+                            }
                         }
-                        Some(_) => format!("unrecognized option '{other}'"),
-                        None => format!("invalid option -- '{}'", other[1..].chars().find(|c| !"hlmjsfv".contains(*c)).unwrap_or('?')),
-                    };
-                    self.err.push_str(&format!("parted: {bad}\nUsage: parted [-hlmsfv] [-a<align>] [DEVICE [COMMAND [PARAMETERS]]...]\n"));
-                    return 1;
+                    }
                 }
                 #[cfg(not(feature = "parted-resize"))]
                 other if other.starts_with('-') && words.is_empty() => {
                     self.err.push_str(&format!("parted: invalid option -- '{}'\n", other.trim_start_matches('-')));
                     return 1;
                 }
-                other => words.push(other.to_string()),
+                // parted reads its arguments as one command line, split at spaces.
+                other => words.extend(other.split_whitespace().map(String::from)),
             }
+        }
+        if !bad.is_empty() {
+            self.err.push_str(&format!("{bad}Usage: parted [-hlmsfv] [-a<align>] [DEVICE [COMMAND [PARAMETERS]]...]\n"));
+            return 1;
         }
         if words.is_empty() {
             return self.note("parted's interactive mode is not simulated; give a device and commands, e.g. parted -s /dev/sdb print");
@@ -524,92 +576,72 @@ impl Parted<'_> {
         self.commit(dev, &label)
     }
 
-    /// A location such as `1MiB`, `50%`, `2048s` or `100` (MB) in sectors; IEC
-    /// and sector units are exact, so an end there means the sector before.
-    fn location(&mut self, text: &str, dev: &Device, is_end: bool) -> Option<u64> {
-        let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
-        let (num, suffix) = text.split_at(split);
-        let value = parse_decimal(num);
-        let unit = if suffix.is_empty() { Some(if self.unit == Unit::Compact { Unit::Mega } else { self.unit }) } else { UNITS.iter().find(|u| u.0.eq_ignore_ascii_case(suffix) && u.1 != Unit::Compact).map(|u| u.1) };
-        let (Some(value), Some(unit)) = (value, unit) else {
-            self.error(&format!("\"{text}\" has invalid syntax for locations."));
-            return None;
-        };
-        let bytes = match unit {
-            Unit::Percent => value * (dev.sectors * SECTOR) as f64 / 100.0,
-            _ => value * unit.bytes(dev.sectors) as f64,
-        };
-        if bytes > (dev.sectors * SECTOR) as f64 {
-            self.error(&format!("The location {text} is outside of the device {}.", dev.path));
-            return None;
-        }
-        let sector = (bytes / SECTOR as f64) as u64;
-        if unit == Unit::Percent {
-            // A percentage stands for a range half a percent wide either
-            // side, and optimal alignment takes the nearest 1 MiB boundary
-            // in it (for an end, the sector before it).
-            let boundary = (sector + u64::from(is_end) + GRAIN_SECTORS / 2) / GRAIN_SECTORS * GRAIN_SECTORS;
-            return Some(boundary - u64::from(is_end && boundary > 0));
-        }
-        Some(if is_end && sector > 0 && matches!(unit, Unit::Kibi | Unit::Mebi | Unit::Gibi | Unit::Tebi | Unit::Percent) {
-            sector - 1
-        } else {
-            sector
-        })
-    }
-
-    /// `mkpart [PART-TYPE|NAME] [FS-TYPE] START END`; returns how many words it used.
+    /// `mkpart PART-TYPE|NAME [FS-TYPE] START END` (`do_mkpart()`); returns
+    /// how many words it used. A missing word fails without a message, as
+    /// script mode's empty answer does.
     fn mkpart(&mut self, dev: &Device, words: &[String]) -> (usize, bool) {
         let Some(mut label) = self.label(dev) else {
             self.error(&format!("{}: unrecognised disk label", dev.path));
             return (words.len(), false);
         };
-        let mut i = 0;
-        let kind = words.first().cloned().unwrap_or_default();
-        i += 1;
-        const FS: &[&str] = &["ext2", "ext3", "ext4", "xfs", "btrfs", "fat16", "fat32", "ntfs", "linux-swap", "zfs", "hfs+"];
-        let fs = words.get(i).filter(|w| FS.contains(&w.as_str())).cloned();
-        if fs.is_some() {
-            i += 1;
-        }
-        let (Some(start), Some(end)) = (words.get(i).cloned(), words.get(i + 1).cloned()) else {
-            self.error("Expecting a partition type.");
-            return (words.len(), false);
+        let Some(kind) = words.first().cloned() else { return (0, false) };
+        let gpt = label.kind == LabelKind::Gpt;
+        // `command_line_get_part_type()` offers only the types the label can still take.
+        let has_extended = label.extended().is_some();
+        let offered = match kind.as_str() {
+            "primary" => true,
+            "logical" => has_extended,
+            "extended" => !has_extended,
+            _ => false,
         };
+        if !gpt && !offered {
+            self.err.push_str(&format!("parted: invalid token: {kind}\n"));
+            self.error("Expecting a partition type.");
+            return (1, false);
+        }
+        let mut i = 1;
+        // A word that does not start with a digit is a file-system type.
+        let fs = match words.get(i) {
+            Some(w) if kind != "extended" && !w.starts_with(|c: char| c.is_ascii_digit()) => {
+                let Some(name) = fs_type(w) else {
+                    self.err.push_str(&format!("parted: invalid token: {w}\n"));
+                    self.error("Expecting a file system type.");
+                    return (i + 1, false);
+                };
+                i += 1;
+                Some(name)
+            }
+            _ => None,
+        };
+        let (Some(start), Some(end)) = (words.get(i).cloned(), words.get(i + 1).cloned()) else { return (words.len(), false) };
         i += 2;
-        let Some(first) = self.location(&start, dev, false) else { return (i, false) };
-        let Some(last) = self.location(&end, dev, true) else { return (i, false) };
-        // Optimal alignment: start on a 1 MiB boundary, end just before one.
-        let first = Label::align_up(first.max(label.first_lba));
-        let last = last.min(label.last_lba);
-        let last = if (last + 1) % GRAIN_SECTORS == 0 || Label::align_down(last + 1) <= first { last } else { Label::align_down(last + 1) - 1 };
-        if last <= first {
-            self.error("Can't have a partition outside the disk!");
+        let number = if kind == "logical" && !gpt { label.next_logical_number() } else { label.free_numbers().first().copied().unwrap_or(0) };
+        if number == 0 {
+            self.error("Can't create any more partitions.");
             return (i, false);
         }
-        let swap = fs.as_deref() == Some("linux-swap");
-        let (number, part_type, name) = match label.kind {
-            LabelKind::Gpt => {
-                let t = if swap { "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F" } else { PartType::LINUX_FS_GUID };
-                (label.free_numbers().first().copied().unwrap_or(0), PartType::gpt_named(t), kind.clone())
-            }
-            LabelKind::Dos => match kind.as_str() {
-                "logical" => (label.next_logical_number(), PartType::Dos(if swap { 0x82 } else { 0x83 }), String::new()),
-                "extended" => (label.free_numbers().first().copied().unwrap_or(0), PartType::Dos(0x0f), String::new()),
-                "primary" => (label.free_numbers().first().copied().unwrap_or(0), PartType::Dos(if swap { 0x82 } else { 0x83 }), String::new()),
-                other => {
-                    self.err.push_str(&format!("parted: invalid token: {other}\n"));
-                    self.error("Expecting a partition type.");
-                    return (i, false);
-                }
-            },
+        let Some((first, last)) = self.place(dev, &label, number, &start, &end) else { return (i, false) };
+        let (part_type, name) = if gpt {
+            (PartType::gpt_named(gpt_type(fs.unwrap_or(""))), kind.clone())
+        } else if kind == "extended" {
+            (PartType::Dos(0x0f), String::new())
+        } else {
+            (PartType::Dos(dos_type(fs.unwrap_or(""))), String::new())
         };
-        let unique_guid = if label.kind == LabelKind::Gpt { self.machine.new_guid() } else { Guid::ZERO };
+        let unique_guid = if gpt { self.machine.new_guid() } else { Guid::ZERO };
         let p = Partition { number, start_lba: first, size_sectors: last - first + 1, part_type, unique_guid, name, bootable: false };
-        if number == 0 || label.add(p).is_err() {
+        // libparted lets an msdos partition start at sector 1, where fdisk
+        // (the label's usual first sector) would not.
+        let mut scratch = Label { first_lba: label.first_lba.min(first), ..label.clone() };
+        if number == 0 || scratch.add(p).is_err() {
             self.error("Can't have overlapping partitions.");
             return (i, false);
         }
+        label.partitions = scratch.partitions;
+        // Until parted exits its label remembers the type it was given and
+        // an msdos partition's LBA flag; neither is on the disk.
+        self.created.retain(|c| c.0 != number);
+        self.created.push((number, first, fs.unwrap_or(""), !gpt));
         (i, self.commit(dev, &label))
     }
 
@@ -750,7 +782,12 @@ impl Parted<'_> {
         for p in parts {
             let at = |s: u64| format_bytes(s * SECTOR, self.unit, dev.sectors);
             let found = self.machine.probe_at(dev.disk, p.start_lba * SECTOR, p.size_sectors * SECTOR);
-            let fs = found.map(|s| fs_name(s.fstype.name()).to_string()).unwrap_or_default();
+            let made = self.created.iter().find(|c| c.0 == p.number && c.1 == p.start_lba);
+            let fs = found.map(|s| fs_name(s.fstype.name()).to_string()).unwrap_or_else(|| made.map_or("", |c| c.2).to_string());
+            let mut flags = flags(p);
+            if made.is_some_and(|c| c.3) && !flags.contains(&"lba") {
+                flags.push("lba");
+            }
             let kind = if p.part_type.is_extended() { "extended" } else if p.is_logical() { "logical" } else { "primary" };
             let middle = if gpt { [fs, p.name.clone()] } else { [kind.to_string(), fs] };
             rows.push(vec![
@@ -761,7 +798,7 @@ impl Parted<'_> {
                 at(p.size_sectors),
                 middle[0].clone(),
                 middle[1].clone(),
-                flags(p).join(", "),
+                flags.join(", "),
             ]);
         }
         let widths: Vec<usize> = (0..7).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
@@ -813,7 +850,7 @@ mod tests {
     fn bad_input_gets_parteds_errors() {
         let mut m = Machine::with_disks(1, &[("sdb".into(), 1 << 30)]).expect("disk");
         assert_eq!(parted(&mut m, "-s /dev/sdz print").0, "Error: Could not stat device /dev/sdz - No such file or directory.\n");
-        assert_eq!(parted(&mut m, "-s /dev/sdb mklabel gpt mkpart a 1MiB lots").0, "Error: \"lots\" has invalid syntax for locations.\n");
+        assert_eq!(parted(&mut m, "-s /dev/sdb mklabel gpt mkpart a 1MiB lots").0, "Error: Invalid number.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb rm 4").0, "Error: Partition doesn't exist.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, format!("parted: the lab's parted runs {COMMANDS}, not 'frob'\n"));
     }

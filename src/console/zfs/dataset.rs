@@ -80,6 +80,10 @@ pub(super) fn pool_of(name: &str) -> &str {
 
 /// A name's dataset and pool, or ZFS's "cannot open" error.
 pub(super) fn open<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
+    // `zfs_open()` checks the name before it looks.
+    if let Some(why) = entity_namecheck(name) {
+        return Err(format!("cannot open '{name}': {why}\n"));
+    }
     let missing = || format!("cannot open '{name}': dataset does not exist\n");
     let pool = m.zfs().pool(pool_of(name)).ok_or_else(missing)?;
     pool.space(name).map(|_| pool).ok_or_else(missing)

@@ -527,7 +527,9 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
         return usage_error(&format!("bad property list: invalid property '{bad}'"), GET_USAGE);
     }
     let recursive = has('r') || has('d');
-    let default_types: &[&str] = if recursive { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
+    // `zfs get` walks every type (bookmarks too); with no dataset named it
+    // walks every dataset, so snapshots show up as with -r.
+    let default_types: &[&str] = if recursive || names.is_empty() { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
     let types = match value_of('t').map(types_arg).unwrap_or(Ok(default_types.to_vec())) {
         Ok(t) => t,
         Err(e) => return usage_error(e.trim_end(), GET_USAGE),

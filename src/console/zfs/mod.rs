@@ -121,7 +121,7 @@ fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
         return Output::error("device corrupt errors require io type read and a frequency value\n", 1);
     }
     let Some(p) = m.zfs().pool(pool) else {
-        return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
+        return Output::error(vdevs::cannot_open_pool(pool), 1);
     };
     let short = device.strip_prefix("/dev/").unwrap_or(device);
     let leaf = p.leaves().find(|l| [Some(l.dev), l.whole_disk].into_iter().flatten().any(|d| crate::core::zfs::Disks::name(m, d) == short)).map(|l| l.dev);
@@ -204,7 +204,10 @@ fn outcome(result: Result<Vec<Event>, String>, text: String) -> Output {
 
 /// The message of a core error, without a command's framing.
 fn message(e: &ZfsError) -> String {
-    format!("{e}\n")
+    match e {
+        ZfsError::NoSuchPool(p) => vdevs::cannot_open_pool(p),
+        e => format!("{e}\n"),
+    }
 }
 
 /// Right- or left-aligned columns separated by two spaces, the last one

@@ -188,7 +188,7 @@ fn leaf_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
 
 /// The device a pool's leaf is, named as `zpool status` names it or by path.
 pub(super) fn leaf_in_pool(m: &Machine, sub: &str, pool: &str, arg: &str) -> Result<DevId, String> {
-    let p = m.zfs().pool(pool).ok_or_else(|| format!("cannot open '{pool}': no such pool\n"))?;
+    let p = m.zfs().pool(pool).ok_or_else(|| super::vdevs::cannot_open_pool(pool))?;
     let short = arg.strip_prefix("/dev/").unwrap_or(arg);
     p.leaves()
         .find(|l| leaf_name(m, l, false) == short || crate::core::zfs::Disks::name(m, l.dev) == short)
@@ -218,7 +218,7 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
     // ENOTSUP from the kernel for a vdev that is not a leaf.
     let not_leaf = if sub == "attach" { "can only attach to mirrors and top-level disks" } else { "already in replacing/spare config; wait for completion or use 'zpool detach'" };
     let Some(p) = m.zfs().pool(pool) else {
-        return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
+        return Output::error(super::vdevs::cannot_open_pool(pool), 1);
     };
     let top_level = p.vdevs.iter().any(|v| v.children.len() > 1 && v.type_id() == *old);
     // make_root_vdev reads the new device before the old one is looked up.
@@ -324,7 +324,7 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
     let mut first = true;
     for name in &names {
         let Some(pool) = m.zfs().pool(name).cloned() else {
-            out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+            out.err.push_str(&super::vdevs::cannot_open_pool(name));
             out.exit_status = 1;
             continue;
         };
@@ -653,7 +653,7 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
                 }
             }
             None => {
-                out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+                out.err.push_str(&super::vdevs::cannot_open_pool(name));
                 out.exit_status = 1;
             }
         }
@@ -778,7 +778,7 @@ fn each_named(m: &mut Machine, args: &[String], op: fn(&mut Machine, &str) -> Re
     let mut out = Output::default();
     for p in args {
         if m.zfs().pool(p).is_none() {
-            out.err.push_str(&format!("cannot open '{p}': no such pool\n"));
+            out.err.push_str(&super::vdevs::cannot_open_pool(p));
             out.exit_status = 1;
             continue;
         }
@@ -825,7 +825,7 @@ fn history(m: &mut Machine, args: &[String]) -> Output {
     let mut out = Output::default();
     for name in &names {
         let Some(p) = m.zfs().pool(name) else {
-            out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+            out.err.push_str(&super::vdevs::cannot_open_pool(name));
             out.exit_status = 1;
             continue;
         };
@@ -896,7 +896,7 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
         match m.zfs().pool(name) {
             Some(p) => reports.push((iostat_rows(m, p, verbose, paths), m.now().saturating_sub(p.creation_time))),
             None => {
-                out.err.push_str(&format!("cannot open '{name}': no such pool\n"));
+                out.err.push_str(&super::vdevs::cannot_open_pool(name));
                 out.exit_status = 1;
             }
         }

@@ -183,7 +183,7 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
     let mut rows = Vec::new();
     for n in &names {
         let Some(p) = m.zfs().pool(n) else {
-            out.err.push_str(&format!("cannot open '{n}': no such pool\n"));
+            out.err.push_str(&super::vdevs::cannot_open_pool(n));
             out.exit_status = 1;
             continue;
         };

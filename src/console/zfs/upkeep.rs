@@ -42,7 +42,7 @@ pub(super) fn upgrade(m: &Machine, args: &[String]) -> Output {
         if m.zfs().pool(name).is_some() {
             out.text += &format!("Pool '{name}' already has all supported and requested features enabled.\n");
         } else {
-            out.append(Output::error(format!("cannot open '{name}': no such pool\n"), 1));
+            out.append(Output::error(super::vdevs::cannot_open_pool(name), 1));
         }
     }
     out
@@ -120,7 +120,7 @@ pub(super) fn leaf_task(m: &mut Machine, sub: &str, args: &[String]) -> Output {
         return Output::error(format!("{why}\nusage:\n{usage}"), 2);
     }
     let Some(p) = m.zfs().pool(pool) else {
-        return Output::error(format!("cannot open '{pool}': no such pool\n"), 1);
+        return Output::error(super::vdevs::cannot_open_pool(pool), 1);
     };
     let verb = if trim { "trim" } else { "initialize" };
     let mut leaves: Vec<(String, DevId, bool)> = Vec::new();
@@ -209,7 +209,7 @@ pub(super) fn each_quietly(m: &Machine, sub: &str, args: &[String]) -> Output {
     let mut out = Output::default();
     for name in &pools {
         if m.zfs().pool(name).is_none() {
-            out.append(Output::error(format!("cannot open '{name}': no such pool\n"), 1));
+            out.append(Output::error(super::vdevs::cannot_open_pool(name), 1));
         }
     }
     out

@@ -40,7 +40,7 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
     let Some((name, spec)) = operands.split_first() else {
         return Output::error(format!("missing pool name argument\nusage:\n{CREATE_USAGE}"), 2);
     };
-    if let Some(why) = pool_name_error(name) {
+    if let Some(why) = pool_name_error(name, true) {
         return Output::error(format!("cannot create '{name}': {why}\n"), 1);
     }
     if spec.is_empty() {
@@ -85,18 +85,24 @@ fn root_props(opts: &[(char, String)], name: &str) -> Result<crate::core::zfs::P
     Ok(props)
 }
 
-/// `zpool create`'s name rules (`pool_namecheck`).
-fn pool_name_error(name: &str) -> Option<&'static str> {
+/// `zpool_name_valid()`: `pool_namecheck`'s rules (characters, then the
+/// first letter, then the vdev type names); a pool being made may also not
+/// start with a vdev type's name.
+pub(super) fn pool_name_error(name: &str, creating: bool) -> Option<String> {
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.: ".contains(*c))) {
+        return Some(format!("invalid character '{c}' in pool name"));
+    }
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return Some("name must begin with a letter");
+        return Some("name must begin with a letter".into());
     }
-    if name.chars().any(|c| !(c.is_ascii_alphanumeric() || "_-.: ".contains(c))) {
-        return Some("invalid character in pool name");
-    }
-    if matches!(name, "mirror" | "raidz" | "raidz1" | "spare" | "log" | "cache" | "draid") {
-        return Some("name is reserved");
-    }
-    None
+    let reserved = matches!(name, "mirror" | "raidz" | "draid")
+        || (creating && (["mirror", "raidz", "draid", "spare"].iter().any(|p| name.starts_with(p)) || name == "log"));
+    reserved.then(|| "name is reserved".into())
+}
+
+/// What `zpool_open()` says of a pool it cannot open.
+pub(super) fn cannot_open_pool(name: &str) -> String {
+    format!("cannot open '{name}': {}\n", pool_name_error(name, false).unwrap_or_else(|| "no such pool".into()))
 }
 
 /// `get_replication`'s complaints about top-level vdevs that survive

@@ -279,7 +279,7 @@ impl Machine {
     ) -> Result<Vec<Event>, VfsError> {
         use crate::core::qcow2::guest::FileWrite;
         let mut events = Vec::new();
-        for w in writes {
+        for w in crate::core::qcow2::guest::coalesce(writes) {
             events.extend(match w {
                 FileWrite::Backing(at, guest, n) => {
                     let bytes = backing(self, guest, n);

@@ -796,14 +796,17 @@ pub(super) fn merge(runs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     out
 }
 
-/// Joins byte writes that follow each other in order and in the file (a
-/// run of refcount entries), so a preallocation is not one write per cluster.
-fn coalesce(writes: Vec<FileWrite>) -> Vec<FileWrite> {
+/// Joins each byte write that lands inside or right after the one before
+/// it (a run of refcount entries) into that one, in order, so that counting
+/// a 32 MiB L1 table is a few hundred writes rather than one per cluster.
+pub fn coalesce(writes: Vec<FileWrite>) -> Vec<FileWrite> {
     let mut out: Vec<FileWrite> = Vec::with_capacity(writes.len());
     for w in writes {
         if let (Some(FileWrite::Bytes(at, bytes)), FileWrite::Bytes(next, more)) = (out.last_mut(), &w) {
-            if *at + bytes.len() as u64 == *next {
-                bytes.extend_from_slice(more);
+            if (*at..=*at + bytes.len() as u64).contains(next) {
+                let from = (*next - *at) as usize;
+                bytes.resize(bytes.len().max(from + more.len()), 0);
+                bytes[from..from + more.len()].copy_from_slice(more);
                 continue;
             }
         }
