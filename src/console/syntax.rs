@@ -329,6 +329,15 @@ pub fn mark_parameters(text: &str) -> String {
                 }
             }
             '$' if parameter(&mut chars, QUOTED_VAR, &mut out).unwrap_or(false) => {}
+            '`' => {
+                // An unclosed backquote stays a character.
+                let before = (chars.clone(), out.len());
+                if substitution(&mut chars, '`', QUOTED_SUBST, &mut out).is_err() {
+                    chars = before.0;
+                    out.truncate(before.1);
+                    out.push('`');
+                }
+            }
             c => out.push(c),
         }
     }

@@ -817,12 +817,92 @@ bad property list: invalid property 'bogus'
 usage:
 \tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... 
 \t    [interval [count]]
+
+the following properties are supported:
+
+\tPROPERTY             EDIT   VALUES
+
+\tallocated              NO   <size>
+\tbcloneratio            NO   <1.00x or higher if cloned>
+\tbclonesaved            NO   <size>
+\tbcloneused             NO   <size>
+\tcapacity               NO   <size>
+\tcheckpoint             NO   <size>
+\tdedupratio             NO   <1.00x or higher if deduped>
+\texpandsize             NO   <size>
+\tfragmentation          NO   <percent>
+\tfree                   NO   <size>
+\tfreeing                NO   <size>
+\tguid                   NO   <guid>
+\thealth                 NO   <state>
+\tleaked                 NO   <size>
+\tload_guid              NO   <load_guid>
+\tsize                   NO   <size>
+\taltroot               YES   <path>
+\tashift                YES   <ashift, 9-16, or 0=default>
+\tautoexpand            YES   on | off
+\tautoreplace           YES   on | off
+\tautotrim              YES   on | off
+\tbootfs                YES   <filesystem>
+\tcachefile             YES   <file> | none
+\tcomment               YES   <comment-string>
+\tcompatibility         YES   <file[,file...]> | off | legacy
+\tdelegation            YES   on | off
+\tfailmode              YES   wait | continue | panic
+\tlistsnapshots         YES   on | off
+\tmultihost             YES   on | off
+\treadonly              YES   on | off
+\tversion               YES   <version>
+\tfeature@...           YES   disabled | enabled | active
+
+The feature@ properties must be appended with a feature name.
+See zpool-features(7).
 960M
 PROPERTY  VALUE
 health    ONLINE
 invalid column name 'nope'
 usage:
 \tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...
+
+the following properties are supported:
+
+\tPROPERTY             EDIT   VALUES
+
+\tallocated              NO   <size>
+\tbcloneratio            NO   <1.00x or higher if cloned>
+\tbclonesaved            NO   <size>
+\tbcloneused             NO   <size>
+\tcapacity               NO   <size>
+\tcheckpoint             NO   <size>
+\tdedupratio             NO   <1.00x or higher if deduped>
+\texpandsize             NO   <size>
+\tfragmentation          NO   <percent>
+\tfree                   NO   <size>
+\tfreeing                NO   <size>
+\tguid                   NO   <guid>
+\thealth                 NO   <state>
+\tleaked                 NO   <size>
+\tload_guid              NO   <load_guid>
+\tsize                   NO   <size>
+\taltroot               YES   <path>
+\tashift                YES   <ashift, 9-16, or 0=default>
+\tautoexpand            YES   on | off
+\tautoreplace           YES   on | off
+\tautotrim              YES   on | off
+\tbootfs                YES   <filesystem>
+\tcachefile             YES   <file> | none
+\tcomment               YES   <comment-string>
+\tcompatibility         YES   <file[,file...]> | off | legacy
+\tdelegation            YES   on | off
+\tfailmode              YES   wait | continue | panic
+\tlistsnapshots         YES   on | off
+\tmultihost             YES   on | off
+\treadonly              YES   on | off
+\tversion               YES   <version>
+\tfeature@...           YES   disabled | enabled | active
+
+The feature@ properties must be appended with a feature name.
+See zpool-features(7).
 Cannot get properties of nopool: no such pool available.
 ",
     );
@@ -1948,6 +2028,49 @@ rpool\ton
 rpool/data\ton
 rpool/data@s1\t-
 rpool/data/vm-100-disk-0\ton
+",
+    );
+}
+
+/// `zpool get` and `zpool list` set the property type to the pool's before
+/// reading their options, so their usage ends with the property table, as
+/// `zpool set`'s does; `zfs send` and `zfs receive` print every form of the
+/// command (HELP_SEND, HELP_RECEIVE) and the usual footer.
+#[test]
+fn usage_texts_carry_the_property_table_and_every_form() {
+    check(
+        None,
+        "zpool get 2>&1 | head -5\nzpool list -o bogus 2>&1 | tail -3\nzfs send 2>&1\nzfs recv -Q 2>&1 | head -8\n",
+        "missing property argument
+usage:
+\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...
+
+the following properties are supported:
+
+The feature@ properties must be appended with a feature name.
+See zpool-features(7).
+missing snapshot argument
+usage:
+\tsend [-DLPbcehnpsVvw] [-i|-I snapshot]
+\t     [-R [-X dataset[,dataset]...]]     <snapshot>
+\tsend [-DnVvPLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>
+\tsend [-DnPpVvLec] [-i bookmark|snapshot] --redact <bookmark> <snapshot>
+\tsend [-nVvPe] -t <receive_resume_token>
+\tsend [-PnVv] --saved filesystem
+
+For the property list, run: zfs set|get
+
+For the delegated permission list, run: zfs allow|unallow
+
+For further help on a command or topic, run: zfs help [<topic>]
+invalid option 'Q'
+usage:
+\treceive [-vMnsFhu] [-o <property>=<value>] ... [-x <property>] ...
+\t    <filesystem|volume|snapshot>
+\treceive [-vMnsFhu] [-o <property>=<value>] ... [-x <property>] ... 
+\t    [-d | -e] <filesystem>
+\treceive -A <filesystem|volume>
+
 ",
     );
 }

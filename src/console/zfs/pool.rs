@@ -623,7 +623,7 @@ impl ListCol {
 }
 
 fn list(m: &mut Machine, args: &[String]) -> Output {
-    let usage = "\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]\n";
+    let usage = &format!("\tlist [-gHLpPv] [-o property[,...]] [-T d|u] [pool] ... \n\t    [interval [count]]\n{}", super::pool_props::prop_table());
     let (opts, pools) = match getopt(args, "gHLpPv", "oT") {
         Ok(v) => v,
         Err(c) => return bad_option(c, usage),

@@ -142,7 +142,7 @@ pub(super) fn pool_prop(p: &Pool, prop: &str, literal: bool) -> (String, &'stati
 }
 
 pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
-    let usage = "\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...\n";
+    let usage = &format!("\tget [-Hp] [-o \"all\" | field[,...]] <\"all\" | property[,...]> <pool> ...\n{}", prop_table());
     let (opts, operands) = match getopt(args, "Hp", "o") {
         Ok(v) => v,
         Err(c) => return bad_option(c, usage),
@@ -265,6 +265,12 @@ the following properties are supported:\n\
 \n\
 The feature@ properties must be appended with a feature name.\n\
 See zpool-features(7).\n";
+
+/// The property table `usage()` prints for `zpool get`, `list` and `set`,
+/// which set the property type to the pool's before reading options.
+pub(super) fn prop_table() -> &'static str {
+    &SET_USAGE[SET_USAGE.find("\nthe following").unwrap_or(SET_USAGE.len())..]
+}
 
 fn set_usage_error(what: &str) -> Output {
     Output::error(format!("{what}\nusage:\n{SET_USAGE}"), 2)

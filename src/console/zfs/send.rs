@@ -143,14 +143,15 @@ fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsErro
 /// `zfs send [-i|-I SNAP] FS@SNAP`; `-I` sends each snapshot in between as
 /// its own incremental stream, one after another.
 pub fn send(m: &mut Machine, args: &[String]) -> Output {
-    let usage = "\tsend [-DLPbcehnpsvw] [-i|-I snapshot]\n\t    [-R [-X dataset[,dataset]...]]     <snapshot>\n";
+    // HELP_SEND: every form of the command.
+    let usage = "\tsend [-DLPbcehnpsVvw] [-i|-I snapshot]\n\t     [-R [-X dataset[,dataset]...]]     <snapshot>\n\tsend [-DnVvPLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>\n\tsend [-DnPpVvLec] [-i bookmark|snapshot] --redact <bookmark> <snapshot>\n\tsend [-nVvPe] -t <receive_resume_token>\n\tsend [-PnVv] --saved filesystem\n";
     let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwR", "iIX") {
         Ok(v) => v,
-        Err(c) => return Output::error(format!("invalid option '{c}'\nusage:\n{usage}"), 2),
+        Err(c) => return super::dataset::usage_error(&format!("invalid option '{c}'"), usage),
     };
     let [snap] = operands.as_slice() else {
         let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
-        return Output::error(format!("{what}\nusage:\n{usage}"), 2);
+        return super::dataset::usage_error(what, usage);
     };
     let pool = m.zfs().pool(crate::core::machine::pool_of(snap));
     let Some((head, _)) = snap.split_once('@') else {
@@ -218,14 +219,15 @@ struct RecvFlags {
 
 /// `zfs receive [-nvF] [-d|-e] NAME`: reads a stream from standard input.
 pub fn receive(m: &mut Machine, args: &[String], stdin: Option<&Input>) -> Output {
-    let usage = "\treceive [-vMnsuF] [-o <property>=<value>] ... [-x <property>] ...\n\t    <filesystem|volume|snapshot>\n";
+    // HELP_RECEIVE.
+    let usage = "\treceive [-vMnsFhu] [-o <property>=<value>] ... [-x <property>] ...\n\t    <filesystem|volume|snapshot>\n\treceive [-vMnsFhu] [-o <property>=<value>] ... [-x <property>] ... \n\t    [-d | -e] <filesystem>\n\treceive -A <filesystem|volume>\n";
     let (opts, operands) = match super::getopt(args, "vMnsuFde", "ox") {
         Ok(v) => v,
-        Err(c) => return Output::error(format!("invalid option '{c}'\nusage:\n{usage}"), 2),
+        Err(c) => return super::dataset::usage_error(&format!("invalid option '{c}'"), usage),
     };
     let [target] = operands.as_slice() else {
         let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
-        return Output::error(format!("{what}\nusage:\n{usage}"), 2);
+        return super::dataset::usage_error(what, usage);
     };
     let Some(Input::Bytes(bytes)) = stdin else {
         return Output::error("Error: Backup stream can not be read from a terminal.\nYou must redirect standard input.\n", 1);
