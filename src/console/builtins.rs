@@ -230,9 +230,61 @@ fn finish(text: String, err: String) -> Output {
 
 pub fn cat(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.as_str() == "-").collect();
+    let mut flags: String = args.iter().filter(|a| a.starts_with('-') && a.len() > 1 && !a.starts_with("--")).flat_map(|a| a[1..].chars()).collect();
+    for (short, long) in [('A', "vET"), ('e', "vE"), ('t', "vT")] {
+        if flags.contains(short) {
+            flags.push_str(long);
+        }
+    }
     let (got, err, events) = inputs(shell, "cat", &files, stdin, READ_LIMIT);
     let bytes: Vec<u8> = got.into_iter().flat_map(|(_, b)| b).collect();
+    let bytes = if flags.is_empty() { bytes } else { cat_options(&bytes, &flags) };
     Output { err: err.clone(), exit_status: i32::from(!err.is_empty()), events, ..Output::bytes(bytes) }
+}
+
+/// cat's -n/-b (line numbers, `%6d` and a tab), -s (one blank line of
+/// several), -E (`$` at each end of line), -T (`^I` for a tab) and -v
+/// (`^X` and `M-` for other unprintable bytes).
+fn cat_options(bytes: &[u8], flags: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut number, mut blank_run) = (0, false);
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        let (body, newline) = line.strip_suffix(b"\n").map_or((line, false), |b| (b, true));
+        let blank = body.is_empty() && newline;
+        if flags.contains('s') && blank && blank_run {
+            continue;
+        }
+        blank_run = blank;
+        if flags.contains('b') && !blank || flags.contains('n') && !flags.contains('b') {
+            number += 1;
+            out.extend(format!("{number:>6}\t").bytes());
+        }
+        for &c in body {
+            match c {
+                b'\t' if flags.contains('T') => out.extend(b"^I"),
+                b'\t' => out.push(c),
+                c if flags.contains('v') && c >= 128 => {
+                    out.extend(b"M-");
+                    let low = c - 128;
+                    match low {
+                        0..=31 => out.extend([b'^', low + 64]),
+                        127 => out.extend(b"^?"),
+                        _ => out.push(low),
+                    }
+                }
+                c if flags.contains('v') && c < 32 => out.extend([b'^', c + 64]),
+                127 if flags.contains('v') => out.extend(b"^?"),
+                c => out.push(c),
+            }
+        }
+        if newline {
+            if flags.contains('E') {
+                out.push(b'$');
+            }
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 /// A count as head and tail read it (`-n N`, `-N`, `--lines=N`, or `-c N`
@@ -617,11 +669,36 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
         }
         needles.iter().any(|n| matches(line, n, &flags))
     };
+    // Each match of a line (`-o`): the leftmost, then on from its end.
+    let pieces = |line: &str| -> Vec<(usize, usize)> {
+        let b = line.as_bytes();
+        let mut out = Vec::new();
+        let mut from = 0;
+        while from <= b.len() {
+            #[cfg(feature = "grep-regex")]
+            let next = match &regexes {
+                Some(regexes) => regexes.iter().filter_map(|r| r.find(b, from, &|_, _| true)).min_by_key(|m| (m.0, usize::MAX - m.1)),
+                None => needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line[from..].find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1)),
+            };
+            #[cfg(not(feature = "grep-regex"))]
+            let next = needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line[from..].find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1));
+            let Some((start, end)) = next else { break };
+            if end > start {
+                out.push((start, end));
+            }
+            from = end.max(start + 1);
+        }
+        out
+    };
+    // File names before lines: with several files or -H, never with -h.
+    let named = (files.len() > 1 || flags.contains('H')) && !flags.contains('h');
+    let listing = flags.contains('l') || flags.contains('L');
     let mut text = String::new();
     let mut matched = 0;
     #[cfg(feature = "grep-regex")]
     let mut printed = false;
     for (name, bytes) in &got {
+        let name = if name.is_empty() || name == "-" { "(standard input)" } else { name.as_str() };
         let s = String::from_utf8_lossy(bytes);
         #[cfg(feature = "grep-regex")]
         if let Some(context) = context.filter(|_| !flags.contains('c')) {
@@ -630,26 +707,43 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
             matched += hits.iter().filter(|h| **h).count();
             let label = |i: usize, hit: bool| {
                 let sep = if hit { ':' } else { '-' };
-                let prefix = if files.len() > 1 { format!("{name}{sep}") } else { String::new() };
+                let prefix = if named { format!("{name}{sep}") } else { String::new() };
                 if flags.contains('n') { format!("{prefix}{}{sep}", i + 1) } else { prefix }
             };
             text.push_str(&with_context(&lines, &hits, context, &label, &mut printed));
             continue;
         }
+        let mut count = 0;
         for (i, line) in s.lines().enumerate() {
-            if found(&fold(line)) != flags.contains('v') {
-                matched += 1;
-                if flags.contains('c') {
-                    continue;
+            let folded = fold(line);
+            if found(&folded) == flags.contains('v') {
+                continue;
+            }
+            count += 1;
+            if flags.contains('c') || listing {
+                continue;
+            }
+            let prefix = if named { format!("{name}:") } else { String::new() };
+            let number = if flags.contains('n') { format!("{}:", i + 1) } else { String::new() };
+            if flags.contains('o') {
+                // -v -o prints nothing: the lines it selects hold no match.
+                if !flags.contains('v') {
+                    for (a, b) in pieces(&folded) {
+                        text.push_str(&format!("{prefix}{number}{}\n", &line[a..b]));
+                    }
                 }
-                let prefix = if files.len() > 1 { format!("{name}:") } else { String::new() };
-                let number = if flags.contains('n') { format!("{}:", i + 1) } else { String::new() };
+            } else {
                 text.push_str(&format!("{prefix}{number}{line}\n"));
             }
         }
-    }
-    if flags.contains('c') {
-        text = format!("{matched}\n");
+        matched += count;
+        if listing {
+            if (count > 0) == flags.contains('l') {
+                text.push_str(&format!("{name}\n"));
+            }
+        } else if flags.contains('c') {
+            text.push_str(&if named { format!("{name}:{count}\n") } else { format!("{count}\n") });
+        }
     }
     if flags.contains('q') {
         text.clear();
