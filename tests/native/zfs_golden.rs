@@ -2074,3 +2074,21 @@ usage:
 ",
     );
 }
+
+/// `zfs_valid_proplist()` checks a property before its value: read-only
+/// ones (those set only when a dataset is made too) and those that do not
+/// apply to the dataset's type.
+#[test]
+fn zfs_set_refuses_read_only_properties_and_those_of_another_type() {
+    check(
+        None,
+        "zfs set recordsize=64K rpool/data/vm-100-disk-0\nzfs set mountpoint=/x rpool/data/vm-100-disk-0\nzfs set volblocksize=8K rpool/data/vm-100-disk-0\nzfs set name=x rpool/data\nzfs set written@s1=1 rpool/data\nzfs set normalization=formD rpool/data\n",
+        "cannot set property for 'rpool/data/vm-100-disk-0': 'recordsize' does not apply to datasets of this type
+cannot set property for 'rpool/data/vm-100-disk-0': 'mountpoint' does not apply to datasets of this type
+cannot set property for 'rpool/data/vm-100-disk-0': 'volblocksize' is readonly
+cannot set property for 'rpool/data': 'name' is readonly
+cannot set property for 'rpool/data': 'written@s1' is readonly
+cannot set property for 'rpool/data': 'normalization' is readonly
+",
+    );
+}

@@ -385,6 +385,8 @@ pub(super) fn create_prop(props: &mut Props, name: &str, volume: bool, text: &st
         "mountpoint" if !mountpoint_ok(v) => return Err(format!("cannot create '{name}': 'mountpoint' must be an absolute path, 'none', or 'legacy'\n")),
         "mountpoint" => props.mountpoint = Some(v.to_string()),
         "volblocksize" | "volblock" => *volblocksize = Some(parse_size(v).ok_or_else(|| format!("bad volblocksize value '{v}'\n"))?),
+        // Set only when a dataset is made (read-only to `zfs set`).
+        "normalization" | "utf8only" | "casesensitivity" | "encryption" => return Err(format!("cannot create '{name}': the lab does not model '{p}'\n")),
         "quota" | "refquota" | "reservation" | "reserv" | "refreservation" | "refreserv" => {
             let p = canonical(p);
             if volume && p.ends_with("quota") {
@@ -669,6 +671,11 @@ fn set_one(m: &mut Machine, name: &str, pairs: &[String]) -> Output {
         let p = canonical(p);
         if name.contains('@') && !is_user_property(p) {
             return Output::error(format!("cannot set property for '{name}': this property can not be modified for snapshots\n"), 1);
+        }
+        // zfs_prop_valid_for_type(), before any value is read.
+        let volume = m.zfs().pool(pool_of(name)).and_then(|pool| pool.dataset(name)).is_some_and(|d| d.is_volume());
+        if volume && matches!(p, "recordsize" | "mountpoint") {
+            return Output::error(format!("cannot set property for '{name}': '{p}' does not apply to datasets of this type\n"), 1);
         }
         let value = match p {
             "recordsize" => parse_size(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),

@@ -1109,10 +1109,13 @@ fn parse_checksum(v: &str) -> Option<ChecksumAlg> {
 }
 
 /// Properties ZFS computes, which `zfs set` refuses.
+/// (`zfs_prop_readonly()`: also those set only when a dataset is made.)
 const READONLY: &[&str] = &[
     "type", "creation", "used", "available", "referenced", "compressratio", "mounted", "origin", "createtxg", "guid",
     "usedbysnapshots", "usedbydataset", "usedbychildren", "usedbyrefreservation", "written", "logicalused",
-    "logicalreferenced", "refcompressratio", "objsetid", "clones", "defer_destroy", "userrefs",
+    "logicalreferenced", "refcompressratio", "objsetid", "clones", "defer_destroy", "userrefs", "name",
+    "snapshots_changed", "volblocksize", "normalization", "utf8only", "casesensitivity", "encryption", "keystatus",
+    "encryptionroot", "receive_resume_token", "redact_snaps", "snapshot_count", "filesystem_count",
 ];
 
 /// Properties ZFS lets one set that the lab does not model at all.
@@ -1120,7 +1123,7 @@ const UNMODELLED: &[&str] = &[
     "sharenfs", "sharesmb", "xattr", "dnodesize", "volmode", "snapdev",
     "aclmode", "aclinherit", "redundant_metadata", "special_small_blocks", "filesystem_limit", "snapshot_limit",
     "keylocation", "zoned", "vscan", "nbmand", "overlay", "mlslabel", "context", "fscontext", "defcontext",
-    "rootcontext", "prefetch", "encryption", "keyformat", "pbkdf2iters", "normalization", "utf8only", "casesensitivity",
+    "rootcontext", "prefetch", "keyformat", "pbkdf2iters",
 ];
 
 /// A property of `props::STORED` or a user property as ZFS stores it on a
@@ -1131,7 +1134,7 @@ pub fn stored_value(property: &str, value: &str, kind: u8) -> Result<String, Str
         return Ok(value.to_string());
     }
     let Some(s) = props::Stored::named(property) else {
-        return Err(if READONLY.contains(&property) {
+        return Err(if READONLY.contains(&property) || property.starts_with("written@") || property.starts_with("written#") {
             format!("'{property}' is readonly")
         } else if UNMODELLED.contains(&property) {
             format!("the lab does not model '{property}'")
