@@ -2092,3 +2092,18 @@ cannot set property for 'rpool/data': 'normalization' is readonly
 ",
     );
 }
+
+/// `zfs list` and `zfs get` take paths (ZFS_ITER_ARGS_CAN_BE_PATHS): the
+/// filesystem a path is on, or the errors of `zfs_path_to_zhandle()`.
+#[test]
+fn zfs_list_and_get_take_paths() {
+    check(
+        None,
+        "echo hi > /rpool/data/notes.txt\nzfs list -H -o name /rpool/data\nzfs get -H -o name,value compression /rpool/data/notes.txt\nzfs list /nonexistent\nzfs list /root\n",
+        "rpool/data
+rpool/data\ton
+cannot open '/nonexistent': No such file or directory
+'/root': not a ZFS filesystem
+",
+    );
+}

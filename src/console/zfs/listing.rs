@@ -318,7 +318,20 @@ pub(super) fn creation(secs: u64) -> String {
 /// one), their descendants with `-r` down to `depth` levels below, and
 /// snapshots (one level below their dataset) when `types` has them; sorted
 /// as `zfs_compare` sorts (by name, snapshots by txg).
+/// `zfs_path_to_zhandle()`, for `zfs list` and `zfs get`: a path names the
+/// ZFS filesystem it is on.
+fn by_path(m: &Machine, name: &str) -> Result<String, String> {
+    if !name.starts_with('/') {
+        return Ok(name.to_string());
+    }
+    if m.statfs_path(name).is_err() {
+        return Err(format!("cannot open '{name}': No such file or directory\n"));
+    }
+    m.zfs_path(name).map(|(ds, _)| ds).ok_or_else(|| format!("'{name}': not a ZFS filesystem\n"))
+}
+
 fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[&str]) -> Result<Vec<String>, String> {
+    let names = &names.iter().map(|n| by_path(m, n)).collect::<Result<Vec<_>, _>>()?;
     let mut out: Vec<(String, u64)> = Vec::new();
     let want = |t: &str| types.contains(&t) || types.contains(&"all");
     let all = names.is_empty();
