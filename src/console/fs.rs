@@ -100,7 +100,8 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
             "-F" | "-f" | "-c" => {}
             s if s.starts_with('-') && s.len() > 1 => {
                 let option: String = s.chars().nth(1).map(String::from).unwrap_or_default();
-                return Err(out(format!("{tool}: invalid option -- '{option}'\n"), 1));
+                let usage = if matches!(tool, "mkfs.ext4" | "mkswap") { usage(tool) } else { String::new() };
+                return Err(out(format!("{tool}: invalid option -- '{option}'\n{usage}"), 1));
             }
             s => a.device = Some(s.to_string()),
         }
@@ -109,10 +110,23 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
     Ok(a)
 }
 
+/// What a mkfs-like command prints when its arguments are wrong (mke2fs's
+/// usage under its own name, util-linux mkswap's hint).
+fn usage(tool: &str) -> String {
+    match tool {
+        "mkswap" => "Try 'mkswap --help' for more information.\n".into(),
+        "mkfs.ext4" => format!(
+            "Usage: {tool} [-c|-l filename] [-b block-size] [-C cluster-size]\n\t[-i bytes-per-inode] [-I inode-size] [-J journal-options]\n\t[-G flex-group-size] [-N number-of-inodes] [-d root-directory]\n\t[-m reserved-blocks-percentage] [-o creator-os]\n\t[-g blocks-per-group] [-L volume-label] [-M last-mounted-directory]\n\t[-O feature[,...]] [-r fs-revision] [-E extended-option[,...]]\n\t[-t fs-type] [-T usage-type ] [-U UUID] [-e errors_behavior][-z undo_file]\n\t[-jnqvDFSV] device [blocks-count]\n"
+        ),
+        _ => format!("Usage: {tool} [options] device\n"),
+    }
+}
+
 /// The device argument of a mkfs-like command.
 fn target(machine: &Machine, tool: &str, device: Option<&str>) -> Result<(DevId, String), Output> {
     let Some(dev) = device else {
-        return Err(out(format!("Usage: {tool} [options] device\n"), 1));
+        let missing = if tool == "mkswap" { "mkswap: error: Nowhere to set up swap on?\n" } else { "" };
+        return Err(out(format!("{missing}{}", usage(tool)), 1));
     };
     let Some(id) = machine.resolve(dev) else {
         return Err(out(format!("The file {dev} does not exist and no size was specified.\n"), 1));

@@ -1332,3 +1332,36 @@ fn sfdisk_and_e2fsck_write_warnings_on_standard_error() {
         ),
     );
 }
+
+/// mke2fs prints its usage under its own name when the device is missing or
+/// an option is unknown; util-linux mkswap points to its --help (both as
+/// e2fsprogs 1.47 and util-linux 2.38 print them on this machine).
+#[test]
+fn mkfs_and_mkswap_print_their_usage() {
+    check(
+        Some("sdb=1G"),
+        "mkfs.ext4\nmkfs.ext4 -x /dev/sdb\nmkswap\nmkswap -Q /dev/sdb\n",
+        "Usage: mkfs.ext4 [-c|-l filename] [-b block-size] [-C cluster-size]
+\t[-i bytes-per-inode] [-I inode-size] [-J journal-options]
+\t[-G flex-group-size] [-N number-of-inodes] [-d root-directory]
+\t[-m reserved-blocks-percentage] [-o creator-os]
+\t[-g blocks-per-group] [-L volume-label] [-M last-mounted-directory]
+\t[-O feature[,...]] [-r fs-revision] [-E extended-option[,...]]
+\t[-t fs-type] [-T usage-type ] [-U UUID] [-e errors_behavior][-z undo_file]
+\t[-jnqvDFSV] device [blocks-count]
+mkfs.ext4: invalid option -- 'x'
+Usage: mkfs.ext4 [-c|-l filename] [-b block-size] [-C cluster-size]
+\t[-i bytes-per-inode] [-I inode-size] [-J journal-options]
+\t[-G flex-group-size] [-N number-of-inodes] [-d root-directory]
+\t[-m reserved-blocks-percentage] [-o creator-os]
+\t[-g blocks-per-group] [-L volume-label] [-M last-mounted-directory]
+\t[-O feature[,...]] [-r fs-revision] [-E extended-option[,...]]
+\t[-t fs-type] [-T usage-type ] [-U UUID] [-e errors_behavior][-z undo_file]
+\t[-jnqvDFSV] device [blocks-count]
+mkswap: error: Nowhere to set up swap on?
+Try 'mkswap --help' for more information.
+mkswap: invalid option -- 'Q'
+Try 'mkswap --help' for more information.
+",
+    );
+}
