@@ -93,6 +93,9 @@ struct Device {
     disk: DevId,
     sectors: u64,
     model: String,
+    /// The BIOS geometry's sectors per track (HDIO_GETGEO): the first
+    /// track is an msdos label's metadata.
+    track_sectors: u64,
 }
 
 fn open(machine: &Machine, path: &str) -> Option<Device> {
@@ -104,7 +107,12 @@ fn open(machine: &Machine, path: &str) -> Option<Device> {
         Transport::Sata => format!("ATA {} (scsi)", d.model.as_deref().unwrap_or("Generic SCSI")),
         Transport::Nvme => format!("{} (nvme)", d.model.as_deref().unwrap_or("NVMe Device")),
     };
-    Some(Device { path: path.to_string(), disk, sectors: d.total_sectors(), model })
+    let track_sectors = match d.transport {
+        Transport::Loop => 2,
+        Transport::Nvme => 32,
+        _ => 63,
+    };
+    Some(Device { path: path.to_string(), disk, sectors: d.total_sectors(), model, track_sectors })
 }
 
 /// parted's file-system names, for what is on a partition.
@@ -217,6 +225,31 @@ struct Parted<'a> {
     /// Partitions this run made: number, start, the file-system type given
     /// and whether it is on msdos (LBA flag), which its print shows.
     created: Vec<(u32, u64, &'static str, bool)>,
+}
+
+impl Parted<'_> {
+    /// `print free`'s rows for libparted's free-space regions, each placed
+    /// after the partition rows that start before it (an extended partition
+    /// before the free space it starts with).
+    fn free_rows(&self, dev: &Device, label: &Label, rows: &mut Vec<Vec<String>>) {
+        let starts: Vec<u64> = {
+            let mut s: Vec<u64> = label.partitions.iter().map(|p| p.start_lba).collect();
+            s.sort_unstable();
+            s
+        };
+        let at = |s: u64| format_bytes(s * SECTOR, self.unit, dev.sectors);
+        let last = |e: u64| format_bytes((e + 1) * SECTOR - if self.unit == Unit::Sector { SECTOR } else { 1 }, self.unit, dev.sectors);
+        let gpt = label.kind == LabelKind::Gpt;
+        let mut added = 0;
+        for ((first, end), _) in place::regions(label, dev).into_iter().filter(|r| r.1) {
+            let (first, end) = (first as u64, end as u64);
+            let row = vec![String::new(), at(first), last(end), at(end - first + 1), if gpt { "Free Space" } else { "" }.into(), if gpt { "" } else { "Free Space" }.into(), String::new()];
+            // Header row first, then partitions starting at or before it.
+            let index = 1 + starts.iter().filter(|s| **s <= first).count() + added;
+            rows.insert(index.min(rows.len()), row);
+            added += 1;
+        }
+    }
 }
 
 /// What `wipe_line()` prints before each message outside script mode.
@@ -461,7 +494,14 @@ impl Parted<'_> {
         let mut queue = words.into_iter();
         while let Some(cmd) = queue.next() {
             let ok = match cmd.as_str() {
-                "print" | "p" => self.print(&dev),
+                "print" | "p" => {
+                    // `print free` adds the free space between the partitions.
+                    let free = queue.as_slice().first().is_some_and(|w| w.starts_with("free"));
+                    if free {
+                        queue.next();
+                    }
+                    self.print(&dev, free)
+                }
                 "mklabel" | "mktable" => {
                     let kind = queue.next().unwrap_or_default();
                     self.mklabel(&dev, &kind)
@@ -755,7 +795,7 @@ impl Parted<'_> {
         self.question(&format!("Partition {path} is being used. Are you sure you want to continue?"))
     }
 
-    fn print(&mut self, dev: &Device) -> bool {
+    fn print(&mut self, dev: &Device, free: bool) -> bool {
         let label = self.label(dev);
         if label.is_none() {
             self.error(&format!("{}: unrecognised disk label", dev.path));
@@ -800,6 +840,9 @@ impl Parted<'_> {
                 middle[1].clone(),
                 flags.join(", "),
             ]);
+        }
+        if free {
+            self.free_rows(dev, &label, &mut rows);
         }
         let widths: Vec<usize> = (0..7).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
         self.out.push('\n');

@@ -113,17 +113,22 @@ fn solve(start: Span, end: Span, aligned: bool, asked: Span, sectors: i64) -> Op
 
 /// What `ped_disk_get_partition_by_sector()` finds, sector by sector: the
 /// label's metadata, each partition but an extended one, and the free space
-/// between them (split where an extended partition starts and ends).
-fn regions(label: &Label, sectors: u64) -> Vec<Span> {
+/// between them (split where an extended partition starts and ends), each
+/// with whether it is free space. On msdos the metadata is the MBR and the
+/// rest of the first track (the device's BIOS sectors per track), up to the
+/// first partition.
+pub(super) fn regions(label: &Label, dev: &Device) -> Vec<(Span, bool)> {
     let mut solid: Vec<Span> = label.partitions.iter().filter(|p| !p.part_type.is_extended()).map(|p| (p.start_lba as i64, p.end_lba() as i64)).collect();
-    let len = sectors as i64;
+    let len = dev.sectors as i64;
     match label.kind {
         LabelKind::Gpt => solid.extend([(0, label.first_lba as i64 - 1), (label.last_lba as i64 + 1, len - 1)]),
-        // msdos: the MBR and the rest of the first track (63 sectors), up
-        // to the first partition.
         LabelKind::Dos => {
             let first = label.partitions.iter().map(|p| p.start_lba as i64).min().unwrap_or(len);
-            solid.push((0, 62.min(first - 1)));
+            // (Only a region of two sectors or more: `init_start < init_end`.)
+            let end = (dev.track_sectors as i64 - 1).min(first - 1);
+            if end > 0 {
+                solid.push((0, end));
+            }
         }
     }
     solid.retain(|s| s.0 <= s.1);
@@ -134,12 +139,12 @@ fn regions(label: &Label, sectors: u64) -> Vec<Span> {
         breaks.retain(|b| *b > at);
         while at < s.0 {
             let stop = breaks.iter().copied().filter(|b| *b < s.0).min().unwrap_or(s.0);
-            out.push((at, stop - 1));
+            out.push(((at, stop - 1), true));
             at = stop;
             breaks.retain(|b| *b > at);
         }
         if s.0 < len {
-            out.push(s);
+            out.push((s, false));
         }
         at = at.max(s.1 + 1);
     }
@@ -176,8 +181,8 @@ fn prefer_snap(s: i64, is_end: bool, range: Span, allow: &mut (bool, bool), regi
 }
 
 /// `snap_to_boundaries()` for a new partition.
-fn snap(asked: Span, start: Location, end: Location, regions: &[Span]) -> Span {
-    let at = |s: i64| regions.iter().copied().find(|r| (r.0..=r.1).contains(&s)).unwrap_or((s, s));
+fn snap(asked: Span, start: Location, end: Location, regions: &[(Span, bool)]) -> Span {
+    let at = |s: i64| regions.iter().map(|r| r.0).find(|r| (r.0..=r.1).contains(&s)).unwrap_or((s, s));
     let (sp, ep) = (at(asked.0), at(asked.1));
     let (mut sa, mut ea) = ((true, true), (true, true));
     // Ends in one region must not cross.
@@ -315,7 +320,7 @@ impl Parted<'_> {
             return None;
         }
         let logical = label.kind == LabelKind::Dos && number > 4;
-        let asked = snap((from.sector as i64, to.sector as i64), from, to, &regions(label, dev.sectors));
+        let asked = snap((from.sector as i64, to.sector as i64), from, to, &regions(label, dev));
         let bounds = usable(label, logical, dev.sectors);
         let mut free = free_space(label, logical, asked.0, dev.sectors);
         if logical {
