@@ -1365,3 +1365,20 @@ Try 'mkswap --help' for more information.
 ",
     );
 }
+
+/// `qcow2_measure()` refuses a size whose L2 tables would need more than
+/// QCOW_MAX_L1_SIZE of L1 table (qemu-img 10.0.2's answers on this machine).
+#[test]
+fn measure_refuses_sizes_past_the_largest_l1_table() {
+    check(
+        None,
+        "qemu-img measure --size 128G -O qcow2 -o cluster_size=512\nqemu-img measure --size 200G -O qcow2 -o cluster_size=512\nqemu-img measure --size 2P -O qcow2\nqemu-img measure --size 4P -O qcow2\n",
+        "required size: 2737157632
+fully allocated size: 140176111104
+qemu-img: The image size is too large (try using a larger cluster size)
+required size: 343650009088
+fully allocated size: 2252143463694336
+qemu-img: The image size is too large (try using a larger cluster size)
+",
+    );
+}
