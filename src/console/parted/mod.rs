@@ -642,7 +642,7 @@ impl Parted<'_> {
         let mut i = 1;
         // A word that does not start with a digit is a file-system type.
         let fs = match words.get(i) {
-            Some(w) if kind != "extended" && !w.starts_with(|c: char| c.is_ascii_digit()) => {
+            Some(w) if kind != "extended" && !w.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
                 let Some(name) = fs_type(w) else {
                     self.err.push_str(&format!("parted: invalid token: {w}\n"));
                     self.error("Expecting a file system type.");

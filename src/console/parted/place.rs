@@ -280,7 +280,10 @@ impl Parted<'_> {
             return None;
         }
         let unit_bytes = unit.bytes(dev.sectors);
-        let radius = if unit_bytes.is_power_of_two() { 0 } else { (unit_bytes.div_ceil(SECTOR) / 2).saturating_sub(1) as i64 };
+        // IEC units are exact (parted 3.5 looks at the unit, not at whether
+        // its size is a power of two: a percent of some disks is one).
+        let iec = matches!(unit, Unit::Kibi | Unit::Mebi | Unit::Gibi | Unit::Tebi);
+        let radius = if iec { 0 } else { (unit_bytes.div_ceil(SECTOR) / 2).saturating_sub(1) as i64 };
         let length = dev.sectors as i64;
         // Saturating: a number too large for any device only has to fail.
         let mut sector = (num * unit_bytes as f64 / SECTOR as f64) as i64;
