@@ -349,8 +349,17 @@ pub fn head_tail(shell: &mut Shell, tool: &str, args: &[String], stdin: Option<&
     let head = tool == "head";
     let limit = if head && count.bytes && count.sign != Some('-') { count.n } else { READ_LIMIT };
     let (got, err, events) = inputs(shell, tool, &files, stdin, limit);
+    // coreutils' head and tail word a file they cannot open this way.
+    let err: String = err
+        .lines()
+        .map(|l| match files.iter().find_map(|f| l.strip_prefix(&format!("{tool}: {f}: ")).map(|rest| (f, rest))) {
+            Some((f, rest)) if rest != "Is a directory" => format!("{tool}: cannot open '{f}' for reading: {rest}\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
     let mut out = Vec::new();
-    let many = got.len() > 1;
+    // Headers when more than one file is named, even if one cannot be read.
+    let many = files.len() > 1;
     for (i, (name, data)) in got.iter().enumerate() {
         if many {
             out.extend(format!("{}==> {name} <==\n", if i > 0 { "\n" } else { "" }).into_bytes());
@@ -543,6 +552,14 @@ fn grep_args(args: &[String]) -> (String, Vec<String>, Vec<&String>) {
             patterns.extend(it.next().cloned());
         } else if let Some(p) = a.strip_prefix("--regexp=").or_else(|| a.strip_prefix("-e").filter(|p| !p.is_empty())) {
             patterns.push(p.to_string());
+        } else if let Some(long) = a.strip_prefix("--") {
+            // The long options that stand for one of the letters.
+            const LONG: &[(&str, char)] = &[
+                ("only-matching", 'o'), ("ignore-case", 'i'), ("word-regexp", 'w'), ("line-regexp", 'x'), ("invert-match", 'v'),
+                ("line-number", 'n'), ("count", 'c'), ("files-with-matches", 'l'), ("files-without-match", 'L'), ("no-filename", 'h'),
+                ("with-filename", 'H'), ("quiet", 'q'), ("silent", 'q'), ("fixed-strings", 'F'), ("extended-regexp", 'E'),
+            ];
+            flags.extend(LONG.iter().find(|l| l.0 == long).map(|l| l.1));
         } else if a.starts_with('-') && a.len() > 1 {
             flags.push_str(&a[1..]);
         } else {
@@ -683,10 +700,13 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
             #[cfg(not(feature = "grep-regex"))]
             let next = needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line[from..].find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1));
             let Some((start, end)) = next else { break };
-            if end > start {
+            // -w and -x hold for each match -o prints.
+            let word = |i: Option<&u8>| i.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+            let whole = if flags.contains('x') { start == 0 && end == b.len() } else { !flags.contains('w') || (!word(start.checked_sub(1).and_then(|i| b.get(i))) && !word(b.get(end))) };
+            if end > start && whole {
                 out.push((start, end));
             }
-            from = end.max(start + 1);
+            from = if whole { end.max(start + 1) } else { start + 1 };
         }
         out
     };

@@ -829,7 +829,7 @@ impl Session {
         let Some(p) = self.label.partitions.iter_mut().find(|p| p.number == number) else { return };
         let old = p.part_type.name();
         let Some((t, known)) = parsed else {
-            out.note(&format!("Type of partition {number} is unchanged: {old}."));
+            out.info(&format!("Type of partition {number} is unchanged: {old}."));
             return;
         };
         // Code 0 itself, or text that is no code (a code past 0xff is no byte of it).
