@@ -695,10 +695,10 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
             #[cfg(feature = "grep-regex")]
             let next = match &regexes {
                 Some(regexes) => regexes.iter().filter_map(|r| r.find(b, from, &|_, _| true)).min_by_key(|m| (m.0, usize::MAX - m.1)),
-                None => needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line[from..].find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1)),
+                None => needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line.get(from..)?.find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1)),
             };
             #[cfg(not(feature = "grep-regex"))]
-            let next = needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line[from..].find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1));
+            let next = needles.iter().filter(|n| !n.is_empty()).filter_map(|n| line.get(from..)?.find(n.as_str()).map(|at| (from + at, from + at + n.len()))).min_by_key(|m| (m.0, usize::MAX - m.1));
             let Some((start, end)) = next else { break };
             // -w and -x hold for each match -o prints.
             let word = |i: Option<&u8>| i.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
@@ -706,7 +706,10 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
             if end > start && whole {
                 out.push((start, end));
             }
-            from = if whole { end.max(start + 1) } else { start + 1 };
+            // On past this match, or past its first character (a match
+            // can start inside a line's multi-byte character).
+            let step = line.get(start..).and_then(|r| r.chars().next()).map_or(1, char::len_utf8);
+            from = if whole { end.max(start + step) } else { start + step };
         }
         out
     };
@@ -749,7 +752,7 @@ pub fn grep(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output
                 // -v -o prints nothing: the lines it selects hold no match.
                 if !flags.contains('v') {
                     for (a, b) in pieces(&folded) {
-                        text.push_str(&format!("{prefix}{number}{}\n", &line[a..b]));
+                        text.push_str(&format!("{prefix}{number}{}\n", String::from_utf8_lossy(&line.as_bytes()[a..b])));
                     }
                 }
             } else {

@@ -285,6 +285,10 @@ impl Parted<'_> {
         let iec = matches!(unit, Unit::Kibi | Unit::Mebi | Unit::Gibi | Unit::Tebi);
         let radius = if iec { 0 } else { (unit_bytes.div_ceil(SECTOR) / 2).saturating_sub(1) as i64 };
         let length = dev.sectors as i64;
+        if length == 0 {
+            self.error(&format!("The location {text} is outside of the device {}.", dev.path));
+            return None;
+        }
         // Saturating: a number too large for any device only has to fail.
         let mut sector = (num * unit_bytes as f64 / SECTOR as f64) as i64;
         if text.starts_with('-') {
