@@ -9,11 +9,11 @@
 //! clusters are filled from it, and `info --backing-chain` and `map` show
 //! the chain.
 //!
-//! Simplified: `create` makes raw and qcow2 only; `convert -S 0` takes at
-//! most 256 MiB. `commit` and `rebase` are in `commit`.
+//! Simplified: `create` makes raw and qcow2 only; `convert` takes one
+//! source and no compression. `commit` and `rebase` are in `commit`.
 
 use super::{Output, Shell};
-use crate::core::media::Chunk;
+use crate::core::media::{Chunk, Content};
 use crate::core::qcow2::snapshot::Snapshot;
 use crate::core::qcow2::{self, CreateError, Header};
 use map::map;
@@ -849,8 +849,6 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     Output::text(format!("{warn}Images are identical.\n"), 0)
 }
 
-/// The most `convert` copies: it reads the source's data into memory.
-const CONVERT_LIMIT_BYTES: u64 = 256 << 20;
 /// qemu-img convert's buffer (`IO_BUF_SIZE`).
 const IO_BUF_BYTES: u64 = 2 << 20;
 /// qemu-img's largest `-S`: `MAX_BUF_SECTORS` (32768) sectors.
@@ -905,14 +903,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let out_format = o.format.clone().unwrap_or_else(|| "raw".into());
     let source = chain_of(shell, &f);
     let ranges = source.data_ranges_from(&shell.machine, 0);
-    if ranges.iter().map(|r| r.1 - r.0).sum::<u64>() > CONVERT_LIMIT_BYTES {
-        return fail(format!("{src}: the lab converts at most 256 MiB of data"));
-    }
     let size = f.virtual_size();
-    // -S 0: every byte is written, zeros too, in qemu-img's 2 MiB buffers.
-    if sparse == 0 && size > CONVERT_LIMIT_BYTES {
-        return fail(format!("{src}: the lab converts at most 256 MiB with -S 0 (every byte is written)"));
-    }
     let ranges = if sparse == 0 { vec![(0, size)] } else { ranges };
     let dst_path = shell.abs(&dst);
     // The new image's file takes a write lock, which the open source holds off.
@@ -944,15 +935,16 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         let mut read = |o: u64, n: u64| shell.machine.read_file(&dst_path, o, n).unwrap_or_default();
         qcow2::guest::Image::open(h, &mut read)
     });
-    let mut write = |shell: &mut Shell, at: u64, bytes: &[u8]| -> Result<(), String> {
-        let e = write_piece(&mut shell.machine, &dst_path, image.as_mut(), at, bytes)?;
+    let mut write = |shell: &mut Shell, at: u64, chunk: &Chunk| -> Result<(), String> {
+        let e = write_piece(&mut shell.machine, &dst_path, image.as_mut(), at, chunk)?;
         events.extend(e);
         Ok(())
     };
-    match copy_data(shell, &source, size, &ranges, sparse, &mut write) {
+    let copied = copy_data(shell, &source, size, &ranges, sparse, &mut write);
+    // What was written before the error stays in the new file.
+    match copied {
         Ok(()) => Output { events, ..Output::default() },
-        Err(e) if image.is_some() => fail(format!("{dst}: {e}")),
-        Err(e) => fail(format!("error while writing at byte 0: {e}")),
+        Err((at, e)) => Output { events, ..fail(format!("error while writing at byte {at}: {e}")) },
     }
 }
 
@@ -980,29 +972,31 @@ fn converting_error(dst: &str, format: &str, made: Output) -> Output {
 /// One buffer of converted data into the new image: through its qcow2
 /// tables when it has them (the writes land before the next buffer reads
 /// the tables), else straight into the raw file.
-fn write_piece(m: &mut crate::core::machine::Machine, path: &str, image: Option<&mut qcow2::guest::Image>, at: u64, bytes: &[u8]) -> Result<Vec<crate::core::Event>, String> {
+fn write_piece(m: &mut crate::core::machine::Machine, path: &str, image: Option<&mut qcow2::guest::Image>, at: u64, chunk: &Chunk) -> Result<Vec<crate::core::Event>, String> {
     let Some(image) = image else {
-        return m.write_file(path, at, Chunk::bytes(bytes)).map_err(|e| e.text().to_string());
+        return m.write_file(path, at, chunk.clone()).map_err(|e| e.text().to_string());
     };
     let writes = {
         let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
-        image.write(at, &Chunk::bytes(bytes), &mut read).map_err(|e| e.text().to_string())?
+        image.write(at, chunk, &mut read).map_err(|e| e.text().to_string())?
     };
     apply_writes(m, path, writes)
 }
 
 /// Writes what convert writes of the source's data ranges: each range is
-/// read in qemu-img's 2 MiB buffers, and `is_allocated_sectors_min` splits
+/// taken in qemu-img's 2 MiB buffers, and `is_allocated_sectors_min` splits
 /// a buffer into parts to write and runs of zero sectors, at least `-S`
 /// long, to skip (they stay holes). With `-S 0` every buffer is written.
+/// The buffers hold described content, not bytes. A failed write gives
+/// the offset of its buffer, as qemu-img reports it.
 fn copy_data(
     shell: &mut Shell,
     source: &chain::Chain,
     size: u64,
     ranges: &[(u64, u64)],
     sparse: u64,
-    write: &mut impl FnMut(&mut Shell, u64, &[u8]) -> Result<(), String>,
-) -> Result<(), String> {
+    write: &mut impl FnMut(&mut Shell, u64, &Chunk) -> Result<(), String>,
+) -> Result<(), (u64, String)> {
     let min = sparse / 512;
     // `s.alignment`: run ends snap to the largest power of two in -S.
     let alignment = 1u64 << (63 - min.max(1).leading_zeros());
@@ -1010,14 +1004,16 @@ fn copy_data(
         // A backing file longer than the image holds data past its end.
         let mut at = start;
         while at < end.min(size) {
-            let mut buf = source.read(&shell.machine, at, (end.min(size) - at).min(IO_BUF_BYTES));
-            let read = buf.len() as u64;
-            buf.resize(buf.len().next_multiple_of(512), 0);
-            let (n, mut s) = (buf.len() as u64 / 512, 0);
+            let read = (end.min(size) - at).min(IO_BUF_BYTES);
+            let pieces = source.pieces(&shell.machine, at, read);
+            let data = data_sectors(&pieces, at, read);
+            let (n, mut s) = (data.len() as u64, 0);
             while s < n {
-                let (data, len) = if min == 0 { (true, n) } else { is_allocated_sectors_min(&buf[s as usize * 512..], n - s, at / 512 + s, min, alignment) };
-                if data {
-                    write(shell, at + s * 512, &buf[s as usize * 512..((s + len) * 512).min(read) as usize])?;
+                let (is_data, len) = if min == 0 { (true, n) } else { is_allocated_sectors_min(&data[s as usize..], n - s, at / 512 + s, min, alignment) };
+                if is_data {
+                    for (offset, chunk) in covering(&pieces, at + s * 512, at + ((s + len) * 512).min(read)) {
+                        write(shell, offset, &chunk).map_err(|e| (at, e))?;
+                    }
                 }
                 s += len;
             }
@@ -1027,15 +1023,53 @@ fn copy_data(
     Ok(())
 }
 
+/// Which 512-byte sectors of the guest range `at..at + len` hold a byte
+/// that is not zero. A stream or a fill of another byte always does.
+fn data_sectors(pieces: &[(u64, Chunk)], at: u64, len: u64) -> Vec<bool> {
+    let mut data = vec![false; len.div_ceil(512) as usize];
+    for (offset, chunk) in pieces.iter().filter(|(_, c)| !c.content.is_zero()) {
+        let rel = offset - at;
+        if let Content::Bytes(_) = chunk.content {
+            for (i, b) in chunk.to_vec().iter().enumerate() {
+                data[(rel as usize + i) / 512] |= *b != 0;
+            }
+        } else if chunk.len > 0 {
+            data[(rel / 512) as usize..=((rel + chunk.len - 1) / 512) as usize].fill(true);
+        }
+    }
+    data
+}
+
+/// The guest range `from..to` as chunks: the pieces in it, and zeros
+/// between them.
+fn covering(pieces: &[(u64, Chunk)], from: u64, to: u64) -> Vec<(u64, Chunk)> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    for (offset, chunk) in pieces {
+        let (a, b) = ((*offset).max(from), (offset + chunk.len).min(to));
+        if a >= b {
+            continue;
+        }
+        if pos < a {
+            out.push((pos, Chunk::zeros(a - pos)));
+        }
+        out.push((a, chunk.slice(a - offset, b - a)));
+        pos = b;
+    }
+    if pos < to {
+        out.push((pos, Chunk::zeros(to - pos)));
+    }
+    out
+}
+
 /// qemu-img's `is_allocated_sectors`: whether the first of `n` sectors holds
 /// data, and how many sectors are like it, with the end of a run moved to
 /// an `alignment` boundary (a data run's end up, a zero run's down; a zero
 /// run that ends before the boundary counts as data).
-fn is_allocated_sectors(buf: &[u8], n: u64, sector: u64, alignment: u64) -> (bool, u64) {
-    let zero = |i: u64| buf[i as usize * 512..][..512].iter().all(|b| *b == 0);
-    let mut is_zero = zero(0);
+fn is_allocated_sectors(data: &[bool], n: u64, sector: u64, alignment: u64) -> (bool, u64) {
+    let mut is_zero = !data[0];
     let mut i = 1;
-    while i < n && zero(i) == is_zero {
+    while i < n && !data[i as usize] == is_zero {
         i += 1;
     }
     let tail = (sector + i) & (alignment - 1);
@@ -1048,11 +1082,11 @@ fn is_allocated_sectors(buf: &[u8], n: u64, sector: u64, alignment: u64) -> (boo
 
 /// qemu-img's `is_allocated_sectors_min`: a part to write ends only at a
 /// zero run of at least `min` sectors (or the buffer's end).
-fn is_allocated_sectors_min(buf: &[u8], n: u64, sector: u64, min: u64, alignment: u64) -> (bool, u64) {
-    let (data, first) = is_allocated_sectors(buf, n, sector, alignment);
+fn is_allocated_sectors_min(data: &[bool], n: u64, sector: u64, min: u64, alignment: u64) -> (bool, u64) {
+    let (is_data, first) = is_allocated_sectors(data, n, sector, alignment);
     let (mut used, mut checked) = (first, first);
-    while data && checked < n {
-        let (more, len) = is_allocated_sectors(&buf[checked as usize * 512..], n - checked, sector + checked, alignment);
+    while is_data && checked < n {
+        let (more, len) = is_allocated_sectors(&data[checked as usize..], n - checked, sector + checked, alignment);
         checked += len;
         if more {
             used = checked;
@@ -1060,7 +1094,7 @@ fn is_allocated_sectors_min(buf: &[u8], n: u64, sector: u64, min: u64, alignment
             break;
         }
     }
-    (data, used)
+    (is_data, used)
 }
 
 /// C's `%#x`: `0` for zero, else `0x` and lowercase hex.

@@ -71,7 +71,7 @@ impl Content {
     }
 
     /// True when every byte of this stream is zero.
-    fn is_zero(&self) -> bool {
+    pub fn is_zero(&self) -> bool {
         matches!(self, Content::Zeros | Content::Fill(0))
     }
 }

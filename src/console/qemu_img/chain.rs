@@ -10,6 +10,7 @@
 //! `convert` never return).
 
 use crate::core::machine::Machine;
+use crate::core::media::Chunk;
 use crate::core::qcow2::guest::Image;
 use crate::core::qcow2::{self, Header};
 
@@ -128,6 +129,37 @@ impl Chain {
             pos += n;
         }
         out.resize(out.len() + (len - inside) as usize, 0);
+    }
+
+    /// The top image's guest content `offset..offset + len` as the written
+    /// runs it is made of (guest offset, chunk), described rather than read,
+    /// so converting gigabytes of a stream costs no memory. The rest reads
+    /// as zeros.
+    pub fn pieces(&self, m: &Machine, offset: u64, len: u64) -> Vec<(u64, Chunk)> {
+        let mut out = Vec::new();
+        self.layer_pieces(m, 0, offset, len, &mut out);
+        out
+    }
+
+    fn layer_pieces(&self, m: &Machine, k: usize, offset: u64, len: u64, out: &mut Vec<(u64, Chunk)>) {
+        let Some(layer) = self.layers.get(k) else { return };
+        let inside = len.min(layer.size.saturating_sub(offset));
+        let Some(image) = &layer.image else {
+            out.extend(m.file_pieces(&layer.path, offset, inside).unwrap_or_default());
+            return;
+        };
+        let mut l2 = |t: u64, i: u64| m.read_file(&layer.path, t + 8 * i, 8).ok().and_then(|b| Some(u64::from_be_bytes(b.get(..8)?.try_into().ok()?))).unwrap_or(0);
+        let cluster = image.header.cluster_bytes();
+        let mut pos = offset;
+        while pos < offset + inside {
+            let n = (cluster - pos % cluster).min(offset + inside - pos);
+            match image.host_offset(pos, &mut l2) {
+                Some(host) => out.extend(m.file_pieces(&layer.path, host, n).unwrap_or_default().into_iter().map(|(at, c)| (pos + at - host, c))),
+                None if image.falls_through(pos, &mut l2) => self.layer_pieces(m, k + 1, pos, n, out),
+                None => {}
+            }
+            pos += n;
+        }
     }
 
     /// The guest ranges (start, end) that layer `k` holds data in: a qcow2

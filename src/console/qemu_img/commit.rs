@@ -197,7 +197,7 @@ fn copy_down(shell: &mut Shell, chain: &Chain, base: usize) -> Result<Vec<crate:
             }
             None => {
                 let bytes = chain.read(&shell.machine, start, end - start);
-                events.extend(write_piece(&mut shell.machine, &target.path, image.as_mut(), start, &bytes)?);
+                events.extend(write_piece(&mut shell.machine, &target.path, image.as_mut(), start, &Chunk::bytes(&bytes))?);
             }
         }
     }
@@ -354,7 +354,7 @@ fn write_copies(shell: &mut Shell, f: &Facts, old: &Chain, copies: Vec<(u64, Opt
     let mut events = Vec::new();
     for (at, bytes) in copies {
         match bytes {
-            Some(bytes) => events.extend(write_piece(&mut shell.machine, &path, Some(&mut image), at, &bytes).map_err(failed)?),
+            Some(bytes) => events.extend(write_piece(&mut shell.machine, &path, Some(&mut image), at, &Chunk::bytes(&bytes)).map_err(failed)?),
             None => {
                 let m = &mut shell.machine;
                 let writes = image.write_zeroes(at, c.min(size - at), &mut |o, len| m.read_file(&path, o, len).unwrap_or_default()).map_err(|e| failed(e.text().to_string()))?;
