@@ -7,8 +7,8 @@
 //! machine turns filesystem blocks into device offsets and moves the bytes.
 //! Space follows ext4: statfs's total excludes the metadata overhead, root may
 //! use the 5% reserve but not the extra 2% (at most 4096 blocks) ext4 keeps,
-//! a directory takes a block, and a file with more than four extents needs
-//! blocks for its extent tree. Simplified: names are kept in a sorted
+//! a directory takes a block, and a file that has had more than four
+//! extents needs blocks for its extent tree. Simplified: names are kept in a sorted
 //! map and ordered by ext4's hash only when listed; inode numbers are handed
 //! out in order; timestamps have one-second resolution.
 
@@ -34,7 +34,9 @@ pub struct Extent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Dir { entries: VecMap<String, Ino>, blocks: u64 },
-    File { size: u64, extents: VecMap<u64, Extent> },
+    /// `deep`: the extent tree has left the inode (it had more than four
+    /// extents); ext4 keeps a leaf block until the tree is emptied.
+    File { size: u64, extents: VecMap<u64, Extent>, deep: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,14 +117,14 @@ impl std::fmt::Display for VfsError {
 /// four. Simplified: leaves are full, as appends leave them; real writes in
 /// another order split leaves half-full (a 680 GiB metadata-preallocated
 /// qcow2 image has 1,358 extents in six tree blocks, not four).
-fn tree_blocks(extents: u64, block_size: u64) -> u64 {
+fn tree_blocks(extents: u64, deep: bool, block_size: u64) -> u64 {
     let per_block = (block_size - 12) / 12;
     let (mut level, mut blocks) = (extents, 0);
     while level > 4 {
         level = level.div_ceil(per_block);
         blocks += level;
     }
-    blocks
+    blocks.max(u64::from(deep && extents > 0))
 }
 
 /// statfs's numbers, in blocks of `block_size`.
@@ -259,7 +261,7 @@ impl Tree {
             .filter(|(ino, _)| **ino != ROOT_INO && **ino != 11)
             .map(|(_, i)| match &i.node {
                 Node::Dir { blocks, .. } => *blocks,
-                Node::File { extents, .. } => tree_blocks(extents.len() as u64, self.block_size),
+                Node::File { extents, deep, .. } => tree_blocks(extents.len() as u64, *deep, self.block_size),
             })
             .sum()
     }
@@ -329,7 +331,7 @@ impl Tree {
 
     /// Creates an empty regular file.
     pub fn create(&mut self, dir: Ino, name: &str, now: u64) -> Result<Ino, VfsError> {
-        self.new_inode(dir, name, Node::File { size: 0, extents: VecMap::new() }, 0o644, now)
+        self.new_inode(dir, name, Node::File { size: 0, extents: VecMap::new(), deep: false }, 0o644, now)
     }
 
     pub fn touch(&mut self, ino: Ino, now: u64) {
@@ -389,9 +391,9 @@ impl Tree {
                 let subdirs = entries.values().filter(|c| matches!(self.inodes.get(c).map(|x| &x.node), Some(Node::Dir { .. }))).count() as u64;
                 Stat { ino, is_dir: true, size: blocks * self.block_size, blocks_512: blocks * per_block, mode: i.mode, nlink: 2 + subdirs, mtime: i.mtime }
             }
-            Node::File { size, extents } => {
+            Node::File { size, extents, deep } => {
                 let data: u64 = extents.values().map(|e| e.count).sum();
-                let tree = tree_blocks(extents.len() as u64, self.block_size);
+                let tree = tree_blocks(extents.len() as u64, *deep, self.block_size);
                 Stat { ino, is_dir: false, size: *size, blocks_512: (data + tree) * per_block, mode: i.mode, nlink: 1, mtime: i.mtime }
             }
         })
@@ -415,7 +417,7 @@ impl Tree {
 
     fn file_mut(&mut self, ino: Ino) -> Result<(&mut u64, &mut VecMap<u64, Extent>), VfsError> {
         match self.inodes.get_mut(&ino).map(|i| &mut i.node) {
-            Some(Node::File { size, extents }) => Ok((size, extents)),
+            Some(Node::File { size, extents, .. }) => Ok((size, extents)),
             Some(Node::Dir { .. }) => Err(VfsError::IsADirectory),
             None => Err(VfsError::NotFound),
         }
@@ -424,6 +426,24 @@ impl Tree {
     /// The extent covering logical block `b`, as (start, extent).
     fn extent_at(extents: &VecMap<u64, Extent>, b: u64) -> Option<(u64, Extent)> {
         extents.floor(&b).filter(|(s, e)| b < **s + e.count).map(|(s, e)| (*s, *e))
+    }
+
+    /// The runs of a file's bytes that have blocks, written or unwritten,
+    /// as (offset, length).
+    pub fn block_runs(&self, ino: Ino) -> Result<Vec<(u64, u64)>, VfsError> {
+        let Some(Inode { node: Node::File { extents, size, .. }, .. }) = self.inodes.get(&ino) else {
+            return Err(VfsError::IsADirectory);
+        };
+        let bs = self.block_size;
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for (s, e) in extents.iter() {
+            let (at, n) = (s * bs, (e.count * bs).min(size.saturating_sub(s * bs)));
+            match runs.last_mut() {
+                Some(last) if last.0 + last.1 == at => last.1 += n,
+                _ => runs.push((at, n)),
+            }
+        }
+        Ok(runs)
     }
 
     /// Where the bytes `offset..offset + len` of a file live, as
@@ -485,7 +505,16 @@ impl Tree {
         if !unwritten {
             self.mark_written(ino, first, last)?;
         }
+        self.settle_depth(ino);
         Ok(())
+    }
+
+    /// ext4 moves a file's extents out of the inode at the fifth, and
+    /// keeps the leaf block however few remain, until none do.
+    fn settle_depth(&mut self, ino: Ino) {
+        if let Some(Inode { node: Node::File { extents, deep, .. }, .. }) = self.inodes.get_mut(&ino) {
+            *deep = (*deep || extents.len() > 4) && !extents.is_empty();
+        }
     }
 
     /// Allocates unwritten blocks from the start of a file for up to `len`
@@ -540,20 +569,37 @@ impl Tree {
 
     /// Turns unwritten extents in `first..=last` into written ones.
     fn mark_written(&mut self, ino: Ino, first: u64, last: u64) -> Result<(), VfsError> {
+        self.convert(ino, first, last, false)
+    }
+
+    /// `fallocate(FALLOC_FL_ZERO_RANGE)` over whole blocks `first..=last`:
+    /// holes get unwritten blocks and written blocks turn unwritten, so
+    /// all of them read as zeros and stay allocated. Either all needed
+    /// blocks are allocated or none (ENOSPC).
+    pub fn zero_range(&mut self, ino: Ino, first: u64, last: u64) -> Result<(), VfsError> {
+        self.allocate(ino, first * self.block_size, (last + 1 - first) * self.block_size, true)?;
+        self.convert(ino, first, last, true)?;
+        self.settle_depth(ino);
+        Ok(())
+    }
+
+    /// Splits the extents in `first..=last` of the other state and turns
+    /// that part to `unwritten` (ext4 converting an extent in place).
+    fn convert(&mut self, ino: Ino, first: u64, last: u64, unwritten: bool) -> Result<(), VfsError> {
         let (_, extents) = self.file_mut(ino)?;
         let touched: Vec<(u64, Extent)> =
-            extents.range_inclusive(&0, last).filter(|(s, e)| **s + e.count > first && e.unwritten).map(|(s, e)| (*s, *e)).collect();
+            extents.range_inclusive(&0, last).filter(|(s, e)| **s + e.count > first && e.unwritten != unwritten).map(|(s, e)| (*s, *e)).collect();
         for (s, e) in touched {
             extents.remove(&s);
             let lo = first.max(s);
             let hi = (last + 1).min(s + e.count);
             let piece = |from: u64, to: u64, unwritten: bool| Extent { block: e.block + (from - s), count: to - from, unwritten };
             if lo > s {
-                insert_extent(extents, s, piece(s, lo, true), u64::MAX);
+                insert_extent(extents, s, piece(s, lo, e.unwritten), u64::MAX);
             }
-            insert_extent(extents, lo, piece(lo, hi, false), u64::MAX);
+            insert_extent(extents, lo, piece(lo, hi, unwritten), u64::MAX);
             if hi < s + e.count {
-                insert_extent(extents, hi, piece(hi, s + e.count, true), u64::MAX);
+                insert_extent(extents, hi, piece(hi, s + e.count, e.unwritten), u64::MAX);
             }
         }
         Ok(())
@@ -583,6 +629,7 @@ impl Tree {
         for (b, n) in freed {
             self.allocated.remove(b, n);
         }
+        self.settle_depth(ino);
         Ok(())
     }
 
@@ -607,6 +654,7 @@ impl Tree {
         for (b, n) in freed {
             self.allocated.remove(b, n);
         }
+        self.settle_depth(ino);
         self.touch(ino, now);
         Ok(())
     }

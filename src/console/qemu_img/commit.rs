@@ -204,19 +204,27 @@ fn copy_down(shell: &mut Shell, chain: &Chain, base: usize) -> Result<Vec<crate:
     Ok(events)
 }
 
-/// `qcow2_make_empty` on an image without snapshots: the header cluster as
-/// it was, a new refcount table and block, and a zeroed L1 table, the file
-/// cut to those clusters.
+/// `qcow2_make_empty` on an image without snapshots
+/// (`make_completely_empty`): the L1 table and the three clusters after
+/// the header zeroed with `fallocate(ZERO_RANGE)` (unwritten on ext4), the
+/// header pointed at a new refcount table, its first entry and the one
+/// refcount block written, and the file cut to those clusters.
 fn make_empty(m: &mut crate::core::machine::Machine, f: &Facts) -> Result<Vec<crate::core::Event>, String> {
     let h = f.header.as_ref().ok_or("not a qcow2 image")?;
     let backing = f.backing.as_ref().map(|(file, format, _)| Backing { file: file.clone(), format: format.clone() });
     let created = qcow2::create(h.size, h.cluster_bits, h.lazy_refcounts(), backing.as_ref()).map_err(|_| "its metadata does not fit one refcount block".to_string())?;
-    let length = created.length.next_multiple_of(h.cluster_bytes());
-    let mut events = m.truncate_file(&f.path, 0).map_err(|e| e.text().to_string())?;
-    for (at, bytes) in created.writes {
-        events.extend(m.write_file(&f.path, at, Chunk::bytes(&bytes)).map_err(|e| e.text().to_string())?);
+    let c = h.cluster_bytes();
+    let l1_clusters = (u64::from(h.l1_size) * 8).div_ceil(c);
+    let failed = |e: crate::core::vfs::VfsError| e.text().to_string();
+    let mut events = m.zero_range_file(&f.path, h.l1_table_offset, l1_clusters * c).map_err(failed)?;
+    events.extend(m.zero_range_file(&f.path, c, (2 + l1_clusters) * c).map_err(failed)?);
+    let [(0, head), (_, reftable), (_, refblock), ..] = created.writes.as_slice() else {
+        return Err("its metadata does not fit one refcount block".into());
+    };
+    for (at, bytes) in [(0, &head[..]), (c, &reftable[..8]), (2 * c, &refblock[..])] {
+        events.extend(m.write_file(&f.path, at, Chunk::bytes(bytes)).map_err(failed)?);
     }
-    events.extend(m.write_file(&f.path, created.length, Chunk::zeros(length - created.length)).map_err(|e| e.text().to_string())?);
+    events.extend(m.truncate_file(&f.path, (3 + l1_clusters) * c).map_err(failed)?);
     Ok(events)
 }
 

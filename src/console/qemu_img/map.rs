@@ -77,7 +77,10 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
     let length = m.file_size(&layer.path).unwrap_or(0);
     let blocks_512 = m.stat_path(&layer.path).map_or(0, |s| s.stat.blocks_512);
     // Without metadata preallocation, data clusters are data, holes or not.
-    let allocated = if image.metadata_preallocated(length, blocks_512 * 512) { m.allocated_runs(&layer.path).unwrap_or_default() } else { vec![(0, length)] };
+    // With it, the file's holes are zeros; its unwritten blocks (the rest of
+    // a cluster a short write zeroed) read as data, as they do once QEMU's
+    // reads of the tables beside them have brought them into the cache.
+    let allocated = if image.metadata_preallocated(length, blocks_512 * 512) { m.block_runs(&layer.path).unwrap_or_default() } else { vec![(0, length)] };
     let below = |out: &mut Vec<MapExtent>, s: u64, e: u64| {
         if k + 1 < chain.layers.len() && e > s {
             layer_extents(m, chain, k + 1, s, e, out);

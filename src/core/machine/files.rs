@@ -287,6 +287,7 @@ impl Machine {
                 }
                 FileWrite::Bytes(at, b) => self.write_file(path, at, Chunk::bytes(&b)),
                 FileWrite::Zeros(at, n) => self.write_file(path, at, Chunk::zeros(n)),
+                FileWrite::ZeroRange(at, n) => self.zero_range_file(path, at, n),
                 FileWrite::Data(at, chunk) => self.write_file(path, at, chunk),
                 FileWrite::Punch(at, n) => self.punch_file(path, at, n),
                 FileWrite::Truncate(n) => match self.stat_path(path) {
@@ -361,6 +362,18 @@ impl Machine {
         Ok(runs)
     }
 
+    /// The runs of a file that have blocks, unwritten ones too: what
+    /// SEEK_DATA finds once the page cache holds them, as it does after
+    /// QEMU has read the metadata around them (readahead). A ZFS file is
+    /// one run.
+    pub fn block_runs(&self, path: &str) -> Result<Vec<(u64, u64)>, VfsError> {
+        if self.zfs_path(&normalize(path)).is_some() {
+            return self.allocated_runs(path);
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        self.fs(&uuid)?.tree.block_runs(ino)
+    }
+
     /// The bytes `offset..offset + len` of a file (cut at its end).
     pub fn read_file(&self, path: &str, offset: u64, len: u64) -> Result<Vec<u8>, VfsError> {
         let size = self.file_size(path)?;
@@ -395,28 +408,6 @@ impl Machine {
         }
         self.mirror_from_file(&uuid, ino, offset, len);
         Ok(vec![Event::FileWritten { path: normalize(path), offset, len }])
-    }
-
-    /// `fallocate --zero-range` (what qemu-io's `write -z` asks of a raw
-    /// file): whole blocks become allocated but unwritten (they read as
-    /// zeros and SEEK_DATA skips them), partly covered ones get zero bytes.
-    pub fn zero_range_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
-        let mut events = self.punch_file(path, offset, len)?;
-        if self.zfs_path(&normalize(path)).is_some() {
-            return Ok(events);
-        }
-        let (uuid, ino) = self.inode_at(path)?;
-        let now = self.clock;
-        let tree = &mut self.fs_mut(&uuid)?.tree;
-        let bs = tree.block_size;
-        let (first, end) = (offset.div_ceil(bs) * bs, (offset + len) / bs * bs);
-        if end > first {
-            tree.allocate(ino, first, end - first, true)?;
-        }
-        let size = tree.size(ino).max(offset + len);
-        tree.set_size(ino, size, now)?;
-        events.push(Event::FileWritten { path: normalize(path), offset, len });
-        Ok(events)
     }
 
     /// `truncate -s`: sets a file's size (creating it), freeing blocks past the end.
@@ -469,6 +460,37 @@ impl Machine {
         }
         let size = tree.size(ino).max(end);
         tree.set_size(ino, size, now)?;
+        events.push(Event::FileResized { path: normalize(path), size });
+        Ok(events)
+    }
+
+    /// `fallocate(FALLOC_FL_ZERO_RANGE)` as ext4 does it (qemu-io's `write
+    /// -z` on a raw file, qcow2's zeroing of new clusters): the whole blocks
+    /// in the range become unwritten in place (allocated, reading zeros
+    /// whatever they held; SEEK_DATA skips them), the partial blocks at its
+    /// edges are written with zeros, and the file grows to cover the range.
+    /// A ZFS file gets zeros.
+    pub fn zero_range_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        if self.zfs_path(&normalize(path)).is_some() {
+            return self.write_file(path, offset, Chunk::zeros(len));
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        let bs = self.fs(&uuid)?.tree.block_size;
+        let end = offset + len;
+        let (first, stop) = (offset.next_multiple_of(bs), end / bs * bs);
+        if first >= stop {
+            return self.write_file(path, offset, Chunk::zeros(len));
+        }
+        let mut events = Vec::new();
+        for (at, n) in [(offset, first - offset), (stop, end - stop)].into_iter().filter(|e| e.1 > 0) {
+            events.extend(self.write_file(path, at, Chunk::zeros(n))?);
+        }
+        let now = self.clock;
+        let tree = &mut self.fs_mut(&uuid)?.tree;
+        tree.zero_range(ino, first / bs, stop / bs - 1)?;
+        let size = tree.size(ino).max(end);
+        tree.set_size(ino, size, now)?;
+        self.mirror_from_file(&uuid, ino, first, stop - first);
         events.push(Event::FileResized { path: normalize(path), size });
         Ok(events)
     }

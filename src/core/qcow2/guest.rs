@@ -25,6 +25,9 @@ pub enum FileWrite {
     Bytes(u64, Vec<u8>),
     /// A run of zeros (the rest of a new data cluster).
     Zeros(u64, u64),
+    /// `fallocate(ZERO_RANGE)` over new clusters whose copy-on-write parts
+    /// read as zeros (`handle_alloc_space`): allocated, unwritten on ext4.
+    ZeroRange(u64, u64),
     /// Guest data (described content: a pattern costs no memory).
     Data(u64, Chunk),
     /// A new cluster's bytes from the backing chain: the guest range
@@ -453,10 +456,20 @@ impl Image {
                 let (host, run) = if wanted == 0 { (entries[i] & OFFSET_MASK, 0) } else { self.alloc_next(next_host, wanted, &mut links)? };
                 next_host = Some(host + run.max(1) * cluster);
                 dirty |= run > 0;
+                let zeroed = (run > 0 || entries[i] & OFLAG_ZERO != 0) && self.zero_cow(&entries[i..], pos, end.min(pos / cluster * cluster + run.max(1) * cluster));
+                if zeroed {
+                    out.push(FileWrite::ZeroRange(host, run.max(1) * cluster));
+                }
                 for j in 0..run.max(1) {
                     let (e, c_host) = (i + j as usize, host + j * cluster);
                     let (old, zero) = (entries[e] & OFFSET_MASK, entries[e] & OFLAG_ZERO != 0);
-                    if run > 0 {
+                    if zeroed {
+                        entries[e] = c_host | OFLAG_COPIED;
+                        dirty = true;
+                        if run > 0 && old != 0 {
+                            self.release(old, &mut links);
+                        }
+                    } else if run > 0 {
                         let g = pos / cluster * cluster;
                         out.push(match (old, zero) {
                             (0, false) if self.below.is_some() => FileWrite::Backing(c_host, g, cluster),
@@ -487,6 +500,20 @@ impl Image {
             }
         }
         Ok(out)
+    }
+
+    /// `is_zero_cow`: whether a write of guest `from..to` into new clusters
+    /// (L2 entries `entries` on) leaves copy-on-write parts, before it in
+    /// its first cluster and after it in its last, and all of them read as
+    /// zeros: the clusters are unallocated with nothing below them there,
+    /// or zero clusters.
+    fn zero_cow(&self, entries: &[u64], from: u64, to: u64) -> bool {
+        let cluster = self.cluster();
+        let (first, last) = (from / cluster * cluster, to.div_ceil(cluster) * cluster);
+        let below = self.below.as_deref().unwrap_or(&[]);
+        let reads_zero = |e: u64, a: u64, b: u64| e & OFLAG_ZERO != 0 || (e & OFFSET_MASK == 0 && !below.iter().any(|r| r.0 < b && a < r.1));
+        let last_entry = entries[((last - first) / cluster - 1) as usize];
+        (first < from || to < last) && reads_zero(entries[0], first, from) && reads_zero(last_entry, to, last)
     }
 
     /// `handle_alloc`: `n` new clusters at `at` (the end of the range being
