@@ -8,6 +8,7 @@
 //! metadata the first refcount block can count (any size with 64 KiB
 //! clusters; with 512-byte clusters, up to 128 MiB).
 
+pub mod check;
 pub mod guest;
 mod shrink;
 pub mod snapshot;

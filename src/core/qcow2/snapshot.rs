@@ -71,6 +71,11 @@ fn layout(list: &[Snapshot]) -> (Vec<u64>, u64) {
     (starts, at)
 }
 
+/// The bytes the snapshot table takes (QEMU's `snapshots_size`).
+pub fn table_bytes(list: &[Snapshot]) -> u64 {
+    layout(list).1
+}
+
 /// The snapshot table the header points at.
 pub fn read_table(h: &Header, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<Snapshot> {
     let mut out = Vec::new();

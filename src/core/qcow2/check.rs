@@ -1,0 +1,248 @@
+//! `qemu-img check` of a qcow2 image (`qcow2_check_refcounts`): every
+//! cluster the metadata references is counted from the file's own tables
+//! (header, active and snapshot L1 tables, their L2 tables and data
+//! clusters, the snapshot table, the refcount table and blocks), and the
+//! counts are compared with the refcount blocks: a cluster counted higher
+//! on disk is leaked, lower is an error. Then `QCOW_OFLAG_COPIED` must be
+//! set exactly where a refcount is 1.
+//!
+//! Simplified: no repair (`-r`), 16-bit refcounts only, no external data
+//! file, no subclusters or bitmaps.
+
+use super::guest::{be64, Image, OFFSET_MASK, OFLAG_COPIED, OFLAG_ZERO};
+use super::Header;
+
+/// `QCOW_OFLAG_COMPRESSED`.
+const OFLAG_COMPRESSED: u64 = 1 << 62;
+/// `L1E_RESERVED_MASK` and `L2E_STD_RESERVED_MASK`.
+const L1_RESERVED: u64 = 0x7f00_0000_0000_01ff;
+const L2_RESERVED: u64 = 0x3f00_0000_0000_01fe;
+
+/// What the check found, as `ImageCheck` reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The lines written to standard error, in order.
+    pub messages: Vec<String>,
+    pub corruptions: u64,
+    pub leaks: u64,
+    pub total_clusters: u64,
+    pub allocated_clusters: u64,
+    pub fragmented_clusters: u64,
+    pub compressed_clusters: u64,
+    /// The end of the highest cluster either counted or referenced.
+    pub image_end_offset: u64,
+}
+
+impl Report {
+    /// qemu-img check's exit status: 2 for errors, 3 for leaks alone.
+    pub fn exit_status(&self) -> i32 {
+        if self.corruptions > 0 {
+            2
+        } else if self.leaks > 0 {
+            3
+        } else {
+            0
+        }
+    }
+}
+
+struct Checker<'a> {
+    cluster_bits: u32,
+    file_length: u64,
+    /// The references counted so far, one per cluster.
+    counted: Vec<u16>,
+    report: Report,
+    read: &'a mut dyn FnMut(u64, u64) -> Vec<u8>,
+}
+
+/// Checks the image whose file is `file_length` bytes long.
+pub fn check(header: &Header, file_length: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Report {
+    let image = Image::open(header.clone(), read);
+    let cluster = header.cluster_bytes();
+    let clusters = file_length.div_ceil(cluster);
+    let mut c = Checker { cluster_bits: header.cluster_bits, file_length, counted: vec![0; clusters as usize], report: Report::default(), read };
+    c.report.total_clusters = header.size.div_ceil(cluster);
+    c.count(0, cluster);
+    c.l1_table(header.l1_table_offset, header.l1_size, true);
+    for s in &image.snapshots {
+        if s.l1_table_offset % cluster != 0 {
+            c.error(format!("ERROR snapshot {} ({}) l1_offset={:#x}: L1 table is not cluster aligned; snapshot table entry corrupted", s.id, s.name, s.l1_table_offset));
+            continue;
+        }
+        c.l1_table(s.l1_table_offset, s.l1_size, false);
+    }
+    c.count(header.snapshots_offset, super::snapshot::table_bytes(&image.snapshots));
+    c.count(header.refcount_table_offset, u64::from(header.refcount_table_clusters) * cluster);
+    c.refcount_blocks(&image, clusters);
+    c.compare(&image);
+    c.copied_flags(&image);
+    c.report
+}
+
+impl Checker<'_> {
+    fn cluster(&self) -> u64 {
+        1 << self.cluster_bits
+    }
+
+    fn error(&mut self, line: String) {
+        self.report.messages.push(line);
+        self.report.corruptions += 1;
+    }
+
+    /// `qcow2_inc_refcounts_imrt`: one more reference to every cluster of
+    /// `offset..offset + len`, unless the range ends a cluster or more past
+    /// the file.
+    fn count(&mut self, offset: u64, len: u64) {
+        if len == 0 {
+            return;
+        }
+        if (offset + len).saturating_sub(self.file_length) >= self.cluster() {
+            self.error(format!("ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset {offset:#x} size {len:#x}"));
+            return;
+        }
+        for k in offset >> self.cluster_bits..=(offset + len - 1) >> self.cluster_bits {
+            let k = k as usize;
+            if k >= self.counted.len() {
+                self.counted.resize(k + 1, 0);
+            }
+            if self.counted[k] == u16::MAX {
+                self.error(format!("ERROR: overflow cluster offset={:#x}", (k as u64) << self.cluster_bits));
+                continue;
+            }
+            self.counted[k] += 1;
+        }
+    }
+
+    /// `check_refcounts_l1`: the table, each L2 table it names, and theirs.
+    fn l1_table(&mut self, offset: u64, entries: u32, active: bool) {
+        if entries == 0 {
+            return;
+        }
+        let bytes = u64::from(entries) * 8;
+        self.count(offset, bytes);
+        let mut table = (self.read)(offset, bytes);
+        table.resize(bytes as usize, 0);
+        for entry in table.chunks_exact(8).map(be64).filter(|e| *e != 0) {
+            if entry & L1_RESERVED != 0 {
+                self.error(format!("ERROR found L1 entry with reserved bits set: {entry:x}"));
+            }
+            let l2 = entry & OFFSET_MASK;
+            self.count(l2, self.cluster());
+            if l2 % self.cluster() != 0 {
+                self.error(format!("ERROR l2_offset={l2:x}: Table is not cluster aligned; L1 entry corrupted"));
+            }
+            self.l2_table(l2, active);
+        }
+    }
+
+    /// `check_refcounts_l2`: each data cluster once more, and for the
+    /// active table the allocation and fragmentation counts.
+    fn l2_table(&mut self, offset: u64, active: bool) {
+        let cluster = self.cluster();
+        let mut table = (self.read)(offset, cluster);
+        table.resize(cluster as usize, 0);
+        let mut next = 0;
+        for entry in table.chunks_exact(8).map(be64) {
+            if entry & OFLAG_COMPRESSED != 0 {
+                self.compressed(entry, active);
+                continue;
+            }
+            if entry & L2_RESERVED != 0 {
+                self.error(format!("ERROR found l2 entry with reserved bits set: {entry:x}"));
+            }
+            let host = entry & OFFSET_MASK;
+            if host == 0 {
+                continue;
+            }
+            if host % cluster != 0 {
+                let what = if entry & OFLAG_ZERO != 0 { "Preallocated cluster is not properly aligned" } else { "Data cluster is not properly aligned" };
+                self.error(format!("ERROR offset={host:x}: {what}; L2 entry corrupted."));
+            }
+            if active {
+                self.report.allocated_clusters += 1;
+                self.report.fragmented_clusters += u64::from(next != 0 && host != next);
+                next = host + cluster;
+            }
+            self.count(host, cluster);
+        }
+    }
+
+    /// A compressed cluster's entry: its sectors are counted.
+    fn compressed(&mut self, entry: u64, active: bool) {
+        let shift = 62 - (self.cluster_bits - 8);
+        let offset = entry & ((1 << shift) - 1) & !OFLAG_COPIED;
+        if entry & OFLAG_COPIED != 0 {
+            self.error(format!("ERROR: coffset=0x{offset:x}: copied flag must never be set for compressed clusters"));
+        }
+        let sectors = ((entry >> shift) & ((1 << (self.cluster_bits - 8)) - 1)) + 1;
+        self.count(offset, sectors * 512 - (offset & 511));
+        if active {
+            self.report.allocated_clusters += 1;
+            self.report.compressed_clusters += 1;
+            self.report.fragmented_clusters += 1;
+        }
+    }
+
+    /// `check_refblocks`: each refcount block is one cluster of the file,
+    /// counted once.
+    fn refcount_blocks(&mut self, image: &Image, clusters: u64) {
+        for (i, entry) in image.refcount_blocks().iter().enumerate() {
+            let offset = entry & OFFSET_MASK;
+            if entry & !OFFSET_MASK != 0 {
+                self.error(format!("ERROR refcount table entry {i} has reserved bits set"));
+            } else if offset % self.cluster() != 0 {
+                self.error(format!("ERROR refcount block {i} is not cluster aligned; refcount table entry corrupted"));
+            } else if offset >> self.cluster_bits >= clusters {
+                self.error(format!("ERROR refcount block {i} is outside image"));
+            } else if offset != 0 {
+                self.count(offset, self.cluster());
+                let n = self.counted[(offset >> self.cluster_bits) as usize];
+                if n != 1 {
+                    self.error(format!("ERROR refcount block {i} refcount={n}"));
+                }
+            }
+        }
+    }
+
+    /// `compare_refcounts`: the counts on disk against the references.
+    fn compare(&mut self, image: &Image) {
+        let mut highest = None;
+        for (i, counted) in self.counted.clone().into_iter().enumerate() {
+            let on_disk = image.refcount(i as u64);
+            if on_disk > 0 || counted > 0 {
+                highest = Some(i as u64);
+            }
+            if on_disk < counted {
+                self.error(format!("ERROR cluster {i} refcount={on_disk} reference={counted}"));
+            } else if on_disk > counted {
+                self.report.messages.push(format!("Leaked cluster {i} refcount={on_disk} reference={counted}"));
+                self.report.leaks += 1;
+            }
+        }
+        self.report.image_end_offset = highest.map_or(0, |i| (i + 1) << self.cluster_bits);
+    }
+
+    /// `check_oflag_copied`: over the active tables, the flag is set
+    /// exactly on entries whose cluster's refcount is 1.
+    fn copied_flags(&mut self, image: &Image) {
+        let cluster = self.cluster();
+        for (i, l1_entry) in image.l1.iter().enumerate() {
+            let l2 = l1_entry & OFFSET_MASK;
+            if l2 == 0 {
+                continue;
+            }
+            let refcount = image.refcount(l2 >> self.cluster_bits);
+            if (refcount == 1) != (l1_entry & OFLAG_COPIED != 0) {
+                self.error(format!("ERROR OFLAG_COPIED L2 cluster: l1_index={i} l1_entry={l1_entry:x} refcount={refcount}"));
+            }
+            let mut table = (self.read)(l2, cluster);
+            table.resize(cluster as usize, 0);
+            for entry in table.chunks_exact(8).map(be64).filter(|e| e & OFLAG_COMPRESSED == 0 && e & OFFSET_MASK != 0) {
+                let refcount = image.refcount((entry & OFFSET_MASK) >> self.cluster_bits);
+                if (refcount == 1) != (entry & OFLAG_COPIED != 0) {
+                    self.error(format!("ERROR OFLAG_COPIED data cluster: l2_entry={entry:x} refcount={refcount}"));
+                }
+            }
+        }
+    }
+}
