@@ -35,6 +35,56 @@ no pools available
     );
 }
 
+/// `make_leaf_vdev`'s ashift check and `zpool_do_create`'s -o errors
+/// (zpool_vdev.c, zpool_main.c in OpenZFS 2.2), and `is_device_in_use`
+/// for a pool's own partition, whose header follows -f.
+#[test]
+fn zpool_create_checks_options_and_devices_in_use() {
+    check(
+        DISKS,
+        "zpool create -o ashift=4096 t sdb\necho $?\nzpool create -o ashift=4K t sdb\nzpool create -o ashift=abc t sdb\n\
+         zpool create -o ashift t sdb\necho $?\nzpool create -o bogus=1 t sdb\necho $?\nzpool create -o ashift=12 tank mirror sdb sdc\n\
+         zpool create t2 sdb1\nzpool create -f t2 sdb1 sdc1\necho $?\nzpool get -H -o value ashift tank\n",
+        "invalid 'ashift=4096' property: only values between 9 and 16 are allowed.
+1
+invalid 'ashift=4096' property: only values between 9 and 16 are allowed.
+ashift must be a number.
+missing '=' for -o option
+1
+property 'bogus' is not a valid pool or vdev property
+1
+invalid vdev specification
+use '-f' to override the following errors:
+/dev/sdb1 is part of active pool 'tank'
+invalid vdev specification
+the following errors must be manually repaired:
+/dev/sdb1 is part of active pool 'tank'
+/dev/sdc1 is part of active pool 'tank'
+1
+12
+",
+    );
+}
+
+/// libzfs keeps pools in an AVL tree by name (`zpool_compare`), so every
+/// command that walks them lists them in name order.
+#[test]
+fn zpool_commands_list_pools_in_name_order() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzpool create backup sdc\nzpool list -H -o name\nzpool status | grep pool:\n\
+         zpool get -H -o name health tank nope backup tank\n",
+        "backup
+tank
+  pool: backup
+  pool: tank
+cannot open 'nope': no such pool
+backup
+tank
+",
+    );
+}
+
 #[test]
 fn zpool_create_refuses_as_openzfs_does() {
     check(
@@ -60,9 +110,7 @@ invalid vdev specification: mirror requires at least 2 devices
 invalid vdev specification
 use '-f' to override the following errors:
 /dev/sdd contains a filesystem of type 'ext4'
-invalid vdev specification
-the following errors must be manually repaired:
-/dev/sdb1 is part of active pool 'tank'
+/dev/sdb is in use and contains a unknown filesystem.
 cannot offline sdq: no such device in pool
 device error type must be 'io', 'nxio' or 'corrupt'
 ",
@@ -653,12 +701,12 @@ fn zpool_list_v_prints_each_vdev_as_print_list_stats_does() {
         DISKS,
         "zpool create tank mirror sdb sdc\nzpool create solo sdd\nzpool list -v\nzpool list -vH tank\nzpool offline tank sdc\nzpool list -vP tank\n",
         "NAME         SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+solo         960M    27K   960M        -         -     0%     0%  1.00x    ONLINE  -
+  sdd       1014M    27K   960M        -         -     0%  0.00%      -    ONLINE
 tank         960M    27K   960M        -         -     0%     0%  1.00x    ONLINE  -
   mirror-0   960M    27K   960M        -         -     0%  0.00%      -    ONLINE
     sdb     1014M      -      -        -         -      -      -      -    ONLINE
     sdc     1014M      -      -        -         -      -      -      -    ONLINE
-solo         960M    27K   960M        -         -     0%     0%  1.00x    ONLINE  -
-  sdd       1014M    27K   960M        -         -     0%  0.00%      -    ONLINE
 tank\t960M\t27K\t960M\t-\t-\t0%\t0%\t1.00x\tONLINE\t-
 \tmirror-0\t960M\t27K\t960M\t-\t-\t0%\t0.00%\t-\tONLINE
 \tsdb\t1014M\t-\t-\t-\t-\t-\t-\t-\tONLINE
@@ -1019,9 +1067,7 @@ tank        1.88G  64.1M  1.81G        -         -     0%     3%  1.00x    ONLIN
   mirror-1   960M  32.0M   928M        -         -     0%  3.33%      -    ONLINE
     sdd     1014M      -      -        -         -      -      -      -    ONLINE
     sde     1014M      -      -        -         -      -      -      -    ONLINE
-invalid vdev specification
-the following errors must be manually repaired:
-/dev/sdb1 is part of active pool 'tank'
+/dev/sdb is in use and contains a unknown filesystem.
 cannot open 'nope': no such pool
 ",
     );
@@ -1222,9 +1268,7 @@ would create 't3' with the following layout:\n\
 \tt3\n\
 \t  sdd\n\
 \t  sde\n\
-invalid vdev specification\n\
-the following errors must be manually repaired:\n\
-/dev/sdb1 is part of active pool 'tank'\n\
+/dev/sdb is in use and contains a unknown filesystem.\n\
 tank\n\
 ",
     );

@@ -310,7 +310,7 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
         Some(t @ ("u" | "d")) => Some(t),
         Some(_) => return Output::error(format!("usage:\n{STATUS_USAGE}"), 2),
     };
-    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.clone() };
+    let names = super::vdevs::pool_order(m, pools.clone());
     if m.zfs().pools.is_empty() && pools.is_empty() {
         return Output::error("no pools available\n", 0);
     }
@@ -643,7 +643,7 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
     let mut out = Output::default();
     let mut rows = Vec::new();
     let mut vdev_rows: Vec<Vec<String>> = Vec::new();
-    let selected: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
+    let selected = super::vdevs::pool_order(m, pools);
     for name in &selected {
         match m.zfs().pool(name) {
             Some(p) => {
@@ -818,7 +818,7 @@ fn history(m: &mut Machine, args: &[String]) -> Output {
         Err(c) => return bad_option(c, usage),
     };
     let long = opts.iter().any(|o| o.0 == 'l');
-    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
+    let names = super::vdevs::pool_order(m, pools);
     if names.is_empty() {
         return Output::error("no pools available\n", 0);
     }
@@ -890,7 +890,7 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
         return Output::error("zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval\n", 2);
     }
     let mut out = Output::default();
-    let selected: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
+    let selected = super::vdevs::pool_order(m, pools);
     let mut reports = Vec::new();
     for name in &selected {
         match m.zfs().pool(name) {

@@ -178,7 +178,7 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
         v
     };
     let literal = opts.iter().any(|o| o.0 == 'p');
-    let names: Vec<String> = if pools.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools.to_vec() };
+    let names = super::vdevs::pool_order(m, pools.to_vec());
     let mut out = Output::default();
     let mut rows = Vec::new();
     for n in &names {

@@ -21,20 +21,17 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
         Err(e) => return Output::error(e, 1),
     };
     let force = opts.iter().any(|o| o.0 == 'f');
-    let mut ashift = None;
+    let mut ashift_text = None;
     let mut pool_props = Vec::new();
     for (_, v) in opts.iter().filter(|o| o.0 == 'o') {
         match v.split_once('=') {
-            Some(("ashift", n)) => match n.parse::<u8>() {
-                Ok(a @ (0 | 9..=16)) => ashift = Some(a).filter(|a| *a != 0),
-                _ => return Output::error(format!("property 'ashift' number {n} is invalid.\n"), 1),
-            },
+            Some(("ashift", n)) => ashift_text = Some(n.to_string()),
             Some((p, value)) => match super::pool_props::settable(None, p, value) {
                 Ok(stored) => pool_props.extend(stored.map(|s| (p.to_string(), s))),
-                Err(why) if why.starts_with("invalid property") => return Output::error(format!("property '{p}' is not a valid pool or vdev property\n"), 2),
+                Err(why) if why.starts_with("invalid property") => return Output::error(format!("property '{p}' is not a valid pool or vdev property\n"), 1),
                 Err(why) => return Output::error(format!("cannot create '{}': {why}\n", operands.first().map_or("", |n| n.as_str())), 1),
             },
-            None => return Output::error(format!("missing '=' for property=value argument\nusage:\n{CREATE_USAGE}"), 2),
+            None => return Output::error("missing '=' for -o option\n", 1),
         }
     }
     let Some((name, spec)) = operands.split_first() else {
@@ -50,14 +47,18 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
+    let ashift = match ashift_text.as_deref().map(leaf_ashift).transpose() {
+        Ok(a) => a.flatten(),
+        Err(e) => return Output::error(e, 1),
+    };
+    if let Some(refusal) = in_use(m, &vdevs, force) {
+        return refusal;
+    }
     let mismatches = replication_mismatches(m, &vdevs);
     if !force && !mismatches.is_empty() {
         return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
     }
     if opts.iter().any(|o| o.0 == 'n') {
-        if let Some(refusal) = in_use(m, &vdevs) {
-            return refusal;
-        }
         return Output::text(format!("would create '{name}' with the following layout:\n\n\t{name}\n{}", vdev_tree(m, &vdevs)), 0);
     }
     let result = m.zpool_create(name, &vdevs, ashift, force, root).map_err(|e| create_error(m, name, &e, force));
@@ -98,6 +99,31 @@ pub(super) fn pool_name_error(name: &str, creating: bool) -> Option<String> {
     let reserved = matches!(name, "mirror" | "raidz" | "draid")
         || (creating && (["mirror", "raidz", "draid", "spare"].iter().any(|p| name.starts_with(p)) || name == "log"));
     reserved.then(|| "name is reserved".into())
+}
+
+/// `-o ashift=N` as `make_leaf_vdev` checks it for each new disk: a
+/// number (`zfs_nicestrtonum`), 0 for the default or 9 to 16.
+fn leaf_ashift(text: &str) -> Result<Option<u8>, String> {
+    match super::parse_size(text) {
+        None => Err("ashift must be a number.\n".into()),
+        Some(0) => Ok(None),
+        Some(n @ 9..=16) => Ok(Some(n as u8)),
+        Some(n) => Err(format!("invalid 'ashift={n}' property: only values between 9 and 16 are allowed.\n")),
+    }
+}
+
+/// The pools a zpool command walks (`for_each_pool`): the named ones, or
+/// every pool, in name order, as libzfs's AVL tree of pools keeps them.
+/// Names of no pool come first, in the order given, for their errors.
+pub(super) fn pool_order(m: &crate::core::machine::Machine, names: Vec<String>) -> Vec<String> {
+    let names = if names.is_empty() { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { names };
+    let (mut found, mut missing): (Vec<String>, Vec<String>) = names.into_iter().partition(|n| m.zfs().pool(n).is_some());
+    found.sort();
+    found.dedup();
+    let mut seen = Vec::new();
+    missing.retain(|n| !seen.contains(n) && { seen.push(n.clone()); true });
+    missing.extend(found);
+    missing
 }
 
 /// What `zpool_open()` says of a pool it cannot open.
@@ -198,7 +224,7 @@ pub(super) fn add(m: &mut Machine, args: &[String]) -> Output {
         Err(e) => return Output::error(e, 1),
     };
     // `check_in_use` runs before the replication checks.
-    if let Some(refusal) = in_use(m, &vdevs) {
+    if let Some(refusal) = in_use(m, &vdevs, force) {
         return refusal;
     }
     let mut mismatches = replication_mismatches(m, &vdevs);
@@ -222,9 +248,26 @@ pub(super) fn add(m: &mut Machine, args: &[String]) -> Output {
 }
 
 /// `check_in_use`: a device of an imported pool cannot join another vdev.
-fn in_use(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)]) -> Option<Output> {
-    let (leaf, owner) = vdevs.iter().flat_map(|v| v.1.iter()).find_map(|d| member_of_pool(m, *d))?;
-    Some(Output::error(format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{owner}'\n", dev_path(m, leaf)), 1))
+/// Each device is checked (`is_device_in_use`), even with `-f`: a whole
+/// disk whose partition a pool holds cannot be opened exclusively, and
+/// blkid names no filesystem on it (`check_disk`); a pool's own partition
+/// has the pool's label (`check_file`, under `vdev_error`'s header).
+fn in_use(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)], force: bool) -> Option<Output> {
+    let (mut err, mut header) = (String::new(), false);
+    for d in vdevs.iter().flat_map(|v| v.1.iter()) {
+        let Some((leaf, owner)) = member_of_pool(m, *d) else { continue };
+        if *d != leaf {
+            err.push_str(&format!("{} is in use and contains a unknown filesystem.\n", dev_path(m, *d)));
+            continue;
+        }
+        if !header {
+            let how = if force { "the following errors must be manually repaired:" } else { "use '-f' to override the following errors:" };
+            err.push_str(&format!("invalid vdev specification\n{how}\n"));
+            header = true;
+        }
+        err.push_str(&format!("{} is part of active pool '{owner}'\n", dev_path(m, leaf)));
+    }
+    (!err.is_empty()).then(|| Output::error(err, 1))
 }
 
 /// `print_vdev_tree` of new vdevs: no ids, a tab and two spaces a level.
@@ -284,7 +327,8 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
     match e {
         ZfsError::HasSignature { dev, fstype } => format!("invalid vdev specification\n{header}\n{} contains a filesystem of type '{fstype}'\n", dev_path(m, *dev)),
         ZfsError::DeviceBusy { dev, why } => match member_of_pool(m, *dev) {
-            Some((leaf, pool)) => format!("invalid vdev specification\nthe following errors must be manually repaired:\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),
+            Some((leaf, _)) if leaf != *dev => format!("{} is in use and contains a unknown filesystem.\n", dev_path(m, *dev)),
+            Some((leaf, pool)) => format!("invalid vdev specification\n{header}\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),
             None => format!("cannot open '{}': Device or resource busy ({why})\n", dev_path(m, *dev)),
         },
         // EOVERFLOW: the kernel cannot say which device it was.
