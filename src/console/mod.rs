@@ -274,6 +274,7 @@ pub enum Interactive {
     Fdisk(fdisk::Session),
     Sfdisk(sfdisk::Session),
     Confirm(lvm2::Confirm),
+    QemuIo(qemu_io::Session),
 }
 
 /// A command line waiting for the bodies of its here-documents.
@@ -707,6 +708,7 @@ impl Shell {
                 Output { events: r.events, exit_status: r.status, ..dialog_text(r.text) }
             }
             Interactive::Confirm(c) => lvm2::confirm_eof(self, c),
+            Interactive::QemuIo(s) => s.end_of_input(),
         }
     }
 
@@ -727,6 +729,13 @@ impl Shell {
                 Output { events: r.events, exit_status: r.status, ..dialog_text(r.text) }
             }
             Interactive::Confirm(c) => lvm2::confirm(self, c, line),
+            Interactive::QemuIo(mut s) => {
+                let (out, done) = s.answer(&mut self.machine, line);
+                if !done {
+                    self.interactive = Some(Interactive::QemuIo(s));
+                }
+                out
+            }
         }
     }
 

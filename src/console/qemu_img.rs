@@ -641,6 +641,9 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
         qcow2::check::check(h, f.length, &mut read)
     };
     let mut err: String = r.messages.iter().map(|l| format!("{l}\n")).collect();
+    if !cfg!(feature = "qcow2-check-messages") && r.exit_status() != 0 {
+        err.push_str("qemu-img: the browser counts the damaged and leaked clusters; the storage-lab command-line program names each one\n");
+    }
     if o.repair && r.exit_status() != 0 {
         err.push_str("qemu-img: the lab's qemu-img check does not repair images; run it without -r to see what it found\n");
     }

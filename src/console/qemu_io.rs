@@ -2,6 +2,9 @@
 //! `read -P`: guest I/O on a raw or qcow2 image file, with qemu-io's summary
 //! lines.
 //!
+//! Without `-c` it reads its commands from its input after a `qemu-io> `
+//! prompt, as on a terminal.
+//!
 //! Simplified: `write [-P pattern | -z]`, `discard` and `read [-P pattern]
 //! [-v]` only (other options QEMU knows, `-q` among them, get the lab's
 //! message; unknown ones getopt's); `read -v` shows at most the first 64 KiB;
@@ -35,7 +38,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     }
     let Some(name) = files.first() else {
         if commands.is_empty() {
-            return Output::error("qemu-io: the lab's qemu-io needs a file: qemu-io -c 'write -P 0xab 0 4k' FILE\n", 1);
+            return open_session(shell, None, 0, Output::default());
         }
         return Output::text("no file open, try 'help open'\n".repeat(commands.len()), 1);
     };
@@ -68,7 +71,57 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     if header.is_none() && format.is_none() {
         out.err = super::qemu_img::probed_raw_warning(name);
     }
-    run_all(m, &Target::File { path: &path, header }, size, &commands, out)
+    let target = Target::File { path, header };
+    if commands.is_empty() {
+        return open_session(shell, Some(target), size, out);
+    }
+    run_all(&mut shell.machine, &target, size, &commands, out)
+}
+
+/// qemu-io without `-c`: its `qemu-io> ` prompt, then each line of input
+/// is a command (`Interactive::QemuIo`) until `quit` or the input ends.
+fn open_session(shell: &mut Shell, target: Option<Target>, size: u64, mut out: Output) -> Output {
+    out.say(PROMPT);
+    shell.interactive = Some(super::Interactive::QemuIo(Session { target, size, failed: false }));
+    out
+}
+
+const PROMPT: &str = "qemu-io> ";
+
+/// An interactive qemu-io: the image it opened (none when started without
+/// one) and whether a command failed (its exit status is then 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    target: Option<Target>,
+    size: u64,
+    failed: bool,
+}
+
+impl Session {
+    /// Runs one line; returns what it printed, then the next prompt, and
+    /// whether the session is over.
+    pub fn answer(&mut self, m: &mut Machine, line: &str) -> (Output, bool) {
+        if matches!(line.trim(), "quit" | "q") {
+            return (self.end_of_input(), true);
+        }
+        let o = match &self.target {
+            Some(t) => command(m, t, self.size, line),
+            None if line.trim().is_empty() => Output::default(),
+            None => Output::text("no file open, try 'help open'\n", 1),
+        };
+        self.failed |= o.exit_status != 0;
+        let mut out = Output::default();
+        out.complain(&o.err);
+        out.say(&o.text);
+        out.say(PROMPT);
+        out.events = o.events;
+        (out, false)
+    }
+
+    /// The input ended: qemu-io exits, with 1 when a command failed.
+    pub fn end_of_input(&self) -> Output {
+        Output { exit_status: i32::from(self.failed), ..Output::default() }
+    }
 }
 
 /// Runs each `-c` command in turn after `out` (the open's warnings).
@@ -85,8 +138,9 @@ fn run_all(m: &mut Machine, target: &Target, size: u64, commands: &[String], mut
 }
 
 /// What the commands act on: an image file, or a block device read as raw.
-enum Target<'a> {
-    File { path: &'a str, header: Option<Header> },
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    File { path: String, header: Option<Header> },
     Device(DevId),
 }
 
@@ -104,6 +158,9 @@ fn on_device(shell: &mut Shell, name: &str, dev: DevId, format: Option<&str>, co
         out.err = super::qemu_img::probed_raw_warning(name);
     }
     let size = m.size_of(dev);
+    if commands.is_empty() {
+        return open_session(shell, Some(Target::Device(dev)), size, out);
+    }
     run_all(m, &Target::Device(dev), size, commands, out)
 }
 
@@ -276,7 +333,7 @@ struct ReadOpts {
 /// `read_f`: the pattern check, the bytes, then the summary.
 fn read(m: &mut Machine, target: &Target, size: u64, offset: u64, len: u64, opts: ReadOpts) -> Output {
     let (path, header) = match target {
-        Target::File { path, header } => (*path, header),
+        Target::File { path, header } => (path.as_str(), header),
         Target::Device(dev) => return read_device(m, *dev, size, offset, len, opts),
     };
     let virtual_size = header.as_ref().map_or(size, |h| h.size);

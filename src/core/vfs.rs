@@ -681,11 +681,22 @@ fn insert_extent(extents: &mut VecMap<u64, Extent>, logical: u64, e: Extent, max
             e = Extent { block: e.block + grow, count: e.count - grow, ..e };
         }
     }
+    let mut last = None;
     while e.count > 0 {
         let n = e.count.min(max);
         extents.insert(logical, Extent { count: n, ..e });
+        last = Some(logical);
         logical += n;
         e = Extent { block: e.block + n, count: e.count - n, ..e };
+    }
+    // ext4 merges with the extent after too (`ext4_ext_try_to_merge`), so
+    // filling the hole between two extents leaves one.
+    let Some(at) = last else { return };
+    if let (Some(&l), Some(&r)) = (extents.get(&at), extents.get(&logical)) {
+        if l.block + l.count == r.block && l.unwritten == r.unwritten && l.count + r.count <= max {
+            extents.remove(&logical);
+            extents.insert(at, Extent { count: l.count + r.count, ..l });
+        }
     }
 }
 

@@ -212,7 +212,9 @@ fn without_dates(mut image: Vec<u8>) -> Vec<u8> {
 /// file's extents merge back to four or fewer (as the kernel here does while
 /// qemu-img writes a new image). Where the host's allocator cuts a run in
 /// pieces depends on its free space, which the lab does not model, so the
-/// tests accept that one block more on the real side when it is such a block.
+/// tests accept one such block on either side alone (measured on this busy
+/// host: the same history left the real file with the block when run alone
+/// and without it while other tests wrote).
 fn tree_blocks(path: &Path, blocks_512: u64) -> u64 {
     let out = Command::new("filefrag").arg("-v").arg(path).output().expect("filefrag (e2fsprogs) runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -288,7 +290,9 @@ fn same_as_real(shell: &mut Shell, dir: &Path, blocks: bool) -> Result<(), Strin
     export(&shell.machine, "/mnt/lab/t.raw", &dir.join("lab.raw"));
     let real_blocks = std::fs::metadata(dir.join("i.qcow2")).map(|m| std::os::unix::fs::MetadataExt::blocks(&m)).unwrap_or(0);
     let lab_blocks = shell.machine.stat_path("/mnt/lab/i.qcow2").expect("lab image").stat.blocks_512;
-    if blocks && real_blocks != lab_blocks && !(real_blocks == lab_blocks + 8 && tree_blocks(&dir.join("i.qcow2"), real_blocks) == 8) {
+    let real_tree = tree_blocks(&dir.join("i.qcow2"), real_blocks);
+    let one_tree_block = (real_blocks == lab_blocks + 8 && real_tree == 8) || (lab_blocks == real_blocks + 8 && real_tree == 0);
+    if blocks && real_blocks != lab_blocks && !one_tree_block {
         return Err(format!("allocated 512-byte blocks differ: real {real_blocks}, lab {lab_blocks}"));
     }
     let real = without_dates(std::fs::read(dir.join("i.qcow2")).expect("real image"));
