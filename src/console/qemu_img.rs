@@ -36,6 +36,14 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(text) = help::text(args) {
         return Output::text(text, 0);
     }
+    let normalized: Vec<String>;
+    let args = match args.split_first() {
+        Some((cmd, rest)) => {
+            normalized = std::iter::once(cmd.clone()).chain(getopt_words(rest, takes_argument(cmd))).collect();
+            &normalized[..]
+        }
+        None => args,
+    };
     match args.first().map(String::as_str) {
         Some("create") => create(shell, &args[1..]),
         Some("info") => info(shell, &args[1..]),
@@ -59,6 +67,69 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some(other) => usage("", &format!("qemu-img: Command not found: {other}")),
         None => usage("", "qemu-img: Not enough arguments"),
     }
+}
+
+/// The option letters of a qemu-img command that take an argument (its
+/// getopt string's `x:`), in QEMU 10.
+fn takes_argument(cmd: &str) -> &'static str {
+    match cmd {
+        "create" => "Fbfo",
+        "info" | "map" | "resize" => "f",
+        "check" => "frT",
+        "measure" => "fOol",
+        "compare" => "fFT",
+        "convert" => "fOBolStTmr",
+        "snapshot" => "acdf",
+        "commit" => "ftbr",
+        "rebase" => "fFbtT",
+        _ => "",
+    }
+}
+
+/// Command-line words as getopt_long reads them, spelt the one way the
+/// lab's parsers take: `--format=qcow2` and `--format qcow2` as `-f qcow2`,
+/// `-Oqcow2` as `-O qcow2`, `-pq` as `-p -q`; `--` ends the options. Other
+/// words pass unchanged (`-1G` to resize is a size).
+pub(crate) fn getopt_words(args: &[String], with_argument: &str) -> Vec<String> {
+    const LONG: [(&str, char); 13] = [
+        ("format", 'f'), ("backing", 'b'), ("backing-format", 'F'), ("options", 'o'), ("target-format", 'O'), ("repair", 'r'),
+        ("cache", 't'), ("source-cache", 'T'), ("quiet", 'q'), ("progress", 'p'), ("unsafe", 'u'), ("strict", 's'), ("cmd", 'c'),
+    ];
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            out.extend(it.by_ref().cloned());
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, value) = long.split_once('=').map_or((long, None), |(n, v)| (n, Some(v.to_string())));
+            match LONG.iter().find(|(n, _)| *n == name) {
+                Some((_, c)) if with_argument.contains(*c) => {
+                    out.push(format!("-{c}"));
+                    out.extend(value.or_else(|| it.next().cloned()));
+                }
+                Some((_, c)) if value.is_none() => out.push(format!("-{c}")),
+                _ => out.push(a.clone()),
+            }
+            continue;
+        }
+        let Some(letters) = a.strip_prefix('-').filter(|l| l.len() > 1 && l.starts_with(|c: char| c.is_ascii_alphabetic())) else {
+            out.push(a.clone());
+            continue;
+        };
+        for (i, c) in letters.char_indices() {
+            out.push(format!("-{c}"));
+            if with_argument.contains(c) {
+                let rest = &letters[i + c.len_utf8()..];
+                if !rest.is_empty() {
+                    out.push(rest.to_string());
+                }
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn fail(text: String) -> Output {
@@ -210,6 +281,10 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
     }
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    // `bdrv_img_create` compares the names as given, not the files.
+    if opt("backing_file") == Some(name.as_str()) {
+        return fail(format!("{name}: Error: Trying to create an image with the same filename as the backing file"));
+    }
     let below = match opt("backing_file") {
         Some(_) if format == "raw" => return fail(format!("{name}: Backing file not supported for file format 'raw'")),
         Some(b) => match open_backing(shell, name, b, opt("backing_fmt")) {
@@ -220,7 +295,7 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     };
     // A size in -o reads like the operand (QEMU words a bad one differently).
     let size = match (o.operands.get(1).map(String::as_str).or(opt("size")), below) {
-        (Some(text), _) => match parse_size(text) {
+        (Some(text), _) => match parse_size(text.strip_prefix('+').unwrap_or(text)) {
             Some(size) => size,
             None => return fail(format!("Invalid image size specified: '{text}'.")),
         },

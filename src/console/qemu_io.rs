@@ -20,6 +20,7 @@ use crate::core::qcow2::guest::Image;
 use crate::core::qcow2::Header;
 
 pub fn run(shell: &mut Shell, args: &[String]) -> Output {
+    let args = &super::qemu_img::getopt_words(args, "cdftTi")[..];
     let mut commands = Vec::new();
     let mut files = Vec::new();
     let mut format = None;
