@@ -390,8 +390,12 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     let Some(lazy) = qapi_bool(lazy_text) else {
         return fail(format!("{name}: Parameter 'lazy_refcounts' expects 'on' or 'off'"));
     };
+    let extended_text = opt("extended_l2").unwrap_or("off");
+    let Some(extended_l2) = qapi_bool(extended_text) else {
+        return fail(format!("{name}: Parameter 'extended_l2' expects 'on' or 'off'"));
+    };
     let cluster = parse_size(cluster_text).unwrap_or(0);
-    let mut text = format!("Formatting '{name}', fmt=qcow2 cluster_size={cluster} extended_l2=off");
+    let mut text = format!("Formatting '{name}', fmt=qcow2 cluster_size={cluster} extended_l2={extended_text}");
     if let Some(p) = opt("preallocation") {
         text.push_str(&format!(" preallocation={p}"));
     }
@@ -403,8 +407,15 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         (None, Some(f)) => format!(" backing_fmt={f}"),
         (None, None) => String::new(),
     };
-    text.push_str(&format!(" compression_type=zlib size={size}{backing_text} lazy_refcounts={lazy_text} refcount_bits=16\n"));
+    let compression = opt("compression_type").unwrap_or("zlib");
+    let compat = opt("compat").map(|c| format!(" compat={c}")).unwrap_or_default();
+    let data_file = opt("data_file").map(|d| format!(" data_file={d}")).unwrap_or_default();
+    let refcount_text = opt("refcount_bits").unwrap_or("16");
+    text.push_str(&format!(" compression_type={compression} size={size}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}\n"));
     let with_text = |out: Output| after_formatting(text.clone(), out);
+    if let Some(why) = version_3_options(opt("compat"), lazy, refcount_text, compression, extended_l2, opt("data_file").is_some()) {
+        return with_text(fail(format!("{name}: {why}")));
+    }
     let prealloc = opt("preallocation").unwrap_or("off");
     if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
         return with_text(fail(format!("{name}: Parameter 'preallocation' does not accept value '{prealloc}'")));
@@ -1035,6 +1046,39 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     }
 }
 
+/// The qcow2 header options QEMU checks (`qcow2_co_create`), and those the
+/// lab does not make: it makes version 3 (compat=1.1) images with 16-bit
+/// refcounts, zlib compression, standard L2 entries and no data file.
+/// Simplified: the enums are checked together, after the cluster size.
+fn version_3_options(compat: Option<&str>, lazy: bool, refcount_bits: &str, compression: &str, extended_l2: bool, data_file: bool) -> Option<String> {
+    let v3 = match compat {
+        None | Some("1.1" | "v3") => true,
+        Some("0.10" | "v2") => false,
+        Some(other) => return Some(format!("Parameter 'version' does not accept value '{other}'")),
+    };
+    if !matches!(compression, "zlib" | "zstd") {
+        return Some(format!("Parameter 'compression-type' does not accept value '{compression}'"));
+    }
+    let level = "compatibility level 1.1 and above (use version=v3 or greater)";
+    let bits = refcount_bits.parse::<u64>().unwrap_or(0);
+    let refused = if !v3 && lazy {
+        format!("Lazy refcounts only supported with {level}")
+    } else if bits > 64 || !bits.is_power_of_two() {
+        "Refcount width must be a power of two and may not exceed 64 bits".into()
+    } else if !v3 && bits != 16 {
+        format!("Different refcount widths than 16 bits require {}", level.replace(" and above", " or above"))
+    } else if !v3 && compression != "zlib" {
+        format!("Non-zlib compression type is only supported with {level}")
+    } else if !v3 && extended_l2 {
+        format!("Extended L2 entries are only supported with {level}")
+    } else if !v3 || bits != 16 || compression != "zlib" || extended_l2 || data_file {
+        "the lab makes qcow2 images with compat=1.1, refcount_bits=16, compression_type=zlib, extended_l2=off and no data_file".into()
+    } else {
+        return None;
+    };
+    Some(refused)
+}
+
 /// QEMU's `qapi_bool_parse`: the words an on/off option takes.
 fn qapi_bool(text: &str) -> Option<bool> {
     match text {
@@ -1245,7 +1289,18 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     if out_format == "qcow2" && from_image.is_none() && (size / cluster).div_ceil(cluster / 8) * 8 > 32 << 20 {
         return fail("The image size is too large (try using a larger cluster size)".into());
     }
-    let prealloc = o.options.iter().rev().find(|(k, _)| k == "preallocation").map_or("off", |(_, v)| v.as_str());
+    let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    // `qcow2_opt_get_version_del` takes the two numbers only.
+    if let Some(c) = opt("compat").filter(|c| out_format == "qcow2" && !matches!(*c, "0.10" | "1.1")) {
+        return fail(format!("Invalid compatibility level: '{c}'"));
+    }
+    let lazy = opt("lazy_refcounts").and_then(qapi_bool).unwrap_or(false);
+    let extended_l2 = opt("extended_l2").and_then(qapi_bool).unwrap_or(false);
+    let header = version_3_options(opt("compat"), lazy, opt("refcount_bits").unwrap_or("16"), opt("compression_type").unwrap_or("zlib"), extended_l2, opt("data_file").is_some());
+    if let Some(why) = header.filter(|_| out_format == "qcow2") {
+        return fail(why);
+    }
+    let prealloc = opt("preallocation").unwrap_or("off");
     let (required, fully) = if out_format == "raw" {
         (size, size)
     } else if matches!(prealloc, "falloc" | "full") {

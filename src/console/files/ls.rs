@@ -45,7 +45,7 @@ pub fn ls(shell: &mut Shell, args: &[String]) -> Output {
     if ops.is_empty() {
         ops.push(".".into());
     }
-    small_sort(&mut ops);
+    // Errors come in the order given; what is listed, in name order.
     let mut err = String::new();
     let mut files = Vec::new();
     let mut dirs = Vec::new();
@@ -64,6 +64,8 @@ pub fn ls(shell: &mut Shell, args: &[String]) -> Output {
             Err(e) => err.push_str(&format!("ls: cannot access {}: {}\n", quote(op), e.text())),
         }
     }
+    files.small_sort_by(|a, b| a.name.cmp(&b.name));
+    small_sort(&mut dirs);
     let mut text = String::new();
     if !files.is_empty() {
         text.push_str(&render(&files, &o, false));
