@@ -335,7 +335,7 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
     let Some(layer) = layer else { return Err(fail(format!("{name}: Could not open '{full}'\nCould not open backing image."))) };
     match format {
         None => Err(fail(format!("{name}: Backing file specified without backing format\nDetected format of {}.", if layer.header.is_some() { "qcow2" } else { "raw" }))),
-        Some("qcow2") if layer.header.is_none() => Err(fail(format!("{name}: Could not open '{full}': Image is not in qcow2 format\nCould not open backing image."))),
+        Some("qcow2") if layer.header.is_none() => Err(fail(format!("{name}: Image is not in qcow2 format\nCould not open backing image."))),
         Some("raw" | "qcow2") => Ok(layer.size),
         Some(f) => Err(fail(format!("{name}: Unknown driver '{f}'\nCould not open backing image."))),
     }
@@ -373,6 +373,10 @@ fn raw_file(m: &mut crate::core::machine::Machine, name: &str, path: &str, size:
     };
     result.map_err(|e| {
         let _ = m.truncate_file(path, 0);
+        // `bdrv_img_create` words EFBIG its own way.
+        if e == crate::core::vfs::VfsError::FileTooLarge {
+            return "The image size is too large for file format 'raw'".into();
+        }
         format!("{why}: {}", e.text())
     })
 }
@@ -531,6 +535,8 @@ struct ReadOpts {
     force_share: bool,
     /// `check -r`: opens the image for writing.
     repair: bool,
+    /// `-q` (check, resize): nothing on standard output.
+    quiet: bool,
 }
 
 /// The options of `cmd`; `real` lists the other option letters QEMU's
@@ -566,6 +572,7 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
             }
             "-f" => o.format = Some(value("f")?),
             "-O" => o.out_format = Some(value("O")?),
+            "-q" if matches!(cmd, "check" | "resize") => o.quiet = true,
             "--size" => o.size = Some(value("size")?),
             "-o" => {
                 for kv in value("o")?.split(',') {
@@ -712,7 +719,7 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
 /// `qemu-img check`: a qcow2 image's refcounts against the references its
 /// tables make (`core::qcow2::check`). Simplified: `-r` repairs nothing.
 fn check(shell: &mut Shell, args: &[String]) -> Output {
-    let (o, f) = match open_one(shell, "check", args, "hTq") {
+    let (o, f) = match open_one(shell, "check", args, "hT") {
         Ok(v) => v,
         Err(out) => return out,
     };
@@ -754,6 +761,9 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     if r.image_end_offset > 0 {
         t.push_str(&format!("Image end offset: {}\n", r.image_end_offset));
     }
+    if o.quiet {
+        t.clear();
+    }
     Output { err, ..Output::text(t, r.exit_status()) }
 }
 
@@ -776,7 +786,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let rest: Vec<String> = args.iter().filter(|a| *a != "--shrink").cloned().collect();
     // A size like "-1G" is an operand, not an option.
     let (sizes, others): (Vec<String>, Vec<String>) = rest.into_iter().partition(|a| a.starts_with(['+', '-']) && a[1..].starts_with(|c: char| c.is_ascii_digit()));
-    let o = match read_args("resize", &others, "hq") {
+    let o = match read_args("resize", &others, "h") {
         Ok(o) => o,
         Err(out) => return out,
     };
@@ -804,12 +814,13 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
         Some(_) => current.saturating_sub(n),
         None => n,
     };
-    if new == 0 {
-        return fail("New image size must be positive".into());
-    }
     let mut out = Output::default();
     if f.header.is_none() && o.format.is_none() {
         out.err.push_str(&probed_raw_warning(name));
+    }
+    if new == 0 {
+        out.append(fail("New image size must be positive".into()));
+        return out;
     }
     if new < current && !shrink {
         out.append(fail("Use the --shrink option to perform a shrink operation.\nqemu-img: warning: Shrinking an image will delete all data beyond the shrunken image's end. Before performing such an operation, make sure there is no important data there.".into()));
@@ -832,7 +843,9 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     };
     match result {
         Ok(events) => {
-            out.text.push_str("Image resized.\n");
+            if !o.quiet {
+                out.text.push_str("Image resized.\n");
+            }
             out.events.extend(events);
             out.exit_status = 0;
             out
