@@ -100,35 +100,16 @@ impl Chain {
         out
     }
 
+    /// Layer `k`'s guest bytes `offset..offset + len`, appended to `out`.
     pub fn read_layer(&self, m: &Machine, k: usize, offset: u64, len: u64, out: &mut Vec<u8>) {
-        let Some(layer) = self.layers.get(k) else {
-            out.resize(out.len() + len as usize, 0);
-            return;
-        };
-        let inside = len.min(layer.size.saturating_sub(offset));
-        let Some(image) = &layer.image else {
-            let mut b = m.read_file(&layer.path, offset, inside).unwrap_or_default();
-            b.resize(len as usize, 0);
-            out.extend(b);
-            return;
-        };
-        let mut l2 = |t: u64, i: u64| m.read_file(&layer.path, t + 8 * i, 8).ok().and_then(|b| Some(u64::from_be_bytes(b.get(..8)?.try_into().ok()?))).unwrap_or(0);
-        let cluster = image.header.cluster_bytes();
-        let mut pos = offset;
-        while pos < offset + inside {
-            let n = (cluster - pos % cluster).min(offset + inside - pos);
-            match image.host_offset(pos, &mut l2) {
-                Some(host) => {
-                    let mut b = m.read_file(&layer.path, host, n).unwrap_or_default();
-                    b.resize(n as usize, 0);
-                    out.extend(b);
-                }
-                None if image.falls_through(pos, &mut l2) => self.read_layer(m, k + 1, pos, n, out),
-                None => out.resize(out.len() + n as usize, 0),
-            }
-            pos += n;
+        let start = out.len();
+        out.resize(start + len as usize, 0);
+        let mut pieces = Vec::new();
+        self.layer_pieces(m, k, offset, len, &mut pieces);
+        for (at, chunk) in pieces {
+            let from = start + (at - offset) as usize;
+            out[from..from + chunk.len as usize].copy_from_slice(&chunk.to_vec());
         }
-        out.resize(out.len() + (len - inside) as usize, 0);
     }
 
     /// The top image's guest content `offset..offset + len` as the written
