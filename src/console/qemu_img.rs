@@ -729,6 +729,9 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     let Some(h) = &f.header else {
         return Output::error("qemu-img: This image format does not support checks\n", 63);
     };
+    if f.length.div_ceil(h.cluster_bytes()) > qcow2::check::MAX_FILE_CLUSTERS {
+        return fail(format!("the lab's qemu-img check counts files of at most {} clusters; this one is longer", qcow2::check::MAX_FILE_CLUSTERS));
+    }
     let r = {
         let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
         qcow2::check::check(h, f.length, &mut read)

@@ -19,6 +19,11 @@ const OFLAG_COMPRESSED: u64 = 1 << 62;
 const L1_RESERVED: u64 = 0x7f00_0000_0000_01ff;
 const L2_RESERVED: u64 = 0x3f00_0000_0000_01fe;
 
+/// `QCOW_MAX_L1_SIZE`.
+const MAX_L1_BYTES: u64 = 32 << 20;
+/// The most clusters of file the lab counts references for (2 bytes each).
+pub const MAX_FILE_CLUSTERS: u64 = 1 << 25;
+
 /// What the check found, as `ImageCheck` reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -70,6 +75,10 @@ pub fn check(header: &Header, file_length: u64, read: &mut dyn FnMut(u64, u64) -
             c.error(|| format!("ERROR snapshot {} ({}) l1_offset={:#x}: L1 table is not cluster aligned; snapshot table entry corrupted", s.id, s.name, s.l1_table_offset));
             continue;
         }
+        if u64::from(s.l1_size) * 8 > MAX_L1_BYTES {
+            c.error(|| format!("ERROR snapshot {} ({}) l1_size={:#x}: L1 table is too large; snapshot table entry corrupted", s.id, s.name, s.l1_size));
+            continue;
+        }
         c.l1_table(s.l1_table_offset, s.l1_size, false);
     }
     c.count(header.snapshots_offset, super::snapshot::table_bytes(&image.snapshots));
@@ -106,7 +115,7 @@ impl Checker<'_> {
         if len == 0 {
             return;
         }
-        if (offset + len).saturating_sub(self.file_length) >= self.cluster() {
+        if offset.saturating_add(len).saturating_sub(self.file_length) >= self.cluster() {
             self.error(|| format!("ERROR: counting reference for region exceeding the end of the file by one cluster or more: offset {offset:#x} size {len:#x}"));
             return;
         }
@@ -126,7 +135,8 @@ impl Checker<'_> {
 
     /// `check_refcounts_l1`: the table, each L2 table it names, and theirs.
     fn l1_table(&mut self, offset: u64, entries: u32, active: bool) {
-        if entries == 0 {
+        // QEMU opens no image whose active table is larger.
+        if entries == 0 || u64::from(entries) * 8 > MAX_L1_BYTES {
             return;
         }
         let bytes = u64::from(entries) * 8;
