@@ -974,11 +974,12 @@ const MAX_SPARSE_BYTES: u64 = 16 << 20;
 /// detection does, and `-S 0` writes every zero.
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
-    let (mut in_format, mut sparse, mut shared) = (None, 4096u64, false);
+    let (mut in_format, mut sparse, mut shared, mut compressed) = (None, 4096u64, false, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-f" => in_format = it.next().cloned(),
+            "-c" => compressed = true,
             "-O" => o.format = it.next().cloned(),
             "-U" | "--force-share" => shared = true,
             "-S" => {
@@ -1024,6 +1025,18 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     if source.layers.iter().any(|l| l.path == dst_path) && matches!(out_format.as_str(), "raw" | "qcow2") {
         return fail(format!("{dst}: error while converting {out_format}: Failed to get \"write\" lock\nIs another process using the image [{dst}]?"));
     }
+    if compressed {
+        let prealloc = o.options.iter().rev().find(|(k, _)| k == "preallocation").map(|(_, v)| v.as_str());
+        let why = match out_format.as_str() {
+            "raw" => "Compression not supported for this file format",
+            "qcow2" if prealloc.is_some_and(|p| p != "off") => "Compression and preallocation not supported at the same time",
+            "qcow2" if !qcow2::compress::BUILT => qcow2::compress::NOT_BUILT,
+            _ => "",
+        };
+        if !why.is_empty() {
+            return fail(why.into());
+        }
+    }
     let made = match out_format.as_str() {
         "raw" => {
             let prealloc = o.options.iter().rev().find(|(k, _)| k == "preallocation").map_or("off", |(_, v)| v.as_str());
@@ -1049,12 +1062,17 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         let mut read = |o: u64, n: u64| shell.machine.read_file(&dst_path, o, n).unwrap_or_default();
         qcow2::guest::Image::open(h, &mut read)
     });
-    let mut write = |shell: &mut Shell, at: u64, chunk: &Chunk| -> Result<(), String> {
-        let e = write_piece(&mut shell.machine, &dst_path, image.as_mut(), at, chunk)?;
-        events.extend(e);
-        Ok(())
+    let copied = match image.as_mut() {
+        Some(image) if compressed && qcow2::compress::BUILT => copy_compressed(shell, &source, &dst_path, image, &ranges, sparse).map(|e| events.extend(e)),
+        _ => {
+            let mut write = |shell: &mut Shell, at: u64, chunk: &Chunk| -> Result<(), String> {
+                let e = write_piece(&mut shell.machine, &dst_path, image.as_mut(), at, chunk)?;
+                events.extend(e);
+                Ok(())
+            };
+            copy_data(shell, &source, size, &ranges, sparse, &mut write)
+        }
     };
-    let copied = copy_data(shell, &source, size, &ranges, sparse, &mut write);
     // What was written before the error stays in the new file.
     match copied {
         Ok(()) => Output { events, ..Output::default() },
@@ -1168,6 +1186,37 @@ fn copy_data(
         }
     }
     Ok(())
+}
+
+/// `convert -c`: the target cluster by cluster (`buf_sectors` is one
+/// cluster), in order. A cluster any data range touches is read whole;
+/// unless `-S 0`, one that reads as zeros is skipped, the rest compressed
+/// (`BDRV_REQ_WRITE_COMPRESSED`). At the end the file is made a whole
+/// number of sectors long (the zero-length compressed write that
+/// "signals EOF to align").
+fn copy_compressed(shell: &mut Shell, source: &chain::Chain, path: &str, image: &mut qcow2::guest::Image, ranges: &[(u64, u64)], sparse: u64) -> Result<Vec<crate::core::Event>, (u64, String)> {
+    let (cluster, size) = (image.header.cluster_bytes(), image.header.size);
+    let mut events = Vec::new();
+    let mut clusters: Vec<u64> = ranges.iter().flat_map(|&(s, e)| (s / cluster..e.min(size).div_ceil(cluster)).map(|c| c * cluster)).collect();
+    clusters.dedup();
+    for at in clusters {
+        let mut bytes = Vec::new();
+        source.read_layer(&shell.machine, 0, at, cluster.min(size - at), &mut bytes);
+        if sparse != 0 && bytes.iter().all(|b| *b == 0) {
+            continue;
+        }
+        let m = &mut shell.machine;
+        let writes = {
+            let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+            image.write_compressed(at, &bytes, &mut read).map_err(|e| (at, e.text().to_string()))?
+        };
+        events.extend(apply_writes(m, path, writes).map_err(|e| (at, e))?);
+    }
+    let length = shell.machine.file_size(path).unwrap_or(0);
+    if length % 512 != 0 {
+        events.extend(shell.machine.truncate_file(path, length.next_multiple_of(512)).map_err(|e| (length, e.text().to_string()))?);
+    }
+    Ok(events)
 }
 
 /// Which 512-byte sectors of the guest range `at..at + len` hold a byte

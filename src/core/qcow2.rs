@@ -9,6 +9,7 @@
 //! clusters; with 512-byte clusters, up to 128 MiB).
 
 pub mod check;
+pub mod compress;
 pub mod guest;
 mod shrink;
 pub mod snapshot;

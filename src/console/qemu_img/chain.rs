@@ -137,7 +137,15 @@ impl Chain {
             match image.host_offset(pos, &mut l2) {
                 Some(host) => out.extend(m.file_pieces(&layer.path, host, n).unwrap_or_default().into_iter().map(|(at, c)| (pos + at - host, c))),
                 None if image.falls_through(pos, &mut l2) => self.layer_pieces(m, k + 1, pos, n, out),
-                None => {}
+                None => {
+                    // A compressed cluster (which does not inflate reads as zeros).
+                    let entry = image.compressed_entry(pos, &mut l2);
+                    let mut read = |o: u64, len: u64| m.read_file(&layer.path, o, len).unwrap_or_default();
+                    if let Some(bytes) = entry.and_then(|e| image.inflate_entry(e, &mut read)) {
+                        let within = (pos % cluster) as usize;
+                        out.push((pos, Chunk::bytes(&bytes[within..within + n as usize])));
+                    }
+                }
             }
             pos += n;
         }

@@ -16,6 +16,8 @@ struct MapExtent {
     /// Reads as zeros: a zero cluster, or data clusters over a hole in the
     /// file (a preallocated image's unwritten clusters).
     zero: bool,
+    /// A compressed cluster: data with no place in the file to point at.
+    compressed: bool,
     host: Option<u64>,
 }
 
@@ -23,7 +25,7 @@ impl MapExtent {
     /// QEMU merges neighbours of the same kind whose file offsets follow on.
     fn joins(&self, next: &MapExtent) -> bool {
         self.start + self.len == next.start
-            && (self.depth, self.present, self.data, self.zero) == (next.depth, next.present, next.data, next.zero)
+            && (self.depth, self.present, self.data, self.zero, self.compressed) == (next.depth, next.present, next.data, next.zero, next.compressed)
             && self.host.map(|h| h + self.len) == next.host
     }
 }
@@ -42,7 +44,7 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
     let Some(layer) = chain.layers.get(k) else { return };
     let absent_at = |out: &mut Vec<MapExtent>, depth: usize, s: u64, e: u64| {
         if e > s {
-            push_extent(out, MapExtent { start: s, len: e - s, depth, present: false, data: false, zero: true, host: None });
+            push_extent(out, MapExtent { start: s, len: e - s, depth, present: false, data: false, zero: true, compressed: false, host: None });
         }
     };
     // Past a backing file's end the image above answers: zeros it lacks.
@@ -61,13 +63,13 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
             let (s, e) = (offset.max(start).min(end), (offset + len).min(end));
             for (a, b, data) in [(at, s, false), (s, e, true)] {
                 if b > a {
-                    push_extent(out, MapExtent { start: a, len: b - a, depth: k, present: true, data, zero: !data, host: Some(a) });
+                    push_extent(out, MapExtent { start: a, len: b - a, depth: k, present: true, data, zero: !data, compressed: false, host: Some(a) });
                 }
             }
             at = at.max(e);
         }
         if end > at {
-            push_extent(out, MapExtent { start: at, len: end - at, depth: k, present: true, data: false, zero: true, host: Some(at) });
+            push_extent(out, MapExtent { start: at, len: end - at, depth: k, present: true, data: false, zero: true, compressed: false, host: Some(at) });
         }
         return;
     };
@@ -92,8 +94,13 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
     for (g, entry) in entries.into_iter().filter(|(g, _)| (g + 1) * cluster > start && g * cluster < end) {
         let from = (g * cluster).max(start);
         below(out, at, from);
-        let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
         let len = (cluster.min(h.size - g * cluster) - (from - g * cluster)).min(end - from);
+        if entry & qcow2::compress::OFLAG_COMPRESSED != 0 {
+            push_extent(out, MapExtent { start: from, len, depth: k, present: true, data: true, zero: false, compressed: true, host: None });
+            at = from + len;
+            continue;
+        }
+        let host = Some(entry & 0x00ff_ffff_ffff_fe00).filter(|o| *o != 0);
         let data = entry & qcow2::guest::OFLAG_ZERO == 0;
         if host.is_none() && data {
             below(out, from, from + len);
@@ -104,7 +111,7 @@ fn layer_extents(m: &crate::core::machine::Machine, chain: &chain::Chain, k: usi
                 None => vec![(0, len, true)],
             };
             for (off, n, zero) in pieces {
-                push_extent(out, MapExtent { start: from + off, len: n, depth: k, present: true, data, zero, host: host.map(|h| h + off) });
+                push_extent(out, MapExtent { start: from + off, len: n, depth: k, present: true, data, zero, compressed: false, host: host.map(|h| h + off) });
             }
         }
         at = from + len;
@@ -164,13 +171,16 @@ pub(super) fn map(shell: &mut Shell, args: &[String]) -> Output {
             .iter()
             .map(|e| {
                 let offset = e.host.map_or(String::new(), |h| format!(", \"offset\": {h}"));
-                format!("{{ \"start\": {}, \"length\": {}, \"depth\": {}, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": false{offset}}}", e.start, e.len, e.depth, e.present, e.zero, e.data)
+                format!("{{ \"start\": {}, \"length\": {}, \"depth\": {}, \"present\": {}, \"zero\": {}, \"data\": {}, \"compressed\": {}{offset}}}", e.start, e.len, e.depth, e.present, e.zero, e.data, e.compressed)
             })
             .collect();
         return Output::text(format!("[{}]\n", entries.join(",\n")), 0);
     }
     let mut t = "Offset          Length          Mapped to       File\n".to_string();
     for e in extents.iter().filter(|e| e.data && !e.zero) {
+        if e.compressed {
+            return Output { text: t, err: "qemu-img: File contains external, encrypted or compressed clusters.\n".into(), exit_status: 1, ..Output::default() };
+        }
         t.push_str(&format!("{:<16}{:<16}{:<16}{}\n", hex(e.start), hex(e.len), hex(e.host.unwrap_or(e.start)), chain.layers[e.depth].name));
     }
     Output::text(t, 0)

@@ -387,10 +387,15 @@ impl Machine {
         let mut out = Vec::new();
         for (guest, entry) in image.entries(&mut read) {
             let host = entry & crate::core::qcow2::guest::OFFSET_MASK;
+            let at = guest * cluster;
+            if entry & crate::core::qcow2::compress::OFLAG_COMPRESSED != 0 {
+                let bytes = image.inflate_entry(entry, &mut read).ok_or(NbdError::File(VfsError::InvalidArgument))?;
+                out.push((at, Chunk::bytes(&bytes[..cluster.min(size.saturating_sub(at)) as usize])));
+                continue;
+            }
             if host == 0 || entry & crate::core::qcow2::guest::OFLAG_ZERO != 0 {
                 continue;
             }
-            let at = guest * cluster;
             let pieces = self.inode_pieces(fs, ino, host, cluster.min(size.saturating_sub(at))).map_err(NbdError::File)?;
             out.extend(pieces.into_iter().map(|(o, c)| (at + (o - host), c)));
         }

@@ -8,6 +8,7 @@
 //! (2 GiB of file with 64 KiB clusters), and no snapshots, backing files,
 //! compression or zero clusters.
 
+use super::compress::{self, OFLAG_COMPRESSED};
 use super::Header;
 use crate::core::media::Chunk;
 
@@ -54,6 +55,10 @@ pub enum GuestError {
     FileTooLarge,
     /// A shrink in a build without the feature `qcow2-shrink`.
     ShrinkNotBuilt,
+    /// A compressed write that is not whole, cluster-aligned clusters (`EINVAL`).
+    Invalid,
+    /// A compressed cluster met in a build without zlib.
+    CompressionNotBuilt,
 }
 
 impl GuestError {
@@ -65,6 +70,8 @@ impl GuestError {
             GuestError::Unsupported => "the lab's qcow2 model has no compressed clusters",
             GuestError::FileTooLarge => "Failed to grow the L1 table: File too large",
             GuestError::ShrinkNotBuilt => "shrinking a qcow2 image is in the storage-lab command-line program, not in the browser yet",
+            GuestError::Invalid => "Invalid argument",
+            GuestError::CompressionNotBuilt => compress::NOT_BUILT,
         }
     }
 }
@@ -118,6 +125,9 @@ pub struct Image {
     /// Clusters a discard freed, punched together when it ends (QEMU's
     /// `s->discards` while `cache_discards` is set).
     pub(super) discards: Vec<u64>,
+    /// `free_byte_offset`: where the next compressed cluster's bytes go, in
+    /// the host cluster the last one ended in (0: a new cluster).
+    pub free_byte_offset: u64,
 }
 
 impl Image {
@@ -135,7 +145,7 @@ impl Image {
             }
         }
         let snapshots = if cfg!(feature = "qcow2-snapshots") { super::snapshot::read_table(&header, read) } else { Vec::new() };
-        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0, below: None, backing_size: 0, discards: Vec::new() }
+        Image { header, l1, reftable, refcounts, snapshots, tables: Vec::new(), free_index: 0, below: None, backing_size: 0, discards: Vec::new(), free_byte_offset: 0 }
     }
 
     pub(super) fn cluster(&self) -> u64 {
@@ -403,7 +413,9 @@ impl Image {
     /// The host offset of every guest cluster that has one, in guest order:
     /// (guest cluster index, host offset).
     pub fn mapped(&self, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Vec<(u64, u64)> {
-        self.entries(read).into_iter().filter(|e| e.1 & OFFSET_MASK != 0).map(|(g, e)| (g, e & OFFSET_MASK)).collect()
+        let bits = self.header.cluster_bits;
+        let host = |e: u64| if e & OFLAG_COMPRESSED != 0 { compress::parse(e, bits).0 } else { e & OFFSET_MASK };
+        self.entries(read).into_iter().filter(|e| e.1 & OFFSET_MASK != 0).map(|(g, e)| (g, host(e))).collect()
     }
 
     /// Every L2 entry that is not empty, in guest order: (guest cluster, entry).
@@ -449,37 +461,36 @@ impl Image {
             let mut dirty = false;
             while pos < table_end {
                 let i = ((pos / cluster) % self.l2_entries()) as usize;
-                if entries[i] & !(OFFSET_MASK | OFLAG_COPIED | OFLAG_ZERO) != 0 {
+                if entries[i] & OFLAG_COMPRESSED == 0 && entries[i] & !(OFFSET_MASK | OFLAG_COPIED | OFLAG_ZERO) != 0 {
                     return Err(GuestError::Unsupported);
                 }
                 let wanted = entries[i..].iter().take(((table_end - 1) / cluster - pos / cluster + 1) as usize).take_while(|e| needs_alloc(**e)).count() as u64;
                 let (host, run) = if wanted == 0 { (entries[i] & OFFSET_MASK, 0) } else { self.alloc_next(next_host, wanted, &mut links)? };
                 next_host = Some(host + run.max(1) * cluster);
                 dirty |= run > 0;
-                let zeroed = (run > 0 || entries[i] & OFLAG_ZERO != 0) && self.zero_cow(&entries[i..], pos, end.min(pos / cluster * cluster + run.max(1) * cluster));
+                let zeroed = (run > 0 || zero_flag(entries[i])) && self.zero_cow(&entries[i..], pos, end.min(pos / cluster * cluster + run.max(1) * cluster));
                 if zeroed {
                     out.push(FileWrite::ZeroRange(host, run.max(1) * cluster));
                 }
                 for j in 0..run.max(1) {
                     let (e, c_host) = (i + j as usize, host + j * cluster);
-                    let (old, zero) = (entries[e] & OFFSET_MASK, entries[e] & OFLAG_ZERO != 0);
+                    let old_entry = entries[e];
+                    let (old, zero) = (self.held(old_entry).1, zero_flag(old_entry));
                     if zeroed {
                         entries[e] = c_host | OFLAG_COPIED;
                         dirty = true;
-                        if run > 0 && old != 0 {
-                            self.release(old, &mut links);
+                        if run > 0 {
+                            self.release_entry(old_entry, &mut links);
                         }
                     } else if run > 0 {
                         let g = pos / cluster * cluster;
                         out.push(match (old, zero) {
                             (0, false) if self.below.is_some() => FileWrite::Backing(c_host, g, cluster),
                             (0, _) | (_, true) => FileWrite::Zeros(c_host, cluster),
-                            _ => FileWrite::Bytes(c_host, read(old, cluster)),
+                            _ => FileWrite::Bytes(c_host, self.cluster_data(old_entry, read)?),
                         });
                         entries[e] = c_host | OFLAG_COPIED;
-                        if old != 0 {
-                            self.release(old, &mut links);
-                        }
+                        self.release_entry(old_entry, &mut links);
                     } else if zero {
                         // A zeroed cluster it owns is written in place, the
                         // rest of it zero-filled and the flag cleared.
@@ -511,7 +522,7 @@ impl Image {
         let cluster = self.cluster();
         let (first, last) = (from / cluster * cluster, to.div_ceil(cluster) * cluster);
         let below = self.below.as_deref().unwrap_or(&[]);
-        let reads_zero = |e: u64, a: u64, b: u64| e & OFLAG_ZERO != 0 || (e & OFFSET_MASK == 0 && !below.iter().any(|r| r.0 < b && a < r.1));
+        let reads_zero = |e: u64, a: u64, b: u64| zero_flag(e) || (e & OFFSET_MASK == 0 && !below.iter().any(|r| r.0 < b && a < r.1));
         let last_entry = entries[((last - first) / cluster - 1) as usize];
         (first < from || to < last) && reads_zero(entries[0], first, from) && reads_zero(last_entry, to, last)
     }
@@ -672,6 +683,119 @@ impl Image {
         self.add(offset / self.cluster(), -1, out);
     }
 
+    /// The host clusters an L2 entry holds a reference on: (first, count).
+    /// A compressed entry's bytes can touch two; a normal entry's cluster
+    /// is one (none for an unallocated or plain zero entry).
+    pub(super) fn held(&self, entry: u64) -> (u64, u64) {
+        if entry & OFLAG_COMPRESSED != 0 {
+            compress::clusters(entry, self.header.cluster_bits)
+        } else {
+            let host = entry & OFFSET_MASK;
+            (host, u64::from(host != 0))
+        }
+    }
+
+    /// `qcow2_free_any_cluster`: one reference less on each cluster the
+    /// entry holds. Returns them (a discard queues them to punch).
+    pub(super) fn release_entry(&mut self, entry: u64, out: &mut Vec<FileWrite>) -> Vec<u64> {
+        let (first, n) = self.held(entry);
+        let hosts: Vec<u64> = (0..n).map(|k| first + k * self.cluster()).collect();
+        for h in &hosts {
+            self.release(*h, out);
+        }
+        hosts
+    }
+
+    /// A data cluster's guest bytes: read, or read and inflated.
+    fn cluster_data(&self, entry: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<u8>, GuestError> {
+        if entry & OFLAG_COMPRESSED == 0 {
+            return Ok(read(entry & OFFSET_MASK, self.cluster()));
+        }
+        let (offset, len) = compress::parse(entry, self.header.cluster_bits);
+        if !compress::BUILT {
+            return Err(GuestError::CompressionNotBuilt);
+        }
+        compress::inflate(&read(offset, len), self.cluster() as usize).ok_or(GuestError::OutOfRange)
+    }
+
+    /// `qcow2_co_pwritev_compressed_task`: one cluster of guest data at a
+    /// cluster-aligned offset (the image's last, short cluster zero-padded),
+    /// deflated into the bytes after the last compressed cluster's. Data
+    /// that does not shrink below a cluster is written as a normal cluster.
+    /// The guest cluster must not hold data yet ("Compression can't
+    /// overwrite anything": `EIO`).
+    pub fn write_compressed(&mut self, offset: u64, data: &[u8], read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+        let (cluster, len) = (self.cluster(), data.len() as u64);
+        let end = offset.checked_add(len).filter(|end| *end <= self.header.size).ok_or(GuestError::OutOfRange)?;
+        if offset % cluster != 0 || len > cluster || (len < cluster && end != self.header.size) {
+            return Err(GuestError::Invalid);
+        }
+        if !compress::BUILT {
+            return Err(GuestError::CompressionNotBuilt);
+        }
+        let mut whole = data.to_vec();
+        whole.resize(cluster as usize, 0);
+        let Some(packed) = compress::deflate(&whole, cluster as usize - 1) else {
+            return self.write(offset, &Chunk::bytes(data), read);
+        };
+        let mut out = Vec::new();
+        let (l2, mut entries) = self.l2_table((offset / cluster / self.l2_entries()) as usize, read, &mut out)?;
+        let i = ((offset / cluster) % self.l2_entries()) as usize;
+        if entries[i] & OFFSET_MASK != 0 {
+            return Err(GuestError::OutOfRange);
+        }
+        let host = self.alloc_bytes(packed.len() as u64, &mut out)?;
+        entries[i] = compress::entry(host, packed.len() as u64, self.header.cluster_bits);
+        out.push(FileWrite::Bytes(host, packed));
+        self.l2_store(l2, entries, &mut out);
+        Ok(out)
+    }
+
+    /// `qcow2_alloc_bytes`: `len` bytes right after the last compressed
+    /// bytes while they fit in that cluster, or run on into a free cluster
+    /// just after it; else from the start of a new cluster. Each cluster
+    /// the bytes touch gains a reference.
+    fn alloc_bytes(&mut self, len: u64, out: &mut Vec<FileWrite>) -> Result<u64, GuestError> {
+        let cluster = self.cluster();
+        let mut offset = self.free_byte_offset;
+        if offset != 0 && self.refcount(offset / cluster) == u16::MAX {
+            offset = 0;
+        }
+        let mut free = cluster - offset % cluster;
+        loop {
+            if offset == 0 || free < len {
+                let new = self.find_free(1);
+                if offset == 0 || offset.next_multiple_of(cluster) != new {
+                    (offset, free) = (new, cluster);
+                } else {
+                    free += cluster;
+                }
+            }
+            let n = (offset + len - 1) / cluster - offset / cluster + 1;
+            match self.update(offset, n, 1, out) {
+                Ok(()) => break,
+                Err(Refcount::Again) => offset = 0,
+                Err(Refcount::Failed(e)) => return Err(e),
+            }
+        }
+        self.free_byte_offset = if (offset + len) % cluster == 0 { 0 } else { offset + len };
+        Ok(offset)
+    }
+
+    /// The L2 entry of a compressed cluster holding guest byte `guest`.
+    pub fn compressed_entry(&self, guest: u64, l2_entry: &mut dyn FnMut(u64, u64) -> u64) -> Option<u64> {
+        let g = guest / self.cluster();
+        let l2 = self.l1.get((g / self.l2_entries()) as usize)? & OFFSET_MASK;
+        let entry = if l2 == 0 { 0 } else { l2_entry(l2, g % self.l2_entries()) };
+        (entry & OFLAG_COMPRESSED != 0).then_some(entry)
+    }
+
+    /// A compressed cluster's guest bytes (`None` when they do not inflate,
+    /// or without zlib in this build).
+    pub fn inflate_entry(&self, entry: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Option<Vec<u8>> {
+        self.cluster_data(entry, read).ok()
+    }
+
     /// `write -z`: the block layer splits the range at cluster boundaries.
     /// Whole clusters get QCOW_OFLAG_ZERO (allocated ones keep their
     /// cluster); a partial cluster that already reads as zeros is flagged
@@ -686,8 +810,23 @@ impl Image {
             // `is_zero`: the rest of a cluster that falls through must read
             // as zeros below too.
             let rest_zero = self.below.as_ref().is_none_or(|below| !below.iter().any(|(a, b)| (*a < from && *b > start) || (*a < stop && *b > to)));
-            if whole || entry & OFLAG_ZERO != 0 || (entry & OFFSET_MASK == 0 && rest_zero) {
-                self.retag(from, to, read, &mut out, &mut |e| e | OFLAG_ZERO)?;
+            if whole || zero_flag(entry) || (entry & OFFSET_MASK == 0 && rest_zero) {
+                // `zero_in_l2_slice` unmaps a compressed cluster: it becomes
+                // a plain zero cluster and its bytes are freed.
+                let mut freed = Vec::new();
+                self.retag(from, to, read, &mut out, &mut |e| {
+                    if e & OFLAG_COMPRESSED != 0 {
+                        freed.push(e);
+                        OFLAG_ZERO
+                    } else {
+                        e | OFLAG_ZERO
+                    }
+                })?;
+                for e in freed {
+                    let hosts = self.release_entry(e, &mut out);
+                    self.discards.extend(hosts);
+                }
+                self.process_discards(&mut out);
             } else {
                 let writes = self.write(from, &Chunk::zeros(to - from), read)?;
                 out.extend(writes);
@@ -744,7 +883,7 @@ impl Image {
         let backed = self.below.is_some();
         self.retag(from, to, read, out, &mut |e| {
             if e & OFFSET_MASK != 0 {
-                freed.push(e & OFFSET_MASK);
+                freed.push(e);
                 OFLAG_ZERO
             } else if backed {
                 OFLAG_ZERO
@@ -752,9 +891,9 @@ impl Image {
                 e
             }
         })?;
-        for host in freed {
-            self.release(host, out);
-            self.discards.push(host);
+        for entry in freed {
+            let hosts = self.release_entry(entry, out);
+            self.discards.extend(hosts);
         }
         Ok(())
     }
@@ -823,7 +962,7 @@ impl Image {
         }
         let entry = l2_entry(l2, g % self.l2_entries());
         let host = entry & OFFSET_MASK;
-        (host != 0 && entry & OFLAG_ZERO == 0).then_some(host + guest % cluster)
+        (host != 0 && entry & (OFLAG_ZERO | OFLAG_COMPRESSED) == 0).then_some(host + guest % cluster)
     }
 }
 
@@ -856,6 +995,12 @@ pub fn coalesce(writes: Vec<FileWrite>) -> Vec<FileWrite> {
         out.push(w);
     }
     out
+}
+
+/// `QCOW_OFLAG_ZERO` on an entry that is not compressed (a compressed
+/// entry's bit 0 belongs to its byte offset).
+pub(crate) fn zero_flag(entry: u64) -> bool {
+    entry & OFLAG_COMPRESSED == 0 && entry & OFLAG_ZERO != 0
 }
 
 /// `cluster_needs_new_alloc`: unallocated, or allocated but shared.

@@ -66,13 +66,13 @@ impl Image {
                 let mut freed = Vec::new();
                 self.retag(at, stop, read, out, &mut |e| {
                     if e & OFFSET_MASK != 0 {
-                        freed.push(e & OFFSET_MASK);
+                        freed.push(e);
                     }
                     0
                 })?;
-                for host in freed {
-                    self.release(host, out);
-                    self.discards.push(host);
+                for entry in freed {
+                    let hosts = self.release_entry(entry, out);
+                    self.discards.extend(hosts);
                 }
                 if !before.is_empty() {
                     late.extend(self.dirty_slices(l1i as usize, &before, read));

@@ -7,6 +7,7 @@
 //!
 //! Simplified: no VM state, so VM_SIZE and the VM clock are always 0.
 
+use super::compress::OFLAG_COMPRESSED;
 use super::guest::{be64, merge, FileWrite, GuestError, Image, OFFSET_MASK, OFLAG_COPIED};
 use super::Header;
 
@@ -220,6 +221,16 @@ impl Image {
             let mut entries = self.l2_load(l2, read);
             let mut changed = false;
             for e in entries.iter_mut() {
+                // Compressed clusters are never written in place, so their
+                // entries never carry COPIED; their bytes may touch two.
+                if *e & OFLAG_COMPRESSED != 0 {
+                    let (first, n) = self.held(*e);
+                    for host in (0..n * u64::from(addend != 0)).map(|k| first + k * cluster) {
+                        self.add(host / cluster, addend, out);
+                        note_free(self, host, &mut freed);
+                    }
+                    continue;
+                }
                 let data = *e & OFFSET_MASK;
                 if data == 0 {
                     continue;
