@@ -535,6 +535,8 @@ struct ReadOpts {
     force_share: bool,
     /// `check -r`: opens the image for writing.
     repair: bool,
+    /// `check -r leaks|all`: what it repairs.
+    fix: qcow2::check::Fix,
     /// `-q` (check, resize): nothing on standard output.
     quiet: bool,
 }
@@ -562,13 +564,13 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
         match a.as_str() {
             "--backing-chain" => o.chain = true,
             "-U" | "--force-share" if cmd != "resize" => o.force_share = true,
-            // The lab's images have no leaks or bad refcounts to repair.
             "-r" | "--repair" if cmd == "check" => {
                 let v = value("r")?;
                 if v != "leaks" && v != "all" {
                     return Err(usage(cmd, &format!("qemu-img: --repair (-r) expects 'leaks' or 'all' not '{v}'")));
                 }
                 o.repair = true;
+                o.fix = qcow2::check::Fix { leaks: true, errors: v == "all" };
             }
             "-f" => o.format = Some(value("f")?),
             "-O" => o.out_format = Some(value("O")?),
@@ -717,7 +719,7 @@ fn info(shell: &mut Shell, args: &[String]) -> Output {
 }
 
 /// `qemu-img check`: a qcow2 image's refcounts against the references its
-/// tables make (`core::qcow2::check`). Simplified: `-r` repairs nothing.
+/// tables make (`core::qcow2::check`); `-r` repairs, then checks again.
 fn check(shell: &mut Shell, args: &[String]) -> Output {
     let (o, f) = match open_one(shell, "check", args, "hT") {
         Ok(v) => v,
@@ -732,21 +734,37 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     if f.length.div_ceil(h.cluster_bytes()) > qcow2::check::MAX_FILE_CLUSTERS {
         return fail(format!("the lab's qemu-img check counts files of at most {} clusters; this one is longer", qcow2::check::MAX_FILE_CLUSTERS));
     }
-    let r = {
+    let first = {
         let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
-        qcow2::check::check(h, f.length, &mut read)
+        qcow2::check::check(h, f.length, &mut read, o.fix)
     };
-    let mut err: String = r.messages.iter().map(|l| format!("{l}\n")).collect();
-    if !cfg!(feature = "qcow2-check-messages") && r.exit_status() != 0 {
+    let mut err: String = first.messages.iter().map(|l| format!("{l}\n")).collect();
+    if !cfg!(feature = "qcow2-check-messages") && (first.exit_status() != 0 || first.leaks_fixed + first.corruptions_fixed > 0) {
         err.push_str("qemu-img: the browser counts the damaged and leaked clusters; the storage-lab command-line program names each one\n");
     }
-    if o.repair && r.exit_status() != 0 {
-        err.push_str("qemu-img: the lab's qemu-img check does not repair images; run it without -r to see what it found\n");
+    if o.repair && first.rebuild {
+        let why = if o.fix.errors { "qemu-img: the lab does not rebuild refcount structures as -r all would here; the image is unchanged\n" } else { "ERROR need to rebuild refcount structures\nqemu-img: Check failed: Input/output error\n" };
+        return Output::error(format!("{err}{why}"), 1);
     }
+    let (mut events, mut t) = (Vec::new(), String::new());
+    let fixed = (first.leaks_fixed, first.corruptions_fixed);
+    let r = if fixed.0 + fixed.1 == 0 {
+        first
+    } else {
+        match apply_writes(&mut shell.machine, &f.path, first.writes) {
+            Ok(e) => events = e,
+            Err(e) => return Output::error(format!("{err}qemu-img: Check failed: {e}\n"), 1),
+        }
+        if !o.json {
+            t.push_str(&format!("The following inconsistencies were found and repaired:\n\n    {} leaked clusters\n    {} corruptions\n\nDouble checking the fixed image now...\n", fixed.0, fixed.1));
+        }
+        let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
+        let length = shell.machine.file_size(&f.path).unwrap_or(f.length);
+        qcow2::check::check(h, length, &mut read, qcow2::check::Fix::default())
+    };
     if o.json {
-        return Output { err, ..Output::text(check_json(&f.name, &r), r.exit_status()) };
+        return Output { err, events, ..Output::text(check_json(&f.name, &r, fixed), r.exit_status()) };
     }
-    let mut t = String::new();
     if r.corruptions == 0 && r.leaks == 0 {
         t.push_str("No errors were found on the image.\n");
     }
@@ -767,16 +785,17 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     if o.quiet {
         t.clear();
     }
-    Output { err, ..Output::text(t, r.exit_status()) }
+    Output { err, events, ..Output::text(t, r.exit_status()) }
 }
 
 /// `check --output=json`, in the order qemu-img 10.0.2 prints (its
 /// dictionary's): each count only when it is not 0.
-fn check_json(name: &str, r: &qcow2::check::Report) -> String {
+fn check_json(name: &str, r: &qcow2::check::Report, (leaks_fixed, corruptions_fixed): (u64, u64)) -> String {
     let name = super::fmt::json_string(name);
     let field = |key: &str, n: u64| if n > 0 { format!("    \"{key}\": {n},\n") } else { String::new() };
     let end = field("image-end-offset", r.image_end_offset);
-    let (corruptions, leaks) = (field("corruptions", r.corruptions), field("leaks", r.leaks));
+    let corruptions = field("corruptions", r.corruptions) + &field("corruptions-fixed", corruptions_fixed);
+    let leaks = field("leaks", r.leaks) + &field("leaks-fixed", leaks_fixed);
     let (allocated, compressed) = (field("allocated-clusters", r.allocated_clusters), field("compressed-clusters", r.compressed_clusters));
     let fragmented = if r.fragmented_clusters > 0 { format!(",\n    \"fragmented-clusters\": {}", r.fragmented_clusters) } else { String::new() };
     format!("{{\n{end}{compressed}    \"total-clusters\": {},\n{corruptions}    \"check-errors\": 0,\n{leaks}{allocated}    \"filename\": {name},\n    \"format\": \"qcow2\"{fragmented}\n}}\n", r.total_clusters)

@@ -6,11 +6,17 @@
 //! on disk is leaked, lower is an error. Then `QCOW_OFLAG_COPIED` must be
 //! set exactly where a refcount is 1.
 //!
-//! Simplified: no repair (`-r`), 16-bit refcounts only, no external data
-//! file, no subclusters or bitmaps; the browser counts errors and leaks
-//! without naming each one.
+//! `-r leaks` and `-r all` repair as QEMU does: a second comparison sets
+//! each wrong count to the references found (a leaked cluster that drops to
+//! 0 is punched out of the file), and `-r all` sets or clears the COPIED
+//! flags.
+//!
+//! Simplified: the repair that rebuilds the refcount structure (a
+//! referenced cluster counted 0) is not modelled, 16-bit refcounts only, no
+//! external data file, no subclusters or bitmaps; the browser counts errors
+//! and leaks without naming each one.
 
-use super::guest::{be64, Image, OFFSET_MASK, OFLAG_COPIED, OFLAG_ZERO};
+use super::guest::{be64, be64s, FileWrite, Image, OFFSET_MASK, OFLAG_COPIED, OFLAG_ZERO};
 use super::Header;
 
 /// `QCOW_OFLAG_COMPRESSED`.
@@ -37,6 +43,20 @@ pub struct Report {
     pub compressed_clusters: u64,
     /// The end of the highest cluster either counted or referenced.
     pub image_end_offset: u64,
+    pub leaks_fixed: u64,
+    pub corruptions_fixed: u64,
+    /// A referenced cluster counted 0: only rebuilding the refcount
+    /// structure repairs it ("ERROR need to rebuild refcount structures").
+    pub rebuild: bool,
+    /// The repairs, as writes to the image file.
+    pub writes: Vec<FileWrite>,
+}
+
+/// `BdrvCheckMode`: what `-r` repairs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fix {
+    pub leaks: bool,
+    pub errors: bool,
 }
 
 impl Report {
@@ -61,9 +81,10 @@ struct Checker<'a> {
     read: &'a mut dyn FnMut(u64, u64) -> Vec<u8>,
 }
 
-/// Checks the image whose file is `file_length` bytes long.
-pub fn check(header: &Header, file_length: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Report {
-    let image = Image::open(header.clone(), read);
+/// Checks the image whose file is `file_length` bytes long, and plans the
+/// repairs `fix` asks for (`Report::writes`).
+pub fn check(header: &Header, file_length: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>, fix: Fix) -> Report {
+    let mut image = Image::open(header.clone(), read);
     let cluster = header.cluster_bytes();
     let clusters = file_length.div_ceil(cluster);
     let mut c = Checker { cluster_bits: header.cluster_bits, file_length, counted: vec![0; clusters as usize], report: Report::default(), read };
@@ -84,8 +105,19 @@ pub fn check(header: &Header, file_length: u64, read: &mut dyn FnMut(u64, u64) -
     c.count(header.snapshots_offset, super::snapshot::table_bytes(&image.snapshots));
     c.count(header.refcount_table_offset, u64::from(header.refcount_table_clusters) * cluster);
     c.refcount_blocks(&image, clusters);
-    c.compare(&image);
-    c.copied_flags(&image);
+    // The first comparison only reports; with `-r` and something to repair
+    // the counts start over and a second one repairs (its lines follow).
+    let before = c.report.clone();
+    c.compare(&mut image, Fix::default());
+    if (fix.leaks || fix.errors) && c.report.rebuild {
+        return c.report;
+    }
+    if (fix.leaks || fix.errors) && c.report.leaks + c.report.corruptions > 0 {
+        let messages = std::mem::take(&mut c.report.messages);
+        c.report = Report { messages, ..before };
+        c.compare(&mut image, fix);
+    }
+    c.copied_flags(&mut image, fix);
     c.report
 }
 
@@ -225,17 +257,31 @@ impl Checker<'_> {
         }
     }
 
-    /// `compare_refcounts`: the counts on disk against the references.
-    fn compare(&mut self, image: &Image) {
+    /// `compare_refcounts`: the counts on disk against the references; a
+    /// count `fix` allows is set to the references (a leaked cluster left
+    /// with none is discarded: `QCOW2_DISCARD_ALWAYS`).
+    fn compare(&mut self, image: &mut Image, fix: Fix) {
         let mut highest = None;
         for (i, counted) in self.counted.clone().into_iter().enumerate() {
             let on_disk = image.refcount(i as u64);
             if on_disk > 0 || counted > 0 {
                 highest = Some(i as u64);
             }
-            if on_disk < counted {
+            if on_disk == counted {
+                continue;
+            }
+            self.report.rebuild |= on_disk == 0;
+            let fixing = on_disk != 0 && if on_disk > counted { fix.leaks } else { fix.errors };
+            if fixing {
+                self.note(|| format!("Repairing cluster {i} refcount={on_disk} reference={counted}"));
+                image.add(i as u64, i32::from(counted) - i32::from(on_disk), &mut self.report.writes);
+                if counted == 0 {
+                    self.report.writes.push(FileWrite::Punch((i as u64) << self.cluster_bits, self.cluster()));
+                }
+                *if on_disk > counted { &mut self.report.leaks_fixed } else { &mut self.report.corruptions_fixed } += 1;
+            } else if on_disk < counted {
                 self.error(|| format!("ERROR cluster {i} refcount={on_disk} reference={counted}"));
-            } else if on_disk > counted {
+            } else {
                 self.note(|| format!("Leaked cluster {i} refcount={on_disk} reference={counted}"));
                 self.report.leaks += 1;
             }
@@ -243,26 +289,52 @@ impl Checker<'_> {
         self.report.image_end_offset = highest.map_or(0, |i| (i + 1) << self.cluster_bits);
     }
 
+    /// A COPIED flag that disagrees with its cluster's count: an error, or
+    /// with `-r all` repaired.
+    fn copied_error(&mut self, what: &str, fix: Fix, line: String) -> bool {
+        if fix.errors {
+            self.note(|| format!("Repairing {what}{line}"));
+            self.report.corruptions_fixed += 1;
+        } else {
+            self.error(|| format!("ERROR {what}{line}"));
+        }
+        fix.errors
+    }
+
     /// `check_oflag_copied`: over the active tables, the flag is set
-    /// exactly on entries whose cluster's refcount is 1.
-    fn copied_flags(&mut self, image: &Image) {
+    /// exactly on entries whose cluster's refcount is 1 (and with `-r all`,
+    /// or `-r leaks` once the counts are right, set so).
+    fn copied_flags(&mut self, image: &mut Image, fix: Fix) {
         let cluster = self.cluster();
-        for (i, l1_entry) in image.l1.iter().enumerate() {
+        // `-r leaks` repairs the flags too when the counts are now right.
+        let repair = fix.errors || (fix.leaks && self.report.corruptions == 0 && self.report.leaks == 0);
+        let fix = Fix { leaks: fix.leaks, errors: repair };
+        let flagged = |entry: u64, refcount: u16| if refcount == 1 { entry | OFLAG_COPIED } else { entry & !OFLAG_COPIED };
+        for i in 0..image.l1.len() {
+            let l1_entry = image.l1[i];
             let l2 = l1_entry & OFFSET_MASK;
             if l2 == 0 {
                 continue;
             }
             let refcount = image.refcount(l2 >> self.cluster_bits);
-            if (refcount == 1) != (l1_entry & OFLAG_COPIED != 0) {
-                self.error(|| format!("ERROR OFLAG_COPIED L2 cluster: l1_index={i} l1_entry={l1_entry:x} refcount={refcount}"));
+            if (refcount == 1) != (l1_entry & OFLAG_COPIED != 0) && self.copied_error("OFLAG_COPIED L2 cluster", fix, format!(": l1_index={i} l1_entry={l1_entry:x} refcount={refcount}")) {
+                image.l1[i] = flagged(l1_entry, refcount);
+                self.report.writes.push(FileWrite::Bytes(image.header.l1_table_offset + 8 * i as u64, image.l1[i].to_be_bytes().to_vec()));
             }
             let mut table = (self.read)(l2, cluster);
             table.resize(cluster as usize, 0);
-            for entry in table.chunks_exact(8).map(be64).filter(|e| e & OFLAG_COMPRESSED == 0 && e & OFFSET_MASK != 0) {
+            let mut entries: Vec<u64> = table.chunks_exact(8).map(be64).collect();
+            let mut dirty = false;
+            for e in entries.iter_mut().filter(|e| **e & OFLAG_COMPRESSED == 0 && **e & OFFSET_MASK != 0) {
+                let entry = *e;
                 let refcount = image.refcount((entry & OFFSET_MASK) >> self.cluster_bits);
-                if (refcount == 1) != (entry & OFLAG_COPIED != 0) {
-                    self.error(|| format!("ERROR OFLAG_COPIED data cluster: l2_entry={entry:x} refcount={refcount}"));
+                if (refcount == 1) != (entry & OFLAG_COPIED != 0) && self.copied_error("OFLAG_COPIED data cluster", fix, format!(": l2_entry={entry:x} refcount={refcount}")) {
+                    *e = flagged(entry, refcount);
+                    dirty = true;
                 }
+            }
+            if dirty {
+                self.report.writes.push(FileWrite::Bytes(l2, be64s(&entries)));
             }
         }
     }
