@@ -92,13 +92,13 @@ pub(super) fn run_joined(shell: &mut Shell, list: &List, bodies: &[String], #[cf
         shell.last_status = status;
         // On the terminal a pipeline's errors come where it ran, before the
         // output of the ones after it (`echo a; cat /nope; echo b`).
+        // Kept apart for a redirection, they keep the order they were
+        // written in (`Output::both`), which `2>&1` gives back.
         #[cfg(feature = "shell-scripts")]
-        {
-            if capture {
-                out.err.push_str(&std::mem::take(&mut o.err));
-                o.both = None;
-            }
+        if !capture {
             o.join_errors();
+        } else if o.both.is_none() && !o.err.is_empty() {
+            o.both = Some(format!("{}{}", o.err, o.text));
         }
         #[cfg(not(feature = "shell-scripts"))]
         out.text.push_str(&std::mem::take(&mut o.err));

@@ -196,6 +196,14 @@ pub fn parse_size(text: &str) -> Option<u64> {
     (bytes.is_finite() && bytes >= 0.0 && bytes < 9.2e18).then_some(bytes as u64)
 }
 
+/// qcow2's "Format specific information" block (`info`, and qemu-io's `info`).
+pub(crate) fn format_specific(h: &Header) -> String {
+    format!(
+        "Format specific information:\n    compat: 1.1\n    compression type: zlib\n    lazy refcounts: {}\n    refcount bits: 16\n    corrupt: false\n    extended l2: false\n",
+        h.lazy_refcounts()
+    )
+}
+
 /// QEMU's `size_to_str`: three significant digits of the power of 1024
 /// that keeps the number under 1000: `1 GiB`, `192 KiB`, `1.5 GiB`, `0 B`.
 pub fn size_to_str(bytes: u64) -> String {
@@ -1438,10 +1446,7 @@ impl Facts {
                 t.push_str(&format!("backing file: {file}{actual}\nbacking file format: {format}\n"));
             }
             t.push_str(&snapshot_list(&self.snapshots));
-            t.push_str(&format!(
-                "Format specific information:\n    compat: 1.1\n    compression type: zlib\n    lazy refcounts: {}\n    refcount bits: 16\n    corrupt: false\n    extended l2: false\n",
-                h.lazy_refcounts()
-            ));
+            t.push_str(&format_specific(h));
         }
         t.push_str(&format!(
             "Child node '/file':\n    filename: {}\n    protocol type: file\n    file length: {} ({} bytes)\n    disk size: {}\n",

@@ -5,6 +5,8 @@
 //! Without `-c` it reads its commands from its input after a `qemu-io> `
 //! prompt, as on a terminal.
 //!
+//! `info`, `map`, `length`, `alloc` and `help` look without changing anything.
+//!
 //! Simplified: `write [-P pattern | -z | -c]` (`-c` compresses whole
 //! clusters in turn, where QEMU's tasks may finish in another order),
 //! `discard` and `read [-P pattern]
@@ -193,6 +195,140 @@ fn report(op: &str, offset: u64, len: u64) -> String {
     )
 }
 
+/// The commands that only look: `info`, `map`, `length`, `alloc` and
+/// `help`, with qemu-io's argument counts (`None`: not one of them).
+fn inquiry(m: &Machine, target: &Target, size: u64, typed: &str, rest: &[String]) -> Option<Output> {
+    let (min, max) = match typed {
+        "info" | "i" | "map" | "length" => (0, 0),
+        "alloc" | "a" => (1, 2),
+        "help" | "?" => (0, 1),
+        _ => return None,
+    };
+    let name = match typed {
+        "i" => "info",
+        "a" => "alloc",
+        "?" => "help",
+        t => t,
+    };
+    if rest.len() < min || rest.len() > max {
+        let expected = match (min, max) {
+            (0, 0) => "0 arguments".to_string(),
+            (a, b) => format!("between {a} and {b} arguments"),
+        };
+        return Some(Output::error(format!("bad argument count {} to {name}, expected {expected}\n", rest.len()), 1));
+    }
+    let length = match target {
+        Target::File { header: Some(h), .. } => h.size,
+        _ => size,
+    };
+    Some(match name {
+        "info" => Output::text(info(target), 0),
+        "length" => Output::text(format!("{}\n", cvtstr(length as f64)), 0),
+        "map" => Output::text(map(&allocated(m, target, length), length), 0),
+        "alloc" => alloc(&allocated(m, target, length), length, rest),
+        _ => help(rest.first().map(String::as_str)),
+    })
+}
+
+/// `info`: the format, its cluster size and where a VM state would go (the
+/// end of the L1 table's reach), then qcow2's own block.
+fn info(target: &Target) -> String {
+    let Target::File { header: Some(h), .. } = target else {
+        return "format name: raw\ncluster size: 0 bytes\nvm state offset: 0 bytes\n".into();
+    };
+    let reach = h.cluster_bytes() * (h.cluster_bytes() / 8);
+    format!(
+        "format name: qcow2\ncluster size: {}\nvm state offset: {}\n{}",
+        cvtstr(h.cluster_bytes() as f64),
+        cvtstr((h.size.div_ceil(reach) * reach) as f64),
+        super::qemu_img::format_specific(h)
+    )
+}
+
+/// The guest ranges the image itself holds (`bdrv_is_allocated`): a
+/// qcow2 image's clusters with data or the zero flag; a raw image, all.
+fn allocated(m: &Machine, target: &Target, length: u64) -> Vec<(u64, u64)> {
+    let Target::File { path, header: Some(h), .. } = target else {
+        return vec![(0, length)];
+    };
+    let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+    let image = Image::open(h.clone(), &mut read);
+    let c = h.cluster_bytes();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for (g, _) in image.entries(&mut read).into_iter().filter(|(_, e)| e & (crate::core::qcow2::guest::OFFSET_MASK | crate::core::qcow2::guest::OFLAG_ZERO) != 0) {
+        let (s, e) = (g * c, ((g + 1) * c).min(length));
+        match runs.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => runs.push((s, e)),
+        }
+    }
+    runs
+}
+
+/// `map`: the allocated and unallocated runs in turn.
+fn map(runs: &[(u64, u64)], length: u64) -> String {
+    let line = |s: u64, e: u64, yes: bool| format!("{} ({:#x}) bytes {} at offset {} ({s:#x})\n", cvtstr((e - s) as f64), e - s, if yes { "    allocated" } else { "not allocated" }, cvtstr(s as f64));
+    let (mut t, mut at) = (String::new(), 0);
+    for &(s, e) in runs {
+        if s > at {
+            t.push_str(&line(at, s, false));
+        }
+        t.push_str(&line(s, e, true));
+        at = e;
+    }
+    if at < length {
+        t.push_str(&line(at, length, false));
+    }
+    t
+}
+
+/// `alloc OFFSET [COUNT]`: how many of COUNT bytes (512 by default, cut at
+/// the image's end) the image holds.
+fn alloc(runs: &[(u64, u64)], length: u64, args: &[String]) -> Output {
+    let mut nums = Vec::new();
+    for a in args {
+        match number(a) {
+            Some(n) => nums.push(n),
+            None if a.starts_with('-') => return Output::text(format!("Parsing error: argument too large -- {a}\n"), 1),
+            None => return Output::text(format!("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- {a}\n"), 1),
+        }
+    }
+    let offset = nums[0];
+    let count = nums.get(1).copied().unwrap_or(512).min(length.saturating_sub(offset));
+    let end = offset + count;
+    let held: u64 = runs.iter().map(|&(s, e)| e.min(end).saturating_sub(s.max(offset))).sum();
+    Output::text(format!("{held}/{count} bytes allocated at offset {}\n", cvtstr(offset as f64)), 0)
+}
+
+/// `help [COMMAND]`: the command list, or one command's line (and, in the
+/// command-line program, the longer text some have).
+fn help(command: Option<&str>) -> Output {
+    let list = include_str!("qemu_io/help.txt");
+    let Some(name) = command else {
+        return if cfg!(feature = "qemu-img-help") { Output::text(list, 0) } else { Output::text("qemu-io: the list of commands is in the storage-lab command-line program; the lab runs info, map, length, alloc, read, write and discard\n", 0) };
+    };
+    let Some(line) = list.lines().find(|l| l.split_whitespace().next() == Some(name)) else {
+        return Output::text(format!("command {name} not found\n"), 1);
+    };
+    #[cfg(feature = "qemu-img-help")]
+    let long = match name {
+        "aio_read" => include_str!("qemu_io/help-aio_read.txt"),
+        "aio_write" => include_str!("qemu_io/help-aio_write.txt"),
+        "discard" => include_str!("qemu_io/help-discard.txt"),
+        "open" => include_str!("qemu_io/help-open.txt"),
+        "read" => include_str!("qemu_io/help-read.txt"),
+        "readv" => include_str!("qemu_io/help-readv.txt"),
+        "reopen" => include_str!("qemu_io/help-reopen.txt"),
+        "sigraise" => include_str!("qemu_io/help-sigraise.txt"),
+        "write" => include_str!("qemu_io/help-write.txt"),
+        "writev" => include_str!("qemu_io/help-writev.txt"),
+        _ => "",
+    };
+    #[cfg(not(feature = "qemu-img-help"))]
+    let long = "";
+    Output::text(if long.is_empty() { format!("{line}\n") } else { long.to_string() }, 0)
+}
+
 /// A command's usage line, as `qemuio_command_usage` prints it.
 fn usage_line(op: &str) -> &'static str {
     match op {
@@ -219,6 +355,9 @@ const DISCARD_OPTS: &str = "Cq";
 fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Output {
     let words: Vec<String> = line.split_whitespace().map(String::from).collect();
     let Some((typed, rest)) = words.split_first() else { return Output::default() };
+    if let Some(out) = inquiry(m, target, size, typed, rest) {
+        return out;
+    }
     // `lab`: the option letters the lab models; QEMU's others get its message.
     let (op, opts, lab) = match typed.as_str() {
         "write" | "w" => ("write", WRITE_OPTS, "zPc"),
