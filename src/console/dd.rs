@@ -222,6 +222,10 @@ fn open_source(shell: &Shell, path: Option<&str>, stdin: Option<&[u8]>) -> Resul
         return Ok(Source::Zvol(ds));
     }
     if let Some(dev) = abs.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&abs)) {
+        // An invalidated snapshot fails every read.
+        if matches!(shell.machine.written_pieces(dev, 0, 1), Err(IoError::Invalidated)) {
+            return Err(format!("dd: error reading '{p}': Input/output error\n"));
+        }
         return Ok(Source::Device(dev));
     }
     match shell.machine.stat_path(&abs) {
@@ -420,7 +424,7 @@ fn file_room(machine: &Machine, path: &str, at: u64, want: u64, obs: u64) -> Opt
 /// The strerror text dd prints for a failed write.
 pub(crate) fn write_error(e: &IoError) -> &'static str {
     match e {
-        IoError::PoolFull => "Input/output error",
+        IoError::PoolFull | IoError::Invalidated => "Input/output error",
         #[cfg(feature = "loop-devices")]
         IoError::ReadOnly => "Operation not permitted",
         #[cfg(feature = "zfs")]

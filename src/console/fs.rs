@@ -366,6 +366,7 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
         Ok(events) => Output { events, ..Output::default() },
         Err(FsError::TargetBusy) => out(format!("mount: {dir}: {dev} already mounted or mount point busy.\n{hint}"), 32),
         Err(FsError::NoMountPoint) => out(format!("mount: {dir}: mount point does not exist.\n{hint}"), 32),
+        Err(e @ FsError::Snapshot) => out(format!("mount: {dir}: {e}.\n"), 32),
         Err(_) => out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32),
     }
 }

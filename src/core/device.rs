@@ -28,6 +28,8 @@ pub enum LvRole {
     TPool,
     /// A thin volume.
     Thin,
+    /// A classic (COW) snapshot: the origin's bytes as they were.
+    Snapshot,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

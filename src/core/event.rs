@@ -120,6 +120,13 @@ pub enum Event {
     /// origin held went back to the pool.
     #[cfg(feature = "thin-snapshots")]
     ThinSnapshotMerged { vg: String, pool: String, snapshot: String, origin: String, returned: u64 },
+    /// A write to a classic snapshot's origin (or to the snapshot) first
+    /// copied the chunks it changes into the snapshot's store.
+    ChunksCopied { vg: String, snapshot: String, chunks: u64 },
+    /// A classic snapshot's store filled up: dm-snapshot invalidated it.
+    SnapshotInvalidated { vg: String, snapshot: String },
+    /// A classic snapshot was merged back: its origin has its old chunks again.
+    SnapshotMerged { vg: String, snapshot: String, origin: String, chunks: u64 },
     /// A thin pool ran out of data space and writes failed.
     ThinPoolFull { vg: String, pool: String },
     /// Data beyond a shrunken device's new end was destroyed.

@@ -97,7 +97,10 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::LvResized { .. }
         | Event::ThinChunksAllocated { .. }
         | Event::ThinChunksFreed { .. }
-        | Event::ThinPoolFull { .. } => Some(FigureId::Lvm),
+        | Event::ThinPoolFull { .. }
+        | Event::ChunksCopied { .. }
+        | Event::SnapshotInvalidated { .. }
+        | Event::SnapshotMerged { .. } => Some(FigureId::Lvm),
         #[cfg(feature = "vgrename")]
         Event::VgRenamed { .. } => Some(FigureId::Lvm),
         #[cfg(feature = "thin-snapshots")]

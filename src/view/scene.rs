@@ -154,6 +154,7 @@ fn role_of(lv: &Lv) -> LvRole {
         LvKind::PoolData { .. } => LvRole::PoolData,
         LvKind::PoolMeta { .. } => LvRole::PoolMeta,
         LvKind::Pmspare => LvRole::Spare,
+        LvKind::Snapshot(_) => LvRole::Linear,
     }
 }
 
@@ -320,6 +321,8 @@ impl Scene {
             #[cfg(feature = "thin-snapshots")]
             Event::ThinSnapshotTaken { .. } | Event::ThinChunksCopied { .. } | Event::ThinSnapshotMerged { .. } => self.apply_thin(e),
             Event::FileCreated { .. } | Event::FileWritten { .. } | Event::FileResized { .. } => Shown::No,
+            // Figure 2 draws a classic snapshot as the LV its store is.
+            Event::ChunksCopied { .. } | Event::SnapshotInvalidated { .. } | Event::SnapshotMerged { .. } => Shown::No,
             Event::FileRemoved { .. } | Event::ImageLaidOut { .. } | Event::GuestRead { .. } | Event::L1EntryRead { .. } | Event::L2EntryRead { .. } => self.apply_image(e),
             // No figure draws ZFS yet.
             Event::PoolCreated { .. }
@@ -388,6 +391,8 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::TpoolStacked { vg, pool, .. } | Event::ThinPoolFull { vg, pool } => Some(format!("{vg}/{pool}")),
         Event::ExtentsAllocated { vg, lv, pv, pe_start, .. } | Event::ExtentsFreed { vg, lv, pv, pe_start, .. } => Some(format!("{vg}/{lv}@{pv}:{pe_start}")),
         Event::ThinChunksAllocated { vg, lv, .. } | Event::ThinChunksFreed { vg, lv, .. } => Some(format!("{vg}/{lv}")),
+        Event::ChunksCopied { vg, snapshot, .. } | Event::SnapshotInvalidated { vg, snapshot } => Some(format!("{vg}/{snapshot}")),
+        Event::SnapshotMerged { vg, origin, .. } => Some(format!("{vg}/{origin}")),
         #[cfg(feature = "thin-snapshots")]
         Event::ThinSnapshotTaken { vg, lv, .. } | Event::ThinChunksCopied { vg, lv, .. } => Some(format!("{vg}/{lv}")),
         #[cfg(feature = "thin-snapshots")]

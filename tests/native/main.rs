@@ -1,6 +1,8 @@
 //! Native tests: fixtures from the real tools, golden scripts, properties, CLI.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[cfg(feature = "classic-snapshots")]
+mod classic_snapshots;
 mod cli;
 mod fixtures;
 mod fuzz_inputs;

@@ -219,6 +219,9 @@ pub(super) struct Args {
     /// lvcreate's `-s`/`--snapshot`.
     #[cfg(feature = "thin-snapshots")]
     pub(super) snapshot: bool,
+    /// lvcreate's `-c`/`--chunksize`, in sectors.
+    #[cfg(feature = "classic-snapshots")]
+    pub(super) chunk_size: Option<u64>,
     /// lvconvert's `--merge` or `--mergethin`.
     #[cfg(feature = "thin-snapshots")]
     pub(super) merge: bool,
@@ -441,6 +444,8 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         }
         "-V" | "--virtualsize" => a.virtual_size = Some(size(value()?, Signs::Unsigned, "--virtualsize")?),
         "--type" => a.lv_type = Some(value()?),
+        #[cfg(feature = "classic-snapshots")]
+        "-c" | "--chunksize" if cmd == "lvcreate" => a.chunk_size = Some(size(value()?, Signs::Unsigned, "--chunksize")?.sectors),
         "-T" | "--thin" => a.thin = true,
         "--thinpool" => a.thinpool = Some(value()?),
         "-s" | "--physicalextentsize" if cmd == "vgcreate" => a.extent_size = Some(size(value()?, Signs::Unsigned, "--physicalextentsize")?),

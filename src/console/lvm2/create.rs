@@ -128,8 +128,13 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
     let [origin] = &a.positional[..] else { return no_matching(CMD, nearest(a)) };
     let mut t = String::new();
     if a.size.is_some() || a.extents.is_some() {
-        err_msg(&mut t, "Classic (COW) snapshots with a size are not simulated here; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+        #[cfg(feature = "classic-snapshots")]
+        return classic_snapshot(machine, a, origin);
+        #[cfg(not(feature = "classic-snapshots"))]
+        {
+            err_msg(&mut t, "Classic (COW) snapshots are in the storage-lab command-line program, not in the browser yet; snapshot a thin volume instead (lvcreate -s VG/THIN_LV).");
+            return Output { text: t, exit_status: 3, ..Output::default() };
+        }
     }
     let mut vg = None;
     let names = (a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose(), use_name(&mut vg, origin, false));
@@ -161,6 +166,78 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
         }
     }
     fail(t)
+}
+
+/// `lvcreate -s -L SIZE|-l N[%ORIGIN] [-c CHUNK] [-n NAME] VG/ORIGIN`: a
+/// classic snapshot, its store at most what a full copy of the origin
+/// needs (lvm2's `cow_max_extents`).
+#[cfg(feature = "classic-snapshots")]
+fn classic_snapshot(machine: &mut Machine, a: &Args, origin: &str) -> Output {
+    use crate::core::lvm::cow::Cow;
+    let chunk_sectors = a.chunk_size.unwrap_or(8);
+    if !(8..=1024).contains(&chunk_sectors) || !chunk_sectors.is_power_of_two() {
+        return usage_error(CMD, &["Chunk size must be a power of 2 in the range 4K to 512K.".into()]);
+    }
+    let chunk = chunk_sectors * 512;
+    let mut vg = None;
+    let names = (a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose(), use_name(&mut vg, origin, false));
+    let (name, origin) = match names {
+        (Ok(n), Ok(o)) => (n, o),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let Some(vg_name) = vg else {
+        return usage_error(CMD, &["The origin name should include the volume group.".into()]);
+    };
+    let mut t = String::new();
+    let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
+        not_found_vg(&mut t, &vg_name);
+        return fail(t);
+    };
+    let Some(o) = vg.lv(&origin) else {
+        err_msg(&mut t, &format!("Snapshot origin LV {origin} not found in Volume group {vg_name}."));
+        return fail(t);
+    };
+    if !matches!(o.kind, LvKind::Linear | LvKind::Thin { .. }) {
+        let what = if matches!(o.kind, LvKind::Snapshot(_)) { "Snapshots of snapshots are not supported." } else { "The lab makes classic snapshots of linear and thin volumes only." };
+        err_msg(&mut t, what);
+        return fail(t);
+    }
+    let extent = vg.extent_size_bytes;
+    let mut extents = match (&a.size, &a.extents) {
+        (Some(s), _) => match extents_from_sectors(&mut t, s.sectors, extent) {
+            Ok(e) => e,
+            Err(()) => return fail(t),
+        },
+        (None, Some(e)) if e.percent == Percent::Lv => {
+            err_msg(&mut t, "Please express size as %FREE, %ORIGIN, %PVS or %VG.");
+            return fail(t);
+        }
+        (None, Some(e)) if e.percent == Percent::Origin => u64::try_from(u128::from(e.value) * u128::from(o.extent_count()) / 100).unwrap_or(u64::MAX),
+        (None, Some(e)) => {
+            let lvm = machine.lvm();
+            match extents_arg(&mut t, e, extent, lvm.vg_free_extents(&vg), lvm.vg_extent_count(&vg), lvm.vg_extent_count(&vg)) {
+                Ok(n) => n,
+                Err(()) => return fail(t),
+            }
+        }
+        (None, None) => 0,
+    };
+    let max = Cow::max_store_extents(vg.lv_size_bytes(o), chunk, extent);
+    if extents > max {
+        msg(&mut t, &format!("Reducing COW size {} down to maximum usable size {}.", long_size(extents * extent), long_size(max * extent)));
+        extents = max;
+    }
+    let name = name.unwrap_or_else(|| format!("lvol{}", vg.next_lvol_index()));
+    match machine.lvcreate_snapshot(&vg_name, &origin, &name, extents, chunk) {
+        Ok(events) => {
+            msg(&mut t, &format!("Logical volume \"{name}\" created."));
+            ok(t, events)
+        }
+        Err(e) => {
+            err_msg(&mut t, &e.to_string());
+            fail(t)
+        }
+    }
 }
 
 /// Which of lvcreate's command definitions the line matches.

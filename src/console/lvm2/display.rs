@@ -375,13 +375,31 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &
                 rows.push(("LV Thin origin name", o.to_string()));
             }
         }
+        LvKind::Snapshot(c) => {
+            let state = if c.invalid { "INACTIVE" } else { "active" };
+            rows.push(("LV snapshot status", format!("{state} destination for {}", c.origin)));
+        }
         _ => {}
+    }
+    let snapshots: Vec<&Lv> = vg.snapshots_of(&lv.name).collect();
+    for (i, s) in snapshots.iter().enumerate() {
+        if i == 0 {
+            rows.push(("LV snapshot status", "source of".into()));
+        }
+        let state = if matches!(&s.kind, LvKind::Snapshot(c) if c.invalid) { "INACTIVE" } else { "active" };
+        rows.push(("", format!("{} [{state}]", s.name)));
     }
     rows.push(("LV Status", if lv.active { "available".into() } else { "NOT available".into() }));
     if lv.active {
         rows.push(("# open", open.to_string()));
     }
-    rows.push(("LV Size", long_size_as(u, vg.lv_size_bytes(lv))));
+    // A snapshot shows its origin's size; its own extents are the COW table.
+    let origin = match &lv.kind {
+        LvKind::Snapshot(c) => vg.lv(&c.origin),
+        _ => None,
+    };
+    let shown = origin.unwrap_or(lv);
+    rows.push(("LV Size", long_size_as(u, vg.lv_size_bytes(shown))));
     match &lv.kind {
         LvKind::ThinPool(_) => {
             rows.push(("Allocated pool data", format!("{}%", data_percent(vg, lv))));
@@ -390,9 +408,17 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &
         LvKind::Thin { .. } if lv.active => rows.push(("Mapped size", format!("{}%", data_percent(vg, lv)))),
         _ => {}
     }
-    rows.push(("Current LE", (vg.lv_size_bytes(lv) / vg.extent_size_bytes).to_string()));
+    rows.push(("Current LE", (vg.lv_size_bytes(shown) / vg.extent_size_bytes).to_string()));
+    if let LvKind::Snapshot(c) = &lv.kind {
+        rows.push(("COW-table size", long_size_as(u, vg.lv_size_bytes(lv))));
+        rows.push(("COW-table LE", lv.extent_count().to_string()));
+        if !c.invalid {
+            rows.push(("Allocated to snapshot", format!("{}%", data_percent(vg, lv))));
+        }
+        rows.push(("Snapshot chunk size", long_size_as(u, c.chunk_bytes)));
+    }
     let segments = match lv.kind {
-        LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare => lv.segments.len(),
+        LvKind::Linear | LvKind::PoolData { .. } | LvKind::PoolMeta { .. } | LvKind::Pmspare | LvKind::Snapshot(_) => lv.segments.len(),
         _ => 1,
     };
     rows.push(("Segments", segments.to_string()));
@@ -403,7 +429,8 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &
         rows.push(("Block device", format!("253:{}", lv.dm_minor.unwrap_or(0))));
     }
     for (k, v) in rows {
-        msg(t, &format!("{k:<22} {v}"));
+        // A continuation line (the origin's snapshots) is indented to the values.
+        msg(t, &if k.is_empty() { format!("{:23}{v}", "") } else { format!("{k:<22} {v}") });
     }
     msg(t, " ");
 }

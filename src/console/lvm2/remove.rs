@@ -74,6 +74,19 @@ pub(super) fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool,
         plan.push(step(Step::Refuse { text: format!("Logical volume {id} contains a filesystem in use.") }));
         return;
     }
+    // An origin asks once, then its snapshots go first, with it inactive.
+    let snapshots: Vec<&Lv> = vg.snapshots_of(&lv.name).filter(|s| !done.contains(&s.name)).collect();
+    if !snapshots.is_empty() {
+        if prompt {
+            plan.push(step(Step::Ask { prompt: format!("Do you really want to remove active origin logical volume {id} with {} snapshots(s)? [y/n]: ", snapshots.len()), refusal }));
+        }
+        for s in snapshots {
+            done.push(s.name.clone());
+            plan.push(step(Step::RemoveLv { vg: vg.name.clone(), lv: s.name.clone() }));
+        }
+        plan.push(step(Step::RemoveLv { vg: vg.name.clone(), lv: lv.name.clone() }));
+        return;
+    }
     if prompt && lv.active {
         plan.push(step(Step::Ask { prompt: format!("Do you really want to remove active logical volume {id}? [y/n]: "), refusal }));
     }

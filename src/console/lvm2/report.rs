@@ -37,7 +37,7 @@ pub(super) const FIELDS: &[Field] = &[
     f("vg_free", "VFree", 0, true), f("vg_extent_size", "Ext", 0, true), f("vg_extent_count", "#Ext", 0, true),
     f("vg_free_count", "Free", 0, true), f("vg_uuid", "VG UUID", 38, false), f("vg_seqno", "Seq", 0, true),
     f("lv_name", "LV", 4, false), f("lv_attr", "Attr", 0, false), f("lv_size", "LSize", 0, true),
-    f("pool_lv", "Pool", 0, false), f("origin", "Origin", 0, false), f("data_percent", "Data%", 6, false),
+    f("pool_lv", "Pool", 0, false), f("origin", "Origin", 0, false), f("data_percent", "Data%", 6, false), f("snap_percent", "Snap%", 6, false), f("origin_size", "OSize", 0, true),
     f("metadata_percent", "Meta%", 6, false), f("move_pv", "Move", 0, false), f("mirror_log", "Log", 0, false),
     f("copy_percent", "Cpy%Sync", 0, false), f("convert_lv", "Convert", 0, false), f("lv_uuid", "LV UUID", 38, false),
     f("lv_path", "Path", 0, false), f("lv_dm_path", "DMPath", 0, false), f("devices", "Devices", 0, false),
@@ -122,8 +122,13 @@ pub(super) fn pv_attr(pv: &Pv) -> &'static str {
 
 pub(super) fn lv_attr(machine: &Machine, vg: &Vg, lv: &Lv) -> String {
     let open = open_lv(machine, &vg.name, &lv.name);
+    let o = if open { 'o' } else { '-' };
     match &lv.kind {
-        LvKind::Linear => format!("-wi-a{}----", if open { 'o' } else { '-' }),
+        // An origin of classic snapshots: `o` type, `s` for its snapshots.
+        LvKind::Linear if vg.snapshots_of(&lv.name).next().is_some() => format!("owi-a{o}s---"),
+        LvKind::Linear => format!("-wi-a{o}----"),
+        LvKind::Snapshot(c) if c.invalid => format!("swi-I{o}s---"),
+        LvKind::Snapshot(_) => format!("swi-a{o}s---"),
         LvKind::ThinPool(p) => {
             let used = !vg.thin_users(&lv.name).is_empty();
             format!("twi-a{}tz{}-", if used { 'o' } else { '-' }, if p.out_of_space { 'D' } else { '-' })
@@ -152,6 +157,16 @@ pub(super) fn meta_percent(vg: &Vg, pool: &Lv) -> String {
 pub(super) fn data_percent(vg: &Vg, lv: &Lv) -> String {
     match &lv.kind {
         LvKind::ThinPool(p) => percent_text(p.used_chunks(), Lvm::pool_total_chunks(vg, lv)),
+        // dm-snapshot's usage; a store holding only its header and first
+        // area shows 0 (lvm2's `_snap_target_percent`).
+        LvKind::Snapshot(c) => {
+            let (used, total, meta) = c.usage(lv.extent_count() * vg.extent_size_bytes);
+            match (c.invalid, used == meta) {
+                (true, _) => percent_text(1, 1),
+                (false, true) => percent_text(0, 1),
+                (false, false) => percent_text(used, total),
+            }
+        }
         LvKind::Thin { map, virtual_bytes, pool, .. } if lv.active => {
             let chunk = vg.lv(pool).and_then(|p| p.pool()).map_or(crate::core::lvm::DEFAULT_THIN_CHUNK_BYTES, |p| p.chunk_size_bytes);
             percent_text(map.mapped().saturating_mul(chunk), *virtual_bytes)
@@ -179,8 +194,17 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                             LvKind::Thin { pool, .. } => pool.clone(),
                             _ => String::new(),
                         },
-                        "origin" => lv.thin_origin().unwrap_or_default().to_string(),
+                        "origin" => match &lv.kind {
+                            LvKind::Snapshot(c) => c.origin.clone(),
+                            _ => lv.thin_origin().unwrap_or_default().to_string(),
+                        },
                         "data_percent" => data_percent(vg, lv),
+                        "snap_percent" => if matches!(lv.kind, LvKind::Snapshot(_)) { data_percent(vg, lv) } else { String::new() },
+                        "origin_size" => match &lv.kind {
+                            LvKind::Snapshot(c) => vg.lv(&c.origin).map_or(String::new(), |o| short_size(vg.lv_size_bytes(o), u)),
+                            _ if vg.snapshots_of(&lv.name).next().is_some() => short_size(vg.lv_size_bytes(lv), u),
+                            _ => String::new(),
+                        },
                         "metadata_percent" => match &lv.kind {
                             LvKind::ThinPool(_) => meta_percent(vg, lv),
                             _ => String::new(),
@@ -235,8 +259,14 @@ fn lv_role(vg: &Vg, lv: &Lv) -> String {
     if lv.is_hidden() {
         return "private".into();
     }
-    #[cfg_attr(not(feature = "thin-snapshots"), allow(unused_mut))]
     let mut role = String::from("public");
+    let classic = vg.snapshots_of(&lv.name).count();
+    if classic > 0 {
+        role.push_str(if classic > 1 { ",origin,thickorigin,multithickorigin" } else { ",origin,thickorigin" });
+    }
+    if matches!(lv.kind, LvKind::Snapshot(_)) {
+        role.push_str(",snapshot,thicksnapshot");
+    }
     #[cfg(feature = "thin-snapshots")]
     let snapshots = vg.lvs.iter().filter(|l| l.thin_origin() == Some(&lv.name)).count();
     #[cfg(feature = "thin-snapshots")]
@@ -267,6 +297,7 @@ fn lv_kernel_value(lv: &Lv, seg: Option<&Segment>, field: &str, u: Units) -> Str
         },
         "chunk_size" => match &lv.kind {
             LvKind::ThinPool(p) => short_size(p.chunk_size_bytes, u),
+            LvKind::Snapshot(c) => short_size(c.chunk_bytes, u),
             _ => short_size(0, u),
         },
         _ => String::new(),
@@ -279,7 +310,7 @@ pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> Str
         "vg_name" => vg.name.clone(),
         "pv_count" => vg.pvs.len().to_string(),
         "lv_count" => vg.lvs.iter().filter(|l| !l.is_hidden()).count().to_string(),
-        "snap_count" => "0".into(),
+        "snap_count" => vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::Snapshot(_))).count().to_string(),
         "vg_attr" => "wz--n-".into(),
         "vg_size" => short_size(lvm.vg_extent_count(vg) * vg.extent_size_bytes, u),
         "vg_free" => short_size(lvm.vg_free_extents(vg) * vg.extent_size_bytes, u),

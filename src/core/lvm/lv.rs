@@ -159,6 +159,21 @@ impl Lvm {
         Ok(events)
     }
 
+    /// `lvcreate -s -L SIZE VG/ORIGIN`: a classic snapshot whose store is
+    /// `extents` new extents, allocated as a linear LV's.
+    pub fn lvcreate_snapshot(&mut self, vg_name: &str, lv_name: &str, origin: &str, extents: u64, chunk_bytes: u64, uuid: String) -> Result<Vec<Event>, LvmError> {
+        self.check_new_lv(vg_name, lv_name)?;
+        let vg = self.vg(vg_name).ok_or_else(|| LvmError::NoSuchVg(vg_name.to_string()))?;
+        self.allocate(vg, lv_name, extents, Striping::LINEAR, &[])?;
+        let minor = self.next_minor();
+        self.push_lv(vg_name, lv_name, uuid, LvKind::Snapshot(super::cow::Cow::new(origin, chunk_bytes)), Some(minor))?;
+        let device = Some(crate::core::machine::dm_name(vg_name, lv_name));
+        let mut events = vec![Event::LvCreated { vg: vg_name.into(), lv: lv_name.into(), role: LvRole::Linear, virtual_bytes: 0, chunk_bytes, pool: None, device }];
+        events.extend(self.grow(vg_name, lv_name, extents, Striping::LINEAR, &[])?);
+        self.vg_mut(vg_name)?.commit();
+        Ok(events)
+    }
+
     /// Gives the LVs created by the current command (time 0) the time `now`.
     pub fn stamp_new_lvs(&mut self, vg_name: &str, now: u64) {
         if let Ok(vg) = self.vg_mut(vg_name) {
@@ -256,7 +271,9 @@ impl Lvm {
             .lv(lv_name)
             .filter(|l| !l.is_hidden() || l.is_pmspare())
             .ok_or_else(|| LvmError::NoSuchLv { vg: vg_name.into(), lv: lv_name.into() })?;
-        let mut doomed = vec![lv_name.to_string()];
+        // An origin goes with its classic snapshots, which lvm2 removes first.
+        let mut doomed: Vec<String> = vg.snapshots_of(lv_name).map(|l| l.name.clone()).collect();
+        doomed.push(lv_name.to_string());
         if lv.is_pool() {
             doomed.extend(vg.thin_users(lv_name).iter().map(|l| l.name.clone()));
             doomed.extend(vg.lvs.iter().filter(|l| l.part_of_pool() == Some(lv_name)).map(|l| l.name.clone()));
@@ -304,6 +321,7 @@ impl Lvm {
             match &mut l.kind {
                 #[cfg(feature = "thin-snapshots")]
                 LvKind::Thin { origin: Some(o), .. } if o == from => *o = to.to_string(),
+                LvKind::Snapshot(c) if c.origin == from => c.origin = to.to_string(),
                 LvKind::PoolData { pool } | LvKind::PoolMeta { pool } | LvKind::Thin { pool, .. } if pool == from => {
                     *pool = to.to_string();
                     // A pool's data and metadata LVs are renamed with it.

@@ -10,9 +10,10 @@
 //! command commits raises the VG's `seqno` by one. Thin pools are in `thin`, LV
 //! operations in `lv`, the PV layout in `layout`. PVs, segments and VGs refer
 //! to block devices by `DevId`; paths are the console's business. Simplified:
-//! no bootloader area, mirrors, RAID, cache or classic (COW) snapshots; thin
-//! snapshots are in `thin`.
+//! no bootloader area, mirrors, RAID or cache; thin snapshots are in `thin`,
+//! classic (COW) snapshots in `cow`.
 
+pub mod cow;
 mod layout;
 mod lv;
 pub mod thin;
@@ -113,6 +114,8 @@ pub enum LvKind {
     PoolMeta { pool: String },
     /// The spare pool metadata volume (`[lvol0_pmspare]`).
     Pmspare,
+    /// A classic snapshot: its extents are the COW store of `origin`.
+    Snapshot(cow::Cow),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +202,11 @@ pub struct Vg {
 impl Vg {
     pub fn lv(&self, name: &str) -> Option<&Lv> {
         self.lvs.iter().find(|l| l.name == name)
+    }
+
+    /// The classic snapshots of `origin`, in VG order.
+    pub fn snapshots_of<'a>(&'a self, origin: &'a str) -> impl Iterator<Item = &'a Lv> + 'a {
+        self.lvs.iter().filter(move |l| matches!(&l.kind, LvKind::Snapshot(c) if c.origin == origin))
     }
 
     pub fn lv_mut(&mut self, name: &str) -> Option<&mut Lv> {
@@ -363,6 +371,13 @@ impl Lvm {
         let mut vgs: Vec<&Vg> = self.vgs.iter().collect();
         crate::core::order::SmallSort::small_sort_by(&mut vgs[..], |x, y| x.name.cmp(&y.name));
         vgs
+    }
+
+    /// A VG to change in place (the machine's copy-on-write of classic
+    /// snapshots records exceptions without a metadata commit, as the
+    /// kernel does).
+    pub fn vg_named_mut(&mut self, name: &str) -> Option<&mut Vg> {
+        self.vgs.iter_mut().find(|v| v.name == name)
     }
 
     fn vg_mut(&mut self, name: &str) -> Result<&mut Vg, LvmError> {

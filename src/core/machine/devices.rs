@@ -123,7 +123,11 @@ impl Machine {
     /// The device-mapper devices of one active LV (a pool with thin volumes has two).
     fn lv_devices(&mut self, vg: &Vg, lv: &Lv, devs: &mut Vec<BlockDev>) {
         let Some(minor) = lv.dm_minor.filter(|_| lv.active) else { return };
-        let size = vg.lv_size_bytes(lv);
+        // A snapshot's device is the origin's size; its extents are the store.
+        let size = match &lv.kind {
+            LvKind::Snapshot(c) => vg.lv(&c.origin).map_or(0, |o| vg.lv_size_bytes(o)),
+            _ => vg.lv_size_bytes(lv),
+        };
         let mut add = |m: &mut Machine, role: LvRole, name: String, minor: u32| {
             let id = m.existing_lv_dev(&lv.uuid, role).unwrap_or_else(|| m.devices.new_id());
             devs.push(BlockDev {
@@ -149,6 +153,7 @@ impl Machine {
                 add(self, LvRole::Pool, dm, minor);
             }
             LvKind::Pmspare => {}
+            LvKind::Snapshot(_) => add(self, LvRole::Snapshot, dm, minor),
         }
     }
 
@@ -200,7 +205,7 @@ impl Machine {
         }
         let (vg, lv) = name.split_once('/')?;
         self.devices.iter().find_map(|d| match &d.kind {
-            DevKind::Lv { vg: v, lv: l, role: LvRole::Linear | LvRole::Thin, .. } if v == vg && l == lv => Some(d.id),
+            DevKind::Lv { vg: v, lv: l, role: LvRole::Linear | LvRole::Thin | LvRole::Snapshot, .. } if v == vg && l == lv => Some(d.id),
             _ => None,
         })
     }
@@ -445,7 +450,7 @@ fn link_lv_slaves(lvm: &crate::core::lvm::Lvm, devs: &mut [BlockDev]) {
             meta.into_iter().chain(data).collect::<Vec<DevId>>()
         };
         let slaves = match role {
-            LvRole::Linear | LvRole::PoolData | LvRole::PoolMeta => {
+            LvRole::Linear | LvRole::PoolData | LvRole::PoolMeta | LvRole::Snapshot => {
                 let mut s: Vec<DevId> = Vec::new();
                 for a in l.segments.iter().flat_map(|seg| seg.areas.iter()) {
                     if !s.contains(&a.pv) {

@@ -21,6 +21,8 @@ pub enum IoError {
     OutOfRange { size_bytes: u64 },
     /// A thin pool had no free chunk for the write.
     PoolFull,
+    /// A classic snapshot whose store filled up: dm-snapshot fails its I/O.
+    Invalidated,
     /// A loop device set up read-only (`losetup -r`).
     #[cfg(feature = "loop-devices")]
     ReadOnly,
@@ -42,6 +44,7 @@ impl std::fmt::Display for IoError {
             IoError::NoDevice => write!(f, "the device does not exist"),
             IoError::OutOfRange { size_bytes } => write!(f, "the request reaches past the device's end ({size_bytes} bytes)"),
             IoError::PoolFull => write!(f, "the thin pool is full, so the write could not be stored"),
+            IoError::Invalidated => write!(f, "Input/output error"),
             #[cfg(feature = "loop-devices")]
             IoError::ReadOnly => write!(f, "the loop device is read-only"),
             #[cfg(feature = "zfs")]
@@ -134,6 +137,10 @@ impl Machine {
             return self.zvol_write(&ds, offset, chunk).map_err(|e| fail(IoError::Zfs(e.to_string()), 0, Vec::new()));
         }
         let mut events = Vec::new();
+        #[cfg(feature = "classic-snapshots")]
+        if let Err(e) = self.copy_on_write(dev, offset, len, &mut events) {
+            return Err(fail(e, 0, events));
+        }
         let backed = self.provision_stack(dev, offset, len, &mut events);
         let mut pieces = Vec::new();
         if let Err(e) = self.map(dev, offset, backed, &mut pieces) {
@@ -265,6 +272,22 @@ impl Machine {
                 let data = vg.pool_data(lv_name).ok_or(IoError::NoDevice)?;
                 self.map_lv(vg_name, &data.name, LvRole::PoolData, offset, len, out)
             }
+            (LvKind::Snapshot(cow), _) => {
+                if cow.invalid {
+                    return Err(IoError::Invalidated);
+                }
+                let chunk = cow.chunk_bytes;
+                let mut at = offset;
+                while at < offset + len {
+                    let n = (chunk - at % chunk).min(offset + len - at);
+                    match cow.exceptions.get(&(at / chunk)) {
+                        Some(new) => self.map_segments(vg, lv, new * chunk + at % chunk, n, out)?,
+                        None => self.map_lv(vg_name, &cow.origin, LvRole::Linear, at, n, out)?,
+                    }
+                    at += n;
+                }
+                Ok(())
+            }
             (LvKind::Thin { pool, map, .. }, _) => {
                 let p = vg.lv(pool).and_then(|l| l.pool()).ok_or(IoError::NoDevice)?;
                 let data = vg.pool_data(pool).ok_or(IoError::NoDevice)?;
@@ -365,6 +388,16 @@ impl Machine {
     }
 
     /// Puts `chunk`'s bytes on the disks' media; a loop device's go on to its file.
+    /// Bytes into a classic snapshot's store: its own extents, not its device.
+    #[cfg(feature = "classic-snapshots")]
+    pub(super) fn write_store(&mut self, vg: &str, snapshot: &str, at: u64, chunk: Chunk) {
+        let mut pieces = Vec::new();
+        let mapped = self.lvm.vg(vg).and_then(|v| v.lv(snapshot).map(|l| (v, l))).map(|(v, l)| self.map_segments(v, l, at, chunk.len, &mut pieces));
+        if mapped.is_some_and(|r| r.is_ok()) {
+            self.write_pieces(pieces, &chunk);
+        }
+    }
+
     fn write_pieces(&mut self, pieces: Vec<Piece>, chunk: &Chunk) {
         let mut done = 0;
         for p in pieces {

@@ -46,6 +46,8 @@ mod loops {
     }
 }
 mod partitions;
+#[cfg(feature = "classic-snapshots")]
+mod snapshots;
 mod storage;
 mod volumes;
 pub mod zfs;

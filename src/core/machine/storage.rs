@@ -77,6 +77,9 @@ pub enum FsError {
     /// The device is a read-only loop device (EPERM).
     #[cfg(feature = "loop-devices")]
     ReadOnly,
+    /// A classic snapshot: the lab keys filesystems by UUID, so its files
+    /// would be its origin's.
+    Snapshot,
 }
 
 impl std::fmt::Display for FsError {
@@ -94,6 +97,7 @@ impl std::fmt::Display for FsError {
             FsError::Io => "the device could not be written",
             #[cfg(feature = "loop-devices")]
             FsError::ReadOnly => "Operation not permitted",
+            FsError::Snapshot => "the lab does not mount a classic snapshot (its files would be its origin's); read its bytes with dd or hexdump, or roll the origin back with lvconvert --merge",
         })
     }
 }
@@ -202,6 +206,9 @@ impl Machine {
             return Err(FsError::NoMountPoint);
         }
         let sig = self.mountable(dev)?;
+        if matches!(self.devices.get(dev).map(|d| &d.kind), Some(crate::core::device::DevKind::Lv { role: crate::core::device::LvRole::Snapshot, .. })) {
+            return Err(FsError::Snapshot);
+        }
         if self.filesystem(&sig.uuid).is_none() {
             // A signature copied from elsewhere (dd) mounts as an empty filesystem.
             let geometry = Geometry::for_size(sig.size_bytes).filter(|_| sig.fstype == FsType::Ext4);
