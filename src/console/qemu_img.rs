@@ -763,12 +763,17 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
             Ok(e) => events = e,
             Err(e) => return Output::error(format!("{err}qemu-img: Check failed: {e}\n"), 1),
         }
+        // The second check names what is still wrong, as the first did.
+        let again = {
+            let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
+            let length = shell.machine.file_size(&f.path).unwrap_or(f.length);
+            qcow2::check::check(h, length, &mut read, qcow2::check::Fix::default())
+        };
+        err.extend(again.messages.iter().map(|l| format!("{l}\n")));
         if !o.json {
             t.push_str(&format!("The following inconsistencies were found and repaired:\n\n    {} leaked clusters\n    {} corruptions\n\nDouble checking the fixed image now...\n", fixed.0, fixed.1));
         }
-        let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
-        let length = shell.machine.file_size(&f.path).unwrap_or(f.length);
-        qcow2::check::check(h, length, &mut read, qcow2::check::Fix::default())
+        again
     };
     if o.json {
         return Output { err, events, ..Output::text(check_json(&f.name, &r, fixed), r.exit_status()) };

@@ -41,3 +41,17 @@ fn a_merge_brings_back_the_origins_files() {
         "  Physical volume \"/dev/sdb\" successfully created.\n  Volume group \"vg\" successfully created\n  Logical volume \"o2\" created.\n  Logical volume \"s2\" created.\nmount: /mnt/s2: the lab does not mount a classic snapshot (its files would be its origin's); read its bytes with dd or hexdump, or roll the origin back with lvconvert --merge.\n  vg/o2 is open: a merge delayed to its next activation is not simulated here. Unmount it first.\n  Merging of volume vg/s2 started.\n  vg/o2: Merged: 100.00%\na.txt\nlost+found\nhello\n  LV   VG Attr       LSize  Pool Origin Data%  Meta%  Move Log Cpy%Sync Convert\n  o2   vg -wi-ao---- 40.00m                                                    \n",
     );
 }
+
+/// lvm2's limits (`lv_resize`, `_lvconvert_merge_old_snapshot`): an active
+/// origin keeps its size, a store grows to at most a full copy (26 extents
+/// for 100 MiB of 4 KiB chunks), an invalid snapshot neither merges nor
+/// reads, and lvscan names origins and snapshots; qemu-io's compressed
+/// writes need whole sectors.
+#[test]
+fn classic_snapshot_limits_are_lvm2s() {
+    check(
+        Some("sdb=1G"),
+        "pvcreate /dev/sdb\nvgcreate vg /dev/sdb\nlvcreate -n lv -L 100M vg\nlvcreate -s -L 8M -n snap vg/lv\nlvcreate -s -L 4M -n small vg/lv\nlvextend -L +8M vg/lv\nlvreduce -y -L 52M vg/lv\nlvextend -L 300M vg/snap\nlvextend -L +4M vg/snap\ndd if=/dev/zero of=/dev/vg/lv bs=1M count=8 status=none\nlvscan\nlvconvert --merge vg/small\ndd if=/dev/vg/small of=/dev/null bs=4k count=1\nqemu-img create -q -f qcow2 c.qcow2 1M\nqemu-io -c 'write -c 100 64k' -c 'write -c 0 1808' -c 'write -c 512 64k' c.qcow2\n",
+        "  Physical volume \"/dev/sdb\" successfully created.\n  Volume group \"vg\" successfully created\n  Logical volume \"lv\" created.\n  Logical volume \"snap\" created.\n  Logical volume \"small\" created.\n  Snapshot origin volumes can be resized only while inactive: try lvchange -an.\n  Snapshot origin volumes cannot be reduced in size yet.\n  Reached maximum COW size 104.00 MiB (26 extents).\n  Size of logical volume vg/snap changed from 8.00 MiB (2 extents) to 104.00 MiB (26 extents).\n  Logical volume vg/snap successfully resized.\n  Reached maximum COW size 104.00 MiB (26 extents).\n  Size of logical volume vg/snap unchanged from 104.00 MiB (26 extents).\n  Logical volume vg/snap successfully resized.\n  ACTIVE   Original '/dev/vg/lv' [100.00 MiB] inherit\n  ACTIVE   Snapshot '/dev/vg/snap' [104.00 MiB] inherit\n  inactive Snapshot '/dev/vg/small' [4.00 MiB] inherit\n  Unable to merge invalidated snapshot LV vg/small.\ndd: error reading '/dev/vg/small': Input/output error\n100 is not a sector-aligned value for 'offset'\n1808 is not a sector-aligned value for 'count'\nwrite failed: Invalid argument\n",
+    );
+}

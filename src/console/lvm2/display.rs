@@ -87,8 +87,14 @@ pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
     let mut t = String::new();
     for vg in vgs {
         for lv in vg.lvs.iter().filter(|l| a.all || !l.is_hidden()) {
-            let state = if lv.active { "ACTIVE   " } else { "inactive " };
-            msg(&mut t, &format!("{state}         '/dev/{}/{}' [{}] inherit", vg.name, lv.name, long_size(vg.lv_size_bytes(lv))));
+            let invalid = matches!(&lv.kind, LvKind::Snapshot(c) if c.invalid);
+            let state = if lv.active && !invalid { "ACTIVE   " } else { "inactive " };
+            let kind = match lv.kind {
+                LvKind::Snapshot(_) => "Snapshot",
+                _ if vg.snapshots_of(&lv.name).next().is_some() => "Original",
+                _ => "        ",
+            };
+            msg(&mut t, &format!("{state}{kind} '/dev/{}/{}' [{}] inherit", vg.name, lv.name, long_size(vg.lv_size_bytes(lv))));
         }
     }
     ok(t, Vec::new())
@@ -375,6 +381,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &
                 rows.push(("LV Thin origin name", o.to_string()));
             }
         }
+        #[cfg(feature = "classic-snapshots")]
         LvKind::Snapshot(c) => {
             let state = if c.invalid { "INACTIVE" } else { "active" };
             rows.push(("LV snapshot status", format!("{state} destination for {}", c.origin)));
@@ -395,6 +402,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &
     }
     // A snapshot shows its origin's size; its own extents are the COW table.
     let origin = match &lv.kind {
+        #[cfg(feature = "classic-snapshots")]
         LvKind::Snapshot(c) => vg.lv(&c.origin),
         _ => None,
     };
@@ -409,6 +417,7 @@ pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &
         _ => {}
     }
     rows.push(("Current LE", (vg.lv_size_bytes(shown) / vg.extent_size_bytes).to_string()));
+    #[cfg(feature = "classic-snapshots")]
     if let LvKind::Snapshot(c) = &lv.kind {
         rows.push(("COW-table size", long_size_as(u, vg.lv_size_bytes(lv))));
         rows.push(("COW-table LE", lv.extent_count().to_string()));

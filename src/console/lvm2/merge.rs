@@ -51,6 +51,10 @@ fn merge_one(machine: &mut Machine, t: &mut String, spec: &str, thin_only: bool)
     #[cfg(feature = "classic-snapshots")]
     if let LvKind::Snapshot(c) = &lv.kind {
         let origin = c.origin.clone();
+        if c.invalid {
+            err_msg(t, &format!("Unable to merge invalidated snapshot LV {shown}."));
+            return None;
+        }
         if open_lv(machine, &vg_name, &origin) || open_lv(machine, &vg_name, &lv_name) {
             err_msg(t, &format!("{vg_name}/{origin} is open: a merge delayed to its next activation is not simulated here. Unmount it first."));
             return None;

@@ -159,6 +159,7 @@ pub(super) fn data_percent(vg: &Vg, lv: &Lv) -> String {
         LvKind::ThinPool(p) => percent_text(p.used_chunks(), Lvm::pool_total_chunks(vg, lv)),
         // dm-snapshot's usage; a store holding only its header and first
         // area shows 0 (lvm2's `_snap_target_percent`).
+        #[cfg(feature = "classic-snapshots")]
         LvKind::Snapshot(c) => {
             let (used, total, meta) = c.usage(lv.extent_count() * vg.extent_size_bytes);
             match (c.invalid, used == meta) {
@@ -195,12 +196,14 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                             _ => String::new(),
                         },
                         "origin" => match &lv.kind {
+                            #[cfg(feature = "classic-snapshots")]
                             LvKind::Snapshot(c) => c.origin.clone(),
                             _ => lv.thin_origin().unwrap_or_default().to_string(),
                         },
                         "data_percent" => data_percent(vg, lv),
                         "snap_percent" => if matches!(lv.kind, LvKind::Snapshot(_)) { data_percent(vg, lv) } else { String::new() },
                         "origin_size" => match &lv.kind {
+                            #[cfg(feature = "classic-snapshots")]
                             LvKind::Snapshot(c) => vg.lv(&c.origin).map_or(String::new(), |o| short_size(vg.lv_size_bytes(o), u)),
                             _ if vg.snapshots_of(&lv.name).next().is_some() => short_size(vg.lv_size_bytes(lv), u),
                             _ => String::new(),
@@ -297,6 +300,7 @@ fn lv_kernel_value(lv: &Lv, seg: Option<&Segment>, field: &str, u: Units) -> Str
         },
         "chunk_size" => match &lv.kind {
             LvKind::ThinPool(p) => short_size(p.chunk_size_bytes, u),
+            #[cfg(feature = "classic-snapshots")]
             LvKind::Snapshot(c) => short_size(c.chunk_bytes, u),
             _ => short_size(0, u),
         },

@@ -93,6 +93,11 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     }
     let current = vg.lv_size_bytes(&lv) / vg.extent_size_bytes;
     let Ok(new_extents) = new_size(&mut t, machine, cmd, a, (&vg, &lv), resizefs, &only) else { return fail(t) };
+    #[cfg(feature = "classic-snapshots")]
+    let new_extents = match classic_snapshot_limits(&mut t, &vg, &lv, current, new_extents) {
+        Some(n) => n,
+        None => return fail(t),
+    };
     let grow = new_extents > current;
     let (vg_name, lv_name) = (vg.name.clone(), lv.name.clone());
     let dev = machine.lv_dev(&vg_name, &lv_name);
@@ -108,7 +113,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
         return resize_with_fs(machine, (&vg_name, &lv_name), new_extents, t, grow, mounted_on, &only);
     }
-    if !grow {
+    if new_extents < current {
         let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
         err_msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
         err_msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
@@ -124,6 +129,26 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         }
     }
     resize_now(machine, &vg_name, &lv_name, new_extents, t, &only)
+}
+
+/// lvm2's limits for classic snapshots (`lv_resize`): an origin with
+/// snapshots keeps its size while active, and a snapshot's store grows to
+/// at most a full copy of its origin (`cow_max_extents`).
+#[cfg(feature = "classic-snapshots")]
+fn classic_snapshot_limits(t: &mut String, vg: &crate::core::lvm::Vg, lv: &crate::core::lvm::Lv, current: u64, wanted: u64) -> Option<u64> {
+    if wanted != current && vg.snapshots_of(&lv.name).next().is_some() {
+        let why = if wanted < current { "Snapshot origin volumes cannot be reduced in size yet." } else { "Snapshot origin volumes can be resized only while inactive: try lvchange -an." };
+        err_msg(t, why);
+        return None;
+    }
+    let LvKind::Snapshot(c) = &lv.kind else { return Some(wanted) };
+    let origin = vg.lv(&c.origin).map_or(0, |o| vg.lv_size_bytes(o));
+    let max = crate::core::lvm::cow::Cow::max_store_extents(origin, c.chunk_bytes, vg.extent_size_bytes);
+    if wanted > max {
+        msg(t, &format!("Reached maximum COW size {} ({max} extents).", long_size(max * vg.extent_size_bytes)));
+        return Some(max);
+    }
+    Some(wanted)
 }
 
 /// The PVs named after the LV, which an extension may use (lvm2 names

@@ -272,6 +272,7 @@ impl Machine {
                 let data = vg.pool_data(lv_name).ok_or(IoError::NoDevice)?;
                 self.map_lv(vg_name, &data.name, LvRole::PoolData, offset, len, out)
             }
+            #[cfg(feature = "classic-snapshots")]
             (LvKind::Snapshot(cow), _) => {
                 if cow.invalid {
                     return Err(IoError::Invalidated);
