@@ -212,6 +212,12 @@ impl Output {
         if self.both.is_some() || o.both.is_some() {
             self.both = Some(self.in_order() + &o.in_order());
         }
+        // Bytes that are not text (`printf '\x80'` in a loop) stay bytes.
+        if self.raw.is_some() || o.raw.is_some() {
+            let mut bytes = self.raw.take().unwrap_or_else(|| self.text.clone().into_bytes());
+            bytes.extend(o.raw.unwrap_or_else(|| o.text.clone().into_bytes()));
+            self.raw = Some(bytes);
+        }
         self.text.push_str(&o.text);
         self.err.push_str(&o.err);
         self.events.extend(o.events);

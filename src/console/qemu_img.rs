@@ -742,11 +742,16 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
     if f.length.div_ceil(h.cluster_bytes()) > qcow2::check::MAX_FILE_CLUSTERS {
         return fail(format!("the lab's qemu-img check counts files of at most {} clusters; this one is longer", qcow2::check::MAX_FILE_CLUSTERS));
     }
+    // The browser checks without repairing (feature `qcow2-repair`: budget).
+    let fix = if cfg!(feature = "qcow2-repair") { o.fix } else { qcow2::check::Fix::default() };
     let first = {
         let mut read = |o: u64, n: u64| shell.machine.read_file(&f.path, o, n).unwrap_or_default();
-        qcow2::check::check(h, f.length, &mut read, o.fix)
+        qcow2::check::check(h, f.length, &mut read, fix)
     };
     let mut err: String = first.messages.iter().map(|l| format!("{l}\n")).collect();
+    if o.repair && !cfg!(feature = "qcow2-repair") && first.exit_status() != 0 {
+        err.push_str("qemu-img: check -r repairs in the storage-lab command-line program; the browser only checks\n");
+    }
     if !cfg!(feature = "qcow2-check-messages") && (first.exit_status() != 0 || first.leaks_fixed + first.corruptions_fixed > 0) {
         err.push_str("qemu-img: the browser counts the damaged and leaked clusters; the storage-lab command-line program names each one\n");
     }

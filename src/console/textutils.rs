@@ -319,6 +319,9 @@ fn uniq(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
 
 /// seq's numbers: integers, or decimals printed with the most decimals
 /// of FIRST and INCREMENT.
+/// The most numbers `seq` prints (about 15 MB of text).
+const MAX_SEQ_NUMBERS: usize = 2_000_000;
+
 fn seq(args: &[String]) -> Output {
     let (mut sep, mut width, mut operands) = ("\n".to_string(), false, Vec::new());
     let mut i = 0;
@@ -356,8 +359,12 @@ fn seq(args: &[String]) -> Output {
     let mut n = 0u32;
     loop {
         let v = first + step * f64::from(n);
-        if (step > 0.0 && v > last + 1e-9) || (step < 0.0 && v < last - 1e-9) || numbers.len() >= 100_000 {
+        if (step > 0.0 && v > last + 1e-9) || (step < 0.0 && v < last - 1e-9) {
             break;
+        }
+        // A bound on the console's memory, said rather than cut silently.
+        if numbers.len() >= MAX_SEQ_NUMBERS {
+            return Output::error(format!("seq: the lab prints at most {MAX_SEQ_NUMBERS} numbers\n"), 1);
         }
         numbers.push(format!("{v:.places$}"));
         n += 1;

@@ -113,7 +113,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
         return resize_with_fs(machine, (&vg_name, &lv_name), new_extents, t, grow, mounted_on, &only);
     }
-    if new_extents < current {
+    if !grow && cmd != "lvextend" {
         let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
         err_msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
         err_msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");
