@@ -54,7 +54,7 @@ fn snapshot_and_merge_errors_are_lvm2s() {
             "  Logical volume \"vm-100-disk-0\" created.\n",
             "  Please specify either size or extents with snapshots.\n",
             "  Snapshot origin LV nothere not found in Volume group pve.\n",
-            "  The origin name should include the volume group.\n",
+            "  The origin name should include the volume group.\n  Run `lvcreate --help' for more information.\n",
             "  Volume group \"nope\" not found\n  Cannot process volume group nope\n",
             "  No command with matching syntax recognised.  Run 'lvcreate --help' for more information.\n",
             "  Nearest similar command has syntax:\n  lvcreate -s|--snapshot -L|--size Size[m|UNIT] LV\n  Create a COW snapshot LV of an origin LV.\n\n",

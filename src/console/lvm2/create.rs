@@ -136,15 +136,9 @@ fn snapshot(machine: &mut Machine, a: &Args) -> Output {
             return Output { text: t, exit_status: 3, ..Output::default() };
         }
     }
-    let mut vg = None;
-    let names = (a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose(), use_name(&mut vg, origin, false));
-    let (name, origin) = match names {
-        (Ok(n), Ok(o)) => (n, o),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let Some(vg_name) = vg else {
-        err_msg(&mut t, "The origin name should include the volume group.");
-        return Output { text: t, exit_status: 3, ..Output::default() };
+    let (name, origin, vg_name) = match snapshot_names(a, origin) {
+        Ok(names) => names,
+        Err(e) => return e,
     };
     let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
         not_found_vg(&mut t, &vg_name);
@@ -179,14 +173,9 @@ fn classic_snapshot(machine: &mut Machine, a: &Args, origin: &str) -> Output {
         return usage_error(CMD, &["Chunk size must be a power of 2 in the range 4K to 512K.".into()]);
     }
     let chunk = chunk_sectors * 512;
-    let mut vg = None;
-    let names = (a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose(), use_name(&mut vg, origin, false));
-    let (name, origin) = match names {
-        (Ok(n), Ok(o)) => (n, o),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let Some(vg_name) = vg else {
-        return usage_error(CMD, &["The origin name should include the volume group.".into()]);
+    let (name, origin, vg_name) = match snapshot_names(a, origin) {
+        Ok(names) => names,
+        Err(e) => return e,
     };
     let mut t = String::new();
     let Some(vg) = machine.lvm().vg(&vg_name).cloned() else {
@@ -238,6 +227,17 @@ fn classic_snapshot(machine: &mut Machine, a: &Args, origin: &str) -> Output {
             fail(t)
         }
     }
+}
+
+/// The snapshot's name (if given), its origin and their VG, from
+/// `-n [VG/]NAME` and `VG/ORIGIN` (lvm2's `_read_snapshot_params`).
+#[cfg(feature = "thin-snapshots")]
+fn snapshot_names(a: &Args, origin: &str) -> Result<(Option<String>, String, String), Output> {
+    let mut vg = None;
+    let name = a.name.as_deref().map(|n| use_name(&mut vg, n, true)).transpose()?;
+    let origin = use_name(&mut vg, origin, false)?;
+    let vg = vg.ok_or_else(|| usage_error(CMD, &["The origin name should include the volume group.".into()]))?;
+    Ok((name, origin, vg))
 }
 
 /// Which of lvcreate's command definitions the line matches.
