@@ -2,11 +2,14 @@
 //! L2 table a write needs is allocated first, then its data cluster, each at
 //! the first free cluster; a new data cluster is zero-filled around the
 //! written bytes (QEMU's copy-on-write of an unallocated cluster), and the
-//! refcounts, L1 and L2 entries carry QCOW_OFLAG_COPIED.
+//! refcounts, L1 and L2 entries carry QCOW_OFLAG_COPIED. Zero clusters,
+//! clusters shared with snapshots, reads through a backing file and
+//! compressed clusters (packed as `qcow2_alloc_bytes` packs them, see
+//! `compress`) follow QEMU's driver too.
 //!
-//! Simplified: every new cluster must be counted by the first refcount block
-//! (2 GiB of file with 64 KiB clusters), and no snapshots, backing files,
-//! compression or zero clusters.
+//! Simplified: the refcount table never grows past the clusters it was made
+//! with (`GuestError::RefcountTableFull`), and the lab keeps counts for at
+//! most 2^25 clusters of file (2^24 in a browser tab).
 
 use super::compress::{self, OFLAG_COMPRESSED};
 use super::Header;
