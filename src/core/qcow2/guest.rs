@@ -52,7 +52,7 @@ pub enum GuestError {
     OutOfRange,
     /// The refcount table itself would have to grow (not modelled).
     RefcountTableFull,
-    /// A compressed, zero or shared cluster (not modelled).
+    /// An L2 entry with reserved bits set: a damaged table the lab does not write through.
     Unsupported,
     /// The L1 table would pass QEMU's 32 MiB limit (`EFBIG`).
     FileTooLarge,
@@ -70,7 +70,7 @@ impl GuestError {
         match self {
             GuestError::OutOfRange => "Input/output error",
             GuestError::RefcountTableFull => "the refcount table would pass its largest size",
-            GuestError::Unsupported => "the lab's qcow2 model has no compressed clusters",
+            GuestError::Unsupported => "an L2 entry has reserved bits set (a damaged image)",
             GuestError::FileTooLarge => "Failed to grow the L1 table: File too large",
             GuestError::ShrinkNotBuilt => "shrinking a qcow2 image is in the storage-lab command-line program, not in the browser yet",
             GuestError::Invalid => "Invalid argument",
