@@ -467,9 +467,9 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         }
     }
     let preallocated = match prealloc {
-        "metadata" => preallocate_metadata(m, path, created.header),
+        "metadata" => preallocate_metadata(m, path, created.header, 0),
         // (The browser build refused these above; the guard keeps their code out of it.)
-        "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, path, created.header, prealloc == "full"),
+        "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, path, created.header, 0, prealloc == "full"),
         _ => Ok(Vec::new()),
     };
     match preallocated {
@@ -492,14 +492,14 @@ const PREALLOCATE_MAX_CLUSTERS: u64 = 1 << 24;
 #[cfg(target_arch = "wasm32")]
 const PREALLOCATE_MAX_CLUSTERS: u64 = 1 << 21;
 
-fn preallocate_metadata(m: &mut crate::core::machine::Machine, path: &str, header: Header) -> Result<Vec<crate::core::Event>, String> {
-    if header.size.div_ceil(header.cluster_bytes()) > PREALLOCATE_MAX_CLUSTERS {
+fn preallocate_metadata(m: &mut crate::core::machine::Machine, path: &str, header: Header, from: u64) -> Result<Vec<crate::core::Event>, String> {
+    if (header.size - from).div_ceil(header.cluster_bytes()) > PREALLOCATE_MAX_CLUSTERS {
         return Err(format!("the lab preallocates at most {PREALLOCATE_MAX_CLUSTERS} clusters; use preallocation=off or a larger cluster_size"));
     }
     let (writes, file_end) = {
         let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
         let mut image = qcow2::guest::Image::open(header, &mut read);
-        image.preallocate_metadata(&mut read).map_err(|e| e.text().to_string())?
+        image.preallocate_metadata(from, &mut read).map_err(|e| e.text().to_string())?
     };
     let mut events = apply_writes(m, path, writes)?;
     if m.file_size(path).map_err(|e| e.text().to_string())? < file_end {
@@ -512,18 +512,18 @@ fn preallocate_metadata(m: &mut crate::core::machine::Machine, path: &str, heade
 /// metadata, and file-posix grows the file over them with `fallocate`
 /// (unwritten blocks) or with written zeros, before the L2 tables point
 /// into the run.
-fn preallocate_data(m: &mut crate::core::machine::Machine, path: &str, header: Header, full: bool) -> Result<Vec<crate::core::Event>, String> {
-    if header.size.div_ceil(header.cluster_bytes()) > PREALLOCATE_MAX_CLUSTERS {
+fn preallocate_data(m: &mut crate::core::machine::Machine, path: &str, header: Header, from: u64, full: bool) -> Result<Vec<crate::core::Event>, String> {
+    if (header.size - from).div_ceil(header.cluster_bytes()) > PREALLOCATE_MAX_CLUSTERS {
         return Err(format!("the lab preallocates at most {PREALLOCATE_MAX_CLUSTERS} clusters; use preallocation=off or a larger cluster_size"));
     }
     let mut image = qcow2::guest::Image::open(header, &mut |o, n| m.read_file(path, o, n).unwrap_or_default());
-    let (writes, start, end) = image.preallocate_area().map_err(|e| e.text().to_string())?;
+    let (writes, start, end) = image.preallocate_area(from).map_err(|e| e.text().to_string())?;
     let mut events = apply_writes(m, path, writes)?;
     let length = m.file_size(path).map_err(|e| e.text().to_string())?;
     let grown = if full { m.write_file(path, length, Chunk::zeros(end - length)) } else { m.fallocate_range(path, length, end - length) };
     let doing = if full { "Could not write zeros for preallocation" } else { "Could not preallocate new data" };
     events.extend(grown.map_err(|e| format!("Failed to resize underlying file: {doing}: {}", e.text()))?);
-    let writes = image.link_data_area(start, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()).map_err(|e| e.text().to_string())?;
+    let writes = image.link_data_area(from, start, &mut |o, n| m.read_file(path, o, n).unwrap_or_default()).map_err(|e| e.text().to_string())?;
     events.extend(apply_writes(m, path, writes)?);
     Ok(events)
 }
@@ -819,11 +819,15 @@ fn check_json(name: &str, r: &qcow2::check::Report, (leaks_fixed, corruptions_fi
     format!("{{\n{end}{compressed}    \"total-clusters\": {},\n{corruptions}    \"check-errors\": 0,\n{leaks}{allocated}    \"filename\": {name},\n    \"format\": \"qcow2\"{fragmented}\n}}\n", r.total_clusters)
 }
 
-/// `qemu-img resize [--shrink] [-f fmt] FILE [+|-]SIZE`: raw and qcow2
-/// images grow and (with `--shrink`) shrink.
+/// `qemu-img resize [--shrink] [--preallocation MODE] [-f fmt] FILE
+/// [+|-]SIZE`: raw and qcow2 images grow (the new part preallocated as
+/// `create` would) and, with `--shrink`, shrink.
 fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let shrink = args.iter().any(|a| a == "--shrink");
-    let rest: Vec<String> = args.iter().filter(|a| *a != "--shrink").cloned().collect();
+    let (prealloc, rest) = match resize_preallocation(args) {
+        Ok(found) => found,
+        Err(out) => return out,
+    };
     // A size like "-1G" is an operand, not an option.
     let (sizes, others): (Vec<String>, Vec<String>) = rest.into_iter().partition(|a| a.starts_with(['+', '-']) && a[1..].starts_with(|c: char| c.is_ascii_digit()));
     let o = match read_args("resize", &others, "h") {
@@ -862,22 +866,37 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
         out.append(fail("New image size must be positive".into()));
         return out;
     }
+    if new <= current && prealloc != "off" {
+        out.append(fail("Preallocation can only be used for growing images".into()));
+        return out;
+    }
     if new < current && !shrink {
         out.append(fail("Use the --shrink option to perform a shrink operation.\nqemu-img: warning: Shrinking an image will delete all data beyond the shrunken image's end. Before performing such an operation, make sure there is no important data there.".into()));
         return out;
     }
     let m = &mut shell.machine;
     let result = match f.header.clone() {
-        None => m.truncate_file(&f.path, new).map_err(|e| e.text().to_string()),
+        None => resize_raw(m, &f.path, current, new, &prealloc),
         Some(_) if new % 512 != 0 => Err("The new size must be a multiple of 512".to_string()),
         Some(h) => {
             let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
             let mut image = qcow2::guest::Image::open(h, &mut read);
             chain::attach_below(m, &f.path, &mut image);
             let writes = if new < current { image.shrink(new, &mut read) } else { image.grow(new, &mut read) };
-            match writes {
-                Ok(writes) => apply_writes(m, &f.path, writes),
-                Err(e) => Err(e.text().to_string()),
+            let header = image.header;
+            match writes.map_err(|e| e.text().to_string()).and_then(|w| apply_writes(m, &f.path, w)) {
+                Ok(mut events) => {
+                    let more = match prealloc.as_str() {
+                        "metadata" => preallocate_metadata(m, &f.path, header, current),
+                        "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, &f.path, header, current, prealloc == "full"),
+                        _ => Ok(Vec::new()),
+                    };
+                    more.map(|more| {
+                        events.extend(more);
+                        events
+                    })
+                }
+                Err(e) => Err(e),
             }
         }
     };
@@ -895,6 +914,40 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
             out
         }
     }
+}
+
+/// `resize --preallocation MODE` (or `=MODE`), taken out of the arguments;
+/// `off` without it.
+fn resize_preallocation(args: &[String]) -> Result<(String, Vec<String>), Output> {
+    let (mut mode, mut rest, mut it) = ("off".to_string(), Vec::new(), args.iter());
+    while let Some(a) = it.next() {
+        let value = match a.strip_prefix("--preallocation") {
+            Some("") => it.next().ok_or_else(|| usage("resize", "qemu-img resize: option '--preallocation' requires an argument"))?,
+            Some(v) if v.starts_with('=') => &v[1..],
+            _ if a == "--shrink" => continue,
+            _ => {
+                rest.push(a.clone());
+                continue;
+            }
+        };
+        if !matches!(value, "off" | "metadata" | "falloc" | "full") {
+            return Err(fail(format!("Invalid preallocation mode '{value}'")));
+        }
+        mode = value.to_string();
+    }
+    Ok((mode, rest))
+}
+
+/// A raw image's new length; growing with `falloc` or `full` allocates the
+/// new part as file-posix does (`fallocate`, or written zeros).
+fn resize_raw(m: &mut crate::core::machine::Machine, path: &str, current: u64, new: u64, prealloc: &str) -> Result<Vec<crate::core::Event>, String> {
+    let grown = match prealloc {
+        "metadata" => return Err("Unsupported preallocation mode: metadata".into()),
+        "falloc" => m.fallocate_range(path, current, new - current),
+        "full" => m.write_file(path, current, Chunk::zeros(new - current)),
+        _ => m.truncate_file(path, new),
+    };
+    grown.map_err(|e| e.text().to_string())
 }
 
 /// The block layer's warning when a write-capable open probed a raw image.

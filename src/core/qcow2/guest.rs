@@ -561,45 +561,63 @@ impl Image {
         }
     }
 
-    /// `preallocation=metadata` (`preallocate_co`): every guest cluster gets
-    /// an L2 entry and a host cluster, L2 table by L2 table as a write
-    /// allocates them, but no data is written: the data clusters stay holes.
-    /// Returns the writes and the length the file must then have (the end
-    /// of the last cluster). Measured on qemu-img 10.0.2: one
-    /// request covers the whole disk (a 3 GiB image has no split at 2 GiB).
-    pub fn preallocate_metadata(&mut self, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<(Vec<FileWrite>, u64), GuestError> {
+    /// `preallocation=metadata` (`preallocate_co` from guest offset `from`:
+    /// 0 for a new image, the old size for `resize --preallocation`): every
+    /// guest cluster from there gets an L2 entry and a host cluster, L2
+    /// table by L2 table as a write allocates them, but no data is written:
+    /// the data clusters stay holes. The cluster the old end falls in keeps
+    /// a data cluster it owns (`handle_copied`). Returns the writes and the
+    /// length the file must then have (the end of the last cluster).
+    /// Measured on qemu-img 10.0.2: one request covers the whole disk (a
+    /// 3 GiB image has no split at 2 GiB).
+    pub fn preallocate_metadata(&mut self, from: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<(Vec<FileWrite>, u64), GuestError> {
         let cluster = self.cluster();
-        let (mut out, mut file_end, mut pos) = (Vec::new(), 0, 0);
+        let (mut out, mut file_end, mut pos) = (Vec::new(), 0, from - from % cluster);
         while pos < self.header.size {
             let l1i = (pos / cluster / self.l2_entries()) as usize;
             let table_end = self.header.size.min((l1i as u64 + 1) * self.l2_entries() * cluster);
             let (l2, mut entries) = self.l2_table(l1i, read, &mut out)?;
-            let first = (pos / cluster % self.l2_entries()) as usize;
-            let run = (table_end - pos).div_ceil(cluster);
-            let host = self.alloc_run(run, &mut out)?;
-            for (j, e) in entries[first..first + run as usize].iter_mut().enumerate() {
-                *e = (host + j as u64 * cluster) | OFLAG_COPIED;
+            let mut first = (pos / cluster % self.l2_entries()) as usize;
+            let kept = entries[first];
+            if kept & OFFSET_MASK != 0 && kept & (OFLAG_COPIED | OFLAG_COMPRESSED) == OFLAG_COPIED {
+                (first, pos, file_end) = (first + 1, pos + cluster, (kept & OFFSET_MASK) + cluster);
+            }
+            if pos < table_end {
+                let run = (table_end - pos).div_ceil(cluster);
+                let host = self.alloc_run(run, &mut out)?;
+                for (j, e) in entries[first..first + run as usize].iter_mut().enumerate() {
+                    let old = std::mem::replace(e, (host + j as u64 * cluster) | OFLAG_COPIED);
+                    self.release_entry(old, &mut out);
+                }
+                // The old end's cluster, new here, gets the copy-on-write of
+                // the guest bytes before that end.
+                let head = if pos == from - from % cluster { from % cluster } else { 0 };
+                if head > 0 {
+                    out.push(if self.below.is_some() { FileWrite::Backing(host, pos, head) } else { FileWrite::Zeros(host, head) });
+                }
+                file_end = host + run * cluster;
             }
             self.l2_store(l2, entries, &mut out);
-            file_end = host + run * cluster;
             pos = table_end;
         }
         // A last cluster the disk covers only in part is completed like a
         // partial write's (a copy-on-write of zeros): it is allocated whole.
-        if self.header.size % cluster != 0 {
+        if self.header.size % cluster != 0 && file_end > 0 {
             out.push(FileWrite::Zeros(file_end - cluster, cluster));
         }
         Ok((coalesce(out), file_end))
     }
 
-    /// `preallocation=falloc|full` (`qcow2_co_truncate` from size 0), first
-    /// half: past the last used cluster, new refcount structures sized
+    /// `preallocation=falloc|full` (`qcow2_co_truncate` from guest offset
+    /// `from`: 0 for a new image, the old size for `resize --preallocation`),
+    /// first half: past the last used cluster, new refcount structures sized
     /// exactly for every data cluster and L2 table to come, then the data
-    /// clusters, counted right after them. Returns the writes and the data
-    /// area, which the file must then cover with allocated space.
-    pub fn preallocate_area(&mut self) -> Result<(Vec<FileWrite>, u64, u64), GuestError> {
+    /// clusters from the one `from` falls in, counted right after them.
+    /// Returns the writes and the data area, which the file must then cover
+    /// with allocated space.
+    pub fn preallocate_area(&mut self, from: u64) -> Result<(Vec<FileWrite>, u64, u64), GuestError> {
         let cluster = self.cluster();
-        let data = self.header.size.div_ceil(cluster);
+        let data = self.header.size.div_ceil(cluster) - from / cluster;
         // One L2 table more for a range that does not start on a table's reach.
         let tables = data.div_ceil(self.l2_entries()) + 1;
         let used_end = self.refcounts.iter().rposition(|c| *c != 0).map_or(0, |i| i as u64 + 1) * cluster;
@@ -617,19 +635,26 @@ impl Image {
     }
 
     /// Second half, once the file covers the data area from `start`: every
-    /// guest cluster's L2 entry points into it in order, table by table
-    /// (`qcow2_alloc_cluster_link_l2`); each new table takes the first free
-    /// cluster.
-    pub fn link_data_area(&mut self, start: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
+    /// guest cluster's L2 entry from `from`'s on points into it in order,
+    /// table by table (`qcow2_alloc_cluster_link_l2`); each new table takes
+    /// the first free cluster. A cluster that held data loses it to the new
+    /// one: the bytes before `from` are copied over, and the old cluster is
+    /// freed.
+    pub fn link_data_area(&mut self, from: u64, start: u64, read: &mut dyn FnMut(u64, u64) -> Vec<u8>) -> Result<Vec<FileWrite>, GuestError> {
         let (cluster, per_table) = (self.cluster(), self.l2_entries());
-        let data = self.header.size.div_ceil(cluster);
+        let (first, data) = (from / cluster, self.header.size.div_ceil(cluster));
         let mut out = Vec::new();
-        let mut g = 0;
+        let mut g = first;
         while g < data {
             let stop = data.min((g / per_table + 1) * per_table);
             let (l2, mut entries) = self.l2_table((g / per_table) as usize, read, &mut out)?;
             for k in g..stop {
-                entries[(k % per_table) as usize] = (start + k * cluster) | OFLAG_COPIED;
+                let old = std::mem::replace(&mut entries[(k % per_table) as usize], (start + (k - first) * cluster) | OFLAG_COPIED);
+                if k == first && from % cluster != 0 && old & OFFSET_MASK != 0 && old & OFLAG_ZERO == 0 {
+                    let head = self.cluster_data(old, read)?;
+                    out.push(FileWrite::Bytes(start, head[..(from % cluster) as usize].to_vec()));
+                }
+                self.release_entry(old, &mut out);
             }
             self.l2_store(l2, entries, &mut out);
             g = stop;
