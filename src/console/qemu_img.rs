@@ -860,17 +860,18 @@ fn check_json(name: &str, r: &qcow2::check::Report, (leaks_fixed, corruptions_fi
 /// `create` would) and, with `--shrink`, shrink.
 fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let shrink = args.iter().any(|a| a == "--shrink");
-    let (prealloc, rest) = match resize_preallocation(args) {
+    let (prealloc, others, negative) = match resize_args(args) {
         Ok(found) => found,
         Err(out) => return out,
     };
-    // A size like "-1G" is an operand, not an option.
-    let (sizes, others): (Vec<String>, Vec<String>) = rest.into_iter().partition(|a| a.starts_with(['+', '-']) && a[1..].starts_with(|c: char| c.is_ascii_digit()));
     let o = match read_args("resize", &others, "h") {
         Ok(o) => o,
         Err(out) => return out,
     };
-    let size_text = sizes.first().or(o.files.get(1));
+    if o.files.len() > 2 - usize::from(negative.is_some()) {
+        return usage("resize", "qemu-img: Extra argument(s) in command line");
+    }
+    let size_text = negative.as_ref().or(o.files.get(1));
     let (Some(name), Some(size_text)) = (o.files.first(), size_text) else {
         return usage("resize", "qemu-img: Expecting image file name and size");
     };
@@ -923,6 +924,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
             match writes.map_err(|e| e.text().to_string()).and_then(|w| apply_writes(m, &f.path, w)) {
                 Ok(mut events) => {
                     let more = match prealloc.as_str() {
+                        _ if !cfg!(feature = "resize-prealloc") => Ok(Vec::new()),
                         "metadata" => preallocate_metadata(m, &f.path, header, current),
                         "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, &f.path, header, current, prealloc == "full"),
                         _ => Ok(Vec::new()),
@@ -952,17 +954,37 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     }
 }
 
-/// `resize --preallocation MODE` (or `=MODE`), taken out of the arguments;
-/// `off` without it.
-fn resize_preallocation(args: &[String]) -> Result<(String, Vec<String>), Output> {
-    let (mut mode, mut rest, mut it) = ("off".to_string(), Vec::new(), args.iter());
+/// `resize --preallocation MODE` (or `=MODE`) and a negative size, taken
+/// out of the arguments. The mode is `off` without the option (and in a
+/// build without the feature `resize-prealloc`, where the option is one
+/// qemu-img does not know). A size like `-1G` is an operand only right
+/// after the file name or after `--`; anywhere else getopt reads it as
+/// options, as qemu-img 10.0 does.
+fn resize_args(args: &[String]) -> Result<(String, Vec<String>, Option<String>), Output> {
+    let (mut mode, mut rest, mut it) = ("off".to_string(), Vec::new(), args.iter().peekable());
+    let (mut size, mut named, mut ended) = (None, false, false);
+    let negative = |a: &str| a.starts_with('-') && a[1..].starts_with(|c: char| c.is_ascii_digit());
     while let Some(a) = it.next() {
-        let value = match a.strip_prefix("--preallocation") {
+        let value = match a.strip_prefix("--preallocation").filter(|_| cfg!(feature = "resize-prealloc") && !ended) {
             Some("") => it.next().ok_or_else(|| usage("resize", "qemu-img resize: option '--preallocation' requires an argument"))?,
             Some(v) if v.starts_with('=') => &v[1..],
-            _ if a == "--shrink" => continue,
+            _ if a == "--shrink" && !ended => continue,
+            _ if a == "--" => {
+                ended = true;
+                continue;
+            }
             _ => {
-                rest.push(a.clone());
+                if ended && negative(a) && size.is_none() {
+                    size = Some(a.clone());
+                } else {
+                    rest.push(a.clone());
+                }
+                if matches!(a.as_str(), "-f" | "--format" | "--object") && !ended {
+                    rest.extend(it.next().cloned());
+                } else if !named && (ended || !a.starts_with('-')) {
+                    named = true;
+                    size = size.or_else(|| it.next_if(|n| negative(n)).cloned());
+                }
                 continue;
             }
         };
@@ -971,13 +993,14 @@ fn resize_preallocation(args: &[String]) -> Result<(String, Vec<String>), Output
         }
         mode = value.to_string();
     }
-    Ok((mode, rest))
+    Ok((mode, rest, size))
 }
 
 /// A raw image's new length; growing with `falloc` or `full` allocates the
 /// new part as file-posix does (`fallocate`, or written zeros).
 fn resize_raw(m: &mut crate::core::machine::Machine, path: &str, current: u64, new: u64, prealloc: &str) -> Result<Vec<crate::core::Event>, String> {
     let grown = match prealloc {
+        _ if !cfg!(feature = "resize-prealloc") => m.truncate_file(path, new),
         "metadata" => return Err("Unsupported preallocation mode: metadata".into()),
         "falloc" => m.fallocate_range(path, current, new - current),
         "full" => m.write_file(path, current, Chunk::zeros(new - current)),

@@ -424,6 +424,7 @@ impl Parted<'_> {
         let mut skip_value = false;
         #[cfg(feature = "parted-resize")]
         let mut dashes = false;
+        #[cfg_attr(not(feature = "parted-resize"), allow(unused_mut))]
         let mut bad = String::new();
         for a in args {
             if skip_value {
