@@ -305,10 +305,14 @@ fn erase(machine: &mut Machine, dev: DevId, path: &str, found: &[Found], dry: bo
         events.push(Event::SignatureWiped { dev: machine.name_of(dev) });
     }
     if table_erased && machine.disk(dev).is_some() {
-        if !dry {
-            machine.reread(dev, events);
-        }
-        text.push_str(&format!("{path}: calling ioctl to re-read partition table: Success\n"));
+        use crate::core::machine::Reread;
+        let why = match if dry { Reread::Done } else { machine.reread(dev, events) } {
+            Reread::Done => "Success",
+            Reread::Busy => "Device or resource busy",
+            #[cfg(feature = "loop-devices")]
+            Reread::Invalid => "Invalid argument",
+        };
+        text.push_str(&format!("{path}: calling ioctl to re-read partition table: {why}\n"));
     }
     text
 }

@@ -440,6 +440,8 @@ pub struct Session {
     collision: Option<Collision>,
     /// The write wipes the old signatures first.
     wipe: bool,
+    /// `w` could not make the kernel re-read the table.
+    reread_failed: bool,
 }
 
 /// What one answer did.
@@ -448,6 +450,9 @@ pub struct Reply {
     pub events: Vec<Event>,
     /// The dialog ended (`w`, `q`, or end of input).
     pub done: bool,
+    /// fdisk's exit status once done: 1 when the kernel refused to re-read
+    /// the new table (`EINVAL`).
+    pub status: i32,
 }
 
 /// `fdisk DEV`: opens the dialog, or prints why it cannot.
@@ -495,7 +500,7 @@ pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(
     };
     out.raw("\n");
     out.prompt(COMMAND_PROMPT);
-    let session = Session { disk, path: path.to_string(), label, step: Step::Command, warned: false, wipe_mode, collision, wipe };
+    let session = Session { disk, path: path.to_string(), label, step: Step::Command, warned: false, wipe_mode, collision, wipe, reread_failed: false };
     Ok((session, out.text, events))
 }
 
@@ -521,7 +526,7 @@ impl Session {
             text.push_str(COMMAND_PROMPT);
         }
         text.push('\n');
-        Reply { text, events: vec![Event::EditDiscarded { disk: self.disk_name(machine) }], done: true }
+        Reply { text, events: vec![Event::EditDiscarded { disk: self.disk_name(machine) }], done: true, status: 0 }
     }
 
     /// Feeds one answer line to the dialog.
@@ -582,7 +587,7 @@ impl Session {
             out.prompt(COMMAND_PROMPT);
             self.warned = out.warned;
         }
-        Reply { text: out.text, events, done }
+        Reply { text: out.text, events, done, status: i32::from(done && self.reread_failed) }
     }
 
     fn command(&mut self, machine: &mut Machine, input: &str, out: &mut Out, events: &mut Vec<Event>) -> bool {
@@ -663,10 +668,15 @@ impl Session {
                 }
                 let (reread, evs) = machine.write_label(self.disk, &self.label);
                 events.extend(evs);
+                // A failed BLKRRPART ends fdisk with status 1 and without
+                // `fdisk_deassign_device`'s "Syncing disks.".
                 #[cfg(feature = "loop-devices")]
                 if reread == Reread::Invalid {
                     out.warn("Re-reading the partition table failed.: Invalid argument");
                     out.info("The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).");
+                    out.raw("\n");
+                    self.reread_failed = true;
+                    return true;
                 }
                 if reread == Reread::Busy {
                     out.warn("Re-reading the partition table failed.: Device or resource busy");

@@ -725,7 +725,7 @@ impl Shell {
                 if !r.done {
                     self.interactive = Some(Interactive::Fdisk(s));
                 }
-                Output { events: r.events, ..dialog_text(r.text) }
+                Output { events: r.events, exit_status: r.status, ..dialog_text(r.text) }
             }
             Interactive::Sfdisk(mut s) => {
                 let r = s.answer(&mut self.machine, line);

@@ -109,11 +109,9 @@ impl Machine {
         let Some(d) = self.disk(disk) else { return (Vec::new(), Vec::new()) };
         let name = d.name.clone();
         let parts = label.partitions.iter().map(|p| p.info()).collect();
+        // (BLKPG works on a loop device without partition scanning, where
+        // BLKRRPART fails: kernel 6.18.)
         let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name(), parts }];
-        if self.partscan_refused(disk) {
-            let on_disk = d.label().map(|l| l.partitions).unwrap_or_default();
-            return (on_disk.iter().map(|p| p.number).collect(), events);
-        }
         #[cfg(feature = "lvm-extras")]
         events.extend(self.rescan_pv_label(disk));
         let failed = self.update_kernel_partitions(disk, &mut events);
