@@ -1388,3 +1388,26 @@ qemu-img: The image size is too large (try using a larger cluster size)
 ",
     );
 }
+
+/// `pvdisplay -C`, `vgdisplay -C` and `lvdisplay -C` are the reports (as
+/// lvm2 2.03.16 prints them on loop devices), which take `--readonly`;
+/// `lv_full_name` and `lv_active`.
+#[test]
+fn display_columns_are_the_reports() {
+    check(
+        Some("sdb=200M"),
+        "pvcreate -q /dev/sdb\nvgcreate -q tvg /dev/sdb\nlvcreate -q -n l1 -L 20M tvg\nlvdisplay -C\nvgdisplay --columns --noheadings\npvdisplay -C --readonly\nlvdisplay -C -o lv_full_name,lv_active,lv_size tvg\n",
+        "  Physical volume \"/dev/sdb\" successfully created.\n  Volume group \"tvg\" successfully created\n  Logical volume \"l1\" created.\n  LV   VG  Attr       LSize  Pool Origin Data%  Meta%  Move Log Cpy%Sync Convert\n  l1   tvg -wi-a----- 20.00m                                                    \n  tvg   1   1   0 wz--n- 196.00m 176.00m\n  PV         VG  Fmt  Attr PSize   PFree  \n  /dev/sdb   tvg lvm2 a--  196.00m 176.00m\n  LV     Active LSize \n  tvg/l1 active 20.00m\n",
+    );
+}
+
+/// `-Z`/`--zero` with a snapshot or a thin LV: lvcreate's two refusals
+/// (lvm2 2.03.16), before it looks for the VG.
+#[test]
+fn zeroing_snapshots_and_thin_lvs_is_refused() {
+    check(
+        None,
+        "lvcreate -Zn -s -L 20M vg/lv1\necho $?\nlvcreate -Z n -s -l 10 vg/lv1\nlvcreate -Zn -V 1G -T vg/pool -n t\nlvcreate --zero n -V 1G --thinpool vg/pool -n t\n",
+        "  Option --zero is unsupported with snapshots.\n  Run `lvcreate --help' for more information.\n3\n  Option --zero is unsupported with snapshots.\n  Run `lvcreate --help' for more information.\n  --zero is supported only with thin pool creation.\n  Run `lvcreate --help' for more information.\n  --zero is supported only with thin pool creation.\n  Run `lvcreate --help' for more information.\n",
+    );
+}

@@ -471,6 +471,7 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         }
         "--separator" => a.separator = Some(value()?),
         "--aligned" => a.aligned = true,
+        "--readonly" if is_report(cmd) => {}
         // The scans print sizes in their one human form.
         "--units" | "--nosuffix" if cmd.ends_with("scan") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),
         "--units" => a.units = units_arg(cmd, &value()?, a.units)?,

@@ -278,6 +278,15 @@ struct Sizes {
 /// which must be one of the VG's.
 
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
+    // lvcreate's checks of --zero: a snapshot or a thin LV has nothing to zero.
+    if a.flags.iter().any(|f| f.starts_with("-Z=") || f.starts_with("--zero=")) {
+        if a.snapshot && a.virtual_size.is_none() {
+            return usage_error(CMD, &["Option --zero is unsupported with snapshots.".into()]);
+        }
+        if a.virtual_size.is_some() && a.size.is_none() && a.extents.is_none() && (a.thin || a.thinpool.is_some()) {
+            return usage_error(CMD, &["--zero is supported only with thin pool creation.".into()]);
+        }
+    }
     #[cfg(feature = "thin-snapshots")]
     if a.snapshot && a.virtual_size.is_none() {
         return snapshot(machine, a);

@@ -219,6 +219,13 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     if !KNOWN.contains(&cmd) {
         return None;
     }
+    // `pvdisplay -C` (and vgdisplay's, lvdisplay's) is the report command.
+    let columns = |a: &String| a == "-C" || a == "--columns";
+    if cmd.ends_with("display") && raw.iter().any(columns) {
+        let report = &cmd[..2];
+        let rest: Vec<String> = raw.iter().filter(|a| !columns(a)).cloned().collect();
+        return run(shell, ["pvs", "vgs", "lvs"].into_iter().find(|c| c.starts_with(report))?, &rest);
+    }
     let mut args = match parse_args(cmd, raw) {
         Ok(a) => a,
         Err(mut o) => {

@@ -16,18 +16,23 @@ use crate::core::Event;
 /// has no partition table in use, and nothing holds it open.
 pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, String> {
     let Some(dev) = machine.resolve(path) else { return Err(format!("No device found for {path}.")) };
-    // Proxmox VE's lvm.conf rejects zvols (`global_filter=["r|/dev/zd.*|"]`),
-    // so the host never activates LVM inside a guest's disk.
-    if machine.zvol_path(path).is_some() {
-        return Err(format!("Cannot use {path}: device is rejected by filter config"));
-    }
-    if machine.disk(dev).and_then(|d| d.label()).is_some_and(|l| !l.partitions.is_empty()) {
-        return Err(format!("Cannot use {path}: device is partitioned"));
+    if let Some(why) = filtered(machine, path, dev) {
+        return Err(why);
     }
     if machine.busy(dev).is_some() {
         return Err(format!("Can't open {path} exclusively.  Mounted filesystem?"));
     }
     Ok(dev)
+}
+
+/// lvm2's device filters: why a device is not one LVM may use at all.
+pub(super) fn filtered(machine: &Machine, path: &str, dev: DevId) -> Option<String> {
+    // Proxmox VE's lvm.conf rejects zvols (`global_filter=["r|/dev/zd.*|"]`),
+    // so the host never activates LVM inside a guest's disk.
+    if machine.zvol_path(path).is_some() {
+        return Some(format!("Cannot use {path}: device is rejected by filter config"));
+    }
+    machine.disk(dev).and_then(|d| d.label()).is_some_and(|l| !l.partitions.is_empty()).then(|| format!("Cannot use {path}: device is partitioned"))
 }
 
 /// lvm2's `_wipe_known_signatures_with_blkid` on the devices pvcreate,
@@ -245,7 +250,7 @@ pub(super) fn pvremove(machine: &mut Machine, a: &Args) -> Output {
                 status = 5;
             }
             Err(_) => {
-                err_msg(&mut t, &format!("No PV found on device {path}."));
+                err_msg(&mut t, &filtered(machine, &path, dev).unwrap_or_else(|| format!("No PV found on device {path}.")));
                 status = 5;
             }
         }

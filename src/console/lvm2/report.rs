@@ -40,7 +40,7 @@ pub(super) const FIELDS: &[Field] = &[
     f("pool_lv", "Pool", 0, false), f("origin", "Origin", 0, false), f("data_percent", "Data%", 6, false), f("snap_percent", "Snap%", 6, false), f("origin_size", "OSize", 0, true),
     f("metadata_percent", "Meta%", 6, false), f("move_pv", "Move", 0, false), f("mirror_log", "Log", 0, false),
     f("copy_percent", "Cpy%Sync", 0, false), f("convert_lv", "Convert", 0, false), f("lv_uuid", "LV UUID", 38, false),
-    f("lv_path", "Path", 0, false), f("lv_dm_path", "DMPath", 0, false), f("devices", "Devices", 0, false),
+    f("lv_path", "Path", 0, false), f("lv_full_name", "LV", 0, false), f("lv_active", "Active", 0, false), f("lv_dm_path", "DMPath", 0, false), f("devices", "Devices", 0, false),
     f("seg_pe_ranges", "PE Ranges", 0, false), f("seg_count", "#Seg", 0, true), f("lv_kernel_major", "KMaj", 0, true),
     f("lv_kernel_minor", "KMin", 0, true), f("segtype", "Type", 0, false), f("chunk_size", "Chunk", 0, true),
     f("lv_role", "Role", 10, false), f("stripes", "#Str", 0, true), f("seg_size", "SSize", 0, true),
@@ -214,6 +214,9 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                         },
                         "lv_uuid" => lv.uuid.clone(),
                         "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
+                        "lv_full_name" => format!("{}/{}", vg.name, lv.name),
+                        // The lab keeps every LV active.
+                        "lv_active" => "active".into(),
                         "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
                         "seg_count" => lv.segments.len().max(1).to_string(),
                         #[cfg(feature = "lvm-extras")]

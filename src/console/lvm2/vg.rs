@@ -22,7 +22,14 @@ pub(super) fn devices_with_sizes(machine: &Machine, paths: &[String]) -> Result<
             #[cfg(feature = "lvm-extras")]
             None => missing.push(format!("No device found for {p}.")),
             Some(dev) if machine.lvm().pv(dev).is_some() => v.push((p.clone(), dev)),
-            _ => v.push((p.clone(), usable_device(machine, p)?)),
+            // A filtered device is one lvm2 does not find.
+            Some(dev) => match usable_device(machine, p) {
+                Ok(_) => v.push((p.clone(), dev)),
+                Err(why) if why.starts_with("Cannot use") => return Err(format!("{why}\n  Command requires all devices to be found.")),
+                Err(why) => return Err(why),
+            },
+            #[cfg(not(feature = "lvm-extras"))]
+            None => return Err(format!("No device found for {p}.")),
         }
     }
     if missing.is_empty() {
@@ -198,7 +205,8 @@ pub(super) fn vgreduce(machine: &mut Machine, a: &Args) -> Output {
         }
     }
     for (_, d) in named.iter().filter(|(n, _)| !members.contains(n)) {
-        err_msg(&mut t, &format!("Failed to find physical volume \"{d}\"."));
+        let why = machine.resolve(d).and_then(|dev| super::pv::filtered(machine, d, dev));
+        err_msg(&mut t, &why.unwrap_or_else(|| format!("Failed to find physical volume \"{d}\".")));
         status = 5;
     }
     Output { text: t, events, exit_status: status, ..Output::default() }
