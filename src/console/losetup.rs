@@ -214,8 +214,10 @@ fn list(machine: &Machine, a: &Args, file: Option<String>, device: Option<String
         return Output::text(json(&columns, &rows), 0);
     }
     let header: Vec<(String, Json)> = columns.iter().map(|c| (c.to_string(), Json::Text)).collect();
-    let shown: Vec<&Vec<(String, Json)>> = if a.noheadings { rows.iter().collect() } else { std::iter::once(&header).chain(&rows).collect() };
-    let text = if a.raw { shown.iter().map(|r| r.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(" ") + "\n").collect() } else { table(&columns, &shown) };
+    let shown: Vec<&Vec<(String, Json)>> = std::iter::once(&header).chain(&rows).collect();
+    let text: String = if a.raw { shown.iter().map(|r| r.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(" ") + "\n").collect() } else { table(&columns, &shown) };
+    // libsmartcols sizes the columns to their headings even when it does not print them.
+    let text = if a.noheadings { text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string()) } else { text };
     Output::text(text, 0)
 }
 

@@ -409,9 +409,13 @@ impl Label {
                 }
                 media.write_sector(0, &mbr.encode());
                 self.write_ebr_chain(media);
-                // A DOS label over an old GPT: wipe both GPT headers as fdisk does.
-                media.write_sector(1, &[0u8; SECTOR_BYTES as usize]);
-                media.write_sector(total - 1, &[0u8; SECTOR_BYTES as usize]);
+                // A DOS label over an old GPT: wipe both GPT headers as fdisk
+                // does. Other bytes there (an LVM label) stay.
+                for lba in [1, total - 1] {
+                    if media.read_sector(lba).starts_with(b"EFI PART") {
+                        media.write_sector(lba, &[0u8; SECTOR_BYTES as usize]);
+                    }
+                }
             }
         }
     }
