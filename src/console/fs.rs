@@ -66,6 +66,10 @@ struct MkfsArgs {
     quiet: bool,
     /// `-E nodiscard`: the device's blocks are not discarded first.
     nodiscard: bool,
+    /// `-n`: mke2fs says what it would make and writes nothing.
+    dry_run: bool,
+    /// The second operand: the filesystem's size (`blocks-count`).
+    blocks: Option<String>,
 }
 
 fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
@@ -97,12 +101,14 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
                 value(&mut i)?;
             }
             "-q" => a.quiet = true,
+            "-n" if tool == "mkfs.ext4" => a.dry_run = true,
             "-F" | "-f" | "-c" => {}
             s if s.starts_with('-') && s.len() > 1 => {
                 let option: String = s.chars().nth(1).map(String::from).unwrap_or_default();
                 let usage = if matches!(tool, "mkfs.ext4" | "mkswap") { usage(tool) } else { String::new() };
                 return Err(out(format!("{tool}: invalid option -- '{option}'\n{usage}"), 1));
             }
+            s if a.device.is_some() && tool == "mkfs.ext4" => a.blocks = Some(s.to_string()),
             s => a.device = Some(s.to_string()),
         }
         i += 1;
@@ -201,7 +207,19 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         text.push_str(&format!("{path} {why}\n"));
         return out(text, 1);
     }
-    let Some(g) = Geometry::for_size(machine.size_of(dev)) else {
+    let size = match a.blocks.as_deref().map(blocks_count_bytes) {
+        None => machine.size_of(dev),
+        Some(Some(bytes)) if bytes <= machine.size_of(dev) || a.dry_run => bytes,
+        Some(Some(_)) => {
+            text.push_str("mke2fs: Filesystem larger than apparent device size.\nProceed anyway? (y,N) \n");
+            return out(text, 1);
+        }
+        Some(None) => {
+            text.push_str(&format!("mkfs.ext4: invalid blocks '{}' on device '{path}'\n", a.blocks.unwrap_or_default()));
+            return out(text, 1);
+        }
+    };
+    let Some(g) = Geometry::for_size(size) else {
         text.push_str(&format!("{path}: Device size reported to be zero or too small.\n"));
         return out(text, 1);
     };
@@ -211,6 +229,11 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     let mut text = String::new();
     let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
     let mut events = Vec::new();
+    if a.dry_run {
+        let report = creation_report(&g, &uuid);
+        // (-q silences the rest of mke2fs, not this report.)
+        return Output { text: report.split("Allocating").next().unwrap_or_default().to_string(), err, ..Output::default() };
+    }
     if !a.nodiscard && discards(machine, dev) {
         events = machine.discard(dev);
         if !a.quiet {
@@ -235,6 +258,21 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         Err(FsError::ReadOnly) => Output { text, err: format!("{err}{}: Operation not permitted while setting up superblock\n", machine.path(dev)), exit_status: 1, ..Output::default() },
         Err(e) => Output { text, err: format!("{err}mkfs.ext4: {e}\n"), exit_status: 1, ..Output::default() },
     }
+}
+
+/// mke2fs's `blocks-count` operand in bytes (`parse_num_blocks2`): 1 KiB
+/// blocks, or a number with K, M, G or T (or `s`, 512-byte sectors).
+fn blocks_count_bytes(text: &str) -> Option<u64> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let shift = match &text[digits.len()..] {
+        "" | "k" | "K" => 10,
+        "s" => 9,
+        "m" | "M" => 20,
+        "g" | "G" => 30,
+        "t" | "T" => 40,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok().filter(|n| *n > 0).and_then(|n| n.checked_mul(1 << shift))
 }
 
 /// What mke2fs prints after the discard: sizes, UUID, backups, progress lines.
