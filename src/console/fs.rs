@@ -101,14 +101,14 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
                 value(&mut i)?;
             }
             "-q" => a.quiet = true,
-            "-n" if tool == "mkfs.ext4" => a.dry_run = true,
+            "-n" if tool == "mkfs.ext4" && cfg!(feature = "mke2fs-options") => a.dry_run = true,
             "-F" | "-f" | "-c" => {}
             s if s.starts_with('-') && s.len() > 1 => {
                 let option: String = s.chars().nth(1).map(String::from).unwrap_or_default();
                 let usage = if matches!(tool, "mkfs.ext4" | "mkswap") { usage(tool) } else { String::new() };
                 return Err(out(format!("{tool}: invalid option -- '{option}'\n{usage}"), 1));
             }
-            s if a.device.is_some() && tool == "mkfs.ext4" => a.blocks = Some(s.to_string()),
+            s if a.device.is_some() && tool == "mkfs.ext4" && cfg!(feature = "mke2fs-options") => a.blocks = Some(s.to_string()),
             s => a.device = Some(s.to_string()),
         }
         i += 1;
@@ -208,6 +208,7 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         return out(text, 1);
     }
     let size = match a.blocks.as_deref().map(blocks_count_bytes) {
+        _ if !cfg!(feature = "mke2fs-options") => machine.size_of(dev),
         None => machine.size_of(dev),
         Some(Some(bytes)) if bytes <= machine.size_of(dev) || a.dry_run => bytes,
         Some(Some(_)) => {
@@ -229,7 +230,7 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
     let mut text = String::new();
     let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
     let mut events = Vec::new();
-    if a.dry_run {
+    if a.dry_run && cfg!(feature = "mke2fs-options") {
         let report = creation_report(&g, &uuid);
         // (-q silences the rest of mke2fs, not this report.)
         return Output { text: report.split("Allocating").next().unwrap_or_default().to_string(), err, ..Output::default() };

@@ -278,8 +278,9 @@ struct Sizes {
 /// which must be one of the VG's.
 
 pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
-    // lvcreate's checks of --zero: a snapshot or a thin LV has nothing to zero.
-    if a.flags.iter().any(|f| f.starts_with("-Z=") || f.starts_with("--zero=")) {
+    // lvcreate's checks of --zero: a snapshot or a thin LV has nothing to
+    // zero. Native only (lvm2's syntax checks, `lvm-extras`), for the budget.
+    if cfg!(feature = "lvm-extras") && a.flags.iter().any(|f| f.starts_with("-Z=") || f.starts_with("--zero=")) {
         if a.snapshot && a.virtual_size.is_none() {
             return usage_error(CMD, &["Option --zero is unsupported with snapshots.".into()]);
         }
