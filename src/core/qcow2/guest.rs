@@ -651,8 +651,10 @@ impl Image {
             for k in g..stop {
                 let old = std::mem::replace(&mut entries[(k % per_table) as usize], (start + (k - first) * cluster) | OFLAG_COPIED);
                 if k == first && from % cluster != 0 && old & OFFSET_MASK != 0 && old & OFLAG_ZERO == 0 {
-                    let head = self.cluster_data(old, read)?;
-                    out.push(FileWrite::Bytes(start, head[..(from % cluster) as usize].to_vec()));
+                    // (A damaged file can end inside the cluster: the rest reads as zeros.)
+                    let mut head = self.cluster_data(old, read)?;
+                    head.resize((from % cluster) as usize, 0);
+                    out.push(FileWrite::Bytes(start, head));
                 }
                 self.release_entry(old, &mut out);
             }
