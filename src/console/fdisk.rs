@@ -74,60 +74,63 @@ const DOS_ALIASES: &[(&str, u8)] = &[
     ("linuxex", 0x85),
 ];
 
-/// Text written by the dialog, with fdisk's rule for line breaks after prompts.
+/// Text written by the dialog, with fdisk's rule for line breaks: its
+/// `info_count` counts information messages since the last question or
+/// warning, and only the first of them starts on a new line (so it does not
+/// follow the prompt the answer was typed at).
 #[derive(Default)]
 pub struct Out {
     pub text: String,
-    after_prompt: bool,
-    pub warned: bool,
+    info_count: u32,
 }
 
 impl Out {
+    /// A prompt fdisk reads with `get_user_reply` alone: the command and
+    /// type-code prompts, which leave the count alone.
     fn prompt(&mut self, p: &str) {
         self.text.push_str(p);
-        self.after_prompt = true;
     }
 
-    /// An informational message (stdout): starts a new line after a prompt.
+    /// A libfdisk question (menu, number, offset): the count starts again.
+    fn ask(&mut self, p: &str) {
+        self.info_count = 0;
+        self.text.push_str(p);
+    }
+
+    /// An information message (stdout).
     fn info(&mut self, msg: &str) {
-        if self.after_prompt {
+        self.info_count += 1;
+        if self.info_count == 1 {
             self.text.push('\n');
         }
         self.text.push_str(msg);
         self.text.push('\n');
-        self.after_prompt = false;
+    }
+
+    /// Lines fdisk prints as information messages, one each (`p`, `F`, `v`).
+    fn info_lines(&mut self, text: &str) {
+        if self.info_count == 0 && !text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(text);
+        self.info_count += text.lines().count().max(1) as u32;
     }
 
     /// A warning: on standard error, where fdisk flushes its output first
-    /// (natively marked for `Output::from_marked`); laid out as `note`.
+    /// (natively marked for `Output::from_marked`); the count starts again.
     fn warn(&mut self, msg: &str) {
+        self.info_count = 0;
         #[cfg(feature = "shell-scripts")]
         self.text.push(super::ERR_START);
-        self.note(msg);
+        self.text.push_str(msg);
+        self.text.push('\n');
         #[cfg(feature = "shell-scripts")]
         self.text.push(super::ERR_END);
     }
 
-    /// A message that follows the prompt on the same line; an information
-    /// message after it starts after a blank line.
-    fn note(&mut self, msg: &str) {
-        self.text.push_str(msg);
-        self.text.push('\n');
-        self.after_prompt = true;
-        self.warned = true;
-    }
-
-    /// libfdisk's information ("All primary partitions are in use.") right
-    /// before a line of its own group ("Adding logical partition 5"), which
-    /// follows without a blank line.
-    fn quiet_note(&mut self, msg: &str) {
-        self.note(msg);
-        self.after_prompt = false;
-    }
-
+    /// Text fdisk prints itself (menus, lists, line breaks).
     fn raw(&mut self, s: &str) {
         self.text.push_str(s);
-        self.after_prompt = false;
     }
 }
 
@@ -420,9 +423,7 @@ enum Step {
     /// DOS `a`: which partition's boot flag to toggle.
     BootNumber,
     TypeNumber,
-    /// `selected`: "Selected partition N" came first, and fdisk (which
-    /// reads the type itself) breaks no line after the answer.
-    TypeCode { number: u32, selected: bool },
+    TypeCode { number: u32 },
 }
 
 /// An open fdisk dialog on one disk.
@@ -432,9 +433,8 @@ pub struct Session {
     path: String,
     label: Label,
     step: Step,
-    /// The previous command ended with a warning: the next listing starts with a
-    /// blank line, as fdisk's interleaved stdout and stderr produce.
-    warned: bool,
+    /// fdisk's `info_count` between answers (see `Out`).
+    info_count: u32,
     wipe_mode: WipeMode,
     /// What libfdisk last found on the disk besides the label being edited.
     collision: Option<Collision>,
@@ -464,7 +464,8 @@ pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(
     if machine.disk(disk).is_none() {
         return Err((format!("fdisk: {path}: the lab partitions whole disks only (such as /dev/sdb), not partitions or volumes\n"), ""));
     }
-    let mut out = Out::default();
+    // The welcome is two information messages.
+    let mut out = Out { info_count: 2, ..Out::default() };
     out.raw(WELCOME);
     let mut events = Vec::new();
     if machine.disk_busy(disk) {
@@ -500,7 +501,7 @@ pub fn start(machine: &mut Machine, path: &str, wipe_mode: WipeMode) -> Result<(
     };
     out.raw("\n");
     out.prompt(COMMAND_PROMPT);
-    let session = Session { disk, path: path.to_string(), label, step: Step::Command, warned: false, wipe_mode, collision, wipe, reread_failed: false };
+    let session = Session { disk, path: path.to_string(), label, step: Step::Command, info_count: out.info_count, wipe_mode, collision, wipe, reread_failed: false };
     Ok((session, out.text, events))
 }
 
@@ -532,10 +533,7 @@ impl Session {
     /// Feeds one answer line to the dialog.
     pub fn answer(&mut self, machine: &mut Machine, line: &str) -> Reply {
         let input = line.trim();
-        // fdisk prints a blank line before the first message after a warning
-        // or a question (its info_count), not after its command prompt.
-        let selected = matches!(self.step, Step::TypeCode { selected: true, .. });
-        let mut out = Out { after_prompt: (self.step != Step::Command && !selected) || self.warned, ..Out::default() };
+        let mut out = Out { info_count: self.info_count, ..Out::default() };
         let mut events = Vec::new();
         let step = std::mem::replace(&mut self.step, Step::Command);
         let done = match step {
@@ -571,22 +569,22 @@ impl Session {
             }
             Step::TypeNumber => {
                 if let Some(n) = self.pick_existing(input, &mut out, Step::TypeNumber) {
-                    self.step = Step::TypeCode { number: n, selected: false };
+                    self.step = Step::TypeCode { number: n };
                     out.prompt(self.type_prompt());
                 }
                 false
             }
-            Step::TypeCode { number, selected } => {
+            Step::TypeCode { number } => {
                 // fdisk's get_user_reply() drops leading blanks only: "83 " is no type code.
-                self.change_type(machine, reply_text(line).trim_start(), (number, selected), &mut out, &mut events);
+                self.change_type(machine, reply_text(line).trim_start(), number, &mut out, &mut events);
                 false
             }
         };
         if !done && self.step == Step::Command {
             out.raw("\n");
             out.prompt(COMMAND_PROMPT);
-            self.warned = out.warned;
         }
+        self.info_count = out.info_count;
         Reply { text: out.text, events, done, status: i32::from(done && self.reread_failed) }
     }
 
@@ -600,12 +598,8 @@ impl Session {
         match key {
             'm' => out.raw(&self.help()),
             'p' => {
-                if self.warned {
-                    out.raw("\n");
-                }
                 let model = machine.disk(self.disk).and_then(|d| d.model.as_deref());
-                out.raw(&disk_header(&self.path, machine.size_of(self.disk), model));
-                out.raw(&label_lines(&self.label));
+                out.info_lines(&(disk_header(&self.path, machine.size_of(self.disk), model) + &label_lines(&self.label)));
                 out.raw(&partition_table(&self.path, &self.label));
             }
             'n' => self.new_partition(out),
@@ -613,10 +607,7 @@ impl Session {
             'F' | 'v' => out.warn(&format!("{key}: this command is in the storage-lab command-line program, not in the browser yet")),
             #[cfg(feature = "free-space")]
             'F' | 'v' => {
-                if self.warned {
-                    out.raw("\n");
-                }
-                out.raw(&if key == 'F' { free_listing(&self.path, &self.label, false) } else { verify_text(&self.label) });
+                out.info_lines(&if key == 'F' { free_listing(&self.path, &self.label, false) } else { verify_text(&self.label) });
             }
             'd' => {
                 if let Some(n) = self.choose_existing(out, Step::DeleteNumber) {
@@ -630,7 +621,7 @@ impl Session {
             }
             't' => {
                 if let Some(n) = self.choose_existing(out, Step::TypeNumber) {
-                    self.step = Step::TypeCode { number: n, selected: true };
+                    self.step = Step::TypeCode { number: n };
                     out.prompt(self.type_prompt());
                 }
             }
@@ -790,7 +781,7 @@ impl Session {
     fn ask_existing(&mut self, out: &mut Out, ask: Step) {
         let used = self.used_numbers();
         let default = used.last().copied().unwrap_or(1);
-        out.prompt(&format!("Partition number ({}, default {default}): ", number_ranges(&used)));
+        out.ask(&format!("Partition number ({}, default {default}): ", number_ranges(&used)));
         self.step = ask;
     }
 
@@ -825,14 +816,14 @@ impl Session {
         }
     }
 
-    fn change_type(&mut self, machine: &Machine, input: &str, (number, selected): (u32, bool), out: &mut Out, events: &mut Vec<Event>) {
+    fn change_type(&mut self, machine: &Machine, input: &str, number: u32, out: &mut Out, events: &mut Vec<Event>) {
         // `L` lists the types and an empty answer asks again.
         if input == "L" || input.is_empty() {
             if input == "L" {
                 out.raw(&self.type_list());
             }
             out.prompt(self.type_prompt());
-            self.step = Step::TypeCode { number, selected };
+            self.step = Step::TypeCode { number };
             return;
         }
         let parsed = parse_type(self.label.kind, input);
@@ -862,25 +853,21 @@ impl Session {
                 let primary_space = !self.label.free_ranges().is_empty();
                 if !primary_space || free_slots == 0 {
                     if has_ext {
-                        // As fdisk's info after a warning, a blank line first.
-                        if self.warned {
-                            out.raw("\n");
-                        }
                         if free_slots == 0 {
-                            out.quiet_note("All primary partitions are in use.");
+                            out.info("All primary partitions are in use.");
                         } else {
-                            out.quiet_note("All space for primary partitions is in use.");
+                            out.info("All space for primary partitions is in use.");
                         }
                         self.begin_logical(out);
                     } else if free_slots == 0 {
                         out.info("To create more partitions, first replace a primary with an extended partition.");
                     } else {
-                        out.note("All space for primary partitions is in use.");
+                        out.info("All space for primary partitions is in use.");
                     }
                     return;
                 }
                 let default = if free_slots == 1 && !has_ext { 'e' } else { 'p' };
-                out.raw("Partition type\n");
+                out.ask("Partition type\n");
                 self.select_menu(out, default);
             }
         }
@@ -932,7 +919,7 @@ impl Session {
                 self.ask_first(out, *only, extended, 0);
             }
             _ => {
-                out.prompt(&format!("Partition number ({}, default {}): ", number_ranges(&free), free[0]));
+                out.ask(&format!("Partition number ({}, default {}): ", number_ranges(&free), free[0]));
                 self.step = Step::Number { extended };
             }
         }
@@ -978,7 +965,7 @@ impl Session {
             return;
         };
         let default = Label::default_first(self.default_range(&ranges));
-        out.prompt(&format!("First sector ({low}-{high}, default {default}): "));
+        out.ask(&format!("First sector ({low}-{high}, default {default}): "));
         self.step = Step::First { number, extended, floor };
     }
 
@@ -1043,7 +1030,7 @@ impl Session {
             // A DOS partition starting on the last free sector is that sector (no question).
             Some((first, range)) if self.label.kind == LabelKind::Dos && first == range.1 => self.create(machine, (number, extended, first, first), out, events),
             Some((first, range)) => {
-                out.prompt(&self.last_prompt(first, range.1));
+                out.ask(&self.last_prompt(first, range.1));
                 self.step = Step::Last { number, extended, first, range_end: range.1 };
             }
             None => {
@@ -1088,7 +1075,7 @@ impl Session {
             if last.is_some() {
                 out.warn("Value out of range.");
             }
-            out.prompt(&self.last_prompt(first, range_end));
+            out.ask(&self.last_prompt(first, range_end));
             self.step = Step::Last { number, extended, first, range_end };
         }
     }
