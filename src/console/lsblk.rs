@@ -151,9 +151,16 @@ fn parse(args: &[String]) -> Result<Options, (String, i32)> {
         if !append {
             o.columns.clear();
         }
-        // An empty name fails without a word, as in util-linux.
-        for name in list.split(',') {
-            o.columns.push(column(name).map_err(|e| (e, 1))?);
+        // An empty name fails without a word, as in util-linux; an unknown
+        // one is named with the rest of the list (lsblk prints from it).
+        let mut rest = list;
+        loop {
+            let (name, tail) = rest.split_once(',').unwrap_or((rest, ""));
+            o.columns.push(column(name).map_err(|e| (e.replace(&format!("{name}\n"), &format!("{rest}\n")), 1))?);
+            if !rest.contains(',') {
+                break;
+            }
+            rest = tail;
         }
     }
     Ok(o)
@@ -386,6 +393,17 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, String, i32) {
     let mut rows = Vec::new();
     for r in &roots {
         walk(r, None, "", "", &o, &mut rows);
+    }
+    // A list prints each device once, sorted by MAJ:MIN (lsblk's default
+    // sort since Linux 4.8); --raw and --pairs keep the tree's order.
+    if !o.tree && !o.raw && !o.pairs {
+        let mut seen: Vec<&str> = Vec::new();
+        rows.retain(|r| {
+            let first = !seen.contains(&r.node.path.as_str());
+            seen.push(&r.node.path);
+            first
+        });
+        rows.sort_by_key(|r| (r.node.major, r.node.minor));
     }
     let columns = &o.columns;
     if o.json {

@@ -151,7 +151,9 @@ fn shell_matches_bash() {
         let expected = std::fs::read_to_string(script.with_extension("out")).expect("captured output");
         // bash reading a script names the line in its errors; the console does not.
         let expected = without_line_numbers(&expected);
-        assert_eq!(storage_lab::cli::run_script(None, 1, &text), expected, "{}", script.display());
+        // A second line "# storage-lab --disks SPEC" gives the lab machine's disks.
+        let disks = text.lines().nth(1).and_then(|l| l.strip_prefix("# storage-lab --disks ")).map(|d| d.trim_matches('"'));
+        assert_eq!(storage_lab::cli::run_script(disks, 1, &text), expected, "{}", script.display());
     }
 }
 

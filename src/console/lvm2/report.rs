@@ -598,7 +598,8 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
             }
             Some(f) => fields.push(f),
             None => {
-                let mut t = String::new();
+                // lvm2 lists every field first, as for `-o help`.
+                let mut t = err_text(FIELDS_HELP.into());
                 err_msg(&mut t, &format!("Unrecognised field: {n}"));
                 return Err(fail(t));
             }
@@ -608,21 +609,70 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
 }
 
 fn pv_rows(t: &mut String, missing: &mut bool, machine: &Machine, a: &Args, fields: &[&'static Field]) -> Result<Vec<Row>, ()> {
-    Ok(listed_pvs_in_order(t, missing, machine, a).into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
+    let pvs = listed_pvs_in_order(t, missing, machine, a);
+    #[cfg(feature = "lvm-extras")]
+    if a.all && a.positional.is_empty() && a.sort.is_none() {
+        return Ok(all_device_rows(machine, pvs, a, fields));
+    }
+    Ok(pvs.into_iter().map(|p| pv_row(machine, p, fields, a.units)).collect())
+}
+
+/// `pvs -a`: every device the filters pass (not partitioned, not a zvol,
+/// not an LV, 2 MiB and up: `pv_min_size`), a PV or not, by name; the
+/// others have no format and no size.
+#[cfg(feature = "lvm-extras")]
+fn all_device_rows(machine: &Machine, pvs: Vec<&Pv>, a: &Args, fields: &[&'static Field]) -> Vec<Row> {
+    fn flatten<'t>(nodes: &'t [crate::core::machine::BlockNode], out: &mut Vec<&'t crate::core::machine::BlockNode>) {
+        for n in nodes {
+            out.push(n);
+            flatten(&n.children, out);
+        }
+    }
+    let tree = machine.block_tree();
+    let mut nodes = Vec::new();
+    flatten(&tree, &mut nodes);
+    let mut rows: Vec<(String, Row)> = pvs.iter().map(|p| (p.name.clone(), pv_row(machine, p, fields, a.units))).collect();
+    for n in nodes {
+        let seen = rows.iter().any(|(name, _)| *name == n.path) || pvs.iter().any(|p| p.dev == n.dev);
+        if seen || !matches!(n.kind, "disk" | "part" | "loop") || n.size_bytes < 2 << 20 || super::pv::filtered(machine, &n.path, n.dev).is_some() {
+            continue;
+        }
+        let row = fields
+            .iter()
+            .map(|f| {
+                let v = match f.name {
+                    "pv_name" => n.path.clone(),
+                    "pv_attr" => "---".into(),
+                    "dev_size" => short_size(n.size_bytes, a.units),
+                    "pv_pe_count" | "pv_pe_alloc_count" => "0".into(),
+                    _ if f.right => short_size(0, a.units),
+                    _ => String::new(),
+                };
+                (f.name, v)
+            })
+            .collect();
+        rows.push((n.path.clone(), row));
+    }
+    rows.sort_by(|x, y| x.0.cmp(&y.0));
+    rows.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The PVs `pvs` reports, in its order; `missing` as for `rows_of`.
 fn listed_pvs_in_order<'m>(t: &mut String, missing: &mut bool, machine: &'m Machine, a: &Args) -> Vec<&'m Pv> {
     let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
-    for p in &a.positional {
-        if pv_at(machine, p).is_none() {
-            if machine.resolve(p).is_none() {
-                err_msg(t, &format!("Cannot use {p}: device not found"));
-            } else {
-                err_msg(t, &format!("Failed to find physical volume \"{p}\"."));
-            }
-            *missing = true;
+    // The device scan's complaints come first, then the devices with no PV.
+    let absent: Vec<&String> = a.positional.iter().filter(|p| pv_at(machine, p).is_none()).collect();
+    let mut not_pvs = Vec::new();
+    for p in absent {
+        *missing = true;
+        match machine.resolve(p) {
+            None => err_msg(t, &format!("Cannot use {p}: device not found")),
+            Some(d) if machine.size_of(d) < 2 << 20 => err_msg(t, &format!("Cannot use {p}: device is too small (pv_min_size)")),
+            Some(_) => not_pvs.push(p),
         }
+    }
+    for p in not_pvs {
+        err_msg(t, &format!("Failed to find physical volume \"{p}\"."));
     }
     if !a.positional.is_empty() {
         pvs.retain(|p| a.positional.iter().any(|x| names_pv(machine, x, p)));

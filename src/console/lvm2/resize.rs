@@ -405,13 +405,15 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
     let extent = machine.lvm().vg(vg).map_or(1, |v| v.extent_size_bytes);
     let dev = format!("/dev/mapper/{}", dm_name(vg, lv));
     let new_bytes = new_extents * extent;
-    let blocks = new_bytes / 4096;
     let Some((_, sig)) = lv_signature(machine, vg, lv).filter(|(_, s)| s.fstype == FsType::Ext4) else {
         let fstype = lv_signature(machine, vg, lv).map_or("", |(_, s)| s.fstype.name());
         let mut t = t;
         err_msg(&mut t, &format!("fsadm: Filesystem \"{fstype}\" on device \"{dev}\" is not supported by this simulator's fsadm."));
         return fail(t);
     };
+    // Filesystems under 512 MiB have 1 KiB blocks.
+    let bs = sig.block_size.max(1024);
+    let (blocks, k) = (new_bytes / bs, bs / 1024);
     let current = sig.size_bytes;
     if grow || new_bytes == current {
         let mut o = resize_now(machine, vg, lv, new_extents, t, only);
@@ -420,17 +422,16 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
             to_stderr(&mut o.text);
             o.text.push_str("resize2fs 1.47.0 (5-Feb-2023)\n");
             if new_bytes == current {
-                o.text.push_str(&err_text(format!("The filesystem is already {blocks} (4k) blocks long.  Nothing to do!\n\n")));
+                o.text.push_str(&err_text(format!("The filesystem is already {blocks} ({k}k) blocks long.  Nothing to do!\n\n")));
                 return o;
             }
             if let Some(m) = &mounted_on {
-                let (old, new) = (current / 4096, blocks);
-                let (old, new) = (crate::core::ext4::desc_blocks(old, 4096), crate::core::ext4::desc_blocks(new, 4096));
+                let (old, new) = (crate::core::ext4::desc_blocks(current / bs, bs), crate::core::ext4::desc_blocks(blocks, bs));
                 o.text.push_str(&format!("Filesystem at {dev} is mounted on {m}; on-line resizing required\nold_desc_blocks = {old}, new_desc_blocks = {new}\n"));
             } else {
-                o.text.push_str(&format!("Resizing the filesystem on {dev} to {blocks} (4k) blocks.\n"));
+                o.text.push_str(&format!("Resizing the filesystem on {dev} to {blocks} ({k}k) blocks.\n"));
             }
-            o.text.push_str(&format!("The filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"));
+            o.text.push_str(&format!("The filesystem on {dev} is now {blocks} ({k}k) blocks long.\n\n"));
             o.events.push(Event::FilesystemResized { dev, new_bytes });
         }
         return o;
@@ -446,7 +447,7 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
     let used = machine.fs_usage(&sig.uuid).map_or(0, |u| u.1);
     if used > new_bytes {
         let mut t = t;
-        t.push_str(&err_text(format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(4096))));
+        t.push_str(&err_text(format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(bs))));
         err_msg(&mut t, "/usr/sbin/fsadm failed: 1");
         err_msg(&mut t, "Filesystem resize failed.");
         return fail(t);
@@ -454,7 +455,7 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
     let mut pre = t;
     to_stderr(&mut pre);
     pre.push_str(&format!(
-        "resize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} (4k) blocks.\nThe filesystem on {dev} is now {blocks} (4k) blocks long.\n\n"
+        "resize2fs 1.47.0 (5-Feb-2023)\nResizing the filesystem on {dev} to {blocks} ({k}k) blocks.\nThe filesystem on {dev} is now {blocks} ({k}k) blocks long.\n\n"
     ));
     machine.fs_resize(&sig.uuid, new_bytes);
     let mut o = resize_now(machine, vg, lv, new_extents, pre, &[]);
