@@ -2151,3 +2151,60 @@ cannot open '/nonexistent': No such file or directory
 ",
     );
 }
+
+/// zinject keeps its handlers: ids count up and are never reused, the bare
+/// command lists them (`print_device_handler`), `-c` takes one or all off;
+/// construct_spec names a short vdev group with the word typed.
+#[test]
+fn zinject_lists_and_cancels_its_handlers() {
+    check(
+        None,
+        "zinject -d nvme0n1 -e corrupt -T read -f 100 rpool\nzinject -d nvme1n1 -e corrupt -T read -f 100 rpool\nzinject\n\
+         zinject -c 1\nzinject -c 1\nzinject -c x\nzinject\nzinject -c all\nzinject\n\
+         zinject -d nvme1n1 -e corrupt -T read -f 100 rpool\nzpool create t raidz sdb\nzpool create t raidz1 sdb\n",
+        "Added handler 1 with the following properties:
+  pool: rpool
+  vdev: 90e90fdc774ff798
+Added handler 2 with the following properties:
+  pool: rpool
+  vdev: f68f407d4462aff6
+ ID  POOL             GUID
+---  ---------------  ----------------
+  1  rpool            90e90fdc774ff798
+  2  rpool            f68f407d4462aff6
+
+removed handler 1
+failed to remove handler 1: No such file or directory
+invalid handle id 'x': must be an integer or 'all'
+ ID  POOL             GUID
+---  ---------------  ----------------
+  2  rpool            f68f407d4462aff6
+
+removed all registered handlers
+No handlers registered.
+Run 'zinject -h' for usage information.
+Added handler 3 with the following properties:
+  pool: rpool
+  vdev: f68f407d4462aff6
+invalid vdev specification: raidz requires at least 2 devices
+invalid vdev specification: raidz1 requires at least 2 devices
+",
+    );
+}
+
+/// `sleep` moves the lab clock on, so a scrub under way finishes while it
+/// sleeps (1 GiB a second), and the `scan:` line counts the seconds.
+#[test]
+fn a_scrub_goes_on_while_the_shell_sleeps() {
+    check(
+        None,
+        "zfs set compression=off rpool/data/vm-100-disk-0\n\
+         dd if=/dev/urandom of=/dev/zvol/rpool/data/vm-100-disk-0 bs=1M count=3072 status=none\n\
+         zpool scrub rpool\nzpool status rpool | grep -A2 scan:\nsleep 2.5\nzpool status rpool | grep scan:\n",
+        "  scan: scrub in progress since Wed Nov 25 09:00:03 2026
+\t2.00G / 3.02G scanned at 1.00G/s, 2.00G / 3.02G issued at 1.00G/s
+\t0B repaired, 66.30% done, 00:00:01 to go
+  scan: scrub repaired 0B in 00:00:03 with 0 errors on Wed Nov 25 09:00:06 2026
+",
+    );
+}

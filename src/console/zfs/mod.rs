@@ -89,10 +89,10 @@ fn zdb(m: &crate::core::Machine, args: &[String]) -> Output {
     )
 }
 
-/// `zinject`: with no arguments, the (empty) list of handlers; `-d DEV -e
-/// corrupt -T read -f N POOL` rots the device's copy of every data block.
+/// `zinject`: with no arguments, the list of handlers; `-d DEV -e corrupt
+/// -T read -f N POOL` rots the device's copy of every data block.
 /// Simplified: the rot is real bits flipped once on the disk, not a handler
-/// that corrupts later reads, so `-c` has nothing to remove.
+/// that corrupts later reads, so `-c` only takes the handler off the list.
 fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
     let (opts, operands) = match getopt(args, "FqA", "deTfcbtalsgp") {
         Ok(v) => v,
@@ -100,10 +100,17 @@ fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
     };
     let value = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
     if opts.is_empty() && operands.is_empty() {
-        return Output::text("No handlers registered.\nRun 'zinject -h' for usage information.\n", 0);
+        return handler_list(&m.zfs().injections);
     }
     if let Some(id) = value('c') {
-        return if id == "all" { Output::text("removed all registered handlers\n", 0) } else { Output::error(format!("failed to remove handler {id}: No such file or directory\n"), 1) };
+        if id == "all" {
+            m.zfs_remove_handlers(None);
+            return Output::text("removed all registered handlers\n", 0);
+        }
+        let Ok(n) = id.parse::<u32>() else {
+            return Output::error(format!("invalid handle id '{id}': must be an integer or 'all'\n"), 1);
+        };
+        return if m.zfs_remove_handlers(Some(n)) { Output::text(format!("removed handler {n}\n"), 0) } else { Output::error(format!("failed to remove handler {n}: No such file or directory\n"), 1) };
     }
     let Some(device) = value('d') else {
         return Output::error("the lab injects device faults only: zinject -d DEV -e corrupt -T read -f 100 POOL\n", 2);
@@ -129,9 +136,25 @@ fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
         return Output::error(format!("cannot find device '{device}' in pool '{pool}'\n"), 1);
     };
     match m.zfs_inject_rot(pool, dev) {
-        Ok((guid, events)) => Output { text: format!("Added handler 1 with the following properties:\n  pool: {pool}\n  vdev: {guid:x}\n"), events, ..Output::default() },
+        Ok((guid, events)) => {
+            let id = m.zfs_add_handler(pool, guid);
+            Output { text: format!("Added handler {id} with the following properties:\n  pool: {pool}\n  vdev: {guid:x}\n"), events, ..Output::default() }
+        }
         Err(e) => Output::error(message(&e), 1),
     }
+}
+
+/// zinject's `print_all_handlers`: the device handlers' table.
+fn handler_list(handlers: &[(u32, String, u64)]) -> Output {
+    if handlers.is_empty() {
+        return Output::text("No handlers registered.\nRun 'zinject -h' for usage information.\n", 0);
+    }
+    let mut t = format!("{:>3}  {:<15}  {}\n---  ---------------  ----------------\n", "ID", "POOL", "GUID");
+    for (id, pool, guid) in handlers {
+        t.push_str(&format!("{id:>3}  {pool:<15}  {guid:x}\n"));
+    }
+    t.push('\n');
+    Output::text(t, 0)
 }
 
 /// `zfs_nicenum_format`: powers of 1024 in at most five characters, e.g.

@@ -289,6 +289,8 @@ fn vdev_tree_one(m: &Machine, v: &(VdevKind, Vec<DevId>), id: Option<&String>) -
 /// `mirror A B`, `raidz1 A B C`, or plain devices, each its own top-level vdev.
 fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)>, String> {
     let mut vdevs: Vec<(VdevKind, Vec<DevId>)> = Vec::new();
+    // The word each group was named with: construct_spec's message uses it.
+    let mut typed: Vec<&str> = Vec::new();
     let mut group: Option<usize> = None;
     for w in words {
         let kind = match w.as_str() {
@@ -302,21 +304,25 @@ fn vdev_spec(m: &Machine, words: &[String]) -> Result<Vec<(VdevKind, Vec<DevId>)
         match kind {
             Some(k) => {
                 vdevs.push((k, Vec::new()));
+                typed.push(w);
                 group = Some(vdevs.len() - 1);
             }
             None => {
                 let dev = device(m, w)?;
                 match group {
                     Some(g) => vdevs[g].1.push(dev),
-                    None => vdevs.push((VdevKind::Disk, vec![dev])),
+                    None => {
+                        vdevs.push((VdevKind::Disk, vec![dev]));
+                        typed.push(w);
+                    }
                 }
             }
         }
     }
-    for (kind, devs) in &vdevs {
+    for ((kind, devs), word) in vdevs.iter().zip(&typed) {
         let min = if *kind == VdevKind::Disk { 1 } else { 2 };
         if devs.len() < min {
-            return Err(format!("invalid vdev specification: {} requires at least {min} devices\n", kind.name()));
+            return Err(format!("invalid vdev specification: {word} requires at least {min} devices\n"));
         }
     }
     Ok(vdevs)

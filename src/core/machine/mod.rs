@@ -173,6 +173,17 @@ impl Machine {
         self.advance_scrubs();
     }
 
+    /// `secs` seconds pass (`sleep`): scrubs go on while there are any.
+    pub fn pass_time(&mut self, secs: u64) {
+        for done in 0..secs {
+            if !self.scrubbing() {
+                self.clock += secs - done;
+                return;
+            }
+            self.tick();
+        }
+    }
+
     /// A host with only the given blank disks (`--disks sdb=500G,...`).
     pub fn with_disks(seed: u64, disks: &[(String, u64)]) -> Result<Machine, AttachError> {
         let mut m = Machine::empty(seed);

@@ -375,6 +375,11 @@ impl Machine {
         self.with_pool(pool, |tx| Ok(tx.scrub_step(budget_bytes)))
     }
 
+    /// Whether a scrub is under way (and not paused) on any pool.
+    pub(super) fn scrubbing(&self) -> bool {
+        cfg!(feature = "zfs") && self.zfs.pools.iter().any(|p| p.scan.as_ref().is_some_and(|s| s.state == crate::core::zfs::scrub::ScanState::Scanning && s.paused_since == 0))
+    }
+
     /// One second of every scrub under way: `SCRUB_BYTES_PER_SECOND` more
     /// examined (their events are not shown; `zpool status` reports them).
     pub(super) fn advance_scrubs(&mut self) {
@@ -1013,6 +1018,21 @@ impl Machine {
     /// Bit rot on one leaf: flips a bit in that device's copy of every data
     /// block (file contents and volume data), as `zinject -d DEV -e checksum`
     /// makes reads see. Returns the leaf's GUID and the bytes written.
+    /// Registers a zinject handler; returns its id.
+    pub fn zfs_add_handler(&mut self, pool: &str, guid: u64) -> u32 {
+        self.zfs.next_injection += 1;
+        let id = self.zfs.next_injection;
+        self.zfs.injections.push((id, pool.to_string(), guid));
+        id
+    }
+
+    /// Removes handler `id`, or all of them; false when there was none such.
+    pub fn zfs_remove_handlers(&mut self, id: Option<u32>) -> bool {
+        let before = self.zfs.injections.len();
+        self.zfs.injections.retain(|h| id.is_some_and(|id| h.0 != id));
+        self.zfs.injections.len() < before || id.is_none()
+    }
+
     pub fn zfs_inject_rot(&mut self, pool: &str, dev: DevId) -> Result<(u64, Vec<Event>), ZfsError> {
         let blocks = self.zfs_blocks(pool)?;
         let p = self.zfs.pool(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;

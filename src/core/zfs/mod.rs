@@ -73,6 +73,11 @@ pub trait Disks {
 #[cfg_attr(feature = "zfs", derive(Clone))]
 pub struct Zfs {
     pub pools: Vec<Pool>,
+    /// zinject's registered handlers (id, pool, vdev guid), kept for its
+    /// listing and `-c`; the rot itself is done when one is added.
+    pub injections: Vec<(u32, String, u64)>,
+    /// The next handler's id (`inject_next_id`: ids are never reused).
+    pub next_injection: u32,
 }
 
 /// Without the `zfs` feature (the browser build) no command can create a
