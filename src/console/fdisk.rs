@@ -107,13 +107,14 @@ impl Out {
         self.text.push('\n');
     }
 
-    /// Lines fdisk prints as information messages, one each (`p`, `F`, `v`).
+    /// Lines fdisk prints as information messages, one each (`p`, `F`,
+    /// `v`): only the first can start a new line, and none after them.
     fn info_lines(&mut self, text: &str) {
-        if self.info_count == 0 && !text.is_empty() {
+        if self.info_count == 0 {
             self.text.push('\n');
         }
         self.text.push_str(text);
-        self.info_count += text.lines().count().max(1) as u32;
+        self.info_count += 1;
     }
 
     /// A warning: on standard error, where fdisk flushes its output first

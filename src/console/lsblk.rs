@@ -73,13 +73,14 @@ const LONG: &str = "all=a,bytes=b,nodeps=d,noempty=A,discard=D,dedup=E,zoned=z,h
 output-all=O,merge=M,perms=m,noheadings=n,list=l,ascii=i,raw=r,inverse=s,fs=f,exclude=e,include=I,topology=t,\
 paths=p,pairs=P,scsi=S,sort=x,sysroot=\u{1},shell=y,tree=T,version=V,width=w";
 
-/// A column's canonical name, or lsblk's complaint.
-fn column(name: &str) -> Result<String, String> {
+/// A column's canonical name, or lsblk's complaint (which prints the
+/// list from the unknown name on).
+fn column(name: &str, rest: &str) -> Result<String, String> {
     let up = name.to_ascii_uppercase();
     match COLUMNS.iter().any(|(n, _)| *n == up) {
         true => Ok(up),
         false if name.is_empty() => Err(String::new()),
-        false => Err(format!("lsblk: unknown column: {name}\n")),
+        false => Err(format!("lsblk: unknown column: {rest}\n")),
     }
 }
 
@@ -153,14 +154,10 @@ fn parse(args: &[String]) -> Result<Options, (String, i32)> {
         }
         // An empty name fails without a word, as in util-linux; an unknown
         // one is named with the rest of the list (lsblk prints from it).
-        let mut rest = list;
-        loop {
-            let (name, tail) = rest.split_once(',').unwrap_or((rest, ""));
-            o.columns.push(column(name).map_err(|e| (e.replace(&format!("{name}\n"), &format!("{rest}\n")), 1))?);
-            if !rest.contains(',') {
-                break;
-            }
-            rest = tail;
+        let mut at = 0;
+        for name in list.split(',') {
+            o.columns.push(column(name, &list[at..]).map_err(|e| (e, 1))?);
+            at += name.len() + 1;
         }
     }
     Ok(o)
@@ -397,13 +394,8 @@ pub fn run(machine: &Machine, args: &[String]) -> (String, String, i32) {
     // A list prints each device once, sorted by MAJ:MIN (lsblk's default
     // sort since Linux 4.8); --raw and --pairs keep the tree's order.
     if !o.tree && !o.raw && !o.pairs {
-        let mut seen: Vec<&str> = Vec::new();
-        rows.retain(|r| {
-            let first = !seen.contains(&r.node.path.as_str());
-            seen.push(&r.node.path);
-            first
-        });
-        rows.sort_by_key(|r| (r.node.major, r.node.minor));
+        rows.small_sort_by_key(|r| (r.node.major, r.node.minor));
+        rows.dedup_by_key(|r| (r.node.major, r.node.minor));
     }
     let columns = &o.columns;
     if o.json {

@@ -598,8 +598,9 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
             }
             Some(f) => fields.push(f),
             None => {
-                // lvm2 lists every field first, as for `-o help`.
-                let mut t = err_text(FIELDS_HELP.into());
+                // lvm2 lists every field first, as for `-o help` (native: the
+                // browser has no list).
+                let mut t = if cfg!(feature = "lvm-field-help") { err_text(FIELDS_HELP.into()) } else { String::new() };
                 err_msg(&mut t, &format!("Unrecognised field: {n}"));
                 return Err(fail(t));
             }
@@ -660,19 +661,25 @@ fn all_device_rows(machine: &Machine, pvs: Vec<&Pv>, a: &Args, fields: &[&'stati
 /// The PVs `pvs` reports, in its order; `missing` as for `rows_of`.
 fn listed_pvs_in_order<'m>(t: &mut String, missing: &mut bool, machine: &'m Machine, a: &Args) -> Vec<&'m Pv> {
     let mut pvs: Vec<&Pv> = machine.lvm().pvs.iter().collect();
-    // The device scan's complaints come first, then the devices with no PV.
-    let absent: Vec<&String> = a.positional.iter().filter(|p| pv_at(machine, p).is_none()).collect();
-    let mut not_pvs = Vec::new();
-    for p in absent {
+    // The device scan's complaints come first (native: the browser has no
+    // devices that small, and 476 bytes less).
+    #[cfg(feature = "lvm-extras")]
+    let small = |p: &String| machine.resolve(p).is_some_and(|d| machine.size_of(d) < 2 << 20);
+    #[cfg(not(feature = "lvm-extras"))]
+    let small = |_: &String| false;
+    for p in a.positional.iter().filter(|p| small(p) && pv_at(machine, p).is_none()) {
+        err_msg(t, &format!("Cannot use {p}: device is too small (pv_min_size)"));
         *missing = true;
-        match machine.resolve(p) {
-            None => err_msg(t, &format!("Cannot use {p}: device not found")),
-            Some(d) if machine.size_of(d) < 2 << 20 => err_msg(t, &format!("Cannot use {p}: device is too small (pv_min_size)")),
-            Some(_) => not_pvs.push(p),
-        }
     }
-    for p in not_pvs {
-        err_msg(t, &format!("Failed to find physical volume \"{p}\"."));
+    for p in &a.positional {
+        if pv_at(machine, p).is_none() && !small(p) {
+            if machine.resolve(p).is_none() {
+                err_msg(t, &format!("Cannot use {p}: device not found"));
+            } else {
+                err_msg(t, &format!("Failed to find physical volume \"{p}\"."));
+            }
+            *missing = true;
+        }
     }
     if !a.positional.is_empty() {
         pvs.retain(|p| a.positional.iter().any(|x| names_pv(machine, x, p)));

@@ -45,11 +45,13 @@ pub(super) fn usage_error(what: &str, usage: &str) -> Output {
     Output::error(format!("{what}\n{}", usage_text(usage)), 2)
 }
 
-/// `usage(B_FALSE)` for one command. Simplified: `get`, `set` and `list`
-/// name where the property table is instead of printing it.
+/// `usage(B_FALSE)` for one command: `get`, `set`, `list` and `inherit`
+/// end with the table of properties (`usage_prop_cb` over every visible
+/// property, read-only ones first, each group by name, as OpenZFS 2.2.6's
+/// zfs_prop.c registers them on Linux).
 pub(super) fn usage_text(usage: &str) -> String {
     let footer = if ["\tget", "\tset", "\tlist", "\tinherit"].iter().any(|c| usage.starts_with(c)) {
-        "For the property list, run: zfs set|get\n"
+        include_str!("properties_help.txt")
     } else {
         "For the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\n"
     };
