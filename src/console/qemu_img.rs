@@ -1124,6 +1124,7 @@ const MAX_SPARSE_BYTES: u64 = 16 << 20;
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
     let (mut in_format, mut sparse, mut shared, mut compressed) = (None, 4096u64, false, false);
+    let (mut progress, mut quiet) = (false, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -1147,7 +1148,8 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
                     o.options.push((k.to_string(), v.to_string()));
                 }
             }
-            "-p" | "-q" => {}
+            "-p" => progress = true,
+            "-q" => quiet = true,
             s if s.starts_with('-') && s.len() > 1 => return bad_option("convert", s, "hBCclntTmWUr"),
             _ => o.operands.push(a.clone()),
         }
@@ -1159,6 +1161,12 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let (src, dst) = (src.clone(), dst.clone());
     let f = match open(shell, &src, in_format.as_deref(), Access::reading(shared)) {
         Ok(f) => f,
+        // The first progress line comes before the source is opened.
+        #[cfg(all(feature = "convert-progress", feature = "shell-scripts"))]
+        Err(out) if progress && !quiet => {
+            let marked = format!("    (0.00/100%)\r{}{}{}\n", super::ERR_START, out.err, super::ERR_END);
+            return Output { exit_status: out.exit_status, ..Output::from_marked(&marked) };
+        }
         Err(out) => return out,
     };
     if let Some(out) = chain_error(shell, &f) {
@@ -1168,6 +1176,15 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     let source = chain_of(shell, &f);
     let ranges = source.data_ranges_from(&shell.machine, 0);
     let size = f.virtual_size();
+    let progress_text = if cfg!(feature = "convert-progress") && progress && !quiet {
+        let cluster_bits = source.layers.first().and_then(|l| l.header.as_ref()).map(|h| h.cluster_bits);
+        // qcow2's block status stops at the end of an L2 table's reach.
+        let (src_align, l2_reach) = cluster_bits.map_or((1, 0), |b| ((1u64 << b) / 512, (1u64 << (2 * b - 3)) / 512));
+        let target_cluster = o.options.iter().rev().find(|(k, _)| k == "cluster_size").and_then(|(_, v)| parse_size(v)).unwrap_or(65536);
+        convert_progress(&ranges, size, (src_align, l2_reach), compressed.then_some(target_cluster / 512), sparse == 0)
+    } else {
+        String::new()
+    };
     let ranges = if sparse == 0 { vec![(0, size)] } else { ranges };
     let dst_path = shell.abs(&dst);
     // The new image's file takes a write lock, which the open source holds off.
@@ -1224,9 +1241,82 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     };
     // What was written before the error stays in the new file.
     match copied {
-        Ok(()) => Output { events, ..Output::default() },
+        Ok(()) => Output { text: progress_text, events, ..Output::default() },
         Err((at, e)) => Output { events, ..fail(format!("error while writing at byte {at}: {e}")) },
     }
+}
+
+/// `convert -p`'s progress lines: `convert_iteration_sectors` walks the
+/// source's block status (runs end where a qcow2 source's L2 table does and
+/// are cut to its cluster alignment; data goes in 2 MiB buffers, whole target
+/// clusters when compressing), and after
+/// each chunk that carries data (or zeros, with `-S 0`) `qemu_progress_print`
+/// prints its `float` percentage when it moved by more than 1, then 100
+/// once more and a line break.
+/// Simplified: a qcow2 data run is taken as contiguous on the host.
+fn convert_progress(data: &[(u64, u64)], size: u64, (src_align, l2_reach): (u64, u64), compress_cluster: Option<u64>, zeros_count: bool) -> String {
+    const REQUEST_MAX: u64 = (i32::MAX as u64) >> 9;
+    // Compressing copies one target cluster at a time.
+    let buf_sectors = compress_cluster.unwrap_or(4096);
+    let total = size.div_ceil(512);
+    let run_at = |sector: u64| -> (bool, u64) {
+        let at = sector * 512;
+        match data.iter().find(|(_, end)| *end > at) {
+            Some(&(start, end)) if start <= at => (true, end.div_ceil(512)),
+            Some(&(start, _)) => (false, start / 512),
+            None => (false, total),
+        }
+    };
+    let (mut sector, mut next_status, mut is_data) = (0, 0, false);
+    let mut chunks = Vec::new();
+    while sector < total {
+        let mut n = (total - sector).min(REQUEST_MAX);
+        if next_status <= sector {
+            let (data_here, mut end) = run_at(sector);
+            if l2_reach > 0 {
+                end = end.min((sector / l2_reach + 1) * l2_reach);
+            }
+            n = n.min(end.min(total) - sector);
+            let tail = (sector + n) % src_align;
+            if n > tail {
+                n -= tail;
+            }
+            is_data = data_here;
+            next_status = sector + n;
+        }
+        n = n.min(next_status - sector);
+        if is_data || zeros_count {
+            n = n.min(buf_sectors);
+        }
+        if let Some(cluster) = compress_cluster {
+            if n < cluster {
+                n = cluster.min(total - sector);
+                is_data = true;
+            } else {
+                n -= n % cluster;
+            }
+        }
+        if is_data || zeros_count {
+            chunks.push(n);
+        }
+        sector += n;
+    }
+    let allocated: u64 = chunks.iter().sum();
+    let mut text = String::from("    (0.00/100%)\r");
+    let (mut done, mut last) = (0u64, 0f32);
+    let mut print = |current: f32, text: &mut String| {
+        if current > last + 1.0 || current < last - 1.0 || current == 100.0 || current == 0.0 {
+            last = current;
+            text.push_str(&format!("    ({:.2}/100%)\r", f64::from(current)));
+        }
+    };
+    for n in chunks {
+        done += n;
+        print(((100.0 * done as f64 / allocated as f64) as f32).min(100.0), &mut text);
+    }
+    print(100.0, &mut text);
+    text.push('\n');
+    text
 }
 
 /// The qcow2 header options QEMU checks (`qcow2_co_create`), and those the
