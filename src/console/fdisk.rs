@@ -424,6 +424,9 @@ enum Step {
     /// DOS `a`: which partition's boot flag to toggle.
     BootNumber,
     TypeNumber,
+    /// `i`: which partition to describe (native, with `F` and `v`).
+    #[cfg(feature = "free-space")]
+    InfoNumber,
     TypeCode { number: u32 },
 }
 
@@ -568,6 +571,11 @@ impl Session {
                 }
                 false
             }
+            #[cfg(feature = "free-space")]
+            Step::InfoNumber => {
+                self.info_answer(input, &mut out);
+                false
+            }
             Step::TypeNumber => {
                 if let Some(n) = self.pick_existing(input, &mut out, Step::TypeNumber) {
                     self.step = Step::TypeCode { number: n };
@@ -605,7 +613,13 @@ impl Session {
             }
             'n' => self.new_partition(out),
             #[cfg(not(feature = "free-space"))]
-            'F' | 'v' => out.warn(&format!("{key}: this command is in the storage-lab command-line program, not in the browser yet")),
+            'F' | 'v' | 'i' => out.warn(&format!("{key}: this command is in the storage-lab command-line program, not in the browser yet")),
+            #[cfg(feature = "free-space")]
+            'i' => {
+                if let Some(n) = self.choose_existing(out, Step::InfoNumber) {
+                    self.print_info(n, out);
+                }
+            }
             #[cfg(feature = "free-space")]
             'F' | 'v' => {
                 out.info_lines(&if key == 'F' { free_listing(&self.path, &self.label, false) } else { verify_text(&self.label) });
@@ -795,6 +809,39 @@ impl Session {
                 out.warn("Value out of range.");
                 self.ask_existing(out, ask);
                 None
+            }
+        }
+    }
+
+    #[cfg(feature = "free-space")]
+    /// `i`'s answer: a DOS primary slot that is empty "does not exist yet";
+    /// any other number no partition has is out of range (asked again).
+    fn info_answer(&mut self, input: &str, out: &mut Out) {
+        let used = self.used_numbers();
+        let n = if input.is_empty() { used.last().copied() } else { input.parse::<u32>().ok() };
+        match n {
+            Some(n) if used.contains(&n) => self.print_info(n, out),
+            Some(n) if self.label.kind == LabelKind::Dos && (1..=4).contains(&n) => out.warn(&format!("Partition {n} does not exist yet!")),
+            _ => {
+                out.warn("Value out of range.");
+                self.ask_existing(out, Step::InfoNumber);
+            }
+        }
+    }
+
+    #[cfg(feature = "free-space")]
+    /// `print_partition_info`: every field of the label that has a value,
+    /// one information message each, in the label's field order.
+    fn print_info(&self, number: u32, out: &mut Out) {
+        let Some(p) = self.label.partitions.iter().find(|p| p.number == number) else { return };
+        let fields: &[&str] = match self.label.kind {
+            LabelKind::Dos => &["Device", "Boot", "Start", "End", "Sectors", "Cylinders", "Size", "Id", "Type", "Start-C/H/S", "End-C/H/S", "Attrs"],
+            LabelKind::Gpt => &["Device", "Start", "End", "Sectors", "Size", "Type", "Type-UUID", "UUID", "Name", "Attrs"],
+        };
+        for field in fields {
+            let (value, _) = cell(field, &self.path, p);
+            if !value.is_empty() {
+                out.info(&format!("{field:>15}: {value}"));
             }
         }
     }
