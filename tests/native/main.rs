@@ -158,8 +158,10 @@ fn shell_matches_bash() {
 }
 
 /// "bash: line 17: export: ..." as an interactive bash prints it: "bash: export: ...".
+/// (Lines end at `\n` only: a progress line's `\r` before it stays.)
 fn without_line_numbers(text: &str) -> String {
-    text.lines()
+    text.split_inclusive('\n')
+        .map(|l| l.strip_suffix('\n').unwrap_or(l))
         .map(|l| match l.strip_prefix("bash: line ").and_then(|r| r.split_once(": ")) {
             Some((n, rest)) if n.bytes().all(|b| b.is_ascii_digit()) => format!("bash: {rest}\n"),
             _ => format!("{l}\n"),
