@@ -514,7 +514,7 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "-f" | "--force" => a.force += 1,
         "-r" | "--resizefs" => a.resizefs = true,
         "--noheadings" => a.noheadings = true,
-        "--segments" if cmd == "lvs" => a.segments = true,
+        "--segments" if cmd == "lvs" || cfg!(feature = "lvm-extras") && cmd == "pvs" => a.segments = true,
         // Mirrors are raid1 LVs, which the lab does not simulate.
         "-m" | "--mirrors" if cmd == "lvcreate" => {
             let v = value()?;

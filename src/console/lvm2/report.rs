@@ -87,6 +87,12 @@ const LVS_VERBOSE: &[&str] = &[
     "lv_name", "vg_name", "seg_count", "lv_attr", "lv_size", "lv_major", "lv_minor", "lv_kernel_major", "lv_kernel_minor", "pool_lv",
     "origin", "data_percent", "metadata_percent", "move_pv", "copy_percent", "mirror_log", "convert_lv", "lv_uuid", "lv_profile",
 ];
+/// A PV segment's place and length in extents (`pvs --segments`).
+#[cfg(feature = "lvm-extras")]
+const PVSEG_FIELDS: &[Field] = &[f("pvseg_start", "Start", 0, true), f("pvseg_size", "SSize", 0, true)];
+/// `pvs --segments`.
+#[cfg(feature = "lvm-extras")]
+const PVS_SEGMENTS: &[&str] = &["pv_name", "vg_name", "pv_fmt", "pv_attr", "pv_size", "pv_free", "pvseg_start", "pvseg_size"];
 /// `lvs --segments`.
 const LVS_SEGMENTS: &[&str] = &["lv_name", "vg_name", "lv_attr", "stripes", "segtype", "seg_size"];
 pub(super) const LVS_DEFAULT: &[&str] = &[
@@ -98,6 +104,10 @@ pub(super) const LVS_DEFAULT: &[&str] = &[
 pub(super) fn field_named(report: &str, name: &str) -> Option<&'static Field> {
     let prefix = &report[..2];
     let name = name.to_ascii_lowercase();
+    #[cfg(feature = "lvm-extras")]
+    if let Some(f) = PVSEG_FIELDS.iter().find(|f| f.name == name || f.name[6..] == name) {
+        return Some(f);
+    }
     FIELDS
         .iter()
         .find(|f| f.name == name)
@@ -507,7 +517,9 @@ fn rows_of(t: &mut String, missing: &mut bool, machine: &Machine, cmd: &str, a: 
             return Err(());
         }
         ("vgs", true, _) => return vg_rows(t, missing, machine, a, fields).map(|_| pv_rows_of_vgs(machine, a, fields)),
-        ("pvs", _, true) => return Ok(pv_segment_rows(machine, a, fields, listed_pvs_in_order(t, missing, machine, a))),
+        ("pvs", _, lv) if lv || a.segments || fields.iter().any(|f| f.name.starts_with("pvseg_")) => {
+            return Ok(pv_segment_rows(machine, a, fields, listed_pvs_in_order(t, missing, machine, a)));
+        }
         _ => {}
     }
     match cmd {
@@ -548,14 +560,23 @@ fn pv_segment_rows(machine: &Machine, a: &Args, fields: &[&'static Field], pvs: 
     for pv in pvs {
         let row = pv_row(machine, pv, fields, a.units);
         let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
-        let mut runs: Vec<(u64, Option<&Lv>)> = match vg {
-            Some(vg) => vg.runs_on(pv.dev).map(|(l, _, start, _)| (start, Some(l))).chain(machine.lvm().free_runs(pv).into_iter().map(|(start, _)| (start, None))).collect(),
-            None => vec![(0, None)],
+        let mut runs: Vec<(u64, u64, Option<&Lv>)> = match vg {
+            Some(vg) => vg.runs_on(pv.dev).map(|(l, _, start, n)| (start, n, Some(l))).chain(machine.lvm().free_runs(pv).into_iter().map(|(start, n)| (start, n, None))).collect(),
+            None => vec![(0, 0, None)],
         };
         runs.small_sort_by_key(|r| r.0);
-        for (_, lv) in runs {
+        for (start, len, lv) in runs {
             let lv_row = vg.zip(lv).map(|(vg, l)| lv_rows(machine, a, vg, l, fields).swap_remove(0));
-            out.push(row.iter().enumerate().map(|(i, (n, v))| (*n, if is_lv_field(n) { lv_row.as_ref().map_or_else(|| none(i), |r| r[i].1.clone()) } else { v.clone() })).collect());
+            // A segment's size is the PV segment's, free ones included.
+            let extent = vg.map_or(0, |v| v.extent_size_bytes);
+            let value = |i: usize, n: &str, v: &String| match n {
+                "pvseg_start" => start.to_string(),
+                "pvseg_size" | "seg_size_pe" => len.to_string(),
+                "seg_size" => short_size(len * extent, a.units),
+                _ if is_lv_field(n) => lv_row.as_ref().map_or_else(|| none(i), |r| r[i].1.clone()),
+                _ => v.clone(),
+            };
+            out.push(row.iter().enumerate().map(|(i, (n, v))| (*n, value(i, n, v))).collect());
         }
     }
     out
@@ -566,6 +587,8 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
     #[cfg(feature = "lvm-extras")]
     let verbose = a.flags.iter().any(|f| f == "-v" || f == "--verbose");
     let defaults: &[&str] = match cmd {
+        #[cfg(feature = "lvm-extras")]
+        "pvs" if a.segments => PVS_SEGMENTS,
         #[cfg(feature = "lvm-extras")]
         "pvs" if verbose => PVS_VERBOSE,
         "pvs" => PVS_DEFAULT,
