@@ -573,7 +573,9 @@ impl Session {
             }
             #[cfg(feature = "free-space")]
             Step::InfoNumber => {
-                self.info_answer(input, &mut out);
+                if let Some(n) = self.pick_existing(input, &mut out, Step::InfoNumber) {
+                    self.print_info(n, &mut out);
+                }
                 false
             }
             Step::TypeNumber => {
@@ -805,26 +807,20 @@ impl Session {
         let n = if input.is_empty() { used.last().copied() } else { input.parse::<u32>().ok() };
         match n {
             Some(n) if used.contains(&n) => Some(n),
+            // A number between the first and the last is taken; the command
+            // then finds no partition there.
+            Some(n) if used.first().is_some_and(|f| *f <= n) && used.last().is_some_and(|l| n <= *l) => {
+                match ask {
+                    Step::DeleteNumber => out.warn(&format!("Could not delete partition {n}")),
+                    Step::BootNumber => out.info(&format!("The bootable flag on partition {n} is enabled now.")),
+                    _ => out.warn(&format!("Partition {n} does not exist yet!")),
+                }
+                None
+            }
             _ => {
                 out.warn("Value out of range.");
                 self.ask_existing(out, ask);
                 None
-            }
-        }
-    }
-
-    #[cfg(feature = "free-space")]
-    /// `i`'s answer: a DOS primary slot that is empty "does not exist yet";
-    /// any other number no partition has is out of range (asked again).
-    fn info_answer(&mut self, input: &str, out: &mut Out) {
-        let used = self.used_numbers();
-        let n = if input.is_empty() { used.last().copied() } else { input.parse::<u32>().ok() };
-        match n {
-            Some(n) if used.contains(&n) => self.print_info(n, out),
-            Some(n) if self.label.kind == LabelKind::Dos && (1..=4).contains(&n) => out.warn(&format!("Partition {n} does not exist yet!")),
-            _ => {
-                out.warn("Value out of range.");
-                self.ask_existing(out, Step::InfoNumber);
             }
         }
     }

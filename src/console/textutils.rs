@@ -455,7 +455,14 @@ fn sleep(shell: &mut Shell, args: &[String]) -> Output {
         return usage("sleep", "missing operand");
     }
     let mut secs = 0.0;
-    for a in args {
+    let operands = args.iter().position(|a| a == "--");
+    for (i, a) in args.iter().enumerate().filter(|(i, _)| Some(*i) != operands) {
+        // getopt sees a leading dash as options, none of which sleep has.
+        match a.strip_prefix('-').and_then(|o| o.chars().next()).filter(|_| operands.is_none_or(|o| i < o)) {
+            Some('-') => return usage("sleep", &format!("unrecognized option '{a}'")),
+            Some(c) => return usage("sleep", &format!("invalid option -- '{c}'")),
+            None => {}
+        }
         let number = a.strip_suffix(['s', 'm', 'h', 'd']).unwrap_or(a);
         match number.parse::<f64>() {
             Ok(v) if v >= 0.0 => secs += v * unit_seconds(a),

@@ -142,8 +142,14 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
         msg(&mut t, "--- Physical volume ---");
         msg(&mut t, &format!("PV Name               {}", pv.name));
         msg(&mut t, &format!("VG Name               {}", vg.name));
-        msg(&mut t, &format!("PV Size               {} / not usable {}", long_size_as(u, pv.dev_size_bytes), long_size_as(u, pv.dev_size_bytes - pv.pe_count * extent)));
-        msg(&mut t, &format!("Allocatable           yes {}", if free == 0 { "(but full)" } else { "" }));
+        // A PV too small for one extent (pv_min_size is 2 MiB) is no allocatable one.
+        if pv.pe_count == 0 {
+            msg(&mut t, &format!("PV Size               {}", long_size_as(u, pv.dev_size_bytes)));
+            msg(&mut t, "Allocatable           NO");
+        } else {
+            msg(&mut t, &format!("PV Size               {} / not usable {}", long_size_as(u, pv.dev_size_bytes), long_size_as(u, pv.dev_size_bytes - pv.pe_count * extent)));
+            msg(&mut t, &format!("Allocatable           yes {}", if free == 0 { "(but full)" } else { "" }));
+        }
         msg(&mut t, &format!("PE Size               {}", long_size_as(u, extent)));
         msg(&mut t, &format!("Total PE              {}", pv.pe_count));
         msg(&mut t, &format!("Free PE               {free}"));

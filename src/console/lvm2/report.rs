@@ -388,7 +388,8 @@ pub(super) fn pv_row(machine: &Machine, pv: &Pv, fields: &[&'static Field], u: U
                 "vg_name" => pv.vg_name.clone().unwrap_or_default(),
                 "pv_fmt" => "lvm2".into(),
                 "pv_attr" => pv_attr(pv).into(),
-                "pv_size" => short_size(if vg.is_some() { pv.pe_count * extent } else { pv.dev_size_bytes }, u),
+                // lvm2's `_pvsize_disp`: a PV without extents shows its whole size.
+                "pv_size" => short_size(if vg.is_some() && pv.pe_count > 0 { pv.pe_count * extent } else { pv.dev_size_bytes }, u),
                 "pv_free" => short_size(if vg.is_some() { free_ext * extent } else { pv.dev_size_bytes }, u),
                 "pv_used" => short_size((pv.pe_count - free_ext.min(pv.pe_count)) * extent, u),
                 "pe_start" => short_size(pv.pe_start_bytes, u),

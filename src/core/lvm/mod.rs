@@ -438,7 +438,8 @@ impl Lvm {
         if let Some(vg) = self.pv(new.dev).and_then(|p| p.vg_name.clone()) {
             return Err(LvmError::AlreadyInVg { device: new.dev, vg });
         }
-        if new.size_bytes < DEFAULT_PE_START_BYTES + DEFAULT_EXTENT_BYTES {
+        // lvm.conf's pv_min_size: 2048 KiB.
+        if new.size_bytes < 2 << 20 {
             return Err(LvmError::DeviceTooSmall(new.dev));
         }
         let (pe_start_bytes, mdas) = layout::pv_layout(new.size_bytes, &new.options)?;
