@@ -362,7 +362,8 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         }
     }
     // A failed create's "Formatting" line is on standard output, the error
-    // after it on standard error.
+    // after it on standard error (the browser shows one stream).
+    #[cfg(feature = "shell-scripts")]
     if let Some((line, error)) = out.err.split_once('\n').filter(|(l, _)| l.starts_with("Formatting '") && out.exit_status != 0) {
         let mut split = Output { exit_status: out.exit_status, events: std::mem::take(&mut out.events), ..Output::default() };
         split.say(&format!("{line}\n"));

@@ -457,7 +457,9 @@ fn sleep(shell: &mut Shell, args: &[String]) -> Output {
     let mut secs = 0.0;
     let operands = args.iter().position(|a| a == "--");
     for (i, a) in args.iter().enumerate().filter(|(i, _)| Some(*i) != operands) {
-        // getopt sees a leading dash as options, none of which sleep has.
+        // getopt sees a leading dash as options, none of which sleep has
+        // (native: the browser reads "-1" as a bad interval).
+        #[cfg(feature = "coreutils-extras")]
         match a.strip_prefix('-').and_then(|o| o.chars().next()).filter(|_| operands.is_none_or(|o| i < o)) {
             Some('-') => return usage("sleep", &format!("unrecognized option '{a}'")),
             Some(c) => return usage("sleep", &format!("invalid option -- '{c}'")),
