@@ -53,12 +53,6 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
 
 /// Runs `input` through a fresh shell and returns everything it prints.
 pub fn run(options: &Options, input: &str) -> Result<String, String> {
-    run_with_status(options, input).map(|(text, _)| text)
-}
-
-/// `run`, with the status bash would exit with: `exit N`'s, else the last
-/// command's.
-pub fn run_with_status(options: &Options, input: &str) -> Result<(String, i32), String> {
     let start = match &options.disks {
         Some(d) => Start::Disks(d.clone()),
         None => Start::Lab,
@@ -73,8 +67,8 @@ pub fn run_with_status(options: &Options, input: &str) -> Result<(String, i32), 
         let result = shell.run(line);
         out.push_str(&result.text);
         #[cfg(feature = "shell-scripts")]
-        if let Some(code) = shell.exited {
-            return Ok((out, code));
+        if shell.exited.is_some() {
+            return Ok(out);
         }
     }
     #[cfg_attr(not(feature = "shell-scripts"), allow(unused_mut))]
@@ -82,7 +76,7 @@ pub fn run_with_status(options: &Options, input: &str) -> Result<(String, i32), 
     #[cfg(feature = "shell-scripts")]
     rest.join_errors();
     out.push_str(&rest.text);
-    Ok((out, shell.last_status))
+    Ok(out)
 }
 
 /// Convenience for tests: run a script on the given start.

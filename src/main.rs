@@ -40,11 +40,9 @@ fn main() {
             String::from_utf8_lossy(&bytes).into_owned()
         }
     };
-    match cli::run_with_status(&options, &input) {
-        Ok((text, status)) => {
+    match cli::run(&options, &input) {
+        Ok(text) => {
             let _ = std::io::stdout().write_all(text.as_bytes());
-            let _ = std::io::stdout().flush();
-            std::process::exit(status);
         }
         Err(e) => {
             eprintln!("{e}");

@@ -173,14 +173,3 @@ fn without_line_numbers(text: &str) -> String {
 fn file_commands_match_coreutils_on_ext4() {
     assert_fixtures("files", 30);
 }
-
-/// The command-line program exits as bash does after a script: `exit N`'s
-/// status, else the last command's.
-#[test]
-fn the_cli_exits_with_the_scripts_status() {
-    let status = |script: &str| storage_lab::cli::run_with_status(&storage_lab::cli::parse_args(&[]).expect("no options"), script).expect("runs").1;
-    assert_eq!(status("false\n"), 1);
-    assert_eq!(status("ls /nope\n"), 2);
-    assert_eq!(status("false\ntrue\n\n# done\n"), 0);
-    assert_eq!(status("echo hi\nexit 3\nfalse\n"), 3);
-}
