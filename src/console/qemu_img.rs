@@ -1190,7 +1190,8 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         // qcow2's block status stops at the end of an L2 table's reach.
         let (src_align, l2_reach) = cluster_bits.map_or((1, 0), |b| ((1u64 << b) / 512, (1u64 << (2 * b - 3)) / 512));
         let target_cluster = o.options.iter().rev().find(|(k, _)| k == "cluster_size").and_then(|(_, v)| parse_size(v)).unwrap_or(65536);
-        convert_progress(&ranges, size, (src_align, l2_reach), compressed.then_some(target_cluster / 512), sparse == 0)
+        // (A cluster size the create refuses must not reach the arithmetic.)
+        convert_progress(&ranges, size, (src_align, l2_reach), compressed.then_some((target_cluster / 512).max(1)), sparse == 0)
     } else {
         String::new()
     };
