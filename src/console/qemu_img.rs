@@ -1282,7 +1282,9 @@ fn convert_progress(data: &[(u64, u64)], size: u64, (src_align, l2_reach): (u64,
     while sector < total {
         let mut n = (total - sector).min(REQUEST_MAX);
         if next_status <= sector {
-            let (data_here, mut end) = run_at(sector);
+            let (data_here, end) = run_at(sector);
+            // A run ends past its first sector, even one not sector-aligned.
+            let mut end = end.max(sector + 1);
             if l2_reach > 0 {
                 end = end.min((sector / l2_reach + 1) * l2_reach);
             }
