@@ -226,6 +226,9 @@ impl Tx<'_> {
     /// which counts and heals.
     fn copies_match_memo(&mut self, bp: &Blkptr) -> bool {
         let alg = bp.alg();
+        // The sides of a mirror usually hold the same described chunk: one
+        // checksum then serves them all.
+        let mut verified = None;
         for dva in &bp.dvas {
             let Some(top) = self.pool.vdevs.get(dva.vdev as usize) else { return false };
             if top.kind == super::VdevKind::Raidz1 {
@@ -239,8 +242,12 @@ impl Tx<'_> {
                 }
                 let Some(chunk) = self.io.read_described(leaf.dev, dva.offset + super::vdev::VDEV_LABEL_START_BYTES, size) else { return false };
                 self.pool.vdevs[dva.vdev as usize].children[c].io.read(size);
-                if self.pool.memo.of_chunk(alg, &chunk.slice(0, bp.psize)) != bp.cksum {
-                    return false;
+                let chunk = chunk.slice(0, bp.psize);
+                if verified.as_ref() != Some(&chunk) {
+                    if self.pool.memo.of_chunk(alg, &chunk) != bp.cksum {
+                        return false;
+                    }
+                    verified = Some(chunk);
                 }
             }
         }
