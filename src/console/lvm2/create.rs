@@ -249,6 +249,30 @@ struct Form {
     pool: bool,
     /// A pool is created, alone or under a new thin volume (`-L` with `-V`).
     create_pool: bool,
+    /// A linear LV lvm2 will not zero (`-Zn` without `-Wy`, or `-an`).
+    unzeroed: bool,
+    /// `-an` with `-Zy` or `-Wy`: lvm2 refuses, and still exits 0.
+    refuse_zero: bool,
+}
+
+/// The last `-Z y|n`-style value of one option, if given.
+fn yes_no(a: &Args, keys: [&str; 2]) -> Option<bool> {
+    let value = |f: &String| keys.iter().find_map(|k| f.strip_prefix(k).and_then(|r| r.strip_prefix('=')).map(|v| v.starts_with('y')));
+    a.flags.iter().filter_map(value).last()
+}
+
+/// lvm2's `_check_zero_parameters` and `_should_wipe_lv` for a linear LV:
+/// (not zeroed, refused).
+fn zeroing(a: &Args) -> (bool, bool) {
+    if cfg!(not(feature = "lvm-extras")) {
+        return (false, false);
+    }
+    let (zero, wipe) = (yes_no(a, ["-Z", "--zero"]), yes_no(a, ["-W", "--wipesignatures"]));
+    if yes_no(a, ["-a", "--activate"]) == Some(false) {
+        let refused = zero.or(wipe).unwrap_or(false);
+        return (!refused, refused);
+    }
+    (zero == Some(false) && wipe != Some(true), false)
 }
 
 /// The names a line gives: the VG, the new LV and the pool.
@@ -323,7 +347,11 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if check_pool(&mut t, &vg, form, &names).is_err() {
         return fail(t);
     }
-    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { listed_pvs(&mut t, machine, &vg, a.positional.get(1..).unwrap_or_default()) };
+    if form.refuse_zero && !form.thin && !form.create_pool {
+        err_msg(&mut t, "Cannot zero inactive logical volume with option -Zy or -Wy.");
+        return ok(t, Vec::new());
+    }
+    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { super::resize::growth_pvs(&mut t, machine, &vg, a.positional.get(1..).unwrap_or_default()) };
     let Some(pvs) = pvs else { return fail(t) };
     match sizes(&mut t, machine, &vg, a, form, striping, pvs) {
         Ok(sizes) => create(machine, t, &vg, form, names, sizes),
@@ -364,7 +392,8 @@ fn form(a: &Args) -> Result<Form, Output> {
     if !matches {
         return Err(no_matching(CMD, nearest(a)));
     }
-    Ok(Form { thin, pool, create_pool: pool || (thin && has_size) })
+    let (unzeroed, refuse_zero) = zeroing(a);
+    Ok(Form { thin, pool, create_pool: pool || (thin && has_size), unzeroed, refuse_zero })
 }
 
 /// Sets the VG, refusing a second, different one.
@@ -621,6 +650,8 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
             events.extend(e);
             if form.thin {
                 t.push_str(&overprovisioning_warnings(machine, vg_name, &name));
+            } else if form.unzeroed {
+                err_msg(&mut t, &format!("WARNING: Logical volume {vg_name}/{name} not zeroed."));
             }
             msg(&mut t, &format!("Logical volume \"{name}\" created."));
             ok(t, events)

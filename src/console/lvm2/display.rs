@@ -3,7 +3,28 @@
 use super::*;
 use crate::console::Output;
 use crate::core::lvm::{Lv, LvKind, Pv, Vg};
+use crate::core::device::DevId;
 use crate::core::machine::Machine;
+use crate::core::order::SmallSort;
+
+/// The VGs in the order lvm2's non-report commands process them: lvmcache
+/// puts each VG first when its label scan, which runs in device-number
+/// order, meets the VG's first PV. Reports sort by name instead.
+pub(super) fn vgs_in_scan_order(machine: &Machine) -> Vec<&Vg> {
+    let devno = |d: &DevId| machine.devices().get(*d).map_or(0, |b| ((b.major & 0xfff) << 8) | (b.minor & 0xff) | ((b.minor & !0xff) << 12));
+    let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
+    vgs.small_sort_by_key(|v| std::cmp::Reverse(v.pvs.iter().map(devno).min().unwrap_or(0)));
+    vgs
+}
+
+/// The PVs in processing order: by VG (in scan order, each VG's in its
+/// metadata order), then those in no VG.
+fn pvs_in_scan_order(machine: &Machine) -> Vec<&Pv> {
+    let lvm = machine.lvm();
+    let mut pvs: Vec<&Pv> = vgs_in_scan_order(machine).into_iter().flat_map(|vg| vg.pvs.iter().filter_map(|d| lvm.pv(*d))).collect();
+    pvs.extend(lvm.pvs.iter().filter(|p| p.vg_name.is_none()));
+    pvs
+}
 
 /// `pvscan [-s]` as lvm2's `_pvscan_display_pv` prints it: names padded to
 /// the longest PV name and the longest VG name (the orphans' internal VG,
@@ -13,12 +34,7 @@ use crate::core::machine::Machine;
 #[cfg(feature = "lvm-extras")]
 pub(super) fn pvscan(machine: &Machine, a: &Args) -> Output {
     let lvm = machine.lvm();
-    let vgs = lvm.vgs_by_name();
-    let mut pvs: Vec<&Pv> = Vec::new();
-    for vg in vgs {
-        pvs.extend(vg.pvs.iter().filter_map(|d| lvm.pv(*d)));
-    }
-    pvs.extend(lvm.pvs.iter().filter(|p| p.vg_name.is_none()));
+    let pvs = pvs_in_scan_order(machine);
     let pv_w = lvm.pvs.iter().map(|p| p.name.len()).max().unwrap_or(0) + 2;
     let vg_w = lvm.vgs.iter().map(|v| v.name.len()).max().unwrap_or(0).max("#orphans_lvm2".len()) + 2;
     let (mut t, mut total, mut orphan_bytes, mut orphans) = (String::new(), 0, 0, 0);
@@ -71,7 +87,7 @@ pub(super) fn pvscan(machine: &Machine, _: &Args) -> Output {
 /// `vgscan`: each VG, by name, as lvm2's `vgscan_single` announces it.
 #[cfg(feature = "lvm-extras")]
 pub(super) fn vgscan(machine: &Machine) -> Output {
-    let vgs = machine.lvm().vgs_by_name();
+    let vgs = vgs_in_scan_order(machine);
     let mut t = String::new();
     for vg in vgs {
         msg(&mut t, &format!("Found volume group \"{}\" using metadata type lvm2", vg.name));
@@ -83,7 +99,7 @@ pub(super) fn vgscan(machine: &Machine) -> Output {
 /// (`_lvscan_single`); VGs by name, LVs in metadata order.
 #[cfg(feature = "lvm-extras")]
 pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
-    let vgs = machine.lvm().vgs_by_name();
+    let vgs = vgs_in_scan_order(machine);
     let mut t = String::new();
     for vg in vgs {
         for lv in vg.lvs.iter().filter(|l| a.all || !l.is_hidden()) {
@@ -103,7 +119,8 @@ pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
 pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
     let mut t = String::new();
     let u = a.units;
-    let pvs: Vec<&Pv> = machine.lvm().pvs.iter().filter(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p))).collect();
+    let mut pvs = pvs_in_scan_order(machine);
+    pvs.retain(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p)));
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
             if machine.resolve(p).is_none() {
@@ -190,8 +207,14 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
             return fail(t);
         }
     }
-    let mut vgs = machine.lvm().vgs_by_name();
-    vgs.retain(|v| a.positional.is_empty() || a.positional.contains(&v.name));
+    // Named VGs go in the order named (`_choose_vgs_to_process`).
+    let mut vgs = vgs_in_scan_order(machine);
+    if !a.positional.is_empty() {
+        vgs = Vec::new();
+        for v in &a.positional {
+            vgs.extend(machine.lvm().vg(v).filter(|vg| !vgs.iter().any(|x| x.name == vg.name)));
+        }
+    }
     for vg in vgs {
         let lvm = machine.lvm();
         let e = vg.extent_size_bytes;
@@ -276,7 +299,7 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
             }
         }
     }
-    for vg in &machine.lvm().vgs {
+    for vg in vgs_in_scan_order(machine) {
         for lv in processing_order(vg, true) {
             let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
             let listed = (a.all || !lv.is_hidden()) && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none()));

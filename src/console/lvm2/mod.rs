@@ -13,10 +13,13 @@
 //! the metadata text (and so the metadata areas' free space) carries.
 //! Thin snapshots (`lvcreate -s`) are made inactive with the activation skip
 //! flag, as lvm2 makes them, and `lvconvert --merge` rolls their origin back.
-//! Simplifications: no `-O` sorting, `--select`, `vgchange`, `lvchange`,
-//! classic (COW) snapshots, delayed merges, tags,
-//! PV lists on lvcreate/lvextend or `-i`/`-I` on resizes (an extension repeats
-//! the last segment's striping); LV creation times come from the lab clock.
+//! Non-report commands take VGs in lvm2's scan order (see
+//! `display::vgs_in_scan_order`); reports sort by name.
+//! Simplifications: activation is not modelled (`--driverloaded n` only
+//! changes the messages and lv_attr's state flags); no raid or mirror LVs,
+//! delayed merges, tags, or `-i`/`-I` on resizes (an extension repeats the
+//! last segment's striping); LV creation times come from the lab clock. The
+//! browser leaves out `-O`, `--select` and classic (COW) snapshots.
 
 use super::{Interactive, Output, Shell};
 use crate::core::device::DevId;
@@ -266,7 +269,15 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         streams(&mut out);
         return Some(out);
     }
-    let out = recording(shell, &line, |shell| labelling_first(shell, cmd, &args, raw, &line));
+    #[cfg_attr(not(feature = "lvm-extras"), allow(unused_mut))]
+    let mut out = recording(shell, &line, |shell| labelling_first(shell, cmd, &args, raw, &line));
+    #[cfg(feature = "lvm-extras")]
+    // `set_activation` comes after the command line matched a definition.
+    if activation_disabled(&args) && !out.text.contains("No command with matching syntax") {
+        let mut w = String::new();
+        err_msg(&mut w, "WARNING: Activation disabled. No device-mapper interaction will be attempted.");
+        out.text.insert_str(0, &w);
+    }
     #[cfg(feature = "lvm-extras")]
     let out = silence(shell, &args, out);
     if let Some(Interactive::Confirm(c)) = shell.interactive.as_mut() {
@@ -298,6 +309,12 @@ fn labelling_first(shell: &mut Shell, cmd: &str, args: &Args, raw: &[String], li
 #[cfg(not(feature = "lvm-extras"))]
 fn labelling_first(shell: &mut Shell, cmd: &str, args: &Args, _raw: &[String], line: &str) -> Output {
     dispatch(shell, cmd, args, line)
+}
+
+/// `--driverloaded n`: lvm2 leaves device-mapper alone (hosts without it).
+#[cfg(feature = "lvm-extras")]
+fn activation_disabled(args: &Args) -> bool {
+    args.flags.iter().any(|f| matches!(f.as_str(), "--driverloaded=n" | "--driverloaded=no"))
 }
 
 /// lvm2's `-qq` (silent mode): every question is answered "no" at once, as at

@@ -53,6 +53,14 @@ pub(super) fn zero_size_errors(a: &Args) -> Vec<String> {
 }
 
 pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
+    let by_pvs;
+    let a = if a.size.is_none() && a.extents.is_none() && cmd != "lvreduce" && a.positional.len() >= 2 && a.positional[0].contains('/') {
+        // `lvextend LV PV ...`: every free extent of those PVs (`+100%PVS`).
+        by_pvs = Args { extents: Some(ExtentsArg { sign: Sign::Plus, value: 100, percent: Percent::Pvs }), ..a.clone() };
+        &by_pvs
+    } else {
+        a
+    };
     let machine = &mut shell.machine;
     let sized = a.size.is_some() || a.extents.is_some();
     // `lvextend LV PV ...` takes its size from the PVs; a size typed
@@ -153,7 +161,7 @@ fn classic_snapshot_limits(t: &mut String, vg: &crate::core::lvm::Vg, lv: &crate
 
 /// The PVs named after the LV, which an extension may use (lvm2 names
 /// those without free extents, and refuses when none has any).
-fn growth_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> Option<Vec<DevId>> {
+pub(super) fn growth_pvs(t: &mut String, machine: &Machine, vg: &Vg, paths: &[String]) -> Option<Vec<DevId>> {
     let listed = listed_pvs(t, machine, vg, paths)?;
     let lvm = machine.lvm();
     for pv in listed.iter().filter_map(|d| lvm.pv(*d)).filter(|p| lvm.pv_free_extents(p) == 0) {

@@ -61,6 +61,12 @@ fn kind(f: &Field) -> Kind {
     }
 }
 
+/// Whether the field holds a size (shown in the report's units).
+#[cfg(feature = "lvm-extras")]
+pub(super) fn is_size(f: &Field) -> bool {
+    kind(f) == Kind::Size
+}
+
 /// The sort keys and the selection of one report.
 pub(super) struct Plan {
     keys: Vec<(&'static Field, bool)>,
