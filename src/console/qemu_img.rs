@@ -279,6 +279,18 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
     Ok(o)
 }
 
+/// The first `-o` key that neither the format's create options nor the
+/// file protocol's (`nocow`, `extent_size_hint`) nor `extra` name.
+fn unknown_option<'a>(format: &str, options: &'a [(String, String)], extra: &str) -> Option<&'a str> {
+    let known = if format == "qcow2" {
+        " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 "
+    } else {
+        " size preallocation "
+    };
+    let known = |k: &str| [known, " nocow extent_size_hint ", extra].iter().any(|l| l.contains(&format!(" {k} "))) || k.starts_with("encrypt.") && format == "qcow2";
+    options.iter().map(|(k, _)| k.as_str()).find(|k| !known(k))
+}
+
 fn create(shell: &mut Shell, args: &[String]) -> Output {
     let o = match create_args(args) {
         Ok(o) => o,
@@ -291,14 +303,8 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     let Some(name) = o.operands.first() else {
         return usage("create", "qemu-img: Expecting image file name");
     };
-    // The options each driver creates with; the block layer, not the raw
-    // driver, refuses a backing file for raw.
-    let known = if o.format.as_deref() == Some("qcow2") {
-        " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 "
-    } else {
-        " size preallocation nocow extent_size_hint backing_file backing_fmt "
-    };
-    if let Some((k, _)) = o.options.iter().find(|(k, _)| !known.contains(&format!(" {k} ")) && !k.starts_with("encrypt.")) {
+    // The block layer, not the raw driver, refuses a backing file for raw.
+    if let Some(k) = unknown_option(o.format.as_deref().unwrap_or("raw"), &o.options, " backing_file backing_fmt ") {
         return fail(format!("{name}: Invalid parameter '{k}'"));
     }
     for (k, v) in o.options.iter().filter(|_| cfg!(feature = "qemu-img-arg-checks")) {
@@ -1182,6 +1188,9 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         return out;
     }
     let out_format = o.format.clone().unwrap_or_else(|| "raw".into());
+    if let Some(k) = unknown_option(&out_format, &o.options, "").filter(|_| matches!(out_format.as_str(), "raw" | "qcow2")) {
+        return fail(format!("Invalid parameter '{k}'"));
+    }
     let source = chain_of(shell, &f);
     let ranges = source.data_ranges_from(&shell.machine, 0);
     let size = f.virtual_size();
@@ -1611,16 +1620,23 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
         }
         (None, None) => return fail("Either --size N or one filename must be specified.".into()),
     };
+    let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let bad_value = if opt("lazy_refcounts").is_some_and(|v| qapi_bool(v).is_none()) { Some("Parameter 'lazy_refcounts' expects 'on' or 'off'".to_string()) } else { None };
+    if let Some(why) = unknown_option(&out_format, &o.options, "").map(|k| format!("Invalid parameter '{k}'")).or(bad_value) {
+        return fail(format!("{why}\nqemu-img: Invalid options for file format '{out_format}'"));
+    }
     let cluster = o.options.iter().rev().find(|(k, _)| k == "cluster_size").and_then(|(_, v)| parse_size(v)).unwrap_or(65536);
     if out_format == "qcow2" && (!cluster.is_power_of_two() || !(512..=2 << 20).contains(&cluster)) {
         return fail("Cluster size must be a power of two between 512 and 2048k".into());
+    }
+    if out_format == "qcow2" && !matches!(opt("preallocation"), None | Some("off" | "metadata" | "falloc" | "full")) {
+        return fail(format!("invalid parameter value: {}", opt("preallocation").unwrap_or_default()));
     }
     // qcow2_measure() with --size: more L2 tables than QCOW_MAX_L1_SIZE
     // (32 MiB) lists. (Measured from an image, qemu-img 10.0.2 answers.)
     if out_format == "qcow2" && from_image.is_none() && (size / cluster).div_ceil(cluster / 8) * 8 > 32 << 20 {
         return fail("The image size is too large (try using a larger cluster size)".into());
     }
-    let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     // `qcow2_opt_get_version_del` takes the two numbers only.
     if let Some(c) = opt("compat").filter(|c| out_format == "qcow2" && !matches!(*c, "0.10" | "1.1")) {
         return fail(format!("Invalid compatibility level: '{c}'"));
@@ -1634,8 +1650,9 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     let prealloc = opt("preallocation").unwrap_or("off");
     let (required, fully) = if out_format == "raw" {
         (size, size)
-    } else if matches!(prealloc, "falloc" | "full") {
-        // Every data cluster is written too.
+    } else if matches!(prealloc, "falloc" | "full") || (from_image.is_some() && opt("backing_file").is_some()) {
+        // Every data cluster is written too; or, over a backing file,
+        // qcow2_measure cannot know what the chains share and counts all.
         let fully = qcow2::fully_allocated_bytes(size, cluster);
         (fully, fully)
     } else {

@@ -133,6 +133,10 @@ impl Session {
 fn run_all(m: &mut Machine, target: &mut Target, size: u64, commands: &[String], mut out: Output) -> Output {
     let mut failed = 0;
     for c in commands {
+        // `quit` ends the list; the exit status keeps earlier failures.
+        if matches!(c.split_whitespace().next(), Some("quit" | "q")) {
+            break;
+        }
         let o = command(m, target, size, c);
         failed = failed.max(o.exit_status);
         out.append(o);
@@ -363,9 +367,9 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
     }
     // `lab`: the option letters the lab models; QEMU's others get its message.
     let (op, opts, lab) = match typed.as_str() {
-        "write" | "w" => ("write", WRITE_OPTS, "zPc"),
-        "read" | "r" => ("read", READ_OPTS, "Pv"),
-        "discard" | "d" => ("discard", DISCARD_OPTS, ""),
+        "write" | "w" => ("write", WRITE_OPTS, "zPcq"),
+        "read" | "r" => ("read", READ_OPTS, "Pvq"),
+        "discard" | "d" => ("discard", DISCARD_OPTS, "q"),
         // qemu-io's own complaints go to standard error; a command's results to standard output.
         other => return Output::error(format!("command \"{other}\" not found\n"), 1),
     };
@@ -383,10 +387,22 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
                 None => return fail(format!("{value} is not a valid pattern byte\n")),
             },
             Ok((c, _)) if lab.contains(c) => flags.push(c),
-            Ok((c, _)) => return fail(format!("qemu-io: the lab's options are write -P/-z/-c and read -P/-v, not '{op} -{c}'\n")),
+            Ok((c, _)) => return fail(format!("qemu-io: the lab's options are write -P/-z/-c, read -P/-v and -q, not '{op} -{c}'\n")),
         }
     }
-    let [offset, len] = getopt.operands.as_slice() else {
+    let mut out = checked(m, target, size, op, pattern, &flags, &getopt.operands);
+    if flags.contains('q') {
+        // `-q`: no dump and no summary; a failure still says so.
+        out.text = out.text.split_inclusive('\n').filter(|l| l.starts_with("Pattern verification failed") || l.contains(" failed: ")).collect();
+    }
+    out
+}
+
+/// A read, write or discard once its options are read: qemu-io's checks of
+/// the operands, then the request.
+fn checked(m: &mut Machine, target: &mut Target, size: u64, op: &str, pattern: Option<u8>, flags: &str, operands: &[String]) -> Output {
+    let fail = |text: String| Output::text(text, 1);
+    let [offset, len] = operands else {
         return fail(usage_line(op).into());
     };
     if flags.contains('z') && pattern.is_some() {
@@ -399,7 +415,7 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
     // BDRV_REQUEST_MAX_BYTES: qemu-io refuses longer requests.
     if len > 2_147_483_136 {
         let without_n = if op == "write" { " without -n" } else { "" };
-        return fail(format!("length cannot exceed 2147483136{without_n}, given {}\n", getopt.operands[1]));
+        return fail(format!("length cannot exceed 2147483136{without_n}, given {}\n", operands[1]));
     }
     // A compressed write must be whole sectors before the driver sees it.
     if flags.contains('c') {

@@ -132,16 +132,28 @@ pub(super) fn data_ranges(m: &crate::core::machine::Machine, chain: &chain::Chai
 }
 
 /// Block status through the chain, as `compare -s` compares it: ranges
-/// with whether they are allocated, read as zeros, hold data, and have a
-/// known place in a file.
-pub(super) fn block_status(m: &crate::core::machine::Machine, chain: &chain::Chain, size: u64) -> Vec<(u64, [bool; 4])> {
+/// with whether they are allocated, read as zeros, hold data, have a known
+/// place in a file, and reach the end of the image (`BDRV_BLOCK_EOF`). A
+/// qcow2 layer answers for one L2 table's reach at most.
+pub(super) fn block_status(m: &crate::core::machine::Machine, chain: &chain::Chain, size: u64) -> Vec<(u64, [bool; 5])> {
     let mut extents = Vec::new();
     layer_extents(m, chain, 0, 0, size, &mut extents);
-    extents.iter().map(|e| (e.start + e.len, [e.present, e.zero, e.data, e.host.is_some()])).collect()
+    let reach = chain.layers.iter().filter_map(|l| l.header.as_ref()).map(|h| 1u64 << (2 * h.cluster_bits - 3)).min().unwrap_or(u64::MAX);
+    let mut out = Vec::new();
+    for e in &extents {
+        let end = e.start + e.len;
+        let mut at = e.start;
+        while at < end {
+            let next = end.min((at / reach + 1).saturating_mul(reach));
+            out.push((next, [e.present, e.zero, e.data, e.host.is_some(), next == size]));
+            at = next;
+        }
+    }
+    out
 }
 
 /// Where two block status lists (range ends and flags) first differ.
-pub(super) fn first_status_difference(a: &[(u64, [bool; 4])], b: &[(u64, [bool; 4])]) -> Option<u64> {
+pub(super) fn first_status_difference(a: &[(u64, [bool; 5])], b: &[(u64, [bool; 5])]) -> Option<u64> {
     let (mut i, mut j, mut at) = (0, 0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
         if x.1 != y.1 {
