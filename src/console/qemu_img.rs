@@ -279,16 +279,16 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
     Ok(o)
 }
 
-/// The first `-o` key that neither the format's create options nor the
-/// file protocol's (`nocow`, `extent_size_hint`) nor `extra` name.
-fn unknown_option<'a>(format: &str, options: &'a [(String, String)], extra: &str) -> Option<&'a str> {
+/// The first `-o` key that neither the target format's create options nor
+/// the file protocol's name (convert and measure; native for the budget).
+#[cfg(feature = "qemu-img-arg-checks")]
+fn unknown_option<'a>(format: &str, options: &'a [(String, String)]) -> Option<&'a str> {
     let known = if format == "qcow2" {
-        " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 "
+        " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 nocow extent_size_hint "
     } else {
-        " size preallocation "
+        " size preallocation nocow extent_size_hint "
     };
-    let known = |k: &str| [known, " nocow extent_size_hint ", extra].iter().any(|l| l.contains(&format!(" {k} "))) || k.starts_with("encrypt.") && format == "qcow2";
-    options.iter().map(|(k, _)| k.as_str()).find(|k| !known(k))
+    options.iter().map(|(k, _)| k.as_str()).find(|k| !known.contains(&format!(" {k} ")) && !(k.starts_with("encrypt.") && format == "qcow2"))
 }
 
 fn create(shell: &mut Shell, args: &[String]) -> Output {
@@ -303,8 +303,14 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     let Some(name) = o.operands.first() else {
         return usage("create", "qemu-img: Expecting image file name");
     };
-    // The block layer, not the raw driver, refuses a backing file for raw.
-    if let Some(k) = unknown_option(o.format.as_deref().unwrap_or("raw"), &o.options, " backing_file backing_fmt ") {
+    // The options each driver creates with, and the file protocol's; the
+    // block layer, not the raw driver, refuses a backing file for raw.
+    let known = if o.format.as_deref() == Some("qcow2") {
+        " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 nocow extent_size_hint "
+    } else {
+        " size preallocation nocow extent_size_hint backing_file backing_fmt "
+    };
+    if let Some((k, _)) = o.options.iter().find(|(k, _)| !known.contains(&format!(" {k} ")) && !k.starts_with("encrypt.")) {
         return fail(format!("{name}: Invalid parameter '{k}'"));
     }
     for (k, v) in o.options.iter().filter(|_| cfg!(feature = "qemu-img-arg-checks")) {
@@ -1092,7 +1098,7 @@ fn compare(shell: &mut Shell, args: &[String]) -> Output {
     let (ca, cb) = (chain_of(shell, &fa), chain_of(shell, &fb));
     let m = &shell.machine;
     // -s: QEMU compares each chunk's block status before its bytes.
-    let status_mismatch = if strict {
+    let status_mismatch = if strict && cfg!(feature = "strict-compare") {
         let size = fa.virtual_size();
         map::first_status_difference(&map::block_status(m, &ca, size), &map::block_status(m, &cb, size))
     } else {
@@ -1188,7 +1194,8 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
         return out;
     }
     let out_format = o.format.clone().unwrap_or_else(|| "raw".into());
-    if let Some(k) = unknown_option(&out_format, &o.options, "").filter(|_| matches!(out_format.as_str(), "raw" | "qcow2")) {
+    #[cfg(feature = "qemu-img-arg-checks")]
+    if let Some(k) = unknown_option(&out_format, &o.options).filter(|_| matches!(out_format.as_str(), "raw" | "qcow2")) {
         return fail(format!("Invalid parameter '{k}'"));
     }
     let source = chain_of(shell, &f);
@@ -1621,15 +1628,18 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
         (None, None) => return fail("Either --size N or one filename must be specified.".into()),
     };
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    let bad_value = if opt("lazy_refcounts").is_some_and(|v| qapi_bool(v).is_none()) { Some("Parameter 'lazy_refcounts' expects 'on' or 'off'".to_string()) } else { None };
-    if let Some(why) = unknown_option(&out_format, &o.options, "").map(|k| format!("Invalid parameter '{k}'")).or(bad_value) {
-        return fail(format!("{why}\nqemu-img: Invalid options for file format '{out_format}'"));
+    #[cfg(feature = "qemu-img-arg-checks")]
+    {
+        let bad_value = if opt("lazy_refcounts").is_some_and(|v| qapi_bool(v).is_none()) { Some("Parameter 'lazy_refcounts' expects 'on' or 'off'".to_string()) } else { None };
+        if let Some(why) = unknown_option(&out_format, &o.options).map(|k| format!("Invalid parameter '{k}'")).or(bad_value) {
+            return fail(format!("{why}\nqemu-img: Invalid options for file format '{out_format}'"));
+        }
     }
     let cluster = o.options.iter().rev().find(|(k, _)| k == "cluster_size").and_then(|(_, v)| parse_size(v)).unwrap_or(65536);
     if out_format == "qcow2" && (!cluster.is_power_of_two() || !(512..=2 << 20).contains(&cluster)) {
         return fail("Cluster size must be a power of two between 512 and 2048k".into());
     }
-    if out_format == "qcow2" && !matches!(opt("preallocation"), None | Some("off" | "metadata" | "falloc" | "full")) {
+    if cfg!(feature = "qemu-img-arg-checks") && out_format == "qcow2" && !matches!(opt("preallocation"), None | Some("off" | "metadata" | "falloc" | "full")) {
         return fail(format!("invalid parameter value: {}", opt("preallocation").unwrap_or_default()));
     }
     // qcow2_measure() with --size: more L2 tables than QCOW_MAX_L1_SIZE
@@ -1650,7 +1660,7 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     let prealloc = opt("preallocation").unwrap_or("off");
     let (required, fully) = if out_format == "raw" {
         (size, size)
-    } else if matches!(prealloc, "falloc" | "full") || (from_image.is_some() && opt("backing_file").is_some()) {
+    } else if matches!(prealloc, "falloc" | "full") || (cfg!(feature = "qemu-img-arg-checks") && from_image.is_some() && opt("backing_file").is_some()) {
         // Every data cluster is written too; or, over a backing file,
         // qcow2_measure cannot know what the chains share and counts all.
         let fully = qcow2::fully_allocated_bytes(size, cluster);

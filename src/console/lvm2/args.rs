@@ -527,7 +527,9 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         // lvm2's switch for hosts without device-mapper, which the lab has.
         "--driverloaded" => {
             let v = value()?;
-            a.flags.push(format!("--driverloaded={v}"));
+            if cfg!(feature = "lvm-extras") {
+                a.flags.push(format!("--driverloaded={v}"));
+            }
         }
         "-v" | "--verbose" | "-q" | "--quiet" | "-t" | "--test" => a.flags.push(key.to_string()),
         _ if key.starts_with("--") => return Err(getopt_error(format!("{cmd}: unrecognized option '{key}'\n"))),

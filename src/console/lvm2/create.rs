@@ -347,11 +347,14 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
     if check_pool(&mut t, &vg, form, &names).is_err() {
         return fail(t);
     }
-    if form.refuse_zero && !form.thin && !form.create_pool {
+    if cfg!(feature = "lvm-extras") && form.refuse_zero && !form.thin && !form.create_pool {
         err_msg(&mut t, "Cannot zero inactive logical volume with option -Zy or -Wy.");
         return ok(t, Vec::new());
     }
-    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { super::resize::growth_pvs(&mut t, machine, &vg, a.positional.get(1..).unwrap_or_default()) };
+    // Full PVs get lvm2's warnings natively (the browser's budget).
+    #[cfg(feature = "lvm-extras")]
+    let listed_pvs = super::resize::growth_pvs;
+    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { listed_pvs(&mut t, machine, &vg, a.positional.get(1..).unwrap_or_default()) };
     let Some(pvs) = pvs else { return fail(t) };
     match sizes(&mut t, machine, &vg, a, form, striping, pvs) {
         Ok(sizes) => create(machine, t, &vg, form, names, sizes),
@@ -650,7 +653,7 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
             events.extend(e);
             if form.thin {
                 t.push_str(&overprovisioning_warnings(machine, vg_name, &name));
-            } else if form.unzeroed {
+            } else if cfg!(feature = "lvm-extras") && form.unzeroed {
                 err_msg(&mut t, &format!("WARNING: Logical volume {vg_name}/{name} not zeroed."));
             }
             msg(&mut t, &format!("Logical volume \"{name}\" created."));

@@ -3,13 +3,17 @@
 use super::*;
 use crate::console::Output;
 use crate::core::lvm::{Lv, LvKind, Pv, Vg};
+#[cfg(feature = "lvm-extras")]
 use crate::core::device::DevId;
 use crate::core::machine::Machine;
+#[cfg(feature = "lvm-extras")]
 use crate::core::order::SmallSort;
 
 /// The VGs in the order lvm2's non-report commands process them: lvmcache
 /// puts each VG first when its label scan, which runs in device-number
 /// order, meets the VG's first PV. Reports sort by name instead.
+/// (The browser takes them by name, for its budget.)
+#[cfg(feature = "lvm-extras")]
 pub(super) fn vgs_in_scan_order(machine: &Machine) -> Vec<&Vg> {
     let devno = |d: &DevId| machine.devices().get(*d).map_or(0, |b| ((b.major & 0xfff) << 8) | (b.minor & 0xff) | ((b.minor & !0xff) << 12));
     let mut vgs: Vec<&Vg> = machine.lvm().vgs.iter().collect();
@@ -17,13 +21,24 @@ pub(super) fn vgs_in_scan_order(machine: &Machine) -> Vec<&Vg> {
     vgs
 }
 
+#[cfg(not(feature = "lvm-extras"))]
+pub(super) fn vgs_in_scan_order(machine: &Machine) -> Vec<&Vg> {
+    machine.lvm().vgs_by_name()
+}
+
 /// The PVs in processing order: by VG (in scan order, each VG's in its
 /// metadata order), then those in no VG.
+#[cfg(feature = "lvm-extras")]
 fn pvs_in_scan_order(machine: &Machine) -> Vec<&Pv> {
     let lvm = machine.lvm();
     let mut pvs: Vec<&Pv> = vgs_in_scan_order(machine).into_iter().flat_map(|vg| vg.pvs.iter().filter_map(|d| lvm.pv(*d))).collect();
     pvs.extend(lvm.pvs.iter().filter(|p| p.vg_name.is_none()));
     pvs
+}
+
+#[cfg(not(feature = "lvm-extras"))]
+fn pvs_in_scan_order(machine: &Machine) -> Vec<&Pv> {
+    machine.lvm().pvs.iter().collect()
 }
 
 /// `pvscan [-s]` as lvm2's `_pvscan_display_pv` prints it: names padded to
@@ -102,6 +117,7 @@ pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
     let vgs = vgs_in_scan_order(machine);
     let mut t = String::new();
     for vg in vgs {
+        let vg = &*as_seen(vg, a);
         for lv in vg.lvs.iter().filter(|l| a.all || !l.is_hidden()) {
             let invalid = matches!(&lv.kind, LvKind::Snapshot(c) if c.invalid);
             let state = if lv.active && !invalid { "ACTIVE   " } else { "inactive " };
@@ -119,8 +135,7 @@ pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
 pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
     let mut t = String::new();
     let u = a.units;
-    let mut pvs = pvs_in_scan_order(machine);
-    pvs.retain(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p)));
+    let pvs: Vec<&Pv> = pvs_in_scan_order(machine).into_iter().filter(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p))).collect();
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
             if machine.resolve(p).is_none() {
@@ -207,8 +222,12 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
             return fail(t);
         }
     }
-    // Named VGs go in the order named (`_choose_vgs_to_process`).
+    // Named VGs go in the order named (`_choose_vgs_to_process`); the
+    // browser, for its budget, keeps them by name.
     let mut vgs = vgs_in_scan_order(machine);
+    #[cfg(not(feature = "lvm-extras"))]
+    vgs.retain(|v| a.positional.is_empty() || a.positional.contains(&v.name));
+    #[cfg(feature = "lvm-extras")]
     if !a.positional.is_empty() {
         vgs = Vec::new();
         for v in &a.positional {
@@ -300,6 +319,7 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
         }
     }
     for vg in vgs_in_scan_order(machine) {
+        let vg = &*as_seen(vg, a);
         for lv in processing_order(vg, true) {
             let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
             let listed = (a.all || !lv.is_hidden()) && (wanted.is_empty() || wanted.iter().any(|(v, l)| *v == vg.name && l.is_none()));
@@ -311,6 +331,10 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
                 lv_segments(machine, vg, lv, a.units, &mut t);
             }
         }
+    }
+    if activation_disabled(a) {
+        // Without device-mapper lvm2 knows no status at all.
+        t = t.split_inclusive('\n').filter(|l| !l.starts_with("  LV Status ")).collect();
     }
     ok(t, Vec::new())
 }

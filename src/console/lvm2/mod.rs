@@ -317,6 +317,25 @@ fn activation_disabled(args: &Args) -> bool {
     args.flags.iter().any(|f| matches!(f.as_str(), "--driverloaded=n" | "--driverloaded=no"))
 }
 
+#[cfg(not(feature = "lvm-extras"))]
+fn activation_disabled(_: &Args) -> bool {
+    false
+}
+
+/// A VG as a command sees it: without device-mapper (`--driverloaded n`)
+/// no LV is active, so none is asked about before a reduce or a removal,
+/// and the displays show none available.
+fn as_seen<'v>(vg: &'v Vg, a: &Args) -> std::borrow::Cow<'v, Vg> {
+    if !activation_disabled(a) {
+        return std::borrow::Cow::Borrowed(vg);
+    }
+    let mut v = vg.clone();
+    for l in &mut v.lvs {
+        l.active = false;
+    }
+    std::borrow::Cow::Owned(v)
+}
+
 /// lvm2's `-qq` (silent mode): every question is answered "no" at once, as at
 /// the end of input, and the messages lvm2 prints "unless silent" go. The
 /// browser (without `lvm-extras`) reads it as `-q`.
@@ -433,7 +452,8 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
 fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
     let mut t = String::new();
     let value = a.flags.iter().find_map(|f| f.split_once('=').filter(|(k, _)| *k == "-a" || *k == "--activate").map(|(_, v)| v));
-    if !matches!(value, Some("y" | "ay")) {
+    // Without device-mapper (`--driverloaded n`) nothing changes either way.
+    if !matches!(value, Some("y" | "ay")) && !activation_disabled(a) {
         err_msg(&mut t, &format!("{cmd}: activation changes are not simulated; every LV stays active."));
         return fail(t);
     }
@@ -463,7 +483,7 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
         for name in names {
             match lvm.vg(&name) {
                 Some(vg) => {
-                    let n = vg.lvs.iter().filter(|l| l.active && !l.is_hidden()).count();
+                    let n = as_seen(vg, a).lvs.iter().filter(|l| l.active && !l.is_hidden()).count();
                     msg(&mut t, &format!("{n} logical volume(s) in volume group \"{name}\" now active"));
                 }
                 None => {

@@ -138,6 +138,7 @@ pub(super) fn lvremove(shell: &mut Shell, a: &Args) -> Output {
     let mut group = 0;
     for vg_name in vg_names {
         let Some(vg) = shell.machine.lvm().vg(&vg_name) else { continue };
+        let vg = &*as_seen(vg, a);
         let all = whole.contains(&vg_name);
         let mut done = Vec::new();
         for lv in processing_order(vg, true) {

@@ -233,6 +233,7 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                         "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
                         "lv_full_name" => format!("{}/{}", vg.name, lv.name),
                         // The lab keeps every LV active.
+                        "lv_active" if activation_disabled(a) => "unknown".into(),
                         "lv_active" => "active".into(),
                         "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
                         "seg_count" => lv.segments.len().max(1).to_string(),
@@ -346,6 +347,7 @@ pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> Str
         "vg_seqno" => vg.seqno.to_string(),
         "vg_mda_count" | "vg_mda_used_count" => vg_mdas(lvm, vg).count().to_string(),
         // No limit: lvm2's format leaves both 0.
+        #[cfg(feature = "lvm-extras")]
         "max_lv" | "max_pv" => "0".into(),
         "vg_mda_size" => short_size(vg_mdas(lvm, vg).map(|m| m.size_bytes).min().unwrap_or(0), u),
         #[cfg(feature = "lvm-extras")]

@@ -53,7 +53,10 @@ pub(super) fn zero_size_errors(a: &Args) -> Vec<String> {
 }
 
 pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
+    // (Native: the browser's budget; it says no command matches.)
+    #[cfg(feature = "lvm-extras")]
     let by_pvs;
+    #[cfg(feature = "lvm-extras")]
     let a = if a.size.is_none() && a.extents.is_none() && cmd != "lvreduce" && a.positional.len() >= 2 && a.positional[0].contains('/') {
         // `lvextend LV PV ...`: every free extent of those PVs (`+100%PVS`).
         by_pvs = Args { extents: Some(ExtentsArg { sign: Sign::Plus, value: 100, percent: Percent::Pvs }), ..a.clone() };
@@ -99,6 +102,11 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     if a.resizefs && is_pool {
         msg(&mut t, &format!("Ignoring --resizefs as volume {id} does not have a filesystem."));
     }
+    let active = lv.active && !activation_disabled(a);
+    if resizefs && activation_disabled(a) {
+        err_msg(&mut t, &format!("Logical volume {id} must be activated before resizing filesystem."));
+        return fail(t);
+    }
     let current = vg.lv_size_bytes(&lv) / vg.extent_size_bytes;
     let Ok(new_extents) = new_size(&mut t, machine, cmd, a, (&vg, &lv), resizefs, &only) else { return fail(t) };
     #[cfg(feature = "classic-snapshots")]
@@ -121,7 +129,7 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         let mounted_on = machine.mounts().iter().find(|m| Some(m.dev) == dev).map(|m| m.target.clone());
         return resize_with_fs(machine, (&vg_name, &lv_name), new_extents, t, grow, mounted_on, &only);
     }
-    if !grow && cmd != "lvextend" {
+    if !grow && cmd != "lvextend" && active {
         let open = if dev.is_some_and(|d| matches!(machine.busy(d), Some(Busy::Mounted { .. } | Busy::Swap))) { " and open" } else { "" };
         err_msg(&mut t, &format!("WARNING: Reducing active{open} logical volume to {}.", long_size(new_extents * vg.extent_size_bytes)));
         err_msg(&mut t, "THIS MAY DESTROY YOUR DATA (filesystem etc.)");

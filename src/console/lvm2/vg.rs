@@ -238,8 +238,9 @@ pub(super) fn vgremove(shell: &mut Shell, a: &Args) -> Output {
             });
         }
         let mut done = Vec::new();
-        for lv in processing_order(vg, false) {
-            plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut steps);
+        let seen = as_seen(vg, a);
+        for lv in processing_order(&seen, false) {
+            plan_lv_removal(&shell.machine, &seen, lv, prompt, group, &mut done, &mut steps);
         }
         if let Some(spare) = vg.pmspare() {
             steps.push(Planned { group, step: Step::RemoveLv { vg: name.clone(), lv: spare.name.clone() } });
