@@ -179,7 +179,7 @@ const FLAGS: &[(&str, &str, u8)] = &[
 
 /// The commands the lab's parted runs, for the message about the others.
 #[cfg(feature = "parted-resize")]
-const COMMANDS: &str = "mklabel, mkpart, print, resizepart, rm, set, toggle, unit and quit";
+const COMMANDS: &str = "mklabel, mkpart, name, print, resizepart, rm, set, toggle, unit and quit";
 #[cfg(all(feature = "parted-flags", not(feature = "parted-resize")))]
 const COMMANDS: &str = "mklabel, mkpart, print, rm, set, toggle, unit and quit";
 #[cfg(not(feature = "parted-flags"))]
@@ -539,6 +539,11 @@ impl Parted<'_> {
                     let n = queue.next().unwrap_or_default();
                     let end = queue.next();
                     self.resizepart(&dev, &n, end.as_deref())
+                }
+                #[cfg(feature = "parted-resize")]
+                "name" => {
+                    let (n, name) = (queue.next().unwrap_or_default(), queue.next().unwrap_or_default());
+                    self.name(&dev, &n, &name)
                 }
                 #[cfg(feature = "parted-flags")]
                 "set" | "toggle" => {

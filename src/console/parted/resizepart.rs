@@ -5,12 +5,30 @@
 //! usable sector, a logical partition's extended one, an extended
 //! partition around its logicals) and refuses overlaps; a smaller end is a
 //! question first. Simplified: CHS locations (`c,h,s`) are not read.
+//! `name N NAME` lives here too, native like resizepart.
 
 use super::place::Location;
 use super::{Device, Parted};
 use crate::core::label::{Label, LabelKind, Partition};
 
 impl Parted<'_> {
+    /// `name N NAME`: a GPT partition's name, cut to the 36 UTF-16 units
+    /// the entry holds; an msdos label has none.
+    pub(super) fn name(&mut self, dev: &Device, number: &str, name: &str) -> bool {
+        let Some((mut label, old)) = self.chosen_partition(dev, number) else { return false };
+        if label.kind == LabelKind::Dos {
+            self.error("msdos disk labels do not support partition name.");
+            return false;
+        }
+        if name.chars().count() > 36 {
+            self.exception("Warning", "failed to translate partition name");
+        }
+        if let Some(p) = label.partitions.iter_mut().find(|p| p.number == old.number) {
+            p.name = name.chars().take(36).collect();
+        }
+        self.commit(dev, &label)
+    }
+
     pub(super) fn resizepart(&mut self, dev: &Device, number: &str, end: Option<&str>) -> bool {
         let Some((mut label, old)) = self.chosen_partition(dev, number) else { return false };
         let n = old.number;
