@@ -395,8 +395,9 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
     }
     let mut out = checked(m, target, size, op, pattern, &flags, &getopt.operands);
     if cfg!(feature = "shell-scripts") && flags.contains('q') {
-        // `-q`: no dump and no summary; a failure still says so.
-        out.text = out.text.split_inclusive('\n').filter(|l| l.starts_with("Pattern verification failed") || l.contains(" failed: ")).collect();
+        // `-q`: no dump and no summary; errors and usage still print.
+        let dump = |l: &str| l.len() > 9 && l.as_bytes()[8] == b':' && l[..8].bytes().all(|b| b.is_ascii_hexdigit());
+        out.text = out.text.split_inclusive('\n').filter(|l| out.exit_status != 0 && !(l.contains(" bytes at offset ") || l.contains(" ops; ") || dump(l))).collect();
     }
     out
 }

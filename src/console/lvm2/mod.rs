@@ -273,7 +273,7 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
     let mut out = recording(shell, &line, |shell| labelling_first(shell, cmd, &args, raw, &line));
     #[cfg(feature = "lvm-extras")]
     // `set_activation` comes after the command line matched a definition.
-    if activation_disabled(&args) && !out.text.contains("No command with matching syntax") {
+    if activation_disabled(&args) && !out.text.contains("No command with matching syntax") && !out.text.contains("Command does not accept argument") {
         let mut w = String::new();
         err_msg(&mut w, "WARNING: Activation disabled. No device-mapper interaction will be attempted.");
         out.text.insert_str(0, &w);
@@ -477,8 +477,7 @@ fn activation(machine: &Machine, cmd: &str, a: &Args) -> Output {
     } else {
         let mut names: Vec<String> = a.positional.iter().map(|v| strip_dev(v).to_string()).collect();
         if names.is_empty() {
-            names = lvm.vgs.iter().map(|v| v.name.clone()).collect();
-            crate::core::order::small_sort(&mut names);
+            names = vgs_in_scan_order(machine).iter().map(|v| v.name.clone()).collect();
         }
         for name in names {
             match lvm.vg(&name) {

@@ -108,19 +108,31 @@ pub(super) const LVS_DEFAULT: &[&str] = &[
     "move_pv", "mirror_log", "copy_percent", "convert_lv",
 ];
 
-/// Resolves a field name as lvm2 does, with the report's prefix implied.
+/// Resolves a field name as lvm2's `_is_same_field` does: without
+/// underscores or case, exactly or after the report type's prefix (`pv`,
+/// `vg`, `lv`; `pvseg` and `seg` in segment reports, see `report_type`).
 pub(super) fn field_named(report: &str, name: &str) -> Option<&'static Field> {
-    let prefix = &report[..2];
-    let name = name.to_ascii_lowercase();
-    let own = FIELDS.iter().find(|f| f.name == name).or_else(|| FIELDS.iter().find(|f| f.name == format!("{prefix}_{name}")));
-    // `size` is the command's own size (lv_size in lvs), not pvseg_size.
+    let canon = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    let (name, prefix) = (canon(name), if report.ends_with("seg") { report } else { &report[..2] });
+    let same = |f: &&Field| {
+        let id = canon(f.name);
+        id == name || id.strip_prefix(prefix) == Some(&name)
+    };
+    let found = FIELDS.iter().find(same);
     #[cfg(feature = "lvm-extras")]
-    let own = own.or_else(|| PVSEG_FIELDS.iter().find(|f| f.name == name || f.name[6..] == name));
-    own.or_else(|| match name.as_str() {
-            "pe_count" => FIELDS.iter().find(|f| f.name == "pv_pe_count"),
-            "extent_size" => FIELDS.iter().find(|f| f.name == "vg_extent_size"),
-            _ => None,
-        })
+    let found = found.or_else(|| PVSEG_FIELDS.iter().find(same));
+    found
+}
+
+/// The report type whose prefix short field names take: segment reports
+/// have their own (native; the browser has no `pvs --segments`).
+fn report_type<'c>(cmd: &'c str, a: &Args) -> &'c str {
+    match cmd {
+        #[cfg(feature = "lvm-extras")]
+        "pvs" if a.segments => "pvseg",
+        "lvs" if a.segments => "seg",
+        _ => cmd,
+    }
 }
 
 /// One row of a report: field name to rendered value.
@@ -569,6 +581,7 @@ fn pv_rows_of_vgs(machine: &Machine, a: &Args, fields: &[&'static Field]) -> Vec
 fn pv_segment_rows(machine: &Machine, a: &Args, fields: &[&'static Field], pvs: Vec<&Pv>) -> Vec<Row> {
     // A free segment's (or an orphan PV's) LV numbers are 0, its names empty.
     let none = |i: usize| match fields[i] {
+        f if f.name == "segtype" => "free".to_string(),
         f if super::select::is_size(f) => short_size(0, a.units),
         f if f.right => "0".to_string(),
         _ => String::new(),
@@ -638,7 +651,7 @@ fn report_fields(cmd: &str, a: &Args) -> Result<Vec<&'static Field>, Output> {
         if n.eq_ignore_ascii_case("help") || n == "?" {
             return Err(ok(err_text(FIELDS_HELP.into()), Vec::new()));
         }
-        match field_named(cmd, n) {
+        match field_named(report_type(cmd, a), n) {
             #[cfg(not(feature = "lvm-extras"))]
             Some(f) if f.name.ends_with("_mda_free") => {
                 let mut t = String::new();

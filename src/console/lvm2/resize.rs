@@ -66,6 +66,12 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
     };
     let machine = &mut shell.machine;
     let sized = a.size.is_some() || a.extents.is_some();
+    // lvreduce's only definition takes the LV alone.
+    if cfg!(feature = "lvm-extras") && cmd == "lvreduce" && sized && a.positional.len() >= 2 {
+        let mut t = String::new();
+        err_msg(&mut t, &format!("Command does not accept argument: {}.", a.positional[1]));
+        return Output { text: t, exit_status: 3, ..Output::default() };
+    }
     // `lvextend LV PV ...` takes its size from the PVs; a size typed
     // without -L lands in the LV's place.
     if !sized && cmd != "lvreduce" && a.positional.len() >= 2 && !a.positional[0].contains('/') {
@@ -115,6 +121,9 @@ pub(super) fn lvresize(shell: &mut Shell, cmd: &str, a: &Args) -> Output {
         None => return fail(t),
     };
     let grow = new_extents > current;
+    if cfg!(feature = "lvm-extras") && new_extents < current && a.positional.len() > 1 {
+        msg(&mut t, "Ignoring PVs on command line when reducing.");
+    }
     let (vg_name, lv_name) = (vg.name.clone(), lv.name.clone());
     let dev = machine.lv_dev(&vg_name, &lv_name);
     if resizefs {
