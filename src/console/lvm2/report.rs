@@ -64,6 +64,32 @@ pub(super) const FIELDS: &[Field] = &[
     f("max_pv", "MaxPV", 0, true),
     #[cfg(feature = "lvm-extras")]
     f("seg_le_ranges", "LE Ranges", 0, false),
+    // Fields whose values the lab's objects never vary (no tags, exports,
+    // missing PVs or policies other than the defaults).
+    #[cfg(feature = "lvm-extras")]
+    f("pv_tags", "PV Tags", 0, false),
+    #[cfg(feature = "lvm-extras")]
+    f("pv_missing", "Missing", 10, true),
+    #[cfg(feature = "lvm-extras")]
+    f("pv_exported", "Exported", 10, true),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_fmt", "Fmt", 0, false),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_permissions", "VPerms", 10, false),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_allocation_policy", "AllocPol", 10, false),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_exported", "Exported", 10, true),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_missing_pv_count", "#PV Missing", 0, true),
+    #[cfg(feature = "lvm-extras")]
+    f("vg_tags", "VG Tags", 0, false),
+    #[cfg(feature = "lvm-extras")]
+    f("lv_allocation_policy", "AllocPol", 10, false),
+    #[cfg(feature = "lvm-extras")]
+    f("lv_permissions", "LPerms", 8, false),
+    #[cfg(feature = "lvm-extras")]
+    f("lv_tags", "LV Tags", 0, false),
 ];
 
 /// Fields of a segment: any of them makes the report a row per segment.
@@ -245,6 +271,12 @@ pub(super) fn lv_rows(machine: &Machine, a: &Args, vg: &Vg, lv: &Lv, fields: &[&
                         "lv_path" => if lv.is_hidden() { String::new() } else { format!("/dev/{}/{}", vg.name, lv.name) },
                         "lv_full_name" => format!("{}/{}", vg.name, lv.name),
                         // The lab keeps every LV active.
+                        #[cfg(feature = "lvm-extras")]
+                        "lv_permissions" => if activation_disabled(a) { "unknown" } else { "writeable" }.into(),
+                        #[cfg(feature = "lvm-extras")]
+                        "lv_allocation_policy" => "inherit".into(),
+                        #[cfg(feature = "lvm-extras")]
+                        "lv_tags" => String::new(),
                         "lv_active" if activation_disabled(a) => "unknown".into(),
                         "lv_active" => "active".into(),
                         "lv_dm_path" => format!("/dev/mapper/{}", dm_name(&vg.name, &lv.name)),
@@ -350,6 +382,16 @@ pub(super) fn vg_value(machine: &Machine, vg: &Vg, field: &str, u: Units) -> Str
         "lv_count" => vg.lvs.iter().filter(|l| !l.is_hidden()).count().to_string(),
         "snap_count" => vg.lvs.iter().filter(|l| matches!(l.kind, LvKind::Snapshot(_))).count().to_string(),
         "vg_attr" => "wz--n-".into(),
+        #[cfg(feature = "lvm-extras")]
+        "vg_fmt" => "lvm2".into(),
+        #[cfg(feature = "lvm-extras")]
+        "vg_permissions" => "writeable".into(),
+        #[cfg(feature = "lvm-extras")]
+        "vg_allocation_policy" => "normal".into(),
+        #[cfg(feature = "lvm-extras")]
+        "vg_missing_pv_count" => "0".into(),
+        #[cfg(feature = "lvm-extras")]
+        "vg_tags" | "vg_exported" => String::new(),
         "vg_size" => short_size(lvm.vg_extent_count(vg) * vg.extent_size_bytes, u),
         "vg_free" => short_size(lvm.vg_free_extents(vg) * vg.extent_size_bytes, u),
         "vg_extent_size" => short_size(vg.extent_size_bytes, u),
@@ -421,6 +463,8 @@ pub(super) fn pv_row(machine: &Machine, pv: &Pv, fields: &[&'static Field], u: U
                 "pv_pe_alloc_count" => (pv.pe_count - free_ext.min(pv.pe_count)).to_string(),
                 "pv_uuid" => pv.uuid.clone(),
                 "dev_size" => short_size(pv.dev_size_bytes, u),
+                #[cfg(feature = "lvm-extras")]
+                "pv_tags" | "pv_missing" | "pv_exported" => String::new(),
                 "pv_mda_count" | "pv_mda_used_count" | "pv_mda_size" | "pv_mda_free" | "pv_ba_start" | "pv_ba_size" => {
                     pv_mda_value(machine, pv, vg, fld.name, u)
                 }
