@@ -279,16 +279,22 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
     Ok(o)
 }
 
-/// The first `-o` key that neither the target format's create options nor
-/// the file protocol's name (convert and measure; native for the budget).
+/// `qemu_opts_do_parse` over the target's create options and the file
+/// protocol's, in the order given: the first key neither names, or the
+/// first `lazy_refcounts` that is no boolean (convert and measure; native
+/// for the budget).
 #[cfg(feature = "qemu-img-arg-checks")]
-fn unknown_option<'a>(format: &str, options: &'a [(String, String)]) -> Option<&'a str> {
+fn rejected_option(format: &str, options: &[(String, String)]) -> Option<String> {
     let known = if format == "qcow2" {
         " size compat backing_file backing_fmt data_file data_file_raw encrypt encryption cluster_size preallocation lazy_refcounts refcount_bits compression_type extended_l2 nocow extent_size_hint "
     } else {
         " size preallocation nocow extent_size_hint "
     };
-    options.iter().map(|(k, _)| k.as_str()).find(|k| !known.contains(&format!(" {k} ")) && !(k.starts_with("encrypt.") && format == "qcow2"))
+    options.iter().find_map(|(k, v)| match k.as_str() {
+        k if !known.contains(&format!(" {k} ")) && !(k.starts_with("encrypt.") && format == "qcow2") => Some(format!("Invalid parameter '{k}'")),
+        "lazy_refcounts" if qapi_bool(v).is_none() => Some("Parameter 'lazy_refcounts' expects 'on' or 'off'".into()),
+        _ => None,
+    })
 }
 
 fn create(shell: &mut Shell, args: &[String]) -> Output {
@@ -1195,8 +1201,8 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
     }
     let out_format = o.format.clone().unwrap_or_else(|| "raw".into());
     #[cfg(feature = "qemu-img-arg-checks")]
-    if let Some(k) = unknown_option(&out_format, &o.options).filter(|_| matches!(out_format.as_str(), "raw" | "qcow2")) {
-        return fail(format!("Invalid parameter '{k}'"));
+    if let Some(why) = rejected_option(&out_format, &o.options).filter(|_| matches!(out_format.as_str(), "raw" | "qcow2")) {
+        return fail(why);
     }
     let source = chain_of(shell, &f);
     let ranges = source.data_ranges_from(&shell.machine, 0);
@@ -1629,11 +1635,8 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     };
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     #[cfg(feature = "qemu-img-arg-checks")]
-    {
-        let bad_value = if opt("lazy_refcounts").is_some_and(|v| qapi_bool(v).is_none()) { Some("Parameter 'lazy_refcounts' expects 'on' or 'off'".to_string()) } else { None };
-        if let Some(why) = unknown_option(&out_format, &o.options).map(|k| format!("Invalid parameter '{k}'")).or(bad_value) {
-            return fail(format!("{why}\nqemu-img: Invalid options for file format '{out_format}'"));
-        }
+    if let Some(why) = rejected_option(&out_format, &o.options) {
+        return fail(format!("{why}\nqemu-img: Invalid options for file format '{out_format}'"));
     }
     let cluster = o.options.iter().rev().find(|(k, _)| k == "cluster_size").and_then(|(_, v)| parse_size(v)).unwrap_or(65536);
     if out_format == "qcow2" && (!cluster.is_power_of_two() || !(512..=2 << 20).contains(&cluster)) {
