@@ -403,7 +403,7 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
 }
 
 /// A read, write or discard once its options are read: qemu-io's checks of
-/// the operands, then the request. (Inlined: 50 bytes of the browser's budget.)
+/// the operands, then the request (inlined: it was part of `command`).
 #[inline(always)]
 fn checked(m: &mut Machine, target: &mut Target, size: u64, op: &str, pattern: Option<u8>, flags: &str, operands: &[String]) -> Output {
     let fail = |text: String| Output::text(text, 1);

@@ -15,8 +15,9 @@
 //! flag, as lvm2 makes them, and `lvconvert --merge` rolls their origin back.
 //! Non-report commands take VGs in lvm2's scan order (see
 //! `display::vgs_in_scan_order`); reports sort by name.
-//! Simplifications: activation is not modelled (`--driverloaded n` only
-//! changes the messages and lv_attr's state flags); no raid or mirror LVs,
+//! Simplifications: activation is not modelled, except that `--driverloaded
+//! n` (a host without device-mapper) shows every LV inactive to that command
+//! (see `as_seen`); no raid or mirror LVs,
 //! delayed merges, tags, or `-i`/`-I` on resizes (an extension repeats the
 //! last segment's striping); LV creation times come from the lab clock. The
 //! browser leaves out `-O`, `--select` and classic (COW) snapshots.
