@@ -208,11 +208,11 @@ pub fn strtosz(text: &str) -> Result<u64, bool> {
 }
 
 /// An `-o` value of a size option as `qemu_opts` reads it.
-fn option_size_error(name: &str, key: &str, value: &str) -> Option<String> {
+fn option_size_error(key: &str, value: &str) -> Option<String> {
     match strtosz(value) {
         Ok(_) => None,
-        Err(true) => Some(format!("{name}: Value '{value}' is out of range for parameter '{key}'")),
-        Err(false) => Some(format!("{name}: Parameter '{key}' expects a non-negative number below 2^64\nOptional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.")),
+        Err(true) => Some(format!("Value '{value}' is out of range for parameter '{key}'")),
+        Err(false) => Some(format!("Parameter '{key}' expects a non-negative number below 2^64\nOptional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.")),
     }
 }
 
@@ -281,8 +281,8 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
 
 /// `qemu_opts_do_parse` over the target's create options and the file
 /// protocol's, in the order given: the first key neither names, or the
-/// first `lazy_refcounts` that is no boolean (convert and measure; native
-/// for the budget).
+/// first value of the wrong type (convert and measure; native for the
+/// budget).
 #[cfg(feature = "qemu-img-arg-checks")]
 fn rejected_option(format: &str, options: &[(String, String)]) -> Option<String> {
     let known = if format == "qcow2" {
@@ -292,7 +292,8 @@ fn rejected_option(format: &str, options: &[(String, String)]) -> Option<String>
     };
     options.iter().find_map(|(k, v)| match k.as_str() {
         k if !known.contains(&format!(" {k} ")) && !(k.starts_with("encrypt.") && format == "qcow2") => Some(format!("Invalid parameter '{k}'")),
-        "lazy_refcounts" if qapi_bool(v).is_none() => Some("Parameter 'lazy_refcounts' expects 'on' or 'off'".into()),
+        "lazy_refcounts" | "nocow" if qapi_bool(v).is_none() => Some(format!("Parameter '{k}' expects 'on' or 'off'")),
+        "size" | "cluster_size" | "extent_size_hint" => option_size_error(k, v),
         _ => None,
     })
 }
@@ -321,7 +322,7 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     }
     for (k, v) in o.options.iter().filter(|_| cfg!(feature = "qemu-img-arg-checks")) {
         let why = match k.as_str() {
-            "size" | "cluster_size" | "extent_size_hint" => option_size_error(name, k, v),
+            "size" | "cluster_size" | "extent_size_hint" => option_size_error(k, v).map(|why| format!("{name}: {why}")),
             "refcount_bits" if v.parse::<u64>().is_err() => Some(format!("{name}: Parameter 'refcount_bits' expects a number")),
             _ => None,
         };
