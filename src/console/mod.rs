@@ -345,7 +345,7 @@ pub const COMMANDS: &[&str] = &[
 /// (md5sum and sha256sum, mostly for ZFS files, with them: the md-5 and sha2
 /// code would take the bundle past 400 KiB).
 #[cfg(feature = "zfs")]
-const ZFS_COMMANDS: &[&str] = &["md5sum", "sha256sum", "zdb", "zfs", "zinject", "zpool"];
+const ZFS_COMMANDS: &[&str] = &["arc_summary", "md5sum", "sha256sum", "zdb", "zfs", "zinject", "zpool"];
 #[cfg(not(feature = "zfs"))]
 const ZFS_COMMANDS: &[&str] = &[];
 
@@ -368,6 +368,7 @@ const HELP_ZFS: &str = "  Checksums       md5sum FILE   sha256sum FILE
                   zpool offline|online|attach|detach|replace   zpool destroy NAME
                   zfs create [-V SIZE] NAME   zfs list [-t all]   zfs snapshot DS@SNAP
                   zfs rollback [-r] DS@SNAP   zfs destroy [-r] NAME   zfs get|set PROP[=VAL] NAME
+                  arc_summary [-s arc|archits] [-g]   cat /proc/spl/kstat/zfs/arcstats (the read cache)
 ";
 
 const HELP: &str = "Storage Lab console. Commands behave like their Linux namesakes (sudo is optional).

@@ -17,6 +17,8 @@ pub fn read(machine: &Machine, path: &str) -> Option<String> {
         "/proc/partitions" => Some(partitions(machine)),
         "/proc/swaps" => Some(swaps(machine)),
         "/proc/mounts" | "/proc/self/mounts" | "/etc/mtab" => Some(mounts(machine)),
+        #[cfg(feature = "zfs")]
+        "/proc/spl/kstat/zfs/arcstats" => Some(super::zfs::arcstats_file(machine)),
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ mod fixtures;
 mod fuzz_inputs;
 mod golden;
 mod loops;
+mod arc_golden;
 mod zfs_golden;
 mod props;
 mod qcow2_real;

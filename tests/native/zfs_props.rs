@@ -5,7 +5,8 @@
 //! block is overwritten in place, every copy matches its pointer's checksum
 //! once scrubbed, allocated space is exactly the live blocks plus deferred
 //! frees, and used = usedbydataset + usedbysnapshots + usedbychildren
-//! (usedbydataset = referenced but for clones). Clones of the filesystem's
+//! (usedbydataset = referenced but for clones), and the ARC caches only
+//! blocks the pool holds, its size their sum. Clones of the filesystem's
 //! snapshots are written to and destroyed along the way.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use proptest::prelude::*;
 use storage_lab::core::device::DevId;
 use storage_lab::core::machine::NewDataset;
 use storage_lab::core::media::Chunk;
+use storage_lab::core::zfs::arc::ArcState;
 use storage_lab::core::zfs::{Blkptr, Props, VdevKind};
 use storage_lab::core::Machine;
 
@@ -281,6 +283,27 @@ impl Lab {
         Ok(())
     }
 
+    /// The ARC caches only blocks the pool still holds, and its size is
+    /// the sum of its buffers.
+    fn check_arc(&self, live: &[(Blkptr, Vec<Vec<(DevId, u64, Vec<u8>, Option<u64>)>>)]) -> Result<(), String> {
+        let arc = &self.m.zfs().arc;
+        let mut cached_bytes = 0;
+        for (key, state, psize) in arc.headers() {
+            if matches!(state, ArcState::MruGhost | ArcState::MfuGhost) {
+                continue;
+            }
+            cached_bytes += psize;
+            let held = live.iter().any(|(b, _)| b.birth_txg == key.birth_txg && b.dvas.first().is_some_and(|d| u64::from(d.vdev) == key.vdev && d.offset == key.offset));
+            if !held {
+                return Err(format!("the ARC caches a freed block {key:?}"));
+            }
+        }
+        if cached_bytes != arc.size().bytes {
+            return Err(format!("ARC size {} != its buffers' {cached_bytes}", arc.size().bytes));
+        }
+        Ok(())
+    }
+
     fn check_no_leak(&mut self, live: &[(Blkptr, Vec<Vec<(DevId, u64, Vec<u8>, Option<u64>)>>)]) -> Result<(), String> {
         let pool = self.m.zfs().pool("tank").expect("pool");
         let live_bytes: u64 = live.iter().map(|(b, _)| b.asize()).sum();
@@ -330,6 +353,7 @@ fn run(kind: VdevKind, ops: &[Op]) -> Result<(), TestCaseError> {
             check_unmoved(lab.victim, &before, &after).map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
         }
         lab.check_no_leak(&after).map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
+        lab.check_arc(&after).map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
         lab.check_space().map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
         lab.check_contents().map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
         // Reads heal: refresh the picture of the devices afterwards.

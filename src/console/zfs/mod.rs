@@ -8,6 +8,8 @@
 //! no `-o` pool properties but `ashift`, and every scrub runs to the end within
 //! its command (in ten steps the figures animate).
 
+mod arcstat;
+pub use arcstat::arcstats_file;
 mod dataset;
 mod diff;
 mod mount;
@@ -36,6 +38,7 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&super::
         },
         "zinject" => zinject(&mut shell.machine, args),
         "zdb" => zdb(&shell.machine, args),
+        "arc_summary" => arcstat::arc_summary(&shell.machine, args),
         _ => return None,
     };
     if out.exit_status == 0 && logged(cmd, args.first().map_or("", String::as_str)) {

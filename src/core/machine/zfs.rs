@@ -84,11 +84,19 @@ impl Machine {
     pub(super) fn with_pool<R>(&mut self, name: &str, op: impl FnOnce(&mut Tx) -> Result<R, ZfsError>) -> Result<(R, Vec<Event>), ZfsError> {
         let mut zfs = std::mem::take(&mut self.zfs);
         let now = self.clock;
-        let result = match zfs.pool_mut(name) {
+        #[cfg(feature = "zfs")]
+        let Zfs { pools, arc, .. } = &mut zfs;
+        #[cfg(not(feature = "zfs"))]
+        let Zfs { pools, .. } = &mut zfs;
+        let result = match pools.iter_mut().find(|p| p.name == name) {
             None => Err(ZfsError::NoSuchPool(name.to_string())),
             Some(pool) => {
                 let backup = pool.clone();
                 let mut tx = Tx::new(pool, self, now);
+                #[cfg(feature = "zfs")]
+                {
+                    tx.arc = Some(arc);
+                }
                 let r = op(&mut tx).and_then(|v| tx.sync().map(|_| v));
                 let events = std::mem::take(&mut tx.events);
                 drop(tx);
@@ -234,6 +242,10 @@ impl Machine {
         }
         if self.zvol_busy(name) {
             return Err(ZfsError::PoolBusy(name.to_string()));
+        }
+        #[cfg(feature = "zfs")]
+        if let Some(guid) = self.zfs.pool(name).map(|p| p.guid) {
+            std::rc::Rc::make_mut(&mut self.zfs.arc).flush_pool(guid);
         }
         self.zfs.pools.retain(|p| p.name != name);
         self.refresh();

@@ -174,6 +174,11 @@ impl Blkptr {
     }
 
     /// A small block stored in the pointer itself (`BP_IS_EMBEDDED`).
+    /// A level-0 block of file or volume contents, which the ARC caches.
+    pub fn is_data(&self) -> bool {
+        self.level == 0 && self.obj_type.is_some_and(|t| !t.is_metadata())
+    }
+
     pub fn embed(payload: &[u8], lsize: u64, obj_type: ObjType, birth_txg: u64) -> Blkptr {
         let mut bytes = [0u8; BPE_PAYLOAD_BYTES];
         bytes[..payload.len()].copy_from_slice(payload);

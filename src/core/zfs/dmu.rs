@@ -107,6 +107,12 @@ pub struct Tx<'a> {
     pub scrubbing: bool,
     /// Whether new objects come from another CPU's chunk of object numbers.
     pub other_cpu: bool,
+    /// The ARC that data reads and writes go through; none for passes that
+    /// leave no trace (a read on a copy of the pool). Shared with the
+    /// machine's copies until a block goes through it (`arc_mut`), so a txg
+    /// that touches no data (a scrub step) never copies it.
+    #[cfg(feature = "zfs")]
+    pub arc: Option<&'a mut std::rc::Rc<super::arc::Arc>>,
 }
 
 fn bm(os: Os, object: u64, level: u8, blkid: u64) -> Bookmark {
@@ -135,6 +141,8 @@ impl<'a> Tx<'a> {
             events: Vec::new(),
             scrubbing: false,
             other_cpu: false,
+            #[cfg(feature = "zfs")]
+            arc: None,
         }
     }
 
@@ -449,6 +457,10 @@ impl<'a> Tx<'a> {
 
     /// Returns a block's space to the pool once the deferral has passed.
     pub fn free(&mut self, os: Os, bp: &Blkptr) {
+        #[cfg(feature = "zfs")]
+        if let Some(key) = super::arc_key(self.pool, bp).filter(|_| bp.is_data()) {
+            self.arc_mut().map(|arc| arc.freed(&key));
+        }
         for d in &bp.dvas {
             self.pool.defer_free(self.txg, *d);
         }

@@ -14,15 +14,17 @@
 //! checksum, falls back to other copies (mirror sides, raidz1 parity, ditto
 //! DVAs) and rewrites bad ones. `dsl` keeps datasets, snapshots and their
 //! dead lists and space accounting; `zpl` files and directories; `scrub`
-//! walks the tree.
+//! walks the tree. `arc` is the read cache the data blocks go through.
 //!
 //! Simplified, against OpenZFS 2.2: the DSL's bookkeeping (names,
 //! properties, snapshot lists, dead lists), the space maps and the error
 //! log live in memory rather than in MOS objects (each dataset's record and
 //! root pointer are in the MOS); metadata is compressed with ZLE, not lz4;
-//! no ZIL, ARC, dedup, encryption, gang blocks, clones or bookmarks; one
+//! no ZIL, dedup, encryption, gang blocks, clones or bookmarks; one
 //! operation is one txg.
 
+#[cfg(feature = "zfs")]
+pub mod arc;
 pub mod blkptr;
 pub mod checksum;
 mod dmu;
@@ -78,6 +80,10 @@ pub struct Zfs {
     pub injections: Vec<(u32, String, u64)>,
     /// The next handler's id (`inject_next_id`: ids are never reused).
     pub next_injection: u32,
+    /// The host's one ARC, shared by copies of the machine until one of
+    /// them reads or writes (a copy for every undo step would be costly).
+    #[cfg(feature = "zfs")]
+    pub arc: std::rc::Rc<arc::Arc>,
 }
 
 /// Without the `zfs` feature (the browser build) no command can create a
@@ -202,3 +208,10 @@ impl std::fmt::Display for ZfsError {
 
 #[cfg(test)]
 mod tests;
+
+/// A block's name in the ARC; none for a hole.
+#[cfg(feature = "zfs")]
+fn arc_key(pool: &Pool, bp: &Blkptr) -> Option<arc::ArcKey> {
+    let dva = bp.dvas.first()?;
+    Some(arc::ArcKey { spa_guid: pool.guid, vdev: dva.vdev as u64, offset: dva.offset, birth_txg: bp.birth_txg })
+}

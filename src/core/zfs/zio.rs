@@ -123,7 +123,27 @@ impl Tx<'_> {
         for dva in bp.dvas.clone() {
             self.write_dva(dva, &phys, psize);
         }
+        #[cfg(feature = "zfs")]
+        if let Some(key) = super::arc_key(self.pool, &bp).filter(|_| !metadata) {
+            self.arc_mut().map(|arc| arc.written(key, bp.psize, bp.lsize));
+        }
         Ok(bp)
+    }
+
+    /// Counts a demand read of a data block in the ARC (scrubs bypass it).
+    #[cfg(feature = "zfs")]
+    fn arc_read(&mut self, bp: &Blkptr) {
+        if !bp.is_data() || self.scrubbing {
+            return;
+        }
+        if let (Some(key), Some(arc)) = (super::arc_key(self.pool, bp), self.arc_mut()) {
+            arc.read(key, bp.psize, bp.lsize);
+        }
+    }
+
+    #[cfg(feature = "zfs")]
+    pub(super) fn arc_mut(&mut self) -> Option<&mut super::arc::Arc> {
+        self.arc.as_deref_mut().map(std::rc::Rc::make_mut)
     }
 
     /// The compressed form padded to whole sectors, unless that is no
@@ -199,6 +219,8 @@ impl Tx<'_> {
         if let Some(payload) = bp.payload() {
             return lz4_decompress(payload, bp.lsize as usize).ok_or(ZfsError::Io);
         }
+        #[cfg(feature = "zfs")]
+        self.arc_read(bp);
         let phys = self.read_phys(bp, key)?;
         match bp.compress {
             Some(Compress::Lz4) if bp.alg() != super::ChecksumAlg::Off => decoded(bp, &phys),
