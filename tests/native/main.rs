@@ -10,6 +10,7 @@ mod golden;
 mod loops;
 mod arc_golden;
 mod zfs_golden;
+mod zfs_import_golden;
 mod props;
 mod qcow2_real;
 mod sessions;

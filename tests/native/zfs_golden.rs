@@ -2254,3 +2254,32 @@ fn zfs_usage_lists_the_properties() {
     assert_eq!(lines.last(), Some(&"    SMB SID         (eg: \"S-1-234-567-89\")"));
     assert!(!out.contains("jailed"));
 }
+
+/// `zpool_do_create`: a dataset name gets a hint, and the root's mount
+/// point must be an empty directory or absent (`-m` chooses another).
+#[test]
+fn zpool_create_refuses_a_dataset_name_and_a_mountpoint_in_use() {
+    check(
+        DISKS,
+        "zpool create tank/fs sdb\necho $?\nmkdir -p /data\necho x > /data/file\nzpool create data sdb\necho $?\n\
+         zpool create var sdb\necho $?\necho x > /notdir\nzpool create notdir sdb\necho $?\nzpool create -m /data2 data sdb\necho $?\n\
+         mkdir /empty\nzpool create empty sdc\necho $?\nzpool list -H -o name\n",
+        "cannot create 'tank/fs': invalid character '/' in pool name
+use 'zfs create' to create a dataset
+1
+mountpoint '/data' exists and is not empty
+use '-m' option to provide a different default
+1
+mountpoint '/var' exists and is not empty
+use '-m' option to provide a different default
+1
+mountpoint '/notdir' : Not a directory
+use '-m' option to provide a different default
+1
+0
+0
+data
+empty
+",
+    );
+}

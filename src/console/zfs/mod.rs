@@ -4,7 +4,8 @@
 //! Formats follow `cmd/zpool/zpool_main.c`, `cmd/zfs/zfs_main.c` and libzfs:
 //! `zfs_nicenum` sizes, column widths from `zprop_width` (numbers fixed at five
 //! characters unless `-p`, strings and names as wide as their values), and the
-//! `status:`/`action:`/`see:` texts. Simplified: no import/export, no features,
+//! `status:`/`action:`/`see:` texts. Simplified: import and export as `import`
+//! says, no features,
 //! no `-o` pool properties but `ashift`, and every scrub runs to the end within
 //! its command (in ten steps the figures animate).
 
@@ -12,6 +13,7 @@ mod arcstat;
 pub use arcstat::arcstats_file;
 mod dataset;
 mod diff;
+mod import;
 mod mount;
 mod listing;
 mod pool;

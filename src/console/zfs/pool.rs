@@ -20,6 +20,8 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "create" => create(m, rest),
         "add" => add(m, rest),
         "destroy" => each_pool(m, "destroy", rest, "f", Machine::zpool_destroy),
+        "export" => super::import::export(m, rest),
+        "import" => super::import::import(m, rest),
         "status" => status(m, rest),
         "list" => list(m, rest),
         "scrub" => scrub(m, rest),

@@ -38,7 +38,9 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("missing pool name argument\nusage:\n{CREATE_USAGE}"), 2);
     };
     if let Some(why) = pool_name_error(name, true) {
-        return Output::error(format!("cannot create '{name}': {why}\n"), 1);
+        // A dataset name typed for a pool gets zpool_do_create's hint.
+        let hint = if name.contains('/') { "use 'zfs create' to create a dataset\n" } else { "" };
+        return Output::error(format!("cannot create '{name}': {why}\n{hint}"), 1);
     }
     if spec.is_empty() {
         return Output::error(format!("missing vdev specification\nusage:\n{CREATE_USAGE}"), 2);
@@ -58,6 +60,9 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
     if !force && !mismatches.is_empty() {
         return Output::error(format!("invalid vdev specification\nuse '-f' to override the following errors:\n{}", mismatches.concat()), 1);
     }
+    if let Some(refusal) = mountpoint_in_use(m, name, root.mountpoint.as_deref()) {
+        return refusal;
+    }
     if opts.iter().any(|o| o.0 == 'n') {
         return Output::text(format!("would create '{name}' with the following layout:\n\n\t{name}\n{}", vdev_tree(m, &vdevs)), 0);
     }
@@ -69,6 +74,23 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
         Ok(events)
     });
     outcome(result, String::new())
+}
+
+/// `zpool_do_create`'s check of the root filesystem's mount point (`-m`,
+/// else `/POOL`): a directory there must be empty, or the pool would hide
+/// its files.
+fn mountpoint_in_use(m: &Machine, name: &str, mountpoint: Option<&str>) -> Option<Output> {
+    let dir = match mountpoint {
+        Some("legacy" | "none") => return None,
+        Some(mp) => mp.to_string(),
+        None => format!("/{name}"),
+    };
+    let entries = match m.read_dir(&dir, false) {
+        Ok(entries) => entries,
+        Err(crate::core::vfs::VfsError::NotFound) => return None,
+        Err(e) => return Some(Output::error(format!("mountpoint '{dir}' : {}\nuse '-m' option to provide a different default\n", e.text()), 1)),
+    };
+    (!entries.is_empty()).then(|| Output::error(format!("mountpoint '{dir}' exists and is not empty\nuse '-m' option to provide a different default\n"), 1))
 }
 
 /// The root filesystem's properties: `-O prop=value` as `zfs create -o`
@@ -332,6 +354,7 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
     let header = if force { "the following errors must be manually repaired:" } else { "use '-f' to override the following errors:" };
     match e {
         ZfsError::HasSignature { dev, fstype } => format!("invalid vdev specification\n{header}\n{} contains a filesystem of type '{fstype}'\n", dev_path(m, *dev)),
+        ZfsError::ExportedMember { dev, pool } => format!("invalid vdev specification\n{header}\n{} is part of exported pool '{pool}'\n", dev_path(m, *dev)),
         ZfsError::DeviceBusy { dev, why } => match member_of_pool(m, *dev) {
             Some((leaf, _)) if leaf != *dev => format!("{} is in use and contains a unknown filesystem.\n", dev_path(m, *dev)),
             Some((leaf, pool)) => format!("invalid vdev specification\n{header}\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),

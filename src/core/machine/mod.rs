@@ -53,6 +53,8 @@ mod volumes;
 pub mod zfs;
 mod zfs_files;
 #[cfg(feature = "zfs")]
+mod zfs_import;
+#[cfg(feature = "zfs")]
 mod zvols;
 
 pub use devices::{BlockNode, Busy};
@@ -60,6 +62,8 @@ pub use io::{IoError, IoFailure};
 pub use partitions::Reread;
 pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
+#[cfg(feature = "zfs")]
+pub use zfs_import::ImportError;
 pub use zfs::{pool_of, NewDataset, SCRUB_BYTES_PER_SECOND, ZFS_WRITE_LIMIT_BYTES};
 
 use super::device::{DevId, Registry};

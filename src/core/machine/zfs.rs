@@ -148,13 +148,18 @@ impl Machine {
     }
 
     /// libzfs's `check_disk`: a GPT disk is judged by its partitions, anything
-    /// else by its own signature. A member of a pool no longer in use (one
-    /// destroyed) is free to take.
+    /// else by its own signature. A member of an exported pool needs `-f`;
+    /// one of a pool no longer in use (destroyed) is free to take.
     fn check_disk(&self, dev: DevId, whole: bool) -> Result<(), ZfsError> {
         let gpt = whole && self.disk(dev).and_then(|k| k.label()).is_some_and(|l| l.kind == crate::core::label::LabelKind::Gpt);
         let slices: Vec<DevId> = if gpt { self.devices.partitions(dev).iter().map(|p| p.id).collect() } else { vec![dev] };
         for s in slices {
-            if let Some(t) = self.probe(s).map(|sig| sig.fstype.name()).filter(|t| *t != "zfs_member") {
+            let sig = self.probe(s);
+            #[cfg(feature = "zfs")]
+            if let Some(pool) = sig.as_ref().and_then(|sig| self.zfs.exported.iter().find(|p| p.guid.to_string() == sig.uuid)) {
+                return Err(ZfsError::ExportedMember { dev: s, pool: pool.name.clone() });
+            }
+            if let Some(t) = sig.map(|sig| sig.fstype.name()).filter(|t| *t != "zfs_member") {
                 return Err(ZfsError::HasSignature { dev: s, fstype: t.to_string() });
             }
         }

@@ -489,6 +489,13 @@ impl<'a> Tx<'a> {
     }
 
     /// Every writable leaf's labels get the config of the vdev tree as it now is.
+    /// Rewrites every label's config now (`zpool export` and `import`
+    /// change the pool's state in them).
+    #[cfg(feature = "zfs")]
+    pub fn relabel(&mut self) {
+        self.write_configs();
+    }
+
     fn write_configs(&mut self) {
         let mut counted = Vec::new();
         for (t, top) in self.pool.vdevs.iter().enumerate() {

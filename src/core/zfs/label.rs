@@ -142,7 +142,7 @@ pub fn config(pool: &Pool, t: usize, c: usize, path: &dyn Fn(DevId) -> String) -
     vec![
         ("version", NvValue::U64(SPA_VERSION_FEATURES)),
         ("name", NvValue::Str(pool.name.clone())),
-        ("state", NvValue::U64(0)),
+        ("state", NvValue::U64(pool_state(pool))),
         ("txg", NvValue::U64(pool.txg.max(TXG_INITIAL))),
         ("pool_guid", NvValue::U64(pool.guid)),
         ("errata", NvValue::U64(0)),
@@ -151,6 +151,18 @@ pub fn config(pool: &Pool, t: usize, c: usize, path: &dyn Fn(DevId) -> String) -
         ("vdev_children", NvValue::U64(pool.vdevs.len() as u64)),
         ("vdev_tree", NvValue::List(tree)),
     ]
+}
+
+/// `POOL_STATE_ACTIVE` (0), or `POOL_STATE_EXPORTED` (1) once exported.
+#[cfg(feature = "zfs")]
+fn pool_state(pool: &Pool) -> u64 {
+    u64::from(pool.exported)
+}
+
+/// Without the `zfs` feature no pool is ever exported.
+#[cfg(not(feature = "zfs"))]
+fn pool_state(_: &Pool) -> u64 {
+    0
 }
 
 fn set_cksum(b: &mut [u8], at: usize, c: Cksum) {

@@ -84,6 +84,11 @@ pub struct Zfs {
     /// them reads or writes (a copy for every undo step would be costly).
     #[cfg(feature = "zfs")]
     pub arc: std::rc::Rc<arc::Arc>,
+    /// Pools `zpool export` left on their devices, for `zpool import`. The
+    /// lab keeps the DSL's bookkeeping in memory, so an exported pool's
+    /// state waits here; its devices' labels decide whether it can return.
+    #[cfg(feature = "zfs")]
+    pub exported: Vec<Pool>,
 }
 
 /// Without the `zfs` feature (the browser build) no command can create a
@@ -146,6 +151,9 @@ pub enum ZfsError {
     /// A write would pass a quota (`EDQUOT`).
     #[cfg(feature = "zfs")]
     QuotaExceeded,
+    /// A device holds a label of an exported pool; `-f` overrides.
+    #[cfg(feature = "zfs")]
+    ExportedMember { dev: DevId, pool: String },
     /// A block could not be read from any copy: the data is lost.
     Io,
     NotFound,
@@ -189,6 +197,8 @@ impl std::fmt::Display for ZfsError {
             ZfsError::PoolsDiffer(name) => write!(f, "cannot create '{name}': source and target pools differ"),
             #[cfg(feature = "zfs")]
             ZfsError::QuotaExceeded => write!(f, "Disk quota exceeded"),
+            #[cfg(feature = "zfs")]
+            ZfsError::ExportedMember { pool, .. } => write!(f, "device is part of exported pool '{pool}'"),
             ZfsError::Io => write!(f, "Input/output error"),
             ZfsError::NotFound => write!(f, "No such file or directory"),
             ZfsError::Exists => write!(f, "File exists"),

@@ -76,6 +76,9 @@ pub struct Pool {
     /// `zfs` feature (the browser carries `Pool` without ZFS).
     #[cfg(feature = "zfs")]
     pub props: Vec<(String, String)>,
+    /// Set by `zpool export`: the labels say so (`POOL_STATE_EXPORTED`).
+    #[cfg(feature = "zfs")]
+    pub exported: bool,
 }
 
 impl Pool {
@@ -103,6 +106,8 @@ impl Pool {
             memo: Default::default(),
             #[cfg(feature = "zfs")]
             props: Vec::new(),
+            #[cfg(feature = "zfs")]
+            exported: false,
         };
         let devices: Vec<String> = pool.leaves().map(|l| io.name(l.whole_disk.unwrap_or(l.dev))).collect();
         let mut events = vec![Event::PoolCreated { pool: name.to_string(), vdevs: pool.vdev_names(), devices, size_bytes: pool.size_bytes() }];

@@ -1,0 +1,163 @@
+//! `zpool export` and `zpool import`, through golden.rs' `check`, against
+//! `zpool_main.c` (OpenZFS 2.2): `show_import`'s listing (its `status:` line
+//! starts at the margin, unlike ` action:`), `print_import_config`'s aux
+//! texts, and the errors of `zpool_do_import` and `check_file`.
+
+use super::golden::check;
+
+const DISKS: Option<&str> = Some("sdb=1G,sdc=1G,sdd=1G");
+
+#[test]
+fn an_exported_pool_is_listed_and_comes_back_with_its_files() {
+    check(
+        DISKS,
+        "zpool import\necho $?\nzpool create tank mirror sdb sdc\nzfs create tank/docs\necho hello > /tank/docs/a.txt\n\
+         zpool export tank\necho $?\nzpool list\nls / | grep -c tank\nzpool import | grep -v '  id: '\nblkid -s TYPE /dev/sdb1\n\
+         zpool import tank\necho $?\ncat /tank/docs/a.txt\nls / | grep tank\nzfs list -H -o name,mountpoint\nzpool history tank | tail -3\n",
+        "no pools available to import
+0
+0
+no pools available
+0
+   pool: tank
+  state: ONLINE
+ action: The pool can be imported using its name or numeric identifier.
+ config:
+
+\ttank        ONLINE
+\t  mirror-0  ONLINE
+\t    sdb     ONLINE
+\t    sdc     ONLINE
+/dev/sdb1: TYPE=\"zfs_member\"
+0
+hello
+tank
+tank\t/tank
+tank/docs\t/tank/docs
+2026-11-25.09:00:06 zpool export tank
+2026-11-25.09:00:12 zpool import tank
+
+",
+    );
+}
+
+/// A mirror side whose label was zeroed is UNAVAIL with "invalid label";
+/// one whose partition is gone shows its guid and "cannot open". The pool
+/// imports DEGRADED.
+#[test]
+fn a_pool_missing_a_mirror_side_imports_degraded() {
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzpool export tank\ndd if=/dev/zero of=/dev/sdc1 bs=1M count=1 status=none\n\
+         dd if=/dev/zero of=/dev/sdc1 bs=1M seek=1000 status=none 2>/dev/null\nzpool import | grep -v '  id: '\n\
+         zpool import tank\nzpool status -x tank | head -3\n",
+        "   pool: tank
+  state: DEGRADED
+status: One or more devices are missing from the system.
+ action: The pool can be imported despite missing or damaged devices.  The
+\tfault tolerance of the pool may be compromised if imported.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-2Q
+ config:
+
+\ttank        DEGRADED
+\t  mirror-0  DEGRADED
+\t    sdb     ONLINE
+\t    sdc     UNAVAIL  invalid label
+  pool: tank
+ state: DEGRADED
+status: One or more devices could not be opened.  Sufficient replicas exist for
+",
+    );
+}
+
+/// A striped pool without one of its disks: the labels left describe only
+/// their own vdevs, so the missing one is known by the guid sum alone.
+#[test]
+fn a_pool_with_no_copy_left_of_a_vdev_cannot_be_imported() {
+    check(
+        DISKS,
+        "zpool create tank sdb sdc\nzpool export tank\nparted -s /dev/sdc rm 1\nparted -s /dev/sdc rm 9\n\
+         zpool import | grep -v '  id: '\nzpool import tank\necho $?\n",
+        "   pool: tank
+  state: UNAVAIL
+status: One or more devices are missing from the system.
+ action: The pool cannot be imported. Attach the missing
+\tdevices and try again.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-6X
+ config:
+
+\ttank        UNAVAIL  missing device
+\t  sdb       ONLINE
+
+\tAdditional devices are known to be part of this pool, though their
+\texact configuration cannot be determined.
+cannot import 'tank': one or more devices is currently unavailable
+1
+",
+    );
+}
+
+#[test]
+fn export_and_import_check_their_arguments() {
+    check(
+        DISKS,
+        "zpool export\necho $?\nzpool export -a tank\necho $?\nzpool export nope\necho $?\nzpool export -x\necho $?\n\
+         zpool import nope\necho $?\nzpool import -n tank\necho $?\nzpool create tank sdb\nzpool import tank\necho $?\n\
+         zpool export tank\nzpool create other tank\nzpool create t2 sdb\necho $?\nzpool create -f t2 sdb\necho $?\nzpool import -D\n",
+        "missing pool argument
+usage:
+\texport [-af] <pool> ...
+2
+too many arguments
+usage:
+\texport [-af] <pool> ...
+2
+cannot open 'nope': no such pool
+1
+invalid option 'x'
+usage:
+\texport [-af] <pool> ...
+2
+cannot import 'nope': no such pool available
+1
+-n or -X only meaningful with -F
+usage:
+\timport [-d dir] [-D]
+\timport [-o mntopts] [-o property=value] ... 
+\t    [-d dir | -c cachefile] [-D] [-l] [-f] [-m] [-N] [-R root] [-F [-n]] -a
+\timport [-o mntopts] [-o property=value] ... 
+\t    [-d dir | -c cachefile] [-D] [-l] [-f] [-m] [-N] [-R root] [-F [-n]]
+\t    [--rewind-to-checkpoint] <pool | id> [newpool]
+2
+cannot import 'tank': a pool with that name is already created/imported,
+and no additional pools with that name were found
+1
+cannot open 'tank': no such device in /dev
+must be a full path or shorthand device name
+invalid vdev specification
+use '-f' to override the following errors:
+/dev/sdb1 is part of exported pool 'tank'
+1
+0
+no pools available to import
+",
+    );
+}
+
+/// Exporting flushes the pool's blocks from the ARC, so the first reads
+/// after the import are misses and the next ones hits.
+#[test]
+fn reads_after_an_import_miss_the_arc_then_hit() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs set compression=off tank\ndd if=/dev/urandom of=/tank/f bs=128K count=4 status=none\n\
+         zpool export tank\ngrep -E '^(size|deleted) ' /proc/spl/kstat/zfs/arcstats\nzpool import tank\n\
+         cat /tank/f > /dev/null\ncat /tank/f > /dev/null\ngrep -E '^(hits|misses|mru_hits) ' /proc/spl/kstat/zfs/arcstats\n",
+        "deleted                         4    4
+size                            4    0
+hits                            4    4
+misses                          4    4
+mru_hits                        4    4
+",
+    );
+}
