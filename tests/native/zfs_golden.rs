@@ -2283,3 +2283,26 @@ empty
 ",
     );
 }
+
+/// `zfs destroy -r POOL` takes every dataset and snapshot under the pool's
+/// root and keeps the root (`destroy_callback` skips it, though `-v` names
+/// it); a destroyed filesystem's mount point directory goes with it
+/// (`remove_mountpoint`).
+#[test]
+fn zfs_destroy_r_of_a_pool_empties_it_and_mount_points_go() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank/fs\nzfs create tank/a\nzfs snapshot -r tank@s\nzfs destroy tank/a@s\nzfs destroy tank/a\nls /tank\n\
+         zfs destroy -rnv tank\nzfs destroy -r tank\necho $?\nzfs list -H -t all -o name\nls -a /tank\n",
+        "fs
+would destroy tank/fs@s
+would destroy tank/fs
+would destroy tank@s
+would destroy tank
+0
+tank
+.
+..
+",
+    );
+}

@@ -698,7 +698,9 @@ impl Machine {
             None => pool.dataset(name).map(|_| ()),
         }
         .ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
-        if name == pool.name {
+        // A pool's root goes only with the pool; `-r` takes everything
+        // under it (the plan still names it, as `zfs destroy -v` does).
+        if name == pool.name && !recursive {
             return Err(ZfsError::HasChildren { dataset: name.into(), children: Vec::new() });
         }
         let own = pool.post_order(name, false);
@@ -724,13 +726,27 @@ impl Machine {
 
     /// `zfs destroy [-r|-R] NAME`: `zfs_destroy`, clones too with `dependents`.
     pub fn destroy(&mut self, name: &str, recursive: bool, dependents: bool) -> Result<Vec<Event>, ZfsError> {
-        let plan = self.destroy_plan(name, recursive, dependents)?;
+        let mut plan = self.destroy_plan(name, recursive, dependents)?;
         let pool = pool_of(name).to_string();
+        plan.retain(|d| *d != pool);
+        let mut mountpoints = self.mountpoints_of(&plan);
         let events = self
             .with_pool(&pool, |tx| destroy_all(tx, &plan))?
             .1;
         self.refresh();
+        // `remove_mountpoint`: each destroyed filesystem's directory goes
+        // if it is empty, the deepest first.
+        mountpoints.sort_by_key(|mp| std::cmp::Reverse(mp.len()));
+        for mp in mountpoints {
+            let _ = self.remove(&mp, true);
+        }
         Ok(events)
+    }
+
+    /// The mount points of the mounted filesystems among `names`.
+    fn mountpoints_of(&self, names: &[String]) -> Vec<String> {
+        let mounts = self.zfs_mounts();
+        names.iter().filter_map(|n| mounts.iter().find(|(ds, _, _)| ds == n).map(|(_, mp, _)| mp.clone())).collect()
     }
 
     /// `zfs set PROP=VALUE NAME` for checksum, recordsize, copies,
