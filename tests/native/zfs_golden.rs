@@ -2287,13 +2287,13 @@ empty
 /// `zfs destroy -r POOL` takes every dataset and snapshot under the pool's
 /// root and keeps the root (`destroy_callback` skips it, though `-v` names
 /// it); a destroyed filesystem's mount point directory goes with it
-/// (`remove_mountpoint`).
+/// (`remove_mountpoint`), as the pool's does with `zpool destroy`.
 #[test]
 fn zfs_destroy_r_of_a_pool_empties_it_and_mount_points_go() {
     check(
         DISKS,
         "zpool create tank sdb\nzfs create tank/fs\nzfs create tank/a\nzfs snapshot -r tank@s\nzfs destroy tank/a@s\nzfs destroy tank/a\nls /tank\n\
-         zfs destroy -rnv tank\nzfs destroy -r tank\necho $?\nzfs list -H -t all -o name\nls -a /tank\n",
+         zfs destroy -rnv tank\nzfs destroy -r tank\necho $?\nzfs list -H -t all -o name\nls -a /tank\nzpool destroy tank\nls / | grep -c tank\n",
         "fs
 would destroy tank/fs@s
 would destroy tank/fs
@@ -2303,6 +2303,7 @@ would destroy tank
 tank
 .
 ..
+0
 ",
     );
 }

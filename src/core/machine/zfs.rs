@@ -252,8 +252,15 @@ impl Machine {
         if let Some(guid) = self.zfs.pool(name).map(|p| p.guid) {
             std::rc::Rc::make_mut(&mut self.zfs.arc).flush_pool(guid);
         }
+        let names: Vec<String> = self.zfs.pool(name).map(|p| p.datasets.iter().map(|d| d.name.clone()).collect()).unwrap_or_default();
+        let mountpoints = self.mountpoints_of(&names);
         self.zfs.pools.retain(|p| p.name != name);
         self.refresh();
+        // `zpool_disable_datasets` unmounts each filesystem and removes its
+        // directory when empty (the ones inside the pool go with it).
+        for mp in mountpoints {
+            let _ = self.remove(&mp, true);
+        }
         Ok(vec![Event::PoolDestroyed { pool: name.to_string() }])
     }
 
