@@ -209,6 +209,10 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         // they happen when both go straight to the terminal.
         #[cfg(feature = "shell-scripts")]
         let apart = !(last && !capture && redirects.iter().all(|r| matches!(r, Redirect::In { .. } | Redirect::HereDoc { .. } | Redirect::HereString { .. })));
+        #[cfg(all(feature = "zfs", feature = "shell-scripts"))]
+        {
+            shell.stdout_is_terminal = last && !capture && shell.flow.compounds == 0 && !redirects.iter().any(|r| matches!(r, Redirect::Out { .. } | Redirect::OutToErr));
+        }
         #[cfg(feature = "shell-scripts")]
         let mut o = match (words.split_first(), cmd.compound.as_deref()) {
             (_, Some(c)) => run_compound(shell, c, apart, input),

@@ -326,6 +326,10 @@ pub struct Shell {
     /// Functions defined so far, by name.
     #[cfg(feature = "shell-scripts")]
     pub functions: Vec<(String, compound::Compound)>,
+    /// Whether the running command's standard output is the terminal (not
+    /// a pipe, a file or `$(...)`): `zfs send` refuses to write there.
+    #[cfg(feature = "zfs")]
+    pub stdout_is_terminal: bool,
     /// `$1`, `$2`, ...: the running function's arguments, or what `set --` gave.
     #[cfg(feature = "shell-scripts")]
     pub positional: Vec<String>,
@@ -461,6 +465,8 @@ impl Shell {
             functions: Vec::new(),
             #[cfg(feature = "shell-scripts")]
             positional: Vec::new(),
+            #[cfg(feature = "zfs")]
+            stdout_is_terminal: false,
         }
     }
 

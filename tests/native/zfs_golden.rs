@@ -1734,7 +1734,7 @@ fn status_v_lists_each_dataset_and_snapshot_still_holding_a_bad_block() {
 fn zfs_receive_options_and_send_checks_follow_libzfs_sendrecv() {
     check(
         None,
-        "echo one > /rpool/data/a\nzfs snapshot rpool/data@s1\necho two > /rpool/data/b\nzfs snapshot rpool/data@s2\necho three > /rpool/data/c\nzfs snapshot rpool/data@s3\nzfs send rpool/data@s1 | zfs recv -nv rpool/copy4\nzfs list -H -o name rpool/copy4\nzfs send rpool/data@s1 | zfs recv -v rpool/copy3\nzfs create rpool/bk\nzfs send rpool/data@s1 | zfs recv -d rpool/bk\nzfs send rpool/data@s1 | zfs recv -e rpool/bk2\nzfs send rpool/data@s1 | zfs recv rpool/copy5@mysnap\nzfs send rpool/data@s1 | zfs recv -F rpool/copy3\nzfs send -I @s1 rpool/data@s3 | zfs recv -v rpool/copy3\nzfs list -t snapshot -o name -r rpool/copy3 rpool/bk rpool/copy5\nls /rpool/copy3\nzfs send -i @s3 rpool/data@s1 | zfs recv rpool/copy3\nzfs send -i @nope rpool/data@s2\nzfs send rpool/data\necho junk | zfs recv rpool/zz\nzfs list -r -o name rpool\n",
+        "echo one > /rpool/data/a\nzfs snapshot rpool/data@s1\necho two > /rpool/data/b\nzfs snapshot rpool/data@s2\necho three > /rpool/data/c\nzfs snapshot rpool/data@s3\nzfs send rpool/data@s1 | zfs recv -nv rpool/copy4\nzfs list -H -o name rpool/copy4\nzfs send rpool/data@s1 | zfs recv -v rpool/copy3\nzfs create rpool/bk\nzfs send rpool/data@s1 | zfs recv -d rpool/bk\nzfs send rpool/data@s1 | zfs recv -e rpool/bk2\nzfs send rpool/data@s1 | zfs recv rpool/copy5@mysnap\nzfs send rpool/data@s1 | zfs recv -F rpool/copy3\nzfs send -I @s1 rpool/data@s3 | zfs recv -v rpool/copy3\nzfs list -t snapshot -o name -r rpool/copy3 rpool/bk rpool/copy5\nls /rpool/copy3\nzfs send -i @s3 rpool/data@s1 | zfs recv rpool/copy3\nzfs send -i @nope rpool/data@s2 > /dev/null\nzfs send rpool/data > /dev/null\necho junk | zfs recv rpool/zz\nzfs list -r -o name rpool\n",
         "would receive full stream of rpool/data@s1 into rpool/copy4@s1\ncannot open 'rpool/copy4': dataset does not exist\nreceiving full stream of rpool/data@s1 into rpool/copy3@s1\nreceived 185B stream in 0.01 seconds (18.1K/sec)\ncannot receive: specified fs (rpool/bk2) does not exist\ncannot receive new filesystem stream: destination has snapshots (eg. rpool/copy3@s1)\nmust destroy them to overwrite it\nreceiving incremental stream of rpool/data@s2 into rpool/copy3@s2\nreceived 204B stream in 0.01 seconds (19.9K/sec)\nreceiving incremental stream of rpool/data@s3 into rpool/copy3@s3\nreceived 206B stream in 0.01 seconds (20.1K/sec)\nNAME\nrpool/bk/data@s1\nrpool/copy3@s1\nrpool/copy3@s2\nrpool/copy3@s3\nrpool/copy5@mysnap\na\nb\nc\nwarning: cannot send 'rpool/data@s1': not an earlier snapshot from the same fs\ncannot receive: failed to read from stream\ncannot open 'rpool/data@nope': dataset does not exist\nwarning: cannot send 'rpool/data': target is busy; if a filesystem, it must not be mounted\ncannot receive: failed to read from stream\nNAME\nrpool\nrpool/bk\nrpool/bk/data\nrpool/copy3\nrpool/copy5\nrpool/data\nrpool/data/vm-100-disk-0\n",
     );
 }
@@ -2303,6 +2303,27 @@ would destroy tank
 tank
 .
 ..
+0
+",
+    );
+}
+
+/// `zfs_do_send` refuses a terminal for its stream (unless `-n`), before it
+/// opens the dataset; a pipe, a file or `$(...)` takes it.
+#[test]
+fn zfs_send_refuses_to_write_to_the_terminal() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs snapshot tank@s\nzfs send tank@s\necho $?\nzfs send tank\necho $?\nzfs send tank@s > /tmp/s\necho $?\n\
+         zfs send tank@s | zfs recv tank/copy\necho $?\nzfs send -n tank@s\necho $?\n",
+        "Error: Stream can not be written to a terminal.
+You must redirect standard output.
+1
+Error: Stream can not be written to a terminal.
+You must redirect standard output.
+1
+0
+0
 0
 ",
     );

@@ -34,7 +34,7 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&super::
     let out = match cmd {
         "zpool" => pool::run(shell, args),
         "zfs" => match args.first().map(String::as_str) {
-            Some("send") => send::send(&mut shell.machine, &args[1..]),
+            Some("send") => send::send(&mut shell.machine, &args[1..], shell.stdout_is_terminal),
             Some("receive" | "recv") => send::receive(&mut shell.machine, &args[1..], stdin),
             _ => dataset::run(shell, args),
         },

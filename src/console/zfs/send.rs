@@ -142,7 +142,7 @@ fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsErro
 
 /// `zfs send [-i|-I SNAP] FS@SNAP`; `-I` sends each snapshot in between as
 /// its own incremental stream, one after another.
-pub fn send(m: &mut Machine, args: &[String]) -> Output {
+pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     // HELP_SEND: every form of the command.
     let usage = "\tsend [-DLPbcehnpsVvw] [-i|-I snapshot]\n\t     [-R [-X dataset[,dataset]...]]     <snapshot>\n\tsend [-DnVvPLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>\n\tsend [-DnPpVvLec] [-i bookmark|snapshot] --redact <bookmark> <snapshot>\n\tsend [-nVvPe] -t <receive_resume_token>\n\tsend [-PnVv] --saved filesystem\n";
     let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwR", "iIX") {
@@ -153,6 +153,9 @@ pub fn send(m: &mut Machine, args: &[String]) -> Output {
         let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
         return super::dataset::usage_error(what, usage);
     };
+    if to_terminal && !opts.iter().any(|o| o.0 == 'n') {
+        return Output::error("Error: Stream can not be written to a terminal.\nYou must redirect standard output.\n", 1);
+    }
     let pool = m.zfs().pool(crate::core::machine::pool_of(snap));
     let Some((head, _)) = snap.split_once('@') else {
         // lzc_send on a mounted filesystem (or an open volume) is EBUSY.
