@@ -2328,3 +2328,22 @@ You must redirect standard output.
 ",
     );
 }
+
+/// `get_interval_count`: a trailing number is an interval (zero is an
+/// error), which the lab's one-shot reports refuse in words of their own.
+#[test]
+fn zpool_status_and_list_refuse_an_interval() {
+    check(
+        None,
+        "zpool status rpool 1 2\necho $?\nzpool list 5\necho $?\nzpool status 0\n",
+        "zpool status: the lab prints one report; it does not wait for an interval
+2
+zpool list: the lab prints one report; it does not wait for an interval
+2
+interval cannot be zero
+usage:
+\tstatus [--power] [-c [script1,script2,...]] [-DegiLpPstvx] [-T d|u] [pool] ...
+\t    [interval [count]]
+",
+    );
+}

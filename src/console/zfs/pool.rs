@@ -289,11 +289,25 @@ struct StatusFlags {
 
 const STATUS_USAGE: &str = "\tstatus [--power] [-c [script1,script2,...]] [-DegiLpPstvx] [-T d|u] [pool] ...\n\t    [interval [count]]\n";
 
+/// `get_interval_count`: a number last (a pool name starts with a letter)
+/// asks for a report every so many seconds, which the lab's commands,
+/// finishing at once, do not give.
+fn interval(operands: &[String], sub: &str, usage: &str) -> Option<Output> {
+    let last = operands.last().filter(|a| a.parse::<f64>().is_ok_and(f64::is_finite))?;
+    if last.parse::<f64>().ok() == Some(0.0) {
+        return Some(Output::error(format!("interval cannot be zero\nusage:\n{usage}"), 2));
+    }
+    Some(Output::error(format!("zpool {sub}: the lab prints one report; it does not wait for an interval\n"), 2))
+}
+
 fn status(m: &mut Machine, args: &[String]) -> Output {
     let (opts, pools) = match getopt(args, "DegiLpPstvx", "cT") {
         Ok(v) => v,
         Err(c) => return bad_option(c, STATUS_USAGE),
     };
+    if let Some(refusal) = interval(&pools, "status", STATUS_USAGE) {
+        return refusal;
+    }
     let has = |c: char| opts.iter().any(|o| o.0 == c);
     let f = StatusFlags {
         verbose: has('v'),
@@ -630,6 +644,9 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
         Ok(v) => v,
         Err(c) => return bad_option(c, usage),
     };
+    if let Some(refusal) = interval(&pools, "list", usage) {
+        return refusal;
+    }
     let flag = |c: char| opts.iter().any(|o| o.0 == c);
     let (scripted, literal, paths) = (flag('H'), flag('p'), flag('P'));
     let chosen = opts.iter().rev().find(|o| o.0 == 'o').map(|o| o.1.as_str());
