@@ -41,22 +41,23 @@ tank/docs\t/tank/docs
     );
 }
 
-/// A mirror side whose label was zeroed is UNAVAIL with "invalid label";
-/// one whose partition is gone shows its guid and "cannot open". The pool
-/// imports DEGRADED.
+/// A mirror side whose label was zeroed is UNAVAIL with "invalid label"
+/// (`vdev_broken`: "contains corrupted data", ZFS-8000-4J, and in `zpool
+/// status` the label texts); the pool imports DEGRADED, the side named by
+/// guid and the path it was at (`ZPOOL_CONFIG_NOT_PRESENT`).
 #[test]
 fn a_pool_missing_a_mirror_side_imports_degraded() {
     check(
         DISKS,
         "zpool create tank mirror sdb sdc\nzpool export tank\ndd if=/dev/zero of=/dev/sdc1 bs=1M count=1 status=none\n\
          dd if=/dev/zero of=/dev/sdc1 bs=1M seek=1000 status=none 2>/dev/null\nzpool import | grep -v '  id: '\n\
-         zpool import tank\nzpool status -x tank | head -3\n",
+         zpool import tank\nzpool status tank\nzpool export tank\nparted -s /dev/sdb rm 1\nzpool import | grep -E 'status|see|UNAVAIL'\n",
         "   pool: tank
   state: DEGRADED
-status: One or more devices are missing from the system.
+status: One or more devices contains corrupted data.
  action: The pool can be imported despite missing or damaged devices.  The
 \tfault tolerance of the pool may be compromised if imported.
-   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-2Q
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J
  config:
 
 \ttank        DEGRADED
@@ -65,7 +66,21 @@ status: One or more devices are missing from the system.
 \t    sdc     UNAVAIL  invalid label
   pool: tank
  state: DEGRADED
-status: One or more devices could not be opened.  Sufficient replicas exist for
+status: One or more devices could not be used because the label is missing or
+\tinvalid.  Sufficient replicas exist for the pool to continue
+\tfunctioning in a degraded state.
+action: Replace the device using 'zpool replace'.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J
+config:
+
+\tNAME                     STATE     READ WRITE CKSUM
+\ttank                     DEGRADED     0     0     0
+\t  mirror-0               DEGRADED     0     0     0
+\t    sdb                  ONLINE       0     0     0
+\t    7753799558544847486  UNAVAIL      0     0     0  was /dev/sdc1
+
+errors: No known data errors
+no pools available to import
 ",
     );
 }
@@ -158,6 +173,75 @@ size                            4    0
 hits                            4    4
 misses                          4    4
 mru_hits                        4    4
+",
+    );
+}
+
+/// A side whose partition is gone is missing (`vdev_missing`, ZFS-8000-2Q)
+/// and keeps its name in the listing; after a degraded import and another
+/// export its label marks it not present, so it goes by guid.
+#[test]
+fn a_missing_side_keeps_its_name_until_an_import_marks_it_not_present() {
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc\nzpool export tank\nparted -s /dev/sdc rm 1\nzpool import | grep -E 'status|see|sdc'\n\
+         zpool import tank\nzpool export tank\nzpool import | grep UNAVAIL\n",
+        "status: One or more devices are missing from the system.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-2Q
+\t    sdc     UNAVAIL  cannot open
+\t    7753799558544847486  UNAVAIL  cannot open
+",
+    );
+}
+
+/// A side another pool took opens with that pool's label: "corrupted
+/// data" (`VDEV_AUX_CORRUPT_DATA`, ZFS-8000-4J).
+#[test]
+fn a_side_another_pool_took_has_corrupted_data() {
+    check(
+        DISKS,
+        "zpool create tank mirror sdb sdc sdd\nzpool export tank\nzpool create -f new sdb\nzpool import | grep -v '  id: '\n",
+        "   pool: tank
+  state: DEGRADED
+status: One or more devices contains corrupted data.
+ action: The pool can be imported despite missing or damaged devices.  The
+\tfault tolerance of the pool may be compromised if imported.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-4J
+ config:
+
+\ttank        DEGRADED
+\t  mirror-0  DEGRADED
+\t    sdb     UNAVAIL  corrupted data
+\t    sdc     ONLINE
+\t    sdd     ONLINE
+",
+    );
+}
+
+/// `-d DIR` searches DIR only (the lab's devices are all under /dev); a dry
+/// run leaves no history; `import -a` is logged once, in the last pool; a
+/// mount point someone chose stays when the pool leaves (`remove_mountpoint`
+/// takes default and inherited ones only).
+#[test]
+fn search_directories_history_and_chosen_mount_points() {
+    check(
+        DISKS,
+        "zpool create t1 sdb\nzpool create t2 sdc\nzfs create -o mountpoint=/data t2/d\nzfs create t2/e\nzfs destroy -nv t2/e\n\
+         zpool export -a\nls -d /data /t1 /t2 2>&1\nzpool import -d /empty\necho $?\nzpool import -d /empty t1\necho $?\n\
+         zpool import -d /dev/disk/by-id -a\nzpool history t1 | tail -2\nzpool history t2 | tail -3\n",
+        "would destroy t2/e
+ls: cannot access '/t1': No such file or directory
+ls: cannot access '/t2': No such file or directory
+/data
+no pools available to import
+0
+cannot import 't1': no such pool available
+1
+2026-11-25.09:00:06 zpool export -a
+
+2026-11-25.09:00:06 zpool export -a
+2026-11-25.09:00:12 zpool import -d /dev/disk/by-id -a
+
 ",
     );
 }

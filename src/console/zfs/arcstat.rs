@@ -242,7 +242,8 @@ pub fn arc_summary(m: &Machine, args: &[String]) -> Output {
     let mut out = header(m);
     let section = match (&a.section, a.page) {
         (Some(s), _) => Some(s.clone()),
-        (None, Some(p)) => {
+        // `if ARGS.page:` takes page 0 for none.
+        (None, Some(p)) if p != 0 => {
             out.push_str("WARNING: Pages are deprecated, please use \"--section\"\n\n");
             match p {
                 1 => Some("arc".into()),
@@ -256,7 +257,7 @@ pub fn arc_summary(m: &Machine, args: &[String]) -> Output {
                 _ => return Output::text(format!("{out}Error: Page \"{p}\" not supported\n"), 1),
             }
         }
-        (None, None) => None,
+        (None, _) => None,
     };
     match section.as_deref() {
         None => {

@@ -10,6 +10,7 @@ use super::getopt;
 use super::pool::{bad_option, dev_path};
 use crate::console::Output;
 use crate::core::machine::ImportError;
+use crate::core::signature::FsType;
 use crate::core::zfs::{Leaf, LeafState, Pool, TopVdev, VdevKind, ZfsError};
 use crate::core::Machine;
 
@@ -73,8 +74,10 @@ pub fn import(m: &mut Machine, args: &[String]) -> Output {
     if all && !operands.is_empty() || operands.len() > 2 {
         return usage_error("too many arguments", IMPORT_USAGE);
     }
-    // `-D` looks for destroyed pools; the lab keeps none.
-    let found = if has('D') { Vec::new() } else { m.zpool_importable() };
+    // `-D` looks for destroyed pools, which the lab keeps none of; `-d DIR`
+    // searches only there, and the lab's devices are all under /dev.
+    let elsewhere = opts.iter().filter(|o| o.0 == 'd').any(|o| !(o.1 == "/dev" || o.1.starts_with("/dev/")));
+    let found = if has('D') || elsewhere { Vec::new() } else { m.zpool_importable() };
     match operands.as_slice() {
         [] if all => import_all(m, &found, &history_line(args)),
         [] if found.is_empty() => Output::error("no pools available to import\n", 0),
@@ -93,8 +96,9 @@ fn import_all(m: &mut Machine, found: &[Pool], line: &str) -> Output {
     if found.is_empty() {
         out.err.push_str("no pools available to import\n");
     }
-    for p in found {
-        let one = import_one(m, &p.name, None, found, line);
+    // The command is logged once, in the last pool it imported.
+    for (i, p) in found.iter().enumerate() {
+        let one = import_one(m, &p.name, None, found, if i + 1 == found.len() { line } else { "" });
         out.err.push_str(&one.err);
         out.events.extend(one.events);
         out.exit_status |= one.exit_status;
@@ -111,13 +115,18 @@ fn import_one(m: &mut Machine, which: &str, new_name: Option<&String>, found: &[
     if taken && !matches {
         return Output::error(format!("cannot import '{which}': a pool with that name is already created/imported,\nand no additional pools with that name were found\n"), 1);
     }
+    if !matches {
+        return Output::error(format!("cannot import '{which}': no such pool available\n"), 1);
+    }
     if let Some(new) = new_name.filter(|n| *n != which) {
         return Output::error(format!("cannot import '{which}' as '{new}': the lab does not rename pools on import\n"), 1);
     }
     match m.zpool_import(which) {
         Ok(events) => {
             let name = m.zfs().pools.last().map(|p| p.name.clone()).unwrap_or_default();
-            m.zpool_log_history(&name, line);
+            if !line.is_empty() {
+                m.zpool_log_history(&name, line);
+            }
             Output { events, ..Output::text("", 0) }
         }
         Err(ImportError::NotFound) => Output::error(format!("cannot import '{which}': no such pool available\n"), 1),
@@ -132,10 +141,16 @@ fn show_import(m: &Machine, p: &Pool) -> String {
     let health = p.health();
     let mut out = format!("   pool: {}\n     id: {}\n  state: {health}\n", p.name, p.guid);
     let leaves = || p.vdevs.iter().flat_map(|v| v.children.iter());
-    let missing = leaves().any(|l| l.state == LeafState::Unavail);
+    // `vdev_missing` (a device gone, or a whole vdev unseen) comes before
+    // `vdev_broken` (a device without the pool's label).
+    let unknown = p.vdevs.iter().any(|v| unseen(v));
+    let gone = unknown || leaves().any(|l| l.state == LeafState::Unavail && m.devices().get(l.dev).is_none());
+    let broken = leaves().any(|l| l.state == LeafState::Unavail);
     let offline = leaves().any(|l| l.state == LeafState::Offline);
-    if missing {
+    if gone {
         out.push_str("status: One or more devices are missing from the system.\n");
+    } else if broken {
+        out.push_str("status: One or more devices contains corrupted data.\n");
     } else if offline {
         out.push_str("status: One or more devices are offlined.\n");
     }
@@ -147,9 +162,15 @@ fn show_import(m: &Machine, p: &Pool) -> String {
     // A top-level vdev none of whose devices was found is known only by
     // the guid sum (`ZPOOL_STATUS_BAD_GUID_SUM`): the labels found describe
     // their own vdevs only.
-    let unknown = p.vdevs.iter().any(|v| unseen(v));
-    if missing {
-        let msg = if unknown { "ZFS-8000-6X" } else if health == "UNAVAIL" { "ZFS-8000-3C" } else { "ZFS-8000-2Q" };
+    let msg = match (gone, broken, health == "UNAVAIL") {
+        _ if unknown => Some("ZFS-8000-6X"),
+        (true, _, true) => Some("ZFS-8000-3C"),
+        (true, _, false) => Some("ZFS-8000-2Q"),
+        (false, true, true) => Some("ZFS-8000-5E"),
+        (false, true, false) => Some("ZFS-8000-4J"),
+        _ => None,
+    };
+    if let Some(msg) = msg {
         out.push_str(&format!("   see: https://openzfs.github.io/openzfs-docs/msg/{msg}\n"));
     }
     out.push_str(" config:\n\n");
@@ -190,11 +211,26 @@ fn config_rows(m: &Machine, p: &Pool) -> Vec<(usize, String, &'static str, &'sta
 
 fn leaf_row(m: &Machine, l: &Leaf, depth: usize) -> (usize, String, &'static str, &'static str) {
     match l.state {
-        LeafState::Unavail if m.devices().get(l.dev).is_none() => (depth, l.guid.to_string(), "UNAVAIL", "  cannot open"),
-        // `vdev_validate`: the device opens but holds no label of the pool.
+        // Not present when it was exported: its label says so, and it goes
+        // by guid.
+        LeafState::Unavail if l.not_present.is_some() => (depth, l.guid.to_string(), "UNAVAIL", "  cannot open"),
+        LeafState::Unavail if m.devices().get(l.dev).is_none() => (depth, exported_name(l), "UNAVAIL", "  cannot open"),
+        // `vdev_validate`: the device opens but its label is another's
+        // (`VDEV_AUX_CORRUPT_DATA`) or unreadable (`VDEV_AUX_BAD_LABEL`).
+        LeafState::Unavail if m.probe(l.dev).is_some_and(|s| matches!(s.fstype, FsType::ZfsMember { .. })) => (depth, leaf_name(m, l), "UNAVAIL", "  corrupted data"),
         LeafState::Unavail => (depth, leaf_name(m, l), "UNAVAIL", "  invalid label"),
         LeafState::Offline => (depth, leaf_name(m, l), "OFFLINE", ""),
         LeafState::Online => (depth, leaf_name(m, l), "ONLINE", ""),
+    }
+}
+
+/// A leaf whose device is gone, by the path its labels record (a whole
+/// disk without its partition number, as `zpool_vdev_name` shows it).
+fn exported_name(l: &Leaf) -> String {
+    let path = l.exported_path.as_deref().unwrap_or_default().trim_start_matches("/dev/");
+    match l.whole_disk {
+        Some(_) => path.trim_end_matches('1').trim_end_matches(|c: char| c == 'p' && path.starts_with("nvme")).to_string(),
+        None => path.to_string(),
     }
 }
 

@@ -43,7 +43,9 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&super::
         "arc_summary" => arcstat::arc_summary(&shell.machine, args),
         _ => return None,
     };
-    if out.exit_status == 0 && logged(cmd, args.first().map_or("", String::as_str)) {
+    // A dry run (`zfs destroy -n`) makes no change to log.
+    let dry_run = args.iter().skip(1).take_while(|a| a.starts_with('-')).any(|a| a.contains('n'));
+    if out.exit_status == 0 && !dry_run && logged(cmd, args.first().map_or("", String::as_str)) {
         let pool = args.iter().skip(1).map(|a| pool_of(a)).find(|p| shell.machine.zfs().pool(p).is_some()).map(str::to_string);
         if let Some(p) = pool {
             shell.machine.zpool_log_history(&p, &format!("{cmd} {}", args.join(" ")));

@@ -344,7 +344,7 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
             out.exit_status = 1;
             continue;
         };
-        if f.explain && reason(&pool).is_none() {
+        if f.explain && reason(m, &pool).is_none() {
             if !pools.is_empty() {
                 out.text.push_str(&format!("pool '{name}' is healthy\n"));
             }
@@ -364,7 +364,7 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
 
 /// `zpool_get_status`'s reason, in its order of precedence, as
 /// (status text, action text, message id).
-fn reason(p: &Pool) -> Option<(&'static str, &'static str, Option<&'static str>)> {
+fn reason(m: &Machine, p: &Pool) -> Option<(&'static str, &'static str, Option<&'static str>)> {
     let leaves: Vec<&Leaf> = p.leaves().collect();
     let errors = |e: &ErrorCounts| e.read + e.write + e.cksum > 0;
     if p.health() == "UNAVAIL" {
@@ -372,6 +372,12 @@ fn reason(p: &Pool) -> Option<(&'static str, &'static str, Option<&'static str>)
     }
     if !p.errlog.is_empty() {
         return Some(("One or more devices has experienced an error resulting in data\n\tcorruption.  Applications may be affected.\n", "Restore the file in question if possible.  Otherwise restore the\n\tentire pool from backup.\n", Some("ZFS-8000-8A")));
+    }
+    // `vdev_missing` (the device is gone) before `vdev_broken` (it opens but
+    // holds no label of the pool).
+    let unavail = |gone: bool| leaves.iter().any(|l| l.state == LeafState::Unavail && m.devices().get(l.dev).is_none() == gone);
+    if unavail(false) && !unavail(true) {
+        return Some(("One or more devices could not be used because the label is missing or\n\tinvalid.  Sufficient replicas exist for the pool to continue\n\tfunctioning in a degraded state.\n", "Replace the device using 'zpool replace'.\n", Some("ZFS-8000-4J")));
     }
     if leaves.iter().any(|l| l.state == LeafState::Unavail) {
         return Some(("One or more devices could not be opened.  Sufficient replicas exist for\n\tthe pool to continue functioning in a degraded state.\n", "Attach the missing device and online it using 'zpool online'.\n", Some("ZFS-8000-2Q")));
@@ -387,7 +393,7 @@ fn reason(p: &Pool) -> Option<(&'static str, &'static str, Option<&'static str>)
 
 fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
     let mut out = format!("  pool: {}\n state: {}\n", p.name, p.health());
-    if let Some((status, action, msgid)) = reason(p) {
+    if let Some((status, action, msgid)) = reason(m, p) {
         out.push_str(&format!("status: {status}action: {action}"));
         if let Some(id) = msgid {
             out.push_str(&format!("   see: https://openzfs.github.io/openzfs-docs/msg/{id}\n"));
@@ -412,7 +418,7 @@ fn pool_status(m: &mut Machine, p: &Pool, f: &StatusFlags) -> String {
             out.push_str(&format!(" {:>5}", if r.leaf { "0" } else { "-" }));
         }
         if r.state == "UNAVAIL" && r.depth > 0 {
-            out.push_str("  cannot open");
+            out.push_str(&r.note);
         }
         out.push_str(&r.suffix);
         out.push('\n');
@@ -509,6 +515,9 @@ struct Row {
     leaf: bool,
     /// A leaf's initialize and TRIM states (`-i`, `-t`).
     suffix: String,
+    /// Why an UNAVAIL leaf is: `  cannot open`, `  invalid label`, or
+    /// `  was PATH` for one an import could not open.
+    note: String,
 }
 
 impl Row {
@@ -530,7 +539,7 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
             rows.push(leaf_row(m, l, f, 2));
         } else {
             let name = if f.guids { v.guid.to_string() } else { v.type_id() };
-            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors, leaf: false, suffix: String::new() });
+            rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors, leaf: false, suffix: String::new(), note: "  cannot open".into() });
             for l in &v.children {
                 rows.push(leaf_row(m, l, f, 4));
             }
@@ -538,14 +547,20 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
     }
     let name = p.name.clone();
     let lost = ErrorCounts { cksum: p.lost_reads, ..ErrorCounts::default() };
-    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost, leaf: false, suffix: String::new() });
+    rows.insert(0, Row { depth: 0, name, state: p.health(), errors: lost, leaf: false, suffix: String::new(), note: String::new() });
     rows
 }
 
 fn leaf_row(m: &Machine, l: &Leaf, f: &StatusFlags, depth: usize) -> Row {
     let aux = if l.degraded() { "  too many errors" } else { "" };
     let suffix = aux.to_string() + &super::upkeep::leaf_suffixes(m, l, f.initialize, f.trim);
-    Row { depth, name: leaf_label(m, l, f), state: leaf_state(l), errors: l.errors, leaf: true, suffix }
+    let note = match &l.not_present {
+        Some(path) => format!("  was {path}"),
+        None if m.devices().get(l.dev).is_some() => "  invalid label".into(),
+        None => "  cannot open".into(),
+    };
+    let name = if l.not_present.is_some() { l.guid.to_string() } else { leaf_label(m, l, f) };
+    Row { depth, name, state: leaf_state(l), errors: l.errors, leaf: true, suffix, note }
 }
 
 fn leaf_label(m: &Machine, l: &Leaf, f: &StatusFlags) -> String {

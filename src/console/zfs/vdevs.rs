@@ -37,13 +37,13 @@ pub(super) fn create(m: &mut Machine, args: &[String]) -> Output {
     let Some((name, spec)) = operands.split_first() else {
         return Output::error(format!("missing pool name argument\nusage:\n{CREATE_USAGE}"), 2);
     };
+    if spec.is_empty() {
+        return Output::error(format!("missing vdev specification\nusage:\n{CREATE_USAGE}"), 2);
+    }
     if let Some(why) = pool_name_error(name, true) {
         // A dataset name typed for a pool gets zpool_do_create's hint.
         let hint = if name.contains('/') { "use 'zfs create' to create a dataset\n" } else { "" };
         return Output::error(format!("cannot create '{name}': {why}\n{hint}"), 1);
-    }
-    if spec.is_empty() {
-        return Output::error(format!("missing vdev specification\nusage:\n{CREATE_USAGE}"), 2);
     }
     let vdevs = match vdev_spec(m, spec) {
         Ok(v) => v,

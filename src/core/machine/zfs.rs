@@ -750,10 +750,13 @@ impl Machine {
         Ok(events)
     }
 
-    /// The mount points of the mounted filesystems among `names`.
-    fn mountpoints_of(&self, names: &[String]) -> Vec<String> {
+    /// The mount points of the mounted filesystems among `names` that
+    /// `remove_mountpoint` may remove: default or inherited ones (a
+    /// directory someone chose stays).
+    pub(super) fn mountpoints_of(&self, names: &[String]) -> Vec<String> {
         let mounts = self.zfs_mounts();
-        names.iter().filter_map(|n| mounts.iter().find(|(ds, _, _)| ds == n).map(|(_, mp, _)| mp.clone())).collect()
+        let chosen = |n: &str| self.zfs.pool(pool_of(n)).and_then(|p| p.dataset(n)).is_some_and(|d| d.props.mountpoint.is_some());
+        names.iter().filter(|n| !chosen(n)).filter_map(|n| mounts.iter().find(|(ds, _, _)| ds == n).map(|(_, mp, _)| mp.clone())).collect()
     }
 
     /// `zfs set PROP=VALUE NAME` for checksum, recordsize, copies,

@@ -46,9 +46,15 @@ impl Machine {
         let Some(at) = self.zfs.pools.iter().position(|p| p.name == name) else {
             return Err(ZfsError::NoSuchPool(name.to_string()));
         };
-        let prefix = format!("{name}/");
-        let mut mountpoints: Vec<String> = self.zfs_mounts().into_iter().filter(|(ds, _, _)| ds == name || ds.starts_with(&prefix)).map(|(_, mp, _)| mp).collect();
-        let pool = self.zfs.pools.remove(at);
+        let names: Vec<String> = self.zfs.pool(name).map(|p| p.datasets.iter().map(|d| d.name.clone()).collect()).unwrap_or_default();
+        let mut mountpoints = self.mountpoints_of(&names);
+        let mut pool = self.zfs.pools.remove(at);
+        for leaf in pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()) {
+            let name = crate::core::zfs::Disks::name(self, leaf.dev);
+            if !name.is_empty() {
+                leaf.exported_path = Some(format!("/dev/{name}"));
+            }
+        }
         std::rc::Rc::make_mut(&mut self.zfs.arc).flush_pool(pool.guid);
         self.zfs.exported.push(pool);
         self.refresh();
@@ -71,7 +77,12 @@ impl Machine {
         for leaf in found.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()) {
             let labelled = self.devices.get(leaf.dev).is_some()
                 && self.probe(leaf.dev).is_some_and(|s| s.fstype == FsType::ZfsMember { vdev_guid: leaf.guid } && s.uuid == pool.guid.to_string());
-            if !labelled {
+            if labelled {
+                leaf.not_present = None;
+                if leaf.state == LeafState::Unavail {
+                    leaf.state = LeafState::Online;
+                }
+            } else {
                 leaf.state = LeafState::Unavail;
             }
         }
@@ -92,6 +103,10 @@ impl Machine {
             return Err(ImportError::MissingDevices);
         }
         pool.exported = false;
+        // `vdev_open` at import marks each leaf it cannot open not present.
+        for leaf in pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).filter(|l| l.state == LeafState::Unavail) {
+            leaf.not_present = leaf.exported_path.clone();
+        }
         let name = pool.name.clone();
         self.make_mountpoints(&pool);
         self.zfs.exported.remove(at);

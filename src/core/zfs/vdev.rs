@@ -87,6 +87,13 @@ pub struct Leaf {
     /// When its recent checksum ereports came, for zed's SERD engine.
     #[cfg(feature = "zfs")]
     pub cksum_reports: Vec<u64>,
+    /// The path it had when an import could not open it
+    /// (`ZPOOL_CONFIG_NOT_PRESENT`): `zpool status` names it by guid.
+    #[cfg(feature = "zfs")]
+    pub not_present: Option<String>,
+    /// Its path when the pool was exported, as the labels record it.
+    #[cfg(feature = "zfs")]
+    pub exported_path: Option<String>,
 }
 
 /// zed's checksum SERD engine: this many ereports within `CHECKSUM_T_SECS`
@@ -145,6 +152,10 @@ impl Leaf {
             too_many_errors: false,
             #[cfg(feature = "zfs")]
             cksum_reports: Vec::new(),
+            #[cfg(feature = "zfs")]
+            not_present: None,
+            #[cfg(feature = "zfs")]
+            exported_path: None,
         }
     }
 
