@@ -6,8 +6,9 @@
 //! later read is a hit and moves it to the MFU list (`arc_access`). Past
 //! `c_max` the least recently used blocks are evicted to a ghost list, which
 //! keeps only their names: a read of a ghost is still a miss, counted as a
-//! ghost hit. Freed blocks leave the cache; `zpool destroy` flushes the
-//! pool's blocks (`arc_flush`). One ARC serves every pool of the host.
+//! ghost hit. Freed blocks leave the cache; `zpool destroy` and `zpool
+//! export` flush the pool's blocks (`arc_flush`), so reads after an import
+//! miss. One ARC serves every pool of the host.
 //!
 //! Simplified, against OpenZFS 2.2: only data blocks (file contents and
 //! zvol blocks) are cached and counted, since the lab walks metadata again
