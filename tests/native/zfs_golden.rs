@@ -2347,3 +2347,33 @@ usage:
 ",
     );
 }
+
+/// A snapshot a clone depends on stops the whole destroy; with `-v`
+/// (`-n` or not) every snapshot is still listed as it would go
+/// (`destroy_check_dependent` makes the run a dry one), with no space line.
+#[test]
+fn zfs_destroy_v_of_snapshots_with_a_dependent_clone_lists_and_refuses() {
+    check(
+        DISKS,
+        "zpool create tank sdb\nzfs create tank/fs\nzfs snapshot tank/fs@a\nzfs snapshot tank/fs@b\nzfs snapshot tank/fs@c\n\
+         zfs clone tank/fs@b tank/clone\nzfs destroy -nv tank/fs@a%c\necho $?\nzfs destroy -v tank/fs@b,c\necho $?\n\
+         zfs list -H -t snapshot -o name\n",
+        "cannot destroy 'tank/fs@b': snapshot has dependent clones
+use '-R' to destroy the following datasets:
+tank/clone
+would destroy tank/fs@a
+would destroy tank/fs@b
+would destroy tank/fs@c
+1
+cannot destroy 'tank/fs@b': snapshot has dependent clones
+use '-R' to destroy the following datasets:
+tank/clone
+would destroy tank/fs@b
+would destroy tank/fs@c
+1
+tank/fs@a
+tank/fs@b
+tank/fs@c
+",
+    );
+}

@@ -456,19 +456,23 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         if snaps.is_empty() {
             return Output::error("could not find any snapshots to destroy; check snapshot names.\n", 1);
         }
-        let text = if has('v') || has('p') { destroy_listing(m, name, &snaps, has('n'), has('p')) } else { String::new() };
-        if has('n') {
-            return Output::text(text, 0);
-        }
         // Every snapshot is checked before any goes: one refusal stops all.
         // With -d one that clones depend on is only marked for a deferred
         // destroy (the lab keeps no mark: it stays).
         let deferred = |snap: &String| has('d') && matches!(m.destroy_plan(snap, false, false), Err(ZfsError::HasClones { .. }));
-        let snaps: Vec<String> = snaps.iter().filter(|s| !deferred(s)).cloned().collect();
-        let refusals: String = snaps.iter().filter_map(|snap| m.destroy_plan(snap, false, dependents).err()).map(|e| clones_refusal(e, "snapshot")).collect();
+        let kept: Vec<String> = snaps.iter().filter(|s| !deferred(s)).cloned().collect();
+        let refusals: String = kept.iter().filter_map(|snap| m.destroy_plan(snap, false, dependents).err()).map(|e| clones_refusal(e, "snapshot")).collect();
         if !refusals.is_empty() {
-            return Output::error(refusals, 1);
+            // `destroy_check_dependent` turns the run into a dry one: -v
+            // still lists every snapshot, with no space line.
+            let listing: String = if has('v') || has('p') { destroy_listing(m, fs, &snaps, true, has('p')) } else { String::new() };
+            return Output { text: listing, err: refusals, exit_status: 1, ..Output::default() };
         }
+        let text = if has('v') || has('p') { destroy_listing(m, name, &snaps, has('n'), has('p')) } else { String::new() };
+        if has('n') {
+            return Output::text(text, 0);
+        }
+        let snaps = kept;
         let mut out = Output::text(text, 0);
         for snap in snaps.iter().rev() {
             out.append(outcome(m.destroy(snap, false, dependents).map_err(|e| clones_refusal(e, "snapshot")), String::new()));
