@@ -11,6 +11,7 @@ mod loops;
 mod arc_golden;
 mod zfs_golden;
 mod zfs_import_golden;
+mod zfs_send_golden;
 mod props;
 mod qcow2_real;
 mod sessions;

@@ -279,6 +279,15 @@ impl Lab {
             if !own_bytes_ok || s.used != s.usedbydataset + s.usedbysnapshots + s.usedbychildren + s.usedbyrefreservation {
                 return Err(format!("{}: {s:?}", ds.name));
             }
+            // `written@` the snapshot before is the `written` of each snapshot and of the head.
+            let names: Vec<String> = ds.snapshots.iter().map(|x| format!("{}@{}", ds.name, x.name)).chain([ds.name.clone()]).collect();
+            for pair in names.windows(2) {
+                let by_walk = pool.space_written(&pair[0], &pair[1]).map(|w| w.used_bytes);
+                let written = pool.space(&pair[1]).map(|x| x.written);
+                if by_walk != written {
+                    return Err(format!("written@{} of {}: {by_walk:?}, written {written:?}", pair[0], pair[1]));
+                }
+            }
         }
         Ok(())
     }

@@ -150,7 +150,30 @@ pub(super) fn meta(p: &str) -> Option<Meta> {
     if let Some(&(_, heading, _, _, _, widest)) = FIXED.iter().find(|x| x.0 == p) {
         return Some(Meta { name, heading: heading.into(), numeric: false, widest });
     }
+    if is_written_at(p) {
+        return Some(Meta { name, heading: p.to_ascii_uppercase(), numeric: true, widest: 0 });
+    }
     is_user_property(p).then(|| Meta { name, heading: p.to_ascii_uppercase(), numeric: false, widest: 0 })
+}
+
+/// `zfs_prop_written`: `written@SNAP` or `written#BOOKMARK`.
+fn is_written_at(p: &str) -> bool {
+    p.starts_with("written@") || p.starts_with("written#")
+}
+
+/// `written@SNAP` of `name` (`zfs_prop_get_written`): the bytes written
+/// since SNAP (a short name, of `name`'s dataset, or a full one), `local`
+/// as its source; "-" when SNAP is not an earlier snapshot. Bookmarks are
+/// not modelled, so `written#` is always "-".
+fn written_at(pool: &Pool, name: &str, p: &str, literal: bool) -> (String, String) {
+    let since = &p["written@".len()..];
+    let head = name.split('@').next().unwrap_or(name);
+    let old = if since.contains(['@', '#']) { since.to_string() } else { format!("{head}@{since}") };
+    match pool.space_written(&old, name).filter(|_| p.starts_with("written@")) {
+        Some(w) if literal => (w.used_bytes.to_string(), "local".into()),
+        Some(w) => (nicenum(w.used_bytes, true), "local".into()),
+        None => ("-".into(), "-".into()),
+    }
 }
 
 /// One property of a dataset or snapshot: (value, source), or `None` where
@@ -177,6 +200,7 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
     };
     let snapshot = snap.and_then(|s| ds.snapshot(s));
     match p {
+        p if is_written_at(p) => Some(written_at(pool, name, p, literal)),
         "name" => ro(name.to_string()),
         "type" => ro(if snap.is_some() { "snapshot" } else if volume.is_some() { "volume" } else { "filesystem" }.into()),
         "creation" => {
@@ -480,8 +504,9 @@ fn sort_by_keys(m: &Machine, names: &mut [String], keys: &[(String, bool)]) {
 /// `zprop_width`, widened by the values of flexible columns (all with `-p`).
 fn width(c: &Meta, values: impl Iterator<Item = usize>, literal: bool) -> usize {
     let base = if c.numeric { c.heading.len().max(5) } else { c.heading.len().max(c.widest) };
-    // Numbers printed whole (`%llu`) widen their column like strings.
-    if c.numeric && !literal && !matches!(c.name.as_str(), "createtxg" | "guid" | "objsetid") {
+    // Numbers printed whole (`%llu`) widen their column like strings;
+    // `written@` is no user property, so zfs_expand_proplist never widens it.
+    if c.numeric && (!literal || is_written_at(&c.name)) && !matches!(c.name.as_str(), "createtxg" | "guid" | "objsetid") {
         return base;
     }
     values.fold(base, usize::max)

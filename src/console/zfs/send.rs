@@ -1,6 +1,8 @@
 //! `zfs send` and `zfs receive`: a snapshot (or the change from an earlier
 //! one, `-i`, or each change up to it, `-I`) as a byte stream down a pipe,
 //! and a dataset made from it (`-n`, `-v`, `-F`, `-d`, `-e`, `fs@snap`).
+//! `zfs send -n`/`-v`/`-P` print ZFS's size estimates (`estimate`), which
+//! describe OpenZFS's stream, not the lab's smaller one.
 //!
 //! The stream is the lab's own, not OpenZFS's DRR records: a magic line, a
 //! serde JSON header listing what it carries, then the file and volume bytes
@@ -145,7 +147,7 @@ fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsErro
 pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     // HELP_SEND: every form of the command.
     let usage = "\tsend [-DLPbcehnpsVvw] [-i|-I snapshot]\n\t     [-R [-X dataset[,dataset]...]]     <snapshot>\n\tsend [-DnVvPLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>\n\tsend [-DnPpVvLec] [-i bookmark|snapshot] --redact <bookmark> <snapshot>\n\tsend [-nVvPe] -t <receive_resume_token>\n\tsend [-PnVv] --saved filesystem\n";
-    let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwR", "iIX") {
+    let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwRV", "iIX") {
         Ok(v) => v,
         Err(c) => return super::dataset::usage_error(&format!("invalid option '{c}'"), usage),
     };
@@ -153,7 +155,8 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
         let what = if operands.is_empty() { "missing snapshot argument" } else { "too many arguments" };
         return super::dataset::usage_error(what, usage);
     };
-    if to_terminal && !opts.iter().any(|o| o.0 == 'n') {
+    let flags = SendFlags::from(&opts);
+    if to_terminal && !flags.dry_run {
         return Output::error("Error: Stream can not be written to a terminal.\nYou must redirect standard output.\n", 1);
     }
     let pool = m.zfs().pool(crate::core::machine::pool_of(snap));
@@ -183,6 +186,15 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
             None => return Output::error(format!("warning: cannot send '{snap}': not an earlier snapshot from the same fs\n"), 1),
         }
     }
+    let bare_warning = if bare && from_opt.is_some_and(|o| o.0 == 'i') { "Warning: incremental source didn't specify type, assuming snapshot. Use '@' or '#' prefix to avoid ambiguity.\n" } else { "" };
+    let dedup_warning = if opts.iter().any(|o| o.0 == 'D') { "WARNING: deduplicated send is no longer supported.  A regular,\nnon-deduplicated stream will be generated.\n\n" } else { "" };
+    let pool = pool.expect("the snapshot exists");
+    let each = from_opt.is_some_and(|o| o.0 == 'I');
+    let (verbose, header) = verbose_lines(pool, &steps, each, &flags);
+    let err = format!("{dedup_warning}{bare_warning}");
+    if flags.dry_run {
+        return Output { text: verbose, err, ..Output::default() };
+    }
     let mut stream = Vec::new();
     for (to, from) in &steps {
         match build(m, to, from.as_deref()) {
@@ -194,8 +206,91 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     if stream.len() as u64 > crate::console::STREAM_LIMIT_BYTES {
         return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; this stream is larger\n"), 1);
     }
-    let warning = if bare && from_opt.is_some_and(|o| o.0 == 'i') { "Warning: incremental source didn't specify type, assuming snapshot. Use '@' or '#' prefix to avoid ambiguity.\n" } else { "" };
-    Output { raw: Some(stream), err: warning.into(), ..Output::default() }
+    Output { raw: Some(stream), err: format!("{err}{verbose}{header}"), ..Output::default() }
+}
+
+/// `zfs send`'s options that shape what it prints.
+struct SendFlags {
+    dry_run: bool,
+    /// `-v` once or more; `-P` and `-V` make it at least 1.
+    verbosity: usize,
+    /// `-v`: estimates, and the progress header of a real send.
+    progress: bool,
+    parsable: bool,
+    /// `-c` or `-w`: the stream carries compressed blocks.
+    compressed: bool,
+}
+
+impl SendFlags {
+    fn from(opts: &[(char, String)]) -> SendFlags {
+        let has = |c: char| opts.iter().any(|o| o.0 == c);
+        let v = opts.iter().filter(|o| o.0 == 'v').count();
+        let parsable = has('P');
+        SendFlags {
+            dry_run: has('n'),
+            verbosity: if v == 0 && (parsable || has('V')) { 1 } else { v },
+            progress: v > 0,
+            parsable,
+            compressed: has('c') || has('w'),
+        }
+    }
+}
+
+/// What `-v`/`-P` print, and the header of the progress lines a real send
+/// prints each second (the lab's send is done before the first second).
+/// A single stream goes through `zfs_send_one`, which totals with
+/// `zfs_nicenum`; `-I` through `zfs_send`'s dry run, which names each
+/// source by its short name and totals with `zfs_nicebytes`.
+fn verbose_lines(pool: &crate::core::zfs::Pool, steps: &[(String, Option<String>)], each: bool, f: &SendFlags) -> (String, String) {
+    let mut out = String::new();
+    let mut total = 0;
+    if f.verbosity > 0 && (f.progress || f.parsable || each) {
+        for (to, from) in steps {
+            let size = estimate(pool, to, from.as_deref(), f.compressed);
+            total += size;
+            let from = from.as_deref().map(|s| if each { s.split_once('@').map_or(s, |x| x.1) } else { s });
+            out.push_str(&match (f.parsable, from) {
+                (true, Some(from)) => format!("incremental\t{from}\t{to}\t{size}\n"),
+                (true, None) => format!("full\t{to}\t{size}\n"),
+                (false, Some(from)) if !from.contains(['@', '#']) => format!("send from @{from} to {to} estimated size is {}\n", nicenum(size, true)),
+                (false, Some(from)) => format!("send from {from} to {to} estimated size is {}\n", nicenum(size, true)),
+                (false, None) => format!("full send of {to} estimated size is {}\n", nicenum(size, true)),
+            });
+        }
+        out.push_str(&match f.parsable {
+            true => format!("size\t{total}\n"),
+            false => format!("total estimated size is {}\n", nicenum(total, each)),
+        });
+    }
+    let mut header = String::new();
+    if f.progress && !f.parsable {
+        let blocks = if f.verbosity >= 2 && !each { "   BLOCKS    " } else { "" };
+        for (to, _) in steps {
+            header.push_str(&format!("TIME        SENT   {blocks}SNAPSHOT {to}\n"));
+        }
+    }
+    (out, header)
+}
+
+/// `dmu_send_estimate_fast`: the logical bytes written since `from` (all
+/// the snapshot references for a full stream; compressed sizes with `-c`),
+/// less a block pointer and plus a record per recordsize block, plus the
+/// BEGIN and END records.
+fn estimate(pool: &crate::core::zfs::Pool, snap: &str, from: Option<&str>, compressed: bool) -> u64 {
+    const BLKPTR_BYTES: u64 = 128;
+    let head = snap.split('@').next().unwrap_or(snap);
+    let Some(ds) = pool.dataset(head) else { return 0 };
+    let (uncompressed, compressed_bytes) = match from {
+        Some(f) => pool.space_written(f, snap).map_or((0, 0), |w| (w.uncompressed_bytes, w.compressed_bytes)),
+        None => snap.split_once('@').and_then(|(_, s)| ds.snapshot(s)).map_or((0, 0), |s| (s.logical_referenced_bytes, s.compressed_referenced_bytes)),
+    };
+    let recordsize = match ds.kind {
+        DatasetKind::Volume { volblocksize, .. } => volblocksize,
+        DatasetKind::Filesystem => pool.recordsize_of(head),
+    };
+    let records = uncompressed / recordsize;
+    let size = if compressed { compressed_bytes } else { uncompressed };
+    (size + records * DRR_BYTES as u64).saturating_sub(records * BLKPTR_BYTES) + 2 * DRR_BYTES as u64
 }
 
 /// The incremental steps from `from` to `snap`, one per snapshot between,

@@ -40,6 +40,8 @@ pub mod vdev;
 pub mod zap;
 mod zio;
 pub mod zpl;
+#[cfg(feature = "zfs")]
+pub mod written;
 
 pub use blkptr::{Blkptr, Dva, ObjType};
 pub use checksum::{ChecksumAlg, Cksum};
