@@ -1160,6 +1160,10 @@ fn tr_set(spec: &str) -> Vec<u8> {
 
 /// coreutils `tr SET1 SET2` and `tr -d SET1` on standard input.
 pub fn tr(args: &[String], stdin: Option<&Input>) -> Output {
+    #[cfg(feature = "coreutils-extras")]
+    if args.iter().any(|a| a.starts_with('-') && a.len() > 1 && a[1..].chars().all(|c| matches!(c, 'd' | 's')) && a.contains('s')) {
+        return tr_squeeze(args, stdin);
+    }
     let delete = args.first().is_some_and(|a| a == "-d");
     let sets: Vec<&String> = args.iter().filter(|a| !a.starts_with('-') || a.len() == 1).collect();
     let input = stdin.map(|i| i.bytes(READ_LIMIT as usize)).unwrap_or_default();
@@ -1178,4 +1182,33 @@ pub fn tr(args: &[String], stdin: Option<&Input>) -> Output {
         (false, [one]) => fail(format!("tr: missing operand after '{}'\nTry 'tr --help' for more information.\n", printable(one)), 1),
         (_, [_, extra, ..]) => fail(format!("tr: extra operand '{}'\nTry 'tr --help' for more information.\n", printable(extra)), 1),
     }
+}
+
+/// `tr -s` (with `-d`): after translating (or deleting) as without it,
+/// each run of one character of the last set becomes that character.
+#[cfg(feature = "coreutils-extras")]
+fn tr_squeeze(args: &[String], stdin: Option<&Input>) -> Output {
+    let delete = args.iter().any(|a| a.starts_with('-') && a.len() > 1 && a.contains('d'));
+    let sets: Vec<Vec<u8>> = args.iter().filter(|a| !a.starts_with('-') || a.len() == 1).map(|a| tr_set(a)).collect();
+    let input = stdin.map(|i| i.bytes(READ_LIMIT as usize)).unwrap_or_default();
+    let (deleted, translated, squeeze) = match (delete, sets.as_slice()) {
+        (_, []) => return fail("tr: missing operand\nTry 'tr --help' for more information.\n".into(), 1),
+        (true, [one]) => return fail(format!("tr: missing operand after '{}'\nTwo strings must be given when both deleting and squeezing repeats.\nTry 'tr --help' for more information.\n", printable(&String::from_utf8_lossy(one))), 1),
+        (false, [one]) => (Vec::new(), None, one.clone()),
+        (true, [d, sq]) => (d.clone(), None, sq.clone()),
+        (false, [from, to]) => (Vec::new(), Some((from.clone(), to.clone())), to.clone()),
+        (_, [_, _, extra, ..]) => return fail(format!("tr: extra operand '{}'\nTry 'tr --help' for more information.\n", printable(&String::from_utf8_lossy(extra))), 1),
+    };
+    let mut out: Vec<u8> = Vec::new();
+    for c in input.into_iter().filter(|c| !deleted.contains(c)) {
+        let c = match &translated {
+            Some((from, to)) => from.iter().rposition(|f| *f == c).map_or(c, |i| to.get(i).or(to.last()).copied().unwrap_or(c)),
+            None => c,
+        };
+        if squeeze.contains(&c) && out.last() == Some(&c) {
+            continue;
+        }
+        out.push(c);
+    }
+    Output::bytes(out)
 }

@@ -205,12 +205,15 @@ impl Parser<'_> {
                     }
                 }
                 Token::Op(op) => match op.as_str() {
-                    "|" | "&&" | "||" | ";" | "\n" => {
+                    "|" | "|&" | "&&" | "||" | ";" | "\n" => {
                         if fresh(&cmd) {
                             return Err(SyntaxError::Unexpected(op));
                         }
+                        if op == "|&" {
+                            cmd.redirects.push(Redirect::ErrToOut);
+                        }
                         pipeline.push(std::mem::take(&mut cmd));
-                        if op != "|" {
+                        if op != "|" && op != "|&" {
                             list.push((join, negated(std::mem::take(&mut pipeline), std::mem::take(&mut negate))));
                             join = match op.as_str() {
                                 "&&" => Join::And,

@@ -201,6 +201,14 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
             stdin = Some(Input::Repeat(words.get(1).cloned().unwrap_or_else(|| "y".into())));
             continue;
         }
+        #[cfg(feature = "shell-scripts")]
+        if let Err(e) = open_targets(shell, redirects) {
+            out.err.push_str(&e);
+            out.exit_status = 1;
+            failed = 1;
+            stdin = Some(Input::Bytes(Vec::new()));
+            continue;
+        }
         // Each stage of a pipeline runs in a subshell: `echo x | read y`
         // leaves y as it was, and `echo | exit 3` ends no script.
         #[cfg(feature = "shell-scripts")]
@@ -798,6 +806,13 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
     let (mut out, mut err) = (1, 2);
     let mut files: Vec<(&String, bool)> = Vec::new();
     for r in redirects {
+        #[cfg(feature = "shell-scripts")]
+        if let Redirect::Out { path, .. } | Redirect::Err { path, .. } = r {
+            if let Some(fd) = std_stream(path, out, err) {
+                *(if matches!(r, Redirect::Out { .. }) { &mut out } else { &mut err }) = fd;
+                continue;
+            }
+        }
         match r {
             Redirect::Out { path, append } | Redirect::Err { path, append } => {
                 let at = files.iter().position(|(p, _)| *p == path).unwrap_or_else(|| {
@@ -835,6 +850,35 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
     let shown = Output::bytes(std::mem::take(&mut sinks[1]));
     (o.text, o.raw) = (shown.text, shown.raw);
     o.err = String::from_utf8_lossy(&sinks[2]).into_owned();
+    Ok(())
+}
+
+/// `/dev/stdout` and `/dev/stderr` (and `/dev/fd/1`, `/dev/fd/2`): the
+/// descriptors' current targets, given where 1 and 2 point now.
+#[cfg(feature = "shell-scripts")]
+fn std_stream(path: &str, out: usize, err: usize) -> Option<usize> {
+    match path {
+        "/dev/stdout" | "/dev/fd/1" => Some(out),
+        "/dev/stderr" | "/dev/fd/2" => Some(err),
+        _ => None,
+    }
+}
+
+/// bash opens each redirection's file before the command runs: it is
+/// created, and emptied unless appended to, so `sort f > f` reads an empty
+/// f; a file that cannot be opened keeps the command from running.
+/// Simplified: a file in a ZFS dataset is opened with the write, so that a
+/// command stays one txg; `sort f > f` there reads f whole.
+#[cfg(feature = "shell-scripts")]
+fn open_targets(shell: &mut Shell, redirects: &[Redirect]) -> Result<(), String> {
+    for r in redirects {
+        if let Redirect::Out { path, append } | Redirect::Err { path, append } = r {
+            let abs = shell.abs(path);
+            if std_stream(path, 1, 2).is_none() && !abs.starts_with("/dev/") && shell.machine.zfs_path(&abs).is_none() {
+                write_redirect(shell, path, &[], *append)?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -322,6 +322,8 @@ pub fn mark_parameters(text: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\\' if matches!(chars.peek(), Some('$' | '\\' | '`')) => out.extend(chars.next()),
+            // A backslash before a new line joins the lines.
+            '\\' if chars.next_if_eq(&'\n').is_some() => {}
             '$' if chars.next_if_eq(&'?').is_some() => out.push(LAST_STATUS),
             '$' if chars.next_if_eq(&'(').is_some() => {
                 if substitution(&mut chars, ')', QUOTED_SUBST, &mut out).is_err() {
@@ -400,7 +402,19 @@ fn operator(c: char, chars: &mut std::iter::Peekable<std::str::Chars>) -> Result
                 op.push(chars.next().unwrap_or(c));
             }
         }
+        // `|&` (`2>&1 |`), `&>>` (both, appended) and `>|` (`>`, whatever noclobber says).
+        #[cfg(feature = "shell-scripts")]
+        ('|', Some('&')) | ('>', Some('|')) => op.push(chars.next().unwrap_or(c)),
+        #[cfg(feature = "shell-scripts")]
+        ('&', Some('>')) => {
+            op.push(chars.next().unwrap_or(c));
+            op.extend(chars.next_if_eq(&'>'));
+        }
+        #[cfg(feature = "shell-scripts")]
+        ('>', Some('&')) => op.push(chars.next().unwrap_or(c)),
+        #[cfg(not(feature = "shell-scripts"))]
         ('>', Some('&')) | ('&', Some('>')) => op.push(chars.next().unwrap_or(c)),
+        #[cfg(not(feature = "shell-scripts"))]
         ('|', Some('&')) => return Err(SyntaxError::Unsupported("|&".into())),
         ('&', _) => return Err(SyntaxError::Unsupported("&".into())),
         _ => {}
@@ -690,6 +704,11 @@ pub(super) fn push_redirect(cmd: &mut Command, op: &str, target: Word) -> Result
             cmd.redirects.push(Redirect::Out { path: target.text, append: false });
             cmd.redirects.push(Redirect::ErrToOut);
         }
+        #[cfg(feature = "shell-scripts")]
+        ("&>>", _) => {
+            cmd.redirects.push(Redirect::Out { path: target.text, append: true });
+            cmd.redirects.push(Redirect::ErrToOut);
+        }
         _ => cmd.redirects.push(redirect(op, target)?),
     }
     Ok(())
@@ -698,6 +717,8 @@ pub(super) fn push_redirect(cmd: &mut Command, op: &str, target: Word) -> Result
 pub(super) fn redirect(op: &str, target: Word) -> Result<Redirect, SyntaxError> {
     Ok(match op {
         ">" => Redirect::Out { path: target.text, append: false },
+        #[cfg(feature = "shell-scripts")]
+        ">|" => Redirect::Out { path: target.text, append: false },
         ">>" => Redirect::Out { path: target.text, append: true },
         "2>" => Redirect::Err { path: target.text, append: false },
         "2>>" => Redirect::Err { path: target.text, append: true },

@@ -1453,3 +1453,16 @@ fn zeroing_snapshots_and_thin_lvs_is_refused() {
         "  Option --zero is unsupported with snapshots.\n  Run `lvcreate --help' for more information.\n3\n  Option --zero is unsupported with snapshots.\n  Run `lvcreate --help' for more information.\n  --zero is supported only with thin pool creation.\n  Run `lvcreate --help' for more information.\n  --zero is supported only with thin pool creation.\n  Run `lvcreate --help' for more information.\n",
     );
 }
+
+/// /dev/stdout and /dev/stderr name where descriptors 1 and 2 point at that
+/// moment, as bash 5.2 shows on a terminal (a capture into a file cannot:
+/// opening /dev/stdout there truncates the capture).
+#[test]
+fn dev_stdout_and_dev_stderr_are_the_streams() {
+    check(
+        Some("sdb=1G"),
+        "echo err > /dev/stderr\necho out > /dev/stdout\necho both 2>/dev/stdout\nls /nope 2>/dev/stdout | tr a-z A-Z\n\
+         echo x 1>/dev/stderr 2>/dev/null\necho y 2>/dev/null >/dev/stderr\necho z >> /dev/stderr 2>/dev/null | wc -c\n",
+        "err\nout\nboth\nLS: CANNOT ACCESS '/NOPE': NO SUCH FILE OR DIRECTORY\nx\nz\n0\n",
+    );
+}
