@@ -186,6 +186,10 @@ pub enum Event {
     BlockRetained { block: ZBlock, snapshot: String },
     SnapshotTaken { snapshot: String, txg: u64 },
     SnapshotDestroyed { snapshot: String },
+    #[cfg(feature = "zfs")]
+    BookmarkCreated { bookmark: String, txg: u64 },
+    #[cfg(feature = "zfs")]
+    BookmarkDestroyed { bookmark: String },
     RolledBack { dataset: String, snapshot: String, txg: u64 },
     ScrubStarted { pool: String, total_bytes: u64 },
     ScrubProgressed { pool: String, examined_bytes: u64, total_bytes: u64 },

@@ -148,6 +148,8 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::ScrubFinished { .. }
         | Event::ScrubCanceled { .. }
         | Event::ErrorsCleared { .. } => None,
+        #[cfg(feature = "zfs")]
+        Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } => None,
     }
 }
 

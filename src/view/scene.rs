@@ -353,6 +353,8 @@ impl Scene {
             | Event::ScrubFinished { .. }
             | Event::ScrubCanceled { .. }
             | Event::ErrorsCleared { .. } => Shown::No,
+            #[cfg(feature = "zfs")]
+            Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } => Shown::No,
         }
     }
 }
@@ -424,6 +426,8 @@ fn focus_of(e: &Event) -> Option<String> {
             Some(block.dataset.clone())
         }
         Event::SnapshotTaken { snapshot, .. } | Event::SnapshotDestroyed { snapshot } => Some(snapshot.clone()),
+        #[cfg(feature = "zfs")]
+        Event::BookmarkCreated { bookmark, .. } | Event::BookmarkDestroyed { bookmark } => Some(bookmark.clone()),
     }
 }
 

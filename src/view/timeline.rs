@@ -192,6 +192,10 @@ fn zfs_caption(e: &Event) -> String {
         Event::BlockRetained { snapshot, .. } => format!("The replaced block stays on disk: {snapshot} still holds it."),
         Event::SnapshotTaken { snapshot, .. } => format!("Snapshot {snapshot} records the current root pointer: no data is copied."),
         Event::SnapshotDestroyed { snapshot } => format!("Snapshot {snapshot} is destroyed; blocks only it held are freed."),
+        #[cfg(feature = "zfs")]
+        Event::BookmarkCreated { bookmark, txg } => format!("Bookmark {bookmark} records a snapshot's txg {txg} and guid: it holds no blocks."),
+        #[cfg(feature = "zfs")]
+        Event::BookmarkDestroyed { bookmark } => format!("Bookmark {bookmark} is destroyed; no blocks are freed."),
         Event::RolledBack { dataset, snapshot, .. } => format!("{dataset} points at {snapshot}'s tree again; newer blocks are freed."),
         Event::ScrubStarted { pool, total_bytes } => format!("A scrub of {pool} starts: {} to examine.", size(*total_bytes)),
         Event::ScrubProgressed { examined_bytes, total_bytes, .. } => format!("Scrub: {} of {} examined.", size(*examined_bytes), size(*total_bytes)),

@@ -12,6 +12,7 @@ mod arc_golden;
 mod zfs_golden;
 mod zfs_import_golden;
 mod zfs_send_golden;
+mod zfs_bookmark_golden;
 mod props;
 mod qcow2_real;
 mod sessions;

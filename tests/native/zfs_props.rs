@@ -288,6 +288,17 @@ impl Lab {
                     return Err(format!("written@{} of {}: {by_walk:?}, written {written:?}", pair[0], pair[1]));
                 }
             }
+            // What was born after each snapshot, found by walking the newer
+            // tree (as `written#` a bookmark counts), is what its dead lists say.
+            for (i, snap) in ds.snapshots.iter().enumerate() {
+                for newer in &names[i + 1..] {
+                    let by_deadlists = pool.space_written(&names[i], newer).map(|w| (w.used_bytes, w.uncompressed_bytes));
+                    let by_birth = self.m.zfs_written_since(newer, snap.txg).ok().map(|w| (w.used_bytes, w.uncompressed_bytes));
+                    if by_deadlists != by_birth {
+                        return Err(format!("written since {} in {newer}: dead lists {by_deadlists:?}, births {by_birth:?}", names[i]));
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -28,6 +28,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "rename" => rename(m, rest),
         "clone" => clone(m, rest),
         "diff" => super::diff::run(m, rest),
+        "bookmark" => super::bookmark::bookmark(m, rest),
         "mount" => super::mount::mount(m, rest),
         "unmount" | "umount" => super::mount::unmount(m, rest),
         "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
@@ -77,11 +78,19 @@ pub(super) fn bad_option(c: char, usage: &str) -> Output {
 }
 
 pub(super) fn pool_of(name: &str) -> &str {
-    name.split(['/', '@']).next().unwrap_or(name)
+    name.split(['/', '@', '#']).next().unwrap_or(name)
 }
 
 /// A name's dataset and pool, or ZFS's "cannot open" error.
 pub(super) fn open<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
+    // A bookmark: its dataset, then the bookmark (EZFS_NOENT's text).
+    if let Some((fs, mark)) = name.split_once('#') {
+        let pool = open(m, fs).map_err(|_| format!("cannot open '{name}': dataset does not exist\n"))?;
+        return match pool.dataset(fs).and_then(|d| d.bookmark(mark)) {
+            Some(_) => Ok(pool),
+            None => Err(format!("cannot open '{name}': no such pool or dataset\n")),
+        };
+    }
     // `zfs_open()` checks the name before it looks.
     if let Some(why) = entity_namecheck(name) {
         return Err(format!("cannot open '{name}': {why}\n"));
@@ -438,6 +447,9 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
     let recursive = opts.iter().any(|o| matches!(o.0, 'r' | 'R'));
     let has = |c: char| opts.iter().any(|o| o.0 == c);
     let dependents = has('R');
+    if name.contains('#') && !name.contains('@') {
+        return destroy_bookmark(m, name, has('n'), has('d'), recursive);
+    }
     if let Some((fs, spec)) = name.split_once('@') {
         if let Err(e) = open(m, fs) {
             return Output::error(e, 1);
@@ -598,6 +610,19 @@ fn snapshot(m: &mut Machine, args: &[String]) -> Output {
         }
     }
     Output { events, ..Output::default() }
+}
+
+/// `zfs destroy FS#MARK`: no dry run, deferral or recursion (exit 255),
+/// and a missing bookmark named as `zfs_bookmark_exists` finds it missing.
+fn destroy_bookmark(m: &mut Machine, name: &str, dry_run: bool, defer: bool, recursive: bool) -> Output {
+    let refusal = [(dry_run, "dryrun"), (defer, "defer destroy"), (recursive, "recursive")].into_iter().find(|r| r.0);
+    if let Some((_, what)) = refusal {
+        return Output::error(format!("{what} is not supported with bookmark\n"), 255);
+    }
+    match m.zfs_destroy_bookmark(name) {
+        Ok(events) => Output { events, ..Output::default() },
+        Err(_) => Output::error(format!("bookmark '{name}' does not exist.\n"), 1),
+    }
 }
 
 fn rollback(m: &mut Machine, args: &[String]) -> Output {

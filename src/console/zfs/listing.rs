@@ -8,6 +8,7 @@ use super::{getopt, nicenum, Columns};
 use crate::console::Output;
 use crate::core::machine::Machine;
 use crate::core::zfs::props::{is_user_property, Stored, FS, SNAP, VOL};
+use crate::core::zfs::bookmark::ZfsBookmark;
 use crate::core::zfs::dsl::{dataset_guid, Dataset};
 use crate::core::zfs::{ChecksumAlg, DatasetKind, Pool};
 
@@ -156,20 +157,64 @@ pub(super) fn meta(p: &str) -> Option<Meta> {
     is_user_property(p).then(|| Meta { name, heading: p.to_ascii_uppercase(), numeric: false, widest: 0 })
 }
 
+/// A bookmark's properties: those `dsl_bookmark_fetch_props` sends (a
+/// bookmark made by OpenZFS 2.2 has `referenced` and `logicalreferenced`);
+/// the rest are "-", and `zfs get all` leaves them out.
+fn bookmark_prop(b: &ZfsBookmark, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
+    let ro = |v: String| Some((v, "-".to_string()));
+    let number = |n: u64, bytes: bool| if literal { n.to_string() } else { nicenum(n, bytes) };
+    match p {
+        "name" => ro(name.to_string()),
+        "type" => ro("bookmark".into()),
+        "creation" => ro(if literal { b.creation_time.to_string() } else { creation(b.creation_time) }),
+        "createtxg" => ro(b.txg.to_string()),
+        "guid" => ro(b.guid.to_string()),
+        "referenced" => ro(number(b.referenced_bytes, true)),
+        "logicalreferenced" => ro(number(b.logical_referenced_bytes, false)),
+        _ => None,
+    }
+}
+
 /// `zfs_prop_written`: `written@SNAP` or `written#BOOKMARK`.
 fn is_written_at(p: &str) -> bool {
     p.starts_with("written@") || p.starts_with("written#")
 }
 
+/// `written#MARK` of `name`: what it references that was born after the
+/// bookmark's txg (`dsl_dataset_space_written_bookmark`), when the bookmark
+/// is in its dataset or one it was cloned from, and older.
+fn written_since_mark(m: &Machine, name: &str, p: &str, literal: bool) -> (String, String) {
+    let since = &p["written#".len()..];
+    let head = name.split(['@', '#']).next().unwrap_or(name);
+    let mark_name = if since.contains(['@', '#']) { since.to_string() } else { format!("{head}#{since}") };
+    let Some((fs, mark)) = mark_name.split_once('#') else { return ("-".into(), "-".into()) };
+    let Some(pool) = m.zfs().pool(pool_of(fs)) else { return ("-".into(), "-".into()) };
+    let Some(b) = pool.dataset(fs).and_then(|d| d.bookmark(mark)) else { return ("-".into(), "-".into()) };
+    let new_txg = name.split_once('@').and_then(|(h, s)| pool.dataset(h)?.snapshot(s)).map_or(u64::MAX, |s| s.txg);
+    let lineage = fs == head || pool.dataset(head).and_then(|d| d.origin()).is_some_and(|o| o.snapshot.split('@').next() == Some(fs) && b.txg <= o.txg);
+    match m.zfs_written_since(name, b.txg) {
+        Ok(w) if lineage && b.txg < new_txg && !name.contains('#') => (if literal { w.used_bytes.to_string() } else { nicenum(w.used_bytes, true) }, "local".into()),
+        _ => ("-".into(), "-".into()),
+    }
+}
+
+/// The value and source of property `p` of `name`.
+fn property_value(m: &Machine, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
+    if p.starts_with("written#") {
+        return Some(written_since_mark(m, name, p, literal));
+    }
+    prop(m.zfs().pool(pool_of(name))?, name, p, literal)
+}
+
 /// `written@SNAP` of `name` (`zfs_prop_get_written`): the bytes written
 /// since SNAP (a short name, of `name`'s dataset, or a full one), `local`
-/// as its source; "-" when SNAP is not an earlier snapshot. Bookmarks are
-/// not modelled, so `written#` is always "-".
+/// as its source; "-" when SNAP is not an earlier snapshot. `written#` is
+/// `written_since_mark`'s, which needs the machine.
 fn written_at(pool: &Pool, name: &str, p: &str, literal: bool) -> (String, String) {
     let since = &p["written@".len()..];
     let head = name.split('@').next().unwrap_or(name);
     let old = if since.contains(['@', '#']) { since.to_string() } else { format!("{head}@{since}") };
-    match pool.space_written(&old, name).filter(|_| p.starts_with("written@")) {
+    match pool.space_written(&old, name) {
         Some(w) if literal => (w.used_bytes.to_string(), "local".into()),
         Some(w) => (nicenum(w.used_bytes, true), "local".into()),
         None => ("-".into(), "-".into()),
@@ -179,6 +224,9 @@ fn written_at(pool: &Pool, name: &str, p: &str, literal: bool) -> (String, Strin
 /// One property of a dataset or snapshot: (value, source), or `None` where
 /// it does not apply (a volume's recordsize).
 pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(String, String)> {
+    if let Some((fs, mark)) = name.split_once('#') {
+        return bookmark_prop(pool.dataset(fs)?.bookmark(mark)?, name, p, literal);
+    }
     let space = pool.space(name)?;
     let (head, snap) = match name.split_once('@') {
         Some((h, s)) => (h, Some(s)),
@@ -375,15 +423,21 @@ fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[
             if snaps_wanted {
                 out.extend(ds.snapshots.iter().map(|s| (format!("{}@{}", ds.name, s.name), s.txg)));
             }
+            if want("bookmark") && (all || recursive || names.contains(&ds.name)) && below < depth {
+                out.extend(ds.bookmarks.iter().map(|b| (format!("{}#{}", ds.name, b.name), 0)));
+            }
         }
     }
-    for n in names.iter().filter(|n| n.contains('@')) {
+    for n in names.iter().filter(|n| n.contains(['@', '#'])) {
         open(m, n)?;
         out.push((n.clone(), 0));
     }
-    for n in names.iter().filter(|n| !n.contains('@')) {
+    for n in names.iter().filter(|n| !n.contains(['@', '#'])) {
         open(m, n)?;
     }
+    // zfs_compare: names cut at '@' by strcmp (a bookmark's keeps its
+    // '#', so it follows the snapshots and comes before the children),
+    // then a dataset before its snapshots, and snapshots by txg.
     out.sort_by(|a, b| {
         let (ah, bh) = (a.0.split('@').next().unwrap_or(""), b.0.split('@').next().unwrap_or(""));
         ah.cmp(bh).then(a.0.contains('@').cmp(&b.0.contains('@'))).then(a.1.cmp(&b.1))
@@ -462,8 +516,7 @@ pub(super) fn list(m: &mut Machine, args: &[String]) -> Output {
     let rows: Vec<Vec<String>> = visited
         .iter()
         .map(|n| {
-            let pool = m.zfs().pool(pool_of(n));
-            columns.iter().map(|c| pool.and_then(|p| prop(p, n, &c.name, literal)).map_or("-".to_string(), |v| v.0)).collect()
+            columns.iter().map(|c| property_value(m, n, &c.name, literal).map_or("-".to_string(), |v| v.0)).collect()
         })
         .collect();
     let cols = Columns {
@@ -567,7 +620,7 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
     let recursive = has('r') || has('d');
     // `zfs get` walks every type (bookmarks too); with no dataset named it
     // walks every dataset, so snapshots show up as with -r.
-    let default_types: &[&str] = if recursive || names.is_empty() { &["filesystem", "volume", "snapshot"] } else { &["filesystem", "volume"] };
+    let default_types: &[&str] = if recursive || names.is_empty() { &["filesystem", "volume", "snapshot", "bookmark"] } else { &["filesystem", "volume"] };
     let types = match value_of('t').map(types_arg).unwrap_or(Ok(default_types.to_vec())) {
         Ok(t) => t,
         Err(e) => return usage_error(e.trim_end(), GET_USAGE),
@@ -616,7 +669,7 @@ fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal
             props.extend(user);
         }
         for w in &props {
-            match prop(pool, n, w, literal) {
+            match property_value(m, n, w, literal) {
                 // `zfs get all` leaves out the origin of a dataset that is no clone, and clones of none.
                 Some((value, _)) if all && value == "-" && matches!(w.as_str(), "origin" | "clones") => {}
                 // Nor does it expand to properties a snapshot has no value for (zfs_prop.c's type masks).

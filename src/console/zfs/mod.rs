@@ -10,6 +10,7 @@
 //! its command (in ten steps the figures animate).
 
 mod arcstat;
+mod bookmark;
 pub use arcstat::arcstats_file;
 mod dataset;
 mod diff;
@@ -55,14 +56,14 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&super::
 }
 
 fn pool_of(name: &str) -> &str {
-    name.split(['/', '@']).next().unwrap_or(name)
+    name.split(['/', '@', '#']).next().unwrap_or(name)
 }
 
 /// Commands `zpool history` records: the ones that change a pool.
 fn logged(cmd: &str, sub: &str) -> bool {
     match cmd {
         "zpool" => matches!(sub, "create" | "add" | "attach" | "detach" | "online" | "offline" | "clear" | "replace" | "scrub" | "resilver" | "trim" | "initialize" | "set"),
-        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "inherit" | "rename" | "clone" | "receive" | "recv"),
+        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "inherit" | "rename" | "clone" | "receive" | "recv" | "bookmark"),
         _ => false,
     }
 }

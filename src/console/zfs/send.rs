@@ -88,45 +88,75 @@ fn volume_of(m: &Machine, ds: &str) -> Option<(u64, u64)> {
     }
 }
 
-/// The stream of `snap`, or of the change from `from` (a full snapshot name).
-fn build(m: &Machine, snap: &str, from: Option<&str>) -> Result<Vec<u8>, ZfsError> {
+/// What an incremental stream starts from: each path with a digest of its
+/// file's bytes (`None` for a directory), or each written block of a
+/// volume by offset. A bookmark keeps this of its snapshot.
+pub(super) type Contents = Vec<(String, Option<u64>)>;
+
+/// FNV-1a: a digest that is the same on every run (for `Contents`).
+fn digest(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The `Contents` of a snapshot (or dataset).
+pub(super) fn contents(m: &Machine, snap: &str) -> Result<Contents, ZfsError> {
+    match volume_of(m, snap) {
+        Some((_, block)) => {
+            let blocks = m.zvol_blocks(snap, block).map_err(|_| ZfsError::NoSpace)?;
+            Ok(blocks.into_iter().filter(|b| b.1.iter().any(|x| *x != 0)).map(|(at, b)| (at.to_string(), Some(digest(&b)))).collect())
+        }
+        None => Ok(tree(&mut m.clone(), snap)?.into_iter().map(|(p, d)| (p, d.map(|b| digest(&b)))).collect()),
+    }
+}
+
+/// Where an incremental stream starts: the source's name (`fs@snap` or
+/// `fs#mark`), its guid, and its contents.
+struct Source {
+    name: String,
+    guid: u64,
+    contents: Contents,
+}
+
+/// The stream of `snap`, or of the change since `from`.
+fn build(m: &Machine, snap: &str, from: Option<&Source>) -> Result<Vec<u8>, ZfsError> {
     let mut copy = m.clone();
     let m = &mut copy;
     let mut header = Header {
         snapshot: snap.to_string(),
-        from: from.map(|f| f.split_once('@').map_or(f, |x| x.1).to_string()),
+        from: from.map(|f| f.name.split_once(['@', '#']).map_or(f.name.as_str(), |x| x.1).to_string()),
         volume: volume_of(m, snap),
         dirs: vec![],
         files: vec![],
         ranges: vec![],
         removed: vec![],
         guid: snapshot_guid(m, snap),
-        from_guid: from.map_or(0, |f| snapshot_guid(m, f)),
+        from_guid: from.map_or(0, |f| f.guid),
     };
+    let empty = Contents::new();
+    let before = from.map_or(&empty, |f| &f.contents);
+    let had = |path: &str, d: Option<u64>| before.iter().any(|b| b.0 == path && b.1 == d);
     let mut payload = Vec::new();
     if let Some((size, block)) = header.volume {
         for offset in (0..size).step_by(block as usize) {
             let now = m.zvol_read(snap, offset, block)?.0;
-            let before = match from {
-                Some(f) => m.zvol_read(f, offset, block)?.0,
-                None => vec![0; now.len()],
+            let d = now.iter().any(|x| *x != 0).then(|| digest(&now));
+            let key = offset.to_string();
+            let unchanged = match d {
+                Some(d) => had(&key, Some(d)),
+                None => !before.iter().any(|b| b.0 == key),
             };
-            if now != before {
+            if !unchanged {
                 header.ranges.push((offset, now.len() as u64));
                 payload.extend_from_slice(&now);
             }
         }
     } else {
         let now = tree(m, snap)?;
-        let before = match from {
-            Some(f) => tree(m, f)?,
-            None => Vec::new(),
-        };
         for (path, data) in &now {
             match data {
-                None if !before.iter().any(|b| &b.0 == path) => header.dirs.push(path.clone()),
+                None if !had(path, None) => header.dirs.push(path.clone()),
                 None => {}
-                Some(bytes) if before.iter().any(|b| &b.0 == path && b.1.as_ref() == Some(bytes)) => {}
+                Some(bytes) if had(path, Some(digest(bytes))) => {}
                 Some(bytes) => {
                     header.files.push((path.clone(), bytes.len() as u64));
                     payload.extend_from_slice(bytes);
@@ -160,44 +190,70 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
         return Output::error("Error: Stream can not be written to a terminal.\nYou must redirect standard output.\n", 1);
     }
     let pool = m.zfs().pool(crate::core::machine::pool_of(snap));
+    let from_opt = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I');
+    let each = from_opt.is_some_and(|o| o.0 == 'I');
+    // -R and -I go through zfs_send, which wants a snapshot and no bookmark.
+    if each || opts.iter().any(|o| o.0 == 'R') {
+        if from_opt.is_some_and(|o| o.1.contains('#')) {
+            return Output::error("Error: multiple snapshots cannot be sent from a bookmark.\n", 1);
+        }
+        if !snap.contains('@') {
+            return Output::error("Error: Unsupported flag with filesystem or bookmark.\n", 1);
+        }
+    }
     let Some((head, _)) = snap.split_once('@') else {
-        // lzc_send on a mounted filesystem (or an open volume) is EBUSY.
         return match pool.and_then(|p| p.dataset(snap)) {
-            Some(_) => Output::error(format!("warning: cannot send '{snap}': target is busy; if a filesystem, it must not be mounted\n"), 1),
             None => Output::error(format!("cannot open '{snap}': dataset does not exist\n"), 1),
+            // dmu_send_estimate_fast wants a snapshot (EINVAL); a dry run
+            // without an estimate stops before the kernel.
+            Some(_) if flags.verbosity > 0 && (flags.progress || flags.parsable) => Output::error(format!("warning: cannot send '{snap}': Invalid argument\n"), 1),
+            Some(_) if flags.verbosity > 0 => Output::error("", 1),
+            Some(_) if flags.dry_run => Output::default(),
+            // lzc_send on a mounted filesystem (or an open volume) is EBUSY.
+            Some(_) => Output::error(format!("warning: cannot send '{snap}': target is busy; if a filesystem, it must not be mounted\n"), 1),
         };
     };
     let exists = |name: &str| pool.and_then(|p| p.space(name)).is_some();
     if !exists(snap) {
         return Output::error(format!("cannot open '{snap}': dataset does not exist\n"), 1);
     }
-    let from_opt = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I');
     // A bare name is taken for a snapshot, with zfs_do_send's warning.
     let bare = from_opt.is_some_and(|o| !o.1.contains(['@', '#']));
-    let from = from_opt.map(|o| if o.1.starts_with('@') { format!("{head}{}", o.1) } else if bare { format!("{head}@{}", o.1) } else { o.1.clone() });
+    let from = from_opt.map(|o| if o.1.starts_with(['@', '#']) { format!("{head}{}", o.1) } else if bare { format!("{head}@{}", o.1) } else { o.1.clone() });
     let mut steps = vec![(snap.clone(), from.clone())];
-    if let Some(f) = &from {
-        if !exists(f) {
-            return Output::error(format!("cannot open '{f}': dataset does not exist\n"), 1);
+    match &from {
+        Some(f) if f.contains('#') => {
+            if let Err(out) = check_bookmark(m, f, snap, &flags) {
+                return out;
+            }
         }
-        match order(m, head, f, snap) {
-            Some(between) if from_opt.is_some_and(|o| o.0 == 'I') => steps = between,
-            Some(_) => {}
-            None => return Output::error(format!("warning: cannot send '{snap}': not an earlier snapshot from the same fs\n"), 1),
+        Some(f) => {
+            if !exists(f) {
+                return Output::error(format!("cannot open '{f}': dataset does not exist\n"), 1);
+            }
+            match order(m, head, f, snap) {
+                Some(between) if each => steps = between,
+                Some(_) => {}
+                None => return Output::error(format!("warning: cannot send '{snap}': not an earlier snapshot from the same fs\n"), 1),
+            }
         }
+        None => {}
     }
     let bare_warning = if bare && from_opt.is_some_and(|o| o.0 == 'i') { "Warning: incremental source didn't specify type, assuming snapshot. Use '@' or '#' prefix to avoid ambiguity.\n" } else { "" };
     let dedup_warning = if opts.iter().any(|o| o.0 == 'D') { "WARNING: deduplicated send is no longer supported.  A regular,\nnon-deduplicated stream will be generated.\n\n" } else { "" };
-    let pool = pool.expect("the snapshot exists");
-    let each = from_opt.is_some_and(|o| o.0 == 'I');
-    let (verbose, header) = verbose_lines(pool, &steps, each, &flags);
+    let (verbose, header) = verbose_lines(m, &steps, each, &flags);
     let err = format!("{dedup_warning}{bare_warning}");
     if flags.dry_run {
         return Output { text: verbose, err, ..Output::default() };
     }
     let mut stream = Vec::new();
     for (to, from) in &steps {
-        match build(m, to, from.as_deref()) {
+        let source = match from.as_deref().map(|f| source(m, f)) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => return Output::error(e.replace("SNAP", snap), 1),
+        };
+        match build(m, to, source.as_ref()) {
             Ok(bytes) => stream.extend(bytes),
             Err(ZfsError::NoSpace) => return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; a file in it is larger\n"), 1),
             Err(e) => return Output::error(message(&e), 1),
@@ -241,12 +297,12 @@ impl SendFlags {
 /// A single stream goes through `zfs_send_one`, which totals with
 /// `zfs_nicenum`; `-I` through `zfs_send`'s dry run, which names each
 /// source by its short name and totals with `zfs_nicebytes`.
-fn verbose_lines(pool: &crate::core::zfs::Pool, steps: &[(String, Option<String>)], each: bool, f: &SendFlags) -> (String, String) {
+fn verbose_lines(m: &Machine, steps: &[(String, Option<String>)], each: bool, f: &SendFlags) -> (String, String) {
     let mut out = String::new();
     let mut total = 0;
     if f.verbosity > 0 && (f.progress || f.parsable || each) {
         for (to, from) in steps {
-            let size = estimate(pool, to, from.as_deref(), f.compressed);
+            let size = estimate(m, to, from.as_deref(), f.compressed);
             total += size;
             let from = from.as_deref().map(|s| if each { s.split_once('@').map_or(s, |x| x.1) } else { s });
             out.push_str(&match (f.parsable, from) {
@@ -276,11 +332,16 @@ fn verbose_lines(pool: &crate::core::zfs::Pool, steps: &[(String, Option<String>
 /// the snapshot references for a full stream; compressed sizes with `-c`),
 /// less a block pointer and plus a record per recordsize block, plus the
 /// BEGIN and END records.
-fn estimate(pool: &crate::core::zfs::Pool, snap: &str, from: Option<&str>, compressed: bool) -> u64 {
+fn estimate(m: &Machine, snap: &str, from: Option<&str>, compressed: bool) -> u64 {
     const BLKPTR_BYTES: u64 = 128;
     let head = snap.split('@').next().unwrap_or(snap);
+    let Some(pool) = m.zfs().pool(crate::core::machine::pool_of(head)) else { return 0 };
     let Some(ds) = pool.dataset(head) else { return 0 };
     let (uncompressed, compressed_bytes) = match from {
+        Some(f) if f.contains('#') => {
+            let since = bookmark_of(m, f).and_then(|b| m.zfs_written_since(snap, b.txg).ok());
+            since.map_or((0, 0), |w| (w.uncompressed_bytes, w.compressed_bytes))
+        }
         Some(f) => pool.space_written(f, snap).map_or((0, 0), |w| (w.uncompressed_bytes, w.compressed_bytes)),
         None => snap.split_once('@').and_then(|(_, s)| ds.snapshot(s)).map_or((0, 0), |s| (s.logical_referenced_bytes, s.compressed_referenced_bytes)),
     };
@@ -291,6 +352,48 @@ fn estimate(pool: &crate::core::zfs::Pool, snap: &str, from: Option<&str>, compr
     let records = uncompressed / recordsize;
     let size = if compressed { compressed_bytes } else { uncompressed };
     (size + records * DRR_BYTES as u64).saturating_sub(records * BLKPTR_BYTES) + 2 * DRR_BYTES as u64
+}
+
+/// A bookmark an incremental stream starts from must exist and be older
+/// than the snapshot, in its dataset or one it was cloned from; the texts
+/// are `zfs_send_one`'s for the kernel's ENOENT (EBADBACKUP with `-v`'s
+/// estimate first) and EXDEV.
+fn check_bookmark(m: &Machine, from: &str, snap: &str, flags: &SendFlags) -> Result<(), Output> {
+    let Some(mark) = bookmark_of(m, from) else {
+        let why = if flags.verbosity > 0 && (flags.progress || flags.parsable) { "No such file or directory".to_string() } else { format!("incremental source ({from}) does not exist") };
+        return Err(Output::error(format!("warning: cannot send '{snap}': {why}\n"), 1));
+    };
+    let pool = m.zfs().pool(crate::core::machine::pool_of(snap)).ok_or_else(|| Output::error("", 1))?;
+    let (head, name) = snap.split_once('@').unwrap_or((snap, ""));
+    let txg = pool.dataset(head).and_then(|d| d.snapshot(name)).map_or(0, |s| s.txg);
+    let same_line = from.split('#').next() == Some(head) || pool.dataset(head).and_then(|d| d.origin()).is_some_and(|o| o.snapshot.split('@').next() == from.split('#').next() && mark.txg <= o.txg);
+    if mark.txg >= txg || !same_line {
+        return Err(Output::error(format!("warning: cannot send '{snap}': not an earlier snapshot from the same fs\n"), 1));
+    }
+    Ok(())
+}
+
+fn bookmark_of<'a>(m: &'a Machine, name: &str) -> Option<&'a crate::core::zfs::bookmark::ZfsBookmark> {
+    let (fs, mark) = name.split_once('#')?;
+    m.zfs().pool(crate::core::machine::pool_of(fs))?.dataset(fs)?.bookmark(mark)
+}
+
+/// Where a stream from `from` (a snapshot or a bookmark) starts. A
+/// bookmark whose snapshot still exists starts from that snapshot's
+/// contents; otherwise from those it kept.
+fn source(m: &Machine, from: &str) -> Result<Source, String> {
+    let Some(mark) = bookmark_of(m, from) else {
+        let contents = contents(m, from).map_err(|e| message(&e))?;
+        return Ok(Source { name: from.to_string(), guid: snapshot_guid(m, from), contents });
+    };
+    let fs = from.split('#').next().unwrap_or(from);
+    let alive = m.zfs().pool(crate::core::machine::pool_of(fs)).and_then(|p| p.dataset(fs)).and_then(|d| d.snapshots.iter().find(|s| s.guid == mark.guid));
+    let contents = match alive {
+        Some(s) => contents(m, &format!("{fs}@{}", s.name)).ok(),
+        None => mark.contents.clone(),
+    };
+    let contents = contents.ok_or_else(|| format!("cannot send 'SNAP': the lab kept no digest of {from}'s snapshot (a volume with more than 256 MiB written)\n"))?;
+    Ok(Source { name: from.to_string(), guid: mark.guid, contents })
 }
 
 /// The incremental steps from `from` to `snap`, one per snapshot between,

@@ -55,6 +55,8 @@ mod zfs_files;
 #[cfg(feature = "zfs")]
 mod zfs_import;
 #[cfg(feature = "zfs")]
+mod zfs_bookmarks;
+#[cfg(feature = "zfs")]
 mod zvols;
 
 pub use devices::{BlockNode, Busy};

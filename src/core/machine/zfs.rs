@@ -663,6 +663,18 @@ impl Machine {
         let ds = pool.dataset(dataset).ok_or_else(|| ZfsError::NoSuchDataset(dataset.into()))?;
         let i = ds.snapshots.iter().position(|s| s.name == snap).ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
         let newer: Vec<String> = ds.snapshots[i + 1..].iter().map(|s| format!("{dataset}@{}", s.name)).collect();
+        // Bookmarks newer than the snapshot go too (`rollback_destroy`), in txg order.
+        #[cfg(feature = "zfs")]
+        let snap_txg = ds.snapshots[i].txg;
+        #[cfg(feature = "zfs")]
+        {
+            let mut marks: Vec<_> = ds.bookmarks.iter().filter(|b| b.txg > snap_txg).collect();
+            marks.sort_by(|a, b| (a.txg, &a.name).cmp(&(b.txg, &b.name)));
+            if !marks.is_empty() && !recursive {
+                let snapshots = newer.iter().cloned().chain(marks.iter().map(|b| format!("{dataset}#{}", b.name))).collect();
+                return Err(ZfsError::MoreRecentSnapshots { target: name.into(), snapshots });
+            }
+        }
         if !newer.is_empty() && !recursive {
             return Err(ZfsError::MoreRecentSnapshots { target: name.into(), snapshots: newer });
         }
@@ -680,6 +692,8 @@ impl Machine {
                 for s in newer.iter().rev() {
                     tx.destroy_snapshot(dataset, s.split_once('@').map_or("", |p| p.1))?;
                 }
+                #[cfg(feature = "zfs")]
+                tx.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?.bookmarks.retain(|b| b.txg <= snap_txg);
                 tx.rollback(dataset, snap)
             })?
             .1;

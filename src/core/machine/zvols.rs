@@ -101,7 +101,7 @@ impl Machine {
 
     /// Runs a read on a copy of the volume's pool, with repairs left
     /// unwritten.
-    fn zvol_tx<R>(&self, dataset: &str, op: impl FnOnce(&mut Tx, Os) -> Result<R, ZfsError>) -> Result<R, IoError> {
+    pub(super) fn zvol_tx<R>(&self, dataset: &str, op: impl FnOnce(&mut Tx, Os) -> Result<R, ZfsError>) -> Result<R, IoError> {
         let (pool, os) = self.pool_and_os(dataset).map_err(|e| IoError::Zfs(e.to_string()))?;
         let mut pool = self.zfs.pool(&pool).cloned().ok_or(IoError::NoDevice)?;
         let mut io = ReadOnly(self);

@@ -135,6 +135,9 @@ pub struct Dataset {
     /// Taken off its mount point by `zfs unmount` (until `zfs mount`).
     #[cfg(feature = "zfs")]
     pub unmounted: bool,
+    /// Its bookmarks (`zfs bookmark`), in the order they were made.
+    #[cfg(feature = "zfs")]
+    pub bookmarks: Vec<super::bookmark::ZfsBookmark>,
 }
 
 /// A clone's origin snapshot: the blocks born up to its txg are the
@@ -597,6 +600,8 @@ impl Tx<'_> {
             origin: None,
             #[cfg(feature = "zfs")]
             unmounted: false,
+            #[cfg(feature = "zfs")]
+            bookmarks: Vec::new(),
         });
         self.create_objset(Os::Ds(obj), ObjsetPhys::new(os_type));
         match kind {
@@ -673,6 +678,7 @@ impl Tx<'_> {
             next_chunk_object,
             origin: Some(o),
             unmounted: false,
+            bookmarks: Vec::new(),
         });
         self.events.push(Event::DatasetCreated { dataset: name.to_string(), volume_bytes: self.pool.dataset(name).and_then(volume_bytes) });
         Ok(())

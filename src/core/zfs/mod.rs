@@ -42,6 +42,8 @@ mod zio;
 pub mod zpl;
 #[cfg(feature = "zfs")]
 pub mod written;
+#[cfg(feature = "zfs")]
+pub mod bookmark;
 
 pub use blkptr::{Blkptr, Dva, ObjType};
 pub use checksum::{ChecksumAlg, Cksum};

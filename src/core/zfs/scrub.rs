@@ -124,10 +124,27 @@ fn has_children(bp: &Blkptr) -> bool {
 impl Tx<'_> {
     /// Visits every block under `root` born after `min_birth`, parents first.
     pub fn walk(&mut self, root: &Blkptr, os: Os, min_birth: u64, visit: &mut dyn FnMut(&mut Tx, &Blkptr)) -> Result<(), ZfsError> {
+        self.walk_blocks(root, os, min_birth, false, visit)
+    }
+
+    /// `walk`, visiting embedded blocks too (they count in a dataset's
+    /// logical size, `ds_uncompressed_bytes`).
+    #[cfg(feature = "zfs")]
+    pub fn walk_with_embedded(&mut self, root: &Blkptr, os: Os, min_birth: u64, visit: &mut dyn FnMut(&mut Tx, &Blkptr)) -> Result<(), ZfsError> {
+        self.walk_blocks(root, os, min_birth, true, visit)
+    }
+
+    fn walk_blocks(&mut self, root: &Blkptr, os: Os, min_birth: u64, embedded: bool, visit: &mut dyn FnMut(&mut Tx, &Blkptr)) -> Result<(), ZfsError> {
         let mut stack = vec![(root.clone(), Bookmark { os, object: 0, level: 0, blkid: u64::MAX })];
         while let Some((bp, at)) = stack.pop() {
+            if bp.is_hole() || bp.birth_txg <= min_birth {
+                continue;
+            }
             // Embedded blocks have no copies to visit, and no children.
-            if bp.dvas.is_empty() || bp.birth_txg <= min_birth {
+            if bp.dvas.is_empty() {
+                if embedded {
+                    visit(self, &bp);
+                }
                 continue;
             }
             visit(self, &bp);
