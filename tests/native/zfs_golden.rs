@@ -1774,7 +1774,7 @@ fn a_receive_checks_before_it_changes_anything() {
     check(
         None,
         "echo one > /rpool/data/a\nzfs snapshot rpool/data@s1\nzfs send rpool/data@s1 | zfs recv rpool/copy\nzfs send rpool/data@s1 | zfs recv -nv rpool/copy\nzfs send rpool/data@s1 | zfs recv -nv rpool/new\nzfs send rpool/data@s1 | zfs recv -d rpool/missing\nzfs send rpool/data@s1 | zfs recv -d rpool/copy@x\nzfs send rpool/data@s1 | zfs recv rpool/nope/deep\nprintf 'STORAGE-LAB ZFS SEND STREAM 1\\n{\"snapshot\":\"a@b\",\"from\":null,\"volume\":null,\"dirs\":[],\"files\":[[\"/x\",18446744073709551615],[\"/y\",1]],\"ranges\":[],\"removed\":[]}\\n' | zfs recv rpool/q\nzfs list -H -o name -r rpool\n",
-        "cannot receive new filesystem stream: destination 'rpool/copy' exists\nmust specify -F to overwrite it\nwould receive full stream of rpool/data@s1 into rpool/new@s1\ncannot receive: specified fs (rpool/missing) does not exist\ncannot receive: specified fs (rpool/copy@x) does not exist\ncannot receive new filesystem stream: parent of 'rpool/nope/deep' does not exist\ncannot receive: invalid stream (bad magic number)\nrpool\nrpool/copy\nrpool/data\nrpool/data/vm-100-disk-0\n",
+        "cannot receive new filesystem stream: destination 'rpool/copy' exists\nmust specify -F to overwrite it\nwould receive full stream of rpool/data@s1 into rpool/new@s1\ncannot receive: specified fs (rpool/missing) does not exist\ncannot receive: specified fs (rpool/copy@x) does not exist\ncannot open 'rpool/nope': dataset does not exist\ncannot receive new filesystem stream: unable to restore to destination\ncannot receive: invalid stream (bad magic number)\nrpool\nrpool/copy\nrpool/data\nrpool/data/vm-100-disk-0\n",
     );
 }
 
@@ -2374,6 +2374,105 @@ would destroy tank/fs@c
 tank/fs@a
 tank/fs@b
 tank/fs@c
+",
+    );
+}
+
+#[test]
+fn snapshots_take_user_properties_and_inherit_checks_the_type() {
+    // A snapshot's own user property is local, its dataset's inherited
+    // (dsl_prop_get_all_ds); other properties do not apply to it
+    // (zfs_prop_valid_for_type; -r passes it by). zfs_nicestrtonum's
+    // errors; -S on a property that cannot be inherited resets it to the
+    // default (nothing was received); volblocksize is set once, read-only.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\n\
+         zfs create tank/fs\n\
+         zfs create -V 8M tank/vol\n\
+         zfs snapshot tank/fs@b\n\
+         zfs set user:x=2 tank/fs@b\n\
+         zfs set user:y=1 tank/fs\n\
+         zfs get -H user:x,user:y tank/fs@b\n\
+         zfs inherit user:x tank/fs@b\n\
+         zfs get -H user:x tank/fs@b\n\
+         zfs set recordsize=abc tank/fs\n\
+         zfs set recordsize=3X tank/fs\n\
+         zfs inherit compression tank/fs@b\n\
+         zfs inherit -r compression tank/fs@b\n\
+         zfs set quota=10M tank/fs\n\
+         zfs inherit quota tank/fs\n\
+         zfs inherit -S quota tank/fs\n\
+         zfs get -H quota tank/fs\n\
+         zfs inherit -S volsize tank/vol\n\
+         zfs inherit volblocksize tank/vol\n",
+        "tank/fs@b\tuser:x\t2\tlocal
+tank/fs@b\tuser:y\t1\tinherited from tank/fs
+tank/fs@b\tuser:x\t-\t-
+cannot set property for 'tank/fs': bad numeric value 'abc'
+cannot set property for 'tank/fs': invalid numeric suffix 'X'
+cannot inherit compression for 'tank/fs@b': property doesn't apply to datasets of this type
+'quota' property cannot be inherited
+use 'zfs set quota=none' to clear
+use 'zfs inherit -S quota' to revert to received value
+tank/fs\tquota\tnone\tdefault
+'volsize' property cannot be reverted to a received value
+volblocksize property is read-only
+",
+    );
+}
+
+#[test]
+fn list_and_iostat_name_vdevs_by_guid_with_g() {
+    // VDEV_NAME_GUID, as zpool status -g; -l, -q, -r and -w need latencies
+    // and request sizes the lab does not keep.
+    check(
+        None,
+        "zpool list -g -v\n\
+         zpool iostat -g -v\n\
+         zpool iostat -l\n\
+         zpool iostat -w rpool\n",
+        "NAME                       SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+rpool                      254G   328K   254G        -         -     0%     0%  1.00x    ONLINE  -
+  10684069430387459819     254G   328K   254G        -         -     0%  0.00%      -    ONLINE
+    10441894650604156824   256G      -      -        -         -      -      -      -    ONLINE
+    17766489961762303990   256G      -      -        -         -      -      -      -    ONLINE
+                            capacity     operations     bandwidth 
+pool                      alloc   free   read  write   read  write
+------------------------  -----  -----  -----  -----  -----  -----
+rpool                      328K   254G      0      0      0     11
+  10684069430387459819     328K   254G      0      0      0     11
+    10441894650604156824      -      -      0      0      0      5
+    17766489961762303990      -      -      0      0      0      5
+------------------------  -----  -----  -----  -----  -----  -----
+zpool iostat: the lab counts operations and bytes only; it keeps no latencies, queues or request sizes for -l
+zpool iostat: the lab counts operations and bytes only; it keeps no latencies, queues or request sizes for -w
+",
+    );
+}
+
+#[test]
+fn send_and_receive_refusals_follow_libzfs() {
+    // zfs_receive_one opens the missing parent; -R and -I want a snapshot;
+    // a dry run of a filesystem stops before the kernel unless it
+    // estimates (EINVAL from dmu_send_estimate_fast).
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\n\
+         zfs create tank/fs\n\
+         zfs snapshot tank/fs@a\n\
+         zfs send tank/fs@a | zfs receive tank/x/y\n\
+         zfs send -nvR tank/fs\n\
+         zfs send -I @a tank/fs > /tmp/s\n\
+         zfs send -n tank/fs\n\
+         zfs send -nv tank/fs\n\
+         zfs send -nP tank/fs\n",
+        "cannot open 'tank/x': dataset does not exist
+cannot receive new filesystem stream: unable to restore to destination
+Error: Unsupported flag with filesystem or bookmark.
+Error: Unsupported flag with filesystem or bookmark.
+warning: cannot send 'tank/fs': Invalid argument
+warning: cannot send 'tank/fs': Invalid argument
 ",
     );
 }

@@ -709,7 +709,10 @@ fn set_one(m: &mut Machine, name: &str, pairs: &[String]) -> Output {
             return Output::error(format!("cannot set property for '{name}': '{p}' does not apply to datasets of this type\n"), 1);
         }
         let value = match p {
-            "recordsize" => parse_size(v).map(|n| n.to_string()).unwrap_or_else(|| v.to_string()),
+            "recordsize" => match parse_size(v) {
+                Some(n) => n.to_string(),
+                None => return Output::error(format!("cannot set property for '{name}': {}\n", size_error(v)), 1),
+            },
             "quota" | "refquota" | "reservation" | "volsize" if v == "auto" => {
                 return Output::error(format!("cannot set property for '{name}': 'auto' is invalid value for '{given}'\n", given = pair.split_once('=').map_or(p, |x| x.0)), 1)
             }
@@ -908,18 +911,30 @@ fn inherit(m: &mut Machine, args: &[String]) -> Output {
         return usage_error("missing dataset argument", INHERIT_USAGE);
     }
     let p = canonical(given);
+    let received = opts.iter().any(|o| o.0 == 'S');
     let inheritable = matches!(p, "checksum" | "recordsize" | "copies" | "mountpoint") || is_user_property(p) || Stored::named(p).is_some_and(|s| s.inherit);
-    if !inheritable {
+    // Settable once or never: zfs_prop_readonly.
+    let settable = matches!(p, "canmount" | "volsize" | "refreservation" | "reservation" | "quota" | "refquota");
+    if !inheritable && !(settable && received) {
         return match meta(p) {
-            Some(_) if matches!(p, "canmount" | "volsize" | "volblocksize" | "refreservation" | "reservation" | "quota" | "refquota") => Output::error(format!("'{given}' property cannot be inherited\n{}", if matches!(p, "refreservation" | "reservation" | "quota" | "refquota") { format!("use 'zfs set {given}=none' to clear\nuse 'zfs inherit -S {given}' to revert to received value\n") } else { String::new() }), 1),
+            Some(_) if settable => Output::error(format!("'{given}' property cannot be inherited\n{}", if matches!(p, "refreservation" | "reservation" | "quota" | "refquota") { format!("use 'zfs set {given}=none' to clear\nuse 'zfs inherit -S {given}' to revert to received value\n") } else { String::new() }), 1),
             Some(_) => Output::error(format!("{given} property is read-only\n"), 1),
             None => usage_error(&format!("invalid property '{given}'"), INHERIT_USAGE),
         };
+    }
+    if received && p == "volsize" {
+        return Output::error(format!("'{given}' property cannot be reverted to a received value\n"), 1);
     }
     let recursive = opts.iter().any(|o| o.0 == 'r');
     let mut out = Output::default();
     for name in names {
         let r = match open(m, name) {
+            // zfs_prop_valid_for_type: a snapshot takes user properties only
+            // (with -r, inherit_recurse_cb passes it by).
+            Ok(_) if name.contains('@') && !is_user_property(p) => match recursive {
+                true => Ok(Vec::new()),
+                false => Err(format!("cannot inherit {given} for '{name}': property doesn't apply to datasets of this type\n")),
+            },
             Ok(_) => m.zfs_inherit(name, p, recursive).map_err(|e| message(&e)),
             Err(e) => Err(e),
         };

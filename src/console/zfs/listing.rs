@@ -318,9 +318,13 @@ pub(super) fn prop(pool: &Pool, name: &str, p: &str, literal: bool) -> Option<(S
             };
             Some((value, if set.is_some() { "local" } else { "default" }.into()))
         }
-        p if is_user_property(p) => Some(match pool.inherited(head, |x| x.stored(p).cloned()) {
-            Some((v, from)) => (v, source(Some(from))),
-            None => ("-".into(), "-".into()),
+        // A snapshot's own value is local; its dataset's is inherited, as
+        // dsl_prop_get_all_ds reports a snapshot's.
+        p if is_user_property(p) => Some(match (snapshot.and_then(|s| s.user_props.iter().find(|u| u.0 == p)), pool.inherited(head, |x| x.stored(p).cloned())) {
+            (Some(own), _) => (own.1.clone(), "local".into()),
+            (None, Some((v, from))) if snap.is_some() => (v, format!("inherited from {from}")),
+            (None, Some((v, from))) => (v, source(Some(from))),
+            (None, None) => ("-".into(), "-".into()),
         }),
         p if FIXED.iter().any(|f| f.0 == p) => {
             let &(_, _, applies, value, sourced, _) = FIXED.iter().find(|f| f.0 == p)?;

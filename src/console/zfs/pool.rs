@@ -240,6 +240,14 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
     outcome(r, String::new())
 }
 
+/// A leaf's name, or with `-g` its guid (`VDEV_NAME_GUID`).
+fn vdev_name(m: &Machine, l: &Leaf, full_path: bool, guids: bool) -> String {
+    if guids {
+        return l.guid.to_string();
+    }
+    leaf_name(m, l, full_path)
+}
+
 /// A leaf's name: the disk for a whole disk ZFS partitioned, else the device.
 fn leaf_name(m: &Machine, l: &Leaf, full_path: bool) -> String {
     if full_path {
@@ -683,7 +691,7 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
             Some(p) => {
                 rows.push(columns.iter().map(|c| c.value(p, literal)).collect::<Vec<_>>());
                 if verbose {
-                    vdev_rows.push(list_vdev_rows(m, p, literal, paths));
+                    vdev_rows.push(list_vdev_rows(m, p, literal, paths, flag('g')));
                 }
             }
             None => {
@@ -722,12 +730,13 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
 
 /// `print_list_stats`' rows under a pool: each vdev indented two more per
 /// level, as "NAME SIZE ALLOC ..." joined by single spaces until padded.
-fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool) -> Vec<String> {
+fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool, guids: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for v in &p.vdevs {
         let single = v.kind == VdevKind::Disk;
         let name = match v.children.first() {
-            Some(l) if single => leaf_name(m, l, paths),
+            Some(l) if single => vdev_name(m, l, paths, guids),
+            _ if guids => v.guid.to_string(),
             _ => v.type_id(),
         };
         let space = v.metaslab_space();
@@ -738,7 +747,7 @@ fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool) -> Vec<Stri
         for l in v.children.iter().filter(|_| !single) {
             let dashes = ["-"; 7].map(String::from);
             let [a, b, c, d, e, f, g] = dashes;
-            lines.push(vdev_row(4, &leaf_name(m, l, paths), [size_text(m.size_of(l.dev), literal), a, b, c, d, e, f, g], leaf_state(l)));
+            lines.push(vdev_row(4, &vdev_name(m, l, paths, guids), [size_text(m.size_of(l.dev), literal), a, b, c, d, e, f, g], leaf_state(l)));
         }
     }
     lines
@@ -895,16 +904,17 @@ fn io_sum<'a>(leaves: impl Iterator<Item = &'a Leaf>) -> IoCounts {
 
 /// A pool's rows: the pool, then with -v each vdev (interior vdevs sum
 /// their children, as `vdev_get_child_stat` adds them up).
-fn iostat_rows(m: &Machine, p: &Pool, verbose: bool, paths: bool) -> Vec<IostatRow> {
+fn iostat_rows(m: &Machine, p: &Pool, verbose: bool, paths: bool, guids: bool) -> Vec<IostatRow> {
     let mut rows = vec![IostatRow { depth: 0, name: p.name.clone(), capacity: Some((p.allocated_bytes(), p.size_bytes())), io: io_sum(p.leaves()) }];
     for v in p.vdevs.iter().filter(|_| verbose) {
         let capacity = Some((v.allocated.total(), v.metaslab_space()));
         if v.kind == VdevKind::Disk {
-            rows.extend(v.children.first().map(|l| IostatRow { depth: 2, name: leaf_name(m, l, paths), capacity, io: l.io }));
+            rows.extend(v.children.first().map(|l| IostatRow { depth: 2, name: vdev_name(m, l, paths, guids), capacity, io: l.io }));
             continue;
         }
-        rows.push(IostatRow { depth: 2, name: v.type_id(), capacity, io: io_sum(v.children.iter()) });
-        rows.extend(v.children.iter().map(|l| IostatRow { depth: 4, name: leaf_name(m, l, paths), capacity: None, io: l.io }));
+        let name = if guids { v.guid.to_string() } else { v.type_id() };
+        rows.push(IostatRow { depth: 2, name, capacity, io: io_sum(v.children.iter()) });
+        rows.extend(v.children.iter().map(|l| IostatRow { depth: 4, name: vdev_name(m, l, paths, guids), capacity: None, io: l.io }));
     }
     rows
 }
@@ -914,10 +924,13 @@ fn iostat_rows(m: &Machine, p: &Pool, verbose: bool, paths: bool) -> Vec<IostatR
 /// command), laid out as `print_iostat_header` and `print_iostat_default` do.
 fn iostat(m: &mut Machine, args: &[String]) -> Output {
     let usage = "\tiostat [[[-c [script1,script2,...][-lq]]|[-rw]] [-T d | u] [-ghHLpPvy]\n\t    [[pool ...]|[pool vdev ...]|[vdev ...]] [[-n] interval [count]]\n";
-    let (opts, pools) = match getopt(args, "gHLpPvy", "T") {
+    let (opts, pools) = match getopt(args, "gHLpPvylqrw", "T") {
         Ok(v) => v,
         Err(c) => return bad_option(c, usage),
     };
+    if let Some((c, _)) = opts.iter().find(|o| matches!(o.0, 'l' | 'q' | 'r' | 'w')) {
+        return Output::error(format!("zpool iostat: the lab counts operations and bytes only; it keeps no latencies, queues or request sizes for -{c}\n"), 2);
+    }
     let flag = |c: char| opts.iter().any(|o| o.0 == c);
     let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
     if pools.iter().any(|p| p.parse::<f64>().is_ok()) {
@@ -928,7 +941,7 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     let mut reports = Vec::new();
     for name in &selected {
         match m.zfs().pool(name) {
-            Some(p) => reports.push((iostat_rows(m, p, verbose, paths), m.now().saturating_sub(p.creation_time))),
+            Some(p) => reports.push((iostat_rows(m, p, verbose, paths, flag('g')), m.now().saturating_sub(p.creation_time))),
             None => {
                 out.err.push_str(&super::vdevs::cannot_open_pool(name));
                 out.exit_status = 1;

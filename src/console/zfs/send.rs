@@ -693,7 +693,8 @@ fn check_incremental(m: &mut Machine, target: &str, from: &str, from_guid: u64, 
 fn receive_error(target: &str, e: &ZfsError) -> String {
     match e {
         ZfsError::NoSpace => format!("cannot receive new filesystem stream: out of space\n{target}\n"),
-        ZfsError::ParentMissing(_) => format!("cannot receive new filesystem stream: parent of '{target}' does not exist\n"),
+        // zfs_receive_one opens the parent to validate it.
+        ZfsError::ParentMissing(_) => format!("cannot open '{}': dataset does not exist\ncannot receive new filesystem stream: unable to restore to destination\n", target.rsplit_once('/').map_or(target, |p| p.0)),
         other => message(other),
     }
 }

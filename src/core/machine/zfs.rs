@@ -776,6 +776,10 @@ impl Machine {
     /// `zfs set PROP=VALUE NAME` for checksum, recordsize, copies,
     /// mountpoint, compression (off only) and refreservation.
     pub fn zfs_set(&mut self, name: &str, property: &str, value: &str) -> Result<Vec<Event>, ZfsError> {
+        #[cfg(feature = "zfs")]
+        if name.contains('@') && props::is_user_property(property) {
+            return self.snapshot_user_prop(name, property, Some(value));
+        }
         let (pool, os) = self.pool_and_os(name)?;
         let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: format!("'{property}' {why}") };
         let (_, mut events) = self.with_pool(&pool, |tx| {
@@ -822,6 +826,23 @@ impl Machine {
         if property == "volsize" {
             self.refresh();
         }
+        Ok(events)
+    }
+
+    /// Sets (or, with `None`, removes) a user property of a snapshot: a
+    /// change to its dataset's records, so one txg.
+    #[cfg(feature = "zfs")]
+    fn snapshot_user_prop(&mut self, name: &str, property: &str, value: Option<&str>) -> Result<Vec<Event>, ZfsError> {
+        let (head, snap) = name.split_once('@').ok_or_else(|| ZfsError::NoSuchDataset(name.into()))?;
+        let missing = || ZfsError::NoSuchDataset(name.into());
+        let obj = self.zfs.pool(pool_of(head)).and_then(|p| p.dataset(head)).filter(|d| d.snapshot(snap).is_some()).ok_or_else(missing)?.obj;
+        let (_, mut events) = self.with_pool(pool_of(head), |tx| {
+            let s = tx.pool.dataset_mut(head).and_then(|d| d.snapshots.iter_mut().find(|s| s.name == snap)).ok_or_else(missing)?;
+            s.user_props.retain(|p| p.0 != property);
+            s.user_props.extend(value.map(|v| (property.to_string(), v.to_string())));
+            tx.touch_record(obj)
+        })?;
+        events.insert(0, Event::PropertySet { dataset: name.into(), property: property.into(), value: value.unwrap_or("inherited").into() });
         Ok(events)
     }
 
@@ -886,6 +907,10 @@ impl Machine {
     /// dataset (and with `recursive` every descendant) takes its parent's
     /// or the default.
     pub fn zfs_inherit(&mut self, name: &str, property: &str, recursive: bool) -> Result<Vec<Event>, ZfsError> {
+        #[cfg(feature = "zfs")]
+        if name.contains('@') {
+            return self.snapshot_user_prop(name, property, None);
+        }
         let (pool, _) = self.pool_and_os(name)?;
         let p = self.zfs.pool(&pool).ok_or(ZfsError::Io)?;
         let mut targets = if recursive { p.descendants(name) } else { Vec::new() };
@@ -898,6 +923,15 @@ impl Machine {
                     "recordsize" => ds.props.recordsize = None,
                     "copies" => ds.props.copies = None,
                     "mountpoint" => ds.props.mountpoint = None,
+                    // `zfs inherit -S` with nothing received: the default.
+                    #[cfg(feature = "zfs")]
+                    "quota" => ds.props.limits.quota = None,
+                    #[cfg(feature = "zfs")]
+                    "refquota" => ds.props.limits.refquota = None,
+                    #[cfg(feature = "zfs")]
+                    "reservation" => ds.props.limits.reservation = None,
+                    #[cfg(feature = "zfs")]
+                    "refreservation" => ds.props.refreservation = None,
                     _ => ds.props.stored.retain(|s| s.0 != property),
                 }
                 let obj = ds.obj;

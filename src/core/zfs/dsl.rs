@@ -100,6 +100,10 @@ pub struct Snapshot {
     pub deadlist: Vec<Blkptr>,
     /// `ds_guid`; a received snapshot keeps the sender's (`drr_toguid`).
     pub guid: u64,
+    /// User properties set on the snapshot itself (the only ones `zfs set`
+    /// takes on a snapshot).
+    #[cfg(feature = "zfs")]
+    pub user_props: Vec<(String, String)>,
 }
 
 /// A dataset's or snapshot's `guid`: random in ZFS; the lab derives one
@@ -641,7 +645,19 @@ impl Tx<'_> {
         let ds = self.pool.dataset_mut(dataset).ok_or(ZfsError::Io)?;
         let deadlist = std::mem::take(&mut ds.deadlist);
         let (referenced_bytes, logical_referenced_bytes, compressed_referenced_bytes) = (ds.referenced_bytes, ds.logical_referenced_bytes, ds.compressed_referenced_bytes);
-        ds.snapshots.push(Snapshot { name: snap.to_string(), obj, txg, creation_time: now, referenced_bytes, logical_referenced_bytes, compressed_referenced_bytes, deadlist, guid });
+        ds.snapshots.push(Snapshot {
+            name: snap.to_string(),
+            obj,
+            txg,
+            creation_time: now,
+            referenced_bytes,
+            logical_referenced_bytes,
+            compressed_referenced_bytes,
+            deadlist,
+            guid,
+            #[cfg(feature = "zfs")]
+            user_props: Vec::new(),
+        });
         let mut head_dn = self.dnode(Os::Mos, n)?;
         head_dn.bonus = DslDatasetPhys { prev_snap_obj: obj, prev_snap_txg: txg, ..head }.encode();
         self.set_dnode(Os::Mos, n, head_dn)?;
