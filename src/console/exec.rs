@@ -613,6 +613,8 @@ fn glob(shell: &Shell, pattern: &str) -> Vec<String> {
             let dir = if base.is_empty() { shell.cwd.clone() } else { shell.abs(base) };
             let Ok(mut entries) = shell.machine.read_dir(&dir, false) else { continue };
             entries.small_sort_by(|a, b| a.0.cmp(&b.0));
+            #[cfg(feature = "shell-scripts")]
+            let entries = with_dev_nodes(shell, &dir, entries);
             for (name, _) in entries {
                 if !name.starts_with('.') && fnmatch(part.as_bytes(), name.as_bytes()) {
                     next.push(join(&name));
@@ -621,8 +623,23 @@ fn glob(shell: &Shell, pattern: &str) -> Vec<String> {
         }
         found = next;
     }
+    #[cfg(not(feature = "shell-scripts"))]
     found.retain(|p| shell.machine.stat_path(&shell.abs(p)).is_ok());
+    #[cfg(feature = "shell-scripts")]
+    found.retain(|p| shell.machine.stat_path(&shell.abs(p)).is_ok() || shell.machine.resolve(&shell.abs(p)).is_some());
     found
+}
+
+/// A directory's entry names, with the device nodes when it is /dev
+/// (`ls /dev/sd*`, `for d in /dev/sd?`), in order.
+#[cfg(feature = "shell-scripts")]
+fn with_dev_nodes(shell: &Shell, dir: &str, entries: Vec<(String, crate::core::vfs::Stat)>) -> Vec<(String, ())> {
+    let mut names: Vec<(String, ())> = entries.into_iter().map(|e| (e.0, ())).collect();
+    if dir == "/dev" {
+        names.extend(shell.machine.dev_nodes().into_iter().map(|n| (n, ())));
+        names.sort();
+    }
+    names
 }
 
 /// Shell pattern matching: `*`, `?` and `[...]` (with `!`/`^` and ranges), in

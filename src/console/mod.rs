@@ -44,6 +44,8 @@ pub mod builtins;
 #[cfg(feature = "shell-scripts")]
 pub mod arith;
 #[cfg(feature = "shell-scripts")]
+pub mod braces;
+#[cfg(feature = "shell-scripts")]
 pub mod compound;
 #[cfg(feature = "shell-scripts")]
 pub mod control;

@@ -444,6 +444,11 @@ pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool)
     let mut chars = line.chars().peekable();
     let flush = |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool, q: &mut bool, g: &mut bool| {
         if *in_word {
+            #[cfg(feature = "shell-scripts")]
+            for text in super::braces::expand_unless(&std::mem::take(word), in_case_pattern(tokens)) {
+                tokens.push(Token::Word(Word { text, quoted: *q, glob: *g }));
+            }
+            #[cfg(not(feature = "shell-scripts"))]
             tokens.push(Token::Word(Word { text: std::mem::take(word), quoted: *q, glob: *g }));
             *in_word = false;
             *q = false;
@@ -569,6 +574,16 @@ pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool)
                 tokens.push(Token::Op(operator(c, &mut chars)?));
             }
             c if c.is_whitespace() => flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob),
+            // Unquoted braces and commas, marked for brace expansion.
+            #[cfg(feature = "shell-scripts")]
+            '{' | ',' | '}' => {
+                in_word = true;
+                word.push(match c {
+                    '{' => super::braces::OPEN,
+                    ',' => super::braces::COMMA,
+                    _ => super::braces::CLOSE,
+                });
+            }
             c => {
                 in_word = true;
                 glob |= matches!(c, '*' | '?' | '[');
@@ -578,6 +593,30 @@ pub(super) fn tokenize(line: &str, #[cfg(feature = "shell-scripts")] more: bool)
     }
     flush(&mut tokens, &mut word, &mut in_word, &mut was_quoted, &mut glob);
     Ok(tokens)
+}
+
+/// Whether the next word is a `case` command's word or one of its
+/// patterns, which bash does not brace-expand: after `case`, after `in`
+/// following `case WORD`, after `;;` (`;&`, `;;&`), and after `(` or `|`
+/// in such a place.
+#[cfg(feature = "shell-scripts")]
+fn in_case_pattern(tokens: &[Token]) -> bool {
+    let word = |t: Option<&Token>, text: &str| matches!(t, Some(Token::Word(w)) if w.text == text && !w.quoted);
+    let mut back = tokens.iter().rev().filter(|t| **t != Token::Op("\n".into())).peekable();
+    loop {
+        match back.next() {
+            Some(Token::Op(op)) if matches!(op.as_str(), ";;" | ";&" | ";;&") => return true,
+            Some(Token::Op(op)) if op == "(" || op == "|" => {
+                // `|` joins patterns: the one before it must be a pattern too.
+                if op == "|" && !matches!(back.next(), Some(Token::Word(_))) {
+                    return false;
+                }
+            }
+            Some(t) if word(Some(t), "case") => return true,
+            Some(t) if word(Some(t), "in") => return matches!(back.next(), Some(Token::Word(_))) && word(back.next(), "case"),
+            _ => return false,
+        }
+    }
 }
 
 /// Reads the bodies of the here-documents opened since the last new line from

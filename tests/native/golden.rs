@@ -1466,3 +1466,19 @@ fn dev_stdout_and_dev_stderr_are_the_streams() {
         "err\nout\nboth\nLS: CANNOT ACCESS '/NOPE': NO SUCH FILE OR DIRECTORY\nx\nz\n0\n",
     );
 }
+
+/// Globs in /dev match the device nodes, as on a real machine; `ls -l`
+/// lines up major and minor numbers each in its own column (GNU ls).
+#[test]
+fn globs_find_device_nodes() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "ls /dev/sd*\nls -l /dev/sd?\nfor d in /dev/sd[bc]; do echo \"$d\"; done\necho /dev/nvme*\nls /dev/nope*\n",
+        "/dev/sdb\n/dev/sdc\nbrw-rw---- 1 root disk 8, 16 Nov 25 09:00 /dev/sdb\nbrw-rw---- 1 root disk 8, 32 Nov 25 09:00 /dev/sdc\n/dev/sdb\n/dev/sdc\n/dev/nvme*\nls: cannot access '/dev/nope*': No such file or directory\n",
+    );
+    check(
+        None,
+        "ls -l /dev/sda /dev/sda1 /dev/nvme0n1\n",
+        "brw-rw---- 1 root disk 259, 0 Nov 25 09:00 /dev/nvme0n1\nbrw-rw---- 1 root disk   8, 0 Nov 25 09:00 /dev/sda\nbrw-rw---- 1 root disk   8, 1 Nov 25 09:00 /dev/sda1\n",
+    );
+}

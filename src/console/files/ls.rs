@@ -150,6 +150,12 @@ fn render(list: &[Entry], o: &Opts, total: bool) -> String {
         (None, Some(s)) => s.size.to_string(),
         _ => String::new(),
     });
+    // GNU ls lines up a device's major and minor numbers each in its column.
+    #[cfg(feature = "coreutils-extras")]
+    let sizes: Vec<String> = {
+        let (mw, nw) = list.iter().filter_map(|e| e.device).fold((0, 0), |(a, b), (maj, min)| (a.max(maj.to_string().len()), b.max(min.to_string().len())));
+        list.iter().zip(sizes).map(|(e, s)| e.device.map_or(s, |(maj, min)| format!("{maj:>mw$}, {min:>nw$}"))).collect()
+    };
     let width = |v: &[String]| v.iter().map(|s| s.chars().count()).max().unwrap_or(0);
     let (bw, iw, lw, sw) = (width(&blocks), width(&inodes), width(&links), width(&sizes));
     for (i, e) in list.iter().enumerate() {

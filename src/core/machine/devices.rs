@@ -188,6 +188,12 @@ impl Machine {
     }
 
     /// Resolves `/dev/sdb1`, `/dev/mapper/vg-lv`, `/dev/vg/lv` and `/dev/dm-N`.
+    /// The device nodes directly in /dev: disks, partitions, loop and zvol
+    /// devices by name, device-mapper devices as `dm-N`.
+    pub fn dev_nodes(&self) -> Vec<String> {
+        self.devices.iter().map(|d| if d.is_dm() { format!("dm-{}", d.minor) } else { d.name.clone() }).collect()
+    }
+
     pub fn resolve(&self, path: &str) -> Option<DevId> {
         let name = path.strip_prefix("/dev/")?;
         if let Some(d) = self.devices.iter().find(|d| !d.is_dm() && d.name == name) {

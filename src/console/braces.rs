@@ -1,0 +1,153 @@
+//! Brace expansion, as bash does it first of all expansions:
+//! `mkdir -p /mnt/{data,backup}` and `disk{1..3}.img`.
+//!
+//! The tokenizer marks the braces and commas it read unquoted (`OPEN`,
+//! `COMMA`, `CLOSE`), so that `'{a,b}'` stays one word; what is left
+//! marked after expansion is put back as plain characters. Simplified: an
+//! assignment word (`x={a,b}`) is never expanded, wherever it stands.
+
+pub const OPEN: char = '\u{E010}';
+pub const COMMA: char = '\u{E011}';
+pub const CLOSE: char = '\u{E012}';
+
+/// A sequence longer than this stays as written, rather than filling memory.
+const MAX_SEQUENCE: i64 = 1 << 16;
+
+/// `expand`, or the word as written where bash does not expand braces.
+pub fn expand_unless(word: &str, literal: bool) -> Vec<String> {
+    match literal {
+        true => vec![word.chars().map(plain).collect()],
+        false => expand(word),
+    }
+}
+
+/// The words a word with marked braces expands to, in bash's order.
+pub fn expand(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let is_assignment = word.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name));
+    let words = if is_assignment || !chars.contains(&OPEN) { vec![chars] } else { expand_chars(&chars) };
+    words.into_iter().map(|w| w.into_iter().map(plain).collect()).collect()
+}
+
+fn plain(c: char) -> char {
+    match c {
+        OPEN => '{',
+        COMMA => ',',
+        CLOSE => '}',
+        c => c,
+    }
+}
+
+/// The first brace pair with a comma at its level, or holding a sequence,
+/// gives one word per alternative, each with the rest expanded after it.
+fn expand_chars(s: &[char]) -> Vec<Vec<char>> {
+    for open in (0..s.len()).filter(|&i| s[i] == OPEN) {
+        let Some((close, commas)) = matching(s, open) else { continue };
+        let inner = &s[open + 1..close];
+        let alternatives: Vec<Vec<char>> = if commas.is_empty() {
+            match sequence(inner) {
+                Some(items) => items.into_iter().map(|i| i.chars().collect()).collect(),
+                None => continue,
+            }
+        } else {
+            let mut cuts = vec![open];
+            cuts.extend(&commas);
+            cuts.push(close);
+            cuts.windows(2).flat_map(|w| expand_chars(&s[w[0] + 1..w[1]])).collect()
+        };
+        let rest = expand_chars(&s[close + 1..]);
+        let mut out = Vec::new();
+        for alt in &alternatives {
+            for tail in &rest {
+                out.push([&s[..open], alt.as_slice(), tail.as_slice()].concat());
+            }
+        }
+        return out;
+    }
+    vec![s.to_vec()]
+}
+
+/// The `CLOSE` that matches the `OPEN` at `open`, and the commas at its level.
+fn matching(s: &[char], open: usize) -> Option<(usize, Vec<usize>)> {
+    let (mut depth, mut commas) = (0usize, Vec::new());
+    for (i, c) in s.iter().enumerate().skip(open + 1) {
+        match *c {
+            OPEN => depth += 1,
+            CLOSE if depth == 0 => return Some((i, commas)),
+            CLOSE => depth -= 1,
+            COMMA if depth == 0 => commas.push(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `{X..Y}` or `{X..Y..STEP}` of integers (zero-padded when either end
+/// is) or of single letters.
+fn sequence(inner: &[char]) -> Option<Vec<String>> {
+    let text: String = inner.iter().collect();
+    let parts: Vec<&str> = text.split("..").collect();
+    let (from, to, step) = match parts.as_slice() {
+        [a, b] => (*a, *b, 1i64),
+        [a, b, s] => (*a, *b, s.parse::<i64>().ok()?.checked_abs()?.max(1)),
+        _ => return None,
+    };
+    if let (Ok(x), Ok(y)) = (from.parse::<i64>(), to.parse::<i64>()) {
+        if (y - x).abs() / step > MAX_SEQUENCE {
+            return None;
+        }
+        let padded = |t: &str| t.trim_start_matches('-').len() > 1 && t.trim_start_matches('-').starts_with('0');
+        let width = if padded(from) || padded(to) { from.len().max(to.len()) } else { 0 };
+        return Some(steps(x, y, step).map(|n| if n < 0 { format!("-{:0>w$}", -n, w = width.saturating_sub(1)) } else { format!("{n:0>width$}") }).collect());
+    }
+    let (mut a, mut b) = (from.chars(), to.chars());
+    match (a.next(), a.next(), b.next(), b.next()) {
+        (Some(x), None, Some(y), None) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => {
+            Some(steps(x as i64, y as i64, step).map(|n| char::from(n as u8).to_string()).collect())
+        }
+        _ => None,
+    }
+}
+
+fn steps(x: i64, y: i64, step: i64) -> impl Iterator<Item = i64> {
+    let count = (y - x).abs() / step;
+    let sign = if y >= x { 1 } else { -1 };
+    (0..=count).map(move |i| x + sign * i * step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(s: &str) -> String {
+        s.chars().map(|c| match c {
+            '{' => OPEN,
+            ',' => COMMA,
+            '}' => CLOSE,
+            c => c,
+        }).collect()
+    }
+
+    #[test]
+    fn lists_sequences_and_literals_expand_as_bash_does() {
+        let cases: &[(&str, &[&str])] = &[
+            ("/mnt/{data,backup}", &["/mnt/data", "/mnt/backup"]),
+            ("a{b,c}d{e,f}", &["abde", "abdf", "acde", "acdf"]),
+            ("disk{1..3}.img", &["disk1.img", "disk2.img", "disk3.img"]),
+            ("{05..10..2}", &["05", "07", "09"]),
+            ("{3..1}", &["3", "2", "1"]),
+            ("{a..e..2}", &["a", "c", "e"]),
+            ("{{a,b}}", &["{a}", "{b}"]),
+            ("{a,{b,c}x}", &["a", "bx", "cx"]),
+            ("{a}", &["{a}"]),
+            ("{}", &["{}"]),
+            ("{,x}y", &["y", "xy"]),
+            ("x={a,b}", &["x={a,b}"]),
+            ("{1..a}", &["{1..a}"]),
+            ("{-2..1}", &["-2", "-1", "0", "1"]),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(expand(&marked(word)), expected.to_vec(), "{word}");
+        }
+    }
+}
