@@ -503,6 +503,8 @@ impl Shell {
         match name {
             "#" => self.positional.len().to_string(),
             "@" | "*" => self.positional.join(" "),
+            // The shell's process ID: the lab runs one shell, always this one.
+            "$" => "1734".into(),
             "HOME" => "/root".into(),
             "PWD" => self.cwd.clone(),
             "USER" | "LOGNAME" => "root".into(),

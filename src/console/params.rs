@@ -23,7 +23,7 @@ const OPS: &[&str] = &[":-", ":=", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^
 /// Splits `NAME`, `NAME OP WORD` or `#NAME` (the length, op `#` with no
 /// name); None for what bash would call a bad substitution here.
 pub fn split(form: &str) -> Option<Form<'_>> {
-    if matches!(form, "#" | "@" | "*") {
+    if matches!(form, "#" | "@" | "*" | "$" | "!") {
         return Some(Form { name: form, op: "", arg: "" });
     }
     let plain = |n: &str| super::syntax::is_name(n) || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));

@@ -202,7 +202,7 @@ fn parameter(chars: &mut std::iter::Peekable<std::str::Chars>, mark: char, word:
             }
             inner
         }
-        Some(c) if c.is_ascii_digit() || matches!(c, '#' | '@' | '*') => chars.next().map(String::from).unwrap_or_default(),
+        Some(c) if c.is_ascii_digit() || matches!(c, '#' | '@' | '*' | '$' | '!') => chars.next().map(String::from).unwrap_or_default(),
         Some(c) if c.is_ascii_alphabetic() || *c == '_' => {
             let mut n = String::new();
             while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {

@@ -1482,3 +1482,14 @@ fn globs_find_device_nodes() {
         "brw-rw---- 1 root disk 259, 0 Nov 25 09:00 /dev/nvme0n1\nbrw-rw---- 1 root disk   8, 0 Nov 25 09:00 /dev/sda\nbrw-rw---- 1 root disk   8, 1 Nov 25 09:00 /dev/sda1\n",
     );
 }
+
+/// `$$` is the shell's process ID (the lab's one shell has a fixed one, so
+/// a replay gives the same names), and `$!` is empty with no background job.
+#[test]
+fn special_parameters_dollar_and_bang() {
+    check(
+        Some("sdb=1G"),
+        "echo \"pid=$$ bg=$!\"\ntmp=/tmp/x.$$; echo $tmp ${$}\necho \"$$$\" \\$$\n",
+        "pid=1734 bg=\n/tmp/x.1734 1734\n1734$ $$\n",
+    );
+}
