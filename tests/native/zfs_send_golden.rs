@@ -141,3 +141,119 @@ tank/copy\twritten@tank/fs@c\t-\t-
 ",
     );
 }
+
+#[test]
+fn a_replication_stream_carries_every_snapshot_of_every_filesystem_below() {
+    // -R (dump_filesystems): each filesystem, parents first, each of its
+    // snapshots up to the one named (the first in full, the rest from the
+    // one before, named short); -i sends only the change, -I each step. A
+    // receive puts the descendants below the target (with -d, below the
+    // pool's name). A filesystem without the snapshot is left out with
+    // libzfs' warning and the send fails.
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank sdb\n\
+             zpool create backup sdc\n\
+             zfs create tank/fs\n\
+             echo a > /tank/fs/a\n\
+             zfs snapshot tank/fs@a\n\
+             echo b > /tank/fs/b\n\
+             zfs snapshot tank/fs@b\n\
+             zfs create tank/fs/kid\n\
+             echo k > /tank/fs/kid/k\n\
+             zfs snapshot -r tank/fs@c\n\
+             zfs send -nvR tank/fs@c\n\
+             zfs send -nvPR tank/fs@c\n\
+             zfs send -R tank/fs@c | zfs recv -v backup/r\n\
+             zfs list -t all -r -o name backup\n\
+             cat /backup/r/kid/k /backup/r/b\n\
+             echo c > /tank/fs/c\n\
+             echo kk > /tank/fs/kid/k2\n\
+             zfs snapshot -r tank/fs@d\n\
+             zfs send -nvR -i @c tank/fs@d\n\
+             zfs send -R -i @c tank/fs@d | zfs recv -v backup/r\n\
+             zfs list -t all -r -o name backup/r\n\
+             cat /backup/r/c /backup/r/kid/k2\n\
+             zfs send -nvR -I @a tank/fs@d\n\
+             zfs send -R tank/fs@d | zfs recv -d backup\n\
+             zfs list -r -o name backup/fs\n\
+             zfs snapshot tank/fs@only\n\
+             zfs send -nvR tank/fs@only\n\
+             zfs send -vR tank/fs@only > /tmp/s\n",
+        "full send of tank/fs@a estimated size is 13.1K
+send from @a to tank/fs@b estimated size is 8.11K
+send from @b to tank/fs@c estimated size is 7.61K
+full send of tank/fs/kid@c estimated size is 13.1K
+total estimated size is 41.9K
+full\ttank/fs@a\t13424
+incremental\ta\ttank/fs@b\t8304
+incremental\tb\ttank/fs@c\t7792
+full\ttank/fs/kid@c\t13424
+size\t42944
+receiving full stream of tank/fs@a into backup/r@a
+received 200B stream in 0.01 seconds (19.5K/sec)
+receiving incremental stream of tank/fs@b into backup/r@b
+received 217B stream in 0.01 seconds (21.2K/sec)
+receiving incremental stream of tank/fs@c into backup/r@c
+received 213B stream in 0.01 seconds (20.8K/sec)
+receiving full stream of tank/fs/kid@c into backup/r/kid@c
+received 204B stream in 0.01 seconds (19.9K/sec)
+NAME
+backup
+backup/r
+backup/r@a
+backup/r@b
+backup/r@c
+backup/r/kid
+backup/r/kid@c
+k
+b
+send from @c to tank/fs@d estimated size is 8.11K
+send from @c to tank/fs/kid@d estimated size is 8.11K
+total estimated size is 16.2K
+receiving incremental stream of tank/fs@d into backup/r@d
+received 217B stream in 0.01 seconds (21.2K/sec)
+receiving incremental stream of tank/fs/kid@d into backup/r/kid@d
+received 223B stream in 0.01 seconds (21.8K/sec)
+NAME
+backup/r
+backup/r@a
+backup/r@b
+backup/r@c
+backup/r@d
+backup/r/kid
+backup/r/kid@c
+backup/r/kid@d
+c
+kk
+send from @a to tank/fs@b estimated size is 8.11K
+send from @b to tank/fs@c estimated size is 7.61K
+send from @c to tank/fs@d estimated size is 8.11K
+full send of tank/fs/kid@c estimated size is 13.1K
+send from @c to tank/fs/kid@d estimated size is 8.11K
+total estimated size is 45.0K
+NAME
+backup/fs
+backup/fs/kid
+WARNING: could not send tank/fs/kid@only: does not exist
+full send of tank/fs@a estimated size is 13.1K
+send from @a to tank/fs@b estimated size is 8.11K
+send from @b to tank/fs@c estimated size is 7.61K
+send from @c to tank/fs@d estimated size is 8.11K
+send from @d to tank/fs@only estimated size is 624B
+total estimated size is 37.5K
+WARNING: could not send tank/fs/kid@only: does not exist
+full send of tank/fs@a estimated size is 13.1K
+send from @a to tank/fs@b estimated size is 8.11K
+send from @b to tank/fs@c estimated size is 7.61K
+send from @c to tank/fs@d estimated size is 8.11K
+send from @d to tank/fs@only estimated size is 624B
+total estimated size is 37.5K
+TIME        SENT   SNAPSHOT tank/fs@a
+TIME        SENT   SNAPSHOT tank/fs@b
+TIME        SENT   SNAPSHOT tank/fs@c
+TIME        SENT   SNAPSHOT tank/fs@d
+TIME        SENT   SNAPSHOT tank/fs@only
+",
+    );
+}

@@ -2,7 +2,9 @@
 //! one, `-i`, or each change up to it, `-I`) as a byte stream down a pipe,
 //! and a dataset made from it (`-n`, `-v`, `-F`, `-d`, `-e`, `fs@snap`).
 //! `zfs send -n`/`-v`/`-P` print ZFS's size estimates (`estimate`), which
-//! describe OpenZFS's stream, not the lab's smaller one.
+//! describe OpenZFS's stream, not the lab's smaller one. `-R` sends each
+//! filesystem below too, with all their snapshots, but not their
+//! properties; `-i #MARK` starts from a bookmark.
 //!
 //! The stream is the lab's own, not OpenZFS's DRR records: a magic line, a
 //! serde JSON header listing what it carries, then the file and volume bytes
@@ -46,6 +48,10 @@ struct Header {
     guid: u64,
     #[serde(default)]
     from_guid: u64,
+    /// `-R`: the filesystem the replication stream was sent from, so that
+    /// a receive puts each of its descendants under the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replicate: Option<String>,
 }
 
 /// The `guid` of `pool/fs@snap`, or 0 when there is no such snapshot.
@@ -118,7 +124,7 @@ struct Source {
 }
 
 /// The stream of `snap`, or of the change since `from`.
-fn build(m: &Machine, snap: &str, from: Option<&Source>) -> Result<Vec<u8>, ZfsError> {
+fn build(m: &Machine, snap: &str, from: Option<&Source>, replicate: Option<&str>) -> Result<Vec<u8>, ZfsError> {
     let mut copy = m.clone();
     let m = &mut copy;
     let mut header = Header {
@@ -131,6 +137,7 @@ fn build(m: &Machine, snap: &str, from: Option<&Source>) -> Result<Vec<u8>, ZfsE
         removed: vec![],
         guid: snapshot_guid(m, snap),
         from_guid: from.map_or(0, |f| f.guid),
+        replicate: replicate.map(str::to_string),
     };
     let empty = Contents::new();
     let before = from.map_or(&empty, |f| &f.contents);
@@ -172,11 +179,14 @@ fn build(m: &Machine, snap: &str, from: Option<&Source>) -> Result<Vec<u8>, ZfsE
     Ok(out)
 }
 
+/// HELP_SEND: every form of the command.
+const SEND_USAGE: &str = "\tsend [-DLPbcehnpsVvw] [-i|-I snapshot]\n\t     [-R [-X dataset[,dataset]...]]     <snapshot>\n\tsend [-DnVvPLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>\n\tsend [-DnPpVvLec] [-i bookmark|snapshot] --redact <bookmark> <snapshot>\n\tsend [-nVvPe] -t <receive_resume_token>\n\tsend [-PnVv] --saved filesystem\n";
+
 /// `zfs send [-i|-I SNAP] FS@SNAP`; `-I` sends each snapshot in between as
 /// its own incremental stream, one after another.
 pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     // HELP_SEND: every form of the command.
-    let usage = "\tsend [-DLPbcehnpsVvw] [-i|-I snapshot]\n\t     [-R [-X dataset[,dataset]...]]     <snapshot>\n\tsend [-DnVvPLecw] [-i snapshot|bookmark] <filesystem|volume|snapshot>\n\tsend [-DnPpVvLec] [-i bookmark|snapshot] --redact <bookmark> <snapshot>\n\tsend [-nVvPe] -t <receive_resume_token>\n\tsend [-PnVv] --saved filesystem\n";
+    let usage = SEND_USAGE;
     let (opts, operands) = match super::getopt(args, "DLPbcehnpsvwRV", "iIX") {
         Ok(v) => v,
         Err(c) => return super::dataset::usage_error(&format!("invalid option '{c}'"), usage),
@@ -220,8 +230,14 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     // A bare name is taken for a snapshot, with zfs_do_send's warning.
     let bare = from_opt.is_some_and(|o| !o.1.contains(['@', '#']));
     let from = from_opt.map(|o| if o.1.starts_with(['@', '#']) { format!("{head}{}", o.1) } else if bare { format!("{head}@{}", o.1) } else { o.1.clone() });
+    let replicate = opts.iter().any(|o| o.0 == 'R');
     let mut steps = vec![(snap.clone(), from.clone())];
+    let mut warnings = String::new();
     match &from {
+        _ if replicate => match replication_steps(m, snap, from.as_deref(), each) {
+            Ok((s, w)) => (steps, warnings) = (s, w),
+            Err(out) => return out,
+        },
         Some(f) if f.contains('#') => {
             if let Err(out) = check_bookmark(m, f, snap, &flags) {
                 return out;
@@ -241,10 +257,11 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     }
     let bare_warning = if bare && from_opt.is_some_and(|o| o.0 == 'i') { "Warning: incremental source didn't specify type, assuming snapshot. Use '@' or '#' prefix to avoid ambiguity.\n" } else { "" };
     let dedup_warning = if opts.iter().any(|o| o.0 == 'D') { "WARNING: deduplicated send is no longer supported.  A regular,\nnon-deduplicated stream will be generated.\n\n" } else { "" };
-    let (verbose, header) = verbose_lines(m, &steps, each, &flags);
-    let err = format!("{dedup_warning}{bare_warning}");
+    let (verbose, header) = verbose_lines(m, &steps, each || replicate, &flags);
+    let err = format!("{dedup_warning}{bare_warning}{warnings}");
+    let status = i32::from(!warnings.is_empty());
     if flags.dry_run {
-        return Output { text: verbose, err, ..Output::default() };
+        return Output { text: verbose, err, exit_status: status, ..Output::default() };
     }
     let mut stream = Vec::new();
     for (to, from) in &steps {
@@ -253,7 +270,7 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
             Some(Ok(s)) => Some(s),
             Some(Err(e)) => return Output::error(e.replace("SNAP", snap), 1),
         };
-        match build(m, to, source.as_ref()) {
+        match build(m, to, source.as_ref(), replicate.then_some(head)) {
             Ok(bytes) => stream.extend(bytes),
             Err(ZfsError::NoSpace) => return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; a file in it is larger\n"), 1),
             Err(e) => return Output::error(message(&e), 1),
@@ -262,7 +279,7 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     if stream.len() as u64 > crate::console::STREAM_LIMIT_BYTES {
         return Output::error(format!("cannot send '{snap}': the lab's pipes carry at most 16 MiB; this stream is larger\n"), 1);
     }
-    Output { raw: Some(stream), err: format!("{err}{verbose}{header}"), ..Output::default() }
+    Output { raw: Some(stream), err: format!("{err}{verbose}{header}"), exit_status: status, ..Output::default() }
 }
 
 /// `zfs send`'s options that shape what it prints.
@@ -396,6 +413,49 @@ fn source(m: &Machine, from: &str) -> Result<Source, String> {
     Ok(Source { name: from.to_string(), guid: mark.guid, contents })
 }
 
+/// `-R`'s streams (`dump_filesystems`): for the filesystem and each one
+/// below it (by name, parents first), every snapshot up to `snap`'s name,
+/// the first in full and the rest from the one before; with `-i`, only the
+/// change from `from` (in full where a filesystem lacks it); with `-I`,
+/// each snapshot from `from` on. A filesystem without the snapshot is
+/// left out with libzfs' warning, and the send ends in failure.
+fn replication_steps(m: &Machine, snap: &str, from: Option<&str>, each: bool) -> Result<(Vec<(String, Option<String>)>, String), Output> {
+    let (root, to) = snap.split_once('@').unwrap_or((snap, ""));
+    let from_name = from.map(|f| f.split_once('@').map_or(f, |x| x.1));
+    if let Some(f) = from.filter(|f| f.split('@').next() != Some(root)) {
+        let _ = f;
+        return Err(super::dataset::usage_error("incremental source must be in same filesystem", SEND_USAGE));
+    }
+    let pool = m.zfs().pool(crate::core::machine::pool_of(root)).ok_or_else(|| Output::error("", 1))?;
+    let mut names: Vec<&str> = pool.datasets.iter().map(|d| d.name.as_str()).filter(|n| *n == root || n.starts_with(&format!("{root}/"))).collect();
+    names.sort_unstable();
+    let (mut steps, mut warnings) = (Vec::new(), String::new());
+    for name in names {
+        let Some(ds) = pool.dataset(name) else { continue };
+        let Some(end) = ds.snapshots.iter().position(|s| s.name == to) else {
+            warnings += &format!("WARNING: could not send {name}@{to}: does not exist\n");
+            continue;
+        };
+        let start = from_name.and_then(|f| ds.snapshots[..end].iter().position(|s| s.name == f));
+        let chosen: Vec<usize> = match (start, from_name) {
+            (None, None) => (0..=end).collect(),
+            (Some(i), _) if each => (i..=end).collect(),
+            (Some(i), _) => vec![i, end],
+            (None, Some(_)) if each => (0..=end).collect(),
+            (None, Some(_)) => vec![end],
+        };
+        let full = |i: usize| format!("{name}@{}", ds.snapshots[i].name);
+        for (k, &i) in chosen.iter().enumerate() {
+            match k {
+                0 if start.is_some() => {}
+                0 => steps.push((full(i), None)),
+                _ => steps.push((full(i), Some(full(chosen[k - 1])))),
+            }
+        }
+    }
+    Ok((steps, warnings))
+}
+
 /// The incremental steps from `from` to `snap`, one per snapshot between,
 /// when `from` is an earlier snapshot of the same filesystem.
 fn order(m: &Machine, head: &str, from: &str, snap: &str) -> Option<Vec<(String, Option<String>)>> {
@@ -487,12 +547,16 @@ fn receive_one(m: &mut Machine, target: &str, tail: Tail, h: &Header, payload: &
     let (fs, snap) = match target.split_once('@') {
         Some((fs, snap)) => (fs.to_string(), snap.to_string()),
         None => {
+            // A replication stream's descendants go below the target as
+            // they were below the filesystem sent.
+            let below = h.replicate.as_deref().and_then(|root| sent_fs.strip_prefix(root)).unwrap_or("");
+            let last = h.replicate.as_deref().unwrap_or(sent_fs).rsplit('/').next().map(|l| format!("{l}{below}"));
             let suffix = match tail {
                 Tail::None => None,
-                Tail::AfterPool => sent_fs.split_once('/').map(|x| x.1),
-                Tail::Last => sent_fs.rsplit('/').next(),
+                Tail::AfterPool => sent_fs.split_once('/').map(|x| x.1.to_string()),
+                Tail::Last => last,
             };
-            (suffix.map_or(target.to_string(), |s| format!("{target}/{s}")), sent_snap.to_string())
+            (suffix.map_or(format!("{target}{below}"), |s| format!("{target}/{s}")), sent_snap.to_string())
         }
     };
     let kind = if h.from.is_some() { "incremental stream" } else { "full stream" };
