@@ -24,7 +24,7 @@ pub fn expand_unless(word: &str, literal: bool) -> Vec<String> {
 /// The words a word with marked braces expands to, in bash's order.
 pub fn expand(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
-    let is_assignment = word.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name));
+    let is_assignment = word.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name.strip_suffix('+').unwrap_or(name)));
     let words = if is_assignment || !chars.contains(&OPEN) { vec![chars] } else { expand_chars(&chars) };
     words.into_iter().map(|w| w.into_iter().map(plain).collect()).collect()
 }

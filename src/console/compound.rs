@@ -187,7 +187,8 @@ impl Parser<'_> {
                 Token::Op(op) if op == "(" || CLOSERS.contains(&op.as_str()) => return Err(SyntaxError::Unexpected(op)),
                 // After a compound command only redirections and operators may come.
                 Token::Word(w) if cmd.compound.is_some() => return Err(SyntaxError::Unexpected(w.text)),
-                Token::Word(w) if cmd.words.is_empty() && w.text.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name)) => {
+                // `NAME=VALUE`, or `NAME+=VALUE` (appended; the name keeps its `+`).
+                Token::Word(w) if cmd.words.is_empty() && w.text.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name.strip_suffix('+').unwrap_or(name))) => {
                     let (name, value) = w.text.split_once('=').unwrap_or_default();
                     cmd.assigns.push((name.into(), value.into()));
                 }

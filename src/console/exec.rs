@@ -145,6 +145,7 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         if cmd.words.is_empty() {
             for (name, value) in &cmd.assigns {
                 let value = expand(shell, value, false, &mut out).concat();
+                let (name, value) = appended(shell, name, value);
                 shell.set_var(name, Some(value));
             }
         }
@@ -157,9 +158,10 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         } else {
             cmd.assigns.iter().map(|(name, value)| {
                 let value = expand(shell, value, false, &mut out).concat();
+                let (name, value) = appended(shell, name, value);
                 let before = shell.is_set(name).then(|| shell.var(name));
                 shell.set_var(name, Some(value));
-                (name.clone(), before)
+                (name.to_string(), before)
             }).collect()
         };
         #[cfg(not(feature = "shell-scripts"))]
@@ -369,7 +371,8 @@ pub(super) fn xtrace(shell: &Shell, cmd: &super::syntax::Command, words: &[Strin
     let mut line = trace_prefix();
     if words.is_empty() {
         for (name, _) in &cmd.assigns {
-            line.push_str(&format!(" {name}={}", quote(&shell.var(name))));
+            // Simplified: `NAME+=WORD` shows the variable's new value.
+            line.push_str(&format!(" {name}={}", quote(&shell.var(name.trim_end_matches('+')))));
         }
     }
     for w in words {
@@ -868,6 +871,15 @@ fn output_redirects(shell: &mut Shell, redirects: &[Redirect], o: &mut Output) -
     (o.text, o.raw) = (shown.text, shown.raw);
     o.err = String::from_utf8_lossy(&sinks[2]).into_owned();
     Ok(())
+}
+
+/// An assignment's variable and value: `NAME+=VALUE` appends to NAME.
+#[cfg(feature = "shell-scripts")]
+fn appended<'a>(shell: &Shell, name: &'a str, value: String) -> (&'a str, String) {
+    match name.strip_suffix('+') {
+        Some(n) => (n, shell.var(n) + &value),
+        None => (name, value),
+    }
 }
 
 /// `/dev/stdout` and `/dev/stderr` (and `/dev/fd/1`, `/dev/fd/2`): the
