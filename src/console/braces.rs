@@ -10,8 +10,10 @@ pub const OPEN: char = '\u{E010}';
 pub const COMMA: char = '\u{E011}';
 pub const CLOSE: char = '\u{E012}';
 
-/// A sequence longer than this stays as written, rather than filling memory.
-const MAX_SEQUENCE: i64 = 1 << 16;
+/// An expansion to more words than this stays as written, rather than
+/// filling memory (bash would try, and fail to allocate them).
+const MAX_WORDS: u64 = 1 << 20;
+const MAX_SEQUENCE: i64 = MAX_WORDS as i64;
 
 /// `expand`, or the word as written where bash does not expand braces.
 pub fn expand_unless(word: &str, literal: bool) -> Vec<String> {
@@ -25,8 +27,54 @@ pub fn expand_unless(word: &str, literal: bool) -> Vec<String> {
 pub fn expand(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     let is_assignment = word.split_once('=').is_some_and(|(name, _)| super::syntax::is_name(name.strip_suffix('+').unwrap_or(name)));
-    let words = if is_assignment || !chars.contains(&OPEN) { vec![chars] } else { expand_chars(&chars) };
-    words.into_iter().map(|w| w.into_iter().map(plain).collect()).collect()
+    if is_assignment || !chars.contains(&OPEN) || count(&chars) > MAX_WORDS {
+        return vec![chars.into_iter().map(plain).collect()];
+    }
+    let words: Vec<String> = expand_chars(&chars).into_iter().map(|w| w.into_iter().map(plain).collect()).collect();
+    // Words that expand to nothing are dropped (`{a,}` is `a`).
+    if words.len() > 1 {
+        return words.into_iter().filter(|w| !w.is_empty()).collect();
+    }
+    words
+}
+
+/// How many words `expand_chars` would make, saturating.
+fn count(s: &[char]) -> u64 {
+    for open in (0..s.len()).filter(|&i| s[i] == OPEN) {
+        let Some((close, commas)) = matching(s, open) else { continue };
+        let alternatives: u64 = if commas.is_empty() {
+            match sequence_len(&s[open + 1..close]) {
+                Some(n) => n,
+                None => continue,
+            }
+        } else {
+            let mut cuts = vec![open];
+            cuts.extend(&commas);
+            cuts.push(close);
+            cuts.windows(2).map(|w| count(&s[w[0] + 1..w[1]])).fold(0u64, u64::saturating_add)
+        };
+        return alternatives.saturating_mul(count(&s[close + 1..]));
+    }
+    1
+}
+
+/// The length of a sequence `{X..Y..STEP}`, without making it.
+fn sequence_len(inner: &[char]) -> Option<u64> {
+    let text: String = inner.iter().collect();
+    let parts: Vec<&str> = text.split("..").collect();
+    let (from, to, step) = match parts.as_slice() {
+        [a, b] => (*a, *b, 1i64),
+        [a, b, s] => (*a, *b, s.parse::<i64>().ok()?.checked_abs()?.max(1)),
+        _ => return None,
+    };
+    let ends = match (from.parse::<i64>(), to.parse::<i64>()) {
+        (Ok(x), Ok(y)) => (x, y),
+        _ => match (from.chars().collect::<Vec<_>>().as_slice(), to.chars().collect::<Vec<_>>().as_slice()) {
+            ([x], [y]) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => (*x as i64, *y as i64),
+            _ => return None,
+        },
+    };
+    Some((ends.1 as i128 - ends.0 as i128).unsigned_abs() as u64 / step as u64 + 1)
 }
 
 fn plain(c: char) -> char {
@@ -93,7 +141,7 @@ fn sequence(inner: &[char]) -> Option<Vec<String>> {
         _ => return None,
     };
     if let (Ok(x), Ok(y)) = (from.parse::<i64>(), to.parse::<i64>()) {
-        if (y - x).abs() / step > MAX_SEQUENCE {
+        if (y as i128 - x as i128).abs() / step as i128 > MAX_SEQUENCE as i128 {
             return None;
         }
         let padded = |t: &str| t.trim_start_matches('-').len() > 1 && t.trim_start_matches('-').starts_with('0');
@@ -109,7 +157,8 @@ fn sequence(inner: &[char]) -> Option<Vec<String>> {
     }
 }
 
-fn steps(x: i64, y: i64, step: i64) -> impl Iterator<Item = i64> {
+fn steps(x: i64, y: i64, step: i64) -> impl Iterator<Item = i128> {
+    let (x, y, step) = (i128::from(x), i128::from(y), i128::from(step));
     let count = (y - x).abs() / step;
     let sign = if y >= x { 1 } else { -1 };
     (0..=count).map(move |i| x + sign * i * step)
@@ -142,9 +191,12 @@ mod tests {
             ("{a}", &["{a}"]),
             ("{}", &["{}"]),
             ("{,x}y", &["y", "xy"]),
+            ("{a,}", &["a"]),
+            ("{1..10}{1..10}{1..10}{1..10}{1..10}{1..10}{1..10}", &["{1..10}{1..10}{1..10}{1..10}{1..10}{1..10}{1..10}"]),
             ("x={a,b}", &["x={a,b}"]),
             ("{1..a}", &["{1..a}"]),
             ("{-2..1}", &["-2", "-1", "0", "1"]),
+            ("{-9223372036854775808..-9223372036854775807}", &["-9223372036854775808", "-9223372036854775807"]),
         ];
         for (word, expected) in cases {
             assert_eq!(expand(&marked(word)), expected.to_vec(), "{word}");

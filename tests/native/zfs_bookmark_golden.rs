@@ -176,3 +176,47 @@ tank/fs#s1
 ",
     );
 }
+
+#[test]
+fn pool_roots_take_bookmarks_and_a_clone_sends_from_its_origin() {
+    // The pool is the name up to the first '/', '@' or '#'; -t bookmark
+    // lists only bookmarks; a snapshot's own user property is in `get all`;
+    // -R -i opens its source first; a clone's origin is an earlier
+    // snapshot for an incremental stream (snapshot_is_before).
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank sdb\n\
+         zpool create back sdc\n\
+         zfs snapshot tank@s\n\
+         zfs bookmark tank@s tank#b\n\
+         zfs bookmark tank#b tank#b9\n\
+         zfs bookmark '#b' tank#b4\n\
+         zfs create tank/fs\n\
+         zfs snapshot tank/fs@s2\n\
+         zfs bookmark tank/fs@s2 '#x'\n\
+         zfs list -t bookmark tank/fs\n\
+         zfs list -H -o name -t bookmark -r tank\n\
+         zfs set user:x=1 tank/fs@s2\n\
+         zfs get -H -s local all tank/fs@s2\n\
+         zfs send -R -i @nos tank@s > /tmp/f\n\
+         zfs clone tank/fs@s2 tank/cl\n\
+         echo hi > /tank/cl/hi\n\
+         zfs snapshot tank/cl@c1\n\
+         zfs send -nv -i tank/fs@s2 tank/cl@c1\n\
+         zfs send tank/fs@s2 | zfs recv back/fs\n\
+         zfs send -i tank/fs@s2 tank/cl@c1 | zfs recv back/fs\n\
+         cat /back/fs/hi\n",
+        "NAME        USED  AVAIL  REFER  MOUNTPOINT
+tank/fs#x      -      -    24K  -
+tank#b
+tank#b4
+tank#b9
+tank/fs#x
+tank/fs@s2\tuser:x\t1\tlocal
+cannot open 'tank@nos': dataset does not exist
+send from tank/fs@s2 to tank/cl@c1 estimated size is 8.11K
+total estimated size is 8.11K
+hi
+",
+    );
+}

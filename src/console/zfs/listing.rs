@@ -420,7 +420,7 @@ fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[
                 continue;
             }
             let t = if ds.is_volume() { "volume" } else { "filesystem" };
-            if want(t) || !all && names.contains(&ds.name) && !types.contains(&"snapshot") {
+            if want(t) || !all && names.contains(&ds.name) && !types.contains(&"snapshot") && !types.contains(&"bookmark") {
                 out.push((ds.name.clone(), 0));
             }
             let snaps_wanted = want("snapshot") && (all || recursive || names.contains(&ds.name)) && below < depth;
@@ -668,6 +668,10 @@ fn get_rows(m: &Machine, visited: &[String], wanted: &[&str], all: bool, literal
         let mut props: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();
         if all {
             let mut user: Vec<String> = pool.datasets.iter().filter(|d| n == &d.name || n.starts_with(&format!("{}/", d.name)) || n.starts_with(&format!("{}@", d.name))).flat_map(|d| d.props.stored.iter().map(|s| s.0.clone()).filter(|k| is_user_property(k))).collect();
+            // A snapshot's own user properties.
+            if let Some((head, snap)) = n.split_once('@') {
+                user.extend(pool.dataset(head).and_then(|d| d.snapshot(snap)).into_iter().flat_map(|s| s.user_props.iter().map(|u| u.0.clone())));
+            }
             user.sort();
             user.dedup();
             props.extend(user);

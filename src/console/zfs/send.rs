@@ -247,9 +247,12 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
             if !exists(f) {
                 return Output::error(format!("cannot open '{f}': dataset does not exist\n"), 1);
             }
+            // A clone's origin is earlier too (snapshot_is_before).
+            let origin = pool.and_then(|p| p.dataset(head)).and_then(|d| d.origin()).is_some_and(|o| o.snapshot == *f);
             match order(m, head, f, snap) {
                 Some(between) if each => steps = between,
                 Some(_) => {}
+                None if origin && !each => {}
                 None => return Output::error(format!("warning: cannot send '{snap}': not an earlier snapshot from the same fs\n"), 1),
             }
         }
@@ -427,6 +430,10 @@ fn replication_steps(m: &Machine, snap: &str, from: Option<&str>, each: bool) ->
         return Err(super::dataset::usage_error("incremental source must be in same filesystem", SEND_USAGE));
     }
     let pool = m.zfs().pool(crate::core::machine::pool_of(root)).ok_or_else(|| Output::error("", 1))?;
+    // zfs_send_cb_impl opens the incremental source first.
+    if let Some(f) = from_name.filter(|f| pool.dataset(root).and_then(|d| d.snapshot(f)).is_none()) {
+        return Err(Output::error(format!("cannot open '{root}@{f}': dataset does not exist\n"), 1));
+    }
     let mut names: Vec<&str> = pool.datasets.iter().map(|d| d.name.as_str()).filter(|n| *n == root || n.starts_with(&format!("{root}/"))).collect();
     names.sort_unstable();
     let (mut steps, mut warnings) = (Vec::new(), String::new());

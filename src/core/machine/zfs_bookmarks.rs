@@ -16,8 +16,14 @@ impl Machine {
     /// the console's digest of the snapshot (a bookmark's source keeps its own).
     pub fn zfs_bookmark(&mut self, source: &str, new: &str, contents: Option<Vec<(String, Option<u64>)>>) -> Result<Vec<Event>, BookmarkError> {
         let (fs, name) = new.split_once('#').ok_or(BookmarkError::Invalid)?;
-        if pool_of(source) != pool_of(fs) {
+        // The pool is the name up to the first `/`, `@` or `#`.
+        let pool_name = |n: &str| n.split(['/', '@', '#']).next().unwrap_or_default().to_string();
+        if pool_name(source) != pool_name(fs) {
             return Err(BookmarkError::DifferentPool);
+        }
+        // ZFS_MAX_DATASET_NAME_LEN counts the terminating NUL.
+        if new.len() >= 256 {
+            return Err(BookmarkError::Invalid);
         }
         let pool = self.zfs.pool(pool_of(fs)).ok_or(BookmarkError::NoDataset)?;
         let ds = pool.dataset(fs).ok_or(BookmarkError::NoDataset)?;
