@@ -13,7 +13,6 @@ pub const CLOSE: char = '\u{E012}';
 /// An expansion to more words than this stays as written, rather than
 /// filling memory (bash would try, and fail to allocate them).
 const MAX_WORDS: u64 = 1 << 20;
-const MAX_SEQUENCE: i64 = MAX_WORDS as i64;
 
 /// `expand`, or the word as written where bash does not expand braces.
 pub fn expand_unless(word: &str, literal: bool) -> Vec<String> {
@@ -61,20 +60,44 @@ fn count(s: &[char]) -> u64 {
 /// The length of a sequence `{X..Y..STEP}`, without making it.
 fn sequence_len(inner: &[char]) -> Option<u64> {
     let text: String = inner.iter().collect();
+    parse_sequence(&text).map(|q| q.len())
+}
+
+/// A sequence expression: its ends as written (for zero-padding) and as
+/// numbers (a letter's code for letters), and its step (at least 1).
+struct Sequence<'a> {
+    from: &'a str,
+    to: &'a str,
+    ends: (i64, i64),
+    step: i64,
+    letters: bool,
+}
+
+impl Sequence<'_> {
+    fn len(&self) -> u64 {
+        ((i128::from(self.ends.1) - i128::from(self.ends.0)).unsigned_abs() / self.step as u128 + 1) as u64
+    }
+}
+
+/// `X..Y` or `X..Y..STEP`, of integers or of single letters.
+fn parse_sequence(text: &str) -> Option<Sequence<'_>> {
     let parts: Vec<&str> = text.split("..").collect();
     let (from, to, step) = match parts.as_slice() {
         [a, b] => (*a, *b, 1i64),
         [a, b, s] => (*a, *b, s.parse::<i64>().ok()?.checked_abs()?.max(1)),
         _ => return None,
     };
-    let ends = match (from.parse::<i64>(), to.parse::<i64>()) {
-        (Ok(x), Ok(y)) => (x, y),
-        _ => match (from.chars().collect::<Vec<_>>().as_slice(), to.chars().collect::<Vec<_>>().as_slice()) {
-            ([x], [y]) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => (*x as i64, *y as i64),
-            _ => return None,
-        },
+    if let (Ok(x), Ok(y)) = (from.parse::<i64>(), to.parse::<i64>()) {
+        return Some(Sequence { from, to, ends: (x, y), step, letters: false });
+    }
+    let letter = |t: &str| {
+        let mut c = t.chars();
+        match (c.next(), c.next()) {
+            (Some(l), None) if l.is_ascii_alphabetic() => Some(l as i64),
+            _ => None,
+        }
     };
-    Some((ends.1 as i128 - ends.0 as i128).unsigned_abs() as u64 / step as u64 + 1)
+    Some(Sequence { from, to, ends: (letter(from)?, letter(to)?), step, letters: true })
 }
 
 fn plain(c: char) -> char {
@@ -134,27 +157,17 @@ fn matching(s: &[char], open: usize) -> Option<(usize, Vec<usize>)> {
 /// is) or of single letters.
 fn sequence(inner: &[char]) -> Option<Vec<String>> {
     let text: String = inner.iter().collect();
-    let parts: Vec<&str> = text.split("..").collect();
-    let (from, to, step) = match parts.as_slice() {
-        [a, b] => (*a, *b, 1i64),
-        [a, b, s] => (*a, *b, s.parse::<i64>().ok()?.checked_abs()?.max(1)),
-        _ => return None,
-    };
-    if let (Ok(x), Ok(y)) = (from.parse::<i64>(), to.parse::<i64>()) {
-        if (y as i128 - x as i128).abs() / step as i128 > MAX_SEQUENCE as i128 {
-            return None;
-        }
-        let padded = |t: &str| t.trim_start_matches('-').len() > 1 && t.trim_start_matches('-').starts_with('0');
-        let width = if padded(from) || padded(to) { from.len().max(to.len()) } else { 0 };
-        return Some(steps(x, y, step).map(|n| if n < 0 { format!("-{:0>w$}", -n, w = width.saturating_sub(1)) } else { format!("{n:0>width$}") }).collect());
+    let q = parse_sequence(&text)?;
+    if q.len() > MAX_WORDS {
+        return None;
     }
-    let (mut a, mut b) = (from.chars(), to.chars());
-    match (a.next(), a.next(), b.next(), b.next()) {
-        (Some(x), None, Some(y), None) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => {
-            Some(steps(x as i64, y as i64, step).map(|n| char::from(n as u8).to_string()).collect())
-        }
-        _ => None,
+    let (x, y) = q.ends;
+    if q.letters {
+        return Some(steps(x, y, q.step).map(|n| char::from(n as u8).to_string()).collect());
     }
+    let padded = |t: &str| t.trim_start_matches('-').len() > 1 && t.trim_start_matches('-').starts_with('0');
+    let width = if padded(q.from) || padded(q.to) { q.from.len().max(q.to.len()) } else { 0 };
+    Some(steps(x, y, q.step).map(|n| if n < 0 { format!("-{:0>w$}", -n, w = width.saturating_sub(1)) } else { format!("{n:0>width$}") }).collect())
 }
 
 fn steps(x: i64, y: i64, step: i64) -> impl Iterator<Item = i128> {

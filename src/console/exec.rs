@@ -182,6 +182,14 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         while words.first().is_some_and(|w| w == "sudo") {
             words.remove(0);
         }
+        #[cfg(feature = "shell-scripts")]
+        if let Err(e) = open_targets(shell, redirects) {
+            out.err.push_str(&e);
+            out.exit_status = 1;
+            failed = 1;
+            stdin = Some(Input::Bytes(Vec::new()));
+            continue;
+        }
         let input = match input_redirect(shell, redirects, &mut body) {
             Ok(Some(r)) => Some(r),
             #[cfg(feature = "shell-scripts")]
@@ -201,14 +209,6 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         // `yes` never ends: the next stage reads the same line for ever.
         if !last && words.first().is_some_and(|w| w == "yes") {
             stdin = Some(Input::Repeat(words.get(1).cloned().unwrap_or_else(|| "y".into())));
-            continue;
-        }
-        #[cfg(feature = "shell-scripts")]
-        if let Err(e) = open_targets(shell, redirects) {
-            out.err.push_str(&e);
-            out.exit_status = 1;
-            failed = 1;
-            stdin = Some(Input::Bytes(Vec::new()));
             continue;
         }
         // Each stage of a pipeline runs in a subshell: `echo x | read y`
@@ -905,6 +905,13 @@ fn open_targets(shell: &mut Shell, redirects: &[Redirect]) -> Result<(), String>
             let abs = shell.abs(path);
             if std_stream(path, 1, 2).is_none() && !abs.starts_with("/dev/") && shell.machine.zfs_path(&abs).is_none() {
                 write_redirect(shell, path, &[], *append)?;
+            }
+        }
+        // Left to right: a missing input stops the ones after it.
+        if let Redirect::In { path } = r {
+            let abs = shell.abs(path);
+            if shell.machine.stat_path(&abs).is_err() && shell.machine.resolve(&abs).is_none() && abs != "/dev/null" {
+                return Err(format!("bash: {}: No such file or directory\n", printable(path)));
             }
         }
     }

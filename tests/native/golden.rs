@@ -1493,3 +1493,14 @@ fn special_parameters_dollar_and_bang() {
         "pid=1734 bg=\n/tmp/x.1734 1734\n1734$ $$\n",
     );
 }
+
+/// bash sets up redirections left to right: a `>` before a missing `<`
+/// still makes its file, one after it is never opened.
+#[test]
+fn redirections_are_opened_left_to_right() {
+    check(
+        Some("sdb=1G"),
+        "cat > o2 < /nonexist; ls o2\ncat < /nonexist > o3; ls o3\n",
+        "bash: /nonexist: No such file or directory\no2\nbash: /nonexist: No such file or directory\nls: cannot access 'o3': No such file or directory\n",
+    );
+}

@@ -220,3 +220,16 @@ hi
 ",
     );
 }
+
+#[test]
+fn commands_without_bookmarks_refuse_their_names() {
+    // zfs_validate_name: a '#' where the command takes no bookmark; zfs
+    // list takes one with -t bookmark (or all).
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/fs\nzfs snapshot tank/fs@s\nzfs bookmark tank/fs@s tank/fs#b\n\
+         zfs list tank/fs#b\nzfs list -H -o name -t bookmark tank/fs#b\nzfs send tank/fs#b > /tmp/f\nzfs rename tank/fs#b tank/fs#c\n",
+        "cannot open 'tank/fs#b': bookmark delimiter '#' is not expected here\ntank/fs#b\n\
+         cannot open 'tank/fs#b': bookmark delimiter '#' is not expected here\ncannot open 'tank/fs#b': bookmark delimiter '#' is not expected here\n",
+    );
+}

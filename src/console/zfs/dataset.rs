@@ -82,6 +82,14 @@ pub(super) fn pool_of(name: &str) -> &str {
 }
 
 /// A name's dataset and pool, or ZFS's "cannot open" error.
+/// `zfs_open` for a command that takes no bookmark (`zfs_validate_name`).
+pub(super) fn open_dataset<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
+    if name.contains('#') {
+        return Err(format!("cannot open '{name}': bookmark delimiter '#' is not expected here\n"));
+    }
+    open(m, name)
+}
+
 pub(super) fn open<'a>(m: &'a Machine, name: &str) -> Result<&'a Pool, String> {
     // A bookmark: its dataset, then the bookmark (EZFS_NOENT's text).
     if let Some((fs, mark)) = name.split_once('#') {
@@ -821,7 +829,7 @@ fn rename(m: &mut Machine, args: &[String]) -> Output {
         [old, new] => (old.as_str(), new.as_str()),
         _ => return usage_error("too many arguments", RENAME_USAGE),
     };
-    if let Err(e) = open(m, old) {
+    if let Err(e) = open_dataset(m, old) {
         return Output::error(e, 1);
     }
     let new = match old.split_once('@') {

@@ -406,7 +406,10 @@ fn by_path(m: &Machine, name: &str) -> Result<String, String> {
     m.zfs_path(name).map(|(ds, _)| ds).ok_or_else(|| format!("'{name}': not a ZFS filesystem\n"))
 }
 
-fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[&str]) -> Result<Vec<String>, String> {
+/// The datasets, snapshots and bookmarks to show, in `zfs_compare`'s
+/// order. `named_marks`: bookmarks may be named (`zfs get` always takes
+/// them, `zfs list` with `-t bookmark`).
+fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[&str], named_marks: bool) -> Result<Vec<String>, String> {
     let names = &names.iter().map(|n| by_path(m, n)).collect::<Result<Vec<_>, _>>()?;
     let mut out: Vec<(String, u64)> = Vec::new();
     let want = |t: &str| types.contains(&t) || types.contains(&"all");
@@ -433,7 +436,10 @@ fn visit(m: &Machine, names: &[String], recursive: bool, depth: usize, types: &[
         }
     }
     for n in names.iter().filter(|n| n.contains(['@', '#'])) {
-        open(m, n)?;
+        match named_marks || want("bookmark") {
+            true => open(m, n)?,
+            false => super::dataset::open_dataset(m, n)?,
+        };
         out.push((n.clone(), 0));
     }
     for n in names.iter().filter(|n| !n.contains(['@', '#'])) {
@@ -508,7 +514,7 @@ pub(super) fn list(m: &mut Machine, args: &[String]) -> Output {
         Err(out) => return out,
     };
     let literal = has('p');
-    let mut visited = match visit(m, &names, has('r') || has('d'), depth, &types) {
+    let mut visited = match visit(m, &names, has('r') || has('d'), depth, &types, false) {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };
@@ -630,7 +636,7 @@ pub(super) fn get(m: &mut Machine, args: &[String]) -> Output {
         Err(e) => return usage_error(e.trim_end(), GET_USAGE),
     };
     let literal = has('p');
-    let visited = match visit(m, names, recursive, depth, &types) {
+    let visited = match visit(m, names, recursive, depth, &types, true) {
         Ok(v) => v,
         Err(e) => return Output::error(e, 1),
     };

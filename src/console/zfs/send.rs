@@ -199,6 +199,10 @@ pub fn send(m: &mut Machine, args: &[String], to_terminal: bool) -> Output {
     if to_terminal && !flags.dry_run {
         return Output::error("Error: Stream can not be written to a terminal.\nYou must redirect standard output.\n", 1);
     }
+    // zfs_open of a dataset or snapshot: a bookmark's name is refused.
+    if snap.contains('#') {
+        return Output::error(format!("cannot open '{snap}': bookmark delimiter '#' is not expected here\n"), 1);
+    }
     let pool = m.zfs().pool(crate::core::machine::pool_of(snap));
     let from_opt = opts.iter().rev().find(|o| o.0 == 'i' || o.0 == 'I');
     let each = from_opt.is_some_and(|o| o.0 == 'I');
