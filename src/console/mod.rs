@@ -59,6 +59,8 @@ pub mod printf;
 pub mod textutils;
 pub mod cnum;
 #[cfg(feature = "zfs")]
+pub mod hwraid;
+#[cfg(feature = "zfs")]
 pub mod sums;
 #[cfg(feature = "zfs")]
 pub mod zfs;
@@ -351,7 +353,7 @@ pub const COMMANDS: &[&str] = &[
 /// (md5sum and sha256sum, mostly for ZFS files, with them: the md-5 and sha2
 /// code would take the bundle past 400 KiB).
 #[cfg(feature = "zfs")]
-const ZFS_COMMANDS: &[&str] = &["arc_summary", "md5sum", "sha256sum", "zdb", "zfs", "zinject", "zpool"];
+const ZFS_COMMANDS: &[&str] = &["arc_summary", "hwraid", "md5sum", "sha256sum", "zdb", "zfs", "zinject", "zpool"];
 #[cfg(not(feature = "zfs"))]
 const ZFS_COMMANDS: &[&str] = &[];
 
@@ -375,6 +377,8 @@ const HELP_ZFS: &str = "  Checksums       md5sum FILE   sha256sum FILE
                   zfs create [-V SIZE] NAME   zfs list [-t all]   zfs snapshot DS@SNAP
                   zfs rollback [-r] DS@SNAP   zfs destroy [-r] NAME   zfs get|set PROP[=VAL] NAME
                   arc_summary [-s arc|archits] [-g]   cat /proc/spl/kstat/zfs/arcstats (the read cache)
+  Hardware RAID   attach-disk raid1 SIZE (a controller's mirrored drive: Linux sees one disk)
+                  hwraid [show]   hwraid rot DISK MEMBER [OFFSET]   hwraid check DISK   hwraid fail DISK MEMBER
 ";
 
 const HELP: &str = "Storage Lab console. Commands behave like their Linux namesakes (sudo is optional).
@@ -884,6 +888,10 @@ impl Shell {
                 if let Some(out) = zfs::run(self, cmd, args, stdin) {
                     return out;
                 }
+                #[cfg(feature = "zfs")]
+                if cmd == "hwraid" {
+                    return hwraid::run(&mut self.machine, args);
+                }
                 if let Some(what) = native_only(cmd) {
                     return Output::error(format!("{cmd}: {what} in the storage-lab command-line program, not in the browser yet\n"), 1);
                 }
@@ -957,6 +965,8 @@ impl Shell {
         let usage = "usage: attach-disk sata|nvme SIZE   (SIZE like 500G, 256G, 1T)\n";
         let (Some(kind), Some(size)) = (args.first(), args.get(1)) else { return Output::text(usage, 2) };
         let transport = match kind.as_str() {
+            #[cfg(feature = "zfs")]
+            "raid1" => Transport::Sata,
             "sata" | "sd" | "scsi" => Transport::Sata,
             "nvme" => Transport::Nvme,
             _ => return Output::text(usage, 2),
@@ -973,6 +983,10 @@ impl Shell {
             Transport::Nvme => "QEMU NVMe Ctrl",
             _ => "QEMU HARDDISK",
         };
+        #[cfg(feature = "zfs")]
+        if kind == "raid1" {
+            return self.attach_raid1(&name, bytes);
+        }
         match self.machine.attach_disk(&name, bytes, Some(model.into())) {
             Ok(events) => {
                 let sectors = bytes / 512;
@@ -982,6 +996,27 @@ impl Shell {
                     Transport::Nvme => format!("nvme {}: {sectors} 512-byte logical blocks: ({} GB/{pretty})\n", name.trim_end_matches("n1"), fmt::fixed(gb, 0)),
                     _ => format!("sd 2:0:0:0: [{name}] {sectors} 512-byte logical blocks: ({} GB/{pretty})\nsd 2:0:0:0: [{name}] Attached SCSI disk\n", fmt::fixed(gb, 0)),
                 };
+                Output { text, events, ..Output::default() }
+            }
+            Err(e) => Output::text(format!("attach-disk: {e}\n"), 1),
+        }
+    }
+}
+
+impl Shell {
+    /// `attach-disk raid1 SIZE`: a controller's RAID-1 logical drive over two
+    /// disks of SIZE, as the kernel announces a megaraid_sas drive.
+    #[cfg(feature = "zfs")]
+    fn attach_raid1(&mut self, name: &str, bytes: u64) -> Output {
+        match self.machine.attach_raid1(name, bytes) {
+            Ok(events) => {
+                let model = crate::core::hwraid::CONTROLLER_MODEL;
+                let gb = fmt::fixed(bytes as f64 / 1e9, 0);
+                let pretty = fmt::human_size(bytes, fmt::SizeStyle::Iec);
+                let text = format!(
+                    "scsi 0:2:0:0: Direct-Access     DELL     {model:<16} 4.30 PQ: 0 ANSI: 5\nsd 0:2:0:0: [{name}] {} 512-byte logical blocks: ({gb} GB/{pretty})\nsd 0:2:0:0: [{name}] Attached SCSI disk\nhwraid: {name} is a RAID-1 logical drive over two {pretty} member disks; Linux sees only {name}\n",
+                    bytes / 512
+                );
                 Output { text, events, ..Output::default() }
             }
             Err(e) => Output::text(format!("attach-disk: {e}\n"), 1),

@@ -89,6 +89,9 @@ pub struct Disk {
     /// The file behind a loop device that `losetup` set up; None for a disk.
     #[cfg(feature = "loop-devices")]
     pub backing: Option<LoopBacking>,
+    /// A RAID controller's logical drive rather than a disk of its own.
+    #[cfg(feature = "zfs")]
+    pub raid: Option<super::hwraid::HwRaid>,
 }
 
 /// The file a loop device reads and writes (`losetup FILE`), as

@@ -190,6 +190,19 @@ pub enum Event {
     BookmarkCreated { bookmark: String, txg: u64 },
     #[cfg(feature = "zfs")]
     BookmarkDestroyed { bookmark: String },
+    /// A RAID logical drive was set up over two member disks.
+    #[cfg(feature = "zfs")]
+    RaidDriveCreated { disk: String, member_bytes: u64 },
+    /// Bits flipped on one member disk of a RAID logical drive, below the controller.
+    #[cfg(feature = "zfs")]
+    RaidMemberCorrupted { disk: String, member: usize, offset_bytes: u64 },
+    /// A member disk died; the drive runs on the other.
+    #[cfg(feature = "zfs")]
+    RaidMemberFailed { disk: String, member: usize },
+    /// The controller's consistency check copied the first member over the
+    /// second where they differed.
+    #[cfg(feature = "zfs")]
+    RaidMembersResynced { disk: String, bytes: u64 },
     RolledBack { dataset: String, snapshot: String, txg: u64 },
     ScrubStarted { pool: String, total_bytes: u64 },
     ScrubProgressed { pool: String, examined_bytes: u64, total_bytes: u64 },

@@ -192,6 +192,10 @@ pub struct Media {
     /// Non-overlapping, non-empty, never-zero extents keyed by start offset.
     extents: VecMap<u64, Chunk>,
     stamp: Stamp,
+    /// The second member disk of a RAID controller's mirrored logical drive
+    /// (`crate::core::hwraid`): every write lands on both; reads come from this one.
+    #[cfg(feature = "zfs")]
+    mirror: Option<Box<Media>>,
 }
 
 /// A number no other state of any media has had, taken at every change, so a
@@ -219,10 +223,19 @@ impl Media {
 
     /// Writes `chunk` at `offset`, replacing what was there.
     pub fn write(&mut self, offset: u64, chunk: Chunk) {
+        #[cfg(feature = "zfs")]
+        if let Some(m) = &mut self.mirror {
+            m.write(offset, chunk.clone());
+        }
+        self.write_here(offset, chunk);
+    }
+
+    /// `write`, on this member of a mirrored drive only.
+    fn write_here(&mut self, offset: u64, chunk: Chunk) {
         if chunk.len == 0 {
             return;
         }
-        self.punch(offset, chunk.len);
+        self.punch_here(offset, chunk.len);
         if chunk.content.is_zero() || matches!(&chunk.content, Content::Bytes(_)) && chunk.to_vec().iter().all(|b| *b == 0) {
             return;
         }
@@ -248,6 +261,14 @@ impl Media {
 
     /// Makes `offset..offset + len` read as zeros.
     pub fn punch(&mut self, offset: u64, len: u64) {
+        #[cfg(feature = "zfs")]
+        if let Some(m) = &mut self.mirror {
+            m.punch(offset, len);
+        }
+        self.punch_here(offset, len);
+    }
+
+    fn punch_here(&mut self, offset: u64, len: u64) {
         self.stamp = Stamp(NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let end = offset.saturating_add(len);
         let overlapping: Vec<u64> = self.overlapping(offset, end).map(|(s, _)| s).collect();
@@ -327,6 +348,79 @@ impl Media {
         self.extents.values().map(|c| c.len).sum()
     }
 
+    /// Makes this the first member of a mirrored logical drive whose second
+    /// member holds the same bytes.
+    #[cfg(feature = "zfs")]
+    pub fn mirror_members(&mut self) {
+        let mut copy = self.clone();
+        copy.mirror = None;
+        self.mirror = Some(Box::new(copy));
+    }
+
+    /// The second member's bytes, if this is a mirrored logical drive.
+    #[cfg(feature = "zfs")]
+    pub fn mirror(&self) -> Option<&Media> {
+        self.mirror.as_deref()
+    }
+
+    /// Writes `chunk` on one member only (0 is the one reads come from), as a
+    /// fault below the controller does.
+    #[cfg(feature = "zfs")]
+    pub fn write_member(&mut self, member: usize, offset: u64, chunk: Chunk) {
+        match (member, &mut self.mirror) {
+            (0, _) => self.write_here(offset, chunk),
+            (_, Some(m)) => m.write_here(offset, chunk),
+            (_, None) => {}
+        }
+    }
+
+    /// Drops a member (0: the one reads come from, whose place the other
+    /// takes). Afterwards the drive has no mirror.
+    #[cfg(feature = "zfs")]
+    pub fn fail_member(&mut self, member: usize) {
+        let Some(m) = self.mirror.take() else { return };
+        if member == 0 {
+            *self = *m;
+            self.stamp = Stamp(NEXT_STAMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        }
+    }
+
+    /// The byte ranges where the two members differ, merged, as (offset, len).
+    #[cfg(feature = "zfs")]
+    pub fn member_differences(&self) -> Vec<(u64, u64)> {
+        let Some(other) = &self.mirror else { return Vec::new() };
+        let mut edges: Vec<u64> = Vec::new();
+        for m in [self, other.as_ref()] {
+            for (s, c) in m.extents.iter() {
+                edges.extend([*s, s + c.len]);
+            }
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for w in edges.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if self.pieces(a, b - a) == other.pieces(a, b - a) {
+                continue;
+            }
+            // Different descriptions can still be equal bytes; compare them a MiB at a time.
+            let mut at = a;
+            while at < b {
+                let n = (b - at).min(1 << 20);
+                let (x, y) = (self.read(at, n), other.read(at, n));
+                for (i, _) in x.iter().zip(&y).enumerate().filter(|(_, (p, q))| p != q) {
+                    let o = at + i as u64;
+                    match out.last_mut() {
+                        Some((s, l)) if *s + *l == o => *l += 1,
+                        _ => out.push((o, 1)),
+                    }
+                }
+                at += n;
+            }
+        }
+        out
+    }
+
     /// Zeroes sectors `first..=last`.
     pub fn discard(&mut self, first: u64, last: u64) {
         self.punch(first * SECTOR_BYTES, (last + 1 - first.min(last + 1)) * SECTOR_BYTES);
@@ -336,6 +430,26 @@ impl Media {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "zfs")]
+    #[test]
+    fn a_mirrored_drive_writes_both_members_and_rot_stays_on_one() {
+        let mut m = Media::default();
+        m.write(0, Chunk::bytes(b"old"));
+        m.mirror_members();
+        m.write(100, Chunk::random(7, 1 << 20));
+        assert_eq!(m.member_differences(), Vec::<(u64, u64)>::new());
+        let byte = m.read(105, 1)[0] ^ 0x10;
+        m.write_member(1, 105, Chunk::bytes(&[byte]));
+        m.write_member(0, 1, Chunk::bytes(b"X"));
+        assert_eq!(m.member_differences(), vec![(1, 1), (105, 1)]);
+        assert_eq!((m.read(0, 3), m.mirror().map(|b| b.read(0, 3))), (b"oXd".to_vec(), Some(b"old".to_vec())));
+        // A write through the controller lands on both and ends the difference.
+        m.write(104, Chunk::fill(1, 4));
+        assert_eq!(m.member_differences(), vec![(1, 1)]);
+        m.fail_member(0);
+        assert_eq!((m.read(0, 3), m.mirror().is_none()), (b"old".to_vec(), true));
+    }
 
     #[test]
     fn holes_read_as_zeros_and_writes_overlay() {

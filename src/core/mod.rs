@@ -10,6 +10,8 @@ pub mod disk;
 pub mod event;
 pub mod ext4;
 pub mod gpt;
+#[cfg(feature = "zfs")]
+pub mod hwraid;
 pub mod image;
 pub mod label;
 pub mod libfdisk;

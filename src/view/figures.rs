@@ -150,6 +150,8 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::ErrorsCleared { .. } => None,
         #[cfg(feature = "zfs")]
         Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } => None,
+        #[cfg(feature = "zfs")]
+        Event::RaidDriveCreated { .. } | Event::RaidMemberCorrupted { .. } | Event::RaidMemberFailed { .. } | Event::RaidMembersResynced { .. } => None,
     }
 }
 

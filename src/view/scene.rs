@@ -355,6 +355,8 @@ impl Scene {
             | Event::ErrorsCleared { .. } => Shown::No,
             #[cfg(feature = "zfs")]
             Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } => Shown::No,
+            #[cfg(feature = "zfs")]
+            Event::RaidDriveCreated { .. } | Event::RaidMemberCorrupted { .. } | Event::RaidMemberFailed { .. } | Event::RaidMembersResynced { .. } => Shown::No,
         }
     }
 }
@@ -428,6 +430,8 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::SnapshotTaken { snapshot, .. } | Event::SnapshotDestroyed { snapshot } => Some(snapshot.clone()),
         #[cfg(feature = "zfs")]
         Event::BookmarkCreated { bookmark, .. } | Event::BookmarkDestroyed { bookmark } => Some(bookmark.clone()),
+        #[cfg(feature = "zfs")]
+        Event::RaidDriveCreated { disk, .. } | Event::RaidMemberCorrupted { disk, .. } | Event::RaidMemberFailed { disk, .. } | Event::RaidMembersResynced { disk, .. } => Some(disk.clone()),
     }
 }
 

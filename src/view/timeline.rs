@@ -196,6 +196,14 @@ fn zfs_caption(e: &Event) -> String {
         Event::BookmarkCreated { bookmark, txg } => format!("Bookmark {bookmark} records a snapshot's txg {txg} and guid: it holds no blocks."),
         #[cfg(feature = "zfs")]
         Event::BookmarkDestroyed { bookmark } => format!("Bookmark {bookmark} is destroyed; no blocks are freed."),
+        #[cfg(feature = "zfs")]
+        Event::RaidDriveCreated { disk, member_bytes } => format!("A RAID controller mirrors two {} disks and shows Linux one: {disk}.", size(*member_bytes)),
+        #[cfg(feature = "zfs")]
+        Event::RaidMemberCorrupted { disk, member, offset_bytes } => format!("Bit rot on member {member} of {disk} at byte {offset_bytes}: the controller keeps no checksum, so nothing notices."),
+        #[cfg(feature = "zfs")]
+        Event::RaidMemberFailed { disk, member } => format!("Member {member} of {disk} dies; the controller reads the other one."),
+        #[cfg(feature = "zfs")]
+        Event::RaidMembersResynced { disk, bytes } => format!("The controller's check copied {} of member 0 over member 1 of {disk}: it cannot tell which copy was right.", size(*bytes)),
         Event::RolledBack { dataset, snapshot, .. } => format!("{dataset} points at {snapshot}'s tree again; newer blocks are freed."),
         Event::ScrubStarted { pool, total_bytes } => format!("A scrub of {pool} starts: {} to examine.", size(*total_bytes)),
         Event::ScrubProgressed { examined_bytes, total_bytes, .. } => format!("Scrub: {} of {} examined.", size(*examined_bytes), size(*total_bytes)),

@@ -13,6 +13,7 @@ mod zfs_golden;
 mod zfs_import_golden;
 mod zfs_send_golden;
 mod zfs_bookmark_golden;
+mod hwraid_golden;
 mod props;
 mod qcow2_real;
 mod sessions;

@@ -244,6 +244,17 @@ impl Machine {
         Some(print)
     }
 
+    /// The disk and the offset on it where byte `offset` of a device lives.
+    #[cfg(feature = "zfs")]
+    pub(crate) fn disk_offset(&self, dev: DevId, offset: u64) -> Option<(DevId, u64)> {
+        let mut pieces = Vec::new();
+        self.map(dev, offset, 1, &mut pieces).ok()?;
+        match pieces.first() {
+            Some(Piece::Disk { disk, offset, .. }) => Some((*disk, *offset)),
+            _ => None,
+        }
+    }
+
     /// Maps `offset..offset + len` of a device to pieces, lowest layer last.
     fn map(&self, dev: DevId, offset: u64, len: u64, out: &mut Vec<Piece>) -> Result<(), IoError> {
         if len == 0 {

@@ -53,6 +53,8 @@ mod volumes;
 pub mod zfs;
 mod zfs_files;
 #[cfg(feature = "zfs")]
+mod hwraid;
+#[cfg(feature = "zfs")]
 mod zfs_import;
 #[cfg(feature = "zfs")]
 mod zfs_bookmarks;
@@ -295,6 +297,8 @@ impl Machine {
             label_cache: Default::default(),
             #[cfg(feature = "loop-devices")]
             backing: None,
+            #[cfg(feature = "zfs")]
+            raid: None,
         });
         self.refresh();
     }

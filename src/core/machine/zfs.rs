@@ -1125,27 +1125,34 @@ impl Machine {
     }
 
     pub fn zfs_inject_rot(&mut self, pool: &str, dev: DevId) -> Result<(u64, Vec<Event>), ZfsError> {
+        let (guid, offsets) = self.zfs_data_offsets(pool, dev)?;
+        let mut events = Vec::new();
+        for offset in offsets {
+            let mut byte = self.read_at(dev, offset, 1).map_err(|_| ZfsError::Io)?;
+            byte[0] ^= 0x10;
+            events.extend(self.write_at(dev, offset, Chunk::bytes(&byte)).map_err(|_| ZfsError::Io)?);
+        }
+        Ok((guid, events))
+    }
+
+    /// The leaf's guid, and where on the leaf device each data block's part
+    /// on it starts: where `zinject -e corrupt` flips a bit.
+    pub(crate) fn zfs_data_offsets(&mut self, pool: &str, dev: DevId) -> Result<(u64, Vec<u64>), ZfsError> {
         let blocks = self.zfs_blocks(pool)?;
         let p = self.zfs.pool(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
         let (t, c) = p.find_leaf(dev).ok_or(ZfsError::NoSuchDevice(dev))?;
         let guid = p.vdevs[t].children[c].guid;
-        let top = p.vdevs[t].clone();
-        let mut events = Vec::new();
+        let top = &p.vdevs[t];
+        let mut offsets = Vec::new();
         let data = blocks.iter().filter(|b| b.level == 0 && matches!(b.kind(), crate::core::zfs::ObjType::PlainFileContents | crate::core::zfs::ObjType::Zvol));
         for bp in data {
             for dva in bp.dvas.iter().filter(|d| d.vdev as usize == t) {
                 let size = bp.psize.div_ceil(top.sector()) * top.sector();
-                for (child, offset, len, _) in top.layout(dva.offset, size) {
-                    if child != c || len == 0 {
-                        continue;
-                    }
-                    let mut byte = self.read_at(dev, offset, 1).map_err(|_| ZfsError::Io)?;
-                    byte[0] ^= 0x10;
-                    events.extend(self.write_at(dev, offset, Chunk::bytes(&byte)).map_err(|_| ZfsError::Io)?);
-                }
+                let parts = top.layout(dva.offset, size);
+                offsets.extend(parts.into_iter().filter(|(child, _, len, _)| *child == c && *len > 0).map(|(_, offset, _, _)| offset));
             }
         }
-        Ok((guid, events))
+        Ok((guid, offsets))
     }
 
     /// Every block reachable from the pool's uberblock, each once (what
