@@ -206,6 +206,12 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
         Err(c) => return bad_option(c, &usage),
     };
     let force = opts.iter().any(|o| o.0 == 'f');
+    // `zpool replace POOL DEV`: the new disk sits where the old one was.
+    let in_place = [operands.first().cloned(), operands.get(1).cloned(), operands.get(1).cloned()];
+    let operands = match (sub, operands.len(), in_place) {
+        ("replace", 2, [Some(p), Some(o), Some(n)]) => vec![p, o, n],
+        _ => operands,
+    };
     let [pool, old, new] = operands.as_slice() else {
         let what = match operands.len() {
             0 => "missing pool name argument",
