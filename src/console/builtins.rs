@@ -1103,18 +1103,51 @@ pub fn export(shell: &mut Shell, cmd: &str, args: &[String]) -> Output {
 
 /// bash's cd: to a directory, `~`, `-` is not kept.
 pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
+    #[cfg(feature = "shell-scripts")]
+    let args = match cd_args(shell, args) {
+        Ok(a) => a,
+        Err(out) => return out,
+    };
+    #[cfg(feature = "shell-scripts")]
+    let (args, back) = (args.0.as_slice(), args.1);
     let target = match args.first().map(String::as_str) {
         None | Some("~") => "/root".to_string(),
         Some(p) => crate::core::machine::files::normalize(&shell.abs(p)),
     };
     match shell.machine.stat_path(&target) {
         Ok(s) if s.stat.is_dir => {
+            #[cfg(feature = "shell-scripts")]
+            shell.set_var("OLDPWD", Some(shell.cwd.clone()));
             shell.cwd = target;
+            #[cfg(feature = "shell-scripts")]
+            if back {
+                return Output::text(format!("{}\n", shell.cwd), 0);
+            }
             Output::default()
         }
         Ok(_) => fail(format!("bash: cd: {}: Not a directory\n", printable(&args[0])), 1),
         Err(e) => fail(format!("bash: cd: {}: {}\n", printable(args.first().map_or("", |s| s)), e.text()), 1),
     }
+}
+
+/// cd's operands as bash reads them: `-L`/`-P` and `--` skipped, at most
+/// one directory, and `-` for `$OLDPWD` (then printed, the flag says).
+#[cfg(feature = "shell-scripts")]
+fn cd_args(shell: &Shell, args: &[String]) -> Result<(Vec<String>, bool), Output> {
+    let mut rest: Vec<String> = args.iter().skip_while(|a| matches!(a.as_str(), "-L" | "-P" | "-LP" | "-PL")).cloned().collect();
+    if rest.first().is_some_and(|a| a == "--") {
+        rest.remove(0);
+    }
+    if rest.len() > 1 {
+        return Err(fail("bash: cd: too many arguments\n".into(), 1));
+    }
+    if rest.first().is_some_and(|a| a == "-") {
+        if !shell.is_set("OLDPWD") {
+            return Err(fail("bash: cd: OLDPWD not set\n".into(), 1));
+        }
+        return Ok((vec![shell.var("OLDPWD")], true));
+    }
+    Ok((rest, false))
 }
 
 /// A `tr` set: escapes (`\n`, `\\`, `\NNN` octal), ranges (`a-z`) and the

@@ -651,7 +651,13 @@ impl Shell {
         let parsed = syntax::parse(trimmed);
         let list = match parsed {
             Ok(l) => l,
-            Err(e) => return Output::text(format!("{}\n", printable(&e.to_string())), 2),
+            Err(e) => {
+                #[cfg(feature = "shell-scripts")]
+                {
+                    self.last_status = 2;
+                }
+                return Output::text(format!("{}\n", printable(&e.to_string())), 2);
+            }
         };
         let tags = syntax::here_docs(&list);
         if !tags.is_empty() {

@@ -1504,3 +1504,13 @@ fn redirections_are_opened_left_to_right() {
         "bash: /nonexist: No such file or directory\no2\nbash: /nonexist: No such file or directory\nls: cannot access 'o3': No such file or directory\n",
     );
 }
+
+#[test]
+fn a_syntax_error_leaves_status_2() {
+    // As interactive bash 5.2 does (the lab's shell is interactive).
+    check(
+        Some("sdb=1G"),
+        "if then\necho $?\n)\necho $?\ntrue\necho $?\n",
+        "bash: syntax error near unexpected token `then'\n2\nbash: syntax error near unexpected token `)'\n2\n0\n",
+    );
+}
