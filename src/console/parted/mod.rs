@@ -127,6 +127,82 @@ fn fs_name(fstype: &str) -> &str {
 
 /// `ped_file_system_type_get()`: parted's name for a file-system type
 /// (any case), as its print shows it.
+/// Every command of parted 3.5, for `command_get`'s prefix matching.
+#[cfg(feature = "parted-words")]
+const ALL_COMMANDS: &[&str] = &[
+    "align-check", "disk_set", "disk_toggle", "help", "mklabel", "mkpart", "mktable", "name", "print", "quit", "rescue", "resizepart", "rm",
+    "select", "set", "toggle", "unit", "version",
+];
+
+/// `parted --help`, which script mode prints for a word that is no command.
+#[cfg(feature = "parted-words")]
+const USAGE: &str = "Usage: parted [OPTION]... [DEVICE [COMMAND [PARAMETERS]...]...]
+Apply COMMANDs with PARAMETERS to DEVICE.  If no COMMAND(s) are given, run in
+interactive mode.
+
+OPTIONs:
+  -h, --help                      displays this help message
+  -l, --list                      lists partition layout on all block devices
+  -m, --machine                   displays machine parseable output
+  -j, --json                      displays JSON output
+  -s, --script                    never prompts for user intervention
+  -f, --fix                       in script mode, fix instead of abort when asked
+  -v, --version                   displays the version
+  -a, --align=[none|cyl|min|opt]  alignment for new partitions
+
+COMMANDs:
+  align-check TYPE N                       check partition N for TYPE(min|opt) alignment
+  help [COMMAND]                           print general help, or help on COMMAND
+  mklabel,mktable LABEL-TYPE               create a new disklabel (partition table)
+  mkpart PART-TYPE [FS-TYPE] START END     make a partition
+  name NUMBER NAME                         name partition NUMBER as NAME
+  print [devices|free|list,all]            display the partition table, or available devices, or free space, or all found partitions
+  quit                                     exit program
+  rescue START END                         rescue a lost partition near START and END
+  resizepart NUMBER END                    resize partition NUMBER
+  rm NUMBER                                delete partition NUMBER
+  select DEVICE                            choose the device to edit
+  disk_set FLAG STATE                      change the FLAG on selected device
+  disk_toggle [FLAG]                       toggle the state of FLAG on selected device
+  set NUMBER FLAG STATE                    change the FLAG on partition NUMBER
+  toggle [NUMBER [FLAG]]                   toggle the state of FLAG on partition NUMBER
+  unit UNIT                                set the default unit to UNIT
+  version                                  display the version number and copyright information of GNU Parted
+
+Report bugs to bug-parted@gnu.org
+";
+
+/// parted 3.5's partition flags.
+#[cfg(feature = "parted-words")]
+const ALL_FLAGS: &[&str] = &[
+    "boot", "root", "swap", "hidden", "raid", "lvm", "lba", "hp-service", "palo", "prep", "msftres", "bios_grub", "atvrecv", "diag",
+    "legacy_boot", "msftdata", "irst", "esp", "chromeos_kernel", "bls_boot", "linux-home", "no_automount",
+];
+
+/// libparted's disk label types, of which the lab makes gpt and msdos.
+#[cfg(feature = "parted-words")]
+const LABEL_TYPES: &[&str] = &["aix", "amiga", "atari", "bsd", "dvh", "gpt", "loop", "mac", "msdos", "pc98", "sun"];
+
+/// `str_list_match`: the option a word equals or, failing that, the only
+/// one it starts, in any case. Without `parted-words`, the word as typed.
+#[cfg(feature = "parted-words")]
+fn matched(word: &str, options: &[&str]) -> String {
+    let lower = word.to_ascii_lowercase();
+    if options.contains(&lower.as_str()) || lower.is_empty() {
+        return lower;
+    }
+    let mut hits = options.iter().filter(|o| o.starts_with(&lower));
+    match (hits.next(), hits.next()) {
+        (Some(o), None) => o.to_string(),
+        _ => word.to_string(),
+    }
+}
+
+#[cfg(not(feature = "parted-words"))]
+fn matched(word: &str, _: &[&str]) -> String {
+    word.to_string()
+}
+
 fn fs_type(word: &str) -> Option<&'static str> {
     const TYPES: &[&str] = &[
         "affs0", "affs1", "affs2", "affs3", "affs4", "affs5", "affs6", "affs7", "amufs", "amufs0", "amufs1", "amufs2", "amufs3", "amufs4", "amufs5",
@@ -494,6 +570,8 @@ impl Parted<'_> {
         }
         let mut queue = words.into_iter();
         while let Some(cmd) = queue.next() {
+            #[cfg(feature = "parted-words")]
+            let cmd = matched(&cmd, ALL_COMMANDS);
             let ok = match cmd.as_str() {
                 "print" | "p" => {
                     // `print free` adds the free space between the partitions.
@@ -553,6 +631,13 @@ impl Parted<'_> {
                 }
                 // Real parted knows more (name, resizepart, ...) and prints
                 // its usage for a word it does not know.
+                // `command_get` found no command, or several: parted prints
+                // its usage and stops, successfully.
+                #[cfg(feature = "parted-words")]
+                other if !ALL_COMMANDS.contains(&other) => {
+                    self.out.push_str(USAGE);
+                    break;
+                }
                 other => {
                     self.err.push_str(&format!("parted: the lab's parted runs {COMMANDS}, not '{other}'\n"));
                     false
@@ -587,9 +672,11 @@ impl Parted<'_> {
 
     /// `do_mklabel()`: the type, then the checks on the disk's current label.
     fn mklabel(&mut self, dev: &Device, kind: &str) -> bool {
-        let gpt = match kind {
+        #[cfg(feature = "parted-words")]
+        let kind = matched(kind, LABEL_TYPES);
+        let gpt = match &*kind {
             "gpt" => true,
-            "msdos" | "dos" => false,
+            "msdos" => false,
             other => {
                 if !other.is_empty() {
                     self.err.push_str(&format!("parted: invalid token: {other}\n"));
@@ -634,6 +721,8 @@ impl Parted<'_> {
         let gpt = label.kind == LabelKind::Gpt;
         // `command_line_get_part_type()` offers only the types the label can still take.
         let has_extended = label.extended().is_some();
+        #[cfg(feature = "parted-words")]
+        let kind = if gpt { kind } else { matched(&kind, &["primary", if has_extended { "logical" } else { "extended" }]) };
         let offered = match kind.as_str() {
             "primary" => true,
             "logical" => has_extended,
@@ -696,6 +785,8 @@ impl Parted<'_> {
     /// type), on msdos `boot` is the active flag and the others type codes.
     #[cfg(feature = "parted-flags")]
     fn set(&mut self, dev: &Device, number: &str, flag: &str, state: &str) -> bool {
+        #[cfg(feature = "parted-words")]
+        let (flag, state) = (&*matched(flag, ALL_FLAGS), &*matched(state, &["on", "off"]));
         let Some(mut label) = self.label(dev) else {
             self.error(&format!("{}: unrecognised disk label", dev.path));
             return false;
