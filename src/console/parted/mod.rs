@@ -184,7 +184,7 @@ const ALL_FLAGS: &[&str] = &[
 const LABEL_TYPES: &[&str] = &["aix", "amiga", "atari", "bsd", "dvh", "gpt", "loop", "mac", "msdos", "pc98", "sun"];
 
 /// `str_list_match`: the option a word equals or, failing that, the only
-/// one it starts, in any case. Without `parted-words`, the word as typed.
+/// one it starts, in any case.
 #[cfg(feature = "parted-words")]
 fn matched(word: &str, options: &[&str]) -> String {
     let lower = word.to_ascii_lowercase();
@@ -196,11 +196,6 @@ fn matched(word: &str, options: &[&str]) -> String {
         (Some(o), None) => o.to_string(),
         _ => word.to_string(),
     }
-}
-
-#[cfg(not(feature = "parted-words"))]
-fn matched(word: &str, _: &[&str]) -> String {
-    word.to_string()
 }
 
 fn fs_type(word: &str) -> Option<&'static str> {
