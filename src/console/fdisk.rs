@@ -362,6 +362,7 @@ pub fn verify_text(label: &Label) -> String {
         free::Verified::Dos { allocated, total } if allocated > total => {
             format!("No errors detected.\nTotal allocated sectors {allocated} greater than the maximum {total}.\n")
         }
+        free::Verified::Dos { allocated, total } if allocated == total => "No errors detected.\n".into(),
         free::Verified::Dos { allocated, total } => format!("No errors detected.\nRemaining {} unallocated 512-byte sectors.\n", total - allocated),
     }
 }

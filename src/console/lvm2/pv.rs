@@ -32,7 +32,21 @@ pub(super) fn filtered(machine: &Machine, path: &str, dev: DevId) -> Option<Stri
     if machine.zvol_path(path).is_some() {
         return Some(format!("Cannot use {path}: device is rejected by filter config"));
     }
-    machine.disk(dev).and_then(|d| d.label()).is_some_and(|l| !l.partitions.is_empty()).then(|| format!("Cannot use {path}: device is partitioned"))
+    let disk = machine.disk(dev);
+    // An empty GPT still counts on a device the kernel partitions (not a
+    // loop device without -P): its protective MBR's entry is a partition
+    // to lvm2's _has_partition_table.
+    let partitioned = |l: crate::core::label::Label| !l.partitions.is_empty() || cfg!(feature = "lvm-extras") && l.kind == crate::core::label::LabelKind::Gpt && disk.is_some_and(partitionable);
+    disk.and_then(|d| d.label()).is_some_and(partitioned).then(|| format!("Cannot use {path}: device is partitioned"))
+}
+
+/// lvm2's `_is_partitionable`: a loop device only when set up with -P.
+fn partitionable(d: &crate::core::disk::Disk) -> bool {
+    #[cfg(feature = "loop-devices")]
+    if d.transport == crate::core::disk::Transport::Loop {
+        return d.backing.as_ref().is_some_and(|b| b.partscan);
+    }
+    d.transport != crate::core::disk::Transport::Loop
 }
 
 /// lvm2's `_wipe_known_signatures_with_blkid` on the devices pvcreate,

@@ -60,6 +60,9 @@ pub(super) fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
     let Some((name, devices)) = a.positional.split_first().filter(|(_, d)| !d.is_empty()) else {
         return no_matching_syntax("vgcreate");
     };
+    // skip_dev_dir: `vgcreate /dev/newvg ...` names the VG newvg.
+    #[cfg(feature = "lvm-extras")]
+    let name = &name.strip_prefix("/dev/").unwrap_or(name).to_string();
     let mut t = String::new();
     if let Some(e) = name_error(name) {
         return usage_error("vgcreate", &[e.to_string(), format!("New volume group name \"{name}\" is invalid.")]);
