@@ -635,6 +635,8 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
         }
         match a.as_str() {
             "--backing-chain" => o.chain = true,
+            // QEMU 10's short form.
+            "-b" if cfg!(feature = "qemu-img-arg-checks") && cmd == "info" => o.chain = true,
             "-U" | "--force-share" if cmd != "resize" => o.force_share = true,
             "-r" | "--repair" if cmd == "check" => {
                 let v = value("r")?;
@@ -648,7 +650,8 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
             "-O" => o.out_format = Some(value("O")?),
             "-q" if matches!(cmd, "check" | "resize") => o.quiet = true,
             "--size" => o.size = Some(value("size")?),
-            "-o" => {
+            // Only measure (and resize's own parser) takes -o.
+            "-o" if !cfg!(feature = "qemu-img-arg-checks") || cmd == "measure" => {
                 for kv in value("o")?.split(',') {
                     let (k, v) = kv.split_once('=').unwrap_or((kv, "on"));
                     o.options.push((k.to_string(), v.to_string()));
@@ -1181,6 +1184,12 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
             s if s.starts_with('-') && s.len() > 1 => return bad_option("convert", s, "hBCclntTmWUr"),
             _ => o.operands.push(a.clone()),
         }
+    }
+    // img_convert asks print_block_option_help, with the target's name
+    // (the last operand) once there is a source before it.
+    #[cfg(feature = "qemu-img-help")]
+    if option_help::asked(&o.options) && matches!(o.format.as_deref(), None | Some("raw" | "qcow2")) {
+        return Output::text(option_help::text(o.format.as_deref().unwrap_or("raw"), o.operands.len() >= 2), 0);
     }
     let [src, dst] = o.operands.as_slice() else {
         let why = if o.operands.len() < 2 { "Must specify image file name" } else { "the lab's qemu-img convert takes one source image" };
