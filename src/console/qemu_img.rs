@@ -247,10 +247,20 @@ struct CreateOpts {
     operands: Vec<String>,
     /// `-q`: no "Formatting ..." line (errors still print).
     quiet: bool,
+    /// `-u`: the backing file is not opened, so it need not exist.
+    #[cfg(feature = "qemu-img-arg-checks")]
+    unsafe_backing: bool,
 }
 
 fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
-    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
+    let mut o = CreateOpts {
+        format: None,
+        options: Vec::new(),
+        operands: Vec::new(),
+        quiet: false,
+        #[cfg(feature = "qemu-img-arg-checks")]
+        unsafe_backing: false,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -270,7 +280,9 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
                 }
             }
             "-q" => o.quiet = true,
-            // Unsafe: skips opening the backing file, which the lab does anyway.
+            #[cfg(feature = "qemu-img-arg-checks")]
+            "-u" => o.unsafe_backing = true,
+            #[cfg(not(feature = "qemu-img-arg-checks"))]
             "-u" => {}
             s if s.starts_with('-') && s.len() > 1 => return Err(bad_option("create", s, "h")),
             _ => o.operands.push(a.clone()),
@@ -342,8 +354,14 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     if opt("backing_file") == Some(name.as_str()) {
         return fail(format!("{name}: Error: Trying to create an image with the same filename as the backing file"));
     }
+    if cfg!(feature = "qemu-img-arg-checks") && format == "raw" && opt("backing_file").is_none() && opt("backing_fmt").is_some() {
+        return fail(format!("{name}: Backing file format not supported for file format 'raw'"));
+    }
     let below = match opt("backing_file") {
         Some(_) if format == "raw" => return fail(format!("{name}: Backing file not supported for file format 'raw'")),
+        // bdrv_img_create opens the backing file only for a size it lacks.
+        #[cfg(feature = "qemu-img-arg-checks")]
+        Some(_) if o.unsafe_backing => None,
         Some(b) => match open_backing(shell, name, b, opt("backing_fmt")) {
             Ok(size) => Some(size),
             Err(out) => return out,
@@ -367,7 +385,7 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         return fail(format!("{name}: The image size must be specified only once"));
     }
     let path = shell.abs(name);
-    let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation")) } else { create_qcow2(shell, name, &path, size, &o) };
+    let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation"), &o) } else { create_qcow2(shell, name, &path, size, &o) };
     // The qcow2 driver's errors come after the file was made (and an old one
     // emptied): `qcow2_co_create_opts` deletes it. The lab's own limits do not.
     if format != "raw" && out.exit_status != 0 && out.err.starts_with("Formatting '") && !out.err.contains("the lab") && !out.err.contains("storage-lab ") {
@@ -413,11 +431,13 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
     }
 }
 
-fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>) -> Output {
+fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>, _o: &CreateOpts) -> Output {
     let mut text = format!("Formatting '{name}', fmt=raw size={size}");
     if let Some(p) = prealloc {
         text.push_str(&format!(" preallocation={p}"));
     }
+    #[cfg(feature = "qemu-img-arg-checks")]
+    text.push_str(&protocol_options(&_o.options));
     text.push('\n');
     match raw_file(&mut shell.machine, name, path, size, prealloc.unwrap_or("off")) {
         Ok(events) => Output { text, events, ..Output::default() },
@@ -453,6 +473,34 @@ fn raw_file(m: &mut crate::core::machine::Machine, name: &str, path: &str, size:
     })
 }
 
+/// The file protocol's options the Formatting line ends with (QEMU echoes
+/// them; the lab's ext4 has no use for them).
+#[cfg(feature = "qemu-img-arg-checks")]
+fn protocol_options(options: &[(String, String)]) -> String {
+    let opt = |k: &str| options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let mut t = opt("nocow").map(|v| format!(" nocow={v}")).unwrap_or_default();
+    if let Some(hint) = opt("extent_size_hint").and_then(parse_size) {
+        t.push_str(&format!(" extent_size_hint={hint}"));
+    }
+    t
+}
+
+/// qcow2's encryption options, echoed first (the lab has no `--object
+/// secret`, so every encrypted image fails as QEMU's does without one).
+#[cfg(feature = "qemu-img-arg-checks")]
+fn encryption_options(options: &[(String, String)]) -> (String, Option<String>) {
+    let asked: Vec<&(String, String)> = options.iter().filter(|(k, _)| k == "encryption" || k.starts_with("encrypt.")).collect();
+    let text: String = asked.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+    let set = |k: &str| asked.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let why = match (set("encrypt.format").or(set("encryption").filter(|v| *v == "on")), set("encrypt.key-secret")) {
+        _ if asked.is_empty() => None,
+        (None, _) => Some("Parameter 'encrypt.format' is missing".to_string()),
+        (Some(_), None) => Some("Parameter 'encrypt.key-secret' is required for cipher".to_string()),
+        (Some(_), Some(id)) => Some(format!("No secret with id '{id}'")),
+    };
+    (text, why)
+}
+
 /// An error the driver finds once "Formatting ..." is printed: on a
 /// terminal the line comes first (the lab shows standard error first).
 fn after_formatting(formatting: String, error: Output) -> Output {
@@ -471,7 +519,11 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         return fail(format!("{name}: Parameter 'extended_l2' expects 'on' or 'off'"));
     };
     let cluster = parse_size(cluster_text).unwrap_or(0);
-    let mut text = format!("Formatting '{name}', fmt=qcow2 cluster_size={cluster} extended_l2={extended_text}");
+    #[cfg(feature = "qemu-img-arg-checks")]
+    let (encryption, encryption_error) = encryption_options(&o.options);
+    #[cfg(not(feature = "qemu-img-arg-checks"))]
+    let (encryption, encryption_error) = (String::new(), None::<String>);
+    let mut text = format!("Formatting '{name}', fmt=qcow2{encryption} cluster_size={cluster} extended_l2={extended_text}");
     if let Some(p) = opt("preallocation") {
         text.push_str(&format!(" preallocation={p}"));
     }
@@ -485,10 +537,24 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     };
     let compression = opt("compression_type").unwrap_or("zlib");
     let compat = opt("compat").map(|c| format!(" compat={c}")).unwrap_or_default();
-    let data_file = opt("data_file").map(|d| format!(" data_file={d}")).unwrap_or_default();
+    let mut data_file = opt("data_file").map(|d| format!(" data_file={d}")).unwrap_or_default();
     let refcount_text = opt("refcount_bits").unwrap_or("16");
-    text.push_str(&format!(" compression_type={compression} size={size}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}\n"));
+    #[cfg(feature = "qemu-img-arg-checks")]
+    let protocol = protocol_options(&o.options);
+    #[cfg(not(feature = "qemu-img-arg-checks"))]
+    let protocol = "";
+    let data_file_raw = opt("data_file_raw").filter(|_| cfg!(feature = "qemu-img-arg-checks"));
+    if let Some(raw) = data_file_raw {
+        data_file.push_str(&format!(" data_file_raw={raw}"));
+    }
+    text.push_str(&format!(" compression_type={compression} size={size}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}{protocol}\n"));
     let with_text = |out: Output| after_formatting(text.clone(), out);
+    if let Some(why) = encryption_error {
+        return with_text(fail(format!("{name}: {why}")));
+    }
+    if data_file_raw.is_some_and(|v| v == "on") && opt("data_file").is_none() {
+        return with_text(fail(format!("{name}: data-file-raw requires data-file")));
+    }
     if let Some(why) = version_3_options(opt("compat"), lazy, refcount_text, compression, extended_l2, opt("data_file").is_some()) {
         return with_text(fail(format!("{name}: {why}")));
     }
@@ -1153,7 +1219,14 @@ const MAX_SPARSE_BYTES: u64 = 16 << 20;
 /// zeros of the `-S` size (4 KiB by default) are skipped, as QEMU's sparse
 /// detection does, and `-S 0` writes every zero.
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
-    let mut o = CreateOpts { format: None, options: Vec::new(), operands: Vec::new(), quiet: false };
+    let mut o = CreateOpts {
+        format: None,
+        options: Vec::new(),
+        operands: Vec::new(),
+        quiet: false,
+        #[cfg(feature = "qemu-img-arg-checks")]
+        unsafe_backing: false,
+    };
     let (mut in_format, mut sparse, mut shared, mut compressed) = (None, 4096u64, false, false);
     let (mut progress, mut quiet) = (false, false);
     let mut it = args.iter();
