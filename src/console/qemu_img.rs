@@ -354,7 +354,8 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     if opt("backing_file") == Some(name.as_str()) {
         return fail(format!("{name}: Error: Trying to create an image with the same filename as the backing file"));
     }
-    if cfg!(feature = "qemu-img-arg-checks") && format == "raw" && opt("backing_file").is_none() && opt("backing_fmt").is_some() {
+    #[cfg(feature = "qemu-img-arg-checks")]
+    if format == "raw" && opt("backing_file").is_none() && opt("backing_fmt").is_some() {
         return fail(format!("{name}: Backing file format not supported for file format 'raw'"));
     }
     let below = match opt("backing_file") {
@@ -385,7 +386,11 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         return fail(format!("{name}: The image size must be specified only once"));
     }
     let path = shell.abs(name);
-    let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation"), &o) } else { create_qcow2(shell, name, &path, size, &o) };
+    let mut out = if format == "raw" { create_raw(shell, name, &path, size, opt("preallocation")) } else { create_qcow2(shell, name, &path, size, &o) };
+    #[cfg(feature = "qemu-img-arg-checks")]
+    if format == "raw" {
+        echo_protocol_options(&mut out, &o.options);
+    }
     // The qcow2 driver's errors come after the file was made (and an old one
     // emptied): `qcow2_co_create_opts` deletes it. The lab's own limits do not.
     if format != "raw" && out.exit_status != 0 && out.err.starts_with("Formatting '") && !out.err.contains("the lab") && !out.err.contains("storage-lab ") {
@@ -431,13 +436,11 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
     }
 }
 
-fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>, _o: &CreateOpts) -> Output {
+fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>) -> Output {
     let mut text = format!("Formatting '{name}', fmt=raw size={size}");
     if let Some(p) = prealloc {
         text.push_str(&format!(" preallocation={p}"));
     }
-    #[cfg(feature = "qemu-img-arg-checks")]
-    text.push_str(&protocol_options(&_o.options));
     text.push('\n');
     match raw_file(&mut shell.machine, name, path, size, prealloc.unwrap_or("off")) {
         Ok(events) => Output { text, events, ..Output::default() },
@@ -485,6 +488,20 @@ fn protocol_options(options: &[(String, String)]) -> String {
     t
 }
 
+/// Ends the Formatting line (on standard output, or before an error on
+/// standard error) with the file protocol's options.
+#[cfg(feature = "qemu-img-arg-checks")]
+fn echo_protocol_options(out: &mut Output, options: &[(String, String)]) {
+    let extra = protocol_options(options);
+    for t in [&mut out.text, &mut out.err] {
+        if t.starts_with("Formatting '") {
+            if let Some(end) = t.find('\n') {
+                t.insert_str(end, &extra);
+            }
+        }
+    }
+}
+
 /// qcow2's encryption options, echoed first (the lab has no `--object
 /// secret`, so every encrypted image fails as QEMU's does without one).
 #[cfg(feature = "qemu-img-arg-checks")]
@@ -519,11 +536,11 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         return fail(format!("{name}: Parameter 'extended_l2' expects 'on' or 'off'"));
     };
     let cluster = parse_size(cluster_text).unwrap_or(0);
+    let mut text = format!("Formatting '{name}', fmt=qcow2 cluster_size={cluster} extended_l2={extended_text}");
     #[cfg(feature = "qemu-img-arg-checks")]
     let (encryption, encryption_error) = encryption_options(&o.options);
-    #[cfg(not(feature = "qemu-img-arg-checks"))]
-    let (encryption, encryption_error) = (String::new(), None::<String>);
-    let mut text = format!("Formatting '{name}', fmt=qcow2{encryption} cluster_size={cluster} extended_l2={extended_text}");
+    #[cfg(feature = "qemu-img-arg-checks")]
+    text.insert_str("Formatting '".len() + name.len() + "', fmt=qcow2".len(), &encryption);
     if let Some(p) = opt("preallocation") {
         text.push_str(&format!(" preallocation={p}"));
     }
@@ -537,22 +554,23 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     };
     let compression = opt("compression_type").unwrap_or("zlib");
     let compat = opt("compat").map(|c| format!(" compat={c}")).unwrap_or_default();
+    #[cfg_attr(not(feature = "qemu-img-arg-checks"), allow(unused_mut))]
     let mut data_file = opt("data_file").map(|d| format!(" data_file={d}")).unwrap_or_default();
     let refcount_text = opt("refcount_bits").unwrap_or("16");
     #[cfg(feature = "qemu-img-arg-checks")]
-    let protocol = protocol_options(&o.options);
-    #[cfg(not(feature = "qemu-img-arg-checks"))]
-    let protocol = "";
-    let data_file_raw = opt("data_file_raw").filter(|_| cfg!(feature = "qemu-img-arg-checks"));
-    if let Some(raw) = data_file_raw {
+    if let Some(raw) = opt("data_file_raw") {
         data_file.push_str(&format!(" data_file_raw={raw}"));
     }
-    text.push_str(&format!(" compression_type={compression} size={size}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}{protocol}\n"));
+    text.push_str(&format!(" compression_type={compression} size={size}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}\n"));
+    #[cfg(feature = "qemu-img-arg-checks")]
+    text.insert_str(text.len() - 1, &protocol_options(&o.options));
     let with_text = |out: Output| after_formatting(text.clone(), out);
+    #[cfg(feature = "qemu-img-arg-checks")]
     if let Some(why) = encryption_error {
         return with_text(fail(format!("{name}: {why}")));
     }
-    if data_file_raw.is_some_and(|v| v == "on") && opt("data_file").is_none() {
+    #[cfg(feature = "qemu-img-arg-checks")]
+    if opt("data_file_raw") == Some("on") && opt("data_file").is_none() {
         return with_text(fail(format!("{name}: data-file-raw requires data-file")));
     }
     if let Some(why) = version_3_options(opt("compat"), lazy, refcount_text, compression, extended_l2, opt("data_file").is_some()) {
@@ -702,7 +720,8 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
         match a.as_str() {
             "--backing-chain" => o.chain = true,
             // QEMU 10's short form.
-            "-b" if cfg!(feature = "qemu-img-arg-checks") && cmd == "info" => o.chain = true,
+            #[cfg(feature = "qemu-img-arg-checks")]
+            "-b" if cmd == "info" => o.chain = true,
             "-U" | "--force-share" if cmd != "resize" => o.force_share = true,
             "-r" | "--repair" if cmd == "check" => {
                 let v = value("r")?;

@@ -32,15 +32,18 @@ pub(super) fn filtered(machine: &Machine, path: &str, dev: DevId) -> Option<Stri
     if machine.zvol_path(path).is_some() {
         return Some(format!("Cannot use {path}: device is rejected by filter config"));
     }
-    let disk = machine.disk(dev);
+    #[cfg(not(feature = "lvm-extras"))]
+    let partitioned = |l: crate::core::label::Label| !l.partitions.is_empty();
     // An empty GPT still counts on a device the kernel partitions (not a
     // loop device without -P): its protective MBR's entry is a partition
     // to lvm2's _has_partition_table.
-    let partitioned = |l: crate::core::label::Label| !l.partitions.is_empty() || cfg!(feature = "lvm-extras") && l.kind == crate::core::label::LabelKind::Gpt && disk.is_some_and(partitionable);
-    disk.and_then(|d| d.label()).is_some_and(partitioned).then(|| format!("Cannot use {path}: device is partitioned"))
+    #[cfg(feature = "lvm-extras")]
+    let partitioned = |l: crate::core::label::Label| !l.partitions.is_empty() || l.kind == crate::core::label::LabelKind::Gpt && machine.disk(dev).is_some_and(partitionable);
+    machine.disk(dev).and_then(|d| d.label()).is_some_and(partitioned).then(|| format!("Cannot use {path}: device is partitioned"))
 }
 
 /// lvm2's `_is_partitionable`: a loop device only when set up with -P.
+#[cfg(feature = "lvm-extras")]
 fn partitionable(d: &crate::core::disk::Disk) -> bool {
     #[cfg(feature = "loop-devices")]
     if d.transport == crate::core::disk::Transport::Loop {
