@@ -95,7 +95,34 @@ pub(super) fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
             return fail(t);
         }
     };
+    #[cfg(feature = "lvm-extras")]
+    if let Some(out) = same_device_twice(machine, name, devices, &list, a) {
+        return out;
+    }
     join_pvs(machine, t, &list, format!("Volume group \"{name}\" successfully created"), |m, devs| m.vgcreate(name, devs, extent))
+}
+
+/// vgcreate naming one device twice: lvm2 labels a new one once per name
+/// (with its bcache's complaints), then finds it taken by the VG it is
+/// making; the VG is not made, and a new PV stays.
+#[cfg(feature = "lvm-extras")]
+fn same_device_twice(machine: &mut Machine, vg: &str, paths: &[String], list: &[(String, DevId)], a: &Args) -> Option<Output> {
+    let path = paths.iter().enumerate().find(|(i, p)| paths[..*i].contains(p)).map(|(_, p)| p.clone())?;
+    let dev = list.iter().find(|(p, _)| *p == path)?.1;
+    let mut t = String::new();
+    let mut events = Vec::new();
+    if machine.lvm().pv(dev).is_none() {
+        err_msg(&mut t, &format!("scan_dev_close {path} no DEV_IN_BCACHE set"));
+        err_msg(&mut t, &format!("scan_dev_close {path} already closed"));
+        events = machine.pvcreate(dev, None, a.pv_options).ok()?;
+        msg(&mut t, &format!("Physical volume \"{path}\" successfully created."));
+        msg(&mut t, &format!("Physical volume \"{path}\" successfully created."));
+        err_msg(&mut t, &format!("Failed to find cached info for PV {path}."));
+    } else {
+        err_msg(&mut t, &format!("Physical volume '{path}' is already in volume group '{vg}'"));
+    }
+    err_msg(&mut t, &format!("PV {path} cannot be added to VG {vg}."));
+    Some(Output { text: t, events, exit_status: 5, ..Output::default() })
 }
 
 /// Adds devices to a VG (vgcreate, vgextend): those not yet PVs become PVs
