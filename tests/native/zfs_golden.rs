@@ -2476,3 +2476,24 @@ warning: cannot send 'tank/fs': Invalid argument
 ",
     );
 }
+
+#[test]
+fn replace_in_place_checks_the_disk_as_zfs_does() {
+    // `zpool replace POOL DEV` puts the new disk where the old one was. An
+    // online leaf holds its disk (O_EXCL fails: check_disk's "in use"); an
+    // offline one is closed, so the disk's partitions are checked and the
+    // pool's label on the first is found (check_file).
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank mirror sdb sdc\n\
+         zpool replace tank sdb\n\
+         zpool offline tank sdb\n\
+         zpool replace tank sdb\n\
+         zpool replace -f tank sdb\n\
+         zpool create other sdb\n",
+        "/dev/sdb is in use and contains a unknown filesystem.\n\
+         invalid vdev specification\nuse '-f' to override the following errors:\n/dev/sdb1 is part of active pool 'tank'\n\
+         invalid vdev specification\nthe following errors must be manually repaired:\n/dev/sdb1 is part of active pool 'tank'\n\
+         invalid vdev specification\nuse '-f' to override the following errors:\n/dev/sdb1 is part of active pool 'tank'\n",
+    );
+}

@@ -278,7 +278,7 @@ fn in_use(m: &Machine, vdevs: &[(VdevKind, Vec<DevId>)], force: bool) -> Option<
     let (mut err, mut header) = (String::new(), false);
     for d in vdevs.iter().flat_map(|v| v.1.iter()) {
         let Some((leaf, owner)) = member_of_pool(m, *d) else { continue };
-        if *d != leaf {
+        if *d != leaf && !closed(m, leaf) {
             err.push_str(&format!("{} is in use and contains a unknown filesystem.\n", dev_path(m, *d)));
             continue;
         }
@@ -356,7 +356,7 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
         ZfsError::HasSignature { dev, fstype } => format!("invalid vdev specification\n{header}\n{} contains a filesystem of type '{fstype}'\n", dev_path(m, *dev)),
         ZfsError::ExportedMember { dev, pool } => format!("invalid vdev specification\n{header}\n{} is part of exported pool '{pool}'\n", dev_path(m, *dev)),
         ZfsError::DeviceBusy { dev, why } => match member_of_pool(m, *dev) {
-            Some((leaf, _)) if leaf != *dev => format!("{} is in use and contains a unknown filesystem.\n", dev_path(m, *dev)),
+            Some((leaf, _)) if leaf != *dev && !closed(m, leaf) => format!("{} is in use and contains a unknown filesystem.\n", dev_path(m, *dev)),
             Some((leaf, pool)) => format!("invalid vdev specification\n{header}\n{} is part of active pool '{pool}'\n", dev_path(m, leaf)),
             None => format!("cannot open '{}': Device or resource busy ({why})\n", dev_path(m, *dev)),
         },
@@ -369,6 +369,12 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
 }
 
 /// The leaf and pool a device is, or whose whole disk it is.
+/// An offline leaf's device is closed (vdev_offline reopens without it), so
+/// its disk can be opened exclusively and its partitions are checked.
+fn closed(m: &Machine, leaf: DevId) -> bool {
+    m.zfs().pools.iter().flat_map(|p| p.leaves()).any(|l| l.dev == leaf && l.state == crate::core::zfs::vdev::LeafState::Offline)
+}
+
 fn member_of_pool(m: &Machine, dev: DevId) -> Option<(DevId, String)> {
     m.zfs().pools.iter().find_map(|p| p.leaves().find(|l| l.dev == dev || l.whole_disk == Some(dev)).map(|l| (l.dev, p.name.clone())))
 }
