@@ -76,6 +76,9 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     if header.is_none() && format.is_none() {
         out.err = super::qemu_img::probed_raw_warning(name);
     }
+    // The block layer counts whole 512-byte sectors: past the file's end a
+    // raw image reads zeros, and a write there grows the file.
+    let size = if header.is_none() { size.next_multiple_of(512) } else { size };
     let mut target = Target::File { path, header, free_byte_offset: 0 };
     if commands.is_empty() {
         return open_session(shell, Some(target), size, out);
