@@ -336,6 +336,7 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         let why = match k.as_str() {
             "size" | "cluster_size" | "extent_size_hint" => option_size_error(k, v).map(|why| format!("{name}: {why}")),
             "refcount_bits" if v.parse::<u64>().is_err() => Some(format!("{name}: Parameter 'refcount_bits' expects a number")),
+            "nocow" | "encryption" if qapi_bool(v).is_none() => Some(format!("{name}: Parameter '{k}' expects 'on' or 'off'")),
             _ => None,
         };
         if let Some(why) = why {
@@ -361,6 +362,8 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     let below = match opt("backing_file") {
         Some(_) if format == "raw" => return fail(format!("{name}: Backing file not supported for file format 'raw'")),
         // bdrv_img_create opens the backing file only for a size it lacks.
+        #[cfg(feature = "qemu-img-arg-checks")]
+        Some(_) if o.unsafe_backing && opt("backing_fmt").is_none() => return fail(format!("{name}: Backing file specified without backing format")),
         #[cfg(feature = "qemu-img-arg-checks")]
         Some(_) if o.unsafe_backing => None,
         Some(b) => match open_backing(shell, name, b, opt("backing_fmt")) {
@@ -509,11 +512,17 @@ fn encryption_options(options: &[(String, String)]) -> (String, Option<String>) 
     let asked: Vec<&(String, String)> = options.iter().filter(|(k, _)| k == "encryption" || k.starts_with("encrypt.")).collect();
     let text: String = asked.iter().map(|(k, v)| format!(" {k}={v}")).collect();
     let set = |k: &str| asked.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    let why = match (set("encrypt.format").or(set("encryption").filter(|v| *v == "on")), set("encrypt.key-secret")) {
-        _ if asked.is_empty() => None,
-        (None, _) => Some("Parameter 'encrypt.format' is missing".to_string()),
-        (Some(_), None) => Some("Parameter 'encrypt.key-secret' is required for cipher".to_string()),
-        (Some(_), Some(id)) => Some(format!("No secret with id '{id}'")),
+    // create() has refused a value that is no boolean.
+    let old_flag = set("encryption").map(|v| qapi_bool(v).unwrap_or(false));
+    let others = asked.iter().any(|(k, _)| k != "encryption");
+    let why = match (set("encrypt.format"), old_flag, set("encrypt.key-secret")) {
+        (Some(_), Some(_), _) => Some("'encrypt.format' and its alias 'encryption' can't be used at the same time".to_string()),
+        (Some(f), None, _) if !matches!(f, "aes" | "luks") => Some(format!("Parameter 'format' does not accept value '{f}'")),
+        (None, Some(false), _) if !others => None,
+        (None, None | Some(false), _) if others => Some("Parameter 'encrypt.format' is missing".to_string()),
+        (None, None, _) => None,
+        (_, _, None) => Some("Parameter 'encrypt.key-secret' is required for cipher".to_string()),
+        (_, _, Some(id)) => Some(format!("No secret with id '{id}'")),
     };
     (text, why)
 }
@@ -570,7 +579,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
         return with_text(fail(format!("{name}: {why}")));
     }
     #[cfg(feature = "qemu-img-arg-checks")]
-    if opt("data_file_raw") == Some("on") && opt("data_file").is_none() {
+    if opt("data_file_raw").and_then(qapi_bool) == Some(true) && opt("data_file").is_none() {
         return with_text(fail(format!("{name}: data-file-raw requires data-file")));
     }
     if let Some(why) = version_3_options(opt("compat"), lazy, refcount_text, compression, extended_l2, opt("data_file").is_some()) {
