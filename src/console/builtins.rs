@@ -1112,6 +1112,9 @@ pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
     let (args, back) = (args.0.as_slice(), args.1);
     let target = match args.first().map(String::as_str) {
         None | Some("~") => "/root".to_string(),
+        // An empty name (`OLDPWD=` then `cd -`) stays where it is.
+        #[cfg(feature = "shell-scripts")]
+        Some("") => shell.cwd.clone(),
         Some(p) => crate::core::machine::files::normalize(&shell.abs(p)),
     };
     match shell.machine.stat_path(&target) {
@@ -1121,7 +1124,7 @@ pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
             shell.cwd = target;
             #[cfg(feature = "shell-scripts")]
             if back {
-                return Output::text(format!("{}\n", shell.cwd), 0);
+                return Output::text(format!("{}\n", args[0]), 0);
             }
             Output::default()
         }
@@ -1130,13 +1133,20 @@ pub fn cd(shell: &mut Shell, args: &[String]) -> Output {
     }
 }
 
-/// cd's operands as bash reads them: `-L`/`-P` and `--` skipped, at most
-/// one directory, and `-` for `$OLDPWD` (then printed, the flag says).
+/// cd's operands as bash reads them: the options -L, -P and -e (in any
+/// combination) and `--` skipped, at most one directory, and `-` for
+/// `$OLDPWD` (then printed, the flag says).
 #[cfg(feature = "shell-scripts")]
 fn cd_args(shell: &Shell, args: &[String]) -> Result<(Vec<String>, bool), Output> {
-    let mut rest: Vec<String> = args.iter().skip_while(|a| matches!(a.as_str(), "-L" | "-P" | "-LP" | "-PL")).cloned().collect();
-    if rest.first().is_some_and(|a| a == "--") {
-        rest.remove(0);
+    let mut rest = args;
+    while let Some(a) = rest.first().filter(|a| a.len() > 1 && a.starts_with('-')) {
+        rest = &rest[1..];
+        if a == "--" {
+            break;
+        }
+        if let Some(bad) = a[1..].chars().find(|c| !matches!(c, 'L' | 'P' | 'e')) {
+            return Err(fail(format!("bash: cd: -{bad}: invalid option\ncd: usage: cd [-L|[-P [-e]] [-@]] [dir]\n"), 2));
+        }
     }
     if rest.len() > 1 {
         return Err(fail("bash: cd: too many arguments\n".into(), 1));
@@ -1147,7 +1157,7 @@ fn cd_args(shell: &Shell, args: &[String]) -> Result<(Vec<String>, bool), Output
         }
         return Ok((vec![shell.var("OLDPWD")], true));
     }
-    Ok((rest, false))
+    Ok((rest.to_vec(), false))
 }
 
 /// A `tr` set: escapes (`\n`, `\\`, `\NNN` octal), ranges (`a-z`) and the
