@@ -102,26 +102,44 @@ pub(super) fn vgcreate(machine: &mut Machine, a: &Args) -> Output {
     join_pvs(machine, t, &list, format!("Volume group \"{name}\" successfully created"), |m, devs| m.vgcreate(name, devs, extent))
 }
 
-/// vgcreate naming one device twice: lvm2 labels a new one once per name
-/// (with its bcache's complaints), then finds it taken by the VG it is
-/// making; the VG is not made, and a new PV stays.
+/// vgcreate naming one device twice: lvm2 labels the new devices (one
+/// named twice is reported twice, with its bcache's complaints), then finds
+/// it taken by the VG it is making; the VG is not made, the new PVs stay.
+/// A PV of another VG is refused once per name instead.
 #[cfg(feature = "lvm-extras")]
 fn same_device_twice(machine: &mut Machine, vg: &str, paths: &[String], list: &[(String, DevId)], a: &Args) -> Option<Output> {
-    let path = paths.iter().enumerate().find(|(i, p)| paths[..*i].contains(p)).map(|(_, p)| p.clone())?;
-    let dev = list.iter().find(|(p, _)| *p == path)?.1;
+    let dup = paths.iter().enumerate().find(|(i, p)| paths[..*i].contains(p)).map(|(_, p)| p.clone())?;
+    let dev = list.iter().find(|(p, _)| *p == dup)?.1;
     let mut t = String::new();
     let mut events = Vec::new();
-    if machine.lvm().pv(dev).is_none() {
-        err_msg(&mut t, &format!("scan_dev_close {path} no DEV_IN_BCACHE set"));
-        err_msg(&mut t, &format!("scan_dev_close {path} already closed"));
-        events = machine.pvcreate(dev, None, a.pv_options).ok()?;
-        msg(&mut t, &format!("Physical volume \"{path}\" successfully created."));
-        msg(&mut t, &format!("Physical volume \"{path}\" successfully created."));
-        err_msg(&mut t, &format!("Failed to find cached info for PV {path}."));
-    } else {
-        err_msg(&mut t, &format!("Physical volume '{path}' is already in volume group '{vg}'"));
+    match machine.lvm().pv(dev).map(|pv| pv.vg_name.clone()) {
+        Some(Some(owner)) => {
+            for _ in paths.iter().filter(|p| **p == dup) {
+                err_msg(&mut t, &format!("Physical volume '{dup}' is already in volume group '{owner}'"));
+                err_msg(&mut t, &format!("Unable to add physical volume '{dup}' to volume group '{owner}'"));
+                err_msg(&mut t, &format!("{dup}: physical volume not initialized."));
+            }
+            return Some(Output { text: t, exit_status: 5, ..Output::default() });
+        }
+        Some(None) => err_msg(&mut t, &format!("Physical volume '{dup}' is already in volume group '{vg}'")),
+        None => {
+            err_msg(&mut t, &format!("scan_dev_close {dup} no DEV_IN_BCACHE set"));
+            err_msg(&mut t, &format!("scan_dev_close {dup} already closed"));
+            let mut labelled: Vec<DevId> = Vec::new();
+            for p in paths {
+                let Some(d) = list.iter().find(|(q, _)| q == p).map(|x| x.1) else { continue };
+                if machine.lvm().pv(d).is_none() {
+                    events.extend(machine.pvcreate(d, None, a.pv_options).ok()?);
+                    labelled.push(d);
+                }
+                if labelled.contains(&d) {
+                    msg(&mut t, &format!("Physical volume \"{p}\" successfully created."));
+                }
+            }
+            err_msg(&mut t, &format!("Failed to find cached info for PV {dup}."));
+        }
     }
-    err_msg(&mut t, &format!("PV {path} cannot be added to VG {vg}."));
+    err_msg(&mut t, &format!("PV {dup} cannot be added to VG {vg}."));
     Some(Output { text: t, events, exit_status: 5, ..Output::default() })
 }
 
