@@ -33,13 +33,15 @@ fn short(disk: &str) -> &str {
 }
 
 fn member_number(text: &str) -> Result<usize, String> {
-    text.parse::<usize>().ok().filter(|n| *n < MEMBERS).ok_or_else(|| format!("member {text}: a RAID-1 drive has members 0 and 1"))
+    text.parse::<usize>().ok().filter(|n| *n < MEMBERS && text.bytes().all(|b| b.is_ascii_digit())).ok_or_else(|| format!("member {text}: a RAID-1 drive has members 0 and 1"))
 }
 
 fn rot(m: &mut Machine, disk: &str, member: usize, offset: Option<&str>) -> Result<Output, String> {
     let events = match offset {
         Some(text) => {
-            let at = super::zfs::parse_size(text).ok_or_else(|| format!("bad offset '{text}'"))?;
+            // Whole bytes only: zfs_nicestrtonum's fractions would round.
+            let whole = text.trim_end_matches(|c: char| c.is_ascii_alphabetic()).bytes().all(|b| b.is_ascii_digit());
+            let at = super::zfs::parse_size(text).filter(|_| whole && !text.is_empty()).ok_or_else(|| format!("bad offset '{text}'"))?;
             m.raid_rot(disk, member, at)
         }
         None => m.raid_rot_zfs_data(disk, member),

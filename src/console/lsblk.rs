@@ -248,6 +248,21 @@ fn value(node: &BlockNode, parent: Option<&BlockNode>, col: &str, o: &Options, t
 fn queue(node: &BlockNode, col: &str) -> Option<String> {
     let (dm, sata, disk) = (node.kind == "lvm", node.tran == "sata", node.kind == "disk");
     let nvme = node.tran == "nvme";
+    #[cfg(feature = "zfs")]
+    if let Some(unit) = node.raid_unit.filter(|_| node.kind == "disk") {
+        return match col {
+            "HCTL" => Some(format!("0:2:{unit}:0")),
+            "VENDOR" => Some("DELL    ".into()),
+            "REV" => Some("4.30".into()),
+            "SCHED" => Some("mq-deadline".into()),
+            "SUBSYSTEMS" => Some("block:scsi:pci".into()),
+            "RQ-SIZE" => Some("64".into()),
+            "RA" => Some("128".into()),
+            "DISC-ZERO" | "ZONE-NR" | "ZONE-OMAX" | "ZONE-AMAX" => Some("0".into()),
+            "ZONED" => Some("none".into()),
+            _ => None,
+        };
+    }
     let v = match col {
         "HCTL" if sata && disk => return Some(format!("{}:0:0:0", node.minor / 16)),
         "VENDOR" if sata && disk => "ATA     ",

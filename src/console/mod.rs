@@ -991,7 +991,7 @@ impl Shell {
         };
         #[cfg(feature = "zfs")]
         if kind == "raid1" {
-            return self.attach_raid1(&name, bytes);
+            return self.attach_raid1(&name, bytes, args.len() > 3);
         }
         match self.machine.attach_disk(&name, bytes, Some(model.into())) {
             Ok(events) => {
@@ -1013,14 +1013,18 @@ impl Shell {
     /// `attach-disk raid1 SIZE`: a controller's RAID-1 logical drive over two
     /// disks of SIZE, as the kernel announces a megaraid_sas drive.
     #[cfg(feature = "zfs")]
-    fn attach_raid1(&mut self, name: &str, bytes: u64) -> Output {
+    fn attach_raid1(&mut self, name: &str, bytes: u64, extra: bool) -> Output {
+        if extra || crate::core::disk::transport_for_name(name) != Some(Transport::Sata) {
+            return Output::text("usage: attach-disk raid1 SIZE [sdX]   (a RAID controller's drive is a SCSI disk)\n", 2);
+        }
         match self.machine.attach_raid1(name, bytes) {
             Ok(events) => {
                 let model = crate::core::hwraid::CONTROLLER_MODEL;
+                let unit = self.machine.disk_named(name).and_then(|d| self.machine.raid_unit(d.dev)).unwrap_or(0);
                 let gb = fmt::fixed(bytes as f64 / 1e9, 0);
                 let pretty = fmt::human_size(bytes, fmt::SizeStyle::Iec);
                 let text = format!(
-                    "scsi 0:2:0:0: Direct-Access     DELL     {model:<16} 4.30 PQ: 0 ANSI: 5\nsd 0:2:0:0: [{name}] {} 512-byte logical blocks: ({gb} GB/{pretty})\nsd 0:2:0:0: [{name}] Attached SCSI disk\nhwraid: {name} is a RAID-1 logical drive over two {pretty} member disks; Linux sees only {name}\n",
+                    "scsi 0:2:{unit}:0: Direct-Access     DELL     {model:<16} 4.30 PQ: 0 ANSI: 5\nsd 0:2:{unit}:0: [{name}] {} 512-byte logical blocks: ({gb} GB/{pretty})\nsd 0:2:{unit}:0: [{name}] Attached SCSI disk\nhwraid: {name} is a RAID-1 logical drive over two {pretty} member disks; Linux sees only {name}\n",
                     bytes / 512
                 );
                 Output { text, events, ..Output::default() }

@@ -164,7 +164,7 @@ hwraid: member 0 of sdd failed; sdd is Degraded and reads member 1
 00001000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
 00001010
 hwraid: member 0 has failed
-hwraid: no ZFS pool keeps data blocks on sdd; give a byte offset to rot
+hwraid: no imported ZFS pool keeps data blocks on sdd; give a byte offset to rot
 hwraid: member 2: a RAID-1 drive has members 0 and 1
 hwraid: the offset is past the drive's end (1073741824 bytes)
 hwraid: bad offset 'x'
@@ -179,6 +179,52 @@ A RAID-1 logical drive comes from attach-disk raid1 SIZE.
 NAME SIZE MODEL
 sdb    1G 
 sdd    1G PERC H730P Mini
+",
+    );
+
+}
+
+#[test]
+fn a_raid_drive_is_a_scsi_disk_of_the_controller() {
+    // Only sdX names; each drive has its target on the controller (0:2:N:0),
+    // DELL's vendor and firmware revision, and no transport lsblk knows.
+    // Members are whole numbers 0 and 1, offsets whole bytes.
+    check(
+        Some("sdb=1G"),
+        "attach-disk raid1 1G loop7\n\
+         attach-disk raid1 1G sdz extra\n\
+         attach-disk raid1 1G sdd\n\
+         attach-disk raid1 1G\n\
+         lsblk -o NAME,TRAN,VENDOR,MODEL,HCTL,REV\n\
+         parted -s /dev/sdd mklabel gpt print\n\
+         hwraid rot sdd +0 10\n\
+         hwraid rot sdd 0 0.5\n\
+         hwraid rot sdd 0 1k\n",
+        "usage: attach-disk raid1 SIZE [sdX]   (a RAID controller's drive is a SCSI disk)
+usage: attach-disk raid1 SIZE [sdX]   (a RAID controller's drive is a SCSI disk)
+scsi 0:2:0:0: Direct-Access     DELL     PERC H730P Mini  4.30 PQ: 0 ANSI: 5
+sd 0:2:0:0: [sdd] 2097152 512-byte logical blocks: (1 GB/1 GiB)
+sd 0:2:0:0: [sdd] Attached SCSI disk
+hwraid: sdd is a RAID-1 logical drive over two 1 GiB member disks; Linux sees only sdd
+scsi 0:2:1:0: Direct-Access     DELL     PERC H730P Mini  4.30 PQ: 0 ANSI: 5
+sd 0:2:1:0: [sda] 2097152 512-byte logical blocks: (1 GB/1 GiB)
+sd 0:2:1:0: [sda] Attached SCSI disk
+hwraid: sda is a RAID-1 logical drive over two 1 GiB member disks; Linux sees only sda
+NAME TRAN VENDOR   MODEL           HCTL       REV
+sda       DELL     PERC H730P Mini 0:2:1:0    4.30
+sdb  sata ATA                      1:0:0:0    2.5+
+sdd       DELL     PERC H730P Mini 0:2:0:0    4.30
+Model: DELL PERC H730P Mini (scsi)
+Disk /dev/sdd: 1074MB
+Sector size (logical/physical): 512B/512B
+Partition Table: gpt
+Disk Flags: 
+
+Number  Start  End  Size  File system  Name  Flags
+
+hwraid: member +0: a RAID-1 drive has members 0 and 1
+hwraid: bad offset '0.5'
+hwraid: flipped a bit in 1 place on member 0 of sdd; the controller has no checksum to notice
 ",
     );
 

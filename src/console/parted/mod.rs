@@ -104,6 +104,8 @@ fn open(machine: &Machine, path: &str) -> Option<Device> {
     let model = match d.transport {
         Transport::Loop => "Loopback device (loopback)".to_string(),
         Transport::Nbd => "Unknown (unknown)".to_string(),
+        #[cfg(feature = "zfs")]
+        Transport::Sata if d.raid.is_some() => format!("DELL {} (scsi)", d.model.as_deref().unwrap_or_default()),
         Transport::Sata => format!("ATA {} (scsi)", d.model.as_deref().unwrap_or("Generic SCSI")),
         Transport::Nvme => format!("{} (nvme)", d.model.as_deref().unwrap_or("NVMe Device")),
     };
@@ -125,8 +127,6 @@ fn fs_name(fstype: &str) -> &str {
     }
 }
 
-/// `ped_file_system_type_get()`: parted's name for a file-system type
-/// (any case), as its print shows it.
 /// Every command of parted 3.5, for `command_get`'s prefix matching.
 #[cfg(feature = "parted-words")]
 const ALL_COMMANDS: &[&str] = &[
@@ -198,6 +198,8 @@ fn matched(word: &str, options: &[&str]) -> String {
     }
 }
 
+/// `ped_file_system_type_get()`: parted's name for a file-system type
+/// (any case), as its print shows it.
 fn fs_type(word: &str) -> Option<&'static str> {
     const TYPES: &[&str] = &[
         "affs0", "affs1", "affs2", "affs3", "affs4", "affs5", "affs6", "affs7", "amufs", "amufs0", "amufs1", "amufs2", "amufs3", "amufs4", "amufs5",
@@ -624,8 +626,6 @@ impl Parted<'_> {
                     let state = if cmd == "set" { queue.next() } else { Some(String::new()) };
                     self.set(&dev, &n, &flag, state.as_deref().unwrap_or("?"))
                 }
-                // Real parted knows more (name, resizepart, ...) and prints
-                // its usage for a word it does not know.
                 // `command_get` found no command, or several: parted prints
                 // its usage and stops, successfully.
                 #[cfg(feature = "parted-words")]
@@ -633,6 +633,7 @@ impl Parted<'_> {
                     self.out.push_str(USAGE);
                     break;
                 }
+                // A command of parted's that the lab does not run.
                 other => {
                     self.err.push_str(&format!("parted: the lab's parted runs {COMMANDS}, not '{other}'\n"));
                     false
@@ -987,6 +988,10 @@ mod tests {
         assert_eq!(parted(&mut m, "-s /dev/sdz print").0, "Error: Could not stat device /dev/sdz - No such file or directory.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb mklabel gpt mkpart a 1MiB lots").0, "Error: Invalid number.\n");
         assert_eq!(parted(&mut m, "-s /dev/sdb rm 4").0, "Error: Partition doesn't exist.\n");
-        assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, format!("parted: the lab's parted runs {COMMANDS}, not 'frob'\n"));
+        // A word that is no command gets parted's usage; a command the lab
+        // does not run, the lab's own message.
+        #[cfg(feature = "parted-words")]
+        assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, USAGE);
+        assert_eq!(parted(&mut m, "-s /dev/sdb rescue 1 2").0, format!("parted: the lab's parted runs {COMMANDS}, not 'rescue'\n"));
     }
 }

@@ -207,11 +207,10 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
     };
     let force = opts.iter().any(|o| o.0 == 'f');
     // `zpool replace POOL DEV`: the new disk sits where the old one was.
-    let in_place = [operands.first().cloned(), operands.get(1).cloned(), operands.get(1).cloned()];
-    let operands = match (sub, operands.len(), in_place) {
-        ("replace", 2, [Some(p), Some(o), Some(n)]) => vec![p, o, n],
-        _ => operands,
-    };
+    let mut operands = operands;
+    if sub == "replace" && operands.len() == 2 {
+        operands.push(operands[1].clone());
+    }
     let [pool, old, new] = operands.as_slice() else {
         let what = match operands.len() {
             0 => "missing pool name argument",

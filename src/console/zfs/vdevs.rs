@@ -368,13 +368,13 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
     }
 }
 
-/// The leaf and pool a device is, or whose whole disk it is.
 /// An offline leaf's device is closed (vdev_offline reopens without it), so
 /// its disk can be opened exclusively and its partitions are checked.
 fn closed(m: &Machine, leaf: DevId) -> bool {
     m.zfs().pools.iter().flat_map(|p| p.leaves()).any(|l| l.dev == leaf && l.state == crate::core::zfs::vdev::LeafState::Offline)
 }
 
+/// The leaf and pool a device is, or whose whole disk it is.
 fn member_of_pool(m: &Machine, dev: DevId) -> Option<(DevId, String)> {
     m.zfs().pools.iter().find_map(|p| p.leaves().find(|l| l.dev == dev || l.whole_disk == Some(dev)).map(|l| (l.dev, p.name.clone())))
 }

@@ -83,6 +83,9 @@ pub struct BlockNode {
     pub start_lba: Option<u64>,
     /// Physical block, minimum and optimal I/O size (`Machine::io_size_bytes`).
     pub io_bytes: u64,
+    /// A RAID controller's drive: its target number (SCSI address 0:2:N:0).
+    #[cfg(feature = "zfs")]
+    pub raid_unit: Option<usize>,
     pub children: Vec<BlockNode>,
 }
 
@@ -385,6 +388,8 @@ impl Machine {
             partlabel: None,
             start_lba: None,
             io_bytes: self.io_size_bytes(dev),
+            #[cfg(feature = "zfs")]
+            raid_unit: None,
             children: Vec::new(),
         }
     }
@@ -395,6 +400,12 @@ impl Machine {
         n.model = d.model.clone();
         n.serial = d.serial.clone();
         n.tran = d.transport.tran();
+        // A RAID controller's drive has no transport lsblk knows.
+        #[cfg(feature = "zfs")]
+        if d.raid.is_some() {
+            n.tran = "";
+            n.raid_unit = self.raid_unit(d.dev);
+        }
         n.pttype = label.as_ref().map(|l| l.kind.name());
         n.ptuuid = label.as_ref().map(|l| match l.disk_id {
             DiskId::Dos(s) => format!("{s:08x}"),

@@ -32,7 +32,7 @@ impl std::fmt::Display for RaidError {
             RaidError::AlreadyDegraded(d) => write!(f, "{d} is already degraded; failing its last member would lose the drive"),
             RaidError::Degraded(d) => write!(f, "{d} is degraded: a consistency check needs both members"),
             RaidError::OutOfRange(size) => write!(f, "the offset is past the drive's end ({size} bytes)"),
-            RaidError::NoZfsData(d) => write!(f, "no ZFS pool keeps data blocks on {d}; give a byte offset to rot"),
+            RaidError::NoZfsData(d) => write!(f, "no imported ZFS pool keeps data blocks on {d}; give a byte offset to rot"),
         }
     }
 }
@@ -46,6 +46,12 @@ impl Machine {
         d.media.mirror_members();
         events.push(Event::RaidDriveCreated { disk: name.into(), member_bytes: d.size_bytes });
         Ok(events)
+    }
+
+    /// The drive's target number on the controller (its SCSI address is
+    /// 0:2:N:0), if the disk is a RAID logical drive.
+    pub fn raid_unit(&self, dev: DevId) -> Option<usize> {
+        self.disks.iter().filter(|d| d.raid.is_some()).position(|d| d.dev == dev)
     }
 
     /// The RAID state of the drive named `name`.
