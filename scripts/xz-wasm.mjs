@@ -58,7 +58,16 @@ const wasmFile = path.join(dir, wasmName);
 // 1.08 MB module of 2026-12-06 this took 389,112 bytes (-9e) to 387,544;
 // xz-embedded decodes any lc+lp <= 4.
 const lzma2 = '--lzma2=preset=9e,lc=4,lp=0,pb=0';
-fs.writeFileSync(`${wasmFile}.xz`, execFileSync('xz', [lzma2, '--stdout', wasmFile], { maxBuffer: 1 << 28 }));
+const packed = execFileSync('xz', [lzma2, '--stdout', wasmFile], { maxBuffer: 1 << 28 });
+// The page's own decoder must give the module back byte for byte.
+const xz = require(decoder);
+const stream = new ReadableStream({ start(c) { c.enqueue(new Uint8Array(packed)); c.close(); } });
+const unpacked = Buffer.from(await new Response(new xz.XzReadableStream(stream)).arrayBuffer());
+if (!unpacked.equals(fs.readFileSync(wasmFile))) {
+  console.error('xz-wasm: xz-decompress does not give the module back; keep the wasm uncompressed');
+  process.exit(1);
+}
+fs.writeFileSync(`${wasmFile}.xz`, packed);
 fs.unlinkSync(wasmFile);
 
 const decompressed =
