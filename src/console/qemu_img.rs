@@ -252,15 +252,21 @@ struct CreateOpts {
     unsafe_backing: bool,
 }
 
+impl CreateOpts {
+    fn new() -> CreateOpts {
+        CreateOpts {
+            format: None,
+            options: Vec::new(),
+            operands: Vec::new(),
+            quiet: false,
+            #[cfg(feature = "qemu-img-arg-checks")]
+            unsafe_backing: false,
+        }
+    }
+}
+
 fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
-    let mut o = CreateOpts {
-        format: None,
-        options: Vec::new(),
-        operands: Vec::new(),
-        quiet: false,
-        #[cfg(feature = "qemu-img-arg-checks")]
-        unsafe_backing: false,
-    };
+    let mut o = CreateOpts::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -1247,14 +1253,7 @@ const MAX_SPARSE_BYTES: u64 = 16 << 20;
 /// zeros of the `-S` size (4 KiB by default) are skipped, as QEMU's sparse
 /// detection does, and `-S 0` writes every zero.
 fn convert(shell: &mut Shell, args: &[String]) -> Output {
-    let mut o = CreateOpts {
-        format: None,
-        options: Vec::new(),
-        operands: Vec::new(),
-        quiet: false,
-        #[cfg(feature = "qemu-img-arg-checks")]
-        unsafe_backing: false,
-    };
+    let mut o = CreateOpts::new();
     let (mut in_format, mut sparse, mut shared, mut compressed) = (None, 4096u64, false, false);
     let (mut progress, mut quiet) = (false, false);
     let mut it = args.iter();
