@@ -193,7 +193,8 @@ pub struct Media {
     extents: VecMap<u64, Chunk>,
     stamp: Stamp,
     /// The second member disk of a RAID controller's mirrored logical drive
-    /// (`crate::core::hwraid`): every write lands on both; reads come from this one.
+    /// (`crate::core::hwraid`): every write lands on both members, and reads
+    /// come from the first, this media's own extents.
     #[cfg(feature = "zfs")]
     mirror: Option<Box<Media>>,
 }
