@@ -254,6 +254,7 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
     let all = args.iter().any(|a| a == "-a" || a == "--all" || a.starts_with('-') && !a.starts_with("--") && a.contains('a'));
     let dry = args.iter().any(|a| a == "-n" || a == "--no-act" || a.starts_with('-') && !a.starts_with("--") && a.contains('n'));
     let force = args.iter().any(|a| a == "-f" || a == "--force" || a.starts_with('-') && !a.starts_with("--") && a.contains('f'));
+    let quiet = args.iter().any(|a| a == "-q" || a == "--quiet" || a.starts_with('-') && !a.starts_with("--") && a.contains('q'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if paths.is_empty() {
         return fail("wipefs: bad usage\nTry 'wipefs --help' for more information.\n", 1);
@@ -276,7 +277,9 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
             rows.extend(found.into_iter().map(|f| [name.clone(), format!("0x{:x}", f.offset), f.kind, f.uuid, f.label]));
             continue;
         }
-        text.push_str(&erase(machine, dev, p, &found, dry, &mut events));
+        let erased = erase(machine, dev, p, &found, dry, &mut events);
+        // -q keeps quiet about the bytes, not about the kernel's answer.
+        text.extend(erased.lines().filter(|l| !quiet || l.contains("re-read partition table")).map(|l| format!("{l}\n")));
     }
     if !all && !rows.is_empty() {
         text.push_str(&table(rows));

@@ -70,6 +70,8 @@ struct MkfsArgs {
     dry_run: bool,
     /// The second operand: the filesystem's size (`blocks-count`).
     blocks: Option<String>,
+    /// `-F`: no question before formatting over a filesystem or table.
+    force: bool,
 }
 
 fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
@@ -102,7 +104,8 @@ fn parse_mkfs_args(tool: &str, args: &[String]) -> Result<MkfsArgs, Output> {
             }
             "-q" => a.quiet = true,
             "-n" if tool == "mkfs.ext4" && cfg!(feature = "mke2fs-options") => a.dry_run = true,
-            "-F" | "-f" | "-c" => {}
+            "-F" => a.force = true,
+            "-f" | "-c" => {}
             s if s.starts_with('-') && s.len() > 1 => {
                 let option: String = s.chars().nth(1).map(String::from).unwrap_or_default();
                 let usage = if matches!(tool, "mkfs.ext4" | "mkswap") { usage(tool) } else { String::new() };
@@ -184,6 +187,66 @@ fn discards(machine: &Machine, dev: DevId) -> bool {
 }
 
 fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
+    mkfs_ext4_named(machine, args, true)
+}
+
+/// What mke2fs asks on a terminal before it formats over something
+/// (`check_plausibility` with CHECK_FS_EXIST): the filesystem it found, with
+/// when an ext filesystem was last mounted or made, or the partition table,
+/// then "Proceed anyway? (y,N) ". None when there is nothing to ask about,
+/// with -F, or when mke2fs stops earlier anyway.
+#[cfg(feature = "mke2fs-options")]
+pub fn mkfs_question(machine: &Machine, args: &[String]) -> Option<Output> {
+    let a = parse_mkfs_args("mkfs.ext4", args).ok().filter(|a| !a.force)?;
+    let (dev, path) = target(machine, "mkfs.ext4", a.device.as_deref()).ok()?;
+    if in_use(machine, dev).is_some() || a.label.chars().count() > 16 {
+        return None;
+    }
+    let mut err = String::from(if a.quiet { "" } else { "mke2fs 1.47.0 (5-Feb-2023)\n" });
+    let mut text = String::new();
+    if let Some(sig) = machine.probe(dev) {
+        let kind = sig.fstype.name();
+        match sig.label.as_str() {
+            "" => text.push_str(&format!("{path} contains a {kind} file system\n")),
+            label => text.push_str(&format!("{path} contains a {kind} file system labelled '{label}'\n")),
+        }
+        if sig.fstype == crate::core::signature::FsType::Ext4 {
+            text.push_str(&ext2_info(machine, dev));
+        }
+    } else if let Some(table) = machine.disk(dev).and_then(|d| d.label()) {
+        err.push_str(&format!("Found a {} partition table in {path}\n", table.kind.name()));
+    } else {
+        return None;
+    }
+    text.push_str("Proceed anyway? (y,N) ");
+    Some(Output { text, err, ..Output::default() })
+}
+
+/// `print_ext2_info`: when the filesystem was last mounted (and where), or
+/// else made, or else written, from its superblock.
+#[cfg(feature = "mke2fs-options")]
+fn ext2_info(machine: &Machine, dev: DevId) -> String {
+    let Ok(sb) = machine.read_at(dev, 1024, 1024) else { return String::new() };
+    let time = |at: usize| u32::from_le_bytes([sb[at], sb[at + 1], sb[at + 2], sb[at + 3]]);
+    let date = |t: u32| super::fmt::ctime(u64::from(t));
+    let last_mounted = String::from_utf8_lossy(&sb[0x88..0xC8]).trim_end_matches('\0').to_string();
+    match (time(0x2C), time(0x108), time(0x30)) {
+        (t, ..) if t != 0 && !last_mounted.is_empty() => format!("\tlast mounted on {last_mounted} on {}\n", date(t)),
+        (t, ..) if t != 0 => format!("\tlast mounted on {}\n", date(t)),
+        (_, t, _) if t != 0 => format!("\tcreated on {}\n", date(t)),
+        (.., t) if t != 0 => format!("\tlast modified on {}\n", date(t)),
+        _ => String::new(),
+    }
+}
+
+/// mkfs.ext4 once its question was answered 'y': it goes on where it stopped.
+#[cfg(feature = "mke2fs-options")]
+pub fn mkfs_ext4_answered(machine: &mut Machine, args: &[String]) -> Output {
+    mkfs_ext4_named(machine, args, false)
+}
+
+/// mkfs.ext4, naming itself first unless it did so before a question.
+fn mkfs_ext4_named(machine: &mut Machine, args: &[String], banner: bool) -> Output {
     let a = match parse_mkfs_args("mkfs.ext4", args) {
         Ok(a) => a,
         Err(o) => return o,
@@ -200,7 +263,7 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
         a.label.truncate(cut);
         text.push_str(&format!("Warning: label too long; will be truncated to '{}'\n\n", a.label));
     }
-    if !a.quiet {
+    if !a.quiet && banner {
         text.push_str("mke2fs 1.47.0 (5-Feb-2023)\n");
     }
     if let Some(why) = in_use(machine, dev) {
@@ -328,7 +391,7 @@ fn mkfs_xfs(machine: &mut Machine, args: &[String]) -> Output {
         blocks / agcount
     );
     match machine.mkfs(dev, NewFs::Xfs { uuid, label: a.label }) {
-        Ok(events) => Output { text, events, ..Output::default() },
+        Ok(events) => Output { text: if a.quiet { String::new() } else { text }, events, ..Output::default() },
         Err(e) => out(format!("mkfs.xfs: {e}\n"), 1),
     }
 }

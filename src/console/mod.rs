@@ -14,6 +14,8 @@ pub mod e2fs;
 pub mod hexdump;
 #[cfg(feature = "xxd")]
 mod xxd;
+#[cfg(feature = "file-magic")]
+mod file;
 pub mod fdisk;
 pub mod fmt;
 pub mod files;
@@ -285,6 +287,9 @@ pub enum Interactive {
     Sfdisk(sfdisk::Session),
     Confirm(lvm2::Confirm),
     QemuIo(qemu_io::Session),
+    /// mkfs.ext4 (its arguments) waiting for the answer to "Proceed anyway?".
+    #[cfg(feature = "mke2fs-options")]
+    Mkfs(Vec<String>),
 }
 
 /// A command line waiting for the bodies of its here-documents.
@@ -334,6 +339,10 @@ pub struct Shell {
     /// a pipe, a file or `$(...)`): `zfs send` refuses to write there.
     #[cfg(feature = "zfs")]
     pub stdout_is_terminal: bool,
+    /// Whether commands read a terminal when nothing is piped in: true in the
+    /// console; false to replay captures made with input from a file.
+    #[cfg(feature = "mke2fs-options")]
+    pub stdin_is_terminal: bool,
     /// `$1`, `$2`, ...: the running function's arguments, or what `set --` gave.
     #[cfg(feature = "shell-scripts")]
     pub positional: Vec<String>,
@@ -361,6 +370,10 @@ const ZFS_COMMANDS: &[&str] = &[];
 const SNAPSHOT_COMMANDS: &[&str] = &["lvconvert"];
 #[cfg(feature = "e2fs-tools")]
 const E2FS_COMMANDS: &[&str] = &["e2fsck", "resize2fs"];
+#[cfg(feature = "file-magic")]
+const FILE_COMMANDS: &[&str] = &["file"];
+#[cfg(not(feature = "file-magic"))]
+const FILE_COMMANDS: &[&str] = &[];
 #[cfg(not(feature = "e2fs-tools"))]
 const E2FS_COMMANDS: &[&str] = &[];
 #[cfg(not(feature = "thin-snapshots"))]
@@ -444,6 +457,7 @@ fn native_only(cmd: &str) -> Option<&'static str> {
         "lvconvert" if !cfg!(feature = "thin-snapshots") => Some("thin snapshot merges are"),
         "findmnt" if !cfg!(feature = "mount-table") => Some("findmnt is (mount lists the mounts in the browser)"),
         "xxd" if !cfg!(feature = "xxd") => Some("xxd is (hexdump -C shows the same bytes in the browser)"),
+        "file" if !cfg!(feature = "file-magic") => Some("file is (qemu-img info and blkid name what an image or device holds in the browser)"),
         "export" | "unset" | "for" | "while" | "until" | "if" | "test" | "[" if !cfg!(feature = "shell-scripts") => Some("shell scripting is"),
         _ if !cfg!(feature = "shell-scripts") && cmd.contains('=') => Some("shell scripting is"),
         _ => None,
@@ -473,6 +487,8 @@ impl Shell {
             positional: Vec::new(),
             #[cfg(feature = "zfs")]
             stdout_is_terminal: false,
+            #[cfg(feature = "mke2fs-options")]
+            stdin_is_terminal: true,
         }
     }
 
@@ -537,6 +553,16 @@ impl Shell {
         if let Some(v) = value {
             self.vars.push((name.to_string(), v));
         }
+    }
+
+    /// Whether the running command talks to the terminal on both standard
+    /// input and output (mke2fs asks its question only then).
+    #[cfg(feature = "mke2fs-options")]
+    fn output_is_terminal(&self) -> bool {
+        #[cfg(all(feature = "zfs", feature = "shell-scripts"))]
+        return self.stdin_is_terminal && self.stdout_is_terminal;
+        #[cfg(not(all(feature = "zfs", feature = "shell-scripts")))]
+        self.stdin_is_terminal
     }
 
     /// True while the next line answers something rather than being a command.
@@ -736,6 +762,8 @@ impl Shell {
             }
             Interactive::Confirm(c) => lvm2::confirm_eof(self, c),
             Interactive::QemuIo(s) => s.end_of_input(),
+            #[cfg(feature = "mke2fs-options")]
+            Interactive::Mkfs(_) => Output::text("\n", 1),
         }
     }
 
@@ -763,6 +791,11 @@ impl Shell {
                 }
                 out
             }
+            // proceed_question: only an answer starting with y or Y goes on.
+            #[cfg(feature = "mke2fs-options")]
+            Interactive::Mkfs(args) if line.starts_with(['y', 'Y']) => fs::mkfs_ext4_answered(&mut self.machine, &args),
+            #[cfg(feature = "mke2fs-options")]
+            Interactive::Mkfs(_) => Output::text("\n", 1),
         }
     }
 
@@ -853,6 +886,14 @@ impl Shell {
                 dd::run(self, args, bytes.as_deref())
             }
             "hexdump" | "hd" | "xxd" => dump::run(self, cmd, args, stdin),
+            // mke2fs asks only when standard input and output are the terminal.
+            #[cfg(feature = "mke2fs-options")]
+            "mkfs.ext4" if stdin.is_none() && self.output_is_terminal() && fs::mkfs_question(&self.machine, args).is_some() => {
+                self.interactive = Some(Interactive::Mkfs(args.to_vec()));
+                fs::mkfs_question(&self.machine, args).unwrap_or_default()
+            }
+            #[cfg(feature = "file-magic")]
+            "file" => file::run(self, args, stdin),
             "umount" => fs::umount(&mut self.machine, args, &self.cwd),
             "true" | ":" | "sync" => Output::default(),
             "false" => Output::text("", 1),
@@ -1058,7 +1099,7 @@ pub fn complete(machine: &Machine, line: &str) -> Vec<String> {
         || line[..word_start].trim() == "sudo";
     let candidates: Vec<String> = if first_word {
         #[cfg_attr(not(feature = "loop-devices"), allow(unused_mut))]
-        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).chain(SNAPSHOT_COMMANDS).chain(E2FS_COMMANDS).map(|c| c.to_string()).collect();
+        let mut names: Vec<String> = COMMANDS.iter().chain(ZFS_COMMANDS).chain(SNAPSHOT_COMMANDS).chain(E2FS_COMMANDS).chain(FILE_COMMANDS).map(|c| c.to_string()).collect();
         #[cfg(feature = "loop-devices")]
         {
             names.extend(["losetup", "modprobe", "qemu-nbd"].map(String::from));

@@ -361,6 +361,8 @@ pub fn xfs_superblock(blocks: u64, uuid: [u8; 16], label: &str) -> Vec<u8> {
     put(&mut b, 4, &4096u32.to_be_bytes());
     put(&mut b, 8, &blocks.to_be_bytes());
     put(&mut b, 32, &uuid);
+    // sb_versionnum (a v5 superblock's feature bits), sb_sectsize, sb_inodesize, sb_inopblock.
+    put(&mut b, 100, &[0xb4, 0xa5, 0x02, 0x00, 0x02, 0x00, 0x00, 0x08]);
     let label = label.as_bytes();
     put(&mut b, 108, &label[..label.len().min(12)]);
     b

@@ -402,6 +402,8 @@ pub fn replay(case: &Case, skip: &[&str]) -> Vec<String> {
     };
     let keep = identifiers_set(case);
     let mut shell = Shell::new(machine);
+    // The capture scripts run each command with its input from a file.
+    shell.stdin_is_terminal = false;
     let mut problems = Vec::new();
     for step in &case.steps {
         if case.name.starts_with("data/") {

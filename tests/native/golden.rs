@@ -1514,3 +1514,50 @@ fn a_syntax_error_leaves_status_2() {
         "bash: syntax error near unexpected token `then'\n2\nbash: syntax error near unexpected token `)'\n2\n0\n",
     );
 }
+
+#[test]
+fn file_names_what_a_device_holds() {
+    // file 5.44's formats for an XFS superblock, an LVM2 label and a swap
+    // area (checked against the real tool on loop devices); the UUIDs are
+    // the lab's seeded ones.
+    check(
+        Some("sdb=1G,sdc=1G,sdd=100M"),
+        "mkfs.xfs -q -L data /dev/sdb\npvcreate -q /dev/sdc\nmkswap -L sw1 /dev/sdd > /dev/null\nfile -s /dev/sdb /dev/sdc /dev/sdd /dev/sde\nfile /dev/sdb\n",
+        "  Physical volume \"/dev/sdc\" successfully created.\n\
+/dev/sdb: SGI XFS filesystem data (blksz 4096, inosz 512, v2 dirs)\n\
+/dev/sdc: LVM2 PV (Linux Logical Volume Manager), UUID: VNwcJX-XYqF-Jobo-uBYD-nSDx-n2ae-xiSFvJ, size: 1073741824\n\
+/dev/sdd: Linux swap file, 4k page size, little endian, version 1, size 25599 pages, 0 bad pages, LABEL=sw1, UUID=94baa0c4-82d8-489f-a02e-b3f1b8f8f0ad\n\
+/dev/sde: cannot open `/dev/sde' (No such file or directory)\n\
+/dev/sdb: block special (8/16)\n",
+    );
+}
+
+#[test]
+fn mkfs_asks_before_formatting_over_a_table_or_filesystem() {
+    // mke2fs 1.47.0 on a terminal (`check_plausibility` with CHECK_FS_EXIST):
+    // the texts and order as the real tool printed them under script(1).
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "parted -s /dev/sdb mklabel gpt\nmkfs.ext4 /dev/sdb\nn\necho $?\nmkfs.ext4 -q /dev/sdb\ny\nmkfs.ext4 -L data /dev/sdb\nno\nmkdir /mnt/d\nmount /dev/sdb /mnt/d\numount /mnt/d\nmkfs.ext4 -q -L x /dev/sdb\n\npvcreate -q /dev/sdc\nmkfs.ext4 -q /dev/sdc < /dev/null\nblkid -s TYPE /dev/sdc\n",
+        "mke2fs 1.47.0 (5-Feb-2023)\nFound a gpt partition table in /dev/sdb\nProceed anyway? (y,N) \n1\n\
+Found a gpt partition table in /dev/sdb\nProceed anyway? (y,N) \
+mke2fs 1.47.0 (5-Feb-2023)\n/dev/sdb contains a ext4 file system\n\tcreated on Wed Nov 25 09:00:04 2026\nProceed anyway? (y,N) \n\
+/dev/sdb contains a ext4 file system\n\tlast mounted on /mnt/d on Wed Nov 25 09:00:07 2026\nProceed anyway? (y,N) \n\
+\x20 Physical volume \"/dev/sdc\" successfully created.\n/dev/sdc: TYPE=\"ext4\"\n",
+    );
+}
+
+#[test]
+fn lvreduce_r_stops_at_the_filesystems_used_blocks() {
+    // resize2fs refuses to shrink below the blocks in use (journal and
+    // metadata too), fsadm fails, and lvreduce leaves the LV as it was.
+    check(
+        Some("sdb=1G"),
+        "pvcreate -q /dev/sdb\nvgcreate -q vg0 /dev/sdb\nlvcreate -q -L 300M -n lv1 vg0\nmkfs.ext4 -q /dev/vg0/lv1\nlvreduce -r -L 12M vg0/lv1; echo $?\nlvs --noheadings -o lv_size vg0/lv1\n",
+        "  Physical volume \"/dev/sdb\" successfully created.\n  Volume group \"vg0\" successfully created\n  Logical volume \"lv1\" created.\n\
+fsck from util-linux 2.38.1\n/dev/mapper/vg0-lv1: clean, 11/76912 files, 29591/307200 blocks\n\
+resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum (29591)\n\n\
+\x20 /usr/sbin/fsadm failed: 1\n  Filesystem resize failed.\n5\n\
+\x20 300.00m\n",
+    );
+}

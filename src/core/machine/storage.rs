@@ -218,8 +218,39 @@ impl Machine {
             };
             self.filesystems.push(Filesystem { fstype: sig.fstype, uuid: sig.uuid.clone(), tree, data_offset: 0, memory: None, geometry });
         }
+        let journal = sig.fstype == FsType::Ext4;
         self.mounts.push(Mount { dev, target: target.into(), uuid: sig.uuid, since: self.clock });
-        Ok(vec![Event::Mounted { dev: self.name_of(dev), target: target.into() }])
+        let mut events = if journal { self.ext4_superblock_mounted(dev, Some(target)) } else { Vec::new() };
+        events.push(Event::Mounted { dev: self.name_of(dev), target: target.into() });
+        Ok(events)
+    }
+
+    /// What the kernel writes in an ext4 superblock at mount (`target`) and
+    /// at unmount (None): the `needs_recovery` flag (INCOMPAT_RECOVER) while
+    /// the journal is live, and at mount `s_mtime` and `s_last_mounted`
+    /// (which ext4 really records at the first file opened), as `file -s`
+    /// and mke2fs's question show them.
+    fn ext4_superblock_mounted(&mut self, dev: DevId, target: Option<&str>) -> Vec<Event> {
+        // s_mtime (0x2C) to the end of s_last_mounted (0xC8).
+        const START: u64 = 1024 + 0x2C;
+        let Ok(mut b) = self.read_at(dev, START, 0xC8 - 0x2C) else { return Vec::new() };
+        let old = b.clone();
+        let incompat = 0x60 - 0x2C;
+        match target {
+            Some(path) => {
+                b[incompat] |= 4;
+                b[0..4].copy_from_slice(&(self.clock as u32).to_le_bytes());
+                let last = &mut b[0x88 - 0x2C..];
+                last.fill(0);
+                let path = path.as_bytes();
+                last[..path.len().min(63)].copy_from_slice(&path[..path.len().min(63)]);
+            }
+            None => b[incompat] &= !4,
+        }
+        if b == old {
+            return Vec::new();
+        }
+        self.write_at(dev, START, Chunk::bytes(&b)).unwrap_or_else(|f| f.events)
     }
 
     /// Unmounts by mount point or by device; refused while a mount lies below.
@@ -230,7 +261,10 @@ impl Machine {
             return Err(FsError::Busy);
         }
         let m = self.mounts.remove(i);
-        Ok(vec![Event::Unmounted { dev: self.name_of(m.dev), target: m.target }])
+        let journal = self.filesystem(&m.uuid).is_some_and(|f| f.fstype == FsType::Ext4);
+        let mut events = if journal { self.ext4_superblock_mounted(m.dev, None) } else { Vec::new() };
+        events.push(Event::Unmounted { dev: self.name_of(m.dev), target: m.target });
+        Ok(events)
     }
 
     /// The mount whose target is exactly `target`.
