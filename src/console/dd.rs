@@ -6,8 +6,8 @@
 //! extent. Records are counted as dd counts them: with `bs=` each input record
 //! is one write; with separate `ibs=`/`obs=` output is re-blocked. The elapsed
 //! time is computed from a fixed throughput so output stays reproducible.
-//! Simplified: `conv=` flags other than `notrunc` change nothing, and input
-//! never returns short reads except at its end.
+//! Simplified: `conv=` flags other than `notrunc` and `sparse` (into a
+//! file) change nothing, and input never returns short reads except at its end.
 
 use crate::core::event::Event;
 use super::fmt::{coreutils_human, printf_g_nanos};
@@ -57,6 +57,8 @@ struct Operands {
     skip: u64,
     seek: u64,
     notrunc: bool,
+    /// `conv=sparse`: all-zero output blocks are seeked over, not written.
+    sparse: bool,
     status: Status,
 }
 
@@ -111,7 +113,7 @@ fn invalid(kind: &str, value: &str) -> Output {
 }
 
 fn parse(args: &[String]) -> Result<Operands, Output> {
-    let mut o = Operands { input: None, output: None, ibs: 512, obs: 512, bs_mode: false, count: None, skip: 0, seek: 0, notrunc: false, status: Status::Default };
+    let mut o = Operands { input: None, output: None, ibs: 512, obs: 512, bs_mode: false, count: None, skip: 0, seek: 0, notrunc: false, sparse: false, status: Status::Default };
     for a in args {
         let Some((k, v)) = a.split_once('=') else {
             return Err(invalid("unrecognized operand", a));
@@ -134,7 +136,8 @@ fn parse(args: &[String]) -> Result<Operands, Output> {
                 for c in v.split(',') {
                     match c {
                         "notrunc" => o.notrunc = true,
-                        "fsync" | "fdatasync" | "sync" | "noerror" | "sparse" | "excl" | "nocreat" => {}
+                        "sparse" => o.sparse = true,
+                        "fsync" | "fdatasync" | "sync" | "noerror" | "excl" | "nocreat" => {}
                         _ => return Err(invalid("invalid conversion", c)),
                     }
                 }
@@ -373,6 +376,16 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
                 error = Some(write_error(&e));
             }
         }
+        Sink::File(p) if o.sparse => {
+            let p = p.clone();
+            if let Err((done, e)) = copy_sparse(machine, &source, skip_bytes, t.bytes, seed, o.obs, |m, at, c| write_file(m, &p, seek_bytes + at, c, &mut events)) {
+                t = tally(&o, in_len, Some(done / o.obs * o.obs)).0;
+                error = Some(write_error(&e));
+            } else if machine.file_size(&p).is_ok_and(|size| size < seek_bytes + t.bytes) {
+                // The last block was seeked over: dd sets the file's size.
+                events.extend(machine.truncate_file(&p, seek_bytes + t.bytes).unwrap_or_default());
+            }
+        }
         Sink::File(p) => {
             let p = p.clone();
             if let Err((done, e)) = copy(machine, &source, skip_bytes, t.bytes, seed, |m, at, c| write_file(m, &p, seek_bytes + at, c, &mut events)) {
@@ -502,6 +515,46 @@ fn source_chunks(machine: &Machine, source: &Source, offset: u64, len: u64, seed
         }
         Source::File(_) => Vec::new(),
     }
+}
+
+/// `copy` with `conv=sparse`: only the `obs`-byte output blocks holding a
+/// non-zero byte are written, whole, zeros included.
+fn copy_sparse(machine: &mut Machine, source: &Source, from: u64, len: u64, seed: Option<u64>, obs: u64, mut write: impl FnMut(&mut Machine, u64, Chunk) -> Result<(), (u64, IoError)>) -> Result<(), (u64, IoError)> {
+    let chunks = source_chunks(machine, source, from, len, seed);
+    let obs = obs.max(1);
+    // Runs of blocks [first, end) that hold data, in block numbers.
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for (rel, c) in chunks.iter().filter(|(_, c)| c.len > 0 && !c.is_zero()) {
+        let (first, end) = (rel / obs, (rel + c.len).div_ceil(obs));
+        if !c.is_bytes() {
+            runs.push((first, end));
+            continue;
+        }
+        for k in first..end {
+            let start = (k * obs).max(*rel);
+            let stop = ((k + 1) * obs).min(rel + c.len);
+            if !c.slice(start - rel, stop - start).is_zero() {
+                runs.push((k, k + 1));
+            }
+        }
+    }
+    runs.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (a, b) in runs {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    for (a, b) in merged {
+        let (start, stop) = (a * obs, (b * obs).min(len));
+        write(machine, start, Chunk::zeros(stop - start)).map_err(|(done, e)| (start + done, e))?;
+        for (rel, c) in chunks.iter().filter(|(rel, c)| *rel < stop && rel + c.len > start && !c.is_zero()) {
+            let (from_at, to_at) = ((*rel).max(start), (rel + c.len).min(stop));
+            write(machine, from_at, c.slice(from_at - rel, to_at - from_at)).map_err(|(done, e)| (from_at + done, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Copies `len` bytes through `write(machine, offset, chunk)`; on failure

@@ -279,6 +279,10 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
                 } else if a == "-b" || a == "-F" {
                     o.options.push((if a == "-b" { "backing_file" } else { "backing_fmt" }.to_string(), v.clone()));
                 } else {
+                    // `is_valid_option_list`: no empty list, no empty first or last item.
+                    if v.is_empty() || v.starts_with(',') || v.ends_with(',') && !v.ends_with(",,") {
+                        return Err(Output::error(format!("qemu-img: Invalid option list: {v}\n"), 1));
+                    }
                     for kv in v.split(',') {
                         let (k, val) = kv.split_once('=').unwrap_or((kv, "on"));
                         o.options.push((k.to_string(), val.to_string()));
@@ -440,7 +444,14 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
     match format {
         None => Err(fail(format!("{name}: Backing file specified without backing format\nDetected format of {}.", if layer.header.is_some() { "qcow2" } else { "raw" }))),
         Some("qcow2") if layer.header.is_none() => Err(fail(format!("{name}: Image is not in qcow2 format\nCould not open backing image."))),
-        Some("raw" | "qcow2") => Ok(layer.size),
+        Some("raw" | "qcow2") => {
+            // Opening the backing file opens its own chain below it.
+            let below = chain::Chain::open(&shell.machine, &full, &shell.abs(&full), format == Some("raw"));
+            match below.missing(&shell.machine) {
+                Some(why) => Err(fail(format!("{name}: {why}\nCould not open backing image."))),
+                None => Ok(layer.size),
+            }
+        }
         Some(f) => Err(fail(format!("{name}: Unknown driver '{f}'\nCould not open backing image."))),
     }
 }
@@ -1137,7 +1148,13 @@ fn resize_raw(m: &mut crate::core::machine::Machine, path: &str, current: u64, n
         "full" => m.write_file(path, current, Chunk::zeros(new - current)),
         _ => m.truncate_file(path, new),
     };
-    grown.map_err(|e| e.text().to_string())
+    let mut events = grown.map_err(|e| e.text().to_string())?;
+    // An empty file gets its first block written, as a new image does
+    // (file-posix's `allocate_first_block`).
+    if current == 0 && new > 0 && prealloc != "full" {
+        events.extend(m.write_file(path, 0, Chunk::zeros(new.min(4096))).map_err(|e| e.text().to_string())?);
+    }
+    Ok(events)
 }
 
 /// The block layer's warning when a write-capable open probed a raw image.

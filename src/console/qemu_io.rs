@@ -41,6 +41,13 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
             _ => files.push(a.clone()),
         }
     }
+    // qemu-io opens at most one image: more operands get its usage.
+    if files.len() > 1 {
+        #[cfg(feature = "qemu-img-help")]
+        return Output::text(include_str!("qemu_io/usage.txt"), 1);
+        #[cfg(not(feature = "qemu-img-help"))]
+        return Output::error("qemu-io: one image at a time (qemu-io prints its usage)\n", 1);
+    }
     let Some(name) = files.first() else {
         if commands.is_empty() {
             return open_session(shell, None, 0, Output::default());
@@ -183,6 +190,16 @@ fn number(text: &str) -> Option<u64> {
     super::qemu_img::parse_size(text)
 }
 
+/// `print_cvtnum_err`: a number too big for 64 bits (or negative) is
+/// ERANGE, anything else EINVAL.
+fn parse_error(text: &str) -> String {
+    let digits = text.trim_start_matches('-').trim_end_matches(|c: char| "kKmMgGtTpPeEbB".contains(c));
+    if text.starts_with('-') || !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.') && text.len() - digits.len() <= 1 {
+        return format!("Parsing error: argument too large -- {text}\n");
+    }
+    format!("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- {text}\n")
+}
+
 /// `cvtstr`: three decimals, `.000` dropped: `4 KiB`, `3.503 MiB`.
 fn cvtstr(value: f64) -> String {
     const UNITS: [(&str, u32); 6] = [(" EiB", 60), (" PiB", 50), (" TiB", 40), (" GiB", 30), (" MiB", 20), (" KiB", 10)];
@@ -206,7 +223,7 @@ fn report(op: &str, offset: u64, len: u64) -> String {
 /// `help`, with qemu-io's argument counts (`None`: not one of them).
 fn inquiry(m: &Machine, target: &Target, size: u64, typed: &str, rest: &[String]) -> Option<Output> {
     let (min, max) = match typed {
-        "info" | "i" | "map" | "length" => (0, 0),
+        "info" | "i" | "map" | "length" | "flush" | "f" => (0, 0),
         "alloc" | "a" => (1, 2),
         "help" | "?" => (0, 1),
         _ => return None,
@@ -215,6 +232,7 @@ fn inquiry(m: &Machine, target: &Target, size: u64, typed: &str, rest: &[String]
         "i" => "info",
         "a" => "alloc",
         "?" => "help",
+        "f" => "flush",
         t => t,
     };
     if rest.len() < min || rest.len() > max {
@@ -230,6 +248,8 @@ fn inquiry(m: &Machine, target: &Target, size: u64, typed: &str, rest: &[String]
     };
     Some(match name {
         "info" => Output::text(info(target), 0),
+        // Every write already reached the file.
+        "flush" => Output::default(),
         "length" => Output::text(format!("{}\n", cvtstr(length as f64)), 0),
         "map" => Output::text(map(&allocated(m, target, length), length), 0),
         "alloc" => alloc(&allocated(m, target, length), length, rest),
@@ -296,8 +316,7 @@ fn alloc(runs: &[(u64, u64)], length: u64, args: &[String]) -> Output {
     for a in args {
         match number(a) {
             Some(n) => nums.push(n),
-            None if a.starts_with('-') => return Output::text(format!("Parsing error: argument too large -- {a}\n"), 1),
-            None => return Output::text(format!("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- {a}\n"), 1),
+            None => return Output::text(parse_error(a), 1),
         }
     }
     let offset = nums[0];
@@ -418,7 +437,7 @@ fn checked(m: &mut Machine, target: &mut Target, size: u64, op: &str, pattern: O
     }
     let (offset, len) = match (number(offset), number(len)) {
         (Some(o), Some(l)) => (o, l),
-        (o, _) => return fail(format!("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- {}\n", if o.is_none() { offset } else { len })),
+        (o, _) => return fail(parse_error(if o.is_none() { offset } else { len })),
     };
     // BDRV_REQUEST_MAX_BYTES: qemu-io refuses longer requests.
     if len > 2_147_483_136 {

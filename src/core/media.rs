@@ -136,6 +136,11 @@ impl Chunk {
         self.content.is_zero() || (matches!(self.content, Content::Bytes(_)) && self.to_vec().iter().all(|b| *b == 0))
     }
 
+    /// Whether it holds literal bytes (rather than a described stream).
+    pub fn is_bytes(&self) -> bool {
+        matches!(self.content, Content::Bytes(_))
+    }
+
     /// Whether it is (a stripe of) a seeded random stream.
     pub fn is_random(&self) -> bool {
         matches!(self.content, Content::Random { .. } | Content::Strided { .. })

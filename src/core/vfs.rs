@@ -82,6 +82,9 @@ pub enum VfsError {
     /// A ZFS quota (`EDQUOT`).
     #[cfg(feature = "zfs")]
     QuotaExceeded,
+    /// A ZFS dataset with `readonly=on` (`EROFS`).
+    #[cfg(feature = "zfs")]
+    ReadOnly,
 }
 
 impl VfsError {
@@ -101,6 +104,8 @@ impl VfsError {
             VfsError::CrossDevice => "Invalid cross-device link",
             #[cfg(feature = "zfs")]
             VfsError::QuotaExceeded => "Disk quota exceeded",
+            #[cfg(feature = "zfs")]
+            VfsError::ReadOnly => "Read-only file system",
         }
     }
 }

@@ -353,7 +353,7 @@ fn raw_and_qcow2_writes_show_their_host_space() {
         // block to probe alignment), 1048576 after the write.
         &["vm-100-disk-1.raw (raw, 1 GiB virtual) now takes 1 MiB on the host; ls -l says 1 GiB.\n  - image vm-100-disk-1.raw raw 1 GiB: ls 1 GiB du 4 KiB data 4 KiB meta none\n  + image vm-100-disk-1.raw raw 1 GiB: ls 1 GiB du 1 MiB data 1 MiB meta none"],
     );
-    let mut sh = shell("sdb=1G", &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G\nqemu-img create -f raw {raw} 1G\nqemu-io -c 'write -P 0x11 0 1M' {raw} {QCOW2}"));
+    let mut sh = shell("sdb=1G", &format!("mkdir -p /var/lib/vz/images/100\nqemu-img create -f qcow2 {QCOW2} 1G\nqemu-img create -f raw {raw} 1G\nqemu-io -c 'write -P 0x11 0 1M' {raw}"));
     sh.run(&format!("qemu-io -c 'write -P 0x11 0 1M' {QCOW2}"));
     let rows = view::summary(&Scene::of(&sh)).expect("a raw and a qcow2 image");
     let text: Vec<String> = rows.iter().map(|r| format!("{}: {} | {}", r.feature, r.raw, r.qcow2)).collect();

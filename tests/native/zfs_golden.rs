@@ -2497,3 +2497,37 @@ fn replace_in_place_checks_the_disk_as_zfs_does() {
          invalid vdev specification\nuse '-f' to override the following errors:\n/dev/sdb1 is part of active pool 'tank'\n",
     );
 }
+
+#[test]
+fn readonly_datasets_refuse_writes_through_their_files() {
+    // readonly=on mounts the filesystem read-only (zfs_vfsops.c
+    // readonly_changed_cb): every change fails with EROFS, reads work, and
+    // `zfs inherit` makes it writable again.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/r\necho keep > /tank/r/k\nzfs set readonly=on tank/r\necho hi > /tank/r/a; echo $?\ntouch /tank/r/b\nmkdir /tank/r/d\nrm /tank/r/k\ndd if=/dev/zero of=/tank/r/c bs=1M count=1\ncat /tank/r/k\nzfs inherit readonly tank/r\necho hi > /tank/r/a; ls /tank/r\n",
+        "bash: /tank/r/a: Read-only file system\n1\n\
+touch: cannot touch '/tank/r/b': Read-only file system\n\
+mkdir: cannot create directory ‘/tank/r/d’: Read-only file system\n\
+rm: cannot remove '/tank/r/k': Read-only file system\n\
+dd: failed to open '/tank/r/c': Read-only file system\n\
+keep\n\
+a\nk\n",
+    );
+}
+
+#[test]
+fn upgrade_and_iostat_answer_as_openzfs_does() {
+    // zfs_main.c zfs_do_upgrade: every lab filesystem is at ZPL version 5;
+    // zpool_main.c zpool_do_iostat: a first argument that is no pool.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/a\nzfs upgrade\nzfs upgrade -a\nzfs upgrade -r tank\nzfs upgrade -v -a\nzpool iostat nosuch; echo $?\nzpool split tank t2\n",
+        "This system is currently running ZFS filesystem version 5.\n\nAll filesystems are formatted with the current version.\n\
+0 filesystems upgraded\n2 filesystems already at this version\n\
+0 filesystems upgraded\n2 filesystems already at this version\n\
+usage:\n\tupgrade [-v]\n\tupgrade [-r [-V version] <-a | filesystem ...>\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\n\
+Unable to parse pools/vdevs list.\n\n1\n\
+the lab does not model 'zpool split'\n",
+    );
+}

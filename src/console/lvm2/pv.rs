@@ -19,8 +19,15 @@ pub(super) fn usable_device(machine: &Machine, path: &str) -> Result<DevId, Stri
     if let Some(why) = filtered(machine, path, dev) {
         return Err(why);
     }
-    if machine.busy(dev).is_some() {
-        return Err(format!("Can't open {path} exclusively.  Mounted filesystem?"));
+    match machine.busy(dev) {
+        // lvm2 2.03.16 tries twice, then cannot read the label area, and
+        // the filesystem's signature stops it.
+        Some(crate::core::machine::Busy::Mounted { .. }) => {
+            let open = format!("Can't open {path} exclusively.  Mounted filesystem?");
+            return Err(format!("{open}\n  {open}\n  Error opening device {path} for reading at 0 length 4096.\n  Cannot use {path}: device has a signature"));
+        }
+        Some(_) => return Err(format!("Can't open {path} exclusively.  Mounted filesystem?")),
+        None => {}
     }
     Ok(dev)
 }

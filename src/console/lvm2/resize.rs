@@ -469,10 +469,12 @@ pub(super) fn resize_with_fs(machine: &mut Machine, (vg, lv): (&str, &str), new_
         err_msg(&mut t, "Filesystem resize failed.");
         return fail(t);
     }
-    let used = machine.fs_usage(&sig.uuid).map_or(0, |u| u.1);
-    if used > new_bytes {
+    // resize2fs's floor, as its own command applies it: the blocks in use,
+    // metadata and journal included.
+    let used = (current / bs).saturating_sub(machine.statfs_of(&sig.uuid).map_or(0, |s| s.free));
+    if used > blocks {
         let mut t = t;
-        t.push_str(&err_text(format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({})\n\n", used.div_ceil(bs))));
+        t.push_str(&err_text(format!("resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum ({used})\n\n")));
         err_msg(&mut t, "/usr/sbin/fsadm failed: 1");
         err_msg(&mut t, "Filesystem resize failed.");
         return fail(t);

@@ -32,6 +32,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "mount" => super::mount::mount(m, rest),
         "unmount" | "umount" => super::mount::unmount(m, rest),
         "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
+        "upgrade" => upgrade(m, rest),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
         other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
@@ -949,4 +950,55 @@ fn inherit(m: &mut Machine, args: &[String]) -> Output {
         out.append(outcome(r, String::new()));
     }
     out
+}
+
+const UPGRADE_USAGE: &str = "\tupgrade [-v]\n\tupgrade [-r [-V version] <-a | filesystem ...>\n";
+
+/// `zfs upgrade`: every filesystem the lab makes is already at ZPL
+/// version 5, so it lists none, and upgrading counts them as current.
+fn upgrade(m: &Machine, args: &[String]) -> Output {
+    let (opts, names) = match getopt(args, "rva", "V") {
+        Ok(v) => v,
+        Err(c) => return bad_option(c, UPGRADE_USAGE),
+    };
+    let flag = |c: char| opts.iter().any(|o| o.0 == c);
+    let (recursive, versions, all) = (flag('r'), flag('v'), flag('a'));
+    if let Some((_, v)) = opts.iter().find(|o| o.0 == 'V').filter(|(_, v)| !matches!(v.as_str(), "1" | "2" | "3" | "4" | "5" | "current")) {
+        return usage_error(&format!("invalid version {v}"), UPGRADE_USAGE);
+    }
+    let version_set = opts.iter().any(|o| o.0 == 'V');
+    let bad = (!all && names.is_empty() && (recursive || version_set)) || (versions && (recursive || all || version_set || !names.is_empty())) || (all && !names.is_empty());
+    if bad {
+        return Output::error(format!("usage:\n{UPGRADE_USAGE}\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\n"), 2);
+    }
+    if versions {
+        return Output::text(
+            "The following filesystem versions are supported:\n\nVER  DESCRIPTION\n---  --------------------------------------------------------\n 1   Initial ZFS filesystem version\n 2   Enhanced directory entries\n 3   Case insensitive and filesystem user identifier (FUID)\n 4   userquota, groupquota properties\n 5   System attributes\n\nFor more information on a particular version, including supported releases,\nsee the ZFS Administration Guide.\n\n",
+            0,
+        );
+    }
+    if !all && names.is_empty() {
+        return Output::text("This system is currently running ZFS filesystem version 5.\n\nAll filesystems are formatted with the current version.\n", 0);
+    }
+    let filesystems = m.zfs().pools.iter().flat_map(|p| p.datasets.iter()).filter(|d| matches!(d.kind, DatasetKind::Filesystem));
+    let mut err = String::new();
+    let mut current = 0;
+    if all {
+        current = filesystems.count();
+    } else {
+        for name in &names {
+            match open_dataset(m, name) {
+                Err(e) => err.push_str(&e),
+                Ok(_) => {
+                    let below = format!("{name}/");
+                    current += m.zfs().pools.iter().flat_map(|p| p.datasets.iter()).filter(|d| matches!(d.kind, DatasetKind::Filesystem) && (d.name == *name || recursive && d.name.starts_with(&below))).count();
+                }
+            }
+        }
+    }
+    let mut text = String::from("0 filesystems upgraded\n");
+    if current > 0 {
+        text.push_str(&format!("{current} filesystems already at this version\n"));
+    }
+    Output { text, err: err.clone(), exit_status: i32::from(!err.is_empty()), ..Output::default() }
 }

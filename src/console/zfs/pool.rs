@@ -40,6 +40,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "wait" => wait(m, rest),
         "version" => Output::text(VERSION, 0),
         "-V" | "--version" => Output::text(VERSION, 0),
+        "split" | "remove" | "checkpoint" | "reguid" | "events" => Output::error(format!("the lab does not model 'zpool {sub}'\n"), 1),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
         other => Output::error(format!("unrecognized command '{other}'\n{}", command_list()), 2),
     }
@@ -940,6 +941,14 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
     if pools.iter().any(|p| p.parse::<f64>().is_ok()) {
         return Output::error("zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval\n", 2);
+    }
+    let is_pool = |n: &String| m.zfs().pool(n).is_some();
+    if !pools.iter().all(is_pool) {
+        // A list that is neither all pools nor a pool and its vdevs.
+        if !pools.first().is_some_and(is_pool) {
+            return Output::error("Unable to parse pools/vdevs list.\n\n", 1);
+        }
+        return Output::error("zpool iostat: the lab reports whole pools; it does not model statistics for named vdevs\n", 1);
     }
     let mut out = Output::default();
     let selected = super::vdevs::pool_order(m, pools);

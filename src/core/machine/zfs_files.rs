@@ -143,15 +143,32 @@ impl Machine {
         })
     }
 
+    /// `readonly=on` (set here or inherited) mounts the dataset read-only:
+    /// every change through its files fails with EROFS.
+    fn zfs_writable(&self, ds: &str) -> Result<(), VfsError> {
+        #[cfg(feature = "zfs")]
+        if let Some(pool) = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)) {
+            if pool.inherited(ds, |p| p.stored("readonly").cloned()).is_some_and(|v| v.0 == "on") {
+                return Err(VfsError::ReadOnly);
+            }
+        }
+        #[cfg(not(feature = "zfs"))]
+        let _ = ds;
+        Ok(())
+    }
+
     pub(super) fn zfs_move(&mut self, ds: &str, from: &str, to: &str) -> Result<Vec<Event>, VfsError> {
+        self.zfs_writable(ds)?;
         self.zfs_rename_file(ds, from, to).map_err(vfs_error)
     }
 
     pub(super) fn zfs_mkdir(&mut self, ds: &str, rel: &str) -> Result<Vec<Event>, VfsError> {
+        self.zfs_writable(ds)?;
         self.zfs_create_file(ds, rel, true).map_err(vfs_error)
     }
 
     pub(super) fn zfs_open(&mut self, ds: &str, rel: &str, truncate: bool) -> Result<Vec<Event>, VfsError> {
+        self.zfs_writable(ds)?;
         match self.zfs_stat(ds, rel) {
             Ok(z) if z.is_dir => Err(VfsError::IsADirectory),
             Ok(z) if truncate && z.size > 0 => self.zfs_set_size(ds, rel, 0),
@@ -180,6 +197,7 @@ impl Machine {
     }
 
     pub(super) fn zfs_write(&mut self, ds: &str, rel: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
+        self.zfs_writable(ds)?;
         self.zfs_write_file(ds, rel, offset, chunk).map_err(vfs_error)
     }
 
@@ -191,6 +209,7 @@ impl Machine {
 
     /// Sets a file's size: growing leaves zeros; shrinking keeps the start.
     pub(super) fn zfs_set_size(&mut self, ds: &str, rel: &str, size: u64) -> Result<Vec<Event>, VfsError> {
+        self.zfs_writable(ds)?;
         let z = self.zfs_stat(ds, rel).map_err(vfs_error)?;
         if z.is_dir {
             return Err(VfsError::IsADirectory);
@@ -210,6 +229,7 @@ impl Machine {
     }
 
     pub(super) fn zfs_unlink(&mut self, ds: &str, rel: &str, dir: bool) -> Result<Vec<Event>, VfsError> {
+        self.zfs_writable(ds)?;
         let z = self.zfs_stat(ds, rel).map_err(vfs_error)?;
         if z.is_dir != dir {
             return Err(if dir { VfsError::NotADirectory } else { VfsError::IsADirectory });
@@ -234,6 +254,7 @@ impl Machine {
     /// one command's writes land in one transaction group.
     pub fn put_file(&mut self, path: &str, append: bool, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
         if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
+            self.zfs_writable(&ds)?;
             return self.zfs_put_file(&ds, &rel, append, chunk).map_err(vfs_error);
         }
         let mut events = self.create_file(path, !append)?;

@@ -2,7 +2,8 @@
 //! model (`compression`, `atime`, `sync`, ...), and user properties
 //! (`module:name`), with the values `zfs_prop.c` registers for each.
 //! Simplified: data is never compressed or deduplicated, access times are
-//! not kept, and `readonly` does not stop writes.
+//! not kept, and `readonly` stops writes through files only (a zvol
+//! stays writable).
 
 /// The kinds of dataset a property applies to.
 pub const FS: u8 = 1;
