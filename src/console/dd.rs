@@ -7,7 +7,8 @@
 //! is one write; with separate `ibs=`/`obs=` output is re-blocked. The elapsed
 //! time is computed from a fixed throughput so output stays reproducible.
 //! Simplified: `conv=` flags other than `notrunc` and `sparse` (into a
-//! file) change nothing, and input never returns short reads except at its end.
+//! file; native only) change nothing, and input never returns short reads
+//! except at its end.
 
 use crate::core::event::Event;
 use super::fmt::{coreutils_human, printf_g_nanos};
@@ -376,6 +377,7 @@ pub fn run(shell: &mut Shell, args: &[String], stdin: Option<&[u8]>) -> Output {
                 error = Some(write_error(&e));
             }
         }
+        #[cfg(feature = "coreutils-extras")]
         Sink::File(p) if o.sparse => {
             let p = p.clone();
             if let Err((done, e)) = copy_sparse(machine, &source, skip_bytes, t.bytes, seed, o.obs, |m, at, c| write_file(m, &p, seek_bytes + at, c, &mut events)) {
@@ -518,7 +520,9 @@ fn source_chunks(machine: &Machine, source: &Source, offset: u64, len: u64, seed
 }
 
 /// `copy` with `conv=sparse`: only the `obs`-byte output blocks holding a
-/// non-zero byte are written, whole, zeros included.
+/// non-zero byte are written, whole, zeros included. Native only (feature
+/// `coreutils-extras`, for the budget): the browser writes every block.
+#[cfg(feature = "coreutils-extras")]
 fn copy_sparse(machine: &mut Machine, source: &Source, from: u64, len: u64, seed: Option<u64>, obs: u64, mut write: impl FnMut(&mut Machine, u64, Chunk) -> Result<(), (u64, IoError)>) -> Result<(), (u64, IoError)> {
     let chunks = source_chunks(machine, source, from, len, seed);
     let obs = obs.max(1);

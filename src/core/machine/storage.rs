@@ -231,6 +231,11 @@ impl Machine {
     /// (which ext4 really records at the first file opened), as `file -s`
     /// and mke2fs's question show them.
     fn ext4_superblock_mounted(&mut self, dev: DevId, target: Option<&str>) -> Vec<Event> {
+        // Only `file` and mke2fs's question read these fields, and both
+        // are native (the browser's budget).
+        if cfg!(not(feature = "mke2fs-options")) {
+            return Vec::new();
+        }
         // s_mtime (0x2C) to the end of s_last_mounted (0xC8).
         const START: u64 = 1024 + 0x2C;
         let Ok(mut b) = self.read_at(dev, START, 0xC8 - 0x2C) else { return Vec::new() };
