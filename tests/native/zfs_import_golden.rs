@@ -245,3 +245,16 @@ cannot import 't1': no such pool available
 ",
     );
 }
+
+#[test]
+fn a_destroyed_pool_comes_back_with_import_d() {
+    // spa_destroy writes the labels POOL_STATE_DESTROYED: plain import skips
+    // the pool, -D lists it with "(DESTROYED)" (show_import) and imports it
+    // with its data.
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank mirror sdb sdc\necho hi > /tank/f\nzpool destroy tank\nzpool import\nzpool import -D | head -3\nzpool import tank\nzpool import -D tank; echo $?\ncat /tank/f\nzpool list -H -o name,health\n",
+        "no pools available to import\n   pool: tank\n     id: 16484444703081484516\n  state: ONLINE (DESTROYED)\n\
+cannot import 'tank': no such pool available\n0\nhi\ntank\tONLINE\n",
+    );
+}

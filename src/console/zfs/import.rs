@@ -3,8 +3,7 @@
 //! `print_import_config` for the pools it finds.
 //!
 //! Simplified: `-d DIR` and `-c FILE` are accepted but every device is
-//! searched; `-D` finds no destroyed pools; a new name on import is
-//! refused; `-F`, `-X`, `-T` and `-m` have nothing to repair.
+//! searched; a new name on import is refused; `-F`, `-X`, `-T` and `-m` have nothing to repair.
 
 use super::getopt;
 use super::pool::{bad_option, dev_path};
@@ -74,10 +73,10 @@ pub fn import(m: &mut Machine, args: &[String]) -> Output {
     if all && !operands.is_empty() || operands.len() > 2 {
         return usage_error("too many arguments", IMPORT_USAGE);
     }
-    // `-D` looks for destroyed pools, which the lab keeps none of; `-d DIR`
-    // searches only there, and the lab's devices are all under /dev.
+    // `-D` looks for destroyed pools only; `-d DIR` searches only there,
+    // and the lab's devices are all under /dev.
     let elsewhere = opts.iter().filter(|o| o.0 == 'd').any(|o| !(o.1 == "/dev" || o.1.starts_with("/dev/")));
-    let found = if has('D') || elsewhere { Vec::new() } else { m.zpool_importable() };
+    let found = if elsewhere { Vec::new() } else { m.zpool_importable(has('D')) };
     match operands.as_slice() {
         [] if all => import_all(m, &found, &history_line(args)),
         [] if found.is_empty() => Output::error("no pools available to import\n", 0),
@@ -121,7 +120,7 @@ fn import_one(m: &mut Machine, which: &str, new_name: Option<&String>, found: &[
     if let Some(new) = new_name.filter(|n| *n != which) {
         return Output::error(format!("cannot import '{which}' as '{new}': the lab does not rename pools on import\n"), 1);
     }
-    match m.zpool_import(which) {
+    match m.zpool_import(which, found.first().is_some_and(|p| p.destroyed)) {
         Ok(events) => {
             let name = m.zfs().pools.last().map(|p| p.name.clone()).unwrap_or_default();
             if !line.is_empty() {
@@ -139,7 +138,8 @@ fn import_one(m: &mut Machine, which: &str, new_name: Option<&String>, found: &[
 /// `show_import`: the pool, its state, why and what to do, and its config.
 fn show_import(m: &Machine, p: &Pool) -> String {
     let health = p.health();
-    let mut out = format!("   pool: {}\n     id: {}\n  state: {health}\n", p.name, p.guid);
+    let destroyed = if p.destroyed { " (DESTROYED)" } else { "" };
+    let mut out = format!("   pool: {}\n     id: {}\n  state: {health}{destroyed}\n", p.name, p.guid);
     let leaves = || p.vdevs.iter().flat_map(|v| v.children.iter());
     // `vdev_missing` (a device gone, or a whole vdev unseen) comes before
     // `vdev_broken` (a device without the pool's label).

@@ -156,7 +156,7 @@ impl Machine {
         for s in slices {
             let sig = self.probe(s);
             #[cfg(feature = "zfs")]
-            if let Some(pool) = sig.as_ref().and_then(|sig| self.zfs.exported.iter().find(|p| p.guid.to_string() == sig.uuid)) {
+            if let Some(pool) = sig.as_ref().and_then(|sig| self.zfs.exported.iter().find(|p| !p.destroyed && p.guid.to_string() == sig.uuid)) {
                 return Err(ZfsError::ExportedMember { dev: s, pool: pool.name.clone() });
             }
             if let Some(t) = sig.map(|sig| sig.fstype.name()).filter(|t| *t != "zfs_member") {
@@ -254,6 +254,21 @@ impl Machine {
         }
         let names: Vec<String> = self.zfs.pool(name).map(|p| p.datasets.iter().map(|d| d.name.clone()).collect()).unwrap_or_default();
         let mountpoints = self.mountpoints_of(&names);
+        // `spa_destroy`: a last txg writes every label POOL_STATE_DESTROYED,
+        // which `zpool import -D` can still find.
+        #[cfg(feature = "zfs")]
+        {
+            let _ = self.with_pool(name, |tx| {
+                tx.pool.destroyed = true;
+                tx.touch_mos();
+                tx.relabel();
+                Ok(())
+            });
+            if let Some(at) = self.zfs.pools.iter().position(|p| p.name == name) {
+                let pool = self.zfs.pools.remove(at);
+                self.zfs.exported.push(pool);
+            }
+        }
         self.zfs.pools.retain(|p| p.name != name);
         self.refresh();
         // `zpool_disable_datasets` unmounts each filesystem and removes its

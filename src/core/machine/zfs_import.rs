@@ -6,8 +6,9 @@
 //! exported pool's state waits in `Zfs::exported` and import takes it back
 //! from there rather than reading the MOS; what the devices decide is which
 //! leaves are there (a leaf whose device is gone or whose label no longer
-//! names the pool and the leaf is UNAVAIL). No destroyed pools (`-D`), no
-//! renaming on import, and no other hosts (`-f` is never needed).
+//! names the pool and the leaf is UNAVAIL). A destroyed pool waits there
+//! too, for `-D`. No renaming on import, and no other hosts (`-f` is never
+//! needed).
 
 use super::Machine;
 use crate::core::event::Event;
@@ -66,10 +67,12 @@ impl Machine {
         Ok(events)
     }
 
-    /// The exported pools with each leaf's state as an import would find
-    /// it: present and labelled, or UNAVAIL.
-    pub fn zpool_importable(&self) -> Vec<Pool> {
-        self.zfs.exported.iter().map(|p| self.as_found(p)).filter(|p| p.vdevs.iter().any(|v| v.children.iter().any(|l| l.state != LeafState::Unavail))).collect()
+    /// The exported pools (or with `destroyed`, the destroyed ones) with
+    /// each leaf's state as an import would find it: present and labelled,
+    /// or UNAVAIL.
+    pub fn zpool_importable(&self, destroyed: bool) -> Vec<Pool> {
+        let found = self.zfs.exported.iter().filter(|p| p.destroyed == destroyed).map(|p| self.as_found(p));
+        found.filter(|p| p.vdevs.iter().any(|v| v.children.iter().any(|l| l.state != LeafState::Unavail))).collect()
     }
 
     fn as_found(&self, pool: &Pool) -> Pool {
@@ -91,8 +94,8 @@ impl Machine {
 
     /// `zpool import NAME|GUID`: the pool returns, missing leaves UNAVAIL,
     /// and one txg writes its labels active again.
-    pub fn zpool_import(&mut self, which: &str) -> Result<Vec<Event>, ImportError> {
-        let Some(at) = self.zfs.exported.iter().position(|p| p.name == which || p.guid.to_string() == which) else {
+    pub fn zpool_import(&mut self, which: &str, destroyed: bool) -> Result<Vec<Event>, ImportError> {
+        let Some(at) = self.zfs.exported.iter().position(|p| p.destroyed == destroyed && (p.name == which || p.guid.to_string() == which)) else {
             return Err(ImportError::NotFound);
         };
         let mut pool = self.as_found(&self.zfs.exported[at]);
@@ -103,6 +106,7 @@ impl Machine {
             return Err(ImportError::MissingDevices);
         }
         pool.exported = false;
+        pool.destroyed = false;
         // `vdev_open` at import marks each leaf it cannot open not present.
         for leaf in pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).filter(|l| l.state == LeafState::Unavail) {
             leaf.not_present = leaf.exported_path.clone();

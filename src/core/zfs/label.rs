@@ -153,10 +153,15 @@ pub fn config(pool: &Pool, t: usize, c: usize, path: &dyn Fn(DevId) -> String) -
     ]
 }
 
-/// `POOL_STATE_ACTIVE` (0), or `POOL_STATE_EXPORTED` (1) once exported.
+/// `POOL_STATE_ACTIVE` (0), `POOL_STATE_EXPORTED` (1) once exported, or
+/// `POOL_STATE_DESTROYED` (2).
 #[cfg(feature = "zfs")]
 fn pool_state(pool: &Pool) -> u64 {
-    u64::from(pool.exported)
+    if pool.destroyed {
+        2
+    } else {
+        u64::from(pool.exported)
+    }
 }
 
 /// Without the `zfs` feature no pool is ever exported.

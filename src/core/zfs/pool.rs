@@ -79,6 +79,10 @@ pub struct Pool {
     /// Set by `zpool export`: the labels say so (`POOL_STATE_EXPORTED`).
     #[cfg(feature = "zfs")]
     pub exported: bool,
+    /// Set by `zpool destroy`: the labels say so (`POOL_STATE_DESTROYED`),
+    /// and only `zpool import -D` finds the pool.
+    #[cfg(feature = "zfs")]
+    pub destroyed: bool,
 }
 
 impl Pool {
@@ -108,6 +112,8 @@ impl Pool {
             props: Vec::new(),
             #[cfg(feature = "zfs")]
             exported: false,
+            #[cfg(feature = "zfs")]
+            destroyed: false,
         };
         let devices: Vec<String> = pool.leaves().map(|l| io.name(l.whole_disk.unwrap_or(l.dev))).collect();
         let mut events = vec![Event::PoolCreated { pool: name.to_string(), vdevs: pool.vdev_names(), devices, size_bytes: pool.size_bytes() }];
