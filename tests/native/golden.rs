@@ -1561,3 +1561,19 @@ resize2fs 1.47.0 (5-Feb-2023)\nresize2fs: New size smaller than minimum (29591)\
 \x20 300.00m\n",
     );
 }
+
+#[test]
+fn a_pv_under_a_new_partition_table_is_one_lvm2_no_longer_sees() {
+    // libblkid takes a table in pvcreate's wiped area as newer (blkid shows
+    // only PTTYPE), lvm2's filter rejects the partitioned disk, and wipefs
+    // still finds the old label (checked against lvm2 2.03.16 on a loop
+    // device by this stop's review).
+    check(
+        Some("sdb=1G"),
+        "pvcreate -q /dev/sdb\nsfdisk -q /dev/sdb <<EOF\nlabel: dos\n,100M\nEOF\nblkid -s TYPE -s PTTYPE /dev/sdb\npvs\nvgcreate vg0 /dev/sdb; echo $?\nwipefs /dev/sdb\n",
+        "  Physical volume \"/dev/sdb\" successfully created.\n/dev/sdb: PTTYPE=\"dos\"\n  Cannot use /dev/sdb: device is partitioned\n  Command requires all devices to be found.\n5\n\
+DEVICE OFFSET TYPE        UUID                                   LABEL\n\
+sdb    0x218  LVM2_member qlVNwc-JXXY-qFJo-bouB-YDnS-Dxn2-aexiSF \n\
+sdb    0x1fe  dos                                                \n",
+    );
+}

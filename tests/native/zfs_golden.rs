@@ -2531,3 +2531,14 @@ Unable to parse pools/vdevs list.\n\n1\n\
 the lab does not model 'zpool split'\n",
     );
 }
+
+#[test]
+fn directories_count_their_subdirectories_as_links() {
+    // zfs_link_create/zfs_link_destroy: a subdirectory adds a link to its
+    // parent, and every entry counts in the directory's size (entries + 2).
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nmkdir /tank/d /tank/e\ntouch /tank/f\nstat -c '%h %s %n' /tank\nrmdir /tank/e\nrm /tank/f\nstat -c '%h %s %n' /tank\nmkdir /tank/d/sub\nmv /tank/d/sub /tank/sub\nstat -c '%h %s %n' /tank /tank/d\n",
+        "4 5 /tank\n3 3 /tank\n4 4 /tank\n2 2 /tank/d\n",
+    );
+}

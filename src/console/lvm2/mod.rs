@@ -217,6 +217,8 @@ pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
         "pvresize",
         #[cfg(feature = "lvm-extras")]
         "lvscan",
+        #[cfg(feature = "lvm-extras")]
+        "pvmove",
         #[cfg(feature = "thin-snapshots")]
         "lvconvert",
     ];
@@ -418,6 +420,10 @@ fn dispatch(shell: &mut Shell, cmd: &str, args: &Args, line: &str) -> Output {
         "vgscan" => vgscan(&shell.machine),
         #[cfg(feature = "lvm-extras")]
         "lvscan" => lvscan(&shell.machine, args),
+        // pvmove copies through a temporary device-mapper mirror; the lab
+        // models no mirror target.
+        #[cfg(feature = "lvm-extras")]
+        "pvmove" => Output::error("storage-lab: pvmove is not modelled (it moves extents through a temporary mirror); copy an LV with dd, or lvcreate on the new PV\n", 5),
         "pvdisplay" => pvdisplay(&shell.machine, args),
         "vgdisplay" => vgdisplay(&shell.machine, args),
         "lvdisplay" => lvdisplay(&shell.machine, args),

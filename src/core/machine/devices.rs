@@ -284,6 +284,16 @@ impl Machine {
         self.probe_bytes(dev)
     }
 
+    /// What blkid and lsblk report: `probe`, except that an LVM2 label on
+    /// a disk that now has a partition table is taken as older than the
+    /// table (libblkid's wiper: pvcreate clears the first 8 KiB, so a table
+    /// there came later) and left out. wipefs still lists it.
+    pub fn probe_shown(&self, dev: DevId) -> Option<Signature> {
+        let sig = self.probe(dev)?;
+        let under_table = sig.fstype == signature::FsType::LvmPv && self.disk(dev).and_then(|d| d.label()).is_some();
+        (!under_table).then_some(sig)
+    }
+
     fn probe_bytes(&self, dev: DevId) -> Option<Signature> {
         let read = |offset: u64, len: u64| self.read_at(dev, offset, len).unwrap_or_default();
         #[cfg(feature = "zfs")]
@@ -373,7 +383,7 @@ impl Machine {
             size_bytes: self.size_of(dev),
             kind,
             mountpoints: self.mountpoints(dev),
-            sig: self.probe(dev),
+            sig: self.probe_shown(dev),
             usage: mounted.and_then(|m| self.fs_usage(&m.uuid)),
             model: None,
             serial: None,

@@ -45,7 +45,7 @@ impl Machine {
         let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }];
         // A GPT header lands on a PV's label sector.
         #[cfg(feature = "lvm-extras")]
-        events.extend(self.rescan_pv_label(disk));
+        events.extend(self.rescan_pv_partitioned(disk));
         events
     }
 
@@ -113,7 +113,7 @@ impl Machine {
         // BLKRRPART fails: kernel 6.18.)
         let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name(), parts }];
         #[cfg(feature = "lvm-extras")]
-        events.extend(self.rescan_pv_label(disk));
+        events.extend(self.rescan_pv_partitioned(disk));
         let failed = self.update_kernel_partitions(disk, &mut events);
         (failed, events)
     }

@@ -38,11 +38,25 @@ impl Machine {
     /// label is gone is no PV any more, and a VG with no LVs whose PVs have
     /// all lost theirs goes too. A VG that still has an LV or a labelled PV
     /// keeps the lost one (lvm2 would show it partial, with an `[unknown]`
-    /// PV; not modelled).
+    /// PV; not modelled). A PV in no VG on a disk that now has a partition
+    /// table is one lvm2's filter rejects ("device is partitioned"), so it
+    /// goes too, though its label stays for wipefs to find.
     #[cfg(feature = "lvm-extras")]
     pub(super) fn rescan_pv_label(&mut self, dev: DevId) -> Vec<Event> {
+        self.rescan_pv(dev, false)
+    }
+
+    /// `rescan_pv_label` after a partition table was written on `dev`.
+    #[cfg(feature = "lvm-extras")]
+    pub(super) fn rescan_pv_partitioned(&mut self, dev: DevId) -> Vec<Event> {
+        self.rescan_pv(dev, true)
+    }
+
+    #[cfg(feature = "lvm-extras")]
+    fn rescan_pv(&mut self, dev: DevId, partitioned: bool) -> Vec<Event> {
         let Some(pv) = self.lvm.pv(dev) else { return Vec::new() };
-        if self.has_pv_label(dev) {
+        let filtered = partitioned && pv.vg_name.is_none() && self.disk(dev).is_some();
+        if self.has_pv_label(dev) && !filtered {
             return Vec::new();
         }
         let Some(vg) = pv.vg_name.clone().and_then(|n| self.lvm.vg(&n).cloned()) else {

@@ -48,7 +48,7 @@ fn stat_of(z: &ZStat) -> Stat {
         // `dmu_object_size_from_db`: the blocks, rounded, plus the dnode's slot.
         blocks_512: (z.used_bytes + 256) / 512 + 1,
         mode: z.mode as u32,
-        nlink: if z.is_dir { 2 } else { 1 },
+        nlink: z.links,
         mtime: z.mtime,
     }
 }

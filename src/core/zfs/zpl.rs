@@ -16,7 +16,8 @@
 //! content (zeros, a fill, seeded random data) down without materialising
 //! it; a partial block is read, changed and written whole.
 //! Simplified: one SA layout for every file and directory (see `dnode`);
-//! no permissions, links, xattrs or timestamps beyond mtime.
+//! no permissions, hard links (beyond directories' counts), xattrs or
+//! timestamps beyond mtime.
 
 use super::blkptr::ObjType;
 use super::dmu::{Bookmark, Buf, Os, Tx};
@@ -84,6 +85,8 @@ pub struct ZStat {
     /// Bytes its blocks take (`dn_used`).
     pub used_bytes: u64,
     pub block_bytes: u64,
+    /// Hard links: 1 for a file, 2 plus its subdirectories for a directory.
+    pub links: u64,
 }
 
 /// One object `zfs diff` reports (`write_inuse_diffs_one`, `describe_free`).
@@ -239,8 +242,9 @@ impl Tx<'_> {
         };
         entries.push((name.to_string(), ((if dir { DT_DIR } else { DT_REG }) << 60) | obj));
         self.write_zap(os, parent, &entries)?;
+        // A subdirectory's ".." links to its parent (`zfs_link_create`).
         let pz = self.znode(os, parent)?;
-        self.set_znode(os, parent, Znode { size: entries.len() as u64 + 2, mtime: self.now, ..pz })?;
+        self.set_znode(os, parent, Znode { size: entries.len() as u64 + 2, mtime: self.now, links: pz.links + u64::from(dir), ..pz })?;
         self.events.push(Event::FileCreated { path: path.to_string(), dir });
         Ok(obj)
     }
@@ -310,7 +314,7 @@ impl Tx<'_> {
     pub fn stat(&mut self, os: Os, obj: u64) -> Result<ZStat, ZfsError> {
         let dn = self.dnode(os, obj)?;
         let z = Znode::decode(&dn.bonus);
-        Ok(ZStat { object: obj, is_dir: z.is_dir(), size: z.size, mode: z.mode, mtime: z.mtime, used_bytes: dn.used_bytes, block_bytes: dn.data_block_bytes })
+        Ok(ZStat { object: obj, is_dir: z.is_dir(), size: z.size, mode: z.mode, mtime: z.mtime, used_bytes: dn.used_bytes, block_bytes: dn.data_block_bytes, links: z.links })
     }
 
     /// Grows a file's single block toward `end` (at most `recordsize`).
@@ -471,11 +475,14 @@ impl Tx<'_> {
         let mut entries = self.read_zap(os, parent)?;
         let i = entries.iter().position(|(n, _)| n == name).ok_or(ZfsError::NotFound)?;
         let obj = entries[i].1 & ((1 << 48) - 1);
-        if self.znode(os, obj)?.is_dir() && !self.read_zap(os, obj)?.is_empty() {
+        let dir = self.znode(os, obj)?.is_dir();
+        if dir && !self.read_zap(os, obj)?.is_empty() {
             return Err(ZfsError::NotEmpty);
         }
         entries.remove(i);
         self.write_zap(os, parent, &entries)?;
+        let pz = self.znode(os, parent)?;
+        self.set_znode(os, parent, Znode { size: entries.len() as u64 + 2, mtime: self.now, links: pz.links - u64::from(dir && pz.links > 2), ..pz })?;
         self.free_object(os, obj)?;
         self.events.push(Event::FileRemoved { path: path.to_string() });
         Ok(())
@@ -505,10 +512,12 @@ impl Tx<'_> {
         let mut entries = self.read_zap(os, new_dir)?;
         entries.push((new_name.to_string(), entry));
         self.write_zap(os, new_dir, &entries)?;
-        for dir in [old_dir, new_dir] {
+        let moved_dir = u64::from(is_dir && old_dir != new_dir);
+        for (dir, gained) in [(old_dir, 0), (new_dir, moved_dir)] {
             let size = self.read_zap(os, dir)?.len() as u64 + 2;
             let z = self.znode(os, dir)?;
-            self.set_znode(os, dir, Znode { size, mtime: self.now, ..z })?;
+            let lost = if dir == old_dir { moved_dir.min(z.links.saturating_sub(2)) } else { 0 };
+            self.set_znode(os, dir, Znode { size, mtime: self.now, links: z.links + gained - lost, ..z })?;
         }
         let z = self.znode(os, obj)?;
         self.set_znode(os, obj, Znode { parent: new_dir, mtime: self.now, ..z })?;
