@@ -363,6 +363,10 @@ fn usage_line(op: &str) -> &'static str {
     match op {
         "write" => "write [-bcCfnqruz] [-P pattern | -s source_file] off len -- writes a number of bytes at a specified offset\n",
         "read" => "read [-abCqrv] [-P pattern [-s off] [-l len]] off len -- reads a number of bytes at a specified offset\n",
+        #[cfg(feature = "qemu-io-extras")]
+        "writev" => "writev [-Cfqr] [-P pattern] off len [len..] -- writes a number of bytes at a specified offset\n",
+        #[cfg(feature = "qemu-io-extras")]
+        "readv" => "readv [-Cqrv] [-P pattern] off len [len..] -- reads a number of bytes at a specified offset\n",
         _ => "discard [-Cq] off len -- discards a number of bytes at a specified offset\n",
     }
 }
@@ -392,6 +396,10 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
         "write" | "w" => ("write", WRITE_OPTS, if cfg!(feature = "shell-scripts") { "zPcq" } else { "zPc" }),
         "read" | "r" => ("read", READ_OPTS, if cfg!(feature = "shell-scripts") { "Pvq" } else { "Pv" }),
         "discard" | "d" => ("discard", DISCARD_OPTS, if cfg!(feature = "shell-scripts") { "q" } else { "" }),
+        #[cfg(feature = "qemu-io-extras")]
+        "writev" => ("writev", "CfqrP:", "Pq"),
+        #[cfg(feature = "qemu-io-extras")]
+        "readv" => ("readv", "CqrvP:", "Pvq"),
         // qemu-io's own complaints go to standard error; a command's results to standard output.
         other => return Output::error(format!("command \"{other}\" not found\n"), 1),
     };
@@ -415,9 +423,29 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
             }
         }
     }
-    let mut out = checked(m, target, size, op, pattern, &flags, &getopt.operands);
+    #[cfg(feature = "qemu-io-extras")]
+    if let Some(single) = op.strip_suffix('v').filter(|_| op.len() > 4) {
+        // The buffers of writev and readv make one request of their summed length.
+        let Some((offset, lens)) = getopt.operands.split_first().filter(|(_, l)| !l.is_empty()) else {
+            return fail(usage_line(op).into());
+        };
+        let mut total = 0u64;
+        for l in lens {
+            match number(l) {
+                Some(n) => total = total.saturating_add(n),
+                None => return fail(parse_error(l)),
+            }
+        }
+        let operands = [offset.clone(), total.to_string()];
+        return quiet(checked(m, target, size, single, pattern, &flags, &operands), &flags);
+    }
+    let out = checked(m, target, size, op, pattern, &flags, &getopt.operands);
+    quiet(out, &flags)
+}
+
+/// `-q`: no dump and no summary; errors and usage still print.
+fn quiet(mut out: Output, flags: &str) -> Output {
     if cfg!(feature = "shell-scripts") && flags.contains('q') {
-        // `-q`: no dump and no summary; errors and usage still print.
         let dump = |l: &str| l.len() > 9 && l.as_bytes()[8] == b':' && l[..8].bytes().all(|b| b.is_ascii_hexdigit());
         out.text = out.text.split_inclusive('\n').filter(|l| out.exit_status != 0 && !(l.contains(" bytes at offset ") || l.contains(" ops; ") || dump(l))).collect();
     }
