@@ -111,9 +111,11 @@ fn options(args: &[String]) -> Result<Opts, Output> {
 fn describe(shell: &Shell, name: &str, special: bool) -> String {
     let path = shell.abs(name);
     let machine = &shell.machine;
-    match path.as_str() {
-        "/dev/null" => return "character special (1/3)".into(),
-        "/dev/zero" => return "character special (1/5)".into(),
+    match (path.as_str(), special) {
+        ("/dev/null", false) => return "character special (1/3)".into(),
+        ("/dev/zero", false) => return "character special (1/5)".into(),
+        ("/dev/null", true) => return "empty".into(),
+        ("/dev/zero", true) => return "data".into(),
         _ => {}
     }
     if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| machine.resolve(&path)) {

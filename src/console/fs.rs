@@ -198,11 +198,34 @@ fn mkfs_ext4(machine: &mut Machine, args: &[String]) -> Output {
 #[cfg(feature = "mke2fs-options")]
 pub fn mkfs_question(machine: &Machine, args: &[String]) -> Option<Output> {
     let a = parse_mkfs_args("mkfs.ext4", args).ok().filter(|a| !a.force)?;
+    let (mut text, notice) = plausibility(machine, &a)?;
+    text.push_str("Proceed anyway? (y,N) ");
+    let err = format!("{}{notice}", if a.quiet { "" } else { "mke2fs 1.47.0 (5-Feb-2023)\n" });
+    Some(Output { text, err, ..Output::default() })
+}
+
+/// mkfs.ext4 on a terminal with -F: the same notice, and no question.
+#[cfg(feature = "mke2fs-options")]
+pub fn mkfs_ext4_forced(machine: &mut Machine, args: &[String]) -> Output {
+    let found = parse_mkfs_args("mkfs.ext4", args).ok().filter(|a| a.force).and_then(|a| plausibility(machine, &a));
+    let mut out = mkfs_ext4(machine, args);
+    if let Some((text, notice)) = found {
+        // After mke2fs's banner, before its report.
+        let at = if out.err.starts_with("mke2fs ") { out.err.find('\n').map_or(0, |i| i + 1) } else { 0 };
+        out.err.insert_str(at, &notice);
+        out.text.insert_str(0, &text);
+    }
+    out
+}
+
+/// `check_plausibility`'s findings: (standard output, standard error).
+#[cfg(feature = "mke2fs-options")]
+fn plausibility(machine: &Machine, a: &MkfsArgs) -> Option<(String, String)> {
     let (dev, path) = target(machine, "mkfs.ext4", a.device.as_deref()).ok()?;
     if in_use(machine, dev).is_some() || a.label.chars().count() > 16 {
         return None;
     }
-    let mut err = String::from(if a.quiet { "" } else { "mke2fs 1.47.0 (5-Feb-2023)\n" });
+    let mut err = String::new();
     let mut text = String::new();
     if let Some(sig) = machine.probe(dev) {
         let kind = sig.fstype.name();
@@ -218,8 +241,7 @@ pub fn mkfs_question(machine: &Machine, args: &[String]) -> Option<Output> {
     } else {
         return None;
     }
-    text.push_str("Proceed anyway? (y,N) ");
-    Some(Output { text, err, ..Output::default() })
+    Some((text, err))
 }
 
 /// `print_ext2_info`: when the filesystem was last mounted (and where), or

@@ -888,10 +888,13 @@ impl Shell {
             "hexdump" | "hd" | "xxd" => dump::run(self, cmd, args, stdin),
             // mke2fs asks only when standard input and output are the terminal.
             #[cfg(feature = "mke2fs-options")]
-            "mkfs.ext4" if stdin.is_none() && self.output_is_terminal() && fs::mkfs_question(&self.machine, args).is_some() => {
-                self.interactive = Some(Interactive::Mkfs(args.to_vec()));
-                fs::mkfs_question(&self.machine, args).unwrap_or_default()
-            }
+            "mkfs.ext4" if stdin.is_none() && self.output_is_terminal() => match fs::mkfs_question(&self.machine, args) {
+                Some(question) => {
+                    self.interactive = Some(Interactive::Mkfs(args.to_vec()));
+                    question
+                }
+                None => fs::mkfs_ext4_forced(&mut self.machine, args),
+            },
             #[cfg(feature = "file-magic")]
             "file" => file::run(self, args, stdin),
             "umount" => fs::umount(&mut self.machine, args, &self.cwd),

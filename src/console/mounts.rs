@@ -22,6 +22,9 @@ pub struct MountRow {
 /// What OpenZFS 2.2's `zpl_show_options` adds to the VFS's own options.
 #[cfg(feature = "zfs")]
 const ZFS_OPTIONS: &str = "rw,relatime,xattr,noacl,casesensitive";
+/// The same for a filesystem with `readonly=on` (`SB_RDONLY`).
+#[cfg(feature = "zfs")]
+const ZFS_RO_OPTIONS: &str = "ro,relatime,xattr,noacl,casesensitive";
 
 /// Every mount, oldest first.
 pub fn table(machine: &Machine) -> Vec<MountRow> {
@@ -35,7 +38,9 @@ pub fn table(machine: &Machine) -> Vec<MountRow> {
     let rows = {
         let mut rows: Vec<(u64, MountRow)> = machine.mounts().iter().map(|m| m.since).zip(rows).collect();
         for (ds, mp, since) in machine.zfs_mounts() {
-            rows.push((since, MountRow { source: ds, target: mp, fstype: "zfs", options: ZFS_OPTIONS }));
+            let readonly = machine.zfs().pool(crate::core::machine::pool_of(&ds)).is_some_and(|p| p.inherited(&ds, |x| x.stored("readonly").cloned()).is_some_and(|v| v.0 == "on"));
+            let options = if readonly { ZFS_RO_OPTIONS } else { ZFS_OPTIONS };
+            rows.push((since, MountRow { source: ds, target: mp, fstype: "zfs", options }));
         }
         rows.small_sort_by_key(|r| r.0);
         rows.into_iter().map(|r| r.1)

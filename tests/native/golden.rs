@@ -1538,12 +1538,13 @@ fn mkfs_asks_before_formatting_over_a_table_or_filesystem() {
     // the texts and order as the real tool printed them under script(1).
     check(
         Some("sdb=1G,sdc=1G"),
-        "parted -s /dev/sdb mklabel gpt\nmkfs.ext4 /dev/sdb\nn\necho $?\nmkfs.ext4 -q /dev/sdb\ny\nmkfs.ext4 -L data /dev/sdb\nno\nmkdir /mnt/d\nmount /dev/sdb /mnt/d\numount /mnt/d\nmkfs.ext4 -q -L x /dev/sdb\n\npvcreate -q /dev/sdc\nmkfs.ext4 -q /dev/sdc < /dev/null\nblkid -s TYPE /dev/sdc\n",
+        "parted -s /dev/sdb mklabel gpt\nmkfs.ext4 /dev/sdb\nn\necho $?\nmkfs.ext4 -q /dev/sdb\ny\nmkfs.ext4 -L data /dev/sdb\nno\nmkdir /mnt/d\nmount /dev/sdb /mnt/d\numount /mnt/d\nmkfs.ext4 -q -L x /dev/sdb\n\npvcreate -q /dev/sdc\nmkfs.ext4 -q /dev/sdc < /dev/null\nblkid -s TYPE /dev/sdc\nmkfs.ext4 -q -F /dev/sdc\n",
         "mke2fs 1.47.0 (5-Feb-2023)\nFound a gpt partition table in /dev/sdb\nProceed anyway? (y,N) \n1\n\
 Found a gpt partition table in /dev/sdb\nProceed anyway? (y,N) \
 mke2fs 1.47.0 (5-Feb-2023)\n/dev/sdb contains a ext4 file system\n\tcreated on Wed Nov 25 09:00:04 2026\nProceed anyway? (y,N) \n\
 /dev/sdb contains a ext4 file system\n\tlast mounted on /mnt/d on Wed Nov 25 09:00:07 2026\nProceed anyway? (y,N) \n\
-\x20 Physical volume \"/dev/sdc\" successfully created.\n/dev/sdc: TYPE=\"ext4\"\n",
+\x20 Physical volume \"/dev/sdc\" successfully created.\n/dev/sdc: TYPE=\"ext4\"\n\
+/dev/sdc contains a ext4 file system\n\tcreated on Wed Nov 25 09:00:11 2026\n",
     );
 }
 

@@ -2542,3 +2542,16 @@ fn directories_count_their_subdirectories_as_links() {
         "4 5 /tank\n3 3 /tank\n4 4 /tank\n2 2 /tank/d\n",
     );
 }
+
+#[test]
+fn upgrade_refuses_downgrades_and_volumes_and_readonly_mounts_say_ro() {
+    // zfs_main.c upgrade_set_callback and zfs_for_each's type check;
+    // readonly_changed_cb sets SB_RDONLY, which /proc/mounts shows as ro.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/fs\nzfs create -V 10M tank/vol\nzfs upgrade -V 4 tank; echo $?\nzfs upgrade tank/vol; echo $?\nzfs set readonly=on tank/fs\nmount | grep tank\n",
+        "tank: can not be downgraded; it is already at version 5\n0 filesystems upgraded\n1\n\
+cannot open 'tank/vol': operation not applicable to datasets of this type\n0 filesystems upgraded\n1\n\
+tank on /tank type zfs (rw,relatime,xattr,noacl,casesensitive)\ntank/fs on /tank/fs type zfs (ro,relatime,xattr,noacl,casesensitive)\n",
+    );
+}

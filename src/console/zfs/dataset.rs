@@ -967,6 +967,8 @@ fn upgrade(m: &Machine, args: &[String]) -> Output {
         return usage_error(&format!("invalid version {v}"), UPGRADE_USAGE);
     }
     let version_set = opts.iter().any(|o| o.0 == 'V');
+    // Every lab filesystem is at version 5: a lower -V cannot downgrade it.
+    let lower = opts.iter().any(|(c, v)| *c == 'V' && v.as_str() != "5" && v.as_str() != "current");
     let bad = (!all && names.is_empty() && (recursive || version_set)) || (versions && (recursive || all || version_set || !names.is_empty())) || (all && !names.is_empty());
     if bad {
         return Output::error(format!("usage:\n{UPGRADE_USAGE}\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\n"), 2);
@@ -982,19 +984,29 @@ fn upgrade(m: &Machine, args: &[String]) -> Output {
     }
     let filesystems = m.zfs().pools.iter().flat_map(|p| p.datasets.iter()).filter(|d| matches!(d.kind, DatasetKind::Filesystem));
     let mut err = String::new();
-    let mut current = 0;
+    let mut chosen: Vec<String> = Vec::new();
     if all {
-        current = filesystems.count();
+        chosen = filesystems.map(|d| d.name.clone()).collect();
     } else {
         for name in &names {
+            let volume = m.zfs().pool(pool_of(name)).and_then(|p| p.dataset(name)).is_some_and(|d| !matches!(d.kind, DatasetKind::Filesystem));
             match open_dataset(m, name) {
                 Err(e) => err.push_str(&e),
+                Ok(_) if volume => err.push_str(&format!("cannot open '{name}': operation not applicable to datasets of this type\n")),
                 Ok(_) => {
                     let below = format!("{name}/");
-                    current += m.zfs().pools.iter().flat_map(|p| p.datasets.iter()).filter(|d| matches!(d.kind, DatasetKind::Filesystem) && (d.name == *name || recursive && d.name.starts_with(&below))).count();
+                    let all_fs = m.zfs().pools.iter().flat_map(|p| p.datasets.iter()).filter(|d| matches!(d.kind, DatasetKind::Filesystem));
+                    chosen.extend(all_fs.filter(|d| d.name == *name || recursive && d.name.starts_with(&below)).map(|d| d.name.clone()));
                 }
             }
         }
+    }
+    let current = chosen.len();
+    if lower {
+        // `upgrade_set_callback`: each one fails, on standard output.
+        let refusals: String = chosen.iter().map(|n| format!("{n}: can not be downgraded; it is already at version 5\n")).collect();
+        let failed = !chosen.is_empty() || !err.is_empty();
+        return Output { text: format!("{refusals}0 filesystems upgraded\n"), err, exit_status: i32::from(failed), ..Output::default() };
     }
     let mut text = String::from("0 filesystems upgraded\n");
     if current > 0 {
