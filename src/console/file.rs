@@ -16,6 +16,7 @@
 
 use super::exec::Input;
 use super::{Output, Shell};
+use crate::core::signature::uuid_text;
 
 /// libmagic's `bytes_max`: how much of a file it reads.
 const BYTES_MAX: u64 = 7 << 20;
@@ -257,11 +258,6 @@ fn ext(b: &[u8]) -> Option<String> {
         out.push_str(&format!(" ({f})"));
     }
     Some(out)
-}
-
-fn uuid_text(u: &[u8]) -> String {
-    let hex: String = u.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 fn xfs(b: &[u8]) -> Option<String> {

@@ -38,7 +38,7 @@ pub fn table(machine: &Machine) -> Vec<MountRow> {
     let rows = {
         let mut rows: Vec<(u64, MountRow)> = machine.mounts().iter().map(|m| m.since).zip(rows).collect();
         for (ds, mp, since) in machine.zfs_mounts() {
-            let readonly = machine.zfs().pool(crate::core::machine::pool_of(&ds)).is_some_and(|p| p.inherited(&ds, |x| x.stored("readonly").cloned()).is_some_and(|v| v.0 == "on"));
+            let readonly = machine.zfs().pool(crate::core::machine::pool_of(&ds)).is_some_and(|p| p.readonly(&ds));
             let options = if readonly { ZFS_RO_OPTIONS } else { ZFS_OPTIONS };
             rows.push((since, MountRow { source: ds, target: mp, fstype: "zfs", options }));
         }

@@ -92,7 +92,8 @@ fn text_field(b: &[u8]) -> String {
     String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
-fn uuid_text(b: &[u8]) -> String {
+/// A 16-byte UUID in its usual hyphenated, lowercase form.
+pub fn uuid_text(b: &[u8]) -> String {
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }

@@ -148,7 +148,7 @@ impl Machine {
     fn zfs_writable(&self, ds: &str) -> Result<(), VfsError> {
         #[cfg(feature = "zfs")]
         if let Some(pool) = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)) {
-            if pool.inherited(ds, |p| p.stored("readonly").cloned()).is_some_and(|v| v.0 == "on") {
+            if pool.readonly(ds) {
                 return Err(VfsError::ReadOnly);
             }
         }

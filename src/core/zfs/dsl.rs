@@ -507,6 +507,13 @@ impl Pool {
         self.inherited(name, |p| p.recordsize).map_or(DEFAULT_RECORDSIZE, |v| v.0)
     }
 
+    /// Whether `readonly=on` is set here or inherited: the filesystem is
+    /// mounted read-only (`SB_RDONLY`).
+    #[cfg(feature = "zfs")]
+    pub fn readonly(&self, name: &str) -> bool {
+        self.inherited(name, |p| p.stored("readonly").cloned()).is_some_and(|v| v.0 == "on")
+    }
+
     /// `compression`, as set here or inherited; `on` by default.
     pub fn compression_of(&self, name: &str) -> String {
         #[cfg(feature = "zfs")]
