@@ -2517,6 +2517,45 @@ a\nk\n",
 }
 
 #[test]
+fn a_child_of_a_readonly_filesystem_is_made_but_not_mounted() {
+    // zfs_do_create -> zfs_mount_at: mkdirp of the mount point fails with
+    // EROFS, so the dataset exists unmounted and zfs exits 1. A mount point
+    // elsewhere works; canmount=off makes no directory at all.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/r\nzfs set readonly=on tank/r\nzfs create tank/r/c; echo $?\nzfs get -H -o value mounted,readonly tank/r/c\nls /tank/r\nzfs create -o mountpoint=/mnt/c2 tank/r/c2; echo $?\nzfs get -H -o value mounted tank/r/c2\nzfs create -o canmount=off tank/off\nls /tank\nzfs snapshot tank/off@s\nzfs clone tank/off@s tank/r/k; echo $?\nzfs get -H -o value mounted tank/r/k\n",
+        "cannot mount '/tank/r/c': failed to create mountpoint: Read-only file system\n\
+filesystem successfully created, but not mounted\n1\nno\non\n0\nyes\nr\n\
+cannot mount '/tank/r/k': failed to create mountpoint: Read-only file system\n0\nno\n",
+    );
+}
+
+#[test]
+fn ls_shows_a_mount_point_as_the_mounted_root() {
+    // ls lstat()s each entry's path, which crosses the mount: the ZFS
+    // root's links and size (two subdirectories), ext4's root with
+    // lost+found, not the empty directories below them.
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank sdb\nzfs create tank/a\nmkdir /tank/a/d1 /tank/a/d2\nls -l /tank\nmkfs.ext4 -q /dev/sdc\nmkdir /mnt/x\nmount /dev/sdc /mnt/x\nls -l /mnt\n",
+        "total 1\ndrwxr-xr-x 4 root root 4 Nov 25 09:00 a\ntotal 4\ndrwxr-xr-x 3 root root 4096 Nov 25 09:00 x\n",
+    );
+}
+
+#[test]
+fn one_device_named_twice_is_the_kernels_ebusy() {
+    // libzfs_pool.c: zpool_create and zpool_add turn the exclusive open's
+    // EBUSY into these texts.
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank mirror sdb sdb; echo $?\nzpool create tank sdb\nzpool add -f tank mirror sdc sdc; echo $?\n",
+        "cannot create 'tank': one or more vdevs refer to the same device, or one of\n\
+the devices is part of an active md or lvm device\n1\n\
+cannot add to 'tank': one or more vdevs refer to the same device\n1\n",
+    );
+}
+
+#[test]
 fn upgrade_and_iostat_answer_as_openzfs_does() {
     // zfs_main.c zfs_do_upgrade: every lab filesystem is at ZPL version 5;
     // zpool_main.c zpool_do_iostat: a first argument that is no pool.

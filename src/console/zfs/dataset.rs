@@ -208,6 +208,7 @@ fn create(m: &mut Machine, args: &[String]) -> Output {
     let r = m.zfs_create(name, what, props).map(|e| [events, e].concat()).map_err(|e| match e {
         ZfsError::NoSpace => format!("cannot create '{name}': out of space\n"),
         ZfsError::BadProperty { why, .. } => format!("cannot create '{name}': {why}\n"),
+        e @ ZfsError::MountpointReadOnly(_) => format!("{e}\nfilesystem successfully created, but not mounted\n"),
         other => message(&other),
     });
     let r = r.and_then(|e| if unmounted { m.zfs_set_mounted(name, false).map(|_| e).map_err(|e| message(&e)) } else { Ok(e) });
@@ -313,7 +314,11 @@ fn clone(m: &mut Machine, args: &[String]) -> Output {
             return Output::error(e, 1);
         }
     }
-    outcome(m.zfs_clone(origin, name, props).map_err(|e| message(&e)), String::new())
+    match m.zfs_clone(origin, name, props) {
+        // `zfs_do_clone`: a clone that cannot be mounted is still a success.
+        Err(e @ ZfsError::MountpointReadOnly(_)) => Output::error(format!("{e}\n"), 0),
+        r => outcome(r.map_err(|e| message(&e)), String::new()),
+    }
 }
 
 /// Why a new dataset cannot take `name` (`zfs create`, `zfs clone`):

@@ -265,7 +265,10 @@ pub(super) fn add(m: &mut Machine, args: &[String]) -> Output {
         }
         return Output::text(format!("would update '{name}' to the following configuration:\n\n\t{name}\n{tree}{}", vdev_tree(m, &vdevs)), 0);
     }
-    let result = m.zpool_add(name, &vdevs, force).map_err(|e| create_error(m, name, &e, force));
+    let result = m.zpool_add(name, &vdevs, force).map_err(|e| match e {
+        ZfsError::SameDevice => format!("cannot add to '{name}': {e}\n"),
+        e => create_error(m, name, &e, force),
+    });
     outcome(result, String::new())
 }
 
@@ -364,6 +367,8 @@ pub(super) fn create_error(m: &Machine, name: &str, e: &ZfsError, force: bool) -
         ZfsError::DeviceTooSmall(_) => format!("cannot create '{name}': one or more devices is less than the minimum size (64M)\n"),
         ZfsError::InvalidVdev(_) => message(e),
         ZfsError::PoolExists(_) => message(e),
+        // libzfs' zpool_create adds the other cause of EBUSY.
+        ZfsError::SameDevice => format!("cannot create '{name}': {e}, or one of\nthe devices is part of an active md or lvm device\n"),
         other => format!("cannot create '{name}': {other}\n"),
     }
 }

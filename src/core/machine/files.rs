@@ -150,7 +150,23 @@ impl Machine {
 
     /// A directory's entries in readdir order, with `.` and `..` when asked.
     /// At a mount point `..` is the directory the filesystem is mounted on.
+    /// An entry that is a mount point shows the mounted root, as `lstat`
+    /// of its path does.
     pub fn read_dir(&self, path: &str, with_dots: bool) -> Result<Vec<(String, Stat)>, VfsError> {
+        let mut entries = self.read_dir_below_mounts(path, with_dots)?;
+        let targets: Vec<String> = self.mounts.iter().map(|m| m.target.clone()).chain(self.zfs_mounts().into_iter().map(|z| z.1)).collect();
+        for (name, stat) in entries.iter_mut().filter(|(n, _)| n != "." && n != "..") {
+            let child = normalize(&format!("{path}/{name}"));
+            if targets.contains(&child) {
+                if let Ok(s) = self.stat_path(&child) {
+                    *stat = s.stat;
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    fn read_dir_below_mounts(&self, path: &str, with_dots: bool) -> Result<Vec<(String, Stat)>, VfsError> {
         if let Some((ds, rel)) = self.zfs_path(&normalize(path)) {
             let parent = if rel == "/" { self.stat_path(&normalize(&format!("{path}/.."))).ok().map(|s| s.stat) } else { None };
             return self.zfs_read_dir(&ds, &rel, with_dots, parent);

@@ -91,7 +91,12 @@ impl Machine {
         let result = match pools.iter_mut().find(|p| p.name == name) {
             None => Err(ZfsError::NoSuchPool(name.to_string())),
             Some(pool) => {
+                // The scan's frontier and seen blocks stay out of the copy
+                // (a scrub step would copy its whole progress): a failed txg
+                // keeps the scan as it got, as the disks keep its repairs.
+                let scan = pool.scan.take();
                 let backup = pool.clone();
+                pool.scan = scan;
                 let mut tx = Tx::new(pool, self, now);
                 #[cfg(feature = "zfs")]
                 {
@@ -105,6 +110,7 @@ impl Machine {
                     Err(e) => {
                         let failed = std::mem::replace(pool, backup);
                         pool.keep_health(&failed);
+                        pool.scan = failed.scan;
                         Err(e)
                     }
                 }
@@ -551,7 +557,19 @@ impl Machine {
                 return Err(ZfsError::NoSpace);
             }
         }
-        let (mut events, made) = self.mount_dir(name, parent, &kind, &props);
+        let (mut events, made) = match self.mount_dir(name, parent, &kind, &props) {
+            Ok(made) => made,
+            #[cfg(not(feature = "zfs"))]
+            Err(_) => (Vec::new(), None),
+            #[cfg(feature = "zfs")]
+            Err(mountpoint) => {
+                // Made, but left unmounted, as `zfs_do_create` leaves it.
+                self.with_pool(&pool_name, |tx| create_with_limits(tx, name, kind, props))?;
+                self.zfs_set_mounted(name, false)?;
+                self.refresh();
+                return Err(ZfsError::MountpointReadOnly(mountpoint));
+            }
+        };
         match self.with_pool(&pool_name, |tx| create_with_limits(tx, name, kind, props)) {
             Ok((_, e)) => events.extend(e),
             Err(e) => {
@@ -583,20 +601,28 @@ impl Machine {
     /// A new filesystem's mount point directory, made before the dataset
     /// exists, so it lands in the filesystem that holds it (the parent
     /// dataset, or the root).
-    /// Returns the events and the directory, when it was new.
-    fn mount_dir(&mut self, name: &str, parent: &str, kind: &DatasetKind, props: &Props) -> (Vec<Event>, Option<String>) {
-        let Some(pool) = self.zfs.pool(pool_of(name)) else { return (Vec::new(), None) };
+    /// Returns the events and the directory, when it was new, or the mount
+    /// point when it would land in a read-only dataset.
+    fn mount_dir(&mut self, name: &str, parent: &str, kind: &DatasetKind, props: &Props) -> Result<(Vec<Event>, Option<String>), String> {
+        let Some(pool) = self.zfs.pool(pool_of(name)) else { return Ok((Vec::new(), None)) };
         let mountpoint = match &props.mountpoint {
             Some(mp) => mp.clone(),
             None => format!("{}/{}", pool.mountpoint_of(parent).trim_end_matches('/'), name.rsplit('/').next().unwrap_or(name)),
         };
-        if !matches!(kind, DatasetKind::Filesystem) || !mountpoint.starts_with('/') {
-            return (Vec::new(), None);
+        #[cfg(feature = "zfs")]
+        let never_mounted = props.stored("canmount").is_some_and(|v| v != "on");
+        #[cfg(not(feature = "zfs"))]
+        let never_mounted = false;
+        if !matches!(kind, DatasetKind::Filesystem) || !mountpoint.starts_with('/') || never_mounted {
+            return Ok((Vec::new(), None));
         }
         if self.stat_path(&mountpoint).is_ok() {
-            return (Vec::new(), None);
+            return Ok((Vec::new(), None));
         }
-        (self.make_mount_dir(&mountpoint), Some(mountpoint))
+        if self.zfs_path(&mountpoint).is_some_and(|(ds, _)| self.zfs_writable(&ds).is_err()) {
+            return Err(mountpoint);
+        }
+        Ok((self.make_mount_dir(&mountpoint), Some(mountpoint)))
     }
 
     /// Makes a missing mount point directory, and its parents. In a ZFS
@@ -626,8 +652,14 @@ impl Machine {
         if pool_name != pool_of(head) {
             return Err(ZfsError::PoolsDiffer(name.into()));
         }
-        let mut events = self.mount_dir(name, parent, &kind, &props).0;
+        let made = self.mount_dir(name, parent, &kind, &props);
+        let mut events = made.as_ref().map(|m| m.0.clone()).unwrap_or_default();
         events.extend(self.with_pool(&pool_name, |tx| tx.clone_dataset(name, origin, props))?.1);
+        if let Err(mountpoint) = made {
+            self.zfs_set_mounted(name, false)?;
+            self.refresh();
+            return Err(ZfsError::MountpointReadOnly(mountpoint));
+        }
         self.refresh();
         Ok(events)
     }

@@ -145,7 +145,7 @@ impl Machine {
 
     /// `readonly=on` (set here or inherited) mounts the dataset read-only:
     /// every change through its files fails with EROFS.
-    fn zfs_writable(&self, ds: &str) -> Result<(), VfsError> {
+    pub(super) fn zfs_writable(&self, ds: &str) -> Result<(), VfsError> {
         #[cfg(feature = "zfs")]
         if let Some(pool) = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)) {
             if pool.readonly(ds) {

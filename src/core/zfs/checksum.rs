@@ -11,7 +11,6 @@ use sha2::{Digest, Sha256};
 
 use crate::core::media::{Chunk, Content};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A 256-bit checksum as ZFS stores it: `zc_word[0..4]`.
@@ -25,7 +24,7 @@ pub struct Cksum(pub [u64; 4]);
 /// again. Literal bytes are never memoised. A cache, not state: clones share
 /// it and it never makes two machines unequal.
 #[derive(Debug, Clone, Default)]
-pub struct ChecksumMemo(Rc<RefCell<HashMap<MemoKey, Cksum>>>);
+pub struct ChecksumMemo(Rc<RefCell<rustc_hash::FxHashMap<MemoKey, Cksum>>>);
 
 /// (algorithm, content kind and parameters, stream position, length).
 type MemoKey = (u8, u8, [u64; 4], u64, u64);

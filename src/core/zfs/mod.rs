@@ -174,6 +174,12 @@ pub enum ZfsError {
     DatasetBusy(String),
     /// `zpool destroy` of a pool with such a volume.
     PoolBusy(String),
+    /// The dataset was made, but its mount point could not be: it lies
+    /// in a read-only filesystem (`zfs_mount_at`'s mkdirp failed).
+    MountpointReadOnly(String),
+    /// One device named twice: the kernel's exclusive open of the second
+    /// fails (EBUSY from `ZFS_IOC_POOL_CREATE` or `ZFS_IOC_VDEV_ADD`).
+    SameDevice,
 }
 
 impl std::fmt::Display for ZfsError {
@@ -216,6 +222,8 @@ impl std::fmt::Display for ZfsError {
             ZfsError::ScrubPaused(p) => write!(f, "cannot pause scrubbing {p}: scrub is paused; use 'zpool scrub' to resume scrub"),
             ZfsError::DatasetBusy(d) => write!(f, "cannot destroy '{d}': dataset is busy"),
             ZfsError::PoolBusy(p) => write!(f, "cannot destroy '{p}': pool is busy"),
+            ZfsError::SameDevice => write!(f, "one or more vdevs refer to the same device"),
+            ZfsError::MountpointReadOnly(mp) => write!(f, "cannot mount '{mp}': failed to create mountpoint: Read-only file system"),
         }
     }
 }

@@ -325,7 +325,7 @@ fn check_specs(io: &dyn Disks, specs: &[VdevSpec]) -> Result<(), ZfsError> {
         }
         for (dev, _) in &s.devs {
             if seen.contains(dev) {
-                return Err(ZfsError::InvalidVdev(format!("{} is used more than once", io.name(*dev))));
+                return Err(ZfsError::SameDevice);
             }
             seen.push(*dev);
             if io.size(*dev) < SPA_MINDEVSIZE {
