@@ -159,7 +159,7 @@ pub fn disk_header(path: &str, size_bytes: u64, model: Option<&str>) -> String {
 pub fn disk_header_io(path: &str, size_bytes: u64, model: Option<&str>, io_bytes: u64) -> String {
     let mut s = format!(
         "Disk {path}: {}, {size_bytes} bytes, {} sectors\n",
-        human_size(size_bytes, SizeStyle::Iec),
+        human_size(size_bytes, SizeStyle::Iec2),
         size_bytes / SECTOR_BYTES
     );
     if let Some(m) = model {

@@ -13,8 +13,7 @@ pub enum SizeStyle {
     /// `100 MiB`, as in fdisk's messages.
     Iec,
     /// `822.98 MiB`: two decimals (`SIZE_DECIMAL_2DIGITS`), as in fdisk's
-    /// free-space listing.
-    #[cfg_attr(not(feature = "free-space"), allow(dead_code))]
+    /// "Disk /dev/sdb: 1.99 GiB" line and its free-space listing.
     Iec2,
 }
 

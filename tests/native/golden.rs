@@ -1431,6 +1431,29 @@ qemu-img: The image size is too large (try using a larger cluster size)
     );
 }
 
+/// fdisk's disk line is `size_to_human_string` with two decimals
+/// (util-linux 2.38.1 on files of these sizes).
+#[test]
+fn fdisk_prints_the_disk_size_with_two_decimals() {
+    check(
+        Some("sdb=5000M,sdc=1G"),
+        "fdisk -l /dev/sdb /dev/sdc | grep '^Disk /'\n",
+        "Disk /dev/sdb: 4.88 GiB, 5242880000 bytes, 10240000 sectors\nDisk /dev/sdc: 1 GiB, 1073741824 bytes, 2097152 sectors\n",
+    );
+}
+
+/// pvdisplay_full: extents that end exactly at the device's end (333M =
+/// 1 MiB pe_start + 83 extents of 4 MiB) leave nothing "not usable"; a 1G
+/// PV keeps the 4 MiB past its last extent (lvm2 2.03.16 on loop devices).
+#[test]
+fn pvdisplay_counts_not_usable_space_as_lvm2_does() {
+    check(
+        Some("sdb=333M,sdc=1G"),
+        "pvcreate /dev/sdb /dev/sdc > /dev/null\nvgcreate tvg /dev/sdb /dev/sdc > /dev/null\npvdisplay | grep 'PV Size'\n",
+        "  PV Size               333.00 MiB / not usable 0   \n  PV Size               1.00 GiB / not usable 4.00 MiB\n",
+    );
+}
+
 /// `pvdisplay -C`, `vgdisplay -C` and `lvdisplay -C` are the reports (as
 /// lvm2 2.03.16 prints them on loop devices), which take `--readonly`;
 /// `lv_full_name` and `lv_active`.

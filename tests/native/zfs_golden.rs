@@ -1992,7 +1992,7 @@ fn zpool_create_sets_root_properties_with_o_and_m() {
         Some("sdb=1G"),
         "zpool create -O bogus=1 tank sdb\nzpool create -m srv tank sdb\nzpool create -m /srv/tank -O compression=off tank sdb\n\
          zfs get -o name,property,value,source compression,mountpoint tank\nls -d /srv/tank\n",
-        "cannot create 'tank': invalid property 'bogus'
+        "property 'bogus' is not a valid filesystem property
 invalid mountpoint 'srv': must be an absolute path, 'legacy', or 'none'
 NAME  PROPERTY     VALUE           SOURCE
 tank  compression  off             local
@@ -2539,6 +2539,20 @@ fn ls_shows_a_mount_point_as_the_mounted_root() {
         Some("sdb=1G,sdc=1G"),
         "zpool create tank sdb\nzfs create tank/a\nmkdir /tank/a/d1 /tank/a/d2\nls -l /tank\nmkfs.ext4 -q /dev/sdc\nmkdir /mnt/x\nmount /dev/sdc /mnt/x\nls -l /mnt\n",
         "total 1\ndrwxr-xr-x 4 root root 4 Nov 25 09:00 a\ntotal 4\ndrwxr-xr-x 3 root root 4096 Nov 25 09:00 x\n",
+    );
+}
+
+#[test]
+fn property_names_are_checked_for_the_dataset_type() {
+    // zpool_main.c add_prop_list (-O takes filesystem properties only);
+    // libzfs zfs_valid_proplist (volsize is a volume's).
+    check(
+        Some("sdb=1G"),
+        "zpool create -O bogus=1 tank sdb; echo $?\nzpool create -O volsize=1G tank sdb\nzpool create -O compression tank sdb\nzpool create -O com.example:note=hi tank sdb; echo $?\nzfs create -o volsize=1G tank/x\n",
+        "property 'bogus' is not a valid filesystem property\n1\n\
+property 'volsize' is not a valid filesystem property\n\
+missing '=' for -O option\n0\n\
+cannot create 'tank/x': 'volsize' does not apply to datasets of this type\n",
     );
 }
 

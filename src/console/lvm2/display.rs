@@ -180,7 +180,15 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
             msg(&mut t, &format!("PV Size               {}", long_size_as(u, pv.dev_size_bytes)));
             msg(&mut t, "Allocatable           NO");
         } else {
-            msg(&mut t, &format!("PV Size               {} / not usable {}", long_size_as(u, pv.dev_size_bytes), long_size_as(u, pv.dev_size_bytes - pv.pe_count * extent)));
+            // `pvdisplay_full`: when the extents reach the end, the size
+            // shown is theirs plus pe_start, and "not usable" what overhangs.
+            let data_bytes = pv.pe_count * extent;
+            let (size_bytes, unusable_bytes) = if pv.dev_size_bytes > data_bytes + pv.pe_start_bytes {
+                (pv.dev_size_bytes, pv.dev_size_bytes - data_bytes)
+            } else {
+                (data_bytes + pv.pe_start_bytes, data_bytes + pv.pe_start_bytes - pv.dev_size_bytes)
+            };
+            msg(&mut t, &format!("PV Size               {} / not usable {}", long_size_as(u, size_bytes), long_size_as(u, unusable_bytes)));
             msg(&mut t, &format!("Allocatable           yes {}", if free == 0 { "(but full)" } else { "" }));
         }
         msg(&mut t, &format!("PE Size               {}", long_size_as(u, extent)));

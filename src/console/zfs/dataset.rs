@@ -410,6 +410,8 @@ pub(super) fn create_prop(props: &mut Props, name: &str, volume: bool, text: &st
         "mountpoint" if !mountpoint_ok(v) => return Err(format!("cannot create '{name}': 'mountpoint' must be an absolute path, 'none', or 'legacy'\n")),
         "mountpoint" => props.mountpoint = Some(v.to_string()),
         "volblocksize" | "volblock" => *volblocksize = Some(parse_size(v).ok_or_else(|| format!("bad volblocksize value '{v}'\n"))?),
+        // `zfs_valid_proplist`: the size of a volume is `-V`'s.
+        "volsize" if !volume => return Err(format!("cannot create '{name}': 'volsize' does not apply to datasets of this type\n")),
         // Set only when a dataset is made (read-only to `zfs set`).
         "normalization" | "utf8only" | "casesensitivity" | "encryption" => return Err(format!("cannot create '{name}': the lab does not model '{p}'\n")),
         "quota" | "refquota" | "reservation" | "reserv" | "refreservation" | "refreserv" => {
@@ -438,6 +440,18 @@ pub(super) fn create_prop(props: &mut Props, name: &str, volume: bool, text: &st
         }
     }
     Ok(())
+}
+
+/// `zfs_prop_valid_for_type(prop, ZFS_TYPE_FILESYSTEM)`, or a user
+/// property: what `zpool create -O` takes (`add_prop_list`).
+pub(super) fn is_fs_property(p: &str) -> bool {
+    if is_user_property(p) || matches!(p, "checksum" | "recordsize" | "recsize" | "copies" | "mountpoint" | "quota" | "refquota" | "reservation" | "reserv" | "refreservation" | "refreserv" | "normalization" | "utf8only" | "casesensitivity" | "encryption") {
+        return true;
+    }
+    match crate::core::machine::zfs::stored_value(canonical(p), "", FS) {
+        Ok(_) => true,
+        Err(why) => !(why.starts_with("invalid property") || why.contains("does not apply")),
+    }
 }
 
 fn checksum(v: &str) -> Option<ChecksumAlg> {

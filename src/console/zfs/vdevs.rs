@@ -99,6 +99,10 @@ fn root_props(opts: &[(char, String)], name: &str) -> Result<crate::core::zfs::P
     let mut props = crate::core::zfs::Props::default();
     for (c, v) in opts {
         match c {
+            'O' if !v.contains('=') => return Err("missing '=' for -O option\n".into()),
+            'O' if !super::dataset::is_fs_property(v.split_once('=').map_or(v.as_str(), |kv| kv.0)) => {
+                return Err(format!("property '{}' is not a valid filesystem property\n", v.split_once('=').map_or(v.as_str(), |kv| kv.0)));
+            }
             'O' => super::dataset::create_prop(&mut props, name, false, v, &mut None)?,
             'm' if !super::dataset::mountpoint_ok(v) => return Err(format!("invalid mountpoint '{v}': must be an absolute path, 'legacy', or 'none'\n")),
             'm' => props.mountpoint = Some(v.clone()),
