@@ -2557,6 +2557,34 @@ cannot create 'tank/x': 'volsize' does not apply to datasets of this type\n",
 }
 
 #[test]
+fn snapshots_are_read_only_trees_under_dot_zfs() {
+    // zfs_ctldir.c / zpl_ctldir.c: `.zfs` is hidden from the root's listing
+    // (snapdir=hidden) but can be named; `.zfs/snapshot/NAME` is the
+    // snapshot's tree, read-only; mkdir there takes a snapshot. The
+    // control directories' inode numbers and getattr values are the
+    // source's (ZFSCTL_INO_ROOT, ...; nlink 2 + snapshots).
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/fs\necho v1 > /tank/fs/a.txt\nzfs snapshot tank/fs@s1\necho v2 > /tank/fs/a.txt\n\
+         ls -a /tank/fs\nls /tank/fs/.zfs /tank/fs/.zfs/snapshot\ncat /tank/fs/.zfs/snapshot/s1/a.txt /tank/fs/a.txt\n\
+         echo x > /tank/fs/.zfs/snapshot/s1/a.txt\nrm /tank/fs/.zfs/snapshot/s1/a.txt\ncat /tank/fs/.zfs/snapshot/s2/a.txt\n\
+         cp /tank/fs/.zfs/snapshot/s1/a.txt /tank/fs/b.txt; cat /tank/fs/b.txt\ndf -h /tank/fs/.zfs/snapshot/s1 | tail -1\n\
+         stat -c '%i %h %s %A %n' /tank/fs/.zfs /tank/fs/.zfs/snapshot /tank/fs/.zfs/shares\n\
+         mkdir /tank/fs/.zfs/snapshot/s3\nzfs list -H -o name -t snapshot\nls /tank/fs/.zfs/snapshot/s3\n",
+        ".\n..\na.txt\n/tank/fs/.zfs:\nshares\nsnapshot\n\n/tank/fs/.zfs/snapshot:\ns1\nv1\nv2\n\
+bash: /tank/fs/.zfs/snapshot/s1/a.txt: Read-only file system\n\
+rm: cannot remove '/tank/fs/.zfs/snapshot/s1/a.txt': Read-only file system\n\
+cat: /tank/fs/.zfs/snapshot/s2/a.txt: No such file or directory\n\
+v1\n\
+tank/fs@s1      832M   24K  832M   1% /tank/fs/.zfs/snapshot/s1\n\
+281474976710655 1 0 drwxrwxrwx /tank/fs/.zfs\n\
+281474976710653 3 2 drwxrwxrwx /tank/fs/.zfs/snapshot\n\
+281474976710654 2 2 drwxrwxrwx /tank/fs/.zfs/shares\n\
+tank/fs@s1\ntank/fs@s3\na.txt\nb.txt\n",
+    );
+}
+
+#[test]
 fn one_device_named_twice_is_the_kernels_ebusy() {
     // libzfs_pool.c: zpool_create and zpool_add turn the exclusive open's
     // EBUSY into these texts.

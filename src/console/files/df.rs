@@ -210,7 +210,12 @@ fn named(shell: &Shell, m: Option<&Mount>) -> Named {
 
 /// A ZFS dataset as df names it: `tank/data`, type `zfs`, its mount point.
 fn zfs_named(shell: &Shell, dataset: &str) -> Named {
-    let target = shell.machine.zfs().pool(crate::core::machine::pool_of(dataset)).map(|p| p.mountpoint_of(dataset)).unwrap_or_default();
+    let mountpoint = |ds: &str| shell.machine.zfs().pool(crate::core::machine::pool_of(ds)).map(|p| p.mountpoint_of(ds)).unwrap_or_default();
+    // A snapshot is automounted below its filesystem's `.zfs/snapshot`.
+    let target = match dataset.split_once('@') {
+        Some((head, snap)) => format!("{}/.zfs/snapshot/{snap}", mountpoint(head).trim_end_matches('/')),
+        None => mountpoint(dataset),
+    };
     Named { source: dataset.to_string(), fstype: "zfs".into(), target }
 }
 

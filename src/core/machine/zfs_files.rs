@@ -53,6 +53,16 @@ fn stat_of(z: &ZStat) -> Stat {
     }
 }
 
+/// The control directory every ZFS filesystem has at its root, hidden
+/// from its listing (`snapdir=hidden`) but there to be named.
+const CTLDIR: &str = ".zfs";
+/// `zfs_ctldir.h`: the control directories' inode numbers; a snapshot's
+/// is `ZFSCTL_INO_SNAPDIRS - objsetid`.
+const ZFSCTL_INO_ROOT: u64 = 0x0000_FFFF_FFFF_FFFF;
+const ZFSCTL_INO_SHARES: u64 = 0x0000_FFFF_FFFF_FFFE;
+const ZFSCTL_INO_SNAPDIR: u64 = 0x0000_FFFF_FFFF_FFFD;
+const ZFSCTL_INO_SNAPDIRS: u64 = 0x0000_FFFF_FFFF_FFFC;
+
 impl Machine {
     /// The mounted ZFS filesystem a path is in, when its mount point is
     /// deeper than any other mount's: (dataset, path within it).
@@ -84,7 +94,48 @@ impl Machine {
         if deeper {
             return None;
         }
+        // `.zfs/snapshot/NAME/...` is the snapshot's own tree.
+        if let [CTLDIR, "snapshot", snap, rest @ ..] = &parts[n..] {
+            if self.zfs.pool(super::zfs::pool_of(&ds)).and_then(|p| p.dataset(&ds)).is_some_and(|d| d.snapshot(snap).is_some()) {
+                return Some((format!("{ds}@{snap}"), format!("/{}", rest.join("/"))));
+            }
+        }
         Some((ds, format!("/{}", parts[n..].join("/"))))
+    }
+
+    /// The control directories `.zfs`, `.zfs/snapshot` and `.zfs/shares`
+    /// of a mounted filesystem, as `zpl_ctldir.c`'s getattr fills them in;
+    /// None for any other path.
+    fn ctldir_stat(&self, ds: &str, rel: &str) -> Option<Result<Stat, VfsError>> {
+        let dir = |ino, size, nlink, mtime| Ok(Stat { ino, is_dir: true, size, blocks_512: 0, mode: 0o777, nlink, mtime });
+        let dataset = self.zfs.pool(super::zfs::pool_of(ds)).and_then(|p| p.dataset(ds))?;
+        let mounted_at = dataset.creation_time.max(super::BOOT_TIME);
+        match rel.strip_prefix("/.zfs")? {
+            "" => Some(dir(ZFSCTL_INO_ROOT, 0, 1, mounted_at)),
+            "/shares" => Some(dir(ZFSCTL_INO_SHARES, 2, 2, mounted_at)),
+            // `dmu_objset_snap_cmtime`: when a snapshot last came or went.
+            "/snapshot" => Some(dir(ZFSCTL_INO_SNAPDIR, 2, 2 + dataset.snapshots.len() as u64, dataset.snapshots.iter().map(|s| s.creation_time).max().unwrap_or(mounted_at))),
+            _ => None,
+        }
+    }
+
+    /// The entries of a control directory: `zpl_root_iterate` and
+    /// `zpl_snapdir_iterate`. A snapshot's entry is the directory inode
+    /// made before its automount (mode 777, one link, made now).
+    fn ctldir_entries(&self, ds: &str, rel: &str) -> Option<Vec<(String, Stat)>> {
+        let dataset = self.zfs.pool(super::zfs::pool_of(ds)).and_then(|p| p.dataset(ds))?;
+        let entry = |name: &str, stat: Result<Stat, VfsError>| stat.ok().map(|s| (name.to_string(), s));
+        match rel {
+            "/.zfs" => [entry("snapshot", self.ctldir_stat(ds, "/.zfs/snapshot")?), entry("shares", self.ctldir_stat(ds, "/.zfs/shares")?)].into_iter().collect(),
+            "/.zfs/snapshot" => Some(
+                dataset
+                    .snapshots
+                    .iter()
+                    .map(|snap| (snap.name.clone(), Stat { ino: ZFSCTL_INO_SNAPDIRS - snap.obj, is_dir: true, size: 0, blocks_512: 0, mode: 0o777, nlink: 1, mtime: self.clock }))
+                    .collect(),
+            ),
+            _ => None,
+        }
     }
 
     /// The volume a `/dev/zvol/POOL/NAME` or `/dev/zdN` path names.
@@ -124,10 +175,19 @@ impl Machine {
     }
 
     pub(super) fn zfs_stat_path(&self, ds: &str, rel: &str) -> Result<Stat, VfsError> {
+        if let Some(stat) = self.ctldir_stat(ds, rel) {
+            return stat;
+        }
         self.zfs_peek(|m| m.zfs_stat(ds, rel)).map(|z| stat_of(&z))
     }
 
     pub(super) fn zfs_read_dir(&self, ds: &str, rel: &str, with_dots: bool, parent: Option<Stat>) -> Result<Vec<(String, Stat)>, VfsError> {
+        if let Some(entries) = self.ctldir_entries(ds, rel) {
+            let here = self.zfs_stat_path(ds, rel)?;
+            let up = self.zfs_stat_path(ds, rel.rsplit_once('/').map_or("/", |(p, _)| if p.is_empty() { "/" } else { p }))?;
+            let dots = [(".".to_string(), here), ("..".to_string(), up)];
+            return Ok(dots.into_iter().filter(|_| with_dots).chain(entries).collect());
+        }
         self.zfs_peek(|m| {
             let here = m.zfs_stat(ds, rel)?;
             let mut out = Vec::new();
@@ -146,6 +206,11 @@ impl Machine {
     /// `readonly=on` (set here or inherited) mounts the dataset read-only:
     /// every change through its files fails with EROFS.
     pub(super) fn zfs_writable(&self, ds: &str) -> Result<(), VfsError> {
+        // A snapshot, reached through `.zfs/snapshot`, is read-only.
+        #[cfg(feature = "zfs")]
+        if ds.contains('@') {
+            return Err(VfsError::ReadOnly);
+        }
         #[cfg(feature = "zfs")]
         if let Some(pool) = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)) {
             if pool.readonly(ds) {
@@ -163,6 +228,11 @@ impl Machine {
     }
 
     pub(super) fn zfs_mkdir(&mut self, ds: &str, rel: &str) -> Result<Vec<Event>, VfsError> {
+        // `zfsctl_snapdir_mkdir`: a directory made in `.zfs/snapshot` is a
+        // new snapshot of the filesystem.
+        if let Some(snap) = rel.strip_prefix("/.zfs/snapshot/").filter(|s| !s.contains('/')) {
+            return self.zfs_snapshot(&format!("{ds}@{snap}"), false).map_err(vfs_error);
+        }
         self.zfs_writable(ds)?;
         self.zfs_create_file(ds, rel, true).map_err(vfs_error)
     }
@@ -245,7 +315,10 @@ impl Machine {
     pub(super) fn zfs_statfs(&self, ds: &str) -> Result<StatFs, VfsError> {
         let pool = self.zfs.pool(super::zfs::pool_of(ds)).ok_or(VfsError::NotFound)?;
         let space = pool.space(ds).ok_or(VfsError::NotFound)?;
-        let avail = space.available.unwrap_or(0) / 512;
+        // `dsl_dataset_space`: a snapshot has its filesystem's room.
+        let head = ds.split('@').next().unwrap_or(ds);
+        let available = if head == ds { space.available } else { pool.space(head).and_then(|h| h.available) };
+        let avail = available.unwrap_or(0) / 512;
         let used = space.referenced / 512;
         Ok(StatFs { block_size: 512, blocks: used + avail, free: avail, avail, files: avail, files_free: avail })
     }
