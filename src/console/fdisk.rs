@@ -16,7 +16,7 @@ use crate::core::libfdisk::wipe::{self, Collision, WipeMode};
 use crate::core::libfdisk;
 #[cfg(feature = "free-space")]
 use crate::core::libfdisk::free;
-use crate::core::machine::{Machine, Reread};
+use crate::core::machine::{Machine, PartitionChange, Reread};
 use crate::core::parttypes::{dos_types, gpt_types};
 use crate::core::units::SECTOR_BYTES;
 use crate::core::Event;
@@ -670,11 +670,31 @@ impl Session {
             }
             'w' => {
                 out.info("The partition table has been altered.");
-                out.info("Calling ioctl() to re-read partition table.");
                 if self.wipe {
                     let wiped = machine.wipe_signatures(self.disk);
                     events.extend(machine.wiped_event(self.disk, &wiped));
                 }
+                // A disk in use (its O_EXCL open failed) gets its changes
+                // partition by partition: `fdisk_reread_changes`.
+                if machine.disk_busy(self.disk) {
+                    let (failures, evs) = machine.write_label_reread_changes(self.disk, &self.label);
+                    events.extend(evs);
+                    for (change, n) in &failures {
+                        let what = match change {
+                            PartitionChange::Removed => format!("Failed to remove partition {n} from system"),
+                            PartitionChange::Resized => format!("Failed to update system information about partition {n}"),
+                            PartitionChange::Added => format!("Failed to add partition {n} to system"),
+                        };
+                        out.warn(&format!("{what}: Device or resource busy"));
+                    }
+                    if !failures.is_empty() {
+                        out.info("The kernel still uses the old partitions. The new table will be used at the next reboot. ");
+                    }
+                    out.info("Syncing disks.");
+                    out.raw("\n");
+                    return true;
+                }
+                out.info("Calling ioctl() to re-read partition table.");
                 let (reread, evs) = machine.write_label(self.disk, &self.label);
                 events.extend(evs);
                 // A failed BLKRRPART ends fdisk with status 1 and without

@@ -59,14 +59,20 @@ fn history_lists_commands_not_answers() {
 
 #[test]
 fn partitions_on_a_disk_in_use_stay_until_the_kernel_can_reread() {
-    // On the lab host sda holds the root LV; deleting sda2 is written but the
-    // kernel keeps the old table, so lsblk still lists sda2.
+    // On the lab host sda holds the root LV and /boot/efi is sda2: deleting
+    // sda2 is written, but the kernel cannot drop it, so lsblk still lists it.
     check_lines(None, "fdisk /dev/sda\nd\n2\nw\nlsblk -o NAME /dev/sda\nfdisk -l /dev/sda\n", "sda2", &["├─sda2"]);
     check_lines(
         None,
         "fdisk /dev/sda\nd\n2\nw\n",
-        "Re-reading",
-        &["Re-reading the partition table failed.: Device or resource busy"],
+        "old partitions",
+        &["The kernel still uses the old partitions. The new table will be used at the next reboot. "],
+    );
+    check_lines(
+        None,
+        "fdisk /dev/sda\nd\n2\nw\n",
+        "Failed",
+        &["Failed to remove partition 2 from system: Device or resource busy"],
     );
 }
 
@@ -146,15 +152,17 @@ fn lvs_show_under_their_pv_in_lsblk() {
 #[test]
 fn a_pv_partition_is_in_use_for_the_reread_once_an_lv_holds_it() {
     // A bare PV is only a label: nothing holds the partition open, so the
-    // kernel re-reads the table. An LV on it is a device-mapper holder.
+    // kernel re-reads the table. An LV on it is a device-mapper holder, so
+    // the disk is in use.
     let setup = "sfdisk /dev/sdb\nlabel: gpt\n,5G\nwrite\npvcreate /dev/sdb1\n";
     let repartition = "fdisk /dev/sdb\nn\n\n\n\nw\n";
     check_lines(Some("sdb=10G"), &format!("{setup}{repartition}"), "disks.", &["Syncing disks.", "Syncing disks."]);
+    // Then fdisk adds the new partition alone (BLKPG), which the kernel takes.
     check_lines(
         Some("sdb=10G"),
-        &format!("{setup}vgcreate vg /dev/sdb1\nlvcreate -n lv -L 1G vg\n{repartition}"),
-        "Re-reading",
-        &["Re-reading the partition table failed.: Device or resource busy"],
+        &format!("{setup}vgcreate vg /dev/sdb1\nlvcreate -n lv -L 1G vg\n{repartition}lsblk -o NAME /dev/sdb\n"),
+        "─sdb",
+        &["├─sdb1", "└─sdb2"],
     );
 }
 
@@ -737,10 +745,10 @@ Try 'md5sum --help' for more information.
     );
 }
 
-/// fdisk on a disk with a mounted partition leaves the kernel on the old
-/// table and says to run partprobe(8): partprobe adds what is free, refuses
-/// (with libparted's error) to move the mounted partition, and does it once
-/// that partition is unmounted.
+/// fdisk on a disk with a mounted partition tells the kernel each change:
+/// a new partition appears, the mounted one grows in place, and moving it
+/// fails (removed and added again); partprobe then refuses it too, with
+/// libparted's error, and moves it once it is unmounted.
 #[test]
 fn partprobe_updates_free_partitions_and_resizes_busy_ones_in_place() {
     check(
@@ -767,12 +775,11 @@ lsblk -no START /dev/sdb1
 It's recommended to umount all file systems, and swapoff all swap
 partitions on this disk.
 
-Re-reading the partition table failed.: Device or resource busy
-The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).
 NAME    SIZE
 sdb     500G
 ├─sdb1  100M
-└─sdb2  100M
+├─sdb2  100M
+└─sdb3   50M
 /dev/sdb: gpt partitions 1 2 3
 NAME    SIZE
 sdb     500G
@@ -783,14 +790,14 @@ This disk is currently in use - repartitioning is probably a bad idea.
 It's recommended to umount all file systems, and swapoff all swap
 partitions on this disk.
 
-Re-reading the partition table failed.: Device or resource busy
 NAME SIZE MOUNTPOINTS
 sdb1  80M /mnt/one
 This disk is currently in use - repartitioning is probably a bad idea.
 It's recommended to umount all file systems, and swapoff all swap
 partitions on this disk.
 
-Re-reading the partition table failed.: Device or resource busy
+Failed to remove partition 1 from system: Device or resource busy
+Failed to add partition 1 to system: Device or resource busy
 Error: Partition(s) 1 on /dev/sdb have been written, but we have been unable to inform the kernel of the change, probably because it/they are in use.  As a result, the old partition(s) will remain in use.  You should reboot now before making further changes.
 NAME    SIZE
 sdb     500G
@@ -1428,6 +1435,26 @@ required size: 343650009088
 fully allocated size: 2252143463694336
 qemu-img: The image size is too large (try using a larger cluster size)
 ",
+    );
+}
+
+/// fdisk on a disk in use (its O_EXCL open failed) writes, then tells the
+/// kernel each change with BLKPG (libfdisk `fdisk_reread_changes`): a new
+/// partition appears, an unused one goes, the mounted one stays with a
+/// warning, and fdisk still syncs and exits 0.
+#[test]
+fn fdisk_on_a_disk_in_use_updates_the_kernel_partition_by_partition() {
+    check(
+        Some("sdb=1G"),
+        "printf ',200M\\n,200M\\n' | sfdisk -q /dev/sdb\nmkfs.ext4 -q /dev/sdb1\nmount /dev/sdb1 /mnt\n\
+         printf 'n\\np\\n3\\n\\n+100M\\nw\\n' | fdisk /dev/sdb 2>/dev/null | tail -3\n\
+         printf 'd\\n1\\nd\\n2\\nw\\n' | fdisk /dev/sdb 2>&1 | tail -6; echo rc=$?\nlsblk -o NAME,SIZE,MOUNTPOINTS /dev/sdb\n",
+        "Command (m for help): The partition table has been altered.\nSyncing disks.\n\n\
+Command (m for help): The partition table has been altered.\n\
+Failed to remove partition 1 from system: Device or resource busy\n\n\
+The kernel still uses the old partitions. The new table will be used at the next reboot. \n\
+Syncing disks.\n\nrc=0\n\
+NAME    SIZE MOUNTPOINTS\nsdb       1G \n├─sdb1  200M /mnt\n└─sdb3  100M \n",
     );
 }
 

@@ -63,7 +63,7 @@ mod zvols;
 
 pub use devices::{BlockNode, Busy};
 pub use io::{IoError, IoFailure};
-pub use partitions::Reread;
+pub use partitions::{PartitionChange, Reread};
 pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
 #[cfg(feature = "zfs")]

@@ -19,6 +19,14 @@ pub enum Reread {
     Invalid,
 }
 
+/// One BLKPG request `fdisk_reread_changes` makes, in the order it makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionChange {
+    Removed,
+    Resized,
+    Added,
+}
+
 /// Where the kernel registers a partition: an extended partition shows up as a
 /// 1 KiB stub, as on Linux.
 fn geometry(p: &Partition) -> (u64, u64) {
@@ -116,6 +124,28 @@ impl Machine {
         events.extend(self.rescan_pv_partitioned(disk));
         let failed = self.update_kernel_partitions(disk, &mut events);
         (failed, events)
+    }
+
+    /// Writes `label` and tells the kernel each change with BLKPG, as
+    /// libfdisk's `fdisk_reread_changes` does for a disk in use: removals,
+    /// then resizes, then additions (a moved partition is removed and
+    /// added). Returns the changes the kernel refused, in that order.
+    pub fn write_label_reread_changes(&mut self, disk: DevId, label: &Label) -> (Vec<(PartitionChange, u32)>, Vec<Event>) {
+        let old = self.disk(disk).map(|d| d.kernel_partitions.clone()).unwrap_or_default();
+        let busy: Vec<u32> = old.iter().filter(|k| self.busy(k.dev).is_some()).map(|k| k.number).collect();
+        let (failed, events) = self.write_label_per_partition(disk, label);
+        let mut changes = Vec::new();
+        for n in failed {
+            let was = old.iter().find(|k| k.number == n);
+            match (was, label.partitions.iter().find(|p| p.number == n)) {
+                (Some(_), None) => changes.push((PartitionChange::Removed, n)),
+                (Some(k), Some(p)) if k.start_lba == geometry(p).0 => changes.push((PartitionChange::Resized, n)),
+                (Some(_), Some(_)) if busy.contains(&n) => changes.extend([(PartitionChange::Removed, n), (PartitionChange::Added, n)]),
+                _ => changes.push((PartitionChange::Added, n)),
+            }
+        }
+        changes.sort_by_key(|(c, n)| (*c as u8, *n));
+        (changes, events)
     }
 
     /// BLKPG, partition by partition, from the table on the disk's bytes
