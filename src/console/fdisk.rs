@@ -680,12 +680,12 @@ impl Session {
                     let (failures, evs) = machine.write_label_reread_changes(self.disk, &self.label);
                     events.extend(evs);
                     for (change, n) in &failures {
-                        let what = match change {
-                            PartitionChange::Removed => format!("Failed to remove partition {n} from system"),
-                            PartitionChange::Resized => format!("Failed to update system information about partition {n}"),
-                            PartitionChange::Added => format!("Failed to add partition {n} to system"),
+                        let (verb, tail) = match change {
+                            PartitionChange::Removed => ("remove", " from system"),
+                            PartitionChange::Resized => ("update system information about", ""),
+                            PartitionChange::Added => ("add", " to system"),
                         };
-                        out.warn(&format!("{what}: Device or resource busy"));
+                        out.warn(&format!("Failed to {verb} partition {n}{tail}: Device or resource busy"));
                     }
                     if !failures.is_empty() {
                         out.info("The kernel still uses the old partitions. The new table will be used at the next reboot. ");
@@ -706,10 +706,6 @@ impl Session {
                     out.raw("\n");
                     self.reread_failed = true;
                     return true;
-                }
-                if reread == Reread::Busy {
-                    out.warn("Re-reading the partition table failed.: Device or resource busy");
-                    out.info("The kernel still uses the old table. The new table will be used at the next reboot or after you run partprobe(8) or partx(8).");
                 }
                 out.info("Syncing disks.");
                 out.raw("\n");

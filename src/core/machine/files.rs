@@ -154,13 +154,11 @@ impl Machine {
     /// of its path does.
     pub fn read_dir(&self, path: &str, with_dots: bool) -> Result<Vec<(String, Stat)>, VfsError> {
         let mut entries = self.read_dir_below_mounts(path, with_dots)?;
-        let targets: Vec<String> = self.mounts.iter().map(|m| m.target.clone()).chain(self.zfs_mounts().into_iter().map(|z| z.1)).collect();
         for (name, stat) in entries.iter_mut().filter(|(n, _)| n != "." && n != "..") {
             let child = normalize(&format!("{path}/{name}"));
-            if targets.contains(&child) {
-                if let Ok(s) = self.stat_path(&child) {
-                    *stat = s.stat;
-                }
+            let mounted = self.mounts.iter().any(|m| m.target == child) || self.zfs_path(&child).is_some_and(|(_, rel)| rel == "/");
+            if mounted {
+                *stat = self.stat_path(&child)?.stat;
             }
         }
         Ok(entries)

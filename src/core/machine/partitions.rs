@@ -132,7 +132,6 @@ impl Machine {
     /// added). Returns the changes the kernel refused, in that order.
     pub fn write_label_reread_changes(&mut self, disk: DevId, label: &Label) -> (Vec<(PartitionChange, u32)>, Vec<Event>) {
         let old = self.disk(disk).map(|d| d.kernel_partitions.clone()).unwrap_or_default();
-        let busy: Vec<u32> = old.iter().filter(|k| self.busy(k.dev).is_some()).map(|k| k.number).collect();
         let (failed, events) = self.write_label_per_partition(disk, label);
         let mut changes = Vec::new();
         for n in failed {
@@ -140,11 +139,13 @@ impl Machine {
             match (was, label.partitions.iter().find(|p| p.number == n)) {
                 (Some(_), None) => changes.push((PartitionChange::Removed, n)),
                 (Some(k), Some(p)) if k.start_lba == geometry(p).0 => changes.push((PartitionChange::Resized, n)),
-                (Some(_), Some(_)) if busy.contains(&n) => changes.extend([(PartitionChange::Removed, n), (PartitionChange::Added, n)]),
+                // A moved partition still in use: neither its removal nor
+                // its addition at the new place is taken.
+                (Some(k), Some(_)) if self.busy(k.dev).is_some() => changes.extend([(PartitionChange::Removed, n), (PartitionChange::Added, n)]),
                 _ => changes.push((PartitionChange::Added, n)),
             }
         }
-        changes.sort_by_key(|(c, n)| (*c as u8, *n));
+        crate::core::order::SmallSort::small_sort_by_key(&mut changes[..], |(c, n)| (*c as u8, *n));
         (changes, events)
     }
 
