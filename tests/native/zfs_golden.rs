@@ -1488,7 +1488,8 @@ tank/ok@s1     0B      -  10.1M
 }
 
 /// `zfs rename` under a parent with a quota: the dataset's space (at least
-/// its reservation) must fit (`dsl_dir_transfer_possible`).
+/// its reservation) must fit (`dsl_dir_transfer_possible`). The new mount
+/// point directory is made in tank/a.
 #[test]
 fn renames_respect_the_new_parents_quota() {
     check(
@@ -1496,8 +1497,8 @@ fn renames_respect_the_new_parents_quota() {
         "zpool create tank sdb\nzfs create -o quota=50M tank/a\nzfs create tank/b\nzfs set reservation=100M tank/b\nzfs rename tank/b tank/a/b\nzfs set reservation=none tank/b\nzfs rename tank/b tank/a/b\nzfs list -o name,used,quota -r tank\n",
         "cannot rename 'tank/b': out of space
 NAME       USED  QUOTA
-tank        73K   none
-tank/a      48K    50M
+tank        74K   none
+tank/a      49K    50M
 tank/a/b    24K   none
 ",
     );
@@ -2581,6 +2582,19 @@ tank/fs@s1      832M   24K  832M   1% /tank/fs/.zfs/snapshot/s1\n\
 281474976710653 3 2 drwxrwxrwx /tank/fs/.zfs/snapshot\n\
 281474976710654 2 2 drwxrwxrwx /tank/fs/.zfs/shares\n\
 tank/fs@s1\ntank/fs@s3\na.txt\nb.txt\n",
+    );
+}
+
+#[test]
+fn moved_mount_points_take_their_directories_along() {
+    // libzfs_changelist.c: changelist_prefix unmounts and remove_mountpoint
+    // rmdirs the old mount point; changelist_postfix mounts again, and
+    // zfs_mount_at makes the new one (rename, mountpoint set or inherited).
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/c\nzfs create tank/c/k\necho hi > /tank/c/k/f\nzfs rename tank/c tank/d\nls /tank /tank/d\ncat /tank/d/k/f\n\
+         zfs set mountpoint=/mnt/x tank/d\nls /tank; ls /mnt /mnt/x\ncat /mnt/x/k/f\nzfs inherit mountpoint tank/d\nls /tank /mnt\n",
+        "/tank:\nd\n\n/tank/d:\nk\nhi\n/mnt:\nx\n\n/mnt/x:\nk\nhi\n/mnt:\n\n/tank:\nd\n",
     );
 }
 

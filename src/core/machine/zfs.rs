@@ -829,6 +829,7 @@ impl Machine {
         }
         let (pool, os) = self.pool_and_os(name)?;
         let bad = |why: &str| ZfsError::BadProperty { property: property.into(), value: value.into(), why: format!("'{property}' {why}") };
+        let mounts_before = self.zfs_mounts();
         let (_, mut events) = self.with_pool(&pool, |tx| {
             #[cfg(feature = "zfs")]
             if property == "volsize" {
@@ -873,6 +874,10 @@ impl Machine {
         if property == "volsize" {
             self.refresh();
         }
+        #[cfg(feature = "zfs")]
+        events.extend(self.move_mount_dirs(&mounts_before));
+        #[cfg(not(feature = "zfs"))]
+        let _ = mounts_before;
         Ok(events)
     }
 
@@ -919,7 +924,8 @@ impl Machine {
             _ => None,
         };
         self.devices.rename_zvols(renamed);
-        let (_, events) = self.with_pool(&pool, |tx| {
+        let mounts_before = self.zfs_mounts();
+        let (_, mut events) = self.with_pool(&pool, |tx| {
             match (old.split_once('@'), new.split_once('@')) {
                 (Some((ds, snap)), Some((_, to))) => {
                     let d = tx.pool.dataset_mut(ds).ok_or_else(|| ZfsError::NoSuchDataset(old.into()))?;
@@ -946,7 +952,42 @@ impl Machine {
             Ok(())
         })?;
         self.refresh();
+        #[cfg(feature = "zfs")]
+        events.extend(self.move_mount_dirs(&mounts_before));
+        #[cfg(not(feature = "zfs"))]
+        let _ = (&mut events, mounts_before);
         Ok(events)
+    }
+
+    /// `changelist_prefix` and `changelist_postfix` around a change that
+    /// moves mount points (rename, `mountpoint` set or inherited): a mount
+    /// point no filesystem uses any more is removed if empty
+    /// (`remove_mountpoint`), and each new one is made in what lies below
+    /// it before the filesystem goes on top (`zfs_mount_at`'s mkdirp).
+    #[cfg(feature = "zfs")]
+    fn move_mount_dirs(&mut self, before: &[(String, String, u64)]) -> Vec<Event> {
+        let after = self.zfs_mounts();
+        let mut events = Vec::new();
+        for (_, mp, _) in before.iter().filter(|b| !after.iter().any(|a| a.1 == b.1)) {
+            events.extend(self.remove(mp, true).unwrap_or_default());
+        }
+        let mut fresh: Vec<&(String, String, u64)> = after.iter().filter(|a| !before.iter().any(|b| b.1 == a.1)).collect();
+        fresh.sort_by_key(|a| a.1.len());
+        for (ds, mp, _) in fresh {
+            self.set_unmounted_flag(ds, true);
+            if self.stat_path(mp).is_err() {
+                events.extend(self.make_mount_dir(mp));
+            }
+            self.set_unmounted_flag(ds, false);
+        }
+        events
+    }
+
+    #[cfg(feature = "zfs")]
+    fn set_unmounted_flag(&mut self, ds: &str, unmounted: bool) {
+        if let Some(d) = self.zfs.pool_mut(pool_of(ds)).and_then(|p| p.dataset_mut(ds)) {
+            d.unmounted = unmounted;
+        }
     }
 
     #[cfg(feature = "zfs")]
@@ -962,6 +1003,7 @@ impl Machine {
         let p = self.zfs.pool(&pool).ok_or(ZfsError::Io)?;
         let mut targets = if recursive { p.descendants(name) } else { Vec::new() };
         targets.insert(0, name.to_string());
+        let mounts_before = self.zfs_mounts();
         let (_, mut events) = self.with_pool(&pool, |tx| {
             for t in &targets {
                 let Some(ds) = tx.pool.dataset_mut(t) else { continue };
@@ -987,6 +1029,7 @@ impl Machine {
             Ok(())
         })?;
         events.insert(0, Event::PropertySet { dataset: name.into(), property: property.into(), value: "inherited".into() });
+        events.extend(self.move_mount_dirs(&mounts_before));
         Ok(events)
     }
 
