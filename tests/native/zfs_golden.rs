@@ -2583,6 +2583,12 @@ tank/fs@s1      832M   24K  832M   1% /tank/fs/.zfs/snapshot/s1\n\
 281474976710654 2 2 drwxrwxrwx /tank/fs/.zfs/shares\n\
 tank/fs@s1\ntank/fs@s3\na.txt\nb.txt\n",
     );
+    // snapdir=visible lists it.
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/fs\nzfs set snapdir=visible tank/fs\nls -a /tank/fs\nzfs inherit snapdir tank/fs\nls -a /tank/fs\n",
+        ".\n..\n.zfs\n.\n..\n",
+    );
 }
 
 #[test]

@@ -188,6 +188,13 @@ impl Machine {
             let dots = [(".".to_string(), here), ("..".to_string(), up)];
             return Ok(dots.into_iter().filter(|_| with_dots).chain(entries).collect());
         }
+        // `zfs_show_ctldir`: snapdir=visible lists `.zfs` after the dots
+        // (a snapshot's own root has none: `zfsctl_create` skips it).
+        let visible = rel == "/" && !ds.contains('@') && self.zfs.pool(super::zfs::pool_of(ds)).is_some_and(|p| p.inherited(ds, |p| p.stored("snapdir").cloned()).is_some_and(|v| v.0 == "visible"));
+        let ctldir = match self.ctldir_stat(ds, "/.zfs") {
+            Some(Ok(stat)) if visible => Some((CTLDIR.to_string(), stat)),
+            _ => None,
+        };
         self.zfs_peek(|m| {
             let here = m.zfs_stat(ds, rel)?;
             let mut out = Vec::new();
@@ -195,6 +202,7 @@ impl Machine {
                 out.push((".".to_string(), stat_of(&here)));
                 out.push(("..".to_string(), parent.unwrap_or_else(|| stat_of(&here))));
             }
+            out.extend(ctldir);
             for (name, _) in m.zfs_readdir(ds, rel)? {
                 let path = format!("{}/{name}", rel.trim_end_matches('/'));
                 out.push((name, stat_of(&m.zfs_stat(ds, &path)?)));
