@@ -190,7 +190,10 @@ impl Machine {
         }
         // `zfs_show_ctldir`: snapdir=visible lists `.zfs` after the dots
         // (a snapshot's own root has none: `zfsctl_create` skips it).
+        #[cfg(feature = "zfs")]
         let visible = rel == "/" && !ds.contains('@') && self.zfs.pool(super::zfs::pool_of(ds)).is_some_and(|p| p.inherited(ds, |p| p.stored("snapdir").cloned()).is_some_and(|v| v.0 == "visible"));
+        #[cfg(not(feature = "zfs"))]
+        let visible = false;
         let ctldir = match self.ctldir_stat(ds, "/.zfs") {
             Some(Ok(stat)) if visible => Some((CTLDIR.to_string(), stat)),
             _ => None,
