@@ -3,9 +3,9 @@
 //! The dialog is a state machine fed one answer line at a time, so the browser
 //! console and the native CLI drive it identically. Output imitates fdisk with its
 //! input piped: prompts are not followed by the answer, and an informational
-//! message that follows a dialog prompt starts on a new line. Simplifications: no
-//! expert menu, no BSD/SGI/Sun labels, no `u`nits switch, and no signature wiping
-//! prompts.
+//! message that follows a dialog prompt starts on a new line. As with piped input,
+//! a signature found in a new partition is named but never offered for wiping.
+//! Simplifications: no expert menu, no BSD/SGI/Sun labels, and no `u`nits switch.
 
 use crate::core::order::SmallSort;
 use super::fmt::{human_size, number_ranges, Align, SizeStyle, Table};
@@ -147,6 +147,13 @@ fn follow_wipe_mode(mode: WipeMode, collision: Option<&Collision>, out: &mut Out
     }
     out.warn(&format!("The device contains '{}' signature and it will be removed by a write command. See fdisk(8) man page and --wipe option for more details.", c.name));
     wipe
+}
+
+/// libfdisk's `probe_partition_content()`: the TYPE blkid finds in a new
+/// partition's sectors, which fdisk and sfdisk name in a warning. With input
+/// that is not a terminal they only warn: the signature stays.
+pub fn partition_content(machine: &Machine, disk: DevId, p: &Partition) -> Option<&'static str> {
+    machine.probe_at(disk, p.start_lba * SECTOR_BYTES, p.size_sectors * SECTOR_BYTES).map(|s| s.fstype.name())
 }
 
 /// The header lines fdisk and sfdisk print for a disk.
@@ -1161,8 +1168,12 @@ impl Session {
         let p = Partition { number, start_lba: first, size_sectors: last - first + 1, part_type, unique_guid, name: String::new(), bootable: false };
         let size_text = human_size(p.size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
         let part = p.info();
+        let content = partition_content(machine, self.disk, &p);
         if self.label.add(p).is_ok() {
             out.info(&format!("Created a new partition {number} of type '{}' and of size {size_text}.", part_type.name()));
+            if let Some(fstype) = content {
+                out.warn(&format!("Partition #{number} contains a {fstype} signature."));
+            }
             events.push(Event::PartitionPlanned { disk: self.disk_name(machine), part });
         } else {
             out.warn("Value out of range.");

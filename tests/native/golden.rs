@@ -76,6 +76,31 @@ fn partitions_on_a_disk_in_use_stay_until_the_kernel_can_reread() {
     );
 }
 
+/// A new partition over an old filesystem: libfdisk probes its sectors and
+/// fdisk and sfdisk name what they find (`ask_for_wipe`, `wipe_partition`).
+/// Input that is no terminal gets no question, so the signature stays. The
+/// warning resets fdisk's info count: `w`'s first line then starts a new one.
+#[test]
+fn a_new_partition_over_an_old_filesystem_is_named() {
+    let setup = "sfdisk -q /dev/sdb\nlabel: dos\n,100M\n,100M\nwrite\nmkfs.ext4 -q /dev/sdb1\npvcreate /dev/sdb2 > /dev/null\n";
+    check(
+        Some("sdb=1G"),
+        &format!("{setup}fdisk /dev/sdb\nd\n1\nn\np\n1\n\n\nw\n"),
+        "\nWelcome to fdisk (util-linux 2.38.1).\nChanges will remain in memory only, until you decide to write them.\nBe careful before using the write command.\n\n\n\
+Command (m for help): Partition number (1,2, default 2): \nPartition 1 has been deleted.\n\n\
+Command (m for help): Partition type\n   p   primary (1 primary, 0 extended, 3 free)\n   e   extended (container for logical partitions)\n\
+Select (default p): Partition number (1,3,4, default 1): First sector (2048-2097151, default 2048): Last sector, +/-sectors or +/-size{K,M,G,T,P} (2048-206847, default 206847): \n\
+Created a new partition 1 of type 'Linux' and of size 100 MiB.\nPartition #1 contains a ext4 signature.\n\n\
+Command (m for help): \nThe partition table has been altered.\nCalling ioctl() to re-read partition table.\nSyncing disks.\n\n",
+    );
+    let sfdisk = "sfdisk /dev/sdb <<EOF\nlabel: dos\n,50M\n,400M\nEOF\n";
+    check_lines(Some("sdb=1G"), &format!("{setup}{sfdisk}"), "Partition #", &["Partition #1 contains a ext4 signature."]);
+    let past_it = "sfdisk /dev/sdb <<EOF\nlabel: dos\nstart=2048000, size=10M\nEOF\n";
+    check_lines(Some("sdb=1G"), &format!("{setup}{past_it}"), "Partition #", &[]);
+    let over_the_pv = "sfdisk /dev/sdb <<EOF\nlabel: gpt\n,100M\n,100M\nEOF\n";
+    check_lines(Some("sdb=1G"), &format!("{setup}{over_the_pv}"), "Partition #", &["Partition #1 contains a ext4 signature.", "Partition #2 contains a LVM2_member signature."]);
+}
+
 #[test]
 fn an_unused_disk_is_reread_at_once() {
     check(
@@ -790,6 +815,7 @@ This disk is currently in use - repartitioning is probably a bad idea.
 It's recommended to umount all file systems, and swapoff all swap
 partitions on this disk.
 
+Partition #1 contains a ext4 signature.
 NAME SIZE MOUNTPOINTS
 sdb1  80M /mnt/one
 This disk is currently in use - repartitioning is probably a bad idea.
@@ -1078,6 +1104,8 @@ fn proc_lists_partitions_swaps_and_mounts() {
 
 #[test]
 fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
+    // Each new first partition starts where the mounted ext4 is.
+    let sig = "Partition #1 contains a ext4 signature.\n";
     let busy = "This disk is currently in use - repartitioning is probably a bad idea.\nUmount all file systems, and swapoff all swap partitions on this disk.\nUse the --no-reread flag to suppress this check.\n\n";
     check(
         Some("sdb=1G"),
@@ -1090,9 +1118,9 @@ fn sfdisk_checks_a_disk_in_use_unless_forced_and_can_leave_the_kernel_untold() {
          sfdisk --backup /dev/sdb\nsfdisk --wipe=sometimes /dev/sdb\n",
         &format!(
             "{busy}sfdisk: Use the --force flag to overrule all checks.\nstatus 1\n\
-             {busy}Re-reading the partition table failed.: Device or resource busy\nstatus 0\n\
-             Re-reading the partition table failed.: Device or resource busy\n\
-             \nThe partition table has been altered.\n\
+             {busy}{sig}Re-reading the partition table failed.: Device or resource busy\nstatus 0\n\
+             {sig}Re-reading the partition table failed.: Device or resource busy\n\
+             {sig}\nThe partition table has been altered.\n\
              NAME    SIZE\nsdb       1G\n\u{251c}\u{2500}sdb1  100M\n\u{2514}\u{2500}sdb2  100M\n\
              Device     Boot Start   End Sectors Size Id Type\n/dev/sdb1        2048 22527   20480  10M 83 Linux\n\
              NAME   SIZE\nsdb      1G\n\u{2514}\u{2500}sdb1  10M\n\
