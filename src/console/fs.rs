@@ -2,8 +2,7 @@
 //! swapoff, with e2fsprogs' and util-linux's exact output.
 //!
 //! Every tool acts on the device's bytes through the core: mkfs writes a real
-//! superblock, mount and swapon probe for it. Simplification: mkfs.xfs prints a
-//! fixed geometry (4 allocation groups).
+//! superblock, mount and swapon probe for it. mkfs.xfs is in `mkfs_xfs`.
 
 use super::fmt::{human_size, Align, SizeStyle, Table};
 use super::Output;
@@ -23,7 +22,7 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
         "mkfs.ext4" => mkfs_ext4(machine, args),
         "mkfs" => mkfs(machine, args),
         #[cfg(feature = "xfs")]
-        "mkfs.xfs" => mkfs_xfs(machine, args),
+        "mkfs.xfs" => super::mkfs_xfs::mkfs_xfs(machine, args),
         #[cfg(not(feature = "xfs"))]
         "mkfs.xfs" => out("mkfs.xfs: this command is in the storage-lab command-line program, not in the browser yet\n", 1),
         "mkswap" => mkswap(machine, args),
@@ -51,7 +50,7 @@ fn mkfs(machine: &mut Machine, args: &[String]) -> Output {
     match t.as_str() {
         "ext4" => mkfs_ext4(machine, &rest),
         #[cfg(feature = "xfs")]
-        "xfs" => mkfs_xfs(machine, &rest),
+        "xfs" => super::mkfs_xfs::mkfs_xfs(machine, &rest),
         other => out(format!("mkfs: the {other} filesystem is not simulated here; use mkfs.ext4, mkfs.xfs or mkswap\n"), 1),
     }
 }
@@ -145,7 +144,7 @@ fn target(machine: &Machine, tool: &str, device: Option<&str>) -> Result<(DevId,
 
 /// Whether device-mapper holds a PV: an LV of its VG has extents on it.
 #[cfg(feature = "lvm-extras")]
-fn pv_held(machine: &Machine, dev: DevId) -> bool {
+pub(super) fn pv_held(machine: &Machine, dev: DevId) -> bool {
     let vg = machine.lvm().pv(dev).and_then(|p| p.vg_name.as_deref()).and_then(|n| machine.lvm().vg(n));
     vg.is_some_and(|v| v.lvs.iter().any(|lv| lv.segments.iter().any(|s| s.areas.iter().any(|a| a.pv == dev))))
 }
@@ -153,7 +152,7 @@ fn pv_held(machine: &Machine, dev: DevId) -> bool {
 /// The browser, where a PV's lost label goes unnoticed, counts any PV in a
 /// VG as held.
 #[cfg(not(feature = "lvm-extras"))]
-fn pv_held(machine: &Machine, dev: DevId) -> bool {
+pub(super) fn pv_held(machine: &Machine, dev: DevId) -> bool {
     machine.lvm().pv(dev).is_some_and(|p| p.vg_name.is_some())
 }
 
@@ -181,7 +180,7 @@ fn progress(done: u64, total: u64) -> String {
 
 /// Devices that accept discards (mke2fs then trims them first): loop devices,
 /// NVMe drives and thin volumes.
-fn discards(machine: &Machine, dev: DevId) -> bool {
+pub(super) fn discards(machine: &Machine, dev: DevId) -> bool {
     let thin = machine.devices().get(dev).is_some_and(|d| matches!(d.kind, DevKind::Lv { role: LvRole::Thin, .. }));
     thin || machine.lower_disk(dev).is_some_and(|d| matches!(d.transport, crate::core::disk::Transport::Loop | crate::core::disk::Transport::Nvme))
 }
@@ -390,32 +389,6 @@ fn creation_report(g: &Geometry, uuid: &str) -> String {
     text.push_str(&format!("Creating journal ({} blocks): done\n", g.journal_blocks));
     text.push_str(&format!("Writing superblocks and filesystem accounting information: {}done\n\n", progress(0, g.groups)));
     text
-}
-
-#[cfg(feature = "xfs")]
-fn mkfs_xfs(machine: &mut Machine, args: &[String]) -> Output {
-    let a = match parse_mkfs_args("mkfs.xfs", args) {
-        Ok(a) => a,
-        Err(o) => return o,
-    };
-    let (dev, path) = match target(machine, "mkfs.xfs", a.device.as_deref()) {
-        Ok(t) => t,
-        Err(o) => return o,
-    };
-    if let Some(why) = in_use(machine, dev) {
-        return out(format!("mkfs.xfs: {path} {why}\n"), 1);
-    }
-    let uuid = a.uuid.clone().unwrap_or_else(|| machine.new_fs_uuid());
-    let blocks = machine.size_of(dev) / 4096;
-    let agcount = 4;
-    let text = format!(
-        "meta-data={path:<22} isize=512    agcount={agcount}, agsize={} blks\n         =                       sectsz=512   attr=2, projid32bit=1\n         =                       crc=1        finobt=1, sparse=1, rmapbt=0\n         =                       reflink=1    bigtime=1 inobtcount=1 nrext64=0\ndata     =                       bsize=4096   blocks={blocks}, imaxpct=25\n         =                       sunit=0      swidth=0 blks\nnaming   =version 2              bsize=4096   ascii-ci=0, ftype=1\nlog      =internal log           bsize=4096   blocks=16384, version=2\n         =                       sectsz=512   sunit=0 blks, lazy-count=1\nrealtime =none                   extsz=4096   blocks=0, rtextents=0\n",
-        blocks / agcount
-    );
-    match machine.mkfs(dev, NewFs::Xfs { uuid, label: a.label }) {
-        Ok(events) => Output { text: if a.quiet { String::new() } else { text }, events, ..Output::default() },
-        Err(e) => out(format!("mkfs.xfs: {e}\n"), 1),
-    }
 }
 
 fn mkswap(machine: &mut Machine, args: &[String]) -> Output {

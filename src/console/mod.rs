@@ -20,6 +20,8 @@ pub mod fdisk;
 pub mod fmt;
 pub mod files;
 pub mod fs;
+#[cfg(feature = "xfs")]
+pub mod mkfs_xfs;
 pub mod fuzzing;
 #[cfg(feature = "loop-devices")]
 pub mod losetup;

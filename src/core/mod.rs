@@ -27,6 +27,8 @@ pub mod rng;
 pub mod signature;
 pub mod units;
 pub mod vfs;
+#[cfg(feature = "xfs")]
+pub mod xfs;
 pub mod zfs;
 
 pub use event::Event;

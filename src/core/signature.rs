@@ -50,6 +50,16 @@ impl FsType {
         }
     }
 
+    /// statfs's `f_type` once mounted (0 for what is never mounted).
+    pub fn magic(self) -> u32 {
+        match self {
+            FsType::Ext4 => 0xef53,
+            FsType::Xfs => 0x5846_5342,
+            FsType::Vfat => 0x4d44,
+            _ => 0,
+        }
+    }
+
     /// Whether files live on it (it can be mounted).
     pub fn is_filesystem(self) -> bool {
         matches!(self, FsType::Ext4 | FsType::Xfs | FsType::Vfat)
@@ -378,7 +388,8 @@ fn probe_xfs(head: &[u8]) -> Option<Signature> {
         fstype: FsType::Xfs,
         uuid: uuid_text(&head[32..48]),
         label: text_field(&head[108..120]),
-        block_size: 4096,
+        // libblkid's BLOCK_SIZE for XFS is the sector size, sb_sectsize.
+        block_size: u64::from(u16::from_be_bytes([head[102], head[103]])),
         size_bytes: blocks * 4096,
         magic_offset: 0,
         magic: b"XFSB",

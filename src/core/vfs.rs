@@ -133,8 +133,12 @@ fn tree_blocks(extents: u64, deep: bool, block_size: u64) -> u64 {
 }
 
 /// statfs's numbers, in blocks of `block_size`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StatFs {
+    /// `f_type`, the filesystem's magic number (0xEF53 for ext4).
+    pub f_type: u32,
+    /// `f_fsid`, as stat's ID prints it: the first word above the second.
+    pub fsid: u64,
     pub block_size: u64,
     pub blocks: u64,
     pub free: u64,
@@ -165,6 +169,7 @@ pub struct Tree {
     inodes: VecMap<Ino, Inode>,
     next_ino: Ino,
     inode_count: u64,
+    system_inodes: u64,
     /// ext4's directory hash seed, for readdir order (None: name order).
     pub hash_seed: Option<[u8; 16]>,
 }
@@ -180,6 +185,9 @@ pub struct Space {
     pub reserved: u64,
     pub hidden_reserve: u64,
     pub inodes: u64,
+    /// Inodes in use that are not in the tree: ext4's reserved inodes 1 and
+    /// 3 to 10, XFS's realtime bitmap and summary.
+    pub system_inodes: u64,
 }
 
 impl Tree {
@@ -207,6 +215,7 @@ impl Tree {
             inodes: VecMap::new(),
             next_ino: 12,
             inode_count: space.inodes,
+            system_inodes: space.system_inodes,
             hash_seed: None,
         };
         let root = Inode { node: Node::Dir { entries: VecMap::new(), blocks: 1 }, mode: 0o755, mtime: now, parent: ROOT_INO };
@@ -250,12 +259,14 @@ impl Tree {
         let used = self.allocated.total() - self.metadata;
         let free = self.capacity.saturating_sub(used + self.dir_and_tree_blocks());
         StatFs {
+            f_type: 0,
+            fsid: 0,
             block_size: self.block_size,
             blocks: self.total,
             free,
             avail: free.saturating_sub(self.reserved + self.hidden_reserve),
             files: self.inode_count,
-            files_free: self.inode_count.saturating_sub(self.inodes.len() as u64 + 9),
+            files_free: self.inode_count.saturating_sub(self.inodes.len() as u64 + self.system_inodes),
         }
     }
 
@@ -710,7 +721,7 @@ mod tests {
     use super::*;
 
     fn tree() -> Tree {
-        Tree::new(Space { block_size: 4096, total: 1000, used: 6, reserved: 50, hidden_reserve: 20, inodes: 100 }, 4, 0)
+        Tree::new(Space { block_size: 4096, total: 1000, used: 6, reserved: 50, hidden_reserve: 20, inodes: 100, system_inodes: 9 }, 4, 0)
     }
 
     #[test]

@@ -189,6 +189,21 @@ tank/data\trecordsize\t131072\tdefault
     );
 }
 
+/// `zfs_statvfs` (OpenZFS 2.2): blocks of the recordsize, the referenced
+/// bytes rounded up to one, so df shows a fresh dataset using 128K. With
+/// AVAIL 872390656 and REFER 24576: (131072 + 872390656) / 131072 = 6656
+/// blocks, 6655 free; at recordsize=1M, 832 and 831. One file a 512 bytes
+/// free (1703888).
+#[test]
+fn statfs_on_a_dataset_counts_in_records() {
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs get -Hp -o value available,referenced tank\nstat -f -c '%T %t %l %s %S %b %f %a %c %d' /tank\nzfs set recordsize=1M tank\nstat -f -c '%s %b %f' /tank\ndf -B1 /tank\n",
+        "872390656\n24576\nzfs 2fc12fc1 255 131072 131072 6656 6655 6655 1703888 1703888\n1048576 832 831\n\
+Filesystem     1B-blocks    Used Available Use% Mounted on\ntank           872415232 1048576 871366656   1% /tank\n",
+    );
+}
+
 #[test]
 fn files_in_a_dataset_show_in_ls_and_df() {
     check(
@@ -197,7 +212,7 @@ fn files_in_a_dataset_show_in_ls_and_df() {
         "total 1
 -rw-r--r-- 1 root root 10 Nov 25 09:00 notes.txt
 Filesystem      Size  Used Avail Use% Mounted on
-tank            832M   24K  832M   1% /tank
+tank            832M  128K  832M   1% /tank
 hello zfs
 ",
     );
@@ -1820,7 +1835,7 @@ fn zfs_mount_and_unmount_take_filesystems_on_and_off_their_mount_points() {
     check(
         None,
         "zfs create rpool/data/sub\necho hi > /rpool/data/sub/f\nzfs mount\nzfs unmount rpool/data\nzfs mount\nls /rpool/data\ncat /rpool/data/sub/f\nzfs get -H -o value mounted rpool/data rpool/data/sub\nzfs unmount rpool/data\nzfs mount rpool/data\nzfs mount\ncat /rpool/data/sub/f\nzfs mount -a\ncat /rpool/data/sub/f\nzfs mount rpool/data\nzfs umount /rpool/data/sub\nzfs unmount /tmp\nzfs unmount /nope\nzfs unmount rpool/nope\nzfs unmount rpool/data/vm-100-disk-0\nzfs mount -a\nzfs set mountpoint=none rpool/data/sub\nzfs mount rpool/data/sub\nzfs unmount\nfindmnt -t zfs\ndf -h /rpool/data\nmkdir /rpool/data/dir\nzfs unmount /rpool/data/dir\n",
-        "rpool                           /rpool\nrpool/data                      /rpool/data\nrpool/data/sub                  /rpool/data/sub\nrpool                           /rpool\ncat: /rpool/data/sub/f: No such file or directory\nno\nno\ncannot unmount 'rpool/data': not currently mounted\nrpool                           /rpool\nrpool/data                      /rpool/data\ncat: /rpool/data/sub/f: No such file or directory\nhi\ncannot mount 'rpool/data': filesystem already mounted\ncannot unmount '/tmp': not a ZFS filesystem\nwarning: /nope not in/proc/self/mounts\n/nope: No such file or directory\ncannot open 'rpool/nope': dataset does not exist\ncannot open 'rpool/data/vm-100-disk-0': operation not applicable to datasets of this type\ncannot mount 'rpool/data/sub': no mountpoint set\nmissing filesystem argument\nusage:\n\tunmount [-fu] <-a | filesystem|mountpoint>\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\nTARGET        SOURCE     FSTYPE OPTIONS\n/rpool        rpool      zfs    rw,relatime,xattr,noacl,casesensitive\n└─/rpool/data rpool/data zfs    rw,relatime,xattr,noacl,casesensitive\nFilesystem      Size  Used Avail Use% Mounted on\nrpool/data      214G  104K  214G   1% /rpool/data\ncannot unmount '/rpool/data/dir': not a mountpoint\n",
+        "rpool                           /rpool\nrpool/data                      /rpool/data\nrpool/data/sub                  /rpool/data/sub\nrpool                           /rpool\ncat: /rpool/data/sub/f: No such file or directory\nno\nno\ncannot unmount 'rpool/data': not currently mounted\nrpool                           /rpool\nrpool/data                      /rpool/data\ncat: /rpool/data/sub/f: No such file or directory\nhi\ncannot mount 'rpool/data': filesystem already mounted\ncannot unmount '/tmp': not a ZFS filesystem\nwarning: /nope not in/proc/self/mounts\n/nope: No such file or directory\ncannot open 'rpool/nope': dataset does not exist\ncannot open 'rpool/data/vm-100-disk-0': operation not applicable to datasets of this type\ncannot mount 'rpool/data/sub': no mountpoint set\nmissing filesystem argument\nusage:\n\tunmount [-fu] <-a | filesystem|mountpoint>\n\nFor the property list, run: zfs set|get\n\nFor the delegated permission list, run: zfs allow|unallow\n\nFor further help on a command or topic, run: zfs help [<topic>]\nTARGET        SOURCE     FSTYPE OPTIONS\n/rpool        rpool      zfs    rw,relatime,xattr,noacl,casesensitive\n└─/rpool/data rpool/data zfs    rw,relatime,xattr,noacl,casesensitive\nFilesystem      Size  Used Avail Use% Mounted on\nrpool/data      214G  128K  214G   1% /rpool/data\ncannot unmount '/rpool/data/dir': not a mountpoint\n",
     );
 }
 
@@ -2577,7 +2592,7 @@ bash: /tank/fs/.zfs/snapshot/s1/a.txt: Read-only file system\n\
 rm: cannot remove '/tank/fs/.zfs/snapshot/s1/a.txt': Read-only file system\n\
 cat: /tank/fs/.zfs/snapshot/s2/a.txt: No such file or directory\n\
 v1\n\
-tank/fs@s1      832M   24K  832M   1% /tank/fs/.zfs/snapshot/s1\n\
+tank/fs@s1      832M  128K  832M   1% /tank/fs/.zfs/snapshot/s1\n\
 281474976710655 1 0 drwxrwxrwx /tank/fs/.zfs\n\
 281474976710653 3 2 drwxrwxrwx /tank/fs/.zfs/snapshot\n\
 281474976710654 2 2 drwxrwxrwx /tank/fs/.zfs/shares\n\

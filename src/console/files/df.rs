@@ -246,7 +246,7 @@ fn row(n: &Named, s: &StatFs, file: &str, o: &Opts) -> Vec<String> {
 
 /// `--total`'s line: the sums, in bytes.
 fn total(found: &[(Named, StatFs, String)]) -> (Named, StatFs) {
-    let mut t = StatFs { block_size: 1, blocks: 0, free: 0, avail: 0, files: 0, files_free: 0 };
+    let mut t = StatFs { block_size: 1, ..StatFs::default() };
     for (_, s, _) in found {
         t.blocks += s.blocks * s.block_size;
         t.free += s.free * s.block_size;

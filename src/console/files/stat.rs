@@ -40,7 +40,7 @@ pub fn stat(shell: &mut Shell, args: &[String]) -> Output {
     for op in &ops {
         let path = shell.abs(op);
         let result = if filesystem {
-            shell.machine.statfs_path(&path).map(|(m, s)| fs_fields(op, &s, m.as_ref().map(|m| m.uuid.as_str()), format.as_deref().unwrap_or(FS_FORMAT)))
+            shell.machine.statfs_path(&path).map(|(_, s)| fs_fields(op, &s, format.as_deref().unwrap_or(FS_FORMAT)))
         } else {
             shell.machine.stat_path(&path).map(|s| file_fields(shell, op, &s, format.as_deref().unwrap_or(FILE_FORMAT)))
         };
@@ -110,15 +110,17 @@ fn file_fields(shell: &Shell, name: &str, s: &FileStat, format: &str) -> String 
     })
 }
 
-fn fs_fields(name: &str, s: &StatFs, uuid: Option<&str>, format: &str) -> String {
-    let id = uuid.map_or(0, fsid);
+fn fs_fields(name: &str, s: &StatFs, format: &str) -> String {
     expand(format, &|c| {
         Some(match c {
             'n' => name.to_string(),
-            'i' => format!("{id:x}"),
+            'i' => format!("{:x}", s.fsid),
             'l' => "255".into(),
+            #[cfg(any(feature = "xfs", feature = "zfs"))]
+            't' => format!("{:x}", s.f_type),
+            #[cfg(not(any(feature = "xfs", feature = "zfs")))]
             't' => "ef53".into(),
-            'T' => "ext2/ext3".into(),
+            'T' => fs_type_name(s.f_type),
             'b' => s.blocks.to_string(),
             'f' => s.free.to_string(),
             'a' => s.avail.to_string(),
@@ -130,11 +132,23 @@ fn fs_fields(name: &str, s: &StatFs, uuid: Option<&str>, format: &str) -> String
     })
 }
 
-/// ext4's f_fsid from the UUID, as stat prints it (two 32-bit halves).
-fn fsid(uuid: &str) -> u64 {
-    let b = crate::core::signature::uuid_bytes(uuid);
-    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-    (u64::from(word(0) ^ word(8)) << 32) | u64::from(word(4) ^ word(12))
+/// coreutils' `human_fstype`.
+#[cfg(any(feature = "xfs", feature = "zfs"))]
+fn fs_type_name(magic: u32) -> String {
+    match magic {
+        0xef53 => "ext2/ext3".into(),
+        0x5846_5342 => "xfs".into(),
+        0x4d44 => "msdos".into(),
+        0x2fc1_2fc1 => "zfs".into(),
+        other => format!("UNKNOWN (0x{other:x})"),
+    }
+}
+
+/// The browser names every filesystem as ext4 (for the budget: its one
+/// other is the EFI system partition's FAT).
+#[cfg(not(any(feature = "xfs", feature = "zfs")))]
+fn fs_type_name(_magic: u32) -> String {
+    "ext2/ext3".into()
 }
 
 /// Expands `%[-][0][width][.prec]X` directives with `field`; `\n` stays literal.

@@ -46,7 +46,7 @@ pub struct Mount {
 pub enum NewFs {
     Ext4(Ext4Layout),
     #[cfg(feature = "xfs")]
-    Xfs { uuid: String, label: String },
+    Xfs { uuid: String, label: String, geometry: crate::core::xfs::Geometry },
     Vfat { serial: u32, label: String },
     Swap { uuid: String, label: String },
 }
@@ -114,7 +114,7 @@ fn fs_write_error(e: super::IoFailure) -> FsError {
 /// A tree with 4 KiB blocks filling `size_bytes` minus `used_bytes` of metadata.
 fn plain_tree(size_bytes: u64, used_bytes: u64, now: u64) -> Tree {
     let total = size_bytes / 4096;
-    let space = Space { block_size: 4096, total, used: (used_bytes / 4096).min(total), reserved: 0, hidden_reserve: 0, inodes: total.max(1024) };
+    let space = Space { block_size: 4096, total, used: (used_bytes / 4096).min(total), reserved: 0, hidden_reserve: 0, inodes: total.max(1024), system_inodes: 9 };
     Tree::new(space, 0, now)
 }
 
@@ -127,6 +127,7 @@ pub fn ext4_tree(g: &Geometry, hash_seed: [u8; 16], now: u64) -> Tree {
         reserved: g.reserved_blocks,
         hidden_reserve: g.resv_clusters,
         inodes: g.inodes,
+        system_inodes: 9,
     };
     let mut t = Tree::with_layout(space, g.metadata(), g.blocks, g.lost_found_blocks, now);
     t.hash_seed = Some(hash_seed);
@@ -150,9 +151,10 @@ impl Machine {
                 (1024, signature::ext4_superblock(&layout), Some(Filesystem { fstype: FsType::Ext4, uuid, tree, data_offset: 0, memory: None, geometry: Some(g) }))
             }
             #[cfg(feature = "xfs")]
-            NewFs::Xfs { uuid, label } => {
-                let sb = signature::xfs_superblock(size / 4096, signature::uuid_bytes(&uuid), &label);
-                let tree = plain_tree(size, 70 << 20, now);
+            NewFs::Xfs { uuid, label, geometry: g } => {
+                let sb = signature::xfs_superblock(g.data_blocks, signature::uuid_bytes(&uuid), &label);
+                let space = Space { block_size: 4096, total: g.statfs_blocks(), used: g.fresh_used_blocks(), reserved: 0, hidden_reserve: 0, inodes: g.max_inodes(), system_inodes: 2 };
+                let tree = Tree::new(space, 0, now);
                 (0, sb, Some(Filesystem { fstype: FsType::Xfs, uuid, tree, data_offset: 0, memory: None, geometry: None }))
             }
             NewFs::Vfat { serial, label } => {

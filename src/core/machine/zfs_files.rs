@@ -272,9 +272,9 @@ impl Machine {
     /// The file bytes a dataset still takes: its AVAIL, which counts every
     /// copy of a block (`copies`).
     pub fn zfs_file_room(&self, ds: &str) -> Result<u64, VfsError> {
-        let s = self.zfs_statfs(ds)?;
-        let copies = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)).map_or(1, |p| u64::from(p.copies_of(ds)));
-        Ok(s.avail * s.block_size / copies.max(1))
+        let pool = self.zfs.pool(crate::core::machine::zfs::pool_of(ds)).ok_or(VfsError::NotFound)?;
+        let available = pool.space(ds).ok_or(VfsError::NotFound)?.available.unwrap_or(0);
+        Ok(available / u64::from(pool.copies_of(ds)).max(1))
     }
 
     pub(super) fn zfs_write(&mut self, ds: &str, rel: &str, offset: u64, chunk: Chunk) -> Result<Vec<Event>, VfsError> {
@@ -328,10 +328,15 @@ impl Machine {
         let space = pool.space(ds).ok_or(VfsError::NotFound)?;
         // `dsl_dataset_space`: a snapshot has its filesystem's room.
         let head = ds.split('@').next().unwrap_or(ds);
-        let available = if head == ds { space.available } else { pool.space(head).and_then(|h| h.available) };
-        let avail = available.unwrap_or(0) / 512;
-        let used = space.referenced / 512;
-        Ok(StatFs { block_size: 512, blocks: used + avail, free: avail, avail, files: avail, files_free: avail })
+        let available = if head == ds { space.available } else { pool.space(head).and_then(|h| h.available) }.unwrap_or(0);
+        // `zfs_statvfs`: blocks of the recordsize (`z_max_blksz`), the
+        // referenced bytes rounded up so that no filesystem uses 0 blocks, and
+        // one file for each 512 bytes free (the objects in use uncounted).
+        let block_size = pool.recordsize_of(head).max(512);
+        let referenced = space.referenced.div_ceil(block_size) * block_size;
+        let free = available / block_size;
+        let guid = crate::core::zfs::dsl::dataset_guid(pool.guid, pool.dataset(head).map_or(0, |d| d.obj)).rotate_left(32);
+        Ok(StatFs { f_type: 0x2fc1_2fc1, fsid: guid, block_size, blocks: (referenced + available) / block_size, free, avail: free, files: available >> 9, files_free: available >> 9 })
     }
 
     /// Writes a whole redirect's output (`>` or `>>`): on ZFS one txg, as
