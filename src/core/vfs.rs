@@ -135,9 +135,13 @@ fn tree_blocks(extents: u64, deep: bool, block_size: u64) -> u64 {
 /// statfs's numbers, in blocks of `block_size`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StatFs {
-    /// `f_type`, the filesystem's magic number (0xEF53 for ext4).
+    /// `f_type`, the filesystem's magic number (0xEF53 for ext4). The
+    /// browser, whose filesystems stat names as ext4, has neither this nor
+    /// `fsid` (stat takes its ID from the UUID there).
+    #[cfg(any(feature = "xfs", feature = "zfs"))]
     pub f_type: u32,
     /// `f_fsid`, as stat's ID prints it: the first word above the second.
+    #[cfg(any(feature = "xfs", feature = "zfs"))]
     pub fsid: u64,
     pub block_size: u64,
     pub blocks: u64,
@@ -259,7 +263,9 @@ impl Tree {
         let used = self.allocated.total() - self.metadata;
         let free = self.capacity.saturating_sub(used + self.dir_and_tree_blocks());
         StatFs {
+            #[cfg(any(feature = "xfs", feature = "zfs"))]
             f_type: 0,
+            #[cfg(any(feature = "xfs", feature = "zfs"))]
             fsid: 0,
             block_size: self.block_size,
             blocks: self.total,

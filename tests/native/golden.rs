@@ -857,6 +857,8 @@ df -h /mnt/b
         "Warning: Partition /dev/sdb1 is being used. Are you sure you want to continue?
 status 1
 Warning: Partition /dev/sdb1 is being used. Are you sure you want to continue?
+Information: You may need to update /etc/fstab.
+
 NAME    SIZE MOUNTPOINTS
 sdb       1G 
 \u{2514}\u{2500}sdb1  399M /mnt/b

@@ -40,7 +40,7 @@ pub fn stat(shell: &mut Shell, args: &[String]) -> Output {
     for op in &ops {
         let path = shell.abs(op);
         let result = if filesystem {
-            shell.machine.statfs_path(&path).map(|(_, s)| fs_fields(op, &s, format.as_deref().unwrap_or(FS_FORMAT)))
+            shell.machine.statfs_path(&path).map(|(m, s)| fs_fields(op, &s, m.as_ref().map(|m| m.uuid.as_str()), format.as_deref().unwrap_or(FS_FORMAT)))
         } else {
             shell.machine.stat_path(&path).map(|s| file_fields(shell, op, &s, format.as_deref().unwrap_or(FILE_FORMAT)))
         };
@@ -110,17 +110,26 @@ fn file_fields(shell: &Shell, name: &str, s: &FileStat, format: &str) -> String 
     })
 }
 
-fn fs_fields(name: &str, s: &StatFs, format: &str) -> String {
+fn fs_fields(name: &str, s: &StatFs, uuid: Option<&str>, format: &str) -> String {
+    // Natively statfs gives the ID (a device number for XFS); the browser's
+    // come from the UUID, as ext4's do.
+    #[cfg(any(feature = "xfs", feature = "zfs"))]
+    let (id, _) = (s.fsid, uuid);
+    #[cfg(not(any(feature = "xfs", feature = "zfs")))]
+    let id = uuid.map_or(0, crate::core::machine::files::uuid_fsid);
     expand(format, &|c| {
         Some(match c {
             'n' => name.to_string(),
-            'i' => format!("{:x}", s.fsid),
+            'i' => format!("{id:x}"),
             'l' => "255".into(),
             #[cfg(any(feature = "xfs", feature = "zfs"))]
             't' => format!("{:x}", s.f_type),
             #[cfg(not(any(feature = "xfs", feature = "zfs")))]
             't' => "ef53".into(),
+            #[cfg(any(feature = "xfs", feature = "zfs"))]
             'T' => fs_type_name(s.f_type),
+            #[cfg(not(any(feature = "xfs", feature = "zfs")))]
+            'T' => "ext2/ext3".into(),
             'b' => s.blocks.to_string(),
             'f' => s.free.to_string(),
             'a' => s.avail.to_string(),
@@ -144,12 +153,6 @@ fn fs_type_name(magic: u32) -> String {
     }
 }
 
-/// The browser names every filesystem as ext4 (for the budget: its one
-/// other is the EFI system partition's FAT).
-#[cfg(not(any(feature = "xfs", feature = "zfs")))]
-fn fs_type_name(_magic: u32) -> String {
-    "ext2/ext3".into()
-}
 
 /// Expands `%[-][0][width][.prec]X` directives with `field`; `\n` stays literal.
 fn expand(format: &str, field: &dyn Fn(char) -> Option<String>) -> String {

@@ -1,5 +1,7 @@
-//! GNU parted 3.5 in script mode: `parted -s DEV mklabel gpt|msdos`, `mkpart`,
-//! `print` (in any unit), `rm` and `unit`, with parted's messages.
+//! GNU parted 3.5 with commands on its command line: `parted [-s] DEV mklabel
+//! gpt|msdos`, `mkpart`, `print` (in any unit), `rm` and `unit`, with parted's
+//! messages (outside script mode, its questions and the closing reminder to
+//! update /etc/fstab).
 //!
 //! parted writes each change at once and tells the kernel partition by
 //! partition, so a busy disk still gets its free partitions updated. Simplified:
@@ -298,6 +300,8 @@ struct Parted<'a> {
     /// Partitions this run made: number, start, the file-system type given
     /// and whether it is on msdos (LBA flag), which its print shows.
     created: Vec<(u32, u64, &'static str, bool)>,
+    /// A command wrote the label (parted's `disk_is_modified`).
+    modified: bool,
 }
 
 impl Parted<'_> {
@@ -305,11 +309,8 @@ impl Parted<'_> {
     /// after the partition rows that start before it (an extended partition
     /// before the free space it starts with).
     fn free_rows(&self, dev: &Device, label: &Label, rows: &mut Vec<Vec<String>>) {
-        let starts: Vec<u64> = {
-            let mut s: Vec<u64> = label.partitions.iter().map(|p| p.start_lba).collect();
-            s.sort_unstable();
-            s
-        };
+        let mut starts: Vec<u64> = label.partitions.iter().map(|p| p.start_lba).collect();
+        crate::core::order::small_sort(&mut starts);
         let at = |s: u64| format_bytes(s * SECTOR, self.unit, dev.sectors);
         let last = |e: u64| format_bytes((e + 1) * SECTOR - if self.unit == Unit::Sector { SECTOR } else { 1 }, self.unit, dev.sectors);
         let gpt = label.kind == LabelKind::Gpt;
@@ -325,13 +326,19 @@ impl Parted<'_> {
     }
 }
 
+const INTERACTIVE: &str = "parted's interactive mode is not simulated; give a device and commands, e.g. parted -s /dev/sdb print";
+
 /// What `wipe_line()` prints before each message outside script mode.
 const WIPE_LINE: &str = concat!("\r", "                                                                          ", "\r");
 
 /// Runs `parted ARGS`; `piped` says standard input is not the terminal.
 pub fn run(machine: &mut Machine, args: &[String], piped: bool) -> Output {
-    let mut p = Parted { machine, out: String::new(), err: String::new(), unit: Unit::Compact, script: false, piped, created: Vec::new() };
+    let mut p = Parted { machine, out: String::new(), err: String::new(), unit: Unit::Compact, script: false, piped, created: Vec::new(), modified: false };
     let status = p.main(args);
+    // `_done()`, whatever the commands' outcome.
+    if p.modified && !p.script {
+        p.exception("Information", "You may need to update /etc/fstab.\n");
+    }
     Output { text: p.out, err: p.err, exit_status: status, ..Output::default() }
 }
 
@@ -553,7 +560,7 @@ impl Parted<'_> {
             return 1;
         }
         if words.is_empty() {
-            return self.note("parted's interactive mode is not simulated; give a device and commands, e.g. parted -s /dev/sdb print");
+            return self.note(INTERACTIVE);
         }
         let path = words.remove(0);
         let Some(dev) = open(self.machine, &path) else {
@@ -563,7 +570,7 @@ impl Parted<'_> {
             };
         };
         if words.is_empty() {
-            return self.note("parted's interactive mode is not simulated; give commands, e.g. parted -s /dev/sdb print");
+            return self.note(INTERACTIVE);
         }
         let mut queue = words.into_iter();
         while let Some(cmd) = queue.next() {
@@ -660,6 +667,7 @@ impl Parted<'_> {
     fn commit(&mut self, dev: &Device, label: &Label) -> bool {
         let (failed, _) = self.machine.write_label_per_partition(dev.disk, label);
         if failed.is_empty() {
+            self.modified = true;
             return true;
         }
         self.error(&not_informed(&failed, &dev.path));

@@ -358,8 +358,14 @@ impl Parted<'_> {
                 at(s as u64),
                 at(e as u64)
             );
-            self.error(&message);
-            return None;
+            // A Yes/No warning, which script mode answers as an error.
+            if self.script {
+                self.error(&message);
+                return None;
+            }
+            if !self.question(&format!("{message}\nIs this still acceptable to you?")) {
+                return None;
+            }
         }
         if s % GRAIN_SECTORS as i64 != 0 {
             self.exception("Warning", &format!("The resulting partition is not properly aligned for best performance: {s}s % {GRAIN_SECTORS}s != 0s"));

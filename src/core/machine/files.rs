@@ -573,29 +573,29 @@ impl Machine {
         self.inode_at(path)?;
         let mount = self.mounts.iter().find(|m| m.uuid == uuid).cloned();
         let fs = self.fs(&uuid)?;
+        #[cfg_attr(not(any(feature = "xfs", feature = "zfs")), allow(unused_mut))]
         let mut s = fs.tree.statfs();
         #[cfg(any(feature = "xfs", feature = "zfs"))]
         {
             s.f_type = fs.fstype.magic();
+            s.fsid = match (fs.fstype, &mount) {
+                (crate::core::signature::FsType::Ext4, _) | (_, None) => uuid_fsid(&uuid),
+                #[cfg(not(feature = "xfs"))]
+                _ => uuid_fsid(&uuid),
+                // XFS's and FAT's f_fsid is the device number (`huge_encode_dev`).
+                #[cfg(feature = "xfs")]
+                (_, Some(m)) => self.devices.get(m.dev).map_or(0, |d| {
+                    let (major, minor) = (u64::from(d.major), u64::from(d.minor));
+                    ((minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)) << 32
+                }),
+            };
         }
-        s.fsid = match (fs.fstype, &mount) {
-            (crate::core::signature::FsType::Ext4, _) | (_, None) => uuid_fsid(&uuid),
-            // (The browser, for the budget, takes every ID from the UUID.)
-            #[cfg(not(feature = "xfs"))]
-            _ => uuid_fsid(&uuid),
-            // XFS's and FAT's f_fsid is the device number (`huge_encode_dev`).
-            #[cfg(feature = "xfs")]
-            (_, Some(m)) => self.devices.get(m.dev).map_or(0, |d| {
-                let (major, minor) = (u64::from(d.major), u64::from(d.minor));
-                ((minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)) << 32
-            }),
-        };
         Ok((mount, s))
     }
 }
 
 /// ext4's `f_fsid`, from the UUID's four words (`ext4_statfs`).
-fn uuid_fsid(uuid: &str) -> u64 {
+pub fn uuid_fsid(uuid: &str) -> u64 {
     let b = crate::core::signature::uuid_bytes(uuid);
     let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     (u64::from(word(0) ^ word(8)) << 32) | u64::from(word(4) ^ word(12))

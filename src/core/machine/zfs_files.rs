@@ -335,8 +335,14 @@ impl Machine {
         let block_size = pool.recordsize_of(head).max(512);
         let referenced = space.referenced.div_ceil(block_size) * block_size;
         let free = available / block_size;
+        #[cfg(any(feature = "xfs", feature = "zfs"))]
         let guid = crate::core::zfs::dsl::dataset_guid(pool.guid, pool.dataset(head).map_or(0, |d| d.obj)).rotate_left(32);
-        Ok(StatFs { f_type: 0x2fc1_2fc1, fsid: guid, block_size, blocks: (referenced + available) / block_size, free, avail: free, files: available >> 9, files_free: available >> 9 })
+        Ok(StatFs {
+            #[cfg(any(feature = "xfs", feature = "zfs"))]
+            f_type: 0x2fc1_2fc1,
+            #[cfg(any(feature = "xfs", feature = "zfs"))]
+            fsid: guid,
+            block_size, blocks: (referenced + available) / block_size, free, avail: free, files: available >> 9, files_free: available >> 9 })
     }
 
     /// Writes a whole redirect's output (`>` or `>>`): on ZFS one txg, as
