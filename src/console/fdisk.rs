@@ -153,11 +153,6 @@ fn follow_wipe_mode(mode: WipeMode, collision: Option<&Collision>, out: &mut Out
 /// partition's sectors, which fdisk and sfdisk name in a warning. With input
 /// that is not a terminal they only warn: the signature stays.
 pub fn partition_content(machine: &Machine, disk: DevId, p: &Partition) -> Option<&'static str> {
-    // The browser leaves the check out, for the budget (with `wipe-modes`,
-    // the other signature checks).
-    if cfg!(not(feature = "wipe-modes")) {
-        return None;
-    }
     machine.probe_at(disk, p.start_lba * SECTOR_BYTES, p.size_sectors * SECTOR_BYTES).map(|s| s.fstype.name())
 }
 

@@ -9,7 +9,7 @@
 use super::fs::{discards, pv_held};
 use super::Output;
 use crate::core::machine::{Busy, Machine, NewFs};
-use crate::core::xfs::{geometry, Geometry, MIN_DATA_BLOCKS};
+use crate::core::xfs::{geometry, Geometry, AG_MIN_BLOCKS, MIN_DATA_BLOCKS};
 
 const VERSION: &str = "mkfs.xfs version 6.1.0\n";
 /// `usage()`, on standard error after the complaint.
@@ -91,13 +91,25 @@ fn option(a: &mut Args, c: char, value: &str) -> Result<(), Output> {
             a.label = value.to_string();
             Ok(())
         }
+        'm' if value.contains(',') => value.split(',').try_for_each(|v| option(a, c, v)),
+        'm' if value == "uuid=" || value == "uuid" => Err(usage("-m uuid option requires a value\n")),
         'm' if value.starts_with("uuid=") => {
-            a.uuid = value.strip_prefix("uuid=").map(str::to_string);
+            let uuid = &value[5..];
+            if !is_uuid(uuid) {
+                return Err(usage(&format!("Invalid value {uuid} for -m uuid option\n")));
+            }
+            a.uuid = Some(uuid.to_string());
             Ok(())
         }
         _ if default_only(c, value) => Ok(()),
         _ => Err(Output::error(format!("mkfs.xfs: the lab makes XFS with the default layout; -{c} {value} is not modelled\n"), 1)),
     }
+}
+
+/// libuuid's `uuid_parse`: 36 characters, hex digits with hyphens at 8,
+/// 13, 18 and 23.
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36 && text.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
 }
 
 /// `check_overwrite`: what libblkid finds, a filesystem before a table.
@@ -129,6 +141,9 @@ pub fn mkfs_xfs(machine: &mut Machine, args: &[String]) -> Output {
         return Output::error(format!("{complaint}mkfs.xfs: Use the -f option to force overwrite.\n"), 1);
     }
     let g = geometry(machine.size_of(dev));
+    if g.data_blocks < AG_MIN_BLOCKS {
+        return usage(&format!("size {} of data subvolume is too small, minimum {AG_MIN_BLOCKS} blocks\n", g.data_blocks));
+    }
     if g.data_blocks < MIN_DATA_BLOCKS {
         return usage("Filesystem must be larger than 300MB.\n");
     }

@@ -3,7 +3,7 @@
 //! order they were mounted.
 //!
 //! Simplified: only storage is mounted (no proc, sysfs, tmpfs or cgroups),
-//! ext4 and vfat show `rw,relatime`, and a ZFS filesystem counts as mounted
+//! ext4 and vfat show `rw,relatime` (XFS its defaults), and a ZFS filesystem counts as mounted
 //! when it was created (or at boot), not when its mountpoint last changed.
 
 #[cfg(feature = "zfs")]
@@ -26,13 +26,25 @@ const ZFS_OPTIONS: &str = "rw,relatime,xattr,noacl,casesensitive";
 #[cfg(feature = "zfs")]
 const ZFS_RO_OPTIONS: &str = "ro,relatime,xattr,noacl,casesensitive";
 
+/// What the kernel shows for a mount with the default options: XFS (Linux
+/// 6.1's `xfs_fs_show_options`) adds its inode, log-buffer and quota
+/// settings; ext4 and vfat are shown as the VFS's own.
+fn options_of(fstype: Option<crate::core::signature::FsType>) -> &'static str {
+    #[cfg(feature = "xfs")]
+    if fstype == Some(crate::core::signature::FsType::Xfs) {
+        return "rw,relatime,inode64,logbufs=8,logbsize=32k,noquota";
+    }
+    let _ = fstype;
+    "rw,relatime"
+}
+
 /// Every mount, oldest first.
 pub fn table(machine: &Machine) -> Vec<MountRow> {
     let rows = machine.mounts().iter().map(|m| MountRow {
         source: machine.path(m.dev),
         target: m.target.clone(),
         fstype: machine.probe(m.dev).map_or("auto", |s| s.fstype.name()),
-        options: "rw,relatime",
+        options: options_of(machine.probe(m.dev).map(|s| s.fstype)),
     });
     #[cfg(feature = "zfs")]
     let rows = {

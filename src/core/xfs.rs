@@ -15,7 +15,7 @@ const BLOCK_BYTES: u64 = 4096;
 /// XFS_AG_MAX_BLOCKS for 4 KiB blocks: one block short of 1 TiB.
 const AG_MAX_BLOCKS: u64 = (1 << 28) - 1;
 /// XFS_AG_MIN_BLOCKS: a last group smaller than 16 MiB is dropped.
-const AG_MIN_BLOCKS: u64 = 4096;
+pub const AG_MIN_BLOCKS: u64 = 4096;
 /// XFS_MIN_DATA_BLOCKS: 300 MB.
 pub const MIN_DATA_BLOCKS: u64 = 300 * (1 << 20) / BLOCK_BYTES;
 /// The default log's bounds: 64 MiB, and XFS_MAX_LOG_BYTES (2 GiB - 10 MiB).

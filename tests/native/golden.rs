@@ -101,6 +101,19 @@ Command (m for help): \nThe partition table has been altered.\nCalling ioctl() t
     check_lines(Some("sdb=1G"), &format!("{setup}{over_the_pv}"), "Partition #", &["Partition #1 contains a ext4 signature.", "Partition #2 contains a LVM2_member signature."]);
 }
 
+/// Checked against parted 3.5 and sfdisk 2.38.1 on loop devices: `name`
+/// commits without parted's /etc/fstab reminder, and on msdos fails on the
+/// label before the number; sfdisk -N into an unused slot does not probe it.
+#[test]
+fn parted_name_and_sfdisk_n_stay_quiet() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "sfdisk -q /dev/sdb <<EOF\nlabel: gpt\n,100M\nEOF\nparted /dev/sdb name 1 data\necho $?\nparted -s /dev/sdc mklabel msdos\nparted /dev/sdc name 2 data\n\
+mkfs.ext4 -q /dev/sdb1\nsfdisk -q --delete /dev/sdb 1\necho 'start=2048,size=400M' | sfdisk -q -N 1 /dev/sdb\n",
+        "0\nError: msdos disk labels do not support partition name.\n\r                                                                          \rwarning: /dev/sdb: partition 1 is not defined yet\n",
+    );
+}
+
 #[test]
 fn an_unused_disk_is_reread_at_once() {
     check(

@@ -14,19 +14,24 @@ use crate::core::label::{Label, LabelKind, Partition};
 impl Parted<'_> {
     /// `name N NAME`: a GPT partition's name, cut to the 36 UTF-16 units
     /// the entry holds; an msdos label has none.
+    /// parted checks the label's kind before the number, and a new name
+    /// leaves `disk_is_modified` alone (no reminder about /etc/fstab).
     pub(super) fn name(&mut self, dev: &Device, number: &str, name: &str) -> bool {
-        let Some((mut label, old)) = self.chosen_partition(dev, number) else { return false };
-        if label.kind == LabelKind::Dos {
+        if self.label(dev).is_some_and(|l| l.kind == LabelKind::Dos) {
             self.error("msdos disk labels do not support partition name.");
             return false;
         }
+        let Some((mut label, old)) = self.chosen_partition(dev, number) else { return false };
         if name.chars().count() > 36 {
             self.exception("Warning", "failed to translate partition name");
         }
         if let Some(p) = label.partitions.iter_mut().find(|p| p.number == old.number) {
             p.name = name.chars().take(36).collect();
         }
-        self.commit(dev, &label)
+        let modified = self.modified;
+        let done = self.commit(dev, &label);
+        self.modified = modified;
+        done
     }
 
     pub(super) fn resizepart(&mut self, dev: &Device, number: &str, end: Option<&str>) -> bool {

@@ -532,7 +532,8 @@ impl Session {
         }
         let size = human_size(size_sectors.saturating_mul(SECTOR_BYTES), SizeStyle::Iec);
         self.info(text, &format!("Created a new partition {} of type '{}' and of size {size}.\n", part.number, part_type.name()));
-        if let Some(fstype) = super::fdisk::partition_content(machine, self.disk, &part) {
+        // util-linux 2.38.1 checks new partitions only, not `-N`'s.
+        if let Some(fstype) = super::fdisk::partition_content(machine, self.disk, &part).filter(|_| self.opts.partno().is_none()) {
             warning(text, &format!("Partition #{} contains a {fstype} signature.\n", part.number));
         }
         events.push(Event::PartitionPlanned { disk: machine.name_of(self.disk), part: part.info() });
