@@ -40,8 +40,18 @@ impl Parted<'_> {
         if !self.warn_busy(dev, n) {
             return false;
         }
-        // Script mode answers "End?" with the old end.
-        let Some(end) = end else { return true };
+        // Script mode answers "End?" with the old end. Otherwise parted asks,
+        // and input that has ended (or the lab's console, which does not
+        // answer parted) gives no answer, a failure.
+        let Some(end) = end else {
+            if !self.script {
+                // `command_line_get_sector()` shows the end sector's own byte.
+                let shown = super::format_bytes(old.end_lba() * super::SECTOR, self.unit, dev.sectors);
+                self.out.push_str(super::WIPE_LINE);
+                self.out.push_str(&format!("End?  [{shown}]? "));
+            }
+            return self.script;
+        };
         let Some(mut at) = self.parse_location(end, dev) else { return false };
         if at.sector != old.start_lba && self.iec_end(end) {
             at = at.earlier();
