@@ -95,7 +95,8 @@ fn option(a: &mut Args, c: char, value: &str) -> Result<(), Output> {
         'm' if value == "uuid=" || value == "uuid" => Err(usage("-m uuid option requires a value\n")),
         'm' if value.starts_with("uuid=") => {
             let uuid = &value[5..];
-            if !is_uuid(uuid) {
+            // libuuid's `uuid_parse` takes the form GPT GUIDs are written in.
+            if crate::core::gpt::Guid::parse(uuid).is_none() {
                 return Err(usage(&format!("Invalid value {uuid} for -m uuid option\n")));
             }
             a.uuid = Some(uuid.to_string());
@@ -104,12 +105,6 @@ fn option(a: &mut Args, c: char, value: &str) -> Result<(), Output> {
         _ if default_only(c, value) => Ok(()),
         _ => Err(Output::error(format!("mkfs.xfs: the lab makes XFS with the default layout; -{c} {value} is not modelled\n"), 1)),
     }
-}
-
-/// libuuid's `uuid_parse`: 36 characters, hex digits with hyphens at 8,
-/// 13, 18 and 23.
-fn is_uuid(text: &str) -> bool {
-    text.len() == 36 && text.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
 }
 
 /// `check_overwrite`: what libblkid finds, a filesystem before a table.
