@@ -225,7 +225,8 @@ pub fn start(machine: &Machine, path: &str, opts: Opts) -> Result<(Session, Stri
     let append = opts.append() && old.is_some();
     let next = match opts.partno() {
         Some(index) => index,
-        None => old.as_ref().filter(|_| append).map_or(0, |l| l.partitions.iter().map(|p| p.number).max().unwrap_or(0)),
+        // `last_pt_partno() + 1`: the last index is 0 on an empty table too.
+        None => old.as_ref().filter(|_| append).map_or(0, |l| l.partitions.iter().map(|p| p.number).max().unwrap_or(1)),
     };
     let session = Session {
         disk,

@@ -70,10 +70,12 @@ impl Session {
         let Some(label) = self.label.clone() else { return self.finish(machine, Done::Abort, text, events) };
         let number = index.saturating_add(1);
         if label.partition(number).is_none() {
-            // libfdisk names the slot; GPT still takes the first free one
-            // unless the line names a device.
-            if label.kind == LabelKind::Dos || p.number.is_some() {
+            // A line without a device name follows the default number: the
+            // first free slot, a primary one on DOS when N is 1 to 4.
+            if p.number.is_some() || (label.kind == LabelKind::Dos && number > 4) {
                 p.number = Some(number);
+            } else if label.kind == LabelKind::Dos {
+                p.number = (1..=4).find(|&n| label.partition(n).is_none());
             }
             let done = match self.add(machine, &p, &mut text, &mut events) {
                 Ok(()) => Done::Ask,
