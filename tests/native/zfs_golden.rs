@@ -595,6 +595,103 @@ tank/a/b/c
     );
 }
 
+/// A resilver of gigabytes takes seconds, as a scrub does (1 GiB a
+/// command here): meanwhile the new disk sits beside the old one in a
+/// `replacing-0` vdev marked `(resilvering)`, the status and action are
+/// ZPOOL_STATUS_RESILVERING's, and a scrub or its cancel is refused with
+/// EZFS_RESILVERING. The old side goes when the resilver completes
+/// (`print_scan_scrub_resilver_status`, `print_status_config`, `zpool_scan`).
+#[test]
+fn a_replace_resilvers_over_several_seconds_beside_the_old_disk() {
+    check(
+        Some("sdb=8G,sdc=8G,sdd=8G,sde=8G"),
+        "zpool create tank mirror sdb sdc\nzfs create -V 5G tank/vol\ndd if=/dev/urandom of=/dev/zvol/tank/vol bs=1M count=4000 status=none\n\
+         zpool list -H -o alloc tank\nzpool replace tank sdb sdd\nzpool status tank\nzpool scrub -s tank\nzpool scrub tank\n\
+         zpool detach tank sdc\nzpool replace tank sdd sde\nzpool status tank\nzpool wait -t resilver tank\nzpool status tank\n",
+        "3.93G
+  pool: tank
+ state: ONLINE
+status: One or more devices is currently being resilvered.  The pool will
+\tcontinue to function, possibly in a degraded state.
+action: Wait for the resilver to complete.
+  scan: resilver in progress since Wed Nov 25 09:00:05 2026
+\t2.00G / 3.93G scanned at 1.00G/s, 2.00G / 3.93G issued at 1.00G/s
+\t2.00G resilvered, 50.94% done, 00:00:01 to go
+config:
+
+\tNAME             STATE     READ WRITE CKSUM
+\ttank             ONLINE       0     0     0
+\t  mirror-0       ONLINE       0     0     0
+\t    replacing-0  ONLINE       0     0     0
+\t      sdb        ONLINE       0     0     0
+\t      sdd        ONLINE       0     0     0  (resilvering)
+\t    sdc          ONLINE       0     0     0
+
+errors: No known data errors
+cannot cancel scrubbing tank: currently resilvering
+  pool: tank
+ state: ONLINE
+status: One or more devices is currently being resilvered.  The pool will
+\tcontinue to function, possibly in a degraded state.
+action: Wait for the resilver to complete.
+  scan: resilver in progress since Wed Nov 25 09:00:10 2026
+\t2.00G / 3.93G scanned at 1.00G/s, 2.00G / 3.93G issued at 1.00G/s
+\t2.00G resilvered, 50.94% done, 00:00:01 to go
+config:
+
+\tNAME           STATE     READ WRITE CKSUM
+\ttank           ONLINE       0     0     0
+\t  replacing-0  ONLINE       0     0     0
+\t    sdd        ONLINE       0     0     0
+\t    sde        ONLINE       0     0     0  (resilvering)
+
+errors: No known data errors
+  pool: tank
+ state: ONLINE
+  scan: resilvered 3.93G in 00:00:03 with 0 errors on Wed Nov 25 09:00:13 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  sde       ONLINE       0     0     0
+
+errors: No known data errors
+",
+    );
+}
+
+/// During a resilver the scan refuses a scrub, and a device offline
+/// meanwhile keeps the pool degraded after it.
+#[test]
+fn a_scrub_waits_for_the_resilver_and_an_offline_side_misses_it() {
+    check(
+        Some("sdb=8G,sdc=8G,sdd=8G"),
+        "zpool create tank mirror sdb sdc\nzfs create -V 5G tank/vol\ndd if=/dev/urandom of=/dev/zvol/tank/vol bs=1M count=4000 status=none\n\
+         zpool attach tank sdc sdd\nzpool scrub tank\nzpool offline tank sdb\nzpool wait tank\nzpool status -x\nzpool online tank sdb\nzpool wait tank\nzpool status -x\n",
+        "cannot scrub tank: currently resilvering
+  pool: tank
+ state: DEGRADED
+status: One or more devices has been taken offline by the administrator.
+\tSufficient replicas exist for the pool to continue functioning in a
+\tdegraded state.
+action: Online the device using 'zpool online' or replace the device with
+\t'zpool replace'.
+  scan: resilvered 3.93G in 00:00:03 with 0 errors on Wed Nov 25 09:00:07 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        DEGRADED     0     0     0
+\t  mirror-0  DEGRADED     0     0     0
+\t    sdb     OFFLINE      0     0     0
+\t    sdc     ONLINE       0     0     0
+\t    sdd     ONLINE       0     0     0
+
+errors: No known data errors
+all pools are healthy
+",
+    );
+}
+
 #[test]
 fn raidz1_rebuilds_a_rotten_disk_from_parity_and_replace_resilvers() {
     // 4 MiB over three disks: sde holds 2 MiB of columns (data and

@@ -126,26 +126,30 @@ fn scrub(m: &mut Machine, args: &[String]) -> Output {
 
 /// Starts a scrub and runs its first second; `-w` runs it to the end.
 fn start_scrub(m: &mut Machine, pool: &str, wait: bool) -> Result<Vec<crate::core::Event>, String> {
+    if m.resilvering(pool) {
+        return Err(format!("cannot scrub {pool}: currently resilvering\n"));
+    }
     let scanning = m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning);
     let resumed = scanning && m.zpool_scrub_resume(pool);
     if scanning && !resumed {
         return Err(format!("cannot scrub {pool}: currently scrubbing; use 'zpool scrub -s' to cancel scrub\n"));
     }
     let mut events = if resumed { Vec::new() } else { m.zpool_scrub_start(pool).map_err(|e| message(&e))? };
-    loop {
-        let (done, ev) = m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND).map_err(|e| message(&e))?;
-        events.extend(ev);
-        if done || !wait {
-            return Ok(events);
-        }
+    let (done, ev) = m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND).map_err(|e| message(&e))?;
+    events.extend(ev);
+    if wait && !done {
+        events.extend(finish_scrub(m, pool).map_err(|e| message(&e))?);
     }
+    Ok(events)
 }
 
-/// Runs a scrub under way to its end (`zpool wait -t scrub`).
+/// Runs a scrub or resilver under way to its end (`zpool wait`, `-w`):
+/// the wait takes the scan's time, a second for each step after the first.
 fn finish_scrub(m: &mut Machine, pool: &str) -> Result<Vec<crate::core::Event>, ZfsError> {
     let mut events = Vec::new();
     // A paused scrub would keep the real `zpool wait` waiting for ever.
     while m.zfs().pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.state == ScanState::Scanning && s.paused_since == 0) {
+        m.set_clock(m.now() + 1);
         events.extend(m.zpool_scrub_step(pool, crate::core::machine::SCRUB_BYTES_PER_SECOND)?.1);
     }
     Ok(events)
@@ -207,6 +211,7 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
         Err(c) => return bad_option(c, &usage),
     };
     let force = opts.iter().any(|o| o.0 == 'f');
+    let wait = opts.iter().any(|o| o.0 == 'w');
     // `zpool replace POOL DEV`: the new disk sits where the old one was.
     let mut operands = operands;
     if sub == "replace" && operands.len() == 2 {
@@ -236,6 +241,13 @@ fn pair_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
         }
         let o = leaf_in_pool(m, sub, pool, old).map_err(|_| format!("{errbuf}: no such device in pool\n"))?;
         let r = if sub == "attach" { m.zpool_attach(pool, o, n, force) } else { m.zpool_replace(pool, o, n, force) };
+        // `-w` waits for the resilver (`zpool_wait` on ZPOOL_WAIT_RESILVER).
+        let r = r.and_then(|mut ev| {
+            if wait {
+                ev.extend(finish_scrub(m, pool)?);
+            }
+            Ok(ev)
+        });
         r.map_err(|e| match e {
             ZfsError::HasSignature { .. } | ZfsError::DeviceBusy { .. } => create_error(m, pool, &e, force),
             ZfsError::DeviceTooSmall(_) => format!("{errbuf}: device is too small\n"),
@@ -381,6 +393,9 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
 fn reason(m: &Machine, p: &Pool) -> Option<(&'static str, &'static str, Option<&'static str>)> {
     let leaves: Vec<&Leaf> = p.leaves().collect();
     let errors = |e: &ErrorCounts| e.read + e.write + e.cksum > 0;
+    if m.resilvering(&p.name) {
+        return Some(("One or more devices is currently being resilvered.  The pool will\n\tcontinue to function, possibly in a degraded state.\n", "Wait for the resilver to complete.\n", None));
+    }
     if p.health() == "UNAVAIL" {
         return Some(("One or more devices could not be opened.  There are insufficient\n\treplicas for the pool to continue functioning.\n", "Attach the missing device and online it using 'zpool online'.\n", Some("ZFS-8000-3C")));
     }
@@ -469,29 +484,34 @@ fn scan_line(p: &Pool, now: u64) -> String {
     }
 }
 
-/// A scrub under way, as `print_scan_scrub_resilver_status` reports it:
-/// examined and issued are one here, the rates over the seconds since it
-/// began, and the estimate only past 10 MiB/s.
+/// A scan under way, as `print_scan_scrub_resilver_status` reports it:
+/// the rates over the seconds since it began, and the estimate only past
+/// 10 MiB/s. A scrub issues what it examines; a resilver issues what some
+/// leaf misses and skips the rest.
 fn scanning_lines(s: &crate::core::zfs::scrub::Scan, now: u64) -> String {
     if s.paused_since != 0 {
         return paused_lines(s);
     }
-    // The scrub's own command was its first second.
+    // The scan's own command was its first second.
     let elapsed = (now.saturating_sub(s.start_time) + 1).saturating_sub(s.paused_secs).max(1);
-    let rate = s.examined_bytes / elapsed;
     let total = s.to_examine_bytes.max(s.examined_bytes);
+    let issued = s.examined_bytes.saturating_sub(s.skipped_bytes);
+    let total_issued = total.saturating_sub(s.skipped_bytes);
+    let (scan_rate, issue_rate) = (s.examined_bytes / elapsed, issued / elapsed);
     let at = |r: u64| if r > 0 { format!(" at {}/s", nicenum(r, true)) } else { String::new() };
-    let pct = if total == 0 { 0.0 } else { 100.0 * s.examined_bytes as f64 / total as f64 };
-    let eta = if total >= s.examined_bytes && rate >= 10 << 20 && s.examined_bytes > 0 { format!(", {} to go", dhms((total - s.examined_bytes) / rate)) } else { ", no estimated completion time".to_string() };
+    let pct = if total_issued == 0 { 0.0 } else { 100.0 * issued as f64 / total_issued as f64 };
+    let started = if s.resilver { s.repaired_bytes > 0 } else { issued > 0 };
+    let eta = if total_issued >= issued && issue_rate >= 10 << 20 && started { format!(", {} to go", dhms((total_issued - issued) / issue_rate)) } else { ", no estimated completion time".to_string() };
+    let (what, done) = if s.resilver { ("resilver", "resilvered") } else { ("scrub", "repaired") };
     format!(
-        "  scan: scrub in progress since {}\n\t{} / {} scanned{}, {} / {} issued{}\n\t{} repaired, {}% done{eta}\n",
+        "  scan: {what} in progress since {}\n\t{} / {} scanned{}, {} / {} issued{}\n\t{} {done}, {}% done{eta}\n",
         fmt::ctime(s.start_time),
         nicenum(s.examined_bytes, true),
         nicenum(total, true),
-        at(rate),
-        nicenum(s.examined_bytes, true),
-        nicenum(total, true),
-        at(rate),
+        at(scan_rate),
+        nicenum(issued, true),
+        nicenum(total_issued, true),
+        at(issue_rate),
         nicenum(s.repaired_bytes, true),
         fmt::fixed(pct, 2)
     )
@@ -549,14 +569,11 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
     let mut rows = Vec::new();
     for v in &p.vdevs {
         if v.kind == VdevKind::Disk {
-            let l = &v.children[0];
-            rows.push(leaf_row(m, l, f, 2));
+            rows.extend(child_rows(m, p, &v.children, f, 2));
         } else {
             let name = if f.guids { v.guid.to_string() } else { v.type_id() };
             rows.push(Row { depth: 2, name, state: top_state(v), errors: v.errors, leaf: false, suffix: String::new(), note: "  cannot open".into() });
-            for l in &v.children {
-                rows.push(leaf_row(m, l, f, 4));
-            }
+            rows.extend(child_rows(m, p, &v.children, f, 4));
         }
     }
     let name = p.name.clone();
@@ -565,9 +582,43 @@ fn config_rows(m: &Machine, p: &Pool, f: &StatusFlags) -> Vec<Row> {
     rows
 }
 
-fn leaf_row(m: &Machine, l: &Leaf, f: &StatusFlags, depth: usize) -> Row {
+/// A vdev's children, a leaf being replaced and its replacement grouped
+/// under `replacing-N` (N counts the groups before it, as vdev ids do).
+fn child_rows(m: &Machine, p: &Pool, children: &[Leaf], f: &StatusFlags, depth: usize) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut id = 0;
+    let mut i = 0;
+    while let Some(l) = children.get(i) {
+        match children.get(i + 1).filter(|n| n.replacing()) {
+            Some(new) => {
+                let pair = [l.clone(), new.clone()];
+                let up = pair.iter().filter(|l| l.state == LeafState::Online).count();
+                let state = ["UNAVAIL", "DEGRADED", if pair.iter().any(Leaf::degraded) { "DEGRADED" } else { "ONLINE" }][up];
+                rows.push(Row { depth, name: format!("replacing-{id}"), state, errors: ErrorCounts::default(), leaf: false, suffix: String::new(), note: "  insufficient replicas".into() });
+                rows.push(leaf_row(m, p, l, f, depth + 2));
+                rows.push(leaf_row(m, p, new, f, depth + 2));
+                i += 2;
+            }
+            None => {
+                rows.push(leaf_row(m, p, l, f, depth));
+                i += 1;
+            }
+        }
+        id += 1;
+    }
+    rows
+}
+
+fn leaf_row(m: &Machine, p: &Pool, l: &Leaf, f: &StatusFlags, depth: usize) -> Row {
     let aux = if l.degraded() { "  too many errors" } else { "" };
-    let suffix = aux.to_string() + &super::upkeep::leaf_suffixes(m, l, f.initialize, f.trim);
+    // Only a healthy leaf shows the scan's work on it (`print_status_config`).
+    let scan = p.scan.as_ref().filter(|s| s.state == ScanState::Scanning && l.state == LeafState::Online && !l.degraded() && l.scan_processed_bytes() != 0);
+    let work = match scan {
+        Some(s) if s.resilver => "  (resilvering)",
+        Some(_) => "  (repairing)",
+        None => "",
+    };
+    let suffix = aux.to_string() + work + &super::upkeep::leaf_suffixes(m, l, f.initialize, f.trim);
     let note = match &l.not_present {
         Some(path) => format!("  was {path}"),
         None if m.devices().get(l.dev).is_some() => "  invalid label".into(),

@@ -310,11 +310,11 @@ impl Machine {
             let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
             leaf.missing_from_txg = Some(0);
             top.children.push(leaf);
-            let c = top.children.len() - 1;
             tx.touch_mos();
-            tx.resilver(t, c)
+            Ok(())
         })?;
         events.insert(0, Event::VdevAttached { pool: pool.into(), dev: names, to });
+        events.extend(self.resilver_second(pool)?);
         Ok(events)
     }
 
@@ -324,8 +324,13 @@ impl Machine {
         let name = self.name(dev);
         let (_, mut events) = self.with_pool(pool, |tx| {
             let top = &mut tx.pool.vdevs[t];
-            if top.kind != crate::core::zfs::VdevKind::Mirror {
+            let replacing = top.children[c].replacing() || top.children.get(c + 1).is_some_and(|l| l.replacing());
+            if top.kind != crate::core::zfs::VdevKind::Mirror && !replacing {
                 return Err(ZfsError::NotAMirror(dev));
+            }
+            // Either side of a `replacing-N` vdev may go; the other stays.
+            if let Some(new) = top.children.get_mut(c + 1).filter(|l| l.replacing()) {
+                new.set_replacing(false);
             }
             top.children.remove(c);
             if top.children.len() == 1 {
@@ -367,18 +372,20 @@ impl Machine {
         let (_, mut events) = self.with_pool(pool, |tx| {
             tx.pool.vdevs[t].children[c].state = crate::core::zfs::LeafState::Online;
             tx.touch_mos();
-            if tx.pool.vdevs[t].children[c].missing_from_txg.is_some() {
-                tx.resilver(t, c)?;
-            }
             Ok(())
         })?;
         events.insert(0, Event::VdevOnline { pool: pool.into(), dev: name });
+        events.extend(self.resilver_second(pool)?);
         Ok(events)
     }
 
     /// `zpool replace POOL OLD NEW`: NEW takes OLD's place and gets its blocks.
     pub fn zpool_replace(&mut self, pool: &str, old: DevId, new: DevId, force: bool) -> Result<Vec<Event>, ZfsError> {
         let (t, c) = self.leaf_of(pool, old)?;
+        let children = &self.zfs.pool(pool).ok_or(ZfsError::Io)?.vdevs[t].children;
+        if children[c].replacing() || children.get(c + 1).is_some_and(|l| l.replacing()) {
+            return Err(ZfsError::NotAMirror(old));
+        }
         let raidz = self.zfs.pool(pool).is_some_and(|p| p.vdevs[t].kind == crate::core::zfs::VdevKind::Raidz1);
         let (old_name, mut events) = (self.name(old), Vec::new());
         if raidz {
@@ -394,20 +401,42 @@ impl Machine {
                 leaf.missing_from_txg = Some(0);
                 tx.pool.vdevs[t].children[c] = leaf;
                 tx.touch_mos();
-                tx.resilver(t, c)
+                Ok(())
             })?;
             events.extend(ev);
         } else {
-            events.extend(self.zpool_attach(pool, old, new, force)?);
-            let old_dev = self.zfs.pool(pool).map(|p| p.vdevs[t].children[c].dev).unwrap_or(old);
-            events.extend(self.zpool_detach(pool, old_dev)?);
+            events.extend(self.replacing_side(pool, (t, c), new, force)?);
         }
         events.insert(0, Event::VdevReplaced { pool: pool.into(), old: old_name, new: self.name(new) });
+        events.extend(self.resilver_second(pool)?);
+        Ok(events)
+    }
+
+    /// A mirror side or a single disk being replaced: NEW joins it as a
+    /// `replacing-N` vdev; the old side goes when the resilver is done.
+    fn replacing_side(&mut self, pool: &str, (t, c): (usize, usize), new: DevId, force: bool) -> Result<Vec<Event>, ZfsError> {
+        let need = self.zfs.pool(pool).ok_or(ZfsError::Io)?.vdevs[t].asize;
+        let (dev, whole) = self.claim_device(new, force)?;
+        if crate::core::zfs::vdev::leaf_asize(self.size_of(dev)) < need {
+            return Err(ZfsError::DeviceTooSmall(new));
+        }
+        let guid = self.rng.next_u64();
+        let (_, events) = self.with_pool(pool, |tx| {
+            let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
+            leaf.missing_from_txg = Some(0);
+            leaf.set_replacing(true);
+            tx.pool.vdevs[t].children.insert(c + 1, leaf);
+            tx.touch_mos();
+            Ok(())
+        })?;
         Ok(events)
     }
 
     /// `zpool scrub`: starts a scrub; `zpool_scrub_step` advances it.
     pub fn zpool_scrub_start(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        if self.resilvering(pool) {
+            return Err(ZfsError::Resilvering(format!("cannot scrub {pool}")));
+        }
         Ok(self.with_pool(pool, |tx| {
             tx.scrub_start();
             Ok(())
@@ -418,6 +447,25 @@ impl Machine {
     /// Examines up to `budget_bytes` more; true once the scrub is done.
     pub fn zpool_scrub_step(&mut self, pool: &str, budget_bytes: u64) -> Result<(bool, Vec<Event>), ZfsError> {
         self.with_pool(pool, |tx| Ok(tx.scrub_step(budget_bytes)))
+    }
+
+    /// Starts a resilver when an online leaf misses blocks, and runs its
+    /// first second within the command that made the need. It starts after
+    /// that command's txg: the tree it walks is the new one.
+    fn resilver_second(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
+        let (_, mut events) = self.with_pool(pool, |tx| {
+            tx.resilver_start();
+            Ok(())
+        })?;
+        if self.resilvering(pool) {
+            events.extend(self.zpool_scrub_step(pool, SCRUB_BYTES_PER_SECOND)?.1);
+        }
+        Ok(events)
+    }
+
+    /// Whether a resilver is under way on the pool (`dsl_scan_resilvering`).
+    pub fn resilvering(&self, pool: &str) -> bool {
+        self.zfs.pool(pool).and_then(|p| p.scan.as_ref()).is_some_and(|s| s.resilver && s.state == crate::core::zfs::scrub::ScanState::Scanning)
     }
 
     /// Whether a scrub is under way (and not paused) on any pool.
@@ -453,6 +501,9 @@ impl Machine {
     /// `zpool scrub -s`.
     pub fn zpool_scrub_cancel(&mut self, pool: &str) -> Result<Vec<Event>, ZfsError> {
         let now = self.clock;
+        if self.resilvering(pool) {
+            return Err(ZfsError::Resilvering(format!("cannot cancel scrubbing {pool}")));
+        }
         let p = self.zfs.pool_mut(pool).ok_or_else(|| ZfsError::NoSuchPool(pool.into()))?;
         match &mut p.scan {
             Some(s) if s.state == crate::core::zfs::scrub::ScanState::Scanning => {

@@ -170,6 +170,8 @@ pub enum ZfsError {
     NotAFilesystem(String),
     NoActiveScrub(String),
     ScrubPaused(String),
+    /// A scrub asked for during a resilver (EZFS_RESILVERING), after "cannot ... POOL".
+    Resilvering(String),
     /// `zfs destroy` of a volume whose device is open (mounted, a PV, a vdev).
     DatasetBusy(String),
     /// `zpool destroy` of a pool with such a volume.
@@ -220,6 +222,7 @@ impl std::fmt::Display for ZfsError {
             ZfsError::NotAFilesystem(d) => write!(f, "'{d}' is not a filesystem"),
             ZfsError::NoActiveScrub(p) => write!(f, "cannot cancel scrubbing {p}: there is no active scrub"),
             ZfsError::ScrubPaused(p) => write!(f, "cannot pause scrubbing {p}: scrub is paused; use 'zpool scrub' to resume scrub"),
+            ZfsError::Resilvering(what) => write!(f, "{what}: currently resilvering"),
             ZfsError::DatasetBusy(d) => write!(f, "cannot destroy '{d}': dataset is busy"),
             ZfsError::PoolBusy(p) => write!(f, "cannot destroy '{p}': pool is busy"),
             ZfsError::SameDevice => write!(f, "one or more vdevs refer to the same device"),

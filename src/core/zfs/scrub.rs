@@ -9,7 +9,11 @@
 //! advances a bounded number of bytes per step, so its progress can be shown
 //! and a command can run between steps; a block freed meanwhile leaves the
 //! frontier. Each block is visited once even when snapshots share it.
-//! Simplified: resilvering is done at once, not in steps.
+//! A resilver walks the same way, at the same pace, and copies each block
+//! to the online leaves that miss it (their DTL, here the txg from which
+//! they miss blocks). Simplified: a device attached or brought online
+//! during a resilver restarts it (OpenZFS 2.2 defers it instead), and a
+//! raidz1 child being replaced shows no `replacing-N` vdev.
 
 /// The blocks a scrub has seen: 655,360 of them for the bench's 10 GiB of
 /// 16K blocks. A B-tree here, SipHash in the checksum memo, and copying
@@ -55,6 +59,10 @@ pub struct Scan {
     found: Vec<LoggedError>,
     frontier: Vec<(Blkptr, Bookmark)>,
     visited: Visited,
+    /// A resilver skips blocks born at or before this txg: every leaf has them.
+    min_birth: u64,
+    /// Bytes a resilver examined that no leaf missed (`scn_skipped`).
+    pub skipped_bytes: u64,
 }
 
 impl Scan {
@@ -166,6 +174,7 @@ impl Tx<'_> {
         let root = self.pool.uberblock.ub_rootbp.clone();
         let to_examine = self.pool.allocated_bytes();
         let frontier = vec![(root, Bookmark { os: Os::Mos, object: 0, level: 0, blkid: u64::MAX })];
+        self.pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).for_each(|l| l.count_scan_write(None));
         self.pool.scan = Some(Scan {
             state: ScanState::Scanning,
             start_time: self.now,
@@ -180,8 +189,36 @@ impl Tx<'_> {
             found: Vec::new(),
             frontier,
             visited: Visited::default(),
+            min_birth: 0,
+            skipped_bytes: 0,
         });
         self.events.push(Event::ScrubStarted { pool: self.pool.name.clone(), total_bytes: to_examine });
+    }
+
+    /// Starts a resilver of the online leaves that miss blocks, replacing
+    /// any scan under way (`dsl_scan_setup_sync` for POOL_SCAN_RESILVER).
+    pub fn resilver_start(&mut self) {
+        let from = self.pool.leaves().filter(|l| l.state == super::LeafState::Online).filter_map(|l| l.missing_from_txg).min();
+        let Some(from) = from else { return };
+        self.pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).for_each(|l| l.count_scan_write(None));
+        let root = self.pool.uberblock.ub_rootbp.clone();
+        self.pool.scan = Some(Scan {
+            state: ScanState::Scanning,
+            start_time: self.now,
+            end_time: 0,
+            to_examine_bytes: self.pool.allocated_bytes(),
+            examined_bytes: 0,
+            repaired_bytes: 0,
+            errors: 0,
+            resilver: true,
+            paused_since: 0,
+            paused_secs: 0,
+            found: Vec::new(),
+            frontier: vec![(root, Bookmark { os: Os::Mos, object: 0, level: 0, blkid: u64::MAX })],
+            visited: Visited::default(),
+            min_birth: from.saturating_sub(1),
+            skipped_bytes: 0,
+        });
     }
 
     /// Scrubs blocks until `budget_bytes` are examined or none are left;
@@ -191,7 +228,8 @@ impl Tx<'_> {
         while done < budget_bytes {
             let next = self.pool.scan.as_mut().and_then(|s| s.frontier.pop());
             let Some((bp, at)) = next else { break };
-            done += self.scrub_block(&bp, at);
+            let resilver = self.pool.scan.as_ref().is_some_and(|s| s.resilver);
+            done += if resilver { self.resilver_block(&bp, at) } else { self.scrub_block(&bp, at) };
         }
         let Some(scan) = &mut self.pool.scan else { return true };
         let finished = scan.frontier.is_empty();
@@ -205,14 +243,16 @@ impl Tx<'_> {
             // later txg: it keeps the counts, not the blocks.
             scan.visited = Visited::default();
         }
-        let (repaired, errors) = (scan.repaired_bytes, scan.errors);
-        // `spa_errlog_sync`: a finished scrub's errors replace the log.
+        let (repaired, errors, resilver) = (scan.repaired_bytes, scan.errors, scan.resilver);
+        // `spa_errlog_sync`: a finished scan's errors replace the log.
         if let Some(found) = found {
             self.pool.errlog = found;
         }
         let pool = self.pool.name.clone();
         self.events.push(Event::ScrubProgressed { pool: pool.clone(), examined_bytes: examined, total_bytes: total });
-        if finished {
+        if finished && resilver {
+            self.resilver_done();
+        } else if finished {
             self.events.push(Event::ScrubFinished { pool, repaired_bytes: repaired, errors });
         }
         finished
@@ -278,44 +318,107 @@ impl Tx<'_> {
         true
     }
 
-    /// Copies to leaf `(t, c)` every block it misses, rebuilt from the
-    /// other copies (mirror sides, raidz1 parity).
-    pub fn resilver(&mut self, t: usize, c: usize) -> Result<u64, ZfsError> {
-        let from_txg = self.pool.vdevs[t].children[c].missing_from_txg.unwrap_or(0);
-        let root = self.pool.uberblock.ub_rootbp.clone();
-        let mut blocks = Vec::new();
-        self.walk(&root, Os::Mos, from_txg.saturating_sub(1), &mut |_, bp| blocks.push(bp.clone()))?;
-        let before = self.pool.repaired_bytes;
-        let leaf = self.pool.vdevs[t].children[c].dev;
-        for bp in blocks.iter().filter(|b| b.dvas.iter().any(|d| d.vdev as usize == t)) {
-            let good = self.read_phys(bp, Bookmark { os: Os::Mos, object: 0, level: 0, blkid: 0 })?;
-            for dva in bp.dvas.iter().filter(|d| d.vdev as usize == t) {
-                self.rewrite_leaf(*dva, &good, bp.psize, c);
+    /// The online leaves (top, child) that miss a block born in `birth`.
+    fn missing_leaves(&self, bp: &Blkptr) -> Vec<(Dva, usize)> {
+        let mut out = Vec::new();
+        for dva in &bp.dvas {
+            let Some(top) = self.pool.vdevs.get(dva.vdev as usize) else { continue };
+            for (c, l) in top.children.iter().enumerate() {
+                if l.state == super::LeafState::Online && l.missing_from_txg.is_some_and(|m| bp.birth_txg >= m) {
+                    out.push((*dva, c));
+                }
             }
         }
-        self.pool.vdevs[t].children[c].missing_from_txg = None;
-        // `dsl_scan_done` rotates the error log after a resilver too; this
-        // one met no block without a good copy (it would have failed).
-        self.pool.errlog.clear();
-        let bytes = self.pool.repaired_bytes - before;
-        let dev = self.io.name(leaf);
-        self.events.push(Event::Resilvered { pool: self.pool.name.clone(), dev, bytes });
-        self.pool.scan = Some(Scan {
-            state: ScanState::Finished,
-            start_time: self.now,
-            end_time: self.now,
-            to_examine_bytes: bytes,
-            examined_bytes: bytes,
-            repaired_bytes: bytes,
-            errors: 0,
-            resilver: true,
-            paused_since: 0,
-            paused_secs: 0,
-            found: Vec::new(),
-            frontier: Vec::new(),
-            visited: Visited::default(),
-        });
-        Ok(bytes)
+        out
+    }
+
+    /// Resilvers one block: its good bytes (from the other mirror sides or
+    /// raidz1 parity) go to each leaf that misses them; queues its children.
+    fn resilver_block(&mut self, bp: &Blkptr, at: Bookmark) -> u64 {
+        let Some(first) = bp.dvas.first().copied() else { return 0 };
+        let Some(scan) = self.pool.scan.as_mut() else { return 0 };
+        if !scan.visited.insert(first) || bp.birth_txg <= scan.min_birth {
+            return 0;
+        }
+        let needs = self.missing_leaves(bp);
+        let before = self.pool.repaired_bytes;
+        let mut failed = false;
+        let literal: Vec<(Dva, usize)> = needs.iter().copied().filter(|(dva, c)| has_children(bp) || !self.copy_described(bp, *dva, *c)).collect();
+        if !literal.is_empty() {
+            match self.read_phys(bp, at) {
+                Ok(good) => literal.iter().for_each(|(dva, c)| self.rewrite_leaf(*dva, &good, bp.psize, *c)),
+                Err(_) => failed = true,
+            }
+        }
+        let children = match has_children(bp).then(|| self.read_bp(bp, at)) {
+            Some(Ok(bytes)) => child_bms(bp, at, &bytes),
+            Some(Err(_)) => {
+                failed = true;
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let repaired = self.pool.repaired_bytes - before;
+        let Some(scan) = &mut self.pool.scan else { return 0 };
+        scan.examined_bytes += bp.asize();
+        if needs.is_empty() {
+            scan.skipped_bytes += bp.asize();
+        }
+        scan.repaired_bytes += repaired;
+        scan.errors += u64::from(failed);
+        scan.frontier.extend(children);
+        bp.asize()
+    }
+
+    /// Copies a mirror's data block to leaf `c` as the described content
+    /// another side holds, checked through the checksum memo: a resilver of
+    /// gigabytes then makes no bytes (as `copies_match_memo` spares a scrub).
+    fn copy_described(&mut self, bp: &Blkptr, dva: Dva, c: usize) -> bool {
+        let t = dva.vdev as usize;
+        let Some(top) = self.pool.vdevs.get(t).filter(|v| v.kind != super::VdevKind::Raidz1) else { return false };
+        let size = bp.psize.div_ceil(top.sector()) * top.sector();
+        let off = dva.offset + super::vdev::VDEV_LABEL_START_BYTES;
+        let sides: Vec<(usize, crate::core::device::DevId)> = top.children.iter().enumerate().filter(|(i, l)| *i != c && l.readable()).map(|(i, l)| (i, l.dev)).collect();
+        for (i, dev) in sides {
+            let Some(chunk) = self.io.read_described(dev, off, size) else { continue };
+            if self.pool.memo.of_chunk(bp.alg(), &chunk.slice(0, bp.psize)) != bp.cksum {
+                continue;
+            }
+            self.pool.vdevs[t].children[i].io.read(size);
+            self.heal_child(t, c, off, chunk);
+            return true;
+        }
+        false
+    }
+
+    /// A finished resilver: the leaves hold every block again, and each
+    /// `replacing-N` vdev drops its old side (`spa_vdev_resilver_done`).
+    fn resilver_done(&mut self) {
+        let pool = self.pool.name.clone();
+        let mut done = Vec::new();
+        for leaf in self.pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()) {
+            if leaf.state == super::LeafState::Online && leaf.missing_from_txg.take().is_some() {
+                done.push((leaf.dev, leaf.scan_processed_bytes()));
+            }
+        }
+        for (dev, bytes) in done {
+            let dev = self.io.name(dev);
+            self.events.push(Event::Resilvered { pool: pool.clone(), dev, bytes });
+        }
+        for t in 0..self.pool.vdevs.len() {
+            while let Some(c) = self.pool.vdevs[t].children.iter().position(|l| l.replacing() && l.missing_from_txg.is_none()) {
+                let top = &mut self.pool.vdevs[t];
+                top.children[c].set_replacing(false);
+                let Some(o) = c.checked_sub(1) else { continue };
+                let old = top.children.remove(o);
+                if top.kind == super::VdevKind::Mirror && top.children.len() == 1 {
+                    top.kind = super::VdevKind::Disk;
+                }
+                let dev = self.io.name(old.whole_disk.unwrap_or(old.dev));
+                self.events.push(Event::VdevDetached { pool: pool.clone(), dev });
+            }
+        }
+        self.touch_mos();
     }
 }
 

@@ -94,6 +94,13 @@ pub struct Leaf {
     /// Its path when the pool was exported, as the labels record it.
     #[cfg(feature = "zfs")]
     pub exported_path: Option<String>,
+    /// It is the new side of `zpool replace`: with the child just before
+    /// it, it forms a `replacing-N` vdev until its resilver completes.
+    #[cfg(feature = "zfs")]
+    pub replacing: bool,
+    /// Bytes the scan under way wrote here (`vs_scan_processed`).
+    #[cfg(feature = "zfs")]
+    pub scan_processed_bytes: u64,
 }
 
 /// zed's checksum SERD engine: this many ereports within `CHECKSUM_T_SECS`
@@ -156,6 +163,10 @@ impl Leaf {
             not_present: None,
             #[cfg(feature = "zfs")]
             exported_path: None,
+            #[cfg(feature = "zfs")]
+            replacing: false,
+            #[cfg(feature = "zfs")]
+            scan_processed_bytes: 0,
         }
     }
 
@@ -193,6 +204,41 @@ impl Leaf {
             self.too_many_errors = false;
             self.cksum_reports.clear();
         }
+    }
+
+    /// Whether it is the new side of a `replacing-N` vdev.
+    pub fn replacing(&self) -> bool {
+        #[cfg(feature = "zfs")]
+        return self.replacing;
+        #[cfg(not(feature = "zfs"))]
+        false
+    }
+
+    pub fn set_replacing(&mut self, on: bool) {
+        #[cfg(feature = "zfs")]
+        {
+            self.replacing = on;
+        }
+        #[cfg(not(feature = "zfs"))]
+        let _ = on;
+    }
+
+    /// What the scan under way has written here.
+    pub fn scan_processed_bytes(&self) -> u64 {
+        #[cfg(feature = "zfs")]
+        return self.scan_processed_bytes;
+        #[cfg(not(feature = "zfs"))]
+        0
+    }
+
+    /// Counts bytes a scan wrote here; `None` starts a new scan's count.
+    pub fn count_scan_write(&mut self, bytes: Option<u64>) {
+        #[cfg(feature = "zfs")]
+        {
+            self.scan_processed_bytes = bytes.map_or(0, |b| self.scan_processed_bytes + b);
+        }
+        #[cfg(not(feature = "zfs"))]
+        let _ = bytes;
     }
 
     /// Whether reads may use it: online and holding every block.

@@ -322,14 +322,19 @@ impl Tx<'_> {
     }
 
     /// Rewrites one leaf's part of a block with good bytes.
-    fn heal_child(&mut self, t: usize, c: usize, off: u64, chunk: Chunk) {
+    pub(super) fn heal_child(&mut self, t: usize, c: usize, off: u64, chunk: Chunk) {
         let leaf = &self.pool.vdevs[t].children[c];
         if !leaf.writable() {
             return;
         }
         let (dev, len) = (leaf.dev, chunk.len);
         if self.io.write(dev, off, chunk) {
-            self.pool.vdevs[t].children[c].io.wrote(len);
+            let scanning = self.pool.scan.as_ref().is_some_and(|s| s.state == super::scrub::ScanState::Scanning);
+            let leaf = &mut self.pool.vdevs[t].children[c];
+            leaf.io.wrote(len);
+            if scanning {
+                leaf.count_scan_write(Some(len));
+            }
             self.pool.repaired_bytes += len;
             self.events.push(Event::BlockHealed { pool: self.pool.name.clone(), dev: self.io.name(dev), offset_bytes: off, size_bytes: len });
         }
