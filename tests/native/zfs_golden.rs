@@ -660,6 +660,45 @@ errors: No known data errors
     );
 }
 
+/// A gigabyte of garbage over one side of a mirror: the scrub takes seconds,
+/// marks the side `(repairing)` while it writes there, and heals every block
+/// from the other side (the second scrub finds nothing).
+#[test]
+fn a_scrub_heals_a_gigabyte_of_rot_and_marks_the_side_repairing() {
+    check(
+        Some("sdb=8G,sdc=8G"),
+        "zpool create tank mirror sdb sdc\nzfs create -V 3G tank/vol\ndd if=/dev/urandom of=/dev/zvol/tank/vol bs=1M count=2500 status=none\n\
+         dd if=/dev/urandom of=/dev/sdb1 bs=1M seek=100 count=1000 conv=notrunc status=none\nzpool scrub tank\nzpool status tank\n\
+         zpool wait tank\nzpool status -p tank | grep -E 'scan|sd'\nzpool clear tank\nzpool scrub -w tank\nzpool status tank | grep -E 'scan|sd'\n",
+        "  pool: tank
+ state: ONLINE
+status: One or more devices has experienced an unrecoverable error.  An
+\tattempt was made to correct the error.  Applications are unaffected.
+action: Determine if the device needs to be replaced, and clear the errors
+\tusing 'zpool clear' or replace the device with 'zpool replace'.
+   see: https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P
+  scan: scrub in progress since Wed Nov 25 09:00:05 2026
+\t2.00G / 2.45G scanned at 1.00G/s, 2.00G / 2.45G issued at 1.00G/s
+\t634M repaired, 81.51% done, 00:00:00 to go
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  mirror-0  ONLINE       0     0     0
+\t    sdb     ONLINE       0     0 39.6K  (repairing)
+\t    sdc     ONLINE       0     0     0
+
+errors: No known data errors
+  scan: scrub repaired 1000M in 00:00:02 with 0 errors on Wed Nov 25 09:00:07 2026
+\t    sdb     ONLINE       0     0 64016
+\t    sdc     ONLINE       0     0     0
+  scan: scrub repaired 0B in 00:00:02 with 0 errors on Wed Nov 25 09:00:12 2026
+\t    sdb     ONLINE       0     0     0
+\t    sdc     ONLINE       0     0     0
+",
+    );
+}
+
 /// During a resilver the scan refuses a scrub, and a device offline
 /// meanwhile keeps the pool degraded after it.
 #[test]

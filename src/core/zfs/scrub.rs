@@ -268,7 +268,7 @@ impl Tx<'_> {
         }
         let before = self.pool.repaired_bytes;
         self.scrubbing = true;
-        let read = if !has_children(bp) && self.copies_match_memo(bp) { Ok(Vec::new()) } else { self.read_bp(bp, at) };
+        let read = if !has_children(bp) && (self.copies_match_memo(bp) || self.heal_described(bp)) { Ok(Vec::new()) } else { self.read_bp(bp, at) };
         self.scrubbing = false;
         let repaired = self.pool.repaired_bytes - before;
         let children = match &read {
@@ -313,6 +313,44 @@ impl Tx<'_> {
                     }
                     verified = Some(chunk);
                 }
+            }
+        }
+        true
+    }
+
+    /// A mirror's data block (one copy) with sides that no longer hold the
+    /// content it was written with, such as rot from `zinject`: a side that
+    /// still does, checked through the memo, heals the others with that
+    /// content, as the full read would, and only the bad sides' bytes are
+    /// made (for their checksums). False, with nothing done, when no side
+    /// is known good that way: the full read then decides.
+    fn heal_described(&mut self, bp: &Blkptr) -> bool {
+        let [dva] = bp.dvas.as_slice() else { return false };
+        let t = dva.vdev as usize;
+        let Some(top) = self.pool.vdevs.get(t).filter(|v| v.kind != super::VdevKind::Raidz1) else { return false };
+        let size = bp.psize.div_ceil(top.sector()) * top.sector();
+        let off = dva.offset + super::vdev::VDEV_LABEL_START_BYTES;
+        let sides: Vec<(usize, crate::core::device::DevId)> = top.children.iter().enumerate().filter(|(_, l)| l.readable()).map(|(c, l)| (c, l.dev)).collect();
+        let (mut good, mut suspects) = (None, Vec::new());
+        for &(c, dev) in &sides {
+            match self.io.read_described(dev, off, size) {
+                Some(chunk) if good.is_none() && self.pool.memo.of_chunk(bp.alg(), &chunk.slice(0, bp.psize)) == bp.cksum => good = Some(chunk),
+                Some(chunk) if good.as_ref() == Some(&chunk) => {}
+                _ => suspects.push((c, dev)),
+            }
+        }
+        let Some(good) = good else { return false };
+        for &(c, _) in &sides {
+            self.pool.vdevs[t].children[c].io.read(size);
+        }
+        for (c, dev) in suspects {
+            let Some(bytes) = self.io.read(dev, off, size) else {
+                self.pool.vdevs[t].children[c].errors.read += 1;
+                continue;
+            };
+            if let Some(actual) = self.verify(&bytes, bp) {
+                self.mismatch(t, c, off, size, bp, actual);
+                self.heal_child(t, c, off, good.clone());
             }
         }
         true

@@ -260,7 +260,7 @@ impl Tx<'_> {
         Ok(good)
     }
 
-    fn verify(&self, bytes: &[u8], bp: &Blkptr) -> Option<[u64; 4]> {
+    pub(super) fn verify(&self, bytes: &[u8], bp: &Blkptr) -> Option<[u64; 4]> {
         let actual = bp.alg().of(&bytes[..(bp.psize as usize).min(bytes.len())]);
         (bp.alg() != super::ChecksumAlg::Off && actual != bp.cksum).then_some(actual.0)
     }
@@ -314,7 +314,7 @@ impl Tx<'_> {
         good
     }
 
-    fn mismatch(&mut self, t: usize, c: usize, off: u64, size: u64, bp: &Blkptr, actual: [u64; 4]) {
+    pub(super) fn mismatch(&mut self, t: usize, c: usize, off: u64, size: u64, bp: &Blkptr, actual: [u64; 4]) {
         let leaf = &mut self.pool.vdevs[t].children[c];
         leaf.checksum_error(self.now, self.scrubbing);
         let dev = self.io.name(leaf.dev);
