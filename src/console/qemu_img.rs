@@ -199,12 +199,21 @@ pub fn strtosz(text: &str) -> Result<u64, bool> {
         "E" => 60,
         _ => return Err(false),
     };
-    if shift == 0 && number.split_once('.').is_some_and(|(_, f)| f.bytes().any(|b| b != b'0')) {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let val: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| true)? };
+    // parse_decimal, not str::parse: float parsing cost the bundle 11.2 KB gzipped (measured).
+    let fraction = if fraction.is_empty() { 0.0 } else { super::fmt::parse_decimal(&format!("0.{fraction}")).ok_or(false)? };
+    if whole.is_empty() && number.len() < 2 {
         return Err(false);
     }
-    // parse_decimal, not str::parse: float parsing cost the bundle 11.2 KB gzipped (measured).
-    let bytes = super::fmt::parse_decimal(number).ok_or(false)? * (1u64 << shift) as f64;
-    if bytes < 9.2e18 { Ok(bytes as u64) } else { Err(true) }
+    // QEMU's 64.64 fixed point: the fraction in 64 bits, scaled, rounded
+    // half up to a byte (2.2G is 2362232013 bytes, not ...012).
+    let valf = (fraction * 18_446_744_073_709_551_616.0) as u64;
+    if shift == 0 && valf != 0 {
+        return Err(false);
+    }
+    let bytes = (u128::from(val) << shift) + (((u128::from(valf) << shift) + (1 << 63)) >> 64);
+    u64::try_from(bytes).ok().filter(|b| *b < 1 << 63).ok_or(true)
 }
 
 /// An `-o` value of a size option as `qemu_opts` reads it.
@@ -1789,6 +1798,8 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
     }
     let prealloc = opt("preallocation").unwrap_or("off");
     let (required, fully) = if out_format == "raw" {
+        // raw_measure rounds --size up to a sector; an image's length already is.
+        let size = if from_image.is_none() { size.div_ceil(512) * 512 } else { size };
         (size, size)
     } else if matches!(prealloc, "falloc" | "full") || (cfg!(feature = "qemu-img-arg-checks") && from_image.is_some() && opt("backing_file").is_some()) {
         // Every data cluster is written too; or, over a backing file,
