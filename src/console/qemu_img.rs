@@ -199,21 +199,23 @@ pub fn strtosz(text: &str) -> Result<u64, bool> {
         "E" => 60,
         _ => return Err(false),
     };
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if number.is_empty() || number == "." {
+        return Err(false);
+    }
+    let whole = number.split('.').next().unwrap_or_default();
     let val: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| true)? };
     // parse_decimal, not str::parse: float parsing cost the bundle 11.2 KB gzipped (measured).
-    let fraction = if fraction.is_empty() { 0.0 } else { super::fmt::parse_decimal(&format!("0.{fraction}")).ok_or(false)? };
-    if whole.is_empty() && number.len() < 2 {
+    let fraction = match &number[whole.len()..] {
+        "" | "." => 0.0,
+        f => super::fmt::parse_decimal(f).ok_or(false)?,
+    };
+    if shift == 0 && fraction != 0.0 {
         return Err(false);
     }
-    // QEMU's 64.64 fixed point: the fraction in 64 bits, scaled, rounded
-    // half up to a byte (2.2G is 2362232013 bytes, not ...012).
-    let valf = (fraction * 18_446_744_073_709_551_616.0) as u64;
-    if shift == 0 && valf != 0 {
-        return Err(false);
-    }
-    let bytes = (u128::from(val) << shift) + (((u128::from(valf) << shift) + (1 << 63)) >> 64);
-    u64::try_from(bytes).ok().filter(|b| *b < 1 << 63).ok_or(true)
+    // The fraction's bytes round half up, as QEMU's fixed-point sum does
+    // (2.2G is 2362232013 bytes, not ...012).
+    let part = (fraction * (1u64 << shift) as f64 + 0.5) as u64;
+    val.checked_mul(1 << shift).and_then(|b| b.checked_add(part)).filter(|b| *b < 1 << 63).ok_or(true)
 }
 
 /// An `-o` value of a size option as `qemu_opts` reads it.
