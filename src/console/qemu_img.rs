@@ -343,6 +343,27 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     let Some(name) = o.operands.first() else {
         return usage("create", "qemu-img: Expecting image file name");
     };
+    // img_create reads the size operand, and refuses one more, before
+    // bdrv_img_create looks at the format and then at the -o options.
+    let size_of = |text: &str| match strtosz(text.strip_prefix('+').unwrap_or(text)) {
+        Ok(size) => Ok(size),
+        Err(true) => Err(fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into())),
+        Err(false) => Err(fail(format!("Invalid image size specified: '{text}'."))),
+    };
+    let operand_size = match o.operands.get(1).map(|t| size_of(t)).transpose() {
+        Ok(size) => size,
+        Err(out) => return out,
+    };
+    if let Some(extra) = o.operands.get(2) {
+        return usage("create", &format!("qemu-img: Unexpected argument: {extra}"));
+    }
+    let format = o.format.clone().unwrap_or_else(|| "raw".into());
+    if format != "raw" && format != "qcow2" {
+        if !other_format(&format) {
+            return fail(format!("{name}: Unknown file format '{format}'"));
+        }
+        return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
+    }
     // The options each driver creates with, and the file protocol's; the
     // block layer, not the raw driver, refuses a backing file for raw.
     let known = if o.format.as_deref() == Some("qcow2") {
@@ -363,13 +384,6 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         if let Some(why) = why {
             return fail(why);
         }
-    }
-    let format = o.format.clone().unwrap_or_else(|| "raw".into());
-    if format != "raw" && format != "qcow2" {
-        if !other_format(&format) {
-            return fail(format!("{name}: Unknown file format '{format}'"));
-        }
-        return fail(format!("{name}: the lab makes raw and qcow2 images only, not '{format}'"));
     }
     let opt = |k: &str| o.options.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     // `bdrv_img_create` compares the names as given, not the files.
@@ -394,18 +408,15 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         None => None,
     };
     // A size in -o reads like the operand (QEMU words a bad one differently).
-    let size = match (o.operands.get(1).map(String::as_str).or(opt("size")), below) {
-        (Some(text), _) => match strtosz(text.strip_prefix('+').unwrap_or(text)) {
+    let size = match (operand_size, opt("size"), below) {
+        (Some(size), ..) => size,
+        (None, Some(text), _) => match size_of(text) {
             Ok(size) => size,
-            Err(true) => return fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into()),
-            Err(false) => return fail(format!("Invalid image size specified: '{text}'.")),
+            Err(out) => return out,
         },
-        (None, Some(size)) => size,
-        (None, None) => return fail(format!("{name}: Image creation needs a size parameter")),
+        (None, None, Some(size)) => size,
+        (None, None, None) => return fail(format!("{name}: Image creation needs a size parameter")),
     };
-    if let Some(extra) = o.operands.get(2) {
-        return usage("create", &format!("qemu-img: Unexpected argument: {extra}"));
-    }
     if o.operands.len() > 1 && opt("size").is_some() {
         return fail(format!("{name}: The image size must be specified only once"));
     }
