@@ -218,6 +218,15 @@ pub fn strtosz(text: &str) -> Result<u64, bool> {
     val.checked_mul(1 << shift).and_then(|b| b.checked_add(part)).filter(|b| *b < 1 << 63).ok_or(true)
 }
 
+/// `create`'s size as img_create reads it, or its error.
+fn image_size(text: &str) -> Result<u64, Output> {
+    match strtosz(text.strip_prefix('+').unwrap_or(text)) {
+        Ok(size) => Ok(size),
+        Err(true) => Err(fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into())),
+        Err(false) => Err(fail(format!("Invalid image size specified: '{text}'."))),
+    }
+}
+
 /// An `-o` value of a size option as `qemu_opts` reads it.
 fn option_size_error(key: &str, value: &str) -> Option<String> {
     match strtosz(value) {
@@ -345,15 +354,9 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     };
     // img_create reads the size operand, and refuses one more, before
     // bdrv_img_create looks at the format and then at the -o options.
-    let size_of = |text: &str| match strtosz(text.strip_prefix('+').unwrap_or(text)) {
-        Ok(size) => Ok(size),
-        Err(true) => Err(fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into())),
-        Err(false) => Err(fail(format!("Invalid image size specified: '{text}'."))),
-    };
-    let operand_size = match o.operands.get(1).map(|t| size_of(t)).transpose() {
-        Ok(size) => size,
-        Err(out) => return out,
-    };
+    if let Some(Err(out)) = o.operands.get(1).filter(|_| cfg!(feature = "qemu-img-arg-checks")).map(|t| image_size(t)) {
+        return out;
+    }
     if let Some(extra) = o.operands.get(2) {
         return usage("create", &format!("qemu-img: Unexpected argument: {extra}"));
     }
@@ -408,14 +411,13 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         None => None,
     };
     // A size in -o reads like the operand (QEMU words a bad one differently).
-    let size = match (operand_size, opt("size"), below) {
-        (Some(size), ..) => size,
-        (None, Some(text), _) => match size_of(text) {
+    let size = match (o.operands.get(1).map(String::as_str).or(opt("size")), below) {
+        (Some(text), _) => match image_size(text) {
             Ok(size) => size,
             Err(out) => return out,
         },
-        (None, None, Some(size)) => size,
-        (None, None, None) => return fail(format!("{name}: Image creation needs a size parameter")),
+        (None, Some(size)) => size,
+        (None, None) => return fail(format!("{name}: Image creation needs a size parameter")),
     };
     if o.operands.len() > 1 && opt("size").is_some() {
         return fail(format!("{name}: The image size must be specified only once"));
