@@ -7,8 +7,9 @@
 //! OpenZFS 2.2: `dspace` is the deflated space of the normal-class
 //! metaslabs, and the slop (1/32, at least 128 MiB but at most half, and at
 //! most 128 GiB, less half the embedded log) is kept back from AVAIL.
-//! Simplified: attach, replace and online resilver at once, in the same
-//! operation; spares, log and cache devices are not modelled.
+//! Attach, replace and online start a resilver that goes on for as many
+//! seconds as a scrub would (`scrub`). Simplified: spares, log and cache
+//! devices are not modelled.
 
 use super::blkptr::{Blkptr, Dva};
 use super::checksum::ChecksumAlg;
