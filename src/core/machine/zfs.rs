@@ -307,9 +307,7 @@ impl Machine {
         let (_, mut events) = self.with_pool(pool, |tx| {
             let top = &mut tx.pool.vdevs[t];
             top.kind = crate::core::zfs::VdevKind::Mirror;
-            let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
-            leaf.missing_from_txg = Some(0);
-            top.children.push(leaf);
+            top.children.push(crate::core::zfs::vdev::Leaf::empty(dev, guid, whole));
             tx.touch_mos();
             Ok(())
         })?;
@@ -397,9 +395,7 @@ impl Machine {
             }
             let guid = self.rng.next_u64();
             let (_, ev) = self.with_pool(pool, |tx| {
-                let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
-                leaf.missing_from_txg = Some(0);
-                tx.pool.vdevs[t].children[c] = leaf;
+                tx.pool.vdevs[t].children[c] = crate::core::zfs::vdev::Leaf::empty(dev, guid, whole);
                 tx.touch_mos();
                 Ok(())
             })?;
@@ -422,8 +418,7 @@ impl Machine {
         }
         let guid = self.rng.next_u64();
         let (_, events) = self.with_pool(pool, |tx| {
-            let mut leaf = crate::core::zfs::vdev::Leaf::new(dev, guid, whole);
-            leaf.missing_from_txg = Some(0);
+            let mut leaf = crate::core::zfs::vdev::Leaf::empty(dev, guid, whole);
             leaf.set_replacing(true);
             tx.pool.vdevs[t].children.insert(c + 1, leaf);
             tx.touch_mos();

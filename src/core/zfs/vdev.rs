@@ -170,6 +170,11 @@ impl Leaf {
         }
     }
 
+    /// A new leaf that holds no block yet: a resilver fills it.
+    pub fn empty(dev: DevId, guid: u64, whole_disk: Option<DevId>) -> Leaf {
+        Leaf { missing_from_txg: Some(0), ..Leaf::new(dev, guid, whole_disk) }
+    }
+
     /// A checksum error read from this leaf. zed counts those of ordinary
     /// reads (it ignores a scrub's and a resilver's) and degrades the leaf
     /// once its SERD engine fires.
