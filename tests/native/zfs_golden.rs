@@ -607,7 +607,7 @@ fn a_replace_resilvers_over_several_seconds_beside_the_old_disk() {
         Some("sdb=8G,sdc=8G,sdd=8G,sde=8G"),
         "zpool create tank mirror sdb sdc\nzfs create -V 5G tank/vol\ndd if=/dev/urandom of=/dev/zvol/tank/vol bs=1M count=4000 status=none\n\
          zpool list -H -o alloc tank\nzpool replace tank sdb sdd\nzpool status tank\nzpool scrub -s tank\nzpool scrub tank\n\
-         zpool detach tank sdc\nzpool replace tank sdd sde\nzpool status tank\nzpool wait -t resilver tank\nzpool status tank\n",
+         zpool detach tank sdc\nzpool replace tank sdd sde\nzpool status tank\nzpool list -v tank\nzpool wait -t resilver tank\nzpool status tank\n",
         "3.93G
   pool: tank
  state: ONLINE
@@ -646,6 +646,11 @@ config:
 \t    sde        ONLINE       0     0     0  (resilvering)
 
 errors: No known data errors
+NAME            SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT
+tank           7.50G  3.93G  3.57G        -         -     0%    52%  1.00x    ONLINE  -
+  replacing-0  7.50G  3.93G  3.57G        -         -     0%  52.3%      -    ONLINE
+    sdd        7.99G      -      -        -         -      -      -      -    ONLINE
+    sde        7.99G      -      -        -         -      -      -      -    ONLINE
   pool: tank
  state: ONLINE
   scan: resilvered 3.93G in 00:00:03 with 0 errors on Wed Nov 25 09:00:13 2026

@@ -591,9 +591,7 @@ fn child_rows(m: &Machine, p: &Pool, children: &[Leaf], f: &StatusFlags, depth: 
     while let Some(l) = children.get(i) {
         match children.get(i + 1).filter(|n| n.replacing()) {
             Some(new) => {
-                let pair = [l.clone(), new.clone()];
-                let up = pair.iter().filter(|l| l.state == LeafState::Online).count();
-                let state = ["UNAVAIL", "DEGRADED", if pair.iter().any(Leaf::degraded) { "DEGRADED" } else { "ONLINE" }][up];
+                let state = replacing_state(l, new);
                 rows.push(Row { depth, name: format!("replacing-{id}"), state, errors: ErrorCounts::default(), leaf: false, suffix: String::new(), note: "  insufficient replicas".into() });
                 rows.push(leaf_row(m, p, l, f, depth + 2));
                 rows.push(leaf_row(m, p, new, f, depth + 2));
@@ -607,6 +605,12 @@ fn child_rows(m: &Machine, p: &Pool, children: &[Leaf], f: &StatusFlags, depth: 
         id += 1;
     }
     rows
+}
+
+/// A `replacing-N` vdev's state: a mirror's, over its two sides.
+fn replacing_state(old: &Leaf, new: &Leaf) -> &'static str {
+    let up = [old, new].iter().filter(|l| l.state == LeafState::Online).count();
+    ["UNAVAIL", "DEGRADED", if old.degraded() || new.degraded() { "DEGRADED" } else { "ONLINE" }][up]
 }
 
 fn leaf_row(m: &Machine, p: &Pool, l: &Leaf, f: &StatusFlags, depth: usize) -> Row {
@@ -790,10 +794,12 @@ fn list(m: &mut Machine, args: &[String]) -> Output {
 fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool, guids: bool) -> Vec<String> {
     let mut lines = Vec::new();
     for v in &p.vdevs {
-        let single = v.kind == VdevKind::Disk;
+        // A single disk being replaced is a `replacing-N` top-level vdev.
+        let single = v.kind == VdevKind::Disk && v.children.len() == 1;
         let name = match v.children.first() {
             Some(l) if single => vdev_name(m, l, paths, guids),
             _ if guids => v.guid.to_string(),
+            _ if v.kind == VdevKind::Disk => format!("replacing-{}", v.id),
             _ => v.type_id(),
         };
         let space = v.metaslab_space();
@@ -801,10 +807,25 @@ fn list_vdev_rows(m: &Machine, p: &Pool, literal: bool, paths: bool, guids: bool
         let size = if single { v.children.first().map_or(space, |l| m.size_of(l.dev)) } else { space };
         let cap = (alloc * 10_000).checked_div(space).unwrap_or(0);
         lines.push(vdev_row(2, &name, [size_text(size, literal), size_text(alloc, literal), size_text(space.saturating_sub(alloc), literal), "-".into(), "-".into(), if literal { "0".into() } else { "0%".into() }, cap_text(cap, literal), "-".into()], if single { v.children.first().map_or("ONLINE", leaf_state) } else { top_state(v) }));
-        for l in v.children.iter().filter(|_| !single) {
-            let dashes = ["-"; 7].map(String::from);
-            let [a, b, c, d, e, f, g] = dashes;
-            lines.push(vdev_row(4, &vdev_name(m, l, paths, guids), [size_text(m.size_of(l.dev), literal), a, b, c, d, e, f, g], leaf_state(l)));
+        let leaf = |l: &Leaf, depth: usize| {
+            let [a, b, c, d, e, f, g] = ["-"; 7].map(String::from);
+            vdev_row(depth, &vdev_name(m, l, paths, guids), [size_text(m.size_of(l.dev), literal), a, b, c, d, e, f, g], leaf_state(l))
+        };
+        let (mut i, mut id) = (0, 0);
+        while let Some(l) = v.children.get(i).filter(|_| !single) {
+            match v.children.get(i + 1).filter(|n| n.replacing() && v.kind != VdevKind::Disk) {
+                // An interior vdev has no space of its own: every column is "-".
+                Some(new) => {
+                    lines.push(vdev_row(4, &format!("replacing-{id}"), ["-"; 8].map(String::from), replacing_state(l, new)));
+                    lines.extend([leaf(l, 6), leaf(new, 6)]);
+                    i += 2;
+                }
+                None => {
+                    lines.push(leaf(l, 4));
+                    i += 1;
+                }
+            }
+            id += 1;
         }
     }
     lines
