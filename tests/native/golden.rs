@@ -1671,3 +1671,69 @@ sdb    0x218  LVM2_member qlVNwc-JXXY-qFJo-bouB-YDnS-Dxn2-aexiSF \n\
 sdb    0x1fe  dos                                                \n",
     );
 }
+
+#[test]
+fn lvremove_processes_vgs_in_command_line_order() {
+    // lvm2 2.03.16 on a loop device printed these lines, in this order, with
+    // both streams on one pipe: a missing VG where the command line names it,
+    // a VG's missing LV after its removals.
+    check(
+        Some("sdb=2G"),
+        "pvcreate -q /dev/sdb\nvgcreate -q tv /dev/sdb\nlvcreate -q -n a -L 4M tv\nlvcreate -q -n b -L 4M tv\nlvremove -f bogus/x tv/a tv/zz\necho $?\nlvremove -f tv/b bogus/x\n",
+        "  Physical volume \"/dev/sdb\" successfully created.
+  Volume group \"tv\" successfully created
+  Logical volume \"a\" created.
+  Logical volume \"b\" created.
+  Volume group \"bogus\" not found
+  Cannot process volume group bogus
+  Logical volume \"a\" successfully removed.
+  Failed to find logical volume \"tv/zz\"
+5
+  Logical volume \"b\" successfully removed.
+  Volume group \"bogus\" not found
+  Cannot process volume group bogus
+",
+    );
+}
+
+#[test]
+fn vgs_with_lv_fields_has_a_row_per_lv() {
+    // lvm2 2.03.16 on two loop devices: LV fields make vgs report LVs (in
+    // metadata order, so `a`, made last, comes last; a VG without LVs has
+    // no row), segment fields its segments; --nosuffix takes the space
+    // after a human-unit zero away.
+    check(
+        Some("sdb=2G,sdc=1G"),
+        "pvcreate -q /dev/sdb /dev/sdc\nvgcreate -q tv /dev/sdb\nvgcreate -q ev /dev/sdc\n\
+lvcreate -q -n b -L 200M tv\nlvcreate -q -n c -L 8M tv\nlvcreate -q -n a -L 8M tv\n\
+vgs -o +lv_name\nvgs ev tv -o vg_name,lv_name,seg_size\nvgs -o vg_name,lv_name --nosuffix --units b -o +lv_size\n\
+lvcreate -q -n full -l 100%FREE ev\nvgs --nosuffix\nvgs --units g\n",
+        "  Physical volume \"/dev/sdb\" successfully created.
+  Physical volume \"/dev/sdc\" successfully created.
+  Volume group \"tv\" successfully created
+  Volume group \"ev\" successfully created
+  Logical volume \"b\" created.
+  Logical volume \"c\" created.
+  Logical volume \"a\" created.
+  VG #PV #LV #SN Attr   VSize  VFree  LV  
+  tv   1   3   0 wz--n- <2.00g <1.79g b   
+  tv   1   3   0 wz--n- <2.00g <1.79g c   
+  tv   1   3   0 wz--n- <2.00g <1.79g a   
+  VG LV   SSize  
+  tv b    200.00m
+  tv c      8.00m
+  tv a      8.00m
+  VG LV   LSize    
+  tv b    209715200
+  tv c      8388608
+  tv a      8388608
+  Logical volume \"full\" created.
+  VG #PV #LV #SN Attr   VSize    VFree 
+  ev   1   1   0 wz--n- 1020.00m      0
+  tv   1   3   0 wz--n-   <2.00g <1.79g
+  VG #PV #LV #SN Attr   VSize VFree
+  ev   1   1   0 wz--n- 1.00g    0g
+  tv   1   3   0 wz--n- 2.00g 1.79g
+",
+    );
+}

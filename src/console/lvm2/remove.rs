@@ -97,61 +97,54 @@ pub(super) fn lvremove(shell: &mut Shell, a: &Args) -> Output {
     if a.positional.is_empty() {
         return no_matching_syntax("lvremove");
     }
-    let mut text = String::new();
-    let mut failed = false;
-    // What each argument names: whole VGs, or LVs in a VG.
+    // What each argument names: whole VGs, or LVs in a VG. lvm2 processes the
+    // VGs in the order the command line first names them
+    // (`_choose_vgs_to_process`), a missing one included.
+    let mut vg_order: Vec<String> = Vec::new();
     let mut whole: Vec<String> = Vec::new();
     let mut named: Vec<(String, String)> = Vec::new();
     for spec in &a.positional {
         let parsed = if spec.starts_with("/dev/mapper/") { lv_spec(&shell.machine, spec) } else { None };
-        let (vg, lv) = match parsed {
-            Some((v, l)) => (Some(v), l),
-            None => split_lv_name(spec),
+        let vg = match parsed.map_or_else(|| split_lv_name(spec), |(v, l)| (Some(v), l)) {
+            (None, vg) => {
+                whole.push(vg.clone());
+                vg
+            }
+            (Some(vg), lv) => {
+                named.push((vg.clone(), lv));
+                vg
+            }
         };
-        match vg {
-            None => {
-                if shell.machine.lvm().vg(&lv).is_some() {
-                    whole.push(lv);
-                } else {
-                    not_found_vg(&mut text, &lv);
-                    failed = true;
-                }
-            }
-            Some(vg) => {
-                if shell.machine.lvm().vg(&vg).is_none() {
-                    not_found_vg(&mut text, &vg);
-                    failed = true;
-                } else if shell.machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_none() {
-                    err_msg(&mut text, &format!("Failed to find logical volume \"{vg}/{lv}\""));
-                    failed = true;
-                } else {
-                    named.push((vg, lv));
-                }
-            }
+        if !vg_order.contains(&vg) {
+            vg_order.push(vg);
         }
     }
     let prompt = a.force == 0 && !a.yes;
     let mut plan: Vec<Planned> = Vec::new();
-    let mut vg_names: Vec<String> = whole.iter().cloned().chain(named.iter().map(|n| n.0.clone())).collect();
-    crate::core::order::small_sort(&mut vg_names);
-    vg_names.dedup();
     let mut group = 0;
-    for vg_name in vg_names {
-        let Some(vg) = shell.machine.lvm().vg(&vg_name) else { continue };
+    for vg_name in vg_order {
+        let Some(vg) = shell.machine.lvm().vg(&vg_name) else {
+            for text in [format!("Volume group \"{vg_name}\" not found"), format!("Cannot process volume group {vg_name}")] {
+                group += 1;
+                plan.push(Planned { group, step: Step::Refuse { text } });
+            }
+            continue;
+        };
         let vg = &*as_seen(vg, a);
         let all = whole.contains(&vg_name);
         let mut done = Vec::new();
         for lv in processing_order(vg, true) {
             let wanted = named.iter().any(|(v, l)| *v == vg_name && *l == lv.name) || (all && !lv.is_hidden());
             if wanted {
-                plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut plan);
                 group += 1;
+                plan_lv_removal(&shell.machine, vg, lv, prompt, group, &mut done, &mut plan);
             }
         }
+        // The names the VG lacks are reported after its own LVs.
+        for (_, lv) in named.iter().filter(|(v, l)| *v == vg_name && vg.lv(l).is_none()) {
+            group += 1;
+            plan.push(Planned { group, step: Step::Refuse { text: format!("Failed to find logical volume \"{vg_name}/{lv}\"") } });
+        }
     }
-    let mut o = start(shell, plan, false, text, Vec::new());
-    if failed && !shell.is_interactive() {
-        o.exit_status = 5;
-    }
-    o
+    start(shell, plan, false, String::new(), Vec::new())
 }

@@ -586,6 +586,7 @@ fn rows_of(t: &mut String, missing: &mut bool, machine: &Machine, cmd: &str, a: 
             return Err(());
         }
         ("vgs", true, _) => return vg_rows(t, missing, machine, a, fields).map(|_| pv_rows_of_vgs(machine, a, fields)),
+        ("vgs", _, true) => return vg_rows(t, missing, machine, a, fields).map(|_| lv_rows_of_vgs(machine, a, fields)),
         ("pvs", _, lv) if lv || a.segments || fields.iter().any(|f| f.name.starts_with("pvseg_")) => {
             return Ok(pv_segment_rows(machine, a, fields, listed_pvs_in_order(t, missing, machine, a)));
         }
@@ -617,6 +618,16 @@ fn pv_rows_of_vgs(machine: &Machine, a: &Args, fields: &[&'static Field]) -> Vec
     let vgs = machine.lvm().vgs_by_name();
     let wanted = vgs.into_iter().filter(|v| a.positional.is_empty() || a.positional.contains(&v.name));
     wanted.flat_map(|vg| vg.pvs.iter().filter_map(|d| machine.lvm().pvs.iter().find(|p| p.dev == *d))).map(|pv| pv_row(machine, pv, fields, a.units)).collect()
+}
+
+/// `vgs` with LV fields reports each VG once per LV (lvm2's LVS report
+/// type; once per segment with segment fields), the LVs in metadata order.
+/// A VG without LVs has no row.
+#[cfg(feature = "lvm-extras")]
+fn lv_rows_of_vgs(machine: &Machine, a: &Args, fields: &[&'static Field]) -> Vec<Row> {
+    let vgs = machine.lvm().vgs_by_name();
+    let wanted = vgs.into_iter().filter(|v| a.positional.is_empty() || a.positional.contains(&v.name));
+    wanted.flat_map(|vg| vg.lvs.iter().filter(|l| a.all || !l.is_hidden()).flat_map(move |lv| lv_rows(machine, a, vg, lv, fields))).collect()
 }
 
 /// `pvs` with LV fields reports each PV once per segment (lvm2's PVSEGS

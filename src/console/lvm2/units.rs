@@ -21,9 +21,10 @@ impl Default for Units {
 pub fn short_size(bytes: u64, u: Units) -> String {
     let suffix = u.suffix || matches!(u.unit, 'h' | 'H');
     if bytes == 0 {
-        // A fixed unit keeps its letter (`0m`, `0B`, `0S`); human units leave a space.
+        // A fixed unit keeps its letter (`0m`, `0B`, `0S`); human units leave
+        // a space, unless --nosuffix (which keeps their other suffixes).
         return match (u.suffix, u.unit) {
-            (false, _) if !matches!(u.unit, 'h' | 'H') => "0".into(),
+            (false, _) => "0".into(),
             (_, 'h' | 'H') => "0 ".into(),
             (_, 'b') => "0B".into(),
             (_, 's') => "0S".into(),
