@@ -1737,3 +1737,72 @@ lvcreate -q -n full -l 100%FREE ev\nvgs --nosuffix\nvgs --units g\n",
 ",
     );
 }
+
+#[test]
+fn displays_in_colon_form_and_in_the_order_named() {
+    // lvm2 2.03.16 on loop devices of the same sizes (the UUIDs cut off):
+    // `-c` lines as `pvdisplay_colons`, `vgdisplay_colons` and
+    // `lvdisplay_colons` print them, here with the LVs active (device
+    // numbers 253:N, as on a host with device-mapper); names processed in
+    // the order given, a missing one reported in its turn (before what a
+    // pipe holds back); lvcreate rounds the size before it reads the PV
+    // list. Without device-mapper, lvm2 printed 0 and -1:-1 for the kernel's
+    // fields, as the last command does.
+    check(
+        Some("sdb=2G,sdc=1G,sdd=100M,sde=20M"),
+        "pvcreate -q /dev/sdb /dev/sdc\nvgcreate -q tv /dev/sdb\nvgcreate -q ev /dev/sdc\n\
+lvcreate -q -n b -L 200M tv\nlvcreate -q -n c -L 8M tv\nlvcreate -q -n full -l 100%FREE ev\n\
+lvcreate -n x -L 5M tv /dev/nope\n\
+vgdisplay -c | cut -d: -f1-16\npvdisplay -c | cut -d: -f1-11\nlvdisplay -c\n\
+vgdisplay -c tv nope | cut -d: -f1-16\npvcreate -q /dev/sdd\npvdisplay -c /dev/sdd | cut -d: -f1-11\n\
+pvdisplay -c -m\nlvdisplay -c -m\nvgdisplay -c -s\necho $?\n\
+pvdisplay -c /dev/sde /dev/sdb /dev/nope | cut -d: -f1-11\nlvdisplay -c tv/zz tv/b nope ev\necho $?\n\
+vgdisplay -s ev nope tv\nlvdisplay -c --driverloaded n tv\n",
+        "  Physical volume \"/dev/sdb\" successfully created.
+  Physical volume \"/dev/sdc\" successfully created.
+  Volume group \"tv\" successfully created
+  Volume group \"ev\" successfully created
+  Logical volume \"b\" created.
+  Logical volume \"c\" created.
+  Logical volume \"full\" created.
+  Rounding up size to full physical extent 8.00 MiB
+  Physical Volume \"/dev/nope\" not found in Volume Group \"tv\".
+  ev:r/w:772:-1:0:1:0:-1:0:1:1:1044480:4096:255:255:0
+  tv:r/w:772:-1:0:2:0:-1:0:1:1:2093056:4096:511:52:459
+  /dev/sdc:ev:2097152:-1:8:8:-1:4096:255:0:255
+  /dev/sdb:tv:4194304:-1:8:8:-1:4096:511:459:52
+  /dev/ev/full:ev:3:1:-1:0:2088960:255:-1:0:-1:253:2
+  /dev/tv/b:tv:3:1:-1:0:409600:50:-1:0:-1:253:0
+  /dev/tv/c:tv:3:1:-1:0:16384:2:-1:0:-1:253:1
+  Volume group \"nope\" not found
+  Cannot process volume group nope
+  tv:r/w:772:-1:0:2:0:-1:0:1:1:2093056:4096:511:52:459
+  Physical volume \"/dev/sdd\" successfully created.
+  \"/dev/sdd\" is a new physical volume of \"100.00 MiB\"
+  /dev/sdd::204800:-1:0:0:-1:0:0:0:0
+  Option -c not allowed with option -m
+  Run `pvdisplay --help' for more information.
+  Options -c and -m are incompatible.
+  Run `lvdisplay --help' for more information.
+  Option -c is not allowed with option -s
+  Run `vgdisplay --help' for more information.
+3
+  Cannot use /dev/nope: device not found
+  Failed to find physical volume \"/dev/sde\".
+  /dev/sdb:tv:4194304:-1:8:8:-1:4096:511:459:52
+  /dev/tv/b:tv:3:1:-1:0:409600:50:-1:0:-1:253:0
+  Failed to find logical volume \"tv/zz\"
+  Volume group \"nope\" not found
+  Cannot process volume group nope
+  /dev/ev/full:ev:3:1:-1:0:2088960:255:-1:0:-1:253:2
+5
+  \"ev\" 1020.00 MiB [1020.00 MiB used / 0    free]
+  Volume group \"nope\" not found
+  Cannot process volume group nope
+  \"tv\" <2.00 GiB [208.00 MiB used / 1.79 GiB free]
+  WARNING: Activation disabled. No device-mapper interaction will be attempted.
+  /dev/tv/b:tv:3:0:-1:0:409600:50:-1:0:-1:-1:-1
+  /dev/tv/c:tv:3:0:-1:0:16384:2:-1:0:-1:-1:-1
+",
+    );
+}

@@ -241,6 +241,9 @@ pub(super) struct Args {
     pub(super) segments: bool,
     pub(super) maps: bool,
     pub(super) short: bool,
+    /// The displays' `-c`/`--colon`: one line of colon-separated numbers.
+    #[cfg(feature = "lvm-extras")]
+    pub(super) colon: bool,
     /// pvcreate's `--uuid` (with `--norestorefile`).
     pub(super) uuid: Option<String>,
     /// pvcreate's `--metadatasize`, `--pvmetadatacopies` and `--dataalignment`.
@@ -450,6 +453,8 @@ fn apply_option(a: &mut Args, cmd: &str, key: &str, inline: bool, value: &mut dy
         "--thinpool" => a.thinpool = Some(value()?),
         "-s" | "--physicalextentsize" if cmd == "vgcreate" => a.extent_size = Some(size(value()?, Signs::Unsigned, "--physicalextentsize")?),
         "-s" | "--short" if matches!(cmd, "pvdisplay" | "vgdisplay" | "pvscan") => a.short = true,
+        #[cfg(feature = "lvm-extras")]
+        "-c" | "--colon" if cmd.ends_with("display") => a.colon = true,
         #[cfg(feature = "thin-snapshots")]
         "-s" | "--snapshot" if cmd == "lvcreate" => a.snapshot = true,
         #[cfg(not(feature = "thin-snapshots"))]

@@ -351,12 +351,7 @@ pub(super) fn lvcreate(machine: &mut Machine, a: &Args) -> Output {
         err_msg(&mut t, "Cannot zero inactive logical volume with option -Zy or -Wy.");
         return ok(t, Vec::new());
     }
-    // Full PVs get lvm2's warnings natively (the browser's budget).
-    #[cfg(feature = "lvm-extras")]
-    let listed_pvs = super::resize::growth_pvs;
-    let pvs = if form.thin || form.create_pool { Some(Vec::new()) } else { listed_pvs(&mut t, machine, &vg, a.positional.get(1..).unwrap_or_default()) };
-    let Some(pvs) = pvs else { return fail(t) };
-    match sizes(&mut t, machine, &vg, a, form, striping, pvs) {
+    match sizes(&mut t, machine, &vg, a, form, striping) {
         Ok(sizes) => create(machine, t, &vg, form, names, sizes),
         Err(()) => fail(t),
     }
@@ -525,18 +520,23 @@ fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u6
 }
 
 /// lvm2's `_update_extents_params`: sizes to extents, percentages, pool parameters.
-fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form, striping: Striping, pvs: Vec<crate::core::device::DevId>) -> Result<Sizes, ()> {
+/// The PVs named after the VG are read once the sizes are rounded.
+fn sizes(t: &mut String, machine: &Machine, vg: &Vg, a: &Args, form: Form, striping: Striping) -> Result<Sizes, ()> {
     let extent = vg.extent_size_bytes;
     let lvm = machine.lvm();
     let free = lvm.vg_free_extents(vg);
     let total = lvm.vg_extent_count(vg);
-    // %PVS of named PVs is of their free extents.
-    let pvs_base = if pvs.is_empty() { total } else { lvm.pvs_free_extents(&pvs) };
     let mut extents = match &a.size {
         Some(s) => extents_from_sectors(t, s.sectors, extent)?,
         None => 0,
     };
     let virtual_extents = a.virtual_size.as_ref().map(|v| extents_from_sectors(t, v.sectors, extent)).transpose()?;
+    // Full PVs get lvm2's warnings natively (the browser's budget).
+    #[cfg(feature = "lvm-extras")]
+    let listed_pvs = super::resize::growth_pvs;
+    let pvs = if form.thin || form.create_pool { Vec::new() } else { listed_pvs(t, machine, vg, a.positional.get(1..).unwrap_or_default()).ok_or(())? };
+    // %PVS of named PVs is of their free extents.
+    let pvs_base = if pvs.is_empty() { total } else { lvm.pvs_free_extents(&pvs) };
     if let Some(e) = &a.extents {
         extents = extents_arg(t, e, extent, free, total, pvs_base)?;
     }

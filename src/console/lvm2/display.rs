@@ -133,17 +133,22 @@ pub(super) fn lvscan(machine: &Machine, a: &Args) -> Output {
 }
 
 pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
+    #[cfg(feature = "lvm-extras")]
+    if a.colon && (a.maps || a.short) {
+        return usage_error("pvdisplay", &[if a.maps { "Option -c not allowed with option -m" } else { "Option -c is not allowed with option -s" }.into()]);
+    }
     let mut t = String::new();
     let u = a.units;
     let pvs: Vec<&Pv> = pvs_in_scan_order(machine).into_iter().filter(|p| a.positional.is_empty() || a.positional.iter().any(|x| names_pv(machine, x, p))).collect();
+    // A missing device is reported before the PVs, a device without a PV
+    // after them; the PVs found are shown either way.
+    let mut not_pvs = Vec::new();
     for p in &a.positional {
         if pv_at(machine, p).is_none() {
             if machine.resolve(p).is_none() {
                 err_msg(&mut t, &format!("Cannot use {p}: device not found"));
-            } else {
-                err_msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
             }
-            return fail(t);
+            not_pvs.push(p);
         }
     }
     for pv in pvs {
@@ -154,7 +159,16 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
             msg(&mut t, &format!("Device \"{}\" has a capacity of {}", pv.name, long_size_as(u, size)));
             continue;
         }
-        let Some(vg) = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n)) else {
+        let vg = pv.vg_name.as_deref().and_then(|n| machine.lvm().vg(n));
+        #[cfg(feature = "lvm-extras")]
+        if a.colon {
+            if vg.is_none() {
+                msg(&mut t, &format!("\"{}\" is a new physical volume of \"{}\"", pv.name, long_size_as(u, pv.dev_size_bytes)));
+            }
+            msg(&mut t, &pv_colons(machine, pv, vg));
+            continue;
+        }
+        let Some(vg) = vg else {
             msg(&mut t, &format!("\"{}\" is a new physical volume of \"{}\"", pv.name, long_size_as(u, pv.dev_size_bytes)));
             msg(&mut t, "--- NEW Physical volume ---");
             msg(&mut t, &format!("PV Name               {}", pv.name));
@@ -218,31 +232,80 @@ pub(super) fn pvdisplay(machine: &Machine, a: &Args) -> Output {
             msg(&mut t, " ");
         }
     }
-    ok(t, Vec::new())
+    for p in &not_pvs {
+        if machine.resolve(p).is_some() {
+            err_msg(&mut t, &format!("Failed to find physical volume \"{p}\"."));
+        }
+    }
+    if not_pvs.is_empty() { ok(t, Vec::new()) } else { fail(t) }
+}
+
+/// `pvdisplay -c` (lvm2's `pvdisplay_colons`): the size in sectors, the
+/// status word twice (8, ALLOCATABLE_PV, in a VG), the extent size in KiB,
+/// then total, free and allocated extents.
+#[cfg(feature = "lvm-extras")]
+fn pv_colons(machine: &Machine, pv: &Pv, vg: Option<&Vg>) -> String {
+    let (status, extent_kib, free) = vg.map_or((0, 0, 0), |v| (8, v.extent_size_bytes / 1024, machine.lvm().pv_free_extents(pv)));
+    let total = if vg.is_some() { pv.pe_count } else { 0 };
+    let sectors = pv.dev_size_bytes / 512;
+    format!("{}:{}:{sectors}:-1:{status}:{status}:-1:{extent_kib}:{total}:{free}:{}:{}", pv.name, vg.map_or("", |v| &v.name), total - free, pv.uuid)
+}
+
+/// `vgdisplay -c` (`vgdisplay_colons`): access, status (772: readable,
+/// writeable, resizeable), LV, open LV and PV counts, the size and extent
+/// size in KiB, then total, allocated and free extents.
+#[cfg(feature = "lvm-extras")]
+fn vg_colons(machine: &Machine, vg: &Vg) -> String {
+    let lvm = machine.lvm();
+    let (total, free, extent_kib) = (lvm.vg_extent_count(vg), lvm.vg_free_extents(vg), vg.extent_size_bytes / 1024);
+    let lvs = vg.lvs.iter().filter(|l| !l.is_hidden()).count();
+    let open = vg.lvs.iter().filter(|l| open_lv(machine, &vg.name, &l.name)).count();
+    let pvs = vg.pvs.len();
+    format!("{}:r/w:772:-1:0:{lvs}:{open}:-1:0:{pvs}:{pvs}:{}:{extent_kib}:{total}:{}:{free}:{}", vg.name, total * extent_kib, total - free, vg.uuid)
+}
+
+/// `lvdisplay -c` (`lvdisplay_colons`): access (3, read/write), whether
+/// the kernel has it, its open count, its size in sectors and extents, read
+/// ahead (-1, auto) and its device numbers.
+#[cfg(feature = "lvm-extras")]
+fn lv_colons(machine: &Machine, vg: &Vg, lv: &Lv) -> String {
+    let size = vg.lv_size_bytes(lv);
+    let (sectors, extents) = (size / 512, size / vg.extent_size_bytes);
+    let kernel = match lv.dm_minor {
+        Some(minor) if lv.active => format!("1:-1:{}:{sectors}:{extents}:-1:0:-1:253:{minor}", open_count(machine, vg, lv)),
+        _ => format!("0:-1:0:{sectors}:{extents}:-1:0:-1:-1:-1"),
+    };
+    format!("/dev/{}/{}:{}:3:{kernel}", vg.name, lv.name, vg.name)
 }
 
 pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
+    #[cfg(feature = "lvm-extras")]
+    if a.colon && a.short {
+        return usage_error("vgdisplay", &["Option -c is not allowed with option -s".into()]);
+    }
     let mut t = String::new();
     let u = a.units;
-    for v in &a.positional {
-        if machine.lvm().vg(v).is_none() {
-            not_found_vg(&mut t, v);
-            return fail(t);
-        }
+    // Named VGs go in the order named (`_choose_vgs_to_process`), a missing
+    // one reported in its turn.
+    let mut names: Vec<String> = a.positional.clone();
+    if names.is_empty() {
+        names = vgs_in_scan_order(machine).iter().map(|v| v.name.clone()).collect();
     }
-    // Named VGs go in the order named (`_choose_vgs_to_process`); the
-    // browser, for its budget, keeps them by name.
-    let mut vgs = vgs_in_scan_order(machine);
-    #[cfg(not(feature = "lvm-extras"))]
-    vgs.retain(|v| a.positional.is_empty() || a.positional.contains(&v.name));
-    #[cfg(feature = "lvm-extras")]
-    if !a.positional.is_empty() {
-        vgs = Vec::new();
-        for v in &a.positional {
-            vgs.extend(machine.lvm().vg(v).filter(|vg| !vgs.iter().any(|x| x.name == vg.name)));
+    let mut failed = false;
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            continue;
         }
-    }
-    for vg in vgs {
+        let Some(vg) = machine.lvm().vg(name) else {
+            not_found_vg(&mut t, name);
+            failed = true;
+            continue;
+        };
+        #[cfg(feature = "lvm-extras")]
+        if a.colon {
+            msg(&mut t, &vg_colons(machine, vg));
+            continue;
+        }
         let lvm = machine.lvm();
         let e = vg.extent_size_bytes;
         let total = lvm.vg_extent_count(vg);
@@ -283,7 +346,7 @@ pub(super) fn vgdisplay(machine: &Machine, a: &Args) -> Output {
             vg_contents(machine, vg, u, &mut t);
         }
     }
-    ok(t, Vec::new())
+    if failed { fail(t) } else { ok(t, Vec::new()) }
 }
 
 /// `vgdisplay -v`: lvdisplay's section for each visible LV, then each PV
@@ -306,27 +369,32 @@ fn vg_contents(machine: &Machine, vg: &Vg, u: Units, t: &mut String) {
 }
 
 pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
-    let mut t = String::new();
-    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
-    for p in &a.positional {
-        match lv_spec(machine, p) {
-            Some((vg, lv)) if machine.lvm().vg(&vg).and_then(|v| v.lv(&lv)).is_some() => wanted.push((vg, Some(lv))),
-            Some((vg, _)) if machine.lvm().vg(&vg).is_none() => {
-                not_found_vg(&mut t, &vg);
-                return fail(t);
-            }
-            Some((vg, lv)) => {
-                err_msg(&mut t, &format!("Failed to find logical volume \"{vg}/{lv}\""));
-                return fail(t);
-            }
-            None if machine.lvm().vg(p).is_some() => wanted.push((p.clone(), None)),
-            None => {
-                not_found_vg(&mut t, p);
-                return fail(t);
-            }
-        }
+    #[cfg(feature = "lvm-extras")]
+    if a.colon && a.maps {
+        return usage_error("lvdisplay", &["Options -c and -m are incompatible.".into()]);
     }
-    for vg in vgs_in_scan_order(machine) {
+    let mut t = String::new();
+    // As lvremove: the VGs in the order first named, a VG's missing LVs
+    // reported after its own.
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    let mut vg_order: Vec<String> = Vec::new();
+    for p in &a.positional {
+        let (vg, lv) = lv_spec(machine, p).map_or_else(|| (p.clone(), None), |(v, l)| (v, Some(l)));
+        if !vg_order.contains(&vg) {
+            vg_order.push(vg.clone());
+        }
+        wanted.push((vg, lv));
+    }
+    if a.positional.is_empty() {
+        vg_order = vgs_in_scan_order(machine).iter().map(|v| v.name.clone()).collect();
+    }
+    let mut failed = false;
+    for name in vg_order {
+        let Some(vg) = machine.lvm().vg(&name) else {
+            not_found_vg(&mut t, &name);
+            failed = true;
+            continue;
+        };
         let vg = &*as_seen(vg, a);
         for lv in processing_order(vg, true) {
             let named = wanted.iter().any(|(v, l)| *v == vg.name && l.as_ref() == Some(&lv.name));
@@ -334,9 +402,20 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
             if !(named || listed) {
                 continue;
             }
+            #[cfg(feature = "lvm-extras")]
+            if a.colon {
+                msg(&mut t, &lv_colons(machine, vg, lv));
+                continue;
+            }
             lv_display_one(machine, vg, lv, a.units, &mut t);
             if a.maps {
                 lv_segments(machine, vg, lv, a.units, &mut t);
+            }
+        }
+        for (_, lv) in wanted.iter().filter(|(v, _)| *v == name) {
+            if let Some(lv) = lv.as_ref().filter(|l| vg.lv(l).is_none()) {
+                err_msg(&mut t, &format!("Failed to find logical volume \"{name}/{lv}\""));
+                failed = true;
             }
         }
     }
@@ -344,7 +423,7 @@ pub(super) fn lvdisplay(machine: &Machine, a: &Args) -> Output {
         // Without device-mapper lvm2 knows no status at all.
         t = t.split_inclusive('\n').filter(|l| !l.starts_with("  LV Status ")).collect();
     }
-    ok(t, Vec::new())
+    if failed { fail(t) } else { ok(t, Vec::new()) }
 }
 
 /// `lvdisplay -m`: an LV's segments, each a run of logical extents on one PV
@@ -412,11 +491,13 @@ fn thin_segment(vg: &Vg, lv: &Lv, u: Units, t: &mut String) {
 
 /// One `--- Logical volume ---` block, as lvdisplay_full prints it for an LV
 /// on a host with device-mapper.
+/// An LV's open count: a hidden LV is open while its pool is active.
+fn open_count(machine: &Machine, vg: &Vg, lv: &Lv) -> usize {
+    if lv.is_hidden() && lv.active { 1 } else { usize::from(open_lv(machine, &vg.name, &lv.name)) }
+}
+
 pub(super) fn lv_display_one(machine: &Machine, vg: &Vg, lv: &Lv, u: Units, t: &mut String) {
-    let open = match &lv.kind {
-        _ if lv.is_hidden() && lv.active => 1,
-        _ => usize::from(open_lv(machine, &vg.name, &lv.name)),
-    };
+    let open = open_count(machine, vg, lv);
     msg(t, "--- Logical volume ---");
     let mut rows: Vec<(&str, String)> = Vec::new();
     match &lv.kind {
