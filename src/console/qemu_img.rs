@@ -99,7 +99,12 @@ pub(crate) fn getopt_words(args: &[String], with_argument: &str) -> Vec<String> 
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--" {
-            out.extend(it.by_ref().cloned());
+            // Kept only before a word that would read as an option (`-1M`).
+            let rest: Vec<String> = it.by_ref().cloned().collect();
+            if rest.iter().any(|w| w.starts_with('-')) {
+                out.push(a.clone());
+            }
+            out.extend(rest);
             break;
         }
         if let Some(long) = a.strip_prefix("--") {
@@ -170,22 +175,24 @@ fn missing_value(cmd: &str, flag: &str) -> Output {
 /// `qemu_strtosz`: a number (decimals allowed) with an optional B, K, M, G,
 /// T, P or E suffix in either case.
 pub fn parse_size(text: &str) -> Option<u64> {
-    strtosz(text).ok()
+    strtosz(text).ok().filter(|v| *v < 1 << 63)
 }
 
-/// `qemu_strtosz` with its two errors: `Err(true)` for a number out of
-/// range (negative, or 2^63 and more: `ERANGE`), `Err(false)` for text that
-/// is not a size.
+/// `qemu_strtosz` with its two errors: `Err(true)` for a number of 2^64 and
+/// more, or a negative one (`ERANGE`), `Err(false)` for text that is not a
+/// size. Its callers read the value as an `int64_t`.
 pub fn strtosz(text: &str) -> Result<u64, bool> {
-    // qemu_strtosz: leading blanks, hex without fraction or suffix, and a
-    // fraction only with a suffix that scales it.
+    // qemu_strtosz: leading blanks and a '+', hex without fraction or
+    // suffix, and a fraction only with a suffix that scales it.
     let text = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    if text.starts_with('-') && text[1..].starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(true);
+    let text = text.strip_prefix('+').unwrap_or(text);
+    // `parse_uint`'s ERANGE for a negative number becomes EINVAL when text
+    // follows it (`-1M`, `-1.5G`).
+    if let Some(digits) = text.strip_prefix('-') {
+        return Err(!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
     }
     if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        let v = u64::from_str_radix(hex, 16).map_err(|e| *e.kind() == std::num::IntErrorKind::PosOverflow)?;
-        return if v < 1 << 63 { Ok(v) } else { Err(true) };
+        return u64::from_str_radix(hex, 16).map_err(|e| *e.kind() == std::num::IntErrorKind::PosOverflow);
     }
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
@@ -215,14 +222,14 @@ pub fn strtosz(text: &str) -> Result<u64, bool> {
     // The fraction's bytes round half up, as QEMU's fixed-point sum does
     // (2.2G is 2362232013 bytes, not ...012).
     let part = (fraction * (1u64 << shift) as f64 + 0.5) as u64;
-    val.checked_mul(1 << shift).and_then(|b| b.checked_add(part)).filter(|b| *b < 1 << 63).ok_or(true)
+    val.checked_mul(1 << shift).and_then(|b| b.checked_add(part)).ok_or(true)
 }
 
 /// `create`'s size as img_create reads it, or its error.
 fn image_size(text: &str) -> Result<u64, Output> {
-    match strtosz(text.strip_prefix('+').unwrap_or(text)) {
-        Ok(size) => Ok(size),
-        Err(true) => Err(fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into())),
+    match strtosz(text) {
+        Ok(size) if size < 1 << 63 => Ok(size),
+        Ok(_) | Err(true) => Err(fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into())),
         Err(false) => Err(fail(format!("Invalid image size specified: '{text}'."))),
     }
 }
@@ -314,6 +321,10 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
             "-u" => o.unsafe_backing = true,
             #[cfg(not(feature = "qemu-img-arg-checks"))]
             "-u" => {}
+            "--" => {
+                o.operands.extend(it.by_ref().cloned());
+                break;
+            }
             s if s.starts_with('-') && s.len() > 1 => return Err(bad_option("create", s, "h")),
             _ => o.operands.push(a.clone()),
         }
@@ -1041,6 +1052,17 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
     let (Some(name), Some(size_text)) = (o.files.first(), size_text) else {
         return usage("resize", "qemu-img: Expecting image file name and size");
     };
+    let (sign, digits) = match size_text.chars().next() {
+        Some(c @ ('+' | '-')) => (Some(c), &size_text[1..]),
+        _ => (None, size_text.as_str()),
+    };
+    // img_resize reads the size as an option (`parse_option_size`), then
+    // as an int64_t: 2^63 and more is negative.
+    let n = match strtosz(digits) {
+        Ok(n) => n as i64,
+        Err(true) => return fail(format!("Value '{digits}' is out of range for parameter 'size'")),
+        Err(false) => return fail(format!("Parameter 'size' {NOT_A_SIZE}")),
+    };
     if let Some(why) = lock_error(shell, name, true).filter(|_| shell.machine.stat_path(&shell.abs(name)).is_ok()) {
         return fail(format!("Could not open '{name}': {why}"));
     }
@@ -1049,24 +1071,24 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
         Err(out) => return out,
     };
     let current = f.virtual_size();
-    let (sign, digits) = match size_text.chars().next() {
-        Some(c @ ('+' | '-')) => (Some(c), &size_text[1..]),
-        _ => (None, size_text.as_str()),
-    };
-    let Some(n) = parse_size(digits) else {
-        return fail(format!("Parameter 'size' {NOT_A_SIZE}"));
-    };
-    let new = match sign {
-        Some('+') => current.saturating_add(n),
-        Some(_) => current.saturating_sub(n),
+    let total = match sign {
+        Some('+') => (current as i64).wrapping_add(n),
+        Some(_) => (current as i64).wrapping_sub(n),
         None => n,
     };
     let mut out = Output::default();
     if f.header.is_none() && o.format.is_none() {
         out.err.push_str(&probed_raw_warning(name));
     }
-    if new == 0 {
+    if total <= 0 {
         out.append(fail("New image size must be positive".into()));
+        return out;
+    }
+    let new = total as u64;
+    // `bdrv_co_truncate` refuses what lies past BDRV_MAX_LENGTH (2^63 - 1 GiB).
+    const MAX_LENGTH: u64 = (1 << 63) - (1 << 30);
+    if new > MAX_LENGTH {
+        out.append(fail(format!("offset({new}) exceeds maximum({MAX_LENGTH})")));
         return out;
     }
     if new <= current && prealloc != "off" {
@@ -1140,7 +1162,9 @@ fn resize_args(args: &[String]) -> Result<(String, Vec<String>, Option<String>),
                 continue;
             }
             _ => {
-                if ended && negative(a) && size.is_none() {
+                // After `--` the operand after the file name is the size,
+                // whatever it looks like.
+                if ended && named && size.is_none() {
                     size = Some(a.clone());
                 } else {
                     rest.push(a.clone());
@@ -1749,9 +1773,8 @@ fn measure(shell: &mut Shell, args: &[String]) -> Output {
         Err(out) => return out,
     };
     // img_measure's checks, in its order: --size as getopt reads it, then the operands.
-    let size = match o.size.as_deref().map(strtosz) {
-        Some(Err(true)) => return fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into()),
-        Some(Err(false)) => return fail(format!("Invalid image size specified: '{}'.", o.size.as_deref().unwrap_or_default())),
+    let size = match o.size.as_deref().map(image_size) {
+        Some(Err(out)) => return out,
         Some(Ok(n)) => Some(n),
         None => None,
     };
