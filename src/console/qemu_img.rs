@@ -100,11 +100,10 @@ pub(crate) fn getopt_words(args: &[String], with_argument: &str) -> Vec<String> 
     while let Some(a) = it.next() {
         if a == "--" {
             // Kept only before a word that would read as an option (`-1M`).
-            let rest: Vec<String> = it.by_ref().cloned().collect();
-            if rest.iter().any(|w| w.starts_with('-')) {
+            if it.clone().any(|w| w.starts_with('-')) {
                 out.push(a.clone());
             }
-            out.extend(rest);
+            out.extend(it.by_ref().cloned());
             break;
         }
         if let Some(long) = a.strip_prefix("--") {
