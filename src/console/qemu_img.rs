@@ -226,10 +226,15 @@ pub fn strtosz(text: &str) -> Result<u64, bool> {
 
 /// `create`'s size as img_create reads it, or its error.
 fn image_size(text: &str) -> Result<u64, Output> {
+    cvtnum("image size", text)
+}
+
+/// qemu-img's `cvtnum`: a size of at most 2^63 - 1, or its error naming `what`.
+fn cvtnum(what: &str, text: &str) -> Result<u64, Output> {
     match strtosz(text) {
         Ok(size) if size < 1 << 63 => Ok(size),
-        Ok(_) | Err(true) => Err(fail("Invalid image size specified. Must be between 0 and 9223372036854775807.".into())),
-        Err(false) => Err(fail(format!("Invalid image size specified: '{text}'."))),
+        Ok(_) | Err(true) => Err(fail(format!("Invalid {what} specified. Must be between 0 and 9223372036854775807."))),
+        Err(false) => Err(fail(format!("Invalid {what} specified: '{text}'."))),
     }
 }
 
@@ -755,6 +760,9 @@ struct ReadOpts {
     fix: qcow2::check::Fix,
     /// `-q` (check, resize): nothing on standard output.
     quiet: bool,
+    /// map's `--start-offset` and `--max-length`, in bytes.
+    start_offset: u64,
+    max_length: Option<u64>,
 }
 
 /// The options of `cmd`; `real` lists the other option letters QEMU's
@@ -803,6 +811,20 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
                 }
             }
             s if s.starts_with("--size=") => o.size = Some(s[7..].to_string()),
+            s if cmd == "map" && (s.starts_with("--start-offset") || s.starts_with("--max-length")) => {
+                let (name, inline) = s.split_once('=').map_or((s, None), |(n, v)| (n, Some(v.to_string())));
+                let text = match inline {
+                    Some(v) => v,
+                    None => value(&name[2..])?,
+                };
+                if name == "--start-offset" {
+                    o.start_offset = cvtnum("start offset", &text)?;
+                } else if name == "--max-length" {
+                    o.max_length = Some(cvtnum("max length", &text)?);
+                } else {
+                    return Err(bad_option(cmd, s, real));
+                }
+            }
             "--" => {
                 o.files.extend(it.by_ref().cloned());
                 break;

@@ -177,10 +177,14 @@ pub(super) fn map(shell: &mut Shell, args: &[String]) -> Output {
     let m = &shell.machine;
     let chain = chain::Chain::open(m, &f.name, &f.path, f.header.is_none());
     let mut extents = Vec::new();
-    layer_extents(m, &chain, 0, 0, f.virtual_size(), &mut extents);
+    let start = o.start_offset;
+    let end = o.max_length.map_or(f.virtual_size(), |n| f.virtual_size().min(start.saturating_add(n)));
+    if end > start {
+        layer_extents(m, &chain, 0, start, end, &mut extents);
+    }
     if extents.is_empty() {
-        // img_map prints its first, empty entry even for an empty image.
-        extents.push(MapExtent { start: 0, len: 0, depth: 0, present: false, data: false, zero: false, compressed: false, host: None });
+        // img_map prints its first, empty entry even for an empty range.
+        extents.push(MapExtent { start, len: 0, depth: 0, present: false, data: false, zero: false, compressed: false, host: None });
     }
     if o.json {
         let entries: Vec<String> = extents
