@@ -1120,33 +1120,7 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
         out.append(fail("Use the --shrink option to perform a shrink operation.\nqemu-img: warning: Shrinking an image will delete all data beyond the shrunken image's end. Before performing such an operation, make sure there is no important data there.".into()));
         return out;
     }
-    let m = &mut shell.machine;
-    let result = match f.header.clone() {
-        None => resize_raw(m, &f.path, current, new, &prealloc),
-        Some(_) if new % 512 != 0 => Err("The new size must be a multiple of 512".to_string()),
-        Some(h) => {
-            let mut read = |o: u64, n: u64| m.read_file(&f.path, o, n).unwrap_or_default();
-            let mut image = qcow2::guest::Image::open(h, &mut read);
-            chain::attach_below(m, &f.path, &mut image);
-            let writes = if new < current { image.shrink(new, &mut read) } else { image.grow(new, &mut read) };
-            let header = image.header;
-            match writes.map_err(|e| e.text().to_string()).and_then(|w| apply_writes(m, &f.path, w)) {
-                Ok(mut events) => {
-                    let more = match prealloc.as_str() {
-                        _ if !cfg!(feature = "resize-prealloc") => Ok(Vec::new()),
-                        "metadata" => preallocate_metadata(m, &f.path, header, current),
-                        "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, &f.path, header, current, prealloc == "full"),
-                        _ => Ok(Vec::new()),
-                    };
-                    more.map(|more| {
-                        events.extend(more);
-                        events
-                    })
-                }
-                Err(e) => Err(e),
-            }
-        }
-    };
+    let result = truncate_image(&mut shell.machine, &f.path, f.header.clone(), current, new, &prealloc);
     match result {
         Ok(events) => {
             if !o.quiet {
@@ -1159,6 +1133,33 @@ fn resize(shell: &mut Shell, args: &[String]) -> Output {
         Err(e) => {
             out.append(fail(e));
             out
+        }
+    }
+}
+
+/// Sets an image's virtual size (`bdrv_co_truncate`): a raw file is cut or
+/// extended; a qcow2 image shrinks (its clusters past the end discarded) or
+/// grows its tables, then preallocates the new part in `prealloc`'s mode.
+/// qemu-img resize and qemu-io's truncate share it.
+pub(crate) fn truncate_image(m: &mut crate::core::machine::Machine, path: &str, header: Option<Header>, current: u64, new: u64, prealloc: &str) -> Result<Vec<crate::core::Event>, String> {
+    match header {
+        None => resize_raw(m, path, current, new, prealloc),
+        Some(_) if new % 512 != 0 => Err("The new size must be a multiple of 512".to_string()),
+        Some(h) => {
+            let mut read = |o: u64, n: u64| m.read_file(path, o, n).unwrap_or_default();
+            let mut image = qcow2::guest::Image::open(h, &mut read);
+            chain::attach_below(m, path, &mut image);
+            let writes = if new < current { image.shrink(new, &mut read) } else { image.grow(new, &mut read) };
+            let header = image.header;
+            let mut events = writes.map_err(|e| e.text().to_string()).and_then(|w| apply_writes(m, path, w))?;
+            let more = match prealloc {
+                _ if !cfg!(feature = "resize-prealloc") => Ok(Vec::new()),
+                "metadata" => preallocate_metadata(m, path, header, current),
+                "falloc" | "full" if cfg!(feature = "qcow2-data-prealloc") => preallocate_data(m, path, header, current, prealloc == "full"),
+                _ => Ok(Vec::new()),
+            };
+            events.extend(more?);
+            Ok(events)
         }
     }
 }

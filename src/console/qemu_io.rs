@@ -5,7 +5,9 @@
 //! Without `-c` it reads its commands from its input after a `qemu-io> `
 //! prompt, as on a terminal.
 //!
-//! `info`, `map`, `length`, `alloc` and `help` look without changing anything.
+//! `info`, `map`, `length`, `alloc` and `help` look without changing anything;
+//! `truncate` sets the virtual size, as `qemu-img resize` does (shrinking
+//! without `--shrink`).
 //!
 //! Simplified: `write [-P pattern | -z | -c]` (`-c` compresses whole
 //! clusters in turn, where QEMU's tasks may finish in another order),
@@ -131,7 +133,7 @@ impl Session {
             return (self.end_of_input(), true);
         }
         let o = match &mut self.target {
-            Some(t) => command(m, t, self.size, line),
+            Some(t) => command(m, t, &mut self.size, line),
             None if line.trim().is_empty() => Output::default(),
             None => Output::text("no file open, try 'help open'\n", 1),
         };
@@ -151,14 +153,14 @@ impl Session {
 }
 
 /// Runs each `-c` command in turn after `out` (the open's warnings).
-fn run_all(m: &mut Machine, target: &mut Target, size: u64, commands: &[String], mut out: Output) -> Output {
+fn run_all(m: &mut Machine, target: &mut Target, mut size: u64, commands: &[String], mut out: Output) -> Output {
     let mut failed = 0;
     for c in commands {
         // `quit` ends the list; the exit status keeps earlier failures.
         if cfg!(feature = "shell-scripts") && matches!(c.split_whitespace().next(), Some("quit" | "q")) {
             break;
         }
-        let o = command(m, target, size, c);
+        let o = command(m, target, &mut size, c);
         failed = failed.max(o.exit_status);
         out.append(o);
     }
@@ -339,7 +341,7 @@ fn alloc(runs: &[(u64, u64)], length: u64, args: &[String]) -> Output {
 
 #[cfg(not(feature = "qemu-img-help"))]
 fn help(_: Option<&str>) -> Output {
-    Output::text("qemu-io: its help is in the storage-lab command-line program; the lab runs info, map, length, alloc, read, write and discard\n", 0)
+    Output::text("qemu-io: its help is in the storage-lab command-line program; the lab runs info, map, length, alloc, read, write, discard and truncate\n", 0)
 }
 
 /// `help [COMMAND]`: the command list, or one command's line and the
@@ -396,9 +398,13 @@ const DISCARD_OPTS: &str = "Cq";
 
 /// One `-c` command: its options read as getopt reads them (anywhere, and
 /// grouped), then qemu-io's checks in qemu-io's order.
-fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Output {
+fn command(m: &mut Machine, target: &mut Target, size: &mut u64, line: &str) -> Output {
     let words: Vec<String> = line.split_whitespace().map(String::from).collect();
     let Some((typed, rest)) = words.split_first() else { return Output::default() };
+    if matches!(typed.as_str(), "truncate" | "t") {
+        return truncate(m, target, size, rest);
+    }
+    let size = *size;
     if let Some(out) = inquiry(m, target, size, typed, rest) {
         return out;
     }
@@ -452,6 +458,47 @@ fn command(m: &mut Machine, target: &mut Target, size: u64, line: &str) -> Outpu
     }
     let out = checked(m, target, size, op, pattern, &flags, &getopt.operands);
     quiet(out, &flags)
+}
+
+/// `truncate [-m prealloc_mode] off` (`truncate_f`): the image's new virtual
+/// size, larger or smaller, through qemu-img resize's code. Operands after
+/// the first are ignored, as qemu-io ignores them.
+fn truncate(m: &mut Machine, target: &mut Target, size: &mut u64, rest: &[String]) -> Output {
+    const USAGE: &str = "truncate [-m prealloc_mode] off -- truncates the current file at the given offset\n";
+    if rest.is_empty() || rest.len() > 3 {
+        return Output::error(format!("bad argument count {} to truncate, expected between 1 and 3 arguments\n", rest.len()), 1);
+    }
+    let mut prealloc = "off".to_string();
+    let mut getopt = Getopt::short_only(rest, "m:");
+    while let Some(parsed) = getopt.next("truncate") {
+        match parsed {
+            Err(e) => return Output { err: format!("{e}\n"), ..Output::text(USAGE, 1) },
+            Ok((_, mode)) => prealloc = mode.unwrap_or_default(),
+        }
+    }
+    if !matches!(prealloc.as_str(), "off" | "metadata" | "falloc" | "full") {
+        return Output::error(format!("qemu-io: Invalid preallocation mode '{prealloc}'\n"), 1);
+    }
+    let Some(text) = getopt.operands.first() else { return Output::text(USAGE, 1) };
+    let Some(new) = number(text) else { return Output::text(parse_error(text), 1) };
+    let Target::File { path, header, .. } = target else {
+        return Output::error("qemu-io: the lab's qemu-io truncates image files, not devices\n", 1);
+    };
+    let current = header.as_ref().map_or(*size, |h| h.size);
+    if new < current && prealloc != "off" {
+        return Output::error("qemu-io: Preallocation can't be used for shrinking an image\n", 1);
+    }
+    match super::qemu_img::truncate_image(m, path, header.clone(), current, new, &prealloc) {
+        Ok(events) => {
+            if header.is_some() {
+                *header = Header::decode(&m.read_file(path, 0, 512).unwrap_or_default());
+            }
+            // The block layer counts a raw file in whole sectors.
+            *size = new.next_multiple_of(512);
+            Output { events, ..Output::default() }
+        }
+        Err(e) => Output::error(format!("qemu-io: {e}\n"), 1),
+    }
 }
 
 /// `-q`: no dump and no summary; errors and usage still print.
