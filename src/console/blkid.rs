@@ -129,6 +129,10 @@ struct BlkidArgs {
     low_level: bool,
     format: String,
     only: Vec<String>,
+    /// `-L LABEL`, `-U UUID`: the device with that tag, by name only.
+    lookup: Option<(&'static str, String)>,
+    /// `-t NAME=value`: only the devices with that tag.
+    token: Option<(String, String)>,
 }
 
 fn parse_blkid(args: &[String]) -> Result<BlkidArgs, Output> {
@@ -144,10 +148,17 @@ fn parse_blkid(args: &[String]) -> Result<BlkidArgs, Output> {
             "-p" | "--probe" => a.low_level = true,
             "-o" | "--output" => a.format = value(&mut i)?,
             "-s" | "--match-tag" => a.only.push(value(&mut i)?),
-            "-O" | "--offset" | "-c" | "-t" => {
+            "-L" | "--label" => a.lookup = Some(("LABEL", value(&mut i)?)),
+            "-U" | "--uuid" => a.lookup = Some(("UUID", value(&mut i)?)),
+            "-t" | "--match-token" => {
+                let token = value(&mut i)?;
+                let (k, v) = token.split_once('=').unwrap_or((&token, ""));
+                a.token = Some((k.to_string(), v.trim_matches('"').to_string()));
+            }
+            "-O" | "--offset" | "-c" => {
                 value(&mut i)?;
             }
-            "-c/dev/null" | "-g" | "-w" | "-L" | "-U" => {}
+            "-c/dev/null" | "-g" | "-w" => {}
             s if s.starts_with('-') => return Err(fail(format!("blkid: invalid option -- '{}'\n", s.trim_start_matches('-')), 2)),
             s => a.devices.push(s.to_string()),
         }
@@ -169,6 +180,11 @@ fn blkid(machine: &Machine, args: &[String]) -> Output {
     } else {
         a.devices.iter().filter_map(|p| machine.resolve(p).map(|d| (d, p.clone()))).collect()
     };
+    let has = |t: &[(&str, String)], (name, value): (&str, &str)| t.iter().any(|(k, v)| *k == name && v == value);
+    if let Some((name, value)) = &a.lookup {
+        let found = all_devices(machine).into_iter().find(|d| has(&tags(machine, *d, false), (name, value)));
+        return found.map_or_else(|| Output::text("", 2), |d| Output::text(format!("{}\n", machine.path(d)), 0));
+    }
     let offset = args.iter().position(|x| x == "-O").and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<u64>().ok());
     let mut text = String::new();
     for (dev, path) in devs {
@@ -182,6 +198,9 @@ fn blkid(machine: &Machine, args: &[String]) -> Output {
             }
             None => tags(machine, dev, a.low_level),
         };
+        if a.token.as_ref().is_some_and(|(k, v)| !has(&t, (k, v))) {
+            continue;
+        }
         if !a.only.is_empty() {
             t.retain(|(k, _)| a.only.iter().any(|o| o == k));
         }
@@ -257,7 +276,7 @@ fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
     let quiet = args.iter().any(|a| a == "-q" || a == "--quiet" || a.starts_with('-') && !a.starts_with("--") && a.contains('q'));
     let paths: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if paths.is_empty() {
-        return fail("wipefs: bad usage\nTry 'wipefs --help' for more information.\n", 1);
+        return fail("wipefs: no device specified\nTry 'wipefs --help' for more information.\n", 1);
     }
     let mut text = String::new();
     let mut events = Vec::new();

@@ -455,6 +455,10 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     if fstype.is_some_and(|t| t != "auto" && Some(t.as_str()) != found) {
         return out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32);
     }
+    // The kernel has no filesystem called swap.
+    if found == Some("swap") {
+        return out(format!("mount: {dir}: unknown filesystem type 'swap'.\n{hint}"), 32);
+    }
     let target = crate::core::machine::files::normalize(dir);
     if machine.mounts().iter().any(|m| m.dev == id && m.target == target) {
         return out(format!("mount: {dir}: {dev} already mounted on {target}.\n{hint}"), 32);
@@ -477,7 +481,10 @@ pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
     let dev = machine.resolve(what);
     let target = machine.mounts().iter().find(|m| m.target == *what || Some(m.dev) == dev).map(|m| m.target.clone());
     let Some(target) = target else {
-        return out(format!("umount: {what}: not mounted.\n"), 32);
+        // A path that names nothing is no mount point at all.
+        let abs = if what.starts_with('/') { what.clone() } else { format!("{cwd}/{what}") };
+        let why = if dev.is_none() && machine.stat_path(&abs).is_err() { "no mount point specified" } else { "not mounted" };
+        return out(format!("umount: {what}: {why}.\n"), 32);
     };
     let below = |path: &str| path.strip_prefix(target.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || target == "/");
     let nested = machine.mounts().iter().any(|m| m.target != target && below(&m.target));
