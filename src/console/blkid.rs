@@ -36,7 +36,7 @@ fn all_devices(machine: &Machine) -> Vec<DevId> {
 }
 
 /// The tags blkid prints for a device, in its order.
-fn tags(machine: &Machine, dev: DevId, low_level: bool) -> Vec<(&'static str, String)> {
+pub(crate) fn tags(machine: &Machine, dev: DevId, low_level: bool) -> Vec<(&'static str, String)> {
     let mut t = Vec::new();
     if let Some(s) = machine.probe_shown(dev) {
         fs_tags(&s, low_level, &mut t);

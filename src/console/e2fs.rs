@@ -166,7 +166,7 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
     let banner = if preen { "" } else { E2FSCK };
     // e2fsck's standard output is unbuffered: both streams in the order written.
     let mut out = Output::error(banner, 8);
-    let (dev, uuid, _, blocks) = match ext4_on(machine, path) {
+    let (dev, uuid, block_size, blocks) = match ext4_on(machine, path) {
         Ok(f) => f,
         Err(false) => {
             out.complain(&format!("e2fsck: No such file or directory while trying to open {path}\n"));
@@ -177,6 +177,16 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
             out.say("ext2fs_open2: Bad magic number in super-block\ne2fsck: Superblock invalid, trying backup blocks...\n");
             out.complain(&format!("e2fsck: Bad magic number in super-block while trying to open {path}\n"));
             out.say(BAD_MAGIC);
+            // `check_plausibility`: what blkid finds there instead.
+            if let Some(dev) = machine.resolve(path) {
+                let tags = super::blkid::tags(machine, dev, false);
+                let tag = |name: &str| tags.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+                if let Some(fs) = tag("TYPE") {
+                    out.say(&format!("{path} contains a {fs} file system\n"));
+                } else if let Some(table) = tag("PTTYPE") {
+                    out.say(&format!("Found a {table} partition table in {path}\n"));
+                }
+            }
             return out;
         }
     };
@@ -187,6 +197,29 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
             return out;
         }
         out.say(&format!("Warning!  {path} is mounted.\nWarning: skipping journal recovery because doing a read-only filesystem check.\n"));
+    }
+    // A partition shrunk under its filesystem (`check_super_block`): -y and
+    // a terminal (whose default answer the lab takes) abort, -n goes on,
+    // -p stops for a manual check.
+    let device_blocks = machine.size_of(dev) / block_size.max(1);
+    if blocks > device_blocks {
+        let prefix = if preen { format!("{path}: ") } else { String::new() };
+        out.say(&format!("{prefix}The filesystem size (according to the superblock) is {blocks} blocks\nThe physical size of the device is {device_blocks} blocks\nEither the superblock or the partition table is likely to be corrupt!\n"));
+        if preen {
+            out.say(&format!("\n\n{path}: UNEXPECTED INCONSISTENCY; RUN fsck MANUALLY.\n\t(i.e., without -a or -p options)\n"));
+            out.exit_status = 4;
+            return out;
+        }
+        if !readonly {
+            out.say(if modes == 0 { "Abort<y>? yes\n\n" } else { "Abort? yes\n\n" });
+            return out;
+        }
+        // Going on marks the filesystem as not valid, which forces the check.
+        out.say("Abort? no\n\n");
+        if !force {
+            out.say(&format!("{path} contains a file system with errors, check forced.\n"));
+            force = true;
+        }
     }
     let Some((files, used)) = super::fs::ext4_counts(machine, &uuid, blocks) else {
         out.complain(&format!("e2fsck: the lab has no contents for {path}\n"));

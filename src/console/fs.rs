@@ -452,7 +452,10 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     };
     let path = machine.path(id);
     let found = machine.probe(id).map(|s| s.fstype.name());
-    if fstype.is_some_and(|t| t != "auto" && Some(t.as_str()) != found) {
+    // The kernel also refuses a filesystem larger than its device (a
+    // partition shrunk under it: ext4's "bad geometry").
+    let too_big = machine.probe(id).is_some_and(|s| s.size_bytes > machine.size_of(id));
+    if too_big || fstype.is_some_and(|t| t != "auto" && Some(t.as_str()) != found) {
         return out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32);
     }
     // The kernel has no filesystem called swap.

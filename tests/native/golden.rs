@@ -1806,3 +1806,59 @@ vgdisplay -s ev nope tv\nlvdisplay -c --driverloaded n tv\n",
 ",
     );
 }
+
+#[test]
+fn a_partition_shrunk_under_its_filesystem_is_caught() {
+    // e2fsprogs 1.47.0 and the kernel on a loop device, the partition cut
+    // from 600M to 300M under its ext4 (in this order, before any -p run,
+    // which leaves the error flag that the lab does not keep).
+    check(
+        Some("sdb=1G"),
+        "echo ',600M' | sfdisk -q /dev/sdb\nmkfs.ext4 -q /dev/sdb1\necho ',300M' | sfdisk -q /dev/sdb\n\
+e2fsck -f -y /dev/sdb1\necho rc=$?\ne2fsck -n /dev/sdb1\necho rc=$?\nmount /dev/sdb1 /mnt\necho rc=$?\ne2fsck -f -p /dev/sdb1\necho rc=$?\n",
+        "Partition #1 contains a ext4 signature.
+e2fsck 1.47.0 (5-Feb-2023)
+The filesystem size (according to the superblock) is 153600 blocks
+The physical size of the device is 76800 blocks
+Either the superblock or the partition table is likely to be corrupt!
+Abort? yes
+
+rc=8
+e2fsck 1.47.0 (5-Feb-2023)
+The filesystem size (according to the superblock) is 153600 blocks
+The physical size of the device is 76800 blocks
+Either the superblock or the partition table is likely to be corrupt!
+Abort? no
+
+/dev/sdb1 contains a file system with errors, check forced.
+Pass 1: Checking inodes, blocks, and sizes
+Pass 2: Checking directory structure
+Pass 3: Checking directory connectivity
+Pass 4: Checking reference counts
+Pass 5: Checking group summary information
+/dev/sdb1: 11/38400 files (0.0% non-contiguous), 6740/153600 blocks
+rc=0
+mount: /mnt: wrong fs type, bad option, bad superblock on /dev/sdb1, missing codepage or helper program, or other error.
+       dmesg(1) may have more information after failed mount system call.
+rc=32
+/dev/sdb1: The filesystem size (according to the superblock) is 153600 blocks
+The physical size of the device is 76800 blocks
+Either the superblock or the partition table is likely to be corrupt!
+
+
+/dev/sdb1: UNEXPECTED INCONSISTENCY; RUN fsck MANUALLY.
+\t(i.e., without -a or -p options)
+rc=4
+",
+    );
+}
+
+#[test]
+fn e2fsck_names_what_it_found_instead_of_ext4() {
+    // e2fsprogs 1.47.0 on loop devices, after its "superblock could not be
+    // read" advice (`check_plausibility`).
+    let script = "mkfs.xfs -q /dev/sdb\necho ',100M' | sfdisk -q /dev/sdc\nmkswap -q /dev/sdd\nfor d in /dev/sdb /dev/sdc /dev/sdd; do e2fsck -n $d; done\n";
+    let disks = Some("sdb=600M,sdc=600M,sdd=600M");
+    check_lines(disks, script, " file system", &["/dev/sdb contains a xfs file system", "/dev/sdd contains a swap file system"]);
+    check_lines(disks, script, "partition table in", &["Found a dos partition table in /dev/sdc"]);
+}
