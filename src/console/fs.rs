@@ -501,6 +501,10 @@ pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
 }
 
 fn swapon(machine: &mut Machine, args: &[String]) -> Output {
+    // `-s` prints /proc/swaps as it is.
+    if args.iter().any(|a| a == "-s" || a == "--summary") {
+        return Output::text(super::procfs::swaps(machine), 0);
+    }
     let Some(dev) = args.iter().find(|a| !a.starts_with('-')) else {
         return Output::text(swap_table(machine), 0);
     };

@@ -54,7 +54,7 @@ fn partitions(machine: &Machine) -> String {
 
 /// The active swap areas: their usable size (every page after the header)
 /// in KiB, none of it used, priorities from -2 down.
-fn swaps(machine: &Machine) -> String {
+pub(crate) fn swaps(machine: &Machine) -> String {
     let mut text = String::from("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
     for (i, dev) in machine.swaps().iter().enumerate() {
         let name = machine.devices().get(*dev).map_or_else(|| machine.path(*dev), |d| format!("/dev/{}", d.kernel_name()));

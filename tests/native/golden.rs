@@ -1862,3 +1862,14 @@ fn e2fsck_names_what_it_found_instead_of_ext4() {
     check_lines(disks, script, " file system", &["/dev/sdb contains a xfs file system", "/dev/sdd contains a swap file system"]);
     check_lines(disks, script, "partition table in", &["Found a dos partition table in /dev/sdc"]);
 }
+
+#[test]
+fn swapon_summary_is_proc_swaps() {
+    // util-linux 2.38.1 on a 200M loop device: `swapon -s` prints
+    // /proc/swaps as it stands.
+    check(
+        Some("sdd=200M"),
+        "mkswap -q /dev/sdd\nswapon /dev/sdd\nswapon -s\n",
+        "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/sdd                                partition\t204796\t\t0\t\t-2\n",
+    );
+}
