@@ -501,7 +501,8 @@ pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
 }
 
 fn swapon(machine: &mut Machine, args: &[String]) -> Output {
-    // `-s` prints /proc/swaps as it is.
+    // `-s` prints /proc/swaps as it is (native: the browser has no /proc).
+    #[cfg(feature = "mount-table")]
     if args.iter().any(|a| a == "-s" || a == "--summary") {
         return Output::text(super::procfs::swaps(machine), 0);
     }
