@@ -24,8 +24,22 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
     Some(match cmd {
         "blkid" => blkid(machine, args),
         "wipefs" => wipefs(machine, args),
+        "findfs" => findfs(machine, args),
         _ => return None,
     })
+}
+
+/// `findfs NAME=value`: the device whose tag has that value, as `blkid -t`
+/// finds it; a word without `=` is a device name already.
+fn findfs(machine: &Machine, args: &[String]) -> Output {
+    let [spec] = args else {
+        return fail("findfs: bad usage\nTry 'findfs --help' for more information.\n", 2);
+    };
+    let Some((name, value)) = spec.split_once('=') else {
+        return Output::text(format!("{spec}\n"), 0);
+    };
+    let found = all_devices(machine).into_iter().find(|d| tags(machine, *d, false).iter().any(|(k, v)| *k == name && v == value));
+    found.map_or_else(|| fail(&format!("findfs: unable to resolve '{spec}'\n"), 1), |d| Output::text(format!("{}\n", machine.path(d)), 0))
 }
 
 /// Every device in the order blkid lists them (by device number).

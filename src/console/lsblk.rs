@@ -11,6 +11,8 @@ use crate::core::order::SmallSort;
 use super::fmt::{human_size, json_string, Align, SizeStyle, Table};
 use super::hexdump::Getopt;
 use crate::core::machine::{BlockNode, Machine};
+#[cfg(feature = "coreutils-extras")]
+use super::Output;
 
 /// Columns lsblk knows, in its own order (`-O`, `--help`). (name, right-aligned)
 const COLUMNS: &[(&str, bool)] = &[
@@ -476,3 +478,66 @@ fn use_percent(used: u64, total: u64) -> String {
     let (q, r) = (used * 100 / total, used * 100 % total);
     format!("{}%", q + u64::from(2 * r > total || (2 * r == total && q % 2 == 1)))
 }
+
+/// `blockdev COMMAND... DEVICE...` (util-linux): the queries, each device in
+/// turn answering every one in order; `--report` prints its table row.
+/// Native only; the lab's read-ahead is lsblk's RA (128 KiB, 256 sectors).
+#[cfg(feature = "coreutils-extras")]
+pub fn blockdev(machine: &Machine, args: &[String]) -> Output {
+    const COMMANDS: &[&str] = &["--getsize64", "--getsz", "--getsize", "--getss", "--getpbsz", "--getiomin", "--getioopt", "--getalignoff", "--getro", "--getra", "--getbsz", "--rereadpt", "--report"];
+    let usage = |what: &str| Output::error(format!("blockdev: {what}\nTry 'blockdev --help' for more information.\n"), 1);
+    let split = args.iter().position(|a| !a.starts_with('-')).unwrap_or(args.len());
+    let (commands, devices) = args.split_at(split);
+    if let Some(bad) = commands.iter().find(|c| !COMMANDS.contains(&c.as_str())) {
+        return usage(&format!("Unknown command: {bad}"));
+    }
+    if commands.is_empty() || devices.is_empty() && !commands.iter().any(|c| c == "--report") {
+        return usage("not enough arguments");
+    }
+    let mut tree = machine.block_tree();
+    tree.small_sort_by_key(|n| (n.major, n.minor));
+    let mut all = Vec::new();
+    flatten(&tree, &mut all);
+    let mut out = Output::default();
+    if commands.iter().any(|c| c == "--report") {
+        out.text.push_str("RO    RA   SSZ   BSZ        StartSec            Size   Device\n");
+    }
+    let nodes: Vec<Option<&BlockNode>> = if devices.is_empty() {
+        all.iter().map(|n| Some(*n)).collect()
+    } else {
+        devices.iter().map(|d| machine.resolve(d).map(|r| machine.path(r)).and_then(|p| all.iter().find(|n| n.path == p).copied())).collect()
+    };
+    for (i, node) in nodes.into_iter().enumerate() {
+        let Some(n) = node else {
+            out.err.push_str(&format!("blockdev: cannot open {}: No such file or directory\n", devices[i]));
+            out.exit_status = 1;
+            continue;
+        };
+        for c in commands {
+            let line = match c.as_str() {
+                "--getsize64" => n.size_bytes.to_string(),
+                "--getsz" | "--getsize" => (n.size_bytes / 512).to_string(),
+                "--getss" => "512".into(),
+                "--getpbsz" | "--getiomin" => n.io_bytes.to_string(),
+                "--getioopt" => if n.io_bytes > 512 { n.io_bytes } else { 0 }.to_string(),
+                "--getalignoff" | "--getro" => "0".into(),
+                "--getra" => "256".into(),
+                "--getbsz" => "4096".into(),
+                "--report" => format!("rw {:>5} {:>5} {:>5} {:>15} {:>15}   {}", 256, 512, 4096, n.start_lba.unwrap_or(0), n.size_bytes, n.path),
+                _ => continue,
+            };
+            out.text.push_str(&line);
+            out.text.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(feature = "coreutils-extras")]
+fn flatten<'t>(nodes: &'t [BlockNode], out: &mut Vec<&'t BlockNode>) {
+    for n in nodes {
+        out.push(n);
+        flatten(&n.children, out);
+    }
+}
+

@@ -855,6 +855,8 @@ impl Shell {
                 Output { text, err, exit_status, ..Output::default() }
             }
             "fdisk" => self.fdisk(args),
+            #[cfg(feature = "coreutils-extras")]
+            "blockdev" => lsblk::blockdev(&self.machine, args),
             "parted" => parted::run(&mut self.machine, args, stdin.is_some()),
             #[cfg(feature = "partprobe")]
             "partprobe" => parted::partprobe(&mut self.machine, args),

@@ -1873,3 +1873,45 @@ fn swapon_summary_is_proc_swaps() {
         "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/sdd                                partition\t204796\t\t0\t\t-2\n",
     );
 }
+
+
+#[test]
+fn blockdev_and_findfs_answer_as_util_linux() {
+    // util-linux 2.38.1 on a 600M loop device (the loop's read-ahead and
+    // block size left out: a loop device's are not a disk's).
+    check(
+        Some("sdb=600M"),
+        "for o in --getsize64 --getsz --getss --getpbsz --getiomin --getioopt --getro --getalignoff --getsize; do echo \"$o: $(blockdev $o /dev/sdb)\"; done\nblockdev --getsize64 /dev/nope\necho rc=$?\nblockdev\necho rc=$?\nblockdev --bogus /dev/sdb\necho rc=$?\nblockdev --getsize64 /dev/sdb /dev/sdb\nblockdev --getsz --getss /dev/sdb\nmkfs.ext4 -q -L lbl /dev/sdb\nfindfs LABEL=lbl\nfindfs LABEL=nope\necho rc=$?\nfindfs UUID=$(blkid -s UUID -o value /dev/sdb)\nfindfs bogus\necho rc=$?\nfindfs\necho rc=$?\n",
+        "--getsize64: 629145600
+--getsz: 1228800
+--getss: 512
+--getpbsz: 512
+--getiomin: 512
+--getioopt: 0
+--getro: 0
+--getalignoff: 0
+--getsize: 1228800
+blockdev: cannot open /dev/nope: No such file or directory
+rc=1
+blockdev: not enough arguments
+Try 'blockdev --help' for more information.
+rc=1
+blockdev: Unknown command: --bogus
+Try 'blockdev --help' for more information.
+rc=1
+629145600
+629145600
+1228800
+512
+/dev/sdb
+findfs: unable to resolve 'LABEL=nope'
+rc=1
+/dev/sdb
+bogus
+rc=0
+findfs: bad usage
+Try 'findfs --help' for more information.
+rc=2
+",
+    );
+}
