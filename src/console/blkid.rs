@@ -24,13 +24,16 @@ pub fn run(machine: &mut Machine, cmd: &str, args: &[String]) -> Option<Output> 
     Some(match cmd {
         "blkid" => blkid(machine, args),
         "wipefs" => wipefs(machine, args),
+        #[cfg(feature = "coreutils-extras")]
         "findfs" => findfs(machine, args),
         _ => return None,
     })
 }
 
 /// `findfs NAME=value`: the device whose tag has that value, as `blkid -t`
-/// finds it; a word without `=` is a device name already.
+/// finds it; a word without `=` is a device name already. Native only (the
+/// budget, as blockdev).
+#[cfg(feature = "coreutils-extras")]
 fn findfs(machine: &Machine, args: &[String]) -> Output {
     let [spec] = args else {
         return fail("findfs: bad usage\nTry 'findfs --help' for more information.\n", 2);
