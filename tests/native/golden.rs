@@ -1915,3 +1915,10 @@ rc=2
 ",
     );
 }
+
+#[test]
+fn parted_in_script_mode_without_a_command_does_nothing() {
+    // GNU parted 3.5 on a loop device: `parted -s DEV` prints nothing and
+    // exits 0.
+    check(Some("sdb=100M"), "parted -s /dev/sdb\necho rc=$?\n", "rc=0\n");
+}

@@ -569,8 +569,9 @@ impl Parted<'_> {
                 None => self.error(&format!("Could not stat device {path} - No such file or directory.")),
             };
         };
+        // Script mode with no command has nothing to do (parted 3.5 exits 0).
         if words.is_empty() {
-            return self.note(INTERACTIVE);
+            return if self.script { 0 } else { self.note(INTERACTIVE) };
         }
         let mut queue = words.into_iter();
         while let Some(cmd) = queue.next() {
