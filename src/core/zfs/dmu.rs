@@ -432,8 +432,9 @@ impl<'a> Tx<'a> {
 
     /// Gives up a block this txg replaced: freed, or kept for a snapshot.
     pub fn kill(&mut self, os: Os, bp: &Blkptr) {
-        // A hole, or an embedded block: nothing on disk to give back.
-        if bp.dvas.is_empty() {
+        // An embedded block (no DVA) is not a hole: the head counted its
+        // logical size (`write_new`), and a snapshot keeps it.
+        if bp.is_hole() {
             return;
         }
         let Os::Ds(n) = os else {
@@ -450,6 +451,9 @@ impl<'a> Tx<'a> {
             return;
         }
         ds.deadlist.push(bp.clone());
+        if bp.dvas.is_empty() {
+            return;
+        }
         let snapshot = ds.snapshots.last().map(|s| format!("{}@{}", ds.name, s.name)).unwrap_or_default();
         let block = self.zblock(os, bp);
         self.events.push(Event::BlockRetained { block, snapshot });
@@ -457,6 +461,10 @@ impl<'a> Tx<'a> {
 
     /// Returns a block's space to the pool once the deferral has passed.
     pub fn free(&mut self, os: Os, bp: &Blkptr) {
+        // An embedded block has no space to give back.
+        if bp.dvas.is_empty() {
+            return;
+        }
         #[cfg(feature = "zfs")]
         if let Some(key) = super::arc_key(self.pool, bp).filter(|_| bp.is_data()) {
             self.arc_mut().map(|arc| arc.freed(&key));
