@@ -227,6 +227,7 @@ pub(super) fn run_pipeline(shell: &mut Shell, pipeline: &Pipeline, bodies: &[Str
         let mut o = match (words.split_first(), cmd.compound.as_deref()) {
             (_, Some(c)) => run_compound(shell, c, apart, input),
             (Some((name, args)), None) if shell.functions.iter().any(|(n, _)| n == name) => call_function(shell, name, args, apart, input),
+            (Some((name, args)), None) if name == "eval" => eval(shell, args, apart),
             (Some((name, args)), None) => {
                 let mut o = shell.dispatch(name, args, input.as_ref());
                 // A dialog inside a compound command (`for d in ...; do fdisk
@@ -586,6 +587,28 @@ fn substitute(shell: &mut Shell, command: &str, side: &mut Output) -> String {
     side.err.push_str(&o.err);
     side.events.extend(o.events.iter().cloned());
     String::from_utf8_lossy(&o.stdout_bytes()).trim_end_matches('\n').to_string()
+}
+
+/// `eval ARGS`: the words joined by spaces, read and run as a line of this
+/// shell (its variables and `cd` stay).
+#[cfg(feature = "shell-scripts")]
+fn eval(shell: &mut Shell, args: &[String], capture: bool) -> Output {
+    let list = match super::syntax::parse(&args.join(" ")) {
+        Ok(l) => l,
+        // bash names the builtin and the line of its text.
+        Err(e) => return Output::error(format!("{}\n", e.to_string().replacen("bash: ", "bash: eval: line 1: ", 1)), 2),
+    };
+    if !shell.flow.count_call() {
+        return Output::error(format!("storage-lab: more than {MAX_CALLS} command substitutions and function calls in one command\n"), 1);
+    }
+    let depth = SUBSTITUTION_DEPTH.with(|d| d.get());
+    if depth >= MAX_SUBSTITUTION_DEPTH {
+        return Output::error("storage-lab: eval nested too deeply\n", 1);
+    }
+    SUBSTITUTION_DEPTH.with(|d| d.set(depth + 1));
+    let o = run_joined(shell, &list, &[], capture);
+    SUBSTITUTION_DEPTH.with(|d| d.set(depth));
+    o
 }
 
 #[cfg(feature = "shell-scripts")]

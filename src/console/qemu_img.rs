@@ -142,6 +142,20 @@ fn fail(text: String) -> Output {
 
 /// Image formats QEMU has besides raw and qcow2, which the lab does not
 /// make; any other name is no format at all to QEMU.
+/// The file protocol's refusal of an empty name.
+pub(crate) const NO_FILE_NAME: &str = "The 'file' block driver requires a file name";
+
+/// Why an image does not open with `-f FORMAT` for a format other than
+/// raw and qcow2.
+pub(crate) fn driver_refusal(format: &str) -> String {
+    // The lab writes no image of the other formats, so the file is not one.
+    match format {
+        "vmdk" => "invalid VMDK image descriptor".to_string(),
+        f if other_format(f) => format!("the lab reads raw and qcow2 images only, and this is no '{f}' image"),
+        f => format!("Unknown driver '{f}'"),
+    }
+}
+
 fn other_format(name: &str) -> bool {
     " qcow qed vdi vhdx vmdk vpc parallels luks dmg bochs cloop ".contains(&format!(" {name} "))
 }
@@ -238,6 +252,42 @@ fn cvtnum(what: &str, text: &str) -> Result<u64, Output> {
     }
 }
 
+/// `qemu_opts_do_parse`: `key=value` items split at single commas. A
+/// value's `,,` is a literal comma; a key without `=` is a flag set `on`.
+fn option_list(list: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let mut rest = list;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let name_len = rest.find(['=', ',']).unwrap_or(rest.len());
+        let name = rest[..name_len].to_string();
+        if !rest[name_len..].starts_with('=') {
+            rest = rest.get(name_len + 1..).unwrap_or("");
+            return Some((name, "on".to_string()));
+        }
+        let mut value = String::new();
+        let mut chars = rest[name_len + 1..].char_indices();
+        rest = loop {
+            match chars.next() {
+                None => break "",
+                Some((i, ',')) if !chars.as_str().starts_with(',') => break &rest[name_len + 1 + i + 1..],
+                Some((_, ',')) => {
+                    chars.next();
+                    value.push(',');
+                }
+                Some((_, c)) => value.push(c),
+            }
+        };
+        Some((name, value))
+    })
+}
+
+/// A value as `qemu_opts_print` shows it, its commas doubled.
+fn escaped(value: &str) -> String {
+    value.replace(',', ",,")
+}
+
 /// An `-o` value of a size option as `qemu_opts` reads it.
 fn option_size_error(key: &str, value: &str) -> Option<String> {
     match strtosz(value) {
@@ -298,6 +348,8 @@ impl CreateOpts {
 
 fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
     let mut o = CreateOpts::new();
+    // `-b` and `-F` win over `-o backing_file=` and `backing_fmt=`.
+    let mut given = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -308,16 +360,13 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
                 if a == "-f" {
                     o.format = Some(v.clone());
                 } else if a == "-b" || a == "-F" {
-                    o.options.push((if a == "-b" { "backing_file" } else { "backing_fmt" }.to_string(), v.clone()));
+                    given.push((if a == "-b" { "backing_file" } else { "backing_fmt" }.to_string(), v.clone()));
                 } else {
                     // `is_valid_option_list`: no empty list, no empty first or last item.
                     if v.is_empty() || v.starts_with(',') || v.ends_with(',') && !v.ends_with(",,") {
                         return Err(Output::error(format!("qemu-img: Invalid option list: {v}\n"), 1));
                     }
-                    for kv in v.split(',') {
-                        let (k, val) = kv.split_once('=').unwrap_or((kv, "on"));
-                        o.options.push((k.to_string(), val.to_string()));
-                    }
+                    o.options.extend(option_list(v));
                 }
             }
             "-q" => o.quiet = true,
@@ -333,6 +382,7 @@ fn create_args(args: &[String]) -> Result<CreateOpts, Output> {
             _ => o.operands.push(a.clone()),
         }
     }
+    o.options.extend(given);
     Ok(o)
 }
 
@@ -426,7 +476,10 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
         None => None,
     };
     // A size in -o reads like the operand (QEMU words a bad one differently).
+    // `-o size` is a uint64 that the create code reads as an int64.
+    let wrapped = opt("size").and_then(|t| strtosz(t).ok()).filter(|n| *n >= 1 << 63 && o.operands.len() < 2);
     let size = match (o.operands.get(1).map(String::as_str).or(opt("size")), below) {
+        _ if wrapped.is_some() => wrapped.unwrap_or_default(),
         (Some(text), _) => match image_size(text) {
             Ok(size) => size,
             Err(out) => return out,
@@ -473,6 +526,12 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
     if !cfg!(feature = "qcow2-backing") {
         return Err(fail(format!("{name}: backing files are in the storage-lab command-line program, not in the browser yet")));
     }
+    if backing.is_empty() {
+        return Err(fail(format!("{name}: Expected backing file name, got empty string")));
+    }
+    if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2") && !other_format(f)) {
+        return Err(fail(format!("{name}: Unknown driver '{f}'\nCould not open backing image.")));
+    }
     let full = chain::combine(name, backing);
     let layer = match shell.machine.stat_path(&shell.abs(&full)) {
         Ok(s) if !s.stat.is_dir => chain::layer(&shell.machine, &full, &shell.abs(&full), format == Some("raw")),
@@ -491,20 +550,25 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
                 None => Ok(layer.size),
             }
         }
-        Some(f) => Err(fail(format!("{name}: Unknown driver '{f}'\nCould not open backing image."))),
+        Some(f) => Err(fail(format!("{name}: {}\nCould not open backing image.", driver_refusal(f)))),
     }
 }
 
 fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Option<&str>) -> Output {
-    let mut text = format!("Formatting '{name}', fmt=raw size={size}");
+    let mut text = format!("Formatting '{name}', fmt=raw size={}", size as i64);
     if let Some(p) = prealloc {
-        text.push_str(&format!(" preallocation={p}"));
+        text.push_str(&format!(" preallocation={}", escaped(p)));
     }
     text.push('\n');
     match raw_file(&mut shell.machine, name, path, size, prealloc.unwrap_or("off")) {
         Ok(events) => Output { text, events, ..Output::default() },
         Err(e) => after_formatting(text, fail(format!("{name}: {e}"))),
     }
+}
+
+/// Why the file protocol cannot create `name`: an empty name is no file.
+fn create_error(name: &str, e: crate::core::vfs::VfsError) -> &'static str {
+    if name.is_empty() { "No such file or directory" } else { e.text() }
 }
 
 /// file-posix's create: the file emptied, then grown to the size and
@@ -514,7 +578,11 @@ fn raw_file(m: &mut crate::core::machine::Machine, name: &str, path: &str, size:
     if !matches!(prealloc, "off" | "metadata" | "falloc" | "full") {
         return Err(format!("invalid parameter value: {prealloc}"));
     }
-    m.truncate_file(path, 0).map_err(|e| format!("Could not create '{name}': {}", e.text()))?;
+    m.truncate_file(path, 0).map_err(|e| format!("Could not create '{name}': {}", create_error(name, e)))?;
+    // Rounded up to whole sectors, the size is negative as an off_t.
+    if size > (1 << 63) - 512 {
+        return Err("Could not resize file: Invalid argument".into());
+    }
     // The block layer rounds a new image up to whole 512-byte sectors.
     let size = size.next_multiple_of(512);
     let (result, why) = match prealloc {
@@ -607,18 +675,18 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     #[cfg(feature = "qemu-img-arg-checks")]
     text.insert_str("Formatting '".len() + name.len() + "', fmt=qcow2".len(), &encryption);
     if let Some(p) = opt("preallocation") {
-        text.push_str(&format!(" preallocation={p}"));
+        text.push_str(&format!(" preallocation={}", escaped(p)));
     }
     let backing = opt("backing_file").filter(|_| cfg!(feature = "qcow2-backing")).map(|file| qcow2::Backing { file: file.to_string(), format: opt("backing_fmt").unwrap_or("raw").to_string() });
     // A format with no file: echoed, then refused (native: the browser has no backing files).
     let lone_format = opt("backing_fmt").filter(|_| backing.is_none() && cfg!(feature = "qcow2-backing"));
     let backing_text = match (&backing, lone_format) {
-        (Some(b), _) => format!(" backing_file={} backing_fmt={}", b.file, b.format),
+        (Some(b), _) => format!(" backing_file={} backing_fmt={}", escaped(&b.file), escaped(&b.format)),
         (None, Some(f)) => format!(" backing_fmt={f}"),
         (None, None) => String::new(),
     };
     let compression = opt("compression_type").unwrap_or("zlib");
-    let compat = opt("compat").map(|c| format!(" compat={c}")).unwrap_or_default();
+    let compat = opt("compat").map(|c| format!(" compat={}", escaped(c))).unwrap_or_default();
     #[cfg_attr(not(feature = "qemu-img-arg-checks"), allow(unused_mut))]
     let mut data_file = opt("data_file").map(|d| format!(" data_file={d}")).unwrap_or_default();
     let refcount_text = opt("refcount_bits").unwrap_or("16");
@@ -626,7 +694,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     if let Some(raw) = opt("data_file_raw") {
         data_file.push_str(&format!(" data_file_raw={raw}"));
     }
-    text.push_str(&format!(" compression_type={compression} size={size}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}\n"));
+    text.push_str(&format!(" compression_type={compression} size={}{compat}{backing_text}{data_file} lazy_refcounts={lazy_text} refcount_bits={refcount_text}\n", size as i64));
     #[cfg(feature = "qemu-img-arg-checks")]
     text.insert_str(text.len() - 1, &protocol_options(&o.options));
     let with_text = |out: Output| after_formatting(text.clone(), out);
@@ -658,6 +726,9 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     if lone_format.is_some() {
         return with_text(fail(format!("{name}: Backing format cannot be used without backing file")));
     }
+    if size >= 1 << 63 {
+        return with_text(fail(format!("{name}: Could not resize image: Image size cannot be negative")));
+    }
     // The block layer rounds a new image up to whole 512-byte sectors.
     let created = match qcow2::create(size.next_multiple_of(512), cluster.trailing_zeros(), lazy, backing.as_ref()) {
         Ok(c) => c,
@@ -671,7 +742,7 @@ fn create_qcow2(shell: &mut Shell, name: &str, path: &str, size: u64, o: &Create
     let m = &mut shell.machine;
     let mut events = match m.truncate_file(path, 0) {
         Ok(e) => e,
-        Err(e) => return with_text(fail(format!("{name}: Could not create '{name}': {}", e.text()))),
+        Err(e) => return with_text(fail(format!("{name}: Could not create '{name}': {}", create_error(name, e)))),
     };
     for (offset, bytes) in created.writes {
         match m.write_file(path, offset, Chunk::bytes(&bytes)) {
@@ -805,10 +876,7 @@ fn read_args(cmd: &str, args: &[String], real: &str) -> Result<ReadOpts, Output>
             "--size" => o.size = Some(value("size")?),
             // Only measure (and resize's own parser) takes -o.
             "-o" if !cfg!(feature = "qemu-img-arg-checks") || cmd == "measure" => {
-                for kv in value("o")?.split(',') {
-                    let (k, v) = kv.split_once('=').unwrap_or((kv, "on"));
-                    o.options.push((k.to_string(), v.to_string()));
-                }
+                o.options.extend(option_list(&value("o")?));
             }
             s if s.starts_with("--size=") => o.size = Some(s[7..].to_string()),
             s if cmd == "map" && (s.starts_with("--start-offset") || s.starts_with("--max-length")) => {
@@ -871,6 +939,12 @@ impl Access {
 }
 
 fn open(shell: &Shell, name: &str, format: Option<&str>, access: Access) -> Result<Facts, Output> {
+    if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2")) {
+        return Err(fail(format!("Could not open '{name}': {}", driver_refusal(f))));
+    }
+    if name.is_empty() {
+        return Err(fail(format!("Could not open '': {NO_FILE_NAME}")));
+    }
     let path = shell.abs(name);
     let m = &shell.machine;
     let st = match m.stat_path(&path) {
@@ -882,19 +956,11 @@ fn open(shell: &Shell, name: &str, format: Option<&str>, access: Access) -> Resu
     if let Some(why) = lock_error(shell, name, false).filter(|_| access == Access::Read) {
         return Err(fail(format!("Could not open '{name}': {why}")));
     }
-    if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2")) {
-        // The lab writes no image of the other formats, so the file is not one.
-        let why = match f {
-            "vmdk" => "invalid VMDK image descriptor".to_string(),
-            f if other_format(f) => format!("the lab reads raw and qcow2 images only, and this is no '{f}' image"),
-            f => format!("Unknown driver '{f}'"),
-        };
-        return Err(fail(format!("Could not open '{name}': {why}")));
-    }
     let head = m.read_file(&path, 0, 512).unwrap_or_default();
     let header = Header::decode(&head).filter(|_| format != Some("raw"));
-    if format == Some("qcow2") && header.is_none() {
-        return Err(fail(format!("Could not open '{name}': Image is not in qcow2 format")));
+    if header.is_none() && (format == Some("qcow2") || format.is_none() && Header::probes(&head)) {
+        let why = Header::refusal(&head).unwrap_or_else(|| "Image is not in qcow2 format".into());
+        return Err(fail(format!("Could not open '{name}': {why}")));
     }
     let backing = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|h| {
         let b = qcow2::backing(h, &m.read_file(&path, 0, h.backing_file_offset.saturating_add(u64::from(h.backing_file_size))).unwrap_or_default())?;
@@ -1361,10 +1427,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
                 }
             }
             "-o" => {
-                for kv in it.next().map_or("", String::as_str).split(',').filter(|kv| !kv.is_empty()) {
-                    let (k, v) = kv.split_once('=').unwrap_or((kv, "on"));
-                    o.options.push((k.to_string(), v.to_string()));
-                }
+                o.options.extend(option_list(it.next().map_or("", String::as_str)).filter(|(k, _)| !k.is_empty()));
             }
             "-p" => progress = true,
             "-q" => quiet = true,

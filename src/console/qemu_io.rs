@@ -69,7 +69,10 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     };
     let cant_open = |why: &str| Output::error(format!("qemu-io: can't open device {name}: {why}\n"), 1);
     if let Some(f) = format.as_deref().filter(|f| !matches!(*f, "raw" | "qcow2")) {
-        return cant_open(&format!("the lab's qemu-io opens raw and qcow2 images, not '{f}'"));
+        return cant_open(&super::qemu_img::driver_refusal(f));
+    }
+    if name.is_empty() {
+        return cant_open(super::qemu_img::NO_FILE_NAME);
     }
     let path = shell.abs(name);
     if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&path)) {
@@ -85,9 +88,10 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         return cant_open(&why);
     }
     let m = &mut shell.machine;
-    let header = Header::decode(&m.read_file(&path, 0, 512).unwrap_or_default()).filter(|_| format.as_deref() != Some("raw"));
-    if header.is_none() && format.as_deref() == Some("qcow2") {
-        return cant_open("Image is not in qcow2 format");
+    let head = m.read_file(&path, 0, 512).unwrap_or_default();
+    let header = Header::decode(&head).filter(|_| format.as_deref() != Some("raw"));
+    if header.is_none() && (format.as_deref() == Some("qcow2") || format.is_none() && Header::probes(&head)) {
+        return cant_open(&Header::refusal(&head).unwrap_or_else(|| "Image is not in qcow2 format".into()));
     }
     if let Some(why) = header.as_ref().filter(|h| cfg!(feature = "qcow2-backing") && h.backing_file_offset != 0).and_then(|_| super::qemu_img::chain::Chain::open(m, name, &path, false).missing(m)) {
         return cant_open(&why);

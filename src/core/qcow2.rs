@@ -87,10 +87,33 @@ impl Header {
         b
     }
 
+    /// `qcow2_probe`: the magic, and a version from 2 on.
+    pub fn probes(b: &[u8]) -> bool {
+        b.get(..8).is_some_and(|h| h[..4] == MAGIC.to_be_bytes() && h[4..] >= [0, 0, 0, 2][..])
+    }
+
+    /// What `qcow2_do_open`'s first checks say of a header they refuse, or
+    /// None when it passes them.
+    pub fn refusal(b: &[u8]) -> Option<String> {
+        // A short file reads zeros past its end.
+        let mut h = b.get(..HEADER_BYTES.min(b.len())).unwrap_or_default().to_vec();
+        h.resize(HEADER_BYTES, 0);
+        let u32_at = |o: usize| u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+        let (version, bits, length) = (u32_at(4), u32_at(20), u32_at(100));
+        Some(match () {
+            _ if u32_at(0) != MAGIC => "Image is not in qcow2 format".into(),
+            _ if !(2..=3).contains(&version) => format!("Unsupported qcow2 version {version}"),
+            _ if !(9..=21).contains(&bits) => format!("Unsupported cluster size: 2^{bits}"),
+            _ if version == 3 && length < 104 => "qcow2 header too short".into(),
+            _ if version == 3 && u64::from(length) > 1 << bits => "qcow2 header exceeds cluster size".into(),
+            _ => return None,
+        })
+    }
+
     pub fn decode(b: &[u8]) -> Option<Header> {
         let u32_at = |o: usize| b.get(o..o + 4).map(|s| u32::from_be_bytes(s.try_into().unwrap_or_default()));
         let u64_at = |o: usize| b.get(o..o + 8).map(|s| u64::from_be_bytes(s.try_into().unwrap_or_default()));
-        if u32_at(0)? != MAGIC {
+        if Header::refusal(b).is_some() {
             return None;
         }
         let version = u32_at(4)?;
@@ -99,8 +122,7 @@ impl Header {
             version,
             backing_file_offset: u64_at(8)?,
             backing_file_size: u32_at(16)?,
-            // QEMU refuses to open other cluster sizes ("Unsupported cluster size").
-            cluster_bits: u32_at(20).filter(|bits| (9..=21).contains(bits))?,
+            cluster_bits: u32_at(20)?,
             size: u64_at(24)?,
             crypt_method: u32_at(32)?,
             l1_size: u32_at(36)?,

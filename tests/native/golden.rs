@@ -894,13 +894,13 @@ fn partprobe_rejects_unknown_options() {
 fn qemu_options_the_lab_lacks_are_named() {
     check(
         Some("sdb=1G"),
-        "qemu-img create -q -f qcow2 a.qcow2 1G\nqemu-io -c 'read -C 0 16' a.qcow2\nqemu-io -c 'write -b 0 1' a.qcow2\nqemu-img check -q a.qcow2\nqemu-img convert a.qcow2 b.qcow2 c.raw\nqemu-io -f vmdk -c 'read 0 1' a.qcow2\n\
+        "qemu-img create -q -f qcow2 a.qcow2 1G\nqemu-io -c 'read -C 0 16' a.qcow2\nqemu-io -c 'write -b 0 1' a.qcow2\nqemu-img check -q a.qcow2\nqemu-img convert a.qcow2 b.qcow2 c.raw\nqemu-io -f vdi -c 'read 0 1' a.qcow2\n\
          qemu-img create -q -f qcow2 -o compat=0.10 v2.qcow2 1G\nqemu-img create -q -f qcow2 -o refcount_bits=64,extended_l2=on v.qcow2 1G\n\
          qemu-img measure --size 1G -O qcow2 -o compression_type=zstd\nls v2.qcow2 v.qcow2\n",
         "qemu-io: the lab's options are write -P/-z/-c, read -P/-v and -q, not 'read -C'\n\
 qemu-io: the lab's options are write -P/-z/-c, read -P/-v and -q, not 'write -b'\n\
 qemu-img: the lab's qemu-img convert takes one source image\n\
-qemu-io: can't open device a.qcow2: the lab's qemu-io opens raw and qcow2 images, not 'vmdk'\n\
+qemu-io: can't open device a.qcow2: the lab reads raw and qcow2 images only, and this is no 'vdi' image\n\
 qemu-img: v2.qcow2: the lab makes qcow2 images with compat=1.1, refcount_bits=16, compression_type=zlib, extended_l2=off and no data_file\n\
 qemu-img: v.qcow2: the lab makes qcow2 images with compat=1.1, refcount_bits=16, compression_type=zlib, extended_l2=off and no data_file\n\
 qemu-img: the lab makes qcow2 images with compat=1.1, refcount_bits=16, compression_type=zlib, extended_l2=off and no data_file\n\
