@@ -254,38 +254,17 @@ fn cvtnum(what: &str, text: &str) -> Result<u64, Output> {
 
 /// `qemu_opts_do_parse`: `key=value` items split at single commas. A
 /// value's `,,` is a literal comma; a key without `=` is a flag set `on`.
-fn option_list(list: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    let mut rest = list;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let name_len = rest.find(['=', ',']).unwrap_or(rest.len());
-        let name = rest[..name_len].to_string();
-        if !rest[name_len..].starts_with('=') {
-            rest = rest.get(name_len + 1..).unwrap_or("");
-            return Some((name, "on".to_string()));
-        }
-        let mut value = String::new();
-        let mut chars = rest[name_len + 1..].char_indices();
-        rest = loop {
-            match chars.next() {
-                None => break "",
-                Some((i, ',')) if !chars.as_str().starts_with(',') => break &rest[name_len + 1 + i + 1..],
-                Some((_, ',')) => {
-                    chars.next();
-                    value.push(',');
-                }
-                Some((_, c)) => value.push(c),
-            }
-        };
-        Some((name, value))
-    })
+fn option_list(list: &str) -> Vec<(String, String)> {
+    // (The browser splits at every comma: its budget.)
+    let list = if cfg!(feature = "qemu-img-arg-checks") { list.replace(",,", "\0") } else { list.to_string() };
+    let comma = |t: &str| t.replace('\0', ",");
+    list.split(',').map(|kv| kv.split_once('=').unwrap_or((kv, "on"))).map(|(k, v)| (comma(k), comma(v))).collect()
 }
 
-/// A value as `qemu_opts_print` shows it, its commas doubled.
-fn escaped(value: &str) -> String {
-    value.replace(',', ",,")
+/// A value as `qemu_opts_print` shows it, its commas doubled (native: the
+/// browser's budget).
+fn escaped(value: &str) -> std::borrow::Cow<'_, str> {
+    if cfg!(feature = "qemu-img-arg-checks") { value.replace(',', ",,").into() } else { value.into() }
 }
 
 /// An `-o` value of a size option as `qemu_opts` reads it.
@@ -477,7 +456,7 @@ fn create(shell: &mut Shell, args: &[String]) -> Output {
     };
     // A size in -o reads like the operand (QEMU words a bad one differently).
     // `-o size` is a uint64 that the create code reads as an int64.
-    let wrapped = opt("size").and_then(|t| strtosz(t).ok()).filter(|n| *n >= 1 << 63 && o.operands.len() < 2);
+    let wrapped = opt("size").filter(|_| cfg!(feature = "qemu-img-arg-checks")).and_then(|t| strtosz(t).ok()).filter(|n| *n >= 1 << 63 && o.operands.len() < 2);
     let size = match (o.operands.get(1).map(String::as_str).or(opt("size")), below) {
         _ if wrapped.is_some() => wrapped.unwrap_or_default(),
         (Some(text), _) => match image_size(text) {
@@ -526,10 +505,10 @@ fn open_backing(shell: &Shell, name: &str, backing: &str, format: Option<&str>) 
     if !cfg!(feature = "qcow2-backing") {
         return Err(fail(format!("{name}: backing files are in the storage-lab command-line program, not in the browser yet")));
     }
-    if backing.is_empty() {
+    if backing.is_empty() && cfg!(feature = "qemu-img-arg-checks") {
         return Err(fail(format!("{name}: Expected backing file name, got empty string")));
     }
-    if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2") && !other_format(f)) {
+    if let Some(f) = format.filter(|f| cfg!(feature = "qemu-img-arg-checks") && !matches!(*f, "raw" | "qcow2") && !other_format(f)) {
         return Err(fail(format!("{name}: Unknown driver '{f}'\nCould not open backing image.")));
     }
     let full = chain::combine(name, backing);
@@ -568,7 +547,7 @@ fn create_raw(shell: &mut Shell, name: &str, path: &str, size: u64, prealloc: Op
 
 /// Why the file protocol cannot create `name`: an empty name is no file.
 fn create_error(name: &str, e: crate::core::vfs::VfsError) -> &'static str {
-    if name.is_empty() { "No such file or directory" } else { e.text() }
+    if name.is_empty() && cfg!(feature = "qemu-img-arg-checks") { "No such file or directory" } else { e.text() }
 }
 
 /// file-posix's create: the file emptied, then grown to the size and
@@ -942,7 +921,7 @@ fn open(shell: &Shell, name: &str, format: Option<&str>, access: Access) -> Resu
     if let Some(f) = format.filter(|f| !matches!(*f, "raw" | "qcow2")) {
         return Err(fail(format!("Could not open '{name}': {}", driver_refusal(f))));
     }
-    if name.is_empty() {
+    if name.is_empty() && cfg!(feature = "qemu-img-arg-checks") {
         return Err(fail(format!("Could not open '': {NO_FILE_NAME}")));
     }
     let path = shell.abs(name);
@@ -1427,7 +1406,7 @@ fn convert(shell: &mut Shell, args: &[String]) -> Output {
                 }
             }
             "-o" => {
-                o.options.extend(option_list(it.next().map_or("", String::as_str)).filter(|(k, _)| !k.is_empty()));
+                o.options.extend(option_list(it.next().map_or("", String::as_str)).into_iter().filter(|(k, _)| !k.is_empty()));
             }
             "-p" => progress = true,
             "-q" => quiet = true,

@@ -71,7 +71,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(f) = format.as_deref().filter(|f| !matches!(*f, "raw" | "qcow2")) {
         return cant_open(&super::qemu_img::driver_refusal(f));
     }
-    if name.is_empty() {
+    if name.is_empty() && cfg!(feature = "qemu-img-arg-checks") {
         return cant_open(super::qemu_img::NO_FILE_NAME);
     }
     let path = shell.abs(name);

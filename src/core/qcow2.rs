@@ -101,7 +101,8 @@ impl Header {
         let u32_at = |o: usize| u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
         let (version, bits, length) = (u32_at(4), u32_at(20), u32_at(100));
         Some(match () {
-            _ if u32_at(0) != MAGIC => "Image is not in qcow2 format".into(),
+            _ if u32_at(0) != MAGIC || !cfg!(feature = "qemu-img-arg-checks") && !(9..=21).contains(&bits) => "Image is not in qcow2 format".into(),
+            _ if !cfg!(feature = "qemu-img-arg-checks") => return None,
             _ if !(2..=3).contains(&version) => format!("Unsupported qcow2 version {version}"),
             _ if !(9..=21).contains(&bits) => format!("Unsupported cluster size: 2^{bits}"),
             _ if version == 3 && length < 104 => "qcow2 header too short".into(),
