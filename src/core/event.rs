@@ -187,6 +187,10 @@ pub enum Event {
     SnapshotTaken { snapshot: String, txg: u64 },
     SnapshotDestroyed { snapshot: String },
     #[cfg(feature = "zfs")]
+    HoldPlaced { snapshot: String, tag: String },
+    #[cfg(feature = "zfs")]
+    HoldReleased { snapshot: String, tag: String },
+    #[cfg(feature = "zfs")]
     BookmarkCreated { bookmark: String, txg: u64 },
     #[cfg(feature = "zfs")]
     BookmarkDestroyed { bookmark: String },

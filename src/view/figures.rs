@@ -149,7 +149,7 @@ pub fn event_home(e: &Event) -> Option<FigureId> {
         | Event::ScrubCanceled { .. }
         | Event::ErrorsCleared { .. } => None,
         #[cfg(feature = "zfs")]
-        Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } => None,
+        Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } | Event::HoldPlaced { .. } | Event::HoldReleased { .. } => None,
         #[cfg(feature = "zfs")]
         Event::RaidDriveCreated { .. } | Event::RaidMemberCorrupted { .. } | Event::RaidMemberFailed { .. } | Event::RaidMembersResynced { .. } => None,
     }

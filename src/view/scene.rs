@@ -354,7 +354,7 @@ impl Scene {
             | Event::ScrubCanceled { .. }
             | Event::ErrorsCleared { .. } => Shown::No,
             #[cfg(feature = "zfs")]
-            Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } => Shown::No,
+            Event::BookmarkCreated { .. } | Event::BookmarkDestroyed { .. } | Event::HoldPlaced { .. } | Event::HoldReleased { .. } => Shown::No,
             #[cfg(feature = "zfs")]
             Event::RaidDriveCreated { .. } | Event::RaidMemberCorrupted { .. } | Event::RaidMemberFailed { .. } | Event::RaidMembersResynced { .. } => Shown::No,
         }
@@ -430,6 +430,8 @@ fn focus_of(e: &Event) -> Option<String> {
         Event::SnapshotTaken { snapshot, .. } | Event::SnapshotDestroyed { snapshot } => Some(snapshot.clone()),
         #[cfg(feature = "zfs")]
         Event::BookmarkCreated { bookmark, .. } | Event::BookmarkDestroyed { bookmark } => Some(bookmark.clone()),
+        #[cfg(feature = "zfs")]
+        Event::HoldPlaced { snapshot, .. } | Event::HoldReleased { snapshot, .. } => Some(snapshot.clone()),
         #[cfg(feature = "zfs")]
         Event::RaidDriveCreated { disk, .. } | Event::RaidMemberCorrupted { disk, .. } | Event::RaidMemberFailed { disk, .. } | Event::RaidMembersResynced { disk, .. } => Some(disk.clone()),
     }

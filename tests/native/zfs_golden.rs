@@ -2812,3 +2812,82 @@ cannot open 'tank/vol': operation not applicable to datasets of this type\n0 fil
 tank on /tank type zfs (rw,relatime,xattr,noacl,casesensitive)\ntank/fs on /tank/fs type zfs (ro,relatime,xattr,noacl,casesensitive)\n",
     );
 }
+
+/// `zfs hold`, `holds` and `release` (zfs_main.c's `zfs_do_hold_rele_impl`,
+/// `print_holds`; libzfs' `zfs_hold`/`zfs_release` errors): a held snapshot
+/// refuses `zfs destroy` with EBUSY; `destroy -d` marks it, and the last
+/// release destroys it.
+#[test]
+fn held_snapshots_stay_until_released() {
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/fs\nzfs create tank/fs/kid\nzfs snapshot -r tank/fs@a\n\
+         zfs hold keep tank/fs@a\nzfs hold keep tank/fs@a\nzfs hold -r other tank/fs@a\nzfs holds -r tank/fs@a\n\
+         zfs holds -H tank/fs@a tank/fs\nzfs hold keep tank/fs@nope\nzfs hold keep tank/nofs@a\n\
+         zfs destroy tank/fs@a\nzfs destroy -d tank/fs@a\nzfs get -H -o value userrefs,defer_destroy tank/fs@a\n\
+         zfs release nokey tank/fs@a\nzfs release keep tank/fs@a\nzfs release other tank/fs@a\nzfs list -H -o name -t snapshot\n\
+         zfs release -r other tank/fs@a\nzfs holds tank/fs/kid@a\nzfs destroy tank/fs/kid@a\n",
+        "cannot hold snapshot 'tank/fs@a': tag already exists on this dataset
+NAME           TAG    TIMESTAMP
+tank/fs/kid@a  other  Wed Nov 25 09:00 2026
+tank/fs@a      keep   Wed Nov 25 09:00 2026
+tank/fs@a      other  Wed Nov 25 09:00 2026
+'tank/fs' is not a snapshot
+tank/fs@a\tkeep\tWed Nov 25 09:00 2026
+tank/fs@a\tother\tWed Nov 25 09:00 2026
+cannot hold snapshot 'tank/fs@nope': dataset does not exist
+cannot open 'tank/nofs': dataset does not exist
+cannot destroy snapshot tank/fs@a: dataset is busy
+2
+on
+cannot release hold from snapshot 'tank/fs@a': no such tag on this dataset
+tank/fs/kid@a
+NAME           TAG  TIMESTAMP
+",
+    );
+}
+
+/// `zinject -h` prints zinject's usage (standard output, exit 0), as do its
+/// option errors after their complaint; a mirror's own name is found but
+/// is no leaf, so offline, online and detach refuse it (ENOTSUP).
+#[test]
+fn zinject_help_and_interior_vdevs() {
+    let usage = include_str!("../../src/console/zfs/zinject_usage.txt");
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank mirror sdb sdc\nzinject -h\nzinject -Z\nzinject -d\nzpool offline tank mirror-0\nzpool online tank mirror-0\nzpool detach tank mirror-0\n",
+        &format!(
+            "{usage}invalid option 'Z'\n{usage}option -d requires an operand\n{usage}\
+cannot offline mirror-0: operation not supported on this type of pool
+cannot online mirror-0: operation not supported on this type of pool
+cannot detach mirror-0: only applicable to mirror and replacing vdevs
+"
+        ),
+    );
+}
+
+/// A vdev's READ/WRITE/CKSUM counts are kept in memory only: after an
+/// export and import they start again at zero, while the last scan stays.
+#[test]
+fn import_starts_the_error_counts_again() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "zpool create tank mirror sdb sdc\ndd if=/dev/urandom of=/tank/f bs=1M count=20 status=none\n\
+         dd if=/dev/zero of=/dev/sdb1 bs=1M seek=10 count=50 status=none\nzpool scrub -w tank\n\
+         zpool status -x tank | head -3 | tail -1\nzpool export tank\nzpool import tank\nzpool status tank\n",
+        "status: One or more devices has experienced an unrecoverable error.  An
+  pool: tank
+ state: ONLINE
+  scan: scrub repaired 14.1M in 00:00:00 with 0 errors on Wed Nov 25 09:00:04 2026
+config:
+
+\tNAME        STATE     READ WRITE CKSUM
+\ttank        ONLINE       0     0     0
+\t  mirror-0  ONLINE       0     0     0
+\t    sdb     ONLINE       0     0     0
+\t    sdc     ONLINE       0     0     0
+
+errors: No known data errors
+",
+    );
+}

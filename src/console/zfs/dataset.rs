@@ -32,6 +32,9 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "mount" => super::mount::mount(m, rest),
         "unmount" | "umount" => super::mount::unmount(m, rest),
         "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
+        "hold" => super::holds::hold_or_release(m, rest, true),
+        "release" => super::holds::hold_or_release(m, rest, false),
+        "holds" => super::holds::holds(m, rest),
         "upgrade" => upgrade(m, rest),
         "version" | "-V" | "--version" => Output::text(VERSION, 0),
         "-?" | "--help" | "help" => Output::text(command_list(), 0),
@@ -498,8 +501,10 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         }
         // Every snapshot is checked before any goes: one refusal stops all.
         // With -d one that clones depend on is only marked for a deferred
-        // destroy (the lab keeps no mark: it stays).
-        let deferred = |snap: &String| has('d') && matches!(m.destroy_plan(snap, false, false), Err(ZfsError::HasClones { .. }));
+        // destroy (the lab keeps no mark for clones: it stays), and a held
+        // one goes with its last hold.
+        let deferred = |snap: &String| has('d') && matches!(m.destroy_plan(snap, false, false), Err(ZfsError::HasClones { .. } | ZfsError::SnapshotHeld(_)));
+        let held: Vec<String> = snaps.iter().filter(|s| has('d') && matches!(m.destroy_plan(s, false, false), Err(ZfsError::SnapshotHeld(_)))).cloned().collect();
         let kept: Vec<String> = snaps.iter().filter(|s| !deferred(s)).cloned().collect();
         let refusals: String = kept.iter().filter_map(|snap| m.destroy_plan(snap, false, dependents).err()).map(|e| clones_refusal(e, "snapshot")).collect();
         if !refusals.is_empty() {
@@ -514,6 +519,9 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
         }
         let snaps = kept;
         let mut out = Output::text(text, 0);
+        for snap in &held {
+            out.append(outcome(m.zfs_defer_destroy(snap).map_err(|e| message(&e)), String::new()));
+        }
         for snap in snaps.iter().rev() {
             out.append(outcome(m.destroy(snap, false, dependents).map_err(|e| clones_refusal(e, "snapshot")), String::new()));
         }

@@ -14,6 +14,7 @@ mod bookmark;
 pub use arcstat::arcstats_file;
 mod dataset;
 mod diff;
+mod holds;
 mod import;
 mod mount;
 mod listing;
@@ -63,7 +64,7 @@ fn pool_of(name: &str) -> &str {
 fn logged(cmd: &str, sub: &str) -> bool {
     match cmd {
         "zpool" => matches!(sub, "create" | "add" | "attach" | "detach" | "online" | "offline" | "clear" | "replace" | "scrub" | "resilver" | "trim" | "initialize" | "set"),
-        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "inherit" | "rename" | "clone" | "receive" | "recv" | "bookmark"),
+        "zfs" => matches!(sub, "create" | "destroy" | "snapshot" | "snap" | "rollback" | "set" | "inherit" | "rename" | "clone" | "receive" | "recv" | "bookmark" | "hold" | "release"),
         _ => false,
     }
 }
@@ -102,10 +103,16 @@ fn zdb(m: &crate::core::Machine, args: &[String]) -> Output {
 /// Simplified: the rot is real bits flipped once on the disk, not a handler
 /// that corrupts later reads, so `-c` only takes the handler off the list.
 fn zinject(m: &mut crate::core::Machine, args: &[String]) -> Output {
-    let (opts, operands) = match getopt(args, "FqA", "deTfcbtalsgp") {
+    const USAGE: &str = include_str!("zinject_usage.txt");
+    const WITH_VALUE: &str = "AbCdDfgctTlrseLp";
+    let (opts, operands) = match getopt(args, "aFqhImu", WITH_VALUE) {
         Ok(v) => v,
-        Err(c) => return Output::error(format!("invalid option '{c}'\n"), 2),
+        Err(c) if WITH_VALUE.contains(c) => return Output { text: USAGE.into(), err: format!("option -{c} requires an operand\n"), exit_status: 1, ..Output::default() },
+        Err(c) => return Output { text: USAGE.into(), err: format!("invalid option '{c}'\n"), exit_status: 2, ..Output::default() },
     };
+    if opts.iter().any(|o| o.0 == 'h') {
+        return Output::text(USAGE, 0);
+    }
     let value = |c: char| opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str());
     if opts.is_empty() && operands.is_empty() {
         return handler_list(&m.zfs().injections);

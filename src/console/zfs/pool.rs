@@ -175,6 +175,14 @@ fn leaf_op(m: &mut Machine, sub: &str, args: &[String]) -> Output {
     }
     let mut out = Output::default();
     for d in devs {
+        // zpool_find_vdev finds a mirror or raidz by its name; the kernel
+        // refuses it as no leaf (ENOTSUP).
+        let interior = m.zfs().pool(pool).is_some_and(|p| p.vdevs.iter().any(|v| v.children.len() > 1 && v.type_id() == *d));
+        if interior {
+            let why = if sub == "detach" { "only applicable to mirror and replacing vdevs" } else { "operation not supported on this type of pool" };
+            out.append(Output::error(format!("cannot {sub} {d}: {why}\n"), 1));
+            continue;
+        }
         let r = leaf_in_pool(m, sub, pool, d).and_then(|dev| {
             let r = match sub {
                 "offline" => m.zpool_offline(pool, dev),

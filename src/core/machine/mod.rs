@@ -59,6 +59,8 @@ mod zfs_import;
 #[cfg(feature = "zfs")]
 mod zfs_bookmarks;
 #[cfg(feature = "zfs")]
+mod zfs_holds;
+#[cfg(feature = "zfs")]
 mod zvols;
 
 pub use devices::{BlockNode, Busy};
@@ -68,6 +70,8 @@ pub use files::{FileStat, Found};
 pub use storage::{Filesystem, FsError, Mount, NewFs};
 #[cfg(feature = "zfs")]
 pub use zfs_import::ImportError;
+#[cfg(feature = "zfs")]
+pub use zfs_holds::HoldError;
 pub use zfs::{pool_of, NewDataset, SCRUB_BYTES_PER_SECOND, ZFS_WRITE_LIMIT_BYTES};
 
 use super::device::{DevId, Registry};

@@ -771,6 +771,10 @@ impl Machine {
         if !newer.is_empty() && !recursive {
             return Err(ZfsError::MoreRecentSnapshots { target: name.into(), snapshots: newer });
         }
+        #[cfg(feature = "zfs")]
+        if let Some(held) = newer.iter().find(|d| self.zfs_holds(d).is_some_and(|h| !h.is_empty())) {
+            return Err(ZfsError::SnapshotHeld(held.clone()));
+        }
         let mut clones = Vec::new();
         for clone in pool.clones_of(&newer) {
             clones.extend(self.destroy_plan(&clone, true, true)?);
@@ -825,6 +829,10 @@ impl Machine {
         let plan = if dependents { all.clone() } else { own.clone() };
         if plan.iter().any(|d| !d.contains('@') && self.zvol_busy(d)) {
             return Err(ZfsError::DatasetBusy(name.into()));
+        }
+        #[cfg(feature = "zfs")]
+        if let Some(held) = plan.iter().find(|d| self.zfs_holds(d).is_some_and(|h| !h.is_empty())) {
+            return Err(ZfsError::SnapshotHeld(held.clone()));
         }
         let clones: Vec<String> = all.into_iter().filter(|n| !own.contains(n)).collect();
         if !clones.is_empty() && !dependents {

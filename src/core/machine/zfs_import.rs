@@ -107,6 +107,15 @@ impl Machine {
         }
         pool.exported = false;
         pool.destroyed = false;
+        // A vdev's error and I/O counts live in memory only (the labels
+        // carry no `vdev_stats`): an import starts them at zero.
+        for v in &mut pool.vdevs {
+            v.errors = Default::default();
+            for leaf in &mut v.children {
+                leaf.errors = Default::default();
+                leaf.io = Default::default();
+            }
+        }
         // `vdev_open` at import marks each leaf it cannot open not present.
         for leaf in pool.vdevs.iter_mut().flat_map(|v| v.children.iter_mut()).filter(|l| l.state == LeafState::Unavail) {
             leaf.not_present = leaf.exported_path.clone();

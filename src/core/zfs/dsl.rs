@@ -104,6 +104,12 @@ pub struct Snapshot {
     /// takes on a snapshot).
     #[cfg(feature = "zfs")]
     pub user_props: Vec<(String, String)>,
+    /// `zfs hold` tags, each with when it was placed.
+    #[cfg(feature = "zfs")]
+    pub holds: Vec<(String, u64)>,
+    /// `defer_destroy`: `zfs destroy -d` while held; it goes with its last hold.
+    #[cfg(feature = "zfs")]
+    pub defer_destroy: bool,
 }
 
 /// A dataset's or snapshot's `guid`: random in ZFS; the lab derives one
@@ -664,6 +670,10 @@ impl Tx<'_> {
             guid,
             #[cfg(feature = "zfs")]
             user_props: Vec::new(),
+            #[cfg(feature = "zfs")]
+            holds: Vec::new(),
+            #[cfg(feature = "zfs")]
+            defer_destroy: false,
         });
         let mut head_dn = self.dnode(Os::Mos, n)?;
         head_dn.bonus = DslDatasetPhys { prev_snap_obj: obj, prev_snap_txg: txg, ..head }.encode();

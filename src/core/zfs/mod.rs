@@ -176,6 +176,9 @@ pub enum ZfsError {
     DatasetBusy(String),
     /// `zpool destroy` of a pool with such a volume.
     PoolBusy(String),
+    /// Destroying a snapshot with user holds (EBUSY).
+    #[cfg(feature = "zfs")]
+    SnapshotHeld(String),
     /// The dataset was made, but its mount point could not be: it lies
     /// in a read-only filesystem (`zfs_mount_at`'s mkdirp failed).
     MountpointReadOnly(String),
@@ -225,6 +228,8 @@ impl std::fmt::Display for ZfsError {
             ZfsError::Resilvering(what) => write!(f, "{what}: currently resilvering"),
             ZfsError::DatasetBusy(d) => write!(f, "cannot destroy '{d}': dataset is busy"),
             ZfsError::PoolBusy(p) => write!(f, "cannot destroy '{p}': pool is busy"),
+            #[cfg(feature = "zfs")]
+            ZfsError::SnapshotHeld(s) => write!(f, "cannot destroy snapshot {s}: dataset is busy"),
             ZfsError::SameDevice => write!(f, "one or more vdevs refer to the same device"),
             ZfsError::MountpointReadOnly(mp) => write!(f, "cannot mount '{mp}': failed to create mountpoint: Read-only file system"),
         }
