@@ -165,7 +165,7 @@ pub fn yes(args: &[String]) -> Output {
 
 /// Up to `limit` bytes of a path: a file, a device, or /dev/zero and
 /// /dev/urandom (whose random bytes are seeded from the clock).
-fn read_path(shell: &mut Shell, tool: &str, name: &str, limit: u64) -> Result<(Vec<u8>, Vec<Event>), String> {
+pub(super) fn read_path(shell: &mut Shell, tool: &str, name: &str, limit: u64) -> Result<(Vec<u8>, Vec<Event>), String> {
     let path = shell.abs(name);
     let limit = limit.min(READ_LIMIT);
     match path.as_str() {

@@ -50,6 +50,8 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
             },
             "-f" => format = it.next().cloned(),
             "--version" | "-V" => return Output::text(super::qemu_img::VERSION.replacen("qemu-img", "qemu-io", 1), 0),
+            #[cfg(feature = "qemu-img-help")]
+            "--help" | "-h" => return Output::text(include_str!("qemu_io/usage.txt"), 0),
             s if s.starts_with('-') && s.len() > 1 => return unmodelled_option(s),
             _ => files.push(a.clone()),
         }

@@ -1,7 +1,7 @@
 //! coreutils' text tools that scripts pipe the lab's output through: cut,
 //! sort, uniq, seq, basename, dirname, tee and sleep (GNU coreutils 9.1, in
-//! the C.UTF-8 locale: bytes compare as bytes). Native only (feature
-//! `shell-scripts`).
+//! the C.UTF-8 locale: bytes compare as bytes), and diffutils 3.8's `cmp`.
+//! Native only (feature `shell-scripts`).
 //!
 //! Simplified: `sort` reads the keys `-k F[,F]` with the type letters `n`,
 //! `h`, `r` and `f` but no character offsets, and has no `-m`, `-R` or `-V`;
@@ -24,6 +24,7 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&Input>)
         "dirname" => dirname(args),
         "tee" => tee(shell, args, stdin),
         "sleep" => sleep(shell, args),
+        "cmp" => cmp(shell, args, stdin),
         _ => return None,
     })
 }
@@ -513,4 +514,174 @@ mod tests {
         assert_eq!(cut_list("0", "field"), Err("fields are numbered from 1".into()));
         assert_eq!(cut_list("3-1", "field"), Err("invalid decreasing range".into()));
     }
+}
+
+/// The most `cmp` reads of one file (the lab's images are sparse, but a
+/// comparison reads every byte).
+const CMP_LIMIT_BYTES: u64 = 4 << 30;
+const CMP_STEP_BYTES: u64 = 1 << 20;
+
+/// One side of a `cmp`: bytes read already, or a file read piece by piece.
+enum CmpSource {
+    Bytes(Vec<u8>),
+    File { path: String, size: u64 },
+    Device { dev: crate::core::device::DevId, size: u64 },
+}
+
+impl CmpSource {
+    fn open(shell: &mut Shell, name: &str, stdin: Option<&Input>) -> Result<CmpSource, String> {
+        if name == "-" {
+            return Ok(CmpSource::Bytes(stdin.map(|i| i.bytes(STREAM_LIMIT_BYTES as usize)).unwrap_or_default()));
+        }
+        let path = shell.abs(name);
+        if let Some(dev) = path.strip_prefix("/dev/").and_then(|_| shell.machine.resolve(&path)) {
+            return Ok(CmpSource::Device { dev, size: shell.machine.size_of(dev) });
+        }
+        let size = shell.machine.stat_path(&path).ok().filter(|s| !s.stat.is_dir && !path.starts_with("/dev/")).map(|s| s.stat.size);
+        match size {
+            Some(size) if size > CMP_LIMIT_BYTES => Err(format!("cmp: {}: the lab compares at most 4 GiB\n", printable(name))),
+            Some(size) if size > CMP_STEP_BYTES => Ok(CmpSource::File { path, size }),
+            _ => super::builtins::read_path(shell, "cmp", name, CMP_LIMIT_BYTES).map(|(b, _)| CmpSource::Bytes(b)),
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            CmpSource::Bytes(b) => b.len() as u64,
+            CmpSource::File { size, .. } | CmpSource::Device { size, .. } => *size,
+        }
+    }
+
+    fn read(&self, shell: &Shell, at: u64, n: u64) -> Vec<u8> {
+        match self {
+            CmpSource::Bytes(b) => b.get(at.min(b.len() as u64) as usize..).unwrap_or_default().iter().take(n as usize).copied().collect(),
+            CmpSource::File { path, .. } => shell.machine.read_file(path, at, n).unwrap_or_default(),
+            CmpSource::Device { dev, .. } => shell.machine.read_at(*dev, at, n).unwrap_or_default(),
+        }
+    }
+}
+
+/// What `cmp` prints of a byte with `-b`: `^A`, `M-^?`, `x`.
+fn cmp_char(b: u8) -> String {
+    let (meta, c) = if b >= 128 { ("M-", b - 128) } else { ("", b) };
+    match c {
+        0..=31 => format!("{meta}^{}", char::from(c + 64)),
+        127 => format!("{meta}^?"),
+        _ => format!("{meta}{}", char::from(c)),
+    }
+}
+
+/// `cmp [-b] [-l] [-s] [-n LIMIT] FILE1 [FILE2 [SKIP1 [SKIP2]]]`: the first
+/// differing byte and its line, or with `-l` every differing byte (octal).
+/// Status 0 same, 1 different, 2 trouble.
+fn cmp(shell: &mut Shell, args: &[String], stdin: Option<&Input>) -> Output {
+    let trouble = |m: &str| Output::error(format!("cmp: {m}\ncmp: Try 'cmp --help' for more information.\n"), 2);
+    let (mut bytes, mut list, mut silent, mut limit) = (false, false, false, u64::MAX);
+    let mut operands: Vec<&String> = Vec::new();
+    let mut skips = [0u64; 2];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--" => operands.extend(it.by_ref()),
+            "--print-bytes" => bytes = true,
+            "--verbose" => list = true,
+            "--quiet" | "--silent" => silent = true,
+            s if s.starts_with("--bytes=") => match s[8..].parse() {
+                Ok(n) => limit = n,
+                Err(_) => return trouble(&format!("invalid --bytes value '{}'", &s[8..])),
+            },
+            s if s.starts_with("--ignore-initial=") || s.starts_with("-i") => {
+                let v = match s.strip_prefix("--ignore-initial=").or(s.strip_prefix("-i")).filter(|v| !v.is_empty()) {
+                    Some(v) => v.to_string(),
+                    None => it.next().cloned().unwrap_or_default(),
+                };
+                let (a, b) = v.split_once(':').unwrap_or((&v, &v));
+                match (a.parse(), b.parse()) {
+                    (Ok(a), Ok(b)) => skips = [a, b],
+                    _ => return trouble(&format!("invalid --ignore-initial value '{}'", printable(&v))),
+                }
+            }
+            s if s.starts_with("--") => return trouble(&format!("unrecognized option '{}'", printable(s))),
+            s if s.starts_with('-') && s.len() > 1 => {
+                for (i, c) in s.char_indices().skip(1) {
+                    match c {
+                        'b' => bytes = true,
+                        'l' => list = true,
+                        's' => silent = true,
+                        'n' => {
+                            let v = if s.len() > i + 1 { s[i + 1..].to_string() } else { it.next().cloned().unwrap_or_default() };
+                            match v.parse() {
+                                Ok(n) => limit = n,
+                                Err(_) => return trouble(&format!("invalid --bytes value '{v}'")),
+                            }
+                            break;
+                        }
+                        c => return trouble(&format!("invalid option -- '{c}'")),
+                    }
+                }
+            }
+            _ => operands.push(a),
+        }
+    }
+    let Some(first) = operands.first() else { return trouble("missing operand after 'cmp'") };
+    if let Some(extra) = operands.get(4) {
+        return trouble(&format!("extra operand '{}'", printable(extra)));
+    }
+    for (i, s) in operands.iter().skip(2).enumerate() {
+        match s.parse() {
+            Ok(n) => skips[i] = n,
+            Err(_) => return trouble(&format!("invalid --ignore-initial value '{}'", printable(s))),
+        }
+    }
+    let dash = String::from("-");
+    let names = [first.as_str(), operands.get(1).map_or(dash.as_str(), |s| s.as_str())];
+    let mut sources = Vec::new();
+    for name in names {
+        match CmpSource::open(shell, name, stdin) {
+            Ok(s) => sources.push(s),
+            Err(e) => return Output::error(e, 2),
+        }
+    }
+    let lens = [sources[0].len().saturating_sub(skips[0]), sources[1].len().saturating_sub(skips[1])];
+    let span = lens[0].min(lens[1]).min(limit);
+    let width = span.max(1).to_string().len();
+    let mut out = Output::default();
+    let (mut at, mut newlines, mut last) = (0u64, 0u64, 0u8);
+    while at < span {
+        let n = CMP_STEP_BYTES.min(span - at);
+        let (a, b) = (sources[0].read(shell, skips[0] + at, n), sources[1].read(shell, skips[1] + at, n));
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            if x != y {
+                out.exit_status = 1;
+                let byte = at + i as u64 + 1;
+                if silent {
+                    return out;
+                }
+                if !list {
+                    let line = newlines + a[..i].iter().filter(|c| **c == b'\n').count() as u64 + 1;
+                    let shown = if bytes { format!(" is {x:3o} {} {y:3o} {}", cmp_char(*x), cmp_char(*y)) } else { String::new() };
+                    out.text = format!("{} {} differ: byte {byte}, line {line}{shown}\n", names[0], names[1]);
+                    return out;
+                }
+                out.text.push_str(&if bytes { format!("{byte:>width$} {x:3o} {:<4} {y:3o} {}\n", cmp_char(*x), cmp_char(*y)) } else { format!("{byte:>width$} {x:3o} {y:3o}\n") });
+            }
+        }
+        newlines += a.iter().filter(|c| **c == b'\n').count() as u64;
+        last = a.last().copied().unwrap_or(last);
+        at += n;
+    }
+    if lens[0] != lens[1] && span < limit && !silent {
+        let short = names[usize::from(lens[1] < lens[0])];
+        let where_ = match (span, list) {
+            (0, _) => " which is empty".to_string(),
+            (_, true) => format!(" after byte {span}"),
+            (_, false) if last == b'\n' => format!(" after byte {span}, line {newlines}"),
+            (_, false) => format!(" after byte {span}, in line {}", newlines + 1),
+        };
+        out.err = format!("cmp: EOF on {short}{where_}\n");
+    }
+    if lens[0] != lens[1] && span < limit {
+        out.exit_status = 1;
+    }
+    out
 }

@@ -46,7 +46,7 @@ pub fn no_help(cmd: &str) -> String {
 /// where to look.
 pub fn run(cmd: &str, args: &[String]) -> Option<Output> {
     // zpool and zfs print their command lists (browser builds have neither).
-    let own_help = OWN_HELP.contains(&cmd) || (cfg!(feature = "zfs") && matches!(cmd, "zpool" | "zfs"));
+    let own_help = OWN_HELP.contains(&cmd) || (cfg!(feature = "zfs") && matches!(cmd, "zpool" | "zfs")) || (cfg!(feature = "qemu-img-help") && cmd == "qemu-io");
     if !own_help && args.iter().take_while(|a| *a != "--").any(|a| a == "--help") {
         return Some(Output { text: no_help(cmd), ..Output::default() });
     }
