@@ -2891,3 +2891,25 @@ errors: No known data errors
 ",
     );
 }
+
+/// A filesystem the shell's working directory is in cannot be unmounted
+/// (umount2's EBUSY, libzfs' "pool or dataset is busy"): not by `zfs
+/// unmount`, `zfs destroy`, `zpool export` or `zpool destroy`.
+#[test]
+fn a_filesystem_in_use_stays_mounted() {
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzfs create tank/fs\nzfs create tank/fs/kid\ncd /tank/fs/kid\nzfs destroy tank/fs/kid\ncd ..\nzfs unmount tank/fs\n\
+         zpool export tank\nzpool destroy tank\nzfs list -H -o name,mounted\ncd /\nzfs destroy -r tank/fs\nzpool export tank\nzpool list\n",
+        "cannot unmount '/tank/fs/kid': pool or dataset is busy
+cannot unmount '/tank/fs': pool or dataset is busy
+cannot unmount '/tank/fs': pool or dataset is busy
+cannot unmount '/tank/fs': pool or dataset is busy
+could not destroy 'tank': could not unmount datasets
+tank\tyes
+tank/fs\tyes
+tank/fs/kid\tyes
+no pools available
+",
+    );
+}

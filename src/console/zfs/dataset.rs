@@ -15,10 +15,11 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     let Some((sub, rest)) = args.split_first() else {
         return Output::error(format!("missing command\n{}", command_list()), 2);
     };
+    let cwd = shell.cwd.clone();
     let m = &mut shell.machine;
     match sub.as_str() {
         "create" => create(m, rest),
-        "destroy" => destroy(m, rest),
+        "destroy" => destroy(m, rest, &cwd),
         "snapshot" | "snap" => snapshot(m, rest),
         "rollback" => rollback(m, rest),
         "list" => list(m, rest),
@@ -30,7 +31,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         "diff" => super::diff::run(m, rest),
         "bookmark" => super::bookmark::bookmark(m, rest),
         "mount" => super::mount::mount(m, rest),
-        "unmount" | "umount" => super::mount::unmount(m, rest),
+        "unmount" | "umount" => super::mount::unmount(m, rest, &cwd),
         "promote" => Output::error("the lab does not model 'zfs promote'\n", 1),
         "hold" => super::holds::hold_or_release(m, rest, true),
         "release" => super::holds::hold_or_release(m, rest, false),
@@ -467,7 +468,7 @@ fn checksum(v: &str) -> Option<ChecksumAlg> {
 
 const DESTROY_USAGE: &str = "\tdestroy [-fnpRrv] <filesystem|volume>\n\tdestroy [-dnpRrv] <filesystem|volume>@<snap>[%<snap>][,...]\n\tdestroy <filesystem|volume>#<bookmark>\n";
 
-fn destroy(m: &mut Machine, args: &[String]) -> Output {
+fn destroy(m: &mut Machine, args: &[String], cwd: &str) -> Output {
     let (opts, operands) = match getopt(args, "dfnpRrv", "") {
         Ok(v) => v,
         Err(c) => return bad_option(c, DESTROY_USAGE),
@@ -547,6 +548,11 @@ fn destroy(m: &mut Machine, args: &[String]) -> Output {
     let text = if has('v') || has('p') { destroy_listing(m, name, &plan, has('n'), has('p')) } else { String::new() };
     if has('n') {
         return Output::text(text, 0);
+    }
+    // Simplified: ZFS destroys the children it unmounts before it meets
+    // the busy one; the lab refuses the whole plan.
+    if let Some(mp) = super::busy_mountpoint(m, cwd, &plan) {
+        return Output { text, err: super::busy_error(&mp), exit_status: 1, ..Output::default() };
     }
     outcome(m.destroy(name, recursive, dependents).map_err(refusal), text)
 }

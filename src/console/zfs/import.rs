@@ -26,7 +26,7 @@ fn usage_error(why: &str, usage: &str) -> Output {
     Output::error(format!("{why}\nusage:\n{usage}"), 2)
 }
 
-pub fn export(m: &mut Machine, args: &[String]) -> Output {
+pub fn export(m: &mut Machine, args: &[String], cwd: &str) -> Output {
     let (opts, pools) = match getopt(args, "afF", "") {
         Ok(v) => v,
         Err(c) => return bad_option(c, EXPORT_USAGE),
@@ -41,6 +41,10 @@ pub fn export(m: &mut Machine, args: &[String]) -> Output {
     let names: Vec<String> = if all { m.zfs().pools.iter().map(|p| p.name.clone()).collect() } else { pools };
     let mut out = Output::text("", 0);
     for name in names {
+        if let Some(mp) = super::busy_mountpoint(m, cwd, &super::pool_datasets(m, &name)) {
+            fail(&mut out, super::busy_error(&mp));
+            continue;
+        }
         if m.zfs().pool(&name).is_some() {
             // The history is logged as part of the export.
             let line = std::iter::once("zpool export").chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ");

@@ -56,6 +56,23 @@ pub fn run(shell: &mut Shell, cmd: &str, args: &[String], stdin: Option<&super::
     Some(out)
 }
 
+/// The deepest mount point of `datasets` that the shell's working directory
+/// lies in: umount2 fails there with EBUSY, whatever the force.
+pub(super) fn busy_mountpoint(m: &crate::core::Machine, cwd: &str, datasets: &[String]) -> Option<String> {
+    let inside = |mp: &str| cwd == mp || cwd.starts_with(&format!("{}/", mp.trim_end_matches('/')));
+    m.zfs_mounts().into_iter().filter(|(ds, mp, _)| datasets.contains(ds) && inside(mp)).map(|(_, mp, _)| mp).max_by_key(String::len)
+}
+
+/// libzfs' `unmount_one` on EBUSY.
+pub(super) fn busy_error(mountpoint: &str) -> String {
+    format!("cannot unmount '{mountpoint}': pool or dataset is busy\n")
+}
+
+/// Every dataset of a pool (for `zpool export` and `zpool destroy`).
+pub(super) fn pool_datasets(m: &crate::core::Machine, pool: &str) -> Vec<String> {
+    m.zfs().pool(pool).map(|p| p.datasets.iter().map(|d| d.name.clone()).collect()).unwrap_or_default()
+}
+
 fn pool_of(name: &str) -> &str {
     name.split(['/', '@', '#']).next().unwrap_or(name)
 }

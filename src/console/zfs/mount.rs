@@ -64,7 +64,7 @@ fn can_mount(m: &Machine, name: &str) -> Result<(), String> {
 }
 
 /// `zfs unmount [-f] -a | FILESYSTEM | MOUNTPOINT`.
-pub(super) fn unmount(m: &mut Machine, args: &[String]) -> Output {
+pub(super) fn unmount(m: &mut Machine, args: &[String], cwd: &str) -> Output {
     let (opts, operands) = match getopt(args, "afu", "") {
         Ok(v) => v,
         Err(c) => return bad_option(c, UNMOUNT_USAGE),
@@ -77,6 +77,10 @@ pub(super) fn unmount(m: &mut Machine, args: &[String]) -> Output {
         let noauto = |m: &Machine, name: &str| m.zfs().pool(pool_of(name)).and_then(|p| p.dataset(name)).is_some_and(|d| d.props.stored("canmount").is_some_and(|v| v == "noauto"));
         for (name, _, _) in m.zfs_mounts().into_iter().rev() {
             if noauto(m, &name) {
+                continue;
+            }
+            if let Some(mp) = super::busy_mountpoint(m, cwd, std::slice::from_ref(&name)) {
+                out.append(Output::error(super::busy_error(&mp), 1));
                 continue;
             }
             out.append(super::outcome(m.zfs_set_mounted(&name, false).map_err(|e| super::message(&e)), String::new()));
@@ -104,6 +108,9 @@ pub(super) fn unmount(m: &mut Machine, args: &[String]) -> Output {
         Some(d) if d.is_volume() => Output::error(format!("cannot open '{name}': operation not applicable to datasets of this type\n"), 1),
         Some(_) if pool.is_some_and(|p| p.mountpoint_of(&name) == "legacy") => Output::error(format!("cannot unmount '{name}': legacy mountpoint\nuse umount(8) to unmount this filesystem\n"), 1),
         Some(_) if !m.zfs_mounts().iter().any(|x| x.0 == name) => Output::error(format!("cannot unmount '{name}': not currently mounted\n"), 1),
-        Some(_) => super::outcome(m.zfs_set_mounted(&name, false).map_err(|e| super::message(&e)), String::new()),
+        Some(_) => match super::busy_mountpoint(m, cwd, std::slice::from_ref(&name)) {
+            Some(mp) => Output::error(super::busy_error(&mp), 1),
+            None => super::outcome(m.zfs_set_mounted(&name, false).map_err(|e| super::message(&e)), String::new()),
+        },
     }
 }

@@ -15,12 +15,20 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
     let Some((sub, rest)) = args.split_first() else {
         return Output::error(format!("missing command\n{}", command_list()), 2);
     };
+    let cwd = shell.cwd.clone();
     let m = &mut shell.machine;
     match sub.as_str() {
         "create" => create(m, rest),
         "add" => add(m, rest),
-        "destroy" => each_pool(m, "destroy", rest, "f", Machine::zpool_destroy),
-        "export" => super::import::export(m, rest),
+        "destroy" => {
+            // zpool_disable_datasets unmounts every filesystem first.
+            let busy = rest.iter().filter(|a| !a.starts_with('-')).find_map(|p| super::busy_mountpoint(m, &cwd, &super::pool_datasets(m, p)).map(|mp| (p, mp)));
+            if let Some((pool, mp)) = busy {
+                return Output::error(format!("{}could not destroy '{pool}': could not unmount datasets\n", super::busy_error(&mp)), 1);
+            }
+            each_pool(m, "destroy", rest, "f", Machine::zpool_destroy)
+        }
+        "export" => super::import::export(m, rest, &cwd),
         "import" => super::import::import(m, rest),
         "status" => status(m, rest),
         "list" => list(m, rest),
