@@ -22,6 +22,8 @@ use snapshot::{snapshot, snapshot_list, snapshots_json};
 pub mod chain;
 #[cfg(feature = "qcow2-backing")]
 mod commit;
+#[cfg(feature = "qemu-img-dd")]
+mod dd;
 #[cfg(feature = "qemu-img-help")]
 mod help;
 mod map;
@@ -61,6 +63,8 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("commit") => commit::commit(shell, &args[1..]),
         #[cfg(feature = "qcow2-backing")]
         Some("rebase") => commit::rebase(shell, &args[1..]),
+        #[cfg(feature = "qemu-img-dd")]
+        Some("dd") => dd::dd(shell, &args[1..]),
         // (commit and rebase reach this only in the browser build.)
         #[allow(unreachable_patterns)]
         Some(cmd @ ("amend" | "bench" | "bitmap" | "commit" | "dd" | "rebase")) => fail(format!("the lab does not model 'qemu-img {cmd}'")),
@@ -82,6 +86,7 @@ fn takes_argument(cmd: &str) -> &'static str {
         "snapshot" => "acdf",
         "commit" => "ftbr",
         "rebase" => "fFbtT",
+        "dd" => "fO",
         _ => "",
     }
 }
