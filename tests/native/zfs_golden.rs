@@ -898,7 +898,7 @@ tank          44K   960M      5     32  4.25K  28.3K
     sdc         -      -      0     16      0  14.1K
 ----------  -----  -----  -----  -----  -----  -----
 tank\t44K\t960M\t4\t25\t3.40K\t22.6K
-zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval
+zpool iostat: the lab prints a counted number of reports, a whole number of seconds apart: zpool iostat -v 1 5
 ",
     );
 }
@@ -2910,6 +2910,29 @@ tank\tyes
 tank/fs\tyes
 tank/fs/kid\tyes
 no pools available
+",
+    );
+}
+
+/// `zpool iostat [-v] POOL INTERVAL COUNT`: COUNT reports, the first since
+/// the pool was created and each later one what the interval saw; the
+/// header once (`headers_once` off a terminal), or before every report with
+/// -v. Reports for ever (no count) the lab refuses.
+#[test]
+fn iostat_repeats_a_counted_number_of_reports() {
+    check(
+        Some("sdb=1G"),
+        "zpool create tank sdb\nzpool iostat tank 1 3 | grep -c capacity\nzpool iostat tank 1 3 | grep -c tank\nzpool iostat -v tank 1 2 | grep -c capacity\n\
+         zpool iostat -H -p tank 2 2 | tail -1 | cut -f4-\nzpool iostat tank 1\nzpool iostat tank 0 2\n",
+        "1
+3
+2
+0\t0\t0\t0
+zpool iostat: the lab prints a counted number of reports, a whole number of seconds apart: zpool iostat -v 1 5
+interval cannot be zero
+usage:
+\tiostat [[[-c [script1,script2,...][-lq]]|[-rw]] [-T d | u] [-ghHLpPvy]
+\t    [[pool ...]|[pool vdev ...]|[vdev ...]] [[-n] interval [count]]
 ",
     );
 }

@@ -1013,9 +1013,11 @@ fn iostat_rows(m: &Machine, p: &Pool, verbose: bool, paths: bool, guids: bool) -
     rows
 }
 
-/// `zpool iostat [-HpPv] [pool]...`: the first report, averaged over the
-/// time since each pool was created (the lab's clock moves one second per
-/// command), laid out as `print_iostat_header` and `print_iostat_default` do.
+/// `zpool iostat [-HpPv] [pool]... [interval count]`: the first report
+/// averaged over the time since each pool was created (the lab's clock
+/// moves one second per command), then one per interval of what it saw (a
+/// scrub goes on meanwhile), laid out as `print_iostat_header` and
+/// `print_iostat_default` do. Simplified: no endless reports without a count.
 fn iostat(m: &mut Machine, args: &[String]) -> Output {
     let usage = "\tiostat [[[-c [script1,script2,...][-lq]]|[-rw]] [-T d | u] [-ghHLpPvy]\n\t    [[pool ...]|[pool vdev ...]|[vdev ...]] [[-n] interval [count]]\n";
     let (opts, pools) = match getopt(args, "gHLpPvylqrw", "T") {
@@ -1027,9 +1029,21 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     }
     let flag = |c: char| opts.iter().any(|o| o.0 == c);
     let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
-    if pools.iter().any(|p| p.parse::<f64>().is_ok()) {
-        return Output::error("zpool iostat: the lab prints one report, averaged since each pool was created; it does not wait for an interval\n", 2);
+    // `get_interval_count`: a trailing number is the interval, two are the
+    // interval and the count.
+    let mut pools = pools;
+    let mut numbers = Vec::new();
+    while numbers.len() < 2 && pools.last().is_some_and(|p| p.parse::<f64>().is_ok_and(f64::is_finite)) {
+        numbers.insert(0, pools.pop().unwrap_or_default().parse::<f64>().unwrap_or(0.0));
     }
+    if numbers.first() == Some(&0.0) {
+        return Output::error(format!("interval cannot be zero\nusage:\n{usage}"), 2);
+    }
+    let (interval, count) = match numbers.as_slice() {
+        [] => (0, 1),
+        [i, c] if i.fract() == 0.0 && *c >= 1.0 => (*i as u64, *c as u64),
+        _ => return Output::error("zpool iostat: the lab prints a counted number of reports, a whole number of seconds apart: zpool iostat -v 1 5\n", 2),
+    };
     let is_pool = |n: &String| m.zfs().pool(n).is_some();
     if !pools.iter().all(is_pool) {
         // A list that is neither all pools nor a pool and its vdevs.
@@ -1038,32 +1052,59 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
         }
         return Output::error("zpool iostat: the lab reports whole pools; it does not model statistics for named vdevs\n", 1);
     }
-    let mut out = Output::default();
     let selected = super::vdevs::pool_order(m, pools);
-    let mut reports = Vec::new();
-    for name in &selected {
-        match m.zfs().pool(name) {
-            Some(p) => reports.push((iostat_rows(m, p, verbose, paths, flag('g')), m.now().saturating_sub(p.creation_time))),
-            None => {
-                out.err.push_str(&super::vdevs::cannot_open_pool(name));
-                out.exit_status = 1;
+    let mut out = Output::default();
+    let mut before: Vec<Vec<IoCounts>> = Vec::new();
+    for iteration in 0..count.min(MAX_IOSTAT_REPORTS) {
+        if iteration > 0 {
+            m.pass_time(interval);
+        }
+        let mut reports = Vec::new();
+        for name in &selected {
+            match m.zfs().pool(name) {
+                Some(p) => reports.push((iostat_rows(m, p, verbose, paths, flag('g')), if iteration == 0 { m.now().saturating_sub(p.creation_time) } else { interval })),
+                None if iteration == 0 => {
+                    out.err.push_str(&super::vdevs::cannot_open_pool(name));
+                    out.exit_status = 1;
+                }
+                None => {}
             }
         }
-    }
-    if reports.is_empty() {
-        if out.exit_status == 0 {
-            out.err.push_str("no pools available\n");
+        if reports.is_empty() {
+            if out.exit_status == 0 {
+                out.err.push_str("no pools available\n");
+            }
+            return out;
         }
-        return out;
+        // Later reports count what happened since the one before.
+        let totals: Vec<Vec<IoCounts>> = reports.iter().map(|(rows, _)| rows.iter().map(|r| r.io).collect()).collect();
+        if iteration > 0 {
+            for ((rows, _), old) in reports.iter_mut().zip(&before) {
+                for (r, o) in rows.iter_mut().zip(old) {
+                    r.io = IoCounts { read_ops: r.io.read_ops.saturating_sub(o.read_ops), write_ops: r.io.write_ops.saturating_sub(o.write_ops), read_bytes: r.io.read_bytes.saturating_sub(o.read_bytes), write_bytes: r.io.write_bytes.saturating_sub(o.write_bytes) };
+                }
+            }
+        }
+        before = totals;
+        iostat_report(&mut out, &reports, iteration == 0 || verbose, literal, scripted, verbose);
     }
+    out
+}
+
+/// The most reports one `zpool iostat INTERVAL COUNT` prints.
+const MAX_IOSTAT_REPORTS: u64 = 1000;
+
+/// One iteration of `zpool_do_iostat`'s loop: the header (the first time,
+/// or every time with -v), each pool's rows, and the separators.
+fn iostat_report(out: &mut Output, reports: &[(Vec<IostatRow>, u64)], header: bool, literal: bool, scripted: bool, verbose: bool) {
     let width = if literal { 15 } else { 5 };
     let name_width = reports.iter().flat_map(|r| r.0.iter()).map(|r| r.depth + r.name.len()).max().unwrap_or(0).max(10);
     let separator = format!("{}{}\n", "-".repeat(name_width), format!("  {}", "-".repeat(width)).repeat(6));
-    if !scripted {
+    if header && !scripted {
         out.text.push_str(&iostat_header(name_width, width));
         out.text.push_str(&separator);
     }
-    for (rows, seconds) in &reports {
+    for (rows, seconds) in reports {
         for r in rows {
             out.text.push_str(&iostat_line(r, *seconds, name_width, width, literal, scripted));
         }
@@ -1074,7 +1115,6 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     if reports.len() > 1 && !verbose && !scripted {
         out.text.push_str(&separator);
     }
-    out
 }
 
 /// The two label lines, each label centred over its columns as
