@@ -2487,13 +2487,19 @@ You must redirect standard output.
 }
 
 /// `get_interval_count`: a trailing number is an interval (zero is an
-/// error), which the lab's one-shot reports refuse in words of their own.
+/// error). `zpool status` prints a counted number of reports, each after
+/// the first beginning with a blank line (`cb_first` is set once); an
+/// endless one, and `zpool list`'s, the lab refuses in words of its own.
 #[test]
-fn zpool_status_and_list_refuse_an_interval() {
+fn zpool_status_repeats_and_list_refuses_an_interval() {
     check(
         None,
-        "zpool status rpool 1 2\necho $?\nzpool list 5\necho $?\nzpool status 0\n",
-        "zpool status: the lab prints one report; it does not wait for an interval
+        "zpool status rpool 1 2 | grep -c 'pool: rpool'\nzpool status -x 1 3\nzpool status rpool 1\necho $?\nzpool list 5\necho $?\nzpool status 0\n",
+        "2
+all pools are healthy
+all pools are healthy
+all pools are healthy
+zpool status: the lab prints a counted number of reports, a whole number of seconds apart: zpool status -v 1 5
 2
 zpool list: the lab prints one report; it does not wait for an interval
 2

@@ -342,14 +342,37 @@ fn interval(operands: &[String], sub: &str, usage: &str) -> Option<Output> {
     Some(Output::error(format!("zpool {sub}: the lab prints one report; it does not wait for an interval\n"), 2))
 }
 
+/// `get_interval_count`: a trailing number is the interval, two are the
+/// interval and the count; taken off the operands. (1 report, 0 s) without.
+/// Simplified: reports for ever (no count) and fractions of a second the
+/// lab refuses.
+fn interval_count(operands: &mut Vec<String>, sub: &str, usage: &str) -> Result<(u64, u64), Output> {
+    let mut numbers = Vec::new();
+    while numbers.len() < 2 && operands.last().is_some_and(|p| p.parse::<f64>().is_ok_and(f64::is_finite)) {
+        numbers.insert(0, operands.pop().unwrap_or_default().parse::<f64>().unwrap_or(0.0));
+    }
+    if numbers.first() == Some(&0.0) {
+        return Err(Output::error(format!("interval cannot be zero\nusage:\n{usage}"), 2));
+    }
+    match numbers.as_slice() {
+        [] => Ok((0, 1)),
+        [i, c] if i.fract() == 0.0 && *c >= 1.0 => Ok((*i as u64, *c as u64)),
+        _ => Err(Output::error(format!("zpool {sub}: the lab prints a counted number of reports, a whole number of seconds apart: zpool {sub} -v 1 5\n"), 2)),
+    }
+}
+
+/// The most reports one `zpool iostat|status INTERVAL COUNT` prints.
+const MAX_REPORTS: u64 = 1000;
+
 fn status(m: &mut Machine, args: &[String]) -> Output {
-    let (opts, pools) = match getopt(args, "DegiLpPstvx", "cT") {
+    let (opts, mut pools) = match getopt(args, "DegiLpPstvx", "cT") {
         Ok(v) => v,
         Err(c) => return bad_option(c, STATUS_USAGE),
     };
-    if let Some(refusal) = interval(&pools, "status", STATUS_USAGE) {
-        return refusal;
-    }
+    let (interval, count) = match interval_count(&mut pools, "status", STATUS_USAGE) {
+        Ok(v) => v,
+        Err(out) => return out,
+    };
     let has = |c: char| opts.iter().any(|o| o.0 == c);
     let f = StatusFlags {
         verbose: has('v'),
@@ -373,14 +396,29 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
         return Output::error("no pools available\n", 0);
     }
     let mut out = Output::default();
+    // `cb_first` is set once: later reports start with a blank line.
+    let mut first = true;
+    for iteration in 0..count.min(MAX_REPORTS) {
+        if iteration > 0 {
+            m.pass_time(interval);
+        }
+        status_report(m, &mut out, &names, &pools, &f, stamp, &mut first);
+        if out.exit_status != 0 {
+            break;
+        }
+    }
+    out
+}
+
+/// One iteration of `zpool_do_status`'s loop.
+fn status_report(m: &mut Machine, out: &mut Output, names: &[String], pools: &[String], f: &StatusFlags, stamp: Option<&str>, first: &mut bool) {
     match stamp {
-        Some("u") => out.text = format!("{}\n", m.now()),
+        Some("u") => out.text.push_str(&format!("{}\n", m.now())),
         // `print_timestamp` with the C locale's `%a %b %e %H:%M:%S %Z %Y`.
-        Some(_) => out.text = fmt::ctime(m.now()).rsplit_once(' ').map(|(day, year)| format!("{day} UTC {year}\n")).unwrap_or_default(),
+        Some(_) => out.text.push_str(&fmt::ctime(m.now()).rsplit_once(' ').map(|(day, year)| format!("{day} UTC {year}\n")).unwrap_or_default()),
         None => {}
     }
-    let mut first = true;
-    for name in &names {
+    for name in names {
         let Some(pool) = m.zfs().pool(name).cloned() else {
             out.err.push_str(&super::vdevs::cannot_open_pool(name));
             out.exit_status = 1;
@@ -392,16 +430,15 @@ fn status(m: &mut Machine, args: &[String]) -> Output {
             }
             continue;
         }
-        if !first {
+        if !*first {
             out.text.push('\n');
         }
-        first = false;
-        out.text.push_str(&pool_status(m, &pool, &f));
+        *first = false;
+        out.text.push_str(&pool_status(m, &pool, f));
     }
-    if f.explain && pools.is_empty() && first {
+    if f.explain && pools.is_empty() && *first {
         out.text.push_str("all pools are healthy\n");
     }
-    out
 }
 
 /// `zpool_get_status`'s reason, in its order of precedence, as
@@ -1029,20 +1066,10 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     }
     let flag = |c: char| opts.iter().any(|o| o.0 == c);
     let (scripted, literal, verbose, paths) = (flag('H'), flag('p'), flag('v'), flag('P'));
-    // `get_interval_count`: a trailing number is the interval, two are the
-    // interval and the count.
     let mut pools = pools;
-    let mut numbers = Vec::new();
-    while numbers.len() < 2 && pools.last().is_some_and(|p| p.parse::<f64>().is_ok_and(f64::is_finite)) {
-        numbers.insert(0, pools.pop().unwrap_or_default().parse::<f64>().unwrap_or(0.0));
-    }
-    if numbers.first() == Some(&0.0) {
-        return Output::error(format!("interval cannot be zero\nusage:\n{usage}"), 2);
-    }
-    let (interval, count) = match numbers.as_slice() {
-        [] => (0, 1),
-        [i, c] if i.fract() == 0.0 && *c >= 1.0 => (*i as u64, *c as u64),
-        _ => return Output::error("zpool iostat: the lab prints a counted number of reports, a whole number of seconds apart: zpool iostat -v 1 5\n", 2),
+    let (interval, count) = match interval_count(&mut pools, "iostat", usage) {
+        Ok(v) => v,
+        Err(out) => return out,
     };
     let is_pool = |n: &String| m.zfs().pool(n).is_some();
     if !pools.iter().all(is_pool) {
@@ -1055,7 +1082,7 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     let selected = super::vdevs::pool_order(m, pools);
     let mut out = Output::default();
     let mut before: Vec<Vec<IoCounts>> = Vec::new();
-    for iteration in 0..count.min(MAX_IOSTAT_REPORTS) {
+    for iteration in 0..count.min(MAX_REPORTS) {
         if iteration > 0 {
             m.pass_time(interval);
         }
@@ -1090,9 +1117,6 @@ fn iostat(m: &mut Machine, args: &[String]) -> Output {
     }
     out
 }
-
-/// The most reports one `zpool iostat INTERVAL COUNT` prints.
-const MAX_IOSTAT_REPORTS: u64 = 1000;
 
 /// One iteration of `zpool_do_iostat`'s loop: the header (the first time,
 /// or every time with -v), each pool's rows, and the separators.
