@@ -57,9 +57,14 @@ fn ext4_on(machine: &Machine, path: &str) -> Result<(crate::core::device::DevId,
 /// `resize2fs [-f] [-p] DEVICE [SIZE]`.
 pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
     let mut words = Vec::new();
+    #[cfg(feature = "mke2fs-options")]
+    let mut force = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            #[cfg(feature = "mke2fs-options")]
+            "-f" => force = true,
+            #[allow(unreachable_patterns)]
             "-f" | "-F" | "-p" => {}
             "-d" | "-S" | "-z" => {
                 it.next();
@@ -82,6 +87,10 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
             return Output { err, text: "Couldn't find valid filesystem superblock.\n".into(), exit_status: 1, ..Output::default() };
         }
     };
+    #[cfg(feature = "mke2fs-options")]
+    if let Some(out) = check_first(machine, dev, path, force) {
+        return out;
+    }
     let k = bs / 1024;
     let device_blocks = machine.size_of(dev) / bs;
     let new = match size {
@@ -109,6 +118,13 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
         }
         text.push_str(&format!("old_desc_blocks = {}, new_desc_blocks = {}\n", desc_blocks(blocks, bs), desc_blocks(new, bs)));
     } else {
+        // A filesystem already larger than its device: reading past the
+        // device's end fails (EINVAL) once the resize has begun.
+        #[cfg(feature = "mke2fs-options")]
+        if blocks > device_blocks {
+            let err = format!("{RESIZE2FS}resize2fs: Invalid argument while trying to resize {path}\nPlease run 'e2fsck -fy {path}' to fix the filesystem\nafter the aborted resize operation.\n");
+            return Output { text: format!("Resizing the filesystem on {path} to {new} ({k}k) blocks.\n"), err, exit_status: 1, ..Output::default() };
+        }
         let used = blocks - machine.statfs_of(&uuid).map_or(0, |s| s.free.min(blocks));
         if new < used {
             return Output::error(format!("{RESIZE2FS}resize2fs: New size smaller than minimum ({used})\n\n"), 1);
@@ -119,6 +135,37 @@ pub fn resize2fs(machine: &mut Machine, args: &[String]) -> Output {
     text.push_str(&format!("The filesystem on {path} is now {new} ({k}k) blocks long.\n\n"));
     let events = vec![Event::FilesystemResized { dev: machine.path(dev), new_bytes: new * bs }];
     Output { err: RESIZE2FS.into(), text, events, ..Output::default() }
+}
+
+/// `s_mtime` and `s_lastcheck` of the ext4 on `dev` (superblock offsets
+/// 0x2C and 0x40).
+#[cfg(feature = "mke2fs-options")]
+fn mount_and_check_times(machine: &Machine, dev: crate::core::device::DevId) -> Option<(u32, u32)> {
+    let b = machine.read_at(dev, 1024 + 0x2C, 0x18).ok()?;
+    let le = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+    Some((le(0), le(0x40 - 0x2C)))
+}
+
+/// resize2fs refuses an unmounted filesystem mounted since its last full
+/// check, unless forced (`s_lastcheck < s_mtime`).
+#[cfg(feature = "mke2fs-options")]
+fn check_first(machine: &Machine, dev: crate::core::device::DevId, path: &str, force: bool) -> Option<Output> {
+    let mounted = matches!(machine.busy(dev), Some(Busy::Mounted { .. }));
+    let (mtime, lastcheck) = mount_and_check_times(machine, dev)?;
+    (!mounted && !force && lastcheck < mtime).then(|| Output::error(format!("{RESIZE2FS}Please run 'e2fsck -f {path}' first.\n\n"), 1))
+}
+
+/// After a forced check that could write (`e2fsck -f`, not `-n`) ended
+/// well: `s_lastcheck` becomes now, so resize2fs goes ahead.
+#[cfg(feature = "mke2fs-options")]
+pub fn note_check(machine: &mut Machine, args: &[String], out: &Output) {
+    let flags: String = args.iter().filter_map(|a| a.strip_prefix('-')).collect();
+    let Some(dev) = args.iter().rev().find(|a| !a.starts_with('-')).and_then(|p| machine.resolve(p)) else { return };
+    if out.exit_status != 0 || !flags.contains('f') || flags.contains('n') || mount_and_check_times(machine, dev).is_none() {
+        return;
+    }
+    let now = (machine.now() as u32).to_le_bytes();
+    let _ = machine.write_at(dev, 1024 + 0x40, crate::core::media::Chunk::bytes(&now));
 }
 
 /// resize2fs's size argument: blocks, or a number with `s` (512-byte

@@ -458,6 +458,11 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
     if too_big || fstype.is_some_and(|t| t != "auto" && Some(t.as_str()) != found) {
         return out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32);
     }
+    // Nor one called LVM2_member or zfs_member (native: the browser's budget).
+    #[cfg(feature = "mount-table")]
+    if let Some(t) = found.filter(|t| matches!(*t, "LVM2_member" | "zfs_member")) {
+        return out(format!("mount: {dir}: unknown filesystem type '{t}'.\n{hint}"), 32);
+    }
     // The kernel has no filesystem called swap.
     if found == Some("swap") {
         return out(format!("mount: {dir}: unknown filesystem type 'swap'.\n{hint}"), 32);

@@ -928,7 +928,12 @@ impl Shell {
                 #[cfg(feature = "e2fs-tools")]
                 match cmd {
                     "resize2fs" => return e2fs::resize2fs(&mut self.machine, args),
-                    "e2fsck" | "fsck.ext4" => return e2fs::e2fsck(&self.machine, args),
+                    "e2fsck" | "fsck.ext4" => {
+                        let out = e2fs::e2fsck(&self.machine, args);
+                        #[cfg(feature = "mke2fs-options")]
+                        e2fs::note_check(&mut self.machine, args, &out);
+                        return out;
+                    }
                     _ => {}
                 }
                 if let Some(out) = blkid::run(&mut self.machine, cmd, args) {

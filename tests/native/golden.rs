@@ -1922,3 +1922,58 @@ fn parted_in_script_mode_without_a_command_does_nothing() {
     // exits 0.
     check(Some("sdb=100M"), "parted -s /dev/sdb\necho rc=$?\n", "rc=0\n");
 }
+
+/// resize2fs refuses a filesystem mounted since its last full check
+/// (`s_lastcheck < s_mtime`) until `e2fsck -f` has run or `-f` forces it;
+/// a filesystem already larger than its LV (lvreduce without -r) fails
+/// mid-resize. Checked against resize2fs 1.47.0 on loop devices.
+#[test]
+fn resize2fs_wants_a_fresh_check_and_a_whole_filesystem() {
+    check(
+        Some("sdb=1G,sdc=2G"),
+        "mkfs.ext4 -q /dev/sdb\nmkdir -p /mnt/a\nmount /dev/sdb /mnt/a\numount /mnt/a\nresize2fs /dev/sdb 300M; echo rc=$?\n\
+         resize2fs -f /dev/sdb 400M; echo rc=$?\ne2fsck -f -y /dev/sdb >/dev/null; echo rc=$?\nresize2fs /dev/sdb 300M; echo rc=$?\n\
+         pvcreate -q /dev/sdc\nvgcreate -q vg /dev/sdc\nlvcreate -q -L 1G -n lv vg\nmkfs.ext4 -q /dev/vg/lv\nlvreduce -f -L 500M vg/lv >/dev/null 2>&1\n\
+         resize2fs /dev/vg/lv; echo rc=$?\n",
+        "resize2fs 1.47.0 (5-Feb-2023)
+Please run 'e2fsck -f /dev/sdb' first.
+
+rc=1
+resize2fs 1.47.0 (5-Feb-2023)
+Resizing the filesystem on /dev/sdb to 102400 (4k) blocks.
+The filesystem on /dev/sdb is now 102400 (4k) blocks long.
+
+rc=0
+e2fsck 1.47.0 (5-Feb-2023)
+rc=0
+resize2fs 1.47.0 (5-Feb-2023)
+Resizing the filesystem on /dev/sdb to 76800 (4k) blocks.
+The filesystem on /dev/sdb is now 76800 (4k) blocks long.
+
+rc=0
+  Physical volume \"/dev/sdc\" successfully created.
+  Volume group \"vg\" successfully created
+  Logical volume \"lv\" created.
+resize2fs 1.47.0 (5-Feb-2023)
+resize2fs: Invalid argument while trying to resize /dev/vg/lv
+Please run 'e2fsck -fy /dev/vg/lv' to fix the filesystem
+after the aborted resize operation.
+Resizing the filesystem on /dev/vg/lv to 128000 (4k) blocks.
+rc=1
+",
+    );
+}
+
+/// The kernel knows no filesystem called LVM2_member (or zfs_member, or
+/// swap): mount names the type blkid found.
+#[test]
+fn mounting_a_physical_volume_names_its_type() {
+    check(
+        Some("sdb=1G"),
+        "pvcreate -q /dev/sdb >/dev/null\nmkdir -p /mnt/a\nmount /dev/sdb /mnt/a; echo rc=$?\n",
+        "mount: /mnt/a: unknown filesystem type 'LVM2_member'.
+       dmesg(1) may have more information after failed mount system call.
+rc=32
+",
+    );
+}
