@@ -1977,3 +1977,21 @@ rc=32
 ",
     );
 }
+
+/// lvm2's partition filter (`_has_partition_table`) rejects a disk whose
+/// MBR has a used entry: a GPT's protective one counts, an empty DOS label
+/// does not, so that PV stays. Checked with lvm2 2.03.16 on loop devices.
+#[test]
+fn an_empty_dos_label_keeps_the_pv_an_empty_gpt_hides_it() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "pvcreate -q /dev/sdb\nprintf 'o\\nw\\n' | fdisk /dev/sdb >/dev/null 2>&1\npvs\npvcreate -q /dev/sdc\nprintf 'g\\nw\\n' | fdisk /dev/sdc >/dev/null 2>&1\npvs\n",
+        "  Physical volume \"/dev/sdb\" successfully created.
+  PV         VG Fmt  Attr PSize PFree
+  /dev/sdb      lvm2 ---  1.00g 1.00g
+  Physical volume \"/dev/sdc\" successfully created.
+  PV         VG Fmt  Attr PSize PFree
+  /dev/sdb      lvm2 ---  1.00g 1.00g
+",
+    );
+}

@@ -53,7 +53,7 @@ impl Machine {
         let mut events = vec![Event::TableWritten { disk: d.name.clone(), kind: label.kind.name(), parts }];
         // A GPT header lands on a PV's label sector.
         #[cfg(feature = "lvm-extras")]
-        events.extend(self.rescan_pv_partitioned(disk));
+        events.extend(self.rescan_pv_partitioned(disk, lvm_sees_partitions(label)));
         events
     }
 
@@ -121,7 +121,7 @@ impl Machine {
         // BLKRRPART fails: kernel 6.18.)
         let mut events = vec![Event::TableWritten { disk: name.clone(), kind: label.kind.name(), parts }];
         #[cfg(feature = "lvm-extras")]
-        events.extend(self.rescan_pv_partitioned(disk));
+        events.extend(self.rescan_pv_partitioned(disk, lvm_sees_partitions(label)));
         let failed = self.update_kernel_partitions(disk, &mut events);
         (failed, events)
     }
@@ -223,4 +223,11 @@ impl Machine {
             }
         }
     }
+}
+
+/// lvm2's partition filter (`_has_partition_table`): an MBR with a used
+/// entry. A GPT's protective entry counts; an empty DOS label does not.
+#[cfg(feature = "lvm-extras")]
+fn lvm_sees_partitions(label: &Label) -> bool {
+    label.kind.name() == "gpt" || !label.partitions.is_empty()
 }

@@ -46,10 +46,11 @@ impl Machine {
         self.rescan_pv(dev, false)
     }
 
-    /// `rescan_pv_label` after a partition table was written on `dev`.
+    /// `rescan_pv_label` after a partition table was written on `dev`
+    /// (`partitioned`: one lvm2's filter rejects the disk for).
     #[cfg(feature = "lvm-extras")]
-    pub(super) fn rescan_pv_partitioned(&mut self, dev: DevId) -> Vec<Event> {
-        self.rescan_pv(dev, true)
+    pub(super) fn rescan_pv_partitioned(&mut self, dev: DevId, partitioned: bool) -> Vec<Event> {
+        self.rescan_pv(dev, partitioned)
     }
 
     #[cfg(feature = "lvm-extras")]
