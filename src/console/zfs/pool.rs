@@ -356,13 +356,15 @@ fn interval_count(operands: &mut Vec<String>, sub: &str, usage: &str) -> Result<
     }
     match numbers.as_slice() {
         [] => Ok((0, 1)),
-        [i, c] if i.fract() == 0.0 && *c >= 1.0 => Ok((*i as u64, *c as u64)),
+        // (At most a year apart: the lab's clock must not run off its end.)
+        [i, c] if i.fract() == 0.0 && *c >= 1.0 => Ok(((*i as u64).min(MAX_INTERVAL_SECS), *c as u64)),
         _ => Err(Output::error(format!("zpool {sub}: the lab prints a counted number of reports, a whole number of seconds apart: zpool {sub} -v 1 5\n"), 2)),
     }
 }
 
 /// The most reports one `zpool iostat|status INTERVAL COUNT` prints.
 const MAX_REPORTS: u64 = 1000;
+const MAX_INTERVAL_SECS: u64 = 365 * 86400;
 
 fn status(m: &mut Machine, args: &[String]) -> Output {
     let (opts, mut pools) = match getopt(args, "DegiLpPstvx", "cT") {
