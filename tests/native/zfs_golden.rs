@@ -2835,9 +2835,9 @@ fn held_snapshots_stay_until_released() {
          zfs release -r other tank/fs@a\nzfs holds tank/fs/kid@a\nzfs destroy tank/fs/kid@a\n",
         "cannot hold snapshot 'tank/fs@a': tag already exists on this dataset
 NAME           TAG    TIMESTAMP
-tank/fs/kid@a  other  Wed Nov 25 09:00 2026
 tank/fs@a      keep   Wed Nov 25 09:00 2026
 tank/fs@a      other  Wed Nov 25 09:00 2026
+tank/fs/kid@a  other  Wed Nov 25 09:00 2026
 'tank/fs' is not a snapshot
 tank/fs@a\tkeep\tWed Nov 25 09:00 2026
 tank/fs@a\tother\tWed Nov 25 09:00 2026

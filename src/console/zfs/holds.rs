@@ -85,11 +85,11 @@ pub fn holds(m: &Machine, args: &[String]) -> Output {
             out.exit_status = 1;
             continue;
         }
-        for s in snapshots_below(m, fs, snap, has('r')) {
+        for s in m.snapshots_named(fs, snap, has('r')).unwrap_or_default() {
             let tags = m.zfs_holds(&s).map(<[_]>::to_vec).unwrap_or_default();
-            if !found.iter().any(|(n, _)| *n == s) {
-                found.push((s, tags));
-            }
+            // An nvlist with unique names: a second add moves the entry last.
+            found.retain(|(n, _)| *n != s);
+            found.push((s, tags));
         }
     }
     out.text = table(&found, has('H'), has('p'));
@@ -97,21 +97,6 @@ pub fn holds(m: &Machine, args: &[String]) -> Output {
         out.err.push_str("no datasets available\n");
     }
     out
-}
-
-/// The snapshots named `snap` of `fs`, and with `recursive` of the datasets below it.
-fn snapshots_below(m: &Machine, fs: &str, snap: &str, recursive: bool) -> Vec<String> {
-    let Some(pool) = m.zfs().pool(super::pool_of(fs)) else { return Vec::new() };
-    let below = format!("{fs}/");
-    let mut names: Vec<String> = pool
-        .datasets
-        .iter()
-        .filter(|d| d.name == fs || recursive && d.name.starts_with(&below))
-        .filter(|d| d.snapshot(snap).is_some())
-        .map(|d| format!("{}@{snap}", d.name))
-        .collect();
-    names.sort_unstable();
-    names
 }
 
 /// `print_holds`: NAME and TAG as wide as their longest entries.

@@ -32,7 +32,7 @@ const MAX_TAG_BYTES: usize = 256;
 impl Machine {
     /// The snapshots `fs@snap` names: the one of `fs`, and with `recursive`
     /// those of the same name below it (`zfs_hold_one`), by name.
-    fn snapshots_named(&self, fs: &str, snap: &str, recursive: bool) -> Result<Vec<String>, HoldError> {
+    pub fn snapshots_named(&self, fs: &str, snap: &str, recursive: bool) -> Result<Vec<String>, HoldError> {
         let pool = self.zfs.pool(pool_of(fs)).ok_or_else(|| HoldError::NoDataset(fs.into()))?;
         pool.dataset(fs).ok_or_else(|| HoldError::NoDataset(fs.into()))?;
         let below = format!("{fs}/");
