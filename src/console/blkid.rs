@@ -41,8 +41,13 @@ fn findfs(machine: &Machine, args: &[String]) -> Output {
     let Some((name, value)) = spec.split_once('=') else {
         return Output::text(format!("{spec}\n"), 0);
     };
-    let found = all_devices(machine).into_iter().find(|d| tags(machine, *d, false).iter().any(|(k, v)| *k == name && v == value));
-    found.map_or_else(|| fail(&format!("findfs: unable to resolve '{spec}'\n"), 1), |d| Output::text(format!("{}\n", machine.path(d)), 0))
+    find_tag(machine, name, value).map_or_else(|| fail(&format!("findfs: unable to resolve '{spec}'\n"), 1), |d| Output::text(format!("{}\n", machine.path(d)), 0))
+}
+
+/// The first device, in blkid's order, with the tag `name=value`.
+#[cfg(any(feature = "coreutils-extras", feature = "mount-table"))]
+pub(crate) fn find_tag(machine: &Machine, name: &str, value: &str) -> Option<DevId> {
+    all_devices(machine).into_iter().find(|d| tags(machine, *d, false).iter().any(|(k, v)| *k == name && v == value))
 }
 
 /// Every device in the order blkid lists them (by device number).

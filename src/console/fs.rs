@@ -424,8 +424,12 @@ fn mkswap(machine: &mut Machine, args: &[String]) -> Output {
 
 /// `mount [-t TYPE] [-o OPTIONS] DEV DIR`. Simplified: every mount is
 /// read-write with the default options, so `-o` takes only `defaults`, `rw`
-/// and `relatime`, and there is no /etc/fstab to mount from.
-fn mount(machine: &mut Machine, args: &[String]) -> Output {
+/// and `relatime`. /etc/fstab and tags are `fstab`'s (native only).
+pub(super) fn mount(machine: &mut Machine, args: &[String]) -> Output {
+    #[cfg(feature = "mount-table")]
+    if let Some(o) = super::fstab::intercept(machine, args) {
+        return o;
+    }
     let (mut pos, mut fstype, mut options) = (Vec::new(), None, "");
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -447,6 +451,8 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
         };
     };
     let hint = "       dmesg(1) may have more information after failed mount system call.\n";
+    #[cfg(feature = "mount-table")]
+    let dev = &super::fstab::device_path(machine, dev).unwrap_or_default();
     let Some(id) = machine.resolve(dev) else {
         return out(format!("mount: {dir}: special device {dev} does not exist.\n{hint}"), 32);
     };
@@ -478,6 +484,24 @@ fn mount(machine: &mut Machine, args: &[String]) -> Output {
         Err(e @ FsError::Snapshot) => out(format!("mount: {dir}: {e}.\n"), 32),
         Err(_) => out(format!("mount: {dir}: wrong fs type, bad option, bad superblock on {path}, missing codepage or helper program, or other error.\n{hint}"), 32),
     }
+}
+
+/// `umount DIR...`: each operand in turn, the statuses or-ed (native: the
+/// browser's budget takes the first).
+#[cfg(feature = "mount-table")]
+pub fn umount_each(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
+    let (flags, operands): (Vec<String>, Vec<String>) = args.iter().cloned().partition(|a| a.starts_with('-'));
+    if operands.len() < 2 {
+        return umount(machine, args, cwd);
+    }
+    let mut all = Output::default();
+    for operand in operands {
+        let one = umount(machine, &[flags.clone(), vec![operand]].concat(), cwd);
+        all.err.push_str(&one.err);
+        all.events.extend(one.events);
+        all.exit_status |= one.exit_status;
+    }
+    all
 }
 
 /// `umount`; a filesystem with the shell's working directory or another

@@ -34,6 +34,8 @@ pub mod parted;
 #[cfg(feature = "mount-table")]
 pub mod findmnt;
 #[cfg(feature = "mount-table")]
+pub mod fstab;
+#[cfg(feature = "mount-table")]
 pub mod procfs;
 pub mod qemu_img;
 pub mod qemu_io;
@@ -901,6 +903,9 @@ impl Shell {
             },
             #[cfg(feature = "file-magic")]
             "file" => file::run(self, args, stdin),
+            #[cfg(feature = "mount-table")]
+            "umount" => fs::umount_each(&mut self.machine, args, &self.cwd),
+            #[cfg(not(feature = "mount-table"))]
             "umount" => fs::umount(&mut self.machine, args, &self.cwd),
             "true" | ":" | "sync" => Output::default(),
             "false" => Output::text("", 1),

@@ -1995,3 +1995,124 @@ fn an_empty_dos_label_keeps_the_pv_an_empty_gpt_hides_it() {
 ",
     );
 }
+
+/// /etc/fstab as `mount -a [-v] [-t]`, `mount DIR` and `mount DEV` read it:
+/// tags, `nofail`, `auto`, a line libmount cannot parse, a missing mount
+/// point, exit statuses 0, 1, 32 and 64, and `umount` of several mounts.
+/// Captured with util-linux 2.38.1 on loop devices, in a mount namespace
+/// whose /etc/fstab started empty.
+#[test]
+fn mount_a_reads_etc_fstab() {
+    check(
+        Some("sdb=100M,sdc=100M"),
+        r#"mkfs.ext4 -q -L data -U 11111111-2222-3333-4444-555555555555 /dev/sdb
+mkfs.ext4 -q /dev/sdc
+mkdir -p /mnt/a /mnt/b /mnt/c
+mount -a; echo rc=$?
+mount /mnt/a; echo rc=$?
+echo '/dev/sdb /mnt/a ext4 defaults 0 2' >> /etc/fstab
+echo 'UUID=11111111-2222-3333-4444-555555555555 /mnt/b ext4 defaults,nofail 0 2' >> /etc/fstab
+echo 'LABEL=nolabel /mnt/c ext4 defaults 0 2' >> /etc/fstab
+echo '/dev/sdc /mnt/nodir ext4 defaults 0 2' >> /etc/fstab
+echo '/dev/sdc /mnt/c auto defaults,nofail,x-systemd.device-timeout=5 0 2' >> /etc/fstab
+echo 'UUID=abc /mnt/c ext4 defaults,nofail 0 2' >> /etc/fstab
+echo 'two fields' >> /etc/fstab
+mount -av; echo rc=$?
+findmnt -n -o TARGET,SOURCE /mnt/a
+findmnt -n -o TARGET,SOURCE /mnt/c
+mount -a; echo rc=$?
+umount /mnt/a /mnt/b /mnt/c
+mount -a -t ext4 -v; echo rc=$?
+umount /mnt/a; umount /mnt/b; umount /mnt/c
+mount -av -t noext4; echo rc=$?
+mount /mnt/a/; echo rc=$?
+mount /dev/sdc; echo rc=$?
+mount LABEL=data /mnt/b; echo rc=$?
+mount LABEL=nothere /mnt/b; echo rc=$?
+mount /dev/sdz9 /mnt/nodir; echo rc=$?
+mount /dev/sdz9 /mnt/c; echo rc=$?
+mount /mnt/zz; echo rc=$?
+umount /mnt/a; umount /mnt/b; umount /mnt/c
+printf '/dev/sdb /mnt/nodir ext4 defaults 0 2\n' > /etc/fstab
+mount -a; echo rc=$?
+"#,
+        r#"rc=0
+mount: /mnt/a: can't find in /etc/fstab.
+rc=1
+mount: /etc/fstab: parse error at line 7 -- ignored
+mount: /mnt/c: can't find LABEL=nolabel.
+mount: /mnt/nodir: mount point does not exist.
+       dmesg(1) may have more information after failed mount system call.
+/mnt/a                   : successfully mounted
+/mnt/b                   : successfully mounted
+/mnt/c                   : successfully mounted
+rc=64
+/mnt/a /dev/sdb
+/mnt/c /dev/sdc
+mount: /etc/fstab: parse error at line 7 -- ignored
+mount: /mnt/c: can't find LABEL=nolabel.
+mount: /mnt/nodir: mount point does not exist.
+       dmesg(1) may have more information after failed mount system call.
+rc=64
+mount: /etc/fstab: parse error at line 7 -- ignored
+mount: /mnt/c: can't find LABEL=nolabel.
+mount: /mnt/nodir: mount point does not exist.
+       dmesg(1) may have more information after failed mount system call.
+/mnt/a                   : successfully mounted
+/mnt/b                   : successfully mounted
+/mnt/c                   : ignored
+rc=64
+umount: /mnt/c: not mounted.
+mount: /etc/fstab: parse error at line 7 -- ignored
+/mnt/a                   : ignored
+/mnt/b                   : ignored
+/mnt/c                   : ignored
+/mnt/nodir               : ignored
+/mnt/c                   : successfully mounted
+/mnt/c                   : ignored
+rc=0
+mount: /etc/fstab: parse error at line 7 -- ignored
+rc=0
+mount: /etc/fstab: parse error at line 7 -- ignored
+mount: /mnt/nodir: mount point does not exist.
+       dmesg(1) may have more information after failed mount system call.
+rc=32
+rc=0
+mount: /mnt/b: can't find LABEL=nothere.
+rc=1
+mount: /mnt/nodir: mount point does not exist.
+       dmesg(1) may have more information after failed mount system call.
+rc=32
+mount: /mnt/c: special device /dev/sdz9 does not exist.
+       dmesg(1) may have more information after failed mount system call.
+rc=32
+mount: /etc/fstab: parse error at line 7 -- ignored
+mount: /mnt/zz: can't find in /etc/fstab.
+rc=1
+mount: /mnt/nodir: mount point does not exist.
+       dmesg(1) may have more information after failed mount system call.
+rc=32
+"#,
+    );
+}
+
+/// Proxmox VE's installer writes the root LV, the ESP by its UUID, swap and
+/// proc; `mount -av` finds them all mounted or not its business.
+#[test]
+fn the_lab_host_has_the_installers_fstab() {
+    check(
+        None,
+        "cat /etc/fstab\nmount -av; echo rc=$?\n",
+        "# <file system> <mount point> <type> <options> <dump> <pass>
+/dev/pve/root / ext4 errors=remount-ro 0 1
+UUID=FAD9-8D7F /boot/efi vfat defaults 0 1
+/dev/pve/swap none swap sw 0 0
+proc /proc proc defaults 0 0
+/                        : ignored
+/boot/efi                : already mounted
+none                     : ignored
+/proc                    : already mounted
+rc=0
+",
+    );
+}

@@ -74,6 +74,21 @@ impl Machine {
         let _ = self.mkdir("/boot/efi", true);
         let _ = self.mount(esp, "/boot/efi");
         let _ = self.swapon(swap);
+        #[cfg(feature = "mount-table")]
+        self.write_fstab(esp);
+    }
+
+    /// The /etc/fstab Proxmox VE's installer writes: the root LV, the ESP by
+    /// its UUID, swap and proc.
+    #[cfg(feature = "mount-table")]
+    fn write_fstab(&mut self, esp: crate::core::device::DevId) {
+        let esp_uuid = self.probe(esp).map(|s| s.uuid).unwrap_or_default();
+        let text = format!(
+            "# <file system> <mount point> <type> <options> <dump> <pass>\n/dev/pve/root / ext4 errors=remount-ro 0 1\n\
+             UUID={esp_uuid} /boot/efi vfat defaults 0 1\n/dev/pve/swap none swap sw 0 0\nproc /proc proc defaults 0 0\n"
+        );
+        let _ = self.create_file("/etc/fstab", true);
+        let _ = self.write_file("/etc/fstab", 0, crate::core::media::Chunk::bytes(text.as_bytes()));
     }
 
     /// `rpool` as an admin makes it a day before the lab starts: a mirror of

@@ -1,0 +1,207 @@
+//! /etc/fstab as util-linux 2.38's `mount -a` and `mount DIR` read it: an
+//! entry's source (a device path, or a `UUID=`, `LABEL=`, `PARTUUID=` or
+//! `PARTLABEL=` tag), mount point, type and options, tried in file order.
+//!
+//! Simplified: proc, sysfs and the other pseudo filesystems count as mounted
+//! already; of the options, the userspace ones (`nofail`, `noauto`, `x-*`…)
+//! are read and the rest go to `mount -o`, which takes what the lab models.
+
+use super::Output;
+use crate::core::machine::files::normalize;
+use crate::core::machine::Machine;
+
+/// One fstab line (`struct libmnt_fs` as read from the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    source: String,
+    target: String,
+    fstype: String,
+    options: String,
+}
+
+/// mount's exit statuses (`MNT_EX_*`).
+const EX_USAGE: i32 = 1;
+const EX_FAIL: i32 = 32;
+const EX_SOMEOK: i32 = 64;
+
+/// The filesystems the lab's kernel always has mounted.
+const PSEUDO: &[&str] = &["proc", "sysfs", "devpts", "tmpfs", "devtmpfs", "securityfs", "cgroup2", "efivarfs", "debugfs"];
+
+/// `mount -a`, `mount DIR|DEV` and a mount whose source is a tag, which
+/// read /etc/fstab or the devices' tags; None for a mount that reads neither.
+pub fn intercept(machine: &mut Machine, args: &[String]) -> Option<Output> {
+    let (mut all, mut verbose, mut types, mut operands) = (false, false, None, Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-t" | "--types" => types = it.next().cloned(),
+            "-o" | "--options" => _ = it.next(),
+            "--all" => all = true,
+            "--verbose" => verbose = true,
+            s if s.starts_with("--") => {}
+            s if s.starts_with('-') => {
+                all |= s.contains('a');
+                verbose |= s.contains('v');
+            }
+            s => operands.push(s),
+        }
+    }
+    if all {
+        return Some(mount_all(machine, verbose, types.as_deref()));
+    }
+    match operands.as_slice() {
+        [one] => Some(mount_listed(machine, one)),
+        [source, dir] => source_check(machine, source, dir).err(),
+        _ => None,
+    }
+}
+
+/// A two-operand mount's source: a tag is looked up (`can't find`), and a
+/// path's mount point must exist before the device is looked at.
+fn source_check(machine: &Machine, source: &str, dir: &str) -> Result<(), Output> {
+    if let Some((name, value)) = tag(source) {
+        return match super::blkid::find_tag(machine, name, value) {
+            Some(_) => Ok(()),
+            None => Err(Output::error(format!("mount: {dir}: can't find {source}.\n"), EX_USAGE)),
+        };
+    }
+    if !machine.is_dir(&normalize(dir)) {
+        let hint = "       dmesg(1) may have more information after failed mount system call.\n";
+        return Err(Output::error(format!("mount: {dir}: mount point does not exist.\n{hint}"), EX_FAIL));
+    }
+    Ok(())
+}
+
+/// `NAME=value` for the tags libmount evaluates.
+fn tag(spec: &str) -> Option<(&str, &str)> {
+    spec.split_once('=').filter(|(n, _)| matches!(*n, "UUID" | "LABEL" | "PARTUUID" | "PARTLABEL"))
+}
+
+/// A source as a device path: a tag's device, or the path itself.
+pub fn device_path(machine: &Machine, source: &str) -> Option<String> {
+    match tag(source) {
+        Some((name, value)) => super::blkid::find_tag(machine, name, value).map(|d| machine.path(d)),
+        None => Some(source.to_string()),
+    }
+}
+
+/// The entries of /etc/fstab, and a warning for each line libmount cannot
+/// parse (fewer than three fields). No file is no entries.
+fn read(machine: &Machine) -> (Vec<Entry>, String) {
+    let size = machine.file_size("/etc/fstab").unwrap_or(0);
+    let bytes = machine.read_file("/etc/fstab", 0, size).unwrap_or_default();
+    let (mut entries, mut warnings) = (Vec::new(), String::new());
+    for (i, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.as_slice() {
+            [] => {}
+            [first, ..] if first.starts_with('#') => {}
+            [source, target, fstype, rest @ ..] => entries.push(Entry {
+                source: source.to_string(),
+                target: target.to_string(),
+                fstype: fstype.to_string(),
+                options: rest.first().map_or("defaults", |o| o).to_string(),
+            }),
+            _ => warnings.push_str(&format!("mount: /etc/fstab: parse error at line {} -- ignored\n", i + 1)),
+        }
+    }
+    (entries, warnings)
+}
+
+fn has_option(options: &str, name: &str) -> bool {
+    options.split(',').any(|o| o == name)
+}
+
+/// `mnt_fs_match_fstype`: a comma list, all negated by a leading `no`.
+fn type_matches(pattern: &str, fstype: &str) -> bool {
+    match pattern.strip_prefix("no") {
+        Some(list) => !list.split(',').any(|t| t.trim_start_matches("no") == fstype),
+        None => pattern.split(',').any(|t| t == fstype),
+    }
+}
+
+/// Whether the entry was mounted when `mount -a` began (libmount reads the
+/// mount table once).
+fn mounted(machine: &Machine, e: &Entry) -> bool {
+    if PSEUDO.contains(&e.fstype.as_str()) {
+        return true;
+    }
+    let dev = device_path(machine, &e.source).and_then(|p| machine.resolve(&p));
+    let target = normalize(&e.target);
+    machine.mounts().iter().any(|m| Some(m.dev) == dev && m.target == target)
+}
+
+/// `mount -a [-v] [-t TYPES]`: each entry not swap, `/`, `noauto` or of
+/// another type, and not mounted already.
+fn mount_all(machine: &mut Machine, verbose: bool, types: Option<&str>) -> Output {
+    let (entries, warnings) = read(machine);
+    let ignored = |e: &Entry| {
+        e.fstype == "swap" || e.target == "/" || e.target == "root" || has_option(&e.options, "noauto") || types.is_some_and(|t| !type_matches(t, &e.fstype))
+    };
+    let skip: Vec<Option<&str>> = entries.iter().map(|e| if ignored(e) { Some("ignored") } else { mounted(machine, e).then_some("already mounted") }).collect();
+    let mut out = Output { err: warnings, ..Output::default() };
+    let (mut succeeded, mut failed) = (0, 0);
+    for (e, skip) in entries.iter().zip(skip) {
+        let note = match skip {
+            Some(why) => why,
+            None => {
+                let (o, mounted) = mount_entry(machine, e);
+                out.err.push_str(&o.err);
+                out.events.extend(o.events);
+                if o.exit_status != 0 {
+                    failed += 1;
+                    continue;
+                }
+                succeeded += 1;
+                if !mounted {
+                    continue;
+                }
+                "successfully mounted"
+            }
+        };
+        if verbose {
+            out.text.push_str(&format!("{:<25}: {note}\n", e.target));
+        }
+    }
+    out.exit_status = match (failed, succeeded) {
+        (0, _) => 0,
+        (_, 0) => EX_FAIL,
+        _ => EX_SOMEOK,
+    };
+    out
+}
+
+/// `mount DIR` or `mount DEV`: the entry with that mount point or source.
+fn mount_listed(machine: &mut Machine, what: &str) -> Output {
+    let (entries, warnings) = read(machine);
+    let dev = machine.resolve(what);
+    let found = entries.iter().find(|e| normalize(&e.target) == normalize(what)).or_else(|| {
+        entries.iter().find(|e| e.source == what || dev.is_some() && device_path(machine, &e.source).and_then(|p| machine.resolve(&p)) == dev)
+    });
+    let mut out = match found {
+        Some(e) => mount_entry(machine, e).0,
+        None => Output::error(format!("mount: {what}: can't find in /etc/fstab.\n"), EX_USAGE),
+    };
+    out.err.insert_str(0, &warnings);
+    out
+}
+
+/// Mounts one entry; also says whether a filesystem was mounted (`nofail`
+/// forgives a source that is not there).
+fn mount_entry(machine: &mut Machine, e: &Entry) -> (Output, bool) {
+    let Some(path) = device_path(machine, &e.source) else {
+        if has_option(&e.options, "nofail") {
+            return (Output::default(), false);
+        }
+        return (Output::error(format!("mount: {}: can't find {}.\n", e.target, e.source), EX_USAGE), false);
+    };
+    let userspace = |o: &&str| matches!(*o, "auto" | "noauto" | "nofail" | "user" | "nouser" | "users" | "owner" | "group" | "_netdev") || o.starts_with("x-") || o.starts_with("comment=");
+    let options: Vec<&str> = e.options.split(',').filter(|o| !userspace(o)).collect();
+    let mut args = vec!["-o".to_string(), options.join(","), path, e.target.clone()];
+    if e.fstype != "auto" {
+        args.splice(0..0, ["-t".to_string(), e.fstype.clone()]);
+    }
+    let o = super::fs::mount(machine, &args);
+    let mounted = o.exit_status == 0;
+    (o, mounted)
+}
