@@ -245,6 +245,10 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
         }
         out.say(&format!("Warning!  {path} is mounted.\nWarning: skipping journal recovery because doing a read-only filesystem check.\n"));
     }
+    // Once open, e2fsck names the filesystem by its label if it has one
+    // (`ctx->device_name`).
+    let label = machine.probe(dev).map(|s| s.label).filter(|l| !l.is_empty());
+    let path = label.as_deref().unwrap_or(path);
     // A partition shrunk under its filesystem (`check_super_block`): -y and
     // a terminal (whose default answer the lab takes) abort, -n goes on,
     // -p stops for a manual check.

@@ -2116,3 +2116,115 @@ rc=0
 ",
     );
 }
+
+/// Once it has opened a filesystem with a label, e2fsck names it by the
+/// label (`ctx->device_name`). Captured with e2fsprogs 1.47.0 on a loop device.
+#[test]
+fn e2fsck_names_a_labelled_filesystem_by_its_label() {
+    check(
+        Some("sdb=100M"),
+        "mkfs.ext4 -q -L data /dev/sdb\ne2fsck -n /dev/sdb\ne2fsck -fn /dev/sdb\ne2fsck -p /dev/sdb\ne2fsck -fp /dev/sdb\n",
+        "e2fsck 1.47.0 (5-Feb-2023)
+data: clean, 11/25584 files, 12081/102400 blocks
+e2fsck 1.47.0 (5-Feb-2023)
+Pass 1: Checking inodes, blocks, and sizes
+Pass 2: Checking directory structure
+Pass 3: Checking directory connectivity
+Pass 4: Checking reference counts
+Pass 5: Checking group summary information
+data: 11/25584 files (0.0% non-contiguous), 12081/102400 blocks
+data: clean, 11/25584 files, 12081/102400 blocks
+data: 11/25584 files (0.0% non-contiguous), 12081/102400 blocks
+",
+    );
+}
+
+/// lvm2 refuses an option given twice unless it counts (-v, -q, -f) or
+/// groups (-o, -O, -S): "Option -n/--name may not be repeated.", status 3.
+/// The messages were checked with lvm2 2.03.16 on a loop device.
+#[test]
+fn lvm_refuses_a_repeated_option() {
+    check(
+        Some("sdb=100M"),
+        r#"pvcreate -q /dev/sdb
+vgcreate -q rvq /dev/sdb
+lvcreate -n a -n b -L 8M rvq; echo rc=$?
+lvcreate --name a -n b -L 8M rvq; echo rc=$?
+lvcreate -y -y -n c -L 8M rvq; echo rc=$?
+lvcreate --type linear --type linear -n c -L 8M rvq; echo rc=$?
+lvs -a -a rvq; echo rc=$?
+lvs --units m --units g rvq; echo rc=$?
+lvextend -n -n -L+4M rvq/a; echo rc=$?
+lvcreate -L8M -L 8M -n x -x rvq; echo rc=$?
+lvs -o name -o size rvq; echo rc=$?
+lvcreate -q -q -n ok -L 8M rvq; echo rc=$?
+"#,
+        r#"  Physical volume "/dev/sdb" successfully created.
+  Volume group "rvq" successfully created
+  Option -n/--name may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option -n/--name may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option -y/--yes may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option --type may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option -a/--all may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option --units may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option -n/--nofsck may not be repeated.
+  Error during parsing of command line.
+rc=3
+  Option -L/--size may not be repeated.
+  Error during parsing of command line.
+rc=3
+rc=0
+rc=0
+"#,
+    );
+}
+
+/// A percentage with PVs named is cut to what those PVs have free
+/// (`approx_alloc`), and a full PV named is refused. Checked with lvm2
+/// 2.03.16 on loop devices (the Devices column there is wider).
+#[test]
+fn lvcreate_percent_on_named_pvs_takes_what_they_have() {
+    check(
+        Some("sdb=100M,sdc=1G,sdd=1G"),
+        r#"pvcreate -q /dev/sdc /dev/sdd
+vgcreate -q vg /dev/sdc /dev/sdd
+lvcreate -l 100%FREE -n y vg /dev/sdd; echo rc=$?
+lvs -o lv_name,lv_size,devices vg
+lvcreate -l 100%PVS -n w vg /dev/sdd; echo rc=$?
+lvcreate -l 50%VG -n v vg /dev/sdc; echo rc=$?
+lvcreate -l 100%FREE -n u vg /dev/sdc; echo rc=$?
+lvs -o lv_name,lv_size,devices vg
+"#,
+        r#"  Physical volume "/dev/sdc" successfully created.
+  Physical volume "/dev/sdd" successfully created.
+  Volume group "vg" successfully created
+  Logical volume "y" created.
+rc=0
+  LV   LSize    Devices    
+  y    1020.00m /dev/sdd(0)
+  WARNING: No free extents on physical volume "/dev/sdd".
+  No specified PVs have space available.
+rc=5
+  Logical volume "v" created.
+rc=0
+  WARNING: No free extents on physical volume "/dev/sdc".
+  No specified PVs have space available.
+rc=5
+  LV   LSize    Devices    
+  v    1020.00m /dev/sdc(0)
+  y    1020.00m /dev/sdd(0)
+"#,
+    );
+}

@@ -356,11 +356,21 @@ pub(super) enum Word {
 pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
     let mut a = Args::default();
     let words = split_words(cmd, raw)?;
+    #[cfg(feature = "lvm-extras")]
+    let mut seen = std::collections::BTreeSet::new();
     let mut k = 0;
     while k < words.len() {
         match &words[k] {
             Word::Pos(p) => a.positional.push(p.clone()),
             Word::Opt(key, inline) => {
+                #[cfg(feature = "lvm-extras")]
+                if let Some(name) = option_name(cmd, key).filter(|n| !seen.insert(n.clone())) {
+                    let mut o = getopt_error(String::new());
+                    let mut line = String::new();
+                    err_msg(&mut line, &format!("Option {name} may not be repeated."));
+                    o.text.insert_str(0, &line);
+                    return Err(o);
+                }
                 // An option's value is attached (`--size=1G`, `-L1G`) or the next word.
                 let mut value = || -> Result<String, Output> {
                     if let Some(v) = inline.clone() {
@@ -378,6 +388,51 @@ pub(super) fn parse_args(cmd: &str, raw: &[String]) -> Result<Args, Output> {
         k += 1;
     }
     Ok(a)
+}
+
+/// The long names of the short options a command may not repeat.
+#[cfg(feature = "lvm-extras")]
+fn long_name(cmd: &str, c: char) -> Option<&'static str> {
+    Some(match c {
+        'n' if matches!(cmd, "lvextend" | "lvreduce" | "lvresize") => "nofsck",
+        'n' => "name",
+        's' if cmd == "vgcreate" => "physicalextentsize",
+        's' if cmd == "lvcreate" => "snapshot",
+        's' => "short",
+        'c' if cmd == "lvcreate" => "chunksize",
+        'c' => "colon",
+        'a' if matches!(cmd, "lvcreate" | "lvchange" | "vgchange") => "activate",
+        'a' => "all",
+        'm' if cmd == "lvcreate" => "mirrors",
+        'm' => "maps",
+        'f' if cmd == "vgcfgbackup" => "file",
+        _ => {
+            let names = [('L', "size"), ('l', "extents"), ('V', "virtualsize"), ('T', "thin"), ('y', "yes"), ('r', "resizefs"), ('Z', "zero")];
+            let more = [('W', "wipesignatures"), ('u', "uuid"), ('i', "stripes"), ('I', "stripesize"), ('t', "test")];
+            names.iter().chain(&more).find(|e| e.0 == c)?.1
+        }
+    })
+}
+
+/// How lvm2 names an option that may appear once (`-n/--name`, `--type`);
+/// None for the countable (-v, -q, -f) and groupable (-o, -O, -S) ones.
+#[cfg(feature = "lvm-extras")]
+fn option_name(cmd: &str, key: &str) -> Option<String> {
+    let repeatable = ["verbose", "debug", "quiet", "force", "options", "sort", "select", "addtag", "deltag", "configreport", "devices"];
+    let (short, long) = match key.strip_prefix("--") {
+        Some(long) => ("nLlVTyrZWuiItscamf".chars().find(|c| long_name(cmd, *c) == Some(long)), long),
+        None => {
+            let c = key.chars().nth(1)?;
+            (Some(c), long_name(cmd, c)?)
+        }
+    };
+    if repeatable.contains(&long) || long == "file" && cmd != "vgcfgbackup" {
+        return None;
+    }
+    Some(match short {
+        Some(c) => format!("-{c}/--{long}"),
+        None => format!("--{long}"),
+    })
 }
 
 /// Long options that take an argument.
