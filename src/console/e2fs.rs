@@ -247,7 +247,9 @@ pub fn e2fsck(machine: &Machine, args: &[String]) -> Output {
     }
     // Once open, e2fsck names the filesystem by its label if it has one
     // (`ctx->device_name`).
+    #[cfg(feature = "e2fsck-label")]
     let label = machine.probe(dev).map(|s| s.label).filter(|l| !l.is_empty());
+    #[cfg(feature = "e2fsck-label")]
     let path = label.as_deref().unwrap_or(path);
     // A partition shrunk under its filesystem (`check_super_block`): -y and
     // a terminal (whose default answer the lab takes) abort, -n goes on,

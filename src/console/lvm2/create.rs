@@ -640,10 +640,12 @@ fn create(machine: &mut Machine, mut t: String, vg: &Vg, form: Form, names: Name
         machine.lvcreate_thin(vg_name, &pool.unwrap_or_default(), &name, virtual_bytes)
     } else {
         let Ok((extents, striping)) = fit_stripes(&mut t, vg, s.extents, s.striping) else { return fail(t) };
-        // A percentage shrinks to what the named PVs, or the VG, can give.
-        let room = match (striping.stripes, s.pvs.is_empty()) {
+        // A percentage shrinks to what the named PVs, or the VG, can give
+        // (the named PVs natively: the browser's budget).
+        let named = cfg!(feature = "lvm-extras") && !s.pvs.is_empty();
+        let room = match (striping.stripes, named) {
             (2.., _) => machine.lvm().striped_capacity(vg, striping),
-            (_, false) => machine.lvm().pvs_free_extents(&s.pvs),
+            (_, true) => machine.lvm().pvs_free_extents(&s.pvs),
             _ => s.free,
         };
         let extents = if s.approx { extents.min(room) } else { extents };
