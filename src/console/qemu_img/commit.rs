@@ -77,6 +77,22 @@ fn the_image(shell: &Shell, cmd: &str, opts: &[(char, String)], files: &[String]
     Ok(f)
 }
 
+/// A commit that stops after its image opened: with -p, the progress meter
+/// has started (native: the browser's budget). A file that does not open
+/// stops before it.
+fn commit_failed(opts: &[(char, String)], mut e: Output) -> Output {
+    let opened = !e.err.contains("Could not open");
+    if cfg!(feature = "qemu-img-arg-checks") && opened && has(opts, 'p') && !has(opts, 'q') {
+        // The meter's line is flushed before the error, its end after it.
+        #[cfg(feature = "shell-scripts")]
+        {
+            e.both = Some(format!("    (0.00/100%)\r{}\n", e.err));
+        }
+        e.text.insert_str(0, "    (0.00/100%)\r\n");
+    }
+    e
+}
+
 /// `qemu-img commit [-q] [-d] [-p] [-b BASE] [-f FMT] [-t CACHE] FILE`.
 pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
     let (opts, files) = match options("commit", args, COMMIT_SHORT, COMMIT_LONG) {
@@ -86,12 +102,19 @@ pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
     if let Some(t) = value(&opts, 't').filter(|t| !matches!(*t, "none" | "writeback" | "writethrough" | "directsync" | "unsafe")) {
         return fail(format!("Invalid cache option: {t}"));
     }
-    let f = match the_image(shell, "commit", &opts, &files, &|_| "Image does not have a backing file".into()) {
+    // With -b, an image without a backing file has no BASE in its chain
+    // either (native: the browser's budget).
+    let base_given = value(&opts, 'b').filter(|_| cfg!(feature = "qemu-img-arg-checks"));
+    let no_backing = |name: &str| match base_given {
+        Some(b) => format!("Did not find '{b}' in the backing chain of '{name}'"),
+        None => "Image does not have a backing file".into(),
+    };
+    let f = match the_image(shell, "commit", &opts, &files, &no_backing) {
         Ok(f) => f,
-        Err(e) => return e,
+        Err(e) => return commit_failed(&opts, e),
     };
     if f.backing.is_none() {
-        return fail("Image does not have a backing file".into());
+        return commit_failed(&opts, fail(no_backing(&f.name)));
     }
     if let Some(e) = chain_error(shell, &f) {
         return e;
@@ -101,7 +124,7 @@ pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
         None => 1,
         Some(b) => match chain.layers.iter().skip(1).position(|l| l.path == shell.abs(b)) {
             Some(i) => i + 1,
-            None => return fail(format!("Did not find '{b}' in the backing chain of '{}'", f.name)),
+            None => return commit_failed(&opts, fail(format!("Did not find '{b}' in the backing chain of '{}'", f.name))),
         },
     };
     let (Some(top), Some(target)) = (chain.layers.first(), chain.layers.get(base)) else {
@@ -310,7 +333,18 @@ fn copy_differences(shell: &mut Shell, f: &Facts, new: &str, format: Option<&str
             Some(f) if k.is_none() && !matches!(f, "raw" | "qcow2") => return Err(cannot(format!("the lab reads raw and qcow2 images only, and this is no '{f}' image"))),
             _ => {}
         }
-        (k.is_none().then(|| Chain::open(m, &name, &path, format == Some("raw"))), k)
+        let fresh = k.is_none().then(|| Chain::open(m, &name, &path, format == Some("raw")));
+        // A new chain that reaches the image meets its write lock (native:
+        // the browser's budget).
+        #[cfg(feature = "qemu-img-arg-checks")]
+        {
+            let image = crate::core::machine::files::normalize(&f.path);
+            if let Some((depth, layer)) = fresh.iter().flat_map(|c| c.layers.iter().enumerate()).find(|(_, l)| crate::core::machine::files::normalize(&l.path) == image) {
+                let nested = "Could not open backing file: ".repeat(depth);
+                return Err(cannot(format!("{nested}Failed to get shared \"write\" lock\nIs another process using the image [{}]?", layer.name)));
+            }
+        }
+        (fresh, k)
     };
     let candidates = union(&old.data_ranges_from(m, 1), &fresh.as_ref().map_or(Vec::new(), |n| n.data_ranges_from(m, 0)));
     let will = |at: u64, n: u64| {

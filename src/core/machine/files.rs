@@ -479,32 +479,45 @@ impl Machine {
     }
 
     /// `fallocate(FALLOC_FL_ZERO_RANGE)` as ext4 does it (qemu-io's `write
-    /// -z` on a raw file, qcow2's zeroing of new clusters): the whole blocks
-    /// in the range become unwritten in place (allocated, reading zeros
-    /// whatever they held; SEEK_DATA skips them), the partial blocks at its
-    /// edges are written with zeros, and the file grows to cover the range.
-    /// A ZFS file gets zeros.
+    /// -z` on a raw file, qcow2's zeroing of new clusters): the blocks it
+    /// touches become unwritten in place (allocated, reading zeros whatever
+    /// they held; SEEK_DATA skips them), except a partial block at an edge
+    /// that has a block already, which is written with zeros; and the file
+    /// grows to cover the range. A ZFS file gets zeros.
     pub fn zero_range_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
-        if self.zfs_path(&normalize(path)).is_some() {
+        if self.zfs_path(&normalize(path)).is_some() || len == 0 {
             return self.write_file(path, offset, Chunk::zeros(len));
         }
         let (uuid, ino) = self.inode_at(path)?;
         let bs = self.fs(&uuid)?.tree.block_size;
         let end = offset + len;
-        let (first, stop) = (offset.next_multiple_of(bs), end / bs * bs);
-        if first >= stop {
-            return self.write_file(path, offset, Chunk::zeros(len));
-        }
+        let (lo, hi) = (offset / bs, (end - 1) / bs);
+        // `ext4_alloc_file_blocks` makes a hole at an edge unwritten; only
+        // a block it already had gets `ext4_zero_partial_blocks`' zeros.
+        let runs = self.block_runs(path)?;
+        let has_block = |b: u64| runs.iter().any(|&(at, n)| at < (b + 1) * bs && b * bs < at + n);
+        let partial = |b: u64| b * bs < offset || (b + 1) * bs > end;
         let mut events = Vec::new();
-        for (at, n) in [(offset, first - offset), (stop, end - stop)].into_iter().filter(|e| e.1 > 0) {
-            events.extend(self.write_file(path, at, Chunk::zeros(n))?);
+        let (mut first, mut last) = (lo, hi);
+        if partial(lo) && has_block(lo) {
+            events.extend(self.write_file(path, offset, Chunk::zeros(((lo + 1) * bs).min(end) - offset))?);
+            first += 1;
+        }
+        if hi >= first && partial(hi) && has_block(hi) {
+            let at = (hi * bs).max(offset);
+            events.extend(self.write_file(path, at, Chunk::zeros(end - at))?);
+            last = hi.saturating_sub(1);
         }
         let now = self.clock;
         let tree = &mut self.fs_mut(&uuid)?.tree;
-        tree.zero_range(ino, first / bs, stop / bs - 1)?;
+        if first <= last && hi >= first {
+            tree.zero_range(ino, first, last)?;
+        }
         let size = tree.size(ino).max(end);
         tree.set_size(ino, size, now)?;
-        self.mirror_from_file(&uuid, ino, first, stop - first);
+        if first <= last && hi >= first {
+            self.mirror_from_file(&uuid, ino, first * bs, (last + 1 - first) * bs);
+        }
         events.push(Event::FileResized { path: normalize(path), size });
         Ok(events)
     }
