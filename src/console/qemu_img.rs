@@ -1021,14 +1021,13 @@ fn check(shell: &mut Shell, args: &[String]) -> Output {
         return out;
     }
     let Some(h) = &f.header else {
-        #[cfg_attr(not(feature = "qemu-img-arg-checks"), allow(unused_mut))]
-        let mut out = Output::error("qemu-img: This image format does not support checks\n", 63);
+        let refusal = "qemu-img: This image format does not support checks\n";
         // -r opens the image for writing, and a probed raw one warns (native).
         #[cfg(feature = "qemu-img-arg-checks")]
         if o.repair && o.format.is_none() {
-            out.err.insert_str(0, &probed_raw_warning(&f.name));
+            return Output::error(format!("{}{refusal}", probed_raw_warning(&f.name)), 63);
         }
-        return out;
+        return Output::error(refusal, 63);
     };
     if f.length.div_ceil(h.cluster_bytes()) > qcow2::check::MAX_FILE_CLUSTERS {
         return fail(format!("the lab's qemu-img check counts files of at most {} clusters; this one is longer", qcow2::check::MAX_FILE_CLUSTERS));

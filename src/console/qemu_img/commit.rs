@@ -80,9 +80,10 @@ fn the_image(shell: &Shell, cmd: &str, opts: &[(char, String)], files: &[String]
 /// A commit that stops after its image opened: with -p, the progress meter
 /// has started (native: the browser's budget). A file that does not open
 /// stops before it.
+#[cfg(feature = "qemu-img-arg-checks")]
 fn commit_failed(opts: &[(char, String)], mut e: Output) -> Output {
     let opened = !e.err.contains("Could not open");
-    if cfg!(feature = "qemu-img-arg-checks") && opened && has(opts, 'p') && !has(opts, 'q') {
+    if opened && has(opts, 'p') && !has(opts, 'q') {
         // The meter's line is flushed before the error, its end after it.
         #[cfg(feature = "shell-scripts")]
         {
@@ -91,6 +92,27 @@ fn commit_failed(opts: &[(char, String)], mut e: Output) -> Output {
         e.text.insert_str(0, "    (0.00/100%)\r\n");
     }
     e
+}
+
+/// The image commit opens, refused when it has no backing file: with -b,
+/// as one whose chain lacks BASE.
+#[cfg(feature = "qemu-img-arg-checks")]
+fn no_base_in_chain(shell: &Shell, opts: &[(char, String)], files: &[String]) -> Result<Facts, Output> {
+    let no_backing = |name: &str| match value(opts, 'b') {
+        Some(b) => format!("Did not find '{b}' in the backing chain of '{name}'"),
+        None => "Image does not have a backing file".into(),
+    };
+    let f = the_image(shell, "commit", opts, files, &no_backing)?;
+    // A chain that does not open says so first (commit's own check).
+    if f.backing.is_some() && chain_error(shell, &f).is_some() {
+        return Ok(f);
+    }
+    let chain = Chain::open(&shell.machine, &f.name, &f.path, false);
+    let base_found = value(opts, 'b').is_none_or(|b| chain.layers.iter().skip(1).any(|l| l.path == shell.abs(b)));
+    match (&f.backing, base_found) {
+        (Some(_), true) => Ok(f),
+        _ => Err(fail(no_backing(&f.name))),
+    }
 }
 
 /// `qemu-img commit [-q] [-d] [-p] [-b BASE] [-f FMT] [-t CACHE] FILE`.
@@ -103,18 +125,19 @@ pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
         return fail(format!("Invalid cache option: {t}"));
     }
     // With -b, an image without a backing file has no BASE in its chain
-    // either (native: the browser's budget).
-    let base_given = value(&opts, 'b').filter(|_| cfg!(feature = "qemu-img-arg-checks"));
-    let no_backing = |name: &str| match base_given {
-        Some(b) => format!("Did not find '{b}' in the backing chain of '{name}'"),
-        None => "Image does not have a backing file".into(),
-    };
-    let f = match the_image(shell, "commit", &opts, &files, &no_backing) {
+    // either, and -p's meter has started (native: the browser's budget).
+    #[cfg(feature = "qemu-img-arg-checks")]
+    let f = match no_base_in_chain(shell, &opts, &files) {
         Ok(f) => f,
         Err(e) => return commit_failed(&opts, e),
     };
+    #[cfg(not(feature = "qemu-img-arg-checks"))]
+    let f = match the_image(shell, "commit", &opts, &files, &|_| "Image does not have a backing file".into()) {
+        Ok(f) => f,
+        Err(e) => return e,
+    };
     if f.backing.is_none() {
-        return commit_failed(&opts, fail(no_backing(&f.name)));
+        return fail("Image does not have a backing file".into());
     }
     if let Some(e) = chain_error(shell, &f) {
         return e;
@@ -124,7 +147,7 @@ pub fn commit(shell: &mut Shell, args: &[String]) -> Output {
         None => 1,
         Some(b) => match chain.layers.iter().skip(1).position(|l| l.path == shell.abs(b)) {
             Some(i) => i + 1,
-            None => return commit_failed(&opts, fail(format!("Did not find '{b}' in the backing chain of '{}'", f.name))),
+            None => return fail(format!("Did not find '{b}' in the backing chain of '{}'", f.name)),
         },
     };
     let (Some(top), Some(target)) = (chain.layers.first(), chain.layers.get(base)) else {

@@ -484,6 +484,7 @@ impl Machine {
     /// they held; SEEK_DATA skips them), except a partial block at an edge
     /// that has a block already, which is written with zeros; and the file
     /// grows to cover the range. A ZFS file gets zeros.
+    #[cfg(feature = "zero-range-edges")]
     pub fn zero_range_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
         if self.zfs_path(&normalize(path)).is_some() || len == 0 {
             return self.write_file(path, offset, Chunk::zeros(len));
@@ -491,35 +492,70 @@ impl Machine {
         let (uuid, ino) = self.inode_at(path)?;
         let bs = self.fs(&uuid)?.tree.block_size;
         let end = offset + len;
-        let (lo, hi) = (offset / bs, (end - 1) / bs);
-        // `ext4_alloc_file_blocks` makes a hole at an edge unwritten; only
-        // a block it already had gets `ext4_zero_partial_blocks`' zeros.
-        let runs = self.block_runs(path)?;
-        let has_block = |b: u64| runs.iter().any(|&(at, n)| at < (b + 1) * bs && b * bs < at + n);
-        let partial = |b: u64| b * bs < offset || (b + 1) * bs > end;
-        let mut events = Vec::new();
-        let (mut first, mut last) = (lo, hi);
-        if partial(lo) && has_block(lo) {
-            events.extend(self.write_file(path, offset, Chunk::zeros(((lo + 1) * bs).min(end) - offset))?);
-            first += 1;
+        let (first, stop) = self.unwritten_span(path, offset, end, bs)?;
+        if first >= stop {
+            return self.write_file(path, offset, Chunk::zeros(len));
         }
-        if hi >= first && partial(hi) && has_block(hi) {
-            let at = (hi * bs).max(offset);
-            events.extend(self.write_file(path, at, Chunk::zeros(end - at))?);
-            last = hi.saturating_sub(1);
+        let mut events = Vec::new();
+        for (at, n) in [(offset, first.saturating_sub(offset)), (stop, end.saturating_sub(stop))].into_iter().filter(|e| e.1 > 0) {
+            events.extend(self.write_file(path, at, Chunk::zeros(n))?);
         }
         let now = self.clock;
         let tree = &mut self.fs_mut(&uuid)?.tree;
-        if first <= last && hi >= first {
-            tree.zero_range(ino, first, last)?;
-        }
+        tree.zero_range(ino, first / bs, stop / bs - 1)?;
         let size = tree.size(ino).max(end);
         tree.set_size(ino, size, now)?;
-        if first <= last && hi >= first {
-            self.mirror_from_file(&uuid, ino, first * bs, (last + 1 - first) * bs);
-        }
+        self.mirror_from_file(&uuid, ino, first, stop - first);
         events.push(Event::FileResized { path: normalize(path), size });
         Ok(events)
+    }
+
+    /// The browser's `zero_range_file` (its budget: stop 54): both partial
+    /// edges get zeros, holes or not.
+    ///
+    /// `fallocate(FALLOC_FL_ZERO_RANGE)` as ext4 does it (qemu-io's `write
+    /// -z` on a raw file, qcow2's zeroing of new clusters): the whole blocks
+    /// in the range become unwritten in place (allocated, reading zeros
+    /// whatever they held; SEEK_DATA skips them), the partial blocks at its
+    /// edges are written with zeros, and the file grows to cover the range.
+    /// A ZFS file gets zeros.
+    #[cfg(not(feature = "zero-range-edges"))]
+    pub fn zero_range_file(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        if self.zfs_path(&normalize(path)).is_some() {
+            return self.write_file(path, offset, Chunk::zeros(len));
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        let bs = self.fs(&uuid)?.tree.block_size;
+        let end = offset + len;
+        let (first, stop) = (offset.next_multiple_of(bs), end / bs * bs);
+        if first >= stop {
+            return self.write_file(path, offset, Chunk::zeros(len));
+        }
+        let mut events = Vec::new();
+        for (at, n) in [(offset, first - offset), (stop, end - stop)].into_iter().filter(|e| e.1 > 0) {
+            events.extend(self.write_file(path, at, Chunk::zeros(n))?);
+        }
+        let now = self.clock;
+        let tree = &mut self.fs_mut(&uuid)?.tree;
+        tree.zero_range(ino, first / bs, stop / bs - 1)?;
+        let size = tree.size(ino).max(end);
+        tree.set_size(ino, size, now)?;
+        self.mirror_from_file(&uuid, ino, first, stop - first);
+        events.push(Event::FileResized { path: normalize(path), size });
+        Ok(events)
+    }
+
+    /// The blocks `zero_range_file` makes unwritten, as a byte span:
+    /// `ext4_alloc_file_blocks` makes a hole at a partial edge unwritten
+    /// too; only a block the file already had gets `ext4_zero_partial_blocks`'
+    /// zeros.
+    #[cfg(feature = "zero-range-edges")]
+    fn unwritten_span(&self, path: &str, offset: u64, end: u64, bs: u64) -> Result<(u64, u64), VfsError> {
+        let runs = self.block_runs(path)?;
+        let has_block = |at: u64| runs.iter().any(|&(a, n)| a / bs <= at / bs && at / bs < (a + n).div_ceil(bs));
+        let first = if offset % bs != 0 && has_block(offset) { offset.next_multiple_of(bs) } else { offset / bs * bs };
+        let stop = if end % bs != 0 && has_block(end - 1) { end / bs * bs } else { end.next_multiple_of(bs) };
+        Ok((first, stop))
     }
 
     /// Removes a file, or an empty directory when `dir` is set.
