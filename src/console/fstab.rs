@@ -38,7 +38,8 @@ pub fn intercept(machine: &mut Machine, args: &[String]) -> Option<Output> {
             "-o" | "--options" => _ = it.next(),
             "--all" => all = true,
             "--verbose" => verbose = true,
-            s if s.starts_with("--") => {}
+            // `-oro` and `-text4` carry their value; another cluster is flags.
+            s if s.starts_with("--") || s.starts_with("-o") || s.starts_with("-t") => {}
             s if s.starts_with('-') => {
                 all |= s.contains('a');
                 verbose |= s.contains('v');

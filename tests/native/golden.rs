@@ -2228,3 +2228,14 @@ rc=5
 "#,
     );
 }
+
+/// A type or option attached to its flag (`-text4`) is not `-a`: the
+/// device is mounted, not /etc/fstab.
+#[test]
+fn an_attached_mount_type_is_not_mount_all() {
+    check(
+        Some("sdb=100M"),
+        "mkfs.ext4 -q /dev/sdb\nmkdir /mnt/a\nmount -text4 /dev/sdb /mnt/a; echo rc=$?\nfindmnt -n /mnt/a\n",
+        "rc=0\n/mnt/a /dev/sdb ext4   rw,relatime\n",
+    );
+}
