@@ -2239,3 +2239,67 @@ fn an_attached_mount_type_is_not_mount_all() {
         "rc=0\n/mnt/a /dev/sdb ext4   rw,relatime\n",
     );
 }
+
+/// Checked against parted 3.5 on loop devices: a filesystem on the whole
+/// disk reads as libparted's `loop` label with one partition; an LVM PV
+/// there is no filesystem parted knows, so the label stays unknown.
+#[test]
+fn parted_prints_a_whole_disk_filesystem_as_a_loop_label() {
+    check(
+        Some("sdb=2G,sdc=1G"),
+        r#"mkfs.ext4 -q /dev/sdb
+parted -s /dev/sdb unit MiB print free
+parted -s /dev/sdb unit B print
+parted -s /dev/sdb unit % print
+mkswap -q /dev/sdc
+parted -s /dev/sdc print
+pvcreate -y -q /dev/sdc
+parted -s /dev/sdc print
+"#,
+        r#"Model: ATA Generic SCSI (scsi)
+Disk /dev/sdb: 2048MiB
+Sector size (logical/physical): 512B/512B
+Partition Table: loop
+Disk Flags: 
+
+Number  Start    End      Size     File system  Flags
+ 1      0.00MiB  2048MiB  2048MiB  ext4
+
+Model: ATA Generic SCSI (scsi)
+Disk /dev/sdb: 2147483648B
+Sector size (logical/physical): 512B/512B
+Partition Table: loop
+Disk Flags: 
+
+Number  Start  End          Size         File system  Flags
+ 1      0B     2147483647B  2147483648B  ext4
+
+Model: ATA Generic SCSI (scsi)
+Disk /dev/sdb: 100%
+Sector size (logical/physical): 512B/512B
+Partition Table: loop
+Disk Flags: 
+
+Number  Start  End   Size  File system  Flags
+ 1      0.00%  100%  100%  ext4
+
+Model: ATA Generic SCSI (scsi)
+Disk /dev/sdc: 1074MB
+Sector size (logical/physical): 512B/512B
+Partition Table: loop
+Disk Flags: 
+
+Number  Start  End     Size    File system     Flags
+ 1      0.00B  1074MB  1074MB  linux-swap(v1)
+
+  Wiping swap signature on /dev/sdc.
+  Physical volume "/dev/sdc" successfully created.
+Error: /dev/sdc: unrecognised disk label
+Model: ATA Generic SCSI (scsi)
+Disk /dev/sdc: 1074MB
+Sector size (logical/physical): 512B/512B
+Partition Table: unknown
+Disk Flags: 
+"#,
+    );
+}

@@ -11,7 +11,7 @@
 //! `parted-flags`) and `resizepart` (module `resizepart`, feature
 //! `parted-resize`) are native only.
 
-mod place;
+mod place; #[cfg(feature = "parted-loop-label")] mod loop_label;
 #[cfg(feature = "parted-resize")]
 mod resizepart;
 
@@ -898,7 +898,7 @@ impl Parted<'_> {
     }
 
     fn print(&mut self, dev: &Device, free: bool) -> bool {
-        let label = self.label(dev);
+        let label = self.label(dev); #[cfg(feature = "parted-loop-label")] let label = match self.print_loop(dev, label) { Ok(done) => return done, Err(label) => label };
         if label.is_none() {
             self.error(&format!("{}: unrecognised disk label", dev.path));
         }
