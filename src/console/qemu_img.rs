@@ -26,7 +26,7 @@ mod commit;
 mod dd;
 #[cfg(feature = "qemu-img-help")]
 mod help;
-mod map;
+mod map; #[cfg(feature = "compare-progress")] mod compare_progress;
 #[cfg(feature = "qemu-img-help")]
 mod option_help;
 mod snapshot;
@@ -53,7 +53,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         Some("map") => map(shell, &args[1..]),
         Some("measure") => measure(shell, &args[1..]),
         Some("resize") => resize(shell, &args[1..]),
-        Some("compare") => compare(shell, &args[1..]),
+        #[cfg(not(feature = "compare-progress"))] Some("compare") => compare(shell, &args[1..]), #[cfg(feature = "compare-progress")] Some("compare") => compare_progress::compare(shell, &args[1..]),
         Some("convert") => convert(shell, &args[1..]),
         Some("snapshot") if cfg!(feature = "qcow2-snapshots") => snapshot(shell, &args[1..]),
         Some("snapshot") => Output::error("qemu-img: internal snapshots are not in the browser yet (size budget): the storage-lab command-line program has them\n", 1),
