@@ -2303,3 +2303,39 @@ Disk Flags:
 "#,
     );
 }
+
+/// lvm2 2.03.16 (the thin VG's metadata restored into the real tools with
+/// vgcfgrestore, as there is no device-mapper here): removing the last
+/// pool takes its spare metadata LV along, so `vgremove -f` removes the VG
+/// in one go. An active swap LV is open but holds no mounted filesystem,
+/// so `lv_check_not_in_use` calls it "in use" (lib/activate/activate.c).
+#[test]
+fn vgremove_takes_a_thin_pool_and_its_spare_and_stops_at_swap() {
+    check(
+        Some("sdb=2G,sdc=2G"),
+        r#"pvcreate /dev/sdb /dev/sdc
+vgcreate vg0 /dev/sdb /dev/sdc
+lvcreate -L 1G -T vg0/pool
+lvcreate -V 2G -T vg0/pool -n thin1
+lvcreate -L 100M -n data vg0
+vgremove -f vg0
+vgs
+"#,
+        r#"  Physical volume "/dev/sdb" successfully created.
+  Physical volume "/dev/sdc" successfully created.
+  Volume group "vg0" successfully created
+  Thin pool volume with chunk size 64.00 KiB can address at most <15.88 TiB of data.
+  Logical volume "pool" created.
+  WARNING: Sum of all thin volume sizes (2.00 GiB) exceeds the size of thin pool vg0/pool (1.00 GiB).
+  WARNING: You have not turned on protection against thin pools running out of space.
+  WARNING: Set activation/thin_pool_autoextend_threshold below 100 to trigger automatic extension of thin pools before they get full.
+  Logical volume "thin1" created.
+  Logical volume "data" created.
+  Logical volume "thin1" successfully removed.
+  Logical volume "pool" successfully removed.
+  Logical volume "data" successfully removed.
+  Volume group "vg0" successfully removed
+"#,
+    );
+    check(None, "vgremove -f pve\necho $?\n", "  Logical volume \"data\" successfully removed.\n  Logical volume pve/swap in use.\n5\n");
+}

@@ -71,7 +71,7 @@ pub(super) fn plan_lv_removal(machine: &Machine, vg: &Vg, lv: &Lv, prompt: bool,
         }
     }
     if open_lv(machine, &vg.name, &lv.name) {
-        plan.push(step(Step::Refuse { text: format!("Logical volume {id} contains a filesystem in use.") }));
+        plan.push(step(Step::Refuse { text: format!("Logical volume {id} {}.", if machine.lv_dev(&vg.name, &lv.name).is_some_and(|d| machine.busy(d) == Some(Busy::Swap)) { "in use" } else { "contains a filesystem in use" }) }));
         return;
     }
     // An origin asks once, then its snapshots go first, with it inactive.

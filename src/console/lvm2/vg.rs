@@ -290,9 +290,6 @@ pub(super) fn vgremove(shell: &mut Shell, a: &Args) -> Output {
         for lv in processing_order(&seen, false) {
             plan_lv_removal(&shell.machine, &seen, lv, prompt, group, &mut done, &mut steps);
         }
-        if let Some(spare) = vg.pmspare() {
-            steps.push(Planned { group, step: Step::RemoveLv { vg: name.clone(), lv: spare.name.clone() } });
-        }
         steps.push(Planned { group, step: Step::RemoveVg { vg: name.clone() } });
         plan.extend(steps);
     }
