@@ -50,9 +50,9 @@ pub(crate) fn find_tag(machine: &Machine, name: &str, value: &str) -> Option<Dev
     all_devices(machine).into_iter().find(|d| tags(machine, *d, false).iter().any(|(k, v)| *k == name && v == value))
 }
 
-/// Every device in the order blkid lists them (by device number).
+/// Every device blkid probes, by device number: whole disks with partitions are skipped.
 fn all_devices(machine: &Machine) -> Vec<DevId> {
-    let mut devs: Vec<(u32, u32, DevId)> = machine.devices().iter().map(|d| (d.major, d.minor, d.id)).collect();
+    let mut devs: Vec<(u32, u32, DevId)> = machine.devices().iter().filter(|d| machine.devices().partitions(d.id).is_empty()).map(|d| (d.major, d.minor, d.id)).collect();
     devs.small_sort_by_key(|d| (d.0, d.1));
     devs.into_iter().map(|d| d.2).collect()
 }

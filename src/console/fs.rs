@@ -574,7 +574,7 @@ fn swap_table(machine: &Machine) -> String {
     table.render()
 }
 
-fn swapoff(machine: &mut Machine, args: &[String]) -> Output {
+fn swapoff(machine: &mut Machine, args: &[String]) -> Output { #[cfg(feature = "mount-table")] if let Some(o) = super::fstab::swapoff(machine, args) { return o; }
     let Some(dev) = args.iter().find(|a| !a.starts_with('-')) else {
         return out("swapoff: bad usage\n", 1);
     };

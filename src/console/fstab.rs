@@ -206,3 +206,29 @@ fn mount_entry(machine: &mut Machine, e: &Entry) -> (Output, bool) {
     let mounted = o.exit_status == 0;
     (o, mounted)
 }
+
+/// `swapoff -a` turns every active swap area off in /proc/swaps order
+/// (`-v` names each as /proc/swaps does); the host's own swap LV may go too
+/// (the browser keeps it on). None for the other swapoffs.
+pub fn swapoff(machine: &mut Machine, args: &[String]) -> Option<Output> {
+    let flags = |c: char| args.iter().any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains(c));
+    let (all, verbose) = (flags('a') || args.iter().any(|a| a == "--all"), flags('v') || args.iter().any(|a| a == "--verbose"));
+    let named: Vec<(crate::core::device::DevId, String)> = if all {
+        let name = |s: &crate::core::device::DevId| machine.devices().get(*s).map_or_else(|| machine.path(*s), |d| format!("/dev/{}", d.kernel_name()));
+        machine.swaps().iter().map(|s| (*s, name(s))).collect()
+    } else {
+        let dev = args.iter().find(|a| !a.starts_with('-'))?;
+        machine.resolve(dev).filter(|d| machine.lv_dev("pve", "swap") == Some(*d)).map(|d| (d, dev.clone())).into_iter().collect()
+    };
+    if !all && named.is_empty() {
+        return None;
+    }
+    let mut o = Output::default();
+    for (dev, name) in named {
+        if verbose {
+            o.text.push_str(&format!("swapoff {name}\n"));
+        }
+        o.events.extend(machine.swapoff(dev).unwrap_or_default());
+    }
+    Some(o)
+}

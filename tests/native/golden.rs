@@ -2339,3 +2339,41 @@ vgs
     );
     check(None, "vgremove -f pve\necho $?\n", "  Logical volume \"data\" successfully removed.\n  Logical volume pve/swap in use.\n5\n");
 }
+
+/// Checked against util-linux 2.38.1 on loop devices: blkid without
+/// devices (and `-t`) skips a whole disk that has partitions, even after
+/// it was probed by name, as libblkid's probe-all does.
+#[test]
+fn blkid_lists_partitions_not_their_disk() {
+    check(Some("sdb=1G,sdc=1G"), r#"parted -s /dev/sdc mklabel msdos mkpart primary 1MiB 100MiB
+blkid
+blkid /dev/sdc
+blkid
+blkid -t PTTYPE=dos
+"#, r#"/dev/sdc1: PARTUUID="9e806dfd-01"
+/dev/sdc: PTUUID="9e806dfd" PTTYPE="dos"
+/dev/sdc1: PARTUUID="9e806dfd-01"
+"#);
+}
+
+/// util-linux 2.38.1: `swapoff -a` turns off every swap area silently, and
+/// `-v` names each as /proc/swaps does (a loop device's swap, checked on
+/// this machine); the host's own swap LV may go and come back.
+#[test]
+fn swapoff_all_turns_off_the_hosts_swap() {
+    check(None, r#"swapoff -av
+echo $?
+swapon --show
+swapon /dev/pve/swap
+swapon --show
+swapoff -v /dev/pve/swap
+swapoff -a
+echo $?
+"#, r#"swapoff /dev/dm-0
+0
+NAME      TYPE      SIZE USED PRIO
+/dev/dm-0 partition   8G   0B   -2
+swapoff /dev/pve/swap
+0
+"#);
+}
