@@ -10,7 +10,7 @@ pub mod blkid;
 pub mod dd;
 pub mod dump;
 #[cfg(feature = "e2fs-tools")]
-pub mod e2fs;
+pub mod e2fs; #[cfg(feature = "e2fs-extras")] mod e2fs_extras;
 pub mod hexdump;
 #[cfg(feature = "xxd")]
 mod xxd;
@@ -956,7 +956,7 @@ impl Shell {
                 if cmd == "hwraid" {
                     return hwraid::run(&mut self.machine, args);
                 }
-                if let Some(what) = native_only(cmd) {
+                #[cfg(feature = "e2fs-extras")] if let Some(out) = e2fs_extras::run(self, cmd, args) { return out; } if let Some(what) = native_only(cmd) {
                     return Output::error(format!("{cmd}: {what} in the storage-lab command-line program, not in the browser yet\n"), 1);
                 }
                 Output::error(format!("bash: {}: command not found\n", printable(cmd)), 127)

@@ -479,3 +479,10 @@ mod tests {
         assert_eq!(probe_bytes(&vec![0u8; 8192]), None);
     }
 }
+
+/// Recomputes an ext4 superblock's checksum (crc32c of its first 1020 bytes)
+/// after a field changed.
+pub fn ext4_checksum(sb: &mut [u8]) {
+    let csum = crc32::crc32c_raw(!0, &sb[..0x3FC]);
+    put(sb, 0x3FC, &csum.to_le_bytes());
+}

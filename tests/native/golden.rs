@@ -2377,3 +2377,171 @@ swapoff /dev/pve/swap
 0
 "#);
 }
+
+/// Checked against util-linux 2.38.1's fsck and e2fsprogs 1.47.0's e2label
+/// on loop devices: fsck runs the type's checker (e2fsck named fsck.ext4,
+/// fsck.ext2 when blkid finds nothing, fsck.xfs's note) and skips swap;
+/// e2label reads and writes the superblock's 16-byte label.
+#[test]
+fn fsck_and_e2label_match_util_linux_and_e2fsprogs() {
+    check(Some("sdb=1G,sdc=256M"), r#"mkfs.ext4 -q -L data /dev/sdb
+fsck -n /dev/sdb
+echo "rc=$?"
+fsck -fn /dev/sdb
+echo "rc=$?"
+fsck -p /dev/sdb
+echo "rc=$?"
+fsck -a /dev/sdb
+echo "rc=$?"
+fsck -y -f /dev/sdb
+echo "rc=$?"
+fsck -N /dev/sdb
+echo "rc=$?"
+fsck
+echo "rc=$?"
+e2label /dev/sdb
+echo "rc=$?"
+e2label /dev/sdb newlab
+echo "rc=$?"
+e2label /dev/sdb
+blkid /dev/sdb | grep -o 'LABEL="[^"]*"'
+e2label /dev/sdb 0123456789abcdefXYZ
+echo "rc=$?"
+e2label /dev/sdb
+e2label /dev/sdb a b
+echo "rc=$?"
+e2label
+echo "rc=$?"
+e2label /dev/nonexist
+echo "rc=$?"
+fsck -n /dev/sdc
+echo "rc=$?"
+e2label /dev/sdc
+echo "rc=$?"
+mkswap -q /dev/sdc
+fsck -n /dev/sdc
+echo "rc=$?"
+e2label /dev/sdc
+echo "rc=$?"
+mkfs.xfs -q -f /dev/sdc
+fsck /dev/sdc
+echo "rc=$?"
+fsck -f /dev/sdc
+echo "rc=$?"
+e2label /dev/sdc
+echo "rc=$?"
+e2fsck -fn /dev/sdb
+"#, r#"fsck from util-linux 2.38.1
+e2fsck 1.47.0 (5-Feb-2023)
+data: clean, 11/65536 files, 12955/262144 blocks
+rc=0
+fsck from util-linux 2.38.1
+e2fsck 1.47.0 (5-Feb-2023)
+Pass 1: Checking inodes, blocks, and sizes
+Pass 2: Checking directory structure
+Pass 3: Checking directory connectivity
+Pass 4: Checking reference counts
+Pass 5: Checking group summary information
+data: 11/65536 files (0.0% non-contiguous), 12955/262144 blocks
+rc=0
+fsck from util-linux 2.38.1
+data: clean, 11/65536 files, 12955/262144 blocks
+rc=0
+fsck from util-linux 2.38.1
+data: clean, 11/65536 files, 12955/262144 blocks
+rc=0
+fsck from util-linux 2.38.1
+e2fsck 1.47.0 (5-Feb-2023)
+Pass 1: Checking inodes, blocks, and sizes
+Pass 2: Checking directory structure
+Pass 3: Checking directory connectivity
+Pass 4: Checking reference counts
+Pass 5: Checking group summary information
+data: 11/65536 files (0.0% non-contiguous), 12955/262144 blocks
+rc=0
+fsck from util-linux 2.38.1
+[/usr/sbin/fsck.ext4 (1) -- /dev/sdb] fsck.ext4 /dev/sdb 
+rc=0
+fsck from util-linux 2.38.1
+rc=0
+data
+rc=0
+rc=0
+newlab
+LABEL="newlab"
+Warning: label too long, truncating.
+rc=0
+0123456789abcdef
+Usage: e2label device [newlabel]
+rc=1
+Usage: e2label device [newlabel]
+rc=1
+e2label: No such file or directory while trying to open /dev/nonexist
+Couldn't find valid filesystem superblock.
+rc=1
+fsck from util-linux 2.38.1
+e2fsck 1.47.0 (5-Feb-2023)
+ext2fs_open2: Bad magic number in super-block
+fsck.ext2: Superblock invalid, trying backup blocks...
+fsck.ext2: Bad magic number in super-block while trying to open /dev/sdc
+
+The superblock could not be read or does not describe a valid ext2/ext3/ext4
+filesystem.  If the device is valid and it really contains an ext2/ext3/ext4
+filesystem (and not swap or ufs or something else), then the superblock
+is corrupt, and you might try running e2fsck with an alternate superblock:
+    e2fsck -b 8193 <device>
+ or
+    e2fsck -b 32768 <device>
+
+rc=8
+e2label: Bad magic number in super-block while trying to open /dev/sdc
+rc=1
+fsck from util-linux 2.38.1
+rc=0
+e2label: Bad magic number in super-block while trying to open /dev/sdc
+/dev/sdc contains a swap file system
+rc=1
+Filesystem must be larger than 300MB.
+Usage: mkfs.xfs
+/* blocksize */		[-b size=num]
+/* config file */	[-c options=xxx]
+/* metadata */		[-m crc=0|1,finobt=0|1,uuid=xxx,rmapbt=0|1,reflink=0|1,
+			    inobtcount=0|1,bigtime=0|1]
+/* data subvol */	[-d agcount=n,agsize=n,file,name=xxx,size=num,
+			    (sunit=value,swidth=value|su=num,sw=num|noalign),
+			    sectsize=num
+/* force overwrite */	[-f]
+/* inode size */	[-i perblock=n|size=num,maxpct=n,attr=0|1|2,
+			    projid32bit=0|1,sparse=0|1,nrext64=0|1]
+/* no discard */	[-K]
+/* log subvol */	[-l agnum=n,internal,size=num,logdev=xxx,version=n
+			    sunit=value|su=num,sectsize=num,lazy-count=0|1]
+/* label */		[-L label (maximum 12 characters)]
+/* naming */		[-n size=num,version=2|ci,ftype=0|1]
+/* no-op info only */	[-N]
+/* prototype file */	[-p fname]
+/* quiet */		[-q]
+/* realtime subvol */	[-r extsize=num,size=num,rtdev=xxx]
+/* sectorsize */	[-s size=num]
+/* version */		[-V]
+			devicename
+<devicename> is required unless -d name=xxx is given.
+<num> is xxx (bytes), xxxs (sectors), xxxb (fs blocks), xxxk (xxx KiB),
+      xxxm (xxx MiB), xxxg (xxx GiB), xxxt (xxx TiB) or xxxp (xxx PiB).
+<value> is xxx (512 byte blocks).
+fsck from util-linux 2.38.1
+rc=0
+fsck from util-linux 2.38.1
+rc=0
+e2label: Bad magic number in super-block while trying to open /dev/sdc
+/dev/sdc contains a swap file system
+rc=1
+e2fsck 1.47.0 (5-Feb-2023)
+Pass 1: Checking inodes, blocks, and sizes
+Pass 2: Checking directory structure
+Pass 3: Checking directory connectivity
+Pass 4: Checking reference counts
+Pass 5: Checking group summary information
+0123456789abcdef: 11/65536 files (0.0% non-contiguous), 12955/262144 blocks
+"#);
+}
