@@ -2545,3 +2545,10 @@ Pass 5: Checking group summary information
 0123456789abcdef: 11/65536 files (0.0% non-contiguous), 12955/262144 blocks
 "#);
 }
+
+/// lvm2 2.03.16: `lvm COMMAND` runs the command (as `lvm pvs`), and a word
+/// that names none is refused with status 2 (checked with the real lvm).
+#[test]
+fn lvm_runs_the_command_it_is_given() {
+    check(None, "lvm foo\necho $?\nlvm pvs\nlvm vgs --noheadings -o vg_name\n", "  No such command.  Try 'lvm help'.\n2\n  PV         VG  Fmt  Attr PSize    PFree \n  /dev/sda3  pve lvm2 a--  <127.00g 16.00g\n  pve\n");
+}

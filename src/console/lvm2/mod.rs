@@ -202,7 +202,7 @@ pub(super) fn no_matching(cmd: &str, nearest: Option<(&str, &str)>) -> Output {
 }
 
 /// Runs an lvm2 command, or returns None when `cmd` is not one.
-pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> {
+pub fn run(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Output> { #[cfg(feature = "lvm-extras")] if let Some(out) = lvm_command(shell, cmd, raw) { return out; }
     const KNOWN: &[&str] = &[
         "pvcreate", "pvremove", "pvs", "pvdisplay", "pvscan", "vgcreate", "vgextend", "vgreduce", "vgremove", "vgs",
         "vgdisplay", "lvcreate", "lvextend", "lvreduce", "lvresize", "lvremove", "lvs", "lvdisplay", "lvrename",
@@ -548,3 +548,16 @@ pub(super) fn lv_spec(machine: &Machine, spec: &str) -> Option<(String, String)>
     let (vg, lv) = s.split_once('/')?;
     Some((vg.to_string(), lv.to_string()))
 }
+
+/// `lvm COMMAND ARGS`: lvm2's one binary runs the command it is given; a
+/// word that names none gets its refusal (status 2). `lvm version` is the
+/// version module's, and the interactive `lvm>` shell is not modelled.
+#[cfg(feature = "lvm-extras")]
+fn lvm_command(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Option<Output>> {
+    if cmd == "lvm" && raw.is_empty() {
+        return Some(Some(Output::error("lvm: the lab does not model lvm's interactive shell (lvm>); give the command after it, as in lvm pvs\n", 1)));
+    }
+    let (first, rest) = raw.split_first().filter(|(c, _)| cmd == "lvm" && *c != "version")?;
+    Some(Some(run(shell, first, rest).unwrap_or_else(|| Output::error("  No such command.  Try 'lvm help'.\n", 2))))
+}
+
