@@ -137,7 +137,7 @@ fn target(machine: &Machine, tool: &str, device: Option<&str>) -> Result<(DevId,
         return Err(out(format!("{missing}{}", usage(tool)), 1));
     };
     let Some(id) = machine.resolve(dev) else {
-        return Err(out(format!("The file {dev} does not exist and no size was specified.\n"), 1));
+        return Err(out(if cfg!(feature = "mke2fs-options") && tool == "mkswap" { format!("mkswap: cannot open {dev}: No such file or directory\n") } else { format!("The file {dev} does not exist and no size was specified.\n") }, 1));
     };
     Ok((id, machine.path(id)))
 }

@@ -2552,3 +2552,10 @@ Pass 5: Checking group summary information
 fn lvm_runs_the_command_it_is_given() {
     check(None, "lvm foo\necho $?\nlvm pvs\nlvm vgs --noheadings -o vg_name\n", "  No such command.  Try 'lvm help'.\n2\n  PV         VG  Fmt  Attr PSize    PFree \n  /dev/sda3  pve lvm2 a--  <127.00g 16.00g\n  pve\n");
 }
+
+/// util-linux 2.38.1's mkswap names a missing device in its own words
+/// (checked with the real mkswap), not mke2fs's.
+#[test]
+fn mkswap_on_a_missing_device() {
+    check(None, "mkswap /dev/sdz\necho $?\n", "mkswap: cannot open /dev/sdz: No such file or directory\n1\n");
+}
