@@ -232,3 +232,47 @@ pub fn swapoff(machine: &mut Machine, args: &[String]) -> Option<Output> {
     }
     Some(o)
 }
+
+/// `umount [-v] DIR...`: each operand in turn, the statuses or-ed (the
+/// browser's budget takes the first and has no `-v`).
+pub fn umount_each(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
+    let (flags, operands): (Vec<String>, Vec<String>) = args.iter().cloned().partition(|a| a.starts_with('-'));
+    let verbose = flags.iter().any(|f| f == "--verbose" || !f.starts_with("--") && f.contains('v'));
+    let flags: Vec<String> = flags.iter().filter(|f| *f != "--verbose").map(|f| if f.starts_with("--") { f.clone() } else { f.replace('v', "") }).filter(|f| f != "-").collect();
+    if operands.len() < 2 && !verbose {
+        let operands: Vec<String> = operands.iter().map(|o| mount_point(machine, o, cwd)).collect();
+        return super::fs::umount(machine, &[flags, operands].concat(), cwd);
+    }
+    let mut all = Output::default();
+    for operand in operands {
+        let unmounted = if verbose { unmounted_message(machine, &operand, &flags, cwd) } else { None };
+        let one = super::fs::umount(machine, &[flags.clone(), vec![mount_point(machine, &operand, cwd)]].concat(), cwd);
+        if one.exit_status == 0 {
+            all.err.push_str(&unmounted.unwrap_or_default());
+        }
+        all.err.push_str(&one.err);
+        all.events.extend(one.events);
+        all.exit_status |= one.exit_status;
+    }
+    all
+}
+
+/// `umount -v`'s line once a mount is gone: an absolute mount point takes
+/// libmount's fast path (umount2 on the path, no table lookup) and is named
+/// as given; a device, a relative path, `-l` or `-f` goes through the mount
+/// table, which names the target and its source.
+fn unmounted_message(machine: &Machine, operand: &str, flags: &[String], cwd: &str) -> Option<String> {
+    let dev = machine.resolve(operand);
+    let abs = normalize(&if operand.starts_with('/') { operand.to_string() } else { format!("{cwd}/{operand}") });
+    let row = super::mounts::table(machine).into_iter().find(|m| m.target == abs || dev.is_some_and(|d| machine.path(d) == m.source))?;
+    let fast = operand.starts_with('/') && dev.is_none() && !flags.iter().any(|f| !f.starts_with("--") && (f.contains('l') || f.contains('f')));
+    Some(if fast { format!("umount: {operand} unmounted\n") } else { format!("umount: {} ({}) unmounted\n", row.target, row.source) })
+}
+
+/// A relative path or one with a trailing slash, as the mount point it
+/// names (umount canonicalizes its operand); anything else as given.
+fn mount_point(machine: &Machine, operand: &str, cwd: &str) -> String {
+    let abs = normalize(&if operand.starts_with('/') { operand.to_string() } else { format!("{cwd}/{operand}") });
+    if machine.mounts().iter().any(|m| m.target == abs) { abs } else { operand.to_string() }
+}
+

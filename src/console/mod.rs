@@ -904,7 +904,7 @@ impl Shell {
             #[cfg(feature = "file-magic")]
             "file" => file::run(self, args, stdin),
             #[cfg(feature = "mount-table")]
-            "umount" => fs::umount_each(&mut self.machine, args, &self.cwd),
+            "umount" => fstab::umount_each(&mut self.machine, args, &self.cwd),
             #[cfg(not(feature = "mount-table"))]
             "umount" => fs::umount(&mut self.machine, args, &self.cwd),
             "true" | ":" | "sync" => Output::default(),

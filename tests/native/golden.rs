@@ -2559,3 +2559,39 @@ fn lvm_runs_the_command_it_is_given() {
 fn mkswap_on_a_missing_device() {
     check(None, "mkswap /dev/sdz\necho $?\n", "mkswap: cannot open /dev/sdz: No such file or directory\n1\n");
 }
+
+/// Checked against util-linux 2.38.1 on a loop device: `umount -v` names an
+/// absolute mount point as given (libmount's fast path) and otherwise the
+/// target with its source; a relative path or a trailing slash names the
+/// mount point too.
+#[test]
+fn umount_verbose_and_relative_mount_points() {
+    check(Some("sdb=256M"), r#"mkfs.ext4 -q /dev/sdb
+mkdir -p /tmp/um/m1
+mount /dev/sdb /tmp/um/m1
+umount -v /dev/sdb
+mount /dev/sdb /tmp/um/m1
+umount -v /tmp/um/m1/
+mount /dev/sdb /tmp/um/m1
+cd /tmp/um
+umount -v m1
+umount -v m1
+echo "status $?"
+mount /dev/sdb /tmp/um/m1
+umount -v /tmp/um/m1
+mount /dev/sdb /tmp/um/m1
+umount -vl /tmp/um/m1
+mount /dev/sdb /tmp/um/m1
+umount --verbose /tmp/um/m1
+cd /
+rm -r /tmp/um
+"#, r#"umount: /tmp/um/m1 (/dev/sdb) unmounted
+umount: /tmp/um/m1/ unmounted
+umount: /tmp/um/m1 (/dev/sdb) unmounted
+umount: m1: not mounted.
+status 32
+umount: /tmp/um/m1 unmounted
+umount: /tmp/um/m1 (/dev/sdb) unmounted
+umount: /tmp/um/m1 unmounted
+"#);
+}
