@@ -52,7 +52,7 @@ pub fn intercept(machine: &mut Machine, args: &[String]) -> Option<Output> {
     }
     match operands.as_slice() {
         [one] => Some(mount_listed(machine, one)),
-        [source, dir] => source_check(machine, source, dir).err(),
+        [source, dir] => source_check(machine, source, dir).err().or_else(|| unknown_type(types.as_deref()?, dir)),
         _ => None,
     }
 }
@@ -274,5 +274,23 @@ fn unmounted_message(machine: &Machine, operand: &str, flags: &[String], cwd: &s
 fn mount_point(machine: &Machine, operand: &str, cwd: &str) -> String {
     let abs = normalize(&if operand.starts_with('/') { operand.to_string() } else { format!("{cwd}/{operand}") });
     if machine.mounts().iter().any(|m| m.target == abs) { abs } else { operand.to_string() }
+}
+
+/// Filesystem types the Proxmox VE kernel has built in or loads as modules.
+const KERNEL_TYPES: &[&str] = &[
+    "ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "msdos", "fat", "exfat", "ntfs", "ntfs3", "iso9660", "udf", "squashfs", "erofs", "f2fs",
+    "jfs", "reiserfs", "hfs", "hfsplus", "minix", "nilfs2", "ocfs2", "gfs2", "zfs", "tmpfs", "ramfs", "proc", "sysfs", "devtmpfs", "devpts",
+    "cgroup", "cgroup2", "hugetlbfs", "mqueue", "debugfs", "tracefs", "securityfs", "pstore", "efivarfs", "bpf", "configfs", "fuse", "fuseblk",
+    "fusectl", "nfs", "nfs4", "cifs", "smb3", "ceph", "9p", "virtiofs", "overlay", "autofs", "binfmt_misc",
+];
+
+/// `mount -t TYPE` with a type no kernel module provides: the mount call
+/// fails with ENODEV once the source and mount point are found (a list of
+/// types, `auto` and `noTYPE` patterns go the usual way).
+fn unknown_type(types: &str, dir: &str) -> Option<Output> {
+    if types.contains(',') || types == "auto" || types.starts_with("no") || KERNEL_TYPES.contains(&types) || !dir.starts_with('/') {
+        return None;
+    }
+    Some(Output::error(format!("mount: {}: unknown filesystem type '{types}'.\n       dmesg(1) may have more information after failed mount system call.\n", normalize(dir)), 32))
 }
 

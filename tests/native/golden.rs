@@ -2595,3 +2595,19 @@ umount: /tmp/um/m1 (/dev/sdb) unmounted
 umount: /tmp/um/m1 unmounted
 "#);
 }
+
+/// util-linux 2.38.1 (checked on a loop device): a type no kernel module
+/// provides fails the mount call with "unknown filesystem type", even for a
+/// missing device; a missing mount point is found first, and a known type
+/// that does not fit gets the usual "wrong fs type".
+#[test]
+fn mount_with_an_unknown_filesystem_type() {
+    check(
+        Some("sdb=64M"),
+        "mkfs.ext4 -q /dev/sdb\nmkdir /m1\nmount -t foo /dev/sdb /m1\necho $?\nmount -t foo /dev/sdz /m1\nmount -t foo /dev/sdb /nope\nmount -t xfs /dev/sdb /m1\n",
+        "mount: /m1: unknown filesystem type 'foo'.\n       dmesg(1) may have more information after failed mount system call.\n32\n\
+mount: /m1: unknown filesystem type 'foo'.\n       dmesg(1) may have more information after failed mount system call.\n\
+mount: /nope: mount point does not exist.\n       dmesg(1) may have more information after failed mount system call.\n\
+mount: /m1: wrong fs type, bad option, bad superblock on /dev/sdb, missing codepage or helper program, or other error.\n       dmesg(1) may have more information after failed mount system call.\n",
+    );
+}
