@@ -529,7 +529,7 @@ pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
     }
 }
 
-fn swapon(machine: &mut Machine, args: &[String]) -> Output {
+fn swapon(machine: &mut Machine, args: &[String]) -> Output { #[cfg(feature = "mount-table")] let args: &[String] = &match super::fstab::swap_tags(machine, "swapon", args) { Ok(a) => a, Err(o) => return o };
     // `-s` prints /proc/swaps as it is (native: the browser has no /proc).
     #[cfg(feature = "mount-table")]
     if args.iter().any(|a| a == "-s" || a == "--summary") {

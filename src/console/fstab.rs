@@ -211,6 +211,12 @@ fn mount_entry(machine: &mut Machine, e: &Entry) -> (Output, bool) {
 /// (`-v` names each as /proc/swaps does); the host's own swap LV may go too
 /// (the browser keeps it on). None for the other swapoffs.
 pub fn swapoff(machine: &mut Machine, args: &[String]) -> Option<Output> {
+    let raw = args;
+    let tagged = match swap_tags(machine, "swapoff", args) {
+        Ok(a) => a,
+        Err(o) => return Some(o),
+    };
+    let args = tagged.as_slice();
     let flags = |c: char| args.iter().any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains(c));
     let (all, verbose) = (flags('a') || args.iter().any(|a| a == "--all"), flags('v') || args.iter().any(|a| a == "--verbose"));
     let named: Vec<(crate::core::device::DevId, String)> = if all {
@@ -218,7 +224,7 @@ pub fn swapoff(machine: &mut Machine, args: &[String]) -> Option<Output> {
         machine.swaps().iter().map(|s| (*s, name(s))).collect()
     } else {
         let dev = args.iter().find(|a| !a.starts_with('-'))?;
-        machine.resolve(dev).filter(|d| machine.lv_dev("pve", "swap") == Some(*d)).map(|d| (d, dev.clone())).into_iter().collect()
+        machine.resolve(dev).filter(|d| machine.lv_dev("pve", "swap") == Some(*d) || tagged != raw).map(|d| (d, dev.clone())).into_iter().collect()
     };
     if !all && named.is_empty() {
         return None;
@@ -228,7 +234,11 @@ pub fn swapoff(machine: &mut Machine, args: &[String]) -> Option<Output> {
         if verbose {
             o.text.push_str(&format!("swapoff {name}\n"));
         }
-        o.events.extend(machine.swapoff(dev).unwrap_or_default());
+        match machine.swapoff(dev) {
+            Ok(events) => o.events.extend(events),
+            Err(_) if !all => return Some(Output::error(format!("swapoff: {name}: swapoff failed: Invalid argument\n"), 255)),
+            Err(_) => {}
+        }
     }
     Some(o)
 }
@@ -292,5 +302,34 @@ fn unknown_type(types: &str, dir: &str) -> Option<Output> {
         return None;
     }
     Some(Output::error(format!("mount: {}: unknown filesystem type '{types}'.\n       dmesg(1) may have more information after failed mount system call.\n", normalize(dir)), 32))
+}
+
+/// swapon's and swapoff's `-L LABEL`, `-U UUID` and `LABEL=`/`UUID=`
+/// operands, as the devices they name: "cannot find the device for"
+/// what was given (status 255) when none has it.
+pub fn swap_tags(machine: &Machine, cmd: &str, args: &[String]) -> Result<Vec<String>, Output> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (given, spec) = match a.as_str() {
+            "-L" | "-U" => match it.next() {
+                Some(v) => (v.clone(), format!("{}={v}", if a == "-L" { "LABEL" } else { "UUID" })),
+                None => {
+                    out.push(a.clone());
+                    continue;
+                }
+            },
+            s if tag(s).is_some() => (s.to_string(), s.to_string()),
+            _ => {
+                out.push(a.clone());
+                continue;
+            }
+        };
+        match device_path(machine, &spec).filter(|p| machine.resolve(p).is_some()) {
+            Some(path) => out.push(path),
+            None => return Err(Output::error(format!("{cmd}: cannot find the device for {given}\n"), 255)),
+        }
+    }
+    Ok(out)
 }
 
