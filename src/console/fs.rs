@@ -486,24 +486,6 @@ pub(super) fn mount(machine: &mut Machine, args: &[String]) -> Output {
     }
 }
 
-/// `umount DIR...`: each operand in turn, the statuses or-ed (native: the
-/// browser's budget takes the first).
-#[cfg(feature = "mount-table")]
-pub fn umount_each(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
-    let (flags, operands): (Vec<String>, Vec<String>) = args.iter().cloned().partition(|a| a.starts_with('-'));
-    if operands.len() < 2 {
-        return umount(machine, args, cwd);
-    }
-    let mut all = Output::default();
-    for operand in operands {
-        let one = umount(machine, &[flags.clone(), vec![operand]].concat(), cwd);
-        all.err.push_str(&one.err);
-        all.events.extend(one.events);
-        all.exit_status |= one.exit_status;
-    }
-    all
-}
-
 /// `umount`; a filesystem with the shell's working directory or another
 /// mount inside it is busy.
 pub fn umount(machine: &mut Machine, args: &[String], cwd: &str) -> Output {
