@@ -273,7 +273,7 @@ pub fn umount_each(machine: &mut Machine, args: &[String], cwd: &str) -> Output 
 /// table, which names the target and its source.
 fn unmounted_message(machine: &Machine, operand: &str, flags: &[String], cwd: &str) -> Option<String> {
     let dev = machine.resolve(operand);
-    let abs = normalize(&if operand.starts_with('/') { operand.to_string() } else { format!("{cwd}/{operand}") });
+    let abs = absolute(operand, cwd);
     let row = super::mounts::table(machine).into_iter().find(|m| m.target == abs || dev.is_some_and(|d| machine.path(d) == m.source))?;
     let fast = operand.starts_with('/') && dev.is_none() && !flags.iter().any(|f| !f.starts_with("--") && (f.contains('l') || f.contains('f')));
     Some(if fast { format!("umount: {operand} unmounted\n") } else { format!("umount: {} ({}) unmounted\n", row.target, row.source) })
@@ -282,8 +282,13 @@ fn unmounted_message(machine: &Machine, operand: &str, flags: &[String], cwd: &s
 /// A relative path or one with a trailing slash, as the mount point it
 /// names (umount canonicalizes its operand); anything else as given.
 fn mount_point(machine: &Machine, operand: &str, cwd: &str) -> String {
-    let abs = normalize(&if operand.starts_with('/') { operand.to_string() } else { format!("{cwd}/{operand}") });
+    let abs = absolute(operand, cwd);
     if machine.mounts().iter().any(|m| m.target == abs) { abs } else { operand.to_string() }
+}
+
+/// An operand as an absolute, normalized path from the shell's directory.
+fn absolute(operand: &str, cwd: &str) -> String {
+    normalize(&if operand.starts_with('/') { operand.to_string() } else { format!("{cwd}/{operand}") })
 }
 
 /// Filesystem types the Proxmox VE kernel has built in or loads as modules.
