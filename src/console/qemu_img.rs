@@ -26,7 +26,7 @@ mod commit;
 mod dd;
 #[cfg(feature = "qemu-img-help")]
 mod help;
-mod map; #[cfg(feature = "compare-progress")] mod compare_progress;
+mod map; #[cfg(feature = "compare-progress")] mod compare_progress; #[cfg(feature = "rebase-progress")] mod rebase_progress;
 #[cfg(feature = "qemu-img-help")]
 mod option_help;
 mod snapshot;
@@ -62,7 +62,7 @@ pub fn run(shell: &mut Shell, args: &[String]) -> Output {
         #[cfg(feature = "qcow2-backing")]
         Some("commit") => commit::commit(shell, &args[1..]),
         #[cfg(feature = "qcow2-backing")]
-        Some("rebase") => commit::rebase(shell, &args[1..]),
+        #[cfg(not(feature = "rebase-progress"))] Some("rebase") => commit::rebase(shell, &args[1..]), #[cfg(feature = "rebase-progress")] Some("rebase") => rebase_progress::rebase(shell, &args[1..]),
         #[cfg(feature = "qemu-img-dd")]
         Some("dd") => dd::dd(shell, &args[1..]),
         // (commit and rebase reach this only in the browser build.)

@@ -12,8 +12,8 @@
 //!
 //! Simplified: QEMU's commit is a block job with parallel requests, so the
 //! base's new clusters land in an order that varies from run to run; here
-//! they follow guest order. `-p` prints only the first and last progress
-//! records. A top image with internal snapshots is not emptied.
+//! they follow guest order. `-p` prints only the 0 and 100 records (rebase's
+//! meter is `rebase_progress`). A top image with snapshots is not emptied.
 
 use super::chain::{combine, union, Chain};
 use crate::core::qcow2::guest::{Image, OFLAG_ZERO};
@@ -30,7 +30,7 @@ const IMAGE_OPTS: char = '\u{1}';
 
 /// The options of `qemu-img commit` and `rebase`, read as QEMU 10's
 /// getopt_long reads them; `-h`/`--help` answers with the help text.
-fn options(cmd: &str, args: &[String], shorts: &'static str, longs: &'static str) -> Result<Parsed, Output> {
+pub(super) fn options(cmd: &str, args: &[String], shorts: &'static str, longs: &'static str) -> Result<Parsed, Output> {
     let mut getopt = crate::console::hexdump::Getopt::new(args, shorts, longs);
     let mut opts = Vec::new();
     while let Some(parsed) = getopt.next(&format!("qemu-img {cmd}")) {
@@ -48,14 +48,14 @@ const COMMIT_HELP: &str = include_str!("commit-help.txt");
 const REBASE_HELP: &str = include_str!("rebase-help.txt");
 const COMMIT_SHORT: &str = "f:ht:b:dpqr:\u{1}\u{2}:";
 const COMMIT_LONG: &str = "help=h,object=\u{2},image-opts=\u{1},quiet=q,progress=p,format=f,cache=t,drop=d,base=b,rate=r";
-const REBASE_SHORT: &str = "hf:F:b:upt:T:qUc\u{1}\u{2}:";
-const REBASE_LONG: &str = "help=h,object=\u{2},image-opts=\u{1},quiet=q,progress=p,format=f,cache=t,backing=b,backing-format=F,backing-cache=T,backing-unsafe=u,compress=c,force-share=U";
+pub(super) const REBASE_SHORT: &str = "hf:F:b:upt:T:qUc\u{1}\u{2}:";
+pub(super) const REBASE_LONG: &str = "help=h,object=\u{2},image-opts=\u{1},quiet=q,progress=p,format=f,cache=t,backing=b,backing-format=F,backing-cache=T,backing-unsafe=u,compress=c,force-share=U";
 
-fn value(opts: &[(char, String)], c: char) -> Option<&str> {
+pub(super) fn value(opts: &[(char, String)], c: char) -> Option<&str> {
     opts.iter().rev().find(|o| o.0 == c).map(|o| o.1.as_str())
 }
 
-fn has(opts: &[(char, String)], c: char) -> bool {
+pub(super) fn has(opts: &[(char, String)], c: char) -> bool {
     opts.iter().any(|o| o.0 == c)
 }
 
