@@ -632,7 +632,7 @@ impl Parted<'_> {
                 "set" | "toggle" => {
                     let (n, flag) = (queue.next().unwrap_or_default(), queue.next().unwrap_or_default());
                     let state = if cmd == "set" { queue.next() } else { Some(String::new()) };
-                    self.set(&dev, &n, &flag, state.as_deref().unwrap_or("?"))
+                    self.set(&dev, &n, &flag, state.as_deref().unwrap_or(if cfg!(feature = "parted-words") { "" } else { "?" }))
                 }
                 // `command_get` found no command, or several: parted prints
                 // its usage and stops, successfully.
@@ -722,7 +722,7 @@ impl Parted<'_> {
             self.error(&format!("{}: unrecognised disk label", dev.path));
             return (words.len(), false);
         };
-        let Some(kind) = words.first().cloned() else { return (0, false) };
+        let Some(kind) = words.first().cloned() else { #[cfg(feature = "parted-words")] if label.kind != LabelKind::Gpt { self.error("Expecting a partition type."); } return (0, false) };
         let gpt = label.kind == LabelKind::Gpt;
         // `command_line_get_part_type()` offers only the types the label can still take.
         let has_extended = label.extended().is_some();
@@ -800,7 +800,7 @@ impl Parted<'_> {
             self.error("Partition doesn't exist.");
             return false;
         };
-        let Some(&(_, type_name, code)) = FLAGS.iter().find(|f| f.0 == flag) else {
+        if cfg!(feature = "parted-words") && flag.is_empty() { return false; } let Some(&(_, type_name, code)) = FLAGS.iter().find(|f| f.0 == flag) else {
             // parted 3.5's other flags exist but are not modelled; any other word is no flag.
             const OTHERS: &[&str] = &["root", "hidden", "lba", "hp-service", "palo", "prep", "msftres", "atvrecv", "diag", "legacy_boot", "msftdata", "irst", "chromeos_kernel", "bls_boot", "linux-home", "no_automount"];
             self.err.push_str(&if OTHERS.contains(&flag) {
