@@ -507,7 +507,7 @@ fn extents_arg(t: &mut String, e: &ExtentsArg, extent: u64, free: u64, total: u6
         }
         Percent::Free => percent_of(free),
         Percent::Pvs => percent_of(pvs_base),
-        Percent::Lv | Percent::Origin => {
+        Percent::Lv | Percent::Origin => { #[cfg(feature = "lvm-extras")] if e.percent == Percent::Origin { err_msg(t, "Internal error: Couldn't find origin volume."); return Err(()); }
             err_msg(t, "Please express size as %FREE, %PVS or %VG.");
             return Err(());
         }

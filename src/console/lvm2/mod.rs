@@ -50,7 +50,7 @@ mod resize;
 mod select;
 mod stripes;
 mod units;
-mod vg;
+mod vg; #[cfg(feature = "lvm-extras")] mod vg_extras;
 
 pub use args::lvm_size_bytes;
 pub use confirm::{confirm, confirm_eof, Confirm};
@@ -554,6 +554,10 @@ pub(super) fn lv_spec(machine: &Machine, spec: &str) -> Option<(String, String)>
 /// version module's, and the interactive `lvm>` shell is not modelled.
 #[cfg(feature = "lvm-extras")]
 fn lvm_command(shell: &mut Shell, cmd: &str, raw: &[String]) -> Option<Option<Output>> {
+    if let Some(mut out) = vg_extras::removemissing(&shell.machine, cmd, raw) {
+        streams(&mut out);
+        return Some(Some(out));
+    }
     if cmd == "lvm" && raw.is_empty() {
         return Some(Some(Output::error("lvm: the lab does not model lvm's interactive shell (lvm>); give the command after it, as in lvm pvs\n", 1)));
     }

@@ -189,7 +189,7 @@ pub(super) fn vgextend(machine: &mut Machine, a: &Args) -> Output {
     // lvm2 labels the new PVs (pvcreate_each_device) before it looks for
     // the VG. The browser looks first (0.1 KB).
     #[cfg(feature = "lvm-extras")]
-    if machine.lvm().vg(name).is_none() {
+    if machine.lvm().vg(name).is_none() { if let Some(out) = super::vg_extras::in_other_vg(machine, &list) { return out; }
         let mut events = Vec::new();
         for (path, dev) in &list {
             if machine.lvm().pv(*dev).is_none() {
