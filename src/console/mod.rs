@@ -956,7 +956,7 @@ impl Shell {
                 if cmd == "hwraid" {
                     return hwraid::run(&mut self.machine, args);
                 }
-                #[cfg(feature = "e2fs-extras")] if let Some(out) = e2fs_extras::run(self, cmd, args) { return out; } if let Some(what) = native_only(cmd) {
+                #[cfg(feature = "e2fs-extras")] if let Some(out) = e2fs_extras::run(self, cmd, args) { return out; } #[cfg(feature = "dev-links")] if let Some(out) = files::dev_links::run(self, cmd, args) { return out; } if let Some(what) = native_only(cmd) {
                     return Output::error(format!("{cmd}: {what} in the storage-lab command-line program, not in the browser yet\n"), 1);
                 }
                 Output::error(format!("bash: {}: command not found\n", printable(cmd)), 127)

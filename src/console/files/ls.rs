@@ -27,7 +27,7 @@ struct Entry {
     device: Option<(u32, u32)>,
 }
 
-pub fn ls(shell: &mut Shell, args: &[String]) -> Output {
+pub fn ls(shell: &mut Shell, args: &[String]) -> Output { #[cfg(feature = "dev-links")] if let Some(out) = super::dev_links::ls(shell, args) { return out; }
     let (short, long, mut ops) = split_args(args);
     let o = Opts {
         long: short.contains('l'),
