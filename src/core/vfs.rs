@@ -722,6 +722,22 @@ fn insert_extent(extents: &mut VecMap<u64, Extent>, logical: u64, e: Extent, max
     }
 }
 
+
+/// Growing a file keeps the blocks it has past its end (native: features
+/// `zero-range-edges` and `coreutils-extras`, for `fallocate -n`).
+#[cfg(any(feature = "zero-range-edges", feature = "coreutils-extras"))]
+impl Tree {
+    pub fn grow_size(&mut self, ino: Ino, size: u64, now: u64) -> Result<(), VfsError> {
+        if size > self.max_file_bytes() {
+            return Err(VfsError::FileTooLarge);
+        }
+        let (cur, _) = self.file_mut(ino)?;
+        *cur = (*cur).max(size);
+        self.touch(ino, now);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ mod df;
 #[cfg(not(feature = "coreutils-extras"))]
 #[path = "lite/du.rs"]
 mod du;
-mod ls;
+mod ls; #[cfg(feature = "dev-links")] pub mod dev_links; #[cfg(feature = "coreutils-extras")] mod fallocate; #[cfg(feature = "coreutils-extras")] mod sparse;
 mod stat;
 
 use super::exec::Input;
@@ -260,7 +260,7 @@ fn copy_file(shell: &mut Shell, from: &str, to: &str, sparse: &str) -> Result<Ve
     // --sparse=auto copies a file that does not look sparse (as many blocks
     // as bytes) whole, as coreutils 9.1 does: written zeros and
     // preallocated blocks become written blocks of the copy.
-    let looks_sparse = m.stat_path(from).is_ok_and(|s| s.stat.blocks_512 * 512 < size);
+    let looks_sparse = m.stat_path(from).is_ok_and(|s| s.stat.blocks_512 * 512 < size); #[cfg(feature = "coreutils-extras")] { pieces = sparse::data_pieces(m, from, pieces, sparse, looks_sparse); }
     if sparse == "never" || (sparse == "auto" && !looks_sparse) {
         pieces.insert(0, (0, Chunk::zeros(size)));
     } else if sparse == "always" {
@@ -387,7 +387,7 @@ fn truncate(shell: &mut Shell, args: &[String]) -> Output {
     Output { events, ..errors(err) }
 }
 
-fn fallocate(shell: &mut Shell, args: &[String]) -> Output {
+fn fallocate(shell: &mut Shell, args: &[String]) -> Output { #[cfg(feature = "coreutils-extras")] if let Some(out) = fallocate::run(shell, args) { return out; }
     let (len, files) = value_option(args, "-l", "--length");
     let Some(len_text) = len else {
         return Output::error("fallocate: no length argument specified\n", 1);

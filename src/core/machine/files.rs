@@ -503,8 +503,9 @@ impl Machine {
         let now = self.clock;
         let tree = &mut self.fs_mut(&uuid)?.tree;
         tree.zero_range(ino, first / bs, stop / bs - 1)?;
+        // Blocks kept past the end (`fallocate -n`) stay.
         let size = tree.size(ino).max(end);
-        tree.set_size(ino, size, now)?;
+        tree.grow_size(ino, size, now)?;
         self.mirror_from_file(&uuid, ino, first, stop - first);
         events.push(Event::FileResized { path: normalize(path), size });
         Ok(events)
@@ -547,11 +548,11 @@ impl Machine {
 
     /// The blocks `zero_range_file` makes unwritten, as a byte span:
     /// `ext4_alloc_file_blocks` makes a hole at a partial edge unwritten
-    /// too; only a block the file already had gets `ext4_zero_partial_blocks`'
-    /// zeros.
+    /// too, and an unwritten one stays so; only a block the file already
+    /// has data in gets `ext4_zero_partial_blocks`' zeros.
     #[cfg(feature = "zero-range-edges")]
     fn unwritten_span(&self, path: &str, offset: u64, end: u64, bs: u64) -> Result<(u64, u64), VfsError> {
-        let runs = self.block_runs(path)?;
+        let runs = self.allocated_runs(path)?;
         let has_block = |at: u64| runs.iter().any(|&(a, n)| a / bs <= at / bs && at / bs < (a + n).div_ceil(bs));
         let first = if offset % bs != 0 && has_block(offset) { offset.next_multiple_of(bs) } else { offset / bs * bs };
         let stop = if end % bs != 0 && has_block(end - 1) { end / bs * bs } else { end.next_multiple_of(bs) };
@@ -648,4 +649,31 @@ pub fn uuid_fsid(uuid: &str) -> u64 {
     let b = crate::core::signature::uuid_bytes(uuid);
     let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     (u64::from(word(0) ^ word(8)) << 32) | u64::from(word(4) ^ word(12))
+}
+
+/// fallocate's keep-size modes (native: feature `coreutils-extras`).
+#[cfg(feature = "coreutils-extras")]
+impl Machine {
+    /// `fallocate -n` (`FALLOC_FL_KEEP_SIZE`): unwritten blocks for the
+    /// range, past the end of the file too, which keeps its size.
+    pub fn fallocate_keep_size(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        if self.zfs_path(&normalize(path)).is_some() {
+            return Ok(Vec::new());
+        }
+        let (uuid, ino) = self.inode_at(path)?;
+        self.fs_mut(&uuid)?.tree.allocate(ino, offset, len, true)?;
+        Ok(vec![Event::FileWritten { path: normalize(path), offset, len: 0 }])
+    }
+
+    /// `fallocate -z -n`: the zeroed range as `zero_range_file` leaves it,
+    /// within the file's old size.
+    pub fn zero_range_keep_size(&mut self, path: &str, offset: u64, len: u64) -> Result<Vec<Event>, VfsError> {
+        let size = self.file_size(path)?;
+        let inside = len.min(size.saturating_sub(offset));
+        let mut events = if inside > 0 { self.zero_range_file(path, offset, inside)? } else { Vec::new() };
+        if offset + len > size.max(offset) {
+            events.extend(self.fallocate_keep_size(path, offset.max(size), offset + len - offset.max(size))?);
+        }
+        Ok(events)
+    }
 }
