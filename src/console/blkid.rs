@@ -291,7 +291,7 @@ pub(crate) fn signatures(machine: &Machine, dev: DevId) -> Vec<Found> {
     v
 }
 
-fn wipefs(machine: &mut Machine, args: &[String]) -> Output {
+fn wipefs(machine: &mut Machine, args: &[String]) -> Output { #[cfg(feature = "wipe-modes")] if let Some(out) = wipefs_filters::wipefs(machine, args) { return out; }
     let all = args.iter().any(|a| a == "-a" || a == "--all" || a.starts_with('-') && !a.starts_with("--") && a.contains('a'));
     let dry = args.iter().any(|a| a == "-n" || a == "--no-act" || a.starts_with('-') && !a.starts_with("--") && a.contains('n'));
     let force = args.iter().any(|a| a == "-f" || a == "--force" || a.starts_with('-') && !a.starts_with("--") && a.contains('f'));
@@ -370,3 +370,6 @@ fn table(rows: Vec<[String; 5]>) -> String {
     }
     table.render()
 }
+
+#[cfg(feature = "wipe-modes")]
+mod wipefs_filters;
