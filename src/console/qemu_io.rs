@@ -213,7 +213,7 @@ fn number(text: &str) -> Option<u64> {
 /// ERANGE, anything else EINVAL.
 fn parse_error(text: &str) -> String {
     let digits = text.trim_start_matches('-').trim_end_matches(|c: char| "kKmMgGtTpPeEbB".contains(c));
-    if text.starts_with('-') || !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.') && text.len() - digits.len() <= 1 {
+    if text.starts_with('-') || !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.') && text.len() - digits.len() <= 1 && !(cfg!(feature = "qemu-io-extras") && digits.len() == text.len() && digits.contains('.')) {
         return format!("Parsing error: argument too large -- {text}\n");
     }
     format!("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- {text}\n")

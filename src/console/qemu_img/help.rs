@@ -2,7 +2,7 @@
 //! (help/*.txt, written by the real tool), for the commands the lab has.
 
 const TOP: &str = include_str!("help/qemu-img.txt");
-const COMMANDS: [(&str, &str); 9] = [
+const COMMANDS: [(&str, &str); 10] = [
     ("create", include_str!("help/create.txt")),
     ("info", include_str!("help/info.txt")),
     ("check", include_str!("help/check.txt")),
@@ -12,6 +12,7 @@ const COMMANDS: [(&str, &str); 9] = [
     ("compare", include_str!("help/compare.txt")),
     ("convert", include_str!("help/convert.txt")),
     ("snapshot", include_str!("help/snapshot.txt")),
+    ("dd", include_str!("help/dd.txt")),
 ];
 
 /// The help `args` ask for: `--help` (or `-h`) alone, or among a command's options.
