@@ -2625,3 +2625,80 @@ fn swap_by_label_and_uuid() {
         "0\nNAME     TYPE      SIZE USED PRIO\n/dev/sdb partition  64M   0B   -2\nswapon: cannot find the device for NOPE\n255\nswapoff: cannot find the device for LABEL=NOPE\nswapoff: /dev/sdb: swapoff failed: Invalid argument\n255\n",
     );
 }
+
+/// parted 3.5 in script mode (checked on a loop device): `set N FLAG`
+/// without a state toggles the flag, without a flag it fails silently, and
+/// `mkpart` without words names the missing partition type on msdos only.
+#[test]
+fn parted_set_without_a_state_toggles() {
+    check(
+        Some("sdb=1G"),
+        "parted -s /dev/sdb mklabel msdos\nparted -s /dev/sdb mkpart\necho $?\nparted -s /dev/sdb mkpart primary ext4 1MiB 10MiB\nparted -s /dev/sdb set 1 lvm\nparted -s /dev/sdb print | grep '^ 1'\nparted -s /dev/sdb set 1 lvm\nparted -s /dev/sdb print | grep '^ 1'\nparted -s /dev/sdb set 1\necho $?\nparted -s /dev/sdb toggle 1\necho $?\nparted -s /dev/sdb mklabel gpt\nparted -s /dev/sdb mkpart\necho $?\n",
+        "Error: Expecting a partition type.\n1\n 1      1049kB  10.5MB  9437kB  primary               lvm\n 1      1049kB  10.5MB  9437kB  primary\n1\n1\n1\n",
+    );
+}
+
+/// lvm2 2.03.16 (checked on loop devices): `vgreduce --removemissing`
+/// finds nothing missing, `vgextend` of a VG that does not exist refuses a
+/// PV of another VG first, and `-l N%ORIGIN` without a snapshot has no
+/// origin.
+#[cfg(feature = "lvm-extras")]
+#[test]
+fn vgreduce_removemissing_and_vgextend_of_a_foreign_pv() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "pvcreate -q /dev/sdb /dev/sdc\nvgcreate -q vg0 /dev/sdb\nlvcreate -l 10%ORIGIN -n e vg0\necho $?\nvgreduce --removemissing vg0\necho $?\nvgreduce --removemissing --force vg0\nvgreduce --removemissing vgx\necho $?\nvgreduce --removemissing\necho $?\nvgreduce --removemissing vg0 /dev/sdc\necho $?\nvgextend vgx /dev/sdb /dev/sdc\necho $?\nvgextend vgx /dev/sdc\n",
+        concat!(
+            "  Physical volume \"/dev/sdb\" successfully created.\n  Physical volume \"/dev/sdc\" successfully created.\n  Volume group \"vg0\" successfully created\n",
+            "  Internal error: Couldn't find origin volume.\n5\n  Volume group \"vg0\" is already consistent.\n0\n  Volume group \"vg0\" is already consistent.\n",
+            "  Volume group \"vgx\" not found\n  Cannot process volume group vgx\n5\n",
+            "  No command with matching syntax recognised.  Run 'vgreduce --help' for more information.\n  Nearest similar command has syntax:\n  vgreduce --removemissing VG\n  Remove all missing PVs from a VG.\n\n3\n",
+            "  Command does not accept argument: /dev/sdc.\n3\n",
+            "  Physical volume '/dev/sdb' is already in volume group 'vg0'\n  Unable to add physical volume '/dev/sdb' to volume group 'vg0'\n  /dev/sdb: physical volume not initialized.\n5\n",
+            "  Volume group \"vgx\" not found\n  Cannot process volume group vgx\n",
+        ),
+    );
+}
+
+/// udev's device-mapper names on Proxmox VE: /dev/mapper/NAME and
+/// /dev/VG/LV are symlinks to ../dm-N (10-dm.rules, 11-dm-lvm.rules), the
+/// thin pool keeps its /dev/VG link only while it is new (lvm2 2.03.16's
+/// `_dev_manager_lv_mknodes`), and readlink follows them.
+#[test]
+fn device_mapper_links_under_dev() {
+    check(
+        None,
+        "ls -l /dev/mapper\nls /dev/pve/\npvcreate -q /dev/sdb\nvgcreate -q data_vg /dev/sdb\nlvcreate -q -n my_volume -L 10G data_vg\nls -l /dev/data_vg/ /dev/mapper/data_vg-my_volume /dev/sdb\nreadlink /dev/data_vg/my_volume\nreadlink -f /dev/data_vg/my_volume /tmp\nreadlink /tmp\necho $?\nlvcreate -q -n vm-101-disk-0 -V 4G pve/data\nls /dev/pve\nls -ld /dev/pve\n",
+        concat!(
+            "total 0\ncrw------- 1 root root 10, 236 Nov 25 09:00 control\n",
+            "lrwxrwxrwx 1 root root       7 Nov 25 09:00 pve-data -> ../dm-4\n",
+            "lrwxrwxrwx 1 root root       7 Nov 25 09:00 pve-data_tdata -> ../dm-3\n",
+            "lrwxrwxrwx 1 root root       7 Nov 25 09:00 pve-data_tmeta -> ../dm-2\n",
+            "lrwxrwxrwx 1 root root       7 Nov 25 09:00 pve-root -> ../dm-1\n",
+            "lrwxrwxrwx 1 root root       7 Nov 25 09:00 pve-swap -> ../dm-0\n",
+            "data\nroot\nswap\n",
+            "  Physical volume \"/dev/sdb\" successfully created.\n  Volume group \"data_vg\" successfully created\n  Logical volume \"my_volume\" created.\n",
+            "lrwxrwxrwx 1 root root     7 Nov 25 09:00 /dev/mapper/data_vg-my_volume -> ../dm-5\n",
+            "brw-rw---- 1 root disk 8, 16 Nov 25 09:00 /dev/sdb\n",
+            "\n/dev/data_vg/:\ntotal 0\nlrwxrwxrwx 1 root root 7 Nov 25 09:00 my_volume -> ../dm-5\n",
+            "../dm-5\n/dev/dm-5\n/tmp\n1\n",
+            "  Logical volume \"vm-101-disk-0\" created.\n",
+            "root\nswap\nvm-101-disk-0\n",
+            "drwxr-xr-x 2 root root 100 Nov 25 09:00 /dev/pve\n",
+        ),
+    );
+}
+
+/// wipefs -t and -o (util-linux 2.38.1, checked on loop devices, whose
+/// re-read answer is "Invalid argument" where a disk says "Success"): the
+/// type filter for listing and -a, erasing at offsets with "not found"
+/// after, and the option errors.
+#[cfg(feature = "wipe-modes")]
+#[test]
+fn wipefs_types_and_offsets() {
+    check(
+        Some("sdb=1G,sdc=1G"),
+        "mkfs.ext4 -q -F /dev/sdc\nparted -s /dev/sdb mklabel gpt\nwipefs -o 0x438 /dev/sdc; echo \"rc $?\"\nwipefs -o 0x438 /dev/sdc; echo \"rc $?\"\nwipefs -t ext4 /dev/sdc; echo \"rc $?\"\nwipefs -t ext4,gpt /dev/sdb; echo \"rc $?\"\nwipefs -t nogpt /dev/sdb; echo \"rc $?\"\nwipefs -t xfs -a /dev/sdb; echo \"rc $?\"\nwipefs -t PMBR -a /dev/sdb; echo \"rc $?\"\nwipefs -n -o 0x200 /dev/sdb; echo \"rc $?\"\nwipefs -o 512 /dev/sdb; echo \"rc $?\"\nwipefs -o 0x1fe -o 0x200 /dev/sdb; echo \"rc $?\"\nwipefs -o zz /dev/sdb; echo \"rc $?\"\nwipefs /dev/sdb; echo \"rc $?\"\nwipefs -o 0x1fe -a /dev/sdb; echo \"rc $?\"\nmkfs.ext4 -q -F /dev/sdc\nwipefs --types=noext4 -a /dev/sdc; echo \"rc $?\"\nwipefs -at ext4 /dev/sdc; echo \"rc $?\"\nwipefs /dev/sdc; echo \"rc $?\"\n",
+        "/dev/sdc: 2 bytes were erased at offset 0x00000438 (ext4): 53 ef\nrc 0\nwipefs: /dev/sdc: offset 0x438 not found\nrc 0\nrc 0\nDEVICE OFFSET     TYPE UUID LABEL\nsdb    0x200      gpt       \nsdb    0x3ffffe00 gpt       \nrc 0\nDEVICE OFFSET TYPE UUID LABEL\nsdb    0x1fe  PMBR      \nrc 0\nrc 0\n/dev/sdb: 2 bytes were erased at offset 0x000001fe (PMBR): 55 aa\n/dev/sdb: calling ioctl to re-read partition table: Success\nrc 0\n/dev/sdb: 8 bytes were erased at offset 0x00000200 (gpt): 45 46 49 20 50 41 52 54\n/dev/sdb: calling ioctl to re-read partition table: Success\nrc 0\n/dev/sdb: 8 bytes were erased at offset 0x00000200 (gpt): 45 46 49 20 50 41 52 54\n/dev/sdb: calling ioctl to re-read partition table: Success\nrc 0\nwipefs: /dev/sdb: offset 0x1fe not found\nwipefs: /dev/sdb: offset 0x200 not found\nrc 0\nwipefs: invalid offset argument: 'zz': Invalid argument\nrc 1\nDEVICE OFFSET     TYPE UUID LABEL\nsdb    0x3ffffe00 gpt       \nrc 0\nwipefs: mutually exclusive arguments: --output --all --offset\nrc 1\nrc 0\n/dev/sdc: 2 bytes were erased at offset 0x00000438 (ext4): 53 ef\nrc 0\nrc 0\n",
+    );
+}
