@@ -2702,3 +2702,14 @@ fn wipefs_types_and_offsets() {
         "/dev/sdc: 2 bytes were erased at offset 0x00000438 (ext4): 53 ef\nrc 0\nwipefs: /dev/sdc: offset 0x438 not found\nrc 0\nrc 0\nDEVICE OFFSET     TYPE UUID LABEL\nsdb    0x200      gpt       \nsdb    0x3ffffe00 gpt       \nrc 0\nDEVICE OFFSET TYPE UUID LABEL\nsdb    0x1fe  PMBR      \nrc 0\nrc 0\n/dev/sdb: 2 bytes were erased at offset 0x000001fe (PMBR): 55 aa\n/dev/sdb: calling ioctl to re-read partition table: Success\nrc 0\n/dev/sdb: 8 bytes were erased at offset 0x00000200 (gpt): 45 46 49 20 50 41 52 54\n/dev/sdb: calling ioctl to re-read partition table: Success\nrc 0\n/dev/sdb: 8 bytes were erased at offset 0x00000200 (gpt): 45 46 49 20 50 41 52 54\n/dev/sdb: calling ioctl to re-read partition table: Success\nrc 0\nwipefs: /dev/sdb: offset 0x1fe not found\nwipefs: /dev/sdb: offset 0x200 not found\nrc 0\nwipefs: invalid offset argument: 'zz': Invalid argument\nrc 1\nDEVICE OFFSET     TYPE UUID LABEL\nsdb    0x3ffffe00 gpt       \nrc 0\nwipefs: mutually exclusive arguments: --output --all --offset\nrc 1\nrc 0\n/dev/sdc: 2 bytes were erased at offset 0x00000438 (ext4): 53 ef\nrc 0\nrc 0\n",
     );
 }
+
+/// parted 3.5's align-check (checked on a loop device): script mode
+/// answers with the exit status alone, otherwise "N aligned" or why not.
+#[test]
+fn parted_align_check() {
+    check(
+        Some("sdb=1G"),
+        "parted -s /dev/sdb mklabel msdos mkpart primary 1MiB 10MiB\nparted -s /dev/sdb unit s mkpart primary 20481s 30000s\nparted -s /dev/sdb align-check optimal 1; echo \"rc $?\"\nparted -s /dev/sdb align-check optimal 2; echo \"rc $?\"\nparted -s /dev/sdb align-check minimal 2; echo \"rc $?\"\nparted -s /dev/sdb align-check opt 2; echo \"rc $?\"\nparted -s /dev/sdb align-check optimal 3; echo \"rc $?\"\nparted -s /dev/sdb align-check optimal; echo \"rc $?\"\nparted -s /dev/sdb align-check; echo \"rc $?\"\nparted -s /dev/sdb align-check bogus 1; echo \"rc $?\"\nparted /dev/sdb align-check optimal 1; echo \"rc $?\"\nparted /dev/sdb align-check optimal 2; echo \"rc $?\"\n",
+        "Warning: The resulting partition is not properly aligned for best performance: 20481s % 2048s != 0s\nrc 0\nrc 1\nrc 0\nrc 1\nError: Partition doesn't exist.\nrc 1\nError: Expecting a partition number.\nrc 1\nError: Expecting a partition number.\nrc 1\nparted: invalid token: bogus\nrc 1\n1 aligned\nrc 0\n2 not aligned: 20481s % 2048s != 0s\nrc 0\n",
+    );
+}

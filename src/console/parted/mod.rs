@@ -599,7 +599,7 @@ impl Parted<'_> {
                     queue = remaining.into_iter();
                     ok
                 }
-                "rm" => {
+                #[cfg(feature = "parted-words")] "align-check" => { let (kind, n) = (queue.next().unwrap_or_default(), queue.next().unwrap_or_default()); self.align_check(&dev, &kind, &n) } "rm" => {
                     let n = queue.next().unwrap_or_default();
                     self.rm(&dev, &n)
                 }
@@ -1002,5 +1002,29 @@ mod tests {
         #[cfg(feature = "parted-words")]
         assert_eq!(parted(&mut m, "-s /dev/sdb frob").0, USAGE);
         assert_eq!(parted(&mut m, "-s /dev/sdb rescue 1 2").0, format!("parted: the lab's parted runs {COMMANDS}, not 'rescue'\n"));
+    }
+}
+
+/// `align-check` (native: feature `parted-words`).
+#[cfg(feature = "parted-words")]
+impl Parted<'_> {
+    /// `do_align_check`: whether partition N starts on the grain, 1 MiB for
+    /// `optimal` (these disks report no optimal I/O size) and a sector for
+    /// `minimal` (512-byte physical sectors). Script mode answers with the
+    /// exit status alone; otherwise it prints "N aligned" or why not.
+    fn align_check(&mut self, dev: &Device, kind: &str, number: &str) -> bool {
+        let kind = if kind.is_empty() { "optimal".to_string() } else { matched(kind, &["minimal", "optimal"]) };
+        if !matches!(kind.as_str(), "minimal" | "optimal") {
+            self.err.push_str(&format!("parted: invalid token: {kind}\n"));
+            return false;
+        }
+        let Some((_, part)) = self.chosen_partition(dev, number) else { return false };
+        let grain = if kind == "optimal" { crate::core::label::GRAIN_SECTORS } else { 1 };
+        let start = part.start_lba;
+        if self.script {
+            return start % grain == 0;
+        }
+        self.out.push_str(&if start % grain == 0 { format!("{} aligned\n", part.number) } else { format!("{} not aligned: {start}s % {grain}s != 0s\n", part.number) });
+        true
     }
 }
