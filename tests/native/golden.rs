@@ -2713,3 +2713,10 @@ fn parted_align_check() {
         "Warning: The resulting partition is not properly aligned for best performance: 20481s % 2048s != 0s\nrc 0\nrc 1\nrc 0\nrc 1\nError: Partition doesn't exist.\nrc 1\nError: Expecting a partition number.\nrc 1\nError: Expecting a partition number.\nrc 1\nparted: invalid token: bogus\nrc 1\n1 aligned\nrc 0\n2 not aligned: 20481s % 2048s != 0s\nrc 0\n",
     );
 }
+
+/// coreutils 9.1's readlink -f/-e/-m on paths that are no links (checked
+/// with the real readlink): -f needs the parent, -e the path, -m nothing.
+#[test]
+fn readlink_canonical_modes() {
+    check(None, "readlink -f /dev/x; echo $?\nreadlink -e /dev/x; echo $?\nreadlink -m /nope/x; echo $?\nreadlink -f /nope/x; echo $?\nreadlink -f /tmp/\n", "/dev/x\n0\n1\n/nope/x\n0\n1\n/tmp\n");
+}

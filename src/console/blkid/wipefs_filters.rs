@@ -150,7 +150,7 @@ fn match_fstype(kind: &str, pattern: &str) -> bool {
         None => (false, pattern),
     };
     for item in list.split(',') {
-        if item.len() > 2 && item[..2].eq_ignore_ascii_case("no") && item[2..].eq_ignore_ascii_case(kind) {
+        if item.get(..2).is_some_and(|n| n.eq_ignore_ascii_case("no")) && item.get(2..).is_some_and(|t| t.eq_ignore_ascii_case(kind)) {
             return false;
         }
         if item.eq_ignore_ascii_case(kind) {

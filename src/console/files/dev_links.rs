@@ -179,7 +179,7 @@ fn readlink(shell: &Shell, args: &[String]) -> Output {
         let target = match find(&shell.machine, &path) {
             Some(Found::Node(Node::Link(t))) if canonical => Some(format!("/dev/{}", t.trim_start_matches("../"))),
             Some(Found::Node(Node::Link(t))) => Some(t),
-            _ if canonical && (shell.machine.stat_path(&path).is_ok() || find(&shell.machine, &path).is_some()) => Some(crate::core::machine::files::normalize(&path)),
+            _ if canonical && reachable(shell, &path, &short, &long) => Some(crate::core::machine::files::normalize(&path)),
             _ => None,
         };
         match target {
@@ -188,4 +188,24 @@ fn readlink(shell: &Shell, args: &[String]) -> Output {
         }
     }
     out
+}
+
+/// Whether `readlink`'s canonical form exists as its mode asks: `-e`
+/// every part, `-f` all but the last, `-m` none.
+fn reachable(shell: &Shell, path: &str, short: &str, long: &[String]) -> bool {
+    let exists = |p: &str| shell.machine.stat_path(p).is_ok() || find(&shell.machine, p).is_some();
+    let last_wins = short.chars().rev().find(|c| "fem".contains(*c));
+    let mode = last_wins.or_else(|| long.iter().rev().find_map(|l| match l.as_str() {
+        "canonicalize" => Some('f'),
+        "canonicalize-existing" => Some('e'),
+        "canonicalize-missing" => Some('m'),
+        _ => None,
+    }));
+    let normal = crate::core::machine::files::normalize(path);
+    let parent = normal.rsplit_once('/').map_or("/", |(p, _)| if p.is_empty() { "/" } else { p });
+    match mode {
+        Some('m') => true,
+        Some('e') => exists(&normal),
+        _ => exists(&normal) || exists(parent),
+    }
 }
