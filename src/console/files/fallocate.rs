@@ -159,7 +159,6 @@ fn fallocate(shell: &mut Shell, args: &[String]) -> Output {
             let text = if o.verbose { format!("{file}: {} ({length} bytes) {what}.\n", human_size(length, SizeStyle::Iec)) } else { String::new() };
             Output { text, events, ..Output::default() }
         }
-        Err(e @ (VfsError::NoSpace | VfsError::FileTooLarge)) if o.posix => fail(&format!("fallocate failed: {}", e.text())),
         Err(e @ (VfsError::NoSpace | VfsError::FileTooLarge)) => fail(&format!("fallocate failed: {}", e.text())),
         Err(e) => fail(&format!("cannot open {}: {}", printable(file), e.text())),
     }
